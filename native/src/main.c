@@ -1,0 +1,78 @@
+/* main.c: mdk-init PARENT_PID. Reads the plan on fd 3, reports on fd 4. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mdk.h"
+
+extern char **environ;
+
+static struct plan plan;
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (argc != 2) {
+		static const char usage[] =
+			"mdk-init is moby-dick's helper; it is started by moby-dick, not by hand\n";
+		if (write(STDERR_FILENO, usage, sizeof(usage) - 1) < 0)
+			return 125;
+		return 125;
+	}
+	int err = ensure_sealed(argv, environ);
+	if (err < 0) {
+		report_error("seal helper", -err, "/proc/self/exe");
+		return 125;
+	}
+	/* die with moby-dick, even if it is SIGKILLed */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != (pid_t)atol(argv[1]))
+		return 125;
+	uint64_t t0 = now_ns();
+	err = plan_read(PLAN_FD, &plan);
+	if (err < 0) {
+		report_error("read plan", -err, "fd 3");
+		return 125;
+	}
+	/* moby-dick forwards these itself; a terminal must not send them twice */
+	int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		signal(forwarded[i], SIG_IGN);
+	int sv[2] = {-1, -1};
+	if (plan.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		report_error("pty", errno, "socketpair");
+		return 125;
+	}
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (plan.debug)
+		report_step("read plan", "", t0);
+	t0 = now_ns();
+	pid_t pid = (pid_t)syscall(SYS_clone, plan.clone_flags | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0) {
+		report_error("clone", errno, "namespaces");
+		return 125;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (sv[0] >= 0)
+			close(sv[0]);
+		container_main(&plan, sv[1]);
+	}
+	if (plan.debug)
+		report_step("clone", "namespaces", t0);
+	report("pid\t%d", pid);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	return monitor_run(&plan, pid, sv[0]);
+}

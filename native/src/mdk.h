@@ -1,0 +1,75 @@
+/*
+ * mdk-init: the small C helper of moby-dick.
+ *
+ * TypeScript decides, this program acts. It reads a plan (a list of steps
+ * compiled by src/runtime/plan-compiler.ts) from fd 3, creates the
+ * namespaces, carries the steps out in order inside the new child, and
+ * execs the container's command. It makes no policy decisions: every
+ * path, flag, mode and id comes from the plan.
+ *
+ * Wire protocol (see src/runtime/plan-wire.ts, the other half):
+ *   fd 3 (in):  "MDKPLAN1\0" then ops, each "name\0arg\0arg\0...", ending with
+ *               "end\0"; afterwards control messages "signal\0N\0".
+ *   fd 4 (out): NUL-terminated records with tab-separated fields:
+ *               "pid\tN", "step\tNAME\tDETAIL\tNANOS",
+ *               "error\tSTEP\tERRNO\tDETAIL", "exit\tCODE", "signal\tN".
+ */
+#ifndef MDK_H
+#define MDK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PLAN_FD 3
+#define STATUS_FD 4
+#define MAX_OPS 4096
+#define MAX_SLOTS 256
+
+struct op {
+	const char *name;
+	char **args; /* points into the plan buffer */
+	int nargs;
+};
+
+struct plan {
+	struct op ops[MAX_OPS];
+	int nops;
+	/* settings, read by the outer helper */
+	unsigned long clone_flags;
+	int tty;         /* allocate a pseudo-terminal inside the container */
+	int interactive; /* relay our stdin to it */
+	int debug;       /* report every step with its duration */
+	int use_init;    /* run a minimal init as pid 1 */
+	/* bytes after "end\0" already read from fd 3: control messages */
+	char *rest;
+	size_t rest_len;
+};
+
+/* plan.c */
+int plan_read(int fd, struct plan *plan);
+const char *op_arg(const struct op *op, int i);
+
+/* report.c: records on the status fd */
+void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t now_ns(void);
+void report_error(const char *step, int err, const char *detail);
+void report_step(const char *name, const char *detail, uint64_t start_ns);
+
+/* container.c: the child's side, never returns */
+void container_main(struct plan *plan, int pty_sock) __attribute__((noreturn));
+
+/* pty.c */
+int pty_send_fd(int sock, int fd);
+int pty_recv_fd(int sock);
+int pty_open_inside(const char *console, int *master_out);
+
+/* monitor.c: the outer helper's side */
+int monitor_run(struct plan *plan, pid_t child, int pty_sock);
+
+/* init.c: minimal init (reaps zombies, forwards signals) */
+void init_run(pid_t child) __attribute__((noreturn));
+
+/* sealed.c: run ourselves from a sealed memfd (CVE-2019-5736) */
+int ensure_sealed(char **argv, char **envp);
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * monitor.c: the outer helper, outside the container's namespaces. It passes
+ * signals that moby-dick forwards (control messages on fd 3) to the
+ * container's pid 1, relays a pseudo-terminal between our stdio and the
+ * container, keeps the window size in step, and reports how the container
+ * ended. It exits with the command's status (128+N for signal N).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "mdk.h"
+
+struct monitor {
+	struct plan *plan;
+	pid_t child;
+	int ctl;      /* fd 3 after the plan: control messages, -1 once closed */
+	int sfd;      /* signalfd: SIGCHLD, SIGWINCH */
+	int pty_sock; /* where the container sends its pty master, -1 if none */
+	int master;   /* -1 until received */
+	int in_open;  /* still relaying our stdin */
+	int raw;      /* our stdin was put in raw mode */
+	struct termios saved;
+	char ctlbuf[4096];
+	size_t ctllen;
+	int done, status;
+};
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Control messages: "signal\0N\0". */
+static void handle_control(struct monitor *m, const char *data, size_t len)
+{
+	if (len > sizeof(m->ctlbuf) - m->ctllen)
+		len = sizeof(m->ctlbuf) - m->ctllen;
+	memcpy(m->ctlbuf + m->ctllen, data, len);
+	m->ctllen += len;
+	for (;;) {
+		char *first = memchr(m->ctlbuf, '\0', m->ctllen);
+		if (!first)
+			return;
+		char *second = memchr(first + 1, '\0', m->ctllen - (size_t)(first + 1 - m->ctlbuf));
+		if (!second)
+			return;
+		if (strcmp(m->ctlbuf, "signal") == 0 && !m->done)
+			kill(m->child, atoi(first + 1));
+		size_t used = (size_t)(second + 1 - m->ctlbuf);
+		memmove(m->ctlbuf, second + 1, m->ctllen - used);
+		m->ctllen -= used;
+	}
+}
+
+static void sync_winsize(struct monitor *m)
+{
+	struct winsize ws;
+	if (m->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		ioctl(m->master, TIOCSWINSZ, &ws);
+}
+
+static void got_master(struct monitor *m)
+{
+	m->master = pty_recv_fd(m->pty_sock);
+	close(m->pty_sock);
+	m->pty_sock = -1;
+	if (m->master < 0)
+		return;
+	sync_winsize(m);
+	if (m->plan->interactive && isatty(STDIN_FILENO) &&
+	    tcgetattr(STDIN_FILENO, &m->saved) == 0) {
+		struct termios raw = m->saved;
+		cfmakeraw(&raw);
+		if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
+			m->raw = 1;
+	}
+}
+
+static void handle_signals(struct monitor *m)
+{
+	struct signalfd_siginfo si;
+	while (read(m->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGWINCH) {
+			sync_winsize(m);
+			continue;
+		}
+		int st;
+		if (!m->done && waitpid(m->child, &st, WNOHANG) == m->child) {
+			m->done = 1;
+			m->status = st;
+		}
+	}
+}
+
+/* Copy one read's worth from FROM to TO; 0 at end of input. */
+static int pump(int from, int to)
+{
+	char buf[65536];
+	ssize_t r = read(from, buf, sizeof(buf));
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (r <= 0)
+		return 0;
+	write_all(to, buf, (size_t)r);
+	return 1;
+}
+
+/* After the container ended: the rest of its terminal output. */
+static void drain_master(struct monitor *m)
+{
+	struct pollfd p = {m->master, POLLIN, 0};
+	while (poll(&p, 1, 1000) > 0 && pump(m->master, STDOUT_FILENO))
+		;
+}
+
+int monitor_run(struct plan *plan, pid_t child, int pty_sock)
+{
+	struct monitor m = {.plan = plan, .child = child, .ctl = PLAN_FD,
+			    .pty_sock = pty_sock, .master = -1,
+			    .in_open = plan->interactive};
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGWINCH);
+	m.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m.sfd < 0)
+		return 125;
+	handle_control(&m, plan->rest, plan->rest_len);
+	handle_signals(&m); /* the child may have ended already */
+	while (!m.done) {
+		struct pollfd p[5];
+		int n = 0, i_ctl = -1, i_sock = -1, i_master = -1, i_in = -1;
+		if (m.ctl >= 0)
+			p[i_ctl = n++] = (struct pollfd){m.ctl, POLLIN, 0};
+		p[n++] = (struct pollfd){m.sfd, POLLIN, 0};
+		if (m.pty_sock >= 0)
+			p[i_sock = n++] = (struct pollfd){m.pty_sock, POLLIN, 0};
+		if (m.master >= 0)
+			p[i_master = n++] = (struct pollfd){m.master, POLLIN, 0};
+		if (m.master >= 0 && m.in_open)
+			p[i_in = n++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
+		if (poll(p, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (i_ctl >= 0 && p[i_ctl].revents) {
+			char buf[512];
+			ssize_t r = read(m.ctl, buf, sizeof(buf));
+			if (r > 0)
+				handle_control(&m, buf, (size_t)r);
+			else if (r == 0 || errno != EINTR)
+				m.ctl = -1; /* moby-dick went away; its death signal follows */
+		}
+		if (i_sock >= 0 && p[i_sock].revents)
+			got_master(&m);
+		if (i_master >= 0 && p[i_master].revents && !pump(m.master, STDOUT_FILENO)) {
+			close(m.master);
+			m.master = -1;
+		}
+		if (i_in >= 0 && p[i_in].revents && !pump(STDIN_FILENO, m.master))
+			m.in_open = 0;
+		handle_signals(&m);
+	}
+	if (m.master >= 0)
+		drain_master(&m);
+	if (m.raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &m.saved);
+	if (WIFSIGNALED(m.status)) {
+		report("signal\t%d", WTERMSIG(m.status));
+		return 128 + WTERMSIG(m.status);
+	}
+	report("exit\t%d", WEXITSTATUS(m.status));
+	return WEXITSTATUS(m.status);
+}

@@ -1,0 +1,86 @@
+/* pty.c: a pseudo-terminal opened inside the container, its master passed out. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mdk.h"
+
+int pty_send_fd(int sock, int fd)
+{
+	char data = 'F';
+	struct iovec iov = {&data, 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int pty_recv_fd(int sock)
+{
+	char data;
+	struct iovec iov = {&data, 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS) {
+		errno = EPROTO;
+		return -1;
+	}
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/*
+ * Open a pty from the container's /dev/ptmx, make its slave our controlling
+ * terminal and stdio, and bind it onto CONSOLE (a path inside the container,
+ * already created by the plan) when one is given.
+ */
+int pty_open_inside(const char *console, int *master_out)
+{
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return -1;
+	if (unlockpt(master) < 0)
+		return -1;
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		return -1;
+	if (*console) {
+		char src[64];
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", slave);
+		if (mount(src, console, NULL, MS_BIND, NULL) < 0)
+			return -1;
+	}
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return -1;
+	if (slave > 2)
+		close(slave);
+	*master_out = master;
+	return 0;
+}

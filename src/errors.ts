@@ -1,0 +1,55 @@
+/**
+ * Errors are values with context: what failed, on which object, the errno,
+ * and what the user can do. One place (cli/report-error.ts) turns them into
+ * a message and an exit code; the library hands them to the caller as is.
+ */
+export type ErrorCode =
+  | 'NOT_ROOT'
+  | 'USAGE'
+  | 'INVALID_CONFIG'
+  | 'ROOTFS'
+  | 'COMMAND_NOT_FOUND'
+  | 'COMMAND_NOT_EXECUTABLE'
+  | 'SETUP'
+  | 'HELPER';
+
+export interface ErrorDetails {
+  /** the step of container setup that failed, e.g. "mount" */
+  step?: string;
+  /** errno as a number, e.g. 2 */
+  errno?: number;
+  /** its name, e.g. "ENOENT" */
+  errnoName?: string;
+  /** the path or value that failed */
+  subject?: string;
+  /** the container, where one is known */
+  container?: string;
+  /** what the user can do about it */
+  hint?: string;
+}
+
+/** Docker's exit codes: 125 engine error, 126 cannot execute, 127 not found. */
+const EXIT_CODES: Record<ErrorCode, number> = {
+  NOT_ROOT: 125,
+  USAGE: 125,
+  INVALID_CONFIG: 125,
+  ROOTFS: 125,
+  COMMAND_NOT_FOUND: 127,
+  COMMAND_NOT_EXECUTABLE: 126,
+  SETUP: 125,
+  HELPER: 125,
+};
+
+export class MobyDickError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = 'MobyDickError';
+    this.code = code;
+    this.exitCode = EXIT_CODES[code];
+    this.details = details;
+  }
+}

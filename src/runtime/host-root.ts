@@ -1,0 +1,12 @@
+/** Reads the host's "/" for the host view (the impure half of the plan compiler). */
+import { readdirSync, readlinkSync } from 'node:fs';
+import type { HostRootEntry } from './plan-compiler.js';
+
+export function readHostRoot(root = '/'): HostRootEntry[] {
+  return readdirSync(root, { withFileTypes: true }).map((d): HostRootEntry => {
+    if (d.isDirectory()) return { name: d.name, kind: 'dir' };
+    if (d.isFile()) return { name: d.name, kind: 'file' };
+    if (d.isSymbolicLink()) return { name: d.name, kind: 'symlink', target: readlinkSync(`${root}/${d.name}`) };
+    return { name: d.name, kind: 'other' };
+  });
+}

@@ -1,0 +1,188 @@
+/**
+ * compilePlan(): a resolved container config -> the helper's steps. Pure, so
+ * every decision about mounts, devices and the process is unit-tested
+ * without root (plan-compiler.test.ts).
+ */
+import { MobyDickError } from '../errors.js';
+import { capabilityMask } from '../linux/capabilities.js';
+import { MS } from '../linux/mount-flags.js';
+import { cloneFlags, type NamespaceKind } from '../linux/namespaces.js';
+import type { ResolvedConfig } from './config.js';
+import type { Op, Plan } from './plan.js';
+
+/** One entry of the host's "/", for the host view. */
+export interface HostRootEntry {
+  name: string;
+  kind: 'dir' | 'file' | 'symlink' | 'other';
+  /** a symlink's target */
+  target?: string;
+}
+
+export interface CompileOptions {
+  debug?: boolean;
+  /** the host's "/" (host-root.ts reads it); needed when there is no rootfs */
+  hostRoot?: readonly HostRootEntry[];
+}
+
+/** The original moby-dick's namespaces, plus cgroup. */
+export const NAMESPACES: readonly NamespaceKind[] = ['mount', 'uts', 'ipc', 'pid', 'network', 'cgroup'];
+
+/** Docker's masked and read-only paths (moby's oci/defaults.go). */
+export const MASKED_PATHS = [
+  '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys',
+  '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug',
+  '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** The scratch tmpfs of the original moby-dick. */
+export const MYTMP = '/mytmp';
+
+const S_IFCHR = 0o020000;
+const NOSUID_NODEV_NOEXEC = MS.NOSUID | MS.NODEV | MS.NOEXEC;
+
+/** Device nodes of a minimal /dev, as runc creates them. */
+const DEVICES: readonly { name: string; major: number; minor: number }[] = [
+  { name: 'null', major: 1, minor: 3 },
+  { name: 'zero', major: 1, minor: 5 },
+  { name: 'full', major: 1, minor: 7 },
+  { name: 'random', major: 1, minor: 8 },
+  { name: 'urandom', major: 1, minor: 9 },
+  { name: 'tty', major: 5, minor: 0 },
+];
+
+const DEV_SYMLINKS: readonly [target: string, path: string][] = [
+  ['/proc/self/fd', '/dev/fd'],
+  ['/proc/self/fd/0', '/dev/stdin'],
+  ['/proc/self/fd/1', '/dev/stdout'],
+  ['/proc/self/fd/2', '/dev/stderr'],
+  ['/proc/kcore', '/dev/core'],
+  ['pts/ptmx', '/dev/ptmx'],
+];
+
+function mountOp(target: string, fstype: string, flags: number, data = '', source = fstype): Op {
+  return { op: 'mount', source, target, fstype, flags, data };
+}
+
+/** proc, a minimal /dev, read-only sysfs, as runc and Docker set them up. */
+function jailMounts(config: ResolvedConfig): Op[] {
+  const ops: Op[] = [
+    { op: 'mkdir', path: '/proc', mode: 0o755 },
+    mountOp('/proc', 'proc', NOSUID_NODEV_NOEXEC),
+    { op: 'mkdir', path: '/dev', mode: 0o755 },
+    mountOp('/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k'),
+  ];
+  for (const d of DEVICES) {
+    ops.push({ op: 'mknod', path: `/dev/${d.name}`, mode: S_IFCHR | 0o666, major: d.major, minor: d.minor });
+  }
+  ops.push(
+    { op: 'mkdir', path: '/dev/pts', mode: 0o755 },
+    mountOp('/dev/pts', 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5'),
+    { op: 'mkdir', path: '/dev/shm', mode: 0o1777 },
+    mountOp('/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, 'mode=1777,size=65536k', 'shm'),
+    { op: 'mkdir', path: '/dev/mqueue', mode: 0o755 },
+    mountOp('/dev/mqueue', 'mqueue', NOSUID_NODEV_NOEXEC),
+  );
+  for (const [target, path] of DEV_SYMLINKS) ops.push({ op: 'symlink', target, path });
+  if (config.tty) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
+  ops.push(
+    { op: 'mkdir', path: '/sys', mode: 0o755 },
+    mountOp('/sys', 'sysfs', NOSUID_NODEV_NOEXEC | MS.RDONLY),
+  );
+  return ops;
+}
+
+/** The container root is the rootfs directory, bind-mounted onto itself. */
+function jailRoot(rootfs: string, config: ResolvedConfig): Op[] {
+  return [
+    { op: 'mount_host', source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' },
+    { op: 'setroot', path: rootfs },
+    ...jailMounts(config),
+  ];
+}
+
+/**
+ * The host view: a tmpfs root holding recursive clones of every top-level
+ * entry of the host's "/" (so files written there reach the host), a fresh
+ * /proc for the new pid namespace, and /mytmp, which therefore never needs
+ * to exist on the host. The tmpfs is staged over a directory already cloned.
+ */
+function hostViewRoot(host: readonly HostRootEntry[]): Op[] {
+  const skip = new Set(['proc', MYTMP.slice(1)]);
+  const cloned = host.filter((e) => (e.kind === 'dir' || e.kind === 'file') && !skip.has(e.name));
+  const dirs = cloned.filter((e) => e.kind === 'dir').map((e) => e.name);
+  const staging = ['tmp', 'mnt', 'run'].find((d) => dirs.includes(d)) ?? dirs[0];
+  if (staging === undefined) {
+    throw new MobyDickError('SETUP', 'the host\'s / has no directory to stage the container root on', {
+      step: 'compile plan',
+      subject: '/',
+    });
+  }
+  const stagingPath = `/${staging}`;
+  const ops: Op[] = cloned.map((e, slot) => ({ op: 'tree_clone', source: `/${e.name}`, slot }));
+  ops.push(
+    { op: 'mount_host', source: 'tmpfs', target: stagingPath, fstype: 'tmpfs', flags: 0, data: 'mode=755' },
+    { op: 'setroot', path: stagingPath },
+  );
+  cloned.forEach((e, slot) => {
+    const path = `/${e.name}`;
+    ops.push(e.kind === 'dir' ? { op: 'mkdir', path, mode: 0o755 } : { op: 'touch', path, mode: 0o644 });
+    ops.push({ op: 'tree_attach', slot, target: path });
+  });
+  for (const e of host) {
+    if (e.kind === 'symlink' && e.target !== undefined && !skip.has(e.name)) {
+      ops.push({ op: 'symlink', target: e.target, path: `/${e.name}` });
+    }
+  }
+  ops.push({ op: 'mkdir', path: '/proc', mode: 0o555 }, mountOp('/proc', 'proc', NOSUID_NODEV_NOEXEC));
+  return ops;
+}
+
+function processOps(config: ResolvedConfig): Op[] {
+  const ops: Op[] = [];
+  ops.push(config.tty ? { op: 'pty', console: config.rootfs === null ? '' : '/dev/console' } : { op: 'setsid' });
+  const caps = config.capabilities === 'all' ? null : capabilityMask(config.capabilities);
+  if (caps !== null) ops.push({ op: 'bounding', keep: caps });
+  const { uid, gid, additionalGids } = config.user;
+  if (uid !== 0 || gid !== 0 || additionalGids.length > 0) {
+    ops.push({ op: 'user', uid, gid, groups: additionalGids });
+  }
+  if (caps !== null) {
+    ops.push({ op: 'caps', effective: caps, permitted: caps, inheritable: caps, ambient: '0' });
+  }
+  ops.push({ op: 'cwd', path: config.cwd });
+  for (const value of config.env) ops.push({ op: 'env', value });
+  for (const value of config.command) ops.push({ op: 'arg', value });
+  ops.push({ op: 'exec' });
+  return ops;
+}
+
+export function compilePlan(config: ResolvedConfig, options: CompileOptions = {}): Plan {
+  const ops: Op[] = [{ op: 'clone', flags: cloneFlags(NAMESPACES) }];
+  if (config.tty) ops.push({ op: 'tty', interactive: config.interactive });
+  if (options.debug) ops.push({ op: 'debug' });
+  if (config.init) ops.push({ op: 'init' });
+
+  // modes in the plan are exact; the command gets Docker's umask back below
+  ops.push({ op: 'umask', mask: 0 });
+  // mounts made inside never propagate out; the host's still come in (runc's default)
+  ops.push({ op: 'propagation', flags: MS.SLAVE | MS.REC });
+  if (config.rootfs !== null) {
+    ops.push(...jailRoot(config.rootfs, config));
+  } else {
+    ops.push(...hostViewRoot(options.hostRoot ?? []));
+  }
+  ops.push(
+    { op: 'mkdir', path: MYTMP, mode: 0o755 },
+    mountOp(MYTMP, 'tmpfs', MS.NOSUID | MS.NODEV, 'mode=1777'),
+    { op: 'pivot' },
+  );
+  if (config.rootfs !== null) {
+    for (const path of MASKED_PATHS) ops.push({ op: 'mask', path });
+    for (const path of READONLY_PATHS) ops.push({ op: 'readonly', path });
+    if (config.readOnly) ops.push({ op: 'remount', target: '/', flags: MS.RDONLY });
+  }
+  ops.push({ op: 'hostname', name: config.hostname }, { op: 'umask', mask: 0o022 });
+  ops.push(...processOps(config));
+  return ops;
+}

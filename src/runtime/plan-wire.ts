@@ -1,0 +1,121 @@
+/**
+ * The wire between TypeScript and the C helper (native/src/mdk.h describes
+ * it from the other side): the plan as NUL-terminated strings on fd 3,
+ * control messages after it, and status records read back from fd 4.
+ */
+import type { Op, Plan } from './plan.js';
+
+export const PLAN_MAGIC = 'MDKPLAN1';
+
+const octal = (n: number): string => n.toString(8);
+
+/** The arguments of each op, in the order native/src/plan.c expects them. */
+export function opArgs(op: Op): string[] {
+  switch (op.op) {
+    case 'clone':
+    case 'propagation':
+      return [String(op.flags)];
+    case 'tty':
+      return [op.interactive ? '1' : '0'];
+    case 'debug':
+    case 'init':
+    case 'pivot':
+    case 'setsid':
+    case 'nonewprivs':
+    case 'exec':
+      return [];
+    case 'mount_host':
+    case 'mount':
+      return [op.source, op.target, op.fstype, String(op.flags), op.data];
+    case 'tree_clone':
+      return [op.source, String(op.slot)];
+    case 'setroot':
+      return [op.path];
+    case 'mkdir':
+    case 'touch':
+      return [op.path, octal(op.mode)];
+    case 'mknod':
+      return [op.path, octal(op.mode), String(op.major), String(op.minor)];
+    case 'symlink':
+      return [op.target, op.path];
+    case 'tree_attach':
+      return [String(op.slot), op.target];
+    case 'remount':
+      return [op.target, String(op.flags)];
+    case 'mask':
+    case 'readonly':
+      return [op.path];
+    case 'hostname':
+      return [op.name];
+    case 'umask':
+      return [octal(op.mask)];
+    case 'pty':
+      return [op.console];
+    case 'bounding':
+      return [op.keep];
+    case 'user':
+      return [String(op.uid), String(op.gid), op.groups.join(',')];
+    case 'caps':
+      return [op.effective, op.permitted, op.inheritable, op.ambient];
+    case 'cwd':
+      return [op.path];
+    case 'env':
+    case 'arg':
+      return [op.value];
+  }
+}
+
+export function encodePlan(plan: Plan): Buffer {
+  const parts: string[] = [PLAN_MAGIC];
+  for (const op of plan) parts.push(op.op, ...opArgs(op));
+  parts.push('end');
+  return Buffer.from(parts.join('\0') + '\0');
+}
+
+export function encodeSignal(signal: number): Buffer {
+  return Buffer.from(`signal\0${signal}\0`);
+}
+
+/** What the helper reports on fd 4. */
+export type StatusRecord =
+  | { kind: 'pid'; pid: number }
+  | { kind: 'step'; name: string; detail: string; nanoseconds: number }
+  | { kind: 'error'; step: string; errno: number; detail: string }
+  | { kind: 'exit'; code: number }
+  | { kind: 'signal'; signal: number };
+
+export function decodeRecord(text: string): StatusRecord | null {
+  const [kind, a = '', b = '', ...rest] = text.split('\t');
+  switch (kind) {
+    case 'pid':
+      return { kind, pid: Number(a) };
+    case 'step':
+      return { kind, name: a, detail: b, nanoseconds: Number(rest[0] ?? 0) };
+    case 'error':
+      return { kind, step: a, errno: Number(b), detail: rest.join('\t') };
+    case 'exit':
+      return { kind, code: Number(a) };
+    case 'signal':
+      return { kind, signal: Number(a) };
+    default:
+      return null;
+  }
+}
+
+/** Splits a byte stream into NUL-terminated records, across chunk borders. */
+export class RecordSplitter {
+  private pending: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): StatusRecord[] {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const out: StatusRecord[] = [];
+    let start = 0;
+    for (let i = this.pending.indexOf(0); i !== -1; i = this.pending.indexOf(0, start)) {
+      const rec = decodeRecord(this.pending.toString('utf8', start, i));
+      if (rec) out.push(rec);
+      start = i + 1;
+    }
+    this.pending = this.pending.subarray(start);
+    return out;
+  }
+}

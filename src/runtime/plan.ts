@@ -1,0 +1,42 @@
+/**
+ * The plan: the steps the C helper (native/src/container.c) carries out, in
+ * order, compiled by plan-compiler.ts. Data only; every decision is made
+ * before it reaches C. Paths of in-root steps are resolved by the helper
+ * inside the root set by `setroot` (openat2 RESOLVE_IN_ROOT).
+ */
+export type Op =
+  // settings for the outer helper
+  | { op: 'clone'; flags: number }
+  | { op: 'tty'; interactive: boolean }
+  | { op: 'debug' }
+  | { op: 'init' }
+  // steps of the container child
+  | { op: 'propagation'; flags: number }
+  | { op: 'mount_host'; source: string; target: string; fstype: string; flags: number; data: string }
+  | { op: 'tree_clone'; source: string; slot: number }
+  | { op: 'setroot'; path: string }
+  | { op: 'mkdir'; path: string; mode: number }
+  | { op: 'mknod'; path: string; mode: number; major: number; minor: number }
+  | { op: 'symlink'; target: string; path: string }
+  | { op: 'touch'; path: string; mode: number }
+  | { op: 'mount'; source: string; target: string; fstype: string; flags: number; data: string }
+  | { op: 'tree_attach'; slot: number; target: string }
+  | { op: 'remount'; target: string; flags: number }
+  | { op: 'mask'; path: string }
+  | { op: 'readonly'; path: string }
+  | { op: 'pivot' }
+  | { op: 'hostname'; name: string }
+  | { op: 'umask'; mask: number }
+  | { op: 'setsid' }
+  | { op: 'pty'; console: string }
+  | { op: 'bounding'; keep: string }
+  | { op: 'user'; uid: number; gid: number; groups: readonly number[] }
+  | { op: 'caps'; effective: string; permitted: string; inheritable: string; ambient: string }
+  | { op: 'nonewprivs' }
+  | { op: 'cwd'; path: string }
+  | { op: 'env'; value: string }
+  | { op: 'arg'; value: string }
+  | { op: 'exec' };
+
+export type OpName = Op['op'];
+export type Plan = readonly Op[];
