@@ -1,0 +1,148 @@
+/** `moby-dick run --rootfs DIR`: pivot_root into DIR, a minimal /dev, and no way out. */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { mdk, PROJECT } from '../helpers/cli.js';
+import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+
+describe('moby-dick run --rootfs (the jail)', () => {
+  let rootfs: string;
+  let snap: Snapshot;
+  const inside = (args: string[], extra: string[] = []) => mdk(['run', ...extra, '--rootfs', rootfs, ...args]);
+  const sh = (script: string, extra: string[] = []) => inside(['sh', '-c', script], extra);
+
+  before(() => {
+    rootfs = makeBusyboxRootfs();
+  });
+  after(() => removeRootfs(rootfs));
+  beforeEach(() => {
+    snap = snapshot();
+  });
+  afterEach(async () => {
+    await assertNoLeaks(snap);
+  });
+
+  test('the root is DIR: its files are there, the host\'s are not', async () => {
+    writeFileSync(join(rootfs, 'mdk-test-marker'), 'inside\n');
+    const r = await sh('cat /mdk-test-marker; ls /; ls /work /usr /etc/hostname 2>&1 || true');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^inside\n/);
+    assert.match(r.stdout, /ls: \/work: No such file or directory/);
+    assert.match(r.stdout, /ls: \/usr: No such file or directory/);
+  });
+
+  test('there is no way up: "..", /proc/1/root and absolute symlinks stay inside', async () => {
+    symlinkSync('/', join(rootfs, 'tmp/mdk-test-up'));
+    try {
+      const r = await sh('ls /../../..; ls /proc/1/root/; ls /tmp/mdk-test-up/');
+      assert.equal(r.code, 0, r.stderr);
+      const listings = r.stdout.trim().split('\n');
+      assert.ok(listings.includes('mdk-test-marker') || listings.includes('bin'));
+      assert.ok(!listings.includes('work') && !listings.includes('usr'), r.stdout);
+    } finally {
+      rmSync(join(rootfs, 'tmp/mdk-test-up'));
+    }
+  });
+
+  test('a symlink in the rootfs cannot redirect a mount onto the host', async () => {
+    // /mytmp -> a host directory: it resolves inside the rootfs, where it does
+    // not exist, so setup stops with a clear error and the host is untouched
+    const hostDir = join('/tmp', `mdk-test-target-${process.pid}`);
+    mkdirSync(hostDir);
+    writeFileSync(join(hostDir, 'keep'), 'host file\n');
+    rmSync(join(rootfs, 'mytmp'), { recursive: true, force: true });
+    symlinkSync(hostDir, join(rootfs, 'mytmp'));
+    try {
+      const r = await sh('echo started');
+      assert.equal(r.code, 125);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^moby-dick: container setup failed mounting \/mytmp: no such file or directory \(ENOENT\)\n$/);
+      assert.equal(readFileSync(join(hostDir, 'keep'), 'utf8'), 'host file\n');
+      assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(hostDir));
+    } finally {
+      rmSync(join(rootfs, 'mytmp'));
+      rmSync(hostDir, { recursive: true });
+    }
+  });
+
+  test('/proc is the container\'s own: pid 1 is the command', async () => {
+    const r = await sh('echo $$; ls /proc | grep "^[0-9]" | sort -n | tr "\\n" " "');
+    const [self, pids] = r.stdout.split('\n');
+    assert.equal(self, '1', r.stderr);
+    // sh and the pipeline: a handful of small pids, none of the host's
+    assert.ok(pids?.trim().split(' ').every((p) => Number(p) < 10), pids);
+  });
+
+  test('/dev is minimal: the usual nodes and symlinks, nothing of the host', async () => {
+    const r = await sh('ls /dev | sort | tr "\\n" " "; echo; stat -c "%a %t:%T" /dev/null /dev/zero /dev/tty; echo x > /dev/null; head -c 4 /dev/urandom | wc -c');
+    assert.equal(r.code, 0, r.stderr);
+    const [names, ...rest] = r.stdout.trim().split('\n');
+    assert.equal(names?.trim(), 'core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero');
+    assert.deepEqual(rest, ['666 1:3', '666 1:5', '666 5:0', '4']);
+  });
+
+  test('/sys is read-only and sensitive /proc paths are masked or read-only', async () => {
+    const r = await sh('touch /sys/x 2>&1; echo 1 > /proc/sys/kernel/hostname 2>&1; cat /proc/timer_list | wc -c; grep -E " /(sys|proc/sys) " /proc/mounts');
+    assert.match(r.stdout, /touch: \/sys\/x: Read-only file system/);
+    assert.match(r.stdout, /Read-only file system/);
+    assert.match(r.stdout, /^0$/m, 'timer_list is masked');
+    assert.match(r.stdout, /^sysfs \/sys sysfs ro,/m);
+    assert.match(r.stdout, /^proc \/proc\/sys proc ro,/m);
+  });
+
+  test('/mytmp is a tmpfs', async () => {
+    const r = await sh('grep " /mytmp " /proc/mounts');
+    assert.match(r.stdout, /^tmpfs \/mytmp tmpfs rw/);
+  });
+
+  test('root has Docker\'s capabilities without CAP_MKNOD: no device nodes, no mounts', async () => {
+    const r = await sh('grep CapEff /proc/self/status; mknod /tmp/mdk-test-sda b 8 0 2>&1; mount -t tmpfs x /mnt 2>&1; true');
+    assert.match(r.stdout, /CapEff:\s+00000000a00425fb/);
+    assert.match(r.stdout, /mknod: \/tmp\/mdk-test-sda: Operation not permitted/);
+    assert.match(r.stdout, /mount: permission denied|Operation not permitted/);
+    assert.equal(existsSync(join(rootfs, 'tmp/mdk-test-sda')), false);
+  });
+
+  test('--read-only makes / read-only but keeps /mytmp and /dev/shm writable', async () => {
+    const r = await sh('touch /mdk-test-ro 2>&1; touch /mytmp/ok /dev/shm/ok && echo writable', ['--read-only']);
+    assert.match(r.stdout, /touch: \/mdk-test-ro: Read-only file system/);
+    assert.match(r.stdout, /writable/);
+    assert.equal(existsSync(join(rootfs, 'mdk-test-ro')), false);
+  });
+
+  test('without --read-only the root is writable and writes land in DIR', async () => {
+    const r = await sh('echo hi > /tmp/mdk-test-written');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(join(rootfs, 'tmp/mdk-test-written'), 'utf8'), 'hi\n');
+    rmSync(join(rootfs, 'tmp/mdk-test-written'));
+  });
+
+  test('the same namespaces as the original form', async () => {
+    const r = await sh('hostname; ip link | grep "^[0-9]"');
+    assert.equal(r.code, 0, r.stderr);
+    const [name, ...links] = r.stdout.trim().split('\n');
+    assert.equal(name, 'containerhostname');
+    assert.equal(links.length, 1, r.stdout);
+    assert.match(links[0] ?? '', /^1: lo: <LOOPBACK> /, 'lo only, not UP');
+  });
+
+  test('no fd above 2 reaches the command', async () => {
+    const r = await inside(['ls', '/proc/self/fd']);
+    // 0-2, and the fd ls itself opened to read the directory
+    assert.equal(r.stdout, '0\n1\n2\n3\n', r.stderr);
+    const r2 = await sh('ls -l /proc/$$/fd | grep -c -- "->"');
+    assert.equal(r2.stdout, '3\n');
+  });
+
+  test('the helper cannot be reached for writing through /proc/1/exe under --init', async () => {
+    const helper = join(PROJECT, 'build/mdk-init');
+    const original = readFileSync(helper);
+    const r = await sh('readlink /proc/1/exe; { echo x >> /proc/1/exe; } 2>&1; echo status=$?', ['--init']);
+    assert.match(r.stdout, /^\/memfd:mdk-init/);
+    assert.match(r.stdout, /Text file busy|Operation not permitted|Permission denied/);
+    assert.match(r.stdout, /status=[1-9]/);
+    assert.ok(readFileSync(helper).equals(original), 'the host binary is unchanged');
+  });
+});
