@@ -16,11 +16,13 @@ const common = {
   banner: { js: "import { createRequire as __mdkRequire } from 'node:module'; const require = __mdkRequire(import.meta.url);" },
 };
 
+// `node --` ends node's own options: Node 20 otherwise takes a `--env-file`
+// anywhere on the command line as its own, and exits 9 if the file is missing.
 await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
   outfile: 'build/moby-dick',
-  banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+  banner: { js: `#!/usr/bin/env -S node --\n${common.banner.js}` },
 });
 await chmod('build/moby-dick', 0o755);
 

@@ -110,6 +110,11 @@ describe('compilePlan: the jail (--rootfs)', () => {
 });
 
 describe('compilePlan: options', () => {
+  test('a working directory is created in the jail, as Docker does, but not on the host', () => {
+    assert.ok(find(plan({ rootfs: '/r', cwd: '/work/dir' }), 'mkdir').some((m) => m.path === '/work/dir'));
+    assert.ok(!find(plan({ cwd: '/work/dir' }), 'mkdir').some((m) => m.path === '/work/dir'));
+  });
+
   test('--read-only remounts / read-only after pivot_root', () => {
     const ops = plan({ rootfs: '/r', readOnly: true });
     const i = indexOf(ops, (o) => o.op === 'remount');

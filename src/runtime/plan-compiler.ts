@@ -85,6 +85,8 @@ function jailMounts(config: ResolvedConfig): Op[] {
   );
   for (const [target, path] of DEV_SYMLINKS) ops.push({ op: 'symlink', target, path });
   if (config.tty) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
+  // Docker creates a missing working directory
+  if (config.cwd !== '/') ops.push({ op: 'mkdir', path: config.cwd, mode: 0o755 });
   ops.push(
     { op: 'mkdir', path: '/sys', mode: 0o755 },
     mountOp('/sys', 'sysfs', NOSUID_NODEV_NOEXEC | MS.RDONLY),

@@ -19,6 +19,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** called once the process is started, e.g. to signal it */
   onSpawn?: (pid: number) => void;
+  /** called with each piece of stdout as it arrives */
+  onStdout?: (text: string) => void;
   spawn?: SpawnOptions;
 }
 
@@ -35,7 +37,10 @@ export function run(file: string, args: readonly string[], options: CliOptions =
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stdout?.on('data', (b: Buffer) => {
+      out.push(b);
+      options.onStdout?.(b.toString());
+    });
     child.stderr?.on('data', (b: Buffer) => err.push(b));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
     child.on('error', reject);
@@ -49,3 +54,34 @@ export function run(file: string, args: readonly string[], options: CliOptions =
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A CLI run that the test talks to while it runs. */
+export interface LiveCli {
+  pid: number;
+  /** resolves once stdout contains TEXT */
+  waitFor(text: string): Promise<void>;
+  done: Promise<CliResult>;
+}
+
+export function startCli(args: readonly string[]): LiveCli {
+  let stdout = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  let pid = 0;
+  const done = run(CLI, args, {
+    onSpawn: (p) => {
+      pid = p;
+    },
+    onStdout: (chunk) => {
+      stdout += chunk;
+      for (const w of waiters.filter((w) => stdout.includes(w.text))) w.resolve();
+    },
+  });
+  return {
+    get pid() {
+      return pid;
+    },
+    waitFor: (text) =>
+      stdout.includes(text) ? Promise.resolve() : new Promise((resolve) => waiters.push({ text, resolve })),
+    done,
+  };
+}

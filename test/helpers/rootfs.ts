@@ -1,6 +1,6 @@
 /** A busybox root filesystem for tests, made from Debian's busybox-static. */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const TEST_PREFIX = 'mdk-test-';
@@ -8,7 +8,10 @@ const BUSYBOX = '/bin/busybox';
 
 export function makeBusyboxRootfs(): string {
   const dir = mkdtempSync(join('/tmp', `${TEST_PREFIX}rootfs-`));
-  for (const d of ['bin', 'etc', 'tmp', 'root']) mkdirSync(join(dir, d));
+  chmodSync(dir, 0o755); // mkdtemp makes it 0700, which no other user could enter
+  for (const d of ['bin', 'etc', 'tmp', 'root']) mkdirSync(join(dir, d), 0o755);
+  chmodSync(join(dir, 'tmp'), 0o1777);
+  chmodSync(join(dir, 'root'), 0o700);
   copyFileSync(BUSYBOX, join(dir, 'bin/busybox'));
   const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const a of applets) if (a !== 'busybox') symlinkSync('busybox', join(dir, 'bin', a));

@@ -1,0 +1,130 @@
+/** Bad input and failures: one line that says what to do, Docker's exit codes, no stack traces. */
+import assert from 'node:assert/strict';
+import { writeFileSync, rmSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { CLI, mdk, run } from '../helpers/cli.js';
+import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+
+const oneLine = (s: string): void => {
+  assert.equal(s.split('\n').length, 2, `one line: ${s}`);
+  assert.doesNotMatch(s, /^\s+at /m, 'no stack trace');
+};
+
+describe('errors', () => {
+  let rootfs: string;
+  let snap: Snapshot;
+  before(() => {
+    rootfs = makeBusyboxRootfs();
+  });
+  after(() => removeRootfs(rootfs));
+  beforeEach(() => {
+    snap = snapshot();
+  });
+  afterEach(async () => {
+    await assertNoLeaks(snap);
+  });
+
+  test('not root: one line saying root is needed, exit 125', async () => {
+    const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', CLI, 'true']);
+    assert.equal(r.code, 125);
+    assert.equal(r.stderr, 'moby-dick: moby-dick needs root to create containers (run it as root, e.g. with sudo)\n');
+  });
+
+  test('unknown flag: usage, exit 125', async () => {
+    for (const args of [['--bogus', 'true'], ['run', '--bogus', '--rootfs', rootfs, 'true']]) {
+      const r = await mdk(args);
+      assert.equal(r.code, 125);
+      oneLine(r.stderr);
+      assert.match(r.stderr, /unknown option '--bogus' \(see 'moby-dick (run )?--help'\)/);
+    }
+  });
+
+  test('missing command: usage, exit 125', async () => {
+    const none = await mdk([]);
+    assert.equal(none.code, 125);
+    assert.match(none.stderr, /^Usage: moby-dick \[OPTIONS\] COMMAND/);
+    const run1 = await mdk(['run', '--rootfs', rootfs]);
+    assert.equal(run1.code, 125);
+    assert.match(run1.stderr, /missing required argument 'command'/);
+    const noRootfs = await mdk(['run', 'true']);
+    assert.equal(noRootfs.code, 125);
+    assert.equal(noRootfs.stderr, "moby-dick: run needs --rootfs DIR (running images comes later) (see 'moby-dick run --help')\n");
+    const flagsOnly = await mdk(['--hostname', 'x']);
+    assert.equal(flagsOnly.code, 125);
+    assert.match(flagsOnly.stderr, /missing required argument 'command'/);
+  });
+
+  test('command not found: exit 127 naming it', async () => {
+    for (const args of [['mdk-test-nosuch'], ['run', '--rootfs', rootfs, 'mdk-test-nosuch']]) {
+      const r = await mdk(args);
+      assert.equal(r.code, 127);
+      oneLine(r.stderr);
+      assert.match(r.stderr, /^moby-dick: exec: "mdk-test-nosuch": executable file not found in \$PATH/);
+    }
+    const path = await mdk(['run', '--rootfs', rootfs, '/bin/mdk-test-nosuch']);
+    assert.equal(path.code, 127);
+    assert.equal(path.stderr, 'moby-dick: exec: "/bin/mdk-test-nosuch": no such file or directory\n');
+  });
+
+  test('not executable: exit 126', async () => {
+    const file = join(rootfs, 'mdk-test-noexec');
+    writeFileSync(file, '#!/bin/sh\necho never\n');
+    chmodSync(file, 0o644);
+    try {
+      const r = await mdk(['run', '--rootfs', rootfs, '/mdk-test-noexec']);
+      assert.equal(r.code, 126);
+      assert.equal(r.stderr, 'moby-dick: exec: "/mdk-test-noexec": permission denied\n');
+      assert.equal((await mdk(['run', '--rootfs', rootfs, '/etc'])).code, 126);
+    } finally {
+      rmSync(file);
+    }
+  });
+
+  test('rootfs missing or not a directory: exit 125 naming the path', async () => {
+    const missing = await mdk(['run', '--rootfs', '/nonexistent/mdk-test', 'true']);
+    assert.equal(missing.code, 125);
+    oneLine(missing.stderr);
+    assert.match(missing.stderr, /^moby-dick: rootfs \/nonexistent\/mdk-test: no such directory/);
+    const file = await mdk(['run', '--rootfs', join(rootfs, 'etc/passwd'), 'true']);
+    assert.equal(file.code, 125);
+    assert.equal(file.stderr, `moby-dick: rootfs ${join(rootfs, 'etc/passwd')}: not a directory\n`);
+  });
+
+  test('bad option values are refused before anything is created', async () => {
+    const user = await mdk(['-u', 'nobody', 'true']);
+    assert.equal(user.code, 125);
+    assert.match(user.stderr, /invalid user "nobody"/);
+    const host = await mdk(['--hostname', 'x'.repeat(70), 'true']);
+    assert.equal(host.code, 125);
+    assert.match(host.stderr, /invalid hostname: .*must be 1 to 64 characters/);
+    const env = await mdk(['--env-file', '/nonexistent/mdk-test-env', 'true']);
+    assert.equal(env.code, 125);
+    assert.match(env.stderr, /cannot read env file \/nonexistent\/mdk-test-env: ENOENT/);
+  });
+
+  test('a failing setup step becomes a sentence with the step, the path and the errno', async () => {
+    // a regular file where the jail needs the /proc directory
+    const proc = join(rootfs, 'proc');
+    rmSync(proc, { recursive: true, force: true });
+    writeFileSync(proc, '');
+    try {
+      const r = await mdk(['run', '--rootfs', rootfs, 'true']);
+      assert.equal(r.code, 125);
+      assert.equal(r.stderr, 'moby-dick: container setup failed creating directory /proc: not a directory (ENOTDIR)\n');
+    } finally {
+      rmSync(proc);
+    }
+  });
+
+  test('--help and --version work', async () => {
+    const help = await mdk(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /moby-dick run \[OPTIONS\] --rootfs DIR/);
+    const runHelp = await mdk(['run', '--help']);
+    assert.equal(runHelp.code, 0);
+    assert.match(runHelp.stdout, /--read-only/);
+    assert.match((await mdk(['--version'])).stdout, /^moby-dick version \d+\.\d+\.\d+\n$/);
+  });
+});
