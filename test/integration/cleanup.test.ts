@@ -1,0 +1,53 @@
+/** Nothing left behind: after a normal exit, a signal, or SIGKILL of moby-dick itself. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sleep, startCli } from '../helpers/cli.js';
+import { assertNoLeaks, helperProcesses, processesWith, snapshot } from '../helpers/leaks.js';
+import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+
+describe('nothing left behind', () => {
+  let rootfs: string;
+  before(() => {
+    rootfs = makeBusyboxRootfs();
+  });
+  after(() => removeRootfs(rootfs));
+
+  for (const [name, jail] of [['the original form', false], ['the jail', true]] as const) {
+    const form = (): string[] => (jail ? ['run', '--rootfs', rootfs] : []);
+
+    test(`${name}: after a normal exit`, async () => {
+      const snap = snapshot();
+      const live = startCli([...form(), 'sh', '-c', 'mount -t tmpfs mdk-test-x /mnt; echo ready']);
+      await live.waitFor('ready');
+      assert.equal((await live.done).code, 0);
+      await assertNoLeaks(snap);
+    });
+
+    test(`${name}: after the container is ended by a signal`, async () => {
+      const snap = snapshot();
+      const marker = `mdk-test-marker-${jail ? 'jail' : 'host'}-sig`;
+      const live = startCli([...form(), '--init', 'sh', '-c', `echo ready; sleep 61 # ${marker}`]);
+      await live.waitFor('ready');
+      process.kill(live.pid, 'SIGTERM');
+      assert.equal((await live.done).code, 143);
+      await assertNoLeaks(snap, marker);
+    });
+
+    test(`${name}: after moby-dick itself is killed with SIGKILL`, async () => {
+      const snap = snapshot();
+      const marker = `mdk-test-marker-${jail ? 'jail' : 'host'}-kill`;
+      // a background process too: the whole pid namespace must go
+      const script = `sleep 62 & mount -t tmpfs ${marker} /mnt; echo ready; sleep 63 # ${marker}`;
+      const live = startCli([...form(), 'sh', '-c', script]);
+      await live.waitFor('ready');
+      assert.ok(processesWith(marker).length > 0, 'the container runs');
+      assert.ok(helperProcesses().length > 0, 'the helper runs');
+      process.kill(live.pid, 'SIGKILL');
+      const r = await live.done;
+      assert.equal(r.signal, 'SIGKILL');
+      await sleep(50);
+      await assertNoLeaks(snap, marker);
+      assert.deepEqual(processesWith('sleep 62'), []);
+    });
+  }
+});

@@ -1,0 +1,72 @@
+/** The library API, driven from Node without the CLI, through the package's own entry point. */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+
+// the package's public entry (package.json "exports"), as a user imports it
+const api: typeof import('../../src/index.js') = await import('moby-dick' as string);
+
+describe('library API', () => {
+  let rootfs: string;
+  let snap: Snapshot;
+  before(() => {
+    rootfs = makeBusyboxRootfs();
+  });
+  after(() => removeRootfs(rootfs));
+  beforeEach(() => {
+    snap = snapshot();
+  });
+  afterEach(async () => {
+    await assertNoLeaks(snap, 'mdk-test-marker');
+  });
+
+  const collect = async (stream: NodeJS.ReadableStream | null): Promise<string> => {
+    let s = '';
+    for await (const chunk of stream ?? []) s += String(chunk);
+    return s;
+  };
+
+  test('startContainer runs a container and reports its output and exit status', async () => {
+    const c = api.startContainer({ rootfs, command: ['sh', '-c', 'echo hello from $(hostname); exit 4'], hostname: 'mdk-test-lib' }, { stdio: 'pipe' });
+    const [out, status] = await Promise.all([collect(c.stdout), c.wait()]);
+    assert.equal(out, 'hello from mdk-test-lib\n');
+    assert.deepEqual(status, { exitCode: 4 });
+    assert.ok((await c.pid) > 1);
+  });
+
+  test('runContainer with the host view and piped stdin', async () => {
+    const c = api.startContainer({ command: ['cat'], interactive: true }, { stdio: 'pipe' });
+    c.stdin?.end('piped\n');
+    const [out, status] = await Promise.all([collect(c.stdout), c.wait()]);
+    assert.equal(out, 'piped\n');
+    assert.equal(status.exitCode, 0);
+  });
+
+  test('kill() ends the container with the signal, as 128+N', async () => {
+    const c = api.startContainer({ rootfs, command: ['sleep', '64'] }, { stdio: 'pipe' });
+    await c.pid;
+    c.kill('SIGKILL');
+    assert.deepEqual(await c.wait(), { exitCode: 137, signal: 'SIGKILL' });
+  });
+
+  test('setup failures reject with a typed MobyDickError', async () => {
+    await assert.rejects(api.runContainer({ rootfs, command: ['mdk-test-nosuch'] }, { stdio: 'pipe' }), (e: unknown) => {
+      assert.ok(e instanceof api.MobyDickError);
+      assert.equal(e.code, 'COMMAND_NOT_FOUND');
+      assert.equal(e.exitCode, 127);
+      assert.equal(e.details.step, 'exec');
+      assert.equal(e.details.errnoName, 'ENOENT');
+      return true;
+    });
+    assert.throws(() => api.startContainer({ rootfs: '/nonexistent/mdk-test', command: ['true'] }), api.MobyDickError);
+  });
+
+  test('onStep reports every setup step with its duration', async () => {
+    const steps: string[] = [];
+    await api.runContainer({ rootfs, command: ['true'] }, { stdio: 'pipe', onStep: (s) => steps.push(`${s.source}:${s.name}`) });
+    for (const s of ['engine:compile plan', 'helper:clone', 'helper:mount', 'helper:pivot', 'helper:exec']) {
+      assert.ok(steps.includes(s), `${s} in ${steps.join(' ')}`);
+    }
+  });
+});
