@@ -33,7 +33,7 @@ describe('environment', () => {
     try {
       const file = join(dir, 'env');
       writeFileSync(file, 'A=file\nB=file\n');
-      const env = mergeEnv(['A=base', 'PATH=/bin'], { env: ['B=flag'], envFile: [file] }, {});
+      const env = mergeEnv(['A=base', 'PATH=/bin'], { env: ['B=flag'], 'env-file': [file] }, {});
       assert.deepEqual(env, ['PATH=/bin', 'A=file', 'B=flag']);
     } finally {
       rmSync(dir, { recursive: true });
@@ -41,6 +41,6 @@ describe('environment', () => {
   });
 
   test('an unreadable env file is a usage error naming it', () => {
-    assert.throws(() => mergeEnv([], { env: [], envFile: ['/nonexistent/env'] }, {}), /cannot read env file \/nonexistent\/env: ENOENT/);
+    assert.throws(() => mergeEnv([], { env: [], 'env-file': ['/nonexistent/env'] }, {}), /cannot read env file \/nonexistent\/env: ENOENT/);
   });
 });

@@ -4,36 +4,38 @@
  * unit-tested (run-options.test.ts).
  */
 import { readFileSync } from 'node:fs';
-import { type Command, Option } from 'commander';
 import { MobyDickError } from '../errors.js';
 import type { User } from '../runtime/config.js';
+import type { ParsedValues } from './args.js';
 
-export interface RunFlags {
-  env: string[];
-  envFile: string[];
-  workdir?: string;
-  user?: string;
-  hostname?: string;
-  tty?: boolean;
-  interactive?: boolean;
-  init?: boolean;
-  debug?: boolean;
-}
+/** The flags `moby-dick COMMAND` and `moby-dick run` share, as Docker spells them. */
+export const RUN_OPTIONS = {
+  env: { type: 'string', short: 'e', multiple: true },
+  'env-file': { type: 'string', multiple: true },
+  workdir: { type: 'string', short: 'w' },
+  user: { type: 'string', short: 'u' },
+  hostname: { type: 'string' },
+  tty: { type: 'boolean', short: 't' },
+  interactive: { type: 'boolean', short: 'i' },
+  init: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+export type RunFlags = ParsedValues<typeof RUN_OPTIONS>;
 
-export function addRunOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)').argParser(collect).default([]))
-    .addOption(new Option('--env-file <FILE>', 'read environment variables from a file (repeatable)').argParser(collect).default([]))
-    .option('-w, --workdir <DIR>', 'working directory inside the container')
-    .option('-u, --user <UID[:GID]>', 'user and group ids to run the command as')
-    .option('--hostname <NAME>', 'container hostname', 'containerhostname')
-    .option('-t, --tty', 'allocate a pseudo-terminal')
-    .option('-i, --interactive', 'keep stdin open')
-    .option('--init', 'run a minimal init as pid 1 that forwards signals and reaps zombies')
-    .option('--debug', 'print each isolation step and its duration');
-}
+/** The help lines for RUN_OPTIONS. */
+export const RUN_OPTIONS_HELP = `  -e, --env KEY=VALUE     set an environment variable (repeatable)
+      --env-file FILE     read environment variables from a file (repeatable)
+  -w, --workdir DIR       working directory inside the container
+  -u, --user UID[:GID]    run as this user and group
+      --hostname NAME     container hostname (default "containerhostname")
+  -t, --tty               allocate a pseudo-terminal
+  -i, --interactive       keep stdin open
+      --init              run a minimal init as pid 1 that forwards signals
+                          and reaps zombies
+      --debug             print each isolation step and its duration
+  -h, --help              show this help`;
 
 function usage(message: string, hint?: string): MobyDickError {
   return new MobyDickError('USAGE', message, { hint });
@@ -86,8 +88,8 @@ function readEnvFile(path: string): string {
 /** BASE, then env files, then -e flags; a later KEY replaces an earlier one. */
 export function mergeEnv(base: readonly string[], flags: RunFlags, lookup: Record<string, string | undefined>): string[] {
   const entries = [...base];
-  for (const file of flags.envFile) entries.push(...parseEnvFile(readEnvFile(file), lookup));
-  for (const e of flags.env) {
+  for (const file of flags['env-file'] ?? []) entries.push(...parseEnvFile(readEnvFile(file), lookup));
+  for (const e of flags.env ?? []) {
     const entry = expandEnvEntry(e, lookup);
     if (entry !== null) entries.push(entry);
   }

@@ -5,22 +5,43 @@
  * caller's environment and directory and its stdin; it gets a terminal of
  * its own when ours is one, so `moby-dick /bin/bash` is a real shell.
  */
-import { Command } from 'commander';
-import { addRunOptions, hostEnv, mergeEnv, parseUser, type RunFlags } from '../run-options.js';
+import { parseCommandLine } from '../args.js';
 import { runInForeground } from '../foreground.js';
+import { hostEnv, mergeEnv, parseUser, RUN_OPTIONS, RUN_OPTIONS_HELP } from '../run-options.js';
 
-export function isolateCommand(): Command {
-  return addRunOptions(new Command('moby-dick'))
-    .usage('[OPTIONS] COMMAND [ARG...]')
-    .argument('<command...>', 'the command to run isolated')
-    .passThroughOptions();
-}
+export const HELP = `Usage: moby-dick [OPTIONS] COMMAND [ARG...]
+       moby-dick run [OPTIONS] --rootfs DIR COMMAND [ARG...]
 
-export async function runIsolate(args: readonly string[], flags: RunFlags): Promise<number> {
+A container engine for Node.js.
+
+The first form runs COMMAND isolated — its own network (only lo), mounts
+(a tmpfs on /mytmp), hostname, IPC and PID namespace — on the host's files,
+with the caller's environment, directory and stdin, and a terminal of its
+own when stdin and stdout are terminals.
+The second runs COMMAND in a container whose root filesystem is DIR.
+
+Commands:
+  run        run a command in a new container (see 'moby-dick run --help')
+
+Options:
+${RUN_OPTIONS_HELP}
+  -v, --version           print the version
+`;
+
+export async function isolate(argv: readonly string[]): Promise<number> {
+  const { values: flags, operands } = parseCommandLine(argv, RUN_OPTIONS, 'moby-dick --help');
+  if (flags.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (operands.length === 0) {
+    process.stderr.write(HELP);
+    return 125;
+  }
   const tty = flags.tty ?? (process.stdin.isTTY === true && process.stdout.isTTY === true);
   return runInForeground(
     {
-      command: args,
+      command: operands,
       hostname: flags.hostname,
       env: mergeEnv(hostEnv(), flags, process.env),
       cwd: flags.workdir ?? process.cwd(),
