@@ -1,16 +1,19 @@
-# make build: everything in build/ (npm ci first on a fresh clone).
-# build/mdk-init      the C helper (native/)
-# build/moby-dick     the CLI, one bundled CommonJS file (a symlink to moby-dick.cjs)
-# build/lib.mjs       the library, one bundled file; types in build/types
-# build/tsc           every module and test, compiled (what `npm test` runs)
+# make build: everything in build/ (runs npm ci first on a fresh clone).
+#   build/mdk-init      the C helper (native/), built by `npm ci` too
+#   build/moby-dick     the CLI: one bundled CommonJS file, moby-dick.cjs, and
+#                       this symlink to it, as the original README has it
+#   build/lib.mjs       the library, one bundled ES module; types in build/types
+#   build/tsc           every module and test, compiled (what `npm test` runs)
 
 TS_SRC := $(shell find src test -name '*.ts' 2>/dev/null)
 C_SRC := $(wildcard native/src/*.c native/src/*.h)
 
-.PHONY: build native test clean
-build: node_modules/.package-lock.json build/mdk-init build/moby-dick.cjs build/tsc/.done
+.PHONY: build native js test clean
+build: node_modules/.package-lock.json native js
 
 native: build/mdk-init
+
+js: build/moby-dick.cjs build/tsc/.done
 
 build/mdk-init: $(C_SRC) native/Makefile
 	$(MAKE) -s -C native OUT=../build/mdk-init
@@ -18,10 +21,10 @@ build/mdk-init: $(C_SRC) native/Makefile
 node_modules/.package-lock.json: package-lock.json
 	npm ci
 
-build/moby-dick.cjs: $(TS_SRC) scripts/bundle.mjs package.json node_modules/.package-lock.json
+build/moby-dick.cjs: $(TS_SRC) scripts/bundle.mjs package.json
 	node scripts/bundle.mjs
 
-build/tsc/.done: $(TS_SRC) tsconfig.json node_modules/.package-lock.json
+build/tsc/.done: $(TS_SRC) tsconfig.json
 	npx tsc -p tsconfig.json
 	@touch $@
 
