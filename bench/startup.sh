@@ -30,7 +30,7 @@ node -e '
 # controllers: hide them in a private mount namespace, and run every
 # contender in it so that all are measured alike.
 U=/sys/fs/cgroup/unified/cgroup.controllers
-exec unshare -m --propagation private sh -c '
+unshare -m --propagation private sh -c '
   if [ -r "$1" ] && [ -n "$(cat "$1")" ]; then mount --bind /dev/null "$1"; fi
   shift; exec "$@"' sh "$U" \
   node "$HERE/paired.mjs" "$ROUNDS" \
