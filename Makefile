@@ -1,22 +1,21 @@
 # make build: everything in build/ (runs npm ci first on a fresh clone).
-#   build/mdk-init      the C helper (native/), built by `npm ci` too
+#   build/mdk-init      the C helper (native/src), built by `npm ci` too
+#   build/mdk-node.node the N-API addon that spawns it (native/addon)
 #   build/moby-dick     the CLI: one bundled CommonJS file, moby-dick.cjs, and
 #                       this symlink to it, as the original README has it
 #   build/lib.mjs       the library, one bundled ES module; types in build/types
 #   build/tsc           every module and test, compiled (what `npm test` runs)
 
 TS_SRC := $(shell find src test -name '*.ts' 2>/dev/null)
-C_SRC := $(wildcard native/src/*.c native/src/*.h)
 
 .PHONY: build native js test clean
 build: node_modules/.package-lock.json native js
 
-native: build/mdk-init
+# native/Makefile knows when its outputs are up to date
+native:
+	$(MAKE) -s -C native OUTDIR=../build
 
 js: build/moby-dick.cjs build/tsc/.done
-
-build/mdk-init: $(C_SRC) native/Makefile
-	$(MAKE) -s -C native OUT=../build/mdk-init
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci

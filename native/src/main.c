@@ -1,4 +1,7 @@
-/* main.c: mdk-init PARENT_PID. Reads the plan on fd 3, reports on fd 4. */
+/*
+ * main.c: mdk-init PARENT_PID [seal]. Reads the plan on fd 3, reports on
+ * fd 4. With "seal" it first re-executes itself from a sealed memfd.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -19,14 +22,14 @@ static struct plan plan;
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
-	if (argc != 2) {
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "seal") != 0)) {
 		static const char usage[] =
 			"mdk-init is moby-dick's helper; it is started by moby-dick, not by hand\n";
 		if (write(STDERR_FILENO, usage, sizeof(usage) - 1) < 0)
 			return 125;
 		return 125;
 	}
-	int err = ensure_sealed(argv, environ);
+	int err = argc == 3 ? ensure_sealed(argv, environ) : 0;
 	if (err < 0) {
 		report_error("seal helper", -err, "/proc/self/exe");
 		return 125;

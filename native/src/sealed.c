@@ -1,8 +1,10 @@
 /*
  * sealed.c: the defence against CVE-2019-5736. A process inside a container
  * could open /proc/PID/exe of a helper process (the --init or, later, an
- * exec'd helper) and overwrite the host binary. So the helper always runs
- * from a sealed, anonymous memfd copy of itself, as runc and crun do.
+ * exec'd helper) and overwrite the host binary. So whenever the helper's
+ * image will be visible inside a container, it runs from a sealed,
+ * anonymous memfd copy of itself, as runc and crun do. (TypeScript says when:
+ * needsSealedHelper() in src/runtime/plan-compiler.ts.)
  */
 #define _GNU_SOURCE
 #include <errno.h>

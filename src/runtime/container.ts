@@ -3,15 +3,16 @@
  * helper with it, and follow what the helper reports. This is the library
  * API's core; the CLI is a thin layer over it.
  */
-import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { closeSync, read, statSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
 import { signalName, signalNumber } from '../linux/signals.js';
 import { type ContainerConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import { helperPath } from './helper-path.js';
 import { readHostRoot } from './host-root.js';
-import { compilePlan } from './plan-compiler.js';
+import { type NativeAddon, nativeAddon } from './native-addon.js';
+import { compilePlan, needsSealedHelper } from './plan-compiler.js';
 import { encodePlan, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
 import { stepError } from './step-errors.js';
 
@@ -62,9 +63,52 @@ function checkRootfs(rootfs: string): void {
   }
 }
 
-function stdioFor(config: ResolvedConfig, mode: 'inherit' | 'pipe'): StdioOptions {
-  const stdin = config.interactive ? mode : 'ignore';
-  return [stdin, mode, mode, 'pipe', 'pipe'];
+type StdioMode = 'inherit' | 'pipe';
+
+/** Lazily, so that the CLI (stdio inherited) never loads net. */
+const requireBuiltin = createRequire(import.meta.url);
+
+/**
+ * The helper's fds 0-4: stdio (inherited, piped to us, or /dev/null for a
+ * stdin that is not interactive), the plan and control pipe, the status pipe.
+ */
+class HelperFds {
+  readonly child: number[] = [];
+  readonly streams: { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null } = {
+    stdin: null,
+    stdout: null,
+    stderr: null,
+  };
+  readonly control: number;
+  readonly status: number;
+  private readonly childOnly: number[] = [];
+
+  constructor(addon: NativeAddon, mode: StdioMode, interactive: boolean) {
+    const { Socket } = mode === 'pipe' ? (requireBuiltin('node:net') as typeof import('node:net')) : { Socket: null };
+    const stdio = (fd: number, readable: boolean): number => {
+      if (Socket === null) return fd;
+      const [r, w] = addon.pipe();
+      const [ours, theirs] = readable ? [r, w] : [w, r];
+      this.childOnly.push(theirs);
+      const stream = new Socket({ fd: ours, readable, writable: !readable });
+      if (fd === 0) this.streams.stdin = stream;
+      else if (fd === 1) this.streams.stdout = stream;
+      else this.streams.stderr = stream;
+      return theirs;
+    };
+    this.child.push(interactive ? stdio(0, false) : -1, stdio(1, true), stdio(2, true));
+    const [planRead, planWrite] = addon.pipe();
+    const [statusRead, statusWrite] = addon.pipe();
+    this.child.push(planRead, statusWrite);
+    this.childOnly.push(planRead, statusWrite);
+    this.control = planWrite;
+    this.status = statusRead;
+  }
+
+  /** After the spawn: our copies of the child's ends go. */
+  closeChildEnds(): void {
+    for (const fd of this.childOnly) closeSync(fd);
+  }
 }
 
 /** A running container, started by startContainer(). */
@@ -74,19 +118,15 @@ export class Container {
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
-  private readonly control: Writable;
+  private readonly control: number;
   private readonly done: Promise<ExitStatus>;
   private ended = false;
 
   /** @internal use startContainer() */
-  constructor(child: ChildProcess, plan: Buffer, onStep?: (step: StepTiming) => void) {
-    this.stdin = child.stdin;
-    this.stdout = child.stdout;
-    this.stderr = child.stderr;
-    this.control = child.stdio[3] as Writable;
-    const status = child.stdio[4] as Readable;
-    this.control.on('error', () => {}); // the helper may be gone; its exit tells why
-    this.control.write(plan);
+  constructor(addon: NativeAddon, helperPid: number, fds: HelperFds, plan: Buffer, onStep?: (step: StepTiming) => void) {
+    ({ stdin: this.stdin, stdout: this.stdout, stderr: this.stderr } = fds.streams);
+    this.control = fds.control;
+    this.send(plan);
 
     let resolvePid: (pid: number) => void = () => {};
     let rejectPid: (e: Error) => void = () => {};
@@ -98,7 +138,7 @@ export class Container {
 
     const records: StatusRecord[] = [];
     const splitter = new RecordSplitter();
-    status.on('data', (chunk: Buffer) => {
+    const onRecords = (chunk: Buffer): void => {
       for (const rec of splitter.push(chunk)) {
         records.push(rec);
         if (rec.kind === 'pid') resolvePid(rec.pid);
@@ -106,18 +146,13 @@ export class Container {
           onStep({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
         }
       }
-    });
-    const statusEnded = new Promise<void>((res) => status.on('close', res));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res, rej) => {
-      child.on('error', (e) =>
-        rej(new MobyDickError('HELPER', `cannot start the helper: ${e.message}`, { subject: child.spawnfile })),
-      );
-      child.on('exit', (code, signal) => res({ code, signal }));
-    });
-    this.done = Promise.all([exited, statusEnded]).then(([helper]) => {
+    };
+    this.done = readUntilEnd(fds.status, onRecords).then(() => {
+      // the status pipe ends when the helper exits: reaping it does not block
+      const [code, signal] = addon.wait(helperPid);
       this.ended = true;
-      this.control.destroy();
-      const result = interpret(records, helper);
+      closeSync(this.control);
+      const result = interpret(records, { code, signal });
       if (result instanceof MobyDickError) {
         rejectPid(result);
         throw result;
@@ -128,10 +163,17 @@ export class Container {
     this.done.catch(() => {});
   }
 
+  private send(message: Buffer): void {
+    try {
+      writeSync(this.control, message);
+    } catch {
+      // the helper is gone; its exit says why
+    }
+  }
+
   /** Sends SIGNAL to the container's pid 1 (through the helper, which knows if it still lives). */
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): void {
-    if (this.ended) return;
-    this.control.write(encodeSignal(signalNumber(signal)));
+    if (!this.ended) this.send(encodeSignal(signalNumber(signal)));
   }
 
   /** Resolves with how the command ended; rejects with a MobyDickError if setup failed. */
@@ -140,16 +182,34 @@ export class Container {
   }
 }
 
-function interpret(
-  records: readonly StatusRecord[],
-  helper: { code: number | null; signal: NodeJS.Signals | null },
-): ExitStatus | MobyDickError {
+/** Reads FD to its end, in the thread pool, handing each chunk to ON_DATA; closes it. */
+function readUntilEnd(fd: number, onData: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const buf = Buffer.allocUnsafe(65536);
+    const next = (): void =>
+      read(fd, buf, 0, buf.length, null, (err, n) => {
+        if (err) {
+          closeSync(fd);
+          reject(err);
+        } else if (n === 0) {
+          closeSync(fd);
+          resolve();
+        } else {
+          onData(Buffer.from(buf.subarray(0, n)));
+          next();
+        }
+      });
+    next();
+  });
+}
+
+function interpret(records: readonly StatusRecord[], helper: { code: number; signal: number }): ExitStatus | MobyDickError {
   const error = records.find((r) => r.kind === 'error');
   if (error?.kind === 'error') return stepError(error.step, error.errno, error.detail);
   const end = records.find((r) => r.kind === 'exit' || r.kind === 'signal');
   if (end?.kind === 'exit') return { exitCode: end.code };
   if (end?.kind === 'signal') return { exitCode: 128 + end.signal, signal: signalName(end.signal) };
-  const how = helper.signal ? `was killed by ${helper.signal}` : `exited with ${helper.code}`;
+  const how = helper.signal >= 0 ? `was killed by ${signalName(helper.signal)}` : `exited with ${helper.code}`;
   return new MobyDickError('HELPER', `the helper ${how} before the container ended`, {
     hint: 'run with --debug to see the last step',
   });
@@ -171,12 +231,22 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   lap('resolve config', resolved.rootfs ?? 'host view');
   const plan = encodePlan(compilePlan(resolved, { debug: onStep !== undefined, hostRoot }));
   lap('compile plan', `${plan.length} bytes`);
-  const child = spawn(helperPath(), [String(process.pid)], {
-    stdio: stdioFor(resolved, options.stdio ?? 'inherit'),
-    env: {},
-  });
-  lap('spawn helper', String(child.pid ?? ''));
-  return new Container(child, plan, onStep);
+  const addon = nativeAddon();
+  const fds = new HelperFds(addon, options.stdio ?? 'inherit', resolved.interactive);
+  const helper = helperPath();
+  let pid: number;
+  try {
+    const args = [helper, String(process.pid), ...(needsSealedHelper(resolved) ? ['seal'] : [])];
+    pid = addon.spawn(helper, args, fds.child);
+  } catch (e) {
+    for (const fd of [fds.control, fds.status]) closeSync(fd);
+    for (const stream of Object.values(fds.streams)) stream?.destroy();
+    throw new MobyDickError('HELPER', `cannot start the helper: ${(e as Error).message}`, { subject: helper });
+  } finally {
+    fds.closeChildEnds();
+  }
+  lap('spawn helper', String(pid));
+  return new Container(addon, pid, fds, plan, onStep);
 }
 
 /** Runs a container to its end. */

@@ -4,7 +4,7 @@ import { capabilityMask, DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabiliti
 import { MS } from '../linux/mount-flags.js';
 import { type ContainerConfig, resolveConfig } from './config.js';
 import type { Op, OpName } from './plan.js';
-import { compilePlan, type HostRootEntry, MASKED_PATHS, READONLY_PATHS } from './plan-compiler.js';
+import { compilePlan, type HostRootEntry, MASKED_PATHS, needsSealedHelper, READONLY_PATHS } from './plan-compiler.js';
 
 const HOST: HostRootEntry[] = [
   { name: 'bin', kind: 'symlink', target: 'usr/bin' },
@@ -195,5 +195,12 @@ describe('compilePlan: the host view (no rootfs)', () => {
 
   test('refuses a host root without any directory', () => {
     assert.throws(() => compilePlan(resolveConfig({ command: ['sh'] }), { hostRoot: [] }), /no directory to stage/);
+  });
+});
+
+describe('needsSealedHelper', () => {
+  test('only when the helper stays in the container as its init', () => {
+    assert.equal(needsSealedHelper(resolveConfig({ command: ['sh'], init: true })), true);
+    assert.equal(needsSealedHelper(resolveConfig({ command: ['sh'], rootfs: '/r' })), false);
   });
 });

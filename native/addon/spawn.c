@@ -1,0 +1,168 @@
+/*
+ * mdk-node.node: the few syscalls the Node process itself needs to start the
+ * helper quickly. libuv spawns by fork(), whose cost grows with the parent's
+ * memory, and child_process loads net and streams at every start (about
+ * 4 ms together); posix_spawn uses clone(CLONE_VM|CLONE_VFORK) and resets
+ * signal handlers in the child. No policy here: spawn, pipe, wait.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define CHECK(call)                                                                  \
+	do {                                                                         \
+		if ((call) != napi_ok) {                                             \
+			napi_throw_error(env, NULL, "mdk-node: N-API call failed: " #call); \
+			return NULL;                                                 \
+		}                                                                    \
+	} while (0)
+
+static napi_value throw_errno(napi_env env, const char *what, int err)
+{
+	char msg[256];
+	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));
+	napi_value code, message, error;
+	napi_create_string_utf8(env, strerrorname_np(err) ? strerrorname_np(err) : "EIO", NAPI_AUTO_LENGTH, &code);
+	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+	napi_create_error(env, code, message, &error);
+	napi_value errno_value;
+	napi_create_int32(env, err, &errno_value);
+	napi_set_named_property(env, error, "errno", errno_value);
+	napi_throw(env, error);
+	return NULL;
+}
+
+static char *get_string(napi_env env, napi_value v)
+{
+	size_t len;
+	if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok)
+		return NULL;
+	char *s = malloc(len + 1);
+	if (s && napi_get_value_string_utf8(env, v, s, len + 1, &len) != napi_ok) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* spawn(file, argv[], fds[]): the child gets fds[i] as fd i; returns its pid. */
+static napi_value spawn(napi_env env, napi_callback_info info)
+{
+	size_t argc = 3;
+	napi_value args[3];
+	CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+	if (argc != 3) {
+		napi_throw_type_error(env, NULL, "spawn(file, argv, fds)");
+		return NULL;
+	}
+	uint32_t nargv, nfds;
+	CHECK(napi_get_array_length(env, args[1], &nargv));
+	CHECK(napi_get_array_length(env, args[2], &nfds));
+	char *file = get_string(env, args[0]);
+	char **argv = calloc(nargv + 1, sizeof(char *));
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	int err = 0;
+	for (uint32_t i = 0; i < nargv && !err; i++) {
+		napi_value v;
+		CHECK(napi_get_element(env, args[1], i, &v));
+		if (!(argv[i] = get_string(env, v)))
+			err = EINVAL;
+	}
+	for (uint32_t i = 0; i < nfds && !err; i++) {
+		napi_value v;
+		int32_t fd;
+		CHECK(napi_get_element(env, args[2], i, &v));
+		CHECK(napi_get_value_int32(env, v, &fd));
+		/* dup2(fd, fd) clears close-on-exec, which Node sets on 0-2 */
+		err = fd >= 0 ? posix_spawn_file_actions_adddup2(&fa, fd, (int)i)
+			      : posix_spawn_file_actions_addopen(&fa, (int)i, "/dev/null", O_RDWR, 0);
+	}
+	sigset_t all, none;
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	pid_t pid = -1;
+	if (!err && file)
+		err = posix_spawn(&pid, file, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	for (uint32_t i = 0; i < nargv; i++)
+		free(argv[i]);
+	free(argv);
+	if (err) {
+		napi_value r = throw_errno(env, file ? file : "spawn", err);
+		free(file);
+		return r;
+	}
+	free(file);
+	napi_value result;
+	CHECK(napi_create_int32(env, pid, &result));
+	return result;
+}
+
+/* pipe(): [readFd, writeFd], both close-on-exec. */
+static napi_value make_pipe(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return throw_errno(env, "pipe", errno);
+	napi_value result, r, w;
+	CHECK(napi_create_array_with_length(env, 2, &result));
+	CHECK(napi_create_int32(env, fds[0], &r));
+	CHECK(napi_create_int32(env, fds[1], &w));
+	CHECK(napi_set_element(env, result, 0, r));
+	CHECK(napi_set_element(env, result, 1, w));
+	return result;
+}
+
+/* wait(pid): blocks until PID ends; [exitCode, signal] (one of them is -1). */
+static napi_value wait_pid(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value args[1];
+	int32_t pid;
+	CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+	CHECK(napi_get_value_int32(env, args[0], &pid));
+	int status;
+	pid_t r;
+	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return throw_errno(env, "waitpid", errno);
+	napi_value result, code, sig;
+	CHECK(napi_create_array_with_length(env, 2, &result));
+	CHECK(napi_create_int32(env, WIFEXITED(status) ? WEXITSTATUS(status) : -1, &code));
+	CHECK(napi_create_int32(env, WIFSIGNALED(status) ? WTERMSIG(status) : -1, &sig));
+	CHECK(napi_set_element(env, result, 0, code));
+	CHECK(napi_set_element(env, result, 1, sig));
+	return result;
+}
+
+static napi_value init(napi_env env, napi_value exports)
+{
+	napi_property_descriptor props[] = {
+		{"spawn", NULL, spawn, NULL, NULL, NULL, napi_default, NULL},
+		{"pipe", NULL, make_pipe, NULL, NULL, NULL, napi_default, NULL},
+		{"wait", NULL, wait_pid, NULL, NULL, NULL, napi_default, NULL},
+	};
+	CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+	return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

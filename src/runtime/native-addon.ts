@@ -1,0 +1,34 @@
+/**
+ * The N-API addon (native/addon/spawn.c, built to build/mdk-node.node next
+ * to the helper): posix_spawn, pipes and waitpid for the Node process, so
+ * that starting a container loads neither child_process nor net.
+ */
+import { dirname, join } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import { helperPath } from './helper-path.js';
+
+export interface NativeAddon {
+  /** starts FILE with ARGV; the child gets fds[i] as fd i (-1: /dev/null) */
+  spawn(file: string, argv: readonly string[], fds: readonly number[]): number;
+  /** [readFd, writeFd], close-on-exec */
+  pipe(): [number, number];
+  /** blocks until PID ends: [exitCode, signal], the other one -1 */
+  wait(pid: number): [number, number];
+}
+
+let addon: NativeAddon | undefined;
+
+export function nativeAddon(): NativeAddon {
+  if (addon) return addon;
+  const path = join(dirname(helperPath()), 'mdk-node.node');
+  const mod = { exports: {} as NativeAddon };
+  try {
+    process.dlopen(mod, path);
+  } catch (e) {
+    throw new MobyDickError('HELPER', `cannot load ${path}: ${(e as Error).message}`, {
+      subject: path,
+      hint: 'build it with `make build` (or `npm ci`)',
+    });
+  }
+  return (addon = mod.exports);
+}
