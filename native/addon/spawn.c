@@ -3,7 +3,8 @@
  * helper quickly. libuv spawns by fork(), whose cost grows with the parent's
  * memory, and child_process loads net and streams at every start (about
  * 4 ms together); posix_spawn uses clone(CLONE_VM|CLONE_VFORK) and resets
- * signal handlers in the child. No policy here: spawn, pipe, wait.
+ * signal handlers in the child. No policy here: spawn, pipe, wait, and
+ * flock (Node has none) for the OCI runtime's state directory.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -154,12 +156,37 @@ static napi_value wait_pid(napi_env env, napi_callback_info info)
 	return result;
 }
 
+/* lock(path): an exclusive flock on PATH (created if missing); returns the fd. */
+static napi_value lock_file(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value args[1];
+	CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+	char *path = get_string(env, args[0]);
+	if (!path)
+		return throw_errno(env, "lock", EINVAL);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		napi_value r = throw_errno(env, path, err);
+		free(path);
+		return r;
+	}
+	free(path);
+	napi_value result;
+	CHECK(napi_create_int32(env, fd, &result));
+	return result;
+}
+
 static napi_value init(napi_env env, napi_value exports)
 {
 	napi_property_descriptor props[] = {
 		{"spawn", NULL, spawn, NULL, NULL, NULL, napi_default, NULL},
 		{"pipe", NULL, make_pipe, NULL, NULL, NULL, napi_default, NULL},
 		{"wait", NULL, wait_pid, NULL, NULL, NULL, napi_default, NULL},
+		{"lock", NULL, lock_file, NULL, NULL, NULL, napi_default, NULL},
 	};
 	CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
 	return exports;

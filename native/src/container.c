@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -29,6 +31,9 @@
 struct ctx {
 	struct plan *plan;
 	int pty_sock;
+	int sync_fd;  /* the outer helper writes a byte here to end a sync */
+	int fifo_fd;  /* O_PATH fd of the exec fifo (OCI create/start), -1 if none */
+	char exec_path[4096]; /* the command, resolved by exec_check */
 	int rootfd; /* -1: no root yet */
 	int proc_checked;
 	int slots[MAX_SLOTS];
@@ -413,37 +418,162 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
-/* execvpe with the container's PATH; reports (exec, errno, name) on failure. */
-static void exec_command(struct ctx *c)
+static int is_executable_file(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	return access(path, X_OK) < 0 ? -errno : 0;
+}
+
+/*
+ * Find the command as execvpe would, with the container's PATH, without
+ * running it: OCI create reports "not found" before it parks, as runc does.
+ */
+static void resolve_command(struct ctx *c)
 {
 	if (c->argc == 0)
 		fail("exec", EINVAL, "no command");
 	const char *file = c->argv[0];
-	char **envp = c->envp ? c->envp : (char *[]){NULL};
-	reset_signals();
 	if (strchr(file, '/')) {
-		execve(file, c->argv, envp);
-		fail("exec", errno, file);
+		int r = is_executable_file(file);
+		if (r < 0)
+			fail("exec", -r, file);
+		snprintf(c->exec_path, sizeof(c->exec_path), "%s", file);
+		return;
 	}
-	const char *path = env_get(envp, "PATH");
+	const char *path = env_get(c->envp, "PATH");
 	if (!path)
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	int seen_eacces = 0;
-	char buf[4096];
 	for (const char *p = path;; p++) {
 		const char *colon = strchrnul(p, ':');
 		int dlen = (int)(colon - p);
-		snprintf(buf, sizeof(buf), "%.*s%s%s", dlen, p, dlen ? "/" : "", file);
-		execve(buf, c->argv, envp);
-		if (errno == EACCES)
+		snprintf(c->exec_path, sizeof(c->exec_path), "%.*s%s%s", dlen, p, dlen ? "/" : "", file);
+		int r = is_executable_file(c->exec_path);
+		if (r == 0)
+			return;
+		if (r == -EACCES)
 			seen_eacces = 1;
-		else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE)
-			fail("exec", errno, file);
 		if (*colon == '\0')
 			break;
 		p = colon;
 	}
+	c->exec_path[0] = '\0';
 	fail("exec", seen_eacces ? EACCES : ENOENT, file);
+}
+
+static void exec_command(struct ctx *c)
+{
+	if (!c->exec_path[0])
+		resolve_command(c);
+	char **envp = c->envp ? c->envp : (char *[]){NULL};
+	reset_signals();
+	execve(c->exec_path, c->argv, envp);
+	fail("exec", errno, c->argv[0]);
+}
+
+/* Park until `start` opens the exec fifo for reading (runc's protocol). */
+static void fifo_wait(struct ctx *c)
+{
+	if (c->fifo_fd < 0)
+		fail("exec fifo", EBADF, "no fifo");
+	/* from here the container outlives the helper that made it */
+	prctl(PR_SET_PDEATHSIG, 0);
+	report("ready");
+	char p[64];
+	int fd = open(fd_path(c, c->fifo_fd, p, sizeof(p)), O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("exec fifo", errno, "open");
+	if (write(fd, "0", 1) != 1)
+		fail("exec fifo", errno, "write");
+	close(fd);
+	close(c->fifo_fd);
+	c->fifo_fd = -1;
+}
+
+static void fifo_open(struct ctx *c, const char *path)
+{
+	if (mkfifo(path, 0622) < 0)
+		fail("exec fifo", errno, path);
+	c->fifo_fd = open(path, O_PATH | O_CLOEXEC);
+	if (c->fifo_fd < 0)
+		fail("exec fifo", errno, path);
+}
+
+static void wait_sync(struct ctx *c, const char *name)
+{
+	report("sync\t%s", name);
+	char b;
+	ssize_t r;
+	while ((r = read(c->sync_fd, &b, 1)) < 0 && errno == EINTR)
+		;
+	if (r != 1)
+		fail("sync", r < 0 ? errno : EPIPE, name);
+}
+
+static void join_namespace(const char *path, int nstype)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("setns", errno, path);
+	if (setns(fd, nstype) < 0)
+		fail("setns", errno, path);
+	close(fd);
+}
+
+static void chown_in_root(struct ctx *c, const struct op *op)
+{
+	const char *path = op_arg(op, 0);
+	int fd = open_in_root(c, path, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		fail("chown", -fd, path);
+	if (fchownat(fd, "", (uid_t)num(op_arg(op, 1), 10), (gid_t)num(op_arg(op, 2), 10), AT_EMPTY_PATH) < 0)
+		fail("chown", errno, path);
+	close(fd);
+}
+
+static void propagate_in_root(struct ctx *c, const struct op *op)
+{
+	const char *target = op_arg(op, 0);
+	int fd = open_in_root(c, target, O_PATH);
+	if (fd < 0)
+		fail("propagate", -fd, target);
+	char p[64];
+	if (mount(NULL, fd_path(c, fd, p, sizeof(p)), NULL, (unsigned long)num(op_arg(op, 1), 10), NULL) < 0)
+		fail("propagate", errno, target);
+	close(fd);
+}
+
+/* Write VALUE to /proc/REL (sysctls, oom_score_adj), once /proc is known to be procfs. */
+static void proc_write(struct ctx *c, const char *rel, const char *value)
+{
+	char path[4096];
+	check_proc(c);
+	if (strstr(rel, ".."))
+		fail("procwrite", EINVAL, rel);
+	snprintf(path, sizeof(path), "/proc/%s", rel);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		fail("procwrite", errno, rel);
+	size_t len = strlen(value);
+	if (write(fd, value, len) != (ssize_t)len)
+		fail("procwrite", errno, rel);
+	close(fd);
+}
+
+static rlim_t rlim_value(const char *s)
+{
+	return strcmp(s, "unlimited") == 0 ? RLIM_INFINITY : (rlim_t)strtoull(s, NULL, 10);
+}
+
+static void set_rlimit(const struct op *op)
+{
+	struct rlimit rl = {rlim_value(op_arg(op, 1)), rlim_value(op_arg(op, 2))};
+	if (setrlimit((int)num(op_arg(op, 0), 10), &rl) < 0)
+		fail("rlimit", errno, op_arg(op, 0));
 }
 
 static void run_exec(struct ctx *c)
@@ -533,6 +663,27 @@ static void run_op(struct ctx *c, const struct op *op)
 		push(&c->envp, &c->envc, op->args[0]);
 	} else if (strcmp(n, "arg") == 0) {
 		push(&c->argv, &c->argc, op->args[0]);
+	} else if (strcmp(n, "sync") == 0) {
+		wait_sync(c, a0);
+	} else if (strcmp(n, "setns") == 0) {
+		join_namespace(a0, (int)num(op_arg(op, 1), 10));
+	} else if (strcmp(n, "chown") == 0) {
+		chown_in_root(c, op);
+	} else if (strcmp(n, "propagate") == 0) {
+		propagate_in_root(c, op);
+	} else if (strcmp(n, "procwrite") == 0) {
+		proc_write(c, a0, op_arg(op, 1));
+	} else if (strcmp(n, "domainname") == 0) {
+		if (setdomainname(a0, strlen(a0)) < 0)
+			fail("domainname", errno, a0);
+	} else if (strcmp(n, "rlimit") == 0) {
+		set_rlimit(op);
+	} else if (strcmp(n, "fifo_open") == 0) {
+		fifo_open(c, a0);
+	} else if (strcmp(n, "fifo_wait") == 0) {
+		fifo_wait(c);
+	} else if (strcmp(n, "exec_check") == 0) {
+		resolve_command(c);
 	} else if (strcmp(n, "exec") == 0) {
 		if (c->plan->debug)
 			report_step("exec", c->argc ? c->argv[0] : "", now_ns());
@@ -543,13 +694,14 @@ static void run_op(struct ctx *c, const struct op *op)
 static int is_setting(const char *n)
 {
 	return !strcmp(n, "clone") || !strcmp(n, "tty") || !strcmp(n, "debug") ||
-	       !strcmp(n, "init") || !strcmp(n, "end");
+	       !strcmp(n, "init") || !strcmp(n, "end") || !strcmp(n, "detach") ||
+	       !strcmp(n, "console_socket") || !strcmp(n, "join_pid");
 }
 
 /* Steps worth a line in --debug output; env/arg are data, not steps. */
 static int is_quiet(const char *n)
 {
-	return !strcmp(n, "env") || !strcmp(n, "arg") || !strcmp(n, "exec");
+	return !strcmp(n, "env") || !strcmp(n, "arg") || !strcmp(n, "exec") || !strcmp(n, "fifo_wait");
 }
 
 /* The argument that names what a step worked on, for --debug. */
@@ -562,9 +714,9 @@ static const char *step_detail(const struct op *op)
 	return op_arg(op, 0);
 }
 
-void container_main(struct plan *plan, int pty_sock)
+void container_main(struct plan *plan, int pty_sock, int sync_fd)
 {
-	struct ctx c = {.plan = plan, .pty_sock = pty_sock, .rootfd = -1};
+	struct ctx c = {.plan = plan, .pty_sock = pty_sock, .sync_fd = sync_fd, .rootfd = -1, .fifo_fd = -1};
 	for (int i = 0; i < MAX_SLOTS; i++)
 		c.slots[i] = -1;
 	for (int i = 0; i < plan->nops; i++) {

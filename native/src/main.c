@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -48,6 +49,20 @@ int main(int argc, char **argv)
 	int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		signal(forwarded[i], SIG_IGN);
+	if (plan.join_pid) {
+		/* joining a pid namespace applies to the children made after it */
+		int fd = open(plan.join_pid, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) {
+			report_error("setns", errno, plan.join_pid);
+			return 125;
+		}
+		close(fd);
+	}
+	int syncp[2];
+	if (pipe2(syncp, O_CLOEXEC) < 0) {
+		report_error("sync", errno, "pipe");
+		return 125;
+	}
 	int sv[2] = {-1, -1};
 	if (plan.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		report_error("pty", errno, "socketpair");
@@ -70,12 +85,14 @@ int main(int argc, char **argv)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (sv[0] >= 0)
 			close(sv[0]);
-		container_main(&plan, sv[1]);
+		close(syncp[1]);
+		container_main(&plan, sv[1], syncp[0]);
 	}
 	if (plan.debug)
 		report_step("clone", "namespaces", t0);
 	report("pid\t%d", pid);
 	if (sv[1] >= 0)
 		close(sv[1]);
-	return monitor_run(&plan, pid, sv[0]);
+	close(syncp[0]);
+	return monitor_run(&plan, pid, sv[0], syncp[1]);
 }

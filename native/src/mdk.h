@@ -9,10 +9,13 @@
  *
  * Wire protocol (see src/runtime/plan-wire.ts, the other half):
  *   fd 3 (in):  "MDKPLAN1\0" then ops, each "name\0arg\0arg\0...", ending with
- *               "end\0"; afterwards control messages "signal\0N\0".
+ *               "end\0"; afterwards control messages "signal\0N\0",
+ *               "resume\0NAME\0" (after a sync) and "detach\0\0".
  *   fd 4 (out): NUL-terminated records with tab-separated fields:
  *               "pid\tN", "step\tNAME\tDETAIL\tNANOS",
- *               "error\tSTEP\tERRNO\tDETAIL", "exit\tCODE", "signal\tN".
+ *               "error\tSTEP\tERRNO\tDETAIL", "sync\tNAME" (the child waits
+ *               for "resume"), "ready" (parked for start), "exit\tCODE",
+ *               "signal\tN".
  */
 #ifndef MDK_H
 #define MDK_H
@@ -40,6 +43,9 @@ struct plan {
 	int interactive; /* relay our stdin to it */
 	int debug;       /* report every step with its duration */
 	int use_init;    /* run a minimal init as pid 1 */
+	int detach;      /* OCI create: leave the container parked, exit on "detach" */
+	const char *console_socket; /* send the pty master there instead of relaying it */
+	const char *join_pid;       /* setns() into this pid namespace before clone */
 	/* bytes after "end\0" already read from fd 3: control messages */
 	char *rest;
 	size_t rest_len;
@@ -56,15 +62,16 @@ void report_error(const char *step, int err, const char *detail);
 void report_step(const char *name, const char *detail, uint64_t start_ns);
 
 /* container.c: the child's side, never returns */
-void container_main(struct plan *plan, int pty_sock) __attribute__((noreturn));
+void container_main(struct plan *plan, int pty_sock, int sync_fd) __attribute__((noreturn));
 
 /* pty.c */
 int pty_send_fd(int sock, int fd);
 int pty_recv_fd(int sock);
 int pty_open_inside(const char *console, int *master_out);
+int pty_send_to_socket(const char *path, int fd);
 
 /* monitor.c: the outer helper's side */
-int monitor_run(struct plan *plan, pid_t child, int pty_sock);
+int monitor_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd);
 
 /* init.c: minimal init (reaps zombies, forwards signals) */
 void init_run(pid_t child) __attribute__((noreturn));

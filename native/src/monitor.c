@@ -24,6 +24,8 @@ struct monitor {
 	struct plan *plan;
 	pid_t child;
 	int ctl;      /* fd 3 after the plan: control messages, -1 once closed */
+	int sync_fd;  /* a byte written here ends the child's current sync */
+	int detached; /* "detach" received: leave the container running and go */
 	int sfd;      /* signalfd: SIGCHLD, SIGWINCH */
 	int pty_sock; /* where the container sends its pty master, -1 if none */
 	int master;   /* -1 until received */
@@ -49,7 +51,7 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Control messages: "signal\0N\0". */
+/* Control messages: "signal\0N\0", "resume\0NAME\0", "detach\0\0". */
 static void handle_control(struct monitor *m, const char *data, size_t len)
 {
 	if (len > sizeof(m->ctlbuf) - m->ctllen)
@@ -65,6 +67,10 @@ static void handle_control(struct monitor *m, const char *data, size_t len)
 			return;
 		if (strcmp(m->ctlbuf, "signal") == 0 && !m->done)
 			kill(m->child, atoi(first + 1));
+		else if (strcmp(m->ctlbuf, "resume") == 0 && write(m->sync_fd, "1", 1) != 1)
+			report_error("sync", errno, first + 1);
+		else if (strcmp(m->ctlbuf, "detach") == 0)
+			m->detached = 1;
 		size_t used = (size_t)(second + 1 - m->ctlbuf);
 		memmove(m->ctlbuf, second + 1, m->ctllen - used);
 		m->ctllen -= used;
@@ -85,6 +91,14 @@ static void got_master(struct monitor *m)
 	m->pty_sock = -1;
 	if (m->master < 0)
 		return;
+	if (m->plan->console_socket) {
+		/* OCI: the caller (conmon, a containerd shim) relays the terminal */
+		if (pty_send_to_socket(m->plan->console_socket, m->master) < 0)
+			report_error("console socket", errno, m->plan->console_socket);
+		close(m->master);
+		m->master = -1;
+		return;
+	}
 	sync_winsize(m);
 	if (m->plan->interactive && isatty(STDIN_FILENO) &&
 	    tcgetattr(STDIN_FILENO, &m->saved) == 0) {
@@ -132,9 +146,9 @@ static void drain_master(struct monitor *m)
 		;
 }
 
-int monitor_run(struct plan *plan, pid_t child, int pty_sock)
+int monitor_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
 {
-	struct monitor m = {.plan = plan, .child = child, .ctl = PLAN_FD,
+	struct monitor m = {.plan = plan, .child = child, .ctl = PLAN_FD, .sync_fd = sync_fd,
 			    .pty_sock = pty_sock, .master = -1,
 			    .in_open = plan->interactive};
 	sigset_t set;
@@ -146,7 +160,7 @@ int monitor_run(struct plan *plan, pid_t child, int pty_sock)
 		return 125;
 	handle_control(&m, plan->rest, plan->rest_len);
 	handle_signals(&m); /* the child may have ended already */
-	while (!m.done) {
+	while (!m.done && !m.detached) {
 		struct pollfd p[5];
 		int n = 0, i_ctl = -1, i_sock = -1, i_master = -1, i_in = -1;
 		if (m.ctl >= 0)
@@ -163,6 +177,8 @@ int monitor_run(struct plan *plan, pid_t child, int pty_sock)
 				continue;
 			break;
 		}
+		if (i_sock >= 0 && p[i_sock].revents)
+			got_master(&m);
 		if (i_ctl >= 0 && p[i_ctl].revents) {
 			char buf[512];
 			ssize_t r = read(m.ctl, buf, sizeof(buf));
@@ -171,8 +187,6 @@ int monitor_run(struct plan *plan, pid_t child, int pty_sock)
 			else if (r == 0 || errno != EINTR)
 				m.ctl = -1; /* moby-dick went away; its death signal follows */
 		}
-		if (i_sock >= 0 && p[i_sock].revents)
-			got_master(&m);
 		if (i_master >= 0 && p[i_master].revents && !pump(m.master, STDOUT_FILENO)) {
 			close(m.master);
 			m.master = -1;
@@ -181,6 +195,8 @@ int monitor_run(struct plan *plan, pid_t child, int pty_sock)
 			m.in_open = 0;
 		handle_signals(&m);
 	}
+	if (m.detached)
+		return 0; /* the container lives on; `start`, `state` and `delete` find it */
 	if (m.master >= 0)
 		drain_master(&m);
 	if (m.raw)

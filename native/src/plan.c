@@ -15,7 +15,8 @@ static const struct {
 	int nargs;
 } arity[] = {
 	/* settings for the outer helper */
-	{"clone", 1}, {"tty", 1}, {"debug", 0}, {"init", 0},
+	{"clone", 1}, {"tty", 1}, {"debug", 0}, {"init", 0}, {"detach", 0},
+	{"console_socket", 1}, {"join_pid", 1},
 	/* steps of the container child, in the order TypeScript wrote them */
 	{"propagation", 1}, {"mount_host", 5}, {"tree_clone", 2}, {"setroot", 1},
 	{"mkdir", 2}, {"mknod", 4}, {"symlink", 2}, {"touch", 2}, {"mount", 5},
@@ -23,6 +24,9 @@ static const struct {
 	{"hostname", 1}, {"umask", 1}, {"setsid", 0}, {"pty", 1}, {"bounding", 1},
 	{"user", 3}, {"caps", 4}, {"nonewprivs", 0}, {"cwd", 1}, {"env", 1},
 	{"arg", 1}, {"exec", 0}, {"end", 0},
+	{"sync", 1}, {"setns", 2}, {"chown", 3}, {"propagate", 2}, {"procwrite", 2},
+	{"domainname", 1}, {"rlimit", 3}, {"fifo_open", 1}, {"fifo_wait", 0},
+	{"exec_check", 0},
 };
 
 static int op_arity(const char *name)
@@ -105,6 +109,12 @@ static void apply_settings(struct plan *plan)
 			plan->debug = 1;
 		else if (strcmp(op->name, "init") == 0)
 			plan->use_init = 1;
+		else if (strcmp(op->name, "detach") == 0)
+			plan->detach = 1;
+		else if (strcmp(op->name, "console_socket") == 0)
+			plan->console_socket = op_arg(op, 0);
+		else if (strcmp(op->name, "join_pid") == 0)
+			plan->join_pid = op_arg(op, 0);
 	}
 }
 

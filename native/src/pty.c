@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "mdk.h"
@@ -83,4 +84,23 @@ int pty_open_inside(const char *console, int *master_out)
 		close(slave);
 	*master_out = master;
 	return 0;
+}
+
+/* Connect to the OCI console socket at PATH and hand it FD (the pty master). */
+int pty_send_to_socket(const char *path, int fd)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return -1;
+	int r = connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? -1 : pty_send_fd(sock, fd);
+	int saved = errno;
+	close(sock);
+	errno = saved;
+	return r;
 }

@@ -3,17 +3,16 @@
  * helper with it, and follow what the helper reports. This is the library
  * API's core; the CLI is a thin layer over it.
  */
-import { closeSync, statSync, writeSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
 import { signalName, signalNumber } from '../linux/signals.js';
 import { type ContainerConfig, resolveConfig } from './config.js';
-import { helperPath } from './helper-path.js';
+import { readUntilEnd } from './helper-fds.js';
+import { type HelperProcess, launchHelper, sendControl } from './helper-launch.js';
 import { readHostRoot } from './host-root.js';
-import { HelperFds, readUntilEnd } from './helper-fds.js';
-import { type NativeAddon, nativeAddon } from './native-addon.js';
 import { compilePlan, needsSealedHelper } from './plan-compiler.js';
-import { encodePlan, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
+import { encodePlan, encodeResume, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
 import { stepError } from './step-errors.js';
 
 export interface StepTiming {
@@ -36,6 +35,11 @@ export interface StartOptions {
   stdio?: 'inherit' | 'pipe';
   /** called for every setup step with its duration (what --debug prints) */
   onStep?: (step: StepTiming) => void;
+  /**
+   * @internal the engine's work at a sync point of the plan (cgroups): runs
+   * while the container's pid 1 waits; a throw ends the container
+   */
+  onSync?: (name: string, pid: number) => void;
 }
 
 function checkRoot(): void {
@@ -75,10 +79,10 @@ export class Container {
   private ended = false;
 
   /** @internal use startContainer() */
-  constructor(addon: NativeAddon, helperPid: number, fds: HelperFds, plan: Buffer, onStep?: (step: StepTiming) => void) {
+  constructor(helper: HelperProcess, options: StartOptions) {
+    const { addon, fds } = helper;
     ({ stdin: this.stdin, stdout: this.stdout, stderr: this.stderr } = fds.streams);
     this.control = fds.control;
-    this.send(plan);
 
     let resolvePid: (pid: number) => void = () => {};
     let rejectPid: (e: Error) => void = () => {};
@@ -90,21 +94,32 @@ export class Container {
 
     const records: StatusRecord[] = [];
     const splitter = new RecordSplitter();
+    let containerPid = 0;
+    let syncError: MobyDickError | undefined;
     const onRecords = (chunk: Buffer): void => {
       for (const rec of splitter.push(chunk)) {
         records.push(rec);
-        if (rec.kind === 'pid') resolvePid(rec.pid);
-        if (rec.kind === 'step' && onStep) {
-          onStep({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
+        if (rec.kind === 'pid') resolvePid((containerPid = rec.pid));
+        if (rec.kind === 'step' && options.onStep) {
+          options.onStep({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
+        }
+        if (rec.kind === 'sync') {
+          try {
+            options.onSync?.(rec.name, containerPid);
+            sendControl(this.control, encodeResume(rec.name));
+          } catch (e) {
+            syncError = e instanceof MobyDickError ? e : new MobyDickError('SETUP', String(e), { step: rec.name });
+            sendControl(this.control, encodeSignal(9));
+          }
         }
       }
     };
     this.done = readUntilEnd(fds.status, onRecords).then(() => {
       // the status pipe ends when the helper exits: reaping it does not block
-      const [code, signal] = addon.wait(helperPid);
+      const [code, signal] = addon.wait(helper.pid);
       this.ended = true;
       closeSync(this.control);
-      const result = interpret(records, { code, signal });
+      const result = syncError ?? interpret(records, { code, signal });
       if (result instanceof MobyDickError) {
         rejectPid(result);
         throw result;
@@ -115,17 +130,9 @@ export class Container {
     this.done.catch(() => {});
   }
 
-  private send(message: Buffer): void {
-    try {
-      writeSync(this.control, message);
-    } catch {
-      // the helper is gone; its exit says why
-    }
-  }
-
   /** Sends SIGNAL to the container's pid 1 (through the helper, which knows if it still lives). */
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): void {
-    if (!this.ended) this.send(encodeSignal(signalNumber(signal)));
+    if (!this.ended) sendControl(this.control, encodeSignal(signalNumber(signal)));
   }
 
   /** Resolves with how the command ended; rejects with a MobyDickError if setup failed. */
@@ -134,7 +141,8 @@ export class Container {
   }
 }
 
-function interpret(records: readonly StatusRecord[], helper: { code: number; signal: number }): ExitStatus | MobyDickError {
+/** How a helper run ended, from its records and its own exit. */
+export function interpret(records: readonly StatusRecord[], helper: { code: number; signal: number }): ExitStatus | MobyDickError {
   const error = records.find((r) => r.kind === 'error');
   if (error?.kind === 'error') return stepError(error.step, error.errno, error.detail);
   const end = records.find((r) => r.kind === 'exit' || r.kind === 'signal');
@@ -162,22 +170,13 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   lap('resolve config', resolved.rootfs ?? 'host view');
   const plan = encodePlan(compilePlan(resolved, { debug: onStep !== undefined, hostRoot }));
   lap('compile plan', `${plan.length} bytes`);
-  const addon = nativeAddon();
-  const fds = new HelperFds(addon, options.stdio ?? 'inherit', resolved.interactive);
-  const helper = helperPath();
-  let pid: number;
-  try {
-    const args = [helper, String(process.pid), ...(needsSealedHelper(resolved) ? ['seal'] : [])];
-    pid = addon.spawn(helper, args, fds.child);
-  } catch (e) {
-    for (const fd of [fds.control, fds.status]) closeSync(fd);
-    for (const stream of Object.values(fds.streams)) stream?.destroy();
-    throw new MobyDickError('HELPER', `cannot start the helper: ${(e as Error).message}`, { subject: helper });
-  } finally {
-    fds.closeChildEnds();
-  }
-  lap('spawn helper', String(pid));
-  return new Container(addon, pid, fds, plan, onStep);
+  const helper = launchHelper(plan, {
+    stdio: options.stdio ?? 'inherit',
+    interactive: resolved.interactive,
+    sealed: needsSealedHelper(resolved),
+  });
+  lap('spawn helper', String(helper.pid));
+  return new Container(helper, options);
 }
 
 /** Runs a container to its end. */

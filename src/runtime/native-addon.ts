@@ -14,6 +14,8 @@ export interface NativeAddon {
   pipe(): [number, number];
   /** blocks until PID ends: [exitCode, signal], the other one -1 */
   wait(pid: number): [number, number];
+  /** blocks until it holds an exclusive flock on PATH (created if missing); close the fd to release */
+  lock(path: string): number;
 }
 
 let addon: NativeAddon | undefined;

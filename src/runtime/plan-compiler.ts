@@ -38,11 +38,11 @@ export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys'
 /** The scratch tmpfs of the original moby-dick. */
 export const MYTMP = '/mytmp';
 
-const S_IFCHR = 0o020000;
+export const S_IFCHR = 0o020000;
 const NOSUID_NODEV_NOEXEC = MS.NOSUID | MS.NODEV | MS.NOEXEC;
 
 /** Device nodes of a minimal /dev, as runc creates them. */
-const DEVICES: readonly { name: string; major: number; minor: number }[] = [
+export const DEVICES: readonly { name: string; major: number; minor: number }[] = [
   { name: 'null', major: 1, minor: 3 },
   { name: 'zero', major: 1, minor: 5 },
   { name: 'full', major: 1, minor: 7 },
@@ -51,7 +51,7 @@ const DEVICES: readonly { name: string; major: number; minor: number }[] = [
   { name: 'tty', major: 5, minor: 0 },
 ];
 
-const DEV_SYMLINKS: readonly [target: string, path: string][] = [
+export const DEV_SYMLINKS: readonly [target: string, path: string][] = [
   ['/proc/self/fd', '/dev/fd'],
   ['/proc/self/fd/0', '/dev/stdin'],
   ['/proc/self/fd/1', '/dev/stdout'],

@@ -28,7 +28,11 @@ const SAMPLES: Op[] = [
   { op: 'bounding', keep: 'ff' }, { op: 'user', uid: 1, gid: 2, groups: [3, 4] },
   { op: 'caps', effective: '1', permitted: '1', inheritable: '1', ambient: '0' },
   { op: 'nonewprivs' }, { op: 'cwd', path: '/' }, { op: 'env', value: 'A=b' }, { op: 'arg', value: 'x' },
-  { op: 'exec' },
+  { op: 'exec' }, { op: 'detach' }, { op: 'console_socket', path: '/s' }, { op: 'join_pid', path: '/p' },
+  { op: 'sync', name: 'cgroup' }, { op: 'setns', path: '/n', nstype: 1 }, { op: 'chown', path: '/d', uid: 1, gid: 2 },
+  { op: 'propagate', target: '/', flags: 1 }, { op: 'procwrite', path: 'sys/x', value: '1' },
+  { op: 'domainname', name: 'd' }, { op: 'rlimit', resource: 7, soft: '1', hard: 'unlimited' },
+  { op: 'fifo_open', path: '/f' }, { op: 'exec_check' }, { op: 'fifo_wait' },
 ];
 
 describe('plan wire format', () => {
@@ -69,6 +73,8 @@ describe('status records', () => {
     assert.deepEqual(decodeRecord('error\texec\t2\tno\tsuch'), { kind: 'error', step: 'exec', errno: 2, detail: 'no\tsuch' });
     assert.deepEqual(decodeRecord('exit\t3'), { kind: 'exit', code: 3 });
     assert.deepEqual(decodeRecord('signal\t9'), { kind: 'signal', signal: 9 });
+    assert.deepEqual(decodeRecord('sync\tcgroup'), { kind: 'sync', name: 'cgroup' });
+    assert.deepEqual(decodeRecord('ready'), { kind: 'ready' });
     assert.equal(decodeRecord('bogus\t1'), null);
   });
 

@@ -19,6 +19,9 @@ export function opArgs(op: Op): string[] {
       return [op.interactive ? '1' : '0'];
     case 'debug':
     case 'init':
+    case 'detach':
+    case 'exec_check':
+    case 'fifo_wait':
     case 'pivot':
     case 'setsid':
     case 'nonewprivs':
@@ -30,7 +33,23 @@ export function opArgs(op: Op): string[] {
     case 'tree_clone':
       return [op.source, String(op.slot)];
     case 'setroot':
+    case 'console_socket':
+    case 'join_pid':
+    case 'fifo_open':
       return [op.path];
+    case 'sync':
+    case 'domainname':
+      return [op.name];
+    case 'setns':
+      return [op.path, String(op.nstype)];
+    case 'chown':
+      return [op.path, String(op.uid), String(op.gid)];
+    case 'propagate':
+      return [op.target, String(op.flags)];
+    case 'procwrite':
+      return [op.path, op.value];
+    case 'rlimit':
+      return [String(op.resource), op.soft, op.hard];
     case 'mkdir':
     case 'touch':
       return [op.path, octal(op.mode)];
@@ -76,11 +95,21 @@ export function encodeSignal(signal: number): Buffer {
   return Buffer.from(`signal\0${signal}\0`);
 }
 
+/** Ends the child's sync NAME. */
+export function encodeResume(name: string): Buffer {
+  return Buffer.from(`resume\0${name}\0`);
+}
+
+/** Tells the helper to leave the parked container and exit (OCI create). */
+export const DETACH = Buffer.from('detach\0\0');
+
 /** What the helper reports on fd 4. */
 export type StatusRecord =
   | { kind: 'pid'; pid: number }
   | { kind: 'step'; name: string; detail: string; nanoseconds: number }
   | { kind: 'error'; step: string; errno: number; detail: string }
+  | { kind: 'sync'; name: string }
+  | { kind: 'ready' }
   | { kind: 'exit'; code: number }
   | { kind: 'signal'; signal: number };
 
@@ -93,6 +122,10 @@ export function decodeRecord(text: string): StatusRecord | null {
       return { kind, name: a, detail: b, nanoseconds: Number(rest[0] ?? 0) };
     case 'error':
       return { kind, step: a, errno: Number(b), detail: rest.join('\t') };
+    case 'sync':
+      return { kind, name: a };
+    case 'ready':
+      return { kind };
     case 'exit':
       return { kind, code: Number(a) };
     case 'signal':

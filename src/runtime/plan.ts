@@ -10,6 +10,9 @@ export type Op =
   | { op: 'tty'; interactive: boolean }
   | { op: 'debug' }
   | { op: 'init' }
+  | { op: 'detach' }
+  | { op: 'console_socket'; path: string }
+  | { op: 'join_pid'; path: string }
   // steps of the container child
   | { op: 'propagation'; flags: number }
   | { op: 'mount_host'; source: string; target: string; fstype: string; flags: number; data: string }
@@ -36,7 +39,19 @@ export type Op =
   | { op: 'cwd'; path: string }
   | { op: 'env'; value: string }
   | { op: 'arg'; value: string }
-  | { op: 'exec' };
+  | { op: 'exec' }
+  // the child waits here until the engine sends "resume" (cgroups, id maps, hooks)
+  | { op: 'sync'; name: string }
+  | { op: 'setns'; path: string; nstype: number }
+  | { op: 'chown'; path: string; uid: number; gid: number }
+  | { op: 'propagate'; target: string; flags: number }
+  | { op: 'procwrite'; path: string; value: string }
+  | { op: 'domainname'; name: string }
+  | { op: 'rlimit'; resource: number; soft: string; hard: string }
+  // OCI create/start: make the exec fifo, resolve the command, park until start
+  | { op: 'fifo_open'; path: string }
+  | { op: 'exec_check' }
+  | { op: 'fifo_wait' };
 
 export type OpName = Op['op'];
 export type Plan = readonly Op[];

@@ -1,0 +1,232 @@
+/**
+ * compileOciPlan(): a validated config.json -> the helper's steps, in runc's
+ * order: namespaces, cgroup placement, root bind, the spec's mounts,
+ * devices, pivot_root, sysctls, masked and read-only paths, the process.
+ * Pure: facts about the host (what a bind source is, the cgroup
+ * hierarchies) come in as HostFacts, so it is unit-tested without root.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import { type Capability, CAPABILITIES, capabilityMask } from '../linux/capabilities.js';
+import { MS } from '../linux/mount-flags.js';
+import { parseMountOptions, propagationFlags } from '../linux/mount-options.js';
+import { NAMESPACE_FLAGS, type NamespaceKind } from '../linux/namespaces.js';
+import { RLIMITS } from '../linux/rlimits.js';
+import type { Op } from '../runtime/plan.js';
+import { DEV_SYMLINKS, DEVICES, S_IFCHR } from '../runtime/plan-compiler.js';
+import type { Mount, Spec } from './spec.js';
+
+export interface HostFacts {
+  /** 'dir', 'file', or null when the bind source does not exist */
+  kindOf(path: string): 'dir' | 'file' | null;
+  /** v1 hierarchies as mounted on the host: mount point name and its options, e.g. ["memory", "memory"] */
+  cgroupV1: readonly { name: string; options: string }[];
+  /** whether the host has a cgroup2 hierarchy at /sys/fs/cgroup (v2-only) */
+  cgroupV2Only: boolean;
+}
+
+export interface OciCompileOptions {
+  bundle: string;
+  /** create: park before exec until `start` opens this fifo; absent for `run` */
+  fifo?: string;
+  /** send the terminal's master here (--console-socket) */
+  consoleSocket?: string;
+  /** leave the container parked and let the helper go (create) */
+  detach: boolean;
+  /** stop for the engine to place the child in its cgroups */
+  syncCgroup: boolean;
+  debug?: boolean;
+  host: HostFacts;
+}
+
+const OCI_TO_KIND: Record<string, NamespaceKind> = {
+  pid: 'pid', network: 'network', mount: 'mount', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup', user: 'user',
+};
+
+/** The max uint64 that JSON gives as 18446744073709552000 means "unlimited". */
+function rlimitValue(n: number): string {
+  return n >= 2 ** 63 ? 'unlimited' : String(n);
+}
+
+function knownCaps(list: readonly string[] | undefined): Capability[] {
+  // runc ignores capabilities the kernel (here: our table) does not know
+  return (list ?? []).filter((c): c is Capability => (CAPABILITIES as readonly string[]).includes(c));
+}
+
+function bad(field: string, problem: string): MobyDickError {
+  return new MobyDickError('INVALID_CONFIG', `config.json: ${field}: ${problem}`, { subject: field });
+}
+
+function namespaceOps(spec: Spec): { flags: number; pre: Op[]; joins: Op[]; newMount: boolean; newUts: boolean } {
+  let flags = 0;
+  const pre: Op[] = [];
+  const joins: Op[] = [];
+  let newMount = false;
+  let newUts = false;
+  for (const ns of spec.linux?.namespaces ?? []) {
+    const kind = OCI_TO_KIND[ns.type];
+    if (kind === undefined) continue; // refused earlier (time)
+    if (ns.path === undefined) {
+      flags += NAMESPACE_FLAGS[kind];
+      if (kind === 'mount') newMount = true;
+      if (kind === 'uts') newUts = true;
+    } else if (kind === 'pid') {
+      pre.push({ op: 'join_pid', path: ns.path });
+    } else {
+      joins.push({ op: 'setns', path: ns.path, nstype: NAMESPACE_FLAGS[kind] });
+    }
+  }
+  // join the mount namespace last: the other paths are resolved in ours
+  joins.sort((a, b) => Number(a.op === 'setns' && a.nstype === NAMESPACE_FLAGS.mount) - Number(b.op === 'setns' && b.nstype === NAMESPACE_FLAGS.mount));
+  return { flags, pre, joins, newMount, newUts };
+}
+
+/** /sys/fs/cgroup inside: the container's own cgroups (it runs in a cgroup namespace). */
+function cgroupMount(m: Mount, flags: number, host: HostFacts): Op[] {
+  const ro = flags & MS.RDONLY;
+  if (host.cgroupV2Only) {
+    return [{ op: 'mkdir', path: m.destination, mode: 0o755 }, { op: 'mount', source: 'cgroup2', target: m.destination, fstype: 'cgroup2', flags, data: '' }];
+  }
+  const ops: Op[] = [
+    { op: 'mkdir', path: m.destination, mode: 0o755 },
+    { op: 'mount', source: 'tmpfs', target: m.destination, fstype: 'tmpfs', flags: flags & ~MS.RDONLY, data: 'mode=755' },
+  ];
+  for (const h of host.cgroupV1) {
+    const target = `${m.destination}/${h.name}`;
+    ops.push({ op: 'mkdir', path: target, mode: 0o755 });
+    ops.push({ op: 'mount', source: 'cgroup', target, fstype: h.name === 'unified' ? 'cgroup2' : 'cgroup', flags, data: h.name === 'unified' ? '' : h.options });
+  }
+  if (ro) ops.push({ op: 'remount', target: m.destination, flags: MS.RDONLY });
+  return ops;
+}
+
+function mountOps(m: Mount, i: number, bundle: string, host: HostFacts): Op[] {
+  const o = parseMountOptions(m.options);
+  const dest = m.destination.startsWith('/') ? m.destination : `/${m.destination}`;
+  const type = m.type ?? (o.bind ? 'bind' : '');
+  const ops: Op[] = [];
+  if (type === 'cgroup') return cgroupMount({ ...m, destination: dest }, o.flags, host);
+  if (o.bind || type === 'bind') {
+    if (!m.source) throw bad(`mounts[${i}].source`, 'a bind mount needs a source');
+    const source = isAbsolute(m.source) ? m.source : resolve(bundle, m.source);
+    const kind = host.kindOf(source);
+    if (kind === null) throw bad(`mounts[${i}].source`, `${source} does not exist`);
+    ops.push(kind === 'dir' ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest, mode: 0o644 });
+    ops.push({ op: 'mount', source, target: dest, fstype: '', flags: MS.BIND | (o.recursive ? MS.REC : 0), data: '' });
+    // a bind mount ignores other flags: they need a remount
+    const extra = o.flags & ~MS.REMOUNT;
+    if (extra) ops.push({ op: 'remount', target: dest, flags: extra });
+  } else {
+    if (type === '') throw bad(`mounts[${i}].type`, 'required unless the options say bind or rbind');
+    ops.push({ op: 'mkdir', path: dest, mode: 0o755 });
+    ops.push({ op: 'mount', source: m.source ?? type, target: dest, fstype: type, flags: o.flags, data: o.data });
+  }
+  if (o.propagation) ops.push({ op: 'propagate', target: dest, flags: o.propagation });
+  return ops;
+}
+
+/** runc's default devices, the spec's own, and the /dev symlinks, when /dev is ours to fill. */
+function deviceOps(spec: Spec): Op[] {
+  const ops: Op[] = [];
+  const devices = spec.linux?.devices ?? [];
+  const listed = new Set(devices.map((d) => d.path));
+  for (const d of DEVICES) {
+    const path = `/dev/${d.name}`;
+    if (!listed.has(path)) ops.push({ op: 'mknod', path, mode: S_IFCHR | 0o666, major: d.major, minor: d.minor });
+  }
+  devices.forEach((d, i) => {
+    if (d.type === 'p') {
+      ops.push({ op: 'mknod', path: d.path, mode: 0o010000 | (d.fileMode ?? 0o666), major: 0, minor: 0 });
+    } else {
+      if (d.major === undefined || d.minor === undefined) throw bad(`linux.devices[${i}]`, 'major and minor are required');
+      const type = d.type === 'b' ? 0o060000 : S_IFCHR;
+      ops.push({ op: 'mknod', path: d.path, mode: type | ((d.fileMode ?? 0o666) & 0o7777), major: d.major, minor: d.minor });
+    }
+    if (d.uid !== undefined || d.gid !== undefined) ops.push({ op: 'chown', path: d.path, uid: d.uid ?? 0, gid: d.gid ?? 0 });
+  });
+  for (const [target, path] of DEV_SYMLINKS) ops.push({ op: 'symlink', target, path });
+  return ops;
+}
+
+function processOps(spec: Spec, options: OciCompileOptions): Op[] {
+  const p = spec.process!;
+  const ops: Op[] = [{ op: 'umask', mask: p.user.umask ?? 0o022 }];
+  ops.push(p.terminal ? { op: 'pty', console: '/dev/console' } : { op: 'setsid' });
+  for (const r of p.rlimits ?? []) {
+    const resource = RLIMITS[r.type];
+    if (resource === undefined) throw bad('process.rlimits', `unknown ${r.type}`);
+    if (r.soft > r.hard) throw bad('process.rlimits', `${r.type}: soft ${r.soft} above hard ${r.hard}`);
+    ops.push({ op: 'rlimit', resource, soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) });
+  }
+  if (p.oomScoreAdj !== undefined) ops.push({ op: 'procwrite', path: 'self/oom_score_adj', value: String(p.oomScoreAdj) });
+  const caps = p.capabilities;
+  if (caps) ops.push({ op: 'bounding', keep: capabilityMask(knownCaps(caps.bounding)) });
+  const { uid, gid, additionalGids = [] } = p.user;
+  if (uid !== 0 || gid !== 0 || additionalGids.length > 0) ops.push({ op: 'user', uid, gid, groups: additionalGids });
+  if (caps) {
+    ops.push({
+      op: 'caps',
+      effective: capabilityMask(knownCaps(caps.effective)),
+      permitted: capabilityMask(knownCaps(caps.permitted)),
+      inheritable: capabilityMask(knownCaps(caps.inheritable)),
+      ambient: capabilityMask(knownCaps(caps.ambient)),
+    });
+  }
+  if (p.noNewPrivileges) ops.push({ op: 'nonewprivs' });
+  ops.push({ op: 'cwd', path: p.cwd });
+  for (const value of p.env ?? []) ops.push({ op: 'env', value });
+  for (const value of p.args) ops.push({ op: 'arg', value });
+  if (options.fifo !== undefined) ops.push({ op: 'exec_check' }, { op: 'fifo_wait' });
+  ops.push({ op: 'exec' });
+  return ops;
+}
+
+export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
+  const root = spec.root!;
+  const p = spec.process!;
+  const rootfs = isAbsolute(root.path) ? root.path : resolve(options.bundle, root.path);
+  const ns = namespaceOps(spec);
+  if (!ns.newMount) throw bad('linux.namespaces', 'a new mount namespace is required');
+
+  const ops: Op[] = [{ op: 'clone', flags: ns.flags }, ...ns.pre];
+  if (p.terminal) ops.push({ op: 'tty', interactive: options.consoleSocket === undefined });
+  if (options.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: options.consoleSocket });
+  if (options.detach) ops.push({ op: 'detach' });
+  if (options.debug) ops.push({ op: 'debug' });
+  ops.push(...ns.joins);
+  if (options.syncCgroup) ops.push({ op: 'sync', name: 'cgroup' });
+  ops.push({ op: 'umask', mask: 0 });
+
+  const propagation = spec.linux?.rootfsPropagation;
+  ops.push({ op: 'propagation', flags: propagation ? propagationFlags(propagation) | MS.REC : MS.SLAVE | MS.REC });
+  ops.push(
+    { op: 'mount_host', source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' },
+    { op: 'setroot', path: rootfs },
+  );
+  if (options.fifo !== undefined) ops.push({ op: 'fifo_open', path: options.fifo });
+
+  let devIsTmpfs = false;
+  (spec.mounts ?? []).forEach((m, i) => {
+    ops.push(...mountOps(m, i, options.bundle, options.host));
+    if (m.destination === '/dev') devIsTmpfs = m.type === 'tmpfs';
+  });
+  if (devIsTmpfs) ops.push(...deviceOps(spec));
+  else if (spec.linux?.devices?.length) ops.push(...deviceOps(spec).filter((o) => o.op !== 'symlink'));
+  if (p.terminal) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
+
+  ops.push({ op: 'pivot' });
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
+    if (!/^[a-zA-Z0-9_.\-/]+$/.test(key) || key.includes('..')) throw bad(`linux.sysctl.${key}`, 'not a sysctl name');
+    ops.push({ op: 'procwrite', path: `sys/${key.replaceAll('.', '/')}`, value });
+  }
+  for (const path of spec.linux?.maskedPaths ?? []) ops.push({ op: 'mask', path });
+  for (const path of spec.linux?.readonlyPaths ?? []) ops.push({ op: 'readonly', path });
+  if (root.readonly) ops.push({ op: 'remount', target: '/', flags: MS.RDONLY });
+  if (spec.hostname !== undefined) {
+    if (!ns.newUts) throw bad('hostname', 'needs a new uts namespace');
+    ops.push({ op: 'hostname', name: spec.hostname });
+  }
+  if (spec.domainname !== undefined) ops.push({ op: 'domainname', name: spec.domainname });
+  ops.push(...processOps(spec, options));
+  return ops;
+}

@@ -1,0 +1,34 @@
+/**
+ * Fields of config.json that moby-dick does not carry out yet. Refused with
+ * the field's path, never silently ignored: a container that looks confined
+ * but is not would be worse than no container.
+ */
+import { MobyDickError } from '../errors.js';
+import type { Spec } from './spec.js';
+
+export function refuseUnsupported(spec: Spec): void {
+  const refuse = (field: string, why: string): never => {
+    throw new MobyDickError('INVALID_CONFIG', `config.json: ${field}: ${why}`, {
+      subject: field,
+      hint: 'remove the field, or run this container with runc for now',
+    });
+  };
+  const linux = spec.linux ?? {};
+  const ns = linux.namespaces ?? [];
+  if (ns.some((n) => n.type === 'user') || linux.uidMappings?.length || linux.gidMappings?.length) {
+    refuse('linux.namespaces', 'user namespaces are not supported yet');
+  }
+  if (ns.some((n) => n.type === 'time') || linux.timeOffsets) refuse('linux.timeOffsets', 'time namespaces are not supported yet');
+  if (linux.seccomp) refuse('linux.seccomp', 'seccomp filters are not supported yet');
+  if (linux.personality) refuse('linux.personality', 'not supported yet');
+  if (linux.intelRdt) refuse('linux.intelRdt', 'not supported');
+  if (spec.process?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not supported on this host');
+  if (spec.process?.selinuxLabel || linux.mountLabel) refuse('process.selinuxLabel', 'SELinux is not supported on this host');
+  const hooks = spec.hooks ?? {};
+  for (const [kind, list] of Object.entries(hooks)) {
+    if (list && list.length > 0) refuse(`hooks.${kind}`, 'hooks are not supported yet');
+  }
+  spec.mounts?.forEach((m, i) => {
+    if (m.uidMappings || m.gidMappings) refuse(`mounts[${i}].uidMappings`, 'id-mapped mounts are not supported yet');
+  });
+}

@@ -1,0 +1,48 @@
+/** Starting the C helper: its fds, the spawn through the addon, and the plan on fd 3. */
+import { closeSync, writeSync } from 'node:fs';
+import { MobyDickError } from '../errors.js';
+import { HelperFds, type StdioMode } from './helper-fds.js';
+import { helperPath } from './helper-path.js';
+import { type NativeAddon, nativeAddon } from './native-addon.js';
+
+export interface HelperProcess {
+  addon: NativeAddon;
+  pid: number;
+  fds: HelperFds;
+}
+
+export interface LaunchOptions {
+  stdio: StdioMode;
+  interactive: boolean;
+  /** run the helper from a sealed memfd (see needsSealedHelper) */
+  sealed: boolean;
+}
+
+export function launchHelper(plan: Buffer, options: LaunchOptions): HelperProcess {
+  const addon = nativeAddon();
+  const fds = new HelperFds(addon, options.stdio, options.interactive);
+  const helper = helperPath();
+  let pid: number;
+  try {
+    const args = [helper, String(process.pid), ...(options.sealed ? ['seal'] : [])];
+    pid = addon.spawn(helper, args, fds.child);
+  } catch (e) {
+    for (const fd of [fds.control, fds.status]) closeSync(fd);
+    for (const stream of Object.values(fds.streams)) stream?.destroy();
+    throw new MobyDickError('HELPER', `cannot start the helper: ${(e as Error).message}`, { subject: helper });
+  } finally {
+    fds.closeChildEnds();
+  }
+  sendControl(fds.control, plan);
+  return { addon, pid, fds };
+}
+
+/** Writes to the helper's fd 3; false when the helper is gone (its exit says why). */
+export function sendControl(fd: number, message: Buffer): boolean {
+  try {
+    writeSync(fd, message);
+    return true;
+  } catch {
+    return false;
+  }
+}
