@@ -20,7 +20,7 @@ js: build/moby-dick.cjs build/tsc/.done
 node_modules/.package-lock.json: package-lock.json
 	npm ci
 
-build/moby-dick.cjs: $(TS_SRC) scripts/bundle.mjs package.json
+build/moby-dick.cjs: $(TS_SRC) scripts/bundle.mjs package.json package-lock.json
 	node scripts/bundle.mjs
 
 build/tsc/.done: $(TS_SRC) tsconfig.json

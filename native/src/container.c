@@ -475,14 +475,19 @@ static void exec_command(struct ctx *c)
 	fail("exec", errno, c->argv[0]);
 }
 
+/* From here the process outlives the helper that made it (create, exec -d). */
+static void release(void)
+{
+	prctl(PR_SET_PDEATHSIG, 0);
+	report("ready");
+}
+
 /* Park until `start` opens the exec fifo for reading (runc's protocol). */
 static void fifo_wait(struct ctx *c)
 {
 	if (c->fifo_fd < 0)
 		fail("exec fifo", EBADF, "no fifo");
-	/* from here the container outlives the helper that made it */
-	prctl(PR_SET_PDEATHSIG, 0);
-	report("ready");
+	release();
 	char p[64];
 	int fd = open(fd_path(c, c->fifo_fd, p, sizeof(p)), O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -682,6 +687,8 @@ static void run_op(struct ctx *c, const struct op *op)
 		fifo_open(c, a0);
 	} else if (strcmp(n, "fifo_wait") == 0) {
 		fifo_wait(c);
+	} else if (strcmp(n, "release") == 0) {
+		release();
 	} else if (strcmp(n, "exec_check") == 0) {
 		resolve_command(c);
 	} else if (strcmp(n, "exec") == 0) {
@@ -701,7 +708,8 @@ static int is_setting(const char *n)
 /* Steps worth a line in --debug output; env/arg are data, not steps. */
 static int is_quiet(const char *n)
 {
-	return !strcmp(n, "env") || !strcmp(n, "arg") || !strcmp(n, "exec") || !strcmp(n, "fifo_wait");
+	return !strcmp(n, "env") || !strcmp(n, "arg") || !strcmp(n, "exec") || !strcmp(n, "fifo_wait") ||
+	       !strcmp(n, "release");
 }
 
 /* The argument that names what a step worked on, for --debug. */

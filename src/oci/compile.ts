@@ -14,7 +14,7 @@ import { NAMESPACE_FLAGS, type NamespaceKind } from '../linux/namespaces.js';
 import { RLIMITS } from '../linux/rlimits.js';
 import type { Op } from '../runtime/plan.js';
 import { DEV_SYMLINKS, DEVICES, S_IFCHR } from '../runtime/plan-compiler.js';
-import type { Mount, Spec } from './spec.js';
+import type { Mount, Process, Spec } from './spec.js';
 
 export interface HostFacts {
   /** 'dir', 'file', or null when the bind source does not exist */
@@ -148,10 +148,17 @@ function deviceOps(spec: Spec): Op[] {
   return ops;
 }
 
-function processOps(spec: Spec, options: OciCompileOptions): Op[] {
-  const p = spec.process!;
+export interface ProcessOpsOptions {
+  /** bind the terminal onto this path inside ('' for none) */
+  console: string;
+  /** what happens between resolving the command and exec: park on the fifo, or release */
+  beforeExec: 'fifo_wait' | 'release' | null;
+}
+
+/** The process half of a plan: terminal, limits, user, capabilities, cwd, env, args, exec. */
+export function processOps(p: Process, options: ProcessOpsOptions): Op[] {
   const ops: Op[] = [{ op: 'umask', mask: p.user.umask ?? 0o022 }];
-  ops.push(p.terminal ? { op: 'pty', console: '/dev/console' } : { op: 'setsid' });
+  ops.push(p.terminal ? { op: 'pty', console: options.console } : { op: 'setsid' });
   for (const r of p.rlimits ?? []) {
     const resource = RLIMITS[r.type];
     if (resource === undefined) throw bad('process.rlimits', `unknown ${r.type}`);
@@ -176,7 +183,7 @@ function processOps(spec: Spec, options: OciCompileOptions): Op[] {
   ops.push({ op: 'cwd', path: p.cwd });
   for (const value of p.env ?? []) ops.push({ op: 'env', value });
   for (const value of p.args) ops.push({ op: 'arg', value });
-  if (options.fifo !== undefined) ops.push({ op: 'exec_check' }, { op: 'fifo_wait' });
+  if (options.beforeExec) ops.push({ op: 'exec_check' }, { op: options.beforeExec });
   ops.push({ op: 'exec' });
   return ops;
 }
@@ -227,6 +234,6 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
     ops.push({ op: 'hostname', name: spec.hostname });
   }
   if (spec.domainname !== undefined) ops.push({ op: 'domainname', name: spec.domainname });
-  ops.push(...processOps(spec, options));
+  ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null }));
   return ops;
 }

@@ -1,6 +1,26 @@
-/** Parses and validates config.json; every problem names its field path. */
+/**
+ * Parses and validates config.json and process.json; every problem names its
+ * field path. Loaded only by the commands that read them (see loadSpec):
+ * zod and the schema cost about 10 ms to load, which `state`, `kill` and
+ * `delete` should not pay.
+ */
+import type { z } from 'zod';
 import { MobyDickError } from '../errors.js';
-import { type Spec, SpecSchema } from './spec.js';
+import { type Process, ProcessSchema, type Spec, SpecSchema } from './spec.js';
+
+function check<T>(schema: z.ZodType<T>, json: unknown, file: string): T {
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => {
+    const where = fieldPath(i.path) || '(top level)';
+    const message = i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : i.message.toLowerCase();
+    return `${where}: ${message}`;
+  });
+  throw new MobyDickError('INVALID_CONFIG', `${file}: ${problems.join('; ')}`, {
+    subject: result.error.issues[0] ? fieldPath(result.error.issues[0].path) : file,
+    hint: 'fix the fields named; `moby-dick-runtime spec` writes a valid example',
+  });
+}
 
 function fieldPath(path: readonly (string | number)[]): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
@@ -13,20 +33,18 @@ export function parseSpec(text: string, file = 'config.json'): Spec {
   } catch (e) {
     throw new MobyDickError('INVALID_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`, { subject: file });
   }
-  const result = SpecSchema.safeParse(json);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => {
-      const where = fieldPath(i.path) || '(top level)';
-      const message = i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : i.message.toLowerCase();
-      return `${where}: ${message}`;
-    });
-    throw new MobyDickError('INVALID_CONFIG', `${file}: ${problems.join('; ')}`, {
-      subject: result.error.issues[0] ? fieldPath(result.error.issues[0].path) : file,
-      hint: 'fix the fields named; `moby-dick-runtime spec` writes a valid example',
-    });
-  }
-  const spec = result.data;
+  const spec = check(SpecSchema, json, file);
   if (!spec.root) throw new MobyDickError('INVALID_CONFIG', `${file}: root: required`, { subject: 'root' });
   if (!spec.process) throw new MobyDickError('INVALID_CONFIG', `${file}: process: required`, { subject: 'process' });
   return spec;
+}
+
+export function parseProcess(text: string, file: string): Process {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new MobyDickError('INVALID_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`, { subject: file });
+  }
+  return check(ProcessSchema, json, file);
 }

@@ -22,6 +22,7 @@ export function opArgs(op: Op): string[] {
     case 'detach':
     case 'exec_check':
     case 'fifo_wait':
+    case 'release':
     case 'pivot':
     case 'setsid':
     case 'nonewprivs':

@@ -51,7 +51,9 @@ export type Op =
   // OCI create/start: make the exec fifo, resolve the command, park until start
   | { op: 'fifo_open'; path: string }
   | { op: 'exec_check' }
-  | { op: 'fifo_wait' };
+  | { op: 'fifo_wait' }
+  // exec --detach: the process outlives the helper; report "ready"
+  | { op: 'release' };
 
 export type OpName = Op['op'];
 export type Plan = readonly Op[];

@@ -1,0 +1,82 @@
+/** state, list, ps, spec, features: what the runtime tells its callers. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MobyDickError } from '../../errors.js';
+import { CAPABILITIES } from '../../linux/capabilities.js';
+import { defaultSpec } from '../../oci/default-spec.js';
+import { pidsInNamespaceOf } from '../../oci/proc.js';
+import { OCI_VERSION } from '../../oci/state.js';
+import { type Command, parseFlags } from '../context.js';
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+export const state: Command = (ctx, argv) => {
+  const { positionals } = parseFlags('state', argv, {}, { min: 1, max: 1, names: 'exactly one container id' });
+  process.stdout.write(json(ctx.runtime.state(positionals[0]!)));
+  return 0;
+};
+
+export const list: Command = (ctx, argv) => {
+  const { values } = parseFlags('list', argv, { format: { type: 'string', short: 'f' }, quiet: { type: 'boolean', short: 'q' } }, { min: 0, max: 0, names: 'no arguments' });
+  const states = ctx.runtime.list();
+  if (values.quiet) {
+    process.stdout.write(states.map((s) => `${s.id}\n`).join(''));
+  } else if (values.format === 'json') {
+    process.stdout.write(`${JSON.stringify(states)}\n`);
+  } else if (values.format === undefined || values.format === 'table') {
+    const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    process.stdout.write(rows.map((r) => r.map((c, i) => c.padEnd(widths[i]! + 3)).join('').trimEnd() + '\n').join(''));
+  } else {
+    throw new MobyDickError('USAGE', `invalid format option ${JSON.stringify(values.format)}`, { hint: 'use table or json' });
+  }
+  return 0;
+};
+
+export const ps: Command = (ctx, argv) => {
+  const { values, positionals } = parseFlags('ps', argv, { format: { type: 'string', short: 'f' } }, { min: 1, names: 'a container id' });
+  const s = ctx.runtime.state(positionals[0]!);
+  const pids = s.pid > 0 ? pidsInNamespaceOf(s.pid) : [];
+  if (values.format === 'json') process.stdout.write(`${JSON.stringify(pids)}\n`);
+  else process.stdout.write(['PID', ...pids.map(String)].join('\n') + '\n');
+  return 0;
+};
+
+export const spec: Command = (_ctx, argv) => {
+  const { values } = parseFlags('spec', argv, { bundle: { type: 'string', short: 'b' }, rootless: { type: 'boolean' } }, { min: 0, max: 0, names: 'no arguments' });
+  const file = join(values.bundle ?? '.', 'config.json');
+  if (existsSync(file)) throw new MobyDickError('USAGE', `File ${file} exists. Remove it first`, { subject: file });
+  writeFileSync(file, json(defaultSpec()));
+  return 0;
+};
+
+/** What this runtime supports, in the shape of runc's `features` (runtime-spec features.md). */
+export const features: Command = () => {
+  process.stdout.write(
+    json({
+      ociVersionMin: '1.0.0',
+      ociVersionMax: OCI_VERSION,
+      hooks: [],
+      mountOptions: [
+        'async', 'atime', 'bind', 'dev', 'diratime', 'dirsync', 'exec', 'lazytime', 'mand', 'noatime', 'nodev',
+        'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid', 'private', 'rbind',
+        'relatime', 'remount', 'ro', 'rprivate', 'rshared', 'rslave', 'runbindable', 'rw', 'shared', 'slave',
+        'strictatime', 'suid', 'sync', 'unbindable',
+      ],
+      linux: {
+        namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
+        capabilities: [...CAPABILITIES],
+        cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+        seccomp: { enabled: false },
+        apparmor: { enabled: false },
+        selinux: { enabled: false },
+        intelRdt: { enabled: false },
+        mountExtensions: { idmap: { enabled: false } },
+      },
+      annotations: { 'org.moby-dick.version': typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev' },
+    }),
+  );
+  return 0;
+};
+
+declare const MOBY_DICK_VERSION: string;

@@ -1,0 +1,66 @@
+/** create, start, run, delete, kill: the container lifecycle commands. */
+import { constants } from 'node:os';
+import { MobyDickError } from '../../errors.js';
+import { type Command, parseFlags, stepLogger } from '../context.js';
+
+const CREATE_FLAGS = {
+  bundle: { type: 'string', short: 'b' },
+  'pid-file': { type: 'string' },
+  'console-socket': { type: 'string' },
+  'no-pivot': { type: 'boolean' },
+  'no-new-keyring': { type: 'boolean' },
+  'preserve-fds': { type: 'string' },
+} as const;
+
+export const create: Command = async (ctx, argv) => {
+  const { values, positionals } = parseFlags('create', argv, CREATE_FLAGS, { min: 1, max: 1, names: 'exactly one container id' });
+  if (values['preserve-fds'] !== undefined && values['preserve-fds'] !== '0') {
+    throw new MobyDickError('USAGE', '--preserve-fds is not supported yet');
+  }
+  await ctx.runtime.create(positionals[0]!, {
+    bundle: values.bundle ?? '.',
+    pidFile: values['pid-file'],
+    consoleSocket: values['console-socket'],
+    onStep: stepLogger(ctx),
+  });
+  return 0;
+};
+
+export const run: Command = (ctx, argv) => {
+  const flags = { ...CREATE_FLAGS, detach: { type: 'boolean', short: 'd' }, keep: { type: 'boolean' } } as const;
+  const { values, positionals } = parseFlags('run', argv, flags, { min: 1, max: 1, names: 'exactly one container id' });
+  return ctx.runtime.run(positionals[0]!, {
+    bundle: values.bundle ?? '.',
+    pidFile: values['pid-file'],
+    consoleSocket: values['console-socket'],
+    detach: values.detach,
+    onStep: stepLogger(ctx),
+  });
+};
+
+export const start: Command = (ctx, argv) => {
+  const { positionals } = parseFlags('start', argv, {}, { min: 1, max: 1, names: 'exactly one container id' });
+  ctx.runtime.start(positionals[0]!);
+  return 0;
+};
+
+export const remove: Command = (ctx, argv) => {
+  const { values, positionals } = parseFlags('delete', argv, { force: { type: 'boolean', short: 'f' } }, { min: 1, names: 'a container id' });
+  for (const id of positionals) ctx.runtime.delete(id, values.force === true);
+  return 0;
+};
+
+/** A signal as runc takes it: 9, KILL or SIGKILL. */
+export function parseSignal(text: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const name = (text.toUpperCase().startsWith('SIG') ? text.toUpperCase() : `SIG${text.toUpperCase()}`) as NodeJS.Signals;
+  const n = constants.signals[name];
+  if (n === undefined) throw new MobyDickError('USAGE', `unknown signal ${JSON.stringify(text)}`);
+  return n;
+}
+
+export const kill: Command = (ctx, argv) => {
+  const { values, positionals } = parseFlags('kill', argv, { all: { type: 'boolean', short: 'a' } }, { min: 1, max: 2, names: 'a container id and an optional signal' });
+  ctx.runtime.kill(positionals[0]!, parseSignal(positionals[1] ?? 'SIGTERM'), values.all === true);
+  return 0;
+};

@@ -1,0 +1,41 @@
+/** What every runtime command gets: the state store, the runtime, the logger, and argument helpers. */
+import { parseArgs } from 'node:util';
+import type { ParsedValues } from '../cli/args.js';
+import { MobyDickError } from '../errors.js';
+import type { StepTiming } from '../runtime/container.js';
+import { OciRuntime } from '../oci/lifecycle.js';
+import type { Logger } from './log.js';
+
+export interface Context {
+  runtime: OciRuntime;
+  log: Logger;
+  debug: boolean;
+}
+
+export type Command = (ctx: Context, argv: readonly string[]) => Promise<number> | number;
+
+type Spec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+
+/** Strict parsing with runc's flags; usage errors in runc's words. */
+export function parseFlags<S extends Spec>(
+  command: string,
+  argv: readonly string[],
+  options: S,
+  positionals: { min: number; max?: number; names: string },
+): { values: ParsedValues<S>; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new MobyDickError('USAGE', `${command}: ${(e as Error).message}`, { hint: `see 'moby-dick-runtime ${command} --help'` });
+  }
+  const n = parsed.positionals.length;
+  if (n < positionals.min || (positionals.max !== undefined && n > positionals.max)) {
+    throw new MobyDickError('USAGE', `"${command}" requires ${positionals.names}`, { hint: `see 'moby-dick-runtime ${command} --help'` });
+  }
+  return { values: parsed.values as ParsedValues<S>, positionals: parsed.positionals };
+}
+
+export function stepLogger(ctx: Context): ((s: StepTiming) => void) | undefined {
+  return ctx.debug ? (s) => ctx.log.debug(`${s.source} ${s.name} ${s.detail} ${s.milliseconds.toFixed(3)} ms`) : undefined;
+}

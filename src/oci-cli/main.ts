@@ -1,0 +1,105 @@
+/**
+ * moby-dick-runtime: an OCI runtime with runc's command line, so that
+ * containerd, Podman, CRI-O and Docker can run containers through moby-dick.
+ * Global flags first, then the command; errors go to --log (JSON lines when
+ * --log-format json) and to stderr, with exit status 1, as runc does.
+ */
+import { parseCommandLine } from '../cli/args.js';
+import { MobyDickError } from '../errors.js';
+import { OciRuntime } from '../oci/lifecycle.js';
+import { DEFAULT_ROOT, StateStore } from '../oci/state.js';
+import { exec } from './commands/exec.js';
+import { features, list, ps, spec, state } from './commands/info.js';
+import { create, kill, remove, run, start } from './commands/lifecycle.js';
+import type { Command, Context } from './context.js';
+import { Logger } from './log.js';
+
+declare const MOBY_DICK_VERSION: string;
+const VERSION = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev';
+
+const GLOBAL = {
+  root: { type: 'string' },
+  log: { type: 'string' },
+  'log-format': { type: 'string' },
+  debug: { type: 'boolean' },
+  'systemd-cgroup': { type: 'boolean' },
+  rootless: { type: 'string' },
+  criu: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+const notYet = (name: string): Command => () => {
+  throw new MobyDickError('USAGE', `${name} is not supported yet`, { hint: 'it needs cgroups, which come next' });
+};
+
+const COMMANDS: Record<string, Command> = {
+  create, start, run, state, kill, delete: remove, list, ls: list, ps, exec, spec, features,
+  pause: notYet('pause'), resume: notYet('resume'), update: notYet('update'), events: notYet('events'),
+  checkpoint: notYet('checkpoint'), restore: notYet('restore'),
+};
+
+const HELP = `Usage: moby-dick-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]
+
+An OCI runtime with runc's command line, built on moby-dick.
+
+Commands:
+  create   create a container from a bundle; it waits for start
+  start    start a created container
+  run      create and start a container (--detach to return at once)
+  state    print a container's OCI state as JSON
+  kill     send a signal (default SIGTERM) to a container's init (--all: every process)
+  delete   delete a stopped or created container (--force: any)
+  exec     run a new process in a container
+  list     list containers (--format table|json, -q)
+  ps       list a container's processes (--format json)
+  spec     write a default config.json
+  features print what this runtime supports, as JSON
+
+Global options:
+  --root DIR               state directory (default ${DEFAULT_ROOT})
+  --log FILE               log to FILE
+  --log-format text|json   log format (default text)
+  --debug                  log each step with its duration
+  --systemd-cgroup         refused: there is no systemd cgroup driver yet
+  --rootless true|false|auto  only false (or auto, as root) is supported
+  -v, --version            print the version
+`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let log = new Logger({ format: 'text', debug: false });
+  try {
+    const { values, operands } = parseCommandLine(argv, GLOBAL, 'moby-dick-runtime --help');
+    const format = values['log-format'] ?? 'text';
+    if (format !== 'text' && format !== 'json') throw new MobyDickError('USAGE', `invalid --log-format ${JSON.stringify(format)}`);
+    log = new Logger({ file: values.log, format, debug: values.debug === true });
+    if (values.version) {
+      process.stdout.write(`moby-dick-runtime version ${VERSION}\nspec: 1.2.0\n`);
+      return 0;
+    }
+    const [name, ...rest] = operands;
+    if (values.help || name === undefined || name === 'help') {
+      process.stdout.write(HELP);
+      return name === undefined && !values.help ? 1 : 0;
+    }
+    if (values['systemd-cgroup']) throw new MobyDickError('USAGE', '--systemd-cgroup: the systemd cgroup driver is not supported yet');
+    if (values.rootless === 'true') throw new MobyDickError('USAGE', '--rootless: rootless containers are not supported yet');
+    const command = COMMANDS[name];
+    if (!command) throw new MobyDickError('USAGE', `unknown command ${JSON.stringify(name)}`, { hint: "see 'moby-dick-runtime --help'" });
+    if (process.getuid?.() !== 0) throw new MobyDickError('NOT_ROOT', 'moby-dick-runtime needs root');
+    const ctx: Context = { runtime: new OciRuntime(new StateStore(values.root ?? DEFAULT_ROOT)), log, debug: values.debug === true };
+    log.debug(`${name} ${rest.join(' ')}`);
+    return await command(ctx, rest);
+  } catch (e) {
+    if (e instanceof MobyDickError) {
+      log.error(e.message + (e.details.hint ? ` (${e.details.hint})` : ''));
+    } else {
+      log.error(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

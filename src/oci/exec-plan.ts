@@ -1,0 +1,59 @@
+/**
+ * compileExecPlan(): a new process in a running container (runc exec). It
+ * joins the namespaces of the container's pid 1 through /proc/PID/ns, mount
+ * last (which also puts it at the container's root), and takes its defaults
+ * from the container's config.json, as runc does.
+ */
+import { NAMESPACE_FLAGS } from '../linux/namespaces.js';
+import type { Op } from '../runtime/plan.js';
+import { processOps } from './compile.js';
+import type { Process, Spec } from './spec.js';
+
+export interface ExecOptions {
+  /** a whole process (--process FILE); otherwise the fields below over config.json's */
+  process?: Process;
+  args?: string[];
+  cwd?: string;
+  env?: string[];
+  user?: { uid: number; gid: number };
+  tty?: boolean;
+  consoleSocket?: string;
+}
+
+/** /proc/PID/ns names of the namespaces an exec joins, mount last. */
+const JOINED: readonly [spec: string, proc: string, flag: number][] = [
+  ['ipc', 'ipc', NAMESPACE_FLAGS.ipc],
+  ['uts', 'uts', NAMESPACE_FLAGS.uts],
+  ['network', 'net', NAMESPACE_FLAGS.network],
+  ['cgroup', 'cgroup', NAMESPACE_FLAGS.cgroup],
+  ['mount', 'mnt', NAMESPACE_FLAGS.mount],
+];
+
+export function execProcess(spec: Spec, o: ExecOptions): Process {
+  if (o.process) return o.process;
+  const base = spec.process!;
+  return {
+    ...base,
+    args: o.args ?? [],
+    terminal: o.tty ?? false,
+    cwd: o.cwd ?? base.cwd,
+    env: [...(base.env ?? []), ...(o.env ?? [])],
+    user: o.user ? { ...base.user, uid: o.user.uid, gid: o.user.gid, additionalGids: [] } : base.user,
+  };
+}
+
+export function compileExecPlan(spec: Spec, pid: number, o: ExecOptions & { detach: boolean; debug?: boolean }): Op[] {
+  const p = execProcess(spec, o);
+  const own = new Set((spec.linux?.namespaces ?? []).filter((n) => n.path === undefined).map((n) => n.type));
+  const ops: Op[] = [{ op: 'clone', flags: 0 }];
+  if (own.has('pid')) ops.push({ op: 'join_pid', path: `/proc/${pid}/ns/pid` });
+  if (p.terminal) ops.push({ op: 'tty', interactive: o.consoleSocket === undefined });
+  if (o.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: o.consoleSocket });
+  if (o.detach) ops.push({ op: 'detach' });
+  if (o.debug) ops.push({ op: 'debug' });
+  for (const [type, name, flag] of JOINED) {
+    if (own.has(type as never)) ops.push({ op: 'setns', path: `/proc/${pid}/ns/${name}`, nstype: flag });
+  }
+  ops.push(...processOps(p, { console: '', beforeExec: o.detach ? 'release' : null }));
+  return ops;
+}

@@ -1,0 +1,300 @@
+/**
+ * The OCI lifecycle on top of the helper: create (the container parks on
+ * the exec fifo), start, state, kill, delete, run and exec, with runc's
+ * semantics and messages.
+ */
+import { closeSync, constants, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import { signalNumber } from '../linux/signals.js';
+import { Container, interpret, type StepTiming } from '../runtime/container.js';
+import { waitForwardingSignals } from '../runtime/forward-signals.js';
+import { type HelperProcess, launchHelper, sendControl } from '../runtime/helper-launch.js';
+import type { Op } from '../runtime/plan.js';
+import { DETACH, encodePlan, encodeResume, RecordSplitter, type StatusRecord } from '../runtime/plan-wire.js';
+import { compileOciPlan } from './compile.js';
+import { compileExecPlan, type ExecOptions } from './exec-plan.js';
+import { readHostFacts } from './host-facts.js';
+import { isAlive, pidsInNamespaceOf, procStat } from './proc.js';
+import type { Spec } from './spec.js';
+import { type SavedState, StateStore } from './state.js';
+import { refuseUnsupported } from './unsupported.js';
+
+export interface CreateOptions {
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  debug?: boolean;
+  onStep?: (step: StepTiming) => void;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleep = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
+
+export async function loadSpec(bundle: string): Promise<Spec> {
+  const file = join(bundle, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new MobyDickError('INVALID_CONFIG', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, {
+      subject: file,
+      hint: 'give --bundle a directory with a config.json (`moby-dick-runtime spec` writes one)',
+    });
+  }
+  const { parseSpec } = await import('./validate.js');
+  const spec = parseSpec(text, file);
+  refuseUnsupported(spec);
+  return spec;
+}
+
+function writePidFile(path: string, pid: number): void {
+  // as runc: write beside it, then rename, so readers never see half a pid
+  const tmp = join(resolve(path, '..'), `.${path.split('/').pop()}.tmp`);
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, path);
+}
+
+function newState(id: string, bundle: string, spec: Spec): SavedState {
+  const root = spec.root!.path;
+  return {
+    id,
+    pid: 0,
+    pidStartTime: '',
+    bundle,
+    rootfs: isAbsolute(root) ? root : resolve(bundle, root),
+    created: new Date().toISOString(),
+    owner: '',
+    ...(spec.annotations ? { annotations: spec.annotations } : {}),
+  };
+}
+
+/**
+ * Reads the helper's records (blocking) until the container reports
+ * "ready"; returns its pid. Throws the setup error when it ends instead.
+ */
+function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void): number {
+  const buf = Buffer.alloc(65536);
+  const splitter = new RecordSplitter();
+  const records: StatusRecord[] = [];
+  let pid = 0;
+  for (;;) {
+    const n = readSync(helper.fds.status, buf);
+    if (n === 0) break;
+    for (const rec of splitter.push(buf.subarray(0, n))) {
+      records.push(rec);
+      if (rec.kind === 'pid') pid = rec.pid;
+      if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
+      if (rec.kind === 'sync') sendControl(helper.fds.control, encodeResume(rec.name));
+      if (rec.kind === 'error') break;
+      if (rec.kind === 'ready') return pid;
+    }
+    if (records.some((r) => r.kind === 'error')) break;
+  }
+  const [code, signal] = helper.addon.wait(helper.pid);
+  const result = interpret(records, { code, signal });
+  throw result instanceof MobyDickError ? result : new MobyDickError('HELPER', `the container exited during create (${result.exitCode})`);
+}
+
+function closeHelper(helper: HelperProcess): void {
+  sendControl(helper.fds.control, DETACH);
+  helper.addon.wait(helper.pid);
+  closeSync(helper.fds.control);
+  closeSync(helper.fds.status);
+}
+
+function killAndWait(pid: number, startTime: string): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 10_000 && isAlive(pid, startTime); i++) sleep(1);
+}
+
+export class OciRuntime {
+  constructor(readonly store: StateStore) {}
+
+  async create(id: string, options: CreateOptions): Promise<void> {
+    const bundle = resolve(options.bundle);
+    const spec = await loadSpec(bundle);
+    this.store.claim(id);
+    let saved: SavedState | undefined;
+    try {
+      this.store.withLock(id, () => {
+        saved = newState(id, bundle, spec);
+        this.store.write(saved);
+        const plan = compileOciPlan(spec, {
+          bundle,
+          fifo: this.store.fifo(id),
+          consoleSocket: options.consoleSocket,
+          detach: true,
+          syncCgroup: false,
+          debug: options.onStep !== undefined,
+          host: readHostFacts(),
+        });
+        const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true });
+        try {
+          saved.pid = waitReady(helper, options.onStep);
+          saved.pidStartTime = procStat(saved.pid)?.startTime ?? '';
+          this.store.write(saved);
+          if (options.pidFile) writePidFile(options.pidFile, saved.pid);
+        } finally {
+          closeHelper(helper);
+        }
+      });
+    } catch (e) {
+      if (saved && saved.pid > 0) killAndWait(saved.pid, saved.pidStartTime);
+      this.store.remove(id);
+      throw e;
+    }
+  }
+
+  start(id: string): void {
+    this.store.withLock(id, () => {
+      const saved = this.store.read(id);
+      const status = this.store.status(saved);
+      if (status !== 'created') {
+        throw new MobyDickError('USAGE', `cannot start a container that is ${status}`, { container: id, subject: id });
+      }
+      const fifo = this.store.fifo(id);
+      const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        const buf = Buffer.alloc(1);
+        for (let waited = 0; ; waited++) {
+          let n = 0;
+          try {
+            n = readSync(fd, buf);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+          }
+          if (n === 1) break;
+          if (!isAlive(saved.pid, saved.pidStartTime) || waited > 10_000) {
+            throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
+          }
+          sleep(1);
+        }
+      } finally {
+        closeSync(fd);
+        unlinkSync(fifo);
+      }
+    });
+  }
+
+  state(id: string) {
+    const saved = this.store.read(id);
+    return this.store.ociState(saved, this.store.status(saved));
+  }
+
+  list() {
+    return this.store.ids().flatMap((id) => {
+      try {
+        return [this.state(id)];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  kill(id: string, signal: NodeJS.Signals | number, all = false): void {
+    this.store.withLock(id, () => {
+      const saved = this.store.read(id);
+      const status = this.store.status(saved);
+      if (status === 'stopped' || status === 'creating') {
+        throw new MobyDickError('USAGE', `container "${id}" is not running`, { container: id, subject: id });
+      }
+      const sig = signalNumber(signal);
+      for (const pid of all ? pidsInNamespaceOf(saved.pid) : [saved.pid]) {
+        try {
+          process.kill(pid, sig);
+        } catch {
+          /* it ended meanwhile */
+        }
+      }
+    });
+  }
+
+  delete(id: string, force = false): void {
+    this.store.withLock(id, () => {
+      let saved: SavedState;
+      try {
+        saved = this.store.read(id);
+      } catch (e) {
+        this.store.remove(id); // a create that died before writing state
+        throw e;
+      }
+      const status = this.store.status(saved);
+      if ((status === 'running' || status === 'paused') && !force) {
+        throw new MobyDickError('USAGE', `cannot delete container ${id} that is not stopped: ${status}`, {
+          container: id,
+          hint: 'stop it first, or use --force',
+        });
+      }
+      if (status !== 'stopped' && saved.pid > 0) killAndWait(saved.pid, saved.pidStartTime);
+    });
+    this.store.remove(id);
+  }
+
+  /** run: create and start in one; in the foreground the exit status is the command's. */
+  async run(id: string, options: CreateOptions & { detach?: boolean }): Promise<number> {
+    if (options.detach) {
+      await this.create(id, options);
+      this.start(id);
+      return 0;
+    }
+    const bundle = resolve(options.bundle);
+    const spec = await loadSpec(bundle);
+    this.store.claim(id);
+    try {
+      const saved = newState(id, bundle, spec);
+      this.store.write(saved);
+      const plan = compileOciPlan(spec, {
+        bundle,
+        consoleSocket: options.consoleSocket,
+        detach: false,
+        syncCgroup: false,
+        debug: options.onStep !== undefined,
+        host: readHostFacts(),
+      });
+      return await this.foreground(plan, options, (pid) => {
+        saved.pid = pid;
+        saved.pidStartTime = procStat(pid)?.startTime ?? '';
+        this.store.write(saved);
+      });
+    } finally {
+      this.store.remove(id);
+    }
+  }
+
+  /** exec: a new process in the container's namespaces. */
+  async exec(id: string, options: ExecOptions & { detach?: boolean; pidFile?: string; onStep?: (s: StepTiming) => void }): Promise<number> {
+    const saved = this.store.read(id);
+    const status = this.store.status(saved);
+    if (status !== 'running' && status !== 'created') {
+      throw new MobyDickError('USAGE', `cannot exec in a container that is ${status}`, { container: id, subject: id });
+    }
+    const spec = await loadSpec(saved.bundle);
+    const plan = compileExecPlan(spec, saved.pid, { ...options, detach: options.detach === true, debug: options.onStep !== undefined });
+    if (options.detach) {
+      const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true });
+      try {
+        const pid = waitReady(helper, options.onStep);
+        if (options.pidFile) writePidFile(options.pidFile, pid);
+      } finally {
+        closeHelper(helper);
+      }
+      return 0;
+    }
+    return this.foreground(plan, options, (pid) => {
+      if (options.pidFile) writePidFile(options.pidFile, pid);
+    });
+  }
+
+  private async foreground(plan: Op[], options: { onStep?: (s: StepTiming) => void }, onPid: (pid: number) => void): Promise<number> {
+    const container = new Container(launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true }), {
+      onStep: options.onStep,
+    });
+    container.pid.then(onPid, () => {});
+    return (await waitForwardingSignals(container)).exitCode;
+  }
+}

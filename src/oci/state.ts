@@ -1,0 +1,152 @@
+/**
+ * The runtime's state directory: one directory per container under --root
+ * (default /run/moby-dick), holding state.json, the exec fifo while it waits
+ * for `start`, and a lock file. Status is not stored: it is read from /proc
+ * each time, so it stays true when nothing is running.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { closeSync } from 'node:fs';
+import { MobyDickError } from '../errors.js';
+import { nativeAddon } from '../runtime/native-addon.js';
+import { isAlive } from './proc.js';
+
+export const DEFAULT_ROOT = '/run/moby-dick';
+export const OCI_VERSION = '1.2.0';
+
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+export interface SavedState {
+  id: string;
+  /** host pid of the container's pid 1; 0 while it is being created */
+  pid: number;
+  pidStartTime: string;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** cgroup directories the runtime made, to remove on delete */
+  cgroupPaths?: string[];
+  /** where the freezer is, for pause/resume and the paused status */
+  freezer?: string;
+}
+
+/** The OCI state, as `state` prints it. */
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: Status;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+const ID = /^[\w+\-.]+$/;
+
+export function checkId(id: string): void {
+  if (!ID.test(id) || id === '.' || id === '..') {
+    throw new MobyDickError('USAGE', `invalid container id ${JSON.stringify(id)}`, {
+      subject: id,
+      hint: 'use letters, digits, _, +, - and .',
+    });
+  }
+}
+
+export function notFound(id: string): MobyDickError {
+  return new MobyDickError('USAGE', `container "${id}" does not exist`, { container: id, subject: id });
+}
+
+export class StateStore {
+  constructor(readonly root: string = DEFAULT_ROOT) {}
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  fifo(id: string): string {
+    return join(this.dir(id), 'exec.fifo');
+  }
+
+  /** Claims ID: of two creates of one id, exactly one gets here. */
+  claim(id: string): void {
+    checkId(id);
+    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    try {
+      mkdirSync(this.dir(id), { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new MobyDickError('USAGE', `container with id "${id}" already exists`, { container: id, subject: id });
+      }
+      throw e;
+    }
+  }
+
+  exists(id: string): boolean {
+    return existsSync(join(this.dir(id), 'state.json'));
+  }
+
+  /** Holds an exclusive lock on ID while FN runs: one operation per container at a time. */
+  withLock<T>(id: string, fn: () => T): T {
+    checkId(id);
+    if (!existsSync(this.dir(id))) throw notFound(id);
+    const fd = nativeAddon().lock(join(this.dir(id), 'lock'));
+    try {
+      return fn();
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  read(id: string): SavedState {
+    checkId(id);
+    try {
+      return JSON.parse(readFileSync(join(this.dir(id), 'state.json'), 'utf8')) as SavedState;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(id);
+      throw e;
+    }
+  }
+
+  write(state: SavedState): void {
+    const file = join(this.dir(state.id), 'state.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(state));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  ids(): string[] {
+    try {
+      return readdirSync(this.root).filter((n) => ID.test(n)).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  status(state: SavedState, frozen: () => boolean = () => false): Status {
+    if (state.pid === 0) return 'creating';
+    if (!isAlive(state.pid, state.pidStartTime)) return 'stopped';
+    if (existsSync(this.fifo(state.id))) return 'created';
+    return frozen() ? 'paused' : 'running';
+  }
+
+  ociState(state: SavedState, status: Status): OciState {
+    return {
+      ociVersion: OCI_VERSION,
+      id: state.id,
+      pid: status === 'stopped' ? 0 : state.pid,
+      status,
+      bundle: state.bundle,
+      rootfs: state.rootfs,
+      created: state.created,
+      owner: state.owner,
+      ...(state.annotations ? { annotations: state.annotations } : {}),
+    };
+  }
+}
