@@ -9,7 +9,7 @@ import { MobyDickError } from '../errors.js';
 import { signalNumber } from '../linux/signals.js';
 import { Container, interpret, type StepTiming } from '../runtime/container.js';
 import { waitForwardingSignals } from '../runtime/forward-signals.js';
-import { type HelperProcess, launchHelper, sendControl } from '../runtime/helper-launch.js';
+import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../runtime/helper-launch.js';
 import type { Op } from '../runtime/plan.js';
 import { DETACH, encodePlan, encodeResume, RecordSplitter, type StatusRecord } from '../runtime/plan-wire.js';
 import { compileOciPlan } from './compile.js';
@@ -91,14 +91,14 @@ function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void): num
     }
     if (records.some((r) => r.kind === 'error')) break;
   }
-  const [code, signal] = helper.addon.wait(helper.pid);
+  const [code, signal] = reapHelper(helper);
   const result = interpret(records, { code, signal });
   throw result instanceof MobyDickError ? result : new MobyDickError('HELPER', `the container exited during create (${result.exitCode})`);
 }
 
 function closeHelper(helper: HelperProcess): void {
   sendControl(helper.fds.control, DETACH);
-  helper.addon.wait(helper.pid);
+  reapHelper(helper);
   closeSync(helper.fds.control);
   closeSync(helper.fds.status);
 }

@@ -13,7 +13,7 @@ function check<T>(schema: z.ZodType<T>, json: unknown, file: string): T {
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => {
     const where = fieldPath(i.path) || '(top level)';
-    const message = i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : i.message.toLowerCase();
+    const message = i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : i.message.charAt(0).toLowerCase() + i.message.slice(1);
     return `${where}: ${message}`;
   });
   throw new MobyDickError('INVALID_CONFIG', `${file}: ${problems.join('; ')}`, {

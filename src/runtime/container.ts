@@ -9,7 +9,7 @@ import { MobyDickError } from '../errors.js';
 import { signalName, signalNumber } from '../linux/signals.js';
 import { type ContainerConfig, resolveConfig } from './config.js';
 import { readUntilEnd } from './helper-fds.js';
-import { type HelperProcess, launchHelper, sendControl } from './helper-launch.js';
+import { type HelperProcess, launchHelper, reapHelper, sendControl } from './helper-launch.js';
 import { readHostRoot } from './host-root.js';
 import { compilePlan, needsSealedHelper } from './plan-compiler.js';
 import { encodePlan, encodeResume, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
@@ -80,7 +80,7 @@ export class Container {
 
   /** @internal use startContainer() */
   constructor(helper: HelperProcess, options: StartOptions) {
-    const { addon, fds } = helper;
+    const { fds } = helper;
     ({ stdin: this.stdin, stdout: this.stdout, stderr: this.stderr } = fds.streams);
     this.control = fds.control;
 
@@ -116,7 +116,7 @@ export class Container {
     };
     this.done = readUntilEnd(fds.status, onRecords).then(() => {
       // the status pipe ends when the helper exits: reaping it does not block
-      const [code, signal] = addon.wait(helper.pid);
+      const [code, signal] = reapHelper(helper);
       this.ended = true;
       closeSync(this.control);
       const result = syncError ?? interpret(records, { code, signal });

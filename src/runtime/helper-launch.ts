@@ -9,6 +9,14 @@ export interface HelperProcess {
   addon: NativeAddon;
   pid: number;
   fds: HelperFds;
+  /** [exitCode, signal] once reaped */
+  exit?: [number, number];
+}
+
+/** Waits for the helper to end (once); it ends soon after its status pipe does. */
+export function reapHelper(helper: HelperProcess): [number, number] {
+  helper.exit ??= helper.addon.wait(helper.pid);
+  return helper.exit;
 }
 
 export interface LaunchOptions {

@@ -21,6 +21,11 @@ export interface CliOptions {
   onSpawn?: (pid: number) => void;
   /** called with each piece of stdout as it arrives */
   onStdout?: (text: string) => void;
+  /**
+   * "close" (default): when stdout and stderr end; "exit": when the process
+   * exits, for commands that leave a container holding their stdio
+   */
+  until?: 'close' | 'exit';
   spawn?: SpawnOptions;
 }
 
@@ -44,10 +49,22 @@ export function run(file: string, args: readonly string[], options: CliOptions =
     child.stderr?.on('data', (b: Buffer) => err.push(b));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
     child.on('error', reject);
-    child.on('close', (code, signal) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       clearTimeout(timer);
       resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
+    };
+    if (options.until === 'exit') {
+      // what it wrote before exiting is in the pipes: read it, then let go of them
+      child.on('exit', (code, signal) =>
+        setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          finish(code, signal);
+        }, 20),
+      );
+    } else {
+      child.on('close', finish);
+    }
     if (options.input !== undefined) child.stdin?.end(options.input);
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
   });

@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MS } from '../linux/mount-flags.js';
+import { NAMESPACE_FLAGS } from '../linux/namespaces.js';
+import type { Op, OpName } from '../runtime/plan.js';
+import { compileOciPlan, type HostFacts, type OciCompileOptions } from './compile.js';
+import { defaultSpec } from './default-spec.js';
+import { compileExecPlan } from './exec-plan.js';
+import type { Spec } from './spec.js';
+import { refuseUnsupported } from './unsupported.js';
+
+const host: HostFacts = {
+  kindOf: (p) => (p.endsWith('.txt') ? 'file' : p.includes('missing') ? null : 'dir'),
+  cgroupV1: [{ name: 'memory', options: 'memory' }, { name: 'unified', options: '' }],
+  cgroupV2Only: false,
+};
+
+function spec(change: (s: Spec) => void = () => {}): Spec {
+  const s = structuredClone(defaultSpec());
+  change(s);
+  return s;
+}
+
+function compile(s: Spec, o: Partial<OciCompileOptions> = {}): Op[] {
+  return compileOciPlan(s, { bundle: '/b', detach: false, syncCgroup: false, host, ...o });
+}
+
+const find = <K extends OpName>(ops: Op[], name: K): Extract<Op, { op: K }>[] =>
+  ops.filter((o): o is Extract<Op, { op: K }> => o.op === name);
+const at = (ops: Op[], pred: (o: Op) => boolean): number => ops.findIndex(pred);
+
+describe('compileOciPlan', () => {
+  test('new namespaces become clone flags; the root is the bundle\'s rootfs', () => {
+    const ops = compile(spec());
+    const n = NAMESPACE_FLAGS;
+    assert.deepEqual(ops[0], { op: 'clone', flags: n.pid + n.network + n.ipc + n.uts + n.mount + n.cgroup });
+    assert.deepEqual(find(ops, 'mount_host')[0]?.source, '/b/rootfs');
+    assert.deepEqual(find(ops, 'setroot'), [{ op: 'setroot', path: '/b/rootfs' }]);
+  });
+
+  test('namespaces with a path are joined: pid before clone, mount last', () => {
+    const ops = compile(
+      spec((s) => {
+        s.linux!.namespaces = [
+          { type: 'mount' }, { type: 'pid', path: '/proc/9/ns/pid' }, { type: 'network', path: '/var/run/netns/x' },
+          { type: 'ipc', path: '/proc/9/ns/ipc' },
+        ];
+        s.hostname = undefined;
+      }),
+    );
+    assert.deepEqual(ops[0], { op: 'clone', flags: NAMESPACE_FLAGS.mount });
+    assert.deepEqual(find(ops, 'join_pid'), [{ op: 'join_pid', path: '/proc/9/ns/pid' }]);
+    assert.deepEqual(find(ops, 'setns').map((s) => s.path), ['/var/run/netns/x', '/proc/9/ns/ipc']);
+  });
+
+  test('the spec\'s mounts in order, with flags and data from their options', () => {
+    const ops = compile(spec());
+    const mounts = find(ops, 'mount').map((m) => m.target);
+    assert.deepEqual(mounts.slice(0, 6), ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys']);
+    const dev = find(ops, 'mount').find((m) => m.target === '/dev');
+    assert.deepEqual(dev, { op: 'mount', source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: MS.NOSUID | MS.STRICTATIME, data: 'mode=755,size=65536k' });
+    assert.equal(find(ops, 'mount').find((m) => m.target === '/sys')?.flags, MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY);
+  });
+
+  test('cgroup mounts: a tmpfs with each v1 hierarchy of the container\'s cgroup namespace, read-only', () => {
+    const ops = compile(spec());
+    const cg = find(ops, 'mount').filter((m) => m.target.startsWith('/sys/fs/cgroup'));
+    assert.deepEqual(cg.map((m) => `${m.target} ${m.fstype} ${m.data}`), [
+      '/sys/fs/cgroup tmpfs mode=755', '/sys/fs/cgroup/memory cgroup memory', '/sys/fs/cgroup/unified cgroup2 ',
+    ]);
+    assert.ok(find(ops, 'remount').some((r) => r.target === '/sys/fs/cgroup' && r.flags === MS.RDONLY));
+    const v2 = compileOciPlan(spec(), { bundle: '/b', detach: false, syncCgroup: false, host: { ...host, cgroupV2Only: true } });
+    assert.deepEqual(find(v2, 'mount').filter((m) => m.target === '/sys/fs/cgroup').map((m) => m.fstype), ['cgroup2']);
+  });
+
+  test('bind mounts: a directory or a file target by the source, ro by remount, propagation apart', () => {
+    const ops = compile(
+      spec((s) => {
+        s.mounts = [
+          { destination: '/data', source: 'data', type: 'bind', options: ['rbind', 'ro', 'nosuid', 'rprivate'] },
+          { destination: '/etc/x.txt', source: '/host/x.txt', options: ['bind'] },
+        ];
+      }),
+    );
+    assert.ok(find(ops, 'mkdir').some((m) => m.path === '/data'));
+    assert.ok(find(ops, 'touch').some((m) => m.path === '/etc/x.txt'));
+    const binds = find(ops, 'mount').map((m) => `${m.source}>${m.target} ${m.flags}`);
+    assert.deepEqual(binds, [`/b/data>/data ${MS.BIND | MS.REC}`, `/host/x.txt>/etc/x.txt ${MS.BIND}`]);
+    assert.deepEqual(find(ops, 'remount').filter((r) => r.target === '/data'), [{ op: 'remount', target: '/data', flags: MS.RDONLY | MS.NOSUID }]);
+    assert.deepEqual(find(ops, 'propagate'), [{ op: 'propagate', target: '/data', flags: MS.PRIVATE | MS.REC }]);
+  });
+
+  test('a bind source that does not exist is refused with its path', () => {
+    assert.throws(() => compile(spec((s) => void (s.mounts = [{ destination: '/d', source: '/missing', options: ['bind'] }]))), /mounts\[0\]\.source: \/missing does not exist/);
+  });
+
+  test('runc\'s default devices and the spec\'s, with owners; a fifo; /dev symlinks', () => {
+    const ops = compile(spec((s) => void (s.linux!.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229, fileMode: 0o600, uid: 5, gid: 6 }, { type: 'p', path: '/dev/myfifo' }])));
+    const nodes = find(ops, 'mknod').map((n) => `${n.path} ${n.mode.toString(8)}`);
+    assert.deepEqual(nodes, ['/dev/null 20666', '/dev/zero 20666', '/dev/full 20666', '/dev/random 20666', '/dev/urandom 20666', '/dev/tty 20666', '/dev/fuse 20600', '/dev/myfifo 10666']);
+    assert.deepEqual(find(ops, 'chown'), [{ op: 'chown', path: '/dev/fuse', uid: 5, gid: 6 }]);
+    assert.ok(find(ops, 'symlink').some((l) => l.path === '/dev/ptmx'));
+  });
+
+  test('after pivot_root: sysctls, masked paths, read-only paths, then a read-only root', () => {
+    const ops = compile(spec((s) => void (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' })));
+    const pivot = at(ops, (o) => o.op === 'pivot');
+    const sysctl = at(ops, (o) => o.op === 'procwrite');
+    assert.deepEqual(ops[sysctl], { op: 'procwrite', path: 'sys/net/ipv4/ip_forward', value: '1' });
+    assert.ok(pivot < sysctl && sysctl < at(ops, (o) => o.op === 'mask'));
+    assert.ok(at(ops, (o) => o.op === 'readonly') < at(ops, (o) => o.op === 'remount' && o.target === '/'));
+    assert.throws(() => compile(spec((s) => void (s.linux!.sysctl = { '../../etc/x': '1' }))), /not a sysctl name/);
+  });
+
+  test('the process: rlimits, capabilities sets, no_new_privs, user, cwd, env, args', () => {
+    const ops = compile(spec((s) => {
+      s.process!.user = { uid: 1000, gid: 1000, additionalGids: [10], umask: 0o077 };
+      s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 100, hard: 18446744073709552000 }];
+      s.process!.oomScoreAdj = 500;
+    }));
+    assert.deepEqual(find(ops, 'rlimit'), [{ op: 'rlimit', resource: 7, soft: '100', hard: 'unlimited' }]);
+    assert.deepEqual(find(ops, 'procwrite').at(-1), { op: 'procwrite', path: 'self/oom_score_adj', value: '500' });
+    assert.deepEqual(find(ops, 'umask').at(-1), { op: 'umask', mask: 0o077 });
+    // CAP_AUDIT_WRITE (29), CAP_KILL (5), CAP_NET_BIND_SERVICE (10)
+    assert.deepEqual(find(ops, 'bounding'), [{ op: 'bounding', keep: (2 ** 29 + 2 ** 5 + 2 ** 10).toString(16) }]);
+    assert.deepEqual(find(ops, 'user'), [{ op: 'user', uid: 1000, gid: 1000, groups: [10] }]);
+    assert.equal(find(ops, 'nonewprivs').length, 1);
+    const order = ops.map((o) => o.op).filter((n) => ['rlimit', 'bounding', 'user', 'caps', 'nonewprivs', 'cwd', 'exec'].includes(n));
+    assert.deepEqual(order, ['rlimit', 'bounding', 'user', 'caps', 'nonewprivs', 'cwd', 'exec']);
+  });
+
+  test('without a capabilities object the process keeps its capabilities, as with runc', () => {
+    const ops = compile(spec((s) => void (s.process!.capabilities = undefined)));
+    assert.equal(find(ops, 'bounding').length + find(ops, 'caps').length, 0);
+  });
+
+  test('create: the fifo is opened before pivot_root and waited on after the command is found', () => {
+    const ops = compile(spec(), { fifo: '/run/x/exec.fifo', detach: true, syncCgroup: true, consoleSocket: '/tmp/c.sock' });
+    assert.ok(at(ops, (o) => o.op === 'fifo_open') < at(ops, (o) => o.op === 'pivot'));
+    assert.deepEqual(ops.slice(-3).map((o) => o.op), ['exec_check', 'fifo_wait', 'exec']);
+    for (const name of ['detach', 'console_socket', 'sync'] as const) assert.equal(find(ops, name).length, 1, name);
+    assert.deepEqual(find(ops, 'tty'), [{ op: 'tty', interactive: false }]);
+  });
+
+  test('refuses a spec without a new mount namespace', () => {
+    assert.throws(() => compile(spec((s) => void (s.linux!.namespaces = [{ type: 'pid' }]))), /a new mount namespace is required/);
+  });
+});
+
+describe('refuseUnsupported', () => {
+  test('names each field moby-dick cannot honour yet', () => {
+    const cases: [(s: Spec) => void, RegExp][] = [
+      [(s) => s.linux!.namespaces!.push({ type: 'user' }), /linux\.namespaces: user namespaces/],
+      [(s) => void (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }), /linux\.seccomp: seccomp filters are not supported yet/],
+      [(s) => void (s.hooks = { prestart: [{ path: '/bin/true' }] }), /hooks\.prestart: hooks are not supported yet/],
+      [(s) => void (s.process!.apparmorProfile = 'docker-default'), /process\.apparmorProfile/],
+    ];
+    for (const [change, message] of cases) assert.throws(() => refuseUnsupported(spec(change)), message);
+    assert.doesNotThrow(() => refuseUnsupported(spec()));
+  });
+});
+
+describe('compileExecPlan', () => {
+  test('joins the container\'s namespaces, mount last, and takes defaults from config.json', () => {
+    const ops = compileExecPlan(spec(), 42, { args: ['ls', '-l'], env: ['X=1'], detach: false });
+    assert.deepEqual(ops[0], { op: 'clone', flags: 0 });
+    assert.deepEqual(find(ops, 'join_pid'), [{ op: 'join_pid', path: '/proc/42/ns/pid' }]);
+    assert.deepEqual(find(ops, 'setns').map((s) => s.path), ['/proc/42/ns/ipc', '/proc/42/ns/uts', '/proc/42/ns/net', '/proc/42/ns/cgroup', '/proc/42/ns/mnt']);
+    assert.deepEqual(find(ops, 'arg').map((a) => a.value), ['ls', '-l']);
+    assert.ok(find(ops, 'env').some((e) => e.value === 'X=1'));
+    assert.equal(find(ops, 'mount').length, 0);
+    assert.equal(find(ops, 'pivot').length, 0);
+  });
+
+  test('--detach releases the process after the command is found', () => {
+    const ops = compileExecPlan(spec(), 42, { args: ['sleep', '9'], detach: true });
+    assert.deepEqual(ops.slice(-3).map((o) => o.op), ['exec_check', 'release', 'exec']);
+    assert.equal(find(ops, 'detach').length, 1);
+  });
+});

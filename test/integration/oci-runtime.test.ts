@@ -1,0 +1,263 @@
+/** moby-dick-runtime, driven as containerd's shim and conmon drive runc. */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { sleep } from '../helpers/cli.js';
+import { makeBundle, makeStateRoot, removeBundle, runtime } from '../helpers/bundle.js';
+import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+
+interface State {
+  id: string;
+  pid: number;
+  status: string;
+  bundle: string;
+  rootfs: string;
+}
+
+describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
+  let rootfs: string;
+  let root: string;
+  let snap: Snapshot;
+  const bundles: string[] = [];
+  const rt = (...args: string[]) => runtime(root, args);
+  const bundle = (change?: Parameters<typeof makeBundle>[1]) => {
+    const b = makeBundle(rootfs, change);
+    bundles.push(b);
+    return b;
+  };
+  const state = async (id: string): Promise<State> => {
+    const r = await rt('state', id);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as State;
+  };
+
+  before(() => {
+    rootfs = makeBusyboxRootfs();
+  });
+  after(() => {
+    removeRootfs(rootfs);
+  });
+  beforeEach(() => {
+    root = makeStateRoot();
+    snap = snapshot();
+  });
+  afterEach(async () => {
+    for (const id of (await rt('list', '-q')).stdout.split('\n').filter(Boolean)) await rt('delete', '--force', id);
+    await assertNoLeaks(snap, 'mdk-test-marker');
+    rmSync(root, { recursive: true, force: true });
+    while (bundles.length) removeBundle(bundles.pop()!);
+  });
+
+  test('create parks the container; state says created; start runs it; delete removes it', async () => {
+    const b = bundle((s) => void (s.process!.args = ['sh', '-c', 'echo started > /tmp/mdk-test-started; sleep 30 # mdk-test-marker']));
+    const pidFile = join(b, 'pid');
+    const created = await rt('create', '--bundle', b, '--pid-file', pidFile, 'mdk-test-c1');
+    assert.equal(created.code, 0, created.stderr);
+    const s1 = await state('mdk-test-c1');
+    assert.equal(s1.status, 'created');
+    assert.equal(Number(readFileSync(pidFile, 'utf8')), s1.pid);
+    assert.equal(s1.bundle, b);
+    assert.equal(s1.rootfs, rootfs);
+    assert.equal(existsSync(join(rootfs, 'tmp/mdk-test-started')), false, 'the command has not run yet');
+
+    assert.equal((await rt('start', 'mdk-test-c1')).code, 0);
+    assert.equal((await state('mdk-test-c1')).status, 'running');
+    for (let i = 0; i < 100 && !existsSync(join(rootfs, 'tmp/mdk-test-started')); i++) await sleep(10);
+    assert.equal(readFileSync(join(rootfs, 'tmp/mdk-test-started'), 'utf8'), 'started\n');
+    rmSync(join(rootfs, 'tmp/mdk-test-started'));
+
+    const notStopped = await rt('delete', 'mdk-test-c1');
+    assert.notEqual(notStopped.code, 0);
+    assert.match(notStopped.stderr, /cannot delete container mdk-test-c1 that is not stopped: running/);
+    assert.equal((await rt('kill', 'mdk-test-c1', 'KILL')).code, 0);
+    for (let i = 0; i < 100 && (await state('mdk-test-c1')).status !== 'stopped'; i++) await sleep(10);
+    const stopped = await state('mdk-test-c1');
+    assert.equal(stopped.status, 'stopped');
+    assert.equal(stopped.pid, 0);
+    assert.equal((await rt('delete', 'mdk-test-c1')).code, 0);
+    const gone = await rt('state', 'mdk-test-c1');
+    assert.notEqual(gone.code, 0);
+    assert.match(gone.stderr, /does not exist/);
+  });
+
+  test('a created container can be deleted without --force', async () => {
+    const b = bundle();
+    assert.equal((await rt('create', '--bundle', b, 'mdk-test-c2')).code, 0);
+    const { pid } = await state('mdk-test-c2');
+    assert.equal((await rt('delete', 'mdk-test-c2')).code, 0);
+    assert.equal(existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z', false);
+  });
+
+  test('run in the foreground: the exit status is the command\'s, and nothing stays registered', async () => {
+    const b = bundle((s) => void (s.process!.args = ['sh', '-c', 'echo out; echo err >&2; exit 7']));
+    const r = await rt('run', '--bundle', b, 'mdk-test-r1');
+    assert.equal(r.code, 7);
+    assert.equal(r.stdout, 'out\n');
+    assert.equal(r.stderr, 'err\n');
+    assert.equal((await rt('list', '-q')).stdout, '');
+  });
+
+  test('run --detach, exec, ps, kill --all', async () => {
+    const b = bundle((s) => void (s.process!.args = ['sh', '-c', 'sleep 31 & sleep 32; true # mdk-test-marker']));
+    assert.equal((await rt('run', '--detach', '--bundle', b, 'mdk-test-d1')).code, 0);
+    assert.equal((await state('mdk-test-d1')).status, 'running');
+    const e = await rt('exec', '--env', 'MDK_X=1', 'mdk-test-d1', 'sh', '-c', 'echo $$ $MDK_X $(hostname)');
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stdout, /^\d+ 1 moby-dick\n$/);
+    assert.notEqual(e.stdout.split(' ')[0], '1', 'exec is not pid 1');
+    const ps = await rt('ps', '--format', 'json', 'mdk-test-d1');
+    assert.equal((JSON.parse(ps.stdout) as number[]).length, 3, ps.stdout);
+    const notFound = await rt('exec', 'mdk-test-d1', 'mdk-test-nosuch');
+    assert.notEqual(notFound.code, 0);
+    assert.match(notFound.stderr, /exec: "mdk-test-nosuch": executable file not found in \$PATH/);
+    assert.equal((await rt('kill', '--all', 'mdk-test-d1', 'TERM')).code, 0);
+    for (let i = 0; i < 200 && (await state('mdk-test-d1')).status !== 'stopped'; i++) await sleep(10);
+    assert.equal((await state('mdk-test-d1')).status, 'stopped');
+  });
+
+  test('exec --detach --pid-file returns once the process runs', async () => {
+    const b = bundle();
+    assert.equal((await rt('run', '-d', '--bundle', b, 'mdk-test-d2')).code, 0);
+    const pidFile = join(b, 'exec.pid');
+    const r = await rt('exec', '--detach', '--pid-file', pidFile, 'mdk-test-d2', 'sleep', '33');
+    assert.equal(r.code, 0, r.stderr);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^sleep\x0033/);
+    assert.equal(readlinkSync(`/proc/${pid}/ns/pid`), readlinkSync(`/proc/${(await state('mdk-test-d2')).pid}/ns/pid`));
+  });
+
+  test('state stays true: a container whose process died is stopped, and so is one whose pid was reused', async () => {
+    const b = bundle();
+    assert.equal((await rt('run', '-d', '--bundle', b, 'mdk-test-s1')).code, 0);
+    const { pid } = await state('mdk-test-s1');
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && (await state('mdk-test-s1')).status !== 'stopped'; i++) await sleep(10);
+    assert.equal((await state('mdk-test-s1')).status, 'stopped');
+    // a pid that now belongs to another process: this test process
+    const file = join(root, 'mdk-test-s1', 'state.json');
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...saved, pid: process.pid }));
+    assert.equal((await state('mdk-test-s1')).status, 'stopped');
+  });
+
+  test('two creates of one id at once: exactly one succeeds', async () => {
+    const b = bundle();
+    const results = await Promise.all([1, 2, 3].map(() => rt('create', '--bundle', b, 'mdk-test-same')));
+    assert.deepEqual(results.map((r) => r.code).sort(), [0, 1, 1]);
+    for (const r of results.filter((x) => x.code !== 0)) assert.match(r.stderr, /container with id "mdk-test-same" already exists/);
+  });
+
+  test('a missing container says "does not exist", non-zero, and logs a JSON error line last', async () => {
+    const log = join(root, 'log.json');
+    for (const cmd of [['state'], ['start'], ['kill'], ['delete'], ['ps']]) {
+      const r = await runtime(root, ['--log', log, '--log-format', 'json', ...cmd, 'mdk-test-none']);
+      assert.notEqual(r.code, 0, cmd[0]);
+      assert.match(r.stderr, /container "mdk-test-none" does not exist/);
+      const last = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').at(-1)!) as Record<string, string>;
+      assert.equal(last.level, 'error');
+      assert.match(last.msg ?? '', /does not exist/);
+      assert.ok(!Number.isNaN(Date.parse(last.time ?? '')));
+    }
+  });
+
+  test('an invalid config.json is refused with the field, before anything is created', async () => {
+    const b = bundle((s) => void (s.process!.cwd = 'relative'));
+    const r = await rt('create', '--bundle', b, 'mdk-test-bad');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /config\.json: process\.cwd: must be an absolute path/);
+    assert.equal((await rt('list', '-q')).stdout, '');
+  });
+
+  test('a failing start of the command is reported by create, and nothing is left', async () => {
+    const b = bundle((s) => void (s.process!.args = ['mdk-test-nosuch']));
+    const r = await rt('create', '--bundle', b, 'mdk-test-nf');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /exec: "mdk-test-nosuch": executable file not found in \$PATH/);
+    assert.equal((await rt('list', '-q')).stdout, '');
+  });
+
+  test('list prints a table and JSON', async () => {
+    const b = bundle();
+    await rt('create', '--bundle', b, 'mdk-test-l1');
+    const table = await rt('list');
+    assert.match(table.stdout, /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER\nmdk-test-l1\s+\d+\s+created\s+/);
+    const json = JSON.parse((await rt('list', '--format', 'json')).stdout) as State[];
+    assert.deepEqual(json.map((s) => [s.id, s.status]), [['mdk-test-l1', 'created']]);
+  });
+
+  test('spec writes a config.json that create accepts; features describes the runtime', async () => {
+    const dir = bundle();
+    rmSync(join(dir, 'config.json'));
+    assert.equal((await runtime(root, ['spec', '--bundle', dir])).code, 0);
+    const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    assert.equal(spec.root.path, 'rootfs');
+    assert.match((await runtime(root, ['spec', '--bundle', dir])).stderr, /exists/);
+    const features = JSON.parse((await runtime(root, ['features'])).stdout);
+    assert.equal(features.ociVersionMin, '1.0.0');
+    assert.ok(features.linux.namespaces.includes('pid'));
+  });
+
+  describe('security', () => {
+    test('a symlink in the rootfs cannot send a bind mount or a mask to the host', async () => {
+      const hostDir = join('/tmp', `mdk-test-host-${process.pid}`);
+      mkdirSync(hostDir);
+      writeFileSync(join(hostDir, 'keep'), 'host\n');
+      symlinkSync(hostDir, join(rootfs, 'mdk-test-escape'));
+      try {
+        const b = bundle((s) => {
+          s.mounts!.push({ destination: '/mdk-test-escape', type: 'tmpfs', source: 'tmpfs' });
+          s.linux!.maskedPaths = ['/mdk-test-escape/keep'];
+          s.process!.args = ['sh', '-c', 'ls /mdk-test-escape; echo x'];
+        });
+        const r = await rt('run', '--bundle', b, 'mdk-test-esc');
+        // the symlink resolves inside the rootfs, where its target does not exist
+        assert.notEqual(r.code, 0);
+        assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(hostDir));
+        assert.equal(readFileSync(join(hostDir, 'keep'), 'utf8'), 'host\n');
+      } finally {
+        rmSync(join(rootfs, 'mdk-test-escape'));
+        rmSync(hostDir, { recursive: true });
+      }
+    });
+
+    test('no fd above 2 reaches the container\'s process', async () => {
+      const b = bundle((s) => void (s.process!.args = ['sh', '-c', 'ls /proc/self/fd']));
+      // an fd of ours above 2 must not leak through the runtime either
+      const leaked = openSync('/etc/hostname', 'r');
+      const r = await runtime(root, ['run', '--bundle', b, 'mdk-test-fd'], { spawn: { stdio: ['ignore', 'pipe', 'pipe', leaked] } });
+      assert.equal(r.stdout, '0\n1\n2\n3\n', r.stderr); // 3 is ls's own directory fd
+    });
+
+    test('a cwd through /proc/self/fd cannot reach outside the root', async () => {
+      for (const fd of [3, 4, 5, 6, 7, 8]) {
+        const b = bundle((s) => {
+          s.process!.cwd = `/proc/self/fd/${fd}`;
+          s.process!.args = ['pwd'];
+        });
+        const r = await rt('run', '--bundle', b, `mdk-test-cwd${fd}`);
+        if (r.code === 0) assert.doesNotMatch(r.stdout, /unreachable|^\/(proc|sys|tmp|work|run)/, `fd ${fd}: ${r.stdout}`);
+        else assert.match(r.stderr, /working directory/);
+      }
+    });
+
+    test('the parked init runs from a sealed memfd: the host binary cannot be opened for writing', async () => {
+      const b = bundle();
+      assert.equal((await rt('create', '--bundle', b, 'mdk-test-exe')).code, 0);
+      const { pid } = await state('mdk-test-exe');
+      assert.match(readlinkSync(`/proc/${pid}/exe`), /^\/memfd:mdk-init/);
+      assert.throws(() => openSync(`/proc/${pid}/exe`, 'r+'), /ETXTBSY|EPERM|EACCES/);
+    });
+
+    test('/proc must be procfs before anything is written through it', async () => {
+      const b = bundle((s) => {
+        s.mounts = s.mounts!.map((m) => (m.destination === '/proc' ? { destination: '/proc', type: 'tmpfs', source: 'tmpfs' } : m));
+        s.linux!.sysctl = { 'kernel.domainname': 'mdk-test' };
+      });
+      const r = await rt('run', '--bundle', b, 'mdk-test-proc');
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /\/proc is not procfs/);
+    });
+  });
+});
