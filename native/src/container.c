@@ -670,6 +670,9 @@ static void run_op(struct ctx *c, const struct op *op)
 		push(&c->argv, &c->argc, op->args[0]);
 	} else if (strcmp(n, "sync") == 0) {
 		wait_sync(c, a0);
+	} else if (strcmp(n, "unshare") == 0) {
+		if (unshare((int)num(a0, 10)) < 0)
+			fail("unshare", errno, a0);
 	} else if (strcmp(n, "setns") == 0) {
 		join_namespace(a0, (int)num(op_arg(op, 1), 10));
 	} else if (strcmp(n, "chown") == 0) {

@@ -8,6 +8,7 @@ import { parseCommandLine } from '../cli/args.js';
 import { MobyDickError } from '../errors.js';
 import { OciRuntime } from '../oci/lifecycle.js';
 import { DEFAULT_ROOT, StateStore } from '../oci/state.js';
+import { events, pause, resume, update } from './commands/cgroup-commands.js';
 import { exec } from './commands/exec.js';
 import { features, list, ps, spec, state } from './commands/info.js';
 import { create, kill, remove, run, start } from './commands/lifecycle.js';
@@ -30,12 +31,12 @@ const GLOBAL = {
 } as const;
 
 const notYet = (name: string): Command => () => {
-  throw new MobyDickError('USAGE', `${name} is not supported yet`, { hint: 'it needs cgroups, which come next' });
+  throw new MobyDickError('USAGE', `${name} is not supported`, { hint: 'checkpoint and restore need CRIU' });
 };
 
 const COMMANDS: Record<string, Command> = {
   create, start, run, state, kill, delete: remove, list, ls: list, ps, exec, spec, features,
-  pause: notYet('pause'), resume: notYet('resume'), update: notYet('update'), events: notYet('events'),
+  pause, resume, update, events,
   checkpoint: notYet('checkpoint'), restore: notYet('restore'),
 };
 
@@ -53,6 +54,10 @@ Commands:
   exec     run a new process in a container
   list     list containers (--format table|json, -q)
   ps       list a container's processes (--format json)
+  pause    freeze every process of a container
+  resume   thaw a paused container
+  update   change a container's limits (--resources FILE|-)
+  events   print cgroup statistics (--stats once, or every --interval)
   spec     write a default config.json
   features print what this runtime supports, as JSON
 

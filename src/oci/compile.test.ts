@@ -142,6 +142,13 @@ describe('compileOciPlan', () => {
     assert.deepEqual(find(ops, 'tty'), [{ op: 'tty', interactive: false }]);
   });
 
+  test('with cgroups to join, the cgroup namespace is made after the sync, not by clone', () => {
+    const ops = compile(spec(), { syncCgroup: true });
+    assert.equal((ops[0] as { flags: number }).flags & NAMESPACE_FLAGS.cgroup, 0);
+    const sync = at(ops, (o) => o.op === 'sync');
+    assert.deepEqual(ops[sync + 1], { op: 'unshare', flags: NAMESPACE_FLAGS.cgroup });
+  });
+
   test('refuses a spec without a new mount namespace', () => {
     assert.throws(() => compile(spec((s) => void (s.linux!.namespaces = [{ type: 'pid' }]))), /a new mount namespace is required/);
   });

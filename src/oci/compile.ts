@@ -195,13 +195,17 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   const ns = namespaceOps(spec);
   if (!ns.newMount) throw bad('linux.namespaces', 'a new mount namespace is required');
 
-  const ops: Op[] = [{ op: 'clone', flags: ns.flags }, ...ns.pre];
+  // a cgroup namespace is rooted where the process is when it is made: after the sync
+  const lateCgroupNs = options.syncCgroup && (ns.flags & NAMESPACE_FLAGS.cgroup) !== 0;
+  const cloneFlags = lateCgroupNs ? ns.flags - NAMESPACE_FLAGS.cgroup : ns.flags;
+  const ops: Op[] = [{ op: 'clone', flags: cloneFlags }, ...ns.pre];
   if (p.terminal) ops.push({ op: 'tty', interactive: options.consoleSocket === undefined });
   if (options.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: options.consoleSocket });
   if (options.detach) ops.push({ op: 'detach' });
   if (options.debug) ops.push({ op: 'debug' });
   ops.push(...ns.joins);
   if (options.syncCgroup) ops.push({ op: 'sync', name: 'cgroup' });
+  if (lateCgroupNs) ops.push({ op: 'unshare', flags: NAMESPACE_FLAGS.cgroup });
   ops.push({ op: 'umask', mask: 0 });
 
   const propagation = spec.linux?.rootfsPropagation;

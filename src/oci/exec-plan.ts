@@ -42,7 +42,7 @@ export function execProcess(spec: Spec, o: ExecOptions): Process {
   };
 }
 
-export function compileExecPlan(spec: Spec, pid: number, o: ExecOptions & { detach: boolean; debug?: boolean }): Op[] {
+export function compileExecPlan(spec: Spec, pid: number, o: ExecOptions & { detach: boolean; debug?: boolean; syncCgroup?: boolean }): Op[] {
   const p = execProcess(spec, o);
   const own = new Set((spec.linux?.namespaces ?? []).filter((n) => n.path === undefined).map((n) => n.type));
   const ops: Op[] = [{ op: 'clone', flags: 0 }];
@@ -51,6 +51,8 @@ export function compileExecPlan(spec: Spec, pid: number, o: ExecOptions & { deta
   if (o.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: o.consoleSocket });
   if (o.detach) ops.push({ op: 'detach' });
   if (o.debug) ops.push({ op: 'debug' });
+  // into the container's cgroups before its cgroup namespace
+  if (o.syncCgroup) ops.push({ op: 'sync', name: 'cgroup' });
   for (const [type, name, flag] of JOINED) {
     if (own.has(type as never)) ops.push({ op: 'setns', path: `/proc/${pid}/ns/${name}`, nstype: flag });
   }

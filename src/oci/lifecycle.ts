@@ -5,18 +5,22 @@
  */
 import { closeSync, constants, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { CgroupManager, cgroupPath } from '../cgroups/cgroup.js';
+import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
+import { deviceRules, planV1, planV2 } from '../cgroups/resources.js';
 import { MobyDickError } from '../errors.js';
 import { signalNumber } from '../linux/signals.js';
 import { Container, interpret, type StepTiming } from '../runtime/container.js';
 import { waitForwardingSignals } from '../runtime/forward-signals.js';
 import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../runtime/helper-launch.js';
 import type { Op } from '../runtime/plan.js';
-import { DETACH, encodePlan, encodeResume, RecordSplitter, type StatusRecord } from '../runtime/plan-wire.js';
+import { DETACH, encodePlan, RecordSplitter, type StatusRecord } from '../runtime/plan-wire.js';
+import { SyncPoints } from '../runtime/sync-points.js';
 import { compileOciPlan } from './compile.js';
 import { compileExecPlan, type ExecOptions } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
 import { isAlive, pidsInNamespaceOf, procStat } from './proc.js';
-import type { Spec } from './spec.js';
+import type { Resources, Spec } from './spec.js';
 import { type SavedState, StateStore } from './state.js';
 import { refuseUnsupported } from './unsupported.js';
 
@@ -73,19 +77,20 @@ function newState(id: string, bundle: string, spec: Spec): SavedState {
  * Reads the helper's records (blocking) until the container reports
  * "ready"; returns its pid. Throws the setup error when it ends instead.
  */
-function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void): number {
+function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSync?: (name: string, pid: number) => void): number {
   const buf = Buffer.alloc(65536);
   const splitter = new RecordSplitter();
   const records: StatusRecord[] = [];
   let pid = 0;
+  const syncs = new SyncPoints(onSync, (message) => sendControl(helper.fds.control, message));
   for (;;) {
     const n = readSync(helper.fds.status, buf);
     if (n === 0) break;
     for (const rec of splitter.push(buf.subarray(0, n))) {
       records.push(rec);
-      if (rec.kind === 'pid') pid = rec.pid;
+      if (rec.kind === 'pid') syncs.gotPid((pid = rec.pid));
       if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
-      if (rec.kind === 'sync') sendControl(helper.fds.control, encodeResume(rec.name));
+      if (rec.kind === 'sync') syncs.gotSync(rec.name);
       if (rec.kind === 'error') break;
       if (rec.kind === 'ready') return pid;
     }
@@ -113,7 +118,41 @@ function killAndWait(pid: number, startTime: string): void {
 }
 
 export class OciRuntime {
-  constructor(readonly store: StateStore) {}
+  private cgroupManager: CgroupManager | undefined;
+
+  constructor(
+    readonly store: StateStore,
+    private readonly layout: () => CgroupLayout = () => readCgroupLayout(),
+  ) {}
+
+  private get cgroups(): CgroupManager {
+    return (this.cgroupManager ??= new CgroupManager(this.layout()));
+  }
+
+  /** The sync callback that puts a new container (or exec'd process) into its cgroups. */
+  private placeInCgroups(saved: SavedState, spec: Spec): (name: string, pid: number) => void {
+    return (name, pid) => {
+      if (name !== 'cgroup') return;
+      const resources = deviceRules(spec.linux?.resources, spec.linux?.devices);
+      saved.cgroup = this.cgroups.create(cgroupPath(spec.linux?.cgroupsPath, saved.id), resources);
+      this.store.write(saved);
+      this.cgroups.addProcess(saved.cgroup, pid);
+    };
+  }
+
+  private removeCgroups(saved: SavedState): void {
+    if (saved.cgroup) this.cgroups.remove(saved.cgroup);
+  }
+
+  private statusOf(saved: SavedState) {
+    return this.store.status(saved, () => (saved.cgroup ? this.cgroups.isFrozen(saved.cgroup) : false));
+  }
+
+  /** Every process of the container, from its cgroup (its pid namespace may be the host's). */
+  private processes(saved: SavedState): number[] {
+    if (saved.cgroup) return this.cgroups.pids(saved.cgroup);
+    return saved.pid > 0 ? pidsInNamespaceOf(saved.pid) : [];
+  }
 
   async create(id: string, options: CreateOptions): Promise<void> {
     const bundle = resolve(options.bundle);
@@ -129,13 +168,13 @@ export class OciRuntime {
           fifo: this.store.fifo(id),
           consoleSocket: options.consoleSocket,
           detach: true,
-          syncCgroup: false,
+          syncCgroup: true,
           debug: options.onStep !== undefined,
           host: readHostFacts(),
         });
         const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true });
         try {
-          saved.pid = waitReady(helper, options.onStep);
+          saved.pid = waitReady(helper, options.onStep, this.placeInCgroups(saved, spec));
           saved.pidStartTime = procStat(saved.pid)?.startTime ?? '';
           this.store.write(saved);
           if (options.pidFile) writePidFile(options.pidFile, saved.pid);
@@ -145,6 +184,7 @@ export class OciRuntime {
       });
     } catch (e) {
       if (saved && saved.pid > 0) killAndWait(saved.pid, saved.pidStartTime);
+      if (saved) this.removeCgroups(saved);
       this.store.remove(id);
       throw e;
     }
@@ -153,7 +193,7 @@ export class OciRuntime {
   start(id: string): void {
     this.store.withLock(id, () => {
       const saved = this.store.read(id);
-      const status = this.store.status(saved);
+      const status = this.statusOf(saved);
       if (status !== 'created') {
         throw new MobyDickError('USAGE', `cannot start a container that is ${status}`, { container: id, subject: id });
       }
@@ -183,7 +223,7 @@ export class OciRuntime {
 
   state(id: string) {
     const saved = this.store.read(id);
-    return this.store.ociState(saved, this.store.status(saved));
+    return this.store.ociState(saved, this.statusOf(saved));
   }
 
   list() {
@@ -199,12 +239,12 @@ export class OciRuntime {
   kill(id: string, signal: NodeJS.Signals | number, all = false): void {
     this.store.withLock(id, () => {
       const saved = this.store.read(id);
-      const status = this.store.status(saved);
+      const status = this.statusOf(saved);
       if (status === 'stopped' || status === 'creating') {
         throw new MobyDickError('USAGE', `container "${id}" is not running`, { container: id, subject: id });
       }
       const sig = signalNumber(signal);
-      for (const pid of all ? pidsInNamespaceOf(saved.pid) : [saved.pid]) {
+      for (const pid of all ? this.processes(saved) : [saved.pid]) {
         try {
           process.kill(pid, sig);
         } catch {
@@ -223,16 +263,51 @@ export class OciRuntime {
         this.store.remove(id); // a create that died before writing state
         throw e;
       }
-      const status = this.store.status(saved);
+      const status = this.statusOf(saved);
       if ((status === 'running' || status === 'paused') && !force) {
         throw new MobyDickError('USAGE', `cannot delete container ${id} that is not stopped: ${status}`, {
           container: id,
           hint: 'stop it first, or use --force',
         });
       }
+      if (status === 'paused' && saved.cgroup) this.cgroups.setFrozen(saved.cgroup, false);
       if (status !== 'stopped' && saved.pid > 0) killAndWait(saved.pid, saved.pidStartTime);
+      this.removeCgroups(saved);
     });
     this.store.remove(id);
+  }
+
+  /** The container's processes, for `ps`. */
+  ps(id: string): number[] {
+    return this.processes(this.store.read(id));
+  }
+
+  pause(id: string, frozen: boolean): void {
+    this.store.withLock(id, () => {
+      const saved = this.store.read(id);
+      const status = this.statusOf(saved);
+      const from = frozen ? 'running' : 'paused';
+      if (status !== from) throw new MobyDickError('USAGE', `container "${id}" is not ${from}`, { container: id, subject: id });
+      if (!saved.cgroup) throw new MobyDickError('SETUP', `container "${id}" has no cgroup to freeze`, { container: id });
+      this.cgroups.setFrozen(saved.cgroup, frozen);
+    });
+  }
+
+  /** update --resources: new limits for a running container. */
+  update(id: string, resources: Resources): void {
+    this.store.withLock(id, () => {
+      const saved = this.store.read(id);
+      if (this.statusOf(saved) === 'stopped') throw new MobyDickError('USAGE', `container "${id}" is stopped`, { container: id });
+      if (!saved.cgroup) throw new MobyDickError('SETUP', `container "${id}" has no cgroups`, { container: id });
+      this.cgroups.apply(saved.cgroup, saved.cgroup.version === 1 ? planV1(resources) : planV2(resources));
+    });
+  }
+
+  /** events --stats: what the cgroups say, in runc's event shape. */
+  stats(id: string): { type: 'stats'; id: string; data: Record<string, unknown> } {
+    const saved = this.store.read(id);
+    if (!saved.cgroup || this.statusOf(saved) === 'stopped') throw new MobyDickError('USAGE', `container "${id}" is not running`, { container: id });
+    return { type: 'stats', id, data: this.cgroups.stats(saved.cgroup) };
   }
 
   /** run: create and start in one; in the foreground the exit status is the command's. */
@@ -252,15 +327,19 @@ export class OciRuntime {
         bundle,
         consoleSocket: options.consoleSocket,
         detach: false,
-        syncCgroup: false,
+        syncCgroup: true,
         debug: options.onStep !== undefined,
         host: readHostFacts(),
       });
-      return await this.foreground(plan, options, (pid) => {
-        saved.pid = pid;
-        saved.pidStartTime = procStat(pid)?.startTime ?? '';
-        this.store.write(saved);
-      });
+      try {
+        return await this.foreground(plan, { ...options, onSync: this.placeInCgroups(saved, spec) }, (pid) => {
+          saved.pid = pid;
+          saved.pidStartTime = procStat(pid)?.startTime ?? '';
+          this.store.write(saved);
+        });
+      } finally {
+        this.removeCgroups(saved);
+      }
     } finally {
       this.store.remove(id);
     }
@@ -269,30 +348,44 @@ export class OciRuntime {
   /** exec: a new process in the container's namespaces. */
   async exec(id: string, options: ExecOptions & { detach?: boolean; pidFile?: string; onStep?: (s: StepTiming) => void }): Promise<number> {
     const saved = this.store.read(id);
-    const status = this.store.status(saved);
+    const status = this.statusOf(saved);
     if (status !== 'running' && status !== 'created') {
       throw new MobyDickError('USAGE', `cannot exec in a container that is ${status}`, { container: id, subject: id });
     }
     const spec = await loadSpec(saved.bundle);
-    const plan = compileExecPlan(spec, saved.pid, { ...options, detach: options.detach === true, debug: options.onStep !== undefined });
+    const plan = compileExecPlan(spec, saved.pid, {
+      ...options,
+      detach: options.detach === true,
+      debug: options.onStep !== undefined,
+      syncCgroup: saved.cgroup !== undefined,
+    });
+    // the new process joins the container's cgroups before it runs
+    const joinCgroups = (name: string, pid: number): void => {
+      if (name === 'cgroup' && saved.cgroup) this.cgroups.addProcess(saved.cgroup, pid);
+    };
     if (options.detach) {
       const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true });
       try {
-        const pid = waitReady(helper, options.onStep);
+        const pid = waitReady(helper, options.onStep, joinCgroups);
         if (options.pidFile) writePidFile(options.pidFile, pid);
       } finally {
         closeHelper(helper);
       }
       return 0;
     }
-    return this.foreground(plan, options, (pid) => {
+    return this.foreground(plan, { ...options, onSync: joinCgroups }, (pid) => {
       if (options.pidFile) writePidFile(options.pidFile, pid);
     });
   }
 
-  private async foreground(plan: Op[], options: { onStep?: (s: StepTiming) => void }, onPid: (pid: number) => void): Promise<number> {
+  private async foreground(
+    plan: Op[],
+    options: { onStep?: (s: StepTiming) => void; onSync?: (name: string, pid: number) => void },
+    onPid: (pid: number) => void,
+  ): Promise<number> {
     const container = new Container(launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true }), {
       onStep: options.onStep,
+      onSync: options.onSync,
     });
     container.pid.then(onPid, () => {});
     return (await waitForwardingSignals(container)).exitCode;

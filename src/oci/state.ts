@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeSync } from 'node:fs';
+import type { CgroupPlacement } from '../cgroups/cgroup.js';
 import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { isAlive } from './proc.js';
@@ -26,10 +27,8 @@ export interface SavedState {
   created: string;
   owner: string;
   annotations?: Record<string, string>;
-  /** cgroup directories the runtime made, to remove on delete */
-  cgroupPaths?: string[];
-  /** where the freezer is, for pause/resume and the paused status */
-  freezer?: string;
+  /** the container's cgroups, to pause, update, read and remove them */
+  cgroup?: CgroupPlacement;
 }
 
 /** The OCI state, as `state` prints it. */

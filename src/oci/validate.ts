@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import { MobyDickError } from '../errors.js';
-import { type Process, ProcessSchema, type Spec, SpecSchema } from './spec.js';
+import { type Process, ProcessSchema, type Resources, ResourcesSchema, type Spec, SpecSchema } from './spec.js';
 
 function check<T>(schema: z.ZodType<T>, json: unknown, file: string): T {
   const result = schema.safeParse(json);
@@ -37,6 +37,16 @@ export function parseSpec(text: string, file = 'config.json'): Spec {
   if (!spec.root) throw new MobyDickError('INVALID_CONFIG', `${file}: root: required`, { subject: 'root' });
   if (!spec.process) throw new MobyDickError('INVALID_CONFIG', `${file}: process: required`, { subject: 'process' });
   return spec;
+}
+
+export function parseResources(text: string, file: string): Resources {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new MobyDickError('INVALID_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`, { subject: file });
+  }
+  return check(ResourcesSchema, json, file);
 }
 
 export function parseProcess(text: string, file: string): Process {

@@ -12,7 +12,8 @@ import { readUntilEnd } from './helper-fds.js';
 import { type HelperProcess, launchHelper, reapHelper, sendControl } from './helper-launch.js';
 import { readHostRoot } from './host-root.js';
 import { compilePlan, needsSealedHelper } from './plan-compiler.js';
-import { encodePlan, encodeResume, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
+import { encodePlan, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
+import { SyncPoints } from './sync-points.js';
 import { stepError } from './step-errors.js';
 
 export interface StepTiming {
@@ -94,24 +95,27 @@ export class Container {
 
     const records: StatusRecord[] = [];
     const splitter = new RecordSplitter();
-    let containerPid = 0;
     let syncError: MobyDickError | undefined;
+    const syncs = new SyncPoints(options.onSync, (message) => sendControl(this.control, message));
+    const guarded = (fn: () => void): void => {
+      try {
+        fn();
+      } catch (e) {
+        syncError = e instanceof MobyDickError ? e : new MobyDickError('SETUP', String(e), { step: 'sync' });
+        sendControl(this.control, encodeSignal(9));
+      }
+    };
     const onRecords = (chunk: Buffer): void => {
       for (const rec of splitter.push(chunk)) {
         records.push(rec);
-        if (rec.kind === 'pid') resolvePid((containerPid = rec.pid));
+        if (rec.kind === 'pid') {
+          resolvePid(rec.pid);
+          guarded(() => syncs.gotPid(rec.pid));
+        }
         if (rec.kind === 'step' && options.onStep) {
           options.onStep({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
         }
-        if (rec.kind === 'sync') {
-          try {
-            options.onSync?.(rec.name, containerPid);
-            sendControl(this.control, encodeResume(rec.name));
-          } catch (e) {
-            syncError = e instanceof MobyDickError ? e : new MobyDickError('SETUP', String(e), { step: rec.name });
-            sendControl(this.control, encodeSignal(9));
-          }
-        }
+        if (rec.kind === 'sync') guarded(() => syncs.gotSync(rec.name));
       }
     };
     this.done = readUntilEnd(fds.status, onRecords).then(() => {

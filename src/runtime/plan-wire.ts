@@ -14,6 +14,7 @@ export function opArgs(op: Op): string[] {
   switch (op.op) {
     case 'clone':
     case 'propagation':
+    case 'unshare':
       return [String(op.flags)];
     case 'tty':
       return [op.interactive ? '1' : '0'];

@@ -43,6 +43,8 @@ export type Op =
   // the child waits here until the engine sends "resume" (cgroups, id maps, hooks)
   | { op: 'sync'; name: string }
   | { op: 'setns'; path: string; nstype: number }
+  // a namespace made after a sync: cgroup, once the child is in its cgroups
+  | { op: 'unshare'; flags: number }
   | { op: 'chown'; path: string; uid: number; gid: number }
   | { op: 'propagate'; target: string; flags: number }
   | { op: 'procwrite'; path: string; value: string }

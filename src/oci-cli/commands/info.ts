@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { MobyDickError } from '../../errors.js';
 import { CAPABILITIES } from '../../linux/capabilities.js';
 import { defaultSpec } from '../../oci/default-spec.js';
-import { pidsInNamespaceOf } from '../../oci/proc.js';
 import { OCI_VERSION } from '../../oci/state.js';
 import { type Command, parseFlags } from '../context.js';
 
@@ -35,8 +34,7 @@ export const list: Command = (ctx, argv) => {
 
 export const ps: Command = (ctx, argv) => {
   const { values, positionals } = parseFlags('ps', argv, { format: { type: 'string', short: 'f' } }, { min: 1, names: 'a container id' });
-  const s = ctx.runtime.state(positionals[0]!);
-  const pids = s.pid > 0 ? pidsInNamespaceOf(s.pid) : [];
+  const pids = ctx.runtime.ps(positionals[0]!);
   if (values.format === 'json') process.stdout.write(`${JSON.stringify(pids)}\n`);
   else process.stdout.write(['PID', ...pids.map(String)].join('\n') + '\n');
   return 0;
@@ -66,7 +64,7 @@ export const features: Command = () => {
       linux: {
         namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
         capabilities: [...CAPABILITIES],
-        cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+        cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
         seccomp: { enabled: false },
         apparmor: { enabled: false },
         selinux: { enabled: false },

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { CgroupManager, cgroupPath } from './cgroup.js';
+import { readCgroupLayout } from './layout.js';
+
+/** A fake cgroupfs: directories get the files the kernel would give them. */
+function fakeTree(root: string, files: string[], version: 1 | 2): void {
+  mkdirSync(root, { recursive: true });
+  for (const f of files) writeFileSync(join(root, f), '');
+  if (version === 2) writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory hugetlb pids');
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mdk-test-cgfs-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('cgroupPath', () => {
+  test('absolute as is, relative under the root, a default per container', () => {
+    assert.equal(cgroupPath('/a/b', 'x'), '/a/b');
+    assert.equal(cgroupPath('a/b', 'x'), '/a/b');
+    assert.equal(cgroupPath(undefined, 'x'), '/moby-dick/x');
+    assert.throws(() => cgroupPath('system.slice:docker:x', 'x'), /not a cgroupfs path/);
+    assert.throws(() => cgroupPath('/a/../../b', 'x'), /not a cgroupfs path/);
+  });
+});
+
+describe('CgroupManager on a fake v1 tree', () => {
+  test('finds a directory per hierarchy, fills an empty cpuset from its parent, writes limits, adds the process', () => {
+    const layout = {
+      version: 1 as const,
+      v1: [
+        { mountPoint: join(dir, 'memory'), controllers: ['memory'] },
+        { mountPoint: join(dir, 'cpuset'), controllers: ['cpuset'] },
+        { mountPoint: join(dir, 'freezer'), controllers: ['freezer'] },
+      ],
+      unified: null,
+    };
+    fakeTree(join(dir, 'memory'), [], 1);
+    fakeTree(join(dir, 'cpuset'), [], 1);
+    fakeTree(join(dir, 'freezer'), [], 1);
+    writeFileSync(join(dir, 'cpuset', 'cpuset.cpus'), '0-1\n');
+    writeFileSync(join(dir, 'cpuset', 'cpuset.mems'), '0\n');
+    // the kernel makes a new cgroup's files itself; the fake has them ahead of time
+    for (const sub of ['memory/mdk/c1', 'cpuset/mdk/c1', 'freezer/mdk/c1']) mkdirSync(join(dir, sub), { recursive: true });
+    for (const f of ['memory.limit_in_bytes', 'cgroup.procs']) writeFileSync(join(dir, 'memory/mdk/c1', f), '');
+    for (const d of ['cpuset/mdk', 'cpuset/mdk/c1']) for (const f of ['cpuset.cpus', 'cpuset.mems', 'cgroup.procs']) writeFileSync(join(dir, d, f), '');
+    for (const f of ['freezer.state', 'cgroup.procs']) writeFileSync(join(dir, 'freezer/mdk/c1', f), 'THAWED');
+
+    const m = new CgroupManager(layout);
+    const p = m.create('/mdk/c1', { memory: { limit: 1000 } });
+    assert.deepEqual(p.dirs, [join(dir, 'memory/mdk/c1'), join(dir, 'cpuset/mdk/c1'), join(dir, 'freezer/mdk/c1')]);
+    assert.equal(readFileSync(join(dir, 'memory/mdk/c1/memory.limit_in_bytes'), 'utf8'), '1000');
+    assert.equal(readFileSync(join(dir, 'cpuset/mdk/cpuset.cpus'), 'utf8'), '0-1', 'empty cpuset copied from the parent');
+    assert.equal(readFileSync(join(dir, 'cpuset/mdk/c1/cpuset.mems'), 'utf8'), '0');
+    m.addProcess(p, 42);
+    assert.equal(readFileSync(join(dir, 'freezer/mdk/c1/cgroup.procs'), 'utf8'), '42');
+    assert.equal(p.freezer, join(dir, 'freezer/mdk/c1'));
+    assert.throws(() => m.apply(p, [{ controller: 'pids', file: 'pids.max', value: '1' }]), /this host has no pids cgroup controller/);
+    assert.throws(() => m.apply(p, [{ controller: 'memory', file: 'memory.memsw.limit_in_bytes', value: '1' }]), /swap accounting is off/);
+  });
+});
+
+describe('CgroupManager on a fake v2 tree', () => {
+  test('enables controllers down the path, writes v2 files, freezes with cgroup.freeze', () => {
+    const root = join(dir, 'unified');
+    fakeTree(root, ['cgroup.subtree_control'], 2);
+    mkdirSync(join(root, 'mdk/c2'), { recursive: true });
+    writeFileSync(join(root, 'mdk/cgroup.controllers'), 'cpu memory pids');
+    writeFileSync(join(root, 'mdk/cgroup.subtree_control'), '');
+    for (const f of ['memory.max', 'pids.max', 'cpu.max', 'cgroup.procs', 'cgroup.freeze', 'cgroup.events']) writeFileSync(join(root, 'mdk/c2', f), '');
+    const m = new CgroupManager({ version: 2, v1: [], unified: root });
+    const p = m.create('/mdk/c2', { memory: { limit: 4096 }, pids: { limit: 7 } });
+    assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+memory +pids');
+    assert.equal(readFileSync(join(root, 'mdk/cgroup.subtree_control'), 'utf8'), '+memory +pids');
+    assert.equal(readFileSync(join(root, 'mdk/c2/memory.max'), 'utf8'), '4096');
+    assert.equal(readFileSync(join(root, 'mdk/c2/pids.max'), 'utf8'), '7');
+    writeFileSync(join(root, 'mdk/c2/cgroup.events'), 'populated 1\nfrozen 1\n');
+    m.setFrozen(p, true);
+    assert.equal(readFileSync(join(root, 'mdk/c2/cgroup.freeze'), 'utf8'), '1');
+    assert.equal(m.isFrozen(p), true);
+    assert.deepEqual(p.created, [], 'it made nothing: the fake tree had it all');
+  });
+
+  test('a controller the parent does not offer is a clear error', () => {
+    const root = join(dir, 'unified');
+    fakeTree(root, ['cgroup.subtree_control'], 2);
+    writeFileSync(join(root, 'cgroup.controllers'), 'memory');
+    const m = new CgroupManager({ version: 2, v1: [], unified: root });
+    assert.throws(() => m.create('/mdk/c3', { pids: { limit: 1 } }), /controllers not available: pids/);
+    assert.ok(existsSync(join(root, 'mdk/c3')));
+  });
+});
+
+describe('readCgroupLayout', () => {
+  test('hybrid v1 with a unified tree, and v2 only', () => {
+    const hybrid = readCgroupLayout(`35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
+40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd
+41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw
+`);
+    assert.equal(hybrid.version, 1);
+    assert.deepEqual(hybrid.v1, [{ mountPoint: '/sys/fs/cgroup/memory', controllers: ['memory'] }, { mountPoint: '/sys/fs/cgroup/systemd', controllers: ['name=systemd'] }]);
+    assert.equal(hybrid.unified, '/sys/fs/cgroup/unified');
+    const v2 = readCgroupLayout('30 23 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n');
+    assert.deepEqual(v2, { version: 2, v1: [], unified: '/sys/fs/cgroup' });
+  });
+});

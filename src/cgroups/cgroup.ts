@@ -1,0 +1,218 @@
+/**
+ * Making, filling, freezing and removing a container's cgroups: plain file
+ * writes under the host's cgroupfs (v1 or v2). The mount points come from
+ * CgroupLayout, so tests point them at a fake tree.
+ */
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import type { Resources } from '../oci/spec.js';
+import type { CgroupLayout } from './layout.js';
+import { type CgroupWrite, planV1, planV2, v2Controllers } from './resources.js';
+
+/** What a container's cgroups are, saved in its state to find them again. */
+export interface CgroupPlacement {
+  version: 1 | 2;
+  /** the container's directory in every hierarchy */
+  dirs: string[];
+  /** directories this runtime made, deepest last (removed in reverse) */
+  created: string[];
+  freezer: string | null;
+  /** v1: controller -> directory, to find memory, pids, cpu for stats */
+  byController: Record<string, string>;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function cgroupError(message: string, path: string, e?: unknown): MobyDickError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return new MobyDickError('SETUP', `cgroup ${path}: ${message}${code ? ` (${code})` : ''}`, { step: 'cgroup', subject: path, errnoName: code });
+}
+
+function write(file: string, value: string): void {
+  try {
+    writeFileSync(file, value);
+  } catch (e) {
+    throw cgroupError(`cannot write ${JSON.stringify(value)}`, file, e);
+  }
+}
+
+function read(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** mkdir -p, remembering which levels were new. */
+function makeDirs(dir: string, created: string[]): void {
+  if (existsSync(dir)) return;
+  makeDirs(dirname(dir), created);
+  try {
+    mkdirSync(dir);
+    created.push(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cgroupError('cannot create', dir, e);
+  }
+}
+
+/** cgroupsPath as the OCI spec gives it -> a path under each hierarchy's root. */
+export function cgroupPath(cgroupsPath: string | undefined, id: string): string {
+  const p = cgroupsPath ?? `/moby-dick/${id}`;
+  if (p.includes('..') || p.includes(':')) {
+    throw new MobyDickError('INVALID_CONFIG', `config.json: linux.cgroupsPath: ${JSON.stringify(p)} is not a cgroupfs path`, {
+      subject: 'linux.cgroupsPath',
+      hint: 'slice:prefix:name paths need --systemd-cgroup, which is not supported yet',
+    });
+  }
+  return p.startsWith('/') ? p : `/${p}`;
+}
+
+export class CgroupManager {
+  constructor(private readonly layout: CgroupLayout) {}
+
+  /** Creates the container's cgroups at PATH and writes its limits. */
+  create(path: string, resources: Resources = {}): CgroupPlacement {
+    return this.layout.version === 2 ? this.createV2(path, resources) : this.createV1(path, resources);
+  }
+
+  private createV1(path: string, resources: Resources): CgroupPlacement {
+    const placement: CgroupPlacement = { version: 1, dirs: [], created: [], freezer: null, byController: {} };
+    for (const h of this.layout.v1) {
+      const dir = join(h.mountPoint, path);
+      makeDirs(dir, placement.created);
+      placement.dirs.push(dir);
+      for (const c of h.controllers) placement.byController[c] = dir;
+      if (h.controllers.includes('freezer')) placement.freezer = dir;
+      if (h.controllers.includes('cpuset')) {
+        // a new cpuset cgroup is empty and takes no task until it gets its parent's cpus and mems
+        const levels = path.split('/').filter(Boolean);
+        for (let i = 1; i <= levels.length; i++) {
+          const d = join(h.mountPoint, ...levels.slice(0, i));
+          for (const f of ['cpuset.cpus', 'cpuset.mems']) if (read(join(d, f)) === '') write(join(d, f), read(join(dirname(d), f)));
+        }
+      }
+    }
+    // hybrid hosts keep some controllers (hugetlb here) only in the cgroup2 tree
+    if (this.layout.unified) {
+      const dir = join(this.layout.unified, path);
+      makeDirs(dir, placement.created);
+      placement.dirs.push(dir);
+      placement.byController.unified = dir;
+    }
+    this.apply(placement, planV1(resources));
+    return placement;
+  }
+
+  private createV2(path: string, resources: Resources): CgroupPlacement {
+    const root = this.layout.unified;
+    if (!root) throw cgroupError('no cgroup2 hierarchy', '/sys/fs/cgroup');
+    const writes = planV2(resources);
+    const dir = join(root, path);
+    const placement: CgroupPlacement = { version: 2, dirs: [dir], created: [], freezer: dir, byController: { unified: dir } };
+    makeDirs(dir, placement.created);
+    // controllers are enabled from the root down to the container's parent
+    const wanted = v2Controllers(writes);
+    if (wanted.length > 0) {
+      for (let d = root; d !== dir; d = join(d, dir.slice(d.length + 1).split('/')[0]!)) {
+        const available = read(join(d, 'cgroup.controllers')).split(' ');
+        const missing = wanted.filter((c) => !available.includes(c));
+        if (missing.length) throw cgroupError(`controllers not available: ${missing.join(', ')}`, d);
+        write(join(d, 'cgroup.subtree_control'), wanted.map((c) => `+${c}`).join(' '));
+      }
+    }
+    this.apply(placement, writes);
+    return placement;
+  }
+
+  /** Writes limits into an existing placement (create, and `update`). */
+  apply(placement: CgroupPlacement, writes: readonly CgroupWrite[]): void {
+    for (const w of writes) {
+      let dir = placement.byController[w.controller];
+      let file = w.file;
+      if (dir === undefined && w.controller === 'hugetlb' && placement.byController.unified) {
+        dir = placement.byController.unified;
+        file = file.replace(/\.limit_in_bytes$/, '.max');
+      }
+      if (dir === undefined) {
+        throw new MobyDickError('INVALID_CONFIG', `config.json: linux.resources: this host has no ${w.controller} cgroup controller`, { subject: w.controller });
+      }
+      if (!existsSync(join(dir, file))) {
+        throw cgroupError(`this kernel has no ${file}${file.includes('memsw') ? ' (swap accounting is off)' : ''}`, join(dir, file));
+      }
+      write(join(dir, file), w.value);
+    }
+  }
+
+  /** Moves PID into every hierarchy of the placement. */
+  addProcess(placement: CgroupPlacement, pid: number): void {
+    for (const dir of placement.dirs) write(join(dir, 'cgroup.procs'), String(pid));
+  }
+
+  pids(placement: CgroupPlacement): number[] {
+    const dir = placement.byController.pids ?? placement.byController.memory ?? placement.dirs[0];
+    if (!dir) return [];
+    return read(join(dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
+  }
+
+  setFrozen(placement: CgroupPlacement, frozen: boolean): void {
+    const dir = placement.freezer;
+    if (!dir) throw cgroupError('no freezer controller', '/sys/fs/cgroup');
+    if (placement.version === 1) write(join(dir, 'freezer.state'), frozen ? 'FROZEN' : 'THAWED');
+    else write(join(dir, 'cgroup.freeze'), frozen ? '1' : '0');
+    for (let i = 0; i < 1000 && this.isFrozen(placement) !== frozen; i++) Atomics.wait(sleeper, 0, 0, 1);
+  }
+
+  isFrozen(placement: CgroupPlacement): boolean {
+    const dir = placement.freezer;
+    if (!dir) return false;
+    if (placement.version === 1) return read(join(dir, 'freezer.state')) === 'FROZEN';
+    return /^frozen 1$/m.test(read(join(dir, 'cgroup.events')));
+  }
+
+  /** Removes what create made; a cgroup with tasks left is retried briefly. */
+  remove(placement: CgroupPlacement): void {
+    for (const dir of [...placement.created].reverse()) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          rmdirSync(dir);
+          break;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') break;
+          if (code === 'EBUSY' && attempt < 200) {
+            Atomics.wait(sleeper, 0, 0, 5);
+            continue;
+          }
+          // a parent another container still uses stays
+          if (code === 'ENOTEMPTY' || code === 'EBUSY') break;
+          throw cgroupError('cannot remove', dir, e);
+        }
+      }
+    }
+  }
+
+  stats(placement: CgroupPlacement): Record<string, unknown> {
+    const num = (dir: string | undefined, file: string): number | undefined => {
+      if (!dir) return undefined;
+      const v = read(join(dir, file));
+      return v === '' || v === 'max' ? undefined : Number(v.split(/\s/)[0]);
+    };
+    const b = placement.byController;
+    if (placement.version === 1) {
+      return {
+        cpu: { usage: { total: num(b.cpuacct, 'cpuacct.usage') } },
+        memory: { usage: { usage: num(b.memory, 'memory.usage_in_bytes'), limit: num(b.memory, 'memory.limit_in_bytes'), max: num(b.memory, 'memory.max_usage_in_bytes') } },
+        pids: { current: num(b.pids, 'pids.current'), limit: num(b.pids, 'pids.max') },
+      };
+    }
+    const cpuStat = read(join(b.unified ?? '', 'cpu.stat'));
+    const usageUsec = /^usage_usec (\d+)$/m.exec(cpuStat)?.[1];
+    return {
+      cpu: { usage: { total: usageUsec === undefined ? undefined : Number(usageUsec) * 1000 } },
+      memory: { usage: { usage: num(b.unified, 'memory.current'), limit: num(b.unified, 'memory.max'), max: num(b.unified, 'memory.peak') } },
+      pids: { current: num(b.unified, 'pids.current'), limit: num(b.unified, 'pids.max') },
+    };
+  }
+}
