@@ -692,6 +692,9 @@ static void run_op(struct ctx *c, const struct op *op)
 		fifo_wait(c);
 	} else if (strcmp(n, "release") == 0) {
 		release();
+	} else if (strcmp(n, "exec_path") == 0) {
+		/* an OCI hook: the file to run is not argv[0] */
+		snprintf(c->exec_path, sizeof(c->exec_path), "%s", a0);
 	} else if (strcmp(n, "exec_check") == 0) {
 		resolve_command(c);
 	} else if (strcmp(n, "exec") == 0) {

@@ -92,7 +92,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const command = COMMANDS[name];
     if (!command) throw new MobyDickError('USAGE', `unknown command ${JSON.stringify(name)}`, { hint: "see 'moby-dick-runtime --help'" });
     if (process.getuid?.() !== 0) throw new MobyDickError('NOT_ROOT', 'moby-dick-runtime needs root');
-    const ctx: Context = { runtime: new OciRuntime(new StateStore(values.root ?? DEFAULT_ROOT)), log, debug: values.debug === true };
+    const runtime = new OciRuntime(new StateStore(values.root ?? DEFAULT_ROOT), (m) => log.warn(m));
+    const ctx: Context = { runtime, log, debug: values.debug === true };
     log.debug(`${name} ${rest.join(' ')}`);
     return await command(ctx, rest);
   } catch (e) {

@@ -225,6 +225,11 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   else if (spec.linux?.devices?.length) ops.push(...deviceOps(spec).filter((o) => o.op !== 'symlink'));
   if (p.terminal) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
 
+  // prestart, createRuntime and createContainer hooks run here: namespaces made, root not yet pivoted
+  const hooks = spec.hooks ?? {};
+  if (hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length) {
+    ops.push({ op: 'sync', name: 'create-hooks' });
+  }
   ops.push({ op: 'pivot' });
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     if (!/^[a-zA-Z0-9_.\-/]+$/.test(key) || key.includes('..')) throw bad(`linux.sysctl.${key}`, 'not a sysctl name');
@@ -239,5 +244,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   }
   if (spec.domainname !== undefined) ops.push({ op: 'domainname', name: spec.domainname });
   ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null }));
+  // run (no fifo): startContainer hooks run here, just before the command
+  if (options.fifo === undefined && hooks.startContainer?.length) ops.splice(ops.length - 1, 0, { op: 'sync', name: 'start-hooks' });
   return ops;
 }

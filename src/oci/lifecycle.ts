@@ -20,8 +20,9 @@ import { compileOciPlan } from './compile.js';
 import { compileExecPlan, type ExecOptions } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
 import { isAlive, pidsInNamespaceOf, procStat } from './proc.js';
+import { type HookContext, runHooks } from './hooks.js';
 import type { Resources, Spec } from './spec.js';
-import { type SavedState, StateStore } from './state.js';
+import { type OciState, type SavedState, StateStore } from './state.js';
 import { refuseUnsupported } from './unsupported.js';
 
 export interface CreateOptions {
@@ -122,6 +123,7 @@ export class OciRuntime {
 
   constructor(
     readonly store: StateStore,
+    private readonly warn: (message: string) => void = () => {},
     private readonly layout: () => CgroupLayout = () => readCgroupLayout(),
   ) {}
 
@@ -129,15 +131,25 @@ export class OciRuntime {
     return (this.cgroupManager ??= new CgroupManager(this.layout()));
   }
 
-  /** The sync callback that puts a new container (or exec'd process) into its cgroups. */
-  private placeInCgroups(saved: SavedState, spec: Spec): (name: string, pid: number) => void {
+  /** The engine's work at the sync points of a new container: cgroups, then hooks. */
+  private syncWork(saved: SavedState, spec: Spec): (name: string, pid: number) => void {
     return (name, pid) => {
-      if (name !== 'cgroup') return;
-      const resources = deviceRules(spec.linux?.resources, spec.linux?.devices);
-      saved.cgroup = this.cgroups.create(cgroupPath(spec.linux?.cgroupsPath, saved.id), resources);
-      this.store.write(saved);
-      this.cgroups.addProcess(saved.cgroup, pid);
+      if (name === 'cgroup') {
+        const resources = deviceRules(spec.linux?.resources, spec.linux?.devices);
+        saved.cgroup = this.cgroups.create(cgroupPath(spec.linux?.cgroupsPath, saved.id), resources);
+        this.store.write(saved);
+        this.cgroups.addProcess(saved.cgroup, pid);
+      } else if (name === 'create-hooks') {
+        const state = this.store.ociState({ ...saved, pid }, 'creating');
+        for (const kind of ['prestart', 'createRuntime', 'createContainer'] as const) runHooks(kind, this.hookContext(saved, spec, state));
+      } else if (name === 'start-hooks') {
+        runHooks('startContainer', this.hookContext(saved, spec, this.store.ociState({ ...saved, pid }, 'created')));
+      }
     };
+  }
+
+  private hookContext(saved: SavedState, spec: Spec, state: OciState): HookContext {
+    return { spec, state, workDir: this.store.dir(saved.id), warn: this.warn };
   }
 
   private removeCgroups(saved: SavedState): void {
@@ -162,6 +174,7 @@ export class OciRuntime {
     try {
       this.store.withLock(id, () => {
         saved = newState(id, bundle, spec);
+        saved.spec = spec;
         this.store.write(saved);
         const plan = compileOciPlan(spec, {
           bundle,
@@ -174,7 +187,7 @@ export class OciRuntime {
         });
         const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true });
         try {
-          saved.pid = waitReady(helper, options.onStep, this.placeInCgroups(saved, spec));
+          saved.pid = waitReady(helper, options.onStep, this.syncWork(saved, spec));
           saved.pidStartTime = procStat(saved.pid)?.startTime ?? '';
           this.store.write(saved);
           if (options.pidFile) writePidFile(options.pidFile, saved.pid);
@@ -197,6 +210,7 @@ export class OciRuntime {
       if (status !== 'created') {
         throw new MobyDickError('USAGE', `cannot start a container that is ${status}`, { container: id, subject: id });
       }
+      if (saved.spec) runHooks('startContainer', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'created')));
       const fifo = this.store.fifo(id);
       const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
@@ -218,6 +232,7 @@ export class OciRuntime {
         closeSync(fd);
         unlinkSync(fifo);
       }
+      if (saved.spec) runHooks('poststart', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'running')));
     });
   }
 
@@ -273,6 +288,9 @@ export class OciRuntime {
       if (status === 'paused' && saved.cgroup) this.cgroups.setFrozen(saved.cgroup, false);
       if (status !== 'stopped' && saved.pid > 0) killAndWait(saved.pid, saved.pidStartTime);
       this.removeCgroups(saved);
+      if (saved.spec?.hooks?.poststop?.length) {
+        runHooks('poststop', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'stopped')));
+      }
     });
     this.store.remove(id);
   }
@@ -322,6 +340,7 @@ export class OciRuntime {
     this.store.claim(id);
     try {
       const saved = newState(id, bundle, spec);
+      saved.spec = spec;
       this.store.write(saved);
       const plan = compileOciPlan(spec, {
         bundle,
@@ -332,13 +351,16 @@ export class OciRuntime {
         host: readHostFacts(),
       });
       try {
-        return await this.foreground(plan, { ...options, onSync: this.placeInCgroups(saved, spec) }, (pid) => {
+        return await this.foreground(plan, { ...options, onSync: this.syncWork(saved, spec) }, (pid) => {
           saved.pid = pid;
           saved.pidStartTime = procStat(pid)?.startTime ?? '';
           this.store.write(saved);
+          // without a separate start, poststart runs once the process exists
+          runHooks('poststart', this.hookContext(saved, spec, this.store.ociState(saved, 'running')));
         });
       } finally {
         this.removeCgroups(saved);
+        if (spec.hooks?.poststop?.length) runHooks('poststop', this.hookContext(saved, spec, this.store.ociState(saved, 'stopped')));
       }
     } finally {
       this.store.remove(id);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { closeSync } from 'node:fs';
 import type { CgroupPlacement } from '../cgroups/cgroup.js';
 import { MobyDickError } from '../errors.js';
+import type { Spec } from './spec.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { isAlive } from './proc.js';
 
@@ -29,6 +30,8 @@ export interface SavedState {
   annotations?: Record<string, string>;
   /** the container's cgroups, to pause, update, read and remove them */
   cgroup?: CgroupPlacement;
+  /** the validated config.json, for the hooks of start and delete */
+  spec?: Spec;
 }
 
 /** The OCI state, as `state` prints it. */

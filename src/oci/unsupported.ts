@@ -24,10 +24,6 @@ export function refuseUnsupported(spec: Spec): void {
   if (linux.intelRdt) refuse('linux.intelRdt', 'not supported');
   if (spec.process?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not supported on this host');
   if (spec.process?.selinuxLabel || linux.mountLabel) refuse('process.selinuxLabel', 'SELinux is not supported on this host');
-  const hooks = spec.hooks ?? {};
-  for (const [kind, list] of Object.entries(hooks)) {
-    if (list && list.length > 0) refuse(`hooks.${kind}`, 'hooks are not supported yet');
-  }
   spec.mounts?.forEach((m, i) => {
     if (m.uidMappings || m.gidMappings) refuse(`mounts[${i}].uidMappings`, 'id-mapped mounts are not supported yet');
   });

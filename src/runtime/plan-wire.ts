@@ -38,6 +38,7 @@ export function opArgs(op: Op): string[] {
     case 'console_socket':
     case 'join_pid':
     case 'fifo_open':
+    case 'exec_path':
       return [op.path];
     case 'sync':
     case 'domainname':

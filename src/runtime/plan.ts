@@ -53,6 +53,8 @@ export type Op =
   // OCI create/start: make the exec fifo, resolve the command, park until start
   | { op: 'fifo_open'; path: string }
   | { op: 'exec_check' }
+  // run this file with the args given (OCI hooks: args[0] need not be the path)
+  | { op: 'exec_path'; path: string }
   | { op: 'fifo_wait' }
   // exec --detach: the process outlives the helper; report "ready"
   | { op: 'release' };

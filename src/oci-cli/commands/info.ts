@@ -54,7 +54,7 @@ export const features: Command = () => {
     json({
       ociVersionMin: '1.0.0',
       ociVersionMax: OCI_VERSION,
-      hooks: [],
+      hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
       mountOptions: [
         'async', 'atime', 'bind', 'dev', 'diratime', 'dirsync', 'exec', 'lazytime', 'mand', 'noatime', 'nodev',
         'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid', 'private', 'rbind',

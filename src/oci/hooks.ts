@@ -1,0 +1,105 @@
+/**
+ * OCI hooks. prestart, createRuntime, poststart and poststop run in the
+ * runtime's namespaces; createContainer and startContainer in the
+ * container's, through the helper joining them (before pivot_root for
+ * createContainer, after it for startContainer). Each gets the container's
+ * state on stdin and is killed at its timeout. A failing hook before start
+ * fails the operation; poststart and poststop failures are warnings, as
+ * the spec says.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import { interpret } from '../runtime/container.js';
+import { helperPath } from '../runtime/helper-path.js';
+import type { Op } from '../runtime/plan.js';
+import { encodePlan, RecordSplitter } from '../runtime/plan-wire.js';
+import { compileExecPlan } from './exec-plan.js';
+import type { HookEntry, Hooks, Spec } from './spec.js';
+import type { OciState } from './state.js';
+
+export type HookKind = keyof Hooks;
+
+function hookFailed(kind: HookKind, hook: HookEntry, why: string): MobyDickError {
+  return new MobyDickError('SETUP', `${kind} hook ${hook.path} failed: ${why}`, { step: `${kind} hook`, subject: hook.path });
+}
+
+function explain(r: ReturnType<typeof spawnSync>, hook: HookEntry): string {
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return `timed out after ${hook.timeout} s`;
+  if (r.error) return r.error.message;
+  if (r.signal) return `killed by ${r.signal}`;
+  const stderr = String(r.stderr ?? '').trim();
+  return `exit status ${r.status}${stderr ? `: ${stderr}` : ''}`;
+}
+
+/** Runs one hook in this process's namespaces. */
+function runHere(hook: HookEntry, state: OciState): string | null {
+  const [argv0, ...args] = hook.args ?? [hook.path];
+  const r = spawnSync(hook.path, args, {
+    argv0,
+    input: JSON.stringify(state),
+    env: Object.fromEntries((hook.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+    timeout: hook.timeout === undefined ? undefined : hook.timeout * 1000,
+    killSignal: 'SIGKILL',
+    stdio: ['pipe', 'inherit', 'pipe'],
+  });
+  return r.status === 0 ? null : explain(r, hook);
+}
+
+/** The plan that runs a hook inside the namespaces of PID. */
+export function hookPlan(spec: Spec, pid: number, hook: HookEntry): Op[] {
+  const process = { user: { uid: 0, gid: 0 }, args: hook.args ?? [hook.path], env: hook.env ?? [], cwd: '/' };
+  const plan = compileExecPlan(spec, pid, { process, detach: false });
+  return plan.flatMap((op): Op[] => (op.op === 'exec' ? [{ op: 'exec_path', path: hook.path }, op] : [op]));
+}
+
+/** Runs one hook in the container's namespaces through the helper, synchronously. */
+function runInContainer(kind: HookKind, hook: HookEntry, state: OciState, spec: Spec, workDir: string): string | null {
+  const planFile = join(workDir, `${kind}.plan`);
+  const statusFile = join(workDir, `${kind}.status`);
+  writeFileSync(planFile, encodePlan(hookPlan(spec, state.pid, hook)));
+  const planFd = openSync(planFile, 'r');
+  const statusFd = openSync(statusFile, 'w');
+  try {
+    const r = spawnSync(helperPath(), [String(process.pid), 'seal'], {
+      input: JSON.stringify(state),
+      env: {},
+      timeout: hook.timeout === undefined ? undefined : hook.timeout * 1000,
+      killSignal: 'SIGKILL',
+      stdio: ['pipe', 2, 'pipe', planFd, statusFd],
+    });
+    if (r.error || r.signal) return explain(r, hook);
+    const records = new RecordSplitter().push(readFileSync(statusFile));
+    const result = interpret(records, { code: r.status ?? -1, signal: -1 });
+    if (result instanceof MobyDickError) return result.message;
+    return result.exitCode === 0 ? null : explain({ ...r, status: result.exitCode }, hook);
+  } finally {
+    closeSync(planFd);
+    closeSync(statusFd);
+    rmSync(planFile, { force: true });
+    rmSync(statusFile, { force: true });
+  }
+}
+
+export interface HookContext {
+  spec: Spec;
+  state: OciState;
+  /** a directory of the container's to keep the helper's files in */
+  workDir: string;
+  warn: (message: string) => void;
+}
+
+const IN_CONTAINER: readonly HookKind[] = ['createContainer', 'startContainer'];
+const WARN_ONLY: readonly HookKind[] = ['poststart', 'poststop'];
+
+export function runHooks(kind: HookKind, ctx: HookContext): void {
+  for (const hook of ctx.spec.hooks?.[kind] ?? []) {
+    const failure = IN_CONTAINER.includes(kind)
+      ? runInContainer(kind, hook, ctx.state, ctx.spec, ctx.workDir)
+      : runHere(hook, ctx.state);
+    if (failure === null) continue;
+    if (WARN_ONLY.includes(kind)) ctx.warn(`${kind} hook ${hook.path} failed: ${failure}`);
+    else throw hookFailed(kind, hook, failure);
+  }
+}
