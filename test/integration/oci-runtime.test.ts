@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { sleep } from '../helpers/cli.js';
+import { PROJECT, sleep } from '../helpers/cli.js';
 import { makeBundle, makeStateRoot, removeBundle, runtime } from '../helpers/bundle.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
 import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
@@ -185,6 +185,27 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     assert.match(table.stdout, /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER\nmdk-test-l1\s+\d+\s+created\s+/);
     const json = JSON.parse((await rt('list', '--format', 'json')).stdout) as State[];
     assert.deepEqual(json.map((s) => [s.id, s.status]), [['mdk-test-l1', 'created']]);
+  });
+
+  test('--console-socket: the pty master goes to the caller\'s socket, the process gets the terminal', async () => {
+    const b = bundle((s) => {
+      s.process!.terminal = true;
+      s.process!.args = ['sh', '-c', 'echo tty=$(tty); ls -l /dev/console'];
+    });
+    const sock = join(b, 'console.sock');
+    const { spawn } = await import('node:child_process');
+    const server = spawn('python3', [join(PROJECT, 'test/helpers/console-socket.py'), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    server.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    const closed = new Promise((r) => server.on('close', r));
+    for (let i = 0; i < 200 && !output.includes('listening'); i++) await sleep(10);
+    const created = await rt('create', '--bundle', b, '--console-socket', sock, 'mdk-test-tty');
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(output, /got fd/);
+    assert.equal((await rt('start', 'mdk-test-tty')).code, 0);
+    await closed;
+    assert.match(output, /tty=\/dev\/pts\/0\r\n/);
+    assert.match(output, /crw--w----\s+1 root\s+tty\s+136,\s+0 .* \/dev\/console/);
   });
 
   test('spec writes a config.json that create accepts; features describes the runtime', async () => {
