@@ -10,7 +10,9 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -569,6 +571,37 @@ static void proc_write(struct ctx *c, const char *rel, const char *value)
 	close(fd);
 }
 
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* Load the BPF filter TypeScript compiled (src/oci/seccomp.ts), given as hex. */
+static void load_seccomp(const char *flags, const char *hex)
+{
+	size_t len = strlen(hex);
+	if (len == 0 || len % 16 != 0)
+		fail("seccomp", EINVAL, "filter length");
+	size_t n = len / 16;
+	unsigned char *bytes = malloc(len / 2);
+	if (!bytes)
+		fail("seccomp", ENOMEM, "filter");
+	for (size_t i = 0; i < len / 2; i++) {
+		int h = hexval(hex[2 * i]), l = hexval(hex[2 * i + 1]);
+		if (h < 0 || l < 0)
+			fail("seccomp", EINVAL, "filter encoding");
+		bytes[i] = (unsigned char)(h << 4 | l);
+	}
+	struct sock_fprog prog = {.len = (unsigned short)n, .filter = (struct sock_filter *)bytes};
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned int)strtoul(flags, NULL, 10), &prog) < 0)
+		fail("seccomp", errno, "load filter");
+	free(bytes);
+}
+
 static rlim_t rlim_value(const char *s)
 {
 	return strcmp(s, "unlimited") == 0 ? RLIM_INFINITY : (rlim_t)strtoull(s, NULL, 10);
@@ -692,6 +725,8 @@ static void run_op(struct ctx *c, const struct op *op)
 		fifo_wait(c);
 	} else if (strcmp(n, "release") == 0) {
 		release();
+	} else if (strcmp(n, "seccomp") == 0) {
+		load_seccomp(a0, op_arg(op, 1));
 	} else if (strcmp(n, "exec_path") == 0) {
 		/* an OCI hook: the file to run is not argv[0] */
 		snprintf(c->exec_path, sizeof(c->exec_path), "%s", a0);

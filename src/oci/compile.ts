@@ -14,6 +14,7 @@ import { NAMESPACE_FLAGS, type NamespaceKind } from '../linux/namespaces.js';
 import { RLIMITS } from '../linux/rlimits.js';
 import type { Op } from '../runtime/plan.js';
 import { DEV_SYMLINKS, DEVICES, S_IFCHR } from '../runtime/plan-compiler.js';
+import { type CompiledSeccomp, compileSeccomp } from './seccomp.js';
 import type { Mount, Process, Spec } from './spec.js';
 
 export interface HostFacts {
@@ -151,6 +152,8 @@ function deviceOps(spec: Spec): Op[] {
 export interface ProcessOpsOptions {
   /** bind the terminal onto this path inside ('' for none) */
   console: string;
+  /** the container's seccomp filter, compiled */
+  seccomp?: CompiledSeccomp;
   /** what happens between resolving the command and exec: park on the fifo, or release */
   beforeExec: 'fifo_wait' | 'release' | null;
 }
@@ -166,6 +169,9 @@ export function processOps(p: Process, options: ProcessOpsOptions): Op[] {
     ops.push({ op: 'rlimit', resource, soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) });
   }
   if (p.oomScoreAdj !== undefined) ops.push({ op: 'procwrite', path: 'self/oom_score_adj', value: String(p.oomScoreAdj) });
+  // without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before capabilities are dropped (runc's order)
+  const filter: Op | null = options.seccomp ? { op: 'seccomp', flags: options.seccomp.flags, program: options.seccomp.program } : null;
+  if (filter && !p.noNewPrivileges) ops.push(filter);
   const caps = p.capabilities;
   if (caps) ops.push({ op: 'bounding', keep: capabilityMask(knownCaps(caps.bounding)) });
   const { uid, gid, additionalGids = [] } = p.user;
@@ -184,6 +190,8 @@ export function processOps(p: Process, options: ProcessOpsOptions): Op[] {
   for (const value of p.env ?? []) ops.push({ op: 'env', value });
   for (const value of p.args) ops.push({ op: 'arg', value });
   if (options.beforeExec) ops.push({ op: 'exec_check' }, { op: options.beforeExec });
+  // with no_new_privs, as late as possible: the fewest syscalls run under it before exec
+  if (filter && p.noNewPrivileges) ops.push(filter);
   ops.push({ op: 'exec' });
   return ops;
 }
@@ -243,7 +251,8 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
     ops.push({ op: 'hostname', name: spec.hostname });
   }
   if (spec.domainname !== undefined) ops.push({ op: 'domainname', name: spec.domainname });
-  ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null }));
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null, seccomp }));
   // run (no fifo): startContainer hooks run here, just before the command
   if (options.fifo === undefined && hooks.startContainer?.length) ops.splice(ops.length - 1, 0, { op: 'sync', name: 'start-hooks' });
   return ops;

@@ -7,6 +7,7 @@
 import { NAMESPACE_FLAGS } from '../linux/namespaces.js';
 import type { Op } from '../runtime/plan.js';
 import { processOps } from './compile.js';
+import { compileSeccomp } from './seccomp.js';
 import type { Process, Spec } from './spec.js';
 
 export interface ExecOptions {
@@ -56,6 +57,8 @@ export function compileExecPlan(spec: Spec, pid: number, o: ExecOptions & { deta
   for (const [type, name, flag] of JOINED) {
     if (own.has(type as never)) ops.push({ op: 'setns', path: `/proc/${pid}/ns/${name}`, nstype: flag });
   }
-  ops.push(...processOps(p, { console: '', beforeExec: o.detach ? 'release' : null }));
+  // an exec'd process is under the container's seccomp filter too
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  ops.push(...processOps(p, { console: '', beforeExec: o.detach ? 'release' : null, seccomp }));
   return ops;
 }

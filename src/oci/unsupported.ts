@@ -19,7 +19,6 @@ export function refuseUnsupported(spec: Spec): void {
     refuse('linux.namespaces', 'user namespaces are not supported yet');
   }
   if (ns.some((n) => n.type === 'time') || linux.timeOffsets) refuse('linux.timeOffsets', 'time namespaces are not supported yet');
-  if (linux.seccomp) refuse('linux.seccomp', 'seccomp filters are not supported yet');
   if (linux.personality) refuse('linux.personality', 'not supported yet');
   if (linux.intelRdt) refuse('linux.intelRdt', 'not supported');
   if (spec.process?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not supported on this host');

@@ -51,6 +51,8 @@ export function opArgs(op: Op): string[] {
       return [op.target, String(op.flags)];
     case 'procwrite':
       return [op.path, op.value];
+    case 'seccomp':
+      return [String(op.flags), op.program];
     case 'rlimit':
       return [String(op.resource), op.soft, op.hard];
     case 'mkdir':

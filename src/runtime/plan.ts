@@ -55,6 +55,8 @@ export type Op =
   | { op: 'exec_check' }
   // run this file with the args given (OCI hooks: args[0] need not be the path)
   | { op: 'exec_path'; path: string }
+  // a compiled BPF filter (src/oci/seccomp.ts) as hex, and SECCOMP_FILTER_FLAG_* bits
+  | { op: 'seccomp'; flags: number; program: string }
   | { op: 'fifo_wait' }
   // exec --detach: the process outlives the helper; report "ready"
   | { op: 'release' };
