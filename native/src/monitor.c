@@ -109,12 +109,35 @@ static void got_master(struct monitor *m)
 	}
 }
 
+/*
+ * A detached container (OCI create, exec --detach) is re-parented to the
+ * caller's subreaper when we go, and the subreaper must be the one to reap
+ * it: a process that ends at once would otherwise never be seen ending. So
+ * its end is only observed (WNOWAIT) and reported, never reaped here.
+ */
+static void observe_detached(struct monitor *m)
+{
+	siginfo_t info;
+	memset(&info, 0, sizeof(info));
+	if (m->done || waitid(P_PID, (id_t)m->child, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid != m->child)
+		return;
+	m->done = 1;
+	if (info.si_code == CLD_EXITED)
+		report("exit\t%d", info.si_status);
+	else
+		report("signal\t%d", info.si_status);
+}
+
 static void handle_signals(struct monitor *m)
 {
 	struct signalfd_siginfo si;
 	while (read(m->sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGWINCH) {
 			sync_winsize(m);
+			continue;
+		}
+		if (m->plan->detach) {
+			observe_detached(m);
 			continue;
 		}
 		int st;
@@ -160,7 +183,8 @@ int monitor_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
 		return 125;
 	handle_control(&m, plan->rest, plan->rest_len);
 	handle_signals(&m); /* the child may have ended already */
-	while (!m.done && !m.detached) {
+	/* detached: the loop ends on "detach" (or moby-dick's end), not the child's */
+	while (!m.detached && (plan->detach ? m.ctl >= 0 : !m.done)) {
 		struct pollfd p[5];
 		int n = 0, i_ctl = -1, i_sock = -1, i_master = -1, i_in = -1;
 		if (m.ctl >= 0)
@@ -195,7 +219,7 @@ int monitor_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
 			m.in_open = 0;
 		handle_signals(&m);
 	}
-	if (m.detached)
+	if (plan->detach)
 		return 0; /* the container lives on; `start`, `state` and `delete` find it */
 	if (m.master >= 0)
 		drain_master(&m);

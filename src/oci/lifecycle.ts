@@ -92,11 +92,12 @@ function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSy
       if (rec.kind === 'pid') syncs.gotPid((pid = rec.pid));
       if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
       if (rec.kind === 'sync') syncs.gotSync(rec.name);
-      if (rec.kind === 'error') break;
       if (rec.kind === 'ready') return pid;
     }
-    if (records.some((r) => r.kind === 'error')) break;
+    // an error, or the process ended (the helper reports it but leaves it for the caller to reap)
+    if (records.some((r) => r.kind === 'error' || r.kind === 'exit' || r.kind === 'signal')) break;
   }
+  sendControl(helper.fds.control, DETACH);
   const [code, signal] = reapHelper(helper);
   const result = interpret(records, { code, signal });
   throw result instanceof MobyDickError ? result : new MobyDickError('HELPER', `the container exited during create (${result.exitCode})`);
