@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { PROJECT, sleep } from '../helpers/cli.js';
+import { PROJECT, run, sleep } from '../helpers/cli.js';
 import { makeBundle, makeStateRoot, removeBundle, runtime } from '../helpers/bundle.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
 import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
@@ -126,6 +126,17 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     const pid = Number(readFileSync(pidFile, 'utf8'));
     assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^sleep\x0033/);
     assert.equal(readlinkSync(`/proc/${pid}/ns/pid`), readlinkSync(`/proc/${(await state('mdk-test-d2')).pid}/ns/pid`));
+  });
+
+  test('a detached exec that ends at once is left for the caller\'s subreaper to reap, as a shim expects', async () => {
+    const b = bundle();
+    assert.equal((await rt('run', '-d', '--bundle', b, 'mdk-test-reap')).code, 0);
+    const pidFile = join(b, 'quick.pid');
+    const { RUNTIME } = await import('../helpers/bundle.js');
+    for (let i = 0; i < 3; i++) {
+      const r = await run('python3', [join(PROJECT, 'test/helpers/subreaper.py'), pidFile, RUNTIME, '--root', root, 'exec', '-d', '--pid-file', pidFile, 'mdk-test-reap', 'sh', '-c', 'exit 5']);
+      assert.equal(r.stdout, 'status 5\n', r.stderr);
+    }
   });
 
   test('state stays true: a container whose process died is stopped, and so is one whose pid was reused', async () => {
