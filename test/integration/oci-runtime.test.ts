@@ -160,6 +160,17 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     for (const r of results.filter((x) => x.code !== 0)) assert.match(r.stderr, /container with id "mdk-test-same" already exists/);
   });
 
+  test('ambient capabilities that are not inheritable are skipped, as runc does (runc spec lists them)', async () => {
+    const b = bundle((s) => {
+      s.process!.capabilities = { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'], ambient: ['CAP_KILL'] };
+      s.process!.args = ['sh', '-c', 'grep -E "CapEff|CapAmb" /proc/self/status'];
+    });
+    const r = await rt('run', '--bundle', b, 'mdk-test-amb');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /CapEff:\s+0000000000000020/);
+    assert.match(r.stdout, /CapAmb:\s+0000000000000000/);
+  });
+
   test('a missing container says "does not exist", non-zero, and logs a JSON error line last', async () => {
     const log = join(root, 'log.json');
     for (const cmd of [['state'], ['start'], ['kill'], ['delete'], ['ps']]) {
