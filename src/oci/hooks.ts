@@ -25,9 +25,16 @@ function hookFailed(kind: HookKind, hook: HookEntry, why: string): MobyDickError
   return new MobyDickError('SETUP', `${kind} hook ${hook.path} failed: ${why}`, { step: `${kind} hook`, subject: hook.path });
 }
 
+/** A hook need not read its stdin: the state it left unread is not a failure. */
+function failed(r: ReturnType<typeof spawnSync>): boolean {
+  const unread = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+  return (r.error !== undefined && !unread) || r.signal !== null || r.status !== 0;
+}
+
 function explain(r: ReturnType<typeof spawnSync>, hook: HookEntry): string {
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return `timed out after ${hook.timeout} s`;
-  if (r.error) return r.error.message;
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ETIMEDOUT') return `timed out after ${hook.timeout} s`;
+  if (r.error && code !== 'EPIPE') return r.error.message;
   if (r.signal) return `killed by ${r.signal}`;
   const stderr = String(r.stderr ?? '').trim();
   return `exit status ${r.status}${stderr ? `: ${stderr}` : ''}`;
@@ -44,7 +51,7 @@ function runHere(hook: HookEntry, state: OciState): string | null {
     killSignal: 'SIGKILL',
     stdio: ['pipe', 'inherit', 'pipe'],
   });
-  return r.status === 0 ? null : explain(r, hook);
+  return failed(r) ? explain(r, hook) : null;
 }
 
 /** The plan that runs a hook inside the namespaces of PID. */
@@ -69,7 +76,7 @@ function runInContainer(kind: HookKind, hook: HookEntry, state: OciState, spec: 
       killSignal: 'SIGKILL',
       stdio: ['pipe', 2, 'pipe', planFd, statusFd],
     });
-    if (r.error || r.signal) return explain(r, hook);
+    if (failed(r) && r.status === null) return explain(r, hook);
     const records = new RecordSplitter().push(readFileSync(statusFile));
     const result = interpret(records, { code: r.status ?? -1, signal: -1 });
     if (result instanceof MobyDickError) return result.message;
