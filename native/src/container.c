@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -729,6 +730,9 @@ static void run_op(struct ctx *c, const struct op *op)
 		fifo_wait(c);
 	} else if (strcmp(n, "release") == 0) {
 		release();
+	} else if (strcmp(n, "personality") == 0) {
+		if (personality((unsigned long)num(a0, 10)) < 0)
+			fail("personality", errno, a0);
 	} else if (strcmp(n, "seccomp") == 0) {
 		load_seccomp(a0, op_arg(op, 1));
 	} else if (strcmp(n, "exec_path") == 0) {

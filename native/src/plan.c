@@ -27,7 +27,7 @@ static const struct {
 	{"sync", 1}, {"setns", 2}, {"chown", 3}, {"propagate", 2}, {"procwrite", 2},
 	{"domainname", 1}, {"rlimit", 3}, {"fifo_open", 1}, {"fifo_wait", 0},
 	{"exec_check", 0}, {"release", 0}, {"unshare", 1},
-	{"exec_path", 1}, {"seccomp", 2},
+	{"exec_path", 1}, {"seccomp", 2}, {"personality", 1},
 };
 
 static int op_arity(const char *name)

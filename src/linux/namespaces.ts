@@ -7,6 +7,7 @@ export const NAMESPACE_FLAGS = {
   network: 0x40000000,
   cgroup: 0x02000000,
   user: 0x10000000,
+  time: 0x00000080,
 } as const;
 
 export type NamespaceKind = keyof typeof NAMESPACE_FLAGS;

@@ -149,6 +149,23 @@ describe('compileOciPlan', () => {
     assert.deepEqual(ops[sync + 1], { op: 'unshare', flags: NAMESPACE_FLAGS.cgroup });
   });
 
+  test('a new time namespace is unshared with its offsets written, not cloned; personality is set', () => {
+    const ops = compile(spec((s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { boottime: { secs: 100, nanosecs: 5 }, monotonic: { secs: -3 } };
+      s.linux!.personality = { domain: 'LINUX32' };
+    }));
+    assert.equal((ops[0] as { flags: number }).flags & NAMESPACE_FLAGS.time, 0);
+    const u = at(ops, (o) => o.op === 'unshare' && o.flags === NAMESPACE_FLAGS.time);
+    assert.ok(u > 0);
+    assert.deepEqual(ops[u + 1], { op: 'procwrite', path: 'self/timens_offsets', value: 'boottime 100 5\nmonotonic -3 0' });
+    assert.deepEqual(find(ops, 'personality'), [{ op: 'personality', persona: 8 }]);
+    assert.throws(() => compile(spec((s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { realtime: { secs: 1 } };
+    })), /timeOffsets\.realtime: only monotonic and boottime/);
+  });
+
   test('refuses a spec without a new mount namespace', () => {
     assert.throws(() => compile(spec((s) => void (s.linux!.namespaces = [{ type: 'pid' }]))), /a new mount namespace is required/);
   });

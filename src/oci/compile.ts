@@ -41,8 +41,26 @@ export interface OciCompileOptions {
 }
 
 const OCI_TO_KIND: Record<string, NamespaceKind> = {
-  pid: 'pid', network: 'network', mount: 'mount', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup', user: 'user',
+  pid: 'pid', network: 'network', mount: 'mount', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup', user: 'user', time: 'time',
 };
+
+const PERSONA = { LINUX: 0x0000, LINUX32: 0x0008 } as const;
+
+/**
+ * A new time namespace is made by unshare, not clone (clone has no flag for
+ * it); its offsets are written before anything enters it, and the process
+ * enters it at exec.
+ */
+function timeNamespaceOps(spec: Spec): Op[] {
+  const offsets = Object.entries(spec.linux?.timeOffsets ?? {}).map(([clock, o]) => {
+    if (clock !== 'monotonic' && clock !== 'boottime') throw bad(`linux.timeOffsets.${clock}`, 'only monotonic and boottime have offsets');
+    return `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`;
+  });
+  return [
+    { op: 'unshare', flags: NAMESPACE_FLAGS.time },
+    ...(offsets.length ? [{ op: 'procwrite' as const, path: 'self/timens_offsets', value: offsets.join('\n') }] : []),
+  ];
+}
 
 /** The max uint64 that JSON gives as 18446744073709552000 means "unlimited". */
 function rlimitValue(n: number): string {
@@ -66,7 +84,8 @@ function namespaceOps(spec: Spec): { flags: number; pre: Op[]; joins: Op[]; newM
   let newUts = false;
   for (const ns of spec.linux?.namespaces ?? []) {
     const kind = OCI_TO_KIND[ns.type];
-    if (kind === undefined) continue; // refused earlier (time)
+    if (kind === undefined) continue;
+    if (kind === 'time' && ns.path === undefined) continue; // made later: timeNamespaceOps
     if (ns.path === undefined) {
       flags += NAMESPACE_FLAGS[kind];
       if (kind === 'mount') newMount = true;
@@ -214,6 +233,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   ops.push(...ns.joins);
   if (options.syncCgroup) ops.push({ op: 'sync', name: 'cgroup' });
   if (lateCgroupNs) ops.push({ op: 'unshare', flags: NAMESPACE_FLAGS.cgroup });
+  if (spec.linux?.namespaces?.some((n) => n.type === 'time' && n.path === undefined)) ops.push(...timeNamespaceOps(spec));
   ops.push({ op: 'umask', mask: 0 });
 
   const propagation = spec.linux?.rootfsPropagation;
@@ -251,6 +271,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
     ops.push({ op: 'hostname', name: spec.hostname });
   }
   if (spec.domainname !== undefined) ops.push({ op: 'domainname', name: spec.domainname });
+  if (spec.linux?.personality) ops.push({ op: 'personality', persona: PERSONA[spec.linux.personality.domain] });
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
   ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null, seccomp }));
   // run (no fifo): startContainer hooks run here, just before the command

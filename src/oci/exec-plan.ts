@@ -27,6 +27,7 @@ const JOINED: readonly [spec: string, proc: string, flag: number][] = [
   ['uts', 'uts', NAMESPACE_FLAGS.uts],
   ['network', 'net', NAMESPACE_FLAGS.network],
   ['cgroup', 'cgroup', NAMESPACE_FLAGS.cgroup],
+  ['time', 'time', NAMESPACE_FLAGS.time],
   ['mount', 'mnt', NAMESPACE_FLAGS.mount],
 ];
 

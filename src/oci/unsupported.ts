@@ -18,8 +18,10 @@ export function refuseUnsupported(spec: Spec): void {
   if (ns.some((n) => n.type === 'user') || linux.uidMappings?.length || linux.gidMappings?.length) {
     refuse('linux.namespaces', 'user namespaces are not supported yet');
   }
-  if (ns.some((n) => n.type === 'time') || linux.timeOffsets) refuse('linux.timeOffsets', 'time namespaces are not supported yet');
-  if (linux.personality) refuse('linux.personality', 'not supported yet');
+  if (linux.timeOffsets && !ns.some((n) => n.type === 'time' && n.path === undefined)) {
+    refuse('linux.timeOffsets', 'needs a new time namespace in linux.namespaces');
+  }
+  if (linux.personality?.flags?.length) refuse('linux.personality.flags', 'personality flags are not supported (runc ignores them)');
   if (linux.intelRdt) refuse('linux.intelRdt', 'not supported');
   if (spec.process?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not supported on this host');
   if (spec.process?.selinuxLabel || linux.mountLabel) refuse('process.selinuxLabel', 'SELinux is not supported on this host');

@@ -53,6 +53,8 @@ export function opArgs(op: Op): string[] {
       return [op.path, op.value];
     case 'seccomp':
       return [String(op.flags), op.program];
+    case 'personality':
+      return [String(op.persona)];
     case 'rlimit':
       return [String(op.resource), op.soft, op.hard];
     case 'mkdir':

@@ -57,6 +57,7 @@ export type Op =
   | { op: 'exec_path'; path: string }
   // a compiled BPF filter (src/oci/seccomp.ts) as hex, and SECCOMP_FILTER_FLAG_* bits
   | { op: 'seccomp'; flags: number; program: string }
+  | { op: 'personality'; persona: number }
   | { op: 'fifo_wait' }
   // exec --detach: the process outlives the helper; report "ready"
   | { op: 'release' };

@@ -171,6 +171,20 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     assert.match(r.stdout, /CapAmb:\s+0000000000000000/);
   });
 
+  test('a time namespace with offsets, and a 32-bit personality', async () => {
+    const b = bundle((s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { boottime: { secs: 864000 } };
+      s.linux!.personality = { domain: 'LINUX32' };
+      s.process!.args = ['sh', '-c', 'cut -d. -f1 /proc/uptime; uname -m'];
+    });
+    const r = await rt('run', '--bundle', b, 'mdk-test-time');
+    assert.equal(r.code, 0, r.stderr);
+    const [uptime, machine] = r.stdout.trim().split('\n');
+    assert.ok(Number(uptime) >= 864000, `uptime ${uptime}`);
+    assert.equal(machine, 'i686');
+  });
+
   test('a missing container says "does not exist", non-zero, and logs a JSON error line last', async () => {
     const log = join(root, 'log.json');
     for (const cmd of [['state'], ['start'], ['kill'], ['delete'], ['ps']]) {

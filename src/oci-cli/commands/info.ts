@@ -62,7 +62,7 @@ export const features: Command = () => {
         'strictatime', 'suid', 'sync', 'unbindable',
       ],
       linux: {
-        namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
+        namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'uts'],
         capabilities: [...CAPABILITIES],
         cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
         seccomp: {
