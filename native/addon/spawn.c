@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,6 +181,27 @@ static napi_value lock_file(napi_env env, napi_callback_info info)
 	return result;
 }
 
+/* mkfifo(path, mode): the exec fifo, made by the runtime so that a container
+ * whose root is not the host's (user namespaces) can still open it. */
+static napi_value make_fifo(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value args[2];
+	int32_t mode;
+	CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+	CHECK(napi_get_value_int32(env, args[1], &mode));
+	char *path = get_string(env, args[0]);
+	if (!path)
+		return throw_errno(env, "mkfifo", EINVAL);
+	if (mkfifo(path, (mode_t)mode) < 0 || chmod(path, (mode_t)mode) < 0) {
+		napi_value r = throw_errno(env, path, errno);
+		free(path);
+		return r;
+	}
+	free(path);
+	return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports)
 {
 	napi_property_descriptor props[] = {
@@ -187,6 +209,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{"pipe", NULL, make_pipe, NULL, NULL, NULL, napi_default, NULL},
 		{"wait", NULL, wait_pid, NULL, NULL, NULL, napi_default, NULL},
 		{"lock", NULL, lock_file, NULL, NULL, NULL, napi_default, NULL},
+		{"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_default, NULL},
 	};
 	CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
 	return exports;

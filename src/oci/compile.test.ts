@@ -134,6 +134,21 @@ describe('compileOciPlan', () => {
     assert.equal(find(ops, 'bounding').length + find(ops, 'caps').length, 0);
   });
 
+  test('user namespaces: clone makes it, the engine maps it first, then this process is root in it; devices are bound', () => {
+    const ops = compile(spec((s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 10 }];
+    }), { fifo: '/run/x/exec.fifo', cgroupPath: '/c/1' });
+    assert.ok(((ops[0] as { flags: number }).flags & NAMESPACE_FLAGS.user) !== 0);
+    const sync = at(ops, (o) => o.op === 'sync' && o.name === 'userns');
+    assert.ok(at(ops, (o) => o.op === 'fifo_open') < sync, 'the fifo is opened while still host root');
+    assert.deepEqual(ops[sync + 1], { op: 'user', uid: 0, gid: 0, groups: [] });
+    assert.equal(find(ops, 'mknod').length, 0);
+    assert.ok(find(ops, 'mount').some((m) => m.source === '/dev/null' && m.target === '/dev/null' && m.flags === MS.BIND));
+    assert.ok(find(ops, 'mount').some((m) => m.source === '/sys/fs/cgroup/memory/c/1' && m.target === '/sys/fs/cgroup/memory'));
+  });
+
   test('create: the fifo is opened before pivot_root and waited on after the command is found', () => {
     const ops = compile(spec(), { fifo: '/run/x/exec.fifo', detach: true, syncCgroup: true, consoleSocket: '/tmp/c.sock' });
     assert.ok(at(ops, (o) => o.op === 'fifo_open') < at(ops, (o) => o.op === 'pivot'));
@@ -174,7 +189,8 @@ describe('compileOciPlan', () => {
 describe('refuseUnsupported', () => {
   test('names each field moby-dick cannot honour yet', () => {
     const cases: [(s: Spec) => void, RegExp][] = [
-      [(s) => s.linux!.namespaces!.push({ type: 'user' }), /linux\.namespaces: user namespaces/],
+      [(s) => s.linux!.namespaces!.push({ type: 'user' }), /linux\.uidMappings: a new user namespace needs uidMappings and gidMappings/],
+      [(s) => void (s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]), /mappings need a new user namespace/],
       [(s) => void (s.process!.apparmorProfile = 'docker-default'), /process\.apparmorProfile/],
     ];
     for (const [change, message] of cases) assert.throws(() => refuseUnsupported(spec(change)), message);

@@ -36,6 +36,8 @@ export interface OciCompileOptions {
   detach: boolean;
   /** stop for the engine to place the child in its cgroups */
   syncCgroup: boolean;
+  /** the container's cgroup path, for bind-mounting its v1 cgroups in a user namespace */
+  cgroupPath?: string;
   debug?: boolean;
   host: HostFacts;
 }
@@ -76,12 +78,13 @@ function bad(field: string, problem: string): MobyDickError {
   return new MobyDickError('INVALID_CONFIG', `config.json: ${field}: ${problem}`, { subject: field });
 }
 
-function namespaceOps(spec: Spec): { flags: number; pre: Op[]; joins: Op[]; newMount: boolean; newUts: boolean } {
+function namespaceOps(spec: Spec): { flags: number; pre: Op[]; joins: Op[]; newMount: boolean; newUts: boolean; newUser: boolean } {
   let flags = 0;
   const pre: Op[] = [];
   const joins: Op[] = [];
   let newMount = false;
   let newUts = false;
+  let newUser = false;
   for (const ns of spec.linux?.namespaces ?? []) {
     const kind = OCI_TO_KIND[ns.type];
     if (kind === undefined) continue;
@@ -90,20 +93,38 @@ function namespaceOps(spec: Spec): { flags: number; pre: Op[]; joins: Op[]; newM
       flags += NAMESPACE_FLAGS[kind];
       if (kind === 'mount') newMount = true;
       if (kind === 'uts') newUts = true;
+      if (kind === 'user') newUser = true;
     } else if (kind === 'pid') {
       pre.push({ op: 'join_pid', path: ns.path });
     } else {
       joins.push({ op: 'setns', path: ns.path, nstype: NAMESPACE_FLAGS[kind] });
     }
   }
-  // join the mount namespace last: the other paths are resolved in ours
-  joins.sort((a, b) => Number(a.op === 'setns' && a.nstype === NAMESPACE_FLAGS.mount) - Number(b.op === 'setns' && b.nstype === NAMESPACE_FLAGS.mount));
-  return { flags, pre, joins, newMount, newUts };
+  // a user namespace first (it owns the others), the mount namespace last (the other paths are resolved in ours)
+  const rank = (o: Op): number => (o.op !== 'setns' ? 1 : o.nstype === NAMESPACE_FLAGS.user ? 0 : o.nstype === NAMESPACE_FLAGS.mount ? 2 : 1);
+  joins.sort((a, b) => rank(a) - rank(b));
+  return { flags, pre, joins, newMount, newUts, newUser };
 }
 
 /** /sys/fs/cgroup inside: the container's own cgroups (it runs in a cgroup namespace). */
-function cgroupMount(m: Mount, flags: number, host: HostFacts): Op[] {
+function cgroupMount(m: Mount, flags: number, host: HostFacts, userns: { cgroupPath: string } | null): Op[] {
   const ro = flags & MS.RDONLY;
+  if (userns && !host.cgroupV2Only) {
+    // cgroup v1 cannot be mounted from a user namespace: bind the container's own directories
+    const ops: Op[] = [
+      { op: 'mkdir', path: m.destination, mode: 0o755 },
+      { op: 'mount', source: 'tmpfs', target: m.destination, fstype: 'tmpfs', flags: flags & ~MS.RDONLY, data: 'mode=755' },
+    ];
+    for (const h of host.cgroupV1) {
+      const target = `${m.destination}/${h.name}`;
+      ops.push(
+        { op: 'mkdir', path: target, mode: 0o755 },
+        { op: 'mount', source: `/sys/fs/cgroup/${h.name}${userns.cgroupPath}`, target, fstype: '', flags: MS.BIND | MS.REC, data: '' },
+      );
+      if (ro) ops.push({ op: 'remount', target, flags: MS.RDONLY });
+    }
+    return ops;
+  }
   if (host.cgroupV2Only) {
     return [{ op: 'mkdir', path: m.destination, mode: 0o755 }, { op: 'mount', source: 'cgroup2', target: m.destination, fstype: 'cgroup2', flags, data: '' }];
   }
@@ -120,12 +141,12 @@ function cgroupMount(m: Mount, flags: number, host: HostFacts): Op[] {
   return ops;
 }
 
-function mountOps(m: Mount, i: number, bundle: string, host: HostFacts): Op[] {
+function mountOps(m: Mount, i: number, bundle: string, host: HostFacts, userns: { cgroupPath: string } | null): Op[] {
   const o = parseMountOptions(m.options);
   const dest = m.destination.startsWith('/') ? m.destination : `/${m.destination}`;
   const type = m.type ?? (o.bind ? 'bind' : '');
   const ops: Op[] = [];
-  if (type === 'cgroup') return cgroupMount({ ...m, destination: dest }, o.flags, host);
+  if (type === 'cgroup') return cgroupMount({ ...m, destination: dest }, o.flags, host, userns);
   if (o.bind || type === 'bind') {
     if (!m.source) throw bad(`mounts[${i}].source`, 'a bind mount needs a source');
     const source = isAbsolute(m.source) ? m.source : resolve(bundle, m.source);
@@ -143,6 +164,17 @@ function mountOps(m: Mount, i: number, bundle: string, host: HostFacts): Op[] {
   }
   if (o.propagation) ops.push({ op: 'propagate', target: dest, flags: o.propagation });
   return ops;
+}
+
+/** In a user namespace mknod is not allowed: bind the host's node instead, as runc does. */
+function bindDevice(ops: Op[]): Op[] {
+  return ops.flatMap((o): Op[] =>
+    o.op === 'mknod'
+      ? [{ op: 'touch', path: o.path, mode: 0o644 }, { op: 'mount', source: o.path, target: o.path, fstype: '', flags: MS.BIND, data: '' }]
+      : o.op === 'chown'
+        ? []
+        : [o],
+  );
 }
 
 /** runc's default devices, the spec's own, and the /dev symlinks, when /dev is ours to fill. */
@@ -173,6 +205,8 @@ export interface ProcessOpsOptions {
   console: string;
   /** the container's seccomp filter, compiled */
   seccomp?: CompiledSeccomp;
+  /** switch uid and gid even to 0:0 (a process that joined a user namespace is nobody until it does) */
+  alwaysSetUser?: boolean;
   /** what happens between resolving the command and exec: park on the fifo, or release */
   beforeExec: 'fifo_wait' | 'release' | null;
 }
@@ -194,7 +228,7 @@ export function processOps(p: Process, options: ProcessOpsOptions): Op[] {
   const caps = p.capabilities;
   if (caps) ops.push({ op: 'bounding', keep: capabilityMask(knownCaps(caps.bounding)) });
   const { uid, gid, additionalGids = [] } = p.user;
-  if (uid !== 0 || gid !== 0 || additionalGids.length > 0) ops.push({ op: 'user', uid, gid, groups: additionalGids });
+  if (uid !== 0 || gid !== 0 || additionalGids.length > 0 || options.alwaysSetUser) ops.push({ op: 'user', uid, gid, groups: additionalGids });
   if (caps) {
     ops.push({
       op: 'caps',
@@ -230,6 +264,14 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   if (options.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: options.consoleSocket });
   if (options.detach) ops.push({ op: 'detach' });
   if (options.debug) ops.push({ op: 'debug' });
+  // the fifo first: still host root here, this process can reach the state directory (0700, as runc's)
+  if (options.fifo !== undefined) ops.push({ op: 'fifo_open', path: options.fifo });
+  if (ns.newUser) {
+    // the engine writes uid_map and gid_map; then this process is root of its namespace, if root is mapped
+    ops.push({ op: 'sync', name: 'userns' });
+    const mapsRoot = (m: { containerID: number }[] | undefined): boolean => (m ?? []).some((x) => x.containerID === 0);
+    if (mapsRoot(spec.linux?.uidMappings) && mapsRoot(spec.linux?.gidMappings)) ops.push({ op: 'user', uid: 0, gid: 0, groups: [] });
+  }
   ops.push(...ns.joins);
   if (options.syncCgroup) ops.push({ op: 'sync', name: 'cgroup' });
   if (lateCgroupNs) ops.push({ op: 'unshare', flags: NAMESPACE_FLAGS.cgroup });
@@ -242,15 +284,15 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
     { op: 'mount_host', source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' },
     { op: 'setroot', path: rootfs },
   );
-  if (options.fifo !== undefined) ops.push({ op: 'fifo_open', path: options.fifo });
 
+  const userns = ns.newUser ? { cgroupPath: options.cgroupPath ?? '/' } : null;
   let devIsTmpfs = false;
   (spec.mounts ?? []).forEach((m, i) => {
-    ops.push(...mountOps(m, i, options.bundle, options.host));
+    ops.push(...mountOps(m, i, options.bundle, options.host, userns));
     if (m.destination === '/dev') devIsTmpfs = m.type === 'tmpfs';
   });
-  if (devIsTmpfs) ops.push(...deviceOps(spec));
-  else if (spec.linux?.devices?.length) ops.push(...deviceOps(spec).filter((o) => o.op !== 'symlink'));
+  const devices = devIsTmpfs ? deviceOps(spec) : spec.linux?.devices?.length ? deviceOps(spec).filter((o) => o.op !== 'symlink') : [];
+  ops.push(...(userns ? bindDevice(devices) : devices));
   if (p.terminal) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
 
   // prestart, createRuntime and createContainer hooks run here: namespaces made, root not yet pivoted

@@ -21,8 +21,9 @@ export interface ExecOptions {
   consoleSocket?: string;
 }
 
-/** /proc/PID/ns names of the namespaces an exec joins, mount last. */
+/** /proc/PID/ns names of the namespaces an exec joins: user first, mount last. */
 const JOINED: readonly [spec: string, proc: string, flag: number][] = [
+  ['user', 'user', NAMESPACE_FLAGS.user],
   ['ipc', 'ipc', NAMESPACE_FLAGS.ipc],
   ['uts', 'uts', NAMESPACE_FLAGS.uts],
   ['network', 'net', NAMESPACE_FLAGS.network],
@@ -60,6 +61,6 @@ export function compileExecPlan(spec: Spec, pid: number, o: ExecOptions & { deta
   }
   // an exec'd process is under the container's seccomp filter too
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
-  ops.push(...processOps(p, { console: '', beforeExec: o.detach ? 'release' : null, seccomp }));
+  ops.push(...processOps(p, { console: '', beforeExec: o.detach ? 'release' : null, seccomp, alwaysSetUser: own.has('user') }));
   return ops;
 }

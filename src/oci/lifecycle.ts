@@ -3,7 +3,7 @@
  * the exec fifo), start, state, kill, delete, run and exec, with runc's
  * semantics and messages.
  */
-import { closeSync, constants, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, constants, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { CgroupManager, cgroupPath } from '../cgroups/cgroup.js';
 import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
@@ -13,6 +13,7 @@ import { signalNumber } from '../linux/signals.js';
 import { Container, interpret, type StepTiming } from '../runtime/container.js';
 import { waitForwardingSignals } from '../runtime/forward-signals.js';
 import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../runtime/helper-launch.js';
+import { nativeAddon } from '../runtime/native-addon.js';
 import type { Op } from '../runtime/plan.js';
 import { DETACH, encodePlan, RecordSplitter, type StatusRecord } from '../runtime/plan-wire.js';
 import { SyncPoints } from '../runtime/sync-points.js';
@@ -103,6 +104,24 @@ function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSy
   throw result instanceof MobyDickError ? result : new MobyDickError('HELPER', `the container exited during create (${result.exitCode})`);
 }
 
+function writeMap(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new MobyDickError('SETUP', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code}`, {
+      step: 'user namespace',
+      subject: file,
+      hint: 'check linux.uidMappings and linux.gidMappings: ranges must not overlap',
+    });
+  }
+}
+
+/** The host uid and gid that root inside maps to (the owner of what the container must write). */
+function hostRoot(spec: Spec): [number, number] {
+  const find = (m: { containerID: number; hostID: number }[] = []): number => m.find((x) => x.containerID === 0)?.hostID ?? 0;
+  return [find(spec.linux?.uidMappings), find(spec.linux?.gidMappings)];
+}
+
 function closeHelper(helper: HelperProcess): void {
   sendControl(helper.fds.control, DETACH);
   reapHelper(helper);
@@ -140,6 +159,11 @@ export class OciRuntime {
         saved.cgroup = this.cgroups.create(cgroupPath(spec.linux?.cgroupsPath, saved.id), resources);
         this.store.write(saved);
         this.cgroups.addProcess(saved.cgroup, pid);
+      } else if (name === 'userns') {
+        // as root of the parent namespace, the maps may be written whole
+        const map = (m: { containerID: number; hostID: number; size: number }[] = []): string => m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+        writeMap(`/proc/${pid}/uid_map`, map(spec.linux?.uidMappings));
+        writeMap(`/proc/${pid}/gid_map`, map(spec.linux?.gidMappings));
       } else if (name === 'create-hooks') {
         const state = this.store.ociState({ ...saved, pid }, 'creating');
         for (const kind of ['prestart', 'createRuntime', 'createContainer'] as const) runHooks(kind, this.hookContext(saved, spec, state));
@@ -177,9 +201,13 @@ export class OciRuntime {
         saved = newState(id, bundle, spec);
         saved.spec = spec;
         this.store.write(saved);
+        const fifo = this.store.fifo(id);
+        nativeAddon().mkfifo(fifo, 0o622);
+        chownSync(fifo, ...hostRoot(spec));
         const plan = compileOciPlan(spec, {
           bundle,
-          fifo: this.store.fifo(id),
+          fifo,
+          cgroupPath: cgroupPath(spec.linux?.cgroupsPath, id),
           consoleSocket: options.consoleSocket,
           detach: true,
           syncCgroup: true,
@@ -345,6 +373,7 @@ export class OciRuntime {
       this.store.write(saved);
       const plan = compileOciPlan(spec, {
         bundle,
+        cgroupPath: cgroupPath(spec.linux?.cgroupsPath, id),
         consoleSocket: options.consoleSocket,
         detach: false,
         syncCgroup: true,

@@ -15,8 +15,12 @@ export function refuseUnsupported(spec: Spec): void {
   };
   const linux = spec.linux ?? {};
   const ns = linux.namespaces ?? [];
-  if (ns.some((n) => n.type === 'user') || linux.uidMappings?.length || linux.gidMappings?.length) {
-    refuse('linux.namespaces', 'user namespaces are not supported yet');
+  const newUser = ns.some((n) => n.type === 'user' && n.path === undefined);
+  if ((linux.uidMappings?.length || linux.gidMappings?.length) && !newUser) {
+    refuse('linux.uidMappings', 'mappings need a new user namespace in linux.namespaces');
+  }
+  if (newUser && (!linux.uidMappings?.length || !linux.gidMappings?.length)) {
+    refuse('linux.uidMappings', 'a new user namespace needs uidMappings and gidMappings');
   }
   if (linux.timeOffsets && !ns.some((n) => n.type === 'time' && n.path === undefined)) {
     refuse('linux.timeOffsets', 'needs a new time namespace in linux.namespaces');

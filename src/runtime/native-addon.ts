@@ -16,6 +16,8 @@ export interface NativeAddon {
   wait(pid: number): [number, number];
   /** blocks until it holds an exclusive flock on PATH (created if missing); close the fd to release */
   lock(path: string): number;
+  /** makes a fifo with exactly MODE */
+  mkfifo(path: string, mode: number): void;
 }
 
 let addon: NativeAddon | undefined;

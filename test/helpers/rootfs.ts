@@ -9,7 +9,8 @@ const BUSYBOX = '/bin/busybox';
 export function makeBusyboxRootfs(): string {
   const dir = mkdtempSync(join('/tmp', `${TEST_PREFIX}rootfs-`));
   chmodSync(dir, 0o755); // mkdtemp makes it 0700, which no other user could enter
-  for (const d of ['bin', 'etc', 'tmp', 'root']) mkdirSync(join(dir, d), 0o755);
+  // the mount points too: a container's root in a user namespace cannot create them
+  for (const d of ['bin', 'etc', 'tmp', 'root', 'proc', 'dev', 'sys', 'mytmp']) mkdirSync(join(dir, d), 0o755);
   chmodSync(join(dir, 'tmp'), 0o1777);
   chmodSync(join(dir, 'root'), 0o700);
   copyFileSync(BUSYBOX, join(dir, 'bin/busybox'));

@@ -171,6 +171,37 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     assert.match(r.stdout, /CapAmb:\s+0000000000000000/);
   });
 
+  test('user namespaces: root inside is an unprivileged uid outside, through create, start and exec', async () => {
+    // a bind source the container's root can reach: not under the 0700 state root
+    const { mkdtempSync, chmodSync } = await import('node:fs');
+    const shared = mkdtempSync('/tmp/mdk-test-shared-');
+    chmodSync(shared, 0o755);
+    bundles.push(shared);
+    const b = bundle((s) => {
+      s.root!.readonly = true;
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      // onto a directory that exists: root inside cannot make one in a rootfs the host's root owns
+      s.mounts!.push({ destination: '/tmp', source: shared, options: ['rbind', 'rw'] });
+      s.process!.args = ['sh', '-c', 'touch /tmp/made-inside; sleep 30'];
+    });
+    const { chownSync, statSync } = await import('node:fs');
+    chownSync(shared, 200000, 200000);
+    assert.equal((await rt('create', '--bundle', b, 'mdk-test-userns')).code, 0);
+    const { pid } = await state('mdk-test-userns');
+    assert.match(readFileSync(`/proc/${pid}/uid_map`, 'utf8'), /^\s*0\s+200000\s+65536$/m);
+    assert.equal((await rt('start', 'mdk-test-userns')).code, 0);
+    for (let i = 0; i < 100 && !existsSync(join(shared, 'made-inside')); i++) await sleep(10);
+    assert.equal(statSync(join(shared, 'made-inside')).uid, 200000, 'a file root made inside belongs to the mapped uid');
+    const e = await rt('exec', 'mdk-test-userns', 'sh', '-c', 'id -u; grep CapEff /proc/self/status');
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stdout, /^0\n/);
+    // root inside cannot touch what the host's root owns
+    const host = await rt('exec', 'mdk-test-userns', 'sh', '-c', 'echo x > /proc/sys/kernel/hostname 2>&1; echo rc=$?');
+    assert.match(host.stdout, /rc=1/);
+  });
+
   test('a time namespace with offsets, and a 32-bit personality', async () => {
     const b = bundle((s) => {
       s.linux!.namespaces!.push({ type: 'time' });
