@@ -34,8 +34,9 @@ describe('planV1', () => {
     assert.deepEqual(files(w), ['devices/devices.deny=a', 'devices/devices.allow=c 1:3 rw', 'devices/devices.allow=c 136:* rwm']);
   });
 
-  test('a pids limit of 0 or less is "max"; unified needs v2', () => {
-    assert.deepEqual(files(planV1({ pids: { limit: 0 } })), ['pids/pids.max=max']);
+  test('a negative pids limit is "max"; zeros are "not set", as runc takes them; unified needs v2', () => {
+    assert.deepEqual(files(planV1({ pids: { limit: -1 } })), ['pids/pids.max=max']);
+    assert.deepEqual(files(planV1({ pids: { limit: 0 }, blockIO: { weight: 0 }, cpu: { shares: 0, quota: 0, period: 0 }, memory: { limit: 0, swap: 0 } })), []);
     assert.throws(() => planV1({ unified: { 'memory.high': '1' } }), /linux\.resources\.unified: needs cgroup v2/);
   });
 });

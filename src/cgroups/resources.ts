@@ -49,36 +49,42 @@ export function deviceRules(resources: Resources | undefined, devices: readonly 
   return { ...resources, devices: [...own, ...DEFAULT_ALLOWED_DEVICES, ...listed] };
 }
 
+/**
+ * As runc: a zero in these numeric limits means "not set" (Docker sends
+ * blockIO.weight 0, for one, on kernels that have no blkio.weight).
+ */
+const set = (v: number | undefined): v is number => v !== undefined && v !== 0;
+
 export function planV1(r: Resources): CgroupWrite[] {
   const w: CgroupWrite[] = [];
   const put = (controller: string, file: string, value: string | number): void => void w.push({ controller, file, value: String(value) });
   const m = r.memory;
   if (m) {
-    if (m.limit !== undefined) put('memory', 'memory.limit_in_bytes', m.limit);
-    if (m.reservation !== undefined) put('memory', 'memory.soft_limit_in_bytes', m.reservation);
+    if (set(m.limit)) put('memory', 'memory.limit_in_bytes', m.limit);
+    if (set(m.reservation)) put('memory', 'memory.soft_limit_in_bytes', m.reservation);
     // memsw (memory+swap) must not go below the memory limit: written after it
-    if (m.swap !== undefined) put('memory', 'memory.memsw.limit_in_bytes', m.swap);
-    if (m.kernelTCP !== undefined) put('memory', 'memory.kmem.tcp.limit_in_bytes', m.kernelTCP);
+    if (set(m.swap)) put('memory', 'memory.memsw.limit_in_bytes', m.swap);
+    if (set(m.kernelTCP)) put('memory', 'memory.kmem.tcp.limit_in_bytes', m.kernelTCP);
     if (m.swappiness !== undefined) put('memory', 'memory.swappiness', m.swappiness);
     if (m.disableOOMKiller) put('memory', 'memory.oom_control', 1);
   }
   const c = r.cpu;
   if (c) {
-    if (c.shares !== undefined) put('cpu', 'cpu.shares', c.shares);
-    if (c.period !== undefined) put('cpu', 'cpu.cfs_period_us', c.period);
-    if (c.quota !== undefined) put('cpu', 'cpu.cfs_quota_us', c.quota);
-    if (c.burst !== undefined) put('cpu', 'cpu.cfs_burst_us', c.burst);
-    if (c.realtimePeriod !== undefined) put('cpu', 'cpu.rt_period_us', c.realtimePeriod);
-    if (c.realtimeRuntime !== undefined) put('cpu', 'cpu.rt_runtime_us', c.realtimeRuntime);
+    if (set(c.shares)) put('cpu', 'cpu.shares', c.shares);
+    if (set(c.period)) put('cpu', 'cpu.cfs_period_us', c.period);
+    if (set(c.quota)) put('cpu', 'cpu.cfs_quota_us', c.quota);
+    if (set(c.burst)) put('cpu', 'cpu.cfs_burst_us', c.burst);
+    if (set(c.realtimePeriod)) put('cpu', 'cpu.rt_period_us', c.realtimePeriod);
+    if (set(c.realtimeRuntime)) put('cpu', 'cpu.rt_runtime_us', c.realtimeRuntime);
     if (c.cpus) put('cpuset', 'cpuset.cpus', c.cpus);
     if (c.mems) put('cpuset', 'cpuset.mems', c.mems);
     if (c.idle !== undefined) throw unsupported('cpu.idle', 'needs cgroup v2');
   }
-  if (r.pids) put('pids', 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
+  if (r.pids && set(r.pids.limit)) put('pids', 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
   const b = r.blockIO;
   if (b) {
-    if (b.weight !== undefined) put('blkio', 'blkio.weight', b.weight);
-    if (b.leafWeight !== undefined) put('blkio', 'blkio.leaf_weight', b.leafWeight);
+    if (set(b.weight)) put('blkio', 'blkio.weight', b.weight);
+    if (set(b.leafWeight)) put('blkio', 'blkio.leaf_weight', b.leafWeight);
     for (const d of b.weightDevice ?? []) {
       if (d.weight !== undefined) put('blkio', 'blkio.weight_device', `${d.major}:${d.minor} ${d.weight}`);
       if (d.leafWeight !== undefined) put('blkio', 'blkio.leaf_weight_device', `${d.major}:${d.minor} ${d.leafWeight}`);
@@ -122,26 +128,26 @@ export function planV2(r: Resources): CgroupWrite[] {
   const max = (n: number): string => (n < 0 ? 'max' : String(n));
   const m = r.memory;
   if (m) {
-    if (m.limit !== undefined) put('memory.max', max(m.limit));
-    if (m.reservation !== undefined) put('memory.low', max(m.reservation));
+    if (set(m.limit)) put('memory.max', max(m.limit));
+    if (set(m.reservation)) put('memory.low', max(m.reservation));
     // OCI's swap is memory+swap; v2's memory.swap.max is swap alone
-    if (m.swap !== undefined) put('memory.swap.max', m.swap < 0 ? 'max' : String(Math.max(0, m.swap - (m.limit ?? 0))));
+    if (set(m.swap)) put('memory.swap.max', m.swap < 0 ? 'max' : String(Math.max(0, m.swap - (m.limit ?? 0))));
     if (m.disableOOMKiller) throw unsupported('memory.disableOOMKiller', 'cgroup v2 has no switch for it');
   }
   const c = r.cpu;
   if (c) {
-    if (c.shares !== undefined) put('cpu.weight', sharesToWeight(c.shares));
-    if (c.quota !== undefined || c.period !== undefined) put('cpu.max', `${c.quota !== undefined && c.quota > 0 ? c.quota : 'max'} ${c.period ?? 100000}`);
-    if (c.burst !== undefined) put('cpu.max.burst', c.burst);
+    if (set(c.shares)) put('cpu.weight', sharesToWeight(c.shares));
+    if (set(c.quota) || set(c.period)) put('cpu.max', `${c.quota !== undefined && c.quota > 0 ? c.quota : 'max'} ${set(c.period) ? c.period : 100000}`);
+    if (set(c.burst)) put('cpu.max.burst', c.burst);
     if (c.idle !== undefined) put('cpu.idle', c.idle);
     if (c.cpus) put('cpuset.cpus', c.cpus);
     if (c.mems) put('cpuset.mems', c.mems);
-    if (c.realtimeRuntime !== undefined || c.realtimePeriod !== undefined) throw unsupported('cpu.realtimeRuntime', 'cgroup v2 has no realtime limits');
+    if (set(c.realtimeRuntime) || set(c.realtimePeriod)) throw unsupported('cpu.realtimeRuntime', 'cgroup v2 has no realtime limits');
   }
-  if (r.pids) put('pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
+  if (r.pids && set(r.pids.limit)) put('pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
   const b = r.blockIO;
   if (b) {
-    if (b.weight !== undefined) put('io.weight', `default ${blkioToIoWeight(b.weight)}`);
+    if (set(b.weight)) put('io.weight', `default ${blkioToIoWeight(b.weight)}`);
     for (const d of b.weightDevice ?? []) if (d.weight !== undefined) put('io.weight', `${d.major}:${d.minor} ${blkioToIoWeight(d.weight)}`);
     const limits: [keyof typeof b, string][] = [
       ['throttleReadBpsDevice', 'rbps'], ['throttleWriteBpsDevice', 'wbps'],

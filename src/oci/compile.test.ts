@@ -73,6 +73,12 @@ describe('compileOciPlan', () => {
     assert.deepEqual(find(v2, 'mount').filter((m) => m.target === '/sys/fs/cgroup').map((m) => m.fstype), ['cgroup2']);
   });
 
+  test('without a cgroup namespace of its own, the container\'s v1 cgroup directories are bound in', () => {
+    const ops = compile(spec((s) => void (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'cgroup'))), { cgroupPath: '/docker/abc' });
+    assert.ok(find(ops, 'mount').some((m) => m.source === '/sys/fs/cgroup/memory/docker/abc' && m.target === '/sys/fs/cgroup/memory' && m.flags === (MS.BIND | MS.REC)));
+    assert.ok(!find(ops, 'mount').some((m) => m.fstype === 'cgroup'));
+  });
+
   test('bind mounts: a directory or a file target by the source, ro by remount, propagation apart', () => {
     const ops = compile(
       spec((s) => {

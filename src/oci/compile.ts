@@ -107,10 +107,9 @@ function namespaceOps(spec: Spec): { flags: number; pre: Op[]; joins: Op[]; newM
 }
 
 /** /sys/fs/cgroup inside: the container's own cgroups (it runs in a cgroup namespace). */
-function cgroupMount(m: Mount, flags: number, host: HostFacts, userns: { cgroupPath: string } | null): Op[] {
+function cgroupMount(m: Mount, flags: number, host: HostFacts, bind: { cgroupPath: string } | null): Op[] {
   const ro = flags & MS.RDONLY;
-  if (userns && !host.cgroupV2Only) {
-    // cgroup v1 cannot be mounted from a user namespace: bind the container's own directories
+  if (bind && !host.cgroupV2Only) {
     const ops: Op[] = [
       { op: 'mkdir', path: m.destination, mode: 0o755 },
       { op: 'mount', source: 'tmpfs', target: m.destination, fstype: 'tmpfs', flags: flags & ~MS.RDONLY, data: 'mode=755' },
@@ -119,7 +118,7 @@ function cgroupMount(m: Mount, flags: number, host: HostFacts, userns: { cgroupP
       const target = `${m.destination}/${h.name}`;
       ops.push(
         { op: 'mkdir', path: target, mode: 0o755 },
-        { op: 'mount', source: `/sys/fs/cgroup/${h.name}${userns.cgroupPath}`, target, fstype: '', flags: MS.BIND | MS.REC, data: '' },
+        { op: 'mount', source: `/sys/fs/cgroup/${h.name}${bind.cgroupPath}`, target, fstype: '', flags: MS.BIND | MS.REC, data: '' },
       );
       if (ro) ops.push({ op: 'remount', target, flags: MS.RDONLY });
     }
@@ -141,12 +140,12 @@ function cgroupMount(m: Mount, flags: number, host: HostFacts, userns: { cgroupP
   return ops;
 }
 
-function mountOps(m: Mount, i: number, bundle: string, host: HostFacts, userns: { cgroupPath: string } | null): Op[] {
+function mountOps(m: Mount, i: number, bundle: string, host: HostFacts, bindCgroups: { cgroupPath: string } | null): Op[] {
   const o = parseMountOptions(m.options);
   const dest = m.destination.startsWith('/') ? m.destination : `/${m.destination}`;
   const type = m.type ?? (o.bind ? 'bind' : '');
   const ops: Op[] = [];
-  if (type === 'cgroup') return cgroupMount({ ...m, destination: dest }, o.flags, host, userns);
+  if (type === 'cgroup') return cgroupMount({ ...m, destination: dest }, o.flags, host, bindCgroups);
   if (o.bind || type === 'bind') {
     if (!m.source) throw bad(`mounts[${i}].source`, 'a bind mount needs a source');
     const source = isAbsolute(m.source) ? m.source : resolve(bundle, m.source);
@@ -285,14 +284,16 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
     { op: 'setroot', path: rootfs },
   );
 
-  const userns = ns.newUser ? { cgroupPath: options.cgroupPath ?? '/' } : null;
+  // v1 cgroups are bound, not mounted, from a user namespace (mounting is not allowed) and without a
+  // cgroup namespace of its own (a mount would show the host's root cgroup), as runc does
+  const bindCgroups = ns.newUser || (ns.flags & NAMESPACE_FLAGS.cgroup) === 0 ? { cgroupPath: options.cgroupPath ?? '/' } : null;
   let devIsTmpfs = false;
   (spec.mounts ?? []).forEach((m, i) => {
-    ops.push(...mountOps(m, i, options.bundle, options.host, userns));
+    ops.push(...mountOps(m, i, options.bundle, options.host, bindCgroups));
     if (m.destination === '/dev') devIsTmpfs = m.type === 'tmpfs';
   });
   const devices = devIsTmpfs ? deviceOps(spec) : spec.linux?.devices?.length ? deviceOps(spec).filter((o) => o.op !== 'symlink') : [];
-  ops.push(...(userns ? bindDevice(devices) : devices));
+  ops.push(...(ns.newUser ? bindDevice(devices) : devices));
   if (p.terminal) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
 
   // prestart, createRuntime and createContainer hooks run here: namespaces made, root not yet pivoted
