@@ -4,14 +4,13 @@
  * for `start`, and a lock file. Status is not stored: it is read from /proc
  * each time, so it stays true when nothing is running.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { closeSync } from 'node:fs';
 import type { CgroupPlacement } from '../cgroups/cgroup.js';
 import { MobyDickError } from '../errors.js';
-import type { Spec } from './spec.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { isAlive } from './proc.js';
+import type { Spec } from './spec.js';
 
 export const DEFAULT_ROOT = '/run/moby-dick';
 export const OCI_VERSION = '1.2.0';
