@@ -84,15 +84,34 @@ static napi_value spawn(napi_env env, napi_callback_info info)
 		if (!(argv[i] = get_string(env, v)))
 			err = EINVAL;
 	}
-	for (uint32_t i = 0; i < nfds && !err; i++) {
+	/*
+	 * File actions run in order in the child, so a target could clobber a
+	 * later source (fd 3 := plan pipe, then fd 5 := "our fd 3"). Every
+	 * source goes above all targets and sources first, then down into place.
+	 */
+	int32_t *src = calloc(nfds ? nfds : 1, sizeof(int32_t));
+	int high = (int)nfds + 3;
+	for (uint32_t i = 0; i < nfds; i++) {
 		napi_value v;
-		int32_t fd;
 		CHECK(napi_get_element(env, args[2], i, &v));
-		CHECK(napi_get_value_int32(env, v, &fd));
-		/* dup2(fd, fd) clears close-on-exec, which Node sets on 0-2 */
-		err = fd >= 0 ? posix_spawn_file_actions_adddup2(&fa, fd, (int)i)
-			      : posix_spawn_file_actions_addopen(&fa, (int)i, "/dev/null", O_RDWR, 0);
+		CHECK(napi_get_value_int32(env, v, &src[i]));
+		if (src[i] >= high)
+			high = src[i] + 1;
 	}
+	for (uint32_t i = 0; i < nfds && !err; i++)
+		if (src[i] >= 0)
+			err = posix_spawn_file_actions_adddup2(&fa, src[i], high + (int)i);
+	for (uint32_t i = 0; i < nfds && !err; i++) {
+		if (src[i] < 0) {
+			err = posix_spawn_file_actions_addopen(&fa, (int)i, "/dev/null", O_RDWR, 0);
+			continue;
+		}
+		/* dup2 clears close-on-exec, which Node sets on 0-2 */
+		err = posix_spawn_file_actions_adddup2(&fa, high + (int)i, (int)i);
+		if (!err)
+			err = posix_spawn_file_actions_addclose(&fa, high + (int)i);
+	}
+	free(src);
 	sigset_t all, none;
 	sigfillset(&all);
 	sigemptyset(&none);

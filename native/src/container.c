@@ -321,6 +321,19 @@ static void pivot(struct ctx *c)
 	set_root(c, "/");
 }
 
+/* --no-pivot: move the root over / and chroot into it (for roots pivot_root refuses, such as ramfs). */
+static void move_root(struct ctx *c)
+{
+	if (fchdir(c->rootfd) < 0)
+		fail("move root", errno, "root");
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+		fail("move root", errno, "root");
+	if (chroot(".") < 0 || chdir("/") < 0)
+		fail("move root", errno, "chroot");
+	c->proc_checked = 0;
+	set_root(c, "/");
+}
+
 static void set_user(const struct op *op)
 {
 	uid_t uid = (uid_t)num(op_arg(op, 0), 10);
@@ -618,11 +631,34 @@ static void set_rlimit(const struct op *op)
 		fail("rlimit", errno, op_arg(op, 0));
 }
 
+/*
+ * --preserve-fds N: the caller's fds 3..3+N-1 came in at PRESERVED_FD_BASE..;
+ * they go to the command as 3..3+N-1. The status fd moves above them first.
+ */
+static void preserve_fds(int n)
+{
+	int moved = fcntl(STATUS_FD, F_DUPFD_CLOEXEC, PRESERVED_FD_BASE + n);
+	if (moved < 0)
+		fail("preserve fds", errno, "status fd");
+	status_fd = moved;
+	for (int i = 0; i < n; i++) {
+		int from = PRESERVED_FD_BASE + i, to = 3 + i;
+		/* dup2 leaves the new fd without close-on-exec; onto itself, clear it */
+		if ((from == to ? fcntl(to, F_SETFD, 0) : dup2(from, to)) < 0)
+			fail("preserve fds", errno, "dup2");
+	}
+	for (int i = 0; i < n; i++)
+		if (PRESERVED_FD_BASE + i >= 3 + n)
+			fcntl(PRESERVED_FD_BASE + i, F_SETFD, FD_CLOEXEC);
+}
+
 static void run_exec(struct ctx *c)
 {
-	/* nothing but 0-2 may reach the command (design.md) */
+	/* nothing but 0-2 may reach the command (design.md), and what --preserve-fds names */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		fail("exec", errno, "close_range");
+	if (c->plan->preserve_fds > 0)
+		preserve_fds(c->plan->preserve_fds);
 	if (c->plan->use_init) {
 		sigset_t all;
 		sigfillset(&all);
@@ -675,6 +711,8 @@ static void run_op(struct ctx *c, const struct op *op)
 		mask_in_root(c, a0);
 	} else if (strcmp(n, "pivot") == 0) {
 		pivot(c);
+	} else if (strcmp(n, "move_root") == 0) {
+		move_root(c);
 	} else if (strcmp(n, "hostname") == 0) {
 		if (sethostname(a0, strlen(a0)) < 0)
 			fail("hostname", errno, a0);
@@ -750,7 +788,7 @@ static int is_setting(const char *n)
 {
 	return !strcmp(n, "clone") || !strcmp(n, "tty") || !strcmp(n, "debug") ||
 	       !strcmp(n, "init") || !strcmp(n, "end") || !strcmp(n, "detach") ||
-	       !strcmp(n, "console_socket") || !strcmp(n, "join_pid");
+	       !strcmp(n, "console_socket") || !strcmp(n, "join_pid") || !strcmp(n, "preserve_fds");
 }
 
 /* Steps worth a line in --debug output; env/arg are data, not steps. */

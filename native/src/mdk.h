@@ -25,6 +25,7 @@
 
 #define PLAN_FD 3
 #define STATUS_FD 4
+#define PRESERVED_FD_BASE 5 /* --preserve-fds: the caller's fds 3.. arrive here */
 #define MAX_OPS 4096
 #define MAX_SLOTS 256
 
@@ -46,6 +47,7 @@ struct plan {
 	int detach;      /* OCI create: leave the container parked, exit on "detach" */
 	const char *console_socket; /* send the pty master there instead of relaying it */
 	const char *join_pid;       /* setns() into this pid namespace before clone */
+	int preserve_fds;           /* pass PRESERVED_FD_BASE.. on as 3.. to the command */
 	/* bytes after "end\0" already read from fd 3: control messages */
 	char *rest;
 	size_t rest_len;
@@ -55,7 +57,8 @@ struct plan {
 int plan_read(int fd, struct plan *plan);
 const char *op_arg(const struct op *op, int i);
 
-/* report.c: records on the status fd */
+/* report.c: records on the status fd (moved out of the way by preserve_fds) */
+extern int status_fd;
 void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t now_ns(void);
 void report_error(const char *step, int err, const char *detail);

@@ -16,7 +16,7 @@ static const struct {
 } arity[] = {
 	/* settings for the outer helper */
 	{"clone", 1}, {"tty", 1}, {"debug", 0}, {"init", 0}, {"detach", 0},
-	{"console_socket", 1}, {"join_pid", 1},
+	{"console_socket", 1}, {"join_pid", 1}, {"preserve_fds", 1},
 	/* steps of the container child, in the order TypeScript wrote them */
 	{"propagation", 1}, {"mount_host", 5}, {"tree_clone", 2}, {"setroot", 1},
 	{"mkdir", 2}, {"mknod", 4}, {"symlink", 2}, {"touch", 2}, {"mount", 5},
@@ -27,7 +27,7 @@ static const struct {
 	{"sync", 1}, {"setns", 2}, {"chown", 3}, {"propagate", 2}, {"procwrite", 2},
 	{"domainname", 1}, {"rlimit", 3}, {"fifo_open", 1}, {"fifo_wait", 0},
 	{"exec_check", 0}, {"release", 0}, {"unshare", 1},
-	{"exec_path", 1}, {"seccomp", 2}, {"personality", 1},
+	{"exec_path", 1}, {"seccomp", 2}, {"personality", 1}, {"move_root", 0},
 };
 
 static int op_arity(const char *name)
@@ -116,6 +116,8 @@ static void apply_settings(struct plan *plan)
 			plan->console_socket = op_arg(op, 0);
 		else if (strcmp(op->name, "join_pid") == 0)
 			plan->join_pid = op_arg(op, 0);
+		else if (strcmp(op->name, "preserve_fds") == 0)
+			plan->preserve_fds = atoi(op_arg(op, 0));
 	}
 }
 

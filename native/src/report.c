@@ -9,6 +9,8 @@
 
 #include "mdk.h"
 
+int status_fd = STATUS_FD;
+
 uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -31,7 +33,7 @@ void report(const char *fmt, ...)
 	int saved = errno;
 	ssize_t off = 0;
 	while (off < n + 1) {
-		ssize_t w = write(STATUS_FD, buf + off, (size_t)(n + 1 - off));
+		ssize_t w = write(status_fd, buf + off, (size_t)(n + 1 - off));
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)

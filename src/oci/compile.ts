@@ -38,6 +38,10 @@ export interface OciCompileOptions {
   syncCgroup: boolean;
   /** the container's cgroup path, for bind-mounting its v1 cgroups in a user namespace */
   cgroupPath?: string;
+  /** --preserve-fds N */
+  preserveFds?: number;
+  /** --no-pivot: MS_MOVE and chroot instead of pivot_root */
+  noPivot?: boolean;
   debug?: boolean;
   host: HostFacts;
 }
@@ -263,6 +267,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   if (options.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: options.consoleSocket });
   if (options.detach) ops.push({ op: 'detach' });
   if (options.debug) ops.push({ op: 'debug' });
+  if (options.preserveFds) ops.push({ op: 'preserve_fds', count: options.preserveFds });
   // the fifo first: still host root here, this process can reach the state directory (0700, as runc's)
   if (options.fifo !== undefined) ops.push({ op: 'fifo_open', path: options.fifo });
   if (ns.newUser) {
@@ -301,7 +306,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   if (hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length) {
     ops.push({ op: 'sync', name: 'create-hooks' });
   }
-  ops.push({ op: 'pivot' });
+  ops.push(options.noPivot ? { op: 'move_root' } : { op: 'pivot' });
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     if (!/^[a-zA-Z0-9_.\-/]+$/.test(key) || key.includes('..')) throw bad(`linux.sysctl.${key}`, 'not a sysctl name');
     ops.push({ op: 'procwrite', path: `sys/${key.replaceAll('.', '/')}`, value });

@@ -45,7 +45,11 @@ export function execProcess(spec: Spec, o: ExecOptions): Process {
   };
 }
 
-export function compileExecPlan(spec: Spec, pid: number, o: ExecOptions & { detach: boolean; debug?: boolean; syncCgroup?: boolean }): Op[] {
+export function compileExecPlan(
+  spec: Spec,
+  pid: number,
+  o: ExecOptions & { detach: boolean; debug?: boolean; syncCgroup?: boolean; preserveFds?: number },
+): Op[] {
   const p = execProcess(spec, o);
   const own = new Set((spec.linux?.namespaces ?? []).filter((n) => n.path === undefined).map((n) => n.type));
   const ops: Op[] = [{ op: 'clone', flags: 0 }];
@@ -54,6 +58,7 @@ export function compileExecPlan(spec: Spec, pid: number, o: ExecOptions & { deta
   if (o.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: o.consoleSocket });
   if (o.detach) ops.push({ op: 'detach' });
   if (o.debug) ops.push({ op: 'debug' });
+  if (o.preserveFds) ops.push({ op: 'preserve_fds', count: o.preserveFds });
   // into the container's cgroups before its cgroup namespace
   if (o.syncCgroup) ops.push({ op: 'sync', name: 'cgroup' });
   for (const [type, name, flag] of JOINED) {

@@ -30,6 +30,9 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   consoleSocket?: string;
+  /** pass the caller's fds 3..3+N-1 to the container */
+  preserveFds?: number;
+  noPivot?: boolean;
   debug?: boolean;
   onStep?: (step: StepTiming) => void;
 }
@@ -208,13 +211,15 @@ export class OciRuntime {
           bundle,
           fifo,
           cgroupPath: cgroupPath(spec.linux?.cgroupsPath, id),
+          preserveFds: options.preserveFds,
+          noPivot: options.noPivot,
           consoleSocket: options.consoleSocket,
           detach: true,
           syncCgroup: true,
           debug: options.onStep !== undefined,
           host: readHostFacts(),
         });
-        const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true });
+        const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
         try {
           saved.pid = waitReady(helper, options.onStep, this.syncWork(saved, spec));
           saved.pidStartTime = procStat(saved.pid)?.startTime ?? '';
@@ -374,6 +379,8 @@ export class OciRuntime {
       const plan = compileOciPlan(spec, {
         bundle,
         cgroupPath: cgroupPath(spec.linux?.cgroupsPath, id),
+        preserveFds: options.preserveFds,
+        noPivot: options.noPivot,
         consoleSocket: options.consoleSocket,
         detach: false,
         syncCgroup: true,
@@ -398,7 +405,10 @@ export class OciRuntime {
   }
 
   /** exec: a new process in the container's namespaces. */
-  async exec(id: string, options: ExecOptions & { detach?: boolean; pidFile?: string; onStep?: (s: StepTiming) => void }): Promise<number> {
+  async exec(
+    id: string,
+    options: ExecOptions & { detach?: boolean; pidFile?: string; preserveFds?: number; onStep?: (s: StepTiming) => void },
+  ): Promise<number> {
     const saved = this.store.read(id);
     const status = this.statusOf(saved);
     if (status !== 'running' && status !== 'created') {
@@ -416,7 +426,7 @@ export class OciRuntime {
       if (name === 'cgroup' && saved.cgroup) this.cgroups.addProcess(saved.cgroup, pid);
     };
     if (options.detach) {
-      const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true });
+      const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
       try {
         const pid = waitReady(helper, options.onStep, joinCgroups);
         if (options.pidFile) writePidFile(options.pidFile, pid);
@@ -432,10 +442,11 @@ export class OciRuntime {
 
   private async foreground(
     plan: Op[],
-    options: { onStep?: (s: StepTiming) => void; onSync?: (name: string, pid: number) => void },
+    options: { onStep?: (s: StepTiming) => void; onSync?: (name: string, pid: number) => void; preserveFds?: number },
     onPid: (pid: number) => void,
   ): Promise<number> {
-    const container = new Container(launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true }), {
+    const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
+    const container = new Container(helper, {
       onStep: options.onStep,
       onSync: options.onSync,
     });

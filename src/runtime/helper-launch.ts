@@ -24,6 +24,8 @@ export interface LaunchOptions {
   interactive: boolean;
   /** run the helper from a sealed memfd (see needsSealedHelper) */
   sealed: boolean;
+  /** pass this process's fds 3..3+N-1 on (--preserve-fds); they reach the helper at 5.. */
+  preserveFds?: number;
 }
 
 export function launchHelper(plan: Buffer, options: LaunchOptions): HelperProcess {
@@ -33,7 +35,8 @@ export function launchHelper(plan: Buffer, options: LaunchOptions): HelperProces
   let pid: number;
   try {
     const args = [helper, String(process.pid), ...(options.sealed ? ['seal'] : [])];
-    pid = addon.spawn(helper, args, fds.child);
+    const preserved = Array.from({ length: options.preserveFds ?? 0 }, (_, i) => 3 + i);
+    pid = addon.spawn(helper, args, [...fds.child, ...preserved]);
   } catch (e) {
     for (const fd of [fds.control, fds.status]) closeSync(fd);
     for (const stream of Object.values(fds.streams)) stream?.destroy();

@@ -32,7 +32,7 @@ const SAMPLES: Op[] = [
   { op: 'sync', name: 'cgroup' }, { op: 'setns', path: '/n', nstype: 1 }, { op: 'chown', path: '/d', uid: 1, gid: 2 },
   { op: 'propagate', target: '/', flags: 1 }, { op: 'procwrite', path: 'sys/x', value: '1' },
   { op: 'domainname', name: 'd' }, { op: 'rlimit', resource: 7, soft: '1', hard: 'unlimited' },
-  { op: 'fifo_open', path: '/f' }, { op: 'exec_check' }, { op: 'fifo_wait' }, { op: 'release' }, { op: 'unshare', flags: 1 }, { op: 'exec_path', path: '/x' }, { op: 'seccomp', flags: 0, program: '00' }, { op: 'personality', persona: 8 },
+  { op: 'fifo_open', path: '/f' }, { op: 'exec_check' }, { op: 'fifo_wait' }, { op: 'release' }, { op: 'unshare', flags: 1 }, { op: 'exec_path', path: '/x' }, { op: 'seccomp', flags: 0, program: '00' }, { op: 'personality', persona: 8 }, { op: 'preserve_fds', count: 2 }, { op: 'move_root' },
 ];
 
 describe('plan wire format', () => {

@@ -25,6 +25,7 @@ export function opArgs(op: Op): string[] {
     case 'fifo_wait':
     case 'release':
     case 'pivot':
+    case 'move_root':
     case 'setsid':
     case 'nonewprivs':
     case 'exec':
@@ -55,6 +56,8 @@ export function opArgs(op: Op): string[] {
       return [String(op.flags), op.program];
     case 'personality':
       return [String(op.persona)];
+    case 'preserve_fds':
+      return [String(op.count)];
     case 'rlimit':
       return [String(op.resource), op.soft, op.hard];
     case 'mkdir':

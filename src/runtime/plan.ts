@@ -13,6 +13,8 @@ export type Op =
   | { op: 'detach' }
   | { op: 'console_socket'; path: string }
   | { op: 'join_pid'; path: string }
+  // --preserve-fds: the helper got the caller's fds 3.. at 5..; the command gets them at 3..
+  | { op: 'preserve_fds'; count: number }
   // steps of the container child
   | { op: 'propagation'; flags: number }
   | { op: 'mount_host'; source: string; target: string; fstype: string; flags: number; data: string }
@@ -28,6 +30,8 @@ export type Op =
   | { op: 'mask'; path: string }
   | { op: 'readonly'; path: string }
   | { op: 'pivot' }
+  // --no-pivot: MS_MOVE the root over / and chroot
+  | { op: 'move_root' }
   | { op: 'hostname'; name: string }
   | { op: 'umask'; mask: number }
   | { op: 'setsid' }

@@ -202,6 +202,26 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     assert.match(host.stdout, /rc=1/);
   });
 
+  test('--preserve-fds passes the caller\'s fds on as 3.., and nothing else', async () => {
+    const b = bundle((s) => void (s.process!.args = ['sh', '-c', 'cat <&3; cat <&4; ls /proc/self/fd | tr "\\n" " "']));
+    writeFileSync(join(b, 'three'), 'fd three\n');
+    writeFileSync(join(b, 'four'), 'fd four\n');
+    const three = openSync(join(b, 'three'), 'r');
+    const four = openSync(join(b, 'four'), 'r');
+    const r = await runtime(root, ['run', '--preserve-fds', '2', '--bundle', b, 'mdk-test-pfd'], { spawn: { stdio: ['ignore', 'pipe', 'pipe', three, four] } });
+    assert.equal(r.code, 0, r.stderr);
+    // 0-2, the two preserved, and ls's own directory fd
+    assert.equal(r.stdout, 'fd three\nfd four\n0 1 2 3 4 5 ');
+  });
+
+  test('--no-pivot moves the root and chroots instead', async () => {
+    const b = bundle((s) => void (s.process!.args = ['sh', '-c', 'ls / | tr "\\n" " "']));
+    const r = await rt('run', '--no-pivot', '--bundle', b, 'mdk-test-np');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\bbin\b.*\bproc\b/);
+    assert.doesNotMatch(r.stdout, /\bwork\b|\busr\b/);
+  });
+
   test('a time namespace with offsets, and a 32-bit personality', async () => {
     const b = bundle((s) => {
       s.linux!.namespaces!.push({ type: 'time' });

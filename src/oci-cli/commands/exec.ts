@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { MobyDickError } from '../../errors.js';
 import { parseCommandLine } from '../../cli/args.js';
 import { type Command, stepLogger } from '../context.js';
+import { parsePreserveFds } from './lifecycle.js';
 
 const FLAGS = {
   process: { type: 'string', short: 'p' },
@@ -13,6 +14,7 @@ const FLAGS = {
   cwd: { type: 'string' },
   env: { type: 'string', short: 'e', multiple: true },
   user: { type: 'string', short: 'u' },
+  'preserve-fds': { type: 'string' },
 } as const;
 
 async function readProcess(file: string) {
@@ -48,6 +50,7 @@ export const exec: Command = async (ctx, argv) => {
     consoleSocket: values['console-socket'],
     detach: values.detach,
     pidFile: values['pid-file'],
+    preserveFds: parsePreserveFds(values['preserve-fds']),
     onStep: stepLogger(ctx),
   });
 };

@@ -12,15 +12,21 @@ const CREATE_FLAGS = {
   'preserve-fds': { type: 'string' },
 } as const;
 
+/** --preserve-fds N: a count of fds after stdio. */
+export function parsePreserveFds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) > 1000) throw new MobyDickError('USAGE', `invalid --preserve-fds ${JSON.stringify(text)}: give a count from 0 to 1000`);
+  return Number(text);
+}
+
 export const create: Command = async (ctx, argv) => {
   const { values, positionals } = parseFlags('create', argv, CREATE_FLAGS, { min: 1, max: 1, names: 'exactly one container id' });
-  if (values['preserve-fds'] !== undefined && values['preserve-fds'] !== '0') {
-    throw new MobyDickError('USAGE', '--preserve-fds is not supported yet');
-  }
   await ctx.runtime.create(positionals[0]!, {
     bundle: values.bundle ?? '.',
     pidFile: values['pid-file'],
     consoleSocket: values['console-socket'],
+    preserveFds: parsePreserveFds(values['preserve-fds']),
+    noPivot: values['no-pivot'],
     onStep: stepLogger(ctx),
   });
   return 0;
@@ -33,6 +39,8 @@ export const run: Command = (ctx, argv) => {
     bundle: values.bundle ?? '.',
     pidFile: values['pid-file'],
     consoleSocket: values['console-socket'],
+    preserveFds: parsePreserveFds(values['preserve-fds']),
+    noPivot: values['no-pivot'],
     detach: values.detach,
     onStep: stepLogger(ctx),
   });
