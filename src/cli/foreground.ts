@@ -7,7 +7,7 @@ import type { ContainerConfig } from '../runtime/config.js';
 import { startContainer, type StepTiming } from '../runtime/container.js';
 import { waitForwardingSignals } from '../runtime/forward-signals.js';
 
-export function printStep(step: StepTiming): void {
+function printStep(step: StepTiming): void {
   const detail = step.detail ? ` ${step.detail}` : '';
   process.stderr.write(`moby-dick: debug: ${step.source} ${step.name}${detail} ${step.milliseconds.toFixed(3)} ms\n`);
 }

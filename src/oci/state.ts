@@ -86,10 +86,6 @@ export class StateStore {
     }
   }
 
-  exists(id: string): boolean {
-    return existsSync(join(this.dir(id), 'state.json'));
-  }
-
   /** Holds an exclusive lock on ID while FN runs: one operation per container at a time. */
   withLock<T>(id: string, fn: () => T): T {
     checkId(id);
