@@ -3,8 +3,9 @@
  * helper quickly. libuv spawns by fork(), whose cost grows with the parent's
  * memory, and child_process loads net and streams at every start (about
  * 4 ms together); posix_spawn uses clone(CLONE_VM|CLONE_VFORK) and resets
- * signal handlers in the child. No policy here: spawn, pipe, wait, and
- * flock (Node has none) for the OCI runtime's state directory.
+ * signal handlers in the child. No policy here: spawn, pipe, wait, flock
+ * and mkfifo (Node has neither) for the OCI runtime's state directory, and
+ * loading a device filter that TypeScript compiled (cgroup v2).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/bpf.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -221,6 +224,62 @@ static napi_value make_fifo(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
+/*
+ * attachDeviceFilter(cgroupDir, program): load an eBPF cgroup-device program
+ * (compiled by src/cgroups/device-filter.ts) and attach it to a cgroup2
+ * directory. Throws with the verifier's log if the kernel refuses it.
+ */
+static napi_value attach_device_filter(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value args[2];
+	void *data;
+	size_t len;
+	CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+	CHECK(napi_get_buffer_info(env, args[1], &data, &len));
+	char *dir = get_string(env, args[0]);
+	if (!dir || len % 8 != 0)
+		return throw_errno(env, "device filter", EINVAL);
+	static char log[16384];
+	log[0] = '\0';
+	union bpf_attr load;
+	memset(&load, 0, sizeof(load));
+	load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	load.insns = (uint64_t)(uintptr_t)data;
+	load.insn_cnt = (uint32_t)(len / 8);
+	load.license = (uint64_t)(uintptr_t)"Apache";
+	load.log_buf = (uint64_t)(uintptr_t)log;
+	load.log_size = sizeof(log);
+	load.log_level = 1;
+	int prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+	if (prog < 0) {
+		int err = errno;
+		char what[512];
+		snprintf(what, sizeof(what), "loading the device filter (%.400s)", log);
+		free(dir);
+		return throw_errno(env, what, err);
+	}
+	int cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	union bpf_attr attach;
+	memset(&attach, 0, sizeof(attach));
+	attach.target_fd = (uint32_t)cg;
+	attach.attach_bpf_fd = (uint32_t)prog;
+	attach.attach_type = BPF_CGROUP_DEVICE;
+	attach.attach_flags = BPF_F_ALLOW_MULTI;
+	int r = cg < 0 ? -1 : (int)syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach));
+	int err = errno;
+	if (cg >= 0)
+		close(cg);
+	close(prog);
+	if (r < 0) {
+		napi_value e = throw_errno(env, dir, err);
+		free(dir);
+		return e;
+	}
+	free(dir);
+	return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports)
 {
 	napi_property_descriptor props[] = {
@@ -229,6 +288,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{"wait", NULL, wait_pid, NULL, NULL, NULL, napi_default, NULL},
 		{"lock", NULL, lock_file, NULL, NULL, NULL, napi_default, NULL},
 		{"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_default, NULL},
+		{"attachDeviceFilter", NULL, attach_device_filter, NULL, NULL, NULL, napi_default, NULL},
 	};
 	CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
 	return exports;

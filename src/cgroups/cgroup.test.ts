@@ -73,8 +73,10 @@ describe('CgroupManager on a fake v2 tree', () => {
     writeFileSync(join(root, 'mdk/cgroup.controllers'), 'cpu memory pids');
     writeFileSync(join(root, 'mdk/cgroup.subtree_control'), '');
     for (const f of ['memory.max', 'pids.max', 'cpu.max', 'cgroup.procs', 'cgroup.freeze', 'cgroup.events']) writeFileSync(join(root, 'mdk/c2', f), '');
-    const m = new CgroupManager({ version: 2, v1: [], unified: root });
-    const p = m.create('/mdk/c2', { memory: { limit: 4096 }, pids: { limit: 7 } });
+    const attached: [string, number][] = [];
+    const m = new CgroupManager({ version: 2, v1: [], unified: root }, (d, prog) => attached.push([d, prog.length / 8]));
+    const p = m.create('/mdk/c2', { memory: { limit: 4096 }, pids: { limit: 7 }, devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }] });
+    assert.deepEqual(attached.map(([d]) => d), [join(root, 'mdk/c2')], 'the device rules became one program on the container\'s cgroup');
     assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+memory +pids');
     assert.equal(readFileSync(join(root, 'mdk/cgroup.subtree_control'), 'utf8'), '+memory +pids');
     assert.equal(readFileSync(join(root, 'mdk/c2/memory.max'), 'utf8'), '4096');

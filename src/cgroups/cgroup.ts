@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { Resources } from '../oci/spec.js';
+import { nativeAddon } from '../runtime/native-addon.js';
+import { compileDeviceFilter } from './device-filter.js';
 import type { CgroupLayout } from './layout.js';
 import { type CgroupWrite, planV1, planV2, v2Controllers } from './resources.js';
 
@@ -69,8 +71,14 @@ export function cgroupPath(cgroupsPath: string | undefined, id: string): string 
   return p.startsWith('/') ? p : `/${p}`;
 }
 
+export type AttachDeviceFilter = (cgroupDir: string, program: Buffer) => void;
+
 export class CgroupManager {
-  constructor(private readonly layout: CgroupLayout) {}
+  constructor(
+    private readonly layout: CgroupLayout,
+    /** the addon's BPF loader; tests on a fake tree give a recorder */
+    private readonly attachDeviceFilter: AttachDeviceFilter = (dir, program) => nativeAddon().attachDeviceFilter(dir, program),
+  ) {}
 
   /** Creates the container's cgroups at PATH and writes its limits. */
   create(path: string, resources: Resources = {}): CgroupPlacement {
@@ -123,6 +131,13 @@ export class CgroupManager {
       }
     }
     this.apply(placement, writes);
+    if (resources.devices?.length) {
+      try {
+        this.attachDeviceFilter(dir, compileDeviceFilter(resources.devices));
+      } catch (e) {
+        throw cgroupError(`cannot attach the device filter: ${(e as Error).message}`, dir);
+      }
+    }
     return placement;
   }
 

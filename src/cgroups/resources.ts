@@ -162,9 +162,7 @@ export function planV2(r: Resources): CgroupWrite[] {
     if (file.includes('/') || file.startsWith('.')) throw unsupported(`unified.${file}`, 'not a cgroup file name');
     put(file, value);
   }
-  if (r.devices?.some((d) => d.allow || d.type !== undefined)) {
-    throw unsupported('devices', 'device rules need an eBPF program on cgroup v2, which moby-dick does not load yet');
-  }
+  // device rules are an eBPF program on v2 (device-filter.ts), not files
   if (r.network) throw unsupported('network', 'cgroup v2 has no net_cls or net_prio');
   if (r.rdma) throw unsupported('rdma', 'not supported yet');
   return w;

@@ -18,6 +18,8 @@ export interface NativeAddon {
   lock(path: string): number;
   /** makes a fifo with exactly MODE */
   mkfifo(path: string, mode: number): void;
+  /** loads an eBPF cgroup-device program and attaches it to a cgroup2 directory */
+  attachDeviceFilter(cgroupDir: string, program: Buffer): void;
 }
 
 let addon: NativeAddon | undefined;

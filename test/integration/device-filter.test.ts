@@ -1,0 +1,42 @@
+/** The cgroup v2 device filter, loaded into the kernel and enforced (on these hosts' cgroup2 tree). */
+import assert from 'node:assert/strict';
+import { mkdirSync, rmdirSync } from 'node:fs';
+import { test } from 'node:test';
+import { compileDeviceFilter } from '../../src/cgroups/device-filter.js';
+import { readCgroupLayout } from '../../src/cgroups/layout.js';
+import { nativeAddon } from '../../src/runtime/native-addon.js';
+import { run } from '../helpers/cli.js';
+
+test('a process in the cgroup may use only the devices the rules allow', async () => {
+  const unified = readCgroupLayout().unified;
+  assert.ok(unified, 'a cgroup2 hierarchy');
+  const dir = `${unified}/mdk-test-bpf-${process.pid}`;
+  mkdirSync(dir);
+  try {
+    nativeAddon().attachDeviceFilter(dir, compileDeviceFilter([
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' },
+      { allow: true, type: 'c', major: 1, minor: 9, access: 'r' },
+    ]));
+    const script = `echo $$ > ${dir}/cgroup.procs
+(echo x > /dev/null) 2>/dev/null && echo null-rw
+(head -c 1 /dev/zero > /dev/null) 2>/dev/null || echo zero-denied
+(head -c 1 /dev/urandom > /dev/null) 2>/dev/null && echo urandom-r
+(echo x > /dev/urandom) 2>/dev/null || echo urandom-w-denied`;
+    const r = await run('sh', ['-c', script]);
+    assert.equal(r.stdout, 'null-rw\nzero-denied\nurandom-r\nurandom-w-denied\n', r.stderr);
+  } finally {
+    rmdirSync(dir);
+  }
+});
+
+test('a program the kernel refuses is an error with the verifier\'s words', () => {
+  const unified = readCgroupLayout().unified!;
+  const dir = `${unified}/mdk-test-bpf-bad-${process.pid}`;
+  mkdirSync(dir);
+  try {
+    assert.throws(() => nativeAddon().attachDeviceFilter(dir, Buffer.alloc(8)), /loading the device filter/);
+  } finally {
+    rmdirSync(dir);
+  }
+});
