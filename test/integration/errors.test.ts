@@ -2,10 +2,9 @@
 import assert from 'node:assert/strict';
 import { writeFileSync, rmSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CLI, mdk, run } from '../helpers/cli.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import { useRootfs } from '../helpers/fixtures.js';
 
 const oneLine = (s: string): void => {
   assert.equal(s.split('\n').length, 2, `one line: ${s}`);
@@ -13,18 +12,7 @@ const oneLine = (s: string): void => {
 };
 
 describe('errors', () => {
-  let rootfs: string;
-  let snap: Snapshot;
-  before(() => {
-    rootfs = makeBusyboxRootfs();
-  });
-  after(() => removeRootfs(rootfs));
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await assertNoLeaks(snap);
-  });
+  const fx = useRootfs();
 
   test('not root: one line saying root is needed, exit 125', async () => {
     const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', CLI, 'true']);
@@ -33,7 +21,7 @@ describe('errors', () => {
   });
 
   test('unknown flag: usage, exit 125', async () => {
-    for (const args of [['--bogus', 'true'], ['run', '--bogus', '--rootfs', rootfs, 'true']]) {
+    for (const args of [['--bogus', 'true'], ['run', '--bogus', '--rootfs', fx.rootfs, 'true']]) {
       const r = await mdk(args);
       assert.equal(r.code, 125);
       oneLine(r.stderr);
@@ -45,7 +33,7 @@ describe('errors', () => {
     const none = await mdk([]);
     assert.equal(none.code, 125);
     assert.match(none.stderr, /^Usage: moby-dick \[OPTIONS\] COMMAND/);
-    const run1 = await mdk(['run', '--rootfs', rootfs]);
+    const run1 = await mdk(['run', '--rootfs', fx.rootfs]);
     assert.equal(run1.code, 125);
     assert.equal(run1.stderr, `moby-dick: "moby-dick run" requires a command to run (see 'moby-dick run --help')\n`);
     const noRootfs = await mdk(['run', 'true']);
@@ -57,26 +45,26 @@ describe('errors', () => {
   });
 
   test('command not found: exit 127 naming it', async () => {
-    for (const args of [['mdk-test-nosuch'], ['run', '--rootfs', rootfs, 'mdk-test-nosuch']]) {
+    for (const args of [['mdk-test-nosuch'], ['run', '--rootfs', fx.rootfs, 'mdk-test-nosuch']]) {
       const r = await mdk(args);
       assert.equal(r.code, 127);
       oneLine(r.stderr);
       assert.match(r.stderr, /^moby-dick: exec: "mdk-test-nosuch": executable file not found in \$PATH/);
     }
-    const path = await mdk(['run', '--rootfs', rootfs, '/bin/mdk-test-nosuch']);
+    const path = await mdk(['run', '--rootfs', fx.rootfs, '/bin/mdk-test-nosuch']);
     assert.equal(path.code, 127);
     assert.equal(path.stderr, 'moby-dick: exec: "/bin/mdk-test-nosuch": no such file or directory\n');
   });
 
   test('not executable: exit 126', async () => {
-    const file = join(rootfs, 'mdk-test-noexec');
+    const file = join(fx.rootfs, 'mdk-test-noexec');
     writeFileSync(file, '#!/bin/sh\necho never\n');
     chmodSync(file, 0o644);
     try {
-      const r = await mdk(['run', '--rootfs', rootfs, '/mdk-test-noexec']);
+      const r = await mdk(['run', '--rootfs', fx.rootfs, '/mdk-test-noexec']);
       assert.equal(r.code, 126);
       assert.equal(r.stderr, 'moby-dick: exec: "/mdk-test-noexec": permission denied\n');
-      assert.equal((await mdk(['run', '--rootfs', rootfs, '/etc'])).code, 126);
+      assert.equal((await mdk(['run', '--rootfs', fx.rootfs, '/etc'])).code, 126);
     } finally {
       rmSync(file);
     }
@@ -87,9 +75,9 @@ describe('errors', () => {
     assert.equal(missing.code, 125);
     oneLine(missing.stderr);
     assert.match(missing.stderr, /^moby-dick: rootfs \/nonexistent\/mdk-test: no such directory/);
-    const file = await mdk(['run', '--rootfs', join(rootfs, 'etc/passwd'), 'true']);
+    const file = await mdk(['run', '--rootfs', join(fx.rootfs, 'etc/passwd'), 'true']);
     assert.equal(file.code, 125);
-    assert.equal(file.stderr, `moby-dick: rootfs ${join(rootfs, 'etc/passwd')}: not a directory\n`);
+    assert.equal(file.stderr, `moby-dick: rootfs ${join(fx.rootfs, 'etc/passwd')}: not a directory\n`);
   });
 
   test('bad option values are refused before anything is created', async () => {
@@ -106,11 +94,11 @@ describe('errors', () => {
 
   test('a failing setup step becomes a sentence with the step, the path and the errno', async () => {
     // a regular file where the jail needs the /proc directory
-    const proc = join(rootfs, 'proc');
+    const proc = join(fx.rootfs, 'proc');
     rmSync(proc, { recursive: true, force: true });
     writeFileSync(proc, '');
     try {
-      const r = await mdk(['run', '--rootfs', rootfs, 'true']);
+      const r = await mdk(['run', '--rootfs', fx.rootfs, 'true']);
       assert.equal(r.code, 125);
       assert.equal(r.stderr, 'moby-dick: container setup failed creating directory /proc: not a directory (ENOTDIR)\n');
     } finally {

@@ -2,30 +2,17 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { mdk, PROJECT } from '../helpers/cli.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import { useRootfs } from '../helpers/fixtures.js';
 
 describe('moby-dick run --rootfs (the jail)', () => {
-  let rootfs: string;
-  let snap: Snapshot;
-  const inside = (args: string[], extra: string[] = []) => mdk(['run', ...extra, '--rootfs', rootfs, ...args]);
+  const fx = useRootfs();
+  const inside = (args: string[], extra: string[] = []) => mdk(['run', ...extra, '--rootfs', fx.rootfs, ...args]);
   const sh = (script: string, extra: string[] = []) => inside(['sh', '-c', script], extra);
 
-  before(() => {
-    rootfs = makeBusyboxRootfs();
-  });
-  after(() => removeRootfs(rootfs));
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await assertNoLeaks(snap);
-  });
-
   test('the root is DIR: its files are there, the host\'s are not', async () => {
-    writeFileSync(join(rootfs, 'mdk-test-marker'), 'inside\n');
+    writeFileSync(join(fx.rootfs, 'mdk-test-marker'), 'inside\n');
     const r = await sh('cat /mdk-test-marker; ls /; ls /work /usr /etc/hostname 2>&1 || true');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^inside\n/);
@@ -34,7 +21,7 @@ describe('moby-dick run --rootfs (the jail)', () => {
   });
 
   test('there is no way up: "..", /proc/1/root and absolute symlinks stay inside', async () => {
-    symlinkSync('/', join(rootfs, 'tmp/mdk-test-up'));
+    symlinkSync('/', join(fx.rootfs, 'tmp/mdk-test-up'));
     try {
       const r = await sh('ls /../../..; ls /proc/1/root/; ls /tmp/mdk-test-up/');
       assert.equal(r.code, 0, r.stderr);
@@ -42,7 +29,7 @@ describe('moby-dick run --rootfs (the jail)', () => {
       assert.ok(listings.includes('mdk-test-marker') || listings.includes('bin'));
       assert.ok(!listings.includes('work') && !listings.includes('usr'), r.stdout);
     } finally {
-      rmSync(join(rootfs, 'tmp/mdk-test-up'));
+      rmSync(join(fx.rootfs, 'tmp/mdk-test-up'));
     }
   });
 
@@ -52,8 +39,8 @@ describe('moby-dick run --rootfs (the jail)', () => {
     const hostDir = join('/tmp', `mdk-test-target-${process.pid}`);
     mkdirSync(hostDir);
     writeFileSync(join(hostDir, 'keep'), 'host file\n');
-    rmSync(join(rootfs, 'mytmp'), { recursive: true, force: true });
-    symlinkSync(hostDir, join(rootfs, 'mytmp'));
+    rmSync(join(fx.rootfs, 'mytmp'), { recursive: true, force: true });
+    symlinkSync(hostDir, join(fx.rootfs, 'mytmp'));
     try {
       const r = await sh('echo started');
       assert.equal(r.code, 125);
@@ -62,7 +49,7 @@ describe('moby-dick run --rootfs (the jail)', () => {
       assert.equal(readFileSync(join(hostDir, 'keep'), 'utf8'), 'host file\n');
       assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(hostDir));
     } finally {
-      rmSync(join(rootfs, 'mytmp'));
+      rmSync(join(fx.rootfs, 'mytmp'));
       rmSync(hostDir, { recursive: true });
     }
   });
@@ -102,21 +89,21 @@ describe('moby-dick run --rootfs (the jail)', () => {
     assert.match(r.stdout, /CapEff:\s+00000000a00425fb/);
     assert.match(r.stdout, /mknod: \/tmp\/mdk-test-sda: Operation not permitted/);
     assert.match(r.stdout, /mount: permission denied|Operation not permitted/);
-    assert.equal(existsSync(join(rootfs, 'tmp/mdk-test-sda')), false);
+    assert.equal(existsSync(join(fx.rootfs, 'tmp/mdk-test-sda')), false);
   });
 
   test('--read-only makes / read-only but keeps /mytmp and /dev/shm writable', async () => {
     const r = await sh('touch /mdk-test-ro 2>&1; touch /mytmp/ok /dev/shm/ok && echo writable', ['--read-only']);
     assert.match(r.stdout, /touch: \/mdk-test-ro: Read-only file system/);
     assert.match(r.stdout, /writable/);
-    assert.equal(existsSync(join(rootfs, 'mdk-test-ro')), false);
+    assert.equal(existsSync(join(fx.rootfs, 'mdk-test-ro')), false);
   });
 
   test('without --read-only the root is writable and writes land in DIR', async () => {
     const r = await sh('echo hi > /tmp/mdk-test-written');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(readFileSync(join(rootfs, 'tmp/mdk-test-written'), 'utf8'), 'hi\n');
-    rmSync(join(rootfs, 'tmp/mdk-test-written'));
+    assert.equal(readFileSync(join(fx.rootfs, 'tmp/mdk-test-written'), 'utf8'), 'hi\n');
+    rmSync(join(fx.rootfs, 'tmp/mdk-test-written'));
   });
 
   test('the same namespaces as the original form', async () => {

@@ -1,25 +1,13 @@
 /** The library API, driven from Node without the CLI, through the package's own entry point. */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import { describe, test } from 'node:test';
+import { useRootfs } from '../helpers/fixtures.js';
 
 // the package's public entry (package.json "exports"), as a user imports it
 const api: typeof import('../../src/index.js') = await import('moby-dick' as string);
 
 describe('library API', () => {
-  let rootfs: string;
-  let snap: Snapshot;
-  before(() => {
-    rootfs = makeBusyboxRootfs();
-  });
-  after(() => removeRootfs(rootfs));
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await assertNoLeaks(snap, 'mdk-test-marker');
-  });
+  const fx = useRootfs('mdk-test-marker');
 
   const collect = async (stream: NodeJS.ReadableStream | null): Promise<string> => {
     let s = '';
@@ -28,7 +16,7 @@ describe('library API', () => {
   };
 
   test('startContainer runs a container and reports its output and exit status', async () => {
-    const c = api.startContainer({ rootfs, command: ['sh', '-c', 'echo hello from $(hostname); exit 4'], hostname: 'mdk-test-lib' }, { stdio: 'pipe' });
+    const c = api.startContainer({ rootfs: fx.rootfs, command: ['sh', '-c', 'echo hello from $(hostname); exit 4'], hostname: 'mdk-test-lib' }, { stdio: 'pipe' });
     const [out, status] = await Promise.all([collect(c.stdout), c.wait()]);
     assert.equal(out, 'hello from mdk-test-lib\n');
     assert.deepEqual(status, { exitCode: 4 });
@@ -44,14 +32,14 @@ describe('library API', () => {
   });
 
   test('kill() ends the container with the signal, as 128+N', async () => {
-    const c = api.startContainer({ rootfs, command: ['sleep', '64'] }, { stdio: 'pipe' });
+    const c = api.startContainer({ rootfs: fx.rootfs, command: ['sleep', '64'] }, { stdio: 'pipe' });
     await c.pid;
     c.kill('SIGKILL');
     assert.deepEqual(await c.wait(), { exitCode: 137, signal: 'SIGKILL' });
   });
 
   test('setup failures reject with a typed MobyDickError', async () => {
-    await assert.rejects(api.runContainer({ rootfs, command: ['mdk-test-nosuch'] }, { stdio: 'pipe' }), (e: unknown) => {
+    await assert.rejects(api.runContainer({ rootfs: fx.rootfs, command: ['mdk-test-nosuch'] }, { stdio: 'pipe' }), (e: unknown) => {
       assert.ok(e instanceof api.MobyDickError);
       assert.equal(e.code, 'COMMAND_NOT_FOUND');
       assert.equal(e.exitCode, 127);
@@ -64,7 +52,7 @@ describe('library API', () => {
 
   test('onStep reports every setup step with its duration', async () => {
     const steps: string[] = [];
-    await api.runContainer({ rootfs, command: ['true'] }, { stdio: 'pipe', onStep: (s) => steps.push(`${s.source}:${s.name}`) });
+    await api.runContainer({ rootfs: fx.rootfs, command: ['true'] }, { stdio: 'pipe', onStep: (s) => steps.push(`${s.source}:${s.name}`) });
     for (const s of ['engine:compile plan', 'helper:clone', 'helper:mount', 'helper:pivot', 'helper:exec']) {
       assert.ok(steps.includes(s), `${s} in ${steps.join(' ')}`);
     }

@@ -2,43 +2,19 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { sleep } from '../helpers/cli.js';
-import { makeBundle, makeStateRoot, removeBundle, runtime } from '../helpers/bundle.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import { runtime } from '../helpers/bundle.js';
+import { useOci } from '../helpers/fixtures.js';
 
 const CG = '/sys/fs/cgroup';
 const cgFile = (controller: string, path: string, file: string): string => readFileSync(join(CG, controller, path, file), 'utf8').trim();
 
 describe('moby-dick-runtime cgroups (v1)', () => {
-  let rootfs: string;
-  let root: string;
-  let snap: Snapshot;
-  const bundles: string[] = [];
-  const rt = (...args: string[]) => runtime(root, args);
-  const bundle = (change?: Parameters<typeof makeBundle>[1]) => {
-    const b = makeBundle(rootfs, change);
-    bundles.push(b);
-    return b;
-  };
-  const status = async (id: string): Promise<string> => JSON.parse((await rt('state', id)).stdout).status as string;
-
-  before(() => {
-    rootfs = makeBusyboxRootfs();
-  });
-  after(() => removeRootfs(rootfs));
-  beforeEach(() => {
-    root = makeStateRoot();
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    for (const id of (await rt('list', '-q')).stdout.split('\n').filter(Boolean)) await rt('delete', '--force', id);
-    await assertNoLeaks(snap, 'mdk-test-marker');
-    assert.equal(existsSync(join(CG, 'memory', 'mdk-test-cg')), false, 'cgroups removed');
-    rmSync(root, { recursive: true, force: true });
-    while (bundles.length) removeBundle(bundles.pop()!);
-  });
+  const fx = useOci();
+  const { rt, bundle } = fx;
+  const status = async (id: string): Promise<string> => (await fx.state(id)).status;
+  afterEach(() => assert.equal(existsSync(join(CG, 'memory', 'mdk-test-cg')), false, 'cgroups removed'));
 
   test('limits are written before the process runs, it runs in them, and delete removes them', async () => {
     const path = '/mdk-test-cg/limits';
@@ -57,10 +33,10 @@ describe('moby-dick-runtime cgroups (v1)', () => {
     assert.match(cgFile('devices', path, 'devices.list'), /^c 1:3 rwm$/m);
     assert.doesNotMatch(cgFile('devices', path, 'devices.list'), /^a \*:\* rwm$/m);
     assert.equal((await rt('start', 'mdk-test-lim')).code, 0);
-    for (let i = 0; i < 100 && !existsSync(join(rootfs, 'tmp/mdk-test-cgroup')); i++) await sleep(10);
+    for (let i = 0; i < 100 && !existsSync(join(fx.rootfs, 'tmp/mdk-test-cgroup')); i++) await sleep(10);
     // inside, its own cgroup is the root of its cgroup namespace
-    assert.match(readFileSync(join(rootfs, 'tmp/mdk-test-cgroup'), 'utf8'), /^\d+:memory:\/$/m);
-    rmSync(join(rootfs, 'tmp/mdk-test-cgroup'));
+    assert.match(readFileSync(join(fx.rootfs, 'tmp/mdk-test-cgroup'), 'utf8'), /^\d+:memory:\/$/m);
+    rmSync(join(fx.rootfs, 'tmp/mdk-test-cgroup'));
     assert.equal((await rt('delete', '--force', 'mdk-test-lim')).code, 0);
     assert.equal(existsSync(join(CG, 'memory', path)), false);
   });
@@ -107,11 +83,11 @@ describe('moby-dick-runtime cgroups (v1)', () => {
       s.linux!.resources = { ...s.linux!.resources, memory: { limit: 64 << 20 } };
     });
     assert.equal((await rt('run', '-d', '--bundle', b, 'mdk-test-u')).code, 0);
-    const u = await runtime(root, ['update', '--resources', '-', 'mdk-test-u'], { input: JSON.stringify({ memory: { limit: 32 << 20 }, pids: { limit: 9 } }) });
+    const u = await runtime(fx.root, ['update', '--resources', '-', 'mdk-test-u'], { input: JSON.stringify({ memory: { limit: 32 << 20 }, pids: { limit: 9 } }) });
     assert.equal(u.code, 0, u.stderr);
     assert.equal(cgFile('memory', path, 'memory.limit_in_bytes'), String(32 << 20));
     assert.equal(cgFile('pids', path, 'pids.max'), '9');
-    const bad = await runtime(root, ['update', '--resources', '-', 'mdk-test-u'], { input: '{"memory":{"limit":"lots"}}' });
+    const bad = await runtime(fx.root, ['update', '--resources', '-', 'mdk-test-u'], { input: '{"memory":{"limit":"lots"}}' });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /memory\.limit: expected number/);
     const ev = JSON.parse((await rt('events', '--stats', 'mdk-test-u')).stdout) as { type: string; data: { memory: { usage: { usage: number; limit: number } }; pids: { current: number; limit: number } } };

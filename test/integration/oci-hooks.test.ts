@@ -2,38 +2,19 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { makeBundle, makeStateRoot, removeBundle, runtime } from '../helpers/bundle.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import { describe, test } from 'node:test';
+import { runtime } from '../helpers/bundle.js';
+import { useOci } from '../helpers/fixtures.js';
 
 describe('moby-dick-runtime hooks', () => {
-  let rootfs: string;
-  let root: string;
-  let out: string;
-  let snap: Snapshot;
-  const bundles: string[] = [];
-  const rt = (...args: string[]) => runtime(root, args);
+  const fx = useOci();
+  const { rt, bundle } = fx;
+  /** where the recorders write: a directory of this test's state root */
+  const out = (): string => join(fx.root, 'out');
   /** A hook that writes its stdin and its uts namespace into OUT/<name>. */
   const recorder = (name: string, dir: string) => ({
     path: '/bin/sh',
     args: ['sh', '-c', `{ cat; echo; readlink /proc/self/ns/uts; } > ${dir}/${name}`],
-  });
-
-  before(() => {
-    rootfs = makeBusyboxRootfs();
-  });
-  after(() => removeRootfs(rootfs));
-  beforeEach(() => {
-    root = makeStateRoot();
-    out = join(root, 'out');
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    for (const id of (await rt('list', '-q')).stdout.split('\n').filter(Boolean)) await rt('delete', '--force', id);
-    await assertNoLeaks(snap, 'mdk-test-marker');
-    rmSync(root, { recursive: true, force: true });
-    while (bundles.length) removeBundle(bundles.pop()!);
   });
 
   const read = (file: string): { state: Record<string, unknown>; host: string } => {
@@ -43,24 +24,23 @@ describe('moby-dick-runtime hooks', () => {
 
   test('every kind runs at its point with the state on stdin, in the right namespaces', async () => {
     const { mkdirSync } = await import('node:fs');
-    mkdirSync(out);
-    const b = makeBundle(rootfs, (s) => {
+    mkdirSync(out());
+    const b = bundle((s) => {
       s.hooks = {
-        prestart: [recorder('prestart', out)],
-        createRuntime: [recorder('createRuntime', out)],
+        prestart: [recorder('prestart', out())],
+        createRuntime: [recorder('createRuntime', out())],
         // before pivot_root: the host's paths are still there, the hostname is the container's
-        createContainer: [recorder('createContainer', out)],
+        createContainer: [recorder('createContainer', out())],
         // after pivot_root: paths are the container's
         startContainer: [{ path: '/bin/sh', args: ['sh', '-c', '{ cat; echo; readlink /proc/self/ns/uts; } > /tmp/mdk-test-startContainer'] }],
-        poststart: [recorder('poststart', out)],
-        poststop: [recorder('poststop', out)],
+        poststart: [recorder('poststart', out())],
+        poststop: [recorder('poststop', out())],
       };
     });
-    bundles.push(b);
     assert.equal((await rt('create', '--bundle', b, 'mdk-test-h')).code, 0);
     const { pid } = JSON.parse((await rt('state', 'mdk-test-h')).stdout) as { pid: number };
     for (const kind of ['prestart', 'createRuntime', 'createContainer']) {
-      const r = read(join(out, kind));
+      const r = read(join(out(), kind));
       assert.equal(r.state.status, 'creating', kind);
       assert.equal(r.state.id, 'mdk-test-h');
       assert.equal(r.state.pid, pid);
@@ -69,25 +49,24 @@ describe('moby-dick-runtime hooks', () => {
     const ownUts = readlinkSync('/proc/self/ns/uts');
     const containerUts = readlinkSync(`/proc/${pid}/ns/uts`);
     assert.notEqual(ownUts, containerUts);
-    assert.equal(read(join(out, 'prestart')).host, ownUts, 'prestart runs in the runtime namespaces');
-    assert.equal(read(join(out, 'createRuntime')).host, ownUts);
-    assert.equal(read(join(out, 'createContainer')).host, containerUts, 'createContainer runs in the container namespaces');
-    assert.equal(existsSync(join(out, 'poststart')), false);
+    assert.equal(read(join(out(), 'prestart')).host, ownUts, 'prestart runs in the runtime namespaces');
+    assert.equal(read(join(out(), 'createRuntime')).host, ownUts);
+    assert.equal(read(join(out(), 'createContainer')).host, containerUts, 'createContainer runs in the container namespaces');
+    assert.equal(existsSync(join(out(), 'poststart')), false);
 
     assert.equal((await rt('start', 'mdk-test-h')).code, 0);
-    const started = read(join(rootfs, 'tmp/mdk-test-startContainer'));
+    const started = read(join(fx.rootfs, 'tmp/mdk-test-startContainer'));
     assert.equal(started.state.status, 'created');
     assert.equal(started.host, containerUts);
-    rmSync(join(rootfs, 'tmp/mdk-test-startContainer'));
-    assert.equal(read(join(out, 'poststart')).state.status, 'running');
+    rmSync(join(fx.rootfs, 'tmp/mdk-test-startContainer'));
+    assert.equal(read(join(out(), 'poststart')).state.status, 'running');
 
     assert.equal((await rt('delete', '--force', 'mdk-test-h')).code, 0);
-    assert.equal(read(join(out, 'poststop')).state.status, 'stopped');
+    assert.equal(read(join(out(), 'poststop')).state.status, 'stopped');
   });
 
   test('a failing createRuntime hook fails create and leaves nothing', async () => {
-    const b = makeBundle(rootfs, (s) => void (s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'echo nope >&2; exit 3'] }] }));
-    bundles.push(b);
+    const b = bundle((s) => void (s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'echo nope >&2; exit 3'] }] }));
     const r = await rt('create', '--bundle', b, 'mdk-test-hf');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /createRuntime hook \/bin\/sh failed: exit status 3: nope/);
@@ -95,8 +74,7 @@ describe('moby-dick-runtime hooks', () => {
   });
 
   test('a hook past its timeout is killed and fails', async () => {
-    const b = makeBundle(rootfs, (s) => void (s.hooks = { prestart: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] }));
-    bundles.push(b);
+    const b = bundle((s) => void (s.hooks = { prestart: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] }));
     const t0 = Date.now();
     const r = await rt('create', '--bundle', b, 'mdk-test-ht');
     assert.equal(r.code, 1);
@@ -105,14 +83,13 @@ describe('moby-dick-runtime hooks', () => {
   });
 
   test('a failing poststart hook is only a warning in the log', async () => {
-    const log = join(root, 'log.json');
-    const b = makeBundle(rootfs, (s) => {
+    const log = join(fx.root, 'log.json');
+    const b = bundle((s) => {
       s.hooks = { poststart: [{ path: '/bin/false' }] };
       // a state larger than a pipe holds, which the hook may leave unread: that is not its failure
       s.annotations = { 'org.moby-dick.test.padding': 'x'.repeat(200_000) };
     });
-    bundles.push(b);
-    assert.equal((await runtime(root, ['--log', log, '--log-format', 'json', 'run', '-d', '--bundle', b, 'mdk-test-hw'])).code, 0);
+    assert.equal((await runtime(fx.root, ['--log', log, '--log-format', 'json', 'run', '-d', '--bundle', b, 'mdk-test-hw'])).code, 0);
     const text = readFileSync(log, 'utf8');
     const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
     assert.ok(lines.some((l) => l.level === 'warning' && /poststart hook \/bin\/false failed: exit status 1/.test(l.msg)), text);
@@ -120,14 +97,13 @@ describe('moby-dick-runtime hooks', () => {
 
   test('run (foreground) runs the hooks too', async () => {
     const { mkdirSync } = await import('node:fs');
-    mkdirSync(out);
-    const b = makeBundle(rootfs, (s) => {
+    mkdirSync(out());
+    const b = bundle((s) => {
       s.process!.args = ['true'];
-      s.hooks = { createRuntime: [recorder('createRuntime', out)], startContainer: [{ path: '/bin/true' }], poststop: [recorder('poststop', out)] };
+      s.hooks = { createRuntime: [recorder('createRuntime', out())], startContainer: [{ path: '/bin/true' }], poststop: [recorder('poststop', out())] };
     });
-    bundles.push(b);
     assert.equal((await rt('run', '--bundle', b, 'mdk-test-hr')).code, 0);
-    assert.equal(read(join(out, 'createRuntime')).state.status, 'creating');
-    assert.equal(read(join(out, 'poststop')).state.status, 'stopped');
+    assert.equal(read(join(out(), 'createRuntime')).state.status, 'creating');
+    assert.equal(read(join(out(), 'poststop')).state.status, 'stopped');
   });
 });

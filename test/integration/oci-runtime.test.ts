@@ -2,53 +2,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { PROJECT, run, sleep } from '../helpers/cli.js';
-import { makeBundle, makeStateRoot, removeBundle, runtime } from '../helpers/bundle.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
-
-interface State {
-  id: string;
-  pid: number;
-  status: string;
-  bundle: string;
-  rootfs: string;
-}
+import { runtime } from '../helpers/bundle.js';
+import { type OciState as State, useOci } from '../helpers/fixtures.js';
 
 describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
-  let rootfs: string;
-  let root: string;
-  let snap: Snapshot;
-  const bundles: string[] = [];
-  const rt = (...args: string[]) => runtime(root, args);
-  const bundle = (change?: Parameters<typeof makeBundle>[1]) => {
-    const b = makeBundle(rootfs, change);
-    bundles.push(b);
-    return b;
-  };
-  const state = async (id: string): Promise<State> => {
-    const r = await rt('state', id);
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as State;
-  };
-
-  before(() => {
-    rootfs = makeBusyboxRootfs();
-  });
-  after(() => {
-    removeRootfs(rootfs);
-  });
-  beforeEach(() => {
-    root = makeStateRoot();
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    for (const id of (await rt('list', '-q')).stdout.split('\n').filter(Boolean)) await rt('delete', '--force', id);
-    await assertNoLeaks(snap, 'mdk-test-marker');
-    rmSync(root, { recursive: true, force: true });
-    while (bundles.length) removeBundle(bundles.pop()!);
-  });
+  const fx = useOci();
+  const { rt, bundle, state } = fx;
 
   test('create parks the container; state says created; start runs it; delete removes it', async () => {
     const b = bundle((s) => void (s.process!.args = ['sh', '-c', 'echo started > /tmp/mdk-test-started; sleep 30 # mdk-test-marker']));
@@ -59,14 +20,14 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     assert.equal(s1.status, 'created');
     assert.equal(Number(readFileSync(pidFile, 'utf8')), s1.pid);
     assert.equal(s1.bundle, b);
-    assert.equal(s1.rootfs, rootfs);
-    assert.equal(existsSync(join(rootfs, 'tmp/mdk-test-started')), false, 'the command has not run yet');
+    assert.equal(s1.rootfs, fx.rootfs);
+    assert.equal(existsSync(join(fx.rootfs, 'tmp/mdk-test-started')), false, 'the command has not run yet');
 
     assert.equal((await rt('start', 'mdk-test-c1')).code, 0);
     assert.equal((await state('mdk-test-c1')).status, 'running');
-    for (let i = 0; i < 100 && !existsSync(join(rootfs, 'tmp/mdk-test-started')); i++) await sleep(10);
-    assert.equal(readFileSync(join(rootfs, 'tmp/mdk-test-started'), 'utf8'), 'started\n');
-    rmSync(join(rootfs, 'tmp/mdk-test-started'));
+    for (let i = 0; i < 100 && !existsSync(join(fx.rootfs, 'tmp/mdk-test-started')); i++) await sleep(10);
+    assert.equal(readFileSync(join(fx.rootfs, 'tmp/mdk-test-started'), 'utf8'), 'started\n');
+    rmSync(join(fx.rootfs, 'tmp/mdk-test-started'));
 
     const notStopped = await rt('delete', 'mdk-test-c1');
     assert.notEqual(notStopped.code, 0);
@@ -134,7 +95,7 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     const pidFile = join(b, 'quick.pid');
     const { RUNTIME } = await import('../helpers/bundle.js');
     for (let i = 0; i < 3; i++) {
-      const r = await run('python3', [join(PROJECT, 'test/helpers/subreaper.py'), pidFile, RUNTIME, '--root', root, 'exec', '-d', '--pid-file', pidFile, 'mdk-test-reap', 'sh', '-c', 'exit 5']);
+      const r = await run('python3', [join(PROJECT, 'test/helpers/subreaper.py'), pidFile, RUNTIME, '--root', fx.root, 'exec', '-d', '--pid-file', pidFile, 'mdk-test-reap', 'sh', '-c', 'exit 5']);
       assert.equal(r.stdout, 'status 5\n', r.stderr);
     }
   });
@@ -147,7 +108,7 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     for (let i = 0; i < 100 && (await state('mdk-test-s1')).status !== 'stopped'; i++) await sleep(10);
     assert.equal((await state('mdk-test-s1')).status, 'stopped');
     // a pid that now belongs to another process: this test process
-    const file = join(root, 'mdk-test-s1', 'state.json');
+    const file = join(fx.root, 'mdk-test-s1', 'state.json');
     const saved = JSON.parse(readFileSync(file, 'utf8'));
     writeFileSync(file, JSON.stringify({ ...saved, pid: process.pid }));
     assert.equal((await state('mdk-test-s1')).status, 'stopped');
@@ -176,7 +137,7 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     const { mkdtempSync, chmodSync } = await import('node:fs');
     const shared = mkdtempSync('/tmp/mdk-test-shared-');
     chmodSync(shared, 0o755);
-    bundles.push(shared);
+    fx.removeLater(shared);
     const b = bundle((s) => {
       s.root!.readonly = true;
       s.linux!.namespaces!.push({ type: 'user' });
@@ -208,7 +169,7 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     writeFileSync(join(b, 'four'), 'fd four\n');
     const three = openSync(join(b, 'three'), 'r');
     const four = openSync(join(b, 'four'), 'r');
-    const r = await runtime(root, ['run', '--preserve-fds', '2', '--bundle', b, 'mdk-test-pfd'], { spawn: { stdio: ['ignore', 'pipe', 'pipe', three, four] } });
+    const r = await runtime(fx.root, ['run', '--preserve-fds', '2', '--bundle', b, 'mdk-test-pfd'], { spawn: { stdio: ['ignore', 'pipe', 'pipe', three, four] } });
     assert.equal(r.code, 0, r.stderr);
     // 0-2, the two preserved, and ls's own directory fd
     assert.equal(r.stdout, 'fd three\nfd four\n0 1 2 3 4 5 ');
@@ -237,9 +198,9 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
   });
 
   test('a missing container says "does not exist", non-zero, and logs a JSON error line last', async () => {
-    const log = join(root, 'log.json');
+    const log = join(fx.root, 'log.json');
     for (const cmd of [['state'], ['start'], ['kill'], ['delete'], ['ps']]) {
-      const r = await runtime(root, ['--log', log, '--log-format', 'json', ...cmd, 'mdk-test-none']);
+      const r = await runtime(fx.root, ['--log', log, '--log-format', 'json', ...cmd, 'mdk-test-none']);
       assert.notEqual(r.code, 0, cmd[0]);
       assert.match(r.stderr, /container "mdk-test-none" does not exist/);
       const last = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').at(-1)!) as Record<string, string>;
@@ -298,11 +259,11 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
   test('spec writes a config.json that create accepts; features describes the runtime', async () => {
     const dir = bundle();
     rmSync(join(dir, 'config.json'));
-    assert.equal((await runtime(root, ['spec', '--bundle', dir])).code, 0);
+    assert.equal((await runtime(fx.root, ['spec', '--bundle', dir])).code, 0);
     const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     assert.equal(spec.root.path, 'rootfs');
-    assert.match((await runtime(root, ['spec', '--bundle', dir])).stderr, /exists/);
-    const features = JSON.parse((await runtime(root, ['features'])).stdout);
+    assert.match((await runtime(fx.root, ['spec', '--bundle', dir])).stderr, /exists/);
+    const features = JSON.parse((await runtime(fx.root, ['features'])).stdout);
     assert.equal(features.ociVersionMin, '1.0.0');
     assert.ok(features.linux.namespaces.includes('pid'));
   });
@@ -312,7 +273,7 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
       const hostDir = join('/tmp', `mdk-test-host-${process.pid}`);
       mkdirSync(hostDir);
       writeFileSync(join(hostDir, 'keep'), 'host\n');
-      symlinkSync(hostDir, join(rootfs, 'mdk-test-escape'));
+      symlinkSync(hostDir, join(fx.rootfs, 'mdk-test-escape'));
       try {
         const b = bundle((s) => {
           s.mounts!.push({ destination: '/mdk-test-escape', type: 'tmpfs', source: 'tmpfs' });
@@ -325,7 +286,7 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
         assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(hostDir));
         assert.equal(readFileSync(join(hostDir, 'keep'), 'utf8'), 'host\n');
       } finally {
-        rmSync(join(rootfs, 'mdk-test-escape'));
+        rmSync(join(fx.rootfs, 'mdk-test-escape'));
         rmSync(hostDir, { recursive: true });
       }
     });
@@ -334,7 +295,7 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
       const b = bundle((s) => void (s.process!.args = ['sh', '-c', 'ls /proc/self/fd']));
       // an fd of ours above 2 must not leak through the runtime either
       const leaked = openSync('/etc/hostname', 'r');
-      const r = await runtime(root, ['run', '--bundle', b, 'mdk-test-fd'], { spawn: { stdio: ['ignore', 'pipe', 'pipe', leaked] } });
+      const r = await runtime(fx.root, ['run', '--bundle', b, 'mdk-test-fd'], { spawn: { stdio: ['ignore', 'pipe', 'pipe', leaked] } });
       assert.equal(r.stdout, '0\n1\n2\n3\n', r.stderr); // 3 is ls's own directory fd
     });
 

@@ -1,45 +1,24 @@
 /** seccomp filters from config.json, enforced by the kernel. */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { X86_64_SYSCALLS } from '../../src/linux/syscall-tables.js';
 import type { Spec } from '../../src/oci/spec.js';
-import { makeBundle, makeStateRoot, removeBundle, runtime } from '../helpers/bundle.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import { useOci } from '../helpers/fixtures.js';
 
 type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;
 
 describe('moby-dick-runtime seccomp', () => {
-  let rootfs: string;
-  let root: string;
-  let snap: Snapshot;
-  const bundles: string[] = [];
-  const rt = (...args: string[]) => runtime(root, args);
+  const fx = useOci();
+  const { rt, bundle } = fx;
+  let runs = 0;
   const runWith = async (seccomp: Seccomp, script: string, change: (s: Spec) => void = () => {}) => {
-    const b = makeBundle(rootfs, (s) => {
+    const b = bundle((s) => {
       s.linux!.seccomp = seccomp;
       s.process!.args = ['sh', '-c', script];
       change(s);
     });
-    bundles.push(b);
-    return rt('run', '--bundle', b, `mdk-test-sc${bundles.length}`);
+    return rt('run', '--bundle', b, `mdk-test-sc${++runs}`);
   };
-
-  before(() => {
-    rootfs = makeBusyboxRootfs();
-  });
-  after(() => removeRootfs(rootfs));
-  beforeEach(() => {
-    root = makeStateRoot();
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    for (const id of (await rt('list', '-q')).stdout.split('\n').filter(Boolean)) await rt('delete', '--force', id);
-    await assertNoLeaks(snap);
-    rmSync(root, { recursive: true, force: true });
-    while (bundles.length) removeBundle(bundles.pop()!);
-  });
 
   test('a blocked syscall fails with the errno asked for; others work', async () => {
     const r = await runWith(
@@ -81,8 +60,7 @@ describe('moby-dick-runtime seccomp', () => {
   });
 
   test('exec runs under the container\'s filter too', async () => {
-    const b = makeBundle(rootfs, (s) => void (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
-    bundles.push(b);
+    const b = bundle((s) => void (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
     assert.equal((await rt('run', '-d', '--bundle', b, 'mdk-test-scx')).code, 0);
     const e = await rt('exec', 'mdk-test-scx', 'sh', '-c', 'mkdir /tmp/mdk-test-y 2>&1; grep Seccomp: /proc/self/status');
     assert.match(e.stdout, /Operation not permitted/);

@@ -3,28 +3,15 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { FORWARDED_SIGNALS } from '../../src/linux/signals.js';
 import { mdk, startCli } from '../helpers/cli.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import { useRootfs } from '../helpers/fixtures.js';
 
 describe('the container process', () => {
-  let rootfs: string;
-  let snap: Snapshot;
+  const fx = useRootfs('mdk-test-marker');
   const run = (args: string[], extra: string[] = [], input?: string | Buffer) =>
-    mdk(['run', ...extra, '--rootfs', rootfs, ...args], { input });
-
-  before(() => {
-    rootfs = makeBusyboxRootfs();
-  });
-  after(() => removeRootfs(rootfs));
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await assertNoLeaks(snap, 'mdk-test-marker');
-  });
+    mdk(['run', ...extra, '--rootfs', fx.rootfs, ...args], { input });
 
   test('the exit status is the command\'s', async () => {
     for (const code of [0, 1, 3, 42, 255]) {
@@ -42,7 +29,7 @@ describe('the container process', () => {
     test(`${sig} sent to moby-dick reaches the container`, async () => {
       const name = sig.slice(3);
       const script = `trap "echo got ${name}; exit 10" ${name}; echo ready; while :; do sleep 0.05; done # mdk-test-marker`;
-      const live = startCli(['run', '--rootfs', rootfs, 'sh', '-c', script]);
+      const live = startCli(['run', '--rootfs', fx.rootfs, 'sh', '-c', script]);
       await live.waitFor('ready');
       process.kill(live.pid, sig);
       const r = await live.done;
@@ -88,7 +75,7 @@ describe('the container process', () => {
   });
 
   test('-e KEY=VAL and --env-file set the environment; Docker\'s defaults are there', async () => {
-    const file = join(rootfs, '..', `mdk-test-env-${process.pid}`);
+    const file = join(fx.rootfs, '..', `mdk-test-env-${process.pid}`);
     writeFileSync(file, '# comment\nFROM_FILE=file\nBOTH=file\n');
     try {
       const r = await run(['env'], ['-e', 'FOO=bar baz', '--env-file', file, '-e', 'BOTH=flag']);
@@ -119,7 +106,7 @@ describe('the container process', () => {
   test('-w creates a missing directory in the jail, as Docker does', async () => {
     const r = await run(['pwd'], ['-u', '1000', '-w', '/mdk-test-workdir/sub']);
     assert.equal(r.stdout, '/mdk-test-workdir/sub\n', r.stderr);
-    rmSync(join(rootfs, 'mdk-test-workdir'), { recursive: true });
+    rmSync(join(fx.rootfs, 'mdk-test-workdir'), { recursive: true });
   });
 
   test('a missing -w on the host view is a sentence, not a stack trace', async () => {

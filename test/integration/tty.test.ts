@@ -1,9 +1,8 @@
 /** -t: a real terminal, driven through a pseudo-terminal as a user's would be. */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CLI, PROJECT, run } from '../helpers/cli.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import { useRootfs } from '../helpers/fixtures.js';
 
 type Step = { send: string } | { expect: string } | { resize: [number, number] } | { sleep: number };
 
@@ -14,21 +13,10 @@ function onTerminal(args: string[], steps: Step[], rows = 30, cols = 100) {
 }
 
 describe('moby-dick -t (terminals)', () => {
-  let rootfs: string;
-  let snap: Snapshot;
-  before(() => {
-    rootfs = makeBusyboxRootfs();
-  });
-  after(() => removeRootfs(rootfs));
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await assertNoLeaks(snap, 'mdk-test-marker');
-  });
+  const fx = useRootfs('mdk-test-marker');
 
   test('the command gets its own pty, /dev/console, and the outer window size', async () => {
-    const r = await onTerminal(['run', '-it', '--rootfs', rootfs, 'sh', '-c', 'tty; stty size; ls -l /dev/console; echo $TERM'], [], 33, 111);
+    const r = await onTerminal(['run', '-it', '--rootfs', fx.rootfs, 'sh', '-c', 'tty; stty size; ls -l /dev/console; echo $TERM'], [], 33, 111);
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /^\/dev\/pts\/0\r$/m);
     assert.match(r.stdout, /^33 111\r$/m);
@@ -37,7 +25,7 @@ describe('moby-dick -t (terminals)', () => {
   });
 
   test('the window size follows the outer terminal when it changes', async () => {
-    const r = await onTerminal(['run', '-it', '--rootfs', rootfs, 'sh'], [
+    const r = await onTerminal(['run', '-it', '--rootfs', fx.rootfs, 'sh'], [
       { expect: '# ' },
       { send: 'stty size\r' },
       { expect: '30 100' },
@@ -50,7 +38,7 @@ describe('moby-dick -t (terminals)', () => {
   });
 
   test('job control works in an interactive sh: background jobs, ^C, ^Z and fg', async () => {
-    const r = await onTerminal(['run', '-it', '--rootfs', rootfs, 'sh'], [
+    const r = await onTerminal(['run', '-it', '--rootfs', fx.rootfs, 'sh'], [
       { expect: '# ' },
       { send: 'sleep 31 &\r' },
       { send: 'jobs\r' },
@@ -80,7 +68,7 @@ describe('moby-dick -t (terminals)', () => {
 
   test('the outer terminal is restored when the container ends', async () => {
     // stty -g before and after moby-dick, on the same terminal
-    const script = `stty -g; ${CLI} run -it --rootfs ${rootfs} true; stty -g`;
+    const script = `stty -g; ${CLI} run -it --rootfs ${fx.rootfs} true; stty -g`;
     const r = await run('python3', [`${PROJECT}test/helpers/pty-driver.py`, '24', '80', '[]', 'sh', '-c', script]);
     const lines = r.stdout.split(/\r?\n/).filter((l) => /^[0-9a-f:]+$/.test(l));
     assert.equal(lines.length, 2, r.stdout);
