@@ -15,20 +15,29 @@ const common = {
   define: { MOBY_DICK_VERSION: JSON.stringify(pkg.version) },
 };
 
-// `node --` ends node's own options: Node 20 otherwise takes a `--env-file`
-// anywhere on the command line as its own, and exits 9 if the file is missing.
-await build({
-  ...common,
-  format: 'cjs',
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'build/moby-dick.cjs',
-  banner: { js: '#!/usr/bin/env -S node --\nconst __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
-});
-await chmod('build/moby-dick.cjs', 0o755);
-// ./build/moby-dick, as the original README has it (.cjs tells Node the module type)
-await rm('build/moby-dick', { force: true });
-await symlink('moby-dick.cjs', 'build/moby-dick');
+/**
+ * An executable CommonJS bundle BUILD/NAME.cjs and the symlink BUILD/NAME
+ * (`./build/moby-dick`, as the original README has it; .cjs tells Node the
+ * module type). `node --` ends node's own options: Node 20 otherwise takes a
+ * `--env-file` anywhere on the command line as its own, and exits 9 if the
+ * file is missing.
+ */
+async function executable(name, entry, plugins = []) {
+  await build({
+    ...common,
+    format: 'cjs',
+    plugins,
+    entryPoints: [entry],
+    outfile: `build/${name}.cjs`,
+    banner: { js: '#!/usr/bin/env -S node --\nconst __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
+  });
+  await chmod(`build/${name}.cjs`, 0o755);
+  await rm(`build/${name}`, { force: true });
+  await symlink(`${name}.cjs`, `build/${name}`);
+}
+
+await executable('moby-dick', 'src/cli/main.ts');
 
 // the OCI runtime with runc's command line. config.json validation (zod)
 // is a bundle of its own, required only by the commands that read a spec:
@@ -40,18 +49,7 @@ const validateApart = {
   },
 };
 await build({ ...common, format: 'cjs', entryPoints: ['src/oci/validate.ts'], outfile: 'build/moby-dick-validate.cjs' });
-await build({
-  ...common,
-  format: 'cjs',
-  plugins: [validateApart],
-  entryPoints: ['src/oci-cli/main.ts'],
-  outfile: 'build/moby-dick-runtime.cjs',
-  banner: { js: '#!/usr/bin/env -S node --\nconst __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
-});
-await chmod('build/moby-dick-runtime.cjs', 0o755);
-await rm('build/moby-dick-runtime', { force: true });
-await symlink('moby-dick-runtime.cjs', 'build/moby-dick-runtime');
+await executable('moby-dick-runtime', 'src/oci-cli/main.ts', [validateApart]);
 
 await build({
   ...common,

@@ -14,7 +14,7 @@ import { NAMESPACE_FLAGS, type NamespaceKind } from '../linux/namespaces.js';
 import { RLIMITS } from '../linux/rlimits.js';
 import type { Op } from '../runtime/plan.js';
 import { DEV_SYMLINKS, DEVICES, S_IFCHR } from '../runtime/plan-compiler.js';
-import { type CompiledSeccomp, compileSeccomp } from './seccomp.js';
+import type { CompiledSeccomp } from './seccomp.js';
 import type { Mount, Process, Spec } from './spec.js';
 
 export interface HostFacts {
@@ -42,6 +42,8 @@ export interface OciCompileOptions {
   preserveFds?: number;
   /** --no-pivot: MS_MOVE and chroot instead of pivot_root */
   noPivot?: boolean;
+  /** linux.seccomp, compiled (loadSpec does it) */
+  seccomp?: CompiledSeccomp;
   debug?: boolean;
   host: HostFacts;
 }
@@ -320,8 +322,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   }
   if (spec.domainname !== undefined) ops.push({ op: 'domainname', name: spec.domainname });
   if (spec.linux?.personality) ops.push({ op: 'personality', persona: PERSONA[spec.linux.personality.domain] });
-  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
-  ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null, seccomp }));
+  ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null, seccomp: options.seccomp }));
   // run (no fifo): startContainer hooks run here, just before the command
   if (options.fifo === undefined && hooks.startContainer?.length) ops.splice(ops.length - 1, 0, { op: 'sync', name: 'start-hooks' });
   return ops;

@@ -7,7 +7,7 @@
 import { NAMESPACE_FLAGS } from '../linux/namespaces.js';
 import type { Op } from '../runtime/plan.js';
 import { processOps } from './compile.js';
-import { compileSeccomp } from './seccomp.js';
+import type { CompiledSeccomp } from './seccomp.js';
 import type { Process, Spec } from './spec.js';
 
 export interface ExecOptions {
@@ -48,7 +48,7 @@ export function execProcess(spec: Spec, o: ExecOptions): Process {
 export function compileExecPlan(
   spec: Spec,
   pid: number,
-  o: ExecOptions & { detach: boolean; debug?: boolean; syncCgroup?: boolean; preserveFds?: number },
+  o: ExecOptions & { detach: boolean; debug?: boolean; syncCgroup?: boolean; preserveFds?: number; seccomp?: CompiledSeccomp },
 ): Op[] {
   const p = execProcess(spec, o);
   const own = new Set((spec.linux?.namespaces ?? []).filter((n) => n.path === undefined).map((n) => n.type));
@@ -64,8 +64,7 @@ export function compileExecPlan(
   for (const [type, name, flag] of JOINED) {
     if (own.has(type as never)) ops.push({ op: 'setns', path: `/proc/${pid}/ns/${name}`, nstype: flag });
   }
-  // an exec'd process is under the container's seccomp filter too
-  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
-  ops.push(...processOps(p, { console: '', beforeExec: o.detach ? 'release' : null, seccomp, alwaysSetUser: own.has('user') }));
+  // an exec'd process is under the container's seccomp filter too (hooks are not, as with runc)
+  ops.push(...processOps(p, { console: '', beforeExec: o.detach ? 'release' : null, seccomp: o.seccomp, alwaysSetUser: own.has('user') }));
   return ops;
 }

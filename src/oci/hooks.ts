@@ -7,8 +7,9 @@
  * fails the operation; poststart and poststop failures are warnings, as
  * the spec says.
  */
-import { spawnSync } from 'node:child_process';
+import type { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { interpret } from '../runtime/container.js';
@@ -20,6 +21,11 @@ import type { HookEntry, Hooks, Spec } from './spec.js';
 import type { OciState } from './state.js';
 
 export type HookKind = keyof Hooks;
+
+/** child_process only when a hook runs: loading it costs every runtime command ~3 ms. */
+function childProcess(): typeof import('node:child_process') {
+  return createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+}
 
 function hookFailed(kind: HookKind, hook: HookEntry, why: string): MobyDickError {
   return new MobyDickError('SETUP', `${kind} hook ${hook.path} failed: ${why}`, { step: `${kind} hook`, subject: hook.path });
@@ -43,7 +49,7 @@ function explain(r: ReturnType<typeof spawnSync>, hook: HookEntry): string {
 /** Runs one hook in this process's namespaces. */
 function runHere(hook: HookEntry, state: OciState): string | null {
   const [argv0, ...args] = hook.args ?? [hook.path];
-  const r = spawnSync(hook.path, args, {
+  const r = childProcess().spawnSync(hook.path, args, {
     argv0,
     input: JSON.stringify(state),
     env: Object.fromEntries((hook.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
@@ -69,7 +75,7 @@ function runInContainer(kind: HookKind, hook: HookEntry, state: OciState, spec: 
   const planFd = openSync(planFile, 'r');
   const statusFd = openSync(statusFile, 'w');
   try {
-    const r = spawnSync(helperPath(), [String(process.pid), 'seal'], {
+    const r = childProcess().spawnSync(helperPath(), [String(process.pid), 'seal'], {
       input: JSON.stringify(state),
       env: {},
       timeout: hook.timeout === undefined ? undefined : hook.timeout * 1000,

@@ -22,6 +22,7 @@ import { compileExecPlan, type ExecOptions } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
 import { isAlive, pidsInNamespaceOf, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
+import type { CompiledSeccomp } from './seccomp.js';
 import type { Resources, Spec } from './spec.js';
 import { type OciState, type SavedState, StateStore } from './state.js';
 import { refuseUnsupported } from './unsupported.js';
@@ -40,7 +41,13 @@ export interface CreateOptions {
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
 
-export async function loadSpec(bundle: string): Promise<Spec> {
+/** A validated config.json and its seccomp filter, compiled. */
+export interface LoadedSpec {
+  spec: Spec;
+  seccomp?: CompiledSeccomp;
+}
+
+export async function loadSpec(bundle: string): Promise<LoadedSpec> {
   const file = join(bundle, 'config.json');
   let text: string;
   try {
@@ -51,10 +58,10 @@ export async function loadSpec(bundle: string): Promise<Spec> {
       hint: 'give --bundle a directory with a config.json (`moby-dick-runtime spec` writes one)',
     });
   }
-  const { parseSpec } = await import('./validate.js');
+  const { parseSpec, compileSeccomp } = await import('./validate.js');
   const spec = parseSpec(text, file);
   refuseUnsupported(spec);
-  return spec;
+  return { spec, seccomp: spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined };
 }
 
 function writePidFile(path: string, pid: number): void {
@@ -196,7 +203,7 @@ export class OciRuntime {
 
   async create(id: string, options: CreateOptions): Promise<void> {
     const bundle = resolve(options.bundle);
-    const spec = await loadSpec(bundle);
+    const { spec, seccomp } = await loadSpec(bundle);
     this.store.claim(id);
     let saved: SavedState | undefined;
     try {
@@ -213,6 +220,7 @@ export class OciRuntime {
           cgroupPath: cgroupPath(spec.linux?.cgroupsPath, id),
           preserveFds: options.preserveFds,
           noPivot: options.noPivot,
+          seccomp,
           consoleSocket: options.consoleSocket,
           detach: true,
           syncCgroup: true,
@@ -374,7 +382,7 @@ export class OciRuntime {
       return 0;
     }
     const bundle = resolve(options.bundle);
-    const spec = await loadSpec(bundle);
+    const { spec, seccomp } = await loadSpec(bundle);
     this.store.claim(id);
     try {
       const saved = newState(id, bundle, spec);
@@ -385,6 +393,7 @@ export class OciRuntime {
         cgroupPath: cgroupPath(spec.linux?.cgroupsPath, id),
         preserveFds: options.preserveFds,
         noPivot: options.noPivot,
+        seccomp,
         consoleSocket: options.consoleSocket,
         detach: false,
         syncCgroup: true,
@@ -418,9 +427,10 @@ export class OciRuntime {
     if (status !== 'running' && status !== 'created') {
       throw new MobyDickError('USAGE', `cannot exec in a container that is ${status}`, { container: id, subject: id });
     }
-    const spec = await loadSpec(saved.bundle);
+    const { spec, seccomp } = await loadSpec(saved.bundle);
     const plan = compileExecPlan(spec, saved.pid, {
       ...options,
+      seccomp,
       detach: options.detach === true,
       debug: options.onStep !== undefined,
       syncCgroup: saved.cgroup !== undefined,

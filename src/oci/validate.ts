@@ -5,10 +5,19 @@
  * `delete` should not pay.
  */
 import type { z } from 'zod';
+// the seccomp compiler and its syscall tables travel in this bundle too: only create, run and exec need them
+export { compileSeccomp } from './seccomp.js';
 import { MobyDickError } from '../errors.js';
 import { type Process, ProcessSchema, type Resources, ResourcesSchema, type Spec, SpecSchema } from './spec.js';
 
-function check<T>(schema: z.ZodType<T>, json: unknown, file: string): T {
+/** Parses TEXT as JSON and checks it against SCHEMA; errors name FILE and the field path. */
+function check<T>(schema: z.ZodType<T>, text: string, file: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new MobyDickError('INVALID_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`, { subject: file });
+  }
   const result = schema.safeParse(json);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => {
@@ -27,34 +36,16 @@ function fieldPath(path: readonly (string | number)[]): string {
 }
 
 export function parseSpec(text: string, file = 'config.json'): Spec {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new MobyDickError('INVALID_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`, { subject: file });
-  }
-  const spec = check(SpecSchema, json, file);
+  const spec = check(SpecSchema, text, file);
   if (!spec.root) throw new MobyDickError('INVALID_CONFIG', `${file}: root: required`, { subject: 'root' });
   if (!spec.process) throw new MobyDickError('INVALID_CONFIG', `${file}: process: required`, { subject: 'process' });
   return spec;
 }
 
 export function parseResources(text: string, file: string): Resources {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new MobyDickError('INVALID_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`, { subject: file });
-  }
-  return check(ResourcesSchema, json, file);
+  return check(ResourcesSchema, text, file);
 }
 
 export function parseProcess(text: string, file: string): Process {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new MobyDickError('INVALID_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`, { subject: file });
-  }
-  return check(ProcessSchema, json, file);
+  return check(ProcessSchema, text, file);
 }

@@ -1,7 +1,9 @@
 /** create, start, run, delete, kill: the container lifecycle commands. */
 import { constants } from 'node:os';
 import { MobyDickError } from '../../errors.js';
-import { type Command, parseFlags, stepLogger } from '../context.js';
+import type { ParsedValues } from '../../cli/args.js';
+import type { CreateOptions } from '../../oci/lifecycle.js';
+import { type Command, type Context, parseFlags, stepLogger } from '../context.js';
 
 const CREATE_FLAGS = {
   bundle: { type: 'string', short: 'b' },
@@ -19,31 +21,28 @@ export function parsePreserveFds(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-export const create: Command = async (ctx, argv) => {
-  const { values, positionals } = parseFlags('create', argv, CREATE_FLAGS, { min: 1, max: 1, names: 'exactly one container id' });
-  await ctx.runtime.create(positionals[0]!, {
+/** The options create and run share, from their flags. */
+function createOptions(ctx: Context, values: ParsedValues<typeof CREATE_FLAGS>): CreateOptions {
+  return {
     bundle: values.bundle ?? '.',
     pidFile: values['pid-file'],
     consoleSocket: values['console-socket'],
     preserveFds: parsePreserveFds(values['preserve-fds']),
     noPivot: values['no-pivot'],
     onStep: stepLogger(ctx),
-  });
+  };
+}
+
+export const create: Command = async (ctx, argv) => {
+  const { values, positionals } = parseFlags('create', argv, CREATE_FLAGS, { min: 1, max: 1, names: 'exactly one container id' });
+  await ctx.runtime.create(positionals[0]!, createOptions(ctx, values));
   return 0;
 };
 
 export const run: Command = (ctx, argv) => {
   const flags = { ...CREATE_FLAGS, detach: { type: 'boolean', short: 'd' }, keep: { type: 'boolean' } } as const;
   const { values, positionals } = parseFlags('run', argv, flags, { min: 1, max: 1, names: 'exactly one container id' });
-  return ctx.runtime.run(positionals[0]!, {
-    bundle: values.bundle ?? '.',
-    pidFile: values['pid-file'],
-    consoleSocket: values['console-socket'],
-    preserveFds: parsePreserveFds(values['preserve-fds']),
-    noPivot: values['no-pivot'],
-    detach: values.detach,
-    onStep: stepLogger(ctx),
-  });
+  return ctx.runtime.run(positionals[0]!, { ...createOptions(ctx, values), detach: values.detach });
 };
 
 export const start: Command = (ctx, argv) => {
