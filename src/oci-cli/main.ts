@@ -4,6 +4,7 @@
  * Global flags first, then the command; errors go to --log (JSON lines when
  * --log-format json) and to stderr, with exit status 1, as runc does.
  */
+import { existsSync } from 'node:fs';
 import { parseCommandLine } from '../cli/args.js';
 import { MobyDickError } from '../errors.js';
 import { OciRuntime } from '../oci/lifecycle.js';
@@ -66,7 +67,7 @@ Global options:
   --log FILE               log to FILE
   --log-format text|json   log format (default text)
   --debug                  log each step with its duration
-  --systemd-cgroup         refused: there is no systemd cgroup driver yet
+  --systemd-cgroup         refused: no systemd cgroup driver yet (cgroupfs is used)
   --rootless true|false|auto  only false (or auto, as root) is supported
   -v, --version            print the version
 `;
@@ -87,7 +88,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(HELP);
       return name === undefined && !values.help ? 1 : 0;
     }
-    if (values['systemd-cgroup']) throw new MobyDickError('USAGE', '--systemd-cgroup: the systemd cgroup driver is not supported yet');
+    if (values['systemd-cgroup']) {
+      // as runc: the systemd driver needs systemd running as init
+      const why = existsSync('/run/systemd/system') ? 'the systemd cgroup driver is not supported yet' : 'systemd is not running on this host (no /run/systemd/system)';
+      throw new MobyDickError('USAGE', `--systemd-cgroup: ${why}`, { hint: 'leave it out to use the cgroupfs driver' });
+    }
     if (values.rootless === 'true') throw new MobyDickError('USAGE', '--rootless: rootless containers are not supported yet');
     const command = COMMANDS[name];
     if (!command) throw new MobyDickError('USAGE', `unknown command ${JSON.stringify(name)}`, { hint: "see 'moby-dick-runtime --help'" });

@@ -256,6 +256,19 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     assert.match(output, /crw--w----\s+1 root\s+tty\s+136,\s+0 .* \/dev\/console/);
   });
 
+  test('global flags: --systemd-cgroup and --rootless true are refused clearly; --version, --help; an unknown command', async () => {
+    const sd = await runtime(fx.root, ['--systemd-cgroup', 'state', 'x']);
+    assert.equal(sd.code, 1);
+    assert.match(sd.stderr, /--systemd-cgroup: (systemd is not running on this host|the systemd cgroup driver is not supported yet)/);
+    assert.match((await runtime(fx.root, ['--rootless', 'true', 'list'])).stderr, /--rootless: rootless containers are not supported yet/);
+    assert.equal((await runtime(fx.root, ['--rootless', 'false', 'list'])).code, 0);
+    assert.match((await runtime(fx.root, ['--version'])).stdout, /^moby-dick-runtime version \d+\.\d+\.\d+\nspec: 1\.2\.0\n$/);
+    assert.match((await runtime(fx.root, ['--help'])).stdout, /create\s+create a container from a bundle/);
+    const bogus = await runtime(fx.root, ['frobnicate']);
+    assert.equal(bogus.code, 1);
+    assert.match(bogus.stderr, /unknown command "frobnicate"/);
+  });
+
   test('spec writes a config.json that create accepts; features describes the runtime', async () => {
     const dir = bundle();
     rmSync(join(dir, 'config.json'));
