@@ -50,6 +50,31 @@ describe('library API', () => {
     assert.throws(() => api.startContainer({ rootfs: '/nonexistent/mdk-test', command: ['true'] }), api.MobyDickError);
   });
 
+  test('the OCI runtime as a library: create, start, state, kill, delete', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const root = mkdtempSync('/tmp/mdk-test-lib-root-');
+    const bundle = mkdtempSync('/tmp/mdk-test-lib-bundle-');
+    try {
+      const { defaultSpec } = await import('../../src/oci/default-spec.js');
+      const spec = defaultSpec();
+      spec.root = { path: fx.rootfs, readonly: false };
+      spec.process!.terminal = false;
+      spec.process!.args = ['sleep', '35'];
+      writeFileSync(`${bundle}/config.json`, JSON.stringify(spec));
+      const rt = new api.OciRuntime(new api.StateStore(root));
+      await rt.create('mdk-test-lib', { bundle });
+      assert.equal(rt.state('mdk-test-lib').status, 'created');
+      rt.start('mdk-test-lib');
+      assert.equal(rt.state('mdk-test-lib').status, 'running');
+      rt.kill('mdk-test-lib', 'SIGKILL');
+      rt.delete('mdk-test-lib', true);
+      assert.deepEqual(rt.list(), []);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(bundle, { recursive: true, force: true });
+    }
+  });
+
   test('onStep reports every setup step with its duration', async () => {
     const steps: string[] = [];
     await api.runContainer({ rootfs: fx.rootfs, command: ['true'] }, { stdio: 'pipe', onStep: (s) => steps.push(`${s.source}:${s.name}`) });
