@@ -27,6 +27,7 @@ long num(const char *s, int base);
 const char *nonempty(const char *s);
 
 /* rootfs.c */
+int open_target(struct ctx *c, const char *step, const char *path, int flags);
 void mkdir_p(struct ctx *c, const char *path, mode_t mode);
 void mknod_in_root(struct ctx *c, const struct op *op);
 void symlink_in_root(struct ctx *c, const struct op *op);

@@ -66,6 +66,15 @@ int open_in_root(struct ctx *c, const char *path, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* open_in_root, or end the step with its errno: what most in-root steps want. */
+int open_target(struct ctx *c, const char *step, const char *path, int flags)
+{
+	int fd = open_in_root(c, path, flags);
+	if (fd < 0)
+		fail(step, -fd, path);
+	return fd;
+}
+
 /* Split PATH into its parent (opened in the root) and last name. */
 static int open_parent(struct ctx *c, const char *path, char *name, size_t len)
 {
@@ -155,9 +164,7 @@ static int do_touch(int parent, const char *name, const struct op *op)
 void mount_in_root(struct ctx *c, const struct op *op)
 {
 	const char *target = op_arg(op, 1);
-	int fd = open_in_root(c, target, O_PATH);
-	if (fd < 0)
-		fail("mount", -fd, target);
+	int fd = open_target(c, "mount", target, O_PATH);
 	char p[64];
 	if (mount(nonempty(op_arg(op, 0)), fd_path(c, fd, p, sizeof(p)),
 		  nonempty(op_arg(op, 2)), (unsigned long)num(op_arg(op, 3), 10),
@@ -183,9 +190,7 @@ static unsigned long statvfs_to_mount_flags(unsigned long f)
 void remount_in_root(struct ctx *c, const struct op *op)
 {
 	const char *target = op_arg(op, 0);
-	int fd = open_in_root(c, target, O_PATH);
-	if (fd < 0)
-		fail("remount", -fd, target);
+	int fd = open_target(c, "remount", target, O_PATH);
 	char p[64];
 	struct statvfs sv;
 	if (statvfs(fd_path(c, fd, p, sizeof(p)), &sv) < 0)
@@ -251,9 +256,7 @@ void tree_attach(struct ctx *c, const struct op *op)
 	const char *target = op_arg(op, 1);
 	if (slot < 0 || slot >= MAX_SLOTS || c->slots[slot] < 0)
 		fail("tree_attach", EINVAL, target);
-	int fd = open_in_root(c, target, O_PATH | O_NOFOLLOW);
-	if (fd < 0)
-		fail("tree_attach", -fd, target);
+	int fd = open_target(c, "tree_attach", target, O_PATH | O_NOFOLLOW);
 	if (move_mount(c->slots[slot], "", fd, "",
 		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		fail("tree_attach", errno, target);
@@ -305,9 +308,7 @@ void move_root(struct ctx *c)
 void chown_in_root(struct ctx *c, const struct op *op)
 {
 	const char *path = op_arg(op, 0);
-	int fd = open_in_root(c, path, O_PATH | O_NOFOLLOW);
-	if (fd < 0)
-		fail("chown", -fd, path);
+	int fd = open_target(c, "chown", path, O_PATH | O_NOFOLLOW);
 	if (fchownat(fd, "", (uid_t)num(op_arg(op, 1), 10), (gid_t)num(op_arg(op, 2), 10), AT_EMPTY_PATH) < 0)
 		fail("chown", errno, path);
 	close(fd);
@@ -316,9 +317,7 @@ void chown_in_root(struct ctx *c, const struct op *op)
 void propagate_in_root(struct ctx *c, const struct op *op)
 {
 	const char *target = op_arg(op, 0);
-	int fd = open_in_root(c, target, O_PATH);
-	if (fd < 0)
-		fail("propagate", -fd, target);
+	int fd = open_target(c, "propagate", target, O_PATH);
 	char p[64];
 	if (mount(NULL, fd_path(c, fd, p, sizeof(p)), NULL, (unsigned long)num(op_arg(op, 1), 10), NULL) < 0)
 		fail("propagate", errno, target);

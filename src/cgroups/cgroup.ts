@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
+import { sleepSync } from '../linux/sleep.js';
 import type { Resources } from '../oci/spec.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { compileDeviceFilter } from './device-filter.js';
@@ -24,7 +25,6 @@ export interface CgroupPlacement {
   byController: Record<string, string>;
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function cgroupError(message: string, path: string, e?: unknown): MobyDickError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
@@ -176,7 +176,7 @@ export class CgroupManager {
     if (!dir) throw cgroupError('no freezer controller', '/sys/fs/cgroup');
     if (placement.version === 1) write(join(dir, 'freezer.state'), frozen ? 'FROZEN' : 'THAWED');
     else write(join(dir, 'cgroup.freeze'), frozen ? '1' : '0');
-    for (let i = 0; i < 1000 && this.isFrozen(placement) !== frozen; i++) Atomics.wait(sleeper, 0, 0, 1);
+    for (let i = 0; i < 1000 && this.isFrozen(placement) !== frozen; i++) sleepSync(1);
   }
 
   isFrozen(placement: CgroupPlacement): boolean {
@@ -197,7 +197,7 @@ export class CgroupManager {
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') break;
           if (code === 'EBUSY' && attempt < 200) {
-            Atomics.wait(sleeper, 0, 0, 5);
+            sleepSync(5);
             continue;
           }
           // a parent another container still uses stays

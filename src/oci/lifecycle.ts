@@ -10,6 +10,7 @@ import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
 import { deviceRules, planV1, planV2 } from '../cgroups/resources.js';
 import { MobyDickError } from '../errors.js';
 import { signalNumber } from '../linux/signals.js';
+import { sleepSync } from '../linux/sleep.js';
 import { Container, interpret, type StepTiming } from '../runtime/container.js';
 import { waitForwardingSignals } from '../runtime/forward-signals.js';
 import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../runtime/helper-launch.js';
@@ -20,7 +21,7 @@ import { SyncPoints } from '../runtime/sync-points.js';
 import { compileOciPlan } from './compile.js';
 import { compileExecPlan, type ExecOptions } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
-import { isAlive, pidsInNamespaceOf, procStat } from './proc.js';
+import { isAlive, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
 import type { CompiledSeccomp } from './seccomp.js';
 import type { Resources, Spec } from './spec.js';
@@ -38,8 +39,6 @@ export interface CreateOptions {
   onStep?: (step: StepTiming) => void;
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-const sleep = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
 
 /** A validated config.json and its seccomp filter, compiled. */
 export interface LoadedSpec {
@@ -145,7 +144,7 @@ function killAndWait(pid: number, startTime: string): void {
   } catch {
     return;
   }
-  for (let i = 0; i < 10_000 && isAlive(pid, startTime); i++) sleep(1);
+  for (let i = 0; i < 10_000 && isAlive(pid, startTime); i++) sleepSync(1);
 }
 
 export class OciRuntime {
@@ -195,10 +194,13 @@ export class OciRuntime {
     return this.store.status(saved, () => (saved.cgroup ? this.cgroups.isFrozen(saved.cgroup) : false));
   }
 
-  /** Every process of the container, from its cgroup (its pid namespace may be the host's). */
+  /**
+   * Every process of the container, from its cgroup. Never from its pid
+   * namespace: that may be the host's, and `kill --all` would reach the host.
+   */
   private processes(saved: SavedState): number[] {
     if (saved.cgroup) return this.cgroups.pids(saved.cgroup);
-    return saved.pid > 0 ? pidsInNamespaceOf(saved.pid) : [];
+    return saved.pid > 0 ? [saved.pid] : [];
   }
 
   async create(id: string, options: CreateOptions): Promise<void> {
@@ -268,7 +270,7 @@ export class OciRuntime {
           if (!isAlive(saved.pid, saved.pidStartTime) || waited > 10_000) {
             throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
           }
-          sleep(1);
+          sleepSync(1);
         }
       } finally {
         closeSync(fd);

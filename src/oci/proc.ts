@@ -1,5 +1,5 @@
-/** What /proc says about a container's processes: alive, start time, pid namespace. */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+/** What /proc says about a container's process: alive, and the same one (start time). */
+import { readFileSync } from 'node:fs';
 
 export interface ProcStat {
   state: string;
@@ -24,24 +24,4 @@ export function isAlive(pid: number, startTime: string): boolean {
   if (pid <= 0) return false;
   const st = procStat(pid);
   return st !== null && st.state !== 'Z' && st.state !== 'X' && st.startTime === startTime;
-}
-
-/** The host pids of every process in PID's pid namespace (PID itself included). */
-export function pidsInNamespaceOf(pid: number): number[] {
-  let ns: string;
-  try {
-    ns = readlinkSync(`/proc/${pid}/ns/pid`);
-  } catch {
-    return [];
-  }
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readlinkSync(`/proc/${name}/ns/pid`) === ns) out.push(Number(name));
-    } catch {
-      /* gone */
-    }
-  }
-  return out.sort((a, b) => a - b);
 }

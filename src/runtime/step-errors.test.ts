@@ -37,3 +37,14 @@ test('a cwd outside the root says so', () => {
 test('an unknown step still names the step', () => {
   assert.match(stepError('frobnicate', 22, 'x').message, /frobnicate x: invalid argument \(EINVAL\)/);
 });
+
+test('an rlimit step names the limit, and EPERM says why', () => {
+  const e = stepError('rlimit', 1, '7');
+  assert.equal(e.message, 'container setup failed setting RLIMIT_NOFILE: operation not permitted (EPERM)');
+  assert.match(e.details.hint ?? '', /CAP_SYS_RESOURCE/);
+});
+
+test('the OCI runtime\'s steps read as sentences too', () => {
+  assert.match(stepError('setns', 2, '/var/run/netns/x').message, /failed joining the namespace \/var\/run\/netns\/x: no such file/);
+  assert.match(stepError('seccomp', 22, 'load filter').message, /failed loading the seccomp filter \(load filter\)/);
+});

@@ -1,6 +1,7 @@
 /** Turns a failed step reported by the helper (step, errno, detail) into a sentence. */
 import { MobyDickError } from '../errors.js';
 import { errnoMessage, errnoName } from '../linux/errno.js';
+import { RLIMITS } from '../linux/rlimits.js';
 
 const WHAT: Record<string, (detail: string) => string> = {
   'read plan': () => 'reading the plan',
@@ -27,7 +28,32 @@ const WHAT: Record<string, (detail: string) => string> = {
   capabilities: (d) => `setting capabilities (${d})`,
   no_new_privs: () => 'setting no_new_privs',
   init: () => 'starting the init process',
+  sync: (d) => `waiting for the engine (${d})`,
+  setns: (d) => `joining the namespace ${d}`,
+  unshare: () => 'creating a namespace',
+  chown: (d) => `changing the owner of ${d}`,
+  propagate: (d) => `setting the propagation of ${d}`,
+  procwrite: (d) => `writing /proc/${d}`,
+  domainname: (d) => `setting the domain name to ${d}`,
+  rlimit: (d) => `setting ${rlimitName(d)}`,
+  personality: (d) => `setting personality ${d}`,
+  seccomp: (d) => `loading the seccomp filter (${d})`,
+  'exec fifo': (d) => `waiting on the exec fifo (${d})`,
+  'move root': () => 'moving the root (--no-pivot)',
+  'preserve fds': (d) => `passing on --preserve-fds (${d})`,
+  'console socket': (d) => `sending the terminal to the console socket ${d}`,
 };
+
+function rlimitName(n: string): string {
+  return Object.entries(RLIMITS).find(([, v]) => String(v) === n)?.[0] ?? `rlimit ${n}`;
+}
+
+/** What the user can do, where moby-dick knows. */
+function hintFor(step: string, errno: number): string | undefined {
+  // root here may lack CAP_SYS_RESOURCE (design.md): a hard limit cannot go up
+  if (step === 'rlimit' && errno === 1) return 'a hard limit above this process\'s own needs CAP_SYS_RESOURCE; lower it';
+  return undefined;
+}
 
 export function stepError(step: string, errno: number, detail: string, container?: string): MobyDickError {
   const details = { step, errno, errnoName: errnoName(errno), subject: detail, container };
@@ -50,5 +76,6 @@ export function stepError(step: string, errno: number, detail: string, container
     });
   }
   const what = (WHAT[step] ?? ((d: string) => `${step} ${d}`))(detail);
-  return new MobyDickError('SETUP', `container setup failed ${what}: ${reason} (${details.errnoName})`, details);
+  const hint = hintFor(step, errno);
+  return new MobyDickError('SETUP', `container setup failed ${what}: ${reason} (${details.errnoName})`, hint ? { ...details, hint } : details);
 }

@@ -197,6 +197,15 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     assert.equal(machine, 'i686');
   });
 
+  test('an rlimit above what root here may set is a sentence naming the limit and the way out', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const hard = Number(execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim());
+    const b = bundle((s) => void (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: hard + 1000 }]));
+    const r = await rt('create', '--bundle', b, 'mdk-test-rl');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /container setup failed setting RLIMIT_NOFILE: operation not permitted \(EPERM\) \(.*CAP_SYS_RESOURCE/);
+  });
+
   test('a missing container says "does not exist", non-zero, and logs a JSON error line last', async () => {
     const log = join(fx.root, 'log.json');
     for (const cmd of [['state'], ['start'], ['kill'], ['delete'], ['ps']]) {
