@@ -48,6 +48,14 @@ static napi_value throw_errno(napi_env env, const char *what, int err)
 	return NULL;
 }
 
+/* throw_errno, then free WHAT (a string this call allocated). */
+static napi_value throw_errno_free(napi_env env, char *what, int err)
+{
+	napi_value r = throw_errno(env, what, err);
+	free(what);
+	return r;
+}
+
 static char *get_string(napi_env env, napi_value v)
 {
 	size_t len;
@@ -193,9 +201,7 @@ static napi_value lock_file(napi_env env, napi_callback_info info)
 		int err = errno;
 		if (fd >= 0)
 			close(fd);
-		napi_value r = throw_errno(env, path, err);
-		free(path);
-		return r;
+		return throw_errno_free(env, path, err);
 	}
 	free(path);
 	napi_value result;
@@ -216,9 +222,7 @@ static napi_value make_fifo(napi_env env, napi_callback_info info)
 	if (!path)
 		return throw_errno(env, "mkfifo", EINVAL);
 	if (mkfifo(path, (mode_t)mode) < 0 || chmod(path, (mode_t)mode) < 0) {
-		napi_value r = throw_errno(env, path, errno);
-		free(path);
-		return r;
+		return throw_errno_free(env, path, errno);
 	}
 	free(path);
 	return NULL;
@@ -272,9 +276,7 @@ static napi_value attach_device_filter(napi_env env, napi_callback_info info)
 		close(cg);
 	close(prog);
 	if (r < 0) {
-		napi_value e = throw_errno(env, dir, err);
-		free(dir);
-		return e;
+		return throw_errno_free(env, dir, err);
 	}
 	free(dir);
 	return NULL;
