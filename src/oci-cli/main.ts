@@ -111,6 +111,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => {
+// @ts-ignore
+if (!globalThis.__mdkSnapshot) main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });
+// @ts-ignore
+globalThis.__mdkMain = main;
