@@ -111,9 +111,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// @ts-ignore
-if (!globalThis.__mdkSnapshot) main(process.argv.slice(2)).then((code) => {
+main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });
-// @ts-ignore
-globalThis.__mdkMain = main;
