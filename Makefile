@@ -3,6 +3,9 @@
 #   build/mdk-node.node the N-API addon that spawns it (native/addon)
 #   build/moby-dick     the CLI: one bundled CommonJS file, moby-dick.cjs, and
 #                       this symlink to it, as the original README has it
+#   build/moby-dick-runtime  the OCI runtime: a launcher (native/launcher) that
+#                       starts moby-dick-runtime.blob, a V8 startup snapshot
+#                       of the bundle moby-dick-runtime.cjs, or that bundle
 #   build/lib.mjs       the library, one bundled ES module; types in build/types
 #   build/tsc           every module and test, compiled (what `npm test` runs)
 
@@ -20,8 +23,9 @@ js: build/moby-dick.cjs build/tsc/.done
 node_modules/.package-lock.json: package-lock.json
 	npm ci
 
-build/moby-dick.cjs: $(TS_SRC) scripts/bundle.mjs package.json package-lock.json
+build/moby-dick.cjs: $(TS_SRC) scripts/bundle.mjs scripts/snapshot.mjs package.json package-lock.json
 	node scripts/bundle.mjs
+	node scripts/snapshot.mjs
 
 build/tsc/.done: $(TS_SRC) tsconfig.json
 	npx tsc -p tsconfig.json

@@ -22,7 +22,7 @@ const common = {
  * `--env-file` anywhere on the command line as its own, and exits 9 if the
  * file is missing.
  */
-async function executable(name, entry, plugins = []) {
+async function executable(name, entry, plugins = [], link = true) {
   await build({
     ...common,
     format: 'cjs',
@@ -37,6 +37,7 @@ async function executable(name, entry, plugins = []) {
     define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
   });
   await chmod(`build/${name}.cjs`, 0o755);
+  if (!link) return;
   await rm(`build/${name}`, { force: true });
   await symlink(`${name}.cjs`, `build/${name}`);
 }
@@ -53,7 +54,20 @@ const validateApart = {
   },
 };
 await build({ ...common, format: 'cjs', entryPoints: ['src/oci/validate.ts'], outfile: 'build/moby-dick-validate.cjs' });
-await executable('moby-dick-runtime', 'src/oci-cli/main.ts', [validateApart]);
+// build/moby-dick-runtime itself is the launcher (native/launcher): it runs
+// the snapshot below, or this bundle when the snapshot does not fit the Node
+// binary at hand
+await executable('moby-dick-runtime', 'src/oci-cli/bin.ts', [validateApart], false);
+// the entry of its startup snapshot (made by scripts/snapshot.mjs)
+await build({
+  ...common,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  entryPoints: ['src/oci-cli/snapshot.ts'],
+  outfile: 'build/moby-dick-runtime-snapshot.cjs',
+  // set at start from the blob's path (helper-path.ts useInstallDir)
+  define: { ...common.define, 'import.meta.url': '"file:///moby-dick-snapshot"' },
+});
 
 await build({
   ...common,
@@ -61,3 +75,4 @@ await build({
   entryPoints: ['src/index.ts'],
   outfile: 'build/lib.mjs',
 });
+

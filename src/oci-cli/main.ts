@@ -3,6 +3,7 @@
  * containerd, Podman, CRI-O and Docker can run containers through moby-dick.
  * Global flags first, then the command; errors go to --log (JSON lines when
  * --log-format json) and to stderr, with exit status 1, as runc does.
+ * Side-effect free: bin.ts runs it, snapshot.ts builds a startup snapshot of it.
  */
 import { existsSync } from 'node:fs';
 import { parseCommandLine } from '../cli/args.js';
@@ -110,7 +111,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
 }
-
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});

@@ -9,7 +9,6 @@
  */
 import type { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { interpret } from '../runtime/container.js';
@@ -24,7 +23,7 @@ export type HookKind = keyof Hooks;
 
 /** child_process only when a hook runs: loading it costs every runtime command ~3 ms. */
 function childProcess(): typeof import('node:child_process') {
-  return createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  return process.getBuiltinModule('node:child_process');
 }
 
 function hookFailed(kind: HookKind, hook: HookEntry, why: string): MobyDickError {

@@ -3,14 +3,10 @@
  * piped to us, or /dev/null), the plan-and-control pipe, the status pipe.
  */
 import { closeSync, read } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 import type { NativeAddon } from './native-addon.js';
 
 export type StdioMode = 'inherit' | 'pipe';
-
-/** Lazily, so that the CLI (stdio inherited) never loads net. */
-const requireBuiltin = createRequire(import.meta.url);
 
 /**
  * The helper's fds 0-4: stdio (inherited, piped to us, or /dev/null for a
@@ -28,7 +24,8 @@ export class HelperFds {
   private readonly childOnly: number[] = [];
 
   constructor(addon: NativeAddon, mode: StdioMode, interactive: boolean) {
-    const { Socket } = mode === 'pipe' ? (requireBuiltin('node:net') as typeof import('node:net')) : { Socket: null };
+    // net only when piping, so that the CLI (stdio inherited) never loads it
+    const { Socket } = mode === 'pipe' ? process.getBuiltinModule('node:net') : { Socket: null };
     const stdio = (fd: number, readable: boolean): number => {
       if (Socket === null) return fd;
       const [r, w] = addon.pipe();

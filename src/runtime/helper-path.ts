@@ -11,12 +11,19 @@ import { MobyDickError } from '../errors.js';
 export const HELPER_NAME = 'mdk-init';
 
 let cached: string | undefined;
+let installDir: string | undefined;
+
+/** Where the bundles were installed, for code that has no module URL of its own (the startup snapshot). */
+export function useInstallDir(dir: string): void {
+  installDir = dir;
+  cached = undefined;
+}
 
 export function helperPath(): string {
   if (cached) return cached;
   const fromEnv = process.env.MOBY_DICK_HELPER;
   if (fromEnv) return (cached = fromEnv);
-  let dir = dirname(fileURLToPath(import.meta.url));
+  let dir = installDir ?? dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = join(dir, HELPER_NAME);
     if (existsSync(candidate)) return (cached = candidate);
