@@ -228,19 +228,65 @@ static napi_value make_fifo(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
+/* the ids of the device programs attached to the cgroup CG (at most MAX) */
+static int attached_device_programs(int cg, uint32_t *ids, uint32_t max)
+{
+	union bpf_attr query;
+	memset(&query, 0, sizeof(query));
+	query.query.target_fd = (uint32_t)cg;
+	query.query.attach_type = BPF_CGROUP_DEVICE;
+	query.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	query.query.prog_cnt = max;
+	if (syscall(SYS_bpf, BPF_PROG_QUERY, &query, sizeof(query)) < 0)
+		return -1;
+	return (int)query.query.prog_cnt;
+}
+
+/* detaches the device programs IDS (N of them) from CG */
+static int detach_device_programs(int cg, const uint32_t *ids, int n)
+{
+	for (int i = 0; i < n; i++) {
+		union bpf_attr get;
+		memset(&get, 0, sizeof(get));
+		get.prog_id = ids[i];
+		int fd = (int)syscall(SYS_bpf, BPF_PROG_GET_FD_BY_ID, &get, sizeof(get));
+		if (fd < 0)
+			return -1;
+		union bpf_attr detach;
+		memset(&detach, 0, sizeof(detach));
+		detach.target_fd = (uint32_t)cg;
+		detach.attach_bpf_fd = (uint32_t)fd;
+		detach.attach_type = BPF_CGROUP_DEVICE;
+		int r = (int)syscall(SYS_bpf, BPF_PROG_DETACH, &detach, sizeof(detach));
+		int err = errno;
+		close(fd);
+		if (r < 0) {
+			errno = err;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
- * attachDeviceFilter(cgroupDir, program): load an eBPF cgroup-device program
- * (compiled by src/cgroups/device-filter.ts) and attach it to a cgroup2
- * directory. Throws with the verifier's log if the kernel refuses it.
+ * attachDeviceFilter(cgroupDir, program, replace): load an eBPF cgroup-device
+ * program (compiled by src/cgroups/device-filter.ts) and attach it to a
+ * cgroup2 directory; with REPLACE, then detach the device programs that were
+ * there before (while both are attached, a device must pass both: never
+ * more than either allows). Throws with the verifier's log if the kernel
+ * refuses the program.
  */
 static napi_value attach_device_filter(napi_env env, napi_callback_info info)
 {
-	size_t argc = 2;
-	napi_value args[2];
+	size_t argc = 3;
+	napi_value args[3];
 	void *data;
 	size_t len;
+	bool replace = false;
 	CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
 	CHECK(napi_get_buffer_info(env, args[1], &data, &len));
+	if (argc > 2)
+		CHECK(napi_get_value_bool(env, args[2], &replace));
 	char *dir = get_string(env, args[0]);
 	if (!dir || len % 8 != 0)
 		return throw_errno(env, "device filter", EINVAL);
@@ -264,13 +310,19 @@ static napi_value attach_device_filter(napi_env env, napi_callback_info info)
 		return throw_errno(env, what, err);
 	}
 	int cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint32_t before[64];
+	int nbefore = 0;
+	if (cg >= 0 && replace)
+		nbefore = attached_device_programs(cg, before, 64);
 	union bpf_attr attach;
 	memset(&attach, 0, sizeof(attach));
 	attach.target_fd = (uint32_t)cg;
 	attach.attach_bpf_fd = (uint32_t)prog;
 	attach.attach_type = BPF_CGROUP_DEVICE;
 	attach.attach_flags = BPF_F_ALLOW_MULTI;
-	int r = cg < 0 ? -1 : (int)syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach));
+	int r = cg < 0 || nbefore < 0 ? -1 : (int)syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach));
+	if (r == 0 && nbefore > 0)
+		r = detach_device_programs(cg, before, nbefore);
 	int err = errno;
 	if (cg >= 0)
 		close(cg);

@@ -9,7 +9,7 @@ import { MobyDickError } from '../errors.js';
 import { sleepSync } from '../linux/sleep.js';
 import type { Resources } from '../oci/spec.js';
 import { nativeAddon } from '../runtime/native-addon.js';
-import { compileDeviceFilter } from './device-filter.js';
+import { compileDeviceFilter, type DeviceRule } from './device-filter.js';
 import type { CgroupLayout } from './layout.js';
 import { type CgroupWrite, planV1, planV2, v2Controllers } from './resources.js';
 
@@ -23,8 +23,9 @@ export interface CgroupPlacement {
   freezer: string | null;
   /** v1: controller -> directory, to find memory, pids, cpu for stats */
   byController: Record<string, string>;
+  /** v2: the device rules its eBPF program holds, so that `update` can add to them */
+  devices?: DeviceRule[];
 }
-
 
 function cgroupError(message: string, path: string, e?: unknown): MobyDickError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
@@ -71,13 +72,14 @@ export function cgroupPath(cgroupsPath: string | undefined, id: string): string 
   return p.startsWith('/') ? p : `/${p}`;
 }
 
-export type AttachDeviceFilter = (cgroupDir: string, program: Buffer) => void;
+/** loads PROGRAM onto a cgroup2 directory; REPLACE: then detach the device programs that were there */
+export type AttachDeviceFilter = (cgroupDir: string, program: Buffer, replace: boolean) => void;
 
 export class CgroupManager {
   constructor(
     private readonly layout: CgroupLayout,
     /** the addon's BPF loader; tests on a fake tree give a recorder */
-    private readonly attachDeviceFilter: AttachDeviceFilter = (dir, program) => nativeAddon().attachDeviceFilter(dir, program),
+    private readonly attachDeviceFilter: AttachDeviceFilter = (dir, program, replace) => nativeAddon().attachDeviceFilter(dir, program, replace),
   ) {}
 
   /** Creates the container's cgroups at PATH and writes its limits. */
@@ -131,14 +133,24 @@ export class CgroupManager {
       }
     }
     this.apply(placement, writes);
-    if (resources.devices?.length) {
-      try {
-        this.attachDeviceFilter(dir, compileDeviceFilter(resources.devices));
-      } catch (e) {
-        throw cgroupError(`cannot attach the device filter: ${(e as Error).message}`, dir);
-      }
-    }
+    if (resources.devices?.length) this.addDeviceRules(placement, resources.devices);
     return placement;
+  }
+
+  /**
+   * v2: device RULES after those the placement has (the last match wins, as
+   * with v1's devices.allow and devices.deny), as one new program that
+   * replaces the old one.
+   */
+  addDeviceRules(placement: CgroupPlacement, rules: readonly DeviceRule[]): void {
+    const dir = placement.byController.unified ?? placement.dirs[0] ?? '';
+    const all = [...(placement.devices ?? []), ...rules];
+    try {
+      this.attachDeviceFilter(dir, compileDeviceFilter(all), placement.devices !== undefined);
+    } catch (e) {
+      throw cgroupError(`cannot attach the device filter: ${(e as Error).message}`, dir);
+    }
+    placement.devices = all;
   }
 
   /** Writes limits into an existing placement (create, and `update`). */

@@ -7,7 +7,7 @@
  */
 import type { Resources } from '../oci/spec.js';
 
-type DeviceRule = NonNullable<Resources['devices']>[number];
+export type DeviceRule = NonNullable<Resources['devices']>[number];
 
 /** struct bpf_cgroup_dev_ctx: access_type (type | access << 16), major, minor */
 const TYPE = { b: 1, c: 2 } as const;

@@ -5,6 +5,7 @@
  */
 import { MobyDickError } from '../errors.js';
 import type { Resources } from '../oci/spec.js';
+import type { DeviceRule } from './device-filter.js';
 
 export interface CgroupWrite {
   /** v1: the controller whose hierarchy holds the file; v2: "unified" */
@@ -19,7 +20,6 @@ function unsupported(field: string, why: string): MobyDickError {
 
 const dev = (major?: number, minor?: number): string => `${major === undefined || major < 0 ? '*' : major}:${minor === undefined || minor < 0 ? '*' : minor}`;
 
-type DeviceRule = NonNullable<Resources['devices']>[number];
 
 /**
  * What every container may use whatever its rules say, as runc adds them:

@@ -362,8 +362,8 @@ export class OciRuntime {
       if (this.statusOf(saved) === 'stopped') throw new MobyDickError('USAGE', `container "${id}" is stopped`, { container: id });
       if (!saved.cgroup) throw new MobyDickError('SETUP', `container "${id}" has no cgroups`, { container: id });
       if (saved.cgroup.version === 2 && resources.devices?.length) {
-        // another attached filter could only narrow the first one: replacing it is not done yet
-        throw new MobyDickError('USAGE', 'update: device rules cannot be changed on cgroup v2 yet', { container: id });
+        this.cgroups.addDeviceRules(saved.cgroup, resources.devices);
+        this.store.write(saved);
       }
       this.cgroups.apply(saved.cgroup, saved.cgroup.version === 1 ? planV1(resources) : planV2(resources));
     });

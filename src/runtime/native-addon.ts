@@ -18,8 +18,8 @@ export interface NativeAddon {
   lock(path: string): number;
   /** makes a fifo with exactly MODE */
   mkfifo(path: string, mode: number): void;
-  /** loads an eBPF cgroup-device program and attaches it to a cgroup2 directory */
-  attachDeviceFilter(cgroupDir: string, program: Buffer): void;
+  /** loads an eBPF cgroup-device program and attaches it to a cgroup2 directory; REPLACE: then detaches the device programs that were there */
+  attachDeviceFilter(cgroupDir: string, program: Buffer, replace: boolean): void;
 }
 
 let addon: NativeAddon | undefined;
