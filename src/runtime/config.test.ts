@@ -39,6 +39,10 @@ describe('resolveConfig', () => {
     ['relative cwd', { command: ['ls'], cwd: 'tmp' }, /cwd.*absolute/],
     ['negative uid', { command: ['ls'], user: { uid: -1, gid: 0 } }, /user.uid/],
     ['read-only without rootfs', { command: ['ls'], readOnly: true }, /readOnly: needs a rootfs/],
+    ['overlay without rootfs', { command: ['ls'], overlay: { lower: ['/l'], upper: '/u', work: '/w' } }, /overlay: needs a rootfs/],
+    ['overlay without layers', { command: ['ls'], rootfs: '/r', overlay: { lower: [], upper: '/u', work: '/w' } }, /overlay.lower: needs at least one/],
+    ['overlay dir with a colon', { command: ['ls'], rootfs: '/r', overlay: { lower: ['/a:b'], upper: '/u', work: '/w' } }, /overlay.lower\[0\].*must not contain/],
+    ['relative upper dir', { command: ['ls'], rootfs: '/r', overlay: { lower: ['/l'], upper: 'u', work: '/w' } }, /overlay.upper.*absolute/],
   ];
   for (const [name, config, message] of bad) {
     test(`refuses ${name} with an error naming the field`, () => {

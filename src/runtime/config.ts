@@ -21,6 +21,13 @@ export interface ContainerConfig {
    * container sees the host's filesystem, as the original moby-dick did
    */
   rootfs?: string;
+  /**
+   * an overlay mounted on rootfs inside the container's mount namespace
+   * (nothing shows on the host): read-only LOWER directories, topmost first,
+   * and a writable UPPER with its WORK directory (an image's layers and a
+   * container's own layer)
+   */
+  overlay?: Overlay;
   /** default "containerhostname" */
   hostname?: string;
   /** KEY=VALUE entries; default: Docker's (PATH, HOSTNAME, HOME, TERM with a tty) */
@@ -44,9 +51,16 @@ export interface ContainerConfig {
   capabilities?: readonly Capability[] | 'all';
 }
 
+export interface Overlay {
+  lower: readonly string[];
+  upper: string;
+  work: string;
+}
+
 export interface ResolvedConfig {
   command: readonly string[];
   rootfs: string | null;
+  overlay: Overlay | null;
   hostname: string;
   env: readonly string[];
   cwd: string;
@@ -103,6 +117,19 @@ export function resolveConfig(config: ContainerConfig): ResolvedConfig {
     if (!isAbsolute(rootfs)) throw invalid('rootfs', 'must be an absolute path', rootfs);
   }
 
+  const overlay = config.overlay ?? null;
+  if (overlay !== null) {
+    if (rootfs === null) throw invalid('overlay', 'needs a rootfs to mount on');
+    if (overlay.lower.length === 0) throw invalid('overlay.lower', 'needs at least one directory');
+    const dirs: [string, string][] = [...overlay.lower.map((d, i): [string, string] => [`overlay.lower[${i}]`, d]), ['overlay.upper', overlay.upper], ['overlay.work', overlay.work]];
+    for (const [field, dir] of dirs) {
+      checkString(field, dir);
+      if (!isAbsolute(dir)) throw invalid(field, 'must be an absolute path', dir);
+      // the mount option string separates with these; the store never makes such names
+      if (/[,:\\]/.test(dir)) throw invalid(field, 'must not contain ",", ":" or "\\"', dir);
+    }
+  }
+
   const hostname = config.hostname ?? DEFAULT_HOSTNAME;
   checkString('hostname', hostname);
   if (hostname.length === 0 || hostname.length > 64) {
@@ -142,6 +169,7 @@ export function resolveConfig(config: ContainerConfig): ResolvedConfig {
   return {
     command,
     rootfs,
+    overlay,
     hostname,
     env,
     cwd,

@@ -27,6 +27,23 @@ const find = <K extends OpName>(ops: Op[], name: K): Extract<Op, { op: K }>[] =>
 const mountAt = (ops: Op[], target: string) =>
   find(ops, 'mount').find((m) => m.target === target);
 
+describe('compilePlan: an overlay root (images)', () => {
+  const overlay = { lower: ['/s/l2/diff', '/s/l1/diff'], upper: '/s/c/diff', work: '/s/c/work' };
+
+  test('the overlay is mounted on the rootfs in place of the bind, then becomes the root', () => {
+    const ops = plan({ rootfs: '/s/c/merged', overlay });
+    const root = find(ops, 'mount_host');
+    assert.deepEqual(root, [{ op: 'mount_host', source: 'overlay', target: '/s/c/merged', fstype: 'overlay', flags: 0, data: 'lowerdir=/s/l2/diff:/s/l1/diff,upperdir=/s/c/diff,workdir=/s/c/work' }]);
+    assert.ok(indexOf(ops, (o) => o.op === 'mount_host') < indexOf(ops, (o) => o.op === 'setroot'));
+    assert.ok(indexOf(ops, (o) => o.op === 'propagation') < indexOf(ops, (o) => o.op === 'mount_host'), 'never visible on the host');
+  });
+
+  test('more layers than one page of mount options is a clear error', () => {
+    const many = Array.from({ length: 60 }, (_, i) => `/var/lib/moby-dick/layers/${String(i).padStart(64, '0')}/diff`);
+    assert.throws(() => plan({ rootfs: '/m', overlay: { ...overlay, lower: many } }), /too many layers to mount \(60/);
+  });
+});
+
 describe('compilePlan: the jail (--rootfs)', () => {
   const ops = plan({ rootfs: '/srv/root' });
 

@@ -7,7 +7,7 @@ import { MobyDickError } from '../errors.js';
 import { capabilityMask } from '../linux/capabilities.js';
 import { MS } from '../linux/mount-flags.js';
 import { cloneFlags, type NamespaceKind } from '../linux/namespaces.js';
-import type { ResolvedConfig } from './config.js';
+import type { Overlay, ResolvedConfig } from './config.js';
 import type { Op, Plan } from './plan.js';
 
 /** One entry of the host's "/", for the host view. */
@@ -94,10 +94,29 @@ function jailMounts(config: ResolvedConfig): Op[] {
   return ops;
 }
 
-/** The container root is the rootfs directory, bind-mounted onto itself. */
+/** The overlay mount's options; the kernel takes one page of them. */
+export function overlayData(overlay: Overlay): string {
+  const data = `lowerdir=${overlay.lower.join(':')},upperdir=${overlay.upper},workdir=${overlay.work}`;
+  if (data.length > 4095) {
+    throw new MobyDickError('SETUP', `the image has too many layers to mount (${overlay.lower.length}; the overlay options exceed a page)`, {
+      step: 'compile plan',
+      subject: overlay.upper,
+    });
+  }
+  return data;
+}
+
+/**
+ * The container root is the rootfs directory, bind-mounted onto itself, or
+ * the overlay mounted on it: in the container's own mount namespace either
+ * way, so nothing is left on the host when it ends.
+ */
 function jailRoot(rootfs: string, config: ResolvedConfig): Op[] {
+  const root: Op = config.overlay
+    ? { op: 'mount_host', source: 'overlay', target: rootfs, fstype: 'overlay', flags: 0, data: overlayData(config.overlay) }
+    : { op: 'mount_host', source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' };
   return [
-    { op: 'mount_host', source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' },
+    root,
     { op: 'setroot', path: rootfs },
     ...jailMounts(config),
   ];
