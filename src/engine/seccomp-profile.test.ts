@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { runSeccomp } from '../../test/helpers/seccomp-bpf.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities.js';
+import { X86_64_SYSCALLS } from '../linux/syscall-tables.js';
+import { compileSeccomp } from '../oci/seccomp.js';
+import { CLONE_NAMESPACE_FLAGS, defaultSeccompProfile } from './seccomp-profile.js';
+
+const NR = X86_64_SYSCALLS;
+const ALLOW = 0x7fff0000;
+const EPERM = 0x00050000 | 1;
+const ENOSYS = 0x00050000 | 38;
+const CLONE_NEWUSER = 0x10000000;
+const SIGCHLD = 17;
+
+describe('the default seccomp profile', () => {
+  const filter = compileSeccomp(defaultSeccompProfile(DOCKER_DEFAULT_CAPABILITIES)).program;
+  const call = (name: string, args: number[] = []) => runSeccomp(filter, NR[name]!, args);
+
+  test('everyday system calls are allowed', () => {
+    for (const name of ['read', 'write', 'openat', 'execve', 'mmap', 'socket', 'epoll_wait', 'io_uring_setup', 'chown', 'setuid']) {
+      assert.equal(call(name), ALLOW, name);
+    }
+  });
+
+  test('the documented dangerous ones fail with EPERM', () => {
+    for (const name of ['mount', 'umount2', 'unshare', 'setns', 'pivot_root', 'kexec_load', 'init_module', 'bpf', 'keyctl', 'add_key', 'ptrace', 'reboot', 'swapon', 'open_by_handle_at', 'userfaultfd', 'perf_event_open', 'settimeofday']) {
+      assert.equal(call(name), EPERM, name);
+    }
+  });
+
+  test('clone makes threads and processes but no namespaces; clone3 says ENOSYS', () => {
+    assert.equal(call('clone', [SIGCHLD]), ALLOW);
+    assert.equal(call('clone', [0x3d0f00]), ALLOW, 'pthread_create\'s flags');
+    assert.equal(call('clone', [SIGCHLD | CLONE_NEWUSER]), EPERM);
+    assert.equal(call('clone3'), ENOSYS);
+  });
+
+  test('personality: only the harmless personas', () => {
+    assert.equal(call('personality', [0]), ALLOW);
+    assert.equal(call('personality', [0xffffffff]), ALLOW);
+    assert.equal(call('personality', [0x0040000]), EPERM, 'ADDR_NO_RANDOMIZE');
+  });
+
+  test('a system call outside the tables is refused', () => {
+    assert.equal(runSeccomp(filter, 1000), EPERM);
+  });
+
+  test('a capability brings back what it governs', () => {
+    const admin = compileSeccomp(defaultSeccompProfile([...DOCKER_DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN', 'CAP_SYS_PTRACE'])).program;
+    assert.equal(runSeccomp(admin, NR.mount!), ALLOW);
+    assert.equal(runSeccomp(admin, NR.ptrace!), ALLOW);
+    assert.equal(runSeccomp(admin, NR.clone!, [CLONE_NAMESPACE_FLAGS]), ALLOW);
+    assert.equal(runSeccomp(admin, NR.keyctl!), EPERM, 'keyctl stays blocked: keyrings are not namespaced');
+  });
+});
