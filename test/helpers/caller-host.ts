@@ -117,7 +117,8 @@ export async function removeCgroups(name: string): Promise<void> {
  * Paths that these callers create outside their configured roots, whatever
  * the flags (the shims' socket dir is compiled into containerd; dockerd keeps
  * its plugin dir in /run/docker; Podman's runtime root is the runtime's
- * default). Those that did not exist before the test are removed after it.
+ * default; containers/image's blob cache). Those that did not exist before
+ * the test are removed after it.
  */
 export const CALLER_GLOBAL_PATHS = [
   '/run/containerd',
@@ -134,6 +135,9 @@ export const CALLER_GLOBAL_PATHS = [
   '/run/libpod',
   '/var/lib/containers',
   '/var/lib/containers/storage',
+  // containers/image's blob cache: `podman load` as root writes it whatever its storage config says
+  '/var/lib/containers/cache',
+  '/var/lib/containers/cache/blob-info-cache-v1.boltdb',
   '/var/lib/docker',
   '/etc/containers/networks',
   '/run/moby-dick',

@@ -28,7 +28,7 @@ interface Cmd {
   (args: readonly string[], options?: { onStdout?: (s: string) => void; timeoutMs?: number }): Promise<CliResult>;
 }
 
-function command(file: string, base: readonly string[], env: NodeJS.ProcessEnv = process.env): Cmd {
+function command(file: string, base: readonly string[], env: NodeJS.ProcessEnv): Cmd {
   return (args, options = {}) => run(file, [...base, ...args], { until: 'exit', env, timeoutMs: 30_000, ...options });
 }
 
@@ -103,6 +103,8 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
   let image: BusyboxImage;
   let paths: CreatedPaths;
   let net: NetworkFacts;
+  /** the environment of every caller: temporary files in the test's dir, not /var/tmp */
+  const envWith = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, TMPDIR: join(dir, 'tmp'), ...extra });
   const cgroups = { ctr: `mdk-test-ctr-${TAG}`, podman: `mdk-test-podman-${TAG}`, docker: `mdk-test-docker-${TAG}` };
 
   before(() => {
@@ -149,8 +151,8 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
           '',
         ].join('\n'),
       );
-      daemon = new Daemon('containerd', 'containerd', ['--config', join(c, 'config.toml')], join(c, 'containerd.log'));
-      ctr = command('ctr', ['--address', join(c, 'containerd.sock'), '--namespace', ns]);
+      daemon = new Daemon('containerd', 'containerd', ['--config', join(c, 'config.toml')], join(c, 'containerd.log'), envWith());
+      ctr = command('ctr', ['--address', join(c, 'containerd.sock'), '--namespace', ns], envWith());
       await daemon.ready(async () => (await ctr(['version'])).code === 0);
       ok(await ctr(['images', 'import', image.archive]), 'ctr images import');
     });
@@ -226,7 +228,7 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
         ].join('\n'),
       );
       writeFileSync(join(p, 'storage.conf'), ['[storage]', 'driver = "overlay"', `runroot = "${p}/run"`, `graphroot = "${p}/root"`, ''].join('\n'));
-      env = { ...process.env, CONTAINERS_CONF: join(p, 'containers.conf'), CONTAINERS_STORAGE_CONF: join(p, 'storage.conf') };
+      env = envWith({ CONTAINERS_CONF: join(p, 'containers.conf'), CONTAINERS_STORAGE_CONF: join(p, 'storage.conf') });
       podman = command('podman', ['--runtime', RUNTIME], env);
       plain = command('podman', [], env);
       ok(await plain(['load', '--quiet', '--input', image.archive]), 'podman load');
@@ -309,9 +311,9 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
         '--cgroup-parent', `/${cg}`,
         '--shutdown-timeout', '2',
         '--add-runtime', `moby=${RUNTIME}`,
-      ], join(d, 'dockerd.log'));
+      ], join(d, 'dockerd.log'), envWith());
       // /usr/bin/docker is docker.io's client; a newer one may sit earlier in PATH
-      docker = command('/usr/bin/docker', [], { ...process.env, DOCKER_HOST: `unix://${d}/docker.sock`, DOCKER_CONFIG: join(d, 'cli') });
+      docker = command('/usr/bin/docker', [], envWith({ DOCKER_HOST: `unix://${d}/docker.sock`, DOCKER_CONFIG: join(d, 'cli') }));
       await daemon.ready(async () => (await docker(['version'])).code === 0);
       ok(await docker(['load', '--quiet', '--input', image.archive]), 'docker load');
     });
