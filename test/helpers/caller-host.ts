@@ -12,8 +12,15 @@ import { join } from 'node:path';
 import { sleep } from './cli.js';
 import { processesWith } from './leaks.js';
 
+/** DIR, if it is a test's (so that '' or / can never select everything). */
+function testDir(dir: string): string {
+  if (!dir.startsWith('/') || !dir.includes('mdk-test-')) throw new Error(`not a test's directory: "${dir}"`);
+  return dir;
+}
+
 /** Mount points at or under DIR, deepest first. */
 export function mountsUnder(dir: string): string[] {
+  testDir(dir);
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4] ?? '')
@@ -34,7 +41,7 @@ export function unmountUnder(dir: string): void {
 
 /** Live processes whose command line names DIR: daemons, shims, conmon, the runtime. */
 export function processesUnder(dir: string): { pid: number; cmdline: string }[] {
-  return processesWith(dir);
+  return processesWith(testDir(dir));
 }
 
 /** SIGKILLs what runs under DIR and waits up to 5 s for it to be gone. */

@@ -116,6 +116,7 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
   });
 
   after(async () => {
+    if (!dir) return;
     // whatever a failed check left: processes, mounts, cgroups, state dirs
     await killUnder(dir);
     unmountUnder(dir);
@@ -158,6 +159,7 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
     });
 
     after(async () => {
+      if (!c) return; // never started
       await daemon?.stop(5000);
       await killUnder(c);
       unmountUnder(c);
@@ -235,6 +237,7 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
     });
 
     after(async () => {
+      if (!p) return; // never started
       await plain?.(['rm', '--all', '--force', '--time', '0']);
       await killUnder(p);
       unmountUnder(p);
@@ -319,6 +322,7 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
     });
 
     after(async () => {
+      if (!d) return; // never started
       await docker?.(['rm', '--force', 'mdk-test-d1', 'mdk-test-d2']);
       await daemon?.stop(10_000);
       await killUnder(d);
