@@ -350,6 +350,7 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
       ok(await docker(['stop', '--time', '10', 'mdk-test-d1']), 'docker stop');
       assert.equal(ok(await docker(['inspect', '--format', '{{.State.ExitCode}}', id]), 'inspect').stdout.trim(), '7');
       ok(await docker(['rm', 'mdk-test-d1']), 'docker rm');
+      assert.equal(findDir(join(d, 'exec'), id), '', 'the shim had moby-dick-runtime delete its state');
 
       ok(await docker(['run', '-d', '--pull', 'never', '--runtime', 'moby', '--name', 'mdk-test-d2', 'busybox', 'sleep', '60']), 'docker run -d');
       ok(await docker(['kill', 'mdk-test-d2']), 'docker kill');
