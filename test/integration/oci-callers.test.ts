@@ -69,6 +69,9 @@ const SHELL_ON_PTY = JSON.stringify([
   { send: 'exit 5\r' },
 ]);
 
+/** what that shell printed: a pty of the container's, the size set on the outer terminal (ctr adds a \r of its own) */
+const SHELL_SAW = /\/dev\/pts\/\d+\r+\n30 100\r+\nmdk-42/;
+
 async function onPty(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return run('python3', [PTY_DRIVER, '30', '100', SHELL_ON_PTY, ...argv], { until: 'exit', env, timeoutMs: 30_000 });
 }
@@ -171,6 +174,13 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
       assert.equal(r.stdout, 'hi\n');
     });
 
+    test('ctr run -t: a shell on the console socket\'s terminal, its size, its exit status', async () => {
+      const argv = ['ctr', '--address', join(c, 'containerd.sock'), '--namespace', ns, 'run', '-t', '--rm', ...runArgs(), img, 'mdk-test-ct', 'sh'];
+      const r = await onPty(argv, envWith());
+      assert.equal(r.code, 5, r.stdout);
+      assert.match(r.stdout, SHELL_SAW);
+    });
+
     test('our runtime runs it (its state, under --runc-root); exec; kill TERM ends ctr run with the trap\'s status', async () => {
       const { done } = await startUntil(ctr, ['run', '--rm', ...runArgs(), img, 'mdk-test-c2', ...TRAP_TERM], 'up');
       const task = ok(await ctr(['tasks', 'ls']), 'ctr tasks ls').stdout.split('\n').find((l) => l.startsWith('mdk-test-c2 '));
@@ -254,7 +264,7 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
     test('podman run -it: a shell on the console socket\'s terminal, its size, its exit status', async () => {
       const r = await onPty(['podman', '--runtime', RUNTIME, 'run', '-it', '--rm', '--pull', 'never', '--cgroup-parent', `/${cg}`, 'busybox', 'sh'], env);
       assert.equal(r.code, 5, r.stdout);
-      assert.match(r.stdout, /\/dev\/pts\/\d+\r\n30 100\r\nmdk-42/);
+      assert.match(r.stdout, SHELL_SAW);
     });
 
     test('run -d, our runtime\'s state, exec, exec -it, stop (SIGTERM reaches it), kill', async () => {
@@ -268,7 +278,7 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
       assert.deepEqual([ex.code, ex.stdout], [4, 'in\n'], ex.stderr);
       const tty = await onPty(['podman', 'exec', '-it', 'mdk-test-p1', 'sh'], env);
       assert.equal(tty.code, 5, tty.stdout);
-      assert.match(tty.stdout, /\/dev\/pts\/\d+\r\n30 100\r\nmdk-42/);
+      assert.match(tty.stdout, SHELL_SAW);
 
       ok(await plain(['stop', '--time', '10', 'mdk-test-p1']), 'podman stop');
       assert.equal(ok(await plain(['inspect', '--format', '{{.State.ExitCode}}', id]), 'inspect').stdout.trim(), '7');
