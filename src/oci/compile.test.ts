@@ -96,6 +96,21 @@ describe('compileOciPlan', () => {
     assert.deepEqual(find(ops, 'propagate'), [{ op: 'propagate', target: '/data', flags: MS.PRIVATE | MS.REC }]);
   });
 
+  test('a file target\'s missing directories are made first, as runc does (Podman binds /run/.containerenv)', () => {
+    const ops = compile(
+      spec((s) => {
+        s.mounts = [{ destination: '/run/secrets/.containerenv.txt', source: '/host/e.txt', options: ['bind'] }];
+        s.linux!.devices = [{ type: 'c', path: '/dev/net/tun', major: 10, minor: 200 }];
+      }),
+    );
+    const made = at(ops, (o) => o.op === 'mkdir' && o.path === '/run/secrets');
+    const touched = at(ops, (o) => o.op === 'touch' && o.path === '/run/secrets/.containerenv.txt');
+    assert.ok(made >= 0 && made < touched, 'mkdir of the directory before the touch');
+    const dir = at(ops, (o) => o.op === 'mkdir' && o.path === '/dev/net');
+    assert.ok(dir >= 0 && dir < at(ops, (o) => o.op === 'mknod' && o.path === '/dev/net/tun'), 'mkdir /dev/net before the mknod');
+    assert.ok(!find(ops, 'mkdir').some((m) => m.path === '/'), 'no mkdir of /');
+  });
+
   test('a bind source that does not exist is refused with its path', () => {
     assert.throws(() => compile(spec((s) => void (s.mounts = [{ destination: '/d', source: '/missing', options: ['bind'] }]))), /mounts\[0\]\.source: \/missing does not exist/);
   });

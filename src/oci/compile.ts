@@ -5,7 +5,7 @@
  * Pure: facts about the host (what a bind source is, the cgroup
  * hierarchies) come in as HostFacts, so it is unit-tested without root.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { type Capability, CAPABILITIES, capabilityMask } from '../linux/capabilities.js';
 import { MS } from '../linux/mount-flags.js';
@@ -157,7 +157,10 @@ function mountOps(m: Mount, i: number, bundle: string, host: HostFacts, bindCgro
     const source = isAbsolute(m.source) ? m.source : resolve(bundle, m.source);
     const kind = host.kindOf(source);
     if (kind === null) throw bad(`mounts[${i}].source`, `${source} does not exist`);
-    ops.push(kind === 'dir' ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest, mode: 0o644 });
+    // a file target's directories may be missing from the image (Podman binds /run/.containerenv into
+    // images without /run): made as runc does; a directory target's mkdir makes its parents itself
+    if (kind === 'dir') ops.push({ op: 'mkdir', path: dest, mode: 0o755 });
+    else ops.push(...parentDirOps(dest), { op: 'touch', path: dest, mode: 0o644 });
     ops.push({ op: 'mount', source, target: dest, fstype: '', flags: MS.BIND | (o.recursive ? MS.REC : 0), data: '' });
     // a bind mount ignores other flags: they need a remount
     const extra = o.flags & ~MS.REMOUNT;
@@ -182,6 +185,12 @@ function bindDevice(ops: Op[]): Op[] {
   );
 }
 
+/** A mkdir of PATH's directory, unless that is / (or /dev, which the spec's mounts made). */
+function parentDirOps(path: string): Op[] {
+  const parent = dirname(path);
+  return parent === '/' || parent === '/dev' ? [] : [{ op: 'mkdir', path: parent, mode: 0o755 }];
+}
+
 /** runc's default devices, the spec's own, and the /dev symlinks, when /dev is ours to fill. */
 function deviceOps(spec: Spec): Op[] {
   const ops: Op[] = [];
@@ -192,6 +201,7 @@ function deviceOps(spec: Spec): Op[] {
     if (!listed.has(path)) ops.push({ op: 'mknod', path, mode: S_IFCHR | 0o666, major: d.major, minor: d.minor });
   }
   devices.forEach((d, i) => {
+    ops.push(...parentDirOps(d.path)); // /dev/net/tun: /dev/net is made, as runc does
     if (d.type === 'p') {
       ops.push({ op: 'mknod', path: d.path, mode: 0o010000 | (d.fileMode ?? 0o666), major: 0, minor: 0 });
     } else {

@@ -183,6 +183,22 @@ describe('moby-dick-runtime (OCI runtime, runc command line)', () => {
     assert.doesNotMatch(r.stdout, /\bwork\b|\busr\b/);
   });
 
+  test('a file bind mount into a directory the image lacks: the directory is made, as runc does (Podman\'s /run/.containerenv)', async () => {
+    const b = bundle((s) => {
+      s.mounts!.push({ destination: '/mdk-test-run/sub/.containerenv', source: 'env', options: ['bind', 'ro'] });
+      s.linux!.devices = [{ type: 'c', path: '/dev/net/tun', major: 10, minor: 200, fileMode: 0o600 }];
+      s.process!.args = ['sh', '-c', 'cat /mdk-test-run/sub/.containerenv; ls -l /dev/net/tun | cut -c1'];
+    });
+    writeFileSync(join(b, 'env'), 'engine="mdk-test"\n');
+    try {
+      const r = await rt('run', '--bundle', b, 'mdk-test-mkparent');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'engine="mdk-test"\nc\n');
+    } finally {
+      rmSync(join(fx.rootfs, 'mdk-test-run'), { recursive: true, force: true });
+    }
+  });
+
   test('a time namespace with offsets, and a 32-bit personality', async () => {
     const b = bundle((s) => {
       s.linux!.namespaces!.push({ type: 'time' });
