@@ -26,16 +26,23 @@ export const F = {
   prefix: [345, 155],
 } as const satisfies Record<string, readonly [number, number]>;
 
-/** the sum of the header's bytes with the checksum field read as spaces */
-export function headerChecksum(block: Uint8Array): { unsigned: number; signed: number } {
-  let unsigned = 0;
-  let signed = 0;
+/** the sum of the header's bytes (unsigned) with the checksum field read as spaces */
+export function headerChecksum(block: Uint8Array): number {
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 148; i++) sum += block[i]!;
+  for (let i = 156; i < BLOCK; i++) sum += block[i]!;
+  return sum;
+}
+
+/** the same with bytes read as signed, as some old tars computed it */
+export function signedHeaderChecksum(block: Uint8Array): number {
+  let sum = 8 * 0x20;
   for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : block[i]!;
-    unsigned += b;
-    signed += b >= 0x80 ? b - 0x100 : b;
+    if (i >= 148 && i < 156) continue;
+    const b = block[i]!;
+    sum += b >= 0x80 ? b - 0x100 : b;
   }
-  return { unsigned, signed };
+  return sum;
 }
 
 /** true if all 512 bytes are zero (the end-of-archive marker) */

@@ -20,7 +20,7 @@
  * multi-volume archives.
  */
 import { MobyDickError } from '../errors.js';
-import { BLOCK, F, headerChecksum, isZeroBlock, readBytes, readNumber } from './tar-format.js';
+import { BLOCK, F, headerChecksum, isZeroBlock, readBytes, readNumber, signedHeaderChecksum } from './tar-format.js';
 
 export type TarEntryType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'directory' | 'fifo';
 
@@ -82,6 +82,11 @@ interface PaxRecords {
   xattrs?: Map<string, Buffer>;
 }
 
+const NO_PAX: PaxRecords = Object.freeze({});
+const NO_XATTRS: ReadonlyMap<string, Buffer> = new Map();
+const EMPTY = Buffer.alloc(0);
+const SLASH = Buffer.from('/');
+
 const enum State {
   Header,
   Data,
@@ -109,7 +114,7 @@ export class TarParser {
   private longName: Buffer | undefined;
   private longLink: Buffer | undefined;
   private pax: PaxRecords | undefined;
-  private globalPax: PaxRecords = {};
+  private globalPax: PaxRecords = NO_PAX;
 
   constructor(private readonly sink: TarSink) {}
 
@@ -205,9 +210,9 @@ export class TarParser {
     }
     const stored = readNumber(block, F.chksum[0], F.chksum[1]);
     const sum = headerChecksum(block);
-    if (stored !== sum.unsigned && stored !== sum.signed) {
+    if (stored !== sum && stored !== signedHeaderChecksum(block)) {
       throw this.error(
-        Number.isNaN(stored) ? 'not a tar header (no checksum)' : `header checksum mismatch (stored ${stored}, computed ${sum.unsigned})`,
+        Number.isNaN(stored) ? 'not a tar header (no checksum)' : `header checksum mismatch (stored ${stored}, computed ${sum})`,
       );
     }
     const flag = block[F.typeflag[0]]!;
@@ -275,7 +280,7 @@ export class TarParser {
     } else if (type === 0x78) {
       this.pax = this.parsePax(data, this.pax ?? {});
     } else {
-      this.globalPax = this.parsePax(data, this.globalPax);
+      this.globalPax = this.parsePax(data, { ...this.globalPax });
     }
     this.state = this.padding ? State.Padding : State.Header;
   }
@@ -373,23 +378,26 @@ export class TarParser {
 
   private assemble(block: Buffer, flag: number, size: number): TarHeader {
     const g = this.globalPax;
-    const x = this.pax ?? {};
+    const x = this.pax ?? NO_PAX;
     this.pax = undefined;
-    const magic = block.toString('latin1', F.magic[0], F.magic[0] + F.magic[1]);
+    const plain = x === NO_PAX && g === NO_PAX;
     let nameBytes: Buffer;
-    const paxPath = 'path' in x ? x.path : g.path;
+    const paxPath = plain ? undefined : 'path' in x ? x.path : g.path;
     if (paxPath) nameBytes = paxPath;
     else if (this.longName) nameBytes = this.longName;
     else {
       nameBytes = readBytes(block, F.name[0], F.name[1]);
-      if (magic === 'ustar\0') {
-        const prefix = readBytes(block, F.prefix[0], F.prefix[1]);
-        if (prefix.length) nameBytes = Buffer.concat([prefix, Buffer.from('/'), nameBytes]);
-      }
-      nameBytes = Buffer.from(nameBytes); // the header block may be reused
+      // ustar\0: a POSIX header, whose prefix field extends the name
+      if (block[257] === 0x75 && block[262] === 0 && block[345] !== 0) {
+        nameBytes = Buffer.concat([readBytes(block, F.prefix[0], F.prefix[1]), SLASH, nameBytes]);
+      } else nameBytes = Buffer.from(nameBytes); // the header block may be reused
     }
-    const linkpath = 'linkpath' in x ? x.linkpath : g.linkpath;
-    const linknameBytes = linkpath ?? this.longLink ?? Buffer.from(readBytes(block, F.linkname[0], F.linkname[1]));
+    const linkpath = plain ? undefined : 'linkpath' in x ? x.linkpath : g.linkpath;
+    let linknameBytes = linkpath ?? this.longLink;
+    if (!linknameBytes) {
+      const field = readBytes(block, F.linkname[0], F.linkname[1]);
+      linknameBytes = field.length ? Buffer.from(field) : EMPTY;
+    }
     this.longName = undefined;
     this.longLink = undefined;
 
@@ -419,36 +427,41 @@ export class TarParser {
         // old tars mark directories by a trailing slash only
         type = nameBytes[nameBytes.length - 1] === 0x2f && flag !== 0x30 && flag !== 0x37 ? 'directory' : 'file';
     }
-    const field = (f: readonly [number, number], what: string) => {
-      const v = readNumber(block, f[0], f[1]);
-      if (Number.isNaN(v)) throw this.error(`invalid ${what} field`);
-      return v;
-    };
-    const pick = <K extends keyof PaxRecords>(k: K): PaxRecords[K] => (k in x ? x[k] : g[k]);
-    const xattrs = new Map<string, Buffer>();
-    for (const [k, v] of g.xattrs ?? []) xattrs.set(k, v);
-    for (const [k, v] of x.xattrs ?? []) xattrs.set(k, v);
-    const dataSize = type === 'file' ? (pick('size') ?? size) : 0;
     const dev = type === 'char' || type === 'block';
+    let xattrs: ReadonlyMap<string, Buffer> = NO_XATTRS;
+    if (!plain && (g.xattrs || x.xattrs)) {
+      const m = new Map<string, Buffer>();
+      for (const [k, v] of g.xattrs ?? []) m.set(k, v);
+      for (const [k, v] of x.xattrs ?? []) m.set(k, v);
+      xattrs = m;
+    }
+    const p = plain ? NO_PAX : { ...g, ...x };
+    const headerSize = type === 'file' ? (p.size ?? size) : 0;
     return {
       name: nameBytes.toString('utf8'),
       nameBytes,
       type,
-      size: dataSize,
-      mode: field(F.mode, 'mode') & 0o7777,
-      uid: pick('uid') ?? field(F.uid, 'uid'),
-      gid: pick('gid') ?? field(F.gid, 'gid'),
-      uname: pick('uname') ?? readBytes(block, F.uname[0], F.uname[1]).toString('utf8'),
-      gname: pick('gname') ?? readBytes(block, F.gname[0], F.gname[1]).toString('utf8'),
-      mtime: pick('mtime') ?? { sec: field(F.mtime, 'mtime'), nsec: 0 },
-      atime: pick('atime'),
-      linkname: linknameBytes.toString('utf8'),
+      size: headerSize,
+      mode: this.field(block, F.mode, 'mode') & 0o7777,
+      uid: p.uid ?? this.field(block, F.uid, 'uid'),
+      gid: p.gid ?? this.field(block, F.gid, 'gid'),
+      uname: p.uname ?? readBytes(block, F.uname[0], F.uname[1]).toString('utf8'),
+      gname: p.gname ?? readBytes(block, F.gname[0], F.gname[1]).toString('utf8'),
+      mtime: p.mtime ?? { sec: this.field(block, F.mtime, 'mtime'), nsec: 0 },
+      atime: p.atime,
+      linkname: linknameBytes.length ? linknameBytes.toString('utf8') : '',
       linknameBytes,
-      devmajor: pick('devmajor') ?? (dev ? field(F.devmajor, 'devmajor') : 0),
-      devminor: pick('devminor') ?? (dev ? field(F.devminor, 'devminor') : 0),
+      devmajor: p.devmajor ?? (dev ? this.field(block, F.devmajor, 'devmajor') : 0),
+      devminor: p.devminor ?? (dev ? this.field(block, F.devminor, 'devminor') : 0),
       xattrs,
       offset: this.entryStart,
     };
+  }
+
+  private field(block: Buffer, f: readonly [number, number], what: string): number {
+    const v = readNumber(block, f[0], f[1]);
+    if (Number.isNaN(v)) throw this.error(`invalid ${what} field`);
+    return v;
   }
 }
 

@@ -111,7 +111,7 @@ export class TarWriter {
     block.write(e.uname ?? '', F.uname[0], F.uname[1], 'utf8');
     block.write(e.gname ?? '', F.gname[0], F.gname[1], 'utf8');
     block.write(
-      `${headerChecksum(block).unsigned.toString(8).padStart(6, '0')}\u0000 `,
+      `${headerChecksum(block).toString(8).padStart(6, '0')}\u0000 `,
       F.chksum[0],
       'latin1',
     );

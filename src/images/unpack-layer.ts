@@ -133,6 +133,15 @@ export function cleanComponents(name: string): string[] {
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');
 
+/** a relative name without empty, "." or ".." components (a trailing "/" allowed) */
+function isPlainName(name: string): boolean {
+  if (name.length === 0 || name.charCodeAt(0) === 0x2f) return false;
+  const body = name.charCodeAt(name.length - 1) === 0x2f ? name.slice(0, -1) : name;
+  if (body.length === 0 || body.includes('//')) return false;
+  if (!body.includes('.')) return true;
+  return !/(^|\/)\.\.?(\/|$)/.test(body);
+}
+
 class LayerUnpacker implements TarSink {
   entries = 0;
   fileBytes = 0;
@@ -252,21 +261,34 @@ class LayerUnpacker implements TarSink {
   }
 
   private apply(h: TarHeader): void {
-    const comps = cleanComponents(h.nameBytes.toString('latin1'));
-    if (comps.length === 0) {
-      // "./": the layer's root directory itself
-      if (h.type !== 'directory') throw this.refuse(`a ${h.type} entry names the layer root`);
-      this.metadata(this.root, EMPTY, h, true);
-      this.deferDir('', this.root, h);
-      return;
+    const raw = h.nameBytes.toString('latin1');
+    let parentPath: string;
+    let base: string;
+    let name: Buffer;
+    if (isPlainName(raw)) {
+      // the common case, without splitting: "a/b/c" or "a/b/c/"
+      const end = raw.charCodeAt(raw.length - 1) === 0x2f ? raw.length - 1 : raw.length;
+      const slash = raw.lastIndexOf('/', end - 1);
+      parentPath = slash < 0 ? '' : raw.slice(0, slash);
+      base = raw.slice(slash + 1, end);
+      name = h.nameBytes.subarray(slash + 1, end); // latin1: string and byte offsets agree
+    } else {
+      const comps = cleanComponents(raw);
+      if (comps.length === 0) {
+        // "./": the layer's root directory itself
+        if (h.type !== 'directory') throw this.refuse(`a ${h.type} entry names the layer root`);
+        this.metadata(this.root, EMPTY, h, true);
+        this.deferDir('', this.root, h);
+        return;
+      }
+      base = comps[comps.length - 1]!;
+      parentPath = comps.slice(0, -1).join('/');
+      name = bytes(base);
     }
-    const base = comps[comps.length - 1]!;
     // aufs metadata directories and what is in them
-    for (let i = 0; i < comps.length - 1; i++) if (comps[i]!.startsWith('.wh..wh.')) return;
-    const parentPath = comps.slice(0, -1).join('/');
+    if (parentPath.includes('.wh..wh.') && parentPath.split('/').some((c) => c.startsWith('.wh..wh.'))) return;
     if (base.startsWith('.wh.')) return this.whiteout(h, parentPath, base);
     const dir = this.parent(parentPath, true);
-    const name = bytes(base);
     switch (h.type) {
       case 'file':
         this.replacing(dir, name, false, () => {
@@ -280,7 +302,7 @@ class LayerUnpacker implements TarSink {
         this.metadata(dir, name, h, false);
         return;
       case 'hardlink':
-        return this.hardlink(dir, name, comps, h);
+        return this.hardlink(dir, name, parentPath ? `${parentPath}/${base}` : base, h);
       case 'char':
       case 'block':
       case 'fifo': {
@@ -303,10 +325,10 @@ class LayerUnpacker implements TarSink {
     }
   }
 
-  private hardlink(dir: number, name: Buffer, comps: string[], h: TarHeader): void {
+  private hardlink(dir: number, name: Buffer, path: string, h: TarHeader): void {
     const target = cleanComponents(h.linknameBytes.toString('latin1'));
     if (target.length === 0) throw this.refuse(`hard link to the layer root ${JSON.stringify(h.linkname)}`);
-    if (target.join('/') === comps.join('/')) return; // a link to itself: already there
+    if (target.join('/') === path) return; // a link to itself: already there
     const targetParent = target.slice(0, -1).join('/');
     const targetName = bytes(target[target.length - 1]!);
     this.replacing(dir, name, false, () => {
