@@ -10,13 +10,22 @@
  * that no call here can reach outside the directory it was given. An empty
  * NAME means DIRFD itself. All calls are synchronous and throw an Error whose
  * code is the errno's name.
+ *
+ * writeFileAsync/drainFiles take the bulk of an unpack's syscalls off the
+ * main thread: a small file is created, written, chowned, chmodded, timed
+ * and closed by one worker thread while the main thread reads on. The
+ * caller drains (waits for all of them and collects their errors) before
+ * anything that could touch the same names and before it closes a
+ * directory fd a queued file uses.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -320,6 +329,193 @@ static napi_value set_xattr_at(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
+/* writeFileAsync(id, dirFd, name, data, uid, gid, mode, atimeSec, atimeNsec,
+ * mtimeSec, mtimeNsec): queues createFileAt + write + chown + chmod (after
+ * chown, which clears setuid/setgid) + times + close for one worker thread.
+ * One thread, first in first out: several (libuv's pool) contend for the
+ * directory locks and were slower than none. */
+struct file_job {
+	struct file_job *next;
+	napi_ref data_ref;
+	const char *data;
+	size_t len;
+	int dir;
+	char name[NAME_MAX + 1];
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	struct timespec ts[2];
+	int32_t id;
+	int err;
+};
+
+static pthread_mutex_t jobs_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_todo_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t jobs_done_cv = PTHREAD_COND_INITIALIZER;
+/* queued, oldest first; done (their references to release on the main thread) */
+static struct file_job *todo_head, *todo_tail, *done_head;
+static int jobs_in_flight;
+static int worker_started;
+
+static int run_file_job(struct file_job *j)
+{
+	int fd = openat(j->dir, j->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno;
+	int err = 0;
+	size_t off = 0;
+	while (off < j->len && !err) {
+		ssize_t n = write(fd, j->data + off, j->len - off);
+		if (n < 0 && errno != EINTR)
+			err = errno;
+		else if (n > 0)
+			off += (size_t)n;
+	}
+	if (!err && fchown(fd, j->uid, j->gid) < 0)
+		err = errno;
+	if (!err && fchmod(fd, j->mode) < 0)
+		err = errno;
+	if (!err && futimens(fd, j->ts) < 0)
+		err = errno;
+	if (close(fd) < 0 && !err)
+		err = errno;
+	return err;
+}
+
+static void *file_worker(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&jobs_mu);
+	for (;;) {
+		while (!todo_head)
+			pthread_cond_wait(&jobs_todo_cv, &jobs_mu);
+		struct file_job *j = todo_head;
+		todo_head = j->next;
+		if (!todo_head)
+			todo_tail = NULL;
+		pthread_mutex_unlock(&jobs_mu);
+		j->err = run_file_job(j);
+		pthread_mutex_lock(&jobs_mu);
+		j->next = done_head;
+		done_head = j;
+		if (--jobs_in_flight == 0)
+			pthread_cond_broadcast(&jobs_done_cv);
+	}
+	return NULL;
+}
+
+/* Takes the finished jobs (the caller holds jobs_mu). */
+static struct file_job *take_done(void)
+{
+	struct file_job *d = done_head;
+	done_head = NULL;
+	return d;
+}
+
+/* Releases finished jobs on the main thread; appends failures to R at *N. */
+static void release_done(napi_env env, struct file_job *d, napi_value r, uint32_t *n)
+{
+	while (d) {
+		struct file_job *next = d->next;
+		if (d->err && r) {
+			napi_value id, err;
+			napi_create_int32(env, d->id, &id);
+			napi_create_int32(env, d->err, &err);
+			napi_set_element(env, r, (*n)++, id);
+			napi_set_element(env, r, (*n)++, err);
+		}
+		napi_delete_reference(env, d->data_ref);
+		free(d);
+		d = next;
+	}
+}
+
+/* failures seen while releasing in writeFileAsync, kept for drainFiles */
+static struct file_job *failed_head;
+
+static napi_value write_file_async(napi_env env, napi_callback_info info)
+{
+	ARGS(11);
+	struct file_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return throw_errno(env, "writeFileAsync", ENOMEM);
+	int64_t t[4];
+	int32_t id, dir, uid, gid, mode;
+	void *bytes;
+	int e = get_bytes(env, args[2], j->name, sizeof(j->name), 0);
+	if (!e && (get_int(env, args[0], &id) || get_int(env, args[1], &dir) || get_int(env, args[4], &uid) ||
+		   get_int(env, args[5], &gid) || get_int(env, args[6], &mode) || get_i64(env, args[7], &t[0]) ||
+		   get_i64(env, args[8], &t[1]) || get_i64(env, args[9], &t[2]) || get_i64(env, args[10], &t[3]) ||
+		   napi_get_buffer_info(env, args[3], &bytes, &j->len) != napi_ok))
+		e = EINVAL;
+	if (!e && napi_create_reference(env, args[3], 1, &j->data_ref) != napi_ok)
+		e = EINVAL;
+	if (!e && !worker_started) {
+		pthread_t t;
+		e = pthread_create(&t, NULL, file_worker, NULL);
+		if (!e) {
+			pthread_detach(t);
+			worker_started = 1;
+		}
+	}
+	if (e) {
+		if (j->data_ref)
+			napi_delete_reference(env, j->data_ref);
+		free(j);
+		return throw_errno(env, "writeFileAsync", e);
+	}
+	j->id = id;
+	j->dir = dir;
+	j->data = bytes;
+	j->uid = (uid_t)uid;
+	j->gid = (gid_t)gid;
+	j->mode = (mode_t)mode;
+	j->ts[0] = (struct timespec){.tv_sec = t[0], .tv_nsec = t[1]};
+	j->ts[1] = (struct timespec){.tv_sec = t[2], .tv_nsec = t[3]};
+	pthread_mutex_lock(&jobs_mu);
+	if (todo_tail)
+		todo_tail->next = j;
+	else
+		todo_head = j;
+	todo_tail = j;
+	jobs_in_flight++;
+	pthread_cond_signal(&jobs_todo_cv);
+	struct file_job *d = take_done();
+	pthread_mutex_unlock(&jobs_mu);
+	/* release what finished; keep failures for drainFiles */
+	while (d) {
+		struct file_job *next = d->next;
+		if (d->err) {
+			d->next = failed_head;
+			failed_head = d;
+		} else {
+			napi_delete_reference(env, d->data_ref);
+			free(d);
+		}
+		d = next;
+	}
+	return NULL;
+}
+
+/* drainFiles(): blocks until every queued file is done; returns the failed
+ * ones as a flat array [id, errno, id, errno, ...] (empty if none). */
+static napi_value drain_files(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	pthread_mutex_lock(&jobs_mu);
+	while (jobs_in_flight > 0)
+		pthread_cond_wait(&jobs_done_cv, &jobs_mu);
+	struct file_job *d = take_done();
+	pthread_mutex_unlock(&jobs_mu);
+	napi_value r;
+	uint32_t n = 0;
+	napi_create_array(env, &r);
+	release_done(env, failed_head, r, &n);
+	failed_head = NULL;
+	release_done(env, d, r, &n);
+	return r;
+}
+
 napi_status layer_define(napi_env env, napi_value exports)
 {
 	napi_property_descriptor props[] = {
@@ -336,6 +532,8 @@ napi_status layer_define(napi_env env, napi_value exports)
 		{"chmodAt", NULL, chmod_at, NULL, NULL, NULL, napi_default, NULL},
 		{"utimesAt", NULL, utimes_at, NULL, NULL, NULL, napi_default, NULL},
 		{"setXattrAt", NULL, set_xattr_at, NULL, NULL, NULL, napi_default, NULL},
+		{"writeFileAsync", NULL, write_file_async, NULL, NULL, NULL, napi_default, NULL},
+		{"drainFiles", NULL, drain_files, NULL, NULL, NULL, napi_default, NULL},
 	};
 	return napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

@@ -28,4 +28,24 @@ export interface LayerSyscalls {
   utimesAt(dirFd: number, name: Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** through /proc/self/fd/DIRFD/NAME unless NAME is empty: check /proc is procfs first */
   setXattrAt(dirFd: number, name: Buffer, key: string, value: Buffer): void;
+  /**
+   * Queues on libuv's pool: create NAME in DIRFD as createFileAt does, write
+   * DATA, chown, chmod (after chown: it clears setuid/setgid), set times,
+   * close. DIRFD must stay open until drainFiles returns.
+   */
+  writeFileAsync(
+    id: number,
+    dirFd: number,
+    name: Buffer,
+    data: Buffer,
+    uid: number,
+    gid: number,
+    mode: number,
+    atimeSec: number,
+    atimeNsec: number,
+    mtimeSec: number,
+    mtimeNsec: number,
+  ): void;
+  /** waits for every queued file (of the whole process); the failed ones as [id, errno, id, errno, ...] */
+  drainFiles(): number[];
 }

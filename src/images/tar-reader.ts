@@ -361,12 +361,30 @@ export class TarParser {
     // other keywords (ctime, comment, hdrcharset, charset, ...) change nothing we keep
   }
 
+  /** "[-]SECONDS[.FRACTION]" without a regular expression: GNU tar writes one per entry */
   private paxTime(key: string, value: Buffer): TarTime {
-    const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(value.toString('latin1'));
-    if (!m) throw this.error(`invalid pax ${key} value ${JSON.stringify(value.toString('utf8'))}`);
-    let sec = Number(m[2]);
-    let nsec = Number((m[3] ?? '').slice(0, 9).padEnd(9, '0'));
-    if (m[1]) {
+    let i = 0;
+    const negative = value[0] === 0x2d;
+    if (negative) i++;
+    let sec = 0;
+    let digits = 0;
+    for (; i < value.length && value[i] !== 0x2e; i++, digits++) {
+      const d = value[i]! - 0x30;
+      if (d < 0 || d > 9) digits = -Infinity;
+      sec = sec * 10 + d;
+    }
+    let nsec = 0;
+    let scale = 100000000;
+    for (i++; i < value.length; i++, scale /= 10) {
+      const d = value[i]! - 0x30;
+      if (d < 0 || d > 9) digits = -Infinity;
+      if (scale >= 1) nsec += d * scale;
+    }
+    if (!(digits > 0) || !Number.isSafeInteger(sec)) {
+      throw this.error(`invalid pax ${key} value ${JSON.stringify(value.toString('utf8'))}`);
+    }
+    nsec = Math.round(nsec);
+    if (negative) {
       sec = -sec;
       if (nsec) {
         sec -= 1;

@@ -229,6 +229,56 @@ for p, ns in (('suid', 1600000000123456789), ('deep/er', 1500000000000000001), (
   });
 });
 
+describe('unpack: small files are written by a worker thread, in archive order', () => {
+  test('later entries of the same name win, by any path; links and whiteouts see the files', async () => {
+    await unpack(
+      craftTar([
+        { name: 'f', data: 'one' },
+        { name: 's', type: '2', linkname: '.' },
+        { name: 's/f', data: 'two' },
+        { name: 'x', data: 'file' },
+        { name: 'x', type: '2', linkname: 'f' },
+        { name: 'd/', type: '5' },
+        { name: 'd/a', data: 'a', mode: 0o4711, uid: 12, gid: 34 },
+        { name: 'h', type: '1', linkname: 's/d/a' },
+        { name: 'd/.wh.a' },
+        { name: 'e' },
+        { name: 'e', type: '6' },
+      ]),
+      1,
+    );
+    assert.equal(readFileSync(inLayer('f'), 'utf8'), 'two');
+    assert.equal(readlinkSync(inLayer('x')), 'f');
+    const a = lstatSync(inLayer('d/a'));
+    assert.deepEqual([a.mode & 0o7777, a.uid, a.gid, a.nlink], [0o4711, 12, 34, 2]);
+    assert.equal(lstatSync(inLayer('h')).ino, a.ino);
+    assert.ok(lstatSync(inLayer('e')).isFIFO());
+  });
+
+  test('a directory replaced by a file cannot be written through afterwards', async () => {
+    await assert.rejects(
+      unpack(craftTar([{ name: 'X/', type: '5' }, { name: 'X', data: 'file' }, { name: 'X/y', data: 'y' }])),
+      /entry "X\/y".*not a directory/i,
+    );
+    assert.equal(readFileSync(inLayer('X'), 'utf8'), 'file');
+  });
+
+  test('many files across many directories with the parent cache overflowing', async () => {
+    const entries: CraftEntry[] = [];
+    for (let d = 0; d < 300; d++) {
+      entries.push({ name: `d${d}/`, type: '5', mtime: 1000 + d });
+      for (let f = 0; f < 5; f++) entries.push({ name: `d${d}/f${f}`, data: `${d}/${f}`, mtime: 2000 + f });
+    }
+    entries.push({ name: 'd7', type: '2', linkname: 'd8' });
+    entries.push({ name: 'd7/f0', data: 'through d7' });
+    await unpack(craftTar(entries), 4096);
+    assert.equal(readFileSync(inLayer('d299/f4'), 'utf8'), '299/4');
+    assert.equal(readFileSync(inLayer('d8/f0'), 'utf8'), 'through d7');
+    assert.equal(lstatSync(inLayer('d123')).mtimeMs, 1123000);
+    assert.equal(lstatSync(inLayer('d123/f3')).mtimeMs, 2003000);
+  });
+});
+
 describe('unpack: whiteouts in the overlayfs form', () => {
   test('.wh.NAME is a 0/0 character device, .wh..wh..opq an opaque xattr, aufs metadata skipped', async () => {
     await unpack(

@@ -42,8 +42,9 @@
  * input is read asynchronously. A failed unpack leaves a partial directory
  * that `rm -r` (fs.rmSync recursive) removes: nothing in it is immutable.
  */
-import { closeSync, mkdirSync, openSync, constants as fsc, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, constants as fsc, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
+import { errnoMessage, errnoName } from '../linux/errno.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { compressionOfMediaType, decompress } from './decompress.js';
 import type { LayerSyscalls } from './layer-syscalls.js';
@@ -80,6 +81,7 @@ export async function unpackLayer(
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const rootFd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY);
   const unpacker = new LayerUnpacker(nativeAddon(), rootFd, opts.layerDigest);
+  if (readdirSync(dest).length === 0) unpacker.freshDirs.add(fstatSync(rootFd).ino);
   const parser = new TarParser(unpacker);
   let bytes = 0;
   try {
@@ -110,6 +112,8 @@ const S_IFIFO = 0o010000;
 const PROC_SUPER_MAGIC = 0x9fa0;
 const OPAQUE = Buffer.from('y');
 const EMPTY = Buffer.alloc(0);
+/** names remembered at most (about 100 bytes each); past that, files are written on the main thread */
+const MAX_TRACKED = 1_000_000;
 /** parent directory fds kept open at most */
 const MAX_CACHED = 128;
 
@@ -142,12 +146,42 @@ function isPlainName(name: string): boolean {
   return !/(^|\/)\.\.?(\/|$)/.test(body);
 }
 
+/** a small file queued on libuv's pool (writeFileAsync), until the next drain */
+interface FileJob {
+  owner: LayerUnpacker;
+  header: TarHeader;
+  dir: number;
+  name: Buffer;
+  data: Buffer;
+}
+
+/** every queued job of every unpacker in this process, by id: a drain waits for all of them */
+const jobs = new Map<number, FileJob>();
+let nextJobId = 1;
+/** drain when this much file data is held by queued jobs */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+const MAX_QUEUED_FILES = 2048;
+let queuedBytes = 0;
+
 class LayerUnpacker implements TarSink {
   entries = 0;
   fileBytes = 0;
   private header: TarHeader | undefined;
   private file = -1;
-  private readonly parents = new Map<string, number>();
+  /** a file entry whose data has not come yet: queued whole if it comes in one piece */
+  private waiting: { dir: number; name: Buffer; key: string } | undefined;
+  private readonly parents = new Map<string, { fd: number; ino: number }>();
+  /** the inode of the directory parent() last returned */
+  private parentIno = -1;
+  /** "ino/name" of the files this unpacker queued since its last drain */
+  private readonly queued = new Set<string>();
+  /** its jobs that failed, handed over by whichever unpacker drained */
+  readonly failed: { id: number; errno: number }[] = [];
+  /** directories (inodes) this unpack made, and "ino/name" of what it made in any */
+  readonly freshDirs = new Set<number>();
+  private readonly created = new Set<string>();
+  /** parent fds dropped from the cache, to close once nothing uses them */
+  private readonly stale: number[] = [];
   private readonly dirs: DeferredDir[] = [];
   private procChecked = false;
 
@@ -161,6 +195,7 @@ class LayerUnpacker implements TarSink {
     this.entries++;
     this.header = h;
     try {
+      if (this.stale.length) this.closeStale();
       this.apply(h);
     } catch (e) {
       throw this.named(e);
@@ -168,9 +203,16 @@ class LayerUnpacker implements TarSink {
   }
 
   data(chunk: Buffer): void {
-    if (this.file < 0) return;
     this.fileBytes += chunk.length;
     try {
+      const w = this.waiting;
+      if (w) {
+        this.waiting = undefined;
+        const h = this.header!;
+        if (chunk.length === h.size) return this.queue(h, w.dir, w.name, w.key, chunk);
+        this.openFile(w.dir, w.name);
+      }
+      if (this.file < 0) return;
       let off = 0;
       while (off < chunk.length) off += writeSync(this.file, chunk, off, chunk.length - off);
     } catch (e) {
@@ -179,6 +221,17 @@ class LayerUnpacker implements TarSink {
   }
 
   end(): void {
+    const w = this.waiting;
+    if (w) {
+      // an empty file
+      this.waiting = undefined;
+      try {
+        this.queue(this.header!, w.dir, w.name, w.key, EMPTY);
+      } catch (e) {
+        throw this.named(e);
+      }
+      return;
+    }
     if (this.file < 0) return;
     const h = this.header!;
     const fd = this.file;
@@ -192,8 +245,59 @@ class LayerUnpacker implements TarSink {
     }
   }
 
+  private openFile(dir: number, name: Buffer): void {
+    this.replacing(dir, name, false, () => {
+      this.file = this.sys.createFileAt(dir, name);
+    });
+  }
+
+  /** a whole small file to create, write and finish on the pool */
+  private queue(h: TarHeader, dir: number, name: Buffer, key: string, data: Buffer): void {
+    const id = nextJobId++;
+    const a = h.atime ?? h.mtime;
+    this.sys.writeFileAsync(id, dir, name, data, h.uid, h.gid, h.mode, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
+    jobs.set(id, { owner: this, header: h, dir, name, data });
+    this.queued.add(key);
+    queuedBytes += data.length;
+    if (queuedBytes > MAX_QUEUED_BYTES || jobs.size > MAX_QUEUED_FILES) this.drain();
+  }
+
+  /**
+   * Waits until every queued file is written, then deals with the ones that
+   * failed: a name that existed is replaced as any entry's is (in archive
+   * order: whatever touches it waited for this drain), anything else is
+   * this unpack's error.
+   */
+  drain(): void {
+    const errors = this.sys.drainFiles();
+    for (let i = 0; i < errors.length; i += 2) {
+      const job = jobs.get(errors[i]!);
+      if (!job) continue;
+      failedJobs.set(errors[i]!, job);
+      job.owner.failed.push({ id: errors[i]!, errno: errors[i + 1]! });
+    }
+    jobs.clear();
+    queuedBytes = 0;
+    this.queued.clear();
+    if (!this.failed.length) return;
+    const mine = this.failed.splice(0).sort((x, y) => x.id - y.id);
+    const current = this.header;
+    for (const { id, errno } of mine) {
+      const job = failedJobs.get(id)!;
+      failedJobs.delete(id);
+      this.header = job.header;
+      if (errno !== EEXIST) throw errnoError(errno, 'writing the file');
+      this.openFile(job.dir, job.name);
+      let off = 0;
+      while (off < job.data.length) off += writeSync(this.file, job.data, off, job.data.length - off);
+      this.end();
+    }
+    this.header = current;
+  }
+
   /** directory times, now that nothing more is written into them */
   finish(): void {
+    this.drain();
     this.header = undefined;
     try {
       this.setDirTimes();
@@ -223,7 +327,14 @@ class LayerUnpacker implements TarSink {
   close(): void {
     if (this.file >= 0) closeSync(this.file);
     this.file = -1;
+    // queued files use the directory fds: wait for them before closing
+    try {
+      this.drain();
+    } catch {
+      // the unpack failed already; this is cleanup
+    }
     this.dropParents();
+    for (const fd of this.stale.splice(0)) closeSync(fd);
     closeSync(this.root);
   }
 
@@ -289,11 +400,17 @@ class LayerUnpacker implements TarSink {
     if (parentPath.includes('.wh..wh.') && parentPath.split('/').some((c) => c.startsWith('.wh..wh.'))) return;
     if (base.startsWith('.wh.')) return this.whiteout(h, parentPath, base);
     const dir = this.parent(parentPath, true);
+    // a queued file of this name (in this directory, by whatever path) must be there before this entry replaces it
+    const key = `${this.parentIno}/${base}`;
+    if (this.queued.size && this.queued.has(key)) this.drain();
+    // a file may go to the worker only where nothing can be in its way: a
+    // directory this unpack made, and a name it has not made there yet
+    const free = this.freshDirs.has(this.parentIno) && !this.created.has(key);
+    if (this.created.size < MAX_TRACKED) this.created.add(key);
     switch (h.type) {
       case 'file':
-        this.replacing(dir, name, false, () => {
-          this.file = this.sys.createFileAt(dir, name);
-        });
+        if (free && h.xattrs.size === 0) this.waiting = { dir, name, key };
+        else this.openFile(dir, name);
         return; // metadata once the data is written (end)
       case 'directory':
         return this.directory(dir, name, parentPath ? `${parentPath}/${base}` : base, h);
@@ -315,17 +432,20 @@ class LayerUnpacker implements TarSink {
   }
 
   private directory(dir: number, name: Buffer, path: string, h: TarHeader): void {
-    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, 0o700));
+    let made = true;
+    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, 0o700), () => (made = false));
     const fd = this.sys.openDirAt(dir, name);
     try {
       this.metadata(fd, EMPTY, h, true);
-      this.deferDir(path, fd, h);
+      const ino = this.deferDir(path, fd, h);
+      if (made) this.freshDirs.add(ino);
     } finally {
       closeSync(fd);
     }
   }
 
   private hardlink(dir: number, name: Buffer, path: string, h: TarHeader): void {
+    this.drain(); // the target may be a queued file, under any of its names
     const target = cleanComponents(h.linknameBytes.toString('latin1'));
     if (target.length === 0) throw this.refuse(`hard link to the layer root ${JSON.stringify(h.linkname)}`);
     if (target.join('/') === path) return; // a link to itself: already there
@@ -340,6 +460,7 @@ class LayerUnpacker implements TarSink {
   }
 
   private whiteout(h: TarHeader, parentPath: string, base: string): void {
+    this.drain();
     if (base === '.wh..wh..opq') {
       const dir = this.parent(parentPath, true);
       this.sys.setXattrAt(dir, EMPTY, 'trusted.overlay.opaque', OPAQUE);
@@ -352,6 +473,7 @@ class LayerUnpacker implements TarSink {
     }
     const dir = this.parent(parentPath, true);
     const name = bytes(target);
+    if (this.created.size < MAX_TRACKED) this.created.add(`${this.parentIno}/${target}`);
     try {
       this.sys.mknodAt(dir, name, S_IFCHR, 0, 0);
     } catch (e) {
@@ -362,16 +484,20 @@ class LayerUnpacker implements TarSink {
   }
 
   /** CREATE, and if NAME exists: keep a directory for a directory, else remove it and create again */
-  private replacing(dir: number, name: Buffer, isDir: boolean, create: () => void): void {
+  private replacing(dir: number, name: Buffer, isDir: boolean, create: () => void, kept?: () => void): void {
     try {
       create();
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
+    this.drain(); // nothing queued may be under what is removed
     const st = this.sys.statAt(dir, name);
     const existingDir = st !== undefined && (st[0] & S_IFMT) === S_IFDIR;
-    if (isDir && existingDir) return;
+    if (isDir && existingDir) {
+      kept?.();
+      return;
+    }
     if (st) {
       if (existingDir) rmSync(procPath(this.checkProc(), dir, name), { recursive: true, force: true });
       else this.sys.unlinkAt(dir, name, false);
@@ -394,15 +520,19 @@ class LayerUnpacker implements TarSink {
     }
   }
 
-  private deferDir(path: string, fd: number, h: TarHeader): void {
+  private deferDir(path: string, fd: number, h: TarHeader): number {
     const st = this.sys.statAt(fd, EMPTY)!;
     this.dirs.push({ path, ino: st[1], atime: h.atime ?? h.mtime, mtime: h.mtime });
+    return st[1];
   }
 
   /** an fd of the directory PATH in the layer (cached); CREATE makes missing directories 0755 root:root */
   private parent(path: string, create: boolean): number {
     const cached = this.parents.get(path);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.parentIno = cached.ino;
+      return cached.fd;
+    }
     let fd: number;
     if (path === '') fd = this.root;
     else {
@@ -410,11 +540,13 @@ class LayerUnpacker implements TarSink {
         fd = this.sys.openInRoot(this.root, bytes(path));
       } catch (e) {
         if (!create || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.drain(); // a queued file may be in the way
         fd = this.makeParents(path);
       }
     }
     if (this.parents.size >= MAX_CACHED) this.dropParents();
-    this.parents.set(path, fd);
+    this.parentIno = this.sys.statAt(fd, EMPTY)![1];
+    this.parents.set(path, { fd, ino: this.parentIno });
     return fd;
   }
 
@@ -432,6 +564,7 @@ class LayerUnpacker implements TarSink {
         // a dangling symlink here makes mkdirat fail with EEXIST: refused
         this.sys.mkdirAt(fd, bytes(comps[i]!), 0o755);
         next = this.sys.openDirAt(fd, bytes(comps[i]!));
+        this.freshDirs.add(this.sys.statAt(next, EMPTY)![1]);
       }
       if (fd !== this.root) closeSync(fd);
       fd = next;
@@ -439,14 +572,22 @@ class LayerUnpacker implements TarSink {
     return fd;
   }
 
-  /** closes the cached parent fds except KEEP (something was removed: they may be stale) */
+  /**
+   * Forgets the cached parent fds except KEEP (something was removed: they
+   * may be stale). They are closed at the next entry, after a drain: the
+   * current entry and queued files may still use them.
+   */
   private dropParents(keep = -1): void {
-    for (const [path, fd] of this.parents) {
-      if (fd === keep || fd === this.root) continue;
-      closeSync(fd);
+    for (const [path, p] of this.parents) {
+      if (p.fd === keep || p.fd === this.root) continue;
+      this.stale.push(p.fd);
       this.parents.delete(path);
     }
-    if (keep < 0) this.parents.clear();
+  }
+
+  private closeStale(): void {
+    this.drain();
+    for (const fd of this.stale.splice(0)) closeSync(fd);
   }
 
   /** design.md: check /proc really is procfs before acting through it */
@@ -462,6 +603,15 @@ class LayerUnpacker implements TarSink {
     }
     return '/proc/self/fd';
   }
+}
+
+/** failed jobs not yet redone or reported by their unpacker */
+const failedJobs = new Map<number, FileJob>();
+const EEXIST = 17;
+
+function errnoError(errno: number, what: string): NodeJS.ErrnoException {
+  const code = errnoName(errno);
+  return Object.assign(new Error(`${what}: ${errnoMessage(errno)}`), { code, errno });
 }
 
 function procPath(proc: string, dir: number, name: Buffer): Buffer {
