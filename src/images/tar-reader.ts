@@ -453,7 +453,7 @@ export class TarParser {
       for (const [k, v] of x.xattrs ?? []) m.set(k, v);
       xattrs = m;
     }
-    const p = plain ? NO_PAX : { ...g, ...x };
+    const p = g === NO_PAX ? x : x === NO_PAX ? g : { ...g, ...x };
     const headerSize = type === 'file' ? (p.size ?? size) : 0;
     return {
       name: nameBytes.toString('utf8'),

@@ -146,7 +146,7 @@ function isPlainName(name: string): boolean {
   return !/(^|\/)\.\.?(\/|$)/.test(body);
 }
 
-/** a small file queued on libuv's pool (writeFileAsync), until the next drain */
+/** a small file queued for the addon's worker thread (writeFileAsync), until the next drain */
 interface FileJob {
   owner: LayerUnpacker;
   header: TarHeader;
@@ -155,9 +155,9 @@ interface FileJob {
   data: Buffer;
 }
 
-/** every queued job of every unpacker in this process, by id: a drain waits for all of them */
-const jobs = new Map<number, FileJob>();
-let nextJobId = 1;
+/** every queued job of every unpacker in this process (id = jobBase + index): a drain waits for all of them */
+const jobs: FileJob[] = [];
+let jobBase = 1;
 /** drain when this much file data is held by queued jobs */
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 const MAX_QUEUED_FILES = 2048;
@@ -168,13 +168,12 @@ class LayerUnpacker implements TarSink {
   fileBytes = 0;
   private header: TarHeader | undefined;
   private file = -1;
-  /** a file entry whose data has not come yet: queued whole if it comes in one piece */
-  private waiting: { dir: number; name: Buffer; key: string } | undefined;
+  /** a file entry whose data has not come yet: queued whole if it comes in one piece (dir -1: none) */
+  private waitingDir = -1;
+  private waitingName: Buffer = EMPTY;
   private readonly parents = new Map<string, { fd: number; ino: number }>();
   /** the inode of the directory parent() last returned */
   private parentIno = -1;
-  /** "ino/name" of the files this unpacker queued since its last drain */
-  private readonly queued = new Set<string>();
   /** its jobs that failed, handed over by whichever unpacker drained */
   readonly failed: { id: number; errno: number }[] = [];
   /** directories (inodes) this unpack made, and "ino/name" of what it made in any */
@@ -205,12 +204,12 @@ class LayerUnpacker implements TarSink {
   data(chunk: Buffer): void {
     this.fileBytes += chunk.length;
     try {
-      const w = this.waiting;
-      if (w) {
-        this.waiting = undefined;
+      const dir = this.waitingDir;
+      if (dir >= 0) {
+        this.waitingDir = -1;
         const h = this.header!;
-        if (chunk.length === h.size) return this.queue(h, w.dir, w.name, w.key, chunk);
-        this.openFile(w.dir, w.name);
+        if (chunk.length === h.size) return this.queue(h, dir, this.waitingName, chunk);
+        this.openFile(dir, this.waitingName);
       }
       if (this.file < 0) return;
       let off = 0;
@@ -221,12 +220,12 @@ class LayerUnpacker implements TarSink {
   }
 
   end(): void {
-    const w = this.waiting;
-    if (w) {
+    const dir = this.waitingDir;
+    if (dir >= 0) {
       // an empty file
-      this.waiting = undefined;
+      this.waitingDir = -1;
       try {
-        this.queue(this.header!, w.dir, w.name, w.key, EMPTY);
+        this.queue(this.header!, dir, this.waitingName, EMPTY);
       } catch (e) {
         throw this.named(e);
       }
@@ -252,14 +251,13 @@ class LayerUnpacker implements TarSink {
   }
 
   /** a whole small file to create, write and finish on the pool */
-  private queue(h: TarHeader, dir: number, name: Buffer, key: string, data: Buffer): void {
-    const id = nextJobId++;
+  private queue(h: TarHeader, dir: number, name: Buffer, data: Buffer): void {
+    const id = jobBase + jobs.length;
     const a = h.atime ?? h.mtime;
     this.sys.writeFileAsync(id, dir, name, data, h.uid, h.gid, h.mode, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
-    jobs.set(id, { owner: this, header: h, dir, name, data });
-    this.queued.add(key);
+    jobs.push({ owner: this, header: h, dir, name, data });
     queuedBytes += data.length;
-    if (queuedBytes > MAX_QUEUED_BYTES || jobs.size > MAX_QUEUED_FILES) this.drain();
+    if (queuedBytes > MAX_QUEUED_BYTES || jobs.length > MAX_QUEUED_FILES) this.drain();
   }
 
   /**
@@ -271,14 +269,14 @@ class LayerUnpacker implements TarSink {
   drain(): void {
     const errors = this.sys.drainFiles();
     for (let i = 0; i < errors.length; i += 2) {
-      const job = jobs.get(errors[i]!);
+      const job = jobs[errors[i]! - jobBase];
       if (!job) continue;
       failedJobs.set(errors[i]!, job);
       job.owner.failed.push({ id: errors[i]!, errno: errors[i + 1]! });
     }
-    jobs.clear();
+    jobBase += jobs.length;
+    jobs.length = 0;
     queuedBytes = 0;
-    this.queued.clear();
     if (!this.failed.length) return;
     const mine = this.failed.splice(0).sort((x, y) => x.id - y.id);
     const current = this.header;
@@ -400,17 +398,20 @@ class LayerUnpacker implements TarSink {
     if (parentPath.includes('.wh..wh.') && parentPath.split('/').some((c) => c.startsWith('.wh..wh.'))) return;
     if (base.startsWith('.wh.')) return this.whiteout(h, parentPath, base);
     const dir = this.parent(parentPath, true);
-    // a queued file of this name (in this directory, by whatever path) must be there before this entry replaces it
+    // "ino/name" names a directory entry whatever path led to it
     const key = `${this.parentIno}/${base}`;
-    if (this.queued.size && this.queued.has(key)) this.drain();
-    // a file may go to the worker only where nothing can be in its way: a
-    // directory this unpack made, and a name it has not made there yet
-    const free = this.freshDirs.has(this.parentIno) && !this.created.has(key);
-    if (this.created.size < MAX_TRACKED) this.created.add(key);
+    const seen = this.created.has(key);
+    if (seen && jobs.length) this.drain(); // a queued file of this name must be there before this entry replaces it
+    const tracking = this.created.size < MAX_TRACKED;
+    if (tracking && !seen) this.created.add(key);
     switch (h.type) {
       case 'file':
-        if (free && h.xattrs.size === 0) this.waiting = { dir, name, key };
-        else this.openFile(dir, name);
+        // to the worker only where nothing can be in its way: a directory
+        // this unpack made, and a name it has not made there before
+        if (tracking && !seen && h.xattrs.size === 0 && this.freshDirs.has(this.parentIno)) {
+          this.waitingDir = dir;
+          this.waitingName = name;
+        } else this.openFile(dir, name);
         return; // metadata once the data is written (end)
       case 'directory':
         return this.directory(dir, name, parentPath ? `${parentPath}/${base}` : base, h);
