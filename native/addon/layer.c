@@ -334,8 +334,12 @@ static napi_value set_xattr_at(napi_env env, napi_callback_info info)
  * chown, which clears setuid/setgid) + times + close for one worker thread.
  * One thread, first in first out: several (libuv's pool) contend for the
  * directory locks and were slower than none. */
+enum job_kind { JOB_WHOLE, JOB_BEGIN, JOB_APPEND, JOB_END };
+
 struct file_job {
 	struct file_job *next;
+	enum job_kind kind;
+	int slot;
 	napi_ref data_ref;
 	const char *data;
 	size_t len;
@@ -356,22 +360,31 @@ static pthread_cond_t jobs_done_cv = PTHREAD_COND_INITIALIZER;
 static struct file_job *todo_head, *todo_tail, *done_head;
 static int jobs_in_flight;
 static int worker_started;
+/* failures seen while releasing in enqueue, kept for drainFiles */
+static struct file_job *failed_head;
 
-static int run_file_job(struct file_job *j)
+/* the fds of files written in parts (BEGIN, APPEND..., END), by slot; -1 when
+ * none or when BEGIN failed (its job reported why). Only the worker uses it. */
+#define SLOTS 1024
+static int slot_fds[SLOTS];
+
+static int write_all(int fd, const char *data, size_t len)
 {
-	int fd = openat(j->dir, j->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return errno;
-	int err = 0;
 	size_t off = 0;
-	while (off < j->len && !err) {
-		ssize_t n = write(fd, j->data + off, j->len - off);
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
 		if (n < 0 && errno != EINTR)
-			err = errno;
-		else if (n > 0)
+			return errno;
+		if (n > 0)
 			off += (size_t)n;
 	}
-	if (!err && fchown(fd, j->uid, j->gid) < 0)
+	return 0;
+}
+
+static int finish_file(int fd, struct file_job *j)
+{
+	int err = 0;
+	if (fchown(fd, j->uid, j->gid) < 0)
 		err = errno;
 	if (!err && fchmod(fd, j->mode) < 0)
 		err = errno;
@@ -380,6 +393,45 @@ static int run_file_job(struct file_job *j)
 	if (close(fd) < 0 && !err)
 		err = errno;
 	return err;
+}
+
+static int run_file_job(struct file_job *j)
+{
+	int fd, err;
+	switch (j->kind) {
+	case JOB_WHOLE:
+	case JOB_BEGIN:
+		fd = openat(j->dir, j->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return errno;
+		err = write_all(fd, j->data, j->len);
+		if (j->kind == JOB_BEGIN) {
+			slot_fds[j->slot] = err ? -1 : fd;
+			if (err)
+				close(fd);
+			return err;
+		}
+		if (err) {
+			close(fd);
+			return err;
+		}
+		return finish_file(fd, j);
+	case JOB_APPEND:
+		fd = slot_fds[j->slot];
+		if (fd < 0)
+			return 0;
+		err = write_all(fd, j->data, j->len);
+		if (err) {
+			close(fd);
+			slot_fds[j->slot] = -1;
+		}
+		return err;
+	case JOB_END:
+		fd = slot_fds[j->slot];
+		slot_fds[j->slot] = -1;
+		return fd < 0 ? 0 : finish_file(fd, j);
+	}
+	return EINVAL;
 }
 
 static void *file_worker(void *arg)
@@ -424,33 +476,26 @@ static void release_done(napi_env env, struct file_job *d, napi_value r, uint32_
 			napi_set_element(env, r, (*n)++, id);
 			napi_set_element(env, r, (*n)++, err);
 		}
-		napi_delete_reference(env, d->data_ref);
+		if (d->data_ref)
+			napi_delete_reference(env, d->data_ref);
 		free(d);
 		d = next;
 	}
 }
 
-/* failures seen while releasing in writeFileAsync, kept for drainFiles */
-static struct file_job *failed_head;
 
-static napi_value write_file_async(napi_env env, napi_callback_info info)
+/* Queues J (filled in) for the worker; releases finished jobs, keeping
+ * failures for drainFiles. */
+static napi_value enqueue(napi_env env, struct file_job *j, napi_value data)
 {
-	ARGS(11);
-	struct file_job *j = calloc(1, sizeof(*j));
-	if (!j)
-		return throw_errno(env, "writeFileAsync", ENOMEM);
-	int64_t t[4];
-	int32_t id, dir, uid, gid, mode;
-	void *bytes;
-	int e = get_bytes(env, args[2], j->name, sizeof(j->name), 0);
-	if (!e && (get_int(env, args[0], &id) || get_int(env, args[1], &dir) || get_int(env, args[4], &uid) ||
-		   get_int(env, args[5], &gid) || get_int(env, args[6], &mode) || get_i64(env, args[7], &t[0]) ||
-		   get_i64(env, args[8], &t[1]) || get_i64(env, args[9], &t[2]) || get_i64(env, args[10], &t[3]) ||
-		   napi_get_buffer_info(env, args[3], &bytes, &j->len) != napi_ok))
-		e = EINVAL;
-	if (!e && napi_create_reference(env, args[3], 1, &j->data_ref) != napi_ok)
+	int e = 0;
+	void *bytes = NULL;
+	if (data && (napi_get_buffer_info(env, data, &bytes, &j->len) != napi_ok ||
+		     napi_create_reference(env, data, 1, &j->data_ref) != napi_ok))
 		e = EINVAL;
 	if (!e && !worker_started) {
+		for (int i = 0; i < SLOTS; i++)
+			slot_fds[i] = -1;
 		pthread_t t;
 		e = pthread_create(&t, NULL, file_worker, NULL);
 		if (!e) {
@@ -464,14 +509,7 @@ static napi_value write_file_async(napi_env env, napi_callback_info info)
 		free(j);
 		return throw_errno(env, "writeFileAsync", e);
 	}
-	j->id = id;
-	j->dir = dir;
 	j->data = bytes;
-	j->uid = (uid_t)uid;
-	j->gid = (gid_t)gid;
-	j->mode = (mode_t)mode;
-	j->ts[0] = (struct timespec){.tv_sec = t[0], .tv_nsec = t[1]};
-	j->ts[1] = (struct timespec){.tv_sec = t[2], .tv_nsec = t[3]};
 	pthread_mutex_lock(&jobs_mu);
 	if (todo_tail)
 		todo_tail->next = j;
@@ -482,19 +520,111 @@ static napi_value write_file_async(napi_env env, napi_callback_info info)
 	pthread_cond_signal(&jobs_todo_cv);
 	struct file_job *d = take_done();
 	pthread_mutex_unlock(&jobs_mu);
-	/* release what finished; keep failures for drainFiles */
 	while (d) {
 		struct file_job *next = d->next;
 		if (d->err) {
 			d->next = failed_head;
 			failed_head = d;
 		} else {
-			napi_delete_reference(env, d->data_ref);
+			if (d->data_ref)
+				napi_delete_reference(env, d->data_ref);
 			free(d);
 		}
 		d = next;
 	}
 	return NULL;
+}
+
+/* owner, mode and times from ARGS[i..i+6]: uid, gid, mode, atime sec/nsec, mtime sec/nsec */
+static int get_meta(napi_env env, napi_value *args, struct file_job *j)
+{
+	int32_t uid, gid, mode;
+	int64_t t[4];
+	if (get_int(env, args[0], &uid) || get_int(env, args[1], &gid) || get_int(env, args[2], &mode) ||
+	    get_i64(env, args[3], &t[0]) || get_i64(env, args[4], &t[1]) || get_i64(env, args[5], &t[2]) ||
+	    get_i64(env, args[6], &t[3]))
+		return EINVAL;
+	j->uid = (uid_t)uid;
+	j->gid = (gid_t)gid;
+	j->mode = (mode_t)mode;
+	j->ts[0] = (struct timespec){.tv_sec = t[0], .tv_nsec = t[1]};
+	j->ts[1] = (struct timespec){.tv_sec = t[2], .tv_nsec = t[3]};
+	return 0;
+}
+
+static int get_slot(napi_env env, napi_value v, int *slot)
+{
+	int32_t s;
+	if (get_int(env, v, &s) || s < 0 || s >= SLOTS)
+		return EINVAL;
+	*slot = s;
+	return 0;
+}
+
+/* writeFileAsync(id, dirFd, name, data, uid, gid, mode, atimeSec, atimeNsec, mtimeSec, mtimeNsec) */
+static napi_value write_file_async(napi_env env, napi_callback_info info)
+{
+	ARGS(11);
+	struct file_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return throw_errno(env, "writeFileAsync", ENOMEM);
+	j->kind = JOB_WHOLE;
+	int e = get_bytes(env, args[2], j->name, sizeof(j->name), 0);
+	if (!e && (get_int(env, args[0], &j->id) || get_int(env, args[1], &j->dir) || get_meta(env, args + 4, j)))
+		e = EINVAL;
+	if (e) {
+		free(j);
+		return throw_errno(env, "writeFileAsync", e);
+	}
+	return enqueue(env, j, args[3]);
+}
+
+/* beginFileAsync(id, slot, dirFd, name, data): creates NAME and writes DATA; the fd stays in SLOT */
+static napi_value begin_file_async(napi_env env, napi_callback_info info)
+{
+	ARGS(5);
+	struct file_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return throw_errno(env, "beginFileAsync", ENOMEM);
+	j->kind = JOB_BEGIN;
+	int e = get_bytes(env, args[3], j->name, sizeof(j->name), 0);
+	if (!e && (get_int(env, args[0], &j->id) || get_slot(env, args[1], &j->slot) || get_int(env, args[2], &j->dir)))
+		e = EINVAL;
+	if (e) {
+		free(j);
+		return throw_errno(env, "beginFileAsync", e);
+	}
+	return enqueue(env, j, args[4]);
+}
+
+/* appendFileAsync(id, slot, data) */
+static napi_value append_file_async(napi_env env, napi_callback_info info)
+{
+	ARGS(3);
+	struct file_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return throw_errno(env, "appendFileAsync", ENOMEM);
+	j->kind = JOB_APPEND;
+	if (get_int(env, args[0], &j->id) || get_slot(env, args[1], &j->slot)) {
+		free(j);
+		return throw_errno(env, "appendFileAsync", EINVAL);
+	}
+	return enqueue(env, j, args[2]);
+}
+
+/* endFileAsync(id, slot, uid, gid, mode, atimeSec, atimeNsec, mtimeSec, mtimeNsec): chown, chmod, times, close */
+static napi_value end_file_async(napi_env env, napi_callback_info info)
+{
+	ARGS(9);
+	struct file_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return throw_errno(env, "endFileAsync", ENOMEM);
+	j->kind = JOB_END;
+	if (get_int(env, args[0], &j->id) || get_slot(env, args[1], &j->slot) || get_meta(env, args + 2, j)) {
+		free(j);
+		return throw_errno(env, "endFileAsync", EINVAL);
+	}
+	return enqueue(env, j, NULL);
 }
 
 /* drainFiles(): blocks until every queued file is done; returns the failed
@@ -533,6 +663,9 @@ napi_status layer_define(napi_env env, napi_value exports)
 		{"utimesAt", NULL, utimes_at, NULL, NULL, NULL, napi_default, NULL},
 		{"setXattrAt", NULL, set_xattr_at, NULL, NULL, NULL, napi_default, NULL},
 		{"writeFileAsync", NULL, write_file_async, NULL, NULL, NULL, napi_default, NULL},
+		{"beginFileAsync", NULL, begin_file_async, NULL, NULL, NULL, napi_default, NULL},
+		{"appendFileAsync", NULL, append_file_async, NULL, NULL, NULL, napi_default, NULL},
+		{"endFileAsync", NULL, end_file_async, NULL, NULL, NULL, napi_default, NULL},
 		{"drainFiles", NULL, drain_files, NULL, NULL, NULL, napi_default, NULL},
 	};
 	return napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -46,6 +46,21 @@ export interface LayerSyscalls {
     mtimeSec: number,
     mtimeNsec: number,
   ): void;
+  /** a file written in parts by the same worker: created with its first DATA, its fd kept in SLOT (0..1023) */
+  beginFileAsync(id: number, slot: number, dirFd: number, name: Buffer, data: Buffer): void;
+  appendFileAsync(id: number, slot: number, data: Buffer): void;
+  /** chown, chmod, times and close of the file in SLOT */
+  endFileAsync(
+    id: number,
+    slot: number,
+    uid: number,
+    gid: number,
+    mode: number,
+    atimeSec: number,
+    atimeNsec: number,
+    mtimeSec: number,
+    mtimeNsec: number,
+  ): void;
   /** waits for every queued file (of the whole process); the failed ones as [id, errno, id, errno, ...] */
   drainFiles(): number[];
 }

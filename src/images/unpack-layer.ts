@@ -150,6 +150,8 @@ function isPlainName(name: string): boolean {
 interface FileJob {
   owner: LayerUnpacker;
   header: TarHeader;
+  /** a whole file (one job): one that failed because its name exists is redone on the main thread */
+  whole: boolean;
   dir: number;
   name: Buffer;
   data: Buffer;
@@ -162,6 +164,8 @@ let jobBase = 1;
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 const MAX_QUEUED_FILES = 2048;
 let queuedBytes = 0;
+/** the addon's slots for files written in parts; one is free again once its end is queued (the worker goes in order) */
+const freeSlots = Array.from({ length: 1024 }, (_, i) => 1023 - i);
 
 class LayerUnpacker implements TarSink {
   entries = 0;
@@ -171,6 +175,8 @@ class LayerUnpacker implements TarSink {
   /** a file entry whose data has not come yet: queued whole if it comes in one piece (dir -1: none) */
   private waitingDir = -1;
   private waitingName: Buffer = EMPTY;
+  /** the slot of the file being written in parts by the worker, or -1 */
+  private slot = -1;
   private readonly parents = new Map<string, { fd: number; ino: number }>();
   /** the inode of the directory parent() last returned */
   private parentIno = -1;
@@ -209,7 +215,18 @@ class LayerUnpacker implements TarSink {
         this.waitingDir = -1;
         const h = this.header!;
         if (chunk.length === h.size) return this.queue(h, dir, this.waitingName, chunk);
+        const slot = freeSlots.pop();
+        if (slot !== undefined) {
+          // a bigger file: in parts, by the same worker
+          this.slot = slot;
+          this.sys.beginFileAsync(this.job(h, false, dir, this.waitingName, chunk), slot, dir, this.waitingName, chunk);
+          return this.drainIfFull();
+        }
         this.openFile(dir, this.waitingName);
+      }
+      if (this.slot >= 0) {
+        this.sys.appendFileAsync(this.job(this.header!, false, -1, EMPTY, chunk), this.slot, chunk);
+        return this.drainIfFull();
       }
       if (this.file < 0) return;
       let off = 0;
@@ -220,19 +237,26 @@ class LayerUnpacker implements TarSink {
   }
 
   end(): void {
+    const h = this.header!;
     const dir = this.waitingDir;
-    if (dir >= 0) {
-      // an empty file
-      this.waitingDir = -1;
-      try {
-        this.queue(this.header!, dir, this.waitingName, EMPTY);
-      } catch (e) {
-        throw this.named(e);
+    try {
+      if (dir >= 0) {
+        // an empty file
+        this.waitingDir = -1;
+        return this.queue(h, dir, this.waitingName, EMPTY);
       }
-      return;
+      if (this.slot >= 0) {
+        const a = h.atime ?? h.mtime;
+        const id = this.job(h, false, -1, EMPTY, EMPTY);
+        this.sys.endFileAsync(id, this.slot, h.uid, h.gid, h.mode, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
+        freeSlots.push(this.slot);
+        this.slot = -1;
+        return;
+      }
+    } catch (e) {
+      throw this.named(e);
     }
     if (this.file < 0) return;
-    const h = this.header!;
     const fd = this.file;
     this.file = -1;
     try {
@@ -244,6 +268,17 @@ class LayerUnpacker implements TarSink {
     }
   }
 
+  /** records a job for the worker; returns its id */
+  private job(header: TarHeader, whole: boolean, dir: number, name: Buffer, data: Buffer): number {
+    jobs.push({ owner: this, header, whole, dir, name, data });
+    queuedBytes += data.length;
+    return jobBase + jobs.length - 1;
+  }
+
+  private drainIfFull(): void {
+    if (queuedBytes > MAX_QUEUED_BYTES || jobs.length > MAX_QUEUED_FILES) this.drain();
+  }
+
   private openFile(dir: number, name: Buffer): void {
     this.replacing(dir, name, false, () => {
       this.file = this.sys.createFileAt(dir, name);
@@ -252,12 +287,10 @@ class LayerUnpacker implements TarSink {
 
   /** a whole small file to create, write and finish on the pool */
   private queue(h: TarHeader, dir: number, name: Buffer, data: Buffer): void {
-    const id = jobBase + jobs.length;
     const a = h.atime ?? h.mtime;
+    const id = this.job(h, true, dir, name, data);
     this.sys.writeFileAsync(id, dir, name, data, h.uid, h.gid, h.mode, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
-    jobs.push({ owner: this, header: h, dir, name, data });
-    queuedBytes += data.length;
-    if (queuedBytes > MAX_QUEUED_BYTES || jobs.length > MAX_QUEUED_FILES) this.drain();
+    this.drainIfFull();
   }
 
   /**
@@ -284,7 +317,7 @@ class LayerUnpacker implements TarSink {
       const job = failedJobs.get(id)!;
       failedJobs.delete(id);
       this.header = job.header;
-      if (errno !== EEXIST) throw errnoError(errno, 'writing the file');
+      if (errno !== EEXIST || !job.whole) throw errnoError(errno, 'writing the file');
       this.openFile(job.dir, job.name);
       let off = 0;
       while (off < job.data.length) off += writeSync(this.file, job.data, off, job.data.length - off);
@@ -325,6 +358,16 @@ class LayerUnpacker implements TarSink {
   close(): void {
     if (this.file >= 0) closeSync(this.file);
     this.file = -1;
+    if (this.slot >= 0) {
+      // a file cut short: the worker closes it (its times and owner do not matter any more)
+      try {
+        this.sys.endFileAsync(this.job(this.header!, false, -1, EMPTY, EMPTY), this.slot, 0, 0, 0o600, 0, 0, 0, 0);
+      } catch {
+        // cleanup after a failure
+      }
+      freeSlots.push(this.slot);
+      this.slot = -1;
+    }
     // queued files use the directory fds: wait for them before closing
     try {
       this.drain();
