@@ -37,10 +37,19 @@
  * (file capabilities), and neither resolves paths inside a root fd. The tar
  * format is small (tar-reader.ts); the unpacking is where the care is.
  *
- * The work is synchronous per input chunk (the syscalls are cheap and a round
- * trip through libuv's pool per file would cost more than the file); the
- * input is read asynchronously. A failed unpack leaves a partial directory
- * that `rm -r` (fs.rmSync recursive) removes: nothing in it is immutable.
+ * Speed (bench/unpack.sh): the work is synchronous per input chunk (a libuv
+ * round trip per syscall would cost more than the syscall), except regular
+ * files without xattrs whose directory this unpack made and whose name it
+ * has not made there before: the addon's one worker thread creates, writes
+ * and finishes those while the main thread parses on. Anything that could
+ * meet such a file — an entry of the same directory entry (by inode and
+ * name, whatever path led there), a hard link, a whiteout, a removal, a
+ * directory's times, closing a directory fd — drains the worker first, so
+ * the result is the one archive order gives.
+ *
+ * A failed unpack leaves a partial directory that `rm -r` (fs.rmSync
+ * recursive) removes: nothing in it is immutable. Call unpackLayer with the
+ * temporary directory the store renames into place.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, constants as fsc, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
