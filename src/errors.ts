@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'COMMAND_NOT_FOUND'
   | 'COMMAND_NOT_EXECUTABLE'
   | 'SETUP'
-  | 'HELPER';
+  | 'HELPER'
+  /** a tar archive or image layer that is corrupt, unsafe, or cannot be unpacked */
+  | 'ARCHIVE';
 
 export interface ErrorDetails {
   /** the step of container setup that failed, e.g. "mount" */
@@ -38,6 +40,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   COMMAND_NOT_EXECUTABLE: 126,
   SETUP: 125,
   HELPER: 125,
+  ARCHIVE: 125,
 };
 
 export class MobyDickError extends Error {
