@@ -329,6 +329,37 @@ static napi_value set_xattr_at(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
+/* getXattrAt(dirFd, name, key): the value as a Buffer, undefined when NAME
+ * has no such attribute; NAME itself, never a symlink's target */
+static napi_value get_xattr_at(napi_env env, napi_callback_info info)
+{
+	ARGS(3);
+	INT(0, dir);
+	char name[NAME_MAX + 1];
+	int e = get_bytes(env, args[1], name, sizeof(name), 0);
+	if (e)
+		return throw_errno(env, "getxattr", e);
+	char key[XATTR_NAME_MAX + 1];
+	size_t klen;
+	if (napi_get_value_string_utf8(env, args[2], key, sizeof(key), &klen) != napi_ok || klen >= XATTR_NAME_MAX)
+		return throw_errno(env, "getxattr", EINVAL);
+	static char value[65536]; /* XATTR_SIZE_MAX; the addon runs on one thread */
+	ssize_t n;
+	if (!name[0]) {
+		n = fgetxattr(dir, key, value, sizeof(value));
+	} else {
+		char proc[64 + NAME_MAX];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dir, name);
+		n = lgetxattr(proc, key, value, sizeof(value));
+	}
+	napi_value result;
+	if (n < 0 && errno == ENODATA)
+		return napi_get_undefined(env, &result) == napi_ok ? result : NULL;
+	if (n < 0)
+		return throw_errno(env, "getxattr", errno);
+	return napi_create_buffer_copy(env, (size_t)n, value, NULL, &result) == napi_ok ? result : NULL;
+}
+
 /* writeFileAsync(id, dirFd, name, data, uid, gid, mode, atimeSec, atimeNsec,
  * mtimeSec, mtimeNsec): queues createFileAt + write + chown + chmod (after
  * chown, which clears setuid/setgid) + times + close for one worker thread.
@@ -662,6 +693,7 @@ napi_status layer_define(napi_env env, napi_value exports)
 		{"chmodAt", NULL, chmod_at, NULL, NULL, NULL, napi_default, NULL},
 		{"utimesAt", NULL, utimes_at, NULL, NULL, NULL, napi_default, NULL},
 		{"setXattrAt", NULL, set_xattr_at, NULL, NULL, NULL, napi_default, NULL},
+		{"getXattrAt", NULL, get_xattr_at, NULL, NULL, NULL, napi_default, NULL},
 		{"writeFileAsync", NULL, write_file_async, NULL, NULL, NULL, napi_default, NULL},
 		{"beginFileAsync", NULL, begin_file_async, NULL, NULL, NULL, napi_default, NULL},
 		{"appendFileAsync", NULL, append_file_async, NULL, NULL, NULL, napi_default, NULL},

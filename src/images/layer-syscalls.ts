@@ -28,6 +28,8 @@ export interface LayerSyscalls {
   utimesAt(dirFd: number, name: Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** through /proc/self/fd/DIRFD/NAME unless NAME is empty: check /proc is procfs first */
   setXattrAt(dirFd: number, name: Buffer, key: string, value: Buffer): void;
+  /** NAME's attribute KEY (NAME itself, never a symlink's target); undefined when it has none */
+  getXattrAt(dirFd: number, name: Buffer, key: string): Buffer | undefined;
   /**
    * Queues on libuv's pool: create NAME in DIRFD as createFileAt does, write
    * DATA, chown, chmod (after chown: it clears setuid/setgid), set times,
