@@ -1,0 +1,292 @@
+/**
+ * A client of one registry over the distribution API v2, with Node's fetch:
+ * the /v2/ ping and its WWW-Authenticate challenge, bearer tokens fetched
+ * from the realm for a scope and cached until they expire, basic auth,
+ * manifests, blobs (streamed), and the upload of blobs (monolithic: POST
+ * then one PUT) and manifests.
+ */
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { MobyDickError } from '../errors.js';
+import { type Challenge, parseChallenges } from './auth-challenge.js';
+import type { Credentials } from './docker-config.js';
+import { MANIFEST_ACCEPT } from './manifest.js';
+import { registryHost } from './reference.js';
+import { sha256 } from './digest.js';
+
+export interface RegistryClientOptions {
+  /** the reference's domain: docker.io, localhost:5000 */
+  domain: string;
+  /** plain HTTP instead of HTTPS */
+  insecure: boolean;
+  credentials?: Credentials;
+  /** for tests: another fetch */
+  fetch?: typeof fetch;
+}
+
+export interface FetchedManifest {
+  bytes: Buffer;
+  /** the sha256 of BYTES */
+  digest: string;
+  /** Content-Type as served */
+  contentType: string | undefined;
+}
+
+interface CachedToken {
+  token: string;
+  expires: number;
+}
+
+/** A registry's answer that is not what was asked for. */
+export class RegistryError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    /** the registry's error code: MANIFEST_UNKNOWN, UNAUTHORIZED, ... */
+    readonly registryCode?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** "connect ECONNREFUSED 127.0.0.1:5000" out of fetch's "fetch failed". */
+export function networkErrorMessage(e: unknown): string {
+  const err = e as { message?: string; cause?: { message?: string; code?: string } };
+  if (err.cause?.message) return err.cause.message;
+  return err.message ?? String(e);
+}
+
+const USER_AGENT = 'moby-dick';
+
+export class RegistryClient {
+  readonly domain: string;
+  readonly base: string;
+  private readonly creds: Credentials | undefined;
+  private readonly doFetch: typeof fetch;
+  private readonly tokens = new Map<string, CachedToken>();
+  private challenge: Challenge | undefined;
+  private pinged = false;
+
+  constructor(opts: RegistryClientOptions) {
+    this.domain = opts.domain;
+    this.base = `${opts.insecure ? 'http' : 'https'}://${registryHost(opts.domain)}`;
+    this.creds = opts.credentials;
+    this.doFetch = opts.fetch ?? fetch;
+  }
+
+  private async send(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.doFetch(url, { ...init, headers: { 'User-Agent': USER_AGENT, ...(init.headers as Record<string, string>) } });
+    } catch (e) {
+      throw new MobyDickError('REGISTRY', `cannot reach registry ${this.domain}: ${networkErrorMessage(e)}`, {
+        subject: this.domain,
+        hint: 'is the registry running and its address right? Plain HTTP needs --insecure-registry',
+      });
+    }
+  }
+
+  /** GET /v2/: learns how the registry wants to be authenticated. */
+  async ping(): Promise<void> {
+    if (this.pinged) return;
+    const res = await this.send(`${this.base}/v2/`, { method: 'GET' });
+    await res.body?.cancel();
+    if (res.status === 401) {
+      const header = res.headers.get('www-authenticate');
+      this.challenge = header ? parseChallenges(header)[0] : undefined;
+    } else if (!res.ok) {
+      throw new MobyDickError('REGISTRY', `registry ${this.domain} answered ${res.status} ${res.statusText} to /v2/: it does not look like a registry (distribution API v2)`, {
+        subject: this.domain,
+      });
+    }
+    this.pinged = true;
+  }
+
+  private basicHeader(): string | undefined {
+    return this.creds ? `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password}`).toString('base64')}` : undefined;
+  }
+
+  /** A bearer token for SCOPE from the challenge's realm, cached until it expires. */
+  private async token(challenge: Challenge, scope: string): Promise<string> {
+    const cached = this.tokens.get(scope);
+    if (cached && cached.expires > Date.now()) return cached.token;
+    const realm = challenge.params.realm;
+    if (!realm) throw new RegistryError(`registry ${this.domain} asked for a bearer token without naming a realm`, 401);
+    const url = new URL(realm);
+    if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
+    if (scope) url.searchParams.append('scope', scope);
+    if (this.creds) url.searchParams.set('account', this.creds.username);
+    const basic = this.basicHeader();
+    const res = await this.send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} });
+    const text = await res.text();
+    if (!res.ok) {
+      throw new RegistryError(
+        res.status === 401 ? `unauthorized: the token server ${url.host} refused ${this.creds ? 'the stored credentials' : 'an anonymous token'}` : `the token server ${url.host} answered ${res.status}`,
+        res.status === 401 ? 401 : res.status,
+        'UNAUTHORIZED',
+      );
+    }
+    let body: { token?: string; access_token?: string; expires_in?: number };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new RegistryError(`the token server ${url.host} sent something that is not JSON`, res.status);
+    }
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryError(`the token server ${url.host} sent no token`, res.status);
+    // a minute earlier than it says, as the Docker client does; 60 s when it does not say
+    const lifetime = Math.max((body.expires_in ?? 60) - 60, 10) * 1000;
+    this.tokens.set(scope, { token, expires: Date.now() + lifetime });
+    return token;
+  }
+
+  private async authHeader(scope: string): Promise<string | undefined> {
+    const c = this.challenge;
+    if (!c) return undefined;
+    if (c.scheme === 'bearer') return `Bearer ${await this.token(c, scope)}`;
+    if (c.scheme === 'basic') return this.basicHeader();
+    return undefined;
+  }
+
+  /**
+   * A request with authentication for SCOPE. A 401 with a new challenge
+   * (an expired token, a registry that asks late) is retried once.
+   */
+  async request(method: string, pathOrUrl: string, scope: string, init: RequestInit = {}): Promise<Response> {
+    await this.ping();
+    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.base}${pathOrUrl}`;
+    const attempt = async (): Promise<Response> => {
+      const auth = await this.authHeader(scope);
+      const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+      if (auth) headers.Authorization = auth;
+      return this.send(url, { ...init, method, headers });
+    };
+    let res = await attempt();
+    // a streamed body cannot be sent twice
+    const replayable = (init as { duplex?: string }).duplex === undefined;
+    if (res.status === 401 && replayable) {
+      const header = res.headers.get('www-authenticate');
+      const fresh = header ? parseChallenges(header)[0] : undefined;
+      if (fresh) {
+        await res.body?.cancel();
+        this.challenge = fresh;
+        this.tokens.delete(scope);
+        res = await attempt();
+      }
+    }
+    return res;
+  }
+
+  /**
+   * Checks the credentials as `docker login` does: a token without a scope
+   * from a bearer realm, or GET /v2/ with basic auth. A registry that asks
+   * for no authentication accepts anyone.
+   */
+  async checkLogin(): Promise<void> {
+    await this.ping();
+    const c = this.challenge;
+    if (!c) return;
+    if (c.scheme === 'bearer') {
+      await this.token(c, '');
+      return;
+    }
+    const basic = this.basicHeader();
+    const res = await this.send(`${this.base}/v2/`, { method: 'GET', headers: basic ? { Authorization: basic } : {} });
+    if (!res.ok) throw await RegistryClient.failure(res, 'login');
+    await res.body?.cancel();
+  }
+
+  /** Throws a RegistryError with the registry's own words for a failed answer. */
+  static async failure(res: Response, what: string): Promise<RegistryError> {
+    let code: string | undefined;
+    let message = `${res.status} ${res.statusText}`.trim();
+    try {
+      const text = await res.text();
+      const doc = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
+      const first = doc.errors?.[0];
+      if (first) {
+        code = first.code;
+        message = [first.code?.toLowerCase().replaceAll('_', ' '), first.message].filter(Boolean).join(': ');
+      }
+    } catch {
+      /* not the registry's JSON: keep the status */
+    }
+    if (res.status === 401 && code === undefined) code = 'UNAUTHORIZED';
+    if (res.status === 404 && code === undefined) code = 'NOT_FOUND';
+    return new RegistryError(`${what}: ${message}`, res.status, code);
+  }
+
+  static pullScope(repository: string): string {
+    return `repository:${repository}:pull`;
+  }
+
+  static pushScope(repository: string): string {
+    return `repository:${repository}:pull,push`;
+  }
+
+  /** GET a manifest by tag or digest. */
+  async getManifest(repository: string, reference: string, maxBytes = 4 << 20): Promise<FetchedManifest> {
+    const res = await this.request('GET', `/v2/${repository}/manifests/${reference}`, RegistryClient.pullScope(repository), {
+      headers: { Accept: MANIFEST_ACCEPT },
+    });
+    if (!res.ok) throw await RegistryClient.failure(res, `manifest ${reference}`);
+    const declared = Number(res.headers.get('content-length') ?? '0');
+    if (declared > maxBytes) {
+      await res.body?.cancel();
+      throw new RegistryError(`manifest ${reference} is ${declared} bytes, more than the ${maxBytes} a manifest may have`, res.status);
+    }
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (bytes.length > maxBytes) throw new RegistryError(`manifest ${reference} is more than ${maxBytes} bytes`, res.status);
+    return { bytes, digest: sha256(bytes), contentType: res.headers.get('content-type') ?? undefined };
+  }
+
+  /** GET a blob: its body as a Node stream. The caller verifies the digest. */
+  async getBlob(repository: string, digest: string): Promise<{ stream: Readable; size: number | undefined }> {
+    const res = await this.request('GET', `/v2/${repository}/blobs/${digest}`, RegistryClient.pullScope(repository));
+    if (!res.ok) throw await RegistryClient.failure(res, `blob ${digest}`);
+    if (!res.body) throw new RegistryError(`blob ${digest}: empty answer`, res.status);
+    const length = res.headers.get('content-length');
+    return {
+      stream: Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>),
+      size: length === null ? undefined : Number(length),
+    };
+  }
+
+  /** Does the repository have the blob? (HEAD) */
+  async hasBlob(repository: string, digest: string, scope = RegistryClient.pushScope(repository)): Promise<boolean> {
+    const res = await this.request('HEAD', `/v2/${repository}/blobs/${digest}`, scope);
+    await res.body?.cancel();
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    throw await RegistryClient.failure(res, `blob ${digest}`);
+  }
+
+  /** Uploads a blob in one piece: POST for an upload URL, then PUT ?digest=. */
+  async uploadBlob(repository: string, digest: string, size: number, body: () => Readable): Promise<void> {
+    const scope = RegistryClient.pushScope(repository);
+    const start = await this.request('POST', `/v2/${repository}/blobs/uploads/`, scope, { headers: { 'Content-Length': '0' } });
+    if (start.status !== 202) throw await RegistryClient.failure(start, `upload of blob ${digest}`);
+    await start.body?.cancel();
+    const location = start.headers.get('location');
+    if (!location) throw new RegistryError(`upload of blob ${digest}: the registry gave no upload location`, start.status);
+    const url = new URL(location, this.base);
+    url.searchParams.set('digest', digest);
+    const put = await this.request('PUT', url.toString(), scope, {
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
+      body: Readable.toWeb(body()) as unknown as ReadableStream<Uint8Array>,
+      duplex: 'half',
+    } as RequestInit);
+    if (put.status !== 201) throw await RegistryClient.failure(put, `upload of blob ${digest}`);
+    await put.body?.cancel();
+  }
+
+  /** PUT a manifest under a tag or digest; returns the digest the registry reports. */
+  async putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
+    const res = await this.request('PUT', `/v2/${repository}/manifests/${reference}`, RegistryClient.pushScope(repository), {
+      headers: { 'Content-Type': mediaType },
+      body: bytes,
+    });
+    if (res.status !== 201 && res.status !== 200) throw await RegistryClient.failure(res, `manifest ${reference}`);
+    await res.body?.cancel();
+    return res.headers.get('docker-content-digest') ?? sha256(bytes);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Content-addressed blobs: blobs/sha256/<hex>. A blob is written to
+ * ingest/<owner>-... first and renamed into place only after its sha256 and
+ * size check out, so a blob under blobs/ is always whole and right; a
+ * killed writer leaves at most an ingest file, which the next writer
+ * removes once its owner is dead.
+ */
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DigestCounter, digestHex } from '../digest.js';
+import { isAlive, ownedName, ownerOfName } from './owner.js';
+
+/** A blob whose bytes are not what its digest or size says. */
+export class BlobVerifyError extends Error {}
+
+/** Fails the stream once more than LIMIT bytes went through it. */
+class SizeLimit extends Transform {
+  private seen = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) done(new BlobVerifyError(`more than the ${this.limit} bytes the manifest says`));
+    else done(null, chunk);
+  }
+}
+
+export interface IngestOptions {
+  /** the size the manifest gives; more or fewer bytes fail */
+  size?: number;
+  /** called with the number of bytes written so far */
+  onProgress?: (bytes: number) => void;
+}
+
+export class BlobStore {
+  readonly dir: string;
+  readonly ingestDir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, 'blobs', 'sha256');
+    this.ingestDir = join(root, 'ingest');
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.ingestDir, { recursive: true, mode: 0o700 });
+  }
+
+  path(digest: string): string {
+    return join(this.dir, digestHex(digest));
+  }
+
+  has(digest: string): boolean {
+    return existsSync(this.path(digest));
+  }
+
+  size(digest: string): number {
+    return statSync(this.path(digest)).size;
+  }
+
+  read(digest: string): Buffer {
+    return readFileSync(this.path(digest));
+  }
+
+  stream(digest: string): Readable {
+    return createReadStream(this.path(digest));
+  }
+
+  /** Every blob on disk, as sha256:<hex>. */
+  list(): string[] {
+    return readdirSync(this.dir)
+      .filter((n) => /^[a-f0-9]{64}$/.test(n))
+      .map((n) => `sha256:${n}`);
+  }
+
+  /**
+   * Writes SOURCE to an ingest file and checks it against DIGEST (and the
+   * size, when given). Returns the ingest path, to be committed with
+   * commit(); on any failure the ingest file is gone.
+   */
+  async ingest(digest: string, source: Readable, opts: IngestOptions = {}): Promise<string> {
+    const tmp = join(this.ingestDir, `${ownedName()}-${digestHex(digest).slice(0, 12)}`);
+    const counter = new DigestCounter(opts.onProgress);
+    const stages: (Readable | Transform)[] = [source];
+    if (opts.size !== undefined) stages.push(new SizeLimit(opts.size));
+    try {
+      await pipeline([...stages, counter, createWriteStream(tmp, { mode: 0o600 })]);
+      if (opts.size !== undefined && counter.bytes !== opts.size) {
+        throw new BlobVerifyError(`truncated: got ${counter.bytes} of ${opts.size} bytes`);
+      }
+      const got = counter.digest();
+      if (got !== digest) throw new BlobVerifyError(`digest mismatch: the content has digest ${got}`);
+      return tmp;
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  /** Removes ingest files whose writer is dead. */
+  cleanIngest(): void {
+    for (const name of readdirSync(this.ingestDir)) {
+      const owner = ownerOfName(name);
+      if (!owner || !isAlive(owner)) rmSync(join(this.ingestDir, name), { force: true, recursive: true });
+    }
+  }
+}
