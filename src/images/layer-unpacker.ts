@@ -12,7 +12,6 @@
  */
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 export interface UnpackOptions {
   /** the layer's diff ID, for messages */
@@ -36,17 +35,23 @@ export const gnuTarUnpacker: LayerUnpacker = async (tar, destDir, opts) => {
   child.stderr.on('data', (b: Buffer) => {
     stderr += b.toString();
   });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code));
-  });
-  try {
-    await pipeline(tar, child.stdin);
-  } catch (e) {
+  let inputError: Error | undefined;
+  const onInputError = (e: Error): void => {
+    inputError = e;
     child.kill('SIGKILL');
-    await exited.catch(() => undefined);
-    throw e;
-  }
-  const code = await exited;
+  };
+  tar.on('error', onInputError);
+  // tar may exit once it has read the end-of-archive blocks, before the
+  // padding after them: its exit status tells whether it worked, not EPIPE
+  child.stdin.on('error', () => {});
+  tar.pipe(child.stdin);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c) => resolve(c));
+  }).finally(() => {
+    tar.unpipe(child.stdin);
+    tar.off('error', onInputError);
+  });
+  if (inputError) throw inputError;
   if (code !== 0) throw new Error(`tar -x of layer ${opts.diffId} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`);
 };

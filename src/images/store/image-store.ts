@@ -287,9 +287,25 @@ export class ImageStore {
       source = this.blobs.stream(blobDigest);
       const plain = await decompressor(fileCompression(this.blobs.path(blobDigest)));
       const counter = new DigestCounter();
-      const unpacked = this.unpacker(counter, join(tmp, 'diff'), { diffId });
-      // the unpacker may stop reading early on its own error: report that one
-      await Promise.all([pipeline(source, plain, counter), unpacked]);
+      // the unpacker reads the plain tar; it may stop at the end-of-archive
+      // blocks, so what it leaves (padding) is drained to finish the hash.
+      // The first failure is the one reported: a corrupt gzip, not the
+      // unpacker's "premature end" that follows from it.
+      let first: unknown;
+      const note = (e: unknown): void => {
+        first ??= e;
+      };
+      const feeding = pipeline(source, plain, counter).catch(note);
+      const unpacking = this.unpacker(counter, join(tmp, 'diff'), { diffId }).then(
+        () => void counter.resume(),
+        (e: unknown) => {
+          note(e);
+          source?.destroy();
+          counter.destroy();
+        },
+      );
+      await Promise.all([feeding, unpacking]);
+      if (first !== undefined) throw first;
       const got = counter.digest();
       if (got !== diffId) {
         throw new Error(`diff ID mismatch: the uncompressed layer has digest ${got}, the image config says ${diffId}`);
