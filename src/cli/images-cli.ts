@@ -12,6 +12,7 @@ import { pull } from './commands/pull.js';
 import { push } from './commands/push.js';
 import { rmi } from './commands/rmi.js';
 import { tag } from './commands/tag.js';
+import { reportError } from './report-error.js';
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
@@ -52,4 +53,20 @@ async function image(argv: readonly string[]): Promise<number> {
   return cmd(rest);
 }
 
-export const IMAGE_COMMANDS: Record<string, Command> = { pull, push, images, image, tag, rmi, login, logout };
+/**
+ * Errors are reported here, not by main.ts: this bundle has its own copy of
+ * MobyDickError, which main's instanceof would not recognise.
+ */
+const reporting =
+  (cmd: Command): Command =>
+  async (argv) => {
+    try {
+      return await cmd(argv);
+    } catch (e) {
+      return reportError(e);
+    }
+  };
+
+export const IMAGE_COMMANDS: Record<string, Command> = Object.fromEntries(
+  Object.entries({ pull, push, images, image, tag, rmi, login, logout }).map(([name, cmd]) => [name, reporting(cmd)]),
+);

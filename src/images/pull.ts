@@ -21,6 +21,7 @@ import {
 } from './manifest.js';
 import { availablePlatforms, formatPlatform, hostPlatform, platformMatches, type PlatformSpec, selectManifest } from './platform.js';
 import {
+  familiarName,
   familiarString,
   parseNormalizedReference,
   type Reference,
@@ -109,13 +110,13 @@ export function pullError(e: unknown, verb: 'pull' | 'push', ref: Reference, lay
   }
   if (e instanceof RegistryError) {
     if (e.status === 401 || e.registryCode === 'UNAUTHORIZED' || e.registryCode === 'DENIED') {
-      return new MobyDickError('REGISTRY', `${where}: ${verb} access denied: ${e.message}`, {
+      return new MobyDickError('REGISTRY', `${where}: ${verb} access denied for ${familiarName(ref)}: ${e.detail}`, {
         ...details,
         hint: `the repository does not exist or needs 'moby-dick login ${ref.domain}'`,
       });
     }
     if (e.status === 404 && !layer) {
-      return new MobyDickError('REGISTRY', `${where}: manifest for ${image} not found: ${e.message}`, details);
+      return new MobyDickError('REGISTRY', `${where}: manifest for ${image} not found: ${e.detail}`, details);
     }
     return new MobyDickError('REGISTRY', `${where}: ${e.message}`, details);
   }

@@ -44,6 +44,8 @@ export class RegistryError extends Error {
     readonly status: number,
     /** the registry's error code: MANIFEST_UNKNOWN, UNAUTHORIZED, ... */
     readonly registryCode?: string,
+    /** the registry's own words, without what was asked: "manifest unknown: manifest unknown" */
+    readonly detail: string = message,
   ) {
     super(message);
   }
@@ -212,7 +214,7 @@ export class RegistryClient {
     }
     if (res.status === 401 && code === undefined) code = 'UNAUTHORIZED';
     if (res.status === 404 && code === undefined) code = 'NOT_FOUND';
-    return new RegistryError(`${what}: ${message}`, res.status, code);
+    return new RegistryError(`${what}: ${message}`, res.status, code, message);
   }
 
   static pullScope(repository: string): string {

@@ -93,7 +93,12 @@ export class BlobStore {
       return tmp;
     } catch (e) {
       rmSync(tmp, { force: true });
-      throw e;
+      if (e instanceof BlobVerifyError) throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw e;
+      // a network error mid-body ("terminated", ECONNRESET): say how far it got
+      const cause = (e as { cause?: { message?: string } }).cause?.message;
+      const why = [(e as Error).message, cause].filter(Boolean).join(': ');
+      throw new BlobVerifyError(`download interrupted after ${counter.bytes}${opts.size === undefined ? '' : ` of ${opts.size}`} bytes: ${why}`);
     }
   }
 
