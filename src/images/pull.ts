@@ -118,7 +118,8 @@ export function pullError(e: unknown, verb: 'pull' | 'push', ref: Reference, lay
     if (e.status === 404 && !layer) {
       return new MobyDickError('REGISTRY', `${where}: manifest for ${image} not found: ${e.detail}`, details);
     }
-    return new MobyDickError('REGISTRY', `${where}: ${e.message}`, details);
+    // with the layer named already, the registry's words suffice
+    return new MobyDickError('REGISTRY', `${where}: ${layer ? e.detail : e.message}`, details);
   }
   if (e instanceof ManifestError || e instanceof BlobVerifyError) {
     return new MobyDickError('REGISTRY', `${where}: ${e.message}`, details);
