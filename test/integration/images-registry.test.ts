@@ -7,6 +7,7 @@ import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeImageEnv, oneLine, type ImageEnv } from '../helpers/image-env.js';
+import { processesWith } from '../helpers/leaks.js';
 import { dirWith, makeImage, type TestImage, writeLayout } from '../helpers/oci-image.js';
 import { freePort, type Registry, skopeo, startRegistry } from '../helpers/registry.js';
 import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
@@ -42,6 +43,7 @@ describe('images with a real registry', () => {
 
   after(async () => {
     await reg?.stop();
+    assert.deepEqual(processesWith(reg.dir), [], 'the registry is stopped');
     removeRootfs(rootfs);
     rmSync(extra, { recursive: true, force: true });
     for (const l of layouts) rmSync(l, { recursive: true, force: true });
@@ -239,6 +241,7 @@ describe('registry with authentication', () => {
   });
   after(async () => {
     await reg?.stop();
+    assert.deepEqual(processesWith(reg.dir), [], 'the registry is stopped');
     removeRootfs(rootfs);
     rmSync(layout, { recursive: true, force: true });
   });
