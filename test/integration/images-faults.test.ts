@@ -4,7 +4,9 @@
  * and one that behaves, for bearer tokens and manifest lists.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { sleep } from '../helpers/cli.js';
 import { makeImageEnv, oneLine } from '../helpers/image-env.js';
@@ -16,6 +18,7 @@ const REPO = 'mdk-test/faulty';
 describe('a misbehaving registry', () => {
   let fake: FakeRegistry;
   let img: TestImage;
+  let big: TestImage;
   let arm: TestImage;
   let index: Blob;
   let dirs: string[];
@@ -25,6 +28,8 @@ describe('a misbehaving registry', () => {
   before(async () => {
     dirs = [dirWith({ 'etc/mdk-test-a': 'a'.repeat(200_000) }), dirWith({ 'etc/mdk-test-b': 'b\n' })];
     img = makeImage(dirs);
+    dirs.push(dirWith({ 'etc/mdk-test-random': randomBytes(1_500_000).toString('base64') }));
+    big = makeImage(dirs.slice(2), { compression: 'none' });
     arm = makeImage(dirs.slice(0, 1), { architecture: 'arm64' });
     index = makeIndex([
       { image: arm, architecture: 'arm64', variant: 'v8' },
@@ -34,9 +39,10 @@ describe('a misbehaving registry', () => {
     content.manifests = {
       latest: img.manifest,
       multi: index,
+      big: big.manifest,
       malformed: { digest: sha256(malformed), bytes: malformed, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
     };
-    content.blobs = [img.config, ...img.layers, arm.config, ...arm.layers, arm.manifest, img.manifest];
+    content.blobs = [img.config, ...img.layers, big.config, ...big.layers, arm.config, ...arm.layers, arm.manifest, img.manifest];
     content.manifests[img.manifest.digest] = img.manifest;
     content.manifests[arm.manifest.digest] = arm.manifest;
     fake = await startFakeRegistry(content);
@@ -73,6 +79,27 @@ describe('a misbehaving registry', () => {
       }
     });
   }
+
+  test('a full disk: one line saying so, exit 125, nothing half-stored, and the store still works', async () => {
+    const env = makeImageEnv();
+    mkdirSync(env.root, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'mdk-test-full', env.root]);
+    try {
+      const r = await env.mdk(['pull', image('big')]);
+      assert.equal(r.code, 125);
+      assert.ok(oneLine(r.stderr), r.stderr);
+      assert.equal(
+        r.stderr,
+        `moby-dick: pull ${image('big')}: layer ${big.layers[0]!.digest}: no space left on the device of the image store (free some space (moby-dick image prune) and pull again)\n`,
+      );
+      nothingStored(env);
+      const small = await env.mdk(['pull', '-q', image('latest')]);
+      assert.equal(small.code, 0, small.stderr);
+    } finally {
+      execFileSync('umount', [env.root]);
+      env.remove();
+    }
+  });
 
   test('a malformed manifest and a missing tag', async () => {
     const env = makeImageEnv();
