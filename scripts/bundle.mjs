@@ -80,4 +80,5 @@ await build({
   format: 'esm',
   entryPoints: ['src/index.ts'],
   outfile: 'build/lib.mjs',
+  external: ['better-sqlite3', 'fzstd', 'cli-progress'],
 });

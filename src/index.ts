@@ -25,3 +25,25 @@ export type { Capability } from './linux/capabilities.js';
 export { type CreateOptions, type LoadedSpec, OciRuntime } from './oci/lifecycle.js';
 export { DEFAULT_ROOT, type OciState, type Status, StateStore } from './oci/state.js';
 export type { Spec } from './oci/spec.js';
+
+/**
+ * Images: references, pulling and pushing, and the store.
+ *
+ *   import { ImageStore, gnuTarUnpacker, pullImage } from 'moby-dick';
+ *   const store = new ImageStore({ root: '/var/lib/moby-dick', unpacker: gnuTarUnpacker });
+ *   const { imageId } = await pullImage(store, 'localhost:5000/busybox');
+ */
+export {
+  familiarString,
+  parseNormalizedReference,
+  type Reference,
+  referenceString,
+  withDefaultTag,
+} from './images/reference.js';
+export { pullImage, type PullOptions, type PullProgress, type PullResult } from './images/pull.js';
+export { pushImage, type PushOptions, type PushResult } from './images/push.js';
+export { findImage, getImage } from './images/lookup.js';
+export { pruneImages, removeImage } from './images/remove.js';
+export { gnuTarUnpacker, type LayerUnpacker, type UnpackOptions } from './images/layer-unpacker.js';
+export { DEFAULT_STORE_ROOT, type ImageRecord, ImageStore, type ImageStoreOptions, storeRoot } from './images/store/image-store.js';
+export type { PlatformSpec } from './images/platform.js';
