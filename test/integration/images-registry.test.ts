@@ -140,6 +140,10 @@ describe('images with a real registry', () => {
       assert.deepEqual(json.map((j) => j.ID), [id, id]);
       assert.ok(json.every((j) => /^\d+(\.\d+)?MB$/.test(j.Size!)));
       assert.equal((await env.mdk(['images', '-q'])).stdout, `${id}\n`);
+      const filtered = (await env.mdk(['images', 'mdk-test-local'])).stdout.split('\n').filter(Boolean);
+      assert.equal(filtered.length, 2, filtered.join('\n'));
+      assert.match(filtered[1]!, /^mdk-test-local\s+v1\s/);
+      assert.equal((await env.mdk(['images', 'mdk-test-local:v2'])).stdout.split('\n').filter(Boolean).length, 1, 'the header only');
 
       const byId = await env.mdk(['rmi', id]);
       assert.equal(byId.code, 1);
