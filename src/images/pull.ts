@@ -67,24 +67,32 @@ export interface PullResult {
 
 const quiet: PullProgress = { line: () => {}, layer: () => {} };
 
-/** Runs FN over ITEMS with at most LIMIT at once; the first failure wins. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+/**
+ * Runs FN over ITEMS with at most LIMIT at once. The first failure aborts
+ * the others (through the signal FN gets) and is the one thrown, once all
+ * have stopped: nothing is still writing when the caller cleans up.
+ */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
   let next = 0;
-  let failed = false;
+  let first: { error: unknown } | undefined;
+  const abort = new AbortController();
   const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
+    while (!first && next < items.length) {
       const i = next++;
       try {
-        await fn(items[i]!, i);
+        await fn(items[i]!, i, abort.signal);
       } catch (e) {
-        failed = true;
-        throw e;
+        first ??= { error: e };
+        abort.abort();
       }
     }
   };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (bad) throw bad.reason;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (first) throw first.error;
 }
 
 /** A registry client for REF's domain with the stored credentials, over HTTP only where allowed. */
@@ -232,7 +240,7 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
     const l = lease;
     const newLayers: NewLayer[] = new Array<NewLayer>(layers.length);
     const keptBlobs = new Set<string>([r.manifestDigest, imageId]);
-    await eachLimited(layers, opts.concurrency ?? 3, async (desc, i) => {
+    await eachLimited(layers, opts.concurrency ?? 3, async (desc, i, signal) => {
       const id = shortId(desc.digest);
       const diffId = diffIds[i]!;
       const chainId = chains[i]!;
@@ -249,7 +257,7 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
         }
         progress.layer(id, 'Pulling fs layer');
         if (!l.claimBlob(desc.digest)) {
-          const { stream } = await client.getBlob(repo, desc.digest);
+          const { stream } = await client.getBlob(repo, desc.digest, signal);
           const ingest = await store.blobs.ingest(desc.digest, stream, {
             size: desc.size,
             onProgress: (n) => progress.layer(id, 'Downloading', n, desc.size),

@@ -242,8 +242,8 @@ export class RegistryClient {
   }
 
   /** GET a blob: its body as a Node stream. The caller verifies the digest. */
-  async getBlob(repository: string, digest: string): Promise<{ stream: Readable; size: number | undefined }> {
-    const res = await this.request('GET', `/v2/${repository}/blobs/${digest}`, RegistryClient.pullScope(repository));
+  async getBlob(repository: string, digest: string, signal?: AbortSignal): Promise<{ stream: Readable; size: number | undefined }> {
+    const res = await this.request('GET', `/v2/${repository}/blobs/${digest}`, RegistryClient.pullScope(repository), signal ? { signal } : {});
     if (!res.ok) throw await RegistryClient.failure(res, `blob ${digest}`);
     if (!res.body) throw new RegistryError(`blob ${digest}: empty answer`, res.status);
     const length = res.headers.get('content-length');

@@ -160,6 +160,31 @@ describe('a misbehaving registry', () => {
     }
   });
 
+  test('garbage collection in another process leaves a pull in progress alone', async () => {
+    const env = makeImageEnv();
+    const slow = img.layers[0]!.digest;
+    const fast = img.layers[1]!.digest;
+    content.faults = { [slow]: 'slow' };
+    try {
+      const pulling = env.mdk(['pull', '-q', image('latest')]);
+      const deadline = Date.now() + 10_000;
+      while (!env.contents().layers.length && Date.now() < deadline) await sleep(20);
+      assert.ok(env.contents().blobs.includes(fast.slice(7)), 'the fast layer is in');
+      const prune = await env.mdk(['image', 'prune', '-a', '-f']);
+      assert.equal(prune.code, 0, prune.stderr);
+      assert.equal(prune.stdout, 'Total reclaimed space: 0B\n');
+      assert.ok(env.contents().blobs.includes(fast.slice(7)), 'the leased blob is still there');
+      const r = await pulling;
+      assert.equal(r.code, 0, r.stderr);
+      const c = env.contents();
+      assert.deepEqual(c.images, [img.config.digest]);
+      assert.equal(c.layers.length, 2);
+    } finally {
+      content.faults = {};
+      env.remove();
+    }
+  });
+
   test('kill -9 during a slow pull, then the pull again succeeds and nothing is left over', async () => {
     const env = makeImageEnv();
     const slow = img.layers[0]!.digest;

@@ -91,6 +91,8 @@ describe('image store', () => {
     assert.equal(store.listImages().length, 2);
     assert.deepEqual(store.imageByTag('docker.io/library/mdk-test-two:latest')?.layers, two.layers.map((l) => l.chainId));
     assert.equal(store.layer(two.layers[1]!.chainId)?.size, 8);
+    assert.deepEqual(store.layerPaths(two.id), two.layers.map((l) => join(root, 'layers', l.chainId.slice(7), 'diff')));
+    assert.equal(store.imageConfig(two.id).extra, 'two');
     const gc = store.gc();
     assert.deepEqual(gc, { blobs: 0, layers: 0, bytes: 0 }, 'nothing is garbage');
 

@@ -24,6 +24,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MobyDickError } from '../../errors.js';
 import { decompressor, fileCompression } from '../decompress.js';
+import { type ImageConfig, parseImageConfig } from '../manifest.js';
 import { DigestCounter } from '../digest.js';
 import type { LayerUnpacker } from '../layer-unpacker.js';
 import { BlobStore } from './blobs.js';
@@ -412,6 +413,18 @@ export class ImageStore {
   imageByRepoDigest(name: string): ImageRecord | undefined {
     const r = this.db.prepare('SELECT image_id FROM repo_digests WHERE name = ?').get(name) as { image_id: string } | undefined;
     return r && this.image(r.image_id);
+  }
+
+  /** The image's config as stored (the engine reads Env, Cmd, ... from it). */
+  imageConfig(imageId: string): ImageConfig {
+    return parseImageConfig(this.blobs.read(imageId));
+  }
+
+  /** The image's unpacked layers, lowest first: overlay's lowerdir, reversed. */
+  layerPaths(imageId: string): string[] {
+    const image = this.image(imageId);
+    if (!image) throw new MobyDickError('IMAGE', `No such image: ${imageId}`, { image: imageId });
+    return image.layers.map((c) => this.layerDirs.diffPath(c));
   }
 
   /** Images whose ID starts with HEX (no "sha256:"). */
