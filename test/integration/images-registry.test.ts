@@ -39,6 +39,8 @@ describe('images with a real registry', () => {
       skopeo(['copy', `oci:${layout}:latest`, `docker://${ref(`mdk-test/busybox:${compression}`)}`]);
     }
     skopeo(['copy', `docker://${ref('mdk-test/busybox:gzip')}`, `docker://${ref('mdk-test/busybox:latest')}`]);
+    // Docker's own formats: schema 2 manifest and media types
+    skopeo(['copy', '--format', 'v2s2', `oci:${layouts[0]}:latest`, `docker://${ref('mdk-test/busybox:v2s2')}`]);
   });
 
   after(async () => {
@@ -99,6 +101,24 @@ describe('images with a real registry', () => {
       // --quiet prints the name only
       const q = await env.mdk(['pull', '-q', ref('mdk-test/busybox')]);
       assert.equal(q.stdout, `${reg.host}/mdk-test/busybox:latest\n`);
+    } finally {
+      env.remove();
+    }
+  });
+
+  test('Docker schema 2: the manifest skopeo wrote is pulled and pushed back unchanged', async () => {
+    env = makeImageEnv();
+    try {
+      const remote = JSON.parse(skopeo(['inspect', '--raw', `docker://${ref('mdk-test/busybox:v2s2')}`])) as { mediaType: string };
+      assert.equal(remote.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+      const digest = (JSON.parse(skopeo(['inspect', `docker://${ref('mdk-test/busybox:v2s2')}`])) as SkopeoInspect).Digest;
+      const r = await env.mdk(['pull', ref('mdk-test/busybox:v2s2')]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Digest: ${digest}$`, 'm'));
+      assert.equal((await env.mdk(['tag', ref('mdk-test/busybox:v2s2'), ref('mdk-test/v2s2-copy:1')])).code, 0);
+      const p = await env.mdk(['push', ref('mdk-test/v2s2-copy:1')]);
+      assert.equal(p.code, 0, p.stderr);
+      assert.equal((JSON.parse(skopeo(['inspect', `docker://${ref('mdk-test/v2s2-copy:1')}`])) as SkopeoInspect).Digest, digest);
     } finally {
       env.remove();
     }
