@@ -4,6 +4,7 @@ import { DEFAULT_DOMAIN } from './reference.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
 import { configuredInsecureRegistries, isInsecure } from './registry-config.js';
 import { MobyDickError } from '../errors.js';
+import type { HttpClient } from './http.js';
 
 /** "http://127.0.0.1:5000/v2/" -> "127.0.0.1:5000"; Docker Hub's names -> docker.io. */
 export function loginDomain(server: string | undefined): string {
@@ -15,11 +16,11 @@ export function loginDomain(server: string | undefined): string {
 export async function checkLogin(
   domain: string,
   creds: Credentials,
-  opts: { insecureRegistries?: readonly string[]; env?: NodeJS.ProcessEnv; fetch?: typeof fetch } = {},
+  opts: { insecureRegistries?: readonly string[]; env?: NodeJS.ProcessEnv; http?: HttpClient } = {},
 ): Promise<void> {
   const env = opts.env ?? process.env;
   const insecure = isInsecure(domain, [...(opts.insecureRegistries ?? []), ...configuredInsecureRegistries(env)]);
-  const client = new RegistryClient({ domain, insecure, credentials: creds, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const client = new RegistryClient({ domain, insecure, credentials: creds, ...(opts.http ? { http: opts.http } : {}) });
   try {
     await client.checkLogin();
   } catch (e) {

@@ -10,6 +10,7 @@ import { BlobVerifyError } from './store/blobs.js';
 import { Readable } from 'node:stream';
 import { chainIds, sha256, shortId } from './digest.js';
 import { credentialsFor } from './docker-config.js';
+import type { HttpClient } from './http.js';
 import {
   type Descriptor,
   type ImageConfig,
@@ -51,8 +52,8 @@ export interface PullOptions {
   /** layers downloaded at once; Docker's default is 3 */
   concurrency?: number;
   env?: NodeJS.ProcessEnv;
-  /** for tests: another fetch */
-  fetch?: typeof fetch;
+  /** for tests: another HTTP client */
+  http?: HttpClient;
 }
 
 export interface PullResult {
@@ -96,7 +97,7 @@ async function eachLimited<T>(
 }
 
 /** A registry client for REF's domain with the stored credentials, over HTTP only where allowed. */
-export function clientFor(ref: Reference, opts: Pick<PullOptions, 'insecureRegistries' | 'env' | 'fetch'>): RegistryClient {
+export function clientFor(ref: Reference, opts: Pick<PullOptions, 'insecureRegistries' | 'env' | 'http'>): RegistryClient {
   const env = opts.env ?? process.env;
   const insecure = isInsecure(ref.domain, [...(opts.insecureRegistries ?? []), ...configuredInsecureRegistries(env)]);
   const credentials = credentialsFor(ref.domain, env);
@@ -104,7 +105,7 @@ export function clientFor(ref: Reference, opts: Pick<PullOptions, 'insecureRegis
     domain: ref.domain,
     insecure,
     ...(credentials ? { credentials } : {}),
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.http ? { http: opts.http } : {}),
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import { MobyDickError } from '../errors.js';
 import { shortId } from './digest.js';
+import type { HttpClient } from './http.js';
 import { parseManifest } from './manifest.js';
 import { clientFor, pullError, type PullProgress } from './pull.js';
 import { familiarString, parseNormalizedReference, referenceString, withDefaultTag } from './reference.js';
@@ -17,7 +18,7 @@ export interface PushOptions {
   progress?: PullProgress;
   concurrency?: number;
   env?: NodeJS.ProcessEnv;
-  fetch?: typeof fetch;
+  http?: HttpClient;
 }
 
 export interface PushResult {

@@ -1,18 +1,18 @@
 /**
- * A client of one registry over the distribution API v2, with Node's fetch:
+ * A client of one registry over the distribution API v2 (HTTP from http.ts):
  * the /v2/ ping and its WWW-Authenticate challenge, bearer tokens fetched
  * from the realm for a scope and cached until they expire, basic auth,
  * manifests, blobs (streamed), and the upload of blobs (monolithic: POST
  * then one PUT) and manifests.
  */
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
 import { type Challenge, parseChallenges } from './auth-challenge.js';
 import type { Credentials } from './docker-config.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
 import { registryHost } from './reference.js';
 import { sha256 } from './digest.js';
+import { type HttpClient, type HttpRequest, type HttpResponse, request as defaultRequest } from './http.js';
 
 export interface RegistryClientOptions {
   /** the reference's domain: docker.io, localhost:5000 */
@@ -20,8 +20,8 @@ export interface RegistryClientOptions {
   /** plain HTTP instead of HTTPS */
   insecure: boolean;
   credentials?: Credentials;
-  /** for tests: another fetch */
-  fetch?: typeof fetch;
+  /** for tests: another HTTP client */
+  http?: HttpClient;
 }
 
 export interface FetchedManifest {
@@ -51,12 +51,14 @@ export class RegistryError extends Error {
   }
 }
 
-/** "connect ECONNREFUSED 127.0.0.1:5000" out of fetch's "fetch failed". */
+/** "connect ECONNREFUSED 127.0.0.1:5000" (an error may carry it as its cause). */
 export function networkErrorMessage(e: unknown): string {
   const err = e as { message?: string; cause?: { message?: string; code?: string } };
   if (err.cause?.message) return err.cause.message;
   return err.message ?? String(e);
 }
+
+const ok = (res: HttpResponse): boolean => res.status >= 200 && res.status < 300;
 
 const USER_AGENT = 'moby-dick';
 
@@ -64,7 +66,7 @@ export class RegistryClient {
   readonly domain: string;
   readonly base: string;
   private readonly creds: Credentials | undefined;
-  private readonly doFetch: typeof fetch;
+  private readonly http: HttpClient;
   private readonly tokens = new Map<string, CachedToken>();
   private challenge: Challenge | undefined;
   private pinged = false;
@@ -73,13 +75,14 @@ export class RegistryClient {
     this.domain = opts.domain;
     this.base = `${opts.insecure ? 'http' : 'https'}://${registryHost(opts.domain)}`;
     this.creds = opts.credentials;
-    this.doFetch = opts.fetch ?? fetch;
+    this.http = opts.http ?? defaultRequest;
   }
 
-  private async send(url: string, init: RequestInit): Promise<Response> {
+  private async send(url: string, init: HttpRequest): Promise<HttpResponse> {
     try {
-      return await this.doFetch(url, { ...init, headers: { 'User-Agent': USER_AGENT, ...(init.headers as Record<string, string>) } });
+      return await this.http(url, { ...init, headers: { 'User-Agent': USER_AGENT, ...init.headers } });
     } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
       throw new MobyDickError('REGISTRY', `cannot reach registry ${this.domain}: ${networkErrorMessage(e)}`, {
         subject: this.domain,
         hint: 'is the registry running and its address right? Plain HTTP needs --insecure-registry',
@@ -91,11 +94,11 @@ export class RegistryClient {
   async ping(): Promise<void> {
     if (this.pinged) return;
     const res = await this.send(`${this.base}/v2/`, { method: 'GET' });
-    await res.body?.cancel();
+    res.discard();
     if (res.status === 401) {
-      const header = res.headers.get('www-authenticate');
+      const header = res.header('www-authenticate');
       this.challenge = header ? parseChallenges(header)[0] : undefined;
-    } else if (!res.ok) {
+    } else if (!ok(res)) {
       throw new MobyDickError('REGISTRY', `registry ${this.domain} answered ${res.status} ${res.statusText} to /v2/: it does not look like a registry (distribution API v2)`, {
         subject: this.domain,
       });
@@ -120,7 +123,7 @@ export class RegistryClient {
     const basic = this.basicHeader();
     const res = await this.send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} });
     const text = await res.text();
-    if (!res.ok) {
+    if (!ok(res)) {
       throw new RegistryError(
         res.status === 401 ? `unauthorized: the token server ${url.host} refused ${this.creds ? 'the stored credentials' : 'an anonymous token'}` : `the token server ${url.host} answered ${res.status}`,
         res.status === 401 ? 401 : res.status,
@@ -153,23 +156,21 @@ export class RegistryClient {
    * A request with authentication for SCOPE. A 401 with a new challenge
    * (an expired token, a registry that asks late) is retried once.
    */
-  async request(method: string, pathOrUrl: string, scope: string, init: RequestInit = {}): Promise<Response> {
+  async request(method: string, pathOrUrl: string, scope: string, init: Omit<HttpRequest, 'method'> = {}): Promise<HttpResponse> {
     await this.ping();
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.base}${pathOrUrl}`;
-    const attempt = async (): Promise<Response> => {
+    const attempt = async (): Promise<HttpResponse> => {
       const auth = await this.authHeader(scope);
-      const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+      const headers: Record<string, string> = { ...init.headers };
       if (auth) headers.Authorization = auth;
       return this.send(url, { ...init, method, headers });
     };
     let res = await attempt();
-    // a streamed body cannot be sent twice
-    const replayable = (init as { duplex?: string }).duplex === undefined;
-    if (res.status === 401 && replayable) {
-      const header = res.headers.get('www-authenticate');
+    if (res.status === 401) {
+      const header = res.header('www-authenticate');
       const fresh = header ? parseChallenges(header)[0] : undefined;
       if (fresh) {
-        await res.body?.cancel();
+        res.discard();
         this.challenge = fresh;
         this.tokens.delete(scope);
         res = await attempt();
@@ -193,12 +194,12 @@ export class RegistryClient {
     }
     const basic = this.basicHeader();
     const res = await this.send(`${this.base}/v2/`, { method: 'GET', headers: basic ? { Authorization: basic } : {} });
-    if (!res.ok) throw await RegistryClient.failure(res, 'login');
-    await res.body?.cancel();
+    if (!ok(res)) throw await RegistryClient.failure(res, 'login');
+    res.discard();
   }
 
   /** Throws a RegistryError with the registry's own words for a failed answer. */
-  static async failure(res: Response, what: string): Promise<RegistryError> {
+  static async failure(res: HttpResponse, what: string): Promise<RegistryError> {
     let code: string | undefined;
     let message = `${res.status} ${res.statusText}`.trim();
     try {
@@ -230,33 +231,29 @@ export class RegistryClient {
     const res = await this.request('GET', `/v2/${repository}/manifests/${reference}`, RegistryClient.pullScope(repository), {
       headers: { Accept: MANIFEST_ACCEPT },
     });
-    if (!res.ok) throw await RegistryClient.failure(res, `manifest ${reference}`);
-    const declared = Number(res.headers.get('content-length') ?? '0');
+    if (!ok(res)) throw await RegistryClient.failure(res, `manifest ${reference}`);
+    const declared = Number(res.header('content-length') ?? '0');
     if (declared > maxBytes) {
-      await res.body?.cancel();
+      res.body.destroy();
       throw new RegistryError(`manifest ${reference} is ${declared} bytes, more than the ${maxBytes} a manifest may have`, res.status);
     }
-    const bytes = Buffer.from(await res.arrayBuffer());
+    const bytes = await res.bytes();
     if (bytes.length > maxBytes) throw new RegistryError(`manifest ${reference} is more than ${maxBytes} bytes`, res.status);
-    return { bytes, digest: sha256(bytes), contentType: res.headers.get('content-type') ?? undefined };
+    return { bytes, digest: sha256(bytes), contentType: res.header('content-type') };
   }
 
   /** GET a blob: its body as a Node stream. The caller verifies the digest. */
   async getBlob(repository: string, digest: string, signal?: AbortSignal): Promise<{ stream: Readable; size: number | undefined }> {
     const res = await this.request('GET', `/v2/${repository}/blobs/${digest}`, RegistryClient.pullScope(repository), signal ? { signal } : {});
-    if (!res.ok) throw await RegistryClient.failure(res, `blob ${digest}`);
-    if (!res.body) throw new RegistryError(`blob ${digest}: empty answer`, res.status);
-    const length = res.headers.get('content-length');
-    return {
-      stream: Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>),
-      size: length === null ? undefined : Number(length),
-    };
+    if (!ok(res)) throw await RegistryClient.failure(res, `blob ${digest}`);
+    const length = res.header('content-length');
+    return { stream: res.body, size: length === undefined ? undefined : Number(length) };
   }
 
   /** Does the repository have the blob? (HEAD) */
   async hasBlob(repository: string, digest: string, scope = RegistryClient.pushScope(repository)): Promise<boolean> {
     const res = await this.request('HEAD', `/v2/${repository}/blobs/${digest}`, scope);
-    await res.body?.cancel();
+    res.discard();
     if (res.status === 200) return true;
     if (res.status === 404) return false;
     throw await RegistryClient.failure(res, `blob ${digest}`);
@@ -267,18 +264,17 @@ export class RegistryClient {
     const scope = RegistryClient.pushScope(repository);
     const start = await this.request('POST', `/v2/${repository}/blobs/uploads/`, scope, { headers: { 'Content-Length': '0' } });
     if (start.status !== 202) throw await RegistryClient.failure(start, `upload of blob ${digest}`);
-    await start.body?.cancel();
-    const location = start.headers.get('location');
+    start.discard();
+    const location = start.header('location');
     if (!location) throw new RegistryError(`upload of blob ${digest}: the registry gave no upload location`, start.status);
     const url = new URL(location, this.base);
     url.searchParams.set('digest', digest);
     const put = await this.request('PUT', url.toString(), scope, {
       headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
-      body: Readable.toWeb(body()) as unknown as ReadableStream<Uint8Array>,
-      duplex: 'half',
-    } as RequestInit);
+      body,
+    });
     if (put.status !== 201) throw await RegistryClient.failure(put, `upload of blob ${digest}`);
-    await put.body?.cancel();
+    put.discard();
   }
 
   /** PUT a manifest under a tag or digest; returns the digest the registry reports. */
@@ -288,7 +284,7 @@ export class RegistryClient {
       body: bytes,
     });
     if (res.status !== 201 && res.status !== 200) throw await RegistryClient.failure(res, `manifest ${reference}`);
-    await res.body?.cancel();
-    return res.headers.get('docker-content-digest') ?? sha256(bytes);
+    res.discard();
+    return res.header('docker-content-digest') ?? sha256(bytes);
   }
 }
