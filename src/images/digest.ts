@@ -33,6 +33,12 @@ export class DigestCounter extends Transform {
     done(null, chunk);
   }
 
+  /** Counts bytes that are already in place (a resumed download) without passing them on. */
+  absorb(chunk: Buffer): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+  }
+
   /** sha256:<hex> of everything seen; call once, after the end. */
   digest(): string {
     return `sha256:${this.hash.digest('hex')}`;

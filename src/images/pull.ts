@@ -7,6 +7,7 @@
  */
 import { MobyDickError } from '../errors.js';
 import { BlobVerifyError } from './store/blobs.js';
+import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { chainIds, sha256, shortId } from './digest.js';
 import { credentialsFor } from './docker-config.js';
@@ -258,10 +259,19 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
         }
         progress.layer(id, 'Pulling fs layer');
         if (!l.claimBlob(desc.digest)) {
-          const { stream } = await client.getBlob(repo, desc.digest, signal);
+          // what a killed pull downloaded of it is continued, if the registry takes a Range
+          let partial = store.blobs.adoptPartial(desc.digest);
+          if (partial && partial.bytes >= desc.size) {
+            rmSync(partial.path, { force: true });
+            partial = undefined;
+          }
+          const { stream, offset } = await client.getBlob(repo, desc.digest, signal, partial?.bytes);
+          const resumed = partial !== undefined && offset === partial.bytes;
+          if (partial && !resumed) rmSync(partial.path, { force: true });
           const ingest = await store.blobs.ingest(desc.digest, stream, {
             size: desc.size,
             onProgress: (n) => progress.layer(id, 'Downloading', n, desc.size),
+            ...(resumed ? { partial } : {}),
           });
           l.commitBlob(desc.digest, ingest);
         }

@@ -242,12 +242,36 @@ export class RegistryClient {
     return { bytes, digest: sha256(bytes), contentType: res.header('content-type') };
   }
 
-  /** GET a blob: its body as a Node stream. The caller verifies the digest. */
-  async getBlob(repository: string, digest: string, signal?: AbortSignal): Promise<{ stream: Readable; size: number | undefined }> {
-    const res = await this.request('GET', `/v2/${repository}/blobs/${digest}`, RegistryClient.pullScope(repository), signal ? { signal } : {});
+  /**
+   * GET a blob: its body as a Node stream, from byte FROM when the registry
+   * honours a Range (OFFSET says where the body starts). The caller verifies
+   * the digest.
+   */
+  async getBlob(
+    repository: string,
+    digest: string,
+    signal?: AbortSignal,
+    from = 0,
+  ): Promise<{ stream: Readable; size: number | undefined; offset: number }> {
+    const path = `/v2/${repository}/blobs/${digest}`;
+    const scope = RegistryClient.pullScope(repository);
+    let res = await this.request('GET', path, scope, { ...(signal ? { signal } : {}), ...(from > 0 ? { headers: { Range: `bytes=${from}-` } } : {}) });
+    let offset = 0;
+    if (res.status === 206) {
+      const start = /^bytes (\d+)-/.exec(res.header('content-range') ?? '');
+      if (start && Number(start[1]) === from) offset = from;
+      else {
+        // a range it did not ask for: start over
+        res.discard();
+        res = await this.request('GET', path, scope, signal ? { signal } : {});
+      }
+    } else if (res.status === 416) {
+      res.discard();
+      res = await this.request('GET', path, scope, signal ? { signal } : {});
+    }
     if (!ok(res)) throw await RegistryClient.failure(res, `blob ${digest}`);
     const length = res.header('content-length');
-    return { stream: res.body, size: length === undefined ? undefined : Number(length) };
+    return { stream: res.body, size: length === undefined ? undefined : Number(length), offset };
   }
 
   /** Does the repository have the blob? (HEAD) */

@@ -118,7 +118,7 @@ export async function startFakeRegistry(content: FakeContent): Promise<FakeRegis
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    requests.push(`${req.method} ${req.url}`);
+    requests.push(`${req.method} ${req.url}${req.headers.range ? ` ${req.headers.range}` : ''}`);
     const url = new URL(req.url ?? '/', `http://${host}`);
     if (url.pathname === '/token') {
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -190,6 +190,13 @@ export async function startFakeRegistry(content: FakeContent): Promise<FakeRegis
         }
       }, 100);
       res.on('close', () => clearInterval(tick));
+      return;
+    }
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (range && Number(range[1]) < blob.bytes.length) {
+      const from = Number(range[1]);
+      res.writeHead(206, { 'Content-Length': blob.bytes.length - from, 'Content-Range': `bytes ${from}-${blob.bytes.length - 1}/${blob.bytes.length}` });
+      res.end(req.method === 'HEAD' ? undefined : blob.bytes.subarray(from));
       return;
     }
     res.writeHead(200, { 'Content-Length': blob.bytes.length, 'Content-Type': 'application/octet-stream' });

@@ -202,9 +202,14 @@ describe('a misbehaving registry', () => {
       const mid = env.contents();
       assert.deepEqual(mid.images, [], 'no image registered by the killed pull');
       assert.ok(!mid.blobs.includes(slow.slice(7)), 'the half-downloaded blob is not a blob');
+      assert.equal(mid.ingest.length, 1, 'what it had downloaded is kept to resume');
       content.faults = {};
+      fake.requests.length = 0;
       const r = await env.mdk(['pull', image('latest')]);
       assert.equal(r.code, 0, r.stderr);
+      const resumed = fake.requests.filter((q) => q.startsWith(`GET /v2/${REPO}/blobs/${slow} bytes=`));
+      assert.equal(resumed.length, 1, `the download resumed with a Range: ${fake.requests.join(', ')}`);
+      assert.match(resumed[0]!, / bytes=[1-9]\d*-$/);
       const c = env.contents();
       assert.deepEqual(c.images, [img.config.digest]);
       assert.deepEqual([c.ingest, c.layerTmp], [[], []], 'the killed pull\'s temp files are cleaned');

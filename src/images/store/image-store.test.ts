@@ -81,6 +81,31 @@ describe('image store', () => {
     assert.ok(empty(store.blobs.ingestDir));
   });
 
+  test('a killed download is taken over and continued; a wrong partial fails the digest and is removed', async () => {
+    const bytes = Buffer.from('mdk-test resumable blob content');
+    const digest = sha256(bytes);
+    const dead = spawnSync('true').pid!;
+    const left = join(store.blobs.ingestDir, `${dead}-1-abc-${digest.slice(7)}`);
+    writeFileSync(left, bytes.subarray(0, 10));
+    store.cleanStale();
+    assert.ok(existsSync(left), 'a recent partial download survives the clean-up before a pull');
+    const partial = store.blobs.adoptPartial(digest);
+    assert.equal(partial?.bytes, 10);
+    assert.ok(!existsSync(left), 'taken over under this process');
+    assert.equal(store.blobs.adoptPartial(digest), undefined, 'by one process only');
+    const path = await store.blobs.ingest(digest, Readable.from([bytes.subarray(10)]), { size: bytes.length, partial: partial! });
+    assert.deepEqual(readFileSync(path), bytes);
+    rmSync(path);
+
+    writeFileSync(left, Buffer.from('0123456789'));
+    const wrong = store.blobs.adoptPartial(digest)!;
+    await assert.rejects(store.blobs.ingest(digest, Readable.from([bytes.subarray(10)]), { size: bytes.length, partial: wrong }), /digest mismatch/);
+    assert.ok(empty(store.blobs.ingestDir));
+    writeFileSync(left, Buffer.from('old'));
+    store.gc();
+    assert.ok(empty(store.blobs.ingestDir), 'gc removes partial downloads of dead processes');
+  });
+
   test('images share layers; each layer is unpacked once', async () => {
     const before = unpacked;
     const one = await addImage('docker.io/library/mdk-test-one:latest', [a]);

@@ -245,9 +245,12 @@ export class ImageStore {
     return this.db.prepare('SELECT 1 FROM layers WHERE chain_id = ?').get(chainId) !== undefined;
   }
 
-  /** Removes ingest files and temp layer dirs of dead processes, and their leases. */
+  /**
+   * Removes temp layer dirs and leases of dead processes, and their ingest
+   * files except the recent ones a pull may resume.
+   */
   cleanStale(): void {
-    this.blobs.cleanIngest();
+    this.blobs.cleanIngest(true);
     this.layerDirs.cleanTemp();
     this.inTransaction(() => void this.liveLeaseRefs());
   }
@@ -463,7 +466,7 @@ export class ImageStore {
    * leases hold, and the temp files of dead processes.
    */
   gc(): GcResult {
-    this.blobs.cleanIngest();
+    this.blobs.cleanIngest(false);
     this.layerDirs.cleanTemp();
     const detached: string[] = [];
     const result: GcResult = { blobs: 0, layers: 0, bytes: 0 };
