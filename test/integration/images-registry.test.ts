@@ -45,10 +45,10 @@ describe('images with a real registry', () => {
 
   after(async () => {
     await reg?.stop();
-    assert.deepEqual(processesWith(reg.dir), [], 'the registry is stopped');
     removeRootfs(rootfs);
     rmSync(extra, { recursive: true, force: true });
     for (const l of layouts) rmSync(l, { recursive: true, force: true });
+    assert.deepEqual(processesWith(reg.dir), [], 'the registry is stopped');
   });
 
   test('pull: what skopeo pushed, with the same digests, unpacked once', async () => {
@@ -265,9 +265,9 @@ describe('registry with authentication', () => {
   });
   after(async () => {
     await reg?.stop();
-    assert.deepEqual(processesWith(reg.dir), [], 'the registry is stopped');
     removeRootfs(rootfs);
     rmSync(layout, { recursive: true, force: true });
+    assert.deepEqual(processesWith(reg.dir), [], 'the registry is stopped');
   });
 
   test('401 without login; login checks the password and writes config.json; logout removes it', async () => {
