@@ -46,7 +46,7 @@ async function image(argv: readonly string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === 'help') {
     process.stdout.write(IMAGE_HELP);
-    return sub === undefined ? 125 : 0;
+    return 0;
   }
   const cmd = IMAGE_SUBCOMMANDS[sub];
   if (!cmd) throw new MobyDickError('USAGE', `unknown command "${sub}" for "moby-dick image"`, { hint: "see 'moby-dick image --help'" });
