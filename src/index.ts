@@ -41,3 +41,25 @@ export {
 } from './images/tar-reader.js';
 export { TarWriter, type TarWriterEntry } from './images/tar-writer.js';
 export { type UnpackOptions, type UnpackResult, unpackLayer } from './images/unpack-layer.js';
+
+/**
+ * Images: references, pulling and pushing, and the store.
+ *
+ *   import { ImageStore, layerUnpacker, pullImage } from 'moby-dick';
+ *   const store = new ImageStore({ root: '/var/lib/moby-dick', unpacker: layerUnpacker });
+ *   const { imageId } = await pullImage(store, 'localhost:5000/busybox');
+ */
+export {
+  familiarString,
+  parseNormalizedReference,
+  type Reference,
+  referenceString,
+  withDefaultTag,
+} from './images/reference.js';
+export { pullImage, type PullOptions, type PullProgress, type PullResult } from './images/pull.js';
+export { pushImage, type PushOptions, type PushResult } from './images/push.js';
+export { findImage, getImage } from './images/lookup.js';
+export { pruneImages, removeImage } from './images/remove.js';
+export { type LayerUnpacker, type LayerUnpackOptions, layerUnpacker } from './images/layer-unpacker.js';
+export { DEFAULT_STORE_ROOT, type ImageRecord, ImageStore, type ImageStoreOptions, storeRoot } from './images/store/image-store.js';
+export type { PlatformSpec } from './images/platform.js';
