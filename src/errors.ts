@@ -56,7 +56,18 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   STORE: 125,
 };
 
+/**
+ * Marks every MobyDickError, whichever copy of this module made it: the CLI's
+ * lazily loaded bundles (images, validation) each carry their own copy, and
+ * `instanceof` must recognise all of them.
+ */
+const BRAND = Symbol.for('moby-dick.MobyDickError');
+
 export class MobyDickError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   readonly code: ErrorCode;
   readonly exitCode: number;
   readonly details: ErrorDetails;
@@ -67,5 +78,6 @@ export class MobyDickError extends Error {
     this.code = code;
     this.exitCode = EXIT_CODES[code];
     this.details = details;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }

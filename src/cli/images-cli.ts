@@ -12,7 +12,7 @@ import { pull } from './commands/pull.js';
 import { push } from './commands/push.js';
 import { rmi } from './commands/rmi.js';
 import { tag } from './commands/tag.js';
-import { reportError } from './report-error.js';
+export { runImage } from './run-image.js';
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
@@ -53,20 +53,4 @@ async function image(argv: readonly string[]): Promise<number> {
   return cmd(rest);
 }
 
-/**
- * Errors are reported here, not by main.ts: this bundle has its own copy of
- * MobyDickError, which main's instanceof would not recognise.
- */
-const reporting =
-  (cmd: Command): Command =>
-  async (argv) => {
-    try {
-      return await cmd(argv);
-    } catch (e) {
-      return reportError(e);
-    }
-  };
-
-export const IMAGE_COMMANDS: Record<string, Command> = Object.fromEntries(
-  Object.entries({ pull, push, images, image, tag, rmi, login, logout }).map(([name, cmd]) => [name, reporting(cmd)]),
-);
+export const IMAGE_COMMANDS: Record<string, Command> = { pull, push, images, image, tag, rmi, login, logout };

@@ -106,6 +106,7 @@ export const imageConfigSchema = z
         Entrypoint: z.array(z.string()).nullish(),
         WorkingDir: z.string().nullish(),
         User: z.string().nullish(),
+        StopSignal: z.string().nullish(),
         Labels: z.record(z.string()).nullish(),
       })
       .passthrough()

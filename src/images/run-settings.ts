@@ -12,12 +12,12 @@ import { DEFAULT_PATH } from '../runtime/config.js';
 
 /** The runtime part of an image's config (OCI image-spec "config"; Docker's is the same). */
 export interface ImageRunConfig {
-  User?: string;
+  User?: string | null;
   Env?: string[] | null;
   Entrypoint?: string[] | null;
   Cmd?: string[] | null;
-  WorkingDir?: string;
-  StopSignal?: string;
+  WorkingDir?: string | null;
+  StopSignal?: string | null;
 }
 
 export interface RunOverrides {

@@ -57,7 +57,10 @@ export function dirWith(files: Record<string, string>): string {
   return dir;
 }
 
-export function makeImage(layerDirs: readonly string[], opts: { compression?: TestCompression; cmd?: string[]; architecture?: string } = {}): TestImage {
+export function makeImage(
+  layerDirs: readonly string[],
+  opts: { compression?: TestCompression; cmd?: string[]; architecture?: string; config?: Record<string, unknown> } = {},
+): TestImage {
   const how = opts.compression ?? 'gzip';
   const layers: Blob[] = [];
   const diffIds: string[] = [];
@@ -72,7 +75,7 @@ export function makeImage(layerDirs: readonly string[], opts: { compression?: Te
       created: '2024-01-02T03:04:05Z',
       architecture: opts.architecture ?? 'amd64',
       os: 'linux',
-      config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: opts.cmd ?? ['/bin/sh'] },
+      config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: opts.cmd ?? ['/bin/sh'], ...opts.config },
       rootfs: { type: 'layers', diff_ids: diffIds },
       history: layerDirs.map(() => ({ created: '2024-01-02T03:04:05Z', created_by: 'mdk-test' })),
     }),

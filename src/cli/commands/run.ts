@@ -1,4 +1,8 @@
-/** `moby-dick run [OPTIONS] --rootfs DIR COMMAND [ARG...]`: a container jailed in DIR. */
+/**
+ * `moby-dick run [OPTIONS] IMAGE [COMMAND] [ARG...]`: a container from an
+ * image (run-image.ts, in the lazily loaded images bundle), or with
+ * `--rootfs DIR COMMAND [ARG...]` a container jailed in DIR.
+ */
 import { resolve } from 'node:path';
 import { MobyDickError } from '../../errors.js';
 import { DEFAULT_HOSTNAME, defaultEnv } from '../../runtime/config.js';
@@ -10,17 +14,27 @@ const OPTIONS = {
   ...RUN_OPTIONS,
   rootfs: { type: 'string' },
   'read-only': { type: 'boolean' },
+  rm: { type: 'boolean' },
+  entrypoint: { type: 'string' },
+  name: { type: 'string' },
 } as const;
 
-export const RUN_HELP = `Usage: moby-dick run [OPTIONS] --rootfs DIR COMMAND [ARG...]
+export const RUN_HELP = `Usage: moby-dick run [OPTIONS] IMAGE [COMMAND] [ARG...]
+       moby-dick run [OPTIONS] --rootfs DIR COMMAND [ARG...]
 
-Run COMMAND in a new container with DIR as its root filesystem (pivot_root),
-its own namespaces, a minimal /dev, /proc, read-only /sys, and Docker's
-default capabilities and masked paths.
+Run a command in a new container: its own namespaces, a minimal /dev,
+/proc, read-only /sys, and Docker's default capabilities and masked paths.
+From IMAGE (pulled when missing), the root filesystem is the image's layers
+with a writable layer of the container's own on top, and the image's
+Entrypoint, Cmd, Env, WorkingDir and User apply; with --rootfs, DIR is the
+root filesystem (pivot_root).
 
 Options:
-      --rootfs DIR        the container's root filesystem (required)
+      --rootfs DIR        use DIR as the root filesystem instead of an image
       --read-only         mount the root filesystem read-only
+      --rm                remove the container when it exits
+      --name NAME         name the container (images)
+      --entrypoint CMD    replace the image's entrypoint ("" clears it)
 ${RUN_OPTIONS_HELP}
 `;
 
@@ -33,7 +47,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (flags.rootfs === undefined) {
-    throw new MobyDickError('USAGE', 'run needs --rootfs DIR (running images comes later)', { hint: HINT });
+    const { runImage } = await import('../images-cli.js');
+    return runImage(flags, operands);
   }
   if (operands.length === 0) {
     throw new MobyDickError('USAGE', '"moby-dick run" requires a command to run', { hint: HINT });

@@ -449,6 +449,30 @@ export class ImageStore {
     return t + d > 0;
   }
 
+  /**
+   * Registers a container: its name is unique however many processes race
+   * (the UNIQUE constraint decides), and its image cannot be removed while
+   * it exists. A name in use is Docker's conflict error.
+   */
+  addContainer(c: { id: string; name: string; imageId: string | null; config: unknown }): void {
+    try {
+      this.db
+        .prepare('INSERT INTO containers (id, name, image_id, created_at, config) VALUES (?, ?, ?, ?, ?)')
+        .run(c.id, c.name, c.imageId, Date.now(), JSON.stringify(c.config));
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
+      const holder = this.db.prepare('SELECT id FROM containers WHERE name = ?').get(c.name) as { id: string } | undefined;
+      throw new MobyDickError('USAGE', `Conflict. The container name "/${c.name}" is already in use by container "${holder?.id ?? '?'}"`, {
+        container: c.name,
+        hint: 'remove (or rename) that container to be able to reuse that name',
+      });
+    }
+  }
+
+  removeContainer(id: string): void {
+    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+  }
+
   /** Names of the containers that use IMAGE_ID (the engine fills the table). */
   containersUsing(imageId: string): string[] {
     return (this.db.prepare('SELECT name FROM containers WHERE image_id = ?').all(imageId) as { name: string }[]).map((r) => r.name);
