@@ -1,0 +1,181 @@
+/**
+ * buildSpec(): an engine container (Docker's flags, resolved) -> the OCI
+ * config.json the runtime carries out, with Docker's defaults (moby's
+ * oci/defaults.go and daemon/oci_linux.go, as documented): the 14 default
+ * capabilities, masked and read-only /proc and /sys paths, a private
+ * /dev/shm, the device cgroup denying all but the standard devices, the
+ * default seccomp profile, and `--privileged` lifting all of that. Pure.
+ */
+import { MobyDickError } from '../errors.js';
+import { type Capability, CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities.js';
+import type { Mount, Spec } from '../oci/spec.js';
+import { MASKED_PATHS, READONLY_PATHS } from '../runtime/plan-compiler.js';
+import { defaultSeccompProfile } from './seccomp-profile.js';
+
+type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;
+type Rlimit = NonNullable<NonNullable<Spec['process']>['rlimits']>[number];
+
+export interface BindMount {
+  source: string;
+  destination: string;
+  readOnly: boolean;
+  /** rprivate (Docker's default), rshared, rslave, ... */
+  propagation?: string;
+}
+
+export interface TmpfsMount {
+  destination: string;
+  /** mount options as given (size=64m, mode=1777, ...) */
+  options: readonly string[];
+}
+
+export interface Ulimit {
+  /** the name as Docker takes it: nofile, nproc, core, ... */
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+/** What a container is made of once the command line and the image are resolved. */
+export interface EngineContainer {
+  id: string;
+  rootfs: string;
+  readOnly: boolean;
+  argv: readonly string[];
+  env: readonly string[];
+  cwd: string;
+  user: { uid: number; gid: number; additionalGids: readonly number[] };
+  tty: boolean;
+  hostname: string;
+  binds: readonly BindMount[];
+  tmpfs: readonly TmpfsMount[];
+  /** bytes; undefined: no limit */
+  memory?: number;
+  /** memory + swap in bytes, -1 unlimited; Docker's default is twice --memory */
+  memorySwap?: number;
+  /** --cpus in billionths of a CPU */
+  nanoCpus?: number;
+  cpuShares?: number;
+  pidsLimit?: number;
+  ulimits: readonly Ulimit[];
+  capAdd: readonly string[];
+  capDrop: readonly string[];
+  privileged: boolean;
+  noNewPrivileges: boolean;
+  /** the default profile, none, or a profile of the user's */
+  seccomp: 'default' | 'unconfined' | Seccomp;
+  /** /dev/shm size in bytes (Docker's default 64 MiB) */
+  shmSize: number;
+  /** a network namespace to join (set up by the engine), "host", or a new one ("none") */
+  network: { mode: 'none' } | { mode: 'host' } | { mode: 'path'; path: string };
+  /** the cgroup the container gets, e.g. /moby-dick/ID */
+  cgroupsPath: string;
+  labels?: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+const CFS_PERIOD = 100_000;
+
+/** --cap-add/--cap-drop on top of the defaults; ALL works both ways, as Docker's. */
+export function capabilitySet(add: readonly string[], drop: readonly string[], privileged: boolean): Capability[] {
+  if (privileged) return [...CAPABILITIES];
+  const norm = (c: string): string => {
+    const up = c.toUpperCase();
+    return up === 'ALL' || up.startsWith('CAP_') ? up : `CAP_${up}`;
+  };
+  const adds = add.map(norm);
+  const drops = drop.map(norm);
+  for (const c of [...adds, ...drops]) {
+    if (c !== 'ALL' && !(CAPABILITIES as readonly string[]).includes(c)) {
+      throw new MobyDickError('USAGE', `unknown capability: "${c}"`, { subject: c, hint: 'capabilities are named as in capabilities(7), with or without CAP_' });
+    }
+  }
+  let caps: Capability[] = adds.includes('ALL') ? [...CAPABILITIES] : [...DOCKER_DEFAULT_CAPABILITIES];
+  for (const c of adds) if (c !== 'ALL' && !caps.includes(c as Capability)) caps.push(c as Capability);
+  if (drops.includes('ALL')) caps = adds.filter((c): c is Capability => c !== 'ALL');
+  else caps = caps.filter((c) => !drops.includes(c));
+  return caps;
+}
+
+/** RLIMIT_NAME for Docker's ulimit names. */
+function rlimit(u: Ulimit): Rlimit {
+  return { type: `RLIMIT_${u.name.toUpperCase()}`, soft: u.soft, hard: u.hard };
+}
+
+function baseMounts(c: EngineContainer): Mount[] {
+  const mounts: Mount[] = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', c.privileged ? 'rw' : 'ro'] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', c.privileged ? 'rw' : 'ro'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${c.shmSize}`] },
+  ];
+  for (const t of c.tmpfs) {
+    mounts.push({ destination: t.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...t.options] });
+  }
+  for (const b of c.binds) {
+    mounts.push({ destination: b.destination, type: 'bind', source: b.source, options: ['rbind', b.propagation ?? 'rprivate', ...(b.readOnly ? ['ro'] : [])] });
+  }
+  return mounts;
+}
+
+function resources(c: EngineContainer): NonNullable<NonNullable<Spec['linux']>['resources']> {
+  const r: NonNullable<NonNullable<Spec['linux']>['resources']> = {
+    devices: [{ allow: c.privileged, access: 'rwm' }],
+  };
+  if (c.memory !== undefined) {
+    const swap = c.memorySwap ?? c.memory * 2;
+    r.memory = { limit: c.memory, swap: swap === -1 ? -1 : swap };
+  }
+  if (c.nanoCpus !== undefined || c.cpuShares !== undefined) {
+    r.cpu = {};
+    if (c.cpuShares !== undefined) r.cpu.shares = c.cpuShares;
+    if (c.nanoCpus !== undefined) {
+      r.cpu.period = CFS_PERIOD;
+      r.cpu.quota = Math.round((c.nanoCpus * CFS_PERIOD) / 1e9);
+    }
+  }
+  if (c.pidsLimit !== undefined && c.pidsLimit > 0) r.pids = { limit: c.pidsLimit };
+  return r;
+}
+
+export function buildSpec(c: EngineContainer): Spec {
+  const caps = capabilitySet(c.capAdd, c.capDrop, c.privileged);
+  const namespaces: NonNullable<NonNullable<Spec['linux']>['namespaces']> = [
+    { type: 'pid' },
+    { type: 'ipc' },
+    { type: 'uts' },
+    { type: 'mount' },
+    { type: 'cgroup' },
+  ];
+  if (c.network.mode === 'none') namespaces.push({ type: 'network' });
+  if (c.network.mode === 'path') namespaces.push({ type: 'network', path: c.network.path });
+  const seccomp = c.privileged || c.seccomp === 'unconfined' ? undefined : c.seccomp === 'default' ? defaultSeccompProfile(caps) : c.seccomp;
+  return {
+    ociVersion: '1.2.0',
+    process: {
+      terminal: c.tty,
+      user: { uid: c.user.uid, gid: c.user.gid, additionalGids: [...c.user.additionalGids] },
+      args: [...c.argv],
+      env: [...c.env],
+      cwd: c.cwd,
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      rlimits: c.ulimits.map(rlimit),
+      noNewPrivileges: c.noNewPrivileges,
+      oomScoreAdj: 0,
+    },
+    root: { path: c.rootfs, readonly: c.readOnly },
+    hostname: c.hostname,
+    mounts: baseMounts(c),
+    ...(c.labels && Object.keys(c.labels).length ? { annotations: { ...c.labels } } : {}),
+    linux: {
+      namespaces,
+      cgroupsPath: c.cgroupsPath,
+      resources: resources(c),
+      ...(c.privileged ? {} : { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] }),
+      ...(seccomp ? { seccomp } : {}),
+    },
+  };
+}
