@@ -170,6 +170,24 @@ describe('container monitor', () => {
     assert.deepEqual(kept, Array.from({ length: 60 - first }, (_, i) => `line-${first + i}\n`));
   });
 
+  test('with max-file 1 the log is cut back in place', async () => {
+    const { log, exit } = paths();
+    const script = `i=0; while [ $i -lt 20 ]; do echo line-$i; i=$((i+1)); done # ${MARK}`;
+    await startDetached({ command: ['sh', '-c', script] }, { log: { path: log, maxSize: 200, maxFiles: 1 }, exitFile: exit });
+    await exitRecord();
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('c.json')), ['c.json']);
+    assert.ok(readFileSync(log).length <= 200);
+    assert.equal((await collect(readLogs(log))).at(-1)?.log, 'line-19\n');
+  });
+
+  test('the monitor killed after the detach takes its container along; no exit file claims an exit code', async () => {
+    const { exit } = paths();
+    const s = await startDetached({ command: ['sleep', '100'] }, { exitFile: exit });
+    process.kill(s.monitorPid, 'SIGKILL');
+    await until('the container to end with its monitor', () => !alive(s.pid), 3000);
+    assert.equal(existsSync(exit), false);
+  });
+
   test('the exit file records exit 3, and SIGKILL as 137 with the signal', async () => {
     const { exit } = paths();
     const before = Date.now();
