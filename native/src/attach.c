@@ -12,9 +12,11 @@
  *     1: window size, length 4: rows u16 BE, cols u16 BE (with a tty),
  *     2: close the container's stdin, length 0.
  * A frame that breaks these rules ends that client's connection. A client
- * only receives output from when it connects (the log has the past). Output
- * never waits for a client: one whose unsent output passes CLIENT_BUFFER is
- * disconnected. Input is read only as far as the container takes it.
+ * only receives output from when it connects (the log has the past).
+ * A client that falls behind (more than HIGH_WATER unsent) holds the
+ * container's output back, so that a burst reaches it whole, but for at most
+ * STALL_MS: still behind then, it is disconnected and the container goes on.
+ * Input is read only as far as the container takes it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,7 +29,9 @@
 #include "mdk.h"
 
 #define MAX_CLIENTS 32
-#define CLIENT_BUFFER (256 * 1024)
+#define HIGH_WATER (256 * 1024)
+#define CLIENT_BUFFER (HIGH_WATER + 256 * 1024) /* what comes while held back still fits */
+#define STALL_MS 1000
 #define MAX_STDIN_FRAME 65536
 #define FINISH_MS 1000 /* how long the last output may take to reach the clients */
 
@@ -41,6 +45,7 @@ struct client {
 	unsigned char hdr[5]; /* the input frame being read */
 	size_t hdr_len;
 	size_t remaining; /* its payload bytes still to come */
+	uint64_t behind_since; /* when it went past HIGH_WATER, 0 if it is not */
 	unsigned char small[4];
 	size_t small_len;
 };
@@ -148,6 +153,32 @@ void attach_output(int stream, const char *buf, size_t len)
 	compact();
 }
 
+int attach_hold(int *timeout_ms)
+{
+	uint64_t now = now_ns();
+	int hold = 0;
+	for (int i = 0; i < nclients; i++) {
+		struct client *c = &clients[i];
+		if (c->out_len <= HIGH_WATER) {
+			c->behind_since = 0;
+			continue;
+		}
+		if (!c->behind_since)
+			c->behind_since = now;
+		uint64_t until = c->behind_since + STALL_MS * 1000000ull;
+		if (now >= until) {
+			drop(c); /* too slow: the container must not wait longer */
+			continue;
+		}
+		hold = 1;
+		int ms = (int)((until - now) / 1000000ull) + 1;
+		if (*timeout_ms < 0 || ms < *timeout_ms)
+			*timeout_ms = ms;
+	}
+	compact();
+	return hold;
+}
+
 static void accept_clients(void)
 {
 	for (;;) {
@@ -177,6 +208,8 @@ static int read_client(struct client *c, const struct attach_input *in)
 {
 	char buf[4096];
 	size_t want = in->room();
+	if (want == 0)
+		return 0; /* another client filled the stdin buffer meanwhile */
 	if (want > sizeof(buf))
 		want = sizeof(buf);
 	ssize_t r = read(c->fd, buf, want);

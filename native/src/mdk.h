@@ -126,6 +126,8 @@ int attach_listen(const char *path);
 int attach_pollfds(struct pollfd *p, int max, int want_input);
 void attach_events(const struct pollfd *p, int n, const struct attach_input *in);
 void attach_output(int stream, const char *buf, size_t len);
+/* whether the container's output waits for a client to catch up (*TIMEOUT_MS: look again by then) */
+int attach_hold(int *timeout_ms);
 void attach_finish(const char *exit_json, size_t len);
 
 /* init.c: minimal init (reaps zombies, forwards signals) */

@@ -420,17 +420,20 @@ int watch_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
 		p[n++] = (struct pollfd){w.sfd, POLLIN, 0};
 		if (w.pty_sock >= 0)
 			p[i_sock = n++] = (struct pollfd){w.pty_sock, POLLIN, 0};
-		if (w.master >= 0)
-			p[i_master = n++] = (struct pollfd){w.master, (short)(POLLIN | (w.inlen ? POLLOUT : 0)), 0};
-		if (w.out >= 0)
-			p[i_out = n++] = (struct pollfd){w.out, POLLIN, 0};
-		if (w.err >= 0)
-			p[i_err = n++] = (struct pollfd){w.err, POLLIN, 0};
+		/* a client catching up holds the output back for a while (attach.c) */
+		int timeout = -1;
+		short out_ev = attach_hold(&timeout) ? 0 : POLLIN;
+		if (w.master >= 0 && (out_ev || w.inlen))
+			p[i_master = n++] = (struct pollfd){w.master, (short)(out_ev | (w.inlen ? POLLOUT : 0)), 0};
+		if (w.out >= 0 && out_ev)
+			p[i_out = n++] = (struct pollfd){w.out, out_ev, 0};
+		if (w.err >= 0 && out_ev)
+			p[i_err = n++] = (struct pollfd){w.err, out_ev, 0};
 		if (w.in >= 0 && w.inlen)
 			p[i_in = n++] = (struct pollfd){w.in, POLLOUT, 0};
 		int first = n;
 		n += attach_pollfds(p + n, MAX_CLIENT_FDS, in_room() > 0);
-		if (poll(p, (nfds_t)n, -1) < 0) {
+		if (poll(p, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;

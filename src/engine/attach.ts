@@ -10,8 +10,9 @@
  *   client -> monitor: type 0 stdin bytes (at most 65536 a frame),
  *     1 window size (length 4: rows u16 BE, cols u16 BE),
  *     2 close the container's stdin (length 0; ignored with a tty).
- * A client receives output from when it connects (the log holds the past);
- * the monitor disconnects a client that falls more than 256 KiB behind.
+ * A client receives output from when it connects (the log holds the past).
+ * A client more than 256 KiB behind holds the container's output back for up
+ * to a second; still behind then, the monitor disconnects it.
  */
 import { createConnection, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';

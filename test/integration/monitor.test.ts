@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { attach } from '../../src/engine/attach.js';
+import { attach, FrameDecoder } from '../../src/engine/attach.js';
 import { type LogEntry, readLogs } from '../../src/engine/logs.js';
 import { MobyDickError } from '../../src/errors.js';
 import type { ContainerConfig } from '../../src/runtime/config.js';
@@ -243,6 +244,39 @@ describe('container monitor', () => {
     assert.equal(text2, 'hello\nmore\n');
     assert.deepEqual((await collect(readLogs(log))).map((e) => e.log), ['hello\n', 'more\n']);
     assert.equal(existsSync(sock), false, 'the monitor removes its socket');
+  });
+
+  test('attach: a megabyte of stdin reaches the container whole; a client that never reads does not hold it up', async () => {
+    const { exit, sock } = paths();
+    await startDetached({ command: ['sh', '-c', `wc -c; head -c 3000000 /dev/zero # ${MARK}`] }, { exitFile: exit, attachSocket: sock, stdinOpen: true });
+    const stuck = createConnection(sock);
+    stuck.pause(); // connected, reads nothing until the end
+    const stuckFrames = new FrameDecoder();
+    let stuckBytes = 0;
+    let stuckExit = false;
+    stuck.on('data', (b: Buffer) => {
+      for (const f of stuckFrames.push(b)) {
+        stuckBytes += f.data.length;
+        stuckExit ||= f.stream === 3;
+      }
+    });
+    const stuckClosed = new Promise((r) => stuck.on('close', r));
+    stuck.on('error', () => {});
+    let text = '';
+    const out = new PassThrough();
+    out.on('data', (b: Buffer) => {
+      if (!text.includes('\n')) text += b.toString('latin1');
+    });
+    const stdin = new PassThrough();
+    const a = attach(sock, { stdin, stdout: out, stderr: out, closeStdin: true });
+    await sleep(100);
+    stdin.end(Buffer.alloc(1 << 20, 0x61));
+    const end = await a.done;
+    assert.equal(end.kind === 'exited' && end.exit?.exitCode, 0);
+    assert.equal(text.split('\n')[0]!.trim(), '1048576');
+    stuck.resume();
+    await stuckClosed;
+    assert.ok(stuckBytes < 3_000_000 && !stuckExit, `the stuck client was dropped (it got ${stuckBytes} bytes)`);
   });
 
   test('attach with -t: the pty echoes, takes the window size, and the detach keys leave it running', async () => {
