@@ -15,9 +15,12 @@ interface Request {
   stay?: boolean;
 }
 
-const request = JSON.parse(process.argv[2] ?? '{}') as Request;
-const container = startContainer(request.config, { monitor: request.monitor });
-if (request.stay) {
+// `node --test build/tsc/` also loads the files under test/: without a request it does nothing
+const request = process.argv[2] === undefined ? null : (JSON.parse(process.argv[2]) as Request);
+const container = request && startContainer(request.config, { monitor: request.monitor });
+if (!request || !container) {
+  // nothing asked
+} else if (request.stay) {
   const pid = await container.pid;
   // the monitor's pid is the parent of the container's pid 1
   const stat = (await import('node:fs')).readFileSync(`/proc/${pid}/stat`, 'utf8');
