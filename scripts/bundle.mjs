@@ -42,7 +42,27 @@ async function executable(name, entry, plugins = [], link = true) {
   await symlink(`${name}.cjs`, `build/${name}`);
 }
 
-await executable('moby-dick', 'src/cli/main.ts');
+// the image commands (pull, images, ...) are a bundle of their own, required
+// only when one runs: run and the original form do not compile zod, the
+// registry client or the store. better-sqlite3 stays outside every bundle:
+// it loads its compiled .node file from node_modules.
+const imagesApart = {
+  name: 'images-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/images-cli\.js$/ }, () => ({ path: './moby-dick-images.cjs', external: true }));
+  },
+};
+await build({
+  ...common,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  entryPoints: ['src/cli/images-cli.ts'],
+  outfile: 'build/moby-dick-images.cjs',
+  external: ['better-sqlite3'],
+  banner: { js: 'const __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
+});
+await executable('moby-dick', 'src/cli/main.ts', [imagesApart]);
 
 // the OCI runtime with runc's command line. config.json validation (zod)
 // is a bundle of its own, required only by the commands that read a spec:
@@ -74,5 +94,6 @@ await build({
   format: 'esm',
   entryPoints: ['src/index.ts'],
   outfile: 'build/lib.mjs',
+  external: ['better-sqlite3', 'fzstd', 'cli-progress'],
 });
 

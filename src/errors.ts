@@ -11,7 +11,15 @@ export type ErrorCode =
   | 'COMMAND_NOT_FOUND'
   | 'COMMAND_NOT_EXECUTABLE'
   | 'SETUP'
-  | 'HELPER';
+  | 'HELPER'
+  /** a tar archive or image layer that is corrupt, unsafe, or cannot be unpacked */
+  | 'ARCHIVE'
+  /** an image reference that does not parse, or an image that is not in the store */
+  | 'IMAGE'
+  /** talking to a registry: unreachable, refused, not found, bad data */
+  | 'REGISTRY'
+  /** the image store on disk: database, blobs, layers */
+  | 'STORE';
 
 export interface ErrorDetails {
   /** the step of container setup that failed, e.g. "mount" */
@@ -24,6 +32,10 @@ export interface ErrorDetails {
   subject?: string;
   /** the container, where one is known */
   container?: string;
+  /** the image reference, where one is known */
+  image?: string;
+  /** the layer or blob digest, where one is known */
+  layer?: string;
   /** what the user can do about it */
   hint?: string;
 }
@@ -38,6 +50,10 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   COMMAND_NOT_EXECUTABLE: 126,
   SETUP: 125,
   HELPER: 125,
+  ARCHIVE: 125,
+  IMAGE: 125,
+  REGISTRY: 125,
+  STORE: 125,
 };
 
 export class MobyDickError extends Error {

@@ -10,6 +10,9 @@
  *   const rt = new OciRuntime(new StateStore('/run/moby-dick'));
  *   await rt.create('web', { bundle: '/srv/bundles/web' });
  *   rt.start('web');
+ *
+ * and image layers: unpackLayer (exact and safe, see src/images/unpack-layer.ts),
+ * openTarReader and TarWriter.
  */
 export { type ContainerConfig, type User, DEFAULT_HOSTNAME, defaultEnv } from './runtime/config.js';
 export {
@@ -25,3 +28,38 @@ export type { Capability } from './linux/capabilities.js';
 export { type CreateOptions, type LoadedSpec, OciRuntime } from './oci/lifecycle.js';
 export { DEFAULT_ROOT, type OciState, type Status, StateStore } from './oci/state.js';
 export type { Spec } from './oci/spec.js';
+export { type Compression, compressionOfMediaType } from './images/decompress.js';
+export {
+  openTarReader,
+  readBody,
+  type TarEntry,
+  type TarEntryType,
+  type TarHeader,
+  TarParser,
+  type TarSink,
+  type TarTime,
+} from './images/tar-reader.js';
+export { TarWriter, type TarWriterEntry } from './images/tar-writer.js';
+export { type UnpackOptions, type UnpackResult, unpackLayer } from './images/unpack-layer.js';
+
+/**
+ * Images: references, pulling and pushing, and the store.
+ *
+ *   import { ImageStore, layerUnpacker, pullImage } from 'moby-dick';
+ *   const store = new ImageStore({ root: '/var/lib/moby-dick', unpacker: layerUnpacker });
+ *   const { imageId } = await pullImage(store, 'localhost:5000/busybox');
+ */
+export {
+  familiarString,
+  parseNormalizedReference,
+  type Reference,
+  referenceString,
+  withDefaultTag,
+} from './images/reference.js';
+export { pullImage, type PullOptions, type PullProgress, type PullResult } from './images/pull.js';
+export { pushImage, type PushOptions, type PushResult } from './images/push.js';
+export { findImage, getImage } from './images/lookup.js';
+export { pruneImages, removeImage } from './images/remove.js';
+export { type LayerUnpacker, type LayerUnpackOptions, layerUnpacker } from './images/layer-unpacker.js';
+export { DEFAULT_STORE_ROOT, type ImageRecord, ImageStore, type ImageStoreOptions, storeRoot } from './images/store/image-store.js';
+export type { PlatformSpec } from './images/platform.js';

@@ -5,12 +5,14 @@
  * 4 ms together); posix_spawn uses clone(CLONE_VM|CLONE_VFORK) and resets
  * signal handlers in the child. No policy here: spawn, pipe, wait, flock
  * and mkfifo (Node has neither) for the OCI runtime's state directory, and
- * loading a device filter that TypeScript compiled (cgroup v2).
+ * loading a device filter that TypeScript compiled (cgroup v2). layer.c adds
+ * the *at primitives that unpacking an image layer needs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
+#include "addon.h"
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -33,7 +35,7 @@ extern char **environ;
 		}                                                                    \
 	} while (0)
 
-static napi_value throw_errno(napi_env env, const char *what, int err)
+napi_value throw_errno(napi_env env, const char *what, int err)
 {
 	char msg[256];
 	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));
@@ -345,6 +347,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{"attachDeviceFilter", NULL, attach_device_filter, NULL, NULL, NULL, napi_default, NULL},
 	};
 	CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+	CHECK(layer_define(env, exports));
 	return exports;
 }
 

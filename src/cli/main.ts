@@ -12,6 +12,14 @@ const VERSION = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev
 
 const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = { run };
 
+/** The image commands live in a bundle of their own, loaded when one runs. */
+const IMAGE_COMMAND_NAMES = new Set(['pull', 'push', 'images', 'image', 'tag', 'rmi', 'login', 'logout']);
+
+async function imageCommand(name: string, argv: readonly string[]): Promise<number> {
+  const { IMAGE_COMMANDS } = await import('./images-cli.js');
+  return IMAGE_COMMANDS[name]!(argv);
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '-v' || first === '--version') {
@@ -23,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
+    if (first !== undefined && IMAGE_COMMAND_NAMES.has(first)) return await imageCommand(first, rest);
     const sub = first === undefined ? undefined : SUBCOMMANDS[first];
     return await (sub ? sub(rest) : isolate(argv));
   } catch (e) {

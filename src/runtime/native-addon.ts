@@ -1,13 +1,15 @@
 /**
  * The N-API addon (native/addon/spawn.c, built to build/mdk-node.node next
  * to the helper): posix_spawn, pipes and waitpid for the Node process, so
- * that starting a container loads neither child_process nor net.
+ * that starting a container loads neither child_process nor net; and the
+ * *at syscalls that unpacking a layer needs (LayerSyscalls, layer.c).
  */
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
+import type { LayerSyscalls } from '../images/layer-syscalls.js';
 import { helperPath } from './helper-path.js';
 
-export interface NativeAddon {
+export interface NativeAddon extends LayerSyscalls {
   /** starts FILE with ARGV; the child gets fds[i] as fd i (-1: /dev/null) */
   spawn(file: string, argv: readonly string[], fds: readonly number[]): number;
   /** [readFd, writeFd], close-on-exec */

@@ -22,6 +22,14 @@ The second runs COMMAND in a container whose root filesystem is DIR.
 
 Commands:
   run        run a command in a new container (see 'moby-dick run --help')
+  pull       download an image from a registry
+  push       upload an image to a registry
+  images     list images
+  image      manage images (inspect, ls, prune, pull, push, rm, tag)
+  tag        create a tag that refers to an image
+  rmi        remove images
+  login      log in to a registry
+  logout     log out from a registry
 
 Options:
 ${RUN_OPTIONS_HELP}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Installs, from Debian's packages, what moby-dick and its tests use (the
+# README's quick start and .ci/run both run this). As root, on Debian 12.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# gcc/make: the C helper; busybox-static: the test root filesystems;
+# iproute2, util-linux, procps: `ip a`, `ipcmk`/`ipcs`/`setpriv`, `ps` as
+# the tests run them; python3: the pseudo-terminal driver of the TTY tests
+# and the xattr reader of the layer tests; zstd: zstd image layers are
+# decompressed by Debian's zstd (Node 20's zlib has none), and a test uses it
+apt-get install -y gcc make libc6-dev busybox-static iproute2 util-linux procps python3 zstd
+# The OCI runtime's real callers, for test/integration/oci-callers.test.ts:
+# containerd (ctr and its runc shim), podman (with conmon, and netavark as its
+# network stack rather than whichever one apt would pick), docker.io
+# (dockerd), and umoci + skopeo to pack the busybox image they load.
+# No recommends: nothing there is used (rootless helpers, buildah, apparmor,
+# cgroupfs-mount's init script). These machines have no systemd, so docker.io's
+# postinst would start a system dockerd through its init script (a docker0
+# bridge, iptables rules, /var/run/docker.sock): a policy-rc.d that refuses
+# every start keeps the install from starting any daemon; the tests start
+# private ones of their own. It is removed again if this script put it there.
+policy_rc=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  policy_rc=/usr/sbin/policy-rc.d
+  trap 'rm -f "$policy_rc"' EXIT
+  printf '#!/bin/sh\n# .ci/run: no service starts during the install\nexit 101\n' > "$policy_rc"
+  chmod 755 "$policy_rc"
+fi
+apt-get install -y --no-install-recommends containerd podman conmon netavark docker.io iptables umoci skopeo
+if [ -n "$policy_rc" ]; then rm -f "$policy_rc"; trap - EXIT; fi
+# a policy-rc.d of the machine's own may have let the init script start it
+if [ -f /var/run/docker-ssd.pid ]; then /etc/init.d/docker stop || true; fi
+# the image tests: docker-registry (a real registry on 127.0.0.1), skopeo
+# (pushes the test images and reads back what moby-dick pushed),
+# apache2-utils (htpasswd for the registry with auth); g++ and python3
+# build better-sqlite3
+apt-get install -y docker-registry apache2-utils tar g++
+# the package's own service (if its install started one) would listen on
+# :5000 on every interface; the tests start their own on 127.0.0.1
+/etc/init.d/docker-registry stop >/dev/null 2>&1 || true

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { renderTemplate } from './go-template.js';
+import { goTimeString, humanDuration, humanSize, table } from './human-units.js';
+
+describe('Docker CLI formatting', () => {
+  test('sizes in powers of 1000, three significant digits', () => {
+    assert.equal(humanSize(0), '0B');
+    assert.equal(humanSize(999), '999B');
+    assert.equal(humanSize(1000), '1kB');
+    assert.equal(humanSize(4_261_550), '4.26MB');
+    assert.equal(humanSize(123_456_789), '123MB');
+    assert.equal(humanSize(1_240_000_000), '1.24GB');
+    assert.equal(humanSize(4_261_550, 4), '4.262MB');
+  });
+
+  test('durations as go-units says them', () => {
+    assert.equal(humanDuration(500), 'Less than a second');
+    assert.equal(humanDuration(1000), '1 second');
+    assert.equal(humanDuration(59_000), '59 seconds');
+    assert.equal(humanDuration(60_000), 'About a minute');
+    assert.equal(humanDuration(45 * 60_000), '45 minutes');
+    assert.equal(humanDuration(3_600_000), 'About an hour');
+    assert.equal(humanDuration(5 * 3_600_000), '5 hours');
+    assert.equal(humanDuration(3 * 86_400_000), '3 days');
+    assert.equal(humanDuration(20 * 86_400_000), '2 weeks');
+    assert.equal(humanDuration(90 * 86_400_000), '3 months');
+    assert.equal(humanDuration(800 * 86_400_000), '2 years');
+    assert.equal(goTimeString(new Date('2023-07-18T23:19:33.5Z')), '2023-07-18 23:19:33 +0000 UTC');
+  });
+
+  test('tables pad columns by three spaces', () => {
+    assert.equal(table([['REPOSITORY', 'TAG'], ['busybox', 'latest']]), 'REPOSITORY   TAG\nbusybox      latest\n');
+  });
+
+  test('templates: fields, nested fields, json, and a refusal for the rest', () => {
+    const doc = { Id: 'sha256:x', Config: { Cmd: ['sh', '-c'], Labels: { b: '2', a: '1' } }, RepoTags: ['a<b>'] };
+    assert.equal(renderTemplate('{{.Id}} {{ .Config.Cmd }}', doc), 'sha256:x [sh -c]');
+    assert.equal(renderTemplate('{{.Config.Labels}}', doc), 'map[a:1 b:2]');
+    assert.equal(renderTemplate('{{json .RepoTags}}', doc), '["a\\u003cb\\u003e"]');
+    assert.equal(renderTemplate('{{.Nope}}', doc), '<no value>');
+    assert.throws(() => renderTemplate('{{range .RepoTags}}', doc), /unsupported action \{\{range \.RepoTags\}\}/);
+  });
+});

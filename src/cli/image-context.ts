@@ -1,0 +1,21 @@
+/** What the image commands share: the store, opened with the layer unpacker. */
+import { layerUnpacker } from '../images/layer-unpacker.js';
+import { ImageStore } from '../images/store/image-store.js';
+
+/**
+ * The store at $MOBY_DICK_ROOT or /var/lib/moby-dick. The unpacker is GNU
+ * tar until the layer unpacker of src/images/tar* is wired in here.
+ */
+export function openStore(): ImageStore {
+  return new ImageStore({ unpacker: layerUnpacker });
+}
+
+/** Runs FN with the store open, and closes it. */
+export async function withStore<T>(fn: (store: ImageStore) => Promise<T> | T): Promise<T> {
+  const store = openStore();
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parseChallenges } from './auth-challenge.js';
+import { credentialsFor, DOCKER_HUB_AUTH_KEY, dockerConfigPath, removeCredentials, storeCredentials } from './docker-config.js';
+import { loginDomain } from './login.js';
+import { isInsecure } from './registry-config.js';
+
+describe('WWW-Authenticate challenges', () => {
+  test('Docker Hub\'s bearer challenge', () => {
+    const [c] = parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"');
+    assert.deepEqual(c, {
+      scheme: 'bearer',
+      params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/busybox:pull' },
+    });
+  });
+
+  test('commas inside quotes, escapes, spaces, unquoted values, several challenges', () => {
+    const cs = parseChallenges('Basic realm="Registry Realm", Bearer realm="http://h/t" , scope="repository:a/b:pull,push", error=insufficient_scope, note="say \\"hi\\""');
+    assert.equal(cs.length, 2);
+    assert.deepEqual(cs[0], { scheme: 'basic', params: { realm: 'Registry Realm' } });
+    assert.deepEqual(cs[1]!.params, { realm: 'http://h/t', scope: 'repository:a/b:pull,push', error: 'insufficient_scope', note: 'say "hi"' });
+  });
+
+  test('a scheme alone, and token68', () => {
+    assert.deepEqual(parseChallenges('Negotiate'), [{ scheme: 'negotiate', params: {} }]);
+    assert.deepEqual(parseChallenges('Negotiate abc==, Basic realm=x'), [
+      { scheme: 'negotiate', params: {} },
+      { scheme: 'basic', params: { realm: 'x' } },
+    ]);
+    assert.deepEqual(parseChallenges(''), []);
+  });
+});
+
+describe('~/.docker/config.json', () => {
+  const dir = mkdtempSync('/tmp/mdk-test-dockercfg-');
+  const env = { DOCKER_CONFIG: dir } as NodeJS.ProcessEnv;
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('DOCKER_CONFIG or HOME/.docker', () => {
+    assert.equal(dockerConfigPath(env), join(dir, 'config.json'));
+    assert.equal(dockerConfigPath({ HOME: '/home/x' } as NodeJS.ProcessEnv), '/home/x/.docker/config.json');
+  });
+
+  test('stores base64 auths, keeps other fields, mode 0600, removes', () => {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'desktop', auths: { 'other.example': { auth: 'eDp5' } } }));
+    storeCredentials('127.0.0.1:5000', { username: 'mdk', password: 'p:a:ss' }, env);
+    storeCredentials('docker.io', { username: 'hub', password: 'h' }, env);
+    const doc = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { credsStore: string; auths: Record<string, { auth: string }> };
+    assert.equal(doc.credsStore, 'desktop');
+    assert.equal(doc.auths['127.0.0.1:5000']!.auth, Buffer.from('mdk:p:a:ss').toString('base64'));
+    assert.ok(doc.auths[DOCKER_HUB_AUTH_KEY]);
+    assert.equal(statSync(join(dir, 'config.json')).mode & 0o777, 0o600);
+    assert.deepEqual(credentialsFor('127.0.0.1:5000', env), { username: 'mdk', password: 'p:a:ss' });
+    assert.deepEqual(credentialsFor('docker.io', env), { username: 'hub', password: 'h' });
+    assert.deepEqual(credentialsFor('other.example', env), { username: 'x', password: 'y' });
+    assert.equal(credentialsFor('nowhere.example', env), undefined);
+    assert.equal(removeCredentials('127.0.0.1:5000', env), true);
+    assert.equal(removeCredentials('127.0.0.1:5000', env), false);
+    assert.equal(credentialsFor('127.0.0.1:5000', env), undefined);
+  });
+
+  test('keys written with a scheme by old clients still match', () => {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { 'https://reg.example:5000/v2/': { auth: Buffer.from('a:b').toString('base64') } } }));
+    assert.deepEqual(credentialsFor('reg.example:5000', env), { username: 'a', password: 'b' });
+  });
+
+  test('a broken file is named', () => {
+    writeFileSync(join(dir, 'config.json'), '{oops');
+    assert.throws(() => credentialsFor('x', env), /config\.json is not valid JSON/);
+  });
+
+  test('login server names', () => {
+    assert.equal(loginDomain(undefined), 'docker.io');
+    assert.equal(loginDomain('https://index.docker.io/v1/'), 'docker.io');
+    assert.equal(loginDomain('http://127.0.0.1:5000/v2/'), '127.0.0.1:5000');
+    assert.equal(loginDomain('Registry.Example'), 'registry.example');
+  });
+});
+
+describe('insecure registries', () => {
+  test('loopback always, others when named', () => {
+    for (const h of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000']) assert.equal(isInsecure(h, []), true, h);
+    assert.equal(isInsecure('reg.example:5000', []), false);
+    assert.equal(isInsecure('reg.example:5000', ['reg.example:5000']), true);
+    assert.equal(isInsecure('reg.example:5000', ['reg.example']), true, 'a host without a port covers its ports');
+    assert.equal(isInsecure('reg.example:5000', ['reg.example:6000']), false);
+    assert.equal(isInsecure('reg.example', ['http://reg.example/']), true);
+    assert.equal(isInsecure('128.0.0.1', []), false);
+  });
+});

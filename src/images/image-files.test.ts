@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { closeSync, mkdirSync, openSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { nativeAddon } from '../runtime/native-addon.js';
+import { readImageFile } from './image-files.js';
+
+const S_IFCHR = 0o020000;
+
+describe('reading a file through unpacked layers', () => {
+  const root = mkdtempSync('/tmp/mdk-test-image-files-');
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const layer = (name: string, files: Record<string, string | 'whiteout' | 'opaque' | { link: string }>): string => {
+    const dir = join(root, name);
+    mkdirSync(dir);
+    for (const [path, what] of Object.entries(files)) {
+      const full = join(dir, path);
+      if (what === 'opaque') {
+        mkdirSync(full, { recursive: true });
+        const fd = openSync(full, 'r');
+        nativeAddon().setXattrAt(fd, Buffer.alloc(0), 'trusted.overlay.opaque', Buffer.from('y'));
+        closeSync(fd);
+        continue;
+      }
+      mkdirSync(join(full, '..'), { recursive: true });
+      if (what === 'whiteout') {
+        const fd = openSync(join(full, '..'), 'r');
+        nativeAddon().mknodAt(fd, Buffer.from(path.split('/').pop()!), S_IFCHR, 0, 0);
+        closeSync(fd);
+      } else if (typeof what === 'object') symlinkSync(what.link, full);
+      else writeFileSync(full, what);
+    }
+    return dir;
+  };
+
+  const base = layer('base', { 'etc/passwd': 'base\n', 'etc/group': 'g\n', 'opt/a': 'a\n', 'var/x': 'x\n' });
+  const mid = layer('mid', { 'etc/passwd': 'mid\n', 'etc/group': 'whiteout', opt: 'opaque', 'etc/hosts': { link: '/etc/passwd' } });
+  const top = layer('top', { 'home/u': 'u\n', var: { link: '/host' } });
+  const read = (path: string) => readImageFile([top, mid, base], path)?.toString() ?? null;
+
+  test('the topmost layer that has it wins', () => {
+    assert.equal(read('/etc/passwd'), 'mid\n');
+    assert.equal(read('/home/u'), 'u\n');
+  });
+
+  test('a whiteout hides the file below', () => {
+    assert.equal(read('/etc/group'), null);
+  });
+
+  test('an opaque directory hides what the lower layers had in it', () => {
+    assert.equal(read('/opt/a'), null);
+  });
+
+  test('symlinks are not followed, neither as the file nor on the way', () => {
+    assert.equal(read('/etc/hosts'), null);
+    assert.equal(read('/var/x'), null, 'the top layer replaced /var by a link');
+  });
+
+  test('missing files and odd paths are null', () => {
+    assert.equal(read('/etc/shadow'), null);
+    assert.equal(read('/etc/../etc/passwd'), null);
+    assert.equal(read('/'), null);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * Reads a file of an image from its unpacked layers, as the overlay would
+ * show it, without mounting anything: for the user lookup of `-u NAME`
+ * (/etc/passwd, /etc/group) before the container exists. The topmost layer
+ * that has the file wins; a whiteout or an opaque directory above hides the
+ * layers below. Every step is relative to a directory fd opened without
+ * following symlinks, and a symlink on the way ends the lookup (null): a
+ * link in one layer may point into another, and following it here could
+ * leave the image. Docker resolves such links; images where /etc/passwd is
+ * a symlink are rare, and they get "no matching entries" from the lookup.
+ */
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { nativeAddon } from '../runtime/native-addon.js';
+import type { LayerSyscalls } from './layer-syscalls.js';
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFCHR = 0o020000;
+
+type Found = { kind: 'file'; data: Buffer } | { kind: 'hidden' } | { kind: 'absent'; opaque: boolean };
+
+function lookInLayer(sys: LayerSyscalls, layer: string, parts: readonly string[]): Found {
+  const fds = [openSync(layer, constants.O_RDONLY | constants.O_DIRECTORY)];
+  try {
+    let opaque = false;
+    for (const [i, part] of parts.entries()) {
+      const dir = fds[fds.length - 1]!;
+      const name = Buffer.from(part);
+      const st = sys.statAt(dir, name);
+      if (st === undefined) return { kind: 'absent', opaque };
+      const type = st[0] & S_IFMT;
+      if (type === S_IFCHR) return { kind: 'hidden' }; // a whiteout (0/0)
+      if (i === parts.length - 1) {
+        if (type !== S_IFREG) return { kind: 'hidden' };
+        const fd = openSync(`/proc/self/fd/${dir}/${part}`, constants.O_RDONLY | constants.O_NOFOLLOW);
+        try {
+          return { kind: 'file', data: readFileSync(fd) };
+        } finally {
+          closeSync(fd);
+        }
+      }
+      if (type !== S_IFDIR) return { kind: 'hidden' };
+      const sub = sys.openDirAt(dir, name);
+      fds.push(sub);
+      if (sys.getXattrAt(sub, Buffer.alloc(0), 'trusted.overlay.opaque')?.toString() === 'y') opaque = true;
+    }
+    return { kind: 'absent', opaque };
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+/** PATH (absolute, inside the image) from LAYERS, topmost first; null when the image has no such regular file. */
+export function readImageFile(layers: readonly string[], path: string, sys: LayerSyscalls = nativeAddon()): Buffer | null {
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0 || parts.includes('..')) return null;
+  for (const layer of layers) {
+    const found = lookInLayer(sys, layer, parts);
+    if (found.kind === 'file') return found.data;
+    if (found.kind === 'hidden' || found.opaque) return null;
+  }
+  return null;
+}

@@ -1,0 +1,68 @@
+/**
+ * The addon's primitives for unpacking layers (native/addon/layer.c). A NAME
+ * is one path component relative to DIRFD (no '/', not "." or ".."; the C
+ * side refuses anything else); an empty NAME means DIRFD itself. Names and
+ * targets are Buffers because file names are bytes. Errors are thrown with
+ * `code` set to the errno's name.
+ */
+export interface LayerSyscalls {
+  /** openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): a directory fd for PATH inside ROOTFD */
+  openInRoot(rootFd: number, path: Buffer): number;
+  mkdirAt(dirFd: number, name: Buffer, mode: number): void;
+  /** MODE includes the type bits (S_IFCHR, S_IFBLK, S_IFIFO) */
+  mknodAt(dirFd: number, name: Buffer, mode: number, major: number, minor: number): void;
+  symlinkAt(target: Buffer, dirFd: number, name: Buffer): void;
+  /** a hard link; a symlink is linked itself, not its target */
+  linkAt(oldDirFd: number, oldName: Buffer, newDirFd: number, newName: Buffer): void;
+  /** a new regular file opened for writing: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600 */
+  createFileAt(dirFd: number, name: Buffer): number;
+  /** the directory NAME, not a symlink to one */
+  openDirAt(dirFd: number, name: Buffer): number;
+  /** [st_mode, st_ino] of NAME itself, undefined if it does not exist */
+  statAt(dirFd: number, name: Buffer): [number, number] | undefined;
+  unlinkAt(dirFd: number, name: Buffer, isDir: boolean): void;
+  /** NAME itself, never a symlink's target */
+  chownAt(dirFd: number, name: Buffer, uid: number, gid: number): void;
+  /** NAME itself; a symlink is left as it is */
+  chmodAt(dirFd: number, name: Buffer, mode: number): void;
+  utimesAt(dirFd: number, name: Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
+  /** through /proc/self/fd/DIRFD/NAME unless NAME is empty: check /proc is procfs first */
+  setXattrAt(dirFd: number, name: Buffer, key: string, value: Buffer): void;
+  /** NAME's attribute KEY (NAME itself, never a symlink's target); undefined when it has none */
+  getXattrAt(dirFd: number, name: Buffer, key: string): Buffer | undefined;
+  /**
+   * Queues on libuv's pool: create NAME in DIRFD as createFileAt does, write
+   * DATA, chown, chmod (after chown: it clears setuid/setgid), set times,
+   * close. DIRFD must stay open until drainFiles returns.
+   */
+  writeFileAsync(
+    id: number,
+    dirFd: number,
+    name: Buffer,
+    data: Buffer,
+    uid: number,
+    gid: number,
+    mode: number,
+    atimeSec: number,
+    atimeNsec: number,
+    mtimeSec: number,
+    mtimeNsec: number,
+  ): void;
+  /** a file written in parts by the same worker: created with its first DATA, its fd kept in SLOT (0..1023) */
+  beginFileAsync(id: number, slot: number, dirFd: number, name: Buffer, data: Buffer): void;
+  appendFileAsync(id: number, slot: number, data: Buffer): void;
+  /** chown, chmod, times and close of the file in SLOT */
+  endFileAsync(
+    id: number,
+    slot: number,
+    uid: number,
+    gid: number,
+    mode: number,
+    atimeSec: number,
+    atimeNsec: number,
+    mtimeSec: number,
+    mtimeNsec: number,
+  ): void;
+  /** waits for every queued file (of the whole process); the failed ones as [id, errno, id, errno, ...] */
+  drainFiles(): number[];
+}

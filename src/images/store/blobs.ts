@@ -1,0 +1,163 @@
+/**
+ * Content-addressed blobs: blobs/sha256/<hex>. A blob is written to
+ * ingest/<owner>-... first and renamed into place only after its sha256 and
+ * size check out, so a blob under blobs/ is always whole and right; a
+ * killed writer leaves at most an ingest file, which the next writer
+ * removes once its owner is dead.
+ */
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DigestCounter, digestHex } from '../digest.js';
+import { isAlive, ownedName, ownerOfName } from './owner.js';
+
+/** A blob whose bytes are not what its digest or size says. */
+export class BlobVerifyError extends Error {}
+
+/** Fails the stream once more than LIMIT bytes went through it. */
+class SizeLimit extends Transform {
+  private seen = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) done(new BlobVerifyError(`more than the ${this.limit} bytes the manifest says`));
+    else done(null, chunk);
+  }
+}
+
+/** What a killed download left: its file, taken over, and how many bytes it holds. */
+export interface Partial {
+  path: string;
+  bytes: number;
+}
+
+/** how long a killed download's file is kept for a pull to resume it */
+const RESUMABLE_MS = 24 * 3600 * 1000;
+
+export interface IngestOptions {
+  /** the size the manifest gives; more or fewer bytes fail */
+  size?: number;
+  /** continue this partial file: SOURCE is the rest of the blob */
+  partial?: Partial;
+  /** called with the number of bytes written so far */
+  onProgress?: (bytes: number) => void;
+}
+
+export class BlobStore {
+  readonly dir: string;
+  readonly ingestDir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, 'blobs', 'sha256');
+    this.ingestDir = join(root, 'ingest');
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.ingestDir, { recursive: true, mode: 0o700 });
+  }
+
+  path(digest: string): string {
+    return join(this.dir, digestHex(digest));
+  }
+
+  has(digest: string): boolean {
+    return existsSync(this.path(digest));
+  }
+
+  size(digest: string): number {
+    return statSync(this.path(digest)).size;
+  }
+
+  read(digest: string): Buffer {
+    return readFileSync(this.path(digest));
+  }
+
+  stream(digest: string): Readable {
+    return createReadStream(this.path(digest));
+  }
+
+  /** Every blob on disk, as sha256:<hex>. */
+  list(): string[] {
+    return readdirSync(this.dir)
+      .filter((n) => /^[a-f0-9]{64}$/.test(n))
+      .map((n) => `sha256:${n}`);
+  }
+
+  /**
+   * Writes SOURCE to an ingest file (or after the bytes of a partial one)
+   * and checks it against DIGEST and the size, when given. Returns the
+   * ingest path, to be committed by a lease; on any failure the ingest file
+   * is gone.
+   */
+  async ingest(digest: string, source: Readable, opts: IngestOptions = {}): Promise<string> {
+    const tmp = opts.partial?.path ?? join(this.ingestDir, `${ownedName()}-${digestHex(digest)}`);
+    const counter = new DigestCounter(opts.onProgress);
+    try {
+      if (opts.partial) {
+        for await (const c of createReadStream(tmp, { end: opts.partial.bytes - 1 })) counter.absorb(c as Buffer);
+        if (counter.bytes !== opts.partial.bytes) throw new BlobVerifyError(`the partial download of ${digest} changed while it was read`);
+      }
+      const stages: (Readable | Transform)[] = [source];
+      if (opts.size !== undefined) stages.push(new SizeLimit(opts.size - counter.bytes));
+      await pipeline([...stages, counter, createWriteStream(tmp, { mode: 0o600, flags: opts.partial ? 'a' : 'w' })]);
+      if (opts.size !== undefined && counter.bytes !== opts.size) {
+        throw new BlobVerifyError(`truncated: got ${counter.bytes} of ${opts.size} bytes`);
+      }
+      const got = counter.digest();
+      if (got !== digest) throw new BlobVerifyError(`digest mismatch: the content has digest ${got}`);
+      return tmp;
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      if (e instanceof BlobVerifyError) throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw e;
+      // a network error mid-body ("terminated", ECONNRESET): say how far it got
+      const cause = (e as { cause?: { message?: string } }).cause?.message;
+      const why = [(e as Error).message, cause].filter(Boolean).join(': ');
+      throw new BlobVerifyError(`download interrupted after ${counter.bytes}${opts.size === undefined ? '' : ` of ${opts.size}`} bytes: ${why}`);
+    }
+  }
+
+  /**
+   * Takes over what a killed process downloaded of DIGEST (the largest such
+   * file), renamed to this process so that no other takes it too.
+   */
+  adoptPartial(digest: string): Partial | undefined {
+    const hex = digestHex(digest);
+    const candidates = readdirSync(this.ingestDir)
+      .filter((n) => n.endsWith(`-${hex}`))
+      .filter((n) => {
+        const owner = ownerOfName(n);
+        return owner !== undefined && !isAlive(owner);
+      })
+      .map((n) => ({ n, size: statSync(join(this.ingestDir, n), { throwIfNoEntry: false })?.size ?? 0 }))
+      .sort((a, b) => b.size - a.size);
+    for (const { n } of candidates) {
+      const mine = join(this.ingestDir, `${ownedName()}-${hex}`);
+      try {
+        renameSync(join(this.ingestDir, n), mine);
+      } catch {
+        continue; // another process took it first
+      }
+      const bytes = statSync(mine).size;
+      if (bytes > 0) return { path: mine, bytes };
+      rmSync(mine, { force: true });
+    }
+    return undefined;
+  }
+
+  /**
+   * Removes ingest files whose writer is dead; with KEEP_RESUMABLE, not the
+   * downloads of the last day, which a pull may resume (adoptPartial).
+   */
+  cleanIngest(keepResumable: boolean): void {
+    const now = Date.now();
+    for (const name of readdirSync(this.ingestDir)) {
+      const owner = ownerOfName(name);
+      if (owner && isAlive(owner)) continue;
+      const path = join(this.ingestDir, name);
+      if (keepResumable && owner && /-[a-f0-9]{64}$/.test(name) && now - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0) < RESUMABLE_MS) continue;
+      rmSync(path, { force: true, recursive: true });
+    }
+  }
+}

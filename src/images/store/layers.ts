@@ -1,0 +1,115 @@
+/**
+ * Unpacked layers: layers/<chain-id hex>/diff, one directory per layer,
+ * shared by every image that has it. A layer is unpacked into
+ * layers/tmp/<owner>-.../diff and renamed into place whole; its database
+ * row is written later, with the image, in one transaction.
+ */
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { digestHex } from '../digest.js';
+import { isAlive, ownedName, ownerOfName } from './owner.js';
+
+export class LayerDirs {
+  readonly dir: string;
+  readonly tmpDir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, 'layers');
+    this.tmpDir = join(this.dir, 'tmp');
+    mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+  }
+
+  /** layers/<hex> */
+  path(chainId: string): string {
+    return join(this.dir, digestHex(chainId));
+  }
+
+  /** layers/<hex>/diff: what overlay's lowerdir names */
+  diffPath(chainId: string): string {
+    return join(this.path(chainId), 'diff');
+  }
+
+  exists(chainId: string): boolean {
+    return existsSync(this.path(chainId));
+  }
+
+  /** A fresh layers/tmp/<owner>-... with an empty diff/ in it. */
+  makeTemp(): string {
+    const tmp = join(this.tmpDir, ownedName());
+    mkdirSync(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
+    return tmp;
+  }
+
+  /**
+   * Renames a finished temp dir to layers/<hex>. False when another process
+   * put the same layer there first (the temp dir is removed then).
+   */
+  install(tmp: string, chainId: string, meta: { diffId: string; size: number }): boolean {
+    writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ chainId, ...meta }) + '\n');
+    try {
+      renameSync(tmp, this.path(chainId));
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+        rmSync(tmp, { recursive: true, force: true });
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Moves layers/<hex> out of sight into tmp/ (cheap, under the lock); remove() it afterwards. */
+  detach(chainId: string): string | undefined {
+    const to = join(this.tmpDir, `${ownedName()}-gc`);
+    try {
+      renameSync(this.path(chainId), to);
+      return to;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  remove(path: string): void {
+    rmSync(path, { recursive: true, force: true });
+  }
+
+  /** Chain IDs of the directories under layers/. */
+  list(): string[] {
+    return readdirSync(this.dir)
+      .filter((n) => /^[a-f0-9]{64}$/.test(n))
+      .map((n) => `sha256:${n}`);
+  }
+
+  /** Removes temp dirs whose owner is dead (a killed unpack or delete). */
+  cleanTemp(): void {
+    for (const name of readdirSync(this.tmpDir)) {
+      const owner = ownerOfName(name);
+      if (!owner || !isAlive(owner)) rmSync(join(this.tmpDir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Bytes of the files under DIR, each inode once (hard links), as Docker sizes a layer. */
+export function directorySize(dir: string): number {
+  const seen = new Set<number>();
+  let total = 0;
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      if (st.isDirectory()) {
+        walk(p);
+        continue;
+      }
+      if (st.nlink > 1) {
+        if (seen.has(st.ino)) continue;
+        seen.add(st.ino);
+      }
+      total += st.size;
+    }
+  };
+  walk(dir);
+  return total;
+}

@@ -1,0 +1,162 @@
+/**
+ * A small streaming tar writer for `save` (docker-archive and OCI layout
+ * tarballs): regular files, directories and symlinks, in ustar headers with
+ * pax extended headers where a name, link target, size, id or time does not
+ * fit. Writes to a Writable and waits for it to drain.
+ *
+ *   const w = new TarWriter(out);
+ *   await w.addDirectory({ name: 'blobs/sha256' });
+ *   await w.addFile({ name: 'manifest.json' }, Buffer.from(json));
+ *   await w.addFile({ name: `blobs/sha256/${hex}`, size }, createReadStream(path));
+ *   await w.finish();
+ *
+ * Defaults make the output reproducible: mtime 0, uid and gid 0, modes 0644
+ * (files), 0755 (directories), 0777 (symlinks).
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { MobyDickError } from '../errors.js';
+import { BLOCK, F, headerChecksum, writeOctal } from './tar-format.js';
+
+export interface TarWriterEntry {
+  name: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  uname?: string;
+  gname?: string;
+  /** seconds since the epoch, fractions kept (in a pax header) */
+  mtime?: number;
+}
+
+const ZEROS = Buffer.alloc(BLOCK * 2);
+
+export class TarWriter {
+  private finished = false;
+
+  constructor(private readonly out: Writable) {}
+
+  /** a regular file; DATA is a Buffer or a stream of exactly SIZE bytes */
+  async addFile(entry: TarWriterEntry & { size?: number }, data: Buffer | AsyncIterable<Buffer>): Promise<void> {
+    const size = Buffer.isBuffer(data) ? data.length : entry.size;
+    if (size === undefined) throw new TypeError(`addFile ${entry.name}: size is required with a stream`);
+    await this.header(entry, '0', size, '', 0o644);
+    let written = 0;
+    if (Buffer.isBuffer(data)) {
+      await this.put(data);
+      written = data.length;
+    } else {
+      for await (const chunk of data) {
+        written += chunk.length;
+        if (written > size) break;
+        await this.put(chunk);
+      }
+    }
+    if (written !== size) {
+      throw new MobyDickError('ARCHIVE', `tar entry ${entry.name}: expected ${size} bytes of data, got ${written}`, {
+        subject: entry.name,
+      });
+    }
+    await this.pad(size);
+  }
+
+  async addDirectory(entry: TarWriterEntry): Promise<void> {
+    const name = entry.name.endsWith('/') ? entry.name : `${entry.name}/`;
+    await this.header({ ...entry, name }, '5', 0, '', 0o755);
+  }
+
+  async addSymlink(entry: TarWriterEntry, target: string): Promise<void> {
+    await this.header(entry, '2', 0, target, 0o777);
+  }
+
+  /** the end-of-archive marker; the Writable is left open */
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    await this.put(ZEROS);
+  }
+
+  private async header(e: TarWriterEntry, type: string, size: number, link: string, defaultMode: number): Promise<void> {
+    if (this.finished) throw new Error('TarWriter: finish() was already called');
+    const name = Buffer.from(e.name, 'utf8');
+    const linkname = Buffer.from(link, 'utf8');
+    const mtime = e.mtime ?? 0;
+    const uid = e.uid ?? 0;
+    const gid = e.gid ?? 0;
+    const pax: [string, string][] = [];
+    const block = Buffer.alloc(BLOCK);
+    if (name.length <= F.name[1]) name.copy(block, F.name[0]);
+    else {
+      const split = ustarSplit(name);
+      if (split) {
+        name.copy(block, F.prefix[0], 0, split);
+        name.copy(block, F.name[0], split + 1);
+      } else {
+        pax.push(['path', e.name]);
+        name.copy(block, F.name[0], 0, F.name[1]);
+      }
+    }
+    if (linkname.length > F.linkname[1]) pax.push(['linkpath', link]);
+    linkname.copy(block, F.linkname[0], 0, Math.min(linkname.length, F.linkname[1]));
+    writeOctal(block, F.mode[0], F.mode[1], (e.mode ?? defaultMode) & 0o7777);
+    if (!writeOctal(block, F.uid[0], F.uid[1], uid)) pax.push(['uid', String(uid)]);
+    if (!writeOctal(block, F.gid[0], F.gid[1], gid)) pax.push(['gid', String(gid)]);
+    if (!writeOctal(block, F.size[0], F.size[1], size)) pax.push(['size', String(size)]);
+    if (!Number.isInteger(mtime) || !writeOctal(block, F.mtime[0], F.mtime[1], mtime)) {
+      pax.push(['mtime', paxTime(mtime)]);
+      writeOctal(block, F.mtime[0], F.mtime[1], Math.max(0, Math.floor(mtime)));
+    }
+    block.write(type, F.typeflag[0], 'latin1');
+    block.write('ustar\u000000', F.magic[0], 'latin1');
+    block.write(e.uname ?? '', F.uname[0], F.uname[1], 'utf8');
+    block.write(e.gname ?? '', F.gname[0], F.gname[1], 'utf8');
+    block.write(
+      `${headerChecksum(block).toString(8).padStart(6, '0')}\u0000 `,
+      F.chksum[0],
+      'latin1',
+    );
+    if (pax.length) await this.paxHeader(e.name, pax);
+    await this.put(block);
+  }
+
+  private async paxHeader(name: string, records: [string, string][]): Promise<void> {
+    const body = Buffer.concat(records.map(([k, v]) => paxRecord(k, v)));
+    const base = name.replace(/\/+$/, '').split('/').pop() ?? '';
+    const paxName = `PaxHeaders/${base.replace(/[^\x20-\x7e]/g, '_').slice(0, 80)}`;
+    await this.header({ name: paxName, mode: 0o644 }, 'x', body.length, '', 0o644);
+    await this.put(body);
+    await this.pad(body.length);
+  }
+
+  private async pad(size: number): Promise<void> {
+    const rest = size % BLOCK;
+    if (rest) await this.put(ZEROS.subarray(0, BLOCK - rest));
+  }
+
+  private async put(buf: Buffer): Promise<void> {
+    if (!this.out.write(buf)) await once(this.out, 'drain');
+  }
+}
+
+/** where to split NAME into ustar prefix and name, or undefined if it cannot be */
+function ustarSplit(name: Buffer): number | undefined {
+  for (let i = Math.min(name.length - 1, F.prefix[1]); i > 0; i--) {
+    if (name[i] === 0x2f && name.length - i - 1 <= F.name[1] && name.length - i - 1 > 0) return i;
+  }
+  return undefined;
+}
+
+/** "LEN key=value\n", LEN counting itself */
+function paxRecord(key: string, value: string): Buffer {
+  const rest = Buffer.byteLength(` ${key}=${value}\n`);
+  let len = rest + String(rest).length;
+  if (String(len).length !== String(rest).length) len = rest + String(len).length;
+  return Buffer.from(`${len} ${key}=${value}\n`, 'utf8');
+}
+
+function paxTime(t: number): string {
+  if (t < 0) return `-${paxTime(-t)}`;
+  const sec = Math.floor(t);
+  const nsec = Math.round((t - sec) * 1e9);
+  return nsec ? `${sec}.${String(nsec).padStart(9, '0')}` : String(sec);
+}

@@ -1,0 +1,690 @@
+/**
+ * Unpacks an image layer (a tar stream, uncompressed, gzip or zstd) into a
+ * directory in the form overlayfs takes as a lower or upper directory.
+ *
+ *   const { entries, bytes } = await unpackLayer(createReadStream(blob), tmpDir, {
+ *     layerDigest: 'sha256:…', mediaType: layer.mediaType });
+ *
+ * Exact: owners (numeric uid/gid; uname/gname are ignored, as Docker does),
+ * modes with setuid, setgid and sticky bits (chown first: it clears them),
+ * hard links, symlinks with their targets as they are (absolute ones too),
+ * device nodes, FIFOs, extended attributes as raw bytes (set after chown,
+ * which clears security.capability), mtimes with nanoseconds (directories
+ * last, after their contents). Whiteouts become what overlayfs expects:
+ * `.wh.NAME` a 0/0 character device NAME owned as the entry says,
+ * `.wh..wh..opq` the xattr trusted.overlay.opaque=y on its directory; other
+ * `.wh..wh.*` names (aufs metadata such as `.wh..wh.plnk`) and everything
+ * under them are skipped, as containerd and Docker do. A whiteout of a name
+ * the same layer has is ignored: whiteouts hide lower layers only (OCI image
+ * spec). `.wh.`, `.wh..` and `.wh...` name nothing and are refused.
+ *
+ * Safe (design.md's rule, from runc, Docker and containerd CVEs): every path
+ * of an entry — its name, a hard link's target, a whiteout's directory — is
+ * cleaned lexically (`..` never climbs above the root), its directory is
+ * opened with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) relative to an
+ * fd of the layer directory, and the operation is a *at call on that fd with
+ * a single-component name (the addon refuses '/', "." and ".."). So symlinks
+ * the layer made are followed as if the layer directory were "/": entry
+ * `a -> /etc` then `a/passwd` writes LAYER/etc/passwd, as containerd does; no
+ * entry can create, change or delete anything outside the layer directory.
+ * The last component is never followed: an existing entry is replaced (a
+ * directory stays when the new entry is a directory too), not written
+ * through.
+ *
+ * Why not a library: node-tar rewrites absolute symlink targets, skips
+ * device nodes, FIFOs and xattrs, and refuses to extract through symlinks;
+ * tar-stream decodes pax xattr values as UTF-8 and corrupts binary ones
+ * (file capabilities), and neither resolves paths inside a root fd. The tar
+ * format is small (tar-reader.ts); the unpacking is where the care is.
+ *
+ * Speed (bench/unpack.sh): the work is synchronous per input chunk (a libuv
+ * round trip per syscall would cost more than the syscall), except regular
+ * files without xattrs whose directory this unpack made and whose name it
+ * has not made there before: the addon's one worker thread creates, writes
+ * and finishes those while the main thread parses on. Anything that could
+ * meet such a file — an entry of the same directory entry (by inode and
+ * name, whatever path led there), a hard link, a whiteout, a removal, a
+ * directory's times, closing a directory fd — drains the worker first, so
+ * the result is the one archive order gives.
+ *
+ * A failed unpack leaves a partial directory that `rm -r` (fs.rmSync
+ * recursive) removes: nothing in it is immutable. Call unpackLayer with the
+ * temporary directory the store renames into place.
+ */
+import { closeSync, fstatSync, mkdirSync, openSync, constants as fsc, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { MobyDickError } from '../errors.js';
+import { errnoMessage, errnoName } from '../linux/errno.js';
+import { nativeAddon } from '../runtime/native-addon.js';
+import { compressionOfMediaType, decompress } from './decompress.js';
+import type { LayerSyscalls } from './layer-syscalls.js';
+import { type TarHeader, TarParser, type TarSink, type TarTime } from './tar-reader.js';
+
+export interface UnpackOptions {
+  /** the layer's digest, to name it in errors */
+  layerDigest: string;
+  /** the layer's media type; checked to be a tar layer. The compression itself is sniffed. */
+  mediaType?: string;
+}
+
+export interface UnpackResult {
+  /** tar entries read (pax and GNU extension headers not counted) */
+  entries: number;
+  /** bytes of the uncompressed tar stream */
+  bytes: number;
+  /** bytes of regular file data written */
+  fileBytes: number;
+}
+
+/**
+ * Unpacks the layer INPUT into DEST (created with mode 0755 if missing; it
+ * should be new and empty). On failure throws MobyDickError('ARCHIVE')
+ * naming the layer and the entry; DEST is left partly filled for the caller
+ * to remove.
+ */
+export async function unpackLayer(
+  input: AsyncIterable<Buffer>,
+  dest: string,
+  opts: UnpackOptions,
+): Promise<UnpackResult> {
+  if (opts.mediaType) compressionOfMediaType(opts.mediaType);
+  mkdirSync(dest, { recursive: true, mode: 0o755 });
+  const rootFd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  const unpacker = new LayerUnpacker(nativeAddon(), rootFd, opts.layerDigest);
+  if (readdirSync(dest).length === 0) unpacker.freshDirs.add(fstatSync(rootFd).ino);
+  const parser = new TarParser(unpacker);
+  let bytes = 0;
+  try {
+    for await (const chunk of decompress(input)) {
+      bytes += chunk.length;
+      // the rest of the stream is still read after the end marker, so that a
+      // caller hashing it as it passes sees all of it
+      if (!parser.ended) parser.write(chunk);
+    }
+    parser.finish();
+    unpacker.finish();
+  } catch (e) {
+    if (e === unpacker.reported) throw e;
+    // the tar stream or its compression: no entry to name
+    const err = e instanceof MobyDickError ? e : new MobyDickError('ARCHIVE', (e as Error).message);
+    throw new MobyDickError(err.code, `layer ${opts.layerDigest}: ${err.message}`, err.details);
+  } finally {
+    unpacker.close();
+  }
+  return { entries: unpacker.entries, bytes, fileBytes: unpacker.fileBytes };
+}
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+const PROC_SUPER_MAGIC = 0x9fa0;
+const OPAQUE = Buffer.from('y');
+const EMPTY = Buffer.alloc(0);
+/** names remembered at most (about 100 bytes each); past that, files are written on the main thread */
+const MAX_TRACKED = 1_000_000;
+/** parent directory fds kept open at most */
+const MAX_CACHED = 128;
+
+interface DeferredDir {
+  path: string;
+  ino: number;
+  atime: TarTime;
+  mtime: TarTime;
+}
+
+/** the components of a tar name, cleaned as if it were below "/" (latin1 strings carry the bytes) */
+export function cleanComponents(name: string): string[] {
+  const out: string[] = [];
+  for (const c of name.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return out;
+}
+
+const bytes = (s: string) => Buffer.from(s, 'latin1');
+
+/** a relative name without empty, "." or ".." components (a trailing "/" allowed) */
+function isPlainName(name: string): boolean {
+  if (name.length === 0 || name.charCodeAt(0) === 0x2f) return false;
+  const body = name.charCodeAt(name.length - 1) === 0x2f ? name.slice(0, -1) : name;
+  if (body.length === 0 || body.includes('//')) return false;
+  if (!body.includes('.')) return true;
+  return !/(^|\/)\.\.?(\/|$)/.test(body);
+}
+
+/** a small file queued for the addon's worker thread (writeFileAsync), until the next drain */
+interface FileJob {
+  owner: LayerUnpacker;
+  header: TarHeader;
+  /** a whole file (one job): one that failed because its name exists is redone on the main thread */
+  whole: boolean;
+  dir: number;
+  name: Buffer;
+  data: Buffer;
+}
+
+/** every queued job of every unpacker in this process (id = jobBase + index): a drain waits for all of them */
+const jobs: FileJob[] = [];
+let jobBase = 1;
+/** drain when this much file data is held by queued jobs */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+const MAX_QUEUED_FILES = 2048;
+let queuedBytes = 0;
+/** the addon's slots for files written in parts; one is free again once its end is queued (the worker goes in order) */
+const freeSlots = Array.from({ length: 1024 }, (_, i) => 1023 - i);
+
+class LayerUnpacker implements TarSink {
+  entries = 0;
+  fileBytes = 0;
+  private header: TarHeader | undefined;
+  private file = -1;
+  /** a file entry whose data has not come yet: queued whole if it comes in one piece (dir -1: none) */
+  private waitingDir = -1;
+  private waitingName: Buffer = EMPTY;
+  /** the slot of the file being written in parts by the worker, or -1 */
+  private slot = -1;
+  private readonly parents = new Map<string, { fd: number; ino: number }>();
+  /** the inode of the directory parent() last returned */
+  private parentIno = -1;
+  /** its jobs that failed, handed over by whichever unpacker drained */
+  readonly failed: { id: number; errno: number }[] = [];
+  /** directories (inodes) this unpack made, and "ino/name" of what it made in any */
+  readonly freshDirs = new Set<number>();
+  private readonly created = new Set<string>();
+  /** parent fds dropped from the cache, to close once nothing uses them */
+  private readonly stale: number[] = [];
+  private readonly dirs: DeferredDir[] = [];
+  private procChecked = false;
+
+  constructor(
+    private readonly sys: LayerSyscalls,
+    private readonly root: number,
+    private readonly layer: string,
+  ) {}
+
+  entry(h: TarHeader): void {
+    this.entries++;
+    this.header = h;
+    try {
+      if (this.stale.length) this.closeStale();
+      this.apply(h);
+    } catch (e) {
+      throw this.named(e);
+    }
+  }
+
+  data(chunk: Buffer): void {
+    this.fileBytes += chunk.length;
+    try {
+      const dir = this.waitingDir;
+      if (dir >= 0) {
+        this.waitingDir = -1;
+        const h = this.header!;
+        if (chunk.length === h.size) return this.queue(h, dir, this.waitingName, chunk);
+        const slot = freeSlots.pop();
+        if (slot !== undefined) {
+          // a bigger file: in parts, by the same worker
+          this.slot = slot;
+          this.sys.beginFileAsync(this.job(h, false, dir, this.waitingName, chunk), slot, dir, this.waitingName, chunk);
+          return this.drainIfFull();
+        }
+        this.openFile(dir, this.waitingName);
+      }
+      if (this.slot >= 0) {
+        this.sys.appendFileAsync(this.job(this.header!, false, -1, EMPTY, chunk), this.slot, chunk);
+        return this.drainIfFull();
+      }
+      if (this.file < 0) return;
+      let off = 0;
+      while (off < chunk.length) off += writeSync(this.file, chunk, off, chunk.length - off);
+    } catch (e) {
+      throw this.named(e);
+    }
+  }
+
+  end(): void {
+    const h = this.header!;
+    const dir = this.waitingDir;
+    try {
+      if (dir >= 0) {
+        // an empty file
+        this.waitingDir = -1;
+        return this.queue(h, dir, this.waitingName, EMPTY);
+      }
+      if (this.slot >= 0) {
+        const a = h.atime ?? h.mtime;
+        const id = this.job(h, false, -1, EMPTY, EMPTY);
+        this.sys.endFileAsync(id, this.slot, h.uid, h.gid, h.mode, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
+        freeSlots.push(this.slot);
+        this.slot = -1;
+        return;
+      }
+    } catch (e) {
+      throw this.named(e);
+    }
+    if (this.file < 0) return;
+    const fd = this.file;
+    this.file = -1;
+    try {
+      this.metadata(fd, EMPTY, h, true);
+    } catch (e) {
+      throw this.named(e);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** records a job for the worker; returns its id */
+  private job(header: TarHeader, whole: boolean, dir: number, name: Buffer, data: Buffer): number {
+    jobs.push({ owner: this, header, whole, dir, name, data });
+    queuedBytes += data.length;
+    return jobBase + jobs.length - 1;
+  }
+
+  private drainIfFull(): void {
+    if (queuedBytes > MAX_QUEUED_BYTES || jobs.length > MAX_QUEUED_FILES) this.drain();
+  }
+
+  private openFile(dir: number, name: Buffer): void {
+    this.replacing(dir, name, false, () => {
+      this.file = this.sys.createFileAt(dir, name);
+    });
+  }
+
+  /** a whole small file to create, write and finish on the pool */
+  private queue(h: TarHeader, dir: number, name: Buffer, data: Buffer): void {
+    const a = h.atime ?? h.mtime;
+    const id = this.job(h, true, dir, name, data);
+    this.sys.writeFileAsync(id, dir, name, data, h.uid, h.gid, h.mode, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
+    this.drainIfFull();
+  }
+
+  /**
+   * Waits until every queued file is written, then deals with the ones that
+   * failed: a name that existed is replaced as any entry's is (in archive
+   * order: whatever touches it waited for this drain), anything else is
+   * this unpack's error.
+   */
+  drain(): void {
+    const errors = this.sys.drainFiles();
+    for (let i = 0; i < errors.length; i += 2) {
+      const job = jobs[errors[i]! - jobBase];
+      if (!job) continue;
+      failedJobs.set(errors[i]!, job);
+      job.owner.failed.push({ id: errors[i]!, errno: errors[i + 1]! });
+    }
+    jobBase += jobs.length;
+    jobs.length = 0;
+    queuedBytes = 0;
+    if (!this.failed.length) return;
+    const mine = this.failed.splice(0).sort((x, y) => x.id - y.id);
+    const current = this.header;
+    for (const { id, errno } of mine) {
+      const job = failedJobs.get(id)!;
+      failedJobs.delete(id);
+      this.header = job.header;
+      if (errno !== EEXIST || !job.whole) throw errnoError(errno, 'writing the file');
+      this.openFile(job.dir, job.name);
+      let off = 0;
+      while (off < job.data.length) off += writeSync(this.file, job.data, off, job.data.length - off);
+      this.end();
+    }
+    this.header = current;
+  }
+
+  /** directory times, now that nothing more is written into them */
+  finish(): void {
+    this.drain();
+    this.header = undefined;
+    try {
+      this.setDirTimes();
+    } catch (e) {
+      throw this.named(e);
+    }
+  }
+
+  private setDirTimes(): void {
+    for (let i = this.dirs.length - 1; i >= 0; i--) {
+      const d = this.dirs[i]!;
+      let fd: number;
+      try {
+        fd = this.sys.openInRoot(this.root, bytes(d.path));
+      } catch {
+        continue; // replaced or removed by a later entry
+      }
+      try {
+        const st = this.sys.statAt(fd, EMPTY);
+        if (st && st[1] === d.ino) this.sys.utimesAt(fd, EMPTY, d.atime.sec, d.atime.nsec, d.mtime.sec, d.mtime.nsec);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.file >= 0) closeSync(this.file);
+    this.file = -1;
+    if (this.slot >= 0) {
+      // a file cut short: the worker closes it (its times and owner do not matter any more)
+      try {
+        this.sys.endFileAsync(this.job(this.header!, false, -1, EMPTY, EMPTY), this.slot, 0, 0, 0o600, 0, 0, 0, 0);
+      } catch {
+        // cleanup after a failure
+      }
+      freeSlots.push(this.slot);
+      this.slot = -1;
+    }
+    // queued files use the directory fds: wait for them before closing
+    try {
+      this.drain();
+    } catch {
+      // the unpack failed already; this is cleanup
+    }
+    this.dropParents();
+    for (const fd of this.stale.splice(0)) closeSync(fd);
+    closeSync(this.root);
+  }
+
+  /** the error this unpacker threw, already naming the layer and the entry */
+  reported: MobyDickError | undefined;
+
+  /** E as a MobyDickError naming the layer and the entry being unpacked */
+  named(e: unknown): MobyDickError {
+    const h = this.header;
+    const where = h ? ` entry ${JSON.stringify(h.name)} (at byte ${h.offset}):` : '';
+    if (e instanceof MobyDickError) {
+      this.reported = new MobyDickError(e.code, `layer ${this.layer}:${where} ${e.message}`, {
+        ...e.details,
+        subject: e.details.subject ?? h?.name,
+      });
+    } else {
+      const err = e as NodeJS.ErrnoException;
+      this.reported = new MobyDickError('ARCHIVE', `layer ${this.layer}:${where} cannot unpack: ${err.message}`, {
+        step: 'unpack',
+        subject: h?.name,
+        errnoName: err.code,
+        errno: typeof err.errno === 'number' ? Math.abs(err.errno) : undefined,
+        hint: hintFor(err.code),
+      });
+    }
+    return this.reported;
+  }
+
+  private refuse(message: string): MobyDickError {
+    return new MobyDickError('ARCHIVE', message, {
+      step: 'unpack',
+      subject: this.header?.name,
+      hint: 'the layer is malformed or crafted; do not use this image',
+    });
+  }
+
+  private apply(h: TarHeader): void {
+    const raw = h.nameBytes.toString('latin1');
+    let parentPath: string;
+    let base: string;
+    let name: Buffer;
+    if (isPlainName(raw)) {
+      // the common case, without splitting: "a/b/c" or "a/b/c/"
+      const end = raw.charCodeAt(raw.length - 1) === 0x2f ? raw.length - 1 : raw.length;
+      const slash = raw.lastIndexOf('/', end - 1);
+      parentPath = slash < 0 ? '' : raw.slice(0, slash);
+      base = raw.slice(slash + 1, end);
+      name = h.nameBytes.subarray(slash + 1, end); // latin1: string and byte offsets agree
+    } else {
+      const comps = cleanComponents(raw);
+      if (comps.length === 0) {
+        // "./": the layer's root directory itself
+        if (h.type !== 'directory') throw this.refuse(`a ${h.type} entry names the layer root`);
+        this.metadata(this.root, EMPTY, h, true);
+        this.deferDir('', this.root, h);
+        return;
+      }
+      base = comps[comps.length - 1]!;
+      parentPath = comps.slice(0, -1).join('/');
+      name = bytes(base);
+    }
+    // aufs metadata directories and what is in them
+    if (parentPath.includes('.wh..wh.') && parentPath.split('/').some((c) => c.startsWith('.wh..wh.'))) return;
+    if (base.startsWith('.wh.')) return this.whiteout(h, parentPath, base);
+    const dir = this.parent(parentPath, true);
+    // "ino/name" names a directory entry whatever path led to it
+    const key = `${this.parentIno}/${base}`;
+    const seen = this.created.has(key);
+    if (seen && jobs.length) this.drain(); // a queued file of this name must be there before this entry replaces it
+    const tracking = this.created.size < MAX_TRACKED;
+    if (tracking && !seen) this.created.add(key);
+    switch (h.type) {
+      case 'file':
+        // to the worker only where nothing can be in its way: a directory
+        // this unpack made, and a name it has not made there before
+        if (tracking && !seen && h.xattrs.size === 0 && this.freshDirs.has(this.parentIno)) {
+          this.waitingDir = dir;
+          this.waitingName = name;
+        } else this.openFile(dir, name);
+        return; // metadata once the data is written (end)
+      case 'directory':
+        return this.directory(dir, name, parentPath ? `${parentPath}/${base}` : base, h);
+      case 'symlink':
+        this.replacing(dir, name, false, () => this.sys.symlinkAt(h.linknameBytes, dir, name));
+        this.metadata(dir, name, h, false);
+        return;
+      case 'hardlink':
+        return this.hardlink(dir, name, parentPath ? `${parentPath}/${base}` : base, h);
+      case 'char':
+      case 'block':
+      case 'fifo': {
+        const type = h.type === 'char' ? S_IFCHR : h.type === 'block' ? S_IFBLK : S_IFIFO;
+        this.replacing(dir, name, false, () => this.sys.mknodAt(dir, name, type | 0o600, h.devmajor, h.devminor));
+        this.metadata(dir, name, h, true);
+        return;
+      }
+    }
+  }
+
+  private directory(dir: number, name: Buffer, path: string, h: TarHeader): void {
+    let made = true;
+    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, 0o700), () => (made = false));
+    const fd = this.sys.openDirAt(dir, name);
+    try {
+      this.metadata(fd, EMPTY, h, true);
+      const ino = this.deferDir(path, fd, h);
+      if (made) this.freshDirs.add(ino);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private hardlink(dir: number, name: Buffer, path: string, h: TarHeader): void {
+    this.drain(); // the target may be a queued file, under any of its names
+    const target = cleanComponents(h.linknameBytes.toString('latin1'));
+    if (target.length === 0) throw this.refuse(`hard link to the layer root ${JSON.stringify(h.linkname)}`);
+    if (target.join('/') === path) return; // a link to itself: already there
+    const targetParent = target.slice(0, -1).join('/');
+    const targetName = bytes(target[target.length - 1]!);
+    this.replacing(dir, name, false, () => {
+      // resolved inside the root like any name: a target through a symlink
+      // or with ".." stays in the layer
+      const tdir = this.parent(targetParent, false);
+      this.sys.linkAt(tdir, targetName, dir, name);
+    });
+  }
+
+  private whiteout(h: TarHeader, parentPath: string, base: string): void {
+    this.drain();
+    if (base === '.wh..wh..opq') {
+      const dir = this.parent(parentPath, true);
+      this.sys.setXattrAt(dir, EMPTY, 'trusted.overlay.opaque', OPAQUE);
+      return;
+    }
+    if (base.startsWith('.wh..wh.')) return; // aufs metadata
+    const target = base.slice(4);
+    if (target === '' || target === '.' || target === '..') {
+      throw this.refuse(`whiteout ${JSON.stringify(h.name)} names no file`);
+    }
+    const dir = this.parent(parentPath, true);
+    const name = bytes(target);
+    if (this.created.size < MAX_TRACKED) this.created.add(`${this.parentIno}/${target}`);
+    try {
+      this.sys.mknodAt(dir, name, S_IFCHR, 0, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return; // in this layer: stays (whiteouts hide lower layers)
+      throw e;
+    }
+    this.sys.chownAt(dir, name, h.uid, h.gid);
+  }
+
+  /** CREATE, and if NAME exists: keep a directory for a directory, else remove it and create again */
+  private replacing(dir: number, name: Buffer, isDir: boolean, create: () => void, kept?: () => void): void {
+    try {
+      create();
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    this.drain(); // nothing queued may be under what is removed
+    const st = this.sys.statAt(dir, name);
+    const existingDir = st !== undefined && (st[0] & S_IFMT) === S_IFDIR;
+    if (isDir && existingDir) {
+      kept?.();
+      return;
+    }
+    if (st) {
+      if (existingDir) rmSync(procPath(this.checkProc(), dir, name), { recursive: true, force: true });
+      else this.sys.unlinkAt(dir, name, false);
+      this.dropParents(dir);
+    }
+    create();
+  }
+
+  /** owner, then mode (chown clears setuid/setgid), then xattrs (chown clears security.capability), then times */
+  private metadata(dir: number, name: Buffer, h: TarHeader, chmod: boolean): void {
+    this.sys.chownAt(dir, name, h.uid, h.gid);
+    if (chmod) this.sys.chmodAt(dir, name, h.mode);
+    if (h.xattrs.size) {
+      if (name.length) this.checkProc();
+      for (const [k, v] of h.xattrs) this.sys.setXattrAt(dir, name, k, v);
+    }
+    if (h.type !== 'directory') {
+      const a = h.atime ?? h.mtime;
+      this.sys.utimesAt(dir, name, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
+    }
+  }
+
+  private deferDir(path: string, fd: number, h: TarHeader): number {
+    const st = this.sys.statAt(fd, EMPTY)!;
+    this.dirs.push({ path, ino: st[1], atime: h.atime ?? h.mtime, mtime: h.mtime });
+    return st[1];
+  }
+
+  /** an fd of the directory PATH in the layer (cached); CREATE makes missing directories 0755 root:root */
+  private parent(path: string, create: boolean): number {
+    const cached = this.parents.get(path);
+    if (cached !== undefined) {
+      this.parentIno = cached.ino;
+      return cached.fd;
+    }
+    let fd: number;
+    if (path === '') fd = this.root;
+    else {
+      try {
+        fd = this.sys.openInRoot(this.root, bytes(path));
+      } catch (e) {
+        if (!create || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.drain(); // a queued file may be in the way
+        fd = this.makeParents(path);
+      }
+    }
+    if (this.parents.size >= MAX_CACHED) this.dropParents();
+    this.parentIno = this.sys.statAt(fd, EMPTY)![1];
+    this.parents.set(path, { fd, ino: this.parentIno });
+    return fd;
+  }
+
+  /** like `mkdir -p` inside the root: each missing component made in its resolved parent */
+  private makeParents(path: string): number {
+    const comps = path.split('/');
+    let fd = this.root;
+    for (let i = 0; i < comps.length; i++) {
+      const prefix = bytes(comps.slice(0, i + 1).join('/'));
+      let next: number;
+      try {
+        next = this.sys.openInRoot(this.root, prefix);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        // a dangling symlink here makes mkdirat fail with EEXIST: refused
+        this.sys.mkdirAt(fd, bytes(comps[i]!), 0o755);
+        next = this.sys.openDirAt(fd, bytes(comps[i]!));
+        this.freshDirs.add(this.sys.statAt(next, EMPTY)![1]);
+      }
+      if (fd !== this.root) closeSync(fd);
+      fd = next;
+    }
+    return fd;
+  }
+
+  /**
+   * Forgets the cached parent fds except KEEP (something was removed: they
+   * may be stale). They are closed at the next entry, after a drain: the
+   * current entry and queued files may still use them.
+   */
+  private dropParents(keep = -1): void {
+    for (const [path, p] of this.parents) {
+      if (p.fd === keep || p.fd === this.root) continue;
+      this.stale.push(p.fd);
+      this.parents.delete(path);
+    }
+  }
+
+  private closeStale(): void {
+    this.drain();
+    for (const fd of this.stale.splice(0)) closeSync(fd);
+  }
+
+  /** design.md: check /proc really is procfs before acting through it */
+  private checkProc(): string {
+    if (!this.procChecked) {
+      if (statfsSync('/proc').type !== PROC_SUPER_MAGIC) {
+        throw new MobyDickError('ARCHIVE', '/proc is not procfs: refusing to act through /proc/self/fd', {
+          subject: '/proc',
+          hint: 'mount procfs on /proc',
+        });
+      }
+      this.procChecked = true;
+    }
+    return '/proc/self/fd';
+  }
+}
+
+/** failed jobs not yet redone or reported by their unpacker */
+const failedJobs = new Map<number, FileJob>();
+const EEXIST = 17;
+
+function errnoError(errno: number, what: string): NodeJS.ErrnoException {
+  const code = errnoName(errno);
+  return Object.assign(new Error(`${what}: ${errnoMessage(errno)}`), { code, errno });
+}
+
+function procPath(proc: string, dir: number, name: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${proc}/${dir}/`), name]);
+}
+
+function hintFor(code: string | undefined): string | undefined {
+  switch (code) {
+    case 'EPERM':
+    case 'EACCES':
+      return 'unpacking a layer needs root (CAP_CHOWN, CAP_MKNOD, CAP_SYS_ADMIN for trusted xattrs)';
+    case 'EOPNOTSUPP':
+      return 'the filesystem of the image store does not support extended attributes or device nodes';
+    case 'ENOSPC':
+      return 'the filesystem of the image store is full';
+    case 'ENOTDIR':
+    case 'ELOOP':
+    case 'EEXIST':
+      return 'the layer is malformed: a path goes through something that is not a directory';
+    default:
+      return undefined;
+  }
+}
