@@ -57,7 +57,6 @@ async function collect(it: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
 }
 
 describe('container monitor', () => {
-  const fx = useRootfs(MARK);
   let dir = '';
   const started: number[] = [];
   beforeEach(() => {
@@ -74,6 +73,8 @@ describe('container monitor', () => {
     await until('monitors to end', () => !readdirSync('/proc').some((p) => /^\d+$/.test(p) && isMonitorOf(Number(p), dir)));
     rmSync(dir, { recursive: true, force: true });
   });
+  // after our own cleanup: its leak check runs once the test's containers are gone
+  const fx = useRootfs(MARK);
 
   /** a monitor process still working for this test's directory */
   function isMonitorOf(pid: number, d: string): boolean {
