@@ -17,12 +17,14 @@
 export { type ContainerConfig, type User, DEFAULT_HOSTNAME, defaultEnv } from './runtime/config.js';
 export {
   Container,
+  type Detached,
   type ExitStatus,
   runContainer,
   type StartOptions,
   startContainer,
   type StepTiming,
 } from './runtime/container.js';
+export { type ExitRecord, type MonitorLog, type MonitorOptions, parseExitRecord } from './runtime/monitor-ops.js';
 export { type ErrorCode, type ErrorDetails, MobyDickError } from './errors.js';
 export type { Capability } from './linux/capabilities.js';
 export { type CreateOptions, type LoadedSpec, OciRuntime } from './oci/lifecycle.js';

@@ -157,7 +157,8 @@ static int is_setting(const char *n)
 {
 	return !strcmp(n, "clone") || !strcmp(n, "tty") || !strcmp(n, "debug") ||
 	       !strcmp(n, "init") || !strcmp(n, "end") || !strcmp(n, "detach") ||
-	       !strcmp(n, "console_socket") || !strcmp(n, "join_pid") || !strcmp(n, "preserve_fds");
+	       !strcmp(n, "console_socket") || !strcmp(n, "join_pid") || !strcmp(n, "preserve_fds") ||
+	       is_watch_setting(n);
 }
 
 /* The argument that names what a step worked on, for --debug. */

@@ -45,6 +45,9 @@ int main(int argc, char **argv)
 		report_error("read plan", -err, "fd 3");
 		return 125;
 	}
+	/* a container that may outlive us: from here on we are its monitor (watch.c) */
+	if (plan.watch.on && watch_prepare(&plan) < 0)
+		return 125;
 	/* moby-dick forwards these itself; a terminal must not send them twice */
 	int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
@@ -86,6 +89,8 @@ int main(int argc, char **argv)
 		if (sv[0] >= 0)
 			close(sv[0]);
 		close(syncp[1]);
+		if (plan.watch.on)
+			watch_child_stdio();
 		container_main(&plan, sv[1], syncp[0]);
 	}
 	if (plan.debug)

@@ -12,6 +12,7 @@
  *               "end\0"; afterwards control messages "signal\0N\0",
  *               "resume\0NAME\0" (after a sync) and "detach\0\0".
  *   fd 4 (out): NUL-terminated records with tab-separated fields:
+ *               "monitor\tN" (the pid of a detachable container's monitor),
  *               "pid\tN", "step\tNAME\tDETAIL\tNANOS",
  *               "error\tSTEP\tERRNO\tDETAIL", "sync\tNAME" (the child waits
  *               for "resume"), "ready" (parked for start), "exit\tCODE",
@@ -20,14 +21,36 @@
 #ifndef MDK_H
 #define MDK_H
 
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define PLAN_FD 3
 #define STATUS_FD 4
 #define PRESERVED_FD_BASE 5 /* --preserve-fds: the caller's fds 3.. arrive here */
 #define MAX_OPS 4096
 #define MAX_SLOTS 256
+#define MAX_ON_EXIT_ARGS 64
+
+/* The monitor of a container that can outlive moby-dick (watch.c). */
+struct watch_opts {
+	int on;                 /* any of the ops below: watch.c runs the container */
+	const char *log_path;   /* log_json: Docker's json-file log, NULL if none */
+	long long log_max_size; /* bytes, 0: never rotate */
+	int log_max_files;      /* files in all, PATH and PATH.1.. */
+	int stdin_open;         /* stdin_open: stdin is fed from attach clients */
+	const char *attach_socket;
+	const char *exit_file;
+	char *on_exit[MAX_ON_EXIT_ARGS + 1]; /* NULL-terminated argv */
+	int on_exit_n;
+};
+
+/* Control messages "NAME\0VALUE\0" on fd 3, split across reads. */
+struct ctlbuf {
+	char data[4096];
+	size_t len;
+};
 
 struct op {
 	const char *name;
@@ -48,6 +71,7 @@ struct plan {
 	const char *console_socket; /* send the pty master there instead of relaying it */
 	const char *join_pid;       /* setns() into this pid namespace before clone */
 	int preserve_fds;           /* pass PRESERVED_FD_BASE.. on as 3.. to the command */
+	struct watch_opts watch;
 	/* bytes after "end\0" already read from fd 3: control messages */
 	char *rest;
 	size_t rest_len;
@@ -56,6 +80,9 @@ struct plan {
 /* plan.c */
 int plan_read(int fd, struct plan *plan);
 const char *op_arg(const struct op *op, int i);
+int is_watch_setting(const char *name);
+void control_feed(struct ctlbuf *cb, const char *data, size_t len,
+		  void (*fn)(void *arg, const char *name, const char *value), void *arg);
 
 /* report.c: records on the status fd (moved out of the way by preserve_fds) */
 extern int status_fd;
@@ -63,6 +90,8 @@ void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t now_ns(void);
 void report_error(const char *step, int err, const char *detail);
 void report_step(const char *name, const char *detail, uint64_t start_ns);
+/* TIME as RFC 3339 in UTC with nanoseconds, trailing zeros cut (Go's RFC3339Nano) */
+size_t format_time(char *out, size_t cap, const struct timespec *time);
 
 /* container.c: the child's side, never returns */
 void container_main(struct plan *plan, int pty_sock, int sync_fd) __attribute__((noreturn));
@@ -75,6 +104,31 @@ int pty_send_to_socket(const char *path, int fd);
 
 /* monitor.c: the outer helper's side */
 int monitor_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd);
+
+/* watch.c: a container's monitor that can outlive moby-dick */
+int watch_prepare(struct plan *plan);
+void watch_child_stdio(void);
+int watch_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd);
+
+/* jsonlog.c: Docker's json-file log */
+int jsonlog_open(const char *path, long long max_size, int max_files);
+void jsonlog_write(int stream, const char *buf, size_t len, const struct timespec *now);
+void jsonlog_flush(int stream);
+
+/* attach.c: the attach socket's clients */
+struct attach_input {
+	size_t (*room)(void);                      /* stdin bytes that fit now */
+	void (*stdin_bytes)(const char *buf, size_t len);
+	void (*resize)(unsigned rows, unsigned cols);
+	void (*close_stdin)(void);
+};
+int attach_listen(const char *path);
+int attach_pollfds(struct pollfd *p, int max, int want_input);
+void attach_events(const struct pollfd *p, int n, const struct attach_input *in);
+void attach_output(int stream, const char *buf, size_t len);
+/* whether the container's output waits for a client to catch up (*TIMEOUT_MS: look again by then) */
+int attach_hold(int *timeout_ms);
+void attach_finish(const char *exit_json, size_t len);
 
 /* init.c: minimal init (reaps zombies, forwards signals) */
 void init_run(pid_t child) __attribute__((noreturn));

@@ -32,8 +32,7 @@ struct monitor {
 	int in_open;  /* still relaying our stdin */
 	int raw;      /* our stdin was put in raw mode */
 	struct termios saved;
-	char ctlbuf[4096];
-	size_t ctllen;
+	struct ctlbuf ctlbuf;
 	int done, status;
 };
 
@@ -52,29 +51,20 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /* Control messages: "signal\0N\0", "resume\0NAME\0", "detach\0\0". */
+static void on_control(void *arg, const char *name, const char *value)
+{
+	struct monitor *m = arg;
+	if (strcmp(name, "signal") == 0 && !m->done)
+		kill(m->child, atoi(value));
+	else if (strcmp(name, "resume") == 0 && write(m->sync_fd, "1", 1) != 1)
+		report_error("sync", errno, value);
+	else if (strcmp(name, "detach") == 0)
+		m->detached = 1;
+}
+
 static void handle_control(struct monitor *m, const char *data, size_t len)
 {
-	if (len > sizeof(m->ctlbuf) - m->ctllen)
-		len = sizeof(m->ctlbuf) - m->ctllen;
-	memcpy(m->ctlbuf + m->ctllen, data, len);
-	m->ctllen += len;
-	for (;;) {
-		char *first = memchr(m->ctlbuf, '\0', m->ctllen);
-		if (!first)
-			return;
-		char *second = memchr(first + 1, '\0', m->ctllen - (size_t)(first + 1 - m->ctlbuf));
-		if (!second)
-			return;
-		if (strcmp(m->ctlbuf, "signal") == 0 && !m->done)
-			kill(m->child, atoi(first + 1));
-		else if (strcmp(m->ctlbuf, "resume") == 0 && write(m->sync_fd, "1", 1) != 1)
-			report_error("sync", errno, first + 1);
-		else if (strcmp(m->ctlbuf, "detach") == 0)
-			m->detached = 1;
-		size_t used = (size_t)(second + 1 - m->ctlbuf);
-		memmove(m->ctlbuf, second + 1, m->ctllen - used);
-		m->ctllen -= used;
-	}
+	control_feed(&m->ctlbuf, data, len, on_control, m);
 }
 
 static void sync_winsize(struct monitor *m)
@@ -171,6 +161,8 @@ static void drain_master(struct monitor *m)
 
 int monitor_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
 {
+	if (plan->watch.on)
+		return watch_run(plan, child, pty_sock, sync_fd);
 	struct monitor m = {.plan = plan, .child = child, .ctl = PLAN_FD, .sync_fd = sync_fd,
 			    .pty_sock = pty_sock, .master = -1,
 			    .in_open = plan->interactive};

@@ -17,6 +17,8 @@ static const struct {
 	/* settings for the outer helper */
 	{"clone", 1}, {"tty", 1}, {"debug", 0}, {"init", 0}, {"detach", 0},
 	{"console_socket", 1}, {"join_pid", 1}, {"preserve_fds", 1},
+	/* the monitor of a container that can outlive moby-dick (watch.c) */
+	{"log_json", 3}, {"stdin_open", 0}, {"attach_socket", 1}, {"exit_file", 1}, {"on_exit", 1},
 	/* steps of the container child, in the order TypeScript wrote them */
 	{"propagation", 1}, {"mount_host", 5}, {"tree_clone", 2}, {"setroot", 1},
 	{"mkdir", 2}, {"mknod", 4}, {"symlink", 2}, {"touch", 2}, {"mount", 5},
@@ -97,8 +99,15 @@ out:
 	return result;
 }
 
+int is_watch_setting(const char *n)
+{
+	return !strcmp(n, "log_json") || !strcmp(n, "stdin_open") || !strcmp(n, "attach_socket") ||
+	       !strcmp(n, "exit_file") || !strcmp(n, "on_exit");
+}
+
 static void apply_settings(struct plan *plan)
 {
+	struct watch_opts *w = &plan->watch;
 	for (int i = 0; i < plan->nops; i++) {
 		const struct op *op = &plan->ops[i];
 		if (strcmp(op->name, "clone") == 0)
@@ -118,6 +127,43 @@ static void apply_settings(struct plan *plan)
 			plan->join_pid = op_arg(op, 0);
 		else if (strcmp(op->name, "preserve_fds") == 0)
 			plan->preserve_fds = atoi(op_arg(op, 0));
+		else if (strcmp(op->name, "log_json") == 0) {
+			w->log_path = op_arg(op, 0);
+			w->log_max_size = strtoll(op_arg(op, 1), NULL, 10);
+			w->log_max_files = atoi(op_arg(op, 2));
+		} else if (strcmp(op->name, "stdin_open") == 0)
+			w->stdin_open = 1;
+		else if (strcmp(op->name, "attach_socket") == 0)
+			w->attach_socket = op_arg(op, 0);
+		else if (strcmp(op->name, "exit_file") == 0)
+			w->exit_file = op_arg(op, 0);
+		else if (strcmp(op->name, "on_exit") == 0 && w->on_exit_n < MAX_ON_EXIT_ARGS)
+			w->on_exit[w->on_exit_n++] = op->args[0];
+		if (is_watch_setting(op->name))
+			w->on = 1;
+	}
+	if (plan->detach)
+		w->on = 0; /* an OCI create parks the container and keeps its own way */
+}
+
+void control_feed(struct ctlbuf *cb, const char *data, size_t len,
+		  void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	if (len > sizeof(cb->data) - cb->len)
+		len = sizeof(cb->data) - cb->len;
+	memcpy(cb->data + cb->len, data, len);
+	cb->len += len;
+	for (;;) {
+		char *first = memchr(cb->data, '\0', cb->len);
+		if (!first)
+			return;
+		char *second = memchr(first + 1, '\0', cb->len - (size_t)(first + 1 - cb->data));
+		if (!second)
+			return;
+		fn(arg, cb->data, first + 1);
+		size_t used = (size_t)(second + 1 - cb->data);
+		memmove(cb->data, second + 1, cb->len - used);
+		cb->len -= used;
 	}
 }
 

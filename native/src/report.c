@@ -20,6 +20,8 @@ uint64_t now_ns(void)
 
 void report(const char *fmt, ...)
 {
+	if (status_fd < 0)
+		return; /* a detached monitor reports to no one */
 	char buf[8192];
 	va_list ap;
 	va_start(ap, fmt);
@@ -52,4 +54,23 @@ void report_step(const char *name, const char *detail, uint64_t start_ns)
 {
 	report("step\t%s\t%s\t%llu", name, detail ? detail : "",
 	       (unsigned long long)(now_ns() - start_ns));
+}
+
+size_t format_time(char *out, size_t cap, const struct timespec *time)
+{
+	struct tm tm;
+	gmtime_r(&time->tv_sec, &tm);
+	int n = snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (n < 0 || (size_t)n >= cap)
+		return 0;
+	if (time->tv_nsec) {
+		char frac[16];
+		int f = snprintf(frac, sizeof(frac), "%09ld", time->tv_nsec);
+		while (f > 0 && frac[f - 1] == '0')
+			frac[--f] = '\0';
+		n += snprintf(out + n, cap - (size_t)n, ".%s", frac);
+	}
+	n += snprintf(out + n, cap - (size_t)n, "Z");
+	return (size_t)n < cap ? (size_t)n : 0;
 }

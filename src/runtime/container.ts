@@ -12,7 +12,8 @@ import { readUntilEnd } from './helper-fds.js';
 import { type HelperProcess, launchHelper, reapHelper, sendControl } from './helper-launch.js';
 import { readHostRoot } from './host-root.js';
 import { compilePlan, needsSealedHelper } from './plan-compiler.js';
-import { encodePlan, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
+import { type MonitorOptions, monitorOps } from './monitor-ops.js';
+import { DETACH, encodePlan, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
 import { SyncPoints } from './sync-points.js';
 import { stepError } from './step-errors.js';
 
@@ -41,6 +42,22 @@ export interface StartOptions {
    * while the container's pid 1 waits; a throw ends the container
    */
   onSync?: (name: string, pid: number) => void;
+  /**
+   * a monitor that keeps the container's stdio, log, attach socket and exit
+   * record, and can outlive this process (Container.detach()); the
+   * container's stdio is then the monitor's and `stdio` does not apply
+   */
+  monitor?: MonitorOptions;
+}
+
+/** What detach() knows once the monitor has let go. */
+export interface Detached {
+  /** the host pid of the container's pid 1 */
+  pid: number;
+  /** the monitor's pid; it lives as long as the container */
+  monitorPid: number;
+  /** set when the container had already ended before the detach */
+  exit?: ExitStatus;
 }
 
 function checkRoot(): void {
@@ -76,11 +93,15 @@ export class Container {
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
   private readonly control: number;
-  private readonly done: Promise<ExitStatus>;
+  private readonly done: Promise<ExitStatus | 'detached'>;
   private ended = false;
+  private readonly monitored: boolean;
+  private detaching = false;
+  private monitorPid = 0;
 
   /** @internal use startContainer() */
-  constructor(helper: HelperProcess, options: StartOptions) {
+  constructor(helper: HelperProcess, options: StartOptions, monitored = false) {
+    this.monitored = monitored;
     const { fds } = helper;
     ({ stdin: this.stdin, stdout: this.stdout, stderr: this.stderr } = fds.streams);
     this.control = fds.control;
@@ -108,6 +129,7 @@ export class Container {
     const onRecords = (chunk: Buffer): void => {
       for (const rec of splitter.push(chunk)) {
         records.push(rec);
+        if (rec.kind === 'monitor') this.monitorPid = rec.pid;
         if (rec.kind === 'pid') {
           resolvePid(rec.pid);
           guarded(() => syncs.gotPid(rec.pid));
@@ -123,6 +145,8 @@ export class Container {
       const [code, signal] = reapHelper(helper);
       this.ended = true;
       closeSync(this.control);
+      const letGo = this.detaching && code === 0 && !records.some((r) => r.kind === 'error' || r.kind === 'exit' || r.kind === 'signal');
+      if (letGo && !syncError) return 'detached' as const;
       const result = syncError ?? interpret(records, { code, signal });
       if (result instanceof MobyDickError) {
         rejectPid(result);
@@ -134,14 +158,48 @@ export class Container {
     this.done.catch(() => {});
   }
 
-  /** Sends SIGNAL to the container's pid 1 (through the helper, which knows if it still lives). */
+  /**
+   * Sends SIGNAL to the container's pid 1 (through the helper, which knows if
+   * it still lives). After detach() it does nothing: the engine signals the
+   * pid it recorded.
+   */
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): void {
     if (!this.ended) sendControl(this.control, encodeSignal(signalNumber(signal)));
   }
 
-  /** Resolves with how the command ended; rejects with a MobyDickError if setup failed. */
-  wait(): Promise<ExitStatus> {
-    return this.done;
+  /**
+   * Resolves with how the command ended; rejects with a MobyDickError if
+   * setup failed, or once the container was detached (its monitor records
+   * the end in the exit file).
+   */
+  async wait(): Promise<ExitStatus> {
+    const result = await this.done;
+    if (result === 'detached') {
+      throw new MobyDickError('USAGE', 'the container was detached: its monitor records how it ends', {
+        hint: 'read the exit file given in StartOptions.monitor',
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Lets the container run on without this process (StartOptions.monitor
+   * only): once its command runs, the monitor leaves this process and keeps
+   * the container's stdio, log and exit record on its own. Resolves when the
+   * helper has let go; rejects with the setup error if the container failed
+   * to start. Call it after the plan's sync points (the engine's work).
+   */
+  async detach(): Promise<Detached> {
+    if (!this.monitored) {
+      throw new MobyDickError('USAGE', 'only a container started with a monitor can be detached', {
+        hint: 'pass StartOptions.monitor to startContainer',
+      });
+    }
+    const pid = await this.pid;
+    this.detaching = true;
+    if (!this.ended) sendControl(this.control, DETACH);
+    const result = await this.done;
+    return result === 'detached' ? { pid, monitorPid: this.monitorPid } : { pid, monitorPid: this.monitorPid, exit: result };
   }
 }
 
@@ -172,15 +230,18 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   if (resolved.rootfs !== null) checkRootfs(resolved.rootfs);
   const hostRoot = resolved.rootfs === null ? readHostRoot() : undefined;
   lap('resolve config', resolved.rootfs ?? 'host view');
-  const plan = encodePlan(compilePlan(resolved, { debug: onStep !== undefined, hostRoot }));
+  const ops = [...compilePlan(resolved, { debug: onStep !== undefined, hostRoot })];
+  const monitor = options.monitor ? monitorOps(options.monitor) : [];
+  ops.splice(1, 0, ...monitor); // settings of the outer helper, after "clone"
+  const plan = encodePlan(ops);
   lap('compile plan', `${plan.length} bytes`);
   const helper = launchHelper(plan, {
-    stdio: options.stdio ?? 'inherit',
+    stdio: monitor.length ? 'null' : options.stdio ?? 'inherit',
     interactive: resolved.interactive,
     sealed: needsSealedHelper(resolved),
   });
   lap('spawn helper', String(helper.pid));
-  return new Container(helper, options);
+  return new Container(helper, options, monitor.length > 0);
 }
 
 /** Runs a container to its end. */

@@ -6,7 +6,8 @@ import { closeSync, read } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { NativeAddon } from './native-addon.js';
 
-export type StdioMode = 'inherit' | 'pipe';
+/** "null": /dev/null on all three (a monitored container's stdio is the monitor's own) */
+export type StdioMode = 'inherit' | 'pipe' | 'null';
 
 /**
  * The helper's fds 0-4: stdio (inherited, piped to us, or /dev/null for a
@@ -37,7 +38,8 @@ export class HelperFds {
       else this.streams.stderr = stream;
       return theirs;
     };
-    this.child.push(interactive ? stdio(0, false) : -1, stdio(1, true), stdio(2, true));
+    if (mode === 'null') this.child.push(-1, -1, -1);
+    else this.child.push(interactive ? stdio(0, false) : -1, stdio(1, true), stdio(2, true));
     const [planRead, planWrite] = addon.pipe();
     const [statusRead, statusWrite] = addon.pipe();
     this.child.push(planRead, statusWrite);

@@ -33,6 +33,8 @@ const SAMPLES: Op[] = [
   { op: 'propagate', target: '/', flags: 1 }, { op: 'procwrite', path: 'sys/x', value: '1' },
   { op: 'domainname', name: 'd' }, { op: 'rlimit', resource: 7, soft: '1', hard: 'unlimited' },
   { op: 'fifo_open', path: '/f' }, { op: 'exec_check' }, { op: 'fifo_wait' }, { op: 'release' }, { op: 'unshare', flags: 1 }, { op: 'exec_path', path: '/x' }, { op: 'seccomp', flags: 0, program: '00' }, { op: 'personality', persona: 8 }, { op: 'preserve_fds', count: 2 }, { op: 'move_root' },
+  { op: 'log_json', path: '/l', maxSize: 10, maxFiles: 2 }, { op: 'stdin_open' }, { op: 'attach_socket', path: '/s' },
+  { op: 'exit_file', path: '/e' }, { op: 'on_exit', arg: '/bin/true' },
 ];
 
 describe('plan wire format', () => {
@@ -69,6 +71,7 @@ describe('plan wire format', () => {
 describe('status records', () => {
   test('decodes each kind', () => {
     assert.deepEqual(decodeRecord('pid\t42'), { kind: 'pid', pid: 42 });
+    assert.deepEqual(decodeRecord('monitor\t43'), { kind: 'monitor', pid: 43 });
     assert.deepEqual(decodeRecord('step\tmount\t/proc\t1500'), { kind: 'step', name: 'mount', detail: '/proc', nanoseconds: 1500 });
     assert.deepEqual(decodeRecord('error\texec\t2\tno\tsuch'), { kind: 'error', step: 'exec', errno: 2, detail: 'no\tsuch' });
     assert.deepEqual(decodeRecord('exit\t3'), { kind: 'exit', code: 3 });

@@ -19,6 +19,7 @@ export function opArgs(op: Op): string[] {
     case 'tty':
       return [op.interactive ? '1' : '0'];
     case 'debug':
+    case 'stdin_open':
     case 'init':
     case 'detach':
     case 'exec_check':
@@ -40,7 +41,13 @@ export function opArgs(op: Op): string[] {
     case 'join_pid':
     case 'fifo_open':
     case 'exec_path':
+    case 'attach_socket':
+    case 'exit_file':
       return [op.path];
+    case 'log_json':
+      return [op.path, String(op.maxSize), String(op.maxFiles)];
+    case 'on_exit':
+      return [op.arg];
     case 'sync':
     case 'domainname':
       return [op.name];
@@ -110,11 +117,16 @@ export function encodeResume(name: string): Buffer {
   return Buffer.from(`resume\0${name}\0`);
 }
 
-/** Tells the helper to leave the parked container and exit (OCI create). */
+/**
+ * Tells the helper to let go: an OCI create's helper leaves the parked
+ * container and exits; a monitor (watch.c) stays with the container on its
+ * own and closes fds 3 and 4.
+ */
 export const DETACH = Buffer.from('detach\0\0');
 
 /** What the helper reports on fd 4. */
 export type StatusRecord =
+  | { kind: 'monitor'; pid: number }
   | { kind: 'pid'; pid: number }
   | { kind: 'step'; name: string; detail: string; nanoseconds: number }
   | { kind: 'error'; step: string; errno: number; detail: string }
@@ -127,6 +139,7 @@ export function decodeRecord(text: string): StatusRecord | null {
   const [kind, a = '', b = '', ...rest] = text.split('\t');
   switch (kind) {
     case 'pid':
+    case 'monitor':
       return { kind, pid: Number(a) };
     case 'step':
       return { kind, name: a, detail: b, nanoseconds: Number(rest[0] ?? 0) };

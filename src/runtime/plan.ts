@@ -15,6 +15,14 @@ export type Op =
   | { op: 'join_pid'; path: string }
   // --preserve-fds: the helper got the caller's fds 3.. at 5..; the command gets them at 3..
   | { op: 'preserve_fds'; count: number }
+  // a monitor that can outlive the engine (native/src/watch.c; built by monitor-ops.ts):
+  // Docker's json-file log with rotation (maxSize 0: never), stdin fed from attach
+  // clients, the attach socket, the exit file, and a command run after the exit (argv, one op each)
+  | { op: 'log_json'; path: string; maxSize: number; maxFiles: number }
+  | { op: 'stdin_open' }
+  | { op: 'attach_socket'; path: string }
+  | { op: 'exit_file'; path: string }
+  | { op: 'on_exit'; arg: string }
   // steps of the container child
   | { op: 'propagation'; flags: number }
   | { op: 'mount_host'; source: string; target: string; fstype: string; flags: number; data: string }

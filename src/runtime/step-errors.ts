@@ -42,6 +42,9 @@ const WHAT: Record<string, (detail: string) => string> = {
   'move root': () => 'moving the root (--no-pivot)',
   'preserve fds': (d) => `passing on --preserve-fds (${d})`,
   'console socket': (d) => `sending the terminal to the console socket ${d}`,
+  monitor: (d) => `setting up the container's monitor (${d})`,
+  log: (d) => `opening the log file ${d}`,
+  'attach socket': (d) => `listening on the attach socket ${d}`,
 };
 
 function rlimitName(n: string): string {

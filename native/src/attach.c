@@ -1,0 +1,323 @@
+/*
+ * attach.c: the attach socket, where clients (`attach`, `start -a`, `run`
+ * without -d) receive the container's output as it comes and send it input.
+ *
+ * Protocol (src/engine/attach.ts is the other half), frames both ways:
+ *   monitor -> client: [stream u8][length u32 BE][length bytes]
+ *     stream 1: stdout (with a tty, all output), 2: stderr,
+ *     3: exit: the bytes are the exit record (the exit file's JSON), the
+ *        last frame before the monitor closes the connection.
+ *   client -> monitor: [kind u8][length u32 BE][length bytes]
+ *     kind 0: bytes for the container's stdin (length <= 65536),
+ *     1: window size, length 4: rows u16 BE, cols u16 BE (with a tty),
+ *     2: close the container's stdin, length 0.
+ * A frame that breaks these rules ends that client's connection. A client
+ * only receives output from when it connects (the log has the past).
+ * A client that falls behind (more than HIGH_WATER unsent) holds the
+ * container's output back, so that a burst reaches it whole, but for at most
+ * STALL_MS: still behind then, it is disconnected and the container goes on.
+ * Input is read only as far as the container takes it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mdk.h"
+
+#define MAX_CLIENTS 32
+#define HIGH_WATER (256 * 1024)
+#define CLIENT_BUFFER (HIGH_WATER + 256 * 1024) /* what comes while held back still fits */
+#define STALL_MS 1000
+#define MAX_STDIN_FRAME 65536
+#define FINISH_MS 1000 /* how long the last output may take to reach the clients */
+
+enum { IN_STDIN = 0, IN_RESIZE = 1, IN_CLOSE = 2 };
+
+struct client {
+	int fd;
+	int in_done; /* the client will send no more */
+	char *out;   /* output not yet sent */
+	size_t out_len, out_cap;
+	unsigned char hdr[5]; /* the input frame being read */
+	size_t hdr_len;
+	size_t remaining; /* its payload bytes still to come */
+	uint64_t behind_since; /* when it went past HIGH_WATER, 0 if it is not */
+	unsigned char small[4];
+	size_t small_len;
+};
+
+static struct client clients[MAX_CLIENTS];
+static int nclients;
+static int listen_fd = -1;
+static const char *listen_path;
+
+int attach_listen(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	listen_fd = fd;
+	listen_path = path;
+	return 0;
+}
+
+static void drop(struct client *c)
+{
+	close(c->fd);
+	free(c->out);
+	c->fd = -1;
+}
+
+/* Sends what it can without waiting; -1 when the client is gone. */
+static int flush_client(struct client *c)
+{
+	size_t off = 0;
+	while (off < c->out_len) {
+		ssize_t w = send(c->fd, c->out + off, c->out_len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			break;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	memmove(c->out, c->out + off, c->out_len - off);
+	c->out_len -= off;
+	if (c->out_len == 0 && c->out_cap > 65536) {
+		free(c->out); /* a burst is over: give its memory back */
+		c->out = NULL;
+		c->out_cap = 0;
+	}
+	return 0;
+}
+
+static int queue(struct client *c, int stream, const char *buf, size_t len)
+{
+	size_t need = c->out_len + 5 + len;
+	if (need > CLIENT_BUFFER)
+		return -1;
+	if (need > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		while (cap < need)
+			cap *= 2;
+		char *nb = realloc(c->out, cap);
+		if (!nb)
+			return -1;
+		c->out = nb;
+		c->out_cap = cap;
+	}
+	unsigned char *h = (unsigned char *)c->out + c->out_len;
+	h[0] = (unsigned char)stream;
+	h[1] = (unsigned char)(len >> 24);
+	h[2] = (unsigned char)(len >> 16);
+	h[3] = (unsigned char)(len >> 8);
+	h[4] = (unsigned char)len;
+	memcpy(c->out + c->out_len + 5, buf, len);
+	c->out_len = need;
+	return 0;
+}
+
+static void compact(void)
+{
+	int n = 0;
+	for (int i = 0; i < nclients; i++)
+		if (clients[i].fd >= 0)
+			clients[n++] = clients[i];
+	nclients = n;
+}
+
+void attach_output(int stream, const char *buf, size_t len)
+{
+	for (int i = 0; i < nclients; i++) {
+		struct client *c = &clients[i];
+		if (queue(c, stream, buf, len) < 0 || flush_client(c) < 0)
+			drop(c);
+	}
+	compact();
+}
+
+int attach_hold(int *timeout_ms)
+{
+	uint64_t now = now_ns();
+	int hold = 0;
+	for (int i = 0; i < nclients; i++) {
+		struct client *c = &clients[i];
+		if (c->out_len <= HIGH_WATER) {
+			c->behind_since = 0;
+			continue;
+		}
+		if (!c->behind_since)
+			c->behind_since = now;
+		uint64_t until = c->behind_since + STALL_MS * 1000000ull;
+		if (now >= until) {
+			drop(c); /* too slow: the container must not wait longer */
+			continue;
+		}
+		hold = 1;
+		int ms = (int)((until - now) / 1000000ull) + 1;
+		if (*timeout_ms < 0 || ms < *timeout_ms)
+			*timeout_ms = ms;
+	}
+	compact();
+	return hold;
+}
+
+static void accept_clients(void)
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		if (nclients == MAX_CLIENTS) {
+			close(fd);
+			continue;
+		}
+		clients[nclients++] = (struct client){.fd = fd};
+	}
+}
+
+/* One input frame is complete. */
+static void frame_done(struct client *c, const struct attach_input *in)
+{
+	if (c->hdr[0] == IN_RESIZE)
+		in->resize((unsigned)c->small[0] << 8 | c->small[1], (unsigned)c->small[2] << 8 | c->small[3]);
+	else if (c->hdr[0] == IN_CLOSE)
+		in->close_stdin();
+	c->hdr_len = 0;
+}
+
+/* Reads and carries out the client's input; -1 ends the connection. */
+static int read_client(struct client *c, const struct attach_input *in)
+{
+	char buf[4096];
+	size_t want = in->room();
+	if (want == 0)
+		return 0; /* another client filled the stdin buffer meanwhile */
+	if (want > sizeof(buf))
+		want = sizeof(buf);
+	ssize_t r = read(c->fd, buf, want);
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (r == 0) {
+		c->in_done = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < (size_t)r;) {
+		if (c->hdr_len < 5) {
+			c->hdr[c->hdr_len++] = (unsigned char)buf[i++];
+			if (c->hdr_len < 5)
+				continue;
+			size_t len = (size_t)c->hdr[1] << 24 | (size_t)c->hdr[2] << 16 | (size_t)c->hdr[3] << 8 | c->hdr[4];
+			int kind = c->hdr[0];
+			if ((kind == IN_STDIN && len > MAX_STDIN_FRAME) || (kind == IN_RESIZE && len != 4) ||
+			    (kind == IN_CLOSE && len != 0) || kind > IN_CLOSE)
+				return -1;
+			c->remaining = len;
+			c->small_len = 0;
+			if (len == 0)
+				frame_done(c, in);
+			continue;
+		}
+		size_t take = (size_t)r - i < c->remaining ? (size_t)r - i : c->remaining;
+		if (c->hdr[0] == IN_STDIN) {
+			in->stdin_bytes(buf + i, take);
+		} else {
+			memcpy(c->small + c->small_len, buf + i, take);
+			c->small_len += take;
+		}
+		i += take;
+		c->remaining -= take;
+		if (c->remaining == 0)
+			frame_done(c, in);
+	}
+	return 0;
+}
+
+int attach_pollfds(struct pollfd *p, int max, int want_input)
+{
+	int n = 0;
+	if (listen_fd >= 0 && n < max)
+		p[n++] = (struct pollfd){listen_fd, POLLIN, 0};
+	for (int i = 0; i < nclients && n < max; i++) {
+		struct client *c = &clients[i];
+		short ev = (short)((want_input && !c->in_done ? POLLIN : 0) | (c->out_len ? POLLOUT : 0));
+		p[n++] = (struct pollfd){c->fd, ev, 0};
+	}
+	return n;
+}
+
+void attach_events(const struct pollfd *p, int n, const struct attach_input *in)
+{
+	for (int k = 0; k < n; k++) {
+		if (!p[k].revents)
+			continue;
+		if (p[k].fd == listen_fd) {
+			accept_clients();
+			continue;
+		}
+		for (int i = 0; i < nclients; i++) {
+			struct client *c = &clients[i];
+			if (c->fd != p[k].fd)
+				continue;
+			int gone = (p[k].revents & POLLIN) && read_client(c, in) < 0;
+			if (!gone && (p[k].revents & POLLOUT))
+				gone = flush_client(c) < 0;
+			if (!gone && (p[k].revents & (POLLHUP | POLLERR)) && !(p[k].revents & POLLIN))
+				gone = 1;
+			if (gone)
+				drop(c);
+			break;
+		}
+	}
+	compact();
+}
+
+void attach_finish(const char *exit_json, size_t len)
+{
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		unlink(listen_path);
+		listen_fd = -1;
+	}
+	for (int i = 0; i < nclients; i++)
+		if (queue(&clients[i], 3, exit_json, len) < 0)
+			drop(&clients[i]);
+	compact();
+	uint64_t deadline = now_ns() + FINISH_MS * 1000000ull;
+	while (nclients > 0) {
+		struct pollfd p[MAX_CLIENTS];
+		int n = 0;
+		for (int i = 0; i < nclients; i++) {
+			struct client *c = &clients[i];
+			if (flush_client(c) < 0 || c->out_len == 0)
+				drop(c);
+			else
+				p[n++] = (struct pollfd){c->fd, POLLOUT, 0};
+		}
+		compact();
+		uint64_t now = now_ns();
+		if (n == 0 || now >= deadline)
+			break;
+		poll(p, (nfds_t)n, (int)((deadline - now) / 1000000ull) + 1);
+	}
+	for (int i = 0; i < nclients; i++)
+		drop(&clients[i]);
+	nclients = 0;
+}
