@@ -12,7 +12,8 @@ import { pull } from './commands/pull.js';
 import { push } from './commands/push.js';
 import { rmi } from './commands/rmi.js';
 import { tag } from './commands/tag.js';
-export { runImage } from './run-image.js';
+import { CONTAINER_COMMANDS } from './commands/containers.js';
+export { runFromImage } from './commands/containers.js';
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
@@ -53,4 +54,4 @@ async function image(argv: readonly string[]): Promise<number> {
   return cmd(rest);
 }
 
-export const IMAGE_COMMANDS: Record<string, Command> = { pull, push, images, image, tag, rmi, login, logout };
+export const IMAGE_COMMANDS: Record<string, Command> = { pull, push, images, image, tag, rmi, login, logout, ...CONTAINER_COMMANDS };

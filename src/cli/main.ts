@@ -12,8 +12,15 @@ const VERSION = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev
 
 const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = { run };
 
-/** The image commands live in a bundle of their own, loaded when one runs. */
-const IMAGE_COMMAND_NAMES = new Set(['pull', 'push', 'images', 'image', 'tag', 'rmi', 'login', 'logout']);
+/**
+ * The image and container commands live in a bundle of their own (with
+ * SQLite), loaded when one runs. A host program of one of these names runs
+ * in the original form after `--` (`moby-dick -- ps`).
+ */
+const IMAGE_COMMAND_NAMES = new Set([
+  'pull', 'push', 'images', 'image', 'tag', 'rmi', 'login', 'logout',
+  'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'wait', 'inspect', 'exec', 'container-exited',
+]);
 
 async function imageCommand(name: string, argv: readonly string[]): Promise<number> {
   const { IMAGE_COMMANDS } = await import('./images-cli.js');

@@ -157,6 +157,8 @@ export type AttachEnd =
   | { kind: 'disconnected' };
 
 export interface Attachment {
+  /** resolves once connected to the monitor (attach before start, and no output is missed) */
+  readonly connected: Promise<void>;
   /** how the attach ended */
   readonly done: Promise<AttachEnd>;
   /** sends a window size (done by itself for a tty on a terminal) */
@@ -224,8 +226,13 @@ export function attach(path: string, options: AttachOptions): Attachment {
     resolveDone(end);
   }
 
+  let onConnected: () => void = () => {};
+  const connectedPromise = new Promise<void>((res) => {
+    onConnected = res;
+  });
   socket.on('connect', () => {
     connected = true;
+    onConnected();
     if (options.tty) {
       sendSize();
       out.on?.('resize', sendSize);
@@ -272,7 +279,10 @@ export function attach(path: string, options: AttachOptions): Attachment {
       rejectDone(new MobyDickError('HELPER', `attach socket ${path}: ${e.message}`, { subject: path, errnoName: code }));
     }
   });
+  // a failure to connect shows in both: done rejects, connected does too
+  const connectedOrFailed = Promise.race([connectedPromise, done.then(() => {})]);
   return {
+    connected: connectedOrFailed,
     done,
     resize: (rows, cols) => send(resizeFrame(rows, cols)),
     detach: () => finish({ kind: 'detached' }),

@@ -13,7 +13,8 @@ import { parseMountOptions, propagationFlags } from '../linux/mount-options.js';
 import { NAMESPACE_FLAGS, type NamespaceKind } from '../linux/namespaces.js';
 import { RLIMITS } from '../linux/rlimits.js';
 import type { Op } from '../runtime/plan.js';
-import { DEV_SYMLINKS, DEVICES, S_IFCHR } from '../runtime/plan-compiler.js';
+import type { Overlay } from '../runtime/config.js';
+import { DEV_SYMLINKS, DEVICES, overlayData, S_IFCHR } from '../runtime/plan-compiler.js';
 import type { CompiledSeccomp } from './seccomp.js';
 import type { Mount, Process, Spec } from './spec.js';
 
@@ -46,6 +47,12 @@ export interface OciCompileOptions {
   seccomp?: CompiledSeccomp;
   debug?: boolean;
   host: HostFacts;
+  /**
+   * the engine's image containers: root.path is the mount point of this
+   * overlay (the image's layers and the container's own), mounted inside the
+   * container's mount namespace instead of the bind of root.path
+   */
+  overlay?: Overlay;
 }
 
 const OCI_TO_KIND: Record<string, NamespaceKind> = {
@@ -297,7 +304,9 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   const propagation = spec.linux?.rootfsPropagation;
   ops.push({ op: 'propagation', flags: propagation ? propagationFlags(propagation) | MS.REC : MS.SLAVE | MS.REC });
   ops.push(
-    { op: 'mount_host', source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' },
+    options.overlay
+      ? { op: 'mount_host', source: 'overlay', target: rootfs, fstype: 'overlay', flags: 0, data: overlayData(options.overlay) }
+      : { op: 'mount_host', source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' },
     { op: 'setroot', path: rootfs },
   );
 

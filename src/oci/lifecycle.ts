@@ -27,6 +27,8 @@ import type { CompiledSeccomp } from './seccomp.js';
 import type { Resources, Spec } from './spec.js';
 import { type OciState, type SavedState, StateStore } from './state.js';
 import { refuseUnsupported } from './unsupported.js';
+import { type MonitorOptions, monitorOps } from '../runtime/monitor-ops.js';
+import type { Overlay } from '../runtime/config.js';
 
 export interface CreateOptions {
   bundle: string;
@@ -37,6 +39,15 @@ export interface CreateOptions {
   noPivot?: boolean;
   debug?: boolean;
   onStep?: (step: StepTiming) => void;
+  /**
+   * The engine's containers: a monitor (native/src/watch.c) stays as the
+   * container's parent after create, keeps its stdio, log, attach socket
+   * and exit file (the runtime CLI's callers bring their own, conmon or a
+   * shim, and leave this out)
+   */
+  monitor?: MonitorOptions;
+  /** root.path is where this overlay is mounted, inside the container (compile.ts) */
+  overlay?: Overlay;
 }
 
 
@@ -224,12 +235,21 @@ export class OciRuntime {
           noPivot: options.noPivot,
           seccomp,
           consoleSocket: options.consoleSocket,
-          detach: true,
+          // a monitor stays; without one the helper lets go once the container is parked
+          detach: options.monitor === undefined,
           syncCgroup: true,
           debug: options.onStep !== undefined,
           host: readHostFacts(),
+          overlay: options.overlay,
         });
-        const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
+        // the monitor's settings belong to the outer helper: after "clone"
+        if (options.monitor) plan.splice(1, 0, ...monitorOps(options.monitor));
+        const helper = launchHelper(encodePlan(plan), {
+          stdio: options.monitor ? 'null' : 'inherit',
+          interactive: true,
+          sealed: true,
+          preserveFds: options.preserveFds,
+        });
         try {
           saved.pid = waitReady(helper, options.onStep, this.syncWork(saved, spec));
           saved.pidStartTime = procStat(saved.pid)?.startTime ?? '';

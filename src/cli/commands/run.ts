@@ -1,6 +1,7 @@
 /**
  * `moby-dick run [OPTIONS] IMAGE [COMMAND] [ARG...]`: a container from an
- * image (run-image.ts, in the lazily loaded images bundle), or with
+ * image (the engine: commands/containers.ts, in the lazily loaded images
+ * bundle), or with
  * `--rootfs DIR COMMAND [ARG...]` a container jailed in DIR.
  */
 import { resolve } from 'node:path';
@@ -8,16 +9,10 @@ import { MobyDickError } from '../../errors.js';
 import { DEFAULT_HOSTNAME, defaultEnv } from '../../runtime/config.js';
 import { parseCommandLine } from '../args.js';
 import { runInForeground } from '../foreground.js';
-import { mergeEnv, parseUser, RUN_OPTIONS, RUN_OPTIONS_HELP } from '../run-options.js';
+import { CREATE_OPTIONS, CREATE_OPTIONS_HELP } from '../create-options.js';
+import { mergeEnv, parseUser, RUN_OPTIONS_HELP } from '../run-options.js';
 
-const OPTIONS = {
-  ...RUN_OPTIONS,
-  rootfs: { type: 'string' },
-  'read-only': { type: 'boolean' },
-  rm: { type: 'boolean' },
-  entrypoint: { type: 'string' },
-  name: { type: 'string' },
-} as const;
+const OPTIONS = CREATE_OPTIONS;
 
 export const RUN_HELP = `Usage: moby-dick run [OPTIONS] IMAGE [COMMAND] [ARG...]
        moby-dick run [OPTIONS] --rootfs DIR COMMAND [ARG...]
@@ -30,11 +25,9 @@ Entrypoint, Cmd, Env, WorkingDir and User apply; with --rootfs, DIR is the
 root filesystem (pivot_root).
 
 Options:
-      --rootfs DIR        use DIR as the root filesystem instead of an image
-      --read-only         mount the root filesystem read-only
-      --rm                remove the container when it exits
-      --name NAME         name the container (images)
-      --entrypoint CMD    replace the image's entrypoint ("" clears it)
+      --rootfs DIR          use DIR as the root filesystem instead of an image
+                            (in the foreground; the options below are for images)
+${CREATE_OPTIONS_HELP}
 ${RUN_OPTIONS_HELP}
 `;
 
@@ -47,8 +40,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (flags.rootfs === undefined) {
-    const { runImage } = await import('../images-cli.js');
-    return runImage(flags, operands);
+    const { runFromImage } = await import('../images-cli.js');
+    return runFromImage(flags, operands);
   }
   if (operands.length === 0) {
     throw new MobyDickError('USAGE', '"moby-dick run" requires a command to run', { hint: HINT });

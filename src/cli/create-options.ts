@@ -1,0 +1,142 @@
+/**
+ * The flags of `run` and `create` for image containers, as Docker spells
+ * them, and their conversion into the engine's CreateRequest.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CreateRequest, VolumeRequest } from '../engine/engine.js';
+import { MobyDickError } from '../errors.js';
+import type { ParsedValues } from './args.js';
+import {
+  parseBytes, parseCpus, parseInteger, parseLabels, parseLogOpts, parseMount, parseRestart, parseSecurityOpts, parseSwap, parseTmpfs, parseUlimit, parseVolume,
+} from './container-flags.js';
+import { mergeEnv, RUN_OPTIONS } from './run-options.js';
+
+export const CREATE_OPTIONS = {
+  ...RUN_OPTIONS,
+  rootfs: { type: 'string' },
+  'read-only': { type: 'boolean' },
+  rm: { type: 'boolean' },
+  entrypoint: { type: 'string' },
+  name: { type: 'string' },
+  detach: { type: 'boolean', short: 'd' },
+  volume: { type: 'string', short: 'v', multiple: true },
+  mount: { type: 'string', multiple: true },
+  tmpfs: { type: 'string', multiple: true },
+  memory: { type: 'string', short: 'm' },
+  'memory-swap': { type: 'string' },
+  cpus: { type: 'string' },
+  'cpu-shares': { type: 'string', short: 'c' },
+  'pids-limit': { type: 'string' },
+  ulimit: { type: 'string', multiple: true },
+  'cap-add': { type: 'string', multiple: true },
+  'cap-drop': { type: 'string', multiple: true },
+  privileged: { type: 'boolean' },
+  'security-opt': { type: 'string', multiple: true },
+  label: { type: 'string', short: 'l', multiple: true },
+  'stop-signal': { type: 'string' },
+  'stop-timeout': { type: 'string' },
+  restart: { type: 'string' },
+  'log-opt': { type: 'string', multiple: true },
+  network: { type: 'string' },
+  net: { type: 'string' },
+  'shm-size': { type: 'string' },
+} as const;
+
+export type CreateFlags = ParsedValues<typeof CREATE_OPTIONS>;
+
+export const CREATE_OPTIONS_HELP = `  -d, --detach              run in the background and print the container ID
+      --rm                  remove the container when it exits
+      --name NAME           name the container
+      --entrypoint CMD      replace the image's entrypoint ("" clears it)
+  -v, --volume SRC:DST[:ro] bind a host path, or mount a named volume
+      --mount type=bind|volume|tmpfs,source=...,target=...[,readonly]
+      --tmpfs DST[:OPTS]    mount a tmpfs
+      --read-only           mount the root filesystem read-only
+  -m, --memory SIZE         memory limit (e.g. 512m)
+      --memory-swap SIZE    memory + swap limit (-1: unlimited)
+      --cpus N              CPUs (e.g. 1.5)
+  -c, --cpu-shares N        relative CPU weight
+      --pids-limit N        process limit
+      --ulimit NAME=S[:H]   an rlimit (nofile, nproc, ...)
+      --cap-add CAP, --cap-drop CAP   change the default capabilities
+      --privileged          every capability, every device, no seccomp
+      --security-opt OPT    no-new-privileges, seccomp=unconfined|PROFILE.json
+  -l, --label KEY=VALUE     set metadata
+      --stop-signal SIG     the signal \`stop\` sends (default the image's, or SIGTERM)
+      --stop-timeout N      seconds \`stop\` waits before SIGKILL (default 10)
+      --restart POLICY      no, on-failure[:N], always, unless-stopped
+      --log-opt max-size=SIZE, --log-opt max-file=N   json-file log rotation
+      --network none|host   the network (default: none, until networking lands)
+      --shm-size SIZE       size of /dev/shm (default 64m)`;
+
+function volumes(flags: CreateFlags): VolumeRequest[] {
+  const out: VolumeRequest[] = [];
+  for (const v of flags.volume ?? []) {
+    const p = parseVolume(v);
+    out.push({ kind: p.kind, source: p.kind === 'bind' ? resolve(p.source) : p.source, destination: p.destination, readOnly: p.readOnly, createSource: true, ...(p.propagation ? { propagation: p.propagation } : {}) });
+  }
+  for (const m of flags.mount ?? []) {
+    const p = parseMount(m);
+    const tmpfsOptions = [...(p.tmpfsSize !== undefined ? [`size=${p.tmpfsSize}`] : []), ...(p.tmpfsMode !== undefined ? [`mode=${p.tmpfsMode.toString(8)}`] : [])];
+    out.push({ kind: p.type, source: p.type === 'bind' ? resolve(p.source) : p.source, destination: p.destination, readOnly: p.readOnly, ...(p.propagation ? { propagation: p.propagation } : {}), ...(p.type === 'tmpfs' ? { tmpfsOptions } : {}) });
+  }
+  for (const t of flags.tmpfs ?? []) {
+    const p = parseTmpfs(t);
+    out.push({ kind: 'tmpfs', source: '', destination: p.destination, readOnly: false, tmpfsOptions: p.options });
+  }
+  return out;
+}
+
+function seccompOf(value: string): CreateRequest['seccomp'] {
+  if (value === 'default' || value === 'unconfined') return value;
+  try {
+    return JSON.parse(readFileSync(value, 'utf8')) as CreateRequest['seccomp'];
+  } catch (e) {
+    throw new MobyDickError('USAGE', `opening seccomp profile (${value}) failed: ${(e as Error).message}`, { subject: value });
+  }
+}
+
+export function createRequest(flags: CreateFlags, operands: readonly string[]): CreateRequest {
+  const [image, ...command] = operands;
+  if (image === undefined) throw new MobyDickError('USAGE', '"moby-dick run" requires at least 1 argument', { hint: "see 'moby-dick run --help'" });
+  const network = flags.network ?? flags.net ?? 'none';
+  if (network !== 'none' && network !== 'host') {
+    throw new MobyDickError('USAGE', `network ${network} not found`, { hint: 'moby-dick has --network none and host for now' });
+  }
+  const security = parseSecurityOpts(flags['security-opt'] ?? []);
+  return {
+    image,
+    command,
+    ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
+    env: mergeEnv([], flags, process.env),
+    ...(flags.workdir !== undefined ? { workdir: flags.workdir } : {}),
+    ...(flags.user !== undefined ? { user: flags.user } : {}),
+    tty: flags.tty === true,
+    openStdin: flags.interactive === true,
+    readOnly: flags['read-only'] === true,
+    mounts: volumes(flags),
+    ...(flags.memory !== undefined ? { memory: parseBytes(flags.memory, '--memory') } : {}),
+    ...(flags['memory-swap'] !== undefined ? { memorySwap: parseSwap(flags['memory-swap']) } : {}),
+    ...(flags.cpus !== undefined ? { nanoCpus: parseCpus(flags.cpus) } : {}),
+    ...(flags['cpu-shares'] !== undefined ? { cpuShares: parseInteger(flags['cpu-shares'], '--cpu-shares') } : {}),
+    ...(flags['pids-limit'] !== undefined ? { pidsLimit: parseInteger(flags['pids-limit'], '--pids-limit') } : {}),
+    ulimits: (flags.ulimit ?? []).map(parseUlimit),
+    capAdd: flags['cap-add'] ?? [],
+    capDrop: flags['cap-drop'] ?? [],
+    privileged: flags.privileged === true,
+    noNewPrivileges: security.noNewPrivileges,
+    seccomp: seccompOf(security.seccomp),
+    init: flags.init === true,
+    labels: parseLabels(flags.label ?? []),
+    ...(flags['stop-signal'] !== undefined ? { stopSignal: flags['stop-signal'] } : {}),
+    ...(flags['stop-timeout'] !== undefined ? { stopTimeout: parseInteger(flags['stop-timeout'], '--stop-timeout') } : {}),
+    restart: parseRestart(flags.restart ?? 'no'),
+    autoRemove: flags.rm === true,
+    log: parseLogOpts(flags['log-opt'] ?? []),
+    network,
+    ...(flags['shm-size'] !== undefined ? { shmSize: parseBytes(flags['shm-size'], '--shm-size') } : {}),
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The engine's containers in the store's database (the `containers` table:
+ * the name is UNIQUE there, so two processes racing for a name cannot both
+ * win). The record is JSON in the `config` column; lookups take what Docker
+ * takes: a full ID, a unique ID prefix, or a name.
+ */
+import type { Database } from 'better-sqlite3';
+import { MobyDickError } from '../errors.js';
+import type { EngineContainer } from './spec-builder.js';
+
+export interface RestartPolicy {
+  name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  maximumRetryCount: number;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** the image as given, and its ID; null for a --rootfs container */
+  image: string;
+  imageId: string | null;
+  created: string;
+  /** what the container runs, resolved (the OCI spec is built from it) */
+  engine: EngineContainer;
+  /** the image's layers for the overlay, topmost first; empty for --rootfs */
+  layers: string[];
+  openStdin: boolean;
+  stopSignal: string;
+  /** seconds `stop` waits before SIGKILL */
+  stopTimeout: number;
+  restart: RestartPolicy;
+  autoRemove: boolean;
+  init: boolean;
+  log: { maxSize: number; maxFiles: number };
+  labels: Record<string, string>;
+  /** named volumes: name -> destination */
+  volumes: Record<string, string>;
+  state: {
+    startedAt?: string;
+    restartCount: number;
+    /** `stop` or `kill` by a user: unless-stopped and always do not restart it */
+    stoppedByUser?: boolean;
+    oomKilled?: boolean;
+  };
+}
+
+function notFound(ref: string): MobyDickError {
+  return new MobyDickError('USAGE', `No such container: ${ref}`, { container: ref, subject: ref });
+}
+
+export class ContainerTable {
+  constructor(private readonly db: Database) {}
+
+  /** Adds RECORD; a taken name is Docker's conflict error. */
+  add(record: ContainerRecord): void {
+    try {
+      this.db
+        .prepare('INSERT INTO containers (id, name, image_id, created_at, config) VALUES (?, ?, ?, ?, ?)')
+        .run(record.id, record.name, record.imageId, Date.parse(record.created), JSON.stringify(record));
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
+      const holder = this.db.prepare('SELECT id FROM containers WHERE name = ?').get(record.name) as { id: string } | undefined;
+      throw new MobyDickError('USAGE', `Conflict. The container name "/${record.name}" is already in use by container "${holder?.id ?? '?'}". You have to remove (or rename) that container to be able to reuse that name.`, {
+        container: record.name,
+      });
+    }
+  }
+
+  save(record: ContainerRecord): void {
+    this.db.prepare('UPDATE containers SET name = ?, config = ? WHERE id = ?').run(record.name, JSON.stringify(record), record.id);
+  }
+
+  remove(id: string): void {
+    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+  }
+
+  all(): ContainerRecord[] {
+    const rows = this.db.prepare('SELECT config FROM containers ORDER BY created_at DESC').all() as { config: string }[];
+    return rows.map((r) => JSON.parse(r.config) as ContainerRecord).filter((r) => r.engine !== undefined);
+  }
+
+  /** By full ID, name (with or without the leading "/"), or unique ID prefix, as Docker finds them. */
+  find(ref: string): ContainerRecord {
+    const name = ref.startsWith('/') ? ref.slice(1) : ref;
+    const row = (this.db.prepare('SELECT config FROM containers WHERE id = ? OR name = ?').get(ref, name) as { config: string } | undefined);
+    if (row) return JSON.parse(row.config) as ContainerRecord;
+    if (/^[a-f0-9]+$/.test(ref)) {
+      const rows = this.db.prepare('SELECT config FROM containers WHERE substr(id, 1, ?) = ?').all(ref.length, ref) as { config: string }[];
+      if (rows.length > 1) {
+        throw new MobyDickError('USAGE', `multiple IDs found with provided prefix: ${ref}`, { container: ref, hint: 'give more characters of the ID, or the name' });
+      }
+      if (rows[0]) return JSON.parse(rows[0].config) as ContainerRecord;
+    }
+    throw notFound(ref);
+  }
+}

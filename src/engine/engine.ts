@@ -1,0 +1,461 @@
+/**
+ * The engine: Docker's container lifecycle without a daemon. Every command
+ * is a short-lived process; a container lives on under its monitor (the C
+ * helper's watch.c), which keeps its stdio, log, attach socket and exit
+ * file. The engine records containers in the store's database, builds each
+ * one's OCI config (spec-builder.ts) and runs it with the OCI runtime
+ * in-process (OciRuntime, as Docker runs runc), the root an overlay of the
+ * image's layers and the container's own, mounted inside the container.
+ * When a container ends, its monitor runs `moby-dick container-exited ID`
+ * (exited()), which records an OOM kill, removes its cgroups, and applies
+ * --rm and the restart policy.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import { readImageFile } from '../images/image-files.js';
+import { findImage } from '../images/lookup.js';
+import { type PullProgress, pullImage } from '../images/pull.js';
+import { imageEnv, runSettings } from '../images/run-settings.js';
+import type { ImageStore } from '../images/store/image-store.js';
+import { resolveUser } from '../images/user-lookup.js';
+import { sleepSync } from '../linux/sleep.js';
+import { OciRuntime } from '../oci/lifecycle.js';
+import { StateStore } from '../oci/state.js';
+import { parseExitRecord } from '../runtime/monitor-ops.js';
+import { type ContainerRecord, ContainerTable, type RestartPolicy } from './container-table.js';
+import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
+import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type TmpfsMount, type Ulimit } from './spec-builder.js';
+import { containerState, type State } from './status.js';
+
+export interface VolumeRequest {
+  kind: 'bind' | 'volume' | 'tmpfs';
+  /** host path (bind), volume name ('' for an anonymous one), unused for tmpfs */
+  source: string;
+  destination: string;
+  readOnly: boolean;
+  propagation?: string;
+  /** bind from -v: a missing host path is made, as Docker does (--mount refuses it) */
+  createSource?: boolean;
+  tmpfsOptions?: string[];
+}
+
+export interface CreateRequest {
+  image: string;
+  command: readonly string[];
+  entrypoint?: string;
+  name?: string;
+  hostname?: string;
+  /** -e and --env-file, expanded: on top of the image's */
+  env: readonly string[];
+  workdir?: string;
+  user?: string;
+  tty: boolean;
+  openStdin: boolean;
+  readOnly: boolean;
+  mounts: readonly VolumeRequest[];
+  memory?: number;
+  memorySwap?: number;
+  nanoCpus?: number;
+  cpuShares?: number;
+  pidsLimit?: number;
+  ulimits: readonly Ulimit[];
+  capAdd: readonly string[];
+  capDrop: readonly string[];
+  privileged: boolean;
+  noNewPrivileges: boolean;
+  seccomp: 'default' | 'unconfined' | NonNullable<ReturnType<typeof buildSpec>['linux']>['seccomp'];
+  init: boolean;
+  labels: Record<string, string>;
+  stopSignal?: string;
+  stopTimeout?: number;
+  restart: RestartPolicy;
+  autoRemove: boolean;
+  log: { maxSize: number; maxFiles: number };
+  network: 'none' | 'host';
+  shmSize?: number;
+}
+
+export interface EngineOptions {
+  /** the command the monitor runs when a container ends, the container's ID appended */
+  exitCommand?: readonly string[];
+  /** where a pull of a missing image reports */
+  progress?: PullProgress;
+  warn?: (message: string) => void;
+}
+
+export interface ContainerView {
+  record: ContainerRecord;
+  state: State;
+  paths: ContainerPaths;
+  pid: number;
+}
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Docker-like names: adjective_noun, from small lists of our own. */
+const ADJECTIVES = ['brave', 'calm', 'eager', 'fond', 'gentle', 'happy', 'keen', 'lucid', 'merry', 'nimble', 'proud', 'quiet', 'sharp', 'steady', 'swift', 'tidy', 'vivid', 'wise', 'witty', 'zesty'];
+const NOUNS = ['ahab', 'queequeg', 'starbuck', 'stubb', 'flask', 'ishmael', 'pequod', 'tashtego', 'daggoo', 'fedallah', 'pip', 'bildad', 'peleg', 'gabriel', 'bulkington', 'perth', 'fleece', 'elijah', 'mapple', 'rachel'];
+
+function generatedName(): string {
+  const b = randomBytes(3);
+  return `${ADJECTIVES[b[0]! % ADJECTIVES.length]}_${NOUNS[b[1]! % NOUNS.length]}${b[2]! % 10 === 0 ? '' : b[2]! % 100}`;
+}
+
+export class Engine {
+  readonly containers: ContainerTable;
+  readonly runtime: OciRuntime;
+  private readonly run: string;
+
+  constructor(
+    readonly store: ImageStore,
+    private readonly options: EngineOptions = {},
+  ) {
+    this.containers = new ContainerTable(store.db);
+    this.run = runRoot(store.root);
+    this.runtime = new OciRuntime(new StateStore(join(this.run, 'oci')), options.warn);
+  }
+
+  paths(id: string): ContainerPaths {
+    return containerPaths(this.store.root, this.run, id);
+  }
+
+  private async image(ref: string): Promise<string> {
+    const found = findImage(this.store, ref);
+    if (found) return found.image.id;
+    this.options.progress?.line(`Unable to find image '${ref}' locally`);
+    const pulled = await pullImage(this.store, ref, this.options.progress ? { progress: this.options.progress } : {});
+    return pulled.imageId;
+  }
+
+  private volumeDir(name: string): string {
+    return join(this.store.root, 'volumes', name, '_data');
+  }
+
+  private mounts(req: CreateRequest, volumes: Record<string, string>): { binds: BindMount[]; tmpfs: TmpfsMount[] } {
+    const binds: BindMount[] = [];
+    const tmpfs: TmpfsMount[] = [];
+    for (const m of req.mounts) {
+      if (m.kind === 'tmpfs') {
+        tmpfs.push({ destination: m.destination, options: [...(m.tmpfsOptions ?? [])] });
+        continue;
+      }
+      let source = m.source;
+      if (m.kind === 'volume') {
+        const name = source || randomBytes(32).toString('hex');
+        source = this.volumeDir(name);
+        mkdirSync(source, { recursive: true, mode: 0o755 });
+        volumes[name] = m.destination;
+      } else if (!existsSync(source)) {
+        if (!m.createSource) {
+          throw new MobyDickError('USAGE', `invalid mount config for type "bind": bind source path does not exist: ${source}`, { subject: source });
+        }
+        mkdirSync(source, { recursive: true, mode: 0o755 });
+      }
+      binds.push({ source, destination: m.destination, readOnly: m.readOnly, ...(m.propagation ? { propagation: m.propagation } : {}) });
+    }
+    return { binds, tmpfs };
+  }
+
+  /** `create`: records the container and makes its writable layer; nothing runs yet. */
+  async create(req: CreateRequest): Promise<ContainerRecord> {
+    const name = req.name ?? generatedName();
+    if (!NAME.test(name)) throw new MobyDickError('USAGE', `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { container: name });
+    const imageId = await this.image(req.image);
+    const config = this.store.imageConfig(imageId).config ?? {};
+    const layers = this.store.layerPaths(imageId).reverse();
+    const settings = runSettings(config, { command: req.command, entrypoint: req.entrypoint, workdir: req.workdir, user: req.user }, req.image);
+    const read = (path: string) => readImageFile(layers, path)?.toString('utf8') ?? null;
+    const user = resolveUser(settings.user, read('/etc/passwd'), read('/etc/group'));
+    const id = randomBytes(32).toString('hex');
+    const hostname = req.hostname ?? id.slice(0, 12);
+    const env = new Map<string, string>();
+    for (const e of [...imageEnv(config, hostname, user.home, req.tty), ...req.env]) env.set(e.slice(0, e.indexOf('=')), e);
+    const paths = this.paths(id);
+    const volumes: Record<string, string> = {};
+    const { binds, tmpfs } = this.mounts(req, volumes);
+    const record: ContainerRecord = {
+      id,
+      name,
+      image: req.image,
+      imageId,
+      created: new Date().toISOString(),
+      layers,
+      openStdin: req.openStdin,
+      stopSignal: req.stopSignal ?? settings.stopSignal,
+      stopTimeout: req.stopTimeout ?? 10,
+      restart: req.restart,
+      autoRemove: req.autoRemove,
+      init: req.init,
+      log: req.log,
+      labels: req.labels,
+      volumes,
+      state: { restartCount: 0 },
+      engine: {
+        id,
+        rootfs: paths.merged,
+        readOnly: req.readOnly,
+        argv: settings.argv,
+        env: [...env.values()],
+        cwd: settings.cwd,
+        user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+        tty: req.tty,
+        hostname,
+        binds,
+        tmpfs,
+        ...(req.memory !== undefined ? { memory: req.memory } : {}),
+        ...(req.memorySwap !== undefined ? { memorySwap: req.memorySwap } : {}),
+        ...(req.nanoCpus !== undefined ? { nanoCpus: req.nanoCpus } : {}),
+        ...(req.cpuShares !== undefined ? { cpuShares: req.cpuShares } : {}),
+        ...(req.pidsLimit !== undefined ? { pidsLimit: req.pidsLimit } : {}),
+        ulimits: req.ulimits,
+        capAdd: req.capAdd,
+        capDrop: req.capDrop,
+        privileged: req.privileged,
+        noNewPrivileges: req.noNewPrivileges,
+        seccomp: req.seccomp ?? 'default',
+        shmSize: req.shmSize ?? DEFAULT_SHM_SIZE,
+        network: { mode: req.network },
+        cgroupsPath: `/moby-dick/${id}`,
+        labels: req.labels,
+      },
+    };
+    buildSpec(record.engine); // refuses what it cannot build before anything is made
+    this.containers.add(record);
+    try {
+      mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+      // the upper dir is the container's "/": every user must be able to enter it
+      mkdirSync(paths.upper, { mode: 0o755 });
+      mkdirSync(paths.work, { mode: 0o700 });
+      mkdirSync(paths.merged, { mode: 0o700 });
+    } catch (e) {
+      this.containers.remove(id);
+      rmSync(paths.dir, { recursive: true, force: true });
+      throw e;
+    }
+    return record;
+  }
+
+  /** What the OCI runtime says, undefined when it has no state for ID. */
+  private runtimeStatus(id: string): ReturnType<OciRuntime['state']> | undefined {
+    try {
+      return this.runtime.state(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private exitRecord(paths: ContainerPaths) {
+    try {
+      return parseExitRecord(readFileSync(paths.exitFile, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  view(record: ContainerRecord): ContainerView {
+    const paths = this.paths(record.id);
+    const rt = this.runtimeStatus(record.id);
+    const exit = this.exitRecord(paths);
+    const state = containerState({ started: record.state.startedAt !== undefined, runtime: rt?.status, ...(exit ? { exit } : {}) });
+    if (record.state.oomKilled) Object.assign(state, { OOMKilled: true });
+    return { record, state, paths, pid: state.Running ? (rt?.pid ?? 0) : 0 };
+  }
+
+  inspect(ref: string): ContainerView {
+    return this.view(this.containers.find(ref));
+  }
+
+  list(): ContainerView[] {
+    return this.containers.all().map((r) => this.view(r));
+  }
+
+  /**
+   * `start`: the container's OCI config from its record, the runtime's create
+   * with a monitor, then BEFORE_START (attach here, so no output is missed),
+   * then the runtime's start. A container that ran before starts afresh.
+   */
+  async start(ref: string, beforeStart?: (v: ContainerView) => Promise<void> | void): Promise<ContainerView> {
+    const record = this.containers.find(ref);
+    const v = this.view(record);
+    if (v.state.Running) return v;
+    const paths = v.paths;
+    if (this.runtimeStatus(record.id)) this.runtime.delete(record.id, true);
+    rmSync(paths.exitFile, { force: true });
+    writeFileSync(paths.bundleConfig, JSON.stringify(buildSpec(record.engine)));
+    mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
+    rmSync(paths.attachSocket, { force: true });
+    const onExit = this.options.exitCommand ? [...this.options.exitCommand, record.id] : undefined;
+    await this.runtime.create(record.id, {
+      bundle: paths.dir,
+      monitor: {
+        log: { path: paths.log, maxSize: record.log.maxSize, maxFiles: record.log.maxFiles },
+        exitFile: paths.exitFile,
+        attachSocket: paths.attachSocket,
+        stdinOpen: record.openStdin,
+        ...(onExit ? { onExit } : {}),
+      },
+      ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work } } : {}),
+    });
+    record.state.startedAt = new Date().toISOString();
+    record.state.stoppedByUser = false;
+    this.containers.save(record);
+    try {
+      await beforeStart?.(this.view(record));
+      this.runtime.start(record.id);
+    } catch (e) {
+      this.runtime.delete(record.id, true);
+      throw e;
+    }
+    return this.view(record);
+  }
+
+  /** Waits up to MS for the container to end; true when it did. */
+  private waitStopped(id: string, ms: number): boolean {
+    for (let waited = 0; waited <= ms; waited += 20) {
+      const st = this.runtimeStatus(id)?.status;
+      if (st === undefined || st === 'stopped') return true;
+      sleepSync(20);
+    }
+    return false;
+  }
+
+  /** `stop`: the stop signal, then SIGKILL after TIMEOUT seconds, as Docker. */
+  stop(ref: string, timeout?: number): ContainerRecord {
+    const record = this.containers.find(ref);
+    const v = this.view(record);
+    record.state.stoppedByUser = true;
+    this.containers.save(record);
+    if (!v.state.Running) return record;
+    if (v.state.Paused) this.runtime.pause(record.id, false);
+    const seconds = timeout ?? record.stopTimeout;
+    try {
+      this.runtime.kill(record.id, record.stopSignal as NodeJS.Signals);
+    } catch {
+      /* it ended meanwhile */
+    }
+    if (!this.waitStopped(record.id, seconds * 1000)) {
+      try {
+        this.runtime.kill(record.id, 'SIGKILL', true);
+      } catch {
+        /* it ended meanwhile */
+      }
+      this.waitStopped(record.id, 10_000);
+    }
+    this.waitExitFile(record.id, 2000);
+    return record;
+  }
+
+  private waitExitFile(id: string, ms: number): void {
+    const paths = this.paths(id);
+    for (let waited = 0; waited <= ms && !existsSync(paths.exitFile); waited += 10) sleepSync(10);
+  }
+
+  /** `kill`: a signal to the container's init. */
+  kill(ref: string, signal: string): ContainerRecord {
+    const record = this.containers.find(ref);
+    const v = this.view(record);
+    if (!v.state.Running) {
+      throw new MobyDickError('USAGE', `Cannot kill container: ${ref}: container ${record.id} is not running`, { container: ref });
+    }
+    record.state.stoppedByUser = true;
+    this.containers.save(record);
+    this.runtime.kill(record.id, signal as NodeJS.Signals);
+    return record;
+  }
+
+  /** `rm`: a running container only with FORCE; VOLUMES also removes its anonymous volumes. */
+  remove(ref: string, force = false, volumes = false): ContainerRecord {
+    const record = this.containers.find(ref);
+    const v = this.view(record);
+    if (v.state.Running && !force) {
+      throw new MobyDickError('USAGE', `You cannot remove a ${v.state.Paused ? 'paused' : 'running'} container ${record.id}. Stop the container before attempting removal or force remove`, {
+        container: ref,
+      });
+    }
+    if (this.runtimeStatus(record.id)) this.runtime.delete(record.id, true);
+    this.waitExitFile(record.id, v.state.Running ? 2000 : 0);
+    rmSync(v.paths.dir, { recursive: true, force: true });
+    rmSync(v.paths.attachSocket, { force: true });
+    if (volumes) {
+      for (const name of Object.keys(record.volumes)) {
+        if (/^[a-f0-9]{64}$/.test(name)) rmSync(join(this.store.root, 'volumes', name), { recursive: true, force: true });
+      }
+    }
+    this.containers.remove(record.id);
+    return record;
+  }
+
+  /** `wait`: blocks until the container ends; its exit code. */
+  async wait(ref: string, pollMs = 50): Promise<number> {
+    const record = this.containers.find(ref);
+    for (;;) {
+      const v = this.view(record);
+      if (v.state.Status === 'exited' || v.state.Status === 'dead') return v.state.ExitCode;
+      if (v.state.Status === 'created') {
+        throw new MobyDickError('USAGE', `container ${record.name} is not running`, { container: ref });
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  /**
+   * Run by the monitor when the container has ended (`moby-dick
+   * container-exited ID`): records an OOM kill, removes the runtime's state
+   * and cgroups, then --rm or the restart policy.
+   */
+  async exited(id: string): Promise<void> {
+    let record: ContainerRecord;
+    try {
+      record = this.containers.find(id);
+    } catch {
+      return; // removed meanwhile
+    }
+    const rt = this.runtimeStatus(id);
+    if (rt && rt.status !== 'stopped') return; // restarted meanwhile
+    record.state.oomKilled = this.oomKilled(id);
+    this.containers.save(record);
+    if (rt) this.runtime.delete(id, true);
+    if (record.autoRemove) {
+      this.remove(id, true, true);
+      return;
+    }
+    const exit = this.exitRecord(this.paths(id));
+    if (shouldRestart(record, exit?.exitCode ?? 255)) {
+      record.state.restartCount++;
+      this.containers.save(record);
+      await this.start(id);
+    }
+  }
+
+  /** Whether the kernel's OOM killer killed a process of the container (v1 memory.oom_control, v2 memory.events). */
+  private oomKilled(id: string): boolean {
+    try {
+      const state = JSON.parse(readFileSync(join(this.run, 'oci', id, 'state.json'), 'utf8')) as { cgroup?: { byController?: Record<string, string> } };
+      const memory = state.cgroup?.byController?.memory ?? state.cgroup?.byController?.unified;
+      if (!memory) return false;
+      for (const [file, key] of [['memory.oom_control', 'oom_kill'], ['memory.events', 'oom_kill']] as const) {
+        const p = join(memory, file);
+        if (!existsSync(p)) continue;
+        const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(readFileSync(p, 'utf8'));
+        if (m && Number(m[1]) > 0) return true;
+      }
+    } catch {
+      /* no state: nothing to tell */
+    }
+    return false;
+  }
+}
+
+/** Docker's restart policies, decided when the container has ended. */
+export function shouldRestart(record: ContainerRecord, exitCode: number): boolean {
+  const p = record.restart;
+  if (p.name === 'no') return false;
+  if (record.state.stoppedByUser) return false;
+  if (p.name === 'on-failure') {
+    if (exitCode === 0) return false;
+    return p.maximumRetryCount === 0 || record.state.restartCount < p.maximumRetryCount;
+  }
+  return true; // always, unless-stopped
+}

@@ -1,0 +1,41 @@
+/**
+ * Where a container's files live. Under the store root (persistent):
+ * containers/ID/ holds config.json (the OCI bundle), the writable layer
+ * (diff, work, and merged, the overlay's mount point), the json-file log
+ * and the exit file the monitor writes. Under the run root (gone at boot, as
+ * /run): the OCI runtime's state and the attach sockets, named by the ID's
+ * first 12 digits so that the path fits a unix socket's 107 bytes.
+ */
+import { join } from 'node:path';
+import { DEFAULT_STORE_ROOT } from '../images/store/image-store.js';
+
+export interface ContainerPaths {
+  dir: string;
+  bundleConfig: string;
+  upper: string;
+  work: string;
+  merged: string;
+  log: string;
+  exitFile: string;
+  attachSocket: string;
+}
+
+/** The run root: MOBY_DICK_RUN_ROOT, /run/moby-dick/engine for the default store, else STORE/run. */
+export function runRoot(storeRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MOBY_DICK_RUN_ROOT) return env.MOBY_DICK_RUN_ROOT;
+  return storeRoot === DEFAULT_STORE_ROOT ? '/run/moby-dick/engine' : join(storeRoot, 'run');
+}
+
+export function containerPaths(storeRoot: string, run: string, id: string): ContainerPaths {
+  const dir = join(storeRoot, 'containers', id);
+  return {
+    dir,
+    bundleConfig: join(dir, 'config.json'),
+    upper: join(dir, 'diff'),
+    work: join(dir, 'work'),
+    merged: join(dir, 'merged'),
+    log: join(dir, `${id}-json.log`),
+    exitFile: join(dir, 'exit.json'),
+    attachSocket: join(run, 'attach', `${id.slice(0, 12)}.sock`),
+  };
+}

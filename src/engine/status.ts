@@ -1,0 +1,48 @@
+/**
+ * A container's state as Docker reports it (State in `inspect`, STATUS in
+ * `ps`), from what the engine recorded, what the OCI runtime sees in /proc
+ * and what the monitor wrote when the container ended. Pure.
+ */
+import { humanDuration } from '../cli/human-units.js';
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead';
+
+export interface Observed {
+  /** the engine started it at least once */
+  started: boolean;
+  /** the OCI runtime's view, undefined when it has no state for it */
+  runtime?: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  /** the monitor's exit file, if written */
+  exit?: { exitCode: number; finishedAt: string };
+}
+
+export interface State {
+  Status: ContainerStatus;
+  Running: boolean;
+  Paused: boolean;
+  Dead: boolean;
+  ExitCode: number;
+  Error: string;
+  FinishedAt?: string;
+}
+
+export function containerState(o: Observed): State {
+  const base = { Running: false, Paused: false, Dead: false, ExitCode: 0, Error: '' };
+  if (o.runtime === 'running') return { ...base, Status: 'running', Running: true };
+  if (o.runtime === 'paused') return { ...base, Status: 'paused', Running: true, Paused: true };
+  if (!o.started) return { ...base, Status: 'created' };
+  if (o.exit) return { ...base, Status: 'exited', ExitCode: o.exit.exitCode, FinishedAt: o.exit.finishedAt };
+  // it ran, and nothing recorded its end: its monitor was killed, or the host went down
+  return { ...base, Status: 'dead', Dead: true, ExitCode: 255, Error: 'the container\'s monitor ended before it could record the exit' };
+}
+
+/** ps's STATUS column: "Up 3 seconds", "Exited (0) 2 minutes ago", "Created", "Dead". */
+export function statusText(s: State, startedAt: string | undefined, now: number): string {
+  if (s.Status === 'running' || s.Status === 'paused') {
+    const up = `Up ${humanDuration(now - Date.parse(startedAt ?? new Date(now).toISOString()))}`;
+    return s.Paused ? `${up} (Paused)` : up;
+  }
+  if (s.Status === 'exited') return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt ?? ''))} ago`;
+  if (s.Status === 'dead') return 'Dead';
+  return s.Status === 'restarting' ? 'Restarting' : 'Created';
+}
