@@ -11,7 +11,7 @@
  * --rm and the restart policy.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { readImageFile } from '../images/image-files.js';
@@ -24,6 +24,7 @@ import { sleepSync } from '../linux/sleep.js';
 import { OciRuntime } from '../oci/lifecycle.js';
 import { StateStore } from '../oci/state.js';
 import { parseExitRecord } from '../runtime/monitor-ops.js';
+import { nativeAddon } from '../runtime/native-addon.js';
 import { type ContainerRecord, ContainerTable, type RestartPolicy } from './container-table.js';
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
 import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type TmpfsMount, type Ulimit } from './spec-builder.js';
@@ -119,6 +120,22 @@ export class Engine {
 
   paths(id: string): ContainerPaths {
     return containerPaths(this.store.root, this.run, id);
+  }
+
+  /**
+   * FN holding the container's lock (a flock under the run root): the
+   * monitor's container-exited and a user's stop must not interleave, or a
+   * restart could undo the stop.
+   */
+  private async locked<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
+    const dir = join(this.run, 'locks');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const fd = nativeAddon().lock(join(dir, id));
+    try {
+      return await fn();
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private async image(ref: string): Promise<string> {
@@ -322,11 +339,15 @@ export class Engine {
   }
 
   /** `stop`: the stop signal, then SIGKILL after TIMEOUT seconds, as Docker. */
-  stop(ref: string, timeout?: number): ContainerRecord {
-    const record = this.containers.find(ref);
+  async stop(ref: string, timeout?: number): Promise<ContainerRecord> {
+    const found = this.containers.find(ref);
+    const record = await this.locked(found.id, () => {
+      const r = this.containers.find(found.id);
+      r.state.stoppedByUser = true;
+      this.containers.save(r);
+      return r;
+    });
     const v = this.view(record);
-    record.state.stoppedByUser = true;
-    this.containers.save(record);
     if (!v.state.Running) return record;
     if (v.state.Paused) this.runtime.pause(record.id, false);
     const seconds = timeout ?? record.stopTimeout;
@@ -378,6 +399,7 @@ export class Engine {
     this.waitExitFile(record.id, v.state.Running ? 2000 : 0);
     rmSync(v.paths.dir, { recursive: true, force: true });
     rmSync(v.paths.attachSocket, { force: true });
+    rmSync(join(this.run, 'locks', record.id), { force: true });
     if (volumes) {
       for (const name of Object.keys(record.volumes)) {
         if (/^[a-f0-9]{64}$/.test(name)) rmSync(join(this.store.root, 'volumes', name), { recursive: true, force: true });
@@ -406,6 +428,10 @@ export class Engine {
    * and cgroups, then --rm or the restart policy.
    */
   async exited(id: string): Promise<void> {
+    await this.locked(id, () => this.exitedLocked(id));
+  }
+
+  private async exitedLocked(id: string): Promise<void> {
     let record: ContainerRecord;
     try {
       record = this.containers.find(id);
@@ -413,7 +439,8 @@ export class Engine {
       return; // removed meanwhile
     }
     const rt = this.runtimeStatus(id);
-    if (rt && rt.status !== 'stopped') return; // restarted meanwhile
+    // handled already (by the CLI that ran it attached, or the monitor), or restarted meanwhile
+    if (!rt || rt.status !== 'stopped') return;
     record.state.oomKilled = this.oomKilled(id);
     this.containers.save(record);
     if (rt) this.runtime.delete(id, true);

@@ -272,9 +272,9 @@ export const stop: Command = async (argv) => {
   if (values.help) return help('Usage: moby-dick stop [-t SECONDS] CONTAINER...\n\nStop one or more running containers\n');
   if (operands.length === 0) throw usage('"moby-dick stop" requires at least 1 argument', 'stop');
   const timeout = values.time === undefined ? undefined : Number(values.time);
-  await withEngine((e) => {
+  await withEngine(async (e) => {
     for (const ref of operands) {
-      e.stop(ref, timeout);
+      await e.stop(ref, timeout);
       process.stdout.write(`${ref}\n`);
     }
   });
