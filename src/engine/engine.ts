@@ -127,7 +127,7 @@ export class Engine {
    * monitor's container-exited and a user's stop must not interleave, or a
    * restart could undo the stop.
    */
-  private async locked<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
+  async locked<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
     const dir = join(this.run, 'locks');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const fd = nativeAddon().lock(join(dir, id));

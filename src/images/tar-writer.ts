@@ -1,8 +1,11 @@
 /**
  * A small streaming tar writer for `save` (docker-archive and OCI layout
- * tarballs): regular files, directories and symlinks, in ustar headers with
- * pax extended headers where a name, link target, size, id or time does not
- * fit. Writes to a Writable and waits for it to drain.
+ * tarballs), `export` and `cp`: regular files, directories, symlinks, hard
+ * links, device nodes and FIFOs, in ustar headers with pax extended headers
+ * where a name, link target, size, id or time does not fit, and extended
+ * attributes as `SCHILY.xattr.*` pax records (raw bytes, as Docker and GNU
+ * tar write them). Names and link targets may be Buffers (file names are
+ * bytes). Writes to a Writable and waits for it to drain.
  *
  *   const w = new TarWriter(out);
  *   await w.addDirectory({ name: 'blobs/sha256' });
@@ -19,7 +22,8 @@ import { MobyDickError } from '../errors.js';
 import { BLOCK, F, headerChecksum, writeOctal } from './tar-format.js';
 
 export interface TarWriterEntry {
-  name: string;
+  /** a string (written as UTF-8) or the name's bytes */
+  name: string | Buffer;
   mode?: number;
   uid?: number;
   gid?: number;
@@ -27,6 +31,8 @@ export interface TarWriterEntry {
   gname?: string;
   /** seconds since the epoch, fractions kept (in a pax header) */
   mtime?: number;
+  /** extended attributes, values as raw bytes */
+  xattrs?: ReadonlyMap<string, Buffer>;
 }
 
 const ZEROS = Buffer.alloc(BLOCK * 2);
@@ -53,20 +59,31 @@ export class TarWriter {
       }
     }
     if (written !== size) {
-      throw new MobyDickError('ARCHIVE', `tar entry ${entry.name}: expected ${size} bytes of data, got ${written}`, {
-        subject: entry.name,
+      throw new MobyDickError('ARCHIVE', `tar entry ${String(entry.name)}: expected ${size} bytes of data, got ${written}`, {
+        subject: String(entry.name),
       });
     }
     await this.pad(size);
   }
 
   async addDirectory(entry: TarWriterEntry): Promise<void> {
-    const name = entry.name.endsWith('/') ? entry.name : `${entry.name}/`;
+    const raw = Buffer.from(entry.name);
+    const name = raw[raw.length - 1] === 0x2f ? raw : Buffer.concat([raw, Buffer.from('/')]);
     await this.header({ ...entry, name }, '5', 0, '', 0o755);
   }
 
-  async addSymlink(entry: TarWriterEntry, target: string): Promise<void> {
+  async addSymlink(entry: TarWriterEntry, target: string | Buffer): Promise<void> {
     await this.header(entry, '2', 0, target, 0o777);
+  }
+
+  /** a hard link to TARGET, an entry written before */
+  async addHardlink(entry: TarWriterEntry, target: string | Buffer): Promise<void> {
+    await this.header(entry, '1', 0, target, 0o644);
+  }
+
+  /** a character or block device, or a FIFO */
+  async addNode(entry: TarWriterEntry, kind: 'char' | 'block' | 'fifo', major = 0, minor = 0): Promise<void> {
+    await this.header(entry, kind === 'char' ? '3' : kind === 'block' ? '4' : '6', 0, '', 0o644, [major, minor]);
   }
 
   /** the end-of-archive marker; the Writable is left open */
@@ -76,14 +93,14 @@ export class TarWriter {
     await this.put(ZEROS);
   }
 
-  private async header(e: TarWriterEntry, type: string, size: number, link: string, defaultMode: number): Promise<void> {
+  private async header(e: TarWriterEntry, type: string, size: number, link: string | Buffer, defaultMode: number, dev?: [number, number]): Promise<void> {
     if (this.finished) throw new Error('TarWriter: finish() was already called');
-    const name = Buffer.from(e.name, 'utf8');
-    const linkname = Buffer.from(link, 'utf8');
+    const name = Buffer.from(e.name);
+    const linkname = Buffer.from(link);
     const mtime = e.mtime ?? 0;
     const uid = e.uid ?? 0;
     const gid = e.gid ?? 0;
-    const pax: [string, string][] = [];
+    const pax: [string, string | Buffer][] = [];
     const block = Buffer.alloc(BLOCK);
     if (name.length <= F.name[1]) name.copy(block, F.name[0]);
     else {
@@ -92,11 +109,11 @@ export class TarWriter {
         name.copy(block, F.prefix[0], 0, split);
         name.copy(block, F.name[0], split + 1);
       } else {
-        pax.push(['path', e.name]);
+        pax.push(['path', name]);
         name.copy(block, F.name[0], 0, F.name[1]);
       }
     }
-    if (linkname.length > F.linkname[1]) pax.push(['linkpath', link]);
+    if (linkname.length > F.linkname[1]) pax.push(['linkpath', linkname]);
     linkname.copy(block, F.linkname[0], 0, Math.min(linkname.length, F.linkname[1]));
     writeOctal(block, F.mode[0], F.mode[1], (e.mode ?? defaultMode) & 0o7777);
     if (!writeOctal(block, F.uid[0], F.uid[1], uid)) pax.push(['uid', String(uid)]);
@@ -106,6 +123,11 @@ export class TarWriter {
       pax.push(['mtime', paxTime(mtime)]);
       writeOctal(block, F.mtime[0], F.mtime[1], Math.max(0, Math.floor(mtime)));
     }
+    if (dev) {
+      if (!writeOctal(block, F.devmajor[0], F.devmajor[1], dev[0])) pax.push(['SCHILY.devmajor', String(dev[0])]);
+      if (!writeOctal(block, F.devminor[0], F.devminor[1], dev[1])) pax.push(['SCHILY.devminor', String(dev[1])]);
+    }
+    for (const [k, v] of e.xattrs ?? []) pax.push([`SCHILY.xattr.${k}`, v]);
     block.write(type, F.typeflag[0], 'latin1');
     block.write('ustar\u000000', F.magic[0], 'latin1');
     block.write(e.uname ?? '', F.uname[0], F.uname[1], 'utf8');
@@ -115,11 +137,11 @@ export class TarWriter {
       F.chksum[0],
       'latin1',
     );
-    if (pax.length) await this.paxHeader(e.name, pax);
+    if (pax.length) await this.paxHeader(name.toString('utf8'), pax);
     await this.put(block);
   }
 
-  private async paxHeader(name: string, records: [string, string][]): Promise<void> {
+  private async paxHeader(name: string, records: [string, string | Buffer][]): Promise<void> {
     const body = Buffer.concat(records.map(([k, v]) => paxRecord(k, v)));
     const base = name.replace(/\/+$/, '').split('/').pop() ?? '';
     const paxName = `PaxHeaders/${base.replace(/[^\x20-\x7e]/g, '_').slice(0, 80)}`;
@@ -146,12 +168,13 @@ function ustarSplit(name: Buffer): number | undefined {
   return undefined;
 }
 
-/** "LEN key=value\n", LEN counting itself */
-function paxRecord(key: string, value: string): Buffer {
-  const rest = Buffer.byteLength(` ${key}=${value}\n`);
+/** "LEN key=value\n", LEN counting itself; a Buffer value is written as its bytes */
+function paxRecord(key: string, value: string | Buffer): Buffer {
+  const v = Buffer.from(value);
+  const rest = Buffer.byteLength(` ${key}=\n`) + v.length;
   let len = rest + String(rest).length;
   if (String(len).length !== String(rest).length) len = rest + String(len).length;
-  return Buffer.from(`${len} ${key}=${value}\n`, 'utf8');
+  return Buffer.concat([Buffer.from(`${len} ${key}=`, 'utf8'), v, Buffer.from('\n')]);
 }
 
 function paxTime(t: number): string {

@@ -89,7 +89,7 @@ export async function unpackLayer(
   if (opts.mediaType) compressionOfMediaType(opts.mediaType);
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const rootFd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY);
-  const unpacker = new LayerUnpacker(nativeAddon(), rootFd, opts.layerDigest);
+  const unpacker = new LayerUnpacker(nativeAddon(), rootFd, `layer ${opts.layerDigest}`, true);
   if (readdirSync(dest).length === 0) unpacker.freshDirs.add(fstatSync(rootFd).ino);
   const parser = new TarParser(unpacker);
   let bytes = 0;
@@ -107,6 +107,54 @@ export async function unpackLayer(
     // the tar stream or its compression: no entry to name
     const err = e instanceof MobyDickError ? e : new MobyDickError('ARCHIVE', (e as Error).message);
     throw new MobyDickError(err.code, `layer ${opts.layerDigest}: ${err.message}`, err.details);
+  } finally {
+    unpacker.close();
+  }
+  return { entries: unpacker.entries, bytes, fileBytes: unpacker.fileBytes };
+}
+
+/**
+ * Extracts the tar INPUT (uncompressed) inside ROOTFD as unpackLayer does —
+ * every path resolved inside the root, exact owners, modes, links, devices
+ * and xattrs — but with `.wh.` names as plain names (`cp` into a container,
+ * or onto the host). REWRITE gives each entry's header as it is to be
+ * applied (its name relative to the root), or undefined to skip the entry.
+ * ROOTFD is closed at the end. LABEL names what is extracted in errors.
+ */
+export async function extractArchive(
+  input: AsyncIterable<Buffer>,
+  rootFd: number,
+  label: string,
+  rewrite: (h: TarHeader) => TarHeader | undefined,
+): Promise<UnpackResult> {
+  const unpacker = new LayerUnpacker(nativeAddon(), rootFd, label, false);
+  let skipping = false;
+  const sink: TarSink = {
+    entry(h) {
+      const r = rewrite(h);
+      skipping = r === undefined;
+      if (r) unpacker.entry(r);
+    },
+    data(chunk) {
+      if (!skipping) unpacker.data(chunk);
+    },
+    end() {
+      if (!skipping) unpacker.end();
+    },
+  };
+  const parser = new TarParser(sink);
+  let bytes = 0;
+  try {
+    for await (const chunk of input) {
+      bytes += chunk.length;
+      if (!parser.ended) parser.write(chunk);
+    }
+    parser.finish();
+    unpacker.finish();
+  } catch (e) {
+    if (e === unpacker.reported) throw e;
+    const err = e instanceof MobyDickError ? e : new MobyDickError('ARCHIVE', (e as Error).message);
+    throw new MobyDickError(err.code, `${label}: ${err.message}`, err.details);
   } finally {
     unpacker.close();
   }
@@ -202,7 +250,10 @@ class LayerUnpacker implements TarSink {
   constructor(
     private readonly sys: LayerSyscalls,
     private readonly root: number,
-    private readonly layer: string,
+    /** names what is unpacked in errors: "layer sha256:…" */
+    private readonly label: string,
+    /** `.wh.` names are whiteouts (a layer), or plain names (an archive for `cp`) */
+    private readonly whiteouts: boolean,
   ) {}
 
   entry(h: TarHeader): void {
@@ -396,13 +447,13 @@ class LayerUnpacker implements TarSink {
     const h = this.header;
     const where = h ? ` entry ${JSON.stringify(h.name)} (at byte ${h.offset}):` : '';
     if (e instanceof MobyDickError) {
-      this.reported = new MobyDickError(e.code, `layer ${this.layer}:${where} ${e.message}`, {
+      this.reported = new MobyDickError(e.code, `${this.label}:${where} ${e.message}`, {
         ...e.details,
         subject: e.details.subject ?? h?.name,
       });
     } else {
       const err = e as NodeJS.ErrnoException;
-      this.reported = new MobyDickError('ARCHIVE', `layer ${this.layer}:${where} cannot unpack: ${err.message}`, {
+      this.reported = new MobyDickError('ARCHIVE', `${this.label}:${where} cannot unpack: ${err.message}`, {
         step: 'unpack',
         subject: h?.name,
         errnoName: err.code,
@@ -446,9 +497,11 @@ class LayerUnpacker implements TarSink {
       parentPath = comps.slice(0, -1).join('/');
       name = bytes(base);
     }
-    // aufs metadata directories and what is in them
-    if (parentPath.includes('.wh..wh.') && parentPath.split('/').some((c) => c.startsWith('.wh..wh.'))) return;
-    if (base.startsWith('.wh.')) return this.whiteout(h, parentPath, base);
+    if (this.whiteouts) {
+      // aufs metadata directories and what is in them
+      if (parentPath.includes('.wh..wh.') && parentPath.split('/').some((c) => c.startsWith('.wh..wh.'))) return;
+      if (base.startsWith('.wh.')) return this.whiteout(h, parentPath, base);
+    }
     const dir = this.parent(parentPath, true);
     // "ino/name" names a directory entry whatever path led to it
     const key = `${this.parentIno}/${base}`;

@@ -22,6 +22,19 @@ export interface NativeAddon extends LayerSyscalls {
   mkfifo(path: string, mode: number): void;
   /** loads an eBPF cgroup-device program and attaches it to a cgroup2 directory; REPLACE: then detaches the device programs that were there */
   attachDeviceFilter(cgroupDir: string, program: Buffer, replace: boolean): void;
+  /**
+   * An overlay of LOWER (topmost first), UPPER and WORK as a detached mount
+   * (view.c): the fd of its root, mounted nowhere, gone when the fd closes.
+   * Without UPPER (null) it is read-only.
+   */
+  mountOverlay(lower: readonly Buffer[], upper: Buffer | null, work: Buffer | null): number;
+  /** NAME itself (empty: DIRFD): [mode, uid, gid, size, nlink, ino, dev, rdevMajor, rdevMinor, atimeSec, atimeNsec, mtimeSec, mtimeNsec]; undefined if missing */
+  lstatAt(dirFd: number, name: Buffer): number[] | undefined;
+  readlinkAt(dirFd: number, name: Buffer): Buffer;
+  /** the names in DIRFD, without "." and ".." */
+  readDirAt(dirFd: number): Buffer[];
+  /** NAME (not followed) opened for reading; EINVAL unless it is a regular file */
+  openFileAt(dirFd: number, name: Buffer): number;
 }
 
 let addon: NativeAddon | undefined;

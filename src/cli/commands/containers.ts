@@ -17,6 +17,8 @@ import { humanDuration, table } from '../human-units.js';
 import { openStore } from '../image-context.js';
 import { progressView } from '../pull-progress.js';
 import { RUN_OPTIONS_HELP } from '../run-options.js';
+import { cp } from './container-cp.js';
+import { exportCommand } from './container-export.js';
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
@@ -446,4 +448,5 @@ export const containerExited: Command = async (argv) => {
 
 export const CONTAINER_COMMANDS: Record<string, Command> = {
   create, start, ps, logs, stop, kill, rm, wait, inspect, exec, 'container-exited': containerExited,
+  cp, export: exportCommand,
 };

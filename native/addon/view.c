@@ -1,0 +1,303 @@
+/*
+ * A container's files seen from the host, for `cp` and `export`
+ * (src/engine/container-fs.ts decides what to read and write):
+ *
+ * - mountOverlay: an overlay of a container's layers as a DETACHED mount
+ *   (fsopen/fsconfig/fsmount, the new mount API): the result is an fd of the
+ *   overlay's root, attached nowhere, in no mount namespace's tree. Nothing
+ *   can be left mounted: the kernel frees the mount when the last fd of it
+ *   closes, also when the process is killed. Layers are given one by one
+ *   ("lowerdir+", Linux 6.8), so neither their number nor ':' or ',' in a
+ *   path is limited by the one page of mount options; older kernels get the
+ *   joined "lowerdir" string.
+ * - lstatAt, readlinkAt, readDirAt, openFileAt: reading NAME in DIRFD
+ *   itself (a single component, never followed), as the *at primitives of
+ *   layer.c do for writing.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/mount.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "addon.h"
+
+#define ARGS(n)                                                               \
+	size_t argc = (n);                                                    \
+	napi_value args[(n)];                                                 \
+	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < (n)) \
+		return throw_errno(env, __func__, EINVAL)
+
+/* a Buffer as a NUL-terminated string; ONE_NAME: no '/', ".", ".." (empty allowed) */
+static int buffer_string(napi_env env, napi_value v, char *out, size_t cap, int one_name)
+{
+	void *data;
+	size_t len;
+	if (napi_get_buffer_info(env, v, &data, &len) != napi_ok)
+		return EINVAL;
+	if (len >= cap)
+		return ENAMETOOLONG;
+	if (memchr(data, '\0', len))
+		return EINVAL;
+	if (one_name && (memchr(data, '/', len) || (len == 1 && ((char *)data)[0] == '.') ||
+			 (len == 2 && !memcmp(data, "..", 2))))
+		return EINVAL;
+	memcpy(out, data, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static int is_null(napi_env env, napi_value v)
+{
+	napi_valuetype t;
+	return napi_typeof(env, v, &t) != napi_ok || t == napi_null || t == napi_undefined;
+}
+
+static int fsconfig_string(int fs, const char *key, const char *value)
+{
+	return (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value, 0);
+}
+
+/* the older form: every lower directory in one "lowerdir" string */
+static int lowerdir_joined(napi_env env, int fs, napi_value lower, uint32_t n)
+{
+	size_t cap = 4096, used = 0;
+	char *s = calloc(1, cap);
+	if (!s)
+		return ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		napi_value item;
+		char path[PATH_MAX];
+		int e = napi_get_element(env, lower, i, &item) != napi_ok ? EINVAL : buffer_string(env, item, path, sizeof(path), 0);
+		if (!e && (strchr(path, ':') || strchr(path, ',')))
+			e = EINVAL;
+		size_t len = strlen(path);
+		if (!e && used + len + 2 > cap)
+			e = E2BIG;
+		if (e) {
+			free(s);
+			return e;
+		}
+		if (i)
+			s[used++] = ':';
+		memcpy(s + used, path, len);
+		used += len;
+		s[used] = '\0';
+	}
+	int r = fsconfig_string(fs, "lowerdir", s);
+	int err = r < 0 ? errno : 0;
+	free(s);
+	return err;
+}
+
+/* mountOverlay(lower: Buffer[] topmost first, upper: Buffer|null, work: Buffer|null): the fd of a
+ * detached overlay's root. Without UPPER it is read-only and touches no work directory. */
+static napi_value mount_overlay(napi_env env, napi_callback_info info)
+{
+	ARGS(3);
+	uint32_t n = 0;
+	bool is_array = false;
+	if (napi_is_array(env, args[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, args[0], &n) != napi_ok || n == 0)
+		return throw_errno(env, "mountOverlay", EINVAL);
+	char upper[PATH_MAX], work[PATH_MAX];
+	int writable = !is_null(env, args[1]);
+	if (writable) {
+		int e = buffer_string(env, args[1], upper, sizeof(upper), 0);
+		if (!e)
+			e = is_null(env, args[2]) ? EINVAL : buffer_string(env, args[2], work, sizeof(work), 0);
+		if (e)
+			return throw_errno(env, "mountOverlay", e);
+	}
+	int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return throw_errno(env, "fsopen overlay", errno);
+	int err = 0;
+	const char *step = "fsconfig lowerdir+";
+	for (uint32_t i = 0; i < n && !err; i++) {
+		napi_value item;
+		char path[PATH_MAX];
+		err = napi_get_element(env, args[0], i, &item) != napi_ok ? EINVAL : buffer_string(env, item, path, sizeof(path), 0);
+		if (!err && fsconfig_string(fs, "lowerdir+", path) < 0) {
+			err = errno;
+			if (err == EINVAL && i == 0) {
+				/* before Linux 6.8 */
+				step = "fsconfig lowerdir";
+				err = lowerdir_joined(env, fs, args[0], n);
+				break;
+			}
+		}
+	}
+	if (!err && writable) {
+		step = "fsconfig upperdir";
+		if (fsconfig_string(fs, "upperdir", upper) < 0)
+			err = errno;
+		else if (fsconfig_string(fs, "workdir", work) < 0) {
+			step = "fsconfig workdir";
+			err = errno;
+		}
+	}
+	if (!err) {
+		step = "fsconfig create";
+		if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			err = errno;
+	}
+	int mnt = -1;
+	if (!err) {
+		step = "fsmount";
+		unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (writable ? 0 : MOUNT_ATTR_RDONLY);
+		mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs);
+		if (mnt < 0)
+			err = errno;
+	}
+	close(fs);
+	if (err)
+		return throw_errno(env, step, err);
+	napi_value r;
+	napi_create_int32(env, mnt, &r);
+	return r;
+}
+
+static void set_number(napi_env env, napi_value arr, uint32_t i, double v)
+{
+	napi_value x;
+	napi_create_double(env, v, &x);
+	napi_set_element(env, arr, i, x);
+}
+
+/* lstatAt(dirFd, name): [mode, uid, gid, size, nlink, ino, dev, rdevMajor, rdevMinor,
+ * atimeSec, atimeNsec, mtimeSec, mtimeNsec] of NAME itself (empty NAME: DIRFD),
+ * undefined if it does not exist */
+static napi_value lstat_at(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	int32_t dir;
+	char name[NAME_MAX + 1];
+	if (napi_get_value_int32(env, args[0], &dir) != napi_ok)
+		return throw_errno(env, "fstatat", EINVAL);
+	int e = buffer_string(env, args[1], name, sizeof(name), 1);
+	if (e)
+		return throw_errno(env, "fstatat", e);
+	struct stat st;
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH)) < 0) {
+		if (errno == ENOENT)
+			return NULL;
+		return throw_errno(env, "fstatat", errno);
+	}
+	napi_value r;
+	napi_create_array_with_length(env, 13, &r);
+	double v[13] = {
+		st.st_mode, st.st_uid, st.st_gid, (double)st.st_size, (double)st.st_nlink, (double)st.st_ino,
+		(double)st.st_dev, major(st.st_rdev), minor(st.st_rdev),
+		(double)st.st_atim.tv_sec, (double)st.st_atim.tv_nsec, (double)st.st_mtim.tv_sec, (double)st.st_mtim.tv_nsec,
+	};
+	for (uint32_t i = 0; i < 13; i++)
+		set_number(env, r, i, v[i]);
+	return r;
+}
+
+/* readlinkAt(dirFd, name): the symlink's target as bytes */
+static napi_value readlink_at(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	int32_t dir;
+	char name[NAME_MAX + 1];
+	if (napi_get_value_int32(env, args[0], &dir) != napi_ok)
+		return throw_errno(env, "readlinkat", EINVAL);
+	int e = buffer_string(env, args[1], name, sizeof(name), 1);
+	if (e || !name[0])
+		return throw_errno(env, "readlinkat", e ? e : EINVAL);
+	char target[PATH_MAX];
+	ssize_t len = readlinkat(dir, name, target, sizeof(target));
+	if (len < 0)
+		return throw_errno(env, "readlinkat", errno);
+	if ((size_t)len == sizeof(target))
+		return throw_errno(env, "readlinkat", ENAMETOOLONG);
+	napi_value r;
+	void *out;
+	napi_create_buffer_copy(env, (size_t)len, target, &out, &r);
+	return r;
+}
+
+/* readDirAt(dirFd): the names in the directory DIRFD (not "." or ".."), as Buffers */
+static napi_value read_dir_at(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	int32_t dir;
+	if (napi_get_value_int32(env, args[0], &dir) != napi_ok)
+		return throw_errno(env, "readdir", EINVAL);
+	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return throw_errno(env, "openat", errno);
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+		close(fd);
+		return throw_errno(env, "fdopendir", err);
+	}
+	napi_value r;
+	napi_create_array(env, &r);
+	uint32_t n = 0;
+	struct dirent *ent;
+	errno = 0;
+	while ((ent = readdir(d)) != NULL) {
+		if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
+			continue;
+		napi_value b;
+		void *out;
+		napi_create_buffer_copy(env, strlen(ent->d_name), ent->d_name, &out, &b);
+		napi_set_element(env, r, n++, b);
+		errno = 0;
+	}
+	int err = errno;
+	closedir(d);
+	if (err)
+		return throw_errno(env, "readdir", err);
+	return r;
+}
+
+/* openFileAt(dirFd, name): NAME opened for reading; refused unless it is a regular file */
+static napi_value open_file_at(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	int32_t dir;
+	char name[NAME_MAX + 1];
+	if (napi_get_value_int32(env, args[0], &dir) != napi_ok)
+		return throw_errno(env, "openat", EINVAL);
+	int e = buffer_string(env, args[1], name, sizeof(name), 1);
+	if (e || !name[0])
+		return throw_errno(env, "openat", e ? e : EINVAL);
+	/* O_NONBLOCK: a FIFO put in its place must not block us */
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return throw_errno(env, "openat", errno);
+	struct stat st;
+	int err = fstat(fd, &st) < 0 ? errno : S_ISREG(st.st_mode) ? 0 : EINVAL;
+	if (err) {
+		close(fd);
+		return throw_errno(env, "openat", err);
+	}
+	int flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	napi_value r;
+	napi_create_int32(env, fd, &r);
+	return r;
+}
+
+napi_status view_define(napi_env env, napi_value exports)
+{
+	napi_property_descriptor props[] = {
+		{"mountOverlay", NULL, mount_overlay, NULL, NULL, NULL, napi_default, NULL},
+		{"lstatAt", NULL, lstat_at, NULL, NULL, NULL, napi_default, NULL},
+		{"readlinkAt", NULL, readlink_at, NULL, NULL, NULL, napi_default, NULL},
+		{"readDirAt", NULL, read_dir_at, NULL, NULL, NULL, napi_default, NULL},
+		{"openFileAt", NULL, open_file_at, NULL, NULL, NULL, napi_default, NULL},
+	};
+	return napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+}

@@ -1,0 +1,105 @@
+/**
+ * A container's "/" opened from the host as a directory fd, for `cp` and
+ * `export`. Every path under it is then opened relative to that fd with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) (design.md's rule): a
+ * symlink in the container to /etc is the container's /etc, never the host's.
+ *
+ * Which "/":
+ * - a running container's, through /proc/PID/root of its init: what its
+ *   processes see, volumes and binds included (as `docker cp` sees them).
+ *   The pid is checked to be the container's (its start time, recorded by
+ *   the OCI runtime) before and after the open, so a pid reused meanwhile is
+ *   refused. Writes go through the container's own overlay.
+ * - otherwise an overlay of its layers as a detached mount (view.c's
+ *   mountOverlay): mounted nowhere, freed when the fd closes, also if this
+ *   process is killed, so no mount can be left behind. Read-only with the
+ *   writable layer as the topmost lower layer (touching neither its work
+ *   dir nor its upper); read-write, with upper and work, only for a stopped
+ *   container and under its lock.
+ * - `export` always takes the read-only overlay: the container's own files
+ *   without its volumes and binds, as Docker exports them.
+ */
+import { closeSync, openSync, constants as fsc, statfsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import { isAlive } from '../oci/proc.js';
+import { StateStore } from '../oci/state.js';
+import { nativeAddon } from '../runtime/native-addon.js';
+import type { ContainerView, Engine } from './engine.js';
+import { runRoot } from './paths.js';
+
+export type RootUse = 'read' | 'write' | 'export';
+
+export interface ContainerRoot {
+  /** a directory fd of the container's "/", for openat2(RESOLVE_IN_ROOT) */
+  readonly fd: number;
+  /** through the running container's process, or a detached overlay of its layers */
+  readonly via: 'process' | 'overlay';
+  readonly view: ContainerView;
+}
+
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/** design.md: check that /proc really is procfs before going through it */
+function checkProc(): void {
+  if (statfsSync('/proc').type !== PROC_SUPER_MAGIC) {
+    throw new MobyDickError('SETUP', '/proc is not procfs: refusing to open a container through it', { subject: '/proc', hint: 'mount procfs on /proc' });
+  }
+}
+
+/** /proc/PID/root of the container's init, checked to be that process before and after */
+function processRoot(engine: Engine, v: ContainerView): number {
+  checkProc();
+  const saved = new StateStore(join(runRoot(engine.store.root), 'oci')).read(v.record.id);
+  const gone = () =>
+    new MobyDickError('USAGE', `container ${v.record.id} is not running any more`, { container: v.record.name, hint: 'try again: a stopped container is read from its layers' });
+  if (!isAlive(saved.pid, saved.pidStartTime)) throw gone();
+  const fd = openSync(`/proc/${saved.pid}/root`, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  if (!isAlive(saved.pid, saved.pidStartTime)) {
+    closeSync(fd);
+    throw gone();
+  }
+  return fd;
+}
+
+/** the container's layers as a detached overlay: read-only unless WRITABLE */
+function overlayRoot(v: ContainerView, writable: boolean): number {
+  const layers = v.record.layers.map((l) => Buffer.from(l));
+  const upper = Buffer.from(v.paths.upper);
+  try {
+    if (writable) {
+      // an image without layers: the writable layer is the whole root
+      if (layers.length === 0) return openSync(v.paths.upper, fsc.O_RDONLY | fsc.O_DIRECTORY);
+      return nativeAddon().mountOverlay(layers, upper, Buffer.from(v.paths.work));
+    }
+    return nativeAddon().mountOverlay([upper, ...layers], null, null);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new MobyDickError('SETUP', `cannot mount the filesystem of container ${v.record.id}: ${err.message}`, {
+      container: v.record.name,
+      step: 'mount overlay',
+      errnoName: err.code,
+    });
+  }
+}
+
+/**
+ * Runs FN with the root of container REF opened for USE; closes it after
+ * (for an overlay that is its unmount). A write to a stopped container holds
+ * the container's lock, as its monitor's container-exited does.
+ */
+export async function withContainerRoot<T>(engine: Engine, ref: string, use: RootUse, fn: (root: ContainerRoot) => Promise<T>): Promise<T> {
+  const record = engine.containers.find(ref);
+  const run = async (): Promise<T> => {
+    const view = engine.view(record);
+    const live = view.state.Running && use !== 'export';
+    const fd = live ? processRoot(engine, view) : overlayRoot(view, use === 'write');
+    try {
+      return await fn({ fd, via: live ? 'process' : 'overlay', view });
+    } finally {
+      closeSync(fd);
+    }
+  };
+  if (use !== 'write' || engine.view(record).state.Running) return run();
+  return engine.locked(record.id, run);
+}

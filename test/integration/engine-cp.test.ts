@@ -1,0 +1,196 @@
+/**
+ * `cp` and `export`, as a Docker user checks them: both directions, running
+ * and stopped containers, -a, tar streams, and hostile symlinks in the
+ * container (absolute, relative, and to a host path) that must never send a
+ * read or a write to the host.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { openTarReader, readBody } from '../../src/images/tar-reader.js';
+import { TarWriter } from '../../src/images/tar-writer.js';
+import { CLI } from '../helpers/cli.js';
+import { useEngine } from '../helpers/engine-env.js';
+import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { PassThrough } from 'node:stream';
+
+const CONTAINER_PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n';
+
+async function tarEntries(data: Buffer): Promise<Map<string, { type: string; uid: number; body: string; linkname: string; mode: number }>> {
+  const out = new Map<string, { type: string; uid: number; body: string; linkname: string; mode: number }>();
+  for await (const e of openTarReader((async function* () { yield data; })())) {
+    const body = e.header.type === 'file' ? (await readBody(e)).toString() : '';
+    out.set(e.header.name, { type: e.header.type, uid: e.header.uid, body, linkname: e.header.linkname, mode: e.header.mode });
+  }
+  return out;
+}
+
+describe('engine: cp and export', () => {
+  const w = useEngine();
+  const mdk = (...args: string[]) => w.env.mdk(args);
+  /** the CLI with binary stdout (a tar) */
+  const mdkBytes = (args: string[], input?: Buffer): Buffer => execFileSync(CLI, args, { env: w.env.env, input, maxBuffer: 64 << 20 });
+  let host: string;
+  let snap: Snapshot;
+  before(() => {
+    host = mkdtempSync('/tmp/mdk-test-cp-');
+  });
+  after(() => rmSync(host, { recursive: true, force: true }));
+  beforeEach(() => {
+    snap = snapshot();
+    rmSync(host, { recursive: true, force: true });
+    mkdirSync(host);
+  });
+  afterEach(async () => {
+    await w.removeAll();
+    await assertNoLeaks(snap);
+  });
+
+  const cat = async (id: string, path: string) => (await mdk('exec', id, 'cat', path)).stdout;
+
+  /** a running container with hostile symlinks: absolute and relative to /etc, and one to a host-only path */
+  async function hostile(running: boolean): Promise<string> {
+    const decoy = join(host, 'decoy');
+    mkdirSync(decoy);
+    const script = `ln -s /etc /abs; ln -s ../../../../../etc /tmp/rel; ln -s ${decoy} /tohost; ln -s /etc/passwd /pw; mkdir /data; echo in-ctr > /data/f`;
+    const id = (await mdk('run', '-d', w.image, 'sh', '-c', `${script}; ${running ? 'sleep 60' : 'true'}`)).stdout.trim();
+    if (!running) assert.equal((await mdk('wait', id)).stdout, '0\n');
+    else for (let i = 0; i < 100 && (await mdk('exec', id, 'cat', '/data/f')).stdout !== 'in-ctr\n'; i++);
+    return id;
+  }
+
+  for (const running of [true, false]) {
+    const state = running ? 'running' : 'stopped';
+
+    test(`${state}: files and directories both ways, owners with -a, modes and times kept`, async () => {
+      const id = await hostile(running);
+      // out: a file, a directory, a symlink copied as a symlink, -L following it inside the container
+      assert.equal((await mdk('cp', `${id}:/data/f`, join(host, 'f'))).code, 0);
+      assert.equal(readFileSync(join(host, 'f'), 'utf8'), 'in-ctr\n');
+      assert.equal((await mdk('cp', `${id}:/data`, host)).code, 0);
+      assert.equal(readFileSync(join(host, 'data/f'), 'utf8'), 'in-ctr\n');
+      assert.equal((await mdk('cp', `${id}:/pw`, join(host, 'pw'))).code, 0);
+      assert.equal(readlinkSync(join(host, 'pw')), '/etc/passwd', 'a symlink is copied as a symlink');
+      assert.equal((await mdk('cp', '-L', `${id}:/pw`, join(host, 'pw-followed'))).code, 0);
+      assert.equal(readFileSync(join(host, 'pw-followed'), 'utf8'), CONTAINER_PASSWD, 'followed inside the container');
+      // in: a directory with a file owned 1234:5678, mode 0640, an old mtime, and a symlink
+      const src = join(host, 'src');
+      mkdirSync(src);
+      writeFileSync(join(src, 'owned'), 'hello\n', { mode: 0o640 });
+      chownSync(join(src, 'owned'), 1234, 5678);
+      utimesSync(join(src, 'owned'), 1_000_000_000, 1_000_000_000);
+      symlinkSync('/etc/shadow', join(src, 'link'));
+      const r = await mdk('cp', src, `${id}:/tmp/`);
+      assert.equal(r.code, 0, r.stderr);
+      const r2 = await mdk('cp', '-a', join(src, 'owned'), `${id}:/tmp/kept`);
+      assert.equal(r2.code, 0, r2.stderr);
+      // look from the host again (works for a stopped container too)
+      assert.equal((await mdk('cp', '-a', `${id}:/tmp/src`, join(host, 'back'))).code, 0);
+      const back = statSync(join(host, 'back/owned'));
+      assert.equal(readFileSync(join(host, 'back/owned'), 'utf8'), 'hello\n');
+      assert.equal(back.mode & 0o7777, 0o640);
+      assert.equal(back.mtimeMs, 1_000_000_000_000);
+      assert.deepEqual([back.uid, back.gid], [0, 0], 'without -a what lands in the container is root\'s');
+      assert.equal(readlinkSync(join(host, 'back/link')), '/etc/shadow');
+      assert.equal((await mdk('cp', '-a', `${id}:/tmp/kept`, join(host, 'kept'))).code, 0);
+      assert.deepEqual([statSync(join(host, 'kept')).uid, statSync(join(host, 'kept')).gid], [1234, 5678], '-a keeps owners');
+      // Docker's rules: a directory onto a file, a missing parent, a missing source
+      const dirOnFile = await mdk('cp', src, `${id}:/data/f`);
+      assert.equal(dirOnFile.code, 125);
+      assert.match(dirOnFile.stderr, /^moby-dick: cannot copy a directory to a file/);
+      const missing = await mdk('cp', `${id}:/mdk-test-nothing`, host);
+      assert.equal(missing.code, 125);
+      assert.match(missing.stderr, new RegExp(`^moby-dick: Could not find the file /mdk-test-nothing in container ${id}`));
+      if (running) {
+        assert.equal(await cat(id, '/tmp/src/owned'), 'hello\n');
+      } else {
+        // the writable layer written through a detached overlay still mounts: the container starts
+        const s = await mdk('start', '-a', id);
+        assert.equal(s.code, 0, s.stderr);
+      }
+    });
+
+    test(`${state}: symlinks in the container never lead to the host`, async () => {
+      const id = await hostile(running);
+      const hostPasswd = readFileSync('/etc/passwd', 'utf8');
+      assert.notEqual(hostPasswd, CONTAINER_PASSWD);
+      // reading through absolute and relative links that point out: the container's /etc
+      for (const p of ['/abs/passwd', '/tmp/rel/passwd']) {
+        rmSync(join(host, 'out'), { force: true });
+        const r = await mdk('cp', `${id}:${p}`, join(host, 'out'));
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(readFileSync(join(host, 'out'), 'utf8'), CONTAINER_PASSWD, p);
+      }
+      // a link to a path that exists only on the host: not found in the container
+      writeFileSync(join(host, 'decoy', 'secret'), 'host secret\n');
+      const through = await mdk('cp', `${id}:/tohost/secret`, join(host, 'leak'));
+      assert.equal(through.code, 125);
+      assert.equal(existsSync(join(host, 'leak')), false);
+      // writing through them: lands in the container's /etc, never the host's
+      writeFileSync(join(host, 'payload'), 'payload\n');
+      for (const dst of ['/abs/mdk-test-cp-abs', '/tmp/rel/mdk-test-cp-rel']) {
+        const r = await mdk('cp', join(host, 'payload'), `${id}:${dst}`);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      const wrote = await mdk('cp', join(host, 'payload'), `${id}:/tohost/mdk-test-cp-host`);
+      assert.equal(wrote.code, 125, 'the host directory does not exist in the container');
+      assert.deepEqual(readdirSync(join(host, 'decoy')), ['secret'], 'nothing written to the host through /tohost');
+      assert.equal(existsSync('/etc/mdk-test-cp-abs'), false);
+      assert.equal(existsSync('/etc/mdk-test-cp-rel'), false);
+      // a tar from stdin whose names climb out, and one whose directory is a link out
+      const tar = new PassThrough();
+      const chunks: Buffer[] = [];
+      tar.on('data', (c: Buffer) => chunks.push(c));
+      const tw = new TarWriter(tar);
+      await tw.addFile({ name: '../../../etc/mdk-test-cp-climb' }, Buffer.from('climb\n'));
+      await tw.addFile({ name: 'abs/mdk-test-cp-tar' }, Buffer.from('tar\n'));
+      await tw.finish();
+      tar.end();
+      mdkBytes(['cp', '-', `${id}:/`], Buffer.concat(chunks));
+      assert.equal(existsSync('/etc/mdk-test-cp-climb'), false);
+      assert.equal(existsSync('/etc/mdk-test-cp-tar'), false);
+      const view = await tarEntries(mdkBytes(['cp', `${id}:/etc/.`, '-']));
+      assert.equal(view.get('mdk-test-cp-abs')?.body, 'payload\n');
+      assert.equal(view.get('mdk-test-cp-rel')?.body, 'payload\n');
+      assert.equal(view.get('mdk-test-cp-climb')?.body, 'climb\n', '".." stays under the destination');
+      assert.equal(view.get('mdk-test-cp-tar')?.body, 'tar\n');
+      assert.equal(view.get('passwd')?.body, CONTAINER_PASSWD);
+    });
+  }
+
+  test('cp to stdout is a tar of the source; export is the container\'s filesystem without its volumes', async () => {
+    const id = (await mdk('run', '-d', '-v', 'mdk-test-cp-vol:/vol', w.image, 'sh', '-c', 'echo v > /vol/in-volume; echo new > /new; rm /etc/group; ln /new /new-link; mkfifo /fifo; sleep 60')).stdout.trim();
+    for (let i = 0; i < 100 && (await mdk('exec', id, 'ls', '/fifo')).code !== 0; i++);
+    const one = await tarEntries(mdkBytes(['cp', `${id}:/new`, '-']));
+    assert.deepEqual([...one.keys()], ['new']);
+    const volume = await tarEntries(mdkBytes(['cp', `${id}:/vol`, '-']));
+    assert.equal(volume.get('vol/in-volume')?.body, 'v\n', 'cp sees volumes, as Docker');
+    const file = join(host, 'export.tar');
+    const r = await mdk('export', '-o', file, id);
+    assert.equal(r.code, 0, r.stderr);
+    const entries = await tarEntries(readFileSync(file));
+    assert.equal(entries.get('new')?.body, 'new\n');
+    assert.equal(entries.get('new-link')?.type, 'hardlink');
+    assert.equal(entries.get('new-link')?.linkname, 'new');
+    assert.equal(entries.get('fifo')?.type, 'fifo');
+    assert.equal(entries.get('etc/passwd')?.body, CONTAINER_PASSWD);
+    assert.equal(entries.has('etc/group'), false, 'a file the container removed is not exported');
+    assert.equal(entries.get('bin/sh')?.type, 'symlink');
+    assert.equal(entries.get('bin/busybox')?.mode, 0o755);
+    assert.equal(entries.has('vol/in-volume'), false, 'volumes are not exported');
+    assert.ok([...entries.keys()].every((n) => !n.startsWith('/') && !n.startsWith('./')));
+    // GNU tar reads it
+    const listed = execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).split('\n');
+    assert.ok(listed.includes('bin/busybox'));
+    assert.equal((await mdk('stop', '-t', '0', id)).code, 0);
+    const stopped = await tarEntries(mdkBytes(['export', id]));
+    assert.equal(stopped.get('new')?.body, 'new\n', 'a stopped container exports the same');
+    const missing = await mdk('export', '-o', join(host, 'none.tar'), 'mdk-test-nothing');
+    assert.equal(missing.code, 125);
+    assert.match(missing.stderr, /^moby-dick: No such container: mdk-test-nothing/);
+    assert.equal(existsSync(join(host, 'none.tar')), false);
+    assert.equal(lstatSync(host).isDirectory(), true);
+  });
+});
