@@ -135,7 +135,7 @@ static void run_op(struct ctx *c, const struct op *op)
 	} else if (strcmp(n, "fifo_wait") == 0) {
 		fifo_wait(c);
 	} else if (strcmp(n, "release") == 0) {
-		release();
+		release(c->plan->watch.on);
 	} else if (strcmp(n, "personality") == 0) {
 		if (personality((unsigned long)num(a0, 10)) < 0)
 			fail("personality", errno, a0);

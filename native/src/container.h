@@ -50,7 +50,7 @@ void proc_write(struct ctx *c, const char *rel, const char *value);
 
 /* process.c */
 void push(char ***v, int *n, char *s);
-void release(void);
+void release(int watched);
 void set_user(const struct op *op);
 void drop_bounding(const char *hex);
 void set_caps(const struct op *op);

@@ -190,10 +190,17 @@ static void exec_command(struct ctx *c)
 	fail("exec", errno, c->argv[0]);
 }
 
-/* From here the process outlives the helper that made it (create, exec -d). */
-void release(void)
+/*
+ * From here the process outlives the helper that made it (create, exec -d).
+ * Under a monitor (WATCHED) its parent is the monitor, which lives as long
+ * as the container should: the death signal stays, so that a monitor killed
+ * takes its container along instead of leaving it running with nobody to
+ * read its output, record its exit or remove it.
+ */
+void release(int watched)
 {
-	prctl(PR_SET_PDEATHSIG, 0);
+	if (!watched)
+		prctl(PR_SET_PDEATHSIG, 0);
 	report("ready");
 }
 
@@ -202,7 +209,7 @@ void fifo_wait(struct ctx *c)
 {
 	if (c->fifo_fd < 0)
 		fail("exec fifo", EBADF, "no fifo");
-	release();
+	release(c->plan->watch.on);
 	char p[64];
 	int fd = open(fd_path(c, c->fifo_fd, p, sizeof(p)), O_WRONLY | O_CLOEXEC);
 	if (fd < 0)

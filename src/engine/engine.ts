@@ -26,6 +26,7 @@ import { StateStore } from '../oci/state.js';
 import { parseExitRecord } from '../runtime/monitor-ops.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { type ContainerRecord, ContainerTable, type RestartPolicy } from './container-table.js';
+import { removeLeftoverCgroups } from './leftovers.js';
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
 import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type TmpfsMount, type Ulimit } from './spec-builder.js';
 import { containerState, type State } from './status.js';
@@ -396,6 +397,8 @@ export class Engine {
       });
     }
     if (this.runtimeStatus(record.id)) this.runtime.delete(record.id, true);
+    // without the runtime's state (a reboot wiped the run root, a create was killed): its cgroups, and what runs there
+    removeLeftoverCgroups(record.engine.cgroupsPath);
     this.waitExitFile(record.id, v.state.Running ? 2000 : 0);
     rmSync(v.paths.dir, { recursive: true, force: true });
     rmSync(v.paths.attachSocket, { force: true });

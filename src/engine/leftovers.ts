@@ -1,0 +1,66 @@
+/**
+ * What a container can leave when the OCI runtime's state is gone (a host
+ * reboot wipes the run root, or a create killed before it wrote its state):
+ * its cgroups, at cgroupsPath in every hierarchy, perhaps still with
+ * processes in them. `rm -f` removes those too: the processes are killed
+ * (SIGKILL; a frozen cgroup thawed first) and the container's own cgroup
+ * directories removed — never the shared parent (/moby-dick).
+ */
+import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCgroupLayout } from '../cgroups/layout.js';
+import { sleepSync } from '../linux/sleep.js';
+
+function pidsIn(dir: string): number[] {
+  try {
+    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** the container's cgroup directories that exist, one per hierarchy */
+export function cgroupDirsOf(cgroupsPath: string): string[] {
+  const layout = readCgroupLayout();
+  const roots = [...layout.v1.map((h) => h.mountPoint), ...(layout.unified ? [layout.unified] : [])];
+  return roots.map((r) => join(r, cgroupsPath)).filter((d) => existsSync(d));
+}
+
+/** Kills what is left in the cgroups at CGROUPS_PATH and removes them; the ones still busy after ~2 s stay. */
+export function removeLeftoverCgroups(cgroupsPath: string): void {
+  if (!/^\/[^/]+\/[a-f0-9]{64}$/.test(cgroupsPath)) return; // only a container's own leaf, as the engine names them
+  const dirs = cgroupDirsOf(cgroupsPath);
+  for (const dir of dirs) {
+    try {
+      if (existsSync(join(dir, 'freezer.state'))) writeFileSync(join(dir, 'freezer.state'), 'THAWED');
+      else if (existsSync(join(dir, 'cgroup.freeze'))) writeFileSync(join(dir, 'cgroup.freeze'), '0');
+    } catch {
+      // nothing frozen there
+    }
+  }
+  for (let round = 0; round < 400; round++) {
+    const pids = [...new Set(dirs.flatMap(pidsIn))];
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    sleepSync(5);
+  }
+  for (const dir of dirs) {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY') throw e;
+        sleepSync(20);
+      }
+    }
+  }
+}
