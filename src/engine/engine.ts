@@ -397,8 +397,8 @@ export class Engine {
       });
     }
     if (this.runtimeStatus(record.id)) this.runtime.delete(record.id, true);
-    // without the runtime's state (a reboot wiped the run root, a create was killed): its cgroups, and what runs there
-    removeLeftoverCgroups(record.engine.cgroupsPath);
+    // without the runtime's state (a reboot wiped the run root): its cgroups, and what still runs there
+    else removeLeftoverCgroups(record.engine.cgroupsPath);
     this.waitExitFile(record.id, v.state.Running ? 2000 : 0);
     rmSync(v.paths.dir, { recursive: true, force: true });
     rmSync(v.paths.attachSocket, { force: true });
