@@ -29,7 +29,7 @@ cleanup() {
   [ -S "$D/docker.sock" ] && $DOCKER rm -f $($DOCKER ps -aq) >/dev/null 2>&1
   if [ -f "$D/dockerd.pid" ]; then
     kill "$(cat "$D/dockerd.pid")" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$(cat "$D/dockerd.pid")" 2>/dev/null || break; sleep 0.2; done
+    dpid=$(cat "$D/dockerd.pid" 2>/dev/null); for _ in $(seq 50); do [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null || break; sleep 0.2; done
   fi
   CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf podman rm -af -t 0 >/dev/null 2>&1
   CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf podman system reset -f >/dev/null 2>&1

@@ -144,9 +144,21 @@ async function withHostRoot<T>(fn: (side: Side) => Promise<T>): Promise<T> {
   }
 }
 
+/** Docker's message for a write to a read-only root (a running container's volumes stay writable) */
+function readOnly(e: unknown, side: Side): unknown {
+  const code = e instanceof MobyDickError ? e.details.errnoName : (e as NodeJS.ErrnoException).code;
+  if (code !== 'EROFS' || !side.container) return e;
+  return new MobyDickError('USAGE', 'container rootfs is marked read-only', { container: side.container });
+}
+
 async function withSide<T>(engine: Engine, end: CopyEnd, use: 'read' | 'write', fn: (side: Side) => Promise<T>): Promise<T> {
   if (end.container === undefined) return withHostRoot(fn);
   const name = end.container;
+  if (use === 'write') {
+    const v = engine.inspect(name);
+    // stopped, it is written through an overlay of its own: refused as Docker refuses it
+    if (v.record.engine.readOnly && !v.state.Running) throw new MobyDickError('USAGE', 'container rootfs is marked read-only', { container: name });
+  }
   return withContainerRoot(engine, name, use, (r) => fn({ root: r.fd, container: name, label: (p) => `${name}:${p}` }));
 }
 
@@ -172,7 +184,11 @@ export async function copy(engine: Engine, from: CopyEnd, to: CopyEnd, opts: Cop
     // a tar from stdin into a directory of the container
     await withSide(engine, dst, 'write', async (side) => {
       const { into } = destination(side, dst.path, undefined);
-      await extractTree(opts.stdin, side.root, { into, label: `copying into ${side.label(dst.path)}`, ...(opts.archive ? {} : { owner: { uid: 0, gid: 0 } }) });
+      try {
+        await extractTree(opts.stdin, side.root, { into, label: `copying into ${side.label(dst.path)}`, ...(opts.archive ? {} : { owner: { uid: 0, gid: 0 } }) });
+      } catch (e) {
+        throw readOnly(e, side);
+      }
     });
     return;
   }
@@ -188,20 +204,17 @@ export async function copy(engine: Engine, from: CopyEnd, to: CopyEnd, opts: Cop
       await withSide(engine, dst, 'write', async (to) => {
         const { into, top } = destination(to, dst.path, s);
         const pipe = new PassThrough();
-        const producing = produce(s, top, pipe, owner).then(
-          () => pipe.end(),
-          (e: unknown) => {
-            pipe.destroy(e as Error);
-            throw e;
-          },
-        );
-        const extracting = extractTree(pipe, to.root, { into, label: `copying to ${to.label(dst.path)}` }).catch((e: unknown) => {
-          pipe.destroy(e as Error); // the producer waits on it no more
+        // the side that fails first ends the other through the pipe; its error is the one to report
+        let first: unknown;
+        const failed = (e: unknown) => {
+          first ??= e;
+          pipe.destroy(e as Error);
           throw e;
-        });
-        const [p, x] = await Promise.allSettled([producing, extracting]);
-        if (p.status === 'rejected') throw p.reason;
-        if (x.status === 'rejected') throw x.reason;
+        };
+        const producing = produce(s, top, pipe, owner).then(() => pipe.end(), failed);
+        const extracting = extractTree(pipe, to.root, { into, label: `copying to ${to.label(dst.path)}` }).catch(failed);
+        const results = await Promise.allSettled([producing, extracting]);
+        if (results.some((r) => r.status === 'rejected')) throw readOnly(first, to);
       });
     } finally {
       closeSync(s.loc.dir);

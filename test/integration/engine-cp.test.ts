@@ -160,6 +160,22 @@ describe('engine: cp and export', () => {
     });
   }
 
+  test('a --read-only container: refused as Docker refuses it, running or stopped; its volume stays writable', async () => {
+    writeFileSync(join(host, 'f'), 'f\n');
+    const vol = join(host, 'vol');
+    const id = (await mdk('run', '-d', '--read-only', '-v', `${vol}:/vol`, w.image, 'sleep', '60')).stdout.trim();
+    const refused = await mdk('cp', join(host, 'f'), `${id}:/tmp/f`);
+    assert.equal(refused.code, 125);
+    assert.equal(refused.stderr, 'moby-dick: container rootfs is marked read-only\n');
+    const intoVolume = await mdk('cp', join(host, 'f'), `${id}:/vol/f`);
+    assert.equal(intoVolume.code, 0, intoVolume.stderr);
+    assert.equal(readFileSync(join(vol, 'f'), 'utf8'), 'f\n');
+    assert.equal((await mdk('stop', '-t', '0', id)).code, 0);
+    const stopped = await mdk('cp', join(host, 'f'), `${id}:/tmp/f`);
+    assert.equal(stopped.code, 125);
+    assert.equal(stopped.stderr, 'moby-dick: container rootfs is marked read-only\n');
+  });
+
   test('cp to stdout is a tar of the source; export is the container\'s filesystem without its volumes', async () => {
     const id = (await mdk('run', '-d', '-v', 'mdk-test-cp-vol:/vol', w.image, 'sh', '-c', 'echo v > /vol/in-volume; echo new > /new; rm /etc/group; ln /new /new-link; mkfifo /fifo; sleep 60')).stdout.trim();
     for (let i = 0; i < 100 && (await mdk('exec', id, 'ls', '/fifo')).code !== 0; i++);
