@@ -135,7 +135,17 @@ export class Engine {
     try {
       return await fn();
     } finally {
+      // a container removed meanwhile (by FN, or by `rm` before we got here) keeps no lock file
+      if (!this.exists(id)) rmSync(join(dir, id), { force: true });
       closeSync(fd);
+    }
+  }
+
+  private exists(id: string): boolean {
+    try {
+      return this.containers.find(id).id === id;
+    } catch {
+      return false;
     }
   }
 
@@ -431,6 +441,8 @@ export class Engine {
    * and cgroups, then --rm or the restart policy.
    */
   async exited(id: string): Promise<void> {
+    // removed already (the CLI of an attached `run --rm` did it): no lock file to make again
+    if (!this.exists(id)) return;
     await this.locked(id, () => this.exitedLocked(id));
   }
 
