@@ -25,6 +25,14 @@ describe('container state as Docker reports it', () => {
     assert.equal(statusText(s, undefined, NOW), 'Exited (137) About an hour ago');
   });
 
+  test('a start killed between the runtime\'s create and start: Created, not Dead', () => {
+    for (const runtime of ['created', 'creating'] as const) {
+      const s = containerState({ started: true, runtime });
+      assert.equal(s.Status, 'created');
+      assert.equal(statusText(s, '2026-11-29T11:59:57Z', NOW), 'Created');
+    }
+  });
+
   test('ended without an exit file (monitor killed, host rebooted): Dead, and says why', () => {
     const s = containerState({ started: true, runtime: 'stopped' });
     assert.equal(s.Status, 'dead');

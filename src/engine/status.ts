@@ -31,6 +31,9 @@ export function containerState(o: Observed): State {
   if (o.runtime === 'running') return { ...base, Status: 'running', Running: true };
   if (o.runtime === 'paused') return { ...base, Status: 'paused', Running: true, Paused: true };
   if (!o.started) return { ...base, Status: 'created' };
+  // made and not started yet: a start under way, or one killed between the runtime's create and start
+  // (its process is parked, or was never made; `start` and `rm -f` deal with either)
+  if (!o.exit && (o.runtime === 'created' || o.runtime === 'creating')) return { ...base, Status: 'created' };
   if (o.exit) return { ...base, Status: 'exited', ExitCode: o.exit.exitCode, FinishedAt: o.exit.finishedAt };
   // it ran, and nothing recorded its end: its monitor was killed, or the host went down
   return { ...base, Status: 'dead', Dead: true, ExitCode: 255, Error: 'the container\'s monitor ended before it could record the exit' };

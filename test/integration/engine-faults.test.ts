@@ -7,11 +7,11 @@
  * monitor, processes, mounts — and nothing else.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { CLI, sleep } from '../helpers/cli.js';
+import { CLI, PROJECT, sleep } from '../helpers/cli.js';
 import { useEngine } from '../helpers/engine-env.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
 
@@ -128,6 +128,23 @@ describe('engine: faults', () => {
     const other = (await mdk('run', '-d', '--name', 'mdk-test-fault-bystander', w.image, 'sleep', '60')).stdout.trim();
     assert.match((await psAll()).get('mdk-test-fault-bystander')?.status ?? '', /^Up/);
     assert.equal((await mdk('rm', '-f', other)).code, 0);
+  });
+
+  test('kill -9 between the runtime\'s create and start: ps -a says Created (not Dead), start and rm -f work', async () => {
+    const id = (await mdk('create', '--name', 'mdk-test-fault-parked', w.image, 'sleep', '60')).stdout.trim();
+    // the engine's start, killed where `run` attaches: after the runtime's create, before its start
+    const script = `const { Engine } = await import(${JSON.stringify(`${PROJECT}build/tsc/src/engine/engine.js`)});
+      const { openStore } = await import(${JSON.stringify(`${PROJECT}build/tsc/src/cli/image-context.js`)});
+      await new Engine(openStore()).start(process.argv[1], () => process.kill(process.pid, 'SIGKILL'));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, id], { env: w.env.env });
+    assert.equal(r.signal, 'SIGKILL', r.stderr.toString());
+    const seen = (await psAll()).get('mdk-test-fault-parked')!;
+    assert.equal(seen.status, 'Created');
+    assert.ok(processesOf(id).some((p) => p.why === 'in its cgroup'), 'its process is parked, waiting for start');
+    assert.equal((await mdk('start', id)).code, 0);
+    assert.match((await psAll()).get('mdk-test-fault-parked')!.status, /^Up/);
+    assert.equal((await mdk('rm', '-f', id)).code, 0);
+    await assertGone(id);
   });
 
   test('kill -9 of the monitor: its container ends, ps -a says Dead with a reason, rm -f cleans', async () => {
