@@ -54,7 +54,7 @@ describe('engine: cp and export', () => {
   async function hostile(running: boolean): Promise<string> {
     const decoy = join(host, 'decoy');
     mkdirSync(decoy);
-    const script = `ln -s /etc /abs; ln -s ../../../../../etc /tmp/rel; ln -s ${decoy} /tohost; ln -s /etc/passwd /pw; mkdir /data; echo in-ctr > /data/f`;
+    const script = `ln -s /etc /abs; ln -s ../../../../../etc /tmp/rel; ln -s ${decoy} /tohost; ln -s /etc/passwd /pw; ln -s /proc/self/root /magic; ln -s /proc/1/root/etc /magic1; mkdir /data; echo in-ctr > /data/f`;
     const id = (await mdk('run', '-d', w.image, 'sh', '-c', `${script}; ${running ? 'sleep 60' : 'true'}`)).stdout.trim();
     if (!running) assert.equal((await mdk('wait', id)).stdout, '0\n');
     else for (let i = 0; i < 100 && (await mdk('exec', id, 'cat', '/data/f')).stdout !== 'in-ctr\n'; i++);
@@ -122,6 +122,13 @@ describe('engine: cp and export', () => {
         const r = await mdk('cp', `${id}:${p}`, join(host, 'out'));
         assert.equal(r.code, 0, r.stderr);
         assert.equal(readFileSync(join(host, 'out'), 'utf8'), CONTAINER_PASSWD, p);
+      }
+      // magic links (/proc/PID/root) are never followed: refused, whoever "self" would be
+      for (const p of ['/magic/etc/passwd', '/magic1/passwd']) {
+        rmSync(join(host, 'magic'), { force: true });
+        const r = await mdk('cp', `${id}:${p}`, join(host, 'magic'));
+        assert.equal(r.code, 125, `${p}: ${r.stderr}`);
+        assert.equal(existsSync(join(host, 'magic')), false);
       }
       // a link to a path that exists only on the host: not found in the container
       writeFileSync(join(host, 'decoy', 'secret'), 'host secret\n');
