@@ -314,6 +314,7 @@ export class Engine {
         ...(onExit ? { onExit } : {}),
       },
       ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work } } : {}),
+      init: record.init,
     });
     record.state.startedAt = new Date().toISOString();
     record.state.stoppedByUser = false;
@@ -454,6 +455,42 @@ export class Engine {
       this.containers.save(record);
       await this.start(id);
     }
+  }
+
+  /** `pause` / `unpause`: freezes or thaws the container's cgroup (Docker's words when it cannot). */
+  pause(ref: string, frozen: boolean): ContainerRecord {
+    const record = this.containers.find(ref);
+    const v = this.view(record);
+    const id = record.id;
+    if (!v.state.Running) throw new MobyDickError('USAGE', `Container ${id} is not running`, { container: ref });
+    if (frozen && v.state.Paused) throw new MobyDickError('USAGE', `Container ${id} is already paused`, { container: ref });
+    if (!frozen && !v.state.Paused) throw new MobyDickError('USAGE', `Container ${id} is not paused`, { container: ref });
+    this.runtime.pause(id, frozen);
+    return record;
+  }
+
+  /**
+   * `restart`: stop (the stop signal, SIGKILL after TIMEOUT), then start. The
+   * start holds the container's lock, so the monitor's container-exited of
+   * the stopped run cannot interleave with it.
+   */
+  async restart(ref: string, timeout?: number): Promise<ContainerView> {
+    const record = await this.stop(ref, timeout);
+    return this.locked(record.id, () => this.start(record.id));
+  }
+
+  /** `rename`: the database's UNIQUE name decides a race; Docker's errors. */
+  async rename(ref: string, name: string): Promise<ContainerRecord> {
+    if (ref === '' || name === '') throw new MobyDickError('USAGE', 'Neither old nor new names may be empty', { container: ref });
+    const wanted = name.startsWith('/') ? name.slice(1) : name;
+    if (!NAME.test(wanted)) throw new MobyDickError('USAGE', `Invalid container name (${wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { container: wanted });
+    const found = this.containers.find(ref);
+    return this.locked(found.id, () => {
+      const record = this.containers.find(found.id);
+      if (record.name === wanted) throw new MobyDickError('USAGE', 'Renaming a container with the same name as its current name', { container: ref });
+      this.containers.rename(record, wanted);
+      return record;
+    });
   }
 
   /** Whether the kernel's OOM killer killed a process of the container (v1 memory.oom_control, v2 memory.events). */
