@@ -20,6 +20,7 @@ const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> 
 const IMAGE_COMMAND_NAMES = new Set([
   'pull', 'push', 'images', 'image', 'tag', 'rmi', 'login', 'logout',
   'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'wait', 'inspect', 'exec', 'container-exited',
+  'attach', 'restart', 'pause', 'unpause', 'top', 'stats', 'rename', 'container', 'volume',
 ]);
 
 async function imageCommand(name: string, argv: readonly string[]): Promise<number> {

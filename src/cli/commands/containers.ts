@@ -17,6 +17,15 @@ import { humanDuration, table } from '../human-units.js';
 import { openStore } from '../image-context.js';
 import { progressView } from '../pull-progress.js';
 import { RUN_OPTIONS_HELP } from '../run-options.js';
+import { attach as attachCommand } from './container-attach.js';
+import { containerGroup } from './container-group.js';
+import { pause, unpause } from './container-pause.js';
+import { containerPrune } from './container-prune.js';
+import { rename } from './container-rename.js';
+import { restart } from './container-restart.js';
+import { stats } from './container-stats.js';
+import { top } from './container-top.js';
+import { volume } from './volume.js';
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
@@ -30,7 +39,7 @@ function usage(message: string, command: string): MobyDickError {
 }
 
 /** The engine on the store; the monitor of each container runs `container-exited` with the same roots. */
-async function withEngine<T>(fn: (engine: Engine) => Promise<T> | T, pulls = false): Promise<T> {
+export async function withEngine<T>(fn: (engine: Engine) => Promise<T> | T, pulls = false): Promise<T> {
   const store = openStore();
   const view = pulls ? await progressView(process.stderr) : undefined;
   try {
@@ -446,4 +455,6 @@ export const containerExited: Command = async (argv) => {
 
 export const CONTAINER_COMMANDS: Record<string, Command> = {
   create, start, ps, logs, stop, kill, rm, wait, inspect, exec, 'container-exited': containerExited,
+  attach: attachCommand, restart, pause, unpause, top, stats, rename, volume,
+  container: (argv) => containerGroup({ ...CONTAINER_COMMANDS, prune: containerPrune })(argv),
 };

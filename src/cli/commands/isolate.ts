@@ -22,6 +22,12 @@ The second runs COMMAND in a container whose root filesystem is DIR.
 
 Commands:
   run        run a command in a new container (see 'moby-dick run --help')
+  create     create a container from an image; start, stop, restart, kill,
+             pause, unpause, rm, wait, rename it
+  ps         list containers; logs, inspect, top, stats, attach, exec look
+             into one (container prune removes the stopped ones)
+  container  manage containers (all of the above: 'moby-dick container --help')
+  volume     manage volumes (create, inspect, ls, prune, rm)
   pull       download an image from a registry
   push       upload an image to a registry
   images     list images
