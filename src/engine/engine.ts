@@ -29,6 +29,7 @@ import { type ContainerRecord, ContainerTable, type RestartPolicy } from './cont
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
 import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type TmpfsMount, type Ulimit } from './spec-builder.js';
 import { containerState, type State } from './status.js';
+import { checkVolumeName } from './volumes.js';
 
 export interface VolumeRequest {
   kind: 'bind' | 'volume' | 'tmpfs';
@@ -160,6 +161,8 @@ export class Engine {
       }
       let source = m.source;
       if (m.kind === 'volume') {
+        // --mount's source comes here unchecked; the name becomes a directory name
+        if (source) checkVolumeName(source);
         const name = source || randomBytes(32).toString('hex');
         source = this.volumeDir(name);
         mkdirSync(source, { recursive: true, mode: 0o755 });

@@ -263,6 +263,10 @@ describe('engine: everyday commands', () => {
     const bad = await mdk('volume', 'create', 'mdk-test/../x');
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /includes invalid characters for a local volume name/);
+    const outside = await mdk('run', '--rm', '--mount', 'type=volume,source=../mdk-test-out,target=/x', w.image, 'true');
+    assert.equal(outside.code, 125);
+    assert.match(outside.stderr, /"\.\.\/mdk-test-out" includes invalid characters for a local volume name/);
+    assert.ok(!existsSync(join(w.env.root, 'mdk-test-out')), 'nothing was made outside the volumes');
     // a named volume's data is counted when prune -a removes it
     await mdk('run', '--rm', '-v', 'mdk-test-v2:/d', w.image, 'sh', '-c', 'head -c 5000 /dev/zero > /d/f');
     assert.equal((await mdk('volume', 'prune', '-a', '-f')).stdout, 'Deleted Volumes:\nmdk-test-v2\n\nTotal reclaimed space: 5kB\n');
@@ -340,11 +344,23 @@ describe('engine: everyday commands', () => {
     assert.equal((await mdk('wait', id)).stdout, '5\n');
   });
 
+  test('stats on a terminal redraws every second until interrupted', async () => {
+    const id = await runD('--name', 'mdk-test-watched', w.image, 'sleep', '60');
+    const r = await onTerminal(['stats', id], [{ expect: 'mdk-test-watched[\\s\\S]*mdk-test-watched' }, { send: '\x03' }]);
+    assert.equal(r.code, 130, r.stdout);
+    assert.ok(r.stdout.split('\x1b[2J\x1b[H').length >= 3, 'the screen cleared before each table');
+    assert.match(r.stdout, /CONTAINER ID +NAME +CPU %/);
+  });
+
   test('run -it: an interactive shell on a terminal, its exit status', async () => {
     const r = await onTerminal(['run', '-it', '--rm', w.image, 'sh'], [{ expect: '# ' }, { send: 'echo $((6*7)); tty\r' }, { expect: '42' }, { send: 'exit 3\r' }]);
     assert.equal(r.code, 3, r.stdout);
     assert.match(r.stdout, /^42\r$/m);
     assert.match(r.stdout, /^\/dev\/pts\/0\r$/m);
     assert.equal((await mdk('ps', '-aq')).stdout, '', '--rm');
+    // ctrl-p ctrl-q leaves it running; run ends with 0
+    const d = await onTerminal(['run', '-it', '--name', 'mdk-test-left', w.image, 'sh'], [{ expect: '# ' }, { send: '\x10\x11' }]);
+    assert.equal(d.code, 0, d.stdout);
+    assert.equal(JSON.parse((await mdk('inspect', 'mdk-test-left')).stdout)[0].State.Running, true);
   });
 });
