@@ -101,6 +101,9 @@ describe('engine: everyday commands', () => {
     assert.notEqual(after.Pid, before.Pid);
     assert.ok(after.StartedAt > before.StartedAt);
     await until(async () => (await mdk('logs', id)).stdout === 'started\nstarted\n');
+    // the restarted container is the engine's as before: stop reaches it (no lock left held)
+    assert.equal((await mdk('stop', '-t', '1', id)).code, 0);
+    assert.equal((await mdk('wait', id)).stdout, '137\n');
     // a created container is just started
     const c = (await mdk('create', w.image, 'sleep', '60')).stdout.trim();
     assert.equal((await mdk('restart', c)).code, 0);
