@@ -13,7 +13,7 @@ const VERSION = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev
 const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = { run };
 
 /** The image commands live in a bundle of their own, loaded when one runs. */
-const IMAGE_COMMAND_NAMES = new Set(['pull', 'push', 'images', 'image', 'tag', 'rmi', 'login', 'logout']);
+const IMAGE_COMMAND_NAMES = new Set(['pull', 'push', 'images', 'image', 'tag', 'rmi', 'login', 'logout', 'load', 'save', 'import']);
 
 async function imageCommand(name: string, argv: readonly string[]): Promise<number> {
   const { IMAGE_COMMANDS } = await import('./images-cli.js');
