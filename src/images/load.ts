@@ -28,8 +28,8 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { MobyDickError } from '../errors.js';
 import { type ArchiveFile, type ArchiveFiles, readArchive } from './archive-files.js';
-import { type Compression, sniffCompression } from './decompress.js';
-import { chainIds, sha256 } from './digest.js';
+import { type Compression, decompress, sniffCompression } from './decompress.js';
+import { chainIds, DigestCounter, sha256 } from './digest.js';
 import {
   buildOciManifest,
   type Descriptor,
@@ -287,6 +287,12 @@ async function loadPlan(store: ImageStore, lease: Lease, plan: Plan, sizes: Map<
     blobs.add(l.file.digest);
     let size: number;
     try {
+      if (!plan.manifest && l.compression !== 'none' && (sizes.has(chainId) || store.layerDirs.exists(chainId))) {
+        // a compressed docker-archive layer has no digest of its own to check: the
+        // store has the layer, so it is not unpacked, but it is still checked
+        const got = await plainDigest(store, l.file.digest);
+        if (got !== diffId) throw new Error(`diff ID mismatch: the uncompressed layer has digest ${got}, the image config says ${diffId}`);
+      }
       size = await ensureLayer(store, lease, { digest: l.file.digest, diffId, chainId }, sizes);
     } catch (e) {
       throw new EntryError(l.file.name, (e as Error).message);
@@ -330,6 +336,13 @@ async function loadPlan(store: ImageStore, lease: Lease, plan: Plan, sizes: Map<
     tags: plan.tags,
     repoDigests: [],
   };
+}
+
+/** The digest of the decompressed blob DIGEST. */
+async function plainDigest(store: ImageStore, digest: string): Promise<string> {
+  const counter = new DigestCounter();
+  for await (const c of decompress(store.blobs.stream(digest))) counter.absorb(c);
+  return counter.digest();
 }
 
 function readConfig(f: ArchiveFile): Buffer {
