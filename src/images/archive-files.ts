@@ -10,7 +10,7 @@
  * `docker save` links a repeated layer.tar to the first) are followed by
  * name; nothing of the archive is ever created at a path it names.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { decompress } from './decompress.js';
@@ -86,11 +86,6 @@ export class ArchiveFiles {
       });
     }
     return readFileSync(file.path);
-  }
-
-  /** Removes the temp files (those not taken into the store). */
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

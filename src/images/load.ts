@@ -381,11 +381,10 @@ export async function loadImages(store: ImageStore, input: AsyncIterable<Buffer>
   const platform = opts.platform ?? hostPlatform();
   store.cleanStale();
   const dir = join(store.blobs.ingestDir, `${ownedName()}-load`);
-  let files: ArchiveFiles | undefined;
   let lease: Lease | undefined;
   try {
     mkdirSync(dir, { mode: 0o700 });
-    files = await readArchive(input, store.blobs, dir);
+    const files = await readArchive(input, store.blobs, dir);
     // every blob the archive names by its digest is checked, used or not
     for (const f of files.all()) {
       const m = BLOB_NAME.exec(f.name);

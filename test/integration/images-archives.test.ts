@@ -12,12 +12,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { CLI, sleep } from '../helpers/cli.js';
+import { CLI, run, sleep } from '../helpers/cli.js';
 import { type ImageEnv, makeImageEnv, oneLine } from '../helpers/image-env.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
 import { dirWith, makeImage, sha256, tarOf, type TestImage, writeLayout } from '../helpers/oci-image.js';
 import { makeBusyboxRootfs, removeRootfs, TEST_PREFIX } from '../helpers/rootfs.js';
 import { type CraftEntry, craftTar } from '../helpers/tar-craft.js';
+import { CreatedPaths, killUnder, unmountUnder } from '../helpers/caller-host.js';
+import { Daemon } from '../helpers/daemon.js';
 
 /**
  * skopeo as root keeps a blob cache in /var/lib/containers/cache with no
@@ -195,7 +197,14 @@ describe('load, save and import', () => {
     } finally {
       other.remove();
     }
-    // to stdout, through a pipe: the same archive, byte for byte
+    // to stdout, through a pipe: the same archive, byte for byte, also when the store has not
+    // recorded the layers' uncompressed sizes (layers unpacked before it did): they are counted
+    for (const l of env.contents().layers) {
+      const meta = join(env.root, 'layers', l, 'meta.json');
+      const { tarSize, ...rest } = JSON.parse(readFileSync(meta, 'utf8')) as { tarSize?: number };
+      assert.equal(typeof tarSize, 'number', 'the unpack recorded the size');
+      writeFileSync(meta, JSON.stringify(rest));
+    }
     const piped = execFileSync(CLI, ['save', 'mdk-test-arch/saved:v1'], { env: env.env, maxBuffer: 64 << 20 });
     assert.equal(sha256(piped), sha256(readFileSync(file)));
   });
@@ -347,6 +356,64 @@ describe('load, save and import', () => {
     assert.deepEqual(c.images, [img.config.digest]);
     assert.deepEqual([c.ingest, c.layerTmp], [[], []], 'the killed load\'s temp files are gone');
     assert.equal(c.layers.length, 3);
+  });
+
+  test('Docker 20.10 (a private dockerd) loads what save writes; what docker save writes loads and runs', async () => {
+    const d = join(tmp, 'docker');
+    mkdirSync(d);
+    writeFileSync(join(d, 'daemon.json'), '{}\n'); // not the host's /etc/docker/daemon.json
+    mkdirSync(join(d, 'tmp'));
+    const paths = new CreatedPaths();
+    const daemonEnv = { ...process.env, TMPDIR: join(d, 'tmp') };
+    const daemon = new Daemon('dockerd', 'dockerd', [
+      '--config-file', join(d, 'daemon.json'), '--data-root', join(d, 'data'), '--exec-root', join(d, 'exec'),
+      '--pidfile', join(d, 'docker.pid'), '--host', `unix://${d}/docker.sock`,
+      '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false',
+      '--userland-proxy=false', '--exec-opt', 'native.cgroupdriver=cgroupfs', '--shutdown-timeout', '2',
+    ], join(d, 'dockerd.log'), daemonEnv);
+    // /usr/bin/docker is docker.io's client; a newer one may sit earlier in PATH
+    const docker = (args: string[]) =>
+      run('/usr/bin/docker', args, { env: { ...daemonEnv, DOCKER_HOST: `unix://${d}/docker.sock`, DOCKER_CONFIG: join(d, 'cli') }, timeoutMs: 60_000 });
+    try {
+      await daemon.ready(async () => (await docker(['version'])).code === 0);
+      for (const [f, archive] of [
+        ['one.tar', ociArchive(base, 'mdk-test-arch/one:v1')],
+        ['two.tar', dockerArchive(twoLayer, ['mdk-test-arch/two:v1'])],
+      ] as const) {
+        writeFileSync(join(tmp, f), archive);
+        assert.equal((await env.mdk(['load', '-i', join(tmp, f)])).code, 0);
+      }
+      const file = join(tmp, 'for-docker.tar');
+      assert.equal((await env.mdk(['save', '-o', file, 'mdk-test-arch/one:v1', 'mdk-test-arch/two:v1'])).code, 0);
+      const l = await docker(['load', '-i', file]);
+      assert.equal(l.code, 0, l.stderr);
+      assert.equal(l.stdout, 'Loaded image: mdk-test-arch/one:v1\nLoaded image: mdk-test-arch/two:v1\n');
+      for (const [name, img] of [['mdk-test-arch/one:v1', base], ['mdk-test-arch/two:v1', twoLayer]] as const) {
+        const i = await docker(['image', 'inspect', '--format', '{{.Id}} {{json .RootFS.Layers}}', name]);
+        assert.equal(i.stdout, `${img.config.digest} ${JSON.stringify(img.diffIds)}\n`, name);
+      }
+      assert.equal((await docker(['tag', 'mdk-test-arch/two:v1', 'mdk-test-arch/from-docker:v1'])).code, 0);
+      const saved = join(tmp, 'from-docker.tar');
+      const s = await docker(['save', '-o', saved, 'mdk-test-arch/from-docker:v1']);
+      assert.equal(s.code, 0, s.stderr);
+      const other = makeImageEnv();
+      try {
+        const r = await other.mdk(['load', '-i', saved]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'Loaded image: mdk-test-arch/from-docker:v1\n');
+        assert.deepEqual(other.contents().images, [twoLayer.config.digest]);
+        const run2 = await other.mdk(['run', '--rm', 'mdk-test-arch/from-docker:v1']);
+        assert.equal(run2.stdout, 'hello from the second layer\n', run2.stderr);
+      } finally {
+        other.remove();
+      }
+    } finally {
+      await daemon.stop(10_000);
+      await killUnder(d);
+      unmountUnder(d);
+      paths.remove();
+    }
+    assert.deepEqual(paths.created(), [], 'dockerd left nothing global');
   });
 
   test('usage: save and load name what is missing; import refuses --change; --help', async () => {
