@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
 import { decompress, sniffCompression } from './decompress.js';
 import { DigestCounter, sha256 } from './digest.js';
-import { ensureLayer } from './load.js';
+import { ensureLayer, isNoSpace } from './load.js';
 import { buildOciManifest, MediaType, ociLayerMediaType } from './manifest.js';
 import { hostPlatform, type PlatformSpec } from './platform.js';
 import { parseNormalizedReference, referenceString, withDefaultTag } from './reference.js';
@@ -122,7 +122,7 @@ export async function importImage(store: ImageStore, input: AsyncIterable<Buffer
     if (ingestPath) rmSync(ingestPath, { force: true });
     if (lease) store.dropLease(lease.id, true);
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOSPC') {
+    if (isNoSpace(e)) {
       throw new MobyDickError('STORE', `${where}: no space left on the device of the image store`, {
         hint: 'free some space (moby-dick image prune) and import again',
       });

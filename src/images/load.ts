@@ -295,6 +295,7 @@ async function loadPlan(store: ImageStore, lease: Lease, plan: Plan, sizes: Map<
       }
       size = await ensureLayer(store, lease, { digest: l.file.digest, diffId, chainId }, sizes);
     } catch (e) {
+      if (isNoSpace(e)) throw e;
       throw new EntryError(l.file.name, (e as Error).message);
     }
     layers.push({
@@ -351,6 +352,11 @@ function readConfig(f: ArchiveFile): Buffer {
 }
 
 
+/** A full disk, as Node says it or as the layer unpacker reports it. */
+export function isNoSpace(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException).code === 'ENOSPC' || (e instanceof MobyDickError && e.details.errnoName === 'ENOSPC');
+}
+
 /** Turns what went wrong into one line naming the archive and the entry. */
 function loadError(e: unknown, source: string): MobyDickError {
   const where = `load ${source}`;
@@ -361,7 +367,7 @@ function loadError(e: unknown, source: string): MobyDickError {
     });
   }
   const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ENOSPC') {
+  if (isNoSpace(e)) {
     return new MobyDickError('STORE', `${where}: no space left on the device of the image store`, {
       hint: 'free some space (moby-dick image prune) and load again',
     });

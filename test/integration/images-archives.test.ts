@@ -358,6 +358,28 @@ describe('load, save and import', () => {
     assert.equal(c.layers.length, 3);
   });
 
+  test('a full disk: one line saying so, exit 125, nothing registered or left, and the store still works', async () => {
+    const big = dirWith({ 'srv/mdk-test-big': randomBytes(3 << 20).toString('base64') });
+    dirs.push(big);
+    const img = makeImage([big], { compression: 'none' });
+    const file = join(tmp, 'too-big.tar');
+    writeFileSync(file, dockerArchive(img, ['mdk-test-arch/too-big:v1']));
+    const small = join(tmp, 'small.tar');
+    writeFileSync(small, ociArchive(base, 'mdk-test-arch/small:v1'));
+    mkdirSync(env.root, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'mdk-test-full', env.root]);
+    try {
+      const r = await env.mdk(['load', '-i', file]);
+      assert.equal(r.code, 125);
+      assert.equal(r.stderr, `moby-dick: load ${file}: no space left on the device of the image store (free some space (moby-dick image prune) and load again)\n`);
+      assert.deepEqual(env.contents(), { blobs: [], layers: [], ingest: [], layerTmp: [], images: [] }, 'nothing half-stored');
+      const ok = await env.mdk(['load', '-i', small]);
+      assert.equal(ok.code, 0, ok.stderr);
+    } finally {
+      execFileSync('umount', [env.root]);
+    }
+  });
+
   test('Docker 20.10 (a private dockerd) loads what save writes; what docker save writes loads and runs', async () => {
     const d = join(tmp, 'docker');
     mkdirSync(d);
