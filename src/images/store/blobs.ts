@@ -119,6 +119,24 @@ export class BlobStore {
   }
 
   /**
+   * Writes SOURCE, whose digest is not known beforehand (a file of an
+   * archive, an imported tarball), to an ingest file under DIR (default: the
+   * ingest directory) and says what it holds. The caller commits it under a
+   * lease (Lease.commitBlob) or removes it; a failure removes it here.
+   */
+  async ingestUnknown(source: AsyncIterable<Buffer>, dir = this.ingestDir, name = `${ownedName()}-unknown`): Promise<{ path: string; digest: string; size: number }> {
+    const path = join(dir, name);
+    const counter = new DigestCounter();
+    try {
+      await pipeline(source, counter, createWriteStream(path, { mode: 0o600 }));
+    } catch (e) {
+      rmSync(path, { force: true });
+      throw e;
+    }
+    return { path, digest: counter.digest(), size: counter.bytes };
+  }
+
+  /**
    * Takes over what a killed process downloaded of DIGEST (the largest such
    * file), renamed to this process so that no other takes it too.
    */
