@@ -18,6 +18,14 @@
 #   DIR=/var/tmp  where the registry, the image and the stores live
 #   TMPFS=1       put the stores on a private tmpfs instead (under DIR)
 #   SKIP_PULL=1 / SKIP_RUN=1   skip one half
+#   PULLERS="moby-dick podman skopeo+umoci"   the pulls to compare
+#   MDK_B=PATH    another moby-dick (a copy of an older build/moby-dick and
+#                 its build/ siblings) to compare against: adds "moby-dick-b"
+#                 to the pulls and to the runs
+#   BREAKDOWN=1   also time, in the same hyperfine, `node -e 0`, `moby-dick
+#                 --version`, `moby-dick images` (the images bundle and the
+#                 store's database) and `moby-dick run --rootfs DIR true`
+#                 (the container without the image store)
 #   PROFILE=DIR   also write `node --cpu-prof` profiles of one pull into an
 #                 empty store and of one `run --rm IMAGE true` to DIR
 #
@@ -45,6 +53,9 @@ RUNS=${2:-20}
 MB=${MB:-200}
 LAYERS=${LAYERS:-3}
 DIR=${DIR:-/var/tmp}
+PULLERS=${PULLERS:-moby-dick podman skopeo+umoci}
+MDK_B=${MDK_B:-}
+[ -n "$MDK_B" ] && PULLERS="$PULLERS moby-dick-b"
 cd "$(dirname "$0")/.."
 REPO=$PWD
 MDK="$REPO/build/moby-dick"
@@ -188,6 +199,7 @@ pull_once() { # METHOD ROUND: one pull into a fresh store, timed; appends to $W/
   t0=$(now)
   case $1 in
     moby-dick) MOBY_DICK_ROOT="$d" "$MDK" pull -q "$BIG" >/dev/null ;;
+    moby-dick-b) MOBY_DICK_ROOT="$d" "$MDK_B" pull -q "$BIG" >/dev/null ;;
     podman) pod "$d" pull -q --tls-verify=false "$BIG" >/dev/null ;;
     skopeo+umoci)
       skopeo copy -q --src-tls-verify=false "docker://$BIG" "oci:$d/oci:latest"
@@ -206,18 +218,18 @@ if [ -z "${SKIP_PULL:-}" ]; then
   echo; echo "pull + unpack of $BIG into an empty store, $ROUNDS paired rounds (load $(load))"
   for r in $(seq "$ROUNDS"); do
     echo "round $r (load $(load))"
-    for m in $(printf '%s\n' moby-dick podman skopeo+umoci | shuf); do pull_once "$m" "$r"; done
+    for m in $(printf '%s\n' $PULLERS | shuf); do pull_once "$m" "$r"; done
   done
   echo "medians (ms): command alone / with the sync after it (load $(load))"
-  for m in moby-dick podman skopeo+umoci; do
+  for m in $PULLERS; do
     a=$(awk -v m="$m" '$1 == m { print $2 }' "$W/pull.txt" | median)
     b=$(awk -v m="$m" '$1 == m { print $3 }' "$W/pull.txt" | median)
     echo "$m $a $b" >>"$W/pull-med.txt"
     printf '  %-14s %8s %8s\n' "$m" "$a" "$b"
   done
   awk '{ a[$1] = $2; b[$1] = $3 } END {
-    printf "  moby-dick / podman        %.2f  %.2f\n", a["moby-dick"] / a["podman"], b["moby-dick"] / b["podman"]
-    printf "  moby-dick / skopeo+umoci  %.2f  %.2f\n", a["moby-dick"] / a["skopeo+umoci"], b["moby-dick"] / b["skopeo+umoci"] }' "$W/pull-med.txt"
+    if (!("moby-dick" in a)) exit
+    for (m in a) if (m != "moby-dick") printf "  moby-dick / %-13s %.2f  %.2f\n", m, a["moby-dick"] / a[m], b["moby-dick"] / b[m] }' "$W/pull-med.txt"
 fi
 
 # ---- run --rm IMAGE true -------------------------------------------------------
@@ -230,8 +242,11 @@ if [ -z "${SKIP_RUN:-}" ]; then
   DEFNET=
   if pod "$S/run-podman" run --rm "$BB" true 2>"$W/defnet.err"; then DEFNET=1; else echo "podman's default network fails here: $(cat "$W/defnet.err")"; fi
   P="podman --root $S/run-podman/root --runroot $RR/run-podman"
-  set -- -n moby-dick "$MDK run --rm $BB true" \
-    -n "podman runc, --network none" "$P run --rm --runtime runc --network none $BB true"
+  set -- -n moby-dick "$MDK run --rm $BB true"
+  [ -n "$MDK_B" ] && set -- "$@" -n moby-dick-b "$MDK_B run --rm $BB true"
+  [ -n "${BREAKDOWN:-}" ] && set -- "$@" -n "node -e 0" "node -e 0" -n "moby-dick --version" "$MDK --version" \
+    -n "moby-dick images" "$MDK images" -n "moby-dick run --rootfs" "$MDK run --rootfs $W/bb true"
+  set -- "$@" -n "podman runc, --network none" "$P run --rm --runtime runc --network none $BB true"
   [ -n "$DEFNET" ] && set -- "$@" -n "podman runc" "$P run --rm --runtime runc $BB true"
   # crun refuses every container on this host's hybrid cgroups while the v2
   # hierarchy lists a controller: where it does, everything here runs in a
