@@ -432,6 +432,8 @@ export class Engine {
    * and cgroups, then --rm or the restart policy.
    */
   async exited(id: string): Promise<void> {
+    // handled already (the CLI that ran it attached does it too): touch nothing
+    if (!existsSync(this.paths(id).dir) || this.runtimeStatus(id)?.status !== 'stopped') return;
     await this.locked(id, () => this.exitedLocked(id));
   }
 

@@ -3,13 +3,15 @@
  * create, start, ps, logs, stop, kill, rm, wait, inspect, exec, and the
  * internal container-exited that a container's monitor runs when it ends.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { attach } from '../../engine/attach.js';
 import { Engine, type ContainerView } from '../../engine/engine.js';
 import { formatEntry, readLogs } from '../../engine/logs.js';
 import { runRoot } from '../../engine/paths.js';
 import { statusText } from '../../engine/status.js';
 import { MobyDickError } from '../../errors.js';
+import { storeRoot } from '../../images/store/image-store.js';
 import { parseCommandLine } from '../args.js';
 import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, type CreateFlags, createRequest } from '../create-options.js';
 import { renderTemplate } from '../go-template.js';
@@ -449,6 +451,8 @@ export const containerExited: Command = async (argv) => {
   if (values['run-root']) process.env.MOBY_DICK_RUN_ROOT = values['run-root'];
   const id = operands[0];
   if (!id) throw usage('container-exited needs a container ID', 'container-exited');
+  // removed meanwhile (run --rm attached, rm -f): open nothing, make nothing
+  if (!existsSync(join(values.root ?? storeRoot(), 'containers', id))) return 0;
   await withEngine((e) => e.exited(id));
   return 0;
 };

@@ -31,9 +31,12 @@ Commands:
   pull       download an image from a registry
   push       upload an image to a registry
   images     list images
-  image      manage images (inspect, ls, prune, pull, push, rm, tag)
+  image      manage images (import, inspect, load, ls, prune, pull, push, rm, save, tag)
   tag        create a tag that refers to an image
   rmi        remove images
+  load       load images from a tar archive (docker save, skopeo)
+  save       save images to a tar archive
+  import     import a root filesystem tarball as an image
   login      log in to a registry
   logout     log out from a registry
 
