@@ -40,6 +40,39 @@ function write(file: string, value: string): void {
   }
 }
 
+/** A cgroup file of "key value" lines (memory.stat), as numbers. */
+function keyValues(dir: string | undefined, file: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!dir) return out;
+  for (const line of read(join(dir, file)).split('\n')) {
+    const [k, v] = line.split(' ');
+    if (k && v !== undefined && /^\d+$/.test(v)) out[k] = Number(v);
+  }
+  return out;
+}
+
+/** Bytes read and written, all devices: v1 blkio.throttle.io_service_bytes_recursive ("8:0 Read 4096"). */
+function blkioV1(dir: string | undefined): { read: number; write: number } {
+  const io = { read: 0, write: 0 };
+  if (!dir) return io;
+  for (const line of read(join(dir, 'blkio.throttle.io_service_bytes_recursive')).split('\n')) {
+    const m = /^\d+:\d+ (Read|Write) (\d+)$/.exec(line);
+    if (m) io[m[1] === 'Read' ? 'read' : 'write'] += Number(m[2]);
+  }
+  return io;
+}
+
+/** The same from v2 io.stat ("8:0 rbytes=4096 wbytes=0 ..."). */
+function ioStatV2(dir: string | undefined): { read: number; write: number } {
+  const io = { read: 0, write: 0 };
+  if (!dir) return io;
+  for (const line of read(join(dir, 'io.stat')).split('\n')) {
+    io.read += Number(/\brbytes=(\d+)/.exec(line)?.[1] ?? 0);
+    io.write += Number(/\bwbytes=(\d+)/.exec(line)?.[1] ?? 0);
+  }
+  return io;
+}
+
 function read(file: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
@@ -230,16 +263,24 @@ export class CgroupManager {
     if (placement.version === 1) {
       return {
         cpu: { usage: { total: num(b.cpuacct, 'cpuacct.usage') } },
-        memory: { usage: { usage: num(b.memory, 'memory.usage_in_bytes'), limit: num(b.memory, 'memory.limit_in_bytes'), max: num(b.memory, 'memory.max_usage_in_bytes') } },
+        memory: {
+          usage: { usage: num(b.memory, 'memory.usage_in_bytes'), limit: num(b.memory, 'memory.limit_in_bytes'), max: num(b.memory, 'memory.max_usage_in_bytes') },
+          stats: keyValues(b.memory, 'memory.stat'),
+        },
         pids: { current: num(b.pids, 'pids.current'), limit: num(b.pids, 'pids.max') },
+        blkio: blkioV1(b.blkio),
       };
     }
     const cpuStat = read(join(b.unified ?? '', 'cpu.stat'));
     const usageUsec = /^usage_usec (\d+)$/m.exec(cpuStat)?.[1];
     return {
       cpu: { usage: { total: usageUsec === undefined ? undefined : Number(usageUsec) * 1000 } },
-      memory: { usage: { usage: num(b.unified, 'memory.current'), limit: num(b.unified, 'memory.max'), max: num(b.unified, 'memory.peak') } },
+      memory: {
+        usage: { usage: num(b.unified, 'memory.current'), limit: num(b.unified, 'memory.max'), max: num(b.unified, 'memory.peak') },
+        stats: keyValues(b.unified, 'memory.stat'),
+      },
       pids: { current: num(b.unified, 'pids.current'), limit: num(b.unified, 'pids.max') },
+      blkio: ioStatV2(b.unified),
     };
   }
 }

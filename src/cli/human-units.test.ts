@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { renderTemplate } from './go-template.js';
-import { goTimeString, humanDuration, humanSize, table } from './human-units.js';
+import { bytesSize, goTimeString, humanDuration, humanSize, table } from './human-units.js';
 
 describe('Docker CLI formatting', () => {
   test('sizes in powers of 1000, three significant digits', () => {
@@ -12,6 +12,15 @@ describe('Docker CLI formatting', () => {
     assert.equal(humanSize(123_456_789), '123MB');
     assert.equal(humanSize(1_240_000_000), '1.24GB');
     assert.equal(humanSize(4_261_550, 4), '4.262MB');
+  });
+
+  test('binary sizes as go-units BytesSize: powers of 1024, four significant digits', () => {
+    assert.equal(bytesSize(0), '0B');
+    assert.equal(bytesSize(1023), '1023B');
+    assert.equal(bytesSize(1024), '1KiB');
+    assert.equal(bytesSize(1_597_000), '1.523MiB');
+    assert.equal(bytesSize(64 * 1024 * 1024), '64MiB');
+    assert.equal(bytesSize(25_275_658_240), '23.54GiB');
   });
 
   test('durations as go-units says them', () => {

@@ -14,6 +14,19 @@ export function humanSize(bytes: number, precision = 3): string {
   return `${Number(size.toPrecision(precision))}${UNITS[i]}`;
 }
 
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+/** go-units' BytesSize: powers of 1024, four significant digits ("1.523MiB", "7.66GiB"). */
+export function bytesSize(bytes: number): string {
+  let size = bytes;
+  let i = 0;
+  while (size >= 1024 && i < BINARY_UNITS.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return `${Number(size.toPrecision(4))}${BINARY_UNITS[i]}`;
+}
+
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);
   if (seconds < 1) return 'Less than a second';

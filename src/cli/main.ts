@@ -18,8 +18,9 @@ const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> 
  * in the original form after `--` (`moby-dick -- ps`).
  */
 const IMAGE_COMMAND_NAMES = new Set([
-  'pull', 'push', 'images', 'image', 'tag', 'rmi', 'login', 'logout',
+  'pull', 'push', 'images', 'image', 'tag', 'rmi', 'login', 'logout', 'load', 'save', 'import',
   'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'wait', 'inspect', 'exec', 'container-exited',
+  'attach', 'restart', 'pause', 'unpause', 'top', 'stats', 'rename', 'container', 'volume',
   'cp', 'export',
 ]);
 

@@ -222,7 +222,9 @@ export function attach(path: string, options: AttachOptions): Attachment {
     if (finished) return;
     finished = true;
     cleanup();
-    socket.end();
+    // the monitor keeps sending output to a client whose stdin ended: a detach closes both ways, once our input is out
+    if (end.kind === 'detached') socket.end(() => socket.destroy());
+    else socket.end();
     resolveDone(end);
   }
 

@@ -58,12 +58,28 @@ export class ContainerTable {
         .prepare('INSERT INTO containers (id, name, image_id, created_at, config) VALUES (?, ?, ?, ?, ?)')
         .run(record.id, record.name, record.imageId, Date.parse(record.created), JSON.stringify(record));
     } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
-      const holder = this.db.prepare('SELECT id FROM containers WHERE name = ?').get(record.name) as { id: string } | undefined;
-      throw new MobyDickError('USAGE', `Conflict. The container name "/${record.name}" is already in use by container "${holder?.id ?? '?'}". You have to remove (or rename) that container to be able to reuse that name.`, {
-        container: record.name,
-      });
+      throw this.conflict(e, record.name, '');
     }
+  }
+
+  /** Gives RECORD the name NAME (saved); a taken name is Docker's conflict error, and RECORD keeps its own. */
+  rename(record: ContainerRecord, name: string): void {
+    const old = record.name;
+    record.name = name;
+    try {
+      this.save(record);
+    } catch (e) {
+      record.name = old;
+      throw this.conflict(e, name, 'Error when allocating new name: ');
+    }
+  }
+
+  private conflict(e: unknown, name: string, prefix: string): unknown {
+    if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') return e;
+    const holder = this.db.prepare('SELECT id FROM containers WHERE name = ?').get(name) as { id: string } | undefined;
+    return new MobyDickError('USAGE', `${prefix}Conflict. The container name "/${name}" is already in use by container "${holder?.id ?? '?'}". You have to remove (or rename) that container to be able to reuse that name.`, {
+      container: name,
+    });
   }
 
   save(record: ContainerRecord): void {

@@ -30,6 +30,7 @@ import { removeLeftoverCgroups } from './leftovers.js';
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
 import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type TmpfsMount, type Ulimit } from './spec-builder.js';
 import { containerState, type State } from './status.js';
+import { checkVolumeName } from './volumes.js';
 
 export interface VolumeRequest {
   kind: 'bind' | 'volume' | 'tmpfs';
@@ -85,6 +86,8 @@ export interface EngineOptions {
   /** where a pull of a missing image reports */
   progress?: PullProgress;
   warn?: (message: string) => void;
+  /** draws a name for a container created without one (Docker-like adjective_noun by default) */
+  names?: () => string;
 }
 
 export interface ContainerView {
@@ -171,6 +174,8 @@ export class Engine {
       }
       let source = m.source;
       if (m.kind === 'volume') {
+        // --mount's source comes here unchecked; the name becomes a directory name
+        if (source) checkVolumeName(source);
         const name = source || randomBytes(32).toString('hex');
         source = this.volumeDir(name);
         mkdirSync(source, { recursive: true, mode: 0o755 });
@@ -188,7 +193,7 @@ export class Engine {
 
   /** `create`: records the container and makes its writable layer; nothing runs yet. */
   async create(req: CreateRequest): Promise<ContainerRecord> {
-    const name = req.name ?? generatedName();
+    const name = req.name ?? (this.options.names ?? generatedName)();
     if (!NAME.test(name)) throw new MobyDickError('USAGE', `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { container: name });
     const imageId = await this.image(req.image);
     const config = this.store.imageConfig(imageId).config ?? {};
@@ -250,7 +255,7 @@ export class Engine {
       },
     };
     buildSpec(record.engine); // refuses what it cannot build before anything is made
-    this.containers.add(record);
+    this.addRecord(record, req.name === undefined);
     try {
       mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
       // the upper dir is the container's "/": every user must be able to enter it
@@ -263,6 +268,22 @@ export class Engine {
       throw e;
     }
     return record;
+  }
+
+  /**
+   * Records RECORD; a GENERATED name that is taken (about 40,000 of them:
+   * a hundred containers collide now and then) is drawn again, as Docker does.
+   */
+  private addRecord(record: ContainerRecord, generated: boolean): void {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.containers.add(record);
+        return;
+      } catch (e) {
+        if (!generated || attempt >= 20 || !(e instanceof MobyDickError) || !e.message.startsWith('Conflict.')) throw e;
+        record.name = (this.options.names ?? generatedName)();
+      }
+    }
   }
 
   /** What the OCI runtime says, undefined when it has no state for ID. */
@@ -325,6 +346,7 @@ export class Engine {
         ...(onExit ? { onExit } : {}),
       },
       ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work } } : {}),
+      init: record.init,
     });
     record.state.startedAt = new Date().toISOString();
     record.state.stoppedByUser = false;
@@ -441,8 +463,8 @@ export class Engine {
    * and cgroups, then --rm or the restart policy.
    */
   async exited(id: string): Promise<void> {
-    // removed already (the CLI of an attached `run --rm` did it): no lock file to make again
-    if (!this.exists(id)) return;
+    // handled already (the CLI that ran it attached does it too): touch nothing
+    if (!existsSync(this.paths(id).dir) || this.runtimeStatus(id)?.status !== 'stopped') return;
     await this.locked(id, () => this.exitedLocked(id));
   }
 
@@ -469,6 +491,42 @@ export class Engine {
       this.containers.save(record);
       await this.start(id);
     }
+  }
+
+  /** `pause` / `unpause`: freezes or thaws the container's cgroup (Docker's words when it cannot). */
+  pause(ref: string, frozen: boolean): ContainerRecord {
+    const record = this.containers.find(ref);
+    const v = this.view(record);
+    const id = record.id;
+    if (!v.state.Running) throw new MobyDickError('USAGE', `Container ${id} is not running`, { container: ref });
+    if (frozen && v.state.Paused) throw new MobyDickError('USAGE', `Container ${id} is already paused`, { container: ref });
+    if (!frozen && !v.state.Paused) throw new MobyDickError('USAGE', `Container ${id} is not paused`, { container: ref });
+    this.runtime.pause(id, frozen);
+    return record;
+  }
+
+  /**
+   * `restart`: stop (the stop signal, SIGKILL after TIMEOUT), then start. The
+   * start holds the container's lock, so the monitor's container-exited of
+   * the stopped run cannot interleave with it.
+   */
+  async restart(ref: string, timeout?: number): Promise<ContainerView> {
+    const record = await this.stop(ref, timeout);
+    return this.locked(record.id, () => this.start(record.id));
+  }
+
+  /** `rename`: the database's UNIQUE name decides a race; Docker's errors. */
+  async rename(ref: string, name: string): Promise<ContainerRecord> {
+    if (ref === '' || name === '') throw new MobyDickError('USAGE', 'Neither old nor new names may be empty', { container: ref });
+    const wanted = name.startsWith('/') ? name.slice(1) : name;
+    if (!NAME.test(wanted)) throw new MobyDickError('USAGE', `Invalid container name (${wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { container: wanted });
+    const found = this.containers.find(ref);
+    return this.locked(found.id, () => {
+      const record = this.containers.find(found.id);
+      if (record.name === wanted) throw new MobyDickError('USAGE', 'Renaming a container with the same name as its current name', { container: ref });
+      this.containers.rename(record, wanted);
+      return record;
+    });
   }
 
   /** Whether the kernel's OOM killer killed a process of the container (v1 memory.oom_control, v2 memory.events). */

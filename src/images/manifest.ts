@@ -9,6 +9,7 @@ export const MediaType = {
   DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   DockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
   DockerConfig: 'application/vnd.docker.container.image.v1+json',
+  DockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
   DockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
   DockerLayerForeignGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
   OciManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -47,6 +48,7 @@ export function layerCompression(mediaType: string): Compression | undefined {
       return 'zstd';
     case MediaType.OciLayer:
     case MediaType.OciLayerNonDistributable:
+    case MediaType.DockerLayer:
       return 'none';
     default:
       return undefined;
@@ -176,4 +178,25 @@ export function parseImageConfig(bytes: Buffer): ImageConfig {
   const r = imageConfigSchema.safeParse(doc);
   if (!r.success) throw new ManifestError(`malformed image config: ${zodMessage(r.error)}`);
   return r.data;
+}
+
+/** The OCI layer media type for a tar compressed as COMPRESSION. */
+export function ociLayerMediaType(compression: Compression): string {
+  return compression === 'gzip' ? MediaType.OciLayerGzip : compression === 'zstd' ? MediaType.OciLayerZstd : MediaType.OciLayer;
+}
+
+/**
+ * An OCI image manifest for a config and layers the store holds, for images
+ * that came without one from a registry (loaded from a docker-archive,
+ * imported, or written by `save`): push sends it, and `save` writes one per
+ * image into the archive's OCI layout.
+ */
+export function buildOciManifest(config: { digest: string; size: number }, layers: readonly { digest: string; size: number; mediaType: string }[]): Buffer {
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.OciManifest,
+    config: { mediaType: MediaType.OciConfig, digest: config.digest, size: config.size },
+    layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+  };
+  return Buffer.from(JSON.stringify(manifest));
 }

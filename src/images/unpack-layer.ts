@@ -105,7 +105,9 @@ export async function unpackLayer(
   } catch (e) {
     if (e === unpacker.reported) throw e;
     // the tar stream or its compression: no entry to name
-    const err = e instanceof MobyDickError ? e : new MobyDickError('ARCHIVE', (e as Error).message);
+    // (or a write that failed after its entry: its errno is kept, ENOSPC matters to the caller)
+    const code = (e as NodeJS.ErrnoException).code;
+    const err = e instanceof MobyDickError ? e : new MobyDickError('ARCHIVE', (e as Error).message, typeof code === 'string' ? { errnoName: code } : {});
     throw new MobyDickError(err.code, `layer ${opts.layerDigest}: ${err.message}`, err.details);
   } finally {
     unpacker.close();

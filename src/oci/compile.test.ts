@@ -38,6 +38,13 @@ describe('compileOciPlan', () => {
     assert.deepEqual(find(ops, 'setroot'), [{ op: 'setroot', path: '/b/rootfs' }]);
   });
 
+  test('init (--init): one init setting among the settings after clone, and none without it', () => {
+    const ops = compile(spec(), { init: true, fifo: '/state/exec.fifo' });
+    assert.equal(find(ops, 'init').length, 1);
+    assert.ok(at(ops, (o) => o.op === 'init') < at(ops, (o) => o.op === 'fifo_open'), 'a setting, before the steps');
+    assert.equal(find(compile(spec()), 'init').length, 0);
+  });
+
   test('namespaces with a path are joined: pid before clone, mount last', () => {
     const ops = compile(
       spec((s) => {

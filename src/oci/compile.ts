@@ -53,6 +53,13 @@ export interface OciCompileOptions {
    * container's mount namespace instead of the bind of root.path
    */
   overlay?: Overlay;
+  /**
+   * Docker's --init: the helper stays as the container's pid 1, forks the
+   * command, forwards signals to it and reaps every zombie (native/src/init.c).
+   * The helper's image then stays visible inside the container as pid 1's
+   * exe: the caller must launch it sealed (OciRuntime always does).
+   */
+  init?: boolean;
 }
 
 const OCI_TO_KIND: Record<string, NamespaceKind> = {
@@ -286,6 +293,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   if (options.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: options.consoleSocket });
   if (options.detach) ops.push({ op: 'detach' });
   if (options.debug) ops.push({ op: 'debug' });
+  if (options.init) ops.push({ op: 'init' });
   if (options.preserveFds) ops.push({ op: 'preserve_fds', count: options.preserveFds });
   // the fifo first: still host root here, this process can reach the state directory (0700, as runc's)
   if (options.fifo !== undefined) ops.push({ op: 'fifo_open', path: options.fifo });

@@ -48,6 +48,8 @@ export interface CreateOptions {
   monitor?: MonitorOptions;
   /** root.path is where this overlay is mounted, inside the container (compile.ts) */
   overlay?: Overlay;
+  /** Docker's --init: a minimal init as pid 1 that reaps zombies and forwards signals (compile.ts) */
+  init?: boolean;
 }
 
 
@@ -241,6 +243,7 @@ export class OciRuntime {
           debug: options.onStep !== undefined,
           host: readHostFacts(),
           overlay: options.overlay,
+          init: options.init,
         });
         // the monitor's settings belong to the outer helper: after "clone"
         if (options.monitor) plan.splice(1, 0, ...monitorOps(options.monitor));

@@ -183,7 +183,9 @@ function processOps(config: ResolvedConfig): Op[] {
  * image stays visible inside the container, as pid 1 under --init. Without
  * --init the only process that runs helper code inside is pid 1 before its
  * exec, when nothing else in the pid namespace exists to open it. Sealing
- * costs an extra exec, about 1.5 ms.
+ * costs an extra exec, about 1.5 ms. The OCI path (src/oci/lifecycle.ts,
+ * the engine's containers, `--init` there too) always runs the helper
+ * sealed, so it needs no such test.
  */
 export function needsSealedHelper(config: ResolvedConfig): boolean {
   return config.init;

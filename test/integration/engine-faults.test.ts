@@ -192,6 +192,25 @@ describe('engine: faults', () => {
     }
   });
 
+  test('a generated name that is taken is drawn again (100 containers collide now and then)', async () => {
+    const taken = (await mdk('create', '--name', 'mdk-test-fault-name', w.image, 'true')).stdout.trim();
+    // names drawn: the taken one twice, then a free one
+    const script = `const { Engine } = await import(${JSON.stringify(`${PROJECT}build/tsc/src/engine/engine.js`)});
+      const { openStore } = await import(${JSON.stringify(`${PROJECT}build/tsc/src/cli/image-context.js`)});
+      const names = ['mdk-test-fault-name', 'mdk-test-fault-name', 'mdk-test-fault-drawn'];
+      const e = new Engine(openStore(), { names: () => names.shift() });
+      const r = await e.create({ image: process.argv[1], command: ['true'], env: [], tty: false, openStdin: false, readOnly: false, mounts: [],
+        ulimits: [], capAdd: [], capDrop: [], privileged: false, noNewPrivileges: false, seccomp: 'default', init: false, labels: {},
+        restart: { name: 'no', maximumRetryCount: 0 }, autoRemove: false, log: { maxSize: 0, maxFiles: 1 }, network: 'none' });
+      console.log(r.name);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, w.image], { env: w.env.env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'mdk-test-fault-drawn\n');
+    const ps = await psAll();
+    assert.equal(ps.get('mdk-test-fault-name')?.id, taken);
+    assert.equal(ps.get('mdk-test-fault-drawn')?.status, 'Created');
+  });
+
   test('bad input: a missing bind path, a name in use, a bad memory value, a missing image: one line, 125', async () => {
     const cases: [string[], RegExp][] = [
       [['run', '--mount', 'type=bind,source=/mdk-test-no-such-path,target=/x', w.image, 'true'], /bind source path does not exist: \/mdk-test-no-such-path$/m],

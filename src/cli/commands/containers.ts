@@ -3,13 +3,15 @@
  * create, start, ps, logs, stop, kill, rm, wait, inspect, exec, and the
  * internal container-exited that a container's monitor runs when it ends.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { attach } from '../../engine/attach.js';
 import { Engine, type ContainerView } from '../../engine/engine.js';
 import { formatEntry, readLogs } from '../../engine/logs.js';
 import { runRoot } from '../../engine/paths.js';
 import { statusText } from '../../engine/status.js';
 import { MobyDickError } from '../../errors.js';
+import { storeRoot } from '../../images/store/image-store.js';
 import { parseCommandLine } from '../args.js';
 import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, type CreateFlags, createRequest } from '../create-options.js';
 import { renderTemplate } from '../go-template.js';
@@ -17,6 +19,15 @@ import { humanDuration, table } from '../human-units.js';
 import { openStore } from '../image-context.js';
 import { progressView } from '../pull-progress.js';
 import { RUN_OPTIONS_HELP } from '../run-options.js';
+import { attach as attachCommand } from './container-attach.js';
+import { containerGroup } from './container-group.js';
+import { pause, unpause } from './container-pause.js';
+import { containerPrune } from './container-prune.js';
+import { rename } from './container-rename.js';
+import { restart } from './container-restart.js';
+import { stats } from './container-stats.js';
+import { top } from './container-top.js';
+import { volume } from './volume.js';
 import { cp } from './container-cp.js';
 import { exportCommand } from './container-export.js';
 
@@ -32,7 +43,7 @@ function usage(message: string, command: string): MobyDickError {
 }
 
 /** The engine on the store; the monitor of each container runs `container-exited` with the same roots. */
-async function withEngine<T>(fn: (engine: Engine) => Promise<T> | T, pulls = false): Promise<T> {
+export async function withEngine<T>(fn: (engine: Engine) => Promise<T> | T, pulls = false): Promise<T> {
   const store = openStore();
   const view = pulls ? await progressView(process.stderr) : undefined;
   try {
@@ -442,11 +453,15 @@ export const containerExited: Command = async (argv) => {
   if (values['run-root']) process.env.MOBY_DICK_RUN_ROOT = values['run-root'];
   const id = operands[0];
   if (!id) throw usage('container-exited needs a container ID', 'container-exited');
+  // removed meanwhile (run --rm attached, rm -f): open nothing, make nothing
+  if (!existsSync(join(values.root ?? storeRoot(), 'containers', id))) return 0;
   await withEngine((e) => e.exited(id));
   return 0;
 };
 
 export const CONTAINER_COMMANDS: Record<string, Command> = {
   create, start, ps, logs, stop, kill, rm, wait, inspect, exec, 'container-exited': containerExited,
+  attach: attachCommand, restart, pause, unpause, top, stats, rename, volume,
+  container: (argv) => containerGroup({ ...CONTAINER_COMMANDS, prune: containerPrune })(argv),
   cp, export: exportCommand,
 };

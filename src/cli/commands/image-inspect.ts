@@ -29,7 +29,7 @@ export function inspectDocument(store: ImageStore, input: string): Record<string
     RepoTags: image.tags.map(short),
     RepoDigests: image.repoDigests.map(short),
     Parent: '',
-    Comment: '',
+    Comment: (config.comment as string | undefined) ?? '',
     Created: image.created ?? '0001-01-01T00:00:00Z',
     DockerVersion: (config.docker_version as string | undefined) ?? '',
     Author: (config.author as string | undefined) ?? '',

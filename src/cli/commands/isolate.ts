@@ -22,12 +22,21 @@ The second runs COMMAND in a container whose root filesystem is DIR.
 
 Commands:
   run        run a command in a new container (see 'moby-dick run --help')
+  create     create a container from an image; start, stop, restart, kill,
+             pause, unpause, rm, wait, rename it
+  ps         list containers; logs, inspect, top, stats, attach, exec look
+             into one (container prune removes the stopped ones)
+  container  manage containers (all of the above: 'moby-dick container --help')
+  volume     manage volumes (create, inspect, ls, prune, rm)
   pull       download an image from a registry
   push       upload an image to a registry
   images     list images
-  image      manage images (inspect, ls, prune, pull, push, rm, tag)
+  image      manage images (import, inspect, load, ls, prune, pull, push, rm, save, tag)
   tag        create a tag that refers to an image
   rmi        remove images
+  load       load images from a tar archive (docker save, skopeo)
+  save       save images to a tar archive
+  import     import a root filesystem tarball as an image
   login      log in to a registry
   logout     log out from a registry
 

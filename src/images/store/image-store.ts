@@ -29,7 +29,7 @@ import { DigestCounter } from '../digest.js';
 import type { LayerUnpacker } from '../layer-unpacker.js';
 import { BlobStore } from './blobs.js';
 import { type Database, openDatabase } from './db.js';
-import { directorySize, LayerDirs } from './layers.js';
+import { directorySize, LayerDirs, type LayerMeta } from './layers.js';
 import { currentOwner, isAlive } from './owner.js';
 
 export const DEFAULT_STORE_ROOT = '/var/lib/moby-dick';
@@ -142,7 +142,7 @@ export class Lease {
     });
   }
 
-  installLayer(tmp: string, chainId: string, meta: { diffId: string; size: number }): void {
+  installLayer(tmp: string, chainId: string, meta: LayerMeta): void {
     this.store.inTransaction(() => {
       this.store.addRef(this.id, 'layer', chainId);
       this.store.layerDirs.install(tmp, chainId, meta);
@@ -315,7 +315,7 @@ export class ImageStore {
         throw new Error(`diff ID mismatch: the uncompressed layer has digest ${got}, the image config says ${diffId}`);
       }
       const size = directorySize(join(tmp, 'diff'));
-      lease.installLayer(tmp, chainId, { diffId, size });
+      lease.installLayer(tmp, chainId, { diffId, size, tarSize: counter.bytes });
       return size;
     } catch (e) {
       source?.destroy();

@@ -4,10 +4,19 @@
  * layers/tmp/<owner>-.../diff and renamed into place whole; its database
  * row is written later, with the image, in one transaction.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestHex } from '../digest.js';
 import { isAlive, ownedName, ownerOfName } from './owner.js';
+
+/** What layers/<hex>/meta.json records beside the directory. */
+export interface LayerMeta {
+  diffId: string;
+  /** bytes of the files in diff/ */
+  size: number;
+  /** bytes of the uncompressed tar it was unpacked from (what `save` writes); absent in older stores */
+  tarSize?: number;
+}
 
 export class LayerDirs {
   readonly dir: string;
@@ -44,7 +53,7 @@ export class LayerDirs {
    * Renames a finished temp dir to layers/<hex>. False when another process
    * put the same layer there first (the temp dir is removed then).
    */
-  install(tmp: string, chainId: string, meta: { diffId: string; size: number }): boolean {
+  install(tmp: string, chainId: string, meta: LayerMeta): boolean {
     writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ chainId, ...meta }) + '\n');
     try {
       renameSync(tmp, this.path(chainId));
@@ -56,6 +65,15 @@ export class LayerDirs {
         return false;
       }
       throw e;
+    }
+  }
+
+  /** The meta.json of an installed layer, or undefined when it has none (or cannot be read). */
+  meta(chainId: string): (LayerMeta & { chainId: string }) | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.path(chainId), 'meta.json'), 'utf8')) as LayerMeta & { chainId: string };
+    } catch {
+      return undefined;
     }
   }
 
