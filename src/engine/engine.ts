@@ -126,18 +126,26 @@ export class Engine {
     return containerPaths(this.store.root, this.run, id);
   }
 
+  /** containers whose lock this process holds: locked() inside locked() does not wait for itself */
+  private readonly held = new Set<string>();
+
   /**
    * FN holding the container's lock (a flock under the run root): the
    * monitor's container-exited and a user's stop must not interleave, or a
-   * restart could undo the stop.
+   * restart could undo the stop; a start and a `cp` into the stopped
+   * container (through an overlay of its own) must not either. Re-entrant
+   * within this process (restart and the restart policy start under it).
    */
   async locked<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
+    if (this.held.has(id)) return fn();
     const dir = join(this.run, 'locks');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const fd = nativeAddon().lock(join(dir, id));
+    this.held.add(id);
     try {
       return await fn();
     } finally {
+      this.held.delete(id);
       // a container removed meanwhile (by FN, or by `rm` before we got here) keeps no lock file
       if (!this.exists(id)) rmSync(join(dir, id), { force: true });
       closeSync(fd);
@@ -326,7 +334,12 @@ export class Engine {
    * then the runtime's start. A container that ran before starts afresh.
    */
   async start(ref: string, beforeStart?: (v: ContainerView) => Promise<void> | void): Promise<ContainerView> {
-    const record = this.containers.find(ref);
+    const found = this.containers.find(ref);
+    return this.locked(found.id, () => this.startLocked(found.id, beforeStart));
+  }
+
+  private async startLocked(id: string, beforeStart?: (v: ContainerView) => Promise<void> | void): Promise<ContainerView> {
+    const record = this.containers.find(id);
     const v = this.view(record);
     if (v.state.Running) return v;
     const paths = v.paths;

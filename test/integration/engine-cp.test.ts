@@ -5,7 +5,7 @@
  * read or a write to the host.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -166,6 +166,33 @@ describe('engine: cp and export', () => {
       assert.equal(view.get('passwd')?.body, CONTAINER_PASSWD);
     });
   }
+
+  test('a start waits for a cp into the stopped container (both hold its lock)', async () => {
+    const id = (await mdk('create', w.image, 'cat', '/slow')).stdout.trim();
+    // cp - reads its tar from a stdin we hold open: it holds the container's lock until we end it
+    const tar = new PassThrough();
+    const tw = new TarWriter(tar);
+    const cp = spawn(CLI, ['cp', '-', `${id}:/`], { env: w.env.env, stdio: ['pipe', 'ignore', 'pipe'] });
+    tar.pipe(cp.stdin!);
+    const cpDone = new Promise<number | null>((r) => cp.on('exit', r));
+    await tw.addFile({ name: 'slow' }, Buffer.from('written before the start\n'));
+    // wait until cp holds the container's lock (a FLOCK on run/locks/ID in /proc/locks)
+    const lockFile = join(w.env.root, 'run', 'locks', id);
+    const held = () => existsSync(lockFile) && readFileSync('/proc/locks', 'utf8').split('\n').some((l) => l.includes('FLOCK') && l.split(/\s+/)[5]?.endsWith(`:${statSync(lockFile).ino}`));
+    for (let i = 0; i < 200 && !held(); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(held(), 'cp holds the container\'s lock');
+    let started = 0;
+    const start = mdk('start', '-a', id).then((r) => ((started = Date.now()), r));
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(started, 0, 'start waits while cp holds the container');
+    const ended = Date.now();
+    await tw.finish();
+    tar.end();
+    assert.equal(await cpDone, 0);
+    const s = await start;
+    assert.ok(started >= ended, 'start went on after cp ended');
+    assert.equal(s.stdout, 'written before the start\n', `stderr: ${s.stderr} code ${s.code}`);
+  });
 
   test('a --read-only container: refused as Docker refuses it, running or stopped; its volume stays writable', async () => {
     writeFileSync(join(host, 'f'), 'f\n');
