@@ -10,6 +10,7 @@ import { runInForeground } from '../foreground.js';
 import { hostEnv, mergeEnv, parseUser, RUN_OPTIONS, RUN_OPTIONS_HELP } from '../run-options.js';
 
 export const HELP = `Usage: moby-dick [OPTIONS] COMMAND [ARG...]
+       moby-dick run [OPTIONS] IMAGE [COMMAND] [ARG...]
        moby-dick run [OPTIONS] --rootfs DIR COMMAND [ARG...]
 
 A container engine for Node.js.
@@ -18,7 +19,8 @@ The first form runs COMMAND isolated — its own network (only lo), mounts
 (a tmpfs on /mytmp), hostname, IPC and PID namespace — on the host's files,
 with the caller's environment, directory and stdin, and a terminal of its
 own when stdin and stdout are terminals.
-The second runs COMMAND in a container whose root filesystem is DIR.
+The second runs a container from an image (pulled when missing), as
+Docker does; the third one whose root filesystem is DIR.
 
 Commands:
   run        run a command in a new container (see 'moby-dick run --help')
@@ -28,6 +30,8 @@ Commands:
              into one (container prune removes the stopped ones)
   container  manage containers (all of the above: 'moby-dick container --help')
   volume     manage volumes (create, inspect, ls, prune, rm)
+  cp         copy files between a container and the host
+  export     write a container's filesystem as a tar archive
   pull       download an image from a registry
   push       upload an image to a registry
   images     list images
