@@ -15,7 +15,8 @@
  *   process is killed, so no mount can be left behind. Read-only with the
  *   writable layer as the topmost lower layer (touching neither its work
  *   dir nor its upper); read-write, with upper and work, only for a stopped
- *   container and under its lock.
+ *   container and under its lock, which `start` takes too: a start waits
+ *   for the copy instead of mounting the same writable layer beside it.
  * - `export` always takes the read-only overlay: the container's own files
  *   without its volumes and binds, as Docker exports them.
  */
