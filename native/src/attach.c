@@ -12,7 +12,9 @@
  *     1: window size, length 4: rows u16 BE, cols u16 BE (with a tty),
  *     2: close the container's stdin, length 0.
  * A frame that breaks these rules ends that client's connection. A client
- * only receives output from when it connects (the log has the past).
+ * only receives output from when the monitor accepts it (the log has the
+ * past); the first frame it gets is an empty stdout frame, sent on accept,
+ * so a client that waits for it before `start` misses nothing.
  * A client that falls behind (more than HIGH_WATER unsent) holds the
  * container's output back, so that a burst reaches it whole, but for at most
  * STALL_MS: still behind then, it is disconnected and the container goes on.
@@ -189,7 +191,11 @@ static void accept_clients(void)
 			close(fd);
 			continue;
 		}
-		clients[nclients++] = (struct client){.fd = fd};
+		clients[nclients] = (struct client){.fd = fd};
+		struct client *c = &clients[nclients++];
+		/* the welcome: from here on this client gets all output */
+		if (queue(c, 1, "", 0) < 0 || flush_client(c) < 0)
+			drop(c);
 	}
 }
 

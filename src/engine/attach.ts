@@ -157,7 +157,7 @@ export type AttachEnd =
   | { kind: 'disconnected' };
 
 export interface Attachment {
-  /** resolves once connected to the monitor (attach before start, and no output is missed) */
+  /** resolves once the monitor has accepted us (attach, then start, and no output is missed) */
   readonly connected: Promise<void>;
   /** how the attach ended */
   readonly done: Promise<AttachEnd>;
@@ -234,7 +234,6 @@ export function attach(path: string, options: AttachOptions): Attachment {
   });
   socket.on('connect', () => {
     connected = true;
-    onConnected();
     if (options.tty) {
       sendSize();
       out.on?.('resize', sendSize);
@@ -250,6 +249,8 @@ export function attach(path: string, options: AttachOptions): Attachment {
   let connected = false;
   let draining = false;
   socket.on('data', (chunk: Buffer) => {
+    // the monitor's first frame (an empty one, sent when it accepts us): from now on nothing is missed
+    onConnected();
     for (const f of decoder.push(chunk)) {
       if (f.stream === OUT_EXIT) {
         exit = parseExitRecord(f.data.toString('utf8'));
