@@ -26,7 +26,7 @@ import { StateStore } from '../oci/state.js';
 import { parseExitRecord } from '../runtime/monitor-ops.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { type ContainerRecord, ContainerTable, type RestartPolicy } from './container-table.js';
-import { removeLeftoverCgroups } from './leftovers.js';
+import { cgroupParent, removeEmptyParent, removeLeftoverCgroups } from './leftovers.js';
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
 import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type TmpfsMount, type Ulimit } from './spec-builder.js';
 import { containerState, type State } from './status.js';
@@ -258,7 +258,7 @@ export class Engine {
         seccomp: req.seccomp ?? 'default',
         shmSize: req.shmSize ?? DEFAULT_SHM_SIZE,
         network: { mode: req.network },
-        cgroupsPath: `/moby-dick/${id}`,
+        cgroupsPath: `/${cgroupParent()}/${id}`,
         labels: req.labels,
       },
     };
@@ -442,8 +442,10 @@ export class Engine {
       });
     }
     if (this.runtimeStatus(record.id)) this.runtime.delete(record.id, true);
-    // without the runtime's state (a reboot wiped the run root): its cgroups, and what still runs there
-    else removeLeftoverCgroups(record.engine.cgroupsPath);
+    // what the runtime's state does not cover (a reboot wiped the run root, or a create killed
+    // before it recorded its cgroups): the cgroups, and what still runs there
+    removeLeftoverCgroups(record.engine.cgroupsPath);
+    removeEmptyParent(record.engine.cgroupsPath);
     this.waitExitFile(record.id, v.state.Running ? 2000 : 0);
     rmSync(v.paths.dir, { recursive: true, force: true });
     rmSync(v.paths.attachSocket, { force: true });
@@ -493,7 +495,8 @@ export class Engine {
     if (!rt || rt.status !== 'stopped') return;
     record.state.oomKilled = this.oomKilled(id);
     this.containers.save(record);
-    if (rt) this.runtime.delete(id, true);
+    this.runtime.delete(id, true);
+    removeEmptyParent(record.engine.cgroupsPath);
     if (record.autoRemove) {
       this.remove(id, true, true);
       return;

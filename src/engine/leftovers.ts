@@ -64,3 +64,27 @@ export function removeLeftoverCgroups(cgroupsPath: string): void {
     }
   }
 }
+
+/**
+ * The engine's parent cgroup (e.g. /moby-dick) in every hierarchy, removed
+ * once no container is left under it: each container removes only its own
+ * leaf, and the one that made the parent is rarely the last to go. rmdir
+ * fails harmlessly while another container still has its cgroup there.
+ */
+export function removeEmptyParent(cgroupsPath: string): void {
+  const parent = cgroupsPath.split('/').filter(Boolean).slice(0, -1);
+  if (parent.length !== 1) return; // only the engine's own one-level parent
+  for (const dir of cgroupDirsOf(`/${parent[0]}`)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // still in use by another container
+    }
+  }
+}
+
+/** The engine's parent cgroup: MOBY_DICK_CGROUP_PARENT (tests give theirs a test prefix), else moby-dick. */
+export function cgroupParent(env: NodeJS.ProcessEnv = process.env): string {
+  const p = env.MOBY_DICK_CGROUP_PARENT;
+  return p && /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(p) ? p : 'moby-dick';
+}

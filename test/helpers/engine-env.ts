@@ -3,9 +3,11 @@
  * image loaded from a local registry, and a cleanup that removes every
  * container the test made (rm -f), so that monitors, cgroups and mounts go.
  */
+import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { cgroupDirsOf } from '../../src/engine/leftovers.js';
 import { after, before } from 'node:test';
-import { type ImageEnv, makeImageEnv } from './image-env.js';
+import { ENGINE_CGROUP_PARENT, type ImageEnv, makeImageEnv } from './image-env.js';
 import { makeImage, writeLayout } from './oci-image.js';
 import { type Registry, skopeo, startRegistry } from './registry.js';
 import { makeBusyboxRootfs, removeRootfs } from './rootfs.js';
@@ -41,6 +43,8 @@ export function useEngine(): EngineEnv {
   });
   after(async () => {
     await removeAll();
+    // the engine's parent cgroup goes with its last container (image-env.ts names it for this test)
+    assert.deepEqual(cgroupDirsOf(`/${ENGINE_CGROUP_PARENT}`), [], 'no cgroup left');
     env.remove();
     removeRootfs(rootfs);
     rmSync(layout, { recursive: true, force: true });

@@ -22,11 +22,21 @@ export interface ImageEnv {
 
 const list = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
 
+/** The engine's parent cgroup in the tests (the engine's own default is moby-dick). */
+export const ENGINE_CGROUP_PARENT = `${TEST_PREFIX}engine-${process.pid}`;
+
 export function makeImageEnv(): ImageEnv {
   const base = mkdtempSync(join('/tmp', `${TEST_PREFIX}images-`));
   const root = join(base, 'store');
   const dockerConfig = join(base, 'docker');
-  const env = { ...process.env, MOBY_DICK_ROOT: root, DOCKER_CONFIG: dockerConfig, MOBY_DICK_CONFIG: join(base, 'config.json') };
+  // the engine's parent cgroup too: a test's containers never share the host's /moby-dick
+  const env = {
+    ...process.env,
+    MOBY_DICK_ROOT: root,
+    DOCKER_CONFIG: dockerConfig,
+    MOBY_DICK_CONFIG: join(base, 'config.json'),
+    MOBY_DICK_CGROUP_PARENT: ENGINE_CGROUP_PARENT,
+  };
   return {
     root,
     dockerConfig,

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { CLI, PROJECT, sleep } from '../helpers/cli.js';
 import { useEngine } from '../helpers/engine-env.js';
+import { ENGINE_CGROUP_PARENT } from '../helpers/image-env.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -21,7 +22,7 @@ const CGROUP_ROOT = '/sys/fs/cgroup';
 function cgroupDirs(id: string): string[] {
   const out: string[] = [];
   for (const h of readdirSync(CGROUP_ROOT)) {
-    const d = join(CGROUP_ROOT, h, 'moby-dick', id);
+    const d = join(CGROUP_ROOT, h, ENGINE_CGROUP_PARENT, id);
     if (existsSync(d)) out.push(d);
   }
   return out;
@@ -35,7 +36,7 @@ function processesOf(id: string): { pid: number; why: string }[] {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) continue;
-      if (readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`/moby-dick/${id}`)) {
+      if (readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`/${ENGINE_CGROUP_PARENT}/${id}`)) {
         out.push({ pid: Number(p), why: 'in its cgroup' });
         continue;
       }
