@@ -19,7 +19,9 @@ export type ErrorCode =
   /** talking to a registry: unreachable, refused, not found, bad data */
   | 'REGISTRY'
   /** the image store on disk: database, blobs, layers */
-  | 'STORE';
+  | 'STORE'
+  /** networks: bridges, addresses, published ports, nftables */
+  | 'NETWORK';
 
 export interface ErrorDetails {
   /** the step of container setup that failed, e.g. "mount" */
@@ -54,6 +56,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   IMAGE: 125,
   REGISTRY: 125,
   STORE: 125,
+  NETWORK: 125,
 };
 
 /**

@@ -40,6 +40,15 @@ export const CREATE_OPTIONS = {
   'log-opt': { type: 'string', multiple: true },
   network: { type: 'string' },
   net: { type: 'string' },
+  'network-alias': { type: 'string', multiple: true },
+  'net-alias': { type: 'string', multiple: true },
+  publish: { type: 'string', short: 'p', multiple: true },
+  'publish-all': { type: 'boolean', short: 'P' },
+  expose: { type: 'string', multiple: true },
+  dns: { type: 'string', multiple: true },
+  'dns-search': { type: 'string', multiple: true },
+  'dns-option': { type: 'string', multiple: true },
+  'add-host': { type: 'string', multiple: true },
   'shm-size': { type: 'string' },
 } as const;
 
@@ -67,7 +76,13 @@ export const CREATE_OPTIONS_HELP = `  -d, --detach              run in the backg
       --stop-timeout N      seconds \`stop\` waits before SIGKILL (default 10)
       --restart POLICY      no, on-failure[:N], always, unless-stopped
       --log-opt max-size=SIZE, --log-opt max-file=N   json-file log rotation
-      --network none|host   the network (default: none, until networking lands)
+      --network NET         bridge (default), none, host, container:NAME, or a network's name
+      --network-alias NAME  another name on a user-defined network
+  -p, --publish [IP:][HOSTPORT:]PORT[/udp]   publish a port (no HOSTPORT: one is picked)
+  -P, --publish-all         publish every exposed port on picked ports
+      --expose PORT[/udp]   expose a port (for -P)
+      --dns IP, --dns-search DOMAIN, --dns-option OPT   the container's resolv.conf
+      --add-host NAME:IP    a line in the container's /etc/hosts (IP may be host-gateway)
       --shm-size SIZE       size of /dev/shm (default 64m)`;
 
 function volumes(flags: CreateFlags): VolumeRequest[] {
@@ -100,10 +115,7 @@ function seccompOf(value: string): CreateRequest['seccomp'] {
 export function createRequest(flags: CreateFlags, operands: readonly string[]): CreateRequest {
   const [image, ...command] = operands;
   if (image === undefined) throw new MobyDickError('USAGE', '"moby-dick run" requires at least 1 argument', { hint: "see 'moby-dick run --help'" });
-  const network = flags.network ?? flags.net ?? 'none';
-  if (network !== 'none' && network !== 'host') {
-    throw new MobyDickError('USAGE', `network ${network} not found`, { hint: 'moby-dick has --network none and host for now' });
-  }
+  const network = flags.network ?? flags.net ?? 'bridge';
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
   return {
     image,
@@ -137,6 +149,14 @@ export function createRequest(flags: CreateFlags, operands: readonly string[]): 
     autoRemove: flags.rm === true,
     log: parseLogOpts(flags['log-opt'] ?? []),
     network,
+    networkAliases: [...(flags['network-alias'] ?? []), ...(flags['net-alias'] ?? [])],
+    publish: flags.publish ?? [],
+    publishAll: flags['publish-all'] === true,
+    expose: flags.expose ?? [],
+    dns: flags.dns ?? [],
+    dnsSearch: flags['dns-search'] ?? [],
+    dnsOptions: flags['dns-option'] ?? [],
+    addHost: flags['add-host'] ?? [],
     ...(flags['shm-size'] !== undefined ? { shmSize: parseBytes(flags['shm-size'], '--shm-size') } : {}),
   };
 }

@@ -21,7 +21,7 @@ const IMAGE_COMMAND_NAMES = new Set([
   'pull', 'push', 'images', 'image', 'tag', 'rmi', 'login', 'logout', 'load', 'save', 'import',
   'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'wait', 'inspect', 'exec', 'container-exited',
   'attach', 'restart', 'pause', 'unpause', 'top', 'stats', 'rename', 'container', 'volume',
-  'cp', 'export',
+  'cp', 'export', 'port', 'network',
 ]);
 
 async function imageCommand(name: string, argv: readonly string[]): Promise<number> {

@@ -6,6 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { MobyDickError } from '../errors.js';
+import type { ContainerNetworking } from '../network/networks.js';
 import type { EngineContainer } from './spec-builder.js';
 
 export interface RestartPolicy {
@@ -35,6 +36,10 @@ export interface ContainerRecord {
   labels: Record<string, string>;
   /** named volumes: name -> destination */
   volumes: Record<string, string>;
+  /** its networking as asked (records made before networking have none: --network none) */
+  net?: ContainerNetworking;
+  /** the image's ExposedPorts and --expose ("80/tcp") */
+  exposedPorts?: string[];
   state: {
     startedAt?: string;
     restartCount: number;

@@ -28,9 +28,14 @@ import { nativeAddon } from '../runtime/native-addon.js';
 import { type ContainerRecord, ContainerTable, type RestartPolicy } from './container-table.js';
 import { cgroupParent, removeEmptyParent, removeLeftoverCgroups } from './leftovers.js';
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
-import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type TmpfsMount, type Ulimit } from './spec-builder.js';
+import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type EngineContainer, type TmpfsMount, type Ulimit } from './spec-builder.js';
 import { containerState, type State } from './status.js';
 import { checkVolumeName } from './volumes.js';
+import { parseAddHost } from '../network/container-files.js';
+import { type ContainerFiles, type ContainerNetworking, containerFiles, Networks } from '../network/networks.js';
+import { publishedPorts } from '../network/port-spec.js';
+import type { NetworkRecord } from '../network/network-table.js';
+import type { NetworkFacts } from './network-inspect.js';
 
 export interface VolumeRequest {
   kind: 'bind' | 'volume' | 'tmpfs';
@@ -76,7 +81,21 @@ export interface CreateRequest {
   restart: RestartPolicy;
   autoRemove: boolean;
   log: { maxSize: number; maxFiles: number };
-  network: 'none' | 'host';
+  /** bridge (the default network), none, host, container:NAME, or a network's name or ID */
+  network: string;
+  /** --network-alias: more names on a user-defined network */
+  networkAliases: readonly string[];
+  /** -p values, as given */
+  publish: readonly string[];
+  /** -P: every exposed port on a port the engine picks */
+  publishAll: boolean;
+  /** --expose, on top of the image's ExposedPorts */
+  expose: readonly string[];
+  dns: readonly string[];
+  dnsSearch: readonly string[];
+  dnsOptions: readonly string[];
+  /** --add-host NAME:IP */
+  addHost: readonly string[];
   shmSize?: number;
 }
 
@@ -124,6 +143,139 @@ export class Engine {
 
   paths(id: string): ContainerPaths {
     return containerPaths(this.store.root, this.run, id);
+  }
+
+  private nets?: Networks;
+
+  /** The store's networks (made on first use: most commands need none). */
+  get networks(): Networks {
+    this.nets ??= new Networks(this.store.db);
+    return this.nets;
+  }
+
+  /** --network and its friends, checked and resolved to IDs. */
+  private networking(req: CreateRequest, exposed: readonly string[]): ContainerNetworking {
+    const base = {
+      networks: [],
+      ports: [],
+      dns: { servers: [...req.dns], search: [...req.dnsSearch], options: [...req.dnsOptions] },
+      extraHosts: [...req.addHost],
+    };
+    for (const h of req.addHost) parseAddHost(h, '0.0.0.0'); // its syntax, before anything is made
+    const mode = req.network === 'default' ? 'bridge' : req.network;
+    if (mode === 'none' || mode === 'host') {
+      if (req.publish.length || req.publishAll) this.options.warn?.(`Published ports are discarded when using ${mode} network mode`);
+      return { ...base, mode };
+    }
+    if (mode.startsWith('container:')) {
+      if (req.publish.length || req.publishAll) throw new MobyDickError('USAGE', 'conflicting options: port publishing and the container type network mode', { subject: mode });
+      if (req.hostname !== undefined) throw new MobyDickError('USAGE', 'conflicting options: hostname and the network mode', { subject: mode });
+      return { ...base, mode: 'container', container: this.containers.find(mode.slice('container:'.length)).id };
+    }
+    const n = this.networks.find(mode);
+    if (req.networkAliases.length && n.isDefault) {
+      throw new MobyDickError('USAGE', 'network-scoped alias is supported only for containers in user defined networks', { subject: req.networkAliases[0]! });
+    }
+    return { ...base, mode: 'bridge', networks: [{ id: n.id, aliases: [...req.networkAliases] }], ports: publishedPorts(req.publish, req.publishAll, exposed) };
+  }
+
+  /** What container ID's hosts file is made of (for rewriting it when a peer comes or goes). */
+  private hostsOf(id: string): { path: string; hostname: string; extraHosts: readonly string[] } | undefined {
+    try {
+      const r = this.containers.find(id);
+      return { path: containerFiles(this.paths(id).dir).hosts, hostname: r.engine.hostname, extraHosts: r.net?.extraHosts ?? [] };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private refreshPeers = (networkId: string, except: string): void => {
+    this.networks.refreshHosts(networkId, except, (cid) => this.hostsOf(cid));
+  };
+
+  /** `network connect`: on the network from its next start, and now if it runs. */
+  async connect(ref: string, networkRef: string, aliases: readonly string[]): Promise<void> {
+    const found = this.containers.find(ref);
+    const n = this.networks.find(networkRef);
+    await this.locked(found.id, () => {
+      const record = this.containers.find(found.id);
+      const net = record.net;
+      if (!net || net.mode !== 'bridge') {
+        throw new MobyDickError('USAGE', `container ${record.name} cannot be connected to a network: its network mode is ${net?.mode ?? 'none'}`, { container: ref });
+      }
+      if (net.networks.some((a) => a.id === n.id)) {
+        throw new MobyDickError('USAGE', `endpoint with name ${record.name} already exists in network ${n.name}`, { container: ref, subject: n.name });
+      }
+      if (aliases.length && n.isDefault) throw new MobyDickError('USAGE', 'network-scoped alias is supported only for containers in user defined networks', { subject: aliases[0]! });
+      const v = this.view(record);
+      if (v.state.Running) {
+        this.networks.connectRunning({ id: record.id, name: record.name, hostname: record.engine.hostname, net, dir: v.paths.dir }, v.pid, n, [...aliases]);
+      }
+      net.networks.push({ id: n.id, aliases: [...aliases] });
+      this.containers.save(record);
+      if (v.state.Running) this.rewriteHosts(record, n.id);
+    });
+  }
+
+  /** `network disconnect`: off the network now and at its next starts. */
+  async disconnect(ref: string, networkRef: string): Promise<void> {
+    const found = this.containers.find(ref);
+    const n = this.networks.find(networkRef);
+    await this.locked(found.id, () => {
+      const record = this.containers.find(found.id);
+      const net = record.net;
+      if (!net || net.mode !== 'bridge' || !net.networks.some((a) => a.id === n.id)) {
+        throw new MobyDickError('USAGE', `container ${record.id} is not connected to network ${n.name}`, { container: ref, subject: n.name });
+      }
+      const v = this.view(record);
+      if (v.state.Running) this.networks.unplug(record.id, v.pid, n);
+      net.networks = net.networks.filter((a) => a.id !== n.id);
+      this.containers.save(record);
+      if (v.state.Running) this.rewriteHosts(record, n.id);
+    });
+  }
+
+  /** RECORD's own hosts file and those of its peers on NETWORK_ID. */
+  private rewriteHosts(record: ContainerRecord, networkId: string): void {
+    this.networks.refreshHosts(networkId, '', (cid) => this.hostsOf(cid));
+    const own = this.hostsOf(record.id);
+    if (own) this.networks.rewriteHostsOf(record.id, own);
+  }
+
+  /** What `inspect` and `port` show of a container's networking. */
+  networkFacts(v: ContainerView): NetworkFacts {
+    const net = v.record.net;
+    const networks = new Map<string, NetworkRecord>();
+    if (!net || net.mode !== 'bridge') return { endpoints: [], ports: [], networks, pid: v.pid };
+    for (const a of net.networks) {
+      const n = this.networks.table.tryFind(a.id);
+      if (n) networks.set(a.id, n);
+    }
+    const live = v.state.Running;
+    return { endpoints: live ? this.networks.endpoints(v.record.id) : [], ports: live ? this.networks.ports(v.record.id) : [], networks, pid: v.pid };
+  }
+
+  /** Everything container ID holds on networks: veths, addresses, ports; its peers' hosts files then. */
+  releaseNetwork(id: string): void {
+    for (const n of this.networks.release(id)) this.refreshPeers(n, id);
+  }
+
+  /**
+   * Before the runtime's create: the container's network files, and the
+   * network namespace its spec names (a new one unless it joins another's).
+   */
+  private prepareNetwork(record: ContainerRecord, paths: ContainerPaths): { files?: ContainerFiles; netns: EngineContainer['network'] } {
+    const net = record.net;
+    if (!net) return { netns: record.engine.network };
+    if (net.mode === 'container') {
+      const other = this.view(this.containers.find(net.container!));
+      if (!other.state.Running) {
+        throw new MobyDickError('USAGE', `cannot join network namespace of a non running container: ${other.record.id}`, { container: record.name, hint: `start ${other.record.name} first` });
+      }
+      return { files: containerFiles(other.paths.dir), netns: { mode: 'path', path: `/proc/${other.pid}/ns/net` } };
+    }
+    const files = this.networks.prepare({ id: record.id, name: record.name, hostname: record.engine.hostname, net, dir: paths.dir });
+    return { files, netns: record.engine.network };
   }
 
   /** containers whose lock this process holds: locked() inside locked() does not wait for itself */
@@ -210,7 +362,9 @@ export class Engine {
     const read = (path: string) => readImageFile(layers, path)?.toString('utf8') ?? null;
     const user = resolveUser(settings.user, read('/etc/passwd'), read('/etc/group'));
     const id = randomBytes(32).toString('hex');
-    const hostname = req.hostname ?? id.slice(0, 12);
+    const exposedPorts = [...Object.keys(config.ExposedPorts ?? {}), ...req.expose.map((e) => (e.includes('/') ? e : `${e}/tcp`))];
+    const net = this.networking(req, exposedPorts);
+    const hostname = req.hostname ?? (net.mode === 'container' ? this.containers.find(net.container!).engine.hostname : id.slice(0, 12));
     const env = new Map<string, string>();
     for (const e of [...imageEnv(config, hostname, user.home, req.tty), ...req.env]) env.set(e.slice(0, e.indexOf('=')), e);
     const paths = this.paths(id);
@@ -232,6 +386,8 @@ export class Engine {
       log: req.log,
       labels: req.labels,
       volumes,
+      net,
+      exposedPorts,
       state: { restartCount: 0 },
       engine: {
         id,
@@ -257,7 +413,7 @@ export class Engine {
         noNewPrivileges: req.noNewPrivileges,
         seccomp: req.seccomp ?? 'default',
         shmSize: req.shmSize ?? DEFAULT_SHM_SIZE,
-        network: { mode: req.network },
+        network: { mode: net.mode === 'host' ? 'host' : 'none' },
         cgroupsPath: `/${cgroupParent()}/${id}`,
         labels: req.labels,
       },
@@ -329,6 +485,23 @@ export class Engine {
   }
 
   /**
+   * Releases the network resources of containers that hold some but do not
+   * run: their monitor was killed, or the host went down, so no
+   * container-exited ran (`ps` calls this, so that it tells the truth).
+   */
+  async releaseStaleNetworks(): Promise<void> {
+    for (const id of this.networks.holders()) {
+      if (!this.exists(id)) {
+        this.releaseNetwork(id);
+        continue;
+      }
+      await this.locked(id, () => {
+        if (!this.view(this.containers.find(id)).state.Running) this.releaseNetwork(id);
+      });
+    }
+  }
+
+  /**
    * `start`: the container's OCI config from its record, the runtime's create
    * with a monitor, then BEFORE_START (attach here, so no output is missed),
    * then the runtime's start. A container that ran before starts afresh.
@@ -345,7 +518,35 @@ export class Engine {
     const paths = v.paths;
     if (this.runtimeStatus(record.id)) this.runtime.delete(record.id, true);
     rmSync(paths.exitFile, { force: true });
-    writeFileSync(paths.bundleConfig, JSON.stringify(buildSpec(record.engine)));
+    const { files, netns } = this.prepareNetwork(record, paths);
+    try {
+      writeFileSync(paths.bundleConfig, JSON.stringify(buildSpec({ ...record.engine, binds: [...networkFileBinds(files, record.engine), ...record.engine.binds], network: netns })));
+      await this.createInRuntime(record, paths);
+      if (record.net?.mode === 'bridge') {
+        const pid = this.runtime.state(record.id).pid;
+        this.networks.plug({ id: record.id, name: record.name, hostname: record.engine.hostname, net: record.net, dir: paths.dir }, pid, this.refreshPeers);
+      }
+    } catch (e) {
+      if (this.runtimeStatus(record.id)) this.runtime.delete(record.id, true);
+      this.releaseNetwork(record.id);
+      throw e;
+    }
+    record.state.startedAt = new Date().toISOString();
+    record.state.stoppedByUser = false;
+    this.containers.save(record);
+    try {
+      await beforeStart?.(this.view(record));
+      this.runtime.start(record.id);
+    } catch (e) {
+      this.runtime.delete(record.id, true);
+      this.releaseNetwork(record.id);
+      throw e;
+    }
+    return this.view(record);
+  }
+
+  /** The runtime's create of RECORD's bundle, under its monitor, on an overlay of its layers. */
+  private async createInRuntime(record: ContainerRecord, paths: ContainerPaths): Promise<void> {
     mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
     rmSync(paths.attachSocket, { force: true });
     const onExit = this.options.exitCommand ? [...this.options.exitCommand, record.id] : undefined;
@@ -361,17 +562,6 @@ export class Engine {
       ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work } } : {}),
       init: record.init,
     });
-    record.state.startedAt = new Date().toISOString();
-    record.state.stoppedByUser = false;
-    this.containers.save(record);
-    try {
-      await beforeStart?.(this.view(record));
-      this.runtime.start(record.id);
-    } catch (e) {
-      this.runtime.delete(record.id, true);
-      throw e;
-    }
-    return this.view(record);
   }
 
   /** Waits up to MS for the container to end; true when it did. */
@@ -442,6 +632,7 @@ export class Engine {
       });
     }
     if (this.runtimeStatus(record.id)) this.runtime.delete(record.id, true);
+    this.releaseNetwork(record.id);
     // what the runtime's state does not cover (a reboot wiped the run root, or a create killed
     // before it recorded its cgroups): the cgroups, and what still runs there
     removeLeftoverCgroups(record.engine.cgroupsPath);
@@ -496,6 +687,7 @@ export class Engine {
     record.state.oomKilled = this.oomKilled(id);
     this.containers.save(record);
     this.runtime.delete(id, true);
+    this.releaseNetwork(id);
     removeEmptyParent(record.engine.cgroupsPath);
     if (record.autoRemove) {
       this.remove(id, true, true);
@@ -562,6 +754,18 @@ export class Engine {
     }
     return false;
   }
+}
+
+/** The network files a container gets, where it has not bound something of its own there. */
+function networkFileBinds(files: ContainerFiles | undefined, c: EngineContainer): BindMount[] {
+  if (!files) return [];
+  const taken = new Set([...c.binds.map((b) => b.destination), ...c.tmpfs.map((t) => t.destination)]);
+  const all: BindMount[] = [
+    { source: files.resolvConf, destination: '/etc/resolv.conf', readOnly: false },
+    { source: files.hostname, destination: '/etc/hostname', readOnly: false },
+    { source: files.hosts, destination: '/etc/hosts', readOnly: false },
+  ];
+  return all.filter((b) => !taken.has(b.destination));
 }
 
 /** Docker's restart policies, decided when the container has ended. */

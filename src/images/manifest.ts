@@ -110,6 +110,7 @@ export const imageConfigSchema = z
         User: z.string().nullish(),
         StopSignal: z.string().nullish(),
         Labels: z.record(z.string()).nullish(),
+        ExposedPorts: z.record(z.object({}).passthrough()).nullish(),
       })
       .passthrough()
       .optional(),

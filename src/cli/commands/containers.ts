@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { attach } from '../../engine/attach.js';
 import { Engine, type ContainerView } from '../../engine/engine.js';
 import { formatEntry, readLogs } from '../../engine/logs.js';
+import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../../engine/network-inspect.js';
 import { runRoot } from '../../engine/paths.js';
 import { statusText } from '../../engine/status.js';
 import { MobyDickError } from '../../errors.js';
+import type { PublishedPort } from '../../network/network-table.js';
 import { storeRoot } from '../../images/store/image-store.js';
 import { parseCommandLine } from '../args.js';
 import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, type CreateFlags, createRequest } from '../create-options.js';
@@ -28,6 +30,8 @@ import { restart } from './container-restart.js';
 import { stats } from './container-stats.js';
 import { top } from './container-top.js';
 import { volume } from './volume.js';
+import { network } from './network.js';
+import { port } from './container-port.js';
 import { cp } from './container-cp.js';
 import { exportCommand } from './container-export.js';
 
@@ -192,7 +196,7 @@ function matches(v: ContainerView, filters: readonly string[]): boolean {
 }
 
 /** ps's fields, with Docker's names, for --format. */
-function psFields(v: ContainerView, noTrunc: boolean, now: number): Record<string, string> {
+function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[] = []): Record<string, string> {
   const r = v.record;
   return {
     ID: noTrunc ? r.id : r.id.slice(0, 12),
@@ -202,7 +206,7 @@ function psFields(v: ContainerView, noTrunc: boolean, now: number): Record<strin
     RunningFor: `${humanDuration(now - Date.parse(r.created))} ago`,
     Status: statusText(v.state, r.state.startedAt, now),
     State: v.state.Status,
-    Ports: '',
+    Ports: ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', '),
     Names: r.name,
     Labels: Object.entries(r.labels).map(([k, x]) => `${k}=${x}`).join(','),
     Mounts: r.engine.binds.map((b) => b.source).join(','),
@@ -213,7 +217,11 @@ export const ps: Command = async (argv) => {
   const { values } = parseCommandLine(argv, PS_OPTIONS, 'moby-dick ps --help');
   if (values.help) return help('Usage: moby-dick ps [-a] [-q] [--no-trunc] [-f FILTER] [--format table|json|TEMPLATE]\n\nList containers\n');
   const now = Date.now();
-  const views = await withEngine((e) => e.list());
+  const [views, published] = await withEngine(async (e) => {
+    await e.releaseStaleNetworks();
+    return [e.list(), e.networks.table.ports()] as const;
+  });
+  const portsOf = (v: ContainerView) => published.filter((p) => p.containerId === v.record.id);
   const shown = views.filter((v) => (values.all || v.state.Running) && matches(v, values.filter ?? []));
   const noTrunc = values['no-trunc'] === true;
   if (values.quiet) {
@@ -222,17 +230,17 @@ export const ps: Command = async (argv) => {
   }
   const format = values.format ?? 'table';
   if (format === 'json') {
-    for (const v of shown) process.stdout.write(`${JSON.stringify(psFields(v, noTrunc, now))}\n`);
+    for (const v of shown) process.stdout.write(`${JSON.stringify(psFields(v, noTrunc, now, portsOf(v)))}\n`);
     return 0;
   }
   if (format !== 'table') {
     const template = format.startsWith('table ') ? format.slice(6) : format;
-    for (const v of shown) process.stdout.write(`${renderTemplate(template, psFields(v, noTrunc, now))}\n`);
+    for (const v of shown) process.stdout.write(`${renderTemplate(template, psFields(v, noTrunc, now, portsOf(v)))}\n`);
     return 0;
   }
   const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
   for (const v of shown) {
-    const f = psFields(v, noTrunc, now);
+    const f = psFields(v, noTrunc, now, portsOf(v));
     rows.push([f.ID!, f.Image!, f.Command!, f.RunningFor!, f.Status!, f.Ports!, f.Names!]);
   }
   process.stdout.write(table(rows));
@@ -333,7 +341,7 @@ export const wait: Command = async (argv) => {
 };
 
 /** inspect's JSON, with Docker's field names for what exists. */
-export function inspectJson(v: ContainerView): Record<string, unknown> {
+export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<string, unknown> {
   const r = v.record;
   const e = r.engine;
   return {
@@ -364,7 +372,7 @@ export function inspectJson(v: ContainerView): Record<string, unknown> {
       AutoRemove: r.autoRemove,
       RestartPolicy: { Name: r.restart.name, MaximumRetryCount: r.restart.maximumRetryCount },
       LogConfig: { Type: 'json-file', Config: { ...(r.log.maxSize ? { 'max-size': String(r.log.maxSize), 'max-file': String(r.log.maxFiles) } : {}) } },
-      NetworkMode: e.network.mode === 'host' ? 'host' : 'none',
+      ...networkHostConfig(r, facts),
       Privileged: e.privileged,
       ReadonlyRootfs: e.readOnly,
       CapAdd: e.capAdd,
@@ -398,15 +406,19 @@ export function inspectJson(v: ContainerView): Record<string, unknown> {
       Labels: r.labels,
       StopSignal: r.stopSignal,
       StopTimeout: r.stopTimeout,
+      ExposedPorts: exposedPorts(r),
     },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: networkSettings(r, facts),
   };
 }
 
 export const inspect: Command = async (argv) => {
   const { values, operands } = parseCommandLine(argv, { format: { type: 'string', short: 'f' }, help: { type: 'boolean' } }, 'moby-dick inspect --help');
   if (operands.length === 0) throw usage('"moby-dick inspect" requires at least 1 argument', 'inspect');
-  const docs = await withEngine((e) => operands.map((ref) => inspectJson(e.inspect(ref))));
+  const docs = await withEngine((e) => operands.map((ref) => {
+    const v = e.inspect(ref);
+    return inspectJson(v, e.networkFacts(v));
+  }));
   if (values.format) {
     for (const d of docs) process.stdout.write(`${renderTemplate(values.format, d)}\n`);
   } else {
@@ -463,5 +475,5 @@ export const CONTAINER_COMMANDS: Record<string, Command> = {
   create, start, ps, logs, stop, kill, rm, wait, inspect, exec, 'container-exited': containerExited,
   attach: attachCommand, restart, pause, unpause, top, stats, rename, volume,
   container: (argv) => containerGroup({ ...CONTAINER_COMMANDS, prune: containerPrune })(argv),
-  cp, export: exportCommand,
+  cp, export: exportCommand, port, network,
 };

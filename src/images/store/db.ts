@@ -91,6 +91,33 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX containers_image ON containers(image_id);
   `,
+  `
+  -- networks: the name is unique; config is JSON (subnet, gateway, bridge, internal, labels)
+  CREATE TABLE networks (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    config TEXT NOT NULL
+  );
+  -- a running container's place on a network: an address is never handed out twice
+  CREATE TABLE endpoints (
+    network_id TEXT NOT NULL REFERENCES networks(id),
+    container_id TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    config TEXT NOT NULL,
+    PRIMARY KEY (network_id, container_id),
+    UNIQUE (network_id, ip)
+  );
+  -- published ports of running containers (host_ip '' is every address)
+  CREATE TABLE published_ports (
+    protocol TEXT NOT NULL,
+    host_ip TEXT NOT NULL,
+    host_port INTEGER NOT NULL,
+    container_id TEXT NOT NULL,
+    config TEXT NOT NULL,
+    PRIMARY KEY (protocol, host_ip, host_port)
+  );
+  `,
 ];
 
 const require = createRequire(import.meta.url);

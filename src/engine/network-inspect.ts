@@ -1,0 +1,95 @@
+/**
+ * The network parts of `inspect` with Docker's field names: HostConfig's
+ * NetworkMode, PortBindings, Dns..., ExtraHosts; Config.ExposedPorts; and
+ * NetworkSettings (the top-level IPAddress, Gateway and MacAddress are the
+ * default bridge network's, as in Docker; Networks has one entry per
+ * network, with an address while the container runs). Pure.
+ */
+import type { EndpointRecord, NetworkRecord, PublishedPort } from '../network/network-table.js';
+import type { ContainerRecord } from './container-table.js';
+
+export interface NetworkFacts {
+  /** the container's endpoints now (empty when it does not run) */
+  endpoints: readonly EndpointRecord[];
+  ports: readonly PublishedPort[];
+  /** its networks, by ID */
+  networks: ReadonlyMap<string, NetworkRecord>;
+  /** the ID of the container whose network it shares (container mode) */
+  pid: number;
+}
+
+export function networkMode(r: ContainerRecord, networks: ReadonlyMap<string, NetworkRecord>): string {
+  const net = r.net;
+  if (!net) return r.engine.network.mode === 'host' ? 'host' : 'none';
+  if (net.mode === 'container') return `container:${net.container}`;
+  if (net.mode !== 'bridge') return net.mode;
+  const first = net.networks[0];
+  return (first && networks.get(first.id)?.name) ?? 'bridge';
+}
+
+type Binding = { HostIp: string; HostPort: string };
+
+export function portBindings(r: ContainerRecord): Record<string, Binding[]> {
+  const out: Record<string, Binding[]> = {};
+  for (const p of r.net?.ports ?? []) {
+    (out[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' });
+  }
+  return out;
+}
+
+export function networkHostConfig(r: ContainerRecord, facts: NetworkFacts): Record<string, unknown> {
+  return {
+    NetworkMode: networkMode(r, facts.networks),
+    PortBindings: portBindings(r),
+    PublishAllPorts: false,
+    Dns: r.net?.dns.servers ?? [],
+    DnsSearch: r.net?.dns.search ?? [],
+    DnsOptions: r.net?.dns.options ?? [],
+    ExtraHosts: r.net?.extraHosts ?? null,
+  };
+}
+
+export function exposedPorts(r: ContainerRecord): Record<string, Record<string, never>> {
+  const out: Record<string, Record<string, never>> = {};
+  for (const p of r.exposedPorts ?? []) out[p] = {};
+  for (const p of r.net?.ports ?? []) out[`${p.containerPort}/${p.protocol}`] = {};
+  return out;
+}
+
+export function networkSettings(r: ContainerRecord, facts: NetworkFacts): Record<string, unknown> {
+  const ports: Record<string, Binding[] | null> = {};
+  if (facts.endpoints.length) {
+    for (const key of Object.keys(exposedPorts(r))) ports[key] = null;
+    for (const p of facts.ports) (ports[`${p.containerPort}/${p.protocol}`] ??= [])!.push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
+  }
+  const networks: Record<string, unknown> = {};
+  for (const a of r.net?.mode === 'bridge' ? r.net.networks : []) {
+    const n = facts.networks.get(a.id);
+    const e = facts.endpoints.find((x) => x.networkId === a.id);
+    networks[n?.name ?? a.id] = {
+      IPAMConfig: null,
+      Links: null,
+      Aliases: a.aliases.length ? a.aliases : null,
+      NetworkID: a.id,
+      EndpointID: e ? `${e.containerId.slice(0, 32)}${a.id.slice(0, 32)}` : '',
+      Gateway: e?.gateway ?? '',
+      IPAddress: e?.ip ?? '',
+      IPPrefixLen: e?.prefixLen ?? 0,
+      MacAddress: e?.mac ?? '',
+      DNSNames: e && e.names.length ? e.names : null,
+    };
+  }
+  if (r.net?.mode === 'host') networks.host = { NetworkID: 'host' };
+  if (r.net?.mode === 'none' || !r.net) networks.none = { NetworkID: 'none' };
+  const def = facts.endpoints.find((e) => facts.networks.get(e.networkId)?.isDefault);
+  return {
+    Bridge: '',
+    SandboxKey: facts.endpoints.length && facts.pid ? `/proc/${facts.pid}/ns/net` : '',
+    Ports: ports,
+    Gateway: def?.gateway ?? '',
+    IPAddress: def?.ip ?? '',
+    IPPrefixLen: def?.prefixLen ?? 0,
+    MacAddress: def?.mac ?? '',
+    Networks: networks,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The host-wide names moby-dick's networking uses: interface names start
+ * with a prefix (MOBY_DICK_NET_PREFIX, "mdk" by default: the default bridge
+ * is mdk0, a user network's bridge mdk-<ID>, a container's host-side veth
+ * mdkv<hash>), the nftables table is "moby-dick" (or the prefix when one is
+ * set, so that tests own theirs), and the default bridge's address comes
+ * from the config file's "bip" (Docker's daemon.json key, e.g.
+ * "172.26.0.1/16") or the first free subnet of Docker's pools.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { configPath } from '../images/registry-config.js';
+
+export interface NetConfig {
+  prefix: string;
+  table: string;
+  defaultBridge: string;
+  /** GATEWAY/LEN for the default bridge, if configured */
+  bip?: string;
+}
+
+const IFNAMSIZ = 15;
+
+export function netConfig(env: NodeJS.ProcessEnv = process.env): NetConfig {
+  const prefix = env.MOBY_DICK_NET_PREFIX || 'mdk';
+  if (!/^[a-z][a-z0-9]{0,7}$/.test(prefix)) throw new Error(`MOBY_DICK_NET_PREFIX must be 1-8 lowercase letters and digits, not ${prefix}`);
+  let bip: string | undefined;
+  try {
+    const doc = JSON.parse(readFileSync(configPath(env), 'utf8')) as { bip?: unknown };
+    if (typeof doc.bip === 'string') bip = doc.bip;
+  } catch {
+    /* no config file, or one without bip: the registry config reports a broken file */
+  }
+  return { prefix, table: prefix === 'mdk' ? 'moby-dick' : prefix, defaultBridge: `${prefix}0`, ...(bip ? { bip } : {}) };
+}
+
+/** A user network's bridge: the prefix, "-", and as much of its ID as fits. */
+export function bridgeName(c: NetConfig, networkId: string): string {
+  return `${c.prefix}-${networkId.slice(0, IFNAMSIZ - c.prefix.length - 1)}`;
+}
+
+/** The host end of a container's veth on a network. */
+export function vethName(c: NetConfig, containerId: string, networkId: string): string {
+  const hash = createHash('sha256').update(`${containerId}/${networkId}`).digest('hex');
+  return `${c.prefix}v${hash.slice(0, IFNAMSIZ - c.prefix.length - 1)}`;
+}
