@@ -23,7 +23,7 @@ const IFNAMSIZ = 15;
 
 export function netConfig(env: NodeJS.ProcessEnv = process.env): NetConfig {
   const prefix = env.MOBY_DICK_NET_PREFIX || 'mdk';
-  if (!/^[a-z][a-z0-9]{0,7}$/.test(prefix)) throw new Error(`MOBY_DICK_NET_PREFIX must be 1-8 lowercase letters and digits, not ${prefix}`);
+  if (!/^[a-z][a-z0-9]{0,8}$/.test(prefix)) throw new Error(`MOBY_DICK_NET_PREFIX must be 1-9 lowercase letters and digits, not ${prefix}`);
   let bip: string | undefined;
   try {
     const doc = JSON.parse(readFileSync(configPath(env), 'utf8')) as { bip?: unknown };

@@ -198,8 +198,9 @@ export class Networks {
     return this.locked(() => {
       const removed: NetworkRecord[] = [];
       for (const n of this.table.all()) {
-        if (this.table.endpoints({ networkId: n.id }).length || inUse(n.id)) continue;
+        if (this.table.endpoints({ networkId: n.id }).length) continue;
         if (!n.isDefault) {
+          if (inUse(n.id)) continue; // a stopped container names it: it starts there again
           this.table.remove(n.id);
           removed.push(n);
         }

@@ -3,15 +3,18 @@
  * with MOBY_DICK_ROOT and DOCKER_CONFIG pointing into a temp dir, and the
  * test can look at what the store holds on disk and in its database.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { layerUnpacker } from '../../src/images/layer-unpacker.js';
 import { ImageStore } from '../../src/images/store/image-store.js';
-import { type CliOptions, type CliResult, mdk } from './cli.js';
+import { CLI, type CliOptions, type CliResult, mdk } from './cli.js';
 import { TEST_PREFIX } from './rootfs.js';
 
 export interface ImageEnv {
   root: string;
+  /** the store's network names: interfaces start with it, and it names the nftables table */
+  netPrefix: string;
   dockerConfig: string;
   env: NodeJS.ProcessEnv;
   mdk(args: readonly string[], opts?: CliOptions): Promise<CliResult>;
@@ -25,8 +28,19 @@ const list = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort
 /** The engine's parent cgroup in the tests (the engine's own default is moby-dick). */
 export const ENGINE_CGROUP_PARENT = `${TEST_PREFIX}engine-${process.pid}`;
 
+let envCount = 0;
+
+/** What a test's networks left on the host: interfaces named with PREFIX, and its nftables table. */
+export function networkLeftovers(prefix: string): string[] {
+  const links = readdirSync('/sys/class/net').filter((n) => n.startsWith(prefix));
+  const tables = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.trim() === `table ip ${prefix}`);
+  return [...links, ...tables];
+}
+
 export function makeImageEnv(): ImageEnv {
   const base = mkdtempSync(join('/tmp', `${TEST_PREFIX}images-`));
+  // interface names have 15 characters: mdkt, the pid, and which env of this process
+  const netPrefix = `mdkt${(process.pid % 46656).toString(36)}${(envCount++ % 36).toString(36)}`;
   const root = join(base, 'store');
   const dockerConfig = join(base, 'docker');
   // the engine's parent cgroup too: a test's containers never share the host's /moby-dick
@@ -36,9 +50,11 @@ export function makeImageEnv(): ImageEnv {
     DOCKER_CONFIG: dockerConfig,
     MOBY_DICK_CONFIG: join(base, 'config.json'),
     MOBY_DICK_CGROUP_PARENT: ENGINE_CGROUP_PARENT,
+    MOBY_DICK_NET_PREFIX: netPrefix,
   };
   return {
     root,
+    netPrefix,
     dockerConfig,
     env,
     mdk: (args, opts = {}) => mdk(args, { timeoutMs: 60_000, ...opts, env: { ...env, ...opts.env } }),
@@ -60,8 +76,12 @@ export function makeImageEnv(): ImageEnv {
         images,
       };
     },
+    /** the store's files; its networks' bridges and nftables table first (what is left then is a leak: it throws) */
     remove() {
+      if (existsSync(join(root, 'images.db'))) spawnSync(CLI, ['network', 'prune', '-f'], { env, encoding: 'utf8' });
+      const left = networkLeftovers(netPrefix);
       rmSync(base, { recursive: true, force: true });
+      if (left.length) throw new Error(`left on the host by the test's networks: ${left.join(', ')}`);
     },
   };
 }

@@ -202,7 +202,8 @@ describe('engine: faults', () => {
       const e = new Engine(openStore(), { names: () => names.shift() });
       const r = await e.create({ image: process.argv[1], command: ['true'], env: [], tty: false, openStdin: false, readOnly: false, mounts: [],
         ulimits: [], capAdd: [], capDrop: [], privileged: false, noNewPrivileges: false, seccomp: 'default', init: false, labels: {},
-        restart: { name: 'no', maximumRetryCount: 0 }, autoRemove: false, log: { maxSize: 0, maxFiles: 1 }, network: 'none' });
+        restart: { name: 'no', maximumRetryCount: 0 }, autoRemove: false, log: { maxSize: 0, maxFiles: 1 }, network: 'none',
+        networkAliases: [], publish: [], publishAll: false, expose: [], dns: [], dnsSearch: [], dnsOptions: [], addHost: [] });
       console.log(r.name);`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, w.image], { env: w.env.env, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
