@@ -34,6 +34,7 @@ import { checkVolumeName } from './volumes.js';
 import { parseAddHost } from '../network/container-files.js';
 import { type ContainerFiles, type ContainerNetworking, containerFiles, Networks } from '../network/networks.js';
 import { publishedPorts } from '../network/port-spec.js';
+import { parseIp } from '../network/subnet.js';
 import type { NetworkRecord } from '../network/network-table.js';
 import type { NetworkFacts } from './network-inspect.js';
 
@@ -162,6 +163,7 @@ export class Engine {
       extraHosts: [...req.addHost],
     };
     for (const h of req.addHost) parseAddHost(h, '0.0.0.0'); // its syntax, before anything is made
+    for (const d of req.dns) if (parseIp(d) === undefined) throw new MobyDickError('USAGE', `invalid IP address: ${d}`, { subject: d, hint: '--dns takes an IPv4 address' });
     const mode = req.network === 'default' ? 'bridge' : req.network;
     if (mode === 'none' || mode === 'host') {
       if (req.publish.length || req.publishAll) this.options.warn?.(`Published ports are discarded when using ${mode} network mode`);

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { cpuPercent, memPercent, type StatsSample, systemCpuNs } from './stats.js';
 
 const at = (cpuNs: number, systemNs: number, more: Partial<StatsSample> = {}): StatsSample => ({
-  cpuNs, systemNs, onlineCpus: 2, memUsage: 0, memLimit: 0, pids: 0, blkRead: 0, blkWrite: 0, ...more,
+  cpuNs, systemNs, onlineCpus: 2, memUsage: 0, memLimit: 0, pids: 0, blkRead: 0, blkWrite: 0, netRx: 0, netTx: 0, ...more,
 });
 
 describe('stats: Docker\'s numbers', () => {

@@ -20,6 +20,28 @@ export interface StatsSample {
   pids: number;
   blkRead: number;
   blkWrite: number;
+  /** bytes the container received and sent on its networks (its veths' host ends count them the other way round) */
+  netRx: number;
+  netTx: number;
+}
+
+/** A counter of a host interface, 0 when it is gone. */
+function linkCounter(ifname: string, counter: 'rx_bytes' | 'tx_bytes'): number {
+  try {
+    return Number(readFileSync(`/sys/class/net/${ifname}/statistics/${counter}`, 'utf8'));
+  } catch {
+    return 0;
+  }
+}
+
+function networkBytes(engine: Engine, id: string): { netRx: number; netTx: number } {
+  let netRx = 0;
+  let netTx = 0;
+  for (const e of engine.networks.endpoints(id)) {
+    netRx += linkCounter(e.hostVeth, 'tx_bytes');
+    netTx += linkCounter(e.hostVeth, 'rx_bytes');
+  }
+  return { netRx, netTx };
 }
 
 /** USER_HZ: /proc/stat counts in it; Linux has it 100 on every architecture we run on. */
@@ -47,7 +69,7 @@ export function sample(engine: Engine, id: string, procStat = (): string => read
   try {
     data = engine.runtime.stats(id).data as RuncStats;
   } catch {
-    return { cpuNs: 0, ...host, memUsage: 0, memLimit: 0, pids: 0, blkRead: 0, blkWrite: 0 };
+    return { cpuNs: 0, ...host, memUsage: 0, memLimit: 0, pids: 0, blkRead: 0, blkWrite: 0, netRx: 0, netTx: 0 };
   }
   const usage = data.memory?.usage?.usage ?? 0;
   const s = data.memory?.stats ?? {};
@@ -62,6 +84,7 @@ export function sample(engine: Engine, id: string, procStat = (): string => read
     pids: data.pids?.current ?? 0,
     blkRead: data.blkio?.read ?? 0,
     blkWrite: data.blkio?.write ?? 0,
+    ...networkBytes(engine, id),
   };
 }
 

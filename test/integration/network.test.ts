@@ -134,6 +134,7 @@ describe('networking', () => {
     assert.match(lines.join('\n'), /^80\/tcp -> 0\.0\.0\.0:18181$/m);
     await until(async () => (await get('127.0.0.1', picked)) === 'hello-published\n');
     assert.equal(await get('127.0.0.1', 18181), 'hello-published\n');
+    assert.doesNotMatch(await ok('stats', '--no-stream', '--format', '{{.NetIO}}', id), /^0B \/ 0B/, 'stats counts its traffic');
     assert.match(await ok('ps'), /127\.0\.0\.1:\d+->80\/tcp, 0\.0\.0\.0:18181->80\/tcp\s+mdk-test-pub/);
     const settings = JSON.parse(await inspect(id, '{{json .NetworkSettings}}'));
     assert.match(settings.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
@@ -222,6 +223,8 @@ describe('networking', () => {
       [['run', '--rm', '--network', 'mdk-test-nonesuch', w.image, 'true'], /network mdk-test-nonesuch not found/],
       [['run', '--rm', '-p', '80:80:80:80', w.image, 'true'], /invalid port specification/],
       [['run', '--rm', '--network-alias', 'x', w.image, 'true'], /only for containers in user defined networks/],
+      [['run', '--rm', '--dns', 'not-an-ip', w.image, 'true'], /invalid IP address: not-an-ip/],
+      [['run', '--rm', '--add-host', 'no-address', w.image, 'true'], /bad format for add-host/],
       [['network', 'create', '--subnet', '10.232.0.0/25', 'mdk-test-overlap'], /overlaps/],
       [['network', 'create', 'mdk-test-a'], /already exists/],
       [['network', 'rm', 'bridge'], /pre-defined network/],

@@ -57,8 +57,8 @@ export function statsFields(t: Target, prev: StatsSample, cur: StatsSample, noTr
     CPUPerc: `${cpuPercent(prev, cur).toFixed(2)}%`,
     MemUsage: `${bytesSize(cur.memUsage)} / ${bytesSize(cur.memLimit)}`,
     MemPerc: `${memPercent(cur).toFixed(2)}%`,
-    // --network none or host: no interfaces of its own to count
-    NetIO: '0B / 0B',
+    // --network none or host: no interfaces of its own to count (0B / 0B)
+    NetIO: `${humanSize(cur.netRx)} / ${humanSize(cur.netTx)}`,
     BlockIO: `${humanSize(cur.blkRead)} / ${humanSize(cur.blkWrite)}`,
     PIDs: String(cur.pids),
   };
