@@ -78,11 +78,22 @@ export function containerFiles(dir: string): ContainerFiles {
 export class Networks {
   readonly table: NetworkTable;
 
-  constructor(
-    db: Database,
-    readonly config: NetConfig = netConfig(),
-  ) {
+  readonly config: NetConfig;
+
+  /**
+   * The store's names are the ones of the process that first used its
+   * networks (recorded in the database): a monitor's `container-exited`
+   * runs with an empty environment and must still find the same table.
+   */
+  constructor(db: Database, config: NetConfig = netConfig()) {
     this.table = new NetworkTable(db);
+    const stored = () => (db.prepare("SELECT value FROM settings WHERE key = 'net-prefix'").get() as { value: string } | undefined)?.value;
+    let prefix = stored();
+    if (prefix === undefined) {
+      db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES ('net-prefix', ?)").run(config.prefix);
+      prefix = stored()!;
+    }
+    this.config = prefix === config.prefix ? config : netConfig({ ...process.env, MOBY_DICK_NET_PREFIX: prefix });
   }
 
   /** FN holding the host-wide network lock. */

@@ -30,6 +30,8 @@ Commands:
              into one (container prune removes the stopped ones)
   container  manage containers (all of the above: 'moby-dick container --help')
   volume     manage volumes (create, inspect, ls, prune, rm)
+  network    manage networks (connect, create, disconnect, inspect, ls, prune, rm)
+  port       list a container's published ports
   cp         copy files between a container and the host
   export     write a container's filesystem as a tar archive
   pull       download an image from a registry

@@ -118,6 +118,13 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (protocol, host_ip, host_port)
   );
   `,
+  `
+  -- a store's settings that every later process must see alike, whatever its environment
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];
 
 const require = createRequire(import.meta.url);
