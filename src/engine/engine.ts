@@ -31,6 +31,8 @@ import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
 import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type EngineContainer, type TmpfsMount, type Ulimit } from './spec-builder.js';
 import { containerState, type State } from './status.js';
 import { checkVolumeName } from './volumes.js';
+import { hostDevices } from './host-devices.js';
+import { heldCapabilities } from '../linux/capabilities.js';
 import { parseAddHost } from '../network/container-files.js';
 import { type ContainerFiles, type ContainerNetworking, containerFiles, Networks } from '../network/networks.js';
 import { publishedPorts } from '../network/port-spec.js';
@@ -489,7 +491,8 @@ export class Engine {
   /**
    * Releases the network resources of containers that hold some but do not
    * run: their monitor was killed, or the host went down, so no
-   * container-exited ran (`ps` calls this, so that it tells the truth).
+   * container-exited ran (`ps` and the network commands call this, so that
+   * they tell the truth).
    */
   async releaseStaleNetworks(): Promise<void> {
     for (const id of this.networks.holders()) {
@@ -522,7 +525,10 @@ export class Engine {
     rmSync(paths.exitFile, { force: true });
     const { files, netns } = this.prepareNetwork(record, paths);
     try {
-      writeFileSync(paths.bundleConfig, JSON.stringify(buildSpec({ ...record.engine, binds: [...networkFileBinds(files, record.engine), ...record.engine.binds], network: netns })));
+      const engine: EngineContainer = { ...record.engine, binds: [...networkFileBinds(files, record.engine), ...record.engine.binds], network: netns };
+      if (engine.privileged) engine.devices = hostDevices(); // as Docker: every device the host has now
+      if (engine.privileged || engine.capAdd.some((c) => c.toUpperCase() === 'ALL')) engine.hostCapabilities = heldCapabilities(readFileSync('/proc/self/status', 'utf8'));
+      writeFileSync(paths.bundleConfig, JSON.stringify(buildSpec(engine)));
       await this.createInRuntime(record, paths);
       if (record.net?.mode === 'bridge') {
         const pid = this.runtime.state(record.id).pid;
@@ -576,8 +582,8 @@ export class Engine {
     return false;
   }
 
-  /** `stop`: the stop signal, then SIGKILL after TIMEOUT seconds, as Docker. */
-  async stop(ref: string, timeout?: number): Promise<ContainerRecord> {
+  /** `stop`: the stop signal (or SIGNAL), then SIGKILL after TIMEOUT seconds, as Docker. */
+  async stop(ref: string, timeout?: number, signal?: string): Promise<ContainerRecord> {
     const found = this.containers.find(ref);
     const record = await this.locked(found.id, () => {
       const r = this.containers.find(found.id);
@@ -590,7 +596,7 @@ export class Engine {
     if (v.state.Paused) this.runtime.pause(record.id, false);
     const seconds = timeout ?? record.stopTimeout;
     try {
-      this.runtime.kill(record.id, record.stopSignal as NodeJS.Signals);
+      this.runtime.kill(record.id, (signal ?? record.stopSignal) as NodeJS.Signals);
     } catch {
       /* it ended meanwhile */
     }
@@ -720,8 +726,8 @@ export class Engine {
    * start holds the container's lock, so the monitor's container-exited of
    * the stopped run cannot interleave with it.
    */
-  async restart(ref: string, timeout?: number): Promise<ContainerView> {
-    const record = await this.stop(ref, timeout);
+  async restart(ref: string, timeout?: number, signal?: string): Promise<ContainerView> {
+    const record = await this.stop(ref, timeout, signal);
     return this.locked(record.id, () => this.start(record.id));
   }
 

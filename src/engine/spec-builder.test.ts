@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities.js';
+import { DOCKER_DEFAULT_CAPABILITIES, heldCapabilities } from '../linux/capabilities.js';
 import { parseSpec } from '../oci/validate.js';
 import { buildSpec, capabilitySet, DEFAULT_SHM_SIZE, type EngineContainer } from './spec-builder.js';
 
@@ -84,6 +84,15 @@ describe('--cap-add and --cap-drop', () => {
     assert.ok(!capabilitySet([], ['CAP_CHOWN'], false).includes('CAP_CHOWN'));
     assert.deepEqual(capabilitySet(['kill'], ['ALL'], false), ['CAP_KILL']);
     assert.equal(capabilitySet(['ALL'], ['mknod'], false).length, 40);
+  });
+
+  test('"all" (--privileged, --cap-add ALL) is what the engine holds: the kernel gives no more', () => {
+    const held = heldCapabilities('Name:\tnode\nCapInh:\t0000000000000000\nCapPrm:\t000001fffeffffff\n');
+    assert.equal(held.length, 40);
+    assert.ok(!held.includes('CAP_SYS_RESOURCE'));
+    assert.deepEqual(capabilitySet([], [], true, held), held);
+    assert.ok(!capabilitySet(['ALL'], [], false, held).includes('CAP_SYS_RESOURCE'));
+    assert.equal(spec({ privileged: true, hostCapabilities: held }).process!.capabilities!.bounding!.length, 40);
   });
 
   test('an unknown capability is a usage error', () => {

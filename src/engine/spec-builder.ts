@@ -71,14 +71,22 @@ export interface EngineContainer {
   /** the cgroup the container gets, e.g. /moby-dick/ID */
   cgroupsPath: string;
   labels?: Readonly<Record<string, string>>;
+  /** the capabilities the engine holds (what --privileged and --cap-add ALL give); all of them when unset */
+  hostCapabilities?: readonly Capability[];
+  /** device nodes to make in its /dev (a privileged container's: the host's, found when it starts) */
+  devices?: readonly NonNullable<NonNullable<Spec['linux']>['devices']>[number][];
 }
 
 export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
 const CFS_PERIOD = 100_000;
 
-/** --cap-add/--cap-drop on top of the defaults; ALL works both ways, as Docker's. */
-export function capabilitySet(add: readonly string[], drop: readonly string[], privileged: boolean): Capability[] {
-  if (privileged) return [...CAPABILITIES];
+/**
+ * --cap-add/--cap-drop on top of the defaults; ALL works both ways, as
+ * Docker's. "All" (--privileged, --cap-add ALL) is every capability the
+ * engine holds itself (AVAILABLE): the kernel refuses to give more.
+ */
+export function capabilitySet(add: readonly string[], drop: readonly string[], privileged: boolean, available: readonly Capability[] = CAPABILITIES): Capability[] {
+  if (privileged) return [...available];
   const norm = (c: string): string => {
     const up = c.toUpperCase();
     return up === 'ALL' || up.startsWith('CAP_') ? up : `CAP_${up}`;
@@ -90,7 +98,7 @@ export function capabilitySet(add: readonly string[], drop: readonly string[], p
       throw new MobyDickError('USAGE', `unknown capability: "${c}"`, { subject: c, hint: 'capabilities are named as in capabilities(7), with or without CAP_' });
     }
   }
-  let caps: Capability[] = adds.includes('ALL') ? [...CAPABILITIES] : [...DOCKER_DEFAULT_CAPABILITIES];
+  let caps: Capability[] = adds.includes('ALL') ? [...available] : [...DOCKER_DEFAULT_CAPABILITIES];
   for (const c of adds) if (c !== 'ALL' && !caps.includes(c as Capability)) caps.push(c as Capability);
   if (drops.includes('ALL')) caps = adds.filter((c): c is Capability => c !== 'ALL');
   else caps = caps.filter((c) => !drops.includes(c));
@@ -142,7 +150,7 @@ function resources(c: EngineContainer): NonNullable<NonNullable<Spec['linux']>['
 }
 
 export function buildSpec(c: EngineContainer): Spec {
-  const caps = capabilitySet(c.capAdd, c.capDrop, c.privileged);
+  const caps = capabilitySet(c.capAdd, c.capDrop, c.privileged, c.hostCapabilities);
   const namespaces: NonNullable<NonNullable<Spec['linux']>['namespaces']> = [
     { type: 'pid' },
     { type: 'ipc' },
@@ -176,6 +184,7 @@ export function buildSpec(c: EngineContainer): Spec {
       resources: resources(c),
       ...(c.privileged ? {} : { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] }),
       ...(seccomp ? { seccomp } : {}),
+      ...(c.devices?.length ? { devices: [...c.devices] } : {}),
     },
   };
 }

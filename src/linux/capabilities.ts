@@ -26,3 +26,11 @@ export function capabilityMask(caps: readonly Capability[]): string {
   for (const cap of caps) mask |= 1n << BigInt(CAPABILITIES.indexOf(cap));
   return mask.toString(16);
 }
+
+/** The capabilities a /proc/PID/status's CapPrm line holds (root here may lack some: CAP_SYS_RESOURCE). */
+export function heldCapabilities(status: string): Capability[] {
+  const hex = /^CapPrm:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (hex === undefined) return [...CAPABILITIES];
+  const mask = BigInt(`0x${hex}`);
+  return CAPABILITIES.filter((_, i) => (mask >> BigInt(i)) & 1n);
+}

@@ -107,9 +107,11 @@ describe('compileOciPlan', () => {
     const ops = compile(
       spec((s) => {
         s.mounts = [{ destination: '/run/secrets/.containerenv.txt', source: '/host/e.txt', options: ['bind'] }];
-        s.linux!.devices = [{ type: 'c', path: '/dev/net/tun', major: 10, minor: 200 }];
+        s.linux!.devices = [{ type: 'c', path: '/dev/net/tun', major: 10, minor: 200 }, { type: 'c', path: '/dev/cpu/0/cpuid', major: 203, minor: 0 }];
       }),
     );
+    const nested = ['/dev/cpu', '/dev/cpu/0'].map((p) => at(ops, (o) => o.op === 'mkdir' && o.path === p));
+    assert.ok(nested[0]! >= 0 && nested[0]! < nested[1]! && nested[1]! < at(ops, (o) => o.op === 'mknod' && o.path === '/dev/cpu/0/cpuid'), 'every missing level, outermost first');
     const made = at(ops, (o) => o.op === 'mkdir' && o.path === '/run/secrets');
     const touched = at(ops, (o) => o.op === 'touch' && o.path === '/run/secrets/.containerenv.txt');
     assert.ok(made >= 0 && made < touched, 'mkdir of the directory before the touch');

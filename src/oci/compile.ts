@@ -199,10 +199,10 @@ function bindDevice(ops: Op[]): Op[] {
   );
 }
 
-/** A mkdir of PATH's directory, unless that is / (or /dev, which the spec's mounts made). */
+/** mkdirs of PATH's directories below / (and below /dev, which the spec's mounts made), outermost first. */
 function parentDirOps(path: string): Op[] {
   const parent = dirname(path);
-  return parent === '/' || parent === '/dev' ? [] : [{ op: 'mkdir', path: parent, mode: 0o755 }];
+  return parent === '/' || parent === '/dev' ? [] : [...parentDirOps(parent), { op: 'mkdir', path: parent, mode: 0o755 }];
 }
 
 /** runc's default devices, the spec's own, and the /dev symlinks, when /dev is ours to fill. */

@@ -108,6 +108,16 @@ describe('engine: everyday commands', () => {
     const c = (await mdk('create', w.image, 'sleep', '60')).stdout.trim();
     assert.equal((await mdk('restart', c)).code, 0);
     assert.equal(JSON.parse((await mdk('inspect', c)).stdout)[0].State.Status, 'running');
+    // -s: another signal than the stop signal, for restart and stop
+    const usr1 = await runD(w.image, 'sh', '-c', 'trap "exit 7" USR1; while true; do sleep 0.1; done');
+    await until(async () => (await mdk('top', usr1)).stdout.includes('sleep'));
+    assert.equal((await mdk('restart', '-s', 'USR1', '-t', '5', usr1)).code, 0);
+    assert.equal(JSON.parse((await mdk('inspect', usr1)).stdout)[0].State.Running, true);
+    await until(async () => (await mdk('top', usr1)).stdout.includes('sleep'));
+    const t1 = Date.now();
+    assert.equal((await mdk('stop', '-s', 'SIGUSR1', '-t', '5', usr1)).code, 0);
+    assert.ok(Date.now() - t1 < 4000, 'the trap ended it, no SIGKILL after 5 s');
+    assert.equal((await mdk('wait', usr1)).stdout, '7\n');
     const missing = await mdk('restart', 'mdk-test-nothing');
     assert.equal(missing.code, 125);
     assert.equal(missing.stderr, 'moby-dick: No such container: mdk-test-nothing\n');
@@ -162,7 +172,7 @@ describe('engine: everyday commands', () => {
     assert.deepEqual([b[6], i[6]], ['mdk-test-busy', idle]);
     const t = await mdk('stats', '--no-stream');
     assert.match(t.stdout, /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/m);
-    assert.match(t.stdout, new RegExp(`^${busy.slice(0, 12)} +mdk-test-busy +[\\d.]+% +[\\d.]+\\w+ / 64MiB +[\\d.]+% +0B / 0B +\\S+ / \\S+ +1$`, 'm'));
+    assert.match(t.stdout, new RegExp(`^${busy.slice(0, 12)} +mdk-test-busy +[\\d.]+% +[\\d.]+\\w+ / 64MiB +[\\d.]+% +\\S+ / \\S+ +\\S+ / \\S+ +1$`, 'm'));
     assert.equal(t.stdout.trimEnd().split('\n').length, 3, 'both running containers, nothing else');
     const j = await mdk('stats', '--no-stream', '--format', 'json', idle);
     assert.deepEqual(Object.keys(JSON.parse(j.stdout)), ['Container', 'ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDs']);
@@ -324,7 +334,7 @@ describe('engine: everyday commands', () => {
     const trap = await runD(w.image, 'sh', '-c', 'trap "echo got term; exit 9" TERM; while true; do sleep 0.1; done');
     await until(async () => (await mdk('top', trap)).stdout.includes('sleep'));
     let attachPid = 0;
-    const c = w.env.mdk(['attach', trap], { onSpawn: (pid) => (attachPid = pid) });
+    const c = w.env.mdk(['attach', '--sig-proxy', trap], { onSpawn: (pid) => (attachPid = pid) });
     await sleep(500);
     process.kill(attachPid, 'SIGTERM');
     const cr = await c;

@@ -4,7 +4,7 @@
  * exec, restart policies, --rm, limits, and names that stay unique.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { sleep } from '../helpers/cli.js';
@@ -157,6 +157,25 @@ describe('engine: container lifecycle', () => {
     const badVol = await mdk('run', '--mount', 'type=bind,source=/mdk-test-nowhere,target=/x', w.image, 'true');
     assert.equal(badVol.code, 125);
     assert.match(badVol.stderr, /bind source path does not exist: \/mdk-test-nowhere/);
+  });
+
+  test("--privileged: the host's devices, usable through the device cgroup; without it, none of them", async () => {
+    // a block device the host itself may open (this sandbox refuses some)
+    const dev = readdirSync('/dev').map((n) => `/dev/${n}`).find((p) => {
+      try {
+        if (!statSync(p).isBlockDevice()) return false;
+        closeSync(openSync(p, 'r'));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    assert.ok(dev, 'the host has a block device it can open');
+    const p = await mdk('run', '--rm', '--privileged', w.image, 'sh', '-c', `ls -l ${dev} && : < ${dev} && echo opened`);
+    assert.equal(p.code, 0, p.stderr);
+    assert.match(p.stdout, new RegExp(`^b.* ${dev}\nopened\n$`));
+    const plain = await mdk('run', '--rm', w.image, 'ls', dev);
+    assert.notEqual(plain.code, 0);
   });
 
   test('create then start -a', async () => {

@@ -30,8 +30,8 @@ Options:
 const PROXIED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 export const attach: Command = async (argv) => {
-  // --sig-proxy=false is Go's boolean flag form; parseArgs reads it as a string
-  const { values, operands } = parseCommandLine(argv, OPTIONS, 'moby-dick attach --help');
+  // --sig-proxy=false is Go's boolean flag form; parseArgs reads it as a string (a bare --sig-proxy is true)
+  const { values, operands } = parseCommandLine(argv.map((a) => (a === '--sig-proxy' ? '--sig-proxy=true' : a)), OPTIONS, 'moby-dick attach --help');
   if (values.help) return help(HELP);
   needArgs('attach', operands, 1, true);
   const sigProxy = values['sig-proxy'] === undefined || values['sig-proxy'] === 'true';

@@ -288,14 +288,20 @@ export const logs: Command = async (argv) => {
 
 const STOP_OPTIONS = { time: { type: 'string', short: 't' }, signal: { type: 'string', short: 's' }, help: { type: 'boolean' } } as const;
 
+/** A signal as Docker takes it: a number, KILL, or SIGKILL. */
+export function signalName(signal: string): string {
+  return /^\d+$/.test(signal) ? signal : signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`;
+}
+
 export const stop: Command = async (argv) => {
   const { values, operands } = parseCommandLine(argv, STOP_OPTIONS, 'moby-dick stop --help');
-  if (values.help) return help('Usage: moby-dick stop [-t SECONDS] CONTAINER...\n\nStop one or more running containers\n');
+  if (values.help) return help('Usage: moby-dick stop [-t SECONDS] [-s SIGNAL] CONTAINER...\n\nStop one or more running containers (SIGNAL, default its stop signal, then SIGKILL after SECONDS)\n');
   if (operands.length === 0) throw usage('"moby-dick stop" requires at least 1 argument', 'stop');
   const timeout = values.time === undefined ? undefined : Number(values.time);
+  const signal = values.signal === undefined ? undefined : signalName(values.signal);
   await withEngine(async (e) => {
     for (const ref of operands) {
-      await e.stop(ref, timeout);
+      await e.stop(ref, timeout, signal);
       process.stdout.write(`${ref}\n`);
     }
   });
@@ -306,10 +312,10 @@ export const kill: Command = async (argv) => {
   const { values, operands } = parseCommandLine(argv, STOP_OPTIONS, 'moby-dick kill --help');
   if (values.help) return help('Usage: moby-dick kill [-s SIGNAL] CONTAINER...\n\nKill one or more running containers\n');
   if (operands.length === 0) throw usage('"moby-dick kill" requires at least 1 argument', 'kill');
-  const signal = values.signal ?? 'SIGKILL';
+  const signal = signalName(values.signal ?? 'SIGKILL');
   await withEngine((e) => {
     for (const ref of operands) {
-      e.kill(ref, /^\d+$/.test(signal) ? signal : signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`);
+      e.kill(ref, signal);
       process.stdout.write(`${ref}\n`);
     }
   });

@@ -114,7 +114,11 @@ function rowMatches(r: Row, filters: readonly string[]): boolean {
 const ls: Command = async (argv) => {
   const { values } = parseCommandLine(argv, LS_OPTIONS, 'moby-dick network ls --help');
   if (values.help) return help('Usage: moby-dick network ls [-q] [--no-trunc] [-f name=|id=|driver=|label=] [--format table|json|TEMPLATE]\n\nList networks\n');
-  const shown = rows(await withEngine((e) => e.networks.list())).filter((r) => rowMatches(r, values.filter ?? []));
+  const networks = await withEngine(async (e) => {
+    await e.releaseStaleNetworks();
+    return e.networks.list();
+  });
+  const shown = rows(networks).filter((r) => rowMatches(r, values.filter ?? []));
   const id = (r: Row) => (values['no-trunc'] ? r.id : r.id.slice(0, 12));
   if (values.quiet) {
     process.stdout.write(shown.map((r) => `${id(r)}\n`).join(''));
@@ -169,7 +173,10 @@ const inspect: Command = async (argv) => {
   const { values, operands } = parseCommandLine(argv, { format: { type: 'string', short: 'f' }, help: { type: 'boolean' } }, 'moby-dick network inspect --help');
   if (values.help) return help('Usage: moby-dick network inspect [-f FORMAT] NETWORK [NETWORK...]\n\nDisplay detailed information on one or more networks\n');
   needArgs('network inspect', operands, 1);
-  const docs = await withEngine((e) => operands.map((ref) => inspectJson(e, e.networks.find(ref))));
+  const docs = await withEngine(async (e) => {
+    await e.releaseStaleNetworks();
+    return operands.map((ref) => inspectJson(e, e.networks.find(ref)));
+  });
   if (values.format) process.stdout.write(docs.map((d) => `${renderTemplate(values.format!, d)}\n`).join(''));
   else process.stdout.write(`${goJsonIndent(docs)}\n`);
   return 0;
@@ -179,7 +186,8 @@ const rm: Command = async (argv) => {
   const { values, operands } = parseCommandLine(argv, { force: { type: 'boolean', short: 'f' }, help: { type: 'boolean' } }, 'moby-dick network rm --help');
   if (values.help) return help('Usage: moby-dick network rm NETWORK [NETWORK...]\n\nRemove one or more networks\n');
   needArgs('network rm', operands, 1);
-  await withEngine((e) => {
+  await withEngine(async (e) => {
+    await e.releaseStaleNetworks();
     for (const ref of operands) {
       if (ref === 'host' || ref === 'none') throw new MobyDickError('USAGE', `${ref} is a pre-defined network and cannot be removed`, { subject: ref });
       e.networks.remove(ref);
@@ -209,7 +217,8 @@ const prune: Command = async (argv) => {
   const { values } = parseCommandLine(argv, { force: { type: 'boolean', short: 'f' }, help: { type: 'boolean' } }, 'moby-dick network prune --help');
   if (values.help) return help('Usage: moby-dick network prune [-f]\n\nRemove all unused networks\n');
   if (!values.force && !(await confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return 0;
-  const removed = await withEngine((e) => {
+  const removed = await withEngine(async (e) => {
+    await e.releaseStaleNetworks();
     const used = new Set(e.containers.all().flatMap((r) => (r.net?.mode === 'bridge' ? r.net.networks.map((a) => a.id) : [])));
     return e.networks.prune((id) => used.has(id));
   });
