@@ -71,16 +71,23 @@ static char *get_string(napi_env env, napi_value v)
 	return s;
 }
 
-/* spawn(file, argv[], fds[]): the child gets fds[i] as fd i; returns its pid. */
+/*
+ * spawn(file, argv[], fds[], clearEnv?): the child gets fds[i] as fd i, and
+ * our environment unless clearEnv; returns its pid.
+ */
 static napi_value spawn(napi_env env, napi_callback_info info)
 {
-	size_t argc = 3;
-	napi_value args[3];
+	size_t argc = 4;
+	napi_value args[4];
 	CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-	if (argc != 3) {
-		napi_throw_type_error(env, NULL, "spawn(file, argv, fds)");
+	if (argc != 3 && argc != 4) {
+		napi_throw_type_error(env, NULL, "spawn(file, argv, fds, clearEnv)");
 		return NULL;
 	}
+	bool clear_env = false;
+	if (argc == 4)
+		CHECK(napi_get_value_bool(env, args[3], &clear_env));
+	static char *no_env[] = {NULL};
 	uint32_t nargv, nfds;
 	CHECK(napi_get_array_length(env, args[1], &nargv));
 	CHECK(napi_get_array_length(env, args[2], &nfds));
@@ -133,7 +140,7 @@ static napi_value spawn(napi_env env, napi_callback_info info)
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 	pid_t pid = -1;
 	if (!err && file)
-		err = posix_spawn(&pid, file, &fa, &attr, argv, environ);
+		err = posix_spawn(&pid, file, &fa, &attr, argv, clear_env ? no_env : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	for (uint32_t i = 0; i < nargv; i++)

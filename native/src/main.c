@@ -20,6 +20,19 @@ extern char **environ;
 
 static struct plan plan;
 
+/* argv's strings, one block: the helper's host path is there, and --init keeps this process as the container's pid 1 */
+static char *args_start;
+static size_t args_len;
+
+void set_title(const char *title)
+{
+	if (!args_start || args_len == 0)
+		return;
+	memset(args_start, 0, args_len);
+	strncpy(args_start, title, args_len - 1);
+	prctl(PR_SET_NAME, title);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -30,6 +43,8 @@ int main(int argc, char **argv)
 			return 125;
 		return 125;
 	}
+	args_start = argv[0];
+	args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
 	int err = argc == 3 ? ensure_sealed(argv, environ) : 0;
 	if (err < 0) {
 		report_error("seal helper", -err, "/proc/self/exe");

@@ -132,6 +132,8 @@ void attach_finish(const char *exit_json, size_t len);
 
 /* init.c: minimal init (reaps zombies, forwards signals) */
 void init_run(pid_t child) __attribute__((noreturn));
+/* main.c: what ps and /proc/PID/cmdline show of this process (argv's memory, overwritten) */
+void set_title(const char *title);
 
 /* sealed.c: run ourselves from a sealed memfd (CVE-2019-5736) */
 int ensure_sealed(char **argv, char **envp);

@@ -328,8 +328,10 @@ void run_exec(struct ctx *c)
 		pid_t pid = fork();
 		if (pid < 0)
 			fail("init", errno, "fork");
-		if (pid > 0)
+		if (pid > 0) {
+			set_title("init"); /* not the helper's path on the host */
 			init_run(pid);
+		}
 		/* the command gets its own process group, in the foreground of its tty */
 		setpgid(0, 0);
 		if (c->plan->tty)

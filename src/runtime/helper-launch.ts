@@ -36,7 +36,9 @@ export function launchHelper(plan: Buffer, options: LaunchOptions): HelperProces
   try {
     const args = [helper, String(process.pid), ...(options.sealed ? ['seal'] : [])];
     const preserved = Array.from({ length: options.preserveFds ?? 0 }, (_, i) => 3 + i);
-    pid = addon.spawn(helper, args, [...fds.child, ...preserved]);
+    // no environment: the helper reads none (the plan carries the container's), and with --init it stays
+    // the container's pid 1, whose /proc/1/environ must not show the host's
+    pid = addon.spawn(helper, args, [...fds.child, ...preserved], true);
   } catch (e) {
     for (const fd of [fds.control, fds.status]) closeSync(fd);
     for (const stream of Object.values(fds.streams)) stream?.destroy();

@@ -10,8 +10,8 @@ import type { LayerSyscalls } from '../images/layer-syscalls.js';
 import { helperPath } from './helper-path.js';
 
 export interface NativeAddon extends LayerSyscalls {
-  /** starts FILE with ARGV; the child gets fds[i] as fd i (-1: /dev/null) */
-  spawn(file: string, argv: readonly string[], fds: readonly number[]): number;
+  /** starts FILE with ARGV; the child gets fds[i] as fd i (-1: /dev/null), and our environment unless CLEAR_ENV */
+  spawn(file: string, argv: readonly string[], fds: readonly number[], clearEnv?: boolean): number;
   /** [readFd, writeFd], close-on-exec */
   pipe(): [number, number];
   /** blocks until PID ends: [exitCode, signal], the other one -1 */

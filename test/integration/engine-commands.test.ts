@@ -289,13 +289,15 @@ describe('engine: everyday commands', () => {
   });
 
   test('--init: pid 1 is the init, not the command; it reaps orphans and passes the stop signal on', async () => {
-    const r = await mdk('run', '--rm', '--init', w.image, 'sh', '-c', 'echo $$; tr "\\0" " " < /proc/1/cmdline; echo; cat /proc/1/comm');
-    assert.equal(r.code, 0, r.stderr);
-    const [shPid, cmdline, comm] = r.stdout.split('\n');
+    const r = await w.env.mdk(['run', '--rm', '--init', w.image, 'sh', '-c', 'echo $$; tr "\\0" " " < /proc/1/cmdline; echo; cat /proc/1/comm; tr "\\0" "\\n" < /proc/1/environ | grep -c MDK_TEST_HOST_SECRET'], { env: { MDK_TEST_HOST_SECRET: 'x' } });
+    const [shPid, cmdline, comm, secrets] = r.stdout.split('\n');
     assert.notEqual(shPid, '1', 'the command is not pid 1');
     assert.ok(Number(shPid) > 1);
     assert.doesNotMatch(cmdline!, /sh -c/, `pid 1 is the init: ${cmdline}`);
-    assert.notEqual(comm, 'sh');
+    // the helper's path on the host and the CLI's environment stay outside
+    assert.equal(cmdline!.trim(), 'init');
+    assert.equal(comm, 'init');
+    assert.equal(secrets, '0', 'the host environment is not pid 1\'s');
     assert.equal((await mdk('ps', '-aq')).stdout, '', '--rm: gone');
     // an orphan that ends: the init reaps it; a command as pid 1 that never waits leaves a zombie
     const zombies = async (id: string): Promise<number> => {
