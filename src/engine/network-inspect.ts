@@ -14,7 +14,7 @@ export interface NetworkFacts {
   ports: readonly PublishedPort[];
   /** its networks, by ID */
   networks: ReadonlyMap<string, NetworkRecord>;
-  /** the ID of the container whose network it shares (container mode) */
+  /** its init, whose network namespace it is (0 when it does not run) */
   pid: number;
 }
 
