@@ -194,6 +194,10 @@ describe('networking', () => {
     await until(async () => /Dead|Exited/.test(await ok('ps', '-a', '--filter', `id=${orphan}`, '--format', '{{.Status}}')));
     await until(async () => (await members()).length === 0);
     assert.deepEqual(links(), [`${w.env.netPrefix}-${JSON.parse(await ok('network', 'inspect', net))[0].Id.slice(0, 15 - w.env.netPrefix.length - 1)}`]);
+    // restarted by its policy (the monitor's container-exited, with an empty environment): an address each time
+    const policy = await runD('--network', net, '--restart', 'on-failure:1', w.image, 'sh', '-c', 'ip -o -4 addr show eth0; exit 1');
+    await until(async () => (await ok('logs', policy)).split('\n').filter((l) => /inet 10\.231\.0\.\d+\/24/.test(l)).length === 2, 10_000);
+    await until(async () => (await members()).length === 0);
     // started again: an address and a working interface
     await ok('start', killed);
     const addr = await ok('exec', killed, 'ip', '-o', '-4', 'addr', 'show', 'eth0');
