@@ -8,7 +8,6 @@
  * It stays outside the esbuild bundle (it loads a .node file).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { createRequire } from 'node:module';
 import { MobyDickError } from '../../errors.js';
 
 export type Database = BetterSqlite3.Database;
@@ -93,12 +92,13 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-const require = createRequire(import.meta.url);
-
 export function openDatabase(path: string): Database {
   let Driver: typeof BetterSqlite3;
   try {
-    Driver = require('better-sqlite3') as typeof BetterSqlite3;
+    // made here, not when the module loads: in the CLI's startup snapshot
+    // the module URL is known only once the snapshot runs (cli/snapshot.ts)
+    const { createRequire } = process.getBuiltinModule('node:module');
+    Driver = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   } catch (e) {
     throw new MobyDickError('STORE', `cannot load better-sqlite3: ${(e as Error).message.split('\n')[0]}`, {
       hint: 'run npm ci in the moby-dick directory (it builds the SQLite module)',
