@@ -3,16 +3,23 @@
 // entry costs about 9 ms more to start than the same code as CommonJS
 // (measured with hyperfine; see bench/README.md).
 import { build } from 'esbuild';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+// which build this is: a hash of the sources (and the lock file, for zod's
+// version), so that what one build compiled and cached (the seccomp
+// programs, src/oci/seccomp-cache.ts) is never used by another
+const buildId = createHash('sha256');
+const sources = (await readdir('src', { recursive: true })).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+for (const f of [...sources.map((f) => `src/${f}`), 'package-lock.json']) buildId.update(`${f}\0`).update(await readFile(f)).update('\0');
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  define: { MOBY_DICK_VERSION: JSON.stringify(pkg.version) },
+  define: { MOBY_DICK_VERSION: JSON.stringify(pkg.version), MOBY_DICK_BUILD_ID: JSON.stringify(buildId.digest('hex').slice(0, 32)) },
 };
 
 /**
@@ -65,16 +72,21 @@ await build({
 await executable('moby-dick', 'src/cli/bin.ts', [imagesApart]);
 // the entry of the CLI's startup snapshot (made by scripts/snapshot.mjs): one
 // bundle with the image commands in it, so that all of it is evaluated when
-// the snapshot is made. SQLite's addon is required after start, from next to
-// the blob: the snapshot sets the module URL then (src/cli/snapshot.ts).
+// the snapshot is made, better-sqlite3's JavaScript too. SQLite's addon is
+// loaded after start, from node_modules beside the bundle, when that is
+// the same version: the snapshot sets its module URL then (src/cli/snapshot.ts).
+const sqlite = JSON.parse(await readFile('node_modules/better-sqlite3/package.json', 'utf8'));
 await build({
   ...common,
   format: 'cjs',
   supported: { 'dynamic-import': false },
   entryPoints: ['src/cli/snapshot.ts'],
   outfile: 'build/moby-dick-snapshot.cjs',
-  external: ['better-sqlite3'],
-  define: { ...common.define, 'import.meta.url': 'globalThis.__mdkSnapshotModuleUrl' },
+  define: {
+    ...common.define,
+    'import.meta.url': 'globalThis.__mdkSnapshotModuleUrl',
+    BETTER_SQLITE3_VERSION: JSON.stringify(sqlite.version),
+  },
 });
 // which command lines that snapshot serves (src/cli/command-names.ts), for
 // scripts/snapshot.mjs to write into its stamp, where the launcher reads them

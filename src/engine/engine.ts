@@ -345,12 +345,16 @@ export class Engine {
     const paths = v.paths;
     if (this.runtimeStatus(record.id)) this.runtime.delete(record.id, true);
     rmSync(paths.exitFile, { force: true });
-    writeFileSync(paths.bundleConfig, JSON.stringify(buildSpec(record.engine)));
+    const spec = buildSpec(record.engine);
+    writeFileSync(paths.bundleConfig, JSON.stringify(spec));
     mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
     rmSync(paths.attachSocket, { force: true });
     const onExit = this.options.exitCommand ? [...this.options.exitCommand, record.id] : undefined;
     await this.runtime.create(record.id, {
       bundle: paths.dir,
+      // not validated again: buildSpec keeps to the schema (spec-trust.test.ts), but for a seccomp profile of the user's
+      ...(typeof record.engine.seccomp === 'string' ? { spec } : {}),
+      seccompCache: join(this.run, 'seccomp'),
       monitor: {
         log: { path: paths.log, maxSize: record.log.maxSize, maxFiles: record.log.maxFiles },
         exitFile: paths.exitFile,
