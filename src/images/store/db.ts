@@ -5,10 +5,12 @@
  * of failing, and every change that belongs together in one transaction.
  *
  * better-sqlite3 is pinned to 12.x: 13 needs Node 22 and crashes on Node 20.
- * It stays outside the esbuild bundle (it loads a .node file).
+ * It stays outside the esbuild bundles (it loads a .node file), but for the
+ * CLI's startup snapshot, which holds its JavaScript (sqlite-driver.ts).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { MobyDickError } from '../../errors.js';
+import { type SqliteDriver, sqliteDriver } from './sqlite-driver.js';
 
 export type Database = BetterSqlite3.Database;
 
@@ -93,12 +95,9 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 export function openDatabase(path: string): Database {
-  let Driver: typeof BetterSqlite3;
+  let driver: SqliteDriver;
   try {
-    // made here, not when the module loads: in the CLI's startup snapshot
-    // the module URL is known only once the snapshot runs (cli/snapshot.ts)
-    const { createRequire } = process.getBuiltinModule('node:module');
-    Driver = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+    driver = sqliteDriver();
   } catch (e) {
     throw new MobyDickError('STORE', `cannot load better-sqlite3: ${(e as Error).message.split('\n')[0]}`, {
       hint: 'run npm ci in the moby-dick directory (it builds the SQLite module)',
@@ -106,7 +105,7 @@ export function openDatabase(path: string): Database {
   }
   let db: Database;
   try {
-    db = new Driver(path, { timeout: 30_000 });
+    db = new driver.Driver(path, { ...driver.options, timeout: 30_000 } as BetterSqlite3.Options);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
