@@ -2,6 +2,7 @@
 // a shuffled order, and also takes each run's CPU time (perf's task-clock of
 // the process and its children), which the machine's load disturbs less
 // than the wall time. usage: node paired-cpu.mjs ROUNDS "name=command line" ...
+// PAIRED_CPU_SELF=1: the CPU time of the command alone (its main thread, no children).
 // Needs perf (linux-perf).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +18,7 @@ const out = join(tmp, 'perf.txt');
 
 function once(c) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('perf', ['stat', '-x,', '-e', 'task-clock', '-o', out, '--', ...c.argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync('perf', ['stat', ...(process.env.PAIRED_CPU_SELF ? ['-i'] : []), '-x,', '-e', 'task-clock', '-o', out, '--', ...c.argv], { stdio: ['ignore', 'ignore', 'pipe'] });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${c.name} failed (${r.status ?? r.signal}): ${r.stderr}`);
   const line = readFileSync(out, 'utf8').split('\n').find((l) => l.includes('task-clock'));

@@ -28,6 +28,7 @@ import '../oci/validate.js';
 import './images-cli.js';
 import { main } from './main.js';
 import { useLauncher } from './self-command.js';
+import { warmUp } from './snapshot-warm-up.js';
 
 /** The version of better-sqlite3 whose JavaScript the snapshot holds (scripts/bundle.mjs). */
 declare const BETTER_SQLITE3_VERSION: string;
@@ -55,6 +56,9 @@ declare global {
   // eslint-disable-next-line no-var
   var __mdkSnapshotModuleUrl: string | undefined;
 }
+
+// now, while the snapshot is built: the code of `run`'s pure steps, compiled
+warmUp();
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // build/moby-dick.blob: build/moby-dick is the launcher, build/moby-dick.cjs the bundle
