@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
-import { BUILD_ID, cacheKey, cachedSeccomp } from './seccomp-cache.js';
+import { BUILD_ID, buildPrefix, cacheFile, cachedSeccomp } from './seccomp-cache.js';
 import { type CompiledSeccomp, compileSeccomp } from './seccomp.js';
 import type { Spec } from './spec.js';
 
@@ -24,7 +24,7 @@ describe('seccomp cache: a profile is compiled once per build, and only our own 
     compiles++;
     return compileSeccomp(p);
   };
-  const keyFile = (p: Seccomp, build = 'build-a') => join(dir, `${cacheKey(p, build)}.json`);
+  const keyFile = (p: Seccomp, build = 'build-a') => join(dir, cacheFile(p, build));
   beforeEach(() => {
     dir = join(top, `c${n++}`);
     compiles = 0;
@@ -37,7 +37,7 @@ describe('seccomp cache: a profile is compiled once per build, and only our own 
     assert.equal(compiles, 1);
     assert.deepEqual(second, first);
     assert.deepEqual(second, compileSeccomp(PROFILE));
-    assert.deepEqual(readdirSync(dir), [`${cacheKey(PROFILE, 'build-a')}.json`]);
+    assert.deepEqual(readdirSync(dir), [cacheFile(PROFILE, 'build-a')]);
   });
 
   test('another profile, or another build of the compiler, compiles again', () => {
@@ -46,13 +46,18 @@ describe('seccomp cache: a profile is compiled once per build, and only our own 
     assert.equal(compiles, 2);
     assert.deepEqual(other, compileSeccomp(OTHER));
     assert.notDeepEqual(other.program, compileSeccomp(PROFILE).program);
-    // the same profile from another build: a program of its own
+    assert.equal(readdirSync(dir).length, 2);
+    // and each is then found
+    cachedSeccomp(PROFILE, dir, compile, 'build-a');
+    cachedSeccomp(OTHER, dir, compile, 'build-a');
+    assert.equal(compiles, 2);
+    // the same profile from another build: compiled again, and the other build's programs go
     cachedSeccomp(PROFILE, dir, compile, 'build-b');
     assert.equal(compiles, 3);
-    assert.equal(readdirSync(dir).length, 3);
-    // and each is then found
+    assert.deepEqual(readdirSync(dir), [cacheFile(PROFILE, 'build-b')]);
+    assert.ok(cacheFile(PROFILE, 'build-b').startsWith(buildPrefix('build-b')));
+    assert.notEqual(buildPrefix('build-a'), buildPrefix('build-b'));
     cachedSeccomp(PROFILE, dir, compile, 'build-b');
-    cachedSeccomp(OTHER, dir, compile, 'build-a');
     assert.equal(compiles, 3);
   });
 

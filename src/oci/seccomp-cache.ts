@@ -9,7 +9,8 @@
  * compiler: MOBY_DICK_BUILD_ID, a hash of the sources that
  * scripts/bundle.mjs defines, so that another build of moby-dick never uses
  * the programs of this one. Without it (the modules compiled by tsc, as the
- * unit tests run them) nothing is cached.
+ * unit tests run them) nothing is cached. File names start with a hash of
+ * the build alone: a build that writes a program removes those of others.
  *
  * What is read back becomes the container's filter, so only files this
  * process's user owns and nobody else may write, in a directory likewise,
@@ -17,7 +18,7 @@
  * ignored and compiled afresh. The cache is an optimisation: failing to
  * read or write it never fails a create.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { CompiledSeccomp } from './seccomp.js';
@@ -30,9 +31,15 @@ declare const MOBY_DICK_BUILD_ID: string;
 /** Which build of the compiler made a program; undefined when the build does not say (no caching). */
 export const BUILD_ID: string | undefined = typeof MOBY_DICK_BUILD_ID === 'string' ? MOBY_DICK_BUILD_ID : undefined;
 
-/** The cache's file name for PROFILE compiled by COMPILER. */
-export function cacheKey(profile: Seccomp, compiler: string): string {
-  return createHash('sha256').update(compiler).update('\0').update(JSON.stringify(profile)).digest('hex');
+/** What the names of BUILD's files start with. */
+export function buildPrefix(build: string): string {
+  return `${createHash('sha256').update(build).digest('hex').slice(0, 16)}-`;
+}
+
+/** The cache's file name for PROFILE compiled by BUILD. */
+export function cacheFile(profile: Seccomp, build: string): string {
+  const key = createHash('sha256').update(build).update('\0').update(JSON.stringify(profile)).digest('hex');
+  return `${buildPrefix(build)}${key}.json`;
 }
 
 /** Owned by us and writable by nobody else. */
@@ -69,10 +76,12 @@ function readCached(dir: string, file: string): CompiledSeccomp | undefined {
   }
 }
 
-function writeCached(dir: string, file: string, compiled: CompiledSeccomp): void {
+function writeCached(dir: string, file: string, compiled: CompiledSeccomp, prefix: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!trusted(statSync(dir))) return;
+    // other builds' programs are never read again
+    for (const name of readdirSync(dir)) if (!name.startsWith(prefix)) rmSync(join(dir, name), { force: true });
     // beside it, then rename: a reader sees the whole program or none
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(compiled), { mode: 0o600 });
@@ -93,10 +102,10 @@ export function cachedSeccomp(
   buildId: string | undefined = BUILD_ID,
 ): CompiledSeccomp {
   if (dir === undefined || buildId === undefined) return compile(profile);
-  const file = join(dir, `${cacheKey(profile, buildId)}.json`);
+  const file = join(dir, cacheFile(profile, buildId));
   const hit = readCached(dir, file);
   if (hit) return hit;
   const compiled = compile(profile);
-  writeCached(dir, file, compiled);
+  writeCached(dir, file, compiled, buildPrefix(buildId));
   return compiled;
 }
