@@ -468,7 +468,13 @@ export class Engine {
     const record = this.containers.find(ref);
     for (;;) {
       const v = this.view(record);
-      if (v.state.Status === 'exited' || v.state.Status === 'dead') return v.state.ExitCode;
+      if (v.state.Status === 'exited') return v.state.ExitCode;
+      if (v.state.Status === 'dead') {
+        // the runtime sees the process gone before its monitor has drained the last output (up to
+        // 2 s: watch.c) and written the exit file: only without one after that is it dead
+        this.waitExitFile(record.id, 2500);
+        return this.view(record).state.ExitCode;
+      }
       if (v.state.Status === 'created') {
         throw new MobyDickError('USAGE', `container ${record.name} is not running`, { container: ref });
       }
