@@ -13,7 +13,7 @@ const commands = specs.map((s) => {
   const i = s.indexOf('=');
   return { name: s.slice(0, i), argv: s.slice(i + 1).split(' '), wall: [], cpu: [] };
 });
-const tmp = mkdtempSync('/tmp/mdk-bench-paired-');
+const tmp = mkdtempSync('/tmp/mdk-test-bench-paired-');
 const out = join(tmp, 'perf.txt');
 
 function once(c) {
