@@ -16,8 +16,12 @@ REPO=$PWD
 ROUNDS=${1:-20}
 W=$(mktemp -d /var/tmp/mdk-test-bench-engine-XXXXXX)
 MDK="$REPO/build/moby-dick"
-BR=mdk-test-br0
-export MOBY_DICK_ROOT=$W/mdk
+# a bridge and a subnet of this run's own (other benchmarks on the machine make theirs):
+# an interface name has at most 15 characters
+BR=mdk-test-e$((RANDOM % 100000))
+while :; do NET=10.213.$((100 + RANDOM % 100)); ip -br addr | grep -q " $NET\." || break; done
+BR_MADE=
+export MOBY_DICK_ROOT=$W/mdk MOBY_DICK_CGROUP_PARENT=mdk-test-bench-engine-$$
 P=$W/podman
 D=$W/docker
 DOCKER="/usr/bin/docker -H unix://$D/docker.sock"
@@ -34,7 +38,7 @@ cleanup() {
   CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf podman rm -af -t 0 >/dev/null 2>&1
   CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf podman system reset -f >/dev/null 2>&1
   grep -o " $W[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  ip link del "$BR" 2>/dev/null
+  [ -n "$BR_MADE" ] && ip link del "$BR" 2>/dev/null
   for c in /sys/fs/cgroup/*/mdk-test-bench-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
   rm -rf "$W"
 }
@@ -83,7 +87,7 @@ $PODMAN load -q -i "$ARCHIVE" >/dev/null
 # --- Docker, private: its own roots and socket, a bridge of its own, no iptables rules
 mkdir -p "$D"
 echo '{}' > "$D/daemon.json"
-ip link add "$BR" type bridge && ip addr add 10.213.77.1/24 dev "$BR" && ip link set "$BR" up
+ip link add "$BR" type bridge && BR_MADE=1 && ip addr add "$NET.1/24" dev "$BR" && ip link set "$BR" up
 dockerd --config-file "$D/daemon.json" --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/dockerd.pid" \
   -H "unix://$D/docker.sock" --bridge "$BR" --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
   --userland-proxy=false --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent /mdk-test-bench-docker \

@@ -3,26 +3,34 @@
 // entry costs about 9 ms more to start than the same code as CommonJS
 // (measured with hyperfine; see bench/README.md).
 import { build } from 'esbuild';
-import { chmod, readFile, rm, symlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+// which build this is: a hash of the sources (and the lock file, for zod's
+// version), so that what one build compiled and cached (the seccomp
+// programs, src/oci/seccomp-cache.ts) is never used by another
+const buildId = createHash('sha256');
+const sources = (await readdir('src', { recursive: true })).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+for (const f of [...sources.map((f) => `src/${f}`), 'package-lock.json']) buildId.update(`${f}\0`).update(await readFile(f)).update('\0');
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  define: { MOBY_DICK_VERSION: JSON.stringify(pkg.version) },
+  define: { MOBY_DICK_VERSION: JSON.stringify(pkg.version), MOBY_DICK_BUILD_ID: JSON.stringify(buildId.digest('hex').slice(0, 32)) },
 };
 
 /**
- * An executable CommonJS bundle BUILD/NAME.cjs and the symlink BUILD/NAME
- * (`./build/moby-dick`, as the original README has it; .cjs tells Node the
- * module type). `node --` ends node's own options: Node 20 otherwise takes a
+ * An executable CommonJS bundle BUILD/NAME.cjs (.cjs tells Node the module
+ * type); BUILD/NAME is its launcher (native/launcher), which runs the
+ * bundle when the startup snapshot does not fit. In the shebang, `node --`
+ * ends node's own options: Node 20 otherwise takes a
  * `--env-file` anywhere on the command line as its own, and exits 9 if the
  * file is missing.
  */
-async function executable(name, entry, plugins = [], link = true) {
+async function executable(name, entry, plugins = []) {
   await build({
     ...common,
     format: 'cjs',
@@ -37,9 +45,6 @@ async function executable(name, entry, plugins = [], link = true) {
     define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
   });
   await chmod(`build/${name}.cjs`, 0o755);
-  if (!link) return;
-  await rm(`build/${name}`, { force: true });
-  await symlink(`${name}.cjs`, `build/${name}`);
 }
 
 // the image commands (pull, images, ...) are a bundle of their own, required
@@ -62,7 +67,34 @@ await build({
   banner: { js: 'const __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
 });
-await executable('moby-dick', 'src/cli/main.ts', [imagesApart]);
+// build/moby-dick itself is the launcher (native/launcher), as for the
+// runtime below: it runs the CLI's snapshot, or this bundle
+await executable('moby-dick', 'src/cli/bin.ts', [imagesApart]);
+// the entry of the CLI's startup snapshot (made by scripts/snapshot.mjs): one
+// bundle with the image commands in it, so that all of it is evaluated when
+// the snapshot is made, better-sqlite3's JavaScript too. SQLite's addon is
+// loaded after start, from node_modules beside the bundle, when that is
+// the same version: the snapshot sets its module URL then (src/cli/snapshot.ts).
+const sqlite = JSON.parse(await readFile('node_modules/better-sqlite3/package.json', 'utf8'));
+await build({
+  ...common,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  entryPoints: ['src/cli/snapshot.ts'],
+  outfile: 'build/moby-dick-snapshot.cjs',
+  define: {
+    ...common.define,
+    'import.meta.url': 'globalThis.__mdkSnapshotModuleUrl',
+    BETTER_SQLITE3_VERSION: JSON.stringify(sqlite.version),
+  },
+});
+// which command lines that snapshot serves (src/cli/command-names.ts), for
+// scripts/snapshot.mjs to write into its stamp, where the launcher reads them
+const names = await build({ ...common, format: 'cjs', entryPoints: ['src/cli/command-names.ts'], write: false, sourcemap: false });
+const namesModule = { exports: {} };
+new Function('module', 'exports', names.outputFiles[0].text)(namesModule, namesModule.exports);
+const { SNAPSHOT_COMMANDS, SNAPSHOT_EXCEPT_OPTIONS } = namesModule.exports;
+await writeFile('build/moby-dick-snapshot.json', `${JSON.stringify({ only: SNAPSHOT_COMMANDS, except: SNAPSHOT_EXCEPT_OPTIONS })}\n`);
 
 // the OCI runtime with runc's command line. config.json validation (zod)
 // is a bundle of its own, required only by the commands that read a spec:
@@ -77,7 +109,7 @@ await build({ ...common, format: 'cjs', entryPoints: ['src/oci/validate.ts'], ou
 // build/moby-dick-runtime itself is the launcher (native/launcher): it runs
 // the snapshot below, or this bundle when the snapshot does not fit the Node
 // binary at hand
-await executable('moby-dick-runtime', 'src/oci-cli/bin.ts', [validateApart], false);
+await executable('moby-dick-runtime', 'src/oci-cli/bin.ts', [validateApart]);
 // the entry of its startup snapshot (made by scripts/snapshot.mjs)
 await build({
   ...common,

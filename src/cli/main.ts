@@ -1,8 +1,10 @@
 /**
  * The moby-dick command line. The first word picks the form: a subcommand
  * (`run`), or else the original `moby-dick [OPTIONS] COMMAND [ARG...]`.
- * Each command parses and prints; the work is in the library.
+ * Each command parses and prints; the work is in the library. Started by
+ * bin.ts (the bundle) or snapshot.ts (the startup snapshot).
  */
+import { IMAGE_COMMAND_NAMES } from './command-names.js';
 import { HELP, isolate } from './commands/isolate.js';
 import { run } from './commands/run.js';
 import { reportError } from './report-error.js';
@@ -11,18 +13,6 @@ declare const MOBY_DICK_VERSION: string;
 const VERSION = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev';
 
 const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = { run };
-
-/**
- * The image and container commands live in a bundle of their own (with
- * SQLite), loaded when one runs. A host program of one of these names runs
- * in the original form after `--` (`moby-dick -- ps`).
- */
-const IMAGE_COMMAND_NAMES = new Set([
-  'pull', 'push', 'images', 'image', 'tag', 'rmi', 'login', 'logout', 'load', 'save', 'import',
-  'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'wait', 'inspect', 'exec', 'container-exited',
-  'attach', 'restart', 'pause', 'unpause', 'top', 'stats', 'rename', 'container', 'volume',
-  'cp', 'export', 'port', 'network',
-]);
 
 async function imageCommand(name: string, argv: readonly string[]): Promise<number> {
   const { IMAGE_COMMANDS } = await import('./images-cli.js');
@@ -47,7 +37,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return reportError(e);
   }
 }
-
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});

@@ -528,8 +528,9 @@ export class Engine {
       const engine: EngineContainer = { ...record.engine, binds: [...networkFileBinds(files, record.engine), ...record.engine.binds], network: netns };
       if (engine.privileged) engine.devices = hostDevices(); // as Docker: every device the host has now
       if (engine.privileged || engine.capAdd.some((c) => c.toUpperCase() === 'ALL')) engine.hostCapabilities = heldCapabilities(readFileSync('/proc/self/status', 'utf8'));
-      writeFileSync(paths.bundleConfig, JSON.stringify(buildSpec(engine)));
-      await this.createInRuntime(record, paths);
+      const spec = buildSpec(engine);
+      writeFileSync(paths.bundleConfig, JSON.stringify(spec));
+      await this.createInRuntime(record, paths, spec);
       if (record.net?.mode === 'bridge') {
         const pid = this.runtime.state(record.id).pid;
         this.networks.plug({ id: record.id, name: record.name, hostname: record.engine.hostname, net: record.net, dir: paths.dir }, pid, this.refreshPeers);
@@ -554,12 +555,15 @@ export class Engine {
   }
 
   /** The runtime's create of RECORD's bundle, under its monitor, on an overlay of its layers. */
-  private async createInRuntime(record: ContainerRecord, paths: ContainerPaths): Promise<void> {
+  private async createInRuntime(record: ContainerRecord, paths: ContainerPaths, spec: ReturnType<typeof buildSpec>): Promise<void> {
     mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
     rmSync(paths.attachSocket, { force: true });
     const onExit = this.options.exitCommand ? [...this.options.exitCommand, record.id] : undefined;
     await this.runtime.create(record.id, {
       bundle: paths.dir,
+      // not validated again: buildSpec keeps to the schema (spec-trust.test.ts), but for a seccomp profile of the user's
+      ...(typeof record.engine.seccomp === 'string' ? { spec } : {}),
+      seccompCache: join(this.run, 'seccomp'),
       monitor: {
         log: { path: paths.log, maxSize: record.log.maxSize, maxFiles: record.log.maxFiles },
         exitFile: paths.exitFile,
@@ -663,7 +667,13 @@ export class Engine {
     const record = this.containers.find(ref);
     for (;;) {
       const v = this.view(record);
-      if (v.state.Status === 'exited' || v.state.Status === 'dead') return v.state.ExitCode;
+      if (v.state.Status === 'exited') return v.state.ExitCode;
+      if (v.state.Status === 'dead') {
+        // the runtime sees the process gone before its monitor has drained the last output (up to
+        // 2 s: watch.c) and written the exit file: only without one after that is it dead
+        this.waitExitFile(record.id, 2500);
+        return this.view(record).state.ExitCode;
+      }
       if (v.state.Status === 'created') {
         throw new MobyDickError('USAGE', `container ${record.name} is not running`, { container: ref });
       }

@@ -4,7 +4,6 @@
  * PID is in the container's cgroup (OciRuntime.ps). The last column (CMD,
  * COMMAND) keeps its spaces.
  */
-import { execFileSync } from 'node:child_process';
 import { MobyDickError } from '../errors.js';
 
 export interface TopResult {
@@ -36,7 +35,8 @@ export function filterPsOutput(output: string, pids: ReadonlySet<number>): TopRe
 export function top(pids: readonly number[], psArgs: readonly string[] = DEFAULT_PS_ARGS): TopResult {
   let output: string;
   try {
-    output = execFileSync('ps', [...psArgs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    // child_process only here: the CLI's startup snapshot should not hold it (cli/snapshot.ts)
+    output = process.getBuiltinModule('node:child_process').execFileSync('ps', [...psArgs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new MobyDickError('USAGE', `Error running ps: ${(err.stderr ?? err.message).trim()}`, { subject: psArgs.join(' '), hint: 'check the ps options' });

@@ -6,9 +6,13 @@
  * client needs: keep-alive, redirects (Authorization dropped when the host
  * changes, as registries redirect blobs to storage), streamed bodies, an
  * idle timeout, an abort signal.
+ *
+ * node:http and node:https are loaded on the first request: the CLI's
+ * startup snapshot (cli/snapshot.ts) cannot hold them (Node 20 fails to
+ * load node:http while it builds one), and most commands make none.
  */
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 
 export interface HttpRequest {
@@ -38,7 +42,17 @@ const MAX_REDIRECTS = 5;
 /** a connection that sends nothing for this long is given up */
 const IDLE_TIMEOUT_MS = 60_000;
 
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+let modules: { http: typeof import('node:http'); https: typeof import('node:https') } | undefined;
+let agents: { http: HttpAgent; https: HttpsAgent } | undefined;
+
+function httpModules(): NonNullable<typeof modules> {
+  return (modules ??= { http: process.getBuiltinModule('node:http'), https: process.getBuiltinModule('node:https') });
+}
+
+function keepAliveAgents(): NonNullable<typeof agents> {
+  const { http, https } = httpModules();
+  return (agents ??= { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) });
+}
 
 function wrap(res: IncomingMessage, url: string): HttpResponse {
   const bytes = async (): Promise<Buffer> => {
@@ -68,10 +82,12 @@ function once(url: URL, req: HttpRequest): Promise<IncomingMessage> {
     const secure = url.protocol === 'https:';
     const headers: Record<string, string> = { ...req.headers };
     if (Buffer.isBuffer(req.body)) headers['Content-Length'] = String(req.body.length);
-    const r = (secure ? httpsRequest : httpRequest)(url, {
+    const { http, https } = httpModules();
+    const agent = keepAliveAgents();
+    const r = (secure ? https.request : http.request)(url, {
       method: req.method,
       headers,
-      agent: secure ? agents.https : agents.http,
+      agent: secure ? agent.https : agent.http,
       timeout: IDLE_TIMEOUT_MS,
       ...(req.signal ? { signal: req.signal } : {}),
     });

@@ -10,17 +10,13 @@ import { dirname } from 'node:path';
 import { startupSnapshot } from 'node:v8';
 import '../oci/validate.js';
 import { useInstallDir } from '../runtime/helper-path.js';
+import { snapshotBlob } from '../runtime/snapshot-blob.js';
 import { main } from './main.js';
 
 /** The blob sits next to the helper and the addon. */
 function blobDir(): string {
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (arg === '--snapshot-blob') return dirname(args[i + 1] ?? '');
-    if (arg.startsWith('--snapshot-blob=')) return dirname(arg.slice('--snapshot-blob='.length));
-  }
-  return process.cwd();
+  const blob = snapshotBlob();
+  return blob === undefined ? process.cwd() : dirname(blob);
 }
 
 startupSnapshot.setDeserializeMainFunction(() => {

@@ -24,6 +24,7 @@ import { readHostFacts } from './host-facts.js';
 import { isAlive, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
 import type { CompiledSeccomp } from './seccomp.js';
+import { cachedSeccomp } from './seccomp-cache.js';
 import type { Resources, Spec } from './spec.js';
 import { type OciState, type SavedState, StateStore } from './state.js';
 import { refuseUnsupported } from './unsupported.js';
@@ -50,6 +51,17 @@ export interface CreateOptions {
   overlay?: Overlay;
   /** Docker's --init: a minimal init as pid 1 that reaps zombies and forwards signals (compile.ts) */
   init?: boolean;
+  /**
+   * The bundle's config.json as its caller built it, not read and validated
+   * again (loadSpec): the engine's, which keeps to the schema
+   */
+  spec?: Spec;
+  /**
+   * A directory of compiled seccomp programs (seccomp-cache.ts), the
+   * engine's. The runtime CLI keeps none: its root belongs to its callers,
+   * who expect only containers there.
+   */
+  seccompCache?: string;
 }
 
 
@@ -59,21 +71,29 @@ export interface LoadedSpec {
   seccomp?: CompiledSeccomp;
 }
 
-export async function loadSpec(bundle: string): Promise<LoadedSpec> {
+/**
+ * BUNDLE's config.json, validated, or GIVEN: a spec its caller built itself
+ * and keeps to the schema (the engine's, spec-builder.ts; its tests check
+ * that). Its seccomp profile compiled, from SECCOMP_CACHE when it was before.
+ */
+export async function loadSpec(bundle: string, seccompCache?: string, given?: Spec): Promise<LoadedSpec> {
+  const { parseSpec, compileSeccomp } = await import('./validate.js');
+  const spec = given ?? parseSpec(readConfig(bundle), join(bundle, 'config.json'));
+  refuseUnsupported(spec);
+  const profile = spec.linux?.seccomp;
+  return { spec, seccomp: profile ? cachedSeccomp(profile, seccompCache, compileSeccomp) : undefined };
+}
+
+function readConfig(bundle: string): string {
   const file = join(bundle, 'config.json');
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new MobyDickError('INVALID_CONFIG', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, {
       subject: file,
       hint: 'give --bundle a directory with a config.json (`moby-dick-runtime spec` writes one)',
     });
   }
-  const { parseSpec, compileSeccomp } = await import('./validate.js');
-  const spec = parseSpec(text, file);
-  refuseUnsupported(spec);
-  return { spec, seccomp: spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined };
 }
 
 function writePidFile(path: string, pid: number): void {
@@ -218,7 +238,7 @@ export class OciRuntime {
 
   async create(id: string, options: CreateOptions): Promise<void> {
     const bundle = resolve(options.bundle);
-    const { spec, seccomp } = await loadSpec(bundle);
+    const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
     this.store.claim(id);
     let saved: SavedState | undefined;
     try {
@@ -407,7 +427,7 @@ export class OciRuntime {
       return 0;
     }
     const bundle = resolve(options.bundle);
-    const { spec, seccomp } = await loadSpec(bundle);
+    const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
     this.store.claim(id);
     try {
       const saved = newState(id, bundle, spec);

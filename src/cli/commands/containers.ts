@@ -3,7 +3,7 @@
  * create, start, ps, logs, stop, kill, rm, wait, inspect, exec, and the
  * internal container-exited that a container's monitor runs when it ends.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { attach } from '../../engine/attach.js';
 import { Engine, type ContainerView } from '../../engine/engine.js';
@@ -21,6 +21,7 @@ import { humanDuration, table } from '../human-units.js';
 import { openStore } from '../image-context.js';
 import { progressView } from '../pull-progress.js';
 import { RUN_OPTIONS_HELP } from '../run-options.js';
+import { selfCommand } from '../self-command.js';
 import { attach as attachCommand } from './container-attach.js';
 import { containerGroup } from './container-group.js';
 import { pause, unpause } from './container-pause.js';
@@ -51,9 +52,8 @@ export async function withEngine<T>(fn: (engine: Engine) => Promise<T> | T, pull
   const store = openStore();
   const view = pulls ? await progressView(process.stderr) : undefined;
   try {
-    const cli = realpathSync(process.argv[1] ?? '');
     const engine = new Engine(store, {
-      exitCommand: [process.execPath, cli, 'container-exited', '--root', store.root, '--run-root', runRoot(store.root)],
+      exitCommand: [...selfCommand(), 'container-exited', '--root', store.root, '--run-root', runRoot(store.root)],
       ...(view ? { progress: view } : {}),
       warn: (m) => process.stderr.write(`moby-dick: warning: ${m}\n`),
     });

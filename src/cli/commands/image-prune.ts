@@ -1,5 +1,4 @@
 /** `moby-dick image prune [-a] [-f]` */
-import { createInterface } from 'node:readline/promises';
 import { pruneImages } from '../../images/remove.js';
 import { parseCommandLine } from '../args.js';
 import { humanSize } from '../human-units.js';
@@ -17,7 +16,8 @@ Options:
 `;
 
 async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // loaded here: the CLI's startup snapshot cannot hold node:readline (cli/snapshot.ts)
+  const rl = process.getBuiltinModule('node:readline/promises').createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = await rl.question(question);
     return /^y(es)?$/i.test(answer.trim());

@@ -1,5 +1,4 @@
 /** `moby-dick login [OPTIONS] [SERVER]` and `moby-dick logout [SERVER]`: credentials in ~/.docker/config.json. */
-import { createInterface } from 'node:readline/promises';
 import { MobyDickError } from '../../errors.js';
 import { removeCredentials, storeCredentials } from '../../images/docker-config.js';
 import { checkLogin, loginDomain } from '../../images/login.js';
@@ -37,7 +36,8 @@ async function readStdin(): Promise<string> {
 }
 
 async function prompt(question: string, hidden: boolean): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  // loaded here: the CLI's startup snapshot cannot hold node:readline (cli/snapshot.ts)
+  const rl = process.getBuiltinModule('node:readline/promises').createInterface({ input: process.stdin, output: process.stdout, terminal: true });
   if (hidden) {
     // echo nothing of the password: readline writes through _writeToOutput
     const r = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WriteStream };

@@ -5,11 +5,12 @@
  * of failing, and every change that belongs together in one transaction.
  *
  * better-sqlite3 is pinned to 12.x: 13 needs Node 22 and crashes on Node 20.
- * It stays outside the esbuild bundle (it loads a .node file).
+ * It stays outside the esbuild bundles (it loads a .node file), but for the
+ * CLI's startup snapshot, which holds its JavaScript (sqlite-driver.ts).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { createRequire } from 'node:module';
 import { MobyDickError } from '../../errors.js';
+import { type SqliteDriver, sqliteDriver } from './sqlite-driver.js';
 
 export type Database = BetterSqlite3.Database;
 
@@ -127,12 +128,10 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-const require = createRequire(import.meta.url);
-
 export function openDatabase(path: string): Database {
-  let Driver: typeof BetterSqlite3;
+  let driver: SqliteDriver;
   try {
-    Driver = require('better-sqlite3') as typeof BetterSqlite3;
+    driver = sqliteDriver();
   } catch (e) {
     throw new MobyDickError('STORE', `cannot load better-sqlite3: ${(e as Error).message.split('\n')[0]}`, {
       hint: 'run npm ci in the moby-dick directory (it builds the SQLite module)',
@@ -140,7 +139,7 @@ export function openDatabase(path: string): Database {
   }
   let db: Database;
   try {
-    db = new Driver(path, { timeout: 30_000 });
+    db = new driver.Driver(path, { ...driver.options, timeout: 30_000 } as BetterSqlite3.Options);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

@@ -1,0 +1,101 @@
+/**
+ * build/moby-dick is the launcher (native/launcher): the image and container
+ * commands start from the CLI's V8 startup snapshot with the Node binary
+ * that made it, everything else — and everything, when the stamp does not
+ * match that binary — from the bundle with `node` from PATH. Told apart
+ * here by PATH: without node in PATH only the snapshot can start.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CLI, run } from '../helpers/cli.js';
+import { useEngine } from '../helpers/engine-env.js';
+import { makeBusyboxRootfs, removeRootfs, TEST_PREFIX } from '../helpers/rootfs.js';
+
+const BUILD = dirname(CLI);
+const FILES = ['moby-dick', 'moby-dick.blob', 'moby-dick.blob.stamp', 'moby-dick.cjs', 'moby-dick-images.cjs', 'mdk-init', 'mdk-node.node'];
+const NO_NODE = '/mdk-test-nowhere';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('CLI launcher', () => {
+  const w = useEngine();
+  // inside build/, so that better-sqlite3 is found in the project's node_modules, as from build/ itself
+  const dir = mkdtempSync(join(BUILD, `${TEST_PREFIX}cli-launcher-`));
+  for (const f of FILES) copyFileSync(join(BUILD, f), join(dir, f));
+  const launcher = join(dir, 'moby-dick');
+  const stamp = join(dir, 'moby-dick.blob.stamp');
+  const good = readFileSync(stamp, 'utf8');
+  let rootfs = '';
+  const mdk = (args: string[], path: string) =>
+    run(launcher, args, { env: { ...w.env.env, PATH: path }, timeoutMs: 60_000 });
+  before(() => {
+    rootfs = makeBusyboxRootfs();
+  });
+  after(() => {
+    removeRootfs(rootfs);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the stamp lists the commands the snapshot serves', () => {
+    const lines = good.split('\n');
+    assert.match(lines[2] ?? '', /^only run pull .* ps .* container-exited /);
+    assert.equal(lines[3], 'except --rootfs');
+  });
+
+  test('an image command starts from the snapshot, with the Node binary that made it', async () => {
+    writeFileSync(stamp, good);
+    const r = await mdk(['run', '--rm', w.image, 'echo', 'from the snapshot'], NO_NODE);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'from the snapshot\n');
+    const ps = await mdk(['ps', '-aq'], NO_NODE);
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.equal(ps.stdout, '', 'run --rm removed it');
+  });
+
+  test("a detached --rm container is removed by its monitor's container-exited, which starts the same way", async () => {
+    writeFileSync(stamp, good);
+    const r = await mdk(['run', '-d', '--rm', w.image, 'true'], NO_NODE);
+    assert.equal(r.code, 0, r.stderr);
+    let left = 'not asked';
+    for (let i = 0; i < 100 && left !== ''; i++) {
+      await sleep(100);
+      left = (await mdk(['ps', '-aq'], NO_NODE)).stdout;
+    }
+    assert.equal(left, '', 'removed once it exited');
+  });
+
+  test('--version, help, the original form and run --rootfs start from the bundle', async () => {
+    writeFileSync(stamp, good);
+    for (const args of [['--version'], ['help'], ['true'], ['--', 'ps'], ['run', '--rootfs', rootfs, 'true'], ['run', `--rootfs=${rootfs}`, 'true']]) {
+      const r = await mdk(args, NO_NODE);
+      assert.equal(r.code, 127, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^moby-dick: cannot run node: .*PATH/);
+    }
+    const v = await mdk(['--version'], dirname(process.execPath));
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, /^moby-dick version /);
+    const jail = await mdk(['run', '--rootfs', rootfs, 'sh', '-c', 'echo jailed'], dirname(process.execPath));
+    assert.equal(jail.code, 0, jail.stderr);
+    assert.equal(jail.stdout, 'jailed\n');
+  });
+
+  test('a stamp without the command lists: the snapshot serves every command', async () => {
+    writeFileSync(stamp, good.split('\n').slice(0, 2).join('\n') + '\n');
+    const v = await mdk(['--version'], NO_NODE);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, /^moby-dick version /);
+  });
+
+  test('a stamp of another Node binary: every command from the bundle and `node` from PATH', async () => {
+    const [node, , ...lists] = good.split('\n');
+    writeFileSync(stamp, [node, '1 2 3 4', ...lists].join('\n'));
+    const missing = await mdk(['ps', '-a'], NO_NODE);
+    assert.equal(missing.code, 127);
+    assert.match(missing.stderr, /cannot run node/);
+    const r = await mdk(['run', '--rm', w.image, 'echo', 'from the bundle'], dirname(process.execPath));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'from the bundle\n');
+  });
+});
