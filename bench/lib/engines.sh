@@ -2,10 +2,14 @@
 # image, a private Podman and a private dockerd, all under $W, and removed by
 # engines_cleanup. Set before sourcing: REPO, W. Optional: DOCKERD_ARGS.
 MDK="$REPO/build/moby-dick"
-export MOBY_DICK_ROOT=$W/mdk
-# the store's networks are named for the bench (interfaces mdkb*, nftables table mdkb)
-export MOBY_DICK_NET_PREFIX=mdkb
-BR=mdk-test-br0
+export MOBY_DICK_ROOT=$W/mdk MOBY_DICK_CGROUP_PARENT=mdk-test-bench-engine-$$
+# the store's networks are named for this run (interfaces mdkbNNNN*, nftables table mdkbNNNN)
+export MOBY_DICK_NET_PREFIX=mdkb$((RANDOM % 10000))
+# dockerd's bridge and subnet, this run's own (other benchmarks on the machine make theirs);
+# an interface name has at most 15 characters
+BR=mdk-test-e$((RANDOM % 100000))
+while :; do NET=10.213.$((100 + RANDOM % 100)); ip -br addr | grep -q " $NET\." || break; done
+BR_MADE=
 P=$W/podman
 D=$W/docker
 DOCKER="/usr/bin/docker -H unix://$D/docker.sock"
@@ -25,7 +29,7 @@ engines_cleanup() {
   $PODMAN network prune -f >/dev/null 2>&1
   $PODMAN system reset -f >/dev/null 2>&1
   grep -o " $W[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  ip link del "$BR" 2>/dev/null
+  [ -n "$BR_MADE" ] && ip link del "$BR" 2>/dev/null
   for c in /sys/fs/cgroup/*/mdk-test-bench-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
   rm -rf "$W"
 }
@@ -78,7 +82,7 @@ engines_docker() {
   mkdir -p "$D" "$DOCKER_CONFIG"
   echo "{}" > "$DOCKER_CONFIG/config.json"
   echo '{}' > "$D/daemon.json"
-  ip link add "$BR" type bridge && ip addr add 10.213.77.1/24 dev "$BR" && ip link set "$BR" up
+  ip link add "$BR" type bridge && BR_MADE=1 && ip addr add "$NET.1/24" dev "$BR" && ip link set "$BR" up
   dockerd --config-file "$D/daemon.json" --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/dockerd.pid" \
     -H "unix://$D/docker.sock" --bridge "$BR" --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
     --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent /mdk-test-bench-docker ${DOCKERD_ARGS:-} \
