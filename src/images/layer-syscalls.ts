@@ -31,38 +31,17 @@ export interface LayerSyscalls {
   /** NAME's attribute KEY (NAME itself, never a symlink's target); undefined when it has none */
   getXattrAt(dirFd: number, name: Buffer, key: string): Buffer | undefined;
   /**
-   * Queues on libuv's pool: create NAME in DIRFD as createFileAt does, write
-   * DATA, chown, chmod (after chown: it clears setuid/setgid), set times,
-   * close. DIRFD must stay open until drainFiles returns.
+   * Queues regular files for the addon's worker thread, which creates NAME
+   * in DIRFD as createFileAt does, writes DATA, chowns, chmods (after chown:
+   * it clears setuid/setgid), sets times and closes, in the order queued.
+   * OPS holds COUNT operations of FILE_OP.FIELDS numbers each (file-queue.ts);
+   * their data lies in DATA (an input chunk's memory, kept until the worker
+   * is done with it), their names in NAMES (copied). Every DIRFD must stay
+   * open until drainFiles returns.
    */
-  writeFileAsync(
-    id: number,
-    dirFd: number,
-    name: Buffer,
-    data: Buffer,
-    uid: number,
-    gid: number,
-    mode: number,
-    atimeSec: number,
-    atimeNsec: number,
-    mtimeSec: number,
-    mtimeNsec: number,
-  ): void;
-  /** a file written in parts by the same worker: created with its first DATA, its fd kept in SLOT (0..1023) */
-  beginFileAsync(id: number, slot: number, dirFd: number, name: Buffer, data: Buffer): void;
-  appendFileAsync(id: number, slot: number, data: Buffer): void;
-  /** chown, chmod, times and close of the file in SLOT */
-  endFileAsync(
-    id: number,
-    slot: number,
-    uid: number,
-    gid: number,
-    mode: number,
-    atimeSec: number,
-    atimeNsec: number,
-    mtimeSec: number,
-    mtimeNsec: number,
-  ): void;
+  queueFiles(data: ArrayBufferLike | null, ops: Float64Array, count: number, names: Buffer): void;
+  /** blocks while more than MAXBYTES of data or MAXJOBS operations are queued: [id of the last one done, 1 if any failed] */
+  waitFiles(maxBytes: number, maxJobs: number): [number, number];
   /** waits for every queued file (of the whole process); the failed ones as [id, errno, id, errno, ...] */
   drainFiles(): number[];
 }

@@ -56,6 +56,7 @@ import { MobyDickError } from '../errors.js';
 import { errnoMessage, errnoName } from '../linux/errno.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { compressionOfMediaType, decompress } from './decompress.js';
+import { type FileQueue, FileOpKind, fileQueue } from './file-queue.js';
 import type { LayerSyscalls } from './layer-syscalls.js';
 import { type TarHeader, TarParser, type TarSink, type TarTime } from './tar-reader.js';
 
@@ -98,7 +99,10 @@ export async function unpackLayer(
       bytes += chunk.length;
       // the rest of the stream is still read after the end marker, so that a
       // caller hashing it as it passes sees all of it
-      if (!parser.ended) parser.write(chunk);
+      if (!parser.ended) {
+        parser.write(chunk);
+        unpacker.flush();
+      }
     }
     parser.finish();
     unpacker.finish();
@@ -149,7 +153,10 @@ export async function extractArchive(
   try {
     for await (const chunk of input) {
       bytes += chunk.length;
-      if (!parser.ended) parser.write(chunk);
+      if (!parser.ended) {
+        parser.write(chunk);
+        unpacker.flush();
+      }
     }
     parser.finish();
     unpacker.finish();
@@ -205,24 +212,6 @@ function isPlainName(name: string): boolean {
   return !/(^|\/)\.\.?(\/|$)/.test(body);
 }
 
-/** a small file queued for the addon's worker thread (writeFileAsync), until the next drain */
-interface FileJob {
-  owner: LayerUnpacker;
-  header: TarHeader;
-  /** a whole file (one job): one that failed because its name exists is redone on the main thread */
-  whole: boolean;
-  dir: number;
-  name: Buffer;
-  data: Buffer;
-}
-
-/** every queued job of every unpacker in this process (id = jobBase + index): a drain waits for all of them */
-const jobs: FileJob[] = [];
-let jobBase = 1;
-/** drain when this much file data is held by queued jobs */
-const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
-const MAX_QUEUED_FILES = 2048;
-let queuedBytes = 0;
 /** the addon's slots for files written in parts; one is free again once its end is queued (the worker goes in order) */
 const freeSlots = Array.from({ length: 1024 }, (_, i) => 1023 - i);
 
@@ -239,8 +228,10 @@ class LayerUnpacker implements TarSink {
   private readonly parents = new Map<string, { fd: number; ino: number }>();
   /** the inode of the directory parent() last returned */
   private parentIno = -1;
-  /** its jobs that failed, handed over by whichever unpacker drained */
-  readonly failed: { id: number; errno: number }[] = [];
+  /** the worker's queue (one per process) */
+  private readonly queue: FileQueue<LayerUnpacker>;
+  /** its queued files that failed, handed over by whichever unpacker drained */
+  readonly failed: { header: TarHeader; kind: FileOpKind; dir: number; name: Buffer; data: Buffer; errno: number }[] = [];
   /** directories (inodes) this unpack made, and "ino/name" of what it made in any */
   readonly freshDirs = new Set<number>();
   private readonly created = new Set<string>();
@@ -256,7 +247,9 @@ class LayerUnpacker implements TarSink {
     private readonly label: string,
     /** `.wh.` names are whiteouts (a layer), or plain names (an archive for `cp`) */
     private readonly whiteouts: boolean,
-  ) {}
+  ) {
+    this.queue = fileQueue(sys);
+  }
 
   entry(h: TarHeader): void {
     this.entries++;
@@ -276,19 +269,22 @@ class LayerUnpacker implements TarSink {
       if (dir >= 0) {
         this.waitingDir = -1;
         const h = this.header!;
-        if (chunk.length === h.size) return this.queue(h, dir, this.waitingName, chunk);
+        if (chunk.length === h.size) {
+          this.queue.add(this, h, FileOpKind.Whole, -1, dir, this.waitingName, chunk);
+          return;
+        }
         const slot = freeSlots.pop();
         if (slot !== undefined) {
-          // a bigger file: in parts, by the same worker
+          // a file that spans input chunks: in parts, by the same worker
           this.slot = slot;
-          this.sys.beginFileAsync(this.job(h, false, dir, this.waitingName, chunk), slot, dir, this.waitingName, chunk);
-          return this.drainIfFull();
+          this.queue.add(this, h, FileOpKind.Begin, slot, dir, this.waitingName, chunk);
+          return;
         }
         this.openFile(dir, this.waitingName);
       }
       if (this.slot >= 0) {
-        this.sys.appendFileAsync(this.job(this.header!, false, -1, EMPTY, chunk), this.slot, chunk);
-        return this.drainIfFull();
+        this.queue.add(this, this.header!, FileOpKind.Append, this.slot, -1, EMPTY, chunk);
+        return;
       }
       if (this.file < 0) return;
       let off = 0;
@@ -305,12 +301,11 @@ class LayerUnpacker implements TarSink {
       if (dir >= 0) {
         // an empty file
         this.waitingDir = -1;
-        return this.queue(h, dir, this.waitingName, EMPTY);
+        this.queue.add(this, h, FileOpKind.Whole, -1, dir, this.waitingName, EMPTY);
+        return;
       }
       if (this.slot >= 0) {
-        const a = h.atime ?? h.mtime;
-        const id = this.job(h, false, -1, EMPTY, EMPTY);
-        this.sys.endFileAsync(id, this.slot, h.uid, h.gid, h.mode, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
+        this.queue.add(this, h, FileOpKind.End, this.slot, -1, EMPTY, EMPTY);
         freeSlots.push(this.slot);
         this.slot = -1;
         return;
@@ -330,29 +325,15 @@ class LayerUnpacker implements TarSink {
     }
   }
 
-  /** records a job for the worker; returns its id */
-  private job(header: TarHeader, whole: boolean, dir: number, name: Buffer, data: Buffer): number {
-    jobs.push({ owner: this, header, whole, dir, name, data });
-    queuedBytes += data.length;
-    return jobBase + jobs.length - 1;
-  }
-
-  private drainIfFull(): void {
-    if (queuedBytes > MAX_QUEUED_BYTES || jobs.length > MAX_QUEUED_FILES) this.drain();
+  /** hands what this input chunk queued to the worker */
+  flush(): void {
+    if (this.queue.flush()) this.drain();
   }
 
   private openFile(dir: number, name: Buffer): void {
     this.replacing(dir, name, false, () => {
       this.file = this.sys.createFileAt(dir, name);
     });
-  }
-
-  /** a whole small file to create, write and finish on the pool */
-  private queue(h: TarHeader, dir: number, name: Buffer, data: Buffer): void {
-    const a = h.atime ?? h.mtime;
-    const id = this.job(h, true, dir, name, data);
-    this.sys.writeFileAsync(id, dir, name, data, h.uid, h.gid, h.mode, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
-    this.drainIfFull();
   }
 
   /**
@@ -362,24 +343,17 @@ class LayerUnpacker implements TarSink {
    * this unpack's error.
    */
   drain(): void {
-    const errors = this.sys.drainFiles();
-    for (let i = 0; i < errors.length; i += 2) {
-      const job = jobs[errors[i]! - jobBase];
-      if (!job) continue;
-      failedJobs.set(errors[i]!, job);
-      job.owner.failed.push({ id: errors[i]!, errno: errors[i + 1]! });
+    if (this.queue.busy) {
+      for (const { job, errno } of this.queue.drain()) {
+        job.owner.failed.push({ header: job.header, kind: job.kind, dir: job.dir, name: job.name, data: job.data, errno });
+      }
     }
-    jobBase += jobs.length;
-    jobs.length = 0;
-    queuedBytes = 0;
     if (!this.failed.length) return;
-    const mine = this.failed.splice(0).sort((x, y) => x.id - y.id);
+    const mine = this.failed.splice(0);
     const current = this.header;
-    for (const { id, errno } of mine) {
-      const job = failedJobs.get(id)!;
-      failedJobs.delete(id);
+    for (const job of mine) {
       this.header = job.header;
-      if (errno !== EEXIST || !job.whole) throw errnoError(errno, 'writing the file');
+      if (job.errno !== EEXIST || job.kind !== FileOpKind.Whole) throw errnoError(job.errno, 'writing the file');
       this.openFile(job.dir, job.name);
       let off = 0;
       while (off < job.data.length) off += writeSync(this.file, job.data, off, job.data.length - off);
@@ -423,7 +397,8 @@ class LayerUnpacker implements TarSink {
     if (this.slot >= 0) {
       // a file cut short: the worker closes it (its times and owner do not matter any more)
       try {
-        this.sys.endFileAsync(this.job(this.header!, false, -1, EMPTY, EMPTY), this.slot, 0, 0, 0o600, 0, 0, 0, 0);
+        const h = this.header!;
+        this.queue.add(this, { ...h, uid: 0, gid: 0, mode: 0o600, mtime: { sec: 0, nsec: 0 }, atime: undefined }, FileOpKind.End, this.slot, -1, EMPTY, EMPTY);
       } catch {
         // cleanup after a failure
       }
@@ -508,7 +483,7 @@ class LayerUnpacker implements TarSink {
     // "ino/name" names a directory entry whatever path led to it
     const key = `${this.parentIno}/${base}`;
     const seen = this.created.has(key);
-    if (seen && jobs.length) this.drain(); // a queued file of this name must be there before this entry replaces it
+    if (seen && this.queue.busy) this.drain(); // a queued file of this name must be there before this entry replaces it
     const tracking = this.created.size < MAX_TRACKED;
     if (tracking && !seen) this.created.add(key);
     switch (h.type) {
@@ -713,8 +688,6 @@ class LayerUnpacker implements TarSink {
   }
 }
 
-/** failed jobs not yet redone or reported by their unpacker */
-const failedJobs = new Map<number, FileJob>();
 const EEXIST = 17;
 
 function errnoError(errno: number, what: string): NodeJS.ErrnoException {
