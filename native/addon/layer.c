@@ -12,11 +12,10 @@
  * code is the errno's name.
  *
  * queueFiles/waitFiles/drainFiles take the bulk of an unpack's syscalls off
- * the main thread: regular files are created, written, chowned, chmodded,
- * timed and closed by one worker thread while the main thread reads on. The
- * caller drains (waits for all of them and collects their errors) before
- * anything that could touch the same names and before it closes a
- * directory fd a queued file uses.
+ * the main thread: regular files the main thread created are written,
+ * chowned, chmodded, timed and closed by one worker thread, through their
+ * fds, while the main thread reads on. The caller drains (waits for all of
+ * them and collects their errors) before it is done.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -163,14 +162,21 @@ static napi_value link_at(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
-/* createFileAt(dirFd, name): a new regular file (never an existing one,
- * never through a symlink), open for writing, mode 0600 until chmodAt */
+/* createFileAt(dirFd, name, mode): a new regular file (never an existing one,
+ * never through a symlink), open for writing, with the permission bits MODE
+ * (0600 if not given; setuid, setgid and sticky are never set here) */
 static napi_value create_file_at(napi_env env, napi_callback_info info)
 {
-	ARGS(2);
+	size_t argc = 3;
+	napi_value args[3];
+	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 2)
+		return throw_errno(env, __func__, EINVAL);
 	INT(0, dir);
 	NAME(1, name);
-	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int32_t mode = 0600;
+	if (argc > 2 && get_int(env, args[2], &mode))
+		return throw_errno(env, "openat", EINVAL);
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)(mode & 0777));
 	if (fd < 0)
 		return throw_errno(env, "openat", errno);
 	return int_result(env, fd);
@@ -360,23 +366,22 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info)
 	return napi_create_buffer_copy(env, (size_t)n, value, NULL, &result) == napi_ok ? result : NULL;
 }
 
-/* queueFiles(data, ops, count, names): regular files for one worker thread
- * to create, write, chown, chmod and time, in the order given, while the
- * main thread parses on. One call per input chunk: OPS (a Float64Array of
- * FILE_OP_FIELDS numbers an operation, see enum file_op) point into DATA
- * (the chunk's ArrayBuffer, referenced until the worker is done with it)
- * and NAMES (copied). One thread, first in first out: several (libuv's
- * pool) contend for the directory locks and were slower than none. */
-enum job_kind { JOB_WHOLE, JOB_BEGIN, JOB_APPEND, JOB_END };
+/* queueFiles(data, ops, count): the rest of regular files the main thread
+ * created (createFileAt) — write, chown, chmod, times, close — done by one
+ * worker thread, in the order given, while the main thread parses on. The
+ * worker is given open fds only, never a name: what a file is and where it
+ * is was settled on the main thread, in archive order. One call per input
+ * chunk: OPS (a Float64Array of FILE_OP_FIELDS numbers an operation, see
+ * enum file_op) point into DATA (the chunk's ArrayBuffer, referenced until
+ * the worker is done with it). One thread, first in first out: several
+ * (libuv's pool) were slower than none. */
+enum job_kind { JOB_WHOLE, JOB_APPEND, JOB_END };
 
-/* the fields of an operation in queueFiles' OPS (layer-syscalls.ts has the same list) */
+/* the fields of an operation in queueFiles' OPS (file-queue.ts has the same list) */
 enum file_op {
 	OP_KIND,
 	OP_ID,
-	OP_SLOT,
-	OP_DIR,
-	OP_NAME_OFF,
-	OP_NAME_LEN,
+	OP_FD,
 	OP_DATA_OFF,
 	OP_DATA_LEN,
 	OP_UID,
@@ -391,21 +396,18 @@ enum file_op {
 
 struct file_job {
 	enum job_kind kind;
-	int slot;
-	int dir;
+	int fd;
 	int64_t id;
 	int err;
 	const char *data;
 	size_t len;
-	/* NUL-terminated, in the batch's allocation; checked by the worker */
-	const char *name;
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
 	struct timespec ts[2];
 };
 
-/* one queueFiles call: its jobs, then the names they point to */
+/* one queueFiles call */
 struct file_batch {
 	struct file_batch *next;
 	napi_ref data_ref;
@@ -421,18 +423,13 @@ static pthread_cond_t jobs_done_cv = PTHREAD_COND_INITIALIZER;
 /* queued, oldest first; done (their references to release on the main
  * thread), newest first */
 static struct file_batch *todo_head, *todo_tail, *done_head;
-/* bytes of file data in queued batches, and the id of the last job done */
+/* bytes of file data and jobs in queued batches, and the id of the last job done */
 static size_t bytes_in_flight, jobs_in_flight;
 static int batches_in_flight;
 static int64_t last_done_id;
 static int worker_started;
 /* done batches with failed jobs, kept for drainFiles */
 static struct file_batch *failed_head;
-
-/* the fds of files written in parts (BEGIN, APPEND..., END), by slot; -1 when
- * none or when BEGIN failed (its job reported why). Only the worker uses it. */
-#define SLOTS 1024
-static int slot_fds[SLOTS];
 
 static int write_all(int fd, const char *data, size_t len)
 {
@@ -447,82 +444,44 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* The owner, then the mode (fchown clears setuid and setgid), then the times.
- * fchown and fchmod are skipped where the file has them already (a root:root
- * file created with its mode, see create_mode): most files of a layer, and
- * two syscalls of six. */
-static int finish_file(int fd, struct file_job *j)
+/* The owner, then the mode (fchown clears setuid and setgid), then the times,
+ * then close. fchown and fchmod are skipped where the file has them already:
+ * a root:root file is created with its permission bits (createFileAt's
+ * MODE), and so are most files of a layer (two syscalls of six). */
+static int finish_file(struct file_job *j)
 {
 	int err = 0;
 	struct stat st;
-	if (fstat(fd, &st) < 0)
+	if (fstat(j->fd, &st) < 0)
 		err = errno;
 	int chowned = !err && (st.st_uid != j->uid || st.st_gid != j->gid);
-	if (chowned && fchown(fd, j->uid, j->gid) < 0)
+	if (chowned && fchown(j->fd, j->uid, j->gid) < 0)
 		err = errno;
-	if (!err && (chowned || (st.st_mode & 07777) != j->mode) && fchmod(fd, j->mode) < 0)
+	if (!err && (chowned || (st.st_mode & 07777) != j->mode) && fchmod(j->fd, j->mode) < 0)
 		err = errno;
-	if (!err && futimens(fd, j->ts) < 0)
+	if (!err && futimens(j->fd, j->ts) < 0)
 		err = errno;
-	if (close(fd) < 0 && !err)
+	if (close(j->fd) < 0 && !err)
 		err = errno;
 	return err;
 }
 
-/* A whole file owned by root:root, as its creator is, is created with its
- * permission bits (never setuid, setgid or sticky): it is then no more open
- * while it is written than it is once finished, and finish_file needs
- * neither fchown nor fchmod. Anything else starts as 0600. */
-static mode_t create_mode(const struct file_job *j)
-{
-	if (j->kind == JOB_WHOLE && j->uid == 0 && j->gid == 0)
-		return j->mode & 0777;
-	return 0600;
-}
-
-/* one component: no '/', not "" or "." or ".." (the names came from JavaScript) */
-static int plain_name(const char *name)
-{
-	return name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
-}
-
 static int run_file_job(struct file_job *j)
 {
-	int fd, err;
+	int err;
 	switch (j->kind) {
 	case JOB_WHOLE:
-	case JOB_BEGIN:
-		if (!plain_name(j->name))
-			return EINVAL;
-		fd = openat(j->dir, j->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(j));
-		if (fd < 0)
-			return errno;
-		err = write_all(fd, j->data, j->len);
-		if (j->kind == JOB_BEGIN) {
-			slot_fds[j->slot] = err ? -1 : fd;
-			if (err)
-				close(fd);
-			return err;
-		}
+		err = write_all(j->fd, j->data, j->len);
 		if (err) {
-			close(fd);
+			close(j->fd);
 			return err;
 		}
-		return finish_file(fd, j);
+		return finish_file(j);
 	case JOB_APPEND:
-		fd = slot_fds[j->slot];
-		if (fd < 0)
-			return 0;
-		err = write_all(fd, j->data, j->len);
-		if (err) {
-			close(fd);
-			slot_fds[j->slot] = -1;
-		}
-		return err;
+		/* a failed write is reported; the END that follows still closes */
+		return write_all(j->fd, j->data, j->len);
 	case JOB_END:
-		fd = slot_fds[j->slot];
-		slot_fds[j->slot] = -1;
-		return fd < 0 ? 0 : finish_file(fd, j);
+		return finish_file(j);
 	}
 	return EINVAL;
 }
@@ -580,8 +539,6 @@ static int start_worker(void)
 {
 	if (worker_started)
 		return 0;
-	for (int i = 0; i < SLOTS; i++)
-		slot_fds[i] = -1;
 	pthread_t t;
 	int e = pthread_create(&t, NULL, file_worker, NULL);
 	if (e)
@@ -596,10 +553,10 @@ static int64_t op_int(const double *op, enum file_op f)
 	return (int64_t)op[f];
 }
 
-/* queueFiles(data: ArrayBuffer | null, ops: Float64Array, count, names: Buffer) */
+/* queueFiles(data: ArrayBuffer | null, ops: Float64Array, count) */
 static napi_value queue_files(napi_env env, napi_callback_info info)
 {
-	ARGS(4);
+	ARGS(3);
 	void *data = NULL;
 	size_t data_len = 0;
 	napi_valuetype t;
@@ -616,30 +573,21 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 	uint32_t count;
 	if (napi_get_value_uint32(env, args[2], &count) != napi_ok || (size_t)count * FILE_OP_FIELDS > ops_len)
 		return throw_errno(env, "queueFiles", EINVAL);
-	void *names;
-	size_t names_len;
-	if (napi_get_buffer_info(env, args[3], &names, &names_len) != napi_ok)
-		return throw_errno(env, "queueFiles", EINVAL);
 	if (count == 0)
 		return NULL;
 	const double *ops = ops_data;
-	/* the names, each NUL-terminated, after the jobs */
-	size_t name_bytes = 0;
 	for (uint32_t i = 0; i < count; i++) {
 		const double *op = ops + (size_t)i * FILE_OP_FIELDS;
-		int64_t off = op_int(op, OP_NAME_OFF), len = op_int(op, OP_NAME_LEN);
 		int64_t doff = op_int(op, OP_DATA_OFF), dlen = op_int(op, OP_DATA_LEN);
-		int64_t kind = op_int(op, OP_KIND), slot = op_int(op, OP_SLOT);
-		if (off < 0 || len < 0 || len > NAME_MAX || (size_t)(off + len) > names_len || doff < 0 || dlen < 0 ||
-		    (size_t)(doff + dlen) > data_len || kind < JOB_WHOLE || kind > JOB_END ||
-		    (kind != JOB_WHOLE && (slot < 0 || slot >= SLOTS)))
+		int64_t kind = op_int(op, OP_KIND), fd = op_int(op, OP_FD);
+		if (doff < 0 || dlen < 0 || (size_t)(doff + dlen) > data_len || kind < JOB_WHOLE || kind > JOB_END ||
+		    fd < 0 || fd > INT_MAX)
 			return throw_errno(env, "queueFiles", EINVAL);
-		name_bytes += (size_t)len + 1;
 	}
 	int e = start_worker();
 	if (e)
 		return throw_errno(env, "queueFiles", e);
-	struct file_batch *b = malloc(sizeof(*b) + count * sizeof(struct file_job) + name_bytes);
+	struct file_batch *b = malloc(sizeof(*b) + count * sizeof(struct file_job));
 	if (!b)
 		return throw_errno(env, "queueFiles", ENOMEM);
 	*b = (struct file_batch){.count = count};
@@ -647,24 +595,15 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 		free(b);
 		return throw_errno(env, "queueFiles", EINVAL);
 	}
-	char *name_at = (char *)&b->jobs[count];
 	for (uint32_t i = 0; i < count; i++) {
 		const double *op = ops + (size_t)i * FILE_OP_FIELDS;
 		struct file_job *j = &b->jobs[i];
-		size_t len = (size_t)op_int(op, OP_NAME_LEN);
-		memcpy(name_at, (const char *)names + op_int(op, OP_NAME_OFF), len);
-		name_at[len] = '\0';
-		/* a NUL inside makes the name shorter: it then names another file, refuse it */
-		if (strlen(name_at) != len)
-			name_at[0] = '\0';
 		*j = (struct file_job){
 			.kind = (enum job_kind)op_int(op, OP_KIND),
-			.slot = (int)op_int(op, OP_SLOT),
-			.dir = (int)op_int(op, OP_DIR),
+			.fd = (int)op_int(op, OP_FD),
 			.id = op_int(op, OP_ID),
 			.data = (const char *)data + op_int(op, OP_DATA_OFF),
 			.len = (size_t)op_int(op, OP_DATA_LEN),
-			.name = name_at,
 			.uid = (uid_t)op_int(op, OP_UID),
 			.gid = (gid_t)op_int(op, OP_GID),
 			.mode = (mode_t)op_int(op, OP_MODE),
@@ -672,7 +611,6 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 			       {.tv_sec = op_int(op, OP_MTIME_SEC), .tv_nsec = op_int(op, OP_MTIME_NSEC)}},
 		};
 		b->bytes += j->len;
-		name_at += len + 1;
 	}
 	pthread_mutex_lock(&jobs_mu);
 	if (todo_tail)

@@ -2,18 +2,23 @@
  * The queue of regular files that the addon's worker thread writes while the
  * main thread parses on (LayerSyscalls.queueFiles, native/addon/layer.c).
  *
+ * The main thread creates each file (in archive order, with every check on
+ * its name); the worker gets its fd and writes, chowns, chmods, times and
+ * closes it. It never sees a name, so nothing a later entry does to a name
+ * (replace it, link it, remove its directory) needs to wait for it: at
+ * worst it writes an inode that is no longer linked.
+ *
  * Operations are gathered into one batch per input chunk and handed over in
- * one native call: the numbers go into a reused Float64Array, the names into
- * a reused Buffer, and the data stays where the tar parser found it (views
- * of the chunk; the addon holds the chunk's memory until it is done). A call
- * per file, with its arguments converted and a reference per Buffer, cost
- * more on the main thread than the parsing of the file's headers
- * (bench/README.md, "Layer unpacking").
+ * one native call: the numbers go into a reused Float64Array, and the data
+ * stays where the tar parser found it (views of the chunk; the addon holds
+ * the chunk's memory until it is done). A call per file, with its arguments
+ * converted and a reference per Buffer, cost more on the main thread than
+ * parsing the file's headers (bench/README.md, "Layer unpacking").
  *
  * The worker is one per process, so is this queue: every unpack in the
  * process adds to it, and a drain waits for all of them. Each operation has
- * an id; the queue remembers what it needs to report or redo an operation
- * (QueuedFile) until the worker is past it.
+ * an id; the queue remembers its owner and header, to report a failure,
+ * until the worker is past it.
  */
 import type { LayerSyscalls } from './layer-syscalls.js';
 import type { TarHeader } from './tar-reader.js';
@@ -22,10 +27,7 @@ import type { TarHeader } from './tar-reader.js';
 export const enum FileOp {
   Kind,
   Id,
-  Slot,
-  Dir,
-  NameOff,
-  NameLen,
+  Fd,
   DataOff,
   DataLen,
   Uid,
@@ -39,56 +41,47 @@ export const enum FileOp {
 }
 
 export const enum FileOpKind {
-  /** create, write, finish, close: a file whose data came in one piece */
+  /** write, finish (owner, mode, times), close: a file whose data came in one piece */
   Whole,
-  /** create and write the first piece; the fd stays in the slot */
-  Begin,
+  /** write a piece */
   Append,
-  /** chown, chmod, times and close of the file in the slot */
+  /** finish and close */
   End,
 }
 
-/** what an operation needs to be reported (its entry) or redone (a whole file whose name existed) */
-export interface QueuedFile<Owner> {
-  readonly owner: Owner;
-  readonly header: TarHeader;
-  readonly kind: FileOpKind;
-  readonly dir: number;
-  readonly name: Buffer;
-  readonly data: Buffer;
-}
-
-/** operations a batch holds at most, and the bytes of their names */
+/** operations a batch holds at most */
 const MAX_OPS = 1024;
-const NAMES_BYTES = 64 * 1024;
-/** the main thread waits while the worker is this far behind */
-const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
-const MAX_QUEUED_OPS = 8192;
-const EMPTY = Buffer.alloc(0);
+/**
+ * The main thread waits while the worker is this far behind. Every queued
+ * file holds an fd: 1024 of them stay well below the usual limits (Node
+ * raises the soft RLIMIT_NOFILE to the hard one; an EMFILE drains anyway).
+ */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+const MAX_QUEUED_OPS = 1024;
 
 export class FileQueue<Owner> {
   private readonly ops = new Float64Array(MAX_OPS * FileOp.Fields);
-  private readonly names = Buffer.allocUnsafe(NAMES_BYTES);
   private count = 0;
-  private namesLen = 0;
   /** the memory the batch's data lies in */
   private data: ArrayBuffer | null = null;
-  /** operations not known to be done: jobs[i] has id jobBase + i */
-  private readonly jobs: QueuedFile<Owner>[] = [];
+  /** operations not known to be done: owners[i] and headers[i] have id jobBase + i */
+  private readonly owners: Owner[] = [];
+  private readonly headers: TarHeader[] = [];
   private jobBase = 1;
 
   constructor(private readonly sys: LayerSyscalls) {}
 
   /** true while operations are queued or not yet handed over */
   get busy(): boolean {
-    return this.jobs.length > 0;
+    return this.owners.length > 0;
   }
 
   /**
-   * Adds an operation (handed over at the next flush); its id. NAME and the
-   * owner's header only for Whole and Begin; DATA a view of an input chunk.
+   * Adds an operation on the file FD (created by the caller; the worker
+   * closes it with Whole and End), handed over at the next flush; DATA a
+   * view of an input chunk. HEADER names the entry if it fails.
    */
-  add(owner: Owner, header: TarHeader, kind: FileOpKind, slot: number, dir: number, name: Buffer, data: Buffer): number {
+  add(owner: Owner, header: TarHeader, kind: FileOpKind, fd: number, data: Buffer): void {
     let buf: ArrayBuffer | null = null;
     if (data.length) {
       // a SharedArrayBuffer (no stream gives one) is copied to ordinary memory
@@ -96,18 +89,14 @@ export class FileQueue<Owner> {
       buf = data.buffer as ArrayBuffer;
       if (this.data !== buf && this.data !== null) this.flush();
     }
-    if (this.count === MAX_OPS || this.namesLen + name.length > NAMES_BYTES) this.flush();
+    if (this.count === MAX_OPS) this.flush();
     if (buf) this.data = buf;
-    const id = this.jobBase + this.jobs.length;
     const o = this.count++ * FileOp.Fields;
     const ops = this.ops;
     const a = header.atime ?? header.mtime;
     ops[o + FileOp.Kind] = kind;
-    ops[o + FileOp.Id] = id;
-    ops[o + FileOp.Slot] = slot;
-    ops[o + FileOp.Dir] = dir;
-    ops[o + FileOp.NameOff] = this.namesLen;
-    ops[o + FileOp.NameLen] = name.length;
+    ops[o + FileOp.Id] = this.jobBase + this.owners.length;
+    ops[o + FileOp.Fd] = fd;
     ops[o + FileOp.DataOff] = data.byteOffset;
     ops[o + FileOp.DataLen] = data.length;
     ops[o + FileOp.Uid] = header.uid;
@@ -117,9 +106,8 @@ export class FileQueue<Owner> {
     ops[o + FileOp.AtimeNsec] = a.nsec;
     ops[o + FileOp.MtimeSec] = header.mtime.sec;
     ops[o + FileOp.MtimeNsec] = header.mtime.nsec;
-    if (name.length) this.namesLen += name.copy(this.names, this.namesLen);
-    this.jobs.push({ owner, header, kind, dir, name, data: kind === FileOpKind.Whole ? data : EMPTY });
-    return id;
+    this.owners.push(owner);
+    this.headers.push(header);
   }
 
   /** hands the gathered operations to the worker, then waits while it is too far behind; true if any failed (drain says which) */
@@ -127,31 +115,33 @@ export class FileQueue<Owner> {
     if (this.count === 0) return false;
     const count = this.count;
     this.count = 0;
-    this.namesLen = 0;
     const data = this.data;
     this.data = null;
-    this.sys.queueFiles(data, this.ops, count, this.names);
+    this.sys.queueFiles(data, this.ops, count);
     const [doneId, failed] = this.sys.waitFiles(MAX_QUEUED_BYTES, MAX_QUEUED_OPS);
     // forget what is done (a failure keeps everything for drain to report)
     if (!failed && doneId >= this.jobBase) {
-      this.jobs.splice(0, doneId - this.jobBase + 1);
+      const n = doneId - this.jobBase + 1;
+      this.owners.splice(0, n);
+      this.headers.splice(0, n);
       this.jobBase = doneId + 1;
     }
     return failed !== 0;
   }
 
   /** waits until every operation is done: the failed ones with their errno, in order */
-  drain(): { id: number; job: QueuedFile<Owner>; errno: number }[] {
+  drain(): { owner: Owner; header: TarHeader; errno: number }[] {
     this.flush();
     const errors = this.sys.drainFiles();
-    const failed: { id: number; job: QueuedFile<Owner>; errno: number }[] = [];
+    const failed: { id: number; owner: Owner; header: TarHeader; errno: number }[] = [];
     for (let i = 0; i < errors.length; i += 2) {
-      const job = this.jobs[errors[i]! - this.jobBase];
-      if (job) failed.push({ id: errors[i]!, job, errno: errors[i + 1]! });
+      const at = errors[i]! - this.jobBase;
+      if (at >= 0 && at < this.owners.length) failed.push({ id: errors[i]!, owner: this.owners[at]!, header: this.headers[at]!, errno: errors[i + 1]! });
     }
     failed.sort((a, b) => a.id - b.id);
-    this.jobBase += this.jobs.length;
-    this.jobs.length = 0;
+    this.jobBase += this.owners.length;
+    this.owners.length = 0;
+    this.headers.length = 0;
     return failed;
   }
 }

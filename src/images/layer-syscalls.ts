@@ -14,8 +14,8 @@ export interface LayerSyscalls {
   symlinkAt(target: Buffer, dirFd: number, name: Buffer): void;
   /** a hard link; a symlink is linked itself, not its target */
   linkAt(oldDirFd: number, oldName: Buffer, newDirFd: number, newName: Buffer): void;
-  /** a new regular file opened for writing: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600 */
-  createFileAt(dirFd: number, name: Buffer): number;
+  /** a new regular file opened for writing: O_CREAT|O_EXCL|O_NOFOLLOW, with the permission bits MODE (default 0600) */
+  createFileAt(dirFd: number, name: Buffer, mode?: number): number;
   /** the directory NAME, not a symlink to one */
   openDirAt(dirFd: number, name: Buffer): number;
   /** [st_mode, st_ino] of NAME itself, undefined if it does not exist */
@@ -31,15 +31,14 @@ export interface LayerSyscalls {
   /** NAME's attribute KEY (NAME itself, never a symlink's target); undefined when it has none */
   getXattrAt(dirFd: number, name: Buffer, key: string): Buffer | undefined;
   /**
-   * Queues regular files for the addon's worker thread, which creates NAME
-   * in DIRFD as createFileAt does, writes DATA, chowns, chmods (after chown:
-   * it clears setuid/setgid), sets times and closes, in the order queued.
-   * OPS holds COUNT operations of FILE_OP.FIELDS numbers each (file-queue.ts);
-   * their data lies in DATA (an input chunk's memory, kept until the worker
-   * is done with it), their names in NAMES (copied). Every DIRFD must stay
-   * open until drainFiles returns.
+   * Queues the rest of regular files the caller created (createFileAt) for
+   * the addon's worker thread, which writes, chowns, chmods (after chown: it
+   * clears setuid/setgid), sets times and closes them through their fds, in
+   * the order queued. OPS holds COUNT operations of FileOp.Fields numbers
+   * each (file-queue.ts); their data lies in DATA (an input chunk's memory,
+   * kept until the worker is done with it).
    */
-  queueFiles(data: ArrayBufferLike | null, ops: Float64Array, count: number, names: Buffer): void;
+  queueFiles(data: ArrayBuffer | null, ops: Float64Array, count: number): void;
   /** blocks while more than MAXBYTES of data or MAXJOBS operations are queued: [id of the last one done, 1 if any failed] */
   waitFiles(maxBytes: number, maxJobs: number): [number, number];
   /** waits for every queued file (of the whole process); the failed ones as [id, errno, id, errno, ...] */

@@ -37,21 +37,19 @@
  * (file capabilities), and neither resolves paths inside a root fd. The tar
  * format is small (tar-reader.ts); the unpacking is where the care is.
  *
- * Speed (bench/unpack.sh): the work is synchronous per input chunk (a libuv
- * round trip per syscall would cost more than the syscall), except regular
- * files without xattrs whose directory this unpack made and whose name it
- * has not made there before: the addon's one worker thread creates, writes
- * and finishes those while the main thread parses on. Anything that could
- * meet such a file — an entry of the same directory entry (by inode and
- * name, whatever path led there), a hard link, a whiteout, a removal, a
- * directory's times, closing a directory fd — drains the worker first, so
- * the result is the one archive order gives.
+ * Speed (bench/unpack.sh): every name is acted on synchronously, in archive
+ * order, on the main thread (a libuv round trip per syscall would cost more
+ * than the syscall). Regular files without xattrs are created there too,
+ * and their fds handed to the addon's one worker thread (file-queue.ts),
+ * which writes, chowns, chmods, times and closes them while the main thread
+ * parses on. The worker never sees a name, so nothing that later entries do
+ * to names waits for it; only the directories' times, at the end, do.
  *
  * A failed unpack leaves a partial directory that `rm -r` (fs.rmSync
  * recursive) removes: nothing in it is immutable. Call unpackLayer with the
  * temporary directory the store renames into place.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, constants as fsc, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, constants as fsc, rmSync, statfsSync, writeSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import { errnoMessage, errnoName } from '../linux/errno.js';
 import { nativeAddon } from '../runtime/native-addon.js';
@@ -91,7 +89,6 @@ export async function unpackLayer(
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const rootFd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY);
   const unpacker = new LayerUnpacker(nativeAddon(), rootFd, `layer ${opts.layerDigest}`, true);
-  if (readdirSync(dest).length === 0) unpacker.freshDirs.add(fstatSync(rootFd).ino);
   const parser = new TarParser(unpacker);
   let bytes = 0;
   try {
@@ -178,8 +175,6 @@ const S_IFIFO = 0o010000;
 const PROC_SUPER_MAGIC = 0x9fa0;
 const OPAQUE = Buffer.from('y');
 const EMPTY = Buffer.alloc(0);
-/** names remembered at most (about 100 bytes each); past that, files are written on the main thread */
-const MAX_TRACKED = 1_000_000;
 /** parent directory fds kept open at most */
 const MAX_CACHED = 128;
 
@@ -212,30 +207,21 @@ function isPlainName(name: string): boolean {
   return !/(^|\/)\.\.?(\/|$)/.test(body);
 }
 
-/** the addon's slots for files written in parts; one is free again once its end is queued (the worker goes in order) */
-const freeSlots = Array.from({ length: 1024 }, (_, i) => 1023 - i);
-
 class LayerUnpacker implements TarSink {
   entries = 0;
   fileBytes = 0;
   private header: TarHeader | undefined;
+  /** the file being written on the main thread (one with xattrs), or -1 */
   private file = -1;
-  /** a file entry whose data has not come yet: queued whole if it comes in one piece (dir -1: none) */
-  private waitingDir = -1;
-  private waitingName: Buffer = EMPTY;
-  /** the slot of the file being written in parts by the worker, or -1 */
-  private slot = -1;
-  private readonly parents = new Map<string, { fd: number; ino: number }>();
-  /** the inode of the directory parent() last returned */
-  private parentIno = -1;
+  /** the file whose data goes to the worker, or -1; PIECES: how much of its data was queued */
+  private queued = -1;
+  private pieces = 0;
+  private readonly parents = new Map<string, number>();
   /** the worker's queue (one per process) */
   private readonly queue: FileQueue<LayerUnpacker>;
-  /** its queued files that failed, handed over by whichever unpacker drained */
-  readonly failed: { header: TarHeader; kind: FileOpKind; dir: number; name: Buffer; data: Buffer; errno: number }[] = [];
-  /** directories (inodes) this unpack made, and "ino/name" of what it made in any */
-  readonly freshDirs = new Set<number>();
-  private readonly created = new Set<string>();
-  /** parent fds dropped from the cache, to close once nothing uses them */
+  /** its queued files that failed (errno), handed over by whichever unpacker drained */
+  readonly failed: { header: TarHeader; errno: number }[] = [];
+  /** parent fds dropped from the cache, to close at the next entry (the current one may use them) */
   private readonly stale: number[] = [];
   private readonly dirs: DeferredDir[] = [];
   private procChecked = false;
@@ -255,7 +241,7 @@ class LayerUnpacker implements TarSink {
     this.entries++;
     this.header = h;
     try {
-      if (this.stale.length) this.closeStale();
+      if (this.stale.length) for (const fd of this.stale.splice(0)) closeSync(fd);
       this.apply(h);
     } catch (e) {
       throw this.named(e);
@@ -265,25 +251,16 @@ class LayerUnpacker implements TarSink {
   data(chunk: Buffer): void {
     this.fileBytes += chunk.length;
     try {
-      const dir = this.waitingDir;
-      if (dir >= 0) {
-        this.waitingDir = -1;
+      if (this.queued >= 0) {
         const h = this.header!;
-        if (chunk.length === h.size) {
-          this.queue.add(this, h, FileOpKind.Whole, -1, dir, this.waitingName, chunk);
-          return;
+        if (this.pieces === 0 && chunk.length === h.size) {
+          // the common case: the whole file in one input chunk
+          this.queue.add(this, h, FileOpKind.Whole, this.queued, chunk);
+          this.queued = -1;
+        } else {
+          this.queue.add(this, h, FileOpKind.Append, this.queued, chunk);
+          this.pieces += chunk.length;
         }
-        const slot = freeSlots.pop();
-        if (slot !== undefined) {
-          // a file that spans input chunks: in parts, by the same worker
-          this.slot = slot;
-          this.queue.add(this, h, FileOpKind.Begin, slot, dir, this.waitingName, chunk);
-          return;
-        }
-        this.openFile(dir, this.waitingName);
-      }
-      if (this.slot >= 0) {
-        this.queue.add(this, this.header!, FileOpKind.Append, this.slot, -1, EMPTY, chunk);
         return;
       }
       if (this.file < 0) return;
@@ -296,22 +273,16 @@ class LayerUnpacker implements TarSink {
 
   end(): void {
     const h = this.header!;
-    const dir = this.waitingDir;
-    try {
-      if (dir >= 0) {
-        // an empty file
-        this.waitingDir = -1;
-        this.queue.add(this, h, FileOpKind.Whole, -1, dir, this.waitingName, EMPTY);
-        return;
+    if (this.queued >= 0) {
+      // written in parts, or empty
+      const fd = this.queued;
+      this.queued = -1;
+      try {
+        this.queue.add(this, h, FileOpKind.End, fd, EMPTY);
+      } catch (e) {
+        throw this.named(e);
       }
-      if (this.slot >= 0) {
-        this.queue.add(this, h, FileOpKind.End, this.slot, -1, EMPTY, EMPTY);
-        freeSlots.push(this.slot);
-        this.slot = -1;
-        return;
-      }
-    } catch (e) {
-      throw this.named(e);
+      return;
     }
     if (this.file < 0) return;
     const fd = this.file;
@@ -327,46 +298,52 @@ class LayerUnpacker implements TarSink {
 
   /** hands what this input chunk queued to the worker */
   flush(): void {
-    if (this.queue.flush()) this.drain();
-  }
-
-  private openFile(dir: number, name: Buffer): void {
-    this.replacing(dir, name, false, () => {
-      this.file = this.sys.createFileAt(dir, name);
-    });
+    try {
+      if (this.queue.flush()) this.drain();
+    } catch (e) {
+      throw this.named(e);
+    }
   }
 
   /**
-   * Waits until every queued file is written, then deals with the ones that
-   * failed: a name that existed is replaced as any entry's is (in archive
-   * order: whatever touches it waited for this drain), anything else is
-   * this unpack's error.
+   * Creates the regular file NAME (replacing what is there): its fd, to
+   * write on the main thread (WORKER false: the entry has xattrs, set after
+   * the data and the owner) or to hand to the worker. A root:root file is
+   * created with its permission bits: the worker then needs neither fchown
+   * nor fchmod, and the file is never more open than it will be.
    */
+  private createFile(dir: number, name: Buffer, h: TarHeader, worker: boolean): number {
+    const mode = worker && h.uid === 0 && h.gid === 0 ? h.mode & 0o777 : 0o600;
+    let fd = -1;
+    this.replacing(dir, name, false, () => {
+      try {
+        fd = this.sys.createFileAt(dir, name, mode);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EMFILE' || !this.queue.busy) throw e;
+        this.drain(); // the worker holds fds of files not yet written: they are closed once it is done
+        fd = this.sys.createFileAt(dir, name, mode);
+      }
+    });
+    return fd;
+  }
+
+  /** waits until every queued file is written; a file that failed fails the unpack that queued it */
   drain(): void {
     if (this.queue.busy) {
-      for (const { job, errno } of this.queue.drain()) {
-        job.owner.failed.push({ header: job.header, kind: job.kind, dir: job.dir, name: job.name, data: job.data, errno });
-      }
+      for (const { owner, header, errno } of this.queue.drain()) owner.failed.push({ header, errno });
     }
-    if (!this.failed.length) return;
-    const mine = this.failed.splice(0);
-    const current = this.header;
-    for (const job of mine) {
-      this.header = job.header;
-      if (job.errno !== EEXIST || job.kind !== FileOpKind.Whole) throw errnoError(job.errno, 'writing the file');
-      this.openFile(job.dir, job.name);
-      let off = 0;
-      while (off < job.data.length) off += writeSync(this.file, job.data, off, job.data.length - off);
-      this.end();
-    }
-    this.header = current;
+    const failed = this.failed[0];
+    if (!failed) return;
+    this.failed.length = 0;
+    this.header = failed.header;
+    throw errnoError(failed.errno, 'writing the file');
   }
 
   /** directory times, now that nothing more is written into them */
   finish(): void {
-    this.drain();
-    this.header = undefined;
     try {
+      this.drain();
+      this.header = undefined;
       this.setDirTimes();
     } catch (e) {
       throw this.named(e);
@@ -394,18 +371,15 @@ class LayerUnpacker implements TarSink {
   close(): void {
     if (this.file >= 0) closeSync(this.file);
     this.file = -1;
-    if (this.slot >= 0) {
-      // a file cut short: the worker closes it (its times and owner do not matter any more)
+    if (this.queued >= 0) {
+      // a file cut short: the worker may be writing it, so it closes it too
       try {
-        const h = this.header!;
-        this.queue.add(this, { ...h, uid: 0, gid: 0, mode: 0o600, mtime: { sec: 0, nsec: 0 }, atime: undefined }, FileOpKind.End, this.slot, -1, EMPTY, EMPTY);
+        this.queue.add(this, this.header!, FileOpKind.End, this.queued, EMPTY);
       } catch {
         // cleanup after a failure
       }
-      freeSlots.push(this.slot);
-      this.slot = -1;
+      this.queued = -1;
     }
-    // queued files use the directory fds: wait for them before closing
     try {
       this.drain();
     } catch {
@@ -480,21 +454,13 @@ class LayerUnpacker implements TarSink {
       if (base.startsWith('.wh.')) return this.whiteout(h, parentPath, base);
     }
     const dir = this.parent(parentPath, true);
-    // "ino/name" names a directory entry whatever path led to it
-    const key = `${this.parentIno}/${base}`;
-    const seen = this.created.has(key);
-    if (seen && this.queue.busy) this.drain(); // a queued file of this name must be there before this entry replaces it
-    const tracking = this.created.size < MAX_TRACKED;
-    if (tracking && !seen) this.created.add(key);
     switch (h.type) {
       case 'file':
-        // to the worker only where nothing can be in its way: a directory
-        // this unpack made, and a name it has not made there before
-        if (tracking && !seen && h.xattrs.size === 0 && this.freshDirs.has(this.parentIno)) {
-          this.waitingDir = dir;
-          this.waitingName = name;
-        } else this.openFile(dir, name);
-        return; // metadata once the data is written (end)
+        if (h.xattrs.size === 0) {
+          this.queued = this.createFile(dir, name, h, true);
+          this.pieces = 0;
+        } else this.file = this.createFile(dir, name, h, false);
+        return; // the data, then metadata (end)
       case 'directory':
         return this.directory(dir, name, parentPath ? `${parentPath}/${base}` : base, h);
       case 'symlink':
@@ -515,20 +481,19 @@ class LayerUnpacker implements TarSink {
   }
 
   private directory(dir: number, name: Buffer, path: string, h: TarHeader): void {
-    let made = true;
-    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, 0o700), () => (made = false));
+    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, 0o700));
     const fd = this.sys.openDirAt(dir, name);
     try {
       this.metadata(fd, EMPTY, h, true);
-      const ino = this.deferDir(path, fd, h);
-      if (made) this.freshDirs.add(ino);
+      this.deferDir(path, fd, h);
     } finally {
       closeSync(fd);
     }
   }
 
   private hardlink(dir: number, name: Buffer, path: string, h: TarHeader): void {
-    this.drain(); // the target may be a queued file, under any of its names
+    // the target may be a file the worker has not written yet: the link is
+    // to its inode, which gets the data and metadata all the same
     const target = cleanComponents(h.linknameBytes.toString('latin1'));
     if (target.length === 0) throw this.refuse(`hard link to the layer root ${JSON.stringify(h.linkname)}`);
     if (target.join('/') === path) return; // a link to itself: already there
@@ -543,7 +508,6 @@ class LayerUnpacker implements TarSink {
   }
 
   private whiteout(h: TarHeader, parentPath: string, base: string): void {
-    this.drain();
     if (base === '.wh..wh..opq') {
       const dir = this.parent(parentPath, true);
       this.sys.setXattrAt(dir, EMPTY, 'trusted.overlay.opaque', OPAQUE);
@@ -556,7 +520,6 @@ class LayerUnpacker implements TarSink {
     }
     const dir = this.parent(parentPath, true);
     const name = bytes(target);
-    if (this.created.size < MAX_TRACKED) this.created.add(`${this.parentIno}/${target}`);
     try {
       this.sys.mknodAt(dir, name, S_IFCHR, 0, 0);
     } catch (e) {
@@ -566,21 +529,21 @@ class LayerUnpacker implements TarSink {
     this.sys.chownAt(dir, name, h.uid, h.gid);
   }
 
-  /** CREATE, and if NAME exists: keep a directory for a directory, else remove it and create again */
-  private replacing(dir: number, name: Buffer, isDir: boolean, create: () => void, kept?: () => void): void {
+  /**
+   * CREATE, and if NAME exists: keep a directory for a directory, else
+   * remove it and create again. (A file the worker is still writing may be
+   * removed: it writes an inode no longer linked.)
+   */
+  private replacing(dir: number, name: Buffer, isDir: boolean, create: () => void): void {
     try {
       create();
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    this.drain(); // nothing queued may be under what is removed
     const st = this.sys.statAt(dir, name);
     const existingDir = st !== undefined && (st[0] & S_IFMT) === S_IFDIR;
-    if (isDir && existingDir) {
-      kept?.();
-      return;
-    }
+    if (isDir && existingDir) return;
     if (st) {
       if (existingDir) rmSync(procPath(this.checkProc(), dir, name), { recursive: true, force: true });
       else this.sys.unlinkAt(dir, name, false);
@@ -603,19 +566,15 @@ class LayerUnpacker implements TarSink {
     }
   }
 
-  private deferDir(path: string, fd: number, h: TarHeader): number {
+  private deferDir(path: string, fd: number, h: TarHeader): void {
     const st = this.sys.statAt(fd, EMPTY)!;
     this.dirs.push({ path, ino: st[1], atime: h.atime ?? h.mtime, mtime: h.mtime });
-    return st[1];
   }
 
   /** an fd of the directory PATH in the layer (cached); CREATE makes missing directories 0755 root:root */
   private parent(path: string, create: boolean): number {
     const cached = this.parents.get(path);
-    if (cached !== undefined) {
-      this.parentIno = cached.ino;
-      return cached.fd;
-    }
+    if (cached !== undefined) return cached;
     let fd: number;
     if (path === '') fd = this.root;
     else {
@@ -623,13 +582,11 @@ class LayerUnpacker implements TarSink {
         fd = this.sys.openInRoot(this.root, bytes(path));
       } catch (e) {
         if (!create || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        this.drain(); // a queued file may be in the way
         fd = this.makeParents(path);
       }
     }
     if (this.parents.size >= MAX_CACHED) this.dropParents();
-    this.parentIno = this.sys.statAt(fd, EMPTY)![1];
-    this.parents.set(path, { fd, ino: this.parentIno });
+    this.parents.set(path, fd);
     return fd;
   }
 
@@ -647,7 +604,6 @@ class LayerUnpacker implements TarSink {
         // a dangling symlink here makes mkdirat fail with EEXIST: refused
         this.sys.mkdirAt(fd, bytes(comps[i]!), 0o755);
         next = this.sys.openDirAt(fd, bytes(comps[i]!));
-        this.freshDirs.add(this.sys.statAt(next, EMPTY)![1]);
       }
       if (fd !== this.root) closeSync(fd);
       fd = next;
@@ -657,20 +613,15 @@ class LayerUnpacker implements TarSink {
 
   /**
    * Forgets the cached parent fds except KEEP (something was removed: they
-   * may be stale). They are closed at the next entry, after a drain: the
-   * current entry and queued files may still use them.
+   * may be stale). They are closed at the next entry: the current one may
+   * still use them. (The worker never uses them.)
    */
   private dropParents(keep = -1): void {
-    for (const [path, p] of this.parents) {
-      if (p.fd === keep || p.fd === this.root) continue;
-      this.stale.push(p.fd);
+    for (const [path, fd] of this.parents) {
+      if (fd === keep || fd === this.root) continue;
+      this.stale.push(fd);
       this.parents.delete(path);
     }
-  }
-
-  private closeStale(): void {
-    this.drain();
-    for (const fd of this.stale.splice(0)) closeSync(fd);
   }
 
   /** design.md: check /proc really is procfs before acting through it */
@@ -687,8 +638,6 @@ class LayerUnpacker implements TarSink {
     return '/proc/self/fd';
   }
 }
-
-const EEXIST = 17;
 
 function errnoError(errno: number, what: string): NodeJS.ErrnoException {
   const code = errnoName(errno);
