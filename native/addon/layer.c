@@ -366,16 +366,17 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info)
 	return napi_create_buffer_copy(env, (size_t)n, value, NULL, &result) == napi_ok ? result : NULL;
 }
 
-/* queueFiles(data, ops, count): the rest of regular files the main thread
- * created (createFileAt) — write, chown, chmod, times, close — done by one
- * worker thread, in the order given, while the main thread parses on. The
- * worker is given open fds only, never a name: what a file is and where it
- * is was settled on the main thread, in archive order. One call per input
- * chunk: OPS (a Float64Array of FILE_OP_FIELDS numbers an operation, see
- * enum file_op) point into DATA (the chunk's ArrayBuffer, referenced until
- * the worker is done with it). One thread, first in first out: several
+/* queueFiles(data, ops, count, names): regular files written by one worker
+ * thread, in the order given, while the main thread parses on: write,
+ * chown, chmod, times and close of a file the main thread created
+ * (createFileAt), or all of that and the create itself (JOB_CREATE: a
+ * single component NAME in the directory fd DIR, O_EXCL|O_NOFOLLOW, where
+ * the caller knows nothing is in its way). One call per input chunk: OPS
+ * (a Float64Array of FILE_OP_FIELDS numbers an operation, see enum file_op)
+ * point into DATA (the chunk's ArrayBuffer, referenced until the worker is
+ * done with it) and NAMES (copied). One thread, first in first out: several
  * (libuv's pool) were slower than none. */
-enum job_kind { JOB_WHOLE, JOB_APPEND, JOB_END };
+enum job_kind { JOB_WHOLE, JOB_APPEND, JOB_END, JOB_CREATE };
 
 /* the fields of an operation in queueFiles' OPS (file-queue.ts has the same list) */
 enum file_op {
@@ -391,12 +392,18 @@ enum file_op {
 	OP_ATIME_NSEC,
 	OP_MTIME_SEC,
 	OP_MTIME_NSEC,
+	OP_DIR,
+	OP_NAME_OFF,
+	OP_NAME_LEN,
 	FILE_OP_FIELDS
 };
 
 struct file_job {
 	enum job_kind kind;
 	int fd;
+	/* JOB_CREATE: NAME (NUL-terminated, in the batch's allocation) in DIR */
+	int dir;
+	const char *name;
 	int64_t id;
 	int err;
 	const char *data;
@@ -407,7 +414,7 @@ struct file_job {
 	struct timespec ts[2];
 };
 
-/* one queueFiles call */
+/* one queueFiles call: its jobs, then the names they point to */
 struct file_batch {
 	struct file_batch *next;
 	napi_ref data_ref;
@@ -466,10 +473,31 @@ static int finish_file(struct file_job *j)
 	return err;
 }
 
+/* one component: no '/', not "" or "." or ".." (the names came from JavaScript) */
+static int plain_name(const char *name)
+{
+	return name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+/* A root:root file is created with its permission bits (never setuid,
+ * setgid or sticky): it is never more open than it will be, and
+ * finish_file then needs neither fchown nor fchmod. */
+static mode_t create_mode(const struct file_job *j)
+{
+	return j->uid == 0 && j->gid == 0 ? (j->mode & 0777) : 0600;
+}
+
 static int run_file_job(struct file_job *j)
 {
 	int err;
 	switch (j->kind) {
+	case JOB_CREATE:
+		if (!plain_name(j->name))
+			return EINVAL;
+		j->fd = openat(j->dir, j->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(j));
+		if (j->fd < 0)
+			return errno;
+		/* fall through */
 	case JOB_WHOLE:
 		err = write_all(j->fd, j->data, j->len);
 		if (err) {
@@ -553,10 +581,10 @@ static int64_t op_int(const double *op, enum file_op f)
 	return (int64_t)op[f];
 }
 
-/* queueFiles(data: ArrayBuffer | null, ops: Float64Array, count) */
+/* queueFiles(data: ArrayBuffer | null, ops: Float64Array, count, names: Buffer) */
 static napi_value queue_files(napi_env env, napi_callback_info info)
 {
-	ARGS(3);
+	ARGS(4);
 	void *data = NULL;
 	size_t data_len = 0;
 	napi_valuetype t;
@@ -573,21 +601,30 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 	uint32_t count;
 	if (napi_get_value_uint32(env, args[2], &count) != napi_ok || (size_t)count * FILE_OP_FIELDS > ops_len)
 		return throw_errno(env, "queueFiles", EINVAL);
+	void *names;
+	size_t names_len;
+	if (napi_get_buffer_info(env, args[3], &names, &names_len) != napi_ok)
+		return throw_errno(env, "queueFiles", EINVAL);
 	if (count == 0)
 		return NULL;
 	const double *ops = ops_data;
+	size_t name_bytes = 0;
 	for (uint32_t i = 0; i < count; i++) {
 		const double *op = ops + (size_t)i * FILE_OP_FIELDS;
 		int64_t doff = op_int(op, OP_DATA_OFF), dlen = op_int(op, OP_DATA_LEN);
-		int64_t kind = op_int(op, OP_KIND), fd = op_int(op, OP_FD);
-		if (doff < 0 || dlen < 0 || (size_t)(doff + dlen) > data_len || kind < JOB_WHOLE || kind > JOB_END ||
-		    fd < 0 || fd > INT_MAX)
+		int64_t kind = op_int(op, OP_KIND), fd = op_int(op, OP_FD), dir = op_int(op, OP_DIR);
+		int64_t noff = op_int(op, OP_NAME_OFF), nlen = op_int(op, OP_NAME_LEN);
+		if (doff < 0 || dlen < 0 || (size_t)(doff + dlen) > data_len || kind < JOB_WHOLE || kind > JOB_CREATE ||
+		    (kind == JOB_CREATE ? (dir < 0 || dir > INT_MAX) : (fd < 0 || fd > INT_MAX)) || noff < 0 || nlen < 0 ||
+		    nlen > NAME_MAX || (size_t)(noff + nlen) > names_len)
 			return throw_errno(env, "queueFiles", EINVAL);
+		if (kind == JOB_CREATE)
+			name_bytes += (size_t)nlen + 1;
 	}
 	int e = start_worker();
 	if (e)
 		return throw_errno(env, "queueFiles", e);
-	struct file_batch *b = malloc(sizeof(*b) + count * sizeof(struct file_job));
+	struct file_batch *b = malloc(sizeof(*b) + count * sizeof(struct file_job) + name_bytes);
 	if (!b)
 		return throw_errno(env, "queueFiles", ENOMEM);
 	*b = (struct file_batch){.count = count};
@@ -595,12 +632,27 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 		free(b);
 		return throw_errno(env, "queueFiles", EINVAL);
 	}
+	char *name_at = (char *)&b->jobs[count];
 	for (uint32_t i = 0; i < count; i++) {
 		const double *op = ops + (size_t)i * FILE_OP_FIELDS;
 		struct file_job *j = &b->jobs[i];
+		enum job_kind kind = (enum job_kind)op_int(op, OP_KIND);
+		const char *name = NULL;
+		if (kind == JOB_CREATE) {
+			size_t len = (size_t)op_int(op, OP_NAME_LEN);
+			memcpy(name_at, (const char *)names + op_int(op, OP_NAME_OFF), len);
+			name_at[len] = '\0';
+			/* a NUL inside would make it another name: plain_name refuses the empty one */
+			if (strlen(name_at) != len)
+				name_at[0] = '\0';
+			name = name_at;
+			name_at += len + 1;
+		}
 		*j = (struct file_job){
-			.kind = (enum job_kind)op_int(op, OP_KIND),
-			.fd = (int)op_int(op, OP_FD),
+			.kind = kind,
+			.fd = kind == JOB_CREATE ? -1 : (int)op_int(op, OP_FD),
+			.dir = kind == JOB_CREATE ? (int)op_int(op, OP_DIR) : -1,
+			.name = name,
 			.id = op_int(op, OP_ID),
 			.data = (const char *)data + op_int(op, OP_DATA_OFF),
 			.len = (size_t)op_int(op, OP_DATA_LEN),

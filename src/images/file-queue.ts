@@ -2,11 +2,14 @@
  * The queue of regular files that the addon's worker thread writes while the
  * main thread parses on (LayerSyscalls.queueFiles, native/addon/layer.c).
  *
- * The main thread creates each file (in archive order, with every check on
- * its name); the worker gets its fd and writes, chowns, chmods, times and
- * closes it. It never sees a name, so nothing a later entry does to a name
- * (replace it, link it, remove its directory) needs to wait for it: at
- * worst it writes an inode that is no longer linked.
+ * Mostly the main thread creates a file (in archive order, with every check
+ * on its name) and the worker gets its fd and writes, chowns, chmods, times
+ * and closes it: nothing a later entry does to the name (replace it, link
+ * it, remove its directory) needs to wait for that; at worst the worker
+ * writes an inode that is no longer linked. Where the caller knows nothing
+ * can be in the way until the worker is past it, the worker creates the
+ * file too (create): the main thread then skips the most costly syscall of
+ * an entry, and the caller drains before anything touches that name.
  *
  * Operations are gathered into one batch per input chunk and handed over in
  * one native call: the numbers go into a reused Float64Array, and the data
@@ -37,6 +40,9 @@ export const enum FileOp {
   AtimeNsec,
   MtimeSec,
   MtimeNsec,
+  Dir,
+  NameOff,
+  NameLen,
   Fields,
 }
 
@@ -47,10 +53,13 @@ export const enum FileOpKind {
   Append,
   /** finish and close */
   End,
+  /** create NAME in DIR, then as Whole */
+  Create,
 }
 
-/** operations a batch holds at most */
+/** operations a batch holds at most, and the bytes of their names */
 const MAX_OPS = 1024;
+const NAMES_BYTES = 64 * 1024;
 /**
  * The main thread waits while the worker is this far behind. Every queued
  * file holds an fd: 1024 of them stay well below the usual limits (Node
@@ -58,10 +67,13 @@ const MAX_OPS = 1024;
  */
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 const MAX_QUEUED_OPS = 1024;
+const EMPTY = Buffer.alloc(0);
 
 export class FileQueue<Owner> {
   private readonly ops = new Float64Array(MAX_OPS * FileOp.Fields);
+  private readonly names = Buffer.allocUnsafe(NAMES_BYTES);
   private count = 0;
+  private namesLen = 0;
   /** the memory the batch's data lies in */
   private data: ArrayBuffer | null = null;
   /** operations not known to be done: owners[i] and headers[i] have id jobBase + i */
@@ -71,9 +83,17 @@ export class FileQueue<Owner> {
 
   constructor(private readonly sys: LayerSyscalls) {}
 
+  /** the id of the last operation the worker finished (everything before it is done too) */
+  doneId = 0;
+
   /** true while operations are queued or not yet handed over */
   get busy(): boolean {
     return this.owners.length > 0;
+  }
+
+  /** the id of the last operation added */
+  get lastId(): number {
+    return this.jobBase + this.owners.length - 1;
   }
 
   /**
@@ -82,6 +102,19 @@ export class FileQueue<Owner> {
    * view of an input chunk. HEADER names the entry if it fails.
    */
   add(owner: Owner, header: TarHeader, kind: FileOpKind, fd: number, data: Buffer): void {
+    this.push(owner, header, kind, fd, -1, EMPTY, data);
+  }
+
+  /**
+   * Adds the creation of NAME (one component) in the directory DIRFD, which
+   * must stay open until the worker is past it, with DATA as its content.
+   * Only where nothing can be in its way: an existing name fails the unpack.
+   */
+  create(owner: Owner, header: TarHeader, dirFd: number, name: Buffer, data: Buffer): void {
+    this.push(owner, header, FileOpKind.Create, -1, dirFd, name, data);
+  }
+
+  private push(owner: Owner, header: TarHeader, kind: FileOpKind, fd: number, dir: number, name: Buffer, data: Buffer): void {
     let buf: ArrayBuffer | null = null;
     if (data.length) {
       // a SharedArrayBuffer (no stream gives one) is copied to ordinary memory
@@ -89,7 +122,7 @@ export class FileQueue<Owner> {
       buf = data.buffer as ArrayBuffer;
       if (this.data !== buf && this.data !== null) this.flush();
     }
-    if (this.count === MAX_OPS) this.flush();
+    if (this.count === MAX_OPS || this.namesLen + name.length > NAMES_BYTES) this.flush();
     if (buf) this.data = buf;
     const o = this.count++ * FileOp.Fields;
     const ops = this.ops;
@@ -106,6 +139,10 @@ export class FileQueue<Owner> {
     ops[o + FileOp.AtimeNsec] = a.nsec;
     ops[o + FileOp.MtimeSec] = header.mtime.sec;
     ops[o + FileOp.MtimeNsec] = header.mtime.nsec;
+    ops[o + FileOp.Dir] = dir;
+    ops[o + FileOp.NameOff] = this.namesLen;
+    ops[o + FileOp.NameLen] = name.length;
+    if (name.length) this.namesLen += name.copy(this.names, this.namesLen);
     this.owners.push(owner);
     this.headers.push(header);
   }
@@ -115,10 +152,12 @@ export class FileQueue<Owner> {
     if (this.count === 0) return false;
     const count = this.count;
     this.count = 0;
+    this.namesLen = 0;
     const data = this.data;
     this.data = null;
-    this.sys.queueFiles(data, this.ops, count);
+    this.sys.queueFiles(data, this.ops, count, this.names);
     const [doneId, failed] = this.sys.waitFiles(MAX_QUEUED_BYTES, MAX_QUEUED_OPS);
+    this.doneId = doneId;
     // forget what is done (a failure keeps everything for drain to report)
     if (!failed && doneId >= this.jobBase) {
       const n = doneId - this.jobBase + 1;
@@ -142,6 +181,7 @@ export class FileQueue<Owner> {
     this.jobBase += this.owners.length;
     this.owners.length = 0;
     this.headers.length = 0;
+    this.doneId = this.jobBase - 1;
     return failed;
   }
 }

@@ -31,14 +31,16 @@ export interface LayerSyscalls {
   /** NAME's attribute KEY (NAME itself, never a symlink's target); undefined when it has none */
   getXattrAt(dirFd: number, name: Buffer, key: string): Buffer | undefined;
   /**
-   * Queues the rest of regular files the caller created (createFileAt) for
-   * the addon's worker thread, which writes, chowns, chmods (after chown: it
-   * clears setuid/setgid), sets times and closes them through their fds, in
-   * the order queued. OPS holds COUNT operations of FileOp.Fields numbers
-   * each (file-queue.ts); their data lies in DATA (an input chunk's memory,
-   * kept until the worker is done with it).
+   * Queues regular files for the addon's worker thread, which writes,
+   * chowns, chmods (after chown: it clears setuid/setgid), sets times and
+   * closes them, in the order queued: files the caller created
+   * (createFileAt), through their fds, or files it creates itself (a name in
+   * a directory fd, as createFileAt does). OPS holds COUNT operations of
+   * FileOp.Fields numbers each (file-queue.ts); their data lies in DATA (an
+   * input chunk's memory, kept until the worker is done with it), their
+   * names in NAMES (copied).
    */
-  queueFiles(data: ArrayBuffer | null, ops: Float64Array, count: number): void;
+  queueFiles(data: ArrayBuffer | null, ops: Float64Array, count: number, names: Buffer): void;
   /** blocks while more than MAXBYTES of data or MAXJOBS operations are queued: [id of the last one done, 1 if any failed] */
   waitFiles(maxBytes: number, maxJobs: number): [number, number];
   /** waits for every queued file (of the whole process); the failed ones as [id, errno, id, errno, ...] */

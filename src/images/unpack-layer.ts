@@ -37,19 +37,23 @@
  * (file capabilities), and neither resolves paths inside a root fd. The tar
  * format is small (tar-reader.ts); the unpacking is where the care is.
  *
- * Speed (bench/unpack.sh): every name is acted on synchronously, in archive
+ * Speed (bench/unpack.sh): names are acted on synchronously, in archive
  * order, on the main thread (a libuv round trip per syscall would cost more
- * than the syscall). Regular files without xattrs are created there too,
- * and their fds handed to the addon's one worker thread (file-queue.ts),
- * which writes, chowns, chmods, times and closes them while the main thread
- * parses on. The worker never sees a name, so nothing that later entries do
- * to names waits for it; only the directories' times, at the end, do.
+ * than the syscall). Regular files without xattrs are written, finished and
+ * closed by the addon's one worker thread (file-queue.ts) while the main
+ * thread parses on: created on the main thread and handed over as fds, or,
+ * where nothing can be in the way — a file in one input chunk, in a
+ * directory this unpack made, under a name it has not made there before —
+ * created by the worker too. Anything that could then meet such a file — an
+ * entry of the same directory entry (by inode and name, whatever path led
+ * there), a hard link, a whiteout, a removal, a missing parent — drains the
+ * worker first, so the result is the one archive order gives.
  *
  * A failed unpack leaves a partial directory that `rm -r` (fs.rmSync
  * recursive) removes: nothing in it is immutable. Call unpackLayer with the
  * temporary directory the store renames into place.
  */
-import { closeSync, mkdirSync, openSync, constants as fsc, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, constants as fsc, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import { errnoMessage, errnoName } from '../linux/errno.js';
 import { nativeAddon } from '../runtime/native-addon.js';
@@ -89,6 +93,7 @@ export async function unpackLayer(
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const rootFd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY);
   const unpacker = new LayerUnpacker(nativeAddon(), rootFd, `layer ${opts.layerDigest}`, true);
+  if (readdirSync(dest).length === 0) unpacker.freshDirs.add(fstatSync(rootFd).ino);
   const parser = new TarParser(unpacker);
   let bytes = 0;
   try {
@@ -175,6 +180,8 @@ const S_IFIFO = 0o010000;
 const PROC_SUPER_MAGIC = 0x9fa0;
 const OPAQUE = Buffer.from('y');
 const EMPTY = Buffer.alloc(0);
+/** names remembered at most (about 100 bytes each); past that, the worker creates no more files */
+const MAX_TRACKED = 1_000_000;
 /** parent directory fds kept open at most */
 const MAX_CACHED = 128;
 
@@ -216,13 +223,23 @@ class LayerUnpacker implements TarSink {
   /** the file whose data goes to the worker, or -1; PIECES: how much of its data was queued */
   private queued = -1;
   private pieces = 0;
-  private readonly parents = new Map<string, number>();
+  /** a file the worker may create (dir -1: none), until its data shows whether it is in one piece */
+  private waitingDir = -1;
+  private waitingName: Buffer = EMPTY;
+  private readonly parents = new Map<string, { fd: number; ino: number }>();
+  /** the inode of the directory parent() last returned */
+  private parentIno = -1;
+  /** directories (inodes) this unpack made, and "ino/name" of what it made in any */
+  readonly freshDirs = new Set<number>();
+  private readonly created = new Set<string>();
   /** the worker's queue (one per process) */
   private readonly queue: FileQueue<LayerUnpacker>;
   /** its queued files that failed (errno), handed over by whichever unpacker drained */
   readonly failed: { header: TarHeader; errno: number }[] = [];
-  /** parent fds dropped from the cache, to close at the next entry (the current one may use them) */
+  /** parent fds dropped from the cache, to close once nothing uses them */
   private readonly stale: number[] = [];
+  /** stale fds to close once the worker is past the last file queued when they went stale */
+  private readonly closing: { fd: number; after: number }[] = [];
   private readonly dirs: DeferredDir[] = [];
   private procChecked = false;
 
@@ -241,7 +258,7 @@ class LayerUnpacker implements TarSink {
     this.entries++;
     this.header = h;
     try {
-      if (this.stale.length) for (const fd of this.stale.splice(0)) closeSync(fd);
+      if (this.stale.length || this.closing.length) this.closeStale();
       this.apply(h);
     } catch (e) {
       throw this.named(e);
@@ -251,6 +268,18 @@ class LayerUnpacker implements TarSink {
   data(chunk: Buffer): void {
     this.fileBytes += chunk.length;
     try {
+      const dir = this.waitingDir;
+      if (dir >= 0) {
+        this.waitingDir = -1;
+        const h = this.header!;
+        if (chunk.length === h.size) {
+          this.queue.create(this, h, dir, this.waitingName, chunk);
+          return;
+        }
+        // in parts: created here, the fd to the worker
+        this.queued = this.createFile(dir, this.waitingName, h, true);
+        this.pieces = 0;
+      }
       if (this.queued >= 0) {
         const h = this.header!;
         if (this.pieces === 0 && chunk.length === h.size) {
@@ -273,6 +302,17 @@ class LayerUnpacker implements TarSink {
 
   end(): void {
     const h = this.header!;
+    if (this.waitingDir >= 0) {
+      // an empty file
+      const dir = this.waitingDir;
+      this.waitingDir = -1;
+      try {
+        this.queue.create(this, h, dir, this.waitingName, EMPTY);
+      } catch (e) {
+        throw this.named(e);
+      }
+      return;
+    }
     if (this.queued >= 0) {
       // written in parts, or empty
       const fd = this.queued;
@@ -387,6 +427,7 @@ class LayerUnpacker implements TarSink {
     }
     this.dropParents();
     for (const fd of this.stale.splice(0)) closeSync(fd);
+    for (const { fd } of this.closing.splice(0)) closeSync(fd);
     closeSync(this.root);
   }
 
@@ -454,12 +495,23 @@ class LayerUnpacker implements TarSink {
       if (base.startsWith('.wh.')) return this.whiteout(h, parentPath, base);
     }
     const dir = this.parent(parentPath, true);
+    // "ino/name" names a directory entry whatever path led to it
+    const key = `${this.parentIno}/${base}`;
+    const seen = this.created.has(key);
+    if (seen) this.drain(); // a file the worker creates under this name must be there before this entry replaces it
+    const tracking = this.created.size < MAX_TRACKED;
+    if (tracking && !seen) this.created.add(key);
     switch (h.type) {
       case 'file':
-        if (h.xattrs.size === 0) {
+        if (h.xattrs.size !== 0) this.file = this.createFile(dir, name, h, false);
+        else if (tracking && !seen && this.freshDirs.has(this.parentIno)) {
+          // the worker may create it: nothing can be in its way
+          this.waitingDir = dir;
+          this.waitingName = name;
+        } else {
           this.queued = this.createFile(dir, name, h, true);
           this.pieces = 0;
-        } else this.file = this.createFile(dir, name, h, false);
+        }
         return; // the data, then metadata (end)
       case 'directory':
         return this.directory(dir, name, parentPath ? `${parentPath}/${base}` : base, h);
@@ -481,19 +533,23 @@ class LayerUnpacker implements TarSink {
   }
 
   private directory(dir: number, name: Buffer, path: string, h: TarHeader): void {
-    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, 0o700));
+    let made = true;
+    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, 0o700), () => (made = false));
     const fd = this.sys.openDirAt(dir, name);
     try {
       this.metadata(fd, EMPTY, h, true);
-      this.deferDir(path, fd, h);
+      const ino = this.deferDir(path, fd, h);
+      if (made) this.freshDirs.add(ino);
     } finally {
       closeSync(fd);
     }
   }
 
   private hardlink(dir: number, name: Buffer, path: string, h: TarHeader): void {
-    // the target may be a file the worker has not written yet: the link is
-    // to its inode, which gets the data and metadata all the same
+    // the target may be a file the worker is to create, under any of its
+    // names (one it writes through an fd is linked as it is: the inode gets
+    // its data and metadata all the same)
+    this.drain();
     const target = cleanComponents(h.linknameBytes.toString('latin1'));
     if (target.length === 0) throw this.refuse(`hard link to the layer root ${JSON.stringify(h.linkname)}`);
     if (target.join('/') === path) return; // a link to itself: already there
@@ -520,6 +576,9 @@ class LayerUnpacker implements TarSink {
     }
     const dir = this.parent(parentPath, true);
     const name = bytes(target);
+    const key = `${this.parentIno}/${target}`;
+    if (this.created.has(key)) this.drain(); // the worker may be about to create it
+    else if (this.created.size < MAX_TRACKED) this.created.add(key);
     try {
       this.sys.mknodAt(dir, name, S_IFCHR, 0, 0);
     } catch (e) {
@@ -531,19 +590,23 @@ class LayerUnpacker implements TarSink {
 
   /**
    * CREATE, and if NAME exists: keep a directory for a directory, else
-   * remove it and create again. (A file the worker is still writing may be
-   * removed: it writes an inode no longer linked.)
+   * remove it and create again. (A file the worker writes through an fd may
+   * be removed: it writes an inode no longer linked.)
    */
-  private replacing(dir: number, name: Buffer, isDir: boolean, create: () => void): void {
+  private replacing(dir: number, name: Buffer, isDir: boolean, create: () => void, kept?: () => void): void {
     try {
       create();
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
+    this.drain(); // no file the worker is to create may be under what is removed
     const st = this.sys.statAt(dir, name);
     const existingDir = st !== undefined && (st[0] & S_IFMT) === S_IFDIR;
-    if (isDir && existingDir) return;
+    if (isDir && existingDir) {
+      kept?.();
+      return;
+    }
     if (st) {
       if (existingDir) rmSync(procPath(this.checkProc(), dir, name), { recursive: true, force: true });
       else this.sys.unlinkAt(dir, name, false);
@@ -566,15 +629,19 @@ class LayerUnpacker implements TarSink {
     }
   }
 
-  private deferDir(path: string, fd: number, h: TarHeader): void {
+  private deferDir(path: string, fd: number, h: TarHeader): number {
     const st = this.sys.statAt(fd, EMPTY)!;
     this.dirs.push({ path, ino: st[1], atime: h.atime ?? h.mtime, mtime: h.mtime });
+    return st[1];
   }
 
   /** an fd of the directory PATH in the layer (cached); CREATE makes missing directories 0755 root:root */
   private parent(path: string, create: boolean): number {
     const cached = this.parents.get(path);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.parentIno = cached.ino;
+      return cached.fd;
+    }
     let fd: number;
     if (path === '') fd = this.root;
     else {
@@ -582,11 +649,13 @@ class LayerUnpacker implements TarSink {
         fd = this.sys.openInRoot(this.root, bytes(path));
       } catch (e) {
         if (!create || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.drain(); // a file the worker is to create may be in the way
         fd = this.makeParents(path);
       }
     }
     if (this.parents.size >= MAX_CACHED) this.dropParents();
-    this.parents.set(path, fd);
+    this.parentIno = this.sys.statAt(fd, EMPTY)![1];
+    this.parents.set(path, { fd, ino: this.parentIno });
     return fd;
   }
 
@@ -604,6 +673,10 @@ class LayerUnpacker implements TarSink {
         // a dangling symlink here makes mkdirat fail with EEXIST: refused
         this.sys.mkdirAt(fd, bytes(comps[i]!), 0o755);
         next = this.sys.openDirAt(fd, bytes(comps[i]!));
+        const ino = this.sys.statAt(next, EMPTY)![1];
+        this.freshDirs.add(ino);
+        // made here: an entry of this name later finds it (and drains)
+        if (this.created.size < MAX_TRACKED) this.created.add(`${fd === this.root ? this.rootIno() : this.sys.statAt(fd, EMPTY)![1]}/${comps[i]!}`);
       }
       if (fd !== this.root) closeSync(fd);
       fd = next;
@@ -613,15 +686,34 @@ class LayerUnpacker implements TarSink {
 
   /**
    * Forgets the cached parent fds except KEEP (something was removed: they
-   * may be stale). They are closed at the next entry: the current one may
-   * still use them. (The worker never uses them.)
+   * may be stale). The current entry and files the worker is to create may
+   * still use them: they are closed once the worker is past every file
+   * queued before the next entry (closeStale). Waiting for the worker
+   * instead (a drain) each time the cache was full stalled the main thread
+   * for 15 % of an unpack.
    */
   private dropParents(keep = -1): void {
-    for (const [path, fd] of this.parents) {
-      if (fd === keep || fd === this.root) continue;
-      this.stale.push(fd);
+    for (const [path, p] of this.parents) {
+      if (p.fd === keep || p.fd === this.root) continue;
+      this.stale.push(p.fd);
       this.parents.delete(path);
     }
+  }
+
+  private closeStale(): void {
+    const after = this.queue.lastId;
+    for (const fd of this.stale.splice(0)) this.closing.push({ fd, after });
+    const done = this.queue.doneId;
+    let n = 0;
+    while (n < this.closing.length && this.closing[n]!.after <= done) closeSync(this.closing[n++]!.fd);
+    if (n) this.closing.splice(0, n);
+  }
+
+  private rootInode = -1;
+
+  private rootIno(): number {
+    if (this.rootInode < 0) this.rootInode = this.sys.statAt(this.root, EMPTY)![1];
+    return this.rootInode;
   }
 
   /** design.md: check /proc really is procfs before acting through it */
