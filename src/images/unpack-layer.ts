@@ -182,12 +182,16 @@ const OPAQUE = Buffer.from('y');
 const EMPTY = Buffer.alloc(0);
 /** names remembered at most (about 100 bytes each); past that, the worker creates no more files */
 const MAX_TRACKED = 1_000_000;
+/** directory fds kept open for their times at most (past that, directories are found again by path) */
+const MAX_KEPT_DIRS = 1024;
 /** parent directory fds kept open at most */
 const MAX_CACHED = 128;
 
 interface DeferredDir {
   path: string;
   ino: number;
+  /** the directory, kept open (-1: found again by path and inode) */
+  fd: number;
   atime: TarTime;
   mtime: TarTime;
 }
@@ -273,6 +277,7 @@ class LayerUnpacker implements TarSink {
   /** stale fds to close once the worker is past the last file queued when they went stale */
   private readonly closing: { fd: number; after: number }[] = [];
   private readonly dirs: DeferredDir[] = [];
+  private keptDirs = 0;
   private procChecked = false;
 
   constructor(
@@ -425,6 +430,19 @@ class LayerUnpacker implements TarSink {
   private setDirTimes(): void {
     for (let i = this.dirs.length - 1; i >= 0; i--) {
       const d = this.dirs[i]!;
+      if (d.fd >= 0) {
+        // the directory this entry made or kept (if a later entry replaced it,
+        // its times do not matter, and the new one has an entry of its own)
+        const fd = d.fd;
+        d.fd = -1;
+        this.keptDirs--;
+        try {
+          this.sys.utimesAt(fd, EMPTY, d.atime.sec, d.atime.nsec, d.mtime.sec, d.mtime.nsec);
+        } finally {
+          closeSync(fd);
+        }
+        continue;
+      }
       let fd: number;
       try {
         fd = this.sys.openInRoot(this.root, bytes(d.path));
@@ -460,6 +478,7 @@ class LayerUnpacker implements TarSink {
     this.dropParents();
     for (const fd of this.stale.splice(0)) closeSync(fd);
     for (const { fd } of this.closing.splice(0)) closeSync(fd);
+    for (const d of this.dirs) if (d.fd >= 0) closeSync(d.fd);
     closeSync(this.root);
   }
 
@@ -514,7 +533,7 @@ class LayerUnpacker implements TarSink {
         // "./": the layer's root directory itself
         if (h.type !== 'directory') throw this.refuse(`a ${h.type} entry names the layer root`);
         this.metadata(this.root, EMPTY, h, true);
-        this.deferDir('', this.root, h);
+        this.deferDir('', this.root, h, false);
         return;
       }
       base = comps[comps.length - 1]!;
@@ -568,12 +587,15 @@ class LayerUnpacker implements TarSink {
     let made = true;
     this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, 0o700), () => (made = false));
     const fd = this.sys.openDirAt(dir, name);
+    let kept = false;
     try {
       this.metadata(fd, EMPTY, h, true);
-      const ino = this.deferDir(path, fd, h);
+      const keep = this.keptDirs < MAX_KEPT_DIRS;
+      const ino = this.deferDir(path, fd, h, keep);
+      kept = keep;
       if (made) this.freshDirs.add(ino);
     } finally {
-      closeSync(fd);
+      if (!kept) closeSync(fd);
     }
   }
 
@@ -661,9 +683,11 @@ class LayerUnpacker implements TarSink {
     }
   }
 
-  private deferDir(path: string, fd: number, h: TarHeader): number {
+  /** the times of the directory FD (PATH), for when nothing more is written into it; KEEP: FD is kept open until then */
+  private deferDir(path: string, fd: number, h: TarHeader, keep: boolean): number {
     const st = this.sys.statAt(fd, EMPTY)!;
-    this.dirs.push({ path, ino: st[1], atime: h.atime ?? h.mtime, mtime: h.mtime });
+    this.dirs.push({ path, ino: st[1], fd: keep ? fd : -1, atime: h.atime ?? h.mtime, mtime: h.mtime });
+    if (keep) this.keptDirs++;
     return st[1];
   }
 
