@@ -194,8 +194,8 @@ static napi_value open_dir_at(napi_env env, napi_callback_info info)
 	return int_result(env, fd);
 }
 
-/* statAt(dirFd, name): [st_mode, st_ino] of NAME itself, or undefined if it
- * does not exist */
+/* statAt(dirFd, name): [st_mode, st_ino, st_uid, st_gid] of NAME itself, or
+ * undefined if it does not exist */
 static napi_value stat_at(napi_env env, napi_callback_info info)
 {
 	ARGS(2);
@@ -210,13 +210,28 @@ static napi_value stat_at(napi_env env, napi_callback_info info)
 			return NULL;
 		return throw_errno(env, "fstatat", errno);
 	}
-	napi_value r, m, i;
-	napi_create_array_with_length(env, 2, &r);
-	napi_create_uint32(env, st.st_mode, &m);
-	napi_create_double(env, (double)st.st_ino, &i);
-	napi_set_element(env, r, 0, m);
-	napi_set_element(env, r, 1, i);
+	napi_value r, v;
+	napi_create_array_with_length(env, 4, &r);
+	napi_create_uint32(env, st.st_mode, &v);
+	napi_set_element(env, r, 0, v);
+	napi_create_double(env, (double)st.st_ino, &v);
+	napi_set_element(env, r, 1, v);
+	napi_create_uint32(env, st.st_uid, &v);
+	napi_set_element(env, r, 2, v);
+	napi_create_uint32(env, st.st_gid, &v);
+	napi_set_element(env, r, 3, v);
 	return r;
+}
+
+/* dupFd(fd): another fd of the same open file, close-on-exec */
+static napi_value dup_fd(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	INT(0, fd);
+	int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (r < 0)
+		return throw_errno(env, "fcntl", errno);
+	return int_result(env, r);
 }
 
 /* unlinkAt(dirFd, name, isDir) */
@@ -751,6 +766,7 @@ napi_status layer_define(napi_env env, napi_value exports)
 		{"createFileAt", NULL, create_file_at, NULL, NULL, NULL, napi_default, NULL},
 		{"openDirAt", NULL, open_dir_at, NULL, NULL, NULL, napi_default, NULL},
 		{"statAt", NULL, stat_at, NULL, NULL, NULL, napi_default, NULL},
+		{"dupFd", NULL, dup_fd, NULL, NULL, NULL, napi_default, NULL},
 		{"unlinkAt", NULL, unlink_at, NULL, NULL, NULL, napi_default, NULL},
 		{"chownAt", NULL, chown_at, NULL, NULL, NULL, napi_default, NULL},
 		{"chmodAt", NULL, chmod_at, NULL, NULL, NULL, napi_default, NULL},

@@ -18,8 +18,10 @@ export interface LayerSyscalls {
   createFileAt(dirFd: number, name: Buffer, mode?: number): number;
   /** the directory NAME, not a symlink to one */
   openDirAt(dirFd: number, name: Buffer): number;
-  /** [st_mode, st_ino] of NAME itself, undefined if it does not exist */
-  statAt(dirFd: number, name: Buffer): [number, number] | undefined;
+  /** [st_mode, st_ino, st_uid, st_gid] of NAME itself, undefined if it does not exist */
+  statAt(dirFd: number, name: Buffer): [number, number, number, number] | undefined;
+  /** another fd of the same open file (close-on-exec) */
+  dupFd(fd: number): number;
   unlinkAt(dirFd: number, name: Buffer, isDir: boolean): void;
   /** NAME itself, never a symlink's target */
   chownAt(dirFd: number, name: Buffer, uid: number, gid: number): void;

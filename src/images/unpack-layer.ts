@@ -583,17 +583,31 @@ class LayerUnpacker implements TarSink {
     }
   }
 
+  /**
+   * A root:root directory is made with its permission bits, as a file is
+   * (and is then never more open than it will be); its owner and mode are
+   * changed only where they differ from the entry's (a setgid parent gives
+   * its group). Its fd is kept for its times, and goes to the parent cache:
+   * its entries are next.
+   */
   private directory(dir: number, name: Buffer, path: string, h: TarHeader): void {
     let made = true;
-    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, 0o700), () => (made = false));
+    const mode = h.uid === 0 && h.gid === 0 ? h.mode & 0o777 : 0o700;
+    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, mode), () => (made = false));
     const fd = this.sys.openDirAt(dir, name);
     let kept = false;
     try {
-      this.metadata(fd, EMPTY, h, true);
+      const st = this.sys.statAt(fd, EMPTY)!;
+      const chown = st[2] !== h.uid || st[3] !== h.gid;
+      if (chown) this.sys.chownAt(fd, EMPTY, h.uid, h.gid);
+      if (chown || (st[0] & 0o7777) !== h.mode) this.sys.chmodAt(fd, EMPTY, h.mode);
+      for (const [k, v] of h.xattrs) this.sys.setXattrAt(fd, EMPTY, k, v);
       const keep = this.keptDirs < MAX_KEPT_DIRS;
-      const ino = this.deferDir(path, fd, h, keep);
+      this.dirs.push({ path, ino: st[1], fd: keep ? fd : -1, atime: h.atime ?? h.mtime, mtime: h.mtime });
+      if (keep) this.keptDirs++;
       kept = keep;
-      if (made) this.freshDirs.add(ino);
+      if (made) this.freshDirs.add(st[1]);
+      if (!this.parents.has(path)) this.cacheParent(path, this.sys.dupFd(fd), st[1]);
     } finally {
       if (!kept) closeSync(fd);
     }
@@ -709,10 +723,14 @@ class LayerUnpacker implements TarSink {
         fd = this.makeParents(path);
       }
     }
-    if (this.parents.size >= MAX_CACHED) this.dropParents();
     this.parentIno = this.sys.statAt(fd, EMPTY)![1];
-    this.parents.set(path, { fd, ino: this.parentIno });
+    this.cacheParent(path, fd, this.parentIno);
     return fd;
+  }
+
+  private cacheParent(path: string, fd: number, ino: number): void {
+    if (this.parents.size >= MAX_CACHED) this.dropParents();
+    this.parents.set(path, { fd, ino });
   }
 
   /** like `mkdir -p` inside the root: each missing component made in its resolved parent */
