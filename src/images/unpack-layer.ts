@@ -376,7 +376,8 @@ class LayerUnpacker implements TarSink {
   /** hands what this input chunk queued to the worker */
   flush(): void {
     try {
-      if (this.queue.flush()) this.drain();
+      // failed: this unpack's files, or (handed over by another unpack's drain) already known
+      if (this.queue.flush() || this.failed.length) this.drain();
     } catch (e) {
       throw this.named(e);
     }
