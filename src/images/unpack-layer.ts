@@ -180,7 +180,7 @@ const S_IFIFO = 0o010000;
 const PROC_SUPER_MAGIC = 0x9fa0;
 const OPAQUE = Buffer.from('y');
 const EMPTY = Buffer.alloc(0);
-/** names remembered at most (about 100 bytes each); past that, the worker creates no more files */
+/** names remembered at most (a number each, in a Set); past that, the worker creates no more files */
 const MAX_TRACKED = 1_000_000;
 /** directory fds kept open for their times at most (past that, directories are found again by path) */
 const MAX_KEPT_DIRS = 1024;
@@ -214,8 +214,8 @@ const bytes = (s: string) => Buffer.from(s, 'latin1');
  * (FNV-1a of the name, mixed with the inode): the same entry always gives
  * the same number; two entries rarely do, and then the second only drains
  * the worker (as if the name were seen before) or is written on the main
- * thread. Strings ("ino/name") cost a tenth of an unpack's main thread in
- * allocation and hashing.
+ * thread. (Strings, "ino/name", were made and hashed for every entry: a
+ * Set of small integers does without the allocations.)
  */
 function entryKey(ino: number, name: Buffer): number {
   let h = 0x811c9dc5 ^ Math.imul(ino | 0, 0x9e3779b1) ^ Math.imul((ino / 0x100000000) | 0, 0x85ebca6b);
