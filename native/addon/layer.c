@@ -669,7 +669,7 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 			.dir = kind == JOB_CREATE ? (int)op_int(op, OP_DIR) : -1,
 			.name = name,
 			.id = op_int(op, OP_ID),
-			.data = (const char *)data + op_int(op, OP_DATA_OFF),
+			.data = data ? (const char *)data + op_int(op, OP_DATA_OFF) : NULL,
 			.len = (size_t)op_int(op, OP_DATA_LEN),
 			.uid = (uid_t)op_int(op, OP_UID),
 			.gid = (gid_t)op_int(op, OP_GID),
