@@ -2,20 +2,23 @@
  * The queue of regular files that the addon's worker thread writes while the
  * main thread parses on (LayerSyscalls.queueFiles, native/addon/layer.c).
  *
- * Mostly the main thread creates a file (in archive order, with every check
- * on its name) and the worker gets its fd and writes, chowns, chmods, times
- * and closes it: nothing a later entry does to the name (replace it, link
- * it, remove its directory) needs to wait for that; at worst the worker
- * writes an inode that is no longer linked. Where the caller knows nothing
- * can be in the way until the worker is past it, the worker creates the
- * file too (create): the main thread then skips the most costly syscall of
- * an entry, and the caller drains before anything touches that name.
+ * A file is created in one of two ways. The main thread creates it (in
+ * archive order, with every check on its name) and the worker gets its fd
+ * and writes, chowns, chmods, times and closes it (add): nothing a later
+ * entry does to the name (replace it, link it, remove its directory) needs
+ * to wait for that; at worst the worker writes an inode that is no longer
+ * linked. Or, where the caller knows nothing can be in the way until the
+ * worker is past it, the worker creates it too (create): the main thread
+ * then skips the most costly syscall of an entry, and the caller drains
+ * before anything touches that name. In a fresh layer most files are the
+ * second kind.
  *
  * Operations are gathered into one batch per input chunk and handed over in
- * one native call: the numbers go into a reused Float64Array, and the data
- * stays where the tar parser found it (views of the chunk; the addon holds
- * the chunk's memory until it is done). A call per file, with its arguments
- * converted and a reference per Buffer, cost more on the main thread than
+ * one native call: the numbers go into a reused Float64Array, the names
+ * into a reused Buffer (the addon copies them), and the data stays where
+ * the tar parser found it (views of the chunk; the addon holds the chunk's
+ * memory until it is done). A call per file, with its arguments converted
+ * and a reference per Buffer, cost about as much main-thread time as
  * parsing the file's headers (bench/README.md, "Layer unpacking").
  *
  * The worker is one per process, so is this queue: every unpack in the
