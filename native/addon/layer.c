@@ -11,12 +11,11 @@
  * NAME means DIRFD itself. All calls are synchronous and throw an Error whose
  * code is the errno's name.
  *
- * writeFileAsync/drainFiles take the bulk of an unpack's syscalls off the
- * main thread: a small file is created, written, chowned, chmodded, timed
- * and closed by one worker thread while the main thread reads on. The
- * caller drains (waits for all of them and collects their errors) before
- * anything that could touch the same names and before it closes a
- * directory fd a queued file uses.
+ * queueFiles/waitFiles/drainFiles take the bulk of an unpack's syscalls off
+ * the main thread: regular files the main thread created are written,
+ * chowned, chmodded, timed and closed by one worker thread, through their
+ * fds, while the main thread reads on. The caller drains (waits for all of
+ * them and collects their errors) before it is done.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -163,14 +162,21 @@ static napi_value link_at(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
-/* createFileAt(dirFd, name): a new regular file (never an existing one,
- * never through a symlink), open for writing, mode 0600 until chmodAt */
+/* createFileAt(dirFd, name, mode): a new regular file (never an existing one,
+ * never through a symlink), open for writing, with the permission bits MODE
+ * (0600 if not given; setuid, setgid and sticky are never set here) */
 static napi_value create_file_at(napi_env env, napi_callback_info info)
 {
-	ARGS(2);
+	size_t argc = 3;
+	napi_value args[3];
+	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 2)
+		return throw_errno(env, __func__, EINVAL);
 	INT(0, dir);
 	NAME(1, name);
-	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int32_t mode = 0600;
+	if (argc > 2 && get_int(env, args[2], &mode))
+		return throw_errno(env, "openat", EINVAL);
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)(mode & 0777));
 	if (fd < 0)
 		return throw_errno(env, "openat", errno);
 	return int_result(env, fd);
@@ -188,8 +194,8 @@ static napi_value open_dir_at(napi_env env, napi_callback_info info)
 	return int_result(env, fd);
 }
 
-/* statAt(dirFd, name): [st_mode, st_ino] of NAME itself, or undefined if it
- * does not exist */
+/* statAt(dirFd, name): [st_mode, st_ino, st_uid, st_gid] of NAME itself, or
+ * undefined if it does not exist */
 static napi_value stat_at(napi_env env, napi_callback_info info)
 {
 	ARGS(2);
@@ -204,13 +210,28 @@ static napi_value stat_at(napi_env env, napi_callback_info info)
 			return NULL;
 		return throw_errno(env, "fstatat", errno);
 	}
-	napi_value r, m, i;
-	napi_create_array_with_length(env, 2, &r);
-	napi_create_uint32(env, st.st_mode, &m);
-	napi_create_double(env, (double)st.st_ino, &i);
-	napi_set_element(env, r, 0, m);
-	napi_set_element(env, r, 1, i);
+	napi_value r, v;
+	napi_create_array_with_length(env, 4, &r);
+	napi_create_uint32(env, st.st_mode, &v);
+	napi_set_element(env, r, 0, v);
+	napi_create_double(env, (double)st.st_ino, &v);
+	napi_set_element(env, r, 1, v);
+	napi_create_uint32(env, st.st_uid, &v);
+	napi_set_element(env, r, 2, v);
+	napi_create_uint32(env, st.st_gid, &v);
+	napi_set_element(env, r, 3, v);
 	return r;
+}
+
+/* dupFd(fd): another fd of the same open file, close-on-exec */
+static napi_value dup_fd(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	INT(0, fd);
+	int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (r < 0)
+		return throw_errno(env, "fcntl", errno);
+	return int_result(env, r);
 }
 
 /* unlinkAt(dirFd, name, isDir) */
@@ -360,44 +381,77 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info)
 	return napi_create_buffer_copy(env, (size_t)n, value, NULL, &result) == napi_ok ? result : NULL;
 }
 
-/* writeFileAsync(id, dirFd, name, data, uid, gid, mode, atimeSec, atimeNsec,
- * mtimeSec, mtimeNsec): queues createFileAt + write + chown + chmod (after
- * chown, which clears setuid/setgid) + times + close for one worker thread.
- * One thread, first in first out: several (libuv's pool) contend for the
- * directory locks and were slower than none. */
-enum job_kind { JOB_WHOLE, JOB_BEGIN, JOB_APPEND, JOB_END };
+/* queueFiles(data, ops, count, names): regular files written by one worker
+ * thread, in the order given, while the main thread parses on: write,
+ * chown, chmod, times and close of a file the main thread created
+ * (createFileAt), or all of that and the create itself (JOB_CREATE: a
+ * single component NAME in the directory fd DIR, O_EXCL|O_NOFOLLOW, where
+ * the caller knows nothing is in its way). One call per input chunk: OPS
+ * (a Float64Array of FILE_OP_FIELDS numbers an operation, see enum file_op)
+ * point into DATA (the chunk's ArrayBuffer, referenced until the worker is
+ * done with it) and NAMES (copied). One thread, first in first out: several
+ * (libuv's pool) were slower than none. */
+enum job_kind { JOB_WHOLE, JOB_APPEND, JOB_END, JOB_CREATE };
+
+/* the fields of an operation in queueFiles' OPS (file-queue.ts has the same list) */
+enum file_op {
+	OP_KIND,
+	OP_ID,
+	OP_FD,
+	OP_DATA_OFF,
+	OP_DATA_LEN,
+	OP_UID,
+	OP_GID,
+	OP_MODE,
+	OP_ATIME_SEC,
+	OP_ATIME_NSEC,
+	OP_MTIME_SEC,
+	OP_MTIME_NSEC,
+	OP_DIR,
+	OP_NAME_OFF,
+	OP_NAME_LEN,
+	FILE_OP_FIELDS
+};
 
 struct file_job {
-	struct file_job *next;
 	enum job_kind kind;
-	int slot;
-	napi_ref data_ref;
+	int fd;
+	/* JOB_CREATE: NAME (NUL-terminated, in the batch's allocation) in DIR */
+	int dir;
+	const char *name;
+	int64_t id;
+	int err;
 	const char *data;
 	size_t len;
-	int dir;
-	char name[NAME_MAX + 1];
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
 	struct timespec ts[2];
-	int32_t id;
-	int err;
+};
+
+/* one queueFiles call: its jobs, then the names they point to */
+struct file_batch {
+	struct file_batch *next;
+	napi_ref data_ref;
+	size_t bytes;
+	uint32_t count;
+	uint32_t failed;
+	struct file_job jobs[];
 };
 
 static pthread_mutex_t jobs_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t jobs_todo_cv = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t jobs_done_cv = PTHREAD_COND_INITIALIZER;
-/* queued, oldest first; done (their references to release on the main thread) */
-static struct file_job *todo_head, *todo_tail, *done_head;
-static int jobs_in_flight;
+/* queued, oldest first; done (their references to release on the main
+ * thread), newest first */
+static struct file_batch *todo_head, *todo_tail, *done_head;
+/* bytes of file data and jobs in queued batches, and the id of the last job done */
+static size_t bytes_in_flight, jobs_in_flight;
+static int batches_in_flight;
+static int64_t last_done_id;
 static int worker_started;
-/* failures seen while releasing in enqueue, kept for drainFiles */
-static struct file_job *failed_head;
-
-/* the fds of files written in parts (BEGIN, APPEND..., END), by slot; -1 when
- * none or when BEGIN failed (its job reported why). Only the worker uses it. */
-#define SLOTS 1024
-static int slot_fds[SLOTS];
+/* done batches with failed jobs, kept for drainFiles */
+static struct file_batch *failed_head;
 
 static int write_all(int fd, const char *data, size_t len)
 {
@@ -412,55 +466,65 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-static int finish_file(int fd, struct file_job *j)
+/* The owner, then the mode (fchown clears setuid and setgid), then the times,
+ * then close. fchown and fchmod are skipped where the file has them already:
+ * a root:root file is created with its permission bits (createFileAt's
+ * MODE), and so are most files of a layer (two syscalls of six). */
+static int finish_file(struct file_job *j)
 {
 	int err = 0;
-	if (fchown(fd, j->uid, j->gid) < 0)
+	struct stat st;
+	if (fstat(j->fd, &st) < 0)
 		err = errno;
-	if (!err && fchmod(fd, j->mode) < 0)
+	int chowned = !err && (st.st_uid != j->uid || st.st_gid != j->gid);
+	if (chowned && fchown(j->fd, j->uid, j->gid) < 0)
 		err = errno;
-	if (!err && futimens(fd, j->ts) < 0)
+	if (!err && (chowned || (st.st_mode & 07777) != j->mode) && fchmod(j->fd, j->mode) < 0)
 		err = errno;
-	if (close(fd) < 0 && !err)
+	if (!err && futimens(j->fd, j->ts) < 0)
+		err = errno;
+	if (close(j->fd) < 0 && !err)
 		err = errno;
 	return err;
 }
 
+/* one component: no '/', not "" or "." or ".." (the names came from JavaScript) */
+static int plain_name(const char *name)
+{
+	return name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+/* A root:root file is created with its permission bits (never setuid,
+ * setgid or sticky): it is never more open than it will be, and
+ * finish_file then needs neither fchown nor fchmod. */
+static mode_t create_mode(const struct file_job *j)
+{
+	return j->uid == 0 && j->gid == 0 ? (j->mode & 0777) : 0600;
+}
+
 static int run_file_job(struct file_job *j)
 {
-	int fd, err;
+	int err;
 	switch (j->kind) {
-	case JOB_WHOLE:
-	case JOB_BEGIN:
-		fd = openat(j->dir, j->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
+	case JOB_CREATE:
+		if (!plain_name(j->name))
+			return EINVAL;
+		j->fd = openat(j->dir, j->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(j));
+		if (j->fd < 0)
 			return errno;
-		err = write_all(fd, j->data, j->len);
-		if (j->kind == JOB_BEGIN) {
-			slot_fds[j->slot] = err ? -1 : fd;
-			if (err)
-				close(fd);
-			return err;
-		}
+		/* fall through */
+	case JOB_WHOLE:
+		err = write_all(j->fd, j->data, j->len);
 		if (err) {
-			close(fd);
+			close(j->fd);
 			return err;
 		}
-		return finish_file(fd, j);
+		return finish_file(j);
 	case JOB_APPEND:
-		fd = slot_fds[j->slot];
-		if (fd < 0)
-			return 0;
-		err = write_all(fd, j->data, j->len);
-		if (err) {
-			close(fd);
-			slot_fds[j->slot] = -1;
-		}
-		return err;
+		/* a failed write is reported; the END that follows still closes */
+		return write_all(j->fd, j->data, j->len);
 	case JOB_END:
-		fd = slot_fds[j->slot];
-		slot_fds[j->slot] = -1;
-		return fd < 0 ? 0 : finish_file(fd, j);
+		return finish_file(j);
 	}
 	return EINVAL;
 }
@@ -472,190 +536,190 @@ static void *file_worker(void *arg)
 	for (;;) {
 		while (!todo_head)
 			pthread_cond_wait(&jobs_todo_cv, &jobs_mu);
-		struct file_job *j = todo_head;
-		todo_head = j->next;
+		struct file_batch *b = todo_head;
+		todo_head = b->next;
 		if (!todo_head)
 			todo_tail = NULL;
 		pthread_mutex_unlock(&jobs_mu);
-		j->err = run_file_job(j);
+		for (uint32_t i = 0; i < b->count; i++) {
+			b->jobs[i].err = run_file_job(&b->jobs[i]);
+			if (b->jobs[i].err)
+				b->failed++;
+		}
 		pthread_mutex_lock(&jobs_mu);
-		j->next = done_head;
-		done_head = j;
-		if (--jobs_in_flight == 0)
-			pthread_cond_broadcast(&jobs_done_cv);
+		b->next = done_head;
+		done_head = b;
+		bytes_in_flight -= b->bytes;
+		jobs_in_flight -= b->count;
+		if (b->count)
+			last_done_id = b->jobs[b->count - 1].id;
+		batches_in_flight--;
+		pthread_cond_broadcast(&jobs_done_cv);
 	}
 	return NULL;
 }
 
-/* Takes the finished jobs (the caller holds jobs_mu). */
-static struct file_job *take_done(void)
-{
-	struct file_job *d = done_head;
-	done_head = NULL;
-	return d;
-}
-
-/* Releases finished jobs on the main thread; appends failures to R at *N. */
-static void release_done(napi_env env, struct file_job *d, napi_value r, uint32_t *n)
+/* Releases done batches (main thread): their data references; the ones with
+ * failed jobs are kept on failed_head for drainFiles. */
+static void release_done(napi_env env, struct file_batch *d)
 {
 	while (d) {
-		struct file_job *next = d->next;
-		if (d->err && r) {
-			napi_value id, err;
-			napi_create_int32(env, d->id, &id);
-			napi_create_int32(env, d->err, &err);
-			napi_set_element(env, r, (*n)++, id);
-			napi_set_element(env, r, (*n)++, err);
-		}
-		if (d->data_ref)
+		struct file_batch *next = d->next;
+		if (d->data_ref) {
 			napi_delete_reference(env, d->data_ref);
-		free(d);
-		d = next;
-	}
-}
-
-
-/* Queues J (filled in) for the worker; releases finished jobs, keeping
- * failures for drainFiles. */
-static napi_value enqueue(napi_env env, struct file_job *j, napi_value data)
-{
-	int e = 0;
-	void *bytes = NULL;
-	if (data && (napi_get_buffer_info(env, data, &bytes, &j->len) != napi_ok ||
-		     napi_create_reference(env, data, 1, &j->data_ref) != napi_ok))
-		e = EINVAL;
-	if (!e && !worker_started) {
-		for (int i = 0; i < SLOTS; i++)
-			slot_fds[i] = -1;
-		pthread_t t;
-		e = pthread_create(&t, NULL, file_worker, NULL);
-		if (!e) {
-			pthread_detach(t);
-			worker_started = 1;
+			d->data_ref = NULL;
 		}
-	}
-	if (e) {
-		if (j->data_ref)
-			napi_delete_reference(env, j->data_ref);
-		free(j);
-		return throw_errno(env, "writeFileAsync", e);
-	}
-	j->data = bytes;
-	pthread_mutex_lock(&jobs_mu);
-	if (todo_tail)
-		todo_tail->next = j;
-	else
-		todo_head = j;
-	todo_tail = j;
-	jobs_in_flight++;
-	pthread_cond_signal(&jobs_todo_cv);
-	struct file_job *d = take_done();
-	pthread_mutex_unlock(&jobs_mu);
-	while (d) {
-		struct file_job *next = d->next;
-		if (d->err) {
+		if (d->failed) {
 			d->next = failed_head;
 			failed_head = d;
-		} else {
-			if (d->data_ref)
-				napi_delete_reference(env, d->data_ref);
+		} else
 			free(d);
-		}
 		d = next;
 	}
+}
+
+static int start_worker(void)
+{
+	if (worker_started)
+		return 0;
+	pthread_t t;
+	int e = pthread_create(&t, NULL, file_worker, NULL);
+	if (e)
+		return e;
+	pthread_detach(t);
+	worker_started = 1;
+	return 0;
+}
+
+static int64_t op_int(const double *op, enum file_op f)
+{
+	return (int64_t)op[f];
+}
+
+/* queueFiles(data: ArrayBuffer | null, ops: Float64Array, count, names: Buffer) */
+static napi_value queue_files(napi_env env, napi_callback_info info)
+{
+	ARGS(4);
+	void *data = NULL;
+	size_t data_len = 0;
+	napi_valuetype t;
+	if (napi_typeof(env, args[0], &t) != napi_ok)
+		return throw_errno(env, "queueFiles", EINVAL);
+	if (t != napi_null && napi_get_arraybuffer_info(env, args[0], &data, &data_len) != napi_ok)
+		return throw_errno(env, "queueFiles", EINVAL);
+	napi_typedarray_type type;
+	size_t ops_len;
+	void *ops_data;
+	if (napi_get_typedarray_info(env, args[1], &type, &ops_len, &ops_data, NULL, NULL) != napi_ok ||
+	    type != napi_float64_array)
+		return throw_errno(env, "queueFiles", EINVAL);
+	uint32_t count;
+	if (napi_get_value_uint32(env, args[2], &count) != napi_ok || (size_t)count * FILE_OP_FIELDS > ops_len)
+		return throw_errno(env, "queueFiles", EINVAL);
+	void *names;
+	size_t names_len;
+	if (napi_get_buffer_info(env, args[3], &names, &names_len) != napi_ok)
+		return throw_errno(env, "queueFiles", EINVAL);
+	if (count == 0)
+		return NULL;
+	const double *ops = ops_data;
+	size_t name_bytes = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		const double *op = ops + (size_t)i * FILE_OP_FIELDS;
+		int64_t doff = op_int(op, OP_DATA_OFF), dlen = op_int(op, OP_DATA_LEN);
+		int64_t kind = op_int(op, OP_KIND), fd = op_int(op, OP_FD), dir = op_int(op, OP_DIR);
+		int64_t noff = op_int(op, OP_NAME_OFF), nlen = op_int(op, OP_NAME_LEN);
+		if (doff < 0 || dlen < 0 || (size_t)(doff + dlen) > data_len || kind < JOB_WHOLE || kind > JOB_CREATE ||
+		    (kind == JOB_CREATE ? (dir < 0 || dir > INT_MAX) : (fd < 0 || fd > INT_MAX)) || noff < 0 || nlen < 0 ||
+		    nlen > NAME_MAX || (size_t)(noff + nlen) > names_len)
+			return throw_errno(env, "queueFiles", EINVAL);
+		if (kind == JOB_CREATE)
+			name_bytes += (size_t)nlen + 1;
+	}
+	int e = start_worker();
+	if (e)
+		return throw_errno(env, "queueFiles", e);
+	struct file_batch *b = malloc(sizeof(*b) + count * sizeof(struct file_job) + name_bytes);
+	if (!b)
+		return throw_errno(env, "queueFiles", ENOMEM);
+	*b = (struct file_batch){.count = count};
+	if (data && napi_create_reference(env, args[0], 1, &b->data_ref) != napi_ok) {
+		free(b);
+		return throw_errno(env, "queueFiles", EINVAL);
+	}
+	char *name_at = (char *)&b->jobs[count];
+	for (uint32_t i = 0; i < count; i++) {
+		const double *op = ops + (size_t)i * FILE_OP_FIELDS;
+		struct file_job *j = &b->jobs[i];
+		enum job_kind kind = (enum job_kind)op_int(op, OP_KIND);
+		const char *name = NULL;
+		if (kind == JOB_CREATE) {
+			size_t len = (size_t)op_int(op, OP_NAME_LEN);
+			memcpy(name_at, (const char *)names + op_int(op, OP_NAME_OFF), len);
+			name_at[len] = '\0';
+			/* a NUL inside would make it another name: plain_name refuses the empty one */
+			if (strlen(name_at) != len)
+				name_at[0] = '\0';
+			name = name_at;
+			name_at += len + 1;
+		}
+		*j = (struct file_job){
+			.kind = kind,
+			.fd = kind == JOB_CREATE ? -1 : (int)op_int(op, OP_FD),
+			.dir = kind == JOB_CREATE ? (int)op_int(op, OP_DIR) : -1,
+			.name = name,
+			.id = op_int(op, OP_ID),
+			.data = data ? (const char *)data + op_int(op, OP_DATA_OFF) : NULL,
+			.len = (size_t)op_int(op, OP_DATA_LEN),
+			.uid = (uid_t)op_int(op, OP_UID),
+			.gid = (gid_t)op_int(op, OP_GID),
+			.mode = (mode_t)op_int(op, OP_MODE),
+			.ts = {{.tv_sec = op_int(op, OP_ATIME_SEC), .tv_nsec = op_int(op, OP_ATIME_NSEC)},
+			       {.tv_sec = op_int(op, OP_MTIME_SEC), .tv_nsec = op_int(op, OP_MTIME_NSEC)}},
+		};
+		b->bytes += j->len;
+	}
+	pthread_mutex_lock(&jobs_mu);
+	if (todo_tail)
+		todo_tail->next = b;
+	else
+		todo_head = b;
+	todo_tail = b;
+	bytes_in_flight += b->bytes;
+	jobs_in_flight += b->count;
+	batches_in_flight++;
+	pthread_cond_signal(&jobs_todo_cv);
+	struct file_batch *d = done_head;
+	done_head = NULL;
+	pthread_mutex_unlock(&jobs_mu);
+	release_done(env, d);
 	return NULL;
 }
 
-/* owner, mode and times from ARGS[i..i+6]: uid, gid, mode, atime sec/nsec, mtime sec/nsec */
-static int get_meta(napi_env env, napi_value *args, struct file_job *j)
+/* waitFiles(maxBytes, maxJobs): blocks while more than MAXBYTES of file data
+ * or MAXJOBS jobs are queued; returns [id of the last job done, 1 if any job
+ * failed (drainFiles tells which), else 0] */
+static napi_value wait_files(napi_env env, napi_callback_info info)
 {
-	int32_t uid, gid, mode;
-	int64_t t[4];
-	if (get_int(env, args[0], &uid) || get_int(env, args[1], &gid) || get_int(env, args[2], &mode) ||
-	    get_i64(env, args[3], &t[0]) || get_i64(env, args[4], &t[1]) || get_i64(env, args[5], &t[2]) ||
-	    get_i64(env, args[6], &t[3]))
-		return EINVAL;
-	j->uid = (uid_t)uid;
-	j->gid = (gid_t)gid;
-	j->mode = (mode_t)mode;
-	j->ts[0] = (struct timespec){.tv_sec = t[0], .tv_nsec = t[1]};
-	j->ts[1] = (struct timespec){.tv_sec = t[2], .tv_nsec = t[3]};
-	return 0;
-}
-
-static int get_slot(napi_env env, napi_value v, int *slot)
-{
-	int32_t s;
-	if (get_int(env, v, &s) || s < 0 || s >= SLOTS)
-		return EINVAL;
-	*slot = s;
-	return 0;
-}
-
-/* writeFileAsync(id, dirFd, name, data, uid, gid, mode, atimeSec, atimeNsec, mtimeSec, mtimeNsec) */
-static napi_value write_file_async(napi_env env, napi_callback_info info)
-{
-	ARGS(11);
-	struct file_job *j = calloc(1, sizeof(*j));
-	if (!j)
-		return throw_errno(env, "writeFileAsync", ENOMEM);
-	j->kind = JOB_WHOLE;
-	int e = get_bytes(env, args[2], j->name, sizeof(j->name), 0);
-	if (!e && (get_int(env, args[0], &j->id) || get_int(env, args[1], &j->dir) || get_meta(env, args + 4, j)))
-		e = EINVAL;
-	if (e) {
-		free(j);
-		return throw_errno(env, "writeFileAsync", e);
-	}
-	return enqueue(env, j, args[3]);
-}
-
-/* beginFileAsync(id, slot, dirFd, name, data): creates NAME and writes DATA; the fd stays in SLOT */
-static napi_value begin_file_async(napi_env env, napi_callback_info info)
-{
-	ARGS(5);
-	struct file_job *j = calloc(1, sizeof(*j));
-	if (!j)
-		return throw_errno(env, "beginFileAsync", ENOMEM);
-	j->kind = JOB_BEGIN;
-	int e = get_bytes(env, args[3], j->name, sizeof(j->name), 0);
-	if (!e && (get_int(env, args[0], &j->id) || get_slot(env, args[1], &j->slot) || get_int(env, args[2], &j->dir)))
-		e = EINVAL;
-	if (e) {
-		free(j);
-		return throw_errno(env, "beginFileAsync", e);
-	}
-	return enqueue(env, j, args[4]);
-}
-
-/* appendFileAsync(id, slot, data) */
-static napi_value append_file_async(napi_env env, napi_callback_info info)
-{
-	ARGS(3);
-	struct file_job *j = calloc(1, sizeof(*j));
-	if (!j)
-		return throw_errno(env, "appendFileAsync", ENOMEM);
-	j->kind = JOB_APPEND;
-	if (get_int(env, args[0], &j->id) || get_slot(env, args[1], &j->slot)) {
-		free(j);
-		return throw_errno(env, "appendFileAsync", EINVAL);
-	}
-	return enqueue(env, j, args[2]);
-}
-
-/* endFileAsync(id, slot, uid, gid, mode, atimeSec, atimeNsec, mtimeSec, mtimeNsec): chown, chmod, times, close */
-static napi_value end_file_async(napi_env env, napi_callback_info info)
-{
-	ARGS(9);
-	struct file_job *j = calloc(1, sizeof(*j));
-	if (!j)
-		return throw_errno(env, "endFileAsync", ENOMEM);
-	j->kind = JOB_END;
-	if (get_int(env, args[0], &j->id) || get_slot(env, args[1], &j->slot) || get_meta(env, args + 2, j)) {
-		free(j);
-		return throw_errno(env, "endFileAsync", EINVAL);
-	}
-	return enqueue(env, j, NULL);
+	ARGS(2);
+	int64_t max_bytes, max_jobs;
+	if (get_i64(env, args[0], &max_bytes) || max_bytes < 0 || get_i64(env, args[1], &max_jobs) || max_jobs < 0)
+		return throw_errno(env, "waitFiles", EINVAL);
+	pthread_mutex_lock(&jobs_mu);
+	while (bytes_in_flight > (size_t)max_bytes || jobs_in_flight > (size_t)max_jobs)
+		pthread_cond_wait(&jobs_done_cv, &jobs_mu);
+	struct file_batch *d = done_head;
+	done_head = NULL;
+	int64_t done_id = last_done_id;
+	pthread_mutex_unlock(&jobs_mu);
+	release_done(env, d);
+	napi_value r, v;
+	napi_create_array_with_length(env, 2, &r);
+	napi_create_int64(env, done_id, &v);
+	napi_set_element(env, r, 0, v);
+	napi_create_int32(env, failed_head ? 1 : 0, &v);
+	napi_set_element(env, r, 1, v);
+	return r;
 }
 
 /* drainFiles(): blocks until every queued file is done; returns the failed
@@ -664,16 +728,30 @@ static napi_value drain_files(napi_env env, napi_callback_info info)
 {
 	(void)info;
 	pthread_mutex_lock(&jobs_mu);
-	while (jobs_in_flight > 0)
+	while (batches_in_flight > 0)
 		pthread_cond_wait(&jobs_done_cv, &jobs_mu);
-	struct file_job *d = take_done();
+	struct file_batch *d = done_head;
+	done_head = NULL;
 	pthread_mutex_unlock(&jobs_mu);
+	release_done(env, d);
 	napi_value r;
 	uint32_t n = 0;
 	napi_create_array(env, &r);
-	release_done(env, failed_head, r, &n);
+	for (struct file_batch *b = failed_head; b;) {
+		struct file_batch *next = b->next;
+		for (uint32_t i = 0; i < b->count; i++) {
+			if (!b->jobs[i].err)
+				continue;
+			napi_value id, err;
+			napi_create_int64(env, b->jobs[i].id, &id);
+			napi_create_int32(env, b->jobs[i].err, &err);
+			napi_set_element(env, r, n++, id);
+			napi_set_element(env, r, n++, err);
+		}
+		free(b);
+		b = next;
+	}
 	failed_head = NULL;
-	release_done(env, d, r, &n);
 	return r;
 }
 
@@ -688,16 +766,15 @@ napi_status layer_define(napi_env env, napi_value exports)
 		{"createFileAt", NULL, create_file_at, NULL, NULL, NULL, napi_default, NULL},
 		{"openDirAt", NULL, open_dir_at, NULL, NULL, NULL, napi_default, NULL},
 		{"statAt", NULL, stat_at, NULL, NULL, NULL, napi_default, NULL},
+		{"dupFd", NULL, dup_fd, NULL, NULL, NULL, napi_default, NULL},
 		{"unlinkAt", NULL, unlink_at, NULL, NULL, NULL, napi_default, NULL},
 		{"chownAt", NULL, chown_at, NULL, NULL, NULL, napi_default, NULL},
 		{"chmodAt", NULL, chmod_at, NULL, NULL, NULL, napi_default, NULL},
 		{"utimesAt", NULL, utimes_at, NULL, NULL, NULL, napi_default, NULL},
 		{"setXattrAt", NULL, set_xattr_at, NULL, NULL, NULL, napi_default, NULL},
 		{"getXattrAt", NULL, get_xattr_at, NULL, NULL, NULL, napi_default, NULL},
-		{"writeFileAsync", NULL, write_file_async, NULL, NULL, NULL, napi_default, NULL},
-		{"beginFileAsync", NULL, begin_file_async, NULL, NULL, NULL, napi_default, NULL},
-		{"appendFileAsync", NULL, append_file_async, NULL, NULL, NULL, napi_default, NULL},
-		{"endFileAsync", NULL, end_file_async, NULL, NULL, NULL, napi_default, NULL},
+		{"queueFiles", NULL, queue_files, NULL, NULL, NULL, napi_default, NULL},
+		{"waitFiles", NULL, wait_files, NULL, NULL, NULL, napi_default, NULL},
 		{"drainFiles", NULL, drain_files, NULL, NULL, NULL, napi_default, NULL},
 	};
 	return napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

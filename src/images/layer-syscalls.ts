@@ -14,12 +14,14 @@ export interface LayerSyscalls {
   symlinkAt(target: Buffer, dirFd: number, name: Buffer): void;
   /** a hard link; a symlink is linked itself, not its target */
   linkAt(oldDirFd: number, oldName: Buffer, newDirFd: number, newName: Buffer): void;
-  /** a new regular file opened for writing: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600 */
-  createFileAt(dirFd: number, name: Buffer): number;
+  /** a new regular file opened for writing: O_CREAT|O_EXCL|O_NOFOLLOW, with the permission bits MODE (default 0600) */
+  createFileAt(dirFd: number, name: Buffer, mode?: number): number;
   /** the directory NAME, not a symlink to one */
   openDirAt(dirFd: number, name: Buffer): number;
-  /** [st_mode, st_ino] of NAME itself, undefined if it does not exist */
-  statAt(dirFd: number, name: Buffer): [number, number] | undefined;
+  /** [st_mode, st_ino, st_uid, st_gid] of NAME itself, undefined if it does not exist */
+  statAt(dirFd: number, name: Buffer): [number, number, number, number] | undefined;
+  /** another fd of the same open file (close-on-exec) */
+  dupFd(fd: number): number;
   unlinkAt(dirFd: number, name: Buffer, isDir: boolean): void;
   /** NAME itself, never a symlink's target */
   chownAt(dirFd: number, name: Buffer, uid: number, gid: number): void;
@@ -31,38 +33,18 @@ export interface LayerSyscalls {
   /** NAME's attribute KEY (NAME itself, never a symlink's target); undefined when it has none */
   getXattrAt(dirFd: number, name: Buffer, key: string): Buffer | undefined;
   /**
-   * Queues on libuv's pool: create NAME in DIRFD as createFileAt does, write
-   * DATA, chown, chmod (after chown: it clears setuid/setgid), set times,
-   * close. DIRFD must stay open until drainFiles returns.
+   * Queues regular files for the addon's worker thread, which writes,
+   * chowns, chmods (after chown: it clears setuid/setgid), sets times and
+   * closes them, in the order queued: files the caller created
+   * (createFileAt), through their fds, or files it creates itself (a name in
+   * a directory fd, as createFileAt does). OPS holds COUNT operations of
+   * FileOp.Fields numbers each (file-queue.ts); their data lies in DATA (an
+   * input chunk's memory, kept until the worker is done with it), their
+   * names in NAMES (copied).
    */
-  writeFileAsync(
-    id: number,
-    dirFd: number,
-    name: Buffer,
-    data: Buffer,
-    uid: number,
-    gid: number,
-    mode: number,
-    atimeSec: number,
-    atimeNsec: number,
-    mtimeSec: number,
-    mtimeNsec: number,
-  ): void;
-  /** a file written in parts by the same worker: created with its first DATA, its fd kept in SLOT (0..1023) */
-  beginFileAsync(id: number, slot: number, dirFd: number, name: Buffer, data: Buffer): void;
-  appendFileAsync(id: number, slot: number, data: Buffer): void;
-  /** chown, chmod, times and close of the file in SLOT */
-  endFileAsync(
-    id: number,
-    slot: number,
-    uid: number,
-    gid: number,
-    mode: number,
-    atimeSec: number,
-    atimeNsec: number,
-    mtimeSec: number,
-    mtimeNsec: number,
-  ): void;
+  queueFiles(data: ArrayBuffer | null, ops: Float64Array, count: number, names: Buffer): void;
+  /** blocks while more than MAXBYTES of data or MAXJOBS operations are queued: [id of the last one done, 1 if any failed] */
+  waitFiles(maxBytes: number, maxJobs: number): [number, number];
   /** waits for every queued file (of the whole process); the failed ones as [id, errno, id, errno, ...] */
   drainFiles(): number[];
 }

@@ -215,6 +215,26 @@ describe('tar reader errors', () => {
     await rejects(bad, /malformed pax/);
     await rejects(craftTar([{ name: 's', type: 'S' }]), /sparse files are not supported/);
     await rejects(craftTar([{ name: 'a', pax: { size: '-1' } }]), /invalid pax size/);
+    // lengths are decimal digits only, and a record ends where its length says
+    for (const body of ['0x10 mtime=1\n', ' 11 mtime=1\n', '11mtime=1\n', '10 mtime=1\n', '12 mtime=1\n', '11 mtime1\n\n']) {
+      await rejects(Buffer.concat([craftEntry({ name: 'x', type: 'x', data: body }), craftEntry({ name: 'a' })]), /malformed pax/);
+    }
+    await rejects(craftTar([{ name: 'a', pax: { mtime: '1.x' } }]), /invalid pax mtime value "1\.x"/);
+    await rejects(craftTar([{ name: 'a', pax: { atime: '-' } }]), /invalid pax atime value "-"/);
+  });
+
+  test('pax times read in place, in any chunking: mtime, atime, a ctime ignored, other keys beside them', async () => {
+    const tar = craftTar([
+      { name: 'a', pax: { ctime: 'not a time', mtime: '1700000000.25', atime: '-1.5', 'SCHILY.xattr.user.k': 'v' } },
+      { name: 'b', pax: { atime: '' } },
+    ]);
+    for (const chunk of [1, 7, 512, 65536]) {
+      const [a, b] = await readAll(chunked(tar, chunk));
+      assert.deepEqual(a!.header.mtime, { sec: 1700000000, nsec: 250000000 });
+      assert.deepEqual(a!.header.atime, { sec: -2, nsec: 500000000 });
+      assert.equal(a!.header.xattrs.get('user.k')!.toString(), 'v');
+      assert.equal(b!.header.atime, undefined);
+    }
   });
 });
 

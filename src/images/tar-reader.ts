@@ -20,7 +20,7 @@
  * multi-volume archives.
  */
 import { MobyDickError } from '../errors.js';
-import { BLOCK, F, headerChecksum, isZeroBlock, readBytes, readNumber, signedHeaderChecksum } from './tar-format.js';
+import { BLOCK, F, headerChecksum, isZeroBlock, readBytes, readNumber, signedHeaderChecksum, wordChecksum } from './tar-format.js';
 
 export type TarEntryType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'directory' | 'fifo';
 
@@ -101,6 +101,7 @@ const MAX_META = 16 * 1024 * 1024;
 export class TarParser {
   private state = State.Header;
   private readonly headerBuf = Buffer.alloc(BLOCK);
+  private readonly headerWords = new Uint32Array(this.headerBuf.buffer, this.headerBuf.byteOffset, BLOCK >> 2);
   private headerFill = 0;
   private remaining = 0;
   private padding = 0;
@@ -126,13 +127,22 @@ export class TarParser {
   write(chunk: Buffer): void {
     let i = 0;
     const n = chunk.length;
+    // the chunk's memory as 32-bit words, for checksums (when it is aligned)
+    let words: Uint32Array | undefined;
     while (i < n) {
       switch (this.state) {
         case State.Header: {
           let block: Buffer;
           if (this.headerFill === 0 && n - i >= BLOCK) {
             block = chunk.subarray(i, i + BLOCK);
+            const at = chunk.byteOffset + i;
             i += BLOCK;
+            if ((at & 3) === 0) {
+              words ??= new Uint32Array(chunk.buffer, 0, chunk.buffer.byteLength >> 2);
+              this.header(block, words, at >> 2);
+            } else this.header(block, undefined, 0);
+            this.pos += BLOCK;
+            break;
           } else {
             const take = Math.min(BLOCK - this.headerFill, n - i);
             chunk.copy(this.headerBuf, this.headerFill, i, i + take);
@@ -142,7 +152,7 @@ export class TarParser {
             this.headerFill = 0;
             block = this.headerBuf;
           }
-          this.header(block);
+          this.header(block, this.headerWords, 0);
           this.pos += BLOCK;
           break;
         }
@@ -157,7 +167,10 @@ export class TarParser {
         }
         case State.Meta: {
           const take = Math.min(this.remaining, n - i);
-          this.metaParts.push(Buffer.from(chunk.subarray(i, i + take)));
+          // whole in this chunk (the common case): parsed in place before write
+          // returns (the values kept are copied); else the parts are copied
+          if (take === this.metaSize) this.metaParts.push(chunk.subarray(i, i + take));
+          else this.metaParts.push(Buffer.from(chunk.subarray(i, i + take)));
           i += take;
           this.pos += take;
           this.remaining -= take;
@@ -199,9 +212,10 @@ export class TarParser {
     });
   }
 
-  private header(block: Buffer): void {
+  /** WORDS[AT..]: the block as 32-bit words, if it is aligned */
+  private header(block: Buffer, words: Uint32Array | undefined, at: number): void {
     if (this.entryStart < 0) this.entryStart = this.pos;
-    if (isZeroBlock(block)) {
+    if (block[0] === 0 && isZeroBlock(block)) {
       if (this.metaType !== 0 || this.pax || this.longName || this.longLink) {
         throw this.error('the archive ends after an extended header without its entry');
       }
@@ -209,7 +223,7 @@ export class TarParser {
       return;
     }
     const stored = readNumber(block, F.chksum[0], F.chksum[1]);
-    const sum = headerChecksum(block);
+    const sum = words ? wordChecksum(words, at) : headerChecksum(block);
     if (stored !== sum && stored !== signedHeaderChecksum(block)) {
       throw this.error(
         Number.isNaN(stored) ? 'not a tar header (no checksum)' : `header checksum mismatch (stored ${stored}, computed ${sum})`,
@@ -285,22 +299,40 @@ export class TarParser {
     this.state = this.padding ? State.Padding : State.Header;
   }
 
+  /** records "LEN KEY=VALUE\n", read in place: GNU tar writes one pax header an entry (mtime, atime, ctime) */
   private parsePax(data: Buffer, into: PaxRecords): PaxRecords {
     let i = 0;
-    while (i < data.length) {
+    const n = data.length;
+    while (i < n) {
       if (data[i] === 0) break; // some writers pad with NULs
-      const sp = data.indexOf(0x20, i);
-      const len = sp < 0 ? NaN : Number(data.toString('latin1', i, sp));
-      if (!Number.isInteger(len) || len <= sp - i || i + len > data.length || data[i + len - 1] !== 0x0a) {
+      let len = 0;
+      let sp = i;
+      for (; sp < n && sp - i < 16; sp++) {
+        const d = data[sp]! - 0x30;
+        if (d < 0 || d > 9) break;
+        len = len * 10 + d;
+      }
+      if (sp === i || sp >= n || data[sp] !== 0x20 || len <= sp - i || i + len > n || data[i + len - 1] !== 0x0a) {
         throw this.error('malformed pax extended header record');
       }
-      const record = data.subarray(sp + 1, i + len - 1);
+      const start = sp + 1;
+      const end = i + len - 1;
       i += len;
-      const eq = record.indexOf(0x3d);
-      if (eq < 0) throw this.error('malformed pax extended header record (no "=")');
-      const key = record.toString('utf8', 0, eq);
-      const value = record.subarray(eq + 1);
-      this.paxRecord(into, key, value);
+      let eq = start;
+      while (eq < end && data[eq] !== 0x3d) eq++;
+      if (eq === end) throw this.error('malformed pax extended header record (no "=")');
+      // the keys GNU tar writes for every entry, without making a string
+      const k = data[start];
+      if (eq - start === 5 && data[start + 1] === 0x74 && data[start + 2] === 0x69 && data[start + 3] === 0x6d && data[start + 4] === 0x65) {
+        if (k === 0x63) continue; // ctime: not kept (the kernel sets it)
+        if ((k === 0x6d || k === 0x61) && end > eq + 1) {
+          const t = this.paxTime(k === 0x6d ? 'mtime' : 'atime', data, eq + 1, end);
+          if (k === 0x6d) into.mtime = t;
+          else into.atime = t;
+          continue;
+        }
+      }
+      this.paxRecord(into, data.toString('utf8', start, eq), Buffer.from(data.subarray(eq + 1, end)));
     }
     return into;
   }
@@ -337,10 +369,10 @@ export class TarParser {
         into.gname = unset ? undefined : text();
         return;
       case 'mtime':
-        into.mtime = unset ? undefined : this.paxTime(key, value);
+        into.mtime = unset ? undefined : this.paxTime(key, value, 0, value.length);
         return;
       case 'atime':
-        into.atime = unset ? undefined : this.paxTime(key, value);
+        into.atime = unset ? undefined : this.paxTime(key, value, 0, value.length);
         return;
       case 'SCHILY.devmajor':
         into.devmajor = unset ? undefined : num();
@@ -362,26 +394,26 @@ export class TarParser {
   }
 
   /** "[-]SECONDS[.FRACTION]" without a regular expression: GNU tar writes one per entry */
-  private paxTime(key: string, value: Buffer): TarTime {
-    let i = 0;
-    const negative = value[0] === 0x2d;
+  private paxTime(key: string, value: Buffer, start: number, end: number): TarTime {
+    let i = start;
+    const negative = value[i] === 0x2d;
     if (negative) i++;
     let sec = 0;
     let digits = 0;
-    for (; i < value.length && value[i] !== 0x2e; i++, digits++) {
+    for (; i < end && value[i] !== 0x2e; i++, digits++) {
       const d = value[i]! - 0x30;
       if (d < 0 || d > 9) digits = -Infinity;
       sec = sec * 10 + d;
     }
     let nsec = 0;
     let scale = 100000000;
-    for (i++; i < value.length; i++, scale /= 10) {
+    for (i++; i < end; i++, scale /= 10) {
       const d = value[i]! - 0x30;
       if (d < 0 || d > 9) digits = -Infinity;
       if (scale >= 1) nsec += d * scale;
     }
     if (!(digits > 0) || !Number.isSafeInteger(sec)) {
-      throw this.error(`invalid pax ${key} value ${JSON.stringify(value.toString('utf8'))}`);
+      throw this.error(`invalid pax ${key} value ${JSON.stringify(value.toString('utf8', start, end))}`);
     }
     nsec = Math.round(nsec);
     if (negative) {
@@ -404,18 +436,13 @@ export class TarParser {
     if (paxPath) nameBytes = paxPath;
     else if (this.longName) nameBytes = this.longName;
     else {
-      nameBytes = readBytes(block, F.name[0], F.name[1]);
       // ustar\0: a POSIX header, whose prefix field extends the name
       if (block[257] === 0x75 && block[262] === 0 && block[345] !== 0) {
-        nameBytes = Buffer.concat([readBytes(block, F.prefix[0], F.prefix[1]), SLASH, nameBytes]);
-      } else nameBytes = Buffer.from(nameBytes); // the header block may be reused
+        nameBytes = Buffer.concat([readBytes(block, F.prefix[0], F.prefix[1]), SLASH, readBytes(block, F.name[0], F.name[1])]);
+      } else nameBytes = copyField(block, F.name[0], F.name[1]); // the header block may be reused
     }
     const linkpath = plain ? undefined : 'linkpath' in x ? x.linkpath : g.linkpath;
-    let linknameBytes = linkpath ?? this.longLink;
-    if (!linknameBytes) {
-      const field = readBytes(block, F.linkname[0], F.linkname[1]);
-      linknameBytes = field.length ? Buffer.from(field) : EMPTY;
-    }
+    const linknameBytes = linkpath ?? this.longLink ?? copyField(block, F.linkname[0], F.linkname[1]);
     this.longName = undefined;
     this.longLink = undefined;
 
@@ -463,8 +490,8 @@ export class TarParser {
       mode: this.field(block, F.mode, 'mode') & 0o7777,
       uid: p.uid ?? this.field(block, F.uid, 'uid'),
       gid: p.gid ?? this.field(block, F.gid, 'gid'),
-      uname: p.uname ?? readBytes(block, F.uname[0], F.uname[1]).toString('utf8'),
-      gname: p.gname ?? readBytes(block, F.gname[0], F.gname[1]).toString('utf8'),
+      uname: p.uname ?? block.toString('utf8', F.uname[0], fieldEnd(block, F.uname[0], F.uname[1])),
+      gname: p.gname ?? block.toString('utf8', F.gname[0], fieldEnd(block, F.gname[0], F.gname[1])),
       mtime: p.mtime ?? { sec: this.field(block, F.mtime, 'mtime'), nsec: 0 },
       atime: p.atime,
       linkname: linknameBytes.length ? linknameBytes.toString('utf8') : '',
@@ -481,6 +508,23 @@ export class TarParser {
     if (Number.isNaN(v)) throw this.error(`invalid ${what} field`);
     return v;
   }
+}
+
+/** where the string field at OFF (LEN bytes) ends: its first NUL */
+function fieldEnd(block: Buffer, off: number, len: number): number {
+  const end = off + len;
+  let i = off;
+  while (i < end && block[i] !== 0) i++;
+  return i;
+}
+
+/** a copy of the string field at OFF (the header block may be reused) */
+function copyField(block: Buffer, off: number, len: number): Buffer {
+  const end = fieldEnd(block, off, len);
+  if (end === off) return EMPTY;
+  const out = Buffer.allocUnsafe(end - off);
+  block.copy(out, 0, off, end);
+  return out;
 }
 
 export interface TarEntry {

@@ -279,6 +279,87 @@ describe('unpack: small files are written by a worker thread, in archive order',
   });
 });
 
+describe('unpack: the worker creates, or finishes files the main thread created', () => {
+  // a file in one input chunk, in a directory this unpack made, is created by
+  // the worker (with its permission bits if root:root); one across chunks, or
+  // in a directory that was there before, is created on the main thread and
+  // finished by the worker through its fd
+  const modes: CraftEntry[] = [
+    { name: 'd/', type: '5' },
+    { name: 'd/plain', data: 'p', mode: 0o644 },
+    // bits the umask (022) takes away at creation, and setuid/setgid/sticky:
+    // only a chmod after the create gives them
+    { name: 'd/open', data: 'o', mode: 0o777 },
+    { name: 'd/suid', data: 's', mode: 0o4755 },
+    { name: 'd/sgid-sticky', data: 'g', mode: 0o3711 },
+    { name: 'd/owned', data: 'u', mode: 0o6750, uid: 1234, gid: 5678 },
+    { name: 'd/group-only', data: 'g', mode: 0o640, uid: 0, gid: 42 },
+    { name: 'd/empty', mode: 0o600, uid: 7, gid: 8 },
+  ];
+  const bigData = Buffer.alloc(20000, 'b');
+  const big: CraftEntry[] = [
+    { name: 'd/big', data: bigData, mode: 0o777, mtime: 1234 },
+    { name: 'd/big-owned', data: bigData, mode: 0o4750, uid: 99, gid: 98, mtime: 1235 },
+  ];
+
+  const check = (entries: CraftEntry[]) => {
+    for (const e of entries) {
+      if (e.type === '5') continue;
+      const name = e.name.toString();
+      const st = lstatSync(inLayer(name));
+      assert.deepEqual([st.mode & 0o7777, st.uid, st.gid], [e.mode, e.uid ?? 0, e.gid ?? 0], name);
+      assert.equal(readFileSync(inLayer(name)).toString(), (e.data ?? '').toString(), name);
+      if (e.mtime !== undefined) assert.equal(st.mtimeMs, e.mtime * 1000, name);
+    }
+  };
+
+  test('modes, owners and data, in one chunk or across many (4 KiB chunks)', async () => {
+    await unpack(craftTar([...modes, ...big]), 4096);
+    check([...modes, ...big]);
+  });
+
+  test('the same into a directory that was not empty (nothing is fresh: every file created on the main thread)', async () => {
+    mkdirSync(join(layer, 'd'), { recursive: true });
+    writeFileSync(join(layer, 'd', 'plain'), 'before');
+    await unpack(craftTar([...modes, ...big]), 4096);
+    check([...modes, ...big]);
+  });
+
+  test('a file across chunks, then a link to it and an entry replacing it: archive order', async () => {
+    await unpack(
+      craftTar([
+        { name: 'a', data: bigData, mode: 0o600 },
+        { name: 'b', type: '1', linkname: 'a' },
+        { name: 'a', data: 'small', mode: 0o644 },
+        { name: 'c', data: 'c' },
+        { name: 'c', data: bigData, mode: 0o640 },
+      ]),
+      4096,
+    );
+    assert.equal(readFileSync(inLayer('a'), 'utf8'), 'small');
+    assert.deepEqual(readFileSync(inLayer('b')), bigData);
+    assert.equal(lstatSync(inLayer('b')).mode & 0o7777, 0o600);
+    assert.deepEqual(readFileSync(inLayer('c')), bigData);
+  });
+
+  test('names with empty, "." and trailing-slash components land where their cleaned name says', async () => {
+    await unpack(
+      craftTar([
+        { name: 'a//b', data: 'ab' },
+        { name: './x/./y', data: 'xy' },
+        { name: '...', data: 'dots' },
+        { name: 'p/q/', type: '5', mode: 0o750 },
+        { name: 'p//q//r', data: 'r' },
+      ]),
+    );
+    assert.equal(readFileSync(inLayer('a', 'b'), 'utf8'), 'ab');
+    assert.equal(readFileSync(inLayer('x', 'y'), 'utf8'), 'xy');
+    assert.equal(readFileSync(inLayer('...'), 'utf8'), 'dots');
+    assert.equal(lstatSync(inLayer('p', 'q')).mode & 0o777, 0o750);
+    assert.equal(readFileSync(inLayer('p', 'q', 'r'), 'utf8'), 'r');
+  });
+});
+
 describe('unpack: whiteouts in the overlayfs form', () => {
   test('.wh.NAME is a 0/0 character device, .wh..wh..opq an opaque xattr, aufs metadata skipped', async () => {
     await unpack(

@@ -37,15 +37,17 @@
  * (file capabilities), and neither resolves paths inside a root fd. The tar
  * format is small (tar-reader.ts); the unpacking is where the care is.
  *
- * Speed (bench/unpack.sh): the work is synchronous per input chunk (a libuv
- * round trip per syscall would cost more than the syscall), except regular
- * files without xattrs whose directory this unpack made and whose name it
- * has not made there before: the addon's one worker thread creates, writes
- * and finishes those while the main thread parses on. Anything that could
- * meet such a file — an entry of the same directory entry (by inode and
- * name, whatever path led there), a hard link, a whiteout, a removal, a
- * directory's times, closing a directory fd — drains the worker first, so
- * the result is the one archive order gives.
+ * Speed (bench/unpack.sh): names are acted on synchronously, in archive
+ * order, on the main thread (a libuv round trip per syscall would cost more
+ * than the syscall). Regular files without xattrs are written, finished and
+ * closed by the addon's one worker thread (file-queue.ts) while the main
+ * thread parses on: created on the main thread and handed over as fds, or,
+ * where nothing can be in the way — a file in one input chunk, in a
+ * directory this unpack made, under a name it has not made there before —
+ * created by the worker too. Anything that could then meet such a file — an
+ * entry of the same directory entry (by inode and name, whatever path led
+ * there), a hard link, a whiteout, a removal, a missing parent — drains the
+ * worker first, so the result is the one archive order gives.
  *
  * A failed unpack leaves a partial directory that `rm -r` (fs.rmSync
  * recursive) removes: nothing in it is immutable. Call unpackLayer with the
@@ -56,6 +58,7 @@ import { MobyDickError } from '../errors.js';
 import { errnoMessage, errnoName } from '../linux/errno.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { compressionOfMediaType, decompress } from './decompress.js';
+import { type FileQueue, FileOpKind, fileQueue } from './file-queue.js';
 import type { LayerSyscalls } from './layer-syscalls.js';
 import { type TarHeader, TarParser, type TarSink, type TarTime } from './tar-reader.js';
 
@@ -98,7 +101,10 @@ export async function unpackLayer(
       bytes += chunk.length;
       // the rest of the stream is still read after the end marker, so that a
       // caller hashing it as it passes sees all of it
-      if (!parser.ended) parser.write(chunk);
+      if (!parser.ended) {
+        parser.write(chunk);
+        unpacker.flush();
+      }
     }
     parser.finish();
     unpacker.finish();
@@ -149,7 +155,10 @@ export async function extractArchive(
   try {
     for await (const chunk of input) {
       bytes += chunk.length;
-      if (!parser.ended) parser.write(chunk);
+      if (!parser.ended) {
+        parser.write(chunk);
+        unpacker.flush();
+      }
     }
     parser.finish();
     unpacker.finish();
@@ -171,14 +180,18 @@ const S_IFIFO = 0o010000;
 const PROC_SUPER_MAGIC = 0x9fa0;
 const OPAQUE = Buffer.from('y');
 const EMPTY = Buffer.alloc(0);
-/** names remembered at most (about 100 bytes each); past that, files are written on the main thread */
+/** names remembered at most (a number each, in a Set); past that, the worker creates no more files */
 const MAX_TRACKED = 1_000_000;
+/** directory fds kept open for their times at most (past that, directories are found again by path) */
+const MAX_KEPT_DIRS = 1024;
 /** parent directory fds kept open at most */
 const MAX_CACHED = 128;
 
 interface DeferredDir {
   path: string;
   ino: number;
+  /** the directory, kept open (-1: found again by path and inode) */
+  fd: number;
   atime: TarTime;
   mtime: TarTime;
 }
@@ -196,57 +209,75 @@ export function cleanComponents(name: string): string[] {
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');
 
-/** a relative name without empty, "." or ".." components (a trailing "/" allowed) */
-function isPlainName(name: string): boolean {
-  if (name.length === 0 || name.charCodeAt(0) === 0x2f) return false;
-  const body = name.charCodeAt(name.length - 1) === 0x2f ? name.slice(0, -1) : name;
-  if (body.length === 0 || body.includes('//')) return false;
-  if (!body.includes('.')) return true;
-  return !/(^|\/)\.\.?(\/|$)/.test(body);
+/**
+ * A small integer for the directory entry NAME in the directory inode INO
+ * (FNV-1a of the name, mixed with the inode): the same entry always gives
+ * the same number; two entries rarely do, and then the second only drains
+ * the worker (as if the name were seen before) or is written on the main
+ * thread. (Strings, "ino/name", were made and hashed for every entry: a
+ * Set of small integers does without the allocations.)
+ */
+function entryKey(ino: number, name: Buffer): number {
+  let h = 0x811c9dc5 ^ Math.imul(ino | 0, 0x9e3779b1) ^ Math.imul((ino / 0x100000000) | 0, 0x85ebca6b);
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name[i]!, 0x01000193);
+  return h & 0x3fffffff;
 }
 
-/** a small file queued for the addon's worker thread (writeFileAsync), until the next drain */
-interface FileJob {
-  owner: LayerUnpacker;
-  header: TarHeader;
-  /** a whole file (one job): one that failed because its name exists is redone on the main thread */
-  whole: boolean;
-  dir: number;
-  name: Buffer;
-  data: Buffer;
+/** where the name B ends, without a trailing "/" */
+function nameEnd(b: Buffer): number {
+  const n = b.length;
+  return n > 0 && b[n - 1] === 0x2f ? n - 1 : n;
 }
 
-/** every queued job of every unpacker in this process (id = jobBase + index): a drain waits for all of them */
-const jobs: FileJob[] = [];
-let jobBase = 1;
-/** drain when this much file data is held by queued jobs */
-const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
-const MAX_QUEUED_FILES = 2048;
-let queuedBytes = 0;
-/** the addon's slots for files written in parts; one is free again once its end is queued (the worker goes in order) */
-const freeSlots = Array.from({ length: 1024 }, (_, i) => 1023 - i);
+/**
+ * For a relative name without empty, "." or ".." components (a trailing "/"
+ * allowed): the index of its last slash before nameEnd, -1 if none; -2 for
+ * any other name. Read from the bytes, without making a string.
+ */
+function plainName(b: Buffer): number {
+  const end = nameEnd(b);
+  if (end === 0) return -2;
+  let start = 0; // of the current component
+  let slash = -1;
+  for (let i = 0; i <= end; i++) {
+    if (i < end && b[i] !== 0x2f) continue;
+    const len = i - start;
+    // "", "." and ".." components
+    if (len === 0 || (b[start] === 0x2e && (len === 1 || (len === 2 && b[start + 1] === 0x2e)))) return -2;
+    if (i < end) slash = i;
+    start = i + 1;
+  }
+  return slash;
+}
 
 class LayerUnpacker implements TarSink {
   entries = 0;
   fileBytes = 0;
   private header: TarHeader | undefined;
+  /** the file being written on the main thread (one with xattrs), or -1 */
   private file = -1;
-  /** a file entry whose data has not come yet: queued whole if it comes in one piece (dir -1: none) */
+  /** the file whose data goes to the worker, or -1; PIECES: how much of its data was queued */
+  private queued = -1;
+  private pieces = 0;
+  /** a file the worker may create (dir -1: none), until its data shows whether it is in one piece */
   private waitingDir = -1;
   private waitingName: Buffer = EMPTY;
-  /** the slot of the file being written in parts by the worker, or -1 */
-  private slot = -1;
   private readonly parents = new Map<string, { fd: number; ino: number }>();
   /** the inode of the directory parent() last returned */
   private parentIno = -1;
-  /** its jobs that failed, handed over by whichever unpacker drained */
-  readonly failed: { id: number; errno: number }[] = [];
-  /** directories (inodes) this unpack made, and "ino/name" of what it made in any */
+  /** directories (inodes) this unpack made, and entryKey() of what it made in any */
   readonly freshDirs = new Set<number>();
-  private readonly created = new Set<string>();
+  private readonly created = new Set<number>();
+  /** the worker's queue (one per process) */
+  private readonly queue: FileQueue<LayerUnpacker>;
+  /** its queued files that failed (errno), handed over by whichever unpacker drained */
+  readonly failed: { header: TarHeader; errno: number }[] = [];
   /** parent fds dropped from the cache, to close once nothing uses them */
   private readonly stale: number[] = [];
+  /** stale fds to close once the worker is past the last file queued when they went stale */
+  private readonly closing: { fd: number; after: number }[] = [];
   private readonly dirs: DeferredDir[] = [];
+  private keptDirs = 0;
   private procChecked = false;
 
   constructor(
@@ -256,13 +287,15 @@ class LayerUnpacker implements TarSink {
     private readonly label: string,
     /** `.wh.` names are whiteouts (a layer), or plain names (an archive for `cp`) */
     private readonly whiteouts: boolean,
-  ) {}
+  ) {
+    this.queue = fileQueue(sys);
+  }
 
   entry(h: TarHeader): void {
     this.entries++;
     this.header = h;
     try {
-      if (this.stale.length) this.closeStale();
+      if (this.stale.length || this.closing.length) this.closeStale();
       this.apply(h);
     } catch (e) {
       throw this.named(e);
@@ -276,19 +309,25 @@ class LayerUnpacker implements TarSink {
       if (dir >= 0) {
         this.waitingDir = -1;
         const h = this.header!;
-        if (chunk.length === h.size) return this.queue(h, dir, this.waitingName, chunk);
-        const slot = freeSlots.pop();
-        if (slot !== undefined) {
-          // a bigger file: in parts, by the same worker
-          this.slot = slot;
-          this.sys.beginFileAsync(this.job(h, false, dir, this.waitingName, chunk), slot, dir, this.waitingName, chunk);
-          return this.drainIfFull();
+        if (chunk.length === h.size) {
+          this.queue.create(this, h, dir, this.waitingName, chunk);
+          return;
         }
-        this.openFile(dir, this.waitingName);
+        // in parts: created here, the fd to the worker
+        this.queued = this.createFile(dir, this.waitingName, h, true);
+        this.pieces = 0;
       }
-      if (this.slot >= 0) {
-        this.sys.appendFileAsync(this.job(this.header!, false, -1, EMPTY, chunk), this.slot, chunk);
-        return this.drainIfFull();
+      if (this.queued >= 0) {
+        const h = this.header!;
+        if (this.pieces === 0 && chunk.length === h.size) {
+          // the common case: the whole file in one input chunk
+          this.queue.add(this, h, FileOpKind.Whole, this.queued, chunk);
+          this.queued = -1;
+        } else {
+          this.queue.add(this, h, FileOpKind.Append, this.queued, chunk);
+          this.pieces += chunk.length;
+        }
+        return;
       }
       if (this.file < 0) return;
       let off = 0;
@@ -300,23 +339,27 @@ class LayerUnpacker implements TarSink {
 
   end(): void {
     const h = this.header!;
-    const dir = this.waitingDir;
-    try {
-      if (dir >= 0) {
-        // an empty file
-        this.waitingDir = -1;
-        return this.queue(h, dir, this.waitingName, EMPTY);
+    if (this.waitingDir >= 0) {
+      // an empty file
+      const dir = this.waitingDir;
+      this.waitingDir = -1;
+      try {
+        this.queue.create(this, h, dir, this.waitingName, EMPTY);
+      } catch (e) {
+        throw this.named(e);
       }
-      if (this.slot >= 0) {
-        const a = h.atime ?? h.mtime;
-        const id = this.job(h, false, -1, EMPTY, EMPTY);
-        this.sys.endFileAsync(id, this.slot, h.uid, h.gid, h.mode, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
-        freeSlots.push(this.slot);
-        this.slot = -1;
-        return;
+      return;
+    }
+    if (this.queued >= 0) {
+      // written in parts, or empty
+      const fd = this.queued;
+      this.queued = -1;
+      try {
+        this.queue.add(this, h, FileOpKind.End, fd, EMPTY);
+      } catch (e) {
+        throw this.named(e);
       }
-    } catch (e) {
-      throw this.named(e);
+      return;
     }
     if (this.file < 0) return;
     const fd = this.file;
@@ -330,69 +373,55 @@ class LayerUnpacker implements TarSink {
     }
   }
 
-  /** records a job for the worker; returns its id */
-  private job(header: TarHeader, whole: boolean, dir: number, name: Buffer, data: Buffer): number {
-    jobs.push({ owner: this, header, whole, dir, name, data });
-    queuedBytes += data.length;
-    return jobBase + jobs.length - 1;
-  }
-
-  private drainIfFull(): void {
-    if (queuedBytes > MAX_QUEUED_BYTES || jobs.length > MAX_QUEUED_FILES) this.drain();
-  }
-
-  private openFile(dir: number, name: Buffer): void {
-    this.replacing(dir, name, false, () => {
-      this.file = this.sys.createFileAt(dir, name);
-    });
-  }
-
-  /** a whole small file to create, write and finish on the pool */
-  private queue(h: TarHeader, dir: number, name: Buffer, data: Buffer): void {
-    const a = h.atime ?? h.mtime;
-    const id = this.job(h, true, dir, name, data);
-    this.sys.writeFileAsync(id, dir, name, data, h.uid, h.gid, h.mode, a.sec, a.nsec, h.mtime.sec, h.mtime.nsec);
-    this.drainIfFull();
+  /** hands what this input chunk queued to the worker */
+  flush(): void {
+    try {
+      // failed: this unpack's files, or (handed over by another unpack's drain) already known
+      if (this.queue.flush() || this.failed.length) this.drain();
+    } catch (e) {
+      throw this.named(e);
+    }
   }
 
   /**
-   * Waits until every queued file is written, then deals with the ones that
-   * failed: a name that existed is replaced as any entry's is (in archive
-   * order: whatever touches it waited for this drain), anything else is
-   * this unpack's error.
+   * Creates the regular file NAME (replacing what is there): its fd, to
+   * write on the main thread (WORKER false: the entry has xattrs, set after
+   * the data and the owner) or to hand to the worker. A root:root file is
+   * created with its permission bits: the worker then needs neither fchown
+   * nor fchmod, and the file is never more open than it will be.
    */
+  private createFile(dir: number, name: Buffer, h: TarHeader, worker: boolean): number {
+    const mode = worker && h.uid === 0 && h.gid === 0 ? h.mode & 0o777 : 0o600;
+    let fd = -1;
+    this.replacing(dir, name, false, () => {
+      try {
+        fd = this.sys.createFileAt(dir, name, mode);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EMFILE' || !this.queue.busy) throw e;
+        this.drain(); // the worker holds fds of files not yet written: they are closed once it is done
+        fd = this.sys.createFileAt(dir, name, mode);
+      }
+    });
+    return fd;
+  }
+
+  /** waits until every queued file is written; a file that failed fails the unpack that queued it */
   drain(): void {
-    const errors = this.sys.drainFiles();
-    for (let i = 0; i < errors.length; i += 2) {
-      const job = jobs[errors[i]! - jobBase];
-      if (!job) continue;
-      failedJobs.set(errors[i]!, job);
-      job.owner.failed.push({ id: errors[i]!, errno: errors[i + 1]! });
+    if (this.queue.busy) {
+      for (const { owner, header, errno } of this.queue.drain()) owner.failed.push({ header, errno });
     }
-    jobBase += jobs.length;
-    jobs.length = 0;
-    queuedBytes = 0;
-    if (!this.failed.length) return;
-    const mine = this.failed.splice(0).sort((x, y) => x.id - y.id);
-    const current = this.header;
-    for (const { id, errno } of mine) {
-      const job = failedJobs.get(id)!;
-      failedJobs.delete(id);
-      this.header = job.header;
-      if (errno !== EEXIST || !job.whole) throw errnoError(errno, 'writing the file');
-      this.openFile(job.dir, job.name);
-      let off = 0;
-      while (off < job.data.length) off += writeSync(this.file, job.data, off, job.data.length - off);
-      this.end();
-    }
-    this.header = current;
+    const failed = this.failed[0];
+    if (!failed) return;
+    this.failed.length = 0;
+    this.header = failed.header;
+    throw errnoError(failed.errno, 'writing the file');
   }
 
   /** directory times, now that nothing more is written into them */
   finish(): void {
-    this.drain();
-    this.header = undefined;
     try {
+      this.drain();
+      this.header = undefined;
       this.setDirTimes();
     } catch (e) {
       throw this.named(e);
@@ -402,6 +431,19 @@ class LayerUnpacker implements TarSink {
   private setDirTimes(): void {
     for (let i = this.dirs.length - 1; i >= 0; i--) {
       const d = this.dirs[i]!;
+      if (d.fd >= 0) {
+        // the directory this entry made or kept (if a later entry replaced it,
+        // its times do not matter, and the new one has an entry of its own)
+        const fd = d.fd;
+        d.fd = -1;
+        this.keptDirs--;
+        try {
+          this.sys.utimesAt(fd, EMPTY, d.atime.sec, d.atime.nsec, d.mtime.sec, d.mtime.nsec);
+        } finally {
+          closeSync(fd);
+        }
+        continue;
+      }
       let fd: number;
       try {
         fd = this.sys.openInRoot(this.root, bytes(d.path));
@@ -420,17 +462,15 @@ class LayerUnpacker implements TarSink {
   close(): void {
     if (this.file >= 0) closeSync(this.file);
     this.file = -1;
-    if (this.slot >= 0) {
-      // a file cut short: the worker closes it (its times and owner do not matter any more)
+    if (this.queued >= 0) {
+      // a file cut short: the worker may be writing it, so it closes it too
       try {
-        this.sys.endFileAsync(this.job(this.header!, false, -1, EMPTY, EMPTY), this.slot, 0, 0, 0o600, 0, 0, 0, 0);
+        this.queue.add(this, this.header!, FileOpKind.End, this.queued, EMPTY);
       } catch {
         // cleanup after a failure
       }
-      freeSlots.push(this.slot);
-      this.slot = -1;
+      this.queued = -1;
     }
-    // queued files use the directory fds: wait for them before closing
     try {
       this.drain();
     } catch {
@@ -438,6 +478,8 @@ class LayerUnpacker implements TarSink {
     }
     this.dropParents();
     for (const fd of this.stale.splice(0)) closeSync(fd);
+    for (const { fd } of this.closing.splice(0)) closeSync(fd);
+    for (const d of this.dirs) if (d.fd >= 0) closeSync(d.fd);
     closeSync(this.root);
   }
 
@@ -475,24 +517,24 @@ class LayerUnpacker implements TarSink {
   }
 
   private apply(h: TarHeader): void {
-    const raw = h.nameBytes.toString('latin1');
+    const nb = h.nameBytes;
     let parentPath: string;
     let base: string;
     let name: Buffer;
-    if (isPlainName(raw)) {
-      // the common case, without splitting: "a/b/c" or "a/b/c/"
-      const end = raw.charCodeAt(raw.length - 1) === 0x2f ? raw.length - 1 : raw.length;
-      const slash = raw.lastIndexOf('/', end - 1);
-      parentPath = slash < 0 ? '' : raw.slice(0, slash);
-      base = raw.slice(slash + 1, end);
-      name = h.nameBytes.subarray(slash + 1, end); // latin1: string and byte offsets agree
+    const slash = plainName(nb);
+    if (slash >= -1) {
+      // the common case, without splitting: "a/b/c" or "a/b/c/" (latin1 strings carry the bytes)
+      const end = nameEnd(nb);
+      parentPath = slash < 0 ? '' : nb.toString('latin1', 0, slash);
+      base = nb.toString('latin1', slash + 1, end);
+      name = nb.subarray(slash + 1, end);
     } else {
-      const comps = cleanComponents(raw);
+      const comps = cleanComponents(nb.toString('latin1'));
       if (comps.length === 0) {
         // "./": the layer's root directory itself
         if (h.type !== 'directory') throw this.refuse(`a ${h.type} entry names the layer root`);
         this.metadata(this.root, EMPTY, h, true);
-        this.deferDir('', this.root, h);
+        this.deferDir('', this.root, h, false);
         return;
       }
       base = comps[comps.length - 1]!;
@@ -505,21 +547,24 @@ class LayerUnpacker implements TarSink {
       if (base.startsWith('.wh.')) return this.whiteout(h, parentPath, base);
     }
     const dir = this.parent(parentPath, true);
-    // "ino/name" names a directory entry whatever path led to it
-    const key = `${this.parentIno}/${base}`;
+    // names a directory entry whatever path led to it
+    const key = entryKey(this.parentIno, name);
     const seen = this.created.has(key);
-    if (seen && jobs.length) this.drain(); // a queued file of this name must be there before this entry replaces it
+    if (seen) this.drain(); // a file the worker creates under this name must be there before this entry replaces it
     const tracking = this.created.size < MAX_TRACKED;
     if (tracking && !seen) this.created.add(key);
     switch (h.type) {
       case 'file':
-        // to the worker only where nothing can be in its way: a directory
-        // this unpack made, and a name it has not made there before
-        if (tracking && !seen && h.xattrs.size === 0 && this.freshDirs.has(this.parentIno)) {
+        if (h.xattrs.size !== 0) this.file = this.createFile(dir, name, h, false);
+        else if (tracking && !seen && this.freshDirs.has(this.parentIno)) {
+          // the worker may create it: nothing can be in its way
           this.waitingDir = dir;
           this.waitingName = name;
-        } else this.openFile(dir, name);
-        return; // metadata once the data is written (end)
+        } else {
+          this.queued = this.createFile(dir, name, h, true);
+          this.pieces = 0;
+        }
+        return; // the data, then metadata (end)
       case 'directory':
         return this.directory(dir, name, parentPath ? `${parentPath}/${base}` : base, h);
       case 'symlink':
@@ -539,21 +584,41 @@ class LayerUnpacker implements TarSink {
     }
   }
 
+  /**
+   * A root:root directory is made with its permission bits, as a file is
+   * (and is then never more open than it will be); its owner and mode are
+   * changed only where they differ from the entry's (a setgid parent gives
+   * its group). Its fd is kept for its times, and goes to the parent cache:
+   * its entries are next.
+   */
   private directory(dir: number, name: Buffer, path: string, h: TarHeader): void {
     let made = true;
-    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, 0o700), () => (made = false));
+    const mode = h.uid === 0 && h.gid === 0 ? h.mode & 0o777 : 0o700;
+    this.replacing(dir, name, true, () => this.sys.mkdirAt(dir, name, mode), () => (made = false));
     const fd = this.sys.openDirAt(dir, name);
+    let kept = false;
     try {
-      this.metadata(fd, EMPTY, h, true);
-      const ino = this.deferDir(path, fd, h);
-      if (made) this.freshDirs.add(ino);
+      const st = this.sys.statAt(fd, EMPTY)!;
+      const chown = st[2] !== h.uid || st[3] !== h.gid;
+      if (chown) this.sys.chownAt(fd, EMPTY, h.uid, h.gid);
+      if (chown || (st[0] & 0o7777) !== h.mode) this.sys.chmodAt(fd, EMPTY, h.mode);
+      for (const [k, v] of h.xattrs) this.sys.setXattrAt(fd, EMPTY, k, v);
+      const keep = this.keptDirs < MAX_KEPT_DIRS;
+      this.dirs.push({ path, ino: st[1], fd: keep ? fd : -1, atime: h.atime ?? h.mtime, mtime: h.mtime });
+      if (keep) this.keptDirs++;
+      kept = keep;
+      if (made) this.freshDirs.add(st[1]);
+      if (!this.parents.has(path)) this.cacheParent(path, this.sys.dupFd(fd), st[1]);
     } finally {
-      closeSync(fd);
+      if (!kept) closeSync(fd);
     }
   }
 
   private hardlink(dir: number, name: Buffer, path: string, h: TarHeader): void {
-    this.drain(); // the target may be a queued file, under any of its names
+    // the target may be a file the worker is to create, under any of its
+    // names (one it writes through an fd is linked as it is: the inode gets
+    // its data and metadata all the same)
+    this.drain();
     const target = cleanComponents(h.linknameBytes.toString('latin1'));
     if (target.length === 0) throw this.refuse(`hard link to the layer root ${JSON.stringify(h.linkname)}`);
     if (target.join('/') === path) return; // a link to itself: already there
@@ -568,7 +633,6 @@ class LayerUnpacker implements TarSink {
   }
 
   private whiteout(h: TarHeader, parentPath: string, base: string): void {
-    this.drain();
     if (base === '.wh..wh..opq') {
       const dir = this.parent(parentPath, true);
       this.sys.setXattrAt(dir, EMPTY, 'trusted.overlay.opaque', OPAQUE);
@@ -581,7 +645,9 @@ class LayerUnpacker implements TarSink {
     }
     const dir = this.parent(parentPath, true);
     const name = bytes(target);
-    if (this.created.size < MAX_TRACKED) this.created.add(`${this.parentIno}/${target}`);
+    const key = entryKey(this.parentIno, name);
+    if (this.created.has(key)) this.drain(); // the worker may be about to create it
+    else if (this.created.size < MAX_TRACKED) this.created.add(key);
     try {
       this.sys.mknodAt(dir, name, S_IFCHR, 0, 0);
     } catch (e) {
@@ -591,7 +657,11 @@ class LayerUnpacker implements TarSink {
     this.sys.chownAt(dir, name, h.uid, h.gid);
   }
 
-  /** CREATE, and if NAME exists: keep a directory for a directory, else remove it and create again */
+  /**
+   * CREATE, and if NAME exists: keep a directory for a directory, else
+   * remove it and create again. (A file the worker writes through an fd may
+   * be removed: it writes an inode no longer linked.)
+   */
   private replacing(dir: number, name: Buffer, isDir: boolean, create: () => void, kept?: () => void): void {
     try {
       create();
@@ -599,7 +669,7 @@ class LayerUnpacker implements TarSink {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    this.drain(); // nothing queued may be under what is removed
+    this.drain(); // no file the worker is to create may be under what is removed
     const st = this.sys.statAt(dir, name);
     const existingDir = st !== undefined && (st[0] & S_IFMT) === S_IFDIR;
     if (isDir && existingDir) {
@@ -628,9 +698,11 @@ class LayerUnpacker implements TarSink {
     }
   }
 
-  private deferDir(path: string, fd: number, h: TarHeader): number {
+  /** the times of the directory FD (PATH), for when nothing more is written into it; KEEP: FD is kept open until then */
+  private deferDir(path: string, fd: number, h: TarHeader, keep: boolean): number {
     const st = this.sys.statAt(fd, EMPTY)!;
-    this.dirs.push({ path, ino: st[1], atime: h.atime ?? h.mtime, mtime: h.mtime });
+    this.dirs.push({ path, ino: st[1], fd: keep ? fd : -1, atime: h.atime ?? h.mtime, mtime: h.mtime });
+    if (keep) this.keptDirs++;
     return st[1];
   }
 
@@ -648,14 +720,18 @@ class LayerUnpacker implements TarSink {
         fd = this.sys.openInRoot(this.root, bytes(path));
       } catch (e) {
         if (!create || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        this.drain(); // a queued file may be in the way
+        this.drain(); // a file the worker is to create may be in the way
         fd = this.makeParents(path);
       }
     }
-    if (this.parents.size >= MAX_CACHED) this.dropParents();
     this.parentIno = this.sys.statAt(fd, EMPTY)![1];
-    this.parents.set(path, { fd, ino: this.parentIno });
+    this.cacheParent(path, fd, this.parentIno);
     return fd;
+  }
+
+  private cacheParent(path: string, fd: number, ino: number): void {
+    if (this.parents.size >= MAX_CACHED) this.dropParents();
+    this.parents.set(path, { fd, ino });
   }
 
   /** like `mkdir -p` inside the root: each missing component made in its resolved parent */
@@ -672,7 +748,12 @@ class LayerUnpacker implements TarSink {
         // a dangling symlink here makes mkdirat fail with EEXIST: refused
         this.sys.mkdirAt(fd, bytes(comps[i]!), 0o755);
         next = this.sys.openDirAt(fd, bytes(comps[i]!));
-        this.freshDirs.add(this.sys.statAt(next, EMPTY)![1]);
+        const ino = this.sys.statAt(next, EMPTY)![1];
+        this.freshDirs.add(ino);
+        // made here: an entry of this name later finds it (and drains)
+        if (this.created.size < MAX_TRACKED) {
+          this.created.add(entryKey(fd === this.root ? this.rootIno() : this.sys.statAt(fd, EMPTY)![1], bytes(comps[i]!)));
+        }
       }
       if (fd !== this.root) closeSync(fd);
       fd = next;
@@ -682,8 +763,11 @@ class LayerUnpacker implements TarSink {
 
   /**
    * Forgets the cached parent fds except KEEP (something was removed: they
-   * may be stale). They are closed at the next entry, after a drain: the
-   * current entry and queued files may still use them.
+   * may be stale). The current entry and files the worker is to create may
+   * still use them: they are closed once the worker is past every file
+   * queued before the next entry (closeStale). Waiting for the worker
+   * instead (a drain) each time the cache was full stalled the main thread
+   * for 15 % of an unpack.
    */
   private dropParents(keep = -1): void {
     for (const [path, p] of this.parents) {
@@ -694,8 +778,19 @@ class LayerUnpacker implements TarSink {
   }
 
   private closeStale(): void {
-    this.drain();
-    for (const fd of this.stale.splice(0)) closeSync(fd);
+    const after = this.queue.lastId;
+    for (const fd of this.stale.splice(0)) this.closing.push({ fd, after });
+    const done = this.queue.doneId;
+    let n = 0;
+    while (n < this.closing.length && this.closing[n]!.after <= done) closeSync(this.closing[n++]!.fd);
+    if (n) this.closing.splice(0, n);
+  }
+
+  private rootInode = -1;
+
+  private rootIno(): number {
+    if (this.rootInode < 0) this.rootInode = this.sys.statAt(this.root, EMPTY)![1];
+    return this.rootInode;
   }
 
   /** design.md: check /proc really is procfs before acting through it */
@@ -712,10 +807,6 @@ class LayerUnpacker implements TarSink {
     return '/proc/self/fd';
   }
 }
-
-/** failed jobs not yet redone or reported by their unpacker */
-const failedJobs = new Map<number, FileJob>();
-const EEXIST = 17;
 
 function errnoError(errno: number, what: string): NodeJS.ErrnoException {
   const code = errnoName(errno);
