@@ -28,9 +28,9 @@ import { nativeAddon } from '../runtime/native-addon.js';
 import { type ContainerRecord, ContainerTable, type RestartPolicy } from './container-table.js';
 import { cgroupParent, removeEmptyParent, removeLeftoverCgroups } from './leftovers.js';
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
-import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type EngineContainer, type TmpfsMount, type Ulimit } from './spec-builder.js';
+import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type EngineContainer, type FilesystemMount, type TmpfsMount, type Ulimit } from './spec-builder.js';
 import { containerState, type State } from './status.js';
-import { checkVolumeName } from './volumes.js';
+import { checkVolumeName, VolumeStore } from './volumes.js';
 import { hostDevices } from './host-devices.js';
 import { heldCapabilities } from '../linux/capabilities.js';
 import { parseAddHost } from '../network/container-files.js';
@@ -328,9 +328,10 @@ export class Engine {
     return join(this.store.root, 'volumes', name, '_data');
   }
 
-  private mounts(req: CreateRequest, volumes: Record<string, string>): { binds: BindMount[]; tmpfs: TmpfsMount[] } {
+  private mounts(req: CreateRequest, volumes: Record<string, string>): { binds: BindMount[]; tmpfs: TmpfsMount[]; filesystems: FilesystemMount[] } {
     const binds: BindMount[] = [];
     const tmpfs: TmpfsMount[] = [];
+    const filesystems: FilesystemMount[] = [];
     for (const m of req.mounts) {
       if (m.kind === 'tmpfs') {
         tmpfs.push({ destination: m.destination, options: [...(m.tmpfsOptions ?? [])] });
@@ -344,6 +345,18 @@ export class Engine {
         source = this.volumeDir(name);
         mkdirSync(source, { recursive: true, mode: 0o755 });
         volumes[name] = m.destination;
+        const o = new VolumeStore(this.store.root).get(name).options;
+        if (o.type !== undefined && o.device !== undefined) {
+          const opts = (o.o ?? '').split(',').filter(Boolean);
+          if (o.type === 'none' && opts.some((x) => x === 'bind' || x === 'rbind')) {
+            // the local driver's bind volume: DEVICE itself
+            if (!existsSync(o.device)) throw new MobyDickError('USAGE', `error while mounting volume '${name}': ${o.device}: no such file or directory`, { subject: o.device });
+            binds.push({ source: o.device, destination: m.destination, readOnly: m.readOnly, ...(m.propagation ? { propagation: m.propagation } : {}) });
+          } else {
+            filesystems.push({ destination: m.destination, type: o.type, source: o.device, options: [...opts, ...(m.readOnly ? ['ro'] : [])] });
+          }
+          continue;
+        }
       } else if (!existsSync(source)) {
         if (!m.createSource) {
           throw new MobyDickError('USAGE', `invalid mount config for type "bind": bind source path does not exist: ${source}`, { subject: source });
@@ -352,7 +365,7 @@ export class Engine {
       }
       binds.push({ source, destination: m.destination, readOnly: m.readOnly, ...(m.propagation ? { propagation: m.propagation } : {}) });
     }
-    return { binds, tmpfs };
+    return { binds, tmpfs, filesystems };
   }
 
   /** `create`: records the container and makes its writable layer; nothing runs yet. */
@@ -373,7 +386,7 @@ export class Engine {
     for (const e of [...imageEnv(config, hostname, user.home, req.tty), ...req.env]) env.set(e.slice(0, e.indexOf('=')), e);
     const paths = this.paths(id);
     const volumes: Record<string, string> = {};
-    const { binds, tmpfs } = this.mounts(req, volumes);
+    const { binds, tmpfs, filesystems } = this.mounts(req, volumes);
     const record: ContainerRecord = {
       id,
       name,
@@ -405,6 +418,7 @@ export class Engine {
         hostname,
         binds,
         tmpfs,
+        ...(filesystems.length ? { filesystems } : {}),
         ...(req.memory !== undefined ? { memory: req.memory } : {}),
         ...(req.memorySwap !== undefined ? { memorySwap: req.memorySwap } : {}),
         ...(req.nanoCpus !== undefined ? { nanoCpus: req.nanoCpus } : {}),
@@ -777,7 +791,7 @@ export class Engine {
 /** The network files a container gets, where it has not bound something of its own there. */
 function networkFileBinds(files: ContainerFiles | undefined, c: EngineContainer): BindMount[] {
   if (!files) return [];
-  const taken = new Set([...c.binds.map((b) => b.destination), ...c.tmpfs.map((t) => t.destination)]);
+  const taken = new Set([...c.binds, ...c.tmpfs, ...(c.filesystems ?? [])].map((m) => m.destination));
   const all: BindMount[] = [
     { source: files.resolvConf, destination: '/etc/resolv.conf', readOnly: false },
     { source: files.hostname, destination: '/etc/hostname', readOnly: false },

@@ -29,6 +29,14 @@ export interface TmpfsMount {
   options: readonly string[];
 }
 
+/** A volume made with `volume create -o type=... device=...`: that filesystem, mounted in the container. */
+export interface FilesystemMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: readonly string[];
+}
+
 export interface Ulimit {
   /** the name as Docker takes it: nofile, nproc, core, ... */
   name: string;
@@ -49,6 +57,8 @@ export interface EngineContainer {
   hostname: string;
   binds: readonly BindMount[];
   tmpfs: readonly TmpfsMount[];
+  /** volumes with driver options (older records have none) */
+  filesystems?: readonly FilesystemMount[];
   /** bytes; undefined: no limit */
   memory?: number;
   /** memory + swap in bytes, -1 unlimited; Docker's default is twice --memory */
@@ -126,6 +136,7 @@ function baseMounts(c: EngineContainer): Mount[] {
   for (const b of c.binds) {
     mounts.push({ destination: b.destination, type: 'bind', source: b.source, options: ['rbind', b.propagation ?? 'rprivate', ...(b.readOnly ? ['ro'] : [])] });
   }
+  for (const f of c.filesystems ?? []) mounts.push({ destination: f.destination, type: f.type, source: f.source, options: [...f.options] });
   return mounts;
 }
 

@@ -1,7 +1,13 @@
 /**
  * Named volumes, as Docker's "local" driver keeps them: STORE/volumes/NAME/_data
  * is what containers mount (Engine's -v NAME:/dst makes it on first use),
- * STORE/volumes/NAME/volume.json what `volume create` was told (labels).
+ * STORE/volumes/NAME/volume.json what `volume create` was told (labels, and
+ * the driver options -o type=, device=, o=, as Docker's local driver takes
+ * them: such a volume is that filesystem, mounted by the runtime in each
+ * container that uses it, inside the container's own mount namespace, so
+ * nothing is ever mounted on the host; type=none with o=bind binds DEVICE.
+ * One difference from Docker, named: two containers using one tmpfs volume
+ * at once each get a tmpfs of their own, where Docker's share one).
  * A volume is in use while a container record names it, running or not,
  * as Docker counts it. Anonymous volumes are named by 64 hex digits.
  */
@@ -18,6 +24,34 @@ export interface Volume {
   createdAt: string;
   labels: Record<string, string>;
   anonymous: boolean;
+  /** -o of `volume create`: type, device, o */
+  options: VolumeOptions;
+}
+
+export interface VolumeOptions {
+  type?: string;
+  device?: string;
+  o?: string;
+}
+
+const OPTION_KEYS = new Set(['type', 'device', 'o']);
+
+/** -o KEY=VALUE values, as Docker's local driver takes them. */
+export function parseVolumeOptions(opts: readonly string[]): VolumeOptions {
+  const out: VolumeOptions = {};
+  for (const o of opts) {
+    const eq = o.indexOf('=');
+    const key = eq < 0 ? o : o.slice(0, eq);
+    if (eq < 0 || !OPTION_KEYS.has(key)) {
+      throw new MobyDickError('USAGE', `invalid option key: "${key}"`, { subject: o, hint: 'the local driver takes -o type=TYPE, -o device=DEVICE, -o o=MOUNT,OPTIONS' });
+    }
+    out[key as keyof VolumeOptions] = o.slice(eq + 1);
+  }
+  if ((out.type === undefined) !== (out.device === undefined)) {
+    throw new MobyDickError('USAGE', 'missing required option: "type" and "device" go together', { hint: 'e.g. -o type=tmpfs -o device=tmpfs -o o=size=100m' });
+  }
+  if (out.o !== undefined && out.type === undefined) throw new MobyDickError('USAGE', 'missing required option: "type"', { subject: `o=${out.o}` });
+  return out;
 }
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -56,12 +90,12 @@ export class VolumeStore {
   }
 
   /** `volume create [NAME]`: an existing volume is returned as it is, as Docker does. */
-  create(name?: string, labels: Record<string, string> = {}): Volume {
+  create(name?: string, labels: Record<string, string> = {}, options: VolumeOptions = {}): Volume {
     const n = name ?? randomBytes(32).toString('hex');
     const dir = this.dir(n);
     if (!existsSync(join(dir, '_data'))) {
       mkdirSync(join(dir, '_data'), { recursive: true, mode: 0o755 });
-      writeFileSync(join(dir, 'volume.json'), JSON.stringify({ createdAt: new Date().toISOString(), labels }));
+      writeFileSync(join(dir, 'volume.json'), JSON.stringify({ createdAt: new Date().toISOString(), labels, options }));
     }
     return this.get(n);
   }
@@ -76,7 +110,7 @@ export class VolumeStore {
       throw noSuchVolume(name);
     }
     if (!st.isDirectory()) throw noSuchVolume(name);
-    let meta: { createdAt?: string; labels?: Record<string, string> } = {};
+    let meta: { createdAt?: string; labels?: Record<string, string>; options?: VolumeOptions } = {};
     try {
       meta = JSON.parse(readFileSync(join(dir, 'volume.json'), 'utf8')) as typeof meta;
     } catch {
@@ -88,6 +122,7 @@ export class VolumeStore {
       createdAt: meta.createdAt ?? statSync(dir).birthtime.toISOString(),
       labels: meta.labels ?? {},
       anonymous: ANONYMOUS.test(name),
+      options: meta.options ?? {},
     };
   }
 

@@ -4,7 +4,7 @@
  * prune, volumes, --init, attach (with and without a terminal) and run -it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { CLI, PROJECT, run, sleep } from '../helpers/cli.js';
@@ -235,6 +235,33 @@ describe('engine: everyday commands', () => {
     const unknown = await mdk('container', 'mdk-test-nope');
     assert.equal(unknown.code, 125);
     assert.match(unknown.stderr, /unknown command "mdk-test-nope" for "moby-dick container"/);
+  });
+
+  test('volume create -o: a tmpfs volume (mounted in the container only), a bind volume, bad options', async () => {
+    const t = await mdk('volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=1m,mode=1770', 'mdk-test-tmpvol');
+    assert.equal(t.code, 0, t.stderr);
+    assert.deepEqual(JSON.parse((await mdk('volume', 'inspect', 'mdk-test-tmpvol')).stdout)[0].Options, { type: 'tmpfs', device: 'tmpfs', o: 'size=1m,mode=1770' });
+    const r = await mdk('run', '--rm', '-v', 'mdk-test-tmpvol:/data', w.image, 'sh', '-c', 'grep " /data " /proc/mounts; stat -c %a /data');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^tmpfs \/data tmpfs rw,.*size=1024k,mode=1770/m);
+    assert.match(r.stdout, /^1770$/m);
+    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes('mdk-test-tmpvol'), 'nothing mounted on the host');
+    const dir = mkdtempSync('/tmp/mdk-test-bindvol-');
+    try {
+      assert.equal((await mdk('volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${dir}`, 'mdk-test-bindvol')).code, 0);
+      const b = await mdk('run', '--rm', '-v', 'mdk-test-bindvol:/data', w.image, 'sh', '-c', 'echo through > /data/f');
+      assert.equal(b.code, 0, b.stderr);
+      assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'through\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    for (const args of [['-o', 'colour=red'], ['-o', 'type=tmpfs'], ['-o', 'o=size=1m']]) {
+      const bad = await mdk('volume', 'create', ...args, 'mdk-test-badvol');
+      assert.equal(bad.code, 125, args.join(' '));
+      assert.equal(bad.stderr.split('\n').length, 2, bad.stderr);
+    }
+    await w.removeAll();
+    assert.equal((await mdk('volume', 'rm', 'mdk-test-tmpvol', 'mdk-test-bindvol')).code, 0);
   });
 
   test('volumes: create, ls, inspect, used by a container, rm refused while in use, prune', async () => {

@@ -394,12 +394,17 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       SecurityOpt: [...(e.noNewPrivileges ? ['no-new-privileges'] : []), ...(e.seccomp === 'unconfined' ? ['seccomp=unconfined'] : [])],
       Init: r.init,
     },
-    Mounts: e.binds.map((b) => {
-      const volume = Object.entries(r.volumes).find(([, dst]) => dst === b.destination);
-      return volume
-        ? { Type: 'volume', Name: volume[0], Source: b.source, Destination: b.destination, Driver: 'local', RW: !b.readOnly }
-        : { Type: 'bind', Source: b.source, Destination: b.destination, RW: !b.readOnly, Propagation: b.propagation ?? 'rprivate' };
-    }),
+    Mounts: [
+      ...e.binds.map((b) => {
+        const volume = Object.entries(r.volumes).find(([, dst]) => dst === b.destination);
+        return volume
+          ? { Type: 'volume', Name: volume[0], Source: b.source, Destination: b.destination, Driver: 'local', RW: !b.readOnly }
+          : { Type: 'bind', Source: b.source, Destination: b.destination, RW: !b.readOnly, Propagation: b.propagation ?? 'rprivate' };
+      }),
+      ...(e.filesystems ?? []).map((f) => ({
+        Type: 'volume', Name: Object.entries(r.volumes).find(([, dst]) => dst === f.destination)?.[0] ?? '', Source: f.source, Destination: f.destination, Driver: 'local', RW: !f.options.includes('ro'),
+      })),
+    ],
     Config: {
       Hostname: e.hostname,
       User: e.user.uid === 0 && e.user.gid === 0 ? '' : `${e.user.uid}:${e.user.gid}`,

@@ -3,7 +3,7 @@
  * store (engine/volumes.ts), as Docker's "local" driver keeps them.
  */
 import type { ContainerRecord } from '../../engine/container-table.js';
-import { type Volume, VolumeStore } from '../../engine/volumes.js';
+import { parseVolumeOptions, type Volume, VolumeStore } from '../../engine/volumes.js';
 import { MobyDickError } from '../../errors.js';
 import { parseCommandLine } from '../args.js';
 import { parseLabels } from '../container-flags.js';
@@ -35,7 +35,7 @@ function inspectJson(v: Volume): Record<string, unknown> {
     Labels: Object.keys(v.labels).length ? v.labels : null,
     Mountpoint: v.mountpoint,
     Name: v.name,
-    Options: null,
+    Options: Object.keys(v.options).length ? v.options : null,
     Scope: 'local',
   };
 }
@@ -51,7 +51,7 @@ const CREATE_OPTIONS = {
 const create: Command = async (argv) => {
   const { values, operands } = parseCommandLine(argv, CREATE_OPTIONS, 'moby-dick volume create --help');
   if (values.help) {
-    return help('Usage: moby-dick volume create [OPTIONS] [VOLUME]\n\nCreate a volume\n\nOptions:\n      --label KEY=VALUE   set metadata\n');
+    return help('Usage: moby-dick volume create [OPTIONS] [VOLUME]\n\nCreate a volume\n\nOptions:\n      --label KEY=VALUE   set metadata\n  -o, --opt KEY=VALUE     type=TYPE, device=DEVICE, o=OPTIONS: the filesystem each container mounts\n                          (e.g. -o type=tmpfs -o device=tmpfs -o o=size=64m; type=none o=bind device=DIR)\n');
   }
   if (operands.length > 1) throw usage('"moby-dick volume create" requires at most 1 argument', 'volume create');
   if (values.name !== undefined && operands[0] !== undefined && values.name !== operands[0]) {
@@ -60,10 +60,10 @@ const create: Command = async (argv) => {
   if (values.driver !== undefined && values.driver !== 'local') {
     throw new MobyDickError('USAGE', `plugin "${values.driver}" not found`, { hint: 'moby-dick has the local driver only' });
   }
-  if (values.opt?.length) throw new MobyDickError('USAGE', 'driver options (-o) are not supported yet', { hint: 'create the volume without -o' });
+  const options = parseVolumeOptions(values.opt ?? []);
   const name = values.name ?? operands[0];
   const labels = parseLabels(values.label ?? []);
-  const v = await withVolumes((vs) => vs.create(name, labels));
+  const v = await withVolumes((vs) => vs.create(name, labels, options));
   process.stdout.write(`${v.name}\n`);
   return 0;
 };
