@@ -28,7 +28,9 @@ import { nativeAddon } from '../runtime/native-addon.js';
 import { type ContainerRecord, ContainerTable, type RestartPolicy } from './container-table.js';
 import { cgroupParent, removeEmptyParent, removeLeftoverCgroups } from './leftovers.js';
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
-import { buildSpec, type BindMount, DEFAULT_SHM_SIZE, type EngineContainer, type FilesystemMount, type TmpfsMount, type Ulimit } from './spec-builder.js';
+import {
+  buildSpec, type BindMount, DEFAULT_SHM_SIZE, type EngineContainer, type FilesystemMount, limitsAndSecurity, type ResourceLimits, type SecuritySettings, type TmpfsMount,
+} from './spec-builder.js';
 import { containerState, type State } from './status.js';
 import { checkVolumeName, VolumeStore } from './volumes.js';
 import { hostDevices } from './host-devices.js';
@@ -52,7 +54,7 @@ export interface VolumeRequest {
   tmpfsOptions?: string[];
 }
 
-export interface CreateRequest {
+export interface CreateRequest extends ResourceLimits, SecuritySettings {
   image: string;
   command: readonly string[];
   entrypoint?: string;
@@ -66,17 +68,6 @@ export interface CreateRequest {
   openStdin: boolean;
   readOnly: boolean;
   mounts: readonly VolumeRequest[];
-  memory?: number;
-  memorySwap?: number;
-  nanoCpus?: number;
-  cpuShares?: number;
-  pidsLimit?: number;
-  ulimits: readonly Ulimit[];
-  capAdd: readonly string[];
-  capDrop: readonly string[];
-  privileged: boolean;
-  noNewPrivileges: boolean;
-  seccomp: 'default' | 'unconfined' | NonNullable<ReturnType<typeof buildSpec>['linux']>['seccomp'];
   init: boolean;
   labels: Record<string, string>;
   stopSignal?: string;
@@ -419,17 +410,7 @@ export class Engine {
         binds,
         tmpfs,
         ...(filesystems.length ? { filesystems } : {}),
-        ...(req.memory !== undefined ? { memory: req.memory } : {}),
-        ...(req.memorySwap !== undefined ? { memorySwap: req.memorySwap } : {}),
-        ...(req.nanoCpus !== undefined ? { nanoCpus: req.nanoCpus } : {}),
-        ...(req.cpuShares !== undefined ? { cpuShares: req.cpuShares } : {}),
-        ...(req.pidsLimit !== undefined ? { pidsLimit: req.pidsLimit } : {}),
-        ulimits: req.ulimits,
-        capAdd: req.capAdd,
-        capDrop: req.capDrop,
-        privileged: req.privileged,
-        noNewPrivileges: req.noNewPrivileges,
-        seccomp: req.seccomp ?? 'default',
+        ...limitsAndSecurity(req),
         shmSize: req.shmSize ?? DEFAULT_SHM_SIZE,
         network: { mode: net.mode === 'host' ? 'host' : 'none' },
         cgroupsPath: `/${cgroupParent()}/${id}`,

@@ -44,8 +44,31 @@ export interface Ulimit {
   hard: number;
 }
 
+/** The limits a container runs under, as the user gave them (`run` flags) and as the engine keeps them. */
+export interface ResourceLimits {
+  /** bytes; undefined: no limit */
+  memory?: number;
+  /** memory + swap in bytes, -1 unlimited; Docker's default is twice --memory */
+  memorySwap?: number;
+  /** --cpus in billionths of a CPU */
+  nanoCpus?: number;
+  cpuShares?: number;
+  pidsLimit?: number;
+  ulimits: readonly Ulimit[];
+}
+
+/** Its privileges: capabilities on top of Docker's defaults, --privileged, no_new_privs, seccomp. */
+export interface SecuritySettings {
+  capAdd: readonly string[];
+  capDrop: readonly string[];
+  privileged: boolean;
+  noNewPrivileges: boolean;
+  /** the default profile, none, or a profile of the user's */
+  seccomp: 'default' | 'unconfined' | Seccomp;
+}
+
 /** What a container is made of once the command line and the image are resolved. */
-export interface EngineContainer {
+export interface EngineContainer extends ResourceLimits, SecuritySettings {
   id: string;
   rootfs: string;
   readOnly: boolean;
@@ -59,21 +82,6 @@ export interface EngineContainer {
   tmpfs: readonly TmpfsMount[];
   /** volumes with driver options (older records have none) */
   filesystems?: readonly FilesystemMount[];
-  /** bytes; undefined: no limit */
-  memory?: number;
-  /** memory + swap in bytes, -1 unlimited; Docker's default is twice --memory */
-  memorySwap?: number;
-  /** --cpus in billionths of a CPU */
-  nanoCpus?: number;
-  cpuShares?: number;
-  pidsLimit?: number;
-  ulimits: readonly Ulimit[];
-  capAdd: readonly string[];
-  capDrop: readonly string[];
-  privileged: boolean;
-  noNewPrivileges: boolean;
-  /** the default profile, none, or a profile of the user's */
-  seccomp: 'default' | 'unconfined' | Seccomp;
   /** /dev/shm size in bytes (Docker's default 64 MiB) */
   shmSize: number;
   /** a network namespace to join (set up by the engine), "host", or a new one ("none") */
@@ -85,6 +93,15 @@ export interface EngineContainer {
   hostCapabilities?: readonly Capability[];
   /** device nodes to make in its /dev (a privileged container's: the host's, found when it starts) */
   devices?: readonly NonNullable<NonNullable<Spec['linux']>['devices']>[number][];
+}
+
+/** The resource limits and security settings of REQUEST, as an EngineContainer keeps them (no undefined keys). */
+export function limitsAndSecurity(r: ResourceLimits & SecuritySettings): ResourceLimits & SecuritySettings {
+  const out: ResourceLimits & SecuritySettings = {
+    ulimits: r.ulimits, capAdd: r.capAdd, capDrop: r.capDrop, privileged: r.privileged, noNewPrivileges: r.noNewPrivileges, seccomp: r.seccomp,
+  };
+  for (const k of ['memory', 'memorySwap', 'nanoCpus', 'cpuShares', 'pidsLimit'] as const) if (r[k] !== undefined) out[k] = r[k];
+  return out;
 }
 
 export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
