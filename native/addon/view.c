@@ -10,6 +10,11 @@
  *   ("lowerdir+", Linux 6.8), so neither their number nor ':' or ',' in a
  *   path is limited by the one page of mount options; older kernels get the
  *   joined "lowerdir" string.
+ * - attachBind: a recursive bind of a host directory (a volume) onto a path
+ *   inside such a detached overlay (open_tree + move_mount into the detached
+ *   tree, Linux 6.15), the path resolved in the overlay with RESOLVE_IN_ROOT:
+ *   a stopped container's volumes, seen where its processes would see them.
+ *   It goes with the overlay's last fd, as the overlay itself.
  * - lstatAt, readlinkAt, readDirAt, openFileAt: reading NAME in DIRFD
  *   itself (a single component, never followed), as the *at primitives of
  *   layer.c do for writing.
@@ -20,6 +25,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -290,6 +297,44 @@ static napi_value open_file_at(napi_env env, napi_callback_info info)
 	return r;
 }
 
+/* attachBind(rootFd, target: Buffer (a path under the root), source: Buffer (a host path), readOnly) */
+static napi_value attach_bind(napi_env env, napi_callback_info info)
+{
+	ARGS(4);
+	int32_t root;
+	char target[PATH_MAX], source[PATH_MAX];
+	bool ro = false;
+	if (napi_get_value_int32(env, args[0], &root) != napi_ok || napi_get_value_bool(env, args[3], &ro) != napi_ok)
+		return throw_errno(env, "attachBind", EINVAL);
+	int e = buffer_string(env, args[1], target, sizeof(target), 0);
+	if (!e)
+		e = buffer_string(env, args[2], source, sizeof(source), 0);
+	if (e)
+		return throw_errno(env, "attachBind", e);
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int at = (int)syscall(SYS_openat2, root, target, &how, sizeof(how));
+	if (at < 0)
+		return throw_errno(env, target, errno);
+	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	int err = tree < 0 ? errno : 0;
+	if (!err && ro) {
+		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+			err = errno;
+	}
+	if (!err && syscall(SYS_move_mount, tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		err = errno;
+	if (tree >= 0)
+		close(tree);
+	close(at);
+	if (err)
+		return throw_errno(env, source, err);
+	return NULL;
+}
+
 napi_status view_define(napi_env env, napi_value exports)
 {
 	napi_property_descriptor props[] = {
@@ -298,6 +343,7 @@ napi_status view_define(napi_env env, napi_value exports)
 		{"readlinkAt", NULL, readlink_at, NULL, NULL, NULL, napi_default, NULL},
 		{"readDirAt", NULL, read_dir_at, NULL, NULL, NULL, napi_default, NULL},
 		{"openFileAt", NULL, open_file_at, NULL, NULL, NULL, napi_default, NULL},
+		{"attachBind", NULL, attach_bind, NULL, NULL, NULL, napi_default, NULL},
 	};
 	return napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

@@ -17,6 +17,11 @@
  *   dir nor its upper); read-write, with upper and work, only for a stopped
  *   container and under its lock, which `start` takes too: a start waits
  *   for the copy instead of mounting the same writable layer beside it.
+ *   Its volumes and binds are bound onto that detached overlay where the
+ *   container would see them (view.c's attachBind: open_tree + move_mount
+ *   into the detached tree, the target resolved in it with RESOLVE_IN_ROOT),
+ *   so `cp` of a stopped container reads and writes them as Docker's does;
+ *   they go with the overlay's fd too.
  * - `export` always takes the read-only overlay: the container's own files
  *   without its volumes and binds, as Docker exports them.
  */
@@ -63,17 +68,19 @@ function processRoot(engine: Engine, v: ContainerView): number {
   return fd;
 }
 
-/** the container's layers as a detached overlay: read-only unless WRITABLE */
-function overlayRoot(v: ContainerView, writable: boolean): number {
+/** the container's layers as a detached overlay: read-only unless WRITABLE; with its volumes and binds unless EXPORT */
+function overlayRoot(v: ContainerView, writable: boolean, exporting: boolean): number {
   const layers = v.record.layers.map((l) => Buffer.from(l));
   const upper = Buffer.from(v.paths.upper);
+  let fd: number;
   try {
     if (writable) {
-      // an image without layers: the writable layer is the whole root
+      // an image without layers: the writable layer is the whole root (a plain directory: nothing can be bound onto it)
       if (layers.length === 0) return openSync(v.paths.upper, fsc.O_RDONLY | fsc.O_DIRECTORY);
-      return nativeAddon().mountOverlay(layers, upper, Buffer.from(v.paths.work));
+      fd = nativeAddon().mountOverlay(layers, upper, Buffer.from(v.paths.work));
+    } else {
+      fd = nativeAddon().mountOverlay([upper, ...layers], null, null);
     }
-    return nativeAddon().mountOverlay([upper, ...layers], null, null);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new MobyDickError('SETUP', `cannot mount the filesystem of container ${v.record.id}: ${err.message}`, {
@@ -81,6 +88,33 @@ function overlayRoot(v: ContainerView, writable: boolean): number {
       step: 'mount overlay',
       errnoName: err.code,
     });
+  }
+  if (!exporting) {
+    try {
+      attachBinds(fd, v);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+  return fd;
+}
+
+/** V's binds and volumes onto the detached overlay ROOT, outermost first; a mount point the container never made is skipped. */
+function attachBinds(root: number, v: ContainerView): void {
+  const binds = [...v.record.engine.binds].sort((a, b) => a.destination.split('/').length - b.destination.split('/').length);
+  for (const b of binds) {
+    try {
+      nativeAddon().attachBind(root, Buffer.from(b.destination), Buffer.from(b.source), b.readOnly);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') continue; // never started: no mount point (or a file bind)
+      throw new MobyDickError('SETUP', `cannot mount ${b.source} at ${b.destination} of container ${v.record.id}: ${err.message}`, {
+        container: v.record.name,
+        step: 'mount volume',
+        errnoName: err.code,
+      });
+    }
   }
 }
 
@@ -94,7 +128,7 @@ export async function withContainerRoot<T>(engine: Engine, ref: string, use: Roo
   const run = async (): Promise<T> => {
     const view = engine.view(record);
     const live = view.state.Running && use !== 'export';
-    const fd = live ? processRoot(engine, view) : overlayRoot(view, use === 'write');
+    const fd = live ? processRoot(engine, view) : overlayRoot(view, use === 'write', use === 'export');
     try {
       return await fn({ fd, via: live ? 'process' : 'overlay', view });
     } finally {

@@ -28,6 +28,8 @@ export interface NativeAddon extends LayerSyscalls {
    * Without UPPER (null) it is read-only.
    */
   mountOverlay(lower: readonly Buffer[], upper: Buffer | null, work: Buffer | null): number;
+  /** binds host directory SOURCE (recursively; READ_ONLY) onto TARGET inside the detached mount ROOT_FD (RESOLVE_IN_ROOT) */
+  attachBind(rootFd: number, target: Buffer, source: Buffer, readOnly: boolean): void;
   /** NAME itself (empty: DIRFD): [mode, uid, gid, size, nlink, ino, dev, rdevMajor, rdevMinor, atimeSec, atimeNsec, mtimeSec, mtimeNsec]; undefined if missing */
   lstatAt(dirFd: number, name: Buffer): number[] | undefined;
   readlinkAt(dirFd: number, name: Buffer): Buffer;

@@ -237,6 +237,15 @@ describe('engine: cp and export', () => {
     assert.equal((await mdk('stop', '-t', '0', id)).code, 0);
     const stopped = await tarEntries(mdkBytes(['export', id]));
     assert.equal(stopped.get('new')?.body, 'new\n', 'a stopped container exports the same');
+    assert.equal(stopped.has('vol/in-volume'), false, 'without its volumes');
+    // a stopped container's cp sees its volumes too, both ways (bound onto the detached overlay)
+    const stoppedVolume = await tarEntries(mdkBytes(['cp', `${id}:/vol`, '-']));
+    assert.equal(stoppedVolume.get('vol/in-volume')?.body, 'v\n');
+    writeFileSync(join(host, 'g'), 'g\n');
+    const into = await mdk('cp', join(host, 'g'), `${id}:/vol/g`);
+    assert.equal(into.code, 0, into.stderr);
+    assert.equal(readFileSync(join(w.env.root, 'volumes', 'mdk-test-cp-vol', '_data', 'g'), 'utf8'), 'g\n');
+    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes('mdk-test-cp-vol'), 'nothing mounted on the host');
     const missing = await mdk('export', '-o', join(host, 'none.tar'), 'mdk-test-nothing');
     assert.equal(missing.code, 125);
     assert.match(missing.stderr, /^moby-dick: No such container: mdk-test-nothing/);
