@@ -495,9 +495,9 @@ export class Engine {
         this.releaseNetwork(id);
         continue;
       }
-      await this.locked(id, () => {
-        if (!this.view(this.containers.find(id)).state.Running) this.releaseNetwork(id);
-      });
+      const notRunning = () => !this.view(this.containers.find(id)).state.Running;
+      // the lock only for the few that look stopped: a start in progress holds it, and is seen running after
+      if (notRunning()) await this.locked(id, () => notRunning() && this.releaseNetwork(id));
     }
   }
 
