@@ -5,7 +5,7 @@
  */
 import type { ContainerConfig } from '../runtime/config.js';
 import { startContainer, type StepTiming } from '../runtime/container.js';
-import { waitForwardingSignals } from '../runtime/forward-signals.js';
+import { runForwardingSignals } from '../runtime/forward-signals.js';
 
 function printStep(step: StepTiming): void {
   const detail = step.detail ? ` ${step.detail}` : '';
@@ -13,6 +13,5 @@ function printStep(step: StepTiming): void {
 }
 
 export async function runInForeground(config: ContainerConfig, debug: boolean): Promise<number> {
-  const container = startContainer(config, { onStep: debug ? printStep : undefined });
-  return (await waitForwardingSignals(container)).exitCode;
+  return (await runForwardingSignals(() => startContainer(config, { onStep: debug ? printStep : undefined }))).exitCode;
 }

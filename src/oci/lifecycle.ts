@@ -12,7 +12,7 @@ import { MobyDickError } from '../errors.js';
 import { signalNumber } from '../linux/signals.js';
 import { sleepSync } from '../linux/sleep.js';
 import { Container, interpret, type StepTiming } from '../runtime/container.js';
-import { waitForwardingSignals } from '../runtime/forward-signals.js';
+import { runForwardingSignals } from '../runtime/forward-signals.js';
 import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../runtime/helper-launch.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import type { Op } from '../runtime/plan.js';
@@ -504,12 +504,12 @@ export class OciRuntime {
     options: { onStep?: (s: StepTiming) => void; onSync?: (name: string, pid: number) => void; preserveFds?: number },
     onPid: (pid: number) => void,
   ): Promise<number> {
-    const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
-    const container = new Container(helper, {
-      onStep: options.onStep,
-      onSync: options.onSync,
-    });
-    container.pid.then(onPid, () => {});
-    return (await waitForwardingSignals(container)).exitCode;
+    const start = (): Container => {
+      const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
+      const container = new Container(helper, { onStep: options.onStep, onSync: options.onSync });
+      container.pid.then(onPid, () => {});
+      return container;
+    };
+    return (await runForwardingSignals(start)).exitCode;
   }
 }
