@@ -10,7 +10,7 @@
  * Only pure functions, and nothing kept: whatever is left in a module's
  * state here would be in every process started from the snapshot.
  */
-import { buildSpec, DEFAULT_SHM_SIZE } from '../engine/spec-builder.js';
+import { buildSpec, RUN_DEFAULTS } from '../engine/spec-builder.js';
 import { parseImageConfig } from '../images/manifest.js';
 import { imageEnv, runSettings } from '../images/run-settings.js';
 import { resolveUser } from '../images/user-lookup.js';
@@ -44,23 +44,12 @@ export function warmUp(): void {
   const spec = buildSpec({
     id: 'mdk-warm-up',
     rootfs: `${DIR}/merged`,
-    readOnly: false,
+    ...RUN_DEFAULTS,
     argv: settings.argv,
     env: imageEnv(config, 'mdk-warm-up', user.home, false),
     cwd: settings.cwd,
     user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-    tty: false,
     hostname: 'mdk-warm-up',
-    binds: [],
-    tmpfs: [],
-    ulimits: [],
-    capAdd: [],
-    capDrop: [],
-    privileged: false,
-    noNewPrivileges: false,
-    seccomp: 'default',
-    shmSize: DEFAULT_SHM_SIZE,
-    network: { mode: 'none' },
     cgroupsPath: '/mdk-warm-up/mdk-warm-up',
   });
   JSON.stringify(spec);

@@ -2,28 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DOCKER_DEFAULT_CAPABILITIES, heldCapabilities } from '../linux/capabilities.js';
 import { parseSpec } from '../oci/validate.js';
-import { buildSpec, capabilitySet, DEFAULT_SHM_SIZE, type EngineContainer } from './spec-builder.js';
+import { buildSpec, capabilitySet, DEFAULT_SHM_SIZE, type EngineContainer, RUN_DEFAULTS } from './spec-builder.js';
 
 const BASE: EngineContainer = {
+  ...RUN_DEFAULTS,
   id: 'c1',
   rootfs: '/var/lib/moby-dick/containers/c1/merged',
-  readOnly: false,
   argv: ['sh'],
   env: ['PATH=/bin'],
   cwd: '/',
   user: { uid: 0, gid: 0, additionalGids: [] },
-  tty: false,
   hostname: 'c1',
-  binds: [],
-  tmpfs: [],
-  ulimits: [],
-  capAdd: [],
-  capDrop: [],
-  privileged: false,
-  noNewPrivileges: false,
-  seccomp: 'default',
-  shmSize: DEFAULT_SHM_SIZE,
-  network: { mode: 'none' },
   cgroupsPath: '/moby-dick/c1',
 };
 const spec = (change: Partial<EngineContainer> = {}) => buildSpec({ ...BASE, ...change });

@@ -105,6 +105,22 @@ export function limitsAndSecurity(r: ResourceLimits & SecuritySettings): Resourc
 }
 
 export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+
+/** What `run` without flags gives, for the parts of an EngineContainer that do not come from the image. */
+export const RUN_DEFAULTS = {
+  readOnly: false,
+  tty: false,
+  binds: [],
+  tmpfs: [],
+  ulimits: [],
+  capAdd: [],
+  capDrop: [],
+  privileged: false,
+  noNewPrivileges: false,
+  seccomp: 'default',
+  shmSize: DEFAULT_SHM_SIZE,
+  network: { mode: 'none' },
+} as const satisfies Partial<EngineContainer>;
 const CFS_PERIOD = 100_000;
 
 /**

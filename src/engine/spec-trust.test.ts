@@ -8,28 +8,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseSpec } from '../oci/validate.js';
-import { buildSpec, DEFAULT_SHM_SIZE, type EngineContainer } from './spec-builder.js';
+import { buildSpec, type EngineContainer, RUN_DEFAULTS } from './spec-builder.js';
 
 const BASE: EngineContainer = {
+  ...RUN_DEFAULTS,
   id: 'mdk-test-trust',
   rootfs: '/var/lib/moby-dick/containers/mdk-test-trust/merged',
-  readOnly: false,
   argv: ['sh', '-c', 'true'],
   env: ['PATH=/bin', 'HOSTNAME=mdk-test-trust'],
   cwd: '/',
   user: { uid: 0, gid: 0, additionalGids: [] },
-  tty: false,
   hostname: 'mdk-test-trust',
-  binds: [],
-  tmpfs: [],
-  ulimits: [],
-  capAdd: [],
-  capDrop: [],
-  privileged: false,
-  noNewPrivileges: false,
-  seccomp: 'default',
-  shmSize: DEFAULT_SHM_SIZE,
-  network: { mode: 'none' },
   cgroupsPath: '/moby-dick/mdk-test-trust',
 };
 
