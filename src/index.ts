@@ -42,7 +42,7 @@ export {
   type TarTime,
 } from './images/tar-reader.js';
 export { TarWriter, type TarWriterEntry } from './images/tar-writer.js';
-export { type UnpackOptions, type UnpackResult, unpackLayer } from './images/unpack-layer.js';
+export { type UnpackOptions, type UnpackResult, unpackLayer, unpackLayerFile } from './images/unpack-layer.js';
 
 /**
  * Images: references, pulling and pushing, and the store.
