@@ -6,7 +6,7 @@
  * directory was created, changed or deleted.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   closeSync,
   constants,
@@ -529,6 +529,19 @@ describe('unpack: from a file (unpackLayerFile, read into reused buffers)', () =
     assert.equal(r.bytes, tar.length);
     assert.ok(Buffer.concat(seen).equals(tar));
     assert.equal(readFileSync(inLayer('hello'), 'utf8'), 'world');
+  });
+
+  test('a fifo is streamed', async () => {
+    const tar = craftTar([{ name: 'piped', data: 'through a fifo' }]);
+    const fifo = join(tmp, 'mdk-test-fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = new Promise<void>((resolve, reject) =>
+      execFile('sh', ['-c', 'cat >"$1"', 'sh', fifo], (e) => (e ? reject(e) : resolve())).stdin!.end(tar),
+    );
+    const r = await unpackLayerFile(fifo, layer, { layerDigest: DIGEST });
+    await writer;
+    assert.equal(r.bytes, tar.length);
+    assert.equal(readFileSync(inLayer('piped'), 'utf8'), 'through a fifo');
   });
 
   test('a missing file, and a failure midway, name the layer', async () => {

@@ -130,11 +130,21 @@ export async function unpackLayerFile(path: string, dest: string, opts: UnpackOp
       errnoName: (e as NodeJS.ErrnoException).code,
     });
   }
+  let owned = true;
   try {
+    // a compressed layer, or not a regular file (a fifo): streamed from the
+    // same fd, which the stream then owns (it closes it once no read of its
+    // own is pending, also after a failure)
     const head = Buffer.alloc(4);
-    const got = readSync(fd, head, 0, 4, 0);
-    if (sniffCompression(head.subarray(0, got)) !== 'none') {
-      return await unpackLayer(createReadStream(path, { highWaterMark: 1 << 20 }), dest, opts);
+    const regular = fstatSync(fd).isFile();
+    if (!regular || sniffCompression(head.subarray(0, readSync(fd, head, 0, 4, 0))) !== 'none') {
+      owned = false;
+      const stream = createReadStream('', { fd, highWaterMark: 1 << 20, ...(regular ? { start: 0 } : {}) });
+      try {
+        return await unpackLayer(stream, dest, opts);
+      } finally {
+        stream.destroy();
+      }
     }
     return await unpackInto(dest, opts, async (unpacker, parser) => {
       const ring = new InputRing(unpacker);
@@ -159,7 +169,7 @@ export async function unpackLayerFile(path: string, dest: string, opts: UnpackOp
       }
     });
   } finally {
-    closeSync(fd);
+    if (owned) closeSync(fd);
   }
 }
 
