@@ -7,6 +7,7 @@
 #                       starts moby-dick-runtime.blob, a V8 startup snapshot
 #                       of the bundle moby-dick-runtime.cjs, or that bundle
 #   build/lib.mjs       the library, one bundled ES module; types in build/types
+#   build/unpack.mjs    moby-dick/unpack: the layer unpacker alone (src/unpack.ts)
 #   build/tsc           every module and test, compiled (what `npm test` runs)
 
 TS_SRC := $(shell find src test -name '*.ts' 2>/dev/null)

@@ -128,4 +128,6 @@ await build({
   outfile: 'build/lib.mjs',
   external: ['better-sqlite3', 'fzstd', 'cli-progress'],
 });
+// moby-dick/unpack: the layer unpacker alone (src/unpack.ts)
+await build({ ...common, format: 'esm', entryPoints: ['src/unpack.ts'], outfile: 'build/unpack.mjs' });
 

@@ -160,6 +160,22 @@ export class FileQueue<Owner> {
     this.data = null;
     this.sys.queueFiles(data, this.ops, count, this.names);
     const [doneId, failed] = this.sys.waitFiles(MAX_QUEUED_BYTES, MAX_QUEUED_OPS);
+    return this.settle(doneId, failed);
+  }
+
+  /**
+   * Hands over what is gathered, then waits until the worker is past the
+   * operation ID (ids are handed over in order, so "at most lastId - ID
+   * operations queued" means just that); true if any failed (drain says which)
+   */
+  waitFor(id: number): boolean {
+    if (this.flush()) return true;
+    if (this.doneId >= id || !this.busy) return false;
+    const [doneId, failed] = this.sys.waitFiles(Number.MAX_SAFE_INTEGER, Math.max(0, this.lastId - id));
+    return this.settle(doneId, failed);
+  }
+
+  private settle(doneId: number, failed: number): boolean {
     this.doneId = doneId;
     // forget what is done (a failure keeps everything for drain to report)
     if (!failed && doneId >= this.jobBase) {

@@ -5,18 +5,39 @@
  * directory; it hashes the same stream itself to verify the diff ID, and
  * discards the directory if either fails. The unpacker may stop reading at
  * the end-of-archive blocks.
+ *
+ * An unpacker may also take the blob file itself (fromFile): the store then
+ * calls that instead, and hashes what OBSERVE is shown. The real one does:
+ * an uncompressed layer read from its file is unpacked faster than from a
+ * stream (unpack-layer.ts, unpackLayerFile).
  */
 import type { Readable } from 'node:stream';
-import { unpackLayer } from './unpack-layer.js';
+import { unpackLayer, unpackLayerFile } from './unpack-layer.js';
 
 export interface LayerUnpackOptions {
   /** the layer's diff ID, for messages */
   diffId: string;
 }
 
-export type LayerUnpacker = (tar: Readable, destDir: string, opts: LayerUnpackOptions) => Promise<void>;
+export interface LayerFileUnpackOptions extends LayerUnpackOptions {
+  /** must be shown every byte of the uncompressed tar, in order, to the end of the file */
+  observe: (chunk: Buffer) => void;
+}
+
+export interface LayerUnpacker {
+  (tar: Readable, destDir: string, opts: LayerUnpackOptions): Promise<void>;
+  /** the layer blob in the file PATH (compressed or not) */
+  fromFile?: (path: string, destDir: string, opts: LayerFileUnpackOptions) => Promise<void>;
+}
 
 /** The real one: exact and safe (unpack-layer.ts), whiteouts as overlayfs reads them. */
-export const layerUnpacker: LayerUnpacker = async (tar, destDir, opts) => {
-  await unpackLayer(tar, destDir, { layerDigest: opts.diffId });
-};
+export const layerUnpacker: LayerUnpacker = Object.assign(
+  async (tar: Readable, destDir: string, opts: LayerUnpackOptions) => {
+    await unpackLayer(tar, destDir, { layerDigest: opts.diffId });
+  },
+  {
+    fromFile: async (path: string, destDir: string, opts: LayerFileUnpackOptions) => {
+      await unpackLayerFile(path, destDir, { layerDigest: opts.diffId, observe: opts.observe });
+    },
+  },
+);

@@ -288,7 +288,9 @@ export class TarParser {
     this.metaType = 0;
     if (type === 0x4c || type === 0x4b) {
       const nul = data.indexOf(0);
-      const value = nul < 0 ? data : data.subarray(0, nul);
+      // copied: it is kept until the next header, and the input chunk it
+      // lies in may be reused by then (unpackLayerFile reads into a ring)
+      const value = Buffer.from(nul < 0 ? data : data.subarray(0, nul));
       if (type === 0x4c) this.longName = value;
       else this.longLink = value;
     } else if (type === 0x78) {

@@ -6,7 +6,7 @@
  * directory was created, changed or deleted.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   closeSync,
   constants,
@@ -23,6 +23,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -30,7 +31,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { chunked, type CraftEntry, craftTar } from '../../test/helpers/tar-craft.js';
 import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../runtime/native-addon.js';
-import { unpackLayer } from './unpack-layer.js';
+import { unpackLayer, unpackLayerFile } from './unpack-layer.js';
 
 const DIGEST = 'sha256:mdk-test-layer';
 const CAP = Buffer.from('0100000200200000000000000000000000000000', 'hex');
@@ -467,6 +468,100 @@ describe('unpack: compression and errors', () => {
   test('a truncated layer names the entry it ends in', async () => {
     const big = craftTar([{ name: 'big', data: Buffer.alloc(5000) }]);
     await assert.rejects(unpack(big.subarray(0, 3000)), /^MobyDickError: layer sha256:mdk-test-layer: .*"big"/);
+  });
+});
+
+describe('unpack: from a file (unpackLayerFile, read into reused buffers)', () => {
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+  test('a layer larger than the input ring: every file exact, GNU long names, files across chunks; OBSERVE sees every byte', async () => {
+    // 24 buffers of 1 MiB: about 40 MiB of input reuses each more than once
+    const entries: CraftEntry[] = [];
+    const want = new Map<string, { data: Buffer; mode: number }>();
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let i = 0; i < 700; i++) {
+      if (i % 50 === 0) entries.push({ name: `d${i / 50}/`, type: '5', mode: 0o755 });
+      const dir = `d${Math.floor(i / 50)}`;
+      const name = i % 7 === 0 ? `${dir}/${'long-'.repeat(30)}${i}` : `${dir}/f${i}`;
+      const data = randomBytes(i % 40 === 3 ? 1_300_000 + rand(100_000) : rand(60_000));
+      const mode = i % 3 === 0 ? 0o640 : 0o755;
+      if (name.length > 99) entries.push({ name: '././@LongLink', type: 'L', data: `${name}\0`, magic: 'gnu' });
+      entries.push({ name: name.slice(0, 99), data, mode, magic: i % 7 === 0 ? 'gnu' : 'posix' });
+      want.set(name, { data, mode });
+    }
+    // record padding after the end-of-archive blocks: read and shown, not parsed
+    const tar = Buffer.concat([craftTar(entries), Buffer.alloc(10240)]);
+    assert.ok(tar.length > 36 << 20);
+    const file = join(tmp, 'layer.tar');
+    writeFileSync(file, tar);
+    const seen = createHash('sha256');
+    let seenBytes = 0;
+    const r = await unpackLayerFile(file, layer, {
+      layerDigest: DIGEST,
+      observe: (c) => {
+        seen.update(c);
+        seenBytes += c.length;
+      },
+    });
+    assert.equal(r.bytes, tar.length);
+    assert.equal(seenBytes, tar.length);
+    assert.equal(seen.digest('hex'), sha(tar));
+    assert.equal(r.entries, 700 + 14);
+    for (const [name, { data, mode }] of want) {
+      const got = readFileSync(inLayer(name));
+      assert.equal(got.length, data.length, name);
+      assert.ok(got.equals(data), `${name}: content differs`);
+      assert.equal(lstatSync(inLayer(name)).mode & 0o7777, mode, name);
+    }
+    assert.equal(readdirSync(layer).length, 14);
+  });
+
+  test('a gzip layer file is streamed: OBSERVE sees the uncompressed tar', async () => {
+    const tar = craftTar([{ name: 'hello', data: 'world' }]);
+    const file = join(tmp, 'layer.tar.gz');
+    writeFileSync(file, gzipSync(tar));
+    const seen: Buffer[] = [];
+    const r = await unpackLayerFile(file, layer, { layerDigest: DIGEST, observe: (c) => seen.push(Buffer.from(c)) });
+    assert.equal(r.bytes, tar.length);
+    assert.ok(Buffer.concat(seen).equals(tar));
+    assert.equal(readFileSync(inLayer('hello'), 'utf8'), 'world');
+  });
+
+  test('a fifo is streamed', async () => {
+    const tar = craftTar([{ name: 'piped', data: 'through a fifo' }]);
+    const fifo = join(tmp, 'mdk-test-fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = new Promise<void>((resolve, reject) =>
+      execFile('sh', ['-c', 'cat >"$1"', 'sh', fifo], (e) => (e ? reject(e) : resolve())).stdin!.end(tar),
+    );
+    const r = await unpackLayerFile(fifo, layer, { layerDigest: DIGEST });
+    await writer;
+    assert.equal(r.bytes, tar.length);
+    assert.equal(readFileSync(inLayer('piped'), 'utf8'), 'through a fifo');
+  });
+
+  test('a missing file, and a failure midway, name the layer', async () => {
+    await assert.rejects(unpackLayerFile(join(tmp, 'mdk-test-missing.tar'), layer, { layerDigest: DIGEST }), (e: unknown) => {
+      assert.ok(e instanceof MobyDickError);
+      assert.equal(e.code, 'ARCHIVE');
+      assert.match(e.message, /^layer sha256:mdk-test-layer: cannot open .*mdk-test-missing\.tar: ENOENT/);
+      return true;
+    });
+    const file = join(tmp, 'bad.tar');
+    writeFileSync(file, craftTar([{ name: 'ok', data: 'x' }, { name: 'ro/', type: '5', mode: 0o555 }, { name: 'ro/.wh.' }, { name: 'never', data: 'x' }]));
+    await assert.rejects(unpackLayerFile(file, layer, { layerDigest: DIGEST }), /^MobyDickError: layer sha256:mdk-test-layer: entry "ro\/\.wh\." \(at byte \d+\): whiteout/);
+    assert.equal(readFileSync(inLayer('ok'), 'utf8'), 'x');
+    assert.ok(!existsSync(inLayer('never')));
+  });
+
+  test('a truncated layer file names the entry it ends in', async () => {
+    const file = join(tmp, 'cut.tar');
+    writeFileSync(file, craftTar([{ name: 'big', data: Buffer.alloc(3 << 20) }]).subarray(0, 2 << 20));
+    await assert.rejects(unpackLayerFile(file, layer, { layerDigest: DIGEST }), /^MobyDickError: layer sha256:mdk-test-layer: .*"big"/);
   });
 });
 

@@ -53,12 +53,13 @@
  * recursive) removes: nothing in it is immutable. Call unpackLayer with the
  * temporary directory the store renames into place.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, constants as fsc, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, constants as fsc, readdirSync, readSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import { errnoMessage, errnoName } from '../linux/errno.js';
 import { nativeAddon } from '../runtime/native-addon.js';
-import { compressionOfMediaType, decompress } from './decompress.js';
+import { compressionOfMediaType, decompress, sniffCompression } from './decompress.js';
 import { type FileQueue, FileOpKind, fileQueue } from './file-queue.js';
+import { InputRing, type WorkerProgress } from './input-ring.js';
 import type { LayerSyscalls } from './layer-syscalls.js';
 import { type TarHeader, TarParser, type TarSink, type TarTime } from './tar-reader.js';
 
@@ -67,6 +68,11 @@ export interface UnpackOptions {
   layerDigest: string;
   /** the layer's media type; checked to be a tar layer. The compression itself is sniffed. */
   mediaType?: string;
+  /**
+   * sees every byte of the uncompressed tar, in order, the end-of-archive
+   * padding too (to hash it); CHUNK is valid only during the call
+   */
+  observe?: (chunk: Buffer) => void;
 }
 
 export interface UnpackResult {
@@ -89,16 +95,11 @@ export async function unpackLayer(
   dest: string,
   opts: UnpackOptions,
 ): Promise<UnpackResult> {
-  if (opts.mediaType) compressionOfMediaType(opts.mediaType);
-  mkdirSync(dest, { recursive: true, mode: 0o755 });
-  const rootFd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY);
-  const unpacker = new LayerUnpacker(nativeAddon(), rootFd, `layer ${opts.layerDigest}`, true);
-  if (readdirSync(dest).length === 0) unpacker.freshDirs.add(fstatSync(rootFd).ino);
-  const parser = new TarParser(unpacker);
-  let bytes = 0;
-  try {
+  return unpackInto(dest, opts, async (unpacker, parser) => {
+    let bytes = 0;
     for await (const chunk of decompress(input)) {
       bytes += chunk.length;
+      opts.observe?.(chunk);
       // the rest of the stream is still read after the end marker, so that a
       // caller hashing it as it passes sees all of it
       if (!parser.ended) {
@@ -106,6 +107,87 @@ export async function unpackLayer(
         unpacker.flush();
       }
     }
+    return bytes;
+  });
+}
+
+/**
+ * Unpacks the layer in the file PATH into DEST, as unpackLayer does. An
+ * uncompressed layer is read synchronously on the main thread into a few
+ * reused 1 MiB buffers (input-ring.ts: a copy from the page cache, instead
+ * of libuv's pool filling a fresh buffer per chunk while the main thread
+ * waits for it), yielding to the event loop between chunks; a compressed
+ * one is streamed through unpackLayer.
+ */
+export async function unpackLayerFile(path: string, dest: string, opts: UnpackOptions): Promise<UnpackResult> {
+  if (opts.mediaType) compressionOfMediaType(opts.mediaType);
+  let fd: number;
+  try {
+    fd = openSync(path, fsc.O_RDONLY);
+  } catch (e) {
+    throw new MobyDickError('ARCHIVE', `layer ${opts.layerDigest}: cannot open ${path}: ${(e as Error).message}`, {
+      subject: path,
+      errnoName: (e as NodeJS.ErrnoException).code,
+    });
+  }
+  let owned = true;
+  try {
+    // a compressed layer, or not a regular file (a fifo): streamed from the
+    // same fd, which the stream then owns (it closes it once no read of its
+    // own is pending, also after a failure)
+    const head = Buffer.alloc(4);
+    const regular = fstatSync(fd).isFile();
+    if (!regular || sniffCompression(head.subarray(0, readSync(fd, head, 0, 4, 0))) !== 'none') {
+      owned = false;
+      const stream = createReadStream('', { fd, highWaterMark: 1 << 20, ...(regular ? { start: 0 } : {}) });
+      try {
+        return await unpackLayer(stream, dest, opts);
+      } finally {
+        stream.destroy();
+      }
+    }
+    return await unpackInto(dest, opts, async (unpacker, parser) => {
+      const ring = new InputRing(unpacker);
+      let bytes = 0;
+      for (;;) {
+        const buf = ring.take();
+        const n = readSync(fd, buf, 0, buf.length, null);
+        if (n === 0) {
+          ring.giveBack(buf);
+          return bytes;
+        }
+        const chunk = n === buf.length ? buf : buf.subarray(0, n);
+        bytes += n;
+        opts.observe?.(chunk);
+        if (!parser.ended) {
+          parser.write(chunk);
+          unpacker.flush();
+        }
+        ring.filled(buf);
+        // other work of the process (another unpack, a server) gets its turn
+        await new Promise(setImmediate);
+      }
+    });
+  } finally {
+    if (owned) closeSync(fd);
+  }
+}
+
+/** unpackLayer and unpackLayerFile: FEED parses the whole input, returns its bytes */
+async function unpackInto(
+  dest: string,
+  opts: UnpackOptions,
+  feed: (unpacker: LayerUnpacker, parser: TarParser) => Promise<number>,
+): Promise<UnpackResult> {
+  if (opts.mediaType) compressionOfMediaType(opts.mediaType);
+  mkdirSync(dest, { recursive: true, mode: 0o755 });
+  const rootFd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  const unpacker = new LayerUnpacker(nativeAddon(), rootFd, `layer ${opts.layerDigest}`, true);
+  if (readdirSync(dest).length === 0) unpacker.freshDirs.add(fstatSync(rootFd).ino);
+  const parser = new TarParser(unpacker);
+  let bytes: number;
+  try {
+    bytes = await feed(unpacker, parser);
     parser.finish();
     unpacker.finish();
   } catch (e) {
@@ -250,7 +332,7 @@ function plainName(b: Buffer): number {
   return slash;
 }
 
-class LayerUnpacker implements TarSink {
+class LayerUnpacker implements TarSink, WorkerProgress {
   entries = 0;
   fileBytes = 0;
   private header: TarHeader | undefined;
@@ -403,6 +485,23 @@ class LayerUnpacker implements TarSink {
       }
     });
     return fd;
+  }
+
+  /** the worker's progress, for the input ring (input-ring.ts) */
+  get lastId(): number {
+    return this.queue.lastId;
+  }
+
+  get doneId(): number {
+    return this.queue.doneId;
+  }
+
+  waitFor(id: number): void {
+    try {
+      if (this.queue.waitFor(id) || this.failed.length) this.drain();
+    } catch (e) {
+      throw this.named(e);
+    }
   }
 
   /** waits until every queued file is written; a file that failed fails the unpack that queued it */

@@ -83,3 +83,29 @@ describe('library API', () => {
     }
   });
 });
+
+describe('moby-dick/unpack (the layer unpacker alone)', () => {
+  test('unpacks a layer file and a layer stream as the library does', async () => {
+    const slim: typeof import('../../src/unpack.js') = await import('moby-dick/unpack' as string);
+    assert.equal(typeof api.unpackLayerFile, 'function');
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync, lstatSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync('/tmp/mdk-test-slim-');
+    try {
+      writeFileSync(join(dir, 'hello'), 'world\n', { mode: 0o640 });
+      const tar = execFileSync('tar', ['-C', dir, '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', 'hello']);
+      writeFileSync(join(dir, 'layer.tar'), tar);
+      const r = await slim.unpackLayerFile(join(dir, 'layer.tar'), join(dir, 'out'), { layerDigest: 'sha256:mdk-test-slim' });
+      assert.equal(r.entries, 1);
+      assert.equal(r.bytes, tar.length);
+      assert.equal(readFileSync(join(dir, 'out', 'hello'), 'utf8'), 'world\n');
+      assert.equal(lstatSync(join(dir, 'out', 'hello')).mode & 0o777, 0o640);
+      await slim.unpackLayer((await import('node:stream')).Readable.from([tar]), join(dir, 'out2'), { layerDigest: 'sha256:mdk-test-slim' });
+      assert.equal(readFileSync(join(dir, 'out2', 'hello'), 'utf8'), 'world\n');
+      await assert.rejects(slim.unpackLayerFile(join(dir, 'mdk-test-none.tar'), join(dir, 'out3'), { layerDigest: 'sha256:mdk-test-slim' }), /cannot open/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -147,6 +147,31 @@ describe('image store', () => {
     assert.equal(store.blobs.has(digest), false, 'the abandoned lease took its blob along');
   });
 
+  test('an unpacker that reads the blob file (the real one): plain and gzip layers install, the diff ID is checked on what it read', async () => {
+    const fileRoot = mkdtempSync('/tmp/mdk-test-store-file-');
+    const fileStore = new ImageStore({ root: fileRoot, unpacker: layerUnpacker });
+    try {
+      assert.ok(layerUnpacker.fromFile, 'the real unpacker reads files');
+      const lease = fileStore.beginLease();
+      for (const [i, blob] of [a.tar, b.gz].entries()) {
+        const tar = i === 0 ? a.tar : b.tar;
+        const digest = sha256(blob);
+        lease.commitBlob(digest, await fileStore.blobs.ingest(digest, Readable.from([blob]), { size: blob.length }));
+        // a wrong diff ID: refused, nothing left
+        await assert.rejects(fileStore.unpackLayer(lease, digest, sha256('not it'), sha256('not it')), /diff ID mismatch/);
+        assert.ok(empty(fileStore.layerDirs.tmpDir));
+        assert.ok(!fileStore.layerDirs.exists(sha256('not it')));
+        const chainId = sha256(`mdk-test-chain-${i}`);
+        assert.equal(await fileStore.unpackLayer(lease, digest, sha256(tar), chainId), 8);
+        assert.equal(readFileSync(join(fileStore.layerDirs.diffPath(chainId), i === 0 ? 'a.txt' : 'b.txt'), 'utf8'), i === 0 ? 'layer a\n' : 'layer b\n');
+      }
+      lease.abandon();
+    } finally {
+      fileStore.close();
+      rmSync(fileRoot, { recursive: true, force: true });
+    }
+  });
+
   test('tags, rmi by ID with several tags needs -f, prune removes dangling images', async () => {
     const img = await addImage('docker.io/library/mdk-test-x:1', [a]);
     store.tag(img.id, 'docker.io/library/mdk-test-x:2');

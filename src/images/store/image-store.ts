@@ -288,9 +288,14 @@ export class ImageStore {
     const tmp = this.layerDirs.makeTemp();
     let source: Readable | undefined;
     try {
+      const counter = new DigestCounter();
+      if (this.unpacker.fromFile) {
+        // the unpacker reads the blob itself and shows us the plain tar
+        await this.unpacker.fromFile(this.blobs.path(blobDigest), join(tmp, 'diff'), { diffId, observe: (c) => counter.absorb(c) });
+        return this.installUnpacked(lease, tmp, counter, diffId, chainId);
+      }
       source = this.blobs.stream(blobDigest);
       const plain = Readable.from(decompress(source), { objectMode: false });
-      const counter = new DigestCounter();
       // the unpacker reads the plain tar; it may stop at the end-of-archive
       // blocks, so what it leaves (padding) is drained to finish the hash.
       // The first failure is the one reported: a corrupt gzip, not the
@@ -310,18 +315,23 @@ export class ImageStore {
       );
       await Promise.all([feeding, unpacking]);
       if (first !== undefined) throw first;
-      const got = counter.digest();
-      if (got !== diffId) {
-        throw new Error(`diff ID mismatch: the uncompressed layer has digest ${got}, the image config says ${diffId}`);
-      }
-      const size = directorySize(join(tmp, 'diff'));
-      lease.installLayer(tmp, chainId, { diffId, size, tarSize: counter.bytes });
-      return size;
+      return this.installUnpacked(lease, tmp, counter, diffId, chainId);
     } catch (e) {
       source?.destroy();
       rmSync(tmp, { recursive: true, force: true });
       throw e;
     }
+  }
+
+  /** checks the diff ID of the tar COUNTER saw, then installs TMP as CHAIN_ID; its unpacked size */
+  private installUnpacked(lease: Lease, tmp: string, counter: DigestCounter, diffId: string, chainId: string): number {
+    const got = counter.digest();
+    if (got !== diffId) {
+      throw new Error(`diff ID mismatch: the uncompressed layer has digest ${got}, the image config says ${diffId}`);
+    }
+    const size = directorySize(join(tmp, 'diff'));
+    lease.installLayer(tmp, chainId, { diffId, size, tarSize: counter.bytes });
+    return size;
   }
 
   // ---- images ------------------------------------------------------------
