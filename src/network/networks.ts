@@ -243,8 +243,8 @@ export class Networks {
 
   /**
    * Before the container's create: addresses on its networks, its published
-   * ports, its bridges, its hosts/resolv.conf/hostname files. Returns the
-   * files to bind into it (undefined for none... never: every mode has them).
+   * ports, its bridges, its hosts/resolv.conf/hostname files (every mode
+   * gets the files). Returns the files to bind into it.
    */
   prepare(c: NetContainer): ContainerFiles {
     const files = containerFiles(c.dir);
