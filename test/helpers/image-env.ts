@@ -30,6 +30,16 @@ export const ENGINE_CGROUP_PARENT = `${TEST_PREFIX}engine-${process.pid}`;
 
 let envCount = 0;
 
+/**
+ * Envs not removed yet: a test that failed before its env.remove() leaves
+ * its store, so at the process's exit whatever is still here is removed
+ * (its containers with rm -f, its networks, its files).
+ */
+const unremoved = new Map<string, () => void>();
+process.on('exit', () => {
+  for (const cleanup of unremoved.values()) cleanup();
+});
+
 /** What a test's networks left on the host: interfaces named with PREFIX, and its nftables table. */
 export function networkLeftovers(prefix: string): string[] {
   const links = readdirSync('/sys/class/net').filter((n) => n.startsWith(prefix));
@@ -54,6 +64,14 @@ export function makeImageEnv(): ImageEnv {
     MOBY_DICK_CGROUP_PARENT: ENGINE_CGROUP_PARENT,
     MOBY_DICK_NET_PREFIX: netPrefix,
   };
+  unremoved.set(base, () => {
+    if (existsSync(join(root, 'images.db'))) {
+      const ids = spawnSync(CLI, ['ps', '-aq', '--no-trunc'], { env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      if (ids.length) spawnSync(CLI, ['rm', '-f', '-v', ...ids], { env });
+      spawnSync(CLI, ['network', 'prune', '-f'], { env });
+    }
+    rmSync(base, { recursive: true, force: true });
+  });
   return {
     root,
     netPrefix,
@@ -80,6 +98,7 @@ export function makeImageEnv(): ImageEnv {
     },
     /** the store's files; its networks' bridges and nftables table first (what is left then is a leak: it throws) */
     remove() {
+      unremoved.delete(base);
       if (existsSync(join(root, 'images.db'))) spawnSync(CLI, ['network', 'prune', '-f'], { env, encoding: 'utf8' });
       const left = networkLeftovers(netPrefix);
       rmSync(base, { recursive: true, force: true });
