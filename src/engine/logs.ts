@@ -182,6 +182,7 @@ export async function* readLogs(path: string, options: ReadLogsOptions = {}): As
     if (!options.follow) return;
 
     const pollMs = options.pollMs ?? 100;
+    let sameSizeChanged = false;
     for (;;) {
       // the monitor writes the exit file after the last entry: seen first, then read all
       const exited = options.exitFile !== undefined && existsSync(options.exitFile);
@@ -215,12 +216,16 @@ export async function* readLogs(path: string, options: ReadLogsOptions = {}): As
         seen.add(currentKey);
         continue; // read the new file at once
       }
-      // truncated (max-file 1): smaller, or as large as we read but changed since
+      // truncated (max-file 1): smaller, or as large as we read but changed since. The second only when a poll later
+      // it still is: a write sets the file's mtime a moment before its size, and a stat in between must not count
       const offset = BigInt(current?.offset ?? 0);
-      if (st && current && (st.size < offset || (st.size === offset && st.mtimeNs !== current.mtime))) {
+      const changedInPlace = !!st && !!current && st.size === offset && st.mtimeNs !== current.mtime;
+      if (st && current && (st.size < offset || (changedInPlace && sameSizeChanged))) {
         current.restart();
+        sameSizeChanged = false;
         continue;
       }
+      sameSizeChanged = changedInPlace;
       if (exited || late || options.signal?.aborted) return;
       try {
         await sleep(pollMs, undefined, { signal: options.signal });
