@@ -39,6 +39,11 @@ describe('errors', () => {
     const nothing = await mdk(['run']);
     assert.equal(nothing.code, 125);
     assert.equal(nothing.stderr, "moby-dick: \"moby-dick run\" requires at least 1 argument (see 'moby-dick run --help')\n");
+    // an image container's flag with --rootfs is refused, not lost (--network none is what the jail has anyway)
+    const lost = await mdk(['run', '-p', '8080:80', '--rootfs', fx.rootfs, 'true']);
+    assert.equal(lost.code, 125);
+    assert.equal(lost.stderr, "moby-dick: --publish is for containers from an image; with --rootfs the container runs in the foreground, with only lo (see 'moby-dick run --help')\n");
+    assert.equal((await mdk(['run', '--network', 'none', '--rootfs', fx.rootfs, 'true'])).code, 0);
     const flagsOnly = await mdk(['--hostname', 'x']);
     assert.equal(flagsOnly.code, 125);
     assert.match(flagsOnly.stderr, /^Usage: moby-dick \[OPTIONS\] COMMAND/);

@@ -10,7 +10,7 @@ import { DEFAULT_HOSTNAME, defaultEnv } from '../../runtime/config.js';
 import { parseCommandLine } from '../args.js';
 import { runInForeground } from '../foreground.js';
 import { CREATE_OPTIONS, CREATE_OPTIONS_HELP } from '../create-options.js';
-import { mergeEnv, parseUser, RUN_OPTIONS_HELP } from '../run-options.js';
+import { mergeEnv, parseUser, RUN_OPTIONS, RUN_OPTIONS_HELP } from '../run-options.js';
 
 const OPTIONS = CREATE_OPTIONS;
 
@@ -33,6 +33,9 @@ ${RUN_OPTIONS_HELP}
 
 const HINT = "see 'moby-dick run --help'";
 
+/** The flags of image containers that a --rootfs run (the jail) has no use for. */
+const IMAGE_ONLY = Object.keys(CREATE_OPTIONS).filter((k) => !(k in RUN_OPTIONS) && k !== 'rootfs' && k !== 'read-only');
+
 export async function run(argv: readonly string[]): Promise<number> {
   const { values: flags, operands } = parseCommandLine(argv, OPTIONS, 'moby-dick run --help');
   if (flags.help) {
@@ -45,6 +48,11 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   if (operands.length === 0) {
     throw new MobyDickError('USAGE', '"moby-dick run" requires a command to run', { hint: HINT });
+  }
+  // the jail runs in the foreground with only lo: an image container's flag would be silently lost
+  const imageOnly = IMAGE_ONLY.find((k) => (flags as Record<string, unknown>)[k] !== undefined && !(k === 'network' && flags.network === 'none'));
+  if (imageOnly) {
+    throw new MobyDickError('USAGE', `--${imageOnly} is for containers from an image; with --rootfs the container runs in the foreground, with only lo`, { hint: HINT });
   }
   const user = flags.user === undefined ? undefined : parseUser(flags.user);
   const hostname = flags.hostname ?? DEFAULT_HOSTNAME;
