@@ -6,6 +6,37 @@
 /* throws an Error whose code is errno's name (e.g. "ENOENT") and returns NULL */
 napi_value throw_errno(napi_env env, const char *what, int err);
 
+/* args.c: a function's arguments, checked */
+
+/* an int32 argument into OUT; EINVAL if it is not one */
+int get_int(napi_env env, napi_value v, int32_t *out);
+
+/* the Buffer V into OUT, NUL-terminated: no NUL inside, shorter than CAP; unless PATH, a single
+ * name (no '/', not "." or ".."; empty allowed) */
+int get_bytes(napi_env env, napi_value v, char *out, size_t cap, int path);
+
+/* the N arguments of a function (fewer: EINVAL) in ARGS */
+#define ARGS(n)                                                               \
+	size_t argc = (n);                                                    \
+	napi_value args[(n)];                                                 \
+	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < (n)) \
+		return throw_errno(env, __func__, EINVAL)
+
+/* argument I as a checked single name VAR (a char array of NAME_MAX + 1) */
+#define NAME(i, var)                                                          \
+	char var[NAME_MAX + 1];                                               \
+	do {                                                                  \
+		int e_ = get_bytes(env, args[(i)], var, sizeof(var), 0);      \
+		if (e_)                                                       \
+			return throw_errno(env, __func__, e_);                \
+	} while (0)
+
+#define INT(i, var)                                                           \
+	int32_t var;                                                          \
+	if (get_int(env, args[(i)], &var))                                    \
+	return throw_errno(env, __func__, EINVAL)
+
+
 /* layer.c: defines the *at primitives for unpacking image layers on EXPORTS */
 napi_status layer_define(napi_env env, napi_value exports);
 

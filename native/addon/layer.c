@@ -33,53 +33,12 @@
 #include <unistd.h>
 #include "addon.h"
 
-#define ARGS(n)                                                               \
-	size_t argc = (n);                                                    \
-	napi_value args[(n)];                                                 \
-	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < (n)) \
-		return throw_errno(env, __func__, EINVAL)
 
-static int get_int(napi_env env, napi_value v, int32_t *out)
-{
-	return napi_get_value_int32(env, v, out) == napi_ok ? 0 : EINVAL;
-}
 
 static int get_i64(napi_env env, napi_value v, int64_t *out)
 {
 	return napi_get_value_int64(env, v, out) == napi_ok ? 0 : EINVAL;
 }
-
-/* Copies the Buffer V into OUT (NUL-terminated). PATH allows '/'. */
-static int get_bytes(napi_env env, napi_value v, char *out, size_t cap, int path)
-{
-	void *data;
-	size_t len;
-	if (napi_get_buffer_info(env, v, &data, &len) != napi_ok)
-		return EINVAL;
-	if (len >= cap)
-		return ENAMETOOLONG;
-	if (memchr(data, '\0', len))
-		return EINVAL;
-	if (!path && (memchr(data, '/', len) || (len == 1 && ((char *)data)[0] == '.') ||
-		      (len == 2 && !memcmp(data, "..", 2))))
-		return EINVAL;
-	memcpy(out, data, len);
-	out[len] = '\0';
-	return 0;
-}
-
-#define NAME(i, var)                                                          \
-	char var[NAME_MAX + 1];                                               \
-	do {                                                                  \
-		int e_ = get_bytes(env, args[(i)], var, sizeof(var), 0);      \
-		if (e_)                                                       \
-			return throw_errno(env, __func__, e_);                \
-	} while (0)
-
-#define INT(i, var)                                                           \
-	int32_t var;                                                          \
-	if (get_int(env, args[(i)], &var))                                    \
-	return throw_errno(env, __func__, EINVAL)
 
 static napi_value int_result(napi_env env, int32_t n)
 {

@@ -35,30 +35,6 @@
 #include <unistd.h>
 #include "addon.h"
 
-#define ARGS(n)                                                               \
-	size_t argc = (n);                                                    \
-	napi_value args[(n)];                                                 \
-	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < (n)) \
-		return throw_errno(env, __func__, EINVAL)
-
-/* a Buffer as a NUL-terminated string; ONE_NAME: no '/', ".", ".." (empty allowed) */
-static int buffer_string(napi_env env, napi_value v, char *out, size_t cap, int one_name)
-{
-	void *data;
-	size_t len;
-	if (napi_get_buffer_info(env, v, &data, &len) != napi_ok)
-		return EINVAL;
-	if (len >= cap)
-		return ENAMETOOLONG;
-	if (memchr(data, '\0', len))
-		return EINVAL;
-	if (one_name && (memchr(data, '/', len) || (len == 1 && ((char *)data)[0] == '.') ||
-			 (len == 2 && !memcmp(data, "..", 2))))
-		return EINVAL;
-	memcpy(out, data, len);
-	out[len] = '\0';
-	return 0;
-}
 
 static int is_null(napi_env env, napi_value v)
 {
@@ -81,7 +57,7 @@ static int lowerdir_joined(napi_env env, int fs, napi_value lower, uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		napi_value item;
 		char path[PATH_MAX];
-		int e = napi_get_element(env, lower, i, &item) != napi_ok ? EINVAL : buffer_string(env, item, path, sizeof(path), 0);
+		int e = napi_get_element(env, lower, i, &item) != napi_ok ? EINVAL : get_bytes(env, item, path, sizeof(path), 1);
 		if (!e && (strchr(path, ':') || strchr(path, ',')))
 			e = EINVAL;
 		size_t len = strlen(path);
@@ -115,9 +91,9 @@ static napi_value mount_overlay(napi_env env, napi_callback_info info)
 	char upper[PATH_MAX], work[PATH_MAX];
 	int writable = !is_null(env, args[1]);
 	if (writable) {
-		int e = buffer_string(env, args[1], upper, sizeof(upper), 0);
+		int e = get_bytes(env, args[1], upper, sizeof(upper), 1);
 		if (!e)
-			e = is_null(env, args[2]) ? EINVAL : buffer_string(env, args[2], work, sizeof(work), 0);
+			e = is_null(env, args[2]) ? EINVAL : get_bytes(env, args[2], work, sizeof(work), 1);
 		if (e)
 			return throw_errno(env, "mountOverlay", e);
 	}
@@ -129,7 +105,7 @@ static napi_value mount_overlay(napi_env env, napi_callback_info info)
 	for (uint32_t i = 0; i < n && !err; i++) {
 		napi_value item;
 		char path[PATH_MAX];
-		err = napi_get_element(env, args[0], i, &item) != napi_ok ? EINVAL : buffer_string(env, item, path, sizeof(path), 0);
+		err = napi_get_element(env, args[0], i, &item) != napi_ok ? EINVAL : get_bytes(env, item, path, sizeof(path), 1);
 		if (!err && fsconfig_string(fs, "lowerdir+", path) < 0) {
 			err = errno;
 			if (err == EINVAL && i == 0) {
@@ -183,13 +159,8 @@ static void set_number(napi_env env, napi_value arr, uint32_t i, double v)
 static napi_value lstat_at(napi_env env, napi_callback_info info)
 {
 	ARGS(2);
-	int32_t dir;
-	char name[NAME_MAX + 1];
-	if (napi_get_value_int32(env, args[0], &dir) != napi_ok)
-		return throw_errno(env, "fstatat", EINVAL);
-	int e = buffer_string(env, args[1], name, sizeof(name), 1);
-	if (e)
-		return throw_errno(env, "fstatat", e);
+	INT(0, dir);
+	NAME(1, name);
 	struct stat st;
 	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH)) < 0) {
 		if (errno == ENOENT)
@@ -212,13 +183,10 @@ static napi_value lstat_at(napi_env env, napi_callback_info info)
 static napi_value readlink_at(napi_env env, napi_callback_info info)
 {
 	ARGS(2);
-	int32_t dir;
-	char name[NAME_MAX + 1];
-	if (napi_get_value_int32(env, args[0], &dir) != napi_ok)
+	INT(0, dir);
+	NAME(1, name);
+	if (!name[0])
 		return throw_errno(env, "readlinkat", EINVAL);
-	int e = buffer_string(env, args[1], name, sizeof(name), 1);
-	if (e || !name[0])
-		return throw_errno(env, "readlinkat", e ? e : EINVAL);
 	char target[PATH_MAX];
 	ssize_t len = readlinkat(dir, name, target, sizeof(target));
 	if (len < 0)
@@ -235,9 +203,7 @@ static napi_value readlink_at(napi_env env, napi_callback_info info)
 static napi_value read_dir_at(napi_env env, napi_callback_info info)
 {
 	ARGS(1);
-	int32_t dir;
-	if (napi_get_value_int32(env, args[0], &dir) != napi_ok)
-		return throw_errno(env, "readdir", EINVAL);
+	INT(0, dir);
 	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return throw_errno(env, "openat", errno);
@@ -272,13 +238,10 @@ static napi_value read_dir_at(napi_env env, napi_callback_info info)
 static napi_value open_file_at(napi_env env, napi_callback_info info)
 {
 	ARGS(2);
-	int32_t dir;
-	char name[NAME_MAX + 1];
-	if (napi_get_value_int32(env, args[0], &dir) != napi_ok)
+	INT(0, dir);
+	NAME(1, name);
+	if (!name[0])
 		return throw_errno(env, "openat", EINVAL);
-	int e = buffer_string(env, args[1], name, sizeof(name), 1);
-	if (e || !name[0])
-		return throw_errno(env, "openat", e ? e : EINVAL);
 	/* O_NONBLOCK: a FIFO put in its place must not block us */
 	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
@@ -306,9 +269,9 @@ static napi_value attach_bind(napi_env env, napi_callback_info info)
 	bool ro = false;
 	if (napi_get_value_int32(env, args[0], &root) != napi_ok || napi_get_value_bool(env, args[3], &ro) != napi_ok)
 		return throw_errno(env, "attachBind", EINVAL);
-	int e = buffer_string(env, args[1], target, sizeof(target), 0);
+	int e = get_bytes(env, args[1], target, sizeof(target), 1);
 	if (!e)
-		e = buffer_string(env, args[2], source, sizeof(source), 0);
+		e = get_bytes(env, args[2], source, sizeof(source), 1);
 	if (e)
 		return throw_errno(env, "attachBind", e);
 	struct open_how how = {
