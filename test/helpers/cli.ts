@@ -72,6 +72,15 @@ export function run(file: string, args: readonly string[], options: CliOptions =
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Polls WHAT every 50 ms until it is true; fails the test after MS. */
+export async function until(what: () => Promise<boolean>, ms = 5000): Promise<void> {
+  for (let t = 0; t < ms; t += 50) {
+    if (await what()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${ms} ms`);
+}
+
 /** A CLI run that the test talks to while it runs. */
 export interface LiveCli {
   pid: number;

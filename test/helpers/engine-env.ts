@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { cgroupDirsOf } from '../../src/engine/leftovers.js';
-import { after, before } from 'node:test';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { ENGINE_CGROUP_PARENT, type ImageEnv, makeImageEnv } from './image-env.js';
 import { makeImage, writeLayout } from './oci-image.js';
 import { type Registry, skopeo, startRegistry } from './registry.js';
+import { assertNoLeaks, type Snapshot, snapshot } from './leaks.js';
 import { makeBusyboxRootfs, removeRootfs } from './rootfs.js';
 
 export interface EngineEnv {
@@ -58,4 +59,21 @@ export function useEngine(): EngineEnv {
     },
     removeAll,
   };
+}
+
+/**
+ * After each test of W's: every container removed (rm -f -v), then ALSO
+ * (e.g. volume prune), then nothing left that the test's start did not have
+ * (mounts, helper processes).
+ */
+export function checkEachTest(w: EngineEnv, also?: () => Promise<unknown>): void {
+  let snap: Snapshot;
+  beforeEach(() => {
+    snap = snapshot();
+  });
+  afterEach(async () => {
+    await w.removeAll();
+    await also?.();
+    await assertNoLeaks(snap);
+  });
 }

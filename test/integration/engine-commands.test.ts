@@ -6,33 +6,17 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import { CLI, PROJECT, run, sleep } from '../helpers/cli.js';
-import { useEngine } from '../helpers/engine-env.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { describe, test } from 'node:test';
+import { CLI, PROJECT, run, sleep, until } from '../helpers/cli.js';
+import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 
 type Step = { send: string } | { expect: string } | { sleep: number };
 
 describe('engine: everyday commands', () => {
   const w = useEngine();
   const mdk = (...args: string[]) => w.env.mdk(args);
-  let snap: Snapshot;
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await w.removeAll();
-    await mdk('volume', 'prune', '-a', '-f');
-    await assertNoLeaks(snap);
-  });
+  checkEachTest(w, () => mdk('volume', 'prune', '-a', '-f'));
 
-  const until = async (what: () => Promise<boolean>, ms = 5000): Promise<void> => {
-    for (let t = 0; t < ms; t += 50) {
-      if (await what()) return;
-      await sleep(50);
-    }
-    assert.fail('timed out');
-  };
 
   /** moby-dick ARGS on a terminal (test/helpers/pty-driver.py), in the test's store. */
   const onTerminal = (args: string[], steps: Step[]) =>

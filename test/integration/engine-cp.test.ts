@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { openTarReader, readBody } from '../../src/images/tar-reader.js';
 import { TarWriter } from '../../src/images/tar-writer.js';
 import { CLI } from '../helpers/cli.js';
-import { useEngine } from '../helpers/engine-env.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 import { PassThrough } from 'node:stream';
 
 const CONTAINER_PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n';
@@ -33,19 +32,14 @@ describe('engine: cp and export', () => {
   /** the CLI with binary stdout (a tar) */
   const mdkBytes = (args: string[], input?: Buffer): Buffer => execFileSync(CLI, args, { env: w.env.env, input, maxBuffer: 64 << 20 });
   let host: string;
-  let snap: Snapshot;
   before(() => {
     host = mkdtempSync('/tmp/mdk-test-cp-');
   });
   after(() => rmSync(host, { recursive: true, force: true }));
+  checkEachTest(w);
   beforeEach(() => {
-    snap = snapshot();
     rmSync(host, { recursive: true, force: true });
     mkdirSync(host);
-  });
-  afterEach(async () => {
-    await w.removeAll();
-    await assertNoLeaks(snap);
   });
 
   const cat = async (id: string, path: string) => (await mdk('exec', id, 'cat', path)).stdout;

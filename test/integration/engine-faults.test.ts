@@ -10,11 +10,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CLI, PROJECT, sleep } from '../helpers/cli.js';
-import { useEngine } from '../helpers/engine-env.js';
+import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 import { ENGINE_CGROUP_PARENT } from '../helpers/image-env.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -63,14 +62,7 @@ describe('engine: faults', () => {
   const w = useEngine();
   const mdk = (...args: string[]) => w.env.mdk(args);
   const runRoot = () => join(w.env.root, 'run');
-  let snap: Snapshot;
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await w.removeAll();
-    await assertNoLeaks(snap);
-  });
+  checkEachTest(w);
 
   /** name -> [id, status] from ps -a */
   async function psAll(): Promise<Map<string, { id: string; status: string }>> {

@@ -6,30 +6,15 @@
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import { sleep } from '../helpers/cli.js';
-import { useEngine } from '../helpers/engine-env.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { describe, test } from 'node:test';
+import { sleep, until } from '../helpers/cli.js';
+import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 
 describe('engine: container lifecycle', () => {
   const w = useEngine();
   const mdk = (...args: string[]) => w.env.mdk(args);
-  let snap: Snapshot;
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await w.removeAll();
-    await assertNoLeaks(snap);
-  });
+  checkEachTest(w);
 
-  const until = async (what: () => Promise<boolean>, ms = 5000): Promise<void> => {
-    for (let t = 0; t < ms; t += 50) {
-      if (await what()) return;
-      await sleep(50);
-    }
-    assert.fail('timed out');
-  };
 
   test('run -d: the container outlives the CLI; ps, logs, stop and rm as Docker', async () => {
     const r = await mdk('run', '-d', '--name', 'mdk-test-web', w.image, 'sh', '-c', 'echo started; echo oops >&2; trap "echo bye; exit 7" TERM; while true; do sleep 0.1; done');
