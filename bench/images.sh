@@ -166,22 +166,8 @@ rm -rf "$W/oci-big" "$W"/part* "$W"/layer*.tar*
 echo "big: $LAYERS layers, $BIG_ENTRIES entries, $((BIG_TAR / 1048576)) MiB of tar, $((BIG_GZ / 1048576)) MiB gzip; stores on $(df --output=fstype "$S" | tail -1) ($(df --output=source "$S" | tail -1))"
 
 # ---- Podman, private: its own config, storage and temp dirs -----------------
-H=$(ulimit -Hn); U=$(ulimit -Hu); [ "$U" = unlimited ] && U=32768; [ "$U" -gt 32768 ] && U=32768
-mkdir -p "$W/podman-conf"
-cat >"$W/podman-conf/containers.conf" <<EOT
-[containers]
-# root here may lack CAP_SYS_RESOURCE: Podman's defaults for root
-# (nofile=1048576, nproc=max) would fail in setrlimit
-default_ulimits = ["nofile=$H:$H", "nproc=$U:$U"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$W/podman-conf/events.log"
-tmp_dir = "$W/podman-conf/tmp"
-runtime = "runc"
-[network]
-network_config_dir = "$W/podman-conf/networks"
-EOT
+. "$REPO/bench/lib/podman-conf.sh"
+podman_conf "$W/podman-conf"
 printf '[storage]\ndriver = "overlay"\nrunroot = "%s"\ngraphroot = "%s"\n' "$RR/unused" "$S/podman-unused/root" >"$W/podman-conf/storage.conf"
 export CONTAINERS_CONF="$W/podman-conf/containers.conf" CONTAINERS_STORAGE_CONF="$W/podman-conf/storage.conf"
 # pod STORE ARG...: podman with the store STORE (its runroot is $RR/STORE's name)

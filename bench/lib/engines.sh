@@ -1,6 +1,7 @@
 # Sourced by the engine benchmarks: a private moby-dick store with the busybox
 # image, a private Podman and a private dockerd, all under $W, and removed by
 # engines_cleanup. Set before sourcing: REPO, W. Optional: DOCKERD_ARGS.
+. "$REPO/bench/lib/podman-conf.sh"
 MDK="$REPO/build/moby-dick"
 export MOBY_DICK_ROOT=$W/mdk MOBY_DICK_CGROUP_PARENT=mdk-test-bench-engine-$$
 # the store's networks are named for this run (interfaces mdkbNNNN*, nftables table mdkbNNNN)
@@ -56,23 +57,7 @@ JS
 
 # Podman with its own storage, config (cgroupfs, file events) and network config dir
 engines_podman() {
-  mkdir -p "$P"
-  local nofile nproc
-  nofile=$(ulimit -Hn); nproc=$(ulimit -Hu); [ "$nproc" = unlimited ] && nproc=32768; [ "$nproc" -gt 32768 ] && nproc=32768
-  cat > "$P/containers.conf" <<EOT
-[containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$P/events.log"
-tmp_dir = "$P/tmp"
-image_copy_tmp_dir = "$P/tmp"
-volume_path = "$P/volumes"
-runtime = "runc"
-[network]
-network_config_dir = "$P/networks"
-EOT
+  podman_conf "$P"
   printf '[storage]\ndriver = "overlay"\nrunroot = "%s/run"\ngraphroot = "%s/root"\n' "$P" "$P" > "$P/storage.conf"
   $PODMAN load -q -i "$ARCHIVE" >/dev/null
 }
