@@ -234,22 +234,8 @@ export class CgroupManager {
   /** Removes what create made; a cgroup with tasks left is retried briefly. */
   remove(placement: CgroupPlacement): void {
     for (const dir of [...placement.created].reverse()) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          rmdirSync(dir);
-          break;
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') break;
-          if (code === 'EBUSY' && attempt < 200) {
-            sleepSync(5);
-            continue;
-          }
-          // a parent another container still uses stays
-          if (code === 'ENOTEMPTY' || code === 'EBUSY') break;
-          throw cgroupError('cannot remove', dir, e);
-        }
-      }
+      // a parent another container still uses stays (not empty, or busy)
+      removeCgroupDir(dir, 200, 5);
     }
   }
 
@@ -282,5 +268,26 @@ export class CgroupManager {
       pids: { current: num(b.unified, 'pids.current'), limit: num(b.unified, 'pids.max') },
       blkio: ioStatV2(b.unified),
     };
+  }
+}
+
+/**
+ * rmdir of a cgroup DIR, retried while the kernel says EBUSY (its last
+ * tasks are still leaving), ATTEMPTS times WAIT_MS apart. Gone already
+ * counts as removed; what stays says why.
+ */
+export function removeCgroupDir(dir: string, attempts: number, waitMs: number): 'removed' | 'busy' | 'not-empty' {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(dir);
+      return 'removed';
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return 'removed';
+      if (code === 'ENOTEMPTY') return 'not-empty';
+      if (code !== 'EBUSY') throw cgroupError('cannot remove', dir, e);
+      if (attempt >= attempts) return 'busy';
+      sleepSync(waitMs);
+    }
   }
 }

@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeCgroupDir } from '../cgroups/cgroup.js';
 import { readCgroupLayout } from '../cgroups/layout.js';
 import { sleepSync } from '../linux/sleep.js';
 
@@ -50,19 +51,7 @@ export function removeLeftoverCgroups(cgroupsPath: string): void {
     }
     sleepSync(5);
   }
-  for (const dir of dirs) {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      try {
-        rmdirSync(dir);
-        break;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') break;
-        if (code !== 'EBUSY') throw e;
-        sleepSync(20);
-      }
-    }
-  }
+  for (const dir of dirs) removeCgroupDir(dir, 100, 20);
 }
 
 /**
