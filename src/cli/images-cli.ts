@@ -3,7 +3,6 @@
  * of them runs (the bundle keeps it in a file of its own, with SQLite), so
  * `run` and the original form start as fast as before.
  */
-import { MobyDickError } from '../errors.js';
 import { imageInspect } from './commands/image-inspect.js';
 import { imagePrune } from './commands/image-prune.js';
 import { images } from './commands/images.js';
@@ -16,9 +15,9 @@ import { rmi } from './commands/rmi.js';
 import { save } from './commands/save.js';
 import { tag } from './commands/tag.js';
 import { CONTAINER_COMMANDS } from './commands/containers.js';
+import { type Command, commandGroup } from './commands/engine-command.js';
 export { runFromImage } from './commands/containers.js';
 
-type Command = (argv: readonly string[]) => Promise<number>;
 
 const IMAGE_HELP = `Usage: moby-dick image COMMAND
 
@@ -52,16 +51,7 @@ const IMAGE_SUBCOMMANDS: Record<string, Command> = {
   tag,
 };
 
-async function image(argv: readonly string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === 'help') {
-    process.stdout.write(IMAGE_HELP);
-    return 0;
-  }
-  const cmd = IMAGE_SUBCOMMANDS[sub];
-  if (!cmd) throw new MobyDickError('USAGE', `unknown command "${sub}" for "moby-dick image"`, { hint: "see 'moby-dick image --help'" });
-  return cmd(rest);
-}
+const image = commandGroup('image', IMAGE_HELP, IMAGE_SUBCOMMANDS);
 
 export const IMAGE_COMMANDS: Record<string, Command> = {
   pull, push, images, image, tag, rmi, login, logout, load, save, import: importCommand, ...CONTAINER_COMMANDS,

@@ -23,6 +23,17 @@ export function help(text: string): number {
   return 0;
 }
 
+/** `moby-dick NAME SUB ...`: runs TABLE[SUB]; HELP_TEXT without one (or for --help/help); Docker's words for an unknown one. */
+export function commandGroup(name: string, helpText: string, table: Readonly<Record<string, Command>>): Command {
+  return async (argv) => {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === '--help' || sub === 'help') return help(helpText);
+    const cmd = table[sub];
+    if (!cmd) throw usage(`unknown command "${sub}" for "moby-dick ${name}"`, name);
+    return cmd(rest);
+  };
+}
+
 export function usage(message: string, command: string): MobyDickError {
   return new MobyDickError('USAGE', message, { hint: `see 'moby-dick ${command} --help'` });
 }

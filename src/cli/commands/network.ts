@@ -11,7 +11,7 @@ import { parseCommandLine } from '../args.js';
 import { parseLabels } from '../container-flags.js';
 import { goJsonIndent, renderTemplate } from '../go-template.js';
 import { table } from '../human-units.js';
-import { type Command, confirm, help, needArgs, usage, withEngine } from './engine-command.js';
+import { type Command, commandGroup, confirm, help, needArgs, withEngine } from './engine-command.js';
 
 const NETWORK_HELP = `Usage: moby-dick network COMMAND
 
@@ -228,10 +228,4 @@ const prune: Command = async (argv) => {
 
 const SUBCOMMANDS: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm, connect, disconnect, prune };
 
-export const network: Command = async (argv) => {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === 'help') return help(NETWORK_HELP);
-  const cmd = SUBCOMMANDS[sub];
-  if (!cmd) throw usage(`unknown command "${sub}" for "moby-dick network"`, 'network');
-  return cmd(rest);
-};
+export const network: Command = commandGroup('network', NETWORK_HELP, SUBCOMMANDS);

@@ -9,7 +9,7 @@ import { parseCommandLine } from '../args.js';
 import { parseLabels } from '../container-flags.js';
 import { goJsonIndent, renderTemplate } from '../go-template.js';
 import { humanSize, table } from '../human-units.js';
-import { type Command, confirm, help, needArgs, usage, withEngine } from './engine-command.js';
+import { type Command, commandGroup, confirm, help, needArgs, usage, withEngine } from './engine-command.js';
 
 const VOLUME_HELP = `Usage: moby-dick volume COMMAND
 
@@ -163,10 +163,4 @@ const prune: Command = async (argv) => {
 
 const SUBCOMMANDS: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm, prune };
 
-export const volume: Command = async (argv) => {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === 'help') return help(VOLUME_HELP);
-  const cmd = SUBCOMMANDS[sub];
-  if (!cmd) throw new MobyDickError('USAGE', `unknown command "${sub}" for "moby-dick volume"`, { hint: "see 'moby-dick volume --help'" });
-  return cmd(rest);
-};
+export const volume: Command = commandGroup('volume', VOLUME_HELP, SUBCOMMANDS);
