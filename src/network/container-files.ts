@@ -22,8 +22,12 @@ ff02::2\tip6-allrouters
 
 /** --add-host entries, then the container's own addresses, then its peers. */
 export function hostsFile(extra: readonly HostEntry[], own: readonly HostEntry[], peers: readonly HostEntry[]): string {
-  const line = (e: HostEntry) => `${e.ip}\t${[...new Set(e.names)].join(' ')}\n`;
-  return LOCALHOST + [...extra, ...own, ...peers].map(line).join('');
+  return LOCALHOST + hostsLines([...extra, ...own, ...peers]);
+}
+
+/** "IP\tNAME NAME...\n" for each of ENTRIES, a name once. */
+export function hostsLines(entries: readonly HostEntry[]): string {
+  return entries.map((e) => `${e.ip}\t${[...new Set(e.names)].join(' ')}\n`).join('');
 }
 
 /** "NAME:IP" of --add-host (Docker also takes "NAME=IP"; host-gateway is the network's gateway). */

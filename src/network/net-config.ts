@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { MobyDickError } from '../errors.js';
 import { configPath } from '../images/registry-config.js';
 
 export interface NetConfig {
@@ -23,7 +24,12 @@ const IFNAMSIZ = 15;
 
 export function netConfig(env: NodeJS.ProcessEnv = process.env): NetConfig {
   const prefix = env.MOBY_DICK_NET_PREFIX || 'mdk';
-  if (!/^[a-z][a-z0-9]{0,8}$/.test(prefix)) throw new Error(`MOBY_DICK_NET_PREFIX must be 1-9 lowercase letters and digits, not ${prefix}`);
+  if (!/^[a-z][a-z0-9]{0,8}$/.test(prefix)) {
+    throw new MobyDickError('INVALID_CONFIG', `MOBY_DICK_NET_PREFIX must be 1-9 lowercase letters and digits, not ${prefix}`, {
+      subject: prefix,
+      hint: 'interface names are at most 15 characters: the prefix leaves room for a network or container ID',
+    });
+  }
   let bip: string | undefined;
   try {
     const doc = JSON.parse(readFileSync(configPath(env), 'utf8')) as { bip?: unknown };

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../runtime/native-addon.js';
-import { type DnsSettings, type HostEntry, hostsFile, parseAddHost, resolvConf } from './container-files.js';
+import { type DnsSettings, type HostEntry, hostsFile, hostsLines, parseAddHost, resolvConf } from './container-files.js';
 import { hostRoutes } from './host-routes.js';
 import { ephemeralRange, hostPortBound } from './host-ports.js';
 import { addVeth, deleteLink, ensureBridge, linkExists, removeInside } from './links.js';
@@ -254,7 +254,8 @@ export class Networks {
     if (c.net.mode !== 'bridge') {
       const extra = c.net.extraHosts.map((h) => parseAddHost(h, undefined));
       const own = c.net.mode === 'host' ? [] : [{ ip: '127.0.0.1', names: [c.hostname] }];
-      writeFileSync(files.hosts, c.net.mode === 'host' ? readOr('/etc/hosts', '') + extra.map((e) => `${e.ip}\t${e.names.join(' ')}\n`).join('') : hostsFile(extra, own, []));
+      // the host's network: the host's hosts file, as Docker copies it
+      writeFileSync(files.hosts, c.net.mode === 'host' ? readOr('/etc/hosts', '') + hostsLines(extra) : hostsFile(extra, own, []));
       return files;
     }
     const networks = c.net.networks.map((a) => ({ n: this.table.find(a.id), aliases: a.aliases }));
@@ -264,34 +265,14 @@ export class Networks {
         let changed = false;
         for (const { n } of networks) changed = this.ensureBridge(n) || changed;
         const endpoints = this.table.transaction(() =>
-          networks.map(({ n, aliases }, i): EndpointRecord => {
-            const ip = this.table.freeAddress(n);
-            const names = n.isDefault ? [] : [c.name, ...aliases, c.id.slice(0, 12)];
-            const e: EndpointRecord = {
-              networkId: n.id,
-              containerId: c.id,
-              ip,
-              prefixLen: parseSubnet(n.subnet).bits,
-              gateway: n.gateway,
-              mac: macFor(parseIp(ip)!),
-              ifname: `eth${i}`,
-              hostVeth: vethName(this.config, c.id, n.id),
-              names,
-              aliases,
-            };
-            this.table.addEndpoint(e);
-            return e;
-          }),
+          networks.map(({ n, aliases }, i) => this.addEndpoint(c, n, aliases, `eth${i}`)),
         );
         const first = endpoints[0];
         if (first && c.net.ports.length) {
           this.table.transaction(() => this.table.addPorts(c.id, first.ip, c.net.ports, ephemeralRange(), (p) => !hostPortBound(p.protocol, p.hostPort)));
           changed = true;
         }
-        if (changed || !existsSync(this.syncedMark())) {
-          this.syncRules();
-          writeFileSync(this.syncedMark(), '');
-        }
+        this.syncRulesIf(changed);
         this.writeHosts(c.id, files.hosts, c.hostname, c.net.extraHosts);
       });
     } catch (e) {
@@ -301,9 +282,35 @@ export class Networks {
     return files;
   }
 
-  /** A file in /run (gone at boot, as the table is) saying the table was made since. */
-  private syncedMark(): string {
-    return `/run/moby-dick/nft-${this.config.table}.synced`;
+  /** C's address on N (the lowest free one) as interface IFNAME, recorded; call inside a transaction. */
+  private addEndpoint(c: NetContainer, n: NetworkRecord, aliases: string[], ifname: string): EndpointRecord {
+    const ip = this.table.freeAddress(n);
+    const e: EndpointRecord = {
+      networkId: n.id,
+      containerId: c.id,
+      ip,
+      prefixLen: parseSubnet(n.subnet).bits,
+      gateway: n.gateway,
+      mac: macFor(parseIp(ip)!),
+      ifname,
+      hostVeth: vethName(this.config, c.id, n.id),
+      // the default network has no names, as in Docker
+      names: n.isDefault ? [] : [c.name, ...aliases, c.id.slice(0, 12)],
+      aliases,
+    };
+    this.table.addEndpoint(e);
+    return e;
+  }
+
+  /**
+   * The table made again when CHANGED, or when it has not been since the
+   * boot (a file in /run, gone at boot as the table is, says it was).
+   */
+  private syncRulesIf(changed: boolean): void {
+    const mark = `/run/moby-dick/nft-${this.config.table}.synced`;
+    if (!changed && existsSync(mark)) return;
+    this.syncRules();
+    writeFileSync(mark, '');
   }
 
   /** Rewrites the hosts file of container ID (in place: it is bound into the container). */
@@ -385,21 +392,12 @@ export class Networks {
   /** `network connect` of a running container: an address and an interface on N (eth1, eth2, ...). */
   connectRunning(c: NetContainer, pid: number, n: NetworkRecord, aliases: string[]): EndpointRecord {
     const e = this.locked(() => {
-      if (this.ensureBridge(n) || !existsSync(this.syncedMark())) {
-        this.syncRules();
-        writeFileSync(this.syncedMark(), '');
-      }
+      this.syncRulesIf(this.ensureBridge(n));
       return this.table.transaction(() => {
         const taken = new Set(this.table.endpoints({ containerId: c.id }).map((x) => x.ifname));
         let i = 0;
         while (taken.has(`eth${i}`)) i++;
-        const ip = this.table.freeAddress(n);
-        const rec: EndpointRecord = {
-          networkId: n.id, containerId: c.id, ip, prefixLen: parseSubnet(n.subnet).bits, gateway: n.gateway, mac: macFor(parseIp(ip)!),
-          ifname: `eth${i}`, hostVeth: vethName(this.config, c.id, n.id), names: n.isDefault ? [] : [c.name, ...aliases, c.id.slice(0, 12)], aliases,
-        };
-        this.table.addEndpoint(rec);
-        return rec;
+        return this.addEndpoint(c, n, aliases, `eth${i}`);
       });
     });
     try {

@@ -13,10 +13,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import { sleep } from '../helpers/cli.js';
-import { useEngine } from '../helpers/engine-env.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { describe, test } from 'node:test';
+import { until } from '../helpers/cli.js';
+import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 
 /** GET http://HOST:PORT/ from the host; the body, or the error's code. */
 function get(host: string, port: number): Promise<string> {
@@ -37,15 +36,7 @@ describe('networking', () => {
   const w = useEngine();
   const mdk = (...args: string[]) => w.env.mdk(args);
   const links = () => readdirSync('/sys/class/net').filter((n) => n.startsWith(w.env.netPrefix)).sort();
-  let snap: Snapshot;
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await w.removeAll();
-    await mdk('network', 'prune', '-f');
-    await assertNoLeaks(snap);
-  });
+  checkEachTest(w, () => mdk('network', 'prune', '-f'));
 
   const ok = async (...args: string[]): Promise<string> => {
     const r = await mdk(...args);
@@ -56,13 +47,6 @@ describe('networking', () => {
   /** a busybox httpd serving BODY on port 80 */
   const web = (body: string) => ['sh', '-c', `mkdir -p /www && echo ${body} > /www/index.html && exec httpd -f -p 80 -h /www`];
   const inspect = async (ref: string, template: string) => (await ok('inspect', '-f', template, ref)).trim();
-  const until = async (what: () => Promise<boolean>, ms = 5000): Promise<void> => {
-    for (let t = 0; t < ms; t += 50) {
-      if (await what()) return;
-      await sleep(50);
-    }
-    assert.fail('timed out');
-  };
 
   test('the default bridge: eth0 with an address and a default route, lo up, hosts, resolv.conf and hostname', async () => {
     const out = await ok('run', '--rm', '--hostname', 'mdk-test-host', w.image, 'sh', '-c', 'ip -o addr show; echo ---; ip route; echo ---; cat /etc/hosts; echo ---; cat /etc/resolv.conf; echo ---; cat /etc/hostname; hostname');
@@ -87,6 +71,9 @@ describe('networking', () => {
     assert.match(none, /^1: lo: <LOOPBACK>/);
     const host = await ok('run', '--rm', '--network', 'host', w.image, 'ls', '/sys/class/net');
     assert.deepEqual(host.trim().split(/\s+/).sort(), readdirSync('/sys/class/net').sort());
+    // the host's hosts file, with --add-host after it
+    const hostHosts = await ok('run', '--rm', '--network', 'host', '--add-host', 'mdk-test-hh:10.9.8.7', w.image, 'cat', '/etc/hosts');
+    assert.equal(hostHosts, `${readFileSync('/etc/hosts', 'utf8')}10.9.8.7\tmdk-test-hh\n`);
     const files = await ok('run', '--rm', '--dns', '192.0.2.53', '--dns-search', 'mdk-test.example', '--add-host', 'mdk-test-db:10.1.2.3', '--add-host', 'mdk-test-gw:host-gateway', w.image, 'sh', '-c', 'cat /etc/resolv.conf /etc/hosts; ip route');
     assert.match(files, /^nameserver 192\.0\.2\.53$/m);
     assert.match(files, /^search mdk-test\.example$/m);
@@ -232,6 +219,9 @@ describe('networking', () => {
       [['network', 'create', '--subnet', '10.232.0.0/25', 'mdk-test-overlap'], /overlaps/],
       [['network', 'create', 'mdk-test-a'], /already exists/],
       [['network', 'rm', 'bridge'], /pre-defined network/],
+      [['network', 'frobnicate'], /unknown command "frobnicate" for "moby-dick network"/],
+      [['volume', 'frobnicate'], /unknown command "frobnicate" for "moby-dick volume"/],
+      [['image', 'frobnicate'], /unknown command "frobnicate" for "moby-dick image"/],
     ] as const) {
       const r = await mdk(...args);
       assert.equal(r.code, 125, args.join(' '));
