@@ -23,9 +23,11 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -348,8 +350,18 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info)
  * the caller knows nothing is in its way). One call per input chunk: OPS
  * (a Float64Array of FILE_OP_FIELDS numbers an operation, see enum file_op)
  * point into DATA (the chunk's ArrayBuffer, referenced until the worker is
- * done with it) and NAMES (copied). One thread, first in first out: several
- * (libuv's pool) were slower than none. */
+ * done with it) and NAMES (copied).
+ *
+ * Batches go to a few worker threads (fileWorkers(N), one by default), each
+ * its own queue, first in first out: a batch to the thread with the least
+ * data queued, except that a batch continuing a file the one before left
+ * open (its last job a JOB_APPEND) goes where that one went, so that a
+ * file's pieces are written in order by one thread. Jobs of different
+ * batches may thus run in any order; "done up to id X" means every job up
+ * to X is done (the oldest batch not yet done bounds it). Per-file jobs on
+ * libuv's pool were slower than one thread; batches on two threads are
+ * faster than one when the main thread has less to do than the writing
+ * (bench/README.md, "Layer unpacking"). */
 enum job_kind { JOB_WHOLE, JOB_APPEND, JOB_END, JOB_CREATE };
 
 /* the fields of an operation in queueFiles' OPS (file-queue.ts has the same list) */
@@ -390,7 +402,11 @@ struct file_job {
 
 /* one queueFiles call: its jobs, then the names they point to */
 struct file_batch {
+	/* in its worker's queue, then in done_head's list */
 	struct file_batch *next;
+	/* all batches not yet released, in the order queued */
+	struct file_batch *order_next;
+	int done;
 	napi_ref data_ref;
 	size_t bytes;
 	uint32_t count;
@@ -398,17 +414,30 @@ struct file_batch {
 	struct file_job jobs[];
 };
 
+#define MAX_WORKERS 8
+
+struct file_worker {
+	pthread_cond_t todo_cv;
+	/* queued, oldest first */
+	struct file_batch *head, *tail;
+	/* bytes of file data queued to it */
+	size_t bytes;
+};
+
 static pthread_mutex_t jobs_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t jobs_todo_cv = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t jobs_done_cv = PTHREAD_COND_INITIALIZER;
-/* queued, oldest first; done (their references to release on the main
- * thread), newest first */
-static struct file_batch *todo_head, *todo_tail, *done_head;
-/* bytes of file data and jobs in queued batches, and the id of the last job done */
+static struct file_worker workers[MAX_WORKERS];
+/* threads started, and wanted (fileWorkers) */
+static int workers_started, workers_wanted = 1;
+/* every batch not yet released, oldest first; done ones to release on the
+ * main thread (their references), newest first */
+static struct file_batch *order_head, *order_tail, *done_head;
+/* the worker of the last batch queued if its last job left a file open (JOB_APPEND), else -1 */
+static int open_file_worker = -1;
+/* bytes of file data and jobs in queued batches, and the id up to which every job is done */
 static size_t bytes_in_flight, jobs_in_flight;
 static int batches_in_flight;
 static int64_t last_done_id;
-static int worker_started;
 /* done batches with failed jobs, kept for drainFiles */
 static struct file_batch *failed_head;
 
@@ -490,15 +519,12 @@ static int run_file_job(struct file_job *j)
 
 static void *file_worker(void *arg)
 {
-	(void)arg;
+	struct file_worker *me = arg;
 	pthread_mutex_lock(&jobs_mu);
 	for (;;) {
-		while (!todo_head)
-			pthread_cond_wait(&jobs_todo_cv, &jobs_mu);
-		struct file_batch *b = todo_head;
-		todo_head = b->next;
-		if (!todo_head)
-			todo_tail = NULL;
+		while (!me->head)
+			pthread_cond_wait(&me->todo_cv, &jobs_mu);
+		struct file_batch *b = me->head;
 		pthread_mutex_unlock(&jobs_mu);
 		for (uint32_t i = 0; i < b->count; i++) {
 			b->jobs[i].err = run_file_job(&b->jobs[i]);
@@ -506,13 +532,25 @@ static void *file_worker(void *arg)
 				b->failed++;
 		}
 		pthread_mutex_lock(&jobs_mu);
-		b->next = done_head;
-		done_head = b;
+		me->head = b->next;
+		if (!me->head)
+			me->tail = NULL;
+		me->bytes -= b->bytes;
+		b->done = 1;
 		bytes_in_flight -= b->bytes;
 		jobs_in_flight -= b->count;
-		if (b->count)
-			last_done_id = b->jobs[b->count - 1].id;
 		batches_in_flight--;
+		/* the oldest batches that are done: everything up to their last job is */
+		while (order_head && order_head->done) {
+			struct file_batch *d = order_head;
+			order_head = d->order_next;
+			if (!order_head)
+				order_tail = NULL;
+			if (d->count)
+				last_done_id = d->jobs[d->count - 1].id;
+			d->next = done_head;
+			done_head = d;
+		}
 		pthread_cond_broadcast(&jobs_done_cv);
 	}
 	return NULL;
@@ -537,17 +575,34 @@ static void release_done(napi_env env, struct file_batch *d)
 	}
 }
 
-static int start_worker(void)
+/* starts worker threads up to the number wanted (under jobs_mu) */
+static int start_workers(void)
 {
-	if (worker_started)
-		return 0;
-	pthread_t t;
-	int e = pthread_create(&t, NULL, file_worker, NULL);
-	if (e)
-		return e;
-	pthread_detach(t);
-	worker_started = 1;
+	while (workers_started < workers_wanted) {
+		struct file_worker *w = &workers[workers_started];
+		pthread_cond_init(&w->todo_cv, NULL);
+		pthread_t t;
+		int e = pthread_create(&t, NULL, file_worker, w);
+		if (e)
+			return workers_started ? 0 : e;
+		pthread_detach(t);
+		workers_started++;
+	}
 	return 0;
+}
+
+/* fileWorkers(n): how many threads write files (1 to 8); never fewer than started */
+static napi_value file_workers(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	INT(0, n);
+	if (n < 1 || n > MAX_WORKERS)
+		return throw_errno(env, "fileWorkers", EINVAL);
+	pthread_mutex_lock(&jobs_mu);
+	if (n > workers_wanted)
+		workers_wanted = n;
+	pthread_mutex_unlock(&jobs_mu);
+	return NULL;
 }
 
 static int64_t op_int(const double *op, enum file_op f)
@@ -595,7 +650,9 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 		if (kind == JOB_CREATE)
 			name_bytes += (size_t)nlen + 1;
 	}
-	int e = start_worker();
+	pthread_mutex_lock(&jobs_mu);
+	int e = start_workers();
+	pthread_mutex_unlock(&jobs_mu);
 	if (e)
 		return throw_errno(env, "queueFiles", e);
 	struct file_batch *b = malloc(sizeof(*b) + count * sizeof(struct file_job) + name_bytes);
@@ -639,15 +696,30 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 		b->bytes += j->len;
 	}
 	pthread_mutex_lock(&jobs_mu);
-	if (todo_tail)
-		todo_tail->next = b;
+	int wi = 0;
+	if (open_file_worker >= 0)
+		wi = open_file_worker;
 	else
-		todo_head = b;
-	todo_tail = b;
+		for (int i = 1; i < workers_started; i++)
+			if (workers[i].bytes < workers[wi].bytes)
+				wi = i;
+	struct file_worker *w = &workers[wi];
+	if (w->tail)
+		w->tail->next = b;
+	else
+		w->head = b;
+	w->tail = b;
+	w->bytes += b->bytes;
+	if (order_tail)
+		order_tail->order_next = b;
+	else
+		order_head = b;
+	order_tail = b;
+	open_file_worker = b->jobs[count - 1].kind == JOB_APPEND ? wi : -1;
 	bytes_in_flight += b->bytes;
 	jobs_in_flight += b->count;
 	batches_in_flight++;
-	pthread_cond_signal(&jobs_todo_cv);
+	pthread_cond_signal(&w->todo_cv);
 	struct file_batch *d = done_head;
 	done_head = NULL;
 	pthread_mutex_unlock(&jobs_mu);
@@ -656,8 +728,8 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 }
 
 /* waitFiles(maxBytes, maxJobs): blocks while more than MAXBYTES of file data
- * or MAXJOBS jobs are queued; returns [id of the last job done, 1 if any job
- * failed (drainFiles tells which), else 0] */
+ * or MAXJOBS jobs are queued; returns [the id up to which every job is done,
+ * 1 if any job failed (drainFiles tells which), else 0] */
 static napi_value wait_files(napi_env env, napi_callback_info info)
 {
 	ARGS(2);
@@ -714,6 +786,37 @@ static napi_value drain_files(napi_env env, napi_callback_info info)
 	return r;
 }
 
+static void unmap_file(napi_env env, void *data, void *hint)
+{
+	(void)env;
+	munmap(data, (size_t)(uintptr_t)hint);
+}
+
+/* mapFile(fd, length): the first LENGTH bytes of the regular file FD, mapped
+ * read-only and shared, as an ArrayBuffer unmapped when it is collected.
+ * The file must not shrink while mapped (a read past its end is SIGBUS):
+ * for the store's blobs, which are never written again. Writing into the
+ * buffer faults. */
+static napi_value map_file(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	INT(0, fd);
+	int64_t len;
+	if (get_i64(env, args[1], &len) || len <= 0 || (uint64_t)len > SIZE_MAX)
+		return throw_errno(env, "mmap", EINVAL);
+	void *p = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return throw_errno(env, "mmap", errno);
+	/* read in order, once: the kernel reads ahead and may drop what is behind */
+	madvise(p, (size_t)len, MADV_SEQUENTIAL);
+	napi_value r;
+	if (napi_create_external_arraybuffer(env, p, (size_t)len, unmap_file, (void *)(uintptr_t)len, &r) != napi_ok) {
+		munmap(p, (size_t)len);
+		return throw_errno(env, "mmap", ENOMEM);
+	}
+	return r;
+}
+
 napi_status layer_define(napi_env env, napi_value exports)
 {
 	napi_property_descriptor props[] = {
@@ -735,6 +838,8 @@ napi_status layer_define(napi_env env, napi_value exports)
 		{"queueFiles", NULL, queue_files, NULL, NULL, NULL, napi_default, NULL},
 		{"waitFiles", NULL, wait_files, NULL, NULL, NULL, napi_default, NULL},
 		{"drainFiles", NULL, drain_files, NULL, NULL, NULL, napi_default, NULL},
+		{"fileWorkers", NULL, file_workers, NULL, NULL, NULL, napi_default, NULL},
+		{"mapFile", NULL, map_file, NULL, NULL, NULL, napi_default, NULL},
 	};
 	return napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

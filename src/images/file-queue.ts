@@ -1,5 +1,5 @@
 /**
- * The queue of regular files that the addon's worker thread writes while the
+ * The queue of regular files that the addon's worker threads write while the
  * main thread parses on (LayerSyscalls.queueFiles, native/addon/layer.c).
  *
  * A file is created in one of two ways. The main thread creates it (in
@@ -21,11 +21,18 @@
  * and a reference per Buffer, cost about as much main-thread time as
  * parsing the file's headers (bench/README.md, "Layer unpacking").
  *
- * The worker is one per process, so is this queue: every unpack in the
+ * The workers are the process's, so is this queue: every unpack in the
  * process adds to it, and a drain waits for all of them. Each operation has
  * an id; the queue remembers its owner and header, to report a failure,
- * until the worker is past it.
+ * until every operation up to it is done ("the worker is past it").
+ *
+ * Two workers where the machine has two cores or more (one otherwise;
+ * $MOBY_DICK_UNPACK_THREADS, 1 to 8, says how many): the writing is most
+ * of an unpack's work, and a second thread halved the main thread's
+ * waiting for it (bench/README.md, "Layer unpacking"). The addon keeps the
+ * pieces of one file on one thread, in order.
  */
+import { availableParallelism } from 'node:os';
 import type { LayerSyscalls } from './layer-syscalls.js';
 import type { TarHeader } from './tar-reader.js';
 
@@ -84,9 +91,11 @@ export class FileQueue<Owner> {
   private readonly headers: TarHeader[] = [];
   private jobBase = 1;
 
-  constructor(private readonly sys: LayerSyscalls) {}
+  constructor(private readonly sys: LayerSyscalls) {
+    sys.fileWorkers(writerThreads(process.env.MOBY_DICK_UNPACK_THREADS));
+  }
 
-  /** the id of the last operation the worker finished (everything before it is done too) */
+  /** the id up to which every operation is done */
   doneId = 0;
 
   /** true while operations are queued or not yet handed over */
@@ -163,18 +172,6 @@ export class FileQueue<Owner> {
     return this.settle(doneId, failed);
   }
 
-  /**
-   * Hands over what is gathered, then waits until the worker is past the
-   * operation ID (ids are handed over in order, so "at most lastId - ID
-   * operations queued" means just that); true if any failed (drain says which)
-   */
-  waitFor(id: number): boolean {
-    if (this.flush()) return true;
-    if (this.doneId >= id || !this.busy) return false;
-    const [doneId, failed] = this.sys.waitFiles(Number.MAX_SAFE_INTEGER, Math.max(0, this.lastId - id));
-    return this.settle(doneId, failed);
-  }
-
   private settle(doneId: number, failed: number): boolean {
     this.doneId = doneId;
     // forget what is done (a failure keeps everything for drain to report)
@@ -207,7 +204,14 @@ export class FileQueue<Owner> {
 
 let queue: FileQueue<unknown> | undefined;
 
-/** the process's queue (the addon has one worker) */
+/** how many threads write files: SETTING (1 to 8) if it says, else two if the machine has two cores */
+export function writerThreads(setting: string | undefined): number {
+  const n = Number(setting);
+  if (setting !== undefined && setting !== '' && Number.isInteger(n) && n >= 1 && n <= 8) return n;
+  return Math.min(2, availableParallelism());
+}
+
+/** the process's queue (the addon's workers are the process's) */
 export function fileQueue<Owner>(sys: LayerSyscalls): FileQueue<Owner> {
   return (queue ??= new FileQueue(sys)) as FileQueue<Owner>;
 }

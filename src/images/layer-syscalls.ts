@@ -43,8 +43,17 @@ export interface LayerSyscalls {
    * names in NAMES (copied).
    */
   queueFiles(data: ArrayBuffer | null, ops: Float64Array, count: number, names: Buffer): void;
-  /** blocks while more than MAXBYTES of data or MAXJOBS operations are queued: [id of the last one done, 1 if any failed] */
+  /** blocks while more than MAXBYTES of data or MAXJOBS operations are queued: [the id up to which every operation is done, 1 if any failed] */
   waitFiles(maxBytes: number, maxJobs: number): [number, number];
+  /** how many threads write the queued files (1 to 8); never fewer than before */
+  fileWorkers(n: number): void;
   /** waits for every queued file (of the whole process); the failed ones as [id, errno, id, errno, ...] */
   drainFiles(): number[];
+  /**
+   * The first LENGTH (> 0) bytes of the regular file FD mapped read-only, as
+   * an ArrayBuffer unmapped when it is collected (FD may be closed at once).
+   * The file must not shrink while mapped: a read past its end kills the
+   * process (SIGBUS). Writing into it faults.
+   */
+  mapFile(fd: number, length: number): ArrayBuffer;
 }

@@ -41,10 +41,9 @@ export interface TarHeader {
   readonly size: number;
   /** permission bits including setuid, setgid and sticky (07777) */
   readonly mode: number;
+  /** numeric owner (the archive's user and group names are not read: layers are unpacked by number, as Docker does) */
   readonly uid: number;
   readonly gid: number;
-  readonly uname: string;
-  readonly gname: string;
   readonly mtime: TarTime;
   /** from a pax `atime` record, when there is one */
   readonly atime: TarTime | undefined;
@@ -73,8 +72,6 @@ interface PaxRecords {
   size?: number;
   uid?: number;
   gid?: number;
-  uname?: string;
-  gname?: string;
   mtime?: TarTime;
   atime?: TarTime;
   devmajor?: number;
@@ -364,12 +361,6 @@ export class TarParser {
       case 'gid':
         into.gid = unset ? undefined : num();
         return;
-      case 'uname':
-        into.uname = unset ? undefined : text();
-        return;
-      case 'gname':
-        into.gname = unset ? undefined : text();
-        return;
       case 'mtime':
         into.mtime = unset ? undefined : this.paxTime(key, value, 0, value.length);
         return;
@@ -392,7 +383,7 @@ export class TarParser {
     } else if (key.startsWith('GNU.sparse.')) {
       throw this.error('GNU sparse files are not supported');
     }
-    // other keywords (ctime, comment, hdrcharset, charset, ...) change nothing we keep
+    // other keywords (ctime, uname, gname, comment, hdrcharset, charset, ...) change nothing we keep
   }
 
   /** "[-]SECONDS[.FRACTION]" without a regular expression: GNU tar writes one per entry */
@@ -492,8 +483,6 @@ export class TarParser {
       mode: this.field(block, F.mode, 'mode') & 0o7777,
       uid: p.uid ?? this.field(block, F.uid, 'uid'),
       gid: p.gid ?? this.field(block, F.gid, 'gid'),
-      uname: p.uname ?? block.toString('utf8', F.uname[0], fieldEnd(block, F.uname[0], F.uname[1])),
-      gname: p.gname ?? block.toString('utf8', F.gname[0], fieldEnd(block, F.gname[0], F.gname[1])),
       mtime: p.mtime ?? { sec: this.field(block, F.mtime, 'mtime'), nsec: 0 },
       atime: p.atime,
       linkname: linknameBytes.length ? linknameBytes.toString('utf8') : '',

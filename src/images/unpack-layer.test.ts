@@ -471,11 +471,14 @@ describe('unpack: compression and errors', () => {
   });
 });
 
-describe('unpack: from a file (unpackLayerFile, read into reused buffers)', () => {
+describe('unpack: from a file (unpackLayerFile, mapped)', () => {
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-  test('a layer larger than the input ring: every file exact, GNU long names, files across chunks; OBSERVE sees every byte', async () => {
-    // 24 buffers of 1 MiB: about 40 MiB of input reuses each more than once
+  test('a 37 MiB layer on two writer threads: every file exact, GNU long names, files across chunks and batches; OBSERVE sees every byte', async () => {
+    // the pieces of a file larger than a chunk come in several batches: they
+    // must all go to one thread, in order (what a machine with one core
+    // would not show, so two are asked for)
+    nativeAddon().fileWorkers(2);
     const entries: CraftEntry[] = [];
     const want = new Map<string, { data: Buffer; mode: number }>();
     let seed = 12345;
@@ -529,6 +532,14 @@ describe('unpack: from a file (unpackLayerFile, read into reused buffers)', () =
     assert.equal(r.bytes, tar.length);
     assert.ok(Buffer.concat(seen).equals(tar));
     assert.equal(readFileSync(inLayer('hello'), 'utf8'), 'world');
+  });
+
+  test('an empty file (nothing to map) is an empty layer', async () => {
+    const file = join(tmp, 'empty.tar');
+    writeFileSync(file, '');
+    const r = await unpackLayerFile(file, layer, { layerDigest: DIGEST });
+    assert.deepEqual([r.entries, r.bytes], [0, 0]);
+    assert.deepEqual(readdirSync(layer), []);
   });
 
   test('a fifo is streamed', async () => {

@@ -40,7 +40,7 @@
  * Speed (bench/unpack.sh): names are acted on synchronously, in archive
  * order, on the main thread (a libuv round trip per syscall would cost more
  * than the syscall). Regular files without xattrs are written, finished and
- * closed by the addon's one worker thread (file-queue.ts) while the main
+ * closed by the addon's worker threads (file-queue.ts) while the main
  * thread parses on: created on the main thread and handed over as fds, or,
  * where nothing can be in the way — a file in one input chunk, in a
  * directory this unpack made, under a name it has not made there before —
@@ -59,7 +59,6 @@ import { errnoMessage, errnoName } from '../linux/errno.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { compressionOfMediaType, decompress, sniffCompression } from './decompress.js';
 import { type FileQueue, FileOpKind, fileQueue } from './file-queue.js';
-import { InputRing, type WorkerProgress } from './input-ring.js';
 import type { LayerSyscalls } from './layer-syscalls.js';
 import { type TarHeader, TarParser, type TarSink, type TarTime } from './tar-reader.js';
 
@@ -113,11 +112,14 @@ export async function unpackLayer(
 
 /**
  * Unpacks the layer in the file PATH into DEST, as unpackLayer does. An
- * uncompressed layer is read synchronously on the main thread into a few
- * reused 1 MiB buffers (input-ring.ts: a copy from the page cache, instead
- * of libuv's pool filling a fresh buffer per chunk while the main thread
- * waits for it), yielding to the event loop between chunks; a compressed
- * one is streamed through unpackLayer.
+ * uncompressed layer is mapped into memory (LayerSyscalls.mapFile) and
+ * parsed in place: file data goes from the page cache straight to the
+ * addon's worker, which writes it from there, with no copy into buffers of
+ * ours first (reading it in 1 MiB pieces was a sixth of the main thread's
+ * time: bench/README.md, "Layer unpacking"). The file must not shrink while
+ * it is unpacked (the store's blobs are never written again). A compressed
+ * one, or what cannot be mapped (a fifo, an empty file), is streamed
+ * through unpackLayer.
  */
 export async function unpackLayerFile(path: string, dest: string, opts: UnpackOptions): Promise<UnpackResult> {
   if (opts.mediaType) compressionOfMediaType(opts.mediaType);
@@ -132,46 +134,55 @@ export async function unpackLayerFile(path: string, dest: string, opts: UnpackOp
   }
   let owned = true;
   try {
-    // a compressed layer, or not a regular file (a fifo): streamed from the
-    // same fd, which the stream then owns (it closes it once no read of its
-    // own is pending, also after a failure)
     const head = Buffer.alloc(4);
-    const regular = fstatSync(fd).isFile();
-    if (!regular || sniffCompression(head.subarray(0, readSync(fd, head, 0, 4, 0))) !== 'none') {
+    const st = fstatSync(fd);
+    const mapped = st.isFile() && st.size > 0 && sniffCompression(head.subarray(0, readSync(fd, head, 0, 4, 0))) === 'none'
+      ? mapLayer(fd, st.size)
+      : undefined;
+    if (!mapped) {
+      // streamed from the same fd, which the stream then owns (it closes it
+      // once no read of its own is pending, also after a failure)
       owned = false;
-      const stream = createReadStream('', { fd, highWaterMark: 1 << 20, ...(regular ? { start: 0 } : {}) });
+      const stream = createReadStream('', { fd, highWaterMark: 1 << 20, ...(st.isFile() ? { start: 0 } : {}) });
       try {
         return await unpackLayer(stream, dest, opts);
       } finally {
         stream.destroy();
       }
     }
+    closeSync(fd);
+    owned = false;
     return await unpackInto(dest, opts, async (unpacker, parser) => {
-      const ring = new InputRing(unpacker);
-      let bytes = 0;
-      for (;;) {
-        const buf = ring.take();
-        const n = readSync(fd, buf, 0, buf.length, null);
-        if (n === 0) {
-          ring.giveBack(buf);
-          return bytes;
-        }
-        const chunk = n === buf.length ? buf : buf.subarray(0, n);
-        bytes += n;
+      const all = Buffer.from(mapped);
+      for (let off = 0; off < all.length; off += CHUNK) {
+        const chunk = all.subarray(off, Math.min(off + CHUNK, all.length));
         opts.observe?.(chunk);
         if (!parser.ended) {
           parser.write(chunk);
           unpacker.flush();
         }
-        ring.filled(buf);
         // other work of the process (another unpack, a server) gets its turn
-        await new Promise(setImmediate);
+        if (off % YIELD_EVERY === 0) await new Promise(setImmediate);
       }
+      return all.length;
     });
   } finally {
     if (owned) closeSync(fd);
   }
 }
+
+/** the layer file FD mapped, or undefined where it cannot be (a file system without mmap, a runtime without external buffers) */
+function mapLayer(fd: number, size: number): ArrayBuffer | undefined {
+  try {
+    return nativeAddon().mapFile(fd, size);
+  } catch {
+    return undefined;
+  }
+}
+
+/** how much of a mapped layer is parsed at a time, and how often the event loop gets a turn */
+const CHUNK = 1 << 20;
+const YIELD_EVERY = 4 * CHUNK;
 
 /** unpackLayer and unpackLayerFile: FEED parses the whole input, returns its bytes */
 async function unpackInto(
@@ -332,7 +343,7 @@ function plainName(b: Buffer): number {
   return slash;
 }
 
-class LayerUnpacker implements TarSink, WorkerProgress {
+class LayerUnpacker implements TarSink {
   entries = 0;
   fileBytes = 0;
   private header: TarHeader | undefined;
@@ -485,23 +496,6 @@ class LayerUnpacker implements TarSink, WorkerProgress {
       }
     });
     return fd;
-  }
-
-  /** the worker's progress, for the input ring (input-ring.ts) */
-  get lastId(): number {
-    return this.queue.lastId;
-  }
-
-  get doneId(): number {
-    return this.queue.doneId;
-  }
-
-  waitFor(id: number): void {
-    try {
-      if (this.queue.waitFor(id) || this.failed.length) this.drain();
-    } catch (e) {
-      throw this.named(e);
-    }
   }
 
   /** waits until every queued file is written; a file that failed fails the unpack that queued it */
