@@ -36,8 +36,8 @@ if [ -f /var/run/docker-ssd.pid ]; then /etc/init.d/docker stop || true; fi
 # the image tests: docker-registry (a real registry on 127.0.0.1), skopeo
 # (pushes the test images and reads back what moby-dick pushed),
 # apache2-utils (htpasswd for the registry with auth); g++ and python3
-# build better-sqlite3
-apt-get install -y docker-registry apache2-utils tar g++
+# build better-sqlite3; openssl makes the certificates of the TLS test
+apt-get install -y docker-registry apache2-utils tar g++ openssl
 # the package's own service (if its install started one) would listen on
 # :5000 on every interface; the tests start their own on 127.0.0.1
 /etc/init.d/docker-registry stop >/dev/null 2>&1 || true

@@ -21,6 +21,12 @@
  * commands whose code it holds compiled and evaluated.
  * Why C: a shell script would cost a shell start, and a shebang cannot name
  * a file relative to the script. The launcher costs one exec (~0.3 ms).
+ *
+ * NODE_EXTRA_CA_CERTS is handed on as MOBY_DICK_DEFERRED_CA_CERTS: Node
+ * reads and parses that file before anything runs (a whole CA bundle, as
+ * some machines set it, cost 30 ms of a 180 ms `run`), and moby-dick needs
+ * it only for a registry's TLS (src/runtime/deferred-ca-certs.ts loads it
+ * then, and puts the variable back for the processes moby-dick starts).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -131,6 +137,8 @@ int main(int argc, char **argv) {
   }
   for (int a = 1; a < argc; a++) args[i++] = argv[a];
   args[i] = NULL;
+  const char *ca = getenv("NODE_EXTRA_CA_CERTS");
+  if (ca && (setenv("MOBY_DICK_DEFERRED_CA_CERTS", ca, 1) < 0 || unsetenv("NODE_EXTRA_CA_CERTS") < 0)) return 1;
   execvp(file, args);
   fprintf(stderr, "%s: cannot run %s: %s (Node.js 20 or later must be in PATH)\n", name, file, strerror(errno));
   return 127;

@@ -8,6 +8,7 @@ import { IMAGE_COMMAND_NAMES } from './command-names.js';
 import { HELP, isolate } from './commands/isolate.js';
 import { run } from './commands/run.js';
 import { reportError } from './report-error.js';
+import { takeDeferredCaCerts } from '../runtime/deferred-ca-certs.js';
 
 declare const MOBY_DICK_VERSION: string;
 const VERSION = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev';
@@ -20,6 +21,7 @@ async function imageCommand(name: string, argv: readonly string[]): Promise<numb
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  takeDeferredCaCerts();
   const [first, ...rest] = argv;
   if (first === '-v' || first === '--version') {
     process.stdout.write(`moby-dick version ${VERSION}\n`);

@@ -14,6 +14,7 @@
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
+import { tlsContextWithDeferredCerts } from '../runtime/deferred-ca-certs.js';
 
 export interface HttpRequest {
   method: string;
@@ -51,7 +52,13 @@ function httpModules(): NonNullable<typeof modules> {
 
 function keepAliveAgents(): NonNullable<typeof agents> {
   const { http, https } = httpModules();
-  return (agents ??= { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) });
+  if (agents) return agents;
+  // NODE_EXTRA_CA_CERTS, when the launcher deferred it (one context for every connection: making one costs ms)
+  const secureContext = tlsContextWithDeferredCerts();
+  return (agents = {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({ keepAlive: true, ...(secureContext ? { secureContext } : {}) }),
+  });
 }
 
 function wrap(res: IncomingMessage, url: string): HttpResponse {

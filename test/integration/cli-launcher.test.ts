@@ -81,6 +81,24 @@ describe('CLI launcher', () => {
     assert.equal(jail.stdout, 'jailed\n');
   });
 
+  test('NODE_EXTRA_CA_CERTS is not read as Node starts, and is back in the environment of what moby-dick runs', async () => {
+    writeFileSync(stamp, good);
+    const missing = `/${TEST_PREFIX}no-such-ca.pem`;
+    const nodePath = `${dirname(process.execPath)}:/usr/bin:/bin`;
+    const env = { ...w.env.env, PATH: nodePath, NODE_EXTRA_CA_CERTS: missing };
+    // what the probe looks for: Node's warning when it reads the variable at its start
+    const node = await run(process.execPath, ['-e', '0'], { env });
+    assert.match(node.stderr, /Ignoring extra certs from/);
+    const ps = await run(launcher, ['ps', '-aq'], { env }); // from the snapshot
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.doesNotMatch(ps.stderr, /extra certs/);
+    // the original form (from the bundle) passes its environment to the command
+    const sh = await run(launcher, ['sh', '-c', 'echo "[$NODE_EXTRA_CA_CERTS] [${MOBY_DICK_DEFERRED_CA_CERTS-unset}]"'], { env });
+    assert.equal(sh.code, 0, sh.stderr);
+    assert.doesNotMatch(sh.stderr, /extra certs/);
+    assert.equal(sh.stdout, `[${missing}] [unset]\n`);
+  });
+
   test('a stamp without the command lists: the snapshot serves every command', async () => {
     writeFileSync(stamp, good.split('\n').slice(0, 2).join('\n') + '\n');
     const v = await mdk(['--version'], NO_NODE);
