@@ -10,8 +10,16 @@
  *   client -> monitor: [kind u8][length u32 BE][length bytes]
  *     kind 0: bytes for the container's stdin (length <= 65536),
  *     1: window size, length 4: rows u16 BE, cols u16 BE (with a tty),
- *     2: close the container's stdin, length 0.
- * A frame that breaks these rules ends that client's connection. A client
+ *     2: close the container's stdin, length 0,
+ *     3: "I handle the exit", length 0: the client does what the exit
+ *        command (on_exit) would, and will confirm it,
+ *     4: "exit handled", length 0: it did, after the exit frame (only from
+ *        a client that sent 3).
+ * A frame that breaks these rules ends that client's connection.
+ * The exit: the monitor sends the exit frame, then waits, for at most
+ * HANDLED_MS, while a client that sent 3 is connected and has not hung up:
+ * for its 4 (attach_finish returns 1, the monitor skips on_exit) or its
+ * hang-up (returns 0, on_exit runs as without it). One 4 is enough. A client
  * only receives output from when the monitor accepts it (the log has the
  * past); the first frame it gets is an empty stdout frame, sent on accept,
  * so a client that waits for it before `start` misses nothing.
@@ -36,8 +44,9 @@
 #define STALL_MS 1000
 #define MAX_STDIN_FRAME 65536
 #define FINISH_MS 1000 /* how long the last output may take to reach the clients */
+#define HANDLED_MS 10000 /* how long a client that handles the exit has to confirm it */
 
-enum { IN_STDIN = 0, IN_RESIZE = 1, IN_CLOSE = 2 };
+enum { IN_STDIN = 0, IN_RESIZE = 1, IN_CLOSE = 2, IN_HANDLES_EXIT = 3, IN_EXIT_HANDLED = 4 };
 
 struct client {
 	int fd;
@@ -50,12 +59,15 @@ struct client {
 	uint64_t behind_since; /* when it went past HIGH_WATER, 0 if it is not */
 	unsigned char small[4];
 	size_t small_len;
+	int handles_exit; /* it sent IN_HANDLES_EXIT */
+	int exit_handled; /* it sent IN_EXIT_HANDLED */
 };
 
 static struct client clients[MAX_CLIENTS];
 static int nclients;
 static int listen_fd = -1;
 static const char *listen_path;
+static int exit_sent; /* the exit frame is queued: IN_EXIT_HANDLED may come */
 
 int attach_listen(const char *path)
 {
@@ -199,14 +211,22 @@ static void accept_clients(void)
 	}
 }
 
-/* One input frame is complete. */
-static void frame_done(struct client *c, const struct attach_input *in)
+/* One input frame is complete; -1 when it breaks the rules. */
+static int frame_done(struct client *c, const struct attach_input *in)
 {
+	c->hdr_len = 0;
 	if (c->hdr[0] == IN_RESIZE)
 		in->resize((unsigned)c->small[0] << 8 | c->small[1], (unsigned)c->small[2] << 8 | c->small[3]);
 	else if (c->hdr[0] == IN_CLOSE)
 		in->close_stdin();
-	c->hdr_len = 0;
+	else if (c->hdr[0] == IN_HANDLES_EXIT)
+		c->handles_exit = 1;
+	else if (c->hdr[0] == IN_EXIT_HANDLED) {
+		if (!c->handles_exit || !exit_sent)
+			return -1;
+		c->exit_handled = 1;
+	}
+	return 0;
 }
 
 /* Reads and carries out the client's input; -1 ends the connection. */
@@ -233,12 +253,12 @@ static int read_client(struct client *c, const struct attach_input *in)
 			size_t len = (size_t)c->hdr[1] << 24 | (size_t)c->hdr[2] << 16 | (size_t)c->hdr[3] << 8 | c->hdr[4];
 			int kind = c->hdr[0];
 			if ((kind == IN_STDIN && len > MAX_STDIN_FRAME) || (kind == IN_RESIZE && len != 4) ||
-			    (kind == IN_CLOSE && len != 0) || kind > IN_CLOSE)
+			    (kind != IN_STDIN && kind != IN_RESIZE && len != 0) || kind > IN_EXIT_HANDLED)
 				return -1;
 			c->remaining = len;
 			c->small_len = 0;
-			if (len == 0)
-				frame_done(c, in);
+			if (len == 0 && frame_done(c, in) < 0)
+				return -1;
 			continue;
 		}
 		size_t take = (size_t)r - i < c->remaining ? (size_t)r - i : c->remaining;
@@ -250,8 +270,8 @@ static int read_client(struct client *c, const struct attach_input *in)
 		}
 		i += take;
 		c->remaining -= take;
-		if (c->remaining == 0)
-			frame_done(c, in);
+		if (c->remaining == 0 && frame_done(c, in) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -295,35 +315,72 @@ void attach_events(const struct pollfd *p, int n, const struct attach_input *in)
 	compact();
 }
 
-void attach_finish(const char *exit_json, size_t len)
+/* After the end, input goes nowhere: it is read (a frame of ours may follow it) and dropped. */
+static size_t no_room(void)
+{
+	return 4096;
+}
+static void no_bytes(const char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+}
+static void no_resize(unsigned rows, unsigned cols)
+{
+	(void)rows;
+	(void)cols;
+}
+static void no_close(void)
+{
+}
+static const struct attach_input discard = {no_room, no_bytes, no_resize, no_close};
+
+int attach_finish(const char *exit_json, size_t len)
 {
 	if (listen_fd >= 0) {
 		close(listen_fd);
 		unlink(listen_path);
 		listen_fd = -1;
 	}
+	exit_sent = 1;
 	for (int i = 0; i < nclients; i++)
 		if (queue(&clients[i], 3, exit_json, len) < 0)
 			drop(&clients[i]);
 	compact();
-	uint64_t deadline = now_ns() + FINISH_MS * 1000000ull;
-	while (nclients > 0) {
-		struct pollfd p[MAX_CLIENTS];
-		int n = 0;
+	uint64_t now = now_ns();
+	uint64_t flush_until = now + FINISH_MS * 1000000ull, handled_until = now + HANDLED_MS * 1000000ull;
+	int handled = 0;
+	for (;;) {
+		/* what each client sent, a declaration from before the end among it, then what it still gets */
 		for (int i = 0; i < nclients; i++) {
 			struct client *c = &clients[i];
-			if (flush_client(c) < 0 || c->out_len == 0)
+			if (read_client(c, &discard) < 0 || flush_client(c) < 0)
 				drop(c);
-			else
-				p[n++] = (struct pollfd){c->fd, POLLOUT, 0};
+			else if (c->exit_handled)
+				handled = 1;
 		}
 		compact();
-		uint64_t now = now_ns();
-		if (n == 0 || now >= deadline)
+		now = now_ns();
+		struct pollfd p[MAX_CLIENTS];
+		int n = 0;
+		uint64_t until = 0;
+		for (int i = 0; i < nclients; i++) {
+			struct client *c = &clients[i];
+			int sending = c->out_len > 0 && now < flush_until;
+			int awaited = c->handles_exit && !c->in_done && !handled && now < handled_until && (sending || c->out_len == 0);
+			if (!sending && !awaited) {
+				drop(c);
+				continue;
+			}
+			p[n++] = (struct pollfd){c->fd, (short)((awaited ? POLLIN : 0) | (sending ? POLLOUT : 0)), 0};
+			uint64_t by = awaited ? handled_until : flush_until;
+			if (!until || by < until)
+				until = by;
+		}
+		compact();
+		if (n == 0)
 			break;
-		poll(p, (nfds_t)n, (int)((deadline - now) / 1000000ull) + 1);
+		poll(p, (nfds_t)n, (int)((until - now) / 1000000ull) + 1);
 	}
-	for (int i = 0; i < nclients; i++)
-		drop(&clients[i]);
-	nclients = 0;
+	return handled;
 }

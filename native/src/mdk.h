@@ -128,7 +128,8 @@ void attach_events(const struct pollfd *p, int n, const struct attach_input *in)
 void attach_output(int stream, const char *buf, size_t len);
 /* whether the container's output waits for a client to catch up (*TIMEOUT_MS: look again by then) */
 int attach_hold(int *timeout_ms);
-void attach_finish(const char *exit_json, size_t len);
+/* the exit frame to every client; 1 when a client that handles the exit confirmed it did */
+int attach_finish(const char *exit_json, size_t len);
 
 /* init.c: minimal init (reaps zombies, forwards signals) */
 void init_run(pid_t child) __attribute__((noreturn));

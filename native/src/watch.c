@@ -27,7 +27,8 @@
  *
  * on_exit: ARGV (argv[0] an absolute path) runs after the exit file is
  * written, in a session of its own, stdio /dev/null, environment only
- * PATH; the monitor does not wait for it.
+ * PATH; the monitor does not wait for it. It does not run when an attach
+ * client that said it handles the exit confirms it did (attach.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -471,8 +472,8 @@ int watch_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
 		report("signal\t%d", WTERMSIG(w.status));
 	else
 		report("exit\t%d", WEXITSTATUS(w.status));
-	attach_finish(json, len);
-	if (plan->watch.on_exit_n > 0)
+	/* an attached client that handles the exit and confirmed it did the work already */
+	if (!attach_finish(json, len) && plan->watch.on_exit_n > 0)
 		run_on_exit(plan->watch.on_exit);
 	return code;
 }

@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MobyDickError } from '../errors.js';
-import { closeStdinFrame, DetachKeys, FrameDecoder, parseDetachKeys, resizeFrame, stdinFrames } from './attach.js';
+import { closeStdinFrame, DetachKeys, exitHandledFrame, FrameDecoder, handlesExitFrame, parseDetachKeys, resizeFrame, stdinFrames } from './attach.js';
 
 describe('attach frames', () => {
   test('stdin, window size and close, as native/src/attach.c reads them', () => {
     assert.deepEqual([...stdinFrames(Buffer.from('hi'))], [0, 0, 0, 0, 2, 0x68, 0x69]);
     assert.deepEqual([...resizeFrame(24, 300)], [1, 0, 0, 0, 4, 0, 24, 1, 44]);
     assert.deepEqual([...closeStdinFrame()], [2, 0, 0, 0, 0]);
+  });
+
+  test('"I handle the exit" and "exit handled", as native/src/attach.c reads them', () => {
+    assert.deepEqual([...handlesExitFrame()], [3, 0, 0, 0, 0]);
+    assert.deepEqual([...exitHandledFrame()], [4, 0, 0, 0, 0]);
   });
 
   test('stdin longer than a frame takes several', () => {

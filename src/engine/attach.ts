@@ -9,7 +9,13 @@
  *     last frame before the monitor closes the connection.
  *   client -> monitor: type 0 stdin bytes (at most 65536 a frame),
  *     1 window size (length 4: rows u16 BE, cols u16 BE),
- *     2 close the container's stdin (length 0; ignored with a tty).
+ *     2 close the container's stdin (length 0; ignored with a tty),
+ *     3 "I handle the exit" (length 0; the first frame, with handlesExit),
+ *     4 "exit handled" (length 0; after the exit frame, from exitHandled()).
+ * A client that sent 3 gets the exit frame and the monitor keeps the
+ * connection open: on 4 it skips its exit command (`container-exited`, a
+ * whole Node process), on our hang-up without 4 (we died, or close()) it
+ * runs it as always. It waits for at most 10 s.
  * A client receives output from when it connects (the log holds the past).
  * A client more than 256 KiB behind holds the container's output back for up
  * to a second; still behind then, the monitor disconnects it.
@@ -25,6 +31,8 @@ export const OUT_EXIT = 3;
 export const IN_STDIN = 0;
 export const IN_RESIZE = 1;
 export const IN_CLOSE_STDIN = 2;
+export const IN_HANDLES_EXIT = 3;
+export const IN_EXIT_HANDLED = 4;
 export const MAX_STDIN_FRAME = 65536;
 
 function frame(type: number, payload: Buffer = Buffer.alloc(0)): Buffer {
@@ -51,6 +59,16 @@ export function resizeFrame(rows: number, cols: number): Buffer {
 
 export function closeStdinFrame(): Buffer {
   return frame(IN_CLOSE_STDIN);
+}
+
+/** "I handle the exit": the monitor waits for exitHandledFrame() or our hang-up before its exit command. */
+export function handlesExitFrame(): Buffer {
+  return frame(IN_HANDLES_EXIT);
+}
+
+/** "Exit handled": what the exit command would do is done; the monitor skips it. */
+export function exitHandledFrame(): Buffer {
+  return frame(IN_EXIT_HANDLED);
 }
 
 export interface OutputFrame {
@@ -146,6 +164,12 @@ export interface AttachOptions {
   detachKeys?: string | null;
   /** when stdin ends, close the container's stdin (Docker's `run -i`); default false */
   closeStdin?: boolean;
+  /**
+   * we do what the monitor's exit command would (Engine.exited()) once the
+   * container ends, and say so with exitHandled(): the monitor skips it then.
+   * done resolves on the exit record, the connection still open
+   */
+  handlesExit?: boolean;
 }
 
 export type AttachEnd =
@@ -165,6 +189,14 @@ export interface Attachment {
   resize(rows: number, cols: number): void;
   /** ends the attach; the container runs on */
   detach(): void;
+  /**
+   * With handlesExit, after done gave the exit record and the exit's work is
+   * done: tells the monitor so (it skips its exit command) and hangs up.
+   * Resolves once it is sent; does nothing without handlesExit or connection.
+   */
+  exitHandled(): Promise<void>;
+  /** hangs up; with handlesExit and no exitHandled(), the monitor runs its exit command */
+  close(): void;
 }
 
 interface TtyIn extends Readable {
@@ -224,7 +256,8 @@ export function attach(path: string, options: AttachOptions): Attachment {
     cleanup();
     // the monitor keeps sending output to a client whose stdin ended: a detach closes both ways, once our input is out
     if (end.kind === 'detached') socket.end(() => socket.destroy());
-    else socket.end();
+    // the monitor waits for exitHandled() or our hang-up
+    else if (!(end.kind === 'exited' && options.handlesExit)) socket.end();
     resolveDone(end);
   }
 
@@ -234,6 +267,8 @@ export function attach(path: string, options: AttachOptions): Attachment {
   });
   socket.on('connect', () => {
     connected = true;
+    // first, so the monitor has read it whenever the container ends (we start it after this)
+    if (options.handlesExit) send(handlesExitFrame());
     if (options.tty) {
       sendSize();
       out.on?.('resize', sendSize);
@@ -254,6 +289,8 @@ export function attach(path: string, options: AttachOptions): Attachment {
     for (const f of decoder.push(chunk)) {
       if (f.stream === OUT_EXIT) {
         exit = parseExitRecord(f.data.toString('utf8'));
+        // the last frame: with handlesExit the monitor waits for us, not we for its end
+        if (options.handlesExit) finish({ kind: 'exited', exit });
         continue;
       }
       const target = f.stream === OUT_STDERR ? options.stderr : options.stdout;
@@ -289,5 +326,18 @@ export function attach(path: string, options: AttachOptions): Attachment {
     done,
     resize: (rows, cols) => send(resizeFrame(rows, cols)),
     detach: () => finish({ kind: 'detached' }),
+    exitHandled: () =>
+      new Promise<void>((resolve) => {
+        if (!options.handlesExit || exit === undefined || socket.destroyed || socket.writableEnded) return resolve();
+        const sent = (): void => {
+          socket.destroy();
+          resolve();
+        };
+        socket.once('close', sent);
+        socket.end(exitHandledFrame(), sent);
+      }),
+    close: () => {
+      socket.destroy();
+    },
   };
 }

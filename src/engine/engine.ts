@@ -8,7 +8,8 @@
  * image's layers and the container's own, mounted inside the container.
  * When a container ends, its monitor runs `moby-dick container-exited ID`
  * (exited()), which records an OOM kill, removes its cgroups, and applies
- * --rm and the restart policy.
+ * --rm and the restart policy; unless an attached CLI did exited() itself
+ * and confirmed it (AttachOptions.handlesExit).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -27,7 +27,10 @@ export interface MonitorOptions {
   attachSocket?: string;
   /** the container's stdin is fed from attach clients (Docker's -i); else it is /dev/null */
   stdinOpen?: boolean;
-  /** run after the exit file is written: argv, argv[0] an absolute path; not waited for */
+  /**
+   * run after the exit file is written: argv, argv[0] an absolute path; not waited for; not
+   * run when an attach client that handles the exit confirms it did (src/engine/attach.ts)
+   */
   onExit?: readonly string[];
 }
 

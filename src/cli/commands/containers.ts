@@ -81,8 +81,20 @@ export const create: Command = async (argv) => {
   return 0;
 };
 
-/** Attached to a container being started: its output here, our stdin there when -i; resolves with its exit code. */
-async function attachTo(v: ContainerView, interactive: boolean): Promise<{ exited: Promise<number> }> {
+interface Attached {
+  /** the container's exit code (0 when detached, 255 when the monitor let go of us) */
+  code: Promise<number>;
+  /** Engine.exited() in this process, then the monitor is told that its container-exited is not needed */
+  exited(engine: Engine): Promise<void>;
+}
+
+/**
+ * Attached to a container being started: its output here, our stdin there
+ * when -i. We handle the exit (Engine.exited(): --rm, the restart policy)
+ * and tell the monitor when it is done, so it starts no container-exited
+ * process of its own; killed before that, we hang up and it does.
+ */
+async function attachTo(v: ContainerView, interactive: boolean): Promise<Attached> {
   const tty = v.record.engine.tty;
   const a = attach(v.paths.attachSocket, {
     stdin: interactive ? process.stdin : null,
@@ -91,14 +103,26 @@ async function attachTo(v: ContainerView, interactive: boolean): Promise<{ exite
     tty,
     detachKeys: tty && interactive ? undefined : null,
     closeStdin: interactive,
+    handlesExit: true,
   });
   await a.connected;
-  const exited = a.done.then((end) => {
+  const code = a.done.then((end) => {
     if (end.kind === 'exited') return end.exit?.exitCode ?? 255;
     if (end.kind === 'detached') return 0;
     return 255;
   });
-  return { exited };
+  return {
+    code,
+    async exited(engine) {
+      try {
+        // does nothing while it runs (detached); does the work when its monitor died without it
+        await engine.exited(v.record.id);
+        await a.exitHandled();
+      } finally {
+        a.close();
+      }
+    },
+  };
 }
 
 /** `run IMAGE`: create and start; attached unless -d, then the command's exit status, as Docker. */
@@ -109,10 +133,10 @@ export async function runFromImage(flags: CreateFlags, operands: readonly string
   }
   return withEngine(async (engine) => {
     const record = await engine.create(req);
-    let exited: Promise<number> | undefined;
+    let attached: Attached | undefined;
     try {
       await engine.start(record.id, async (v) => {
-        if (!flags.detach) ({ exited } = await attachTo(v, flags.interactive === true));
+        if (!flags.detach) attached = await attachTo(v, flags.interactive === true);
       });
     } catch (e) {
       if (req.autoRemove) engine.remove(record.id, true, true);
@@ -122,9 +146,9 @@ export async function runFromImage(flags: CreateFlags, operands: readonly string
       process.stdout.write(`${record.id}\n`);
       return 0;
     }
-    const code = await exited!;
+    const code = await attached!.code;
     // what the monitor's container-exited would do, done before we return (--rm is gone then)
-    await engine.exited(record.id);
+    await attached!.exited(engine);
     return code;
   }, true);
 }
@@ -142,11 +166,14 @@ export const start: Command = async (argv) => {
   return withEngine(async (engine) => {
     if (values.attach) {
       if (operands.length > 1) throw usage('you cannot start and attach multiple containers at once', 'start');
-      let exited: Promise<number> | undefined;
+      let attached: Attached | undefined;
       await engine.start(operands[0]!, async (v) => {
-        ({ exited } = await attachTo(v, values.interactive === true));
+        attached = await attachTo(v, values.interactive === true);
       });
-      return exited!;
+      const code = await attached!.code;
+      // as run: --rm and the restart policy done before we return
+      await attached!.exited(engine);
+      return code;
     }
     for (const ref of operands) {
       await engine.start(ref);
