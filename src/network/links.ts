@@ -78,12 +78,17 @@ export function runLinkOps(ops: readonly LinkOp[], pid: number | undefined, step
   if (code !== 0) throw linkOpsError(Buffer.concat(chunks).toString('utf8'), ops, step, container);
 }
 
-/** Deletes host link NAME if it is there (gone meanwhile, its namespace ended: fine). */
+/**
+ * Deletes host link NAME if it is there. Gone meanwhile (its namespace
+ * ended) is fine: a veth being torn down has left the kernel's name table
+ * (ENODEV) while /sys/class/net still shows it for a moment.
+ */
 export function deleteLink(name: string): void {
   if (!linkExists(name)) return;
   try {
     runLinkOps([{ op: 'del', link: name }], undefined, `deleting ${name}`);
   } catch (e) {
+    if (e instanceof MobyDickError && e.details.errnoName === 'ENODEV') return;
     if (linkExists(name)) throw e;
   }
 }
