@@ -231,7 +231,7 @@ static int parse_fd(const char *s)
 	return -EBADF;
 }
 
-static int op_veth(int sock, char **a)
+static int op_veth(int *sock, char **a)
 {
 	unsigned char mac[6];
 	int nsfd = parse_fd(a[3]);
@@ -258,10 +258,10 @@ static int op_veth(int sock, char **a)
 	nest_end(&r, peer);
 	nest_end(&r, data);
 	nest_end(&r, info);
-	return nl_talk(sock, &r);
+	return nl_talk(*sock, &r);
 }
 
-static int op_master(int sock, char **a)
+static int op_master(int *sock, char **a)
 {
 	int link = link_index(a[0]);
 	int bridge = link < 0 ? link : link_index(a[1]);
@@ -270,20 +270,20 @@ static int op_master(int sock, char **a)
 	struct req r;
 	link_req(&r, link, 0, 0);
 	attr_u32(&r, IFLA_MASTER, (uint32_t)bridge);
-	return nl_talk(sock, &r);
+	return nl_talk(*sock, &r);
 }
 
-static int op_up(int sock, char **a)
+static int op_up(int *sock, char **a)
 {
 	int link = link_index(a[0]);
 	if (link < 0)
 		return link;
 	struct req r;
 	link_req(&r, link, IFF_UP, IFF_UP);
-	return nl_talk(sock, &r);
+	return nl_talk(*sock, &r);
 }
 
-static int op_addr(int sock, char **a)
+static int op_addr(int *sock, char **a)
 {
 	struct in_addr ip;
 	unsigned char bits;
@@ -301,10 +301,10 @@ static int op_addr(int sock, char **a)
 	ifa->ifa_index = (unsigned)link;
 	attr_put(&r, IFA_LOCAL, &ip, sizeof(ip));
 	attr_put(&r, IFA_ADDRESS, &ip, sizeof(ip));
-	return nl_talk(sock, &r);
+	return nl_talk(*sock, &r);
 }
 
-static int op_route(int sock, char **a)
+static int op_route(int *sock, char **a)
 {
 	struct in_addr dest, gw;
 	unsigned char bits;
@@ -330,10 +330,10 @@ static int op_route(int sock, char **a)
 		attr_put(&r, RTA_DST, &dest, sizeof(dest));
 	attr_put(&r, RTA_GATEWAY, &gw, sizeof(gw));
 	attr_u32(&r, RTA_OIF, (uint32_t)link);
-	return nl_talk(sock, &r);
+	return nl_talk(*sock, &r);
 }
 
-static int op_del(int sock, char **a)
+static int op_del(int *sock, char **a)
 {
 	int link = link_index(a[0]);
 	if (link < 0)
@@ -343,16 +343,28 @@ static int op_del(int sock, char **a)
 	struct ifinfomsg *ifi = req_put(&r, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = link;
-	return nl_talk(sock, &r);
+	return nl_talk(*sock, &r);
 }
 
-/* netns is special: the socket belongs to the namespace it was made in */
+/* a socket belongs to the namespace it was made in: a new one after setns */
+static int op_netns(int *sock, char **a)
+{
+	int nsfd = parse_fd(a[0]);
+	if (nsfd < 0)
+		return nsfd;
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return -errno;
+	close(*sock);
+	*sock = nl_open();
+	return *sock < 0 ? *sock : 0;
+}
+
 static const struct {
 	const char *name;
 	int nargs;
-	int (*run)(int sock, char **args);
+	int (*run)(int *sock, char **args);
 } ops[] = {
-	{"veth", 4, op_veth}, {"master", 2, op_master}, {"up", 1, op_up}, {"netns", 1, NULL},
+	{"veth", 4, op_veth}, {"master", 2, op_master}, {"up", 1, op_up},       {"netns", 1, op_netns},
 	{"addr", 2, op_addr}, {"route", 3, op_route},   {"del", 1, op_del},
 };
 
@@ -387,19 +399,7 @@ int net_main(int argc, char **argv)
 		return fail(0, "socket", -sock);
 	for (int i = 0, n = 0; i < argc; n++) {
 		int k = find_op(argv[i]);
-		char **args = argv + i + 1;
-		int err;
-		if (ops[k].run) {
-			err = ops[k].run(sock, args);
-		} else {
-			int nsfd = parse_fd(args[0]);
-			err = nsfd < 0 ? nsfd : setns(nsfd, CLONE_NEWNET) < 0 ? -errno : 0;
-			if (!err) {
-				close(sock);
-				sock = nl_open();
-				err = sock < 0 ? sock : 0;
-			}
-		}
+		int err = ops[k].run(&sock, argv + i + 1);
 		if (err < 0)
 			return fail(n, ops[k].name, -err);
 		i += 1 + ops[k].nargs;
