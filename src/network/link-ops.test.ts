@@ -61,6 +61,11 @@ test('the helper\'s error line becomes a NETWORK error naming the step, the op, 
   assert.equal(veth.details.subject, 'mdkv1');
   const up = linkOpsError('error\t4\tup\t1\t\n', ops, 'plugging');
   assert.equal(up.message, 'plugging: setting lo up in the container failed: operation not permitted (EPERM)');
+  const del = linkOpsError('error\t1\tdel\t19\tno link eth1\n', removeInsideOps('eth1'), 'removing eth1 from the container');
+  assert.equal(del.message, 'removing eth1 from the container: deleting eth1 in the container failed: no such device (ENODEV): no link eth1');
+  const netns = linkOpsError('error\t0\tnetns\t22\t\n', removeInsideOps('eth1'), 'removing eth1 from the container');
+  assert.equal(netns.message, 'removing eth1 from the container: entering the container\'s network namespace failed: invalid argument (EINVAL)');
+  assert.equal(netns.details.subject, 'netns');
 });
 
 test('a helper that fails otherwise (no socket, unknown ops, a crash) is a HELPER error, never a wrong op', () => {
