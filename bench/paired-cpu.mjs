@@ -44,3 +44,14 @@ for (const c of commands) {
   const f = (v) => v.toFixed(1).padStart(6);
   console.log(c.name.padEnd(16), f(q(c.wall, 0.5)).padStart(11), f(q(c.wall, 0.1)), f(q(c.wall, 0.9)), f(q(c.cpu, 0.5)).padStart(12), f(q(c.cpu, 0.1)));
 }
+// PAIRED_CPU_DIFF=1: each command against the first, round by round (the
+// pairs share the machine's load at that moment): median and p25–p75 of the differences
+if (process.env.PAIRED_CPU_DIFF) {
+  const [first, ...rest] = commands;
+  console.log(`\nper-round difference to "${first.name}" (ms): median [p25, p75]`);
+  for (const c of rest) {
+    const d = (key) => c[key].map((v, i) => v - first[key][i]);
+    const g = (xs) => `${q(xs, 0.5).toFixed(1)} [${q(xs, 0.25).toFixed(1)}, ${q(xs, 0.75).toFixed(1)}]`;
+    console.log(c.name.padEnd(16), 'wall', g(d('wall')).padEnd(24), 'CPU', g(d('cpu')));
+  }
+}

@@ -9,8 +9,8 @@ apt-get update
 # the tests run them; python3: the pseudo-terminal driver of the TTY tests
 # and the xattr reader of the layer tests; zstd: zstd image layers are
 # decompressed by Debian's zstd (Node 20's zlib has none), and a test uses it;
-# nftables: `nft`, for the engine's NAT table (iproute2's `ip` and
-# util-linux's `nsenter` make its bridges and veths)
+# nftables: `nft`, for the engine's NAT table (iproute2's `ip` makes its
+# bridges; the C helper makes the veths with netlink)
 apt-get install -y gcc make libc6-dev busybox-static iproute2 util-linux procps python3 zstd nftables
 # The OCI runtime's real callers, for test/integration/oci-callers.test.ts:
 # containerd (ctr and its runc shim), podman (with conmon, and netavark as its

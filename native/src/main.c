@@ -1,6 +1,7 @@
 /*
  * main.c: mdk-init PARENT_PID [seal]. Reads the plan on fd 3, reports on
  * fd 4. With "seal" it first re-executes itself from a sealed memfd.
+ * `mdk-init net OP...` makes a container's network links (netlink.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +37,8 @@ void set_title(const char *title)
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (argc >= 2 && strcmp(argv[1], "net") == 0)
+		return net_main(argc - 2, argv + 2);
 	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "seal") != 0)) {
 		static const char usage[] =
 			"mdk-init is moby-dick's helper; it is started by moby-dick, not by hand\n";

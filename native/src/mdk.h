@@ -136,6 +136,9 @@ void init_run(pid_t child) __attribute__((noreturn));
 /* main.c: what ps and /proc/PID/cmdline show of this process (argv's memory, overwritten) */
 void set_title(const char *title);
 
+/* netlink.c: `mdk-init net OP...`, a container's veth, addresses and routes */
+int net_main(int argc, char **argv);
+
 /* sealed.c: run ourselves from a sealed memfd (CVE-2019-5736) */
 int ensure_sealed(char **argv, char **envp);
 

@@ -1,11 +1,18 @@
 /**
- * The kernel side of a network: bridges, veth pairs and sysctls, made with
- * `ip -batch` (one process per side: the host's, then the container's
- * network namespace through nsenter). Each function says what it makes;
- * the policy (which names, which addresses) is the caller's.
+ * The kernel side of a network: bridges (made with `ip -batch`, once per
+ * network), veth pairs (netlink ops compiled in link-ops.ts, carried out by
+ * the C helper in one short process for both sides, the host's and the
+ * container's network namespace) and sysctls. Each function says what it
+ * makes; the policy (which names, which addresses) is the caller's.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { programPath, runTool } from './tool.js';
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { MobyDickError } from '../errors.js';
+import { helperPath } from '../runtime/helper-path.js';
+import { nativeAddon } from '../runtime/native-addon.js';
+import { type LinkOp, linkOpsArgv, linkOpsError, NETNS_FD, needsNetns, removeInsideOps, type VethPlan, vethOps } from './link-ops.js';
+import { runTool } from './tool.js';
+
+export type { VethPlan } from './link-ops.js';
 
 export function linkExists(name: string): boolean {
   return existsSync(`/sys/class/net/${name}`);
@@ -32,46 +39,72 @@ export function ensureBridge(name: string, gateway: string, bits: number): boole
   return made;
 }
 
-export function deleteLink(name: string): void {
-  if (linkExists(name)) {
+/**
+ * Carries out OPS with the helper (`mdk-init net`, through the addon's
+ * posix_spawn), the container's network namespace opened here from
+ * /proc/PID/ns/net and handed over as an fd: a pid reused meanwhile cannot
+ * redirect the helper. Throws the failing op, its errno and STEP.
+ */
+export function runLinkOps(ops: readonly LinkOp[], pid: number | undefined, step: string, container?: string): void {
+  let nsFd = -1;
+  if (needsNetns(ops)) {
+    const path = `/proc/${pid}/ns/net`;
     try {
-      runTool('ip', ['link', 'del', name], '', `deleting ${name}`);
+      nsFd = openSync(path, 'r');
     } catch (e) {
-      if (linkExists(name)) throw e; // gone meanwhile (its namespace ended): fine
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      throw new MobyDickError('NETWORK', `${step}: cannot open the container's network namespace ${path}: ${code === 'ENOENT' ? 'its process is gone' : code}`, {
+        step, subject: path, errnoName: code, ...(container ? { container } : {}),
+        ...(code === 'ENOENT' ? { hint: 'the container has stopped; start it again' } : {}),
+      });
     }
+  }
+  const addon = nativeAddon();
+  const [errR, errW] = addon.pipe();
+  const fds = [-1, -1, errW];
+  if (nsFd >= 0) fds[NETNS_FD] = nsFd;
+  let child: number;
+  try {
+    child = addon.spawn(helperPath(), ['mdk-init', 'net', ...linkOpsArgv(ops)], fds);
+  } finally {
+    closeSync(errW);
+    if (nsFd >= 0) closeSync(nsFd);
+  }
+  const [code] = addon.wait(child);
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(1024);
+  for (let n; (n = readSync(errR, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
+  closeSync(errR);
+  if (code !== 0) throw linkOpsError(Buffer.concat(chunks).toString('utf8'), ops, step, container);
+}
+
+/**
+ * Deletes host link NAME if it is there. Gone meanwhile (its namespace
+ * ended) is fine: a veth being torn down has left the kernel's name table
+ * (ENODEV) while /sys/class/net still shows it for a moment.
+ */
+export function deleteLink(name: string): void {
+  if (!linkExists(name)) return;
+  try {
+    runLinkOps([{ op: 'del', link: name }], undefined, `deleting ${name}`);
+  } catch (e) {
+    if (e instanceof MobyDickError && e.details.errnoName === 'ENODEV') return;
+    if (linkExists(name)) throw e;
   }
 }
 
-export interface VethPlan {
-  /** the container's init, whose network namespace gets IFNAME */
-  pid: number;
-  hostVeth: string;
-  bridge: string;
-  ifname: string;
-  mac: string;
-  ip: string;
-  bits: number;
-  /** the default route through this interface (the first network's) */
-  gateway?: string;
-}
-
-/** The `ip -batch` scripts for one veth: the host side, and the container side. Pure. */
-export function vethScripts(p: VethPlan): { host: string; container: string } {
-  const host = `link add ${p.hostVeth} type veth peer name ${p.ifname} address ${p.mac} netns ${p.pid}\nlink set ${p.hostVeth} master ${p.bridge}\nlink set ${p.hostVeth} up\n`;
-  let container = `link set lo up\naddr add ${p.ip}/${p.bits} dev ${p.ifname}\nlink set ${p.ifname} up\n`;
-  if (p.gateway) container += `route add default via ${p.gateway} dev ${p.ifname}\n`;
-  return { host, container };
-}
-
 /** Plugs the container of P into its bridge: a veth pair, its inside end addressed and up. */
-export function addVeth(p: VethPlan): void {
+export function addVeth(p: VethPlan, container?: string): void {
   deleteLink(p.hostVeth); // a leftover of an earlier run of this container (a veth's name is reused only by it)
-  const s = vethScripts(p);
-  runTool('ip', ['-batch', '-'], s.host, `creating veth ${p.hostVeth}`);
-  runTool('nsenter', [`--net=/proc/${p.pid}/ns/net`, '--', programPath('ip', 'iproute2'), '-batch', '-'], s.container, `configuring ${p.ifname} in the container`);
+  try {
+    runLinkOps(vethOps(p), p.pid, `connecting the container to bridge ${p.bridge} (${p.ifname})`, container);
+  } catch (e) {
+    deleteLink(p.hostVeth); // half made: the pair goes, with its peer in the container
+    throw e;
+  }
 }
 
 /** Removes IFNAME from the container (its host end goes with it). */
-export function removeInside(pid: number, ifname: string): void {
-  runTool('nsenter', [`--net=/proc/${pid}/ns/net`, '--', programPath('ip', 'iproute2'), 'link', 'del', ifname], '', `removing ${ifname} from the container`);
+export function removeInside(pid: number, ifname: string, container?: string): void {
+  runLinkOps(removeInsideOps(ifname), pid, `removing ${ifname} from the container`, container);
 }

@@ -334,7 +334,7 @@ export class Networks {
     const mine = this.table.endpoints({ containerId: c.id }).sort((a, b) => a.ifname.localeCompare(b.ifname));
     for (const e of mine) {
       const n = this.table.find(e.networkId);
-      addVeth({ pid, hostVeth: e.hostVeth, bridge: n.bridge, ifname: e.ifname, mac: e.mac, ip: e.ip, bits: e.prefixLen, ...(e.ifname === 'eth0' ? { gateway: e.gateway } : {}) });
+      addVeth({ pid, hostVeth: e.hostVeth, bridge: n.bridge, ifname: e.ifname, mac: e.mac, ip: e.ip, bits: e.prefixLen, ...(e.ifname === 'eth0' ? { gateway: e.gateway } : {}) }, c.id);
     }
     for (const e of mine) if (e.names.length) refreshPeers(e.networkId, c.id);
   }
@@ -380,7 +380,7 @@ export class Networks {
     const e = this.table.endpoints({ containerId: id }).find((x) => x.networkId === n.id);
     if (!e) return;
     try {
-      removeInside(pid, e.ifname);
+      removeInside(pid, e.ifname, id);
     } finally {
       this.locked(() => {
         deleteLink(e.hostVeth);
@@ -401,7 +401,7 @@ export class Networks {
       });
     });
     try {
-      addVeth({ pid, hostVeth: e.hostVeth, bridge: n.bridge, ifname: e.ifname, mac: e.mac, ip: e.ip, bits: e.prefixLen });
+      addVeth({ pid, hostVeth: e.hostVeth, bridge: n.bridge, ifname: e.ifname, mac: e.mac, ip: e.ip, bits: e.prefixLen }, c.id);
     } catch (err) {
       this.locked(() => this.table.removeEndpoints(c.id, n.id));
       throw err;

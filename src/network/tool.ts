@@ -1,5 +1,5 @@
 /**
- * Running the host's network tools (`ip`, `nft`, `nsenter`) with a script
+ * Running the host's network tools (`ip`, `nft`) with a script
  * on stdin, through the addon's posix_spawn: cheaper than child_process
  * (which forks the whole Node process and loads streams) and enough for
  * programs whose only output we need is an error message.
@@ -21,7 +21,7 @@ export function programPath(name: string, pkg: string): string {
   return path;
 }
 
-const PACKAGES: Record<string, string> = { ip: 'iproute2', nft: 'nftables', nsenter: 'util-linux' };
+const PACKAGES: Record<string, string> = { ip: 'iproute2', nft: 'nftables' };
 
 /**
  * Runs NAME ARGS with INPUT on its stdin; throws what it printed on stderr
