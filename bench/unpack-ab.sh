@@ -10,6 +10,11 @@
 # /usr/bin/time; prints every wall and user+sys time sorted, and the medians.
 # A gzip LAYER (.gz) is given to GNU tar with -z. Needs root.
 set -eu
+# Node reads the file NODE_EXTRA_CA_CERTS names as it starts (a whole CA
+# bundle on the development VM: ~35 ms of CPU); build/moby-dick's launcher
+# defers it, and unpacking makes no TLS connection, so the driver runs
+# without it, as a pull's unpack would
+unset NODE_EXTRA_CA_CERTS
 ROUNDS=$1; LAYER=$2; DIR=$3; shift 3
 OUT="$DIR/mdk-bench-ab-out"
 RES=$(mktemp /tmp/mdk-bench-ab-XXXXXX)
