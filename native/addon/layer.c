@@ -354,9 +354,10 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info)
  *
  * Batches go to a few worker threads (fileWorkers(N), one by default), each
  * its own queue, first in first out: a batch to the thread with the least
- * data queued, except that a batch continuing a file the one before left
- * open (its last job a JOB_APPEND) goes where that one went, so that a
- * file's pieces are written in order by one thread. Jobs of different
+ * data queued, except that a batch continuing a file whose pieces went to
+ * a thread (JOB_APPEND without its JOB_END yet; several unpacks at once
+ * each have one) goes to that thread, so that a file's pieces are written
+ * in order by one thread. Jobs of different
  * batches may thus run in any order; "done up to id X" means every job up
  * to X is done (the oldest batch not yet done bounds it). Per-file jobs on
  * libuv's pool were slower than one thread; batches on two threads are
@@ -432,8 +433,15 @@ static int workers_started, workers_wanted = 1;
 /* every batch not yet released, oldest first; done ones to release on the
  * main thread (their references), newest first */
 static struct file_batch *order_head, *order_tail, *done_head;
-/* the worker of the last batch queued if its last job left a file open (JOB_APPEND), else -1 */
-static int open_file_worker = -1;
+/* files whose pieces were queued without their JOB_END yet (by fd), and
+ * the thread that writes them: the rest of their pieces go there too.
+ * Several unpacks in one process each have one such file at most. */
+#define MAX_OPEN_FILES 64
+static struct {
+	int fd;
+	int worker;
+} open_files[MAX_OPEN_FILES];
+static int open_files_n;
 /* bytes of file data and jobs in queued batches, and the id up to which every job is done */
 static size_t bytes_in_flight, jobs_in_flight;
 static int batches_in_flight;
@@ -610,6 +618,73 @@ static int64_t op_int(const double *op, enum file_op f)
 	return (int64_t)op[f];
 }
 
+static int open_file_slot(int fd)
+{
+	for (int i = 0; i < open_files_n; i++)
+		if (open_files[i].fd == fd)
+			return i;
+	return -1;
+}
+
+/* waits (under jobs_mu) until worker WI has nothing queued */
+static void wait_worker_idle(int wi)
+{
+	while (workers[wi].head)
+		pthread_cond_wait(&jobs_done_cv, &jobs_mu);
+}
+
+/* The thread for batch B (under jobs_mu): the one writing a file B
+ * continues, else the one with the least data queued. Should B continue
+ * files of two threads, the other's queue is waited out first, so that
+ * every earlier piece of its file is written. */
+static int choose_worker(const struct file_batch *b)
+{
+	int wi = -1;
+	for (uint32_t i = 0; i < b->count; i++) {
+		const struct file_job *j = &b->jobs[i];
+		int slot = j->kind == JOB_APPEND || j->kind == JOB_END ? open_file_slot(j->fd) : -1;
+		if (slot < 0)
+			continue;
+		if (wi < 0)
+			wi = open_files[slot].worker;
+		else if (open_files[slot].worker != wi)
+			wait_worker_idle(open_files[slot].worker);
+	}
+	if (wi >= 0)
+		return wi;
+	wi = 0;
+	for (int i = 1; i < workers_started; i++)
+		if (workers[i].bytes < workers[wi].bytes)
+			wi = i;
+	return wi;
+}
+
+/* after batch B went to worker WI (under jobs_mu): the files it leaves open, and the ones it ends */
+static void note_open_files(const struct file_batch *b, int wi)
+{
+	for (uint32_t i = 0; i < b->count; i++) {
+		const struct file_job *j = &b->jobs[i];
+		if (j->kind != JOB_APPEND && j->kind != JOB_END)
+			continue;
+		int slot = open_file_slot(j->fd);
+		if (j->kind == JOB_END) {
+			if (slot >= 0)
+				open_files[slot] = open_files[--open_files_n];
+			continue;
+		}
+		if (slot < 0 && open_files_n == MAX_OPEN_FILES) {
+			/* never with a few unpacks at once: every piece queued is then written, nothing is pinned */
+			for (int k = 0; k < workers_started; k++)
+				wait_worker_idle(k);
+			open_files_n = 0;
+		}
+		if (slot < 0)
+			slot = open_files_n++;
+		open_files[slot].fd = j->fd;
+		open_files[slot].worker = wi;
+	}
+}
+
 /* queueFiles(data: ArrayBuffer | null, ops: Float64Array, count, names: Buffer) */
 static napi_value queue_files(napi_env env, napi_callback_info info)
 {
@@ -696,13 +771,7 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 		b->bytes += j->len;
 	}
 	pthread_mutex_lock(&jobs_mu);
-	int wi = 0;
-	if (open_file_worker >= 0)
-		wi = open_file_worker;
-	else
-		for (int i = 1; i < workers_started; i++)
-			if (workers[i].bytes < workers[wi].bytes)
-				wi = i;
+	int wi = choose_worker(b);
 	struct file_worker *w = &workers[wi];
 	if (w->tail)
 		w->tail->next = b;
@@ -715,7 +784,7 @@ static napi_value queue_files(napi_env env, napi_callback_info info)
 	else
 		order_head = b;
 	order_tail = b;
-	open_file_worker = b->jobs[count - 1].kind == JOB_APPEND ? wi : -1;
+	note_open_files(b, wi);
 	bytes_in_flight += b->bytes;
 	jobs_in_flight += b->count;
 	batches_in_flight++;

@@ -534,6 +534,32 @@ describe('unpack: from a file (unpackLayerFile, mapped)', () => {
     assert.equal(readFileSync(inLayer('hello'), 'utf8'), 'world');
   });
 
+  test('three layers at once (as a pull unpacks them) on two writer threads: files across chunks stay whole', async () => {
+    // each unpack leaves a file open across its batches; the pieces of each
+    // must reach the thread that has the file's first ones, whatever the
+    // other unpacks queued in between
+    nativeAddon().fileWorkers(2);
+    let seed = 777;
+    const layers = [0, 1, 2].map((n) => {
+      const files = new Map<string, Buffer>();
+      const entries: CraftEntry[] = [{ name: 'd/', type: '5', mode: 0o755 }];
+      for (let i = 0; i < 40; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const data = randomBytes(i % 4 === 0 ? 200_000 + (seed % 50_000) : seed % 9_000);
+        files.set(`d/l${n}-f${i}`, data);
+        entries.push({ name: `d/l${n}-f${i}`, data, mode: 0o644 });
+      }
+      return { dir: join(tmp, `mdk-test-layer${n}`), files, tar: craftTar(entries) };
+    });
+    const results = await Promise.all(
+      layers.map((l, n) => unpackLayer(chunked(l.tar, 16_384 + n * 4096), l.dir, { layerDigest: `${DIGEST}${n}` })),
+    );
+    results.forEach((r, n) => assert.equal(r.entries, 41, `layer ${n}`));
+    for (const l of layers) {
+      for (const [name, data] of l.files) assert.ok(readFileSync(join(l.dir, name)).equals(data), `${l.dir}/${name}: content differs`);
+    }
+  });
+
   test('an empty file (nothing to map) is an empty layer', async () => {
     const file = join(tmp, 'empty.tar');
     writeFileSync(file, '');
