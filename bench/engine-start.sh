@@ -22,13 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-node --input-type=module - "$REPO" "$W" <<'JS'
-const [repo, w] = process.argv.slice(2);
-const { buildBusyboxImage } = await import(`${repo}/build/tsc/test/helpers/busybox-image.js`);
-const { execFileSync } = await import('node:child_process');
-const img = buildBusyboxImage(`${w}/image`);
-execFileSync(`${repo}/build/moby-dick`, ['load', '-q', '-i', img.archive], { stdio: 'ignore' });
-JS
+node bench/lib/load-busybox.mjs "$W/image" "$MOBY_DICK_ROOT"
 R=$W/rootfs
 mkdir -p "$R/bin" "$R/proc" "$R/sys" "$R/dev" "$R/tmp" "$R/etc"
 cp /bin/busybox "$R/bin/busybox"

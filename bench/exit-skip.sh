@@ -33,15 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-node --input-type=module - "$REPO" "$W" <<'JS'
-const [repo, w] = process.argv.slice(2);
-const { buildBusyboxImage } = await import(`${repo}/build/tsc/test/helpers/busybox-image.js`);
-const { execFileSync } = await import('node:child_process');
-const img = buildBusyboxImage(`${w}/image`);
-for (const b of ['before', 'after']) {
-  execFileSync(`${repo}/build/moby-dick`, ['load', '-q', '-i', img.archive], { stdio: 'ignore', env: { ...process.env, MOBY_DICK_ROOT: `${w}/${b}` } });
-}
-JS
+node bench/lib/load-busybox.mjs "$W/image" "$W/before" "$W/after"
 RUN="run --rm --network none busybox true"
 B="env MOBY_DICK_ROOT=$W/before $BEFORE/build/moby-dick $RUN"
 A="env MOBY_DICK_ROOT=$W/after $REPO/build/moby-dick $RUN"
