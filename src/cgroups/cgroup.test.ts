@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { CgroupManager, cgroupPath } from './cgroup.js';
+import { CgroupManager, cgroupPath, type DirOps, makeCgroupDirs } from './cgroup.js';
 import { readCgroupLayout } from './layout.js';
 
 /** A fake cgroupfs: directories get the files the kernel would give them. */
@@ -26,6 +26,51 @@ describe('cgroupPath', () => {
     assert.equal(cgroupPath(undefined, 'x'), '/moby-dick/x');
     assert.throws(() => cgroupPath('system.slice:docker:x', 'x'), /not a cgroupfs path/);
     assert.throws(() => cgroupPath('/a/../../b', 'x'), /not a cgroupfs path/);
+  });
+});
+
+describe('makeCgroupDirs', () => {
+  /** a tree of directories in a Set; REMOVE_AFTER: the parent is removed right after it is made, TIMES times */
+  function tree(have: string[], vanishing?: { parent: string; times: number }) {
+    const dirs = new Set(have);
+    const made: string[] = [];
+    const ops: DirOps = {
+      exists: (d) => dirs.has(d),
+      mkdir: (d) => {
+        const parent = d.slice(0, d.lastIndexOf('/')) || '/';
+        if (!dirs.has(parent)) throw Object.assign(new Error(`ENOENT: ${d}`), { code: 'ENOENT' });
+        if (dirs.has(d)) throw Object.assign(new Error(`EEXIST: ${d}`), { code: 'EEXIST' });
+        dirs.add(d);
+        made.push(d);
+        // another container's end takes the empty parent along, just after it was made
+        if (vanishing && d === vanishing.parent && vanishing.times > 0) {
+          vanishing.times--;
+          dirs.delete(d);
+        }
+      },
+    };
+    return { dirs, made, ops };
+  }
+
+  test('the parents it lacks, then the directory', () => {
+    const t = tree(['/', '/cg']);
+    const created: string[] = [];
+    makeCgroupDirs('/cg/parent/id', created, t.ops);
+    assert.deepEqual(created, ['/cg/parent', '/cg/parent/id']);
+    assert.ok(t.dirs.has('/cg/parent/id'));
+  });
+
+  test('a parent removed meanwhile (its last container ended) is made again', () => {
+    const t = tree(['/', '/cg'], { parent: '/cg/parent', times: 2 });
+    const created: string[] = [];
+    makeCgroupDirs('/cg/parent/id', created, t.ops);
+    assert.ok(t.dirs.has('/cg/parent/id'));
+    assert.deepEqual(t.made, ['/cg/parent', '/cg/parent', '/cg/parent', '/cg/parent/id']);
+  });
+
+  test('a parent that keeps vanishing: an error naming the directory after a few tries', () => {
+    const t = tree(['/', '/cg'], { parent: '/cg/parent', times: 100 });
+    assert.throws(() => makeCgroupDirs('/cg/parent/id', [], t.ops), /cgroup \/cg\/parent\/id: cannot create \(ENOENT\)/);
   });
 });
 

@@ -82,14 +82,31 @@ function read(file: string): string {
 }
 
 /** mkdir -p, remembering which levels were new. */
-function makeDirs(dir: string, created: string[]): void {
-  if (existsSync(dir)) return;
-  makeDirs(dirname(dir), created);
+/** the file system calls makeCgroupDirs makes (tests give their own) */
+export interface DirOps {
+  exists(dir: string): boolean;
+  mkdir(dir: string): void;
+}
+
+const REAL_DIR_OPS: DirOps = { exists: existsSync, mkdir: (dir) => mkdirSync(dir) };
+
+/**
+ * DIR and the parents it lacks; the ones made are added to CREATED. A
+ * parent may vanish while this runs: the engine removes its parent cgroup
+ * when the last container in it ends, and another container may be ending
+ * (ENOENT): then the parent is made again, a few times at most.
+ */
+export function makeCgroupDirs(dir: string, created: string[], ops: DirOps = REAL_DIR_OPS, attempts = 5): void {
+  if (ops.exists(dir)) return;
+  makeCgroupDirs(dirname(dir), created, ops, attempts);
   try {
-    mkdirSync(dir);
+    ops.mkdir(dir);
     created.push(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cgroupError('cannot create', dir, e);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code === 'ENOENT' && attempts > 1) return makeCgroupDirs(dir, created, ops, attempts - 1);
+    throw cgroupError('cannot create', dir, e);
   }
 }
 
@@ -124,7 +141,7 @@ export class CgroupManager {
     const placement: CgroupPlacement = { version: 1, dirs: [], created: [], freezer: null, byController: {} };
     for (const h of this.layout.v1) {
       const dir = join(h.mountPoint, path);
-      makeDirs(dir, placement.created);
+      makeCgroupDirs(dir, placement.created);
       placement.dirs.push(dir);
       for (const c of h.controllers) placement.byController[c] = dir;
       if (h.controllers.includes('freezer')) placement.freezer = dir;
@@ -140,7 +157,7 @@ export class CgroupManager {
     // hybrid hosts keep some controllers (hugetlb here) only in the cgroup2 tree
     if (this.layout.unified) {
       const dir = join(this.layout.unified, path);
-      makeDirs(dir, placement.created);
+      makeCgroupDirs(dir, placement.created);
       placement.dirs.push(dir);
       placement.byController.unified = dir;
     }
@@ -154,7 +171,7 @@ export class CgroupManager {
     const writes = planV2(resources);
     const dir = join(root, path);
     const placement: CgroupPlacement = { version: 2, dirs: [dir], created: [], freezer: dir, byController: { unified: dir } };
-    makeDirs(dir, placement.created);
+    makeCgroupDirs(dir, placement.created);
     // controllers are enabled from the root down to the container's parent
     const wanted = v2Controllers(writes);
     if (wanted.length > 0) {

@@ -21,6 +21,7 @@ import { SyncPoints } from '../runtime/sync-points.js';
 import { compileOciPlan } from './compile.js';
 import { compileExecPlan, type ExecOptions } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
+import { awaitStartByte } from './exec-fifo.js';
 import { isAlive, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
 import type { CompiledSeccomp } from './seccomp.js';
@@ -302,19 +303,20 @@ export class OciRuntime {
       const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
         const buf = Buffer.alloc(1);
-        for (let waited = 0; ; waited++) {
-          let n = 0;
-          try {
-            n = readSync(fd, buf);
-          } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-          }
-          if (n === 1) break;
-          if (!isAlive(saved.pid, saved.pidStartTime) || waited > 10_000) {
-            throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
-          }
-          sleepSync(1);
-        }
+        const started = awaitStartByte({
+          readByte: () => {
+            try {
+              return readSync(fd, buf) === 1;
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+              return false;
+            }
+          },
+          alive: () => isAlive(saved.pid, saved.pidStartTime),
+          pause: () => sleepSync(1),
+          limit: 10_000,
+        });
+        if (!started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
       } finally {
         closeSync(fd);
         unlinkSync(fifo);

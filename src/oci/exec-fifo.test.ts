@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { awaitStartByte } from './exec-fifo.js';
+
+/** a scripted fifo and process: READS are the successive read results, ALIVE the successive looks */
+function script(reads: boolean[], alive: boolean[], limit = 100) {
+  const log: string[] = [];
+  const ok = awaitStartByte({
+    readByte: () => {
+      const r = reads.shift() ?? false;
+      log.push(r ? 'byte' : 'none');
+      return r;
+    },
+    alive: () => {
+      const a = alive.shift() ?? false;
+      log.push(a ? 'alive' : 'gone');
+      return a;
+    },
+    pause: () => log.push('pause'),
+    limit,
+  });
+  return { ok, log };
+}
+
+describe('exec fifo: start waits for the init\'s byte', () => {
+  test('the byte at once', () => {
+    assert.deepEqual(script([true], []), { ok: true, log: ['byte'] });
+  });
+
+  test('the byte after a few reads while the init lives', () => {
+    assert.deepEqual(script([false, false, true], [true, true]).log, ['none', 'alive', 'pause', 'none', 'alive', 'pause', 'byte']);
+  });
+
+  test('the init wrote, ran and ended between a read and the look at it: started, and the byte read once', () => {
+    const r = script([false, true, false], [false]);
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.log, ['none', 'gone', 'byte']);
+  });
+
+  test('the init ended without writing: not started', () => {
+    assert.deepEqual(script([false, false], [true, false]), { ok: false, log: ['none', 'alive', 'pause', 'none', 'gone', 'none'] });
+  });
+
+  test('an init that lives and never writes: not started after the limit', () => {
+    const r = script([], Array(10).fill(true), 3);
+    assert.equal(r.ok, false);
+    assert.equal(r.log.filter((e) => e === 'pause').length, 4);
+  });
+});
