@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { MobyDickError } from '../errors.js';
 import { parseChallenges } from './auth-challenge.js';
 import { credentialsFor, DOCKER_HUB_AUTH_KEY, dockerConfigPath, removeCredentials, storeCredentials } from './docker-config.js';
 import { loginDomain } from './login.js';
@@ -44,11 +45,11 @@ describe('~/.docker/config.json', () => {
   });
 
   test('stores base64 auths, keeps other fields, mode 0600, removes', () => {
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'desktop', auths: { 'other.example': { auth: 'eDp5' } } }));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ proxies: { default: { httpProxy: 'x' } }, auths: { 'other.example': { auth: 'eDp5' } } }));
     storeCredentials('127.0.0.1:5000', { username: 'mdk', password: 'p:a:ss' }, env);
     storeCredentials('docker.io', { username: 'hub', password: 'h' }, env);
-    const doc = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { credsStore: string; auths: Record<string, { auth: string }> };
-    assert.equal(doc.credsStore, 'desktop');
+    const doc = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { proxies: unknown; auths: Record<string, { auth: string }> };
+    assert.deepEqual(doc.proxies, { default: { httpProxy: 'x' } });
     assert.equal(doc.auths['127.0.0.1:5000']!.auth, Buffer.from('mdk:p:a:ss').toString('base64'));
     assert.ok(doc.auths[DOCKER_HUB_AUTH_KEY]);
     assert.equal(statSync(join(dir, 'config.json')).mode & 0o777, 0o600);
@@ -76,6 +77,70 @@ describe('~/.docker/config.json', () => {
     assert.equal(loginDomain('https://index.docker.io/v1/'), 'docker.io');
     assert.equal(loginDomain('http://127.0.0.1:5000/v2/'), '127.0.0.1:5000');
     assert.equal(loginDomain('Registry.Example'), 'registry.example');
+  });
+});
+
+describe('credential helpers (credsStore, credHelpers)', () => {
+  const dir = mkdtempSync('/tmp/mdk-test-credhelper-');
+  const bin = join(dir, 'bin');
+  const store = join(dir, 'store');
+  mkdirSync(bin);
+  mkdirSync(store);
+  // a helper keeping one file per server, as docker-credential-helpers' protocol says
+  writeFileSync(
+    join(bin, 'docker-credential-mdktest'),
+    `#!/bin/sh
+key() { printf %s "$1" | tr -c 'A-Za-z0-9' _; }
+echo "$1" >> "$MDK_TEST_STORE/calls"
+case $1 in
+get) read -r server; f="$MDK_TEST_STORE/$(key "$server")"; echo "get $server" >> "$MDK_TEST_STORE/calls"
+  if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+store) cat > "$MDK_TEST_STORE/in"; server=$(sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/' "$MDK_TEST_STORE/in"); mv "$MDK_TEST_STORE/in" "$MDK_TEST_STORE/$(key "$server")" ;;
+erase) read -r server; f="$MDK_TEST_STORE/$(key "$server")"; [ -f "$f" ] || { echo "credentials not found in native keychain"; exit 1; }; rm "$f" ;;
+esac
+`,
+    { mode: 0o755 },
+  );
+  const env = { DOCKER_CONFIG: dir, PATH: `${bin}:${process.env.PATH}`, MDK_TEST_STORE: store } as NodeJS.ProcessEnv;
+  const config = (doc: object) => writeFileSync(join(dir, 'config.json'), JSON.stringify(doc));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('credsStore keeps what login stores: get, an empty auths entry, erase', () => {
+    config({ credsStore: 'mdktest' });
+    storeCredentials('reg.mdk-test:5000', { username: 'u', password: 's3cret' }, env);
+    const doc = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { auths: Record<string, object> };
+    assert.deepEqual(doc.auths, { 'reg.mdk-test:5000': {} }, 'no password in the file');
+    assert.deepEqual(credentialsFor('reg.mdk-test:5000', env), { username: 'u', password: 's3cret' });
+    assert.equal(credentialsFor('other.mdk-test', env), undefined, 'not found: anonymous');
+    assert.equal(removeCredentials('reg.mdk-test:5000', env), true);
+    assert.equal(credentialsFor('reg.mdk-test:5000', env), undefined);
+    assert.equal(removeCredentials('reg.mdk-test:5000', env), false);
+  });
+
+  test('Docker Hub is asked for by its key', () => {
+    config({ credsStore: 'mdktest' });
+    writeFileSync(join(dir, 'calls'), '');
+    storeCredentials('docker.io', { username: 'hub', password: 'h' }, env);
+    assert.deepEqual(credentialsFor('docker.io', env), { username: 'hub', password: 'h' });
+    assert.match(readFileSync(join(store, 'calls'), 'utf8'), /^get https:\/\/index\.docker\.io\/v1\/$/m);
+  });
+
+  test('credHelpers before credsStore; a helper that is not installed is named, with what to do', () => {
+    config({ credsStore: 'mdk-test-missing', credHelpers: { 'reg.mdk-test:5000': 'mdktest' } });
+    storeCredentials('reg.mdk-test:5000', { username: 'a', password: 'b' }, env);
+    assert.deepEqual(credentialsFor('reg.mdk-test:5000', env), { username: 'a', password: 'b' });
+    assert.throws(
+      () => credentialsFor('elsewhere.mdk-test', env),
+      (e: unknown) => e instanceof MobyDickError && /docker-credential-mdk-test-missing get: not found in PATH/.test(e.message) && /credsStore/.test(e.details.hint ?? ''),
+    );
+  });
+
+  test('an identity token is refused by name; a broken answer is named', () => {
+    config({ credsStore: 'mdktest' });
+    writeFileSync(join(store, 'tok_mdk_test'), JSON.stringify({ ServerURL: 'tok.mdk-test', Username: '<token>', Secret: 'refresh' }));
+    assert.throws(() => credentialsFor('tok.mdk-test', env), /identity token for tok\.mdk-test/);
+    writeFileSync(join(store, 'bad_mdk_test'), 'not json');
+    assert.throws(() => credentialsFor('bad.mdk-test', env), /docker-credential-mdktest get: its answer is not JSON/);
   });
 });
 

@@ -2,13 +2,16 @@
  * Credentials in Docker's client config, ~/.docker/config.json (or
  * $DOCKER_CONFIG/config.json): `auths` maps a registry to base64
  * "user:password". Docker Hub's key is "https://index.docker.io/v1/".
- * Other fields of the file (credsStore, proxies, ...) are kept as they are
- * when moby-dick writes it; credential helpers are not run.
+ * A credential helper named for the registry by `credHelpers`, or for all
+ * by `credsStore`, keeps them instead (credential-helper.ts), as in Docker:
+ * `auths` then holds an empty entry for the registry. Other fields of the
+ * file (proxies, ...) are kept as they are when moby-dick writes it.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
+import { helperErase, helperGet, helperStore } from './credential-helper.js';
 import { DEFAULT_DOMAIN } from './reference.js';
 
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
@@ -27,7 +30,20 @@ interface AuthEntry {
 
 interface ConfigFile {
   auths?: Record<string, AuthEntry>;
+  credsStore?: unknown;
+  credHelpers?: unknown;
   [key: string]: unknown;
+}
+
+/** the credential helper that keeps KEY's credentials: credHelpers (by key or host) before credsStore */
+function helperFor(config: ConfigFile, key: string): string | undefined {
+  const valid = (v: unknown): string | undefined => (typeof v === 'string' && /^[\w.-]+$/.test(v) ? v : undefined);
+  if (typeof config.credHelpers === 'object' && config.credHelpers !== null) {
+    for (const [k, v] of Object.entries(config.credHelpers as Record<string, unknown>)) {
+      if ((k === key || keyHost(k) === keyHost(key)) && valid(v)) return valid(v);
+    }
+  }
+  return valid(config.credsStore);
 }
 
 export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -79,8 +95,11 @@ export function decodeAuth(entry: AuthEntry): Credentials | undefined {
 
 /** The credentials stored for a registry domain, if any. */
 export function credentialsFor(domain: string, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
-  const auths = readConfig(dockerConfigPath(env)).auths ?? {};
+  const config = readConfig(dockerConfigPath(env));
   const key = authKey(domain);
+  const helper = helperFor(config, key);
+  if (helper) return helperGet(helper, key, env);
+  const auths = config.auths ?? {};
   const exact = auths[key];
   if (exact) return decodeAuth(exact);
   for (const [k, entry] of Object.entries(auths)) {
@@ -101,7 +120,10 @@ export function storeCredentials(domain: string, creds: Credentials, env: NodeJS
   const path = dockerConfigPath(env);
   const config = readConfig(path);
   const auths = { ...(config.auths ?? {}) };
-  auths[authKey(domain)] = { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') };
+  const key = authKey(domain);
+  const helper = helperFor(config, key);
+  if (helper) helperStore(helper, key, creds, env);
+  auths[key] = helper ? {} : { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') };
   writeConfig(path, { ...config, auths });
   return path;
 }
@@ -112,8 +134,10 @@ export function removeCredentials(domain: string, env: NodeJS.ProcessEnv = proce
   const config = readConfig(path);
   const auths = { ...(config.auths ?? {}) };
   const key = authKey(domain);
+  const helper = helperFor(config, key);
+  const erased = helper ? helperErase(helper, key, env) : false;
   const keys = Object.keys(auths).filter((k) => k === key || keyHost(k) === keyHost(key));
-  if (keys.length === 0) return false;
+  if (keys.length === 0) return erased;
   for (const k of keys) delete auths[k];
   writeConfig(path, { ...config, auths });
   return true;
