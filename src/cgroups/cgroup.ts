@@ -133,12 +133,19 @@ export class CgroupManager {
   ) {}
 
   /** Creates the container's cgroups at PATH and writes its limits. */
+  /** The cgroup PATH with RESOURCES written; what it made is removed again when a write fails. */
   create(path: string, resources: Resources = {}): CgroupPlacement {
-    return this.layout.version === 2 ? this.createV2(path, resources) : this.createV1(path, resources);
+    const created: string[] = [];
+    try {
+      return this.layout.version === 2 ? this.createV2(path, resources, created) : this.createV1(path, resources, created);
+    } catch (e) {
+      this.remove({ version: this.layout.version, dirs: [], created, freezer: null, byController: {} });
+      throw e;
+    }
   }
 
-  private createV1(path: string, resources: Resources): CgroupPlacement {
-    const placement: CgroupPlacement = { version: 1, dirs: [], created: [], freezer: null, byController: {} };
+  private createV1(path: string, resources: Resources, created: string[]): CgroupPlacement {
+    const placement: CgroupPlacement = { version: 1, dirs: [], created, freezer: null, byController: {} };
     for (const h of this.layout.v1) {
       const dir = join(h.mountPoint, path);
       makeCgroupDirs(dir, placement.created);
@@ -165,12 +172,12 @@ export class CgroupManager {
     return placement;
   }
 
-  private createV2(path: string, resources: Resources): CgroupPlacement {
+  private createV2(path: string, resources: Resources, created: string[]): CgroupPlacement {
     const root = this.layout.unified;
     if (!root) throw cgroupError('no cgroup2 hierarchy', '/sys/fs/cgroup');
     const writes = planV2(resources);
     const dir = join(root, path);
-    const placement: CgroupPlacement = { version: 2, dirs: [dir], created: [], freezer: dir, byController: { unified: dir } };
+    const placement: CgroupPlacement = { version: 2, dirs: [dir], created, freezer: dir, byController: { unified: dir } };
     makeCgroupDirs(dir, placement.created);
     // controllers are enabled from the root down to the container's parent
     const wanted = v2Controllers(writes);

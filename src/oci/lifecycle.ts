@@ -128,18 +128,25 @@ function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSy
   const records: StatusRecord[] = [];
   let pid = 0;
   const syncs = new SyncPoints(onSync, (message) => sendControl(helper.fds.control, message));
-  for (;;) {
-    const n = readSync(helper.fds.status, buf);
-    if (n === 0) break;
-    for (const rec of splitter.push(buf.subarray(0, n))) {
-      records.push(rec);
-      if (rec.kind === 'pid') syncs.gotPid((pid = rec.pid));
-      if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
-      if (rec.kind === 'sync') syncs.gotSync(rec.name);
-      if (rec.kind === 'ready') return pid;
+  try {
+    for (;;) {
+      const n = readSync(helper.fds.status, buf);
+      if (n === 0) break;
+      for (const rec of splitter.push(buf.subarray(0, n))) {
+        records.push(rec);
+        if (rec.kind === 'pid') syncs.gotPid((pid = rec.pid));
+        if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
+        if (rec.kind === 'sync') syncs.gotSync(rec.name);
+        if (rec.kind === 'ready') return pid;
+      }
+      // an error, or the process ended (the helper reports it but leaves it for the caller to reap)
+      if (records.some((r) => r.kind === 'error' || r.kind === 'exit' || r.kind === 'signal')) break;
     }
-    // an error, or the process ended (the helper reports it but leaves it for the caller to reap)
-    if (records.some((r) => r.kind === 'error' || r.kind === 'exit' || r.kind === 'signal')) break;
+  } catch (e) {
+    // the engine's work at a sync point failed (a cgroup write the kernel refused, a hook): the
+    // process waiting there is killed, or under a monitor both would wait for a resume forever
+    if (pid > 0) killAndWait(pid, procStat(pid)?.startTime ?? '');
+    throw e;
   }
   sendControl(helper.fds.control, DETACH);
   const [code, signal] = reapHelper(helper);

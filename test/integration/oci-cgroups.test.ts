@@ -6,6 +6,7 @@ import { afterEach, describe, test } from 'node:test';
 import { sleep } from '../helpers/cli.js';
 import { runtime } from '../helpers/bundle.js';
 import { useOci } from '../helpers/fixtures.js';
+import { OciRuntime, StateStore } from '../../src/index.js';
 
 const CG = '/sys/fs/cgroup';
 const cgFile = (controller: string, path: string, file: string): string => readFileSync(join(CG, controller, path, file), 'utf8').trim();
@@ -39,6 +40,31 @@ describe('moby-dick-runtime cgroups (v1)', () => {
     rmSync(join(fx.rootfs, 'tmp/mdk-test-cgroup'));
     assert.equal((await rt('delete', '--force', 'mdk-test-lim')).code, 0);
     assert.equal(existsSync(join(CG, 'memory', path)), false);
+  });
+
+  test('a limit the kernel refuses fails create, naming the cgroup, and leaves no helper, no process, no cgroup', async () => {
+    const b = bundle((s) => {
+      s.linux!.cgroupsPath = '/mdk-test-cg/refused';
+      // no such CPU: the cpuset write fails while the new process waits at its cgroup sync point
+      s.linux!.resources = { ...s.linux!.resources, cpu: { cpus: '1000' } };
+      s.process!.args = ['sleep', '30'];
+    });
+    const r = await rt('create', '--bundle', b, 'mdk-test-refused');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /cpuset\.cpus/);
+    assert.equal((await rt('state', 'mdk-test-refused')).code, 1, 'no state left');
+    // afterEach: no helper or container process, no cgroup
+  });
+
+  test('the same under a monitor (the engine\'s way, where the helper stays): the waiting process is killed, the monitor ends', async () => {
+    const b = bundle((s) => {
+      s.linux!.cgroupsPath = '/mdk-test-cg/refused-monitored';
+      s.linux!.resources = { ...s.linux!.resources, cpu: { cpus: '1000' } };
+      s.process!.args = ['sleep', '30'];
+    });
+    const lib = new OciRuntime(new StateStore(fx.root));
+    await assert.rejects(lib.create('mdk-test-refused-mon', { bundle: b, monitor: { exitFile: join(fx.root, 'mdk-test-exit.json') } }), /cpuset\.cpus/);
+    // afterEach: no helper (the monitor) or container process left, no cgroup
   });
 
   test('the limits are enforced: pids and memory', async () => {
