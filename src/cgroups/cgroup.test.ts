@@ -139,7 +139,8 @@ describe('CgroupManager on a fake v2 tree', () => {
     writeFileSync(join(root, 'cgroup.controllers'), 'memory');
     const m = new CgroupManager({ version: 2, v1: [], unified: root });
     assert.throws(() => m.create('/mdk/c3', { pids: { limit: 1 } }), /controllers not available: pids/);
-    assert.ok(existsSync(join(root, 'mdk/c3')));
+    assert.ok(!existsSync(join(root, 'mdk/c3')), 'what create made is removed again');
+    assert.ok(!existsSync(join(root, 'mdk')));
   });
 });
 
