@@ -15,7 +15,8 @@ const OPTIONS = {
 export const LOGIN_HELP = `Usage: moby-dick login [OPTIONS] [SERVER]
 
 Log in to a registry (default: Docker Hub). The credentials are checked,
-then stored in ~/.docker/config.json ($DOCKER_CONFIG/config.json), as Docker does.
+then stored in ~/.docker/config.json ($DOCKER_CONFIG/config.json), or by the
+credential helper it names ("credHelpers", "credsStore"), as Docker does.
 
 Options:
   -u, --username USER           the user name
