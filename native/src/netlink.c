@@ -301,6 +301,11 @@ static int op_addr(int *sock, char **a)
 	ifa->ifa_index = (unsigned)link;
 	attr_put(&r, IFA_LOCAL, &ip, sizeof(ip));
 	attr_put(&r, IFA_ADDRESS, &ip, sizeof(ip));
+	if (bits < 31) {
+		/* the subnet's broadcast address, as Docker's containers have it (`ip a`: brd) */
+		struct in_addr brd = {ip.s_addr | htonl(bits ? (1U << (32 - bits)) - 1 : ~0U)};
+		attr_put(&r, IFA_BROADCAST, &brd, sizeof(brd));
+	}
 	return nl_talk(*sock, &r);
 }
 

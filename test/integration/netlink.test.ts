@@ -55,7 +55,7 @@ describe('netlink ops of the C helper', () => {
     const links = await ipIn(pid, '-o', 'link');
     assert.match(links, /^1: lo: <LOOPBACK,UP,LOWER_UP>/m);
     assert.match(links, new RegExp(`: eth0@if\\d+: <BROADCAST,MULTICAST,UP,LOWER_UP>.* link/ether ${MAC} `));
-    assert.match(await ipIn(pid, '-o', '-4', 'addr', 'show', 'eth0'), /inet 198\.51\.100\.7\/24 /);
+    assert.match(await ipIn(pid, '-o', '-4', 'addr', 'show', 'eth0'), /inet 198\.51\.100\.7\/24 brd 198\.51\.100\.255 /);
     assert.equal(await ipIn(pid, 'route'), 'default via 198.51.100.1 dev eth0 \n198.51.100.0/24 dev eth0 proto kernel scope link src 198.51.100.7 \n');
     assert.equal(readlinkSync(`/sys/class/net/${VETH}/master`).split('/').pop(), BRIDGE);
     assert.equal(readFileSync(`/sys/class/net/${VETH}/operstate`, 'utf8').trim(), 'up');
