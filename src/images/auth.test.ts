@@ -62,6 +62,11 @@ describe('~/.docker/config.json', () => {
     assert.equal(credentialsFor('127.0.0.1:5000', env), undefined);
   });
 
+  test('an identitytoken entry (a login through an identity provider) is an identity token', () => {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { 'idp.mdk-test': { auth: Buffer.from('me:').toString('base64'), identitytoken: 'r3fresh' } } }));
+    assert.deepEqual(credentialsFor('idp.mdk-test', env), { username: 'me', password: '', identityToken: 'r3fresh' });
+  });
+
   test('keys written with a scheme by old clients still match', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { 'https://reg.example:5000/v2/': { auth: Buffer.from('a:b').toString('base64') } } }));
     assert.deepEqual(credentialsFor('reg.example:5000', env), { username: 'a', password: 'b' });
@@ -135,10 +140,10 @@ esac
     );
   });
 
-  test('an identity token is refused by name; a broken answer is named', () => {
+  test('an identity token ("<token>") is taken as one; a broken answer is named', () => {
     config({ credsStore: 'mdktest' });
     writeFileSync(join(store, 'tok_mdk_test'), JSON.stringify({ ServerURL: 'tok.mdk-test', Username: '<token>', Secret: 'refresh' }));
-    assert.throws(() => credentialsFor('tok.mdk-test', env), /identity token for tok\.mdk-test/);
+    assert.deepEqual(credentialsFor('tok.mdk-test', env), { username: '', password: '', identityToken: 'refresh' });
     writeFileSync(join(store, 'bad_mdk_test'), 'not json');
     assert.throws(() => credentialsFor('bad.mdk-test', env), /docker-credential-mdktest get: its answer is not JSON/);
   });

@@ -50,12 +50,8 @@ export function helperGet(helper: string, server: string, env: NodeJS.ProcessEnv
   if (typeof doc.Username !== 'string' || typeof doc.Secret !== 'string') {
     throw new MobyDickError('REGISTRY', `credential helper ${program(helper)} get: no Username and Secret in its answer`, { subject: program(helper) });
   }
-  if (doc.Username === '<token>') {
-    throw new MobyDickError('REGISTRY', `credential helper ${program(helper)} holds an identity token for ${server}, which moby-dick cannot use yet`, {
-      subject: server,
-      hint: 'log in with a user name and password (moby-dick login)',
-    });
-  }
+  // "<token>": the secret is an identity token (an OAuth2 refresh token), as Docker stores one
+  if (doc.Username === '<token>') return { username: '', password: '', identityToken: doc.Secret };
   if (doc.Username === '' && doc.Secret === '') return undefined;
   return { username: doc.Username, password: doc.Secret };
 }

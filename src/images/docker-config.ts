@@ -19,6 +19,12 @@ export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 export interface Credentials {
   username: string;
   password: string;
+  /**
+   * An OAuth2 refresh token (Docker's "identity token", from a login through
+   * an identity provider): exchanged for bearer tokens at the registry's
+   * token server (grant_type=refresh_token) instead of the password
+   */
+  identityToken?: string;
 }
 
 interface AuthEntry {
@@ -84,6 +90,10 @@ function readConfig(path: string): ConfigFile {
 
 /** Decodes an entry; undefined when it holds nothing usable. */
 export function decodeAuth(entry: AuthEntry): Credentials | undefined {
+  if (entry.identitytoken) {
+    const user = entry.auth ? Buffer.from(entry.auth, 'base64').toString('utf8').split(':')[0]! : (entry.username ?? '');
+    return { username: user, password: '', identityToken: entry.identitytoken };
+  }
   if (entry.auth) {
     const plain = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = plain.indexOf(':');

@@ -107,7 +107,7 @@ export class RegistryClient {
   }
 
   private basicHeader(): string | undefined {
-    return this.creds ? `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password}`).toString('base64')}` : undefined;
+    return this.creds && !this.creds.identityToken ? `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password}`).toString('base64')}` : undefined;
   }
 
   /** A bearer token for SCOPE from the challenge's realm, cached until it expires. */
@@ -117,15 +117,11 @@ export class RegistryClient {
     const realm = challenge.params.realm;
     if (!realm) throw new RegistryError(`registry ${this.domain} asked for a bearer token without naming a realm`, 401);
     const url = new URL(realm);
-    if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    if (scope) url.searchParams.append('scope', scope);
-    if (this.creds) url.searchParams.set('account', this.creds.username);
-    const basic = this.basicHeader();
-    const res = await this.send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} });
+    const res = this.creds?.identityToken ? await this.refreshToken(url, challenge, scope, this.creds.identityToken) : await this.getToken(url, challenge, scope);
     const text = await res.text();
     if (!ok(res)) {
       throw new RegistryError(
-        res.status === 401 ? `unauthorized: the token server ${url.host} refused ${this.creds ? 'the stored credentials' : 'an anonymous token'}` : `the token server ${url.host} answered ${res.status}`,
+        res.status === 401 ? `unauthorized: the token server ${url.host} refused ${this.creds?.identityToken ? 'the stored identity token' : this.creds ? 'the stored credentials' : 'an anonymous token'}` : `the token server ${url.host} answered ${res.status}`,
         res.status === 401 ? 401 : res.status,
         'UNAUTHORIZED',
       );
@@ -142,6 +138,27 @@ export class RegistryClient {
     const lifetime = Math.max((body.expires_in ?? 60) - 60, 10) * 1000;
     this.tokens.set(scope, { token, expires: Date.now() + lifetime });
     return token;
+  }
+
+  /** the distribution token API: GET with the service, scope and account, basic auth when there are credentials */
+  private getToken(url: URL, challenge: Challenge, scope: string): Promise<HttpResponse> {
+    if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
+    if (scope) url.searchParams.append('scope', scope);
+    if (this.creds) url.searchParams.set('account', this.creds.username);
+    const basic = this.basicHeader();
+    return this.send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} });
+  }
+
+  /** OAuth2 with an identity token, as Docker does: a POST of grant_type=refresh_token to the realm */
+  private refreshToken(url: URL, challenge: Challenge, scope: string, refresh: string): Promise<HttpResponse> {
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: 'moby-dick' });
+    if (challenge.params.service) form.set('service', challenge.params.service);
+    if (scope) form.set('scope', scope);
+    return this.send(url.toString(), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: Buffer.from(form.toString()),
+    });
   }
 
   private async authHeader(scope: string): Promise<string | undefined> {

@@ -111,6 +111,8 @@ export interface FakeContent {
   faults?: Record<string, 'wrong-bytes' | 'truncate' | 'slow' | '404'>;
   /** require this bearer token (served by /token) */
   bearer?: boolean;
+  /** the refresh token (identity token) a POST to /token must bring */
+  refreshToken?: string;
 }
 
 export async function startFakeRegistry(content: FakeContent): Promise<FakeRegistry> {
@@ -120,6 +122,19 @@ export async function startFakeRegistry(content: FakeContent): Promise<FakeRegis
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     requests.push(`${req.method} ${req.url}${req.headers.range ? ` ${req.headers.range}` : ''}`);
     const url = new URL(req.url ?? '/', `http://${host}`);
+    if (url.pathname === '/token' && req.method === 'POST') {
+      // OAuth2 with a refresh token (an identity token): the form says which
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        requests.push(`POST /token ${body}`);
+        const good = form.get('grant_type') === 'refresh_token' && form.get('refresh_token') === content.refreshToken;
+        res.writeHead(good ? 200 : 401, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(good ? { access_token: 'mdk-test-token', expires_in: 300 } : { error: 'invalid_grant' }));
+      });
+      return;
+    }
     if (url.pathname === '/token') {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ token: 'mdk-test-token', expires_in: 300 }));

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sleep } from '../helpers/cli.js';
 import { makeImageEnv, oneLine } from '../helpers/image-env.js';
@@ -156,6 +157,35 @@ describe('a misbehaving registry', () => {
       assert.match(tokenRequests[0]!, /service=mdk-test/);
     } finally {
       content.bearer = false;
+      env.remove();
+    }
+  });
+
+  test('an identity token in config.json: a refresh-token grant (POST) for the bearer token; a wrong one is refused by name', async () => {
+    const env = makeImageEnv();
+    content.bearer = true;
+    content.refreshToken = 'mdk-test-refresh';
+    fake.requests.length = 0;
+    const login = (token: string) => {
+      mkdirSync(env.dockerConfig, { recursive: true });
+      writeFileSync(join(env.dockerConfig, 'config.json'), JSON.stringify({ auths: { [fake.host]: { identitytoken: token } } }));
+    };
+    try {
+      login('mdk-test-refresh');
+      const r = await env.mdk(['pull', '-q', image('latest')]);
+      assert.equal(r.code, 0, r.stderr);
+      const posts = fake.requests.filter((q) => q.startsWith('POST /token '));
+      assert.equal(posts.length, 1, fake.requests.join('\n'));
+      const form = new URLSearchParams(posts[0]!.slice('POST /token '.length));
+      assert.deepEqual([form.get('grant_type'), form.get('service'), form.get('scope'), form.get('client_id')], ['refresh_token', 'mdk-test', `repository:${REPO}:pull`, 'moby-dick']);
+      assert.equal(fake.requests.filter((q) => q.startsWith('GET /token')).length, 0);
+      login('mdk-test-wrong');
+      const bad = await env.mdk(['pull', '-q', image('multi')]);
+      assert.equal(bad.code, 125);
+      assert.match(bad.stderr, /refused the stored identity token/);
+    } finally {
+      content.bearer = false;
+      delete content.refreshToken;
       env.remove();
     }
   });
