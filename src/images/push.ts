@@ -1,7 +1,8 @@
 /**
- * Pushing an image: the blobs the registry lacks (HEAD first), then the
- * manifest it was pulled with, byte for byte, so the registry ends up with
- * the same digests as the source. An image without a stored manifest (none
+ * Pushing an image: the blobs the registry lacks (HEAD first; mounted from
+ * another repository of the same registry the image is tagged in, when the
+ * registry can, else uploaded), then the manifest it was pulled with, byte
+ * for byte, so the registry ends up with the same digests as the source. An image without a stored manifest (none
  * yet: every image here comes from a pull) cannot be pushed.
  */
 import { MobyDickError } from '../errors.js';
@@ -49,6 +50,8 @@ export async function pushImage(store: ImageStore, input: string, opts: PushOpti
     const parsed = parseManifest(bytes, image.manifestMediaType);
     if (parsed.kind !== 'manifest') throw new MobyDickError('STORE', 'the stored manifest is an index');
     progress.line(`The push refers to repository [${ref.domain}/${repo}]`);
+    // where the registry may have the blobs already: another repository of it the image is tagged in
+    const mountFrom = image.tags.map((t) => parseNormalizedReference(t)).find((t) => t.domain === ref.domain && t.path !== repo)?.path;
     const blobs = [...parsed.manifest.layers, parsed.manifest.config];
     const missing = blobs.find((b) => !store.blobs.has(b.digest));
     if (missing) {
@@ -66,8 +69,8 @@ export async function pushImage(store: ImageStore, input: string, opts: PushOpti
             continue;
           }
           progress.layer(id, 'Pushing', 0, b.size);
-          await client.uploadBlob(repo, b.digest, b.size, () => store.blobs.stream(b.digest));
-          progress.layer(id, 'Pushed');
+          const how = await client.uploadBlob(repo, b.digest, b.size, () => store.blobs.stream(b.digest), mountFrom);
+          progress.layer(id, how === 'mounted' ? `Mounted from ${mountFrom}` : 'Pushed');
         } catch (e) {
           throw pullError(e, 'push', ref, b.digest);
         }

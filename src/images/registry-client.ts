@@ -143,7 +143,8 @@ export class RegistryClient {
   /** the distribution token API: GET with the service, scope and account, basic auth when there are credentials */
   private getToken(url: URL, challenge: Challenge, scope: string): Promise<HttpResponse> {
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    if (scope) url.searchParams.append('scope', scope);
+    // several scopes (a push that mounts from another repository) are several parameters
+    for (const one of scope.split(' ').filter(Boolean)) url.searchParams.append('scope', one);
     if (this.creds) url.searchParams.set('account', this.creds.username);
     const basic = this.basicHeader();
     return this.send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} });
@@ -300,10 +301,20 @@ export class RegistryClient {
     throw await RegistryClient.failure(res, `blob ${digest}`);
   }
 
-  /** Uploads a blob in one piece: POST for an upload URL, then PUT ?digest=. */
-  async uploadBlob(repository: string, digest: string, size: number, body: () => Readable): Promise<void> {
-    const scope = RegistryClient.pushScope(repository);
-    const start = await this.request('POST', `/v2/${repository}/blobs/uploads/`, scope, { headers: { 'Content-Length': '0' } });
+  /**
+   * Uploads a blob in one piece: POST for an upload URL, then PUT ?digest=.
+   * With MOUNT_FROM (another repository of the registry that has it), the
+   * POST asks the registry to mount it from there instead (201), as Docker
+   * does; a registry that cannot answers with an upload URL as usual.
+   */
+  async uploadBlob(repository: string, digest: string, size: number, body: () => Readable, mountFrom?: string): Promise<'mounted' | 'uploaded'> {
+    const scope = RegistryClient.pushScope(repository) + (mountFrom ? ` repository:${mountFrom}:pull` : '');
+    const query = mountFrom ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
+    const start = await this.request('POST', `/v2/${repository}/blobs/uploads/${query}`, scope, { headers: { 'Content-Length': '0' } });
+    if (mountFrom && start.status === 201) {
+      start.discard();
+      return 'mounted';
+    }
     if (start.status !== 202) throw await RegistryClient.failure(start, `upload of blob ${digest}`);
     start.discard();
     const location = start.header('location');
@@ -316,6 +327,7 @@ export class RegistryClient {
     });
     if (put.status !== 201) throw await RegistryClient.failure(put, `upload of blob ${digest}`);
     put.discard();
+    return 'uploaded';
   }
 
   /** PUT a manifest under a tag or digest; returns the digest the registry reports. */

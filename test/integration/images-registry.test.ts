@@ -200,6 +200,8 @@ describe('images with a real registry', () => {
       assert.equal((await env.mdk(['pull', '-q', ref('mdk-test/busybox:gzip')])).code, 0);
       const target = ref('mdk-test/pushed:v1');
       assert.equal((await env.mdk(['tag', ref('mdk-test/busybox:gzip'), target])).code, 0);
+      // only this tag on the registry: nothing to mount from, every blob is uploaded
+      assert.equal((await env.mdk(['rmi', ref('mdk-test/busybox:gzip')])).code, 0);
       const r = await env.mdk(['push', target]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^The push refers to repository \\[${reg.host}/mdk-test/pushed\\]$`, 'm'));
@@ -216,6 +218,15 @@ describe('images with a real registry', () => {
       assert.equal(again.code, 0, again.stderr);
       assert.equal((again.stdout.match(/: Layer already exists$/gm) ?? []).length, 3, again.stdout);
       assert.doesNotMatch(again.stdout, /: Pushed$/m);
+
+      // tagged for another repository of the registry: the blobs are mounted from the one that has them
+      const mounted = ref('mdk-test/mounted:v1');
+      assert.equal((await env.mdk(['tag', target, mounted])).code, 0);
+      const m = await env.mdk(['push', mounted]);
+      assert.equal(m.code, 0, m.stderr);
+      assert.equal((m.stdout.match(/: Mounted from mdk-test\/pushed$/gm) ?? []).length, 3, m.stdout);
+      assert.doesNotMatch(m.stdout, /: Pushed$/m);
+      assert.equal((JSON.parse(skopeo(['inspect', `docker://${mounted}`])) as SkopeoInspect).Digest, remote.Digest);
 
       const none = await env.mdk(['push', ref('mdk-test/nosuch:v1')]);
       assert.equal(none.code, 125);
