@@ -44,3 +44,9 @@ export function renderTemplate(template: string, value: unknown): string {
 export function goJsonIndent(v: unknown): string {
   return JSON.stringify(v, null, 4).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
+
+/** What `inspect` prints, as Docker: each document through FORMAT, a line each, or all of them as one indented JSON array. */
+export function inspectOutput(docs: readonly unknown[], format: string | undefined): string {
+  if (format !== undefined && format !== '') return docs.map((d) => `${renderTemplate(format, d)}\n`).join('');
+  return `${goJsonIndent(docs)}\n`;
+}

@@ -16,7 +16,7 @@ import type { PublishedPort } from '../../network/network-table.js';
 import { storeRoot } from '../../images/store/image-store.js';
 import { parseCommandLine } from '../args.js';
 import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, type CreateFlags, createRequest } from '../create-options.js';
-import { renderTemplate } from '../go-template.js';
+import { inspectOutput, renderTemplate } from '../go-template.js';
 import { humanDuration, table } from '../human-units.js';
 import { openStore } from '../image-context.js';
 import { progressView } from '../pull-progress.js';
@@ -457,11 +457,7 @@ export const inspect: Command = async (argv) => {
     const v = e.inspect(ref);
     return inspectJson(v, e.networkFacts(v));
   }));
-  if (values.format) {
-    for (const d of docs) process.stdout.write(`${renderTemplate(values.format, d)}\n`);
-  } else {
-    process.stdout.write(`${JSON.stringify(docs, null, 4)}\n`);
-  }
+  process.stdout.write(inspectOutput(docs, values.format));
   return 0;
 };
 

@@ -4,7 +4,7 @@ import { getImage } from '../../images/lookup.js';
 import { familiarString, parseNormalizedReference } from '../../images/reference.js';
 import type { ImageStore } from '../../images/store/image-store.js';
 import { parseCommandLine } from '../args.js';
-import { goJsonIndent, renderTemplate } from '../go-template.js';
+import { inspectOutput } from '../go-template.js';
 import { withStore } from '../image-context.js';
 import { formatError } from '../report-error.js';
 
@@ -68,8 +68,7 @@ export async function imageInspect(argv: readonly string[]): Promise<number> {
         process.stderr.write(`${formatError(e)}\n`);
       }
     }
-    if (flags.format !== undefined) for (const d of docs) process.stdout.write(`${renderTemplate(flags.format, d)}\n`);
-    else process.stdout.write(`${goJsonIndent(docs)}\n`);
+    process.stdout.write(inspectOutput(docs, flags.format));
     // Docker's exit status when an image is missing
     return failed ? 1 : 0;
   });

@@ -9,7 +9,7 @@ import { MobyDickError } from '../../errors.js';
 import type { NetworkRecord } from '../../network/network-table.js';
 import { parseCommandLine } from '../args.js';
 import { parseLabels } from '../container-flags.js';
-import { goJsonIndent, renderTemplate } from '../go-template.js';
+import { inspectOutput, renderTemplate } from '../go-template.js';
 import { table } from '../human-units.js';
 import { type Command, commandGroup, confirm, help, needArgs, withEngine } from './engine-command.js';
 
@@ -177,8 +177,7 @@ const inspect: Command = async (argv) => {
     await e.releaseStaleNetworks();
     return operands.map((ref) => inspectJson(e, e.networks.find(ref)));
   });
-  if (values.format) process.stdout.write(docs.map((d) => `${renderTemplate(values.format!, d)}\n`).join(''));
-  else process.stdout.write(`${goJsonIndent(docs)}\n`);
+  process.stdout.write(inspectOutput(docs, values.format));
   return 0;
 };
 

@@ -7,7 +7,7 @@ import { parseVolumeOptions, type Volume, VolumeStore } from '../../engine/volum
 import { MobyDickError } from '../../errors.js';
 import { parseCommandLine } from '../args.js';
 import { parseLabels } from '../container-flags.js';
-import { goJsonIndent, renderTemplate } from '../go-template.js';
+import { inspectOutput, renderTemplate } from '../go-template.js';
 import { humanSize, table } from '../human-units.js';
 import { type Command, commandGroup, confirm, help, needArgs, usage, withEngine } from './engine-command.js';
 
@@ -122,8 +122,7 @@ const inspect: Command = async (argv) => {
   if (values.help) return help('Usage: moby-dick volume inspect [-f FORMAT] VOLUME [VOLUME...]\n\nDisplay detailed information on one or more volumes\n');
   needArgs('volume inspect', operands, 1);
   const docs = await withVolumes((vs) => operands.map((n) => inspectJson(vs.get(n))));
-  if (values.format) process.stdout.write(docs.map((d) => `${renderTemplate(values.format!, d)}\n`).join(''));
-  else process.stdout.write(`${goJsonIndent(docs)}\n`);
+  process.stdout.write(inspectOutput(docs, values.format));
   return 0;
 };
 
