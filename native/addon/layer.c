@@ -357,12 +357,12 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info)
  * data queued, except that a batch continuing a file whose pieces went to
  * a thread (JOB_APPEND without its JOB_END yet; several unpacks at once
  * each have one) goes to that thread, so that a file's pieces are written
- * in order by one thread. Jobs of different
- * batches may thus run in any order; "done up to id X" means every job up
- * to X is done (the oldest batch not yet done bounds it). Per-file jobs on
- * libuv's pool were slower than one thread; batches on two threads are
- * faster than one when the main thread has less to do than the writing
- * (bench/README.md, "Layer unpacking"). */
+ * in order by one thread. Jobs of different batches may thus run in any
+ * order; "done up to id X" means every job up to X is done (the oldest
+ * batch not yet done bounds it). Per-file jobs on libuv's pool were slower
+ * than one thread; batches on two threads are faster than one when the
+ * main thread has less to do than the writing (bench/README.md, "Layer
+ * unpacking"). */
 enum job_kind { JOB_WHOLE, JOB_APPEND, JOB_END, JOB_CREATE };
 
 /* the fields of an operation in queueFiles' OPS (file-queue.ts has the same list) */

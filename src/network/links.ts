@@ -5,12 +5,11 @@
  * container's network namespace) and sysctls. Each function says what it
  * makes; the policy (which names, which addresses) is the caller's.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import { helperPath } from '../runtime/helper-path.js';
-import { nativeAddon } from '../runtime/native-addon.js';
-import { type LinkOp, linkOpsArgv, linkOpsError, NETNS_FD, needsNetns, removeInsideOps, type VethPlan, vethOps } from './link-ops.js';
-import { runTool } from './tool.js';
+import { type LinkOp, linkOpsArgv, linkOpsError, needsNetns, removeInsideOps, type VethPlan, vethOps } from './link-ops.js';
+import { runTool, spawnCapturing } from './tool.js';
 
 export type { VethPlan } from './link-ops.js';
 
@@ -59,23 +58,15 @@ export function runLinkOps(ops: readonly LinkOp[], pid: number | undefined, step
       });
     }
   }
-  const addon = nativeAddon();
-  const [errR, errW] = addon.pipe();
-  const fds = [-1, -1, errW];
-  if (nsFd >= 0) fds[NETNS_FD] = nsFd;
-  let child: number;
+  let code: number;
+  let stderr: string;
   try {
-    child = addon.spawn(helperPath(), ['mdk-init', 'net', ...linkOpsArgv(ops)], fds);
+    // the namespace becomes the helper's fd 3 (link-ops.ts NETNS_FD)
+    ({ code, stderr } = spawnCapturing(helperPath(), ['mdk-init', 'net', ...linkOpsArgv(ops)], '', nsFd >= 0 ? [nsFd] : []));
   } finally {
-    closeSync(errW);
     if (nsFd >= 0) closeSync(nsFd);
   }
-  const [code] = addon.wait(child);
-  const chunks: Buffer[] = [];
-  const buf = Buffer.alloc(1024);
-  for (let n; (n = readSync(errR, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
-  closeSync(errR);
-  if (code !== 0) throw linkOpsError(Buffer.concat(chunks).toString('utf8'), ops, step, container);
+  if (code !== 0) throw linkOpsError(stderr, ops, step, container);
 }
 
 /**

@@ -23,18 +23,29 @@ export function programPath(name: string, pkg: string): string {
 
 const PACKAGES: Record<string, string> = { ip: 'iproute2', nft: 'nftables' };
 
+/** How a program run by spawnCapturing ended, and what it printed on stderr. */
+export interface Captured {
+  code: number;
+  signal: number;
+  stderr: string;
+}
+
 /**
- * Runs NAME ARGS with INPUT on its stdin; throws what it printed on stderr
- * (with STEP, what we were doing) when it fails.
+ * Runs FILE with ARGV (argv[0] included) through the addon's posix_spawn:
+ * INPUT on its stdin, stdout to /dev/null, stderr captured (a short message
+ * is all these programs print), and EXTRA fds as its fds 3, 4, ... (-1: none).
  */
-export function runTool(name: string, args: readonly string[], input: string, step: string): void {
+export function spawnCapturing(file: string, argv: readonly string[], input: string, extra: readonly number[] = []): Captured {
   const addon = nativeAddon();
-  const file = programPath(name, PACKAGES[name] ?? name);
   const [inR, inW] = addon.pipe();
   const [errR, errW] = addon.pipe();
   let pid: number;
   try {
-    pid = addon.spawn(file, [name, ...args], [inR, -1, errW]);
+    pid = addon.spawn(file, [...argv], [inR, -1, errW, ...extra]);
+  } catch (e) {
+    closeSync(inW);
+    closeSync(errR);
+    throw e;
   } finally {
     closeSync(inR);
     closeSync(errW);
@@ -51,8 +62,17 @@ export function runTool(name: string, args: readonly string[], input: string, st
   const buf = Buffer.alloc(4096);
   for (let n; (n = readSync(errR, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
   closeSync(errR);
+  return { code, signal, stderr: Buffer.concat(chunks).toString('utf8') };
+}
+
+/**
+ * Runs NAME ARGS with INPUT on its stdin; throws what it printed on stderr
+ * (with STEP, what we were doing) when it fails.
+ */
+export function runTool(name: string, args: readonly string[], input: string, step: string): void {
+  const { code, signal, stderr } = spawnCapturing(programPath(name, PACKAGES[name] ?? name), [name, ...args], input);
   if (code !== 0) {
-    const message = Buffer.concat(chunks).toString('utf8').trim().split('\n').slice(0, 3).join('; ');
+    const message = stderr.trim().split('\n').slice(0, 3).join('; ');
     throw new MobyDickError('NETWORK', `${step}: ${name} failed (${signal > 0 ? `signal ${signal}` : `exit ${code}`}): ${message}`, { step, subject: name });
   }
 }
