@@ -92,8 +92,7 @@ static void run_op(struct ctx *c, const struct op *op)
 			fail("setsid", errno, "");
 	} else if (strcmp(n, "pty") == 0) {
 		int master;
-		if (pty_open_inside(a0, &master) < 0)
-			fail("pty", errno, *a0 ? a0 : "/dev/ptmx");
+		console_in_root(c, a0, &master);
 		if (pty_send_fd(c->pty_sock, master) < 0)
 			fail("pty", errno, "send");
 		close(master);
@@ -140,7 +139,7 @@ static void run_op(struct ctx *c, const struct op *op)
 		if (personality((unsigned long)num(a0, 10)) < 0)
 			fail("personality", errno, a0);
 	} else if (strcmp(n, "seccomp") == 0) {
-		load_seccomp(a0, op_arg(op, 1));
+		load_seccomp(c, a0, op_arg(op, 1));
 	} else if (strcmp(n, "exec_path") == 0) {
 		/* an OCI hook: the file to run is not argv[0] */
 		snprintf(c->exec_path, sizeof(c->exec_path), "%s", a0);
@@ -180,7 +179,8 @@ static int is_quiet(const char *n)
 
 void container_main(struct plan *plan, int pty_sock, int sync_fd)
 {
-	struct ctx c = {.plan = plan, .pty_sock = pty_sock, .sync_fd = sync_fd, .rootfd = -1, .fifo_fd = -1};
+	struct ctx c = {.plan = plan, .pty_sock = pty_sock, .sync_fd = sync_fd, .rootfd = -1, .fifo_fd = -1,
+		       .nullfd = -1, .procfd = -1};
 	for (int i = 0; i < MAX_SLOTS; i++)
 		c.slots[i] = -1;
 	for (int i = 0; i < plan->nops; i++) {

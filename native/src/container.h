@@ -17,6 +17,9 @@ struct ctx {
 	char exec_path[4096]; /* the command, resolved by exec_check */
 	int rootfd; /* -1: no root yet */
 	int proc_checked;
+	int swept; /* every fd above 2 is close-on-exec */
+	int nullfd; /* the container's /dev/null, checked to be 1:3 (masks), -1 until needed */
+	int procfd; /* a procfs of our own for /proc writes, -1 until needed */
 	int slots[MAX_SLOTS];
 	char **argv, **envp;
 	int argc, envc;
@@ -47,6 +50,7 @@ void move_root(struct ctx *c);
 void chown_in_root(struct ctx *c, const struct op *op);
 void propagate_in_root(struct ctx *c, const struct op *op);
 void proc_write(struct ctx *c, const char *rel, const char *value);
+void console_in_root(struct ctx *c, const char *path, int *master_out);
 
 /* process.c */
 void push(char ***v, int *n, char *s);
@@ -60,7 +64,7 @@ void fifo_wait(struct ctx *c);
 void fifo_open(struct ctx *c, const char *path);
 void wait_sync(struct ctx *c, const char *name);
 void join_namespace(const char *path, int nstype);
-void load_seccomp(const char *flags, const char *hex);
+void load_seccomp(struct ctx *c, const char *flags, const char *hex);
 void set_rlimit(const struct op *op);
 void run_exec(struct ctx *c);
 

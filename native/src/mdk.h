@@ -86,6 +86,8 @@ void control_feed(struct ctlbuf *cb, const char *data, size_t len,
 
 /* report.c: records on the status fd (moved out of the way by preserve_fds) */
 extern int status_fd;
+/* the exec fifo, once `start` has opened it: errors until exec go there too (process.c) */
+extern int start_error_fd;
 void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t now_ns(void);
 void report_error(const char *step, int err, const char *detail);
@@ -99,7 +101,8 @@ void container_main(struct plan *plan, int pty_sock, int sync_fd) __attribute__(
 /* pty.c */
 int pty_send_fd(int sock, int fd);
 int pty_recv_fd(int sock);
-int pty_open_inside(const char *console, int *master_out);
+int pty_open_inside(int *master_out);
+int pty_make_ctty(int slave);
 int pty_send_to_socket(const char *path, int fd);
 
 /* monitor.c: the outer helper's side */

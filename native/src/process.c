@@ -216,7 +216,12 @@ void fifo_wait(struct ctx *c)
 		fail("exec fifo", errno, "open");
 	if (write(fd, "0", 1) != 1)
 		fail("exec fifo", errno, "write");
-	close(fd);
+	/*
+	 * kept open until exec closes it: `start` reads on to the end, and a
+	 * step that fails from here on reports its error there, so a command
+	 * that never ran is an error of `start`, not a silent exit
+	 */
+	start_error_fd = fd;
 	close(c->fifo_fd);
 	c->fifo_fd = -1;
 }
@@ -259,9 +264,43 @@ static int hexval(char ch)
 	return -1;
 }
 
-/* Load the BPF filter TypeScript compiled (src/oci/seccomp.ts), given as hex. */
-void load_seccomp(const char *flags, const char *hex)
+/* Close every fd from FIRST on, without close_range if a filter refuses it. */
+static void close_from(int first)
 {
+	if (syscall(SYS_close_range, first, ~0U, 0) == 0)
+		return;
+	struct rlimit rl;
+	int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1u << 20 ? (int)rl.rlim_cur : 1 << 20;
+	for (int fd = first; fd < max; fd++)
+		close(fd);
+}
+
+/*
+ * Mark every fd above 2 close-on-exec: nothing of the host's may reach the
+ * command (design.md). Before the seccomp filter, which may refuse
+ * close_range (older Docker and containerd profiles do); every fd this
+ * helper opens afterwards is O_CLOEXEC.
+ */
+static void sweep_fds(struct ctx *c)
+{
+	if (c->swept)
+		return;
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		if (errno != EINVAL && errno != ENOSYS)
+			fail("exec", errno, "close_range");
+		/* a kernel before 5.11: one fcntl per open fd */
+		struct rlimit rl;
+		int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1u << 20 ? (int)rl.rlim_cur : 1 << 20;
+		for (int fd = 3; fd < max; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	c->swept = 1;
+}
+
+/* Load the BPF filter TypeScript compiled (src/oci/seccomp.ts), given as hex. */
+void load_seccomp(struct ctx *c, const char *flags, const char *hex)
+{
+	sweep_fds(c);
 	size_t len = strlen(hex);
 	if (len == 0 || len % 16 != 0)
 		fail("seccomp", EINVAL, "filter length");
@@ -317,8 +356,7 @@ static void preserve_fds(int n)
 void run_exec(struct ctx *c)
 {
 	/* nothing but 0-2 may reach the command (design.md), and what --preserve-fds names */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		fail("exec", errno, "close_range");
+	sweep_fds(c);
 	if (c->plan->preserve_fds > 0)
 		preserve_fds(c->plan->preserve_fds);
 	if (c->plan->use_init) {
@@ -329,6 +367,16 @@ void run_exec(struct ctx *c)
 		if (pid < 0)
 			fail("init", errno, "fork");
 		if (pid > 0) {
+			/*
+			 * pid 1 never execs, so close-on-exec protects nothing here: it
+			 * keeps no fd but the container's stdio (the monitor's log,
+			 * attach socket, plan and status pipes were all reachable
+			 * through /proc/1/fd and pidfd_getfd), and is not dumpable
+			 */
+			close_from(3);
+			status_fd = -1;
+			start_error_fd = -1;
+			prctl(PR_SET_DUMPABLE, 0);
 			set_title("init"); /* not the helper's path on the host */
 			init_run(pid);
 		}

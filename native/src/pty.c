@@ -8,6 +8,8 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -55,26 +57,34 @@ int pty_recv_fd(int sock)
 }
 
 /*
- * Open a pty from the container's /dev/ptmx, make its slave our controlling
- * terminal and stdio, and bind it onto CONSOLE (a path inside the container,
- * already created by the plan) when one is given.
+ * Open a pty from the container's /dev/ptmx, checked to be the ptmx device
+ * (char 5:2) rather than whatever a path of the image names: the master in
+ * *MASTER_OUT, the slave returned (-1 and errno on failure).
  */
-int pty_open_inside(const char *console, int *master_out)
+int pty_open_inside(int *master_out)
 {
 	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
 		return -1;
+	struct stat st;
+	if (fstat(master, &st) < 0)
+		return -1;
+	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2)) {
+		errno = ENODEV;
+		return -1;
+	}
 	if (unlockpt(master) < 0)
 		return -1;
-	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return -1;
-	if (*console) {
-		char src[64];
-		snprintf(src, sizeof(src), "/proc/self/fd/%d", slave);
-		if (mount(src, console, NULL, MS_BIND, NULL) < 0)
-			return -1;
-	}
+	*master_out = master;
+	return slave;
+}
+
+/* Make SLAVE our controlling terminal and stdio. */
+int pty_make_ctty(int slave)
+{
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
 		return -1;
 	for (int i = 0; i < 3; i++)
@@ -82,7 +92,6 @@ int pty_open_inside(const char *console, int *master_out)
 			return -1;
 	if (slave > 2)
 		close(slave);
-	*master_out = master;
 	return 0;
 }
 

@@ -10,12 +10,40 @@
 #include "mdk.h"
 
 int status_fd = STATUS_FD;
+int start_error_fd = -1;
 
 uint64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	int saved = errno;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	errno = saved;
+}
+
+/* FMT as a NUL-terminated record in BUF; its length with the NUL, 0 on failure. */
+static size_t format_record(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, cap - 1, fmt, ap);
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= cap - 1)
+		n = (int)cap - 2;
+	buf[n] = '\0'; /* records are NUL-terminated */
+	return (size_t)n + 1;
 }
 
 void report(const char *fmt, ...)
@@ -25,29 +53,26 @@ void report(const char *fmt, ...)
 	char buf[8192];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	size_t len = format_record(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf) - 1)
-		n = sizeof(buf) - 2;
-	buf[n] = '\0'; /* records are NUL-terminated */
-	int saved = errno;
-	ssize_t off = 0;
-	while (off < n + 1) {
-		ssize_t w = write(status_fd, buf + off, (size_t)(n + 1 - off));
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += w;
-	}
-	errno = saved;
+	write_all(status_fd, buf, len);
+}
+
+static void report_to(int fd, const char *fmt, ...)
+{
+	char buf[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	size_t len = format_record(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	write_all(fd, buf, len);
 }
 
 void report_error(const char *step, int err, const char *detail)
 {
 	report("error\t%s\t%d\t%s", step, err, detail ? detail : "");
+	if (start_error_fd >= 0)
+		report_to(start_error_fd, "error\t%s\t%d\t%s", step, err, detail ? detail : "");
 }
 
 void report_step(const char *name, const char *detail, uint64_t start_ns)

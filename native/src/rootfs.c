@@ -49,6 +49,25 @@ const char *fd_path(struct ctx *c, int fd, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * openat2, retried while it answers EAGAIN: the kernel refuses a lookup
+ * with ".." that raced a rename or a mount anywhere on the system, and a
+ * container renaming things in a loop could otherwise make every other
+ * container's setup fail (runc's path library retries the same way).
+ */
+#define OPENAT2_RETRIES 128
+
+static int openat2_retry(int dirfd, const char *path, struct open_how *how)
+{
+	for (int i = 0;; i++) {
+		int fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+		if (fd >= 0)
+			return fd;
+		if (errno != EAGAIN || i == OPENAT2_RETRIES)
+			return -errno;
+	}
+}
+
 /* Open PATH inside the container root without leaving it. */
 int open_in_root(struct ctx *c, const char *path, int flags)
 {
@@ -62,8 +81,7 @@ int open_in_root(struct ctx *c, const char *path, int flags)
 		path++;
 	if (*path == '\0')
 		path = ".";
-	int fd = (int)syscall(SYS_openat2, c->rootfd, path, &how, sizeof(how));
-	return fd < 0 ? -errno : fd;
+	return openat2_retry(c->rootfd, path, &how);
 }
 
 /* open_in_root, or end the step with its errno: what most in-root steps want. */
@@ -121,14 +139,21 @@ void mkdir_p(struct ctx *c, const char *path, mode_t mode)
 	}
 }
 
-/* Create a node with FN unless something already exists at PATH. */
+/*
+ * Create a node with FN unless something already exists at PATH; CHECK (if
+ * any) then decides whether what exists will do, given its fd (O_PATH,
+ * not followed).
+ */
 static void create_in_root(struct ctx *c, const char *step, const char *path,
 			   int (*fn)(int parent, const char *name, const struct op *op),
-			   const struct op *op)
+			   const struct op *op, int (*check)(int fd, const struct op *op))
 {
 	int fd = open_in_root(c, path, O_PATH | O_NOFOLLOW);
 	if (fd >= 0) {
+		int err = check ? check(fd, op) : 0;
 		close(fd);
+		if (err)
+			fail(step, err, path);
 		return;
 	}
 	char name[256];
@@ -144,6 +169,25 @@ static int do_mknod(int parent, const char *name, const struct op *op)
 {
 	return mknodat(parent, name, (mode_t)num(op_arg(op, 1), 8),
 		       makedev(num(op_arg(op, 2), 10), num(op_arg(op, 3), 10)));
+}
+
+/*
+ * A device the plan asks for that the root already has (a /dev that is not
+ * the runtime's tmpfs): it must be that very device, not a symlink or a file
+ * standing in for it (CVE-2025-31133: a planted /dev/null symlink).
+ */
+static int same_device(int fd, const struct op *op)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return errno;
+	mode_t mode = (mode_t)num(op_arg(op, 1), 8);
+	if ((st.st_mode & S_IFMT) != (mode & S_IFMT))
+		return EEXIST;
+	if ((S_ISCHR(mode) || S_ISBLK(mode)) &&
+	    st.st_rdev != makedev(num(op_arg(op, 2), 10), num(op_arg(op, 3), 10)))
+		return EEXIST;
+	return 0;
 }
 
 static int do_symlink(int parent, const char *name, const struct op *op)
@@ -218,7 +262,30 @@ void readonly_in_root(struct ctx *c, const char *path)
 	remount_in_root(c, &op); /* "1" is MS_RDONLY */
 }
 
-/* Hide PATH: /dev/null over a file, an empty read-only tmpfs over a directory. */
+/*
+ * The null device that masks files: the container's /dev/null, opened in the
+ * root without following a link and checked to be the character device 1:3.
+ * Bound by its path string, a /dev/null symlink planted in a volume over
+ * /dev or in the image turned every masked file into a writable bind of the
+ * host file it named (CVE-2025-31133).
+ */
+static int null_device(struct ctx *c)
+{
+	if (c->nullfd >= 0)
+		return c->nullfd;
+	int fd = open_in_root(c, "/dev/null", O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		fail("mask source", -fd, "/dev/null");
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		fail("mask source", errno, "/dev/null");
+	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		fail("mask source", ENODEV, "/dev/null");
+	c->nullfd = fd;
+	return fd;
+}
+
+/* Hide PATH: a read-only /dev/null over a file, an empty read-only tmpfs over a directory. */
 void mask_in_root(struct ctx *c, const char *path)
 {
 	int fd = open_in_root(c, path, O_PATH);
@@ -227,15 +294,22 @@ void mask_in_root(struct ctx *c, const char *path)
 	if (fd < 0)
 		fail("mask", -fd, path);
 	struct stat st;
-	char p[64];
+	char p[64], src[64];
 	if (fstat(fd, &st) < 0)
 		fail("mask", errno, path);
-	int r = S_ISDIR(st.st_mode)
-			? mount("tmpfs", fd_path(c, fd, p, sizeof(p)), "tmpfs", MS_RDONLY, "size=0")
-			: mount("/dev/null", fd_path(c, fd, p, sizeof(p)), NULL, MS_BIND, NULL);
-	if (r < 0)
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", fd_path(c, fd, p, sizeof(p)), "tmpfs", MS_RDONLY, "size=0") < 0)
+			fail("mask", errno, path);
+		close(fd);
+		return;
+	}
+	int null = null_device(c);
+	if (mount(fd_path(c, null, src, sizeof(src)), fd_path(c, fd, p, sizeof(p)), NULL, MS_BIND, NULL) < 0)
 		fail("mask", errno, path);
 	close(fd);
+	/* reopened: the new mount, not the file under it */
+	struct op op = {.name = "remount", .args = (char *[]){(char *)path, "1"}, .nargs = 2};
+	remount_in_root(c, &op); /* "1" is MS_RDONLY */
 }
 
 void tree_clone(struct ctx *c, const struct op *op)
@@ -290,6 +364,9 @@ void pivot(struct ctx *c)
 		fail("pivot_root", errno, "/");
 	c->proc_checked = 0;
 	set_root(c, "/");
+	if (c->nullfd >= 0)
+		close(c->nullfd);
+	c->nullfd = -1;
 }
 
 /* --no-pivot: move the root over / and chroot into it (for roots pivot_root refuses, such as ramfs). */
@@ -324,17 +401,65 @@ void propagate_in_root(struct ctx *c, const struct op *op)
 	close(fd);
 }
 
-/* Write VALUE to /proc/REL (sysctls, oom_score_adj), once /proc is known to be procfs. */
+/*
+ * A procfs of our own for writes under /proc (sysctls, oom_score_adj, time
+ * offsets): a new instance made with fsopen, which nothing in the container
+ * can have mounted over; where the kernel refuses that (an older kernel, a
+ * user namespace it finds too revealing), the /proc we see, checked to be
+ * the root of a procfs. Writes then resolve beneath it with no symlink and
+ * no mount crossed (CVE-2025-52881: a write redirected by a mount over
+ * /proc/sys, or a symlink, to another proc file).
+ */
+static int proc_handle(struct ctx *c)
+{
+	if (c->procfd >= 0)
+		return c->procfd;
+	int fd = -1;
+	int fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs >= 0) {
+		if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+			fd = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		close(fs);
+	}
+	if (fd < 0)
+		fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		fail("check /proc", errno, "/proc");
+	struct statfs sf;
+	struct stat st;
+	if (fstatfs(fd, &sf) < 0 || fstat(fd, &st) < 0)
+		fail("check /proc", errno, "/proc");
+	if (sf.f_type != PROC_SUPER_MAGIC || st.st_ino != 1 /* PROC_ROOT_INO */)
+		fail("check /proc", EXDEV, "/proc is not the root of a procfs");
+	c->procfd = fd;
+	return fd;
+}
+
+/* Write VALUE to /proc/REL through our own procfs handle ("self/" is our pid in it). */
 void proc_write(struct ctx *c, const char *rel, const char *value)
 {
 	char path[4096];
-	check_proc(c);
+	int proc = proc_handle(c);
 	if (strstr(rel, ".."))
 		fail("procwrite", EINVAL, rel);
-	snprintf(path, sizeof(path), "/proc/%s", rel);
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (strncmp(rel, "self/", 5) == 0) {
+		/* self is a symlink, which the lookup below refuses: read it ourselves */
+		char pid[32];
+		ssize_t n = readlinkat(proc, "self", pid, sizeof(pid) - 1);
+		if (n <= 0)
+			fail("procwrite", n < 0 ? errno : ENOENT, rel);
+		pid[n] = '\0';
+		snprintf(path, sizeof(path), "%s/%s", pid, rel + 5);
+	} else {
+		snprintf(path, sizeof(path), "%s", rel);
+	}
+	struct open_how how = {
+		.flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = openat2_retry(proc, path, &how);
 	if (fd < 0)
-		fail("procwrite", errno, rel);
+		fail("procwrite", -fd, rel);
 	size_t len = strlen(value);
 	if (write(fd, value, len) != (ssize_t)len)
 		fail("procwrite", errno, rel);
@@ -343,15 +468,46 @@ void proc_write(struct ctx *c, const char *rel, const char *value)
 
 void mknod_in_root(struct ctx *c, const struct op *op)
 {
-	create_in_root(c, "mknod", op_arg(op, 0), do_mknod, op);
+	create_in_root(c, "mknod", op_arg(op, 0), do_mknod, op, same_device);
 }
 
 void symlink_in_root(struct ctx *c, const struct op *op)
 {
-	create_in_root(c, "symlink", op_arg(op, 1), do_symlink, op);
+	create_in_root(c, "symlink", op_arg(op, 1), do_symlink, op, NULL);
 }
 
 void touch_in_root(struct ctx *c, const struct op *op)
 {
-	create_in_root(c, "touch", op_arg(op, 0), do_touch, op);
+	create_in_root(c, "touch", op_arg(op, 0), do_touch, op, NULL);
+}
+
+/*
+ * A terminal for the container: its slave becomes our controlling terminal
+ * and stdio, and is bound onto PATH (/dev/console; "" for none). PATH is
+ * opened in the root without following a link and must be the file the
+ * plan made or a device: bound by its string, a /dev/console symlink sent
+ * the bind anywhere in the container, a masked /proc file included
+ * (CVE-2025-52565).
+ */
+void console_in_root(struct ctx *c, const char *path, int *master_out)
+{
+	int slave = pty_open_inside(master_out);
+	if (slave < 0)
+		fail("pty", errno, "/dev/ptmx");
+	if (*path) {
+		int fd = open_in_root(c, path, O_PATH | O_NOFOLLOW);
+		if (fd < 0)
+			fail("console", -fd, path);
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			fail("console", errno, path);
+		if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+			fail("console", S_ISLNK(st.st_mode) ? ELOOP : EEXIST, path);
+		char src[64], dst[64];
+		if (mount(fd_path(c, slave, src, sizeof(src)), fd_path(c, fd, dst, sizeof(dst)), NULL, MS_BIND, NULL) < 0)
+			fail("console", errno, path);
+		close(fd);
+	}
+	if (pty_make_ctty(slave) < 0)
+		fail("pty", errno, "controlling terminal");
 }

@@ -132,6 +132,36 @@ describe('compileOciPlan', () => {
     assert.ok(find(ops, 'symlink').some((l) => l.path === '/dev/ptmx'));
   });
 
+  test('/dev: the default devices in a tmpfs or in the root\'s own /dev; none but the spec\'s in a bind (runc\'s rule)', () => {
+    const noDev = (s: Spec): void => void (s.mounts = s.mounts!.filter((m) => !m.destination.startsWith('/dev')));
+    const names = (ops: Op[]): string[] => find(ops, 'mknod').map((n) => n.path);
+    const defaults = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty'];
+    assert.deepEqual(names(compile(spec())), defaults);
+    const own = compile(spec(noDev));
+    assert.deepEqual(names(own), defaults, 'no /dev mount: made in the root\'s /dev');
+    assert.ok(find(own, 'symlink').some((l) => l.path === '/dev/fd'));
+    const bound = (s: Spec): void => {
+      noDev(s);
+      s.mounts!.push({ destination: '/dev/', source: '/host/dev', options: ['rbind'] });
+    };
+    const bind = compile(spec(bound));
+    assert.deepEqual(names(bind), [], 'a bind over /dev is the caller\'s own');
+    assert.equal(find(bind, 'symlink').length, 0);
+    assert.equal(find(compile(spec((s) => void (bound(s), (s.linux!.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }])))), 'mknod').at(-1)?.path, '/dev/fuse');
+    // masked files are covered by the container's /dev/null, which the helper checks (rootfs.c): one step each
+    assert.ok(find(bind, 'mask').some((m) => m.path === '/proc/keys'));
+  });
+
+  test('seccomp without no_new_privs: the working directory first, then the filter, before the user and capabilities', () => {
+    const seccomp = { flags: 0, program: '00', instructions: 1 };
+    const order = (nnp: boolean): string[] =>
+      compile(spec((s) => void (s.process!.noNewPrivileges = nnp)), { seccomp, fifo: '/f' })
+        .map((o) => o.op)
+        .filter((n) => ['seccomp', 'bounding', 'caps', 'cwd', 'fifo_wait', 'exec'].includes(n));
+    assert.deepEqual(order(false), ['cwd', 'seccomp', 'bounding', 'caps', 'fifo_wait', 'exec']);
+    assert.deepEqual(order(true), ['bounding', 'caps', 'cwd', 'fifo_wait', 'seccomp', 'exec'], 'as late as possible');
+  });
+
   test('after pivot_root: sysctls, masked paths, read-only paths, then a read-only root', () => {
     const ops = compile(spec((s) => void (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' })));
     const pivot = at(ops, (o) => o.op === 'pivot');
@@ -176,6 +206,12 @@ describe('compileOciPlan', () => {
     assert.deepEqual(ops[sync + 1], { op: 'user', uid: 0, gid: 0, groups: [] });
     assert.equal(find(ops, 'mknod').length, 0);
     assert.ok(find(ops, 'mount').some((m) => m.source === '/dev/null' && m.target === '/dev/null' && m.flags === MS.BIND));
+    // the engine writes oom_score_adj from outside: the namespace's root may not (runtime test: oci-security)
+    const oom = compile(spec((s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.process!.oomScoreAdj = 500;
+    }));
+    assert.equal(find(oom, 'procwrite').filter((w) => w.path === 'self/oom_score_adj').length, 0);
     assert.ok(find(ops, 'mount').some((m) => m.source === '/sys/fs/cgroup/memory/c/1' && m.target === '/sys/fs/cgroup/memory'));
   });
 

@@ -188,6 +188,10 @@ function mountOps(m: Mount, i: number, bundle: string, host: HostFacts, bindCgro
   return ops;
 }
 
+function isBind(m: Mount): boolean {
+  return m.type === 'bind' || parseMountOptions(m.options).bind;
+}
+
 /** In a user namespace mknod is not allowed: bind the host's node instead, as runc does. */
 function bindDevice(ops: Op[]): Op[] {
   return ops.flatMap((o): Op[] =>
@@ -238,6 +242,8 @@ export interface ProcessOpsOptions {
   alwaysSetUser?: boolean;
   /** what happens between resolving the command and exec: park on the fifo, or release */
   beforeExec: 'fifo_wait' | 'release' | null;
+  /** process.oomScoreAdj is written by the runtime from outside (a user namespace: its root may not lower it) */
+  oomFromOutside?: boolean;
 }
 
 /** The process half of a plan: terminal, limits, user, capabilities, cwd, env, args, exec. */
@@ -250,10 +256,12 @@ export function processOps(p: Process, options: ProcessOpsOptions): Op[] {
     if (r.soft > r.hard) throw bad('process.rlimits', `${r.type}: soft ${r.soft} above hard ${r.hard}`);
     ops.push({ op: 'rlimit', resource, soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) });
   }
-  if (p.oomScoreAdj !== undefined) ops.push({ op: 'procwrite', path: 'self/oom_score_adj', value: String(p.oomScoreAdj) });
-  // without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before capabilities are dropped (runc's order)
+  if (p.oomScoreAdj !== undefined && !options.oomFromOutside) ops.push({ op: 'procwrite', path: 'self/oom_score_adj', value: String(p.oomScoreAdj) });
+  // without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before capabilities are dropped (runc's order),
+  // and so before the working directory too (as root, runc's first try), which a profile may forbid
   const filter: Op | null = options.seccomp ? { op: 'seccomp', flags: options.seccomp.flags, program: options.seccomp.program } : null;
-  if (filter && !p.noNewPrivileges) ops.push(filter);
+  const early = filter !== null && !p.noNewPrivileges;
+  if (early) ops.push({ op: 'cwd', path: p.cwd }, filter);
   const caps = p.capabilities;
   if (caps) ops.push({ op: 'bounding', keep: capabilityMask(knownCaps(caps.bounding)) });
   const { uid, gid, additionalGids = [] } = p.user;
@@ -268,7 +276,7 @@ export function processOps(p: Process, options: ProcessOpsOptions): Op[] {
     });
   }
   if (p.noNewPrivileges) ops.push({ op: 'nonewprivs' });
-  ops.push({ op: 'cwd', path: p.cwd });
+  if (!early) ops.push({ op: 'cwd', path: p.cwd });
   for (const value of p.env ?? []) ops.push({ op: 'env', value });
   for (const value of p.args) ops.push({ op: 'arg', value });
   if (options.beforeExec) ops.push({ op: 'exec_check' }, { op: options.beforeExec });
@@ -321,12 +329,15 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   // v1 cgroups are bound, not mounted, from a user namespace (mounting is not allowed) and without a
   // cgroup namespace of its own (a mount would show the host's root cgroup), as runc does
   const bindCgroups = ns.newUser || (ns.flags & NAMESPACE_FLAGS.cgroup) === 0 ? { cgroupPath: options.cgroupPath ?? '/' } : null;
-  let devIsTmpfs = false;
+  let devMount = 'none' as 'none' | 'bind' | 'other';
   (spec.mounts ?? []).forEach((m, i) => {
     ops.push(...mountOps(m, i, options.bundle, options.host, bindCgroups));
-    if (m.destination === '/dev') devIsTmpfs = m.type === 'tmpfs';
+    if (m.destination.replace(/\/+$/, '') === '/dev') devMount = isBind(m) ? 'bind' : 'other';
   });
-  const devices = devIsTmpfs ? deviceOps(spec) : spec.linux?.devices?.length ? deviceOps(spec).filter((o) => o.op !== 'symlink') : [];
+  // runc's rule: the default devices and links unless /dev is a bind mount (the caller's own /dev, often the
+  // host's); into the root's own /dev when nothing is mounted there. A device the root already has must be
+  // that device (native/src/rootfs.c checks), and masked files are covered only with a checked /dev/null.
+  const devices = devMount !== 'bind' ? deviceOps(spec) : spec.linux?.devices?.length ? deviceOps(spec).filter((o) => o.op !== 'symlink') : [];
   ops.push(...(ns.newUser ? bindDevice(devices) : devices));
   if (p.terminal) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
 
@@ -349,7 +360,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   }
   if (spec.domainname !== undefined) ops.push({ op: 'domainname', name: spec.domainname });
   if (spec.linux?.personality) ops.push({ op: 'personality', persona: PERSONA[spec.linux.personality.domain] });
-  ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null, seccomp: options.seccomp }));
+  ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null, seccomp: options.seccomp, oomFromOutside: ns.newUser }));
   // run (no fifo): startContainer hooks run here, just before the command
   if (options.fifo === undefined && hooks.startContainer?.length) ops.splice(ops.length - 1, 0, { op: 'sync', name: 'start-hooks' });
   return ops;

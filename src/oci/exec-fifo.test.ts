@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { awaitStartByte } from './exec-fifo.js';
+import { awaitExec, awaitStartByte } from './exec-fifo.js';
 
 /** a scripted fifo and process: READS are the successive read results, ALIVE the successive looks */
 function script(reads: boolean[], alive: boolean[], limit = 100) {
@@ -45,5 +45,27 @@ describe('exec fifo: start waits for the init\'s byte', () => {
     const r = script([], Array(10).fill(true), 3);
     assert.equal(r.ok, false);
     assert.equal(r.log.filter((e) => e === 'pause').length, 4);
+  });
+});
+
+describe('exec fifo: start reads on until exec closes the init\'s end', () => {
+  const reads = (chunks: (Buffer | 'none' | 'end')[], limit = 100) => {
+    let pauses = 0;
+    const records = awaitExec({ read: () => chunks.shift() ?? 'end', pause: () => void pauses++, limit });
+    return { records, pauses };
+  };
+
+  test('the end at once: the command runs, nothing reported', () => {
+    assert.deepEqual(reads(['end']), { records: [], pauses: 0 });
+  });
+
+  test('an error record, split across reads, then the end', () => {
+    const { records, pauses } = reads(['none', Buffer.from('error\texec\t1\ttr'), 'none', Buffer.from('ue\0'), 'end']);
+    assert.deepEqual(records, [{ kind: 'error', step: 'exec', errno: 1, detail: 'true' }]);
+    assert.equal(pauses, 2);
+  });
+
+  test('an init that never gets to exec: given up after the limit', () => {
+    assert.deepEqual(reads(Array(10).fill('none'), 3), { records: [], pauses: 3 });
   });
 });

@@ -7,6 +7,8 @@
  * after the process is found gone, and only a byte that never came is a
  * failure.
  */
+import { RecordSplitter, type StatusRecord } from '../runtime/plan-wire.js';
+
 export interface StartByteWait {
   /** one read without blocking: true when the byte came */
   readByte(): boolean;
@@ -25,4 +27,35 @@ export function awaitStartByte(w: StartByteWait): boolean {
     w.pause();
   }
   return true;
+}
+
+/**
+ * After the byte, the init keeps its end of the fifo open until exec closes
+ * it; a step that fails in between (the seccomp filter, the exec itself)
+ * writes its error record there first. `start` reads on to the end, so a
+ * command that never ran is an error of `start`, as runc's "exec failed".
+ */
+export interface ExecReportWait {
+  /** one read without blocking: bytes, 'none' while the init holds its end, 'end' once it is closed */
+  read(): Buffer | 'none' | 'end';
+  /** between reads; TRIES reads came back empty so far */
+  pause(tries: number): void;
+  /** empty reads at most (an init that never gets to exec) */
+  limit: number;
+}
+
+/** What the init reported between the byte and exec: no records when the command runs. */
+export function awaitExec(w: ExecReportWait): StatusRecord[] {
+  const splitter = new RecordSplitter();
+  const records: StatusRecord[] = [];
+  for (let tries = 0; ; ) {
+    const r = w.read();
+    if (r === 'end') return records;
+    if (r !== 'none') {
+      records.push(...splitter.push(r));
+      continue;
+    }
+    if (++tries > w.limit) return records;
+    w.pause(tries);
+  }
 }

@@ -21,7 +21,8 @@ import { SyncPoints } from '../runtime/sync-points.js';
 import { compileOciPlan } from './compile.js';
 import { compileExecPlan, type ExecOptions } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
-import { awaitStartByte } from './exec-fifo.js';
+import { awaitExec, awaitStartByte } from './exec-fifo.js';
+import { stepError } from '../runtime/step-errors.js';
 import { isAlive, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
 import type { CompiledSeccomp } from './seccomp.js';
@@ -155,13 +156,18 @@ function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSy
 }
 
 function writeMap(file: string, text: string): void {
+  writeProcFile(file, text, 'linux.uidMappings and linux.gidMappings: ranges must not overlap');
+}
+
+/** A write to the host's /proc for the container's process; CHECK names what the user should look at. */
+function writeProcFile(file: string, text: string, check: string): void {
   try {
     writeFileSync(file, text);
   } catch (e) {
     throw new MobyDickError('SETUP', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code}`, {
       step: 'user namespace',
       subject: file,
-      hint: 'check linux.uidMappings and linux.gidMappings: ranges must not overlap',
+      hint: `check ${check}`,
     });
   }
 }
@@ -177,6 +183,14 @@ function closeHelper(helper: HelperProcess): void {
   reapHelper(helper);
   closeSync(helper.fds.control);
   closeSync(helper.fds.status);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone already */
+  }
 }
 
 function killAndWait(pid: number, startTime: string): void {
@@ -214,6 +228,8 @@ export class OciRuntime {
         const map = (m: { containerID: number; hostID: number; size: number }[] = []): string => m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
         writeMap(`/proc/${pid}/uid_map`, map(spec.linux?.uidMappings));
         writeMap(`/proc/${pid}/gid_map`, map(spec.linux?.gidMappings));
+        // from outside, as runc: the namespace's root may not write it (EACCES), nor lower it
+        if (spec.process?.oomScoreAdj !== undefined) writeProcFile(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj), 'process.oomScoreAdj');
       } else if (name === 'create-hooks') {
         const state = this.store.ociState({ ...saved, pid }, 'creating');
         for (const kind of ['prestart', 'createRuntime', 'createContainer'] as const) runHooks(kind, this.hookContext(saved, spec, state));
@@ -324,6 +340,23 @@ export class OciRuntime {
           limit: 10_000,
         });
         if (!started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
+        const chunk = Buffer.alloc(8192);
+        const records = awaitExec({
+          read: () => {
+            try {
+              const n = readSync(fd, chunk);
+              return n === 0 ? 'end' : Buffer.from(chunk.subarray(0, n));
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+              return 'none';
+            }
+          },
+          // the init is a few syscalls from exec: look again soon, then every millisecond
+          pause: (tries) => sleepSync(tries < 50 ? 0.02 : 1),
+          limit: 10_000,
+        });
+        const failed = records.find((r) => r.kind === 'error');
+        if (failed?.kind === 'error') throw stepError(failed.step, failed.errno, failed.detail, id);
       } finally {
         closeSync(fd);
         unlinkSync(fifo);
@@ -383,12 +416,30 @@ export class OciRuntime {
       }
       if (status === 'paused' && saved.cgroup) this.cgroups.setFrozen(saved.cgroup, false);
       if (status !== 'stopped' && saved.pid > 0) killAndWait(saved.pid, saved.pidStartTime);
+      // runc's signalAllProcesses: with --force, or for a create killed before it recorded the pid (the
+      // process may be parked on the fifo already), every task of the container's cgroup
+      if (force || status === 'creating') this.killCgroupTasks(id, saved);
       this.removeCgroups(saved);
       if (saved.spec?.hooks?.poststop?.length) {
         runHooks('poststop', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'stopped')));
       }
     });
     this.store.remove(id);
+  }
+
+  /** SIGKILL to every task of the container's cgroup, waited for; what lives on is an error naming it. */
+  private killCgroupTasks(id: string, saved: SavedState): void {
+    if (!saved.cgroup) return;
+    const tasks = this.cgroups.pids(saved.cgroup).map((pid) => ({ pid, startTime: procStat(pid)?.startTime ?? '' }));
+    for (const t of tasks) killQuietly(t.pid);
+    for (const t of tasks) killAndWait(t.pid, t.startTime);
+    const left = tasks.filter((t) => isAlive(t.pid, t.startTime)).map((t) => t.pid);
+    if (left.length) {
+      throw new MobyDickError('SETUP', `container "${id}": processes ${left.join(', ')} of its cgroup did not end on SIGKILL`, {
+        container: id,
+        hint: 'a process in uninterruptible sleep ends when its I/O does; run delete --force again',
+      });
+    }
   }
 
   /** The container's processes, for `ps`. */

@@ -19,6 +19,8 @@ const WHAT: Record<string, (detail: string) => string> = {
   remount: (d) => `remounting ${d}`,
   readonly: (d) => `making ${d} read-only`,
   mask: (d) => `masking ${d}`,
+  'mask source': (d) => `opening ${d}, the file masked paths are covered with`,
+  console: (d) => `binding the terminal onto ${d}`,
   'check /proc': (d) => `checking that ${d}`,
   pivot_root: () => 'pivot_root into the container root',
   hostname: (d) => `setting the hostname to ${d}`,
@@ -55,6 +57,9 @@ function rlimitName(n: string): string {
 function hintFor(step: string, errno: number): string | undefined {
   // root here may lack CAP_SYS_RESOURCE (design.md): a hard limit cannot go up
   if (step === 'rlimit' && errno === 1) return 'a hard limit above this process\'s own needs CAP_SYS_RESOURCE; lower it';
+  // CVE-2025-31133: a planted /dev/null would turn masked /proc files into binds of what it names
+  if (step === 'mask source') return 'the container\'s /dev (from the image, or a volume or bind mount over /dev) needs a real /dev/null, the character device 1:3';
+  if (step === 'console') return '/dev/console in the container must be a file or a device, not a symlink or a directory';
   return undefined;
 }
 
@@ -71,6 +76,12 @@ export function stepError(step: string, errno: number, detail: string, container
     }
     if (errno === 2) return new MobyDickError('COMMAND_NOT_FOUND', `exec: ${name}: ${reason}`, details);
     return new MobyDickError('COMMAND_NOT_EXECUTABLE', `exec: ${name}: ${reason}`, details);
+  }
+  if (step === 'mask source' && errno === 19) {
+    return new MobyDickError('SETUP', `container setup failed: ${detail} in the container is not the null device (char 1:3), refusing to mask paths with it`, {
+      ...details,
+      hint: hintFor(step, errno),
+    });
   }
   if (step === 'cwd') {
     return new MobyDickError('SETUP', `cannot change to working directory ${JSON.stringify(detail)}: ${reason}`, {

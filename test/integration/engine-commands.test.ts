@@ -329,6 +329,19 @@ describe('engine: everyday commands', () => {
     assert.equal(JSON.parse((await mdk('inspect', withInit)).stdout)[0].HostConfig.Init, true);
   });
 
+  test('--init: pid 1 holds only the container\'s stdio and is not dumpable (no host fd through /proc/1/fd or pidfd_getfd)', async () => {
+    // the monitor's json log, attach socket and pipes were all open in pid 1, which never execs
+    const id = await runD('--init', w.image, 'sh', '-c', 'ls /proc/1/fd 2>&1; echo listed; sleep 60');
+    await until(async () => (await mdk('logs', id)).stdout.includes('listed'));
+    const logs = (await mdk('logs', id)).stdout;
+    assert.match(logs, /Permission denied/, `the init is not dumpable: ${logs}`);
+    const pid = JSON.parse((await mdk('inspect', id)).stdout)[0].State.Pid as number;
+    const { readdirSync, readlinkSync } = await import('node:fs');
+    const fds = readdirSync(`/proc/${pid}/fd`).sort();
+    assert.deepEqual(fds, ['0', '1', '2'], fds.map((f) => `${f} -> ${readlinkSync(`/proc/${pid}/fd/${f}`)}`).join(', '));
+    assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), /^Name:\s+init$/m);
+  });
+
   test('attach: output and stdin of a running container, its exit code; refused when stopped', async () => {
     const id = await runD('-i', w.image, 'sh', '-c', 'read line; echo "got $line"; echo bye >&2; exit 3');
     const a = await w.env.mdk(['attach', id], { input: 'hello\n' });
