@@ -344,6 +344,19 @@ describe('engine: everyday commands', () => {
     assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), /^Name:\s+init$/m);
   });
 
+  test('CVE-2025-31133: a volume over /dev with a planted /dev/null symlink is refused, not a writable bind of the host file', async () => {
+    assert.equal((await mdk('volume', 'create', 'mdk-test-devvol')).code, 0);
+    assert.equal((await mdk('run', '--rm', '-v', 'mdk-test-devvol:/x', w.image, 'ln', '-s', '/proc/sys/kernel/core_pattern', '/x/null')).code, 0);
+    const r = await mdk('run', '--rm', '-v', 'mdk-test-devvol:/dev', w.image, 'sh', '-c', 'grep " /proc/keys " /proc/self/mountinfo');
+    assert.doesNotMatch(r.stdout, /core_pattern/);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /\/dev\/null in the container is not the null device \(char 1:3\)/);
+    // the host's /dev bound over /dev (a common way to reach devices) has the real one
+    const host = await mdk('run', '--rm', '-v', '/dev:/dev', w.image, 'sh', '-c', 'grep " /proc/keys " /proc/self/mountinfo');
+    assert.equal(host.code, 0, host.stderr);
+    assert.match(host.stdout, /\/null \/proc\/keys ro[, ]/);
+  });
+
   test('attach: output and stdin of a running container, its exit code; refused when stopped', async () => {
     const id = await runD('-i', w.image, 'sh', '-c', 'read line; echo "got $line"; echo bye >&2; exit 3');
     const a = await w.env.mdk(['attach', id], { input: 'hello\n' });

@@ -130,6 +130,19 @@ describe('moby-dick-runtime against hostile bundles', () => {
     assert.equal(readFileSync(marker, 'utf8'), '0\n1\n2\n3\n');
   });
 
+  test('a profile that forbids chdir and getcwd does not break the runtime\'s own steps (the working directory comes first)', async () => {
+    const b = bundle((s) => {
+      s.process!.noNewPrivileges = false;
+      s.process!.cwd = '/tmp';
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['chdir', 'fchdir', 'getcwd'], action: 'SCMP_ACT_ERRNO' }] };
+      s.process!.args = ['touch', 'mdk-test-in-cwd'];
+    });
+    fx.removeLater(join(fx.rootfs, 'tmp/mdk-test-in-cwd'));
+    const r = await rt('run', '--bundle', b, 'mdk-test-cwd');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(join(fx.rootfs, 'tmp/mdk-test-in-cwd')));
+  });
+
   test('a command that can never run is an error of start naming the step, not a silent exit 0', async () => {
     const b = bundle((s) => {
       s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['execve', 'execveat'], action: 'SCMP_ACT_ERRNO' }] };
