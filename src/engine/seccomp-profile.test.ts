@@ -18,13 +18,14 @@ describe('the default seccomp profile', () => {
   const call = (name: string, args: number[] = []) => runSeccomp(filter, NR[name]!, args);
 
   test('everyday system calls are allowed', () => {
-    for (const name of ['read', 'write', 'openat', 'execve', 'mmap', 'socket', 'epoll_wait', 'io_uring_setup', 'chown', 'setuid']) {
+    for (const name of ['read', 'write', 'openat', 'execve', 'mmap', 'socket', 'epoll_wait', 'chown', 'setuid', 'adjtimex', 'name_to_handle_at']) {
       assert.equal(call(name), ALLOW, name);
     }
   });
 
   test('the documented dangerous ones fail with EPERM', () => {
-    for (const name of ['mount', 'umount2', 'unshare', 'setns', 'pivot_root', 'kexec_load', 'init_module', 'bpf', 'keyctl', 'add_key', 'ptrace', 'reboot', 'swapon', 'open_by_handle_at', 'userfaultfd', 'perf_event_open', 'settimeofday']) {
+    for (const name of ['mount', 'umount2', 'unshare', 'setns', 'pivot_root', 'kexec_load', 'init_module', 'bpf', 'keyctl', 'add_key', 'ptrace', 'reboot', 'swapon', 'open_by_handle_at', 'userfaultfd', 'perf_event_open', 'settimeofday',
+      'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'migrate_pages', 'pidfd_getfd', 'process_madvise', 'fanotify_init', 'sethostname', 'setdomainname', 'vhangup']) {
       assert.equal(call(name), EPERM, name);
     }
   });
@@ -40,6 +41,12 @@ describe('the default seccomp profile', () => {
     assert.equal(call('personality', [0]), ALLOW);
     assert.equal(call('personality', [0xffffffff]), ALLOW);
     assert.equal(call('personality', [0x0040000]), EPERM, 'ADDR_NO_RANDOMIZE');
+  });
+
+  test('socket: every family but AF_ALG and AF_VSOCK', () => {
+    for (const family of [1, 2, 10, 16, 17, 37, 39, 41, 45]) assert.equal(call('socket', [family]), ALLOW, `family ${family}`);
+    assert.equal(call('socket', [38]), EPERM, 'AF_ALG');
+    assert.equal(call('socket', [40]), EPERM, 'AF_VSOCK');
   });
 
   test('a system call outside the tables is refused', () => {

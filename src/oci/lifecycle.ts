@@ -28,8 +28,9 @@ import { type HookContext, runHooks } from './hooks.js';
 import type { CompiledSeccomp } from './seccomp.js';
 import { cachedSeccomp } from './seccomp-cache.js';
 import type { Resources, Spec } from './spec.js';
-import { type OciState, type SavedState, StateStore } from './state.js';
+import { checkId, type OciState, type SavedState, StateStore } from './state.js';
 import { refuseUnsupported } from './unsupported.js';
+import { nameMountField } from './mount-errors.js';
 import { type MonitorOptions, monitorOps } from '../runtime/monitor-ops.js';
 import type { Overlay } from '../runtime/config.js';
 
@@ -79,8 +80,10 @@ export interface LoadedSpec {
  * that). Its seccomp profile compiled, from SECCOMP_CACHE when it was before.
  */
 export async function loadSpec(bundle: string, seccompCache?: string, given?: Spec): Promise<LoadedSpec> {
-  const { parseSpec, compileSeccomp } = await import('./validate.js');
+  const { parseSpec, compileSeccomp, checkSpecRules } = await import('./validate.js');
   const spec = given ?? parseSpec(readConfig(bundle), join(bundle, 'config.json'));
+  // the schema holds for a spec the engine built; the rules across fields (sysctls, mounts) are checked all the same
+  if (given) checkSpecRules(given, bundle);
   refuseUnsupported(spec);
   const profile = spec.linux?.seccomp;
   return { spec, seccomp: profile ? cachedSeccomp(profile, seccompCache, compileSeccomp) : undefined };
@@ -261,6 +264,7 @@ export class OciRuntime {
   }
 
   async create(id: string, options: CreateOptions): Promise<void> {
+    checkId(id); // before the bundle is read, as runc does
     const bundle = resolve(options.bundle);
     const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
     this.store.claim(id);
@@ -310,7 +314,8 @@ export class OciRuntime {
       if (saved && saved.pid > 0) killAndWait(saved.pid, saved.pidStartTime);
       if (saved) this.removeCgroups(saved);
       this.store.remove(id);
-      throw e;
+      // a config.json's failed mount names its entry of mounts (the engine's specs keep the path)
+      throw options.spec ? e : nameMountField(e, spec);
     }
   }
 
@@ -486,6 +491,7 @@ export class OciRuntime {
       this.start(id);
       return 0;
     }
+    checkId(id);
     const bundle = resolve(options.bundle);
     const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
     this.store.claim(id);
@@ -513,6 +519,8 @@ export class OciRuntime {
           // without a separate start, poststart runs once the process exists
           runHooks('poststart', this.hookContext(saved, spec, this.store.ociState(saved, 'running')));
         });
+      } catch (e) {
+        throw options.spec ? e : nameMountField(e, spec);
       } finally {
         this.removeCgroups(saved);
         if (spec.hooks?.poststop?.length) runHooks('poststop', this.hookContext(saved, spec, this.store.ociState(saved, 'stopped')));

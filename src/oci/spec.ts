@@ -167,11 +167,29 @@ const SeccompAction = z.enum([
   'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY',
 ]);
 
+/**
+ * The architectures runc and libseccomp know (runc's libcontainer/seccomp). A
+ * name outside them is refused; of these, seccomp.ts filters x86_64, x86 and
+ * x32 and kills every other architecture, which a process on this host
+ * cannot use anyway, as libseccomp does for a non-native one.
+ */
+export const SECCOMP_ARCHITECTURES = [
+  'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32', 'SCMP_ARCH_ARM', 'SCMP_ARCH_AARCH64', 'SCMP_ARCH_MIPS',
+  'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32', 'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32',
+  'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64', 'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_RISCV64', 'SCMP_ARCH_S390', 'SCMP_ARCH_S390X',
+  'SCMP_ARCH_LOONGARCH64',
+] as const;
+
+const SeccompArch = z.string().refine(
+  (a) => (SECCOMP_ARCHITECTURES as readonly string[]).includes(a),
+  (a) => ({ message: `unknown architecture ${JSON.stringify(a)}: give SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32, SCMP_ARCH_AARCH64, ... as runc names them` }),
+);
+
 export const SeccompSchema = z
   .object({
     defaultAction: SeccompAction,
     defaultErrnoRet: uint32.optional(),
-    architectures: z.array(z.string()).optional(),
+    architectures: z.array(SeccompArch).optional(),
     flags: z.array(z.string()).optional(),
     listenerPath: z.string().optional(),
     listenerMetadata: z.string().optional(),

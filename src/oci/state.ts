@@ -47,8 +47,16 @@ export interface OciState {
 }
 
 const ID = /^[\w+\-.]+$/;
+/** An id names a directory under --root and the container's cgroup: NAME_MAX */
+export const MAX_ID_LENGTH = 255;
 
 export function checkId(id: string): void {
+  if (id.length > MAX_ID_LENGTH) {
+    throw new MobyDickError('USAGE', `invalid container id ${JSON.stringify(`${id.slice(0, 32)}...`)}: ${id.length} characters, at most ${MAX_ID_LENGTH}`, {
+      subject: 'container id',
+      hint: `use an id of at most ${MAX_ID_LENGTH} characters`,
+    });
+  }
   if (!ID.test(id) || id === '.' || id === '..') {
     throw new MobyDickError('USAGE', `invalid container id ${JSON.stringify(id)}`, {
       subject: id,

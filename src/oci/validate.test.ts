@@ -60,6 +60,28 @@ describe('parseSpec', () => {
 
   test('a broken file is one clear line', () => {
     rejects('{"ociVersion":', /config\.json: not valid JSON/);
+    // V8 quotes the text around some errors, newlines and all; others give a position
+    for (const [text, message] of [
+      ['{\n  "ociVersion": x\n}\n', /^config\.json: not valid JSON: unexpected token 'x'$/],
+      ['{\n  "ociVersion": "1.2.0",\n}\n', /^config\.json: not valid JSON: expected double-quoted property name at line 3, column 1$/],
+      ['{"a": "b\nc"}', /^config\.json: not valid JSON: bad control character in string literal at line 1, column 9$/],
+      ['{}\n{}', /^config\.json: not valid JSON: unexpected non-whitespace character after JSON at line 2, column 1$/],
+    ] as const) {
+      assert.throws(() => parseSpec(text, 'config.json'), (e: unknown) => {
+        assert.ok(e instanceof MobyDickError);
+        assert.match(e.message, message);
+        assert.doesNotMatch(e.message, /\n/);
+        return true;
+      }, JSON.stringify(text));
+    }
+  });
+
+  test('seccomp architectures: runc\'s names, nothing else', () => {
+    assert.doesNotThrow(() => parseSpec(withChange((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64', 'SCMP_ARCH_S390X'] }))));
+    rejects(
+      withChange((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'x86_64'] })),
+      /config\.json: linux\.seccomp\.architectures\[1\]: unknown architecture "x86_64"/,
+    );
   });
 });
 
