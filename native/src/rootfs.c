@@ -205,10 +205,27 @@ static int do_touch(int parent, const char *name, const struct op *op)
 	return 0;
 }
 
+/*
+ * TypeScript checks which /proc paths a mount may cover (src/oci/spec-rules.ts,
+ * runc's list) by the destination as written; a symlink of the image could
+ * still lead a mount elsewhere into /proc. Refuse a target that is on a
+ * procfs unless its path says /proc.
+ */
+static void refuse_hidden_proc(int fd, const char *target)
+{
+	struct statfs sf;
+	if (fstatfs(fd, &sf) < 0)
+		fail("mount", errno, target);
+	int named = strncmp(target, "/proc", 5) == 0 && (target[5] == '\0' || target[5] == '/');
+	if (sf.f_type == PROC_SUPER_MAGIC && !named)
+		fail("mount into /proc", EXDEV, target);
+}
+
 void mount_in_root(struct ctx *c, const struct op *op)
 {
 	const char *target = op_arg(op, 1);
 	int fd = open_target(c, "mount", target, O_PATH);
+	refuse_hidden_proc(fd, target);
 	char p[64];
 	if (mount(nonempty(op_arg(op, 0)), fd_path(c, fd, p, sizeof(p)),
 		  nonempty(op_arg(op, 2)), (unsigned long)num(op_arg(op, 3), 10),

@@ -132,6 +132,11 @@ describe('compileOciPlan', () => {
     assert.ok(find(ops, 'symlink').some((l) => l.path === '/dev/ptmx'));
   });
 
+  test('sysctl names, dotted or as paths, become their /proc/sys path (a dot of an interface name kept)', () => {
+    const ops = compile(spec((s) => void (s.linux!.sysctl = { 'net.ipv4.conf.eth0/100.forwarding': '1', 'net/ipv4/conf/eth0.100/rp_filter': '2', 'net.ipv4.ip_forward': '1' })));
+    assert.deepEqual(find(ops, 'procwrite').map((w) => w.path), ['sys/net/ipv4/conf/eth0.100/forwarding', 'sys/net/ipv4/conf/eth0.100/rp_filter', 'sys/net/ipv4/ip_forward']);
+  });
+
   test('/dev: the default devices in a tmpfs or in the root\'s own /dev; none but the spec\'s in a bind (runc\'s rule)', () => {
     const noDev = (s: Spec): void => void (s.mounts = s.mounts!.filter((m) => !m.destination.startsWith('/dev')));
     const names = (ops: Op[]): string[] => find(ops, 'mknod').map((n) => n.path);

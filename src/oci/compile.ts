@@ -16,6 +16,7 @@ import type { Op } from '../runtime/plan.js';
 import type { Overlay } from '../runtime/config.js';
 import { DEV_SYMLINKS, DEVICES, overlayData, S_IFCHR } from '../runtime/plan-compiler.js';
 import type { CompiledSeccomp } from './seccomp.js';
+import { sysctlDotted } from './spec-rules.js';
 import type { Mount, Process, Spec } from './spec.js';
 
 export interface HostFacts {
@@ -349,7 +350,8 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   ops.push(options.noPivot ? { op: 'move_root' } : { op: 'pivot' });
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     if (!/^[a-zA-Z0-9_.\-/]+$/.test(key) || key.includes('..')) throw bad(`linux.sysctl.${key}`, 'not a sysctl name');
-    ops.push({ op: 'procwrite', path: `sys/${key.replaceAll('.', '/')}`, value });
+    // net.ipv4.conf.eth0/100.forwarding: a "/" in the dotted name is a "." in the path (eth0.100), as runc reads it
+    ops.push({ op: 'procwrite', path: `sys/${sysctlDotted(key).replace(/[./]/g, (c) => (c === '.' ? '/' : '.'))}`, value });
   }
   for (const path of spec.linux?.maskedPaths ?? []) ops.push({ op: 'mask', path });
   for (const path of spec.linux?.readonlyPaths ?? []) ops.push({ op: 'readonly', path });

@@ -19,6 +19,7 @@ const WHAT: Record<string, (detail: string) => string> = {
   remount: (d) => `remounting ${d}`,
   readonly: (d) => `making ${d} read-only`,
   mask: (d) => `masking ${d}`,
+  'mount into /proc': (d) => `mounting ${d}, which a symlink leads into /proc`,
   'mask source': (d) => `opening ${d}, the file masked paths are covered with`,
   console: (d) => `binding the terminal onto ${d}`,
   'check /proc': (d) => `checking that ${d}`,

@@ -186,6 +186,25 @@ describe('moby-dick-runtime against hostile bundles', () => {
     assert.equal(r.stdout, '500\n');
   });
 
+  test('a mount that a symlink of the root leads into /proc is refused (the /proc rules read the destination as written)', async () => {
+    const rootfs = makeBusyboxRootfs();
+    try {
+      symlinkSync('/proc/sys/kernel', join(rootfs, 'mdk-proc'));
+      const file = join(dir('file'), 'f');
+      writeFileSync(file, 'x\n');
+      const b = bundle((s) => {
+        s.root!.path = rootfs;
+        s.mounts!.push({ destination: '/mdk-proc/domainname', type: 'bind', source: file, options: ['bind'] });
+        s.process!.args = ['true'];
+      });
+      const r = await rt('run', '--bundle', b, 'mdk-test-procsym');
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /mounting \/mdk-proc\/domainname, which a symlink leads into \/proc/);
+    } finally {
+      removeRootfs(rootfs);
+    }
+  });
+
   test('a lookup that races renames elsewhere (openat2 EAGAIN) is retried, not a failed setup', async () => {
     const rootfs = makeBusyboxRootfs();
     const churn = dir('rename');
