@@ -355,6 +355,14 @@ describe('engine: everyday commands', () => {
     const host = await mdk('run', '--rm', '-v', '/dev:/dev', w.image, 'sh', '-c', 'grep " /proc/keys " /proc/self/mountinfo');
     assert.equal(host.code, 0, host.stderr);
     assert.match(host.stdout, /\/null \/proc\/keys ro[, ]/);
+    // over /proc only runc's few files (Docker refuses the rest through runc too); an existing directory of /sys is the user's to cover (sysfs is read-only: nothing can be made there)
+    const proc = await mdk('run', '--rm', '-v', 'mdk-test-devvol:/proc/sys/kernel', w.image, 'true');
+    assert.equal(proc.code, 125);
+    assert.match(proc.stderr, /\/proc\/sys\/kernel/);
+    const uptime = await mdk('run', '--rm', '-v', '/proc/uptime:/proc/uptime:ro', w.image, 'true');
+    assert.equal(uptime.code, 0, uptime.stderr);
+    const sys = await mdk('run', '--rm', '-v', 'mdk-test-devvol:/sys/kernel/mm', w.image, 'ls', '/sys/kernel/mm/null');
+    assert.equal(sys.code, 0, sys.stderr);
   });
 
   test('attach: output and stdin of a running container, its exit code; refused when stopped', async () => {
