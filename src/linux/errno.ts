@@ -3,9 +3,12 @@ import { getSystemErrorMap } from 'node:util';
 // libuv's table: negative errno -> [name, message].
 let table: Map<number, [string, string]> | undefined;
 
+/** What the helper reports that libuv's table lacks. */
+const MISSING: ReadonlyMap<number, [string, string]> = new Map([[8, ['ENOEXEC', 'exec format error']]]);
+
 function lookup(errno: number): [string, string] | undefined {
   table ??= getSystemErrorMap();
-  return table.get(-errno);
+  return table.get(-errno) ?? MISSING.get(errno);
 }
 
 /** The errno's symbolic name (ENOENT) for a number the C helper reports. */

@@ -158,6 +158,15 @@ function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSy
   throw result instanceof MobyDickError ? result : new MobyDickError('HELPER', `the container exited during create (${result.exitCode})`);
 }
 
+/** The status records until every writer has closed FD (blocking). */
+function readStatusToEnd(fd: number): StatusRecord[] {
+  const buf = Buffer.alloc(8192);
+  const splitter = new RecordSplitter();
+  const records: StatusRecord[] = [];
+  for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) records.push(...splitter.push(Buffer.from(buf.subarray(0, n))));
+  return records;
+}
+
 function writeMap(file: string, text: string): void {
   writeProcFile(file, text, 'linux.uidMappings and linux.gidMappings: ranges must not overlap');
 }
@@ -556,6 +565,12 @@ export class OciRuntime {
       const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
       try {
         const pid = waitReady(helper, options.onStep, joinCgroups);
+        // released, the process is a few steps from exec (the filter, exec itself): what fails there is
+        // reported on its copy of the status fd, which exec closes; the helper's copy goes with the helper
+        sendControl(helper.fds.control, DETACH);
+        reapHelper(helper);
+        const failed = readStatusToEnd(helper.fds.status).find((r) => r.kind === 'error');
+        if (failed?.kind === 'error') throw stepError(failed.step, failed.errno, failed.detail, id);
         if (options.pidFile) writePidFile(options.pidFile, pid);
       } finally {
         closeHelper(helper);

@@ -155,6 +155,18 @@ describe('moby-dick-runtime against hostile bundles', () => {
     assert.equal((await state('mdk-test-noexec')).status, 'stopped');
   });
 
+  test('exec --detach of a program the kernel cannot run is an error, not exit 0', async () => {
+    const b = bundle((s) => void (s.process!.args = ['sleep', '30']));
+    const garbage = join(fx.rootfs, 'tmp/mdk-test-garbage');
+    writeFileSync(garbage, Buffer.from([0x7f, 0x00, 0x01, 0x02, 0x03]), { mode: 0o755 });
+    fx.removeLater(garbage);
+    assert.equal((await rt('run', '--detach', '--bundle', b, 'mdk-test-xd')).code, 0);
+    // executable by its mode, so found before the process is released; execve then says ENOEXEC
+    const r = await rt('exec', '--detach', 'mdk-test-xd', '/tmp/mdk-test-garbage');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /exec: "\/tmp\/mdk-test-garbage": exec format error/);
+  });
+
   test('delete --force of a create killed before it recorded the pid kills what is in its cgroup', async () => {
     const b = bundle((s) => void (s.process!.args = ['sleep', '31']));
     assert.equal((await rt('create', '--bundle', b, 'mdk-test-killed')).code, 0);
