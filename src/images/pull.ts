@@ -273,7 +273,7 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
             partial = undefined;
           }
           // a size the store's free space cannot take above its reserve: refused before the download
-          store.guard(`layer ${desc.digest}`).check(desc.size - (partial?.bytes ?? 0));
+          store.guard('downloading it').check(desc.size - (partial?.bytes ?? 0));
           const { stream, offset, size: sent } = await client.getBlob(repo, desc.digest, signal, partial?.bytes);
           if (sent !== undefined && offset + sent > desc.size) {
             // more than the manifest says: refused before a byte is written
@@ -284,6 +284,7 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
           if (partial && !resumed) rmSync(partial.path, { force: true });
           const ingest = await store.blobs.ingest(desc.digest, stream, {
             size: desc.size,
+            what: 'downloading it',
             onProgress: (n) => progress.layer(id, 'Downloading', n, desc.size),
             ...(resumed ? { partial } : {}),
           });

@@ -62,6 +62,8 @@ export interface IngestOptions {
   partial?: Partial;
   /** called with the number of bytes written so far */
   onProgress?: (bytes: number) => void;
+  /** names the write in an error of the space guard (default: "writing blob DIGEST") */
+  what?: string;
 }
 
 export class BlobStore {
@@ -125,7 +127,7 @@ export class BlobStore {
       }
       const stages: (Readable | Transform)[] = [source];
       if (opts.size !== undefined) stages.push(new SizeLimit(opts.size - counter.bytes));
-      const guard = this.guard?.(`blob ${digest}`);
+      const guard = this.guard?.(opts.what ?? `writing blob ${digest}`);
       if (guard) {
         guard.check(opts.size === undefined ? 0 : opts.size - counter.bytes);
         stages.push(new Guarded(guard));

@@ -303,7 +303,7 @@ export class ImageStore {
    */
   async unpackLayer(lease: Lease, blobDigest: string, diffId: string, chainId: string): Promise<number> {
     // the unpacked tar is watched: the store's free space, the largest layer (a decompression bomb stops here)
-    const guard = this.guard(`unpacking layer ${diffId}`, this.limits.maxLayerBytes);
+    const guard = this.guard('unpacking it', this.limits.maxLayerBytes);
     guard.check();
     const tmp = this.layerDirs.makeTemp();
     let source: Readable | undefined;

@@ -118,7 +118,7 @@ export class SpaceGuard {
   add(n: number): void {
     this.written += n;
     if (this.written > this.maxBytes) {
-      throw new MobyDickError('STORE', `${this.what} is larger than ${formatBytes(this.maxBytes)} (MOBY_DICK_MAX_LAYER_SIZE)`, {
+      throw new MobyDickError('STORE', `${this.what}: more than ${formatBytes(this.maxBytes)} (MOBY_DICK_MAX_LAYER_SIZE)`, {
         subject: this.what,
         hint: 'raise MOBY_DICK_MAX_LAYER_SIZE if the image is to be trusted',
       });
@@ -135,7 +135,6 @@ export class SpaceGuard {
       const what = this.written > 0 ? `${this.what}: stopped after ${formatBytes(this.written)}` : pending > 0 ? `${this.what}: ${formatBytes(pending)} do not fit` : this.what;
       throw new MobyDickError('STORE', `${what}: ${free}`, {
         subject: this.root,
-        errnoName: 'ENOSPC',
         hint: 'free some space (moby-dick image prune), or lower MOBY_DICK_STORE_RESERVE (0 turns it off)',
       });
     }
