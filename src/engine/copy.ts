@@ -106,9 +106,9 @@ function source(side: Side, path: string, follow: boolean): Source {
     throw notFound(side, path);
   }
   // a file of the kernel's (in /proc, /sys, the container's /dev): not the container's, as docker cp does not find it either
-  let pseudo: boolean;
+  let pseudo = false;
   try {
-    pseudo = inPseudoFs(side.root, loc.dir);
+    if (side.container !== undefined) pseudo = inPseudoFs(side.root, loc.dir);
   } catch (e) {
     closeSync(loc.dir);
     throw e;
