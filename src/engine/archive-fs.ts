@@ -14,7 +14,7 @@
  * nodes and FIFOs, with numeric owners, modes, mtimes in whole seconds and
  * the security.capability attribute; sockets are left out.
  */
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, statfsSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import type { TarHeader } from '../images/tar-reader.js';
 import type { TarWriter, TarWriterEntry } from '../images/tar-writer.js';
@@ -93,7 +93,15 @@ export function locate(root: number, path: string, follow: boolean): Located {
       throw e;
     }
     if (!follow || !st || (st.mode & S_IFMT) !== S_IFLNK) return { dir, name, st, path: current };
-    const target = sys.readlinkAt(dir, name).toString();
+    let target: string;
+    try {
+      target = sys.readlinkAt(dir, name).toString();
+    } catch (e) {
+      closeSync(dir);
+      // no longer a symlink (swapped meanwhile): looked at again
+      if ((e as NodeJS.ErrnoException).code === 'EINVAL' && hops < MAX_LINKS) continue;
+      throw e;
+    }
     closeSync(dir);
     if (hops >= MAX_LINKS) throw Object.assign(new Error(`too many levels of symbolic links: ${path}`), { code: 'ELOOP' });
     current = target.startsWith('/') ? target : `${parent}/${target}`;
@@ -103,6 +111,70 @@ export function locate(root: number, path: string, follow: boolean): Located {
 export interface TreeOptions {
   /** owner written for every entry instead of the file's */
   owner?: { uid: number; gid: number };
+  /** names errors: "copying from CONTAINER:PATH" */
+  label?: string;
+}
+
+/**
+ * Filesystems whose files are the kernel's, not the container's (f_type of
+ * statfs): their mount points are written as empty directories, as
+ * `docker cp` (which reads the container's rootfs and volumes) has them.
+ */
+const PSEUDO_FS = new Map<number, string>([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x1cd1, 'devpts'],
+  [0x19800202, 'mqueue'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x73636673, 'securityfs'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0xcafe4a11, 'bpf'],
+  [0x6165676c, 'pstore'],
+  [0x65735543, 'fusectl'],
+  [0x62656570, 'configfs'],
+  [0x42494e4d, 'binfmt_misc'],
+  [0xf97cff8c, 'selinuxfs'],
+  [0xde5e81e4, 'efivarfs'],
+  [0x6e736673, 'nsfs'],
+]);
+/** tmpfs (and devtmpfs, which reports the same type): skipped only when mounted on the root's /dev */
+const TMPFS_MAGIC = 0x01021994;
+
+/** the filesystem type of the directory FD (fstatfs, through this process's /proc/self/fd: the container-fs.ts checked /proc) */
+function fsType(fd: number): number {
+  return Number(statfsSync(`/proc/self/fd/${fd}`).type);
+}
+
+/**
+ * Whether the directory FD (NAME in PARENT, PARENT_ST its parent's stat)
+ * is a pseudo filesystem's: one of PSEUDO_FS, or a tmpfs mounted on "dev"
+ * of the walk's ROOT (a container's /dev: its nodes are the runtime's, not
+ * the container's files). Only a mount point (another st_dev than its
+ * parent's) or the walk's first directory is looked at: what is under a
+ * skipped one is never reached.
+ */
+function pseudo(fd: number, st: Stat, parentSt: Stat | undefined, name: Buffer, root: Stat | undefined): boolean {
+  if (parentSt && parentSt.dev === st.dev) return false;
+  const type = fsType(fd);
+  if (PSEUDO_FS.has(type)) return true;
+  return type === TMPFS_MAGIC && root !== undefined && parentSt !== undefined && parentSt.dev === root.dev && parentSt.ino === root.ino && name.toString() === 'dev';
+}
+
+/**
+ * Whether the directory DIR of a root ROOT_FD is inside a pseudo filesystem
+ * (or is the tmpfs on the root's /dev): a path there is not the
+ * container's file, as `docker cp` does not find it either.
+ */
+export function inPseudoFs(rootFd: number, dir: number): boolean {
+  const type = fsType(dir);
+  if (PSEUDO_FS.has(type)) return true;
+  if (type !== TMPFS_MAGIC) return false;
+  const dev = lstatIn(rootFd, Buffer.from('dev'));
+  const root = lstatIn(rootFd, EMPTY);
+  const here = lstatIn(dir, EMPTY);
+  return dev !== undefined && root !== undefined && here !== undefined && dev.dev === here.dev && dev.dev !== root.dev;
 }
 
 /** the file's bytes, exactly SIZE of them (zeros if it shrank meanwhile, cut if it grew) */
@@ -120,19 +192,89 @@ async function* fileData(fd: number, size: number): AsyncGenerator<Buffer> {
   }
 }
 
+/** errnos of an entry that changed between its lstat and its open or readlink (a directory swapped for a symlink, ...) */
+const CHANGED = new Set(['ENOTDIR', 'ELOOP', 'EINVAL', 'ENXIO', 'EISDIR']);
+/** how often an entry that keeps changing under the walk is looked at again before the copy fails */
+const RETRIES = 5;
+
+interface Walk {
+  opts: TreeOptions;
+  links: Map<string, Buffer>;
+  /** the stat of the walk's root (where "dev" is the container's /dev), if it starts there */
+  root: Stat | undefined;
+}
+
 /**
  * Writes NAME in DIR (empty: DIR itself) to the tar as TARNAME, and what is
  * under it when it is a directory. TARNAME '' writes only a directory's
- * contents, named from its top (`cp DIR/.`, `export`).
+ * contents, named from its top (`cp DIR/.`, `export`). ROOT_FD, the root
+ * DIR is under, tells where its /dev is.
+ *
+ * An entry is opened (not followed) before its header is written, and
+ * checked to be what its lstat said: one that changes meanwhile (a
+ * directory swapped for a symlink by the container) is looked at again, a
+ * few times, then fails the copy with a message naming it; one that is
+ * gone is left out.
  */
-export async function writeTree(w: TarWriter, dir: number, name: Buffer, tarName: Buffer, opts: TreeOptions = {}): Promise<void> {
-  const links = new Map<string, Buffer>();
-  await writeEntry(w, dir, name, tarName, opts, links);
+export async function writeTree(w: TarWriter, dir: number, name: Buffer, tarName: Buffer, opts: TreeOptions = {}, rootFd?: number): Promise<void> {
+  const walk: Walk = { opts, links: new Map(), root: rootFd === undefined ? undefined : lstatIn(rootFd, EMPTY) };
+  await writeEntry(w, walk, dir, lstatIn(dir, EMPTY), name, tarName);
 }
 
-async function writeEntry(w: TarWriter, dir: number, name: Buffer, tarName: Buffer, opts: TreeOptions, links: Map<string, Buffer>): Promise<void> {
+/** an entry that is not what its lstat said any more: looked at again */
+class Changed extends Error {
+  constructor(readonly errnoName: string) {
+    super(`changed: ${errnoName}`);
+  }
+}
+
+/** Thrown by fs() for an entry that is gone: it is left out. */
+class Gone extends Error {}
+
+/**
+ * OP, a syscall on the entry SHOWN, before anything of it is written: an
+ * entry gone meanwhile is Gone, one changed meanwhile is Changed, any other
+ * errno a one-line error naming it.
+ */
+function fs<T>(walk: Walk, shown: string, what: string, op: () => T): T {
+  try {
+    return op();
+  } catch (e) {
+    if (e instanceof MobyDickError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Gone();
+    if (code !== undefined && CHANGED.has(code)) throw new Changed(code);
+    throw new MobyDickError('ARCHIVE', `${walk.opts.label ? `${walk.opts.label}: ` : ''}${what} ${shown}: ${(e as Error).message}`, {
+      subject: shown,
+      ...(code ? { errnoName: code } : {}),
+    });
+  }
+}
+
+async function writeEntry(w: TarWriter, walk: Walk, dir: number, dirSt: Stat | undefined, name: Buffer, tarName: Buffer): Promise<void> {
+  const shown = tarName.length ? tarName.toString() : name.length ? name.toString() : '.';
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeEntryOnce(w, walk, dir, dirSt, name, tarName, shown);
+      return;
+    } catch (e) {
+      if (e instanceof Gone) return; // removed meanwhile
+      if (!(e instanceof Changed)) throw e;
+      if (attempt < RETRIES) continue;
+      throw new MobyDickError('ARCHIVE', `${walk.opts.label ? `${walk.opts.label}: ` : ''}${shown} kept changing while it was read (${e.errnoName})`, {
+        subject: shown,
+        errnoName: e.errnoName,
+        hint: 'copy it again once the container leaves it alone, or stop the container first',
+      });
+    }
+  }
+}
+
+/** One try at writing the entry; Changed and Gone come before anything of it is written. */
+async function writeEntryOnce(w: TarWriter, walk: Walk, dir: number, dirSt: Stat | undefined, name: Buffer, tarName: Buffer, shown: string): Promise<void> {
   const sys = nativeAddon();
-  const st = lstatIn(dir, name);
+  const { opts, links } = walk;
+  const st = fs(walk, shown, 'reading', () => lstatIn(dir, name));
   if (!st) return; // removed meanwhile
   const entry: TarWriterEntry = {
     name: tarName,
@@ -143,41 +285,52 @@ async function writeEntry(w: TarWriter, dir: number, name: Buffer, tarName: Buff
   };
   const type = st.mode & S_IFMT;
   if (type === S_IFDIR) {
-    if (tarName.length) await w.addDirectory(entry);
-    const fd = name.length ? sys.openDirAt(dir, name) : sys.openInRoot(dir, EMPTY);
+    const fd = fs(walk, shown, 'opening', () => (name.length ? sys.openDirAt(dir, name) : sys.openInRoot(dir, EMPTY)));
     try {
-      const names = sys.readDirAt(fd).sort(Buffer.compare);
+      const opened = fs(walk, shown, 'reading', () => lstatIn(fd, EMPTY));
+      if (!opened || opened.ino !== st.ino || opened.dev !== st.dev) throw new Changed('ENOTDIR');
+      // a mount of the kernel's (proc, sysfs, the container's /dev, ...): an empty directory, as in docker cp
+      const skip = fs(walk, shown, 'reading', () => pseudo(fd, opened, name.length ? dirSt : undefined, name, walk.root));
+      const names = skip ? [] : fs(walk, shown, 'reading', () => sys.readDirAt(fd)).sort(Buffer.compare);
+      if (tarName.length) await w.addDirectory(entry);
       const prefix = tarName.length ? Buffer.concat([tarName, Buffer.from('/')]) : EMPTY;
-      for (const child of names) await writeEntry(w, fd, child, Buffer.concat([prefix, child]), opts, links);
+      for (const child of names) await writeEntry(w, walk, fd, opened, child, Buffer.concat([prefix, child]));
     } finally {
       closeSync(fd);
     }
     return;
   }
-  if (type !== S_IFLNK && st.nlink > 1) {
+  if (type === S_IFREG) {
+    const fd = fs(walk, shown, 'opening', () => sys.openFileAt(dir, name));
+    try {
+      const opened = fstatSync(fd);
+      if (opened.ino !== st.ino || (opened.mode & S_IFMT) !== S_IFREG) throw new Changed('EINVAL');
+      let cap: Buffer | undefined;
+      try {
+        cap = sys.getXattrAt(dir, name, 'security.capability');
+      } catch {
+        // a filesystem without xattrs, or the name changed meanwhile (the data is the opened file's)
+      }
+      if (st.nlink > 1) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = links.get(key);
+        if (first) return await w.addHardlink(entry, first);
+        links.set(key, tarName);
+      }
+      await w.addFile({ ...entry, size: st.size, ...(cap ? { xattrs: new Map([['security.capability', cap]]) } : {}) }, fileData(fd, st.size));
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  if (type === S_IFLNK) return w.addSymlink(entry, fs(walk, shown, 'reading the link', () => sys.readlinkAt(dir, name)));
+  if (st.nlink > 1) {
     const key = `${st.dev}:${st.ino}`;
     const first = links.get(key);
     if (first) return w.addHardlink(entry, first);
     links.set(key, tarName);
   }
   switch (type) {
-    case S_IFREG: {
-      let cap: Buffer | undefined;
-      try {
-        cap = sys.getXattrAt(dir, name, 'security.capability');
-      } catch {
-        // a filesystem without xattrs
-      }
-      const fd = sys.openFileAt(dir, name);
-      try {
-        await w.addFile({ ...entry, size: st.size, ...(cap ? { xattrs: new Map([['security.capability', cap]]) } : {}) }, fileData(fd, st.size));
-      } finally {
-        closeSync(fd);
-      }
-      return;
-    }
-    case S_IFLNK:
-      return w.addSymlink(entry, sys.readlinkAt(dir, name));
     case S_IFCHR:
       return w.addNode(entry, 'char', st.rdevMajor, st.rdevMinor);
     case S_IFBLK:

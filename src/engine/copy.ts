@@ -22,7 +22,7 @@ import { closeSync, openSync, constants as fsc } from 'node:fs';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
 import { TarWriter } from '../images/tar-writer.js';
-import { extractTree, isDir, type Located, locate, writeTree } from './archive-fs.js';
+import { extractTree, inPseudoFs, isDir, type Located, locate, writeTree } from './archive-fs.js';
 import { withContainerRoot } from './container-fs.js';
 import type { Engine } from './engine.js';
 
@@ -105,6 +105,18 @@ function source(side: Side, path: string, follow: boolean): Source {
     closeSync(loc.dir);
     throw notFound(side, path);
   }
+  // a file of the kernel's (in /proc, /sys, the container's /dev): not the container's, as docker cp does not find it either
+  let pseudo = false;
+  try {
+    if (side.container !== undefined) pseudo = inPseudoFs(side.root, loc.dir);
+  } catch (e) {
+    closeSync(loc.dir);
+    throw e;
+  }
+  if (pseudo) {
+    closeSync(loc.dir);
+    throw notFound(side, path);
+  }
   const dir = isDir(loc.st);
   if (!dir && path.endsWith('/')) {
     closeSync(loc.dir);
@@ -162,10 +174,11 @@ async function withSide<T>(engine: Engine, end: CopyEnd, use: 'read' | 'write', 
   return withContainerRoot(engine, name, use, (r) => fn({ root: r.fd, container: name, label: (p) => `${name}:${p}` }));
 }
 
-/** The tar of SRC on OUT, its top entry named TOP ('' : the directory's contents without a top). */
-async function produce(src: Source, top: string, out: Writable, owner: { uid: number; gid: number } | undefined): Promise<void> {
+/** The tar of SRC (in SIDE, at PATH) on OUT, its top entry named TOP ('' : the directory's contents without a top). */
+async function produce(side: Side, path: string, src: Source, top: string, out: Writable, owner: { uid: number; gid: number } | undefined): Promise<void> {
   const w = new TarWriter(out);
-  await writeTree(w, src.loc.dir, src.contents ? Buffer.alloc(0) : src.loc.name, src.contents && top === '' ? Buffer.alloc(0) : Buffer.from(top), owner ? { owner } : {});
+  const label = `copying from ${side.label(path)}`;
+  await writeTree(w, src.loc.dir, src.contents ? Buffer.alloc(0) : src.loc.name, src.contents && top === '' ? Buffer.alloc(0) : Buffer.from(top), owner ? { owner, label } : { label }, side.root);
   await w.finish();
 }
 
@@ -196,7 +209,7 @@ export async function copy(engine: Engine, from: CopyEnd, to: CopyEnd, opts: Cop
     const s = source(from, src.path, opts.followLink);
     try {
       if (dst.container === undefined && dst.path === '-') {
-        await produce(s, s.contents ? '' : s.base, opts.stdout, undefined);
+        await produce(from, src.path, s, s.contents ? '' : s.base, opts.stdout, undefined);
         return;
       }
       const toHost = dst.container === undefined;
@@ -211,7 +224,7 @@ export async function copy(engine: Engine, from: CopyEnd, to: CopyEnd, opts: Cop
           pipe.destroy(e as Error);
           throw e;
         };
-        const producing = produce(s, top, pipe, owner).then(() => pipe.end(), failed);
+        const producing = produce(from, src.path, s, top, pipe, owner).then(() => pipe.end(), failed);
         const extracting = extractTree(pipe, to.root, { into, label: `copying to ${to.label(dst.path)}` }).catch(failed);
         const results = await Promise.allSettled([producing, extracting]);
         if (results.some((r) => r.status === 'rejected')) throw readOnly(first, to);

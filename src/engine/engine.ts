@@ -144,7 +144,7 @@ export class Engine {
 
   /** The store's networks (made on first use: most commands need none). */
   get networks(): Networks {
-    this.nets ??= new Networks(this.store.db);
+    this.nets ??= new Networks(this.store.db, this.run);
     return this.nets;
   }
 

@@ -15,7 +15,7 @@ import type { Engine } from './engine.js';
 export async function exportContainer(engine: Engine, ref: string, out: Writable): Promise<void> {
   await withContainerRoot(engine, ref, 'export', async (root) => {
     const w = new TarWriter(out);
-    await writeTree(w, root.fd, Buffer.alloc(0), Buffer.alloc(0));
+    await writeTree(w, root.fd, Buffer.alloc(0), Buffer.alloc(0), { label: `exporting ${ref}` }, root.fd);
     await w.finish();
   });
 }

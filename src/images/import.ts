@@ -48,6 +48,7 @@ function head(path: string): Buffer {
 }
 
 export async function importImage(store: ImageStore, input: AsyncIterable<Buffer>, opts: ImportOptions): Promise<ImportResult> {
+  void store.limits; // a bad MOBY_DICK_STORE_RESERVE or MOBY_DICK_MAX_LAYER_SIZE is said before any work
   let tag: string | undefined;
   if (opts.reference !== undefined) {
     const ref = withDefaultTag(parseNormalizedReference(opts.reference));

@@ -384,6 +384,7 @@ function loadError(e: unknown, source: string): MobyDickError {
 }
 
 export async function loadImages(store: ImageStore, input: AsyncIterable<Buffer>, opts: LoadOptions): Promise<LoadedImage[]> {
+  void store.limits; // a bad MOBY_DICK_STORE_RESERVE or MOBY_DICK_MAX_LAYER_SIZE is said before any work
   const platform = opts.platform ?? hostPlatform();
   store.cleanStale();
   const dir = join(store.blobs.ingestDir, `${ownedName()}-load`);

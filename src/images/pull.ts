@@ -35,6 +35,7 @@ import { RegistryClient, RegistryError } from './registry-client.js';
 import { configuredInsecureRegistries, isInsecure } from './registry-config.js';
 import type { ImageStore, Lease, NewLayer } from './store/image-store.js';
 import { directorySize } from './store/layers.js';
+import { formatBytes } from './store/space.js';
 
 /** What a pull tells as it goes; the CLI draws it. */
 export interface PullProgress {
@@ -200,6 +201,7 @@ async function resolveManifest(client: RegistryClient, ref: Reference, platform:
 }
 
 export async function pullImage(store: ImageStore, input: string, opts: PullOptions = {}): Promise<PullResult> {
+  void store.limits; // a bad MOBY_DICK_STORE_RESERVE or MOBY_DICK_MAX_LAYER_SIZE is said before any work
   const ref = withDefaultTag(parseNormalizedReference(input));
   const progress = opts.progress ?? quiet;
   const platform = opts.platform ?? hostPlatform();
@@ -259,17 +261,30 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
         }
         progress.layer(id, 'Pulling fs layer');
         if (!l.claimBlob(desc.digest)) {
+          if (desc.size > store.limits.maxLayerBytes) {
+            throw new MobyDickError('STORE', `the manifest says it is ${formatBytes(desc.size)}, more than the ${formatBytes(store.limits.maxLayerBytes)} of MOBY_DICK_MAX_LAYER_SIZE`, {
+              hint: 'raise MOBY_DICK_MAX_LAYER_SIZE if the image is to be trusted',
+            });
+          }
           // what a killed pull downloaded of it is continued, if the registry takes a Range
           let partial = store.blobs.adoptPartial(desc.digest);
           if (partial && partial.bytes >= desc.size) {
             rmSync(partial.path, { force: true });
             partial = undefined;
           }
-          const { stream, offset } = await client.getBlob(repo, desc.digest, signal, partial?.bytes);
+          // a size the store's free space cannot take above its reserve: refused before the download
+          store.guard('downloading it').check(desc.size - (partial?.bytes ?? 0));
+          const { stream, offset, size: sent } = await client.getBlob(repo, desc.digest, signal, partial?.bytes);
+          if (sent !== undefined && offset + sent > desc.size) {
+            // more than the manifest says: refused before a byte is written
+            stream.destroy();
+            throw new BlobVerifyError(`the registry sends ${offset + sent} bytes, the manifest says ${desc.size}`);
+          }
           const resumed = partial !== undefined && offset === partial.bytes;
           if (partial && !resumed) rmSync(partial.path, { force: true });
           const ingest = await store.blobs.ingest(desc.digest, stream, {
             size: desc.size,
+            what: 'downloading it',
             onProgress: (n) => progress.layer(id, 'Downloading', n, desc.size),
             ...(resumed ? { partial } : {}),
           });

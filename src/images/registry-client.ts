@@ -255,8 +255,18 @@ export class RegistryClient {
       res.body.destroy();
       throw new RegistryError(`manifest ${reference} is ${declared} bytes, more than the ${maxBytes} a manifest may have`, res.status);
     }
-    const bytes = await res.bytes();
-    if (bytes.length > maxBytes) throw new RegistryError(`manifest ${reference} is more than ${maxBytes} bytes`, res.status);
+    // read up to the limit, not the whole of an endless body
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const c of res.body) {
+      n += (c as Buffer).length;
+      if (n > maxBytes) {
+        res.body.destroy();
+        throw new RegistryError(`manifest ${reference} is more than ${maxBytes} bytes`, res.status);
+      }
+      chunks.push(c as Buffer);
+    }
+    const bytes = Buffer.concat(chunks);
     return { bytes, digest: sha256(bytes), contentType: res.header('content-type') };
   }
 

@@ -11,11 +11,13 @@
  * (addresses, ports, files), plug() once the container's process exists
  * and waits for start (its network namespace is the one the runtime made),
  * then the start. Host-wide changes (bridges, the nftables table, other
- * containers' hosts files) happen under one lock, /run/moby-dick/network.lock.
+ * containers' hosts files) happen under one lock, RUN_ROOT/network.lock (the
+ * engine's run root: MOBY_DICK_RUN_ROOT, /run/moby-dick/engine for the
+ * default store, else STORE/run; engine/paths.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../runtime/native-addon.js';
@@ -31,7 +33,6 @@ import { defaultPool, formatIp, formatSubnet, freeSubnet, hostRange, macFor, mas
 import { runTool } from './tool.js';
 
 export const DEFAULT_NETWORK = 'bridge';
-const LOCK = '/run/moby-dick/network.lock';
 
 /** How a container is networked, as the user asked (kept in its record). */
 export interface ContainerNetworking {
@@ -85,7 +86,17 @@ export class Networks {
    * networks (recorded in the database): a monitor's `container-exited`
    * runs with an empty environment and must still find the same table.
    */
-  constructor(db: Database, config: NetConfig = netConfig()) {
+  /** the host-wide lock of the networks' changes, under the run root */
+  private readonly lockFile: string;
+
+  /** a file saying the nftables table was made since the boot (the run root is gone at boot, as the table is) */
+  private readonly syncedMark: string;
+
+  constructor(
+    db: Database,
+    private readonly runDir: string,
+    config: NetConfig = netConfig(),
+  ) {
     this.table = new NetworkTable(db);
     const stored = () => (db.prepare("SELECT value FROM settings WHERE key = 'net-prefix'").get() as { value: string } | undefined)?.value;
     let prefix = stored();
@@ -94,12 +105,14 @@ export class Networks {
       prefix = stored()!;
     }
     this.config = prefix === config.prefix ? config : netConfig({ ...process.env, MOBY_DICK_NET_PREFIX: prefix });
+    this.lockFile = join(runDir, 'network.lock');
+    this.syncedMark = join(runDir, `nft-${this.config.table}.synced`);
   }
 
   /** FN holding the host-wide network lock. */
   private locked<T>(fn: () => T): T {
-    mkdirSync(dirname(LOCK), { recursive: true, mode: 0o700 });
-    const fd = nativeAddon().lock(LOCK);
+    mkdirSync(this.runDir, { recursive: true, mode: 0o700 });
+    const fd = nativeAddon().lock(this.lockFile);
     try {
       return fn();
     } finally {
@@ -224,15 +237,19 @@ export class Networks {
 
   /**
    * The nftables table from the database: the networks whose bridge exists
-   * and every published port; no table at all when no bridge exists.
-   * Call under the lock.
+   * and every published port; no table at all when no bridge exists (and
+   * then no mark that it was made either). Call under the lock.
    */
   private syncRules(): void {
     const networks = this.table.all().filter((n) => linkExists(n.bridge));
-    const script = networks.length
-      ? rulesetScript({ table: this.config.table, networks: networks.map((n) => ({ bridge: n.bridge, subnet: n.subnet, internal: n.internal })), ports: this.table.ports() })
-      : deleteScript(this.config.table);
+    if (!networks.length) {
+      runTool('nft', ['-f', '-'], deleteScript(this.config.table), `removing the nftables table ${this.config.table}`);
+      rmSync(this.syncedMark, { force: true });
+      return;
+    }
+    const script = rulesetScript({ table: this.config.table, networks: networks.map((n) => ({ bridge: n.bridge, subnet: n.subnet, internal: n.internal })), ports: this.table.ports() });
     runTool('nft', ['-f', '-'], script, `updating the nftables table ${this.config.table}`);
+    writeFileSync(this.syncedMark, '');
   }
 
   /** The bridge of N, made if missing (after a reboot, or its first use). True when it was made. */
@@ -304,13 +321,11 @@ export class Networks {
 
   /**
    * The table made again when CHANGED, or when it has not been since the
-   * boot (a file in /run, gone at boot as the table is, says it was).
+   * boot (the mark in the run root, gone at boot as the table is, says it was).
    */
   private syncRulesIf(changed: boolean): void {
-    const mark = `/run/moby-dick/nft-${this.config.table}.synced`;
-    if (!changed && existsSync(mark)) return;
+    if (!changed && existsSync(this.syncedMark)) return;
     this.syncRules();
-    writeFileSync(mark, '');
   }
 
   /** Rewrites the hosts file of container ID (in place: it is bound into the container). */

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TEST_PREFIX } from './rootfs.js';
@@ -70,6 +70,11 @@ export function makeImage(
     const bytes = compress(tar, how);
     layers.push({ digest: sha256(bytes), bytes, mediaType: LAYER_TYPES[how] });
   }
+  return imageOf(layers, diffIds, opts);
+}
+
+/** The config and manifest of an image of LAYERS (blobs whose tars have DIFF_IDS). */
+export function imageOf(layers: Blob[], diffIds: string[], opts: { cmd?: string[]; architecture?: string; config?: Record<string, unknown> } = {}): TestImage {
   const configBytes = Buffer.from(
     JSON.stringify({
       created: '2024-01-02T03:04:05Z',
@@ -77,7 +82,7 @@ export function makeImage(
       os: 'linux',
       config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: opts.cmd ?? ['/bin/sh'], ...opts.config },
       rootfs: { type: 'layers', diff_ids: diffIds },
-      history: layerDirs.map(() => ({ created: '2024-01-02T03:04:05Z', created_by: 'mdk-test' })),
+      history: layers.map(() => ({ created: '2024-01-02T03:04:05Z', created_by: 'mdk-test' })),
     }),
   );
   const config: Blob = { digest: sha256(configBytes), bytes: configBytes, mediaType: 'application/vnd.oci.image.config.v1+json' };
@@ -95,6 +100,26 @@ export function makeImage(
     layers,
     diffIds,
   };
+}
+
+/**
+ * A decompression bomb: a layer whose tar holds one file, mdk-test-zeros,
+ * of SIZE zero bytes, compressed with HOW (a 256 MiB one is about 20 KiB of
+ * zstd, 250 KiB of gzip). Made by streaming (a sparse file, GNU tar, the
+ * compressor), never SIZE bytes in memory.
+ */
+export function bombImage(how: 'gzip' | 'zstd', size: number): TestImage {
+  const dir = mkdtempSync(join('/tmp', `${TEST_PREFIX}bomb-`));
+  try {
+    mkdirSync(join(dir, 'root'));
+    execFileSync('truncate', ['-s', String(size), join(dir, 'root', 'mdk-test-zeros')]);
+    const tar = `tar -C ${dir}/root --sort=name --owner=0 --group=0 --numeric-owner --mtime=@1700000000 -cf - .`;
+    const diffId = `sha256:${execFileSync('sh', ['-c', `${tar} | sha256sum`], { encoding: 'utf8' }).split(' ')[0]}`;
+    const bytes = execFileSync('sh', ['-c', `${tar} | ${how === 'gzip' ? 'gzip -c -9' : 'zstd -q -c -19'}`], { maxBuffer: 64 << 20 });
+    return imageOf([{ digest: sha256(bytes), bytes, mediaType: LAYER_TYPES[how] }], [diffId]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** An index over IMAGES with their platforms, as a multi-arch tag serves it. */

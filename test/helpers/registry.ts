@@ -108,11 +108,24 @@ export interface FakeContent {
   manifests: Record<string, Blob>;
   blobs: Blob[];
   /** how to misbehave for a blob digest */
-  faults?: Record<string, 'wrong-bytes' | 'truncate' | 'slow' | '404'>;
+  faults?: Record<string, 'wrong-bytes' | 'truncate' | 'slow' | '404' | 'endless' | 'longer'>;
+  /** tags whose manifest is an endless body (chunked, no Content-Length) */
+  endlessManifests?: string[];
   /** require this bearer token (served by /token) */
   bearer?: boolean;
   /** the refresh token (identity token) a POST to /token must bring */
   refreshToken?: string;
+}
+
+/** Zeros on RES until the client goes away. */
+function endless(res: ServerResponse): void {
+  const chunk = Buffer.alloc(64 * 1024);
+  const more = (): void => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once('drain', more);
+  };
+  res.on('error', () => {});
+  more();
 }
 
 export async function startFakeRegistry(content: FakeContent): Promise<FakeRegistry> {
@@ -160,6 +173,11 @@ export async function startFakeRegistry(content: FakeContent): Promise<FakeRegis
       return;
     }
     const [, , kind, ref] = m as unknown as [string, string, string, string];
+    if (kind === 'manifests' && content.endlessManifests?.includes(ref)) {
+      res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' });
+      endless(res);
+      return;
+    }
     if (kind === 'manifests') {
       const man = content.manifests[ref];
       if (!man) {
@@ -183,6 +201,19 @@ export async function startFakeRegistry(content: FakeContent): Promise<FakeRegis
       bad[bad.length >> 1] = (bad[bad.length >> 1]! ^ 0xff) & 0xff;
       res.writeHead(200, { 'Content-Length': bad.length });
       res.end(bad);
+      return;
+    }
+    if (fault === 'endless') {
+      // no Content-Length, and no end
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      endless(res);
+      return;
+    }
+    if (fault === 'longer') {
+      // the blob and then more, all of it announced
+      const more = Buffer.concat([blob.bytes, Buffer.alloc(4096, 0x41)]);
+      res.writeHead(200, { 'Content-Length': more.length, 'Content-Type': 'application/octet-stream' });
+      res.end(more);
       return;
     }
     if (fault === 'truncate') {

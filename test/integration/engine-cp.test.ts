@@ -246,4 +246,72 @@ describe('engine: cp and export', () => {
     assert.equal(existsSync(join(host, 'none.tar')), false);
     assert.equal(lstatSync(host).isDirectory(), true);
   });
+
+  /** the CLI with binary stdout: its exit code, stdout and stderr */
+  const cpRaw = (args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> =>
+    new Promise((resolve) => {
+      const p = spawn(CLI, args, { env: w.env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      let stderr = '';
+      p.stdout.on('data', (c: Buffer) => out.push(c));
+      p.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      p.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
+    });
+
+  test('cp CONTAINER:/ of a running container: its files and volumes; /proc, /sys and /dev as empty directories, as docker cp has them', async () => {
+    const id = (await mdk('run', '-d', '-v', 'mdk-test-cp-rootvol:/vol', w.image, 'sh', '-c', 'echo v > /vol/in-volume; echo top > /top; sleep 60')).stdout.trim();
+    for (let i = 0; i < 100 && (await mdk('exec', id, 'cat', '/top')).stdout !== 'top\n'; i++);
+    const r = await cpRaw(['cp', `${id}:/`, '-']);
+    assert.equal(r.code, 0, r.stderr);
+    const entries = await tarEntries(r.stdout);
+    assert.equal(entries.get('top')?.body, 'top\n');
+    assert.equal(entries.get('etc/passwd')?.body, CONTAINER_PASSWD);
+    assert.equal(entries.get('vol/in-volume')?.body, 'v\n', 'volumes are copied');
+    for (const dir of ['proc', 'sys', 'dev']) {
+      assert.equal(entries.get(`${dir}/`)?.type, 'directory', dir);
+      const inside = [...entries.keys()].filter((n) => n.startsWith(`${dir}/`) && n !== `${dir}/`);
+      assert.deepEqual(inside, [], `nothing of the kernel's ${dir}`);
+    }
+    // onto the host too
+    const r2 = await mdk('cp', `${id}:/`, join(host, 'root'));
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.deepEqual(readdirSync(join(host, 'root', 'proc')), []);
+    assert.equal(readFileSync(join(host, 'root', 'top'), 'utf8'), 'top\n');
+    // a file of the kernel's is not the container's: not found, as in docker cp
+    for (const p of ['/proc/cpuinfo', '/sys/kernel/hostname', '/dev/null', '/proc/1/status']) {
+      const f = await mdk('cp', `${id}:${p}`, join(host, 'kernel'));
+      assert.equal(f.code, 125, `${p}: ${f.stderr}`);
+      assert.match(f.stderr, new RegExp(`^moby-dick: Could not find the file ${p} in container ${id}`));
+      assert.equal(f.stderr.split('\n').length, 2, f.stderr);
+    }
+    assert.equal((await mdk('rm', '-f', '-v', id)).code, 0);
+    await mdk('volume', 'rm', 'mdk-test-cp-rootvol');
+  });
+
+  test('a container swapping a directory for a symlink while cp reads it: each copy works or fails in one line, never an internal error, never a read outside the container', async () => {
+    const decoy = join(host, 'decoy');
+    mkdirSync(decoy);
+    writeFileSync(join(decoy, 'secret'), 'mdk-test host secret\n');
+    // /race/d is a directory with files, then a symlink to the host's decoy path, then a directory again, ...
+    const loop = `mkdir -p /race; while true; do rm -rf /race/d; mkdir -p /race/d/sub; echo in-ctr > /race/d/f; echo in-ctr > /race/d/sub/g; rm -rf /race/d; ln -s ${decoy} /race/d; rm -f /race/d; done`;
+    const id = (await mdk('run', '-d', w.image, 'sh', '-c', loop)).stdout.trim();
+    for (let i = 0; i < 100 && (await mdk('exec', id, 'ls', '/race')).code !== 0; i++);
+    let ok = 0;
+    for (let i = 0; i < 24; i++) {
+      const src = i % 2 ? `${id}:/race` : `${id}:/race/d/.`;
+      const r = await cpRaw(['cp', src, '-']);
+      assert.doesNotMatch(r.stderr, /internal error|^\s+at /m, `${src}: ${r.stderr}`);
+      assert.ok(!r.stdout.includes('mdk-test host secret'), 'nothing of the host read');
+      if (r.code === 0) {
+        ok++;
+        const entries = await tarEntries(r.stdout);
+        for (const [name, e] of entries) if (e.type === 'file') assert.equal(e.body, 'in-ctr\n', name);
+      } else {
+        assert.equal(r.code, 125, r.stderr);
+        assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
+      }
+    }
+    assert.ok(ok > 0, 'some copies work');
+    assert.deepEqual(readdirSync(decoy), ['secret'], 'nothing written on the host');
+  });
 });

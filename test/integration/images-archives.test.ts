@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { CLI, run, sleep } from '../helpers/cli.js';
 import { type ImageEnv, makeImageEnv, oneLine } from '../helpers/image-env.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { dirWith, makeImage, sha256, tarOf, type TestImage, writeLayout } from '../helpers/oci-image.js';
+import { bombImage, dirWith, makeImage, sha256, tarOf, type TestImage, writeLayout } from '../helpers/oci-image.js';
 import { makeBusyboxRootfs, removeRootfs, TEST_PREFIX } from '../helpers/rootfs.js';
 import { type CraftEntry, craftTar } from '../helpers/tar-craft.js';
 import { CreatedPaths, killUnder, unmountUnder } from '../helpers/caller-host.js';
@@ -375,6 +375,29 @@ describe('load, save and import', () => {
       assert.deepEqual(env.contents(), { blobs: [], layers: [], ingest: [], layerTmp: [], images: [] }, 'nothing half-stored');
       const ok = await env.mdk(['load', '-i', small]);
       assert.equal(ok.code, 0, ok.stderr);
+    } finally {
+      execFileSync('umount', [env.root]);
+    }
+  });
+
+  test('a decompression bomb in an archive (a zstd layer of 256 MiB of zeros): stopped at MOBY_DICK_MAX_LAYER_SIZE and at the reserve, nothing registered or left', async () => {
+    const bomb = bombImage('zstd', 256 << 20);
+    const file = join(tmp, 'bomb.tar');
+    writeFileSync(file, dockerArchive(bomb, ['mdk-test-arch/bomb:v1']));
+    mkdirSync(env.root, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=320m', 'mdk-test-bomb', env.root]);
+    try {
+      for (const [extra, words] of [
+        [{ MOBY_DICK_MAX_LAYER_SIZE: '32m' }, /: unpacking it: more than 32 MiB \(MOBY_DICK_MAX_LAYER_SIZE\)/],
+        [{ MOBY_DICK_STORE_RESERVE: '250m' }, /: unpacking it: stopped after \d+(\.\d)? MiB: the image store's filesystem \(.*\) has \d+(\.\d)? MiB free, and keeps a reserve of 250 MiB/],
+      ] as const) {
+        const r = await env.mdk(['load', '-i', file], { env: extra });
+        assert.equal(r.code, 125, r.stderr);
+        assert.ok(oneLine(r.stderr), r.stderr);
+        assert.ok(r.stderr.startsWith(`moby-dick: load ${file}: `), r.stderr);
+        assert.match(r.stderr, words);
+        assert.deepEqual(env.contents(), { blobs: [], layers: [], ingest: [], layerTmp: [], images: [] }, 'nothing half-stored');
+      }
     } finally {
       execFileSync('umount', [env.root]);
     }

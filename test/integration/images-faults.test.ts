@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sleep } from '../helpers/cli.js';
 import { makeImageEnv, oneLine } from '../helpers/image-env.js';
-import { type Blob, dirWith, makeImage, makeIndex, sha256, type TestImage } from '../helpers/oci-image.js';
+import { type Blob, bombImage, dirWith, imageOf, makeImage, makeIndex, sha256, type TestImage } from '../helpers/oci-image.js';
 import { type FakeContent, type FakeRegistry, startFakeRegistry } from '../helpers/registry.js';
 
 const REPO = 'mdk-test/faulty';
@@ -23,6 +23,10 @@ describe('a misbehaving registry', () => {
   let arm: TestImage;
   let index: Blob;
   let dirs: string[];
+  /** 256 MiB of zeros in a tar, compressed (about 20 KiB of zstd, 250 KiB of gzip) */
+  const bombs: Partial<Record<'zstd' | 'gzip', TestImage>> = {};
+  /** a manifest whose layer says it is 10 TiB (the registry sends zeros without end for it) */
+  let huge: TestImage;
   const content: FakeContent = { repo: REPO, manifests: {}, blobs: [] };
   const image = (tag: string): string => `${fake.host}/${REPO}:${tag}`;
 
@@ -46,6 +50,20 @@ describe('a misbehaving registry', () => {
     content.blobs = [img.config, ...img.layers, big.config, ...big.layers, arm.config, ...arm.layers, arm.manifest, img.manifest];
     content.manifests[img.manifest.digest] = img.manifest;
     content.manifests[arm.manifest.digest] = arm.manifest;
+    for (const how of ['zstd', 'gzip'] as const) {
+      const b = bombImage(how, 256 << 20);
+      bombs[how] = b;
+      content.manifests[`bomb-${how}`] = b.manifest;
+      content.blobs.push(b.config, ...b.layers);
+    }
+    const hugeLayer: Blob = { digest: sha256('mdk-test-huge'), bytes: Buffer.from('mdk-test-huge'), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' };
+    huge = imageOf([{ ...hugeLayer }], [sha256('mdk-test-huge-diff')]);
+    // the manifest says 10 TiB
+    const hugeManifest = Buffer.from(huge.manifest.bytes.toString().replace(`"size":${hugeLayer.bytes.length}}`, `"size":${10 * 1024 ** 4}}`));
+    assert.notDeepEqual(hugeManifest, huge.manifest.bytes);
+    content.manifests.huge = { digest: sha256(hugeManifest), bytes: hugeManifest, mediaType: huge.manifest.mediaType };
+    content.blobs.push(huge.config, hugeLayer);
+    content.endlessManifests = ['endless'];
     fake = await startFakeRegistry(content);
   });
   after(async () => {
@@ -86,13 +104,20 @@ describe('a misbehaving registry', () => {
     mkdirSync(env.root, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'mdk-test-full', env.root]);
     try {
-      const r = await env.mdk(['pull', image('big')]);
+      // without a reserve (MOBY_DICK_STORE_RESERVE=0) the write runs into ENOSPC
+      const r = await env.mdk(['pull', image('big')], { env: { MOBY_DICK_STORE_RESERVE: '0' } });
       assert.equal(r.code, 125);
       assert.ok(oneLine(r.stderr), r.stderr);
       assert.equal(
         r.stderr,
         `moby-dick: pull ${image('big')}: layer ${big.layers[0]!.digest}: no space left on the device of the image store (free some space (moby-dick image prune) and pull again)\n`,
       );
+      nothingStored(env);
+      // with the default one (5% of the filesystem here) the layer's declared size is refused before its download
+      const reserved = await env.mdk(['pull', image('big')]);
+      assert.equal(reserved.code, 125);
+      assert.ok(oneLine(reserved.stderr), reserved.stderr);
+      assert.match(reserved.stderr, new RegExp(`^moby-dick: pull ${image('big')}: layer ${big.layers[0]!.digest}: downloading it: 1\\.9 MiB do not fit: the image store's filesystem \\(${env.root}\\) has \\d+ KiB free, and keeps a reserve of 51 KiB \\(free some space`));
       nothingStored(env);
       const small = await env.mdk(['pull', '-q', image('latest')]);
       assert.equal(small.code, 0, small.stderr);
@@ -249,6 +274,116 @@ describe('a misbehaving registry', () => {
     } finally {
       content.faults = {};
       env.remove();
+    }
+  });
+
+  /** a store on a tmpfs of SIZE of its own (mdk-test-...), unmounted and removed by the returned function */
+  const onTmpfs = (name: string, size: string): { env: ReturnType<typeof makeImageEnv>; done: () => void } => {
+    const env = makeImageEnv();
+    mkdirSync(env.root, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, `mdk-test-${name}`, env.root]);
+    return {
+      env,
+      done: () => {
+        execFileSync('umount', [env.root]);
+        env.remove();
+      },
+    };
+  };
+  const freeBytes = (dir: string): number => {
+    const st = statfsSync(dir);
+    return st.bavail * st.bsize;
+  };
+
+  test('a decompression bomb (zstd, gzip): stopped at MOBY_DICK_MAX_LAYER_SIZE and at the store\'s reserve of free space, in one line, nothing half-stored', async () => {
+    const { env, done } = onTmpfs('bomb', '320m');
+    try {
+      const empty = freeBytes(env.root);
+      for (const how of ['zstd', 'gzip'] as const) {
+        const ref = image(`bomb-${how}`);
+        const layer = bombs[how]!.layers[0]!.digest;
+        // the unpacked size capped: 256 MiB of zeros from a few KiB
+        const capped = await env.mdk(['pull', ref], { env: { MOBY_DICK_MAX_LAYER_SIZE: '32m' } });
+        assert.equal(capped.code, 125, `${how}: ${capped.stderr}`);
+        assert.ok(oneLine(capped.stderr), capped.stderr);
+        assert.ok(capped.stderr.startsWith(`moby-dick: pull ${ref}: layer ${layer}: `), capped.stderr);
+        assert.match(capped.stderr, /: unpacking it: more than 32 MiB \(MOBY_DICK_MAX_LAYER_SIZE\)/);
+        nothingStored(env);
+        // the reserve: 256 MiB would fit in the 320 MiB, but not above a reserve of 250 MiB
+        const reserved = await env.mdk(['pull', ref], { env: { MOBY_DICK_STORE_RESERVE: '250m' } });
+        assert.equal(reserved.code, 125, `${how}: ${reserved.stderr}`);
+        assert.ok(oneLine(reserved.stderr), reserved.stderr);
+        assert.ok(reserved.stderr.startsWith(`moby-dick: pull ${ref}: layer ${layer}: `), reserved.stderr);
+        assert.match(reserved.stderr, /: unpacking it: stopped after \d+(\.\d)? MiB: the image store's filesystem \(.*\) has \d+(\.\d)? MiB free, and keeps a reserve of 250 MiB \(free some space/);
+        nothingStored(env);
+        assert.ok(freeBytes(env.root) > empty - (1 << 20), 'the space is given back');
+      }
+      // a reserve the filesystem is under already: refused before anything is written
+      const under = await env.mdk(['pull', image('latest')], { env: { MOBY_DICK_STORE_RESERVE: '100%' } });
+      assert.equal(under.code, 125, under.stderr);
+      assert.ok(oneLine(under.stderr), under.stderr);
+      assert.match(under.stderr, /do not fit: the image store's filesystem/);
+      nothingStored(env);
+      const bad = await env.mdk(['pull', image('latest')], { env: { MOBY_DICK_STORE_RESERVE: 'lots' } });
+      assert.equal(bad.code, 125);
+      assert.equal(bad.stderr, 'moby-dick: MOBY_DICK_STORE_RESERVE must be a size (512m, 2g) or a percentage of the filesystem (10%), not "lots" (e.g. MOBY_DICK_STORE_RESERVE=2g)\n');
+      // the default reserve (5% of this small filesystem) lets a real image in
+      const ok = await env.mdk(['pull', '-q', image('latest')]);
+      assert.equal(ok.code, 0, ok.stderr);
+    } finally {
+      done();
+    }
+  });
+
+  test('a registry that declares a 10 TiB layer: refused before it is downloaded (the reserve, or MOBY_DICK_MAX_LAYER_SIZE)', async () => {
+    const { env, done } = onTmpfs('huge', '64m');
+    const layer = sha256('mdk-test-huge');
+    content.faults = { [layer]: 'endless' };
+    try {
+      for (const [extra, words] of [
+        [{}, /layer sha256:[a-f0-9]{64}: downloading it: 10 TiB do not fit: the image store's filesystem/],
+        [{ MOBY_DICK_MAX_LAYER_SIZE: '1g' }, /the manifest says it is 10 TiB, more than the 1 GiB of MOBY_DICK_MAX_LAYER_SIZE/],
+      ] as const) {
+        fake.requests.length = 0;
+        const r = await env.mdk(['pull', image('huge')], { env: extra });
+        assert.equal(r.code, 125, r.stderr);
+        assert.ok(oneLine(r.stderr), r.stderr);
+        assert.ok(r.stderr.startsWith(`moby-dick: pull ${image('huge')}: layer ${layer}: `), r.stderr);
+        assert.match(r.stderr, words);
+        assert.deepEqual(fake.requests.filter((q) => q.includes(layer)), [], 'the layer is never asked for');
+        nothingStored(env);
+      }
+    } finally {
+      content.faults = {};
+      done();
+    }
+  });
+
+  test('a body longer than declared, an endless one, an endless manifest: stopped at the declared size or the manifest limit', async () => {
+    const { env, done } = onTmpfs('endless', '64m');
+    const layer = img.layers[0]!.digest;
+    try {
+      for (const [fault, words] of [
+        ['longer', /the registry sends \d+ bytes, the manifest says \d+/],
+        ['endless', /more than the \d+ bytes the manifest says/],
+      ] as const) {
+        content.faults = { [layer]: fault };
+        const r = await env.mdk(['pull', image('latest')]);
+        assert.equal(r.code, 125, r.stderr);
+        assert.ok(oneLine(r.stderr), r.stderr);
+        assert.ok(r.stderr.startsWith(`moby-dick: pull ${image('latest')}: layer ${layer}: `), r.stderr);
+        assert.match(r.stderr, words);
+        nothingStored(env);
+      }
+      content.faults = {};
+      const m = await env.mdk(['pull', image('endless')]);
+      assert.equal(m.code, 125, m.stderr);
+      assert.ok(oneLine(m.stderr), m.stderr);
+      assert.match(m.stderr, /manifest endless is more than 4194304 bytes/);
+      nothingStored(env);
+    } finally {
+      content.faults = {};
+      done();
     }
   });
 });

@@ -11,7 +11,9 @@
  * removal checks that no bridge, veth or table is left.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { until } from '../helpers/cli.js';
@@ -228,5 +230,38 @@ describe('networking', () => {
       assert.match(r.stderr, pattern);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
+  });
+
+  test('the network lock and the nftables table\'s mark live under the run root (MOBY_DICK_RUN_ROOT, else STORE/run); prune removes the mark with the table', async () => {
+    const mark = `nft-${w.env.netPrefix}.synced`;
+    const hostMark = join('/run/moby-dick', mark);
+    const table = () => spawnSync('nft', ['list', 'table', 'ip', w.env.netPrefix], { encoding: 'utf8' }).status === 0;
+    // the store's own run root by default
+    await ok('run', '--rm', w.image, 'true');
+    const storeRun = join(w.env.root, 'run');
+    assert.ok(existsSync(join(storeRun, 'network.lock')), 'network.lock under STORE/run');
+    assert.ok(existsSync(join(storeRun, mark)), `${mark} under STORE/run`);
+    assert.ok(table());
+    await ok('network', 'prune', '-f');
+    assert.ok(!table(), 'the table is gone');
+    assert.ok(!existsSync(join(storeRun, mark)), 'the mark went with the table');
+    // MOBY_DICK_RUN_ROOT
+    const run = mkdtempSync(join('/tmp', 'mdk-test-run-'));
+    try {
+      const inRun = (...args: string[]) => w.env.mdk(args, { env: { MOBY_DICK_RUN_ROOT: run } });
+      const r = await inRun('run', '--rm', w.image, 'true');
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(existsSync(join(run, 'network.lock')), 'network.lock under MOBY_DICK_RUN_ROOT');
+      assert.ok(existsSync(join(run, mark)), `${mark} under MOBY_DICK_RUN_ROOT`);
+      assert.ok(!existsSync(join(storeRun, mark)));
+      assert.ok(table());
+      const p = await inRun('network', 'prune', '-f');
+      assert.equal(p.code, 0, p.stderr);
+      assert.ok(!table(), 'the table is gone');
+      assert.ok(!existsSync(join(run, mark)), 'the mark went with the table');
+    } finally {
+      rmSync(run, { recursive: true, force: true });
+    }
+    assert.ok(!existsSync(hostMark), `nothing in /run/moby-dick: ${hostMark}`);
   });
 });

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestCounter, digestHex } from '../digest.js';
+import { MobyDickError } from '../../errors.js';
 import { isAlive, ownedName, ownerOfName } from './owner.js';
+import type { SpaceGuard } from './space.js';
 
 /** A blob whose bytes are not what its digest or size says. */
 export class BlobVerifyError extends Error {}
@@ -25,6 +27,22 @@ class SizeLimit extends Transform {
     this.seen += chunk.length;
     if (this.seen > this.limit) done(new BlobVerifyError(`more than the ${this.limit} bytes the manifest says`));
     else done(null, chunk);
+  }
+}
+
+/** Shows GUARD every chunk before it goes on to be written (it throws to stop the write). */
+export class Guarded extends Transform {
+  constructor(private readonly guard: SpaceGuard) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.guard.add(chunk.length);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done(null, chunk);
   }
 }
 
@@ -44,11 +62,15 @@ export interface IngestOptions {
   partial?: Partial;
   /** called with the number of bytes written so far */
   onProgress?: (bytes: number) => void;
+  /** names the write in an error of the space guard (default: "writing blob DIGEST") */
+  what?: string;
 }
 
 export class BlobStore {
   readonly dir: string;
   readonly ingestDir: string;
+  /** watches every write of a blob: the store's free space (set by the image store, space.ts) */
+  guard?: (what: string) => SpaceGuard;
 
   constructor(root: string) {
     this.dir = join(root, 'blobs', 'sha256');
@@ -105,6 +127,11 @@ export class BlobStore {
       }
       const stages: (Readable | Transform)[] = [source];
       if (opts.size !== undefined) stages.push(new SizeLimit(opts.size - counter.bytes));
+      const guard = this.guard?.(opts.what ?? `writing blob ${digest}`);
+      if (guard) {
+        guard.check(opts.size === undefined ? 0 : opts.size - counter.bytes);
+        stages.push(new Guarded(guard));
+      }
       await pipeline([...stages, counter, createWriteStream(tmp, { mode: 0o600, flags: opts.partial ? 'a' : 'w' })]);
       if (opts.size !== undefined && counter.bytes !== opts.size) {
         throw new BlobVerifyError(`truncated: got ${counter.bytes} of ${opts.size} bytes`);
@@ -114,7 +141,7 @@ export class BlobStore {
       return tmp;
     } catch (e) {
       rmSync(tmp, { force: true });
-      if (e instanceof BlobVerifyError) throw e;
+      if (e instanceof BlobVerifyError || e instanceof MobyDickError) throw e;
       if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw e;
       // a network error mid-body ("terminated", ECONNRESET): say how far it got
       const cause = (e as { cause?: { message?: string } }).cause?.message;
@@ -133,7 +160,10 @@ export class BlobStore {
     const path = join(dir, name);
     const counter = new DigestCounter();
     try {
-      await pipeline(source, counter, createWriteStream(path, { mode: 0o600 }));
+      const guard = this.guard?.(`writing ${path}`);
+      guard?.check();
+      if (guard) await pipeline(source, new Guarded(guard), counter, createWriteStream(path, { mode: 0o600 }));
+      else await pipeline(source, counter, createWriteStream(path, { mode: 0o600 }));
     } catch (e) {
       rmSync(path, { force: true });
       throw e;

@@ -27,10 +27,11 @@ import { decompress } from '../decompress.js';
 import { type ImageConfig, parseImageConfig } from '../manifest.js';
 import { DigestCounter } from '../digest.js';
 import type { LayerUnpacker } from '../layer-unpacker.js';
-import { BlobStore } from './blobs.js';
+import { BlobStore, Guarded } from './blobs.js';
 import { type Database, openDatabase } from './db.js';
 import { directorySize, LayerDirs, type LayerMeta } from './layers.js';
 import { currentOwner, isAlive } from './owner.js';
+import { SpaceGuard, type StoreLimits, storeLimits } from './space.js';
 
 export const DEFAULT_STORE_ROOT = '/var/lib/moby-dick';
 
@@ -105,6 +106,8 @@ export interface ImageStoreOptions {
   root?: string;
   /** unpacks a layer's plain tar into a directory (see layer-unpacker.ts) */
   unpacker: LayerUnpacker;
+  /** the free space to keep and the largest layer (space.ts); default: from the environment, when first needed */
+  limits?: StoreLimits;
 }
 
 /** What a pull (or load) in progress holds. */
@@ -167,13 +170,16 @@ export class ImageStore {
   readonly blobs: BlobStore;
   readonly layerDirs: LayerDirs;
   private readonly unpacker: LayerUnpacker;
+  private limitsSet?: StoreLimits;
 
   constructor(opts: ImageStoreOptions) {
     this.root = opts.root ?? storeRoot();
     this.unpacker = opts.unpacker;
+    if (opts.limits) this.limitsSet = opts.limits;
     try {
       mkdirSync(this.root, { recursive: true, mode: 0o700 });
       this.blobs = new BlobStore(this.root);
+      this.blobs.guard = (what) => this.guard(what);
       this.layerDirs = new LayerDirs(this.root);
     } catch (e) {
       throw new MobyDickError('STORE', `cannot use the image store at ${this.root}: ${(e as Error).message}`, {
@@ -186,6 +192,17 @@ export class ImageStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /** MOBY_DICK_STORE_RESERVE and MOBY_DICK_MAX_LAYER_SIZE (space.ts), read when first needed */
+  get limits(): StoreLimits {
+    this.limitsSet ??= storeLimits();
+    return this.limitsSet;
+  }
+
+  /** A watch on a write of WHAT into the store: the reserve of free space, and MAX_BYTES */
+  guard(what: string, maxBytes = Infinity): SpaceGuard {
+    return new SpaceGuard(this.root, this.limits, what, maxBytes);
   }
 
   /** FN in one IMMEDIATE transaction: it waits for other writers, then holds the write lock. */
@@ -285,13 +302,22 @@ export class ImageStore {
    * under LEASE. Returns the unpacked size. Throws with the layer named.
    */
   async unpackLayer(lease: Lease, blobDigest: string, diffId: string, chainId: string): Promise<number> {
+    // the unpacked tar is watched: the store's free space, the largest layer (a decompression bomb stops here)
+    const guard = this.guard('unpacking it', this.limits.maxLayerBytes);
+    guard.check();
     const tmp = this.layerDirs.makeTemp();
     let source: Readable | undefined;
     try {
       const counter = new DigestCounter();
       if (this.unpacker.fromFile) {
         // the unpacker reads the blob itself and shows us the plain tar
-        await this.unpacker.fromFile(this.blobs.path(blobDigest), join(tmp, 'diff'), { diffId, observe: (c) => counter.absorb(c) });
+        await this.unpacker.fromFile(this.blobs.path(blobDigest), join(tmp, 'diff'), {
+          diffId,
+          observe: (c) => {
+            guard.add(c.length);
+            counter.absorb(c);
+          },
+        });
         return this.installUnpacked(lease, tmp, counter, diffId, chainId);
       }
       source = this.blobs.stream(blobDigest);
@@ -304,7 +330,7 @@ export class ImageStore {
       const note = (e: unknown): void => {
         first ??= e;
       };
-      const feeding = pipeline(plain, counter).catch(note);
+      const feeding = pipeline(plain, new Guarded(guard), counter).catch(note);
       const unpacking = this.unpacker(counter, join(tmp, 'diff'), { diffId }).then(
         () => void counter.resume(),
         (e: unknown) => {
