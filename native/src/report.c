@@ -46,31 +46,35 @@ static size_t format_record(char *buf, size_t cap, const char *fmt, va_list ap)
 	return (size_t)n + 1;
 }
 
+/* FMT as one record on FD */
+static void vreport_to(int fd, const char *fmt, va_list ap)
+{
+	char buf[8192];
+	write_all(fd, buf, format_record(buf, sizeof(buf), fmt, ap));
+}
+
 void report(const char *fmt, ...)
 {
 	if (status_fd < 0)
 		return; /* a detached monitor reports to no one */
-	char buf[8192];
 	va_list ap;
 	va_start(ap, fmt);
-	size_t len = format_record(buf, sizeof(buf), fmt, ap);
+	vreport_to(status_fd, fmt, ap);
 	va_end(ap);
-	write_all(status_fd, buf, len);
 }
 
 static void report_to(int fd, const char *fmt, ...)
 {
-	char buf[8192];
 	va_list ap;
 	va_start(ap, fmt);
-	size_t len = format_record(buf, sizeof(buf), fmt, ap);
+	vreport_to(fd, fmt, ap);
 	va_end(ap);
-	write_all(fd, buf, len);
 }
 
 void report_error(const char *step, int err, const char *detail)
 {
-	report("error\t%s\t%d\t%s", step, err, detail ? detail : "");
+	if (status_fd >= 0)
+		report_to(status_fd, "error\t%s\t%d\t%s", step, err, detail ? detail : "");
 	if (start_error_fd >= 0)
 		report_to(start_error_fd, "error\t%s\t%d\t%s", step, err, detail ? detail : "");
 }

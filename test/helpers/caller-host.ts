@@ -20,7 +20,11 @@ function testDir(dir: string): string {
 
 /** Mount points at or under DIR, deepest first. */
 export function mountsUnder(dir: string): string[] {
-  testDir(dir);
+  return mountPointsUnder(testDir(dir));
+}
+
+/** Mount points at or under DIR, which the caller chose with care (a test's, or a listed global path). */
+function mountPointsUnder(dir: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4] ?? '')
@@ -30,7 +34,11 @@ export function mountsUnder(dir: string): string[] {
 
 /** Detaches every mount under DIR (overlay rootfs, shm, the daemons' own binds of their roots). */
 export function unmountUnder(dir: string): void {
-  for (const m of mountsUnder(dir)) {
+  detachAll(mountsUnder(dir));
+}
+
+function detachAll(mounts: readonly string[]): void {
+  for (const m of mounts) {
     try {
       execFileSync('umount', ['-l', m], { stdio: 'ignore' });
     } catch {
@@ -169,7 +177,9 @@ export class CreatedPaths {
   remove(): void {
     for (const p of [...this.created()].sort((a, b) => b.length - a.length)) {
       if (!existsSync(p)) continue;
-      unmountUnder(p); // Podman's default storage binds its overlay dir onto itself
+      // Podman's default storage binds its overlay dir onto itself; P is one of the listed paths, never a test's
+      // own (unmountUnder would refuse it), and only made by this run
+      detachAll(mountPointsUnder(p));
       if (!statSync(p).isDirectory()) {
         rmSync(p, { force: true });
         continue;
