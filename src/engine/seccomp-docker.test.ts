@@ -113,11 +113,7 @@ const DOCKER_BY_ARGS: Record<string, (caps: ReadonlySet<Capability>) => Args[] |
 };
 
 /** Where moby-dick decides otherwise, on purpose. */
-const DIFFERENCES: Record<string, string> = {
-  ptrace: 'Docker allows it unconditionally on kernels from 4.8; kept behind CAP_SYS_PTRACE here (seccomp-profile.ts): a large attack surface, --cap-add SYS_PTRACE brings it back',
-  process_vm_readv: 'as ptrace',
-  process_vm_writev: 'as ptrace',
-};
+const DIFFERENCES: Record<string, string> = {};
 
 type Decision = 'allow' | 'block' | 'by arguments';
 
