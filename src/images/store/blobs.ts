@@ -5,7 +5,7 @@
  * killed writer leaves at most an ingest file, which the next writer
  * removes once its owner is dead.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -44,6 +44,16 @@ export class Guarded extends Transform {
     }
     done(null, chunk);
   }
+}
+
+/**
+ * A write stream on PATH, opened now: a stream that opens its file itself
+ * does so later, so a pipeline that fails first (a size or digest check)
+ * could remove the path before the open made it again, leaving an ingest
+ * file behind.
+ */
+function fileSink(path: string, flags: 'a' | 'w'): WriteStream {
+  return createWriteStream(path, { fd: openSync(path, flags, 0o600) });
 }
 
 /** What a killed download left: its file, taken over, and how many bytes it holds. */
@@ -132,7 +142,7 @@ export class BlobStore {
         guard.check(opts.size === undefined ? 0 : opts.size - counter.bytes);
         stages.push(new Guarded(guard));
       }
-      await pipeline([...stages, counter, createWriteStream(tmp, { mode: 0o600, flags: opts.partial ? 'a' : 'w' })]);
+      await pipeline([...stages, counter, fileSink(tmp, opts.partial ? 'a' : 'w')]);
       if (opts.size !== undefined && counter.bytes !== opts.size) {
         throw new BlobVerifyError(`truncated: got ${counter.bytes} of ${opts.size} bytes`);
       }
@@ -162,8 +172,8 @@ export class BlobStore {
     try {
       const guard = this.guard?.(`writing ${path}`);
       guard?.check();
-      if (guard) await pipeline(source, new Guarded(guard), counter, createWriteStream(path, { mode: 0o600 }));
-      else await pipeline(source, counter, createWriteStream(path, { mode: 0o600 }));
+      if (guard) await pipeline(source, new Guarded(guard), counter, fileSink(path, 'w'));
+      else await pipeline(source, counter, fileSink(path, 'w'));
     } catch (e) {
       rmSync(path, { force: true });
       throw e;
