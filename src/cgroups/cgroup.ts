@@ -11,7 +11,7 @@ import type { Resources } from '../oci/spec.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { compileDeviceFilter, type DeviceRule } from './device-filter.js';
 import type { CgroupLayout } from './layout.js';
-import { type CgroupWrite, planV1, planV2, v2Controllers } from './resources.js';
+import { type CgroupWrite, orderMemoryWrites, planV1, planV2, v2Controllers } from './resources.js';
 
 /** What a container's cgroups are, saved in its state to find them again. */
 export interface CgroupPlacement {
@@ -212,7 +212,9 @@ export class CgroupManager {
 
   /** Writes limits into an existing placement (create, and `update`). */
   apply(placement: CgroupPlacement, writes: readonly CgroupWrite[]): void {
-    for (const w of writes) {
+    const memory = placement.version === 1 ? placement.byController.memory : undefined;
+    const current = memory === undefined ? undefined : read(join(memory, 'memory.limit_in_bytes'));
+    for (const w of orderMemoryWrites(writes, current ? BigInt(current) : undefined)) {
       let dir = placement.byController[w.controller];
       let file = w.file;
       if (dir === undefined && w.controller === 'hugetlb' && placement.byController.unified) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { blkioToIoWeight, DEFAULT_ALLOWED_DEVICES, deviceRules, planV1, planV2, sharesToWeight, v2Controllers } from './resources.js';
+import { blkioToIoWeight, DEFAULT_ALLOWED_DEVICES, deviceRules, orderMemoryWrites, planV1, planV2, sharesToWeight, v2Controllers } from './resources.js';
 
 const files = (writes: { controller: string; file: string; value: string }[]) => writes.map((w) => `${w.controller}/${w.file}=${w.value}`);
 
@@ -87,5 +87,19 @@ describe('deviceRules', () => {
     assert.equal(r.pids?.limit, 3);
     assert.equal(r.devices?.length, 1 + DEFAULT_ALLOWED_DEVICES.length + 1);
     assert.deepEqual(r.devices?.at(-1), { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' });
+  });
+});
+
+describe('orderMemoryWrites (v1: memsw never below the memory limit)', () => {
+  const both = (limit: number, swap: number) => planV1({ memory: { limit, swap }, pids: { limit: 5 } });
+  test('raising both: memsw first, in the memory limit\'s place', () => {
+    assert.deepEqual(files(orderMemoryWrites(both(256, 256), 128n)), ['memory/memory.memsw.limit_in_bytes=256', 'memory/memory.limit_in_bytes=256', 'pids/pids.max=5']);
+  });
+  test('lowering both, or a new cgroup: the memory limit first', () => {
+    assert.deepEqual(files(orderMemoryWrites(both(64, 64), 128n)), ['memory/memory.limit_in_bytes=64', 'memory/memory.memsw.limit_in_bytes=64', 'pids/pids.max=5']);
+    assert.deepEqual(files(orderMemoryWrites(both(64, 64), undefined)), files(both(64, 64)));
+  });
+  test('swap unlimited (-1): memsw first whatever the memory limit', () => {
+    assert.equal(files(orderMemoryWrites(both(64, -1), 128n))[0], 'memory/memory.memsw.limit_in_bytes=-1');
   });
 });

@@ -55,6 +55,26 @@ export function deviceRules(resources: Resources | undefined, devices: readonly 
  */
 const set = (v: number | undefined): v is number => v !== undefined && v !== 0;
 
+const MEMORY = 'memory.limit_in_bytes';
+const MEMSW = 'memory.memsw.limit_in_bytes';
+
+/**
+ * memory.memsw.limit_in_bytes may never be below memory.limit_in_bytes, in
+ * either order of writing: raising both (or lifting swap's limit, -1) must
+ * write memsw first, lowering them the memory limit first, as runc does.
+ * CURRENT is the memory limit the cgroup has now (create: none, so memory
+ * first).
+ */
+export function orderMemoryWrites(writes: readonly CgroupWrite[], current: bigint | undefined): CgroupWrite[] {
+  const memory = writes.find((w) => w.controller === 'memory' && w.file === MEMORY);
+  const memsw = writes.find((w) => w.controller === 'memory' && w.file === MEMSW);
+  if (!memory || !memsw || current === undefined) return [...writes];
+  const raising = memsw.value === '-1' || BigInt(memory.value) > current;
+  if (!raising) return [...writes];
+  // memsw takes the memory limit's place, the memory limit goes right after it
+  return writes.flatMap((w) => (w === memory ? [memsw, memory] : w === memsw ? [] : [w]));
+}
+
 export function planV1(r: Resources): CgroupWrite[] {
   const w: CgroupWrite[] = [];
   const put = (controller: string, file: string, value: string | number): void => void w.push({ controller, file, value: String(value) });
@@ -62,7 +82,8 @@ export function planV1(r: Resources): CgroupWrite[] {
   if (m) {
     if (set(m.limit)) put('memory', 'memory.limit_in_bytes', m.limit);
     if (set(m.reservation)) put('memory', 'memory.soft_limit_in_bytes', m.reservation);
-    // memsw (memory+swap) must not go below the memory limit: written after it
+    // memsw (memory+swap) must not go below the memory limit: written after it (an update that raises
+    // both is reordered by orderMemoryWrites)
     if (set(m.swap)) put('memory', 'memory.memsw.limit_in_bytes', m.swap);
     if (set(m.kernelTCP)) put('memory', 'memory.kmem.tcp.limit_in_bytes', m.kernelTCP);
     if (m.swappiness !== undefined) put('memory', 'memory.swappiness', m.swappiness);

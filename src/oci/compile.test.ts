@@ -281,6 +281,18 @@ describe('compileExecPlan', () => {
     assert.equal(find(ops, 'pivot').length, 0);
   });
 
+  test('joins the namespaces the container joined by path too (a pod\'s), except those the runtime shares', () => {
+    const pod = spec((s) => {
+      s.linux!.namespaces = [
+        { type: 'pid', path: '/proc/7/ns/pid' }, { type: 'network', path: '/var/run/netns/pod' }, { type: 'ipc', path: '/proc/7/ns/ipc' },
+        { type: 'uts', path: '/proc/7/ns/uts' }, { type: 'mount' }, { type: 'cgroup', path: '/proc/1/ns/cgroup' },
+      ];
+    });
+    const ops = compileExecPlan(pod, 42, { args: ['hostname'], detach: false, sharedWithRuntime: new Set(['cgroup']) });
+    assert.deepEqual(find(ops, 'join_pid'), [{ op: 'join_pid', path: '/proc/42/ns/pid' }]);
+    assert.deepEqual(find(ops, 'setns').map((s) => s.path), ['/proc/42/ns/ipc', '/proc/42/ns/uts', '/proc/42/ns/net', '/proc/42/ns/mnt']);
+  });
+
   test('--detach releases the process after the command is found', () => {
     const ops = compileExecPlan(spec(), 42, { args: ['sleep', '9'], detach: true });
     assert.deepEqual(ops.slice(-3).map((o) => o.op), ['exec_check', 'release', 'exec']);

@@ -32,6 +32,9 @@ const JOINED: readonly [spec: string, proc: string, flag: number][] = [
   ['mount', 'mnt', NAMESPACE_FLAGS.mount],
 ];
 
+/** The spec's namespace types by their /proc/PID/ns name. */
+export const PROC_NAME: Readonly<Record<string, string>> = { ...Object.fromEntries(JOINED.map(([type, name]) => [type, name])), pid: 'pid' };
+
 export function execProcess(spec: Spec, o: ExecOptions): Process {
   if (o.process) return o.process;
   const base = spec.process!;
@@ -48,12 +51,23 @@ export function execProcess(spec: Spec, o: ExecOptions): Process {
 export function compileExecPlan(
   spec: Spec,
   pid: number,
-  o: ExecOptions & { detach: boolean; debug?: boolean; syncCgroup?: boolean; preserveFds?: number; seccomp?: CompiledSeccomp },
+  o: ExecOptions & {
+    detach: boolean;
+    debug?: boolean;
+    syncCgroup?: boolean;
+    preserveFds?: number;
+    seccomp?: CompiledSeccomp;
+    /** /proc/PID/ns names whose namespace is the runtime's own already (nothing to join; a user namespace refuses it) */
+    sharedWithRuntime?: ReadonlySet<string>;
+  },
 ): Op[] {
   const p = execProcess(spec, o);
-  const own = new Set((spec.linux?.namespaces ?? []).filter((n) => n.path === undefined).map((n) => n.type));
+  // every namespace of the container's init, its own and those it joined by path (under CRI the pod's
+  // network, IPC, UTS and maybe pid namespaces are the pause container's), as runc does
+  const shared = o.sharedWithRuntime ?? new Set<string>();
+  const listed = new Set((spec.linux?.namespaces ?? []).map((n) => n.type).filter((t) => !shared.has(PROC_NAME[t] ?? t)));
   const ops: Op[] = [{ op: 'clone', flags: 0 }];
-  if (own.has('pid')) ops.push({ op: 'join_pid', path: `/proc/${pid}/ns/pid` });
+  if (listed.has('pid')) ops.push({ op: 'join_pid', path: `/proc/${pid}/ns/pid` });
   if (p.terminal) ops.push({ op: 'tty', interactive: o.consoleSocket === undefined });
   if (o.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: o.consoleSocket });
   if (o.detach) ops.push({ op: 'detach' });
@@ -62,9 +76,9 @@ export function compileExecPlan(
   // into the container's cgroups before its cgroup namespace
   if (o.syncCgroup) ops.push({ op: 'sync', name: 'cgroup' });
   for (const [type, name, flag] of JOINED) {
-    if (own.has(type as never)) ops.push({ op: 'setns', path: `/proc/${pid}/ns/${name}`, nstype: flag });
+    if (listed.has(type as never)) ops.push({ op: 'setns', path: `/proc/${pid}/ns/${name}`, nstype: flag });
   }
   // an exec'd process is under the container's seccomp filter too (hooks are not, as with runc)
-  ops.push(...processOps(p, { console: '', beforeExec: o.detach ? 'release' : null, seccomp: o.seccomp, alwaysSetUser: own.has('user') }));
+  ops.push(...processOps(p, { console: '', beforeExec: o.detach ? 'release' : null, seccomp: o.seccomp, alwaysSetUser: listed.has('user') }));
   return ops;
 }

@@ -3,7 +3,7 @@
  * the exec fifo), start, state, kill, delete, run and exec, with runc's
  * semantics and messages.
  */
-import { chownSync, closeSync, constants, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, constants, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { CgroupManager, cgroupPath } from '../cgroups/cgroup.js';
 import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
@@ -19,7 +19,7 @@ import type { Op } from '../runtime/plan.js';
 import { DETACH, encodePlan, RecordSplitter, type StatusRecord } from '../runtime/plan-wire.js';
 import { SyncPoints } from '../runtime/sync-points.js';
 import { compileOciPlan } from './compile.js';
-import { compileExecPlan, type ExecOptions } from './exec-plan.js';
+import { compileExecPlan, type ExecOptions, PROC_NAME } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
 import { awaitExec, awaitStartByte } from './exec-fifo.js';
 import { stepError } from '../runtime/step-errors.js';
@@ -156,6 +156,21 @@ function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSy
   const [code, signal] = reapHelper(helper);
   const result = interpret(records, { code, signal });
   throw result instanceof MobyDickError ? result : new MobyDickError('HELPER', `the container exited during create (${result.exitCode})`);
+}
+
+/** The /proc/PID/ns names whose namespace this process is in too (a config may join the host's by path). */
+function namespacesShared(pid: number): Set<string> {
+  const shared = new Set<string>();
+  for (const name of Object.values(PROC_NAME)) {
+    try {
+      const theirs = statSync(`/proc/${pid}/ns/${name}`);
+      const ours = statSync(`/proc/self/ns/${name}`);
+      if (theirs.ino === ours.ino && theirs.dev === ours.dev) shared.add(name);
+    } catch {
+      /* a kernel without it, or the process is gone: exec reports that */
+    }
+  }
+  return shared;
 }
 
 /** The status records until every writer has closed FD (blocking). */
@@ -399,7 +414,8 @@ export class OciRuntime {
       const saved = this.store.read(id);
       const status = this.statusOf(saved);
       if (status === 'stopped' || status === 'creating') {
-        throw new MobyDickError('USAGE', `container "${id}" is not running`, { container: id, subject: id });
+        // runc's words: containerd's shim and CRI-O take "container not running" for a process already gone
+        throw new MobyDickError('USAGE', `cannot kill container "${id}": container not running`, { container: id, subject: id });
       }
       const sig = signalNumber(signal);
       for (const pid of all ? this.processes(saved) : [saved.pid]) {
@@ -489,7 +505,7 @@ export class OciRuntime {
   /** events --stats: what the cgroups say, in runc's event shape. */
   stats(id: string): { type: 'stats'; id: string; data: Record<string, unknown> } {
     const saved = this.store.read(id);
-    if (!saved.cgroup || this.statusOf(saved) === 'stopped') throw new MobyDickError('USAGE', `container "${id}" is not running`, { container: id });
+    if (!saved.cgroup || this.statusOf(saved) === 'stopped') throw new MobyDickError('USAGE', `container "${id}": container not running`, { container: id });
     return { type: 'stats', id, data: this.cgroups.stats(saved.cgroup) };
   }
 
@@ -552,6 +568,7 @@ export class OciRuntime {
     const { spec, seccomp } = await loadSpec(saved.bundle);
     const plan = compileExecPlan(spec, saved.pid, {
       ...options,
+      sharedWithRuntime: namespacesShared(saved.pid),
       seccomp,
       detach: options.detach === true,
       debug: options.onStep !== undefined,

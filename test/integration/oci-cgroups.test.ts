@@ -102,6 +102,22 @@ describe('moby-dick-runtime cgroups (v1)', () => {
     assert.equal((await rt('delete', '--force', 'mdk-test-p')).code, 0, 'a paused container can be force-deleted');
   });
 
+  test('update raises and lowers memory and memory+swap together on v1 (memsw may never be below the limit)', async () => {
+    const path = '/mdk-test-cg/memsw';
+    const b = bundle((s) => {
+      s.linux!.cgroupsPath = path;
+      s.linux!.resources = { ...s.linux!.resources, memory: { limit: 64 << 20, swap: 64 << 20 } };
+    });
+    assert.equal((await rt('run', '-d', '--bundle', b, 'mdk-test-memsw')).code, 0);
+    for (const mib of [128, 32]) {
+      // as containerd's CRI sends UpdateContainerResources: swap equal to the limit
+      const u = await runtime(fx.root, ['update', '--resources', '-', 'mdk-test-memsw'], { input: JSON.stringify({ memory: { limit: mib << 20, swap: mib << 20 } }) });
+      assert.equal(u.code, 0, `${mib} MiB: ${u.stderr}`);
+      assert.equal(cgFile('memory', path, 'memory.limit_in_bytes'), String(mib << 20));
+      assert.equal(cgFile('memory', path, 'memory.memsw.limit_in_bytes'), String(mib << 20));
+    }
+  });
+
   test('update changes limits; events --stats reads them back', async () => {
     const path = '/mdk-test-cg/update';
     const b = bundle((s) => {
