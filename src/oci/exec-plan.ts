@@ -51,7 +51,9 @@ export function compileExecPlan(
   o: ExecOptions & { detach: boolean; debug?: boolean; syncCgroup?: boolean; preserveFds?: number; seccomp?: CompiledSeccomp },
 ): Op[] {
   const p = execProcess(spec, o);
-  const own = new Set((spec.linux?.namespaces ?? []).filter((n) => n.path === undefined).map((n) => n.type));
+  // every namespace the container lists, made or joined by path (pid 1 is in the joined ones too): an exec
+  // that skipped a joined mount namespace would run on the host's filesystem
+  const own = new Set((spec.linux?.namespaces ?? []).map((n) => n.type));
   const ops: Op[] = [{ op: 'clone', flags: 0 }];
   if (own.has('pid')) ops.push({ op: 'join_pid', path: `/proc/${pid}/ns/pid` });
   if (p.terminal) ops.push({ op: 'tty', interactive: o.consoleSocket === undefined });
