@@ -360,7 +360,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
     { op: 'setroot', path: rootfs },
   );
   // in the runtime's mount namespace the bind is on the host: private, so that nothing mounted under it
-  // propagates anywhere, and one detach at delete takes it all (host-root.ts); the host's own mounts are left alone
+  // propagates anywhere, and one detach at delete takes it all (host-bind.ts); the host's own mounts are left alone
   if (!ns.ownMount) ops.push({ op: 'propagate', target: '/', flags: MS.PRIVATE | MS.REC });
 
   // v1 cgroups are bound, not mounted, from a user namespace (mounting is not allowed) and without a
