@@ -155,6 +155,10 @@ describe('moby-dick-runtime: root propagation and mount namespaces, as runc', ()
         assert.equal(readlinkSync(`/proc/${pid}/ns/mnt`), readlinkSync(`/proc/${ns.pid}/ns/mnt`));
         assert.equal(readlinkSync(`/proc/${pid}/ns/uts`), readlinkSync(`/proc/${ns.pid}/ns/uts`));
         assert.deepEqual(mountsUnder(fx.rootfs), before, 'the root\'s mounts are made in the joined namespace, not ours');
+        // exec joins it too: skipped, it ran on the host's filesystem
+        const e = await rt('exec', 'mdk-test-joined', 'ls', '/');
+        assert.equal(e.code, 0, e.stderr);
+        assert.ok(e.stdout.split('\n').includes('bin') && !e.stdout.split('\n').includes('work'), e.stdout);
         assert.equal((await rt('delete', '--force', 'mdk-test-joined')).code, 0);
       } finally {
         await stop(ns);
