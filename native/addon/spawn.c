@@ -4,7 +4,9 @@
  * memory, and child_process loads net and streams at every start (about
  * 4 ms together); posix_spawn uses clone(CLONE_VM|CLONE_VFORK) and resets
  * signal handlers in the child. No policy here: spawn, pipe, wait, flock
- * and mkfifo (Node has neither) for the OCI runtime's state directory, and
+ * and mkfifo (Node has neither) for the OCI runtime's state directory,
+ * mountId and unmount for a container root bound in the runtime's mount
+ * namespace, and
  * loading a device filter that TypeScript compiled (cgroup v2). layer.c adds
  * the *at primitives that unpacking an image layer needs.
  */
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <linux/bpf.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -237,6 +240,41 @@ static napi_value make_fifo(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
+/* mountId(path): the id of the mount PATH is on (the topmost, for a mount point), not following a last symlink */
+static napi_value mount_id(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value args[1];
+	CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+	char *path = get_string(env, args[0]);
+	if (!path)
+		return throw_errno(env, "mountId", EINVAL);
+	struct statx stx;
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+		return throw_errno_free(env, path, errno);
+	free(path);
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return throw_errno(env, "mountId", ENOSYS);
+	napi_value result;
+	CHECK(napi_create_double(env, (double)stx.stx_mnt_id, &result));
+	return result;
+}
+
+/* unmount(path): detach the topmost mount at PATH and what is under it (MNT_DETACH), not following a symlink */
+static napi_value unmount(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value args[1];
+	CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+	char *path = get_string(env, args[0]);
+	if (!path)
+		return throw_errno(env, "unmount", EINVAL);
+	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+		return throw_errno_free(env, path, errno);
+	free(path);
+	return NULL;
+}
+
 /* the ids of the device programs attached to the cgroup CG (at most MAX) */
 static int attached_device_programs(int cg, uint32_t *ids, uint32_t max)
 {
@@ -352,6 +390,8 @@ static napi_value init(napi_env env, napi_value exports)
 		{"lock", NULL, lock_file, NULL, NULL, NULL, napi_default, NULL},
 		{"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_default, NULL},
 		{"attachDeviceFilter", NULL, attach_device_filter, NULL, NULL, NULL, napi_default, NULL},
+		{"mountId", NULL, mount_id, NULL, NULL, NULL, napi_default, NULL},
+		{"unmount", NULL, unmount, NULL, NULL, NULL, napi_default, NULL},
 	};
 	CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
 	CHECK(layer_define(env, exports));

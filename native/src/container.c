@@ -82,6 +82,10 @@ static void run_op(struct ctx *c, const struct op *op)
 		pivot(c);
 	} else if (strcmp(n, "move_root") == 0) {
 		move_root(c);
+	} else if (strcmp(n, "chroot") == 0) {
+		chroot_root(c);
+	} else if (strcmp(n, "propagate_up") == 0) {
+		propagate_up(a0, (unsigned long)num(op_arg(op, 1), 10));
 	} else if (strcmp(n, "hostname") == 0) {
 		if (sethostname(a0, strlen(a0)) < 0)
 			fail("hostname", errno, a0);

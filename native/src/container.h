@@ -47,6 +47,8 @@ void tree_attach(struct ctx *c, const struct op *op);
 void set_root(struct ctx *c, const char *path);
 void pivot(struct ctx *c);
 void move_root(struct ctx *c);
+void chroot_root(struct ctx *c);
+void propagate_up(const char *path, unsigned long flags);
 void chown_in_root(struct ctx *c, const struct op *op);
 void propagate_in_root(struct ctx *c, const struct op *op);
 void proc_write(struct ctx *c, const char *rel, const char *value);

@@ -30,6 +30,7 @@ static const struct {
 	{"domainname", 1}, {"rlimit", 3}, {"fifo_open", 1}, {"fifo_wait", 0},
 	{"exec_check", 0}, {"release", 0}, {"unshare", 1},
 	{"exec_path", 1}, {"seccomp", 2}, {"personality", 1}, {"move_root", 0},
+	{"chroot", 0}, {"propagate_up", 2},
 };
 
 static int op_arity(const char *name)

@@ -386,6 +386,52 @@ void pivot(struct ctx *c)
 	c->nullfd = -1;
 }
 
+/*
+ * Set FLAGS (propagation) on the mount that holds PATH, a path of the mount
+ * namespace as it is: PATH itself if it is a mount point, else its nearest
+ * ancestor that is (mount(2) answers EINVAL for a directory that is not).
+ * runc's rootfsParentMountPropagation: pivot_root refuses a root whose
+ * parent mount is shared, and a bind made under a shared mount propagates
+ * to its peers.
+ */
+void propagate_up(const char *path, unsigned long flags)
+{
+	char p[4096];
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p) || p[0] != '/')
+		fail("parent propagation", EINVAL, path);
+	for (;;) {
+		if (mount(NULL, p, NULL, flags, NULL) == 0)
+			return;
+		if (errno != EINVAL || strcmp(p, "/") == 0)
+			fail("parent propagation", errno, p);
+		char *slash = strrchr(p, '/');
+		if (slash == p)
+			p[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/*
+ * A container without a mount namespace of its own: chroot into the root
+ * (runc does the same); pivot_root or a move over / would change the
+ * host's root for everyone.
+ */
+void chroot_root(struct ctx *c)
+{
+	if (fchdir(c->rootfd) < 0)
+		fail("chroot", errno, "root");
+	if (chroot(".") < 0)
+		fail("chroot", errno, "root");
+	if (chdir("/") < 0)
+		fail("chroot", errno, "/");
+	c->proc_checked = 0;
+	set_root(c, "/");
+	if (c->nullfd >= 0)
+		close(c->nullfd);
+	c->nullfd = -1;
+}
+
 /* --no-pivot: move the root over / and chroot into it (for roots pivot_root refuses, such as ramfs). */
 void move_root(struct ctx *c)
 {

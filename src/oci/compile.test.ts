@@ -252,8 +252,87 @@ describe('compileOciPlan', () => {
     })), /timeOffsets\.realtime: only monotonic and boottime/);
   });
 
-  test('refuses a spec without a new mount namespace', () => {
-    assert.throws(() => compile(spec((s) => void (s.linux!.namespaces = [{ type: 'pid' }]))), /a new mount namespace is required/);
+  describe('linux.rootfsPropagation, as runc: the namespace as asked, the root\'s parent mount private, then the new root', () => {
+    const SHARED = 0x100000;
+    const UNBINDABLE = 0x20000;
+    type Propagation = NonNullable<NonNullable<Spec['linux']>['rootfsPropagation']>;
+    const steps = (propagation?: Propagation): Op[] =>
+      compile(spec((s) => void (s.linux!.rootfsPropagation = propagation))).filter(
+        (o) => o.op === 'propagation' || o.op === 'propagate_up' || o.op === 'pivot' || o.op === 'mask' || (o.op === 'propagate' && o.target === '/'),
+      ).filter((o, i, all) => o.op !== 'mask' || all[i + 1]?.op !== 'mask');
+    // the masks bind /dev/null: before a runbindable root would refuse it
+    const expect = (namespace: number, parent: number, after: number | null): Op[] => [
+      { op: 'propagation', flags: namespace },
+      { op: 'propagate_up', path: '/b/rootfs', flags: parent },
+      { op: 'pivot' },
+      { op: 'mask', path: defaultSpec().linux!.maskedPaths!.at(-1)! },
+      ...(after === null ? [] : [{ op: 'propagate' as const, target: '/', flags: after }]),
+    ];
+    test('none: rslave, the parent private, nothing after pivot_root', () => {
+      assert.deepEqual(steps(), expect(MS.SLAVE | MS.REC, MS.PRIVATE, null));
+    });
+    test('shared and rshared are set on the new root after pivot_root (a shared parent made pivot_root fail with EINVAL)', () => {
+      assert.deepEqual(steps('shared'), expect(SHARED, MS.PRIVATE, SHARED));
+      assert.deepEqual(steps('rshared'), expect(SHARED | MS.REC, MS.PRIVATE, SHARED | MS.REC));
+    });
+    test('slave and rslave: the parent slave too; private and rprivate: nothing after pivot_root', () => {
+      assert.deepEqual(steps('slave'), expect(MS.SLAVE, MS.SLAVE, null));
+      assert.deepEqual(steps('rslave'), expect(MS.SLAVE | MS.REC, MS.SLAVE, null));
+      assert.deepEqual(steps('private'), expect(MS.PRIVATE, MS.PRIVATE, null));
+      assert.deepEqual(steps('rprivate'), expect(MS.PRIVATE | MS.REC, MS.PRIVATE, null));
+    });
+    test('unbindable and runbindable: the parent private (a bind from an unbindable mount fails), the new root after', () => {
+      assert.deepEqual(steps('unbindable'), expect(UNBINDABLE, MS.PRIVATE, UNBINDABLE));
+      assert.deepEqual(steps('runbindable'), expect(UNBINDABLE | MS.REC, MS.PRIVATE, UNBINDABLE | MS.REC));
+    });
+  });
+
+  describe('without a mount namespace (runc runs it in the runtime\'s)', () => {
+    const hostMnt = (change: (s: Spec) => void = () => {}): Spec =>
+      spec((s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount');
+        s.linux!.maskedPaths = [];
+        s.linux!.readonlyPaths = [];
+        change(s);
+      });
+    test('the root is a private bind on the host, chrooted into; the host\'s own mounts are left alone', () => {
+      const ops = compile(hostMnt(), { noPivot: true });
+      assert.equal(((ops[0] as { flags: number }).flags & NAMESPACE_FLAGS.mount), 0);
+      assert.equal(find(ops, 'propagation').length + find(ops, 'propagate_up').length, 0, 'the host\'s / is not touched');
+      const root = at(ops, (o) => o.op === 'setroot');
+      assert.deepEqual(ops[root - 1], { op: 'mount_host', source: '/b/rootfs', target: '/b/rootfs', fstype: '', flags: MS.BIND | MS.REC, data: '' });
+      assert.deepEqual(ops[root + 1], { op: 'propagate', target: '/', flags: MS.PRIVATE | MS.REC });
+      assert.equal(find(ops, 'pivot').length + find(ops, 'move_root').length, 0, 'neither pivot_root nor a move over the host\'s /');
+      assert.ok(at(ops, (o) => o.op === 'chroot') > at(ops, (o) => o.op === 'mount' && o.target === '/proc'));
+    });
+    test('what would change the host\'s mounts is refused, naming the field', () => {
+      assert.throws(() => compile(hostMnt((s) => void (s.linux!.maskedPaths = ['/proc/kcore']))), /^MobyDickError: config\.json: linux\.maskedPaths: needs a mount namespace/);
+      assert.throws(() => compile(hostMnt((s) => void (s.linux!.readonlyPaths = ['/proc/sys']))), /linux\.readonlyPaths: needs a mount namespace/);
+      assert.throws(() => compile(hostMnt((s) => void (s.linux!.rootfsPropagation = 'shared'))), /linux\.rootfsPropagation: needs a mount namespace/);
+    });
+  });
+
+  test('a mount namespace joined by path: joined last, then the same root steps in it, pivot_root included', () => {
+    const ops = compile(spec((s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'mount' ? { type: 'mount', path: '/proc/42/ns/mnt' } : n));
+    }));
+    assert.equal(((ops[0] as { flags: number }).flags & NAMESPACE_FLAGS.mount), 0);
+    const join = at(ops, (o) => o.op === 'setns' && o.nstype === NAMESPACE_FLAGS.mount);
+    assert.ok(join > 0 && join === at(ops, (o) => o.op === 'setns' && o === find(ops, 'setns').at(-1)));
+    assert.ok(join < at(ops, (o) => o.op === 'propagation') && at(ops, (o) => o.op === 'propagation') < at(ops, (o) => o.op === 'mount_host'));
+    assert.equal(find(ops, 'pivot').length, 1);
+  });
+
+  test('hostname: set in a uts namespace made or joined by path (as runc); none at all is refused, an empty one is not set', () => {
+    const withUts = (uts: { type: 'uts'; path?: string } | null, hostname: string): Spec =>
+      spec((s) => {
+        s.hostname = hostname;
+        s.linux!.namespaces = [...s.linux!.namespaces!.filter((n) => n.type !== 'uts'), ...(uts ? [uts] : [])];
+      });
+    assert.deepEqual(find(compile(withUts({ type: 'uts', path: '/proc/42/ns/uts' }, 'h')), 'hostname'), [{ op: 'hostname', name: 'h' }]);
+    assert.deepEqual(find(compile(withUts({ type: 'uts' }, 'h')), 'hostname'), [{ op: 'hostname', name: 'h' }]);
+    assert.throws(() => compile(withUts(null, 'h')), /config\.json: hostname: needs a uts namespace/);
+    assert.deepEqual(find(compile(withUts(null, '')), 'hostname'), []);
   });
 });
 

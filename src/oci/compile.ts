@@ -99,21 +99,32 @@ function bad(field: string, problem: string): MobyDickError {
   return new MobyDickError('INVALID_CONFIG', `config.json: ${field}: ${problem}`, { subject: field });
 }
 
-function namespaceOps(spec: Spec): { flags: number; pre: Op[]; joins: Op[]; newMount: boolean; newUts: boolean; newUser: boolean } {
+interface NamespacePlan {
+  flags: number;
+  pre: Op[];
+  joins: Op[];
+  /** a mount namespace of the container's: made (clone) or joined by path; without one, the runtime's */
+  ownMount: boolean;
+  /** a uts namespace of the container's, made or joined (runc sets the hostname in either) */
+  ownUts: boolean;
+  newUser: boolean;
+}
+
+function namespaceOps(spec: Spec): NamespacePlan {
   let flags = 0;
   const pre: Op[] = [];
   const joins: Op[] = [];
-  let newMount = false;
-  let newUts = false;
+  let ownMount = false;
+  let ownUts = false;
   let newUser = false;
   for (const ns of spec.linux?.namespaces ?? []) {
     const kind = OCI_TO_KIND[ns.type];
     if (kind === undefined) continue;
+    if (kind === 'mount') ownMount = true;
+    if (kind === 'uts') ownUts = true;
     if (kind === 'time' && ns.path === undefined) continue; // made later: timeNamespaceOps
     if (ns.path === undefined) {
       flags += NAMESPACE_FLAGS[kind];
-      if (kind === 'mount') newMount = true;
-      if (kind === 'uts') newUts = true;
       if (kind === 'user') newUser = true;
     } else if (kind === 'pid') {
       pre.push({ op: 'join_pid', path: ns.path });
@@ -124,7 +135,7 @@ function namespaceOps(spec: Spec): { flags: number; pre: Op[]; joins: Op[]; newM
   // a user namespace first (it owns the others), the mount namespace last (the other paths are resolved in ours)
   const rank = (o: Op): number => (o.op !== 'setns' ? 1 : o.nstype === NAMESPACE_FLAGS.user ? 0 : o.nstype === NAMESPACE_FLAGS.mount ? 2 : 1);
   joins.sort((a, b) => rank(a) - rank(b));
-  return { flags, pre, joins, newMount, newUts, newUser };
+  return { flags, pre, joins, ownMount, ownUts, newUser };
 }
 
 /** /sys/fs/cgroup inside: the container's own cgroups (it runs in a cgroup namespace). */
@@ -287,12 +298,27 @@ export function processOps(p: Process, options: ProcessOpsOptions): Op[] {
   return ops;
 }
 
+/**
+ * A container in the runtime's mount namespace, as runc runs one: its root
+ * is a bind of root.path on the host, chrooted into, with the spec's mounts
+ * under it. What would change the host's mounts themselves is refused.
+ */
+function refuseWithoutMountNamespace(spec: Spec, options: OciCompileOptions): void {
+  const why = 'needs a mount namespace in linux.namespaces';
+  if (spec.linux?.rootfsPropagation) throw bad('linux.rootfsPropagation', `${why}: without one it would change the propagation of the host's mounts`);
+  // runc's words: "unable to restrict sys entries without a private MNT namespace"
+  if (spec.linux?.maskedPaths?.length) throw bad('linux.maskedPaths', `${why}: without one the host's /proc and /sys would be masked`);
+  if (spec.linux?.readonlyPaths?.length) throw bad('linux.readonlyPaths', `${why}: without one the host's /proc and /sys would be made read-only`);
+  if (options.overlay) throw bad('linux.namespaces', 'an image container needs a mount namespace of its own');
+}
+
 export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   const root = spec.root!;
   const p = spec.process!;
   const rootfs = isAbsolute(root.path) ? root.path : resolve(options.bundle, root.path);
   const ns = namespaceOps(spec);
-  if (!ns.newMount) throw bad('linux.namespaces', 'a new mount namespace is required');
+  const rootPropagation = spec.linux?.rootfsPropagation ? propagationFlags(spec.linux.rootfsPropagation) : 0;
+  if (!ns.ownMount) refuseWithoutMountNamespace(spec, options);
 
   // a cgroup namespace is rooted where the process is when it is made: after the sync
   const lateCgroupNs = options.syncCgroup && (ns.flags & NAMESPACE_FLAGS.cgroup) !== 0;
@@ -318,14 +344,24 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   if (spec.linux?.namespaces?.some((n) => n.type === 'time' && n.path === undefined)) ops.push(...timeNamespaceOps(spec));
   ops.push({ op: 'umask', mask: 0 });
 
-  const propagation = spec.linux?.rootfsPropagation;
-  ops.push({ op: 'propagation', flags: propagation ? propagationFlags(propagation) | MS.REC : MS.SLAVE | MS.REC });
+  if (ns.ownMount) {
+    // runc's prepareRoot: the namespace's mounts as asked (rslave by default: the host's still come in, ours
+    // never go out), then the mount that holds the root private (slave for slave and rslave): pivot_root
+    // refuses a shared parent, and a bind under a shared mount would propagate to its peers
+    ops.push(
+      { op: 'propagation', flags: rootPropagation || MS.SLAVE | MS.REC },
+      { op: 'propagate_up', path: rootfs, flags: rootPropagation & MS.SLAVE ? MS.SLAVE : MS.PRIVATE },
+    );
+  }
   ops.push(
     options.overlay
       ? { op: 'mount_host', source: 'overlay', target: rootfs, fstype: 'overlay', flags: 0, data: overlayData(options.overlay) }
       : { op: 'mount_host', source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' },
     { op: 'setroot', path: rootfs },
   );
+  // in the runtime's mount namespace the bind is on the host: private, so that nothing mounted under it
+  // propagates anywhere, and one detach at delete takes it all (host-bind.ts); the host's own mounts are left alone
+  if (!ns.ownMount) ops.push({ op: 'propagate', target: '/', flags: MS.PRIVATE | MS.REC });
 
   // v1 cgroups are bound, not mounted, from a user namespace (mounting is not allowed) and without a
   // cgroup namespace of its own (a mount would show the host's root cgroup), as runc does
@@ -347,7 +383,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   if (hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length) {
     ops.push({ op: 'sync', name: 'create-hooks' });
   }
-  ops.push(options.noPivot ? { op: 'move_root' } : { op: 'pivot' });
+  ops.push(!ns.ownMount ? { op: 'chroot' } : options.noPivot ? { op: 'move_root' } : { op: 'pivot' });
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     if (!/^[a-zA-Z0-9_.\-/]+$/.test(key) || key.includes('..')) throw bad(`linux.sysctl.${key}`, 'not a sysctl name');
     // net.ipv4.conf.eth0/100.forwarding: a "/" in the dotted name is a "." in the path (eth0.100), as runc reads it
@@ -356,11 +392,16 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   for (const path of spec.linux?.maskedPaths ?? []) ops.push({ op: 'mask', path });
   for (const path of spec.linux?.readonlyPaths ?? []) ops.push({ op: 'readonly', path });
   if (root.readonly) ops.push({ op: 'remount', target: '/', flags: MS.RDONLY });
-  if (spec.hostname !== undefined) {
-    if (!ns.newUts) throw bad('hostname', 'needs a new uts namespace');
+  // as runc and crun: shared and unbindable are set on the new root after pivot_root (set before, they would
+  // reach the parent namespace's copy of it); private and slave were set before. After the masks and read-only
+  // paths, which bind /dev/null and the paths themselves: a bind from a runbindable tree fails (EINVAL)
+  if (rootPropagation && !(rootPropagation & (MS.PRIVATE | MS.SLAVE))) ops.push({ op: 'propagate', target: '/', flags: rootPropagation });
+  // as runc: set when not empty, in the container's uts namespace, new or joined (spec-rules.ts refuses the runtime's own)
+  if (spec.hostname) {
+    if (!ns.ownUts) throw bad('hostname', 'needs a uts namespace in linux.namespaces, new or joined by path');
     ops.push({ op: 'hostname', name: spec.hostname });
   }
-  if (spec.domainname !== undefined) ops.push({ op: 'domainname', name: spec.domainname });
+  if (spec.domainname) ops.push({ op: 'domainname', name: spec.domainname });
   if (spec.linux?.personality) ops.push({ op: 'personality', persona: PERSONA[spec.linux.personality.domain] });
   ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null, seccomp: options.seccomp, oomFromOutside: ns.newUser }));
   // run (no fifo): startContainer hooks run here, just before the command

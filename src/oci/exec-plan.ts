@@ -63,7 +63,8 @@ export function compileExecPlan(
 ): Op[] {
   const p = execProcess(spec, o);
   // every namespace of the container's init, its own and those it joined by path (under CRI the pod's
-  // network, IPC, UTS and maybe pid namespaces are the pause container's), as runc does
+  // network, IPC, UTS and maybe pid namespaces are the pause container's; an exec that skipped a joined
+  // mount namespace would run on the host's filesystem), as runc does
   const shared = o.sharedWithRuntime ?? new Set<string>();
   const listed = new Set((spec.linux?.namespaces ?? []).map((n) => n.type).filter((t) => !shared.has(PROC_NAME[t] ?? t)));
   const ops: Op[] = [{ op: 'clone', flags: 0 }];

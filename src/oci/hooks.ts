@@ -3,7 +3,10 @@
  * runtime's namespaces; createContainer and startContainer in the
  * container's, through the helper joining them (before pivot_root for
  * createContainer, after it for startContainer). Each gets the container's
- * state on stdin and is killed at its timeout. A failing hook before start
+ * state on stdin (status creating for the three of create, created for
+ * startContainer, running for poststart, stopped for poststop; the pid as
+ * the namespace it runs in sees it, as the spec says) and is killed at its
+ * timeout. A failing hook before start
  * fails the operation; poststart and poststop failures are warnings, as
  * the spec says.
  */
@@ -59,11 +62,29 @@ function runHere(hook: HookEntry, state: OciState): string | null {
   return failed(r) ? explain(r, hook) : null;
 }
 
-/** The plan that runs a hook inside the namespaces of PID. */
+/** The plan that runs a hook inside the namespaces of PID (those made and those joined by path, as exec). */
 export function hookPlan(spec: Spec, pid: number, hook: HookEntry): Op[] {
   const process = { user: { uid: 0, gid: 0 }, args: hook.args ?? [hook.path], env: hook.env ?? [], cwd: '/' };
   const plan = compileExecPlan(spec, pid, { process, detach: false });
   return plan.flatMap((op): Op[] => (op.op === 'exec' ? [{ op: 'exec_path', path: hook.path }, op] : [op]));
+}
+
+/**
+ * PID as the container sees it (the runtime spec: "for hooks executed in
+ * the container namespace, it is the pid as seen by the container"; runc
+ * gives its init's getpid()): the last of /proc/PID/status's NSpid, the
+ * pid in the innermost pid namespace, which is the container's.
+ */
+export function pidInContainer(pid: number, status = (): string => readFileSync(`/proc/${pid}/status`, 'utf8')): number {
+  let text: string;
+  try {
+    text = status();
+  } catch {
+    return pid; // gone: the hook fails on joining its namespaces anyway
+  }
+  const line = text.split('\n').find((l) => l.startsWith('NSpid:'));
+  const last = Number(line?.trim().split(/\s+/).at(-1));
+  return Number.isInteger(last) && last > 0 ? last : pid;
 }
 
 /** Runs one hook in the container's namespaces through the helper, synchronously. */
@@ -75,7 +96,7 @@ function runInContainer(kind: HookKind, hook: HookEntry, state: OciState, spec: 
   const statusFd = openSync(statusFile, 'w');
   try {
     const r = childProcess().spawnSync(helperPath(), [String(process.pid), 'seal'], {
-      input: JSON.stringify(state),
+      input: JSON.stringify({ ...state, pid: pidInContainer(state.pid) }),
       env: {},
       timeout: hook.timeout === undefined ? undefined : hook.timeout * 1000,
       killSignal: 'SIGKILL',

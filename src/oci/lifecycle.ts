@@ -31,6 +31,7 @@ import type { Resources, Spec } from './spec.js';
 import { checkId, type OciState, type SavedState, StateStore } from './state.js';
 import { refuseUnsupported } from './unsupported.js';
 import { nameMountField } from './mount-errors.js';
+import { inHostMountNamespace, mountBelow, releaseHostRoot } from './host-bind.js';
 import { type MonitorOptions, monitorOps } from '../runtime/monitor-ops.js';
 import type { Overlay } from '../runtime/config.js';
 
@@ -274,6 +275,11 @@ export class OciRuntime {
     if (saved.cgroup) this.cgroups.remove(saved.cgroup);
   }
 
+  /** A container in the runtime's mount namespace: its root's bind comes off the host (host-bind.ts). */
+  private releaseRoot(saved: SavedState): void {
+    if (saved.hostRootBelow !== undefined) releaseHostRoot(saved.rootfs, saved.hostRootBelow);
+  }
+
   private statusOf(saved: SavedState) {
     return this.store.status(saved, () => (saved.cgroup ? this.cgroups.isFrozen(saved.cgroup) : false));
   }
@@ -297,6 +303,7 @@ export class OciRuntime {
       this.store.withLock(id, () => {
         saved = newState(id, bundle, spec);
         saved.spec = spec;
+        if (inHostMountNamespace(spec)) saved.hostRootBelow = mountBelow(saved.rootfs);
         this.store.write(saved);
         const fifo = this.store.fifo(id);
         nativeAddon().mkfifo(fifo, 0o622);
@@ -337,6 +344,7 @@ export class OciRuntime {
     } catch (e) {
       if (saved && saved.pid > 0) killAndWait(saved.pid, saved.pidStartTime);
       if (saved) this.removeCgroups(saved);
+      if (saved) this.releaseRoot(saved);
       this.store.remove(id);
       // a config.json's failed mount names its entry of mounts (the engine's specs keep the path)
       throw options.spec ? e : nameMountField(e, spec);
@@ -450,6 +458,7 @@ export class OciRuntime {
       // process may be parked on the fifo already), every task of the container's cgroup
       if (force || status === 'creating') this.killCgroupTasks(id, saved);
       this.removeCgroups(saved);
+      this.releaseRoot(saved);
       if (saved.spec?.hooks?.poststop?.length) {
         runHooks('poststop', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'stopped')));
       }
@@ -523,6 +532,7 @@ export class OciRuntime {
     try {
       const saved = newState(id, bundle, spec);
       saved.spec = spec;
+      if (inHostMountNamespace(spec)) saved.hostRootBelow = mountBelow(saved.rootfs);
       this.store.write(saved);
       const plan = compileOciPlan(spec, {
         bundle,
@@ -548,6 +558,7 @@ export class OciRuntime {
         throw options.spec ? e : nameMountField(e, spec);
       } finally {
         this.removeCgroups(saved);
+        this.releaseRoot(saved);
         if (spec.hooks?.poststop?.length) runHooks('poststop', this.hookContext(saved, spec, this.store.ociState(saved, 'stopped')));
       }
     } finally {

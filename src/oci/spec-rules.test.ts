@@ -103,12 +103,37 @@ describe('linux.namespaces and domainname', () => {
     }));
     refused(spec((s) => {
       s.domainname = 'example.org';
+      delete s.hostname;
       withNs('uts', 'none')(s);
     }), /^config\.json: domainname: needs a uts namespace of the container's own \(the container has none\)/);
     refused(spec((s) => {
       s.domainname = 'example.org';
+      delete s.hostname;
       withNs('uts', '/proc/1/ns/uts')(s);
     }), /domainname: needs a uts namespace .*the one joined is the runtime's own/);
+  });
+});
+
+describe('hostname', () => {
+  test('set in a UTS namespace of the container\'s own, new or joined by path (runc allows a joined one); never the runtime\'s', () => {
+    ok(spec((s) => void (s.hostname = 'h')));
+    ok(spec((s) => {
+      s.hostname = 'h';
+      withNs('uts', '/proc/42/ns/uts')(s);
+    }));
+    refused(spec((s) => {
+      s.hostname = 'h';
+      withNs('uts', 'none')(s);
+    }), /^config\.json: hostname: needs a uts namespace of the container's own \(the container has none\)/);
+    refused(spec((s) => {
+      s.hostname = 'h';
+      withNs('uts', '/proc/1/ns/uts')(s);
+    }), /hostname: needs a uts namespace .*the one joined is the runtime's own/);
+    // runc sets neither when empty, and asks for no namespace then
+    ok(spec((s) => {
+      s.hostname = '';
+      withNs('uts', 'none')(s);
+    }));
   });
 });
 

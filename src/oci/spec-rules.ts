@@ -13,8 +13,10 @@
  *   field says it. Podman, CRI-O and Kubernetes pass users' sysctls
  *   through and count on this check.
  * - linux.namespaces: each type once.
- * - domainname: a UTS namespace of the container's own (compile.ts checks
- *   hostname).
+ * - hostname and domainname: a UTS namespace of the container's own, new
+ *   or joined by a path that is not the runtime's (runc asks only for a
+ *   uts namespace in the list; setting the runtime's own would rename the
+ *   host).
  * - mounts: no ".." in a destination; nothing mounted under /proc but the
  *   files runc allows (those lxcfs emulates), and on /proc itself only a
  *   procfs (runc's checkProcMount). Checked on the destination as written:
@@ -131,11 +133,14 @@ function checkNamespaces(spec: Spec): void {
   });
 }
 
+/** hostname and domainname, when not empty (runc sets neither then): in a uts namespace new or joined, not the runtime's. */
 function checkUts(spec: Spec, probe: HostProbe): void {
-  if (spec.domainname === undefined) return;
-  const has = ownNamespace(spec, 'uts', probe);
-  if (has === undefined || has === 'host') {
-    throw bad('domainname', `needs a uts namespace of the container's own (${has === undefined ? 'the container has none' : 'the one joined is the runtime\'s own'})`, 'add {"type": "uts"} to linux.namespaces');
+  for (const field of ['hostname', 'domainname'] as const) {
+    if (!spec[field]) continue;
+    const has = ownNamespace(spec, 'uts', probe);
+    if (has === undefined || has === 'host') {
+      throw bad(field, `needs a uts namespace of the container's own (${has === undefined ? 'the container has none' : 'the one joined is the runtime\'s own'})`, 'add {"type": "uts"} to linux.namespaces');
+    }
   }
 }
 

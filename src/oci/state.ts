@@ -31,6 +31,11 @@ export interface SavedState {
   cgroup?: CgroupPlacement;
   /** the validated config.json, for the hooks of start and delete */
   spec?: Spec;
+  /**
+   * no mount namespace of its own: the root is a bind on the host, taken
+   * down at delete to this mount, the one root.path was on before (host-bind.ts)
+   */
+  hostRootBelow?: number;
 }
 
 /** The OCI state, as `state` prints it. */

@@ -20,6 +20,10 @@ export interface NativeAddon extends LayerSyscalls {
   lock(path: string): number;
   /** makes a fifo with exactly MODE */
   mkfifo(path: string, mode: number): void;
+  /** the id of the mount PATH is on (the topmost, for a mount point); a last symlink is not followed */
+  mountId(path: string): number;
+  /** detaches the topmost mount at PATH with what is under it (MNT_DETACH, UMOUNT_NOFOLLOW) */
+  unmount(path: string): void;
   /** loads an eBPF cgroup-device program and attaches it to a cgroup2 directory; REPLACE: then detaches the device programs that were there */
   attachDeviceFilter(cgroupDir: string, program: Buffer, replace: boolean): void;
   /**

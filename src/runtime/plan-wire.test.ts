@@ -33,6 +33,7 @@ const SAMPLES: Op[] = [
   { op: 'propagate', target: '/', flags: 1 }, { op: 'procwrite', path: 'sys/x', value: '1' },
   { op: 'domainname', name: 'd' }, { op: 'rlimit', resource: 7, soft: '1', hard: 'unlimited' },
   { op: 'fifo_open', path: '/f' }, { op: 'exec_check' }, { op: 'fifo_wait' }, { op: 'release' }, { op: 'unshare', flags: 1 }, { op: 'exec_path', path: '/x' }, { op: 'seccomp', flags: 0, program: '00' }, { op: 'personality', persona: 8 }, { op: 'preserve_fds', count: 2 }, { op: 'move_root' },
+  { op: 'chroot' }, { op: 'propagate_up', path: '/r', flags: 0x40000 },
   { op: 'log_json', path: '/l', maxSize: 10, maxFiles: 2 }, { op: 'stdin_open' }, { op: 'attach_socket', path: '/s' },
   { op: 'exit_file', path: '/e' }, { op: 'on_exit', arg: '/bin/true' },
 ];

@@ -27,6 +27,7 @@ export function opArgs(op: Op): string[] {
     case 'release':
     case 'pivot':
     case 'move_root':
+    case 'chroot':
     case 'setsid':
     case 'nonewprivs':
     case 'exec':
@@ -57,6 +58,8 @@ export function opArgs(op: Op): string[] {
       return [op.path, String(op.uid), String(op.gid)];
     case 'propagate':
       return [op.target, String(op.flags)];
+    case 'propagate_up':
+      return [op.path, String(op.flags)];
     case 'procwrite':
       return [op.path, op.value];
     case 'seccomp':

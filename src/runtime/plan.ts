@@ -40,6 +40,10 @@ export type Op =
   | { op: 'pivot' }
   // --no-pivot: MS_MOVE the root over / and chroot
   | { op: 'move_root' }
+  // no mount namespace of the container's own: chroot (pivot_root would move everyone's root)
+  | { op: 'chroot' }
+  // propagation of the mount that holds a host path (the path, or its nearest ancestor that is a mount point)
+  | { op: 'propagate_up'; path: string; flags: number }
   | { op: 'hostname'; name: string }
   | { op: 'umask'; mask: number }
   | { op: 'setsid' }

@@ -43,6 +43,8 @@ const WHAT: Record<string, (detail: string) => string> = {
   seccomp: (d) => `loading the seccomp filter (${d})`,
   'exec fifo': (d) => `waiting on the exec fifo (${d})`,
   'move root': () => 'moving the root (--no-pivot)',
+  chroot: () => 'chroot into the container root',
+  'parent propagation': (d) => `setting the propagation of the mount that holds ${d}`,
   'preserve fds': (d) => `passing on --preserve-fds (${d})`,
   'console socket': (d) => `sending the terminal to the console socket ${d}`,
   monitor: (d) => `setting up the container's monitor (${d})`,

@@ -11,58 +11,76 @@ describe('moby-dick-runtime hooks', () => {
   const { rt, bundle } = fx;
   /** where the recorders write: a directory of this test's state root */
   const out = (): string => join(fx.root, 'out');
-  /** A hook that writes its stdin and its uts namespace into OUT/<name>. */
-  const recorder = (name: string, dir: string) => ({
+  /**
+   * A hook that writes its stdin, its uts and mount namespaces into OUT/<name>, and appends its name to
+   * OUT/order (AFTER: a file whose presence it notes in the order too, for what it cannot see from there).
+   */
+  const recorder = (name: string, dir: string, after?: string) => ({
     path: '/bin/sh',
-    args: ['sh', '-c', `{ cat; echo; readlink /proc/self/ns/uts; } > ${dir}/${name}`],
+    args: ['sh', '-c', `{ cat; echo; readlink /proc/self/ns/uts; readlink /proc/self/ns/mnt; } > ${dir}/${name}; ${after ? `[ -e ${after} ] && echo "(${after.split('/').pop()})" >> ${dir}/order; ` : ''}echo ${name} >> ${dir}/order`],
   });
 
-  const read = (file: string): { state: Record<string, unknown>; host: string } => {
-    const [json, host] = readFileSync(file, 'utf8').split('\n');
-    return { state: JSON.parse(json!) as Record<string, unknown>, host: host ?? '' };
+  const read = (file: string): { state: Record<string, unknown>; host: string; mnt: string } => {
+    const [json, host, mnt] = readFileSync(file, 'utf8').split('\n');
+    return { state: JSON.parse(json!) as Record<string, unknown>, host: host ?? '', mnt: mnt ?? '' };
   };
 
-  test('every kind runs at its point with the state on stdin, in the right namespaces', async () => {
+  test('every kind runs at its point, in order, with the spec\'s state on stdin, in the right namespaces', async () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(out());
+    const annotations = { 'org.moby-dick.test': 'hooks' };
+    // after pivot_root: the container's paths (its /tmp is the rootfs's)
+    const started = join(fx.rootfs, 'tmp/mdk-test-startContainer');
     const b = bundle((s) => {
+      s.annotations = annotations;
       s.hooks = {
         prestart: [recorder('prestart', out())],
         createRuntime: [recorder('createRuntime', out())],
-        // before pivot_root: the host's paths are still there, the hostname is the container's
+        // before pivot_root: the host's paths are still there, the namespaces are the container's
         createContainer: [recorder('createContainer', out())],
-        // after pivot_root: paths are the container's
-        startContainer: [{ path: '/bin/sh', args: ['sh', '-c', '{ cat; echo; readlink /proc/self/ns/uts; } > /tmp/mdk-test-startContainer'] }],
-        poststart: [recorder('poststart', out())],
+        startContainer: [{ path: '/bin/sh', args: ['sh', '-c', '{ cat; echo; readlink /proc/self/ns/uts; readlink /proc/self/ns/mnt; } > /tmp/mdk-test-startContainer'] }],
+        poststart: [recorder('poststart', out(), started)],
         poststop: [recorder('poststop', out())],
       };
     });
-    assert.equal((await rt('create', '--bundle', b, 'mdk-test-h')).code, 0);
-    const { pid } = JSON.parse((await rt('state', 'mdk-test-h')).stdout) as { pid: number };
-    for (const kind of ['prestart', 'createRuntime', 'createContainer']) {
-      const r = read(join(out(), kind));
-      assert.equal(r.state.status, 'creating', kind);
-      assert.equal(r.state.id, 'mdk-test-h');
-      assert.equal(r.state.pid, pid);
-      assert.equal(r.state.bundle, b);
+    try {
+      assert.equal((await rt('create', '--bundle', b, 'mdk-test-h')).code, 0);
+      const { pid } = JSON.parse((await rt('state', 'mdk-test-h')).stdout) as { pid: number };
+      const ownUts = readlinkSync('/proc/self/ns/uts');
+      const ownMnt = readlinkSync('/proc/self/ns/mnt');
+      const containerUts = readlinkSync(`/proc/${pid}/ns/uts`);
+      const containerMnt = readlinkSync(`/proc/${pid}/ns/mnt`);
+      assert.notEqual(ownUts, containerUts);
+      assert.notEqual(ownMnt, containerMnt);
+      /** the runtime spec's state: the pid as the namespace the hook runs in sees it (1: the container's own pid namespace) */
+      const expectState = (kind: string, status: string, expectedPid: number | null): void => {
+        const r = kind === 'startContainer' ? read(started) : read(join(out(), kind));
+        assert.equal(r.state.ociVersion, '1.2.0', kind);
+        assert.equal(r.state.id, 'mdk-test-h', kind);
+        assert.equal(r.state.status, status, kind);
+        if (expectedPid !== null) assert.equal(r.state.pid, expectedPid, `${kind}: pid`);
+        assert.equal(r.state.bundle, b, kind);
+        assert.deepEqual(r.state.annotations, annotations, kind);
+        const inContainer = kind === 'createContainer' || kind === 'startContainer';
+        assert.equal(r.host, inContainer ? containerUts : ownUts, `${kind}: uts namespace`);
+        assert.equal(r.mnt, inContainer ? containerMnt : ownMnt, `${kind}: mount namespace`);
+      };
+      expectState('prestart', 'creating', pid);
+      expectState('createRuntime', 'creating', pid);
+      expectState('createContainer', 'creating', 1);
+      assert.equal(existsSync(join(out(), 'poststart')), false);
+
+      assert.equal((await rt('start', 'mdk-test-h')).code, 0);
+      expectState('startContainer', 'created', 1);
+      expectState('poststart', 'running', pid);
+
+      assert.equal((await rt('delete', '--force', 'mdk-test-h')).code, 0);
+      expectState('poststop', 'stopped', null);
+      const order = readFileSync(join(out(), 'order'), 'utf8').trim().split('\n');
+      assert.deepEqual(order, ['prestart', 'createRuntime', 'createContainer', '(mdk-test-startContainer)', 'poststart', 'poststop']);
+    } finally {
+      rmSync(started, { force: true });
     }
-    const ownUts = readlinkSync('/proc/self/ns/uts');
-    const containerUts = readlinkSync(`/proc/${pid}/ns/uts`);
-    assert.notEqual(ownUts, containerUts);
-    assert.equal(read(join(out(), 'prestart')).host, ownUts, 'prestart runs in the runtime namespaces');
-    assert.equal(read(join(out(), 'createRuntime')).host, ownUts);
-    assert.equal(read(join(out(), 'createContainer')).host, containerUts, 'createContainer runs in the container namespaces');
-    assert.equal(existsSync(join(out(), 'poststart')), false);
-
-    assert.equal((await rt('start', 'mdk-test-h')).code, 0);
-    const started = read(join(fx.rootfs, 'tmp/mdk-test-startContainer'));
-    assert.equal(started.state.status, 'created');
-    assert.equal(started.host, containerUts);
-    rmSync(join(fx.rootfs, 'tmp/mdk-test-startContainer'));
-    assert.equal(read(join(out(), 'poststart')).state.status, 'running');
-
-    assert.equal((await rt('delete', '--force', 'mdk-test-h')).code, 0);
-    assert.equal(read(join(out(), 'poststop')).state.status, 'stopped');
   });
 
   test('a failing createRuntime hook fails create and leaves nothing', async () => {
@@ -100,10 +118,22 @@ describe('moby-dick-runtime hooks', () => {
     mkdirSync(out());
     const b = bundle((s) => {
       s.process!.args = ['true'];
-      s.hooks = { createRuntime: [recorder('createRuntime', out())], startContainer: [{ path: '/bin/true' }], poststop: [recorder('poststop', out())] };
+      s.hooks = {
+        createRuntime: [recorder('createRuntime', out())],
+        startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'cat > /tmp/mdk-test-startContainer-run'] }],
+        poststop: [recorder('poststop', out())],
+      };
     });
-    assert.equal((await rt('run', '--bundle', b, 'mdk-test-hr')).code, 0);
-    assert.equal(read(join(out(), 'createRuntime')).state.status, 'creating');
-    assert.equal(read(join(out(), 'poststop')).state.status, 'stopped');
+    const started = join(fx.rootfs, 'tmp/mdk-test-startContainer-run');
+    try {
+      assert.equal((await rt('run', '--bundle', b, 'mdk-test-hr')).code, 0);
+      assert.equal(read(join(out(), 'createRuntime')).state.status, 'creating');
+      const start = JSON.parse(readFileSync(started, 'utf8')) as Record<string, unknown>;
+      assert.equal(start.status, 'created');
+      assert.equal(start.pid, 1, 'the pid the container sees');
+      assert.equal(read(join(out(), 'poststop')).state.status, 'stopped');
+    } finally {
+      rmSync(started, { force: true });
+    }
   });
 });
