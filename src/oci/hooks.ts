@@ -19,6 +19,7 @@ import { helperPath } from '../runtime/helper-path.js';
 import type { Op } from '../runtime/plan.js';
 import { encodePlan, RecordSplitter } from '../runtime/plan-wire.js';
 import { compileExecPlan } from './exec-plan.js';
+import { namespacesShared } from './proc.js';
 import type { HookEntry, Hooks, Spec } from './spec.js';
 import type { OciState } from './state.js';
 
@@ -63,9 +64,9 @@ function runHere(hook: HookEntry, state: OciState): string | null {
 }
 
 /** The plan that runs a hook inside the namespaces of PID (those made and those joined by path, as exec). */
-export function hookPlan(spec: Spec, pid: number, hook: HookEntry): Op[] {
+export function hookPlan(spec: Spec, pid: number, hook: HookEntry, sharedWithRuntime?: ReadonlySet<string>): Op[] {
   const process = { user: { uid: 0, gid: 0 }, args: hook.args ?? [hook.path], env: hook.env ?? [], cwd: '/' };
-  const plan = compileExecPlan(spec, pid, { process, detach: false });
+  const plan = compileExecPlan(spec, pid, { process, detach: false, sharedWithRuntime });
   return plan.flatMap((op): Op[] => (op.op === 'exec' ? [{ op: 'exec_path', path: hook.path }, op] : [op]));
 }
 
@@ -91,7 +92,7 @@ export function pidInContainer(pid: number, status = (): string => readFileSync(
 function runInContainer(kind: HookKind, hook: HookEntry, state: OciState, spec: Spec, workDir: string): string | null {
   const planFile = join(workDir, `${kind}.plan`);
   const statusFile = join(workDir, `${kind}.status`);
-  writeFileSync(planFile, encodePlan(hookPlan(spec, state.pid, hook)));
+  writeFileSync(planFile, encodePlan(hookPlan(spec, state.pid, hook, namespacesShared(state.pid))));
   const planFd = openSync(planFile, 'r');
   const statusFd = openSync(statusFile, 'w');
   try {

@@ -19,11 +19,11 @@ import type { Op } from '../runtime/plan.js';
 import { DETACH, encodePlan, RecordSplitter, type StatusRecord } from '../runtime/plan-wire.js';
 import { SyncPoints } from '../runtime/sync-points.js';
 import { compileOciPlan } from './compile.js';
-import { compileExecPlan, type ExecOptions, PROC_NAME } from './exec-plan.js';
+import { compileExecPlan, type ExecOptions } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
 import { awaitExec, awaitStartByte } from './exec-fifo.js';
 import { stepError } from '../runtime/step-errors.js';
-import { isAlive, procStat } from './proc.js';
+import { isAlive, namespacesShared, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
 import type { CompiledSeccomp } from './seccomp.js';
 import { cachedSeccomp } from './seccomp-cache.js';
@@ -157,21 +157,6 @@ function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSy
   const [code, signal] = reapHelper(helper);
   const result = interpret(records, { code, signal });
   throw result instanceof MobyDickError ? result : new MobyDickError('HELPER', `the container exited during create (${result.exitCode})`);
-}
-
-/** The /proc/PID/ns names whose namespace this process is in too (a config may join the host's by path). */
-function namespacesShared(pid: number): Set<string> {
-  const shared = new Set<string>();
-  for (const name of Object.values(PROC_NAME)) {
-    try {
-      const theirs = statSync(`/proc/${pid}/ns/${name}`);
-      const ours = statSync(`/proc/self/ns/${name}`);
-      if (theirs.ino === ours.ino && theirs.dev === ours.dev) shared.add(name);
-    } catch {
-      /* a kernel without it, or the process is gone: exec reports that */
-    }
-  }
-  return shared;
 }
 
 /** The status records until every writer has closed FD (blocking). */

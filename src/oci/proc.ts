@@ -1,5 +1,6 @@
 /** What /proc says about a container's process: alive, and the same one (start time). */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { PROC_NAME } from './exec-plan.js';
 
 export interface ProcStat {
   state: string;
@@ -24,4 +25,19 @@ export function isAlive(pid: number, startTime: string): boolean {
   if (pid <= 0) return false;
   const st = procStat(pid);
   return st !== null && st.state !== 'Z' && st.state !== 'X' && st.startTime === startTime;
+}
+
+/** The /proc/PID/ns names whose namespace this process is in too (a config may join the host's by path). */
+export function namespacesShared(pid: number): Set<string> {
+  const shared = new Set<string>();
+  for (const name of Object.values(PROC_NAME)) {
+    try {
+      const theirs = statSync(`/proc/${pid}/ns/${name}`);
+      const ours = statSync(`/proc/self/ns/${name}`);
+      if (theirs.ino === ours.ino && theirs.dev === ours.dev) shared.add(name);
+    } catch {
+      /* a kernel without it, or the process is gone: exec reports that */
+    }
+  }
+  return shared;
 }
