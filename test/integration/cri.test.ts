@@ -161,6 +161,8 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
     }
 
     after(async () => {
+      // what the runtime logged as errors, for a failed check to be read by
+      for (const line of host.runtimeErrors()) console.log(`# ${handler} runtime log: ${line}`);
       // whatever a failed check left: the pods go, with their containers
       for (const id of pods.reverse()) {
         await cri.call('StopPodSandbox', { pod_sandbox_id: id }).catch(() => {});
@@ -195,30 +197,37 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
       for (const kind of ['pid', 'mnt']) assert.notEqual(ns(s.pid, kind), ns(podPid, kind), `the container has a ${kind} namespace of its own`);
     });
 
-    test('ExecSync: the pod\'s hostname, eth0 and address, the container\'s namespaces; output and exit codes', async () => {
+    test('ExecSync: output, stderr and exit codes', async () => {
+      assert.deepEqual(await exec(main, ['sh', '-c', 'echo out; echo err >&2; exit 5']), { stdout: 'out\n', stderr: 'err\n', exit_code: 5 });
+      assert.deepEqual(await exec(main, ['false']), { stdout: '', stderr: '', exit_code: 1 });
+      assert.deepEqual(await exec(main, ['true']), { stdout: '', stderr: '', exit_code: 0 });
+    });
+
+    test('ExecSync: in the pod\'s net, uts and ipc namespaces and the container\'s pid and mount namespaces', async () => {
       const s = await stateOf(main);
-      const h = await exec(main, ['hostname']);
-      assert.deepEqual(h, { stdout: `${hostname}\n`, stderr: '', exit_code: 0 });
+      const inside = await exec(main, ['sh', '-c', 'for n in net uts ipc pid mnt; do echo $n $(readlink /proc/self/ns/$n); done']);
+      const expected = { net: ns(podPid, 'net'), uts: ns(podPid, 'uts'), ipc: ns(podPid, 'ipc'), pid: ns(s.pid, 'pid'), mnt: ns(s.pid, 'mnt') };
+      const seen = Object.fromEntries(inside.stdout.trim().split('\n').map((l) => [l.split(' ')[0], l.split(' ')[1] ?? '(none)']));
+      assert.deepEqual(seen, expected, `the exec'd process's namespaces (stderr: ${inside.stderr.trim()})`);
+      const pid1 = await exec(main, ['cat', '/proc/1/cmdline']);
+      assert.match(pid1.stdout, /^sh\0-c\0trap/, 'pid 1 of the exec is the container\'s process');
+    });
+
+    test('ExecSync: the pod\'s hostname', async () => {
+      assert.deepEqual(await exec(main, ['hostname']), { stdout: `${hostname}\n`, stderr: '', exit_code: 0 });
+    });
+
+    test('ExecSync: the pod\'s interfaces (lo, eth0) and its CNI address, none of the host\'s', async () => {
       const dev = await exec(main, ['cat', '/proc/net/dev']);
       const ifaces = dev.stdout.split('\n').slice(2).filter(Boolean).map((l) => l.trim().split(':')[0]).sort();
       assert.deepEqual(ifaces, ['eth0', 'lo'], 'the pod\'s interfaces, not the host\'s');
       const ip = await exec(main, ['ip', '-o', '-4', 'addr', 'show']);
       assert.equal(ip.exit_code, 0, ip.stderr);
-      assert.match(ip.stdout, new RegExp(`eth0\\s+inet ${podIp.replaceAll('.', '\\.')}/24 `), 'eth0 carries the CNI address');
       const addrs = (out: string): string[] => [...out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1] ?? '').filter((a) => a !== '127.0.0.1');
       const hostAddrs = addrs(execFileSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' }));
       assert.deepEqual(addrs(ip.stdout), [podIp], `only the pod's address inside, none of the host's (${hostAddrs.join(', ')})`);
+      assert.match(ip.stdout, new RegExp(`eth0\\s+inet ${podIp.replaceAll('.', '\\.')}/24 `), 'eth0 carries the CNI address');
       assert.ok(!hostAddrs.includes(podIp), 'the pod\'s address is not the host\'s');
-      const inside = await exec(main, ['sh', '-c', 'for n in net uts ipc pid mnt; do readlink /proc/self/ns/$n; done']);
-      assert.deepEqual(
-        inside.stdout.trim().split('\n'),
-        [ns(podPid, 'net'), ns(podPid, 'uts'), ns(podPid, 'ipc'), ns(s.pid, 'pid'), ns(s.pid, 'mnt')],
-        'the exec\'d process is in the pod\'s net, uts and ipc namespaces and the container\'s pid and mount namespaces',
-      );
-      const pid1 = await exec(main, ['cat', '/proc/1/cmdline']);
-      assert.match(pid1.stdout, /^sh\0-c\0trap/, 'pid 1 of the exec is the container\'s process');
-      assert.deepEqual(await exec(main, ['sh', '-c', 'echo out; echo err >&2; exit 5']), { stdout: 'out\n', stderr: 'err\n', exit_code: 5 });
-      assert.equal((await exec(main, ['false'])).exit_code, 1);
     });
 
     test('ListContainers: the pod\'s containers with their state, filtered by pod, state and label', async () => {
@@ -241,38 +250,50 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
       await assert.rejects(cri.call('ContainerStatus', { container_id: id }), (e: unknown) => e instanceof CriError && /not found|does not exist/.test(e.details));
     });
 
-    test('resources: memory limit, cpu shares and quota, cpuset in its cgroup; UpdateContainerResources up and down', async () => {
-      const limits = { memory_limit_in_bytes: 64 * MiB, cpu_shares: 512, cpu_period: 100_000, cpu_quota: 50_000, cpuset_cpus: '0' };
-      const id = await startContainer(pod, podConfig, containerConfig(`${handler}-res`, 'CONTAINER', ['sleep', '3600'], {}, limits));
+    const limits = { memory_limit_in_bytes: 64 * MiB, cpu_shares: 512, cpu_period: 100_000, cpu_quota: 50_000, cpuset_cpus: '0' };
+    let res = '';
+    const readLimits = (): Record<string, string> => {
       const p = parent('pod1');
-      const read = (): Record<string, string> => ({
-        memory: CriHost.cgroupFile('memory', p, id, 'memory.limit_in_bytes'),
-        shares: CriHost.cgroupFile('cpu', p, id, 'cpu.shares'),
-        period: CriHost.cgroupFile('cpu', p, id, 'cpu.cfs_period_us'),
-        quota: CriHost.cgroupFile('cpu', p, id, 'cpu.cfs_quota_us'),
-        cpus: CriHost.cgroupFile('cpuset', p, id, 'cpuset.cpus'),
-      });
-      const expect = (r: typeof limits): Record<string, string> => ({
-        memory: String(r.memory_limit_in_bytes), shares: String(r.cpu_shares), period: String(r.cpu_period), quota: String(r.cpu_quota), cpus: r.cpuset_cpus,
-      });
-      const pid = (await stateOf(id)).pid;
-      assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`:memory:${p}/${id}\\n`), 'the container in its cgroup under the pod\'s cgroup_parent');
-      assert.deepEqual(read(), expect(limits), 'as created');
+      return {
+        memory: CriHost.cgroupFile('memory', p, res, 'memory.limit_in_bytes'),
+        shares: CriHost.cgroupFile('cpu', p, res, 'cpu.shares'),
+        period: CriHost.cgroupFile('cpu', p, res, 'cpu.cfs_period_us'),
+        quota: CriHost.cgroupFile('cpu', p, res, 'cpu.cfs_quota_us'),
+        cpus: CriHost.cgroupFile('cpuset', p, res, 'cpuset.cpus'),
+      };
+    };
+    const expectLimits = (r: typeof limits): Record<string, string> => ({
+      memory: String(r.memory_limit_in_bytes), shares: String(r.cpu_shares), period: String(r.cpu_period), quota: String(r.cpu_quota), cpus: r.cpuset_cpus,
+    });
+
+    test('resources: memory limit, cpu shares and quota, cpuset as created, in the container\'s cgroup under the pod\'s cgroup_parent', async () => {
+      res = await startContainer(pod, podConfig, containerConfig(`${handler}-res`, 'CONTAINER', ['sleep', '3600'], {}, limits));
+      const pid = (await stateOf(res)).pid;
+      assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`:memory:${parent('pod1')}/${res}\\n`));
+      assert.deepEqual(readLimits(), expectLimits(limits));
+    });
+
+    test('resources: UpdateContainerResources up (memory 128 MiB, shares 1024, quota 1.5 cpus, cpuset 0-1)', async () => {
       const up = { memory_limit_in_bytes: 128 * MiB, cpu_shares: 1024, cpu_period: 100_000, cpu_quota: 150_000, cpuset_cpus: '0-1' };
-      await cri.call('UpdateContainerResources', { container_id: id, linux: up });
-      assert.deepEqual(read(), expect(up), 'after an update up');
+      await cri.call('UpdateContainerResources', { container_id: res, linux: up });
+      assert.deepEqual(readLimits(), expectLimits(up));
+    });
+
+    test('resources: UpdateContainerResources down (memory 32 MiB, shares 256, quota 0.4 cpus in a 50 ms period, cpuset 1)', async () => {
       const down = { memory_limit_in_bytes: 32 * MiB, cpu_shares: 256, cpu_period: 50_000, cpu_quota: 20_000, cpuset_cpus: '1' };
-      await cri.call('UpdateContainerResources', { container_id: id, linux: down });
-      assert.deepEqual(read(), expect(down), 'after an update down');
-      assert.equal((await stateOf(id)).state, 'CONTAINER_RUNNING');
-      // StopContainer: sleep as pid 1 has no handler for SIGTERM, so it ends by SIGKILL once the timeout passes
+      await cri.call('UpdateContainerResources', { container_id: res, linux: down });
+      assert.deepEqual(readLimits(), expectLimits(down));
+      assert.equal((await stateOf(res)).state, 'CONTAINER_RUNNING');
+    });
+
+    test('StopContainer: a pid 1 without a SIGTERM handler is killed once the timeout (2 s) passes, 137; RemoveContainer removes its cgroups', async () => {
       const t0 = Date.now();
-      await cri.call('StopContainer', { container_id: id, timeout: 2 });
+      await cri.call('StopContainer', { container_id: res, timeout: 2 });
       const took = Date.now() - t0;
       assert.ok(took >= 1900 && took < 7000, `StopContainer with timeout 2 took ${took} ms`);
-      assert.deepEqual(await exited(id, 0), { state: 'CONTAINER_EXITED', exit_code: 137, reason: 'Error' });
-      await cri.call('RemoveContainer', { container_id: id });
-      assert.deepEqual(host.cgroupsBelow(p).dirs.filter((d) => d.endsWith(id)), [], 'the container\'s cgroups are removed with it');
+      assert.deepEqual(await exited(res, 0), { state: 'CONTAINER_EXITED', exit_code: 137, reason: 'Error' });
+      await cri.call('RemoveContainer', { container_id: res });
+      assert.deepEqual(host.cgroupsBelow(parent('pod1')).dirs.filter((d) => d.endsWith(res)), [], 'the container\'s cgroups are removed with it');
     });
 
     test('shareProcessNamespace (pid POD): the pause process is pid 1 for the container and for ExecSync', async () => {
@@ -326,8 +347,7 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
       assert.match(write.stderr, /Read-only file system/);
       const tmpWrite = await exec(id, ['touch', '/tmp/mdk-test-file']);
       assert.notEqual(tmpWrite.exit_code, 0, 'the image\'s /tmp is part of the read-only root');
-      await cri.call('StopContainer', { container_id: id, timeout: 1 });
-      await cri.call('RemoveContainer', { container_id: id });
+      // left running: StopPodSandbox stops it with the pod
     });
 
     test('StopContainer: a process that traps SIGTERM ends with its own status well within the timeout', async () => {
@@ -364,7 +384,7 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
   }
 
   test('stopping containerd leaves nothing: no process, mount, cgroup, bridge, global path, iptables rule; ip_forward as it was', async () => {
-    await host.stop();
+    assert.deepEqual(await host.stop(), [], 'what had to be killed or removed by force');
     assert.deepEqual(host.shims(), []);
     assert.deepEqual(host.mounts(), []);
     assert.deepEqual(cgroupsNamed(host.cgroup), []);

@@ -183,8 +183,14 @@ export class CriClient {
   private readonly client: Client;
   private readonly methods: ServiceDefinition;
 
-  /** A client of the CRI server on the unix socket SOCKET (no connection until the first call). */
-  constructor(readonly socket: string) {
+  /**
+   * A client of the CRI server on the unix socket SOCKET (no connection until
+   * the first call); OBSERVE sees every successful response.
+   */
+  constructor(
+    readonly socket: string,
+    private readonly observe: (method: keyof RuntimeService, response: object) => void = () => {},
+  ) {
     this.methods = runtimeService();
     this.client = new Client(`unix://${socket}`, credentials.createInsecure());
   }
@@ -204,7 +210,10 @@ export class CriClient {
         (err: ServiceError | null, res?: RuntimeService[M][1]) => {
           if (err) reject(new CriError(method, err.code, err.details));
           else if (res === undefined) reject(new CriError(method, -1, 'no response'));
-          else resolve(res);
+          else {
+            this.observe(method, res);
+            resolve(res);
+          }
         },
       );
     });

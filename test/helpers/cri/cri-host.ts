@@ -10,7 +10,8 @@
  * nothing is ever pulled. The CRI client talks to its socket.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNTIME } from '../bundle.js';
 import { buildBusyboxImage } from '../busybox-image.js';
@@ -22,6 +23,10 @@ import { buildPauseImage, PAUSE_IMAGE } from './pause-image.js';
 
 export const BUSYBOX_IMAGE = 'docker.io/library/busybox:latest';
 export const CNI_BIN = '/usr/lib/cni';
+/** where containerd 1.6 puts its shims' sockets, whatever its config says */
+const SHIM_SOCKETS = '/run/containerd/s';
+/** libcni's cache of results (containerd 1.6 does not move it) */
+export const CNI_RESULTS = '/var/lib/cni/results';
 /** the namespace of containerd's CRI plugin */
 export const K8S_NS = 'k8s.io';
 
@@ -67,6 +72,8 @@ export class CriHost {
   readonly cgroup: string;
   readonly ipamDir: string;
   readonly logFile: string;
+  /** every pod sandbox and container this containerd made */
+  readonly ids = new Set<string>();
   private daemon: Daemon | null = null;
   private criClient: CriClient | null = null;
 
@@ -170,7 +177,10 @@ export class CriHost {
     const busybox = buildBusyboxImage(this.options.dir);
     const pause = buildPauseImage(this.options.dir);
     this.daemon = new Daemon('containerd', 'containerd', ['--config', join(c, 'config.toml')], this.logFile, env);
-    this.criClient = new CriClient(this.socket);
+    this.criClient = new CriClient(this.socket, (method, res) => {
+      if (method === 'RunPodSandbox' && 'pod_sandbox_id' in res) this.ids.add(String(res.pod_sandbox_id));
+      if (method === 'CreateContainer' && 'container_id' in res) this.ids.add(String(res.container_id));
+    });
     const client = this.criClient;
     await this.daemon.ready(async () => {
       try {
@@ -194,14 +204,40 @@ export class CriHost {
     return this.daemon?.logTail(lines) ?? '(not started)';
   }
 
-  /** Stops containerd, then removes what it or a failed check left: processes, mounts, cgroups, the bridge. */
-  async stop(): Promise<void> {
+  /**
+   * Stops containerd, then removes what it or a failed check left: processes,
+   * mounts, cgroups, the bridge, and in the global dirs the sockets of shims
+   * killed here and the CNI results of pods never torn down. Returns what had
+   * to be removed by force (nothing, after a clean run).
+   */
+  async stop(): Promise<string[]> {
+    const forced: string[] = [];
     this.criClient?.close();
     await this.daemon?.stop(10_000);
+    forced.push(...this.shims().map((p) => `process ${p.pid}: ${p.cmdline}`));
     await killUnder(this.c);
+    forced.push(...mountsUnder(this.c).map((m) => `mount ${m}`));
     unmountUnder(this.c);
+    forced.push(...processesInCgroups(this.cgroup).map((pid) => `process ${pid} in the cgroup ${this.cgroup}`));
     await removeCgroups(this.cgroup);
     if (linkExists(this.bridge)) execFileSync('ip', ['link', 'del', this.bridge]);
+    for (const id of this.ids) {
+      // the shim's socket: /run/containerd/s/sha256(containerd's address/namespace/id), as containerd 1.6 names it
+      const sock = join(SHIM_SOCKETS, createHash('sha256').update(join(this.socket, K8S_NS, id)).digest('hex'));
+      if (existsSync(sock)) {
+        forced.push(sock);
+        rmSync(sock, { force: true });
+      }
+      // a pod's cached CNI results, which only a CNI DEL removes: <network>-<id>-eth0, cni-loopback-<id>-lo
+      if (existsSync(CNI_RESULTS)) {
+        for (const f of readdirSync(CNI_RESULTS).filter((n) => n.includes(`-${id}-`))) {
+          forced.push(join(CNI_RESULTS, f));
+          rmSync(join(CNI_RESULTS, f), { force: true });
+        }
+      }
+    }
+    this.daemon = null;
+    return forced;
   }
 
   get daemonPid(): number {
@@ -217,6 +253,17 @@ export class CriHost {
   async shimsAfter(ms: number): Promise<{ pid: number; cmdline: string }[]> {
     for (let t = 0; t < ms && this.shims().length > 0; t += 50) await sleep(50);
     return this.shims();
+  }
+
+  /** The error lines of the runtime's --log (JSON lines in each bundle the shim still has): what a failed check needs to be read. */
+  runtimeErrors(): string[] {
+    const bundles = join(this.c, 'state', 'io.containerd.runtime.v2.task', K8S_NS);
+    if (!existsSync(bundles)) return [];
+    return readdirSync(bundles).flatMap((id) => {
+      const log = join(bundles, id, 'log.json');
+      if (!existsSync(log)) return [];
+      return readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"error"')).map((l) => `${id.slice(0, 12)}: ${l}`);
+    });
   }
 
   mounts(): string[] {
