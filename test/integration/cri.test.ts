@@ -165,8 +165,8 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
       for (const line of host.runtimeErrors()) console.log(`# ${handler} runtime log: ${line}`);
       // whatever a failed check left: the pods go, with their containers
       for (const id of pods.reverse()) {
-        await cri.call('StopPodSandbox', { pod_sandbox_id: id }).catch(() => {});
-        await cri.call('RemovePodSandbox', { pod_sandbox_id: id }).catch(() => {});
+        await cri.call('StopPodSandbox', { pod_sandbox_id: id }, 15_000).catch(() => {});
+        await cri.call('RemovePodSandbox', { pod_sandbox_id: id }, 15_000).catch(() => {});
       }
     });
 
@@ -352,7 +352,7 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
 
     test('StopContainer: a process that traps SIGTERM ends with its own status well within the timeout', async () => {
       const t0 = Date.now();
-      await cri.call('StopContainer', { container_id: main, timeout: 30 });
+      await cri.call('StopContainer', { container_id: main, timeout: 10 });
       const took = Date.now() - t0;
       assert.ok(took < 5000, `StopContainer took ${took} ms`);
       assert.deepEqual(await exited(main, 0), { state: 'CONTAINER_EXITED', exit_code: 7, reason: 'Error' });

@@ -195,8 +195,8 @@ export class CriClient {
     this.client = new Client(`unix://${socket}`, credentials.createInsecure());
   }
 
-  /** Calls METHOD with REQUEST; fails after TIMEOUT ms (the kubelet's default is 2 minutes). */
-  call<M extends keyof RuntimeService>(method: M, request: RuntimeService[M][0], timeoutMs = 60_000): Promise<RuntimeService[M][1]> {
+  /** Calls METHOD with REQUEST; fails after TIMEOUT ms (the kubelet's default is 2 minutes: a test needs less). */
+  call<M extends keyof RuntimeService>(method: M, request: RuntimeService[M][0], timeoutMs = 30_000): Promise<RuntimeService[M][1]> {
     const def = this.methods[method] as MethodDefinition<RuntimeService[M][0], RuntimeService[M][1]> | undefined;
     if (!def) throw new Error(`api.proto declares no ${method}`);
     return new Promise((resolve, reject) => {
