@@ -310,7 +310,8 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
       const ps = await exec(id, ['ps', '-o', 'pid,args']);
       assert.match(ps.stdout, /\n\s*1 \/pause\n/);
       assert.match(ps.stdout, /sleep 3600/);
-      assert.equal((await exec(id, ['readlink', '/proc/self/ns/pid'])).stdout.trim(), ns(sandboxPid, 'pid'));
+      const self = await exec(id, ['readlink', '/proc/self/ns/pid']);
+      assert.equal(self.stdout.trim(), ns(sandboxPid, 'pid'), `the exec'd process is in the pod's pid namespace (its /proc/self: ${self.stderr.trim() || 'found'})`);
       await cri.call('StopContainer', { container_id: id, timeout: 1 });
       await cri.call('RemoveContainer', { container_id: id });
       await cri.call('StopPodSandbox', { pod_sandbox_id: shared });
