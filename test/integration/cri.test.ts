@@ -19,6 +19,7 @@ import { run, sleep } from '../helpers/cli.js';
 import {
   type ContainerConfig, type ContainerState, type CriClient, CriError, type LinuxContainerResources, type PodSandboxConfig,
 } from '../helpers/cri/client.js';
+import { stream } from '../helpers/cri/stream.js';
 import { BUSYBOX_IMAGE, CriHost, type Handler, HANDLER_BINARY, linkExists } from '../helpers/cri/cri-host.js';
 
 const TAG = `${process.pid % 100000}`;
@@ -230,6 +231,13 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
       assert.ok(!hostAddrs.includes(podIp), 'the pod\'s address is not the host\'s');
     });
 
+    test('Exec over the streaming server (WebSocket, v4.channel.k8s.io): stdout, stderr, the pod\'s hostname, the exit code', async () => {
+      const { url } = await cri.call('Exec', { container_id: main, cmd: ['sh', '-c', 'echo out; echo err >&2; hostname; exit 4'], stdout: true, stderr: true });
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\//, 'the streaming server listens on the loopback only');
+      const r = await stream(url);
+      assert.deepEqual([r.stdout, r.stderr, r.exitCode], [`out\n${hostname}\n`, 'err\n', 4], r.status);
+    });
+
     test('ListContainers: the pod\'s containers with their state, filtered by pod, state and label', async () => {
       const all = await cri.call('ListContainers', { filter: { pod_sandbox_id: pod } });
       assert.deepEqual(all.containers.map((c) => [c.id, c.state, c.metadata?.name, c.pod_sandbox_id]), [[main, 'CONTAINER_RUNNING', `mdk-test-${handler}-main`, pod]]);
@@ -237,6 +245,14 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
       assert.ok(running.containers.some((c) => c.id === main));
       const byId = await cri.call('ListContainers', { filter: { id: main } });
       assert.equal(byId.containers.length, 1);
+    });
+
+    test('Attach over the streaming server: the output of a running container', async () => {
+      const id = await startContainer(pod, podConfig, containerConfig(`${handler}-ticker`, 'CONTAINER', ['sh', '-c', 'i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done']));
+      const { url } = await cri.call('Attach', { container_id: id, stdout: true, stderr: true });
+      const r = await stream(url, { untilStdout: /tick \d+\n/, timeoutMs: 10_000 });
+      assert.match(r.stdout, /tick \d+\n/);
+      // left running: StopPodSandbox stops it with the pod
     });
 
     test('a container running sh -c "exit 3": EXITED with exit code 3', async () => {

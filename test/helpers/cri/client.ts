@@ -155,6 +155,8 @@ export interface RuntimeService {
   ContainerStatus: [{ container_id: string; verbose?: boolean }, { status: ContainerStatus; info: Record<string, string> }];
   UpdateContainerResources: [{ container_id: string; linux: LinuxContainerResources }, object];
   ExecSync: [{ container_id: string; cmd: string[]; timeout: number }, { stdout: Buffer; stderr: Buffer; exit_code: number }];
+  Exec: [{ container_id: string; cmd: string[]; tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean }, { url: string }];
+  Attach: [{ container_id: string; stdin?: boolean; tty?: boolean; stdout?: boolean; stderr?: boolean }, { url: string }];
 }
 
 /** A failed call: the method and gRPC's status, code and details. */
