@@ -33,6 +33,10 @@ apt-get install -y --no-install-recommends containerd podman conmon netavark doc
 if [ -n "$policy_rc" ]; then rm -f "$policy_rc"; trap - EXIT; fi
 # a policy-rc.d of the machine's own may have let the init script start it
 if [ -f /var/run/docker-ssd.pid ]; then /etc/init.d/docker stop || true; fi
+# the CRI test (test/integration/cri.test.ts): containerd's CRI plugin sets
+# up its pods' networks with the CNI plugins of containernetworking-plugins
+# (/usr/lib/cni: bridge, host-local, loopback), on a bridge of the test's own
+apt-get install -y --no-install-recommends containernetworking-plugins
 # the image tests: docker-registry (a real registry on 127.0.0.1), skopeo
 # (pushes the test images and reads back what moby-dick pushed),
 # apache2-utils (htpasswd for the registry with auth); g++ and python3

@@ -1,8 +1,8 @@
 /**
- * The busybox image the caller tests load into containerd, Podman and
- * Docker: the test rootfs (Debian's busybox-static) packed by umoci into an
- * OCI image layout, and copied by skopeo into a docker-archive tarball
- * tagged busybox:latest, which all three can import.
+ * The images the caller tests load into containerd, Podman and Docker: a
+ * root filesystem packed by umoci into an OCI image layout, and copied by
+ * skopeo into a docker-archive tarball under a tag, which all three can
+ * import. The busybox one is the test rootfs (Debian's busybox-static).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -16,17 +16,33 @@ export interface BusyboxImage {
   archive: string;
 }
 
+export interface PackedImage {
+  /** OCI image layout, tag "latest" */
+  layout: string;
+  /** docker-archive, tagged with the name asked for */
+  archive: string;
+}
+
 const sh = (file: string, args: string[], tmp: string): void =>
   void execFileSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
 
-/** Builds the image under DIR (which the caller removes). */
-export function buildBusyboxImage(dir: string): BusyboxImage {
-  const layout = join(dir, 'oci-busybox');
-  const archive = join(dir, 'busybox.tar');
-  const unpacked = join(dir, 'unpacked');
+/**
+ * Packs ROOTFS (left as it is) as an image under DIR, in the OCI layout NAME
+ * and the docker-archive NAME.tar tagged TAG; CONFIG is the image's
+ * entrypoint (or cmd) and environment.
+ */
+export function packImage(
+  dir: string,
+  rootfs: string,
+  name: string,
+  tag: string,
+  config: { cmd?: string; entrypoint?: string; env?: string },
+): PackedImage {
+  const layout = join(dir, `oci-${name}`);
+  const archive = join(dir, `${name}.tar`);
+  const unpacked = join(dir, `unpacked-${name}`);
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp, { recursive: true });
-  const rootfs = makeBusyboxRootfs();
   try {
     sh('umoci', ['init', '--layout', layout], tmp);
     sh('umoci', ['new', '--image', `${layout}:latest`], tmp);
@@ -36,8 +52,11 @@ export function buildBusyboxImage(dir: string): BusyboxImage {
     sh('cp', ['-a', rootfs, join(unpacked, 'rootfs')], tmp);
     sh('umoci', ['repack', '--image', `${layout}:latest`, unpacked], tmp);
     sh('umoci', [
-      'config', '--image', `${layout}:latest`, '--config.cmd', '/bin/sh',
-      '--config.env', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', '--architecture', 'amd64', '--os', 'linux',
+      'config', '--image', `${layout}:latest`,
+      ...(config.cmd ? ['--config.cmd', config.cmd] : []),
+      ...(config.entrypoint ? ['--config.entrypoint', config.entrypoint] : []),
+      ...(config.env ? ['--config.env', config.env] : []),
+      '--architecture', 'amd64', '--os', 'linux',
     ], tmp);
     sh('umoci', ['gc', '--layout', layout], tmp);
     // skopeo as root keeps a blob cache in /var/lib/containers/cache, with no flag to move it: it runs
@@ -45,11 +64,20 @@ export function buildBusyboxImage(dir: string): BusyboxImage {
     const copy = 'mount -t tmpfs -o size=16m mdk-test-skopeo-cache /var/lib && exec skopeo "$@"';
     sh('unshare', [
       '--mount', '--propagation', 'private', 'sh', '-c', copy, 'sh',
-      '--tmpdir', tmp, 'copy', '--quiet', `oci:${layout}:latest`, `docker-archive:${archive}:busybox:latest`,
+      '--tmpdir', tmp, 'copy', '--quiet', `oci:${layout}:latest`, `docker-archive:${archive}:${tag}`,
     ], tmp);
   } finally {
-    removeRootfs(rootfs);
     rmSync(unpacked, { recursive: true, force: true });
   }
   return { layout, archive };
+}
+
+/** Builds the busybox image under DIR (which the caller removes). */
+export function buildBusyboxImage(dir: string): BusyboxImage {
+  const rootfs = makeBusyboxRootfs();
+  try {
+    return packImage(dir, rootfs, 'busybox', 'busybox:latest', { cmd: '/bin/sh', env: 'PATH=/usr/sbin:/usr/bin:/sbin:/bin' });
+  } finally {
+    removeRootfs(rootfs);
+  }
 }
