@@ -18,6 +18,11 @@ const BASE: EngineContainer = {
 const spec = (change: Partial<EngineContainer> = {}) => buildSpec({ ...BASE, ...change });
 
 describe('buildSpec: Docker\'s defaults as an OCI config', () => {
+  test('a hostname longer than the kernel takes is refused when the container is created', () => {
+    assert.doesNotThrow(() => spec({ hostname: 'h'.repeat(64) }));
+    assert.throws(() => spec({ hostname: 'h'.repeat(65) }), /invalid hostname "h{65}": longer than the kernel's 64 bytes/);
+  });
+
   test('the result is a valid config.json', () => {
     assert.doesNotThrow(() => parseSpec(JSON.stringify(spec({ memory: 1 << 28, nanoCpus: 1.5e9, pidsLimit: 64, tty: true, ulimits: [{ name: 'nofile', soft: 100, hard: 200 }] })), 'config.json'));
   });

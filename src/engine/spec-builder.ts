@@ -193,7 +193,17 @@ function resources(c: EngineContainer): NonNullable<NonNullable<Spec['linux']>['
   return r;
 }
 
+/** The kernel's limit on a host or domain name (__NEW_UTS_LEN). */
+export const UTS_NAME_MAX = 64;
+
 export function buildSpec(c: EngineContainer): Spec {
+  // sethostname would refuse it at every start: refused at create instead
+  if (Buffer.byteLength(c.hostname) > UTS_NAME_MAX) {
+    throw new MobyDickError('USAGE', `invalid hostname ${JSON.stringify(c.hostname)}: longer than the kernel's ${UTS_NAME_MAX} bytes`, {
+      subject: 'hostname',
+      hint: `give --hostname ${UTS_NAME_MAX} characters at most`,
+    });
+  }
   const caps = capabilitySet(c.capAdd, c.capDrop, c.privileged, c.hostCapabilities);
   const namespaces: NonNullable<NonNullable<Spec['linux']>['namespaces']> = [
     { type: 'pid' },

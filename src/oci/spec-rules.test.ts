@@ -167,3 +167,11 @@ describe('mounts', () => {
     refused(onProc({ source: 'missing', options: ['bind'] }), /the source of this bind is not one/);
   });
 });
+
+describe('hostname and domainname', () => {
+  test('longer than the kernel\'s 64 bytes: refused before anything is made (sethostname refused it at start)', () => {
+    ok(spec((s) => void (s.hostname = 'h'.repeat(64))));
+    refused(spec((s) => void (s.hostname = 'h'.repeat(65))), /hostname: 65 bytes, longer than the kernel's 64/);
+    refused(spec((s) => void (s.domainname = 'é'.repeat(33))), /domainname: 66 bytes/);
+  });
+});

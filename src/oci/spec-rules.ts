@@ -137,6 +137,8 @@ function checkNamespaces(spec: Spec): void {
 function checkUts(spec: Spec, probe: HostProbe): void {
   for (const field of ['hostname', 'domainname'] as const) {
     if (!spec[field]) continue;
+    // the kernel's __NEW_UTS_LEN: sethostname would refuse it when the container starts
+    if (Buffer.byteLength(spec[field]) > 64) throw bad(field, `${Buffer.byteLength(spec[field])} bytes, longer than the kernel's 64`, `give a ${field} of 64 characters at most`);
     const has = ownNamespace(spec, 'uts', probe);
     if (has === undefined || has === 'host') {
       throw bad(field, `needs a uts namespace of the container's own (${has === undefined ? 'the container has none' : 'the one joined is the runtime\'s own'})`, 'add {"type": "uts"} to linux.namespaces');
