@@ -2,6 +2,7 @@
 #ifndef MDK_ADDON_H
 #define MDK_ADDON_H
 #include <node_api.h>
+#include <stdint.h>
 
 /* throws an Error whose code is errno's name (e.g. "ENOENT") and returns NULL */
 napi_value throw_errno(napi_env env, const char *what, int err);
@@ -14,6 +15,12 @@ int get_int(napi_env env, napi_value v, int32_t *out);
 /* the Buffer V into OUT, NUL-terminated: no NUL inside, shorter than CAP; unless PATH, a single
  * name (no '/', not "." or ".."; empty allowed) */
 int get_bytes(napi_env env, napi_value v, char *out, size_t cap, int path);
+
+/* an int64 argument into OUT; EINVAL if it is not one */
+int get_i64(napi_env env, napi_value v, int64_t *out);
+
+/* N as a JavaScript number */
+napi_value int_result(napi_env env, int32_t n);
 
 /* the N arguments of a function (fewer: EINVAL) in ARGS */
 #define ARGS(n)                                                               \
@@ -39,6 +46,9 @@ int get_bytes(napi_env env, napi_value v, char *out, size_t cap, int path);
 
 /* layer.c: defines the *at primitives for unpacking image layers on EXPORTS */
 napi_status layer_define(napi_env env, napi_value exports);
+
+/* layer-writer.c: the writer threads (queueFiles, waitFiles, drainFiles, fileWorkers) and mapFile */
+napi_status layer_writer_define(napi_env env, napi_value exports);
 
 /* view.c: a detached overlay of a container's layers, and reading *at primitives */
 napi_status view_define(napi_env env, napi_value exports);

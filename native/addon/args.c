@@ -25,3 +25,15 @@ int get_bytes(napi_env env, napi_value v, char *out, size_t cap, int path)
 	out[len] = '\0';
 	return 0;
 }
+
+int get_i64(napi_env env, napi_value v, int64_t *out)
+{
+	return napi_get_value_int64(env, v, out) == napi_ok ? 0 : EINVAL;
+}
+
+napi_value int_result(napi_env env, int32_t n)
+{
+	napi_value r;
+	napi_create_int32(env, n, &r);
+	return r;
+}

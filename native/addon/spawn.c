@@ -395,6 +395,7 @@ static napi_value init(napi_env env, napi_value exports)
 	};
 	CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
 	CHECK(layer_define(env, exports));
+	CHECK(layer_writer_define(env, exports));
 	CHECK(view_define(env, exports));
 	return exports;
 }

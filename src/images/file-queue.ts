@@ -1,6 +1,6 @@
 /**
  * The queue of regular files that the addon's worker threads write while the
- * main thread parses on (LayerSyscalls.queueFiles, native/addon/layer.c).
+ * main thread parses on (LayerSyscalls.queueFiles, native/addon/layer-writer.c).
  *
  * A file is created in one of two ways. The main thread creates it (in
  * archive order, with every check on its name) and the worker gets its fd
@@ -36,7 +36,7 @@ import { availableParallelism } from 'node:os';
 import type { LayerSyscalls } from './layer-syscalls.js';
 import type { TarHeader } from './tar-reader.js';
 
-/** the numbers of an operation, in this order (enum file_op in layer.c) */
+/** the numbers of an operation, in this order (enum file_op in native/addon/layer-writer.c) */
 export const enum FileOp {
   Kind,
   Id,
