@@ -31,110 +31,220 @@
 
 
 
-/* openInRoot(rootFd, path): a directory fd for PATH resolved as if ROOTFD
- * were "/" (symlinks and ".." stay inside it), without magic links. */
-static napi_value open_in_root(napi_env env, napi_callback_info info)
+/*
+ * The bindings that call one syscall (or two) and return nothing or an fd,
+ * as one table: each row names the JavaScript function, its arguments'
+ * kinds, the syscall errors are named after, and a small function on the
+ * decoded arguments that returns the result or -errno. Kinds: i an int32,
+ * n a single NAME, p a path, l an int64, b a boolean, k an xattr key (a
+ * string), v a Buffer; a "?" makes the rest optional.
+ */
+struct call_args {
+	int32_t i[5];
+	int64_t l[4];
+	char n[2][NAME_MAX + 1];
+	char p[PATH_MAX];
+	bool b;
+	char k[XATTR_NAME_MAX + 1];
+	void *v;
+	size_t vlen;
+};
+
+struct binding {
+	const char *js;
+	const char *sig;
+	const char *syscall;
+	/* the result (an fd, or 0) or -errno */
+	long (*call)(struct call_args *a);
+	/* whether the result is returned (an fd) or not */
+	bool returns;
+};
+
+static long ok_or_errno(int r)
 {
-	ARGS(2);
-	INT(0, root);
-	char path[PATH_MAX];
-	int e = get_bytes(env, args[1], path, sizeof(path), 1);
-	if (e)
-		return throw_errno(env, "openat2", e);
+	return r < 0 ? -errno : r;
+}
+
+/* openInRoot(rootFd, path): a directory fd for PATH resolved as if ROOTFD
+ * were "/" (symlinks and ".." stay inside it), without magic links */
+static long do_open_in_root(struct call_args *a)
+{
 	struct open_how how = {
 		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	int fd = (int)syscall(SYS_openat2, root, path[0] ? path : ".", &how, sizeof(how));
-	if (fd < 0)
-		return throw_errno(env, "openat2", errno);
-	return int_result(env, fd);
+	return ok_or_errno((int)syscall(SYS_openat2, a->i[0], a->p[0] ? a->p : ".", &how, sizeof(how)));
 }
 
 /* mkdirAt(dirFd, name, mode) */
-static napi_value mkdir_at(napi_env env, napi_callback_info info)
+static long do_mkdir(struct call_args *a)
 {
-	ARGS(3);
-	INT(0, dir);
-	NAME(1, name);
-	INT(2, mode);
-	if (mkdirat(dir, name, (mode_t)mode) < 0)
-		return throw_errno(env, "mkdirat", errno);
-	return NULL;
+	return ok_or_errno(mkdirat(a->i[0], a->n[0], (mode_t)a->i[1]));
 }
 
 /* mknodAt(dirFd, name, mode with type bits, major, minor) */
-static napi_value mknod_at(napi_env env, napi_callback_info info)
+static long do_mknod(struct call_args *a)
 {
-	ARGS(5);
-	INT(0, dir);
-	NAME(1, name);
-	INT(2, mode);
-	INT(3, major);
-	INT(4, minor);
-	if (mknodat(dir, name, (mode_t)mode, makedev((unsigned)major, (unsigned)minor)) < 0)
-		return throw_errno(env, "mknodat", errno);
-	return NULL;
+	return ok_or_errno(mknodat(a->i[0], a->n[0], (mode_t)a->i[1], makedev((unsigned)a->i[2], (unsigned)a->i[3])));
 }
 
 /* symlinkAt(target, dirFd, name): TARGET is stored as it is */
-static napi_value symlink_at(napi_env env, napi_callback_info info)
+static long do_symlink(struct call_args *a)
 {
-	ARGS(3);
-	char target[PATH_MAX];
-	int e = get_bytes(env, args[0], target, sizeof(target), 1);
-	if (e)
-		return throw_errno(env, "symlinkat", e);
-	INT(1, dir);
-	NAME(2, name);
-	if (symlinkat(target, dir, name) < 0)
-		return throw_errno(env, "symlinkat", errno);
-	return NULL;
+	return ok_or_errno(symlinkat(a->p, a->i[0], a->n[0]));
 }
 
 /* linkAt(oldDirFd, oldName, newDirFd, newName): a symlink is linked itself */
-static napi_value link_at(napi_env env, napi_callback_info info)
+static long do_link(struct call_args *a)
 {
-	ARGS(4);
-	INT(0, olddir);
-	NAME(1, oldname);
-	INT(2, newdir);
-	NAME(3, newname);
-	if (linkat(olddir, oldname, newdir, newname, 0) < 0)
-		return throw_errno(env, "linkat", errno);
-	return NULL;
+	return ok_or_errno(linkat(a->i[0], a->n[0], a->i[1], a->n[1], 0));
 }
 
 /* createFileAt(dirFd, name, mode): a new regular file (never an existing one,
  * never through a symlink), open for writing, with the permission bits MODE
  * (0600 if not given; setuid, setgid and sticky are never set here) */
-static napi_value create_file_at(napi_env env, napi_callback_info info)
+static long do_create_file(struct call_args *a)
 {
-	size_t argc = 3;
-	napi_value args[3];
-	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 2)
-		return throw_errno(env, __func__, EINVAL);
-	INT(0, dir);
-	NAME(1, name);
-	int32_t mode = 0600;
-	if (argc > 2 && get_int(env, args[2], &mode))
-		return throw_errno(env, "openat", EINVAL);
-	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)(mode & 0777));
-	if (fd < 0)
-		return throw_errno(env, "openat", errno);
-	return int_result(env, fd);
+	return ok_or_errno(openat(a->i[0], a->n[0], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)(a->i[1] & 0777)));
 }
 
 /* openDirAt(dirFd, name): the directory NAME (not a symlink to one) */
-static napi_value open_dir_at(napi_env env, napi_callback_info info)
+static long do_open_dir(struct call_args *a)
 {
-	ARGS(2);
-	INT(0, dir);
-	NAME(1, name);
-	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return ok_or_errno(openat(a->i[0], a->n[0], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+}
+
+/* dupFd(fd): another fd of the same open file, close-on-exec */
+static long do_dup(struct call_args *a)
+{
+	return ok_or_errno(fcntl(a->i[0], F_DUPFD_CLOEXEC, 0));
+}
+
+/* unlinkAt(dirFd, name, isDir) */
+static long do_unlink(struct call_args *a)
+{
+	return ok_or_errno(unlinkat(a->i[0], a->n[0], a->b ? AT_REMOVEDIR : 0));
+}
+
+/* chownAt(dirFd, name, uid, gid): NAME itself, never a symlink's target */
+static long do_chown(struct call_args *a)
+{
+	return ok_or_errno(fchownat(a->i[0], a->n[0], (uid_t)a->i[1], (gid_t)a->i[2],
+				    AT_SYMLINK_NOFOLLOW | (a->n[0][0] ? 0 : AT_EMPTY_PATH)));
+}
+
+/* chmodAt(dirFd, name, mode): fchmod for an empty NAME; otherwise NAME is
+ * opened O_PATH|O_NOFOLLOW and changed through /proc/self/fd (fchmodat
+ * follows symlinks; fchmodat2 needs Linux 6.6). A symlink is left alone:
+ * Linux has no symlink modes. */
+static long do_chmod(struct call_args *a)
+{
+	if (!a->n[0][0])
+		return ok_or_errno(fchmod(a->i[0], (mode_t)a->i[1]));
+	int fd = openat(a->i[0], a->n[0], O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return throw_errno(env, "openat", errno);
-	return int_result(env, fd);
+		return -errno;
+	struct stat st;
+	int r = fstat(fd, &st);
+	if (r == 0 && !S_ISLNK(st.st_mode)) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		r = chmod(proc, (mode_t)a->i[1]);
+	}
+	int err = errno;
+	close(fd);
+	return r < 0 ? -err : 0;
+}
+
+/* utimesAt(dirFd, name, atimeSec, atimeNsec, mtimeSec, mtimeNsec): NAME
+ * itself (a symlink's own times); DIRFD itself for an empty NAME */
+static long do_utimes(struct call_args *a)
+{
+	struct timespec ts[2] = {{.tv_sec = a->l[0], .tv_nsec = a->l[1]}, {.tv_sec = a->l[2], .tv_nsec = a->l[3]}};
+	return ok_or_errno(a->n[0][0] ? utimensat(a->i[0], a->n[0], ts, AT_SYMLINK_NOFOLLOW) : futimens(a->i[0], ts));
+}
+
+/* setXattrAt(dirFd, name, key, value): fsetxattr on DIRFD for an empty NAME;
+ * otherwise lsetxattr on /proc/self/fd/DIRFD/NAME (NAME has no '/', so only
+ * the magic link to DIRFD is followed). The caller checks /proc is procfs. */
+static long do_set_xattr(struct call_args *a)
+{
+	if (!a->n[0][0])
+		return ok_or_errno(fsetxattr(a->i[0], a->k, a->v, a->vlen, 0));
+	char proc[64 + NAME_MAX];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", a->i[0], a->n[0]);
+	return ok_or_errno(lsetxattr(proc, a->k, a->v, a->vlen, 0));
+}
+
+static const struct binding bindings[] = {
+	{"openInRoot", "ip", "openat2", do_open_in_root, true},
+	{"mkdirAt", "ini", "mkdirat", do_mkdir, false},
+	{"mknodAt", "iniii", "mknodat", do_mknod, false},
+	{"symlinkAt", "pin", "symlinkat", do_symlink, false},
+	{"linkAt", "inin", "linkat", do_link, false},
+	{"createFileAt", "in?i", "openat", do_create_file, true},
+	{"openDirAt", "in", "openat", do_open_dir, true},
+	{"dupFd", "i", "fcntl", do_dup, true},
+	{"unlinkAt", "inb", "unlinkat", do_unlink, false},
+	{"chownAt", "inii", "fchownat", do_chown, false},
+	{"chmodAt", "ini", "chmod", do_chmod, false},
+	{"utimesAt", "inllll", "utimensat", do_utimes, false},
+	{"setXattrAt", "inkv", "setxattr", do_set_xattr, false},
+};
+
+/* Decodes argument V of kind K into A (counters in COUNT); an errno on a bad one. */
+static int decode(napi_env env, char k, napi_value v, struct call_args *a, int count[4])
+{
+	size_t len;
+	switch (k) {
+	case 'i':
+		return get_int(env, v, &a->i[count[0]++]);
+	case 'l':
+		return get_i64(env, v, &a->l[count[1]++]);
+	case 'n':
+		return get_bytes(env, v, a->n[count[2]++], sizeof(a->n[0]), 0);
+	case 'p':
+		return get_bytes(env, v, a->p, sizeof(a->p), 1);
+	case 'b':
+		return napi_get_value_bool(env, v, &a->b) == napi_ok ? 0 : EINVAL;
+	case 'k':
+		return napi_get_value_string_utf8(env, v, a->k, sizeof(a->k), &len) != napi_ok || len >= XATTR_NAME_MAX ? EINVAL : 0;
+	case 'v':
+		return napi_get_buffer_info(env, v, &a->v, &a->vlen) == napi_ok ? 0 : EINVAL;
+	}
+	return EINVAL;
+}
+
+/* Every row of the table: decode its arguments, call, throw or return. */
+static napi_value call_binding(napi_env env, napi_callback_info info)
+{
+	const struct binding *b;
+	size_t argc = 8;
+	napi_value args[8];
+	if (napi_get_cb_info(env, info, &argc, args, NULL, (void **)&b) != napi_ok)
+		return throw_errno(env, "addon", EINVAL);
+	struct call_args a = {.i = {0, 0600, 0, 0, 0}}; /* createFileAt's mode when it is not given */
+	int count[4] = {0};
+	size_t n = 0;
+	bool optional = false;
+	for (const char *k = b->sig; *k; k++) {
+		if (*k == '?') {
+			optional = true;
+			continue;
+		}
+		if (n >= argc) {
+			if (optional)
+				break;
+			return throw_errno(env, b->syscall, EINVAL);
+		}
+		int e = decode(env, *k, args[n++], &a, count);
+		if (e)
+			return throw_errno(env, b->syscall, e);
+	}
+	long r = b->call(&a);
+	if (r < 0)
+		return throw_errno(env, b->syscall, (int)-r);
+	return b->returns ? int_result(env, (int32_t)r) : NULL;
 }
 
 /* statAt(dirFd, name): [st_mode, st_ino, st_uid, st_gid] of NAME itself, or
@@ -164,133 +274,6 @@ static napi_value stat_at(napi_env env, napi_callback_info info)
 	napi_create_uint32(env, st.st_gid, &v);
 	napi_set_element(env, r, 3, v);
 	return r;
-}
-
-/* dupFd(fd): another fd of the same open file, close-on-exec */
-static napi_value dup_fd(napi_env env, napi_callback_info info)
-{
-	ARGS(1);
-	INT(0, fd);
-	int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (r < 0)
-		return throw_errno(env, "fcntl", errno);
-	return int_result(env, r);
-}
-
-/* unlinkAt(dirFd, name, isDir) */
-static napi_value unlink_at(napi_env env, napi_callback_info info)
-{
-	ARGS(3);
-	INT(0, dir);
-	NAME(1, name);
-	bool is_dir = false;
-	napi_get_value_bool(env, args[2], &is_dir);
-	if (unlinkat(dir, name, is_dir ? AT_REMOVEDIR : 0) < 0)
-		return throw_errno(env, "unlinkat", errno);
-	return NULL;
-}
-
-/* chownAt(dirFd, name, uid, gid): NAME itself, never a symlink's target */
-static napi_value chown_at(napi_env env, napi_callback_info info)
-{
-	ARGS(4);
-	INT(0, dir);
-	char name[NAME_MAX + 1];
-	int e = get_bytes(env, args[1], name, sizeof(name), 0);
-	if (e)
-		return throw_errno(env, "fchownat", e);
-	INT(2, uid);
-	INT(3, gid);
-	if (fchownat(dir, name, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH)) < 0)
-		return throw_errno(env, "fchownat", errno);
-	return NULL;
-}
-
-/* chmodAt(dirFd, name, mode): fchmod for an empty NAME; otherwise NAME is
- * opened O_PATH|O_NOFOLLOW and changed through /proc/self/fd (fchmodat
- * follows symlinks; fchmodat2 needs Linux 6.6). A symlink is left alone:
- * Linux has no symlink modes. */
-static napi_value chmod_at(napi_env env, napi_callback_info info)
-{
-	ARGS(3);
-	INT(0, dir);
-	char name[NAME_MAX + 1];
-	int e = get_bytes(env, args[1], name, sizeof(name), 0);
-	if (e)
-		return throw_errno(env, "chmod", e);
-	INT(2, mode);
-	if (!name[0]) {
-		if (fchmod(dir, (mode_t)mode) < 0)
-			return throw_errno(env, "fchmod", errno);
-		return NULL;
-	}
-	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return throw_errno(env, "openat", errno);
-	struct stat st;
-	int r = fstat(fd, &st);
-	if (r == 0 && !S_ISLNK(st.st_mode)) {
-		char proc[64];
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		r = chmod(proc, (mode_t)mode);
-	}
-	int err = errno;
-	close(fd);
-	if (r < 0)
-		return throw_errno(env, "chmod", err);
-	return NULL;
-}
-
-/* utimesAt(dirFd, name, atimeSec, atimeNsec, mtimeSec, mtimeNsec): NAME
- * itself (a symlink's own times); DIRFD itself for an empty NAME */
-static napi_value utimes_at(napi_env env, napi_callback_info info)
-{
-	ARGS(6);
-	INT(0, dir);
-	char name[NAME_MAX + 1];
-	int e = get_bytes(env, args[1], name, sizeof(name), 0);
-	if (e)
-		return throw_errno(env, "utimensat", e);
-	int64_t as, an, ms, mn;
-	if (get_i64(env, args[2], &as) || get_i64(env, args[3], &an) || get_i64(env, args[4], &ms) ||
-	    get_i64(env, args[5], &mn))
-		return throw_errno(env, "utimensat", EINVAL);
-	struct timespec ts[2] = {{.tv_sec = as, .tv_nsec = an}, {.tv_sec = ms, .tv_nsec = mn}};
-	if ((name[0] ? utimensat(dir, name, ts, AT_SYMLINK_NOFOLLOW) : futimens(dir, ts)) < 0)
-		return throw_errno(env, "utimensat", errno);
-	return NULL;
-}
-
-/* setXattrAt(dirFd, name, key, value): fsetxattr on DIRFD for an empty NAME;
- * otherwise lsetxattr on /proc/self/fd/DIRFD/NAME (NAME has no '/', so only
- * the magic link to DIRFD is followed). The caller checks /proc is procfs. */
-static napi_value set_xattr_at(napi_env env, napi_callback_info info)
-{
-	ARGS(4);
-	INT(0, dir);
-	char name[NAME_MAX + 1];
-	int e = get_bytes(env, args[1], name, sizeof(name), 0);
-	if (e)
-		return throw_errno(env, "setxattr", e);
-	char key[XATTR_NAME_MAX + 1];
-	size_t klen;
-	if (napi_get_value_string_utf8(env, args[2], key, sizeof(key), &klen) != napi_ok || klen >= XATTR_NAME_MAX)
-		return throw_errno(env, "setxattr", EINVAL);
-	void *value;
-	size_t vlen;
-	if (napi_get_buffer_info(env, args[3], &value, &vlen) != napi_ok)
-		return throw_errno(env, "setxattr", EINVAL);
-	int r;
-	if (!name[0]) {
-		r = fsetxattr(dir, key, value, vlen, 0);
-	} else {
-		char proc[64 + NAME_MAX];
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dir, name);
-		r = lsetxattr(proc, key, value, vlen, 0);
-	}
-	if (r < 0)
-		return throw_errno(env, "setxattr", errno);
-	return NULL;
 }
 
 /* getXattrAt(dirFd, name, key): the value as a Buffer, undefined when NAME
@@ -326,21 +309,16 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info)
 
 napi_status layer_define(napi_env env, napi_value exports)
 {
+	for (size_t i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++) {
+		napi_value fn;
+		napi_status st = napi_create_function(env, bindings[i].js, NAPI_AUTO_LENGTH, call_binding, (void *)&bindings[i], &fn);
+		if (st == napi_ok)
+			st = napi_set_named_property(env, exports, bindings[i].js, fn);
+		if (st != napi_ok)
+			return st;
+	}
 	napi_property_descriptor props[] = {
-		{"openInRoot", NULL, open_in_root, NULL, NULL, NULL, napi_default, NULL},
-		{"mkdirAt", NULL, mkdir_at, NULL, NULL, NULL, napi_default, NULL},
-		{"mknodAt", NULL, mknod_at, NULL, NULL, NULL, napi_default, NULL},
-		{"symlinkAt", NULL, symlink_at, NULL, NULL, NULL, napi_default, NULL},
-		{"linkAt", NULL, link_at, NULL, NULL, NULL, napi_default, NULL},
-		{"createFileAt", NULL, create_file_at, NULL, NULL, NULL, napi_default, NULL},
-		{"openDirAt", NULL, open_dir_at, NULL, NULL, NULL, napi_default, NULL},
 		{"statAt", NULL, stat_at, NULL, NULL, NULL, napi_default, NULL},
-		{"dupFd", NULL, dup_fd, NULL, NULL, NULL, napi_default, NULL},
-		{"unlinkAt", NULL, unlink_at, NULL, NULL, NULL, napi_default, NULL},
-		{"chownAt", NULL, chown_at, NULL, NULL, NULL, napi_default, NULL},
-		{"chmodAt", NULL, chmod_at, NULL, NULL, NULL, napi_default, NULL},
-		{"utimesAt", NULL, utimes_at, NULL, NULL, NULL, napi_default, NULL},
-		{"setXattrAt", NULL, set_xattr_at, NULL, NULL, NULL, napi_default, NULL},
 		{"getXattrAt", NULL, get_xattr_at, NULL, NULL, NULL, napi_default, NULL},
 	};
 	return napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
