@@ -8,7 +8,7 @@
  */
 import { MobyDickError } from '../errors.js';
 import { type Capability, CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities.js';
-import type { Mount, Spec } from '../oci/spec.js';
+import type { Mount, Spec } from '../spec/schema.js';
 import { MASKED_PATHS, READONLY_PATHS } from '../runtime/plan-compiler.js';
 import { defaultSeccompProfile } from './seccomp-profile.js';
 

@@ -17,7 +17,7 @@ import type { Overlay } from '../runtime/config.js';
 import { DEV_SYMLINKS, DEVICES, overlayData, S_IFCHR } from '../runtime/plan-compiler.js';
 import type { CompiledSeccomp } from './seccomp.js';
 import { sysctlDotted } from './spec-rules.js';
-import type { Mount, Process, Spec } from './spec.js';
+import type { Mount, Process, Spec } from '../spec/schema.js';
 
 export interface HostFacts {
   /** 'dir', 'file', or null when the bind source does not exist */

@@ -1,5 +1,5 @@
 /** What `moby-dick-runtime spec` writes: a minimal, valid config.json, like `runc spec`. */
-import type { Spec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
 import { MASKED_PATHS, READONLY_PATHS } from '../runtime/plan-compiler.js';
 
 export function defaultSpec(): Spec {

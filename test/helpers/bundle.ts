@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSpec } from '../../src/oci/default-spec.js';
-import type { Spec } from '../../src/oci/spec.js';
+import type { Spec } from '../../src/spec/schema.js';
 import { run } from './cli.js';
 import { TEST_PREFIX } from './rootfs.js';
 
