@@ -16,7 +16,7 @@ for a in sh dd true; do ln -s busybox "$W/rootfs/bin/$a"; done
 node --input-type=module -e '
   import { writeFileSync, mkdirSync } from "node:fs";
   const root = process.argv[1], work = process.argv[2];
-  const { defaultSpec } = await import(root + "/build/tsc/src/oci/default-spec.js");
+  const { defaultSpec } = await import(root + "/build/tsc/src/spec/default-spec.js");
   const { X86_64_SYSCALLS } = await import(root + "/build/tsc/src/linux/syscall-tables.js");
   const names = Object.keys(X86_64_SYSCALLS);
   for (const [name, seccomp] of [["none", undefined], ["allowlist", { defaultAction: "SCMP_ACT_ERRNO", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], syscalls: [{ names: [...names.filter((n) => n !== "read" && n !== "write"), "read", "write"], action: "SCMP_ACT_ALLOW" }] }]]) {

@@ -29,7 +29,7 @@ export { type ErrorCode, type ErrorDetails, MobyDickError } from './errors.js';
 export type { Capability } from './linux/capabilities.js';
 export { type CreateOptions, type LoadedSpec, OciRuntime } from './oci/lifecycle.js';
 export { DEFAULT_ROOT, type OciState, type Status, StateStore } from './oci/state.js';
-export type { Spec } from './oci/spec.js';
+export type { Spec } from './spec/schema.js';
 export { type Compression, compressionOfMediaType } from './images/decompress.js';
 export {
   openTarReader,

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { sleepSync } from '../linux/sleep.js';
-import type { Resources } from '../oci/spec.js';
+import type { Resources } from '../spec/schema.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { compileDeviceFilter, type DeviceRule } from './device-filter.js';
 import type { CgroupLayout } from './layout.js';

@@ -5,7 +5,7 @@
  * program checks the rules last to first and returns the first match, which
  * is v1's "the last rule that matches wins"; nothing matching is denied.
  */
-import type { Resources } from '../oci/spec.js';
+import type { Resources } from '../spec/schema.js';
 
 export type DeviceRule = NonNullable<Resources['devices']>[number];
 

@@ -4,7 +4,7 @@
  * fake cgroupfs tree.
  */
 import { MobyDickError } from '../errors.js';
-import type { Resources } from '../oci/spec.js';
+import type { Resources } from '../spec/schema.js';
 import type { DeviceRule } from './device-filter.js';
 
 export interface CgroupWrite {

@@ -25,7 +25,7 @@ function plain(out: NodeJS.WriteStream): ProgressView {
 
 async function bars(out: NodeJS.WriteStream): Promise<ProgressView> {
   const { MultiBar } = await import('cli-progress');
-  const { humanSize } = await import('./human-units.js');
+  const { humanSize } = await import('../util/human-units.js');
   const multi = new MultiBar(
     {
       stream: out,

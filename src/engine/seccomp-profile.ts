@@ -13,7 +13,7 @@
  */
 import type { Capability } from '../linux/capabilities.js';
 import { I386_SYSCALLS, X86_64_SYSCALLS } from '../linux/syscall-tables.js';
-import type { Spec } from '../oci/spec.js';
+import type { Spec } from '../spec/schema.js';
 
 type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;
 type Rule = NonNullable<Seccomp['syscalls']>[number];

@@ -3,7 +3,7 @@
  * `ps`), from what the engine recorded, what the OCI runtime sees in /proc
  * and what the monitor wrote when the container ended. Pure.
  */
-import { humanDuration } from '../cli/human-units.js';
+import { humanDuration } from '../util/human-units.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead';
 

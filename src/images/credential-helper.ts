@@ -9,7 +9,18 @@
  * is a failure whose output says "credentials not found".
  */
 import { MobyDickError } from '../errors.js';
-import type { Credentials } from './docker-config.js';
+
+/** A registry login, as a helper or ~/.docker/config.json keeps it. */
+export interface Credentials {
+  username: string;
+  password: string;
+  /**
+   * An OAuth2 refresh token (Docker's "identity token", from a login through
+   * an identity provider): exchanged for bearer tokens at the registry's
+   * token server (grant_type=refresh_token) instead of the password
+   */
+  identityToken?: string;
+}
 
 const NOT_FOUND = /credentials not found/i;
 

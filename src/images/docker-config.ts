@@ -11,21 +11,12 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
-import { helperErase, helperGet, helperStore } from './credential-helper.js';
+import { type Credentials, helperErase, helperGet, helperStore } from './credential-helper.js';
 import { DEFAULT_DOMAIN } from './reference.js';
 
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 
-export interface Credentials {
-  username: string;
-  password: string;
-  /**
-   * An OAuth2 refresh token (Docker's "identity token", from a login through
-   * an identity provider): exchanged for bearer tokens at the registry's
-   * token server (grant_type=refresh_token) instead of the password
-   */
-  identityToken?: string;
-}
+export type { Credentials } from './credential-helper.js';
 
 interface AuthEntry {
   auth?: string;

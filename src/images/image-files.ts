@@ -11,7 +11,7 @@
  */
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { nativeAddon } from '../runtime/native-addon.js';
-import type { LayerSyscalls } from './layer-syscalls.js';
+import type { LayerSyscalls } from '../runtime/layer-syscalls.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;

@@ -2,7 +2,8 @@
 import { authKey, type Credentials } from './docker-config.js';
 import { DEFAULT_DOMAIN } from './reference.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
-import { configuredInsecureRegistries, isInsecure } from './registry-config.js';
+import { isInsecure } from './registry-config.js';
+import { configuredInsecureRegistries } from '../config/config-file.js';
 import { MobyDickError } from '../errors.js';
 import type { HttpClient } from './http.js';
 

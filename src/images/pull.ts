@@ -5,6 +5,7 @@
  * unpacked once, then register everything in one transaction. A failure
  * leaves nothing registered and removes what this pull wrote.
  */
+import { configuredInsecureRegistries } from '../config/config-file.js';
 import { MobyDickError } from '../errors.js';
 import { BlobVerifyError } from './store/blobs.js';
 import { rmSync } from 'node:fs';
@@ -32,7 +33,7 @@ import {
   withDefaultTag,
 } from './reference.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
-import { configuredInsecureRegistries, isInsecure } from './registry-config.js';
+import { isInsecure } from './registry-config.js';
 import type { ImageStore, Lease, NewLayer } from './store/image-store.js';
 import { directorySize } from './store/layers.js';
 import { formatBytes } from './store/space.js';

@@ -59,7 +59,7 @@ import { errnoMessage, errnoName } from '../linux/errno.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { compressionOfMediaType, decompress, sniffCompression } from './decompress.js';
 import { type FileQueue, FileOpKind, fileQueue } from './file-queue.js';
-import type { LayerSyscalls } from './layer-syscalls.js';
+import type { LayerSyscalls } from '../runtime/layer-syscalls.js';
 import { type TarHeader, TarParser, type TarSink, type TarTime } from './tar-reader.js';
 
 export interface UnpackOptions {

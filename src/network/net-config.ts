@@ -8,9 +8,8 @@
  * "172.26.0.1/16") or the first free subnet of Docker's pools.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
-import { configPath } from '../images/registry-config.js';
+import { configuredBip } from '../config/config-file.js';
 
 export interface NetConfig {
   prefix: string;
@@ -30,13 +29,7 @@ export function netConfig(env: NodeJS.ProcessEnv = process.env): NetConfig {
       hint: 'interface names are at most 15 characters: the prefix leaves room for a network or container ID',
     });
   }
-  let bip: string | undefined;
-  try {
-    const doc = JSON.parse(readFileSync(configPath(env), 'utf8')) as { bip?: unknown };
-    if (typeof doc.bip === 'string') bip = doc.bip;
-  } catch {
-    /* no config file, or one without bip: the registry config reports a broken file */
-  }
+  const bip = configuredBip(env);
   return { prefix, table: prefix === 'mdk' ? 'moby-dick' : prefix, defaultBridge: `${prefix}0`, ...(bip ? { bip } : {}) };
 }
 

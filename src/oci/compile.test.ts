@@ -4,9 +4,9 @@ import { MS } from '../linux/mount-flags.js';
 import { NAMESPACE_FLAGS } from '../linux/namespaces.js';
 import type { Op, OpName } from '../runtime/plan.js';
 import { compileOciPlan, type HostFacts, type OciCompileOptions } from './compile.js';
-import { defaultSpec } from './default-spec.js';
+import { defaultSpec } from '../spec/default-spec.js';
 import { compileExecPlan } from './exec-plan.js';
-import type { Spec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
 import { refuseUnsupported } from './unsupported.js';
 
 const host: HostFacts = {

@@ -8,16 +8,18 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { type Capability, CAPABILITIES, capabilityMask } from '../linux/capabilities.js';
+import { S_IFCHR } from '../linux/file-modes.js';
 import { MS } from '../linux/mount-flags.js';
 import { parseMountOptions, propagationFlags } from '../linux/mount-options.js';
 import { NAMESPACE_FLAGS, type NamespaceKind } from '../linux/namespaces.js';
 import { RLIMITS } from '../linux/rlimits.js';
 import type { Op } from '../runtime/plan.js';
 import type { Overlay } from '../runtime/config.js';
-import { DEV_SYMLINKS, DEVICES, overlayData, S_IFCHR } from '../runtime/plan-compiler.js';
+import { overlayData } from '../runtime/plan-compiler.js';
 import type { CompiledSeccomp } from './seccomp.js';
 import { sysctlDotted } from './spec-rules.js';
-import type { Mount, Process, Spec } from './spec.js';
+import { DEV_SYMLINKS, DEVICES } from '../spec/defaults.js';
+import type { Mount, Process, Spec } from '../spec/schema.js';
 
 export interface HostFacts {
   /** 'dir', 'file', or null when the bind source does not exist */

@@ -8,7 +8,7 @@ import { NAMESPACE_FLAGS } from '../linux/namespaces.js';
 import type { Op } from '../runtime/plan.js';
 import { processOps } from './compile.js';
 import type { CompiledSeccomp } from './seccomp.js';
-import type { Process, Spec } from './spec.js';
+import type { Process, Spec } from '../spec/schema.js';
 
 export interface ExecOptions {
   /** a whole process (--process FILE); otherwise the fields below over config.json's */

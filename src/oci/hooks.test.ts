@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { NAMESPACE_FLAGS } from '../linux/namespaces.js';
-import { defaultSpec } from './default-spec.js';
+import { defaultSpec } from '../spec/default-spec.js';
 import { hookPlan, pidInContainer } from './hooks.js';
 
 describe('hooks in the container\'s namespaces', () => {

@@ -20,7 +20,7 @@ import type { Op } from '../runtime/plan.js';
 import { encodePlan, RecordSplitter } from '../runtime/plan-wire.js';
 import { compileExecPlan } from './exec-plan.js';
 import { namespacesShared } from './proc.js';
-import type { HookEntry, Hooks, Spec } from './spec.js';
+import type { HookEntry, Hooks, Spec } from '../spec/schema.js';
 import type { OciState } from './state.js';
 
 export type HookKind = keyof Hooks;

@@ -8,7 +8,7 @@
  */
 import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../runtime/native-addon.js';
-import type { Spec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
 
 /** How many mounts stacked at the root are taken down before giving up (the container may stack its own on /). */
 const MAX_STACKED = 64;

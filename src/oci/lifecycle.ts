@@ -27,7 +27,7 @@ import { isAlive, namespacesShared, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
 import type { CompiledSeccomp } from './seccomp.js';
 import { cachedSeccomp } from './seccomp-cache.js';
-import type { Resources, Spec } from './spec.js';
+import type { Resources, Spec } from '../spec/schema.js';
 import { checkId, type OciState, type SavedState, StateStore } from './state.js';
 import { refuseUnsupported } from './unsupported.js';
 import { nameMountField } from './mount-errors.js';

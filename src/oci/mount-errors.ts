@@ -8,7 +8,7 @@
 import { posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { errnoMessage } from '../linux/errno.js';
-import type { Spec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
 
 const EINVAL = 22;
 const MOUNT_STEPS = new Set(['mount', 'remount', 'propagate']);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
 import { BUILD_ID, buildPrefix, cacheFile, cachedSeccomp } from './seccomp-cache.js';
 import { type CompiledSeccomp, compileSeccomp } from './seccomp.js';
-import type { Spec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
 
 type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;
 

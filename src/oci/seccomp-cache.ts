@@ -22,7 +22,7 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, read
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { CompiledSeccomp } from './seccomp.js';
-import type { Spec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
 
 type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;
 

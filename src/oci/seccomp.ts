@@ -12,7 +12,7 @@
 import { and, assemble, type Insn, ja, jeq, jge, jgt, label, ld, ret } from '../linux/bpf.js';
 import { I386_SYSCALLS, X86_64_SYSCALLS } from '../linux/syscall-tables.js';
 import { MobyDickError } from '../errors.js';
-import type { Spec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
 
 type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;
 type Rule = NonNullable<Seccomp['syscalls']>[number];

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MobyDickError } from '../errors.js';
-import { defaultSpec } from './default-spec.js';
-import type { Spec } from './spec.js';
+import { defaultSpec } from '../spec/default-spec.js';
+import type { Spec } from '../spec/schema.js';
 import { checkSpecRules, type HostProbe, sysctlDotted } from './spec-rules.js';
 import { parseSpec } from './validate.js';
 

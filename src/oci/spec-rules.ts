@@ -28,7 +28,7 @@
 import { statfsSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
-import type { Spec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
 
 type NamespaceType = NonNullable<NonNullable<Spec['linux']>['namespaces']>[number]['type'];
 

@@ -10,7 +10,7 @@ import type { CgroupPlacement } from '../cgroups/cgroup.js';
 import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 import { isAlive } from './proc.js';
-import type { Spec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
 
 export const DEFAULT_ROOT = '/run/moby-dick';
 export const OCI_VERSION = '1.2.0';

@@ -4,7 +4,7 @@
  * but is not would be worse than no container.
  */
 import { MobyDickError } from '../errors.js';
-import type { Spec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
 
 export function refuseUnsupported(spec: Spec): void {
   const refuse = (field: string, why: string): never => {

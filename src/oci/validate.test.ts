@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MobyDickError } from '../errors.js';
-import { defaultSpec } from './default-spec.js';
+import { defaultSpec } from '../spec/default-spec.js';
 import { parseProcess, parseSpec } from './validate.js';
 
 const withChange = (change: (c: Record<string, any>) => void): string => {

@@ -10,7 +10,7 @@ export { compileSeccomp } from './seccomp.js';
 import { dirname, resolve } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { checkSpecRules, type HostProbe, hostProbe } from './spec-rules.js';
-import { type Process, ProcessSchema, type Resources, ResourcesSchema, type Spec, SpecSchema } from './spec.js';
+import { type Process, ProcessSchema, type Resources, ResourcesSchema, type Spec, SpecSchema } from '../spec/schema.js';
 
 /** Parses TEXT as JSON and checks it against SCHEMA; errors name FILE and the field path. */
 function check<T>(schema: z.ZodType<T>, text: string, file: string): T {

@@ -6,7 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
-import type { LayerSyscalls } from '../images/layer-syscalls.js';
+import type { LayerSyscalls } from './layer-syscalls.js';
 import { helperPath } from './helper-path.js';
 
 export interface NativeAddon extends LayerSyscalls {

@@ -4,7 +4,8 @@ import { capabilityMask, DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabiliti
 import { MS } from '../linux/mount-flags.js';
 import { type ContainerConfig, resolveConfig } from './config.js';
 import type { Op, OpName } from './plan.js';
-import { compilePlan, type HostRootEntry, MASKED_PATHS, needsSealedHelper, READONLY_PATHS } from './plan-compiler.js';
+import { MASKED_PATHS, READONLY_PATHS } from '../spec/defaults.js';
+import { compilePlan, type HostRootEntry, needsSealedHelper } from './plan-compiler.js';
 
 const HOST: HostRootEntry[] = [
   { name: 'bin', kind: 'symlink', target: 'usr/bin' },

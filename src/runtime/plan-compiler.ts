@@ -5,8 +5,10 @@
  */
 import { MobyDickError } from '../errors.js';
 import { capabilityMask } from '../linux/capabilities.js';
+import { S_IFCHR } from '../linux/file-modes.js';
 import { MS } from '../linux/mount-flags.js';
 import { cloneFlags, type NamespaceKind } from '../linux/namespaces.js';
+import { DEV_SYMLINKS, DEVICES, MASKED_PATHS, READONLY_PATHS } from '../spec/defaults.js';
 import type { Overlay, ResolvedConfig } from './config.js';
 import type { Op, Plan } from './plan.js';
 
@@ -27,38 +29,10 @@ export interface CompileOptions {
 /** The original moby-dick's namespaces, plus cgroup. */
 export const NAMESPACES: readonly NamespaceKind[] = ['mount', 'uts', 'ipc', 'pid', 'network', 'cgroup'];
 
-/** Docker's masked and read-only paths (moby's oci/defaults.go). */
-export const MASKED_PATHS = [
-  '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys',
-  '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug',
-  '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
-];
-export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
-
 /** The scratch tmpfs of the original moby-dick. */
 export const MYTMP = '/mytmp';
 
-export const S_IFCHR = 0o020000;
 const NOSUID_NODEV_NOEXEC = MS.NOSUID | MS.NODEV | MS.NOEXEC;
-
-/** Device nodes of a minimal /dev, as runc creates them. */
-export const DEVICES: readonly { name: string; major: number; minor: number }[] = [
-  { name: 'null', major: 1, minor: 3 },
-  { name: 'zero', major: 1, minor: 5 },
-  { name: 'full', major: 1, minor: 7 },
-  { name: 'random', major: 1, minor: 8 },
-  { name: 'urandom', major: 1, minor: 9 },
-  { name: 'tty', major: 5, minor: 0 },
-];
-
-export const DEV_SYMLINKS: readonly [target: string, path: string][] = [
-  ['/proc/self/fd', '/dev/fd'],
-  ['/proc/self/fd/0', '/dev/stdin'],
-  ['/proc/self/fd/1', '/dev/stdout'],
-  ['/proc/self/fd/2', '/dev/stderr'],
-  ['/proc/kcore', '/dev/core'],
-  ['pts/ptmx', '/dev/ptmx'],
-];
 
 function mountOp(target: string, fstype: string, flags: number, data = '', source = fstype): Op {
   return { op: 'mount', source, target, fstype, flags, data };

@@ -1,8 +1,8 @@
 /** OCI bundles for the runtime tests: config.json from our `spec` defaults, root pointing at a test rootfs. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultSpec } from '../../src/oci/default-spec.js';
-import type { Spec } from '../../src/oci/spec.js';
+import { defaultSpec } from '../../src/spec/default-spec.js';
+import type { Spec } from '../../src/spec/schema.js';
 import { run } from './cli.js';
 import { TEST_PREFIX } from './rootfs.js';
 

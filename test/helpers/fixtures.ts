@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { after, afterEach, before, beforeEach } from 'node:test';
-import type { Spec } from '../../src/oci/spec.js';
+import type { Spec } from '../../src/spec/schema.js';
 import type { CliResult } from './cli.js';
 import { makeBundle, makeStateRoot, removeBundle, runtime } from './bundle.js';
 import { assertNoLeaks, type Snapshot, snapshot } from './leaks.js';

@@ -55,7 +55,7 @@ describe('library API', () => {
     const root = mkdtempSync('/tmp/mdk-test-lib-root-');
     const bundle = mkdtempSync('/tmp/mdk-test-lib-bundle-');
     try {
-      const { defaultSpec } = await import('../../src/oci/default-spec.js');
+      const { defaultSpec } = await import('../../src/spec/default-spec.js');
       const spec = defaultSpec();
       spec.root = { path: fx.rootfs, readonly: false };
       spec.process!.terminal = false;

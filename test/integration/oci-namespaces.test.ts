@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
-import type { Spec } from '../../src/oci/spec.js';
+import type { Spec } from '../../src/spec/schema.js';
 import { RUNTIME } from '../helpers/bundle.js';
 import { run, sleep } from '../helpers/cli.js';
 import { useOci } from '../helpers/fixtures.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { X86_64_SYSCALLS } from '../../src/linux/syscall-tables.js';
-import type { Spec } from '../../src/oci/spec.js';
+import type { Spec } from '../../src/spec/schema.js';
 import { useOci } from '../helpers/fixtures.js';
 
 type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;

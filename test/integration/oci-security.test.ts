@@ -8,7 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { Spec } from '../../src/oci/spec.js';
+import type { Spec } from '../../src/spec/schema.js';
 import { PROJECT, sleep } from '../helpers/cli.js';
 import { useOci } from '../helpers/fixtures.js';
 import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';

@@ -1,7 +1,7 @@
 /** `moby-dick container prune [-f] [--filter until=T|label=K[=V]]`: removes every container that is not running. */
 import { parsePruneFilters, pruneContainers } from '../../engine/container-prune.js';
 import { parseCommandLine } from '../args.js';
-import { humanSize } from '../human-units.js';
+import { humanSize } from '../../util/human-units.js';
 import { type Command, confirm, help, withEngine } from './engine-command.js';
 
 const OPTIONS = { force: { type: 'boolean', short: 'f' }, filter: { type: 'string', multiple: true }, help: { type: 'boolean' } } as const;

@@ -9,7 +9,7 @@ import type { Engine } from '../../engine/engine.js';
 import { cpuPercent, memPercent, sample, type StatsSample } from '../../engine/stats.js';
 import { parseCommandLine } from '../args.js';
 import { renderTemplate } from '../go-template.js';
-import { bytesSize, humanSize, table } from '../human-units.js';
+import { bytesSize, humanSize, table } from '../../util/human-units.js';
 import { type Command, help, withEngine } from './engine-command.js';
 
 const OPTIONS = {

@@ -17,7 +17,7 @@ import { storeRoot } from '../../images/store/image-store.js';
 import { parseCommandLine } from '../args.js';
 import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, type CreateFlags, createRequest } from '../create-options.js';
 import { inspectOutput, renderTemplate } from '../go-template.js';
-import { humanDuration, table } from '../human-units.js';
+import { humanDuration, table } from '../../util/human-units.js';
 import { openStore } from '../image-context.js';
 import { progressView } from '../pull-progress.js';
 import { RUN_OPTIONS_HELP } from '../run-options.js';

@@ -1,7 +1,7 @@
 /** `moby-dick image prune [-a] [-f]` */
 import { pruneImages } from '../../images/remove.js';
 import { parseCommandLine } from '../args.js';
-import { humanSize } from '../human-units.js';
+import { humanSize } from '../../util/human-units.js';
 import { withStore } from '../image-context.js';
 
 const OPTIONS = { all: { type: 'boolean', short: 'a' }, force: { type: 'boolean', short: 'f' }, help: { type: 'boolean' } } as const;

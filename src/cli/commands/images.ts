@@ -4,7 +4,7 @@ import { shortId } from '../../images/digest.js';
 import { familiarName, parseNormalizedReference, type Reference } from '../../images/reference.js';
 import type { ImageRecord } from '../../images/store/image-store.js';
 import { parseCommandLine } from '../args.js';
-import { goTimeString, humanDuration, humanSize, table } from '../human-units.js';
+import { goTimeString, humanDuration, humanSize, table } from '../../util/human-units.js';
 import { withStore } from '../image-context.js';
 
 const OPTIONS = {

@@ -10,7 +10,7 @@ import type { NetworkRecord } from '../../network/network-table.js';
 import { parseCommandLine } from '../args.js';
 import { parseLabels } from '../container-flags.js';
 import { inspectOutput, renderTemplate } from '../go-template.js';
-import { table } from '../human-units.js';
+import { table } from '../../util/human-units.js';
 import { type Command, commandGroup, confirm, help, needArgs, withEngine } from './engine-command.js';
 
 const NETWORK_HELP = `Usage: moby-dick network COMMAND

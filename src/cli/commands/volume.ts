@@ -8,7 +8,7 @@ import { MobyDickError } from '../../errors.js';
 import { parseCommandLine } from '../args.js';
 import { parseLabels } from '../container-flags.js';
 import { inspectOutput, renderTemplate } from '../go-template.js';
-import { humanSize, table } from '../human-units.js';
+import { humanSize, table } from '../../util/human-units.js';
 import { type Command, commandGroup, confirm, help, needArgs, usage, withEngine } from './engine-command.js';
 
 const VOLUME_HELP = `Usage: moby-dick volume COMMAND

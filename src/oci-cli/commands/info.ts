@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../../errors.js';
 import { CAPABILITIES } from '../../linux/capabilities.js';
-import { defaultSpec } from '../../oci/default-spec.js';
+import { defaultSpec } from '../../spec/default-spec.js';
 import { OCI_VERSION } from '../../oci/state.js';
 import { type Command, parseFlags } from '../context.js';
 

@@ -2,7 +2,7 @@
  * The OCI runtime spec (config.json, runtime-spec 1.2, Linux), as a schema:
  * validation with errors that name the field path, and the TypeScript types
  * inferred from it. Fields moby-dick cannot honour yet are accepted here and
- * refused by capabilities.ts with a clear message, so the schema stays the
+ * refused by src/oci/unsupported.ts with a clear message, so the schema stays the
  * spec.
  */
 import { z } from 'zod';

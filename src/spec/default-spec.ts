@@ -1,6 +1,6 @@
 /** What `moby-dick-runtime spec` writes: a minimal, valid config.json, like `runc spec`. */
-import type { Spec } from './spec.js';
-import { MASKED_PATHS, READONLY_PATHS } from '../runtime/plan-compiler.js';
+import type { Spec } from './schema.js';
+import { MASKED_PATHS, READONLY_PATHS } from './defaults.js';
 
 export function defaultSpec(): Spec {
   const caps = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];

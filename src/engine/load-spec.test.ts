@@ -1,13 +1,13 @@
 /**
  * The engine hands the runtime the spec it built, not parsed again
- * (lifecycle.ts loadSpec): the rules across fields (spec-rules.ts) apply to
+ * (oci/lifecycle.ts loadSpec): the rules across fields (oci/spec-rules.ts) apply to
  * it all the same, so a sysctl the engine were given could not reach the
  * host's kernel either.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildSpec, RUN_DEFAULTS } from '../engine/spec-builder.js';
-import { loadSpec } from './lifecycle.js';
+import { buildSpec, RUN_DEFAULTS } from './spec-builder.js';
+import { loadSpec } from '../oci/lifecycle.js';
 
 describe('loadSpec of a spec its caller built', () => {
   const spec = () =>

@@ -1,0 +1,217 @@
+/**
+ * Layers as a rule. Every module under src/ belongs to a layer by its folder
+ * (a file at the top of src/ by its name), and imports only from its own
+ * folder or from a lower layer:
+ *
+ *   errors.ts                the error type everything throws
+ *   linux, util              leaves: syscall tables, flags, errno,
+ *                            capabilities; Docker's units and tables
+ *   spec                     the OCI spec schema and types, Docker's
+ *                            defaults, `runtime spec`'s config.json
+ *   config                   /etc/moby-dick/config.json, read in one place
+ *   runtime                  the C helper's driver: plan compiler, helper
+ *                            launch, the addon's typed interface, the
+ *                            original form's container
+ *   cgroups, images, network siblings: none imports another
+ *   oci                      the OCI runtime's lifecycle
+ *   engine                   containers from images
+ *   cli, oci-cli, index.ts,  the command lines and the library's entries
+ *   unpack.ts
+ *
+ * Type-only imports count: a type names the layer it comes from. The test
+ * also fails on an import cycle between folders, and between files (except
+ * inside src/cli, below). CONTRIBUTING.md ("Layers") says the same in prose.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+/** lowest first; a name is a folder of src/ or a file at its top */
+const LAYERS: readonly (readonly string[])[] = [
+  ['errors.ts'],
+  ['linux', 'util'],
+  ['spec'],
+  ['config'],
+  ['runtime'],
+  ['cgroups', 'images', 'network'],
+  ['oci'],
+  ['engine'],
+  ['cli', 'oci-cli', 'index.ts', 'unpack.ts'],
+];
+
+/**
+ * Imports between folders of the same layer that are allowed, as
+ * "from -> to" with paths under src/. The OCI runtime's command line
+ * parses its arguments with the CLI's parser; it could move to util/ once
+ * the CLI's own rework (branch arch-cli) has landed.
+ */
+const SIDEWAYS_ALLOWED = new Set(['oci-cli/* -> cli/args.ts']);
+
+/**
+ * Folders whose files may import each other in a cycle. src/cli: the
+ * image commands' bundle (images-cli.ts) and the container commands import
+ * each other (commands/engine-command.ts, commands/containers.ts, ...); the
+ * architecture issue's CLI item removes that cycle (branch arch-cli).
+ */
+const FILE_CYCLES_EXEMPT = ['cli'];
+
+const rank = new Map<string, number>();
+LAYERS.forEach((names, i) => {
+  for (const n of names) rank.set(n, i);
+});
+
+/** the repository's root: the compiled test runs from build/tsc/src */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'src', 'index.ts')) && existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the repository (src/index.ts) above this test');
+    dir = up;
+  }
+}
+
+interface Edge {
+  from: string;
+  to: string;
+}
+
+/** Every .ts file under src/ and the relative imports of each: import, export ... from, import(), import type. */
+function importGraph(root: string): { files: string[]; edges: Edge[]; unresolved: string[] } {
+  const src = join(root, 'src');
+  const files = readdirSync(src, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.split(sep).join('/'))
+    .sort();
+  const edges: Edge[] = [];
+  const unresolved: string[] = [];
+  for (const file of files) {
+    const text = readFileSync(join(src, file), 'utf8');
+    // the TypeScript scanner: comments and strings are not imports
+    for (const { fileName } of ts.preProcessFile(text, true, true).importedFiles) {
+      if (!fileName.startsWith('.')) continue; // a package or node:
+      const target = resolve(dirname(join(src, file)), fileName).replace(/\.js$/, '.ts');
+      const rel = relative(src, target).split(sep).join('/');
+      if (rel.startsWith('../')) {
+        // outside src/: only tests may use test/helpers
+        if (!(file.endsWith('.test.ts') && rel.startsWith('../test/'))) unresolved.push(`src/${file} imports ${fileName} (outside src/)`);
+        continue;
+      }
+      if (!existsSync(target)) {
+        unresolved.push(`src/${file} imports ${fileName}, which is not a file under src/`);
+        continue;
+      }
+      edges.push({ from: file, to: rel });
+    }
+  }
+  return { files, edges, unresolved };
+}
+
+/** a file's unit: its folder under src/, or its own name at the top (X.test.ts: X.ts's) */
+function unitOf(file: string): string {
+  const i = file.indexOf('/');
+  return i === -1 ? file.replace(/\.test\.ts$/, '.ts') : file.slice(0, i);
+}
+
+/** Upward and sideways imports, one line each. */
+function layerViolations(edges: readonly Edge[]): string[] {
+  const out: string[] = [];
+  for (const { from, to } of edges) {
+    const a = unitOf(from);
+    const b = unitOf(to);
+    if (a === b) continue;
+    const ra = rank.get(a);
+    const rb = rank.get(b);
+    if (ra === undefined || rb === undefined) {
+      out.push(`src/${from} -> src/${to}: ${ra === undefined ? a : b} has no layer (add it to LAYERS in src/architecture.test.ts)`);
+      continue;
+    }
+    if (ra > rb) continue;
+    if (ra === rb && SIDEWAYS_ALLOWED.has(`${a}/* -> ${to}`)) continue;
+    out.push(`src/${from} -> src/${to}: ${a} (layer ${ra}) imports ${ra === rb ? 'its sibling' : 'the higher layer'} ${b} (layer ${rb})`);
+  }
+  return out;
+}
+
+/** Strongly connected components of more than one node (Tarjan), each sorted. */
+function cycles(nodes: readonly string[], edges: readonly Edge[]): string[][] {
+  const next = new Map<string, string[]>(nodes.map((n) => [n, []]));
+  for (const { from, to } of edges) if (from !== to) next.get(from)?.push(to);
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  let counter = 0;
+  const visit = (v: string): void => {
+    index.set(v, counter);
+    low.set(v, counter);
+    counter++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of next.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) ?? 0, low.get(w) ?? 0));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v) ?? 0, index.get(w) ?? 0));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string | undefined;
+      do {
+        w = stack.pop();
+        if (w === undefined) break;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) found.push(component.sort());
+    }
+  };
+  for (const n of nodes) if (!index.has(n)) visit(n);
+  return found;
+}
+
+describe('architecture: layers', () => {
+  const { files, edges, unresolved } = importGraph(repoRoot());
+
+  test('the scan sees the source tree and resolves every import', () => {
+    assert.ok(files.length > 100 && files.includes('index.ts'), `only ${files.length} files found`);
+    assert.ok(edges.length > 500, `only ${edges.length} imports found`);
+    assert.deepEqual(unresolved, []);
+  });
+
+  test('no import goes up a layer, or sideways to a sibling', () => {
+    const bad = layerViolations(edges);
+    assert.deepEqual(bad, [], `imports against the layer order:\n  ${bad.join('\n  ')}`);
+  });
+
+  test('no import cycle between folders', () => {
+    const units = [...new Set(files.map(unitOf))];
+    const between = edges.map(({ from, to }) => ({ from: unitOf(from), to: unitOf(to) })).filter((e) => e.from !== e.to);
+    const found = cycles(units, between);
+    assert.deepEqual(found, [], `folders in a cycle:\n  ${found.map((c) => c.join(' <-> ')).join('\n  ')}`);
+  });
+
+  test('no import cycle between files (src/cli exempt for now)', (t) => {
+    const found = cycles(files, edges);
+    const exempt = found.filter((c) => c.every((f) => FILE_CYCLES_EXEMPT.includes(unitOf(f))));
+    for (const c of exempt) t.diagnostic(`exempt file cycle in src/${unitOf(c[0] ?? '')}: ${c.length} files (${c.join(', ')})`);
+    const bad = found.filter((c) => !exempt.includes(c));
+    assert.deepEqual(bad, [], `files in a cycle:\n  ${bad.map((c) => c.join(' <-> ')).join('\n  ')}`);
+  });
+
+  test('the check itself: an upward, a sideways import and a cycle are caught', () => {
+    assert.deepEqual(layerViolations([{ from: 'linux/x.ts', to: 'oci/y.ts' }]), [
+      'src/linux/x.ts -> src/oci/y.ts: linux (layer 1) imports the higher layer oci (layer 6)',
+    ]);
+    assert.equal(layerViolations([{ from: 'network/x.ts', to: 'images/y.ts' }]).length, 1);
+    assert.equal(layerViolations([{ from: 'oci-cli/x.ts', to: 'cli/args.ts' }]).length, 0);
+    assert.equal(layerViolations([{ from: 'nowhere/x.ts', to: 'linux/y.ts' }]).length, 1);
+    assert.deepEqual(cycles(['a', 'b', 'c'], [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }, { from: 'b', to: 'c' }]), [['a', 'b']]);
+  });
+});
