@@ -46,7 +46,7 @@
 #define FINISH_MS 1000 /* how long the last output may take to reach the clients */
 #define HANDLED_MS 10000 /* how long a client that handles the exit has to confirm it */
 
-enum { IN_STDIN = 0, IN_RESIZE = 1, IN_CLOSE = 2, IN_HANDLES_EXIT = 3, IN_EXIT_HANDLED = 4 };
+enum { IN_STDIN = 0, IN_RESIZE = 1, IN_CLOSE_STDIN = 2, IN_HANDLES_EXIT = 3, IN_EXIT_HANDLED = 4 };
 
 struct client {
 	int fd;
@@ -206,7 +206,7 @@ static void accept_clients(void)
 		clients[nclients] = (struct client){.fd = fd};
 		struct client *c = &clients[nclients++];
 		/* the welcome: from here on this client gets all output */
-		if (queue(c, 1, "", 0) < 0 || flush_client(c) < 0)
+		if (queue(c, OUT_STDOUT, "", 0) < 0 || flush_client(c) < 0)
 			drop(c);
 	}
 }
@@ -217,7 +217,7 @@ static int frame_done(struct client *c, const struct attach_input *in)
 	c->hdr_len = 0;
 	if (c->hdr[0] == IN_RESIZE)
 		in->resize((unsigned)c->small[0] << 8 | c->small[1], (unsigned)c->small[2] << 8 | c->small[3]);
-	else if (c->hdr[0] == IN_CLOSE)
+	else if (c->hdr[0] == IN_CLOSE_STDIN)
 		in->close_stdin();
 	else if (c->hdr[0] == IN_HANDLES_EXIT)
 		c->handles_exit = 1;
@@ -344,7 +344,7 @@ int attach_finish(const char *exit_json, size_t len)
 	}
 	exit_sent = 1;
 	for (int i = 0; i < nclients; i++)
-		if (queue(&clients[i], 3, exit_json, len) < 0)
+		if (queue(&clients[i], OUT_EXIT, exit_json, len) < 0)
 			drop(&clients[i]);
 	compact();
 	uint64_t now = now_ns();

@@ -56,6 +56,29 @@ struct op {
 	const char *name;
 	char **args; /* points into the plan buffer */
 	int nargs;
+	const struct op_def *def; /* its row in ops.c */
+};
+
+struct ctx; /* the container child's state (container.h) */
+struct plan;
+
+/*
+ * One row per op of the plan: ops.c holds the only list of them (and
+ * src/runtime/ops.ts the other half). The parser takes the arity from it,
+ * plan.c applies settings with `set`, the container child runs steps with `run`.
+ */
+struct op_def {
+	const char *name;
+	int nargs;
+	int flags;
+	void (*set)(struct plan *plan, const struct op *op); /* OP_SETTING: read before the clone */
+	void (*run)(struct ctx *c, const struct op *op);     /* a step of the container child */
+};
+enum {
+	OP_SETTING = 1, /* for the outer helper, not a step of the child */
+	OP_WATCH = 2,   /* a setting of the monitor that can outlive moby-dick (watch.c) */
+	OP_QUIET = 4,   /* data rather than a step: no line in --debug output */
+	OP_DETAIL1 = 8, /* --debug names what the step worked on by its second argument, not its first */
 };
 
 struct plan {
@@ -80,7 +103,9 @@ struct plan {
 /* plan.c */
 int plan_read(int fd, struct plan *plan);
 const char *op_arg(const struct op *op, int i);
-int is_watch_setting(const char *name);
+
+/* ops.c */
+const struct op_def *op_find(const char *name);
 void control_feed(struct ctlbuf *cb, const char *data, size_t len,
 		  void (*fn)(void *arg, const char *name, const char *value), void *arg);
 
@@ -118,7 +143,8 @@ int jsonlog_open(const char *path, long long max_size, int max_files);
 void jsonlog_write(int stream, const char *buf, size_t len, const struct timespec *now);
 void jsonlog_flush(int stream);
 
-/* attach.c: the attach socket's clients */
+/* attach.c: the attach socket's clients; frames to them carry one of these (src/engine/attach.ts) */
+enum { OUT_STDOUT = 1, OUT_STDERR = 2, OUT_EXIT = 3 };
 struct attach_input {
 	size_t (*room)(void);                      /* stdin bytes that fit now */
 	void (*stdin_bytes)(const char *buf, size_t len);

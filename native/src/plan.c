@@ -9,38 +9,6 @@
 
 #define MAGIC "MDKPLAN1"
 
-/* The arity of every op; the plan is a flat list of NUL-terminated strings. */
-static const struct {
-	const char *name;
-	int nargs;
-} arity[] = {
-	/* settings for the outer helper */
-	{"clone", 1}, {"tty", 1}, {"debug", 0}, {"init", 0}, {"detach", 0},
-	{"console_socket", 1}, {"join_pid", 1}, {"preserve_fds", 1},
-	/* the monitor of a container that can outlive moby-dick (watch.c) */
-	{"log_json", 3}, {"stdin_open", 0}, {"attach_socket", 1}, {"exit_file", 1}, {"on_exit", 1},
-	/* steps of the container child, in the order TypeScript wrote them */
-	{"propagation", 1}, {"mount_host", 5}, {"tree_clone", 2}, {"setroot", 1},
-	{"mkdir", 2}, {"mknod", 4}, {"symlink", 2}, {"touch", 2}, {"mount", 5},
-	{"tree_attach", 2}, {"remount", 2}, {"mask", 1}, {"readonly", 1}, {"pivot", 0},
-	{"hostname", 1}, {"umask", 1}, {"setsid", 0}, {"pty", 1}, {"bounding", 1},
-	{"user", 3}, {"caps", 4}, {"nonewprivs", 0}, {"cwd", 1}, {"env", 1},
-	{"arg", 1}, {"exec", 0}, {"end", 0},
-	{"sync", 1}, {"setns", 2}, {"chown", 3}, {"propagate", 2}, {"procwrite", 2},
-	{"domainname", 1}, {"rlimit", 3}, {"fifo_open", 1}, {"fifo_wait", 0},
-	{"exec_check", 0}, {"release", 0}, {"unshare", 1},
-	{"exec_path", 1}, {"seccomp", 2}, {"personality", 1}, {"move_root", 0},
-	{"chroot", 0}, {"propagate_up", 2},
-};
-
-static int op_arity(const char *name)
-{
-	for (size_t i = 0; i < sizeof(arity) / sizeof(arity[0]); i++)
-		if (strcmp(arity[i].name, name) == 0)
-			return arity[i].nargs;
-	return -1;
-}
-
 const char *op_arg(const struct op *op, int i)
 {
 	return i < op->nargs ? op->args[i] : "";
@@ -80,17 +48,19 @@ static long parse(char *buf, size_t len, struct plan *plan)
 	plan->nops = 0;
 	size_t i = 1;
 	while (i < n) {
-		int k = op_arity(v[i]);
-		if (k < 0 || plan->nops >= MAX_OPS) {
+		const struct op_def *def = op_find(v[i]);
+		if (!def || plan->nops >= MAX_OPS) {
 			result = -1;
 			goto out;
 		}
+		int k = def->nargs;
 		if (i + 1 + (size_t)k > n)
 			goto out; /* op not complete yet */
 		struct op *op = &plan->ops[plan->nops++];
 		op->name = v[i];
 		op->args = v + i + 1;
 		op->nargs = k;
+		op->def = def;
 		i += 1 + (size_t)k;
 		if (strcmp(op->name, "end") == 0)
 			return (long)(op->name + 4 - buf); /* ops keep pointing into v */
@@ -100,51 +70,18 @@ out:
 	return result;
 }
 
-int is_watch_setting(const char *n)
-{
-	return !strcmp(n, "log_json") || !strcmp(n, "stdin_open") || !strcmp(n, "attach_socket") ||
-	       !strcmp(n, "exit_file") || !strcmp(n, "on_exit");
-}
-
+/* Settings are read before the clone, wherever they are in the plan. */
 static void apply_settings(struct plan *plan)
 {
-	struct watch_opts *w = &plan->watch;
 	for (int i = 0; i < plan->nops; i++) {
 		const struct op *op = &plan->ops[i];
-		if (strcmp(op->name, "clone") == 0)
-			plan->clone_flags = strtoul(op_arg(op, 0), NULL, 10);
-		else if (strcmp(op->name, "tty") == 0) {
-			plan->tty = 1;
-			plan->interactive = strcmp(op_arg(op, 0), "1") == 0;
-		} else if (strcmp(op->name, "debug") == 0)
-			plan->debug = 1;
-		else if (strcmp(op->name, "init") == 0)
-			plan->use_init = 1;
-		else if (strcmp(op->name, "detach") == 0)
-			plan->detach = 1;
-		else if (strcmp(op->name, "console_socket") == 0)
-			plan->console_socket = op_arg(op, 0);
-		else if (strcmp(op->name, "join_pid") == 0)
-			plan->join_pid = op_arg(op, 0);
-		else if (strcmp(op->name, "preserve_fds") == 0)
-			plan->preserve_fds = atoi(op_arg(op, 0));
-		else if (strcmp(op->name, "log_json") == 0) {
-			w->log_path = op_arg(op, 0);
-			w->log_max_size = strtoll(op_arg(op, 1), NULL, 10);
-			w->log_max_files = atoi(op_arg(op, 2));
-		} else if (strcmp(op->name, "stdin_open") == 0)
-			w->stdin_open = 1;
-		else if (strcmp(op->name, "attach_socket") == 0)
-			w->attach_socket = op_arg(op, 0);
-		else if (strcmp(op->name, "exit_file") == 0)
-			w->exit_file = op_arg(op, 0);
-		else if (strcmp(op->name, "on_exit") == 0 && w->on_exit_n < MAX_ON_EXIT_ARGS)
-			w->on_exit[w->on_exit_n++] = op->args[0];
-		if (is_watch_setting(op->name))
-			w->on = 1;
+		if (op->def->set)
+			op->def->set(plan, op);
+		if (op->def->flags & OP_WATCH)
+			plan->watch.on = 1;
 	}
 	if (plan->detach)
-		w->on = 0; /* an OCI create parks the container and keeps its own way */
+		plan->watch.on = 0; /* an OCI create parks the container and keeps its own way */
 }
 
 void control_feed(struct ctlbuf *cb, const char *data, size_t len,

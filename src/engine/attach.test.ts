@@ -1,9 +1,25 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { MobyDickError } from '../errors.js';
+import * as attach from './attach.js';
 import { closeStdinFrame, DetachKeys, exitHandledFrame, FrameDecoder, handlesExitFrame, parseDetachKeys, resizeFrame, stdinFrames } from './attach.js';
 
 describe('attach frames', () => {
+  test('the frame kinds and their codes are the same here and in native/src/attach.c (and mdk.h), both ways', () => {
+    const read = (file: string): string => readFileSync(new URL(`../../../../native/src/${file}`, import.meta.url), 'utf8');
+    const native = new Map<string, number>();
+    for (const e of (read('attach.c') + read('mdk.h')).matchAll(/enum \{([^}]*)\}/g)) {
+      for (const m of e[1]!.matchAll(/\b((?:IN|OUT)_[A-Z_]+) = (\d+)/g)) native.set(m[1]!, Number(m[2]));
+    }
+    const max = /#define MAX_STDIN_FRAME (\d+)/.exec(read('attach.c'));
+    if (max) native.set('MAX_STDIN_FRAME', Number(max[1]));
+    const here = new Map(Object.entries(attach as Record<string, unknown>).filter((e): e is [string, number] => /^(IN|OUT|MAX_STDIN)_[A-Z_]+$/.test(e[0]) && typeof e[1] === 'number'));
+    assert.deepEqual([...here.keys()].filter((n) => !native.has(n)), [], 'frame kinds with no code in attach.c or mdk.h');
+    assert.deepEqual([...native.keys()].filter((n) => !here.has(n)), [], 'frame kinds of attach.c and mdk.h with none in attach.ts');
+    for (const [name, code] of here) assert.equal(code, native.get(name), name);
+  });
+
   test('stdin, window size and close, as native/src/attach.c reads them', () => {
     assert.deepEqual([...stdinFrames(Buffer.from('hi'))], [0, 0, 0, 0, 2, 0x68, 0x69]);
     assert.deepEqual([...resizeFrame(24, 300)], [1, 0, 0, 0, 4, 0, 24, 1, 44]);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { MobyDickError } from '../errors.js';
-import { linkOpsArgv, linkOpsError, needsNetns, removeInsideOps, vethOps } from './link-ops.js';
+import { type LinkOp, linkOpsArgv, linkOpsError, needsNetns, removeInsideOps, vethOps } from './link-ops.js';
 
 const plan = { pid: 42, hostVeth: 'mdkv1', bridge: 'mdk0', ifname: 'eth0', mac: '02:42:ac:11:00:02', ip: '172.17.0.2', bits: 16, gateway: '172.17.0.1' };
 
@@ -80,4 +81,29 @@ test('a helper that fails otherwise (no socket, unknown ops, a crash) is a HELPE
   assert.equal(crash.code, 'HELPER');
   assert.equal(crash.message, 'plugging: the network helper failed: no message');
   assert.match(crash.details.hint ?? '', /make build/);
+});
+
+/** One of each op; keyed by name, so TypeScript asks for one when LinkOp gains a member. */
+const ONE_OF_EACH: { [N in LinkOp['op']]: Extract<LinkOp, { op: N }> } = {
+  veth: { op: 'veth', host: 'h', peer: 'p', mac: 'm' },
+  master: { op: 'master', link: 'l', bridge: 'b' },
+  up: { op: 'up', link: 'l' },
+  netns: { op: 'netns' },
+  addr: { op: 'addr', link: 'l', cidr: 'c' },
+  route: { op: 'route', dest: 'd', gateway: 'g', link: 'l' },
+  del: { op: 'del', link: 'l' },
+};
+
+test('the ops and their arities are the same here and in native/src/netlink.c\'s table, both ways', () => {
+  const src = readFileSync(new URL('../../../../native/src/netlink.c', import.meta.url), 'utf8');
+  const table = src.slice(src.indexOf('} ops[] = {'), src.indexOf('\n};', src.indexOf('} ops[] = {')));
+  const native = new Map([...table.matchAll(/\{"([a-z_]+)", (\d+), op_\w+\}/g)].map((m) => [m[1]!, Number(m[2])]));
+  assert.equal(native.size, table.split('{"').length - 1, 'every row of netlink.c\'s table reads as {"name", nargs, op_handler}');
+  const here = new Map(Object.values(ONE_OF_EACH).map((o) => {
+    const [name, ...args] = linkOpsArgv([o]);
+    return [name!, args.length];
+  }));
+  assert.deepEqual([...here.keys()].filter((n) => !native.has(n)), [], 'ops with no row in netlink.c');
+  assert.deepEqual([...native.keys()].filter((n) => !here.has(n)), [], 'rows of netlink.c with no LinkOp');
+  for (const [name, nargs] of here) assert.equal(nargs, native.get(name), name);
 });

@@ -2,48 +2,62 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { resolveConfig } from './config.js';
-import type { Op } from './plan.js';
+import type { Op, OpName } from './plan.js';
 import { compilePlan } from './plan-compiler.js';
-import { decodeRecord, encodePlan, encodeSignal, opArgs, RecordSplitter } from './plan-wire.js';
+import { OPS, opArgs, OTHER_STEPS } from './ops.js';
+import { decodeRecord, encodePlan, encodeSignal, RecordSplitter } from './plan-wire.js';
 
-/** The C side's arity table (native/src/plan.c), read from its source. */
-function nativeArity(): Map<string, number> {
-  const src = readFileSync(new URL('../../../../native/src/plan.c', import.meta.url), 'utf8');
-  const table = new Map<string, number>();
-  for (const m of src.matchAll(/\{"([a-z_]+)", (\d+)\}/g)) table.set(m[1]!, Number(m[2]));
-  return table;
+interface NativeRow { nargs: number; flags: string[]; handler: string }
+
+/** The C side's table (native/src/ops.c), read from its source: one row per op, with "end". */
+function nativeOps(): Map<string, NativeRow> {
+  const src = readFileSync(new URL('../../../../native/src/ops.c', import.meta.url), 'utf8');
+  const table = src.slice(src.indexOf('ops[] = {'), src.indexOf('\n};', src.indexOf('ops[] = {')));
+  const rows = new Map<string, NativeRow>();
+  for (const m of table.matchAll(/\{"([a-z_]+)", (\d+), ([A-Z0-9_ |]+), \.(set|run) = (\w+)\},/g)) {
+    rows.set(m[1]!, { nargs: Number(m[2]), flags: m[3] === '0' ? [] : m[3]!.split(' | '), handler: m[5] === 'NULL' ? '' : m[4]! });
+  }
+  assert.equal(rows.size, table.split('{"').length - 1, 'every row of ops.c\'s table reads as {"name", nargs, FLAGS, .set|.run = handler}');
+  return rows;
 }
 
-const SAMPLES: Op[] = [
-  { op: 'clone', flags: 1 }, { op: 'tty', interactive: true }, { op: 'debug' }, { op: 'init' },
-  { op: 'propagation', flags: 1 },
-  { op: 'mount_host', source: 's', target: 't', fstype: 'f', flags: 1, data: 'd' },
-  { op: 'tree_clone', source: '/etc', slot: 0 }, { op: 'setroot', path: '/r' },
-  { op: 'mkdir', path: '/p', mode: 0o755 }, { op: 'mknod', path: '/n', mode: 0o20666, major: 1, minor: 3 },
-  { op: 'symlink', target: 'a', path: '/b' }, { op: 'touch', path: '/f', mode: 0o644 },
-  { op: 'mount', source: 's', target: 't', fstype: 'f', flags: 1, data: 'd' },
-  { op: 'tree_attach', slot: 0, target: '/etc' }, { op: 'remount', target: '/', flags: 1 },
-  { op: 'mask', path: '/m' }, { op: 'readonly', path: '/r' }, { op: 'pivot' },
-  { op: 'hostname', name: 'h' }, { op: 'umask', mask: 0o22 }, { op: 'setsid' }, { op: 'pty', console: '' },
-  { op: 'bounding', keep: 'ff' }, { op: 'user', uid: 1, gid: 2, groups: [3, 4] },
-  { op: 'caps', effective: '1', permitted: '1', inheritable: '1', ambient: '0' },
-  { op: 'nonewprivs' }, { op: 'cwd', path: '/' }, { op: 'env', value: 'A=b' }, { op: 'arg', value: 'x' },
-  { op: 'exec' }, { op: 'detach' }, { op: 'console_socket', path: '/s' }, { op: 'join_pid', path: '/p' },
-  { op: 'sync', name: 'cgroup' }, { op: 'setns', path: '/n', nstype: 1 }, { op: 'chown', path: '/d', uid: 1, gid: 2 },
-  { op: 'propagate', target: '/', flags: 1 }, { op: 'procwrite', path: 'sys/x', value: '1' },
-  { op: 'domainname', name: 'd' }, { op: 'rlimit', resource: 7, soft: '1', hard: 'unlimited' },
-  { op: 'fifo_open', path: '/f' }, { op: 'exec_check' }, { op: 'fifo_wait' }, { op: 'release' }, { op: 'unshare', flags: 1 }, { op: 'exec_path', path: '/x' }, { op: 'seccomp', flags: 0, program: '00' }, { op: 'personality', persona: 8 }, { op: 'preserve_fds', count: 2 }, { op: 'move_root' },
-  { op: 'chroot' }, { op: 'propagate_up', path: '/r', flags: 0x40000 },
-  { op: 'log_json', path: '/l', maxSize: 10, maxFiles: 2 }, { op: 'stdin_open' }, { op: 'attach_socket', path: '/s' },
-  { op: 'exit_file', path: '/e' }, { op: 'on_exit', arg: '/bin/true' },
-];
+function nativeArity(): Map<string, number> {
+  return new Map([...nativeOps()].map(([name, row]) => [name, row.nargs]));
+}
+
+/** Stands in for any field of any op (a number, a string, a boolean, a list), so every record's args() can be called without samples. */
+function standIn(name: OpName): Op {
+  const field = { toString: () => 'x', join: () => 'x' };
+  return new Proxy({ op: name }, { get: (_, key) => (key === 'op' ? name : field) }) as unknown as Op;
+}
 
 describe('plan wire format', () => {
-  test('every op has the arity the C helper expects, and the C helper knows every op', () => {
-    const arity = nativeArity();
-    for (const op of SAMPLES) assert.equal(opArgs(op).length, arity.get(op.op), op.op);
-    const known = new Set([...SAMPLES.map((o) => o.op), 'end']);
-    assert.deepEqual([...arity.keys()].filter((k) => !known.has(k)), []);
+  test('the ops are the same on both sides: every record in ops.ts has a row in ops.c and every row a record', () => {
+    const native = nativeOps();
+    const names = Object.keys(OPS);
+    assert.deepEqual(names.filter((n) => !native.has(n)), [], 'ops with no row in native/src/ops.c');
+    assert.deepEqual([...native.keys()].filter((n) => n !== 'end' && !(n in OPS)), [], 'rows of native/src/ops.c with no record in src/runtime/ops.ts');
+  });
+
+  test('every op has the arity its C row says', () => {
+    const native = nativeOps();
+    for (const name of Object.keys(OPS) as OpName[]) assert.equal(opArgs(standIn(name)).length, native.get(name)?.nargs, name);
+  });
+
+  test('settings are settings on both sides, steps have a handler, and the flags are known', () => {
+    const native = nativeOps();
+    for (const [name, row] of native) {
+      const setting = row.flags.includes('OP_SETTING');
+      if (name !== 'end') assert.equal(setting, OPS[name as OpName].setting === true, `${name}: OP_SETTING in C, setting in TypeScript`);
+      assert.equal(row.handler, name === 'end' ? '' : setting ? 'set' : 'run', `${name}: a setting has .set, a step .run`);
+      assert.deepEqual(row.flags.filter((f) => !['OP_SETTING', 'OP_WATCH', 'OP_QUIET', 'OP_DETAIL1'].includes(f)), [], name);
+      if (row.flags.includes('OP_WATCH')) assert.ok(setting, `${name}: a watch setting is a setting`);
+    }
+  });
+
+  test('each failed step the helper names has one message at most', () => {
+    const steps = Object.entries(OPS).filter(([, r]) => 'what' in r).map(([name, r]) => r.step ?? name);
+    assert.deepEqual(steps.filter((s, i) => steps.indexOf(s) !== i || s in OTHER_STEPS), []);
   });
 
   test('encodes magic, ops, args and end as NUL-terminated strings', () => {

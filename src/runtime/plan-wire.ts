@@ -3,106 +3,10 @@
  * it from the other side): the plan as NUL-terminated strings on fd 3,
  * control messages after it, and status records read back from fd 4.
  */
-import type { Op, Plan } from './plan.js';
+import { opArgs } from './ops.js';
+import type { Plan } from './plan.js';
 
 export const PLAN_MAGIC = 'MDKPLAN1';
-
-const octal = (n: number): string => n.toString(8);
-
-/** The arguments of each op, in the order native/src/plan.c expects them. */
-export function opArgs(op: Op): string[] {
-  switch (op.op) {
-    case 'clone':
-    case 'propagation':
-    case 'unshare':
-      return [String(op.flags)];
-    case 'tty':
-      return [op.interactive ? '1' : '0'];
-    case 'debug':
-    case 'stdin_open':
-    case 'init':
-    case 'detach':
-    case 'exec_check':
-    case 'fifo_wait':
-    case 'release':
-    case 'pivot':
-    case 'move_root':
-    case 'chroot':
-    case 'setsid':
-    case 'nonewprivs':
-    case 'exec':
-      return [];
-    case 'mount_host':
-    case 'mount':
-      return [op.source, op.target, op.fstype, String(op.flags), op.data];
-    case 'tree_clone':
-      return [op.source, String(op.slot)];
-    case 'setroot':
-    case 'console_socket':
-    case 'join_pid':
-    case 'fifo_open':
-    case 'exec_path':
-    case 'attach_socket':
-    case 'exit_file':
-      return [op.path];
-    case 'log_json':
-      return [op.path, String(op.maxSize), String(op.maxFiles)];
-    case 'on_exit':
-      return [op.arg];
-    case 'sync':
-    case 'domainname':
-      return [op.name];
-    case 'setns':
-      return [op.path, String(op.nstype)];
-    case 'chown':
-      return [op.path, String(op.uid), String(op.gid)];
-    case 'propagate':
-      return [op.target, String(op.flags)];
-    case 'propagate_up':
-      return [op.path, String(op.flags)];
-    case 'procwrite':
-      return [op.path, op.value];
-    case 'seccomp':
-      return [String(op.flags), op.program];
-    case 'personality':
-      return [String(op.persona)];
-    case 'preserve_fds':
-      return [String(op.count)];
-    case 'rlimit':
-      return [String(op.resource), op.soft, op.hard];
-    case 'mkdir':
-    case 'touch':
-      return [op.path, octal(op.mode)];
-    case 'mknod':
-      return [op.path, octal(op.mode), String(op.major), String(op.minor)];
-    case 'symlink':
-      return [op.target, op.path];
-    case 'tree_attach':
-      return [String(op.slot), op.target];
-    case 'remount':
-      return [op.target, String(op.flags)];
-    case 'mask':
-    case 'readonly':
-      return [op.path];
-    case 'hostname':
-      return [op.name];
-    case 'umask':
-      return [octal(op.mask)];
-    case 'pty':
-      return [op.console];
-    case 'bounding':
-      return [op.keep];
-    case 'user':
-      return [String(op.uid), String(op.gid), op.groups.join(',')];
-    case 'caps':
-      return [op.effective, op.permitted, op.inheritable, op.ambient];
-    case 'cwd':
-      return [op.path];
-    case 'env':
-    case 'arg':
-      return [op.value];
-  }
-}
 
 export function encodePlan(plan: Plan): Buffer {
   const parts: string[] = [PLAN_MAGIC];

@@ -1,60 +1,7 @@
 /** Turns a failed step reported by the helper (step, errno, detail) into a sentence. */
 import { MobyDickError } from '../errors.js';
 import { errnoMessage, errnoName } from '../linux/errno.js';
-import { RLIMITS } from '../linux/rlimits.js';
-
-const WHAT: Record<string, (detail: string) => string> = {
-  'read plan': () => 'reading the plan',
-  'seal helper': () => 'copying the helper into a sealed memfd',
-  clone: () => 'creating the namespaces',
-  propagation: () => 'making mounts private to the container',
-  mount: (d) => `mounting ${d}`,
-  mkdir: (d) => `creating directory ${d}`,
-  mknod: (d) => `creating device ${d}`,
-  symlink: (d) => `creating symlink ${d}`,
-  touch: (d) => `creating file ${d}`,
-  tree_clone: (d) => `cloning the host's ${d}`,
-  tree_attach: (d) => `attaching ${d}`,
-  root: (d) => `opening the root ${d}`,
-  remount: (d) => `remounting ${d}`,
-  readonly: (d) => `making ${d} read-only`,
-  mask: (d) => `masking ${d}`,
-  'mount into /proc': (d) => `mounting ${d}, which a symlink leads into /proc`,
-  'mask source': (d) => `opening ${d}, the file masked paths are covered with`,
-  console: (d) => `binding the terminal onto ${d}`,
-  'check /proc': (d) => `checking that ${d}`,
-  pivot_root: () => 'pivot_root into the container root',
-  hostname: (d) => `setting the hostname to ${d}`,
-  setsid: () => 'starting a new session',
-  pty: (d) => `opening a terminal (${d})`,
-  user: (d) => `switching user (${d})`,
-  capabilities: (d) => `setting capabilities (${d})`,
-  no_new_privs: () => 'setting no_new_privs',
-  init: () => 'starting the init process',
-  sync: (d) => `waiting for the engine (${d})`,
-  setns: (d) => `joining the namespace ${d}`,
-  unshare: () => 'creating a namespace',
-  chown: (d) => `changing the owner of ${d}`,
-  propagate: (d) => `setting the propagation of ${d}`,
-  procwrite: (d) => `writing /proc/${d}`,
-  domainname: (d) => `setting the domain name to ${d}`,
-  rlimit: (d) => `setting ${rlimitName(d)}`,
-  personality: (d) => `setting personality ${d}`,
-  seccomp: (d) => `loading the seccomp filter (${d})`,
-  'exec fifo': (d) => `waiting on the exec fifo (${d})`,
-  'move root': () => 'moving the root (--no-pivot)',
-  chroot: () => 'chroot into the container root',
-  'parent propagation': (d) => `setting the propagation of the mount that holds ${d}`,
-  'preserve fds': (d) => `passing on --preserve-fds (${d})`,
-  'console socket': (d) => `sending the terminal to the console socket ${d}`,
-  monitor: (d) => `setting up the container's monitor (${d})`,
-  log: (d) => `opening the log file ${d}`,
-  'attach socket': (d) => `listening on the attach socket ${d}`,
-};
-
-function rlimitName(n: string): string {
-  return Object.entries(RLIMITS).find(([, v]) => String(v) === n)?.[0] ?? `rlimit ${n}`;
-}
+import { stepWhat } from './ops.js';
 
 /** What the user can do, where moby-dick knows. */
 function hintFor(step: string, errno: number): string | undefined {
@@ -92,7 +39,7 @@ export function stepError(step: string, errno: number, detail: string, container
       hint: errno === 18 ? 'the directory is outside the container root' : 'give -w a directory that exists in the container',
     });
   }
-  const what = (WHAT[step] ?? ((d: string) => `${step} ${d}`))(detail);
+  const what = (stepWhat(step) ?? ((d: string) => `${step} ${d}`))(detail);
   const hint = hintFor(step, errno);
   return new MobyDickError('SETUP', `container setup failed ${what}: ${reason} (${details.errnoName})`, hint ? { ...details, hint } : details);
 }
