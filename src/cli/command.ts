@@ -40,6 +40,8 @@ export interface Command {
   /** what --help prints */
   readonly help: string;
   run(argv: readonly string[]): Promise<number>;
+  /** a group's sub-commands, by the word that runs them */
+  readonly commands?: Readonly<Record<string, Command>>;
 }
 
 /** The module of a command file: one command, exported as `command`. */
@@ -76,8 +78,8 @@ function printHelp(text: string): number {
 }
 
 export function defineCommand<S extends OptionSpecs>(spec: CommandSpec<S>): Command {
-  // -h is --help unless an option of the command has it (run's --hostname, as Docker's)
-  const hasShortH = Object.values(spec.options).some((o) => o.short === 'h');
+  // -h is --help unless another option of the command has it
+  const hasShortH = Object.entries(spec.options).some(([k, o]) => k !== 'help' && o.short === 'h');
   const options = { ...spec.options, help: hasShortH ? { type: 'boolean' as const } : { type: 'boolean' as const, short: 'h' } };
   const help = helpText(spec);
   const hint = `moby-dick ${spec.name} --help`;
@@ -114,6 +116,7 @@ export function defineGroup(spec: GroupSpec): Command {
     name: spec.name,
     summary: spec.summary,
     help,
+    commands: spec.commands,
     async run(argv) {
       const [sub, ...rest] = argv;
       if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') return printHelp(help);
