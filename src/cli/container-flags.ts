@@ -222,3 +222,18 @@ export function parseLabels(labels: readonly string[]): Record<string, string> {
   }
   return out;
 }
+
+/** --since/--until/until=: RFC 3339, a Unix time, or a duration back from now (10m, 1h30m). */
+export function parseTimeArg(text: string, now = Date.now()): number {
+  const dur = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(text);
+  if (dur && text !== '') return now - ((Number(dur[1] ?? 0) * 60 + Number(dur[2] ?? 0)) * 60 + Number(dur[3] ?? 0)) * 1000;
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new MobyDickError('USAGE', `invalid value for time: "${text}"`, { hint: 'give RFC 3339, a Unix timestamp, or a duration like 10m' });
+  return t;
+}
+
+/** A signal as Docker takes it: a number, KILL, or SIGKILL. */
+export function signalName(signal: string): string {
+  return /^\d+$/.test(signal) ? signal : signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`;
+}

@@ -19,14 +19,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { type SqliteDriver, useSqliteDriver } from '../images/store/sqlite-driver.js';
 import { snapshotBlob } from '../runtime/snapshot-blob.js';
-// what the commands load lazily, evaluated now: the image and container
-// commands (main.ts), the OCI spec's validation (oci/lifecycle.ts), exec's
-// user lookup. Not cli-progress (pull's bars on a terminal), which loads
-// node:readline: Node 20 cannot promise that it works from a snapshot.
+// what the commands load lazily, evaluated now: run IMAGE (commands/run.ts),
+// the OCI spec's validation (oci/lifecycle.ts), exec's user lookup; and
+// every command of the registry, below. Not cli-progress (pull's bars on a
+// terminal), which loads node:readline: Node 20 cannot promise that it
+// works from a snapshot.
 import '../engine/exec-user.js';
 import '../oci/validate.js';
-import './images-cli.js';
+import './run-image.js';
 import { main } from './main.js';
+import { COMMANDS } from './registry.js';
 import { useLauncher } from './self-command.js';
 import { warmUp } from './snapshot-warm-up.js';
 
@@ -61,6 +63,10 @@ declare global {
 
 // now, while the snapshot is built: the code of `run`'s pure steps, compiled
 warmUp();
+// and every command's module evaluated (their loaders are import()s, which
+// the bundle makes promises of require()s: the event loop runs them before
+// the snapshot is taken)
+for (const c of COMMANDS) void c.load();
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // build/moby-dick.blob: build/moby-dick is the launcher, build/moby-dick.cjs the bundle

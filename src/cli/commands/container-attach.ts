@@ -7,33 +7,35 @@
  */
 import { attach as attachSocket } from '../../engine/attach.js';
 import { MobyDickError } from '../../errors.js';
-import { parseCommandLine } from '../args.js';
-import { type Command, help, needArgs, withEngine } from './engine-command.js';
+import { defineCommand } from '../command.js';
+import { withEngine } from '../engine-context.js';
 
-const OPTIONS = {
-  'detach-keys': { type: 'string' },
-  'no-stdin': { type: 'boolean' },
-  'sig-proxy': { type: 'string' },
-  help: { type: 'boolean' },
-} as const;
-
-const HELP = `Usage: moby-dick attach [OPTIONS] CONTAINER
-
-Attach local standard input, output, and error streams to a running container
+const DESCRIPTION = `Attach local standard input, output, and error streams to a running container
 
 Options:
       --detach-keys KEYS    the key sequence that detaches (default "ctrl-p,ctrl-q")
       --no-stdin            do not attach stdin
-      --sig-proxy=BOOL      proxy the signals we get to the container (default true; not with a tty)
-`;
+      --sig-proxy=BOOL      proxy the signals we get to the container (default true; not with a tty)`;
 
 const PROXIED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-export const attach: Command = async (argv) => {
+export const command = defineCommand({
+  name: 'attach',
+  usage: 'attach [OPTIONS] CONTAINER',
+  summary: 'Attach local standard input, output, and error streams to a running container',
+  description: DESCRIPTION,
+  options: {
+    'detach-keys': { type: 'string' },
+    'no-stdin': { type: 'boolean' },
+    'sig-proxy': { type: 'string' },
+  },
   // --sig-proxy=false is Go's boolean flag form; parseArgs reads it as a string (a bare --sig-proxy is true)
-  const { values, operands } = parseCommandLine(argv.map((a) => (a === '--sig-proxy' ? '--sig-proxy=true' : a)), OPTIONS, 'moby-dick attach --help');
-  if (values.help) return help(HELP);
-  needArgs('attach', operands, 1, true);
+  rewriteArgv: (argv) => argv.map((a) => (a === '--sig-proxy' ? '--sig-proxy=true' : a)),
+  args: { min: 1, max: 1 },
+  run: (values, operands) => attach(values, operands),
+});
+
+async function attach(values: { 'detach-keys'?: string; 'no-stdin'?: boolean; 'sig-proxy'?: string }, operands: readonly string[]): Promise<number> {
   const sigProxy = values['sig-proxy'] === undefined || values['sig-proxy'] === 'true';
   return withEngine(async (engine) => {
     const v = engine.inspect(operands[0]!);
@@ -75,4 +77,4 @@ export const attach: Command = async (argv) => {
       if (proxying) for (const s of PROXIED) process.off(s, proxy);
     }
   });
-};
+}

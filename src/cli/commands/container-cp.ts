@@ -1,14 +1,14 @@
 /** `cp`: files between a container and the host, or a tar stream, as Docker's (src/engine/copy.ts). */
 import { Engine } from '../../engine/engine.js';
 import { copy, parseCopyArg } from '../../engine/copy.js';
-import { MobyDickError } from '../../errors.js';
-import { parseCommandLine } from '../args.js';
+import { defineCommand } from '../command.js';
 import { withStore } from '../image-context.js';
 
-const HELP = `Usage: moby-dick cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-
-       moby-dick cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH
-
-Copy files/folders between a container and the local filesystem
+export const command = defineCommand({
+  name: 'cp',
+  usage: ['cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-', 'cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH'],
+  summary: 'Copy files/folders between a container and the local filesystem',
+  description: `Copy files/folders between a container and the local filesystem
 
 Use '-' as the source to read a tar archive from stdin
 and extract it to a directory destination in a container.
@@ -18,35 +18,25 @@ container source to stdout.
 Options:
   -a, --archive       Archive mode (copy all uid/gid information)
   -L, --follow-link   Always follow symbol link in SRC_PATH
-  -q, --quiet         Suppress progress output during copy
-`;
-
-const OPTIONS = {
-  archive: { type: 'boolean', short: 'a' },
-  'follow-link': { type: 'boolean', short: 'L' },
-  quiet: { type: 'boolean', short: 'q' },
-  help: { type: 'boolean' },
-} as const;
-
-export async function cp(argv: readonly string[]): Promise<number> {
-  const { values, operands } = parseCommandLine(argv, OPTIONS, 'moby-dick cp --help');
-  if (values.help) {
-    process.stdout.write(HELP);
+  -q, --quiet         Suppress progress output during copy`,
+  options: {
+    archive: { type: 'boolean', short: 'a' },
+    'follow-link': { type: 'boolean', short: 'L' },
+    quiet: { type: 'boolean', short: 'q' },
+  },
+  args: { min: 2, max: 2 },
+  async run(values, operands) {
+    const from = parseCopyArg(operands[0]!);
+    const to = parseCopyArg(operands[1]!);
+    await withStore((store) =>
+      copy(new Engine(store), from, to, {
+        archive: values.archive === true,
+        followLink: values['follow-link'] === true,
+        stdin: process.stdin,
+        stdout: process.stdout,
+        cwd: process.cwd(),
+      }),
+    );
     return 0;
-  }
-  if (operands.length !== 2) {
-    throw new MobyDickError('USAGE', '"moby-dick cp" requires exactly 2 arguments', { hint: "see 'moby-dick cp --help'" });
-  }
-  const from = parseCopyArg(operands[0]!);
-  const to = parseCopyArg(operands[1]!);
-  await withStore((store) =>
-    copy(new Engine(store), from, to, {
-      archive: values.archive === true,
-      followLink: values['follow-link'] === true,
-      stdin: process.stdin,
-      stdout: process.stdout,
-      cwd: process.cwd(),
-    }),
-  );
-  return 0;
-}
+  },
+});

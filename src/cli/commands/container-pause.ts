@@ -1,23 +1,23 @@
-/** `moby-dick pause CONTAINER...` and `unpause`: freeze and thaw every process of a container (its cgroup freezer). */
-import { parseCommandLine } from '../args.js';
-import { type Command, help, needArgs, withEngine } from './engine-command.js';
+/** `moby-dick pause CONTAINER...`: freezes every process of a container (its cgroup freezer); `unpause` thaws them. */
+import { defineCommand } from '../command.js';
+import { withEngine } from '../engine-context.js';
 
-function freezer(name: 'pause' | 'unpause', frozen: boolean): Command {
-  return async (argv) => {
-    const { values, operands } = parseCommandLine(argv, { help: { type: 'boolean' } }, `moby-dick ${name} --help`);
-    if (values.help) {
-      return help(`Usage: moby-dick ${name} CONTAINER [CONTAINER...]\n\n${frozen ? 'Pause all processes within one or more containers' : 'Unpause all processes within one or more containers'}\n`);
+export const command = defineCommand({
+  name: 'pause',
+  usage: 'pause CONTAINER [CONTAINER...]',
+  summary: 'Pause all processes within one or more containers',
+  options: {},
+  args: { min: 1 },
+  run: (_values, operands) => freeze(operands, true),
+});
+
+/** Pauses (FROZEN) or unpauses each container, printing its name as Docker does. */
+export async function freeze(refs: readonly string[], frozen: boolean): Promise<number> {
+  await withEngine((e) => {
+    for (const ref of refs) {
+      e.pause(ref, frozen);
+      process.stdout.write(`${ref}\n`);
     }
-    needArgs(name, operands, 1);
-    await withEngine((e) => {
-      for (const ref of operands) {
-        e.pause(ref, frozen);
-        process.stdout.write(`${ref}\n`);
-      }
-    });
-    return 0;
-  };
+  });
+  return 0;
 }
-
-export const pause = freezer('pause', true);
-export const unpause = freezer('unpause', false);

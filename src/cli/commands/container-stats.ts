@@ -7,22 +7,12 @@
  */
 import type { Engine } from '../../engine/engine.js';
 import { cpuPercent, memPercent, sample, type StatsSample } from '../../engine/stats.js';
-import { parseCommandLine } from '../args.js';
+import { defineCommand } from '../command.js';
+import { withEngine } from '../engine-context.js';
 import { renderTemplate } from '../go-template.js';
 import { bytesSize, humanSize, table } from '../../util/human-units.js';
-import { type Command, help, withEngine } from './engine-command.js';
 
-const OPTIONS = {
-  all: { type: 'boolean', short: 'a' },
-  'no-stream': { type: 'boolean' },
-  'no-trunc': { type: 'boolean' },
-  format: { type: 'string' },
-  help: { type: 'boolean' },
-} as const;
-
-const HELP = `Usage: moby-dick stats [OPTIONS] [CONTAINER...]
-
-Display a live stream of container(s) resource usage statistics
+const DESCRIPTION = `Display a live stream of container(s) resource usage statistics
 
 Options:
   -a, --all             show all containers (default shows just running)
@@ -30,8 +20,7 @@ Options:
                         {{.MemUsage}} {{.MemPerc}} {{.NetIO}} {{.BlockIO}} {{.PIDs}}
                         {{.ID}} {{.Container}}; "table TEMPLATE" adds a header
       --no-stream       print one result and exit
-      --no-trunc        do not truncate the IDs
-`;
+      --no-trunc        do not truncate the IDs`;
 
 const INTERVAL_MS = 1000;
 
@@ -89,25 +78,36 @@ function targets(engine: Engine, refs: readonly string[], all: boolean): Target[
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export const stats: Command = async (argv) => {
-  const { values, operands } = parseCommandLine(argv, OPTIONS, 'moby-dick stats --help');
-  if (values.help) return help(HELP);
-  const format = values.format ?? 'table';
-  const noTrunc = values['no-trunc'] === true;
-  renderStats(format, [HEADERS]); // a bad template fails before the first second goes by
-  return withEngine(async (engine) => {
-    const terminal = process.stdout.isTTY === true;
-    const sampleAll = (shown: readonly Target[]): Map<string, StatsSample> => new Map(shown.map((t) => [t.id, sample(engine, t.id)]));
-    let previous = sampleAll(targets(engine, operands, values.all === true));
-    for (;;) {
-      await sleep(INTERVAL_MS);
-      const shown = targets(engine, operands, values.all === true);
-      const now = sampleAll(shown);
-      const rows = shown.map((t) => statsFields(t, previous.get(t.id) ?? now.get(t.id)!, now.get(t.id)!, noTrunc));
-      if (terminal && !values['no-stream']) process.stdout.write('\x1b[2J\x1b[H');
-      process.stdout.write(renderStats(format, rows));
-      if (values['no-stream']) return 0;
-      previous = now;
-    }
-  });
-};
+export const command = defineCommand({
+  name: 'stats',
+  usage: 'stats [OPTIONS] [CONTAINER...]',
+  summary: 'Display a live stream of container(s) resource usage statistics',
+  description: DESCRIPTION,
+  options: {
+    all: { type: 'boolean', short: 'a' },
+    'no-stream': { type: 'boolean' },
+    'no-trunc': { type: 'boolean' },
+    format: { type: 'string' },
+  },
+  args: { min: 0 },
+  async run(values, operands) {
+    const format = values.format ?? 'table';
+    const noTrunc = values['no-trunc'] === true;
+    renderStats(format, [HEADERS]); // a bad template fails before the first second goes by
+    return withEngine(async (engine) => {
+      const terminal = process.stdout.isTTY === true;
+      const sampleAll = (shown: readonly Target[]): Map<string, StatsSample> => new Map(shown.map((t) => [t.id, sample(engine, t.id)]));
+      let previous = sampleAll(targets(engine, operands, values.all === true));
+      for (;;) {
+        await sleep(INTERVAL_MS);
+        const shown = targets(engine, operands, values.all === true);
+        const now = sampleAll(shown);
+        const rows = shown.map((t) => statsFields(t, previous.get(t.id) ?? now.get(t.id)!, now.get(t.id)!, noTrunc));
+        if (terminal && !values['no-stream']) process.stdout.write('\x1b[2J\x1b[H');
+        process.stdout.write(renderStats(format, rows));
+        if (values['no-stream']) return 0;
+        previous = now;
+      }
+    });
+  },
+});

@@ -3,20 +3,12 @@ import { MobyDickError } from '../../errors.js';
 import { getImage } from '../../images/lookup.js';
 import { familiarString, parseNormalizedReference } from '../../images/reference.js';
 import type { ImageStore } from '../../images/store/image-store.js';
-import { parseCommandLine } from '../args.js';
+import { defineCommand } from '../command.js';
 import { inspectOutput } from '../go-template.js';
 import { withStore } from '../image-context.js';
 import { formatError } from '../report-error.js';
 
-const OPTIONS = { format: { type: 'string', short: 'f' }, help: { type: 'boolean' } } as const;
-
-export const INSPECT_HELP = `Usage: moby-dick image inspect [OPTIONS] IMAGE [IMAGE...]
-
-Display detailed information on one or more images
-
-Options:
-  -f, --format TEMPLATE   {{.Field}} or {{json .Field}} instead of the JSON
-`;
+const OPTIONS = { format: { type: 'string', short: 'f' } } as const;
 
 /** Docker's inspect document, from the store's record and the config blob. */
 export function inspectDocument(store: ImageStore, input: string): Record<string, unknown> {
@@ -47,29 +39,32 @@ export function inspectDocument(store: ImageStore, input: string): Record<string
   };
 }
 
-export async function imageInspect(argv: readonly string[]): Promise<number> {
-  const { values: flags, operands } = parseCommandLine(argv, OPTIONS, 'moby-dick image inspect --help');
-  if (flags.help) {
-    process.stdout.write(INSPECT_HELP);
-    return 0;
-  }
-  if (operands.length === 0) {
-    throw new MobyDickError('USAGE', '"moby-dick image inspect" requires at least 1 argument', { hint: "see 'moby-dick image inspect --help'" });
-  }
-  return withStore((store) => {
-    const docs: Record<string, unknown>[] = [];
-    let failed = false;
-    for (const input of operands) {
-      try {
-        docs.push(inspectDocument(store, input));
-      } catch (e) {
-        if (!(e instanceof MobyDickError)) throw e;
-        failed = true;
-        process.stderr.write(`${formatError(e)}\n`);
+export const command = defineCommand({
+  name: 'image inspect',
+  usage: 'image inspect [OPTIONS] IMAGE [IMAGE...]',
+  summary: 'Display detailed information on one or more images',
+  description: `Display detailed information on one or more images
+
+Options:
+  -f, --format TEMPLATE   {{.Field}} or {{json .Field}} instead of the JSON`,
+  options: OPTIONS,
+  args: { min: 1 },
+  async run(flags, operands) {
+    return withStore((store) => {
+      const docs: Record<string, unknown>[] = [];
+      let failed = false;
+      for (const input of operands) {
+        try {
+          docs.push(inspectDocument(store, input));
+        } catch (e) {
+          if (!(e instanceof MobyDickError)) throw e;
+          failed = true;
+          process.stderr.write(`${formatError(e)}\n`);
+        }
       }
-    }
-    process.stdout.write(inspectOutput(docs, flags.format));
-    // Docker's exit status when an image is missing
-    return failed ? 1 : 0;
-  });
-}
+      process.stdout.write(inspectOutput(docs, flags.format));
+      // Docker's exit status when an image is missing
+      return failed ? 1 : 0;
+    });
+  },
+});

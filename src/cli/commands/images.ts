@@ -3,7 +3,7 @@ import { MobyDickError } from '../../errors.js';
 import { shortId } from '../../images/digest.js';
 import { familiarName, parseNormalizedReference, type Reference } from '../../images/reference.js';
 import type { ImageRecord } from '../../images/store/image-store.js';
-import { parseCommandLine } from '../args.js';
+import { defineCommand } from '../command.js';
 import { goTimeString, humanDuration, humanSize, table } from '../../util/human-units.js';
 import { withStore } from '../image-context.js';
 
@@ -13,20 +13,7 @@ const OPTIONS = {
   digests: { type: 'boolean' },
   'no-trunc': { type: 'boolean' },
   format: { type: 'string' },
-  help: { type: 'boolean' },
 } as const;
-
-export const IMAGES_HELP = `Usage: moby-dick images [OPTIONS] [REPOSITORY[:TAG]]
-
-List images
-
-Options:
-  -a, --all             show all images (the same here: there are no intermediate images)
-      --digests         show digests
-      --format json     one JSON object per line, as Docker prints them
-      --no-trunc        do not truncate IDs
-  -q, --quiet           only image IDs
-`;
 
 export interface ImageRow {
   repository: string;
@@ -64,57 +51,66 @@ export function imageRows(images: readonly ImageRecord[], filter?: Reference): I
 const goJson = (v: unknown): string =>
   JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 
-export async function images(argv: readonly string[]): Promise<number> {
-  const { values: flags, operands } = parseCommandLine(argv, OPTIONS, 'moby-dick images --help');
-  if (flags.help) {
-    process.stdout.write(IMAGES_HELP);
-    return 0;
-  }
-  if (operands.length > 1) throw new MobyDickError('USAGE', '"moby-dick images" accepts at most 1 argument', { hint: "see 'moby-dick images --help'" });
-  if (flags.format !== undefined && flags.format !== 'json' && flags.format !== 'table') {
-    throw new MobyDickError('USAGE', `unsupported --format ${flags.format}: use json or table`, { hint: "see 'moby-dick images --help'" });
-  }
-  const filter = operands[0] === undefined ? undefined : parseNormalizedReference(operands[0]);
-  const rows = await withStore((store) => imageRows(store.listImages(), filter));
-  const now = Date.now();
-  const id = (image: ImageRecord): string => (flags['no-trunc'] ? image.id : shortId(image.id));
-  const since = (image: ImageRecord): string => (image.created ? `${humanDuration(now - Date.parse(image.created))} ago` : 'N/A');
-  if (flags.quiet) {
-    const seen = new Set<string>();
-    for (const r of rows) {
-      if (seen.has(r.image.id)) continue;
-      seen.add(r.image.id);
-      process.stdout.write(`${id(r.image)}\n`);
+export const command = defineCommand({
+  name: 'images',
+  usage: 'images [OPTIONS] [REPOSITORY[:TAG]]',
+  summary: 'List images',
+  description: `List images
+
+Options:
+  -a, --all             show all images (the same here: there are no intermediate images)
+      --digests         show digests
+      --format json     one JSON object per line, as Docker prints them
+      --no-trunc        do not truncate IDs
+  -q, --quiet           only image IDs`,
+  options: OPTIONS,
+  args: { min: 0, max: 1 },
+  async run(flags, operands) {
+    if (flags.format !== undefined && flags.format !== 'json' && flags.format !== 'table') {
+      throw new MobyDickError('USAGE', `unsupported --format ${flags.format}: use json or table`, { hint: "see 'moby-dick images --help'" });
     }
-    return 0;
-  }
-  if (flags.format === 'json') {
-    for (const r of rows) {
-      process.stdout.write(
-        goJson({
-          Containers: 'N/A',
-          CreatedAt: r.image.created ? goTimeString(new Date(r.image.created)) : '',
-          CreatedSince: since(r.image),
-          Digest: r.digest,
-          ID: id(r.image),
-          Repository: r.repository,
-          SharedSize: 'N/A',
-          Size: humanSize(r.image.size),
-          Tag: r.tag,
-          UniqueSize: 'N/A',
-          VirtualSize: humanSize(r.image.size, 4),
-        }) + '\n',
-      );
+    const filter = operands[0] === undefined ? undefined : parseNormalizedReference(operands[0]);
+    const rows = await withStore((store) => imageRows(store.listImages(), filter));
+    const now = Date.now();
+    const id = (image: ImageRecord): string => (flags['no-trunc'] ? image.id : shortId(image.id));
+    const since = (image: ImageRecord): string => (image.created ? `${humanDuration(now - Date.parse(image.created))} ago` : 'N/A');
+    if (flags.quiet) {
+      const seen = new Set<string>();
+      for (const r of rows) {
+        if (seen.has(r.image.id)) continue;
+        seen.add(r.image.id);
+        process.stdout.write(`${id(r.image)}\n`);
+      }
+      return 0;
     }
+    if (flags.format === 'json') {
+      for (const r of rows) {
+        process.stdout.write(
+          goJson({
+            Containers: 'N/A',
+            CreatedAt: r.image.created ? goTimeString(new Date(r.image.created)) : '',
+            CreatedSince: since(r.image),
+            Digest: r.digest,
+            ID: id(r.image),
+            Repository: r.repository,
+            SharedSize: 'N/A',
+            Size: humanSize(r.image.size),
+            Tag: r.tag,
+            UniqueSize: 'N/A',
+            VirtualSize: humanSize(r.image.size, 4),
+          }) + '\n',
+        );
+      }
+      return 0;
+    }
+    const head = flags.digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'];
+    const body = rows.map((r) =>
+      flags.digests
+        ? [r.repository, r.tag, r.digest, id(r.image), since(r.image), humanSize(r.image.size)]
+        : [r.repository, r.tag, id(r.image), since(r.image), humanSize(r.image.size)],
+    );
+    process.stdout.write(table([head, ...body]));
     return 0;
-  }
-  const head = flags.digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'];
-  const body = rows.map((r) =>
-    flags.digests
-      ? [r.repository, r.tag, r.digest, id(r.image), since(r.image), humanSize(r.image.size)]
-      : [r.repository, r.tag, id(r.image), since(r.image), humanSize(r.image.size)],
-  );
-  process.stdout.write(table([head, ...body]));
-  return 0;
-}
+  },
+});
 

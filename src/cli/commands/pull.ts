@@ -1,8 +1,7 @@
 /** `moby-dick pull [OPTIONS] NAME[:TAG|@DIGEST]` */
-import { MobyDickError } from '../../errors.js';
 import { parsePlatform } from '../../images/platform.js';
 import { pullImage } from '../../images/pull.js';
-import { parseCommandLine } from '../args.js';
+import { defineCommand } from '../command.js';
 import { withStore } from '../image-context.js';
 import { progressView } from '../pull-progress.js';
 
@@ -10,42 +9,36 @@ const OPTIONS = {
   platform: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   'insecure-registry': { type: 'string', multiple: true },
-  help: { type: 'boolean' },
 } as const;
 
-export const PULL_HELP = `Usage: moby-dick pull [OPTIONS] NAME[:TAG|@DIGEST]
-
-Download an image from a registry
+export const command = defineCommand({
+  name: 'pull',
+  usage: 'pull [OPTIONS] NAME[:TAG|@DIGEST]',
+  summary: 'Download an image from a registry',
+  description: `Download an image from a registry
 
 Options:
       --platform os/arch[/variant]   the platform to pull (default: this machine's)
   -q, --quiet                        print only the image's full name
-      --insecure-registry HOST       allow plain HTTP to HOST[:PORT] (loopback always is)
-`;
-
-export async function pull(argv: readonly string[]): Promise<number> {
-  const { values: flags, operands } = parseCommandLine(argv, OPTIONS, 'moby-dick pull --help');
-  if (flags.help) {
-    process.stdout.write(PULL_HELP);
-    return 0;
-  }
-  if (operands.length !== 1) {
-    throw new MobyDickError('USAGE', '"moby-dick pull" requires exactly 1 argument', { hint: "see 'moby-dick pull --help'" });
-  }
-  const platform = flags.platform === undefined ? undefined : parsePlatform(flags.platform);
-  const view = flags.quiet ? undefined : await progressView();
-  try {
-    const result = await withStore((store) =>
-      pullImage(store, operands[0]!, {
-        ...(platform ? { platform } : {}),
-        insecureRegistries: flags['insecure-registry'] ?? [],
-        ...(view ? { progress: view } : {}),
-      }),
-    );
-    view?.stop();
-    process.stdout.write(`${result.reference}\n`);
-    return 0;
-  } finally {
-    view?.stop();
-  }
-}
+      --insecure-registry HOST       allow plain HTTP to HOST[:PORT] (loopback always is)`,
+  options: OPTIONS,
+  args: { min: 1, max: 1 },
+  async run(flags, operands) {
+    const platform = flags.platform === undefined ? undefined : parsePlatform(flags.platform);
+    const view = flags.quiet ? undefined : await progressView();
+    try {
+      const result = await withStore((store) =>
+        pullImage(store, operands[0]!, {
+          ...(platform ? { platform } : {}),
+          insecureRegistries: flags['insecure-registry'] ?? [],
+          ...(view ? { progress: view } : {}),
+        }),
+      );
+      view?.stop();
+      process.stdout.write(`${result.reference}\n`);
+      return 0;
+    } finally {
+      view?.stop();
+    }
+  },
+});

@@ -1,50 +1,45 @@
 /** `moby-dick rmi [-f] IMAGE...` (and `image rm`) */
 import { MobyDickError } from '../../errors.js';
 import { removeImage } from '../../images/remove.js';
-import { parseCommandLine } from '../args.js';
+import { defineCommand } from '../command.js';
 import { withStore } from '../image-context.js';
 import { formatError } from '../report-error.js';
 
-const OPTIONS = { force: { type: 'boolean', short: 'f' }, 'no-prune': { type: 'boolean' }, help: { type: 'boolean' } } as const;
+const OPTIONS = { force: { type: 'boolean', short: 'f' }, 'no-prune': { type: 'boolean' } } as const;
 
-export const RMI_HELP = `Usage: moby-dick rmi [OPTIONS] IMAGE [IMAGE...]
-
-Remove one or more images
+export const command = defineCommand({
+  name: 'rmi',
+  usage: 'rmi [OPTIONS] IMAGE [IMAGE...]',
+  summary: 'Remove one or more images',
+  description: `Remove one or more images
 
 Options:
   -f, --force      remove the image even if a container uses it or it has several tags
-      --no-prune   keep unused layers and blobs
-`;
-
-export async function rmi(argv: readonly string[]): Promise<number> {
-  const { values: flags, operands } = parseCommandLine(argv, OPTIONS, 'moby-dick rmi --help');
-  if (flags.help) {
-    process.stdout.write(RMI_HELP);
-    return 0;
-  }
-  if (operands.length === 0) {
-    throw new MobyDickError('USAGE', '"moby-dick rmi" requires at least 1 argument', { hint: "see 'moby-dick rmi --help'" });
-  }
-  return withStore((store) => {
-    let failed = false;
-    let removed = false;
-    for (const input of operands) {
-      try {
-        for (const e of removeImage(store, input, flags.force === true)) {
-          if (e.untagged) process.stdout.write(`Untagged: ${e.untagged}\n`);
-          if (e.deleted) {
-            removed = true;
-            process.stdout.write(`Deleted: ${e.deleted}\n`);
+      --no-prune   keep unused layers and blobs`,
+  options: OPTIONS,
+  args: { min: 1 },
+  async run(flags, operands) {
+    return withStore((store) => {
+      let failed = false;
+      let removed = false;
+      for (const input of operands) {
+        try {
+          for (const e of removeImage(store, input, flags.force === true)) {
+            if (e.untagged) process.stdout.write(`Untagged: ${e.untagged}\n`);
+            if (e.deleted) {
+              removed = true;
+              process.stdout.write(`Deleted: ${e.deleted}\n`);
+            }
           }
+        } catch (e) {
+          if (!(e instanceof MobyDickError)) throw e;
+          failed = true;
+          process.stderr.write(`${formatError(e)}\n`);
         }
-      } catch (e) {
-        if (!(e instanceof MobyDickError)) throw e;
-        failed = true;
-        process.stderr.write(`${formatError(e)}\n`);
       }
-    }
-    if (removed && !flags['no-prune']) store.gc();
-    // Docker's status when an image could not be removed
-    return failed ? 1 : 0;
-  });
-}
+      if (removed && !flags['no-prune']) store.gc();
+      // Docker's status when an image could not be removed
+      return failed ? 1 : 0;
+    });
+  },
+});

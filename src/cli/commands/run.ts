@@ -1,23 +1,17 @@
 /**
  * `moby-dick run [OPTIONS] IMAGE [COMMAND] [ARG...]`: a container from an
- * image (the engine: commands/containers.ts, in the lazily loaded images
- * bundle), or with
- * `--rootfs DIR COMMAND [ARG...]` a container jailed in DIR.
+ * image (the engine: run-image.ts, in the lazily loaded images bundle), or
+ * with `--rootfs DIR COMMAND [ARG...]` a container jailed in DIR.
  */
 import { resolve } from 'node:path';
 import { MobyDickError } from '../../errors.js';
 import { DEFAULT_HOSTNAME, defaultEnv } from '../../runtime/config.js';
-import { parseCommandLine } from '../args.js';
+import { defineCommand } from '../command.js';
 import { runInForeground } from '../foreground.js';
-import { CREATE_OPTIONS, CREATE_OPTIONS_HELP } from '../create-options.js';
+import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, type CreateFlags } from '../create-options.js';
 import { mergeEnv, parseUser, RUN_OPTIONS, RUN_OPTIONS_HELP } from '../run-options.js';
 
-const OPTIONS = CREATE_OPTIONS;
-
-export const RUN_HELP = `Usage: moby-dick run [OPTIONS] IMAGE [COMMAND] [ARG...]
-       moby-dick run [OPTIONS] --rootfs DIR COMMAND [ARG...]
-
-Run a command in a new container: its own namespaces, a minimal /dev,
+const DESCRIPTION = `Run a command in a new container: its own namespaces, a minimal /dev,
 /proc, read-only /sys, and Docker's default capabilities and masked paths.
 From IMAGE (pulled when missing), the root filesystem is the image's layers
 with a writable layer of the container's own on top, and the image's
@@ -28,22 +22,28 @@ Options:
       --rootfs DIR          use DIR as the root filesystem instead of an image
                             (in the foreground; the options below are for images)
 ${CREATE_OPTIONS_HELP}
-${RUN_OPTIONS_HELP}
-`;
+${RUN_OPTIONS_HELP}`;
 
 const HINT = "see 'moby-dick run --help'";
 
 /** The flags of image containers that a --rootfs run (the jail) has no use for. */
 const IMAGE_ONLY = Object.keys(CREATE_OPTIONS).filter((k) => !(k in RUN_OPTIONS) && k !== 'rootfs' && k !== 'read-only');
 
-export async function run(argv: readonly string[]): Promise<number> {
-  const { values: flags, operands } = parseCommandLine(argv, OPTIONS, 'moby-dick run --help');
-  if (flags.help) {
-    process.stdout.write(RUN_HELP);
-    return 0;
-  }
+export const command = defineCommand({
+  name: 'run',
+  usage: ['run [OPTIONS] IMAGE [COMMAND] [ARG...]', 'run [OPTIONS] --rootfs DIR COMMAND [ARG...]'],
+  summary: 'Create and run a new container from an image',
+  description: DESCRIPTION,
+  options: CREATE_OPTIONS,
+  // what is missing depends on the form: said below, and by createRequest
+  args: { min: 0 },
+  run,
+});
+
+async function run(flags: CreateFlags, operands: readonly string[]): Promise<number> {
   if (flags.rootfs === undefined) {
-    const { runFromImage } = await import('../images-cli.js');
+    // the images bundle (scripts/bundle.mjs)
+    const { runFromImage } = await import('../run-image.js');
     return runFromImage(flags, operands);
   }
   if (operands.length === 0) {

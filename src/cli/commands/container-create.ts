@@ -1,0 +1,24 @@
+/** `moby-dick create [OPTIONS] IMAGE [COMMAND] [ARG...]`: a container from an image, not started (the image pulled when missing). */
+import { defineCommand } from '../command.js';
+import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, createRequest } from '../create-options.js';
+import { withEngine } from '../engine-context.js';
+import { RUN_OPTIONS_HELP } from '../run-options.js';
+
+export const command = defineCommand({
+  name: 'create',
+  usage: 'create [OPTIONS] IMAGE [COMMAND] [ARG...]',
+  summary: 'Create a new container',
+  description: `Create a new container (start it with \`moby-dick start\`)
+
+Options:
+${CREATE_OPTIONS_HELP}
+${RUN_OPTIONS_HELP}`,
+  options: CREATE_OPTIONS,
+  // createRequest says what is missing, as run does
+  args: { min: 0 },
+  async run(values, operands) {
+    const record = await withEngine((e) => e.create(createRequest(values, operands)), true);
+    process.stdout.write(`${record.id}\n`);
+    return 0;
+  },
+});

@@ -1,0 +1,36 @@
+/** `moby-dick exec [OPTIONS] CONTAINER COMMAND [ARG...]`: another process in a running container (the OCI runtime's exec). */
+import { MobyDickError } from '../../errors.js';
+import { defineCommand } from '../command.js';
+import { withEngine } from '../engine-context.js';
+
+export const command = defineCommand({
+  name: 'exec',
+  usage: 'exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]',
+  summary: 'Run a command in a running container',
+  options: {
+    detach: { type: 'boolean', short: 'd' },
+    interactive: { type: 'boolean', short: 'i' },
+    tty: { type: 'boolean', short: 't' },
+    env: { type: 'string', short: 'e', multiple: true },
+    user: { type: 'string', short: 'u' },
+    workdir: { type: 'string', short: 'w' },
+  },
+  args: { min: 2 },
+  async run(values, operands) {
+    const [ref, ...cmd] = operands as [string, ...string[]];
+    return withEngine(async (e) => {
+      const v = e.inspect(ref);
+      if (!v.state.Running) throw new MobyDickError('USAGE', `container ${v.record.id} is not running`, { container: ref });
+      if (v.state.Paused) throw new MobyDickError('USAGE', `container ${v.record.id} is paused, unpause the container before exec`, { container: ref });
+      const user = values.user === undefined ? undefined : (await import('../../engine/exec-user.js')).execUser(v, values.user);
+      return e.runtime.exec(v.record.id, {
+        args: cmd,
+        ...(values.env ? { env: values.env } : {}),
+        ...(values.workdir ? { cwd: values.workdir } : {}),
+        ...(user ? { user } : {}),
+        tty: values.tty === true,
+        detach: values.detach === true,
+      });
+    });
+  },
+});

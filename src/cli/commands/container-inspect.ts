@@ -1,0 +1,101 @@
+/** `moby-dick inspect [-f FORMAT] CONTAINER...`: Docker's inspect document of each container. */
+import type { ContainerView } from '../../engine/engine.js';
+import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../../engine/network-inspect.js';
+import { defineCommand } from '../command.js';
+import { withEngine } from '../engine-context.js';
+import { inspectOutput } from '../go-template.js';
+
+/** inspect's JSON, with Docker's field names for what exists. */
+export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<string, unknown> {
+  const r = v.record;
+  const e = r.engine;
+  return {
+    Id: r.id,
+    Created: r.created,
+    Path: e.argv[0],
+    Args: e.argv.slice(1),
+    State: {
+      Status: v.state.Status,
+      Running: v.state.Running,
+      Paused: v.state.Paused,
+      Restarting: false,
+      OOMKilled: r.state.oomKilled === true,
+      Dead: v.state.Dead,
+      Pid: v.pid,
+      ExitCode: v.state.ExitCode,
+      Error: v.state.Error,
+      StartedAt: r.state.startedAt ?? '0001-01-01T00:00:00Z',
+      FinishedAt: v.state.FinishedAt ?? '0001-01-01T00:00:00Z',
+    },
+    Image: r.imageId,
+    LogPath: v.paths.log,
+    Name: `/${r.name}`,
+    RestartCount: r.state.restartCount,
+    Driver: 'overlay',
+    HostConfig: {
+      Binds: e.binds.map((b) => `${b.source}:${b.destination}${b.readOnly ? ':ro' : ''}`),
+      AutoRemove: r.autoRemove,
+      RestartPolicy: { Name: r.restart.name, MaximumRetryCount: r.restart.maximumRetryCount },
+      LogConfig: { Type: 'json-file', Config: { ...(r.log.maxSize ? { 'max-size': String(r.log.maxSize), 'max-file': String(r.log.maxFiles) } : {}) } },
+      ...networkHostConfig(r, facts),
+      Privileged: e.privileged,
+      ReadonlyRootfs: e.readOnly,
+      CapAdd: e.capAdd,
+      CapDrop: e.capDrop,
+      Memory: e.memory ?? 0,
+      MemorySwap: e.memorySwap ?? (e.memory ? e.memory * 2 : 0),
+      NanoCpus: e.nanoCpus ?? 0,
+      CpuShares: e.cpuShares ?? 0,
+      PidsLimit: e.pidsLimit ?? null,
+      Ulimits: e.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+      ShmSize: e.shmSize,
+      Tmpfs: Object.fromEntries(e.tmpfs.map((t) => [t.destination, t.options.join(',')])),
+      SecurityOpt: [...(e.noNewPrivileges ? ['no-new-privileges'] : []), ...(e.seccomp === 'unconfined' ? ['seccomp=unconfined'] : [])],
+      Init: r.init,
+    },
+    Mounts: [
+      ...e.binds.map((b) => {
+        const volume = Object.entries(r.volumes).find(([, dst]) => dst === b.destination);
+        return volume
+          ? { Type: 'volume', Name: volume[0], Source: b.source, Destination: b.destination, Driver: 'local', RW: !b.readOnly }
+          : { Type: 'bind', Source: b.source, Destination: b.destination, RW: !b.readOnly, Propagation: b.propagation ?? 'rprivate' };
+      }),
+      ...(e.filesystems ?? []).map((f) => ({
+        Type: 'volume', Name: Object.entries(r.volumes).find(([, dst]) => dst === f.destination)?.[0] ?? '', Source: f.source, Destination: f.destination, Driver: 'local', RW: !f.options.includes('ro'),
+      })),
+    ],
+    Config: {
+      Hostname: e.hostname,
+      User: e.user.uid === 0 && e.user.gid === 0 ? '' : `${e.user.uid}:${e.user.gid}`,
+      Tty: e.tty,
+      OpenStdin: r.openStdin,
+      Env: e.env,
+      Cmd: e.argv,
+      Image: r.image,
+      WorkingDir: e.cwd,
+      Labels: r.labels,
+      StopSignal: r.stopSignal,
+      StopTimeout: r.stopTimeout,
+      ExposedPorts: exposedPorts(r),
+    },
+    NetworkSettings: networkSettings(r, facts),
+  };
+}
+
+export const command = defineCommand({
+  name: 'inspect',
+  usage: 'inspect [-f FORMAT] CONTAINER [CONTAINER...]',
+  summary: 'Display detailed information on one or more containers',
+  options: { format: { type: 'string', short: 'f' } },
+  args: { min: 1 },
+  async run(values, operands) {
+    const docs = await withEngine((e) =>
+      operands.map((ref) => {
+        const v = e.inspect(ref);
+        return inspectJson(v, e.networkFacts(v));
+      }),
+    );
+    process.stdout.write(inspectOutput(docs, values.format));
+    return 0;
+  },
+});

@@ -1,0 +1,23 @@
+/** `moby-dick kill [-s SIGNAL] CONTAINER...`: SIGKILL, or SIGNAL, to each container's init process. */
+import { defineCommand } from '../command.js';
+import { signalName } from '../container-flags.js';
+import { withEngine } from '../engine-context.js';
+
+export const command = defineCommand({
+  name: 'kill',
+  usage: 'kill [-s SIGNAL] CONTAINER...',
+  summary: 'Kill one or more running containers',
+  // -t as stop's: accepted, as before
+  options: { time: { type: 'string', short: 't' }, signal: { type: 'string', short: 's' } },
+  args: { min: 1 },
+  async run(values, operands) {
+    const signal = signalName(values.signal ?? 'SIGKILL');
+    await withEngine((e) => {
+      for (const ref of operands) {
+        e.kill(ref, signal);
+        process.stdout.write(`${ref}\n`);
+      }
+    });
+    return 0;
+  },
+});

@@ -1,0 +1,34 @@
+/** `moby-dick start [-a] [-i] CONTAINER...`: started; with -a attached to its output, and its exit status. */
+import { defineCommand, usage } from '../command.js';
+import { withEngine } from '../engine-context.js';
+import { type Attached, attachTo } from '../run-image.js';
+
+export const command = defineCommand({
+  name: 'start',
+  usage: 'start [-a] [-i] CONTAINER...',
+  summary: 'Start one or more stopped containers',
+  options: {
+    attach: { type: 'boolean', short: 'a' },
+    interactive: { type: 'boolean', short: 'i' },
+  },
+  args: { min: 1 },
+  run: (values, operands) =>
+    withEngine(async (engine) => {
+      if (values.attach) {
+        if (operands.length > 1) throw usage('you cannot start and attach multiple containers at once', 'start');
+        let attached: Attached | undefined;
+        await engine.start(operands[0]!, async (v) => {
+          attached = await attachTo(v, values.interactive === true);
+        });
+        const code = await attached!.code;
+        // as run: --rm and the restart policy done before we return
+        await attached!.exited(engine);
+        return code;
+      }
+      for (const ref of operands) {
+        await engine.start(ref);
+        process.stdout.write(`${ref}\n`);
+      }
+      return 0;
+    }),
+});

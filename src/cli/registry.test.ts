@@ -1,0 +1,134 @@
+/**
+ * The registry is the CLI's one list of commands: these tests fail when a
+ * command file is not in it, when a Docker command name we have could fall
+ * through to a host program of that name (the original form), when a
+ * command does not answer --help, and when the launcher's stamp (which
+ * command lines start from the snapshot) says otherwise than the registry.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import type { Command, CommandModule } from './command.js';
+import { SNAPSHOT_COMMANDS } from './command-names.js';
+import { COMMANDS } from './registry.js';
+
+/** the repository, from build/tsc/src/cli/ */
+const ROOT = new URL('../../../../', import.meta.url);
+const COMMANDS_DIR = new URL('src/cli/commands/', ROOT);
+/** files of commands/ that are not commands: the original form (main.ts's fallback) */
+const NOT_COMMANDS = new Set(['isolate.ts']);
+
+/**
+ * Docker's top-level commands (docker 27) that moby-dick does not have: the
+ * first word runs a host program of that name, in the original form. A
+ * Docker name in neither this list nor the registry fails the test.
+ */
+const NOT_IMPLEMENTED = new Set([
+  'build', 'builder', 'buildx', 'checkpoint', 'commit', 'compose', 'config', 'context', 'diff', 'events',
+  'history', 'info', 'init', 'manifest', 'node', 'plugin', 'search', 'secret', 'service', 'stack', 'swarm',
+  'system', 'trust', 'update', 'version',
+]);
+const DOCKER_TOP_LEVEL = [
+  'attach', 'build', 'builder', 'buildx', 'checkpoint', 'commit', 'compose', 'config', 'container', 'context',
+  'cp', 'create', 'diff', 'events', 'exec', 'export', 'history', 'image', 'images', 'import', 'info', 'init',
+  'inspect', 'kill', 'load', 'login', 'logout', 'logs', 'manifest', 'network', 'node', 'pause', 'plugin',
+  'port', 'ps', 'pull', 'push', 'rename', 'restart', 'rm', 'rmi', 'run', 'save', 'search', 'secret', 'service',
+  'stack', 'start', 'stats', 'stop', 'swarm', 'system', 'tag', 'top', 'trust', 'unpause', 'update', 'version',
+  'volume', 'wait',
+];
+/** Docker's top-level words for a group's sub-commands (`docker ps` is `docker container ls`) */
+const TOP_LEVEL_OF: Record<string, Record<string, string>> = {
+  container: { ls: 'ps' },
+  image: { ls: 'images', rm: 'rmi', inspect: 'inspect', prune: '' },
+};
+
+async function loaded(): Promise<{ name: string; command: Command; module: CommandModule }[]> {
+  return Promise.all(COMMANDS.map(async (c) => {
+    const module = await c.load();
+    return { name: c.name, command: module.command, module };
+  }));
+}
+
+/** Runs FN with process.stdout.write collected. */
+async function stdoutOf(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
+  let out = '';
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const code = await fn();
+    return { code, out };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+describe('the CLI registry', () => {
+  test('names are unique, and each entry loads its own command', async () => {
+    assert.equal(new Set(COMMANDS.map((c) => c.name)).size, COMMANDS.length);
+    for (const { name, command } of await loaded()) {
+      assert.equal(command.name, name, `${name}: the loader gives ${command.name}`);
+      assert.equal(command.summary, COMMANDS.find((c) => c.name === name)!.summary, `${name}: the registry's summary is the command's`);
+    }
+  });
+
+  test('every command and sub-command answers --help and -h from its definition', async () => {
+    const all: Command[] = [];
+    for (const { command } of await loaded()) all.push(command, ...Object.values(command.commands ?? {}));
+    for (const command of all) {
+      for (const flag of ['--help', '-h']) {
+        const { code, out } = await stdoutOf(() => command.run([flag]));
+        assert.equal(code, 0, `${command.name} ${flag}`);
+        assert.equal(out, command.help, `${command.name} ${flag}`);
+        assert.match(out, new RegExp(`^Usage: moby-dick ${command.name} `), `${command.name} ${flag}`);
+      }
+    }
+  });
+
+  test('every file of commands/ is a command the registry reaches', async () => {
+    const reachable = new Set<Command>();
+    for (const { command } of await loaded()) {
+      reachable.add(command);
+      for (const sub of Object.values(command.commands ?? {})) reachable.add(sub);
+    }
+    const files = readdirSync(COMMANDS_DIR).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !NOT_COMMANDS.has(f));
+    assert.ok(files.length > 30, `${files.length} command files`);
+    for (const f of files) {
+      const module = (await import(`./commands/${f.replace(/\.ts$/, '.js')}`)) as Partial<CommandModule>;
+      assert.ok(module.command, `commands/${f} exports no command`);
+      assert.ok(reachable.has(module.command), `commands/${f} (${module.command.name}) is not in registry.ts, nor a sub-command of a group there`);
+    }
+  });
+
+  test("Docker's top-level commands are registered, or listed here as not implemented (they would run a host program)", async () => {
+    const registered = new Set(COMMANDS.map((c) => c.name));
+    for (const name of DOCKER_TOP_LEVEL) {
+      assert.ok(registered.has(name) !== NOT_IMPLEMENTED.has(name), `${name}: ${registered.has(name) ? 'registered and listed as not implemented' : 'neither registered nor listed as not implemented'}`);
+    }
+    // what a group has, Docker also has at the top (docker container kill is docker kill)
+    for (const { name, command } of await loaded()) {
+      if (!(name in TOP_LEVEL_OF)) continue;
+      for (const word of Object.keys(command.commands ?? {})) {
+        const top = TOP_LEVEL_OF[name]![word] ?? word;
+        if (top === '' || !DOCKER_TOP_LEVEL.includes(top)) continue;
+        assert.ok(registered.has(top), `${name} ${word} exists, but not moby-dick ${top}: it would run a host program`);
+      }
+    }
+  });
+
+  test("the launcher's stamp lists the registry's snapshot commands", () => {
+    const expected = COMMANDS.filter((c) => c.snapshot).map((c) => c.name);
+    assert.deepEqual(SNAPSHOT_COMMANDS, expected);
+    const json = new URL('build/moby-dick-snapshot.json', ROOT);
+    assert.ok(existsSync(json), 'build/moby-dick-snapshot.json: run make js first');
+    assert.deepEqual((JSON.parse(readFileSync(json, 'utf8')) as { only: string[] }).only, expected);
+    const stamp = new URL('build/moby-dick.blob.stamp', ROOT);
+    // without a snapshot (another Node binary) there is no stamp
+    if (existsSync(stamp)) {
+      const only = readFileSync(stamp, 'utf8').split('\n').find((l) => l.startsWith('only '));
+      assert.deepEqual(only?.split(' ').slice(1), expected);
+    }
+  });
+});

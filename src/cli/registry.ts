@@ -1,0 +1,76 @@
+/**
+ * Every command of the CLI, once: main.ts dispatches from this list,
+ * `moby-dick --help` lists it, and command-names.ts derives from it which
+ * first words start from the startup snapshot (the launcher's stamp). A
+ * first word that is not here runs a host program (the original form).
+ *
+ * Only light data and a loader per command (`run`, the small bundle's, is
+ * imported here): the image and container commands (bundle 'images') live
+ * in a bundle of their own with SQLite, required when one runs;
+ * scripts/bundle.mjs reads this list to build it, and routes these loaders
+ * there from the small bundle. Each command is a file of commands/
+ * exporting `command` (command.ts's defineCommand).
+ */
+import type { CommandModule } from './command.js';
+// the small bundle's one command, imported as before: its code is evaluated
+// at every start anyway (a lazy import() here made the bundler wrap it and
+// everything it imports in lazy initialisers, about 0.5 ms more per start)
+import * as runModule from './commands/run.js';
+
+export interface CommandEntry {
+  /** the first word */
+  readonly name: string;
+  /** as the list of `moby-dick --help` shows it; the command's own summary (a unit test checks) */
+  readonly summary: string;
+  /** 'small': in the CLI's own bundle; 'images': in the images bundle (engine, store, SQLite) */
+  readonly bundle: 'small' | 'images';
+  /** starts from the CLI's startup snapshot (cli/snapshot.ts) */
+  readonly snapshot: boolean;
+  /** not for users: not listed by --help */
+  readonly hidden?: boolean;
+  readonly load: () => Promise<CommandModule>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'run', summary: 'Create and run a new container from an image', bundle: 'small', snapshot: true, load: async () => runModule },
+  { name: 'pull', summary: 'Download an image from a registry', bundle: 'images', snapshot: true, load: () => import('./commands/pull.js') },
+  { name: 'push', summary: 'Upload an image to a registry', bundle: 'images', snapshot: true, load: () => import('./commands/push.js') },
+  { name: 'images', summary: 'List images', bundle: 'images', snapshot: true, load: () => import('./commands/images.js') },
+  { name: 'image', summary: 'Manage images', bundle: 'images', snapshot: true, load: () => import('./commands/image-group.js') },
+  { name: 'tag', summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', bundle: 'images', snapshot: true, load: () => import('./commands/tag.js') },
+  { name: 'rmi', summary: 'Remove one or more images', bundle: 'images', snapshot: true, load: () => import('./commands/rmi.js') },
+  { name: 'login', summary: 'Log in to a registry', bundle: 'images', snapshot: true, load: () => import('./commands/login.js') },
+  { name: 'logout', summary: 'Log out from a registry', bundle: 'images', snapshot: true, load: () => import('./commands/logout.js') },
+  { name: 'load', summary: 'Load images from a tar archive or STDIN', bundle: 'images', snapshot: true, load: () => import('./commands/load.js') },
+  { name: 'save', summary: 'Save one or more images to a tar archive (streamed to STDOUT by default)', bundle: 'images', snapshot: true, load: () => import('./commands/save.js') },
+  { name: 'import', summary: 'Import the contents from a tarball to create a filesystem image', bundle: 'images', snapshot: true, load: () => import('./commands/import.js') },
+  { name: 'create', summary: 'Create a new container', bundle: 'images', snapshot: true, load: () => import('./commands/container-create.js') },
+  { name: 'start', summary: 'Start one or more stopped containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-start.js') },
+  { name: 'ps', summary: 'List containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-ps.js') },
+  { name: 'logs', summary: 'Fetch the logs of a container', bundle: 'images', snapshot: true, load: () => import('./commands/container-logs.js') },
+  { name: 'stop', summary: 'Stop one or more running containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-stop.js') },
+  { name: 'kill', summary: 'Kill one or more running containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-kill.js') },
+  { name: 'rm', summary: 'Remove one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-rm.js') },
+  { name: 'wait', summary: 'Block until one or more containers stop, then print their exit codes', bundle: 'images', snapshot: true, load: () => import('./commands/container-wait.js') },
+  { name: 'inspect', summary: 'Display detailed information on one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-inspect.js') },
+  { name: 'exec', summary: 'Run a command in a running container', bundle: 'images', snapshot: true, load: () => import('./commands/container-exec.js') },
+  { name: 'container-exited', summary: "Run by a container's monitor when the container has ended", bundle: 'images', snapshot: true, hidden: true, load: () => import('./commands/container-exited.js') },
+  { name: 'attach', summary: 'Attach local standard input, output, and error streams to a running container', bundle: 'images', snapshot: true, load: () => import('./commands/container-attach.js') },
+  { name: 'restart', summary: 'Restart one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-restart.js') },
+  { name: 'pause', summary: 'Pause all processes within one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-pause.js') },
+  { name: 'unpause', summary: 'Unpause all processes within one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-unpause.js') },
+  { name: 'top', summary: 'Display the running processes of a container', bundle: 'images', snapshot: true, load: () => import('./commands/container-top.js') },
+  { name: 'stats', summary: "Display a live stream of container(s) resource usage statistics", bundle: 'images', snapshot: true, load: () => import('./commands/container-stats.js') },
+  { name: 'rename', summary: 'Rename a container', bundle: 'images', snapshot: true, load: () => import('./commands/container-rename.js') },
+  { name: 'container', summary: 'Manage containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-group.js') },
+  { name: 'volume', summary: 'Manage volumes', bundle: 'images', snapshot: true, load: () => import('./commands/volume.js') },
+  { name: 'cp', summary: 'Copy files/folders between a container and the local filesystem', bundle: 'images', snapshot: true, load: () => import('./commands/container-cp.js') },
+  { name: 'export', summary: "Export a container's filesystem as a tar archive", bundle: 'images', snapshot: true, load: () => import('./commands/container-export.js') },
+  { name: 'port', summary: 'List port mappings or a specific mapping for the container', bundle: 'images', snapshot: true, load: () => import('./commands/container-port.js') },
+  { name: 'network', summary: 'Manage networks', bundle: 'images', snapshot: true, load: () => import('./commands/network.js') },
+];
+
+/** The command whose first word is NAME. */
+export function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
