@@ -451,6 +451,20 @@ export class Engine {
   }
 
   /** What the OCI runtime says, undefined when it has no state for ID. */
+  /**
+   * The runtime's delete --force, also of a state directory without its
+   * state (a CLI killed between claiming the id and writing the state):
+   * delete removes such a directory and then says the container does not
+   * exist, which is what rm wants.
+   */
+  private deleteInRuntime(id: string): void {
+    try {
+      this.runtime.delete(id, true);
+    } catch (e) {
+      if (existsSync(this.runtime.store.dir(id))) throw e;
+    }
+  }
+
   private runtimeStatus(id: string): ReturnType<OciRuntime['state']> | undefined {
     try {
       return this.runtime.state(id);
@@ -639,7 +653,7 @@ export class Engine {
         container: ref,
       });
     }
-    if (this.runtimeStatus(record.id)) this.runtime.delete(record.id, true);
+    this.deleteInRuntime(record.id);
     this.releaseNetwork(record.id);
     // what the runtime's state does not cover (a reboot wiped the run root, or a create killed
     // before it recorded its cgroups): the cgroups, and what still runs there

@@ -123,6 +123,14 @@ describe('engine: faults', () => {
     assert.equal((await mdk('rm', '-f', other)).code, 0);
   });
 
+  test('rm -f of a container whose runtime state directory has no state (a create killed right after claiming the id)', async () => {
+    const id = (await mdk('run', '-d', '--name', 'mdk-test-fault-nostate', w.image, 'sleep', '60')).stdout.trim();
+    rmSync(join(runRoot(), 'oci', id, 'state.json'));
+    const rm = await mdk('rm', '-f', id);
+    assert.equal(rm.code, 0, rm.stderr);
+    await assertGone(id);
+  });
+
   test('kill -9 between the runtime\'s create and start: ps -a says Created (not Dead), start and rm -f work', async () => {
     const id = (await mdk('create', '--name', 'mdk-test-fault-parked', w.image, 'sleep', '60')).stdout.trim();
     // the engine's start, killed where `run` attaches: after the runtime's create, before its start
