@@ -366,6 +366,16 @@ void set_root(struct ctx *c, const char *path)
 	c->rootfd = fd;
 }
 
+/* After a step that made "/" the container's root: what was resolved in the old one is stale. */
+static void entered_root(struct ctx *c)
+{
+	c->proc_checked = 0;
+	set_root(c, "/");
+	if (c->nullfd >= 0)
+		close(c->nullfd);
+	c->nullfd = -1;
+}
+
 void pivot(struct ctx *c)
 {
 	if (fchdir(c->rootfd) < 0)
@@ -379,11 +389,7 @@ void pivot(struct ctx *c)
 		fail("pivot_root", errno, "old root");
 	if (chdir("/") < 0)
 		fail("pivot_root", errno, "/");
-	c->proc_checked = 0;
-	set_root(c, "/");
-	if (c->nullfd >= 0)
-		close(c->nullfd);
-	c->nullfd = -1;
+	entered_root(c);
 }
 
 /*
@@ -425,11 +431,7 @@ void chroot_root(struct ctx *c)
 		fail("chroot", errno, "root");
 	if (chdir("/") < 0)
 		fail("chroot", errno, "/");
-	c->proc_checked = 0;
-	set_root(c, "/");
-	if (c->nullfd >= 0)
-		close(c->nullfd);
-	c->nullfd = -1;
+	entered_root(c);
 }
 
 /* --no-pivot: move the root over / and chroot into it (for roots pivot_root refuses, such as ramfs). */
@@ -441,8 +443,7 @@ void move_root(struct ctx *c)
 		fail("move root", errno, "root");
 	if (chroot(".") < 0 || chdir("/") < 0)
 		fail("move root", errno, "chroot");
-	c->proc_checked = 0;
-	set_root(c, "/");
+	entered_root(c);
 }
 
 void chown_in_root(struct ctx *c, const struct op *op)
