@@ -22,6 +22,7 @@ import { imageEnv, runSettings } from '../images/run-settings.js';
 import type { ImageStore } from '../images/store/image-store.js';
 import { resolveUser } from '../images/user-lookup.js';
 import { sleepSync } from '../linux/sleep.js';
+import { checkSpecRules } from '../oci/spec-rules.js';
 import { OciRuntime } from '../oci/lifecycle.js';
 import { StateStore } from '../oci/state.js';
 import { parseExitRecord } from '../runtime/monitor-ops.js';
@@ -418,7 +419,8 @@ export class Engine {
         labels: req.labels,
       },
     };
-    buildSpec(record.engine); // refuses what it cannot build before anything is made
+    // refuses what it cannot build, and what the runtime would refuse at every start, before anything is made
+    checkSpecRules(buildSpec(record.engine));
     this.addRecord(record, req.name === undefined);
     try {
       mkdirSync(paths.dir, { recursive: true, mode: 0o700 });

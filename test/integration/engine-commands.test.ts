@@ -359,6 +359,10 @@ describe('engine: everyday commands', () => {
     const proc = await mdk('run', '--rm', '-v', 'mdk-test-devvol:/proc/sys/kernel', w.image, 'true');
     assert.equal(proc.code, 125);
     assert.match(proc.stderr, /\/proc\/sys\/kernel/);
+    // refused by create itself (the runtime's rules), not at every start of a container left behind
+    const created = await mdk('create', '-v', 'mdk-test-devvol:/proc/sys/kernel', w.image, 'true');
+    assert.equal(created.code, 125);
+    assert.equal((await mdk('ps', '-aq')).stdout, '');
     const uptime = await mdk('run', '--rm', '-v', '/proc/uptime:/proc/uptime:ro', w.image, 'true');
     assert.equal(uptime.code, 0, uptime.stderr);
     const sys = await mdk('run', '--rm', '-v', 'mdk-test-devvol:/sys/kernel/mm', w.image, 'ls', '/sys/kernel/mm/null');
