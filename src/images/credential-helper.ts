@@ -28,13 +28,22 @@ function program(helper: string): string {
   return `docker-credential-${helper}`;
 }
 
+/** Whether a file NAME is in one of PATH's directories (that this process can look into). */
+function inPath(name: string, path: string): boolean {
+  const { existsSync } = process.getBuiltinModule('node:fs');
+  return path.split(':').some((dir) => dir !== '' && existsSync(`${dir}/${name}`));
+}
+
 /** runs HELPER with VERB and INPUT: its stdout, or { notFound } */
 function run(helper: string, verb: 'get' | 'store' | 'erase', input: string, env: NodeJS.ProcessEnv): string | { notFound: true } {
   const { spawnSync } = process.getBuiltinModule('node:child_process');
   const r = spawnSync(program(helper), [verb], { input, env, encoding: 'utf8', timeout: 60_000 });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
-    throw new MobyDickError('REGISTRY', `credential helper ${program(helper)} ${verb}: ${code === 'ENOENT' ? 'not found in PATH' : r.error.message}`, {
+    // execvp says EACCES, not ENOENT, when a directory of PATH cannot be searched (a user's PATH with
+    // /root/... in it): not installed all the same, unless one of PATH's directories has it
+    const missing = code === 'ENOENT' || (code === 'EACCES' && !inPath(program(helper), env.PATH ?? ''));
+    throw new MobyDickError('REGISTRY', `credential helper ${program(helper)} ${verb}: ${missing ? 'not found in PATH' : r.error.message}`, {
       subject: program(helper),
       ...(code ? { errnoName: code } : {}),
       hint: 'install it, or remove "credsStore"/"credHelpers" from ~/.docker/config.json to keep credentials in the file',
