@@ -179,7 +179,7 @@ static void emit(int stream, int newline)
 	n = 8;
 	n += escape(entry + n, (const unsigned char *)line[s].buf, line[s].len);
 	n += (size_t)snprintf(entry + n, sizeof(entry) - n, "\",\"stream\":\"%s\",\"time\":\"",
-			      stream == 1 ? "stdout" : "stderr");
+			      stream == OUT_STDOUT ? "stdout" : "stderr");
 	n += format_time(entry + n, sizeof(entry) - n, &line[s].time);
 	memcpy(entry + n, "\"}\n", 3);
 	n += 3;
@@ -233,6 +233,6 @@ void jsonlog_write(int stream, const char *buf, size_t len, const struct timespe
 
 void jsonlog_flush(int stream)
 {
-	if (lg.fd >= 0 && (stream == 1 || stream == 2))
+	if (lg.fd >= 0 && (stream == OUT_STDOUT || stream == OUT_STDERR))
 		emit(stream, 0);
 }

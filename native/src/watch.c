@@ -326,11 +326,11 @@ static void drain(void)
 		if (now >= deadline || poll(p, 3, DRAIN_IDLE_MS) <= 0)
 			break;
 		if (p[0].revents)
-			read_output(&w.out, 1);
+			read_output(&w.out, OUT_STDOUT);
 		if (p[1].revents)
-			read_output(&w.err, 2);
+			read_output(&w.err, OUT_STDERR);
 		if (p[2].revents)
-			read_output(&w.master, 1);
+			read_output(&w.master, OUT_STDOUT);
 	}
 	jsonlog_flush(1);
 	jsonlog_flush(2);
@@ -452,11 +452,11 @@ int watch_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
 		if (i_master >= 0 && w.master >= 0 && (p[i_master].revents & POLLOUT))
 			flush_stdin();
 		if (i_master >= 0 && w.master >= 0 && (p[i_master].revents & ~POLLOUT))
-			read_output(&w.master, 1);
+			read_output(&w.master, OUT_STDOUT);
 		if (i_out >= 0 && p[i_out].revents)
-			read_output(&w.out, 1);
+			read_output(&w.out, OUT_STDOUT);
 		if (i_err >= 0 && p[i_err].revents)
-			read_output(&w.err, 2);
+			read_output(&w.err, OUT_STDERR);
 		if (i_in >= 0 && p[i_in].revents)
 			flush_stdin();
 		attach_events(p + first, n - first, &input);
