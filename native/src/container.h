@@ -39,6 +39,7 @@ void check_proc(struct ctx *c);
 const char *fd_path(struct ctx *c, int fd, char *buf, size_t len);
 int open_in_root(struct ctx *c, const char *path, int flags);
 void mount_in_root(struct ctx *c, const struct op *op);
+void bind_device_in_root(struct ctx *c, const struct op *op);
 void remount_in_root(struct ctx *c, const struct op *op);
 void readonly_in_root(struct ctx *c, const char *path);
 void mask_in_root(struct ctx *c, const char *path);

@@ -316,6 +316,7 @@ static const struct op_def ops[] = {
 	{"symlink", 2, OP_DETAIL1, .run = symlink_in_root},
 	{"touch", 2, 0, .run = touch_in_root},
 	{"mount", 5, OP_DETAIL1, .run = mount_in_root},
+	{"bind_device", 2, OP_DETAIL1, .run = bind_device_in_root},
 	{"tree_attach", 2, OP_DETAIL1, .run = tree_attach},
 	{"remount", 2, 0, .run = remount_in_root},
 	{"mask", 1, 0, .run = step_mask},

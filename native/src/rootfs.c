@@ -575,3 +575,29 @@ void console_in_root(struct ctx *c, const char *path, int *master_out)
 	if (pty_make_ctty(slave) < 0)
 		fail("pty", errno, "controlling terminal");
 }
+
+/*
+ * A device of the host bound in (a user namespace, where mknod is refused):
+ * SOURCE, a host path, must be the device node it names, and the target the
+ * file the plan made for it, opened without following a link, so that a
+ * /dev/null link planted in the root cannot send the bind elsewhere.
+ */
+void bind_device_in_root(struct ctx *c, const struct op *op)
+{
+	const char *source = op_arg(op, 0), *target = op_arg(op, 1);
+	struct stat st;
+	if (stat(source, &st) < 0)
+		fail("bind device", errno, source);
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+		fail("bind device", ENODEV, source);
+	int fd = open_target(c, "bind device", target, O_PATH | O_NOFOLLOW);
+	struct stat tt;
+	if (fstat(fd, &tt) < 0)
+		fail("bind device", errno, target);
+	if (!S_ISREG(tt.st_mode) && tt.st_rdev != st.st_rdev)
+		fail("bind device", S_ISLNK(tt.st_mode) ? ELOOP : EEXIST, target);
+	char p[64];
+	if (mount(source, fd_path(c, fd, p, sizeof(p)), NULL, MS_BIND, NULL) < 0)
+		fail("bind device", errno, target);
+	close(fd);
+}

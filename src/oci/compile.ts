@@ -210,7 +210,7 @@ function isBind(m: Mount): boolean {
 function bindDevice(ops: Op[]): Op[] {
   return ops.flatMap((o): Op[] =>
     o.op === 'mknod'
-      ? [{ op: 'touch', path: o.path, mode: 0o644 }, { op: 'mount', source: o.path, target: o.path, fstype: '', flags: MS.BIND, data: '' }]
+      ? [{ op: 'touch', path: o.path, mode: 0o644 }, { op: 'bind_device', source: o.path, target: o.path }]
       : o.op === 'chown'
         ? []
         : [o],

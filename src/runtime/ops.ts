@@ -53,6 +53,7 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
   symlink: { args: (o) => [o.target, o.path], what: (d) => `creating symlink ${d}` },
   touch: { args: (o) => [o.path, octal(o.mode)], what: (d) => `creating file ${d}` },
   mount: { args: (o) => [o.source, o.target, o.fstype, String(o.flags), o.data], what: (d) => `mounting ${d}` },
+  bind_device: { args: (o) => [o.source, o.target], step: 'bind device', what: (d) => `binding the host's device onto ${d}` },
   tree_attach: { args: (o) => [String(o.slot), o.target], what: (d) => `attaching ${d}` },
   remount: { args: (o) => [o.target, String(o.flags)], what: (d) => `remounting ${d}` },
   mask: { args: (o) => [o.path], what: (d) => `masking ${d}` },

@@ -35,6 +35,8 @@ export type Op =
   | { op: 'symlink'; target: string; path: string }
   | { op: 'touch'; path: string; mode: number }
   | { op: 'mount'; source: string; target: string; fstype: string; flags: number; data: string }
+  // a host device bound onto the file made for it (a user namespace refuses mknod), not followed
+  | { op: 'bind_device'; source: string; target: string }
   | { op: 'tree_attach'; slot: number; target: string }
   | { op: 'remount'; target: string; flags: number }
   | { op: 'mask'; path: string }

@@ -86,6 +86,29 @@ describe('moby-dick-runtime against hostile bundles', () => {
     }
   });
 
+  test('in a user namespace the host\'s devices are bound onto what the plan made, never through a planted link', async () => {
+    const rootfs = makeBusyboxRootfs();
+    try {
+      symlinkSync('/etc/passwd', join(rootfs, 'dev/null'));
+      const b = bundle((s) => {
+        s.root!.path = rootfs;
+        s.root!.readonly = true;
+        ownDev(s);
+        s.linux!.maskedPaths = [];
+        s.linux!.namespaces!.push({ type: 'user' });
+        s.linux!.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+        s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+        s.process!.args = ['sh', '-c', 'grep -c " /etc/passwd " /proc/self/mountinfo'];
+      });
+      const r = await rt('run', '--bundle', b, 'mdk-test-userns-dev');
+      assert.doesNotMatch(r.stdout, /^1/, 'the host\'s /dev/null was bound over /etc/passwd');
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /binding the host's device onto \/dev\/null: too many (levels of )?symbolic links/i);
+    } finally {
+      removeRootfs(rootfs);
+    }
+  });
+
   test('CVE-2025-52565: the terminal is not bound through a /dev/console symlink', async () => {
     const dev = dir('dev');
     execFileSync('mknod', ['-m', '666', join(dev, 'null'), 'c', '1', '3']);
