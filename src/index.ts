@@ -40,8 +40,8 @@ export {
   TarParser,
   type TarSink,
   type TarTime,
-} from './images/tar-reader.js';
-export { TarWriter, type TarWriterEntry } from './images/tar-writer.js';
+} from './images/tar/tar-reader.js';
+export { TarWriter, type TarWriterEntry } from './images/tar/tar-writer.js';
 export { type UnpackOptions, type UnpackResult, unpackLayer, unpackLayerFile } from './images/unpack-layer.js';
 
 /**

@@ -34,7 +34,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { LayerSyscalls } from '../runtime/layer-syscalls.js';
-import type { TarHeader } from './tar-reader.js';
+import type { TarHeader } from './tar/tar-reader.js';
 
 /** the numbers of an operation, in this order (enum file_op in native/addon/layer-writer.c) */
 export const enum FileOp {

@@ -30,7 +30,7 @@ import { buildOciManifest, MediaType } from './manifest.js';
 import { findImage, noSuchImage } from './lookup.js';
 import { familiarString, parseNormalizedReference, type Reference, repositoryName } from './reference.js';
 import type { ImageRecord, ImageStore } from './store/image-store.js';
-import { TarWriter } from './tar-writer.js';
+import { TarWriter } from './tar/tar-writer.js';
 
 interface SavedLayer {
   diffId: string;

@@ -60,7 +60,7 @@ import { nativeAddon } from '../runtime/native-addon.js';
 import { compressionOfMediaType, decompress, sniffCompression } from './decompress.js';
 import { type FileQueue, FileOpKind, fileQueue } from './file-queue.js';
 import type { LayerSyscalls } from '../runtime/layer-syscalls.js';
-import { type TarHeader, TarParser, type TarSink, type TarTime } from './tar-reader.js';
+import { type TarHeader, TarParser, type TarSink, type TarTime } from './tar/tar-reader.js';
 
 export interface UnpackOptions {
   /** the layer's digest, to name it in errors */
