@@ -11,7 +11,7 @@
  *   await rt.create('web', { bundle: '/srv/bundles/web' });
  *   rt.start('web');
  *
- * and image layers: unpackLayer (exact and safe, see src/images/unpack-layer.ts),
+ * and image layers: unpackLayer (exact and safe, see src/images/unpack/unpack-layer.ts),
  * openTarReader and TarWriter.
  */
 export { type ContainerConfig, type User, DEFAULT_HOSTNAME, defaultEnv } from './runtime/config.js';
