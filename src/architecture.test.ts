@@ -21,6 +21,10 @@
  * Type-only imports count: a type names the layer it comes from. The test
  * also fails on an import cycle between folders, and between files (except
  * inside src/cli, below). CONTRIBUTING.md ("Layers") says the same in prose.
+ *
+ * Inside images/, the sub-folders are its parts (registry, archive, unpack,
+ * tar, store): a part imports the model at images/'s top and only the
+ * parts IMAGES_PART_EDGES lists, never the top's joins (pull.ts, push.ts).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -49,6 +53,18 @@ const LAYERS: readonly (readonly string[])[] = [
  * the CLI's own rework (branch arch-cli) has landed.
  */
 const SIDEWAYS_ALLOWED = new Set(['oci-cli/* -> cli/args.ts']);
+
+/**
+ * images/'s parts, and the imports between them that are allowed, as
+ * "from -> to" (acyclic: checked below). Archives are tar files of blobs
+ * the store keeps; the layer unpacker reads tar; the store is handed a
+ * layer unpacker (unpack/layer-unpacker.ts's type; its test, the real one).
+ * The registry client imports no other part.
+ */
+const IMAGES_PART_EDGES = new Set(['archive -> store', 'archive -> tar', 'store -> unpack', 'unpack -> tar']);
+
+/** images/'s top files that join the parts: no part imports them */
+const IMAGES_JOINS = new Set(['images/pull.ts', 'images/push.ts']);
 
 /** Folders whose files may import each other in a cycle: none (src/cli's cycle went with its registry, cli/registry.ts). */
 const FILE_CYCLES_EXEMPT: string[] = [];
@@ -131,6 +147,28 @@ function layerViolations(edges: readonly Edge[]): string[] {
   return out;
 }
 
+/** a file's part of images/: its sub-folder; undefined at images/'s top or outside images/ */
+function imagesPartOf(file: string): string | undefined {
+  return /^images\/([^/]+)\//.exec(file)?.[1];
+}
+
+/** Imports from a part of images/ to another part not in IMAGES_PART_EDGES, or to a join, one line each. */
+function imagesPartViolations(edges: readonly Edge[]): string[] {
+  const out: string[] = [];
+  for (const { from, to } of edges) {
+    const a = imagesPartOf(from);
+    if (a === undefined) continue;
+    if (IMAGES_JOINS.has(to)) {
+      out.push(`src/${from} -> src/${to}: the part images/${a} imports a join at images/'s top (IMAGES_JOINS)`);
+      continue;
+    }
+    const b = imagesPartOf(to);
+    if (b === undefined || b === a) continue;
+    if (!IMAGES_PART_EDGES.has(`${a} -> ${b}`)) out.push(`src/${from} -> src/${to}: the part images/${a} imports the part images/${b} (not in IMAGES_PART_EDGES)`);
+  }
+  return out;
+}
+
 /** Strongly connected components of more than one node (Tarjan), each sorted. */
 function cycles(nodes: readonly string[], edges: readonly Edge[]): string[][] {
   const next = new Map<string, string[]>(nodes.map((n) => [n, []]));
@@ -192,6 +230,18 @@ describe('architecture: layers', () => {
     assert.deepEqual(found, [], `folders in a cycle:\n  ${found.map((c) => c.join(' <-> ')).join('\n  ')}`);
   });
 
+  test("images/'s parts import only the model, and each other only as IMAGES_PART_EDGES allows", () => {
+    const bad = imagesPartViolations(edges);
+    assert.deepEqual(bad, [], `imports between images/'s parts:\n  ${bad.join('\n  ')}`);
+    const parts = new Set(files.map(imagesPartOf).filter((p): p is string => p !== undefined));
+    const allowed = [...IMAGES_PART_EDGES].map((e) => {
+      const [from = '', to = ''] = e.split(' -> ');
+      return { from, to };
+    });
+    for (const { from, to } of allowed) assert.ok(parts.has(from) && parts.has(to), `IMAGES_PART_EDGES names a part that is not a folder of images/: ${from} -> ${to}`);
+    assert.deepEqual(cycles([...parts], allowed), [], 'IMAGES_PART_EDGES has a cycle');
+  });
+
   test('no import cycle between files', (t) => {
     const found = cycles(files, edges);
     const exempt = found.filter((c) => c.every((f) => FILE_CYCLES_EXEMPT.includes(unitOf(f))));
@@ -207,6 +257,12 @@ describe('architecture: layers', () => {
     assert.equal(layerViolations([{ from: 'network/x.ts', to: 'images/y.ts' }]).length, 1);
     assert.equal(layerViolations([{ from: 'oci-cli/x.ts', to: 'cli/args.ts' }]).length, 0);
     assert.equal(layerViolations([{ from: 'nowhere/x.ts', to: 'linux/y.ts' }]).length, 1);
+    assert.deepEqual(imagesPartViolations([{ from: 'images/registry/x.ts', to: 'images/tar/y.ts' }]), [
+      'src/images/registry/x.ts -> src/images/tar/y.ts: the part images/registry imports the part images/tar (not in IMAGES_PART_EDGES)',
+    ]);
+    assert.equal(imagesPartViolations([{ from: 'images/archive/x.ts', to: 'images/pull.ts' }]).length, 1);
+    assert.equal(imagesPartViolations([{ from: 'images/archive/x.ts', to: 'images/tar/y.ts' }]).length, 0);
+    assert.equal(imagesPartViolations([{ from: 'images/pull.ts', to: 'images/registry/y.ts' }]).length, 0);
     assert.deepEqual(cycles(['a', 'b', 'c'], [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }, { from: 'b', to: 'c' }]), [['a', 'b']]);
   });
 });

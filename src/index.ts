@@ -11,7 +11,7 @@
  *   await rt.create('web', { bundle: '/srv/bundles/web' });
  *   rt.start('web');
  *
- * and image layers: unpackLayer (exact and safe, see src/images/unpack-layer.ts),
+ * and image layers: unpackLayer (exact and safe, see src/images/unpack/unpack-layer.ts),
  * openTarReader and TarWriter.
  */
 export { type ContainerConfig, type User, DEFAULT_HOSTNAME, defaultEnv } from './runtime/config.js';
@@ -40,9 +40,9 @@ export {
   TarParser,
   type TarSink,
   type TarTime,
-} from './images/tar-reader.js';
-export { TarWriter, type TarWriterEntry } from './images/tar-writer.js';
-export { type UnpackOptions, type UnpackResult, unpackLayer, unpackLayerFile } from './images/unpack-layer.js';
+} from './images/tar/tar-reader.js';
+export { TarWriter, type TarWriterEntry } from './images/tar/tar-writer.js';
+export { type UnpackOptions, type UnpackResult, unpackLayer, unpackLayerFile } from './images/unpack/unpack-layer.js';
 
 /**
  * Images: references, pulling and pushing, and the store.
@@ -62,6 +62,6 @@ export { pullImage, type PullOptions, type PullProgress, type PullResult } from 
 export { pushImage, type PushOptions, type PushResult } from './images/push.js';
 export { findImage, getImage } from './images/lookup.js';
 export { pruneImages, removeImage } from './images/remove.js';
-export { type LayerFileUnpackOptions, type LayerUnpacker, type LayerUnpackOptions, layerUnpacker } from './images/layer-unpacker.js';
+export { type LayerFileUnpackOptions, type LayerUnpacker, type LayerUnpackOptions, layerUnpacker } from './images/unpack/layer-unpacker.js';
 export { DEFAULT_STORE_ROOT, type ImageRecord, ImageStore, type ImageStoreOptions, storeRoot } from './images/store/image-store.js';
 export type { PlatformSpec } from './images/platform.js';

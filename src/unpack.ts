@@ -7,4 +7,4 @@
  * of unpacking a 250 MiB layer in a process of its own (bench/README.md,
  * "Layer unpacking"). The same functions as the library's.
  */
-export { type UnpackOptions, type UnpackResult, unpackLayer, unpackLayerFile } from './images/unpack-layer.js';
+export { type UnpackOptions, type UnpackResult, unpackLayer, unpackLayerFile } from './images/unpack/unpack-layer.js';

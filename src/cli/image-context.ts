@@ -1,5 +1,5 @@
 /** What the image commands share: the store, opened with the layer unpacker. */
-import { layerUnpacker } from '../images/layer-unpacker.js';
+import { layerUnpacker } from '../images/unpack/layer-unpacker.js';
 import { ImageStore } from '../images/store/image-store.js';
 
 /**

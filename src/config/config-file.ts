@@ -1,7 +1,7 @@
 /**
  * moby-dick's settings file: /etc/moby-dick/config.json, or the file
  * $MOBY_DICK_CONFIG names. Its keys are those of Docker's daemon.json that
- * moby-dick knows: "insecure-registries" (images/registry-config.ts) and
+ * moby-dick knows: "insecure-registries" (images/registry/registry-config.ts) and
  * "bip" (network/net-config.ts). This module is the only one that reads it;
  * it is read when a setting is needed, never at a module's top level (the
  * startup snapshots evaluate every module when they are built).

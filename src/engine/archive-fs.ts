@@ -16,10 +16,10 @@
  */
 import { closeSync, fstatSync, readSync, statfsSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
-import type { TarHeader } from '../images/tar-reader.js';
-import type { TarWriter, TarWriterEntry } from '../images/tar-writer.js';
-import { extractArchive } from '../images/unpack-layer.js';
-import { cleanComponents } from '../images/unpack-layer.js';
+import type { TarHeader } from '../images/tar/tar-reader.js';
+import type { TarWriter, TarWriterEntry } from '../images/tar/tar-writer.js';
+import { extractArchive } from '../images/unpack/unpack-layer.js';
+import { cleanComponents } from '../images/unpack/unpack-layer.js';
 import { nativeAddon } from '../runtime/native-addon.js';
 
 const S_IFMT = 0o170000;

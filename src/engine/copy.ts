@@ -21,7 +21,7 @@
 import { closeSync, openSync, constants as fsc } from 'node:fs';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
-import { TarWriter } from '../images/tar-writer.js';
+import { TarWriter } from '../images/tar/tar-writer.js';
 import { extractTree, inPseudoFs, isDir, type Located, locate, writeTree } from './archive-fs.js';
 import { withContainerRoot } from './container-fs.js';
 import type { Engine } from './engine.js';

@@ -7,7 +7,7 @@
  * (container-fs.ts), so nothing is mounted anywhere.
  */
 import type { Writable } from 'node:stream';
-import { TarWriter } from '../images/tar-writer.js';
+import { TarWriter } from '../images/tar/tar-writer.js';
 import { writeTree } from './archive-fs.js';
 import { withContainerRoot } from './container-fs.js';
 import type { Engine } from './engine.js';

@@ -11,8 +11,8 @@ import { BlobVerifyError } from './store/blobs.js';
 import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { chainIds, sha256, shortId } from './digest.js';
-import { credentialsFor } from './docker-config.js';
-import type { HttpClient } from './http.js';
+import { credentialsFor } from './registry/docker-config.js';
+import type { HttpClient } from './registry/http.js';
 import {
   type Descriptor,
   type ImageConfig,
@@ -32,8 +32,8 @@ import {
   repositoryName,
   withDefaultTag,
 } from './reference.js';
-import { RegistryClient, RegistryError } from './registry-client.js';
-import { isInsecure } from './registry-config.js';
+import { RegistryClient, RegistryError } from './registry/registry-client.js';
+import { isInsecure } from './registry/registry-config.js';
 import type { ImageStore, Lease, NewLayer } from './store/image-store.js';
 import { directorySize } from './store/layers.js';
 import { formatBytes } from './store/space.js';

@@ -7,7 +7,7 @@
  */
 import { MobyDickError } from '../errors.js';
 import { shortId } from './digest.js';
-import type { HttpClient } from './http.js';
+import type { HttpClient } from './registry/http.js';
 import { parseManifest } from './manifest.js';
 import { clientFor, pullError, type PullProgress } from './pull.js';
 import { familiarString, parseNormalizedReference, referenceString, withDefaultTag } from './reference.js';

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { layerUnpacker } from '../../src/images/layer-unpacker.js';
+import { layerUnpacker } from '../../src/images/unpack/layer-unpacker.js';
 import { ImageStore } from '../../src/images/store/image-store.js';
 import { CLI, type CliOptions, type CliResult, mdk } from './cli.js';
 import { TEST_PREFIX } from './rootfs.js';

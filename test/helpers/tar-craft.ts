@@ -1,7 +1,7 @@
 /**
  * Hand-made tar archives for the tests of the tar reader and the layer
  * unpacker: every header field can be set (or broken), independently of
- * src/images/tar-writer.ts, so that the reader is not tested only against
+ * src/images/tar/tar-writer.ts, so that the reader is not tested only against
  * its own writer.
  */
 export interface CraftEntry {

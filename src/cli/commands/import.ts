@@ -1,7 +1,7 @@
 /** `moby-dick import [-m MESSAGE] FILE|- [REPOSITORY[:TAG]]`: a root filesystem tarball as an image. */
 import { createReadStream } from 'node:fs';
 import { MobyDickError } from '../../errors.js';
-import { importImage } from '../../images/import.js';
+import { importImage } from '../../images/archive/import.js';
 import { defineCommand } from '../command.js';
 import { withStore } from '../image-context.js';
 

@@ -1,7 +1,7 @@
 /** `moby-dick load [-i FILE] [-q]`: images from a docker-archive or OCI layout tarball. */
 import { createReadStream } from 'node:fs';
 import { MobyDickError } from '../../errors.js';
-import { loadImages } from '../../images/load.js';
+import { loadImages } from '../../images/archive/load.js';
 import { familiarString, parseNormalizedReference } from '../../images/reference.js';
 import { defineCommand } from '../command.js';
 import { withStore } from '../image-context.js';

@@ -1,7 +1,7 @@
 /** `moby-dick login [OPTIONS] [SERVER]`: credentials checked, then kept in ~/.docker/config.json (logout.ts removes them). */
 import { MobyDickError } from '../../errors.js';
-import { storeCredentials } from '../../images/docker-config.js';
-import { checkLogin, loginDomain } from '../../images/login.js';
+import { storeCredentials } from '../../images/registry/docker-config.js';
+import { checkLogin, loginDomain } from '../../images/registry/login.js';
 import { defineCommand } from '../command.js';
 
 const OPTIONS = {

@@ -1,6 +1,6 @@
 /** `moby-dick logout [SERVER]`: the stored credentials of a registry removed from ~/.docker/config.json (or its credential helper). */
-import { removeCredentials } from '../../images/docker-config.js';
-import { loginDomain } from '../../images/login.js';
+import { removeCredentials } from '../../images/registry/docker-config.js';
+import { loginDomain } from '../../images/registry/login.js';
 import { defineCommand } from '../command.js';
 
 export const command = defineCommand({

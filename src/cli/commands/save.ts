@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MobyDickError } from '../../errors.js';
-import { saveImages } from '../../images/save.js';
+import { saveImages } from '../../images/archive/save.js';
 import { defineCommand } from '../command.js';
 import { withStore } from '../image-context.js';
 

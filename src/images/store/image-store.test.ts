@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { chainIds, sha256 } from '../digest.js';
-import { type LayerUnpacker, layerUnpacker } from '../layer-unpacker.js';
+import { type LayerUnpacker, layerUnpacker } from '../unpack/layer-unpacker.js';
 import { pruneImages, removeImage } from '../remove.js';
 import { BlobVerifyError } from './blobs.js';
 import { ImageStore, type NewImage } from './image-store.js';

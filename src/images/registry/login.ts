@@ -1,10 +1,10 @@
 /** `login`/`logout` without the terminal: which registry a server argument names, and checking credentials. */
 import { authKey, type Credentials } from './docker-config.js';
-import { DEFAULT_DOMAIN } from './reference.js';
+import { DEFAULT_DOMAIN } from '../reference.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
 import { isInsecure } from './registry-config.js';
-import { configuredInsecureRegistries } from '../config/config-file.js';
-import { MobyDickError } from '../errors.js';
+import { configuredInsecureRegistries } from '../../config/config-file.js';
+import { MobyDickError } from '../../errors.js';
 import type { HttpClient } from './http.js';
 
 /** "http://127.0.0.1:5000/v2/" -> "127.0.0.1:5000"; Docker Hub's names -> docker.io. */

@@ -26,10 +26,10 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync } from '
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { MobyDickError } from '../errors.js';
+import { MobyDickError } from '../../errors.js';
 import { type ArchiveFile, type ArchiveFiles, readArchive } from './archive-files.js';
-import { type Compression, decompress, sniffCompression } from './decompress.js';
-import { chainIds, DigestCounter, sha256 } from './digest.js';
+import { type Compression, decompress, sniffCompression } from '../decompress.js';
+import { chainIds, DigestCounter, sha256 } from '../digest.js';
 import {
   buildOciManifest,
   type Descriptor,
@@ -40,12 +40,12 @@ import {
   ociLayerMediaType,
   parseImageConfig,
   parseManifest,
-} from './manifest.js';
-import { formatPlatform, hostPlatform, type PlatformSpec, selectManifest, availablePlatforms } from './platform.js';
-import { parseNormalizedReference, referenceString, withDefaultTag } from './reference.js';
-import type { ImageStore, Lease, NewImage, NewLayer } from './store/image-store.js';
-import { directorySize } from './store/layers.js';
-import { ownedName } from './store/owner.js';
+} from '../manifest.js';
+import { formatPlatform, hostPlatform, type PlatformSpec, selectManifest, availablePlatforms } from '../platform.js';
+import { parseNormalizedReference, referenceString, withDefaultTag } from '../reference.js';
+import type { ImageStore, Lease, NewImage, NewLayer } from '../store/image-store.js';
+import { directorySize } from '../store/layers.js';
+import { ownedName } from '../store/owner.js';
 
 export interface LoadOptions {
   /** the file name for messages ("-" or "stdin" for standard input) */

@@ -28,9 +28,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { chunked, type CraftEntry, craftTar } from '../../test/helpers/tar-craft.js';
-import { MobyDickError } from '../errors.js';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { chunked, type CraftEntry, craftTar } from '../../../test/helpers/tar-craft.js';
+import { MobyDickError } from '../../errors.js';
+import { nativeAddon } from '../../runtime/native-addon.js';
 import { unpackLayer, unpackLayerFile } from './unpack-layer.js';
 
 const DIGEST = 'sha256:mdk-test-layer';

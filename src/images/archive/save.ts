@@ -23,14 +23,14 @@
  * Everything streams: nothing holds a layer in memory.
  */
 import type { Writable } from 'node:stream';
-import { MobyDickError } from '../errors.js';
-import { decompress } from './decompress.js';
-import { DigestCounter, digestHex, sha256 } from './digest.js';
-import { buildOciManifest, MediaType } from './manifest.js';
-import { findImage, noSuchImage } from './lookup.js';
-import { familiarString, parseNormalizedReference, type Reference, repositoryName } from './reference.js';
-import type { ImageRecord, ImageStore } from './store/image-store.js';
-import { TarWriter } from './tar-writer.js';
+import { MobyDickError } from '../../errors.js';
+import { decompress } from '../decompress.js';
+import { DigestCounter, digestHex, sha256 } from '../digest.js';
+import { buildOciManifest, MediaType } from '../manifest.js';
+import { findImage, noSuchImage } from '../lookup.js';
+import { familiarString, parseNormalizedReference, type Reference, repositoryName } from '../reference.js';
+import type { ImageRecord, ImageStore } from '../store/image-store.js';
+import { TarWriter } from '../tar/tar-writer.js';
 
 interface SavedLayer {
   diffId: string;

@@ -11,7 +11,7 @@ import { createServer, get, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFERRED_CA_CERTS, takeDeferredCaCerts, tlsContextWithDeferredCerts } from '../runtime/deferred-ca-certs.js';
+import { DEFERRED_CA_CERTS, takeDeferredCaCerts, tlsContextWithDeferredCerts } from '../../runtime/deferred-ca-certs.js';
 import { request } from './http.js';
 
 function openssl(args: string[]): void {

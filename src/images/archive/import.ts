@@ -9,14 +9,14 @@
  */
 import { closeSync, createReadStream, openSync, readSync, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { MobyDickError } from '../errors.js';
-import { decompress, sniffCompression } from './decompress.js';
-import { DigestCounter, sha256 } from './digest.js';
+import { MobyDickError } from '../../errors.js';
+import { decompress, sniffCompression } from '../decompress.js';
+import { DigestCounter, sha256 } from '../digest.js';
 import { ensureLayer, isNoSpace } from './load.js';
-import { buildOciManifest, MediaType, ociLayerMediaType } from './manifest.js';
-import { hostPlatform, type PlatformSpec } from './platform.js';
-import { parseNormalizedReference, referenceString, withDefaultTag } from './reference.js';
-import type { ImageStore, Lease } from './store/image-store.js';
+import { buildOciManifest, MediaType, ociLayerMediaType } from '../manifest.js';
+import { hostPlatform, type PlatformSpec } from '../platform.js';
+import { parseNormalizedReference, referenceString, withDefaultTag } from '../reference.js';
+import type { ImageStore, Lease } from '../store/image-store.js';
 
 export interface ImportOptions {
   /** the file name for messages and the default comment ("-" for stdin) */

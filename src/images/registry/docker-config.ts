@@ -10,9 +10,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { MobyDickError } from '../errors.js';
+import { MobyDickError } from '../../errors.js';
 import { type Credentials, helperErase, helperGet, helperStore } from './credential-helper.js';
-import { DEFAULT_DOMAIN } from './reference.js';
+import { DEFAULT_DOMAIN } from '../reference.js';
 
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 

@@ -33,8 +33,8 @@
  * pieces of one file on one thread, in order.
  */
 import { availableParallelism } from 'node:os';
-import type { LayerSyscalls } from '../runtime/layer-syscalls.js';
-import type { TarHeader } from './tar-reader.js';
+import type { LayerSyscalls } from '../../runtime/layer-syscalls.js';
+import type { TarHeader } from '../tar/tar-reader.js';
 
 /** the numbers of an operation, in this order (enum file_op in native/addon/layer-writer.c) */
 export const enum FileOp {

@@ -6,12 +6,12 @@
  * then one PUT) and manifests.
  */
 import type { Readable } from 'node:stream';
-import { MobyDickError } from '../errors.js';
+import { MobyDickError } from '../../errors.js';
 import { type Challenge, parseChallenges } from './auth-challenge.js';
 import type { Credentials } from './docker-config.js';
-import { MANIFEST_ACCEPT } from './manifest.js';
-import { registryHost } from './reference.js';
-import { sha256 } from './digest.js';
+import { MANIFEST_ACCEPT } from '../manifest.js';
+import { registryHost } from '../reference.js';
+import { sha256 } from '../digest.js';
 import { type HttpClient, type HttpRequest, type HttpResponse, request as defaultRequest } from './http.js';
 
 export interface RegistryClientOptions {

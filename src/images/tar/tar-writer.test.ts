@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { after, before, describe, test } from 'node:test';
-import { chunked } from '../../test/helpers/tar-craft.js';
+import { chunked } from '../../../test/helpers/tar-craft.js';
 import { openTarReader, readBody } from './tar-reader.js';
 import { TarWriter } from './tar-writer.js';
 

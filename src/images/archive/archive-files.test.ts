@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
-import { chunked, craftTar } from '../../test/helpers/tar-craft.js';
+import { chunked, craftTar } from '../../../test/helpers/tar-craft.js';
 import { normalizeEntryName, readArchive } from './archive-files.js';
-import { BlobStore } from './store/blobs.js';
-import { MobyDickError } from '../errors.js';
+import { BlobStore } from '../store/blobs.js';
+import { MobyDickError } from '../../errors.js';
 
 const digest = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { MobyDickError } from '../errors.js';
+import { MobyDickError } from '../../errors.js';
 import { parseChallenges } from './auth-challenge.js';
 import { credentialsFor, DOCKER_HUB_AUTH_KEY, dockerConfigPath, removeCredentials, storeCredentials } from './docker-config.js';
 import { loginDomain } from './login.js';

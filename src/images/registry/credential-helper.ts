@@ -8,7 +8,7 @@
  * "Secret"} as JSON on stdin for store and on stdout from get; "not found"
  * is a failure whose output says "credentials not found".
  */
-import { MobyDickError } from '../errors.js';
+import { MobyDickError } from '../../errors.js';
 
 /** A registry login, as a helper or ~/.docker/config.json keeps it. */
 export interface Credentials {

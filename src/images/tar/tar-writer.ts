@@ -18,7 +18,7 @@
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { MobyDickError } from '../errors.js';
+import { MobyDickError } from '../../errors.js';
 import { BLOCK, F, headerChecksum, writeOctal } from './tar-format.js';
 
 export interface TarWriterEntry {

@@ -19,7 +19,7 @@
  * Not supported (refused with a clear error): GNU sparse files and
  * multi-volume archives.
  */
-import { MobyDickError } from '../errors.js';
+import { MobyDickError } from '../../errors.js';
 import { BLOCK, F, headerChecksum, isZeroBlock, readBytes, readNumber, signedHeaderChecksum, wordChecksum } from './tar-format.js';
 
 export type TarEntryType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'directory' | 'fifo';

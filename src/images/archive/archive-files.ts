@@ -12,10 +12,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { MobyDickError } from '../errors.js';
-import { decompress } from './decompress.js';
-import type { BlobStore } from './store/blobs.js';
-import { openTarReader } from './tar-reader.js';
+import { MobyDickError } from '../../errors.js';
+import { decompress } from '../decompress.js';
+import type { BlobStore } from '../store/blobs.js';
+import { openTarReader } from '../tar/tar-reader.js';
 
 export interface ArchiveFile {
   /** the entry's name, normalised: no leading "./" or "/" */
