@@ -2,8 +2,9 @@
  * The syscalls that unpacking an image layer needs and Node lacks: openat2
  * with RESOLVE_IN_ROOT, and mkdirat, mknodat, symlinkat, linkat, openat,
  * fstatat, unlinkat, fchownat, chmod, utimensat and setxattr relative to a
- * directory fd. src/images/unpack/unpack-layer.ts (through src/runtime/layer-syscalls.ts) calls them; every decision (what to
- * create, in which order, what to refuse) is made there.
+ * directory fd. src/images/unpack/unpack-layer.ts calls them (typed by
+ * src/runtime/layer-syscalls.ts); every decision (what to create, in which
+ * order, what to refuse) is made there.
  *
  * Names: a path argument is a Buffer (file names are bytes, not UTF-8).
  * A NAME is one component relative to DIRFD: no '/', not "." or "..", so
