@@ -1,0 +1,81 @@
+/** `moby-dick network ls`: the networks, with Docker's pre-defined host and none */
+import { createHash } from 'node:crypto';
+import type { NetworkRecord } from '../../network/network-table.js';
+import { MobyDickError } from '../../errors.js';
+import { table } from '../../util/human-units.js';
+import { defineCommand } from '../command.js';
+import { renderTemplate } from '../go-template.js';
+import { withEngine } from '../engine-context.js';
+
+/** Docker lists these next to the networks it made; they have no bridge. */
+function pseudoId(name: string): string {
+  return createHash('sha256').update(`moby-dick-network/${name}`).digest('hex');
+}
+
+interface Row {
+  id: string;
+  name: string;
+  driver: string;
+  internal: boolean;
+  labels: Record<string, string>;
+  created: string;
+}
+
+function rows(networks: readonly NetworkRecord[]): Row[] {
+  const out: Row[] = networks.map((n) => ({ id: n.id, name: n.name, driver: 'bridge', internal: n.internal, labels: n.labels, created: n.created }));
+  for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+    out.push({ id: pseudoId(name), name, driver, internal: false, labels: {}, created: '' });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const LS_OPTIONS = {
+  quiet: { type: 'boolean', short: 'q' },
+  filter: { type: 'string', short: 'f', multiple: true },
+  format: { type: 'string' },
+  'no-trunc': { type: 'boolean' },
+} as const;
+
+function rowMatches(r: Row, filters: readonly string[]): boolean {
+  return filters.every((f) => {
+    const eq = f.indexOf('=');
+    const [key, value] = eq < 0 ? [f, ''] : [f.slice(0, eq), f.slice(eq + 1)];
+    if (key === 'name') return r.name.includes(value);
+    if (key === 'id') return r.id.startsWith(value);
+    if (key === 'driver') return r.driver === value;
+    if (key === 'label') return value.includes('=') ? r.labels[value.slice(0, value.indexOf('='))] === value.slice(value.indexOf('=') + 1) : Object.hasOwn(r.labels, value);
+    throw new MobyDickError('USAGE', `invalid filter '${key}'`, { hint: 'network ls takes name=, id=, driver=, label=' });
+  });
+}
+
+export const command = defineCommand({
+  name: 'network ls',
+  usage: 'network ls [-q] [--no-trunc] [-f name=|id=|driver=|label=] [--format table|json|TEMPLATE]',
+  summary: 'List networks',
+  options: LS_OPTIONS,
+  args: { min: 0 },
+  async run(values) {
+    const networks = await withEngine(async (e) => {
+      await e.releaseStaleNetworks();
+      return e.networks.list();
+    });
+    const shown = rows(networks).filter((r) => rowMatches(r, values.filter ?? []));
+    const id = (r: Row) => (values['no-trunc'] ? r.id : r.id.slice(0, 12));
+    if (values.quiet) {
+      process.stdout.write(shown.map((r) => `${id(r)}\n`).join(''));
+      return 0;
+    }
+    const fields = (r: Row): Record<string, string> => ({
+      ID: id(r), Name: r.name, Driver: r.driver, Scope: 'local', IPv6: 'false', Internal: String(r.internal), CreatedAt: r.created,
+      Labels: Object.entries(r.labels).map(([k, x]) => `${k}=${x}`).join(','),
+    });
+    const format = values.format ?? 'table';
+    if (format === 'json') process.stdout.write(shown.map((r) => `${JSON.stringify(fields(r))}\n`).join(''));
+    else if (format === 'table') process.stdout.write(table([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...shown.map((r) => [id(r), r.name, r.driver, 'local'])]));
+    else {
+      const template = format.startsWith('table ') ? format.slice(6) : format;
+      process.stdout.write(shown.map((r) => `${renderTemplate(template, fields(r))}\n`).join(''));
+    }
+    return 0;
+  },
+});

@@ -1,0 +1,60 @@
+/** `moby-dick volume ls`: the volumes, with Docker's filters */
+import { MobyDickError } from '../../errors.js';
+import { table } from '../../util/human-units.js';
+import { type Volume, VolumeStore } from '../../engine/volumes.js';
+import { defineCommand } from '../command.js';
+import { renderTemplate } from '../go-template.js';
+import { withVolumes } from '../volume-context.js';
+
+const LS_OPTIONS = {
+  quiet: { type: 'boolean', short: 'q' },
+  filter: { type: 'string', short: 'f', multiple: true },
+  format: { type: 'string' },
+} as const;
+
+/** volume ls's filters: dangling=true|false, name=SUBSTRING, label=KEY[=VALUE]. */
+function volumeMatches(v: Volume, inUse: boolean, filters: readonly string[]): boolean {
+  for (const f of filters) {
+    const eq = f.indexOf('=');
+    const [key, value] = eq < 0 ? [f, ''] : [f.slice(0, eq), f.slice(eq + 1)];
+    const ok =
+      key === 'dangling' ? (value === 'true' || value === '1') !== inUse :
+      key === 'name' ? v.name.includes(value) :
+      key === 'driver' ? value === 'local' :
+      key === 'label' ? (value.includes('=') ? v.labels[value.slice(0, value.indexOf('='))] === value.slice(value.indexOf('=') + 1) : Object.hasOwn(v.labels, value)) :
+      (() => { throw new MobyDickError('USAGE', `invalid filter '${key}'`); })();
+    if (!ok) return false;
+  }
+  return true;
+}
+
+export const command = defineCommand({
+  name: 'volume ls',
+  usage: 'volume ls [-q] [-f dangling=true|name=N|label=K[=V]] [--format table|json|TEMPLATE]',
+  summary: 'List volumes',
+  options: LS_OPTIONS,
+  args: { min: 0 },
+  async run(values) {
+    const shown = await withVolumes((vs, containers) =>
+      vs.list().filter((v) => volumeMatches(v, VolumeStore.users(v.name, containers).length > 0, values.filter ?? [])),
+    );
+    if (values.quiet) {
+      process.stdout.write(shown.map((v) => `${v.name}\n`).join(''));
+      return 0;
+    }
+    const fields = (v: Volume): Record<string, string> => ({
+      Driver: 'local', Name: v.name, Mountpoint: v.mountpoint, Scope: 'local', CreatedAt: v.createdAt,
+      Labels: Object.entries(v.labels).map(([k, x]) => `${k}=${x}`).join(','),
+    });
+    const format = values.format ?? 'table';
+    if (format === 'json') {
+      process.stdout.write(shown.map((v) => `${JSON.stringify(fields(v))}\n`).join(''));
+    } else if (format === 'table') {
+      process.stdout.write(table([['DRIVER', 'VOLUME NAME'], ...shown.map((v) => ['local', v.name])]));
+    } else {
+      const template = format.startsWith('table ') ? format.slice(6) : format;
+      process.stdout.write(shown.map((v) => `${renderTemplate(template, fields(v))}\n`).join(''));
+    }
+    return 0;
+  },
+});
