@@ -107,6 +107,12 @@ describe('CgroupManager on a fake v1 tree', () => {
     assert.equal(p.freezer, join(dir, 'freezer/mdk/c1'));
     assert.throws(() => m.apply(p, [{ controller: 'pids', file: 'pids.max', value: '1' }]), /this host has no pids cgroup controller/);
     assert.throws(() => m.apply(p, [{ controller: 'memory', file: 'memory.memsw.limit_in_bytes', value: '1' }]), /swap accounting is off/);
+    // remove: the container's own directory that stays is named (delete reports it); a shared parent is not
+    const own = join(dir, 'memory/mdk/c1');
+    const parent = join(dir, 'memory/mdk');
+    assert.deepEqual(m.remove({ ...p, created: [parent, own] }), [own], 'c1 still holds files: not removable');
+    rmSync(own, { recursive: true });
+    assert.deepEqual(m.remove({ ...p, created: [parent, own] }), [], 'gone, and the parent in use by others is not reported');
   });
 });
 

@@ -257,12 +257,14 @@ export class CgroupManager {
     return /^frozen 1$/m.test(read(join(dir, 'cgroup.events')));
   }
 
-  /** Removes what create made; a cgroup with tasks left is retried briefly. */
-  remove(placement: CgroupPlacement): void {
+  /** Removes what create made; returns the container's own directories that stayed (busy: its last tasks not gone yet). */
+  remove(placement: CgroupPlacement): string[] {
+    const left: string[] = [];
     for (const dir of [...placement.created].reverse()) {
-      // a parent another container still uses stays (not empty, or busy)
-      removeCgroupDir(dir, 200, 5);
+      // a parent another container still uses stays (not empty, or busy): only the container's own count
+      if (removeCgroupDir(dir, 200, 5) !== 'removed' && placement.dirs.includes(dir)) left.push(dir);
     }
+    return left;
   }
 
   stats(placement: CgroupPlacement): Record<string, unknown> {

@@ -256,8 +256,11 @@ export class OciRuntime {
     return { spec, state, workDir: this.store.dir(saved.id), warn: this.warn };
   }
 
+  /** The container's cgroups removed; one still busy (a killed task not reaped yet) is named, not silently left. */
   private removeCgroups(saved: SavedState): void {
-    if (saved.cgroup) this.cgroups.remove(saved.cgroup);
+    if (!saved.cgroup) return;
+    const left = this.cgroups.remove(saved.cgroup);
+    if (left.length) this.warn(`container "${saved.id}": cgroup ${left.join(', ')} still busy (its last processes are exiting): remove it with rmdir once they are gone`);
   }
 
   /** A container in the runtime's mount namespace: its root's bind comes off the host (host-bind.ts). */
