@@ -264,14 +264,19 @@ static int hexval(char ch)
 	return -1;
 }
 
+/* One past the highest fd this process may have open: where a loop over fds stops. */
+static int fd_limit(void)
+{
+	struct rlimit rl;
+	return getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1u << 20 ? (int)rl.rlim_cur : 1 << 20;
+}
+
 /* Close every fd from FIRST on, without close_range if a filter refuses it. */
 static void close_from(int first)
 {
 	if (syscall(SYS_close_range, first, ~0U, 0) == 0)
 		return;
-	struct rlimit rl;
-	int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1u << 20 ? (int)rl.rlim_cur : 1 << 20;
-	for (int fd = first; fd < max; fd++)
+	for (int fd = first, max = fd_limit(); fd < max; fd++)
 		close(fd);
 }
 
@@ -289,9 +294,7 @@ static void sweep_fds(struct ctx *c)
 		if (errno != EINVAL && errno != ENOSYS)
 			fail("exec", errno, "close_range");
 		/* a kernel before 5.11: one fcntl per open fd */
-		struct rlimit rl;
-		int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1u << 20 ? (int)rl.rlim_cur : 1 << 20;
-		for (int fd = 3; fd < max; fd++)
+		for (int fd = 3, max = fd_limit(); fd < max; fd++)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
 	c->swept = 1;

@@ -546,6 +546,26 @@ void touch_in_root(struct ctx *c, const struct op *op)
 }
 
 /*
+ * The target of a bind the plan made room for (/dev/console, a device of the
+ * host), opened in the root without following a link: it must be a regular
+ * file (what touch made) or a character or block device, RDEV when that is
+ * not 0. A link planted there would send the bind anywhere in the container.
+ */
+static int open_bind_target(struct ctx *c, const char *step, const char *path, dev_t rdev)
+{
+	int fd = open_in_root(c, path, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		fail(step, -fd, path);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		fail(step, errno, path);
+	int device = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode);
+	if (!S_ISREG(st.st_mode) && !(device && (rdev == 0 || st.st_rdev == rdev)))
+		fail(step, S_ISLNK(st.st_mode) ? ELOOP : EEXIST, path);
+	return fd;
+}
+
+/*
  * A terminal for the container: its slave becomes our controlling terminal
  * and stdio, and is bound onto PATH (/dev/console; "" for none). PATH is
  * opened in the root without following a link and must be the file the
@@ -559,14 +579,7 @@ void console_in_root(struct ctx *c, const char *path, int *master_out)
 	if (slave < 0)
 		fail("pty", errno, "/dev/ptmx");
 	if (*path) {
-		int fd = open_in_root(c, path, O_PATH | O_NOFOLLOW);
-		if (fd < 0)
-			fail("console", -fd, path);
-		struct stat st;
-		if (fstat(fd, &st) < 0)
-			fail("console", errno, path);
-		if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
-			fail("console", S_ISLNK(st.st_mode) ? ELOOP : EEXIST, path);
+		int fd = open_bind_target(c, "console", path, 0);
 		char src[64], dst[64];
 		if (mount(fd_path(c, slave, src, sizeof(src)), fd_path(c, fd, dst, sizeof(dst)), NULL, MS_BIND, NULL) < 0)
 			fail("console", errno, path);
@@ -585,19 +598,19 @@ void console_in_root(struct ctx *c, const char *path, int *master_out)
 void bind_device_in_root(struct ctx *c, const struct op *op)
 {
 	const char *source = op_arg(op, 0), *target = op_arg(op, 1);
+	/* the source is opened once and bound from its fd: checked and bound are the same node */
+	int src = open(source, O_PATH | O_CLOEXEC); /* a host path: its links are the host's own */
+	if (src < 0)
+		fail("bind device", errno, source);
 	struct stat st;
-	if (stat(source, &st) < 0)
+	if (fstat(src, &st) < 0)
 		fail("bind device", errno, source);
 	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
 		fail("bind device", ENODEV, source);
-	int fd = open_target(c, "bind device", target, O_PATH | O_NOFOLLOW);
-	struct stat tt;
-	if (fstat(fd, &tt) < 0)
-		fail("bind device", errno, target);
-	if (!S_ISREG(tt.st_mode) && tt.st_rdev != st.st_rdev)
-		fail("bind device", S_ISLNK(tt.st_mode) ? ELOOP : EEXIST, target);
-	char p[64];
-	if (mount(source, fd_path(c, fd, p, sizeof(p)), NULL, MS_BIND, NULL) < 0)
+	int fd = open_bind_target(c, "bind device", target, st.st_rdev);
+	char from[64], to[64];
+	if (mount(fd_path(c, src, from, sizeof(from)), fd_path(c, fd, to, sizeof(to)), NULL, MS_BIND, NULL) < 0)
 		fail("bind device", errno, target);
 	close(fd);
+	close(src);
 }

@@ -159,13 +159,21 @@ function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSy
   throw result instanceof MobyDickError ? result : new MobyDickError('HELPER', `the container exited during create (${result.exitCode})`);
 }
 
-/** The status records until every writer has closed FD (blocking). */
-function readStatusToEnd(fd: number): StatusRecord[] {
-  const buf = Buffer.alloc(8192);
-  const splitter = new RecordSplitter();
-  const records: StatusRecord[] = [];
-  for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) records.push(...splitter.push(Buffer.from(buf.subarray(0, n))));
-  return records;
+/** One read of FD for awaitExec: bytes, 'none' (a non-blocking fd with nothing yet), or 'end'. */
+function readChunk(fd: number, chunk: Buffer): Buffer | 'none' | 'end' {
+  try {
+    const n = readSync(fd, chunk);
+    return n === 0 ? 'end' : Buffer.from(chunk.subarray(0, n));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    return 'none';
+  }
+}
+
+/** The error a step reported between the process's release and its exec, if one did. */
+function execFailure(records: readonly StatusRecord[], id: string): MobyDickError | undefined {
+  const failed = records.find((r) => r.kind === 'error');
+  return failed?.kind === 'error' ? stepError(failed.step, failed.errno, failed.detail, id) : undefined;
 }
 
 function writeMap(file: string, text: string): void {
@@ -198,20 +206,18 @@ function closeHelper(helper: HelperProcess): void {
   closeSync(helper.fds.status);
 }
 
-function killQuietly(pid: number): void {
+/** SIGKILL to PID; false when it is gone already. */
+function killQuietly(pid: number): boolean {
   try {
     process.kill(pid, 'SIGKILL');
+    return true;
   } catch {
-    /* gone already */
+    return false;
   }
 }
 
 function killAndWait(pid: number, startTime: string): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return;
-  }
+  if (!killQuietly(pid)) return;
   for (let i = 0; i < 10_000 && isAlive(pid, startTime); i++) sleepSync(1);
 }
 
@@ -366,22 +372,16 @@ export class OciRuntime {
         });
         if (!started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
         const chunk = Buffer.alloc(8192);
-        const records = awaitExec({
-          read: () => {
-            try {
-              const n = readSync(fd, chunk);
-              return n === 0 ? 'end' : Buffer.from(chunk.subarray(0, n));
-            } catch (e) {
-              if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-              return 'none';
-            }
-          },
-          // the init is a few syscalls from exec: look again soon, then every millisecond
-          pause: (tries) => sleepSync(tries < 50 ? 0.02 : 1),
-          limit: 10_000,
-        });
-        const failed = records.find((r) => r.kind === 'error');
-        if (failed?.kind === 'error') throw stepError(failed.step, failed.errno, failed.detail, id);
+        const failed = execFailure(
+          awaitExec({
+            read: () => readChunk(fd, chunk),
+            // the init is a few syscalls from exec: look again soon, then every millisecond
+            pause: (tries) => sleepSync(tries < 50 ? 0.02 : 1),
+            limit: 10_000,
+          }),
+          id,
+        );
+        if (failed) throw failed;
       } finally {
         closeSync(fd);
         unlinkSync(fifo);
@@ -585,8 +585,10 @@ export class OciRuntime {
         // reported on its copy of the status fd, which exec closes; the helper's copy goes with the helper
         sendControl(helper.fds.control, DETACH);
         reapHelper(helper);
-        const failed = readStatusToEnd(helper.fds.status).find((r) => r.kind === 'error');
-        if (failed?.kind === 'error') throw stepError(failed.step, failed.errno, failed.detail, id);
+        // the status fd blocks: a read waits for bytes or the end, and never says 'none'
+        const chunk = Buffer.alloc(8192);
+        const failed = execFailure(awaitExec({ read: () => readChunk(helper.fds.status, chunk), pause: () => {}, limit: 0 }), id);
+        if (failed) throw failed;
         if (options.pidFile) writePidFile(options.pidFile, pid);
       } finally {
         closeHelper(helper);
