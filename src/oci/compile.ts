@@ -368,15 +368,15 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   // v1 cgroups are bound, not mounted, from a user namespace (mounting is not allowed) and without a
   // cgroup namespace of its own (a mount would show the host's root cgroup), as runc does
   const bindCgroups = ns.newUser || (ns.flags & NAMESPACE_FLAGS.cgroup) === 0 ? { cgroupPath: options.cgroupPath ?? '/' } : null;
-  let devMount = 'none' as 'none' | 'bind' | 'other';
+  let devIsBind = false;
   (spec.mounts ?? []).forEach((m, i) => {
     ops.push(...mountOps(m, i, options.bundle, options.host, bindCgroups));
-    if (m.destination.replace(/\/+$/, '') === '/dev') devMount = isBind(m) ? 'bind' : 'other';
+    if (m.destination.replace(/\/+$/, '') === '/dev') devIsBind = isBind(m);
   });
   // runc's rule: the default devices and links unless /dev is a bind mount (the caller's own /dev, often the
   // host's); into the root's own /dev when nothing is mounted there. A device the root already has must be
   // that device (native/src/rootfs.c checks), and masked files are covered only with a checked /dev/null.
-  const devices = devMount !== 'bind' ? deviceOps(spec) : spec.linux?.devices?.length ? deviceOps(spec).filter((o) => o.op !== 'symlink') : [];
+  const devices = !devIsBind ? deviceOps(spec) : spec.linux?.devices?.length ? deviceOps(spec).filter((o) => o.op !== 'symlink') : [];
   ops.push(...(ns.newUser ? bindDevice(devices) : devices));
   if (p.terminal) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
 
