@@ -62,6 +62,7 @@ export { pullImage, type PullOptions, type PullProgress, type PullResult } from 
 export { pushImage, type PushOptions, type PushResult } from './images/push.js';
 export { findImage, getImage } from './images/lookup.js';
 export { pruneImages, removeImage } from './images/remove.js';
-export { type LayerFileUnpackOptions, type LayerUnpacker, type LayerUnpackOptions, layerUnpacker } from './images/unpack/layer-unpacker.js';
+export type { LayerFileUnpackOptions, LayerUnpacker, LayerUnpackOptions } from './images/store/layer-unpacker.js';
+export { layerUnpacker } from './images/unpack/layer-unpacker.js';
 export { DEFAULT_STORE_ROOT, type ImageRecord, ImageStore, type ImageStoreOptions, storeRoot } from './images/store/image-store.js';
 export type { PlatformSpec } from './images/platform.js';

@@ -26,7 +26,7 @@ import { MobyDickError } from '../../errors.js';
 import { decompress } from '../decompress.js';
 import { type ImageConfig, parseImageConfig } from '../manifest.js';
 import { DigestCounter } from '../digest.js';
-import type { LayerUnpacker } from '../unpack/layer-unpacker.js';
+import type { LayerUnpacker } from './layer-unpacker.js';
 import { BlobStore, Guarded } from './blobs.js';
 import { type Database, openDatabase } from './db.js';
 import { directorySize, LayerDirs, type LayerMeta } from './layers.js';

@@ -1,42 +1,19 @@
 /**
- * How the store unpacks a layer: a function it is given, so that the store
- * does not depend on a tar implementation (tests may give a stand-in). The
- * store hands it the plain (already decompressed) tar stream and an empty
- * directory; it hashes the same stream itself to verify the diff ID, and
- * discards the directory if either fails. The unpacker may stop reading at
- * the end-of-archive blocks.
- *
- * An unpacker may also take the blob file itself (fromFile): the store then
- * calls that instead, and hashes what OBSERVE is shown. The real one does:
- * an uncompressed layer read from its file is unpacked faster than from a
- * stream (unpack-layer.ts, unpackLayerFile).
+ * The real layer unpacker the store is handed (its type is the store's:
+ * store/layer-unpacker.ts; this one fits it without importing it, so that
+ * neither part imports the other): exact and safe (unpack-layer.ts),
+ * whiteouts as overlayfs reads them, and an uncompressed blob file mapped
+ * rather than streamed (fromFile).
  */
 import type { Readable } from 'node:stream';
 import { unpackLayer, unpackLayerFile } from './unpack-layer.js';
 
-export interface LayerUnpackOptions {
-  /** the layer's diff ID, for messages */
-  diffId: string;
-}
-
-export interface LayerFileUnpackOptions extends LayerUnpackOptions {
-  /** must be shown every byte of the uncompressed tar, in order, to the end of the file */
-  observe: (chunk: Buffer) => void;
-}
-
-export interface LayerUnpacker {
-  (tar: Readable, destDir: string, opts: LayerUnpackOptions): Promise<void>;
-  /** the layer blob in the file PATH (compressed or not) */
-  fromFile?: (path: string, destDir: string, opts: LayerFileUnpackOptions) => Promise<void>;
-}
-
-/** The real one: exact and safe (unpack-layer.ts), whiteouts as overlayfs reads them. */
-export const layerUnpacker: LayerUnpacker = Object.assign(
-  async (tar: Readable, destDir: string, opts: LayerUnpackOptions) => {
+export const layerUnpacker = Object.assign(
+  async (tar: Readable, destDir: string, opts: { diffId: string }): Promise<void> => {
     await unpackLayer(tar, destDir, { layerDigest: opts.diffId });
   },
   {
-    fromFile: async (path: string, destDir: string, opts: LayerFileUnpackOptions) => {
+    fromFile: async (path: string, destDir: string, opts: { diffId: string; observe: (chunk: Buffer) => void }): Promise<void> => {
       await unpackLayerFile(path, destDir, { layerDigest: opts.diffId, observe: opts.observe });
     },
   },
