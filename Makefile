@@ -12,7 +12,7 @@
 
 TS_SRC := $(shell find src test -name '*.ts' 2>/dev/null)
 
-.PHONY: build native js test clean
+.PHONY: build native js test test-unprivileged clean
 build: node_modules/.package-lock.json native js
 
 # native/Makefile knows when its outputs are up to date
@@ -34,6 +34,10 @@ build/tsc/.done: $(TS_SRC) tsconfig.json
 
 test: build
 	node --test --test-concurrency=1 build/tsc/
+
+# the unit tests as nobody (as root: scripts/unit-unprivileged.sh)
+test-unprivileged: build
+	scripts/unit-unprivileged.sh
 
 clean:
 	rm -rf build

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { closeSync, mkdirSync, openSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { RootlessSyscalls } from '../../test/helpers/rootless-syscalls.js';
 import { readImageFile } from './image-files.js';
 
 const S_IFCHR = 0o020000;
 
 describe('reading a file through unpacked layers', () => {
+  // whiteouts (0/0 devices) and opaque xattrs need root: the fake keeps them, as an unpack with it would
+  const sys = new RootlessSyscalls();
   const root = mkdtempSync('/tmp/mdk-test-image-files-');
   after(() => rmSync(root, { recursive: true, force: true }));
   const layer = (name: string, files: Record<string, string | 'whiteout' | 'opaque' | { link: string }>): string => {
@@ -18,14 +20,14 @@ describe('reading a file through unpacked layers', () => {
       if (what === 'opaque') {
         mkdirSync(full, { recursive: true });
         const fd = openSync(full, 'r');
-        nativeAddon().setXattrAt(fd, Buffer.alloc(0), 'trusted.overlay.opaque', Buffer.from('y'));
+        sys.setXattrAt(fd, Buffer.alloc(0), 'trusted.overlay.opaque', Buffer.from('y'));
         closeSync(fd);
         continue;
       }
       mkdirSync(join(full, '..'), { recursive: true });
       if (what === 'whiteout') {
         const fd = openSync(join(full, '..'), 'r');
-        nativeAddon().mknodAt(fd, Buffer.from(path.split('/').pop()!), S_IFCHR, 0, 0);
+        sys.mknodAt(fd, Buffer.from(path.split('/').pop()!), S_IFCHR, 0, 0);
         closeSync(fd);
       } else if (typeof what === 'object') symlinkSync(what.link, full);
       else writeFileSync(full, what);
@@ -36,7 +38,7 @@ describe('reading a file through unpacked layers', () => {
   const base = layer('base', { 'etc/passwd': 'base\n', 'etc/group': 'g\n', 'opt/a': 'a\n', 'var/x': 'x\n' });
   const mid = layer('mid', { 'etc/passwd': 'mid\n', 'etc/group': 'whiteout', opt: 'opaque', 'etc/hosts': { link: '/etc/passwd' } });
   const top = layer('top', { 'home/u': 'u\n', var: { link: '/host' } });
-  const read = (path: string) => readImageFile([top, mid, base], path)?.toString() ?? null;
+  const read = (path: string) => readImageFile([top, mid, base], path, sys)?.toString() ?? null;
 
   test('the topmost layer that has it wins', () => {
     assert.equal(read('/etc/passwd'), 'mid\n');

@@ -72,6 +72,12 @@ export interface UnpackOptions {
    * padding too (to hash it); CHUNK is valid only during the call
    */
   observe?: (chunk: Buffer) => void;
+  /**
+   * the syscalls it unpacks with (default: the addon's). The addon's file
+   * writers are the process's (file-queue.ts): the first unpack's syscalls
+   * queue every later unpack's files too.
+   */
+  syscalls?: LayerSyscalls;
 }
 
 export interface UnpackResult {
@@ -137,7 +143,7 @@ export async function unpackLayerFile(path: string, dest: string, opts: UnpackOp
     const head = Buffer.alloc(4);
     const st = fstatSync(fd);
     const mapped = st.isFile() && st.size > 0 && sniffCompression(head.subarray(0, readSync(fd, head, 0, 4, 0))) === 'none'
-      ? mapLayer(fd, st.size)
+      ? mapLayer(opts.syscalls ?? nativeAddon(), fd, st.size)
       : undefined;
     if (!mapped) {
       // streamed from the same fd, which the stream then owns (it closes it
@@ -172,9 +178,9 @@ export async function unpackLayerFile(path: string, dest: string, opts: UnpackOp
 }
 
 /** the layer file FD mapped, or undefined where it cannot be (a file system without mmap, a runtime without external buffers) */
-function mapLayer(fd: number, size: number): ArrayBuffer | undefined {
+function mapLayer(sys: LayerSyscalls, fd: number, size: number): ArrayBuffer | undefined {
   try {
-    return nativeAddon().mapFile(fd, size);
+    return sys.mapFile(fd, size);
   } catch {
     return undefined;
   }
@@ -193,7 +199,7 @@ async function unpackInto(
   if (opts.mediaType) compressionOfMediaType(opts.mediaType);
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const rootFd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY);
-  const unpacker = new LayerUnpacker(nativeAddon(), rootFd, `layer ${opts.layerDigest}`, true);
+  const unpacker = new LayerUnpacker(opts.syscalls ?? nativeAddon(), rootFd, `layer ${opts.layerDigest}`, true);
   if (readdirSync(dest).length === 0) unpacker.freshDirs.add(fstatSync(rootFd).ino);
   const parser = new TarParser(unpacker);
   let bytes: number;
@@ -227,8 +233,9 @@ export async function extractArchive(
   rootFd: number,
   label: string,
   rewrite: (h: TarHeader) => TarHeader | undefined,
+  sys: LayerSyscalls = nativeAddon(),
 ): Promise<UnpackResult> {
-  const unpacker = new LayerUnpacker(nativeAddon(), rootFd, label, false);
+  const unpacker = new LayerUnpacker(sys, rootFd, label, false);
   let skipping = false;
   const sink: TarSink = {
     entry(h) {
