@@ -1,0 +1,135 @@
+/**
+ * `create`: a container recorded from an image and a create request — its
+ * name, the image (pulled when missing), the user looked up in the image's
+ * files, its networking and mounts, and the engine's part of its OCI
+ * config, checked by building the spec before anything is made — and its
+ * writable layer's directories. Nothing runs yet.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { MobyDickError } from '../errors.js';
+import { readImageFile } from '../images/image-files.js';
+import { findImage } from '../images/lookup.js';
+import { pullImage } from '../images/pull.js';
+import { imageEnv, runSettings } from '../images/run-settings.js';
+import { resolveUser } from '../images/user-lookup.js';
+import { checkSpecRules } from '../oci/spec-rules.js';
+import { containerMounts } from './container-mounts.js';
+import { resolveNetworking } from './container-networking.js';
+import type { ContainerRecord } from './container-table.js';
+import type { CreateRequest } from './create-request.js';
+import type { EngineCore } from './engine-core.js';
+import { cgroupParent } from './leftovers.js';
+import { buildSpec, DEFAULT_SHM_SIZE, limitsAndSecurity } from './spec-builder.js';
+
+/** what a container's name may be (Docker's) */
+export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Docker-like names: adjective_noun, from small lists of our own. */
+const ADJECTIVES = ['brave', 'calm', 'eager', 'fond', 'gentle', 'happy', 'keen', 'lucid', 'merry', 'nimble', 'proud', 'quiet', 'sharp', 'steady', 'swift', 'tidy', 'vivid', 'wise', 'witty', 'zesty'];
+const NOUNS = ['ahab', 'queequeg', 'starbuck', 'stubb', 'flask', 'ishmael', 'pequod', 'tashtego', 'daggoo', 'fedallah', 'pip', 'bildad', 'peleg', 'gabriel', 'bulkington', 'perth', 'fleece', 'elijah', 'mapple', 'rachel'];
+
+function generatedName(): string {
+  const b = randomBytes(3);
+  return `${ADJECTIVES[b[0]! % ADJECTIVES.length]}_${NOUNS[b[1]! % NOUNS.length]}${b[2]! % 10 === 0 ? '' : b[2]! % 100}`;
+}
+
+/** The image REF names, pulled when the store does not have it: its ID. */
+async function imageFor(e: EngineCore, ref: string): Promise<string> {
+  const found = findImage(e.store, ref);
+  if (found) return found.image.id;
+  e.options.progress?.line(`Unable to find image '${ref}' locally`);
+  const pulled = await pullImage(e.store, ref, e.options.progress ? { progress: e.options.progress } : {});
+  return pulled.imageId;
+}
+
+/** `create`: records the container and makes its writable layer; nothing runs yet. */
+export async function create(e: EngineCore, req: CreateRequest): Promise<ContainerRecord> {
+  const name = req.name ?? (e.options.names ?? generatedName)();
+  if (!NAME.test(name)) throw new MobyDickError('USAGE', `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { container: name });
+  const imageId = await imageFor(e, req.image);
+  const config = e.store.imageConfig(imageId).config ?? {};
+  const layers = e.store.layerPaths(imageId).reverse();
+  const settings = runSettings(config, { command: req.command, entrypoint: req.entrypoint, workdir: req.workdir, user: req.user }, req.image);
+  const read = (path: string) => readImageFile(layers, path, e.syscalls)?.toString('utf8') ?? null;
+  const user = resolveUser(settings.user, read('/etc/passwd'), read('/etc/group'));
+  const id = randomBytes(32).toString('hex');
+  const exposedPorts = [...Object.keys(config.ExposedPorts ?? {}), ...req.expose.map((e) => (e.includes('/') ? e : `${e}/tcp`))];
+  const net = resolveNetworking(e, req, exposedPorts);
+  const hostname = req.hostname ?? (net.mode === 'container' ? e.containers.find(net.container!).engine.hostname : id.slice(0, 12));
+  const env = new Map<string, string>();
+  for (const e of [...imageEnv(config, hostname, user.home, req.tty), ...req.env]) env.set(e.slice(0, e.indexOf('=')), e);
+  const paths = e.paths(id);
+  const volumes: Record<string, string> = {};
+  const { binds, tmpfs, filesystems } = containerMounts(e.store.root, req, volumes);
+  const record: ContainerRecord = {
+    id,
+    name,
+    image: req.image,
+    imageId,
+    created: new Date().toISOString(),
+    layers,
+    openStdin: req.openStdin,
+    stopSignal: req.stopSignal ?? settings.stopSignal,
+    stopTimeout: req.stopTimeout ?? 10,
+    restart: req.restart,
+    autoRemove: req.autoRemove,
+    init: req.init,
+    log: req.log,
+    labels: req.labels,
+    volumes,
+    net,
+    exposedPorts,
+    state: { restartCount: 0 },
+    engine: {
+      id,
+      rootfs: paths.merged,
+      readOnly: req.readOnly,
+      argv: settings.argv,
+      env: [...env.values()],
+      cwd: settings.cwd,
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      tty: req.tty,
+      hostname,
+      binds,
+      tmpfs,
+      ...(filesystems.length ? { filesystems } : {}),
+      ...limitsAndSecurity(req),
+      shmSize: req.shmSize ?? DEFAULT_SHM_SIZE,
+      network: { mode: net.mode === 'host' ? 'host' : 'none' },
+      cgroupsPath: `/${cgroupParent()}/${id}`,
+      labels: req.labels,
+    },
+  };
+  // refuses what it cannot build, and what the runtime would refuse at every start, before anything is made
+  checkSpecRules(buildSpec(record.engine));
+  addRecord(e, record, req.name === undefined);
+  try {
+    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    // the upper dir is the container's "/": every user must be able to enter it
+    mkdirSync(paths.upper, { mode: 0o755 });
+    mkdirSync(paths.work, { mode: 0o700 });
+    mkdirSync(paths.merged, { mode: 0o700 });
+  } catch (err) {
+    e.containers.remove(id);
+    rmSync(paths.dir, { recursive: true, force: true });
+    throw err;
+  }
+  return record;
+}
+
+/**
+ * Records RECORD; a GENERATED name that is taken (about 40,000 of them:
+ * a hundred containers collide now and then) is drawn again, as Docker does.
+ */
+function addRecord(e: EngineCore, record: ContainerRecord, generated: boolean): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      e.containers.add(record);
+      return;
+    } catch (err) {
+      if (!generated || attempt >= 20 || !(err instanceof MobyDickError) || !err.message.startsWith('Conflict.')) throw err;
+      record.name = (e.options.names ?? generatedName)();
+    }
+  }
+}

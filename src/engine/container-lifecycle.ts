@@ -1,0 +1,295 @@
+/**
+ * The locked lifecycle of a created container: start (the runtime's create
+ * under a monitor, then its start), stop, kill, pause, remove, wait, and
+ * exited — what the monitor runs when the container has ended: records an
+ * OOM kill, removes the runtime's state and cgroups, then --rm or the
+ * restart policy (restart-policy.ts). What the runtime and the networks do
+ * is theirs (EngineCore's collaborators); what is decided here is tested
+ * with fakes of them (engine.test.ts).
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import { heldCapabilities } from '../linux/capabilities.js';
+import { sleepSync } from '../linux/sleep.js';
+import { parseExitRecord } from '../runtime/monitor-ops.js';
+import type { ContainerRecord } from './container-table.js';
+import { networkFileBinds, plugNetwork, prepareNetwork, releaseNetwork } from './container-networking.js';
+import type { ContainerRuntime, ContainerView, EngineCore } from './engine-core.js';
+import { hostDevices } from './host-devices.js';
+import { removeEmptyParent, removeLeftoverCgroups } from './leftovers.js';
+import type { ContainerPaths } from './paths.js';
+import { shouldRestart } from './restart-policy.js';
+import { buildSpec, type EngineContainer } from './spec-builder.js';
+import { containerState } from './status.js';
+
+/** What the OCI runtime says, undefined when it has no state for ID. */
+export function runtimeStatus(e: EngineCore, id: string): ReturnType<ContainerRuntime['state']> | undefined {
+  try {
+    return e.runtime.state(id);
+  } catch {
+    return undefined;
+  }
+}
+
+function exitRecord(paths: ContainerPaths) {
+  try {
+    return parseExitRecord(readFileSync(paths.exitFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** RECORD as it is now: the runtime's status and the monitor's exit file joined into Docker's state. */
+export function viewOf(e: EngineCore, record: ContainerRecord): ContainerView {
+  const paths = e.paths(record.id);
+  const rt = runtimeStatus(e, record.id);
+  const exit = exitRecord(paths);
+  const state = containerState({ started: record.state.startedAt !== undefined, runtime: rt?.status, ...(exit ? { exit } : {}) });
+  if (record.state.oomKilled) Object.assign(state, { OOMKilled: true });
+  return { record, state, paths, pid: state.Running ? (rt?.pid ?? 0) : 0 };
+}
+
+/**
+ * `start`, with the container's lock held: its OCI config from its record,
+ * the runtime's create with a monitor, then BEFORE_START (attach here, so
+ * no output is missed), then the runtime's start. A container that ran
+ * before starts afresh.
+ */
+export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: ContainerView) => Promise<void> | void): Promise<ContainerView> {
+  const record = e.containers.find(id);
+  const v = e.view(record);
+  if (v.state.Running) return v;
+  const paths = v.paths;
+  if (runtimeStatus(e, record.id)) e.runtime.delete(record.id, true);
+  rmSync(paths.exitFile, { force: true });
+  const { files, netns } = prepareNetwork(e, record, paths);
+  try {
+    const engine: EngineContainer = { ...record.engine, binds: [...networkFileBinds(files, record.engine), ...record.engine.binds], network: netns };
+    if (engine.privileged) engine.devices = hostDevices(); // as Docker: every device the host has now
+    if (engine.privileged || engine.capAdd.some((c) => c.toUpperCase() === 'ALL')) engine.hostCapabilities = heldCapabilities(readFileSync('/proc/self/status', 'utf8'));
+    const spec = buildSpec(engine);
+    writeFileSync(paths.bundleConfig, JSON.stringify(spec));
+    await createInRuntime(e, record, paths, spec);
+    if (record.net?.mode === 'bridge') plugNetwork(e, record, paths, e.runtime.state(record.id).pid);
+  } catch (err) {
+    if (runtimeStatus(e, record.id)) e.runtime.delete(record.id, true);
+    releaseNetwork(e, record.id);
+    throw err;
+  }
+  record.state.startedAt = new Date().toISOString();
+  record.state.stoppedByUser = false;
+  e.containers.save(record);
+  try {
+    await beforeStart?.(e.view(record));
+    e.runtime.start(record.id);
+  } catch (err) {
+    e.runtime.delete(record.id, true);
+    releaseNetwork(e, record.id);
+    throw err;
+  }
+  return e.view(record);
+}
+
+/** The runtime's create of RECORD's bundle, under its monitor, on an overlay of its layers. */
+async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: ContainerPaths, spec: ReturnType<typeof buildSpec>): Promise<void> {
+  mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
+  rmSync(paths.attachSocket, { force: true });
+  const onExit = e.options.exitCommand ? [...e.options.exitCommand, record.id] : undefined;
+  await e.runtime.create(record.id, {
+    bundle: paths.dir,
+    // not validated again: buildSpec keeps to the schema (spec-trust.test.ts), but for a seccomp profile of the user's
+    ...(typeof record.engine.seccomp === 'string' ? { spec } : {}),
+    seccompCache: join(e.runDir, 'seccomp'),
+    monitor: {
+      log: { path: paths.log, maxSize: record.log.maxSize, maxFiles: record.log.maxFiles },
+      exitFile: paths.exitFile,
+      attachSocket: paths.attachSocket,
+      stdinOpen: record.openStdin,
+      ...(onExit ? { onExit } : {}),
+    },
+    ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work } } : {}),
+    init: record.init,
+  });
+}
+
+/** Waits up to MS for the container to end; true when it did. */
+function waitStopped(e: EngineCore, id: string, ms: number): boolean {
+  for (let waited = 0; waited <= ms; waited += 20) {
+    const st = runtimeStatus(e, id)?.status;
+    if (st === undefined || st === 'stopped') return true;
+    sleepSync(20);
+  }
+  return false;
+}
+
+export function waitExitFile(e: EngineCore, id: string, ms: number): void {
+  const paths = e.paths(id);
+  for (let waited = 0; waited <= ms && !existsSync(paths.exitFile); waited += 10) sleepSync(10);
+}
+
+/** `stop`: the stop signal (or SIGNAL), then SIGKILL after TIMEOUT seconds, as Docker. */
+export async function stop(e: EngineCore, ref: string, timeout?: number, signal?: string): Promise<ContainerRecord> {
+  const found = e.containers.find(ref);
+  const record = await e.locked(found.id, () => {
+    const r = e.containers.find(found.id);
+    r.state.stoppedByUser = true;
+    e.containers.save(r);
+    return r;
+  });
+  const v = e.view(record);
+  if (!v.state.Running) return record;
+  if (v.state.Paused) e.runtime.pause(record.id, false);
+  const seconds = timeout ?? record.stopTimeout;
+  try {
+    e.runtime.kill(record.id, (signal ?? record.stopSignal) as NodeJS.Signals);
+  } catch {
+    /* it ended meanwhile */
+  }
+  if (!waitStopped(e, record.id, seconds * 1000)) {
+    try {
+      e.runtime.kill(record.id, 'SIGKILL', true);
+    } catch {
+      /* it ended meanwhile */
+    }
+    waitStopped(e, record.id, 10_000);
+  }
+  waitExitFile(e, record.id, 2000);
+  return record;
+}
+
+/** `kill`: a signal to the container's init. */
+export function kill(e: EngineCore, ref: string, signal: string): ContainerRecord {
+  const record = e.containers.find(ref);
+  const v = e.view(record);
+  if (!v.state.Running) {
+    throw new MobyDickError('USAGE', `Cannot kill container: ${ref}: container ${record.id} is not running`, { container: ref });
+  }
+  record.state.stoppedByUser = true;
+  e.containers.save(record);
+  e.runtime.kill(record.id, signal as NodeJS.Signals);
+  return record;
+}
+
+/**
+ * The runtime's delete --force, also of a state directory without its
+ * state (a CLI killed between claiming the id and writing the state):
+ * delete removes such a directory and then says the container does not
+ * exist, which is what rm wants.
+ */
+function deleteInRuntime(e: EngineCore, id: string): void {
+  try {
+    e.runtime.delete(id, true);
+  } catch (err) {
+    if (existsSync(e.runtime.store.dir(id))) throw err;
+  }
+}
+
+/** `rm`: a running container only with FORCE; VOLUMES also removes its anonymous volumes. */
+export function remove(e: EngineCore, ref: string, force = false, volumes = false): ContainerRecord {
+  const record = e.containers.find(ref);
+  const v = e.view(record);
+  if (v.state.Running && !force) {
+    throw new MobyDickError('USAGE', `You cannot remove a ${v.state.Paused ? 'paused' : 'running'} container ${record.id}. Stop the container before attempting removal or force remove`, {
+      container: ref,
+    });
+  }
+  deleteInRuntime(e, record.id);
+  releaseNetwork(e, record.id);
+  // what the runtime's state does not cover (a reboot wiped the run root, or a create killed
+  // before it recorded its cgroups): the cgroups, and what still runs there
+  removeLeftoverCgroups(record.engine.cgroupsPath);
+  removeEmptyParent(record.engine.cgroupsPath);
+  waitExitFile(e, record.id, v.state.Running ? 2000 : 0);
+  rmSync(v.paths.dir, { recursive: true, force: true });
+  rmSync(v.paths.attachSocket, { force: true });
+  rmSync(join(e.runDir, 'locks', record.id), { force: true });
+  if (volumes) {
+    for (const name of Object.keys(record.volumes)) {
+      if (/^[a-f0-9]{64}$/.test(name)) rmSync(join(e.store.root, 'volumes', name), { recursive: true, force: true });
+    }
+  }
+  e.containers.remove(record.id);
+  return record;
+}
+
+/** `wait`: blocks until the container ends; its exit code. */
+export async function wait(e: EngineCore, ref: string, pollMs = 50): Promise<number> {
+  const record = e.containers.find(ref);
+  for (;;) {
+    const v = e.view(record);
+    if (v.state.Status === 'exited') return v.state.ExitCode;
+    if (v.state.Status === 'dead') {
+      // the runtime sees the process gone before its monitor has drained the last output (up to
+      // 2 s: watch.c) and written the exit file: only without one after that is it dead
+      waitExitFile(e, record.id, 2500);
+      return e.view(record).state.ExitCode;
+    }
+    if (v.state.Status === 'created') {
+      throw new MobyDickError('USAGE', `container ${record.name} is not running`, { container: ref });
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/**
+ * `exited` with the container's lock held: records an OOM kill, removes
+ * the runtime's state and cgroups, then --rm or the restart policy (START
+ * starts it again, under the lock this holds).
+ */
+export async function exitedLocked(e: EngineCore, id: string, start: (id: string) => Promise<unknown>): Promise<void> {
+  let record: ContainerRecord;
+  try {
+    record = e.containers.find(id);
+  } catch {
+    return; // removed meanwhile
+  }
+  const rt = runtimeStatus(e, id);
+  // handled already (by the CLI that ran it attached, or the monitor), or restarted meanwhile
+  if (!rt || rt.status !== 'stopped') return;
+  record.state.oomKilled = oomKilled(e, id);
+  e.containers.save(record);
+  e.runtime.delete(id, true);
+  releaseNetwork(e, id);
+  removeEmptyParent(record.engine.cgroupsPath);
+  if (record.autoRemove) {
+    remove(e, id, true, true);
+    return;
+  }
+  const exit = exitRecord(e.paths(id));
+  if (shouldRestart(record, exit?.exitCode ?? 255)) {
+    record.state.restartCount++;
+    e.containers.save(record);
+    await start(id);
+  }
+}
+
+/** `pause` / `unpause`: freezes or thaws the container's cgroup (Docker's words when it cannot). */
+export function pause(e: EngineCore, ref: string, frozen: boolean): ContainerRecord {
+  const record = e.containers.find(ref);
+  const v = e.view(record);
+  const id = record.id;
+  if (!v.state.Running) throw new MobyDickError('USAGE', `Container ${id} is not running`, { container: ref });
+  if (frozen && v.state.Paused) throw new MobyDickError('USAGE', `Container ${id} is already paused`, { container: ref });
+  if (!frozen && !v.state.Paused) throw new MobyDickError('USAGE', `Container ${id} is not paused`, { container: ref });
+  e.runtime.pause(id, frozen);
+  return record;
+}
+
+/** Whether the kernel's OOM killer killed a process of the container (v1 memory.oom_control, v2 memory.events). */
+function oomKilled(e: EngineCore, id: string): boolean {
+  try {
+    const state = JSON.parse(readFileSync(join(e.runtime.store.dir(id), 'state.json'), 'utf8')) as { cgroup?: { byController?: Record<string, string> } };
+    const memory = state.cgroup?.byController?.memory ?? state.cgroup?.byController?.unified;
+    if (!memory) return false;
+    for (const [file, key] of [['memory.oom_control', 'oom_kill'], ['memory.events', 'oom_kill']] as const) {
+      const p = join(memory, file);
+      if (!existsSync(p)) continue;
+      const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(readFileSync(p, 'utf8'));
+      if (m && Number(m[1]) > 0) return true;
+    }
+  } catch {
+    /* no state: nothing to tell */
+  }
+  return false;
+}

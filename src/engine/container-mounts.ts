@@ -1,0 +1,59 @@
+/** A container's mounts and volumes, from its create request. */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import type { CreateRequest } from './create-request.js';
+import type { BindMount, FilesystemMount, TmpfsMount } from './spec-builder.js';
+import { checkVolumeName, VolumeStore } from './volumes.js';
+
+/** where the volume NAME's data lies */
+export function volumeDir(storeRoot: string, name: string): string {
+  return join(storeRoot, 'volumes', name, '_data');
+}
+
+/**
+ * The mounts REQ asks for, as the spec builder takes them: binds (a -v
+ * source made when missing), named and anonymous volumes under the store
+ * root (VOLUMES gets each one's name and destination), a volume of the
+ * local driver's bind or filesystem kind, and tmpfs.
+ */
+export function containerMounts(storeRoot: string, req: CreateRequest, volumes: Record<string, string>): { binds: BindMount[]; tmpfs: TmpfsMount[]; filesystems: FilesystemMount[] } {
+  const binds: BindMount[] = [];
+  const tmpfs: TmpfsMount[] = [];
+  const filesystems: FilesystemMount[] = [];
+  for (const m of req.mounts) {
+    if (m.kind === 'tmpfs') {
+      tmpfs.push({ destination: m.destination, options: [...(m.tmpfsOptions ?? [])] });
+      continue;
+    }
+    let source = m.source;
+    if (m.kind === 'volume') {
+      // --mount's source comes here unchecked; the name becomes a directory name
+      if (source) checkVolumeName(source);
+      const name = source || randomBytes(32).toString('hex');
+      source = volumeDir(storeRoot, name);
+      mkdirSync(source, { recursive: true, mode: 0o755 });
+      volumes[name] = m.destination;
+      const o = new VolumeStore(storeRoot).get(name).options;
+      if (o.type !== undefined && o.device !== undefined) {
+        const opts = (o.o ?? '').split(',').filter(Boolean);
+        if (o.type === 'none' && opts.some((x) => x === 'bind' || x === 'rbind')) {
+          // the local driver's bind volume: DEVICE itself
+          if (!existsSync(o.device)) throw new MobyDickError('USAGE', `error while mounting volume '${name}': ${o.device}: no such file or directory`, { subject: o.device });
+          binds.push({ source: o.device, destination: m.destination, readOnly: m.readOnly, ...(m.propagation ? { propagation: m.propagation } : {}) });
+        } else {
+          filesystems.push({ destination: m.destination, type: o.type, source: o.device, options: [...opts, ...(m.readOnly ? ['ro'] : [])] });
+        }
+        continue;
+      }
+    } else if (!existsSync(source)) {
+      if (!m.createSource) {
+        throw new MobyDickError('USAGE', `invalid mount config for type "bind": bind source path does not exist: ${source}`, { subject: source });
+      }
+      mkdirSync(source, { recursive: true, mode: 0o755 });
+    }
+    binds.push({ source, destination: m.destination, readOnly: m.readOnly, ...(m.propagation ? { propagation: m.propagation } : {}) });
+  }
+  return { binds, tmpfs, filesystems };
+}

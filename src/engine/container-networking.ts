@@ -1,0 +1,180 @@
+/**
+ * A container's networking: --network and its friends resolved at create,
+ * the network files and namespace before the runtime's create, network
+ * connect/disconnect, what inspect shows, and releasing what a container
+ * held (its veths, addresses, ports; its peers' hosts files then).
+ */
+import { MobyDickError } from '../errors.js';
+import { parseAddHost } from '../network/container-files.js';
+import type { NetworkRecord } from '../network/network-table.js';
+import { type ContainerFiles, type ContainerNetworking, containerFiles } from '../network/networks.js';
+import { publishedPorts } from '../network/port-spec.js';
+import { parseIp } from '../network/subnet.js';
+import type { ContainerRecord } from './container-table.js';
+import type { CreateRequest } from './create-request.js';
+import type { ContainerView, EngineCore } from './engine-core.js';
+import type { NetworkFacts } from './network-inspect.js';
+import type { ContainerPaths } from './paths.js';
+import type { BindMount, EngineContainer } from './spec-builder.js';
+
+/** --network and its friends, checked and resolved to IDs. */
+export function resolveNetworking(e: EngineCore, req: CreateRequest, exposed: readonly string[]): ContainerNetworking {
+  const base = {
+    networks: [],
+    ports: [],
+    dns: { servers: [...req.dns], search: [...req.dnsSearch], options: [...req.dnsOptions] },
+    extraHosts: [...req.addHost],
+  };
+  for (const h of req.addHost) parseAddHost(h, '0.0.0.0'); // its syntax, before anything is made
+  for (const d of req.dns) if (parseIp(d) === undefined) throw new MobyDickError('USAGE', `invalid IP address: ${d}`, { subject: d, hint: '--dns takes an IPv4 address' });
+  const mode = req.network === 'default' ? 'bridge' : req.network;
+  if (mode === 'none' || mode === 'host') {
+    if (req.publish.length || req.publishAll) e.options.warn?.(`Published ports are discarded when using ${mode} network mode`);
+    return { ...base, mode };
+  }
+  if (mode.startsWith('container:')) {
+    if (req.publish.length || req.publishAll) throw new MobyDickError('USAGE', 'conflicting options: port publishing and the container type network mode', { subject: mode });
+    if (req.hostname !== undefined) throw new MobyDickError('USAGE', 'conflicting options: hostname and the network mode', { subject: mode });
+    return { ...base, mode: 'container', container: e.containers.find(mode.slice('container:'.length)).id };
+  }
+  const n = e.networks.find(mode);
+  if (req.networkAliases.length && n.isDefault) {
+    throw new MobyDickError('USAGE', 'network-scoped alias is supported only for containers in user defined networks', { subject: req.networkAliases[0]! });
+  }
+  return { ...base, mode: 'bridge', networks: [{ id: n.id, aliases: [...req.networkAliases] }], ports: publishedPorts(req.publish, req.publishAll, exposed) };
+}
+
+/** What container ID's hosts file is made of (for rewriting it when a peer comes or goes). */
+function hostsOf(e: EngineCore, id: string): { path: string; hostname: string; extraHosts: readonly string[] } | undefined {
+  try {
+    const r = e.containers.find(id);
+    return { path: containerFiles(e.paths(id).dir).hosts, hostname: r.engine.hostname, extraHosts: r.net?.extraHosts ?? [] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The hosts files of NETWORK_ID's containers but EXCEPT, rewritten. */
+export function refreshPeers(e: EngineCore, networkId: string, except: string): void {
+  e.networks.refreshHosts(networkId, except, (cid) => hostsOf(e, cid));
+}
+
+/** `network connect`: on the network from its next start, and now if it runs. */
+export async function connect(e: EngineCore, ref: string, networkRef: string, aliases: readonly string[]): Promise<void> {
+  const found = e.containers.find(ref);
+  const n = e.networks.find(networkRef);
+  await e.locked(found.id, () => {
+    const record = e.containers.find(found.id);
+    const net = record.net;
+    if (!net || net.mode !== 'bridge') {
+      throw new MobyDickError('USAGE', `container ${record.name} cannot be connected to a network: its network mode is ${net?.mode ?? 'none'}`, { container: ref });
+    }
+    if (net.networks.some((a) => a.id === n.id)) {
+      throw new MobyDickError('USAGE', `endpoint with name ${record.name} already exists in network ${n.name}`, { container: ref, subject: n.name });
+    }
+    if (aliases.length && n.isDefault) throw new MobyDickError('USAGE', 'network-scoped alias is supported only for containers in user defined networks', { subject: aliases[0]! });
+    const v = e.view(record);
+    if (v.state.Running) {
+      e.networks.connectRunning({ id: record.id, name: record.name, hostname: record.engine.hostname, net, dir: v.paths.dir }, v.pid, n, [...aliases]);
+    }
+    net.networks.push({ id: n.id, aliases: [...aliases] });
+    e.containers.save(record);
+    if (v.state.Running) rewriteHosts(e, record, n.id);
+  });
+}
+
+/** `network disconnect`: off the network now and at its next starts. */
+export async function disconnect(e: EngineCore, ref: string, networkRef: string): Promise<void> {
+  const found = e.containers.find(ref);
+  const n = e.networks.find(networkRef);
+  await e.locked(found.id, () => {
+    const record = e.containers.find(found.id);
+    const net = record.net;
+    if (!net || net.mode !== 'bridge' || !net.networks.some((a) => a.id === n.id)) {
+      throw new MobyDickError('USAGE', `container ${record.id} is not connected to network ${n.name}`, { container: ref, subject: n.name });
+    }
+    const v = e.view(record);
+    if (v.state.Running) e.networks.unplug(record.id, v.pid, n);
+    net.networks = net.networks.filter((a) => a.id !== n.id);
+    e.containers.save(record);
+    if (v.state.Running) rewriteHosts(e, record, n.id);
+  });
+}
+
+/** RECORD's own hosts file and those of its peers on NETWORK_ID. */
+function rewriteHosts(e: EngineCore, record: ContainerRecord, networkId: string): void {
+  e.networks.refreshHosts(networkId, '', (cid) => hostsOf(e, cid));
+  const own = hostsOf(e, record.id);
+  if (own) e.networks.rewriteHostsOf(record.id, own);
+}
+
+/** What `inspect` and `port` show of a container's networking. */
+export function networkFacts(e: EngineCore, v: ContainerView): NetworkFacts {
+  const net = v.record.net;
+  const networks = new Map<string, NetworkRecord>();
+  if (!net || net.mode !== 'bridge') return { endpoints: [], ports: [], networks, pid: v.pid };
+  for (const a of net.networks) {
+    const n = e.networks.table.tryFind(a.id);
+    if (n) networks.set(a.id, n);
+  }
+  const live = v.state.Running;
+  return { endpoints: live ? e.networks.endpoints(v.record.id) : [], ports: live ? e.networks.ports(v.record.id) : [], networks, pid: v.pid };
+}
+
+/** Everything container ID holds on networks: veths, addresses, ports; its peers' hosts files then. */
+export function releaseNetwork(e: EngineCore, id: string): void {
+  for (const n of e.networks.release(id)) refreshPeers(e, n, id);
+}
+
+/**
+ * Releases the network resources of containers that hold some but do not
+ * run: their monitor was killed, or the host went down, so no
+ * container-exited ran.
+ */
+export async function releaseStaleNetworks(e: EngineCore, exists: (id: string) => boolean): Promise<void> {
+  for (const id of e.networks.holders()) {
+    if (!exists(id)) {
+      releaseNetwork(e, id);
+      continue;
+    }
+    const notRunning = () => !e.view(e.containers.find(id)).state.Running;
+    // the lock only for the few that look stopped: a start in progress holds it, and is seen running after
+    if (notRunning()) await e.locked(id, () => notRunning() && releaseNetwork(e, id));
+  }
+}
+
+/**
+ * Before the runtime's create: the container's network files, and the
+ * network namespace its spec names (a new one unless it joins another's).
+ */
+export function prepareNetwork(e: EngineCore, record: ContainerRecord, paths: ContainerPaths): { files?: ContainerFiles; netns: EngineContainer['network'] } {
+  const net = record.net;
+  if (!net) return { netns: record.engine.network };
+  if (net.mode === 'container') {
+    const other = e.view(e.containers.find(net.container!));
+    if (!other.state.Running) {
+      throw new MobyDickError('USAGE', `cannot join network namespace of a non running container: ${other.record.id}`, { container: record.name, hint: `start ${other.record.name} first` });
+    }
+    return { files: containerFiles(other.paths.dir), netns: { mode: 'path', path: `/proc/${other.pid}/ns/net` } };
+  }
+  const files = e.networks.prepare({ id: record.id, name: record.name, hostname: record.engine.hostname, net, dir: paths.dir });
+  return { files, netns: record.engine.network };
+}
+
+/** After the runtime's create: a bridge container's endpoints plugged into its namespace (process PID). */
+export function plugNetwork(e: EngineCore, record: ContainerRecord, paths: ContainerPaths, pid: number): void {
+  if (record.net?.mode !== 'bridge') return;
+  e.networks.plug({ id: record.id, name: record.name, hostname: record.engine.hostname, net: record.net, dir: paths.dir }, pid, (n, except) => refreshPeers(e, n, except));
+}
+
+/** The network files a container gets, where it has not bound something of its own there. */
+export function networkFileBinds(files: ContainerFiles | undefined, c: EngineContainer): BindMount[] {
+  if (!files) return [];
+  const taken = new Set([...c.binds, ...c.tmpfs, ...(c.filesystems ?? [])].map((m) => m.destination));
+  const all: BindMount[] = [
+    { source: files.resolvConf, destination: '/etc/resolv.conf', readOnly: false },
+    { source: files.hostname, destination: '/etc/hostname', readOnly: false },
+    { source: files.hosts, destination: '/etc/hosts', readOnly: false },
+  ];
+  return all.filter((b) => !taken.has(b.destination));
+}

@@ -1,0 +1,72 @@
+/**
+ * What the engine's concerns share (container-lifecycle.ts,
+ * container-networking.ts, container-create.ts, container-mounts.ts): the
+ * Engine (engine.ts) is an EngineCore, and each concern is a set of
+ * functions given it. Its collaborators — the OCI runtime, the networks and
+ * the addon's syscalls — are passed to the Engine (EngineOptions), today's
+ * real ones by default, so the lifecycle's decisions are unit-tested with
+ * fakes (engine.test.ts).
+ */
+import type { PullProgress } from '../images/pull.js';
+import type { ImageStore } from '../images/store/image-store.js';
+import type { Networks } from '../network/networks.js';
+import type { OciRuntime } from '../oci/lifecycle.js';
+import type { StateStore } from '../oci/state.js';
+import type { LayerSyscalls } from '../runtime/layer-syscalls.js';
+import type { NativeAddon } from '../runtime/native-addon.js';
+import type { ContainerRecord, ContainerTable } from './container-table.js';
+import type { ContainerPaths } from './paths.js';
+import type { State } from './status.js';
+
+/** The OCI runtime as the engine and its commands drive it (OciRuntime in-process by default). */
+export type ContainerRuntime = Pick<OciRuntime, 'create' | 'start' | 'state' | 'kill' | 'delete' | 'pause' | 'ps' | 'stats' | 'exec'> & {
+  readonly store: Pick<StateStore, 'dir'>;
+};
+
+/** The store's networks as the engine and the network commands use them (Networks by default). */
+export type EngineNetworks = Pick<
+  Networks,
+  | 'table' | 'find' | 'list' | 'create' | 'remove' | 'prune' | 'prepare' | 'plug' | 'release'
+  | 'refreshHosts' | 'rewriteHostsOf' | 'unplug' | 'connectRunning' | 'endpoints' | 'ports' | 'holders'
+>;
+
+/** The addon's calls the engine makes: a container's lock, and reading image files (the user lookup). */
+export type EngineSyscalls = Pick<NativeAddon, 'lock'> & LayerSyscalls;
+
+export interface EngineOptions {
+  /** the command the monitor runs when a container ends, the container's ID appended */
+  exitCommand?: readonly string[];
+  /** where a pull of a missing image reports */
+  progress?: PullProgress;
+  warn?: (message: string) => void;
+  /** draws a name for a container created without one (Docker-like adjective_noun by default) */
+  names?: () => string;
+  /** the OCI runtime (default: OciRuntime over the run root's oci/ state) */
+  runtime?: ContainerRuntime;
+  /** the networks (default: Networks in the store's database, made on first use) */
+  networks?: EngineNetworks;
+  /** the addon's syscalls (default: nativeAddon(), loaded on first use) */
+  syscalls?: EngineSyscalls;
+}
+
+export interface ContainerView {
+  record: ContainerRecord;
+  state: State;
+  paths: ContainerPaths;
+  pid: number;
+}
+
+/** The Engine as its concerns see it. */
+export interface EngineCore {
+  readonly store: ImageStore;
+  readonly containers: ContainerTable;
+  readonly runtime: ContainerRuntime;
+  readonly networks: EngineNetworks;
+  readonly syscalls: EngineSyscalls;
+  readonly options: EngineOptions;
+  /** the run root (the runtime's state, locks, attach sockets, the seccomp cache) */
+  readonly runDir: string;
+  paths(id: string): ContainerPaths;
+  view(record: ContainerRecord): ContainerView;
+  locked<T>(id: string, fn: () => Promise<T> | T): Promise<T>;
+}
