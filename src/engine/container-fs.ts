@@ -30,8 +30,7 @@ import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { isAlive } from '../oci/proc.js';
 import { StateStore } from '../oci/state.js';
-import { nativeAddon } from '../runtime/native-addon.js';
-import type { ContainerView, Engine } from './engine.js';
+import type { ContainerView, Engine, EngineSyscalls } from './engine.js';
 import { runRoot } from './paths.js';
 
 export type RootUse = 'read' | 'write' | 'export';
@@ -69,7 +68,7 @@ function processRoot(engine: Engine, v: ContainerView): number {
 }
 
 /** the container's layers as a detached overlay: read-only unless WRITABLE; with its volumes and binds unless EXPORT */
-function overlayRoot(v: ContainerView, writable: boolean, exporting: boolean): number {
+function overlayRoot(sys: EngineSyscalls, v: ContainerView, writable: boolean, exporting: boolean): number {
   const layers = v.record.layers.map((l) => Buffer.from(l));
   const upper = Buffer.from(v.paths.upper);
   let fd: number;
@@ -77,9 +76,9 @@ function overlayRoot(v: ContainerView, writable: boolean, exporting: boolean): n
     if (writable) {
       // an image without layers: the writable layer is the whole root (a plain directory: nothing can be bound onto it)
       if (layers.length === 0) return openSync(v.paths.upper, fsc.O_RDONLY | fsc.O_DIRECTORY);
-      fd = nativeAddon().mountOverlay(layers, upper, Buffer.from(v.paths.work));
+      fd = sys.mountOverlay(layers, upper, Buffer.from(v.paths.work));
     } else {
-      fd = nativeAddon().mountOverlay([upper, ...layers], null, null);
+      fd = sys.mountOverlay([upper, ...layers], null, null);
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -91,7 +90,7 @@ function overlayRoot(v: ContainerView, writable: boolean, exporting: boolean): n
   }
   if (!exporting) {
     try {
-      attachBinds(fd, v);
+      attachBinds(sys, fd, v);
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -101,11 +100,11 @@ function overlayRoot(v: ContainerView, writable: boolean, exporting: boolean): n
 }
 
 /** V's binds and volumes onto the detached overlay ROOT, outermost first; a mount point the container never made is skipped. */
-function attachBinds(root: number, v: ContainerView): void {
+function attachBinds(sys: EngineSyscalls, root: number, v: ContainerView): void {
   const binds = [...v.record.engine.binds].sort((a, b) => a.destination.split('/').length - b.destination.split('/').length);
   for (const b of binds) {
     try {
-      nativeAddon().attachBind(root, Buffer.from(b.destination), Buffer.from(b.source), b.readOnly);
+      sys.attachBind(root, Buffer.from(b.destination), Buffer.from(b.source), b.readOnly);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') continue; // never started: no mount point (or a file bind)
@@ -128,7 +127,7 @@ export async function withContainerRoot<T>(engine: Engine, ref: string, use: Roo
   const run = async (): Promise<T> => {
     const view = engine.view(record);
     const live = view.state.Running && use !== 'export';
-    const fd = live ? processRoot(engine, view) : overlayRoot(view, use === 'write', use === 'export');
+    const fd = live ? processRoot(engine, view) : overlayRoot(engine.syscalls, view, use === 'write', use === 'export');
     try {
       return await fn({ fd, via: live ? 'process' : 'overlay', view });
     } finally {

@@ -30,8 +30,8 @@ export type EngineNetworks = Pick<
   | 'refreshHosts' | 'rewriteHostsOf' | 'unplug' | 'connectRunning' | 'endpoints' | 'ports' | 'holders'
 >;
 
-/** The addon's calls the engine makes: a container's lock, and reading image files (the user lookup). */
-export type EngineSyscalls = Pick<NativeAddon, 'lock'> & LayerSyscalls;
+/** The addon's calls the engine makes: a container's lock, reading image files (the user lookup), a stopped container's root (cp, export). */
+export type EngineSyscalls = Pick<NativeAddon, 'lock' | 'mountOverlay' | 'attachBind'> & LayerSyscalls;
 
 export interface EngineOptions {
   /** the command the monitor runs when a container ends, the container's ID appended */

@@ -126,6 +126,8 @@ class FakeSyscalls extends RootlessSyscalls {
     this.locks.push(path);
     return openSync(path, 'w');
   }
+  mountOverlay = notFaked('mountOverlay');
+  attachBind = notFaked('attachBind');
 }
 
 const IMAGE = 'mdk-test-engine:latest';
