@@ -3,7 +3,7 @@
 # README's quick start and .ci/run both run this). As root, on Debian 12.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
-apt-get update
+apt-get -o DPkg::Lock::Timeout=600 update
 # gcc/make: the C helper; busybox-static: the test root filesystems;
 # iproute2, util-linux, procps: `ip a`, `ipcmk`/`ipcs`/`setpriv`, `ps` as
 # the tests run them; python3: the pseudo-terminal driver of the TTY tests
@@ -11,7 +11,7 @@ apt-get update
 # decompressed by Debian's zstd (Node 20's zlib has none), and a test uses it;
 # nftables: `nft`, for the engine's NAT table (iproute2's `ip` makes its
 # bridges; the C helper makes the veths with netlink)
-apt-get install -y gcc make libc6-dev busybox-static iproute2 util-linux procps python3 zstd nftables
+apt-get -o DPkg::Lock::Timeout=600 install -y gcc make libc6-dev busybox-static iproute2 util-linux procps python3 zstd nftables
 # The OCI runtime's real callers, for test/integration/oci-callers.test.ts:
 # containerd (ctr and its runc shim), podman (with conmon, and netavark as its
 # network stack rather than whichever one apt would pick), docker.io
@@ -29,19 +29,19 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\n# .ci/run: no service starts during the install\nexit 101\n' > "$policy_rc"
   chmod 755 "$policy_rc"
 fi
-apt-get install -y --no-install-recommends containerd podman conmon netavark docker.io iptables umoci skopeo
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends containerd podman conmon netavark docker.io iptables umoci skopeo
 if [ -n "$policy_rc" ]; then rm -f "$policy_rc"; trap - EXIT; fi
 # a policy-rc.d of the machine's own may have let the init script start it
 if [ -f /var/run/docker-ssd.pid ]; then /etc/init.d/docker stop || true; fi
 # the CRI test (test/integration/cri.test.ts): containerd's CRI plugin sets
 # up its pods' networks with the CNI plugins of containernetworking-plugins
 # (/usr/lib/cni: bridge, host-local, loopback), on a bridge of the test's own
-apt-get install -y --no-install-recommends containernetworking-plugins
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends containernetworking-plugins
 # the image tests: docker-registry (a real registry on 127.0.0.1), skopeo
 # (pushes the test images and reads back what moby-dick pushed),
 # apache2-utils (htpasswd for the registry with auth); g++ and python3
 # build better-sqlite3; openssl makes the certificates of the TLS test
-apt-get install -y docker-registry apache2-utils tar g++ openssl
+apt-get -o DPkg::Lock::Timeout=600 install -y docker-registry apache2-utils tar g++ openssl
 # the package's own service (if its install started one) would listen on
 # :5000 on every interface; the tests start their own on 127.0.0.1
 /etc/init.d/docker-registry stop >/dev/null 2>&1 || true

@@ -89,11 +89,13 @@ export interface LiveCli {
   done: Promise<CliResult>;
 }
 
-export function startCli(args: readonly string[]): LiveCli {
+/** Starts the CLI with ARGS; it is killed after TIMEOUT_MS (20 s by default). */
+export function startCli(args: readonly string[], timeoutMs?: number): LiveCli {
   let stdout = '';
   const waiters: { text: string; resolve: () => void }[] = [];
   let pid = 0;
   const done = run(CLI, args, {
+    timeoutMs,
     onSpawn: (p) => {
       pid = p;
     },

@@ -49,8 +49,20 @@ export function networkLeftovers(prefix: string): string[] {
   return [...links, ...tables, ...elsewhere];
 }
 
-export function makeImageEnv(): ImageEnv {
-  const base = mkdtempSync(join('/tmp', `${TEST_PREFIX}images-`));
+/**
+ * Where a store lives and which cgroup parent it uses. The default is a
+ * test's own (named with TEST_PREFIX); busy-machine.test.ts makes a
+ * neighbour's under other names, which the leak checks must not count.
+ */
+export interface ImageEnvPlace {
+  dirPrefix: string;
+  cgroupParent: string;
+}
+
+export function makeImageEnv(
+  place: ImageEnvPlace = { dirPrefix: `${TEST_PREFIX}images-`, cgroupParent: ENGINE_CGROUP_PARENT },
+): ImageEnv {
+  const base = mkdtempSync(join('/tmp', place.dirPrefix));
   // interface names have 15 characters: mdkt, the pid, and which env of this process
   const netPrefix = `mdkt${(process.pid % 46656).toString(36)}${(envCount++ % 36).toString(36)}`;
   const root = join(base, 'store');
@@ -61,7 +73,7 @@ export function makeImageEnv(): ImageEnv {
     MOBY_DICK_ROOT: root,
     DOCKER_CONFIG: dockerConfig,
     MOBY_DICK_CONFIG: join(base, 'config.json'),
-    MOBY_DICK_CGROUP_PARENT: ENGINE_CGROUP_PARENT,
+    MOBY_DICK_CGROUP_PARENT: place.cgroupParent,
     MOBY_DICK_NET_PREFIX: netPrefix,
   };
   unremoved.set(base, () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sleep, startCli } from '../helpers/cli.js';
-import { assertNoLeaks, helperProcesses, processesWith, snapshot } from '../helpers/leaks.js';
+import { assertNoLeaks, newHelpers, processesWith, snapshot } from '../helpers/leaks.js';
 import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
 
 describe('nothing left behind', () => {
@@ -41,7 +41,7 @@ describe('nothing left behind', () => {
       const live = startCli([...form(), 'sh', '-c', script]);
       await live.waitFor('ready');
       assert.ok(processesWith(marker).length > 0, 'the container runs');
-      assert.ok(helperProcesses().length > 0, 'the helper runs');
+      assert.ok(newHelpers(snap).length > 0, 'the helper runs');
       process.kill(live.pid, 'SIGKILL');
       const r = await live.done;
       assert.equal(r.signal, 'SIGKILL');
