@@ -13,9 +13,11 @@ import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
+import { Execs } from './exec.js';
 import { apiRoutes } from './routes.js';
 import { Router } from './router.js';
 import { createApiServer } from './server.js';
+import { Sessions } from './sessions.js';
 
 export const DEFAULT_HOST = 'unix:///run/moby-dick/moby-dick.sock';
 
@@ -28,6 +30,8 @@ export interface ServiceOptions {
   /** a group name or gid given read and write on the socket */
   group?: string;
   serverVersion: string;
+  /** how to run moby-dick's CLI again (exec instances run `moby-dick exec`) */
+  selfCommand: readonly string[];
   /** a line for the service's log (stderr) */
   log: (line: string) => void;
   /** resolves when the socket listens (tests, the command's own line) */
@@ -83,8 +87,10 @@ export async function runService(o: ServiceOptions): Promise<void> {
     rmSync(path, { force: true });
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  const sessions = new Sessions(o.engine);
+  const execs = new Execs(o.engine, o.selfCommand, o.engine.store.root);
   const server = createApiServer({
-    router: new Router(apiRoutes(o.engine, o.serverVersion)),
+    router: new Router(apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs })),
     serverVersion: o.serverVersion,
     onInternalError: (e, method, p) => o.log(`${method} ${p}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
@@ -118,6 +124,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       o.log(`stopping (${why}); containers keep running`);
+      sessions.close();
       server.close(() => resolve());
       for (const s of sockets) s.destroy();
     };

@@ -7,6 +7,7 @@ import { DEFAULT_HOST, runService } from '../../api/service.js';
 import { MobyDickError } from '../../errors.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
+import { selfCommand } from '../self-command.js';
 
 declare const MOBY_DICK_VERSION: string;
 
@@ -41,6 +42,7 @@ export const command = defineCommand({
         timeout,
         ...(values.group !== undefined ? { group: values.group } : {}),
         serverVersion: version,
+        selfCommand: selfCommand(),
         log: (line) => process.stderr.write(`moby-dick system service: ${line}\n`),
         onListening: (path) => process.stderr.write(`moby-dick system service: API listening on ${path}\n`),
       }),
