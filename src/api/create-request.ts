@@ -234,7 +234,8 @@ export function createRequestOf(body: unknown, name?: string): CreateRequest {
   for (const n of names) {
     const field = `NetworkingConfig.EndpointsConfig[${n}]`;
     const e = object(endpoints[n], field) ?? {};
-    if (n !== network && !(network === 'bridge' && n === 'bridge')) throw new ApiError(400, `invalid ${field}: the container's NetworkMode is ${network}`);
+    const named = n === 'default' ? 'bridge' : n;
+    if (named !== network) throw new ApiError(400, `invalid ${field}: the container's NetworkMode is ${network}`);
     aliases.push(...(strings(e.Aliases, `${field}.Aliases`) ?? []));
     for (const f of ['IPAMConfig', 'Links', 'MacAddress', 'DriverOpts', 'IPAddress', 'GlobalIPv6Address']) if (!isZero(f, e[f])) throw unsupported(`${field}.${f}`, e[f]);
   }
