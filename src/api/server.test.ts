@@ -126,3 +126,10 @@ test('hundreds of bad requests, then a good one is served', async () => {
   const r = await request('POST', '/echo', '{"ok":true}');
   assert.equal(r.status, 200);
 });
+
+test('a plain request to a hijacking route (old clients) gets 200 and the raw stream', async () => {
+  const body = '{}';
+  const out = await raw(`POST /hijack HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, 500);
+  assert.match(out, /^HTTP\/1.1 200 OK\r\n/);
+  assert.match(out, /Content-Type: application\/vnd.docker.raw-stream\r\n\r\nbody \{\}\n$/);
+});
