@@ -26,7 +26,7 @@ const NOT_COMMANDS = new Set(['isolate.ts']);
 const NOT_IMPLEMENTED = new Set([
   'build', 'builder', 'buildx', 'checkpoint', 'commit', 'compose', 'config', 'context', 'diff', 'events',
   'history', 'info', 'init', 'manifest', 'node', 'plugin', 'search', 'secret', 'service', 'stack', 'swarm',
-  'system', 'trust', 'update', 'version',
+  'trust', 'update', 'version',
 ]);
 const DOCKER_TOP_LEVEL = [
   'attach', 'build', 'builder', 'buildx', 'checkpoint', 'commit', 'compose', 'config', 'container', 'context',

@@ -68,6 +68,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'export', summary: "Export a container's filesystem as a tar archive", bundle: 'images', snapshot: true, load: () => import('./commands/container-export.js') },
   { name: 'port', summary: 'List port mappings or a specific mapping for the container', bundle: 'images', snapshot: true, load: () => import('./commands/container-port.js') },
   { name: 'network', summary: 'Manage networks', bundle: 'images', snapshot: true, load: () => import('./commands/network.js') },
+  { name: 'system', summary: 'Manage moby-dick', bundle: 'images', snapshot: true, load: () => import('./commands/system.js') },
 ];
 
 /** The command whose first word is NAME. */

@@ -1,0 +1,461 @@
+/**
+ * The container endpoints: /containers/... and /exec/..., each calling the
+ * engine as the CLI's commands do (Engine's methods, and the engine's
+ * modules the CLI uses: logs, attach, copy, export, stats, top, prune).
+ * Long waits (stop, restart, wait, a forced rm) are awaited without
+ * blocking the service (engine/stop-async.ts, polling with timers).
+ */
+import os from 'node:os';
+import type { Duplex } from 'node:stream';
+import { attach, type Attachment, DEFAULT_DETACH_KEYS } from '../engine/attach.js';
+import { copy } from '../engine/copy.js';
+import { parsePruneFilters, pruneContainers } from '../engine/container-prune.js';
+import type { ContainerView, Engine } from '../engine/engine.js';
+import { exportContainer } from '../engine/export.js';
+import { formatEntry, readLogs } from '../engine/logs.js';
+import { statInContainer } from '../engine/path-stat.js';
+import { sample } from '../engine/stats.js';
+import { restartAsync, stopAsync } from '../engine/stop-async.js';
+import { top } from '../engine/top.js';
+import { inspectContainer, summarizeContainer } from './container-json.js';
+import { createRequestOf } from './create-request.js';
+import { ApiError } from './errors.js';
+import type { Execs } from './exec.js';
+import { checkContainerFilters, containerMatches, parseFilters } from './filters.js';
+import type { RequestContext } from './reply.js';
+import type { Route } from './router.js';
+import type { Sessions, WaitCondition } from './sessions.js';
+import { frames, STDERR, STDOUT, streamWriter } from './stdcopy.js';
+import { statsJson } from './stats-json.js';
+import type { ContainerPathStat } from './types.js';
+import { compareVersions } from './version.js';
+
+const RAW_STREAM = 'application/vnd.docker.raw-stream';
+const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
+
+/** A query flag as Docker reads it: 1, true, True... */
+export function flag(q: URLSearchParams, name: string, dflt = false): boolean {
+  const v = q.get(name);
+  if (v === null) return dflt;
+  return v === '1' || v.toLowerCase() === 'true';
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new ApiError(400, `invalid ${name}: ${v}`);
+  return n;
+}
+
+/** A signal as Docker takes it (9, KILL, SIGKILL): its name. */
+export function signalOf(text: string | null, dflt: string): string {
+  if (!text) return dflt;
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    const name = Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+    if (!name) throw new ApiError(400, `invalid signal: ${text}`);
+    return name;
+  }
+  const name = text.toUpperCase().startsWith('SIG') ? text.toUpperCase() : `SIG${text.toUpperCase()}`;
+  if (!(name in os.constants.signals)) throw new ApiError(400, `invalid signal: ${text}`);
+  return name;
+}
+
+/** Docker's `since`/`until` of logs: Unix seconds with an optional fraction; in nanoseconds. */
+export function logTime(text: string | null): bigint | undefined {
+  if (!text || text === '0') return undefined;
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(text);
+  if (!m) {
+    const t = Date.parse(text);
+    if (Number.isNaN(t)) throw new ApiError(400, `invalid time: ${text}`);
+    return BigInt(t) * 1_000_000n;
+  }
+  return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0') || '0');
+}
+
+/** Go's os.FileMode of a Unix mode, as X-Docker-Container-Path-Stat carries it. */
+export function goFileMode(mode: number): number {
+  const type = mode & 0o170000;
+  let m = mode & 0o777;
+  if (type === 0o040000) m += 2 ** 31;
+  else if (type === 0o120000) m += 2 ** 27;
+  else if (type === 0o010000) m += 2 ** 25;
+  else if (type === 0o140000) m += 2 ** 24;
+  else if (type === 0o060000) m += 2 ** 26;
+  else if (type === 0o020000) m += 2 ** 26 + 2 ** 21;
+  if (mode & 0o4000) m += 2 ** 23;
+  if (mode & 0o2000) m += 2 ** 22;
+  if (mode & 0o1000) m += 2 ** 20;
+  return m;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface ContainerDeps {
+  engine: Engine;
+  sessions: Sessions;
+  execs: Execs;
+}
+
+export function containerRoutes(d: ContainerDeps): Route[] {
+  const { engine, sessions, execs } = d;
+  const find = (ctx: RequestContext): ContainerView => engine.inspect(ctx.params.id!);
+
+  async function list(ctx: RequestContext): Promise<void> {
+    const q = ctx.query;
+    const filters = parseFilters(q.get('filters'));
+    checkContainerFilters(filters);
+    await engine.releaseStaleNetworks();
+    const all = engine.list().sort((a, b) => Date.parse(b.record.created) - Date.parse(a.record.created));
+    let shown = all.filter((v) => (flag(q, 'all') || v.state.Running || filters.has('status') || filters.has('exited')) && containerMatches(v, filters, all));
+    const limit = intParam(q, 'limit');
+    if (limit !== undefined && limit > 0) shown = shown.slice(0, limit);
+    const now = Date.now();
+    ctx.reply.json(200, shown.map((v) => summarizeContainer(v, engine.networkFacts(v), now)));
+  }
+
+  async function create(ctx: RequestContext): Promise<void> {
+    const req = createRequestOf(await ctx.json(), ctx.query.get('name') ?? undefined);
+    const record = await engine.create(req);
+    ctx.reply.json(201, { Id: record.id, Warnings: [] });
+  }
+
+  async function start(ctx: RequestContext): Promise<void> {
+    const v = find(ctx);
+    if (v.state.Running) {
+      ctx.reply.empty(304);
+      return;
+    }
+    await sessions.start(v.record.id);
+    ctx.reply.empty(204);
+  }
+
+  async function stop(ctx: RequestContext): Promise<void> {
+    const v = find(ctx);
+    if (!v.state.Running) {
+      ctx.reply.empty(304);
+      return;
+    }
+    const sig = ctx.query.get('signal');
+    await stopAsync(engine, v.record.id, intParam(ctx.query, 't'), sig ? signalOf(sig, 'SIGTERM') : undefined);
+    ctx.reply.empty(204);
+  }
+
+  async function restart(ctx: RequestContext): Promise<void> {
+    const v = find(ctx);
+    const sig = ctx.query.get('signal');
+    await restartAsync(engine, v.record.id, intParam(ctx.query, 't'), sig ? signalOf(sig, 'SIGTERM') : undefined, sessions.beforeStart(v.record.id));
+    ctx.reply.empty(204);
+  }
+
+  function kill(ctx: RequestContext): void {
+    engine.kill(ctx.params.id!, signalOf(ctx.query.get('signal'), 'SIGKILL'));
+    ctx.reply.empty(204);
+  }
+
+  async function remove(ctx: RequestContext): Promise<void> {
+    const v = find(ctx);
+    const force = flag(ctx.query, 'force');
+    if (v.state.Running && force) {
+      // killed here and awaited with timers: Engine.remove would wait for it blocking the service
+      try {
+        engine.kill(v.record.id, 'SIGKILL');
+      } catch {
+        /* ended meanwhile */
+      }
+      for (let i = 0; i < 200 && engine.inspect(v.record.id).state.Running; i++) await sleep(10);
+    }
+    engine.remove(v.record.id, force, flag(ctx.query, 'v'));
+    ctx.reply.empty(204);
+  }
+
+  async function wait(ctx: RequestContext): Promise<void> {
+    const v = find(ctx);
+    const c = ctx.query.get('condition') || 'not-running';
+    if (c !== 'not-running' && c !== 'next-exit' && c !== 'removed') throw new ApiError(400, `invalid condition: "${c}"`);
+    // the headers at once: the client knows the wait is in place (then starts the container)
+    const out = ctx.reply.stream(200, { 'Content-Type': 'application/json' });
+    try {
+      const code = await sessions.wait(v.record.id, c as WaitCondition, ctx.closed);
+      out.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
+    } catch (e) {
+      out.end(`${JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } })}\n`);
+    }
+  }
+
+  async function logs(ctx: RequestContext): Promise<void> {
+    const q = ctx.query;
+    const v = find(ctx);
+    const wantOut = flag(q, 'stdout');
+    const wantErr = flag(q, 'stderr');
+    if (!wantOut && !wantErr) throw new ApiError(400, 'Bad parameters: you must choose at least one stream');
+    const tty = v.record.engine.tty;
+    const tailText = q.get('tail');
+    const tail = tailText === null || tailText === 'all' || tailText === '' ? undefined : Number(tailText);
+    const since = logTime(q.get('since'));
+    const until = logTime(q.get('until'));
+    const timestamps = flag(q, 'timestamps');
+    const framed = !tty;
+    const out = ctx.reply.stream(200, { 'Content-Type': framed && compareVersions(ctx.version, '1.42') >= 0 ? MULTIPLEXED : RAW_STREAM });
+    const entries = readLogs(v.paths.log, {
+      ...(tail !== undefined && Number.isInteger(tail) && tail >= 0 ? { tail } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+      ...(flag(q, 'follow') && v.state.Running ? { follow: true, exitFile: v.paths.exitFile } : {}),
+    });
+    let gone = false;
+    void ctx.closed.then(() => {
+      gone = true;
+      void entries.return(undefined);
+    });
+    for await (const e of entries) {
+      if (gone) break;
+      const isErr = e.stream === 'stderr';
+      if ((isErr && !wantErr) || (!isErr && !wantOut)) continue;
+      const line = Buffer.from(formatEntry(e, { timestamps }));
+      const data = framed ? frames(isErr ? STDERR : STDOUT, line) : line;
+      if (!out.write(data)) await new Promise((r) => out.once('drain', r));
+    }
+    out.end();
+  }
+
+  /** POST /containers/{id}/attach: the hijacked connection, at once if it runs, at its start if not yet. */
+  async function attachTo(ctx: RequestContext): Promise<void> {
+    const q = ctx.query;
+    const v = find(ctx);
+    const id = v.record.id;
+    const tty = v.record.engine.tty;
+    const framed = !tty;
+    const wantIn = flag(q, 'stdin') && v.record.openStdin;
+    const conn = ctx.reply.hijack(framed && compareVersions(ctx.version, '1.42') >= 0 ? MULTIPLEXED : RAW_STREAM);
+    conn.on('error', () => conn.destroy());
+    if (flag(q, 'logs')) {
+      for await (const e of readLogs(v.paths.log, {})) {
+        const isErr = e.stream === 'stderr';
+        const data = Buffer.from(e.log);
+        conn.write(framed ? frames(isErr ? STDERR : STDOUT, data) : data);
+      }
+    }
+    if (!flag(q, 'stream')) {
+      conn.end();
+      return;
+    }
+    const connect = async (view: ContainerView): Promise<Attachment | undefined> => {
+      if (conn.destroyed) return undefined;
+      const devnull = streamWriter(conn, STDOUT, false);
+      devnull.write = (_c: unknown, cb?: unknown) => {
+        if (typeof cb === 'function') (cb as () => void)();
+        return true;
+      };
+      const a = attach(view.paths.attachSocket, {
+        stdin: wantIn ? conn : null,
+        stdout: flag(q, 'stdout') ? streamWriter(conn, STDOUT, framed) : devnull,
+        stderr: flag(q, 'stderr') ? streamWriter(conn, STDERR, framed) : devnull,
+        tty,
+        detachKeys: wantIn && tty ? (q.get('detachKeys') || DEFAULT_DETACH_KEYS) : null,
+        closeStdin: true,
+      });
+      await a.connected;
+      const onClose = (): void => a.detach();
+      conn.once('close', onClose);
+      a.done.then(
+        () => {
+          conn.off('close', onClose);
+          conn.end();
+        },
+        () => conn.destroy(),
+      );
+      return a;
+    };
+    if (v.state.Running) {
+      const a = await connect(v);
+      if (a) sessions.track(id, a);
+      return;
+    }
+    const drop = sessions.addPending(id, connect);
+    conn.once('close', drop);
+  }
+
+  async function resize(ctx: RequestContext): Promise<void> {
+    const v = find(ctx);
+    const h = intParam(ctx.query, 'h') ?? 0;
+    const w = intParam(ctx.query, 'w') ?? 0;
+    if (!v.state.Running) throw new ApiError(409, `Container ${v.record.id} is not running`);
+    if (v.record.engine.tty && h > 0 && w > 0) await sessions.resize(v, h, w);
+    ctx.reply.empty(200);
+  }
+
+  function topOf(ctx: RequestContext): void {
+    const v = find(ctx);
+    if (!v.state.Running) throw new ApiError(409, `Container ${v.record.id} is not running`);
+    const psArgs = (ctx.query.get('ps_args') ?? '').split(/\s+/).filter(Boolean);
+    const r = top(engine.runtime.ps(v.record.id), psArgs.length ? psArgs : undefined);
+    ctx.reply.json(200, { Titles: r.titles, Processes: r.processes });
+  }
+
+  async function stats(ctx: RequestContext): Promise<void> {
+    const v = find(ctx);
+    const stream = flag(ctx.query, 'stream', true);
+    const oneShot = flag(ctx.query, 'one-shot');
+    const take = () => ({ s: sample(engine, v.record.id), at: new Date() });
+    if (!stream) {
+      let prev = take();
+      let cur = prev;
+      if (!oneShot && v.state.Running) {
+        await sleep(1000);
+        cur = take();
+      } else prev = { ...prev, s: { ...prev.s, cpuNs: 0, systemNs: 0 } };
+      ctx.reply.json(200, statsJson(v.record.id, v.record.name, cur.s, cur.at, oneShot ? undefined : prev.s, oneShot ? undefined : prev.at));
+      return;
+    }
+    const out = ctx.reply.stream(200, { 'Content-Type': 'application/json' });
+    let gone = false;
+    void ctx.closed.then(() => (gone = true));
+    let prev: ReturnType<typeof take> | undefined;
+    while (!gone) {
+      const cur = take();
+      out.write(`${JSON.stringify(statsJson(v.record.id, v.record.name, cur.s, cur.at, prev?.s, prev?.at))}\n`);
+      prev = cur;
+      if (!engine.inspect(v.record.id).state.Running) break;
+      await sleep(1000);
+    }
+    out.end();
+  }
+
+  async function pathStat(ctx: RequestContext): Promise<string> {
+    const path = ctx.query.get('path');
+    if (!path) throw new ApiError(400, 'path is required');
+    const st = await statInContainer(engine, ctx.params.id!, path);
+    const stat: ContainerPathStat = { name: st.name, size: st.stat.size, mode: goFileMode(st.stat.mode), mtime: new Date(st.stat.mtime * 1000).toISOString(), linkTarget: st.linkTarget };
+    return Buffer.from(JSON.stringify(stat)).toString('base64');
+  }
+
+  async function archiveHead(ctx: RequestContext): Promise<void> {
+    ctx.reply.empty(200, { 'X-Docker-Container-Path-Stat': await pathStat(ctx), 'Content-Type': 'application/x-tar' });
+  }
+
+  async function archiveGet(ctx: RequestContext): Promise<void> {
+    const stat = await pathStat(ctx);
+    const out = ctx.reply.stream(200, { 'X-Docker-Container-Path-Stat': stat, 'Content-Type': 'application/x-tar' });
+    try {
+      await copy(engine, { container: ctx.params.id!, path: ctx.query.get('path')! }, { path: '-' }, { archive: true, followLink: false, stdin: ctx.body, stdout: out, cwd: '/' });
+      out.end();
+    } catch {
+      out.destroy();
+    }
+  }
+
+  async function archivePut(ctx: RequestContext): Promise<void> {
+    const path = ctx.query.get('path');
+    if (!path) throw new ApiError(400, 'path is required');
+    find(ctx);
+    await copy(engine, { path: '-' }, { container: ctx.params.id!, path }, { archive: flag(ctx.query, 'copyUIDGID'), followLink: false, stdin: ctx.body, stdout: process.stdout, cwd: '/' });
+    ctx.reply.empty(200);
+  }
+
+  async function exportOf(ctx: RequestContext): Promise<void> {
+    find(ctx);
+    const out = ctx.reply.stream(200, { 'Content-Type': 'application/x-tar' });
+    try {
+      await exportContainer(engine, ctx.params.id!, out);
+      out.end();
+    } catch {
+      out.destroy();
+    }
+  }
+
+  async function rename(ctx: RequestContext): Promise<void> {
+    const name = ctx.query.get('name');
+    if (!name) throw new ApiError(400, 'name is required');
+    await engine.rename(ctx.params.id!, name);
+    ctx.reply.empty(204);
+  }
+
+  function pause(frozen: boolean) {
+    return (ctx: RequestContext): void => {
+      engine.pause(ctx.params.id!, frozen);
+      ctx.reply.empty(204);
+    };
+  }
+
+  function prune(ctx: RequestContext): void {
+    const filters = parseFilters(ctx.query.get('filters'));
+    const list: string[] = [];
+    for (const [k, values] of filters) for (const x of values) list.push(`${k}=${x}`);
+    const parseTime = (t: string): number => {
+      if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+      const dur = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(t);
+      if (dur && t !== '') return Date.now() - ((Number(dur[1] ?? 0) * 60 + Number(dur[2] ?? 0)) * 60 + Number(dur[3] ?? 0)) * 1000;
+      const ms = Date.parse(t);
+      if (Number.isNaN(ms)) throw new ApiError(400, `invalid until: ${t}`);
+      return ms;
+    };
+    const { deleted, bytes } = pruneContainers(engine, parsePruneFilters(list, parseTime));
+    ctx.reply.json(200, { ContainersDeleted: deleted, SpaceReclaimed: bytes });
+  }
+
+  function notImplemented(what: string) {
+    return (): void => {
+      throw new ApiError(501, `${what} is not implemented by moby-dick yet`);
+    };
+  }
+
+  async function execCreate(ctx: RequestContext): Promise<void> {
+    const id = execs.create(ctx.params.id!, await ctx.json());
+    ctx.reply.json(201, { Id: id });
+  }
+
+  async function execStart(ctx: RequestContext): Promise<void> {
+    const body = (await ctx.json()) as { Detach?: unknown } | undefined;
+    const x = execs.get(ctx.params.id!);
+    if (body?.Detach === true) {
+      await execs.startDetached(x.id);
+      ctx.reply.empty(200);
+      return;
+    }
+    const conn: Duplex = ctx.reply.hijack(!x.config.Tty && compareVersions(ctx.version, '1.42') >= 0 ? MULTIPLEXED : RAW_STREAM);
+    conn.on('error', () => conn.destroy());
+    await execs.startAttached(x.id, conn);
+    conn.end();
+  }
+
+  return [
+    { method: 'GET', path: '/containers/json', handler: list },
+    { method: 'POST', path: '/containers/create', handler: create },
+    { method: 'POST', path: '/containers/prune', handler: prune },
+    { method: 'GET', path: '/containers/{id}/json', handler: (ctx) => {
+      const v = find(ctx);
+      ctx.reply.json(200, inspectContainer(v, engine.networkFacts(v)));
+    } },
+    { method: 'GET', path: '/containers/{id}/top', handler: topOf },
+    { method: 'GET', path: '/containers/{id}/logs', handler: logs },
+    { method: 'GET', path: '/containers/{id}/changes', handler: notImplemented('GET /containers/{id}/changes (docker diff)') },
+    { method: 'GET', path: '/containers/{id}/export', handler: exportOf },
+    { method: 'GET', path: '/containers/{id}/stats', handler: stats },
+    { method: 'POST', path: '/containers/{id}/resize', handler: resize },
+    { method: 'POST', path: '/containers/{id}/start', handler: start },
+    { method: 'POST', path: '/containers/{id}/stop', handler: stop },
+    { method: 'POST', path: '/containers/{id}/restart', handler: restart },
+    { method: 'POST', path: '/containers/{id}/kill', handler: kill },
+    { method: 'POST', path: '/containers/{id}/update', handler: notImplemented('POST /containers/{id}/update (docker update)') },
+    { method: 'POST', path: '/containers/{id}/rename', handler: rename },
+    { method: 'POST', path: '/containers/{id}/pause', handler: pause(true) },
+    { method: 'POST', path: '/containers/{id}/unpause', handler: pause(false) },
+    { method: 'POST', path: '/containers/{id}/attach', handler: attachTo, hijack: true },
+    { method: 'GET', path: '/containers/{id}/attach/ws', handler: notImplemented('attach over websocket') },
+    { method: 'POST', path: '/containers/{id}/wait', handler: wait },
+    { method: 'DELETE', path: '/containers/{id}', handler: remove },
+    { method: 'HEAD', path: '/containers/{id}/archive', handler: archiveHead },
+    { method: 'GET', path: '/containers/{id}/archive', handler: archiveGet },
+    { method: 'PUT', path: '/containers/{id}/archive', handler: archivePut },
+    { method: 'POST', path: '/containers/{id}/exec', handler: execCreate },
+    { method: 'POST', path: '/exec/{id}/start', handler: execStart, hijack: true },
+    { method: 'POST', path: '/exec/{id}/resize', handler: (ctx) => {
+      execs.get(ctx.params.id!);
+      ctx.reply.empty(200);
+    } },
+    { method: 'GET', path: '/exec/{id}/json', handler: (ctx) => ctx.reply.json(200, execs.inspect(ctx.params.id!)) },
+  ];
+}
+

@@ -1,0 +1,23 @@
+/**
+ * Every route of the API, by resource: one module each (system.ts,
+ * containers.ts; images.ts, networks.ts, volumes.ts, events.ts, ... to
+ * come), each giving its routes for the one engine the service holds and
+ * the state the service keeps between requests (sessions, exec instances).
+ */
+import type { Engine } from '../engine/engine.js';
+import { containerRoutes } from './containers.js';
+import type { Execs } from './exec.js';
+import type { Route } from './router.js';
+import type { Sessions } from './sessions.js';
+import { systemRoutes } from './system.js';
+
+export interface ApiDeps {
+  engine: Engine;
+  serverVersion: string;
+  sessions: Sessions;
+  execs: Execs;
+}
+
+export function apiRoutes(d: ApiDeps): Route[] {
+  return [...systemRoutes(d.engine, d.serverVersion), ...containerRoutes(d)];
+}

@@ -1,0 +1,40 @@
+/**
+ * What `docker cp` asks of a path in a container before it copies (the
+ * Engine API's X-Docker-Container-Path-Stat): its name, size, mode, mtime
+ * and a symlink's target, the path resolved inside the container's root
+ * (archive-fs.ts), the last name not followed.
+ */
+import { closeSync } from 'node:fs';
+import { MobyDickError } from '../errors.js';
+import { nativeAddon } from '../runtime/native-addon.js';
+import { locate, type Stat } from './archive-fs.js';
+import { withContainerRoot } from './container-fs.js';
+import type { Engine } from './engine.js';
+
+export interface PathStat {
+  name: string;
+  stat: Stat;
+  linkTarget: string;
+}
+
+export async function statInContainer(engine: Engine, ref: string, path: string): Promise<PathStat> {
+  return withContainerRoot(engine, ref, 'read', async (root) => {
+    let loc;
+    try {
+      loc = locate(root.fd, path, false);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new MobyDickError('USAGE', `Could not find the file ${path} in container ${ref}`, { container: ref, subject: path });
+      throw e;
+    }
+    try {
+      if (!loc.st) throw new MobyDickError('USAGE', `Could not find the file ${path} in container ${ref}`, { container: ref, subject: path });
+      const isLink = (loc.st.mode & 0o170000) === 0o120000;
+      const linkTarget = isLink ? nativeAddon().readlinkAt(loc.dir, loc.name).toString() : '';
+      const name = loc.name.length ? loc.name.toString() : path.split('/').filter(Boolean).pop() ?? '/';
+      return { name, stat: loc.st, linkTarget };
+    } finally {
+      closeSync(loc.dir);
+    }
+  });
+}
