@@ -3,7 +3,7 @@
  * engine as the CLI's commands do (Engine's methods, and the engine's
  * modules the CLI uses: logs, attach, copy, export, stats, top, prune).
  * Long waits (stop, restart, wait, a forced rm) are awaited without
- * blocking the service (engine/stop-async.ts, polling with timers).
+ * blocking the service (the engine's stop and wait poll with timers).
  */
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -15,7 +15,6 @@ import { exportContainer } from '../engine/export.js';
 import { formatEntry, readLogs } from '../engine/logs.js';
 import { statInContainer } from '../engine/path-stat.js';
 import { sample } from '../engine/stats.js';
-import { restartAsync, stopAsync } from '../engine/stop-async.js';
 import { top } from '../engine/top.js';
 import { inspectContainer, summarizeContainer } from './container-json.js';
 import { createRequestOf } from './create-request.js';
@@ -138,14 +137,14 @@ export function containerRoutes(d: ContainerDeps): Route[] {
       return;
     }
     const sig = ctx.query.get('signal');
-    await stopAsync(engine, v.record.id, intParam(ctx.query, 't'), sig ? signalOf(sig, 'SIGTERM') : undefined);
+    await engine.stop(v.record.id, intParam(ctx.query, 't'), sig ? signalOf(sig, 'SIGTERM') : undefined);
     ctx.reply.empty(204);
   }
 
   async function restart(ctx: RequestContext): Promise<void> {
     const v = find(ctx);
     const sig = ctx.query.get('signal');
-    await restartAsync(engine, v.record.id, intParam(ctx.query, 't'), sig ? signalOf(sig, 'SIGTERM') : undefined, sessions.beforeStart(v.record.id));
+    await engine.restart(v.record.id, intParam(ctx.query, 't'), sig ? signalOf(sig, 'SIGTERM') : undefined, sessions.beforeStart(v.record.id));
     ctx.reply.empty(204);
   }
 

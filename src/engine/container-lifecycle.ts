@@ -113,14 +113,25 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
   });
 }
 
-/** Waits up to MS for the container to end; true when it did. */
-function waitStopped(e: EngineCore, id: string, ms: number): boolean {
-  for (let waited = 0; waited <= ms; waited += 20) {
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits up to MS for the container to end; true when it did. With timers,
+ * not sleeps: a process serving many clients (the Engine API's service)
+ * goes on serving while a container takes its time to stop.
+ */
+async function waitStopped(e: EngineCore, id: string, ms: number): Promise<boolean> {
+  for (let waited = 0; ; waited += 20) {
     const st = runtimeStatus(e, id)?.status;
     if (st === undefined || st === 'stopped') return true;
-    sleepSync(20);
+    if (waited >= ms) return false;
+    await sleep(20);
   }
-  return false;
+}
+
+async function waitExitFileAsync(e: EngineCore, id: string, ms: number): Promise<void> {
+  const paths = e.paths(id);
+  for (let waited = 0; waited <= ms && !existsSync(paths.exitFile); waited += 10) await sleep(10);
 }
 
 export function waitExitFile(e: EngineCore, id: string, ms: number): void {
@@ -146,15 +157,15 @@ export async function stop(e: EngineCore, ref: string, timeout?: number, signal?
   } catch {
     /* it ended meanwhile */
   }
-  if (!waitStopped(e, record.id, seconds * 1000)) {
+  if (!(await waitStopped(e, record.id, Math.max(0, seconds) * 1000))) {
     try {
       e.runtime.kill(record.id, 'SIGKILL', true);
     } catch {
       /* it ended meanwhile */
     }
-    waitStopped(e, record.id, 10_000);
+    await waitStopped(e, record.id, 10_000);
   }
-  waitExitFile(e, record.id, 2000);
+  await waitExitFileAsync(e, record.id, 2000);
   return record;
 }
 

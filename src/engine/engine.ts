@@ -189,11 +189,11 @@ export class Engine implements EngineCore {
   /**
    * `restart`: stop (the stop signal, SIGKILL after TIMEOUT), then start. The
    * start holds the container's lock, so the monitor's container-exited of
-   * the stopped run cannot interleave with it.
+   * the stopped run cannot interleave with it. BEFORE_START as start's.
    */
-  async restart(ref: string, timeout?: number, signal?: string): Promise<ContainerView> {
+  async restart(ref: string, timeout?: number, signal?: string, beforeStart?: (v: ContainerView) => Promise<void> | void): Promise<ContainerView> {
     const record = await this.stop(ref, timeout, signal);
-    return this.locked(record.id, () => this.start(record.id));
+    return this.locked(record.id, () => this.start(record.id, beforeStart));
   }
 
   /** `rename`: the database's UNIQUE name decides a race; Docker's errors. */
