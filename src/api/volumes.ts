@@ -1,7 +1,9 @@
 /**
  * The volume endpoints: list (filters), create, inspect, remove (force),
  * prune; on the store's volumes (engine/volumes.ts) with every container
- * record counted as a user, as the CLI's `volume` commands do.
+ * record counted as a user, as the CLI's `volume` commands do. Prune
+ * follows the client's version: named volumes too before 1.42, only
+ * anonymous ones since unless the all filter says otherwise.
  */
 import type { Engine } from '../engine/engine.js';
 import { parseVolumeOptions, type Volume, volumeDocument, VolumeStore } from '../engine/volumes.js';
@@ -11,6 +13,7 @@ import type { Filters } from './filters.js';
 import { boolFilter, labelsLack, labelsMatch, filtersOf, queryBool } from './filter-match.js';
 import type { RequestContext } from './reply.js';
 import type { Route } from './router.js';
+import { compareVersions } from './version.js';
 import type { VolumeCreateBody, VolumeListResponse, VolumePruneResponse, VolumeResponse } from './types-volumes.js';
 
 export const VOLUME_LIST_FILTERS = ['dangling', 'driver', 'label', 'name'] as const;
@@ -86,7 +89,8 @@ function remove(engine: Engine, ctx: RequestContext): void {
 
 function prune(engine: Engine, ctx: RequestContext): void {
   const filters = filtersOf(ctx.query, ['label', 'label!', 'all']);
-  const all = boolFilter(filters, 'all') === true;
+  // before API 1.42, prune took every unused volume; since, only anonymous ones unless all=true
+  const all = boolFilter(filters, 'all') === true || compareVersions(ctx.version, '1.42') < 0;
   const labels = filters.get('label') ?? [];
   const notLabels = filters.get('label!') ?? [];
   const keep = (v: Volume): boolean => !labelsMatch(v.labels, labels) || !labelsLack(v.labels, notLabels);
