@@ -10,13 +10,14 @@ import { networkDocument, pseudoNetworkId } from '../engine/network-inspect.js';
 import { MobyDickError } from '../errors.js';
 import type { NetworkCreate } from '../network/networks.js';
 import type { NetworkRecord } from '../network/network-table.js';
+import { array, boolean, type JsonObject, object, string, stringMap, strings } from './body.js';
 import { ApiError } from './errors.js';
 import type { Filters } from './filters.js';
 import { boolFilter, labelsLack, labelsMatch, filtersOf } from './filter-match.js';
 import { untilSeconds } from './images.js';
 import type { RequestContext } from './reply.js';
 import type { Route } from './router.js';
-import type { NetworkConnectBody, NetworkCreateBody, NetworkCreateResponse, NetworkDisconnectBody, NetworkPruneResponse, NetworkResource } from './types-networks.js';
+import type { NetworkCreateResponse, NetworkPruneResponse, NetworkResource } from './types-networks.js';
 
 const PSEUDO: readonly { name: string; driver: string }[] = [
   { name: 'host', driver: 'host' },
@@ -111,51 +112,47 @@ async function inspect(engine: Engine, ctx: RequestContext): Promise<void> {
   ctx.reply.json(200, findNetwork(engine, ctx.params.id!));
 }
 
-function object(v: unknown, what: string): Record<string, unknown> {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, `invalid ${what}: expected a JSON object`);
-  return v as Record<string, unknown>;
-}
-
-function stringMap(v: unknown, what: string): Record<string, string> {
-  const o = object(v, what);
-  for (const [k, x] of Object.entries(o)) if (typeof x !== 'string') throw new ApiError(400, `invalid ${what}: ${k} is not a string`);
-  return o as Record<string, string>;
-}
-
-/** The engine's NetworkCreate for a POST /networks/create body; what moby-dick cannot make is refused by name. */
-export function networkCreateOf(body: NetworkCreateBody): NetworkCreate {
-  if (typeof body.Name !== 'string' || body.Name === '') throw new ApiError(400, 'a network needs a Name');
-  if (body.Driver !== undefined && body.Driver !== '' && body.Driver !== 'bridge') throw new ApiError(404, `plugin "${body.Driver}" not found: moby-dick has the bridge driver only`);
-  if (body.EnableIPv6) throw new ApiError(400, 'EnableIPv6: moby-dick networks are IPv4 only');
-  if (body.Ingress || body.ConfigOnly || (body.ConfigFrom && body.ConfigFrom.Network)) throw new ApiError(400, 'swarm networks (Ingress, ConfigOnly, ConfigFrom) are not supported');
-  if (body.Scope !== undefined && body.Scope !== '' && body.Scope !== 'local') throw new ApiError(400, `Scope ${body.Scope}: moby-dick networks are local`);
-  const options = stringMap(body.Options, 'Options');
-  const unknownOption = Object.keys(options)[0];
+/** The engine's NetworkCreate for a POST /networks/create body (types-networks.ts's NetworkCreateBody), read field by field; what moby-dick cannot make is refused by name. */
+export function networkCreateOf(value: unknown): NetworkCreate {
+  const body = object(value, 'body') ?? {};
+  const name = string(body.Name, 'Name');
+  if (name === undefined || name === '') throw new ApiError(400, 'a network needs a Name');
+  boolean(body.CheckDuplicate, 'CheckDuplicate'); // deprecated: names are always checked
+  const driver = string(body.Driver, 'Driver');
+  if (driver !== undefined && driver !== '' && driver !== 'bridge') throw new ApiError(404, `plugin "${driver}" not found: moby-dick has the bridge driver only`);
+  if (boolean(body.EnableIPv6, 'EnableIPv6')) throw new ApiError(400, 'EnableIPv6: moby-dick networks are IPv4 only');
+  if (boolean(body.Ingress, 'Ingress') || boolean(body.ConfigOnly, 'ConfigOnly') || string(object(body.ConfigFrom, 'ConfigFrom')?.Network, 'ConfigFrom.Network')) {
+    throw new ApiError(400, 'swarm networks (Ingress, ConfigOnly, ConfigFrom) are not supported');
+  }
+  boolean(body.Attachable, 'Attachable'); // every network can be joined
+  const scope = string(body.Scope, 'Scope');
+  if (scope !== undefined && scope !== '' && scope !== 'local') throw new ApiError(400, `Scope ${scope}: moby-dick networks are local`);
+  const unknownOption = Object.keys(stringMap(body.Options, 'Options') ?? {})[0];
   if (unknownOption !== undefined) throw new ApiError(400, `the driver option ${unknownOption} is not supported`);
-  const ipam = object(body.IPAM, 'IPAM');
-  if (ipam.Driver !== undefined && ipam.Driver !== '' && ipam.Driver !== 'default') throw new ApiError(400, `IPAM driver ${String(ipam.Driver)} is not supported: only default`);
-  const configs = ipam.Config ?? [];
-  if (!Array.isArray(configs)) throw new ApiError(400, 'invalid IPAM.Config: expected a list');
+  const ipam = object(body.IPAM, 'IPAM') ?? {};
+  const ipamDriver = string(ipam.Driver, 'IPAM.Driver');
+  if (ipamDriver !== undefined && ipamDriver !== '' && ipamDriver !== 'default') throw new ApiError(400, `IPAM driver ${ipamDriver} is not supported: only default`);
+  stringMap(ipam.Options, 'IPAM.Options');
+  const configs = array(ipam.Config, 'IPAM.Config') ?? [];
   if (configs.length > 1) throw new ApiError(400, 'IPAM.Config: moby-dick networks have one IPv4 subnet');
-  const c = object(configs[0], 'IPAM.Config[0]');
-  if (c.IPRange || (c.AuxiliaryAddresses && Object.keys(object(c.AuxiliaryAddresses, 'AuxiliaryAddresses')).length)) throw new ApiError(400, 'IPAM.Config: IPRange and AuxiliaryAddresses are not supported');
-  for (const k of ['Subnet', 'Gateway'] as const) if (c[k] !== undefined && typeof c[k] !== 'string') throw new ApiError(400, `invalid IPAM.Config[0].${k}: expected a string`);
-  const subnet = (c.Subnet as string | undefined) || undefined;
-  const gateway = (c.Gateway as string | undefined) || undefined;
+  const c = object(configs[0], 'IPAM.Config[0]') ?? {};
+  if (string(c.IPRange, 'IPAM.Config[0].IPRange') || Object.keys(stringMap(c.AuxiliaryAddresses, 'IPAM.Config[0].AuxiliaryAddresses') ?? {}).length) {
+    throw new ApiError(400, 'IPAM.Config: IPRange and AuxiliaryAddresses are not supported');
+  }
+  const subnet = string(c.Subnet, 'IPAM.Config[0].Subnet') || undefined;
+  const gateway = string(c.Gateway, 'IPAM.Config[0].Gateway') || undefined;
   if (gateway !== undefined && subnet === undefined) throw new ApiError(400, 'IPAM.Config: a Gateway needs a Subnet');
   return {
-    name: body.Name,
+    name,
     ...(subnet !== undefined ? { subnet } : {}),
     ...(gateway !== undefined ? { gateway } : {}),
-    internal: body.Internal === true,
-    labels: stringMap(body.Labels, 'Labels'),
+    internal: boolean(body.Internal, 'Internal') === true,
+    labels: stringMap(body.Labels, 'Labels') ?? {},
   };
 }
 
 async function create(engine: Engine, ctx: RequestContext): Promise<void> {
-  const body = object(await ctx.json(), 'body') as NetworkCreateBody;
-  const req = networkCreateOf(body);
+  const req = networkCreateOf(await ctx.json());
   if (PSEUDO.some((p) => p.name === req.name) || req.name === 'bridge') throw new ApiError(403, `${req.name} is a pre-defined network and cannot be created`);
   const n = engine.networks.create(req);
   const res: NetworkCreateResponse = { Id: n.id, Warning: '' };
@@ -175,31 +172,33 @@ async function remove(engine: Engine, ctx: RequestContext): Promise<void> {
   ctx.reply.empty(204);
 }
 
-function containerOf(body: Record<string, unknown>): string {
-  if (typeof body.Container !== 'string' || body.Container === '') throw new ApiError(400, 'a Container is required');
-  return body.Container;
+function containerOf(body: JsonObject): string {
+  const c = string(body.Container, 'Container');
+  if (c === undefined || c === '') throw new ApiError(400, 'a Container is required');
+  return c;
 }
 
-/** The aliases of a connect's EndpointConfig; a fixed address is refused (the engine allocates them). */
-export function connectAliases(body: NetworkConnectBody): string[] {
-  const ep = object(body.EndpointConfig, 'EndpointConfig');
-  const ipam = object(ep.IPAMConfig, 'EndpointConfig.IPAMConfig');
-  if (ipam.IPv4Address || ipam.IPv6Address) throw new ApiError(400, 'EndpointConfig.IPAMConfig: a fixed address is not supported');
-  if (Array.isArray(ep.Links) && ep.Links.length) throw new ApiError(400, 'EndpointConfig.Links is not supported');
-  const aliases = ep.Aliases ?? [];
-  if (!Array.isArray(aliases) || aliases.some((a) => typeof a !== 'string')) throw new ApiError(400, 'invalid EndpointConfig.Aliases: expected a list of names');
-  return aliases as string[];
+/** The aliases of a connect body's EndpointConfig (NetworkConnectBody); a fixed address is refused (the engine allocates them). */
+export function connectAliases(value: unknown): string[] {
+  const ep = object(object(value, 'body')?.EndpointConfig, 'EndpointConfig') ?? {};
+  const ipam = object(ep.IPAMConfig, 'EndpointConfig.IPAMConfig') ?? {};
+  if (string(ipam.IPv4Address, 'EndpointConfig.IPAMConfig.IPv4Address') || string(ipam.IPv6Address, 'EndpointConfig.IPAMConfig.IPv6Address')) {
+    throw new ApiError(400, 'EndpointConfig.IPAMConfig: a fixed address is not supported');
+  }
+  if ((strings(ep.Links, 'EndpointConfig.Links') ?? []).length) throw new ApiError(400, 'EndpointConfig.Links is not supported');
+  return strings(ep.Aliases, 'EndpointConfig.Aliases') ?? [];
 }
 
 async function connect(engine: Engine, ctx: RequestContext): Promise<void> {
-  const body = object(await ctx.json(), 'body');
-  const container = containerOf(body);
-  await engine.connect(container, ctx.params.id!, connectAliases(body as NetworkConnectBody));
+  const value = await ctx.json();
+  const container = containerOf(object(value, 'body') ?? {});
+  await engine.connect(container, ctx.params.id!, connectAliases(value));
   ctx.reply.empty(200);
 }
 
 async function disconnect(engine: Engine, ctx: RequestContext): Promise<void> {
-  const body = object(await ctx.json(), 'body') as NetworkDisconnectBody & Record<string, unknown>;
+  const body = object(await ctx.json(), 'body') ?? {};
+  boolean(body.Force, 'Force'); // the engine's disconnect works on a stopped container as on a running one
   await engine.disconnect(containerOf(body), ctx.params.id!);
   ctx.reply.empty(200);
 }

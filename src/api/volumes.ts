@@ -8,13 +8,14 @@
 import type { Engine } from '../engine/engine.js';
 import { parseVolumeOptions, type Volume, volumeDocument, VolumeStore } from '../engine/volumes.js';
 import { MobyDickError } from '../errors.js';
+import { object, string, stringMap } from './body.js';
 import { ApiError } from './errors.js';
 import type { Filters } from './filters.js';
 import { boolFilter, labelsLack, labelsMatch, filtersOf, queryBool } from './filter-match.js';
 import type { RequestContext } from './reply.js';
 import type { Route } from './router.js';
 import { compareVersions } from './version.js';
-import type { VolumeCreateBody, VolumeListResponse, VolumePruneResponse, VolumeResponse } from './types-volumes.js';
+import type { VolumeListResponse, VolumePruneResponse, VolumeResponse } from './types-volumes.js';
 
 export const VOLUME_LIST_FILTERS = ['dangling', 'driver', 'label', 'name'] as const;
 
@@ -51,20 +52,14 @@ function list(engine: Engine, ctx: RequestContext): void {
   ctx.reply.json(200, body);
 }
 
-/** The arguments of VolumeStore.create for a POST /volumes/create body. */
+/** The arguments of VolumeStore.create for a POST /volumes/create body (types-volumes.ts's VolumeCreateBody), read field by field. */
 export function volumeCreateOf(value: unknown): { name: string | undefined; labels: Record<string, string>; opts: string[] } {
-  if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) throw new ApiError(400, 'invalid body: expected a JSON object');
-  const body = (value ?? {}) as VolumeCreateBody;
-  if (body.Name !== undefined && typeof body.Name !== 'string') throw new ApiError(400, 'invalid Name: expected a string');
-  if (body.Driver !== undefined && body.Driver !== '' && body.Driver !== 'local') throw new ApiError(404, `plugin "${body.Driver}" not found: moby-dick has the local driver only`);
-  if (body.ClusterVolumeSpec) throw new ApiError(400, 'cluster volumes are not supported');
-  const map = (v: unknown, what: string): Record<string, string> => {
-    if (v === undefined || v === null) return {};
-    if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new ApiError(400, `invalid ${what}: expected a map of strings`);
-    return v as Record<string, string>;
-  };
-  const opts = Object.entries(map(body.DriverOpts, 'DriverOpts')).map(([k, v]) => `${k}=${v}`);
-  return { name: body.Name || undefined, labels: map(body.Labels, 'Labels'), opts };
+  const body = object(value, 'body') ?? {};
+  const driver = string(body.Driver, 'Driver');
+  if (driver !== undefined && driver !== '' && driver !== 'local') throw new ApiError(404, `plugin "${driver}" not found: moby-dick has the local driver only`);
+  if (object(body.ClusterVolumeSpec, 'ClusterVolumeSpec')) throw new ApiError(400, 'cluster volumes are not supported');
+  const opts = Object.entries(stringMap(body.DriverOpts, 'DriverOpts') ?? {}).map(([k, v]) => `${k}=${v}`);
+  return { name: string(body.Name, 'Name') || undefined, labels: stringMap(body.Labels, 'Labels') ?? {}, opts };
 }
 
 async function create(engine: Engine, ctx: RequestContext): Promise<void> {
