@@ -1,6 +1,6 @@
 /**
  * The image endpoints: pull (POST /images/create, Docker's JSON progress
- * stream), list with filters, inspect, history, tag, push (progress
+ * stream; with fromSrc=- an import of the body), list with filters, inspect, history, tag, push (progress
  * stream, X-Registry-Auth), remove, save (`get`), load and prune. Each
  * calls what the CLI's image commands call (src/images/: pullImage,
  * pushImage, removeImage, saveImages, loadImages, ...) on the engine's
@@ -8,6 +8,7 @@
  */
 import type { Engine } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
+import { importImage } from '../images/archive/import.js';
 import { loadImages } from '../images/archive/load.js';
 import { resolveSaveInputs, saveImages } from '../images/archive/save.js';
 import { imageHistory, inspectDocument, rawImageConfig } from '../images/inspect.js';
@@ -134,8 +135,9 @@ export function pullName(fromImage: string, tag: string): string {
 
 async function create(engine: Engine, ctx: RequestContext): Promise<void> {
   const fromImage = ctx.query.get('fromImage') ?? '';
-  if (ctx.query.get('fromSrc')) throw new ApiError(501, 'importing an image (fromSrc) is not supported by this API yet: use `moby-dick import`');
-  if (fromImage === '') throw new ApiError(400, 'fromImage is required');
+  const fromSrc = ctx.query.get('fromSrc') ?? '';
+  if (fromSrc !== '') return importFrom(engine, ctx, fromSrc);
+  if (fromImage === '') throw new ApiError(400, 'fromImage or fromSrc is required');
   const name = pullName(fromImage, ctx.query.get('tag') ?? '');
   const platformText = ctx.query.get('platform') ?? '';
   const credentials = registryAuth(ctx.headers['x-registry-auth']);
@@ -150,6 +152,32 @@ async function create(engine: Engine, ctx: RequestContext): Promise<void> {
     out.end(e);
     return;
   }
+  out.end();
+}
+
+/**
+ * POST /images/create?fromSrc=-: the body is a root filesystem tarball,
+ * imported as `moby-dick import` does (repo and tag name it, message is
+ * its history's comment); the answer is the image ID as a status line.
+ * A URL to fetch it from and Dockerfile `changes` are refused.
+ */
+async function importFrom(engine: Engine, ctx: RequestContext, fromSrc: string): Promise<void> {
+  if (fromSrc !== '-') throw new ApiError(501, 'importing from a URL is not supported: send the tarball as the body (fromSrc=-)');
+  const changes = ctx.query.getAll('changes').filter((c) => c !== '');
+  if (changes.length) throw new ApiError(400, `changes is not supported by import: ${changes[0]}`);
+  const repo = ctx.query.get('repo') ?? '';
+  const t = ctx.query.get('tag') ?? '';
+  const message = ctx.query.get('message') ?? '';
+  const platformText = ctx.query.get('platform') ?? '';
+  const reference = repo === '' ? undefined : pullName(repo, t);
+  const r = await importImage(engine.store, ctx.body, {
+    source: 'the request body',
+    ...(reference !== undefined ? { reference } : {}),
+    ...(message !== '' ? { message } : {}),
+    ...(platformText ? { platform: parsePlatform(platformText) } : {}),
+  });
+  const out = new JsonStream(ctx);
+  out.send({ status: r.id });
   out.end();
 }
 

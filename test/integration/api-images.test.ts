@@ -5,8 +5,8 @@
  * (python3-docker) and dockerode, against `moby-dick system service` on a
  * socket in a temp dir with the test's own store. Images come from
  * docker-registry on 127.0.0.1 (one without auth, one with htpasswd for
- * login and pushes with X-Registry-Auth). Containers are made with the
- * moby-dick CLI on the same store (the same records the service sees).
+ * login and pushes with X-Registry-Auth). Containers are made through the
+ * API and with the moby-dick CLI on the same store (the same records).
  * Traffic stays on 127.0.0.1 and between containers the test made; every
  * name starts with mdk-test-; the service, the registries, the store, the
  * networks (bridges, nftables table) and the containers are removed after.
@@ -116,7 +116,7 @@ describe('the Engine API: images, networks, volumes, system df, auth', () => {
     await assertNoLeaks(snap);
   });
 
-  test('docker pull, images, image inspect, history, tag, push, rmi, save, load, image prune', async () => {
+  test('docker pull, images, image inspect, history, tag, push, rmi, save, load, image prune, import', async () => {
     const pulled = await docker('pull', image);
     assert.match(pulled, /latest: Pulling from mdk-test\/busybox/);
     assert.match(pulled, /Pull complete/);
@@ -170,6 +170,16 @@ describe('the Engine API: images, networks, volumes, system df, auth', () => {
     assert.match(await docker('image', 'prune', '-a', '-f'), new RegExp(`deleted: ${id}`, 'i'));
     assert.equal((await docker('images', '-q')).trim(), '');
     assert.deepEqual(env.contents().layers, [], 'the layers went with the last image');
+
+    // docker import: a root filesystem tarball as the body of POST /images/create?fromSrc=-
+    const tarball = join(dir, 'rootfs.tar');
+    const tar = await run('tar', ['-C', rootfs, '-cf', tarball, '.']);
+    assert.equal(tar.code, 0, tar.stderr);
+    const imported = (await docker('import', '-m', 'mdk-test import', tarball, 'mdk-test-imported:1')).trim();
+    assert.match(imported, /^sha256:[a-f0-9]{64}$/);
+    assert.equal((await docker('image', 'inspect', '-f', '{{.Id}} {{index .RepoTags 0}}', 'mdk-test-imported:1')).trim(), `${imported} mdk-test-imported:1`);
+    assert.match(await docker('history', '--format', '{{.Comment}}', 'mdk-test-imported:1'), /mdk-test import/);
+    assert.equal(await mdk('run', '--rm', 'mdk-test-imported:1', 'echo', 'imported'), 'imported\n');
   });
 
   test('docker login checks the credentials through /auth; push and pull carry them as X-Registry-Auth', async () => {
@@ -182,14 +192,13 @@ describe('the Engine API: images, networks, volumes, system df, auth', () => {
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stdout, /Login Succeeded/);
     assert.match(await docker('push', target), /1: digest: sha256:/);
-    await docker('rmi', target);
+    await docker('rmi', target, image);
     assert.match(await docker('pull', target), /Status: Downloaded newer image/);
     await docker('logout', authReg.host);
     await docker('rmi', target);
     await dockerFails(/denied|unauthorized|authentication required/i, 'pull', target);
     // the service kept nothing: the store's own Docker config has no login
     assert.equal(existsSync(join(env.dockerConfig, 'config.json')), false);
-    await docker('rmi', image);
   });
 
   test('docker network create/ls/inspect/connect/disconnect/rm/prune: containers on a user network find each other by name and alias', async () => {
@@ -203,7 +212,7 @@ describe('the Engine API: images, networks, volumes, system df, auth', () => {
     assert.equal((await docker('network', 'ls', '--filter', 'label=mdk-test=1', '-q', '--no-trunc')).trim(), id);
     assert.equal((await docker('network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} {{.Internal}}', 'mdk-test-inner')).trim(), '10.231.7.0/24 10.231.7.1 true');
 
-    await mdk('run', '-d', '--name', 'mdk-test-a', '--network', 'mdk-test-net', image, 'sleep', '60');
+    await docker('run', '-d', '--name', 'mdk-test-a', '--network', 'mdk-test-net', image, 'sleep', '60');
     await mdk('run', '-d', '--name', 'mdk-test-b', '--network', 'mdk-test-net', image, 'sleep', '60');
     assert.match(await mdk('exec', 'mdk-test-b', 'ping', '-c1', '-W2', 'mdk-test-a'), /1 packets received/);
     await docker('network', 'connect', '--alias', 'mdk-test-alias', 'mdk-test-inner', 'mdk-test-a');
@@ -233,8 +242,9 @@ describe('the Engine API: images, networks, volumes, system df, auth', () => {
     assert.equal((await docker('volume', 'inspect', '-f', '{{.Driver}} {{.Labels}} {{.Mountpoint}}', 'mdk-test-vol')).trim(), `local map[mdk-test:1] ${env.root}/volumes/mdk-test-vol/_data`);
     await dockerFails(/no such volume/i, 'volume', 'inspect', 'mdk-test-none');
 
-    await mdk('run', '--rm', '-v', 'mdk-test-vol:/data', image, 'sh', '-c', 'echo kept > /data/f');
+    await docker('run', '--rm', '-v', 'mdk-test-vol:/data', image, 'sh', '-c', 'echo kept > /data/f');
     assert.equal(await mdk('run', '--rm', '-v', 'mdk-test-vol:/data', image, 'cat', '/data/f'), 'kept\n');
+    assert.equal(await docker('run', '--rm', '-v', 'mdk-test-vol:/data', image, 'cat', '/data/f'), 'kept\n');
     await mdk('create', '--name', 'mdk-test-user', '-v', 'mdk-test-vol:/data', image, 'true');
     assert.equal((await docker('volume', 'ls', '--filter', 'dangling=true', '-q')).trim(), 'mdk-test-other');
     await dockerFails(/volume is in use/, 'volume', 'rm', 'mdk-test-vol');
@@ -282,7 +292,7 @@ describe('the Engine API: images, networks, volumes, system df, auth', () => {
     await ok('rmi', image);
   });
 
-  test('docker-py: pull with progress, image list, volumes and networks', async () => {
+  test('docker-py: pull with progress, image list, volumes, networks, and a container created, started, waited for, its logs read, removed', async () => {
     const script = `
 import docker, json, sys
 c = docker.DockerClient(base_url=sys.argv[1])
@@ -297,6 +307,11 @@ out = {
 }
 c.volumes.get('mdk-test-py').remove()
 c.networks.get('mdk-test-py').remove()
+ctr = c.containers.run(sys.argv[2] + ':latest', ['sh', '-c', 'echo py-out; echo py-err >&2; exit 3'], detach=True, name='mdk-test-py')
+out['wait'] = ctr.wait()['StatusCode']
+out['logs'] = ctr.logs(stdout=True, stderr=True).decode()
+ctr.remove()
+out['left'] = [x.name for x in c.containers.list(all=True)]
 try:
   c.images.pull(sys.argv[3], tag='latest')
 except docker.errors.NotFound as e:
@@ -306,7 +321,7 @@ print(json.dumps(out))
     // Debian's python3 and its python3-docker (scripts/install-deps.sh), not whatever python3 PATH finds first
     const r = await run('/usr/bin/python3', ['-c', script, `unix://${sock}`, image.replace(/:latest$/, ''), `${reg.host}/mdk-test/none`], { timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { statuses: string[]; layers: string[]; tags: string[]; volume: unknown; network: unknown; missing?: number };
+    const out = JSON.parse(r.stdout) as { statuses: string[]; layers: string[]; tags: string[]; volume: unknown; network: unknown; missing?: number; wait: number; logs: string; left: string[] };
     assert.equal(out.statuses[0], 'Pulling from mdk-test/busybox');
     assert.ok(out.statuses.includes('Pulling fs layer'), out.statuses.join(','));
     assert.match(out.statuses.at(-1)!, /^Status: Downloaded newer image for /);
@@ -315,10 +330,13 @@ print(json.dumps(out))
     assert.deepEqual(out.volume, { a: 'b' });
     assert.deepEqual(out.network, { a: 'b' });
     assert.equal(out.missing, 404);
+    assert.equal(out.wait, 3);
+    assert.equal(out.logs, 'py-out\npy-err\n');
+    assert.deepEqual(out.left, []);
     await docker('rmi', image);
   });
 
-  test('dockerode: pull with followProgress, listImages, getImage().inspect', async () => {
+  test('dockerode: pull with followProgress, listImages, getImage().inspect; createContainer, start, wait, logs, remove', async () => {
     const d = new Docker({ socketPath: sock });
     const stream = await d.pull(image);
     const events: { status?: string; id?: string; progressDetail?: { current?: number; total?: number } }[] = [];
@@ -331,6 +349,16 @@ print(json.dumps(out))
     const info = await d.getImage(image).inspect();
     assert.equal(info.Id, list[0]!.Id);
     await assert.rejects(d.getImage('mdk-test-none').inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
+    const c = await d.createContainer({ Image: image, Cmd: ['sh', '-c', 'echo node-out; exit 4'], name: 'mdk-test-node' });
+    await c.start();
+    assert.equal(((await c.wait()) as { StatusCode: number }).StatusCode, 4);
+    const logs = (await c.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+    // no TTY: the stdcopy framing, stream 1 (stdout) and the length, then the bytes
+    assert.deepEqual([...logs.subarray(0, 8)], [1, 0, 0, 0, 0, 0, 0, 9]);
+    assert.equal(logs.subarray(8).toString(), 'node-out\n');
+    await assert.rejects(d.getImage(image).remove(), (e: { statusCode?: number }) => e.statusCode === 409);
+    await c.remove();
+    assert.deepEqual(await d.listContainers({ all: true }), []);
     await d.getImage(image).remove();
     assert.deepEqual(await d.listImages(), []);
   });
