@@ -64,14 +64,12 @@ interface HistoryRecord {
 }
 
 /**
- * The image's history, newest first, as `docker history` lists it: each
- * step of the config's history with the size of its layer (an empty_layer
- * step has none). Without a history in the config, one entry per layer.
+ * The history of IMAGE, newest first, as `docker history` lists it: each
+ * step of CONFIG's history with the size of its layer (LAYER_SIZES, lowest
+ * first; an empty_layer step has none). Without a history in the config,
+ * one entry per layer. Pure.
  */
-export function imageHistory(store: ImageStore, input: string): HistoryEntry[] {
-  const { image } = getImage(store, input);
-  const config = rawImageConfig(store, image);
-  const layerSizes = image.layers.map((c) => store.layer(c)?.size ?? 0);
+export function historyEntries(image: ImageRecord, config: Record<string, unknown>, layerSizes: readonly number[]): HistoryEntry[] {
   const seconds = (t: string | undefined): number => {
     const ms = t === undefined ? NaN : Date.parse(t);
     return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
@@ -94,4 +92,10 @@ export function imageHistory(store: ImageStore, input: string): HistoryEntry[] {
     out[0].tags = image.tags.map(familiar);
   }
   return out;
+}
+
+/** The history of the image INPUT names (historyEntries), from the store. */
+export function imageHistory(store: ImageStore, input: string): HistoryEntry[] {
+  const { image } = getImage(store, input);
+  return historyEntries(image, rawImageConfig(store, image), image.layers.map((c) => store.layer(c)?.size ?? 0));
 }
