@@ -45,3 +45,7 @@ apt-get -o DPkg::Lock::Timeout=600 install -y docker-registry apache2-utils tar 
 # the package's own service (if its install started one) would listen on
 # :5000 on every interface; the tests start their own on 127.0.0.1
 /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
+# the Engine API's tests (test/integration/api-*.test.ts): docker-py, a real
+# SDK client of the service, run by Debian's /usr/bin/python3 (docker.io,
+# above, is the docker CLI they drive it with)
+apt-get install -y --no-install-recommends python3-docker

@@ -10,6 +10,11 @@ import type { Execs } from './exec.js';
 import type { Route } from './router.js';
 import type { Sessions } from './sessions.js';
 import { systemRoutes } from './system.js';
+import { authRoutes } from './auth.js';
+import { imageRoutes } from './images.js';
+import { networkRoutes } from './networks.js';
+import { systemDfRoutes } from './system-df.js';
+import { volumeRoutes } from './volumes.js';
 
 export interface ApiDeps {
   engine: Engine;
@@ -19,5 +24,13 @@ export interface ApiDeps {
 }
 
 export function apiRoutes(d: ApiDeps): Route[] {
-  return [...systemRoutes(d.engine, d.serverVersion), ...containerRoutes(d)];
+  return [
+    ...systemRoutes(d.engine, d.serverVersion),
+    ...containerRoutes(d),
+    ...imageRoutes(d.engine),
+    ...networkRoutes(d.engine),
+    ...volumeRoutes(d.engine),
+    ...systemDfRoutes(d.engine),
+    ...authRoutes(d.engine),
+  ];
 }

@@ -5,6 +5,7 @@
  * default bridge network's, as in Docker; Networks has one entry per
  * network, with an address while the container runs). Pure.
  */
+import { createHash } from 'node:crypto';
 import type { EndpointRecord, NetworkRecord, PublishedPort } from '../network/network-table.js';
 import type { ContainerRecord } from './container-table.js';
 
@@ -91,5 +92,39 @@ export function networkSettings(r: ContainerRecord, facts: NetworkFacts): Record
     IPPrefixLen: def?.prefixLen ?? 0,
     MacAddress: def?.mac ?? '',
     Networks: networks,
+  };
+}
+
+/** The ID of a network Docker lists beside the ones it made (host, none): no bridge, no record; the same for every store. */
+export function pseudoNetworkId(name: string): string {
+  return createHash('sha256').update(`moby-dick-network/${name}`).digest('hex');
+}
+
+/**
+ * Docker's network inspect document of N, with Containers from its
+ * ENDPOINTS (the running containers on it), each named by NAME_OF.
+ */
+export function networkDocument(n: NetworkRecord, endpoints: readonly EndpointRecord[], nameOf: (containerId: string) => string) {
+  const containers: Record<string, { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string }> = {};
+  for (const ep of endpoints) {
+    containers[ep.containerId] = { Name: nameOf(ep.containerId), EndpointID: `${ep.containerId.slice(0, 32)}${n.id.slice(0, 32)}`, MacAddress: ep.mac, IPv4Address: `${ep.ip}/${ep.prefixLen}`, IPv6Address: '' };
+  }
+  const options: Record<string, string> = { 'com.docker.network.bridge.name': n.bridge, ...(n.isDefault ? { 'com.docker.network.bridge.default_bridge': 'true' } : {}) };
+  return {
+    Name: n.name,
+    Id: n.id,
+    Created: n.created,
+    Scope: 'local' as const,
+    Driver: 'bridge',
+    EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: {} as Record<string, string>, Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+    Internal: n.internal,
+    Attachable: false,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Containers: containers,
+    Options: options,
+    Labels: n.labels,
   };
 }

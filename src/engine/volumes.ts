@@ -209,3 +209,16 @@ export function diskUsage(path: string): number {
   walk(path);
   return total;
 }
+
+/** Docker's volume inspect document (CreatedAt to the second, empty labels and options as null, as dockerd sends them). */
+export function volumeDocument(v: Volume) {
+  return {
+    CreatedAt: `${v.createdAt.slice(0, 19)}Z`,
+    Driver: 'local',
+    Labels: Object.keys(v.labels).length ? v.labels : null,
+    Mountpoint: v.mountpoint,
+    Name: v.name,
+    Options: Object.keys(v.options).length ? (v.options as Record<string, string>) : null,
+    Scope: 'local' as const,
+  };
+}

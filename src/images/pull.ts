@@ -11,7 +11,7 @@ import { BlobVerifyError } from './store/blobs.js';
 import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { chainIds, sha256, shortId } from './digest.js';
-import { credentialsFor } from './registry/docker-config.js';
+import { type Credentials, credentialsFor } from './registry/docker-config.js';
 import type { HttpClient } from './registry/http.js';
 import {
   type Descriptor,
@@ -52,6 +52,8 @@ export interface PullOptions {
   /** HOST[:PORT] allowed plain HTTP, besides the config file's and loopback */
   insecureRegistries?: readonly string[];
   progress?: PullProgress;
+  /** the login to use instead of the stored one (the Engine API's X-Registry-Auth) */
+  credentials?: Credentials;
   /** layers downloaded at once; Docker's default is 3 */
   concurrency?: number;
   env?: NodeJS.ProcessEnv;
@@ -100,10 +102,10 @@ async function eachLimited<T>(
 }
 
 /** A registry client for REF's domain with the stored credentials, over HTTP only where allowed. */
-export function clientFor(ref: Reference, opts: Pick<PullOptions, 'insecureRegistries' | 'env' | 'http'>): RegistryClient {
+export function clientFor(ref: Reference, opts: Pick<PullOptions, 'insecureRegistries' | 'env' | 'http' | 'credentials'>): RegistryClient {
   const env = opts.env ?? process.env;
   const insecure = isInsecure(ref.domain, [...(opts.insecureRegistries ?? []), ...configuredInsecureRegistries(env)]);
-  const credentials = credentialsFor(ref.domain, env);
+  const credentials = opts.credentials ?? credentialsFor(ref.domain, env);
   return new RegistryClient({
     domain: ref.domain,
     insecure,

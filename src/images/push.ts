@@ -7,6 +7,7 @@
  */
 import { MobyDickError } from '../errors.js';
 import { shortId } from './digest.js';
+import type { Credentials } from './registry/docker-config.js';
 import type { HttpClient } from './registry/http.js';
 import { parseManifest } from './manifest.js';
 import { clientFor, pullError, type PullProgress } from './pull.js';
@@ -17,6 +18,8 @@ import type { ImageStore } from './store/image-store.js';
 export interface PushOptions {
   insecureRegistries?: readonly string[];
   progress?: PullProgress;
+  /** the login to use instead of the stored one (the Engine API's X-Registry-Auth) */
+  credentials?: Credentials;
   concurrency?: number;
   env?: NodeJS.ProcessEnv;
   http?: HttpClient;

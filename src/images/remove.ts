@@ -8,7 +8,7 @@ import { MobyDickError } from '../errors.js';
 import { shortId } from './digest.js';
 import { getImage } from './lookup.js';
 import { familiarString, parseNormalizedReference } from './reference.js';
-import type { GcResult, ImageStore } from './store/image-store.js';
+import type { GcResult, ImageRecord, ImageStore } from './store/image-store.js';
 
 export interface RemoveEvent {
   untagged?: string;
@@ -64,13 +64,17 @@ export interface PruneResult {
   gc: GcResult;
 }
 
-/** Removes dangling images (no tag), or with ALL every image no container uses; then collects garbage. */
-export function pruneImages(store: ImageStore, all: boolean): PruneResult {
+/**
+ * Removes dangling images (no tag), or with ALL every image no container
+ * uses, except those KEEP keeps (the API's label and until filters); then
+ * collects garbage.
+ */
+export function pruneImages(store: ImageStore, all: boolean, keep: (image: ImageRecord) => boolean = () => false): PruneResult {
   const deleted: string[] = [];
   store.inTransaction(() => {
     for (const image of store.listImages()) {
       if (!all && image.tags.length > 0) continue;
-      if (store.containersUsing(image.id).length > 0) continue;
+      if (store.containersUsing(image.id).length > 0 || keep(image)) continue;
       store.deleteImage(image.id);
       deleted.push(image.id);
     }

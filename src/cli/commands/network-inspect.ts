@@ -1,5 +1,6 @@
 /** `moby-dick network inspect`: Docker's network inspect document */
 import type { Engine } from '../../engine/engine.js';
+import { networkDocument } from '../../engine/network-inspect.js';
 import type { NetworkRecord } from '../../network/network-table.js';
 import { defineCommand } from '../command.js';
 import { inspectOutput } from '../go-template.js';
@@ -7,33 +8,13 @@ import { withEngine } from '../engine-context.js';
 
 /** Docker's network inspect document. */
 function inspectJson(e: Engine, n: NetworkRecord): Record<string, unknown> {
-  const containers: Record<string, unknown> = {};
-  for (const ep of e.networks.table.endpoints({ networkId: n.id })) {
-    let name = '';
+  return networkDocument(n, e.networks.table.endpoints({ networkId: n.id }), (id) => {
     try {
-      name = e.containers.find(ep.containerId).name;
+      return e.containers.find(id).name;
     } catch {
-      /* removed meanwhile */
+      return ''; // removed meanwhile
     }
-    containers[ep.containerId] = { Name: name, EndpointID: `${ep.containerId.slice(0, 32)}${n.id.slice(0, 32)}`, MacAddress: ep.mac, IPv4Address: `${ep.ip}/${ep.prefixLen}`, IPv6Address: '' };
-  }
-  return {
-    Name: n.name,
-    Id: n.id,
-    Created: n.created,
-    Scope: 'local',
-    Driver: 'bridge',
-    EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
-    Internal: n.internal,
-    Attachable: false,
-    Ingress: false,
-    ConfigFrom: { Network: '' },
-    ConfigOnly: false,
-    Containers: containers,
-    Options: { 'com.docker.network.bridge.name': n.bridge, ...(n.isDefault ? { 'com.docker.network.bridge.default_bridge': 'true' } : {}) },
-    Labels: n.labels,
-  };
+  });
 }
 
 export const command = defineCommand({

@@ -1,16 +1,11 @@
 /** `moby-dick network ls`: the networks, with Docker's pre-defined host and none */
-import { createHash } from 'node:crypto';
+import { pseudoNetworkId } from '../../engine/network-inspect.js';
 import type { NetworkRecord } from '../../network/network-table.js';
 import { MobyDickError } from '../../errors.js';
 import { table } from '../../util/human-units.js';
 import { defineCommand } from '../command.js';
 import { renderTemplate } from '../go-template.js';
 import { withEngine } from '../engine-context.js';
-
-/** Docker lists these next to the networks it made; they have no bridge. */
-function pseudoId(name: string): string {
-  return createHash('sha256').update(`moby-dick-network/${name}`).digest('hex');
-}
 
 interface Row {
   id: string;
@@ -24,7 +19,7 @@ interface Row {
 function rows(networks: readonly NetworkRecord[]): Row[] {
   const out: Row[] = networks.map((n) => ({ id: n.id, name: n.name, driver: 'bridge', internal: n.internal, labels: n.labels, created: n.created }));
   for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
-    out.push({ id: pseudoId(name), name, driver, internal: false, labels: {}, created: '' });
+    out.push({ id: pseudoNetworkId(name), name, driver, internal: false, labels: {}, created: '' });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
