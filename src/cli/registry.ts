@@ -67,6 +67,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'cp', summary: 'Copy files/folders between a container and the local filesystem', bundle: 'images', snapshot: true, load: () => import('./commands/container-cp.js') },
   { name: 'export', summary: "Export a container's filesystem as a tar archive", bundle: 'images', snapshot: true, load: () => import('./commands/container-export.js') },
   { name: 'port', summary: 'List port mappings or a specific mapping for the container', bundle: 'images', snapshot: true, load: () => import('./commands/container-port.js') },
+  { name: 'build', summary: 'Build an image from a Dockerfile', bundle: 'images', snapshot: true, load: () => import('./commands/build.js') },
   { name: 'network', summary: 'Manage networks', bundle: 'images', snapshot: true, load: () => import('./commands/network.js') },
 ];
 
