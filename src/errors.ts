@@ -21,7 +21,9 @@ export type ErrorCode =
   /** the image store on disk: database, blobs, layers */
   | 'STORE'
   /** networks: bridges, addresses, published ports, nftables */
-  | 'NETWORK';
+  | 'NETWORK'
+  /** building an image: a Dockerfile that is wrong, a step that failed (exit 1, as docker build) */
+  | 'BUILD';
 
 export interface ErrorDetails {
   /** the step of container setup that failed, e.g. "mount" */
@@ -57,6 +59,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   REGISTRY: 125,
   STORE: 125,
   NETWORK: 125,
+  BUILD: 1,
 };
 
 /**

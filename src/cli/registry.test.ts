@@ -24,8 +24,8 @@ const NOT_COMMANDS = new Set(['isolate.ts']);
  * Docker name in neither this list nor the registry fails the test.
  */
 const NOT_IMPLEMENTED = new Set([
-  'build', 'builder', 'buildx', 'checkpoint', 'commit', 'compose', 'config', 'context', 'diff', 'events',
-  'history', 'info', 'init', 'manifest', 'node', 'plugin', 'search', 'secret', 'service', 'stack', 'swarm',
+  'builder', 'buildx', 'checkpoint', 'compose', 'config', 'context', 'events',
+  'info', 'init', 'manifest', 'node', 'plugin', 'search', 'secret', 'service', 'stack', 'swarm',
   'trust', 'update', 'version',
 ]);
 const DOCKER_TOP_LEVEL = [

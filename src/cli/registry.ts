@@ -67,6 +67,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'cp', summary: 'Copy files/folders between a container and the local filesystem', bundle: 'images', snapshot: true, load: () => import('./commands/container-cp.js') },
   { name: 'export', summary: "Export a container's filesystem as a tar archive", bundle: 'images', snapshot: true, load: () => import('./commands/container-export.js') },
   { name: 'port', summary: 'List port mappings or a specific mapping for the container', bundle: 'images', snapshot: true, load: () => import('./commands/container-port.js') },
+  { name: 'build', summary: 'Build an image from a Dockerfile', bundle: 'images', snapshot: true, load: () => import('./commands/build.js') },
+  { name: 'commit', summary: "Create a new image from a container's changes", bundle: 'images', snapshot: true, load: () => import('./commands/commit.js') },
+  { name: 'diff', summary: "Inspect changes to files or directories on a container's filesystem", bundle: 'images', snapshot: true, load: () => import('./commands/diff.js') },
+  { name: 'history', summary: 'Show the history of an image', bundle: 'images', snapshot: true, load: () => import('./commands/history.js') },
   { name: 'network', summary: 'Manage networks', bundle: 'images', snapshot: true, load: () => import('./commands/network.js') },
   { name: 'system', summary: 'Manage moby-dick', bundle: 'images', snapshot: true, load: () => import('./commands/system.js') },
 ];

@@ -18,9 +18,10 @@ const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const S_IFCHR = 0o020000;
 
-type Found = { kind: 'file'; data: Buffer } | { kind: 'hidden' } | { kind: 'absent'; opaque: boolean };
+type Found = { kind: 'file'; data: Buffer } | { kind: 'other' } | { kind: 'hidden' } | { kind: 'absent'; opaque: boolean };
 
-function lookInLayer(sys: LayerSyscalls, layer: string, parts: readonly string[]): Found {
+/** PARTS in LAYER; ANY: any kind of entry is found (its data not read), else only a regular file */
+function lookInLayer(sys: LayerSyscalls, layer: string, parts: readonly string[], any = false): Found {
   const fds = [openSync(layer, constants.O_RDONLY | constants.O_DIRECTORY)];
   try {
     let opaque = false;
@@ -32,6 +33,7 @@ function lookInLayer(sys: LayerSyscalls, layer: string, parts: readonly string[]
       const type = st[0] & S_IFMT;
       if (type === S_IFCHR) return { kind: 'hidden' }; // a whiteout (0/0)
       if (i === parts.length - 1) {
+        if (any) return { kind: 'other' };
         if (type !== S_IFREG) return { kind: 'hidden' };
         const fd = openSync(`/proc/self/fd/${dir}/${part}`, constants.O_RDONLY | constants.O_NOFOLLOW);
         try {
@@ -58,7 +60,20 @@ export function readImageFile(layers: readonly string[], path: string, sys: Laye
   for (const layer of layers) {
     const found = lookInLayer(sys, layer, parts);
     if (found.kind === 'file') return found.data;
-    if (found.kind === 'hidden' || found.opaque) return null;
+    if (found.kind !== 'absent' || found.opaque) return null;
   }
   return null;
+}
+
+/** Whether PATH (relative or absolute, inside the image) is in LAYERS (topmost first), of any kind; a symlink on the way ends the lookup. */
+export function imageHasPath(layers: readonly string[], path: string, sys: LayerSyscalls = nativeAddon()): boolean {
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0) return true;
+  if (parts.includes('..')) return false;
+  for (const layer of layers) {
+    const found = lookInLayer(sys, layer, parts, true);
+    if (found.kind === 'other' || found.kind === 'file') return true;
+    if (found.kind === 'hidden' || (found.kind === 'absent' && found.opaque)) return false;
+  }
+  return false;
 }

@@ -3,6 +3,7 @@ import { MobyDickError } from '../../errors.js';
 import { shortId } from '../../images/digest.js';
 import { familiarName, parseNormalizedReference, type Reference } from '../../images/reference.js';
 import type { ImageRecord } from '../../images/store/image-store.js';
+import { listedImages } from '../../build/cache.js';
 import { defineCommand } from '../command.js';
 import { goTimeString, humanDuration, humanSize, table } from '../../util/human-units.js';
 import { withStore } from '../image-context.js';
@@ -58,7 +59,7 @@ export const command = defineCommand({
   description: `List images
 
 Options:
-  -a, --all             show all images (the same here: there are no intermediate images)
+  -a, --all             show all images (by default the intermediate images of builds are hidden)
       --digests         show digests
       --format json     one JSON object per line, as Docker prints them
       --no-trunc        do not truncate IDs
@@ -70,7 +71,7 @@ Options:
       throw new MobyDickError('USAGE', `unsupported --format ${flags.format}: use json or table`, { hint: "see 'moby-dick images --help'" });
     }
     const filter = operands[0] === undefined ? undefined : parseNormalizedReference(operands[0]);
-    const rows = await withStore((store) => imageRows(store.listImages(), filter));
+    const rows = await withStore((store) => imageRows(flags.all ? store.listImages() : listedImages(store), filter));
     const now = Date.now();
     const id = (image: ImageRecord): string => (flags['no-trunc'] ? image.id : shortId(image.id));
     const since = (image: ImageRecord): string => (image.created ? `${humanDuration(now - Date.parse(image.created))} ago` : 'N/A');
