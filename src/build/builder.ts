@@ -1,0 +1,472 @@
+/**
+ * `moby-dick build`: a Dockerfile's plan (plan.ts) carried out step by step,
+ * as Docker's classic builder does, through the Engine and the store:
+ *
+ * - each stage starts from its FROM image (pulled when missing), another
+ *   stage's result, or nothing (scratch), and runs its base image's ONBUILD
+ *   triggers first;
+ * - each step makes an image in the store: a RUN, COPY or ADD (and a
+ *   WORKDIR whose directory is missing) one with a new layer, the container's
+ *   changes (container-steps.ts), the others one with a new config and an
+ *   empty_layer history entry;
+ * - the layer cache (cache.ts) maps each step's key to that image, so an
+ *   unchanged step is taken as it was (CACHED) and a changed one, and every
+ *   step after it, runs again;
+ * - the stages a --target does not need are skipped; the target's image is
+ *   tagged with every -t name, --label added to it.
+ *
+ * A step that fails stops the build with one error naming its Dockerfile
+ * line (and a RUN's exit code); its container is gone and it registered
+ * nothing; the steps before it stay in the cache, as Docker keeps them.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { posix } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import type { Engine } from '../engine/engine.js';
+import { locate } from '../engine/archive-fs.js';
+import { commitImage, type HistoryEntry, type ImageConfigDoc } from '../images/commit.js';
+import { imageHasPath, readImageFile } from '../images/image-files.js';
+import { findImage } from '../images/lookup.js';
+import { hostPlatform } from '../images/platform.js';
+import { pullImage } from '../images/pull.js';
+import { parseNormalizedReference, referenceString, withDefaultTag } from '../images/reference.js';
+import { resolveUser } from '../images/user-lookup.js';
+import { nativeAddon } from '../runtime/native-addon.js';
+import { addSources, type CopyPlan, type Download } from './copy.js';
+import { BuildCache, cacheKey } from './cache.js';
+import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
+import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
+import type { IgnoreRules } from './dockerignore.js';
+import { lineError, parseDockerfile } from './dockerfile.js';
+import { buildPlan, type BuildPlan, type Stage, type Step } from './plan.js';
+import type { BuildProgress } from './progress.js';
+import { findSources, type Source, type SourceRoot, sourcesDigest } from './sources.js';
+import { expandPairs, expandWord } from './words.js';
+
+export interface BuildOptions {
+  /** the build context's directory */
+  context: string;
+  ignore: IgnoreRules;
+  dockerfile: { text: string; name: string };
+  tags: readonly string[];
+  buildArgs: ReadonlyMap<string, string>;
+  target?: string;
+  noCache: boolean;
+  /** pull base images even when the store has them */
+  pull?: boolean;
+  labels: Readonly<Record<string, string>>;
+  /** RUN's network: bridge (default), host, none, or a network's name */
+  network: string;
+  progress: BuildProgress;
+}
+
+export interface BuildResult {
+  id: string;
+  /** full names it was tagged with */
+  tags: string[];
+}
+
+/** A stage as it goes: the image its last step made and that image's config. */
+interface State {
+  image: string | undefined;
+  doc: Omit<ImageConfigDoc, 'rootfs'>;
+  /** the stage's ARGs: name to value (undefined: declared without one) */
+  args: Map<string, string | undefined>;
+  /** CMD was set in this stage (a later ENTRYPOINT keeps it) */
+  cmdSet: boolean;
+}
+
+/** the names as full references, checked before anything is built */
+function fullNames(tags: readonly string[]): string[] {
+  return tags.map((t) => {
+    const ref = withDefaultTag(parseNormalizedReference(t));
+    if (ref.digest) throw new MobyDickError('USAGE', `invalid reference format: ${t}: a tag cannot have a digest`, { subject: t });
+    return referenceString(ref);
+  });
+}
+
+export class Builder {
+  private readonly cache: BuildCache;
+  private readonly results = new Map<number, State>();
+  private plan!: BuildPlan;
+  /** build args given and used, for the warning about the others */
+  private readonly usedArgs = new Set<string>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly opts: BuildOptions,
+  ) {
+    this.cache = new BuildCache(engine.store);
+  }
+
+  private get store() {
+    return this.engine.store;
+  }
+
+  private get progress() {
+    return this.opts.progress;
+  }
+
+  private fail(step: { line: number }, message: string, hint?: string): MobyDickError {
+    return lineError(this.opts.dockerfile.name, step.line, message, hint);
+  }
+
+  async build(): Promise<BuildResult> {
+    const tags = fullNames(this.opts.tags);
+    const load = this.progress.begin(`[internal] load build definition from ${this.opts.dockerfile.name}`);
+    const parsed = await parseDockerfile(this.opts.dockerfile.text);
+    this.plan = buildPlan(parsed, { file: this.opts.dockerfile.name, buildArgs: this.opts.buildArgs, ...(this.opts.target !== undefined ? { target: this.opts.target } : {}) });
+    this.progress.done(load);
+    if (parsed.syntax) this.progress.warn(`the syntax directive (${parsed.syntax}) is ignored: moby-dick has one Dockerfile frontend`);
+    for (const k of this.plan.metaArgs.keys()) this.usedArgs.add(k);
+    for (const i of this.plan.order) this.results.set(i, await this.buildStage(this.plan.stages[i]!));
+    const last = this.results.get(this.plan.order[this.plan.order.length - 1]!)!;
+    const unused = [...this.opts.buildArgs.keys()].filter((k) => !this.usedArgs.has(k));
+    if (unused.length) this.progress.warn(`one or more build-args [${unused.join(' ')}] were not consumed`);
+    const out = this.progress.begin('exporting to image');
+    let id = last.image;
+    if (id === undefined || Object.keys(this.opts.labels).length) {
+      const config = { ...((last.doc.config as RunConfig | undefined) ?? {}) };
+      if (Object.keys(this.opts.labels).length) config.Labels = { ...(config.Labels ?? {}), ...this.opts.labels };
+      id = (await commitImage(this.store, { parent: last.image, config: { ...last.doc, config, created: new Date().toISOString() } })).id;
+    }
+    this.cache.markResult(id);
+    this.progress.note(out, `writing image ${id} done`);
+    for (const t of tags) {
+      this.store.tag(id, t);
+      this.progress.note(out, `naming to ${t} done`);
+    }
+    this.progress.done(out);
+    return { id, tags };
+  }
+
+  private stageName(s: Stage): string {
+    return s.name ?? `stage-${s.index}`;
+  }
+
+  /** the image REF, pulled when the store lacks it */
+  private readonly pulled = new Map<string, string>();
+
+  private async image(ref: string): Promise<string> {
+    const done = this.pulled.get(ref);
+    if (done) return done;
+    if (this.opts.pull) {
+      const id = (await pullImage(this.store, ref)).imageId;
+      this.pulled.set(ref, id);
+      return id;
+    }
+    const found = findImage(this.store, ref);
+    if (found) return found.image.id;
+    return (await pullImage(this.store, ref)).imageId;
+  }
+
+  private baseState(imageId: string | undefined): State {
+    if (imageId === undefined) {
+      const p = hostPlatform();
+      return {
+        image: undefined,
+        doc: { architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}), config: { Env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`] }, history: [] },
+        args: new Map(),
+        cmdSet: false,
+      };
+    }
+    const cfg = this.store.imageConfig(imageId);
+    const { rootfs: _rootfs, ...doc } = cfg as unknown as ImageConfigDoc;
+    return { image: imageId, doc: { ...doc, config: { ...(doc.config ?? {}) }, history: [...(doc.history ?? [])] }, args: new Map(), cmdSet: false };
+  }
+
+  private async buildStage(stage: Stage): Promise<State> {
+    const total = stage.steps.length + 1;
+    const label = (k: number) => `[${this.stageName(stage)} ${k}/${total}]`;
+    const fromId = this.progress.begin(`${label(1)} ${stage.from.source}`);
+    let state: State;
+    try {
+      if (stage.baseStage !== undefined) state = { ...this.results.get(stage.baseStage)!, args: new Map(), cmdSet: false };
+      else if (stage.image === undefined || stage.image.toLowerCase() === 'scratch') state = this.baseState(undefined);
+      else state = this.baseState(await this.image(stage.image));
+    } catch (e) {
+      this.progress.error(fromId, (e as Error).message);
+      throw this.fail(stage.from, (e as Error).message, (e as MobyDickError).details?.hint);
+    }
+    this.progress.done(fromId);
+    // the base image's ONBUILD triggers run first, and are not inherited
+    const triggers = ((state.doc.config as RunConfig | undefined)?.OnBuild ?? []).filter(Boolean);
+    if (triggers.length) {
+      state.doc = { ...state.doc, config: { ...(state.doc.config ?? {}), OnBuild: null } };
+      const parsed = await parseDockerfile(`FROM scratch\n${triggers.join('\n')}\n`);
+      const sub = buildPlan(parsed, { file: `${this.opts.dockerfile.name} (ONBUILD of ${stage.image ?? 'the base stage'})`, buildArgs: this.opts.buildArgs });
+      for (const step of sub.stages[0]!.steps) {
+        const id = this.progress.begin(`${label(1)} ONBUILD ${step.source}`);
+        state = await this.runStep(state, { ...step, line: stage.from.line }, id);
+      }
+    }
+    for (const [k, step] of stage.steps.entries()) {
+      const id = this.progress.begin(`${label(k + 2)} ${step.source}`);
+      state = await this.runStep(state, step, id);
+    }
+    return state;
+  }
+
+  /** the variables a step's words see: the stage's ARGs, its ENV over them */
+  private vars(state: State): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const [k, v] of state.args) if (v !== undefined) m.set(k, v);
+    for (const [k, v] of envMap((state.doc.config as RunConfig | undefined)?.Env)) m.set(k, v);
+    return m;
+  }
+
+  private async runStep(state: State, step: Step, id: number): Promise<State> {
+    try {
+      return await this.stepBody(state, step, id);
+    } catch (e) {
+      const err = e as MobyDickError;
+      const msg = err.message.startsWith(`${this.opts.dockerfile.name}:`) ? err.message : `${step.source}: ${err.message}`;
+      this.progress.error(id, msg);
+      if (err.message.startsWith(`${this.opts.dockerfile.name}:`)) throw e;
+      throw this.fail(step, msg, err.details?.hint);
+    }
+  }
+
+  /** commits a new image after STATE with CONFIG and maybe LAYER; caches it under KEY */
+  private async commit(state: State, key: string, config: RunConfig, history: HistoryEntry, layerTar?: string, author?: string): Promise<State> {
+    const created = new Date().toISOString();
+    const doc = { ...state.doc, ...(author !== undefined ? { author } : {}), created, config, history: [...(state.doc.history ?? []), { created, ...history }] };
+    const { id } = await commitImage(this.store, { parent: state.image, config: doc, ...(layerTar ? { layerTar } : {}) });
+    this.cache.put(key, id);
+    return { ...state, image: id, doc };
+  }
+
+  private cached(state: State, key: string, id: number): State | undefined {
+    if (this.opts.noCache) return undefined;
+    const hit = this.cache.get(key);
+    if (!hit) return undefined;
+    this.progress.cached(id);
+    const next = this.baseState(hit);
+    return { ...next, args: state.args, cmdSet: state.cmdSet };
+  }
+
+  private async stepBody(state: State, step: Step, id: number): Promise<State> {
+    const esc = this.plan.escape;
+    if (step.kind === 'ARG') {
+      const args = new Map(state.args);
+      for (const [k, v] of expandPairs(step.text, this.vars(state), esc, true)) {
+        const given = this.opts.buildArgs.get(k);
+        if (given !== undefined) this.usedArgs.add(k);
+        // a meta ARG's value comes in when the stage declares it without one
+        args.set(k, given ?? v ?? this.plan.metaArgs.get(k));
+      }
+      this.progress.done(id);
+      return { ...state, args };
+    }
+    const config: RunConfig = { ...((state.doc.config as RunConfig | undefined) ?? {}) };
+    if (step.kind === 'WORKDIR') return this.workdir(state, step, config, id);
+    if (isConfigStep(step)) {
+      const r = applyConfigStep(config, step, this.vars(state), esc);
+      if (step.kind === 'ENTRYPOINT' && !state.cmdSet) r.config.Cmd = null;
+      const key = cacheKey(state.image, r.createdBy, [`author:${r.author ?? ''}`]);
+      const hit = this.cached(state, key, id);
+      if (hit) return { ...hit, cmdSet: state.cmdSet || step.kind === 'CMD' };
+      const next = await this.commit(state, key, r.config, { created_by: r.createdBy, empty_layer: true }, undefined, r.author);
+      this.progress.done(id);
+      return { ...next, cmdSet: state.cmdSet || step.kind === 'CMD' };
+    }
+    if (step.kind === 'RUN') return this.run(state, step, config, id);
+    if (step.kind === 'COPY' || step.kind === 'ADD') return this.copy(state, step, config, id);
+    throw new Error(`unhandled step ${step.kind}`);
+  }
+
+  /** the layers of STATE's image, topmost first */
+  private layers(state: State): string[] {
+    return state.image ? this.store.layerPaths(state.image).reverse() : [];
+  }
+
+  private async ensureImage(state: State): Promise<State> {
+    if (state.image) return state;
+    // scratch: an image without layers to make containers from
+    const created = new Date().toISOString();
+    const { id } = await commitImage(this.store, { parent: undefined, config: { ...state.doc, created } });
+    return { ...state, image: id };
+  }
+
+  private async run(state: State, step: Extract<Step, { kind: 'RUN' }>, config: RunConfig, id: number): Promise<State> {
+    const shell = config.Shell ?? DEFAULT_SHELL;
+    let argv: string[];
+    if (step.command.form === 'exec') argv = step.command.argv;
+    else if (step.heredocs.length) {
+      const only = /^<<-?(["']?)(\S+)\1$/.exec(step.command.text.trim());
+      const doc = step.heredocs[0]!;
+      // `RUN <<EOF` alone: the body is the script; otherwise the shell reads the heredocs itself
+      argv = only && step.heredocs.length === 1 ? [...shell, doc.body] : [...shell, `${step.command.text}\n${step.heredocs.map((h) => `${h.body}${h.name}`).join('\n')}`];
+    } else argv = [...shell, step.command.text];
+    // the ARGs in scope reach the command as variables (not the image's Env), ENV over them
+    const env = envMap(config.Env);
+    const argEnv: string[] = [];
+    for (const [k, v] of state.args) {
+      if (v === undefined || env.has(k)) continue;
+      argEnv.push(`${k}=${v}`);
+      if (this.opts.buildArgs.has(k)) this.usedArgs.add(k);
+    }
+    const createdBy = `${argEnv.length ? `|${argEnv.length} ${argEnv.join(' ')} ` : ''}${argv.join(' ')}`;
+    const key = cacheKey(state.image, `RUN ${JSON.stringify(argv)}`, argEnv);
+    const hit = this.cached(state, key, id);
+    if (hit) return hit;
+    const base = await this.ensureImage(state);
+    const layers = this.layers(base);
+    const next = await withBuildContainer(this.engine, base.image!, argv, { env: argEnv, network: this.opts.network }, async (cid) => {
+      const code = await runAttached(this.engine, cid, { write: (c) => this.progress.output(id, c) });
+      if (code !== 0) {
+        throw new MobyDickError('BUILD', `process "${argv.join(' ').replace(/\n/g, '\\n')}" did not complete successfully: exit code: ${code}`, { hint: 'the output above is the command\'s' });
+      }
+      return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, config, { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar));
+    });
+    this.progress.done(id);
+    return next;
+  }
+
+  private async workdir(state: State, step: Step, config: RunConfig, id: number): Promise<State> {
+    const r = applyConfigStep(config, step, this.vars(state), this.plan.escape);
+    const dir = r.config.WorkingDir!;
+    const key = cacheKey(state.image, r.createdBy);
+    const hit = this.cached(state, key, id);
+    if (hit) return hit;
+    const layers = this.layers(state);
+    if (dir === '/' || imageHasPath(layers, dir)) {
+      const next = await this.commit(state, key, r.config, { created_by: r.createdBy, empty_layer: true });
+      this.progress.done(id);
+      return next;
+    }
+    // the directory is made (as BuildKit makes it), owned by root, in a layer of its own
+    const base = await this.ensureImage(state);
+    const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
+      await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, async (w, root) => {
+        for (const d of missingDirs(root, dir)) await w.addDirectory({ name: d, mode: 0o755 });
+      });
+      return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, r.config, { created_by: `${r.createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar));
+    });
+    this.progress.done(id);
+    return next;
+  }
+
+  /** the root COPY/ADD reads from, open for FN: the context, or a stage's or image's layers as a read-only overlay */
+  private async withSourceRoot<T>(state: State, step: Extract<Step, { kind: 'COPY' | 'ADD' }>, fn: (root: SourceRoot) => Promise<T>): Promise<T> {
+    const from = step.from;
+    if (!from) return fn({ path: this.opts.context, label: 'build context', strict: true, ignore: this.opts.ignore });
+    if ('raw' in from) throw new Error('unresolved --from');
+    let image: string | undefined;
+    let label: string;
+    if ('stage' in from) {
+      const s = this.results.get(from.stage);
+      if (!s) throw new MobyDickError('BUILD', `stage ${from.stage} was not built`, {});
+      image = s.image;
+      label = `stage ${this.stageName(this.plan.stages[from.stage]!)}`;
+    } else {
+      image = await this.image(from.image);
+      label = `image ${from.image}`;
+    }
+    void state;
+    const layers = image ? this.store.layerPaths(image).reverse() : [];
+    if (layers.length === 0) {
+      const empty = mkdtempSync(posix.join(tmpdir(), 'moby-dick-empty-'));
+      try {
+        return await fn({ path: empty, label, strict: false });
+      } finally {
+        rmSync(empty, { recursive: true, force: true });
+      }
+    }
+    // one layer is its own directory (an overlay needs two lower layers without an upper one)
+    if (layers.length === 1) return fn({ path: layers[0]!, label, strict: false });
+    const fd = nativeAddon().mountOverlay(layers.map((l) => Buffer.from(l)), null, null);
+    try {
+      return await fn({ path: `/proc/self/fd/${fd}`, label, strict: false });
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private async copy(state: State, step: Extract<Step, { kind: 'COPY' | 'ADD' }>, config: RunConfig, id: number): Promise<State> {
+    const vars = this.vars(state);
+    const esc = this.plan.escape;
+    const x = (w: string) => expandWord(w, vars, esc);
+    const fail = (m: string) => this.fail(step, `${step.kind} failed: ${m}`);
+    const patterns = step.sources.filter((s) => !s.startsWith('<<')).map(x);
+    const urls = step.kind === 'ADD' ? patterns.filter((p) => /^https?:\/\//i.test(p)) : [];
+    const local = patterns.filter((p) => !urls.includes(p));
+    if (step.kind === 'COPY' && patterns.some((p) => /^https?:\/\//i.test(p))) throw fail('source can\'t be a URL for COPY');
+    const heredocs = step.heredocs.filter((h) => step.sources.includes(`<<${h.name}`)).map((h) => ({ name: h.name, body: h.expand ? x(h.body) : h.body }));
+    const dest = x(step.dest);
+    const chown = step.chown !== undefined ? x(step.chown) : undefined;
+    const workdir = config.WorkingDir || '/';
+    return this.withSourceRoot(state, step, async (root) => {
+      const sources: Source[] = findSources(root, local, fail);
+      const downloads = await Promise.all(urls.map((u) => fetchUrl(u, fail)));
+      const digest = sourcesDigest(sources);
+      const instr = `${step.kind} ${step.from ? `from:${JSON.stringify(step.from)} ` : ''}chown:${chown ?? ''} chmod:${step.chmod ?? ''} ${JSON.stringify(patterns)} ${JSON.stringify(heredocs)} ${dest}`;
+      const key = cacheKey(state.image, instr, [digest, ...downloads.map((d) => d.digest)]);
+      const hit = this.cached(state, key, id);
+      if (hit) return hit;
+      const base = await this.ensureImage(state);
+      const layers = this.layers(base);
+      let owner: { uid: number; gid: number } | undefined;
+      if (chown !== undefined) {
+        const read = (p: string) => readImageFile(layers, p)?.toString('utf8') ?? null;
+        const u = resolveUser(chown, read('/etc/passwd'), read('/etc/group'));
+        owner = { uid: u.uid, gid: u.gid };
+      } else if (!step.from) owner = { uid: 0, gid: 0 };
+      const plan: CopyPlan = {
+        kind: step.kind,
+        sources,
+        downloads,
+        heredocs,
+        dest: posix.resolve(workdir, dest) + (dest.endsWith('/') || dest.endsWith('/.') ? '/' : ''),
+        multiple: sources.length + downloads.length + heredocs.length > 1 || local.some((p) => /[*?[]/.test(p)),
+        ...(owner ? { owner } : {}),
+        ...(step.chmod !== undefined ? { chmod: parseInt(step.chmod, 8) } : {}),
+        fail,
+      };
+      const createdBy = `${step.kind} ${step.from && 'stage' in step.from ? `--from=${this.stageName(this.plan.stages[step.from.stage]!)} ` : ''}${[...patterns, ...heredocs.map((h) => `<<${h.name}`)].join(' ')} ${dest} # buildkit`;
+      const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
+        await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan));
+        return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, config, { created_by: createdBy, comment: 'buildkit.dockerfile.v0' }, tar));
+      });
+      this.progress.done(id);
+      return next;
+    });
+  }
+}
+
+/** the components of DIR (absolute) missing in ROOT, outermost first, as tar names */
+export function missingDirs(root: number, dir: string): string[] {
+  const comps = dir.split('/').filter(Boolean);
+  const out: string[] = [];
+  for (let i = 1; i <= comps.length; i++) {
+    const p = `/${comps.slice(0, i).join('/')}`;
+    let exists = false;
+    try {
+      const l = locate(root, p, true);
+      exists = l.st !== undefined;
+      closeSync(l.dir);
+    } catch {
+      exists = false;
+    }
+    if (!exists) out.push(comps.slice(0, i).join('/'));
+  }
+  return out;
+}
+
+/** An ADD URL's file, fetched into memory; unreachable (no internet here): an error naming the line. */
+async function fetchUrl(url: string, fail: (m: string) => MobyDickError): Promise<Download> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(15_000), redirect: 'follow' });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw fail(`cannot fetch ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+  }
+  if (!res.ok) throw fail(`cannot fetch ${url}: ${res.status} ${res.statusText}`);
+  const data = Buffer.from(await res.arrayBuffer());
+  const last = res.headers.get('last-modified');
+  const name = posix.basename(new URL(url).pathname) || 'index.html';
+  return { name, data, digest: createHash('sha256').update(data).digest('hex'), mtime: last ? Math.floor(Date.parse(last) / 1000) : 0 };
+}

@@ -1,0 +1,142 @@
+/**
+ * The work a build step does in a container, through the Engine's public
+ * methods: a RUN's command in a container made from the step's parent
+ * image (the Engine's defaults: its capabilities, seccomp profile, /dev,
+ * networks), files put into a container's root (COPY, ADD, WORKDIR's
+ * directory) through its overlay, and the container's changes as a layer
+ * tar (layer-diff.ts). Every container is removed when the step ends,
+ * whether it worked or not.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { once } from 'node:events';
+import { attach } from '../engine/attach.js';
+import { extractTree } from '../engine/archive-fs.js';
+import { withContainerRoot } from '../engine/container-fs.js';
+import type { CreateRequest, Engine } from '../engine/engine.js';
+import { imageHasPath } from '../images/image-files.js';
+import { TarWriter } from '../images/tar/tar-writer.js';
+import { writeLayerDiff } from './layer-diff.js';
+
+/** what every build container shares: nothing published, nothing kept */
+function request(image: string, argv: readonly string[], over: Partial<CreateRequest>): CreateRequest {
+  return {
+    image,
+    command: argv,
+    entrypoint: '',
+    name: `moby-dick-build-${randomBytes(6).toString('hex')}`,
+    env: [],
+    tty: false,
+    openStdin: false,
+    readOnly: false,
+    mounts: [],
+    init: false,
+    labels: {},
+    restart: { name: 'no', maximumRetryCount: 0 } as CreateRequest['restart'],
+    autoRemove: false,
+    log: { maxSize: 0, maxFiles: 1 },
+    network: 'none',
+    networkAliases: [],
+    publish: [],
+    publishAll: false,
+    expose: [],
+    dns: [],
+    dnsSearch: [],
+    dnsOptions: [],
+    addHost: [],
+    ulimits: [],
+    capAdd: [],
+    capDrop: [],
+    privileged: false,
+    noNewPrivileges: false,
+    seccomp: 'default',
+    ...over,
+  };
+}
+
+/** A container made from IMAGE for FN, removed after it whatever happens. */
+export async function withBuildContainer<T>(engine: Engine, image: string, argv: readonly string[], over: Partial<CreateRequest>, fn: (id: string) => Promise<T>): Promise<T> {
+  const record = await engine.create(request(image, argv, over));
+  try {
+    return await fn(record.id);
+  } finally {
+    engine.remove(record.id, true, true);
+  }
+}
+
+export interface RunOutput {
+  write(chunk: Buffer): void;
+}
+
+/** Starts container ID attached, its stdout and stderr to OUT; its exit code once it ended and the engine handled its exit. */
+export async function runAttached(engine: Engine, id: string, out: RunOutput): Promise<number> {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      out.write(chunk);
+      done();
+    },
+  });
+  let a: ReturnType<typeof attach> | undefined;
+  await engine.start(id, async (v) => {
+    a = attach(v.paths.attachSocket, { stdin: null, stdout: sink, stderr: sink, tty: false, detachKeys: null, handlesExit: true });
+    await a.connected;
+  });
+  try {
+    const end = await a!.done;
+    const code = end.kind === 'exited' ? (end.exit?.exitCode ?? 255) : 255;
+    await engine.exited(id);
+    await a!.exitHandled();
+    return code;
+  } finally {
+    a!.close();
+  }
+}
+
+/** an entry for copyIntoRoot's tar */
+export type TarFill = (w: TarWriter, root: number) => Promise<void>;
+
+/** What FILL writes as a tar, extracted at "/" of container ID's root (its overlay, the container stopped). */
+export async function copyIntoRoot(engine: Engine, id: string, label: string, fill: TarFill): Promise<void> {
+  await withContainerRoot(engine, id, 'write', async (root) => {
+    const pt = new PassThrough();
+    const w = new TarWriter(pt);
+    const producing = (async () => {
+      try {
+        await fill(w, root.fd);
+        await w.finish();
+        pt.end();
+      } catch (e) {
+        pt.destroy(e as Error);
+        throw e;
+      }
+    })();
+    const extracting = extractTree(pt, root.fd, { into: '/', label });
+    const [p, x] = await Promise.allSettled([producing, extracting]);
+    if (p.status === 'rejected') throw p.reason;
+    if (x.status === 'rejected') throw x.reason;
+  });
+}
+
+/**
+ * Container ID's changes as a layer tar in a temp dir; FN gets its path and
+ * the temp dir goes after it. LAYERS: the image's, topmost first (which
+ * mount points it has).
+ */
+export async function withLayerTar<T>(engine: Engine, id: string, layers: readonly string[], fn: (tar: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'moby-dick-layer-'));
+  try {
+    const path = join(dir, 'layer.tar');
+    const file = createWriteStream(path, { mode: 0o600 });
+    const w = new TarWriter(file);
+    await writeLayerDiff(w, engine.paths(id).upper, (rel, empty) => empty && !imageHasPath(layers, rel));
+    await w.finish();
+    file.end();
+    await once(file, 'close');
+    return await fn(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * COPY and ADD as a tar of what lands where, extracted into the step's
+ * container root (container-steps.ts's copyIntoRoot), with Docker's rules:
+ *
+ * - a directory source copies its contents, not itself, into the
+ *   destination; a file goes to DEST/NAME when the destination is a
+ *   directory (it ends with `/`, or is one already, or there are several
+ *   sources), else to DEST itself; several sources need a directory
+ *   destination;
+ * - the destination's missing directories are made (0755; the last one
+ *   owned as --chown says);
+ * - owners: root (--chown's user and group, resolved in the image's
+ *   /etc/passwd and /etc/group) for the context's files, the source's own
+ *   for --from unless --chown; modes as the source's unless --chmod;
+ *   mtimes kept; hard links within a source kept;
+ * - ADD of a local tar archive (plain, gzip or zstd) extracts it into the
+ *   destination directory, owners as the archive has them; ADD of a URL
+ *   writes the download (mode 0600, as Docker).
+ */
+import { closeSync, constants as fsc, createReadStream, openSync, readSync } from 'node:fs';
+import { posix } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import { locate } from '../engine/archive-fs.js';
+import { decompress, sniffCompression } from '../images/decompress.js';
+import { openTarReader } from '../images/tar/tar-reader.js';
+import type { TarWriter } from '../images/tar/tar-writer.js';
+import type { Item, Source } from './sources.js';
+
+/** An ADD URL's file, fetched. */
+export interface Download {
+  name: string;
+  data: Buffer;
+  digest: string;
+  mtime: number;
+}
+
+export interface CopyPlan {
+  kind: 'COPY' | 'ADD';
+  sources: readonly Source[];
+  downloads: readonly Download[];
+  heredocs: readonly { name: string; body: string }[];
+  /** absolute; a trailing '/' says it is a directory */
+  dest: string;
+  /** more than one source, or a wildcard: the destination must be a directory */
+  multiple: boolean;
+  owner?: { uid: number; gid: number };
+  chmod?: number;
+  fail: (message: string) => MobyDickError;
+}
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+
+/** what PATH is in ROOT, symlinks followed inside it: 'dir', 'other' or 'none' */
+function kindIn(root: number, path: string): 'dir' | 'other' | 'none' {
+  try {
+    const l = locate(root, path, true);
+    closeSync(l.dir);
+    if (!l.st) return 'none';
+    return (l.st.mode & S_IFMT) === S_IFDIR ? 'dir' : 'other';
+  } catch {
+    return 'none';
+  }
+}
+
+/** the first 512 bytes of a file: is it an archive ADD extracts? */
+function isArchive(path: string): boolean {
+  const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+  try {
+    const head = Buffer.alloc(512);
+    const n = readSync(fd, head, 0, 512, 0);
+    const c = sniffCompression(head.subarray(0, n));
+    if (c !== 'none') return true;
+    return n >= 263 && head.toString('latin1', 257, 262) === 'ustar';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
+  let left = size;
+  for await (const c of createReadStream('', { fd: openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW) })) {
+    const b = c as Buffer;
+    if (b.length >= left) {
+      yield b.subarray(0, left);
+      left = 0;
+      break;
+    }
+    left -= b.length;
+    yield b;
+  }
+  if (left > 0) yield Buffer.alloc(left);
+}
+
+/** Writes PLAN's files to W, as names under "/" of the container root ROOT. */
+export async function addSources(w: TarWriter, root: number, plan: CopyPlan): Promise<void> {
+  const destPath = plan.dest.replace(/\/+$/, '') || '/';
+  const destKind = kindIn(root, destPath);
+  const onlyDir = plan.sources.length === 1 && plan.sources[0]!.isDir && plan.downloads.length === 0 && plan.heredocs.length === 0;
+  const intoDir = plan.dest.endsWith('/') || destKind === 'dir' || plan.multiple || onlyDir;
+  if (plan.multiple && !plan.dest.endsWith('/') && destKind !== 'dir') {
+    throw plan.fail(`When using ${plan.kind} with more than one source file, the destination must be a directory and end with a /`);
+  }
+  const tarName = (p: string) => p.replace(/^\/+/, '');
+  const owner = (item: { uid: number; gid: number }) => plan.owner ?? { uid: item.uid, gid: item.gid };
+  // the destination directory (or a file's directory) and what is missing above it
+  const dirToMake = intoDir ? destPath : posix.dirname(destPath);
+  const comps = dirToMake.split('/').filter(Boolean);
+  for (let i = 1; i <= comps.length; i++) {
+    const p = `/${comps.slice(0, i).join('/')}`;
+    if (kindIn(root, p) !== 'none') continue;
+    const o = i === comps.length && plan.owner ? plan.owner : { uid: 0, gid: 0 };
+    await w.addDirectory({ name: tarName(p), mode: 0o755, ...o });
+  }
+  const links = new Map<string, string>();
+  const put = async (item: Item, name: string): Promise<void> => {
+    const o = owner(item);
+    const mode = plan.chmod ?? item.mode;
+    const base = { name: tarName(name), uid: o.uid, gid: o.gid, mtime: item.mtime };
+    if (item.kind === 'dir') {
+      await w.addDirectory({ ...base, mode });
+    } else if (item.kind === 'symlink') {
+      await w.addSymlink({ ...base, mode: 0o777 }, item.target ?? '');
+    } else {
+      const first = item.nlink > 1 ? links.get(item.inode) : undefined;
+      if (first !== undefined) return w.addHardlink(base, first);
+      if (item.nlink > 1) links.set(item.inode, tarName(name));
+      await w.addFile({ ...base, mode, size: item.size }, fileData(item.path, item.size));
+    }
+  };
+  for (const s of plan.sources) {
+    if (s.isDir) {
+      for (const item of s.items) {
+        if (item.rel === '') continue; // the directory itself: its contents go into the destination
+        await put(item, `${destPath}/${item.rel}`);
+      }
+      continue;
+    }
+    const item = s.items[0]!;
+    if (plan.kind === 'ADD' && item.kind === 'file' && isArchive(item.path)) {
+      await extractInto(w, item.path, intoDir || destKind === 'none' ? destPath : posix.dirname(destPath), plan);
+      continue;
+    }
+    await put(item, intoDir ? `${destPath}/${posix.basename(s.name)}` : destPath);
+  }
+  const o = plan.owner ?? { uid: 0, gid: 0 };
+  for (const d of plan.downloads) {
+    await w.addFile({ name: tarName(intoDir ? `${destPath}/${d.name}` : destPath), mode: plan.chmod ?? 0o600, ...o, mtime: d.mtime }, d.data);
+  }
+  for (const h of plan.heredocs) {
+    await w.addFile({ name: tarName(intoDir ? `${destPath}/${h.name}` : destPath), mode: plan.chmod ?? 0o644, ...o, mtime: Math.floor(Date.now() / 1000) }, Buffer.from(h.body));
+  }
+}
+
+/** ADD's archive: its entries under DIR (names cleaned; none may climb out) */
+async function extractInto(w: TarWriter, path: string, dir: string, plan: CopyPlan): Promise<void> {
+  const under = (raw: string): string | undefined => {
+    const clean = posix.normalize(`/${raw}`).replace(/^\/+/, '').replace(/\/+$/, '');
+    if (clean === '' || clean.startsWith('..')) return undefined;
+    return `${dir}/${clean}`.replace(/^\/+/, '');
+  };
+  for await (const e of openTarReader(decompress(createReadStream(path)))) {
+    const h = e.header;
+    const name = under(h.name);
+    if (name === undefined) continue;
+    const base = { name, mode: plan.chmod ?? h.mode, uid: plan.owner?.uid ?? h.uid, gid: plan.owner?.gid ?? h.gid, mtime: h.mtime.sec, ...(h.xattrs.size ? { xattrs: h.xattrs } : {}) };
+    switch (h.type) {
+      case 'directory':
+        await w.addDirectory(base);
+        break;
+      case 'file':
+        await w.addFile({ ...base, size: h.size }, e.body);
+        break;
+      case 'symlink':
+        await w.addSymlink(base, h.linknameBytes);
+        break;
+      case 'hardlink': {
+        const target = under(h.linkname);
+        if (target === undefined) throw plan.fail(`${posix.basename(path)}: hard link ${h.name} points out of the archive`);
+        await w.addHardlink(base, target);
+        break;
+      }
+      case 'char':
+      case 'block':
+      case 'fifo':
+        await w.addNode(base, h.type, h.devmajor, h.devminor);
+        break;
+    }
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * A container's changes, read from its overlay's upper directory once it
+ * has ended: as a layer tar (a build step's layer, `commit`) and as
+ * Docker's A/C/D list (`diff`).
+ *
+ * The upper directory holds what the container wrote, in overlayfs's own
+ * form: a deleted file is a character device 0:0 (a whiteout, written to
+ * the tar as an empty `.wh.NAME`, as the OCI layer format has it) and a
+ * directory made anew over a lower one has the xattr trusted.overlay.opaque
+ * "y" (written as the directory and an empty `.wh..wh..opq` in it). Every
+ * entry keeps its owner, mode (setuid and sticky bits too) and mtime; a file
+ * with more than one name is written once and then as hard links;
+ * security.capability is kept, as Docker keeps it (the one xattr its
+ * layers carry). Kernel redirects (redirect_dir, metacopy) are off on these
+ * hosts and refused if met.
+ *
+ * The mount points the runtime makes for a container that lacks them
+ * (/proc, /sys, /dev, /etc/hosts, /etc/hostname, /etc/resolv.conf) are left
+ * out while they are empty and the image did not have them: Docker keeps
+ * them in a layer of their own that no diff shows.
+ *
+ * The walk goes through directory fds, never following a symlink (the
+ * addon's *at calls): a name planted by the container cannot lead out.
+ */
+import { closeSync, constants as fsc, openSync, readSync } from 'node:fs';
+import { MobyDickError } from '../errors.js';
+import type { TarWriter } from '../images/tar/tar-writer.js';
+import { nativeAddon } from '../runtime/native-addon.js';
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+const EMPTY = Buffer.alloc(0);
+
+/** the runtime's mount points, left out while empty and new */
+export const MOUNT_POINTS = new Set(['proc', 'sys', 'dev', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf']);
+
+export type ChangeKind = 'A' | 'C' | 'D';
+
+export interface Change {
+  kind: ChangeKind;
+  /** absolute, as Docker prints it */
+  path: string;
+}
+
+interface Entry {
+  /** relative to the upper dir, '/'-separated */
+  rel: string;
+  name: Buffer;
+  /** the directory fd it is in */
+  dir: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  nlink: number;
+  ino: number;
+  dev: number;
+  rdevMajor: number;
+  rdevMinor: number;
+  mtime: number;
+}
+
+interface Visitor {
+  /** an entry; a directory's contents follow unless it returns false */
+  entry(e: Entry, opaque: boolean): Promise<boolean | void>;
+  /** a whiteout: REL was deleted */
+  whiteout(rel: string): Promise<void>;
+}
+
+function opaqueDir(fd: number): boolean {
+  const a = nativeAddon();
+  for (const key of ['trusted.overlay.opaque', 'user.overlay.opaque']) {
+    if (a.getXattrAt(fd, EMPTY, key)?.toString() === 'y') return true;
+  }
+  for (const key of ['trusted.overlay.redirect', 'user.overlay.redirect', 'trusted.overlay.metacopy']) {
+    if (a.getXattrAt(fd, EMPTY, key) !== undefined) {
+      throw new MobyDickError('BUILD', `the container's changes use overlayfs ${key}, which moby-dick cannot read as a layer`, { hint: 'mount overlay with redirect_dir=off and metacopy=off' });
+    }
+  }
+  return false;
+}
+
+/** Whether entry E of the upper dir is a runtime's mount point that stays out. */
+export type KeepOut = (rel: string, isEmpty: boolean) => boolean;
+
+async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut): Promise<void> {
+  const a = nativeAddon();
+  const names = a.readDirAt(dirFd).sort(Buffer.compare);
+  for (const name of names) {
+    const st = a.lstatAt(dirFd, name);
+    if (!st) continue;
+    const rel = prefix ? `${prefix}/${name.toString('utf8')}` : name.toString('utf8');
+    const e: Entry = {
+      rel, name, dir: dirFd, mode: st[0]!, uid: st[1]!, gid: st[2]!, size: st[3]!, nlink: st[4]!, ino: st[5]!, dev: st[6]!, rdevMajor: st[7]!, rdevMinor: st[8]!, mtime: st[11]!,
+    };
+    const type = e.mode & S_IFMT;
+    if (type === S_IFCHR && e.rdevMajor === 0 && e.rdevMinor === 0) {
+      await v.whiteout(rel);
+      continue;
+    }
+    if (type === S_IFDIR) {
+      const fd = a.openDirAt(dirFd, name);
+      try {
+        const children = a.readDirAt(fd);
+        const empty = children.length === 0;
+        if (MOUNT_POINTS.has(rel) && keepOut(rel, empty)) continue;
+        // a directory copied up only to hold the runtime's mount points (/etc for /etc/hosts) is not a change
+        if (!empty && children.every((c) => onlyMountPoint(fd, `${rel}/${c.toString('utf8')}`, c, keepOut))) continue;
+        const opaque = opaqueDir(fd);
+        if ((await v.entry(e, opaque)) !== false) await walk(fd, rel, v, keepOut);
+      } finally {
+        closeSync(fd);
+      }
+      continue;
+    }
+    if (MOUNT_POINTS.has(rel) && keepOut(rel, type === S_IFREG && e.size === 0)) continue;
+    await v.entry(e, false);
+  }
+}
+
+/** whether NAME in DIR (REL in the upper dir) is a mount point that stays out */
+function onlyMountPoint(dir: number, rel: string, name: Buffer, keepOut: KeepOut): boolean {
+  if (!MOUNT_POINTS.has(rel)) return false;
+  const st = nativeAddon().lstatAt(dir, name);
+  if (!st) return true;
+  const type = st[0]! & S_IFMT;
+  if (type === S_IFREG) return keepOut(rel, st[3] === 0);
+  if (type === S_IFDIR) {
+    const fd = nativeAddon().openDirAt(dir, name);
+    try {
+      return keepOut(rel, nativeAddon().readDirAt(fd).length === 0);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return false;
+}
+
+function openUpper(upper: string): number {
+  try {
+    return openSync(upper, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
+  } catch (e) {
+    throw new MobyDickError('BUILD', `cannot read the container's changes in ${upper}: ${(e as Error).message}`, { subject: upper });
+  }
+}
+
+/**
+ * Writes the changes in UPPER as a layer to W (not finished). KEEP_OUT
+ * tells which empty mount points to leave out (those the image lacks).
+ * Returns how many entries were written.
+ */
+export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepOut): Promise<number> {
+  const a = nativeAddon();
+  const root = openUpper(upper);
+  const links = new Map<string, string>();
+  let count = 0;
+  try {
+    await walk(
+      root,
+      '',
+      {
+        async entry(e, opaque) {
+          count++;
+          const base = { name: e.rel, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: e.mtime };
+          const type = e.mode & S_IFMT;
+          const caps = type === S_IFREG || type === S_IFDIR ? a.getXattrAt(e.dir, e.name, 'security.capability') : undefined;
+          const entry = caps ? { ...base, xattrs: new Map([['security.capability', caps]]) } : base;
+          switch (type) {
+            case S_IFDIR:
+              await w.addDirectory(entry);
+              if (opaque) await w.addFile({ name: `${e.rel}/.wh..wh..opq`, mode: 0, mtime: e.mtime }, EMPTY);
+              return true;
+            case S_IFREG: {
+              const key = `${e.dev}:${e.ino}`;
+              const first = e.nlink > 1 ? links.get(key) : undefined;
+              if (first !== undefined) {
+                await w.addHardlink(base, first);
+                return;
+              }
+              if (e.nlink > 1) links.set(key, e.rel);
+              const fd = a.openFileAt(e.dir, e.name);
+              try {
+                await w.addFile({ ...entry, size: e.size }, fileData(fd, e.size));
+              } finally {
+                closeSync(fd);
+              }
+              return;
+            }
+            case S_IFLNK:
+              await w.addSymlink(base, a.readlinkAt(e.dir, e.name));
+              return;
+            case S_IFCHR:
+            case S_IFBLK:
+              await w.addNode(base, type === S_IFCHR ? 'char' : 'block', e.rdevMajor, e.rdevMinor);
+              return;
+            case S_IFIFO:
+              await w.addNode(base, 'fifo');
+              return;
+            default:
+              count--; // a socket: layers do not carry them
+          }
+        },
+        async whiteout(rel) {
+          count++;
+          const slash = rel.lastIndexOf('/');
+          await w.addFile({ name: `${rel.slice(0, slash + 1)}.wh.${rel.slice(slash + 1)}`, mode: 0 }, EMPTY);
+        },
+      },
+      keepOut,
+    );
+  } finally {
+    closeSync(root);
+  }
+  return count;
+}
+
+/** the file's bytes, exactly SIZE of them */
+async function* fileData(fd: number, size: number): AsyncGenerator<Buffer> {
+  let left = size;
+  while (left > 0) {
+    const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
+    const n = readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) {
+      yield Buffer.alloc(left);
+      return;
+    }
+    left -= n;
+    yield buf.subarray(0, n);
+  }
+}
+
+/**
+ * The changes in UPPER as `docker diff` lists them: D for a deleted path,
+ * A for one the lower layers lack (EXISTS says), C for one they have, in
+ * path order.
+ */
+export async function listChanges(upper: string, exists: (rel: string) => boolean, keepOut: KeepOut): Promise<Change[]> {
+  const root = openUpper(upper);
+  const out: Change[] = [];
+  try {
+    await walk(
+      root,
+      '',
+      {
+        async entry(e) {
+          out.push({ kind: exists(e.rel) ? 'C' : 'A', path: `/${e.rel}` });
+        },
+        async whiteout(rel) {
+          out.push({ kind: 'D', path: `/${rel}` });
+        },
+      },
+      keepOut,
+    );
+  } finally {
+    closeSync(root);
+  }
+  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+}
