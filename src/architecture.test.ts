@@ -7,7 +7,8 @@
  *   linux, util              leaves: syscall tables, flags, errno,
  *                            capabilities; Docker's units and tables
  *   spec                     the OCI spec schema and types, Docker's
- *                            defaults, `runtime spec`'s config.json
+ *                            defaults, `runtime spec`'s config.json, the
+ *                            spec builder and the default seccomp profile
  *   config                   /etc/moby-dick/config.json, read in one place
  *   runtime                  the C helper's driver: plan compiler, helper
  *                            launch, the addon's typed interface, the

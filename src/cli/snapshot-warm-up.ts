@@ -10,7 +10,7 @@
  * Only pure functions, and nothing kept: whatever is left in a module's
  * state here would be in every process started from the snapshot.
  */
-import { buildSpec, RUN_DEFAULTS } from '../engine/spec-builder.js';
+import { buildSpec, RUN_DEFAULTS } from '../spec/spec-builder.js';
 import { parseImageConfig } from '../images/manifest.js';
 import { imageEnv, runSettings } from '../images/run-settings.js';
 import { resolveUser } from '../images/user-lookup.js';

@@ -32,7 +32,7 @@ import { cgroupParent, removeEmptyParent, removeLeftoverCgroups } from './leftov
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
 import {
   buildSpec, type BindMount, DEFAULT_SHM_SIZE, type EngineContainer, type FilesystemMount, limitsAndSecurity, type ResourceLimits, type SecuritySettings, type TmpfsMount,
-} from './spec-builder.js';
+} from '../spec/spec-builder.js';
 import { containerState, type State } from './status.js';
 import { checkVolumeName, VolumeStore } from './volumes.js';
 import { hostDevices } from './host-devices.js';
