@@ -15,7 +15,8 @@
  *                            original form's container
  *   cgroups, images, network siblings: none imports another
  *   oci                      the OCI runtime's lifecycle
- *   engine                   containers from images
+ *   engine, jail             containers from images; the jail's and the
+ *                            original form's (ContainerConfig -> spec)
  *   cli, oci-cli, index.ts,  the command lines and the library's entries
  *   unpack.ts
  *
@@ -43,7 +44,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['runtime'],
   ['cgroups', 'images', 'network'],
   ['oci'],
-  ['engine'],
+  ['engine', 'jail'],
   ['cli', 'oci-cli', 'index.ts', 'unpack.ts'],
 ];
 

@@ -63,6 +63,13 @@ export interface OciCompileOptions {
    * exe: the caller must launch it sealed (OciRuntime always does).
    */
   init?: boolean;
+  /**
+   * with a terminal and no console socket: whether the caller's stdin
+   * reaches it (`run -t` without `-i`: no); default yes, as `moby-dick-runtime run`
+   */
+  interactive?: boolean;
+  /** make process.cwd when the root lacks it, as Docker's `run -w` does (the jail; runc does too) */
+  makeCwd?: boolean;
 }
 
 const OCI_TO_KIND: Record<string, NamespaceKind> = {
@@ -326,7 +333,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   const lateCgroupNs = options.syncCgroup && (ns.flags & NAMESPACE_FLAGS.cgroup) !== 0;
   const cloneFlags = lateCgroupNs ? ns.flags - NAMESPACE_FLAGS.cgroup : ns.flags;
   const ops: Op[] = [{ op: 'clone', flags: cloneFlags }, ...ns.pre];
-  if (p.terminal) ops.push({ op: 'tty', interactive: options.consoleSocket === undefined });
+  if (p.terminal) ops.push({ op: 'tty', interactive: options.consoleSocket === undefined && options.interactive !== false });
   if (options.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: options.consoleSocket });
   if (options.detach) ops.push({ op: 'detach' });
   if (options.debug) ops.push({ op: 'debug' });
@@ -379,6 +386,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   const devices = !devIsBind ? deviceOps(spec) : spec.linux?.devices?.length ? deviceOps(spec).filter((o) => o.op !== 'symlink') : [];
   ops.push(...(ns.newUser ? bindDevice(devices) : devices));
   if (p.terminal) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
+  if (options.makeCwd && p.cwd !== '/') ops.push({ op: 'mkdir', path: p.cwd, mode: 0o755 });
 
   // prestart, createRuntime and createContainer hooks run here: namespaces made, root not yet pivoted
   const hooks = spec.hooks ?? {};
