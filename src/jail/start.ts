@@ -1,0 +1,145 @@
+/**
+ * startContainer(): the jail's, the original form's and the library's
+ * container. Its config (ContainerConfig) is validated, turned into an OCI
+ * spec (jail-spec.ts), compiled by the one plan compiler (compileOciPlan),
+ * and carried out by the C helper; the engine's work at the cgroup sync
+ * point is done here, and the cgroup removed once the container ended.
+ * This is the library API's core; the CLI is a thin layer over it.
+ */
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { CgroupManager, type CgroupPlacement } from '../cgroups/cgroup.js';
+import { readCgroupLayout } from '../cgroups/layout.js';
+import { deviceRules } from '../cgroups/resources.js';
+import { MobyDickError } from '../errors.js';
+import { compileOciPlan } from '../oci/compile.js';
+import { readHostFacts } from '../oci/host-facts.js';
+import { compileSeccomp } from '../oci/seccomp.js';
+import { cachedSeccomp } from '../oci/seccomp-cache.js';
+import { type ContainerConfig, resolveConfig } from '../runtime/config.js';
+import { Container, type ContainerCgroup, type ExitStatus, type StartOptions } from '../runtime/container.js';
+import { launchHelper } from '../runtime/helper-launch.js';
+import { readHostRoot } from '../runtime/host-root.js';
+import { monitorOps } from '../runtime/monitor-ops.js';
+import type { Op } from '../runtime/plan.js';
+import { compilePlan, needsSealedHelper } from '../runtime/plan-compiler.js';
+import { encodePlan } from '../runtime/plan-wire.js';
+import type { Spec } from '../spec/schema.js';
+import { jailSpec } from './jail-spec.js';
+
+/** Compiled seccomp programs of the jail's containers (oci/seccomp-cache.ts), beside the engine's. */
+export const JAIL_SECCOMP_CACHE = '/run/moby-dick/seccomp';
+
+function checkRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new MobyDickError('NOT_ROOT', 'moby-dick needs root to create containers', {
+      hint: 'run it as root, e.g. with sudo',
+    });
+  }
+}
+
+function checkRootfs(rootfs: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(rootfs).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new MobyDickError('ROOTFS', `rootfs ${rootfs}: ${code === 'ENOENT' ? 'no such directory' : code}`, {
+      subject: rootfs,
+      errnoName: code,
+      hint: 'give --rootfs an existing directory that holds the container\'s files',
+    });
+  }
+  if (!isDir) {
+    throw new MobyDickError('ROOTFS', `rootfs ${rootfs}: not a directory`, { subject: rootfs, errnoName: 'ENOTDIR' });
+  }
+}
+
+/**
+ * The container's cgroup, made at the plan's cgroup sync (the child waits
+ * there) with the spec's device rules, and removed at the end.
+ */
+function jailCgroup(spec: Spec): { cgroup: ContainerCgroup; onSync: (name: string, pid: number) => void } {
+  const path = spec.linux!.cgroupsPath!;
+  let manager: CgroupManager | undefined;
+  let placement: CgroupPlacement | undefined;
+  return {
+    cgroup: {
+      path,
+      remove: () => {
+        // its last tasks are gone once pid 1 of its pid namespace is: what stays busy is left, as the runtime leaves it
+        if (manager && placement) manager.remove(placement);
+      },
+    },
+    onSync: (name, pid) => {
+      if (name !== 'cgroup') return;
+      manager = new CgroupManager(readCgroupLayout());
+      placement = manager.create(path, deviceRules(spec.linux?.resources, spec.linux?.devices));
+      try {
+        manager.addProcess(placement, pid);
+      } catch (e) {
+        // killed while it waited here (Container.kill): its end is reported as any other
+        if (!(e instanceof MobyDickError && e.details.errnoName === 'ESRCH')) throw e;
+      }
+    },
+  };
+}
+
+/** Starts a container; throws MobyDickError for a bad config or a missing rootfs. */
+export function startContainer(config: ContainerConfig, options: StartOptions = {}): Container {
+  const { onStep } = options;
+  let t = process.hrtime.bigint();
+  const lap = (name: string, detail = ''): void => {
+    const now = process.hrtime.bigint();
+    onStep?.({ source: 'engine', name, detail, milliseconds: Number(now - t) / 1e6 });
+    t = now;
+  };
+  checkRoot();
+  const resolved = resolveConfig(config);
+  if (resolved.rootfs !== null) checkRootfs(resolved.rootfs);
+  const hostRoot = resolved.rootfs === null ? readHostRoot() : undefined;
+  lap('resolve config', resolved.rootfs ?? 'host view');
+  let ops: Op[];
+  let cgroup: ContainerCgroup | undefined;
+  let onSync = options.onSync;
+  if (resolved.rootfs === null) {
+    ops = [...compilePlan(resolved, { debug: onStep !== undefined, hostRoot })];
+  } else {
+    const spec = jailSpec(resolved, randomBytes(8).toString('hex'));
+    const jail = jailCgroup(spec);
+    cgroup = jail.cgroup;
+    onSync = (name, pid) => {
+      jail.onSync(name, pid);
+      options.onSync?.(name, pid);
+    };
+    ops = compileOciPlan(spec, {
+      bundle: resolved.rootfs,
+      detach: false,
+      syncCgroup: true,
+      cgroupPath: spec.linux!.cgroupsPath,
+      seccomp: cachedSeccomp(spec.linux!.seccomp!, JAIL_SECCOMP_CACHE, compileSeccomp),
+      debug: onStep !== undefined,
+      host: readHostFacts(),
+      overlay: resolved.overlay ?? undefined,
+      init: resolved.init,
+      interactive: resolved.interactive,
+      makeCwd: true,
+    });
+  }
+  const monitor = options.monitor ? monitorOps(options.monitor) : [];
+  ops.splice(1, 0, ...monitor); // settings of the outer helper, after "clone"
+  const plan = encodePlan(ops);
+  lap('compile plan', `${plan.length} bytes`);
+  const helper = launchHelper(plan, {
+    stdio: monitor.length ? 'null' : options.stdio ?? 'inherit',
+    interactive: resolved.interactive,
+    sealed: needsSealedHelper(resolved),
+  });
+  lap('spawn helper', String(helper.pid));
+  return new Container(helper, { ...options, onSync }, monitor.length > 0, { cgroup, syncs: ops.filter((o) => o.op === 'sync').length });
+}
+
+/** Runs a container to its end. */
+export async function runContainer(config: ContainerConfig, options: StartOptions = {}): Promise<ExitStatus> {
+  return startContainer(config, options).wait();
+}
