@@ -9,7 +9,8 @@ import { type ContainerConfig, resolveConfig } from '../runtime/config.js';
 import type { Op } from '../runtime/plan.js';
 import { compilePlan } from '../runtime/plan-compiler.js';
 import { defaultSeccompProfile } from '../spec/seccomp-profile.js';
-import { JAIL_CGROUP_PARENT, jailSpec } from './jail-spec.js';
+import type { HostRootEntry } from '../oci/host-view.js';
+import { hostViewSpec, JAIL_CGROUP_PARENT, jailSpec } from './jail-spec.js';
 
 const HOST: HostFacts = { kindOf: () => 'dir', cgroupV1: [{ name: 'memory', options: 'memory' }], cgroupV2Only: false };
 const JAIL_CAPS = DOCKER_DEFAULT_CAPABILITIES.filter((c) => c !== 'CAP_MKNOD');
@@ -121,4 +122,39 @@ describe('jailSpec', () => {
     assert.deepEqual(now.find((o) => o.op === 'tty'), { op: 'tty', interactive: false });
     assert.ok(now.some((o) => o.op === 'mkdir' && o.path === '/work/dir'));
   });
+});
+
+const HOST_ROOT: HostRootEntry[] = [
+  { name: 'bin', kind: 'symlink', target: 'usr/bin' },
+  { name: 'etc', kind: 'dir' },
+  { name: 'proc', kind: 'dir' },
+  { name: 'tmp', kind: 'dir' },
+  { name: 'usr', kind: 'dir' },
+  { name: 'mytmp', kind: 'dir' },
+  { name: '.dockerenv', kind: 'file' },
+  { name: 'sock', kind: 'other' },
+];
+
+describe('hostViewSpec: the original form\'s plan from the one compiler, against the old compilePlan', () => {
+  const NO_FACTS: HostFacts = { kindOf: () => null, cgroupV1: [], cgroupV2Only: false };
+  const compile = (config: Partial<ContainerConfig>, debug = false) => {
+    const r = resolveConfig({ command: ['sh'], ...config });
+    return {
+      old: [...compilePlan(r, { hostRoot: HOST_ROOT, debug })],
+      now: compileOciPlan(hostViewSpec(r), { bundle: '/', detach: false, syncCgroup: false, debug, host: NO_FACTS, init: r.init, interactive: r.interactive, hostView: { entries: HOST_ROOT } }),
+    };
+  };
+  for (const [what, config] of [
+    ['the defaults', {}],
+    ['tty, stdin, a user, a working directory, --init, a hostname', { tty: true, interactive: true, user: { uid: 1000, gid: 100, additionalGids: [5] }, cwd: '/usr/share', init: true, hostname: 'mdk-test-h' }],
+    ['a list of capabilities', { capabilities: ['CAP_CHOWN', 'CAP_KILL'] }],
+  ] as const) {
+    test(`the same ops in the same order, but /proc's mount point mode (hidden under proc's own 0555): ${what}`, () => {
+      const { old, now } = compile(config, true);
+      const procMkdir = (ops: Op[]) => ops.map((o) => (o.op === 'mkdir' && o.path === '/proc' ? { ...o, mode: 0 } : o));
+      assert.deepEqual(procMkdir(now), procMkdir(old));
+      assert.deepEqual(now.find((o) => o.op === 'mkdir' && o.path === '/proc'), { op: 'mkdir', path: '/proc', mode: 0o755 });
+      assert.deepEqual(old.find((o) => o.op === 'mkdir' && o.path === '/proc'), { op: 'mkdir', path: '/proc', mode: 0o555 });
+    });
+  }
 });

@@ -1,11 +1,13 @@
 /**
- * jailSpec(): the CLI's and the library's container (a ResolvedConfig) as
+ * jailSpec() and hostViewSpec(): the CLI's and the library's container (a ResolvedConfig) as
  * an OCI spec, built by the engine's spec builder, so that `run --rootfs`
  * and `runContainer` get an engine container's defaults (Docker's 14
  * capabilities, the default seccomp profile, masked and read-only paths, a
  * cgroup, the /dev tmpfs) and go through the one plan compiler,
  * compileOciPlan. What is the jail's own becomes ordinary spec fields: the
- * /mytmp tmpfs, the hostname. docs/one-compiler.md has the design. Pure.
+ * /mytmp tmpfs, the hostname. The original form (no rootfs) is a spec of
+ * its own, whose root the compiler makes from the host's "/" (a HostView,
+ * oci/host-view.ts). docs/one-compiler.md has the design. Pure.
  */
 import { MobyDickError } from '../errors.js';
 import type { ResolvedConfig } from '../runtime/config.js';
@@ -56,4 +58,33 @@ export function jailSpec(config: ResolvedConfig, name: string): Spec {
   // the original form never set the OOM score: the process keeps its caller's
   delete spec.process!.oomScoreAdj;
   return spec;
+}
+
+/** The original moby-dick's namespaces, plus cgroup. */
+export const HOST_VIEW_NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'network', 'cgroup'] as const;
+
+/**
+ * The original form (CONFIG without a rootfs) as a spec: its namespaces, a
+ * fresh /proc and /mytmp over the host view, its hostname, and the process.
+ * No masked paths (the host's files are the point), no seccomp and no cgroup
+ * (host programs run as they are), every capability unless CONFIG lists some.
+ */
+export function hostViewSpec(config: ResolvedConfig): Spec {
+  const caps = config.capabilities;
+  const { uid, gid, additionalGids } = config.user;
+  return {
+    ociVersion: '1.2.0',
+    process: {
+      terminal: config.tty,
+      user: { uid, gid, additionalGids: [...additionalGids] },
+      args: [...config.command],
+      env: [...config.env],
+      cwd: config.cwd,
+      ...(caps === 'all' ? {} : { capabilities: { bounding: [...caps], effective: [...caps], permitted: [...caps], inheritable: [...caps] } }),
+    },
+    root: { path: '/' },
+    hostname: config.hostname,
+    mounts: [{ destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] }, MYTMP_MOUNT],
+    linux: { namespaces: HOST_VIEW_NAMESPACES.map((type) => ({ type })) },
+  };
 }

@@ -12,23 +12,38 @@ import { CgroupManager, type CgroupPlacement } from '../cgroups/cgroup.js';
 import { readCgroupLayout } from '../cgroups/layout.js';
 import { deviceRules } from '../cgroups/resources.js';
 import { MobyDickError } from '../errors.js';
-import { compileOciPlan } from '../oci/compile.js';
+import { compileOciPlan, type HostFacts } from '../oci/compile.js';
 import { readHostFacts } from '../oci/host-facts.js';
 import { compileSeccomp } from '../oci/seccomp.js';
 import { cachedSeccomp } from '../oci/seccomp-cache.js';
-import { type ContainerConfig, resolveConfig } from '../runtime/config.js';
+import { type ContainerConfig, type ResolvedConfig, resolveConfig } from '../runtime/config.js';
 import { Container, type ContainerCgroup, type ExitStatus, type StartOptions } from '../runtime/container.js';
 import { launchHelper } from '../runtime/helper-launch.js';
-import { readHostRoot } from '../runtime/host-root.js';
 import { monitorOps } from '../runtime/monitor-ops.js';
 import type { Op } from '../runtime/plan.js';
-import { compilePlan, needsSealedHelper } from '../runtime/plan-compiler.js';
 import { encodePlan } from '../runtime/plan-wire.js';
 import type { Spec } from '../spec/schema.js';
-import { jailSpec } from './jail-spec.js';
+import { readHostRoot } from './host-root.js';
+import { hostViewSpec, jailSpec } from './jail-spec.js';
 
 /** Compiled seccomp programs of the jail's containers (oci/seccomp-cache.ts), beside the engine's. */
 export const JAIL_SECCOMP_CACHE = '/run/moby-dick/seccomp';
+
+/** The host view's spec binds nothing and mounts no cgroups: no host facts are asked for. */
+const HOST_VIEW_FACTS: HostFacts = { kindOf: () => null, cgroupV1: [], cgroupV2Only: false };
+
+/**
+ * Whether the helper must run from a sealed memfd (CVE-2019-5736): when its
+ * image stays visible inside the container, as pid 1 under --init. Without
+ * --init the only process that runs helper code inside is pid 1 before its
+ * exec, when nothing else in the pid namespace exists to open it. Sealing
+ * costs an extra exec, about 1.5 ms. The OCI runtime (src/oci/lifecycle.ts,
+ * the engine's containers, `--init` there too) always runs the helper
+ * sealed, so it needs no such test.
+ */
+export function needsSealedHelper(config: ResolvedConfig): boolean {
+  return config.init;
+}
 
 function checkRoot(): void {
   if (process.getuid?.() !== 0) {
@@ -103,7 +118,16 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   let cgroup: ContainerCgroup | undefined;
   let onSync = options.onSync;
   if (resolved.rootfs === null) {
-    ops = [...compilePlan(resolved, { debug: onStep !== undefined, hostRoot })];
+    ops = compileOciPlan(hostViewSpec(resolved), {
+      bundle: '/',
+      detach: false,
+      syncCgroup: false,
+      debug: onStep !== undefined,
+      host: HOST_VIEW_FACTS,
+      init: resolved.init,
+      interactive: resolved.interactive,
+      hostView: { entries: hostRoot ?? [] },
+    });
   } else {
     const spec = jailSpec(resolved, randomBytes(8).toString('hex'));
     const jail = jailCgroup(spec);
