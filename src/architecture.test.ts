@@ -10,11 +10,11 @@
  *                            defaults, `runtime spec`'s config.json, the
  *                            spec builder and the default seccomp profile
  *   config                   /etc/moby-dick/config.json, read in one place
- *   runtime                  the C helper's driver: plan compiler, helper
- *                            launch, the addon's typed interface, the
- *                            original form's container
+ *   runtime                  the C helper's driver: the plan and its wire,
+ *                            helper launch, the running Container, the
+ *                            addon's typed interface, the container config
  *   cgroups, images, network siblings: none imports another
- *   oci                      the OCI runtime's lifecycle
+ *   oci                      the plan compiler, the OCI runtime's lifecycle
  *   engine, jail             containers from images; the jail's and the
  *                            original form's (ContainerConfig -> spec)
  *   cli, oci-cli, index.ts,  the command lines and the library's entries

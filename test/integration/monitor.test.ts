@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { attach, FrameDecoder } from '../../src/engine/attach.js';
@@ -30,11 +30,11 @@ interface Started {
   cgroup?: string;
 }
 
-/** Removes a detached container's cgroup once it has ended, as its caller must. */
+/** Removes a detached container's cgroup once it has ended, as its caller must, and its parent once empty. */
 function removeCgroup(path: string): void {
   const root = '/sys/fs/cgroup';
   for (const h of readdirSync(root)) {
-    for (const dir of [join(root, h, path), join(root, path)]) {
+    for (const dir of [join(root, h, path), join(root, path), join(root, h, dirname(path)), join(root, dirname(path))]) {
       try {
         rmdirSync(dir);
       } catch {
@@ -358,7 +358,9 @@ describe('container monitor', () => {
     const { log } = paths();
     const c = startContainer({ rootfs: fx.rootfs, command: ['sh', '-c', 'echo fg; exit 5'] }, { monitor: { log: { path: log } } });
     assert.equal(c.stdout, null);
-    assert.deepEqual(await c.wait(), { exitCode: 5 });
+    const status = await c.wait();
+    assert.deepEqual(status, { exitCode: 5, cgroup: status.cgroup }, 'its cgroup named, and removed at the end as without a monitor');
+    assert.match(status.cgroup ?? '', /^\/moby-dick-jail\/[0-9a-f]{16}$/);
     assert.deepEqual((await collect(readLogs(log))).map((e) => e.log), ['fg\n']);
 
     const bad = startContainer({ rootfs: fx.rootfs, command: ['mdk-test-nosuch'] }, { monitor: { log: { path: log } } });
