@@ -262,7 +262,9 @@ export class CgroupManager {
     const left: string[] = [];
     for (const dir of [...placement.created].reverse()) {
       // a parent another container still uses stays (not empty, or busy): only the container's own count
-      if (removeCgroupDir(dir, 200, 5) !== 'removed' && placement.dirs.includes(dir)) left.push(dir);
+      // (v1 answers EBUSY for a parent with children: a parent is tried once, never waited for)
+      const own = placement.dirs.includes(dir);
+      if (removeCgroupDir(dir, own ? 200 : 0, 5) !== 'removed' && own) left.push(dir);
     }
     return left;
   }
