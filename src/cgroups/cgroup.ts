@@ -262,9 +262,7 @@ export class CgroupManager {
     const left: string[] = [];
     for (const dir of [...placement.created].reverse()) {
       // a parent another container still uses stays (not empty, or busy): only the container's own count
-      // (v1 answers EBUSY for a parent with children: a parent is tried once, never waited for)
-      const own = placement.dirs.includes(dir);
-      if (removeCgroupDir(dir, own ? 200 : 0, 5) !== 'removed' && own) left.push(dir);
+      if (removeCgroupDir(dir, removalRetries(placement, dir), 5) !== 'removed' && placement.dirs.includes(dir)) left.push(dir);
     }
     return left;
   }
@@ -306,6 +304,16 @@ export class CgroupManager {
  * tasks are still leaving), ATTEMPTS times WAIT_MS apart. Gone already
  * counts as removed; what stays says why.
  */
+/**
+ * How often rmdir of DIR is tried again while the kernel answers EBUSY: the
+ * container's own directories wait for their last tasks to go (up to ~1 s);
+ * a parent is tried once, since v1 answers EBUSY too for a parent that
+ * still has children (another container's), which waiting never changes.
+ */
+export function removalRetries(placement: CgroupPlacement, dir: string): number {
+  return placement.dirs.includes(dir) ? 200 : 0;
+}
+
 export function removeCgroupDir(dir: string, attempts: number, waitMs: number): 'removed' | 'busy' | 'not-empty' {
   for (let attempt = 0; ; attempt++) {
     try {
