@@ -17,17 +17,21 @@ describe('library API', () => {
   };
 
   test('startContainer runs a container and reports its output and exit status', async () => {
-    const c = api.startContainer({ rootfs: fx.rootfs, command: ['sh', '-c', 'echo hello from $(hostname); grep "^Seccomp:" /proc/self/status; exit 4'], hostname: 'mdk-test-lib' }, { stdio: 'pipe' });
+    const c = api.startContainer({ rootfs: fx.rootfs, command: ['sh', '-c', 'echo hello from $(hostname); grep "^Seccomp:" /proc/self/status; sleep 0.2; exit 4'], hostname: 'mdk-test-lib' }, { stdio: 'pipe' });
     const pid = await c.pid;
-    // in its cgroup while it runs (a v1 hierarchy's line, or v2's)
-    const cgroupLine = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => /^\d+:(pids|):/.test(l)) ?? '';
-    const [out, status] = await Promise.all([collect(c.stdout), c.wait()]);
+    const output = collect(c.stdout);
+    const status = c.wait();
+    // in its cgroup once its command runs (a v1 hierarchy's line, or v2's): its first line is out by then
+    let cgroupLine = '';
+    await new Promise<void>((resolve) => c.stdout?.once('data', () => resolve()));
+    cgroupLine = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => /^\d+:(pids|):/.test(l)) ?? '';
+    const [out, ended] = await Promise.all([output, status]);
     assert.equal(out, 'hello from mdk-test-lib\nSeccomp:\t2\n', 'the default seccomp filter, as an engine container\'s');
-    assert.deepEqual(status, { exitCode: 4, cgroup: status.cgroup });
-    assert.match(status.cgroup ?? '', /^\/moby-dick-jail\/[0-9a-f]{16}$/);
-    assert.ok(cgroupLine.endsWith(`:${status.cgroup}`), cgroupLine);
+    assert.deepEqual(ended, { exitCode: 4, cgroup: ended.cgroup });
+    assert.match(ended.cgroup ?? '', /^\/moby-dick-jail\/[0-9a-f]{16}$/);
+    assert.ok(cgroupLine.endsWith(`:${ended.cgroup}`), cgroupLine);
     for (const root of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/memory', '/sys/fs/cgroup']) {
-      assert.equal(existsSync(`${root}${status.cgroup}`), false, `removed at the end: ${root}${status.cgroup}`);
+      assert.equal(existsSync(`${root}${ended.cgroup}`), false, `removed at the end: ${root}${ended.cgroup}`);
     }
     assert.ok(pid > 1);
   });
