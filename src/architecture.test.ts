@@ -7,14 +7,16 @@
  *   linux, util              leaves: syscall tables, flags, errno,
  *                            capabilities; Docker's units and tables
  *   spec                     the OCI spec schema and types, Docker's
- *                            defaults, `runtime spec`'s config.json
+ *                            defaults, `runtime spec`'s config.json, the
+ *                            spec builder and the default seccomp profile
  *   config                   /etc/moby-dick/config.json, read in one place
- *   runtime                  the C helper's driver: plan compiler, helper
- *                            launch, the addon's typed interface, the
- *                            original form's container
+ *   runtime                  the C helper's driver: the plan and its wire,
+ *                            helper launch, the running Container, the
+ *                            addon's typed interface, the container config
  *   cgroups, images, network siblings: none imports another
- *   oci                      the OCI runtime's lifecycle
- *   engine                   containers from images
+ *   oci                      the plan compiler, the OCI runtime's lifecycle
+ *   engine, jail             containers from images; the jail's and the
+ *                            original form's (ContainerConfig -> spec)
  *   build                    images from Dockerfiles (and commit, diff)
  *                            through the Engine; under the faces that
  *                            serve them (cli, and the Engine API)
@@ -45,7 +47,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['runtime'],
   ['cgroups', 'images', 'network'],
   ['oci'],
-  ['engine'],
+  ['engine', 'jail'],
   ['build'],
   ['cli', 'api', 'oci-cli', 'index.ts', 'unpack.ts'],
 ];

@@ -15,15 +15,8 @@
  * openTarReader and TarWriter.
  */
 export { type ContainerConfig, type User, DEFAULT_HOSTNAME, defaultEnv } from './runtime/config.js';
-export {
-  Container,
-  type Detached,
-  type ExitStatus,
-  runContainer,
-  type StartOptions,
-  startContainer,
-  type StepTiming,
-} from './runtime/container.js';
+export { Container, type Detached, type ExitStatus, type StartOptions, type StepTiming } from './runtime/container.js';
+export { runContainer, startContainer } from './jail/start.js';
 export { type ExitRecord, type MonitorLog, type MonitorOptions, parseExitRecord } from './runtime/monitor-ops.js';
 export { type ErrorCode, type ErrorDetails, MobyDickError } from './errors.js';
 export type { Capability } from './linux/capabilities.js';

@@ -2,7 +2,7 @@
  * mdk-init: the small C helper of moby-dick.
  *
  * TypeScript decides, this program acts. It reads a plan (a list of steps
- * compiled by src/runtime/plan-compiler.ts) from fd 3, creates the
+ * compiled by src/oci/compile.ts) from fd 3, creates the
  * namespaces, carries the steps out in order inside the new child, and
  * execs the container's command. It makes no policy decisions: every
  * path, flag, mode and id comes from the plan.

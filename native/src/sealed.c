@@ -4,7 +4,7 @@
  * exec'd helper) and overwrite the host binary. So whenever the helper's
  * image will be visible inside a container, it runs from a sealed,
  * anonymous memfd copy of itself, as runc and crun do. (TypeScript says when:
- * needsSealedHelper() in src/runtime/plan-compiler.ts.)
+ * needsSealedHelper() in src/jail/start.ts.)
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { CgroupManager, cgroupPath, type DirOps, makeCgroupDirs } from './cgroup.js';
+import { CgroupManager, cgroupPath, type DirOps, makeCgroupDirs, removalRetries } from './cgroup.js';
 import { readCgroupLayout } from './layout.js';
 
 /** A fake cgroupfs: directories get the files the kernel would give them. */
@@ -113,6 +113,13 @@ describe('CgroupManager on a fake v1 tree', () => {
     assert.deepEqual(m.remove({ ...p, created: [parent, own] }), [own], 'c1 still holds files: not removable');
     rmSync(own, { recursive: true });
     assert.deepEqual(m.remove({ ...p, created: [parent, own] }), [], 'gone, and the parent in use by others is not reported');
+  });
+
+  test('removal waits for a container\'s own directories only, for a parent only a little, and not while it has children (v1: EBUSY then)', () => {
+    const p = { version: 1 as const, dirs: ['/x/memory/mdk/c1'], created: ['/x/memory/mdk', '/x/memory/mdk/c1'], freezer: null, byController: {} };
+    assert.equal(removalRetries(p, '/x/memory/mdk/c1', () => true), 200);
+    assert.equal(removalRetries(p, '/x/memory/mdk', () => true), 0, 'another container\'s cgroup is in it');
+    assert.equal(removalRetries(p, '/x/memory/mdk', () => false), 20, 'its last child just went: busy for a moment');
   });
 });
 

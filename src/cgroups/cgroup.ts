@@ -3,7 +3,7 @@
  * writes under the host's cgroupfs (v1 or v2). The mount points come from
  * CgroupLayout, so tests point them at a fake tree.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { sleepSync } from '../linux/sleep.js';
@@ -262,7 +262,7 @@ export class CgroupManager {
     const left: string[] = [];
     for (const dir of [...placement.created].reverse()) {
       // a parent another container still uses stays (not empty, or busy): only the container's own count
-      if (removeCgroupDir(dir, 200, 5) !== 'removed' && placement.dirs.includes(dir)) left.push(dir);
+      if (removeCgroupDir(dir, removalRetries(placement, dir), 5) !== 'removed' && placement.dirs.includes(dir)) left.push(dir);
     }
     return left;
   }
@@ -304,6 +304,26 @@ export class CgroupManager {
  * tasks are still leaving), ATTEMPTS times WAIT_MS apart. Gone already
  * counts as removed; what stays says why.
  */
+/**
+ * How often rmdir of DIR is tried again while the kernel answers EBUSY: the
+ * container's own directories wait for their last tasks to go (up to ~1 s);
+ * a parent with children (another container's) is tried once, since v1
+ * answers EBUSY for it too, which waiting never changes; a parent without
+ * is waited for a little (EBUSY for a moment after its last child went).
+ */
+export function removalRetries(placement: CgroupPlacement, dir: string, hasChildren: (dir: string) => boolean = childCgroups): number {
+  if (placement.dirs.includes(dir)) return 200;
+  return hasChildren(dir) ? 0 : 20;
+}
+
+function childCgroups(dir: string): boolean {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).some((d) => d.isDirectory());
+  } catch {
+    return false;
+  }
+}
+
 export function removeCgroupDir(dir: string, attempts: number, waitMs: number): 'removed' | 'busy' | 'not-empty' {
   for (let attempt = 0; ; attempt++) {
     try {

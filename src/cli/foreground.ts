@@ -4,7 +4,8 @@
  * and our exit status is the command's.
  */
 import type { ContainerConfig } from '../runtime/config.js';
-import { startContainer, type StepTiming } from '../runtime/container.js';
+import { startContainer } from '../jail/start.js';
+import type { StepTiming } from '../runtime/container.js';
 import { runForwardingSignals } from '../runtime/forward-signals.js';
 
 function printStep(step: StepTiming): void {

@@ -20,7 +20,7 @@ import type { ContainerRecord } from './container-table.js';
 import type { CreateRequest } from './create-request.js';
 import type { EngineCore } from './engine-core.js';
 import { cgroupParent } from './leftovers.js';
-import { buildSpec, DEFAULT_SHM_SIZE, limitsAndSecurity } from './spec-builder.js';
+import { buildSpec, DEFAULT_SHM_SIZE, limitsAndSecurity } from '../spec/spec-builder.js';
 
 /** what a container's name may be (Docker's) */
 export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;

@@ -20,7 +20,7 @@ import { hostDevices } from './host-devices.js';
 import { removeEmptyParent, removeLeftoverCgroups } from './leftovers.js';
 import type { ContainerPaths } from './paths.js';
 import { shouldRestart } from './restart-policy.js';
-import { buildSpec, type EngineContainer } from './spec-builder.js';
+import { buildSpec, type EngineContainer } from '../spec/spec-builder.js';
 import { containerState } from './status.js';
 
 /** What the OCI runtime says, undefined when it has no state for ID. */

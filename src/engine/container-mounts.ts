@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { CreateRequest } from './create-request.js';
-import type { BindMount, FilesystemMount, TmpfsMount } from './spec-builder.js';
+import type { BindMount, FilesystemMount, TmpfsMount } from '../spec/spec-builder.js';
 import { checkVolumeName, VolumeStore } from './volumes.js';
 
 /** where the volume NAME's data lies */

@@ -15,7 +15,7 @@ import type { CreateRequest } from './create-request.js';
 import type { ContainerView, EngineCore } from './engine-core.js';
 import type { NetworkFacts } from './network-inspect.js';
 import type { ContainerPaths } from './paths.js';
-import type { BindMount, EngineContainer } from './spec-builder.js';
+import type { BindMount, EngineContainer } from '../spec/spec-builder.js';
 
 /** --network and its friends, checked and resolved to IDs. */
 export function resolveNetworking(e: EngineCore, req: CreateRequest, exposed: readonly string[]): ContainerNetworking {

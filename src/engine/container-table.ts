@@ -7,7 +7,7 @@
 import type { Database } from 'better-sqlite3';
 import { MobyDickError } from '../errors.js';
 import type { ContainerNetworking } from '../network/networks.js';
-import type { EngineContainer } from './spec-builder.js';
+import type { EngineContainer } from '../spec/spec-builder.js';
 
 export interface RestartPolicy {
   name: 'no' | 'on-failure' | 'always' | 'unless-stopped';

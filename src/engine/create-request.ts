@@ -1,6 +1,6 @@
 /** What `create` is asked for: the CLI's flags (create-options.ts), and the Engine API's body, parsed. */
 import type { RestartPolicy } from './container-table.js';
-import type { ResourceLimits, SecuritySettings } from './spec-builder.js';
+import type { ResourceLimits, SecuritySettings } from '../spec/spec-builder.js';
 
 export interface VolumeRequest {
   kind: 'bind' | 'volume' | 'tmpfs';

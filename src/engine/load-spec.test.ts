@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildSpec, RUN_DEFAULTS } from './spec-builder.js';
+import { buildSpec, RUN_DEFAULTS } from '../spec/spec-builder.js';
 import { loadSpec } from '../oci/lifecycle.js';
 
 describe('loadSpec of a spec its caller built', () => {

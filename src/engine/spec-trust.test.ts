@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseSpec } from '../oci/validate.js';
-import { buildSpec, type EngineContainer, RUN_DEFAULTS } from './spec-builder.js';
+import { buildSpec, type EngineContainer, RUN_DEFAULTS } from '../spec/spec-builder.js';
 
 const BASE: EngineContainer = {
   ...RUN_DEFAULTS,

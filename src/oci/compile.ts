@@ -15,7 +15,7 @@ import { NAMESPACE_FLAGS, type NamespaceKind } from '../linux/namespaces.js';
 import { RLIMITS } from '../linux/rlimits.js';
 import type { Op } from '../runtime/plan.js';
 import type { Overlay } from '../runtime/config.js';
-import { overlayData } from '../runtime/plan-compiler.js';
+import { type HostView, hostViewRoot } from './host-view.js';
 import type { CompiledSeccomp } from './seccomp.js';
 import { sysctlDotted } from './spec-rules.js';
 import { DEV_SYMLINKS, DEVICES } from '../spec/defaults.js';
@@ -63,6 +63,31 @@ export interface OciCompileOptions {
    * exe: the caller must launch it sealed (OciRuntime always does).
    */
   init?: boolean;
+  /**
+   * with a terminal and no console socket: whether the caller's stdin
+   * reaches it (`run -t` without `-i`: no); default yes, as `moby-dick-runtime run`
+   */
+  interactive?: boolean;
+  /** make process.cwd when the root lacks it, as Docker's `run -w` does (the jail; runc does too) */
+  makeCwd?: boolean;
+  /**
+   * the original form: the root is the host's "/", cloned (host-view.ts),
+   * instead of the bind of root.path; no devices and no /dev/console are made
+   * (the host's /dev is there), and the terminal is bound nowhere
+   */
+  hostView?: HostView;
+}
+
+/** The overlay mount's options; the kernel takes one page of them. */
+export function overlayData(overlay: Overlay): string {
+  const data = `lowerdir=${overlay.lower.join(':')},upperdir=${overlay.upper},workdir=${overlay.work}`;
+  if (data.length > 4095) {
+    throw new MobyDickError('SETUP', `the image has too many layers to mount (${overlay.lower.length}; the overlay options exceed a page)`, {
+      step: 'compile plan',
+      subject: overlay.upper,
+    });
+  }
+  return data;
 }
 
 const OCI_TO_KIND: Record<string, NamespaceKind> = {
@@ -326,7 +351,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   const lateCgroupNs = options.syncCgroup && (ns.flags & NAMESPACE_FLAGS.cgroup) !== 0;
   const cloneFlags = lateCgroupNs ? ns.flags - NAMESPACE_FLAGS.cgroup : ns.flags;
   const ops: Op[] = [{ op: 'clone', flags: cloneFlags }, ...ns.pre];
-  if (p.terminal) ops.push({ op: 'tty', interactive: options.consoleSocket === undefined });
+  if (p.terminal) ops.push({ op: 'tty', interactive: options.consoleSocket === undefined && options.interactive !== false });
   if (options.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: options.consoleSocket });
   if (options.detach) ops.push({ op: 'detach' });
   if (options.debug) ops.push({ op: 'debug' });
@@ -350,17 +375,22 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
     // runc's prepareRoot: the namespace's mounts as asked (rslave by default: the host's still come in, ours
     // never go out), then the mount that holds the root private (slave for slave and rslave): pivot_root
     // refuses a shared parent, and a bind under a shared mount would propagate to its peers
+    ops.push({ op: 'propagation', flags: rootPropagation || MS.SLAVE | MS.REC });
+    if (!options.hostView) ops.push({ op: 'propagate_up', path: rootfs, flags: rootPropagation & MS.SLAVE ? MS.SLAVE : MS.PRIVATE });
+  }
+  if (options.hostView) {
+    if (!ns.ownMount) throw bad('linux.namespaces', 'the host view needs a mount namespace of its own');
+    // the entries the spec mounts over (/proc, /mytmp) are not cloned: they need not exist on the host
+    const mounted = new Set((spec.mounts ?? []).map((m) => m.destination.replace(/^\/+|\/+$/g, '')).filter((d) => d !== '' && !d.includes('/')));
+    ops.push(...hostViewRoot(options.hostView, mounted));
+  } else {
     ops.push(
-      { op: 'propagation', flags: rootPropagation || MS.SLAVE | MS.REC },
-      { op: 'propagate_up', path: rootfs, flags: rootPropagation & MS.SLAVE ? MS.SLAVE : MS.PRIVATE },
+      options.overlay
+        ? { op: 'mount_host', source: 'overlay', target: rootfs, fstype: 'overlay', flags: 0, data: overlayData(options.overlay) }
+        : { op: 'mount_host', source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' },
+      { op: 'setroot', path: rootfs },
     );
   }
-  ops.push(
-    options.overlay
-      ? { op: 'mount_host', source: 'overlay', target: rootfs, fstype: 'overlay', flags: 0, data: overlayData(options.overlay) }
-      : { op: 'mount_host', source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' },
-    { op: 'setroot', path: rootfs },
-  );
   // in the runtime's mount namespace the bind is on the host: private, so that nothing mounted under it
   // propagates anywhere, and one detach at delete takes it all (host-bind.ts); the host's own mounts are left alone
   if (!ns.ownMount) ops.push({ op: 'propagate', target: '/', flags: MS.PRIVATE | MS.REC });
@@ -376,9 +406,10 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   // runc's rule: the default devices and links unless /dev is a bind mount (the caller's own /dev, often the
   // host's); into the root's own /dev when nothing is mounted there. A device the root already has must be
   // that device (native/src/rootfs.c checks), and masked files are covered only with a checked /dev/null.
-  const devices = !devIsBind ? deviceOps(spec) : spec.linux?.devices?.length ? deviceOps(spec).filter((o) => o.op !== 'symlink') : [];
+  const devices = options.hostView ? [] : !devIsBind ? deviceOps(spec) : spec.linux?.devices?.length ? deviceOps(spec).filter((o) => o.op !== 'symlink') : [];
   ops.push(...(ns.newUser ? bindDevice(devices) : devices));
-  if (p.terminal) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
+  if (p.terminal && !options.hostView) ops.push({ op: 'touch', path: '/dev/console', mode: 0o620 });
+  if (options.makeCwd && p.cwd !== '/') ops.push({ op: 'mkdir', path: p.cwd, mode: 0o755 });
 
   // prestart, createRuntime and createContainer hooks run here: namespaces made, root not yet pivoted
   const hooks = spec.hooks ?? {};
@@ -405,7 +436,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   }
   if (spec.domainname) ops.push({ op: 'domainname', name: spec.domainname });
   if (spec.linux?.personality) ops.push({ op: 'personality', persona: PERSONA[spec.linux.personality.domain] });
-  ops.push(...processOps(p, { console: '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null, seccomp: options.seccomp, oomFromOutside: ns.newUser }));
+  ops.push(...processOps(p, { console: options.hostView ? '' : '/dev/console', beforeExec: options.fifo !== undefined ? 'fifo_wait' : null, seccomp: options.seccomp, oomFromOutside: ns.newUser }));
   // run (no fifo): startContainer hooks run here, just before the command
   if (options.fifo === undefined && hooks.startContainer?.length) ops.splice(ops.length - 1, 0, { op: 'sync', name: 'start-hooks' });
   return ops;

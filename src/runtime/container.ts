@@ -1,19 +1,17 @@
 /**
- * Running a container: validate the config, compile the plan, start the C
- * helper with it, and follow what the helper reports. This is the library
- * API's core; the CLI is a thin layer over it.
+ * A running container: follows what the C helper reports (its pid, the
+ * sync points, the steps, how it ended), signals it, lets it go. The jail
+ * and the library start one (src/jail/start.ts), the OCI runtime's `run`
+ * and `exec` too (src/oci/lifecycle.ts).
  */
-import { closeSync, statSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
 import { signalName, signalNumber } from '../linux/signals.js';
-import { type ContainerConfig, resolveConfig } from './config.js';
 import { readUntilEnd } from './helper-fds.js';
-import { type HelperProcess, launchHelper, reapHelper, sendControl } from './helper-launch.js';
-import { readHostRoot } from './host-root.js';
-import { compilePlan, needsSealedHelper } from './plan-compiler.js';
-import { type MonitorOptions, monitorOps } from './monitor-ops.js';
-import { DETACH, encodePlan, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
+import { type HelperProcess, reapHelper, sendControl } from './helper-launch.js';
+import type { MonitorOptions } from './monitor-ops.js';
+import { DETACH, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
 import { SyncPoints } from './sync-points.js';
 import { stepError } from './step-errors.js';
 
@@ -30,6 +28,11 @@ export interface ExitStatus {
   exitCode: number;
   /** the signal that ended it, e.g. "SIGTERM" */
   signal?: string;
+  /**
+   * the cgroup it ran in, e.g. /moby-dick-jail/NAME under every hierarchy's
+   * root (a jail or library container): removed once it ended
+   */
+  cgroup?: string;
 }
 
 export interface StartOptions {
@@ -58,31 +61,26 @@ export interface Detached {
   monitorPid: number;
   /** set when the container had already ended before the detach */
   exit?: ExitStatus;
+  /**
+   * the cgroup it runs in (a jail or library container), e.g.
+   * /moby-dick-jail/NAME under every hierarchy's root: left to the caller,
+   * who removes it (rmdir) once the container has ended
+   */
+  cgroup?: string;
 }
 
-function checkRoot(): void {
-  if (process.getuid?.() !== 0) {
-    throw new MobyDickError('NOT_ROOT', 'moby-dick needs root to create containers', {
-      hint: 'run it as root, e.g. with sudo',
-    });
-  }
+/** @internal what the starter of a container keeps besides its helper: its cgroup, removed at the end */
+export interface ContainerCgroup {
+  path: string;
+  /** removes it; called once the container ended, unless it was detached */
+  remove: () => void;
 }
 
-function checkRootfs(rootfs: string): void {
-  let isDir: boolean;
-  try {
-    isDir = statSync(rootfs).isDirectory();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new MobyDickError('ROOTFS', `rootfs ${rootfs}: ${code === 'ENOENT' ? 'no such directory' : code}`, {
-      subject: rootfs,
-      errnoName: code,
-      hint: 'give --rootfs an existing directory that holds the container\'s files',
-    });
-  }
-  if (!isDir) {
-    throw new MobyDickError('ROOTFS', `rootfs ${rootfs}: not a directory`, { subject: rootfs, errnoName: 'ENOTDIR' });
-  }
+/** @internal what the starter knows of the plan besides the helper */
+export interface ContainerExtras {
+  cgroup?: ContainerCgroup;
+  /** how many sync points the plan has: detach() lets go only once they are all passed */
+  syncs?: number;
 }
 
 /** A running container, started by startContainer(). */
@@ -99,9 +97,22 @@ export class Container {
   private detaching = false;
   private monitorPid = 0;
 
+  private readonly cgroup: ContainerCgroup | undefined;
+
   /** @internal use startContainer() */
-  constructor(helper: HelperProcess, options: StartOptions, monitored = false) {
+  /** settles once every sync point of the plan was passed (the engine's work done, the child resumed) */
+  private readonly synced: Promise<void>;
+
+  constructor(helper: HelperProcess, options: StartOptions, monitored = false, extras: ContainerExtras = {}) {
     this.monitored = monitored;
+    const { cgroup } = extras;
+    this.cgroup = cgroup;
+    let resumed = 0;
+    let allSynced: () => void = () => {};
+    this.synced = new Promise((res) => {
+      allSynced = res;
+    });
+    if ((extras.syncs ?? 0) === 0) allSynced();
     const { fds } = helper;
     ({ stdin: this.stdin, stdout: this.stdout, stderr: this.stderr } = fds.streams);
     this.control = fds.control;
@@ -117,7 +128,10 @@ export class Container {
     const records: StatusRecord[] = [];
     const splitter = new RecordSplitter();
     let syncError: MobyDickError | undefined;
-    const syncs = new SyncPoints(options.onSync, (message) => sendControl(this.control, message));
+    const syncs = new SyncPoints(options.onSync, (message) => {
+      sendControl(this.control, message);
+      if (++resumed === extras.syncs) allSynced();
+    });
     const guarded = (fn: () => void): void => {
       try {
         fn();
@@ -147,7 +161,9 @@ export class Container {
       closeSync(this.control);
       const letGo = this.detaching && code === 0 && !records.some((r) => r.kind === 'error' || r.kind === 'exit' || r.kind === 'signal');
       if (letGo && !syncError) return 'detached' as const;
-      const result = syncError ?? interpret(records, { code, signal });
+      cgroup?.remove();
+      const ended = syncError ?? interpret(records, { code, signal });
+      const result = ended instanceof MobyDickError || !cgroup ? ended : { ...ended, cgroup: cgroup.path };
       if (result instanceof MobyDickError) {
         rejectPid(result);
         throw result;
@@ -196,10 +212,13 @@ export class Container {
       });
     }
     const pid = await this.pid;
+    // a detach before a sync point was passed would leave the child waiting there for good
+    await Promise.race([this.synced, this.done.catch(() => {})]);
     this.detaching = true;
     if (!this.ended) sendControl(this.control, DETACH);
     const result = await this.done;
-    return result === 'detached' ? { pid, monitorPid: this.monitorPid } : { pid, monitorPid: this.monitorPid, exit: result };
+    // ended already: its cgroup went with it
+    return result === 'detached' ? { pid, monitorPid: this.monitorPid, ...(this.cgroup ? { cgroup: this.cgroup.path } : {}) } : { pid, monitorPid: this.monitorPid, exit: result };
   }
 }
 
@@ -214,37 +233,4 @@ export function interpret(records: readonly StatusRecord[], helper: { code: numb
   return new MobyDickError('HELPER', `the helper ${how} before the container ended`, {
     hint: 'run with --debug to see the last step',
   });
-}
-
-/** Starts a container; throws MobyDickError for a bad config or a missing rootfs. */
-export function startContainer(config: ContainerConfig, options: StartOptions = {}): Container {
-  const { onStep } = options;
-  let t = process.hrtime.bigint();
-  const lap = (name: string, detail = ''): void => {
-    const now = process.hrtime.bigint();
-    onStep?.({ source: 'engine', name, detail, milliseconds: Number(now - t) / 1e6 });
-    t = now;
-  };
-  checkRoot();
-  const resolved = resolveConfig(config);
-  if (resolved.rootfs !== null) checkRootfs(resolved.rootfs);
-  const hostRoot = resolved.rootfs === null ? readHostRoot() : undefined;
-  lap('resolve config', resolved.rootfs ?? 'host view');
-  const ops = [...compilePlan(resolved, { debug: onStep !== undefined, hostRoot })];
-  const monitor = options.monitor ? monitorOps(options.monitor) : [];
-  ops.splice(1, 0, ...monitor); // settings of the outer helper, after "clone"
-  const plan = encodePlan(ops);
-  lap('compile plan', `${plan.length} bytes`);
-  const helper = launchHelper(plan, {
-    stdio: monitor.length ? 'null' : options.stdio ?? 'inherit',
-    interactive: resolved.interactive,
-    sealed: needsSealedHelper(resolved),
-  });
-  lap('spawn helper', String(helper.pid));
-  return new Container(helper, options, monitor.length > 0);
-}
-
-/** Runs a container to its end. */
-export async function runContainer(config: ContainerConfig, options: StartOptions = {}): Promise<ExitStatus> {
-  return startContainer(config, options).wait();
 }

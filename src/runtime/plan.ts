@@ -1,6 +1,6 @@
 /**
  * The plan: the steps the C helper (native/src/ops.c, container.c) carries
- * out, in order, compiled by plan-compiler.ts. Each op here has its record
+ * out, in order, compiled by src/oci/compile.ts (compileOciPlan). Each op here has its record
  * in ops.ts (wire arguments, its failure in words) and its row in
  * native/src/ops.c. Data only; every decision is made before it reaches C.
  * Paths of in-root steps are resolved by the helper inside the root set by

@@ -1,7 +1,7 @@
 /**
  * Docker's and runc's defaults for a container's /proc, /sys and /dev:
- * what the original form (src/runtime/plan-compiler.ts), the engine's specs
- * (src/engine/spec-builder.ts), `moby-dick-runtime spec` (default-spec.ts)
+ * what the jail's and the engine's specs
+ * (spec-builder.ts), `moby-dick-runtime spec` (default-spec.ts)
  * and the OCI runtime's /dev (src/oci/compile.ts) all use. Data only.
  */
 

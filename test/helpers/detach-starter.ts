@@ -6,7 +6,7 @@
  * { config: ContainerConfig, monitor: MonitorOptions, stay?: boolean }.
  */
 import type { ContainerConfig } from '../../src/runtime/config.js';
-import { startContainer } from '../../src/runtime/container.js';
+import { startContainer } from '../../src/jail/start.js';
 import type { MonitorOptions } from '../../src/runtime/monitor-ops.js';
 
 interface Request {

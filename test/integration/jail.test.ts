@@ -1,9 +1,9 @@
 /** `moby-dick run --rootfs DIR`: pivot_root into DIR, a minimal /dev, and no way out. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { mdk, PROJECT } from '../helpers/cli.js';
+import { mdk, PROJECT, sleep } from '../helpers/cli.js';
 import { useRootfs } from '../helpers/fixtures.js';
 
 describe('moby-dick run --rootfs (the jail)', () => {
@@ -90,6 +90,37 @@ describe('moby-dick run --rootfs (the jail)', () => {
     assert.match(r.stdout, /mknod: \/tmp\/mdk-test-sda: Operation not permitted/);
     assert.match(r.stdout, /mount: permission denied|Operation not permitted/);
     assert.equal(existsSync(join(fx.rootfs, 'tmp/mdk-test-sda')), false);
+  });
+
+  test('the default seccomp filter, as an engine container\'s: Seccomp 2, namespaces refused', async () => {
+    const r = await sh('grep "^Seccomp:" /proc/self/status; unshare -U true 2>&1; true');
+    assert.match(r.stdout, /^Seccomp:\s+2\n/);
+    assert.match(r.stdout, /unshare: unshare\(0x10000000\): Operation not permitted/);
+  });
+
+  test('a cgroup of its own under /moby-dick-jail, made before the command and removed when it ends', async () => {
+    const parent = ['/sys/fs/cgroup/pids/moby-dick-jail', '/sys/fs/cgroup/moby-dick-jail'];
+    const list = (): string[] => parent.flatMap((d) => (existsSync(d) ? readdirSync(d).filter((n) => /^[0-9a-f]{16}$/.test(n)).map((n) => join(d, n)) : []));
+    const before = new Set(list());
+    const running = sh('cat /proc/self/cgroup; sleep 1');
+    const procs = (d: string): string => {
+      try {
+        return readFileSync(join(d, 'cgroup.procs'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    let mine: string[] = [];
+    for (let i = 0; i < 300 && !(mine.length === 1 && procs(mine[0]!)); i++) {
+      await sleep(10);
+      mine = list().filter((d) => !before.has(d));
+    }
+    assert.equal(mine.length, 1, 'its cgroup exists while it runs');
+    assert.match(procs(mine[0]!), /^\d+\n/, 'the container\'s processes are in it');
+    const r = await running;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /:pids:\/\n|^0::\/\n/m, 'inside, its own cgroup namespace: the cgroup is its root');
+    assert.equal(existsSync(mine[0]!), false, 'removed once it ended');
   });
 
   test('--read-only makes / read-only but keeps /mytmp and /dev/shm writable', async () => {

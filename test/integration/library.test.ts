@@ -1,6 +1,7 @@
 /** The library API, driven from Node without the CLI, through the package's own entry point. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { existsSync, readFileSync } from 'node:fs';
 import { useRootfs } from '../helpers/fixtures.js';
 
 // the package's public entry (package.json "exports"), as a user imports it
@@ -16,11 +17,23 @@ describe('library API', () => {
   };
 
   test('startContainer runs a container and reports its output and exit status', async () => {
-    const c = api.startContainer({ rootfs: fx.rootfs, command: ['sh', '-c', 'echo hello from $(hostname); exit 4'], hostname: 'mdk-test-lib' }, { stdio: 'pipe' });
-    const [out, status] = await Promise.all([collect(c.stdout), c.wait()]);
-    assert.equal(out, 'hello from mdk-test-lib\n');
-    assert.deepEqual(status, { exitCode: 4 });
-    assert.ok((await c.pid) > 1);
+    const c = api.startContainer({ rootfs: fx.rootfs, command: ['sh', '-c', 'echo hello from $(hostname); grep "^Seccomp:" /proc/self/status; sleep 0.2; exit 4'], hostname: 'mdk-test-lib' }, { stdio: 'pipe' });
+    const pid = await c.pid;
+    const output = collect(c.stdout);
+    const status = c.wait();
+    // in its cgroup once its command runs (a v1 hierarchy's line, or v2's): its first line is out by then
+    let cgroupLine = '';
+    await new Promise<void>((resolve) => c.stdout?.once('data', () => resolve()));
+    cgroupLine = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => /^\d+:(pids|):/.test(l)) ?? '';
+    const [out, ended] = await Promise.all([output, status]);
+    assert.equal(out, 'hello from mdk-test-lib\nSeccomp:\t2\n', 'the default seccomp filter, as an engine container\'s');
+    assert.deepEqual(ended, { exitCode: 4, cgroup: ended.cgroup });
+    assert.match(ended.cgroup ?? '', /^\/moby-dick-jail\/[0-9a-f]{16}$/);
+    assert.ok(cgroupLine.endsWith(`:${ended.cgroup}`), cgroupLine);
+    for (const root of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/memory', '/sys/fs/cgroup']) {
+      assert.equal(existsSync(`${root}${ended.cgroup}`), false, `removed at the end: ${root}${ended.cgroup}`);
+    }
+    assert.ok(pid > 1);
   });
 
   test('runContainer with the host view and piped stdin', async () => {
@@ -29,13 +42,15 @@ describe('library API', () => {
     const [out, status] = await Promise.all([collect(c.stdout), c.wait()]);
     assert.equal(out, 'piped\n');
     assert.equal(status.exitCode, 0);
+    assert.equal(status.cgroup, undefined, 'the host view has no cgroup of its own');
   });
 
   test('kill() ends the container with the signal, as 128+N', async () => {
     const c = api.startContainer({ rootfs: fx.rootfs, command: ['sleep', '64'] }, { stdio: 'pipe' });
     await c.pid;
     c.kill('SIGKILL');
-    assert.deepEqual(await c.wait(), { exitCode: 137, signal: 'SIGKILL' });
+    const status = await c.wait();
+    assert.deepEqual(status, { exitCode: 137, signal: 'SIGKILL', cgroup: status.cgroup });
   });
 
   test('setup failures reject with a typed MobyDickError', async () => {

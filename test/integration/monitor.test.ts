@@ -6,16 +6,16 @@
  * detach.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { attach, FrameDecoder } from '../../src/engine/attach.js';
 import { type LogEntry, readLogs } from '../../src/engine/logs.js';
 import { MobyDickError } from '../../src/errors.js';
 import type { ContainerConfig } from '../../src/runtime/config.js';
-import { startContainer } from '../../src/runtime/container.js';
+import { startContainer } from '../../src/jail/start.js';
 import { type MonitorOptions, parseExitRecord } from '../../src/runtime/monitor-ops.js';
 import { run, sleep } from '../helpers/cli.js';
 import { useRootfs } from '../helpers/fixtures.js';
@@ -26,6 +26,22 @@ const MARK = 'mdk-test-marker-monitor';
 interface Started {
   pid: number;
   monitorPid: number;
+  /** a detached jail container's cgroup, left to its caller (Detached.cgroup) */
+  cgroup?: string;
+}
+
+/** Removes a detached container's cgroup once it has ended, as its caller must, and its parent once empty. */
+function removeCgroup(path: string): void {
+  const root = '/sys/fs/cgroup';
+  for (const h of readdirSync(root)) {
+    for (const dir of [join(root, h, path), join(root, path), join(root, h, dirname(path)), join(root, dirname(path))]) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // not in this hierarchy, or gone already
+      }
+    }
+  }
 }
 
 function alive(pid: number): boolean {
@@ -59,6 +75,7 @@ async function collect(it: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
 describe('container monitor', () => {
   let dir = '';
   const started: number[] = [];
+  const cgroups: string[] = [];
   beforeEach(() => {
     dir = mkdtempSync('/tmp/mdk-test-monitor-');
   });
@@ -71,6 +88,7 @@ describe('container monitor', () => {
       }
     }
     await until('monitors to end', () => !readdirSync('/proc').some((p) => /^\d+$/.test(p) && isMonitorOf(Number(p), dir)));
+    for (const c of cgroups.splice(0)) removeCgroup(c);
     rmSync(dir, { recursive: true, force: true });
   });
   // after our own cleanup: its leak check runs once the test's containers are gone
@@ -103,6 +121,8 @@ describe('container monitor', () => {
     assert.equal(r.code, 0, `starter: ${r.stdout} ${r.stderr}`);
     const s = JSON.parse(r.stdout) as Started;
     started.push(s.pid);
+    assert.match(s.cgroup ?? '', /^\/moby-dick-jail\/[0-9a-f]{16}$/, 'the detached container\'s cgroup is named to its caller');
+    cgroups.push(s.cgroup!);
     return { ...s, starter };
   }
 
@@ -323,6 +343,9 @@ describe('container monitor', () => {
     await until('the starter', () => line.includes('\n'));
     const s = JSON.parse(line) as Started;
     started.push(s.pid);
+    // its cgroup, which nobody removes when its starter is killed: the test does
+    const jailCgroup = /^\d+:[^:\n]*:(\/moby-dick-jail\/[0-9a-f]{16})$/m.exec(readFileSync(`/proc/${s.pid}/cgroup`, 'utf8'))?.[1];
+    if (jailCgroup) cgroups.push(jailCgroup);
     assert.ok(alive(s.pid) && alive(s.monitorPid));
     process.kill(starter, 'SIGKILL');
     await running;
@@ -335,7 +358,9 @@ describe('container monitor', () => {
     const { log } = paths();
     const c = startContainer({ rootfs: fx.rootfs, command: ['sh', '-c', 'echo fg; exit 5'] }, { monitor: { log: { path: log } } });
     assert.equal(c.stdout, null);
-    assert.deepEqual(await c.wait(), { exitCode: 5 });
+    const status = await c.wait();
+    assert.deepEqual(status, { exitCode: 5, cgroup: status.cgroup }, 'its cgroup named, and removed at the end as without a monitor');
+    assert.match(status.cgroup ?? '', /^\/moby-dick-jail\/[0-9a-f]{16}$/);
     assert.deepEqual((await collect(readLogs(log))).map((e) => e.log), ['fg\n']);
 
     const bad = startContainer({ rootfs: fx.rootfs, command: ['mdk-test-nosuch'] }, { monitor: { log: { path: log } } });

@@ -8,12 +8,12 @@
  * harmless personas, socket every family but AF_ALG and AF_VSOCK, and
  * clone3 answers ENOSYS so that libc falls back to clone, whose flags a
  * classic filter can see. A system call newer than the tables is refused,
- * as in an allowlist. seccomp-profile.test.ts compares every decision with
+ * as in an allowlist. seccomp-docker.test.ts compares every decision with
  * Docker's and lists where they differ, and why.
  */
 import type { Capability } from '../linux/capabilities.js';
 import { I386_SYSCALLS, X86_64_SYSCALLS } from '../linux/syscall-tables.js';
-import type { Spec } from '../spec/schema.js';
+import type { Spec } from './schema.js';
 
 type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;
 type Rule = NonNullable<Seccomp['syscalls']>[number];
@@ -21,7 +21,7 @@ type Rule = NonNullable<Seccomp['syscalls']>[number];
 /**
  * Blocked unless the container holds one of the capabilities listed (an
  * empty list: always blocked), as in Docker's default profile (moby's
- * profiles/seccomp/default.json; seccomp-profile.test.ts holds its table
+ * profiles/seccomp/default.json; seccomp-docker.test.ts holds its table
  * and checks every syscall of ours against it).
  */
 const GATED: Record<string, readonly Capability[]> = {

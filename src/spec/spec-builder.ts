@@ -8,8 +8,8 @@
  */
 import { MobyDickError } from '../errors.js';
 import { type Capability, CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities.js';
-import { MASKED_PATHS, READONLY_PATHS } from '../spec/defaults.js';
-import type { Mount, Spec } from '../spec/schema.js';
+import { MASKED_PATHS, READONLY_PATHS } from './defaults.js';
+import type { Mount, Spec } from './schema.js';
 import { defaultSeccompProfile } from './seccomp-profile.js';
 
 type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;

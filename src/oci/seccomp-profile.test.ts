@@ -1,10 +1,11 @@
+/** The engine's default seccomp profile (spec/seccomp-profile.ts), compiled by this layer's compiler and run. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runSeccomp } from '../../test/helpers/seccomp-bpf.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities.js';
 import { X86_64_SYSCALLS } from '../linux/syscall-tables.js';
-import { compileSeccomp } from '../oci/seccomp.js';
-import { CLONE_NAMESPACE_FLAGS, defaultSeccompProfile } from './seccomp-profile.js';
+import { compileSeccomp } from './seccomp.js';
+import { CLONE_NAMESPACE_FLAGS, defaultSeccompProfile } from '../spec/seccomp-profile.js';
 
 const NR = X86_64_SYSCALLS;
 const ALLOW = 0x7fff0000;

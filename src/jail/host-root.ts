@@ -1,6 +1,6 @@
-/** Reads the host's "/" for the host view (the impure half of the plan compiler). */
+/** Reads the host's "/" for the host view (oci/host-view.ts, the pure half). */
 import { readdirSync, readlinkSync } from 'node:fs';
-import type { HostRootEntry } from './plan-compiler.js';
+import type { HostRootEntry } from '../oci/host-view.js';
 
 export function readHostRoot(root = '/'): HostRootEntry[] {
   return readdirSync(root, { withFileTypes: true }).map((d): HostRootEntry => {

@@ -1,0 +1,177 @@
+/**
+ * startContainer(): the jail's, the original form's and the library's
+ * container. Its config (ContainerConfig) is validated, turned into an OCI
+ * spec (jail-spec.ts), compiled by the one plan compiler (compileOciPlan),
+ * and carried out by the C helper; the engine's work at the cgroup sync
+ * point is done here, and the cgroup removed once the container ended.
+ * This is the library API's core; the CLI is a thin layer over it.
+ */
+import { statSync } from 'node:fs';
+import { CgroupManager, type CgroupPlacement } from '../cgroups/cgroup.js';
+import { readCgroupLayout } from '../cgroups/layout.js';
+import { deviceRules } from '../cgroups/resources.js';
+import { MobyDickError } from '../errors.js';
+import { compileOciPlan, type HostFacts } from '../oci/compile.js';
+import { readHostFacts } from '../oci/host-facts.js';
+import { compileSeccomp } from '../oci/seccomp.js';
+import { cachedSeccomp } from '../oci/seccomp-cache.js';
+import { type ContainerConfig, type ResolvedConfig, resolveConfig } from '../runtime/config.js';
+import { Container, type ContainerCgroup, type ExitStatus, type StartOptions } from '../runtime/container.js';
+import { launchHelper } from '../runtime/helper-launch.js';
+import { monitorOps } from '../runtime/monitor-ops.js';
+import type { Op } from '../runtime/plan.js';
+import { encodePlan } from '../runtime/plan-wire.js';
+import type { Spec } from '../spec/schema.js';
+import { readHostRoot } from './host-root.js';
+import { hostViewSpec, jailSpec } from './jail-spec.js';
+
+/** Compiled seccomp programs of the jail's containers (oci/seccomp-cache.ts), beside the engine's. */
+export const JAIL_SECCOMP_CACHE = '/run/moby-dick/seccomp';
+
+/**
+ * A name for the container's cgroup, unique among the living: our pid and
+ * the clock's low bits, 16 hex digits (node:crypto's first use costs about 2 ms).
+ */
+function containerName(): string {
+  const clock = Number(process.hrtime.bigint() & 0xffffffffn);
+  return `${process.pid.toString(16).padStart(8, '0')}${clock.toString(16).padStart(8, '0')}`;
+}
+
+/** The host view's spec binds nothing and mounts no cgroups: no host facts are asked for. */
+const HOST_VIEW_FACTS: HostFacts = { kindOf: () => null, cgroupV1: [], cgroupV2Only: false };
+
+/**
+ * Whether the helper must run from a sealed memfd (CVE-2019-5736): when its
+ * image stays visible inside the container, as pid 1 under --init. Without
+ * --init the only process that runs helper code inside is pid 1 before its
+ * exec, when nothing else in the pid namespace exists to open it. Sealing
+ * costs an extra exec, about 1.5 ms. The OCI runtime (src/oci/lifecycle.ts,
+ * the engine's containers, `--init` there too) always runs the helper
+ * sealed, so it needs no such test.
+ */
+export function needsSealedHelper(config: ResolvedConfig): boolean {
+  return config.init;
+}
+
+function checkRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new MobyDickError('NOT_ROOT', 'moby-dick needs root to create containers', {
+      hint: 'run it as root, e.g. with sudo',
+    });
+  }
+}
+
+function checkRootfs(rootfs: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(rootfs).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new MobyDickError('ROOTFS', `rootfs ${rootfs}: ${code === 'ENOENT' ? 'no such directory' : code}`, {
+      subject: rootfs,
+      errnoName: code,
+      hint: 'give --rootfs an existing directory that holds the container\'s files',
+    });
+  }
+  if (!isDir) {
+    throw new MobyDickError('ROOTFS', `rootfs ${rootfs}: not a directory`, { subject: rootfs, errnoName: 'ENOTDIR' });
+  }
+}
+
+/**
+ * The container's cgroup, made at the plan's cgroup sync (the child waits
+ * there) with the spec's device rules, and removed at the end.
+ */
+function jailCgroup(spec: Spec): { cgroup: ContainerCgroup; onSync: (name: string, pid: number) => void } {
+  const path = spec.linux!.cgroupsPath!;
+  let manager: CgroupManager | undefined;
+  let placement: CgroupPlacement | undefined;
+  return {
+    cgroup: {
+      path,
+      remove: () => {
+        // its last tasks are gone once pid 1 of its pid namespace is: what stays busy is left, as the runtime leaves it
+        if (manager && placement) manager.remove(placement);
+      },
+    },
+    onSync: (name, pid) => {
+      if (name !== 'cgroup') return;
+      manager = new CgroupManager(readCgroupLayout());
+      placement = manager.create(path, deviceRules(spec.linux?.resources, spec.linux?.devices));
+      try {
+        manager.addProcess(placement, pid);
+      } catch (e) {
+        // killed while it waited here (Container.kill): its end is reported as any other
+        if (!(e instanceof MobyDickError && e.details.errnoName === 'ESRCH')) throw e;
+      }
+    },
+  };
+}
+
+/** Starts a container; throws MobyDickError for a bad config or a missing rootfs. */
+export function startContainer(config: ContainerConfig, options: StartOptions = {}): Container {
+  const { onStep } = options;
+  let t = process.hrtime.bigint();
+  const lap = (name: string, detail = ''): void => {
+    const now = process.hrtime.bigint();
+    onStep?.({ source: 'engine', name, detail, milliseconds: Number(now - t) / 1e6 });
+    t = now;
+  };
+  checkRoot();
+  const resolved = resolveConfig(config);
+  if (resolved.rootfs !== null) checkRootfs(resolved.rootfs);
+  const hostRoot = resolved.rootfs === null ? readHostRoot() : undefined;
+  lap('resolve config', resolved.rootfs ?? 'host view');
+  let ops: Op[];
+  let cgroup: ContainerCgroup | undefined;
+  let onSync = options.onSync;
+  if (resolved.rootfs === null) {
+    ops = compileOciPlan(hostViewSpec(resolved), {
+      bundle: '/',
+      detach: false,
+      syncCgroup: false,
+      debug: onStep !== undefined,
+      host: HOST_VIEW_FACTS,
+      init: resolved.init,
+      interactive: resolved.interactive,
+      hostView: { entries: hostRoot ?? [] },
+    });
+  } else {
+    const spec = jailSpec(resolved, containerName());
+    const jail = jailCgroup(spec);
+    cgroup = jail.cgroup;
+    onSync = (name, pid) => {
+      jail.onSync(name, pid);
+      options.onSync?.(name, pid);
+    };
+    ops = compileOciPlan(spec, {
+      bundle: resolved.rootfs,
+      detach: false,
+      syncCgroup: true,
+      cgroupPath: spec.linux!.cgroupsPath,
+      seccomp: cachedSeccomp(spec.linux!.seccomp!, JAIL_SECCOMP_CACHE, compileSeccomp),
+      debug: onStep !== undefined,
+      host: readHostFacts(),
+      overlay: resolved.overlay ?? undefined,
+      init: resolved.init,
+      interactive: resolved.interactive,
+      makeCwd: true,
+    });
+  }
+  const monitor = options.monitor ? monitorOps(options.monitor) : [];
+  ops.splice(1, 0, ...monitor); // settings of the outer helper, after "clone"
+  const plan = encodePlan(ops);
+  lap('compile plan', `${plan.length} bytes`);
+  const helper = launchHelper(plan, {
+    stdio: monitor.length ? 'null' : options.stdio ?? 'inherit',
+    interactive: resolved.interactive,
+    sealed: needsSealedHelper(resolved),
+  });
+  lap('spawn helper', String(helper.pid));
+  return new Container(helper, { ...options, onSync }, monitor.length > 0, { cgroup, syncs: ops.filter((o) => o.op === 'sync').length });
+}
+
+/** Runs a container to its end. */
+export async function runContainer(config: ContainerConfig, options: StartOptions = {}): Promise<ExitStatus> {
+  return startContainer(config, options).wait();
+}
