@@ -25,7 +25,7 @@
  * NODE_EXTRA_CA_CERTS is handed on as MOBY_DICK_DEFERRED_CA_CERTS: Node
  * reads and parses that file before anything runs (a whole CA bundle, as
  * some machines set it, cost 30 ms of a 180 ms `run`), and moby-dick needs
- * it only for a registry's TLS (src/runtime/deferred-ca-certs.ts loads it
+ * it only for a registry's TLS (src/util/deferred-ca-certs.ts loads it
  * then, and puts the variable back for the processes moby-dick starts).
  */
 #define _GNU_SOURCE

@@ -8,7 +8,7 @@
 import { help, isolate } from './commands/isolate.js';
 import { findCommand } from './registry.js';
 import { reportError } from './report-error.js';
-import { takeDeferredCaCerts } from '../runtime/deferred-ca-certs.js';
+import { takeDeferredCaCerts } from '../util/deferred-ca-certs.js';
 
 declare const MOBY_DICK_VERSION: string;
 const VERSION = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev';

@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { type SqliteDriver, useSqliteDriver } from '../images/store/sqlite-driver.js';
-import { snapshotBlob } from '../runtime/snapshot-blob.js';
+import { snapshotBlob } from '../util/snapshot-blob.js';
 // what the commands load lazily, evaluated now: run IMAGE (commands/run.ts),
 // the OCI spec's validation (oci/lifecycle.ts), exec's user lookup; and
 // every command of the registry, below. Not cli-progress (pull's bars on a

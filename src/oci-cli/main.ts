@@ -16,7 +16,7 @@ import { features, list, ps, spec, state } from './commands/info.js';
 import { create, kill, remove, run, start } from './commands/lifecycle.js';
 import type { Command, Context } from './context.js';
 import { Logger } from './log.js';
-import { takeDeferredCaCerts } from '../runtime/deferred-ca-certs.js';
+import { takeDeferredCaCerts } from '../util/deferred-ca-certs.js';
 
 declare const MOBY_DICK_VERSION: string;
 const VERSION = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev';

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { startupSnapshot } from 'node:v8';
 import '../oci/validate.js';
 import { useInstallDir } from '../runtime/helper-path.js';
-import { snapshotBlob } from '../runtime/snapshot-blob.js';
+import { snapshotBlob } from '../util/snapshot-blob.js';
 import { main } from './main.js';
 
 /** The blob sits next to the helper and the addon. */

@@ -1,6 +1,6 @@
 /**
- * TLS with NODE_EXTRA_CA_CERTS deferred by the launcher (runtime/
- * deferred-ca-certs.ts): the registry client trusts the deferred file's CA,
+ * TLS with NODE_EXTRA_CA_CERTS deferred by the launcher
+ * (src/util/deferred-ca-certs.ts): the registry client trusts the deferred file's CA,
  * which Node itself never loaded. A CA and a server certificate for
  * 127.0.0.1 are made with openssl for the test.
  */
@@ -11,7 +11,7 @@ import { createServer, get, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFERRED_CA_CERTS, takeDeferredCaCerts, tlsContextWithDeferredCerts } from '../../runtime/deferred-ca-certs.js';
+import { DEFERRED_CA_CERTS, takeDeferredCaCerts, tlsContextWithDeferredCerts } from '../../util/deferred-ca-certs.js';
 import { request } from './http.js';
 
 function openssl(args: string[]): void {

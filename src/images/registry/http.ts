@@ -14,7 +14,7 @@
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
-import { tlsContextWithDeferredCerts } from '../../runtime/deferred-ca-certs.js';
+import { tlsContextWithDeferredCerts } from '../../util/deferred-ca-certs.js';
 
 export interface HttpRequest {
   method: string;
