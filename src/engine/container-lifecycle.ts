@@ -15,7 +15,7 @@ import { sleepSync } from '../linux/sleep.js';
 import { parseExitRecord } from '../runtime/monitor-ops.js';
 import type { ContainerRecord } from './container-table.js';
 import { networkFileBinds, plugNetwork, prepareNetwork, releaseNetwork } from './container-networking.js';
-import type { ContainerRuntime, ContainerView, EngineCore } from './engine-core.js';
+import type { ContainerView, EngineCore, EngineOciRuntime } from './engine-core.js';
 import { hostDevices } from './host-devices.js';
 import { removeEmptyParent, removeLeftoverCgroups } from './leftovers.js';
 import type { ContainerPaths } from './paths.js';
@@ -24,7 +24,7 @@ import { buildSpec, type EngineContainer } from '../spec/spec-builder.js';
 import { containerState } from './status.js';
 
 /** What the OCI runtime says, undefined when it has no state for ID. */
-export function runtimeStatus(e: EngineCore, id: string): ReturnType<ContainerRuntime['state']> | undefined {
+export function runtimeStatus(e: EngineCore, id: string): ReturnType<EngineOciRuntime['state']> | undefined {
   try {
     return e.runtime.state(id);
   } catch {

@@ -18,8 +18,8 @@ import type { ContainerRecord, ContainerTable } from './container-table.js';
 import type { ContainerPaths } from './paths.js';
 import type { State } from './status.js';
 
-/** The OCI runtime as the engine and its commands drive it (OciRuntime in-process by default). */
-export type ContainerRuntime = Pick<OciRuntime, 'create' | 'start' | 'state' | 'kill' | 'delete' | 'pause' | 'ps' | 'stats' | 'exec'> & {
+/** The engine's view of the OCI runtime: the OciRuntime methods the engine and its commands call (OciRuntime in-process by default; a fake in engine.test.ts). */
+export type EngineOciRuntime = Pick<OciRuntime, 'create' | 'start' | 'state' | 'kill' | 'delete' | 'pause' | 'ps' | 'stats' | 'exec'> & {
   readonly store: Pick<StateStore, 'dir'>;
 };
 
@@ -42,7 +42,7 @@ export interface EngineOptions {
   /** draws a name for a container created without one (Docker-like adjective_noun by default) */
   names?: () => string;
   /** the OCI runtime (default: OciRuntime over the run root's oci/ state) */
-  runtime?: ContainerRuntime;
+  runtime?: EngineOciRuntime;
   /** the networks (default: Networks in the store's database, made on first use) */
   networks?: EngineNetworks;
   /** the addon's syscalls (default: nativeAddon(), loaded on first use) */
@@ -60,7 +60,7 @@ export interface ContainerView {
 export interface EngineCore {
   readonly store: ImageStore;
   readonly containers: ContainerTable;
-  readonly runtime: ContainerRuntime;
+  readonly runtime: EngineOciRuntime;
   readonly networks: EngineNetworks;
   readonly syscalls: EngineSyscalls;
   readonly options: EngineOptions;

@@ -21,7 +21,7 @@ import type { CreateOptions } from '../oci/lifecycle.js';
 import type { OciState } from '../oci/state.js';
 import type { ContainerRecord } from './container-table.js';
 import type { CreateRequest } from './create-request.js';
-import type { ContainerRuntime, EngineNetworks } from './engine-core.js';
+import type { EngineNetworks, EngineOciRuntime } from './engine-core.js';
 import { Engine, shouldRestart } from './engine.js';
 
 const notFaked = (what: string) => (): never => {
@@ -29,7 +29,7 @@ const notFaked = (what: string) => (): never => {
 };
 
 /** The OCI runtime as the engine sees it; END is what the monitor does when the process ends. */
-class FakeRuntime implements ContainerRuntime {
+class FakeOciRuntime implements EngineOciRuntime {
   readonly calls: string[] = [];
   readonly created = new Map<string, CreateOptions>();
   private readonly states = new Map<string, OciState>();
@@ -145,7 +145,7 @@ function request(over: Partial<CreateRequest> = {}): CreateRequest {
 describe('engine with a fake runtime and fake networks', () => {
   let root: string;
   let store: ImageStore;
-  let runtime: FakeRuntime;
+  let runtime: FakeOciRuntime;
   let networks: FakeNetworks;
   let syscalls: FakeSyscalls;
   let engine: Engine;
@@ -169,7 +169,7 @@ describe('engine with a fake runtime and fake networks', () => {
     else process.env.MOBY_DICK_CGROUP_PARENT = cgroupParent;
   });
   beforeEach(() => {
-    runtime = new FakeRuntime(root);
+    runtime = new FakeOciRuntime(root);
     networks = new FakeNetworks(root);
     syscalls = new FakeSyscalls();
     engine = new Engine(store, { runtime, networks, syscalls, exitCommand: ['mdk-test-exited'], names: () => `mdk-test-${Math.random().toString(36).slice(2, 10)}` });

@@ -35,17 +35,17 @@ import * as lifecycle from './container-lifecycle.js';
 import * as networking from './container-networking.js';
 import { type ContainerRecord, ContainerTable } from './container-table.js';
 import type { CreateRequest } from './create-request.js';
-import type { ContainerRuntime, ContainerView, EngineCore, EngineNetworks, EngineOptions, EngineSyscalls } from './engine-core.js';
+import type { ContainerView, EngineCore, EngineNetworks, EngineOciRuntime, EngineOptions, EngineSyscalls } from './engine-core.js';
 import type { NetworkFacts } from './network-inspect.js';
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
 
 export type { CreateRequest, VolumeRequest } from './create-request.js';
-export type { ContainerRuntime, ContainerView, EngineNetworks, EngineOptions, EngineSyscalls } from './engine-core.js';
+export type { ContainerView, EngineNetworks, EngineOciRuntime, EngineOptions, EngineSyscalls } from './engine-core.js';
 export { shouldRestart } from './restart-policy.js';
 
 export class Engine implements EngineCore {
   readonly containers: ContainerTable;
-  readonly runtime: ContainerRuntime;
+  readonly runtime: EngineOciRuntime;
   readonly runDir: string;
   private readonly locks: ContainerLocks;
 
