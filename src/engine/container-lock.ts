@@ -25,17 +25,37 @@ export class ContainerLocks {
 
   async locked<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
     if (this.held.has(id)) return fn();
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const fd = this.sys().lock(join(this.dir, id));
-    this.held.add(id);
+    const fd = this.take(id);
     try {
       return await fn();
     } finally {
-      this.held.delete(id);
-      // a container removed meanwhile (by FN, or by `rm` before we got here) keeps no lock file
-      if (!this.exists(id)) rmSync(join(this.dir, id), { force: true });
-      closeSync(fd);
+      this.release(id, fd);
     }
+  }
+
+  /** locked() for a synchronous FN (rm: a removal and a container-exited must not interleave). */
+  lockedSync<T>(id: string, fn: () => T): T {
+    if (this.held.has(id)) return fn();
+    const fd = this.take(id);
+    try {
+      return fn();
+    } finally {
+      this.release(id, fd);
+    }
+  }
+
+  private take(id: string): number {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const fd = this.sys().lock(join(this.dir, id));
+    this.held.add(id);
+    return fd;
+  }
+
+  private release(id: string, fd: number): void {
+    this.held.delete(id);
+    // a container removed meanwhile (by FN, or by `rm` before we got here) keeps no lock file
+    if (!this.exists(id)) rmSync(join(this.dir, id), { force: true });
+    closeSync(fd);
   }
 
 }

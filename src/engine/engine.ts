@@ -162,7 +162,10 @@ export class Engine implements EngineCore {
 
   /** `rm`: a running container only with FORCE; VOLUMES also removes its anonymous volumes. */
   remove(ref: string, force = false, volumes = false): ContainerRecord {
-    return lifecycle.remove(this, ref, force, volumes);
+    // under the container's lock: a container-exited of the same container (the monitor's, or the
+    // API service's) deletes its runtime state too, and one of two deletes at once fails
+    const found = this.containers.find(ref);
+    return this.locks.lockedSync(found.id, () => lifecycle.remove(this, ref, force, volumes));
   }
 
   /** `wait`: blocks until the container ends; its exit code. */

@@ -168,6 +168,16 @@ describe('engine: everyday commands', () => {
     assert.match(missing.stderr, /No such container: mdk-test-nothing/);
   });
 
+  test('rm of several: a missing one is said, the others are still removed, exit 1 (as Docker)', async () => {
+    await mdk('create', '--name', 'mdk-test-rm1', w.image, 'true');
+    await runD('--name', 'mdk-test-rm2', w.image, 'sleep', '60');
+    const r = await mdk('rm', '-f', 'mdk-test-rm1', 'mdk-test-nothing', 'mdk-test-rm2');
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, 'mdk-test-rm1\nmdk-test-rm2\n');
+    assert.match(r.stderr, /^moby-dick: No such container: mdk-test-nothing\n$/);
+    assert.equal((await mdk('ps', '-aq', '--filter', 'name=mdk-test-rm')).stdout, '');
+  });
+
   test('rename: ps shows the new name; taken, same and invalid names are Docker\'s errors', async () => {
     const id = await runD('--name', 'mdk-test-old', w.image, 'sleep', '60');
     await mdk('create', '--name', 'mdk-test-taken', w.image, 'true');

@@ -1,6 +1,7 @@
 /** `moby-dick rm [-f] [-v] CONTAINER...`: removed (-f: killed first; -v: its anonymous volumes too). */
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
+import { reportError } from '../report-error.js';
 
 export const command = defineCommand({
   name: 'rm',
@@ -9,12 +10,19 @@ export const command = defineCommand({
   options: { force: { type: 'boolean', short: 'f' }, volumes: { type: 'boolean', short: 'v' } },
   args: { min: 1 },
   async run(values, operands) {
+    // as Docker: each container in turn, a failure said and the others still removed, then exit 1
+    let failed = false;
     await withEngine((e) => {
       for (const ref of operands) {
-        e.remove(ref, values.force === true, values.volumes === true);
-        process.stdout.write(`${ref}\n`);
+        try {
+          e.remove(ref, values.force === true, values.volumes === true);
+          process.stdout.write(`${ref}\n`);
+        } catch (err) {
+          reportError(err);
+          failed = true;
+        }
       }
     });
-    return 0;
+    return failed ? 1 : 0;
   },
 });
