@@ -154,12 +154,27 @@ export function removeJailLeftovers(layout: CgroupLayout, isAlive: (pid: number)
  * The container's cgroup, made at the plan's cgroup sync (the child waits
  * there) with the spec's device rules, and removed at the end.
  */
-function jailCgroup(spec: Spec, hostLayout: CgroupLayout): { cgroup: ContainerCgroup; onSync: (name: string, pid: number) => void } {
+function jailCgroup(
+  spec: Spec,
+  hostLayout: CgroupLayout,
+): { cgroup: ContainerCgroup; prepare: () => void; onSync: (name: string, pid: number) => void } {
   const path = spec.linux!.cgroupsPath!;
   const layout = jailCgroupLayout(hostLayout);
   let manager: CgroupManager | undefined;
   let placement: CgroupPlacement | undefined;
+  let failed: unknown;
+  const prepare = (): void => {
+    if (placement || failed) return;
+    try {
+      removeJailLeftovers(hostLayout);
+      manager = new CgroupManager(layout);
+      placement = manager.create(path, deviceRules(spec.linux?.resources, spec.linux?.devices));
+    } catch (e) {
+      failed = e;
+    }
+  };
   return {
+    prepare,
     cgroup: {
       path,
       remove: () => {
@@ -169,12 +184,11 @@ function jailCgroup(spec: Spec, hostLayout: CgroupLayout): { cgroup: ContainerCg
     },
     onSync: (name, pid) => {
       if (name !== 'cgroup') return;
-      removeJailLeftovers(hostLayout);
-      manager = new CgroupManager(layout);
-      placement = manager.create(path, deviceRules(spec.linux?.resources, spec.linux?.devices));
+      prepare();
+      if (failed) throw failed;
       if (layout.version === 1) return; // the child joins them itself (join_cgroup)
       try {
-        manager.addProcess(placement, pid);
+        manager!.addProcess(placement!, pid);
       } catch (e) {
         // killed while it waited here (Container.kill): its end is reported as any other
         if (!(e instanceof MobyDickError && e.details.errnoName === 'ESRCH')) throw e;
@@ -199,6 +213,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   lap('resolve config', resolved.rootfs ?? 'host view');
   let ops: Op[];
   let cgroup: ContainerCgroup | undefined;
+  let prepareCgroup: (() => void) | undefined;
   let onSync = options.onSync;
   if (resolved.rootfs === null) {
     ops = compileOciPlan(hostViewSpec(resolved), {
@@ -217,6 +232,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
     const layout = readCgroupLayout(mountinfo);
     const jail = jailCgroup(spec, layout);
     cgroup = jail.cgroup;
+    prepareCgroup = jail.prepare;
     onSync = (name, pid) => {
       jail.onSync(name, pid);
       options.onSync?.(name, pid);
@@ -246,6 +262,11 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
     sealed: needsSealedHelper(resolved),
   });
   lap('spawn helper', String(helper.pid));
+  if (prepareCgroup) {
+    // while the helper starts and clones (its child waits at the cgroup sync): a failure is reported there
+    prepareCgroup();
+    lap('create cgroup', cgroup!.path);
+  }
   return new Container(helper, { ...options, onSync }, monitor.length > 0, { cgroup, syncs: ops.filter((o) => o.op === 'sync').length });
 }
 
