@@ -9,6 +9,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 #include "container.h"
 
@@ -217,6 +220,29 @@ static void step_sync(struct ctx *c, const struct op *op)
 	wait_sync(c, op_arg(op, 0));
 }
 
+/*
+ * Joins a v1 cgroup by writing 0 to its tasks file: the kernel moves the
+ * calling thread without taking the threadgroup lock for writing, which a
+ * write of a pid to cgroup.procs takes and which waits for an RCU grace
+ * period (about 16 ms here). The child is single-threaded, so the thread is
+ * the process. The file must be on a cgroup v1 file system.
+ */
+static void step_join_cgroup(struct ctx *c UNUSED, const struct op *op)
+{
+	const char *path = op_arg(op, 0);
+	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		fail("join cgroup", errno, path);
+	struct statfs sf;
+	if (fstatfs(fd, &sf) < 0)
+		fail("join cgroup", errno, path);
+	if (sf.f_type != CGROUP_SUPER_MAGIC)
+		fail("join cgroup", EXDEV, path);
+	if (write(fd, "0", 1) != 1)
+		fail("join cgroup", errno, path);
+	close(fd);
+}
+
 static void step_unshare(struct ctx *c UNUSED, const struct op *op)
 {
 	if (unshare((int)num(op_arg(op, 0), 10)) < 0)
@@ -338,6 +364,7 @@ static const struct op_def ops[] = {
 	{"arg", 1, OP_QUIET, .run = step_arg},
 	{"sync", 1, 0, .run = step_sync},
 	{"setns", 2, 0, .run = step_setns},
+	{"join_cgroup", 1, 0, .run = step_join_cgroup},
 	{"unshare", 1, 0, .run = step_unshare},
 	{"chown", 3, 0, .run = chown_in_root},
 	{"propagate", 2, 0, .run = propagate_in_root},

@@ -6,9 +6,10 @@
  * point is done here, and the cgroup removed once the container ended.
  * This is the library API's core; the CLI is a thin layer over it.
  */
-import { statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { CgroupManager, type CgroupPlacement } from '../cgroups/cgroup.js';
-import { readCgroupLayout } from '../cgroups/layout.js';
+import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
 import { deviceRules } from '../cgroups/resources.js';
 import { MobyDickError } from '../errors.js';
 import { compileOciPlan, type HostFacts } from '../oci/compile.js';
@@ -23,7 +24,7 @@ import type { Op } from '../runtime/plan.js';
 import { encodePlan } from '../runtime/plan-wire.js';
 import type { Spec } from '../spec/schema.js';
 import { readHostRoot } from './host-root.js';
-import { hostViewSpec, jailSpec } from './jail-spec.js';
+import { hostViewSpec, JAIL_CGROUP_PARENT, jailSpec } from './jail-spec.js';
 
 /** Compiled seccomp programs of the jail's containers (oci/seccomp-cache.ts), beside the engine's. */
 export const JAIL_SECCOMP_CACHE = '/run/moby-dick/seccomp';
@@ -79,14 +80,101 @@ function checkRootfs(rootfs: string): void {
 }
 
 /**
+ * The jail's cgroups, in the host's LAYOUT. On v1 (and hybrid) hosts, every
+ * v1 hierarchy, as Docker's containers; the child moves itself in after the
+ * sync (join_cgroup: writing 0 to `tasks` moves the calling thread without
+ * the RCU grace period, about 16 ms, that writing a pid to cgroup.procs
+ * waits for). A hybrid host's cgroup2 tree is left out: it carries only the
+ * controllers v1 does not (hugetlb here, none on most hosts), and the jail
+ * sets no limits; joining it could only be done through cgroup.procs. On a
+ * v2 host the engine writes the pid into its one cgroup.procs, as before.
+ */
+export function jailCgroupLayout(layout: CgroupLayout): CgroupLayout {
+  return layout.version === 1 ? { ...layout, unified: null } : layout;
+}
+
+/** The v1 `tasks` files the child writes itself into (none on a v2 host). */
+export function jailJoinFiles(layout: CgroupLayout, path: string): string[] {
+  return layout.version === 1 ? layout.v1.map((h) => join(h.mountPoint, path, 'tasks')) : [];
+}
+
+/** Whether PID names a living process (or one we may not signal: not ours to judge). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * The cgroups of jails whose starter died without removing them (SIGKILL):
+ * a jail's cgroup is named by its starter's pid (containerName), so one
+ * whose starter is gone, and which holds no task (rmdir refuses it
+ * otherwise), is removed. One readdir per hierarchy when there are none.
+ * A reused pid keeps its leftover until that process is gone too.
+ */
+export function removeJailLeftovers(layout: CgroupLayout, isAlive: (pid: number) => boolean = alive): string[] {
+  const removed: string[] = [];
+  const roots = [...layout.v1.map((h) => h.mountPoint), ...(layout.unified ? [layout.unified] : [])];
+  // the hierarchies are made and removed together: the first one says whether to look further
+  const leftover = (name: string): boolean => name.length === 16 && /^[0-9a-f]{16}$/.test(name) && !liveStarter(name);
+  const liveStarter = (name: string): boolean => {
+    const pid = parseInt(name.slice(0, 8), 16);
+    return pid === process.pid || isAlive(pid);
+  };
+  try {
+    if (roots.length === 0 || !readdirSync(join(roots[0]!, JAIL_CGROUP_PARENT)).some(leftover)) return removed;
+  } catch {
+    return removed; // no jail has run since boot, or none is left
+  }
+  for (const root of roots) {
+    const parent = join(root, JAIL_CGROUP_PARENT);
+    let names: string[];
+    try {
+      names = readdirSync(parent);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!leftover(name)) continue;
+      try {
+        rmdirSync(join(parent, name));
+        removed.push(join(parent, name));
+      } catch {
+        // busy (a task is left) or gone already
+      }
+    }
+  }
+  return removed;
+}
+
+/**
  * The container's cgroup, made at the plan's cgroup sync (the child waits
  * there) with the spec's device rules, and removed at the end.
  */
-function jailCgroup(spec: Spec): { cgroup: ContainerCgroup; onSync: (name: string, pid: number) => void } {
+function jailCgroup(
+  spec: Spec,
+  hostLayout: CgroupLayout,
+): { cgroup: ContainerCgroup; prepare: () => void; onSync: (name: string, pid: number) => void } {
   const path = spec.linux!.cgroupsPath!;
+  const layout = jailCgroupLayout(hostLayout);
   let manager: CgroupManager | undefined;
   let placement: CgroupPlacement | undefined;
+  let failed: unknown;
+  const prepare = (): void => {
+    if (placement || failed) return;
+    try {
+      removeJailLeftovers(hostLayout);
+      manager = new CgroupManager(layout);
+      placement = manager.create(path, deviceRules(spec.linux?.resources, spec.linux?.devices));
+    } catch (e) {
+      failed = e;
+    }
+  };
   return {
+    prepare,
     cgroup: {
       path,
       remove: () => {
@@ -96,10 +184,11 @@ function jailCgroup(spec: Spec): { cgroup: ContainerCgroup; onSync: (name: strin
     },
     onSync: (name, pid) => {
       if (name !== 'cgroup') return;
-      manager = new CgroupManager(readCgroupLayout());
-      placement = manager.create(path, deviceRules(spec.linux?.resources, spec.linux?.devices));
+      prepare();
+      if (failed) throw failed;
+      if (layout.version === 1) return; // the child joins them itself (join_cgroup)
       try {
-        manager.addProcess(placement, pid);
+        manager!.addProcess(placement!, pid);
       } catch (e) {
         // killed while it waited here (Container.kill): its end is reported as any other
         if (!(e instanceof MobyDickError && e.details.errnoName === 'ESRCH')) throw e;
@@ -124,6 +213,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   lap('resolve config', resolved.rootfs ?? 'host view');
   let ops: Op[];
   let cgroup: ContainerCgroup | undefined;
+  let prepareCgroup: (() => void) | undefined;
   let onSync = options.onSync;
   if (resolved.rootfs === null) {
     ops = compileOciPlan(hostViewSpec(resolved), {
@@ -138,8 +228,11 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
     });
   } else {
     const spec = jailSpec(resolved, containerName());
-    const jail = jailCgroup(spec);
+    const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+    const layout = readCgroupLayout(mountinfo);
+    const jail = jailCgroup(spec, layout);
     cgroup = jail.cgroup;
+    prepareCgroup = jail.prepare;
     onSync = (name, pid) => {
       jail.onSync(name, pid);
       options.onSync?.(name, pid);
@@ -149,9 +242,10 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
       detach: false,
       syncCgroup: true,
       cgroupPath: spec.linux!.cgroupsPath,
+      joinCgroups: jailJoinFiles(jailCgroupLayout(layout), spec.linux!.cgroupsPath!),
       seccomp: cachedSeccomp(spec.linux!.seccomp!, JAIL_SECCOMP_CACHE, compileSeccomp),
       debug: onStep !== undefined,
-      host: readHostFacts(),
+      host: readHostFacts(mountinfo),
       overlay: resolved.overlay ?? undefined,
       init: resolved.init,
       interactive: resolved.interactive,
@@ -168,6 +262,11 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
     sealed: needsSealedHelper(resolved),
   });
   lap('spawn helper', String(helper.pid));
+  if (prepareCgroup) {
+    // while the helper starts and clones (its child waits at the cgroup sync): a failure is reported there
+    prepareCgroup();
+    lap('create cgroup', cgroup!.path);
+  }
   return new Container(helper, { ...options, onSync }, monitor.length > 0, { cgroup, syncs: ops.filter((o) => o.op === 'sync').length });
 }
 

@@ -42,6 +42,12 @@ export interface OciCompileOptions {
   syncCgroup: boolean;
   /** the container's cgroup path, for bind-mounting its v1 cgroups in a user namespace */
   cgroupPath?: string;
+  /**
+   * v1 `tasks` files the child writes itself into after the cgroup sync
+   * (join_cgroup), in place of the engine writing its pid to cgroup.procs:
+   * that write waits for an RCU grace period, about 16 ms
+   */
+  joinCgroups?: readonly string[];
   /** --preserve-fds N */
   preserveFds?: number;
   /** --no-pivot: MS_MOVE and chroot instead of pivot_root */
@@ -367,6 +373,7 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
   }
   ops.push(...ns.joins);
   if (options.syncCgroup) ops.push({ op: 'sync', name: 'cgroup' });
+  for (const path of options.joinCgroups ?? []) ops.push({ op: 'join_cgroup', path });
   if (lateCgroupNs) ops.push({ op: 'unshare', flags: NAMESPACE_FLAGS.cgroup });
   if (spec.linux?.namespaces?.some((n) => n.type === 'time' && n.path === undefined)) ops.push(...timeNamespaceOps(spec));
   ops.push({ op: 'umask', mask: 0 });

@@ -79,7 +79,7 @@ describe('seccomp cache: a profile is compiled once per build, and only our own 
       const before = compiles;
       assert.deepEqual(cachedSeccomp(PROFILE, dir, compile, 'build-a'), compileSeccomp(PROFILE));
       assert.equal(compiles, before + 1, `compiled again after ${JSON.stringify(bad)}`);
-      assert.deepEqual(JSON.parse(readFileSync(keyFile(PROFILE), 'utf8')), compileSeccomp(PROFILE));
+      assert.deepEqual(JSON.parse(readFileSync(keyFile(PROFILE), 'utf8')), { ...compileSeccomp(PROFILE), profile: JSON.stringify(PROFILE) });
     }
   });
 
@@ -107,6 +107,14 @@ describe('seccomp cache: a profile is compiled once per build, and only our own 
     assert.equal(compiles, 3);
     // nor written there
     assert.equal(readFileSync(keyFile(PROFILE), 'utf8'), allowAll);
+  });
+
+  test('a file whose profile is another (a colliding name) is not believed', () => {
+    const allowAll = compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW' });
+    mkdirSync(dir, { mode: 0o700 });
+    writeFileSync(keyFile(PROFILE), JSON.stringify({ ...allowAll, profile: JSON.stringify(OTHER) }), { mode: 0o600 });
+    assert.deepEqual(cachedSeccomp(PROFILE, dir, compile, 'build-a'), compileSeccomp(PROFILE));
+    assert.equal(compiles, 1);
   });
 
   test('a directory that cannot be made: compiled, no error', () => {

@@ -76,6 +76,7 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
   exec: { args: () => [] },
   sync: { args: (o) => [o.name], what: (d) => `waiting for the engine (${d})` },
   setns: { args: (o) => [o.path, String(o.nstype)], what: (d) => `joining the namespace ${d}` },
+  join_cgroup: { args: (o) => [o.path], step: 'join cgroup', what: (d) => `joining the cgroup ${d}` },
   unshare: { args: (o) => [String(o.flags)], what: () => 'creating a namespace' },
   chown: { args: (o) => [o.path, String(o.uid), String(o.gid)], what: (d) => `changing the owner of ${d}` },
   propagate: { args: (o) => [o.target, String(o.flags)], what: (d) => `setting the propagation of ${d}` },

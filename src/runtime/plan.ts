@@ -63,6 +63,8 @@ export type Op =
   // the child waits here until the engine sends "resume" (cgroups, id maps, hooks)
   | { op: 'sync'; name: string }
   | { op: 'setns'; path: string; nstype: number }
+  // after the cgroup sync: the child moves itself into a v1 cgroup (writes 0 to its tasks file)
+  | { op: 'join_cgroup'; path: string }
   // a namespace made after a sync: cgroup, once the child is in its cgroups
   | { op: 'unshare'; flags: number }
   | { op: 'chown'; path: string; uid: number; gid: number }

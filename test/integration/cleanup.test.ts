@@ -1,9 +1,22 @@
 /** Nothing left behind: after a normal exit, a signal, or SIGKILL of moby-dick itself. */
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { sleep, startCli } from '../helpers/cli.js';
+import { mdk, sleep, startCli } from '../helpers/cli.js';
 import { assertNoLeaks, newHelpers, processesWith, snapshot } from '../helpers/leaks.js';
 import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+
+/** The jail's cgroup directories named for STARTER (its pid, the name's first 8 hex digits), in every hierarchy. */
+function jailCgroupsOf(starter: number): string[] {
+  const prefix = starter.toString(16).padStart(8, '0');
+  const found: string[] = [];
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    const parent = `/sys/fs/cgroup/${h}/moby-dick-jail`;
+    if (!existsSync(parent)) continue;
+    for (const name of readdirSync(parent)) if (name.startsWith(prefix)) found.push(`${parent}/${name}`);
+  }
+  return found;
+}
 
 describe('nothing left behind', () => {
   let rootfs: string;
@@ -48,6 +61,13 @@ describe('nothing left behind', () => {
       await sleep(50);
       await assertNoLeaks(snap, marker);
       assert.deepEqual(processesWith('sleep 62'), []);
+      if (jail) {
+        // its cgroup stays (nobody was left to remove it) until the next jail starts
+        assert.ok(jailCgroupsOf(live.pid).length > 0, 'the killed jail left its cgroup');
+        const next = await mdk([...form(), 'true']);
+        assert.equal(next.code, 0, next.stderr);
+        assert.deepEqual(jailCgroupsOf(live.pid), [], 'the next jail removed the dead starter\'s cgroup');
+      }
     });
   }
 });
