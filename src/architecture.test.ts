@@ -10,7 +10,7 @@
  *                            defaults, `runtime spec`'s config.json, the
  *                            spec builder and the default seccomp profile
  *   config                   /etc/moby-dick/config.json, read in one place
- *   runtime                  the C helper's driver: the plan and its wire,
+ *   helper                   the C helper's driver: the plan and its wire,
  *                            helper launch, the running Container, the
  *                            addon's typed interface, the container config
  *   cgroups, images, network siblings: none imports another
@@ -44,7 +44,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['linux', 'util'],
   ['spec'],
   ['config'],
-  ['runtime'],
+  ['helper'],
   ['cgroups', 'images', 'network'],
   ['oci'],
   ['engine', 'jail'],

@@ -14,10 +14,10 @@
  * and image layers: unpackLayer (exact and safe, see src/images/unpack/unpack-layer.ts),
  * openTarReader and TarWriter.
  */
-export { type ContainerConfig, type User, DEFAULT_HOSTNAME, defaultEnv } from './runtime/config.js';
-export { Container, type Detached, type ExitStatus, type StartOptions, type StepTiming } from './runtime/container.js';
+export { type ContainerConfig, type User, DEFAULT_HOSTNAME, defaultEnv } from './helper/config.js';
+export { Container, type Detached, type ExitStatus, type StartOptions, type StepTiming } from './helper/container.js';
 export { runContainer, startContainer } from './jail/start.js';
-export { type ExitRecord, type MonitorLog, type MonitorOptions, parseExitRecord } from './runtime/monitor-ops.js';
+export { type ExitRecord, type MonitorLog, type MonitorOptions, parseExitRecord } from './helper/monitor-ops.js';
 export { type ErrorCode, type ErrorDetails, MobyDickError } from './errors.js';
 export type { Capability } from './linux/capabilities.js';
 export { type CreateOptions, type LoadedSpec, OciRuntime } from './oci/lifecycle.js';

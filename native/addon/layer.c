@@ -3,7 +3,7 @@
  * with RESOLVE_IN_ROOT, and mkdirat, mknodat, symlinkat, linkat, openat,
  * fstatat, unlinkat, fchownat, chmod, utimensat and setxattr relative to a
  * directory fd. src/images/unpack/unpack-layer.ts calls them (typed by
- * src/runtime/layer-syscalls.ts); every decision (what to create, in which
+ * src/helper/layer-syscalls.ts); every decision (what to create, in which
  * order, what to refuse) is made there.
  *
  * Names: a path argument is a Buffer (file names are bytes, not UTF-8).

@@ -7,7 +7,7 @@
  * execs the container's command. It makes no policy decisions: every
  * path, flag, mode and id comes from the plan.
  *
- * Wire protocol (see src/runtime/plan-wire.ts, the other half):
+ * Wire protocol (see src/helper/plan-wire.ts, the other half):
  *   fd 3 (in):  "MDKPLAN1\0" then ops, each "name\0arg\0arg\0...", ending with
  *               "end\0"; afterwards control messages "signal\0N\0",
  *               "resume\0NAME\0" (after a sync) and "detach\0\0".
@@ -64,7 +64,7 @@ struct plan;
 
 /*
  * One row per op of the plan: ops.c holds the only list of them (and
- * src/runtime/ops.ts the other half). The parser takes the arity from it,
+ * src/helper/ops.ts the other half). The parser takes the arity from it,
  * plan.c applies settings with `set`, the container child runs steps with `run`.
  */
 struct op_def {

@@ -3,8 +3,8 @@
  * name, its number of arguments, its flags, and what carries it out. A
  * setting is applied by plan.c before the clone (`set`); a step is run by the
  * container child, in the plan's order (`run`; most of the work is in rootfs.c
- * and process.c). src/runtime/ops.ts is the TypeScript half: one record per
- * op there, one row here, and src/runtime/plan-wire.test.ts checks that the
+ * and process.c). src/helper/ops.ts is the TypeScript half: one record per
+ * op there, one row here, and src/helper/plan-wire.test.ts checks that the
  * two agree.
  */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* report.c: records on the status fd, read by src/runtime/helper-process.ts. */
+/* report.c: records on the status fd, read by src/helper/helper-process.ts. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>

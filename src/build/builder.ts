@@ -33,7 +33,7 @@ import { hostPlatform } from '../images/platform.js';
 import { pullImage } from '../images/pull.js';
 import { parseNormalizedReference, referenceString, withDefaultTag } from '../images/reference.js';
 import { resolveUser } from '../images/user-lookup.js';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { nativeAddon } from '../helper/native-addon.js';
 import { addSources, type CopyPlan, type Download } from './copy.js';
 import { BuildCache, cacheKey } from './cache.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';

@@ -25,7 +25,7 @@
 import { closeSync, constants as fsc, openSync, readSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import type { TarWriter } from '../images/tar/tar-writer.js';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { nativeAddon } from '../helper/native-addon.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;

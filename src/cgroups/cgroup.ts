@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { sleepSync } from '../linux/sleep.js';
 import type { Resources } from '../spec/schema.js';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { nativeAddon } from '../helper/native-addon.js';
 import { compileDeviceFilter, type DeviceRule } from './device-filter.js';
 import type { CgroupLayout } from './layout.js';
 import { type CgroupWrite, orderMemoryWrites, planV1, planV2, v2Controllers } from './resources.js';

@@ -1,7 +1,7 @@
 /**
  * Device rules for cgroup v2: there is no devices.allow file, so the rules
  * become an eBPF program of type BPF_PROG_TYPE_CGROUP_DEVICE, attached to
- * the container's cgroup (by the addon, src/runtime/native-addon.ts). The
+ * the container's cgroup (by the addon, src/helper/native-addon.ts). The
  * program checks the rules last to first and returns the first match, which
  * is v1's "the last rule that matches wins"; nothing matching is denied.
  */

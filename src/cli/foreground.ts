@@ -3,10 +3,10 @@
  * uses our stdio, the signals we get reach it, --debug prints each step,
  * and our exit status is the command's.
  */
-import type { ContainerConfig } from '../runtime/config.js';
+import type { ContainerConfig } from '../helper/config.js';
 import { startContainer } from '../jail/start.js';
-import type { StepTiming } from '../runtime/container.js';
-import { runForwardingSignals } from '../runtime/forward-signals.js';
+import type { StepTiming } from '../helper/container.js';
+import { runForwardingSignals } from '../helper/forward-signals.js';
 
 function printStep(step: StepTiming): void {
   const detail = step.detail ? ` ${step.detail}` : '';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
-import type { User } from '../runtime/config.js';
+import type { User } from '../helper/config.js';
 import type { ParsedValues } from './args.js';
 
 /** The flags `moby-dick COMMAND` and `moby-dick run` share, as Docker spells them. */

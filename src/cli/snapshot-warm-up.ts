@@ -18,9 +18,9 @@ import { resolveUser } from '../images/user-lookup.js';
 import { hostViewSpec, jailSpec } from '../jail/jail-spec.js';
 import { compileOciPlan } from '../oci/compile.js';
 import { compileSeccomp } from '../oci/seccomp.js';
-import { resolveConfig } from '../runtime/config.js';
-import { monitorOps } from '../runtime/monitor-ops.js';
-import { encodePlan } from '../runtime/plan-wire.js';
+import { resolveConfig } from '../helper/config.js';
+import { monitorOps } from '../helper/monitor-ops.js';
+import { encodePlan } from '../helper/plan-wire.js';
 import { parseCommandLine } from './args.js';
 import { CREATE_OPTIONS, createRequest } from './create-options.js';
 

@@ -20,7 +20,7 @@ import type { TarHeader } from '../images/tar/tar-reader.js';
 import type { TarWriter, TarWriterEntry } from '../images/tar/tar-writer.js';
 import { extractArchive } from '../images/unpack/unpack-layer.js';
 import { cleanComponents } from '../images/unpack/unpack-layer.js';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { nativeAddon } from '../helper/native-addon.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;

@@ -23,7 +23,7 @@
 import { createConnection, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
-import { type ExitRecord, parseExitRecord } from '../runtime/monitor-ops.js';
+import { type ExitRecord, parseExitRecord } from '../helper/monitor-ops.js';
 
 export const OUT_STDOUT = 1;
 export const OUT_STDERR = 2;

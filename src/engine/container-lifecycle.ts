@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { heldCapabilities } from '../linux/capabilities.js';
 import { sleepSync } from '../linux/sleep.js';
-import { parseExitRecord } from '../runtime/monitor-ops.js';
+import { parseExitRecord } from '../helper/monitor-ops.js';
 import type { ContainerRecord } from './container-table.js';
 import { networkFileBinds, plugNetwork, prepareNetwork, releaseNetwork } from './container-networking.js';
 import type { ContainerView, EngineCore, EngineOciRuntime } from './engine-core.js';

@@ -7,7 +7,7 @@
  */
 import { closeSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NativeAddon } from '../runtime/native-addon.js';
+import type { NativeAddon } from '../helper/native-addon.js';
 
 export class ContainerLocks {
   /** containers whose lock this process holds: locked() inside locked() does not wait for itself */

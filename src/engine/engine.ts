@@ -28,7 +28,7 @@ import type { ImageStore } from '../images/store/image-store.js';
 import { Networks } from '../network/networks.js';
 import { OciRuntime } from '../oci/lifecycle.js';
 import { StateStore } from '../oci/state.js';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { nativeAddon } from '../helper/native-addon.js';
 import { create, NAME } from './container-create.js';
 import { ContainerLocks } from './container-lock.js';
 import * as lifecycle from './container-lifecycle.js';

@@ -6,7 +6,7 @@
  */
 import { closeSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { nativeAddon } from '../helper/native-addon.js';
 import { locate, type Stat } from './archive-fs.js';
 import { withContainerRoot } from './container-fs.js';
 import type { Engine } from './engine.js';

@@ -10,8 +10,8 @@
  * a symlink are rare, and they get "no matching entries" from the lookup.
  */
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
-import { nativeAddon } from '../runtime/native-addon.js';
-import type { LayerSyscalls } from '../runtime/layer-syscalls.js';
+import { nativeAddon } from '../helper/native-addon.js';
+import type { LayerSyscalls } from '../helper/layer-syscalls.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;

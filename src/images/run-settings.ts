@@ -8,7 +8,7 @@
  */
 import { posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
-import { DEFAULT_PATH } from '../runtime/config.js';
+import { DEFAULT_PATH } from '../helper/config.js';
 
 /** The runtime part of an image's config (OCI image-spec "config"; Docker's is the same). */
 export interface ImageRunConfig {

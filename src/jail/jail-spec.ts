@@ -10,7 +10,7 @@
  * oci/host-view.ts). docs/one-compiler.md has the design. Pure.
  */
 import { MobyDickError } from '../errors.js';
-import type { ResolvedConfig } from '../runtime/config.js';
+import type { ResolvedConfig } from '../helper/config.js';
 import type { Mount, Spec } from '../spec/schema.js';
 import { buildSpec, DEFAULT_SHM_SIZE } from '../spec/spec-builder.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { CgroupLayout } from '../cgroups/layout.js';
 import { compileOciPlan } from '../oci/compile.js';
-import { resolveConfig } from '../runtime/config.js';
+import { resolveConfig } from '../helper/config.js';
 import { jailSpec } from './jail-spec.js';
 import { jailCgroupLayout, jailJoinFiles, removeJailLeftovers } from './start.js';
 

@@ -7,7 +7,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
-import { helperPath } from '../runtime/helper-path.js';
+import { helperPath } from '../helper/helper-path.js';
 import { type LinkOp, linkOpsArgv, linkOpsError, needsNetns, removeInsideOps, type VethPlan, vethOps } from './link-ops.js';
 import { runTool, spawnCapturing } from './tool.js';
 

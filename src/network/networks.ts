@@ -20,7 +20,7 @@ import { closeSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { MobyDickError } from '../errors.js';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { nativeAddon } from '../helper/native-addon.js';
 import { type DnsSettings, type HostEntry, hostsFile, hostsLines, parseAddHost, resolvConf } from './container-files.js';
 import { hostRoutes } from './host-routes.js';
 import { ephemeralRange, hostPortBound } from './host-ports.js';

@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, readSync, writeSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { nativeAddon } from '../helper/native-addon.js';
 
 const DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 const found = new Map<string, string>();

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { ParsedValues } from '../cli/args.js';
 import { MobyDickError } from '../errors.js';
-import type { StepTiming } from '../runtime/container.js';
+import type { StepTiming } from '../helper/container.js';
 import { OciRuntime } from '../oci/lifecycle.js';
 import type { Logger } from './log.js';
 

@@ -9,7 +9,7 @@
 import { dirname } from 'node:path';
 import { startupSnapshot } from 'node:v8';
 import '../oci/validate.js';
-import { useInstallDir } from '../runtime/helper-path.js';
+import { useInstallDir } from '../helper/helper-path.js';
 import { snapshotBlob } from '../util/snapshot-blob.js';
 import { main } from './main.js';
 

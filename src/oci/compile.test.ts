@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MS } from '../linux/mount-flags.js';
 import { NAMESPACE_FLAGS } from '../linux/namespaces.js';
-import type { Op, OpName } from '../runtime/plan.js';
+import type { Op, OpName } from '../helper/plan.js';
 import { compileOciPlan, type HostFacts, type OciCompileOptions } from './compile.js';
 import { defaultSpec } from '../spec/default-spec.js';
 import { compileExecPlan } from './exec-plan.js';

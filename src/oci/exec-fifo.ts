@@ -7,7 +7,7 @@
  * after the process is found gone, and only a byte that never came is a
  * failure.
  */
-import { RecordSplitter, type StatusRecord } from '../runtime/plan-wire.js';
+import { RecordSplitter, type StatusRecord } from '../helper/plan-wire.js';
 
 export interface StartByteWait {
   /** one read without blocking: true when the byte came */

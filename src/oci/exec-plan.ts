@@ -5,7 +5,7 @@
  * from the container's config.json, as runc does.
  */
 import { NAMESPACE_FLAGS } from '../linux/namespaces.js';
-import type { Op } from '../runtime/plan.js';
+import type { Op } from '../helper/plan.js';
 import { processOps } from './compile.js';
 import type { CompiledSeccomp } from './seccomp.js';
 import type { Process, Spec } from '../spec/schema.js';

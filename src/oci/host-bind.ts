@@ -7,7 +7,7 @@
  * create began, the first of which holds the rest (MNT_DETACH).
  */
 import { MobyDickError } from '../errors.js';
-import { nativeAddon } from '../runtime/native-addon.js';
+import { nativeAddon } from '../helper/native-addon.js';
 import type { Spec } from '../spec/schema.js';
 
 /** How many mounts stacked at the root are taken down before giving up (the container may stack its own on /). */

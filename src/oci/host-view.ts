@@ -8,7 +8,7 @@
  * holds a HostView. Pure: host-root.ts reads the entries.
  */
 import { MobyDickError } from '../errors.js';
-import type { Op } from '../runtime/plan.js';
+import type { Op } from '../helper/plan.js';
 
 /** One entry of the host's "/". */
 export interface HostRootEntry {

@@ -11,18 +11,18 @@ import { deviceRules, planV1, planV2 } from '../cgroups/resources.js';
 import { MobyDickError } from '../errors.js';
 import { signalNumber } from '../linux/signals.js';
 import { sleepSync } from '../linux/sleep.js';
-import { Container, interpret, type StepTiming } from '../runtime/container.js';
-import { runForwardingSignals } from '../runtime/forward-signals.js';
-import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../runtime/helper-launch.js';
-import { nativeAddon } from '../runtime/native-addon.js';
-import type { Op } from '../runtime/plan.js';
-import { DETACH, encodePlan, RecordSplitter, type StatusRecord } from '../runtime/plan-wire.js';
-import { SyncPoints } from '../runtime/sync-points.js';
+import { Container, interpret, type StepTiming } from '../helper/container.js';
+import { runForwardingSignals } from '../helper/forward-signals.js';
+import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../helper/helper-launch.js';
+import { nativeAddon } from '../helper/native-addon.js';
+import type { Op } from '../helper/plan.js';
+import { DETACH, encodePlan, RecordSplitter, type StatusRecord } from '../helper/plan-wire.js';
+import { SyncPoints } from '../helper/sync-points.js';
 import { compileOciPlan } from './compile.js';
 import { compileExecPlan, type ExecOptions } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
 import { awaitExec, awaitStartByte } from './exec-fifo.js';
-import { stepError } from '../runtime/step-errors.js';
+import { stepError } from '../helper/step-errors.js';
 import { isAlive, namespacesShared, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
 import type { CompiledSeccomp } from './seccomp.js';
@@ -32,8 +32,8 @@ import { checkId, type OciState, type SavedState, StateStore } from './state.js'
 import { refuseUnsupported } from './unsupported.js';
 import { nameMountField } from './mount-errors.js';
 import { inHostMountNamespace, mountBelow, releaseHostRoot } from './host-bind.js';
-import { type MonitorOptions, monitorOps } from '../runtime/monitor-ops.js';
-import type { Overlay } from '../runtime/config.js';
+import { type MonitorOptions, monitorOps } from '../helper/monitor-ops.js';
+import type { Overlay } from '../helper/config.js';
 
 export interface CreateOptions {
   bundle: string;

@@ -5,9 +5,9 @@
  * killed. Run as `node detach-starter.js JSON`, JSON being
  * { config: ContainerConfig, monitor: MonitorOptions, stay?: boolean }.
  */
-import type { ContainerConfig } from '../../src/runtime/config.js';
+import type { ContainerConfig } from '../../src/helper/config.js';
 import { startContainer } from '../../src/jail/start.js';
-import type { MonitorOptions } from '../../src/runtime/monitor-ops.js';
+import type { MonitorOptions } from '../../src/helper/monitor-ops.js';
 
 interface Request {
   config: ContainerConfig;

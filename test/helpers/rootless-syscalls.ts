@@ -14,8 +14,8 @@
 import { closeSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileOp, FileOpKind } from '../../src/images/unpack/file-queue.js';
-import type { LayerSyscalls } from '../../src/runtime/layer-syscalls.js';
-import { nativeAddon } from '../../src/runtime/native-addon.js';
+import type { LayerSyscalls } from '../../src/helper/layer-syscalls.js';
+import { nativeAddon } from '../../src/helper/native-addon.js';
 
 const S_IFMT = 0o170000;
 const S_IFCHR = 0o020000;

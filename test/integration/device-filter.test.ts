@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { CgroupManager } from '../../src/cgroups/cgroup.js';
 import { compileDeviceFilter } from '../../src/cgroups/device-filter.js';
 import { readCgroupLayout } from '../../src/cgroups/layout.js';
-import { nativeAddon } from '../../src/runtime/native-addon.js';
+import { nativeAddon } from '../../src/helper/native-addon.js';
 import { run } from '../helpers/cli.js';
 
 test('a process in the cgroup may use only the devices the rules allow', async () => {

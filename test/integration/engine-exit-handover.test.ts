@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { nativeAddon } from '../../src/runtime/native-addon.js';
+import { nativeAddon } from '../../src/helper/native-addon.js';
 import { CLI, PROJECT, run, sleep, until } from '../helpers/cli.js';
 import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 

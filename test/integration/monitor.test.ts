@@ -14,9 +14,9 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { attach, FrameDecoder } from '../../src/engine/attach.js';
 import { type LogEntry, readLogs } from '../../src/engine/logs.js';
 import { MobyDickError } from '../../src/errors.js';
-import type { ContainerConfig } from '../../src/runtime/config.js';
+import type { ContainerConfig } from '../../src/helper/config.js';
 import { startContainer } from '../../src/jail/start.js';
-import { type MonitorOptions, parseExitRecord } from '../../src/runtime/monitor-ops.js';
+import { type MonitorOptions, parseExitRecord } from '../../src/helper/monitor-ops.js';
 import { run, sleep } from '../helpers/cli.js';
 import { useRootfs } from '../helpers/fixtures.js';
 

@@ -12,7 +12,7 @@ import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { MobyDickError } from '../../src/errors.js';
 import { addVeth, deleteLink, linkExists, removeInside } from '../../src/network/links.js';
-import { nativeAddon } from '../../src/runtime/native-addon.js';
+import { nativeAddon } from '../../src/helper/native-addon.js';
 import { run, sleep } from '../helpers/cli.js';
 
 // interface names have at most 15 characters

@@ -31,7 +31,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import { assertNoLeaks, type Snapshot, snapshot as leakSnapshot } from '../helpers/leaks.js';
 import { chunked, type CraftEntry, craftTar } from '../helpers/tar-craft.js';
 import { MobyDickError } from '../../src/errors.js';
-import { nativeAddon } from '../../src/runtime/native-addon.js';
+import { nativeAddon } from '../../src/helper/native-addon.js';
 import { unpackLayer, unpackLayerFile } from '../../src/images/unpack/unpack-layer.js';
 
 const DIGEST = 'sha256:mdk-test-layer';

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { MobyDickError } from '../../errors.js';
-import { DEFAULT_HOSTNAME, defaultEnv } from '../../runtime/config.js';
+import { DEFAULT_HOSTNAME, defaultEnv } from '../../helper/config.js';
 import { defineCommand } from '../command.js';
 import { runInForeground } from '../foreground.js';
 import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, type CreateFlags } from '../create-options.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chunked, craftEntry, craftTar, paxBody } from '../../../test/helpers/tar-craft.js';
 import { MobyDickError } from '../../errors.js';
-import { nativeAddon } from '../../runtime/native-addon.js';
+import { nativeAddon } from '../../helper/native-addon.js';
 import { openTarReader, readBody, type TarHeader, TarParser } from './tar-reader.js';
 
 interface Read {

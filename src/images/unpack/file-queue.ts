@@ -33,7 +33,7 @@
  * pieces of one file on one thread, in order.
  */
 import { availableParallelism } from 'node:os';
-import type { LayerSyscalls } from '../../runtime/layer-syscalls.js';
+import type { LayerSyscalls } from '../../helper/layer-syscalls.js';
 import type { TarHeader } from '../tar/tar-reader.js';
 
 /** the numbers of an operation, in this order (enum file_op in native/addon/layer-writer.c) */

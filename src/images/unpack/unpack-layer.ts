@@ -56,10 +56,10 @@
 import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, constants as fsc, readdirSync, readSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { MobyDickError } from '../../errors.js';
 import { errnoMessage, errnoName } from '../../linux/errno.js';
-import { nativeAddon } from '../../runtime/native-addon.js';
+import { nativeAddon } from '../../helper/native-addon.js';
 import { compressionOfMediaType, decompress, sniffCompression } from '../decompress.js';
 import { type FileQueue, FileOpKind, fileQueue } from './file-queue.js';
-import type { LayerSyscalls } from '../../runtime/layer-syscalls.js';
+import type { LayerSyscalls } from '../../helper/layer-syscalls.js';
 import { type TarHeader, TarParser, type TarSink, type TarTime } from '../tar/tar-reader.js';
 
 export interface UnpackOptions {

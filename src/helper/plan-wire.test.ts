@@ -34,7 +34,7 @@ describe('plan wire format', () => {
     const native = nativeOps();
     const names = Object.keys(OPS);
     assert.deepEqual(names.filter((n) => !native.has(n)), [], 'ops with no row in native/src/ops.c');
-    assert.deepEqual([...native.keys()].filter((n) => n !== 'end' && !(n in OPS)), [], 'rows of native/src/ops.c with no record in src/runtime/ops.ts');
+    assert.deepEqual([...native.keys()].filter((n) => n !== 'end' && !(n in OPS)), [], 'rows of native/src/ops.c with no record in src/helper/ops.ts');
   });
 
   test('every op has the arity its C row says', () => {
