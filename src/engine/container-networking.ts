@@ -79,6 +79,7 @@ export async function connect(e: EngineCore, ref: string, networkRef: string, al
     }
     net.networks.push({ id: n.id, aliases: [...aliases] });
     e.containers.save(record);
+    e.store.events.record('network', 'connect', n.id, { container: record.id, name: n.name, type: 'bridge' });
     if (v.state.Running) rewriteHosts(e, record, n.id);
   });
 }
@@ -97,6 +98,7 @@ export async function disconnect(e: EngineCore, ref: string, networkRef: string)
     if (v.state.Running) e.networks.unplug(record.id, v.pid, n);
     net.networks = net.networks.filter((a) => a.id !== n.id);
     e.containers.save(record);
+    e.store.events.record('network', 'disconnect', n.id, { container: record.id, name: n.name, type: 'bridge' });
     if (v.state.Running) rewriteHosts(e, record, n.id);
   });
 }
