@@ -85,5 +85,6 @@ export function pruneImages(store: ImageStore, all: boolean, keep: (image: Image
       deleted.push(image.id);
     }
   });
+  for (const id of deleted) store.events.record('image', 'delete', id, { name: id });
   return { deleted, gc: store.gc() };
 }
