@@ -84,6 +84,7 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
   try {
     await beforeStart?.(e.view(record));
     e.runtime.start(record.id);
+    volumeEvents(e, record, 'mount');
     containerEvent(e, record, 'start');
   } catch (err) {
     e.runtime.delete(record.id, true);
@@ -139,6 +140,13 @@ async function waitExitFileAsync(e: EngineCore, id: string, ms: number): Promise
 export function waitExitFile(e: EngineCore, id: string, ms: number): void {
   const paths = e.paths(id);
   for (let waited = 0; waited <= ms && !existsSync(paths.exitFile); waited += 10) sleepSync(10);
+}
+
+/** A volume's mount or unmount event for each named volume of RECORD, as Docker's at start and at exit. */
+function volumeEvents(e: EngineCore, record: ContainerRecord, action: 'mount' | 'unmount'): void {
+  for (const [name, destination] of Object.entries(record.volumes)) {
+    e.store.events.record('volume', action, name, action === 'mount' ? { container: record.id, destination, driver: 'local' } : { container: record.id, driver: 'local' });
+  }
 }
 
 /** `stop`: the stop signal (or SIGNAL), then SIGKILL after TIMEOUT seconds, as Docker. */
@@ -270,6 +278,7 @@ export async function exitedLocked(e: EngineCore, id: string, start: (id: string
   const ended = exitRecord(e.paths(id));
   if (record.state.oomKilled) containerEvent(e, record, 'oom');
   containerEvent(e, record, 'die', { exitCode: String(ended?.exitCode ?? 255) });
+  volumeEvents(e, record, 'unmount');
   e.runtime.delete(id, true);
   releaseNetwork(e, id);
   removeEmptyParent(record.engine.cgroupsPath);

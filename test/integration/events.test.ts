@@ -97,4 +97,27 @@ describe('events', () => {
       await w.env.mdk(['rm', '-f', 'mdk-test-ev2']);
     }
   });
+
+  test('a container on a network with a volume: connect and disconnect, mount and unmount, filtered by network and volume', async () => {
+    const t0 = (Date.now() / 1000).toFixed(3);
+    for (const args of [['network', 'create', 'mdk-test-evnet2'], ['volume', 'create', 'mdk-test-evvol2']]) {
+      const r = await w.env.mdk(args);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    try {
+      const r = await w.env.mdk(['run', '--rm', '--name', 'mdk-test-ev3', '--network', 'mdk-test-evnet2', '-v', 'mdk-test-evvol2:/data', w.image, 'true']);
+      assert.equal(r.code, 0, r.stderr);
+      await sleep(200);
+      const until = (Date.now() / 1000).toFixed(3);
+      const net = await w.env.mdk(['events', '--since', t0, '--until', until, '--filter', 'network=mdk-test-evnet2', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']);
+      assert.deepEqual(net.stdout.trim().split('\n'), ['network create mdk-test-evnet2', 'network connect mdk-test-evnet2', 'network disconnect mdk-test-evnet2'], net.stderr);
+      const vol = await w.env.mdk(['events', '--since', t0, '--until', until, '--filter', 'volume=mdk-test-evvol2', '--format', '{{json .}}']);
+      const msgs = vol.stdout.trim().split('\n').map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
+      assert.deepEqual(msgs.map((m) => m.Action), ['create', 'mount', 'unmount'], vol.stdout);
+      assert.equal(msgs[1]!.Actor.Attributes.destination, '/data');
+    } finally {
+      await w.env.mdk(['network', 'rm', 'mdk-test-evnet2']);
+      await w.env.mdk(['volume', 'rm', '-f', 'mdk-test-evvol2']);
+    }
+  });
 });
