@@ -62,7 +62,7 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
   for (const e of [...imageEnv(config, hostname, user.home, req.tty), ...req.env]) env.set(e.slice(0, e.indexOf('=')), e);
   const paths = e.paths(id);
   const volumes: Record<string, string> = {};
-  const { binds, tmpfs, filesystems } = containerMounts(e.store.root, req, volumes);
+  const { binds, tmpfs, filesystems } = containerMounts(e.store.root, req, volumes, e.store.events.recorder);
   const record: ContainerRecord = {
     id,
     name,
