@@ -15,6 +15,7 @@ import { imageHistory, inspectDocument, rawImageConfig } from '../images/inspect
 import { getImage } from '../images/lookup.js';
 import { parsePlatform } from '../images/platform.js';
 import { pullImage } from '../images/pull.js';
+import { tagImage } from '../images/tag.js';
 import { pushImage } from '../images/push.js';
 import { familiarName, familiarString, parseNormalizedReference, referenceString, validateTag, withDefaultTag } from '../images/reference.js';
 import { pruneImages, removeImage } from '../images/remove.js';
@@ -207,7 +208,7 @@ function tag(engine: Engine, ctx: RequestContext): void {
   if (parsed.tag !== undefined && t !== '') throw new ApiError(400, 'refusing to create an ambiguous tag using digest or tag in repo and tag');
   const target = t === '' ? withDefaultTag(parsed) : { domain: parsed.domain, path: parsed.path, tag: validateTag(t) };
   const { image } = getImage(engine.store, ctx.params.name!);
-  engine.store.tag(image.id, referenceString(target));
+  tagImage(engine.store, image.id, target);
   ctx.reply.empty(201);
 }
 

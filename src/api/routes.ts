@@ -11,6 +11,7 @@ import type { Route } from './router.js';
 import type { Sessions } from './sessions.js';
 import { systemRoutes } from './system.js';
 import { authRoutes } from './auth.js';
+import { eventRoutes } from './events.js';
 import { imageRoutes } from './images.js';
 import { networkRoutes } from './networks.js';
 import { systemDfRoutes } from './system-df.js';
@@ -32,5 +33,6 @@ export function apiRoutes(d: ApiDeps): Route[] {
     ...volumeRoutes(d.engine),
     ...systemDfRoutes(d.engine),
     ...authRoutes(d.engine),
+    ...eventRoutes(d.engine),
   ];
 }

@@ -45,7 +45,7 @@ function getVolume(volumes: VolumeStore, name: string): Volume {
 
 function list(engine: Engine, ctx: RequestContext): void {
   const filters = filtersOf(ctx.query, VOLUME_LIST_FILTERS);
-  const volumes = new VolumeStore(engine.store.root);
+  const volumes = new VolumeStore(engine.store.root, engine.store.events.recorder);
   const containers = engine.containers.all();
   const shown = filterVolumes(volumes.list(), filters, (n) => VolumeStore.users(n, containers).length > 0);
   const body: VolumeListResponse = { Volumes: shown.map((v): VolumeResponse => volumeDocument(v)), Warnings: [] };
@@ -64,18 +64,18 @@ export function volumeCreateOf(value: unknown): { name: string | undefined; labe
 
 async function create(engine: Engine, ctx: RequestContext): Promise<void> {
   const { name, labels, opts } = volumeCreateOf(await ctx.json());
-  const v = new VolumeStore(engine.store.root).create(name, labels, parseVolumeOptions(opts));
+  const v = new VolumeStore(engine.store.root, engine.store.events.recorder).create(name, labels, parseVolumeOptions(opts));
   const body: VolumeResponse = volumeDocument(v);
   ctx.reply.json(201, body);
 }
 
 function inspect(engine: Engine, ctx: RequestContext): void {
-  const body: VolumeResponse = volumeDocument(getVolume(new VolumeStore(engine.store.root), ctx.params.name!));
+  const body: VolumeResponse = volumeDocument(getVolume(new VolumeStore(engine.store.root, engine.store.events.recorder), ctx.params.name!));
   ctx.reply.json(200, body);
 }
 
 function remove(engine: Engine, ctx: RequestContext): void {
-  const volumes = new VolumeStore(engine.store.root);
+  const volumes = new VolumeStore(engine.store.root, engine.store.events.recorder);
   const force = queryBool(ctx.query, 'force');
   if (!force) getVolume(volumes, ctx.params.name!);
   volumes.remove(ctx.params.name!, engine.containers.all(), force);
@@ -89,7 +89,7 @@ function prune(engine: Engine, ctx: RequestContext): void {
   const labels = filters.get('label') ?? [];
   const notLabels = filters.get('label!') ?? [];
   const keep = (v: Volume): boolean => !labelsMatch(v.labels, labels) || !labelsLack(v.labels, notLabels);
-  const { deleted, bytes } = new VolumeStore(engine.store.root).prune(engine.containers.all(), all, keep);
+  const { deleted, bytes } = new VolumeStore(engine.store.root, engine.store.events.recorder).prune(engine.containers.all(), all, keep);
   const body: VolumePruneResponse = { VolumesDeleted: deleted.length ? deleted : null, SpaceReclaimed: bytes };
   ctx.reply.json(200, body);
 }

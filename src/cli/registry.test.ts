@@ -24,7 +24,7 @@ const NOT_COMMANDS = new Set(['isolate.ts']);
  * Docker name in neither this list nor the registry fails the test.
  */
 const NOT_IMPLEMENTED = new Set([
-  'builder', 'buildx', 'checkpoint', 'compose', 'config', 'context', 'events',
+  'builder', 'buildx', 'checkpoint', 'compose', 'config', 'context',
   'info', 'init', 'manifest', 'node', 'plugin', 'search', 'secret', 'service', 'stack', 'swarm',
   'trust', 'update', 'version',
 ]);

@@ -47,6 +47,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'create', summary: 'Create a new container', bundle: 'images', snapshot: true, load: () => import('./commands/container-create.js') },
   { name: 'start', summary: 'Start one or more stopped containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-start.js') },
   { name: 'ps', summary: 'List containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-ps.js') },
+  { name: 'events', summary: 'Get real time events from the server', bundle: 'images', snapshot: true, load: () => import('./commands/events.js') },
   { name: 'logs', summary: 'Fetch the logs of a container', bundle: 'images', snapshot: true, load: () => import('./commands/container-logs.js') },
   { name: 'stop', summary: 'Stop one or more running containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-stop.js') },
   { name: 'kill', summary: 'Kill one or more running containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-kill.js') },

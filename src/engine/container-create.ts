@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
+import { containerEvent } from './events.js';
 import { MobyDickError } from '../errors.js';
 import { readImageFile } from '../images/image-files.js';
 import { findImage } from '../images/lookup.js';
@@ -61,7 +62,7 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
   for (const e of [...imageEnv(config, hostname, user.home, req.tty), ...req.env]) env.set(e.slice(0, e.indexOf('=')), e);
   const paths = e.paths(id);
   const volumes: Record<string, string> = {};
-  const { binds, tmpfs, filesystems } = containerMounts(e.store.root, req, volumes);
+  const { binds, tmpfs, filesystems } = containerMounts(e.store.root, req, volumes, e.store.events.recorder);
   const record: ContainerRecord = {
     id,
     name,
@@ -126,6 +127,7 @@ function addRecord(e: EngineCore, record: ContainerRecord, generated: boolean): 
   for (let attempt = 0; ; attempt++) {
     try {
       e.containers.add(record);
+      containerEvent(e, record, 'create');
       return;
     } catch (err) {
       if (!generated || attempt >= 20 || !(err instanceof MobyDickError) || !err.message.startsWith('Conflict.')) throw err;

@@ -19,6 +19,7 @@ import type { ContainerView, EngineCore, EngineOciRuntime } from './engine-core.
 import { hostDevices } from './host-devices.js';
 import { removeEmptyParent, removeLeftoverCgroups } from './leftovers.js';
 import type { ContainerPaths } from './paths.js';
+import { containerEvent, signalNumber } from './events.js';
 import { shouldRestart } from './restart-policy.js';
 import { buildSpec, type EngineContainer } from '../spec/spec-builder.js';
 import { containerState } from './status.js';
@@ -83,6 +84,8 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
   try {
     await beforeStart?.(e.view(record));
     e.runtime.start(record.id);
+    volumeEvents(e, record, 'mount');
+    containerEvent(e, record, 'start');
   } catch (err) {
     e.runtime.delete(record.id, true);
     releaseNetwork(e, record.id);
@@ -139,6 +142,13 @@ export function waitExitFile(e: EngineCore, id: string, ms: number): void {
   for (let waited = 0; waited <= ms && !existsSync(paths.exitFile); waited += 10) sleepSync(10);
 }
 
+/** A volume's mount or unmount event for each named volume of RECORD, as Docker's at start and at exit. */
+function volumeEvents(e: EngineCore, record: ContainerRecord, action: 'mount' | 'unmount'): void {
+  for (const [name, destination] of Object.entries(record.volumes)) {
+    e.store.events.record('volume', action, name, action === 'mount' ? { container: record.id, destination, driver: 'local' } : { container: record.id, driver: 'local' });
+  }
+}
+
 /** `stop`: the stop signal (or SIGNAL), then SIGKILL after TIMEOUT seconds, as Docker. */
 export async function stop(e: EngineCore, ref: string, timeout?: number, signal?: string): Promise<ContainerRecord> {
   const found = e.containers.find(ref);
@@ -154,18 +164,21 @@ export async function stop(e: EngineCore, ref: string, timeout?: number, signal?
   const seconds = timeout ?? record.stopTimeout;
   try {
     e.runtime.kill(record.id, (signal ?? record.stopSignal) as NodeJS.Signals);
+    containerEvent(e, record, 'kill', { signal: signalNumber(signal ?? record.stopSignal) });
   } catch {
     /* it ended meanwhile */
   }
   if (!(await waitStopped(e, record.id, Math.max(0, seconds) * 1000))) {
     try {
       e.runtime.kill(record.id, 'SIGKILL', true);
+      containerEvent(e, record, 'kill', { signal: '9' });
     } catch {
       /* it ended meanwhile */
     }
     await waitStopped(e, record.id, 10_000);
   }
   await waitExitFileAsync(e, record.id, 2000);
+  containerEvent(e, record, 'stop');
   return record;
 }
 
@@ -179,6 +192,7 @@ export function kill(e: EngineCore, ref: string, signal: string): ContainerRecor
   record.state.stoppedByUser = true;
   e.containers.save(record);
   e.runtime.kill(record.id, signal as NodeJS.Signals);
+  containerEvent(e, record, 'kill', { signal: signalNumber(signal) });
   return record;
 }
 
@@ -221,6 +235,7 @@ export function remove(e: EngineCore, ref: string, force = false, volumes = fals
     }
   }
   e.containers.remove(record.id);
+  containerEvent(e, record, 'destroy');
   return record;
 }
 
@@ -260,6 +275,10 @@ export async function exitedLocked(e: EngineCore, id: string, start: (id: string
   if (!rt || rt.status !== 'stopped') return;
   record.state.oomKilled = oomKilled(e, id);
   e.containers.save(record);
+  const ended = exitRecord(e.paths(id));
+  if (record.state.oomKilled) containerEvent(e, record, 'oom');
+  containerEvent(e, record, 'die', { exitCode: String(ended?.exitCode ?? 255) });
+  volumeEvents(e, record, 'unmount');
   e.runtime.delete(id, true);
   releaseNetwork(e, id);
   removeEmptyParent(record.engine.cgroupsPath);
@@ -284,6 +303,7 @@ export function pause(e: EngineCore, ref: string, frozen: boolean): ContainerRec
   if (frozen && v.state.Paused) throw new MobyDickError('USAGE', `Container ${id} is already paused`, { container: ref });
   if (!frozen && !v.state.Paused) throw new MobyDickError('USAGE', `Container ${id} is not paused`, { container: ref });
   e.runtime.pause(id, frozen);
+  containerEvent(e, record, frozen ? 'pause' : 'unpause');
   return record;
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
+import type { EventRecorder } from '../util/event-log.js';
 import type { CreateRequest } from './create-request.js';
 import type { BindMount, FilesystemMount, TmpfsMount } from '../spec/spec-builder.js';
 import { checkVolumeName, VolumeStore } from './volumes.js';
@@ -18,7 +19,12 @@ export function volumeDir(storeRoot: string, name: string): string {
  * root (VOLUMES gets each one's name and destination), a volume of the
  * local driver's bind or filesystem kind, and tmpfs.
  */
-export function containerMounts(storeRoot: string, req: CreateRequest, volumes: Record<string, string>): { binds: BindMount[]; tmpfs: TmpfsMount[]; filesystems: FilesystemMount[] } {
+export function containerMounts(
+  storeRoot: string,
+  req: CreateRequest,
+  volumes: Record<string, string>,
+  events: EventRecorder = () => {},
+): { binds: BindMount[]; tmpfs: TmpfsMount[]; filesystems: FilesystemMount[] } {
   const binds: BindMount[] = [];
   const tmpfs: TmpfsMount[] = [];
   const filesystems: FilesystemMount[] = [];
@@ -33,7 +39,9 @@ export function containerMounts(storeRoot: string, req: CreateRequest, volumes: 
       if (source) checkVolumeName(source);
       const name = source || randomBytes(32).toString('hex');
       source = volumeDir(storeRoot, name);
+      const made = !existsSync(source);
       mkdirSync(source, { recursive: true, mode: 0o755 });
+      if (made) events('volume', 'create', name, { driver: 'local' });
       volumes[name] = m.destination;
       const o = new VolumeStore(storeRoot).get(name).options;
       if (o.type !== undefined && o.device !== undefined) {

@@ -79,6 +79,7 @@ export async function connect(e: EngineCore, ref: string, networkRef: string, al
     }
     net.networks.push({ id: n.id, aliases: [...aliases] });
     e.containers.save(record);
+    e.store.events.record('network', 'connect', n.id, { container: record.id, name: n.name, type: 'bridge' });
     if (v.state.Running) rewriteHosts(e, record, n.id);
   });
 }
@@ -97,6 +98,7 @@ export async function disconnect(e: EngineCore, ref: string, networkRef: string)
     if (v.state.Running) e.networks.unplug(record.id, v.pid, n);
     net.networks = net.networks.filter((a) => a.id !== n.id);
     e.containers.save(record);
+    e.store.events.record('network', 'disconnect', n.id, { container: record.id, name: n.name, type: 'bridge' });
     if (v.state.Running) rewriteHosts(e, record, n.id);
   });
 }
@@ -123,7 +125,19 @@ export function networkFacts(e: EngineCore, v: ContainerView): NetworkFacts {
 
 /** Everything container ID holds on networks: veths, addresses, ports; its peers' hosts files then. */
 export function releaseNetwork(e: EngineCore, id: string): void {
-  for (const n of e.networks.release(id)) refreshPeers(e, n, id);
+  for (const n of e.networks.release(id)) {
+    refreshPeers(e, n, id);
+    e.store.events.record('network', 'disconnect', n, { container: id, name: networkName(e, n), type: 'bridge' });
+  }
+}
+
+/** Network ID's name for its events (none when it is gone meanwhile). */
+function networkName(e: EngineCore, id: string): string | undefined {
+  try {
+    return e.networks.find(id).name;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -165,6 +179,7 @@ export function prepareNetwork(e: EngineCore, record: ContainerRecord, paths: Co
 export function plugNetwork(e: EngineCore, record: ContainerRecord, paths: ContainerPaths, pid: number): void {
   if (record.net?.mode !== 'bridge') return;
   e.networks.plug({ id: record.id, name: record.name, hostname: record.engine.hostname, net: record.net, dir: paths.dir }, pid, (n, except) => refreshPeers(e, n, except));
+  for (const a of record.net.networks) e.store.events.record('network', 'connect', a.id, { container: record.id, name: networkName(e, a.id), type: 'bridge' });
 }
 
 /** The network files a container gets, where it has not bound something of its own there. */

@@ -283,6 +283,22 @@ describe('engine with a fake runtime and fake networks', () => {
     assert.equal(engine.inspect(r.id).state.Status, 'exited');
   });
 
+  test("events: create, start, die with its exit code (once, from exited), kill with the signal's number, destroy; labels as attributes", async () => {
+    const after = store.events.lastSeq();
+    const r = await runAndExit({ labels: { 'mdk-test.tier': 'front' } }, 3);
+    await engine.exited(r.id); // handled already: no second die
+    await engine.start(r.id);
+    engine.kill(r.id, 'TERM');
+    runtime.end(r.id, 143);
+    await engine.exited(r.id);
+    engine.remove(r.id);
+    const seen = store.events.read(after).filter((e) => e.actor.id === r.id);
+    assert.deepEqual(seen.map((e) => e.action), ['create', 'start', 'die', 'start', 'kill', 'die', 'destroy']);
+    assert.deepEqual(seen[2]!.actor.attributes, { 'mdk-test.tier': 'front', image: r.image, name: r.name, exitCode: '3' });
+    assert.equal(seen[4]!.actor.attributes.signal, '15');
+    assert.equal(seen[5]!.actor.attributes.exitCode, '143');
+  });
+
   test('exited touches nothing when the runtime does not say stopped (the attached CLI did it already, or it restarted)', async () => {
     const r = await engine.create(request({ name: 'mdk-test-running' }));
     await engine.start(r.id);

@@ -34,6 +34,7 @@ import { ContainerLocks } from './container-lock.js';
 import * as lifecycle from './container-lifecycle.js';
 import * as networking from './container-networking.js';
 import { type ContainerRecord, ContainerTable } from './container-table.js';
+import { containerEvent } from './events.js';
 import type { CreateRequest } from './create-request.js';
 import type { ContainerView, EngineCore, EngineNetworks, EngineOciRuntime, EngineOptions, EngineSyscalls } from './engine-core.js';
 import type { NetworkFacts } from './network-inspect.js';
@@ -67,7 +68,7 @@ export class Engine implements EngineCore {
 
   /** The store's networks (made on first use: most commands need none). */
   get networks(): EngineNetworks {
-    this.nets ??= this.options.networks ?? new Networks(this.store.db, this.runDir);
+    this.nets ??= this.options.networks ?? new Networks(this.store.db, this.runDir, undefined, this.store.events.recorder);
     return this.nets;
   }
 
@@ -196,7 +197,9 @@ export class Engine implements EngineCore {
    */
   async restart(ref: string, timeout?: number, signal?: string, beforeStart?: (v: ContainerView) => Promise<void> | void): Promise<ContainerView> {
     const record = await this.stop(ref, timeout, signal);
-    return this.locked(record.id, () => this.start(record.id, beforeStart));
+    const v = await this.locked(record.id, () => this.start(record.id, beforeStart));
+    containerEvent(this, v.record, 'restart');
+    return v;
   }
 
   /** `rename`: the database's UNIQUE name decides a race; Docker's errors. */
@@ -208,7 +211,9 @@ export class Engine implements EngineCore {
     return this.locked(found.id, () => {
       const record = this.containers.find(found.id);
       if (record.name === wanted) throw new MobyDickError('USAGE', 'Renaming a container with the same name as its current name', { container: ref });
+      const oldName = record.name;
       this.containers.rename(record, wanted);
+      containerEvent(this, record, 'rename', { oldName });
       return record;
     });
   }

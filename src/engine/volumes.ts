@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
+import type { EventRecorder } from '../util/event-log.js';
 import type { ContainerRecord } from './container-table.js';
 
 export interface Volume {
@@ -80,7 +81,11 @@ function noSuchVolume(name: string): MobyDickError {
 export class VolumeStore {
   readonly root: string;
 
-  constructor(storeRoot: string) {
+  constructor(
+    storeRoot: string,
+    /** where create and destroy are recorded (the store's events) */
+    private readonly events: EventRecorder = () => {},
+  ) {
     this.root = volumesRoot(storeRoot);
   }
 
@@ -96,6 +101,7 @@ export class VolumeStore {
     if (!existsSync(join(dir, '_data'))) {
       mkdirSync(join(dir, '_data'), { recursive: true, mode: 0o755 });
       writeFileSync(join(dir, 'volume.json'), JSON.stringify({ createdAt: new Date().toISOString(), labels, options }));
+      this.events('volume', 'create', n, { driver: 'local' });
     }
     return this.get(n);
   }
@@ -169,6 +175,7 @@ export class VolumeStore {
       });
     }
     rmSync(this.dir(name), { recursive: true, force: true });
+    this.events('volume', 'destroy', name, { driver: 'local' });
     return true;
   }
 
@@ -181,6 +188,7 @@ export class VolumeStore {
       bytes += diskUsage(v.mountpoint);
       rmSync(this.dir(v.name), { recursive: true, force: true });
       deleted.push(v.name);
+      this.events('volume', 'destroy', v.name, { driver: 'local' });
     }
     return { deleted, bytes };
   }

@@ -336,6 +336,7 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
     progress.line(`Digest: ${r.topDigest}`);
     const shown = familiarString(ref.digest ? { domain: ref.domain, path: ref.path, digest: ref.digest } : ref);
     progress.line(upToDate ? `Status: Image is up to date for ${shown}` : `Status: Downloaded newer image for ${shown}`);
+    store.events.record('image', 'pull', shown, { name: shown });
     return { imageId, reference: referenceString(ref.digest ? { domain: ref.domain, path: ref.path, digest: ref.digest } : ref), digest: r.topDigest, downloaded: !upToDate };
   } catch (e) {
     lease?.abandon();

@@ -84,6 +84,7 @@ export async function pushImage(store: ImageStore, input: string, opts: PushOpti
     const tag = ref.tag ?? ref.digest!;
     const digest = await client.putManifest(repo, ref.digest ?? tag, bytes, parsed.mediaType);
     progress.line(`${tag}: digest: ${digest} size: ${bytes.length}`);
+    store.events.record('image', 'push', familiarString(ref), { name: familiarString(ref) });
     return { reference: name, digest, size: bytes.length };
   } catch (e) {
     if (e instanceof MobyDickError && e.details.image !== undefined) throw e;

@@ -19,8 +19,10 @@ const familiar = (name: string): string => familiarString(parseNormalizedReferen
 
 export function removeImage(store: ImageStore, input: string, force: boolean): RemoveEvent[] {
   const events: RemoveEvent[] = [];
+  let imageId = '';
   store.inTransaction(() => {
     const { image, name } = getImage(store, input);
+    imageId = image.id;
     const short = shortId(image.id);
     const users = store.containersUsing(image.id);
     if (name !== undefined) {
@@ -56,6 +58,10 @@ export function removeImage(store: ImageStore, input: string, force: boolean): R
     store.deleteImage(image.id);
     events.push({ deleted: image.id });
   });
+  for (const e of events) {
+    if (e.untagged !== undefined) store.events.record('image', 'untag', imageId, { name: e.untagged });
+    else store.events.record('image', 'delete', imageId, { name: imageId });
+  }
   return events;
 }
 
@@ -79,5 +85,6 @@ export function pruneImages(store: ImageStore, all: boolean, keep: (image: Image
       deleted.push(image.id);
     }
   });
+  for (const id of deleted) store.events.record('image', 'delete', id, { name: id });
   return { deleted, gc: store.gc() };
 }

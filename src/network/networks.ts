@@ -20,6 +20,7 @@ import { closeSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { MobyDickError } from '../errors.js';
+import type { EventRecorder } from '../util/event-log.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { type DnsSettings, type HostEntry, hostsFile, hostsLines, parseAddHost, resolvConf } from './container-files.js';
 import { hostRoutes } from './host-routes.js';
@@ -96,6 +97,8 @@ export class Networks {
     db: Database,
     private readonly runDir: string,
     config: NetConfig = netConfig(),
+    /** where create and destroy are recorded (the store's events) */
+    private readonly events: EventRecorder = () => {},
   ) {
     this.table = new NetworkTable(db);
     const stored = () => (db.prepare("SELECT value FROM settings WHERE key = 'net-prefix'").get() as { value: string } | undefined)?.value;
@@ -160,6 +163,7 @@ export class Networks {
     return this.locked(() => {
       const n = this.newNetwork(o, id, bridgeName(this.config, id), false);
       this.table.add(n);
+      this.events('network', 'create', n.id, { name: n.name, type: 'bridge' });
       return n;
     });
   }
@@ -210,6 +214,7 @@ export class Networks {
       deleteLink(n.bridge);
       this.syncRules();
     });
+    this.events('network', 'destroy', n.id, { name: n.name, type: 'bridge' });
     return n;
   }
 
@@ -227,6 +232,7 @@ export class Networks {
           if (inUse(n.id)) continue; // a stopped container names it: it starts there again
           this.table.remove(n.id);
           removed.push(n);
+          this.events('network', 'destroy', n.id, { name: n.name, type: 'bridge' });
         }
         deleteLink(n.bridge);
       }

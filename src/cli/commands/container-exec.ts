@@ -1,5 +1,6 @@
 /** `moby-dick exec [OPTIONS] CONTAINER COMMAND [ARG...]`: another process in a running container (the OCI runtime's exec). */
 import { MobyDickError } from '../../errors.js';
+import { containerEvent } from '../../engine/events.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
 
@@ -23,6 +24,9 @@ export const command = defineCommand({
       if (!v.state.Running) throw new MobyDickError('USAGE', `container ${v.record.id} is not running`, { container: ref });
       if (v.state.Paused) throw new MobyDickError('USAGE', `container ${v.record.id} is paused, unpause the container before exec`, { container: ref });
       const user = values.user === undefined ? undefined : (await import('../../engine/exec-user.js')).execUser(v, values.user);
+      const line = cmd.join(' ');
+      containerEvent(e, v.record, `exec_create: ${line}`);
+      containerEvent(e, v.record, `exec_start: ${line}`);
       return e.runtime.exec(v.record.id, {
         args: cmd,
         ...(values.env ? { env: values.env } : {}),

@@ -1,7 +1,8 @@
 /** `moby-dick tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]` */
 import { MobyDickError } from '../../errors.js';
 import { getImage } from '../../images/lookup.js';
-import { parseNormalizedReference, referenceString, withDefaultTag } from '../../images/reference.js';
+import { parseNormalizedReference, withDefaultTag } from '../../images/reference.js';
+import { tagImage } from '../../images/tag.js';
 import { defineCommand } from '../command.js';
 import { withStore } from '../image-context.js';
 
@@ -18,7 +19,7 @@ export const command = defineCommand({
     }
     await withStore((store) => {
       const { image } = getImage(store, operands[0]!);
-      store.tag(image.id, referenceString(withDefaultTag(target)));
+      tagImage(store, image.id, withDefaultTag(target));
     });
     return 0;
   },

@@ -118,6 +118,7 @@ export async function importImage(store: ImageStore, input: AsyncIterable<Buffer
       },
       [raw.digest, id, manifestDigest],
     );
+    store.events.record('image', 'import', id, { name: tag ?? id });
     return { id, ...(tag ? { tag } : {}) };
   } catch (e) {
     if (ingestPath) rmSync(ingestPath, { force: true });

@@ -428,6 +428,7 @@ export async function loadImages(store: ImageStore, input: AsyncIterable<Buffer>
         loaded.push({ id: image.id, tags: image.tags, moved });
       }
     });
+    for (const l of loaded) store.events.record('image', 'load', l.id, { name: l.tags[0] ?? l.id });
     return loaded;
   } catch (e) {
     // not lease.abandon(): a registration that failed half-way marked it ended, and rolled back

@@ -194,4 +194,8 @@ export async function saveImages(store: ImageStore, inputs: readonly string[], o
   }
   if (Object.keys(repositories).length) await tar.addFile({ name: 'repositories' }, Buffer.from(JSON.stringify(repositories)));
   await tar.finish();
+  for (const s of saved) {
+    const name = s.tags[0] ? familiarString(parseNormalizedReference(s.tags[0])) : s.image.id;
+    store.events.record('image', 'save', s.image.id, { name });
+  }
 }

@@ -126,6 +126,18 @@ const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  `
+  -- the engine's events (util/event-log.ts), oldest first; the last 10,000 are kept
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    time_nano INTEGER NOT NULL,          -- ns since the epoch
+    type TEXT NOT NULL,                  -- container, image, network, volume
+    action TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    attributes TEXT NOT NULL             -- JSON object of strings
+  );
+  CREATE INDEX events_time ON events(time_nano);
+  `,
 ];
 
 export function openDatabase(path: string): Database {

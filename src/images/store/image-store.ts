@@ -28,6 +28,7 @@ import { type ImageConfig, parseImageConfig } from '../manifest.js';
 import { DigestCounter } from '../digest.js';
 import type { LayerUnpacker } from './layer-unpacker.js';
 import { BlobStore, Guarded } from './blobs.js';
+import { EventLog } from '../../util/event-log.js';
 import { type Database, openDatabase } from './db.js';
 import { directorySize, LayerDirs, type LayerMeta } from './layers.js';
 import { currentOwner, isAlive } from './owner.js';
@@ -192,6 +193,14 @@ export class ImageStore {
 
   close(): void {
     this.db.close();
+  }
+
+  private eventLog?: EventLog;
+
+  /** The engine's events, in this database (util/event-log.ts): what image operations, containers, networks and volumes record. */
+  get events(): EventLog {
+    this.eventLog ??= new EventLog(this.db);
+    return this.eventLog;
   }
 
   /** MOBY_DICK_STORE_RESERVE and MOBY_DICK_MAX_LAYER_SIZE (space.ts), read when first needed */

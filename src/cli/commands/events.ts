@@ -1,0 +1,46 @@
+/**
+ * `moby-dick events [--since T] [--until T] [--filter k=v]... [--format TPL]`:
+ * the engine's events recorded in the store (util/event-log.ts) from SINCE,
+ * then new ones as they come (the store polled every 150 ms) until UNTIL
+ * has passed, or until interrupted; Docker's line or FORMAT for each.
+ */
+import { eventLine, eventMatches, eventTemplateValue, followEvents, nowNano, parseEventFilters, parseEventTime } from '../../util/event-log.js';
+import { defineCommand } from '../command.js';
+import { renderTemplate } from '../go-template.js';
+import { withStore } from '../image-context.js';
+
+export const command = defineCommand({
+  name: 'events',
+  usage: 'events [--since T] [--until T] [-f KEY=VALUE]... [--format TEMPLATE]',
+  summary: 'Get real time events from the server',
+  options: {
+    since: { type: 'string' },
+    until: { type: 'string' },
+    filter: { type: 'string', short: 'f', multiple: true },
+    format: { type: 'string' },
+  },
+  args: { min: 0, max: 0 },
+  async run(values) {
+    const now = nowNano();
+    const since = values.since === undefined ? now : parseEventTime(values.since, now);
+    const until = values.until === undefined ? undefined : parseEventTime(values.until, now);
+    const filters = parseEventFilters(values.filter ?? []);
+    const format = values.format;
+    const interrupted = new AbortController();
+    const stop = (): void => interrupted.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      await withStore((store) =>
+        followEvents(store.events, { since, ...(until !== undefined ? { until } : {}), signal: interrupted.signal }, (e) => {
+          if (!eventMatches(e, filters)) return;
+          process.stdout.write(format === undefined || format === '' ? `${eventLine(e)}\n` : `${renderTemplate(format, eventTemplateValue(e))}\n`);
+        }),
+      );
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    return 0;
+  },
+});
