@@ -109,4 +109,6 @@ test('Binds and PortBindings in their text forms', () => {
   assert.throws(() => bindOf('a:b', 0), /mount path must be absolute/);
   assert.deepEqual(publishOf({ '80/tcp': null, '53/udp': [{ HostIp: '0.0.0.0', HostPort: '53' }] }), ['80/tcp', '0.0.0.0:53:53/udp']);
   assert.throws(() => publishOf({ 'x/tcp': [] }), /invalid port specification/);
+  // testcontainers asks for any free port with HostPort "0"
+  assert.deepEqual(publishOf({ '80/tcp': [{ HostPort: '0' }], '81/tcp': [{ HostIp: '127.0.0.1', HostPort: '0' }] }), ['80/tcp', '127.0.0.1::81/tcp']);
 });

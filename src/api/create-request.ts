@@ -131,7 +131,7 @@ function restartOf(v: unknown): RestartPolicy {
   return { name, maximumRetryCount: count };
 }
 
-/** PortBindings to -p values: "IP:HOSTPORT:PORT/PROTO", a host port or IP left out when not given. */
+/** PortBindings to -p values: "IP:HOSTPORT:PORT/PROTO", a host port or IP left out when not given (a host port "0" too: any free one). */
 export function publishOf(v: unknown): string[] {
   const o = object(v, 'HostConfig.PortBindings') ?? {};
   const out: string[] = [];
@@ -143,7 +143,9 @@ export function publishOf(v: unknown): string[] {
     for (const [i, b] of bindings.entries()) {
       const bo = object(b, `${field}[${i}]`) ?? {};
       const ip = string(bo.HostIp, `${field}[${i}].HostIp`) ?? '';
-      const hostPort = string(bo.HostPort, `${field}[${i}].HostPort`) ?? '';
+      // "0" is any free port, as an empty one (testcontainers sends it)
+      const given = string(bo.HostPort, `${field}[${i}].HostPort`) ?? '';
+      const hostPort = given === '0' ? '' : given;
       out.push(ip ? `${ip}:${hostPort}:${port}` : hostPort ? `${hostPort}:${port}` : port);
     }
   }

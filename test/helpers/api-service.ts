@@ -38,6 +38,7 @@ export async function startApiService(name: string): Promise<ApiService> {
   const dir = mkdtempSync(join('/tmp', `${TEST_PREFIX}${name}-`));
   const sock = join(dir, 'docker.sock');
   let log = '';
+  let stuck = false;
   const lines = async (args: readonly string[]): Promise<string[]> => (await env.mdk(args)).stdout.split('\n').filter(Boolean);
   const leftovers = async (): Promise<{ containers: string[]; networks: string[]; volumes: string[]; host: string[] }> => ({
     containers: await lines(['ps', '-aq', '--no-trunc']),
@@ -51,7 +52,11 @@ export async function startApiService(name: string): Promise<ApiService> {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      // a service that does not end is a failure of the test, but must not hang it
+      const killed = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
+      clearTimeout(killed);
+      stuck = child.signalCode === 'SIGKILL';
     }
     const left = await leftovers();
     if (left.containers.length) await env.mdk(['rm', '-f', '-v', ...left.containers]);
@@ -62,6 +67,7 @@ export async function startApiService(name: string): Promise<ApiService> {
     removeRootfs(rootfs);
     rmSync(layout, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
+    assert.equal(stuck, false, `the service did not end on SIGTERM within 15 s: ${log}`);
   };
   try {
     reg = await startRegistry();
