@@ -95,6 +95,8 @@ export interface ContainerDeps {
   engine: Engine;
   sessions: Sessions;
   execs: Execs;
+  /** the host address of a published port that names none (the service's --ip) */
+  hostIp?: string;
 }
 
 export function containerRoutes(d: ContainerDeps): Route[] {
@@ -115,7 +117,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
   }
 
   async function create(ctx: RequestContext): Promise<void> {
-    const req = createRequestOf(await ctx.json(), ctx.query.get('name') ?? undefined);
+    const req = createRequestOf(await ctx.json(), ctx.query.get('name') ?? undefined, d.hostIp !== undefined ? { hostIp: d.hostIp } : {});
     const record = await engine.create(req);
     ctx.reply.json(201, { Id: record.id, Warnings: [] });
   }

@@ -1,7 +1,8 @@
 /**
  * `moby-dick system service` for a client test: the busybox image in a
  * docker-registry of its own on 127.0.0.1, a private store (makeImageEnv),
- * and the service on a socket in a temp dir. stop() ends the service, removes
+ * and the service on a socket in a temp dir, publishing ports on 127.0.0.1
+ * where a client names no address (--ip). stop() ends the service, removes
  * every container and network of the store, then the store, the registry and
  * the temp dir: what a test of a real client (Compose, testcontainers) needs.
  */
@@ -73,7 +74,7 @@ export async function startApiService(name: string): Promise<ApiService> {
     reg = await startRegistry();
     const image = `${reg.host}/mdk-test/busybox:latest`;
     skopeo(['copy', `oci:${layout}:latest`, `docker://${image}`]);
-    service = spawn(CLI, ['system', 'service', '--host', `unix://${sock}`, '--timeout', '0'], { env: env.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    service = spawn(CLI, ['system', 'service', '--host', `unix://${sock}`, '--timeout', '0', '--ip', '127.0.0.1'], { env: env.env, stdio: ['ignore', 'ignore', 'pipe'] });
     service.stderr?.on('data', (b: Buffer) => (log += b.toString()));
     for (let i = 0; i < 200 && !log.includes('API listening'); i++) await sleep(50);
     assert.match(log, /API listening on/);

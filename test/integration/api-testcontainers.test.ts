@@ -5,7 +5,8 @@
  * A GenericContainer with a log wait strategy, one with a port wait strategy
  * (Wait.forListeningPorts: testcontainers execs a shell check inside the
  * container and connects to the mapped port on the host, here 127.0.0.1:
- * TESTCONTAINERS_HOST_OVERRIDE), exec, copy in (files and content) and out
+ * TESTCONTAINERS_HOST_OVERRIDE; testcontainers names no host address for
+ * its ports, and the service's --ip 127.0.0.1 publishes them there), exec, copy in (files and content) and out
  * (an archive), a Network with an alias reached from a second container,
  * stop. Ryuk, testcontainers' reaper, is off (TESTCONTAINERS_RYUK_DISABLED):
  * it needs the testcontainers/ryuk image from Docker Hub, which a test here
@@ -122,6 +123,7 @@ describe('testcontainers against the service', () => {
       .start();
     try {
       assert.equal(web.getHost(), '127.0.0.1');
+      assert.equal((await api.env.mdk(['port', name('web')])).stdout, `80/tcp -> 127.0.0.1:${web.getMappedPort(80)}\n`, 'published on 127.0.0.1 only');
       assert.equal(await get(web.getMappedPort(80)), 'hello from tc\n');
       const client = await new GenericContainer(api.image)
         .withName(name('client'))
