@@ -6,11 +6,12 @@
  * a restart and after its container is made anew), worker (depends_on both,
  * fetches http://web/ by name on the project's user network). up -d, ps,
  * logs, exec -T, restart, down -v; afterwards no container, network, volume,
- * bridge or nftables table is left. The project is named mdk-test-...; the
+ * bridge or nftables table is left. And an attached `up` (the image pulled
+ * through the service, the logs streamed, --abort-on-container-exit). The project is named mdk-test-...; the
  * traffic stays on the project's network and 127.0.0.1.
  */
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -67,10 +68,10 @@ describe('Docker Compose (docker-compose 1.29) against the service', { skip: exi
   let snap: Snapshot;
   let projectDir = '';
 
-  const composeRun = (args: readonly string[]): Promise<CliResult> =>
+  const composeRun = (args: readonly string[], project = PROJECT, cwd = projectDir): Promise<CliResult> =>
     run(COMPOSE, ['--ansi', 'never', ...args], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: api.dir, DOCKER_HOST: `unix://${api.sock}`, DOCKER_CONFIG: join(api.dir, 'client'), COMPOSE_PROJECT_NAME: PROJECT },
-      spawn: { cwd: projectDir },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: api.dir, DOCKER_HOST: `unix://${api.sock}`, DOCKER_CONFIG: join(api.dir, 'client'), COMPOSE_PROJECT_NAME: project },
+      spawn: { cwd },
       timeoutMs: 120_000,
     });
   const compose = async (...args: string[]): Promise<string> => {
@@ -140,6 +141,24 @@ describe('Docker Compose (docker-compose 1.29) against the service', { skip: exi
     assert.match(down, new RegExp(`Removing network ${PROJECT}_net`));
     assert.match(down, new RegExp(`Removing volume ${PROJECT}_data`));
     assert.equal((await compose('ps', '-q')).trim(), '');
+    assert.deepEqual(await api.leftovers(), { containers: [], networks: [], volumes: [], host: [] });
+  });
+
+  test('up attached: the image pulled, the logs streamed, --abort-on-container-exit; down', async () => {
+    // a project of its own (its default network), its image not in the store yet
+    const dir = join(api.dir, 'once');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'docker-compose.yml'), `version: "3.7"\nservices:\n  once:\n    image: ${api.image}\n    command: ["sh", "-c", "echo once says hi; sleep 1; echo once done"]\n`);
+    const project = `${PROJECT}-once`;
+    await api.env.mdk(['rmi', '-f', api.image]);
+    const up = await composeRun(['up', '--abort-on-container-exit'], project, dir);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stderr, /Pulling once/);
+    assert.match(up.stdout, /once_1 +\| once says hi\n.*once_1 +\| once done/s);
+    assert.match(up.stdout, /exited with code 0/);
+    const down = await composeRun(['down', '-v'], project, dir);
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(down.stderr, new RegExp(`Removing network ${project}_default`));
     assert.deepEqual(await api.leftovers(), { containers: [], networks: [], volumes: [], host: [] });
   });
 });
