@@ -49,3 +49,7 @@ apt-get -o DPkg::Lock::Timeout=600 install -y docker-registry apache2-utils tar 
 # SDK client of the service, run by Debian's /usr/bin/python3 (docker.io,
 # above, is the docker CLI they drive it with)
 apt-get install -y --no-install-recommends python3-docker
+# Docker Compose for test/integration/api-compose.test.ts: Debian's
+# docker-compose 1.29 (python, on docker-py), a real Compose client of the
+# service (a three-service project: up, ps, logs, exec, restart, down -v)
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends docker-compose

@@ -95,6 +95,8 @@ export interface ContainerDeps {
   engine: Engine;
   sessions: Sessions;
   execs: Execs;
+  /** the host address of a published port that names none (the service's --ip) */
+  hostIp?: string;
 }
 
 export function containerRoutes(d: ContainerDeps): Route[] {
@@ -115,7 +117,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
   }
 
   async function create(ctx: RequestContext): Promise<void> {
-    const req = createRequestOf(await ctx.json(), ctx.query.get('name') ?? undefined);
+    const req = createRequestOf(await ctx.json(), ctx.query.get('name') ?? undefined, d.hostIp !== undefined ? { hostIp: d.hostIp } : {});
     const record = await engine.create(req);
     ctx.reply.json(201, { Id: record.id, Warnings: [] });
   }
@@ -197,16 +199,21 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     const timestamps = flag(q, 'timestamps');
     const framed = !tty;
     const out = ctx.reply.stream(200, { 'Content-Type': framed && compareVersions(ctx.version, '1.42') >= 0 ? MULTIPLEXED : RAW_STREAM });
+    // a follow ends when the client goes (or the service stops): the abort
+    // reaches the reader while it waits between polls, where return() on
+    // the generator would wait for its next entry (never, once the
+    // container and its log are removed: the service then never ended)
+    const abort = new AbortController();
     const entries = readLogs(v.paths.log, {
       ...(tail !== undefined && Number.isInteger(tail) && tail >= 0 ? { tail } : {}),
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),
-      ...(flag(q, 'follow') && v.state.Running ? { follow: true, exitFile: v.paths.exitFile } : {}),
+      ...(flag(q, 'follow') && v.state.Running ? { follow: true, exitFile: v.paths.exitFile, signal: abort.signal } : {}),
     });
     let gone = false;
     void ctx.closed.then(() => {
       gone = true;
-      void entries.return(undefined);
+      abort.abort();
     });
     for await (const e of entries) {
       if (gone) break;
@@ -214,7 +221,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
       if ((isErr && !wantErr) || (!isErr && !wantOut)) continue;
       const line = Buffer.from(formatEntry(e, { timestamps }));
       const data = framed ? frames(isErr ? STDERR : STDOUT, line) : line;
-      if (!out.write(data)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(data) && !gone) await Promise.race([new Promise((r) => out.once('drain', r)), ctx.closed]);
     }
     out.end();
   }

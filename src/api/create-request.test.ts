@@ -109,4 +109,11 @@ test('Binds and PortBindings in their text forms', () => {
   assert.throws(() => bindOf('a:b', 0), /mount path must be absolute/);
   assert.deepEqual(publishOf({ '80/tcp': null, '53/udp': [{ HostIp: '0.0.0.0', HostPort: '53' }] }), ['80/tcp', '0.0.0.0:53:53/udp']);
   assert.throws(() => publishOf({ 'x/tcp': [] }), /invalid port specification/);
+  // testcontainers asks for any free port with HostPort "0"
+  assert.deepEqual(publishOf({ '80/tcp': [{ HostPort: '0' }], '81/tcp': [{ HostIp: '127.0.0.1', HostPort: '0' }] }), ['80/tcp', '127.0.0.1::81/tcp']);
+  // the service's --ip where a binding names no address
+  assert.deepEqual(publishOf({ '80/tcp': [{ HostPort: '0' }], '81/tcp': [{ HostIp: '0.0.0.0', HostPort: '8081' }], '82/tcp': [{ HostIp: '', HostPort: '8082' }], '83/tcp': null }, '127.0.0.1'), [
+    '127.0.0.1::80/tcp', '0.0.0.0:8081:81/tcp', '127.0.0.1:8082:82/tcp', '127.0.0.1::83/tcp',
+  ]);
+  assert.deepEqual(createRequestOf({ Image: 'b', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '' }] } } }, undefined, { hostIp: '127.0.0.1' }).publish, ['127.0.0.1::80/tcp']);
 });

@@ -131,19 +131,25 @@ function restartOf(v: unknown): RestartPolicy {
   return { name, maximumRetryCount: count };
 }
 
-/** PortBindings to -p values: "IP:HOSTPORT:PORT/PROTO", a host port or IP left out when not given. */
-export function publishOf(v: unknown): string[] {
+/**
+ * PortBindings to -p values: "IP:HOSTPORT:PORT/PROTO", a host port left out
+ * when not given (or "0": any free one), the IP HOST_IP when not given (the
+ * service's --ip, dockerd's; every address when that is empty).
+ */
+export function publishOf(v: unknown, hostIp = ''): string[] {
   const o = object(v, 'HostConfig.PortBindings') ?? {};
   const out: string[] = [];
   for (const [port, list] of Object.entries(o)) {
     const field = `HostConfig.PortBindings[${port}]`;
     if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/.test(port)) throw new ApiError(400, `invalid ${field}: invalid port specification: "${port}"`);
     const bindings = array(list, field) ?? [];
-    if (bindings.length === 0) out.push(port);
+    if (bindings.length === 0) out.push(hostIp ? `${hostIp}::${port}` : port);
     for (const [i, b] of bindings.entries()) {
       const bo = object(b, `${field}[${i}]`) ?? {};
-      const ip = string(bo.HostIp, `${field}[${i}].HostIp`) ?? '';
-      const hostPort = string(bo.HostPort, `${field}[${i}].HostPort`) ?? '';
+      const ip = string(bo.HostIp, `${field}[${i}].HostIp`) || hostIp;
+      // "0" is any free port, as an empty one (testcontainers sends it)
+      const given = string(bo.HostPort, `${field}[${i}].HostPort`) ?? '';
+      const hostPort = given === '0' ? '' : given;
       out.push(ip ? `${ip}:${hostPort}:${port}` : hostPort ? `${hostPort}:${port}` : port);
     }
   }
@@ -183,8 +189,14 @@ function nanoCpusOf(h: JsonObject): number | undefined {
   return undefined;
 }
 
+/** What the service fills in where a create request leaves it out. */
+export interface CreateDefaults {
+  /** the host address of a published port that names none (the service's --ip) */
+  hostIp?: string;
+}
+
 /** The body of POST /containers/create, and its `name` query parameter, as the engine's CreateRequest. */
-export function createRequestOf(body: unknown, name?: string): CreateRequest {
+export function createRequestOf(body: unknown, name?: string, defaults: CreateDefaults = {}): CreateRequest {
   const c = object(body, 'body') ?? {};
   const h = object(c.HostConfig, 'HostConfig') ?? {};
   const image = string(c.Image, 'Image');
@@ -298,7 +310,7 @@ export function createRequestOf(body: unknown, name?: string): CreateRequest {
     log: { maxSize: logOpts['max-size'] ? parseSize(logOpts['max-size'], 'HostConfig.LogConfig.Config.max-size') : 0, maxFiles },
     network,
     networkAliases: aliases,
-    publish: publishOf(h.PortBindings),
+    publish: publishOf(h.PortBindings, defaults.hostIp),
     publishAll: boolean(h.PublishAllPorts, 'HostConfig.PublishAllPorts') ?? false,
     expose,
     dns: strings(h.Dns, 'HostConfig.Dns') ?? [],

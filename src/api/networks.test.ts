@@ -17,6 +17,9 @@ test("a network's document: Docker's shape, Containers from its endpoints, IPAM'
   assert.deepEqual(doc.Containers, { ['c'.repeat(64)]: { Name: 'mdk-test-c', EndpointID: `${'c'.repeat(32)}${'a'.repeat(32)}`, MacAddress: '02:42:ac:12:00:02', IPv4Address: '172.18.0.2/16', IPv6Address: '' } });
   assert.equal(doc.Driver, 'bridge');
   assert.deepEqual(doc.Labels, { k: 'v' });
+  // a user network's Options are the driver options it was made with (none): Compose compares them
+  assert.deepEqual(doc.Options, {});
+  assert.deepEqual(networkDocument(record('bridge', 'b', {}, true), [], () => '').Options, { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.name': 'mdk-b' });
   assert.deepEqual(pseudoNetwork('host', 'host').IPAM.Config, []);
 });
 

@@ -22,6 +22,8 @@ export interface ApiDeps {
   serverVersion: string;
   sessions: Sessions;
   execs: Execs;
+  /** the host address of a published port that names none (the service's --ip) */
+  hostIp?: string;
 }
 
 export function apiRoutes(d: ApiDeps): Route[] {

@@ -29,6 +29,8 @@ export interface ServiceOptions {
   timeout: number;
   /** a group name or gid given read and write on the socket */
   group?: string;
+  /** the host address of a published port that names none (dockerd's --ip); every address when absent */
+  hostIp?: string;
   serverVersion: string;
   /** how to run moby-dick's CLI again (exec instances run `moby-dick exec`) */
   selfCommand: readonly string[];
@@ -90,7 +92,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
   const sessions = new Sessions(o.engine);
   const execs = new Execs(o.engine, o.selfCommand, o.engine.store.root);
   const server = createApiServer({
-    router: new Router(apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs })),
+    router: new Router(apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs, ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}) })),
     serverVersion: o.serverVersion,
     onInternalError: (e, method, p) => o.log(`${method} ${p}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });

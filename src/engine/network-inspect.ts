@@ -109,7 +109,11 @@ export function networkDocument(n: NetworkRecord, endpoints: readonly EndpointRe
   for (const ep of endpoints) {
     containers[ep.containerId] = { Name: nameOf(ep.containerId), EndpointID: `${ep.containerId.slice(0, 32)}${n.id.slice(0, 32)}`, MacAddress: ep.mac, IPv4Address: `${ep.ip}/${ep.prefixLen}`, IPv6Address: '' };
   }
-  const options: Record<string, string> = { 'com.docker.network.bridge.name': n.bridge, ...(n.isDefault ? { 'com.docker.network.bridge.default_bridge': 'true' } : {}) };
+  // Options are the driver options a network was created with, as dockerd's:
+  // only the default bridge has them (its bridge's name); a user network made
+  // without any has none (Compose compares them with its file's driver_opts,
+  // and any other key is "needs to be recreated")
+  const options: Record<string, string> = n.isDefault ? { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.name': n.bridge } : {};
   return {
     Name: n.name,
     Id: n.id,
