@@ -6,11 +6,10 @@
  */
 import type { ContainerView } from '../engine/engine.js';
 import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../engine/network-inspect.js';
-import { statusText } from '../engine/status.js';
+import { inspectState, statusText } from '../engine/status.js';
 import type { PublishedPort } from '../network/network-table.js';
 import type { ContainerInspectResponse, ContainerSummary, EndpointSettings, HostConfig, MountPoint, Port, PortMap } from './types.js';
 
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export function mountPoints(v: ContainerView): MountPoint[] {
   const r = v.record;
@@ -39,19 +38,7 @@ export function inspectContainer(v: ContainerView, facts: NetworkFacts): Contain
     Created: r.created,
     Path: e.argv[0] ?? '',
     Args: e.argv.slice(1),
-    State: {
-      Status: v.state.Status,
-      Running: v.state.Running,
-      Paused: v.state.Paused,
-      Restarting: false,
-      OOMKilled: r.state.oomKilled === true,
-      Dead: v.state.Dead,
-      Pid: v.pid,
-      ExitCode: v.state.ExitCode,
-      Error: v.state.Error,
-      StartedAt: r.state.startedAt ?? ZERO_TIME,
-      FinishedAt: v.state.FinishedAt ?? ZERO_TIME,
-    },
+    State: inspectState(v.state, v.pid, r.state.startedAt, r.state.oomKilled === true),
     Image: r.imageId ?? '',
     ResolvConfPath: r.net?.mode === 'bridge' ? `${files}/resolv.conf` : '',
     HostnamePath: r.net?.mode === 'bridge' ? `${files}/hostname` : '',

@@ -25,6 +25,7 @@ import { decompress, sniffCompression } from '../images/decompress.js';
 import { openTarReader } from '../images/tar/tar-reader.js';
 import type { TarWriter } from '../images/tar/tar-writer.js';
 import type { Item, Source } from './sources.js';
+import { S_IFDIR, S_IFMT } from '../linux/file-modes.js';
 
 /** An ADD URL's file, fetched. */
 export interface Download {
@@ -48,8 +49,6 @@ export interface CopyPlan {
   fail: (message: string) => MobyDickError;
 }
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
 
 /** what PATH is in ROOT, symlinks followed inside it: 'dir', 'other' or 'none' */
 function kindIn(root: number, path: string): 'dir' | 'other' | 'none' {

@@ -26,14 +26,9 @@ import { closeSync, constants as fsc, openSync, readSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import type { TarWriter } from '../images/tar/tar-writer.js';
 import { nativeAddon } from '../helper/native-addon.js';
+import { lstatIn, type Stat } from '../engine/archive-fs.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from '../linux/file-modes.js';
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
-const S_IFCHR = 0o020000;
-const S_IFBLK = 0o060000;
-const S_IFIFO = 0o010000;
 const EMPTY = Buffer.alloc(0);
 
 /** the runtime's mount points, left out while empty and new */
@@ -47,22 +42,12 @@ export interface Change {
   path: string;
 }
 
-interface Entry {
+interface Entry extends Stat {
   /** relative to the upper dir, '/'-separated */
   rel: string;
   name: Buffer;
   /** the directory fd it is in */
   dir: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  nlink: number;
-  ino: number;
-  dev: number;
-  rdevMajor: number;
-  rdevMinor: number;
-  mtime: number;
 }
 
 interface Visitor {
@@ -92,12 +77,10 @@ async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut)
   const a = nativeAddon();
   const names = a.readDirAt(dirFd).sort(Buffer.compare);
   for (const name of names) {
-    const st = a.lstatAt(dirFd, name);
+    const st = lstatIn(dirFd, name);
     if (!st) continue;
     const rel = prefix ? `${prefix}/${name.toString('utf8')}` : name.toString('utf8');
-    const e: Entry = {
-      rel, name, dir: dirFd, mode: st[0]!, uid: st[1]!, gid: st[2]!, size: st[3]!, nlink: st[4]!, ino: st[5]!, dev: st[6]!, rdevMajor: st[7]!, rdevMinor: st[8]!, mtime: st[11]!,
-    };
+    const e: Entry = { rel, name, dir: dirFd, ...st };
     const type = e.mode & S_IFMT;
     if (type === S_IFCHR && e.rdevMajor === 0 && e.rdevMinor === 0) {
       await v.whiteout(rel);
@@ -126,10 +109,10 @@ async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut)
 /** whether NAME in DIR (REL in the upper dir) is a mount point that stays out */
 function onlyMountPoint(dir: number, rel: string, name: Buffer, keepOut: KeepOut): boolean {
   if (!MOUNT_POINTS.has(rel)) return false;
-  const st = nativeAddon().lstatAt(dir, name);
+  const st = lstatIn(dir, name);
   if (!st) return true;
-  const type = st[0]! & S_IFMT;
-  if (type === S_IFREG) return keepOut(rel, st[3] === 0);
+  const type = st.mode & S_IFMT;
+  if (type === S_IFREG) return keepOut(rel, st.size === 0);
   if (type === S_IFDIR) {
     const fd = nativeAddon().openDirAt(dir, name);
     try {

@@ -21,14 +21,8 @@ import type { TarWriter, TarWriterEntry } from '../images/tar/tar-writer.js';
 import { extractArchive } from '../images/unpack/unpack-layer.js';
 import { cleanComponents } from '../images/unpack/unpack-layer.js';
 import { nativeAddon } from '../helper/native-addon.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from '../linux/file-modes.js';
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
-const S_IFCHR = 0o020000;
-const S_IFBLK = 0o060000;
-const S_IFIFO = 0o010000;
 const EMPTY = Buffer.alloc(0);
 const MAX_LINKS = 40;
 

@@ -39,6 +39,40 @@ export function containerState(o: Observed): State {
   return { ...base, Status: 'dead', Dead: true, ExitCode: 255, Error: 'the container\'s monitor ended before it could record the exit' };
 }
 
+/** Docker's zero time, for a time that has not come */
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** inspect's State object (the CLI's inspect and the Engine API's), Docker's fields. */
+export interface InspectState {
+  Status: ContainerStatus;
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+}
+
+export function inspectState(s: State, pid: number, startedAt: string | undefined, oomKilled: boolean): InspectState {
+  return {
+    Status: s.Status,
+    Running: s.Running,
+    Paused: s.Paused,
+    Restarting: false,
+    OOMKilled: oomKilled,
+    Dead: s.Dead,
+    Pid: pid,
+    ExitCode: s.ExitCode,
+    Error: s.Error,
+    StartedAt: startedAt ?? ZERO_TIME,
+    FinishedAt: s.FinishedAt ?? ZERO_TIME,
+  };
+}
+
 /** ps's STATUS column: "Up 3 seconds", "Exited (0) 2 minutes ago", "Created", "Dead". */
 export function statusText(s: State, startedAt: string | undefined, now: number): string {
   if (s.Status === 'running' || s.Status === 'paused') {

@@ -12,11 +12,8 @@
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { nativeAddon } from '../helper/native-addon.js';
 import type { LayerSyscalls } from '../helper/layer-syscalls.js';
+import { S_IFCHR, S_IFDIR, S_IFMT, S_IFREG } from '../linux/file-modes.js';
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
-const S_IFCHR = 0o020000;
 
 type Found = { kind: 'file'; data: Buffer } | { kind: 'other' } | { kind: 'hidden' } | { kind: 'absent'; opaque: boolean };
 

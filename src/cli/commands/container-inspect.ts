@@ -1,6 +1,7 @@
 /** `moby-dick inspect [-f FORMAT] CONTAINER...`: Docker's inspect document of each container. */
 import type { ContainerView } from '../../engine/engine.js';
 import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../../engine/network-inspect.js';
+import { inspectState } from '../../engine/status.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
 import { inspectOutput } from '../go-template.js';
@@ -14,19 +15,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
     Created: r.created,
     Path: e.argv[0],
     Args: e.argv.slice(1),
-    State: {
-      Status: v.state.Status,
-      Running: v.state.Running,
-      Paused: v.state.Paused,
-      Restarting: false,
-      OOMKilled: r.state.oomKilled === true,
-      Dead: v.state.Dead,
-      Pid: v.pid,
-      ExitCode: v.state.ExitCode,
-      Error: v.state.Error,
-      StartedAt: r.state.startedAt ?? '0001-01-01T00:00:00Z',
-      FinishedAt: v.state.FinishedAt ?? '0001-01-01T00:00:00Z',
-    },
+    State: inspectState(v.state, v.pid, r.state.startedAt, r.state.oomKilled === true),
     Image: r.imageId,
     LogPath: v.paths.log,
     Name: `/${r.name}`,

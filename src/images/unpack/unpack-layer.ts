@@ -61,6 +61,7 @@ import { compressionOfMediaType, decompress, sniffCompression } from '../decompr
 import { type FileQueue, FileOpKind, fileQueue } from './file-queue.js';
 import type { LayerSyscalls } from '../../helper/layer-syscalls.js';
 import { type TarHeader, TarParser, type TarSink, type TarTime } from '../tar/tar-reader.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT } from '../../linux/file-modes.js';
 
 export interface UnpackOptions {
   /** the layer's digest, to name it in errors */
@@ -272,11 +273,6 @@ export async function extractArchive(
   return { entries: unpacker.entries, bytes, fileBytes: unpacker.fileBytes };
 }
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFCHR = 0o020000;
-const S_IFBLK = 0o060000;
-const S_IFIFO = 0o010000;
 const PROC_SUPER_MAGIC = 0x9fa0;
 const OPAQUE = Buffer.from('y');
 const EMPTY = Buffer.alloc(0);
