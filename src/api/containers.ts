@@ -6,7 +6,7 @@
  * blocking the service (the engine's stop and wait poll with timers).
  */
 import os from 'node:os';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { attach, type Attachment, DEFAULT_DETACH_KEYS } from '../engine/attach.js';
 import { copy } from '../engine/copy.js';
 import { parsePruneFilters, pruneContainers } from '../engine/container-prune.js';
@@ -337,19 +337,26 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     return Buffer.from(JSON.stringify(stat)).toString('base64');
   }
 
+  /** A tar answered as a stream: ended when WRITE is done, cut off (the client sees a short tar) when it fails midway. */
+  async function streamTar(ctx: RequestContext, headers: Record<string, string>, write: (out: Writable) => Promise<unknown>): Promise<void> {
+    const out = ctx.reply.stream(200, { ...headers, 'Content-Type': 'application/x-tar' });
+    try {
+      await write(out);
+      out.end();
+    } catch {
+      out.destroy();
+    }
+  }
+
   async function archiveHead(ctx: RequestContext): Promise<void> {
     ctx.reply.empty(200, { 'X-Docker-Container-Path-Stat': await pathStat(ctx), 'Content-Type': 'application/x-tar' });
   }
 
   async function archiveGet(ctx: RequestContext): Promise<void> {
     const stat = await pathStat(ctx);
-    const out = ctx.reply.stream(200, { 'X-Docker-Container-Path-Stat': stat, 'Content-Type': 'application/x-tar' });
-    try {
-      await copy(engine, { container: ctx.params.id!, path: ctx.query.get('path')! }, { path: '-' }, { archive: true, followLink: false, stdin: ctx.body, stdout: out, cwd: '/' });
-      out.end();
-    } catch {
-      out.destroy();
-    }
+    await streamTar(ctx, { 'X-Docker-Container-Path-Stat': stat }, (out) =>
+      copy(engine, { container: ctx.params.id!, path: ctx.query.get('path')! }, { path: '-' }, { archive: true, followLink: false, stdin: ctx.body, stdout: out, cwd: '/' }),
+    );
   }
 
   async function archivePut(ctx: RequestContext): Promise<void> {
@@ -362,13 +369,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
 
   async function exportOf(ctx: RequestContext): Promise<void> {
     find(ctx);
-    const out = ctx.reply.stream(200, { 'Content-Type': 'application/x-tar' });
-    try {
-      await exportContainer(engine, ctx.params.id!, out);
-      out.end();
-    } catch {
-      out.destroy();
-    }
+    await streamTar(ctx, {}, (out) => exportContainer(engine, ctx.params.id!, out));
   }
 
   async function rename(ctx: RequestContext): Promise<void> {

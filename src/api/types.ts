@@ -8,6 +8,7 @@
  */
 
 /** `{"message": ...}`: every error response. */
+import type { InspectState } from '../engine/status.js';
 export interface ErrorResponse {
   message: string;
 }
@@ -200,19 +201,8 @@ export interface ContainerWaitResponse {
   Error: { Message: string } | null;
 }
 
-export interface ContainerState {
-  Status: 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
-  Running: boolean;
-  Paused: boolean;
-  Restarting: boolean;
-  OOMKilled: boolean;
-  Dead: boolean;
-  Pid: number;
-  ExitCode: number;
-  Error: string;
-  StartedAt: string;
-  FinishedAt: string;
-}
+/** inspect's State: what the CLI's inspect shows too (Docker's also has "removing", which moby-dick never reports) */
+export type ContainerState = InspectState;
 
 export interface MountPoint {
   Type: string;

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { CLI, sleep } from './cli.js';
 import { type ImageEnv, makeImageEnv, networkLeftovers } from './image-env.js';
@@ -84,4 +85,17 @@ export async function startApiService(name: string): Promise<ApiService> {
     await stop();
     throw e;
   }
+}
+
+/** The body of GET / on 127.0.0.1:PORT (a container's published web server). */
+export function httpGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .end();
+  });
 }

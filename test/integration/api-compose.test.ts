@@ -12,10 +12,9 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type ApiService, startApiService } from '../helpers/api-service.js';
+import { type ApiService, startApiService, httpGet } from '../helpers/api-service.js';
 import { type CliResult, run, until } from '../helpers/cli.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
 
@@ -49,18 +48,6 @@ networks:
 volumes:
   data: {}
 `;
-}
-
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
 }
 
 describe('Docker Compose (docker-compose 1.29) against the service', { skip: existsSync(COMPOSE) ? false : `${COMPOSE} is not installed (scripts/install-deps.sh installs it)` }, () => {
@@ -115,7 +102,7 @@ describe('Docker Compose (docker-compose 1.29) against the service', { skip: exi
     const mapped = (await composeRun(['port', 'web', '80'])).stdout.trim();
     assert.match(mapped, /^127\.0\.0\.1:\d+$/, `port web 80: ${mapped}\n${await compose('ps')}`);
     const port = Number(mapped.split(':')[1]);
-    assert.equal(await get(port), 'hello from web\n');
+    assert.equal(await httpGet(port), 'hello from web\n');
 
     // the worker reaches web by its name on the project's network
     await until(async () => (await compose('logs', '--no-color', 'worker')).includes('worker fetched'), 20_000);

@@ -18,27 +18,14 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createWriteStream, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, test } from 'node:test';
-import { type ApiService, startApiService } from '../helpers/api-service.js';
+import { type ApiService, startApiService, httpGet } from '../helpers/api-service.js';
 import { run } from '../helpers/cli.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
 
 type TC = typeof import('testcontainers');
-
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
 
 describe('testcontainers against the service', () => {
   let api: ApiService;
@@ -124,7 +111,7 @@ describe('testcontainers against the service', () => {
     try {
       assert.equal(web.getHost(), '127.0.0.1');
       assert.equal((await api.env.mdk(['port', name('web')])).stdout, `80/tcp -> 127.0.0.1:${web.getMappedPort(80)}\n`, 'published on 127.0.0.1 only');
-      assert.equal(await get(web.getMappedPort(80)), 'hello from tc\n');
+      assert.equal(await httpGet(web.getMappedPort(80)), 'hello from tc\n');
       const client = await new GenericContainer(api.image)
         .withName(name('client'))
         .withCommand(['sh', '-c', 'wget -q -O - http://mdk-test-web/ && echo fetched by alias'])
