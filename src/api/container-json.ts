@@ -109,6 +109,7 @@ export function inspectContainer(v: ContainerView, facts: NetworkFacts): Contain
       Labels: r.labels,
       StopSignal: r.stopSignal,
       StopTimeout: r.stopTimeout,
+      ...(r.healthcheck ? { Healthcheck: r.healthcheck } : {}),
     },
     NetworkSettings: { ...net, SandboxID: '' },
   };
@@ -142,6 +143,7 @@ export function summarizeContainer(v: ContainerView, facts: NetworkFacts, now = 
     Labels: r.labels,
     State: v.state.Status,
     Status: statusText(v.state, r.state.startedAt, now),
+    ...(v.state.Health ? { Health: { Status: v.state.Health.Status, FailingStreak: v.state.Health.FailingStreak } } : {}),
     HostConfig: { NetworkMode: String((networkHostConfig(r, facts) as HostConfig).NetworkMode) },
     NetworkSettings: { Networks: net.Networks },
     Mounts: mountPoints(v),

@@ -18,6 +18,7 @@ import { sample } from '../engine/stats.js';
 import { top } from '../engine/top.js';
 import { inspectContainer, summarizeContainer } from './container-json.js';
 import { createRequestOf } from './create-request.js';
+import { parsePlatform } from '../images/platform.js';
 import { ApiError } from './errors.js';
 import type { Execs } from './exec.js';
 import { checkContainerFilters, containerMatches, parseFilters } from './filters.js';
@@ -118,6 +119,9 @@ export function containerRoutes(d: ContainerDeps): Route[] {
 
   async function create(ctx: RequestContext): Promise<void> {
     const req = createRequestOf(await ctx.json(), ctx.query.get('name') ?? undefined, d.hostIp !== undefined ? { hostIp: d.hostIp } : {});
+    // ?platform=os/arch (docker run --platform): only this machine's runs (the engine says so)
+    const platform = ctx.query.get('platform');
+    if (platform) req.platform = parsePlatform(platform);
     const record = await engine.create(req);
     ctx.reply.json(201, { Id: record.id, Warnings: [] });
   }

@@ -84,11 +84,25 @@ test('an unsupported field that is set is refused with a 400 naming it', () => {
   refused({ HostConfig: { PidMode: 'host' } }, /HostConfig.PidMode/);
   refused({ HostConfig: { LogConfig: { Type: 'syslog' } } }, /LogConfig.Type/);
   refused({ HostConfig: { SecurityOpt: ['apparmor=x'] } }, /SecurityOpt\[0\]/);
-  refused({ Healthcheck: { Test: ['CMD', 'true'] } }, /Healthcheck/);
+  refused({ Healthcheck: { Test: ['CMD', 'true'], Interval: 1000 } }, /^Interval in Healthcheck cannot be less than 1ms$/);
+  refused({ Healthcheck: { Test: ['CMD', 'true'], Retries: -1 } }, /^Retries in Healthcheck cannot be negative$/);
+  refused({ Healthcheck: { Test: ['BOGUS', 'true'] } }, /unknown healthcheck type 'BOGUS'/);
   refused({ Domainname: 'example.org' }, /Domainname/);
   refused({ NetworkingConfig: { EndpointsConfig: { a: {}, b: {} } }, HostConfig: { NetworkMode: 'a' } }, /only one network/);
-  // a zero value is as good as absent; a healthcheck of NONE too
-  createRequestOf({ Image: 'b', Healthcheck: { Test: ['NONE'] }, HostConfig: { Devices: [], Sysctls: {}, PidMode: '', MemorySwappiness: -1 } });
+  // a zero value is as good as absent
+  createRequestOf({ Image: 'b', HostConfig: { Devices: [], Sysctls: {}, PidMode: '', MemorySwappiness: -1 } });
+});
+
+test('Healthcheck: carried over as given (nanoseconds); NONE kept; all zero is none', () => {
+  assert.deepEqual(createRequestOf({ Image: 'b', Healthcheck: { Test: ['CMD-SHELL', 'test -f /ok'], Interval: 1e9, Timeout: 0, Retries: 2 } }).healthcheck, {
+    Test: ['CMD-SHELL', 'test -f /ok'],
+    Interval: 1e9,
+    Retries: 2,
+  });
+  assert.deepEqual(createRequestOf({ Image: 'b', Healthcheck: { Test: ['NONE'] } }).healthcheck, { Test: ['NONE'] });
+  assert.deepEqual(createRequestOf({ Image: 'b', Healthcheck: { Interval: 2e9 } }).healthcheck, { Test: [], Interval: 2e9 });
+  assert.equal(createRequestOf({ Image: 'b', Healthcheck: { Test: [], Interval: 0 } }).healthcheck, undefined);
+  assert.equal(createRequestOf({ Image: 'b', Healthcheck: null }).healthcheck, undefined);
 });
 
 test('types are checked, naming the field', () => {

@@ -10,11 +10,12 @@
  * container are ignored: AttachStdin/Stdout/Stderr, StdinOnce (how the
  * client attaches), ConsoleSize (the attach's resize sets it),
  * ContainerIDFile (the client writes it), ArgsEscaped, OnBuild and Shell
- * (Windows and builds), Platform. Unknown fields are ignored, as dockerd's
+ * (Windows and builds), Platform (the query's platform is the one read). Unknown fields are ignored, as dockerd's
  * decoder does (newer clients send fields of newer versions).
  */
 import type { CreateRequest, VolumeRequest } from '../engine/engine.js';
 import type { RestartPolicy } from '../engine/container-table.js';
+import { type HealthConfig, healthConfigError } from '../engine/health.js';
 import { ApiError } from './errors.js';
 import { array, boolean, integer, type JsonObject, object, string, stringMap, strings, stringOrStrings } from './body.js';
 
@@ -202,9 +203,7 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
   const image = string(c.Image, 'Image');
   if (!image) throw new ApiError(400, 'config cannot be empty in order to create a container: Image is required');
   for (const f of UNSUPPORTED_CONFIG) if (!isZero(f, c[f])) throw unsupported(f, c[f]);
-  const health = object(c.Healthcheck, 'Healthcheck');
-  const test = strings(health?.Test, 'Healthcheck.Test');
-  if (test && test.length && test[0] !== 'NONE') throw unsupported('Healthcheck', health);
+  const healthcheck = healthcheckOf(c.Healthcheck);
   for (const f of UNSUPPORTED_HOST_CONFIG) if (!isZero(f, h[f])) throw unsupported(`HostConfig.${f}`, h[f]);
   if (!isZero('MemorySwappiness', h.MemorySwappiness)) throw unsupported('HostConfig.MemorySwappiness', h.MemorySwappiness);
   for (const [f, allowed] of Object.entries(MODES)) {
@@ -318,5 +317,21 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
     dnsOptions: strings(h.DnsOptions, 'HostConfig.DnsOptions') ?? [],
     addHost: strings(h.ExtraHosts, 'HostConfig.ExtraHosts') ?? [],
     ...(shm ? { shmSize: shm } : {}),
+    ...(healthcheck ? { healthcheck } : {}),
   };
+}
+
+/** Config.Healthcheck: Test and its durations (nanoseconds), checked as dockerd does; undefined when absent or all zero. */
+function healthcheckOf(v: unknown): HealthConfig | undefined {
+  const o = object(v, 'Healthcheck');
+  if (!o) return undefined;
+  const out: HealthConfig = { Test: strings(o.Test, 'Healthcheck.Test') ?? [] };
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
+    const n = integer(o[k], `Healthcheck.${k}`);
+    if (n) out[k] = n;
+  }
+  if (out.Test.length === 0 && Object.keys(out).length === 1) return undefined;
+  const error = healthConfigError(out);
+  if (error) throw new ApiError(400, error);
+  return out;
 }

@@ -4,11 +4,12 @@
  * filters over the engine's containers: id (prefix), name (substring,
  * with or without its "/"), label (KEY or KEY=VALUE), status, exited,
  * ancestor (the image as given, its ID or ID prefix), before and since (a
- * container, by creation), volume, network, health (none: moby-dick has
- * no healthchecks, so "none" matches all). Each key's values are ORed,
+ * container, by creation), volume, network, health (starting, healthy,
+ * unhealthy, or none for a container without checks). Each key's values are ORed,
  * the keys ANDed, as Docker does.
  */
 import type { ContainerView } from '../engine/engine.js';
+import { HEALTH_FILTER_VALUES, healthFilterValue } from '../engine/health.js';
 import { ApiError } from './errors.js';
 
 export type Filters = ReadonlyMap<string, readonly string[]>;
@@ -46,6 +47,7 @@ export function checkContainerFilters(filters: Filters): void {
     if (!CONTAINER_KEYS.has(k)) throw new ApiError(400, `invalid filter '${k}'`);
     if (k === 'status') for (const s of values) if (!STATUSES.has(s)) throw new ApiError(400, `invalid filter 'status=${s}'`);
     if (k === 'exited') for (const s of values) if (!/^-?\d+$/.test(s)) throw new ApiError(400, `invalid filter 'exited=${s}'`);
+    if (k === 'health') for (const s of values) if (!HEALTH_FILTER_VALUES.includes(s)) throw new ApiError(400, `Unrecognised filter value for health: ${s}`);
   }
 }
 
@@ -72,7 +74,7 @@ export function containerMatches(v: ContainerView, filters: Filters, all: readon
       k === 'since' ? any((x) => Date.parse(r.created) > (createdOf(x) ?? Infinity)) :
       k === 'volume' ? any((x) => x in r.volumes || Object.values(r.volumes).includes(x) || r.engine.binds.some((b) => b.destination === x || b.source === x)) :
       k === 'network' ? any((x) => networksOf().some((n) => n === x || n.startsWith(x))) :
-      k === 'health' ? any((x) => x === 'none') :
+      k === 'health' ? any((x) => x === healthFilterValue(v.state)) :
       k === 'is-task' ? any((x) => x === 'false') :
       true;
     if (!ok) return false;

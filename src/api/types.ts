@@ -234,6 +234,8 @@ export interface ContainerSummary {
   Labels: Record<string, string>;
   State: string;
   Status: string;
+  /** with health checks (API 1.52's ContainerSummary.Health) */
+  Health?: { Status: string; FailingStreak: number };
   HostConfig: { NetworkMode: string };
   NetworkSettings: { Networks: Record<string, EndpointSettings> };
   Mounts: MountPoint[];

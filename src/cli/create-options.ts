@@ -8,8 +8,9 @@ import type { CreateRequest, VolumeRequest } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
 import type { ParsedValues } from './args.js';
 import {
-  parseBytes, parseCpus, parseInteger, parseLabels, parseLogOpts, parseMount, parseRestart, parseSecurityOpts, parseSwap, parseTmpfs, parseUlimit, parseVolume,
+  parseBytes, parseCpus, parseHealthFlags, parseInteger, parseLabels, parseLogOpts, parseMount, parsePullPolicy, parseRestart, parseSecurityOpts, parseSwap, parseTmpfs, parseUlimit, parseVolume,
 } from './container-flags.js';
+import { parsePlatform } from '../images/platform.js';
 import { mergeEnv, RUN_OPTIONS } from './run-options.js';
 
 export const CREATE_OPTIONS = {
@@ -50,6 +51,16 @@ export const CREATE_OPTIONS = {
   'dns-option': { type: 'string', multiple: true },
   'add-host': { type: 'string', multiple: true },
   'shm-size': { type: 'string' },
+  'health-cmd': { type: 'string' },
+  'health-interval': { type: 'string' },
+  'health-timeout': { type: 'string' },
+  'health-retries': { type: 'string' },
+  'health-start-period': { type: 'string' },
+  'health-start-interval': { type: 'string' },
+  'no-healthcheck': { type: 'boolean' },
+  pull: { type: 'string' },
+  platform: { type: 'string' },
+  cidfile: { type: 'string' },
 } as const;
 
 export type CreateFlags = ParsedValues<typeof CREATE_OPTIONS>;
@@ -83,7 +94,17 @@ export const CREATE_OPTIONS_HELP = `  -d, --detach              run in the backg
       --expose PORT[/udp]   expose a port (for -P)
       --dns IP, --dns-search DOMAIN, --dns-option OPT   the container's resolv.conf
       --add-host NAME:IP    a line in the container's /etc/hosts (IP may be host-gateway)
-      --shm-size SIZE       size of /dev/shm (default 64m)`;
+      --shm-size SIZE       size of /dev/shm (default 64m)
+      --health-cmd CMD      run CMD (with /bin/sh -c) in the container to check its health
+      --health-interval D   time between checks (default 30s; durations as 30s, 1m30s, 500ms)
+      --health-timeout D    a check running longer fails (default 30s)
+      --health-retries N    failures in a row that make it unhealthy (default 3)
+      --health-start-period D        failures in this time after the start do not count (default 0s)
+      --health-start-interval D      time between checks in the start period (default 5s)
+      --no-healthcheck      no health checks, not even the image's HEALTHCHECK
+      --pull POLICY         pull the image: missing (default), always, never
+      --platform PLATFORM   the image's platform: this machine's (linux/amd64 here) only
+      --cidfile FILE        write the container's ID to FILE (which must not exist)`;
 
 function volumes(flags: CreateFlags): VolumeRequest[] {
   const out: VolumeRequest[] = [];
@@ -117,6 +138,15 @@ export function createRequest(flags: CreateFlags, operands: readonly string[]): 
   if (image === undefined) throw new MobyDickError('USAGE', '"moby-dick run" requires at least 1 argument', { hint: "see 'moby-dick run --help'" });
   const network = flags.network ?? flags.net ?? 'bridge';
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
+  const healthcheck = parseHealthFlags({
+    cmd: flags['health-cmd'],
+    interval: flags['health-interval'],
+    timeout: flags['health-timeout'],
+    retries: flags['health-retries'],
+    startPeriod: flags['health-start-period'],
+    startInterval: flags['health-start-interval'],
+    none: flags['no-healthcheck'],
+  });
   return {
     image,
     command,
@@ -158,5 +188,8 @@ export function createRequest(flags: CreateFlags, operands: readonly string[]): 
     dnsOptions: flags['dns-option'] ?? [],
     addHost: flags['add-host'] ?? [],
     ...(flags['shm-size'] !== undefined ? { shmSize: parseBytes(flags['shm-size'], '--shm-size') } : {}),
+    ...(healthcheck ? { healthcheck } : {}),
+    ...(flags.pull !== undefined ? { pull: parsePullPolicy(flags.pull) } : {}),
+    ...(flags.platform !== undefined ? { platform: parsePlatform(flags.platform) } : {}),
   };
 }

@@ -56,6 +56,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'inspect', summary: 'Display detailed information on one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-inspect.js') },
   { name: 'exec', summary: 'Run a command in a running container', bundle: 'images', snapshot: true, load: () => import('./commands/container-exec.js') },
   { name: 'container-exited', summary: "Run by a container's monitor when the container has ended", bundle: 'images', snapshot: true, hidden: true, load: () => import('./commands/container-exited.js') },
+  { name: 'container-health', summary: "Run by a container's monitor for each health check", bundle: 'images', snapshot: true, hidden: true, load: () => import('./commands/container-health.js') },
   { name: 'attach', summary: 'Attach local standard input, output, and error streams to a running container', bundle: 'images', snapshot: true, load: () => import('./commands/container-attach.js') },
   { name: 'restart', summary: 'Restart one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-restart.js') },
   { name: 'pause', summary: 'Pause all processes within one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-pause.js') },

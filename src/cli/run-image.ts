@@ -4,8 +4,9 @@
  * there.
  */
 import { attach } from '../engine/attach.js';
-import type { ContainerView, Engine } from '../engine/engine.js';
+import type { ContainerView, CreateRequest, Engine } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
+import { type CidFile, openCidFile } from './cid-file.js';
 import { type CreateFlags, createRequest } from './create-options.js';
 import { withEngine } from './engine-context.js';
 
@@ -60,8 +61,19 @@ export async function runFromImage(flags: CreateFlags, operands: readonly string
   if (req.autoRemove && req.restart.name !== 'no') {
     throw new MobyDickError('USAGE', 'Conflicting options: --restart and --rm', { hint: "see 'moby-dick run --help'" });
   }
+  const cid = openCidFile(flags.cidfile);
+  try {
+    return await runCreated(req, flags, cid);
+  } catch (e) {
+    cid.abandon(); // nothing once the ID is written
+    throw e;
+  }
+}
+
+async function runCreated(req: CreateRequest, flags: CreateFlags, cid: CidFile): Promise<number> {
   return withEngine(async (engine) => {
     const record = await engine.create(req);
+    cid.write(record.id);
     let attached: Attached | undefined;
     try {
       await engine.start(record.id, async (v) => {

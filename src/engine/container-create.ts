@@ -1,6 +1,7 @@
 /**
  * `create`: a container recorded from an image and a create request — its
- * name, the image (pulled when missing), the user looked up in the image's
+ * name, the image (pulled when missing, or as --pull and --platform say),
+ * its health check (the image's under the request's), the user looked up in the image's
  * files, its networking and mounts, and the engine's part of its OCI
  * config, checked by building the spec before anything is made — and its
  * writable layer's directories. Nothing runs yet.
@@ -10,7 +11,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { containerEvent } from './events.js';
 import { MobyDickError } from '../errors.js';
 import { readImageFile } from '../images/image-files.js';
-import { findImage } from '../images/lookup.js';
+import { findImage, noSuchImage } from '../images/lookup.js';
+import { formatPlatform, hostPlatform, type PlatformSpec, platformMatches } from '../images/platform.js';
+import { familiarString, parseNormalizedReference, withDefaultTag } from '../images/reference.js';
+import { healthConfigError, imageHealthcheck, mergeHealthcheck } from './health.js';
 import { pullImage } from '../images/pull.js';
 import { imageEnv, runSettings } from '../images/run-settings.js';
 import { resolveUser } from '../images/user-lookup.js';
@@ -35,21 +39,61 @@ function generatedName(): string {
   return `${ADJECTIVES[b[0]! % ADJECTIVES.length]}_${NOUNS[b[1]! % NOUNS.length]}${b[2]! % 10 === 0 ? '' : b[2]! % 100}`;
 }
 
-/** The image REF names, pulled when the store does not have it: its ID. */
-async function imageFor(e: EngineCore, ref: string): Promise<string> {
-  const found = findImage(e.store, ref);
-  if (found) return found.image.id;
-  e.options.progress?.line(`Unable to find image '${ref}' locally`);
-  const pulled = await pullImage(e.store, ref, e.options.progress ? { progress: e.options.progress } : {});
+/** A --platform this machine cannot run: refused before anything is pulled. */
+function checkPlatform(wanted: PlatformSpec | undefined): void {
+  if (wanted === undefined || platformMatches(wanted, hostPlatform())) return;
+  throw new MobyDickError('USAGE', `platform ${formatPlatform(wanted)} cannot run here: this machine is ${formatPlatform(hostPlatform())}, and moby-dick does not emulate other platforms`, {
+    subject: formatPlatform(wanted),
+    hint: `leave --platform out, or give ${formatPlatform(hostPlatform())}`,
+  });
+}
+
+/**
+ * The image REQ names: the store's (unless --pull always), pulled when the
+ * store does not have it (unless --pull never), or has it for another
+ * platform than --platform asks; its ID.
+ */
+async function imageFor(e: EngineCore, req: CreateRequest): Promise<string> {
+  const ref = req.image;
+  const policy = req.pull ?? 'missing';
+  const found = policy === 'always' ? undefined : findImage(e.store, ref);
+  const platformOf = (id: string): PlatformSpec => {
+    const c = e.store.imageConfig(id);
+    return { os: c.os, architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) };
+  };
+  const mismatch = found && req.platform && !platformMatches(req.platform, platformOf(found.image.id));
+  if (found && !mismatch) return found.image.id;
+  if (policy === 'never') {
+    if (found && req.platform) {
+      throw new MobyDickError('IMAGE', `image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(req.platform)}, actual: ${formatPlatform(platformOf(found.image.id))}`, { image: ref, hint: 'pull it for this platform, or leave out --pull never' });
+    }
+    throw noSuchImage(familiarRef(ref));
+  }
+  if (!found) e.options.progress?.line(`Unable to find image '${ref}' locally`);
+  const pulled = await pullImage(e.store, ref, { ...(e.options.progress ? { progress: e.options.progress } : {}), ...(req.platform ? { platform: req.platform } : {}) });
   return pulled.imageId;
+}
+
+/** REF as Docker's errors name it: busybox:latest. */
+function familiarRef(ref: string): string {
+  try {
+    return familiarString(withDefaultTag(parseNormalizedReference(ref)));
+  } catch {
+    return ref;
+  }
 }
 
 /** `create`: records the container and makes its writable layer; nothing runs yet. */
 export async function create(e: EngineCore, req: CreateRequest): Promise<ContainerRecord> {
   const name = req.name ?? (e.options.names ?? generatedName)();
   if (!NAME.test(name)) throw new MobyDickError('USAGE', `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { container: name });
-  const imageId = await imageFor(e, req.image);
+  checkPlatform(req.platform);
+  const healthError = req.healthcheck && healthConfigError(req.healthcheck);
+  if (healthError) throw new MobyDickError('USAGE', healthError, { hint: 'durations are 0 (the default) or at least 1ms; retries 0 (the default) or more' });
+  const imageId = await imageFor(e, req);
   const config = e.store.imageConfig(imageId).config ?? {};
+  const healthcheck = mergeHealthcheck(imageHealthcheck(config.Healthcheck), req.healthcheck);
+  const shell = Array.isArray(config.Shell) && config.Shell.every((w) => typeof w === 'string') && config.Shell.length ? (config.Shell as string[]) : undefined;
   const layers = e.store.layerPaths(imageId).reverse();
   const settings = runSettings(config, { command: req.command, entrypoint: req.entrypoint, workdir: req.workdir, user: req.user }, req.image);
   const read = (path: string) => readImageFile(layers, path, e.syscalls)?.toString('utf8') ?? null;
@@ -81,6 +125,8 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
     volumes,
     net,
     exposedPorts,
+    ...(healthcheck ? { healthcheck } : {}),
+    ...(shell ? { shell } : {}),
     state: { restartCount: 0 },
     engine: {
       id,

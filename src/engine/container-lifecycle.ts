@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { heldCapabilities } from '../linux/capabilities.js';
 import { sleepSync } from '../linux/sleep.js';
-import { parseExitRecord } from '../helper/monitor-ops.js';
+import { type MonitorHealth, parseExitRecord } from '../helper/monitor-ops.js';
 import type { ContainerRecord } from './container-table.js';
 import { networkFileBinds, plugNetwork, prepareNetwork, releaseNetwork } from './container-networking.js';
 import type { ContainerView, EngineCore, EngineOciRuntime } from './engine-core.js';
@@ -23,6 +23,8 @@ import { containerEvent, signalNumber } from './events.js';
 import { shouldRestart } from './restart-policy.js';
 import { buildSpec, type EngineContainer } from '../spec/spec-builder.js';
 import { containerState } from './status.js';
+import { healthOf } from './health-check.js';
+import { runsChecks, healthSettings, nextCheckDelay } from './health.js';
 
 /** What the OCI runtime says, undefined when it has no state for ID. */
 export function runtimeStatus(e: EngineCore, id: string): ReturnType<EngineOciRuntime['state']> | undefined {
@@ -48,6 +50,8 @@ export function viewOf(e: EngineCore, record: ContainerRecord): ContainerView {
   const exit = exitRecord(paths);
   const state = containerState({ started: record.state.startedAt !== undefined, runtime: rt?.status, ...(exit ? { exit } : {}) });
   if (record.state.oomKilled) Object.assign(state, { OOMKilled: true });
+  const health = healthOf(record, paths);
+  if (health) state.Health = health;
   return { record, state, paths, pid: state.Running ? (rt?.pid ?? 0) : 0 };
 }
 
@@ -99,6 +103,7 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
   mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
   rmSync(paths.attachSocket, { force: true });
   const onExit = e.options.exitCommand ? [...e.options.exitCommand, record.id] : undefined;
+  const health = healthMonitor(e, record);
   await e.runtime.create(record.id, {
     bundle: paths.dir,
     // not validated again: buildSpec keeps to the schema (spec-trust.test.ts), but for a seccomp profile of the user's
@@ -110,10 +115,28 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
       attachSocket: paths.attachSocket,
       stdinOpen: record.openStdin,
       ...(onExit ? { onExit } : {}),
+      ...(health ? { health } : {}),
     },
     ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work } } : {}),
     init: record.init,
   });
+}
+
+/**
+ * The monitor's health checks of RECORD: EngineOptions.healthCommand with
+ * its ID, the first after Docker's first interval; a check that runs past
+ * its timeout and a minute more (a wedged start) is killed.
+ */
+function healthMonitor(e: EngineCore, record: ContainerRecord): MonitorHealth | undefined {
+  if (!e.options.healthCommand || !runsChecks(record.healthcheck)) return undefined;
+  const s = healthSettings(record.healthcheck);
+  const now = Date.now();
+  return {
+    command: [...e.options.healthCommand, record.id],
+    firstMs: nextCheckDelay(s, now, now, 'starting'),
+    everyMs: Math.ceil(s.interval / 1e6),
+    limitMs: Math.ceil(s.timeout / 1e6) + 60_000,
+  };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -8,6 +8,7 @@ import type { Database } from 'better-sqlite3';
 import { MobyDickError } from '../errors.js';
 import type { ContainerNetworking } from '../network/networks.js';
 import type { EngineContainer } from '../spec/spec-builder.js';
+import type { HealthConfig } from './health.js';
 
 export interface RestartPolicy {
   name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
@@ -40,6 +41,10 @@ export interface ContainerRecord {
   net?: ContainerNetworking;
   /** the image's ExposedPorts and --expose ("80/tcp") */
   exposedPorts?: string[];
+  /** the image's HEALTHCHECK under --health-* (Docker's Config.Healthcheck); none: no checks */
+  healthcheck?: HealthConfig;
+  /** the image's SHELL, for a CMD-SHELL health check (/bin/sh -c when it has none) */
+  shell?: string[];
   state: {
     startedAt?: string;
     restartCount: number;

@@ -1,5 +1,10 @@
 /** What `create` is asked for: the CLI's flags (create-options.ts), and the Engine API's body, parsed. */
 import type { RestartPolicy } from './container-table.js';
+import type { HealthConfig } from './health.js';
+import type { PlatformSpec } from '../images/platform.js';
+
+/** --pull: when `create` pulls the image (missing: only when the store lacks it) */
+export type PullPolicy = 'always' | 'missing' | 'never';
 import type { ResourceLimits, SecuritySettings } from '../spec/spec-builder.js';
 
 export interface VolumeRequest {
@@ -51,4 +56,10 @@ export interface CreateRequest extends ResourceLimits, SecuritySettings {
   /** --add-host NAME:IP */
   addHost: readonly string[];
   shmSize?: number;
+  /** --health-* or Config.Healthcheck, over the image's HEALTHCHECK (health.ts mergeHealthcheck) */
+  healthcheck?: HealthConfig;
+  /** default missing */
+  pull?: PullPolicy;
+  /** --platform: the image's platform; only this machine's runs here */
+  platform?: PlatformSpec;
 }

@@ -36,6 +36,8 @@ export type EngineSyscalls = Pick<NativeAddon, 'lock' | 'mountOverlay' | 'attach
 export interface EngineOptions {
   /** the command the monitor runs when a container ends, the container's ID appended */
   exitCommand?: readonly string[];
+  /** the command the monitor runs for each health check, the container's ID appended (no checks without it) */
+  healthCommand?: readonly string[];
   /** where a pull of a missing image reports */
   progress?: PullProgress;
   warn?: (message: string) => void;

@@ -557,7 +557,16 @@ export class OciRuntime {
   /** exec: a new process in the container's namespaces. */
   async exec(
     id: string,
-    options: ExecOptions & { detach?: boolean; pidFile?: string; preserveFds?: number; onStep?: (s: StepTiming) => void },
+    options: ExecOptions & {
+      detach?: boolean;
+      pidFile?: string;
+      preserveFds?: number;
+      onStep?: (s: StepTiming) => void;
+      /** "pipe": the process's stdout and stderr are the Container's streams (handed to onContainer), its stdin /dev/null */
+      stdio?: 'inherit' | 'pipe';
+      /** the process once it is under way (not detached): its streams, kill() */
+      onContainer?: (c: Container) => void;
+    },
   ): Promise<number> {
     const saved = this.store.read(id);
     const status = this.statusOf(saved);
@@ -602,13 +611,21 @@ export class OciRuntime {
 
   private async foreground(
     plan: Op[],
-    options: { onStep?: (s: StepTiming) => void; onSync?: (name: string, pid: number) => void; preserveFds?: number },
+    options: {
+      onStep?: (s: StepTiming) => void;
+      onSync?: (name: string, pid: number) => void;
+      preserveFds?: number;
+      stdio?: 'inherit' | 'pipe';
+      onContainer?: (c: Container) => void;
+    },
     onPid: (pid: number) => void,
   ): Promise<number> {
     const start = (): Container => {
-      const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
+      const stdio = options.stdio ?? 'inherit';
+      const helper = launchHelper(encodePlan(plan), { stdio, interactive: stdio === 'inherit', sealed: true, preserveFds: options.preserveFds });
       const container = new Container(helper, { onStep: options.onStep, onSync: options.onSync });
       container.pid.then(onPid, () => {});
+      options.onContainer?.(container);
       return container;
     };
     return (await runForwardingSignals(start)).exitCode;

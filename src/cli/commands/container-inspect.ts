@@ -66,6 +66,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       StopSignal: r.stopSignal,
       StopTimeout: r.stopTimeout,
       ExposedPorts: exposedPorts(r),
+      ...(r.healthcheck ? { Healthcheck: r.healthcheck } : {}),
     },
     NetworkSettings: networkSettings(r, facts),
   };

@@ -1,5 +1,6 @@
 /** `moby-dick ps [OPTIONS]`: Docker's table of containers, or JSON lines, a template, IDs. */
 import type { ContainerView } from '../../engine/engine.js';
+import { HEALTH_FILTER_VALUES, healthFilterValue } from '../../engine/health.js';
 import { statusText } from '../../engine/status.js';
 import { MobyDickError } from '../../errors.js';
 import type { PublishedPort } from '../../network/network-table.js';
@@ -19,7 +20,7 @@ function commandText(v: ContainerView, noTrunc: boolean): string {
   return `"${shown}"`;
 }
 
-/** Docker's filters for ps: name=, id=, status=, label=, exited=, ancestor=. */
+/** Docker's filters for ps: name=, id=, status=, label=, exited=, ancestor=, health=. */
 function matches(v: ContainerView, filters: readonly string[]): boolean {
   for (const f of filters) {
     const eq = f.indexOf('=');
@@ -31,11 +32,17 @@ function matches(v: ContainerView, filters: readonly string[]): boolean {
       key === 'status' ? v.state.Status === value :
       key === 'exited' ? v.state.Status === 'exited' && String(v.state.ExitCode) === value :
       key === 'ancestor' ? r.image === value || r.imageId === value :
+      key === 'health' ? healthFilter(value) === healthFilterValue(v.state) :
       key === 'label' ? (value.includes('=') ? r.labels[value.slice(0, value.indexOf('='))] === value.slice(value.indexOf('=') + 1) : value in r.labels) :
       (() => { throw new MobyDickError('USAGE', `invalid filter '${key}'`); })();
     if (!ok) return false;
   }
   return true;
+}
+
+function healthFilter(value: string): string {
+  if (!HEALTH_FILTER_VALUES.includes(value)) throw new MobyDickError('USAGE', `Unrecognised filter value for health: ${value}`, { hint: `give one of ${HEALTH_FILTER_VALUES.join(', ')}` });
+  return value;
 }
 
 /** ps's fields, with Docker's names, for --format. */
