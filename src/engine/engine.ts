@@ -9,7 +9,9 @@
  * When a container ends, its monitor runs `moby-dick container-exited ID`
  * (exited()), which records an OOM kill, removes its cgroups, and applies
  * --rm and the restart policy; unless an attached CLI did exited() itself
- * and confirmed it (AttachOptions.handlesExit).
+ * and confirmed it (AttachOptions.handlesExit). A container with health
+ * checks has its monitor run `moby-dick container-health ID` for each
+ * (health-check.ts; the state machine in health.ts).
  *
  * This class is the facade the CLI and the Engine API call; each concern
  * is a module of its own, given the Engine as an EngineCore
