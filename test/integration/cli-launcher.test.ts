@@ -44,6 +44,19 @@ describe('CLI launcher', () => {
     assert.equal(lines[3], 'except --rootfs');
   });
 
+  test('system (the API server) starts from the bundles and is not in the snapshot; nor is dockerfile-ast', async () => {
+    assert.doesNotMatch(good.split('\n')[2] ?? '', / system( |$)/);
+    const snapshot = readFileSync(join(BUILD, 'moby-dick-snapshot.cjs'), 'utf8');
+    assert.doesNotMatch(snapshot, /function createApiServer\(/, 'the API server is left out of the snapshot');
+    assert.doesNotMatch(snapshot, /\bDockerfileParser = exports\d*\./, 'dockerfile-ast is required from node_modules');
+    writeFileSync(stamp, good);
+    const r = await mdk(['system', '--help'], NO_NODE);
+    assert.equal(r.code, 127, r.stderr);
+    const h = await mdk(['system', '--help'], dirname(process.execPath));
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /service/);
+  });
+
   test('an image command starts from the snapshot, with the Node binary that made it', async () => {
     writeFileSync(stamp, good);
     const r = await mdk(['run', '--rm', w.image, 'echo', 'from the snapshot'], NO_NODE);
