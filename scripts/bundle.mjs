@@ -121,9 +121,21 @@ await build({
   banner: { js: 'const __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
 });
-// build/moby-dick itself is the launcher (native/launcher), as for the
-// runtime below: it runs the CLI's snapshot, or this bundle
-await executable('moby-dick', 'src/cli/bin.ts', [imagesApart]);
+// the CLI's bundle; build/moby-dick itself is the launcher (native/launcher),
+// as for the runtime below: it runs the CLI's snapshot, or build/moby-dick.cjs,
+// which compiles this bundle with its code cache (src/cli/start.ts; the cache
+// is made with the snapshots, scripts/snapshot.mjs)
+await build({
+  ...common,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  plugins: [imagesApart],
+  entryPoints: ['src/cli/bin.ts'],
+  outfile: 'build/moby-dick-cli.cjs',
+  banner: { js: 'const __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
+});
+await executable('moby-dick', 'src/cli/start.ts');
 // the entry of the CLI's startup snapshot (made by scripts/snapshot.mjs): one
 // bundle with the image commands in it, so that all of it is evaluated when
 // the snapshot is made, better-sqlite3's JavaScript too. SQLite's addon is
