@@ -18,6 +18,8 @@ import { Execs } from './exec.js';
 import { apiRoutes } from './routes.js';
 import { Router } from './router.js';
 import { createApiServer, type TlsFiles } from './server.js';
+
+export type { TlsFiles };
 import { Sessions } from './sessions.js';
 
 export const DEFAULT_HOST = 'unix:///run/moby-dick/moby-dick.sock';
