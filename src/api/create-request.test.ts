@@ -116,4 +116,7 @@ test('Binds and PortBindings in their text forms', () => {
     '127.0.0.1::80/tcp', '0.0.0.0:8081:81/tcp', '127.0.0.1:8082:82/tcp', '127.0.0.1::83/tcp',
   ]);
   assert.deepEqual(createRequestOf({ Image: 'b', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '' }] } } }, undefined, { hostIp: '127.0.0.1' }).publish, ['127.0.0.1::80/tcp']);
+  // and PublishAllPorts' bindings (they name none either)
+  assert.equal(createRequestOf({ Image: 'b', HostConfig: { PublishAllPorts: true } }, undefined, { hostIp: '127.0.0.1' }).publishAllIp, '127.0.0.1');
+  assert.equal(createRequestOf({ Image: 'b', HostConfig: { PublishAllPorts: true } }).publishAllIp, undefined);
 });

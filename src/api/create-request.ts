@@ -312,6 +312,7 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
     networkAliases: aliases,
     publish: publishOf(h.PortBindings, defaults.hostIp),
     publishAll: boolean(h.PublishAllPorts, 'HostConfig.PublishAllPorts') ?? false,
+    ...(defaults.hostIp ? { publishAllIp: defaults.hostIp } : {}),
     expose,
     dns: strings(h.Dns, 'HostConfig.Dns') ?? [],
     dnsSearch: strings(h.DnsSearch, 'HostConfig.DnsSearch') ?? [],

@@ -43,6 +43,8 @@ export interface CreateRequest extends ResourceLimits, SecuritySettings {
   publish: readonly string[];
   /** -P: every exposed port on a port the engine picks */
   publishAll: boolean;
+  /** the host address of -P's bindings (the API service's --ip, as dockerd's); every address when absent */
+  publishAllIp?: string;
   /** --expose, on top of the image's ExposedPorts */
   expose: readonly string[];
   dns: readonly string[];
