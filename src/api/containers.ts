@@ -363,7 +363,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     const path = ctx.query.get('path');
     if (!path) throw new ApiError(400, 'path is required');
     find(ctx);
-    await copy(engine, { path: '-' }, { container: ctx.params.id!, path }, { archive: flag(ctx.query, 'copyUIDGID'), followLink: false, stdin: ctx.body, stdout: process.stdout, cwd: '/' });
+    await copy(engine, { path: '-' }, { container: ctx.params.id!, path }, { archive: flag(ctx.query, 'copyUIDGID'), followLink: false, stdin: ctx.body, cwd: '/' });
     ctx.reply.empty(200);
   }
 
