@@ -53,7 +53,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'kill', summary: 'Kill one or more running containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-kill.js') },
   { name: 'rm', summary: 'Remove one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-rm.js') },
   { name: 'wait', summary: 'Block until one or more containers stop, then print their exit codes', bundle: 'images', snapshot: true, load: () => import('./commands/container-wait.js') },
-  { name: 'inspect', summary: 'Display detailed information on one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-inspect.js') },
+  { name: 'inspect', summary: 'Return low-level information on moby-dick objects', bundle: 'images', snapshot: true, load: () => import('./commands/inspect.js') },
   { name: 'exec', summary: 'Run a command in a running container', bundle: 'images', snapshot: true, load: () => import('./commands/container-exec.js') },
   { name: 'container-exited', summary: "Run by a container's monitor when the container has ended", bundle: 'images', snapshot: true, hidden: true, load: () => import('./commands/container-exited.js') },
   { name: 'attach', summary: 'Attach local standard input, output, and error streams to a running container', bundle: 'images', snapshot: true, load: () => import('./commands/container-attach.js') },
@@ -74,6 +74,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'history', summary: 'Show the history of an image', bundle: 'images', snapshot: true, load: () => import('./commands/history.js') },
   { name: 'network', summary: 'Manage networks', bundle: 'images', snapshot: true, load: () => import('./commands/network.js') },
   { name: 'system', summary: 'Manage moby-dick', bundle: 'images', snapshot: true, load: () => import('./commands/system.js') },
+  { name: 'version', summary: 'Show the moby-dick version information', bundle: 'images', snapshot: true, load: () => import('./commands/version.js') },
+  { name: 'info', summary: 'Display system-wide information', bundle: 'images', snapshot: true, load: () => import('./commands/info.js') },
 ];
 
 /** The command whose first word is NAME. */
