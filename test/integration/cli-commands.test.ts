@@ -139,6 +139,7 @@ describe('cli: version, info, system, inspect, images and ps options', () => {
     assert.equal(rw, 3);
     assert.ok(rootFs! > 3, String(rootFs));
     assert.equal(await ok('inspect', '--format', '{{.SizeRw}}', 'mdk-test-insp'), '<no value>\n', 'no sizes without -s');
+    assert.equal(await ok('container', 'inspect', '-s', '--format', '{{.SizeRw}}', 'mdk-test-insp'), '3\n');
 
     const missing = await mdk('inspect', '--format', '{{.Name}}', 'mdk-test-insp', 'mdk-test-nothing');
     assert.equal(missing.code, 1);
