@@ -48,6 +48,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'start', summary: 'Start one or more stopped containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-start.js') },
   { name: 'ps', summary: 'List containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-ps.js') },
   { name: 'events', summary: 'Get real time events from the server', bundle: 'images', snapshot: true, load: () => import('./commands/events.js') },
+  { name: 'version', summary: 'Show the moby-dick version information', bundle: 'images', snapshot: true, load: () => import('./commands/version.js') },
+  { name: 'info', summary: 'Display system-wide information', bundle: 'images', snapshot: true, load: () => import('./commands/info.js') },
   { name: 'logs', summary: 'Fetch the logs of a container', bundle: 'images', snapshot: true, load: () => import('./commands/container-logs.js') },
   { name: 'stop', summary: 'Stop one or more running containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-stop.js') },
   { name: 'kill', summary: 'Kill one or more running containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-kill.js') },
@@ -74,8 +76,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'history', summary: 'Show the history of an image', bundle: 'images', snapshot: true, load: () => import('./commands/history.js') },
   { name: 'network', summary: 'Manage networks', bundle: 'images', snapshot: true, load: () => import('./commands/network.js') },
   { name: 'system', summary: 'Manage moby-dick', bundle: 'images', snapshot: true, load: () => import('./commands/system.js') },
-  { name: 'version', summary: 'Show the moby-dick version information', bundle: 'images', snapshot: true, load: () => import('./commands/version.js') },
-  { name: 'info', summary: 'Display system-wide information', bundle: 'images', snapshot: true, load: () => import('./commands/info.js') },
 ];
 
 /** The command whose first word is NAME. */
