@@ -1,4 +1,5 @@
 /** `moby-dick inspect [-f FORMAT] CONTAINER...`: Docker's inspect document of each container. */
+import { containerSize } from '../../engine/disk-usage.js';
 import type { ContainerView } from '../../engine/engine.js';
 import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../../engine/network-inspect.js';
 import { inspectState } from '../../engine/status.js';
@@ -72,16 +73,24 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
 }
 
 export const command = defineCommand({
-  name: 'inspect',
-  usage: 'inspect [-f FORMAT] CONTAINER [CONTAINER...]',
+  name: 'container inspect',
+  usage: 'container inspect [OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Display detailed information on one or more containers',
-  options: { format: { type: 'string', short: 'f' } },
+  description: `Display detailed information on one or more containers
+
+Options:
+  -f, --format TEMPLATE   {{.Field}} or {{json .Field}} instead of the JSON
+  -s, --size              the sizes too: SizeRw (the writable layer), SizeRootFs (with the image)`,
+  options: { format: { type: 'string', short: 'f' }, size: { type: 'boolean', short: 's' } },
   args: { min: 1 },
   async run(values, operands) {
     const docs = await withEngine((e) =>
       operands.map((ref) => {
         const v = e.inspect(ref);
-        return inspectJson(v, e.networkFacts(v));
+        const doc = inspectJson(v, e.networkFacts(v));
+        if (!values.size) return doc;
+        const s = containerSize(e, v);
+        return { ...doc, SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs };
       }),
     );
     process.stdout.write(inspectOutput(docs, values.format));
