@@ -1,6 +1,7 @@
 /** `moby-dick inspect [-f FORMAT] CONTAINER...`: Docker's inspect document of each container. */
 import type { ContainerView } from '../../engine/engine.js';
 import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../../engine/network-inspect.js';
+import { hostFlagsConfig, logConfig } from '../../engine/host-config.js';
 import { inspectState } from '../../engine/status.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
@@ -25,7 +26,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       Binds: e.binds.map((b) => `${b.source}:${b.destination}${b.readOnly ? ':ro' : ''}`),
       AutoRemove: r.autoRemove,
       RestartPolicy: { Name: r.restart.name, MaximumRetryCount: r.restart.maximumRetryCount },
-      LogConfig: { Type: 'json-file', Config: { ...(r.log.maxSize ? { 'max-size': String(r.log.maxSize), 'max-file': String(r.log.maxFiles) } : {}) } },
+      LogConfig: logConfig(r),
       ...networkHostConfig(r, facts),
       Privileged: e.privileged,
       ReadonlyRootfs: e.readOnly,
@@ -41,6 +42,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       Tmpfs: Object.fromEntries(e.tmpfs.map((t) => [t.destination, t.options.join(',')])),
       SecurityOpt: [...(e.noNewPrivileges ? ['no-new-privileges'] : []), ...(e.seccomp === 'unconfined' ? ['seccomp=unconfined'] : [])],
       Init: r.init,
+      ...hostFlagsConfig(r),
     },
     Mounts: [
       ...e.binds.map((b) => {
