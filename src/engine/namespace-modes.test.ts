@@ -23,6 +23,6 @@ test('--pid host|container:NAME, --uts host, --userns host; anything else refuse
 
 test('what the modes give without another container: the host\'s namespaces, no /dev/shm for --ipc none', () => {
   assert.deepEqual(ownNamespaces({ ipc: 'private', pid: '', uts: '', userns: '' }), {});
-  assert.deepEqual(ownNamespaces({ ipc: 'host', pid: 'host', uts: 'host', userns: 'host' }), { ipc: { mode: 'host' }, pid: { mode: 'host' }, uts: { mode: 'host' } });
+  assert.deepEqual(ownNamespaces({ ipc: 'host', pid: 'host', uts: 'host', userns: 'host' }), { ipc: { mode: 'host' }, shm: { mode: 'host' }, pid: { mode: 'host' }, uts: { mode: 'host' } });
   assert.deepEqual(ownNamespaces({ ipc: 'none', pid: 'container:abc', uts: '', userns: '' }), { shm: { mode: 'none' } });
 });

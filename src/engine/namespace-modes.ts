@@ -7,9 +7,13 @@
  *
  * IPC: private (Docker's default) and shareable both make a new IPC
  * namespace with a /dev/shm of its own; none has no /dev/shm; host is the
- * engine's; container:NAME joins a shareable container's IPC namespace and
- * its /dev/shm, as Docker does. PID: host, or container:NAME. UTS: host.
- * USER: host (moby-dick makes no user namespace for an engine container).
+ * engine's, with the host's /dev/shm; container:NAME joins a shareable container's IPC namespace
+ * (its SysV objects, and its POSIX message queues: /dev/mqueue is mounted
+ * in that namespace). Unlike Docker, its /dev/shm is not shared: that
+ * tmpfs lives in the donor's mount namespace, which a bind cannot reach
+ * (EINVAL), and moby-dick keeps no mounts on the host's side.
+ * PID: host, or container:NAME. UTS: host. USER: host (moby-dick makes no
+ * user namespace for an engine container).
  */
 import { MobyDickError } from '../errors.js';
 import type { EngineContainer } from '../spec/spec-builder.js';
@@ -100,10 +104,13 @@ function donorOf(e: EngineCore, record: ContainerRecord, mode: string, kind: str
 
 type Namespaces = Pick<EngineContainer, 'ipc' | 'pid' | 'uts' | 'shm'>;
 
-/** What MODES give that needs no other container: the host's namespaces, no /dev/shm (recorded at create). */
+/** What MODES give that needs no other container: the host's namespaces and /dev/shm, or none (recorded at create). */
 export function ownNamespaces(modes: NamespaceModes): Namespaces {
   const out: Namespaces = {};
-  if (modes.ipc === 'host') out.ipc = { mode: 'host' };
+  if (modes.ipc === 'host') {
+    out.ipc = { mode: 'host' };
+    out.shm = { mode: 'host' };
+  }
   if (modes.ipc === 'none') out.shm = { mode: 'none' };
   if (modes.pid === 'host') out.pid = { mode: 'host' };
   if (modes.uts === 'host') out.uts = { mode: 'host' };
@@ -118,8 +125,6 @@ export function joinedNamespaces(e: EngineCore, record: ContainerRecord): Namesp
   if (modes.ipc.startsWith('container:')) {
     const donor = donorOf(e, record, modes.ipc, 'IPC');
     out.ipc = { mode: 'path', path: `/proc/${donor.pid}/ns/ipc` };
-    // its /dev/shm as its own processes see it
-    out.shm = { mode: 'bind', source: `/proc/${donor.pid}/root/dev/shm` };
   }
   if (modes.pid.startsWith('container:')) out.pid = { mode: 'path', path: `/proc/${donorOf(e, record, modes.pid, 'PID namespace').pid}/ns/pid` };
   return out;

@@ -87,14 +87,15 @@ describe('buildSpec: Docker\'s defaults as an OCI config', () => {
   });
 
   test('--ipc, --pid, --uts: the host\'s namespaces are left out, another container\'s joined by path; --ipc none has no /dev/shm', () => {
-    const s = spec({ ipc: { mode: 'path', path: '/proc/42/ns/ipc' }, pid: { mode: 'host' }, uts: { mode: 'host' }, shm: { mode: 'bind', source: '/proc/42/root/dev/shm' } });
+    const s = spec({ ipc: { mode: 'path', path: '/proc/42/ns/ipc' }, pid: { mode: 'host' }, uts: { mode: 'host' } });
     assert.deepEqual(s.linux?.namespaces, [{ type: 'ipc', path: '/proc/42/ns/ipc' }, { type: 'mount' }, { type: 'cgroup' }, { type: 'network' }]);
     assert.equal(s.hostname, undefined, 'the host\'s UTS namespace keeps its name');
-    assert.deepEqual(s.mounts?.find((m) => m.destination === '/dev/shm'), { destination: '/dev/shm', type: 'bind', source: '/proc/42/root/dev/shm', options: ['rbind', 'rprivate'] });
+    assert.equal(s.mounts?.find((m) => m.destination === '/dev/shm')?.type, 'tmpfs');
     const none = spec({ shm: { mode: 'none' }, pid: { mode: 'path', path: '/proc/42/ns/pid' } });
     assert.equal(none.mounts?.find((m) => m.destination === '/dev/shm'), undefined);
     assert.deepEqual(none.linux?.namespaces?.[0], { type: 'pid', path: '/proc/42/ns/pid' });
     assert.equal(none.hostname, 'c1');
+    assert.deepEqual(spec({ ipc: { mode: 'host' }, shm: { mode: 'host' } }).mounts?.find((m) => m.destination === '/dev/shm'), { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] });
   });
 
   test('seccomp: unconfined, or the user\'s profile', () => {

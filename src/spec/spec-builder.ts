@@ -124,8 +124,8 @@ export interface EngineContainer extends ResourceLimits, SecuritySettings {
   ipc?: NamespaceJoin;
   pid?: NamespaceJoin;
   uts?: NamespaceJoin;
-  /** /dev/shm: a tmpfs of its own (default), none (--ipc none), or a bind of another container's (--ipc container:NAME) */
-  shm?: { mode: 'none' } | { mode: 'bind'; source: string };
+  /** /dev/shm: a tmpfs of its own (default), none (--ipc none), or the host's (--ipc host) */
+  shm?: { mode: 'none' | 'host' };
 }
 
 /** The resource limits and security settings of REQUEST, as an EngineContainer keeps them (no undefined keys). */
@@ -197,7 +197,7 @@ function baseMounts(c: EngineContainer): Mount[] {
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', c.privileged ? 'rw' : 'ro'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
   ];
-  if (c.shm?.mode === 'bind') mounts.push({ destination: '/dev/shm', type: 'bind', source: c.shm.source, options: ['rbind', 'rprivate'] });
+  if (c.shm?.mode === 'host') mounts.push({ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] });
   else if (c.shm?.mode !== 'none') mounts.push({ destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${c.shmSize}`] });
   for (const t of c.tmpfs) {
     mounts.push({ destination: t.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...t.options] });
