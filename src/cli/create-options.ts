@@ -10,7 +10,7 @@ import type { ParsedValues } from './args.js';
 import {
   parseBytes, parseCpus, parseInteger, parseLabels, parseLogOpts, parseMount, parseRestart, parseSecurityOpts, parseSwap, parseTmpfs, parseUlimit, parseVolume,
 } from './container-flags.js';
-import { parseDevice, parseLogDriver, parseSysctls } from './host-flags.js';
+import { parseAttach, parseDevice, parseLogDriver, parseSysctls } from './host-flags.js';
 import { mergeEnv, RUN_OPTIONS } from './run-options.js';
 
 export const CREATE_OPTIONS = {
@@ -168,6 +168,7 @@ export function createRequest(flags: CreateFlags, operands: readonly string[]): 
   if (image === undefined) throw new MobyDickError('USAGE', '"moby-dick run" requires at least 1 argument', { hint: "see 'moby-dick run --help'" });
   const network = flags.network ?? flags.net ?? 'bridge';
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
+  if (flags.attach) parseAttach(flags.attach, false); // its words, for create too (run attaches with them: run-image.ts)
   return {
     image,
     command,
