@@ -49,8 +49,11 @@ function blkioWeightSupported(layout: CgroupLayout): boolean {
 }
 
 /** LIMITS as the host can carry them out; what it cannot is dropped with WARN, as Docker does. */
-export function supportedResources<T extends ResourceLimits>(limits: T, warn: (message: string) => void, host: HostResources = hostResources()): T {
+export function supportedResources<T extends ResourceLimits>(limits: T, warn: (message: string) => void, host?: HostResources): T {
   const out = { ...limits };
+  // the host is read only for a container that asks for these (most do not)
+  if (out.cpusetCpus === undefined && out.cpusetMems === undefined && !out.blkioWeight && !out.oomKillDisable) return out;
+  host ??= hostResources();
   if (out.cpusetCpus !== undefined) checkList(out.cpusetCpus, host.cpus, 'cpus');
   if (out.cpusetMems !== undefined) checkList(out.cpusetMems, host.mems, 'mems');
   if (out.blkioWeight !== undefined && out.blkioWeight !== 0) {
