@@ -44,7 +44,7 @@ export function inspectContainer(v: ContainerView, facts: NetworkFacts): Contain
     ResolvConfPath: r.net?.mode === 'bridge' ? `${files}/resolv.conf` : '',
     HostnamePath: r.net?.mode === 'bridge' ? `${files}/hostname` : '',
     HostsPath: r.net?.mode === 'bridge' ? `${files}/hosts` : '',
-    LogPath: v.paths.log,
+    LogPath: r.log.driver === 'none' ? '' : v.paths.log,
     Name: `/${r.name}`,
     RestartCount: r.state.restartCount,
     Driver: 'overlay2',

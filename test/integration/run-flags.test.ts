@@ -169,6 +169,7 @@ describe('run: host flags', () => {
     assert.notEqual(logs.code, 0);
     assert.match(logs.stderr, /configured logging driver does not support reading/);
     assert.equal(JSON.parse((await mdk('inspect', '--format', '{{json .HostConfig.LogConfig}}', 'mdk-test-nolog')).stdout).Type, 'none');
+    assert.equal((await mdk('inspect', '--format', '{{.LogPath}}', 'mdk-test-nolog')).stdout, '\n', 'no log file, as Docker shows it');
     const bad = await mdk('run', '--rm', '--network', 'none', '--log-driver', 'syslog', w.image, 'true');
     assert.equal(bad.code, 125);
   });

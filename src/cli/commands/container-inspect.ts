@@ -18,7 +18,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
     Args: e.argv.slice(1),
     State: inspectState(v.state, v.pid, r.state.startedAt, r.state.oomKilled === true),
     Image: r.imageId,
-    LogPath: v.paths.log,
+    LogPath: r.log.driver === 'none' ? '' : v.paths.log,
     Name: `/${r.name}`,
     RestartCount: r.state.restartCount,
     Driver: 'overlay',
