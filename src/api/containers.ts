@@ -191,6 +191,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     const wantOut = flag(q, 'stdout');
     const wantErr = flag(q, 'stderr');
     if (!wantOut && !wantErr) throw new ApiError(400, 'Bad parameters: you must choose at least one stream');
+    if (v.record.log.driver === 'none') throw new ApiError(501, 'configured logging driver does not support reading');
     const tty = v.record.engine.tty;
     const tailText = q.get('tail');
     const tail = tailText === null || tailText === 'all' || tailText === '' ? undefined : Number(tailText);

@@ -2,6 +2,7 @@
 import { containerSize } from '../../engine/disk-usage.js';
 import type { ContainerView } from '../../engine/engine.js';
 import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../../engine/network-inspect.js';
+import { hostFlagsConfig, logConfig } from '../../engine/host-config.js';
 import { inspectState } from '../../engine/status.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
@@ -18,7 +19,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
     Args: e.argv.slice(1),
     State: inspectState(v.state, v.pid, r.state.startedAt, r.state.oomKilled === true),
     Image: r.imageId,
-    LogPath: v.paths.log,
+    LogPath: r.log.driver === 'none' ? '' : v.paths.log,
     Name: `/${r.name}`,
     RestartCount: r.state.restartCount,
     Driver: 'overlay',
@@ -26,7 +27,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       Binds: e.binds.map((b) => `${b.source}:${b.destination}${b.readOnly ? ':ro' : ''}`),
       AutoRemove: r.autoRemove,
       RestartPolicy: { Name: r.restart.name, MaximumRetryCount: r.restart.maximumRetryCount },
-      LogConfig: { Type: 'json-file', Config: { ...(r.log.maxSize ? { 'max-size': String(r.log.maxSize), 'max-file': String(r.log.maxFiles) } : {}) } },
+      LogConfig: logConfig(r),
       ...networkHostConfig(r, facts),
       Privileged: e.privileged,
       ReadonlyRootfs: e.readOnly,
@@ -42,6 +43,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       Tmpfs: Object.fromEntries(e.tmpfs.map((t) => [t.destination, t.options.join(',')])),
       SecurityOpt: [...(e.noNewPrivileges ? ['no-new-privileges'] : []), ...(e.seccomp === 'unconfined' ? ['seccomp=unconfined'] : [])],
       Init: r.init,
+      ...hostFlagsConfig(r),
     },
     Mounts: [
       ...e.binds.map((b) => {
