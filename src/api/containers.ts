@@ -122,6 +122,9 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     // ?platform=os/arch (docker run --platform): only this machine's runs (the engine says so)
     const platform = ctx.query.get('platform');
     if (platform) req.platform = parsePlatform(platform);
+    // as dockerd's: a missing image is a 404 (No such image), and the client pulls it (the docker CLI
+    // shows "Unable to find image" and the pull's progress, and honours its own --pull never)
+    req.pull = 'never';
     const record = await engine.create(req);
     ctx.reply.json(201, { Id: record.id, Warnings: [] });
   }
