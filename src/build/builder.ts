@@ -129,9 +129,16 @@ export class Builder {
     const out = this.progress.begin('exporting to image');
     let id = last.image;
     if (id === undefined || Object.keys(this.opts.labels).length) {
-      const config = { ...((last.doc.config as RunConfig | undefined) ?? {}) };
-      if (Object.keys(this.opts.labels).length) config.Labels = { ...(config.Labels ?? {}), ...this.opts.labels };
-      id = (await commitImage(this.store, { parent: last.image, config: { ...last.doc, config, created: new Date().toISOString() } })).id;
+      // cached as a step is: an unchanged rebuild with the same --label gives the same image, as Docker's
+      const key = cacheKey(last.image, `build labels ${JSON.stringify(Object.entries(this.opts.labels).sort())}`);
+      const hit = this.opts.noCache ? undefined : this.cache.get(key);
+      if (hit) id = hit;
+      else {
+        const config = { ...((last.doc.config as RunConfig | undefined) ?? {}) };
+        if (Object.keys(this.opts.labels).length) config.Labels = { ...(config.Labels ?? {}), ...this.opts.labels };
+        id = (await commitImage(this.store, { parent: last.image, config: { ...last.doc, config, created: new Date().toISOString() } })).id;
+        this.cache.put(key, id);
+      }
     }
     this.cache.markResult(id);
     this.progress.note(out, `writing image ${id} done`);
