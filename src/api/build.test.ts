@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildRequestOf } from './build.js';
+import { closeSync, constants as fsc, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildRequestOf, readContext } from './build.js';
 import { ApiError } from './errors.js';
 
 const q = (s: string) => new URLSearchParams(s);
@@ -35,4 +38,31 @@ test('BuildKit (version=2) is refused with Docker\'s words; so are remote contex
   refused('buildargs=%7Bnot', 400, /error reading build args/);
   refused('buildargs=%5B%5D', 400, /error reading build args: expected a JSON object/);
   refused(`labels=${encodeURIComponent('{"l":null}')}`, 400, /error reading labels: l: expected a string/);
+});
+
+test('readContext: the Dockerfile named (or `dockerfile`), .dockerignore; a symlink cannot lead out of the context', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mdk-test-build-context-'));
+  const outside = mkdtempSync(join(tmpdir(), 'mdk-test-build-outside-'));
+  const root = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  try {
+    writeFileSync(join(outside, 'Dockerfile'), 'FROM secret\n');
+    writeFileSync(join(dir, 'dockerfile'), 'FROM lower\n');
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'sub', 'Dockerfile.dev'), 'FROM dev\n');
+    writeFileSync(join(dir, '.dockerignore'), 'secret\n');
+    assert.equal(readContext(root, 'Dockerfile').text, 'FROM lower\n');
+    assert.equal(readContext(root, 'sub/Dockerfile.dev').text, 'FROM dev\n');
+    assert.equal(readContext(root, '/sub/../sub/Dockerfile.dev').text, 'FROM dev\n');
+    assert.equal(readContext(root, 'sub/Dockerfile.dev').ignore.excludes('secret'), true);
+    // a link to the outside resolves inside the context, where there is no such file
+    symlinkSync(join(outside, 'Dockerfile'), join(dir, 'linked'));
+    symlinkSync('../../../../../../..' + join(outside, 'Dockerfile'), join(dir, 'relative'));
+    for (const name of ['linked', 'relative', '../' + outside.split('/').pop() + '/Dockerfile', 'sub']) {
+      assert.throws(() => readContext(root, name), (e: unknown) => e instanceof ApiError && e.status === 400 && e.message === `Cannot locate specified Dockerfile: ${name}`, name);
+    }
+  } finally {
+    closeSync(root);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  }
 });

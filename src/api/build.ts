@@ -123,7 +123,7 @@ function readInContext(root: number, path: string): string | undefined {
 }
 
 /** The context's Dockerfile (Docker takes `dockerfile` when `Dockerfile` is missing) and .dockerignore. */
-function readContext(root: number, dockerfile: string): { text: string; ignore: IgnoreRules } {
+export function readContext(root: number, dockerfile: string): { text: string; ignore: IgnoreRules } {
   let text = readInContext(root, dockerfile);
   if (text === undefined && dockerfile === 'Dockerfile') text = readInContext(root, 'dockerfile');
   if (text === undefined) throw new ApiError(400, `Cannot locate specified Dockerfile: ${dockerfile}`);

@@ -22,7 +22,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -122,7 +122,10 @@ describe('docker build, commit, diff and history through the Engine API', () => 
       assert.equal((await ok(client.path, ['inspect', '-f', '{{index .Config.Labels "built.by"}}', tag])).trim(), 'test');
 
       // unchanged: every step from the cache, the same image; -q prints its ID alone
-      const again = await ok(client.path, ['build', ...net, '-t', tag, '--build-arg', `WHO=sailor${i}`, '--label', 'built.by=test', '.'], { cwd: dir });
+      // --iidfile: the ID the CLI took from the aux message
+      const iid = join(api.dir, `iid${i}`);
+      const again = await ok(client.path, ['build', ...net, '-t', tag, '--iidfile', iid, '--build-arg', `WHO=sailor${i}`, '--label', 'built.by=test', '.'], { cwd: dir });
+      assert.match(readFileSync(iid, 'utf8'), new RegExp(`^sha256:${built}[0-9a-f]{52}$`));
       assert.equal(again.match(/ ---> Using cache\n/g)?.length, 4, again);
       assert.doesNotMatch(again, /Running in/);
       assert.match(again, new RegExp(`^Successfully built ${built}$`, 'm'));
