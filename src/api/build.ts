@@ -12,7 +12,8 @@
  * error answer; after, an error line, with a failed RUN's exit status as
  * its code (the docker CLI exits with it).
  *
- * Refused: version=2 (BuildKit: its /session protocol is not served),
+ * Base images are pulled with the logins of X-Registry-Config (the
+ * client's), else the stored ones. Refused: version=2 (BuildKit: its /session protocol is not served),
  * remote contexts, squash. Accepted and not used: rm, forcerm (the step
  * containers always go), cachefrom, extrahosts, the resource limits.
  */
@@ -30,6 +31,7 @@ import { hostPlatform, parsePlatform } from '../images/platform.js';
 import { familiarString, parseNormalizedReference } from '../images/reference.js';
 import { S_IFMT, S_IFREG } from '../linux/file-modes.js';
 import { ClassicBuildStream, shortId } from './build-stream.js';
+import { registryConfigs } from './auth.js';
 import { ApiError } from './errors.js';
 import { queryBool } from './filter-match.js';
 import { JsonStream } from './json-stream.js';
@@ -146,6 +148,7 @@ async function unpackContext(ctx: RequestContext, dir: string): Promise<void> {
 
 async function build(engine: Engine, ctx: RequestContext): Promise<void> {
   const req = buildRequestOf(ctx.query);
+  const logins = registryConfigs(ctx.headers['x-registry-config']);
   const dir = mkdtempSync(join(tmpdir(), 'moby-dick-context-'));
   try {
     await unpackContext(ctx, dir);
@@ -173,6 +176,7 @@ async function build(engine: Engine, ctx: RequestContext): Promise<void> {
         labels: req.labels,
         network: req.network,
         progress: new ClassicBuildStream(send),
+        credentials: (domain) => logins.get(domain),
       }).build();
     } catch (e) {
       for (const m of held) out.send(m);

@@ -31,6 +31,7 @@ import { imageHasPath, readImageFile } from '../images/image-files.js';
 import { findImage } from '../images/lookup.js';
 import { hostPlatform } from '../images/platform.js';
 import { pullImage } from '../images/pull.js';
+import type { Credentials } from '../images/registry/docker-config.js';
 import { parseNormalizedReference, referenceString, withDefaultTag } from '../images/reference.js';
 import { resolveUser } from '../images/user-lookup.js';
 import { nativeAddon } from '../helper/native-addon.js';
@@ -60,6 +61,8 @@ export interface BuildOptions {
   /** RUN's network: bridge (default), host, none, or a network's name */
   network: string;
   progress: BuildReporter;
+  /** the login for a base image's registry (the Engine API's X-Registry-Config); the stored ones without */
+  credentials?: (domain: string) => Credentials | undefined;
 }
 
 export interface BuildResult {
@@ -160,14 +163,18 @@ export class Builder {
   private async image(ref: string): Promise<string> {
     const done = this.pulled.get(ref);
     if (done) return done;
+    const pull = async (): Promise<string> => {
+      const credentials = this.opts.credentials?.(parseNormalizedReference(ref).domain);
+      return (await pullImage(this.store, ref, credentials ? { credentials } : {})).imageId;
+    };
     if (this.opts.pull) {
-      const id = (await pullImage(this.store, ref)).imageId;
+      const id = await pull();
       this.pulled.set(ref, id);
       return id;
     }
     const found = findImage(this.store, ref);
     if (found) return found.image.id;
-    return (await pullImage(this.store, ref)).imageId;
+    return pull();
   }
 
   private baseState(imageId: string | undefined): State {

@@ -15,7 +15,9 @@
  * - docker commit (the container's own Cmd, Env and WorkingDir kept;
  *   --change on top; POST /commit's body config), docker diff, docker history;
  * - the raw shapes: the JSON stream of /build, /containers/{id}/changes,
- *   /images/{name}/history.
+ *   /images/{name}/history;
+ * - a base image behind a login (docker-registry with htpasswd on
+ *   127.0.0.1): pulled with the logins the CLI sends as X-Registry-Config.
  *
  * Every container, network and image goes with the service's store; RUN
  * steps use the store's own bridge (named with the test's prefix) or none.
@@ -30,6 +32,7 @@ import { gzipSync } from 'node:zlib';
 import { type ApiService, startApiService } from '../helpers/api-service.js';
 import { type CliResult, run } from '../helpers/cli.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { skopeo, startRegistry } from '../helpers/registry.js';
 
 const CLIENTS = [
   { name: "Debian's docker 20.10", path: '/usr/bin/docker' },
@@ -256,6 +259,31 @@ describe('docker build, commit, diff and history through the Engine API', () => 
 
     await ok(client, ['rm', 'mdk-test-commit-src']);
     await ok(client, ['rmi', 'mdk-test-committed:v1', 'mdk-test-committed:v2', 'mdk-test-committed:v3']);
+  });
+
+  test('a base image from a registry that needs a login: pulled with the client\'s logins (X-Registry-Config)', async () => {
+    const user = 'mdk-test-user';
+    const password = 'mdk-test-pw';
+    const reg = await startRegistry({ user, password });
+    try {
+      const base = `${reg.host}/mdk-test/private-base:1`;
+      skopeo(['copy', `docker://${api.image}`, `docker://${base}`], `${user}:${password}`);
+      const client = CLIENTS[0]!.path;
+      const dir = context({ Dockerfile: `FROM ${base}\nCMD ["echo", "from the private base"]\n` });
+      const denied = await docker(client, ['build', '-t', 'mdk-test-private', '.'], { cwd: dir });
+      assert.notEqual(denied.code, 0);
+      assert.match(denied.stderr, /unauthorized|authentication required|denied/i);
+      const login = await docker(client, ['login', '-u', user, '--password-stdin', reg.host], { input: `${password}\n` });
+      assert.equal(login.code, 0, login.stderr);
+      await ok(client, ['build', '-t', 'mdk-test-private', '.'], { cwd: dir });
+      assert.equal(await ok(client, ['run', '--rm', '--network', 'none', 'mdk-test-private']), 'from the private base\n');
+      // the service kept nothing: the store's own Docker config has no login
+      assert.equal(existsSync(join(api.env.dockerConfig, 'config.json')), false);
+      await ok(client, ['logout', reg.host]);
+      await ok(client, ['rmi', 'mdk-test-private', base]);
+    } finally {
+      await reg.stop();
+    }
   });
 
   test('Compose\'s build: through docker-py and through the docker CLI; up runs the built image', { skip: existsSync(COMPOSE) ? false : `${COMPOSE} is not installed` }, async () => {
