@@ -42,6 +42,8 @@ export interface ErrorDetails {
   layer?: string;
   /** what the user can do about it */
   hint?: string;
+  /** the exit status of a command that failed (a build's RUN) */
+  status?: number;
 }
 
 /** Docker's exit codes: 125 engine error, 126 cannot execute, 127 not found. */

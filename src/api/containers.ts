@@ -7,6 +7,7 @@
  */
 import os from 'node:os';
 import type { Duplex, Writable } from 'node:stream';
+import { containerChanges } from '../build/container-commit.js';
 import { attach, type Attachment, DEFAULT_DETACH_KEYS } from '../engine/attach.js';
 import { copy } from '../engine/copy.js';
 import { parsePruneFilters, pruneContainers } from '../engine/container-prune.js';
@@ -31,6 +32,7 @@ import type { ContainerPathStat } from './types.js';
 import { compareVersions } from './version.js';
 
 const RAW_STREAM = 'application/vnd.docker.raw-stream';
+const CHANGE_KINDS = { C: 0, A: 1, D: 2 } as const;
 const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
 
 /** A query flag as Docker reads it: 1, true, True... */
@@ -410,6 +412,12 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     ctx.reply.json(200, { ContainersDeleted: deleted, SpaceReclaimed: bytes });
   }
 
+  /** docker diff: Docker's Kind is 0 changed, 1 added, 2 deleted */
+  async function changes(ctx: RequestContext): Promise<void> {
+    const list = await containerChanges(engine, find(ctx).record.id);
+    ctx.reply.json(200, list.map((c) => ({ Path: c.path, Kind: CHANGE_KINDS[c.kind] })));
+  }
+
   function notImplemented(what: string) {
     return (): void => {
       throw new ApiError(501, `${what} is not implemented by moby-dick yet`);
@@ -445,7 +453,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     } },
     { method: 'GET', path: '/containers/{id}/top', handler: topOf },
     { method: 'GET', path: '/containers/{id}/logs', handler: logs },
-    { method: 'GET', path: '/containers/{id}/changes', handler: notImplemented('GET /containers/{id}/changes (docker diff)') },
+    { method: 'GET', path: '/containers/{id}/changes', handler: changes },
     { method: 'GET', path: '/containers/{id}/export', handler: exportOf },
     { method: 'GET', path: '/containers/{id}/stats', handler: stats },
     { method: 'POST', path: '/containers/{id}/resize', handler: resize },

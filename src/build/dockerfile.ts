@@ -111,6 +111,6 @@ export function jsonArgs(args: string): string[] | undefined {
 }
 
 /** the one-line error of a Dockerfile's instruction, as docker build words it */
-export function lineError(file: string, line: number, message: string, hint?: string): MobyDickError {
-  return new MobyDickError('BUILD', `${file}:${line}: ${message}`, { subject: `${file}:${line}`, ...(hint ? { hint } : {}) });
+export function lineError(file: string, line: number, message: string, hint?: string, status?: number): MobyDickError {
+  return new MobyDickError('BUILD', `${file}:${line}: ${message}`, { subject: `${file}:${line}`, ...(hint ? { hint } : {}), ...(status !== undefined ? { status } : {}) });
 }

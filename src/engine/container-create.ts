@@ -19,6 +19,7 @@ import { pullImage } from '../images/pull.js';
 import { imageEnv, runSettings } from '../images/run-settings.js';
 import { resolveGroups, resolveUser } from '../images/user-lookup.js';
 import { checkSpecRules } from '../oci/spec-rules.js';
+import { containerConfig } from './container-config.js';
 import { containerMounts, volumesFrom } from './container-mounts.js';
 import { resolveNetworking } from './container-networking.js';
 import type { ContainerRecord } from './container-table.js';
@@ -144,6 +145,7 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
     exposedPorts,
     ...(healthcheck ? { healthcheck } : {}),
     ...(shell ? { shell } : {}),
+    config: containerConfig(config as Record<string, unknown>, req),
     state: { restartCount: 0 },
     engine: {
       id,

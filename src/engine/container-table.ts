@@ -4,6 +4,7 @@
  * win). The record is JSON in the `config` column; lookups take what Docker
  * takes: a full ID, a unique ID prefix, or a name.
  */
+import type { ContainerConfig } from './container-config.js';
 import type { Database } from 'better-sqlite3';
 import { MobyDickError } from '../errors.js';
 import type { ContainerNetworking } from '../network/networks.js';
@@ -39,6 +40,8 @@ export interface ContainerRecord {
   created: string;
   /** what the container runs, resolved (the OCI spec is built from it) */
   engine: EngineContainer;
+  /** its config as Docker keeps it: the image's with create's on top (container-config.ts; commit starts from it); older records have none */
+  config?: ContainerConfig;
   /** the image's layers for the overlay, topmost first; empty for --rootfs */
   layers: string[];
   openStdin: boolean;
