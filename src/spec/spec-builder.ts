@@ -54,6 +54,16 @@ export interface ResourceLimits {
   nanoCpus?: number;
   cpuShares?: number;
   pidsLimit?: number;
+  /** memory soft limit in bytes (--memory-reservation) */
+  memoryReservation?: number;
+  /** CFS period and quota in µs, as given (--cpu-period, --cpu-quota); --cpus sets nanoCpus instead */
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  /** CPUs and memory nodes it may use ("0-3,5") */
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  /** block IO weight, 10..1000 */
+  blkioWeight?: number;
   ulimits: readonly Ulimit[];
 }
 
@@ -100,7 +110,10 @@ export function limitsAndSecurity(r: ResourceLimits & SecuritySettings): Resourc
   const out: ResourceLimits & SecuritySettings = {
     ulimits: r.ulimits, capAdd: r.capAdd, capDrop: r.capDrop, privileged: r.privileged, noNewPrivileges: r.noNewPrivileges, seccomp: r.seccomp,
   };
-  for (const k of ['memory', 'memorySwap', 'nanoCpus', 'cpuShares', 'pidsLimit'] as const) if (r[k] !== undefined) out[k] = r[k];
+  for (const k of ['memory', 'memorySwap', 'nanoCpus', 'cpuShares', 'pidsLimit', 'memoryReservation', 'cpuPeriod', 'cpuQuota', 'blkioWeight'] as const) {
+    if (r[k] !== undefined) out[k] = r[k];
+  }
+  for (const k of ['cpusetCpus', 'cpusetMems'] as const) if (r[k] !== undefined) out[k] = r[k];
   return out;
 }
 
@@ -181,14 +194,20 @@ function resources(c: EngineContainer): NonNullable<NonNullable<Spec['linux']>['
     const swap = c.memorySwap ?? c.memory * 2;
     r.memory = { limit: c.memory, swap: swap === -1 ? -1 : swap };
   }
-  if (c.nanoCpus !== undefined || c.cpuShares !== undefined) {
-    r.cpu = {};
-    if (c.cpuShares !== undefined) r.cpu.shares = c.cpuShares;
-    if (c.nanoCpus !== undefined) {
-      r.cpu.period = CFS_PERIOD;
-      r.cpu.quota = Math.round((c.nanoCpus * CFS_PERIOD) / 1e9);
-    }
+  if (c.memoryReservation !== undefined) r.memory = { ...r.memory, reservation: c.memoryReservation };
+  const cpu: NonNullable<typeof r.cpu> = {};
+  if (c.cpuShares !== undefined) cpu.shares = c.cpuShares;
+  if (c.nanoCpus !== undefined) {
+    cpu.period = CFS_PERIOD;
+    cpu.quota = Math.round((c.nanoCpus * CFS_PERIOD) / 1e9);
+  } else {
+    if (c.cpuPeriod !== undefined) cpu.period = c.cpuPeriod;
+    if (c.cpuQuota !== undefined) cpu.quota = c.cpuQuota;
   }
+  if (c.cpusetCpus !== undefined) cpu.cpus = c.cpusetCpus;
+  if (c.cpusetMems !== undefined) cpu.mems = c.cpusetMems;
+  if (Object.keys(cpu).length) r.cpu = cpu;
+  if (c.blkioWeight !== undefined) r.blockIO = { weight: c.blkioWeight };
   if (c.pidsLimit !== undefined && c.pidsLimit > 0) r.pids = { limit: c.pidsLimit };
   return r;
 }
