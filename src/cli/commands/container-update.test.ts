@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { command, updateRequest } from './container-update.js';
+import { command, joinNegativeValues, updateRequest } from './container-update.js';
 
 describe('update: its flags', () => {
   test("Docker's units and forms", () => {
@@ -25,6 +25,11 @@ describe('update: its flags', () => {
     assert.throws(() => updateRequest({ 'blkio-weight': '70000' }), /value out of range/);
     assert.throws(() => updateRequest({ 'pids-limit': '1.5' }), /invalid argument "1.5" for "--pids-limit" flag/);
     assert.throws(() => updateRequest({ restart: 'sometimes' }), /invalid restart policy: unknown policy 'sometimes'/);
+  });
+
+  test('a negative number after an option is its value (--pids-limit -1), as the docker CLI reads it', () => {
+    assert.deepEqual(joinNegativeValues(['--pids-limit', '-1', '-c', '-5', '--memory-swap', '-1', 'web']), ['--pids-limit=-1', '--cpu-shares=-5', '--memory-swap=-1', 'web']);
+    assert.deepEqual(joinNegativeValues(['--cpus', '1', '-x', '-1']), ['--cpus', '1', '-x', '-1']);
   });
 
   test('without a flag it is refused before any container is looked at', async () => {

@@ -36,6 +36,26 @@ function parseWeight(text: string): number {
   return n;
 }
 
+/**
+ * `--pids-limit -1`, `--memory-swap -1`, `--cpu-quota -1`: a negative number
+ * after an option is its value, as the docker CLI reads it (node's parser
+ * takes it for an option), given as --name=value.
+ */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const long = /^--([\w-]+)$/.exec(a)?.[1];
+    const name = long ?? Object.entries(OPTIONS).find(([, o]) => 'short' in o && a === `-${o.short}`)?.[0];
+    const next = argv[i + 1];
+    if (name !== undefined && name in OPTIONS && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** The flags as the engine's update request (only those given); Docker's words for a value that does not parse. */
 export function updateRequest(v: ParsedValues<typeof OPTIONS>): UpdateRequest {
   const r: UpdateRequest = {};
@@ -83,6 +103,7 @@ Options:
 `,
   options: OPTIONS,
   args: { min: 1 },
+  rewriteArgv: joinNegativeValues,
   async run(values, operands) {
     // as the docker CLI: any flag given counts, even one that changes nothing (--cpus 0)
     const given = Object.entries(values).filter(([k, v]) => k !== 'help' && v !== undefined);
