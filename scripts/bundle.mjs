@@ -117,8 +117,9 @@ await build({
   outfile: 'build/moby-dick-images.cjs',
   // dockerfile-ast (about 230 KB) is required from node_modules when `build`
   // parses a Dockerfile: bundled, its parse alone cost every image command
-  // about 5 ms at start (the snapshot has it, evaluated only when used)
-  external: ['better-sqlite3', 'dockerfile-ast'],
+  // about 5 ms at start (the snapshot has it, evaluated only when used); ws
+  // (about 140 KB) likewise, required when the service's first websocket comes
+  external: ['better-sqlite3', 'dockerfile-ast', 'ws'],
   banner: { js: 'const __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
 });
