@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { orderMemoryWrites, planV1, planV2 } from '../cgroups/resources.js';
 import { checkUpdate, mergeUpdate, parseCpuList } from './update-limits.js';
 
 const HOST = { cpus: '0-1', mems: '0', cpuCount: 2, blkioWeight: true };
@@ -87,5 +88,38 @@ describe('update merged into the record', () => {
     const m = mergeUpdate(ID, { memory: 64 * MIB, cpuShares: 100, cpusetCpus: '0' }, false, { blkioWeight: 500, cpusetMems: '0' });
     assert.deepEqual(m.limits, { memory: 64 * MIB, cpuShares: 100, cpusetCpus: '0', blkioWeight: 500, cpusetMems: '0' });
     assert.deepEqual(m.resources, { cpu: { mems: '0' }, blockIO: { weight: 500 } });
+  });
+});
+
+describe("what an update writes to a running container's cgroups", () => {
+  const files = (writes: { file: string; value: string }[]) => writes.map((w) => `${w.file}=${w.value}`);
+  const { resources } = mergeUpdate(ID, { memory: 32 * MIB, nanoCpus: 1e9 }, false, { memory: 48 * MIB, memoryReservation: 16 * MIB, nanoCpus: 5e8, pidsLimit: -1, cpusetCpus: '1', blkioWeight: 500 });
+
+  test('v1: the memory+swap limit in force kept, written first when the memory limit rises (the kernel keeps memsw >= memory)', () => {
+    // raising the memory limit (32m -> 48m) with memsw at 64m: memsw is written first, as runc does
+    assert.deepEqual(files(orderMemoryWrites(planV1(resources), BigInt(32 * MIB))), [
+      `memory.memsw.limit_in_bytes=${64 * MIB}`,
+      `memory.limit_in_bytes=${48 * MIB}`,
+      `memory.soft_limit_in_bytes=${16 * MIB}`,
+      'cpu.cfs_period_us=100000',
+      'cpu.cfs_quota_us=50000',
+      'cpuset.cpus=1',
+      'pids.max=max',
+      'blkio.weight=500',
+    ]);
+  });
+
+  test('v2: memory.max with swap alone in memory.swap.max, cpu.max in one write, io.weight', () => {
+    assert.deepEqual(files(planV2(resources)), [
+      `memory.max=${48 * MIB}`,
+      `memory.low=${16 * MIB}`,
+      `memory.swap.max=${16 * MIB}`,
+      'cpu.max=50000 100000',
+      'cpuset.cpus=1',
+      'pids.max=max',
+      'io.weight=default 4950',
+    ]);
+    const period = mergeUpdate(ID, { cpuQuota: 20000 }, false, { cpuPeriod: 40000 }).resources;
+    assert.deepEqual(files(planV2(period)), ['cpu.max=20000 40000']);
   });
 });
