@@ -46,7 +46,8 @@ export function webSocketClient(ws: WebSocket, binary: boolean): AttachClient {
     output: () =>
       new Writable({
         write(chunk: Buffer, _enc, cb) {
-          if (gone()) return cb();
+          // the monitor's first frame is empty (it says it accepted us): no message for it
+          if (gone() || chunk.length === 0) return cb();
           ws.send(chunk, { binary }, () => cb());
         },
       }),

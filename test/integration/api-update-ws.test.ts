@@ -132,6 +132,7 @@ describe('the Engine API: update and attach over websocket', () => {
     c.ws.send('hello\n');
     await c.until('stdout and stderr of the input', () => c.text().includes('got:hello\n') && c.text().includes('err:hello\n'));
     assert.ok(c.messages.every((m) => m.binary), 'binary messages from API 1.28 on');
+    assert.ok(c.messages.every((m) => m.text.length > 0), 'no empty message');
     c.ws.close();
     await c.until('closed', () => c.closed !== undefined);
     await sleep(200);
