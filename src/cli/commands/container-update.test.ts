@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { command, joinNegativeValues, updateRequest } from './container-update.js';
+import { joinNegativeValues } from '../args.js';
+import { command, updateRequest } from './container-update.js';
 
 describe('update: its flags', () => {
   test("Docker's units and forms", () => {
@@ -28,8 +29,14 @@ describe('update: its flags', () => {
   });
 
   test('a negative number after an option is its value (--pids-limit -1), as the docker CLI reads it', () => {
-    assert.deepEqual(joinNegativeValues(['--pids-limit', '-1', '-c', '-5', '--memory-swap', '-1', 'web']), ['--pids-limit=-1', '--cpu-shares=-5', '--memory-swap=-1', 'web']);
-    assert.deepEqual(joinNegativeValues(['--cpus', '1', '-x', '-1']), ['--cpus', '1', '-x', '-1']);
+    const o = { 'pids-limit': { type: 'string' }, 'cpu-shares': { type: 'string', short: 'c' }, 'memory-swap': { type: 'string' }, cpus: { type: 'string' }, all: { type: 'boolean' } } as const;
+    assert.deepEqual(joinNegativeValues(['--pids-limit', '-1', '-c', '-5', '--memory-swap', '-1', 'web'], o), ['--pids-limit=-1', '--cpu-shares=-5', '--memory-swap=-1', 'web']);
+    assert.deepEqual(joinNegativeValues(['--cpus', '1', '-x', '-1', '--all', '-1'], o), ['--cpus', '1', '-x', '-1', '--all', '-1']);
+  });
+
+  test('the command reads --pids-limit -1 as the docker CLI does', async () => {
+    // refused for the missing container, not for the value
+    await assert.rejects(command.run(['--pids-limit', '-1']), /"moby-dick update" requires at least 1 argument/);
   });
 
   test('without a flag it is refused before any container is looked at', async () => {

@@ -7,7 +7,7 @@
  */
 import type { UpdateRequest } from '../../engine/engine.js';
 import { MobyDickError } from '../../errors.js';
-import type { ParsedValues } from '../args.js';
+import { joinNegativeValues, type ParsedValues } from '../args.js';
 import { defineCommand } from '../command.js';
 import { parseBytes, parseCpus, parseInteger, parseRestart, parseSwap } from '../container-flags.js';
 import { withEngine } from '../engine-context.js';
@@ -34,26 +34,6 @@ function parseWeight(text: string): number {
   const n = Number(text);
   if (n > 0xffff) throw new MobyDickError('USAGE', `invalid argument "${text}" for "--blkio-weight" flag: strconv.ParseUint: parsing "${text}": value out of range`);
   return n;
-}
-
-/**
- * `--pids-limit -1`, `--memory-swap -1`, `--cpu-quota -1`: a negative number
- * after an option is its value, as the docker CLI reads it (node's parser
- * takes it for an option), given as --name=value.
- */
-export function joinNegativeValues(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const long = /^--([\w-]+)$/.exec(a)?.[1];
-    const name = long ?? Object.entries(OPTIONS).find(([, o]) => 'short' in o && a === `-${o.short}`)?.[0];
-    const next = argv[i + 1];
-    if (name !== undefined && name in OPTIONS && next !== undefined && /^-\d/.test(next)) {
-      out.push(`--${name}=${next}`);
-      i++;
-    } else out.push(a);
-  }
-  return out;
 }
 
 /** The flags as the engine's update request (only those given); Docker's words for a value that does not parse. */
@@ -103,7 +83,7 @@ Options:
 `,
   options: OPTIONS,
   args: { min: 1 },
-  rewriteArgv: joinNegativeValues,
+  rewriteArgv: (argv) => joinNegativeValues(argv, OPTIONS),
   async run(values, operands) {
     // as the docker CLI: any flag given counts, even one that changes nothing (--cpus 0)
     const given = Object.entries(values).filter(([k, v]) => k !== 'help' && v !== undefined);
