@@ -193,6 +193,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     const wantOut = flag(q, 'stdout');
     const wantErr = flag(q, 'stderr');
     if (!wantOut && !wantErr) throw new ApiError(400, 'Bad parameters: you must choose at least one stream');
+    if (v.record.log.driver === 'none') throw new ApiError(501, 'configured logging driver does not support reading');
     const tty = v.record.engine.tty;
     const tailText = q.get('tail');
     const tail = tailText === null || tailText === 'all' || tailText === '' ? undefined : Number(tailText);
@@ -329,7 +330,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     const path = ctx.query.get('path');
     if (!path) throw new ApiError(400, 'path is required');
     find(ctx);
-    await copy(engine, { path: '-' }, { container: ctx.params.id!, path }, { archive: flag(ctx.query, 'copyUIDGID'), followLink: false, stdin: ctx.body, stdout: process.stdout, cwd: '/' });
+    await copy(engine, { path: '-' }, { container: ctx.params.id!, path }, { archive: flag(ctx.query, 'copyUIDGID'), followLink: false, stdin: ctx.body, cwd: '/' });
     ctx.reply.empty(200);
   }
 

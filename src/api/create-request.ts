@@ -20,19 +20,15 @@ import { array, boolean, integer, type JsonObject, object, string, stringMap, st
 
 /** HostConfig fields moby-dick cannot carry out: refused when set to anything but their zero value. */
 export const UNSUPPORTED_HOST_CONFIG = [
-  'CgroupParent', 'BlkioWeight', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps',
-  'BlkioDeviceWriteIOps', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'Devices',
-  'DeviceCgroupRules', 'DeviceRequests', 'KernelMemory', 'KernelMemoryTCP', 'MemoryReservation', 'OomKillDisable',
-  'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth', 'VolumesFrom', 'Links', 'GroupAdd', 'OomScoreAdj',
-  'StorageOpt', 'Sysctls', 'MaskedPaths', 'ReadonlyPaths', 'Annotations',
+  'CgroupParent', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps',
+  'BlkioDeviceWriteIOps', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
+  'DeviceCgroupRules', 'DeviceRequests', 'KernelMemory', 'KernelMemoryTCP', 'MemoryReservation',
+  'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth', 'Links', 'OomScoreAdj',
+  'StorageOpt', 'MaskedPaths', 'ReadonlyPaths', 'Annotations',
 ] as const;
 
-/** Mode fields whose only value moby-dick has is the default (private namespaces): '' and these are accepted. */
+/** Mode fields whose only value moby-dick has is the default: '' and these are accepted (IpcMode, PidMode, UTSMode, UsernsMode: the engine checks them, as the CLI's). */
 const MODES: Readonly<Record<string, readonly string[]>> = {
-  IpcMode: ['private', 'shareable'],
-  PidMode: [],
-  UTSMode: [],
-  UsernsMode: ['host'],
   CgroupnsMode: ['private'],
   Cgroup: [],
   Isolation: ['default'],
@@ -230,7 +226,7 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
 
   const logConfig = object(h.LogConfig, 'HostConfig.LogConfig');
   const logType = string(logConfig?.Type, 'HostConfig.LogConfig.Type');
-  if (logType && logType !== 'json-file') throw unsupported('HostConfig.LogConfig.Type', logType);
+  if (logType && logType !== 'json-file' && logType !== 'none') throw unsupported('HostConfig.LogConfig.Type', logType);
   const logOpts = stringMap(logConfig?.Config, 'HostConfig.LogConfig.Config') ?? {};
   for (const k of Object.keys(logOpts)) if (k !== 'max-size' && k !== 'max-file') throw unsupported(`HostConfig.LogConfig.Config.${k}`, logOpts[k]);
   const maxFiles = logOpts['max-file'] === undefined ? 1 : Number(logOpts['max-file']);
@@ -271,6 +267,23 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
     return { name: n, soft: integer(o.Soft, `HostConfig.Ulimits[${i}].Soft`) ?? 0, hard: integer(o.Hard, `HostConfig.Ulimits[${i}].Hard`) ?? 0 };
   });
   const expose = Object.keys(object(c.ExposedPorts, 'ExposedPorts') ?? {});
+  const devices = (array(h.Devices, 'HostConfig.Devices') ?? []).map((d, i) => {
+    const field = `HostConfig.Devices[${i}]`;
+    const o = object(d, field) ?? {};
+    const pathOnHost = string(o.PathOnHost, `${field}.PathOnHost`) ?? '';
+    if (!pathOnHost.startsWith('/')) throw new ApiError(400, `invalid ${field}: PathOnHost must be an absolute path`);
+    const pathInContainer = string(o.PathInContainer, `${field}.PathInContainer`) || pathOnHost;
+    const perms = string(o.CgroupPermissions, `${field}.CgroupPermissions`) || 'rwm';
+    if (!pathInContainer.startsWith('/') || !/^[rwm]{1,3}$/.test(perms)) throw new ApiError(400, `invalid ${field}: ${pathInContainer}:${perms}`);
+    return { pathOnHost, pathInContainer, cgroupPermissions: perms };
+  });
+  const cpusetCpus = string(h.CpusetCpus, 'HostConfig.CpusetCpus');
+  const cpusetMems = string(h.CpusetMems, 'HostConfig.CpusetMems');
+  const blkioWeight = integer(h.BlkioWeight, 'HostConfig.BlkioWeight');
+  const sysctls = stringMap(h.Sysctls, 'HostConfig.Sysctls') ?? {};
+  const groupAdd = strings(h.GroupAdd, 'HostConfig.GroupAdd') ?? [];
+  const volumesFrom = strings(h.VolumesFrom, 'HostConfig.VolumesFrom') ?? [];
+  const modes = Object.fromEntries((['IpcMode', 'PidMode', 'UTSMode', 'UsernsMode'] as const).map((f) => [f, string(h[f], `HostConfig.${f}`) ?? '']));
   const restart = restartOf(h.RestartPolicy);
   const autoRemove = boolean(h.AutoRemove, 'HostConfig.AutoRemove') ?? false;
   if (autoRemove && restart.name !== 'no') throw new ApiError(400, 'conflicting options: cannot specify both restart policy and auto remove');
@@ -312,11 +325,25 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
     networkAliases: aliases,
     publish: publishOf(h.PortBindings, defaults.hostIp),
     publishAll: boolean(h.PublishAllPorts, 'HostConfig.PublishAllPorts') ?? false,
+    ...(defaults.hostIp ? { publishAllIp: defaults.hostIp } : {}),
     expose,
     dns: strings(h.Dns, 'HostConfig.Dns') ?? [],
     dnsSearch: strings(h.DnsSearch, 'HostConfig.DnsSearch') ?? [],
     dnsOptions: strings(h.DnsOptions, 'HostConfig.DnsOptions') ?? [],
     addHost: strings(h.ExtraHosts, 'HostConfig.ExtraHosts') ?? [],
     ...(shm ? { shmSize: shm } : {}),
+    ...(cpusetCpus ? { cpusetCpus } : {}),
+    ...(cpusetMems ? { cpusetMems } : {}),
+    ...(blkioWeight ? { blkioWeight } : {}),
+    ...(boolean(h.OomKillDisable, 'HostConfig.OomKillDisable') ? { oomKillDisable: true } : {}),
+    ...(devices.length ? { devices } : {}),
+    ...(Object.keys(sysctls).length ? { sysctls } : {}),
+    ...(groupAdd.length ? { groupAdd } : {}),
+    ...(volumesFrom.length ? { volumesFrom } : {}),
+    ...(modes.IpcMode ? { ipc: modes.IpcMode } : {}),
+    ...(modes.PidMode ? { pid: modes.PidMode } : {}),
+    ...(modes.UTSMode ? { uts: modes.UTSMode } : {}),
+    ...(modes.UsernsMode ? { userns: modes.UsernsMode } : {}),
+    ...(logType === 'none' ? { logDriver: 'none' as const } : {}),
   };
 }

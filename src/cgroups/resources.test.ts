@@ -88,6 +88,13 @@ describe('deviceRules', () => {
     assert.equal(r.devices?.length, 1 + DEFAULT_ALLOWED_DEVICES.length + 1);
     assert.deepEqual(r.devices?.at(-1), { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' });
   });
+  test('a device the spec\'s rules allow already keeps their access (--device HOST:CONTAINER:r)', () => {
+    const readOnly = { allow: true, type: 'c' as const, major: 1, minor: 3, access: 'r' };
+    const r = deviceRules({ devices: [{ allow: false, access: 'rwm' }, readOnly] }, [{ type: 'c', major: 1, minor: 3 }, { type: 'c', major: 10, minor: 200 }]);
+    assert.equal(r.devices?.filter((d) => d.major === 1 && d.minor === 3 && d.access === 'rwm').length, 1, 'only the default rule of /dev/null');
+    assert.deepEqual(r.devices?.slice(0, 2), [{ allow: false, access: 'rwm' }, readOnly]);
+    assert.deepEqual(r.devices?.at(-1), { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' });
+  });
 });
 
 describe('orderMemoryWrites (v1: memsw never below the memory limit)', () => {

@@ -40,11 +40,17 @@ export const DEFAULT_ALLOWED_DEVICES: readonly DeviceRule[] = [
   { allow: true, type: 'c', major: 136, access: 'rwm' },
 ];
 
-/** The device rules of a container: the spec's, then the defaults, then its linux.devices. */
+/**
+ * The device rules of a container: the spec's, then the defaults, then its
+ * linux.devices that no rule of the spec's allows already (those keep the
+ * access the spec gives them: `--device HOST:CONTAINER:r`).
+ */
 export function deviceRules(resources: Resources | undefined, devices: readonly { type: string; major?: number; minor?: number }[] = []): Resources {
   const own = resources?.devices ?? [];
+  const ruled = (d: { type: string; major?: number; minor?: number }): boolean =>
+    own.some((r) => r.allow && r.type === d.type && r.major === d.major && r.minor === d.minor);
   const listed: DeviceRule[] = devices
-    .filter((d) => d.type === 'c' || d.type === 'b')
+    .filter((d) => (d.type === 'c' || d.type === 'b') && !ruled(d))
     .map((d) => ({ allow: true, type: d.type as 'c' | 'b', major: d.major, minor: d.minor, access: 'rwm' }));
   return { ...resources, devices: [...own, ...DEFAULT_ALLOWED_DEVICES, ...listed] };
 }

@@ -13,15 +13,20 @@ import { readImageFile } from '../images/image-files.js';
 import { findImage } from '../images/lookup.js';
 import { pullImage } from '../images/pull.js';
 import { imageEnv, runSettings } from '../images/run-settings.js';
-import { resolveUser } from '../images/user-lookup.js';
+import { resolveGroups, resolveUser } from '../images/user-lookup.js';
 import { checkSpecRules } from '../oci/spec-rules.js';
-import { containerMounts } from './container-mounts.js';
+import { containerMounts, volumesFrom } from './container-mounts.js';
 import { resolveNetworking } from './container-networking.js';
 import type { ContainerRecord } from './container-table.js';
 import type { CreateRequest } from './create-request.js';
 import type { EngineCore } from './engine-core.js';
 import { cgroupParent } from './leftovers.js';
 import { buildSpec, DEFAULT_SHM_SIZE, limitsAndSecurity } from '../spec/spec-builder.js';
+import { checkContainerSysctls } from '../spec/sysctls.js';
+import { mappedDevices } from './host-devices.js';
+import { ownNamespaces, parseNamespaceModes, resolveNamespaceModes } from './namespace-modes.js';
+import { supportedResources } from './resource-support.js';
+import { hostname as hostHostname } from 'node:os';
 
 /** what a container's name may be (Docker's) */
 export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -53,16 +58,25 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
   const layers = e.store.layerPaths(imageId).reverse();
   const settings = runSettings(config, { command: req.command, entrypoint: req.entrypoint, workdir: req.workdir, user: req.user }, req.image);
   const read = (path: string) => readImageFile(layers, path, e.syscalls)?.toString('utf8') ?? null;
-  const user = resolveUser(settings.user, read('/etc/passwd'), read('/etc/group'));
+  const groupFile = read('/etc/group');
+  const user = resolveUser(settings.user, read('/etc/passwd'), groupFile);
+  const additionalGids = [...user.additionalGids];
+  for (const g of resolveGroups(req.groupAdd ?? [], groupFile)) if (g !== user.gid && !additionalGids.includes(g)) additionalGids.push(g);
   const id = randomBytes(32).toString('hex');
   const exposedPorts = [...Object.keys(config.ExposedPorts ?? {}), ...req.expose.map((e) => (e.includes('/') ? e : `${e}/tcp`))];
+  const modes = resolveNamespaceModes(e, parseNamespaceModes(req));
+  if (modes.uts === 'host' && req.hostname !== undefined) throw new MobyDickError('USAGE', 'Conflicting options: hostname and the UTS mode', { subject: req.hostname, hint: 'drop --hostname or --uts host' });
   const net = resolveNetworking(e, req, exposedPorts);
-  const hostname = req.hostname ?? (net.mode === 'container' ? e.containers.find(net.container!).engine.hostname : id.slice(0, 12));
+  checkContainerSysctls(req.sysctls ?? {}, { network: net.mode === 'host', ipc: modes.ipc === 'host', uts: modes.uts === 'host' });
+  const hostname = modes.uts === 'host' ? hostHostname() : req.hostname ?? (net.mode === 'container' ? e.containers.find(net.container!).engine.hostname : id.slice(0, 12));
+  const devices = req.devices?.length ? { deviceMappings: [...req.devices], ...mappedDevices(req.devices) } : {};
+  const limits = supportedResources(limitsAndSecurity(req), (m) => e.options.warn?.(m));
   const env = new Map<string, string>();
   for (const e of [...imageEnv(config, hostname, user.home, req.tty), ...req.env]) env.set(e.slice(0, e.indexOf('=')), e);
   const paths = e.paths(id);
   const volumes: Record<string, string> = {};
   const { binds, tmpfs, filesystems } = containerMounts(e.store.root, req, volumes, e.store.events.recorder);
+  if (req.volumesFrom?.length) volumesFrom(e.containers, req.volumesFrom, { binds, filesystems, tmpfs, volumes });
   const record: ContainerRecord = {
     id,
     name,
@@ -76,7 +90,10 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
     restart: req.restart,
     autoRemove: req.autoRemove,
     init: req.init,
-    log: req.log,
+    log: { ...req.log, ...(req.logDriver === 'none' ? { driver: 'none' as const } : {}) },
+    namespaceModes: modes,
+    ...(req.volumesFrom?.length ? { volumesFrom: [...req.volumesFrom] } : {}),
+    ...(req.groupAdd?.length ? { groupAdd: [...req.groupAdd] } : {}),
     labels: req.labels,
     volumes,
     net,
@@ -89,13 +106,16 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
       argv: settings.argv,
       env: [...env.values()],
       cwd: settings.cwd,
-      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      user: { uid: user.uid, gid: user.gid, additionalGids },
       tty: req.tty,
       hostname,
       binds,
       tmpfs,
       ...(filesystems.length ? { filesystems } : {}),
-      ...limitsAndSecurity(req),
+      ...limits,
+      ...devices,
+      ...(req.sysctls && Object.keys(req.sysctls).length ? { sysctls: { ...req.sysctls } } : {}),
+      ...ownNamespaces(modes),
       shmSize: req.shmSize ?? DEFAULT_SHM_SIZE,
       network: { mode: net.mode === 'host' ? 'host' : 'none' },
       cgroupsPath: `/${cgroupParent()}/${id}`,

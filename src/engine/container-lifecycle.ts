@@ -16,7 +16,8 @@ import { parseExitRecord } from '../helper/monitor-ops.js';
 import type { ContainerRecord } from './container-table.js';
 import { networkFileBinds, plugNetwork, prepareNetwork, releaseNetwork } from './container-networking.js';
 import type { ContainerView, EngineCore, EngineOciRuntime } from './engine-core.js';
-import { hostDevices } from './host-devices.js';
+import { hostDevices, mappedDevices } from './host-devices.js';
+import { joinedNamespaces } from './namespace-modes.js';
 import { removeEmptyParent, removeLeftoverCgroups } from './leftovers.js';
 import type { ContainerPaths } from './paths.js';
 import { containerEvent, signalNumber } from './events.js';
@@ -67,7 +68,11 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
   const { files, netns } = prepareNetwork(e, record, paths);
   try {
     const engine: EngineContainer = { ...record.engine, binds: [...networkFileBinds(files, record.engine), ...record.engine.binds], network: netns };
-    if (engine.privileged) engine.devices = hostDevices(); // as Docker: every device the host has now
+    Object.assign(engine, joinedNamespaces(e, record));
+    // the --device nodes as they are now; a privileged container also gets every device the host has now, as Docker
+    const mapped = engine.deviceMappings?.length ? mappedDevices(engine.deviceMappings) : undefined;
+    if (mapped) Object.assign(engine, mapped);
+    if (engine.privileged) engine.devices = [...hostDevices().filter((d) => !mapped?.devices.some((m) => m.path === d.path)), ...(mapped?.devices ?? [])];
     if (engine.privileged || engine.capAdd.some((c) => c.toUpperCase() === 'ALL')) engine.hostCapabilities = heldCapabilities(readFileSync('/proc/self/status', 'utf8'));
     const spec = buildSpec(engine);
     writeFileSync(paths.bundleConfig, JSON.stringify(spec));
@@ -105,7 +110,8 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
     ...(typeof record.engine.seccomp === 'string' ? { spec } : {}),
     seccompCache: join(e.runDir, 'seccomp'),
     monitor: {
-      log: { path: paths.log, maxSize: record.log.maxSize, maxFiles: record.log.maxFiles },
+      // --log-driver none: the monitor reads the output and keeps none
+      ...(record.log.driver === 'none' ? {} : { log: { path: paths.log, maxSize: record.log.maxSize, maxFiles: record.log.maxFiles } }),
       exitFile: paths.exitFile,
       attachSocket: paths.attachSocket,
       stdinOpen: record.openStdin,
@@ -230,8 +236,10 @@ export function remove(e: EngineCore, ref: string, force = false, volumes = fals
   rmSync(v.paths.attachSocket, { force: true });
   rmSync(join(e.runDir, 'locks', record.id), { force: true });
   if (volumes) {
+    // an anonymous volume another container has too (--volumes-from) stays, as Docker's
+    const others = e.containers.all().filter((c) => c.id !== record.id);
     for (const name of Object.keys(record.volumes)) {
-      if (/^[a-f0-9]{64}$/.test(name)) rmSync(join(e.store.root, 'volumes', name), { recursive: true, force: true });
+      if (/^[a-f0-9]{64}$/.test(name) && !others.some((c) => Object.hasOwn(c.volumes, name))) rmSync(join(e.store.root, 'volumes', name), { recursive: true, force: true });
     }
   }
   e.containers.remove(record.id);

@@ -14,6 +14,21 @@ export interface RestartPolicy {
   maximumRetryCount: number;
 }
 
+/** Docker's --log-driver values moby-dick has: its json-file log, or none (`logs` cannot read it) */
+export type LogDriver = 'json-file' | 'none';
+
+/** --ipc, --pid, --uts and --userns as Docker shows them (HostConfig.IpcMode, ...): a joined container by its full ID */
+export interface NamespaceModes {
+  /** private, shareable, host, none, or container:ID */
+  ipc: string;
+  /** '' (its own), host, or container:ID */
+  pid: string;
+  /** '' (its own) or host */
+  uts: string;
+  /** '' or host */
+  userns: string;
+}
+
 export interface ContainerRecord {
   id: string;
   name: string;
@@ -32,7 +47,14 @@ export interface ContainerRecord {
   restart: RestartPolicy;
   autoRemove: boolean;
   init: boolean;
-  log: { maxSize: number; maxFiles: number };
+  /** DRIVER: json-file when unset (records made before --log-driver) */
+  log: { maxSize: number; maxFiles: number; driver?: LogDriver };
+  /** records made before these flags have none: private namespaces */
+  namespaceModes?: NamespaceModes;
+  /** --volumes-from, as given */
+  volumesFrom?: string[];
+  /** --group-add, as given */
+  groupAdd?: string[];
   labels: Record<string, string>;
   /** named volumes: name -> destination */
   volumes: Record<string, string>;

@@ -7,19 +7,25 @@
  * builds its config with them. A stopped container only has its record
  * changed. Under the container's lock: its exit handling waits.
  */
-import { readHostLimits, type HostLimits } from '../cgroups/host-limits.js';
-import { readCgroupLayout } from '../cgroups/layout.js';
+import { availableParallelism } from 'node:os';
 import { MobyDickError } from '../errors.js';
 import { runtimeStatus } from './container-lifecycle.js';
 import type { ContainerRecord } from './container-table.js';
 import type { EngineCore } from './engine-core.js';
 import { containerEvent } from './events.js';
-import { checkUpdate, mergeUpdate, UPDATABLE_KEYS, type UpdatableLimits, type UpdateRequest } from './update-limits.js';
+import { blkioWeightSupported, hostResources } from './resource-support.js';
+import { checkUpdate, type HostLimits, mergeUpdate, UPDATABLE_KEYS, type UpdatableLimits, type UpdateRequest } from './update-limits.js';
 
 export interface UpdateResult {
   record: ContainerRecord;
   /** what the host could not do and was left out (Docker's warnings) */
   warnings: string[];
+}
+
+/** what the host allows: its online CPUs and nodes, the CPUs this process may use, whether blkio weights exist */
+function hostLimits(): HostLimits {
+  const h = hostResources();
+  return { cpus: h.cpus, mems: h.mems, cpuCount: availableParallelism(), blkioWeight: blkioWeightSupported(h.layout) };
 }
 
 /** the limits of RECORD that update can change */
@@ -32,7 +38,7 @@ function limitsOf(record: ContainerRecord): UpdatableLimits {
 
 /** `update` of the container REF; HOST: what the host's cgroups allow (read from them when not given). */
 export async function update(e: EngineCore, ref: string, req: UpdateRequest, host?: HostLimits): Promise<UpdateResult> {
-  const { request, warnings } = checkUpdate(req, host ?? readHostLimits(readCgroupLayout()));
+  const { request, warnings } = checkUpdate(req, host ?? hostLimits());
   const found = e.containers.find(ref);
   return e.locked(found.id, () => {
     const record = e.containers.find(found.id);

@@ -15,8 +15,19 @@
 import { MobyDickError } from '../errors.js';
 import type { Resources } from '../spec/schema.js';
 import type { ResourceLimits } from '../spec/spec-builder.js';
-import type { HostLimits } from '../cgroups/host-limits.js';
+import { parseCpuList } from '../util/cpu-list.js';
 import type { RestartPolicy } from './container-table.js';
+
+/** What the host allows, as update checks it (Docker's sysinfo). */
+export interface HostLimits {
+  /** the online CPUs and memory nodes, as lists ("0-3") */
+  cpus: string;
+  mems: string;
+  /** how many CPUs this process may run on (--cpus is at most that) */
+  cpuCount: number;
+  /** whether a block IO weight can be set */
+  blkioWeight: boolean;
+}
 
 export interface UpdateRequest {
   memory?: number;
@@ -55,27 +66,11 @@ function invalid(message: string): MobyDickError {
   return new MobyDickError('USAGE', message);
 }
 
-/** Docker's cpuset list ("0-3,5"): the numbers in it; "invalid format" as Docker's parser says. */
-export function parseCpuList(text: string): Set<number> {
-  const out = new Set<number>();
-  if (text === '') return out;
-  for (const part of text.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m || (m[2] !== undefined && Number(m[2]) < Number(m[1]))) throw new Error(`invalid format: ${text}`);
-    for (let i = Number(m[1]); i <= Number(m[2] ?? m[1]); i++) out.add(i);
-  }
-  return out;
-}
-
 function checkCpuset(requested: string, available: string, what: 'cpus' | 'mems'): void {
-  let wanted: Set<number>;
-  try {
-    wanted = parseCpuList(requested);
-  } catch (e) {
-    throw invalid(`Invalid value ${requested} for cpuset ${what}: ${(e as Error).message}`);
-  }
-  const have = parseCpuList(available);
-  if ([...wanted].some((n) => !have.has(n))) {
+  const wanted = parseCpuList(requested);
+  if (wanted === null) throw invalid(`Invalid value ${requested} for cpuset ${what}: invalid format: ${requested}`);
+  const have = new Set(parseCpuList(available) ?? []);
+  if (wanted.some((n) => !have.has(n))) {
     throw invalid(`Requested ${what === 'cpus' ? 'CPUs' : 'memory nodes'} are not available - requested ${requested}, available: ${available}`);
   }
 }

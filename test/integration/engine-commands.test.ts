@@ -186,7 +186,7 @@ describe('engine: everyday commands', () => {
     assert.equal(r.stdout, '');
     assert.match((await mdk('ps', '--format', '{{.ID}} {{.Names}}')).stdout, new RegExp(`^${id.slice(0, 12)} mdk-test-new$`, 'm'));
     assert.equal(JSON.parse((await mdk('inspect', 'mdk-test-new')).stdout)[0].Name, '/mdk-test-new');
-    assert.match((await mdk('inspect', 'mdk-test-old')).stderr, /No such container: mdk-test-old/);
+    assert.match((await mdk('inspect', 'mdk-test-old')).stderr, /No such object: mdk-test-old/);
     const taken = await mdk('rename', id, 'mdk-test-taken');
     assert.equal(taken.code, 125);
     assert.match(taken.stderr, /^moby-dick: Error when allocating new name: Conflict\. The container name "\/mdk-test-taken" is already in use by container "[a-f0-9]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\n$/);

@@ -3,6 +3,10 @@ import { MobyDickError } from '../../errors.js';
 import { shortId } from '../../images/digest.js';
 import { familiarName, parseNormalizedReference, type Reference } from '../../images/reference.js';
 import type { ImageRecord } from '../../images/store/image-store.js';
+import { createdSeconds, IMAGE_LIST_FILTERS, type ImageFilter, imageFilter } from '../../images/image-filters.js';
+import { imageLabels } from '../../images/inspect.js';
+import { getImage } from '../../images/lookup.js';
+import { filtersFromOptions } from '../../util/filters.js';
 import { listedImages } from '../../build/cache.js';
 import { defineCommand } from '../command.js';
 import { goTimeString, humanDuration, humanSize, table } from '../../util/human-units.js';
@@ -14,6 +18,7 @@ const OPTIONS = {
   digests: { type: 'boolean' },
   'no-trunc': { type: 'boolean' },
   format: { type: 'string' },
+  filter: { type: 'string', short: 'f', multiple: true },
 } as const;
 
 export interface ImageRow {
@@ -23,10 +28,11 @@ export interface ImageRow {
   image: ImageRecord;
 }
 
-/** One row per tag, as Docker lists them; <none> for an image with no tag. */
-export function imageRows(images: readonly ImageRecord[], filter?: Reference): ImageRow[] {
+/** One row per tag, as Docker lists them; <none> for an image with no tag. FILTERS: `--filter`'s (images/image-filters.ts). */
+export function imageRows(images: readonly ImageRecord[], filter?: Reference, filters?: ImageFilter): ImageRow[] {
   const rows: ImageRow[] = [];
   for (const image of images) {
+    if (filters && !filters.image(image)) continue;
     const digestOf = (repo: string): string =>
       image.repoDigests.map((d) => parseNormalizedReference(d)).find((r) => familiarName(r) === repo)?.digest ?? '<none>';
     const tagged = image.tags.map((t) => parseNormalizedReference(t));
@@ -41,6 +47,7 @@ export function imageRows(images: readonly ImageRecord[], filter?: Reference): I
     }
   }
   const wanted = rows.filter((r) => {
+    if (filters?.byReference && !(r.repository !== '<none>' && filters.name(r.tag !== '<none>' ? `${r.repository}:${r.tag}` : r.digest !== '<none>' ? `${r.repository}@${r.digest}` : r.repository))) return false;
     if (!filter) return true;
     if (r.repository !== familiarName(filter)) return false;
     return filter.tag === undefined || filter.tag === r.tag;
@@ -61,6 +68,8 @@ export const command = defineCommand({
 Options:
   -a, --all             show all images (by default the intermediate images of builds are hidden)
       --digests         show digests
+  -f, --filter FILTER   dangling=true|false, label=KEY[=VALUE], reference=PATTERN
+                        (a glob: busy*, */app:v?), before=IMAGE, since=IMAGE
       --format json     one JSON object per line, as Docker prints them
       --no-trunc        do not truncate IDs
   -q, --quiet           only image IDs`,
@@ -71,7 +80,11 @@ Options:
       throw new MobyDickError('USAGE', `unsupported --format ${flags.format}: use json or table`, { hint: "see 'moby-dick images --help'" });
     }
     const filter = operands[0] === undefined ? undefined : parseNormalizedReference(operands[0]);
-    const rows = await withStore((store) => imageRows(flags.all ? store.listImages() : listedImages(store), filter));
+    const rows = await withStore((store) => {
+      const filters = filtersFromOptions(flags.filter ?? [], IMAGE_LIST_FILTERS);
+      const f = imageFilter(filters, (i) => imageLabels(store, i), (ref) => createdSeconds(getImage(store, ref).image.created));
+      return imageRows(flags.all ? store.listImages() : listedImages(store), filter, f);
+    });
     const now = Date.now();
     const id = (image: ImageRecord): string => (flags['no-trunc'] ? image.id : shortId(image.id));
     const since = (image: ImageRecord): string => (image.created ? `${humanDuration(now - Date.parse(image.created))} ago` : 'N/A');
