@@ -116,8 +116,10 @@ await build({
   },
   outfile: 'build/moby-dick-images.cjs',
   // dockerfile-ast (about 230 KB) is required from node_modules when a
-  // Dockerfile is parsed (src/build/dockerfile.ts), in every bundle
-  external: ['better-sqlite3'],
+  // Dockerfile is parsed (src/build/dockerfile.ts), in every bundle; ws
+  // (about 140 KB) is required from node_modules when the service's first
+  // websocket comes (bundled, it cost every image command its parse)
+  external: ['better-sqlite3', 'ws'],
   banner: { js: 'const __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
 });

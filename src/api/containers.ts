@@ -8,7 +8,6 @@
 import os from 'node:os';
 import type { Duplex, Writable } from 'node:stream';
 import { containerChanges } from '../build/container-commit.js';
-import { attach, type Attachment, DEFAULT_DETACH_KEYS } from '../engine/attach.js';
 import { copy } from '../engine/copy.js';
 import { parsePruneFilters, pruneContainers } from '../engine/container-prune.js';
 import type { ContainerView, Engine } from '../engine/engine.js';
@@ -17,6 +16,8 @@ import { formatEntry, readLogs } from '../engine/logs.js';
 import { statInContainer } from '../engine/path-stat.js';
 import { sample } from '../engine/stats.js';
 import { top } from '../engine/top.js';
+import { attachClient, hijackedClient } from './attach-client.js';
+import { attachWebSocket, webSocketWants } from './attach-ws.js';
 import { inspectContainer, summarizeContainer } from './container-json.js';
 import { createRequestOf } from './create-request.js';
 import { parsePlatform } from '../images/platform.js';
@@ -26,8 +27,9 @@ import { checkContainerFilters, containerMatches, parseFilters } from './filters
 import type { RequestContext } from './reply.js';
 import type { Route } from './router.js';
 import type { Sessions, WaitCondition } from './sessions.js';
-import { frames, STDERR, STDOUT, streamWriter } from './stdcopy.js';
+import { frames, STDERR, STDOUT } from './stdcopy.js';
 import { statsJson } from './stats-json.js';
+import { updateRequestOf } from './update-request.js';
 import type { ContainerPathStat } from './types.js';
 import { compareVersions } from './version.js';
 
@@ -236,61 +238,25 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     out.end();
   }
 
-  /** POST /containers/{id}/attach: the hijacked connection, at once if it runs, at its start if not yet. */
+  /** POST /containers/{id}/attach: the hijacked connection, at once if it runs, at its start if not yet (attach-client.ts). */
   async function attachTo(ctx: RequestContext): Promise<void> {
     const q = ctx.query;
     const v = find(ctx);
-    const id = v.record.id;
-    const tty = v.record.engine.tty;
-    const framed = !tty;
-    const wantIn = flag(q, 'stdin') && v.record.openStdin;
+    const framed = !v.record.engine.tty;
     const conn = ctx.reply.hijack(framed && compareVersions(ctx.version, '1.42') >= 0 ? MULTIPLEXED : RAW_STREAM);
     conn.on('error', () => conn.destroy());
-    if (flag(q, 'logs')) {
-      for await (const e of readLogs(v.paths.log, {})) {
-        const isErr = e.stream === 'stderr';
-        const data = Buffer.from(e.log);
-        conn.write(framed ? frames(isErr ? STDERR : STDOUT, data) : data);
-      }
-    }
-    if (!flag(q, 'stream')) {
-      conn.end();
-      return;
-    }
-    const connect = async (view: ContainerView): Promise<Attachment | undefined> => {
-      if (conn.destroyed) return undefined;
-      const devnull = streamWriter(conn, STDOUT, false);
-      devnull.write = (_c: unknown, cb?: unknown) => {
-        if (typeof cb === 'function') (cb as () => void)();
-        return true;
-      };
-      const a = attach(view.paths.attachSocket, {
-        stdin: wantIn ? conn : null,
-        stdout: flag(q, 'stdout') ? streamWriter(conn, STDOUT, framed) : devnull,
-        stderr: flag(q, 'stderr') ? streamWriter(conn, STDERR, framed) : devnull,
-        tty,
-        detachKeys: wantIn && tty ? (q.get('detachKeys') || DEFAULT_DETACH_KEYS) : null,
-        closeStdin: true,
-      });
-      await a.connected;
-      const onClose = (): void => a.detach();
-      conn.once('close', onClose);
-      a.done.then(
-        () => {
-          conn.off('close', onClose);
-          conn.end();
-        },
-        () => conn.destroy(),
-      );
-      return a;
+    const wants = {
+      stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), logs: flag(q, 'logs'), stream: flag(q, 'stream'),
+      detachKeys: q.get('detachKeys') ?? '', closeStdin: true,
     };
-    if (v.state.Running) {
-      const a = await connect(v);
-      if (a) sessions.track(id, a);
-      return;
-    }
-    const drop = sessions.addPending(id, connect);
-    conn.once('close', drop);
+    await attachClient(sessions, v, wants, hijackedClient(conn, framed));
+  }
+
+  /** POST /containers/{id}/update: Docker's UpdateConfig; the host's warnings in the answer. */
+  async function updateOf(ctx: RequestContext): Promise<void> {
+    const req = updateRequestOf(await ctx.json(), ctx.version);
+    const { warnings } = await engine.update(ctx.params.id!, req);
+    ctx.reply.json(200, { Warnings: warnings });
   }
 
   async function resize(ctx: RequestContext): Promise<void> {
@@ -418,12 +384,6 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     ctx.reply.json(200, list.map((c) => ({ Path: c.path, Kind: CHANGE_KINDS[c.kind] })));
   }
 
-  function notImplemented(what: string) {
-    return (): void => {
-      throw new ApiError(501, `${what} is not implemented by moby-dick yet`);
-    };
-  }
-
   async function execCreate(ctx: RequestContext): Promise<void> {
     const id = execs.create(ctx.params.id!, await ctx.json());
     ctx.reply.json(201, { Id: id });
@@ -461,12 +421,12 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     { method: 'POST', path: '/containers/{id}/stop', handler: stop },
     { method: 'POST', path: '/containers/{id}/restart', handler: restart },
     { method: 'POST', path: '/containers/{id}/kill', handler: kill },
-    { method: 'POST', path: '/containers/{id}/update', handler: notImplemented('POST /containers/{id}/update (docker update)') },
+    { method: 'POST', path: '/containers/{id}/update', handler: updateOf },
     { method: 'POST', path: '/containers/{id}/rename', handler: rename },
     { method: 'POST', path: '/containers/{id}/pause', handler: pause(true) },
     { method: 'POST', path: '/containers/{id}/unpause', handler: pause(false) },
     { method: 'POST', path: '/containers/{id}/attach', handler: attachTo, hijack: true },
-    { method: 'GET', path: '/containers/{id}/attach/ws', handler: notImplemented('attach over websocket') },
+    { method: 'GET', path: '/containers/{id}/attach/ws', handler: (ctx) => attachWebSocket(ctx, find(ctx), sessions, webSocketWants(ctx.query, ctx.version, flag)), hijack: true },
     { method: 'POST', path: '/containers/{id}/wait', handler: wait },
     { method: 'DELETE', path: '/containers/{id}', handler: remove },
     { method: 'HEAD', path: '/containers/{id}/archive', handler: archiveHead },

@@ -7,7 +7,8 @@
  * 400 and its connection closed, a client that goes away mid-answer
  * noticed (RequestContext.closed). `Upgrade: tcp` requests (the docker
  * CLI's attach and exec) come through Node's 'upgrade' event with the raw
- * socket; their answers are written on it (RawReply).
+ * socket; their answers are written on it (RawReply). So does a websocket
+ * (attach/ws): its handler takes the socket (RequestContext.upgrade).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -51,7 +52,7 @@ export interface ApiServerOptions {
 }
 
 /** The request's body and answer, dispatched to its route; every failure answered with Docker's error shape. */
-async function dispatch(o: ApiServerOptions, req: IncomingMessage, reply: Reply, body: Readable, closed: Promise<void>, upgraded: boolean): Promise<void> {
+async function dispatch(o: ApiServerOptions, req: IncomingMessage, reply: Reply, body: Readable, closed: Promise<void>, upgraded?: Duplex): Promise<void> {
   const method = req.method ?? 'GET';
   let path = '';
   try {
@@ -71,6 +72,7 @@ async function dispatch(o: ApiServerOptions, req: IncomingMessage, reply: Reply,
       json: () => readJson(body),
       reply,
       closed,
+      ...(upgraded ? { upgrade: { request: req, socket: upgraded } } : {}),
     };
     await route.handler(ctx);
   } catch (e) {
@@ -140,14 +142,14 @@ export function createApiServer(o: ApiServerOptions): Server {
     : process.getBuiltinModule('node:http').createServer(options);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
-    void dispatch(o, req, new HttpReply(res, common), req, closed, false);
+    void dispatch(o, req, new HttpReply(res, common), req, closed);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const reply = new RawReply(socket, common);
     const closed = closedOf(socket);
     upgradeBody(req, socket, head).then(
-      (body) => dispatch(o, req, reply, body, closed, true),
+      (body) => dispatch(o, req, reply, body, closed, socket),
       (e: unknown) => reply.json(statusOf(e), { message: messageOf(e) }),
     );
   });

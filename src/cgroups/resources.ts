@@ -204,3 +204,35 @@ export function v2Controllers(writes: readonly CgroupWrite[]): string[] {
   }
   return [...names].sort();
 }
+
+/**
+ * An update's resources completed from the container's CURRENT ones where
+ * one cgroup file holds two values — v2's cpu.max (quota and period) and
+ * memory.swap.max (OCI's memory+swap less the memory limit) — as runc
+ * merges an update into the container's config before writing: an update
+ * of the swap alone, or of the period alone, keeps the other value.
+ */
+export function completeUpdate(current: Resources | undefined, update: Resources): Resources {
+  const out: Resources = { ...update };
+  const m = update.memory;
+  if (m?.swap !== undefined && m.limit === undefined && current?.memory?.limit !== undefined) out.memory = { ...m, limit: current.memory.limit };
+  const c = update.cpu;
+  if (c && (c.quota === undefined) !== (c.period === undefined)) {
+    const quota = c.quota ?? current?.cpu?.quota;
+    const period = c.period ?? current?.cpu?.period;
+    out.cpu = { ...c, ...(quota !== undefined ? { quota } : {}), ...(period !== undefined ? { period } : {}) };
+  }
+  return out;
+}
+
+/** The container's resources after UPDATE (kept in its state for the next update): each value given replaces the one it had; device rules add up. */
+export function mergeResources(current: Resources | undefined, update: Resources): Resources {
+  const out: Resources = { ...current };
+  for (const [k, v] of Object.entries(update) as [keyof Resources, unknown][]) {
+    const was = out[k];
+    if (k === 'devices') out.devices = [...(current?.devices ?? []), ...(update.devices ?? [])];
+    else if (v && typeof v === 'object' && !Array.isArray(v) && was && typeof was === 'object' && !Array.isArray(was)) (out as Record<string, unknown>)[k] = { ...was, ...v };
+    else (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}

@@ -70,6 +70,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'top', summary: 'Display the running processes of a container', bundle: 'images', snapshot: true, load: () => import('./commands/container-top.js') },
   { name: 'stats', summary: "Display a live stream of container(s) resource usage statistics", bundle: 'images', snapshot: true, load: () => import('./commands/container-stats.js') },
   { name: 'rename', summary: 'Rename a container', bundle: 'images', snapshot: true, load: () => import('./commands/container-rename.js') },
+  { name: 'update', summary: 'Update configuration of one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-update.js') },
   { name: 'container', summary: 'Manage containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-group.js') },
   { name: 'volume', summary: 'Manage volumes', bundle: 'images', snapshot: true, load: () => import('./commands/volume.js') },
   { name: 'cp', summary: 'Copy files/folders between a container and the local filesystem', bundle: 'images', snapshot: true, load: () => import('./commands/container-cp.js') },

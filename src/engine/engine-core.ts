@@ -19,7 +19,7 @@ import type { ContainerPaths } from './paths.js';
 import type { State } from './status.js';
 
 /** The engine's view of the OCI runtime: the OciRuntime methods the engine and its commands call (OciRuntime in-process by default; a fake in engine.test.ts). */
-export type EngineOciRuntime = Pick<OciRuntime, 'create' | 'start' | 'state' | 'kill' | 'delete' | 'pause' | 'ps' | 'stats' | 'exec'> & {
+export type EngineOciRuntime = Pick<OciRuntime, 'create' | 'start' | 'state' | 'kill' | 'delete' | 'pause' | 'update' | 'ps' | 'stats' | 'exec'> & {
   readonly store: Pick<StateStore, 'dir'>;
 };
 

@@ -42,7 +42,8 @@ function checkList(text: string, online: string, what: 'cpus' | 'mems'): void {
   }
 }
 
-function blkioWeightSupported(layout: CgroupLayout): boolean {
+/** whether a block IO weight can be set (v1's blkio.weight needs CFQ or BFQ; v2's io controller) */
+export function blkioWeightSupported(layout: CgroupLayout): boolean {
   if (layout.version === 2) return layout.unified !== null && readOr(join(layout.unified, 'cgroup.controllers'), '').split(' ').includes('io');
   const blkio = layout.v1.find((h) => h.controllers.includes('blkio'));
   return blkio !== undefined && existsSync(join(blkio.mountPoint, 'blkio.weight'));

@@ -7,7 +7,7 @@ import { chownSync, closeSync, constants, openSync, readFileSync, readSync, rena
 import { isAbsolute, join, resolve } from 'node:path';
 import { CgroupManager, cgroupPath } from '../cgroups/cgroup.js';
 import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
-import { deviceRules, planV1, planV2 } from '../cgroups/resources.js';
+import { completeUpdate, deviceRules, mergeResources, planV1, planV2 } from '../cgroups/resources.js';
 import { MobyDickError } from '../errors.js';
 import { signalNumber } from '../linux/signals.js';
 import { sleepSync } from '../linux/sleep.js';
@@ -495,7 +495,13 @@ export class OciRuntime {
         this.cgroups.addDeviceRules(saved.cgroup, resources.devices);
         this.store.write(saved);
       }
-      this.cgroups.apply(saved.cgroup, saved.cgroup.version === 1 ? planV1(resources) : planV2(resources));
+      const full = completeUpdate(saved.spec?.linux?.resources, resources);
+      this.cgroups.apply(saved.cgroup, saved.cgroup.version === 1 ? planV1(full) : planV2(full));
+      // what it has now, for the next update's completion
+      if (saved.spec?.linux) {
+        saved.spec.linux.resources = mergeResources(saved.spec.linux.resources, full);
+        this.store.write(saved);
+      }
     });
   }
 

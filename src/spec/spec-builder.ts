@@ -54,6 +54,11 @@ export interface ResourceLimits {
   nanoCpus?: number;
   cpuShares?: number;
   pidsLimit?: number;
+  /** memory soft limit in bytes (--memory-reservation) */
+  memoryReservation?: number;
+  /** CFS period and quota in µs, as given (--cpu-period, --cpu-quota); --cpus sets nanoCpus instead */
+  cpuPeriod?: number;
+  cpuQuota?: number;
   ulimits: readonly Ulimit[];
   /** --cpuset-cpus, --cpuset-mems: lists as the kernel takes them ("0-2,4") */
   cpusetCpus?: string;
@@ -133,7 +138,9 @@ export function limitsAndSecurity(r: ResourceLimits & SecuritySettings): Resourc
   const out: ResourceLimits & SecuritySettings = {
     ulimits: r.ulimits, capAdd: r.capAdd, capDrop: r.capDrop, privileged: r.privileged, noNewPrivileges: r.noNewPrivileges, seccomp: r.seccomp,
   };
-  for (const k of ['memory', 'memorySwap', 'nanoCpus', 'cpuShares', 'pidsLimit', 'blkioWeight'] as const) if (r[k] !== undefined) out[k] = r[k];
+  for (const k of ['memory', 'memorySwap', 'nanoCpus', 'cpuShares', 'pidsLimit', 'blkioWeight', 'memoryReservation', 'cpuPeriod', 'cpuQuota'] as const) {
+    if (r[k] !== undefined) out[k] = r[k];
+  }
   for (const k of ['cpusetCpus', 'cpusetMems'] as const) if (r[k] !== undefined) out[k] = r[k];
   if (r.oomKillDisable) out.oomKillDisable = true;
   return out;
@@ -217,17 +224,20 @@ function resources(c: EngineContainer): NonNullable<NonNullable<Spec['linux']>['
     const swap = c.memorySwap ?? c.memory * 2;
     r.memory = { limit: c.memory, swap: swap === -1 ? -1 : swap };
   }
+  if (c.memoryReservation !== undefined) r.memory = { ...r.memory, reservation: c.memoryReservation };
   if (c.oomKillDisable) r.memory = { ...r.memory, disableOOMKiller: true };
-  if (c.nanoCpus !== undefined || c.cpuShares !== undefined || c.cpusetCpus || c.cpusetMems) {
-    r.cpu = {};
-    if (c.cpusetCpus) r.cpu.cpus = c.cpusetCpus;
-    if (c.cpusetMems) r.cpu.mems = c.cpusetMems;
-    if (c.cpuShares !== undefined) r.cpu.shares = c.cpuShares;
-    if (c.nanoCpus !== undefined) {
-      r.cpu.period = CFS_PERIOD;
-      r.cpu.quota = Math.round((c.nanoCpus * CFS_PERIOD) / 1e9);
-    }
+  const cpu: NonNullable<typeof r.cpu> = {};
+  if (c.cpusetCpus) cpu.cpus = c.cpusetCpus;
+  if (c.cpusetMems) cpu.mems = c.cpusetMems;
+  if (c.cpuShares !== undefined) cpu.shares = c.cpuShares;
+  if (c.nanoCpus !== undefined) {
+    cpu.period = CFS_PERIOD;
+    cpu.quota = Math.round((c.nanoCpus * CFS_PERIOD) / 1e9);
+  } else {
+    if (c.cpuPeriod !== undefined) cpu.period = c.cpuPeriod;
+    if (c.cpuQuota !== undefined) cpu.quota = c.cpuQuota;
   }
+  if (Object.keys(cpu).length) r.cpu = cpu;
   if (c.pidsLimit !== undefined && c.pidsLimit > 0) r.pids = { limit: c.pidsLimit };
   if (c.blkioWeight) r.blockIO = { weight: c.blkioWeight };
   return r;
