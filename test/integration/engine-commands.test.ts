@@ -159,10 +159,10 @@ describe('engine: everyday commands', () => {
     assert.match(t.stdout, new RegExp(`^${busy.slice(0, 12)} +mdk-test-busy +[\\d.]+% +[\\d.]+\\w+ / 64MiB +[\\d.]+% +\\S+ / \\S+ +\\S+ / \\S+ +1$`, 'm'));
     assert.equal(t.stdout.trimEnd().split('\n').length, 3, 'both running containers, nothing else');
     const j = await mdk('stats', '--no-stream', '--format', 'json', idle);
-    assert.deepEqual(Object.keys(JSON.parse(j.stdout)), ['Container', 'ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDs']);
+    assert.deepEqual(Object.keys(JSON.parse(j.stdout)), ['BlockIO', 'CPUPerc', 'Container', 'ID', 'MemPerc', 'MemUsage', 'Name', 'NetIO', 'PIDs']);
     const badFormat = await mdk('stats', '--no-stream', '--format', '{{bogus .X}}');
-    assert.equal(badFormat.code, 125);
-    assert.match(badFormat.stderr, /template: unsupported action/);
+    assert.equal(badFormat.code, 1);
+    assert.match(badFormat.stderr, /template parsing error: template: :1: function "bogus" not defined/);
     const missing = await mdk('stats', '--no-stream', 'mdk-test-nothing');
     assert.equal(missing.code, 125);
     assert.match(missing.stderr, /No such container: mdk-test-nothing/);

@@ -59,7 +59,9 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       Tty: e.tty,
       OpenStdin: r.openStdin,
       Env: e.env,
-      Cmd: e.argv,
+      // Docker's null for an empty list
+      Entrypoint: r.entrypointLength ? e.argv.slice(0, r.entrypointLength) : null,
+      Cmd: e.argv.length > (r.entrypointLength ?? 0) ? e.argv.slice(r.entrypointLength ?? 0) : null,
       Image: r.image,
       WorkingDir: e.cwd,
       Labels: r.labels,

@@ -5,8 +5,8 @@ import { MobyDickError } from '../../errors.js';
 import type { PublishedPort } from '../../network/network-table.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { renderTemplate } from '../go-template.js';
-import { humanDuration, table } from '../../util/human-units.js';
+import { formatRows, formatterRow } from '../go-template.js';
+import { goTimeString, humanDuration } from '../../util/human-units.js';
 
 /** An argument as a shell would need it, as Docker shows commands. */
 function shellQuote(arg: string): string {
@@ -38,21 +38,33 @@ function matches(v: ContainerView, filters: readonly string[]): boolean {
   return true;
 }
 
+/** Docker's default `ps` table and its column names (cli/command/formatter/container.go). */
+const PS_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+export const PS_HEADERS = {
+  ID: 'CONTAINER ID', Names: 'NAMES', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
+  Ports: 'PORTS', State: 'STATE', Status: 'STATUS', Size: 'SIZE', Labels: 'LABELS', Mounts: 'MOUNTS', LocalVolumes: 'LOCAL VOLUMES',
+  Networks: 'NETWORKS', Platform: 'PLATFORM',
+};
+
 /** ps's fields, with Docker's names, for --format. */
-function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[] = []): Record<string, string> {
+function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[], networkName: (id: string) => string): Record<string, string> {
   const r = v.record;
+  const net = r.net;
+  const networks = !net || net.mode === 'none' ? ['none'] : net.mode === 'host' ? ['host'] : net.mode === 'container' ? [] : net.networks.map((n) => networkName(n.id));
   return {
     ID: noTrunc ? r.id : r.id.slice(0, 12),
     Image: r.image,
     Command: commandText(v, noTrunc),
-    CreatedAt: new Date(r.created).toISOString(),
+    CreatedAt: goTimeString(new Date(r.created)),
     RunningFor: `${humanDuration(now - Date.parse(r.created))} ago`,
     Status: statusText(v.state, r.state.startedAt, now),
     State: v.state.Status,
     Ports: ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', '),
     Names: r.name,
     Labels: Object.entries(r.labels).map(([k, x]) => `${k}=${x}`).join(','),
-    Mounts: r.engine.binds.map((b) => b.source).join(','),
+    Mounts: [...Object.keys(r.volumes), ...r.engine.binds.filter((b) => !Object.values(r.volumes).includes(b.destination)).map((b) => b.source)].join(','),
+    LocalVolumes: String(Object.keys(r.volumes).length),
+    Networks: [...networks].sort().join(','),
   };
 }
 
@@ -71,10 +83,11 @@ export const command = defineCommand({
   args: { min: 0 },
   async run(values) {
     const now = Date.now();
-    const [views, published] = await withEngine(async (e) => {
+    const [views, published, networks] = await withEngine(async (e) => {
       await e.releaseStaleNetworks();
-      return [e.list(), e.networks.table.ports()] as const;
+      return [e.list(), e.networks.table.ports(), e.networks.list()] as const;
     });
+    const networkName = (id: string): string => networks.find((n) => n.id === id)?.name ?? id.slice(0, 12);
     const portsOf = (v: ContainerView) => published.filter((p) => p.containerId === v.record.id);
     const shown = views.filter((v) => (values.all || v.state.Running) && matches(v, values.filter ?? []));
     const noTrunc = values['no-trunc'] === true;
@@ -82,22 +95,8 @@ export const command = defineCommand({
       for (const v of shown) process.stdout.write(`${noTrunc ? v.record.id : v.record.id.slice(0, 12)}\n`);
       return 0;
     }
-    const format = values.format ?? 'table';
-    if (format === 'json') {
-      for (const v of shown) process.stdout.write(`${JSON.stringify(psFields(v, noTrunc, now, portsOf(v)))}\n`);
-      return 0;
-    }
-    if (format !== 'table') {
-      const template = format.startsWith('table ') ? format.slice(6) : format;
-      for (const v of shown) process.stdout.write(`${renderTemplate(template, psFields(v, noTrunc, now, portsOf(v)))}\n`);
-      return 0;
-    }
-    const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
-    for (const v of shown) {
-      const f = psFields(v, noTrunc, now, portsOf(v));
-      rows.push([f.ID!, f.Image!, f.Command!, f.RunningFor!, f.Status!, f.Ports!, f.Names!]);
-    }
-    process.stdout.write(table(rows));
+    const rows = shown.map((v) => formatterRow('*formatter.ContainerContext', psFields(v, noTrunc, now, portsOf(v), networkName), v.record.labels));
+    process.stdout.write(formatRows(values.format ?? 'table', rows, { headers: PS_HEADERS, table: PS_TABLE }));
     return 0;
   },
 });
