@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MobyDickError } from '../errors.js';
-import { checkRowsFormat, formatRows, formatterRow, inspectOutput, renderTemplate } from './go-template.js';
+import { checkRowsFormat, formatRows, formatterRow, inspectOutput, inspectResult, renderTemplate, validateFormat } from './go-template.js';
 
 const HEADERS = { ID: 'CONTAINER ID', Names: 'NAMES', Image: 'IMAGE', Status: 'STATUS', Ports: 'PORTS', Labels: 'LABELS', CreatedSince: 'CREATED' };
 const TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -60,12 +60,30 @@ describe("--format as Docker's formatter prints it", () => {
       templateError('template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext'),
     );
     assert.equal(formatRows('{{.Nope}}', [], spec), '', 'no row, nothing to fail on (as Docker)');
+    assert.throws(
+      () => formatRows('{{.Names "x"}}', rows, spec),
+      templateError('template parsing error: template: :1:2: executing "" at <.Names>: wrong number of args for Names: want 0 got 1'),
+      'the fields of Docker\'s contexts are methods',
+    );
   });
 
   test('a template that does not parse is refused before any row', () => {
     assert.throws(() => checkRowsFormat('table {{nope .Names}}'), templateError('template parsing error: template: :1: function "nope" not defined'));
     assert.doesNotThrow(() => checkRowsFormat('table'));
     assert.doesNotThrow(() => checkRowsFormat('json'));
+  });
+});
+
+describe("ps's check of a format before listing (docker ps)", () => {
+  const empty = formatterRow('*formatter.ContainerContext', { Names: '', Status: '' }, {});
+  test('the format as given, on an empty row; its own words for each failure', () => {
+    assert.doesNotThrow(() => validateFormat('table {{.Names}}\\t{{.Status}}', empty));
+    assert.doesNotThrow(() => validateFormat('{{.Label "x"}}', empty));
+    assert.throws(() => validateFormat('{{nope}}', empty), templateError('failed to parse template: template: :1: function "nope" not defined'));
+    assert.throws(
+      () => validateFormat('{{.Nope}}', empty),
+      templateError('failed to execute template: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext'),
+    );
   });
 });
 
@@ -82,6 +100,17 @@ describe('inspect output', () => {
   test('a template: one line per document; \\t is not special (as docker inspect)', () => {
     assert.equal(inspectOutput(docs, '{{.Name}} {{json .Config.Env}}'), 'a<b ["X=1"]\nc []\n');
     assert.equal(inspectOutput(docs.slice(1), '{{.Name}}\\t'), 'c\\t\n');
+  });
+
+  test('a document that fails is an error of its own; the others print; a template that does not parse is exit 64', () => {
+    const r = inspectResult([{ A: 1 }, { B: 2 }, { A: 3 }], '{{.A}}');
+    assert.equal(r.stdout, '1\n3\n');
+    assert.equal(r.exitCode, 1);
+    assert.deepEqual(r.errors.map((e) => e.message), ['template parsing error: template: :1:2: executing "" at <.A>: map has no entry for key "A"']);
+    assert.equal(inspectResult([{ B: 2 }], '{{.A}}').stdout, '\n', 'an empty line when nothing printed, as docker');
+    const bad = inspectResult([{ A: 1 }], '{{if}}');
+    assert.equal(bad.exitCode, 64);
+    assert.equal(bad.errors[0]!.message, 'template parsing error: template: :1: missing value for if');
   });
 
   test('a missing key of the document is an error; a missing label is no value, index of one is empty', () => {

@@ -22,6 +22,7 @@ import { BUILTINS, DOCKER_FUNCTIONS, type FunctionMap, HEADER_FUNCTIONS } from '
 import { goJson, GoObject } from './template/go-values.js';
 import { parseTemplate, type ParsedTemplate, TemplateParseError } from './template/parse.js';
 import { tabwrite } from './template/tabwriter.js';
+import { formatError } from './report-error.js';
 
 export { GoObject } from './template/go-values.js';
 export { tabwrite } from './template/tabwriter.js';
@@ -29,35 +30,39 @@ export { tabwrite } from './template/tabwriter.js';
 const FUNCTIONS: FunctionMap = { ...BUILTINS, ...DOCKER_FUNCTIONS };
 const HEADER_SET: FunctionMap = { ...FUNCTIONS, ...HEADER_FUNCTIONS };
 
-const templateError = (e: unknown): never => {
+/** Docker's words before Go's: "template parsing error" (its formatter and inspect), "failed to parse template" (ps). */
+const templateError = (e: unknown, prefix = 'template parsing error'): never => {
   if (e instanceof TemplateParseError || e instanceof TemplateExecError) {
-    throw new MobyDickError('TEMPLATE', `template parsing error: ${e.message}`, {
-      hint: "the format is Go's text/template, as Docker's: {{.Field}}, {{json .}}, {{range}}, {{if}}, printf",
-    });
+    throw new MobyDickError('TEMPLATE', `${prefix}: ${e.message}`, { hint: "--format is a Go template, as Docker's" });
   }
   throw e;
 };
 
 /** Go's template.New("").Funcs(Docker's functions).Parse(TEMPLATE); a mistake is Docker's error (exit 1). */
-export function parseFormat(template: string): ParsedTemplate {
+export function parseFormat(template: string, errorPrefix?: string): ParsedTemplate {
   try {
     return parseTemplate(template, (name) => Object.hasOwn(FUNCTIONS, name));
   } catch (e) {
-    return templateError(e);
+    return templateError(e, errorPrefix);
   }
 }
 
-function execute(t: ParsedTemplate, value: unknown, options: ExecOptions = {}): string {
+function execute(t: ParsedTemplate, value: unknown, options: ExecOptions = {}, errorPrefix?: string): string {
   try {
     return executeTemplate(t, FUNCTIONS, value, options);
   } catch (e) {
-    return templateError(e);
+    return templateError(e, errorPrefix);
   }
 }
 
+export interface RenderOptions extends ExecOptions {
+  /** Docker's words before Go's in an error (default "template parsing error") */
+  errorPrefix?: string;
+}
+
 /** VALUE through TEMPLATE, as Docker's templates package runs it (no newline added). */
-export function renderTemplate(template: string, value: unknown, options: ExecOptions = {}): string {
-  return execute(parseFormat(template), value, options);
+export function renderTemplate(template: string, value: unknown, options: RenderOptions = {}): string {
+  return execute(parseFormat(template, options.errorPrefix), value, options, options.errorPrefix);
 }
 
 /** Docker's formatter.SubHeaderContext: the column names, and .Label "a.b-c" heads its column "b c". */
@@ -75,6 +80,7 @@ function headerContext(headers: Readonly<Record<string, string>>): GoObject {
  */
 export function formatterRow(typeName: string, fields: Readonly<Record<string, unknown>>, labels?: Readonly<Record<string, string>>): GoObject {
   return new GoObject(typeName, fields, {
+    fieldsAreMethods: true,
     ...(labels ? { methods: { Label: { params: ['string'], fn: (name) => labels[String(name)] ?? '' } } } : {}),
     json: () => goJson(Object.fromEntries(Object.keys(fields).sort().map((k) => [k, fields[k]])), true),
   });
@@ -100,6 +106,16 @@ function templateString(format: string): string {
 /** Refuses a list command's FORMAT that does not parse (Docker's error, exit 1), before any work is done. */
 export function checkRowsFormat(format: string): void {
   parseFormat(templateString(format));
+}
+
+/**
+ * What `docker ps` does first with a --format: the format as given parsed and
+ * run on an empty row (EMPTY), so a bad one fails even when nothing is listed
+ * ("failed to parse template: ...", "failed to execute template: ...").
+ */
+export function validateFormat(format: string, empty: unknown): void {
+  if (format === '') return;
+  execute(parseFormat(format, 'failed to parse template'), empty, {}, 'failed to execute template');
 }
 
 /**
@@ -132,15 +148,55 @@ export function goJsonIndent(v: unknown): string {
   return JSON.stringify(v, null, 4).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
+export interface InspectResult {
+  stdout: string;
+  /** a document the template failed on, or the template itself (each Docker's message) */
+  errors: MobyDickError[];
+  /** Docker's: 64 for a template that does not parse, 1 when a document failed, else 0 */
+  exitCode: number;
+}
+
 /**
  * What `inspect` prints, as Docker: each document through FORMAT, a line each
  * (a missing key of the document is an error, as Docker's fallback to the raw
- * document with missingkey=error makes it), `json` for one compact array, or
- * all of them as one indented JSON array.
+ * document with missingkey=error makes it; the other documents still print,
+ * and an empty line when none did), `json` for one compact array, or without
+ * a format all of them as one indented JSON array.
  */
+export function inspectResult(docs: readonly unknown[], format: string | undefined): InspectResult {
+  if (format === undefined || format === '') return { stdout: `${goJsonIndent(docs)}\n`, errors: [], exitCode: 0 };
+  if (format === 'json') return { stdout: `${goJson(docs, true)}\n`, errors: [], exitCode: 0 };
+  let t: ParsedTemplate;
+  try {
+    t = parseFormat(format);
+  } catch (e) {
+    if (e instanceof MobyDickError) return { stdout: '', errors: [e], exitCode: 64 };
+    throw e;
+  }
+  let stdout = '';
+  const errors: MobyDickError[] = [];
+  for (const d of docs) {
+    try {
+      stdout += `${execute(t, d, { missingKeyError: true })}\n`;
+    } catch (e) {
+      if (!(e instanceof MobyDickError)) throw e;
+      errors.push(e);
+    }
+  }
+  return { stdout: stdout === '' ? '\n' : stdout, errors, exitCode: errors.length ? 1 : 0 };
+}
+
+/** inspectResult's output, or its first error thrown. */
 export function inspectOutput(docs: readonly unknown[], format: string | undefined): string {
-  if (format === undefined || format === '') return `${goJsonIndent(docs)}\n`;
-  if (format === 'json') return `${goJson(docs, true)}\n`;
-  const t = parseFormat(format);
-  return docs.map((d) => `${execute(t, d, { missingKeyError: true })}\n`).join('');
+  const r = inspectResult(docs, format);
+  if (r.errors[0]) throw r.errors[0];
+  return r.stdout;
+}
+
+/** Prints inspectResult (errors on stderr, each on its line) and gives the exit status. */
+export function writeInspect(docs: readonly unknown[], format: string | undefined): number {
+  const r = inspectResult(docs, format);
+  process.stdout.write(r.stdout);
+  for (const e of r.errors) process.stderr.write(`${formatError(e)}\n`);
+  return r.exitCode;
 }

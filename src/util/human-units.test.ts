@@ -35,6 +35,8 @@ describe('Docker CLI formatting', () => {
     assert.equal(humanDuration(90 * 86_400_000), '3 months');
     assert.equal(humanDuration(800 * 86_400_000), '2 years');
     assert.equal(goTimeString(new Date('2023-07-18T23:19:33.5Z')), '2023-07-18 23:19:33 +0000 UTC');
+    assert.equal(goTimeString(new Date('2023-07-18T23:19:33.440Z'), true), '2023-07-18 23:19:33.44 +0000 UTC', 'fractions as Go prints them');
+    assert.equal(goTimeString(new Date('2023-07-18T23:19:33.000Z'), true), '2023-07-18 23:19:33 +0000 UTC');
   });
 
   test('tables pad columns by three spaces', () => {

@@ -44,9 +44,11 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(Math.floor(ms / 3_600_000) / 24 / 365)} years`;
 }
 
-/** Go's time.Time String() in UTC: "2023-07-18 23:19:33 +0000 UTC". */
-export function goTimeString(date: Date): string {
-  return `${date.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
+/** Go's time.Time String() in UTC: "2023-07-18 23:19:33 +0000 UTC" (with FRACTIONS: "23:19:33.12 +0000 UTC", trailing zeros dropped). */
+export function goTimeString(date: Date, fractions = false): string {
+  const iso = date.toISOString();
+  const frac = fractions ? `.${iso.slice(20, 23)}`.replace(/\.?0+$/, '') : '';
+  return `${iso.slice(0, 19).replace('T', ' ')}${frac} +0000 UTC`;
 }
 
 /** Columns padded as Docker's tabwriter does (at least 3 spaces between). */

@@ -4,7 +4,7 @@ import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } f
 import { inspectState } from '../../engine/status.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { inspectOutput } from '../go-template.js';
+import { writeInspect } from '../go-template.js';
 
 /** inspect's JSON, with Docker's field names for what exists. */
 export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<string, unknown> {
@@ -86,7 +86,6 @@ export const command = defineCommand({
         return inspectJson(v, e.networkFacts(v));
       }),
     );
-    process.stdout.write(inspectOutput(docs, values.format));
-    return 0;
+    return writeInspect(docs, values.format);
   },
 });

@@ -5,7 +5,7 @@ import { MobyDickError } from '../../errors.js';
 import type { PublishedPort } from '../../network/network-table.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { formatRows, formatterRow } from '../go-template.js';
+import { formatRows, formatterRow, validateFormat } from '../go-template.js';
 import { goTimeString, humanDuration } from '../../util/human-units.js';
 
 /** An argument as a shell would need it, as Docker shows commands. */
@@ -47,7 +47,7 @@ export const PS_HEADERS = {
 };
 
 /** ps's fields, with Docker's names, for --format. */
-function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[], networkName: (id: string) => string): Record<string, string> {
+function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[], networkName: (id: string) => string): Record<string, string | null> {
   const r = v.record;
   const net = r.net;
   const networks = !net || net.mode === 'none' ? ['none'] : net.mode === 'host' ? ['host'] : net.mode === 'container' ? [] : net.networks.map((n) => networkName(n.id));
@@ -65,6 +65,9 @@ function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readon
     Mounts: [...Object.keys(r.volumes), ...r.engine.binds.filter((b) => !Object.values(r.volumes).includes(b.destination)).map((b) => b.source)].join(','),
     LocalVolumes: String(Object.keys(r.volumes).length),
     Networks: [...networks].sort().join(','),
+    // Docker's when the API gives no platform, and no size (ps -s) was asked for
+    Platform: null,
+    Size: '0B',
   };
 }
 
@@ -83,6 +86,8 @@ export const command = defineCommand({
   args: { min: 0 },
   async run(values) {
     const now = Date.now();
+    const empty = { ID: '', Image: '', Command: '""', CreatedAt: '', RunningFor: '', Status: '', State: '', Ports: '', Names: '', Labels: '', Mounts: '', LocalVolumes: '0', Networks: '', Platform: null, Size: '0B' };
+    if (values.format !== undefined) validateFormat(values.format, formatterRow('*formatter.ContainerContext', empty, {}));
     const [views, published, networks] = await withEngine(async (e) => {
       await e.releaseStaleNetworks();
       return [e.list(), e.networks.table.ports(), e.networks.list()] as const;

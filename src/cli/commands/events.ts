@@ -6,17 +6,20 @@
  */
 import { type EngineEvent, eventJson, eventLine, eventMatches, eventMessage, followEvents, nowNano, parseEventFilters, parseEventTime } from '../../util/event-log.js';
 import { defineCommand } from '../command.js';
-import { GoObject, parseFormat, renderTemplate } from '../go-template.js';
+import { MobyDickError } from '../../errors.js';
+import { GoObject, renderTemplate } from '../go-template.js';
+import { formatError } from '../report-error.js';
 import { withStore } from '../image-context.js';
 
 /** What --format sees: Docker's events.Message, with Go's field names ({{json .}} the wire object). */
-function eventValue(e: EngineEvent): GoObject {
+function eventValue(e: EngineEvent, typeName = 'events.Message'): GoObject {
   const m = eventMessage(e);
   const actor = new GoObject('events.Actor', { ID: m.Actor.ID, Attributes: m.Actor.Attributes });
   return new GoObject(
-    'events.Message',
+    typeName,
     { Status: m.status ?? '', ID: m.id ?? '', From: m.from ?? '', Type: m.Type, Action: m.Action, Actor: actor, Scope: m.scope, Time: m.time, TimeNano: e.timeNano },
-    { json: () => eventJson(e) },
+    // Go marshals the Attributes map with its keys sorted
+    { json: () => eventJson({ ...e, actor: { ...e.actor, attributes: Object.fromEntries(Object.entries(e.actor.attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } }) },
   );
 }
 
@@ -41,8 +44,14 @@ export const command = defineCommand({
     // Docker: json is {{json .}}; a template is tried on an empty event first, so a bad one fails at once
     const format = values.format === 'json' ? '{{json .}}' : values.format;
     if (format !== undefined && format !== '') {
-      parseFormat(format);
-      renderTemplate(format, eventValue(EMPTY_EVENT));
+      try {
+        renderTemplate(format, eventValue(EMPTY_EVENT, '*events.Message'), { errorPrefix: 'Error parsing format' });
+      } catch (e) {
+        if (!(e instanceof MobyDickError) || e.code !== 'TEMPLATE') throw e;
+        // Docker's status for a format it cannot use
+        process.stderr.write(`${formatError(e)}\n`);
+        return 64;
+      }
     }
     const interrupted = new AbortController();
     const stop = (): void => interrupted.abort();

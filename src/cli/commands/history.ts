@@ -46,7 +46,8 @@ Options:
       return {
         ID: id(r.id),
         CreatedSince: r.created ? `${humanDuration(now - Date.parse(r.created))} ago` : 'N/A',
-        CreatedAt: r.created ?? '',
+        // Docker: the Unix second, in RFC 3339
+        CreatedAt: r.created ? new Date(r.created).toISOString().replace(/\.\d+Z$/, 'Z') : '',
         CreatedBy: noTrunc || by.length <= 45 ? by : `${by.slice(0, 44)}…`,
         Size: humanSize(r.size),
         Comment: r.comment,

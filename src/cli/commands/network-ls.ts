@@ -69,7 +69,8 @@ export const command = defineCommand({
     const fields = (r: Row) =>
       formatterRow('*network.networkContext', {
         ID: id(r), Name: r.name, Driver: r.driver, Scope: 'local', IPv4: 'true', IPv6: 'false', Internal: String(r.internal),
-        CreatedAt: r.created ? goTimeString(new Date(r.created)) : goTimeString(new Date(0)),
+        // Go's time.String(): fractions of a second as they are; the zero time for host and none
+        CreatedAt: r.created ? goTimeString(new Date(r.created), true) : '0001-01-01 00:00:00 +0000 UTC',
         Labels: Object.entries(r.labels).map(([k, x]) => `${k}=${x}`).join(','),
       }, r.labels);
     process.stdout.write(formatRows(values.format ?? 'table', shown.map(fields), { headers: NETWORK_HEADERS, table: NETWORK_TABLE }));

@@ -285,6 +285,7 @@ class State {
         return this.evalCall(dot, f, false, node, name, args, final);
       }
       if (Object.hasOwn(receiver.fields, name)) {
+        if (hasArgs && receiver.options.fieldsAreMethods) this.errorf(`wrong number of args for ${name}: want 0 got ${args.length - 1 + (final !== MISSING ? 1 : 0)}`);
         if (hasArgs) this.errorf(receiver.options.isMap ? `${name} is not a method but has arguments` : `${name} has arguments but cannot be invoked as function`);
         return receiver.fields[name];
       }

@@ -112,7 +112,8 @@ function index(item: unknown, ...indexes: unknown[]): unknown {
       const bytes = typeof v === 'string' ? Buffer.from(v) : undefined;
       const len = bytes ? bytes.length : (v as unknown[]).length;
       const x = indexArg(i, len);
-      if (x === len) throw new Error(`index out of range: ${x}`);
+      // Go's check lets the length itself through, and reflect then refuses it
+      if (x === len) throw new Error(`reflect: ${bytes ? 'string' : 'slice'} index out of range`);
       v = bytes ? bytes[x] : (v as unknown[])[x];
     } else if (isPlainObject(v) || (v instanceof GoObject && v.options.isMap)) {
       const m = (v instanceof GoObject ? v.fields : v) as Record<string, unknown>;

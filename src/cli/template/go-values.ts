@@ -23,6 +23,8 @@ export interface GoObjectOptions {
   methods?: Record<string, { params: readonly GoParam[]; fn: GoMethod }>;
   /** a map rather than a struct: a missing key is no value, not an error */
   isMap?: boolean;
+  /** the fields are methods without arguments (Docker's formatter contexts): given arguments, Go says "wrong number of args" */
+  fieldsAreMethods?: boolean;
   /** what {{json .}} shows (Docker's contexts marshal their fields, HTML escaped, keys sorted) */
   json?: () => string;
 }
@@ -63,13 +65,64 @@ export const isNumber = (v: unknown): v is number | GoFloat => typeof v === 'num
 export const numberValue = (v: number | GoFloat): number => (v instanceof GoFloat ? v.value : v);
 export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
+/** The exact value of a finite double as NUM / DEN (BigInts). */
+function exactRational(x: number): [bigint, bigint] {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const exp = Number((bits >> 52n) & 0x7ffn);
+  const frac = bits & ((1n << 52n) - 1n);
+  const mant = exp === 0 ? frac : frac | (1n << 52n);
+  const e = (exp === 0 ? 1 : exp) - 1075;
+  return e >= 0 ? [mant << BigInt(e), 1n] : [mant, 1n << BigInt(-e)];
+}
+
+/**
+ * X (positive) rounded to PLACES decimals as Go rounds: to nearest, ties to even on the
+ * exact binary value (JavaScript's toFixed breaks ties upward). Returns the digits of
+ * round(X * 10^PLACES), or undefined when X is no tie (toFixed is then exact as Go).
+ */
+function tieToEven(x: number, places: number): bigint | undefined {
+  let [num, den] = exactRational(x);
+  if (places >= 0) num *= 10n ** BigInt(places);
+  else den *= 10n ** BigInt(-places);
+  const twice = 2n * num;
+  if (twice % den !== 0n || (twice / den) % 2n === 0n) return undefined;
+  const floor = (twice / den - 1n) / 2n;
+  return floor % 2n === 0n ? floor : floor + 1n;
+}
+
+/** Go's %.Nf of X >= 0. */
+export function toFixedGo(x: number, places: number): string {
+  const n = Number.isFinite(x) ? tieToEven(x, places) : undefined;
+  if (n === undefined) return x.toFixed(places);
+  const digits = n.toString().padStart(places + 1, '0');
+  return places === 0 ? digits : `${digits.slice(0, -places)}.${digits.slice(-places)}`;
+}
+
+/** Go's %.Ne of X >= 0 (mantissa and exponent as JavaScript writes them: "1.5e+3"). */
+export function toExponentialGo(x: number, places: number): string {
+  const plain = x.toExponential(places);
+  if (!Number.isFinite(x) || x === 0) return plain;
+  const exp10 = Number(plain.split('e')[1]);
+  const n = tieToEven(x, places - exp10);
+  if (n === undefined) return plain;
+  let digits = n.toString();
+  let e = exp10;
+  if (digits.length > places + 1) {
+    digits = digits.slice(0, places + 1);
+    e++;
+  }
+  return `${digits[0]}${places > 0 ? `.${digits.slice(1)}` : ''}e${e < 0 ? '-' : '+'}${Math.abs(e)}`;
+}
+
 /** Go's strconv.FormatFloat(f, 'g', -1, 64): the shortest digits, %e form for exponents < -4 or >= 21 (%v uses 'g'). */
 export function formatFloatG(f: number, prec = -1, upper = false): string {
   if (Number.isNaN(f)) return 'NaN';
   if (!Number.isFinite(f)) return f > 0 ? '+Inf' : '-Inf';
   if (f === 0) return Object.is(f, -0) ? '-0' : '0';
   const shortest = prec < 0;
-  const exp = shortest ? f.toExponential() : f.toExponential(Math.max(prec, 1) - 1);
+  const exp = shortest ? f.toExponential() : (f < 0 ? '-' : '') + toExponentialGo(Math.abs(f), Math.max(prec, 1) - 1);
   const [mant, e] = exp.split('e') as [string, string];
   const x = Number(e);
   const digits = mant.replace('-', '').replace('.', '');
@@ -81,7 +134,7 @@ export function formatFloatG(f: number, prec = -1, upper = false): string {
     return `${m}${upper ? 'E' : 'e'}${ee}`;
   }
   if (shortest) return f.toFixed(Math.max(0, digits.length - 1 - x)).replace(/^(-?)0+(?=\d)/, '$1');
-  const fixed = f.toFixed(Math.max(0, Math.max(prec, 1) - 1 - x));
+  const fixed = (f < 0 ? '-' : '') + toFixedGo(Math.abs(f), Math.max(0, Math.max(prec, 1) - 1 - x));
   return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
 }
 

@@ -5,7 +5,7 @@
  * %!d(MISSING), %!(EXTRA int=1).
  */
 import { goQuote } from './lex.js';
-import { formatFloatG, formatV, GoFloat, GoObject, goTypeName, isPlainObject } from './go-values.js';
+import { formatFloatG, formatV, GoFloat, GoObject, goTypeName, isPlainObject, toExponentialGo, toFixedGo } from './go-values.js';
 
 interface Spec {
   minus: boolean;
@@ -70,9 +70,9 @@ function formatFloat(f: number, verb: string, spec: Spec): string | undefined {
   switch (verb) {
     case 'v': case 'g': s = formatFloatG(a, spec.prec ?? -1); break;
     case 'G': s = formatFloatG(a, spec.prec ?? -1, true); break;
-    case 'f': case 'F': s = a.toFixed(spec.prec ?? 6); break;
-    case 'e': s = expForm(a.toExponential(spec.prec ?? 6)); break;
-    case 'E': s = expForm(a.toExponential(spec.prec ?? 6)).toUpperCase(); break;
+    case 'f': case 'F': s = toFixedGo(a, spec.prec ?? 6); break;
+    case 'e': s = expForm(toExponentialGo(a, spec.prec ?? 6)); break;
+    case 'E': s = expForm(toExponentialGo(a, spec.prec ?? 6)).toUpperCase(); break;
     default: return undefined;
   }
   if (!Number.isFinite(f)) s = Number.isNaN(f) ? 'NaN' : 'Inf';

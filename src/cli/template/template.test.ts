@@ -156,6 +156,9 @@ describe('Go templates: printf (fmt.Sprintf)', () => {
     ['%5v|%-3v|', [['x', 'y'], 'a'], '[    x     y]|a  |'],
     ['%t %d', [1, new GoFloat(3)], '%!t(int=1) %!d(float64=3)'],
     ['%*d|%-*d|', [4, 7, 3, 1], '   7|1  |'],
+    // exact ties round to even, as Go (JavaScript's toFixed would give 2.3, 0.13, 3)
+    ['%5.1f|%.2f|%.0f|%.0f|%.1e|%.2g', [2.25, 0.125, 2.5, 3.5, 2.25, 0.125], '  2.2|0.12|2|4|2.2e+00|0.12'],
+    ['%.2f|%.1f', [2.675, 0.35], '2.67|0.3'],
     ['%!', [], '%!!(MISSING)'],
   ];
   for (const [format, args, want] of cases) {
@@ -187,6 +190,7 @@ describe("Go templates: errors, in Go's words", () => {
     ['{{.Nope}}', doc, 'template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"', { missingKeyError: true }],
     ['{{.State.Health.Status}}', { State: { Status: 'running', Running: true } }, 'template: :1:8: executing "" at <.State.Health.Status>: map has no entry for key "Health"', { missingKeyError: true }],
     ['x {{index .A 5}}', doc, 'template: :1:4: executing "" at <index .A 5>: error calling index: index out of range: 5'],
+    ['{{index .A 2}}', doc, 'template: :1:2: executing "" at <index .A 2>: error calling index: reflect: slice index out of range'],
     ['{{index .N 0}}', doc, 'template: :1:2: executing "" at <index .N 0>: error calling index: can\'t index item of type int'],
     ['{{upper 3}}', doc, 'template: :1:8: executing "" at <3>: expected string; found 3'],
     ['{{upper .N}}', doc, 'template: :1:8: executing "" at <.N>: wrong type for value; expected string; got int'],
