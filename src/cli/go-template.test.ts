@@ -108,6 +108,10 @@ describe('inspect output', () => {
     assert.equal(r.exitCode, 1);
     assert.deepEqual(r.errors.map((e) => e.message), ['template parsing error: template: :1:2: executing "" at <.A>: map has no entry for key "A"']);
     assert.equal(inspectResult([{ B: 2 }], '{{.A}}').stdout, '\n', 'an empty line when nothing printed, as docker');
+    assert.equal(
+      inspectResult([{ A: 1, Labels: {} }], '{{.Labels.x}} {{.B}}', { typeName: 'volume.Volume' }).errors[0]!.message,
+      'template parsing error: template: :1:16: executing "" at <.B>: can\'t evaluate field B in type volume.Volume',
+    );
     const bad = inspectResult([{ A: 1 }], '{{if}}');
     assert.equal(bad.exitCode, 64);
     assert.equal(bad.errors[0]!.message, 'template parsing error: template: :1: missing value for if');

@@ -163,7 +163,16 @@ export interface InspectResult {
  * and an empty line when none did), `json` for one compact array, or without
  * a format all of them as one indented JSON array.
  */
-export function inspectResult(docs: readonly unknown[], format: string | undefined): InspectResult {
+export interface InspectOptions {
+  /**
+   * The Go type of the documents when Docker has no raw JSON to fall back on
+   * (volume inspect: "volume.Volume"): a missing field is then "can't evaluate
+   * field X in type T" rather than "map has no entry for key".
+   */
+  typeName?: string;
+}
+
+export function inspectResult(docs: readonly unknown[], format: string | undefined, options: InspectOptions = {}): InspectResult {
   if (format === undefined || format === '') return { stdout: `${goJsonIndent(docs)}\n`, errors: [], exitCode: 0 };
   if (format === 'json') return { stdout: `${goJson(docs, true)}\n`, errors: [], exitCode: 0 };
   let t: ParsedTemplate;
@@ -177,7 +186,8 @@ export function inspectResult(docs: readonly unknown[], format: string | undefin
   const errors: MobyDickError[] = [];
   for (const d of docs) {
     try {
-      stdout += `${execute(t, d, { missingKeyError: true })}\n`;
+      const typed = options.typeName !== undefined && typeof d === 'object' && d !== null;
+      stdout += `${typed ? execute(t, new GoObject(options.typeName!, d as Record<string, unknown>)) : execute(t, d, { missingKeyError: true })}\n`;
     } catch (e) {
       if (!(e instanceof MobyDickError)) throw e;
       errors.push(e);
@@ -194,8 +204,8 @@ export function inspectOutput(docs: readonly unknown[], format: string | undefin
 }
 
 /** Prints inspectResult (errors on stderr, each on its line) and gives the exit status. */
-export function writeInspect(docs: readonly unknown[], format: string | undefined): number {
-  const r = inspectResult(docs, format);
+export function writeInspect(docs: readonly unknown[], format: string | undefined, options: InspectOptions = {}): number {
+  const r = inspectResult(docs, format, options);
   process.stdout.write(r.stdout);
   for (const e of r.errors) process.stderr.write(`${formatError(e)}\n`);
   return r.exitCode;

@@ -12,6 +12,7 @@ export const command = defineCommand({
   args: { min: 1 },
   async run(values, operands) {
     const docs = await withVolumes((vs) => operands.map((n) => volumeDocument(vs.get(n))));
-    return writeInspect(docs, values.format);
+    // Docker's volume inspect has no raw document to fall back on: its errors name the Go type
+    return writeInspect(docs, values.format, { typeName: 'volume.Volume' });
   },
 });
