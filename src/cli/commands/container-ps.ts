@@ -75,6 +75,17 @@ export const command = defineCommand({
   name: 'ps',
   usage: 'ps [-a] [-q] [--no-trunc] [-f FILTER] [--format table|json|TEMPLATE]',
   summary: 'List containers',
+  description: `List containers
+
+Options:
+  -a, --all             show all containers (default shows just running)
+  -f, --filter FILTER   name=, id=, status=, label=KEY[=VALUE], exited=, ancestor=
+      --format FORMAT   table (default), json (one object per line), or a Go template
+                        of .ID .Image .Command .CreatedAt .RunningFor .Ports .State
+                        .Status .Names .Labels .Label "KEY" .Mounts .LocalVolumes
+                        .Networks; "table TEMPLATE" adds Docker's header
+      --no-trunc        do not truncate the output
+  -q, --quiet           only container IDs`,
   options: {
     all: { type: 'boolean', short: 'a' },
     quiet: { type: 'boolean', short: 'q' },

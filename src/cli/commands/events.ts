@@ -27,7 +27,7 @@ const EMPTY_EVENT: EngineEvent = { seq: 0, type: '' as EngineEvent['type'], acti
 
 export const command = defineCommand({
   name: 'events',
-  usage: 'events [--since T] [--until T] [-f KEY=VALUE]... [--format TEMPLATE]',
+  usage: 'events [--since T] [--until T] [-f KEY=VALUE]... [--format json|TEMPLATE]',
   summary: 'Get real time events from the server',
   options: {
     since: { type: 'string' },

@@ -15,7 +15,8 @@ export const command = defineCommand({
   description: `Display detailed information on one or more images
 
 Options:
-  -f, --format TEMPLATE   {{.Field}} or {{json .Field}} instead of the JSON`,
+  -f, --format FORMAT     a Go template ({{.Id}}, {{json .Config}}, {{range}}, printf, ...)
+                          or json, instead of the indented JSON`,
   options: OPTIONS,
   args: { min: 1 },
   async run(flags, operands) {
