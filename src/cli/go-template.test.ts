@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MobyDickError } from '../errors.js';
-import { checkRowsFormat, formatRows, formatterRow, inspectOutput, inspectResult, renderTemplate, validateFormat } from './go-template.js';
+import { checkRowsFormat, GoObject, formatRows, formatterRow, inspectOutput, inspectResult, renderTemplate, validateFormat } from './go-template.js';
 
 const HEADERS = { ID: 'CONTAINER ID', Names: 'NAMES', Image: 'IMAGE', Status: 'STATUS', Ports: 'PORTS', Labels: 'LABELS', CreatedSince: 'CREATED' };
 const TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -91,6 +91,10 @@ describe('renderTemplate', () => {
   test('Go\'s template language with Docker\'s functions', () => {
     const v = { Name: 'web', Config: { Entrypoint: null, Cmd: ['sh'] }, State: { Status: 'running', Running: true } };
     assert.equal(renderTemplate('{{.Name | upper}} {{json .Config.Entrypoint}} {{if .State.Running}}up{{end}}', v), 'WEB null up');
+    assert.throws(
+      () => renderTemplate('{{.Client.Nope}}', new GoObject('formatter.VersionInfo', { Client: new GoObject('*formatter.clientVersion', {}) }), { name: 'version' }),
+      templateError('template parsing error: template: version:1:9: executing "version" at <.Client.Nope>: can\'t evaluate field Nope in type *formatter.clientVersion'),
+    );
   });
 });
 

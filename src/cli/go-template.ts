@@ -1,6 +1,6 @@
 /**
  * `--format` as Docker's CLI has it: Go's text/template (template/: lexer,
- * parser, evaluator, fmt printing, tabwriter) with the functions Docker adds
+ * parser, evaluator, fmt printing; util/tabwriter.ts) with the functions Docker adds
  * (json, split, join, title, lower, upper, pad, truncate), and the CLI's
  * formatter around it: `table` for a header row of Docker's column names
  * and columns aligned by Go's tabwriter, `json` for one object per line,
@@ -21,11 +21,11 @@ import { executeTemplate, type ExecOptions, TemplateExecError } from './template
 import { BUILTINS, DOCKER_FUNCTIONS, type FunctionMap, HEADER_FUNCTIONS } from './template/funcs.js';
 import { goJson, GoObject } from './template/go-values.js';
 import { parseTemplate, type ParsedTemplate, TemplateParseError } from './template/parse.js';
-import { tabwrite } from './template/tabwriter.js';
+import { tabwrite } from '../util/tabwriter.js';
 import { formatError } from './report-error.js';
 
 export { GoObject } from './template/go-values.js';
-export { tabwrite } from './template/tabwriter.js';
+export { tabwrite } from '../util/tabwriter.js';
 
 const FUNCTIONS: FunctionMap = { ...BUILTINS, ...DOCKER_FUNCTIONS };
 const HEADER_SET: FunctionMap = { ...FUNCTIONS, ...HEADER_FUNCTIONS };
@@ -39,9 +39,9 @@ const templateError = (e: unknown, prefix = 'template parsing error'): never => 
 };
 
 /** Go's template.New("").Funcs(Docker's functions).Parse(TEMPLATE); a mistake is Docker's error (exit 1). */
-export function parseFormat(template: string, errorPrefix?: string): ParsedTemplate {
+export function parseFormat(template: string, errorPrefix?: string, name = ''): ParsedTemplate {
   try {
-    return parseTemplate(template, (name) => Object.hasOwn(FUNCTIONS, name));
+    return parseTemplate(template, (fn) => Object.hasOwn(FUNCTIONS, fn), name);
   } catch (e) {
     return templateError(e, errorPrefix);
   }
@@ -58,11 +58,13 @@ function execute(t: ParsedTemplate, value: unknown, options: ExecOptions = {}, e
 export interface RenderOptions extends ExecOptions {
   /** Docker's words before Go's in an error (default "template parsing error") */
   errorPrefix?: string;
+  /** the template's name in Go's errors (Docker's templates.New("version") for `version`; default "") */
+  name?: string;
 }
 
 /** VALUE through TEMPLATE, as Docker's templates package runs it (no newline added). */
 export function renderTemplate(template: string, value: unknown, options: RenderOptions = {}): string {
-  return execute(parseFormat(template, options.errorPrefix), value, options, options.errorPrefix);
+  return execute(parseFormat(template, options.errorPrefix, options.name), value, options, options.errorPrefix);
 }
 
 /** Docker's formatter.SubHeaderContext: the column names, and .Label "a.b-c" heads its column "b c". */

@@ -39,7 +39,8 @@ describe('Docker CLI formatting', () => {
     assert.equal(goTimeString(new Date('2023-07-18T23:19:33.000Z'), true), '2023-07-18 23:19:33 +0000 UTC');
   });
 
-  test('tables pad columns by three spaces', () => {
+  test('tables pad columns by three spaces, at least 10 wide (Docker\'s tabwriter)', () => {
     assert.equal(table([['REPOSITORY', 'TAG'], ['busybox', 'latest']]), 'REPOSITORY   TAG\nbusybox      latest\n');
+    assert.equal(table([['NAME', 'TAG'], ['x', 'y']]), 'NAME      TAG\nx         y\n');
   });
 });

@@ -2,6 +2,8 @@
  * Sizes and durations as the Docker CLI prints them (go-units): 4.26MB in
  * powers of 1000 with three significant digits, "2 weeks ago".
  */
+import { tabwrite } from './tabwriter.js';
+
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 
 export function humanSize(bytes: number, precision = 3): string {
@@ -51,11 +53,7 @@ export function goTimeString(date: Date, fractions = false): string {
   return `${iso.slice(0, 19).replace('T', ' ')}${frac} +0000 UTC`;
 }
 
-/** Columns padded as Docker's tabwriter does (at least 3 spaces between). */
+/** Columns as Docker's CLI prints its tables (Go's tabwriter: at least 10 wide, 3 spaces after the widest cell). */
 export function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows
-    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd() + '\n')
-    .join('');
+  return tabwrite(rows.map((r) => `${r.join('\t')}\n`).join(''));
 }
