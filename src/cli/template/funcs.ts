@@ -166,8 +166,23 @@ function jsEscape(s: string): string {
 /** Go's url.QueryEscape. */
 const queryEscape = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+').replace(/~/g, '%7E');
 
-/** strings.Title: the first letter of each word upper-cased. */
-const title = (s: string): string => s.replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, sep: string, c: string) => sep + c.toUpperCase());
+/** strings.Title's word boundaries: ASCII other than letters, digits and _; spaces beyond ASCII. */
+function isSeparator(c: string): boolean {
+  if (c.codePointAt(0)! <= 0x7f) return !/[0-9A-Za-z_]/.test(c);
+  if (/[\p{L}\p{N}]/u.test(c)) return false;
+  return /\s/u.test(c);
+}
+
+/** strings.Title: the first letter of each word in title case. */
+function title(s: string): string {
+  let prev = ' ';
+  let out = '';
+  for (const c of s) {
+    out += isSeparator(prev) ? c.toUpperCase() : c;
+    prev = c;
+  }
+  return out;
+}
 
 function join(elems: unknown, sep: string): string {
   if (elems === null || elems === undefined) return '';

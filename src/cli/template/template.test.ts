@@ -119,6 +119,7 @@ describe('Go templates: functions', () => {
     ['{{join .A ", "}}', 'x, y'],
     ['{{split "a:b:c" ":"}} {{len (split "a:b:c" ":")}}', '[a b c] 3'],
     ['{{title "hello docker world"}} {{lower "ABC"}} {{upper "abc"}}', 'Hello Docker World abc ABC'],
+    ['{{title "it\'s a_b c-d été"}}', "It'S A_b C-D Été"],
     ['[{{pad "x" 2 1}}][{{pad "" 2 1}}]', '[  x ][]'],
     ['{{truncate "abcdef" 3}} {{truncate "ab" 3}}', 'abc ab'],
     ['{{println "a" 1}}{{print "a" 1 2 "b"}}', 'a 1\na1 2b'],
