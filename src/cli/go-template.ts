@@ -6,15 +6,19 @@
  * and columns aligned by Go's tabwriter, `json` for one object per line,
  * `\t` and `\n` typed in a format read as a tab and a newline.
  *
- * No npm package implements Go's templates faithfully: @ctrl/golang-template
- * calls itself basic (fields, no Go error messages, no printf, pipelines or
- * Go's printing of values) and the others wrap a Go binary; so this is our own.
+ * No well-kept npm package implements Go's templates faithfully (Go's
+ * error messages, printf, Go's printing of values, pipelines, variables):
+ * @ctrl/golang-template describes itself as basic parsing, and
+ * @evertdespiegeleer/go-template wraps Go's own engine (not JavaScript);
+ * so this is our own, checked against the docker CLI's output.
  *
  * The names other commands use, kept stable:
- * - renderTemplate(template, value): one value through a template (Docker's templates.Parse + Execute);
+ * - renderTemplate(template, value, options?): one value through a template (Docker's templates.Parse + Execute);
  * - formatRows(format, rows, spec): a list command's --format, table/json/template, Docker's shapes;
- * - formatterRow(typeName, fields, labels): a row as Docker's formatter contexts (.Label "key", json of all fields);
- * - inspectOutput(docs, format): what `inspect` prints.
+ * - formatterRow(typeName, fields, labels?): a row as Docker's formatter contexts (.Label "key", json of all fields);
+ * - checkRowsFormat(format) / validateFormat(format, emptyRow): refuse a bad format before any work;
+ * - writeInspect(docs, format) (inspectResult, inspectOutput): what `inspect` prints, and its exit status;
+ * - GoObject: a value with a Go type name (struct errors) and methods; tabwrite: Go's tabwriter.
  */
 import { MobyDickError } from '../errors.js';
 import { executeTemplate, type ExecOptions, TemplateExecError } from './template/exec.js';
