@@ -450,8 +450,8 @@ describe('engine: everyday commands', () => {
     const images = await mdk('images', '--format', '{{.Repository}}:{{.Tag}}');
     assert.equal(images.code, 0, images.stderr);
     assert.equal(images.stdout, `${w.image}\n`);
-    const inspect = await mdk('inspect', '--format', '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{end}}', id);
-    assert.equal(inspect.stdout, 'null ["sleep","60"] com.example.role=db\n', inspect.stderr);
+    const inspect = await mdk('inspect', '--format', '{{json .Config.Entrypoint}} {{.Config.Entrypoint}} {{json .Config.Cmd}} {{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{end}}', id);
+    assert.equal(inspect.stdout, 'null [] ["sleep","60"] com.example.role=db\n', inspect.stderr);
     const missing = await mdk('ps', '--format', '{{.Nope}}');
     assert.equal(missing.code, 1);
     assert.equal(missing.stdout, '');

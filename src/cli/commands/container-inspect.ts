@@ -4,7 +4,7 @@ import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } f
 import { inspectState } from '../../engine/status.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { writeInspect } from '../go-template.js';
+import { nilSlice, writeInspect } from '../go-template.js';
 
 /** inspect's JSON, with Docker's field names for what exists. */
 export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<string, unknown> {
@@ -59,9 +59,9 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       Tty: e.tty,
       OpenStdin: r.openStdin,
       Env: e.env,
-      // Docker's null for an empty list
-      Entrypoint: r.entrypointLength ? e.argv.slice(0, r.entrypointLength) : null,
-      Cmd: e.argv.length > (r.entrypointLength ?? 0) ? e.argv.slice(r.entrypointLength ?? 0) : null,
+      // Docker's nil slices: null in JSON, [] to a template
+      Entrypoint: r.entrypointLength ? e.argv.slice(0, r.entrypointLength) : nilSlice<string>(),
+      Cmd: e.argv.length > (r.entrypointLength ?? 0) ? e.argv.slice(r.entrypointLength ?? 0) : nilSlice<string>(),
       Image: r.image,
       WorkingDir: e.cwd,
       Labels: r.labels,

@@ -16,6 +16,11 @@ export class GoFloat {
   constructor(readonly value: number) {}
 }
 
+/** Go's nil slice of a typed document: empty to a template (prints [], len 0, false), null in JSON. */
+export function nilSlice<T>(): T[] {
+  return Object.defineProperty([] as T[], 'toJSON', { value: () => null, enumerable: false });
+}
+
 export type GoMethod = (...args: unknown[]) => unknown;
 
 export interface GoObjectOptions {
@@ -175,6 +180,8 @@ export function goJson(v: unknown, escape: boolean): string {
 
 function toJson(v: unknown, escape: boolean): string {
   if (v === undefined || v === null) return 'null';
+  // a value that says how it is marshalled (nilSlice, a Date)
+  if (typeof v === 'object' && !(v instanceof GoObject) && typeof (v as { toJSON?: unknown }).toJSON === 'function') return toJson((v as { toJSON(): unknown }).toJSON(), escape);
   if (v instanceof GoObject) {
     if (v.options.json) return v.options.json();
     const fields = v.options.isMap ? sortedKeys(v.fields as Record<string, unknown>) : Object.keys(v.fields);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { executeTemplate, type ExecOptions } from './exec.js';
 import { BUILTINS, DOCKER_FUNCTIONS } from './funcs.js';
-import { GoFloat, GoObject } from './go-values.js';
+import { GoFloat, GoObject, nilSlice } from './go-values.js';
 import { parseTemplate } from './parse.js';
 import { sprintf } from './sprintf.js';
 
@@ -102,6 +102,12 @@ describe('Go templates: printing values (fmt %v)', () => {
   for (const [template, want] of cases) {
     test(template, () => assert.equal(run(template, doc), want));
   }
+});
+
+test("a typed document's nil slice: [] to print, empty to range and len, null in JSON (docker inspect's .Config.Entrypoint)", () => {
+  const d = { Entrypoint: nilSlice<string>() };
+  assert.equal(run('{{.Entrypoint}} {{len .Entrypoint}} {{if .Entrypoint}}y{{else}}n{{end}} {{range .Entrypoint}}x{{end}}{{json .Entrypoint}} {{json .}}', d), '[] 0 n null {"Entrypoint":null}');
+  assert.equal(JSON.stringify(d), '{"Entrypoint":null}');
 });
 
 describe('Go templates: functions', () => {
