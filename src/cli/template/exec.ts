@@ -28,6 +28,7 @@ const BREAK = new Break();
 const CONTINUE = new Continue();
 /** no final value in a pipeline (Go's missingVal) */
 const MISSING = Symbol('missing');
+/** a pipeline's previous value, passed as the last argument (or MISSING) */
 type Final = unknown;
 
 class State {

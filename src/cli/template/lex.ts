@@ -332,7 +332,7 @@ function countNewlines(s: string): number {
   return n;
 }
 
-/** Go's %#U-less quoting of a rune in lexer errors: %#U would be U+0021 '!'; Go uses %#U. */
+/** A rune as Go's %#U prints it in lexer errors: U+0021 '!'. */
 function goCharQuote(ch: string): string {
   const cp = ch.codePointAt(0)!;
   return `U+${cp.toString(16).toUpperCase().padStart(4, '0')} '${ch}'`;
