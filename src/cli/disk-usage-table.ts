@@ -41,11 +41,6 @@ export function dfSummary(u: DiskUsage): DfRow[] {
   ];
 }
 
-export const DF_HEADER = ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'];
-
-export function dfSummaryRows(rows: readonly DfRow[]): string[][] {
-  return [DF_HEADER, ...rows.map((r) => [r.Type, r.TotalCount, r.Active, r.Size, r.Reclaimable])];
-}
 
 /** -v's image rows: one per tag (<none> without one), with the bytes shared with other images and its own. */
 export function dfImageRows(u: DiskUsage, now: number): string[][] {

@@ -127,6 +127,7 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
     name,
     image: req.image,
     imageId,
+    entrypointLength: settings.entrypointLength,
     created: new Date().toISOString(),
     layers,
     openStdin: req.openStdin,

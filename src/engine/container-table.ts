@@ -37,6 +37,8 @@ export interface ContainerRecord {
   /** the image as given, and its ID; null for a --rootfs container */
   image: string;
   imageId: string | null;
+  /** how many words of engine.argv are the entrypoint (records made before it was kept: unknown) */
+  entrypointLength?: number;
   created: string;
   /** what the container runs, resolved (the OCI spec is built from it) */
   engine: EngineContainer;

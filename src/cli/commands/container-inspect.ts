@@ -6,7 +6,7 @@ import { hostFlagsConfig, logConfig } from '../../engine/host-config.js';
 import { inspectState } from '../../engine/status.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { inspectOutput } from '../go-template.js';
+import { nilSlice, writeInspect } from '../go-template.js';
 
 /** inspect's JSON, with Docker's field names for what exists. */
 export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<string, unknown> {
@@ -65,7 +65,9 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       Tty: e.tty,
       OpenStdin: r.openStdin,
       Env: e.env,
-      Cmd: e.argv,
+      // Docker's nil slices: null in JSON, [] to a template
+      Entrypoint: r.entrypointLength ? e.argv.slice(0, r.entrypointLength) : nilSlice<string>(),
+      Cmd: e.argv.length > (r.entrypointLength ?? 0) ? e.argv.slice(r.entrypointLength ?? 0) : nilSlice<string>(),
       Image: r.image,
       WorkingDir: e.cwd,
       Labels: r.labels,
@@ -99,7 +101,6 @@ Options:
         return { ...doc, SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs };
       }),
     );
-    process.stdout.write(inspectOutput(docs, values.format));
-    return 0;
+    return writeInspect(docs, values.format);
   },
 });

@@ -7,9 +7,9 @@ import { MobyDickError } from '../../errors.js';
 import type { PublishedPort } from '../../network/network-table.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { renderTemplate } from '../go-template.js';
+import { formatRows, formatterRow, validateFormat } from '../go-template.js';
 import { type Filters, filtersFromOptions } from '../../util/filters.js';
-import { humanDuration, humanSize, table } from '../../util/human-units.js';
+import { goTimeString, humanDuration, humanSize } from '../../util/human-units.js';
 
 /** An argument as a shell would need it, as Docker shows commands. */
 function shellQuote(arg: string): string {
@@ -22,21 +22,38 @@ function commandText(v: ContainerView, noTrunc: boolean): string {
   return `"${shown}"`;
 }
 
+/** Docker's default `ps` table and its column names (cli/command/formatter/container.go). */
+const PS_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+/** with -s: Docker's table adds SIZE */
+const PS_SIZE_TABLE = `${PS_TABLE}\t{{.Size}}`;
+export const PS_HEADERS = {
+  ID: 'CONTAINER ID', Names: 'NAMES', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
+  Ports: 'PORTS', State: 'STATE', Status: 'STATUS', Size: 'SIZE', Labels: 'LABELS', Mounts: 'MOUNTS', LocalVolumes: 'LOCAL VOLUMES',
+  Networks: 'NETWORKS', Platform: 'PLATFORM',
+};
+
 /** ps's fields, with Docker's names, for --format. */
-function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[] = []): Record<string, string> {
+function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[], networkName: (id: string) => string, size = '0B'): Record<string, string | null> {
   const r = v.record;
+  const net = r.net;
+  const networks = !net || net.mode === 'none' ? ['none'] : net.mode === 'host' ? ['host'] : net.mode === 'container' ? [] : net.networks.map((n) => networkName(n.id));
   return {
     ID: noTrunc ? r.id : r.id.slice(0, 12),
     Image: r.image,
     Command: commandText(v, noTrunc),
-    CreatedAt: new Date(r.created).toISOString(),
+    CreatedAt: goTimeString(new Date(r.created)),
     RunningFor: `${humanDuration(now - Date.parse(r.created))} ago`,
     Status: statusText(v.state, r.state.startedAt, now),
     State: v.state.Status,
     Ports: ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', '),
     Names: r.name,
     Labels: Object.entries(r.labels).map(([k, x]) => `${k}=${x}`).join(','),
-    Mounts: r.engine.binds.map((b) => b.source).join(','),
+    Mounts: [...Object.keys(r.volumes), ...r.engine.binds.filter((b) => !Object.values(r.volumes).includes(b.destination)).map((b) => b.source)].join(','),
+    LocalVolumes: String(Object.keys(r.volumes).length),
+    Networks: [...networks].sort().join(','),
+    // Docker's when the API gives no platform; Size "0B" unless ps -s asked for it
+    Platform: null,
+    Size: size,
   };
 }
 
@@ -65,7 +82,10 @@ Options:
                         ancestor=IMAGE, before=CONTAINER, since=CONTAINER,
                         volume=, network=, health=starting|healthy|unhealthy|none,
                         is-task=false
-      --format FORMAT   table, json, or a Go template ({{.Names}} {{.Size}} ...)
+      --format FORMAT   table (default), json (one object per line), or a Go template
+                        of .ID .Image .Command .CreatedAt .RunningFor .Ports .State
+                        .Status .Names .Labels .Label "KEY" .Mounts .LocalVolumes
+                        .Networks .Size; "table TEMPLATE" adds Docker's header
   -n, --last N          the last N created containers (in every state)
   -l, --latest          the latest created container (in every state)
       --no-trunc        do not truncate the output
@@ -85,6 +105,8 @@ Options:
   args: { min: 0 },
   async run(values) {
     const now = Date.now();
+    const empty = { ID: '', Image: '', Command: '""', CreatedAt: '', RunningFor: '', Status: '', State: '', Ports: '', Names: '', Labels: '', Mounts: '', LocalVolumes: '0', Networks: '', Platform: null, Size: '0B' };
+    if (values.format !== undefined) validateFormat(values.format, formatterRow('*formatter.ContainerContext', empty, {}));
     const filters = filtersFromOptions(values.filter ?? [], CONTAINER_FILTERS);
     checkContainerFilters(filters);
     let last: number | undefined;
@@ -93,39 +115,25 @@ Options:
       if (!/^-?\d+$/.test(values.last)) throw new MobyDickError('USAGE', `invalid argument "${values.last}" for "-n, --last" flag: strconv.ParseInt: parsing "${values.last}": invalid syntax`, { hint: "see 'moby-dick ps --help'" });
     }
     if (values.latest) last = 1;
-    const [shown, published, sizes] = await withEngine(async (e) => {
+    const [shown, published, networks, sizes] = await withEngine(async (e) => {
       await e.releaseStaleNetworks();
       const list = shownContainers(e.list(), { all: values.all === true, ...(last !== undefined && last >= 0 ? { last } : {}), filters });
       const sized = values.size ? new Map(list.map((v) => [v.record.id, containerSize(e, v)])) : undefined;
-      return [list, e.networks.table.ports(), sized] as const;
+      return [list, e.networks.table.ports(), e.networks.list(), sized] as const;
     });
+    const networkName = (id: string): string => networks.find((n) => n.id === id)?.name ?? id.slice(0, 12);
+    const portsOf = (v: ContainerView) => published.filter((p) => p.containerId === v.record.id);
     const sizeOf = (v: ContainerView): string => {
       const s = sizes?.get(v.record.id);
-      return s ? sizeText(s.sizeRw, s.sizeRootFs) : '';
+      return s ? sizeText(s.sizeRw, s.sizeRootFs) : '0B';
     };
-    const portsOf = (v: ContainerView) => published.filter((p) => p.containerId === v.record.id);
     const noTrunc = values['no-trunc'] === true;
     if (values.quiet) {
       for (const v of shown) process.stdout.write(`${noTrunc ? v.record.id : v.record.id.slice(0, 12)}\n`);
       return 0;
     }
-    const format = values.format ?? 'table';
-    const fields = (v: ContainerView): Record<string, string> => ({ ...psFields(v, noTrunc, now, portsOf(v)), ...(sizes ? { Size: sizeOf(v) } : {}) });
-    if (format === 'json') {
-      for (const v of shown) process.stdout.write(`${JSON.stringify(fields(v))}\n`);
-      return 0;
-    }
-    if (format !== 'table') {
-      const template = format.startsWith('table ') ? format.slice(6) : format;
-      for (const v of shown) process.stdout.write(`${renderTemplate(template, fields(v))}\n`);
-      return 0;
-    }
-    const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(sizes ? ['SIZE'] : [])]];
-    for (const v of shown) {
-      const f = fields(v);
-      rows.push([f.ID!, f.Image!, f.Command!, f.RunningFor!, f.Status!, f.Ports!, f.Names!, ...(sizes ? [f.Size!] : [])]);
-    }
-    process.stdout.write(table(rows));
+    const rows = shown.map((v) => formatterRow('*formatter.ContainerContext', psFields(v, noTrunc, now, portsOf(v), networkName, sizeOf(v)), v.record.labels));
+    process.stdout.write(formatRows(values.format ?? 'table', rows, { headers: PS_HEADERS, table: sizes ? PS_SIZE_TABLE : PS_TABLE }));
     return 0;
   },
 });

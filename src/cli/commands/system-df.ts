@@ -2,9 +2,13 @@
 import { diskUsageOf } from '../../engine/disk-usage.js';
 import { table } from '../../util/human-units.js';
 import { defineCommand } from '../command.js';
-import { dfContainerRows, dfImageRows, dfSummary, dfSummaryRows, dfVolumeRows } from '../disk-usage-table.js';
+import { dfContainerRows, dfImageRows, dfSummary, dfVolumeRows } from '../disk-usage-table.js';
 import { withEngine } from '../engine-context.js';
-import { formatRows } from '../format-rows.js';
+import { formatRows } from '../go-template.js';
+
+/** Docker's default table of `system df` and its column names (cli/command/formatter/disk_usage.go). */
+const DF_TABLE = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
+const DF_HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
 
 export const command = defineCommand({
   name: 'system df',
@@ -24,17 +28,16 @@ Options:
     const u = await withEngine((e) => diskUsageOf(e));
     const now = Date.now();
     const summary = dfSummary(u);
-    if (!values.verbose) {
-      process.stdout.write(formatRows(summary, values.format, () => table(dfSummaryRows(summary))));
+    // a format of one's own is per type, with -v too (as Docker's)
+    if (!values.verbose || (values.format !== undefined && values.format !== 'table')) {
+      process.stdout.write(formatRows(values.format ?? 'table', summary, { headers: DF_HEADERS, table: DF_TABLE }));
       return 0;
     }
     process.stdout.write(
-      formatRows(summary, values.format, () =>
-        `Images space usage:\n\n${table(dfImageRows(u, now))}\n` +
+      `Images space usage:\n\n${table(dfImageRows(u, now))}\n` +
         `Containers space usage:\n\n${table(dfContainerRows(u, now))}\n` +
         `Local Volumes space usage:\n\n${table(dfVolumeRows(u))}\n` +
         `Build cache usage: 0B\n\n${table([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED']])}`,
-      ),
     );
     return 0;
   },
