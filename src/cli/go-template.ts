@@ -28,7 +28,7 @@ import { parseTemplate, type ParsedTemplate, TemplateParseError } from './templa
 import { tabwrite } from '../util/tabwriter.js';
 import { formatError } from './report-error.js';
 
-export { GoObject, nilSlice } from './template/go-values.js';
+export { GoObject, nilSlice, withNilFields } from './template/go-values.js';
 export { tabwrite } from '../util/tabwriter.js';
 
 const FUNCTIONS: FunctionMap = { ...BUILTINS, ...DOCKER_FUNCTIONS };

@@ -138,7 +138,7 @@ describe('cli: version, info, system, inspect, images and ps options', () => {
     const [rw, rootFs] = (await ok('inspect', '-s', '--format', '{{.SizeRw}} {{.SizeRootFs}}', 'mdk-test-insp')).trim().split(' ').map(Number);
     assert.equal(rw, 3);
     assert.ok(rootFs! > 3, String(rootFs));
-    assert.equal(await ok('inspect', '--format', '{{.SizeRw}}', 'mdk-test-insp'), '<no value>\n', 'no sizes without -s');
+    assert.equal(await ok('inspect', '--format', '{{.SizeRw}}', 'mdk-test-insp'), '<nil>\n', 'no sizes without -s: nil, as Docker\'s typed document');
     assert.equal(await ok('container', 'inspect', '-s', '--format', '{{.SizeRw}}', 'mdk-test-insp'), '3\n');
 
     const missing = await mdk('inspect', '--format', '{{.Name}}', 'mdk-test-insp', 'mdk-test-nothing');

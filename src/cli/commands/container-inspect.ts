@@ -1,12 +1,21 @@
 /** `moby-dick inspect [-f FORMAT] CONTAINER...`: Docker's inspect document of each container. */
 import { containerSize } from '../../engine/disk-usage.js';
-import type { ContainerView } from '../../engine/engine.js';
+import type { ContainerView, Engine } from '../../engine/engine.js';
 import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../../engine/network-inspect.js';
 import { hostFlagsConfig, logConfig } from '../../engine/host-config.js';
 import { inspectState } from '../../engine/status.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { nilSlice, writeInspect } from '../go-template.js';
+import { nilSlice, withNilFields, writeInspect } from '../go-template.js';
+
+/** REF's inspect document; with SIZE its SizeRw and SizeRootFs (without, nil to a template, absent from JSON). */
+export function containerDocument(e: Engine, ref: string, size: boolean): Record<string, unknown> {
+  const v = e.inspect(ref);
+  const doc = inspectJson(v, e.networkFacts(v));
+  if (!size) return withNilFields(doc, ['SizeRw', 'SizeRootFs']);
+  const s = containerSize(e, v);
+  return { ...doc, SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs };
+}
 
 /** inspect's JSON, with Docker's field names for what exists. */
 export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<string, unknown> {
@@ -93,13 +102,7 @@ Options:
   args: { min: 1 },
   async run(values, operands) {
     const docs = await withEngine((e) =>
-      operands.map((ref) => {
-        const v = e.inspect(ref);
-        const doc = inspectJson(v, e.networkFacts(v));
-        if (!values.size) return doc;
-        const s = containerSize(e, v);
-        return { ...doc, SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs };
-      }),
+      operands.map((ref) => containerDocument(e, ref, values.size === true)),
     );
     return writeInspect(docs, values.format);
   },

@@ -6,7 +6,6 @@
  * `network inspect` and `volume inspect`; a name found nowhere is Docker's
  * "No such object" on stderr, and exit status 1 once the rest is printed.
  */
-import { containerSize } from '../../engine/disk-usage.js';
 import type { Engine } from '../../engine/engine.js';
 import { networkDocument } from '../../engine/network-inspect.js';
 import { volumeDocument, VolumeStore } from '../../engine/volumes.js';
@@ -16,7 +15,7 @@ import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
 import { inspectOutput } from '../go-template.js';
 import { formatError } from '../report-error.js';
-import { inspectJson } from './container-inspect.js';
+import { containerDocument } from './container-inspect.js';
 
 export const OBJECT_TYPES = ['container', 'image', 'network', 'volume'] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
@@ -27,13 +26,8 @@ const notFound = (e: unknown): boolean => e instanceof MobyDickError && /\bno su
 /** The inspect document of REF as TYPE. */
 export function inspectAs(e: Engine, type: ObjectType, ref: string, size: boolean): Record<string, unknown> {
   switch (type) {
-    case 'container': {
-      const v = e.inspect(ref);
-      const doc = inspectJson(v, e.networkFacts(v));
-      if (!size) return doc;
-      const s = containerSize(e, v);
-      return { ...doc, SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs };
-    }
+    case 'container':
+      return containerDocument(e, ref, size);
     case 'image':
       return inspectDocument(e.store, ref);
     case 'network': {

@@ -21,6 +21,16 @@ export function nilSlice<T>(): T[] {
   return Object.defineProperty([] as T[], 'toJSON', { value: () => null, enumerable: false });
 }
 
+/**
+ * Fields a typed Go document has but its JSON leaves out (omitempty
+ * pointers, as a container's SizeRw without --size): nil to a template
+ * ("<nil>", as Docker's typed inspect prints), absent from JSON.
+ */
+export function withNilFields<T extends object>(doc: T, names: readonly string[]): T {
+  for (const name of names) if (!Object.hasOwn(doc, name)) Object.defineProperty(doc, name, { value: null, enumerable: false });
+  return doc;
+}
+
 export type GoMethod = (...args: unknown[]) => unknown;
 
 export interface GoObjectOptions {
