@@ -4,13 +4,19 @@
  * image run as written, multi-stage with --from and --target, the layer
  * cache (hits on an unchanged rebuild, a miss from the first changed COPY
  * source on), .dockerignore, whiteouts, bad input naming its line, and a
- * failing RUN that leaves nothing behind.
+ * failing RUN that leaves nothing behind; independent stages built at the
+ * same time; ADD of .tar.xz and .tar.bz2; Ctrl-C during a RUN; rmi of a
+ * built image and its parents; a built image pushed to a local registry
+ * and read back by skopeo, and its `save` read by skopeo as a
+ * docker-archive (no dockerd runs here for `docker load`).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
 import { after, describe, test } from 'node:test';
+import { CLI } from '../helpers/cli.js';
 import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 
 describe('build', () => {
@@ -222,6 +228,100 @@ CMD ["cat", "/opt/artifact"]
     }
     assert.equal((await mdk('ps', '-aq')).stdout, '');
   });
+
+  test('stages that do not depend on each other run at the same time; the plain lines tell them apart', async () => {
+    const dir = context({
+      Dockerfile: `FROM BUSYBOX AS left
+RUN echo left-start && sleep 1 && echo left-end > /left
+FROM BUSYBOX AS right
+RUN echo right-start && sleep 1 && echo right-end > /right
+FROM BUSYBOX AS unused
+RUN echo unused-ran
+FROM BUSYBOX
+COPY --from=left /left /
+COPY --from=right /right /
+CMD ["cat", "/left", "/right"]
+`,
+    });
+    const b = await build(dir, '-t', 'mdk-test-parallel', '--progress', 'plain');
+    assert.equal(b.code, 0, b.stderr);
+    const at = (re: RegExp) => b.stderr.search(re);
+    const leftRun = /^#(\d+) \[left 2\/2\] RUN/m.exec(b.stderr)![1]!;
+    const rightRun = /^#(\d+) \[right 2\/2\] RUN/m.exec(b.stderr)![1]!;
+    // both commands started before either ended: they ran at the same time
+    const firstDone = Math.min(at(new RegExp(`^#${leftRun} DONE`, 'm')), at(new RegExp(`^#${rightRun} DONE`, 'm')));
+    assert.ok(at(new RegExp(`^#${leftRun} [\\d.]+ left-start$`, 'm')) < firstDone, b.stderr);
+    assert.ok(at(new RegExp(`^#${rightRun} [\\d.]+ right-start$`, 'm')) < firstDone, b.stderr);
+    assert.doesNotMatch(b.stderr, /unused/, 'a stage the target does not need is skipped');
+    const r = await mdk('run', '--rm', '--network', 'none', 'mdk-test-parallel');
+    assert.equal(r.stdout, 'left-end\nright-end\n');
+    // a failing stage stops the other: one error, its line, nothing running left
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${w.image} AS slow\nRUN sleep 3 && echo slow-finished\nRUN echo after-slow\nFROM ${w.image} AS bad\nRUN exit 4\nFROM ${w.image}\nCOPY --from=slow /etc/hostname /a\nCOPY --from=bad /etc/hostname /b\n`);
+    const f = await build(dir, '--progress', 'plain', '--no-cache');
+    assert.equal(f.code, 1, f.stderr);
+    assert.match(f.stderr.trim().split('\n').pop()!, /Dockerfile:5: RUN exit 4: .*exit code: 4/);
+    assert.doesNotMatch(f.stderr, /after-slow/, 'the other stage stopped before its next step');
+    assert.equal((await mdk('ps', '-aq')).stdout, '');
+    assert.equal((await mdk('rmi', 'mdk-test-parallel')).code, 0);
+  });
+
+  test('ADD of a local .tar.xz and .tar.bz2 unpacks them, as .tar.gz', async () => {
+    const dir = context({ Dockerfile: 'FROM BUSYBOX\nADD pack.tar.xz /xz/\nADD pack.tar.bz2 /bz/\nADD renamed.dat /dat/\nCMD ["cat", "/xz/sub/inner.txt", "/bz/sub/inner.txt", "/dat/sub/inner.txt"]\n' });
+    const packDir = join(base, `pack${n++}`);
+    mkdirSync(join(packDir, 'sub'), { recursive: true });
+    writeFileSync(join(packDir, 'sub/inner.txt'), 'packed\n');
+    execFileSync('tar', ['-cJf', join(dir, 'pack.tar.xz'), '-C', packDir, 'sub']);
+    execFileSync('tar', ['-cjf', join(dir, 'pack.tar.bz2'), '-C', packDir, 'sub']);
+    // told by its first bytes, not its name
+    execFileSync('tar', ['-cJf', join(dir, 'renamed.dat'), '-C', packDir, 'sub']);
+    const b = await build(dir, '-t', 'mdk-test-xz');
+    assert.equal(b.code, 0, b.stderr);
+    const r = await mdk('run', '--rm', '--network', 'none', 'mdk-test-xz');
+    assert.equal(r.stdout, 'packed\npacked\npacked\n', r.stderr);
+    assert.equal((await mdk('rmi', 'mdk-test-xz')).code, 0);
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${signal} during a RUN: the build ends ${signal === 'SIGINT' ? 130 : 143}, no container, mount or half-made image left`, async () => {
+      const dir = context({ Dockerfile: `FROM BUSYBOX\nRUN echo step-one > /one\nRUN echo sleeping-now && sleep 30 && echo woke\n` });
+      const before = (await mdk('images', '-aq', '--no-trunc')).stdout;
+      // the CLI itself (no test helper around it), signalled once the long command runs
+      const child = spawn(CLI, ['build', '--network', 'none', '--progress', 'plain', '-t', 'mdk-test-cancel', dir], { env: w.env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      const ended = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`the RUN did not start: ${stderr}`)), 30_000);
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (/^#\d+ [\d.]+ sleeping-now$/m.test(stderr)) {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+      });
+      const sent = Date.now();
+      child.kill(signal);
+      const code = await ended;
+      assert.equal(code, signal === 'SIGINT' ? 130 : 143, stderr);
+      assert.ok(Date.now() - sent < 10_000, 'it did not wait for the sleep');
+      assert.match(stderr, new RegExp(`#\\d+ ERROR: canceled \\(${signal}\\)`));
+      assert.match(stderr.trim().split('\n').pop()!, new RegExp(`moby-dick: the build was canceled \\(${signal}\\)`));
+      assert.doesNotMatch(stderr, /^#\d+ [\d.]+ woke$/m);
+      assert.equal((await mdk('ps', '-aq')).stdout, '', 'no build container left');
+      const imagesAfter = (await mdk('images', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean);
+      // the first RUN finished: it stays in the cache, as Docker keeps it; nothing of the canceled one
+      assert.equal(imagesAfter.length, before.split('\n').filter(Boolean).length + 1, imagesAfter.join(' '));
+      assert.equal((await mdk('image', 'inspect', 'mdk-test-cancel')).code, 1, 'not tagged');
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(w.env.env.MOBY_DICK_ROOT!));
+      assert.deepEqual(mounts, [], 'no overlay of the store left mounted');
+      // the rebuild takes the finished step from the cache and runs the canceled one again
+      writeFileSync(join(dir, 'Dockerfile'), `FROM ${w.image}\nRUN echo step-one > /one\nRUN echo quick\n`);
+      const again = await build(dir, '--progress', 'plain');
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /#\d+ CACHED/);
+      assert.equal((await mdk('image', 'prune', '-f')).code, 0);
+    });
+  }
 
   test('commit, diff and history of a container', async () => {
     const r = await mdk('run', '--name', 'mdk-test-commit', '--network', 'none', w.image, 'sh', '-c', 'echo x > /new; rm /bin/vi; mkdir /tmp/d');
