@@ -11,12 +11,15 @@
  * docker-archive (no dockerd runs here for `docker load`).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { CLI } from '../helpers/cli.js';
+import { skopeo, startRegistry } from '../helpers/registry.js';
 import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 
 describe('build', () => {
@@ -323,6 +326,65 @@ CMD ["cat", "/left", "/right"]
     });
   }
 
+  test('a built image: pushed and read back by skopeo, its save read as a docker-archive, rmi takes its intermediate images', async () => {
+    const dir = context({
+      Dockerfile: 'FROM BUSYBOX\nRUN echo pushed > /hi && rm /bin/vi\nCOPY f.txt /f.txt\nENV K=v\nCMD ["cat", "/hi"]\n',
+      'f.txt': 'file\n',
+    });
+    const count = async () => (await mdk('images', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean).length;
+    const before = await count();
+    const b = await build(dir, '-t', 'mdk-test-built:1');
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(await count(), before + 4, 'a step image each (RUN, COPY, ENV, CMD)');
+    const local = await inspect('mdk-test-built:1');
+    const reg = await startRegistry();
+    const out = join(base, `read${n++}`);
+    try {
+      const ref = `${reg.host}/mdk-test/built:1`;
+      assert.equal((await mdk('tag', 'mdk-test-built:1', ref)).code, 0);
+      const p = await mdk('push', ref);
+      assert.equal(p.code, 0, p.stderr);
+      // skopeo copies it out (checking every blob's digest) and reads its config
+      skopeo(['copy', `docker://${ref}`, `dir:${out}`]);
+      const config = JSON.parse(skopeo(['inspect', '--config', `docker://${ref}`])) as { config: { Cmd: string[]; Env: string[] }; rootfs: { diff_ids: string[] } };
+      assert.deepEqual(config.config.Cmd, ['cat', '/hi']);
+      assert.ok(config.config.Env.includes('K=v'));
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { layers: { digest: string }[] };
+      assert.equal(manifest.layers.length, config.rootfs.diff_ids.length);
+      // each layer's uncompressed digest is its diff ID (the built ones too)
+      manifest.layers.forEach((l, i) => {
+        const plain = gunzipSync(readFileSync(join(out, l.digest.slice('sha256:'.length))));
+        assert.equal(`sha256:${createHash('sha256').update(plain).digest('hex')}`, config.rootfs.diff_ids[i]);
+      });
+      assert.ok(readdirSync(out).length >= manifest.layers.length + 2);
+      assert.equal((await mdk('rmi', ref)).code, 0);
+    } finally {
+      await reg.stop();
+      rmSync(out, { recursive: true, force: true });
+    }
+    // `docker load` needs a dockerd (none runs here): skopeo reads the saved archive as docker load would
+    const archive = join(base, `saved${n++}.tar`);
+    const s = await mdk('save', '-o', archive, 'mdk-test-built:1');
+    assert.equal(s.code, 0, s.stderr);
+    const fromArchive = JSON.parse(skopeo(['inspect', '--config', `docker-archive:${archive}`])) as { config: { Cmd: string[] }; rootfs: { diff_ids: string[] } };
+    assert.deepEqual(fromArchive.config.Cmd, ['cat', '/hi']);
+    assert.equal(fromArchive.rootfs.diff_ids.length, (local as unknown as { RootFS: { Layers: string[] } }).RootFS.Layers.length);
+    const copied = join(base, `copied${n++}`);
+    skopeo(['copy', `docker-archive:${archive}`, `oci:${copied}:x`]);
+    rmSync(copied, { recursive: true, force: true });
+    // an intermediate image has a child: not removable by ID, even forced
+    const parentId = (await mdk('history', '-q', '--no-trunc', 'mdk-test-built:1')).stdout.split('\n')[1]!;
+    assert.match(parentId, /^sha256:/);
+    const conflict = await mdk('rmi', '-f', parentId);
+    assert.equal(conflict.code, 1);
+    assert.match(conflict.stderr, /image has dependent child images/);
+    // the image goes with its intermediate images, as Docker's rmi takes them
+    const r = await mdk('rmi', 'mdk-test-built:1');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.match(/^Deleted: /gm)?.length, 4, r.stdout);
+    assert.equal(await count(), before);
+  });
+
   test('commit, diff and history of a container', async () => {
     const r = await mdk('run', '--name', 'mdk-test-commit', '--network', 'none', w.image, 'sh', '-c', 'echo x > /new; rm /bin/vi; mkdir /tmp/d');
     assert.equal(r.code, 0, r.stderr);
@@ -340,7 +402,12 @@ CMD ["cat", "/left", "/right"]
     const [head, top] = h.stdout.split('\n');
     assert.match(head!, /^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$/);
     assert.match(top!, /^[0-9a-f]{12}\s+.* ago\s+sh -c echo x > \/new; rm \/bin\/vi; mkdir \/tmp\/d\s+\d+B\s+a message$/);
-    assert.match((await mdk('history', '-q', 'mdk-test-committed:v1')).stdout, /^[0-9a-f]{12}\n<missing>\n/);
+    // the parent (the container's image) on the row below, as Docker fills in the IDs along the parent chain
+    const busyboxId = (await inspect(w.image) as unknown as { Id: string }).Id;
+    assert.equal((await inspect('mdk-test-committed:v1') as unknown as { Parent: string }).Parent, busyboxId);
+    const ids = (await mdk('history', '-q', 'mdk-test-committed:v1')).stdout.split('\n');
+    assert.match(ids[0]!, /^[0-9a-f]{12}$/);
+    assert.equal(ids[1], busyboxId.slice(7, 19));
     const bad = await mdk('commit', '-c', 'RUN true', 'mdk-test-commit');
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /RUN is not a valid change command/);
