@@ -7,8 +7,9 @@
  * failing RUN that leaves nothing behind; independent stages built at the
  * same time; ADD of .tar.xz and .tar.bz2; Ctrl-C during a RUN; rmi of a
  * built image and its parents; a built image pushed to a local registry
- * and read back by skopeo, and its `save` read by skopeo as a
- * docker-archive (no dockerd runs here for `docker load`).
+ * and read back by skopeo, its `save` read by skopeo as a docker-archive
+ * and loaded by a private dockerd 20.10 (`docker load`: same ID, layers,
+ * files).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import { CLI } from '../helpers/cli.js';
+import { CreatedPaths, killUnder, removeCgroups, unmountUnder } from '../helpers/caller-host.js';
+import { CLI, run } from '../helpers/cli.js';
+import { Daemon } from '../helpers/daemon.js';
 import { skopeo, startRegistry } from '../helpers/registry.js';
 import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 
@@ -383,6 +386,54 @@ CMD ["cat", "/left", "/right"]
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.match(/^Deleted: /gm)?.length, 4, r.stdout);
     assert.equal(await count(), before);
+  });
+
+  test('Docker 20.10 (a private dockerd) loads what save writes of a built image: same ID, layers and files', async () => {
+    const dir = context({ Dockerfile: 'FROM BUSYBOX\nRUN echo from-the-build > /hi\nCOPY f.txt /f.txt\nCMD ["cat", "/hi", "/f.txt"]\n', 'f.txt': 'copied\n' });
+    const b = await build(dir, '-t', 'mdk-test-for-docker:1');
+    assert.equal(b.code, 0, b.stderr);
+    const local = (await inspect('mdk-test-for-docker:1')) as unknown as { Id: string; RootFS: { Layers: string[] } };
+    const file = join(base, `for-docker${n++}.tar`);
+    assert.equal((await mdk('save', '-o', file, 'mdk-test-for-docker:1')).code, 0);
+    const d = join(base, `docker${n++}`);
+    mkdirSync(join(d, 'tmp'), { recursive: true });
+    writeFileSync(join(d, 'daemon.json'), '{}\n'); // not the host's /etc/docker/daemon.json
+    const paths = new CreatedPaths();
+    const daemonEnv = { ...process.env, TMPDIR: join(d, 'tmp') };
+    const daemon = new Daemon('dockerd', 'dockerd', [
+      '--config-file', join(d, 'daemon.json'), '--data-root', join(d, 'data'), '--exec-root', join(d, 'exec'),
+      '--pidfile', join(d, 'docker.pid'), '--host', `unix://${d}/docker.sock`,
+      '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false',
+      '--userland-proxy=false', '--exec-opt', 'native.cgroupdriver=cgroupfs', '--cgroup-parent', '/mdk-test-build-docker', '--shutdown-timeout', '2',
+    ], join(d, 'dockerd.log'), daemonEnv);
+    // /usr/bin/docker is docker.io's client; a newer one may sit earlier in PATH
+    const docker = (args: string[]) =>
+      run('/usr/bin/docker', args, { env: { ...daemonEnv, DOCKER_HOST: `unix://${d}/docker.sock`, DOCKER_CONFIG: join(d, 'cli') }, timeoutMs: 60_000 });
+    try {
+      await daemon.ready(async () => (await docker(['version'])).code === 0);
+      const l = await docker(['load', '-i', file]);
+      assert.equal(l.code, 0, l.stderr);
+      assert.equal(l.stdout, 'Loaded image: mdk-test-for-docker:1\n');
+      const i = await docker(['image', 'inspect', '--format', '{{.Id}} {{json .RootFS.Layers}} {{json .Config.Cmd}}', 'mdk-test-for-docker:1']);
+      assert.equal(i.stdout, `${local.Id} ${JSON.stringify(local.RootFS.Layers)} ["cat","/hi","/f.txt"]\n`);
+      // dockerd unpacks its layers: the files read back from a container made of it (not run: runc's
+      // network hook cannot reach this dockerd from the test's namespaces here)
+      assert.equal((await docker(['create', '--name', 'mdk-test-from-build', 'mdk-test-for-docker:1'])).code, 0);
+      for (const [path, content] of [['/hi', 'from-the-build'], ['/f.txt', 'copied']] as const) {
+        const cp = await docker(['cp', `mdk-test-from-build:${path}`, join(d, 'tmp', path.slice(1))]);
+        assert.equal(cp.code, 0, cp.stderr);
+        assert.equal(readFileSync(join(d, 'tmp', path.slice(1)), 'utf8'), `${content}\n`);
+      }
+      assert.equal((await docker(['rm', 'mdk-test-from-build'])).code, 0);
+    } finally {
+      await daemon.stop(10_000);
+      await killUnder(d);
+      unmountUnder(d);
+      paths.remove();
+      await removeCgroups('mdk-test-build-docker');
+    }
+    assert.deepEqual(paths.created(), [], 'dockerd left nothing global');
+    assert.equal((await mdk('rmi', 'mdk-test-for-docker:1')).code, 0);
   });
 
   test('commit, diff and history of a container', async () => {
