@@ -77,7 +77,26 @@ function isArchive(path: string): boolean {
   }
 }
 
+/** a file this small is read at once, synchronously: thousands of small files through the thread pool cost more than they read */
+const SMALL_FILE = 256 * 1024;
+
 async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
+  if (size <= SMALL_FILE) {
+    const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+    try {
+      const buf = Buffer.alloc(size);
+      let got = 0;
+      while (got < size) {
+        const n = readSync(fd, buf, got, size - got, got);
+        if (n === 0) break; // shorter than it was when listed: the rest stays zeros, as below
+        got += n;
+      }
+      yield buf;
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   let left = size;
   for await (const c of createReadStream('', { fd: openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW) })) {
     const b = c as Buffer;

@@ -111,7 +111,7 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
       stdinOpen: record.openStdin,
       ...(onExit ? { onExit } : {}),
     },
-    ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work } } : {}),
+    ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work, ...(record.volatileUpper ? { volatile: true } : {}) } } : {}),
     init: record.init,
   });
 }

@@ -238,7 +238,7 @@ CMD ["cat", "/opt/artifact"]
   test('stages that do not depend on each other run at the same time; the plain lines tell them apart', async () => {
     const dir = context({
       Dockerfile: `FROM BUSYBOX AS left
-RUN echo left-start && sleep 1 && echo left-end > /left
+RUN grep -q ' / .* overlay .*volatile' /proc/self/mountinfo && echo root-volatile; echo left-start && sleep 1 && echo left-end > /left
 FROM BUSYBOX AS right
 RUN echo right-start && sleep 1 && echo right-end > /right
 FROM BUSYBOX AS unused
@@ -251,6 +251,8 @@ CMD ["cat", "/left", "/right"]
     });
     const b = await build(dir, '-t', 'mdk-test-parallel', '--progress', 'plain');
     assert.equal(b.code, 0, b.stderr);
+    // a build step's root is a volatile overlay (never synced: it is removed when the step ends)
+    assert.match(b.stderr, /^#\d+ [\d.]+ root-volatile$/m);
     const at = (re: RegExp) => b.stderr.search(re);
     const leftRun = /^#(\d+) \[left 2\/2\] RUN/m.exec(b.stderr)![1]!;
     const rightRun = /^#(\d+) \[right 2\/2\] RUN/m.exec(b.stderr)![1]!;
@@ -388,7 +390,7 @@ CMD ["cat", "/left", "/right"]
     assert.equal(await count(), before);
   });
 
-  test('Docker 20.10 (a private dockerd) loads what save writes of a built image: same ID, layers and files', async () => {
+  test('Docker 20.10 (a private dockerd) loads what save writes of a built image: same ID, layers and files; it runs', async () => {
     const dir = context({ Dockerfile: 'FROM BUSYBOX\nRUN echo from-the-build > /hi\nCOPY f.txt /f.txt\nCMD ["cat", "/hi", "/f.txt"]\n', 'f.txt': 'copied\n' });
     const b = await build(dir, '-t', 'mdk-test-for-docker:1');
     assert.equal(b.code, 0, b.stderr);
@@ -400,7 +402,11 @@ CMD ["cat", "/left", "/right"]
     writeFileSync(join(d, 'daemon.json'), '{}\n'); // not the host's /etc/docker/daemon.json
     const paths = new CreatedPaths();
     const daemonEnv = { ...process.env, TMPDIR: join(d, 'tmp') };
-    const daemon = new Daemon('dockerd', 'dockerd', [
+    // dockerd takes /run/containerd/containerd.sock when the file is there, be it another test's containerd
+    // (in namespaces of its own) or a socket one left: this one gets an empty /run/containerd of its own,
+    // in a mount namespace of its own, and starts its own containerd under its exec root
+    const daemon = new Daemon('dockerd', 'unshare', [
+      '-m', '--propagation', 'private', 'sh', '-c', 'if [ -d /run/containerd ]; then mount -t tmpfs tmpfs /run/containerd; fi; exec "$@"', 'sh', 'dockerd',
       '--config-file', join(d, 'daemon.json'), '--data-root', join(d, 'data'), '--exec-root', join(d, 'exec'),
       '--pidfile', join(d, 'docker.pid'), '--host', `unix://${d}/docker.sock`,
       '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false',
@@ -416,8 +422,9 @@ CMD ["cat", "/left", "/right"]
       assert.equal(l.stdout, 'Loaded image: mdk-test-for-docker:1\n');
       const i = await docker(['image', 'inspect', '--format', '{{.Id}} {{json .RootFS.Layers}} {{json .Config.Cmd}}', 'mdk-test-for-docker:1']);
       assert.equal(i.stdout, `${local.Id} ${JSON.stringify(local.RootFS.Layers)} ["cat","/hi","/f.txt"]\n`);
-      // dockerd unpacks its layers: the files read back from a container made of it (not run: runc's
-      // network hook cannot reach this dockerd from the test's namespaces here)
+      const r = await docker(['run', '--rm', '--network', 'none', 'mdk-test-for-docker:1']);
+      assert.equal(r.stdout, 'from-the-build\ncopied\n', r.stderr);
+      // and its files read back from a container made of it
       assert.equal((await docker(['create', '--name', 'mdk-test-from-build', 'mdk-test-for-docker:1'])).code, 0);
       for (const [path, content] of [['/hi', 'from-the-build'], ['/f.txt', 'copied']] as const) {
         const cp = await docker(['cp', `mdk-test-from-build:${path}`, join(d, 'tmp', path.slice(1))]);
