@@ -48,7 +48,14 @@ describe('TtyProgress', () => {
     p.output(a, 'x\ty\x1b[31mred\r\n');
     p.draw();
     for (const l of out.writes.at(-1)!.trimEnd().split('\n')) assert.ok(l.length <= 29, l);
+    assert.match(out.writes.at(-1)!, /^ => \[stage-0 2\/2\] RUN a… 0\.0s$/m, 'the time stays in view');
     assert.match(out.writes.at(-1)!, /=> => # x {2}y\[31mred/);
+    // a terminal of width 0 (a pseudo-terminal nobody sized) is taken as 80 columns
+    const unsized = sink(0);
+    const q = new TtyProgress(unsized, () => 0, 0);
+    q.begin(`[s 2/2] RUN ${'x'.repeat(100)}`);
+    q.draw();
+    assert.equal(unsized.writes.at(-1)!.trimEnd().split('\n')[1]!.length, 79);
   });
 
   test('a failing step prints its whole output and its error; close draws the end and the warnings', () => {

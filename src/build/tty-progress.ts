@@ -49,7 +49,8 @@ export class TtyProgress extends BuildProgress {
   }
 
   private get width(): number {
-    return Math.max(20, (this.out as TtySink).columns ?? 80);
+    // a pseudo-terminal nobody sized says 0
+    return Math.max(20, (this.out as TtySink).columns || 80);
   }
 
   private fit(line: string): string {
@@ -57,6 +58,14 @@ export class TtyProgress extends BuildProgress {
     // eslint-disable-next-line no-control-regex
     const clean = line.replace(/\t/g, '  ').replace(/[\x00-\x1f\x7f]/g, '');
     return clean.length > this.width - 1 ? `${clean.slice(0, this.width - 2)}…` : clean;
+  }
+
+  /** TEXT cut so that TIME (e.g. "1.2s") still fits after it, as BuildKit keeps the time in view */
+  private fitWith(text: string, time: string): string {
+    const clean = this.fit(text);
+    if (!time) return clean;
+    const room = Math.max(2, this.width - 2 - time.length);
+    return `${clean.length > room ? `${clean.slice(0, room - 1)}…` : clean} ${time}`;
   }
 
   private changed(): void {
@@ -75,7 +84,7 @@ export class TtyProgress extends BuildProgress {
     const lines = [`[+] Building ${secs}s (${doneCount}/${all.length})`];
     for (const v of all) {
       if (v.state !== 'running') continue;
-      lines.push(` => ${v.name} ${this.elapsed(v.id).toFixed(1)}s`);
+      lines.push(this.fitWith(` => ${v.name}`, `${this.elapsed(v.id).toFixed(1)}s`));
       for (const l of (this.logs.get(v.id) ?? []).slice(-TAIL_LINES)) lines.push(` => => # ${l}`);
     }
     return lines.map((l) => this.fit(l));
@@ -113,7 +122,7 @@ export class TtyProgress extends BuildProgress {
     if (!v) return;
     v.state = state;
     v.took = this.elapsed(id);
-    this.finished.push(this.fit(` => ${suffix}${v.name} ${state === 'cached' ? '' : `${v.took.toFixed(1)}s`}`.trimEnd()));
+    this.finished.push(this.fitWith(` => ${suffix}${v.name}`, state === 'cached' ? '' : `${v.took.toFixed(1)}s`));
     for (const n of v.notes.splice(0)) this.finished.push(this.fit(` => => ${n}`));
     this.changed();
   }

@@ -273,6 +273,21 @@ CMD ["cat", "/left", "/right"]
     assert.equal((await mdk('rmi', 'mdk-test-parallel')).code, 0);
   });
 
+  test('--progress tty redraws the running steps in place; auto on a pipe is the plain form', async () => {
+    const dir = context({ Dockerfile: 'FROM BUSYBOX\nRUN for i in 1 2 3 4 5 6 7 8; do echo out-$i; sleep 0.1; done\n' });
+    const tty = await build(dir, '--progress', 'tty', '--no-cache');
+    assert.equal(tty.code, 0, tty.stderr);
+    assert.match(tty.stderr, /\x1b\[\d+F\x1b\[J/, 'moves back over its last frame');
+    assert.match(tty.stderr, /^\[\+\] Building [\d.]+s \(\d+\/\d+\)$/m);
+    assert.match(tty.stderr, /^ => => # out-8$/m, 'the running step with its last lines');
+    assert.match(tty.stderr, /^ => \[stage-0 2\/2\] RUN .* [\d.]+s$/m, 'the finished step, one line');
+    assert.doesNotMatch(tty.stderr, /^#\d+ /m);
+    const auto = await build(dir, '--no-cache');
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.doesNotMatch(auto.stderr, /\x1b\[/);
+    assert.match(auto.stderr, /^#\d+ [\d.]+ out-8$/m);
+  });
+
   test('ADD of a local .tar.xz and .tar.bz2 unpacks them, as .tar.gz', async () => {
     const dir = context({ Dockerfile: 'FROM BUSYBOX\nADD pack.tar.xz /xz/\nADD pack.tar.bz2 /bz/\nADD renamed.dat /dat/\nCMD ["cat", "/xz/sub/inner.txt", "/bz/sub/inner.txt", "/dat/sub/inner.txt"]\n' });
     const packDir = join(base, `pack${n++}`);
