@@ -25,8 +25,8 @@ const NOT_COMMANDS = new Set(['isolate.ts']);
  */
 const NOT_IMPLEMENTED = new Set([
   'builder', 'buildx', 'checkpoint', 'compose', 'config', 'context',
-  'info', 'init', 'manifest', 'node', 'plugin', 'search', 'secret', 'service', 'stack', 'swarm',
-  'trust', 'update', 'version',
+  'init', 'manifest', 'node', 'plugin', 'search', 'secret', 'service', 'stack', 'swarm',
+  'trust',
 ]);
 const DOCKER_TOP_LEVEL = [
   'attach', 'build', 'builder', 'buildx', 'checkpoint', 'commit', 'compose', 'config', 'container', 'context',

@@ -35,9 +35,12 @@ describe('Docker CLI formatting', () => {
     assert.equal(humanDuration(90 * 86_400_000), '3 months');
     assert.equal(humanDuration(800 * 86_400_000), '2 years');
     assert.equal(goTimeString(new Date('2023-07-18T23:19:33.5Z')), '2023-07-18 23:19:33 +0000 UTC');
+    assert.equal(goTimeString(new Date('2023-07-18T23:19:33.440Z'), true), '2023-07-18 23:19:33.44 +0000 UTC', 'fractions as Go prints them');
+    assert.equal(goTimeString(new Date('2023-07-18T23:19:33.000Z'), true), '2023-07-18 23:19:33 +0000 UTC');
   });
 
-  test('tables pad columns by three spaces', () => {
+  test('tables pad columns by three spaces, at least 10 wide (Docker\'s tabwriter)', () => {
     assert.equal(table([['REPOSITORY', 'TAG'], ['busybox', 'latest']]), 'REPOSITORY   TAG\nbusybox      latest\n');
+    assert.equal(table([['NAME', 'TAG'], ['x', 'y']]), 'NAME      TAG\nx         y\n');
   });
 });

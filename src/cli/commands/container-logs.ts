@@ -1,4 +1,5 @@
 /** `moby-dick logs [OPTIONS] CONTAINER`: the container's log, stdout and stderr each to ours; -f follows it until the container ends. */
+import { checkLogsReadable } from '../../engine/host-config.js';
 import { formatEntry, readLogs } from '../../engine/logs.js';
 import { defineCommand } from '../command.js';
 import { parseTimeArg } from '../container-flags.js';
@@ -18,6 +19,7 @@ export const command = defineCommand({
   args: { min: 1, max: 1 },
   async run(values, operands) {
     const v = await withEngine((e) => e.inspect(operands[0]!));
+    checkLogsReadable(v.record);
     const tail = values.tail === undefined || values.tail === 'all' ? undefined : Number(values.tail);
     const entries = readLogs(v.paths.log, {
       ...(tail !== undefined && Number.isInteger(tail) && tail >= 0 ? { tail } : {}),
