@@ -9,9 +9,10 @@ apt-get -o DPkg::Lock::Timeout=600 update
 # the tests run them; python3: the pseudo-terminal driver of the TTY tests
 # and the xattr reader of the layer tests; zstd: zstd image layers are
 # decompressed by Debian's zstd (Node 20's zlib has none), and a test uses it;
+# xz-utils, bzip2: the builder's ADD of a .tar.xz / .tar.bz2 (the same way);
 # nftables: `nft`, for the engine's NAT table (iproute2's `ip` makes its
 # bridges; the C helper makes the veths with netlink)
-apt-get -o DPkg::Lock::Timeout=600 install -y gcc make libc6-dev busybox-static iproute2 util-linux procps python3 zstd nftables
+apt-get -o DPkg::Lock::Timeout=600 install -y gcc make libc6-dev busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 nftables
 # The OCI runtime's real callers, for test/integration/oci-callers.test.ts:
 # containerd (ctr and its runc shim), podman (with conmon, and netavark as its
 # network stack rather than whichever one apt would pick), docker.io

@@ -79,11 +79,19 @@ static int lowerdir_joined(napi_env env, int fs, napi_value lower, uint32_t n)
 	return err;
 }
 
-/* mountOverlay(lower: Buffer[] topmost first, upper: Buffer|null, work: Buffer|null): the fd of a
- * detached overlay's root. Without UPPER it is read-only and touches no work directory. */
+/* mountOverlay(lower: Buffer[] topmost first, upper: Buffer|null, work: Buffer|null[, volatile: bool]):
+ * the fd of a detached overlay's root. Without UPPER it is read-only and touches no work directory.
+ * VOLATILE (with UPPER): overlay's "volatile", no sync of the upper filesystem (a build step's
+ * container, removed right after: its files are never written out). */
 static napi_value mount_overlay(napi_env env, napi_callback_info info)
 {
-	ARGS(3);
+	size_t argc = 4;
+	napi_value args[4];
+	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 3)
+		return throw_errno(env, __func__, EINVAL);
+	bool volatile_upper = false;
+	if (argc >= 4 && napi_get_value_bool(env, args[3], &volatile_upper) != napi_ok)
+		volatile_upper = false;
 	uint32_t n = 0;
 	bool is_array = false;
 	if (napi_is_array(env, args[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, args[0], &n) != napi_ok || n == 0)
@@ -122,6 +130,9 @@ static napi_value mount_overlay(napi_env env, napi_callback_info info)
 			err = errno;
 		else if (fsconfig_string(fs, "workdir", work) < 0) {
 			step = "fsconfig workdir";
+			err = errno;
+		} else if (volatile_upper && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) {
+			step = "fsconfig volatile";
 			err = errno;
 		}
 	}

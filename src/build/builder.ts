@@ -13,7 +13,14 @@
  *   unchanged step is taken as it was (CACHED) and a changed one, and every
  *   step after it, runs again;
  * - the stages a --target does not need are skipped; the target's image is
- *   tagged with every -t name, --label added to it.
+ *   tagged with every -t name, --label added to it;
+ * - stages that do not depend on each other (FROM <stage>, COPY --from) are
+ *   built at the same time, as BuildKit builds them; each starts once those
+ *   it needs are done, and the progress tells their lines apart by step
+ *   number. When one fails, the others stop before their next step;
+ * - cancel() (the CLI's SIGINT/SIGTERM) stops the build the same way and
+ *   kills the RUN containers that are running, so each step's own cleanup
+ *   removes its container and mounts and registers nothing.
  *
  * A step that fails stops the build with one error naming its Dockerfile
  * line (and a RUN's exit code); its container is gone and it registered
@@ -93,6 +100,10 @@ function fullNames(tags: readonly string[]): string[] {
 export class Builder {
   private readonly cache: BuildCache;
   private readonly results = new Map<number, State>();
+  /** the first failure, or the cancellation: the stages still running stop at their next step */
+  private stopped: MobyDickError | undefined;
+  /** the containers of the RUN steps running now (cancel kills them) */
+  private readonly running = new Set<string>();
   private plan!: BuildPlan;
   /** build args given and used, for the warning about the others */
   private readonly usedArgs = new Set<string>();
@@ -125,7 +136,8 @@ export class Builder {
     this.progress.planned?.(this.plan.order.reduce((n, i) => n + this.plan.stages[i]!.steps.length + 1, 0));
     if (parsed.syntax) this.progress.warn(`the syntax directive (${parsed.syntax}) is ignored: moby-dick has one Dockerfile frontend`);
     for (const k of this.plan.metaArgs.keys()) this.usedArgs.add(k);
-    for (const i of this.plan.order) this.results.set(i, await this.buildStage(this.plan.stages[i]!));
+    await this.buildStages();
+    if (this.stopped) throw this.stopped;
     const last = this.results.get(this.plan.order[this.plan.order.length - 1]!)!;
     const unused = [...this.opts.buildArgs.keys()].filter((k) => !this.usedArgs.has(k));
     if (unused.length) this.progress.warn(`one or more build-args [${unused.join(' ')}] were not consumed`);
@@ -153,28 +165,90 @@ export class Builder {
     return { id, tags };
   }
 
+  /**
+   * Every stage of the plan's order, each as soon as the stages it needs are
+   * built. On the first failure the others stop at their next step; the
+   * build waits for all of them (so that every step has cleaned up) and
+   * throws that failure.
+   */
+  private async buildStages(): Promise<void> {
+    const started = new Map<number, Promise<void>>();
+    const start = (i: number): Promise<void> => {
+      let p = started.get(i);
+      if (p) return p;
+      const stage = this.plan.stages[i]!;
+      p = (async () => {
+        const deps = await Promise.allSettled(stage.deps.map(start));
+        if (deps.some((d) => d.status === 'rejected')) return; // the failure is a dep's own
+        if (this.stopped) throw this.stopped;
+        this.results.set(i, await this.buildStage(stage));
+      })();
+      p.catch((e: unknown) => {
+        this.stopped ??= e instanceof MobyDickError ? e : new MobyDickError('BUILD', (e as Error).message);
+        if (!(e instanceof MobyDickError)) this.firstBug ??= e;
+      });
+      started.set(i, p);
+      return p;
+    };
+    const settled = await Promise.allSettled(this.plan.order.map(start));
+    if (this.firstBug !== undefined) throw this.firstBug;
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && r.reason === this.stopped);
+    if (failed) throw failed.reason;
+    if (settled.some((r) => r.status === 'rejected')) throw this.stopped;
+  }
+
+  /** an error that is not a MobyDickError (a bug), thrown as it is */
+  private firstBug: unknown;
+
+  /** throws when the build was stopped (a failure elsewhere, or cancel) */
+  private checkStopped(): void {
+    if (this.stopped) throw new StoppedError(this.stopped);
+  }
+
+  /**
+   * Stops the build (SIGNAL, e.g. SIGINT, names why): no step starts after
+   * this, the RUN containers running now are killed (again every 100 ms
+   * until their steps have ended: one may be starting just now), and
+   * build() then rejects with the cancellation once every step cleaned up.
+   */
+  cancel(signal: string): void {
+    if (this.stopped instanceof CanceledError) return;
+    this.stopped = new CanceledError(signal);
+    const killAll = (): void => {
+      for (const id of this.running) {
+        try {
+          this.engine.kill(id, 'SIGKILL');
+        } catch {
+          // not running yet, or ended: the next round or the step's end sees to it
+        }
+      }
+    };
+    killAll();
+    const timer = setInterval(() => {
+      if (this.running.size === 0) clearInterval(timer);
+      else killAll();
+    }, 100);
+  }
+
   private stageName(s: Stage): string {
     return s.name ?? `stage-${s.index}`;
   }
 
-  /** the image REF, pulled when the store lacks it */
-  private readonly pulled = new Map<string, string>();
+  /** the image REF, pulled when the store lacks it (once, however many stages ask at once) */
+  private readonly pulled = new Map<string, Promise<string>>();
 
-  private async image(ref: string): Promise<string> {
-    const done = this.pulled.get(ref);
-    if (done) return done;
-    const pull = async (): Promise<string> => {
-      const credentials = this.opts.credentials?.(parseNormalizedReference(ref).domain);
-      return (await pullImage(this.store, ref, credentials ? { credentials } : {})).imageId;
-    };
-    if (this.opts.pull) {
-      const id = await pull();
-      this.pulled.set(ref, id);
-      return id;
+  private image(ref: string): Promise<string> {
+    let p = this.pulled.get(ref);
+    if (!p) {
+      const pull = async (): Promise<string> => {
+        const credentials = this.opts.credentials?.(parseNormalizedReference(ref).domain);
+        return (await pullImage(this.store, ref, credentials ? { credentials } : {})).imageId;
+      };
+      const found = this.opts.pull ? undefined : findImage(this.store, ref);
+      p = found ? Promise.resolve(found.image.id) : pull();
+      this.pulled.set(ref, p);
     }
-    const found = findImage(this.store, ref);
-    if (found) return found.image.id;
-    return pull();
+    return p;
   }
 
   private baseState(imageId: string | undefined): State {
@@ -234,8 +308,14 @@ export class Builder {
 
   private async runStep(state: State, step: Step, id: number): Promise<State> {
     try {
-      return await this.stepBody(state, step, id);
+      this.checkStopped();
+      const next = await this.stepBody(state, step, id);
+      return next;
     } catch (e) {
+      if (e instanceof StoppedError) {
+        this.progress.error(id, e.message);
+        throw e.reason;
+      }
       const err = e as MobyDickError;
       const msg = err.message.startsWith(`${this.opts.dockerfile.name}:`) ? err.message : `${step.source}: ${err.message}`;
       this.progress.error(id, msg);
@@ -330,8 +410,16 @@ export class Builder {
     const base = await this.ensureImage(state);
     const layers = this.layers(base);
     const next = await withBuildContainer(this.engine, base.image!, argv, { env: argEnv, network: this.opts.network }, async (cid) => {
+      this.checkStopped();
       this.progress.container?.(id, cid);
-      const code = await runAttached(this.engine, cid, { write: (c) => this.progress.output(id, c) });
+      this.running.add(cid);
+      let code: number;
+      try {
+        code = await runAttached(this.engine, cid, { write: (c) => this.progress.output(id, c) });
+      } finally {
+        this.running.delete(cid);
+      }
+      this.checkStopped();
       if (code !== 0) {
         throw new MobyDickError('BUILD', `process "${argv.join(' ').replace(/\n/g, '\\n')}" did not complete successfully: exit code: ${code}`, { hint: 'the output above is the command\'s', status: code });
       }
@@ -485,4 +573,18 @@ async function fetchUrl(url: string, fail: (m: string) => MobyDickError): Promis
   const last = res.headers.get('last-modified');
   const name = posix.basename(new URL(url).pathname) || 'index.html';
   return { name, data, digest: createHash('sha256').update(data).digest('hex'), mtime: last ? Math.floor(Date.parse(last) / 1000) : 0 };
+}
+
+/** the build was canceled (SIGNAL): exit 128 + its number, as the CLI reports a signal */
+export class CanceledError extends MobyDickError {
+  constructor(readonly signal: string) {
+    super('BUILD', `the build was canceled (${signal})`, { hint: 'the steps that had finished stay in the cache' });
+  }
+}
+
+/** thrown inside a stage that stops because the build stopped (REASON: the failure elsewhere, or the cancellation) */
+class StoppedError extends Error {
+  constructor(readonly reason: MobyDickError) {
+    super(reason instanceof CanceledError ? `canceled (${reason.signal})` : 'canceled: another stage failed');
+  }
 }

@@ -129,7 +129,7 @@ export async function containerChanges(engine: Engine, ref: string): Promise<Cha
 }
 
 export interface HistoryRow {
-  /** the image's ID on its top row, else <missing> */
+  /** the image's ID on its top row, its parent's on the next, and so on (a build's step images), else <missing> */
   id: string;
   created: string | undefined;
   createdBy: string;
@@ -149,6 +149,12 @@ export function imageHistory(engine: Engine, ref: string): HistoryRow[] {
     return { id: '<missing>', created: h.created, createdBy: h.created_by ?? '', size, comment: h.comment ?? '' };
   });
   rows.reverse();
-  if (rows[0]) rows[0].id = image.id;
+  // the IDs along the parent chain, from the top (a build's step images), as Docker fills them in
+  let id: string | undefined = image.id;
+  for (const row of rows) {
+    if (id === undefined || !engine.store.image(id)) break;
+    row.id = id;
+    id = engine.store.parentOf(id);
+  }
   return rows;
 }

@@ -13,7 +13,8 @@
  *   /etc/passwd and /etc/group) for the context's files, the source's own
  *   for --from unless --chown; modes as the source's unless --chmod;
  *   mtimes kept; hard links within a source kept;
- * - ADD of a local tar archive (plain, gzip or zstd) extracts it into the
+ * - ADD of a local tar archive (plain, gzip, zstd, xz or bzip2; told by its
+ *   first bytes, as Docker tells it, not by its name) extracts it into the
  *   destination directory, owners as the archive has them; ADD of a URL
  *   writes the download (mode 0600, as Docker).
  */
@@ -21,7 +22,7 @@ import { closeSync, constants as fsc, createReadStream, openSync, readSync } fro
 import { posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { locate } from '../engine/archive-fs.js';
-import { decompress, sniffCompression } from '../images/decompress.js';
+import { decompressArchive, sniffArchiveCompression } from '../images/decompress.js';
 import { openTarReader } from '../images/tar/tar-reader.js';
 import type { TarWriter } from '../images/tar/tar-writer.js';
 import type { Item, Source } from './sources.js';
@@ -68,7 +69,7 @@ function isArchive(path: string): boolean {
   try {
     const head = Buffer.alloc(512);
     const n = readSync(fd, head, 0, 512, 0);
-    const c = sniffCompression(head.subarray(0, n));
+    const c = sniffArchiveCompression(head.subarray(0, n));
     if (c !== 'none') return true;
     return n >= 263 && head.toString('latin1', 257, 262) === 'ustar';
   } finally {
@@ -76,7 +77,26 @@ function isArchive(path: string): boolean {
   }
 }
 
+/** a file this small is read at once, synchronously: thousands of small files through the thread pool cost more than they read */
+const SMALL_FILE = 256 * 1024;
+
 async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
+  if (size <= SMALL_FILE) {
+    const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+    try {
+      const buf = Buffer.alloc(size);
+      let got = 0;
+      while (got < size) {
+        const n = readSync(fd, buf, got, size - got, got);
+        if (n === 0) break; // shorter than it was when listed: the rest stays zeros, as below
+        got += n;
+      }
+      yield buf;
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   let left = size;
   for await (const c of createReadStream('', { fd: openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW) })) {
     const b = c as Buffer;
@@ -158,7 +178,7 @@ async function extractInto(w: TarWriter, path: string, dir: string, plan: CopyPl
     if (clean === '' || clean.startsWith('..')) return undefined;
     return `${dir}/${clean}`.replace(/^\/+/, '');
   };
-  for await (const e of openTarReader(decompress(createReadStream(path)))) {
+  for await (const e of openTarReader(decompressArchive(createReadStream(path)))) {
     const h = e.header;
     const name = under(h.name);
     if (name === undefined) continue;

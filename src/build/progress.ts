@@ -11,7 +11,8 @@
  * Each vertex (a step, or the builder's own work: loading the definition,
  * exporting the image) gets a number; a step's output lines carry the
  * seconds since it began. With `quiet`, nothing is written but the error
- * output of a failing step (the CLI prints the image ID).
+ * output of a failing step (the CLI prints the image ID). The TTY view
+ * (tty-progress.ts) redraws the same events in place.
  */
 export interface ProgressSink {
   write(text: string): void;
@@ -45,20 +46,23 @@ export interface BuildReporter {
 
 export class BuildProgress implements BuildReporter {
   private n = 0;
-  private readonly started = new Map<number, number>();
+  protected readonly started = new Map<number, number>();
   private readonly partial = new Map<number, string>();
-  /** what a step printed, kept for its error in quiet mode */
-  private readonly logs = new Map<number, string[]>();
+  /** what a step printed (its last 200 lines), kept for its error in quiet mode */
+  protected readonly logs = new Map<number, string[]>();
 
   constructor(
-    private readonly out: ProgressSink,
+    protected readonly out: ProgressSink,
     private readonly quiet = false,
-    private readonly now: () => number = () => performance.now(),
+    protected readonly now: () => number = () => performance.now(),
   ) {}
 
-  private emit(text: string): void {
+  protected emit(text: string): void {
     if (!this.quiet) this.out.write(text);
   }
+
+  /** the build ended: nothing more comes (the TTY view draws its last frame) */
+  close(): void {}
 
   /** a new vertex named NAME; its number */
   begin(name: string): number {
@@ -68,7 +72,7 @@ export class BuildProgress implements BuildReporter {
     return id;
   }
 
-  private elapsed(id: number): number {
+  protected elapsed(id: number): number {
     return (this.now() - (this.started.get(id) ?? this.now())) / 1000;
   }
 
@@ -80,7 +84,7 @@ export class BuildProgress implements BuildReporter {
     for (const l of lines) this.line(id, l);
   }
 
-  private line(id: number, l: string): void {
+  protected line(id: number, l: string): void {
     const log = this.logs.get(id) ?? [];
     log.push(l);
     if (log.length > 200) log.shift();
@@ -88,7 +92,7 @@ export class BuildProgress implements BuildReporter {
     this.emit(`#${id} ${this.elapsed(id).toFixed(3)} ${l}\n`);
   }
 
-  private flush(id: number): void {
+  protected flush(id: number): void {
     const rest = this.partial.get(id);
     if (rest) this.line(id, rest);
     this.partial.delete(id);

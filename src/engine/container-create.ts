@@ -130,6 +130,7 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
     entrypointLength: settings.entrypointLength,
     created: new Date().toISOString(),
     layers,
+    ...(req.volatileUpper ? { volatileUpper: true } : {}),
     openStdin: req.openStdin,
     stopSignal: req.stopSignal ?? settings.stopSignal,
     stopTimeout: req.stopTimeout ?? 10,

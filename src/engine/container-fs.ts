@@ -76,7 +76,7 @@ function overlayRoot(sys: EngineSyscalls, v: ContainerView, writable: boolean, e
     if (writable) {
       // an image without layers: the writable layer is the whole root (a plain directory: nothing can be bound onto it)
       if (layers.length === 0) return openSync(v.paths.upper, fsc.O_RDONLY | fsc.O_DIRECTORY);
-      fd = sys.mountOverlay(layers, upper, Buffer.from(v.paths.work));
+      fd = sys.mountOverlay(layers, upper, Buffer.from(v.paths.work), v.record.volatileUpper === true);
     } else {
       fd = sys.mountOverlay([upper, ...layers], null, null);
     }

@@ -123,7 +123,7 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
       ...(onExit ? { onExit } : {}),
       ...(health ? { health } : {}),
     },
-    ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work } } : {}),
+    ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work, ...(record.volatileUpper ? { volatile: true } : {}) } } : {}),
     init: record.init,
   });
 }

@@ -46,6 +46,8 @@ export interface ContainerRecord {
   config?: ContainerConfig;
   /** the image's layers for the overlay, topmost first; empty for --rootfs */
   layers: string[];
+  /** its upper dir is mounted volatile (overlay's option: never synced): a build step's container */
+  volatileUpper?: boolean;
   openStdin: boolean;
   stopSignal: string;
   /** seconds `stop` waits before SIGKILL */

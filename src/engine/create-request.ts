@@ -40,6 +40,8 @@ export interface CreateRequest extends ResourceLimits, SecuritySettings {
   restart: RestartPolicy;
   autoRemove: boolean;
   log: { maxSize: number; maxFiles: number };
+  /** mount its upper dir volatile (overlay's option: never synced to disk), for a container removed right after (a build step's) */
+  volatileUpper?: boolean;
   /** bridge (the default network), none, host, container:NAME, or a network's name or ID */
   network: string;
   /** --network-alias: more names on a user-defined network */

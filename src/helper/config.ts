@@ -55,6 +55,8 @@ export interface Overlay {
   lower: readonly string[];
   upper: string;
   work: string;
+  /** overlay's volatile option: no sync of the upper filesystem (a build step's container, removed right after) */
+  volatile?: boolean;
 }
 
 export interface ResolvedConfig {

@@ -128,6 +128,7 @@ export async function commitImage(store: ImageStore, req: CommitRequest): Promis
         layers,
         tags: [...(req.tags ?? [])],
         repoDigests: [],
+        ...(parent ? { parent: parent.id } : {}),
       },
       blobs,
     );

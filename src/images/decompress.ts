@@ -15,6 +15,9 @@ import { MobyDickError } from '../errors.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
+/** what an archive that is not a layer may be compressed with */
+export type ArchiveCompression = Compression | 'xz' | 'bzip2';
+
 const LAYER_TYPES: Record<string, Compression> = {
   'application/vnd.oci.image.layer.v1.tar': 'none',
   'application/vnd.oci.image.layer.v1.tar+gzip': 'gzip',
@@ -46,13 +49,29 @@ export function sniffCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
-/** The decompressed bytes of INPUT. The compression is sniffed from its first bytes. */
-export async function* decompress(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/** the compression the first bytes of an archive show: a layer's, or xz (fd 37 7a 58 5a 00) or bzip2 ("BZh") */
+export function sniffArchiveCompression(head: Uint8Array): ArchiveCompression {
+  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a && head[5] === 0x00) return 'xz';
+  if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68 && head[3] !== undefined && head[3] >= 0x31 && head[3] <= 0x39) return 'bzip2';
+  return sniffCompression(head);
+}
+
+/** The decompressed bytes of INPUT, a layer. The compression is sniffed from its first bytes. */
+export function decompress(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  return decompressAs(input, sniffCompression);
+}
+
+/** The decompressed bytes of INPUT, an archive that may also be xz or bzip2 (ADD, a build context). */
+export function decompressArchive(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  return decompressAs(input, sniffArchiveCompression);
+}
+
+async function* decompressAs(input: AsyncIterable<Buffer>, sniff: (head: Uint8Array) => ArchiveCompression): AsyncGenerator<Buffer> {
   const it = input[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let headLen = 0;
   let done = false;
-  while (headLen < 4) {
+  while (headLen < 6) {
     const r = await it.next();
     if (r.done) {
       done = true;
@@ -61,7 +80,7 @@ export async function* decompress(input: AsyncIterable<Buffer>): AsyncGenerator<
     head.push(r.value);
     headLen += r.value.length;
   }
-  const compression = sniffCompression(Buffer.concat(head, headLen));
+  const compression = sniff(Buffer.concat(head, headLen));
   async function* all(): AsyncGenerator<Buffer> {
     yield* head;
     if (done) return;
@@ -69,8 +88,15 @@ export async function* decompress(input: AsyncIterable<Buffer>): AsyncGenerator<
   }
   if (compression === 'none') yield* all();
   else if (compression === 'gzip') yield* gunzip(all());
-  else yield* unzstd(all());
+  else yield* throughProgram(compression, all());
 }
+
+/** the program (Debian package) and arguments that decompress to stdout */
+const PROGRAMS: Record<'zstd' | 'xz' | 'bzip2', { argv: string[]; pkg: string }> = {
+  zstd: { argv: ['zstd', '-d', '-c', '-q'], pkg: 'zstd' },
+  xz: { argv: ['xz', '-d', '-c', '-q'], pkg: 'xz-utils' },
+  bzip2: { argv: ['bzip2', '-d', '-c', '-q'], pkg: 'bzip2' },
+};
 
 async function* gunzip(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const src = Readable.from(input, { objectMode: false });
@@ -87,10 +113,11 @@ async function* gunzip(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   }
 }
 
-async function* unzstd(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  // loaded here: only zstd layers need child_process (it costs start-up time)
+async function* throughProgram(kind: 'zstd' | 'xz' | 'bzip2', input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  // loaded here: only these streams need child_process (it costs start-up time)
   const { spawn } = await import('node:child_process');
-  const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn('zstd', ['-d', '-c', '-q'], {
+  const { argv, pkg } = PROGRAMS[kind];
+  const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(argv[0]!, argv.slice(1), {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -101,20 +128,20 @@ async function* unzstd(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   });
   const src = Readable.from(input, { objectMode: false });
   src.on('error', (e) => child.stdout.destroy(e));
-  child.stdin.on('error', () => {}); // EPIPE when zstd fails: its exit status tells why
+  child.stdin.on('error', () => {}); // EPIPE when the program fails: its exit status tells why
   src.pipe(child.stdin);
   try {
     for await (const chunk of child.stdout) yield chunk as Buffer;
     const status = await exited;
     if (status === 'ENOENT') {
-      throw new MobyDickError('ARCHIVE', 'cannot decompress a zstd layer: the zstd program is not installed', {
-        subject: 'zstd',
-        hint: 'install it (apt-get install zstd)',
+      throw new MobyDickError('ARCHIVE', `cannot decompress a ${kind} stream: the ${argv[0]} program is not installed`, {
+        subject: kind,
+        hint: `install it (apt-get install ${pkg})`,
       });
     }
-    if (status !== 0) throw decompressError('zstd', new Error(stderr.trim() || `zstd exited with ${status}`));
+    if (status !== 0) throw decompressError(kind, new Error(stderr.trim() || `${argv[0]} exited with ${status}`));
   } catch (e) {
-    throw e instanceof MobyDickError ? e : decompressError('zstd', e);
+    throw e instanceof MobyDickError ? e : decompressError(kind, e);
   } finally {
     src.destroy();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -24,7 +24,7 @@ export function inspectDocument(store: ImageStore, input: string): Record<string
     Id: image.id,
     RepoTags: image.tags.map(familiar),
     RepoDigests: image.repoDigests.map(familiar),
-    Parent: '',
+    Parent: store.parentOf(image.id) ?? '',
     Comment: (config.comment as string | undefined) ?? '',
     Created: image.created ?? '0001-01-01T00:00:00Z',
     DockerVersion: (config.docker_version as string | undefined) ?? '',

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { MS } from '../linux/mount-flags.js';
 import { NAMESPACE_FLAGS } from '../linux/namespaces.js';
 import type { Op, OpName } from '../helper/plan.js';
-import { compileOciPlan, type HostFacts, type OciCompileOptions } from './compile.js';
+import { compileOciPlan, type HostFacts, type OciCompileOptions, overlayData } from './compile.js';
 import { defaultSpec } from '../spec/default-spec.js';
 import { compileExecPlan } from './exec-plan.js';
 import type { Spec } from '../spec/schema.js';
@@ -376,5 +376,13 @@ describe('compileExecPlan', () => {
     const ops = compileExecPlan(spec(), 42, { args: ['sleep', '9'], detach: true });
     assert.deepEqual(ops.slice(-3).map((o) => o.op), ['exec_check', 'release', 'exec']);
     assert.equal(find(ops, 'detach').length, 1);
+  });
+});
+
+describe('overlayData', () => {
+  test('the layers topmost first, the upper and work dirs; volatile only when asked (a build step\'s container)', () => {
+    const o = { lower: ['/l/2', '/l/1'], upper: '/c/diff', work: '/c/work' };
+    assert.equal(overlayData(o), 'lowerdir=/l/2:/l/1,upperdir=/c/diff,workdir=/c/work');
+    assert.equal(overlayData({ ...o, volatile: true }), 'lowerdir=/l/2:/l/1,upperdir=/c/diff,workdir=/c/work,volatile');
   });
 });

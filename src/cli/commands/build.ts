@@ -2,14 +2,17 @@
 import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Builder } from '../../build/builder.js';
+import { constants as osc } from 'node:os';
+import { Builder, CanceledError } from '../../build/builder.js';
 import { IgnoreRules } from '../../build/dockerignore.js';
 import { BuildProgress } from '../../build/progress.js';
+import { TtyProgress } from '../../build/tty-progress.js';
 import { extractTree } from '../../engine/archive-fs.js';
 import { MobyDickError } from '../../errors.js';
-import { sniffCompression, decompress } from '../../images/decompress.js';
+import { decompressArchive, sniffArchiveCompression } from '../../images/decompress.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
+import { formatError } from '../report-error.js';
 
 const OPTIONS = {
   tag: { type: 'string', short: 't', multiple: true },
@@ -47,16 +50,16 @@ async function readAll(input: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 function isTar(head: Buffer): boolean {
-  return sniffCompression(head) !== 'none' || (head.length >= 263 && head.toString('latin1', 257, 262) === 'ustar');
+  return sniffArchiveCompression(head) !== 'none' || (head.length >= 263 && head.toString('latin1', 257, 262) === 'ustar');
 }
 
-/** `-`: a tar of the context (plain, gzip or zstd) on stdin, or a Dockerfile alone */
+/** `-`: a tar of the context (plain, gzip, zstd, xz or bzip2) on stdin, or a Dockerfile alone */
 async function stdinContext(dir: string): Promise<string | undefined> {
   const data = await readAll(process.stdin);
   if (!isTar(data.subarray(0, 512))) return data.toString('utf8');
   const fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
   try {
-    await extractTree(decompress((async function* () { yield data; })()), fd, { into: '/', label: 'the build context on stdin' });
+    await extractTree(decompressArchive((async function* () { yield data; })()), fd, { into: '/', label: 'the build context on stdin' });
   } finally {
     closeSync(fd);
   }
@@ -78,14 +81,19 @@ Options:
       --pull              pull the base images even when they are in the store
       --label K=V         a label of the image
       --network MODE      RUN's network: bridge (default), host, none, or a network's name
-      --progress TYPE     auto, plain or tty (all print the plain form for now)
+      --progress TYPE     auto (tty on a terminal, else plain), plain or tty
   -q, --quiet             print only the image ID
       --iidfile FILE      write the image ID to FILE
 
-PATH is the build context, a directory; - reads a tar of it (plain, gzip or
-zstd) or a Dockerfile alone from STDIN. .dockerignore in the context
-leaves files out of it. The output is BuildKit's plain progress on STDERR;
-a failing step is one error naming its Dockerfile line, exit status 1.`,
+PATH is the build context, a directory; - reads a tar of it (plain, gzip,
+zstd, xz or bzip2) or a Dockerfile alone from STDIN. .dockerignore in the context
+leaves files out of it. The output is on STDERR: BuildKit's plain progress
+(#N lines; the lines of stages built at the same time are told apart by
+their step number), or on a terminal the running steps with their last
+lines, redrawn in place. A failing step is one error naming its Dockerfile
+line, exit status 1. SIGINT or SIGTERM (Ctrl-C) cancels the build: the
+running step's container is killed and removed, nothing half-made is kept,
+exit status 128+N.`,
   options: OPTIONS,
   args: { min: 1, max: 1 },
   async run(flags, operands) {
@@ -127,22 +135,46 @@ a failing step is one error naming its Dockerfile line, exit status 1.`,
       const ignoreFile = join(context, '.dockerignore');
       const ignore = existsSync(ignoreFile) ? IgnoreRules.parse(readFileSync(ignoreFile, 'utf8')) : IgnoreRules.none();
       const quiet = flags.quiet === true || progressMode === 'quiet';
-      const progress = new BuildProgress(process.stderr, quiet);
-      const result = await withEngine((engine) =>
-        new Builder(engine, {
-          context,
-          ignore,
-          dockerfile: { text: dockerfileText!, name },
-          tags: flags.tag ?? [],
-          buildArgs: pairs(flags['build-arg'] ?? [], '--build-arg', process.env),
-          ...(flags.target !== undefined ? { target: flags.target } : {}),
-          noCache: flags['no-cache'] === true,
-          pull: flags.pull === true,
-          labels: Object.fromEntries(pairs(flags.label ?? [], '--label', process.env)),
-          network: flags.network ?? 'bridge',
-          progress,
-        }).build(),
-      );
+      const tty = !quiet && (progressMode === 'tty' || (progressMode === 'auto' && process.stderr.isTTY === true));
+      const progress = tty ? new TtyProgress(process.stderr) : new BuildProgress(process.stderr, quiet);
+      // Ctrl-C: the builder stops and cleans up; a second one while it does changes nothing
+      let builder: Builder | undefined;
+      let signalled: NodeJS.Signals | undefined;
+      const onSignal = (sig: NodeJS.Signals): void => {
+        signalled ??= sig;
+        builder?.cancel(sig);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let result;
+      try {
+        result = await withEngine((engine) => {
+          builder = new Builder(engine, {
+            context,
+            ignore,
+            dockerfile: { text: dockerfileText!, name },
+            tags: flags.tag ?? [],
+            buildArgs: pairs(flags['build-arg'] ?? [], '--build-arg', process.env),
+            ...(flags.target !== undefined ? { target: flags.target } : {}),
+            noCache: flags['no-cache'] === true,
+            pull: flags.pull === true,
+            labels: Object.fromEntries(pairs(flags.label ?? [], '--label', process.env)),
+            network: flags.network ?? 'bridge',
+            progress,
+          });
+          if (signalled) builder.cancel(signalled);
+          return builder.build();
+        });
+      } catch (e) {
+        if (!(e instanceof CanceledError) || !signalled) throw e;
+        progress.close();
+        process.stderr.write(`${formatError(e)}\n`);
+        return 128 + osc.signals[signalled];
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        progress.close();
+      }
       if (flags.iidfile !== undefined) writeFileSync(flags.iidfile, result.id);
       if (quiet) process.stdout.write(`${result.id}\n`);
       return 0;

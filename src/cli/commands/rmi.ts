@@ -15,7 +15,12 @@ export const command = defineCommand({
 
 Options:
   -f, --force      remove the image even if a container uses it or it has several tags
-      --no-prune   keep unused layers and blobs`,
+      --no-prune   keep its untagged parents (a build's intermediate images), its
+                   unused layers and blobs
+
+An image that other images were made from (by build or commit) is not
+removed: by ID that is an error, by its last name it is only untagged.
+Otherwise its untagged parents that nothing else uses go with it.`,
   options: OPTIONS,
   args: { min: 1 },
   async run(flags, operands) {
@@ -24,7 +29,7 @@ Options:
       let removed = false;
       for (const input of operands) {
         try {
-          for (const e of removeImage(store, input, flags.force === true)) {
+          for (const e of removeImage(store, input, flags.force === true, flags['no-prune'] !== true)) {
             if (e.untagged) process.stdout.write(`Untagged: ${e.untagged}\n`);
             if (e.deleted) {
               removed = true;

@@ -138,6 +138,15 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_time ON events(time_nano);
   `,
+  // the image a build step or a commit made it from (Docker's parent), for rmi:
+  // an image with children is not deleted, a deleted one takes its dangling parents
+  `
+  CREATE TABLE image_parents (
+    image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    parent_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE
+  );
+  CREATE INDEX image_parents_parent ON image_parents(parent_id);
+  `,
 ];
 
 export function openDatabase(path: string): Database {

@@ -72,7 +72,7 @@ describe('image store', () => {
     return digest;
   }
 
-  async function addImage(tag: string, layers: { tar: Buffer; gz: Buffer }[], configExtra = ''): Promise<NewImage> {
+  async function addImage(tag: string, layers: { tar: Buffer; gz: Buffer }[], configExtra = '', parent?: string): Promise<NewImage> {
     const lease = store.beginLease();
     const diffIds = layers.map((l) => sha256(l.tar));
     const chains = chainIds(diffIds);
@@ -87,7 +87,7 @@ describe('image store', () => {
     }
     const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds }, extra: configExtra }));
     const id = await putBlob(lease, config);
-    const image: NewImage = { id, created: '2024-01-01T00:00:00Z', os: 'linux', architecture: 'amd64', variant: undefined, layers: newLayers, tags: [tag], repoDigests: [] };
+    const image: NewImage = { id, created: '2024-01-01T00:00:00Z', os: 'linux', architecture: 'amd64', variant: undefined, layers: newLayers, tags: tag ? [tag] : [], repoDigests: [], ...(parent ? { parent } : {}) };
     store.registerImage(lease, image, [...blobs, id]);
     return image;
   }
@@ -207,6 +207,39 @@ describe('image store', () => {
     assert.ok(r.gc.bytes > 0);
     assert.deepEqual(store.blobs.list(), []);
     assert.throws(() => removeImage(store, 'mdk-test-x:1', false), /No such image: mdk-test-x:1/);
+  });
+
+  test('parents, as Docker: a child keeps its parent; a deleted image takes its dangling parents; prune goes from the end of a chain', async () => {
+    const base = await addImage('docker.io/library/mdk-test-base:1', [a], 'base');
+    const mid1 = await addImage('', [a], 'mid1', base.id);
+    const mid2 = await addImage('', [a], 'mid2', mid1.id);
+    const top = await addImage('docker.io/library/mdk-test-top:1', [a], 'top', mid2.id);
+    assert.equal(store.parentOf(top.id), mid2.id);
+    assert.deepEqual(store.childrenOf(mid1.id), [mid2.id]);
+    assert.throws(() => removeImage(store, mid2.id, true), /conflict: unable to delete [0-9a-f]{12} \(cannot be forced\) - image has dependent child images/);
+    // by its last name, an image with a child is untagged only
+    store.tag(mid2.id, 'docker.io/library/mdk-test-mid:1');
+    assert.deepEqual(removeImage(store, 'mdk-test-mid:1', false), [{ untagged: 'mdk-test-mid:1' }]);
+    assert.ok(store.image(mid2.id));
+    // the top goes, its untagged parents with it; the tagged base stays
+    assert.deepEqual(removeImage(store, 'mdk-test-top:1', false), [{ untagged: 'mdk-test-top:1' }, { deleted: top.id }, { deleted: mid2.id }, { deleted: mid1.id }]);
+    assert.ok(store.image(base.id));
+    // a parent with another child stays
+    const shared = await addImage('', [a], 'shared', base.id);
+    const c1 = await addImage('docker.io/library/mdk-test-c:1', [a], 'c1', shared.id);
+    const c2 = await addImage('docker.io/library/mdk-test-c:2', [a], 'c2', shared.id);
+    assert.deepEqual(removeImage(store, 'mdk-test-c:1', false), [{ untagged: 'mdk-test-c:1' }, { deleted: c1.id }]);
+    // without prune (rmi --no-prune) the parent stays; image prune takes it once it is a head
+    assert.deepEqual(removeImage(store, 'mdk-test-c:2', false, false), [{ untagged: 'mdk-test-c:2' }, { deleted: c2.id }]);
+    assert.ok(store.image(shared.id));
+    const m = await addImage('', [a], 'm', base.id);
+    await addImage('', [a], 'leaf', m.id);
+    const r = pruneImages(store, false);
+    assert.equal(r.deleted.length, 3, 'shared, then the leaf and m');
+    assert.ok(r.deleted.indexOf(m.id) > 0, 'the leaf before its parent');
+    assert.ok(store.image(base.id), 'tagged: not pruned');
+    removeImage(store, 'mdk-test-base:1', false);
+    store.gc();
   });
 
   test('an image a container uses needs -f (the engine fills the containers table)', async () => {

@@ -82,6 +82,8 @@ export interface NewImage {
   layers: NewLayer[];
   tags: string[];
   repoDigests: string[];
+  /** the image it was made from (a build step's, a commit's): Docker's parent */
+  parent?: string;
 }
 
 export interface GcResult {
@@ -410,6 +412,9 @@ export class ImageStore {
         this.db.prepare('INSERT INTO image_layers (image_id, position, chain_id) VALUES (?, ?, ?)').run(image.id, i, l.chainId);
       });
       for (const b of blobs) this.db.prepare('INSERT OR IGNORE INTO image_blobs (image_id, digest) VALUES (?, ?)').run(image.id, b);
+      if (image.parent !== undefined && image.parent !== image.id) {
+        this.db.prepare('INSERT OR IGNORE INTO image_parents (image_id, parent_id) VALUES (?, ?)').run(image.id, image.parent);
+      }
       for (const t of image.tags) this.setTag(t, image.id);
       for (const d of image.repoDigests) {
         this.db
@@ -524,6 +529,17 @@ export class ImageStore {
   }
 
   /** Deletes an image's record with its names; its blobs and layers go at the next gc(). */
+  /** the image IMAGE_ID was made from, if the store has it */
+  parentOf(imageId: string): string | undefined {
+    const r = this.db.prepare('SELECT parent_id FROM image_parents WHERE image_id = ?').get(imageId) as { parent_id: string } | undefined;
+    return r?.parent_id;
+  }
+
+  /** the images made from IMAGE_ID */
+  childrenOf(imageId: string): string[] {
+    return (this.db.prepare('SELECT image_id FROM image_parents WHERE parent_id = ?').all(imageId) as { image_id: string }[]).map((r) => r.image_id);
+  }
+
   deleteImage(imageId: string): void {
     this.inTransaction(() => {
       this.db.prepare('DELETE FROM images WHERE id = ?').run(imageId);
