@@ -40,14 +40,6 @@ export async function applyChanges(config: RunConfig, changes: readonly string[]
   return c;
 }
 
-export interface CommitOptions {
-  reference?: string;
-  message?: string;
-  author?: string;
-  changes: readonly string[];
-  pause: boolean;
-}
-
 /**
  * The config a commit gives the image, as Docker's commit merges it: USER
  * (the request's config with the --change instructions applied) over

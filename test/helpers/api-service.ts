@@ -87,6 +87,32 @@ export async function startApiService(name: string): Promise<ApiService> {
   }
 }
 
+/** `moby-dick system service ARGS` as a child of a test: its stderr kept, stop() ends it with SIGTERM. */
+export interface ServiceProcess {
+  /** what it wrote to stderr so far */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the service with ARGS and ENV, once it says it listens (an assertion when it does not within 10 s). */
+export async function spawnService(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  let log = '';
+  const child = spawn(CLI, ['system', 'service', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  for (let i = 0; i < 200 && !log.includes('API listening') && child.exitCode === null; i++) await sleep(50);
+  if (!log.includes('API listening')) {
+    await stop();
+    assert.fail(`the service did not listen: ${log}`);
+  }
+  return { log: () => log, stop };
+}
+
 /** The body of GET / on 127.0.0.1:PORT (a container's published web server). */
 export function httpGet(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

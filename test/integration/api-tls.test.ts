@@ -6,12 +6,13 @@
  * A client without a certificate of the CA is refused in the handshake.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CLI, run } from '../helpers/cli.js';
+import { type ServiceProcess, spawnService } from '../helpers/api-service.js';
+import { run } from '../helpers/cli.js';
 import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 
 const CLIENTS = ['/usr/bin/docker', '/usr/local/bin/docker'].filter((c) => existsSync(c));
@@ -47,8 +48,7 @@ describe('the Engine API over TCP with TLS client verification', () => {
   const w = useEngine();
   let dir = '';
   let port = 0;
-  let service: ChildProcess | undefined;
-  let log = '';
+  let service: ServiceProcess | undefined;
 
   /** DOCKER_CERT_PATH of a client with the certificate NAME (trusting our CA for the server) */
   const certPath = (name: string): string => {
@@ -96,21 +96,13 @@ describe('the Engine API over TCP with TLS client verification', () => {
     const tagged = await w.env.mdk(['tag', w.image, 'busybox']);
     assert.equal(tagged.code, 0, tagged.stderr);
     port = await freePort();
-    const args = ['system', 'service', '--host', `tcp://127.0.0.1:${port}`, '--timeout', '0', '--tlsverify'];
-    args.push('--tlscacert', join(dir, 'ours-ca.pem'), '--tlscert', join(dir, 'server-cert.pem'), '--tlskey', join(dir, 'server-key.pem'));
-    service = spawn(CLI, args, { env: w.env.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    service.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-    for (let i = 0; i < 200 && !log.includes('API listening'); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.match(log, /API listening on tcp:\/\/127\.0\.0\.1:\d+ \(TLS/, log);
+    const tls = ['--tlsverify', '--tlscacert', join(dir, 'ours-ca.pem'), '--tlscert', join(dir, 'server-cert.pem'), '--tlskey', join(dir, 'server-key.pem')];
+    service = await spawnService(['--host', `tcp://127.0.0.1:${port}`, '--timeout', '0', ...tls], w.env.env);
+    assert.match(service.log(), /API listening on tcp:\/\/127\.0\.0\.1:\d+ \(TLS/);
   });
 
   after(async () => {
-    const child = service;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await service?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -130,10 +122,10 @@ describe('the Engine API over TCP with TLS client verification', () => {
     test(`docker (${client}) with DOCKER_TLS_VERIFY: version, run with attach (a hijacked TLS connection), ps`, async () => {
       const certs = certPath('client');
       const v = await docker(client, ['version', '--format', '{{.Server.APIVersion}}'], certs);
-      assert.equal(v.code, 0, `${v.stderr}\n${log}`);
+      assert.equal(v.code, 0, `${v.stderr}\n${service?.log()}`);
       assert.match(v.stdout, /^1\.\d+\n$/);
       const r = await docker(client, ['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo over tls; exit 3'], certs);
-      assert.equal(r.code, 3, `${r.stderr}\n${log}`);
+      assert.equal(r.code, 3, `${r.stderr}\n${service?.log()}`);
       assert.equal(r.stdout, 'over tls\n');
       const ps = await docker(client, ['ps', '-aq'], certs);
       assert.equal(ps.code, 0, ps.stderr);

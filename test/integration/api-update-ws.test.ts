@@ -9,14 +9,14 @@
  * attach made before the start, a request without a websocket refused.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { readCgroupLayout } from '../../src/cgroups/layout.js';
 import { cgroupDirsOf } from '../../src/engine/leftovers.js';
-import { CLI, type CliResult, run, sleep } from '../helpers/cli.js';
+import { type ServiceProcess, spawnService } from '../helpers/api-service.js';
+import { type CliResult, run, sleep } from '../helpers/cli.js';
 import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 import { ENGINE_CGROUP_PARENT } from '../helpers/image-env.js';
 
@@ -66,15 +66,14 @@ describe('the Engine API: update and attach over websocket', () => {
   const w = useEngine();
   let dir = '';
   let sock = '';
-  let service: ChildProcess | undefined;
-  let serviceLog = '';
+  let service: ServiceProcess | undefined;
 
   function docker(args: readonly string[]): Promise<CliResult> {
     return run(DOCKER, args, { env: { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(dir, 'docker-config') }, timeoutMs: 60_000 });
   }
   async function ok(args: readonly string[]): Promise<string> {
     const r = await docker(args);
-    assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}\nservice: ${serviceLog}`);
+    assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}\nservice: ${service?.log()}`);
     return r.stdout;
   }
 
@@ -83,20 +82,11 @@ describe('the Engine API: update and attach over websocket', () => {
     sock = join(dir, 'api.sock');
     const tagged = await w.env.mdk(['tag', w.image, 'busybox']);
     assert.equal(tagged.code, 0, tagged.stderr);
-    const child = spawn(CLI, ['system', 'service', '--host', `unix://${sock}`, '--timeout', '0'], { env: w.env.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr?.on('data', (d: Buffer) => (serviceLog += d.toString()));
-    service = child;
-    for (let i = 0; i < 200 && !serviceLog.includes('API listening'); i++) await sleep(50);
-    assert.match(serviceLog, /API listening/, serviceLog);
+    service = await spawnService(['--host', `unix://${sock}`, '--timeout', '0'], w.env.env);
   });
 
   after(async () => {
-    const child = service;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await service?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -6,39 +6,30 @@
  * a container starts and dies (its die recorded by container-exited).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CLI, run, sleep } from '../helpers/cli.js';
+import { type ServiceProcess, spawnService } from '../helpers/api-service.js';
+import { run, sleep } from '../helpers/cli.js';
 import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 
 describe('events', () => {
   const w = useEngine();
   let dir = '';
   let sock = '';
-  let service: ChildProcess | undefined;
-  let serviceLog = '';
+  let service: ServiceProcess | undefined;
   const docker = (args: readonly string[]) =>
     run('/usr/bin/docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(dir, 'docker-config') }, timeoutMs: 60_000 });
 
   before(async () => {
     dir = mkdtempSync('/tmp/mdk-test-events-');
     sock = join(dir, 'api.sock');
-    const child = spawn(CLI, ['system', 'service', '--host', `unix://${sock}`, '--timeout', '0'], { env: w.env.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr?.on('data', (d: Buffer) => (serviceLog += d.toString()));
-    service = child;
-    for (let i = 0; i < 200 && !serviceLog.includes('API listening'); i++) await sleep(50);
-    assert.match(serviceLog, /API listening/);
+    service = await spawnService(['--host', `unix://${sock}`, '--timeout', '0'], w.env.env);
   });
 
   after(async () => {
-    const child = service;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await service?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -74,7 +65,7 @@ describe('events', () => {
     const filtered = (await ok(['events', '--since', since, '--until', until, '--filter', 'type=container', '--filter', 'event=die', '--format', '{{.Actor.Attributes.exitCode}} {{.Status}}'])).trim();
     assert.equal(filtered, '3 die');
     const d = await docker(['events', '--since', since, '--until', until]);
-    assert.equal(d.code, 0, d.stderr + serviceLog);
+    assert.equal(d.code, 0, d.stderr + service?.log());
     const dshape = d.stdout.trim().split('\n').map((l) => l.split(' ').slice(1, 3).join(' '));
     assert.deepEqual(dshape, shape, d.stdout);
     assert.match(d.stdout, /container die [0-9a-f]{64} \(exitCode=3, image=[^,]+, name=mdk-test-ev1\)/);

@@ -265,7 +265,8 @@ export function lex(input: string): Item[] {
     return t;
   };
 
-  const lexChar = (): void => {
+  /** A quoted constant ending at CLOSE (escapes skipped), emitted as KIND; Go's message when it does not end on its line. */
+  const lexQuoted = (close: string, kind: 'charConstant' | 'string', unterminated: string): void => {
     pos++;
     for (;;) {
       const c = input[pos];
@@ -275,29 +276,14 @@ export function lex(input: string): Item[] {
           continue;
         }
       }
-      if (c === undefined || c === '\n') return fail('unterminated character constant');
+      if (c === undefined || c === '\n') return fail(unterminated);
       pos++;
-      if (c === "'") break;
+      if (c === close) break;
     }
-    emit('charConstant');
+    emit(kind);
   };
-
-  const lexQuote = (): void => {
-    pos++;
-    for (;;) {
-      const c = input[pos];
-      if (c === '\\') {
-        if (pos + 1 < input.length && input[pos + 1] !== '\n') {
-          pos += 2;
-          continue;
-        }
-      }
-      if (c === undefined || c === '\n') return fail('unterminated quoted string');
-      pos++;
-      if (c === '"') break;
-    }
-    emit('string');
-  };
+  const lexChar = (): void => lexQuoted("'", 'charConstant', 'unterminated character constant');
+  const lexQuote = (): void => lexQuoted('"', 'string', 'unterminated quoted string');
 
   const lexRawQuote = (): void => {
     const x = input.indexOf('`', pos + 1);

@@ -231,6 +231,11 @@ class Parser {
     const name = unquote(t.val);
     if (name === undefined) this.errorf('invalid syntax');
     this.expect('rightDelim', context);
+    this.defineBody(name, context);
+  }
+
+  /** The body of a define or block up to its end, defined as NAME (with variables of its own). */
+  private defineBody(name: string, context: string): void {
     const saved = this.vars;
     this.vars = ['$'];
     const [list, end] = this.itemList();
@@ -346,12 +351,7 @@ class Parser {
     const token = this.nextNonSpace();
     const name = this.templateName(token, context);
     const pipe = this.pipeline(context, 'rightDelim');
-    const saved = this.vars;
-    this.vars = ['$'];
-    const [list, end] = this.itemList();
-    this.vars = saved;
-    if (end.type !== 'end') this.errorf(`unexpected ${nodeString(end)} in ${context}`);
-    this.defined.set(name, list);
+    this.defineBody(name, context);
     return { type: 'template', pos: token.pos, line: token.line, name, pipe };
   }
 
