@@ -114,7 +114,8 @@ function seccompOf(value: string): CreateRequest['seccomp'] {
 
 export function createRequest(flags: CreateFlags, operands: readonly string[]): CreateRequest {
   const [image, ...command] = operands;
-  if (image === undefined) throw new MobyDickError('USAGE', '"moby-dick run" requires at least 1 argument', { hint: "see 'moby-dick run --help'" });
+  // exit 1, as Docker's count of operands
+  if (image === undefined) throw new MobyDickError('USAGE', '"moby-dick run" requires at least 1 argument', { hint: "see 'moby-dick run --help'" }, 1);
   const network = flags.network ?? flags.net ?? 'bridge';
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
   return {

@@ -14,6 +14,8 @@ Options:
 ${CREATE_OPTIONS_HELP}
 ${RUN_OPTIONS_HELP}`,
   options: CREATE_OPTIONS,
+  trailingCommand: true,
+  runExitCodes: true,
   // createRequest says what is missing, as run does
   args: { min: 0 },
   async run(values, operands) {

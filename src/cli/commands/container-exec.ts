@@ -16,6 +16,7 @@ export const command = defineCommand({
     user: { type: 'string', short: 'u' },
     workdir: { type: 'string', short: 'w' },
   },
+  trailingCommand: true,
   args: { min: 2 },
   async run(values, operands) {
     const [ref, ...cmd] = operands as [string, ...string[]];

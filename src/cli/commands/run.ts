@@ -35,6 +35,8 @@ export const command = defineCommand({
   summary: 'Create and run a new container from an image',
   description: DESCRIPTION,
   options: CREATE_OPTIONS,
+  trailingCommand: true,
+  runExitCodes: true,
   // what is missing depends on the form: said below, and by createRequest
   args: { min: 0 },
   run,
