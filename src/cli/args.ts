@@ -68,13 +68,13 @@ export function parseCommandLine<S extends OptionSpecs>(argv: readonly string[],
     } else if (/^(false|0)$/i.test(t.value)) {
       values[t.name] = false;
     } else {
-      throw flagValueError(t.value, shown, 'give true or false');
+      throw flagValueError(t.value, shown, 'give true or false', help);
     }
   }
   return { values: values as ParsedValues<S>, operands };
 }
 
 /** A flag's value that does not parse: Docker's words, exit 125 (FLAG, as `stop -t abc`). */
-export function flagValueError(value: string, flag: string, why: string): MobyDickError {
-  return new MobyDickError('FLAG', `invalid argument "${value}" for "${flag}" flag: ${why}`);
+export function flagValueError(value: string, flag: string, why: string, help?: string): MobyDickError {
+  return new MobyDickError('FLAG', `invalid argument "${value}" for "${flag}" flag: ${why}`, help === undefined ? {} : { hint: `see '${help}'` });
 }

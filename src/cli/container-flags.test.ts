@@ -72,3 +72,12 @@ describe('Docker\'s container flag values', () => {
     assert.deepEqual(parseLabels(['a=1', 'b', 'c=x=y']), { a: '1', b: '', c: 'x=y' });
   });
 });
+
+test('signalName: names with or without SIG, numbers 1 to 64; anything else is Docker\'s "Invalid signal"', async () => {
+  const { signalName } = await import('./container-flags.js');
+  assert.equal(signalName('kill'), 'SIGKILL');
+  assert.equal(signalName('SIGTERM'), 'SIGTERM');
+  assert.equal(signalName('hup'), 'SIGHUP');
+  assert.equal(signalName('9'), '9');
+  for (const bad of ['NOSIG', '0', '65', 'SIG', '']) assert.throws(() => signalName(bad), /Invalid signal: /, bad);
+});
