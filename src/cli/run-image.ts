@@ -68,7 +68,8 @@ export async function runFromImage(flags: CreateFlags, operands: readonly string
         if (!flags.detach) attached = await attachTo(v, flags.interactive === true);
       });
     } catch (e) {
-      if (req.autoRemove) engine.remove(record.id, true, true);
+      // and a container whose network could not be set up (a published port taken): it never ran, and run printed no ID for it
+      if (req.autoRemove || (e instanceof MobyDickError && e.code === 'NETWORK')) engine.remove(record.id, true, true);
       throw e;
     }
     if (flags.detach) {

@@ -37,7 +37,12 @@ describe('Docker CLI formatting', () => {
     assert.equal(goTimeString(new Date('2023-07-18T23:19:33.5Z')), '2023-07-18 23:19:33 +0000 UTC');
   });
 
-  test('tables pad columns by three spaces', () => {
+  test('tables pad columns by three spaces, to at least 10', () => {
     assert.equal(table([['REPOSITORY', 'TAG'], ['busybox', 'latest']]), 'REPOSITORY   TAG\nbusybox      latest\n');
+    // Docker's minimum width: 10 (tabwriter's minwidth), as `docker volume ls` prints it
+    assert.equal(table([['DRIVER', 'VOLUME NAME'], ['local', 'v1']]), 'DRIVER    VOLUME NAME\nlocal     v1\n');
+    assert.equal(table([['A', 'B', 'C'], ['', 'x', 'y']]), 'A         B         C\n          x         y\n');
+    // widths count characters, not UTF-16 units or bytes
+    assert.equal(table([['COMMAND', 'X'], ['"sleep…"', 'y'], ['🐳', 'z']]), `COMMAND    X\n"sleep…"   y\n🐳${' '.repeat(10)}z\n`);
   });
 });

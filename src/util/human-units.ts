@@ -49,11 +49,15 @@ export function goTimeString(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
 }
 
-/** Columns padded as Docker's tabwriter does (at least 3 spaces between). */
+/**
+ * Columns padded as Docker's formatter sets up Go's tabwriter
+ * (`tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)`): each column but the last
+ * as wide as its widest cell and 3 spaces, and at least 10.
+ */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 10, [...c].length + 3)));
   return rows
-    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd() + '\n')
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! - [...c].length + c.length))).join('').trimEnd() + '\n')
     .join('');
 }
