@@ -18,10 +18,11 @@ describe('stats and top output', () => {
   test('table, "table TEMPLATE" with \\t, a template, json', () => {
     assert.equal(
       renderStats('table', [row]),
-      'CONTAINER ID   NAME   CPU %    MEM USAGE / LIMIT   MEM %   NET I/O         BLOCK I/O    PIDS\n' +
-        'aaaaaaaaaaaa   web    50.00%   1.523MiB / 64MiB    2.38%   2.05MB / 648B   4.1kB / 0B   3\n',
+      // Docker's columns: at least 10 wide
+      'CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     NET I/O         BLOCK I/O    PIDS\n' +
+        'aaaaaaaaaaaa   web       50.00%    1.523MiB / 64MiB    2.38%     2.05MB / 648B   4.1kB / 0B   3\n',
     );
-    assert.equal(renderStats('table {{.Name}}\\t{{.PIDs}}', [row]), 'NAME   PIDS\nweb    3\n');
+    assert.equal(renderStats('table {{.Name}}\\t{{.PIDs}}', [row]), 'NAME      PIDS\nweb       3\n');
     assert.equal(renderStats('{{.Name}}: {{.CPUPerc}}', [row]), 'web: 50.00%\n');
     assert.equal(JSON.parse(renderStats('json', [row])).MemPerc, '2.38%');
   });
