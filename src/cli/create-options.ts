@@ -112,15 +112,16 @@ function seccompOf(value: string): CreateRequest['seccomp'] {
   }
 }
 
-export function createRequest(flags: CreateFlags, operands: readonly string[]): CreateRequest {
-  const [image, ...command] = operands;
+/** COMMAND: run or create, for the words of an error */
+export function createRequest(flags: CreateFlags, operands: readonly string[], command: 'run' | 'create' = 'run'): CreateRequest {
+  const [image, ...args] = operands;
   // exit 1, as Docker's count of operands
-  if (image === undefined) throw new MobyDickError('USAGE', '"moby-dick run" requires at least 1 argument', { hint: "see 'moby-dick run --help'" }, 1);
+  if (image === undefined) throw new MobyDickError('USAGE', `"moby-dick ${command}" requires at least 1 argument`, { hint: `see 'moby-dick ${command} --help'` }, 1);
   const network = flags.network ?? flags.net ?? 'bridge';
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
   return {
     image,
-    command,
+    command: args,
     ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
     ...(flags.name !== undefined ? { name: flags.name } : {}),
     ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),

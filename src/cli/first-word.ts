@@ -67,6 +67,8 @@ export function suggestCommand(word: string, names: readonly string[]): string |
   const limit = w.length <= 4 ? 1 : 2;
   let best: { name: string; distance: number } | undefined;
   for (const name of names) {
+    // lengths further apart than LIMIT are further apart than LIMIT edits
+    if (Math.abs(name.length - w.length) > limit) continue;
     const distance = editDistance(w, name);
     if (distance <= limit && (best === undefined || distance < best.distance)) best = { name, distance };
   }

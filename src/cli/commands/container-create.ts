@@ -19,7 +19,7 @@ ${RUN_OPTIONS_HELP}`,
   // createRequest says what is missing, as run does
   args: { min: 0 },
   async run(values, operands) {
-    const record = await withEngine((e) => e.create(createRequest(values, operands)), true);
+    const record = await withEngine((e) => e.create(createRequest(values, operands, 'create')), true);
     process.stdout.write(`${record.id}\n`);
     return 0;
   },
