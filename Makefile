@@ -1,8 +1,9 @@
 # make build: everything in build/ (runs npm ci first on a fresh clone).
 #   build/mdk-init      the C helper (native/src), built by `npm ci` too
 #   build/mdk-node.node the N-API addon that spawns it (native/addon)
-#   build/moby-dick     the CLI: one bundled CommonJS file, moby-dick.cjs, and
-#                       this symlink to it, as the original README has it
+#   build/moby-dick     the CLI: a launcher (native/launcher) that starts the
+#                       snapshot moby-dick.blob, or moby-dick.cjs, which runs
+#                       the bundle moby-dick-cli.cjs with its code cache
 #   build/moby-dick-runtime  the OCI runtime: a launcher (native/launcher) that
 #                       starts moby-dick-runtime.blob, a V8 startup snapshot
 #                       of the bundle moby-dick-runtime.cjs, or that bundle

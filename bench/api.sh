@@ -3,7 +3,9 @@
 # service and against dockerd 20.10: `docker run --rm busybox true` in
 # paired rounds (hyperfine, shuffled), with --network none and on each
 # engine's default bridge; then the service's memory: idle after start,
-# after those runs, and after 1,000 more requests (ps, inspect, _ping).
+# after those runs, and after 1,000 more requests (ps, inspect, _ping); and
+# 100 containers created and removed through the API (dockerode), and a
+# testcontainers container to ready (bench/lib/api-clients.mjs), both engines.
 #
 # Private and removed at the end (bench/lib/engines.sh): a moby-dick store
 # with the busybox image, a dockerd with its own roots, socket and bridge
@@ -57,3 +59,6 @@ for i in $(seq 333); do
 done
 echo "== service RSS after 1,000 more: $(rss)"
 $MDKAPI rm -f mdk-test-bench-api >/dev/null
+echo "== 100 containers created and removed through the API (dockerode), and a testcontainers container to ready ($((ROUNDS / 2 > 3 ? ROUNDS / 2 : 3)) rounds; the first row's time / each)"
+node bench/lib/api-clients.mjs "$REPO" $((ROUNDS / 2 > 3 ? ROUNDS / 2 : 3)) "moby-dick=$SOCK" "dockerd=$D/docker.sock"
+echo "== service RSS at the end: $(rss)"

@@ -75,7 +75,7 @@ const registryBuild = await build({
 const registryModule = { exports: {} };
 new Function('module', 'exports', registryBuild.outputFiles[0].text)(registryModule, registryModule.exports);
 const { COMMANDS, SNAPSHOT_COMMANDS, SNAPSHOT_EXCEPT_OPTIONS } = registryModule.exports;
-const commandFiles = await Promise.all(COMMANDS.map(async (c) => ({ name: c.name, bundle: c.bundle, path: (await c.load()).path })));
+const commandFiles = await Promise.all(COMMANDS.map(async (c) => ({ name: c.name, bundle: c.bundle, snapshot: c.snapshot, path: (await c.load()).path })));
 
 // the image and container commands (pull, images, ps, ...) are a bundle of
 // their own, required only when one runs: run and the original form do not
@@ -115,26 +115,56 @@ await build({
     loader: 'ts',
   },
   outfile: 'build/moby-dick-images.cjs',
-  // dockerfile-ast (about 230 KB) is required from node_modules when `build`
-  // parses a Dockerfile: bundled, its parse alone cost every image command
-  // about 5 ms at start (the snapshot has it, evaluated only when used)
-  external: ['better-sqlite3', 'dockerfile-ast'],
+  // dockerfile-ast (about 230 KB) is required from node_modules when a
+  // Dockerfile is parsed (src/build/dockerfile.ts), in every bundle; ws
+  // (about 140 KB) is required from node_modules when the service's first
+  // websocket comes (bundled, it cost every image command its parse)
+  external: ['better-sqlite3', 'ws'],
   banner: { js: 'const __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
 });
-// build/moby-dick itself is the launcher (native/launcher), as for the
-// runtime below: it runs the CLI's snapshot, or this bundle
-await executable('moby-dick', 'src/cli/bin.ts', [imagesApart]);
+// the CLI's bundle; build/moby-dick itself is the launcher (native/launcher),
+// as for the runtime below: it runs the CLI's snapshot, or build/moby-dick.cjs,
+// which compiles this bundle with its code cache (src/cli/start.ts; the cache
+// is made with the snapshots, scripts/snapshot.mjs)
+await build({
+  ...common,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  plugins: [imagesApart],
+  entryPoints: ['src/cli/bin.ts'],
+  outfile: 'build/moby-dick-cli.cjs',
+  banner: { js: 'const __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
+});
+await executable('moby-dick', 'src/cli/start.ts');
 // the entry of the CLI's startup snapshot (made by scripts/snapshot.mjs): one
 // bundle with the image commands in it, so that all of it is evaluated when
 // the snapshot is made, better-sqlite3's JavaScript too. SQLite's addon is
 // loaded after start, from node_modules beside the bundle, when that is
 // the same version: the snapshot sets its module URL then (src/cli/snapshot.ts).
 const sqlite = JSON.parse(await readFile('node_modules/better-sqlite3/package.json', 'utf8'));
+// the commands that do not start from the snapshot (registry.ts's
+// `snapshot: false`) are left out of it: their loaders there are never
+// called (the launcher runs the bundles for them), and their code would
+// weigh on every start of the snapshot
+const snapshotOnly = {
+  name: 'snapshot-only',
+  setup(b) {
+    b.onLoad({ filter: /\/src\/cli\/registry\.ts$/ }, async (a) => {
+      const text = (await readFile(a.path, 'utf8')).replace(/\bimport\('\.\/commands\/([^']+)\.js'\)/g, (call, file) => {
+        const c = commandFiles.find((f) => f.path === `src/cli/commands/${file}.ts`);
+        return c && !c.snapshot ? `Promise.reject(new Error('${c.name} is not in the startup snapshot'))` : call;
+      });
+      return { contents: text, loader: 'ts' };
+    });
+  },
+};
 await build({
   ...common,
   format: 'cjs',
   supported: { 'dynamic-import': false },
+  plugins: [snapshotOnly],
   entryPoints: ['src/cli/snapshot.ts'],
   outfile: 'build/moby-dick-snapshot.cjs',
   define: {

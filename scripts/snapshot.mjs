@@ -9,6 +9,7 @@
 // belong to the machine's Node; without the bundled entries (a fresh clone
 // before `make js`) there is nothing to do yet.
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 
@@ -30,4 +31,10 @@ for (const name of ['moby-dick-runtime', 'moby-dick']) {
     : {};
   const lines = [['only', served.only], ['except', served.except]].filter(([, words]) => words?.length);
   await writeFile(`${blob}.stamp`, stamp + lines.map(([key, words]) => `${key} ${words.join(' ')}\n`).join(''));
+}
+
+// the code cache of the CLI's bundle (src/cli/code-cache.ts), which belongs
+// to the machine's Node as the snapshots do
+if (existsSync(`${build}moby-dick.cjs`) && existsSync(`${build}moby-dick-cli.cjs`)) {
+  createRequire(import.meta.url)(`${build}moby-dick.cjs`).writeCodeCache();
 }

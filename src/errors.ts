@@ -25,7 +25,9 @@ export type ErrorCode =
   /** networks: bridges, addresses, published ports, nftables */
   | 'NETWORK'
   /** building an image: a Dockerfile that is wrong, a step that failed (exit 1, as docker build) */
-  | 'BUILD';
+  | 'BUILD'
+  /** a --format template that does not parse or fails on a value (exit 1, as docker) */
+  | 'TEMPLATE';
 
 export interface ErrorDetails {
   /** the step of container setup that failed, e.g. "mount" */
@@ -44,6 +46,8 @@ export interface ErrorDetails {
   layer?: string;
   /** what the user can do about it */
   hint?: string;
+  /** the exit status of a command that failed (a build's RUN) */
+  status?: number;
 }
 
 /** Docker's exit codes: 125 engine error, 126 cannot execute, 127 not found. */
@@ -63,6 +67,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   STORE: 125,
   NETWORK: 125,
   BUILD: 1,
+  TEMPLATE: 1,
 };
 
 /**

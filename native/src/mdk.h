@@ -44,6 +44,11 @@ struct watch_opts {
 	const char *exit_file;
 	char *on_exit[MAX_ON_EXIT_ARGS + 1]; /* NULL-terminated argv */
 	int on_exit_n;
+	/* health_every: the first check after FIRST ms, the next after what the check printed
+	   (EVERY ms if nothing), a check that runs LIMIT ms is killed; health_cmd: its argv */
+	long long health_first_ms, health_every_ms, health_limit_ms;
+	char *health_cmd[MAX_ON_EXIT_ARGS + 1];
+	int health_cmd_n;
 };
 
 /* Control messages "NAME\0VALUE\0" on fd 3, split across reads. */

@@ -97,6 +97,20 @@ static void set_on_exit(struct plan *p, const struct op *op)
 		w->on_exit[w->on_exit_n++] = op->args[0];
 }
 
+static void set_health_every(struct plan *p, const struct op *op)
+{
+	p->watch.health_first_ms = strtoll(op_arg(op, 0), NULL, 10);
+	p->watch.health_every_ms = strtoll(op_arg(op, 1), NULL, 10);
+	p->watch.health_limit_ms = strtoll(op_arg(op, 2), NULL, 10);
+}
+
+static void set_health_cmd(struct plan *p, const struct op *op)
+{
+	struct watch_opts *w = &p->watch;
+	if (w->health_cmd_n < MAX_ON_EXIT_ARGS)
+		w->health_cmd[w->health_cmd_n++] = op->args[0];
+}
+
 /* steps of the container child that are a call or two; the rest are in rootfs.c and process.c */
 
 static void step_propagation(struct ctx *c UNUSED, const struct op *op)
@@ -332,6 +346,8 @@ static const struct op_def ops[] = {
 	{"attach_socket", 1, OP_SETTING | OP_WATCH, .set = set_attach_socket},
 	{"exit_file", 1, OP_SETTING | OP_WATCH, .set = set_exit_file},
 	{"on_exit", 1, OP_SETTING | OP_WATCH, .set = set_on_exit},
+	{"health_every", 3, OP_SETTING | OP_WATCH, .set = set_health_every},
+	{"health_cmd", 1, OP_SETTING | OP_WATCH, .set = set_health_cmd},
 	/* steps of the container child, run in the order TypeScript wrote them */
 	{"propagation", 1, 0, .run = step_propagation},
 	{"mount_host", 5, OP_DETAIL1, .run = step_mount_host},

@@ -1,10 +1,11 @@
 /*
  * watch.c: the monitor of a container that can outlive moby-dick, as
  * Podman's conmon is (plan ops log_json, stdin_open, attach_socket,
- * exit_file, on_exit). It holds the container's stdio (pipes, or the pty
- * with -t), writes its output to the json-file log (jsonlog.c) and to the
- * attach clients (attach.c), feeds its stdin from them, reaps it, writes the
- * exit file and runs the on_exit command. It decides nothing: every path,
+ * exit_file, on_exit, health_every, health_cmd). It holds the container's
+ * stdio (pipes, or the pty with -t), writes its output to the json-file log
+ * (jsonlog.c) and to the attach clients (attach.c), feeds its stdin from
+ * them, reaps it, writes the exit file and runs the on_exit command; it
+ * starts the health checks. It decides nothing: every path,
  * size and command comes from the plan.
  *
  * Until "detach" the processes are
@@ -24,6 +25,10 @@
  * container exited; finishedAt: when the monitor reaped it, UTC, RFC3339Nano.
  * It is written after the last output is in the log, so a reader that sees
  * it has the whole log.
+ *
+ * health_every, health_cmd: the container's health checks, one at a time;
+ * each check is the command (`moby-dick container-health ID`), which does
+ * the check and records it, and prints when the next is due (below).
  *
  * on_exit: ARGV (argv[0] an absolute path) runs after the exit file is
  * written, in a session of its own, stdio /dev/null, environment only
@@ -303,6 +308,8 @@ static void read_output(int *fd, int stream)
 	attach_output(stream, buf, (size_t)r);
 }
 
+static void health_reap(void);
+
 static void reap(void)
 {
 	struct signalfd_siginfo si;
@@ -314,6 +321,7 @@ static void reap(void)
 		w.status = st;
 		clock_gettime(CLOCK_REALTIME, &w.finished);
 	}
+	health_reap();
 }
 
 /* After the end: output still in the pipes or the pty, until they end or go quiet. */
@@ -371,7 +379,11 @@ static void write_exit_file(const char *path, const char *json, size_t len)
 		unlink(tmp);
 }
 
-static void run_on_exit(char **argv)
+/*
+ * ARGV in a session of its own, stdio /dev/null (stdout OUT when >= 0),
+ * environment only PATH; not waited for here. Its pid, or -1.
+ */
+static pid_t spawn_command(char **argv, int out)
 {
 	static char *envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 	posix_spawn_file_actions_t fa;
@@ -383,15 +395,123 @@ static void run_on_exit(char **argv)
 	posix_spawnattr_init(&attr);
 	for (int fd = 0; fd < 3; fd++)
 		posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_RDWR, 0);
+	if (out >= 0)
+		posix_spawn_file_actions_adddup2(&fa, out, 1);
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 	/* nothing of ours goes with it, fds 3 and 4 of moby-dick least of all */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	pid_t pid;
-	posix_spawn(&pid, argv[0], &fa, &attr, argv, envp);
+	int err = posix_spawn(&pid, argv[0], &fa, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
+	return err ? -1 : pid;
+}
+
+static void run_on_exit(char **argv)
+{
+	spawn_command(argv, -1);
+}
+
+/*
+ * Health checks (health_every, health_cmd): the check command runs one
+ * check and prints the milliseconds until the next; one at a time, the
+ * next timed from the end of the last, as Docker's. A check still running
+ * after the limit is killed, with its session. When the container ends no
+ * new check starts; one under way is left to finish (it finds the
+ * container gone and records nothing).
+ */
+static struct {
+	pid_t pid;     /* the check under way, 0 if none */
+	int out;       /* its stdout, -1 if none */
+	int killed;    /* it ran past the limit and was sent SIGKILL */
+	uint64_t next; /* CLOCK_MONOTONIC ns: when the next check starts */
+	uint64_t started;
+} hc = {.out = -1};
+
+static int health_on(void)
+{
+	return w.plan->watch.health_cmd_n > 0 && w.plan->watch.health_every_ms > 0;
+}
+
+static uint64_t ms_ns(long long ms)
+{
+	return ms > 0 ? (uint64_t)ms * 1000000ull : 0;
+}
+
+static void health_start(void)
+{
+	const struct watch_opts *o = &w.plan->watch;
+	int p[2];
+	hc.next = now_ns() + ms_ns(o->health_every_ms); /* if it cannot start now */
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	pid_t pid = spawn_command(w.plan->watch.health_cmd, p[1]);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return;
+	}
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	hc.pid = pid;
+	hc.out = p[0];
+	hc.killed = 0;
+	hc.started = now_ns();
+}
+
+/* The check ended: the delay it printed, or health_every's. */
+static void health_ended(void)
+{
+	char buf[32];
+	long long ms = w.plan->watch.health_every_ms;
+	ssize_t r = read(hc.out, buf, sizeof(buf) - 1);
+	if (r > 0) {
+		buf[r] = 0;
+		char *end;
+		long long v = strtoll(buf, &end, 10);
+		if (end != buf && v >= 0)
+			ms = v;
+	}
+	close(hc.out);
+	hc.out = -1;
+	hc.pid = 0;
+	hc.next = now_ns() + ms_ns(ms);
+}
+
+static void health_reap(void)
+{
+	int st;
+	if (hc.pid > 0 && waitpid(hc.pid, &st, WNOHANG) == hc.pid)
+		health_ended();
+}
+
+/* The poll timeout that wakes us for the next check or the limit of the one under way. */
+static void health_timeout(int *timeout)
+{
+	if (!health_on() || hc.killed)
+		return;
+	uint64_t now = now_ns();
+	uint64_t at = hc.pid > 0 ? hc.started + ms_ns(w.plan->watch.health_limit_ms) : hc.next;
+	uint64_t ms = at <= now ? 0 : (at - now + 999999) / 1000000;
+	if (ms > INT_MAX)
+		ms = INT_MAX;
+	if (*timeout < 0 || (int)ms < *timeout)
+		*timeout = (int)ms;
+}
+
+static void health_tick(void)
+{
+	if (!health_on() || w.done)
+		return;
+	uint64_t now = now_ns();
+	if (hc.pid == 0 && now >= hc.next)
+		health_start();
+	else if (hc.pid > 0 && !hc.killed && w.plan->watch.health_limit_ms > 0 &&
+		 now >= hc.started + ms_ns(w.plan->watch.health_limit_ms)) {
+		kill(-hc.pid, SIGKILL);
+		hc.killed = 1;
+	}
 }
 
 int watch_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
@@ -412,6 +532,7 @@ int watch_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
 	if (w.sfd < 0)
 		return 125;
 	control_feed(&w.ctlbuf, plan->rest, plan->rest_len, on_control, NULL);
+	hc.next = now_ns() + ms_ns(plan->watch.health_first_ms);
 	reap();
 	while (!w.done) {
 		struct pollfd p[8 + MAX_CLIENT_FDS];
@@ -424,6 +545,7 @@ int watch_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
 		/* a client catching up holds the output back for a while (attach.c) */
 		int timeout = -1;
 		short out_ev = attach_hold(&timeout) ? 0 : POLLIN;
+		health_timeout(&timeout);
 		if (w.master >= 0 && (out_ev || w.inlen))
 			p[i_master = n++] = (struct pollfd){w.master, (short)(out_ev | (w.inlen ? POLLOUT : 0)), 0};
 		if (w.out >= 0 && out_ev)
@@ -461,6 +583,7 @@ int watch_run(struct plan *plan, pid_t child, int pty_sock, int sync_fd)
 			flush_stdin();
 		attach_events(p + first, n - first, &input);
 		reap();
+		health_tick();
 	}
 	drain();
 	char json[256];

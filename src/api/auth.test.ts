@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { authConfigOf, credentialsOf, registryAuth } from './auth.js';
+import { authConfigOf, credentialsOf, registryAuth, registryConfigs } from './auth.js';
 import { ApiError } from './errors.js';
 
 const b64url = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -21,4 +21,15 @@ test('an auth body: its string fields kept, the rest dropped', () => {
   assert.deepEqual(authConfigOf(undefined), {});
   assert.throws(() => authConfigOf([]), ApiError);
   assert.equal(credentialsOf({ serveraddress: 'x' }), undefined);
+});
+
+test('registryConfigs: X-Registry-Config\'s logins by registry domain; a header that does not decode gives none', () => {
+  const header = Buffer.from(JSON.stringify({ 'https://index.docker.io/v1/': { username: 'hub', password: 'p1' }, '127.0.0.1:5000': { username: 'me', password: 'p2' }, 'empty.example': {} })).toString('base64url');
+  const m = registryConfigs(header);
+  assert.deepEqual([...m.keys()].sort(), ['127.0.0.1:5000', 'docker.io']);
+  assert.deepEqual(m.get('127.0.0.1:5000'), { username: 'me', password: 'p2' });
+  assert.deepEqual(m.get('docker.io'), { username: 'hub', password: 'p1' });
+  assert.equal(registryConfigs('%%%').size, 0);
+  assert.equal(registryConfigs(undefined).size, 0);
+  assert.equal(registryConfigs(Buffer.from('[1]').toString('base64')).size, 0);
 });

@@ -57,6 +57,35 @@ export function registryAuth(header: string | string[] | undefined): Credentials
   return credentialsOf(authConfigOf(parsed));
 }
 
+/**
+ * The logins of X-Registry-Config (what `docker build` and docker-py's
+ * build send: base64url of a JSON map from registry address to AuthConfig),
+ * by registry domain. A header that does not decode gives none, as dockerd
+ * ignores it; the stored credentials are used then.
+ */
+export function registryConfigs(header: string | string[] | undefined): Map<string, Credentials> {
+  const out = new Map<string, Credentials>();
+  const text = Array.isArray(header) ? header[0] : header;
+  if (text === undefined || text.trim() === '') return out;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text.trim(), 'base64').toString('utf8'));
+  } catch {
+    return out;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return out;
+  for (const [address, config] of Object.entries(parsed as Record<string, unknown>)) {
+    let creds: Credentials | undefined;
+    try {
+      creds = credentialsOf(authConfigOf(config));
+    } catch {
+      continue;
+    }
+    if (creds) out.set(loginDomain(address), creds);
+  }
+  return out;
+}
+
 async function postAuth(ctx: RequestContext): Promise<void> {
   const a = authConfigOf(await ctx.json());
   const creds = credentialsOf(a);

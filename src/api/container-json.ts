@@ -6,6 +6,7 @@
  */
 import type { ContainerView } from '../engine/engine.js';
 import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../engine/network-inspect.js';
+import { hostFlagsConfig, logConfig } from '../engine/host-config.js';
 import { inspectState, statusText } from '../engine/status.js';
 import type { PublishedPort } from '../network/network-table.js';
 import type { ContainerInspectResponse, ContainerSummary, EndpointSettings, HostConfig, MountPoint, Port, PortMap } from './types.js';
@@ -43,7 +44,7 @@ export function inspectContainer(v: ContainerView, facts: NetworkFacts): Contain
     ResolvConfPath: r.net?.mode === 'bridge' ? `${files}/resolv.conf` : '',
     HostnamePath: r.net?.mode === 'bridge' ? `${files}/hostname` : '',
     HostsPath: r.net?.mode === 'bridge' ? `${files}/hosts` : '',
-    LogPath: v.paths.log,
+    LogPath: r.log.driver === 'none' ? '' : v.paths.log,
     Name: `/${r.name}`,
     RestartCount: r.state.restartCount,
     Driver: 'overlay2',
@@ -55,27 +56,22 @@ export function inspectContainer(v: ContainerView, facts: NetworkFacts): Contain
     HostConfig: {
       Binds: e.binds.filter((b) => !Object.values(r.volumes).includes(b.destination)).map((b) => `${b.source}:${b.destination}${b.readOnly ? ':ro' : ''}`),
       ContainerIDFile: '',
-      LogConfig: { Type: 'json-file', Config: r.log.maxSize ? { 'max-size': String(r.log.maxSize), 'max-file': String(r.log.maxFiles) } : {} },
+      LogConfig: logConfig(r),
       ...hostNet,
       RestartPolicy: { Name: r.restart.name, MaximumRetryCount: r.restart.maximumRetryCount },
       AutoRemove: r.autoRemove,
       VolumeDriver: '',
-      VolumesFrom: null,
       CapAdd: [...e.capAdd],
       CapDrop: [...e.capDrop],
       CgroupnsMode: 'private',
-      IpcMode: 'private',
       Cgroup: '',
       Links: null,
       OomScoreAdj: 0,
-      PidMode: '',
       Privileged: e.privileged,
       PublishAllPorts: false,
       ReadonlyRootfs: e.readOnly,
       SecurityOpt: [...(e.noNewPrivileges ? ['no-new-privileges'] : []), ...(e.seccomp === 'unconfined' ? ['seccomp=unconfined'] : [])],
       Tmpfs: Object.fromEntries(e.tmpfs.map((t) => [t.destination, t.options.join(',')])),
-      UTSMode: '',
-      UsernsMode: '',
       ShmSize: e.shmSize,
       Runtime: 'moby-dick',
       Isolation: '',
@@ -83,9 +79,13 @@ export function inspectContainer(v: ContainerView, facts: NetworkFacts): Contain
       Memory: e.memory ?? 0,
       NanoCpus: e.nanoCpus ?? 0,
       MemorySwap: e.memorySwap ?? (e.memory ? e.memory * 2 : 0),
+      CpuPeriod: e.cpuPeriod ?? 0,
+      CpuQuota: e.cpuQuota ?? 0,
+      MemoryReservation: e.memoryReservation ?? 0,
       PidsLimit: e.pidsLimit ?? null,
       Ulimits: e.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       Init: r.init,
+      ...hostFlagsConfig(r),
     },
     GraphDriver: { Name: 'overlay2', Data: { UpperDir: v.paths.upper, WorkDir: v.paths.work, MergedDir: v.paths.merged } },
     Mounts: mountPoints(v),
@@ -109,6 +109,7 @@ export function inspectContainer(v: ContainerView, facts: NetworkFacts): Contain
       Labels: r.labels,
       StopSignal: r.stopSignal,
       StopTimeout: r.stopTimeout,
+      ...(r.healthcheck ? { Healthcheck: r.healthcheck } : {}),
     },
     NetworkSettings: { ...net, SandboxID: '' },
   };
@@ -142,6 +143,7 @@ export function summarizeContainer(v: ContainerView, facts: NetworkFacts, now = 
     Labels: r.labels,
     State: v.state.Status,
     Status: statusText(v.state, r.state.startedAt, now),
+    ...(v.state.Health ? { Health: { Status: v.state.Health.Status, FailingStreak: v.state.Health.FailingStreak } } : {}),
     HostConfig: { NetworkMode: String((networkHostConfig(r, facts) as HostConfig).NetworkMode) },
     NetworkSettings: { Networks: net.Networks },
     Mounts: mountPoints(v),

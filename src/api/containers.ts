@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import type { Duplex, Writable } from 'node:stream';
-import { attach, type Attachment, DEFAULT_DETACH_KEYS } from '../engine/attach.js';
+import { containerChanges } from '../build/container-commit.js';
 import { copy } from '../engine/copy.js';
 import { parsePruneFilters, pruneContainers } from '../engine/container-prune.js';
 import type { ContainerView, Engine } from '../engine/engine.js';
@@ -16,20 +16,25 @@ import { formatEntry, readLogs } from '../engine/logs.js';
 import { statInContainer } from '../engine/path-stat.js';
 import { sample } from '../engine/stats.js';
 import { top } from '../engine/top.js';
+import { attachClient, hijackedClient } from './attach-client.js';
+import { attachWebSocket, webSocketWants } from './attach-ws.js';
 import { inspectContainer, summarizeContainer } from './container-json.js';
 import { createRequestOf } from './create-request.js';
+import { parsePlatform } from '../images/platform.js';
 import { ApiError } from './errors.js';
 import type { Execs } from './exec.js';
 import { checkContainerFilters, containerMatches, parseFilters } from './filters.js';
 import type { RequestContext } from './reply.js';
 import type { Route } from './router.js';
 import type { Sessions, WaitCondition } from './sessions.js';
-import { frames, STDERR, STDOUT, streamWriter } from './stdcopy.js';
+import { frames, STDERR, STDOUT } from './stdcopy.js';
 import { statsJson } from './stats-json.js';
+import { updateRequestOf } from './update-request.js';
 import type { ContainerPathStat } from './types.js';
 import { compareVersions } from './version.js';
 
 const RAW_STREAM = 'application/vnd.docker.raw-stream';
+const CHANGE_KINDS = { C: 0, A: 1, D: 2 } as const;
 const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
 
 /** A query flag as Docker reads it: 1, true, True... */
@@ -118,6 +123,12 @@ export function containerRoutes(d: ContainerDeps): Route[] {
 
   async function create(ctx: RequestContext): Promise<void> {
     const req = createRequestOf(await ctx.json(), ctx.query.get('name') ?? undefined, d.hostIp !== undefined ? { hostIp: d.hostIp } : {});
+    // ?platform=os/arch (docker run --platform): only this machine's runs (the engine says so)
+    const platform = ctx.query.get('platform');
+    if (platform) req.platform = parsePlatform(platform);
+    // as dockerd's: a missing image is a 404 (No such image), and the client pulls it (the docker CLI
+    // shows "Unable to find image" and the pull's progress, and honours its own --pull never)
+    req.pull = 'never';
     const record = await engine.create(req);
     ctx.reply.json(201, { Id: record.id, Warnings: [] });
   }
@@ -191,6 +202,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     const wantOut = flag(q, 'stdout');
     const wantErr = flag(q, 'stderr');
     if (!wantOut && !wantErr) throw new ApiError(400, 'Bad parameters: you must choose at least one stream');
+    if (v.record.log.driver === 'none') throw new ApiError(501, 'configured logging driver does not support reading');
     const tty = v.record.engine.tty;
     const tailText = q.get('tail');
     const tail = tailText === null || tailText === 'all' || tailText === '' ? undefined : Number(tailText);
@@ -226,61 +238,25 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     out.end();
   }
 
-  /** POST /containers/{id}/attach: the hijacked connection, at once if it runs, at its start if not yet. */
+  /** POST /containers/{id}/attach: the hijacked connection, at once if it runs, at its start if not yet (attach-client.ts). */
   async function attachTo(ctx: RequestContext): Promise<void> {
     const q = ctx.query;
     const v = find(ctx);
-    const id = v.record.id;
-    const tty = v.record.engine.tty;
-    const framed = !tty;
-    const wantIn = flag(q, 'stdin') && v.record.openStdin;
+    const framed = !v.record.engine.tty;
     const conn = ctx.reply.hijack(framed && compareVersions(ctx.version, '1.42') >= 0 ? MULTIPLEXED : RAW_STREAM);
     conn.on('error', () => conn.destroy());
-    if (flag(q, 'logs')) {
-      for await (const e of readLogs(v.paths.log, {})) {
-        const isErr = e.stream === 'stderr';
-        const data = Buffer.from(e.log);
-        conn.write(framed ? frames(isErr ? STDERR : STDOUT, data) : data);
-      }
-    }
-    if (!flag(q, 'stream')) {
-      conn.end();
-      return;
-    }
-    const connect = async (view: ContainerView): Promise<Attachment | undefined> => {
-      if (conn.destroyed) return undefined;
-      const devnull = streamWriter(conn, STDOUT, false);
-      devnull.write = (_c: unknown, cb?: unknown) => {
-        if (typeof cb === 'function') (cb as () => void)();
-        return true;
-      };
-      const a = attach(view.paths.attachSocket, {
-        stdin: wantIn ? conn : null,
-        stdout: flag(q, 'stdout') ? streamWriter(conn, STDOUT, framed) : devnull,
-        stderr: flag(q, 'stderr') ? streamWriter(conn, STDERR, framed) : devnull,
-        tty,
-        detachKeys: wantIn && tty ? (q.get('detachKeys') || DEFAULT_DETACH_KEYS) : null,
-        closeStdin: true,
-      });
-      await a.connected;
-      const onClose = (): void => a.detach();
-      conn.once('close', onClose);
-      a.done.then(
-        () => {
-          conn.off('close', onClose);
-          conn.end();
-        },
-        () => conn.destroy(),
-      );
-      return a;
+    const wants = {
+      stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), logs: flag(q, 'logs'), stream: flag(q, 'stream'),
+      detachKeys: q.get('detachKeys') ?? '', closeStdin: true,
     };
-    if (v.state.Running) {
-      const a = await connect(v);
-      if (a) sessions.track(id, a);
-      return;
-    }
-    const drop = sessions.addPending(id, connect);
-    conn.once('close', drop);
+    await attachClient(sessions, v, wants, hijackedClient(conn, framed));
+  }
+
+  /** POST /containers/{id}/update: Docker's UpdateConfig; the host's warnings in the answer. */
+  async function updateOf(ctx: RequestContext): Promise<void> {
+    const req = updateRequestOf(await ctx.json(), ctx.version);
+    const { warnings } = await engine.update(ctx.params.id!, req);
+    ctx.reply.json(200, { Warnings: warnings });
   }
 
   async function resize(ctx: RequestContext): Promise<void> {
@@ -363,7 +339,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     const path = ctx.query.get('path');
     if (!path) throw new ApiError(400, 'path is required');
     find(ctx);
-    await copy(engine, { path: '-' }, { container: ctx.params.id!, path }, { archive: flag(ctx.query, 'copyUIDGID'), followLink: false, stdin: ctx.body, stdout: process.stdout, cwd: '/' });
+    await copy(engine, { path: '-' }, { container: ctx.params.id!, path }, { archive: flag(ctx.query, 'copyUIDGID'), followLink: false, stdin: ctx.body, cwd: '/' });
     ctx.reply.empty(200);
   }
 
@@ -402,10 +378,10 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     ctx.reply.json(200, { ContainersDeleted: deleted, SpaceReclaimed: bytes });
   }
 
-  function notImplemented(what: string) {
-    return (): void => {
-      throw new ApiError(501, `${what} is not implemented by moby-dick yet`);
-    };
+  /** docker diff: Docker's Kind is 0 changed, 1 added, 2 deleted */
+  async function changes(ctx: RequestContext): Promise<void> {
+    const list = await containerChanges(engine, find(ctx).record.id);
+    ctx.reply.json(200, list.map((c) => ({ Path: c.path, Kind: CHANGE_KINDS[c.kind] })));
   }
 
   async function execCreate(ctx: RequestContext): Promise<void> {
@@ -437,7 +413,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     } },
     { method: 'GET', path: '/containers/{id}/top', handler: topOf },
     { method: 'GET', path: '/containers/{id}/logs', handler: logs },
-    { method: 'GET', path: '/containers/{id}/changes', handler: notImplemented('GET /containers/{id}/changes (docker diff)') },
+    { method: 'GET', path: '/containers/{id}/changes', handler: changes },
     { method: 'GET', path: '/containers/{id}/export', handler: exportOf },
     { method: 'GET', path: '/containers/{id}/stats', handler: stats },
     { method: 'POST', path: '/containers/{id}/resize', handler: resize },
@@ -445,12 +421,12 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     { method: 'POST', path: '/containers/{id}/stop', handler: stop },
     { method: 'POST', path: '/containers/{id}/restart', handler: restart },
     { method: 'POST', path: '/containers/{id}/kill', handler: kill },
-    { method: 'POST', path: '/containers/{id}/update', handler: notImplemented('POST /containers/{id}/update (docker update)') },
+    { method: 'POST', path: '/containers/{id}/update', handler: updateOf },
     { method: 'POST', path: '/containers/{id}/rename', handler: rename },
     { method: 'POST', path: '/containers/{id}/pause', handler: pause(true) },
     { method: 'POST', path: '/containers/{id}/unpause', handler: pause(false) },
     { method: 'POST', path: '/containers/{id}/attach', handler: attachTo, hijack: true },
-    { method: 'GET', path: '/containers/{id}/attach/ws', handler: notImplemented('attach over websocket') },
+    { method: 'GET', path: '/containers/{id}/attach/ws', handler: (ctx) => attachWebSocket(ctx, find(ctx), sessions, webSocketWants(ctx.query, ctx.version, flag)), hijack: true },
     { method: 'POST', path: '/containers/{id}/wait', handler: wait },
     { method: 'DELETE', path: '/containers/{id}', handler: remove },
     { method: 'HEAD', path: '/containers/{id}/archive', handler: archiveHead },

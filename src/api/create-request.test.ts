@@ -79,16 +79,48 @@ test('Entrypoint [""] clears the image\'s; none keeps it', () => {
 test('an unsupported field that is set is refused with a 400 naming it', () => {
   const refused = (body: object, field: RegExp) =>
     assert.throws(() => createRequestOf({ Image: 'b', ...body }), (e: unknown) => e instanceof ApiError && e.status === 400 && field.test(e.message));
-  refused({ HostConfig: { Devices: [{ PathOnHost: '/dev/fuse' }] } }, /^HostConfig.Devices is not supported/);
-  refused({ HostConfig: { Sysctls: { 'net.ipv4.ip_forward': '1' } } }, /HostConfig.Sysctls/);
-  refused({ HostConfig: { PidMode: 'host' } }, /HostConfig.PidMode/);
+  refused({ HostConfig: { DeviceCgroupRules: ['c 1:3 r'] } }, /^HostConfig.DeviceCgroupRules is not supported/);
+  refused({ HostConfig: { Devices: [{ PathOnHost: 'fuse' }] } }, /HostConfig.Devices\[0\]: PathOnHost must be an absolute path/);
   refused({ HostConfig: { LogConfig: { Type: 'syslog' } } }, /LogConfig.Type/);
   refused({ HostConfig: { SecurityOpt: ['apparmor=x'] } }, /SecurityOpt\[0\]/);
-  refused({ Healthcheck: { Test: ['CMD', 'true'] } }, /Healthcheck/);
+  refused({ Healthcheck: { Test: ['CMD', 'true'], Interval: 1000 } }, /^Interval in Healthcheck cannot be less than 1ms$/);
+  refused({ Healthcheck: { Test: ['CMD', 'true'], Retries: -1 } }, /^Retries in Healthcheck cannot be negative$/);
+  refused({ Healthcheck: { Test: ['BOGUS', 'true'] } }, /unknown healthcheck type 'BOGUS'/);
   refused({ Domainname: 'example.org' }, /Domainname/);
   refused({ NetworkingConfig: { EndpointsConfig: { a: {}, b: {} } }, HostConfig: { NetworkMode: 'a' } }, /only one network/);
-  // a zero value is as good as absent; a healthcheck of NONE too
-  createRequestOf({ Image: 'b', Healthcheck: { Test: ['NONE'] }, HostConfig: { Devices: [], Sysctls: {}, PidMode: '', MemorySwappiness: -1 } });
+  // a zero value is as good as absent
+  createRequestOf({ Image: 'b', HostConfig: { Devices: [], Sysctls: {}, PidMode: '', MemorySwappiness: -1 } });
+});
+
+test('Healthcheck: carried over as given (nanoseconds); NONE kept; all zero is none', () => {
+  assert.deepEqual(createRequestOf({ Image: 'b', Healthcheck: { Test: ['CMD-SHELL', 'test -f /ok'], Interval: 1e9, Timeout: 0, Retries: 2 } }).healthcheck, {
+    Test: ['CMD-SHELL', 'test -f /ok'],
+    Interval: 1e9,
+    Retries: 2,
+  });
+  assert.deepEqual(createRequestOf({ Image: 'b', Healthcheck: { Test: ['NONE'] } }).healthcheck, { Test: ['NONE'] });
+  assert.deepEqual(createRequestOf({ Image: 'b', Healthcheck: { Interval: 2e9 } }).healthcheck, { Test: [], Interval: 2e9 });
+  assert.equal(createRequestOf({ Image: 'b', Healthcheck: { Test: [], Interval: 0 } }).healthcheck, undefined);
+  assert.equal(createRequestOf({ Image: 'b', Healthcheck: null }).healthcheck, undefined);
+});
+
+test('the host flags of run: Devices, Sysctls, GroupAdd, the namespace modes, VolumesFrom, cpuset, blkio, OOM, LogConfig none', () => {
+  const r = createRequestOf({
+    Image: 'b',
+    HostConfig: {
+      Devices: [{ PathOnHost: '/dev/fuse', PathInContainer: '', CgroupPermissions: '' }, { PathOnHost: '/dev/null', PathInContainer: '/dev/n', CgroupPermissions: 'r' }],
+      Sysctls: { 'net.ipv4.ip_forward': '1' }, GroupAdd: ['audio', '50'], IpcMode: 'shareable', PidMode: 'container:web', UTSMode: 'host', UsernsMode: 'host',
+      VolumesFrom: ['data:ro'], CpusetCpus: '0-1', CpusetMems: '0', BlkioWeight: 300, OomKillDisable: true, LogConfig: { Type: 'none' },
+    },
+  });
+  assert.deepEqual(r.devices, [{ pathOnHost: '/dev/fuse', pathInContainer: '/dev/fuse', cgroupPermissions: 'rwm' }, { pathOnHost: '/dev/null', pathInContainer: '/dev/n', cgroupPermissions: 'r' }]);
+  assert.deepEqual(r.sysctls, { 'net.ipv4.ip_forward': '1' });
+  assert.deepEqual(r.groupAdd, ['audio', '50']);
+  assert.deepEqual([r.ipc, r.pid, r.uts, r.userns], ['shareable', 'container:web', 'host', 'host']);
+  assert.deepEqual(r.volumesFrom, ['data:ro']);
+  assert.deepEqual([r.cpusetCpus, r.cpusetMems, r.blkioWeight, r.oomKillDisable, r.logDriver], ['0-1', '0', 300, true, 'none']);
+  const plain = createRequestOf({ Image: 'b' });
+  assert.deepEqual([plain.devices, plain.sysctls, plain.ipc, plain.pid, plain.cpusetCpus, plain.oomKillDisable, plain.logDriver], [undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
 });
 
 test('types are checked, naming the field', () => {
@@ -116,4 +148,7 @@ test('Binds and PortBindings in their text forms', () => {
     '127.0.0.1::80/tcp', '0.0.0.0:8081:81/tcp', '127.0.0.1:8082:82/tcp', '127.0.0.1::83/tcp',
   ]);
   assert.deepEqual(createRequestOf({ Image: 'b', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '' }] } } }, undefined, { hostIp: '127.0.0.1' }).publish, ['127.0.0.1::80/tcp']);
+  // and PublishAllPorts' bindings (they name none either)
+  assert.equal(createRequestOf({ Image: 'b', HostConfig: { PublishAllPorts: true } }, undefined, { hostIp: '127.0.0.1' }).publishAllIp, '127.0.0.1');
+  assert.equal(createRequestOf({ Image: 'b', HostConfig: { PublishAllPorts: true } }).publishAllIp, undefined);
 });

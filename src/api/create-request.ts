@@ -10,29 +10,26 @@
  * container are ignored: AttachStdin/Stdout/Stderr, StdinOnce (how the
  * client attaches), ConsoleSize (the attach's resize sets it),
  * ContainerIDFile (the client writes it), ArgsEscaped, OnBuild and Shell
- * (Windows and builds), Platform. Unknown fields are ignored, as dockerd's
+ * (Windows and builds), Platform (the query's platform is the one read). Unknown fields are ignored, as dockerd's
  * decoder does (newer clients send fields of newer versions).
  */
 import type { CreateRequest, VolumeRequest } from '../engine/engine.js';
 import type { RestartPolicy } from '../engine/container-table.js';
+import { type HealthConfig, healthConfigError } from '../engine/health.js';
 import { ApiError } from './errors.js';
 import { array, boolean, integer, type JsonObject, object, string, stringMap, strings, stringOrStrings } from './body.js';
 
 /** HostConfig fields moby-dick cannot carry out: refused when set to anything but their zero value. */
 export const UNSUPPORTED_HOST_CONFIG = [
-  'CgroupParent', 'BlkioWeight', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps',
-  'BlkioDeviceWriteIOps', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'Devices',
-  'DeviceCgroupRules', 'DeviceRequests', 'KernelMemory', 'KernelMemoryTCP', 'MemoryReservation', 'OomKillDisable',
-  'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth', 'VolumesFrom', 'Links', 'GroupAdd', 'OomScoreAdj',
-  'StorageOpt', 'Sysctls', 'MaskedPaths', 'ReadonlyPaths', 'Annotations',
+  'CgroupParent', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps',
+  'BlkioDeviceWriteIOps', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
+  'DeviceCgroupRules', 'DeviceRequests', 'KernelMemory', 'KernelMemoryTCP', 'MemoryReservation',
+  'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth', 'Links', 'OomScoreAdj',
+  'StorageOpt', 'MaskedPaths', 'ReadonlyPaths', 'Annotations',
 ] as const;
 
-/** Mode fields whose only value moby-dick has is the default (private namespaces): '' and these are accepted. */
+/** Mode fields whose only value moby-dick has is the default: '' and these are accepted (IpcMode, PidMode, UTSMode, UsernsMode: the engine checks them, as the CLI's). */
 const MODES: Readonly<Record<string, readonly string[]>> = {
-  IpcMode: ['private', 'shareable'],
-  PidMode: [],
-  UTSMode: [],
-  UsernsMode: ['host'],
   CgroupnsMode: ['private'],
   Cgroup: [],
   Isolation: ['default'],
@@ -202,9 +199,7 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
   const image = string(c.Image, 'Image');
   if (!image) throw new ApiError(400, 'config cannot be empty in order to create a container: Image is required');
   for (const f of UNSUPPORTED_CONFIG) if (!isZero(f, c[f])) throw unsupported(f, c[f]);
-  const health = object(c.Healthcheck, 'Healthcheck');
-  const test = strings(health?.Test, 'Healthcheck.Test');
-  if (test && test.length && test[0] !== 'NONE') throw unsupported('Healthcheck', health);
+  const healthcheck = healthcheckOf(c.Healthcheck);
   for (const f of UNSUPPORTED_HOST_CONFIG) if (!isZero(f, h[f])) throw unsupported(`HostConfig.${f}`, h[f]);
   if (!isZero('MemorySwappiness', h.MemorySwappiness)) throw unsupported('HostConfig.MemorySwappiness', h.MemorySwappiness);
   for (const [f, allowed] of Object.entries(MODES)) {
@@ -230,7 +225,7 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
 
   const logConfig = object(h.LogConfig, 'HostConfig.LogConfig');
   const logType = string(logConfig?.Type, 'HostConfig.LogConfig.Type');
-  if (logType && logType !== 'json-file') throw unsupported('HostConfig.LogConfig.Type', logType);
+  if (logType && logType !== 'json-file' && logType !== 'none') throw unsupported('HostConfig.LogConfig.Type', logType);
   const logOpts = stringMap(logConfig?.Config, 'HostConfig.LogConfig.Config') ?? {};
   for (const k of Object.keys(logOpts)) if (k !== 'max-size' && k !== 'max-file') throw unsupported(`HostConfig.LogConfig.Config.${k}`, logOpts[k]);
   const maxFiles = logOpts['max-file'] === undefined ? 1 : Number(logOpts['max-file']);
@@ -271,6 +266,23 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
     return { name: n, soft: integer(o.Soft, `HostConfig.Ulimits[${i}].Soft`) ?? 0, hard: integer(o.Hard, `HostConfig.Ulimits[${i}].Hard`) ?? 0 };
   });
   const expose = Object.keys(object(c.ExposedPorts, 'ExposedPorts') ?? {});
+  const devices = (array(h.Devices, 'HostConfig.Devices') ?? []).map((d, i) => {
+    const field = `HostConfig.Devices[${i}]`;
+    const o = object(d, field) ?? {};
+    const pathOnHost = string(o.PathOnHost, `${field}.PathOnHost`) ?? '';
+    if (!pathOnHost.startsWith('/')) throw new ApiError(400, `invalid ${field}: PathOnHost must be an absolute path`);
+    const pathInContainer = string(o.PathInContainer, `${field}.PathInContainer`) || pathOnHost;
+    const perms = string(o.CgroupPermissions, `${field}.CgroupPermissions`) || 'rwm';
+    if (!pathInContainer.startsWith('/') || !/^[rwm]{1,3}$/.test(perms)) throw new ApiError(400, `invalid ${field}: ${pathInContainer}:${perms}`);
+    return { pathOnHost, pathInContainer, cgroupPermissions: perms };
+  });
+  const cpusetCpus = string(h.CpusetCpus, 'HostConfig.CpusetCpus');
+  const cpusetMems = string(h.CpusetMems, 'HostConfig.CpusetMems');
+  const blkioWeight = integer(h.BlkioWeight, 'HostConfig.BlkioWeight');
+  const sysctls = stringMap(h.Sysctls, 'HostConfig.Sysctls') ?? {};
+  const groupAdd = strings(h.GroupAdd, 'HostConfig.GroupAdd') ?? [];
+  const volumesFrom = strings(h.VolumesFrom, 'HostConfig.VolumesFrom') ?? [];
+  const modes = Object.fromEntries((['IpcMode', 'PidMode', 'UTSMode', 'UsernsMode'] as const).map((f) => [f, string(h[f], `HostConfig.${f}`) ?? '']));
   const restart = restartOf(h.RestartPolicy);
   const autoRemove = boolean(h.AutoRemove, 'HostConfig.AutoRemove') ?? false;
   if (autoRemove && restart.name !== 'no') throw new ApiError(400, 'conflicting options: cannot specify both restart policy and auto remove');
@@ -312,11 +324,41 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
     networkAliases: aliases,
     publish: publishOf(h.PortBindings, defaults.hostIp),
     publishAll: boolean(h.PublishAllPorts, 'HostConfig.PublishAllPorts') ?? false,
+    ...(defaults.hostIp ? { publishAllIp: defaults.hostIp } : {}),
     expose,
     dns: strings(h.Dns, 'HostConfig.Dns') ?? [],
     dnsSearch: strings(h.DnsSearch, 'HostConfig.DnsSearch') ?? [],
     dnsOptions: strings(h.DnsOptions, 'HostConfig.DnsOptions') ?? [],
     addHost: strings(h.ExtraHosts, 'HostConfig.ExtraHosts') ?? [],
     ...(shm ? { shmSize: shm } : {}),
+    ...(healthcheck ? { healthcheck } : {}),
+    ...(cpusetCpus ? { cpusetCpus } : {}),
+    ...(cpusetMems ? { cpusetMems } : {}),
+    ...(blkioWeight ? { blkioWeight } : {}),
+    ...(boolean(h.OomKillDisable, 'HostConfig.OomKillDisable') ? { oomKillDisable: true } : {}),
+    ...(devices.length ? { devices } : {}),
+    ...(Object.keys(sysctls).length ? { sysctls } : {}),
+    ...(groupAdd.length ? { groupAdd } : {}),
+    ...(volumesFrom.length ? { volumesFrom } : {}),
+    ...(modes.IpcMode ? { ipc: modes.IpcMode } : {}),
+    ...(modes.PidMode ? { pid: modes.PidMode } : {}),
+    ...(modes.UTSMode ? { uts: modes.UTSMode } : {}),
+    ...(modes.UsernsMode ? { userns: modes.UsernsMode } : {}),
+    ...(logType === 'none' ? { logDriver: 'none' as const } : {}),
   };
+}
+
+/** Config.Healthcheck: Test and its durations (nanoseconds), checked as dockerd does; undefined when absent or all zero. */
+function healthcheckOf(v: unknown): HealthConfig | undefined {
+  const o = object(v, 'Healthcheck');
+  if (!o) return undefined;
+  const out: HealthConfig = { Test: strings(o.Test, 'Healthcheck.Test') ?? [] };
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
+    const n = integer(o[k], `Healthcheck.${k}`);
+    if (n) out[k] = n;
+  }
+  if (out.Test.length === 0 && Object.keys(out).length === 1) return undefined;
+  const error = healthConfigError(out);
+  if (error) throw new ApiError(400, error);
+  return out;
 }

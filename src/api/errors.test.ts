@@ -11,6 +11,11 @@ test("the engine's errors get Docker's statuses by their words", () => {
   assert.equal(statusOf(usage('Container abc is not running')), 409);
   assert.equal(statusOf(usage('Container abc is already paused')), 409);
   assert.equal(statusOf(usage('invalid restart policy: x')), 400);
+  // update: a conflict with what the container has is 409 (dockerd's conflictingUpdateOptions), a bad value 400, the kernel's refusal 500
+  assert.equal(statusOf(usage('Cannot update container abc: Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set')), 409);
+  assert.equal(statusOf(usage('Cannot update container abc: Restart policy cannot be updated because AutoRemove is enabled for the container')), 409);
+  assert.equal(statusOf(usage('Minimum memory limit allowed is 6MB')), 400);
+  assert.equal(statusOf(new MobyDickError('SETUP', 'Cannot update container abc: unable to set memory limit to 8388608 (current usage: 9, peak usage: 9)')), 500);
   assert.equal(statusOf(new MobyDickError('SETUP', 'mount failed')), 500);
   assert.equal(statusOf(new ApiError(304, 'container already started')), 304);
   assert.equal(statusOf(new Error('boom')), 500);

@@ -19,6 +19,7 @@ export class ApiError extends Error {
 /** 400 for a request that is wrong, 404 for what does not exist, 409 for a state that forbids it, 500 else. */
 const BY_WORDS: readonly [RegExp, number][] = [
   [/^No such (container|image|exec instance|volume|network)|\bnot found\b|does not exist|^no such/i, 404],
+  [/^Cannot update container \S+: (Conflicting options|Memory limit should be smaller|Restart policy cannot be updated)/, 409],
   [/^Conflict\b|is already in use|cannot remove a (running|paused)|is not running|is already paused|is not paused|is paused|already exists|is in use|cannot (join|attach|exec)|You cannot (attach|remove)/i, 409],
 ];
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ImageRecord } from '../images/store/image-store.js';
-import { ApiError } from './errors.js';
+import { ApiError, statusOf } from './errors.js';
 import { filtersOf } from './filter-match.js';
 import { IMAGE_LIST_FILTERS, imageSummary, listImages, pullName, referenceMatches, untilSeconds } from './images.js';
 
@@ -82,5 +82,5 @@ test('until: a Unix time, an RFC 3339 date, or a Go duration before now', () => 
   assert.equal(untilSeconds('2024-04-30T00:00:00Z', now), now / 1000 - 86400);
   assert.equal(untilSeconds('24h', now), now / 1000 - 86400);
   assert.equal(untilSeconds('1h30m', now), now / 1000 - 5400);
-  assert.throws(() => untilSeconds('soon', now), (e: unknown) => e instanceof ApiError && e.status === 400);
+  assert.throws(() => untilSeconds('soon', now), (e: unknown) => statusOf(e) === 400);
 });

@@ -11,40 +11,34 @@ import { MobyDickError } from '../errors.js';
 import { importImage } from '../images/archive/import.js';
 import { loadImages } from '../images/archive/load.js';
 import { resolveSaveInputs, saveImages } from '../images/archive/save.js';
-import { imageHistory, inspectDocument, rawImageConfig } from '../images/inspect.js';
+import { imageHistory, imageLabels, inspectDocument } from '../images/inspect.js';
+import { createdSeconds, IMAGE_LIST_FILTERS, imageFilter } from '../images/image-filters.js';
 import { getImage } from '../images/lookup.js';
 import { parsePlatform } from '../images/platform.js';
 import { pullImage } from '../images/pull.js';
 import { tagImage } from '../images/tag.js';
 import { pushImage } from '../images/push.js';
-import { familiarName, familiarString, parseNormalizedReference, referenceString, validateTag, withDefaultTag } from '../images/reference.js';
+import { familiarString, parseNormalizedReference, referenceString, validateTag, withDefaultTag } from '../images/reference.js';
 import { pruneImages, removeImage } from '../images/remove.js';
-import type { ImageRecord, ImageStore } from '../images/store/image-store.js';
+import type { ImageRecord } from '../images/store/image-store.js';
 import { registryAuth } from './auth.js';
 import { ApiError } from './errors.js';
 import type { Filters } from './filters.js';
-import { boolFilter, globRegExp, labelsLack, labelsMatch, filtersOf, queryBool } from './filter-match.js';
+import { boolFilter, labelsLack, labelsMatch, filtersOf, queryBool } from './filter-match.js';
+import { untilSeconds } from '../util/filters.js';
 import { JsonStream } from './json-stream.js';
 import type { RequestContext } from './reply.js';
 import type { Route } from './router.js';
 import type { ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSummary, HistoryResponseItem } from './types-images.js';
 
+// shared with the CLI's images and system df, and with networks.ts
+export { imageLabels } from '../images/inspect.js';
+export { IMAGE_LIST_FILTERS, referenceMatches } from '../images/image-filters.js';
+export { untilSeconds } from '../util/filters.js';
+
 const familiar = (name: string): string => familiarString(parseNormalizedReference(name));
 
-/** The labels of an image's config (Config.Labels), {} without any. */
-export function imageLabels(store: ImageStore, image: ImageRecord): Record<string, string> {
-  try {
-    const c = rawImageConfig(store, image).config as { Labels?: Record<string, string> | null } | undefined;
-    return c?.Labels ?? {};
-  } catch {
-    return {};
-  }
-}
-
-const seconds = (iso: string | undefined): number => {
-  const ms = iso === undefined ? NaN : Date.parse(iso);
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
-};
+const seconds = createdSeconds;
 
 /** An image's row of GET /images/json (CONTAINERS: -1 unless counted, as /system/df does). */
 export function imageSummary(image: ImageRecord, labels: Record<string, string>, containers = -1): ImageSummary {
@@ -62,68 +56,25 @@ export function imageSummary(image: ImageRecord, labels: Record<string, string>,
   };
 }
 
-/** Whether the familiar reference NAME matches a reference filter PATTERN: the whole string, or its name alone (Docker's FamiliarMatch). */
-export function referenceMatches(pattern: string, name: string): boolean {
-  const re = globRegExp(pattern);
-  const ref = parseNormalizedReference(name);
-  return re.test(familiarString(ref)) || re.test(familiarName(ref));
-}
-
-export const IMAGE_LIST_FILTERS = ['before', 'dangling', 'label', 'reference', 'since'] as const;
-
 /**
- * GET /images/json's rows, newest first, filtered: dangling (no tag), label
- * (all given), reference (any pattern; RepoTags and RepoDigests keep only
- * what matched), before and since (created before or after an image's).
+ * GET /images/json's rows, newest first, filtered (images/image-filters.ts,
+ * as `images --filter`): RepoTags and RepoDigests keep only what a
+ * reference filter matched.
  */
 export function listImages(images: readonly ImageRecord[], filters: Filters, labelsOf: (i: ImageRecord) => Record<string, string>, createdOf: (ref: string) => number): ImageSummary[] {
-  const dangling = boolFilter(filters, 'dangling');
-  const labels = filters.get('label') ?? [];
-  const patterns = filters.get('reference') ?? [];
-  const before = filters.get('before')?.map(createdOf);
-  const since = filters.get('since')?.map(createdOf);
+  const f = imageFilter(filters, labelsOf, createdOf);
   const out: ImageSummary[] = [];
   for (const image of images) {
-    if (dangling !== undefined && dangling !== (image.tags.length === 0)) continue;
-    const created = seconds(image.created);
-    if (before && !before.every((t) => created < t)) continue;
-    if (since && !since.every((t) => created > t)) continue;
-    const l = labelsOf(image);
-    if (!labelsMatch(l, labels)) continue;
-    const s = imageSummary(image, l);
-    if (patterns.length) {
-      const keep = (n: string): boolean => patterns.some((p) => referenceMatches(p, n));
-      s.RepoTags = s.RepoTags.filter(keep);
-      s.RepoDigests = s.RepoDigests.filter(keep);
+    if (!f.image(image)) continue;
+    const s = imageSummary(image, labelsOf(image));
+    if (f.byReference) {
+      s.RepoTags = s.RepoTags.filter(f.name);
+      s.RepoDigests = s.RepoDigests.filter(f.name);
       if (s.RepoTags.length === 0 && s.RepoDigests.length === 0) continue;
     }
     out.push(s);
   }
   return out.sort((a, b) => b.Created - a.Created || a.Id.localeCompare(b.Id));
-}
-
-/** A Go duration (1h30m, 10m, 45s, 1.5h) in ms. */
-function goDuration(text: string): number | undefined {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let at = 0;
-  while ((m = re.exec(text))) {
-    total += Number(m[1]) * units[m[2]!]!;
-    at = re.lastIndex;
-  }
-  return at === text.length && at > 0 ? total : undefined;
-}
-
-/** The `until` filter's time in seconds since the epoch: a Unix timestamp, an RFC 3339 date, or a duration before NOW. */
-export function untilSeconds(value: string, now = Date.now()): number {
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
-  const d = goDuration(value);
-  if (d !== undefined) return Math.floor((now - d) / 1000);
-  const t = Date.parse(value);
-  if (Number.isFinite(t)) return Math.floor(t / 1000);
-  throw new ApiError(400, `invalid filter 'until=${value}': expected a timestamp, a date or a duration`);
 }
 
 /** The image name POST /images/create pulls: fromImage with tag (a tag or a digest) when given. */

@@ -9,6 +9,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { PullProgress } from '../images/pull.js';
+import { MobyDickError } from '../errors.js';
 import { messageOf } from './errors.js';
 import type { RequestContext } from './reply.js';
 import type { JsonMessage } from './types-images.js';
@@ -73,7 +74,9 @@ export class JsonStream {
     if (e !== undefined && !this.out) throw e;
     if (e !== undefined) {
       const message = messageOf(e);
-      this.send({ errorDetail: { message }, error: message });
+      // a failed build step's exit status: the docker CLI exits with it
+      const code = e instanceof MobyDickError ? e.details.status : undefined;
+      this.send({ errorDetail: { message, ...(code !== undefined ? { code } : {}) }, error: message });
     }
     const out = this.begin();
     if (this.held.length) this.send(this.held.pop()!);

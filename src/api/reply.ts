@@ -28,6 +28,12 @@ export interface RequestContext {
   readonly reply: Reply;
   /** resolves when the client goes away (hangs up before the answer ended) */
   readonly closed: Promise<void>;
+  /**
+   * A request that came with an Upgrade header (Node's 'upgrade' event):
+   * the request and its socket, for a protocol of its own (the websocket of
+   * attach/ws). Whatever the socket had after the request's body is back on it.
+   */
+  readonly upgrade?: { readonly request: IncomingMessage; readonly socket: Duplex };
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;

@@ -11,6 +11,8 @@ import type { Route } from './router.js';
 import type { Sessions } from './sessions.js';
 import { systemRoutes } from './system.js';
 import { authRoutes } from './auth.js';
+import { buildRoutes } from './build.js';
+import { commitRoutes } from './commit.js';
 import { eventRoutes } from './events.js';
 import { imageRoutes } from './images.js';
 import { networkRoutes } from './networks.js';
@@ -36,5 +38,7 @@ export function apiRoutes(d: ApiDeps): Route[] {
     ...systemDfRoutes(d.engine),
     ...authRoutes(d.engine),
     ...eventRoutes(d.engine),
+    ...buildRoutes(d.engine),
+    ...commitRoutes(d.engine),
   ];
 }

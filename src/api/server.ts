@@ -1,13 +1,14 @@
 /**
- * The HTTP side of the service: node:http (loaded where used, for the
- * startup snapshot), Docker's common headers on every answer, the version
+ * The HTTP side of the service: node:http, or node:https with client
+ * verification (loaded where used), Docker's common headers on every answer, the version
  * prefix, the route table, errors as `{"message": ...}`, and the limits
  * that keep bad clients from taking it down: a header and a request
  * timeout (slowloris), a cap on JSON bodies, a malformed request answered
  * 400 and its connection closed, a client that goes away mid-answer
  * noticed (RequestContext.closed). `Upgrade: tcp` requests (the docker
  * CLI's attach and exec) come through Node's 'upgrade' event with the raw
- * socket; their answers are written on it (RawReply).
+ * socket; their answers are written on it (RawReply). So does a websocket
+ * (attach/ws): its handler takes the socket (RequestContext.upgrade).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -33,16 +34,25 @@ export function commonHeaders(serverVersion: string): Record<string, string> {
   return { 'Api-Version': API_VERSION, 'Docker-Experimental': 'false', Ostype: 'linux', Server: `moby-dick/${serverVersion} (linux)` };
 }
 
+/** PEM: the server's certificate and key, and the CA that signed the certificates clients must show. */
+export interface TlsFiles {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
 export interface ApiServerOptions {
   router: Router;
   serverVersion: string;
+  /** HTTPS, with every client verified against tls.ca (dockerd's --tlsverify) */
+  tls?: TlsFiles;
   limits?: ServerLimits;
   /** a request failed with a 500 (for the service's own log) */
   onInternalError?: (e: unknown, method: string, path: string) => void;
 }
 
 /** The request's body and answer, dispatched to its route; every failure answered with Docker's error shape. */
-async function dispatch(o: ApiServerOptions, req: IncomingMessage, reply: Reply, body: Readable, closed: Promise<void>, upgraded: boolean): Promise<void> {
+async function dispatch(o: ApiServerOptions, req: IncomingMessage, reply: Reply, body: Readable, closed: Promise<void>, upgraded?: Duplex): Promise<void> {
   const method = req.method ?? 'GET';
   let path = '';
   try {
@@ -62,6 +72,7 @@ async function dispatch(o: ApiServerOptions, req: IncomingMessage, reply: Reply,
       json: () => readJson(body),
       reply,
       closed,
+      ...(upgraded ? { upgrade: { request: req, socket: upgraded } } : {}),
     };
     await route.handler(ctx);
   } catch (e) {
@@ -115,25 +126,30 @@ async function upgradeBody(req: IncomingMessage, socket: Duplex, head: Buffer): 
 }
 
 export function createApiServer(o: ApiServerOptions): Server {
-  const http = process.getBuiltinModule('node:http');
   const limits = o.limits ?? DEFAULT_LIMITS;
   const common = commonHeaders(o.serverVersion);
-  const server = http.createServer({
+  const options = {
     headersTimeout: limits.headersTimeout,
     requestTimeout: limits.requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeout,
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeout),
-  });
+  };
+  // a client without a certificate of the CA is refused in the handshake, before any request. Half
+  // open, as node:http's own: the docker CLI ends its side of a hijacked connection (no stdin) and
+  // reads on; a TLS server would otherwise end ours at that close_notify, before the output came
+  const server: Server = o.tls
+    ? process.getBuiltinModule('node:https').createServer({ ...options, ...o.tls, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', allowHalfOpen: true })
+    : process.getBuiltinModule('node:http').createServer(options);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
-    void dispatch(o, req, new HttpReply(res, common), req, closed, false);
+    void dispatch(o, req, new HttpReply(res, common), req, closed);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const reply = new RawReply(socket, common);
     const closed = closedOf(socket);
     upgradeBody(req, socket, head).then(
-      (body) => dispatch(o, req, reply, body, closed, true),
+      (body) => dispatch(o, req, reply, body, closed, socket),
       (e: unknown) => reply.json(statusOf(e), { message: messageOf(e) }),
     );
   });

@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MobyDickError } from '../errors.js';
-import { groupId, socketPathOf } from './service.js';
+import { groupId, listenAddress } from './service.js';
 
-test('--host: unix sockets only; tcp:// refused with the reason and what to do', () => {
-  assert.equal(socketPathOf('unix:///run/x.sock'), '/run/x.sock');
-  assert.throws(() => socketPathOf('unix://x.sock'), /must be absolute/);
-  assert.throws(() => socketPathOf('tcp://0.0.0.0:2375'), (e: unknown) => e instanceof MobyDickError && /TCP needs TLS client verification/.test(e.message) && /unix socket/.test(e.details.hint ?? ''));
-  assert.throws(() => socketPathOf('ssh://host'), /expected unix:\/\/\/PATH/);
+test('--host: a unix socket; tcp:// only with TLS, refused without it with the reason and what to do', () => {
+  assert.deepEqual(listenAddress('unix:///run/x.sock'), { kind: 'unix', path: '/run/x.sock' });
+  assert.throws(() => listenAddress('unix://x.sock'), /must be absolute/);
+  assert.throws(
+    () => listenAddress('tcp://0.0.0.0:2375'),
+    (e: unknown) => e instanceof MobyDickError && /TCP needs TLS client verification/.test(e.message) && /--tlsverify/.test(e.details.hint ?? '') && /unix socket/.test(e.details.hint ?? ''),
+  );
+  assert.deepEqual(listenAddress('tcp://127.0.0.1:2399', true), { kind: 'tcp', host: '127.0.0.1', port: 2399 });
+  assert.deepEqual(listenAddress('tcp://0.0.0.0', true), { kind: 'tcp', host: '0.0.0.0', port: 2376 });
+  assert.deepEqual(listenAddress('tcp://[::1]:2400', true), { kind: 'tcp', host: '::1', port: 2400 });
+  assert.throws(() => listenAddress('tcp://127.0.0.1:99999', true), /expected tcp:\/\/HOST\[:PORT\]/);
+  assert.throws(() => listenAddress('tcp://127.0.0.1:80/x', true), /expected tcp:\/\/HOST\[:PORT\]/);
+  assert.throws(() => listenAddress('ssh://host'), /expected unix:\/\/\/PATH or tcp:\/\/HOST:PORT/);
 });
 
 test('--group: a gid, or a name of /etc/group', () => {

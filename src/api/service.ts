@@ -3,8 +3,9 @@
  * SIGTERM or SIGINT, or until it has been idle (no connection) for the
  * timeout. The socket is made with mode 0660 (root's, or root and the
  * --group's), never readable by others even for a moment (the umask while
- * it is made). TCP is refused: the API gives root to whoever reaches it,
- * and TLS client verification is not built. Stopping leaves containers
+ * it is made). TCP only with TLS and client verification (dockerd's
+ * --tlsverify): the API gives root to whoever reaches it, so a client
+ * must show a certificate of the given CA. Stopping leaves containers
  * running: their monitors own them, and the next service finds them in
  * the store.
  */
@@ -16,15 +17,25 @@ import { MobyDickError } from '../errors.js';
 import { Execs } from './exec.js';
 import { apiRoutes } from './routes.js';
 import { Router } from './router.js';
-import { createApiServer } from './server.js';
+import { createApiServer, type TlsFiles } from './server.js';
+
+export type { TlsFiles };
 import { Sessions } from './sessions.js';
 
 export const DEFAULT_HOST = 'unix:///run/moby-dick/moby-dick.sock';
 
+/** Where the service listens: a unix socket, or a TCP address (with TLS and client verification). */
+export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+
+/** dockerd's port for the API over TLS */
+const TLS_PORT = 2376;
+
 export interface ServiceOptions {
   engine: Engine;
-  /** unix:///path (tcp:// is refused) */
+  /** unix:///path, or tcp://HOST[:PORT] with tls */
   host: string;
+  /** the server's certificate and key, and the CA whose certificates clients must show (required for tcp://) */
+  tls?: TlsFiles;
   /** seconds without a connection before the service ends; 0: never */
   timeout: number;
   /** a group name or gid given read and write on the socket */
@@ -40,20 +51,30 @@ export interface ServiceOptions {
   onListening?: (path: string) => void;
 }
 
-/** The socket path of HOST; tcp:// and others refused with what to do. */
-export function socketPathOf(host: string): string {
+/**
+ * Where HOST says to listen: unix:///PATH, or tcp://HOST[:PORT] (port 2376
+ * when none, as dockerd's with TLS), which needs TLS (WITH_TLS): without,
+ * it is refused with the reason and what to do.
+ */
+export function listenAddress(host: string, withTls = false): ListenAddress {
   if (host.startsWith('unix://')) {
     const path = host.slice('unix://'.length);
     if (!path.startsWith('/')) throw new MobyDickError('USAGE', `invalid --host ${host}: the socket path must be absolute`, { subject: host, hint: 'e.g. unix:///run/moby-dick/moby-dick.sock' });
-    return path;
+    return { kind: 'unix', path };
   }
-  if (host.startsWith('tcp://') || host.startsWith('http://') || host.startsWith('https://')) {
-    throw new MobyDickError('USAGE', `refusing to serve the Engine API on ${host}: TCP needs TLS client verification, which moby-dick does not have yet (whoever reaches the API is root on this host)`, {
-      subject: host,
-      hint: 'serve on a unix socket (unix:///PATH) and share it with --group',
-    });
+  if (host.startsWith('tcp://')) {
+    if (!withTls) {
+      throw new MobyDickError('USAGE', `refusing to serve the Engine API on ${host}: TCP needs TLS client verification (whoever reaches the API is root on this host)`, {
+        subject: host,
+        hint: 'give --tlsverify with --tlscacert, --tlscert and --tlskey, or serve on a unix socket (unix:///PATH) and share it with --group',
+      });
+    }
+    const m = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^:/[\]]+)(?::(\d{1,5}))?\/?$/.exec(host);
+    const port = m?.[2] === undefined ? TLS_PORT : Number(m[2]);
+    if (!m || port < 1 || port > 65535) throw new MobyDickError('USAGE', `invalid --host ${host}: expected tcp://HOST[:PORT]`, { subject: host, hint: 'e.g. tcp://127.0.0.1:2376' });
+    return { kind: 'tcp', host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
   }
-  throw new MobyDickError('USAGE', `invalid --host ${host}: expected unix:///PATH`, { subject: host });
+  throw new MobyDickError('USAGE', `invalid --host ${host}: expected unix:///PATH or tcp://HOST:PORT`, { subject: host });
 }
 
 /** The gid of GROUP: a number, or a name of /etc/group. */
@@ -81,21 +102,26 @@ async function listening(path: string): Promise<boolean> {
 
 /** Serves until stopped or idle; resolves then, the socket removed. */
 export async function runService(o: ServiceOptions): Promise<void> {
-  const path = socketPathOf(o.host);
+  const address = listenAddress(o.host, o.tls !== undefined);
+  if (address.kind === 'unix' && o.tls) throw new MobyDickError('USAGE', `--tlsverify is for tcp:// addresses; ${o.host} is a unix socket`, { subject: o.host });
+  if (address.kind === 'tcp' && o.group !== undefined) throw new MobyDickError('USAGE', '--group is for a unix socket', { subject: o.group });
   const gid = o.group === undefined ? undefined : groupId(o.group);
-  if (existsSync(path)) {
-    if (!lstatSync(path).isSocket()) throw new MobyDickError('USAGE', `${path} exists and is not a socket`, { subject: path });
-    if (await listening(path)) throw new MobyDickError('USAGE', `another service listens on ${path}`, { subject: path, hint: 'stop it, or give another --host' });
-    rmSync(path, { force: true });
-  }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  if (address.kind === 'unix') await clearSocket(address.path);
   const sessions = new Sessions(o.engine);
   const execs = new Execs(o.engine, o.selfCommand, o.engine.store.root);
-  const server = createApiServer({
-    router: new Router(apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs, ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}) })),
-    serverVersion: o.serverVersion,
-    onInternalError: (e, method, p) => o.log(`${method} ${p}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
-  });
+  let server: ReturnType<typeof createApiServer>;
+  try {
+    server = createApiServer({
+      router: new Router(apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs, ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}) })),
+      serverVersion: o.serverVersion,
+      ...(o.tls ? { tls: o.tls } : {}),
+      onInternalError: (e, method, p) => o.log(`${method} ${p}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    });
+  } catch (e) {
+    // only the TLS context can fail here: a file that is not PEM, a key that is not the certificate's
+    sessions.close();
+    throw new MobyDickError('USAGE', `cannot use the TLS files: ${(e as Error).message}`, { hint: 'give --tlscacert, --tlscert and --tlskey PEM files (the key of that certificate)' });
+  }
   const sockets = new Set<Socket>();
   let idleSince = Date.now();
   server.on('connection', (s: Socket) => {
@@ -105,21 +131,33 @@ export async function runService(o: ServiceOptions): Promise<void> {
       if (sockets.size === 0) idleSince = Date.now();
     });
   });
-  const old = process.umask(0o177);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => {
+  const listen = (at: ListenAddress): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const done = (): void => {
         server.off('error', reject);
         resolve();
-      });
+      };
+      server.once('error', reject);
+      if (at.kind === 'unix') server.listen(at.path, done);
+      else server.listen(at.port, at.host, done);
     });
-  } finally {
-    process.umask(old);
+  if (address.kind === 'unix') {
+    const old = process.umask(0o177);
+    try {
+      await listen(address);
+    } finally {
+      process.umask(old);
+    }
+    chmodSync(address.path, 0o660);
+    if (gid !== undefined) chownSync(address.path, 0, gid);
+    o.onListening?.(address.path);
+  } else {
+    await listen(address).catch((e: unknown) => {
+      const code = (e as NodeJS.ErrnoException).code ?? String(e);
+      throw new MobyDickError('SETUP', `cannot listen on ${o.host}: ${code}`, { subject: o.host, errnoName: code, hint: 'give a free port and an address of this host' });
+    });
+    o.onListening?.(`${o.host} (TLS; clients need a certificate of the given CA)`);
   }
-  chmodSync(path, 0o660);
-  if (gid !== undefined) chownSync(path, 0, gid);
-  o.onListening?.(path);
   await new Promise<void>((resolve) => {
     const stop = (why: string): void => {
       clearInterval(idle);
@@ -138,5 +176,15 @@ export async function runService(o: ServiceOptions): Promise<void> {
       if (o.timeout > 0 && sockets.size === 0 && Date.now() - idleSince >= o.timeout * 1000) stop(`idle for ${o.timeout}s`);
     }, Math.min(1000, Math.max(100, o.timeout * 250)));
   });
-  rmSync(path, { force: true });
+  if (address.kind === 'unix') rmSync(address.path, { force: true });
+}
+
+/** PATH free for a new socket: a stale socket removed, a live one or another file refused. */
+async function clearSocket(path: string): Promise<void> {
+  if (existsSync(path)) {
+    if (!lstatSync(path).isSocket()) throw new MobyDickError('USAGE', `${path} exists and is not a socket`, { subject: path });
+    if (await listening(path)) throw new MobyDickError('USAGE', `another service listens on ${path}`, { subject: path, hint: 'stop it, or give another --host' });
+    rmSync(path, { force: true });
+  }
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
 }

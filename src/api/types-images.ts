@@ -6,15 +6,17 @@
 import type { ContainerConfig } from './types.js';
 import type { VolumeResponse } from './types-volumes.js';
 
-/** One line of a JSON message stream (pull, push, load). */
+/** One line of a JSON message stream (pull, push, load, build). */
 export interface JsonMessage {
   status?: string;
+  /** a layer's ID; "moby.image.id" on a build's aux message */
   id?: string;
   progressDetail?: { current?: number; total?: number };
   progress?: string;
   stream?: string;
   aux?: Record<string, string | number>;
-  errorDetail?: { message: string };
+  /** code: a failed build step's exit status (the docker CLI exits with it) */
+  errorDetail?: { message: string; code?: number };
   error?: string;
 }
 

@@ -234,6 +234,8 @@ export interface ContainerSummary {
   Labels: Record<string, string>;
   State: string;
   Status: string;
+  /** with health checks (API 1.52's ContainerSummary.Health) */
+  Health?: { Status: string; FailingStreak: number };
   HostConfig: { NetworkMode: string };
   NetworkSettings: { Networks: Record<string, EndpointSettings> };
   Mounts: MountPoint[];
@@ -337,71 +339,5 @@ export interface ContainerChange {
   Kind: 0 | 1 | 2;
 }
 
-export interface SystemVersion {
-  Platform: { Name: string };
-  Components: { Name: string; Version: string; Details?: Record<string, string> }[];
-  Version: string;
-  ApiVersion: string;
-  MinAPIVersion: string;
-  GitCommit: string;
-  GoVersion: string;
-  Os: string;
-  Arch: string;
-  KernelVersion: string;
-  Experimental: boolean;
-  BuildTime: string;
-}
-
-/** GET /info: the fields the docker CLI shows, those moby-dick knows filled. */
-export interface SystemInfo {
-  ID: string;
-  Containers: number;
-  ContainersRunning: number;
-  ContainersPaused: number;
-  ContainersStopped: number;
-  Images: number;
-  Driver: string;
-  DriverStatus: [string, string][];
-  Plugins: { Volume: string[]; Network: string[]; Authorization: string[] | null; Log: string[] };
-  MemoryLimit: boolean;
-  SwapLimit: boolean;
-  CpuCfsPeriod: boolean;
-  CpuCfsQuota: boolean;
-  CPUShares: boolean;
-  CPUSet: boolean;
-  PidsLimit: boolean;
-  IPv4Forwarding: boolean;
-  Debug: boolean;
-  NFd: number;
-  NGoroutines: number;
-  SystemTime: string;
-  LoggingDriver: string;
-  CgroupDriver: string;
-  CgroupVersion: string;
-  NEventsListener: number;
-  KernelVersion: string;
-  OperatingSystem: string;
-  OSVersion: string;
-  OSType: string;
-  Architecture: string;
-  NCPU: number;
-  MemTotal: number;
-  IndexServerAddress: string;
-  RegistryConfig: { IndexConfigs: Record<string, unknown>; InsecureRegistryCIDRs: string[]; Mirrors: string[] };
-  DockerRootDir: string;
-  HttpProxy: string;
-  HttpsProxy: string;
-  NoProxy: string;
-  Name: string;
-  Labels: string[];
-  ExperimentalBuild: boolean;
-  ServerVersion: string;
-  Runtimes: Record<string, { path: string }>;
-  DefaultRuntime: string;
-  Swarm: { NodeID: string; NodeAddr: string; LocalNodeState: string; ControlAvailable: boolean; Error: string; RemoteManagers: null };
-  LiveRestoreEnabled: boolean;
-  Isolation: string;
-  InitBinary: string;
-  SecurityOptions: string[];
-  Warnings: string[] | null;
-}
+/** GET /version and GET /info: the engine's documents (engine/system-info.ts), which the CLI prints too. */
+export type { SystemInfo, SystemVersion } from '../engine/system-info.js';

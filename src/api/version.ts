@@ -4,10 +4,11 @@
  * request's path asks for (`/v1.41/containers/json`; none: the highest).
  * Versions compare by their two numbers, as Docker's do.
  */
+import { API_VERSION, MIN_API_VERSION } from '../engine/system-info.js';
 import { ApiError } from './errors.js';
 
-export const API_VERSION = '1.43';
-export const MIN_API_VERSION = '1.24';
+// the engine's (engine/system-info.ts): `moby-dick version` prints it too
+export { API_VERSION, MIN_API_VERSION };
 
 /** [major, minor] of "1.41"; undefined when it is not one */
 export function parseVersion(v: string): [number, number] | undefined {

@@ -31,6 +31,7 @@ import { imageHasPath, readImageFile } from '../images/image-files.js';
 import { findImage } from '../images/lookup.js';
 import { hostPlatform } from '../images/platform.js';
 import { pullImage } from '../images/pull.js';
+import type { Credentials } from '../images/registry/docker-config.js';
 import { parseNormalizedReference, referenceString, withDefaultTag } from '../images/reference.js';
 import { resolveUser } from '../images/user-lookup.js';
 import { nativeAddon } from '../helper/native-addon.js';
@@ -41,7 +42,7 @@ import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './c
 import type { IgnoreRules } from './dockerignore.js';
 import { lineError, parseDockerfile } from './dockerfile.js';
 import { buildPlan, type BuildPlan, type Stage, type Step } from './plan.js';
-import type { BuildProgress } from './progress.js';
+import type { BuildReporter } from './progress.js';
 import { findSources, type Source, type SourceRoot, sourcesDigest } from './sources.js';
 import { expandPairs, expandWord } from './words.js';
 
@@ -59,7 +60,9 @@ export interface BuildOptions {
   labels: Readonly<Record<string, string>>;
   /** RUN's network: bridge (default), host, none, or a network's name */
   network: string;
-  progress: BuildProgress;
+  progress: BuildReporter;
+  /** the login for a base image's registry (the Engine API's X-Registry-Config); the stored ones without */
+  credentials?: (domain: string) => Credentials | undefined;
 }
 
 export interface BuildResult {
@@ -109,8 +112,8 @@ export class Builder {
     return this.opts.progress;
   }
 
-  private fail(step: { line: number }, message: string, hint?: string): MobyDickError {
-    return lineError(this.opts.dockerfile.name, step.line, message, hint);
+  private fail(step: { line: number }, message: string, hint?: string, status?: number): MobyDickError {
+    return lineError(this.opts.dockerfile.name, step.line, message, hint, status);
   }
 
   async build(): Promise<BuildResult> {
@@ -119,6 +122,7 @@ export class Builder {
     const parsed = await parseDockerfile(this.opts.dockerfile.text);
     this.plan = buildPlan(parsed, { file: this.opts.dockerfile.name, buildArgs: this.opts.buildArgs, ...(this.opts.target !== undefined ? { target: this.opts.target } : {}) });
     this.progress.done(load);
+    this.progress.planned?.(this.plan.order.reduce((n, i) => n + this.plan.stages[i]!.steps.length + 1, 0));
     if (parsed.syntax) this.progress.warn(`the syntax directive (${parsed.syntax}) is ignored: moby-dick has one Dockerfile frontend`);
     for (const k of this.plan.metaArgs.keys()) this.usedArgs.add(k);
     for (const i of this.plan.order) this.results.set(i, await this.buildStage(this.plan.stages[i]!));
@@ -128,9 +132,16 @@ export class Builder {
     const out = this.progress.begin('exporting to image');
     let id = last.image;
     if (id === undefined || Object.keys(this.opts.labels).length) {
-      const config = { ...((last.doc.config as RunConfig | undefined) ?? {}) };
-      if (Object.keys(this.opts.labels).length) config.Labels = { ...(config.Labels ?? {}), ...this.opts.labels };
-      id = (await commitImage(this.store, { parent: last.image, config: { ...last.doc, config, created: new Date().toISOString() } })).id;
+      // cached as a step is: an unchanged rebuild with the same --label gives the same image, as Docker's
+      const key = cacheKey(last.image, `build labels ${JSON.stringify(Object.entries(this.opts.labels).sort())}`);
+      const hit = this.opts.noCache ? undefined : this.cache.get(key);
+      if (hit) id = hit;
+      else {
+        const config = { ...((last.doc.config as RunConfig | undefined) ?? {}) };
+        if (Object.keys(this.opts.labels).length) config.Labels = { ...(config.Labels ?? {}), ...this.opts.labels };
+        id = (await commitImage(this.store, { parent: last.image, config: { ...last.doc, config, created: new Date().toISOString() } })).id;
+        this.cache.put(key, id);
+      }
     }
     this.cache.markResult(id);
     this.progress.note(out, `writing image ${id} done`);
@@ -152,14 +163,18 @@ export class Builder {
   private async image(ref: string): Promise<string> {
     const done = this.pulled.get(ref);
     if (done) return done;
+    const pull = async (): Promise<string> => {
+      const credentials = this.opts.credentials?.(parseNormalizedReference(ref).domain);
+      return (await pullImage(this.store, ref, credentials ? { credentials } : {})).imageId;
+    };
     if (this.opts.pull) {
-      const id = (await pullImage(this.store, ref)).imageId;
+      const id = await pull();
       this.pulled.set(ref, id);
       return id;
     }
     const found = findImage(this.store, ref);
     if (found) return found.image.id;
-    return (await pullImage(this.store, ref)).imageId;
+    return pull();
   }
 
   private baseState(imageId: string | undefined): State {
@@ -180,7 +195,7 @@ export class Builder {
   private async buildStage(stage: Stage): Promise<State> {
     const total = stage.steps.length + 1;
     const label = (k: number) => `[${this.stageName(stage)} ${k}/${total}]`;
-    const fromId = this.progress.begin(`${label(1)} ${stage.from.source}`);
+    const fromId = this.progress.begin(`${label(1)} ${stage.from.source}`, stage.from.source);
     let state: State;
     try {
       if (stage.baseStage !== undefined) state = { ...this.results.get(stage.baseStage)!, args: new Map(), cmdSet: false };
@@ -190,7 +205,7 @@ export class Builder {
       this.progress.error(fromId, (e as Error).message);
       throw this.fail(stage.from, (e as Error).message, (e as MobyDickError).details?.hint);
     }
-    this.progress.done(fromId);
+    this.progress.done(fromId, state.image);
     // the base image's ONBUILD triggers run first, and are not inherited
     const triggers = ((state.doc.config as RunConfig | undefined)?.OnBuild ?? []).filter(Boolean);
     if (triggers.length) {
@@ -203,7 +218,7 @@ export class Builder {
       }
     }
     for (const [k, step] of stage.steps.entries()) {
-      const id = this.progress.begin(`${label(k + 2)} ${step.source}`);
+      const id = this.progress.begin(`${label(k + 2)} ${step.source}`, step.source);
       state = await this.runStep(state, step, id);
     }
     return state;
@@ -225,7 +240,7 @@ export class Builder {
       const msg = err.message.startsWith(`${this.opts.dockerfile.name}:`) ? err.message : `${step.source}: ${err.message}`;
       this.progress.error(id, msg);
       if (err.message.startsWith(`${this.opts.dockerfile.name}:`)) throw e;
-      throw this.fail(step, msg, err.details?.hint);
+      throw this.fail(step, msg, err.details?.hint, err.details?.status);
     }
   }
 
@@ -242,7 +257,7 @@ export class Builder {
     if (this.opts.noCache) return undefined;
     const hit = this.cache.get(key);
     if (!hit) return undefined;
-    this.progress.cached(id);
+    this.progress.cached(id, hit);
     const next = this.baseState(hit);
     return { ...next, args: state.args, cmdSet: state.cmdSet };
   }
@@ -257,7 +272,7 @@ export class Builder {
         // a meta ARG's value comes in when the stage declares it without one
         args.set(k, given ?? v ?? this.plan.metaArgs.get(k));
       }
-      this.progress.done(id);
+      this.progress.done(id, state.image);
       return { ...state, args };
     }
     const config: RunConfig = { ...((state.doc.config as RunConfig | undefined) ?? {}) };
@@ -269,7 +284,7 @@ export class Builder {
       const hit = this.cached(state, key, id);
       if (hit) return { ...hit, cmdSet: state.cmdSet || step.kind === 'CMD' };
       const next = await this.commit(state, key, r.config, { created_by: r.createdBy, empty_layer: true }, undefined, r.author);
-      this.progress.done(id);
+      this.progress.done(id, next.image);
       return { ...next, cmdSet: state.cmdSet || step.kind === 'CMD' };
     }
     if (step.kind === 'RUN') return this.run(state, step, config, id);
@@ -315,13 +330,14 @@ export class Builder {
     const base = await this.ensureImage(state);
     const layers = this.layers(base);
     const next = await withBuildContainer(this.engine, base.image!, argv, { env: argEnv, network: this.opts.network }, async (cid) => {
+      this.progress.container?.(id, cid);
       const code = await runAttached(this.engine, cid, { write: (c) => this.progress.output(id, c) });
       if (code !== 0) {
-        throw new MobyDickError('BUILD', `process "${argv.join(' ').replace(/\n/g, '\\n')}" did not complete successfully: exit code: ${code}`, { hint: 'the output above is the command\'s' });
+        throw new MobyDickError('BUILD', `process "${argv.join(' ').replace(/\n/g, '\\n')}" did not complete successfully: exit code: ${code}`, { hint: 'the output above is the command\'s', status: code });
       }
       return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, config, { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar));
     });
-    this.progress.done(id);
+    this.progress.done(id, next.image);
     return next;
   }
 
@@ -334,7 +350,7 @@ export class Builder {
     const layers = this.layers(state);
     if (dir === '/' || imageHasPath(layers, dir)) {
       const next = await this.commit(state, key, r.config, { created_by: r.createdBy, empty_layer: true });
-      this.progress.done(id);
+      this.progress.done(id, next.image);
       return next;
     }
     // the directory is made (as BuildKit makes it), owned by root, in a layer of its own
@@ -345,7 +361,7 @@ export class Builder {
       });
       return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, r.config, { created_by: `${r.createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar));
     });
-    this.progress.done(id);
+    this.progress.done(id, next.image);
     return next;
   }
 
@@ -430,7 +446,7 @@ export class Builder {
         await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan));
         return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, config, { created_by: createdBy, comment: 'buildkit.dockerfile.v0' }, tar));
       });
-      this.progress.done(id);
+      this.progress.done(id, next.image);
       return next;
     });
   }

@@ -2,7 +2,7 @@
  * `commit`, `diff` and `history`: a container's changes as a new image, as
  * Docker's A/C/D list, and an image's history with its layers' sizes.
  *
- * commit takes the container's image config, applies --change
+ * commit takes the container's own config (commitConfig), applies --change
  * instructions (Docker's list: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL,
  * ONBUILD, USER, VOLUME, WORKDIR; STOPSIGNAL and HEALTHCHECK too), and
  * adds the container's changes (its overlay's upper dir, layer-diff.ts) as
@@ -16,6 +16,7 @@ import { commitImage, type ImageConfigDoc } from '../images/commit.js';
 import { imageHasPath } from '../images/image-files.js';
 import { getImage } from '../images/lookup.js';
 import { parseNormalizedReference, referenceString, withDefaultTag } from '../images/reference.js';
+import { mergeEnv } from '../engine/container-config.js';
 import { applyConfigStep, envMap, type RunConfig } from './config-steps.js';
 import { withLayerTar } from './container-steps.js';
 import { parseDockerfile } from './dockerfile.js';
@@ -47,7 +48,48 @@ export interface CommitOptions {
   pause: boolean;
 }
 
-/** `commit`: container REF's changes as a new image; its ID. */
+/**
+ * The config a commit gives the image, as Docker's commit merges it: USER
+ * (the request's config with the --change instructions applied) over
+ * CONTAINER (the container's own config). Env, Labels, ExposedPorts and
+ * Volumes are merged (USER's win); an Entrypoint of USER's comes with its
+ * Cmd only (none: no Cmd); otherwise USER's Cmd, or the container's; the
+ * other fields are USER's when set. Pure.
+ */
+export function commitConfig(container: RunConfig, user: RunConfig): RunConfig {
+  const out: RunConfig = { ...container, ...Object.fromEntries(Object.entries(user).filter(([, v]) => v !== undefined && v !== null && v !== '')) };
+  if (user.Env?.length) out.Env = mergeEnv(container.Env ?? [], user.Env);
+  else if (container.Env) out.Env = container.Env;
+  for (const k of ['Labels', 'ExposedPorts', 'Volumes'] as const) {
+    if (container[k] || user[k]) out[k] = { ...(container[k] ?? {}), ...(user[k] ?? {}) } as never;
+  }
+  if (user.Entrypoint?.length) {
+    out.Entrypoint = user.Entrypoint;
+    out.Cmd = user.Cmd?.length ? user.Cmd : null;
+  } else {
+    out.Cmd = user.Cmd?.length ? user.Cmd : (container.Cmd ?? null);
+    // an empty Entrypoint asked for clears the container's
+    out.Entrypoint = Array.isArray(user.Entrypoint) ? null : (container.Entrypoint ?? null);
+  }
+  return out;
+}
+
+export interface CommitOptions {
+  reference?: string;
+  message?: string;
+  author?: string;
+  changes: readonly string[];
+  pause: boolean;
+  /** the Engine API's body: config fields over the container's */
+  config?: RunConfig;
+}
+
+/**
+ * `commit`: container REF's changes as a new image; its ID. The image's
+ * config is the container's own (its Cmd, Entrypoint, Env, ... as it was
+ * created; for a record made before the engine kept it, its image's), with
+ * the request's config and --change on top (commitConfig).
+ */
 export async function commitContainer(engine: Engine, ref: string, opts: CommitOptions): Promise<string> {
   const tag = opts.reference === undefined ? undefined : referenceString(withDefaultTag(parseNormalizedReference(opts.reference)));
   const v = engine.inspect(ref);
@@ -55,14 +97,17 @@ export async function commitContainer(engine: Engine, ref: string, opts: CommitO
   if (!r.imageId) throw new MobyDickError('USAGE', `container ${r.name} has no image to commit onto`, { container: ref });
   const parent = r.imageId;
   const base = engine.store.imageConfig(parent) as unknown as ImageConfigDoc;
-  const config = await applyChanges({ ...((base.config as RunConfig | undefined) ?? {}) }, opts.changes);
+  const own: RunConfig = (r.config as RunConfig | undefined) ?? { ...((base.config as RunConfig | undefined) ?? {}) };
+  const config = commitConfig(own, await applyChanges({ ...(opts.config ?? {}) }, opts.changes));
   const pause = opts.pause && v.state.Running && !v.state.Paused;
   if (pause) engine.pause(r.id, true);
   try {
     return await withLayerTar(engine, r.id, r.layers, async (tar) => {
       const created = new Date().toISOString();
       const { rootfs: _r, ...doc } = base;
-      const history = { created, created_by: r.engine.argv.join(' '), ...(opts.message ? { comment: opts.message } : {}), ...(opts.author ? { author: opts.author } : {}) };
+      // Docker's created_by: the container's Cmd
+      const createdBy = (r.config ? (r.config.Cmd ?? []) : r.engine.argv).join(' ');
+      const history = { created, created_by: createdBy, ...(opts.message ? { comment: opts.message } : {}), ...(opts.author ? { author: opts.author } : {}) };
       const res = await commitImage(engine.store, {
         parent,
         config: { ...doc, created, config, history: [...(base.history ?? []), history], ...(opts.author ? { author: opts.author } : {}), ...(opts.message ? { comment: opts.message } : {}) },

@@ -14,6 +14,7 @@
  */
 import { type Flag, type Heredoc, jsonArgs, lineError, type ParsedDockerfile, type RawInstruction } from './dockerfile.js';
 import { expandPairs, expandWord } from './words.js';
+import { parseGoDuration } from '../util/go-duration.js';
 
 export type Command = { form: 'shell'; text: string } | { form: 'exec'; argv: string[] };
 
@@ -96,17 +97,12 @@ const FLAGS: Record<string, readonly string[]> = {
 
 /** a Go duration ("30s", "1m30s", "500ms") in nanoseconds */
 export function parseDuration(s: string): number | undefined {
-  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let end = 0;
-  while ((m = re.exec(s))) {
-    total += Number(m[1]) * units[m[2]!]!;
-    end = re.lastIndex;
+  try {
+    const ns = parseGoDuration(s);
+    return ns >= 0 ? ns : undefined;
+  } catch {
+    return undefined;
   }
-  return end === s.length && end > 0 ? Math.round(total) : undefined;
 }
 
 function commandOf(args: string): Command {

@@ -17,7 +17,33 @@ export interface ProgressSink {
   write(text: string): void;
 }
 
-export class BuildProgress {
+/**
+ * What the builder tells of its work as it goes. BuildProgress writes it as
+ * BuildKit's plain progress (the CLI); the Engine API's /build writes it as
+ * the classic builder's JSON stream (api/build-stream.ts), which needs the
+ * optional parts: the number of steps, the containers and the images.
+ */
+export interface BuildReporter {
+  /** the build has TOTAL Dockerfile steps (each stage's FROM and its instructions), said before the first begins */
+  planned?(total: number): void;
+  /** a new vertex, a Dockerfile step when INSTRUCTION (as written) is given, else the builder's own work; its number */
+  begin(name: string, instruction?: string): number;
+  /** vertex ID runs its command in container CID */
+  container?(id: number, cid: string): void;
+  /** output of vertex ID's command */
+  output(id: number, chunk: Buffer | string): void;
+  /** a note of the builder's own (writing image ..., naming to ...) */
+  note(id: number, text: string): void;
+  /** vertex ID ended; IMAGE: the image its step made */
+  done(id: number, image?: string): void;
+  /** vertex ID's step was taken from the layer cache: IMAGE */
+  cached(id: number, image?: string): void;
+  /** vertex ID failed with MESSAGE */
+  error(id: number, message: string): void;
+  warn(text: string): void;
+}
+
+export class BuildProgress implements BuildReporter {
   private n = 0;
   private readonly started = new Map<number, number>();
   private readonly partial = new Map<number, string>();

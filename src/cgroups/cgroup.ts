@@ -40,6 +40,21 @@ function write(file: string, value: string): void {
   }
 }
 
+/**
+ * v1 answers EBUSY to a memory limit below what the cgroup uses and cannot
+ * reclaim: runc's words for it, with the usage.
+ */
+function memoryInUse(dir: string, limit: string): MobyDickError {
+  const usage = read(join(dir, 'memory.usage_in_bytes'));
+  const peak = read(join(dir, 'memory.max_usage_in_bytes'));
+  return new MobyDickError('SETUP', `unable to set memory limit to ${limit} (current usage: ${usage}, peak usage: ${peak})`, {
+    step: 'cgroup',
+    subject: join(dir, 'memory.limit_in_bytes'),
+    errnoName: 'EBUSY',
+    hint: 'give a limit above what the container uses now',
+  });
+}
+
 /** A cgroup file of "key value" lines (memory.stat), as numbers. */
 function keyValues(dir: string | undefined, file: string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -227,7 +242,12 @@ export class CgroupManager {
       if (!existsSync(join(dir, file))) {
         throw cgroupError(`this kernel has no ${file}${file.includes('memsw') ? ' (swap accounting is off)' : ''}`, join(dir, file));
       }
-      write(join(dir, file), w.value);
+      try {
+        write(join(dir, file), w.value);
+      } catch (e) {
+        if (file === 'memory.limit_in_bytes' && e instanceof MobyDickError && e.details.errnoName === 'EBUSY') throw memoryInUse(dir, w.value);
+        throw e;
+      }
     }
   }
 

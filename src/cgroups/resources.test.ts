@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { blkioToIoWeight, DEFAULT_ALLOWED_DEVICES, deviceRules, orderMemoryWrites, planV1, planV2, sharesToWeight, v2Controllers } from './resources.js';
+import { blkioToIoWeight, completeUpdate, DEFAULT_ALLOWED_DEVICES, deviceRules, mergeResources, orderMemoryWrites, planV1, planV2, sharesToWeight, v2Controllers } from './resources.js';
 
 const files = (writes: { controller: string; file: string; value: string }[]) => writes.map((w) => `${w.controller}/${w.file}=${w.value}`);
 
@@ -88,6 +88,13 @@ describe('deviceRules', () => {
     assert.equal(r.devices?.length, 1 + DEFAULT_ALLOWED_DEVICES.length + 1);
     assert.deepEqual(r.devices?.at(-1), { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' });
   });
+  test('a device the spec\'s rules allow already keeps their access (--device HOST:CONTAINER:r)', () => {
+    const readOnly = { allow: true, type: 'c' as const, major: 1, minor: 3, access: 'r' };
+    const r = deviceRules({ devices: [{ allow: false, access: 'rwm' }, readOnly] }, [{ type: 'c', major: 1, minor: 3 }, { type: 'c', major: 10, minor: 200 }]);
+    assert.equal(r.devices?.filter((d) => d.major === 1 && d.minor === 3 && d.access === 'rwm').length, 1, 'only the default rule of /dev/null');
+    assert.deepEqual(r.devices?.slice(0, 2), [{ allow: false, access: 'rwm' }, readOnly]);
+    assert.deepEqual(r.devices?.at(-1), { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' });
+  });
 });
 
 describe('orderMemoryWrites (v1: memsw never below the memory limit)', () => {
@@ -101,5 +108,26 @@ describe('orderMemoryWrites (v1: memsw never below the memory limit)', () => {
   });
   test('swap unlimited (-1): memsw first whatever the memory limit', () => {
     assert.equal(files(orderMemoryWrites(both(64, -1), 128n))[0], 'memory/memory.memsw.limit_in_bytes=-1');
+  });
+});
+
+describe("an update's resources against the container's", () => {
+  const current = { memory: { limit: 64 << 20, swap: 128 << 20 }, cpu: { shares: 100, quota: 20000, period: 100000 }, pids: { limit: 10 } };
+
+  test('completed where one v2 file holds two values: the swap alone keeps the memory limit, the period alone the quota', () => {
+    assert.deepEqual(completeUpdate(current, { memory: { swap: 256 << 20 } }), { memory: { swap: 256 << 20, limit: 64 << 20 } });
+    assert.deepEqual(files(planV2(completeUpdate(current, { memory: { swap: 256 << 20 } }))), [`unified/memory.max=${64 << 20}`, `unified/memory.swap.max=${192 << 20}`]);
+    assert.deepEqual(files(planV2(completeUpdate(current, { cpu: { period: 50000 } }))), ['unified/cpu.max=20000 50000']);
+    assert.deepEqual(completeUpdate(current, { cpu: { quota: 1000, period: 2000 }, pids: { limit: 5 } }), { cpu: { quota: 1000, period: 2000 }, pids: { limit: 5 } });
+    assert.deepEqual(completeUpdate(undefined, { memory: { swap: 1 } }), { memory: { swap: 1 } });
+  });
+
+  test("merged into the container's for the next update: values replaced, device rules added", () => {
+    assert.deepEqual(mergeResources({ ...current, devices: [{ allow: false, access: 'rwm' }] }, { memory: { limit: 32 << 20 }, cpu: { cpus: '0' }, devices: [{ allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }] }), {
+      memory: { limit: 32 << 20, swap: 128 << 20 },
+      cpu: { shares: 100, quota: 20000, period: 100000, cpus: '0' },
+      pids: { limit: 10 },
+      devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }],
+    });
   });
 });

@@ -40,11 +40,17 @@ export const DEFAULT_ALLOWED_DEVICES: readonly DeviceRule[] = [
   { allow: true, type: 'c', major: 136, access: 'rwm' },
 ];
 
-/** The device rules of a container: the spec's, then the defaults, then its linux.devices. */
+/**
+ * The device rules of a container: the spec's, then the defaults, then its
+ * linux.devices that no rule of the spec's allows already (those keep the
+ * access the spec gives them: `--device HOST:CONTAINER:r`).
+ */
 export function deviceRules(resources: Resources | undefined, devices: readonly { type: string; major?: number; minor?: number }[] = []): Resources {
   const own = resources?.devices ?? [];
+  const ruled = (d: { type: string; major?: number; minor?: number }): boolean =>
+    own.some((r) => r.allow && r.type === d.type && r.major === d.major && r.minor === d.minor);
   const listed: DeviceRule[] = devices
-    .filter((d) => d.type === 'c' || d.type === 'b')
+    .filter((d) => (d.type === 'c' || d.type === 'b') && !ruled(d))
     .map((d) => ({ allow: true, type: d.type as 'c' | 'b', major: d.major, minor: d.minor, access: 'rwm' }));
   return { ...resources, devices: [...own, ...DEFAULT_ALLOWED_DEVICES, ...listed] };
 }
@@ -197,4 +203,36 @@ export function v2Controllers(writes: readonly CgroupWrite[]): string[] {
     if (['memory', 'cpu', 'cpuset', 'pids', 'io', 'hugetlb'].includes(prefix)) names.add(prefix);
   }
   return [...names].sort();
+}
+
+/**
+ * An update's resources completed from the container's CURRENT ones where
+ * one cgroup file holds two values — v2's cpu.max (quota and period) and
+ * memory.swap.max (OCI's memory+swap less the memory limit) — as runc
+ * merges an update into the container's config before writing: an update
+ * of the swap alone, or of the period alone, keeps the other value.
+ */
+export function completeUpdate(current: Resources | undefined, update: Resources): Resources {
+  const out: Resources = { ...update };
+  const m = update.memory;
+  if (m?.swap !== undefined && m.limit === undefined && current?.memory?.limit !== undefined) out.memory = { ...m, limit: current.memory.limit };
+  const c = update.cpu;
+  if (c && (c.quota === undefined) !== (c.period === undefined)) {
+    const quota = c.quota ?? current?.cpu?.quota;
+    const period = c.period ?? current?.cpu?.period;
+    out.cpu = { ...c, ...(quota !== undefined ? { quota } : {}), ...(period !== undefined ? { period } : {}) };
+  }
+  return out;
+}
+
+/** The container's resources after UPDATE (kept in its state for the next update): each value given replaces the one it had; device rules add up. */
+export function mergeResources(current: Resources | undefined, update: Resources): Resources {
+  const out: Resources = { ...current };
+  for (const [k, v] of Object.entries(update) as [keyof Resources, unknown][]) {
+    const was = out[k];
+    if (k === 'devices') out.devices = [...(current?.devices ?? []), ...(update.devices ?? [])];
+    else if (v && typeof v === 'object' && !Array.isArray(v) && was && typeof was === 'object' && !Array.isArray(was)) (out as Record<string, unknown>)[k] = { ...was, ...v };
+    else (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
 }

@@ -78,3 +78,23 @@ export function parseCommandLine<S extends OptionSpecs>(argv: readonly string[],
 export function flagValueError(value: string, flag: string, why: string, help?: string): MobyDickError {
   return new MobyDickError('FLAG', `invalid argument "${value}" for "${flag}" flag: ${why}`, help === undefined ? {} : { hint: `see '${help}'` });
 }
+
+/**
+ * A negative number after an option that takes a value is that value
+ * (`--pids-limit -1`, `--memory-swap -1`), as Go's flag parsers read it
+ * (node's parseArgs takes it for an option): given as --name=value.
+ */
+export function joinNegativeValues(argv: readonly string[], options: OptionSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const long = /^--([\w-]+)$/.exec(a)?.[1];
+    const name = long ?? Object.entries(options).find(([, o]) => o.short !== undefined && a === `-${o.short}`)?.[0];
+    const next = argv[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}

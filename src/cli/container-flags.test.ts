@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  parseBytes, parseCpus, parseLabels, parseLogOpts, parseMount, parseRestart, parseSecurityOpts, parseSwap, parseTmpfs, parseUlimit, parseVolume,
+  parseBytes, parseCpus, parseDurationFlag, parseHealthFlags, parseLabels, parseLogOpts, parsePullPolicy, parseMount, parseRestart, parseSecurityOpts, parseSwap, parseTmpfs, parseUlimit, parseVolume,
 } from './container-flags.js';
+import { MobyDickError } from '../errors.js';
 
 describe('Docker\'s container flag values', () => {
   test('sizes in binary units', () => {
@@ -70,6 +71,45 @@ describe('Docker\'s container flag values', () => {
     assert.throws(() => parseLogOpts(['max-file=3']), /max-file cannot be set without max-size/);
     assert.throws(() => parseLogOpts(['compress=true']), /unknown log opt 'compress'/);
     assert.deepEqual(parseLabels(['a=1', 'b', 'c=x=y']), { a: '1', b: '', c: 'x=y' });
+  });
+
+  test('--health-*: durations in nanoseconds, a shell command, only what is given', () => {
+    assert.equal(parseHealthFlags({}), undefined);
+    assert.deepEqual(parseHealthFlags({ cmd: 'test -f /tmp/ok', interval: '1s', timeout: '500ms', retries: '2', startPeriod: '1m', startInterval: '2s' }), {
+      Test: ['CMD-SHELL', 'test -f /tmp/ok'],
+      Interval: 1e9,
+      Timeout: 5e8,
+      StartPeriod: 60e9,
+      StartInterval: 2e9,
+      Retries: 2,
+    });
+    // timing alone keeps the image's command (an empty Test)
+    assert.deepEqual(parseHealthFlags({ interval: '2s' }), { Test: [], Interval: 2e9 });
+    // zero values are as good as absent, as the docker CLI's
+    assert.equal(parseHealthFlags({ interval: '0', retries: '0' }), undefined);
+    assert.deepEqual(parseHealthFlags({ none: true }), { Test: ['NONE'] });
+  });
+
+  test('--health-* refused in the docker CLI\'s words', () => {
+    const refused = (f: Parameters<typeof parseHealthFlags>[0], message: string): void =>
+      assert.throws(() => parseHealthFlags(f), (e: unknown) => e instanceof MobyDickError && (e.code === 'USAGE' || e.code === 'FLAG') && e.message === message);
+    refused({ interval: '10' }, 'invalid argument "10" for "--health-interval" flag: time: missing unit in duration "10"');
+    refused({ timeout: 'soon' }, 'invalid argument "soon" for "--health-timeout" flag: time: invalid duration "soon"');
+    refused({ startPeriod: '5x' }, 'invalid argument "5x" for "--health-start-period" flag: time: unknown unit "x" in duration "5x"');
+    refused({ retries: 'x' }, 'invalid argument "x" for "--health-retries" flag: strconv.ParseInt: parsing "x": invalid syntax');
+    refused({ interval: '-1s' }, '--health-interval cannot be negative');
+    refused({ cmd: 'true', retries: '-1' }, '--health-retries cannot be negative');
+    refused({ startInterval: '-5s' }, '--health-start-interval cannot be negative');
+    refused({ none: true, cmd: 'true' }, '--no-healthcheck conflicts with --health-* options');
+    refused({ none: true, retries: '2' }, '--no-healthcheck conflicts with --health-* options');
+    assert.equal(parseDurationFlag('1m30s', '--x'), 90e9);
+  });
+
+  test('--pull', () => {
+    assert.equal(parsePullPolicy('always'), 'always');
+    assert.equal(parsePullPolicy('missing'), 'missing');
+    assert.equal(parsePullPolicy('never'), 'never');
+    assert.throws(() => parsePullPolicy('sometimes'), /^MobyDickError: invalid pull option: 'sometimes': must be one of "always", "missing" or "never"$/);
   });
 });
 

@@ -2,11 +2,14 @@
  * The values of Docker's container flags, parsed as Docker parses them:
  * sizes (`--memory 512m`), `--cpus 1.5`, `-v SRC:DST[:OPTS]`, `--mount`,
  * `--tmpfs`, `--ulimit`, `--security-opt`, `--restart`, `--log-opt`,
- * `--label`. Pure; every error is Docker's wording and exit 125.
+ * `--label`, `--health-*`, `--pull`. Pure; every error is Docker's wording and exit 125.
  */
 import { constants } from 'node:os';
 import { isAbsolute, posix } from 'node:path';
+import type { PullPolicy } from '../engine/create-request.js';
+import type { HealthConfig } from '../engine/health.js';
 import { MobyDickError } from '../errors.js';
+import { DurationError, parseGoDuration } from '../util/go-duration.js';
 
 function bad(message: string, hint?: string): MobyDickError {
   return new MobyDickError('USAGE', message, hint ? { hint } : {});
@@ -251,4 +254,64 @@ export function signalName(signal: string): string {
     if (Object.hasOwn(constants.signals, name)) return name;
   }
   throw new MobyDickError('USAGE', `Invalid signal: ${signal}`, { hint: "give a signal's name or number, e.g. SIGTERM, HUP or 9" });
+}
+
+/** A Go duration flag (--health-interval 30s) in nanoseconds, pflag's words when it is not one. */
+export function parseDurationFlag(text: string, flag: string): number {
+  try {
+    return parseGoDuration(text);
+  } catch (e) {
+    if (!(e instanceof DurationError)) throw e;
+    throw bad(`invalid argument "${text}" for "${flag}" flag: ${e.message}`, 'give a duration such as 30s, 1m30s or 500ms');
+  }
+}
+
+export interface HealthFlags {
+  cmd?: string;
+  interval?: string;
+  timeout?: string;
+  retries?: string;
+  startPeriod?: string;
+  startInterval?: string;
+  none?: boolean;
+}
+
+/**
+ * --health-cmd, --health-interval, --health-timeout, --health-retries,
+ * --health-start-period, --health-start-interval and --no-healthcheck as
+ * the docker CLI reads them: a HealthConfig over the image's (an empty Test
+ * keeps the image's command), ["NONE"] for --no-healthcheck, undefined when
+ * none is given.
+ */
+export function parseHealthFlags(f: HealthFlags): HealthConfig | undefined {
+  const d = (v: string | undefined, flag: string): number => (v === undefined ? 0 : parseDurationFlag(v, flag));
+  const interval = d(f.interval, '--health-interval');
+  const timeout = d(f.timeout, '--health-timeout');
+  const startPeriod = d(f.startPeriod, '--health-start-period');
+  const startInterval = d(f.startInterval, '--health-start-interval');
+  const retries = f.retries === undefined ? 0 : parseInteger(f.retries, '--health-retries');
+  const cmd = f.cmd ?? '';
+  const some = cmd !== '' || interval !== 0 || timeout !== 0 || startPeriod !== 0 || startInterval !== 0 || retries !== 0;
+  if (f.none) {
+    if (some) throw bad('--no-healthcheck conflicts with --health-* options');
+    return { Test: ['NONE'] };
+  }
+  if (!some) return undefined;
+  for (const [v, flag] of [[interval, '--health-interval'], [timeout, '--health-timeout'], [retries, '--health-retries'], [startPeriod, '--health-start-period'], [startInterval, '--health-start-interval']] as const) {
+    if (v < 0) throw bad(`${flag} cannot be negative`);
+  }
+  return {
+    Test: cmd === '' ? [] : ['CMD-SHELL', cmd],
+    ...(interval ? { Interval: interval } : {}),
+    ...(timeout ? { Timeout: timeout } : {}),
+    ...(startPeriod ? { StartPeriod: startPeriod } : {}),
+    ...(startInterval ? { StartInterval: startInterval } : {}),
+    ...(retries ? { Retries: retries } : {}),
+  };
+}
+
+/** --pull always|missing|never */
+export function parsePullPolicy(text: string): PullPolicy {
+  if (text === 'always' || text === 'missing' || text === 'never') return text;
+  throw bad(`invalid pull option: '${text}': must be one of "always", "missing" or "never"`);
 }

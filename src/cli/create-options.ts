@@ -8,8 +8,10 @@ import type { CreateRequest, VolumeRequest } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
 import type { ParsedValues } from './args.js';
 import {
-  parseBytes, parseCpus, parseInteger, parseLabels, parseLogOpts, parseMount, parseRestart, parseSecurityOpts, parseSwap, parseTmpfs, parseUlimit, parseVolume,
+  parseBytes, parseCpus, parseHealthFlags, parseInteger, parseLabels, parseLogOpts, parseMount, parsePullPolicy, parseRestart, parseSecurityOpts, parseSwap, parseTmpfs, parseUlimit, parseVolume,
 } from './container-flags.js';
+import { parsePlatform } from '../images/platform.js';
+import { parseAttach, parseDevice, parseLogDriver, parseSysctls } from './host-flags.js';
 import { mergeEnv, RUN_OPTIONS } from './run-options.js';
 
 export const CREATE_OPTIONS = {
@@ -50,6 +52,31 @@ export const CREATE_OPTIONS = {
   'dns-option': { type: 'string', multiple: true },
   'add-host': { type: 'string', multiple: true },
   'shm-size': { type: 'string' },
+  'health-cmd': { type: 'string' },
+  'health-interval': { type: 'string' },
+  'health-timeout': { type: 'string' },
+  'health-retries': { type: 'string' },
+  'health-start-period': { type: 'string' },
+  'health-start-interval': { type: 'string' },
+  'no-healthcheck': { type: 'boolean' },
+  pull: { type: 'string' },
+  platform: { type: 'string' },
+  cidfile: { type: 'string' },
+  device: { type: 'string', multiple: true },
+  sysctl: { type: 'string', multiple: true },
+  'group-add': { type: 'string', multiple: true },
+  ipc: { type: 'string' },
+  pid: { type: 'string' },
+  uts: { type: 'string' },
+  userns: { type: 'string' },
+  'volumes-from': { type: 'string', multiple: true },
+  'oom-kill-disable': { type: 'boolean' },
+  'cpuset-cpus': { type: 'string' },
+  'cpuset-mems': { type: 'string' },
+  'blkio-weight': { type: 'string' },
+  'log-driver': { type: 'string' },
+  attach: { type: 'string', short: 'a', multiple: true },
+  'detach-keys': { type: 'string' },
 } as const;
 
 export type CreateFlags = ParsedValues<typeof CREATE_OPTIONS>;
@@ -83,7 +110,32 @@ export const CREATE_OPTIONS_HELP = `  -d, --detach              run in the backg
       --expose PORT[/udp]   expose a port (for -P)
       --dns IP, --dns-search DOMAIN, --dns-option OPT   the container's resolv.conf
       --add-host NAME:IP    a line in the container's /etc/hosts (IP may be host-gateway)
-      --shm-size SIZE       size of /dev/shm (default 64m)`;
+      --shm-size SIZE       size of /dev/shm (default 64m)
+      --health-cmd CMD      run CMD (with /bin/sh -c) in the container to check its health
+      --health-interval D   time between checks (default 30s; durations as 30s, 1m30s, 500ms)
+      --health-timeout D    a check running longer fails (default 30s)
+      --health-retries N    failures in a row that make it unhealthy (default 3)
+      --health-start-period D        failures in this time after the start do not count (default 0s)
+      --health-start-interval D      time between checks in the start period (default 5s)
+      --no-healthcheck      no health checks, not even the image's HEALTHCHECK
+      --pull POLICY         pull the image: missing (default), always, never
+      --platform PLATFORM   the image's platform: this machine's (linux/amd64 here) only
+      --cidfile FILE        write the container's ID to FILE (which must not exist)
+      --device HOST[:CONTAINER][:PERMS]   a host device in the container (PERMS: r, w, m; default rwm)
+      --sysctl KEY=VALUE    a namespaced sysctl: net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, kernel.domainname
+      --group-add GROUP     another supplementary group (a name in the image's /etc/group, or a number)
+      --ipc MODE            private (default), shareable, host, none, or container:NAME (a shareable one)
+      --pid MODE            host, or container:NAME (default: a PID namespace of its own)
+      --uts host            the host's UTS namespace (its hostname)
+      --userns host         no user namespace (the only mode)
+      --volumes-from CONTAINER[:ro|rw]   the volumes and binds of another container
+      --oom-kill-disable    the OOM killer leaves it alone (cgroup v1)
+      --cpuset-cpus LIST    the CPUs it may run on (0-2,4)
+      --cpuset-mems LIST    the memory nodes it may use
+      --blkio-weight N      relative block I/O weight, 10 to 1000
+      --log-driver DRIVER   json-file (default), or none (\`logs\` has nothing then)
+  -a, --attach STREAM       attach only stdin, stdout or stderr (repeatable; default stdout and stderr)
+      --detach-keys KEYS    the keys that detach from a -it container (default "ctrl-p,ctrl-q")`;
 
 function volumes(flags: CreateFlags): VolumeRequest[] {
   const out: VolumeRequest[] = [];
@@ -103,6 +155,26 @@ function volumes(flags: CreateFlags): VolumeRequest[] {
   return out;
 }
 
+/** --device, --sysctl, --group-add, the namespace modes, --volumes-from, the cpuset, blkio and OOM flags, --log-driver. */
+function hostFlags(flags: CreateFlags): Partial<CreateRequest> {
+  const sysctls = parseSysctls(flags.sysctl ?? []);
+  return {
+    ...(flags.device?.length ? { devices: flags.device.map(parseDevice) } : {}),
+    ...(Object.keys(sysctls).length ? { sysctls } : {}),
+    ...(flags['group-add']?.length ? { groupAdd: flags['group-add'] } : {}),
+    ...(flags.ipc !== undefined ? { ipc: flags.ipc } : {}),
+    ...(flags.pid !== undefined ? { pid: flags.pid } : {}),
+    ...(flags.uts !== undefined ? { uts: flags.uts } : {}),
+    ...(flags.userns !== undefined ? { userns: flags.userns } : {}),
+    ...(flags['volumes-from']?.length ? { volumesFrom: flags['volumes-from'] } : {}),
+    ...(flags['oom-kill-disable'] ? { oomKillDisable: true } : {}),
+    ...(flags['cpuset-cpus'] !== undefined ? { cpusetCpus: flags['cpuset-cpus'] } : {}),
+    ...(flags['cpuset-mems'] !== undefined ? { cpusetMems: flags['cpuset-mems'] } : {}),
+    ...(flags['blkio-weight'] !== undefined ? { blkioWeight: parseInteger(flags['blkio-weight'], '--blkio-weight') } : {}),
+    ...(flags['log-driver'] !== undefined ? { logDriver: parseLogDriver(flags['log-driver']) } : {}),
+  };
+}
+
 function seccompOf(value: string): CreateRequest['seccomp'] {
   if (value === 'default' || value === 'unconfined') return value;
   try {
@@ -119,6 +191,16 @@ export function createRequest(flags: CreateFlags, operands: readonly string[], c
   if (image === undefined) throw new MobyDickError('USAGE', `"moby-dick ${command}" requires at least 1 argument`, { hint: `see 'moby-dick ${command} --help'` }, 1);
   const network = flags.network ?? flags.net ?? 'bridge';
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
+  const healthcheck = parseHealthFlags({
+    cmd: flags['health-cmd'],
+    interval: flags['health-interval'],
+    timeout: flags['health-timeout'],
+    retries: flags['health-retries'],
+    startPeriod: flags['health-start-period'],
+    startInterval: flags['health-start-interval'],
+    none: flags['no-healthcheck'],
+  });
+  if (flags.attach) parseAttach(flags.attach, false); // its words, for create too (run attaches with them: run-image.ts)
   return {
     image,
     command: args,
@@ -160,5 +242,9 @@ export function createRequest(flags: CreateFlags, operands: readonly string[], c
     dnsOptions: flags['dns-option'] ?? [],
     addHost: flags['add-host'] ?? [],
     ...(flags['shm-size'] !== undefined ? { shmSize: parseBytes(flags['shm-size'], '--shm-size') } : {}),
+    ...(healthcheck ? { healthcheck } : {}),
+    ...(flags.pull !== undefined ? { pull: parsePullPolicy(flags.pull) } : {}),
+    ...(flags.platform !== undefined ? { platform: parsePlatform(flags.platform) } : {}),
+    ...hostFlags(flags),
   };
 }

@@ -5,13 +5,14 @@ import { openStore } from './image-context.js';
 import { progressView } from './pull-progress.js';
 import { selfCommand } from './self-command.js';
 
-/** The engine on the store; the monitor of each container runs `container-exited` with the same roots. */
+/** The engine on the store; the monitor of each container runs `container-exited` (and `container-health`) with the same roots. */
 export async function withEngine<T>(fn: (engine: Engine) => Promise<T> | T, pulls = false): Promise<T> {
   const store = openStore();
   const view = pulls ? await progressView(process.stderr) : undefined;
   try {
     const engine = new Engine(store, {
       exitCommand: [...selfCommand(), 'container-exited', '--root', store.root, '--run-root', runRoot(store.root)],
+      healthCommand: [...selfCommand(), 'container-health', '--root', store.root, '--run-root', runRoot(store.root)],
       ...(view ? { progress: view } : {}),
       warn: (m) => process.stderr.write(`moby-dick: warning: ${m}\n`),
     });

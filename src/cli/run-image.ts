@@ -3,11 +3,19 @@
  * `start -a`: a container being started, with its output here and our stdin
  * there.
  */
-import { attach } from '../engine/attach.js';
-import type { ContainerView, Engine } from '../engine/engine.js';
+import { Writable } from 'node:stream';
+import { attach, parseDetachKeys } from '../engine/attach.js';
+import type { ContainerView, CreateRequest, Engine } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
+import { type CidFile, openCidFile } from './cid-file.js';
 import { type CreateFlags, createRequest } from './create-options.js';
 import { withEngine } from './engine-context.js';
+import { parseAttach, type Stream } from './host-flags.js';
+
+/** Where a stream that -a leaves out goes. */
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
+}
 
 export interface Attached {
   /** the container's exit code (0 when detached, 255 when the monitor let go of us) */
@@ -23,14 +31,17 @@ export interface Attached {
  * process of its own; killed before that, we hang up and it does.
 
  */
-export async function attachTo(v: ContainerView, interactive: boolean): Promise<Attached> {
+export async function attachTo(v: ContainerView, interactive: boolean, options: { streams?: ReadonlySet<Stream>; detachKeys?: string } = {}): Promise<Attached> {
   const tty = v.record.engine.tty;
+  // -a: the streams not named are dropped here (the log keeps them)
+  const streams = options.streams ?? parseAttach([], interactive);
+  const withStdin = interactive && streams.has('stdin');
   const a = attach(v.paths.attachSocket, {
-    stdin: interactive ? process.stdin : null,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdin: withStdin ? process.stdin : null,
+    stdout: streams.has('stdout') ? process.stdout : discard(),
+    stderr: streams.has('stderr') ? process.stderr : discard(),
     tty,
-    detachKeys: tty && interactive ? undefined : null,
+    detachKeys: tty && withStdin ? options.detachKeys : null,
     closeStdin: interactive,
     handlesExit: true,
   });
@@ -57,15 +68,29 @@ export async function attachTo(v: ContainerView, interactive: boolean): Promise<
 /** `run IMAGE`: create and start; attached unless -d, then the command's exit status, as Docker. */
 export async function runFromImage(flags: CreateFlags, operands: readonly string[]): Promise<number> {
   const req = createRequest(flags, operands);
+  const streams = parseAttach(flags.attach ?? [], flags.interactive === true);
+  if (flags.detach && flags.attach?.length) throw new MobyDickError('USAGE', 'Conflicting options: -a and -d', { hint: "see 'moby-dick run --help'" });
+  if (flags['detach-keys'] !== undefined) parseDetachKeys(flags['detach-keys']);
   if (req.autoRemove && req.restart.name !== 'no') {
     throw new MobyDickError('USAGE', 'Conflicting options: --restart and --rm', { hint: "see 'moby-dick run --help'" });
   }
+  const cid = openCidFile(flags.cidfile);
+  try {
+    return await runCreated(req, flags, streams, cid);
+  } catch (e) {
+    cid.abandon(); // nothing once the ID is written
+    throw e;
+  }
+}
+
+async function runCreated(req: CreateRequest, flags: CreateFlags, streams: ReturnType<typeof parseAttach>, cid: CidFile): Promise<number> {
   return withEngine(async (engine) => {
     const record = await engine.create(req);
+    cid.write(record.id);
     let attached: Attached | undefined;
     try {
       await engine.start(record.id, async (v) => {
-        if (!flags.detach) attached = await attachTo(v, flags.interactive === true);
+        if (!flags.detach) attached = await attachTo(v, flags.interactive === true, { streams, ...(flags['detach-keys'] !== undefined ? { detachKeys: flags['detach-keys'] } : {}) });
       });
     } catch (e) {
       // and a container whose network could not be set up (a published port taken): it never ran, and run printed no ID for it

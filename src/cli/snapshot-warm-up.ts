@@ -5,8 +5,7 @@
  * first `run` of every process no longer compiles them: the options, the
  * image config's schema (zod), the run settings, the user lookup, the OCI
  * spec with the default seccomp profile, its compiled filter, the plan and
- * its encoding; and the jail's and the original form's specs and plans
- * (`run --rootfs`, `moby-dick COMMAND`).
+ * its encoding; and the jail's and the original form's (jail-warm-up.ts).
  *
  * Only pure functions, and nothing kept: whatever is left in a module's
  * state here would be in every process started from the snapshot.
@@ -15,14 +14,13 @@ import { buildSpec, RUN_DEFAULTS } from '../spec/spec-builder.js';
 import { parseImageConfig } from '../images/manifest.js';
 import { imageEnv, runSettings } from '../images/run-settings.js';
 import { resolveUser } from '../images/user-lookup.js';
-import { hostViewSpec, jailSpec } from '../jail/jail-spec.js';
 import { compileOciPlan } from '../oci/compile.js';
 import { compileSeccomp } from '../oci/seccomp.js';
-import { resolveConfig } from '../helper/config.js';
 import { monitorOps } from '../helper/monitor-ops.js';
 import { encodePlan } from '../helper/plan-wire.js';
 import { parseCommandLine } from './args.js';
 import { CREATE_OPTIONS, createRequest } from './create-options.js';
+import { warmUpJail } from './jail-warm-up.js';
 
 const DIGEST = `sha256:${'0'.repeat(64)}`;
 const DIR = '/mdk-warm-up';
@@ -73,10 +71,5 @@ export function warmUp(): void {
   plan.splice(1, 0, ...monitorOps({ log: { path: `${DIR}/log`, maxSize: 0, maxFiles: 1 }, exitFile: `${DIR}/exit.json`, attachSocket: `${DIR}/attach.sock`, stdinOpen: false, onExit: [`${DIR}/moby-dick`, 'container-exited'] }));
   encodePlan(plan);
 
-  // the jail (its filter comes from the cache at run time) and the host view
-  const jail = resolveConfig({ command: ['true'], rootfs: DIR });
-  const jailed = jailSpec(jail, 'mdk-warm-up');
-  encodePlan(compileOciPlan(jailed, { bundle: DIR, detach: false, syncCgroup: true, host: { kindOf: () => 'dir', cgroupV1: [{ name: 'memory', options: 'memory' }], cgroupV2Only: false }, interactive: false, makeCwd: true }));
-  const hostView = resolveConfig({ command: ['true'] });
-  encodePlan(compileOciPlan(hostViewSpec(hostView), { bundle: '/', detach: false, syncCgroup: false, host: { kindOf: () => null, cgroupV1: [], cgroupV2Only: false }, interactive: false, hostView: { entries: [{ name: 'tmp', kind: 'dir' }, { name: 'bin', kind: 'symlink', target: 'usr/bin' }] } }));
+  warmUpJail();
 }

@@ -65,8 +65,8 @@ declare global {
 warmUp();
 // and every command's module evaluated (their loaders are import()s, which
 // the bundle makes promises of require()s: the event loop runs them before
-// the snapshot is taken)
-for (const c of COMMANDS) void c.load();
+// the snapshot is taken); the others are not in this bundle (scripts/bundle.mjs)
+for (const c of COMMANDS) if (c.snapshot) void c.load();
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // build/moby-dick.blob: build/moby-dick is the launcher, build/moby-dick.cjs the bundle

@@ -12,17 +12,20 @@ import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { heldCapabilities } from '../linux/capabilities.js';
 import { sleepSync } from '../linux/sleep.js';
-import { parseExitRecord } from '../helper/monitor-ops.js';
+import { type MonitorHealth, parseExitRecord } from '../helper/monitor-ops.js';
 import type { ContainerRecord } from './container-table.js';
 import { networkFileBinds, plugNetwork, prepareNetwork, releaseNetwork } from './container-networking.js';
 import type { ContainerView, EngineCore, EngineOciRuntime } from './engine-core.js';
-import { hostDevices } from './host-devices.js';
+import { hostDevices, mappedDevices } from './host-devices.js';
+import { joinedNamespaces } from './namespace-modes.js';
 import { removeEmptyParent, removeLeftoverCgroups } from './leftovers.js';
 import type { ContainerPaths } from './paths.js';
 import { containerEvent, signalNumber } from './events.js';
 import { shouldRestart } from './restart-policy.js';
 import { buildSpec, type EngineContainer } from '../spec/spec-builder.js';
 import { containerState } from './status.js';
+import { healthOf } from './health-check.js';
+import { runsChecks, healthSettings, nextCheckDelay } from './health.js';
 
 /** What the OCI runtime says, undefined when it has no state for ID. */
 export function runtimeStatus(e: EngineCore, id: string): ReturnType<EngineOciRuntime['state']> | undefined {
@@ -48,6 +51,8 @@ export function viewOf(e: EngineCore, record: ContainerRecord): ContainerView {
   const exit = exitRecord(paths);
   const state = containerState({ started: record.state.startedAt !== undefined, runtime: rt?.status, ...(exit ? { exit } : {}) });
   if (record.state.oomKilled) Object.assign(state, { OOMKilled: true });
+  const health = healthOf(record, paths);
+  if (health) state.Health = health;
   return { record, state, paths, pid: state.Running ? (rt?.pid ?? 0) : 0 };
 }
 
@@ -67,7 +72,11 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
   const { files, netns } = prepareNetwork(e, record, paths);
   try {
     const engine: EngineContainer = { ...record.engine, binds: [...networkFileBinds(files, record.engine), ...record.engine.binds], network: netns };
-    if (engine.privileged) engine.devices = hostDevices(); // as Docker: every device the host has now
+    Object.assign(engine, joinedNamespaces(e, record));
+    // the --device nodes as they are now; a privileged container also gets every device the host has now, as Docker
+    const mapped = engine.deviceMappings?.length ? mappedDevices(engine.deviceMappings) : undefined;
+    if (mapped) Object.assign(engine, mapped);
+    if (engine.privileged) engine.devices = [...hostDevices().filter((d) => !mapped?.devices.some((m) => m.path === d.path)), ...(mapped?.devices ?? [])];
     if (engine.privileged || engine.capAdd.some((c) => c.toUpperCase() === 'ALL')) engine.hostCapabilities = heldCapabilities(readFileSync('/proc/self/status', 'utf8'));
     const spec = buildSpec(engine);
     writeFileSync(paths.bundleConfig, JSON.stringify(spec));
@@ -99,21 +108,41 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
   mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
   rmSync(paths.attachSocket, { force: true });
   const onExit = e.options.exitCommand ? [...e.options.exitCommand, record.id] : undefined;
+  const health = healthMonitor(e, record);
   await e.runtime.create(record.id, {
     bundle: paths.dir,
     // not validated again: buildSpec keeps to the schema (spec-trust.test.ts), but for a seccomp profile of the user's
     ...(typeof record.engine.seccomp === 'string' ? { spec } : {}),
     seccompCache: join(e.runDir, 'seccomp'),
     monitor: {
-      log: { path: paths.log, maxSize: record.log.maxSize, maxFiles: record.log.maxFiles },
+      // --log-driver none: the monitor reads the output and keeps none
+      ...(record.log.driver === 'none' ? {} : { log: { path: paths.log, maxSize: record.log.maxSize, maxFiles: record.log.maxFiles } }),
       exitFile: paths.exitFile,
       attachSocket: paths.attachSocket,
       stdinOpen: record.openStdin,
       ...(onExit ? { onExit } : {}),
+      ...(health ? { health } : {}),
     },
     ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work } } : {}),
     init: record.init,
   });
+}
+
+/**
+ * The monitor's health checks of RECORD: EngineOptions.healthCommand with
+ * its ID, the first after Docker's first interval; a check that runs past
+ * its timeout and a minute more (a wedged start) is killed.
+ */
+function healthMonitor(e: EngineCore, record: ContainerRecord): MonitorHealth | undefined {
+  if (!e.options.healthCommand || !runsChecks(record.healthcheck)) return undefined;
+  const s = healthSettings(record.healthcheck);
+  const now = Date.now();
+  return {
+    command: [...e.options.healthCommand, record.id],
+    firstMs: nextCheckDelay(s, now, now, 'starting'),
+    everyMs: Math.ceil(s.interval / 1e6),
+    limitMs: Math.ceil(s.timeout / 1e6) + 60_000,
+  };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -230,8 +259,10 @@ export function remove(e: EngineCore, ref: string, force = false, volumes = fals
   rmSync(v.paths.attachSocket, { force: true });
   rmSync(join(e.runDir, 'locks', record.id), { force: true });
   if (volumes) {
+    // an anonymous volume another container has too (--volumes-from) stays, as Docker's
+    const others = e.containers.all().filter((c) => c.id !== record.id);
     for (const name of Object.keys(record.volumes)) {
-      if (/^[a-f0-9]{64}$/.test(name)) rmSync(join(e.store.root, 'volumes', name), { recursive: true, force: true });
+      if (/^[a-f0-9]{64}$/.test(name) && !others.some((c) => Object.hasOwn(c.volumes, name))) rmSync(join(e.store.root, 'volumes', name), { recursive: true, force: true });
     }
   }
   e.containers.remove(record.id);

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { EventRecorder } from '../util/event-log.js';
+import type { ContainerTable } from './container-table.js';
 import type { CreateRequest } from './create-request.js';
 import type { BindMount, FilesystemMount, TmpfsMount } from '../spec/spec-builder.js';
 import { checkVolumeName, VolumeStore } from './volumes.js';
@@ -64,4 +65,45 @@ export function containerMounts(
     binds.push({ source, destination: m.destination, readOnly: m.readOnly, ...(m.propagation ? { propagation: m.propagation } : {}) });
   }
   return { binds, tmpfs, filesystems };
+}
+
+/** --volumes-from CONTAINER[:ro|rw]: its name or ID and the access asked (undefined: as the container has them). */
+export function parseVolumesFrom(spec: string): { ref: string; readOnly?: boolean } {
+  const colon = spec.lastIndexOf(':');
+  if (colon < 0) return { ref: spec };
+  const mode = spec.slice(colon + 1);
+  const ref = spec.slice(0, colon);
+  if ((mode !== 'ro' && mode !== 'rw') || ref === '') {
+    throw new MobyDickError('USAGE', `invalid mode for volumes-from: ${mode}`, { subject: spec, hint: 'give --volumes-from CONTAINER, CONTAINER:ro or CONTAINER:rw' });
+  }
+  return { ref, readOnly: mode === 'ro' };
+}
+
+/**
+ * --volumes-from: the volumes and binds of each container SPECS names, at
+ * the same destinations, read-only when asked (":ro"), as Docker does; a
+ * destination the container mounts something of its own at keeps its own.
+ * The named and anonymous volumes go into OUT.volumes too (`rm -v` leaves
+ * a volume that another container still has).
+ */
+export function volumesFrom(
+  containers: Pick<ContainerTable, 'find'>,
+  specs: readonly string[],
+  out: { binds: BindMount[]; filesystems: FilesystemMount[]; tmpfs?: readonly TmpfsMount[]; volumes: Record<string, string> },
+): void {
+  for (const spec of specs) {
+    const { ref, readOnly } = parseVolumesFrom(spec);
+    const from = containers.find(ref);
+    const taken = new Set([...out.binds, ...out.filesystems, ...(out.tmpfs ?? [])].map((m) => m.destination));
+    for (const b of from.engine.binds) {
+      if (taken.has(b.destination)) continue;
+      out.binds.push({ ...b, readOnly: readOnly ?? b.readOnly });
+    }
+    for (const f of from.engine.filesystems ?? []) {
+      if (taken.has(f.destination)) continue;
+      const options = f.options.filter((o) => o !== 'ro' && o !== 'rw');
+      out.filesystems.push({ ...f, options: [...options, ...((readOnly ?? f.options.includes('ro')) ? ['ro'] : [])] });
+    }
+    for (const [name, destination] of Object.entries(from.volumes)) if (!taken.has(destination)) out.volumes[name] = destination;
+  }
 }

@@ -41,7 +41,7 @@ export function resolveNetworking(e: EngineCore, req: CreateRequest, exposed: re
   if (req.networkAliases.length && n.isDefault) {
     throw new MobyDickError('USAGE', 'network-scoped alias is supported only for containers in user defined networks', { subject: req.networkAliases[0]! });
   }
-  return { ...base, mode: 'bridge', networks: [{ id: n.id, aliases: [...req.networkAliases] }], ports: publishedPorts(req.publish, req.publishAll, exposed) };
+  return { ...base, mode: 'bridge', networks: [{ id: n.id, aliases: [...req.networkAliases] }], ports: publishedPorts(req.publish, req.publishAll, exposed, req.publishAllIp) };
 }
 
 /** What container ID's hosts file is made of (for rewriting it when a peer comes or goes). */

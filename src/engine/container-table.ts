@@ -4,14 +4,31 @@
  * win). The record is JSON in the `config` column; lookups take what Docker
  * takes: a full ID, a unique ID prefix, or a name.
  */
+import type { ContainerConfig } from './container-config.js';
 import type { Database } from 'better-sqlite3';
 import { MobyDickError } from '../errors.js';
 import type { ContainerNetworking } from '../network/networks.js';
 import type { EngineContainer } from '../spec/spec-builder.js';
+import type { HealthConfig } from './health.js';
 
 export interface RestartPolicy {
   name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
   maximumRetryCount: number;
+}
+
+/** Docker's --log-driver values moby-dick has: its json-file log, or none (`logs` cannot read it) */
+export type LogDriver = 'json-file' | 'none';
+
+/** --ipc, --pid, --uts and --userns as Docker shows them (HostConfig.IpcMode, ...): a joined container by its full ID */
+export interface NamespaceModes {
+  /** private, shareable, host, none, or container:ID */
+  ipc: string;
+  /** '' (its own), host, or container:ID */
+  pid: string;
+  /** '' (its own) or host */
+  uts: string;
+  /** '' or host */
+  userns: string;
 }
 
 export interface ContainerRecord {
@@ -20,9 +37,13 @@ export interface ContainerRecord {
   /** the image as given, and its ID; null for a --rootfs container */
   image: string;
   imageId: string | null;
+  /** how many words of engine.argv are the entrypoint (records made before it was kept: unknown) */
+  entrypointLength?: number;
   created: string;
   /** what the container runs, resolved (the OCI spec is built from it) */
   engine: EngineContainer;
+  /** its config as Docker keeps it: the image's with create's on top (container-config.ts; commit starts from it); older records have none */
+  config?: ContainerConfig;
   /** the image's layers for the overlay, topmost first; empty for --rootfs */
   layers: string[];
   openStdin: boolean;
@@ -32,7 +53,14 @@ export interface ContainerRecord {
   restart: RestartPolicy;
   autoRemove: boolean;
   init: boolean;
-  log: { maxSize: number; maxFiles: number };
+  /** DRIVER: json-file when unset (records made before --log-driver) */
+  log: { maxSize: number; maxFiles: number; driver?: LogDriver };
+  /** records made before these flags have none: private namespaces */
+  namespaceModes?: NamespaceModes;
+  /** --volumes-from, as given */
+  volumesFrom?: string[];
+  /** --group-add, as given */
+  groupAdd?: string[];
   labels: Record<string, string>;
   /** named volumes: name -> destination */
   volumes: Record<string, string>;
@@ -40,6 +68,10 @@ export interface ContainerRecord {
   net?: ContainerNetworking;
   /** the image's ExposedPorts and --expose ("80/tcp") */
   exposedPorts?: string[];
+  /** the image's HEALTHCHECK under --health-* (Docker's Config.Healthcheck); none: no checks */
+  healthcheck?: HealthConfig;
+  /** the image's SHELL, for a CMD-SHELL health check (/bin/sh -c when it has none) */
+  shell?: string[];
   state: {
     startedAt?: string;
     restartCount: number;

@@ -38,8 +38,10 @@ export interface CopyOptions {
   archive: boolean;
   /** -L: follow a symlink given as SRC */
   followLink: boolean;
-  stdin: Readable;
-  stdout: Writable;
+  /** the tar of a copy from "-" (only then read) */
+  stdin?: Readable;
+  /** where a copy to "-" writes its tar (only then written) */
+  stdout?: Writable;
   /** the directory relative host paths are under */
   cwd: string;
 }
@@ -182,6 +184,12 @@ async function produce(side: Side, path: string, src: Source, top: string, out: 
   await w.finish();
 }
 
+/** The stream a copy from or to "-" needs; a caller that gave none asked for a copy it cannot do. */
+function stdio<T>(stream: T | undefined, name: 'stdin' | 'stdout'): T {
+  if (stream === undefined) throw new MobyDickError('USAGE', `a copy ${name === 'stdin' ? 'from' : 'to'} "-" needs a ${name} to ${name === 'stdin' ? 'read' : 'write'} the tar`);
+  return stream;
+}
+
 export async function copy(engine: Engine, from: CopyEnd, to: CopyEnd, opts: CopyOptions): Promise<void> {
   if (from.container !== undefined && to.container !== undefined) {
     throw new MobyDickError('USAGE', 'copying between containers is not supported', { hint: 'copy to the host, then into the other container' });
@@ -198,7 +206,7 @@ export async function copy(engine: Engine, from: CopyEnd, to: CopyEnd, opts: Cop
     await withSide(engine, dst, 'write', async (side) => {
       const { into } = destination(side, dst.path, undefined);
       try {
-        await extractTree(opts.stdin, side.root, { into, label: `copying into ${side.label(dst.path)}`, ...(opts.archive ? {} : { owner: { uid: 0, gid: 0 } }) });
+        await extractTree(stdio(opts.stdin, 'stdin'), side.root, { into, label: `copying into ${side.label(dst.path)}`, ...(opts.archive ? {} : { owner: { uid: 0, gid: 0 } }) });
       } catch (e) {
         throw readOnly(e, side);
       }
@@ -209,7 +217,7 @@ export async function copy(engine: Engine, from: CopyEnd, to: CopyEnd, opts: Cop
     const s = source(from, src.path, opts.followLink);
     try {
       if (dst.container === undefined && dst.path === '-') {
-        await produce(from, src.path, s, s.contents ? '' : s.base, opts.stdout, undefined);
+        await produce(from, src.path, s, s.contents ? '' : s.base, stdio(opts.stdout, 'stdout'), undefined);
         return;
       }
       const toHost = dst.container === undefined;

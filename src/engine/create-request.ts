@@ -1,6 +1,11 @@
 /** What `create` is asked for: the CLI's flags (create-options.ts), and the Engine API's body, parsed. */
-import type { RestartPolicy } from './container-table.js';
-import type { ResourceLimits, SecuritySettings } from '../spec/spec-builder.js';
+import type { LogDriver, RestartPolicy } from './container-table.js';
+import type { HealthConfig } from './health.js';
+import type { PlatformSpec } from '../images/platform.js';
+import type { DeviceMapping, ResourceLimits, SecuritySettings } from '../spec/spec-builder.js';
+
+/** --pull: when `create` pulls the image (missing: only when the store lacks it) */
+export type PullPolicy = 'always' | 'missing' | 'never';
 
 export interface VolumeRequest {
   kind: 'bind' | 'volume' | 'tmpfs';
@@ -43,6 +48,8 @@ export interface CreateRequest extends ResourceLimits, SecuritySettings {
   publish: readonly string[];
   /** -P: every exposed port on a port the engine picks */
   publishAll: boolean;
+  /** the host address of -P's bindings (the API service's --ip, as dockerd's); every address when absent */
+  publishAllIp?: string;
   /** --expose, on top of the image's ExposedPorts */
   expose: readonly string[];
   dns: readonly string[];
@@ -51,4 +58,28 @@ export interface CreateRequest extends ResourceLimits, SecuritySettings {
   /** --add-host NAME:IP */
   addHost: readonly string[];
   shmSize?: number;
+  /** --health-* or Config.Healthcheck, over the image's HEALTHCHECK (health.ts mergeHealthcheck) */
+  healthcheck?: HealthConfig;
+  /** default missing */
+  pull?: PullPolicy;
+  /** --platform: the image's platform; only this machine's runs here */
+  platform?: PlatformSpec;
+  /** --device: host device nodes made in the container and allowed in its device cgroup */
+  devices?: readonly DeviceMapping[];
+  /** --sysctl KEY=VALUE: namespaced ones only */
+  sysctls?: Readonly<Record<string, string>>;
+  /** --group-add: group names (the image's /etc/group) or numbers, on top of the user's */
+  groupAdd?: readonly string[];
+  /** --ipc private|shareable|host|none|container:NAME (default private) */
+  ipc?: string;
+  /** --pid host|container:NAME (default: a PID namespace of its own) */
+  pid?: string;
+  /** --uts host (default: a UTS namespace of its own) */
+  uts?: string;
+  /** --userns host (the only mode: no user namespace) */
+  userns?: string;
+  /** --volumes-from CONTAINER[:ro|rw] */
+  volumesFrom?: readonly string[];
+  /** --log-driver json-file (default) or none */
+  logDriver?: LogDriver;
 }

@@ -19,7 +19,7 @@ import type { ContainerPaths } from './paths.js';
 import type { State } from './status.js';
 
 /** The engine's view of the OCI runtime: the OciRuntime methods the engine and its commands call (OciRuntime in-process by default; a fake in engine.test.ts). */
-export type EngineOciRuntime = Pick<OciRuntime, 'create' | 'start' | 'state' | 'kill' | 'delete' | 'pause' | 'ps' | 'stats' | 'exec'> & {
+export type EngineOciRuntime = Pick<OciRuntime, 'create' | 'start' | 'state' | 'kill' | 'delete' | 'pause' | 'update' | 'ps' | 'stats' | 'exec'> & {
   readonly store: Pick<StateStore, 'dir'>;
 };
 
@@ -36,6 +36,8 @@ export type EngineSyscalls = Pick<NativeAddon, 'lock' | 'mountOverlay' | 'attach
 export interface EngineOptions {
   /** the command the monitor runs when a container ends, the container's ID appended */
   exitCommand?: readonly string[];
+  /** the command the monitor runs for each health check, the container's ID appended (no checks without it) */
+  healthCommand?: readonly string[];
   /** where a pull of a missing image reports */
   progress?: PullProgress;
   warn?: (message: string) => void;

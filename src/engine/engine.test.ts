@@ -19,6 +19,9 @@ import type { NetworkRecord } from '../network/network-table.js';
 import type { ContainerFiles, NetContainer } from '../network/networks.js';
 import type { CreateOptions } from '../oci/lifecycle.js';
 import type { OciState } from '../oci/state.js';
+import type { Resources } from '../spec/schema.js';
+import { buildSpec } from '../spec/spec-builder.js';
+import { update } from './container-update.js';
 import type { ContainerRecord } from './container-table.js';
 import type { CreateRequest } from './create-request.js';
 import type { EngineNetworks, EngineOciRuntime } from './engine-core.js';
@@ -63,6 +66,12 @@ class FakeOciRuntime implements EngineOciRuntime {
   }
   pause(id: string, frozen: boolean): void {
     this.states.get(id)!.status = frozen ? 'paused' : 'running';
+  }
+  readonly updates: { id: string; resources: Resources }[] = [];
+  failUpdate = false;
+  update(id: string, resources: Resources): void {
+    if (this.failUpdate) throw new MobyDickError('SETUP', 'unable to set memory limit to 8388608 (current usage: 9000000, peak usage: 9000000)');
+    this.updates.push({ id, resources });
   }
   ps = notFaked('ps');
   stats = notFaked('stats');
@@ -306,6 +315,38 @@ describe('engine with a fake runtime and fake networks', () => {
     await engine.exited(r.id);
     assert.equal(runtime.calls.length, calls);
     assert.ok(engine.inspect(r.id).state.Running);
+  });
+
+  const HOST = { cpus: '0-1', mems: '0', cpuCount: 2, blkioWeight: false };
+
+  test('update of a running container: the runtime writes the new limits, the record keeps them, its next config has them', async () => {
+    const r = await engine.create(request({ name: 'mdk-test-upd', memory: 32 << 20 }));
+    await engine.start(r.id);
+    const res = await update(engine, 'mdk-test-upd', { memory: 48 << 20, pidsLimit: 20, nanoCpus: 5e8, cpusetCpus: '1', restart: { name: 'on-failure', maximumRetryCount: 2 } }, HOST);
+    assert.deepEqual(res.warnings, []);
+    assert.deepEqual(runtime.updates, [{ id: r.id, resources: { memory: { limit: 48 << 20, swap: 64 << 20 }, cpu: { period: 100000, quota: 50000, cpus: '1' }, pids: { limit: 20 } } }]);
+    const after = engine.inspect(r.id).record;
+    assert.deepEqual([after.engine.memory, after.engine.memorySwap, after.engine.pidsLimit, after.engine.nanoCpus, after.engine.cpusetCpus], [48 << 20, 64 << 20, 20, 5e8, '1']);
+    assert.deepEqual(after.restart, { name: 'on-failure', maximumRetryCount: 2 });
+    const spec = buildSpec(after.engine).linux!.resources!;
+    assert.deepEqual([spec.memory, spec.pids, spec.cpu], [{ limit: 48 << 20, swap: 64 << 20 }, { limit: 20 }, { period: 100000, quota: 50000, cpus: '1' }]);
+  });
+
+  test('update of a stopped container changes only its record; a failed write leaves the record as it was', async () => {
+    const r = await engine.create(request({ name: 'mdk-test-upd-stopped' }));
+    const res = await update(engine, r.id, { pidsLimit: 50, blkioWeight: 300 }, HOST);
+    assert.deepEqual(res.warnings, ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.']);
+    assert.deepEqual(runtime.updates, []);
+    assert.equal(engine.inspect(r.id).record.engine.pidsLimit, 50);
+    assert.equal(engine.inspect(r.id).record.engine.blkioWeight, undefined);
+    await engine.start(r.id);
+    runtime.failUpdate = true;
+    await assert.rejects(update(engine, r.id, { memory: 8 << 20 }, HOST), new RegExp(`^MobyDickError: Cannot update container ${r.id}: unable to set memory limit to 8388608 \\(current usage`));
+    assert.equal(engine.inspect(r.id).record.engine.memory, undefined);
+    runtime.failUpdate = false;
+    await update(engine, r.id, { pidsLimit: -1 }, HOST);
+    assert.equal(engine.inspect(r.id).record.engine.pidsLimit, undefined);
+    assert.deepEqual(runtime.updates as unknown, [{ id: r.id, resources: { pids: { limit: -1 } } }]);
   });
 });
 

@@ -9,14 +9,17 @@
  * When a container ends, its monitor runs `moby-dick container-exited ID`
  * (exited()), which records an OOM kill, removes its cgroups, and applies
  * --rm and the restart policy; unless an attached CLI did exited() itself
- * and confirmed it (AttachOptions.handlesExit).
+ * and confirmed it (AttachOptions.handlesExit). A container with health
+ * checks has its monitor run `moby-dick container-health ID` for each
+ * (health-check.ts; the state machine in health.ts).
  *
  * This class is the facade the CLI and the Engine API call; each concern
  * is a module of its own, given the Engine as an EngineCore
  * (engine-core.ts): container-create.ts (create), container-lifecycle.ts
  * (start, stop, kill, pause, remove, wait, exited; restart-policy.ts
- * decides), container-networking.ts (--network, network connect and
- * disconnect, what inspect shows), container-mounts.ts (binds, volumes,
+ * decides), container-update.ts (update; update-limits.ts decides),
+ * container-networking.ts (--network, network connect and disconnect,
+ * what inspect shows), container-mounts.ts (binds, volumes,
  * tmpfs), container-lock.ts (a container's lock). The runtime, the
  * networks and the addon's syscalls are passed in (EngineOptions), today's
  * real ones by default.
@@ -35,12 +38,16 @@ import * as lifecycle from './container-lifecycle.js';
 import * as networking from './container-networking.js';
 import { type ContainerRecord, ContainerTable } from './container-table.js';
 import { containerEvent } from './events.js';
+import { update, type UpdateResult } from './container-update.js';
+import type { UpdateRequest } from './update-limits.js';
 import type { CreateRequest } from './create-request.js';
 import type { ContainerView, EngineCore, EngineNetworks, EngineOciRuntime, EngineOptions, EngineSyscalls } from './engine-core.js';
 import type { NetworkFacts } from './network-inspect.js';
 import { containerPaths, type ContainerPaths, runRoot } from './paths.js';
 
 export type { CreateRequest, VolumeRequest } from './create-request.js';
+export type { UpdateRequest } from './update-limits.js';
+export type { UpdateResult } from './container-update.js';
 export type { ContainerView, EngineNetworks, EngineOciRuntime, EngineOptions, EngineSyscalls } from './engine-core.js';
 export { shouldRestart } from './restart-policy.js';
 
@@ -188,6 +195,14 @@ export class Engine implements EngineCore {
   /** `pause` / `unpause`: freezes or thaws the container's cgroup (Docker's words when it cannot). */
   pause(ref: string, frozen: boolean): ContainerRecord {
     return lifecycle.pause(this, ref, frozen);
+  }
+
+  /**
+   * `update`: new limits (cgroups of a running container changed through the
+   * runtime) and restart policy, kept in the record; Docker's checks and words.
+   */
+  async update(ref: string, req: UpdateRequest): Promise<UpdateResult> {
+    return update(this, ref, req);
   }
 
   /**

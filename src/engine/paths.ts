@@ -2,7 +2,7 @@
  * Where a container's files live. Under the store root (persistent):
  * containers/ID/ holds config.json (the OCI bundle), the writable layer
  * (diff, work, and merged, the overlay's mount point), the json-file log
- * and the exit file the monitor writes. Under the run root (gone at boot, as
+ * the exit file the monitor writes and the health checks' state. Under the run root (gone at boot, as
  * /run): the OCI runtime's state and the attach sockets, named by the ID's
  * first 12 digits so that the path fits a unix socket's 107 bytes.
  */
@@ -17,6 +17,8 @@ export interface ContainerPaths {
   merged: string;
   log: string;
   exitFile: string;
+  /** the health checks' state (health-check.ts) */
+  healthFile: string;
   attachSocket: string;
 }
 
@@ -36,6 +38,7 @@ export function containerPaths(storeRoot: string, run: string, id: string): Cont
     merged: join(dir, 'merged'),
     log: join(dir, `${id}-json.log`),
     exitFile: join(dir, 'exit.json'),
+    healthFile: join(dir, 'health.json'),
     attachSocket: join(run, 'attach', `${id.slice(0, 12)}.sock`),
   };
 }

@@ -4,6 +4,7 @@
  * and what the monitor wrote when the container ended. Pure.
  */
 import { humanDuration } from '../util/human-units.js';
+import { type Health, healthText } from './health.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead';
 
@@ -24,6 +25,8 @@ export interface State {
   ExitCode: number;
   Error: string;
   FinishedAt?: string;
+  /** with health checks, once started */
+  Health?: Health;
 }
 
 export function containerState(o: Observed): State {
@@ -55,6 +58,7 @@ export interface InspectState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  Health?: Health;
 }
 
 export function inspectState(s: State, pid: number, startedAt: string | undefined, oomKilled: boolean): InspectState {
@@ -70,14 +74,16 @@ export function inspectState(s: State, pid: number, startedAt: string | undefine
     Error: s.Error,
     StartedAt: startedAt ?? ZERO_TIME,
     FinishedAt: s.FinishedAt ?? ZERO_TIME,
+    ...(s.Health ? { Health: s.Health } : {}),
   };
 }
 
-/** ps's STATUS column: "Up 3 seconds", "Exited (0) 2 minutes ago", "Created", "Dead". */
+/** ps's STATUS column: "Up 3 seconds", "Up 3 seconds (healthy)", "Exited (0) 2 minutes ago", "Created", "Dead". */
 export function statusText(s: State, startedAt: string | undefined, now: number): string {
   if (s.Status === 'running' || s.Status === 'paused') {
     const up = `Up ${humanDuration(now - Date.parse(startedAt ?? new Date(now).toISOString()))}`;
-    return s.Paused ? `${up} (Paused)` : up;
+    if (s.Paused) return `${up} (Paused)`;
+    return s.Health ? `${up} (${healthText(s.Health)})` : up;
   }
   if (s.Status === 'exited') return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt ?? ''))} ago`;
   if (s.Status === 'dead') return 'Dead';

@@ -25,6 +25,17 @@ describe('monitor ops', () => {
     );
   });
 
+  test('health checks: their timing, then the command, one op per argument', () => {
+    assert.deepEqual(monitorOps({ health: { command: ['/usr/bin/moby-dick', 'container-health', 'abc'], firstMs: 1000, everyMs: 30000, limitMs: 90000 } }), [
+      { op: 'health_every', firstMs: 1000, everyMs: 30000, limitMs: 90000 },
+      { op: 'health_cmd', arg: '/usr/bin/moby-dick' },
+      { op: 'health_cmd', arg: 'container-health' },
+      { op: 'health_cmd', arg: 'abc' },
+    ]);
+    assert.throws(() => monitorOps({ health: { command: ['moby-dick'], firstMs: 1, everyMs: 1, limitMs: 0 } }), /health check command "moby-dick" must be an absolute path/);
+    assert.throws(() => monitorOps({ health: { command: ['/m'], firstMs: 1, everyMs: 0, limitMs: 0 } }), /health check interval must be a whole number >= 1/);
+  });
+
   test('defaults: no rotation, one file; nothing asked, no ops', () => {
     assert.deepEqual(monitorOps({ log: { path: '/l' } }), [{ op: 'log_json', path: '/l', maxSize: 0, maxFiles: 1 }]);
     assert.deepEqual(monitorOps({}), []);

@@ -32,6 +32,22 @@ export interface MonitorOptions {
    * run when an attach client that handles the exit confirms it did (src/engine/attach.ts)
    */
   onExit?: readonly string[];
+  /** the container's health checks, started by the monitor one at a time */
+  health?: MonitorHealth;
+}
+
+/** How the monitor runs health checks (native/src/watch.c). */
+export interface MonitorHealth {
+  /**
+   * one check: argv, argv[0] an absolute path; it prints the milliseconds until the next check
+   * (everyMs when it prints nothing); session of its own, stdio /dev/null but stdout, env only PATH
+   */
+  command: readonly string[];
+  /** milliseconds from the start to the first check */
+  firstMs: number;
+  everyMs: number;
+  /** a check that runs this long is killed (0: never) */
+  limitMs: number;
 }
 
 /** What the exit file holds (written by native/src/watch.c). */
@@ -88,6 +104,15 @@ export function monitorOps(options: MonitorOptions): Op[] {
     for (const arg of options.onExit) {
       if (arg.includes('\0')) throw invalid('an on-exit argument contains a NUL byte', arg);
       ops.push({ op: 'on_exit', arg });
+    }
+  }
+  if (options.health) {
+    const h = options.health;
+    absolute(h.command[0] ?? '', 'health check command');
+    ops.push({ op: 'health_every', firstMs: count(h.firstMs, 0, 0, 'first health check'), everyMs: count(h.everyMs, 0, 1, 'health check interval'), limitMs: count(h.limitMs, 0, 0, 'health check limit') });
+    for (const arg of h.command) {
+      if (arg.includes('\0')) throw invalid('a health check argument contains a NUL byte', arg);
+      ops.push({ op: 'health_cmd', arg });
     }
   }
   return ops;

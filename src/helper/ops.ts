@@ -43,6 +43,8 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
   attach_socket: { setting: true, args: (o) => [o.path], step: 'attach socket', what: (d) => `listening on the attach socket ${d}` },
   exit_file: { setting: true, args: (o) => [o.path] },
   on_exit: { setting: true, args: (o) => [o.arg] },
+  health_every: { setting: true, args: (o) => [String(o.firstMs), String(o.everyMs), String(o.limitMs)] },
+  health_cmd: { setting: true, args: (o) => [o.arg] },
   // steps of the container child
   propagation: { args: (o) => [String(o.flags)], what: () => 'making mounts private to the container' },
   mount_host: { args: (o) => [o.source, o.target, o.fstype, String(o.flags), o.data], step: 'mount' },

@@ -131,4 +131,13 @@ describe('status records', () => {
     assert.deepEqual(s.push(Buffer.from('2\0exit\t')), [{ kind: 'pid', pid: 12 }]);
     assert.deepEqual(s.push(Buffer.from('0\0signal\t15\0')), [{ kind: 'exit', code: 0 }, { kind: 'signal', signal: 15 }]);
   });
+
+  test('keeps a cut record when the caller reuses its read buffer', () => {
+    const s = new RecordSplitter();
+    const buf = Buffer.alloc(16);
+    const n = buf.write('ready\0pid\t4');
+    assert.deepEqual(s.push(buf.subarray(0, n)), [{ kind: 'ready' }]);
+    const m = buf.write('2\0');
+    assert.deepEqual(s.push(buf.subarray(0, m)), [{ kind: 'pid', pid: 42 }]);
+  });
 });

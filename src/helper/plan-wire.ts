@@ -78,7 +78,8 @@ export class RecordSplitter {
       if (rec) out.push(rec);
       start = i + 1;
     }
-    this.pending = this.pending.subarray(start);
+    // a copy: the caller's chunk is often its read buffer, which the next read overwrites
+    this.pending = start === this.pending.length ? Buffer.alloc(0) : Buffer.from(this.pending.subarray(start));
     return out;
   }
 }

@@ -25,6 +25,10 @@ export type Op =
   | { op: 'attach_socket'; path: string }
   | { op: 'exit_file'; path: string }
   | { op: 'on_exit'; arg: string }
+  // health checks: the first after FIRSTMS, the next after what the check printed (EVERYMS if nothing),
+  // a check killed after LIMITMS; the check command (argv, one op each)
+  | { op: 'health_every'; firstMs: number; everyMs: number; limitMs: number }
+  | { op: 'health_cmd'; arg: string }
   // steps of the container child
   | { op: 'propagation'; flags: number }
   | { op: 'mount_host'; source: string; target: string; fstype: string; flags: number; data: string }

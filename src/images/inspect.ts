@@ -99,3 +99,13 @@ export function imageHistory(store: ImageStore, input: string): HistoryEntry[] {
   const { image } = getImage(store, input);
   return historyEntries(image, rawImageConfig(store, image), image.layers.map((c) => store.layer(c)?.size ?? 0));
 }
+
+/** The labels of an image's config (Config.Labels), {} without any. */
+export function imageLabels(store: ImageStore, image: ImageRecord): Record<string, string> {
+  try {
+    const c = rawImageConfig(store, image).config as { Labels?: Record<string, string> | null } | undefined;
+    return c?.Labels ?? {};
+  } catch {
+    return {};
+  }
+}

@@ -8,6 +8,7 @@ describe('run settings from an image and the command line', () => {
   test('the image alone: Entrypoint + Cmd, its WorkingDir, User and StopSignal', () => {
     assert.deepEqual(runSettings(IMAGE, { command: [] }, 'nginx'), {
       argv: ['/docker-entrypoint.sh', 'nginx', '-g', 'daemon off;'],
+      entrypointLength: 1,
       cwd: '/srv',
       user: 'www',
       stopSignal: 'SIGQUIT',
@@ -22,6 +23,7 @@ describe('run settings from an image and the command line', () => {
     assert.deepEqual(runSettings(IMAGE, { command: [], entrypoint: '/bin/date' }, 'nginx').argv, ['/bin/date']);
     assert.deepEqual(runSettings(IMAGE, { command: ['-u'], entrypoint: '/bin/date' }, 'nginx').argv, ['/bin/date', '-u']);
     assert.deepEqual(runSettings(IMAGE, { command: ['echo', 'hi'], entrypoint: '' }, 'nginx').argv, ['echo', 'hi']);
+    assert.equal(runSettings(IMAGE, { command: ['echo', 'hi'], entrypoint: '' }, 'nginx').entrypointLength, 0, 'inspect shows no Entrypoint');
   });
 
   test('-w and -u win; a relative WorkingDir is taken from /; defaults', () => {

@@ -31,6 +31,8 @@ export interface RunOverrides {
 
 export interface RunSettings {
   argv: string[];
+  /** how many of argv's words are the entrypoint (inspect's Config.Entrypoint; the rest is Config.Cmd) */
+  entrypointLength: number;
   cwd: string;
   /** the user as written (name or number, maybe :group); resolve with user-lookup.ts */
   user: string;
@@ -51,6 +53,7 @@ export function runSettings(image: ImageRunConfig, cli: RunOverrides, imageName:
   const dir = cli.workdir ?? image.WorkingDir ?? '';
   return {
     argv,
+    entrypointLength: entrypoint.length,
     cwd: dir === '' ? '/' : posix.resolve('/', dir),
     user: cli.user ?? image.User ?? '',
     stopSignal: image.StopSignal || 'SIGTERM',

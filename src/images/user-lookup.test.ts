@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseGroup, parsePasswd, resolveUser } from './user-lookup.js';
+import { parseGroup, parsePasswd, resolveGroups, resolveUser } from './user-lookup.js';
 
 const PASSWD = `root:x:0:0:root:/root:/bin/sh
 daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
@@ -51,5 +51,13 @@ describe('resolveUser as Docker does', () => {
     assert.throws(() => resolveUser('nobody', PASSWD, GROUP), /unable to find user nobody: no matching entries in passwd file/);
     assert.throws(() => resolveUser('app:wheel', PASSWD, GROUP), /unable to find group wheel: no matching entries in group file/);
     assert.throws(() => resolveUser('app', null, null), /unable to find user app/);
+  });
+});
+
+describe('resolveGroups (--group-add)', () => {
+  test('numbers as given, names through the image\'s group file, an unknown name refused', () => {
+    assert.deepEqual(resolveGroups(['staff', '4242', 'docker'], GROUP), [50, 4242, 999]);
+    assert.deepEqual(resolveGroups(['7'], null), [7]);
+    assert.throws(() => resolveGroups(['wheel'], GROUP), /unable to find group wheel: no matching entries in group file/);
   });
 });

@@ -113,3 +113,18 @@ export function resolveUser(spec: string, passwd: string | null, group: string |
   return { uid, gid, additionalGids, home: entry?.home || '/' };
 }
 
+
+/**
+ * --group-add: numbers as they are, names through the image's /etc/group
+ * (GROUP, null when it has none), as Docker resolves them.
+ */
+export function resolveGroups(specs: readonly string[], group: string | null): number[] {
+  const groups = parseGroup(group ?? '');
+  return specs.map((spec) => {
+    const n = id(spec);
+    if (n !== null) return n;
+    const g = groups.find((x) => x.name === spec);
+    if (!g) throw notFound(`group ${spec}`, 'group');
+    return g.gid;
+  });
+}

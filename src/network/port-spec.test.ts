@@ -27,3 +27,8 @@ test('-P publishes the exposed ports -p did not name', () => {
   assert.deepEqual(ports.map(portLine), ['80/tcp -> 0.0.0.0:8080', '443/tcp -> 0.0.0.0:0', '53/udp -> 0.0.0.0:0']);
   assert.deepEqual(publishedPorts([], false, ['80/tcp']), []);
 });
+
+test("-P's bindings on the API service's --ip when it has one", () => {
+  const ports = publishedPorts(['127.0.0.2:8080:80'], true, ['80/tcp', '443/tcp'], '127.0.0.1');
+  assert.deepEqual(ports.map(portLine), ['80/tcp -> 127.0.0.2:8080', '443/tcp -> 127.0.0.1:0']);
+});

@@ -82,14 +82,15 @@ export function parseExposed(spec: string): { protocol: Protocol; port: number }
 
 /**
  * The ports a container publishes: every -p, and with -P every exposed port
- * (the image's and --expose) that -p did not name, on a port the engine picks.
+ * (the image's and --expose) that -p did not name, on a port the engine picks
+ * and the address PUBLISH_ALL_IP (every address when empty).
  */
-export function publishedPorts(publish: readonly string[], publishAll: boolean, exposed: readonly string[]): PortBinding[] {
+export function publishedPorts(publish: readonly string[], publishAll: boolean, exposed: readonly string[], publishAllIp = ''): PortBinding[] {
   const out = publish.flatMap(parsePublish);
   if (publishAll) {
     for (const e of exposed.flatMap(parseExposed)) {
       if (!out.some((b) => b.protocol === e.protocol && b.containerPort === e.port)) {
-        out.push({ protocol: e.protocol, hostIp: '', hostPort: 0, containerPort: e.port });
+        out.push({ protocol: e.protocol, hostIp: publishAllIp, hostPort: 0, containerPort: e.port });
       }
     }
   }

@@ -59,7 +59,9 @@ Commands:
   ps       list a container's processes (--format json)
   pause    freeze every process of a container
   resume   thaw a paused container
-  update   change a container's limits (--resources FILE|-)
+  update   change a container's limits (--resources FILE|-, or --memory, --memory-swap,
+           --memory-reservation, --cpu-quota, --cpu-period, --cpu-share, --cpuset-cpus,
+           --cpuset-mems, --pids-limit, --blkio-weight, ... as runc's)
   events   print cgroup statistics (--stats once, or every --interval)
   spec     write a default config.json
   features print what this runtime supports, as JSON

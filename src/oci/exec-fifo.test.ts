@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { awaitExec, awaitStartByte } from './exec-fifo.js';
+import { awaitExec, awaitStartByte, untilReady } from './exec-fifo.js';
 
 /** a scripted fifo and process: READS are the successive read results, ALIVE the successive looks */
 function script(reads: boolean[], alive: boolean[], limit = 100) {
@@ -67,5 +67,39 @@ describe('exec fifo: start reads on until exec closes the init\'s end', () => {
 
   test('an init that never gets to exec: given up after the limit', () => {
     assert.deepEqual(reads(Array(10).fill('none'), 3), { records: [], pauses: 3 });
+  });
+});
+
+describe('exec -d: what came behind "ready" reaches the exec report', () => {
+  const ready = (chunks: string[]) => {
+    const seen: string[] = [];
+    const outcome = untilReady(
+      chunks.map((c) => Buffer.from(c)),
+      (r) => seen.push(r.kind),
+    );
+    return { outcome, seen };
+  };
+
+  test('"ready" and the exec error in one read: the error is carried, not dropped', () => {
+    const { outcome, seen } = ready(['pid\t7\0ready\0error\texec\t8\t/tmp/x\0']);
+    assert.deepEqual(seen, ['pid', 'ready']);
+    assert.equal(outcome.ready, true);
+    if (!outcome.ready) return;
+    const records = awaitExec({ read: () => 'end', pause: () => {}, limit: 0, carried: outcome.carried });
+    assert.deepEqual(records, [{ kind: 'error', step: 'exec', errno: 8, detail: '/tmp/x' }]);
+  });
+
+  test('a record cut after "ready" is finished by the next reader', () => {
+    const { outcome } = ready(['ready\0error\texe']);
+    assert.equal(outcome.ready, true);
+    if (!outcome.ready) return;
+    const reads: (Buffer | 'end')[] = [Buffer.from('c\t8\tx\0'), 'end'];
+    const records = awaitExec({ read: () => reads.shift() ?? 'end', pause: () => {}, limit: 0, carried: outcome.carried });
+    assert.deepEqual(records, [{ kind: 'error', step: 'exec', errno: 8, detail: 'x' }]);
+  });
+
+  test('an error before "ready": not ready, the records for the caller to interpret', () => {
+    const { outcome } = ready(['pid\t7\0error\tmount\t2\t/a\0', 'ready\0']);
+    assert.deepEqual(outcome, { ready: false, records: [{ kind: 'pid', pid: 7 }, { kind: 'error', step: 'mount', errno: 2, detail: '/a' }] });
   });
 });

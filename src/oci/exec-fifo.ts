@@ -42,12 +42,20 @@ export interface ExecReportWait {
   pause(tries: number): void;
   /** empty reads at most (an init that never gets to exec) */
   limit: number;
+  /** what an earlier reader of the same fd took past its own last record */
+  carried?: CarriedRecords;
+}
+
+/** Records one reader took past its last (whole, and the splitter's cut one), for the next reader. */
+export interface CarriedRecords {
+  records: readonly StatusRecord[];
+  splitter: RecordSplitter;
 }
 
 /** What the init reported between the byte and exec: no records when the command runs. */
 export function awaitExec(w: ExecReportWait): StatusRecord[] {
-  const splitter = new RecordSplitter();
-  const records: StatusRecord[] = [];
+  const splitter = w.carried?.splitter ?? new RecordSplitter();
+  const records: StatusRecord[] = [...(w.carried?.records ?? [])];
   for (let tries = 0; ; ) {
     const r = w.read();
     if (r === 'end') return records;
@@ -58,4 +66,30 @@ export function awaitExec(w: ExecReportWait): StatusRecord[] {
     if (++tries > w.limit) return records;
     w.pause(tries);
   }
+}
+
+/** How the helper's records ended for waitReady: "ready" (with what came behind it), or not. */
+export type ReadyOutcome = { ready: true; records: StatusRecord[]; carried: CarriedRecords } | { ready: false; records: StatusRecord[] };
+
+/**
+ * The records of CHUNKS (the helper's status fd, read blocking) up to
+ * "ready", each given to ON_RECORD first; stops at the end, or after a read
+ * that brought an error or the process's end. A released process that fails
+ * at once (exec -d of a program the kernel cannot run) writes its error
+ * right behind "ready": on a busy machine one read takes both, so what came
+ * after "ready" is carried to the next reader (awaitExec).
+ */
+export function untilReady(chunks: Iterable<Buffer>, onRecord: (r: StatusRecord) => void): ReadyOutcome {
+  const splitter = new RecordSplitter();
+  const records: StatusRecord[] = [];
+  for (const chunk of chunks) {
+    const got = splitter.push(chunk);
+    for (const [i, rec] of got.entries()) {
+      records.push(rec);
+      onRecord(rec);
+      if (rec.kind === 'ready') return { ready: true, records, carried: { records: got.slice(i + 1), splitter } };
+    }
+    if (records.some((r) => r.kind === 'error' || r.kind === 'exit' || r.kind === 'signal')) break;
+  }
+  return { ready: false, records };
 }

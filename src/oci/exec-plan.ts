@@ -16,7 +16,8 @@ export interface ExecOptions {
   args?: string[];
   cwd?: string;
   env?: string[];
-  user?: { uid: number; gid: number };
+  /** ADDITIONALGIDS: the user's supplementary groups (none when unset) */
+  user?: { uid: number; gid: number; additionalGids?: readonly number[] };
   tty?: boolean;
   consoleSocket?: string;
 }
@@ -44,7 +45,7 @@ export function execProcess(spec: Spec, o: ExecOptions): Process {
     terminal: o.tty ?? false,
     cwd: o.cwd ?? base.cwd,
     env: [...(base.env ?? []), ...(o.env ?? [])],
-    user: o.user ? { ...base.user, uid: o.user.uid, gid: o.user.gid, additionalGids: [] } : base.user,
+    user: o.user ? { ...base.user, uid: o.user.uid, gid: o.user.gid, additionalGids: [...(o.user.additionalGids ?? [])] } : base.user,
   };
 }
 

@@ -7,7 +7,7 @@ import { chownSync, closeSync, constants, openSync, readFileSync, readSync, rena
 import { isAbsolute, join, resolve } from 'node:path';
 import { CgroupManager, cgroupPath } from '../cgroups/cgroup.js';
 import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
-import { deviceRules, planV1, planV2 } from '../cgroups/resources.js';
+import { completeUpdate, deviceRules, mergeResources, planV1, planV2 } from '../cgroups/resources.js';
 import { MobyDickError } from '../errors.js';
 import { signalNumber } from '../linux/signals.js';
 import { sleepSync } from '../linux/sleep.js';
@@ -16,12 +16,12 @@ import { runForwardingSignals } from '../helper/forward-signals.js';
 import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../helper/helper-launch.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import type { Op } from '../helper/plan.js';
-import { DETACH, encodePlan, RecordSplitter, type StatusRecord } from '../helper/plan-wire.js';
+import { DETACH, encodePlan, type StatusRecord } from '../helper/plan-wire.js';
 import { SyncPoints } from '../helper/sync-points.js';
 import { compileOciPlan } from './compile.js';
 import { compileExecPlan, type ExecOptions } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
-import { awaitExec, awaitStartByte } from './exec-fifo.js';
+import { awaitExec, awaitStartByte, type CarriedRecords, type ReadyOutcome, untilReady } from './exec-fifo.js';
 import { stepError } from '../helper/step-errors.js';
 import { isAlive, namespacesShared, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
@@ -125,28 +125,28 @@ function newState(id: string, bundle: string, spec: Spec): SavedState {
 
 /**
  * Reads the helper's records (blocking) until the container reports
- * "ready"; returns its pid. Throws the setup error when it ends instead.
+ * "ready"; returns its pid and what came behind "ready" (untilReady).
+ * Throws the setup error when it ends instead.
  */
-function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSync?: (name: string, pid: number) => void): number {
+function waitReady(
+  helper: HelperProcess,
+  onStep?: (s: StepTiming) => void,
+  onSync?: (name: string, pid: number) => void,
+): { pid: number; carried: CarriedRecords } {
   const buf = Buffer.alloc(65536);
-  const splitter = new RecordSplitter();
-  const records: StatusRecord[] = [];
   let pid = 0;
   const syncs = new SyncPoints(onSync, (message) => sendControl(helper.fds.control, message));
+  function* reads(): Generator<Buffer> {
+    for (let n; (n = readSync(helper.fds.status, buf)) > 0; ) yield buf.subarray(0, n);
+  }
+  let outcome: ReadyOutcome;
   try {
-    for (;;) {
-      const n = readSync(helper.fds.status, buf);
-      if (n === 0) break;
-      for (const rec of splitter.push(buf.subarray(0, n))) {
-        records.push(rec);
-        if (rec.kind === 'pid') syncs.gotPid((pid = rec.pid));
-        if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
-        if (rec.kind === 'sync') syncs.gotSync(rec.name);
-        if (rec.kind === 'ready') return pid;
-      }
-      // an error, or the process ended (the helper reports it but leaves it for the caller to reap)
-      if (records.some((r) => r.kind === 'error' || r.kind === 'exit' || r.kind === 'signal')) break;
-    }
+    outcome = untilReady(reads(), (rec) => {
+      if (rec.kind === 'pid') syncs.gotPid((pid = rec.pid));
+      if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
+      if (rec.kind === 'sync') syncs.gotSync(rec.name);
+    });
+    if (outcome.ready) return { pid, carried: outcome.carried };
   } catch (e) {
     // the engine's work at a sync point failed (a cgroup write the kernel refused, a hook): the
     // process waiting there is killed, or under a monitor both would wait for a resume forever
@@ -155,7 +155,7 @@ function waitReady(helper: HelperProcess, onStep?: (s: StepTiming) => void, onSy
   }
   sendControl(helper.fds.control, DETACH);
   const [code, signal] = reapHelper(helper);
-  const result = interpret(records, { code, signal });
+  const result = interpret(outcome.records, { code, signal });
   throw result instanceof MobyDickError ? result : new MobyDickError('HELPER', `the container exited during create (${result.exitCode})`);
 }
 
@@ -327,7 +327,7 @@ export class OciRuntime {
           preserveFds: options.preserveFds,
         });
         try {
-          saved.pid = waitReady(helper, options.onStep, this.syncWork(saved, spec));
+          saved.pid = waitReady(helper, options.onStep, this.syncWork(saved, spec)).pid;
           saved.pidStartTime = procStat(saved.pid)?.startTime ?? '';
           this.store.write(saved);
           if (options.pidFile) writePidFile(options.pidFile, saved.pid);
@@ -495,7 +495,13 @@ export class OciRuntime {
         this.cgroups.addDeviceRules(saved.cgroup, resources.devices);
         this.store.write(saved);
       }
-      this.cgroups.apply(saved.cgroup, saved.cgroup.version === 1 ? planV1(resources) : planV2(resources));
+      const full = completeUpdate(saved.spec?.linux?.resources, resources);
+      this.cgroups.apply(saved.cgroup, saved.cgroup.version === 1 ? planV1(full) : planV2(full));
+      // what it has now, for the next update's completion
+      if (saved.spec?.linux) {
+        saved.spec.linux.resources = mergeResources(saved.spec.linux.resources, full);
+        this.store.write(saved);
+      }
     });
   }
 
@@ -557,7 +563,16 @@ export class OciRuntime {
   /** exec: a new process in the container's namespaces. */
   async exec(
     id: string,
-    options: ExecOptions & { detach?: boolean; pidFile?: string; preserveFds?: number; onStep?: (s: StepTiming) => void },
+    options: ExecOptions & {
+      detach?: boolean;
+      pidFile?: string;
+      preserveFds?: number;
+      onStep?: (s: StepTiming) => void;
+      /** "pipe": the process's stdout and stderr are the Container's streams (handed to onContainer), its stdin /dev/null */
+      stdio?: 'inherit' | 'pipe';
+      /** the process once it is under way (not detached): its streams, kill() */
+      onContainer?: (c: Container) => void;
+    },
   ): Promise<number> {
     const saved = this.store.read(id);
     const status = this.statusOf(saved);
@@ -580,14 +595,14 @@ export class OciRuntime {
     if (options.detach) {
       const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
       try {
-        const pid = waitReady(helper, options.onStep, joinCgroups);
+        const { pid, carried } = waitReady(helper, options.onStep, joinCgroups);
         // released, the process is a few steps from exec (the filter, exec itself): what fails there is
         // reported on its copy of the status fd, which exec closes; the helper's copy goes with the helper
         sendControl(helper.fds.control, DETACH);
         reapHelper(helper);
         // the status fd blocks: a read waits for bytes or the end, and never says 'none'
         const chunk = Buffer.alloc(8192);
-        const failed = execFailure(awaitExec({ read: () => readChunk(helper.fds.status, chunk), pause: () => {}, limit: 0 }), id);
+        const failed = execFailure(awaitExec({ read: () => readChunk(helper.fds.status, chunk), pause: () => {}, limit: 0, carried }), id);
         if (failed) throw failed;
         if (options.pidFile) writePidFile(options.pidFile, pid);
       } finally {
@@ -602,13 +617,21 @@ export class OciRuntime {
 
   private async foreground(
     plan: Op[],
-    options: { onStep?: (s: StepTiming) => void; onSync?: (name: string, pid: number) => void; preserveFds?: number },
+    options: {
+      onStep?: (s: StepTiming) => void;
+      onSync?: (name: string, pid: number) => void;
+      preserveFds?: number;
+      stdio?: 'inherit' | 'pipe';
+      onContainer?: (c: Container) => void;
+    },
     onPid: (pid: number) => void,
   ): Promise<number> {
     const start = (): Container => {
-      const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
+      const stdio = options.stdio ?? 'inherit';
+      const helper = launchHelper(encodePlan(plan), { stdio, interactive: stdio === 'inherit', sealed: true, preserveFds: options.preserveFds });
       const container = new Container(helper, { onStep: options.onStep, onSync: options.onSync });
       container.pid.then(onPid, () => {});
+      options.onContainer?.(container);
       return container;
     };
     return (await runForwardingSignals(start)).exitCode;

@@ -29,6 +29,7 @@ import { statfsSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { Spec } from '../spec/schema.js';
+import { NAMESPACED_SYSCTLS, sysctlDotted, sysctlNamespace } from '../spec/sysctls.js';
 
 type NamespaceType = NonNullable<NonNullable<Spec['linux']>['namespaces']>[number]['type'];
 
@@ -55,9 +56,6 @@ export const hostProbe: HostProbe = {
   },
 };
 
-/** The IPC sysctls runc allows with an IPC namespace (besides fs.mqueue.*). */
-const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
-
 /** The files under /proc a mount may cover (runc's list: what lxcfs emulates). */
 export const PROC_MOUNT_ALLOWED = new Set([
   '/proc/cpuinfo', '/proc/diskstats', '/proc/meminfo', '/proc/stat', '/proc/swaps', '/proc/uptime', '/proc/loadavg',
@@ -68,22 +66,7 @@ function bad(field: string, problem: string, hint: string): MobyDickError {
   return new MobyDickError('INVALID_CONFIG', `config.json: ${field}: ${problem}`, { subject: field, hint });
 }
 
-/** net/ipv4/ip_forward -> net.ipv4.ip_forward; a name whose first separator is "/" has its "." and "/" swapped, as runc reads it. */
-export function sysctlDotted(key: string): string {
-  const first = key.search(/[./]/);
-  if (first === -1 || key[first] === '.') return key;
-  return key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
-}
-
-/** Which namespace a sysctl needs, or why none will do. */
-function sysctlNamespace(name: string): { type: NamespaceType } | { refused: string } {
-  if (IPC_SYSCTLS.has(name) || name.startsWith('fs.mqueue.')) return { type: 'ipc' };
-  if (name.startsWith('net.')) return { type: 'network' };
-  if (name === 'kernel.domainname') return { type: 'uts' };
-  if (name === 'kernel.hostname') return { refused: 'conflicts with the hostname field: set hostname instead' };
-  if (name.startsWith('user.')) return { type: 'user' };
-  return { refused: 'not namespaced: writing it would change the host\'s kernel' };
-}
+export { sysctlDotted } from '../spec/sysctls.js';
 
 const NS_WORDS: Record<NamespaceType, string> = {
   pid: 'pid', network: 'network', mount: 'mount', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
@@ -112,7 +95,7 @@ function checkSysctls(spec: Spec, probe: HostProbe): void {
     const field = `linux.sysctl.${key}`;
     const need = sysctlNamespace(sysctlDotted(key));
     if ('refused' in need) {
-      throw bad(field, need.refused, 'set only sysctls a namespace of the container confines: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.domainname');
+      throw bad(field, need.refused, `set only sysctls a namespace of the container confines: ${NAMESPACED_SYSCTLS}`);
     }
     const has = ownNamespace(spec, need.type, probe);
     if (has === undefined || has === 'host') {

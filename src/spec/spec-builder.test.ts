@@ -67,6 +67,37 @@ describe('buildSpec: Docker\'s defaults as an OCI config', () => {
     assert.equal(s.mounts?.find((m) => m.destination === '/sys')?.options?.at(-1), 'rw');
   });
 
+  test('host flags: --device nodes and their cgroup rules, --sysctl, cpuset, blkio weight, --oom-kill-disable', () => {
+    const s = spec({
+      devices: [{ type: 'c', path: '/dev/mynull', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 }],
+      deviceRules: [{ allow: true, type: 'c', major: 1, minor: 3, access: 'r' }],
+      sysctls: { 'net.ipv4.ip_forward': '1' },
+      cpusetCpus: '0', cpusetMems: '0', blkioWeight: 300, oomKillDisable: true, memory: 100,
+    });
+    assert.deepEqual(s.linux?.devices?.map((d) => d.path), ['/dev/mynull']);
+    assert.deepEqual(s.linux?.resources?.devices, [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'r' }]);
+    assert.deepEqual(s.linux?.sysctl, { 'net.ipv4.ip_forward': '1' });
+    assert.deepEqual(s.linux?.resources?.cpu, { cpus: '0', mems: '0' });
+    assert.deepEqual(s.linux?.resources?.blockIO, { weight: 300 });
+    assert.deepEqual(s.linux?.resources?.memory, { limit: 100, swap: 200, disableOOMKiller: true });
+    const parsed = SpecSchema.safeParse(JSON.parse(JSON.stringify(s)));
+    assert.ok(parsed.success, parsed.success ? '' : parsed.error.message);
+    assert.equal(spec().linux?.sysctl, undefined);
+    assert.equal(spec().linux?.resources?.blockIO, undefined);
+  });
+
+  test('--ipc, --pid, --uts: the host\'s namespaces are left out, another container\'s joined by path; --ipc none has no /dev/shm', () => {
+    const s = spec({ ipc: { mode: 'path', path: '/proc/42/ns/ipc' }, pid: { mode: 'host' }, uts: { mode: 'host' } });
+    assert.deepEqual(s.linux?.namespaces, [{ type: 'ipc', path: '/proc/42/ns/ipc' }, { type: 'mount' }, { type: 'cgroup' }, { type: 'network' }]);
+    assert.equal(s.hostname, undefined, 'the host\'s UTS namespace keeps its name');
+    assert.equal(s.mounts?.find((m) => m.destination === '/dev/shm')?.type, 'tmpfs');
+    const none = spec({ shm: { mode: 'none' }, pid: { mode: 'path', path: '/proc/42/ns/pid' } });
+    assert.equal(none.mounts?.find((m) => m.destination === '/dev/shm'), undefined);
+    assert.deepEqual(none.linux?.namespaces?.[0], { type: 'pid', path: '/proc/42/ns/pid' });
+    assert.equal(none.hostname, 'c1');
+    assert.deepEqual(spec({ ipc: { mode: 'host' }, shm: { mode: 'host' } }).mounts?.find((m) => m.destination === '/dev/shm'), { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] });
+  });
+
   test('seccomp: unconfined, or the user\'s profile', () => {
     assert.equal(spec({ seccomp: 'unconfined' }).linux?.seccomp, undefined);
     const own = { defaultAction: 'SCMP_ACT_ALLOW' as const };

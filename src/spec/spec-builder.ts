@@ -54,8 +54,34 @@ export interface ResourceLimits {
   nanoCpus?: number;
   cpuShares?: number;
   pidsLimit?: number;
+  /** memory soft limit in bytes (--memory-reservation) */
+  memoryReservation?: number;
+  /** CFS period and quota in µs, as given (--cpu-period, --cpu-quota); --cpus sets nanoCpus instead */
+  cpuPeriod?: number;
+  cpuQuota?: number;
   ulimits: readonly Ulimit[];
+  /** --cpuset-cpus, --cpuset-mems: lists as the kernel takes them ("0-2,4") */
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  /** --blkio-weight: 10..1000 (0: unset) */
+  blkioWeight?: number;
+  /** --oom-kill-disable (cgroup v1's memory.oom_control) */
+  oomKillDisable?: boolean;
 }
+
+/** --device HOST[:CONTAINER[:PERMS]], with Docker's field names (HostConfig.Devices). */
+export interface DeviceMapping {
+  pathOnHost: string;
+  pathInContainer: string;
+  /** r, w and m (default rwm) */
+  cgroupPermissions: string;
+}
+
+type DeviceRule = NonNullable<NonNullable<NonNullable<Spec['linux']>['resources']>['devices']>[number];
+type Device = NonNullable<NonNullable<Spec['linux']>['devices']>[number];
+
+/** A namespace of the container's: a new one, the engine's own (host), or another's joined by path (resolved when it starts). */
+export type NamespaceJoin = { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
 
 /** Its privileges: capabilities on top of Docker's defaults, --privileged, no_new_privs, seccomp. */
 export interface SecuritySettings {
@@ -92,7 +118,19 @@ export interface EngineContainer extends ResourceLimits, SecuritySettings {
   /** the capabilities the engine holds (what --privileged and --cap-add ALL give); all of them when unset */
   hostCapabilities?: readonly Capability[];
   /** device nodes to make in its /dev (a privileged container's: the host's, found when it starts) */
-  devices?: readonly NonNullable<NonNullable<Spec['linux']>['devices']>[number][];
+  devices?: readonly Device[];
+  /** device cgroup rules on top of the default ones (--device's, with its permissions) */
+  deviceRules?: readonly DeviceRule[];
+  /** --device as given: resolved into devices and deviceRules when it is created and starts */
+  deviceMappings?: readonly DeviceMapping[];
+  /** linux.sysctl (namespaced ones: checkContainerSysctls) */
+  sysctls?: Readonly<Record<string, string>>;
+  /** IPC, PID and UTS namespaces; new ones when unset */
+  ipc?: NamespaceJoin;
+  pid?: NamespaceJoin;
+  uts?: NamespaceJoin;
+  /** /dev/shm: a tmpfs of its own (default), none (--ipc none), or the host's (--ipc host) */
+  shm?: { mode: 'none' | 'host' };
 }
 
 /** The resource limits and security settings of REQUEST, as an EngineContainer keeps them (no undefined keys). */
@@ -100,7 +138,11 @@ export function limitsAndSecurity(r: ResourceLimits & SecuritySettings): Resourc
   const out: ResourceLimits & SecuritySettings = {
     ulimits: r.ulimits, capAdd: r.capAdd, capDrop: r.capDrop, privileged: r.privileged, noNewPrivileges: r.noNewPrivileges, seccomp: r.seccomp,
   };
-  for (const k of ['memory', 'memorySwap', 'nanoCpus', 'cpuShares', 'pidsLimit'] as const) if (r[k] !== undefined) out[k] = r[k];
+  for (const k of ['memory', 'memorySwap', 'nanoCpus', 'cpuShares', 'pidsLimit', 'blkioWeight', 'memoryReservation', 'cpuPeriod', 'cpuQuota'] as const) {
+    if (r[k] !== undefined) out[k] = r[k];
+  }
+  for (const k of ['cpusetCpus', 'cpusetMems'] as const) if (r[k] !== undefined) out[k] = r[k];
+  if (r.oomKillDisable) out.oomKillDisable = true;
   return out;
 }
 
@@ -161,8 +203,9 @@ function baseMounts(c: EngineContainer): Mount[] {
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', c.privileged ? 'rw' : 'ro'] },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', c.privileged ? 'rw' : 'ro'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${c.shmSize}`] },
   ];
+  if (c.shm?.mode === 'host') mounts.push({ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] });
+  else if (c.shm?.mode !== 'none') mounts.push({ destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${c.shmSize}`] });
   for (const t of c.tmpfs) {
     mounts.push({ destination: t.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...t.options] });
   }
@@ -175,21 +218,28 @@ function baseMounts(c: EngineContainer): Mount[] {
 
 function resources(c: EngineContainer): NonNullable<NonNullable<Spec['linux']>['resources']> {
   const r: NonNullable<NonNullable<Spec['linux']>['resources']> = {
-    devices: [{ allow: c.privileged, access: 'rwm' }],
+    devices: [{ allow: c.privileged, access: 'rwm' }, ...(c.privileged ? [] : c.deviceRules ?? [])],
   };
   if (c.memory !== undefined) {
     const swap = c.memorySwap ?? c.memory * 2;
     r.memory = { limit: c.memory, swap: swap === -1 ? -1 : swap };
   }
-  if (c.nanoCpus !== undefined || c.cpuShares !== undefined) {
-    r.cpu = {};
-    if (c.cpuShares !== undefined) r.cpu.shares = c.cpuShares;
-    if (c.nanoCpus !== undefined) {
-      r.cpu.period = CFS_PERIOD;
-      r.cpu.quota = Math.round((c.nanoCpus * CFS_PERIOD) / 1e9);
-    }
+  if (c.memoryReservation !== undefined) r.memory = { ...r.memory, reservation: c.memoryReservation };
+  if (c.oomKillDisable) r.memory = { ...r.memory, disableOOMKiller: true };
+  const cpu: NonNullable<typeof r.cpu> = {};
+  if (c.cpusetCpus) cpu.cpus = c.cpusetCpus;
+  if (c.cpusetMems) cpu.mems = c.cpusetMems;
+  if (c.cpuShares !== undefined) cpu.shares = c.cpuShares;
+  if (c.nanoCpus !== undefined) {
+    cpu.period = CFS_PERIOD;
+    cpu.quota = Math.round((c.nanoCpus * CFS_PERIOD) / 1e9);
+  } else {
+    if (c.cpuPeriod !== undefined) cpu.period = c.cpuPeriod;
+    if (c.cpuQuota !== undefined) cpu.quota = c.cpuQuota;
   }
+  if (Object.keys(cpu).length) r.cpu = cpu;
   if (c.pidsLimit !== undefined && c.pidsLimit > 0) r.pids = { limit: c.pidsLimit };
+  if (c.blkioWeight) r.blockIO = { weight: c.blkioWeight };
   return r;
 }
 
@@ -205,13 +255,12 @@ export function buildSpec(c: EngineContainer): Spec {
     });
   }
   const caps = capabilitySet(c.capAdd, c.capDrop, c.privileged, c.hostCapabilities);
-  const namespaces: NonNullable<NonNullable<Spec['linux']>['namespaces']> = [
-    { type: 'pid' },
-    { type: 'ipc' },
-    { type: 'uts' },
-    { type: 'mount' },
-    { type: 'cgroup' },
-  ];
+  const namespaces: NonNullable<NonNullable<Spec['linux']>['namespaces']> = [];
+  for (const [type, join] of [['pid', c.pid], ['ipc', c.ipc], ['uts', c.uts]] as const) {
+    if (join?.mode === 'path') namespaces.push({ type, path: join.path });
+    else if (join?.mode !== 'host') namespaces.push({ type });
+  }
+  namespaces.push({ type: 'mount' }, { type: 'cgroup' });
   if (c.network.mode === 'none') namespaces.push({ type: 'network' });
   if (c.network.mode === 'path') namespaces.push({ type: 'network', path: c.network.path });
   const seccomp = c.privileged || c.seccomp === 'unconfined' ? undefined : c.seccomp === 'default' ? defaultSeccompProfile(caps) : c.seccomp;
@@ -229,7 +278,8 @@ export function buildSpec(c: EngineContainer): Spec {
       oomScoreAdj: 0,
     },
     root: { path: c.rootfs, readonly: c.readOnly },
-    hostname: c.hostname,
+    // the host's UTS namespace keeps the host's name
+    ...(c.uts?.mode === 'host' ? {} : { hostname: c.hostname }),
     mounts: baseMounts(c),
     ...(c.labels && Object.keys(c.labels).length ? { annotations: { ...c.labels } } : {}),
     linux: {
@@ -239,6 +289,7 @@ export function buildSpec(c: EngineContainer): Spec {
       ...(c.privileged ? {} : { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] }),
       ...(seccomp ? { seccomp } : {}),
       ...(c.devices?.length ? { devices: [...c.devices] } : {}),
+      ...(c.sysctls && Object.keys(c.sysctls).length ? { sysctl: { ...c.sysctls } } : {}),
     },
   };
 }

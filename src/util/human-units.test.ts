@@ -35,14 +35,12 @@ describe('Docker CLI formatting', () => {
     assert.equal(humanDuration(90 * 86_400_000), '3 months');
     assert.equal(humanDuration(800 * 86_400_000), '2 years');
     assert.equal(goTimeString(new Date('2023-07-18T23:19:33.5Z')), '2023-07-18 23:19:33 +0000 UTC');
+    assert.equal(goTimeString(new Date('2023-07-18T23:19:33.440Z'), true), '2023-07-18 23:19:33.44 +0000 UTC', 'fractions as Go prints them');
+    assert.equal(goTimeString(new Date('2023-07-18T23:19:33.000Z'), true), '2023-07-18 23:19:33 +0000 UTC');
   });
 
-  test('tables pad columns by three spaces, to at least 10', () => {
+  test('tables pad columns by three spaces, at least 10 wide (Docker\'s tabwriter)', () => {
     assert.equal(table([['REPOSITORY', 'TAG'], ['busybox', 'latest']]), 'REPOSITORY   TAG\nbusybox      latest\n');
-    // Docker's minimum width: 10 (tabwriter's minwidth), as `docker volume ls` prints it
-    assert.equal(table([['DRIVER', 'VOLUME NAME'], ['local', 'v1']]), 'DRIVER    VOLUME NAME\nlocal     v1\n');
-    assert.equal(table([['A', 'B', 'C'], ['', 'x', 'y']]), 'A         B         C\n          x         y\n');
-    // widths count characters, not UTF-16 units or bytes
-    assert.equal(table([['COMMAND', 'X'], ['"sleep…"', 'y'], ['🐳', 'z']]), `COMMAND    X\n"sleep…"   y\n🐳${' '.repeat(10)}z\n`);
+    assert.equal(table([['NAME', 'TAG'], ['x', 'y']]), 'NAME      TAG\nx         y\n');
   });
 });

@@ -2,6 +2,8 @@
  * Sizes and durations as the Docker CLI prints them (go-units): 4.26MB in
  * powers of 1000 with three significant digits, "2 weeks ago".
  */
+import { tabwrite } from './tabwriter.js';
+
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 
 export function humanSize(bytes: number, precision = 3): string {
@@ -44,20 +46,14 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(Math.floor(ms / 3_600_000) / 24 / 365)} years`;
 }
 
-/** Go's time.Time String() in UTC: "2023-07-18 23:19:33 +0000 UTC". */
-export function goTimeString(date: Date): string {
-  return `${date.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
+/** Go's time.Time String() in UTC: "2023-07-18 23:19:33 +0000 UTC" (with FRACTIONS: "23:19:33.12 +0000 UTC", trailing zeros dropped). */
+export function goTimeString(date: Date, fractions = false): string {
+  const iso = date.toISOString();
+  const frac = fractions ? `.${iso.slice(20, 23)}`.replace(/\.?0+$/, '') : '';
+  return `${iso.slice(0, 19).replace('T', ' ')}${frac} +0000 UTC`;
 }
 
-/**
- * Columns padded as Docker's formatter sets up Go's tabwriter
- * (`tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)`): each column but the last
- * as wide as its widest cell and 3 spaces, and at least 10.
- */
+/** Columns as Docker's CLI prints its tables (Go's tabwriter: at least 10 wide, 3 spaces after the widest cell). */
 export function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 10, [...c].length + 3)));
-  return rows
-    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! - [...c].length + c.length))).join('').trimEnd() + '\n')
-    .join('');
+  return tabwrite(rows.map((r) => `${r.join('\t')}\n`).join(''));
 }

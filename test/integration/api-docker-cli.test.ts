@@ -8,6 +8,7 @@
  * finding a running container, the socket's mode, and tcp:// refused.
  */
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -221,6 +222,26 @@ describe('the Engine API with the docker CLI', () => {
         assert.equal((await d(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'mdk-test-www'])).trim(), 'exited 137');
         await d(['rm', 'mdk-test-www']);
         assert.equal((await docker(c.path, ['inspect', 'mdk-test-www'])).code, 1);
+      });
+
+      test('run\'s host flags through HostConfig: --device, --sysctl, --group-add, --pid/--ipc container:, --uts host, --volumes-from, --cpuset-cpus, --log-driver none', async () => {
+        assert.equal(await d(['run', '--rm', '--device', '/dev/null:/dev/mynull', '--sysctl', 'net.ipv4.ip_forward=1', '--group-add', '4242', '--uts', 'host', 'busybox', 'sh', '-c',
+          'echo x > /dev/mynull && cat /proc/sys/net/ipv4/ip_forward && id -G && hostname']), `1\n0 4242\n${hostname()}\n`);
+        // the client refuses vm.* itself: a network sysctl in the host's network namespace is the engine's to refuse
+        const refused = await docker(c.path, ['run', '--rm', '--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1', 'busybox', 'true']);
+        assert.notEqual(refused.code, 0);
+        assert.match(refused.stderr, /sysctl 'net.ipv4.ip_forward' is not allowed: the container runs in the host's network namespace/);
+        await d(['run', '-d', '--name', 'mdk-test-donor', '--ipc', 'shareable', '-v', '/data', 'busybox', 'sh', '-c', 'echo kept > /data/f; touch /dev/mqueue/mdk-test-q; exec sleep 60']);
+        for (let i = 0; i < 50 && !(await docker(c.path, ['exec', 'mdk-test-donor', 'ls', '/dev/mqueue'])).stdout.includes('mdk-test-q'); i++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal(await d(['run', '--rm', '--pid', 'container:mdk-test-donor', '--ipc', 'container:mdk-test-donor', '--volumes-from', 'mdk-test-donor:ro', 'busybox', 'sh', '-c',
+          'ps -o args | grep -c "^sleep 60"; ls /dev/mqueue; cat /data/f']), '1\nmdk-test-q\nkept\n');
+        await d(['create', '--name', 'mdk-test-flags', '--cpuset-cpus', '0', '--log-driver', 'none', '--pid', 'host', 'busybox', 'echo', 'not kept']);
+        assert.equal((await d(['inspect', '--format', '{{.HostConfig.CpusetCpus}} {{.HostConfig.PidMode}} {{.HostConfig.LogConfig.Type}}', 'mdk-test-flags'])).trim(), '0 host none');
+        await d(['start', 'mdk-test-flags']);
+        const logs = await docker(c.path, ['logs', 'mdk-test-flags']);
+        assert.notEqual(logs.code, 0);
+        assert.match(logs.stderr, /configured logging driver does not support reading/);
+        await d(['rm', '-f', 'mdk-test-flags', 'mdk-test-donor']);
       });
 
       test('logs -f to the end, wait, kill, rm -f, cp both ways', async () => {

@@ -165,6 +165,15 @@ CMD ["cat", "/opt/artifact"]
     assert.equal(miss.stderr.match(/^#\d+ CACHED$/gm)?.length, 2, miss.stderr);
     assert.match(miss.stderr, /^#\d+ [\d.]+ ran-after-two/m);
     assert.doesNotMatch(miss.stderr, /^#\d+ [\d.]+ ran-after-one/m);
+    // --label: the same labels on an unchanged rebuild give the same image, others another
+    const labelled = async (...args: string[]) => {
+      const r = await build(dir, '-q', ...args);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    const l1 = await labelled('--label', 'a=1');
+    assert.equal(await labelled('--label', 'a=1'), l1);
+    assert.notEqual(await labelled('--label', 'a=2'), l1);
     const none = await build(dir, '--no-cache');
     assert.doesNotMatch(none.stderr, /CACHED/);
     assert.match(none.stderr, /^#\d+ [\d.]+ ran-after-one/m);
@@ -241,6 +250,12 @@ CMD ["cat", "/opt/artifact"]
     assert.match(head!, /^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$/);
     assert.match(top!, /^[0-9a-f]{12}\s+.* ago\s+sh -c echo x > \/new; rm \/bin\/vi; mkdir \/tmp\/d\s+\d+B\s+a message$/);
     assert.match((await mdk('history', '-q', 'mdk-test-committed:v1')).stdout, /^[0-9a-f]{12}\n<missing>\n/);
+    // without --change: the container's own config (its command, -e, -w, -u), not its image's
+    const own = await mdk('run', '--name', 'mdk-test-commit-own', '--network', 'none', '-e', 'FOO=bar', '-w', '/tmp', '-u', 'nobody', w.image, 'sh', '-c', 'echo "$FOO $(pwd) $(id -un)"');
+    assert.equal(own.code, 0, own.stderr);
+    assert.equal((await mdk('commit', 'mdk-test-commit-own', 'mdk-test-committed:own')).code, 0);
+    assert.equal((await mdk('run', '--rm', '--network', 'none', 'mdk-test-committed:own')).stdout, 'bar /tmp nobody\n');
+    assert.equal((await mdk('rmi', 'mdk-test-committed:own')).code, 0);
     const bad = await mdk('commit', '-c', 'RUN true', 'mdk-test-commit');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /RUN is not a valid change command/);

@@ -9,12 +9,13 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { compileModule, readCache } from '../../src/cli/code-cache.js';
 import { CLI, run } from '../helpers/cli.js';
 import { useEngine } from '../helpers/engine-env.js';
 import { makeBusyboxRootfs, removeRootfs, TEST_PREFIX } from '../helpers/rootfs.js';
 
 const BUILD = dirname(CLI);
-const FILES = ['moby-dick', 'moby-dick.blob', 'moby-dick.blob.stamp', 'moby-dick.cjs', 'moby-dick-images.cjs', 'mdk-init', 'mdk-node.node'];
+const FILES = ['moby-dick', 'moby-dick.blob', 'moby-dick.blob.stamp', 'moby-dick.cjs', 'moby-dick-cli.cjs', 'moby-dick-cli.cjs.cache', 'moby-dick-images.cjs', 'mdk-init', 'mdk-node.node'];
 const NO_NODE = '/mdk-test-nowhere';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,6 +43,34 @@ describe('CLI launcher', () => {
     const lines = good.split('\n');
     assert.match(lines[2] ?? '', /^only run pull .* ps .* container-exited /);
     assert.equal(lines[3], 'except --rootfs');
+  });
+
+  test('system (the API server) starts from the bundles and is not in the snapshot; nor is dockerfile-ast', async () => {
+    assert.doesNotMatch(good.split('\n')[2] ?? '', / system( |$)/);
+    const snapshot = readFileSync(join(BUILD, 'moby-dick-snapshot.cjs'), 'utf8');
+    assert.doesNotMatch(snapshot, /function createApiServer\(/, 'the API server is left out of the snapshot');
+    assert.doesNotMatch(snapshot, /\bDockerfileParser = exports\d*\./, 'dockerfile-ast is required from node_modules');
+    writeFileSync(stamp, good);
+    const r = await mdk(['system', '--help'], NO_NODE);
+    assert.equal(r.code, 127, r.stderr);
+    const h = await mdk(['system', '--help'], dirname(process.execPath));
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /service/);
+  });
+
+  test("the bundle's code cache fits this Node, and the CLI runs without it too", async () => {
+    const bundle = join(dir, 'moby-dick-cli.cjs');
+    assert.equal(compileModule(bundle, readCache(bundle)).script.cachedDataRejected, false, 'the cache scripts/snapshot.mjs made is accepted');
+    const cache = join(dir, 'moby-dick-cli.cjs.cache');
+    const kept = readFileSync(cache);
+    rmSync(cache);
+    try {
+      const jail = await mdk(['run', '--rootfs', rootfs, 'sh', '-c', 'echo uncached'], dirname(process.execPath));
+      assert.equal(jail.code, 0, jail.stderr);
+      assert.equal(jail.stdout, 'uncached\n');
+    } finally {
+      writeFileSync(cache, kept);
+    }
   });
 
   test('an image command starts from the snapshot, with the Node binary that made it', async () => {

@@ -159,10 +159,10 @@ describe('engine: everyday commands', () => {
     assert.match(t.stdout, new RegExp(`^${busy.slice(0, 12)} +mdk-test-busy +[\\d.]+% +[\\d.]+\\w+ / 64MiB +[\\d.]+% +\\S+ / \\S+ +\\S+ / \\S+ +1$`, 'm'));
     assert.equal(t.stdout.trimEnd().split('\n').length, 3, 'both running containers, nothing else');
     const j = await mdk('stats', '--no-stream', '--format', 'json', idle);
-    assert.deepEqual(Object.keys(JSON.parse(j.stdout)), ['Container', 'ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDs']);
+    assert.deepEqual(Object.keys(JSON.parse(j.stdout)), ['BlockIO', 'CPUPerc', 'Container', 'ID', 'MemPerc', 'MemUsage', 'Name', 'NetIO', 'PIDs']);
     const badFormat = await mdk('stats', '--no-stream', '--format', '{{bogus .X}}');
     assert.equal(badFormat.code, 1);
-    assert.match(badFormat.stderr, /template: unsupported action/);
+    assert.match(badFormat.stderr, /template parsing error: template: :1: function "bogus" not defined/);
     const missing = await mdk('stats', '--no-stream', 'mdk-test-nothing');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such container: mdk-test-nothing/);
@@ -186,7 +186,7 @@ describe('engine: everyday commands', () => {
     assert.equal(r.stdout, '');
     assert.match((await mdk('ps', '--format', '{{.ID}} {{.Names}}')).stdout, new RegExp(`^${id.slice(0, 12)} mdk-test-new$`, 'm'));
     assert.equal(JSON.parse((await mdk('inspect', 'mdk-test-new')).stdout)[0].Name, '/mdk-test-new');
-    assert.match((await mdk('inspect', 'mdk-test-old')).stderr, /No such container: mdk-test-old/);
+    assert.match((await mdk('inspect', 'mdk-test-old')).stderr, /No such object: mdk-test-old/);
     const taken = await mdk('rename', id, 'mdk-test-taken');
     assert.equal(taken.code, 1);
     assert.match(taken.stderr, /^moby-dick: Error when allocating new name: Conflict\. The container name "\/mdk-test-taken" is already in use by container "[a-f0-9]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\n$/);
@@ -438,5 +438,26 @@ describe('engine: everyday commands', () => {
     const d = await onTerminal(['run', '-it', '--name', 'mdk-test-left', w.image, 'sh'], [{ expect: '# ' }, { send: '\x10\x11' }]);
     assert.equal(d.code, 0, d.stdout);
     assert.equal(JSON.parse((await mdk('inspect', 'mdk-test-left')).stdout)[0].State.Running, true);
+  });
+  test("--format is Go's text/template as Docker prints it: a ps table, images, inspect's json, a missing field an error", async () => {
+    const id = await runD('--name', 'mdk-test-fmt', '--network', 'none', '-l', 'com.example.role=db', w.image, 'sleep', '60');
+    const ps = await mdk('ps', '--filter', 'name=mdk-test-fmt', '--format', 'table {{.Names}}\\t{{.Status}}');
+    assert.equal(ps.code, 0, ps.stderr);
+    // a header of Docker's names; a column at least 10 wide, 3 spaces after its widest cell; \t typed is a tab
+    assert.match(ps.stdout, /^NAMES {10}STATUS\nmdk-test-fmt   Up (Less than a second|\d+ seconds?)\n$/);
+    const more = await mdk('ps', '--filter', 'name=mdk-test-fmt', '--format', '{{.Names | upper}} {{.Label "com.example.role"}} {{if eq .State "running"}}up{{else}}down{{end}} {{.Networks}}');
+    assert.equal(more.stdout, 'MDK-TEST-FMT db up none\n', more.stderr);
+    const images = await mdk('images', '--format', '{{.Repository}}:{{.Tag}}');
+    assert.equal(images.code, 0, images.stderr);
+    assert.equal(images.stdout, `${w.image}\n`);
+    const inspect = await mdk('inspect', '--format', '{{json .Config.Entrypoint}} {{.Config.Entrypoint}} {{json .Config.Cmd}} {{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{end}}', id);
+    assert.equal(inspect.stdout, 'null [] ["sleep","60"] com.example.role=db\n', inspect.stderr);
+    const missing = await mdk('ps', '--format', '{{.Nope}}');
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stdout, '');
+    assert.match(missing.stderr, /^moby-dick: failed to execute template: template: :1:2: executing "" at <\.Nope>: can't evaluate field Nope in type \*formatter\.ContainerContext/);
+    const noKey = await mdk('inspect', '--format', '{{.State.Health.Status}}', id);
+    assert.equal(noKey.code, 1);
+    assert.match(noKey.stderr, /template parsing error: template: :1:8: executing "" at <\.State\.Health\.Status>: map has no entry for key "Health"/);
   });
 });

@@ -93,7 +93,7 @@ describe('engine: faults', () => {
     assert.equal(existsSync(join(runRoot(), 'locks', id)), false, 'no lock file');
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
     assert.equal(mounts.includes(id), false, 'nothing of it mounted');
-    assert.equal((await mdk('inspect', id)).code, 1, 'not known any more');
+    assert.equal((await mdk('inspect', id)).code, 1, 'not known any more (Docker: No such object, exit 1)');
   }
 
   test('kill -9 of the CLI at any step of run -d: ps -a tells the truth, rm -f cleans everything', async () => {

@@ -20,6 +20,7 @@ import { makeBusyboxRootfs, removeRootfs, TEST_PREFIX } from '../helpers/rootfs.
 import { type CraftEntry, craftTar } from '../helpers/tar-craft.js';
 import { CreatedPaths, killUnder, unmountUnder } from '../helpers/caller-host.js';
 import { Daemon } from '../helpers/daemon.js';
+import { skopeo as registrySkopeo, startRegistry } from '../helpers/registry.js';
 
 /**
  * skopeo as root keeps a blob cache in /var/lib/containers/cache with no
@@ -257,6 +258,30 @@ describe('load, save and import', () => {
     assert.equal(s.code, 0, s.stderr);
     assert.notEqual(s.stdout, r.stdout);
     assert.equal(env.contents().layers.length, 1, 'the layer is shared');
+  });
+
+  test('a loaded and an imported image push to a registry, and skopeo reads their diff IDs back', async () => {
+    const archive = join(tmp, 'push-docker.tar');
+    skopeo(['copy', '--quiet', `oci:${layout}:latest`, `docker-archive:${archive}:mdk-test-arch/pushme:v1`], tmp);
+    assert.equal((await env.mdk(['load', '-i', archive])).code, 0);
+    const tar = tarOf(rootfs);
+    const imported = await env.mdk(['import', '-'], { input: tar });
+    assert.equal(imported.code, 0, imported.stderr);
+    const reg = await startRegistry();
+    try {
+      for (const [local, diffIds] of [['mdk-test-arch/pushme:v1', base.diffIds], [imported.stdout.trim(), [`sha256:${createHash('sha256').update(tar).digest('hex')}`]]] as const) {
+        const remote = `${reg.host}/mdk-test/pushed:${local.startsWith('sha256:') ? 'imported' : 'loaded'}`;
+        assert.equal((await env.mdk(['tag', local, remote])).code, 0);
+        const pushed = await env.mdk(['push', remote]);
+        assert.equal(pushed.code, 0, pushed.stderr);
+        const info = JSON.parse(registrySkopeo(['inspect', `docker://${remote}`])) as SkopeoInspect & { LayersData?: unknown };
+        const config = JSON.parse(registrySkopeo(['inspect', '--config', `docker://${remote}`])) as { rootfs: { diff_ids: string[] } };
+        assert.deepEqual(config.rootfs.diff_ids, diffIds, `${local}: the diff IDs as stored`);
+        assert.equal(info.Layers.length, diffIds.length);
+      }
+    } finally {
+      await reg.stop();
+    }
   });
 
   describe('a bad archive loads nothing: one line, exit 1, the store as it was', () => {

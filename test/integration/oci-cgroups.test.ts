@@ -118,6 +118,28 @@ describe('moby-dick-runtime cgroups (v1)', () => {
     }
   });
 
+  test("update with runc's flags (no --resources): sizes with units, -1 for unlimited; the swap alone keeps the memory limit", async () => {
+    const path = '/mdk-test-cg/flags';
+    const b = bundle((s) => {
+      s.linux!.cgroupsPath = path;
+      s.linux!.resources = { ...s.linux!.resources, memory: { limit: 64 << 20, swap: 64 << 20 }, pids: { limit: 30 } };
+    });
+    assert.equal((await rt('run', '-d', '--bundle', b, 'mdk-test-flags')).code, 0);
+    const u = await rt('update', '--memory', '96m', '--memory-swap', '192m', '--pids-limit', '-1', '--cpu-quota', '50000', '--cpu-period', '100000', 'mdk-test-flags');
+    assert.equal(u.code, 0, u.stderr);
+    assert.equal(cgFile('memory', path, 'memory.limit_in_bytes'), String(96 << 20));
+    assert.equal(cgFile('memory', path, 'memory.memsw.limit_in_bytes'), String(192 << 20));
+    assert.equal(cgFile('pids', path, 'pids.max'), 'max');
+    assert.equal(cgFile('cpu', path, 'cpu.cfs_quota_us'), '50000');
+    const swap = await rt('update', '--memory-swap', '256m', 'mdk-test-flags');
+    assert.equal(swap.code, 0, swap.stderr);
+    assert.equal(cgFile('memory', path, 'memory.limit_in_bytes'), String(96 << 20));
+    assert.equal(cgFile('memory', path, 'memory.memsw.limit_in_bytes'), String(256 << 20));
+    const none = await rt('update', 'mdk-test-flags');
+    assert.notEqual(none.code, 0);
+    assert.match(none.stderr, /update needs --resources FILE \(or - for stdin\), or a limit flag/);
+  });
+
   test('update changes limits; events --stats reads them back', async () => {
     const path = '/mdk-test-cg/update';
     const b = bundle((s) => {

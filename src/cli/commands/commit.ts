@@ -25,7 +25,9 @@ Options:
   -p, --pause=BOOL        pause a running container while committing (default true)
 
 The new image is the container's image with one more layer: what the
-container changed. Prints the image's ID.`,
+container changed. Its config is the container's own (Cmd, Entrypoint,
+Env, WorkingDir, User, Labels, ExposedPorts as it was created), with
+--change on top. Prints the image's ID.`,
   options: OPTIONS,
   args: { min: 1, max: 2 },
   // --pause=false is Go's boolean flag form; a bare --pause or -p is true

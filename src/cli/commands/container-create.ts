@@ -1,4 +1,5 @@
 /** `moby-dick create [OPTIONS] IMAGE [COMMAND] [ARG...]`: a container from an image, not started (the image pulled when missing). */
+import { openCidFile } from '../cid-file.js';
 import { defineCommand } from '../command.js';
 import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, createRequest } from '../create-options.js';
 import { withEngine } from '../engine-context.js';
@@ -19,8 +20,19 @@ ${RUN_OPTIONS_HELP}`,
   // createRequest says what is missing, as run does
   args: { min: 0 },
   async run(values, operands) {
-    const record = await withEngine((e) => e.create(createRequest(values, operands, 'create')), true);
-    process.stdout.write(`${record.id}\n`);
+    const req = createRequest(values, operands, 'create');
+    const cid = openCidFile(values.cidfile);
+    try {
+      const record = await withEngine(async (e) => {
+        const r = await e.create(req);
+        cid.write(r.id);
+        return r;
+      }, true);
+      process.stdout.write(`${record.id}\n`);
+    } catch (e) {
+      cid.abandon();
+      throw e;
+    }
     return 0;
   },
 });

@@ -18,12 +18,13 @@ import { command as stats } from './container-stats.js';
 import { command as stop } from './container-stop.js';
 import { command as top } from './container-top.js';
 import { command as unpause } from './container-unpause.js';
+import { command as update } from './container-update.js';
 import { command as wait } from './container-wait.js';
 import { command as run } from './run.js';
 
 export const command = defineGroup({
   name: 'container',
   summary: 'Manage containers',
-  commands: { attach, create, exec, inspect, kill, logs, ls: ps, pause, port, prune, rename, restart, rm, run, start, stats, stop, top, unpause, wait },
+  commands: { attach, create, exec, inspect, kill, logs, ls: ps, pause, port, prune, rename, restart, rm, run, start, stats, stop, top, unpause, update, wait },
   aliases: { list: 'ls', ps: 'ls', remove: 'rm' },
 });

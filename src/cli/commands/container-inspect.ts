@@ -1,10 +1,12 @@
 /** `moby-dick inspect [-f FORMAT] CONTAINER...`: Docker's inspect document of each container. */
+import { containerSize } from '../../engine/disk-usage.js';
 import type { ContainerView } from '../../engine/engine.js';
 import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../../engine/network-inspect.js';
+import { hostFlagsConfig, logConfig } from '../../engine/host-config.js';
 import { inspectState } from '../../engine/status.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { inspectOutput } from '../go-template.js';
+import { nilSlice, writeInspect } from '../go-template.js';
 
 /** inspect's JSON, with Docker's field names for what exists. */
 export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<string, unknown> {
@@ -17,7 +19,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
     Args: e.argv.slice(1),
     State: inspectState(v.state, v.pid, r.state.startedAt, r.state.oomKilled === true),
     Image: r.imageId,
-    LogPath: v.paths.log,
+    LogPath: r.log.driver === 'none' ? '' : v.paths.log,
     Name: `/${r.name}`,
     RestartCount: r.state.restartCount,
     Driver: 'overlay',
@@ -25,7 +27,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       Binds: e.binds.map((b) => `${b.source}:${b.destination}${b.readOnly ? ':ro' : ''}`),
       AutoRemove: r.autoRemove,
       RestartPolicy: { Name: r.restart.name, MaximumRetryCount: r.restart.maximumRetryCount },
-      LogConfig: { Type: 'json-file', Config: { ...(r.log.maxSize ? { 'max-size': String(r.log.maxSize), 'max-file': String(r.log.maxFiles) } : {}) } },
+      LogConfig: logConfig(r),
       ...networkHostConfig(r, facts),
       Privileged: e.privileged,
       ReadonlyRootfs: e.readOnly,
@@ -35,12 +37,16 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       MemorySwap: e.memorySwap ?? (e.memory ? e.memory * 2 : 0),
       NanoCpus: e.nanoCpus ?? 0,
       CpuShares: e.cpuShares ?? 0,
+      CpuPeriod: e.cpuPeriod ?? 0,
+      CpuQuota: e.cpuQuota ?? 0,
+      MemoryReservation: e.memoryReservation ?? 0,
       PidsLimit: e.pidsLimit ?? null,
       Ulimits: e.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       ShmSize: e.shmSize,
       Tmpfs: Object.fromEntries(e.tmpfs.map((t) => [t.destination, t.options.join(',')])),
       SecurityOpt: [...(e.noNewPrivileges ? ['no-new-privileges'] : []), ...(e.seccomp === 'unconfined' ? ['seccomp=unconfined'] : [])],
       Init: r.init,
+      ...hostFlagsConfig(r),
     },
     Mounts: [
       ...e.binds.map((b) => {
@@ -59,32 +65,42 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       Tty: e.tty,
       OpenStdin: r.openStdin,
       Env: e.env,
-      Cmd: e.argv,
+      // Docker's nil slices: null in JSON, [] to a template
+      Entrypoint: r.entrypointLength ? e.argv.slice(0, r.entrypointLength) : nilSlice<string>(),
+      Cmd: e.argv.length > (r.entrypointLength ?? 0) ? e.argv.slice(r.entrypointLength ?? 0) : nilSlice<string>(),
       Image: r.image,
       WorkingDir: e.cwd,
       Labels: r.labels,
       StopSignal: r.stopSignal,
       StopTimeout: r.stopTimeout,
       ExposedPorts: exposedPorts(r),
+      ...(r.healthcheck ? { Healthcheck: r.healthcheck } : {}),
     },
     NetworkSettings: networkSettings(r, facts),
   };
 }
 
 export const command = defineCommand({
-  name: 'inspect',
-  usage: 'inspect [-f FORMAT] CONTAINER [CONTAINER...]',
+  name: 'container inspect',
+  usage: 'container inspect [OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Display detailed information on one or more containers',
-  options: { format: { type: 'string', short: 'f' } },
+  description: `Display detailed information on one or more containers
+
+Options:
+  -f, --format TEMPLATE   {{.Field}} or {{json .Field}} instead of the JSON
+  -s, --size              the sizes too: SizeRw (the writable layer), SizeRootFs (with the image)`,
+  options: { format: { type: 'string', short: 'f' }, size: { type: 'boolean', short: 's' } },
   args: { min: 1 },
   async run(values, operands) {
     const docs = await withEngine((e) =>
       operands.map((ref) => {
         const v = e.inspect(ref);
-        return inspectJson(v, e.networkFacts(v));
+        const doc = inspectJson(v, e.networkFacts(v));
+        if (!values.size) return doc;
+        const s = containerSize(e, v);
+        return { ...doc, SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs };
       }),
     );
-    process.stdout.write(inspectOutput(docs, values.format));
-    return 0;
+    return writeInspect(docs, values.format);
   },
 });

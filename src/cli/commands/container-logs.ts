@@ -1,4 +1,5 @@
 /** `moby-dick logs [OPTIONS] CONTAINER`: the container's log, stdout and stderr each to ours; -f follows it until the container ends. */
+import { checkLogsReadable } from '../../engine/host-config.js';
 import { formatEntry, readLogs } from '../../engine/logs.js';
 import { MobyDickError } from '../../errors.js';
 import { defineCommand } from '../command.js';
@@ -30,6 +31,7 @@ export const command = defineCommand({
   async run(values, operands) {
     const tail = values.tail === undefined ? undefined : tailLines(values.tail);
     const v = await withEngine((e) => e.inspect(operands[0]!));
+    checkLogsReadable(v.record);
     const entries = readLogs(v.paths.log, {
       ...(tail !== undefined ? { tail } : {}),
       ...(values.since ? { since: BigInt(parseTimeArg(values.since)) * 1_000_000n } : {}),

@@ -1,12 +1,15 @@
 /** `moby-dick ps [OPTIONS]`: Docker's table of containers, or JSON lines, a template, IDs. */
 import type { ContainerView } from '../../engine/engine.js';
+import { CONTAINER_FILTERS, checkContainerFilters, containerMatches, filtersShowStopped } from '../../engine/container-filters.js';
+import { containerSize } from '../../engine/disk-usage.js';
 import { statusText } from '../../engine/status.js';
 import { MobyDickError } from '../../errors.js';
 import type { PublishedPort } from '../../network/network-table.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { renderTemplate } from '../go-template.js';
-import { humanDuration, table } from '../../util/human-units.js';
+import { formatRows, formatterRow, validateFormat } from '../go-template.js';
+import { type Filters, filtersFromOptions } from '../../util/filters.js';
+import { goTimeString, humanDuration, humanSize } from '../../util/human-units.js';
 
 /** An argument as a shell would need it, as Docker shows commands. */
 function shellQuote(arg: string): string {
@@ -19,49 +22,80 @@ function commandText(v: ContainerView, noTrunc: boolean): string {
   return `"${shown}"`;
 }
 
-/** Docker's filters for ps: name=, id=, status=, label=, exited=, ancestor=. */
-function matches(v: ContainerView, filters: readonly string[]): boolean {
-  for (const f of filters) {
-    const eq = f.indexOf('=');
-    const [key, value] = eq < 0 ? [f, ''] : [f.slice(0, eq), f.slice(eq + 1)];
-    const r = v.record;
-    const ok =
-      key === 'name' ? r.name.includes(value) :
-      key === 'id' ? r.id.startsWith(value) :
-      key === 'status' ? v.state.Status === value :
-      key === 'exited' ? v.state.Status === 'exited' && String(v.state.ExitCode) === value :
-      key === 'ancestor' ? r.image === value || r.imageId === value :
-      key === 'label' ? (value.includes('=') ? r.labels[value.slice(0, value.indexOf('='))] === value.slice(value.indexOf('=') + 1) : value in r.labels) :
-      (() => { throw new MobyDickError('USAGE', `invalid filter '${key}'`); })();
-    if (!ok) return false;
-  }
-  return true;
-}
+/** Docker's default `ps` table and its column names (cli/command/formatter/container.go). */
+const PS_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+/** with -s: Docker's table adds SIZE */
+const PS_SIZE_TABLE = `${PS_TABLE}\t{{.Size}}`;
+export const PS_HEADERS = {
+  ID: 'CONTAINER ID', Names: 'NAMES', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
+  Ports: 'PORTS', State: 'STATE', Status: 'STATUS', Size: 'SIZE', Labels: 'LABELS', Mounts: 'MOUNTS', LocalVolumes: 'LOCAL VOLUMES',
+  Networks: 'NETWORKS', Platform: 'PLATFORM',
+};
 
 /** ps's fields, with Docker's names, for --format. */
-function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[] = []): Record<string, string> {
+function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[], networkName: (id: string) => string, size = '0B'): Record<string, string | null> {
   const r = v.record;
+  const net = r.net;
+  const networks = !net || net.mode === 'none' ? ['none'] : net.mode === 'host' ? ['host'] : net.mode === 'container' ? [] : net.networks.map((n) => networkName(n.id));
   return {
     ID: noTrunc ? r.id : r.id.slice(0, 12),
     Image: r.image,
     Command: commandText(v, noTrunc),
-    CreatedAt: new Date(r.created).toISOString(),
+    CreatedAt: goTimeString(new Date(r.created)),
     RunningFor: `${humanDuration(now - Date.parse(r.created))} ago`,
     Status: statusText(v.state, r.state.startedAt, now),
     State: v.state.Status,
     Ports: ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', '),
     Names: r.name,
     Labels: Object.entries(r.labels).map(([k, x]) => `${k}=${x}`).join(','),
-    Mounts: r.engine.binds.map((b) => b.source).join(','),
+    Mounts: [...Object.keys(r.volumes), ...r.engine.binds.filter((b) => !Object.values(r.volumes).includes(b.destination)).map((b) => b.source)].join(','),
+    LocalVolumes: String(Object.keys(r.volumes).length),
+    Networks: [...networks].sort().join(','),
+    // Docker's when the API gives no platform; Size "0B" unless ps -s asked for it
+    Platform: null,
+    Size: size,
   };
+}
+
+/** ps -s's SIZE, as Docker: the writable layer, and with the image ("0B (virtual 4.26MB)"). */
+export function sizeText(sizeRw: number, sizeRootFs: number): string {
+  return `${humanSize(sizeRw)} (virtual ${humanSize(sizeRootFs)})`;
+}
+
+/** The containers ps shows, newest first: running ones (all with -a, -n, -l or a filter of stopped ones), the last N with -n. */
+export function shownContainers(views: readonly ContainerView[], o: { all: boolean; last?: number; filters: Filters }): ContainerView[] {
+  const everyState = o.all || o.last !== undefined || filtersShowStopped(o.filters);
+  const sorted = [...views].sort((a, b) => Date.parse(b.record.created) - Date.parse(a.record.created));
+  const shown = sorted.filter((v) => (everyState || v.state.Running) && containerMatches(v, o.filters, sorted));
+  return o.last !== undefined && o.last >= 0 ? shown.slice(0, o.last) : shown;
 }
 
 export const command = defineCommand({
   name: 'ps',
-  usage: 'ps [-a] [-q] [--no-trunc] [-f FILTER] [--format table|json|TEMPLATE]',
+  usage: 'ps [OPTIONS]',
   summary: 'List containers',
+  description: `List containers (the running ones; every one with -a)
+
+Options:
+  -a, --all             show all containers
+  -f, --filter FILTER   id=, name=, label=KEY[=VALUE], status=, exited=CODE,
+                        ancestor=IMAGE, before=CONTAINER, since=CONTAINER,
+                        volume=, network=, health=starting|healthy|unhealthy|none,
+                        is-task=false
+      --format FORMAT   table (default), json (one object per line), or a Go template
+                        of .ID .Image .Command .CreatedAt .RunningFor .Ports .State
+                        .Status .Names .Labels .Label "KEY" .Mounts .LocalVolumes
+                        .Networks .Size; "table TEMPLATE" adds Docker's header
+  -n, --last N          the last N created containers (in every state)
+  -l, --latest          the latest created container (in every state)
+      --no-trunc        do not truncate the output
+  -q, --quiet           only container IDs
+  -s, --size            a SIZE column: the writable layer (virtual: with the image)`,
   options: {
     all: { type: 'boolean', short: 'a' },
+    last: { type: 'string', short: 'n' },
+    latest: { type: 'boolean', short: 'l' },
+    size: { type: 'boolean', short: 's' },
     quiet: { type: 'boolean', short: 'q' },
     'no-trunc': { type: 'boolean' },
     filter: { type: 'string', short: 'f', multiple: true },
@@ -71,33 +105,35 @@ export const command = defineCommand({
   args: { min: 0 },
   async run(values) {
     const now = Date.now();
-    const [views, published] = await withEngine(async (e) => {
+    const empty = { ID: '', Image: '', Command: '""', CreatedAt: '', RunningFor: '', Status: '', State: '', Ports: '', Names: '', Labels: '', Mounts: '', LocalVolumes: '0', Networks: '', Platform: null, Size: '0B' };
+    if (values.format !== undefined) validateFormat(values.format, formatterRow('*formatter.ContainerContext', empty, {}));
+    const filters = filtersFromOptions(values.filter ?? [], CONTAINER_FILTERS);
+    checkContainerFilters(filters);
+    let last: number | undefined;
+    if (values.last !== undefined) {
+      last = Number(values.last);
+      if (!/^-?\d+$/.test(values.last)) throw new MobyDickError('FLAG', `invalid argument "${values.last}" for "-n, --last" flag: strconv.ParseInt: parsing "${values.last}": invalid syntax`, { hint: "see 'moby-dick ps --help'" });
+    }
+    if (values.latest) last = 1;
+    const [shown, published, networks, sizes] = await withEngine(async (e) => {
       await e.releaseStaleNetworks();
-      return [e.list(), e.networks.table.ports()] as const;
+      const list = shownContainers(e.list(), { all: values.all === true, ...(last !== undefined && last >= 0 ? { last } : {}), filters });
+      const sized = values.size ? new Map(list.map((v) => [v.record.id, containerSize(e, v)])) : undefined;
+      return [list, e.networks.table.ports(), e.networks.list(), sized] as const;
     });
+    const networkName = (id: string): string => networks.find((n) => n.id === id)?.name ?? id.slice(0, 12);
     const portsOf = (v: ContainerView) => published.filter((p) => p.containerId === v.record.id);
-    const shown = views.filter((v) => (values.all || v.state.Running) && matches(v, values.filter ?? []));
+    const sizeOf = (v: ContainerView): string => {
+      const s = sizes?.get(v.record.id);
+      return s ? sizeText(s.sizeRw, s.sizeRootFs) : '0B';
+    };
     const noTrunc = values['no-trunc'] === true;
     if (values.quiet) {
       for (const v of shown) process.stdout.write(`${noTrunc ? v.record.id : v.record.id.slice(0, 12)}\n`);
       return 0;
     }
-    const format = values.format ?? 'table';
-    if (format === 'json') {
-      for (const v of shown) process.stdout.write(`${JSON.stringify(psFields(v, noTrunc, now, portsOf(v)))}\n`);
-      return 0;
-    }
-    if (format !== 'table') {
-      const template = format.startsWith('table ') ? format.slice(6) : format;
-      for (const v of shown) process.stdout.write(`${renderTemplate(template, psFields(v, noTrunc, now, portsOf(v)))}\n`);
-      return 0;
-    }
-    const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
-    for (const v of shown) {
-      const f = psFields(v, noTrunc, now, portsOf(v));
-      rows.push([f.ID!, f.Image!, f.Command!, f.RunningFor!, f.Status!, f.Ports!, f.Names!]);
-    }
-    process.stdout.write(table(rows));
+    const rows = shown.map((v) => formatterRow('*formatter.ContainerContext', psFields(v, noTrunc, now, portsOf(v), networkName, sizeOf(v)), v.record.labels));
+    process.stdout.write(formatRows(values.format ?? 'table', rows, { headers: PS_HEADERS, table: sizes ? PS_SIZE_TABLE : PS_TABLE }));
     return 0;
   },
 });

@@ -18,13 +18,13 @@ describe('stats and top output', () => {
   test('table, "table TEMPLATE" with \\t, a template, json', () => {
     assert.equal(
       renderStats('table', [row]),
-      // Docker's columns: at least 10 wide
       'CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     NET I/O         BLOCK I/O    PIDS\n' +
         'aaaaaaaaaaaa   web       50.00%    1.523MiB / 64MiB    2.38%     2.05MB / 648B   4.1kB / 0B   3\n',
     );
     assert.equal(renderStats('table {{.Name}}\\t{{.PIDs}}', [row]), 'NAME      PIDS\nweb       3\n');
     assert.equal(renderStats('{{.Name}}: {{.CPUPerc}}', [row]), 'web: 50.00%\n');
     assert.equal(JSON.parse(renderStats('json', [row])).MemPerc, '2.38%');
+    assert.deepEqual(Object.keys(JSON.parse(renderStats('json', [row]))), ['BlockIO', 'CPUPerc', 'Container', 'ID', 'MemPerc', 'MemUsage', 'Name', 'NetIO', 'PIDs'], 'sorted, as Go marshals the context');
   });
 
   test('top\'s columns: at least 20 wide, 3 spaces of padding, the last one as it is', () => {

@@ -9,8 +9,8 @@ import type { Engine } from '../../engine/engine.js';
 import { cpuPercent, memPercent, sample, type StatsSample } from '../../engine/stats.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { renderTemplate } from '../go-template.js';
-import { bytesSize, humanSize, table } from '../../util/human-units.js';
+import { checkRowsFormat, formatRows, formatterRow } from '../go-template.js';
+import { bytesSize, humanSize } from '../../util/human-units.js';
 
 const DESCRIPTION = `Display a live stream of container(s) resource usage statistics
 
@@ -53,14 +53,9 @@ export function statsFields(t: Target, prev: StatsSample, cur: StatsSample, noTr
   };
 }
 
-/** The lines to print for ROWS, in FORMAT (Docker's: json, table, "table TEMPLATE", TEMPLATE; \t is a tab). */
+/** The lines to print for ROWS, in FORMAT (Docker's formatter: json, table, "table TEMPLATE", TEMPLATE; \t is a tab). */
 export function renderStats(format: string, rows: readonly Record<string, string>[]): string {
-  if (format === 'json') return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
-  const f = (format === 'table' ? DEFAULT_FORMAT : format).replaceAll('\\t', '\t');
-  if (!f.startsWith('table ')) return rows.map((r) => `${renderTemplate(f, r)}\n`).join('');
-  const template = f.slice(6);
-  const header = renderTemplate(template, HEADERS).split('\t');
-  return table([header, ...rows.map((r) => renderTemplate(template, r).split('\t'))]);
+  return formatRows(format, rows.map((r) => formatterRow('*container.statsContext', r)), { headers: HEADERS, table: DEFAULT_FORMAT });
 }
 
 function targets(engine: Engine, refs: readonly string[], all: boolean): Target[] {
@@ -93,7 +88,7 @@ export const command = defineCommand({
   async run(values, operands) {
     const format = values.format ?? 'table';
     const noTrunc = values['no-trunc'] === true;
-    renderStats(format, [HEADERS]); // a bad template fails before the first second goes by
+    checkRowsFormat(format); // a bad template fails before the first second goes by
     return withEngine(async (engine) => {
       const terminal = process.stdout.isTTY === true;
       const sampleAll = (shown: readonly Target[]): Map<string, StatsSample> => new Map(shown.map((t) => [t.id, sample(engine, t.id)]));

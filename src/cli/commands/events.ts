@@ -4,14 +4,30 @@
  * then new ones as they come (the store polled every 150 ms) until UNTIL
  * has passed, or until interrupted; Docker's line or FORMAT for each.
  */
-import { eventLine, eventMatches, eventTemplateValue, followEvents, nowNano, parseEventFilters, parseEventTime } from '../../util/event-log.js';
+import { type EngineEvent, eventJson, eventLine, eventMatches, eventMessage, followEvents, nowNano, parseEventFilters, parseEventTime } from '../../util/event-log.js';
 import { defineCommand } from '../command.js';
-import { renderTemplate } from '../go-template.js';
+import { MobyDickError } from '../../errors.js';
+import { GoObject, renderTemplate } from '../go-template.js';
+import { formatError } from '../report-error.js';
 import { withStore } from '../image-context.js';
+
+/** What --format sees: Docker's events.Message, with Go's field names ({{json .}} the wire object). */
+function eventValue(e: EngineEvent, typeName = 'events.Message'): GoObject {
+  const m = eventMessage(e);
+  const actor = new GoObject('events.Actor', { ID: m.Actor.ID, Attributes: m.Actor.Attributes });
+  return new GoObject(
+    typeName,
+    { Status: m.status ?? '', ID: m.id ?? '', From: m.from ?? '', Type: m.Type, Action: m.Action, Actor: actor, Scope: m.scope, Time: m.time, TimeNano: e.timeNano },
+    // Go marshals the Attributes map with its keys sorted
+    { json: () => eventJson({ ...e, actor: { ...e.actor, attributes: Object.fromEntries(Object.entries(e.actor.attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } }) },
+  );
+}
+
+const EMPTY_EVENT: EngineEvent = { seq: 0, type: '' as EngineEvent['type'], action: '', actor: { id: '', attributes: {} }, scope: 'local', timeNano: 0n };
 
 export const command = defineCommand({
   name: 'events',
-  usage: 'events [--since T] [--until T] [-f KEY=VALUE]... [--format TEMPLATE]',
+  usage: 'events [--since T] [--until T] [-f KEY=VALUE]... [--format json|TEMPLATE]',
   summary: 'Get real time events from the server',
   options: {
     since: { type: 'string' },
@@ -25,7 +41,18 @@ export const command = defineCommand({
     const since = values.since === undefined ? now : parseEventTime(values.since, now);
     const until = values.until === undefined ? undefined : parseEventTime(values.until, now);
     const filters = parseEventFilters(values.filter ?? []);
-    const format = values.format;
+    // Docker: json is {{json .}}; a template is tried on an empty event first, so a bad one fails at once
+    const format = values.format === 'json' ? '{{json .}}' : values.format;
+    if (format !== undefined && format !== '') {
+      try {
+        renderTemplate(format, eventValue(EMPTY_EVENT, '*events.Message'), { errorPrefix: 'Error parsing format' });
+      } catch (e) {
+        if (!(e instanceof MobyDickError) || e.code !== 'TEMPLATE') throw e;
+        // Docker's status for a format it cannot use
+        process.stderr.write(`${formatError(e)}\n`);
+        return 64;
+      }
+    }
     const interrupted = new AbortController();
     const stop = (): void => interrupted.abort();
     process.once('SIGINT', stop);
@@ -34,7 +61,7 @@ export const command = defineCommand({
       await withStore((store) =>
         followEvents(store.events, { since, ...(until !== undefined ? { until } : {}), signal: interrupted.signal }, (e) => {
           if (!eventMatches(e, filters)) return;
-          process.stdout.write(format === undefined || format === '' ? `${eventLine(e)}\n` : `${renderTemplate(format, eventTemplateValue(e))}\n`);
+          process.stdout.write(format === undefined || format === '' ? `${eventLine(e)}\n` : `${renderTemplate(format, eventValue(e))}\n`);
         }),
       );
     } finally {

@@ -3,8 +3,13 @@ import { imageHistory } from '../../build/container-commit.js';
 import { shortId } from '../../images/digest.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
-import { renderTemplate } from '../go-template.js';
-import { humanDuration, humanSize, table } from '../../util/human-units.js';
+import { formatRows, formatterRow } from '../go-template.js';
+import { humanDuration, humanSize } from '../../util/human-units.js';
+
+/** Docker's default tables of history and its column names (cli/command/image/formatter_history.go). */
+const HISTORY_TABLE = 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
+const HISTORY_TABLE_NON_HUMAN = 'table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
+const HISTORY_HEADERS = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' };
 
 const OPTIONS = {
   'no-trunc': { type: 'boolean' },
@@ -20,8 +25,9 @@ export const command = defineCommand({
   description: `Show the history of an image
 
 Options:
-      --format TEMPLATE   a Go template of each entry's fields: .ID, .CreatedSince,
-                          .CreatedAt, .CreatedBy, .Size, .Comment
+      --format FORMAT     table (default), json, or a Go template of each entry's
+                          fields: .ID, .CreatedSince, .CreatedAt, .CreatedBy, .Size,
+                          .Comment; "table TEMPLATE" adds Docker's header
       --no-trunc          do not shorten the output
   -q, --quiet             print only the image IDs`,
   options: OPTIONS,
@@ -40,18 +46,15 @@ Options:
       return {
         ID: id(r.id),
         CreatedSince: r.created ? `${humanDuration(now - Date.parse(r.created))} ago` : 'N/A',
-        CreatedAt: r.created ?? '',
+        // Docker: the Unix second, in RFC 3339
+        CreatedAt: r.created ? new Date(r.created).toISOString().replace(/\.\d+Z$/, 'Z') : '',
         CreatedBy: noTrunc || by.length <= 45 ? by : `${by.slice(0, 44)}…`,
         Size: humanSize(r.size),
         Comment: r.comment,
       };
     });
-    if (flags.format !== undefined && flags.format !== 'table') {
-      const tpl = flags.format.replace(/^table\s+/, '');
-      process.stdout.write(fields.map((f) => `${renderTemplate(tpl, f)}\n`).join(''));
-      return 0;
-    }
-    process.stdout.write(table([['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], ...fields.map((f) => [f.ID, f.CreatedSince, f.CreatedBy, f.Size, f.Comment])]));
+    const rowsOut = fields.map((f) => formatterRow('*image.historyContext', f));
+    process.stdout.write(formatRows(flags.format ?? 'table', rowsOut, { headers: HISTORY_HEADERS, table: flags.human === false ? HISTORY_TABLE_NON_HUMAN : HISTORY_TABLE }));
     return 0;
   },
 });

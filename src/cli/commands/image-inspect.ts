@@ -2,7 +2,7 @@
 import { MobyDickError } from '../../errors.js';
 import { inspectDocument } from '../../images/inspect.js';
 import { defineCommand } from '../command.js';
-import { inspectOutput } from '../go-template.js';
+import { writeInspect } from '../go-template.js';
 import { withStore } from '../image-context.js';
 import { formatError } from '../report-error.js';
 
@@ -15,7 +15,8 @@ export const command = defineCommand({
   description: `Display detailed information on one or more images
 
 Options:
-  -f, --format TEMPLATE   {{.Field}} or {{json .Field}} instead of the JSON`,
+  -f, --format FORMAT     a Go template ({{.Id}}, {{json .Config}}, {{range}}, printf, ...)
+                          or json, instead of the indented JSON`,
   options: OPTIONS,
   args: { min: 1 },
   async run(flags, operands) {
@@ -31,9 +32,9 @@ Options:
           process.stderr.write(`${formatError(e)}\n`);
         }
       }
-      process.stdout.write(inspectOutput(docs, flags.format));
+      const status = writeInspect(docs, flags.format);
       // Docker's exit status when an image is missing
-      return failed ? 1 : 0;
+      return failed ? Math.max(1, status) : status;
     });
   },
 });

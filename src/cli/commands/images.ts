@@ -1,11 +1,15 @@
 /** `moby-dick images [OPTIONS] [REPOSITORY[:TAG]]`: Docker's table, or JSON lines, or IDs. */
-import { MobyDickError } from '../../errors.js';
 import { shortId } from '../../images/digest.js';
 import { familiarName, parseNormalizedReference, type Reference } from '../../images/reference.js';
 import type { ImageRecord } from '../../images/store/image-store.js';
 import { listedImages } from '../../build/cache.js';
 import { defineCommand } from '../command.js';
-import { goTimeString, humanDuration, humanSize, table } from '../../util/human-units.js';
+import { createdSeconds, IMAGE_LIST_FILTERS, type ImageFilter, imageFilter } from '../../images/image-filters.js';
+import { imageLabels } from '../../images/inspect.js';
+import { getImage } from '../../images/lookup.js';
+import { filtersFromOptions } from '../../util/filters.js';
+import { formatRows, formatterRow } from '../go-template.js';
+import { goTimeString, humanDuration, humanSize } from '../../util/human-units.js';
 import { withStore } from '../image-context.js';
 
 const OPTIONS = {
@@ -13,6 +17,7 @@ const OPTIONS = {
   all: { type: 'boolean', short: 'a' },
   digests: { type: 'boolean' },
   'no-trunc': { type: 'boolean' },
+  filter: { type: 'string', short: 'f', multiple: true },
   format: { type: 'string' },
 } as const;
 
@@ -23,10 +28,11 @@ export interface ImageRow {
   image: ImageRecord;
 }
 
-/** One row per tag, as Docker lists them; <none> for an image with no tag. */
-export function imageRows(images: readonly ImageRecord[], filter?: Reference): ImageRow[] {
+/** One row per tag, as Docker lists them; <none> for an image with no tag. FILTERS: `--filter`'s (images/image-filters.ts). */
+export function imageRows(images: readonly ImageRecord[], filter?: Reference, filters?: ImageFilter): ImageRow[] {
   const rows: ImageRow[] = [];
   for (const image of images) {
+    if (filters && !filters.image(image)) continue;
     const digestOf = (repo: string): string =>
       image.repoDigests.map((d) => parseNormalizedReference(d)).find((r) => familiarName(r) === repo)?.digest ?? '<none>';
     const tagged = image.tags.map((t) => parseNormalizedReference(t));
@@ -41,6 +47,7 @@ export function imageRows(images: readonly ImageRecord[], filter?: Reference): I
     }
   }
   const wanted = rows.filter((r) => {
+    if (filters?.byReference && !(r.repository !== '<none>' && filters.name(r.tag !== '<none>' ? `${r.repository}:${r.tag}` : r.digest !== '<none>' ? `${r.repository}@${r.digest}` : r.repository))) return false;
     if (!filter) return true;
     if (r.repository !== familiarName(filter)) return false;
     return filter.tag === undefined || filter.tag === r.tag;
@@ -48,9 +55,13 @@ export function imageRows(images: readonly ImageRecord[], filter?: Reference): I
   return wanted.sort((a, b) => (b.image.created ?? '').localeCompare(a.image.created ?? '') || a.repository.localeCompare(b.repository) || a.tag.localeCompare(b.tag));
 }
 
-/** Go's JSON escapes <, > and & (so "<none>" reads "\u003cnone\u003e"). */
-const goJson = (v: unknown): string =>
-  JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+/** Docker's default tables of images and their column names (cli/command/formatter/image.go). */
+const IMAGES_TABLE = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}';
+const IMAGES_TABLE_DIGESTS = 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}';
+export const IMAGES_HEADERS = {
+  ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT',
+  Size: 'SIZE', Containers: 'CONTAINERS', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE',
+};
 
 export const command = defineCommand({
   name: 'images',
@@ -61,17 +72,22 @@ export const command = defineCommand({
 Options:
   -a, --all             show all images (by default the intermediate images of builds are hidden)
       --digests         show digests
-      --format json     one JSON object per line, as Docker prints them
+  -f, --filter FILTER   dangling=true|false, label=KEY[=VALUE], reference=PATTERN
+                        (a glob: busy*, */app:v?), before=IMAGE, since=IMAGE
+      --format FORMAT   table (default), json (one object per line), a Go template
+                        of .Repository .Tag .ID .Digest .CreatedSince .CreatedAt .Size
+                        .Containers; "table TEMPLATE" adds Docker's header
       --no-trunc        do not truncate IDs
   -q, --quiet           only image IDs`,
   options: OPTIONS,
   args: { min: 0, max: 1 },
   async run(flags, operands) {
-    if (flags.format !== undefined && flags.format !== 'json' && flags.format !== 'table') {
-      throw new MobyDickError('USAGE', `unsupported --format ${flags.format}: use json or table`, { hint: "see 'moby-dick images --help'" });
-    }
     const filter = operands[0] === undefined ? undefined : parseNormalizedReference(operands[0]);
-    const rows = await withStore((store) => imageRows(flags.all ? store.listImages() : listedImages(store), filter));
+    const rows = await withStore((store) => {
+      const filters = filtersFromOptions(flags.filter ?? [], IMAGE_LIST_FILTERS);
+      const f = imageFilter(filters, (i) => imageLabels(store, i), (ref) => createdSeconds(getImage(store, ref).image.created));
+      return imageRows(flags.all ? store.listImages() : listedImages(store), filter, f);
+    });
     const now = Date.now();
     const id = (image: ImageRecord): string => (flags['no-trunc'] ? image.id : shortId(image.id));
     const since = (image: ImageRecord): string => (image.created ? `${humanDuration(now - Date.parse(image.created))} ago` : 'N/A');
@@ -84,33 +100,25 @@ Options:
       }
       return 0;
     }
-    if (flags.format === 'json') {
-      for (const r of rows) {
-        process.stdout.write(
-          goJson({
-            Containers: 'N/A',
-            CreatedAt: r.image.created ? goTimeString(new Date(r.image.created)) : '',
-            CreatedSince: since(r.image),
-            Digest: r.digest,
-            ID: id(r.image),
-            Repository: r.repository,
-            SharedSize: 'N/A',
-            Size: humanSize(r.image.size),
-            Tag: r.tag,
-            UniqueSize: 'N/A',
-            VirtualSize: humanSize(r.image.size, 4),
-          }) + '\n',
-        );
-      }
-      return 0;
-    }
-    const head = flags.digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'];
-    const body = rows.map((r) =>
-      flags.digests
-        ? [r.repository, r.tag, r.digest, id(r.image), since(r.image), humanSize(r.image.size)]
-        : [r.repository, r.tag, id(r.image), since(r.image), humanSize(r.image.size)],
+    const rowsOut = rows.map((r) =>
+      formatterRow('*formatter.imageContext', {
+        Containers: 'N/A',
+        CreatedAt: r.image.created ? goTimeString(new Date(r.image.created)) : '',
+        CreatedSince: since(r.image),
+        Digest: r.digest,
+        ID: id(r.image),
+        Repository: r.repository,
+        SharedSize: 'N/A',
+        Size: humanSize(r.image.size),
+        Tag: r.tag,
+        UniqueSize: 'N/A',
+        VirtualSize: humanSize(r.image.size, 4),
+      }),
     );
-    process.stdout.write(table([head, ...body]));
+    // Docker: --digests with a table of one's own adds the digest column at the end
+    let format = flags.format ?? 'table';
+    if (flags.digests && format.startsWith('table') && format !== 'table' && !format.includes('{{.Digest}}')) format += '\t{{.Digest}}';
+    process.stdout.write(formatRows(format, rowsOut, { headers: IMAGES_HEADERS, table: flags.digests ? IMAGES_TABLE_DIGESTS : IMAGES_TABLE }));
     return 0;
   },
 });

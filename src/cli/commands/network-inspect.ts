@@ -3,7 +3,7 @@ import type { Engine } from '../../engine/engine.js';
 import { networkDocument } from '../../engine/network-inspect.js';
 import type { NetworkRecord } from '../../network/network-table.js';
 import { defineCommand } from '../command.js';
-import { inspectOutput } from '../go-template.js';
+import { writeInspect } from '../go-template.js';
 import { withEngine } from '../engine-context.js';
 
 /** Docker's network inspect document. */
@@ -28,7 +28,6 @@ export const command = defineCommand({
       await e.releaseStaleNetworks();
       return operands.map((ref) => inspectJson(e, e.networks.find(ref)));
     });
-    process.stdout.write(inspectOutput(docs, values.format));
-    return 0;
+    return writeInspect(docs, values.format);
   },
 });

@@ -2,9 +2,9 @@
 import { pseudoNetworkId } from '../../engine/network-inspect.js';
 import type { NetworkRecord } from '../../network/network-table.js';
 import { MobyDickError } from '../../errors.js';
-import { table } from '../../util/human-units.js';
+import { goTimeString } from '../../util/human-units.js';
 import { defineCommand } from '../command.js';
-import { renderTemplate } from '../go-template.js';
+import { formatRows, formatterRow } from '../go-template.js';
 import { withEngine } from '../engine-context.js';
 
 interface Row {
@@ -23,6 +23,12 @@ function rows(networks: readonly NetworkRecord[]): Row[] {
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** Docker's default table of networks and its column names (cli/command/network/formatter.go). */
+const NETWORK_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
+const NETWORK_HEADERS = {
+  ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv4: 'IPV4', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT',
+};
 
 const LS_OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
@@ -60,17 +66,14 @@ export const command = defineCommand({
       process.stdout.write(shown.map((r) => `${id(r)}\n`).join(''));
       return 0;
     }
-    const fields = (r: Row): Record<string, string> => ({
-      ID: id(r), Name: r.name, Driver: r.driver, Scope: 'local', IPv6: 'false', Internal: String(r.internal), CreatedAt: r.created,
-      Labels: Object.entries(r.labels).map(([k, x]) => `${k}=${x}`).join(','),
-    });
-    const format = values.format ?? 'table';
-    if (format === 'json') process.stdout.write(shown.map((r) => `${JSON.stringify(fields(r))}\n`).join(''));
-    else if (format === 'table') process.stdout.write(table([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...shown.map((r) => [id(r), r.name, r.driver, 'local'])]));
-    else {
-      const template = format.startsWith('table ') ? format.slice(6) : format;
-      process.stdout.write(shown.map((r) => `${renderTemplate(template, fields(r))}\n`).join(''));
-    }
+    const fields = (r: Row) =>
+      formatterRow('*network.networkContext', {
+        ID: id(r), Name: r.name, Driver: r.driver, Scope: 'local', IPv4: 'true', IPv6: 'false', Internal: String(r.internal),
+        // Go's time.String(): fractions of a second as they are; the zero time for host and none
+        CreatedAt: r.created ? goTimeString(new Date(r.created), true) : '0001-01-01 00:00:00 +0000 UTC',
+        Labels: Object.entries(r.labels).map(([k, x]) => `${k}=${x}`).join(','),
+      }, r.labels);
+    process.stdout.write(formatRows(values.format ?? 'table', shown.map(fields), { headers: NETWORK_HEADERS, table: NETWORK_TABLE }));
     return 0;
   },
 });

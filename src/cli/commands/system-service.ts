@@ -1,10 +1,14 @@
 /**
- * `moby-dick system service [--host unix:///PATH] [--timeout SECONDS] [--group G] [--ip ADDRESS]`:
- * the Docker Engine API on a unix socket (src/api/), over the same engine
- * and store as the CLI's commands, for the docker CLI, Compose and the SDKs.
+ * `moby-dick system service [--host unix:///PATH | tcp://HOST:PORT --tlsverify ...] [--timeout SECONDS] [--group G] [--ip ADDRESS]`:
+ * the Docker Engine API on a unix socket, or over TCP with TLS and client
+ * verification (src/api/), over the same engine and store as the CLI's
+ * commands, for the docker CLI, Compose and the SDKs.
  */
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { DEFAULT_HOST, runService } from '../../api/service.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_HOST, runService, type TlsFiles } from '../../api/service.js';
 import { MobyDickError } from '../../errors.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
@@ -15,30 +19,48 @@ declare const MOBY_DICK_VERSION: string;
 const DESCRIPTION = `Serve the Docker Engine API (version 1.43, from 1.24) on a unix socket, for the docker CLI, Compose and the SDKs (DOCKER_HOST=unix://PATH)
 
 Options:
-  -H, --host URI          where to listen (default ${DEFAULT_HOST}); tcp:// is refused
+  -H, --host URI          where to listen (default ${DEFAULT_HOST}); tcp://HOST[:PORT]
+                          (port 2376 by default) only with --tlsverify: whoever
+                          reaches the API is root on this host
+      --tlsverify         TLS, and only clients with a certificate of --tlscacert
+      --tlscacert FILE    the CA of the clients' certificates (default ~/.docker/ca.pem)
+      --tlscert FILE      the server's certificate (default ~/.docker/cert.pem)
+      --tlskey FILE       the server's key (default ~/.docker/key.pem)
   -t, --timeout SECONDS   end after this long without a connection (default 5; 0: never)
       --group GROUP       the socket's group (read and write); root's only by default
       --ip ADDRESS        the host address of a published port that names none
                           (dockerd's --ip; default every address), e.g. 127.0.0.1
 
-Containers keep running when the service ends; the next service finds them.`;
+Containers keep running when the service ends; the next service finds them.
+A client over TCP: DOCKER_HOST=tcp://HOST:PORT DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=DIR
+(DIR holding ca.pem, and the client's cert.pem and key.pem).`;
 
 export const command = defineCommand({
   name: 'system service',
   usage: 'system service [OPTIONS]',
-  summary: 'Serve the Docker Engine API on a unix socket',
+  summary: 'Serve the Docker Engine API on a unix socket (or TCP with TLS)',
   description: DESCRIPTION,
   options: {
     host: { type: 'string', short: 'H' },
     timeout: { type: 'string', short: 't' },
     group: { type: 'string' },
     ip: { type: 'string' },
+    tlsverify: { type: 'boolean' },
+    tlscacert: { type: 'string' },
+    tlscert: { type: 'string' },
+    tlskey: { type: 'string' },
+    // dockerd's --tls (TLS without verifying clients) is refused by name below
+    tls: { type: 'boolean' },
   },
   args: { min: 0, max: 0 },
   async run(values) {
     const timeout = Number(values.timeout ?? '5');
     if (!Number.isFinite(timeout) || timeout < 0) throw new MobyDickError('USAGE', `invalid --timeout ${values.timeout}: give seconds, 0 for none`, { subject: String(values.timeout) });
     if (values.ip !== undefined && isIP(values.ip) !== 4) throw new MobyDickError('USAGE', `invalid --ip ${values.ip}: give an IPv4 address`, { subject: values.ip, hint: 'e.g. --ip 127.0.0.1' });
+    if (values.tls && !values.tlsverify) {
+      throw new MobyDickError('USAGE', '--tls without --tlsverify is refused: a client without a certificate of your CA would be root on this host', { hint: 'give --tlsverify' });
+    }
+    const tls = values.tlsverify ? readTlsFiles(values) : undefined;
     const version = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev';
     await withEngine((engine) =>
       runService({
@@ -47,6 +69,7 @@ export const command = defineCommand({
         timeout,
         ...(values.group !== undefined ? { group: values.group } : {}),
         ...(values.ip !== undefined ? { hostIp: values.ip } : {}),
+        ...(tls ? { tls } : {}),
         serverVersion: version,
         selfCommand: selfCommand(),
         log: (line) => process.stderr.write(`moby-dick system service: ${line}\n`),
@@ -56,3 +79,16 @@ export const command = defineCommand({
     return 0;
   },
 });
+
+/** The PEM files of --tlscacert, --tlscert and --tlskey (dockerd's defaults in ~/.docker). */
+function readTlsFiles(values: { tlscacert?: string; tlscert?: string; tlskey?: string }): TlsFiles {
+  const read = (flag: string, given: string | undefined, name: string): Buffer => {
+    const file = given ?? join(homedir(), '.docker', name);
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new MobyDickError('USAGE', `cannot read ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { subject: file, hint: `give ${flag} FILE (PEM)` });
+    }
+  };
+  return { ca: read('--tlscacert', values.tlscacert, 'ca.pem'), cert: read('--tlscert', values.tlscert, 'cert.pem'), key: read('--tlskey', values.tlskey, 'key.pem') };
+}

@@ -1,7 +1,7 @@
 /** `moby-dick volume inspect`: Docker's volume inspect document */
 import { volumeDocument } from '../../engine/volumes.js';
 import { defineCommand } from '../command.js';
-import { inspectOutput } from '../go-template.js';
+import { writeInspect } from '../go-template.js';
 import { withVolumes } from '../volume-context.js';
 
 export const command = defineCommand({
@@ -12,7 +12,7 @@ export const command = defineCommand({
   args: { min: 1 },
   async run(values, operands) {
     const docs = await withVolumes((vs) => operands.map((n) => volumeDocument(vs.get(n))));
-    process.stdout.write(inspectOutput(docs, values.format));
-    return 0;
+    // Docker's volume inspect has no raw document to fall back on: its errors name the Go type
+    return writeInspect(docs, values.format, { typeName: 'volume.Volume' });
   },
 });

@@ -1,10 +1,16 @@
 /** `moby-dick volume ls`: the volumes, with Docker's filters */
 import { MobyDickError } from '../../errors.js';
-import { table } from '../../util/human-units.js';
 import { type Volume, VolumeStore } from '../../engine/volumes.js';
 import { defineCommand } from '../command.js';
-import { renderTemplate } from '../go-template.js';
+import { formatRows, formatterRow } from '../go-template.js';
 import { withVolumes } from '../volume-context.js';
+
+/** Docker's default table of volumes and its column names (cli/command/formatter/volume.go). */
+const VOLUME_TABLE = 'table {{.Driver}}\t{{.Name}}';
+const VOLUME_HEADERS = {
+  ID: 'ID', Name: 'VOLUME NAME', Group: 'GROUP', Driver: 'DRIVER', Scope: 'SCOPE', Availability: 'AVAILABILITY', Mountpoint: 'MOUNTPOINT',
+  Labels: 'LABELS', Links: 'LINKS', Size: 'SIZE', Status: 'STATUS',
+};
 
 const LS_OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
@@ -42,19 +48,12 @@ export const command = defineCommand({
       process.stdout.write(shown.map((v) => `${v.name}\n`).join(''));
       return 0;
     }
-    const fields = (v: Volume): Record<string, string> => ({
-      Driver: 'local', Name: v.name, Mountpoint: v.mountpoint, Scope: 'local', CreatedAt: v.createdAt,
-      Labels: Object.entries(v.labels).map(([k, x]) => `${k}=${x}`).join(','),
-    });
-    const format = values.format ?? 'table';
-    if (format === 'json') {
-      process.stdout.write(shown.map((v) => `${JSON.stringify(fields(v))}\n`).join(''));
-    } else if (format === 'table') {
-      process.stdout.write(table([['DRIVER', 'VOLUME NAME'], ...shown.map((v) => ['local', v.name])]));
-    } else {
-      const template = format.startsWith('table ') ? format.slice(6) : format;
-      process.stdout.write(shown.map((v) => `${renderTemplate(template, fields(v))}\n`).join(''));
-    }
+    const fields = (v: Volume) =>
+      formatterRow('*formatter.volumeContext', {
+        Driver: 'local', Name: v.name, Mountpoint: v.mountpoint, Scope: 'local',
+        Labels: Object.entries(v.labels).map(([k, x]) => `${k}=${x}`).join(','), Links: 'N/A', Size: 'N/A', Group: 'N/A', Availability: 'N/A', Status: 'N/A',
+      }, v.labels);
+    process.stdout.write(formatRows(values.format ?? 'table', shown.map(fields), { headers: VOLUME_HEADERS, table: VOLUME_TABLE }));
     return 0;
   },
 });

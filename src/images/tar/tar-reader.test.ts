@@ -205,6 +205,16 @@ describe('tar reader errors', () => {
     await rejects(tar.subarray(0, 300), /truncated: it ends inside a header/);
   });
 
+  test('an archive that ends right after its last file\'s data (no padding, no end marker) is whole, as Go reads it', async () => {
+    const tar = craftTar([{ name: 'a', data: 'x' }, { name: 'last', data: 'hello' }]);
+    const cut = tar.subarray(0, 3 * 512 + 5);
+    for (const entries of [await readAll(chunked(cut, 100)), parseBytewise(cut)]) {
+      assert.deepEqual(entries.map((e) => `${e.header.name}=${e.data.toString()}`), ['a=x', 'last=hello']);
+    }
+    // one byte short of the data is still cut
+    await rejects(tar.subarray(0, 3 * 512 + 4), /truncated: it ends inside the data of "last"/);
+  });
+
   test('an extended header with no entry after it', async () => {
     const tar = Buffer.concat([craftEntry({ name: 'x', type: 'x', data: paxBody({ path: 'p' }) }), Buffer.alloc(1024)]);
     await rejects(tar, /extended header without its entry/);

@@ -193,8 +193,9 @@ export class TarParser {
   /** the input ended: throws if it ended inside an entry */
   finish(): void {
     if (this.state === State.End) return;
-    if (this.state === State.Header && this.headerFill === 0 && this.entryStart < 0) {
-      // no end-of-archive marker, but nothing is cut: GNU tar accepts this too
+    if (((this.state === State.Header && this.headerFill === 0) || this.state === State.Padding) && this.entryStart < 0) {
+      // no end-of-archive marker (nor the last file's padding), but nothing is
+      // cut: GNU tar and Go accept this too (the docker CLI's `build -f -` sends it)
       this.state = State.End;
       return;
     }

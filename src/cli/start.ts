@@ -1,0 +1,30 @@
+/**
+ * build/moby-dick.cjs, what the launcher runs when the startup snapshot does
+ * not serve a command (native/launcher) and what `node build/moby-dick.cjs`
+ * runs: the CLI's bundle, build/moby-dick-cli.cjs, compiled with its code
+ * cache (code-cache.ts). Required instead of run (scripts/snapshot.mjs), it
+ * exports writeCodeCache.
+ */
+import { join } from 'node:path';
+import { compileModule, evaluate, readCache, writeCache } from './code-cache.js';
+import { setWarmingUp } from './warm-up-flag.js';
+
+const CLI = join(__dirname, 'moby-dick-cli.cjs');
+
+/**
+ * Compiles the bundle without a cache, evaluates it in warm-up mode (its
+ * entry runs jail-warm-up.ts's pure steps instead of the CLI), and writes
+ * the code cache; its size.
+ */
+export function writeCodeCache(): number {
+  const { script, fn } = compileModule(CLI, undefined);
+  setWarmingUp(true);
+  try {
+    evaluate(fn, CLI, __dirname, require);
+  } finally {
+    setWarmingUp(false);
+  }
+  return writeCache(script, CLI);
+}
+
+if (require.main === module) evaluate(compileModule(CLI, readCache(CLI)).fn, CLI, __dirname, require);
