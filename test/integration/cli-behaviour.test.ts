@@ -98,6 +98,7 @@ describe('cli: what scripts notice', () => {
       [['rm', 'mdk-test-nothing'], 1, /No such container: mdk-test-nothing/],
       [['pause'], 1, /"moby-dick pause" requires at least 1 argument/],
       [['help', 'nosuch'], 1, /unknown help topic: nosuch/],
+      [['ps', '--format', '{{.Nope}}'], 1, /can't evaluate field Nope/],
       [['run', '--memory', 'lots', w.image, 'true'], 125, /invalid argument "lots" for "--memory" flag/],
       [['run'], 1, /"moby-dick run" requires at least 1 argument/],
     ];
