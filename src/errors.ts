@@ -6,6 +6,8 @@
 export type ErrorCode =
   | 'NOT_ROOT'
   | 'USAGE'
+  /** a command-line flag that does not parse: unknown, without its value, a value of the wrong form (exit 125 for every command, as Docker's CLI) */
+  | 'FLAG'
   | 'INVALID_CONFIG'
   | 'ROOTFS'
   | 'COMMAND_NOT_FOUND'
@@ -52,6 +54,7 @@ export interface ErrorDetails {
 const EXIT_CODES: Record<ErrorCode, number> = {
   NOT_ROOT: 125,
   USAGE: 125,
+  FLAG: 125,
   INVALID_CONFIG: 125,
   ROOTFS: 125,
   COMMAND_NOT_FOUND: 127,
@@ -83,11 +86,12 @@ export class MobyDickError extends Error {
   readonly exitCode: number;
   readonly details: ErrorDetails;
 
-  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+  /** EXIT_CODE: where the CLI's convention is not the code's own (Docker exits 1 outside run and create) */
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, exitCode: number = EXIT_CODES[code]) {
     super(message);
     this.name = 'MobyDickError';
     this.code = code;
-    this.exitCode = EXIT_CODES[code];
+    this.exitCode = exitCode;
     this.details = details;
     Object.defineProperty(this, BRAND, { value: true });
   }

@@ -28,7 +28,7 @@ export function statusOf(e: unknown): number {
   if (e instanceof ApiError) return e.status;
   if (e instanceof MobyDickError) {
     for (const [re, status] of BY_WORDS) if (re.test(e.message)) return status;
-    if (e.code === 'USAGE' || e.code === 'INVALID_CONFIG') return 400;
+    if (e.code === 'USAGE' || e.code === 'FLAG' || e.code === 'INVALID_CONFIG') return 400;
     if (e.code === 'IMAGE' && /not found|No such image|pull access denied/i.test(e.message)) return 404;
     return 500;
   }

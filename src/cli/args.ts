@@ -1,8 +1,11 @@
 /**
  * Command-line parsing with node:util's parseArgs. Not commander: bundled,
  * commander alone added about 3 ms to every start (compiling 100 KB), and
- * parseArgs is already in Node. Options are read up to the first operand,
- * as `docker run` does, so `moby-dick ls -la` passes -la to ls.
+ * parseArgs is already in Node. Two ways, as Docker's CLI: flags anywhere
+ * among the operands (`logs web -f`, `rm web -f`), or, for a command line
+ * whose operands end with a command of their own (`run IMAGE CMD...`,
+ * `exec`, `top`, the original form), flags only up to the first operand,
+ * so `moby-dick ls -la` passes -la to ls. `--` ends the flags either way.
  */
 import { parseArgs } from 'node:util';
 import { MobyDickError } from '../errors.js';
@@ -20,29 +23,60 @@ export interface Parsed<S extends OptionSpecs> {
   operands: string[];
 }
 
-/** Turns parseArgs' messages into Docker's words. */
-function usageError(e: unknown, help: string): MobyDickError {
-  const err = e as { code?: string; message?: string };
-  let message = err.message ?? String(e);
-  const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) message = `unknown flag: ${unknown[1]}`;
-  const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
-  if (missing) message = `flag needs an argument: ${missing[1]}`;
-  return new MobyDickError('USAGE', message, { hint: `see '${help}'` });
+/** Where flags may be: 'interspersed' among the operands, or only 'leading' (before the first operand, which starts a command line). */
+export type FlagPlacement = 'interspersed' | 'leading';
+
+type Token = ReturnType<typeof parseArgs>['tokens'] extends (infer T)[] | undefined ? T : never;
+
+/** A flag error, in Docker's words: exit 125 for every command, as Docker's. */
+function flagError(message: string, help: string): MobyDickError {
+  return new MobyDickError('FLAG', message, { hint: `see '${help}'` });
 }
 
-export function parseCommandLine<S extends OptionSpecs>(argv: readonly string[], options: S, help: string): Parsed<S> {
-  try {
-    // find where the operands start, knowing which options take a value
-    const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+/**
+ * ARGV's flags and operands. parseArgs reads the tokens (non-strict, so a
+ * value that starts with a dash is a value, as Go's pflag takes `-t -1`);
+ * the checks strict mode would make are made here, in Docker's words.
+ */
+export function parseCommandLine<S extends OptionSpecs>(argv: readonly string[], options: S, help: string, placement: FlagPlacement = 'leading'): Parsed<S> {
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  let flags: Token[];
+  let operands: string[];
+  if (placement === 'interspersed') {
+    flags = tokens.filter((t) => t.kind === 'option');
+    operands = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
+  } else {
     const first = tokens.find((t) => t.kind === 'positional' || t.kind === 'option-terminator');
     const end = first === undefined ? argv.length : first.index;
-    const operandStart = first?.kind === 'option-terminator' ? end + 1 : end;
-    const { values } = parseArgs({ args: argv.slice(0, end), options, strict: true, allowPositionals: false });
-    return { values: values as ParsedValues<S>, operands: argv.slice(operandStart) };
-  } catch (e) {
-    throw usageError(e, help);
+    flags = tokens.filter((t) => t.kind === 'option' && t.index < end);
+    operands = argv.slice(first?.kind === 'option-terminator' ? end + 1 : end);
   }
+  const values: Record<string, string | boolean | string[]> = {};
+  for (const t of flags) {
+    if (t.kind !== 'option') continue;
+    const spec = Object.hasOwn(options, t.name) ? options[t.name] : undefined;
+    if (spec === undefined) {
+      throw flagError(t.rawName.startsWith('--') ? `unknown flag: ${t.rawName}` : `unknown shorthand flag: '${t.rawName.slice(1)}' in ${t.rawName}`, help);
+    }
+    const shown = spec.short ? `-${spec.short}, --${t.name}` : `--${t.name}`;
+    if (spec.type === 'string') {
+      if (t.value === undefined) throw flagError(`flag needs an argument: ${t.rawName.startsWith('--') ? t.rawName : `'${t.rawName.slice(1)}' in ${t.rawName}`}`, help);
+      if (spec.multiple) ((values[t.name] ??= []) as string[]).push(t.value);
+      else values[t.name] = t.value;
+    } else if (t.value === undefined || /^(true|1)$/i.test(t.value)) {
+      values[t.name] = true;
+    } else if (/^(false|0)$/i.test(t.value)) {
+      values[t.name] = false;
+    } else {
+      throw flagValueError(t.value, shown, 'give true or false', help);
+    }
+  }
+  return { values: values as ParsedValues<S>, operands };
+}
+
+/** A flag's value that does not parse: Docker's words, exit 125 (FLAG, as `stop -t abc`). */
+export function flagValueError(value: string, flag: string, why: string, help?: string): MobyDickError {
+  return new MobyDickError('FLAG', `invalid argument "${value}" for "${flag}" flag: ${why}`, help === undefined ? {} : { hint: `see '${help}'` });
 }
 
 /**

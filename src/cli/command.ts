@@ -1,14 +1,18 @@
 /**
  * A command of the CLI as data: its name, usage, summary, options, how many
  * operands it takes, and what it runs. defineCommand() makes the command of
- * it: the options parsed (args.ts, Docker's way: up to the first operand),
- * --help and -h answered from the definition, and the operands counted,
- * with Docker's words for too few or too many (exit 125). defineGroup()
- * does the same for `moby-dick GROUP SUB ...` (image, container, network,
- * volume). The commands are listed in registry.ts.
+ * it: the options parsed (args.ts, Docker's way: anywhere, or up to the
+ * first operand where the operands end with a command), --help and -h
+ * answered from the definition, the operands counted, with Docker's words
+ * for too few or too many, and Docker's exit codes: 125 for a flag that
+ * does not parse, 1 for the rest, except run's and create's own errors
+ * (125, 126, 127). defineGroup() does the same for `moby-dick GROUP SUB ...`
+ * (image, container, network, volume). The commands are listed in
+ * registry.ts.
  */
 import { MobyDickError } from '../errors.js';
 import { type OptionSpecs, type ParsedValues, parseCommandLine } from './args.js';
+import { suggestCommand } from './first-word.js';
 
 /** How many operands a command takes: at least MIN, at most MAX (no limit without). */
 export interface Operands {
@@ -28,6 +32,14 @@ export interface CommandSpec<S extends OptionSpecs> {
   /** the options, --help and -h aside (they are added) */
   options: S;
   args: Operands;
+  /**
+   * the operands end with a command line of its own (run, create, exec,
+   * top's ps options): flags are read only before the first operand, as
+   * Docker's (SetInterspersed(false)); elsewhere they may come anywhere
+   */
+  trailingCommand?: boolean;
+  /** Docker's run and create: an error of the command exits 125 (126, 127 where the container's command cannot run); every other command's exits 1 */
+  runExitCodes?: boolean;
   /** the command line as the parser should read it (attach's Go-style --sig-proxy=false) */
   rewriteArgv?: (argv: readonly string[]) => string[];
   run(values: ParsedValues<S>, operands: string[]): Promise<number> | number;
@@ -51,6 +63,23 @@ export interface CommandModule {
 
 export function usage(message: string, command: string): MobyDickError {
   return new MobyDickError('USAGE', message, { hint: `see 'moby-dick ${command} --help'` });
+}
+
+/** A command line that names no command, or too few or too many operands: exit 1 for every command, as Docker's. */
+export function commandLineError(message: string, command: string): MobyDickError {
+  return new MobyDickError('USAGE', message, { hint: `see 'moby-dick ${command} --help'` }, 1);
+}
+
+/**
+ * E as a command other than run and create ends with it: Docker exits 1
+ * there for everything but a flag that does not parse (125) and a command's
+ * own status (126, 127 of exec).
+ */
+export function outsideRun(e: unknown): unknown {
+  if (!(e instanceof MobyDickError) || e.exitCode !== 125 || e.code === 'FLAG') return e;
+  const converted = new MobyDickError(e.code, e.message, e.details, 1);
+  if (e.stack !== undefined) converted.stack = e.stack;
+  return converted;
 }
 
 const plural = (n: number): string => `${n} argument${n === 1 ? '' : 's'}`;
@@ -88,11 +117,16 @@ export function defineCommand<S extends OptionSpecs>(spec: CommandSpec<S>): Comm
     summary: spec.summary,
     help,
     async run(argv) {
-      const { values, operands } = parseCommandLine(spec.rewriteArgv ? spec.rewriteArgv(argv) : argv, options, hint);
+      const placement = spec.trailingCommand ? 'leading' : 'interspersed';
+      const { values, operands } = parseCommandLine(spec.rewriteArgv ? spec.rewriteArgv(argv) : argv, options, hint, placement);
       if (values.help) return printHelp(help);
       const wrong = operandError(operands.length, spec.args);
-      if (wrong !== undefined) throw usage(`"moby-dick ${spec.name}" ${wrong}`, spec.name);
-      return spec.run(values as ParsedValues<S>, operands);
+      if (wrong !== undefined) throw commandLineError(`"moby-dick ${spec.name}" ${wrong}`, spec.name);
+      try {
+        return await spec.run(values as ParsedValues<S>, operands);
+      } catch (e) {
+        throw spec.runExitCodes ? e : outsideRun(e);
+      }
     },
   };
 }
@@ -122,7 +156,10 @@ export function defineGroup(spec: GroupSpec): Command {
       if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') return printHelp(help);
       const word = spec.aliases?.[sub] ?? sub;
       const cmd = Object.hasOwn(spec.commands, word) ? spec.commands[word] : undefined;
-      if (!cmd) throw usage(`unknown command "${sub}" for "moby-dick ${spec.name}"`, spec.name);
+      if (!cmd) {
+        const near = suggestCommand(sub, words);
+        throw commandLineError(`unknown command "${sub}" for "moby-dick ${spec.name}"${near ? `: did you mean ${near}?` : ''}`, spec.name);
+      }
       return cmd.run(rest);
     },
   };

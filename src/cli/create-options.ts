@@ -184,9 +184,11 @@ function seccompOf(value: string): CreateRequest['seccomp'] {
   }
 }
 
-export function createRequest(flags: CreateFlags, operands: readonly string[]): CreateRequest {
-  const [image, ...command] = operands;
-  if (image === undefined) throw new MobyDickError('USAGE', '"moby-dick run" requires at least 1 argument', { hint: "see 'moby-dick run --help'" });
+/** COMMAND: run or create, for the words of an error */
+export function createRequest(flags: CreateFlags, operands: readonly string[], command: 'run' | 'create' = 'run'): CreateRequest {
+  const [image, ...args] = operands;
+  // exit 1, as Docker's count of operands
+  if (image === undefined) throw new MobyDickError('USAGE', `"moby-dick ${command}" requires at least 1 argument`, { hint: `see 'moby-dick ${command} --help'` }, 1);
   const network = flags.network ?? flags.net ?? 'bridge';
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
   const healthcheck = parseHealthFlags({
@@ -201,7 +203,7 @@ export function createRequest(flags: CreateFlags, operands: readonly string[]): 
   if (flags.attach) parseAttach(flags.attach, false); // its words, for create too (run attaches with them: run-image.ts)
   return {
     image,
-    command,
+    command: args,
     ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
     ...(flags.name !== undefined ? { name: flags.name } : {}),
     ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),

@@ -46,7 +46,8 @@ async function bars(out: NodeJS.WriteStream): Promise<ProgressView> {
   const stop = (): void => {
     if (stopped) return;
     stopped = true;
-    multi.stop();
+    // without a bar nothing was drawn: MultiBar's stop would still print a blank line (after every `run` on a terminal)
+    if (layers.size > 0) multi.stop();
   };
   return {
     // lines come before the first layer and after the last: the bars stop first

@@ -93,7 +93,8 @@ async function runCreated(req: CreateRequest, flags: CreateFlags, streams: Retur
         if (!flags.detach) attached = await attachTo(v, flags.interactive === true, { streams, ...(flags['detach-keys'] !== undefined ? { detachKeys: flags['detach-keys'] } : {}) });
       });
     } catch (e) {
-      if (req.autoRemove) engine.remove(record.id, true, true);
+      // and a container whose network could not be set up (a published port taken): it never ran, and run printed no ID for it
+      if (req.autoRemove || (e instanceof MobyDickError && e.code === 'NETWORK')) engine.remove(record.id, true, true);
       throw e;
     }
     if (flags.detach) {

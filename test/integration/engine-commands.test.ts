@@ -45,29 +45,29 @@ describe('engine: everyday commands', () => {
     assert.equal(state.Running, true);
     assert.equal(state.Status, 'paused');
     const again = await mdk('pause', id);
-    assert.equal(again.code, 125);
+    assert.equal(again.code, 1);
     assert.equal(again.stderr, `moby-dick: Container ${id} is already paused\n`);
     const exec = await mdk('exec', id, 'true');
-    assert.equal(exec.code, 125);
+    assert.equal(exec.code, 1);
     assert.match(exec.stderr, /is paused, unpause the container before exec/);
     const attached = await mdk('attach', id);
-    assert.equal(attached.code, 125);
+    assert.equal(attached.code, 1);
     assert.match(attached.stderr, /You cannot attach to a paused container, unpause it first/);
     const u = await mdk('unpause', 'mdk-test-counter');
     assert.equal(u.code, 0, u.stderr);
     await until(async () => count() > frozen);
     assert.equal(JSON.parse((await mdk('inspect', id)).stdout)[0].State.Paused, false);
     const notPaused = await mdk('unpause', id);
-    assert.equal(notPaused.code, 125);
+    assert.equal(notPaused.code, 1);
     assert.equal(notPaused.stderr, `moby-dick: Container ${id} is not paused\n`);
     // a paused container stops (thawed first) and then cannot be paused
     assert.equal((await mdk('pause', id)).code, 0);
     assert.equal((await mdk('stop', '-t', '1', id)).code, 0);
     const stopped = await mdk('pause', id);
-    assert.equal(stopped.code, 125);
+    assert.equal(stopped.code, 1);
     assert.equal(stopped.stderr, `moby-dick: Container ${id} is not running\n`);
     const none = await mdk('pause');
-    assert.equal(none.code, 125);
+    assert.equal(none.code, 1);
     assert.match(none.stderr, /"moby-dick pause" requires at least 1 argument/);
   });
 
@@ -103,7 +103,7 @@ describe('engine: everyday commands', () => {
     assert.ok(Date.now() - t1 < 4000, 'the trap ended it, no SIGKILL after 5 s');
     assert.equal((await mdk('wait', usr1)).stdout, '7\n');
     const missing = await mdk('restart', 'mdk-test-nothing');
-    assert.equal(missing.code, 125);
+    assert.equal(missing.code, 1);
     assert.equal(missing.stderr, 'moby-dick: No such container: mdk-test-nothing\n');
   });
 
@@ -128,7 +128,7 @@ describe('engine: everyday commands', () => {
     assert.equal((await mdk('kill', id)).code, 0);
     await mdk('wait', id);
     const stopped = await mdk('top', id);
-    assert.equal(stopped.code, 125);
+    assert.equal(stopped.code, 1);
     assert.equal(stopped.stderr, `moby-dick: container ${id} is not running\n`);
   });
 
@@ -164,7 +164,7 @@ describe('engine: everyday commands', () => {
     assert.equal(badFormat.code, 1);
     assert.match(badFormat.stderr, /template parsing error: template: :1: function "bogus" not defined/);
     const missing = await mdk('stats', '--no-stream', 'mdk-test-nothing');
-    assert.equal(missing.code, 125);
+    assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such container: mdk-test-nothing/);
   });
 
@@ -188,17 +188,17 @@ describe('engine: everyday commands', () => {
     assert.equal(JSON.parse((await mdk('inspect', 'mdk-test-new')).stdout)[0].Name, '/mdk-test-new');
     assert.match((await mdk('inspect', 'mdk-test-old')).stderr, /No such object: mdk-test-old/);
     const taken = await mdk('rename', id, 'mdk-test-taken');
-    assert.equal(taken.code, 125);
+    assert.equal(taken.code, 1);
     assert.match(taken.stderr, /^moby-dick: Error when allocating new name: Conflict\. The container name "\/mdk-test-taken" is already in use by container "[a-f0-9]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\n$/);
     assert.equal(JSON.parse((await mdk('inspect', id)).stdout)[0].Name, '/mdk-test-new', 'it kept its name');
     const same = await mdk('rename', 'mdk-test-new', 'mdk-test-new');
-    assert.equal(same.code, 125);
+    assert.equal(same.code, 1);
     assert.equal(same.stderr, 'moby-dick: Renaming a container with the same name as its current name\n');
     const bad = await mdk('rename', id, 'mdk test');
-    assert.equal(bad.code, 125);
+    assert.equal(bad.code, 1);
     assert.equal(bad.stderr, 'moby-dick: Invalid container name (mdk test), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\n');
     const one = await mdk('rename', id);
-    assert.equal(one.code, 125);
+    assert.equal(one.code, 1);
     assert.match(one.stderr, /"moby-dick rename" requires exactly 2 arguments/);
     // ten renames racing for one name: one wins
     const others = await Promise.all(Array.from({ length: 10 }, () => mdk('create', w.image, 'true')));
@@ -227,7 +227,7 @@ describe('engine: everyday commands', () => {
     // container ls is ps
     assert.equal((await mdk('container', 'ls', '-q', '--no-trunc')).stdout, `${running}\n`);
     const unknown = await mdk('container', 'mdk-test-nope');
-    assert.equal(unknown.code, 125);
+    assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /unknown command "mdk-test-nope" for "moby-dick container"/);
   });
 
@@ -251,7 +251,7 @@ describe('engine: everyday commands', () => {
     }
     for (const args of [['-o', 'colour=red'], ['-o', 'type=tmpfs'], ['-o', 'o=size=1m']]) {
       const bad = await mdk('volume', 'create', ...args, 'mdk-test-badvol');
-      assert.equal(bad.code, 125, args.join(' '));
+      assert.equal(bad.code, 1, args.join(' '));
       assert.equal(bad.stderr.split('\n').length, 2, bad.stderr);
     }
     await w.removeAll();
@@ -272,7 +272,7 @@ describe('engine: everyday commands', () => {
     const user = await runD('-v', 'mdk-test-v1:/data', w.image, 'sh', '-c', 'echo kept > /data/f; sleep 60');
     await until(async () => existsSync(join(doc.Mountpoint, 'f')));
     const refused = await mdk('volume', 'rm', 'mdk-test-v1');
-    assert.equal(refused.code, 125);
+    assert.equal(refused.code, 1);
     assert.match(refused.stderr, new RegExp(`^moby-dick: remove mdk-test-v1: volume is in use - \\[${user}\\]`));
     assert.match((await mdk('volume', 'ls', '-q', '-f', 'dangling=true')).stdout, /^$/);
     assert.equal((await mdk('rm', '-f', user)).code, 0);
@@ -291,11 +291,11 @@ describe('engine: everyday commands', () => {
     assert.equal(r.stdout, 'mdk-test-v1\n');
     assert.ok(!existsSync(join(w.env.root, 'volumes', 'mdk-test-v1')));
     const gone = await mdk('volume', 'inspect', 'mdk-test-v1');
-    assert.equal(gone.code, 125);
+    assert.equal(gone.code, 1);
     assert.equal(gone.stderr, 'moby-dick: get mdk-test-v1: no such volume\n');
     assert.equal((await mdk('volume', 'rm', '-f', 'mdk-test-v1')).code, 0, '-f: a missing volume is no error');
     const bad = await mdk('volume', 'create', 'mdk-test/../x');
-    assert.equal(bad.code, 125);
+    assert.equal(bad.code, 1);
     assert.match(bad.stderr, /includes invalid characters for a local volume name/);
     const outside = await mdk('run', '--rm', '--mount', 'type=volume,source=../mdk-test-out,target=/x', w.image, 'true');
     assert.equal(outside.code, 125);
@@ -386,7 +386,7 @@ describe('engine: everyday commands', () => {
     assert.equal(a.stderr, 'bye\n');
     assert.equal(a.code, 3);
     const stopped = await mdk('attach', id);
-    assert.equal(stopped.code, 125);
+    assert.equal(stopped.code, 1);
     assert.equal(stopped.stderr, 'moby-dick: You cannot attach to a stopped container, start it first\n');
     // --no-stdin: output only, from when it attached
     const out = await runD(w.image, 'sh', '-c', 'echo early; sleep 1; echo late; exit 2');

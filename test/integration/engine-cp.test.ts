@@ -92,10 +92,10 @@ describe('engine: cp and export', () => {
       assert.deepEqual([statSync(join(host, 'kept')).uid, statSync(join(host, 'kept')).gid], [1234, 5678], '-a keeps owners');
       // Docker's rules: a directory onto a file, a missing parent, a missing source
       const dirOnFile = await mdk('cp', src, `${id}:/data/f`);
-      assert.equal(dirOnFile.code, 125);
+      assert.equal(dirOnFile.code, 1);
       assert.match(dirOnFile.stderr, /^moby-dick: cannot copy a directory to a file/);
       const missing = await mdk('cp', `${id}:/mdk-test-nothing`, host);
-      assert.equal(missing.code, 125);
+      assert.equal(missing.code, 1);
       assert.match(missing.stderr, new RegExp(`^moby-dick: Could not find the file /mdk-test-nothing in container ${id}`));
       if (running) {
         assert.equal(await cat(id, '/tmp/src/owned'), 'hello\n');
@@ -121,13 +121,13 @@ describe('engine: cp and export', () => {
       for (const p of ['/magic/etc/passwd', '/magic1/passwd']) {
         rmSync(join(host, 'magic'), { force: true });
         const r = await mdk('cp', `${id}:${p}`, join(host, 'magic'));
-        assert.equal(r.code, 125, `${p}: ${r.stderr}`);
+        assert.equal(r.code, 1, `${p}: ${r.stderr}`);
         assert.equal(existsSync(join(host, 'magic')), false);
       }
       // a link to a path that exists only on the host: not found in the container
       writeFileSync(join(host, 'decoy', 'secret'), 'host secret\n');
       const through = await mdk('cp', `${id}:/tohost/secret`, join(host, 'leak'));
-      assert.equal(through.code, 125);
+      assert.equal(through.code, 1);
       assert.equal(existsSync(join(host, 'leak')), false);
       // writing through them: lands in the container's /etc, never the host's
       writeFileSync(join(host, 'payload'), 'payload\n');
@@ -136,7 +136,7 @@ describe('engine: cp and export', () => {
         assert.equal(r.code, 0, r.stderr);
       }
       const wrote = await mdk('cp', join(host, 'payload'), `${id}:/tohost/mdk-test-cp-host`);
-      assert.equal(wrote.code, 125, 'the host directory does not exist in the container');
+      assert.equal(wrote.code, 1, 'the host directory does not exist in the container');
       assert.deepEqual(readdirSync(join(host, 'decoy')), ['secret'], 'nothing written to the host through /tohost');
       assert.equal(existsSync('/etc/mdk-test-cp-abs'), false);
       assert.equal(existsSync('/etc/mdk-test-cp-rel'), false);
@@ -193,14 +193,14 @@ describe('engine: cp and export', () => {
     const vol = join(host, 'vol');
     const id = (await mdk('run', '-d', '--read-only', '-v', `${vol}:/vol`, w.image, 'sleep', '60')).stdout.trim();
     const refused = await mdk('cp', join(host, 'f'), `${id}:/tmp/f`);
-    assert.equal(refused.code, 125);
+    assert.equal(refused.code, 1);
     assert.equal(refused.stderr, 'moby-dick: container rootfs is marked read-only\n');
     const intoVolume = await mdk('cp', join(host, 'f'), `${id}:/vol/f`);
     assert.equal(intoVolume.code, 0, intoVolume.stderr);
     assert.equal(readFileSync(join(vol, 'f'), 'utf8'), 'f\n');
     assert.equal((await mdk('stop', '-t', '0', id)).code, 0);
     const stopped = await mdk('cp', join(host, 'f'), `${id}:/tmp/f`);
-    assert.equal(stopped.code, 125);
+    assert.equal(stopped.code, 1);
     assert.equal(stopped.stderr, 'moby-dick: container rootfs is marked read-only\n');
   });
 
@@ -241,7 +241,7 @@ describe('engine: cp and export', () => {
     assert.equal(readFileSync(join(w.env.root, 'volumes', 'mdk-test-cp-vol', '_data', 'g'), 'utf8'), 'g\n');
     assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes('mdk-test-cp-vol'), 'nothing mounted on the host');
     const missing = await mdk('export', '-o', join(host, 'none.tar'), 'mdk-test-nothing');
-    assert.equal(missing.code, 125);
+    assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^moby-dick: No such container: mdk-test-nothing/);
     assert.equal(existsSync(join(host, 'none.tar')), false);
     assert.equal(lstatSync(host).isDirectory(), true);
@@ -280,7 +280,7 @@ describe('engine: cp and export', () => {
     // a file of the kernel's is not the container's: not found, as in docker cp
     for (const p of ['/proc/cpuinfo', '/sys/kernel/hostname', '/dev/null', '/proc/1/status']) {
       const f = await mdk('cp', `${id}:${p}`, join(host, 'kernel'));
-      assert.equal(f.code, 125, `${p}: ${f.stderr}`);
+      assert.equal(f.code, 1, `${p}: ${f.stderr}`);
       assert.match(f.stderr, new RegExp(`^moby-dick: Could not find the file ${p} in container ${id}`));
       assert.equal(f.stderr.split('\n').length, 2, f.stderr);
     }
@@ -307,7 +307,7 @@ describe('engine: cp and export', () => {
         const entries = await tarEntries(r.stdout);
         for (const [name, e] of entries) if (e.type === 'file') assert.equal(e.body, 'in-ctr\n', name);
       } else {
-        assert.equal(r.code, 125, r.stderr);
+        assert.equal(r.code, 1, r.stderr);
         assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
       }
     }

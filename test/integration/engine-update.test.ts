@@ -93,7 +93,7 @@ describe('engine: update', () => {
     assert.equal(both.stderr, 'moby-dick: No such container: mdk-test-nope\n');
     assert.equal(limits(id).pids, '40');
     const none = await mdk('update', id);
-    assert.equal(none.code, 125);
+    assert.equal(none.code, 1);
     assert.match(none.stderr, /^moby-dick: you must provide one or more flags when using this command/);
     const swap = await mdk('update', '-m', '64m', '--memory-swap', '32m', id);
     assert.equal(swap.stderr, 'moby-dick: Minimum memoryswap limit should be larger than memory limit, see usage\n');

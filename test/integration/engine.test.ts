@@ -145,7 +145,7 @@ describe('engine: container lifecycle', () => {
     }
     assert.equal((await mdk('ps', '-a', '--format', '{{.Names}} {{.Status}}')).stdout, 'mdk-test-race Created\n');
     const missing = await mdk('start', 'mdk-test-nothing');
-    assert.equal(missing.code, 125);
+    assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such container: mdk-test-nothing/);
     const badMem = await mdk('run', '-m', 'lots', w.image, 'true');
     assert.equal(badMem.code, 125);

@@ -37,7 +37,7 @@ describe('errors', () => {
     assert.equal(run1.code, 125);
     assert.equal(run1.stderr, `moby-dick: "moby-dick run" requires a command to run (see 'moby-dick run --help')\n`);
     const nothing = await mdk(['run']);
-    assert.equal(nothing.code, 125);
+    assert.equal(nothing.code, 1);
     assert.equal(nothing.stderr, "moby-dick: \"moby-dick run\" requires at least 1 argument (see 'moby-dick run --help')\n");
     // an image container's flag with --rootfs is refused, not lost (--network none is what the jail has anyway)
     const lost = await mdk(['run', '-p', '8080:80', '--rootfs', fx.rootfs, 'true']);

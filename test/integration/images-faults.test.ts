@@ -81,13 +81,13 @@ describe('a misbehaving registry', () => {
     ['truncate', /download interrupted after \d+ of \d+ bytes/],
     ['404', /: layer sha256:[a-f0-9]{64}: blob unknown: blob unknown to registry\n$/],
   ] as const) {
-    test(`a layer blob with ${fault}: one line naming image and layer, exit 125, nothing stored`, async () => {
+    test(`a layer blob with ${fault}: one line naming image and layer, exit 1, nothing stored`, async () => {
       const env = makeImageEnv();
       const bad = img.layers[0]!.digest;
       content.faults = { [bad]: fault };
       try {
         const r = await env.mdk(['pull', image('latest')]);
-        assert.equal(r.code, 125);
+        assert.equal(r.code, 1);
         assert.ok(oneLine(r.stderr), r.stderr);
         assert.ok(r.stderr.startsWith(`moby-dick: pull ${image('latest')}: layer ${bad}: `), r.stderr);
         assert.match(r.stderr, words);
@@ -99,14 +99,14 @@ describe('a misbehaving registry', () => {
     });
   }
 
-  test('a full disk: one line saying so, exit 125, nothing half-stored, and the store still works', async () => {
+  test('a full disk: one line saying so, exit 1, nothing half-stored, and the store still works', async () => {
     const env = makeImageEnv();
     mkdirSync(env.root, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'mdk-test-full', env.root]);
     try {
       // without a reserve (MOBY_DICK_STORE_RESERVE=0) the write runs into ENOSPC
       const r = await env.mdk(['pull', image('big')], { env: { MOBY_DICK_STORE_RESERVE: '0' } });
-      assert.equal(r.code, 125);
+      assert.equal(r.code, 1);
       assert.ok(oneLine(r.stderr), r.stderr);
       assert.equal(
         r.stderr,
@@ -115,7 +115,7 @@ describe('a misbehaving registry', () => {
       nothingStored(env);
       // with the default one (5% of the filesystem here) the layer's declared size is refused before its download
       const reserved = await env.mdk(['pull', image('big')]);
-      assert.equal(reserved.code, 125);
+      assert.equal(reserved.code, 1);
       assert.ok(oneLine(reserved.stderr), reserved.stderr);
       assert.match(reserved.stderr, new RegExp(`^moby-dick: pull ${image('big')}: layer ${big.layers[0]!.digest}: downloading it: 1\\.9 MiB do not fit: the image store's filesystem \\(${env.root}\\) has \\d+ KiB free, and keeps a reserve of 51 KiB \\(free some space`));
       nothingStored(env);
@@ -131,10 +131,10 @@ describe('a misbehaving registry', () => {
     const env = makeImageEnv();
     try {
       const r = await env.mdk(['pull', image('malformed')]);
-      assert.equal(r.code, 125);
+      assert.equal(r.code, 1);
       assert.equal(r.stderr, `moby-dick: pull ${image('malformed')}: malformed manifest: config: Required\n`);
       const missing = await env.mdk(['pull', image('nosuch')]);
-      assert.equal(missing.code, 125);
+      assert.equal(missing.code, 1);
       assert.equal(missing.stderr, `moby-dick: pull ${image('nosuch')}: manifest for ${image('nosuch')} not found: manifest unknown: manifest unknown\n`);
       nothingStored(env);
     } finally {
@@ -155,10 +155,10 @@ describe('a misbehaving registry', () => {
       assert.equal(a.code, 0, a.stderr);
       assert.equal(await arch(), 'arm64\n');
       const none = await env.mdk(['pull', '--platform', 'linux/s390x', image('multi')]);
-      assert.equal(none.code, 125);
+      assert.equal(none.code, 1);
       assert.equal(none.stderr, `moby-dick: pull ${image('multi')}: no matching manifest for linux/s390x in the manifest list entries (it has linux/arm64/v8, linux/amd64)\n`);
       const wrong = await env.mdk(['pull', '--platform', 'linux/arm64', image('latest')]);
-      assert.equal(wrong.code, 125);
+      assert.equal(wrong.code, 1);
       assert.match(wrong.stderr, /image was found but does not match the specified platform: wanted linux\/arm64\/v8, actual: linux\/amd64/);
       // by digest, and a digest that does not match what is served
       const byDigest = await env.mdk(['pull', '-q', `${fake.host}/${REPO}@${img.manifest.digest}`]);
@@ -206,7 +206,7 @@ describe('a misbehaving registry', () => {
       assert.equal(fake.requests.filter((q) => q.startsWith('GET /token')).length, 0);
       login('mdk-test-wrong');
       const bad = await env.mdk(['pull', '-q', image('multi')]);
-      assert.equal(bad.code, 125);
+      assert.equal(bad.code, 1);
       assert.match(bad.stderr, /refused the stored identity token/);
     } finally {
       content.bearer = false;
@@ -304,14 +304,14 @@ describe('a misbehaving registry', () => {
         const layer = bombs[how]!.layers[0]!.digest;
         // the unpacked size capped: 256 MiB of zeros from a few KiB
         const capped = await env.mdk(['pull', ref], { env: { MOBY_DICK_MAX_LAYER_SIZE: '32m' } });
-        assert.equal(capped.code, 125, `${how}: ${capped.stderr}`);
+        assert.equal(capped.code, 1, `${how}: ${capped.stderr}`);
         assert.ok(oneLine(capped.stderr), capped.stderr);
         assert.ok(capped.stderr.startsWith(`moby-dick: pull ${ref}: layer ${layer}: `), capped.stderr);
         assert.match(capped.stderr, /: unpacking it: more than 32 MiB \(MOBY_DICK_MAX_LAYER_SIZE\)/);
         nothingStored(env);
         // the reserve: 256 MiB would fit in the 320 MiB, but not above a reserve of 250 MiB
         const reserved = await env.mdk(['pull', ref], { env: { MOBY_DICK_STORE_RESERVE: '250m' } });
-        assert.equal(reserved.code, 125, `${how}: ${reserved.stderr}`);
+        assert.equal(reserved.code, 1, `${how}: ${reserved.stderr}`);
         assert.ok(oneLine(reserved.stderr), reserved.stderr);
         assert.ok(reserved.stderr.startsWith(`moby-dick: pull ${ref}: layer ${layer}: `), reserved.stderr);
         assert.match(reserved.stderr, /: unpacking it: stopped after \d+(\.\d)? MiB: the image store's filesystem \(.*\) has \d+(\.\d)? MiB free, and keeps a reserve of 250 MiB \(free some space/);
@@ -320,12 +320,12 @@ describe('a misbehaving registry', () => {
       }
       // a reserve the filesystem is under already: refused before anything is written
       const under = await env.mdk(['pull', image('latest')], { env: { MOBY_DICK_STORE_RESERVE: '100%' } });
-      assert.equal(under.code, 125, under.stderr);
+      assert.equal(under.code, 1, under.stderr);
       assert.ok(oneLine(under.stderr), under.stderr);
       assert.match(under.stderr, /do not fit: the image store's filesystem/);
       nothingStored(env);
       const bad = await env.mdk(['pull', image('latest')], { env: { MOBY_DICK_STORE_RESERVE: 'lots' } });
-      assert.equal(bad.code, 125);
+      assert.equal(bad.code, 1);
       assert.equal(bad.stderr, 'moby-dick: MOBY_DICK_STORE_RESERVE must be a size (512m, 2g) or a percentage of the filesystem (10%), not "lots" (e.g. MOBY_DICK_STORE_RESERVE=2g)\n');
       // the default reserve (5% of this small filesystem) lets a real image in
       const ok = await env.mdk(['pull', '-q', image('latest')]);
@@ -346,7 +346,7 @@ describe('a misbehaving registry', () => {
       ] as const) {
         fake.requests.length = 0;
         const r = await env.mdk(['pull', image('huge')], { env: extra });
-        assert.equal(r.code, 125, r.stderr);
+        assert.equal(r.code, 1, r.stderr);
         assert.ok(oneLine(r.stderr), r.stderr);
         assert.ok(r.stderr.startsWith(`moby-dick: pull ${image('huge')}: layer ${layer}: `), r.stderr);
         assert.match(r.stderr, words);
@@ -369,7 +369,7 @@ describe('a misbehaving registry', () => {
       ] as const) {
         content.faults = { [layer]: fault };
         const r = await env.mdk(['pull', image('latest')]);
-        assert.equal(r.code, 125, r.stderr);
+        assert.equal(r.code, 1, r.stderr);
         assert.ok(oneLine(r.stderr), r.stderr);
         assert.ok(r.stderr.startsWith(`moby-dick: pull ${image('latest')}: layer ${layer}: `), r.stderr);
         assert.match(r.stderr, words);
@@ -377,7 +377,7 @@ describe('a misbehaving registry', () => {
       }
       content.faults = {};
       const m = await env.mdk(['pull', image('endless')]);
-      assert.equal(m.code, 125, m.stderr);
+      assert.equal(m.code, 1, m.stderr);
       assert.ok(oneLine(m.stderr), m.stderr);
       assert.match(m.stderr, /manifest endless is more than 4194304 bytes/);
       nothingStored(env);

@@ -229,7 +229,7 @@ describe('images with a real registry', () => {
       assert.equal((JSON.parse(skopeo(['inspect', `docker://${mounted}`])) as SkopeoInspect).Digest, remote.Digest);
 
       const none = await env.mdk(['push', ref('mdk-test/nosuch:v1')]);
-      assert.equal(none.code, 125);
+      assert.equal(none.code, 1);
       assert.equal(none.stderr, `moby-dick: An image does not exist locally with the tag: ${reg.host}/mdk-test/nosuch:v1 (tag one first: moby-dick tag IMAGE ${reg.host}/mdk-test/nosuch:v1)\n`);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -237,22 +237,22 @@ describe('images with a real registry', () => {
     }
   });
 
-  test('errors: unknown tag, registry down, bad reference — one line, exit 125, nothing stored', async () => {
+  test('errors: unknown tag, registry down, bad reference — one line, exit 1, nothing stored', async () => {
     env = makeImageEnv();
     try {
       const notFound = await env.mdk(['pull', ref('mdk-test/busybox:mdk-test-nosuch')]);
-      assert.equal(notFound.code, 125);
+      assert.equal(notFound.code, 1);
       assert.ok(oneLine(notFound.stderr), notFound.stderr);
       assert.match(notFound.stderr, new RegExp(`^moby-dick: pull ${reg.host}/mdk-test/busybox:mdk-test-nosuch: manifest for .* not found: manifest unknown`));
 
       const port = await freePort();
       const down = await env.mdk(['pull', `127.0.0.1:${port}/mdk-test/busybox`]);
-      assert.equal(down.code, 125);
+      assert.equal(down.code, 1);
       assert.ok(oneLine(down.stderr), down.stderr);
       assert.match(down.stderr, new RegExp(`^moby-dick: pull 127\\.0\\.0\\.1:${port}/mdk-test/busybox:latest: cannot reach registry 127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
 
       const bad = await env.mdk(['pull', 'mdk-test/Upper']);
-      assert.equal(bad.code, 125);
+      assert.equal(bad.code, 1);
       assert.match(bad.stderr, /^moby-dick: invalid reference format: repository name \(mdk-test\/Upper\) must be lowercase/);
       const c = env.contents();
       assert.deepEqual([c.blobs, c.layers, c.ingest, c.layerTmp, c.images], [[], [], [], [], []]);
@@ -286,7 +286,7 @@ describe('registry with authentication', () => {
     try {
       const image = `${reg.host}/mdk-test/private`;
       const denied = await env.mdk(['pull', image]);
-      assert.equal(denied.code, 125);
+      assert.equal(denied.code, 1);
       assert.ok(oneLine(denied.stderr), denied.stderr);
       assert.equal(
         denied.stderr,
@@ -294,7 +294,7 @@ describe('registry with authentication', () => {
       );
 
       const wrong = await env.mdk(['login', '-u', creds.user, '--password-stdin', reg.host], { input: 'not-it\n' });
-      assert.equal(wrong.code, 125);
+      assert.equal(wrong.code, 1);
       assert.equal(wrong.stderr, `moby-dick: login to ${reg.host}: unauthorized: incorrect username or password\n`);
 
       const ok = await env.mdk(['login', '-u', creds.user, '--password-stdin', reg.host], { input: `${creds.password}\n` });
@@ -314,7 +314,7 @@ describe('registry with authentication', () => {
       const cfgAfter = JSON.parse(readFileSync(join(env.dockerConfig, 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
       assert.deepEqual(cfgAfter.auths, {});
       assert.equal((await env.mdk(['logout', reg.host])).stdout, `Not logged in to ${reg.host}\n`);
-      assert.equal((await env.mdk(['pull', `${image}:pushed`])).code, 125, 'denied again without the credentials');
+      assert.equal((await env.mdk(['pull', `${image}:pushed`])).code, 1, 'denied again without the credentials');
     } finally {
       env.remove();
     }

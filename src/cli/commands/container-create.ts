@@ -15,10 +15,12 @@ Options:
 ${CREATE_OPTIONS_HELP}
 ${RUN_OPTIONS_HELP}`,
   options: CREATE_OPTIONS,
+  trailingCommand: true,
+  runExitCodes: true,
   // createRequest says what is missing, as run does
   args: { min: 0 },
   async run(values, operands) {
-    const req = createRequest(values, operands);
+    const req = createRequest(values, operands, 'create');
     const cid = openCidFile(values.cidfile);
     try {
       const record = await withEngine(async (e) => {

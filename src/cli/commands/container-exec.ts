@@ -3,6 +3,7 @@ import { MobyDickError } from '../../errors.js';
 import { containerEvent } from '../../engine/events.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
+import { checkTty, stdinIsTty } from './run.js';
 
 export const command = defineCommand({
   name: 'exec',
@@ -16,9 +17,11 @@ export const command = defineCommand({
     user: { type: 'string', short: 'u' },
     workdir: { type: 'string', short: 'w' },
   },
+  trailingCommand: true,
   args: { min: 2 },
   async run(values, operands) {
     const [ref, ...cmd] = operands as [string, ...string[]];
+    if (values.detach !== true) checkTty(values.interactive === true, values.tty === true, stdinIsTty());
     return withEngine(async (e) => {
       const v = e.inspect(ref);
       if (!v.state.Running) throw new MobyDickError('USAGE', `container ${v.record.id} is not running`, { container: ref });

@@ -7,8 +7,7 @@ export const command = defineCommand({
   name: 'kill',
   usage: 'kill [-s SIGNAL] CONTAINER...',
   summary: 'Kill one or more running containers',
-  // -t as stop's: accepted, as before
-  options: { time: { type: 'string', short: 't' }, signal: { type: 'string', short: 's' } },
+  options: { signal: { type: 'string', short: 's' } },
   args: { min: 1 },
   async run(values, operands) {
     const signal = signalName(values.signal ?? 'SIGKILL');

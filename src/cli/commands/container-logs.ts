@@ -1,9 +1,20 @@
 /** `moby-dick logs [OPTIONS] CONTAINER`: the container's log, stdout and stderr each to ours; -f follows it until the container ends. */
 import { checkLogsReadable } from '../../engine/host-config.js';
 import { formatEntry, readLogs } from '../../engine/logs.js';
+import { MobyDickError } from '../../errors.js';
 import { defineCommand } from '../command.js';
 import { parseTimeArg } from '../container-flags.js';
 import { withEngine } from '../engine-context.js';
+
+/** --tail N: a count of lines, or "all" (a negative N too, as Docker's); undefined for all. */
+export function tailLines(text: string): number | undefined {
+  if (text === 'all') return undefined;
+  if (!/^-?\d+$/.test(text.trim())) {
+    throw new MobyDickError('USAGE', `invalid value for "tail": "${text}"`, { hint: 'give a number of lines, or all' });
+  }
+  const n = Number(text);
+  return n < 0 ? undefined : n;
+}
 
 export const command = defineCommand({
   name: 'logs',
@@ -18,11 +29,11 @@ export const command = defineCommand({
   },
   args: { min: 1, max: 1 },
   async run(values, operands) {
+    const tail = values.tail === undefined ? undefined : tailLines(values.tail);
     const v = await withEngine((e) => e.inspect(operands[0]!));
     checkLogsReadable(v.record);
-    const tail = values.tail === undefined || values.tail === 'all' ? undefined : Number(values.tail);
     const entries = readLogs(v.paths.log, {
-      ...(tail !== undefined && Number.isInteger(tail) && tail >= 0 ? { tail } : {}),
+      ...(tail !== undefined ? { tail } : {}),
       ...(values.since ? { since: BigInt(parseTimeArg(values.since)) * 1_000_000n } : {}),
       ...(values.until ? { until: BigInt(parseTimeArg(values.until)) * 1_000_000n } : {}),
       // follows until the container ends (its exit file appears)

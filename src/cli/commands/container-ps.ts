@@ -112,7 +112,7 @@ Options:
     let last: number | undefined;
     if (values.last !== undefined) {
       last = Number(values.last);
-      if (!/^-?\d+$/.test(values.last)) throw new MobyDickError('USAGE', `invalid argument "${values.last}" for "-n, --last" flag: strconv.ParseInt: parsing "${values.last}": invalid syntax`, { hint: "see 'moby-dick ps --help'" });
+      if (!/^-?\d+$/.test(values.last)) throw new MobyDickError('FLAG', `invalid argument "${values.last}" for "-n, --last" flag: strconv.ParseInt: parsing "${values.last}": invalid syntax`, { hint: "see 'moby-dick ps --help'" });
     }
     if (values.latest) last = 1;
     const [shown, published, networks, sizes] = await withEngine(async (e) => {

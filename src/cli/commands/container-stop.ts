@@ -1,6 +1,6 @@
 /** `moby-dick stop [-t SECONDS] [-s SIGNAL] CONTAINER...`: its stop signal, then SIGKILL after the timeout. */
 import { defineCommand } from '../command.js';
-import { signalName } from '../container-flags.js';
+import { parseInteger, signalName } from '../container-flags.js';
 import { withEngine } from '../engine-context.js';
 
 export const command = defineCommand({
@@ -11,7 +11,7 @@ export const command = defineCommand({
   options: { time: { type: 'string', short: 't' }, signal: { type: 'string', short: 's' } },
   args: { min: 1 },
   async run(values, operands) {
-    const timeout = values.time === undefined ? undefined : Number(values.time);
+    const timeout = values.time === undefined ? undefined : parseInteger(values.time, '-t, --timeout');
     const signal = values.signal === undefined ? undefined : signalName(values.signal);
     await withEngine(async (e) => {
       for (const ref of operands) {

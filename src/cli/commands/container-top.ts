@@ -17,6 +17,8 @@ export const command = defineCommand({
   summary: 'Display the running processes of a container',
   description: 'Display the running processes of a container (ps options default to -ef)',
   options: {},
+  // ps's options follow the container
+  trailingCommand: true,
   args: { min: 1 },
   async run(_values, operands) {
     const [ref, ...psArgs] = operands as [string, ...string[]];

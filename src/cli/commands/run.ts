@@ -35,12 +35,32 @@ export const command = defineCommand({
   summary: 'Create and run a new container from an image',
   description: DESCRIPTION,
   options: CREATE_OPTIONS,
+  trailingCommand: true,
+  runExitCodes: true,
   // what is missing depends on the form: said below, and by createRequest
   args: { min: 0 },
   run,
 });
 
+/**
+ * Whether our stdin is a terminal. isatty, not process.stdin.isTTY: opening
+ * process.stdin on a pipe makes it non-blocking, for the jail's program
+ * too; node:tty loaded when asked, as the CLI's startup snapshot cannot
+ * hold it (cli/snapshot.ts)
+ */
+export function stdinIsTty(): boolean {
+  return process.getBuiltinModule('node:tty').isatty(0);
+}
+
+/** Docker's check (CheckTty): -i and -t want a terminal to read from; without one, refuse rather than hang. */
+export function checkTty(interactive: boolean, tty: boolean, stdinIsTty: boolean): void {
+  if (interactive && tty && !stdinIsTty) {
+    throw new MobyDickError('USAGE', 'the input device is not a TTY', { hint: 'leave out -t, or run from a terminal' }, 1);
+  }
+}
+
 async function run(flags: CreateFlags, operands: readonly string[]): Promise<number> {
+  if (flags.detach !== true) checkTty(flags.interactive === true, flags.tty === true, stdinIsTty());
   if (flags.rootfs === undefined) {
     // the images bundle (scripts/bundle.mjs)
     const { runFromImage } = await import('../run-image.js');
