@@ -21,7 +21,7 @@ export const command = defineCommand({
   args: { min: 2 },
   async run(values, operands) {
     const [ref, ...cmd] = operands as [string, ...string[]];
-    if (values.detach !== true) checkTty(values.interactive === true, values.tty === true, stdinIsTty());
+    if (values.detach !== true) checkTty(values.interactive === true, values.tty === true, stdinIsTty);
     return withEngine(async (e) => {
       const v = e.inspect(ref);
       if (!v.state.Running) throw new MobyDickError('USAGE', `container ${v.record.id} is not running`, { container: ref });
