@@ -10,12 +10,12 @@ import type { CompletionNode } from './tree.js';
 const P = '__moby_dick';
 
 /** the completing function: reads COMP_WORDS and COMP_CWORD, sets COMPREPLY */
-const MAIN = `# COMPREPLY: the words of $1 that start with $2; with bash's
-# word breaks at ":", only the part after the word's last ":" is replaced
+const MAIN = `# COMPREPLY: the words of $1 that start with $2; when bash split the word at
+# ":" (image:tag), only the part after its last ":" is replaced
 ${P}_reply() {
   local i
   COMPREPLY=($(compgen -W "$1" -- "$2"))
-  if [[ $2 == *:* && $COMP_WORDBREAKS == *:* ]]; then
+  if [[ $2 == *:* && $2 != "\${COMP_WORDS[COMP_CWORD]}" ]]; then
     local colon=\${2%"\${2##*:}"}
     for i in "\${!COMPREPLY[@]}"; do COMPREPLY[i]=\${COMPREPLY[i]#"$colon"}; done
   fi
