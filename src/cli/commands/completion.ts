@@ -6,11 +6,11 @@
  * only for the names of containers, images, networks and volumes.
  */
 import { type Command, defineCommand, usage } from '../command.js';
+import { listedCommands } from '../command-list.js';
 import { bashScript } from '../completion/bash.js';
 import { fishScript } from '../completion/fish.js';
 import { completionTree } from '../completion/tree.js';
 import { zshScript } from '../completion/zsh.js';
-import { COMMANDS } from '../registry.js';
 
 const SHELLS = { bash: bashScript, zsh: zshScript, fish: fishScript } as const;
 
@@ -29,7 +29,7 @@ export const command: Command = defineCommand({
   args: { min: 1, max: 1 },
   async run(_values, [shell]) {
     if (!Object.hasOwn(SHELLS, shell!)) throw usage(`unsupported shell "${shell}": bash, zsh or fish`, 'completion');
-    const entries = await Promise.all(COMMANDS.map(async (entry) => ({ entry, command: (await entry.load()).command })));
+    const entries = await Promise.all(listedCommands().map(async (entry) => ({ entry, command: (await entry.load()).command })));
     process.stdout.write(SHELLS[shell as keyof typeof SHELLS](completionTree(entries)));
     return 0;
   },

@@ -7,7 +7,6 @@
  * new command or option is completed without editing them.
  */
 import type { Command } from '../command.js';
-import type { CommandEntry } from '../registry.js';
 
 /** Objects whose names the scripts ask moby-dick for. */
 export type NameKind = 'container' | 'image' | 'network' | 'volume';
@@ -106,7 +105,7 @@ function nodeOf(path: string, name: string, summary: string, command: Command): 
 }
 
 /** The tree of ENTRIES (registry.ts's, loaded): the top node, whose commands are the visible ones. */
-export function completionTree(entries: readonly { entry: Pick<CommandEntry, 'name' | 'summary' | 'hidden'>; command: Command }[]): CompletionNode {
+export function completionTree(entries: readonly { entry: { readonly name: string; readonly summary: string; readonly hidden?: boolean }; command: Command }[]): CompletionNode {
   const visible = entries.filter((e) => !e.entry.hidden);
   return {
     path: '',
