@@ -46,6 +46,7 @@ end
 # the names of kind $argv[1], asked of the moby-dick being completed
 function __moby_dick_names
     set -l program (commandline -opc)[1]
+    type -q -- $program; or return 0
     switch $argv[1]
         case container
             $program ps -a --format '{{.Names}}' 2>/dev/null
