@@ -5,7 +5,8 @@
  * options, and the names of the test's own store (a container it created,
  * its image, networks, a volume) asked of the built moby-dick. The zsh and
  * fish scripts are checked by the shells' own parsers (zsh -n, fish -n)
- * where they are installed, and fish completes from its script.
+ * where they are installed (else only by their text), fish completes from
+ * its script, and zsh's function runs with compadd and friends stubbed.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -75,7 +76,7 @@ describe('cli: completion scripts', () => {
     assert.deepEqual(bash('rmi', ...splitAtColon, ':', tag.slice(0, 2)), [tag]);
   });
 
-  test('zsh and fish: the scripts parse in their shells; fish completes from its script', () => {
+  test('zsh and fish: the scripts parse in their shells and complete (fish from its script, zsh with its builtins stubbed)', () => {
     const zsh = readFileSync(scripts.zsh, 'utf8');
     assert.match(zsh, /^#compdef moby-dick\n/);
     assert.match(zsh, /\n {4}run\) echo [^\n]* --network /);
@@ -85,6 +86,16 @@ describe('cli: completion scripts', () => {
     if (has('zsh')) {
       const r = spawnSync('zsh', ['-n', scripts.zsh], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
+      // its function run with zsh's completion builtins stubbed to print what they are given (zsh filters by prefix itself)
+      const stubs = join(dir, 'stubs.zsh');
+      writeFileSync(stubs, 'compdef() { :; }\ncompadd() { [[ $1 == -- ]] && shift; print -rl -- "$@"; }\n_describe() { print -rl -- "${(@P)4}"; }\n_files() { print FILES; }\ncompset() { :; }\nsource $1; shift; words=("$@"); CURRENT=$#words; _moby_dick\n');
+      const offered = (...words: string[]): string[] =>
+        spawnSync('zsh', ['-f', stubs, scripts.zsh, CLI, ...words], { encoding: 'utf8', env: w.env.env }).stdout.split('\n').filter(Boolean);
+      assert.ok(offered('im').includes('images:List images'));
+      assert.ok(offered('run', '--rm', '--netw').includes('--network'));
+      assert.deepEqual(offered('rm', ''), ['mdk-test-completion-web']);
+      assert.deepEqual(offered('network', 'connect', 'bridge', ''), ['mdk-test-completion-web']);
+      assert.deepEqual(offered('ls', '-l'), ['FILES']);
     }
     if (has('fish')) {
       const r = spawnSync('fish', ['-n', scripts.fish], { encoding: 'utf8' });
