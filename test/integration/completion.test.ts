@@ -70,6 +70,7 @@ describe('cli: completion scripts', () => {
     assert.deepEqual(bash('network', 'rm', ''), ['bridge', 'host', 'none']);
     assert.deepEqual(bash('run', '--network', 'n'), ['none']);
     assert.deepEqual(bash('volume', 'rm', ''), ['mdk-test-completion-vol']);
+    assert.deepEqual(bash('inspect', ''), ['mdk-test-completion-web', w.image].sort());
     // the image's tag after bash split the word at ":"
     const [name, tag] = [w.image.slice(0, w.image.lastIndexOf(':')), w.image.slice(w.image.lastIndexOf(':') + 1)];
     const splitAtColon = name.split(':').flatMap((part, i) => (i === 0 ? [part] : [':', part]));

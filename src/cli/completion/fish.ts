@@ -56,6 +56,9 @@ function __moby_dick_names
             $program network ls --format '{{.Name}}' 2>/dev/null
         case volume
             $program volume ls -q 2>/dev/null
+        case object
+            __moby_dick_names container
+            __moby_dick_names image
     end
 end
 `;

@@ -73,6 +73,10 @@ ${prefix}_names() {
     image) "$program" images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep -v '<none>' ;;
     network) "$program" network ls --format '{{.Name}}' 2>/dev/null ;;
     volume) "$program" volume ls -q 2>/dev/null ;;
+    object)
+      ${prefix}_names container "$program"
+      ${prefix}_names image "$program"
+      ;;
   esac
 }
 `;

@@ -49,6 +49,7 @@ describe('completion: the tree from the registry', () => {
     assert.deepEqual(node(tree, 'network connect')!.operands, ['network', 'container']);
     assert.deepEqual(node(tree, 'volume inspect')!.operands, ['volume']);
     assert.deepEqual(node(tree, 'ps')!.operands, []);
+    assert.deepEqual(node(tree, 'inspect')!.operands, ['object']);
   });
 
   test('each script names every visible command, sub-command and option, and no hidden command', async () => {
@@ -120,6 +121,8 @@ esac
     assert.deepEqual(complete('run', '--network', '=', ''), ['bridge', 'none']);
     assert.deepEqual(complete('network', 'connect', 'bridge', 'w'), ['web', 'worker']);
     assert.deepEqual(complete('volume', 'rm', ''), ['data']);
+    assert.deepEqual(complete('inspect', 'w'), ['web', 'worker']);
+    assert.deepEqual(complete('inspect', 'web', 'b'), ['busybox:1.36', 'busybox:latest']);
   });
 
   test('nothing where no names fit: after the image of run, the value of an option, a host program', () => {

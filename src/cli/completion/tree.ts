@@ -8,8 +8,8 @@
  */
 import type { Command } from '../command.js';
 
-/** Objects whose names the scripts ask moby-dick for. */
-export type NameKind = 'container' | 'image' | 'network' | 'volume';
+/** Objects whose names the scripts ask moby-dick for; 'object': containers and images (top-level inspect) */
+export type NameKind = 'container' | 'image' | 'network' | 'volume' | 'object';
 
 export interface CompletionOption {
   /** without the dashes: "network" */
@@ -56,7 +56,7 @@ const OPERANDS: Readonly<Record<string, OperandRule>> = {
   pause: each('container'), port: first('container'), rename: first('container'), restart: each('container'),
   rm: each('container'), start: each('container'), stats: each('container'), stop: each('container'),
   top: first('container'), unpause: each('container'), update: each('container'), wait: each('container'),
-  inspect: each('container'),
+  inspect: each('object'),
   run: first('image'), create: first('image'), push: first('image'), tag: first('image'), rmi: each('image'),
   history: first('image'), save: each('image'),
   'container inspect': each('container'),
