@@ -54,6 +54,8 @@ export interface Command {
   run(argv: readonly string[]): Promise<number>;
   /** a command's options, --help included (what shell completion offers) */
   readonly options?: OptionSpecs;
+  /** its options may come after operands too (all but run, create, exec, top: CommandSpec's trailingCommand) */
+  readonly interspersed?: boolean;
   /** a group's sub-commands, by the word that runs them */
   readonly commands?: Readonly<Record<string, Command>>;
   /** a group's other words for some sub-commands: { list: 'ls' } */
@@ -121,6 +123,7 @@ export function defineCommand<S extends OptionSpecs>(spec: CommandSpec<S>): Comm
     summary: spec.summary,
     help,
     options,
+    interspersed: !spec.trailingCommand,
     async run(argv) {
       const placement = spec.trailingCommand ? 'leading' : 'interspersed';
       const { values, operands } = parseCommandLine(spec.rewriteArgv ? spec.rewriteArgv(argv) : argv, options, hint, placement);

@@ -58,6 +58,7 @@ describe('cli: completion scripts', () => {
     assert.ok(bash('run', '--rm', '--net').includes('--network'));
     assert.deepEqual(bash('run', '--rm', '--netw'), ['--network', '--network-alias']);
     assert.deepEqual(bash('volume', 'i'), ['inspect']);
+    assert.deepEqual(bash('rm', 'mdk-test-completion-web', '--f'), ['--force']);
     assert.deepEqual(bash('comp'), ['completion']);
   });
 
@@ -97,6 +98,8 @@ describe('cli: completion scripts', () => {
       assert.deepEqual(offered('rm', ''), ['mdk-test-completion-web']);
       assert.deepEqual(offered('network', 'connect', 'bridge', ''), ['mdk-test-completion-web']);
       assert.deepEqual(offered('ls', '-l'), ['FILES']);
+      assert.ok(offered('rm', 'mdk-test-completion-web', '-').includes('--force'));
+      assert.deepEqual(offered('run', 'busybox', '-'), ['FILES']);
     }
     if (has('fish')) {
       const r = spawnSync('fish', ['-n', scripts.fish], { encoding: 'utf8' });

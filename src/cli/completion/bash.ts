@@ -34,8 +34,8 @@ _moby_dick() {
     fi
     ((i == COMP_CWORD)) && cword=$((\${#words[@]} - 1))
   done
-  local cur=\${words[cword]} path='' n=0 value=0 option='' sub kind
-  # the command's path (image ls), then its options (up to the first operand, as moby-dick reads them), then operands
+  local cur=\${words[cword]} path='' n=0 flags=1 value=0 option='' sub kind
+  # the command's path (image ls), then its options and operands
   for ((i = 1; i < cword; i++)); do
     w=\${words[i]}
     [[ $w == = ]] && continue # bash's word break in --option=value
@@ -43,7 +43,13 @@ _moby_dick() {
       value=0
       continue
     fi
-    if ((n == 0)) && [[ $w == -?* ]]; then
+    if [[ $w == -- ]] && ((flags)); then
+      # moby-dick -- PROGRAM: the original form
+      [[ -z $path ]] && { return 1; }
+      flags=0
+      continue
+    fi
+    if ((flags)) && [[ $w == -?* ]]; then
       if [[ $w != *=* && -n $path && " $(${P}_value_options "$path") " == *" $w "* ]]; then
         value=1
         option=$w
@@ -56,12 +62,14 @@ _moby_dick() {
     fi
     # a first word that is no command runs a host program (the original form): file names
     [[ -z $path ]] && return 1
+    # options after operands too, but for run, create, exec, top (their operands end with a command)
+    ((n == 0 && flags)) && ${P}_leading "$path" && flags=0
     n=$((n + 1))
   done
   [[ $cur == = ]] && cur=''
   if ((value)); then
     kind=$(${P}_option_kind "$path" "$option")
-  elif ((n == 0)) && [[ $cur == -* && -n $path ]]; then
+  elif ((flags)) && [[ $cur == -* && -n $path ]]; then
     ${P}_reply "$(${P}_options "$path")" "$cur"
     return 0
   elif ((n == 0)) && [[ -n $(${P}_commands "$path") ]]; then

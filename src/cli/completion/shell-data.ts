@@ -47,6 +47,10 @@ export function dataFunctions(tree: CompletionNode, prefix: string): string {
       return `    ${shellQuote(n.path)})\n      case $2 in\n${arms}      esac ;;\n`;
     })
     .join('');
+  const leading = withOptions
+    .filter((n) => !n.interspersed && n.commands.length === 0)
+    .map((n) => `    ${shellQuote(n.path)}) return 0 ;;\n`)
+    .join('');
   return [
     `# the sub-commands of path $1, summaries aside\n`,
     caseOfPaths(`${prefix}_commands`, nodes, (n) => n.commands.map((c) => c.name)),
@@ -58,6 +62,8 @@ export function dataFunctions(tree: CompletionNode, prefix: string): string {
     `${prefix}_sub() {\n  case $1 in\n${subArms}    *) return 1 ;;\n  esac\n}\n`,
     `# what the value of option $2 of path $1 names (container, image, network, volume)\n`,
     `${prefix}_option_kind() {\n  case "$1 $2" in\n${valueArms}  esac\n}\n`,
+    `# status 0 when the options of path $1 are read only before its first operand (the operands end with a command)\n`,
+    `${prefix}_leading() {\n  case $1 in\n${leading}  esac\n  return 1\n}\n`,
     `# what operand $2 (from 0) of path $1 names\n`,
     `${prefix}_operand_kind() {\n  case $1 in\n${operandArms}  esac\n}\n`,
   ].join('');

@@ -45,6 +45,7 @@ describe('completion: the tree from the registry', () => {
     assert.deepEqual([node(tree, 'rm')!.operands, node(tree, 'rm')!.rest], [['container'], true]);
     assert.deepEqual([node(tree, 'container rm')!.operands, node(tree, 'container rm')!.rest], [['container'], true]);
     assert.deepEqual([node(tree, 'run')!.operands, node(tree, 'run')!.rest], [['image'], false]);
+    assert.deepEqual([node(tree, 'run')!.interspersed, node(tree, 'exec')!.interspersed, node(tree, 'rm')!.interspersed], [false, false, true]);
     assert.deepEqual(node(tree, 'image push')!.operands, ['image']);
     assert.deepEqual(node(tree, 'network connect')!.operands, ['network', 'container']);
     assert.deepEqual(node(tree, 'volume inspect')!.operands, ['volume']);
@@ -107,11 +108,20 @@ esac
     assert.deepEqual(complete('image', 'list', '--dig'), ['--digests']);
     assert.deepEqual(complete('run', '--rm', '--netw'), ['--network', '--network-alias']);
     assert.deepEqual(complete('run', '-d', '--name', 'x', '--pu'), ['--publish', '--publish-all', '--pull']);
+    // options after operands, as moby-dick reads them: but for run, create, exec and top, whose operands end with a command
+    assert.deepEqual(complete('rm', 'web', '--fo'), ['--force']);
+    assert.deepEqual(complete('logs', 'web', '--tail', '5', '-'), complete('logs', '-'));
+    assert.ok(complete('logs', '-').includes('--follow'));
+    assert.deepEqual(complete('run', 'busybox', '--rm'), []);
+    assert.deepEqual(complete('exec', 'web', '--e'), []);
+    assert.deepEqual(complete('rm', '--', '-'), []);
   });
 
   test('names asked of moby-dick, by what the operand or value names', () => {
     assert.deepEqual(complete('rm', '-f', ''), ['web', 'worker']);
     assert.deepEqual(complete('rm', 'web', 'wo'), ['worker']);
+    assert.deepEqual(complete('rm', 'web', '-f', 'wo'), ['worker']);
+    assert.deepEqual(complete('logs', '--tail', '5', ''), ['web', 'worker']);
     assert.deepEqual(complete('container', 'stop', ''), ['web', 'worker']);
     assert.deepEqual(complete('run', '--rm', '--name', 'web', ''), ['busybox:1.36', 'busybox:latest']);
     assert.deepEqual(complete('rmi', 'busybox:l'), ['busybox:latest']);
@@ -130,5 +140,7 @@ esac
     assert.deepEqual(complete('run', '--name', ''), []);
     assert.deepEqual(complete('ls', '-l'), []);
     assert.deepEqual(complete('ps', ''), []);
+    assert.deepEqual(complete('--', 'ps', ''), []);
+    assert.deepEqual(complete('logs', '--tail', ''), []);
   });
 });

@@ -28,6 +28,8 @@ export interface CompletionNode {
   name: string;
   summary: string;
   options: CompletionOption[];
+  /** options may come after operands too (all but run, create, exec, top) */
+  interspersed: boolean;
   /** what the operands name, by position; the last one repeats when `rest` */
   operands: NameKind[];
   rest: boolean;
@@ -97,6 +99,7 @@ function nodeOf(path: string, name: string, summary: string, command: Command): 
     name,
     summary,
     options: optionsOf(command),
+    interspersed: command.interspersed ?? false,
     operands: rule.operands,
     rest: rule.rest,
     commands: Object.keys(subs).sort().map((w) => nodeOf(`${path} ${w}`, w, subs[w]!.summary, subs[w]!)),
@@ -112,6 +115,7 @@ export function completionTree(entries: readonly { entry: { readonly name: strin
     name: 'moby-dick',
     summary: '',
     options: [],
+    interspersed: false,
     operands: [],
     rest: false,
     commands: visible.map((e) => nodeOf(e.entry.name, e.entry.name, e.entry.summary, e.command)),

@@ -19,7 +19,7 @@ function describedFunction(tree: CompletionNode): string {
 }
 
 const MAIN = `_moby_dick() {
-  local cur=\${words[CURRENT]} cmd_path='' n=0 value=0 option='' sub kind w i
+  local cur=\${words[CURRENT]} cmd_path='' n=0 flags=1 value=0 option='' sub kind w i
   local -a described
   for ((i = 2; i < CURRENT; i++)); do
     w=\${words[i]}
@@ -27,7 +27,13 @@ const MAIN = `_moby_dick() {
       value=0
       continue
     fi
-    if ((n == 0)) && [[ $w == -?* ]]; then
+    if [[ $w == -- ]] && ((flags)); then
+      # moby-dick -- PROGRAM: the original form
+      [[ -z $cmd_path ]] && { _files; return; }
+      flags=0
+      continue
+    fi
+    if ((flags)) && [[ $w == -?* ]]; then
       if [[ $w != *=* && -n $cmd_path && " $(${P}_value_options "$cmd_path") " == *" $w "* ]]; then
         value=1
         option=$w
@@ -43,16 +49,18 @@ const MAIN = `_moby_dick() {
       _files
       return
     fi
+    # options after operands too, but for run, create, exec, top (their operands end with a command)
+    ((n == 0 && flags)) && ${P}_leading "$cmd_path" && flags=0
     n=$((n + 1))
   done
-  if ((n == 0)) && [[ $cur == --*=* ]]; then
+  if ((flags)) && [[ $cur == --*=* ]]; then
     option=\${cur%%=*}
     compset -P '*='
     value=1
   fi
   if ((value)); then
     kind=$(${P}_option_kind "$cmd_path" "$option")
-  elif ((n == 0)) && [[ $cur == -* && -n $cmd_path ]]; then
+  elif ((flags)) && [[ $cur == -* && -n $cmd_path ]]; then
     compadd -- \${=$(${P}_options "$cmd_path")}
     return
   elif ((n == 0)) && [[ -n $(${P}_commands "$cmd_path") ]]; then
