@@ -52,8 +52,14 @@ export interface Command {
   /** what --help prints */
   readonly help: string;
   run(argv: readonly string[]): Promise<number>;
+  /** a command's options, --help included (what shell completion offers) */
+  readonly options?: OptionSpecs;
+  /** its options may come after operands too (all but run, create, exec, top: CommandSpec's trailingCommand) */
+  readonly interspersed?: boolean;
   /** a group's sub-commands, by the word that runs them */
   readonly commands?: Readonly<Record<string, Command>>;
+  /** a group's other words for some sub-commands: { list: 'ls' } */
+  readonly aliases?: Readonly<Record<string, string>>;
 }
 
 /** The module of a command file: one command, exported as `command`. */
@@ -116,6 +122,8 @@ export function defineCommand<S extends OptionSpecs>(spec: CommandSpec<S>): Comm
     name: spec.name,
     summary: spec.summary,
     help,
+    options,
+    interspersed: !spec.trailingCommand,
     async run(argv) {
       const placement = spec.trailingCommand ? 'leading' : 'interspersed';
       const { values, operands } = parseCommandLine(spec.rewriteArgv ? spec.rewriteArgv(argv) : argv, options, hint, placement);
@@ -151,6 +159,7 @@ export function defineGroup(spec: GroupSpec): Command {
     summary: spec.summary,
     help,
     commands: spec.commands,
+    ...(spec.aliases ? { aliases: spec.aliases } : {}),
     async run(argv) {
       const [sub, ...rest] = argv;
       if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') return printHelp(help);

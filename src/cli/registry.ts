@@ -12,6 +12,7 @@
  * exporting `command` (command.ts's defineCommand).
  */
 import type { CommandModule } from './command.js';
+import { listCommands } from './command-list.js';
 // the small bundle's one command, imported as before: its code is evaluated
 // at every start anyway (a lazy import() here made the bundler wrap it and
 // everything it imports in lazy initialisers, about 0.5 ms more per start)
@@ -83,7 +84,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'network', summary: 'Manage networks', bundle: 'images', snapshot: true, load: () => import('./commands/network.js') },
   // not in the snapshot: the API server made every snapshot start about 1.5 MB and 5 ms of CPU heavier
   { name: 'system', summary: 'Manage moby-dick', bundle: 'images', snapshot: false, load: () => import('./commands/system.js') },
+  // run once, when a shell sets completion up: it loads every command's module to read their options
+  { name: 'completion', summary: 'Generate the autocompletion script for the specified shell', bundle: 'small', snapshot: false, load: () => import('./commands/completion.js') },
 ];
+// for `completion`, which reads every command's options (a command file importing the registry would be a cycle)
+listCommands(COMMANDS);
 
 /** The command whose first word is NAME. */
 export function findCommand(name: string): CommandEntry | undefined {
