@@ -187,7 +187,10 @@ export interface EngineHandle {
   inspect(ref: string): ContainerSummary;
   /** every container, running or not (`ps -a`) */
   list(): ContainerSummary[];
-  /** waits for the containers it attached to be handled, then closes the store; the containers run on */
+  /**
+   * closes the store, once the exit work of containers that just ended is done;
+   * containers still running run on (their monitors run `moby-dick container-exited` when they end)
+   */
   close(): Promise<void>;
 }
 
@@ -285,9 +288,17 @@ async function collect(stream: NodeJS.ReadableStream | null): Promise<string> {
   return s;
 }
 
+/** A container started here: the attachment to its monitor, and its exit once the engine's exit work is done. */
+interface Attached {
+  attachment: Attachment;
+  /** its end has come: the exit work is under way here */
+  ending: boolean;
+  ended: Promise<ContainerExit>;
+}
+
 class Handle implements EngineHandle {
-  /** the containers attached here: their exit, once the engine's exit work is done */
-  private readonly attached = new Map<string, Promise<ContainerExit>>();
+  private readonly attached = new Map<string, Attached>();
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -319,28 +330,43 @@ class Handle implements EngineHandle {
 
   async start(ref: string): Promise<StartedContainer> {
     let attachment: Attachment | undefined;
-    const v = await this.engine.start(ref, async (created) => {
-      // attached before it starts: its end is seen here, and the exit work done here
-      attachment = attach(created.paths.attachSocket, { stdout: discard(), stderr: discard(), handlesExit: true });
-      await attachment.connected;
-    });
+    let v: ContainerView;
+    try {
+      v = await this.engine.start(ref, async (created) => {
+        // attached before it starts: its end is seen here, and the exit work done here
+        attachment = attach(created.paths.attachSocket, { stdout: discard(), stderr: discard(), handlesExit: true });
+        await attachment.connected;
+      });
+    } catch (e) {
+      attachment?.close();
+      throw e;
+    }
     const a = attachment!;
     const id = v.record.id;
-    const ended = (async (): Promise<ContainerExit> => {
+    const init = v.record.init;
+    const entry: Attached = { attachment: a, ending: false, ended: Promise.resolve({ exitCode: 0 }) };
+    entry.ended = (async (): Promise<ContainerExit> => {
       try {
         const end = await a.done;
+        if (end.kind === 'detached') {
+          throw new MobyDickError('USAGE', `the engine was closed while container ${id} ran: it runs on`, {
+            container: id,
+            hint: 'wait for it before close(), or open the engine again and wait(id)',
+          });
+        }
+        entry.ending = true;
         await this.engine.exited(id);
         await a.exitHandled();
-        if (end.kind === 'exited' && end.exit) return exitOf(end.exit.exitCode, end.exit.signal, v.record.init);
-        return exitOf(this.engine.inspect(id).state.ExitCode, undefined, v.record.init);
+        if (end.kind === 'exited' && end.exit) return exitOf(end.exit.exitCode, end.exit.signal, init);
+        return exitOf(this.engine.inspect(id).state.ExitCode, undefined, init);
       } finally {
         a.close();
         this.attached.delete(id);
       }
     })();
-    ended.catch(() => {});
-    this.attached.set(id, ended);
-    return { id, name: v.record.name, pid: v.pid, wait: () => ended };
+    entry.ended.catch(() => {});
+    this.attached.set(id, entry);
+    return { id, name: v.record.name, pid: v.pid, wait: () => entry.ended };
   }
 
   async run(options: ContainerOptions): Promise<StartedContainer> {
@@ -351,7 +377,7 @@ class Handle implements EngineHandle {
   async wait(ref: string): Promise<ContainerExit> {
     const id = this.engine.containers.find(ref).id;
     const mine = this.attached.get(id);
-    if (mine) return mine;
+    if (mine) return mine.ended;
     const exitCode = await this.engine.wait(id);
     const v = this.engine.inspect(id);
     let signal: string | number | null = null;
@@ -408,7 +434,7 @@ class Handle implements EngineHandle {
 
   async stop(ref: string, options: { timeout?: number; signal?: string } = {}): Promise<void> {
     const r = await this.engine.stop(ref, options.timeout, options.signal);
-    await this.attached.get(r.id)?.catch(() => {});
+    await this.attached.get(r.id)?.ended.catch(() => {});
   }
 
   kill(ref: string, signal = 'SIGKILL'): void {
@@ -428,7 +454,18 @@ class Handle implements EngineHandle {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.attached.values()]);
+    if (this.closing) return this.closing;
+    this.closing = this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
+    const running = [...this.attached.values()];
+    // the exit work under way finishes; the containers that run on are let go (their monitors do it when they end)
+    await Promise.allSettled(running.filter((a) => a.ending).map((a) => a.ended));
+    // a hang-up without exitHandled(): the monitor runs its exit command when the container ends
+    for (const a of running) if (!a.ending) a.attachment.detach();
+    await Promise.allSettled(running.map((a) => a.ended));
     this.store.close();
   }
 }

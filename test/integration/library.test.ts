@@ -149,6 +149,21 @@ describe('openEngine (the engine in-process)', () => {
       for (const id of [c.id, d.id, e.id]) engine.remove(id);
       assert.deepEqual(engine.list(), []);
       assert.throws(() => engine.inspect(c.id), api.MobyDickError);
+
+      // closed while a container runs: it runs on, and its monitor runs the package's container-exited when it ends
+      const f = await engine.run({ image: 'busybox', command: ['sleep', '64'], network: 'none' });
+      await engine.close();
+      await assert.rejects(f.wait(), /closed while container/);
+      const again = await api.openEngine({ root: env.root });
+      try {
+        assert.equal(again.inspect(f.id).status, 'running');
+        again.kill(f.id);
+        assert.deepEqual(await again.wait(f.id), { exitCode: 137, signal: 'SIGKILL' });
+        again.remove(f.id);
+        assert.deepEqual(again.list(), []);
+      } finally {
+        await again.close();
+      }
     } finally {
       await engine.close();
       for (const [k, v] of Object.entries(saved)) {
