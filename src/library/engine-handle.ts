@@ -355,9 +355,11 @@ class Handle implements EngineHandle {
           });
         }
         entry.ending = true;
+        // the monitor let go of us (or died): the container's record tells how it ends
+        if (end.kind === 'disconnected') return await this.recordedExit(id);
         await this.engine.exited(id);
         await a.exitHandled();
-        if (end.kind === 'exited' && end.exit) return exitOf(end.exit.exitCode, end.exit.signal, init);
+        if (end.exit) return exitOf(end.exit.exitCode, end.exit.signal, init);
         return exitOf(this.engine.inspect(id).state.ExitCode, undefined, init);
       } finally {
         a.close();
@@ -378,6 +380,11 @@ class Handle implements EngineHandle {
     const id = this.engine.containers.find(ref).id;
     const mine = this.attached.get(id);
     if (mine) return mine.ended;
+    return this.recordedExit(id);
+  }
+
+  /** Until the container has ended, by its record (the runtime's state and the monitor's exit file). */
+  private async recordedExit(id: string): Promise<ContainerExit> {
     const exitCode = await this.engine.wait(id);
     const v = this.engine.inspect(id);
     let signal: string | number | null = null;
