@@ -73,7 +73,7 @@ describe('the packed package, installed with npm', () => {
     const lines = r.stdout.trim().split('\n');
     assert.deepEqual(lines.slice(0, 2), ['hi', '0']);
     assert.match(lines[2] ?? '', /^pid \d+$/);
-    assert.match(lines.slice(3).join(' '), /^\{ exitCode: 143, signal: 'SIGTERM', cgroup: '\/moby-dick-jail\/[0-9a-f]{16}' \}$/);
+    assert.match(lines.slice(3).join(' ').replace(/\s+/g, ' '), /^\{ exitCode: 143, signal: 'SIGTERM', cgroup: '\/moby-dick-jail\/[0-9a-f]{16}' \}$/);
   });
 
   test('the engine example: load, run, exec, stop, wait, logs, remove', () => {
