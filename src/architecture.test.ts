@@ -20,6 +20,8 @@
  *   build                    images from Dockerfiles (and commit, diff)
  *                            through the Engine; under the faces that
  *                            serve them (cli, and the Engine API)
+ *   library                  openEngine: the Engine behind a typed facade,
+ *                            for index.ts
  *   cli, api, oci-cli,       the command lines, the Engine API and the
  *   index.ts, unpack.ts      library's entries
  *
@@ -48,7 +50,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cgroups', 'images', 'network'],
   ['oci'],
   ['engine', 'jail'],
-  ['build'],
+  ['build', 'library'],
   ['cli', 'api', 'oci-cli', 'index.ts', 'unpack.ts'],
 ];
 

@@ -11,7 +11,7 @@
  *   await rt.create('web', { bundle: '/srv/bundles/web' });
  *   rt.start('web');
  *
- * and image layers: unpackLayer (exact and safe, see src/images/unpack/unpack-layer.ts),
+ * and the engine (openEngine, below), and image layers: unpackLayer (exact and safe, see src/images/unpack/unpack-layer.ts),
  * openTarReader and TarWriter.
  */
 export { type ContainerConfig, type User, DEFAULT_HOSTNAME, defaultEnv } from './helper/config.js';
@@ -59,3 +59,30 @@ export type { LayerFileUnpackOptions, LayerUnpacker, LayerUnpackOptions } from '
 export { layerUnpacker } from './images/unpack/layer-unpacker.js';
 export { DEFAULT_STORE_ROOT, type ImageRecord, ImageStore, type ImageStoreOptions, storeRoot } from './images/store/image-store.js';
 export type { PlatformSpec } from './images/platform.js';
+
+/**
+ * The engine (the one `moby-dick run` and the Engine API service use), in-process:
+ *
+ *   import { openEngine } from 'moby-dick';
+ *   const engine = await openEngine({ root: '/var/lib/moby-dick' });
+ *   const c = await engine.run({ image: 'busybox', command: ['echo', 'hi'], network: 'none' });
+ *   await c.wait(); // { exitCode: 0 }
+ *   engine.remove(c.id);
+ *   await engine.close();
+ */
+export {
+  type ContainerExit,
+  type ContainerOptions,
+  type ContainerSummary,
+  type EngineHandle,
+  type ExecOptions,
+  type ExecResult,
+  type ImageSummary,
+  type LogLine,
+  type LogsOptions,
+  type MountOptions,
+  openEngine,
+  type OpenEngineOptions,
+  type StartedContainer,
+} from './library/engine-handle.js';
+export type { ContainerStatus } from './engine/status.js';

@@ -81,6 +81,8 @@ export interface ContainerExtras {
   cgroup?: ContainerCgroup;
   /** how many sync points the plan has: detach() lets go only once they are all passed */
   syncs?: number;
+  /** pid 1 is the init (ContainerConfig.init), which exits 128+N when signal N ended the command */
+  init?: boolean;
 }
 
 /** A running container, started by startContainer(). */
@@ -162,7 +164,7 @@ export class Container {
       const letGo = this.detaching && code === 0 && !records.some((r) => r.kind === 'error' || r.kind === 'exit' || r.kind === 'signal');
       if (letGo && !syncError) return 'detached' as const;
       cgroup?.remove();
-      const ended = syncError ?? interpret(records, { code, signal });
+      const ended = syncError ?? interpret(records, { code, signal }, extras.init === true);
       const result = ended instanceof MobyDickError || !cgroup ? ended : { ...ended, cgroup: cgroup.path };
       if (result instanceof MobyDickError) {
         rejectPid(result);
@@ -222,12 +224,19 @@ export class Container {
   }
 }
 
-/** How a helper run ended, from its records and its own exit. */
-export function interpret(records: readonly StatusRecord[], helper: { code: number; signal: number }): ExitStatus | MobyDickError {
+/**
+ * How a helper run ended, from its records and its own exit. Under an init
+ * (INIT), pid 1 exits 128+N when signal N ended the command (native/src/init.c,
+ * as tini): that signal is named too, as it is when it ends pid 1 itself.
+ */
+export function interpret(records: readonly StatusRecord[], helper: { code: number; signal: number }, init = false): ExitStatus | MobyDickError {
   const error = records.find((r) => r.kind === 'error');
   if (error?.kind === 'error') return stepError(error.step, error.errno, error.detail);
   const end = records.find((r) => r.kind === 'exit' || r.kind === 'signal');
-  if (end?.kind === 'exit') return { exitCode: end.code };
+  if (end?.kind === 'exit') {
+    const n = end.code - 128;
+    return init && n > 0 && n < 65 ? { exitCode: end.code, signal: signalName(n) } : { exitCode: end.code };
+  }
   if (end?.kind === 'signal') return { exitCode: 128 + end.signal, signal: signalName(end.signal) };
   const how = helper.signal >= 0 ? `was killed by ${signalName(helper.signal)}` : `exited with ${helper.code}`;
   return new MobyDickError('HELPER', `the helper ${how} before the container ended`, {

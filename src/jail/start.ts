@@ -267,7 +267,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
     prepareCgroup();
     lap('create cgroup', cgroup!.path);
   }
-  return new Container(helper, { ...options, onSync }, monitor.length > 0, { cgroup, syncs: ops.filter((o) => o.op === 'sync').length });
+  return new Container(helper, { ...options, onSync }, monitor.length > 0, { cgroup, syncs: ops.filter((o) => o.op === 'sync').length, init: resolved.init });
 }
 
 /** Runs a container to its end. */

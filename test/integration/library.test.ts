@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { useRootfs } from '../helpers/fixtures.js';
+import { buildBusyboxImage } from '../helpers/busybox-image.js';
+import { makeImageEnv } from '../helpers/image-env.js';
+import { assertNoLeaks, snapshot } from '../helpers/leaks.js';
 
 // the package's public entry (package.json "exports"), as a user imports it
 const api: typeof import('../../src/index.js') = await import('moby-dick' as string);
@@ -53,6 +56,14 @@ describe('library API', () => {
     assert.deepEqual(status, { exitCode: 137, signal: 'SIGKILL', cgroup: status.cgroup });
   });
 
+  test('kill(SIGTERM) ends sleep under an init, and the status names the signal', async () => {
+    const c = api.startContainer({ rootfs: fx.rootfs, command: ['sh', '-c', 'echo ready; exec sleep 64'], init: true }, { stdio: 'pipe' });
+    await new Promise<void>((resolve) => c.stdout?.once('data', () => resolve()));
+    c.kill('SIGTERM');
+    const status = await c.wait();
+    assert.deepEqual(status, { exitCode: 143, signal: 'SIGTERM', cgroup: status.cgroup });
+  });
+
   test('setup failures reject with a typed MobyDickError', async () => {
     await assert.rejects(api.runContainer({ rootfs: fx.rootfs, command: ['mdk-test-nosuch'] }, { stdio: 'pipe' }), (e: unknown) => {
       assert.ok(e instanceof api.MobyDickError);
@@ -96,6 +107,73 @@ describe('library API', () => {
     for (const s of ['engine:compile plan', 'helper:clone', 'helper:mount', 'helper:pivot', 'helper:exec']) {
       assert.ok(steps.includes(s), `${s} in ${steps.join(' ')}`);
     }
+  });
+});
+
+describe('openEngine (the engine in-process)', () => {
+  test('loads an image, runs, execs, stops, reads logs, lists and removes containers', async () => {
+    const before = snapshot();
+    const env = makeImageEnv();
+    const saved = { MOBY_DICK_CGROUP_PARENT: process.env.MOBY_DICK_CGROUP_PARENT, MOBY_DICK_NET_PREFIX: process.env.MOBY_DICK_NET_PREFIX };
+    // the engine reads its cgroup parent and network prefix from the environment, as the CLI's
+    Object.assign(process.env, { MOBY_DICK_CGROUP_PARENT: env.env.MOBY_DICK_CGROUP_PARENT, MOBY_DICK_NET_PREFIX: env.env.MOBY_DICK_NET_PREFIX });
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/mdk-test-lib-image-');
+    const engine = await api.openEngine({ root: env.root });
+    try {
+      const loaded = await engine.load(buildBusyboxImage(dir).archive);
+      assert.deepEqual(loaded.map((l) => l.tags), [['docker.io/library/busybox:latest']]);
+      assert.deepEqual(engine.images().map((i) => i.id), [loaded[0]!.id]);
+
+      const c = await engine.run({ image: 'busybox', name: 'mdk-test-lib-sleep', command: ['sleep', '64'], network: 'none', init: true, env: ['MDK=1'] });
+      assert.ok(c.pid > 1);
+      const x = await engine.exec(c.id, ['sh', '-c', 'echo $MDK $(hostname); echo e >&2; exit 5']);
+      assert.deepEqual(x, { exitCode: 5, stdout: `1 ${c.id.slice(0, 12)}\n`, stderr: 'e\n' });
+      assert.deepEqual(engine.list().map((s) => [s.name, s.status, s.running]), [['mdk-test-lib-sleep', 'running', true]]);
+      await assert.rejects(engine.exec(c.id, ['mdk-test-nosuch']), api.MobyDickError);
+      await engine.stop(c.id, { timeout: 5 });
+      assert.deepEqual(await c.wait(), { exitCode: 143, signal: 'SIGTERM' });
+      assert.deepEqual(await engine.wait(c.id), { exitCode: 143, signal: 'SIGTERM' }, 'wait by name after the end: the record');
+      assert.equal(engine.inspect('mdk-test-lib-sleep').status, 'exited');
+
+      const d = await engine.run({ image: 'busybox', command: ['sh', '-c', 'echo out; echo err >&2; exit 3'], network: 'none' });
+      assert.deepEqual(await d.wait(), { exitCode: 3 });
+      assert.deepEqual(await engine.output(d.id), { stdout: 'out\n', stderr: 'err\n' });
+      const lines: string[] = [];
+      for await (const l of engine.logs(d.id, { tail: 1 })) lines.push(`${l.stream}:${l.text}`);
+      assert.equal(lines.length, 1);
+
+      const e = await engine.run({ image: 'busybox', command: ['sleep', '64'], network: 'none' });
+      engine.kill(e.id);
+      assert.deepEqual(await e.wait(), { exitCode: 137, signal: 'SIGKILL' });
+      for (const id of [c.id, d.id, e.id]) engine.remove(id);
+      assert.deepEqual(engine.list(), []);
+      assert.throws(() => engine.inspect(c.id), api.MobyDickError);
+
+      // closed while a container runs: it runs on, and its monitor runs the package's container-exited when it ends
+      const f = await engine.run({ image: 'busybox', command: ['sleep', '64'], network: 'none' });
+      await engine.close();
+      await assert.rejects(f.wait(), /closed while container/);
+      const again = await api.openEngine({ root: env.root });
+      try {
+        assert.equal(again.inspect(f.id).status, 'running');
+        again.kill(f.id);
+        assert.deepEqual(await again.wait(f.id), { exitCode: 137, signal: 'SIGKILL' });
+        again.remove(f.id);
+        assert.deepEqual(again.list(), []);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await engine.close();
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(dir, { recursive: true, force: true });
+      env.remove();
+    }
+    await assertNoLeaks(before);
   });
 });
 

@@ -202,7 +202,13 @@ export class FileQueue<Owner> {
   }
 }
 
-let queue: FileQueue<unknown> | undefined;
+/**
+ * The queue is the process's, under a global symbol: the addon's job ids
+ * are the process's, and build/lib.mjs and build/unpack.mjs, each with its
+ * own copy of this module, may both be loaded (an unpack through one after
+ * one through the other resolved before its files were written).
+ */
+const QUEUE = Symbol.for('moby-dick.file-queue');
 
 /** how many threads write files: SETTING (1 to 8) if it says, else two if the machine has two cores */
 export function writerThreads(setting: string | undefined): number {
@@ -213,5 +219,6 @@ export function writerThreads(setting: string | undefined): number {
 
 /** the process's queue (the addon's workers are the process's) */
 export function fileQueue<Owner>(sys: LayerSyscalls): FileQueue<Owner> {
-  return (queue ??= new FileQueue(sys)) as FileQueue<Owner>;
+  const g = globalThis as { [QUEUE]?: FileQueue<unknown> };
+  return (g[QUEUE] ??= new FileQueue(sys)) as FileQueue<Owner>;
 }
