@@ -59,6 +59,9 @@ test('every field the engine supports is carried over', () => {
   ]);
   assert.deepEqual(r.mounts[2]!.tmpfsOptions, ['size=1024', 'mode=1777']);
   assert.deepEqual([r.memory, r.memorySwap, r.nanoCpus, r.cpuShares, r.pidsLimit, r.shmSize], [64 << 20, -1, 1.5e9, 512, 50, 1 << 20]);
+  // CpuPeriod, CpuQuota and MemoryReservation kept as given (dockerd's); the engine checks them
+  const q = createRequestOf({ Image: 'b', HostConfig: { CpuPeriod: 50000, CpuQuota: 25000, MemoryReservation: 32 << 20 } });
+  assert.deepEqual([q.cpuPeriod, q.cpuQuota, q.memoryReservation, q.nanoCpus], [50000, 25000, 32 << 20, undefined]);
   assert.deepEqual(r.ulimits, [{ name: 'nofile', soft: 100, hard: 200 }]);
   assert.equal(r.seccomp, 'unconfined');
   assert.deepEqual(r.restart, { name: 'on-failure', maximumRetryCount: 3 });

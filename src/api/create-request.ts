@@ -23,7 +23,7 @@ import { array, boolean, integer, type JsonObject, object, string, stringMap, st
 export const UNSUPPORTED_HOST_CONFIG = [
   'CgroupParent', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps',
   'BlkioDeviceWriteIOps', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
-  'DeviceCgroupRules', 'DeviceRequests', 'KernelMemory', 'KernelMemoryTCP', 'MemoryReservation',
+  'DeviceCgroupRules', 'DeviceRequests', 'KernelMemory', 'KernelMemoryTCP',
   'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth', 'Links', 'OomScoreAdj',
   'StorageOpt', 'MaskedPaths', 'ReadonlyPaths', 'Annotations',
 ] as const;
@@ -174,16 +174,15 @@ function securityOf(list: readonly string[]): { noNewPrivileges: boolean; seccom
   return { noNewPrivileges, seccomp };
 }
 
-/** NANO CPUs from NanoCpus, or from CpuQuota/CpuPeriod (older clients' --cpus). */
-function nanoCpusOf(h: JsonObject): number | undefined {
-  const nano = integer(h.NanoCpus, 'HostConfig.NanoCpus');
-  const quota = integer(h.CpuQuota, 'HostConfig.CpuQuota');
-  const period = integer(h.CpuPeriod, 'HostConfig.CpuPeriod');
-  if (nano && quota) throw new ApiError(400, 'conflicting options: Nano CPUs and CPU Period cannot both be set');
-  if (nano) return nano;
-  if (quota && quota > 0) return Math.round((quota / (period || 100_000)) * 1e9);
-  if (period) throw unsupported('HostConfig.CpuPeriod', period);
-  return undefined;
+/** NanoCpus, CpuPeriod, CpuQuota and MemoryReservation as given (the engine checks them as dockerd does). */
+function cpuAndReservationOf(h: JsonObject): { nanoCpus?: number; cpuPeriod?: number; cpuQuota?: number; memoryReservation?: number } {
+  const fields = { nanoCpus: 'NanoCpus', cpuPeriod: 'CpuPeriod', cpuQuota: 'CpuQuota', memoryReservation: 'MemoryReservation' } as const;
+  const out: { nanoCpus?: number; cpuPeriod?: number; cpuQuota?: number; memoryReservation?: number } = {};
+  for (const [key, field] of Object.entries(fields) as [keyof typeof fields, string][]) {
+    const v = integer(h[field], `HostConfig.${field}`);
+    if (v) out[key] = v;
+  }
+  return out;
 }
 
 /** What the service fills in where a create request leaves it out. */
@@ -252,7 +251,7 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
   const swap = integer(h.MemorySwap, 'HostConfig.MemorySwap');
   const shm = integer(h.ShmSize, 'HostConfig.ShmSize');
   const cpuShares = integer(h.CpuShares, 'HostConfig.CpuShares');
-  const nanoCpus = nanoCpusOf(h);
+  const cpu = cpuAndReservationOf(h);
   const stopTimeout = integer(c.StopTimeout, 'StopTimeout');
   const stopSignal = string(c.StopSignal, 'StopSignal');
   const hostname = string(c.Hostname, 'Hostname');
@@ -303,7 +302,7 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
     mounts,
     ...(memory ? { memory } : {}),
     ...(swap ? { memorySwap: swap } : {}),
-    ...(nanoCpus ? { nanoCpus } : {}),
+    ...cpu,
     ...(cpuShares ? { cpuShares } : {}),
     // 0 and -1: no limit
     ...(pids && pids > 0 ? { pidsLimit: pids } : {}),

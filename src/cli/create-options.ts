@@ -27,7 +27,10 @@ export const CREATE_OPTIONS = {
   tmpfs: { type: 'string', multiple: true },
   memory: { type: 'string', short: 'm' },
   'memory-swap': { type: 'string' },
+  'memory-reservation': { type: 'string' },
   cpus: { type: 'string' },
+  'cpu-period': { type: 'string' },
+  'cpu-quota': { type: 'string' },
   'cpu-shares': { type: 'string', short: 'c' },
   'pids-limit': { type: 'string' },
   ulimit: { type: 'string', multiple: true },
@@ -91,7 +94,10 @@ export const CREATE_OPTIONS_HELP = `  -d, --detach              run in the backg
       --read-only           mount the root filesystem read-only
   -m, --memory SIZE         memory limit (e.g. 512m)
       --memory-swap SIZE    memory + swap limit (-1: unlimited)
+      --memory-reservation SIZE  a soft memory limit (e.g. 256m)
       --cpus N              CPUs (e.g. 1.5)
+      --cpu-period N        the CFS period in µs (with --cpu-quota; not with --cpus)
+      --cpu-quota N         the CFS quota in µs per period (-1: none)
   -c, --cpu-shares N        relative CPU weight
       --pids-limit N        process limit
       --ulimit NAME=S[:H]   an rlimit (nofile, nproc, ...)
@@ -216,7 +222,10 @@ export function createRequest(flags: CreateFlags, operands: readonly string[], c
     mounts: volumes(flags),
     ...(flags.memory !== undefined ? { memory: parseBytes(flags.memory, '--memory') } : {}),
     ...(flags['memory-swap'] !== undefined ? { memorySwap: parseSwap(flags['memory-swap']) } : {}),
+    ...(flags['memory-reservation'] !== undefined ? { memoryReservation: parseBytes(flags['memory-reservation'], '--memory-reservation') } : {}),
     ...(flags.cpus !== undefined ? { nanoCpus: parseCpus(flags.cpus) } : {}),
+    ...(flags['cpu-period'] !== undefined ? { cpuPeriod: parseInteger(flags['cpu-period'], '--cpu-period') } : {}),
+    ...(flags['cpu-quota'] !== undefined ? { cpuQuota: parseInteger(flags['cpu-quota'], '--cpu-quota') } : {}),
     ...(flags['cpu-shares'] !== undefined ? { cpuShares: parseInteger(flags['cpu-shares'], '--cpu-shares') } : {}),
     ...(flags['pids-limit'] !== undefined ? { pidsLimit: parseInteger(flags['pids-limit'], '--pids-limit') } : {}),
     ulimits: (flags.ulimit ?? []).map(parseUlimit),

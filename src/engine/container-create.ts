@@ -27,6 +27,7 @@ import type { CreateRequest } from './create-request.js';
 import type { EngineCore } from './engine-core.js';
 import { cgroupParent } from './leftovers.js';
 import { buildSpec, DEFAULT_SHM_SIZE, limitsAndSecurity } from '../spec/spec-builder.js';
+import { checkMemoryAndCpu } from './update-limits.js';
 import { checkContainerSysctls } from '../spec/sysctls.js';
 import { mappedDevices } from './host-devices.js';
 import { ownNamespaces, parseNamespaceModes, resolveNamespaceModes } from './namespace-modes.js';
@@ -35,9 +36,6 @@ import { hostname as hostHostname } from 'node:os';
 
 /** what a container's name may be (Docker's) */
 export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-/** the smallest --memory Docker's daemon takes: 6 MiB */
-export const MIN_MEMORY = 6 * 1024 * 1024;
 
 /** Docker-like names: adjective_noun, from small lists of our own. */
 const ADJECTIVES = ['brave', 'calm', 'eager', 'fond', 'gentle', 'happy', 'keen', 'lucid', 'merry', 'nimble', 'proud', 'quiet', 'sharp', 'steady', 'swift', 'tidy', 'vivid', 'wise', 'witty', 'zesty'];
@@ -96,8 +94,8 @@ function familiarRef(ref: string): string {
 export async function create(e: EngineCore, req: CreateRequest): Promise<ContainerRecord> {
   const name = req.name ?? (e.options.names ?? generatedName)();
   if (!NAME.test(name)) throw new MobyDickError('USAGE', `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { container: name });
-  // Docker's daemon's floor (below it the container dies as it starts, of the OOM killer)
-  if (req.memory !== undefined && req.memory > 0 && req.memory < MIN_MEMORY) throw new MobyDickError('USAGE', 'Minimum memory limit allowed is 6MB', { subject: String(req.memory) });
+  // Docker's daemon's checks (below 6MB the container dies as it starts, of the OOM killer)
+  checkMemoryAndCpu(req);
   checkPlatform(req.platform);
   const healthError = req.healthcheck && healthConfigError(req.healthcheck);
   if (healthError) throw new MobyDickError('USAGE', healthError, { hint: 'durations are 0 (the default) or at least 1ms; retries 0 (the default) or more' });

@@ -197,6 +197,14 @@ describe('engine with a fake runtime and fake networks', () => {
     assert.deepEqual(runtime.calls, []);
   });
 
+  test("create checks memory and CPU values as dockerd does, before anything is recorded", async () => {
+    await assert.rejects(engine.create(request({ name: 'mdk-test-cpu', nanoCpus: 1e9, cpuPeriod: 50000 })), /Conflicting options: Nano CPUs and CPU Period cannot both be set/);
+    await assert.rejects(engine.create(request({ name: 'mdk-test-res', memory: 64 << 20, memoryReservation: 128 << 20 })), /Minimum memory limit can not be less than memory reservation limit/);
+    await assert.rejects(engine.create(request({ name: 'mdk-test-quota', cpuQuota: 500 })), /CPU cfs quota can not be less than 1ms/);
+    await assert.rejects(engine.create(request({ name: 'mdk-test-mem', memory: 1024 })), /Minimum memory limit allowed is 6MB/);
+    assert.deepEqual(engine.containers.all(), []);
+  });
+
   test('create refuses a hostname longer than the kernel takes, before anything is recorded or made', async () => {
     await assert.rejects(engine.create(request({ name: 'mdk-test-long', hostname: 'h'.repeat(65) })), /invalid hostname "h{65}": longer than the kernel's 64 bytes/);
     assert.deepEqual(engine.containers.all(), []);

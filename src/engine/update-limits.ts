@@ -76,13 +76,10 @@ function checkCpuset(requested: string, available: string, what: 'cpus' | 'mems'
 }
 
 /**
- * Docker's checks of an update request on HOST, in Docker's order and words
- * (each a 400 through the API). What the host cannot do is dropped with a
- * warning, as Docker does: the request to carry out, and the warnings.
+ * Docker's checks of memory and CPU values that need no look at the host,
+ * in its order and words: an update's (checkUpdate) and a create's.
  */
-export function checkUpdate(req: UpdateRequest, host: HostLimits): { request: UpdateRequest; warnings: string[] } {
-  const r = { ...req };
-  const warnings: string[] = [];
+export function checkMemoryAndCpu(r: Pick<UpdateRequest, 'memory' | 'memorySwap' | 'memoryReservation' | 'nanoCpus' | 'cpuPeriod' | 'cpuQuota'>): void {
   const memory = r.memory ?? 0;
   const swap = r.memorySwap ?? 0;
   const reservation = r.memoryReservation ?? 0;
@@ -93,13 +90,25 @@ export function checkUpdate(req: UpdateRequest, host: HostLimits): { request: Up
   const nano = r.nanoCpus ?? 0;
   if (nano > 0 && given(r.cpuPeriod)) throw invalid('Conflicting options: Nano CPUs and CPU Period cannot both be set');
   if (nano > 0 && (r.cpuQuota ?? 0) > 0) throw invalid('Conflicting options: Nano CPUs and CPU Quota cannot both be set');
-  if (nano !== 0 && (nano < 0 || nano > host.cpuCount * 1e9)) {
-    throw invalid(`range of CPUs is from 0.01 to ${host.cpuCount}.00, as there are only ${host.cpuCount} CPUs available`);
-  }
   const period = r.cpuPeriod ?? 0;
   if (period !== 0 && (period < 1000 || period > 1_000_000)) throw invalid('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   const quota = r.cpuQuota ?? 0;
   if (quota > 0 && quota < 1000) throw invalid('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+}
+
+/**
+ * Docker's checks of an update request on HOST, in Docker's order and words
+ * (each a 400 through the API). What the host cannot do is dropped with a
+ * warning, as Docker does: the request to carry out, and the warnings.
+ */
+export function checkUpdate(req: UpdateRequest, host: HostLimits): { request: UpdateRequest; warnings: string[] } {
+  const r = { ...req };
+  const warnings: string[] = [];
+  checkMemoryAndCpu(r);
+  const nano = r.nanoCpus ?? 0;
+  if (nano !== 0 && (nano < 0 || nano > host.cpuCount * 1e9)) {
+    throw invalid(`range of CPUs is from 0.01 to ${host.cpuCount}.00, as there are only ${host.cpuCount} CPUs available`);
+  }
   if (r.cpusetCpus) checkCpuset(r.cpusetCpus, host.cpus, 'cpus');
   if (r.cpusetMems) checkCpuset(r.cpusetMems, host.mems, 'mems');
   if ((r.blkioWeight ?? 0) > 0 && !host.blkioWeight) {
