@@ -324,11 +324,11 @@ export class Builder {
     }
   }
 
-  /** commits a new image after STATE with CONFIG and maybe LAYER; caches it under KEY */
-  private async commit(state: State, key: string, config: RunConfig, history: HistoryEntry, layerTar?: string, author?: string): Promise<State> {
+  /** commits a new image after STATE with CONFIG and maybe LAYER (and that layer unpacked, to be moved into the store); caches it under KEY */
+  private async commit(state: State, key: string, config: RunConfig, history: HistoryEntry, layerTar?: string, author?: string, layerDir?: string): Promise<State> {
     const created = new Date().toISOString();
     const doc = { ...state.doc, ...(author !== undefined ? { author } : {}), created, config, history: [...(state.doc.history ?? []), { created, ...history }] };
-    const { id } = await commitImage(this.store, { parent: state.image, config: doc, ...(layerTar ? { layerTar } : {}) });
+    const { id } = await commitImage(this.store, { parent: state.image, config: doc, ...(layerTar ? { layerTar } : {}), ...(layerDir ? { layerDir } : {}) });
     this.cache.put(key, id);
     return { ...state, image: id, doc };
   }
@@ -447,7 +447,13 @@ export class Builder {
       await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, async (w, root) => {
         for (const d of missingDirs(root, dir)) await w.addDirectory({ name: d, mode: 0o755 });
       });
-      return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, r.config, { created_by: `${r.createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar));
+      return withLayerTar(
+        this.engine,
+        cid,
+        layers,
+        (tar, dir) => this.commit(base, key, r.config, { created_by: `${r.createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar, undefined, dir),
+        { adoptable: true },
+      );
     });
     this.progress.done(id, next.image);
     return next;
@@ -532,7 +538,10 @@ export class Builder {
       const createdBy = `${step.kind} ${step.from && 'stage' in step.from ? `--from=${this.stageName(this.plan.stages[step.from.stage]!)} ` : ''}${[...patterns, ...heredocs.map((h) => `<<${h.name}`)].join(' ')} ${dest} # buildkit`;
       const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
         await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan));
-        return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, config, { created_by: createdBy, comment: 'buildkit.dockerfile.v0' }, tar));
+        // ADD may extract an archive with xattrs the layer leaves out: its upper dir is not the layer
+        return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, { created_by: createdBy, comment: 'buildkit.dockerfile.v0' }, tar, undefined, dir), {
+          adoptable: step.kind === 'COPY',
+        });
       });
       this.progress.done(id, next.image);
       return next;

@@ -127,18 +127,31 @@ export async function copyIntoRoot(engine: Engine, id: string, label: string, fi
  * Container ID's changes as a layer tar in a temp dir; FN gets its path and
  * the temp dir goes after it. LAYERS: the image's, topmost first (which
  * mount points it has).
+ *
+ * OPTS.adoptable: the container is a step's that never ran (COPY, ADD
+ * without an archive, WORKDIR: only moby-dick wrote its files, with no
+ * xattrs but security.capability) and is removed after FN: its upper dir's
+ * times are set as the tar has them and, when nothing was left out of the
+ * tar, FN gets the upper dir too, for the store to take as the layer.
  */
-export async function withLayerTar<T>(engine: Engine, id: string, layers: readonly string[], fn: (tar: string) => Promise<T>): Promise<T> {
+export async function withLayerTar<T>(
+  engine: Engine,
+  id: string,
+  layers: readonly string[],
+  fn: (tar: string, layerDir?: string) => Promise<T>,
+  opts: { adoptable?: boolean } = {},
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'moby-dick-layer-'));
   try {
     const path = join(dir, 'layer.tar');
     const file = createWriteStream(path, { mode: 0o600 });
     const w = new TarWriter(file);
-    await writeLayerDiff(w, engine.paths(id).upper, (rel, empty) => empty && !imageHasPath(layers, rel));
+    const upper = engine.paths(id).upper;
+    const diff = await writeLayerDiff(w, upper, (rel, empty) => empty && !imageHasPath(layers, rel), { normalizeTimes: opts.adoptable === true });
     await w.finish();
     file.end();
     await once(file, 'close');
-    return await fn(path);
+    return await (diff.exact ? fn(path, upper) : fn(path));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
