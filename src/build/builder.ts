@@ -29,7 +29,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import { locate } from '../engine/archive-fs.js';
@@ -44,6 +44,7 @@ import { resolveUser } from '../images/user-lookup.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { addSources, type CopyPlan, type Download } from './copy.js';
 import { BuildCache, cacheKey } from './cache.js';
+import { DigestMemo } from './digest-memo.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
 import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
 import type { IgnoreRules } from './dockerignore.js';
@@ -136,7 +137,11 @@ export class Builder {
     this.progress.planned?.(this.plan.order.reduce((n, i) => n + this.plan.stages[i]!.steps.length + 1, 0));
     if (parsed.syntax) this.progress.warn(`the syntax directive (${parsed.syntax}) is ignored: moby-dick has one Dockerfile frontend`);
     for (const k of this.plan.metaArgs.keys()) this.usedArgs.add(k);
-    await this.buildStages();
+    try {
+      await this.buildStages();
+    } finally {
+      this.memo?.save();
+    }
     if (this.stopped) throw this.stopped;
     const last = this.results.get(this.plan.order[this.plan.order.length - 1]!)!;
     const unused = [...this.opts.buildArgs.keys()].filter((k) => !this.usedArgs.has(k));
@@ -232,6 +237,13 @@ export class Builder {
 
   private stageName(s: Stage): string {
     return s.name ?? `stage-${s.index}`;
+  }
+
+  private memo: DigestMemo | undefined;
+
+  /** the memo of the context's file digests, read when first needed, written when the build ends */
+  private digestMemo(): DigestMemo {
+    return (this.memo ??= new DigestMemo(join(this.store.root, 'build-digests.json')));
   }
 
   /** the image REF, pulled when the store lacks it (once, however many stages ask at once) */
@@ -511,7 +523,7 @@ export class Builder {
     return this.withSourceRoot(state, step, async (root) => {
       const sources: Source[] = findSources(root, local, fail);
       const downloads = await Promise.all(urls.map((u) => fetchUrl(u, fail)));
-      const digest = sourcesDigest(sources);
+      const digest = sourcesDigest(sources, step.from ? undefined : this.digestMemo());
       const instr = `${step.kind} ${step.from ? `from:${JSON.stringify(step.from)} ` : ''}chown:${chown ?? ''} chmod:${step.chmod ?? ''} ${JSON.stringify(patterns)} ${JSON.stringify(heredocs)} ${dest}`;
       const key = cacheKey(state.image, instr, [digest, ...downloads.map((d) => d.digest)]);
       const hit = this.cached(state, key, id);
