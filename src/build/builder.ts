@@ -29,7 +29,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import { locate } from '../engine/archive-fs.js';
@@ -44,6 +44,7 @@ import { resolveUser } from '../images/user-lookup.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { addSources, type CopyPlan, type Download } from './copy.js';
 import { BuildCache, cacheKey } from './cache.js';
+import { DigestMemo } from './digest-memo.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
 import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
 import type { IgnoreRules } from './dockerignore.js';
@@ -136,7 +137,11 @@ export class Builder {
     this.progress.planned?.(this.plan.order.reduce((n, i) => n + this.plan.stages[i]!.steps.length + 1, 0));
     if (parsed.syntax) this.progress.warn(`the syntax directive (${parsed.syntax}) is ignored: moby-dick has one Dockerfile frontend`);
     for (const k of this.plan.metaArgs.keys()) this.usedArgs.add(k);
-    await this.buildStages();
+    try {
+      await this.buildStages();
+    } finally {
+      this.memo?.save();
+    }
     if (this.stopped) throw this.stopped;
     const last = this.results.get(this.plan.order[this.plan.order.length - 1]!)!;
     const unused = [...this.opts.buildArgs.keys()].filter((k) => !this.usedArgs.has(k));
@@ -234,6 +239,13 @@ export class Builder {
     return s.name ?? `stage-${s.index}`;
   }
 
+  private memo: DigestMemo | undefined;
+
+  /** the memo of the context's file digests, read when first needed, written when the build ends */
+  private digestMemo(): DigestMemo {
+    return (this.memo ??= new DigestMemo(join(this.store.root, 'build-digests.json')));
+  }
+
   /** the image REF, pulled when the store lacks it (once, however many stages ask at once) */
   private readonly pulled = new Map<string, Promise<string>>();
 
@@ -324,11 +336,11 @@ export class Builder {
     }
   }
 
-  /** commits a new image after STATE with CONFIG and maybe LAYER; caches it under KEY */
-  private async commit(state: State, key: string, config: RunConfig, history: HistoryEntry, layerTar?: string, author?: string): Promise<State> {
+  /** commits a new image after STATE with CONFIG and maybe LAYER (and that layer unpacked, to be moved into the store); caches it under KEY */
+  private async commit(state: State, key: string, config: RunConfig, history: HistoryEntry, layerTar?: string, author?: string, layerDir?: string): Promise<State> {
     const created = new Date().toISOString();
     const doc = { ...state.doc, ...(author !== undefined ? { author } : {}), created, config, history: [...(state.doc.history ?? []), { created, ...history }] };
-    const { id } = await commitImage(this.store, { parent: state.image, config: doc, ...(layerTar ? { layerTar } : {}) });
+    const { id } = await commitImage(this.store, { parent: state.image, config: doc, ...(layerTar ? { layerTar } : {}), ...(layerDir ? { layerDir } : {}) });
     this.cache.put(key, id);
     return { ...state, image: id, doc };
   }
@@ -447,7 +459,13 @@ export class Builder {
       await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, async (w, root) => {
         for (const d of missingDirs(root, dir)) await w.addDirectory({ name: d, mode: 0o755 });
       });
-      return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, r.config, { created_by: `${r.createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar));
+      return withLayerTar(
+        this.engine,
+        cid,
+        layers,
+        (tar, dir) => this.commit(base, key, r.config, { created_by: `${r.createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar, undefined, dir),
+        { adoptable: true },
+      );
     });
     this.progress.done(id, next.image);
     return next;
@@ -505,7 +523,7 @@ export class Builder {
     return this.withSourceRoot(state, step, async (root) => {
       const sources: Source[] = findSources(root, local, fail);
       const downloads = await Promise.all(urls.map((u) => fetchUrl(u, fail)));
-      const digest = sourcesDigest(sources);
+      const digest = sourcesDigest(sources, step.from ? undefined : this.digestMemo());
       const instr = `${step.kind} ${step.from ? `from:${JSON.stringify(step.from)} ` : ''}chown:${chown ?? ''} chmod:${step.chmod ?? ''} ${JSON.stringify(patterns)} ${JSON.stringify(heredocs)} ${dest}`;
       const key = cacheKey(state.image, instr, [digest, ...downloads.map((d) => d.digest)]);
       const hit = this.cached(state, key, id);
@@ -532,7 +550,10 @@ export class Builder {
       const createdBy = `${step.kind} ${step.from && 'stage' in step.from ? `--from=${this.stageName(this.plan.stages[step.from.stage]!)} ` : ''}${[...patterns, ...heredocs.map((h) => `<<${h.name}`)].join(' ')} ${dest} # buildkit`;
       const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
         await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan));
-        return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, config, { created_by: createdBy, comment: 'buildkit.dockerfile.v0' }, tar));
+        // ADD may extract an archive with xattrs the layer leaves out: its upper dir is not the layer
+        return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, { created_by: createdBy, comment: 'buildkit.dockerfile.v0' }, tar, undefined, dir), {
+          adoptable: step.kind === 'COPY',
+        });
       });
       this.progress.done(id, next.image);
       return next;

@@ -8,17 +8,18 @@
  * whether it worked or not.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { attach } from '../engine/attach.js';
-import { extractTree } from '../engine/archive-fs.js';
+import { extractTreeEntries } from '../engine/archive-fs.js';
 import { withContainerRoot } from '../engine/container-fs.js';
 import type { CreateRequest, Engine } from '../engine/engine.js';
 import { imageHasPath } from '../images/image-files.js';
-import { TarWriter } from '../images/tar/tar-writer.js';
+import { type EntryWriter, TarWriter } from '../images/tar/tar-writer.js';
+import { GatheringFileWriter } from '../util/gathering-file-writer.js';
 import { writeLayerDiff } from './layer-diff.js';
 
 /** what every build container shares: nothing published, nothing kept */
@@ -98,28 +99,17 @@ export async function runAttached(engine: Engine, id: string, out: RunOutput): P
   }
 }
 
-/** an entry for copyIntoRoot's tar */
-export type TarFill = (w: TarWriter, root: number) => Promise<void>;
+/** what writes copyIntoRoot's entries */
+export type TarFill = (w: EntryWriter, root: number) => Promise<void>;
 
-/** What FILL writes as a tar, extracted at "/" of container ID's root (its overlay, the container stopped). */
+/**
+ * The entries FILL writes, extracted at "/" of container ID's root (its
+ * overlay, the container stopped) as a tar's would be, handed to the
+ * unpacker directly (no tar made and parsed in between).
+ */
 export async function copyIntoRoot(engine: Engine, id: string, label: string, fill: TarFill): Promise<void> {
   await withContainerRoot(engine, id, 'write', async (root) => {
-    const pt = new PassThrough();
-    const w = new TarWriter(pt);
-    const producing = (async () => {
-      try {
-        await fill(w, root.fd);
-        await w.finish();
-        pt.end();
-      } catch (e) {
-        pt.destroy(e as Error);
-        throw e;
-      }
-    })();
-    const extracting = extractTree(pt, root.fd, { into: '/', label });
-    const [p, x] = await Promise.allSettled([producing, extracting]);
-    if (p.status === 'rejected') throw p.reason;
-    if (x.status === 'rejected') throw x.reason;
+    await extractTreeEntries((w) => fill(w, root.fd), root.fd, { into: '/', label });
   });
 }
 
@@ -127,18 +117,37 @@ export async function copyIntoRoot(engine: Engine, id: string, label: string, fi
  * Container ID's changes as a layer tar in a temp dir; FN gets its path and
  * the temp dir goes after it. LAYERS: the image's, topmost first (which
  * mount points it has).
+ *
+ * OPTS.adoptable: the container is a step's that never ran (COPY, ADD
+ * without an archive, WORKDIR: only moby-dick wrote its files, with no
+ * xattrs but security.capability) and is removed after FN: its upper dir's
+ * times are set as the tar has them and, when nothing was left out of the
+ * tar, FN gets the upper dir too, for the store to take as the layer.
  */
-export async function withLayerTar<T>(engine: Engine, id: string, layers: readonly string[], fn: (tar: string) => Promise<T>): Promise<T> {
+export async function withLayerTar<T>(
+  engine: Engine,
+  id: string,
+  layers: readonly string[],
+  fn: (tar: string, layerDir?: string) => Promise<T>,
+  opts: { adoptable?: boolean } = {},
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'moby-dick-layer-'));
   try {
     const path = join(dir, 'layer.tar');
-    const file = createWriteStream(path, { mode: 0o600 });
+    const file = new GatheringFileWriter(path);
     const w = new TarWriter(file);
-    await writeLayerDiff(w, engine.paths(id).upper, (rel, empty) => empty && !imageHasPath(layers, rel));
-    await w.finish();
-    file.end();
-    await once(file, 'close');
-    return await fn(path);
+    const upper = engine.paths(id).upper;
+    let diff: Awaited<ReturnType<typeof writeLayerDiff>>;
+    try {
+      diff = await writeLayerDiff(w, upper, (rel, empty) => empty && !imageHasPath(layers, rel), { normalizeTimes: opts.adoptable === true });
+      await w.finish();
+      file.end();
+      await once(file, 'close');
+    } catch (e) {
+      file.destroy();
+      throw e;
+    }
+    return await (diff.exact ? fn(path, upper) : fn(path));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

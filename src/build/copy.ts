@@ -1,5 +1,5 @@
 /**
- * COPY and ADD as a tar of what lands where, extracted into the step's
+ * COPY and ADD as tar entries of what lands where, extracted into the step's
  * container root (container-steps.ts's copyIntoRoot), with Docker's rules:
  *
  * - a directory source copies its contents, not itself, into the
@@ -24,7 +24,7 @@ import { MobyDickError } from '../errors.js';
 import { locate } from '../engine/archive-fs.js';
 import { decompressArchive, sniffArchiveCompression } from '../images/decompress.js';
 import { openTarReader } from '../images/tar/tar-reader.js';
-import type { TarWriter } from '../images/tar/tar-writer.js';
+import type { EntryWriter } from '../images/tar/tar-writer.js';
 import type { Item, Source } from './sources.js';
 import { S_IFDIR, S_IFMT } from '../linux/file-modes.js';
 
@@ -112,7 +112,7 @@ async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
 }
 
 /** Writes PLAN's files to W, as names under "/" of the container root ROOT. */
-export async function addSources(w: TarWriter, root: number, plan: CopyPlan): Promise<void> {
+export async function addSources(w: EntryWriter, root: number, plan: CopyPlan): Promise<void> {
   const destPath = plan.dest.replace(/\/+$/, '') || '/';
   const destKind = kindIn(root, destPath);
   const onlyDir = plan.sources.length === 1 && plan.sources[0]!.isDir && plan.downloads.length === 0 && plan.heredocs.length === 0;
@@ -172,7 +172,7 @@ export async function addSources(w: TarWriter, root: number, plan: CopyPlan): Pr
 }
 
 /** ADD's archive: its entries under DIR (names cleaned; none may climb out) */
-async function extractInto(w: TarWriter, path: string, dir: string, plan: CopyPlan): Promise<void> {
+async function extractInto(w: EntryWriter, path: string, dir: string, plan: CopyPlan): Promise<void> {
   const under = (raw: string): string | undefined => {
     const clean = posix.normalize(`/${raw}`).replace(/^\/+/, '').replace(/\/+$/, '');
     if (clean === '' || clean.startsWith('..')) return undefined;

@@ -55,6 +55,10 @@ interface Visitor {
   entry(e: Entry, opaque: boolean): Promise<boolean | void>;
   /** a whiteout: REL was deleted */
   whiteout(rel: string): Promise<void>;
+  /** an entry of the upper dir the layer leaves out (a mount point, a socket, one gone meanwhile) */
+  leftOut?(rel: string): void;
+  /** directory E's contents were all visited */
+  after?(e: Entry): void;
 }
 
 function opaqueDir(fd: number): boolean {
@@ -77,9 +81,12 @@ async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut)
   const a = nativeAddon();
   const names = a.readDirAt(dirFd).sort(Buffer.compare);
   for (const name of names) {
-    const st = lstatIn(dirFd, name);
-    if (!st) continue;
     const rel = prefix ? `${prefix}/${name.toString('utf8')}` : name.toString('utf8');
+    const st = lstatIn(dirFd, name);
+    if (!st) {
+      v.leftOut?.(rel);
+      continue;
+    }
     const e: Entry = { rel, name, dir: dirFd, ...st };
     const type = e.mode & S_IFMT;
     if (type === S_IFCHR && e.rdevMajor === 0 && e.rdevMinor === 0) {
@@ -91,17 +98,27 @@ async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut)
       try {
         const children = a.readDirAt(fd);
         const empty = children.length === 0;
-        if (MOUNT_POINTS.has(rel) && keepOut(rel, empty)) continue;
+        if (MOUNT_POINTS.has(rel) && keepOut(rel, empty)) {
+          v.leftOut?.(rel);
+          continue;
+        }
         // a directory copied up only to hold the runtime's mount points (/etc for /etc/hosts) is not a change
-        if (!empty && children.every((c) => onlyMountPoint(fd, `${rel}/${c.toString('utf8')}`, c, keepOut))) continue;
+        if (!empty && children.every((c) => onlyMountPoint(fd, `${rel}/${c.toString('utf8')}`, c, keepOut))) {
+          v.leftOut?.(rel);
+          continue;
+        }
         const opaque = opaqueDir(fd);
         if ((await v.entry(e, opaque)) !== false) await walk(fd, rel, v, keepOut);
+        v.after?.(e);
       } finally {
         closeSync(fd);
       }
       continue;
     }
-    if (MOUNT_POINTS.has(rel) && keepOut(rel, type === S_IFREG && e.size === 0)) continue;
+    if (MOUNT_POINTS.has(rel) && keepOut(rel, type === S_IFREG && e.size === 0)) {
+      v.leftOut?.(rel);
+      continue;
+    }
     await v.entry(e, false);
   }
 }
@@ -132,16 +149,39 @@ function openUpper(upper: string): number {
   }
 }
 
+export interface LayerDiffResult {
+  /** how many entries were written */
+  entries: number;
+  /**
+   * whether UPPER now holds exactly the files the tar describes, as the
+   * store's unpacker would make them from it (so the directory itself may
+   * become the layer): with `normalizeTimes`, when nothing was left out
+   */
+  exact: boolean;
+}
+
+export interface LayerDiffOptions {
+  /**
+   * after writing an entry, set its atime and mtime to the tar's
+   * (whole-second) mtime, as the unpacker sets them: for an upper dir that
+   * is thrown away or becomes the layer, never a live container's
+   */
+  normalizeTimes?: boolean;
+}
+
 /**
  * Writes the changes in UPPER as a layer to W (not finished). KEEP_OUT
  * tells which empty mount points to leave out (those the image lacks).
- * Returns how many entries were written.
  */
-export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepOut): Promise<number> {
+export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepOut, opts: LayerDiffOptions = {}): Promise<LayerDiffResult> {
   const a = nativeAddon();
   const root = openUpper(upper);
   const links = new Map<string, string>();
   let count = 0;
+  let exact = opts.normalizeTimes === true;
+  const times = (e: Entry): void => {
+    if (opts.normalizeTimes) a.utimesAt(e.dir, e.name, e.mtime, 0, e.mtime, 0);
+  };
   try {
     await walk(
       root,
@@ -172,20 +212,25 @@ export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepO
               } finally {
                 closeSync(fd);
               }
+              times(e);
               return;
             }
             case S_IFLNK:
               await w.addSymlink(base, a.readlinkAt(e.dir, e.name));
+              times(e);
               return;
             case S_IFCHR:
             case S_IFBLK:
               await w.addNode(base, type === S_IFCHR ? 'char' : 'block', e.rdevMajor, e.rdevMinor);
+              times(e);
               return;
             case S_IFIFO:
               await w.addNode(base, 'fifo');
+              times(e);
               return;
             default:
               count--; // a socket: layers do not carry them
+              exact = false;
           }
         },
         async whiteout(rel) {
@@ -193,13 +238,18 @@ export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepO
           const slash = rel.lastIndexOf('/');
           await w.addFile({ name: `${rel.slice(0, slash + 1)}.wh.${rel.slice(slash + 1)}`, mode: 0 }, EMPTY);
         },
+        leftOut() {
+          exact = false;
+        },
+        // a directory's times once its contents were read (reading it moves its atime)
+        after: times,
       },
       keepOut,
     );
   } finally {
     closeSync(root);
   }
-  return count;
+  return { entries: count, exact };
 }
 
 /** the file's bytes, exactly SIZE of them */

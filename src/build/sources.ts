@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants as fsc, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
+import { type DigestMemo, fileStamp } from './digest-memo.js';
 import type { IgnoreRules } from './dockerignore.js';
 
 export type ItemKind = 'file' | 'dir' | 'symlink';
@@ -40,6 +41,9 @@ export interface Item {
   /** dev:ino, for hard links between the items */
   inode: string;
   nlink: number;
+  /** a file's fileStamp and ctime (digest-memo.ts) */
+  stamp?: string;
+  ctimeMs?: number;
 }
 
 export interface Source {
@@ -147,6 +151,7 @@ function itemOf(path: string, rel: string, st: Stats): Item | undefined {
     ...(kind === 'symlink' ? { target: readlinkSync(path, 'utf8') } : {}),
     inode: `${st.dev}:${st.ino}`,
     nlink: st.nlink,
+    ...(kind === 'file' ? { stamp: fileStamp(st), ctimeMs: st.ctimeMs } : {}),
   };
 }
 
@@ -237,13 +242,19 @@ export function fileDigest(path: string): string {
   }
 }
 
-/** The content digest of SOURCES: names, kinds, modes, link targets and contents; not times, not owners. */
-export function sourcesDigest(sources: readonly Source[]): string {
+/**
+ * The content digest of SOURCES: names, kinds, modes, link targets and
+ * contents; not times, not owners. MEMO (the build context's only: its
+ * paths are the host's) gives the digests of files unchanged since.
+ */
+export function sourcesDigest(sources: readonly Source[], memo?: DigestMemo): string {
   const h = createHash('sha256');
+  const digestOf = (i: Item): string =>
+    memo && i.stamp !== undefined && i.ctimeMs !== undefined ? memo.digest(i.path, i.stamp, i.ctimeMs, () => fileDigest(i.path)) : fileDigest(i.path);
   for (const s of sources) {
     h.update(`source\0${s.name}\0${s.isDir}\0`);
     for (const i of s.items) {
-      h.update(`${i.rel}\0${i.kind}\0${i.mode.toString(8)}\0${i.target ?? ''}\0${i.kind === 'file' ? fileDigest(i.path) : ''}\0`);
+      h.update(`${i.rel}\0${i.kind}\0${i.mode.toString(8)}\0${i.target ?? ''}\0${i.kind === 'file' ? digestOf(i) : ''}\0`);
     }
   }
   return `sha256:${h.digest('hex')}`;

@@ -17,8 +17,8 @@
 import { closeSync, fstatSync, readSync, statfsSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import type { TarHeader } from '../images/tar/tar-reader.js';
-import type { TarWriter, TarWriterEntry } from '../images/tar/tar-writer.js';
-import { extractArchive } from '../images/unpack/unpack-layer.js';
+import type { EntryWriter, TarWriter, TarWriterEntry } from '../images/tar/tar-writer.js';
+import { extractArchive, extractEntries } from '../images/unpack/unpack-layer.js';
 import { cleanComponents } from '../images/unpack/unpack-layer.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from '../linux/file-modes.js';
@@ -353,14 +353,25 @@ export interface ExtractOptions {
  * `into` keeps its own owner and mode.
  */
 export async function extractTree(input: AsyncIterable<Buffer>, root: number, opts: ExtractOptions): Promise<void> {
+  const fd = nativeAddon().openInRoot(root, EMPTY);
+  await extractArchive(input, fd, opts.label, intoRewrite(opts));
+}
+
+/** As extractTree, the entries written by PRODUCE straight to the unpacker (no tar in between: unpack-layer.ts's extractEntries). */
+export async function extractTreeEntries(produce: (w: EntryWriter) => Promise<void>, root: number, opts: ExtractOptions): Promise<void> {
+  const fd = nativeAddon().openInRoot(root, EMPTY);
+  await extractEntries(fd, opts.label, intoRewrite(opts), produce);
+}
+
+/** an entry's header as extracted under OPTS.into, owned as OPTS.owner says; undefined for the top itself */
+function intoRewrite(opts: ExtractOptions): (h: TarHeader) => TarHeader | undefined {
   const base = cleanComponents(Buffer.from(opts.into).toString('latin1'));
   const under = (raw: Buffer): Buffer | undefined => {
     const comps = cleanComponents(raw.toString('latin1'));
     if (comps.length === 0) return undefined;
     return Buffer.from([...base, ...comps].join('/'), 'latin1');
   };
-  const fd = nativeAddon().openInRoot(root, EMPTY);
-  await extractArchive(input, fd, opts.label, (h: TarHeader) => {
+  return (h: TarHeader) => {
     const nameBytes = under(h.nameBytes);
     if (!nameBytes) return undefined;
     const rewritten: TarHeader = {
@@ -373,5 +384,5 @@ export async function extractTree(input: AsyncIterable<Buffer>, root: number, op
     const link = under(h.linknameBytes);
     if (!link) throw new MobyDickError('ARCHIVE', `${opts.label}: hard link ${JSON.stringify(h.name)} to the top of the archive`, { subject: h.name });
     return { ...rewritten, linkname: link.toString('utf8'), linknameBytes: link };
-  });
+  };
 }

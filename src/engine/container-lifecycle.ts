@@ -254,7 +254,8 @@ export function remove(e: EngineCore, ref: string, force = false, volumes = fals
   // before it recorded its cgroups): the cgroups, and what still runs there
   removeLeftoverCgroups(record.engine.cgroupsPath);
   removeEmptyParent(record.engine.cgroupsPath);
-  waitExitFile(e, record.id, v.state.Running ? 2000 : 0);
+  // one never started has no monitor to write it (a build's COPY container): no 10 ms nap for it
+  if (v.state.Status !== 'created') waitExitFile(e, record.id, v.state.Running ? 2000 : 0);
   rmSync(v.paths.dir, { recursive: true, force: true });
   rmSync(v.paths.attachSocket, { force: true });
   rmSync(join(e.runDir, 'locks', record.id), { force: true });

@@ -3,7 +3,9 @@
  * a build step and `commit` make. The layer comes as a plain tar file; its
  * digest is the diff ID, its gzip (Node's zlib) the blob kept for push,
  * and the store unpacks it as any pulled layer (same lease, same checks).
- * The config is the parent's with the caller's changes, its rootfs the
+ * When the caller has the layer unpacked already (a build step's upper
+ * dir that holds exactly what the tar says, layerDir), that directory is
+ * moved into the store instead. The config is the parent's with the caller's changes, its rootfs the
  * parent's diff IDs and the new one; an OCI manifest over the layers'
  * blobs is written too, so `push` and `save` take the image as they take a
  * pulled one. A failure leaves nothing registered and removes what this
@@ -48,6 +50,12 @@ export interface CommitRequest {
   config: Omit<ImageConfigDoc, 'rootfs'>;
   /** a plain tar file: the new layer (the file is left where it is) */
   layerTar?: string;
+  /**
+   * the layer tar unpacked, exactly as the store's unpacker would make it:
+   * moved into the store (it is gone afterwards) instead of unpacking the
+   * tar, when the store lacks the layer and the directory is on its file system
+   */
+  layerDir?: string;
   /** full names to tag the image with */
   tags?: readonly string[];
 }
@@ -59,12 +67,12 @@ export interface CommitResult {
 }
 
 /** The diff ID and a gzip blob of the tar at PATH, the blob in the store's ingest dir. */
-async function compressLayer(store: ImageStore, path: string): Promise<{ diffId: string; blobPath: string; digest: string; size: number }> {
+async function compressLayer(store: ImageStore, path: string): Promise<{ diffId: string; tarSize: number; blobPath: string; digest: string; size: number }> {
   const plain = new DigestCounter();
   const gz = createGzip({ level: 1 });
   const feeding = pipeline(createReadStream(path), plain, gz);
   const [raw] = await Promise.all([store.blobs.ingestUnknown(gz, undefined, `${ownedName()}-commit`), feeding]);
-  return { diffId: plain.digest(), blobPath: raw.path, digest: raw.digest, size: raw.size };
+  return { diffId: plain.digest(), tarSize: plain.bytes, blobPath: raw.path, digest: raw.digest, size: raw.size };
 }
 
 /** Registers the image REQ describes; its ID. */
@@ -91,7 +99,8 @@ export async function commitImage(store: ImageStore, req: CommitRequest): Promis
       diffIds.push(diffId);
       const chain = chainIds(diffIds);
       const chainId = chain[chain.length - 1]!;
-      const size = await ensureLayer(store, l, { digest: c.digest, diffId, chainId }, new Map());
+      const adopted = req.layerDir && !store.layerDirs.exists(chainId) ? store.adoptLayer(l, req.layerDir, diffId, chainId, c.tarSize) : undefined;
+      const size = adopted ?? (await ensureLayer(store, l, { digest: c.digest, diffId, chainId }, new Map()));
       newLayer = { chainId, diffId, parent: chain[chain.length - 2], size, blob: { digest: c.digest, mediaType: MediaType.OciLayerGzip, size: c.size } };
     }
     const chains = chainIds(diffIds);

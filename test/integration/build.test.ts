@@ -196,6 +196,75 @@ CMD ["cat", "/opt/artifact"]
     assert.equal((await mdk('rmi', 'mdk-test-cache')).code, 0);
   });
 
+  test('a COPY layer moved into the store from its step\'s upper dir is what unpacking its blob gives', async () => {
+    const dir = context({
+      Dockerfile: 'FROM BUSYBOX\nCOPY app/ /etc/app/\nCOPY tree/ /tree/\nCOPY --chmod=4755 tool /bin/tool\nRUN touch /etc/after-copy\n',
+      'app/conf': 'a=1\n',
+      'tree/a/b/c.txt': 'deep\n',
+      'tree/top.txt': 'top\n',
+      tool: '#!/bin/sh\necho tool\n',
+    });
+    symlinkSync('a/b/c.txt', join(dir, 'tree', 'link'));
+    const { linkSync, utimesSync } = await import('node:fs');
+    linkSync(join(dir, 'tree', 'top.txt'), join(dir, 'tree', 'hard.txt'));
+    utimesSync(join(dir, 'tree', 'a'), 1_600_000_000.5, 1_600_000_000.5);
+    const r = await build(dir, '-q', '--no-cache');
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    const diffIds = ((await inspect(id)) as unknown as { RootFS: { Layers: string[] } }).RootFS.Layers;
+    // every layer blob by its diff ID (the gzip's plain tar's digest)
+    const byDiff = new Map<string, string>();
+    const blobDir = join(w.env.root, 'blobs', 'sha256');
+    for (const hex of readdirSync(blobDir)) {
+      const bytes = readFileSync(join(blobDir, hex));
+      if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) continue;
+      byDiff.set(`sha256:${createHash('sha256').update(gunzipSync(bytes)).digest('hex')}`, join(blobDir, hex));
+    }
+    const layerDirs = new Map<string, string>();
+    const layersRoot = join(w.env.root, 'layers');
+    for (const hex of readdirSync(layersRoot)) {
+      if (hex === 'tmp') continue;
+      layerDirs.set((JSON.parse(readFileSync(join(layersRoot, hex, 'meta.json'), 'utf8')) as { diffId: string }).diffId, join(layersRoot, hex, 'diff'));
+    }
+    const { unpackLayerFile } = await import('../../src/images/unpack/unpack-layer.js');
+    const { lstatSync, readlinkSync } = await import('node:fs');
+    // what can be seen of a tree: names, types, modes, owners, sizes, mtimes, contents, link targets, hard link groups
+    const describeTree = (root: string): string[] => {
+      const out: string[] = [];
+      const inodes = new Map<number, string>();
+      const walk = (rel: string): void => {
+        for (const name of readdirSync(join(root, rel)).sort()) {
+          const p = join(rel, name);
+          const st = lstatSync(join(root, p), { bigint: true });
+          let what = `${p} mode=${st.mode.toString(8)} ${st.uid}:${st.gid} mtime=${st.mtimeNs} rdev=${st.rdev}`;
+          if (st.isFile()) {
+            const first = st.nlink > 1n ? inodes.get(Number(st.ino)) : undefined;
+            if (first === undefined) inodes.set(Number(st.ino), p);
+            what += first ? ` link-of=${first}` : ` nlink=${st.nlink} data=${readFileSync(join(root, p)).toString('hex')}`;
+          }
+          if (st.isSymbolicLink()) what += ` -> ${readlinkSync(join(root, p))}`;
+          out.push(what);
+          if (st.isDirectory()) walk(p);
+        }
+      };
+      walk('');
+      return out;
+    };
+    const copies = diffIds.slice(1, 4);
+    for (const diffId of copies) {
+      const blob = byDiff.get(diffId);
+      const have = layerDirs.get(diffId);
+      assert.ok(blob && have, `blob and layer of ${diffId}`);
+      const fresh = mkdtempSync(join(base, 'unpacked-'));
+      await unpackLayerFile(blob, fresh, { layerDigest: diffId });
+      assert.deepEqual(describeTree(have), describeTree(fresh), diffId);
+      assert.ok(describeTree(have).length > 0);
+    }
+    const run = await mdk('run', '--rm', '--network', 'none', id, 'sh', '-c', 'cat /etc/app/conf /tree/link; /bin/tool; ls -l /bin/tool | cut -c1-10; ls /etc/passwd');
+    assert.equal(run.stdout, 'a=1\ndeep\ntool\n-rwsr-xr-x\n/etc/passwd\n', run.stderr);
+    assert.equal((await mdk('rmi', id)).code, 0);
+  });
+
   test('.dockerignore leaves files out, with ! exceptions', async () => {
     const dir = context({
       Dockerfile: 'FROM BUSYBOX\nCOPY . /ctx/\nCMD ["find", "/ctx", "-type", "f"]\n',

@@ -360,6 +360,27 @@ export class ImageStore {
     }
   }
 
+  /**
+   * Takes the directory DIR as the layer CHAIN_ID under LEASE, moved into
+   * the store instead of unpacked from a blob: DIR must hold exactly what
+   * the unpacker would make of the layer's tar (diff ID DIFF_ID, TAR_SIZE
+   * bytes), as a build step's upper dir does (layer-diff.ts). Returns the
+   * unpacked size, or undefined when DIR is on another file system (left
+   * where it is: unpack the blob then).
+   */
+  adoptLayer(lease: Lease, dir: string, diffId: string, chainId: string, tarSize: number): number | undefined {
+    const tmp = this.layerDirs.adoptTemp(dir);
+    if (tmp === undefined) return undefined;
+    try {
+      const size = directorySize(join(tmp, 'diff'));
+      lease.installLayer(tmp, chainId, { diffId, size, tarSize });
+      return size;
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
   /** checks the diff ID of the tar COUNTER saw, then installs TMP as CHAIN_ID; its unpacked size */
   private installUnpacked(lease: Lease, tmp: string, counter: DigestCounter, diffId: string, chainId: string): number {
     const got = counter.digest();

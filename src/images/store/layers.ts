@@ -50,6 +50,24 @@ export class LayerDirs {
   }
 
   /**
+   * A fresh layers/tmp/<owner>-... whose diff/ is DIR, moved there (DIR is
+   * gone then); undefined, and DIR left as it was, when DIR is on another
+   * file system.
+   */
+  adoptTemp(dir: string): string | undefined {
+    const tmp = join(this.tmpDir, ownedName());
+    mkdirSync(tmp, { mode: 0o755 });
+    try {
+      renameSync(dir, join(tmp, 'diff'));
+      return tmp;
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code === 'EXDEV') return undefined;
+      throw e;
+    }
+  }
+
+  /**
    * Renames a finished temp dir to layers/<hex>. False when another process
    * put the same layer there first (the temp dir is removed then).
    */

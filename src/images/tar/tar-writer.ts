@@ -37,7 +37,21 @@ export interface TarWriterEntry {
 
 const ZEROS = Buffer.alloc(BLOCK * 2);
 
-export class TarWriter {
+/** What writes tar entries: TarWriter (bytes), or sink-writer.ts's SinkWriter (straight to an unpacker). */
+export interface EntryWriter {
+  /** a regular file; DATA is a Buffer or a stream of exactly SIZE bytes */
+  addFile(entry: TarWriterEntry & { size?: number }, data: Buffer | AsyncIterable<Buffer>): Promise<void>;
+  addDirectory(entry: TarWriterEntry): Promise<void>;
+  addSymlink(entry: TarWriterEntry, target: string | Buffer): Promise<void>;
+  /** a hard link to TARGET, an entry written before */
+  addHardlink(entry: TarWriterEntry, target: string | Buffer): Promise<void>;
+  /** a character or block device, or a FIFO */
+  addNode(entry: TarWriterEntry, kind: 'char' | 'block' | 'fifo', major?: number, minor?: number): Promise<void>;
+  /** the end of the entries */
+  finish(): Promise<void>;
+}
+
+export class TarWriter implements EntryWriter {
   private finished = false;
 
   constructor(private readonly out: Writable) {}

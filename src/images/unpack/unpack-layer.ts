@@ -61,6 +61,8 @@ import { compressionOfMediaType, decompress, sniffCompression } from '../decompr
 import { type FileQueue, FileOpKind, fileQueue } from './file-queue.js';
 import type { LayerSyscalls } from '../../helper/layer-syscalls.js';
 import { type TarHeader, TarParser, type TarSink, type TarTime } from '../tar/tar-reader.js';
+import { SinkWriter } from '../tar/sink-writer.js';
+import type { EntryWriter } from '../tar/tar-writer.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT } from '../../linux/file-modes.js';
 
 export interface UnpackOptions {
@@ -272,6 +274,63 @@ export async function extractArchive(
   }
   return { entries: unpacker.entries, bytes, fileBytes: unpacker.fileBytes };
 }
+
+/**
+ * As extractArchive, with the entries handed over directly: PRODUCE writes
+ * them to an EntryWriter (sink-writer.ts) that feeds the unpacker, no tar
+ * in between. The unpacker's queued files go to its worker every few
+ * entries, as extractArchive hands them over after each input chunk.
+ */
+export async function extractEntries(
+  rootFd: number,
+  label: string,
+  rewrite: (h: TarHeader) => TarHeader | undefined,
+  produce: (w: EntryWriter) => Promise<void>,
+  sys: LayerSyscalls = nativeAddon(),
+): Promise<UnpackResult> {
+  const unpacker = new LayerUnpacker(sys, rootFd, label, false);
+  let skipping = false;
+  let pending = 0;
+  let bytes = 0;
+  const sink: TarSink = {
+    entry(h) {
+      const r = rewrite(h);
+      skipping = r === undefined;
+      if (r) unpacker.entry(r);
+    },
+    data(chunk) {
+      bytes += chunk.length;
+      pending += chunk.length;
+      if (!skipping) unpacker.data(chunk);
+    },
+    end() {
+      if (!skipping) unpacker.end();
+    },
+  };
+  const afterEntry = (): void => {
+    pending += 512;
+    if (pending < FLUSH_BYTES) return;
+    pending = 0;
+    unpacker.flush();
+  };
+  try {
+    const w = new SinkWriter(sink, afterEntry);
+    await produce(w);
+    await w.finish();
+    unpacker.flush();
+    unpacker.finish();
+  } catch (e) {
+    if (e === unpacker.reported) throw e;
+    const err = e instanceof MobyDickError ? e : new MobyDickError('ARCHIVE', (e as Error).message);
+    throw new MobyDickError(err.code, `${label}: ${err.message}`, err.details);
+  } finally {
+    unpacker.close();
+  }
+  return { entries: unpacker.entries, bytes, fileBytes: unpacker.fileBytes };
+}
+
+/** extractEntries hands the queued files over after about this much (data, and a header's worth an entry): a read stream's chunk */
+const FLUSH_BYTES = 64 * 1024;
 
 const PROC_SUPER_MAGIC = 0x9fa0;
 const OPAQUE = Buffer.from('y');
