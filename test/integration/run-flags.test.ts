@@ -161,6 +161,26 @@ describe('run: host flags', () => {
     assert.match(many.stderr, /Requested CPUs are not available - requested 0-4096/);
   });
 
+  test('--cpu-period, --cpu-quota and --memory-reservation reach the cgroup; inspect shows them; --cpus with --cpu-period is refused', async () => {
+    const v1 = readCgroupLayout().version === 1;
+    const r = await mdk('run', '-d', '--name', 'mdk-test-cfs', '--network', 'none', '--cpu-period', '50000', '--cpu-quota', '25000', '--memory-reservation', '32m', w.image, 'sleep', '60');
+    assert.equal(r.code, 0, r.stderr);
+    const read = async (file: string): Promise<string> => (await mdk('exec', 'mdk-test-cfs', 'cat', file)).stdout.trim();
+    if (v1) {
+      assert.equal(await read('/sys/fs/cgroup/cpu/cpu.cfs_period_us'), '50000');
+      assert.equal(await read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'), '25000');
+      assert.equal(await read('/sys/fs/cgroup/memory/memory.soft_limit_in_bytes'), String(32 << 20));
+    } else {
+      assert.equal(await read('/sys/fs/cgroup/cpu.max'), '25000 50000');
+      assert.equal(await read('/sys/fs/cgroup/memory.low'), String(32 << 20));
+    }
+    const h = await hostConfig('mdk-test-cfs');
+    assert.deepEqual([h.CpuPeriod, h.CpuQuota, h.MemoryReservation], [50000, 25000, 32 << 20]);
+    const both = await mdk('run', '--rm', '--network', 'none', '--cpus', '1', '--cpu-period', '50000', w.image, 'true');
+    assert.equal(both.code, 125);
+    assert.match(both.stderr, /Conflicting options: Nano CPUs and CPU Period cannot both be set/);
+  });
+
   test('--log-driver none: the output is shown but not kept; logs says Docker\'s error', async () => {
     const fg = await mdk('run', '--name', 'mdk-test-nolog', '--network', 'none', '--log-driver', 'none', w.image, 'echo', 'shown');
     assert.equal(fg.code, 0, fg.stderr);
