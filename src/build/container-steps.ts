@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import { attach } from '../engine/attach.js';
 import { extractTreeEntries } from '../engine/archive-fs.js';
 import { withContainerRoot } from '../engine/container-fs.js';
+import { plainCreateRequest } from '../engine/create-request.js';
 import type { CreateRequest, Engine } from '../engine/engine.js';
 import { imageHasPath } from '../images/image-files.js';
 import { type EntryWriter, TarWriter } from '../images/tar/tar-writer.js';
@@ -25,35 +26,10 @@ import { writeLayerDiff } from './layer-diff.js';
 /** what every build container shares: nothing published, nothing kept */
 function request(image: string, argv: readonly string[], over: Partial<CreateRequest>): CreateRequest {
   return {
-    image,
-    command: argv,
+    ...plainCreateRequest(image, argv),
     entrypoint: '',
     name: `moby-dick-build-${randomBytes(6).toString('hex')}`,
-    env: [],
-    tty: false,
-    openStdin: false,
-    readOnly: false,
-    mounts: [],
-    init: false,
-    labels: {},
-    restart: { name: 'no', maximumRetryCount: 0 } as CreateRequest['restart'],
-    autoRemove: false,
-    log: { maxSize: 0, maxFiles: 1 },
     network: 'none',
-    networkAliases: [],
-    publish: [],
-    publishAll: false,
-    expose: [],
-    dns: [],
-    dnsSearch: [],
-    dnsOptions: [],
-    addHost: [],
-    ulimits: [],
-    capAdd: [],
-    capDrop: [],
-    privileged: false,
-    noNewPrivileges: false,
-    seccomp: 'default',
     // removed when the step ends: its files need never reach the disk (a synced upper dir of
     // thousands of files takes seconds to delete on an ext4 mounted with discard)
     volatileUpper: true,

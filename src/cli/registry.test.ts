@@ -12,6 +12,7 @@ import type { Command, CommandModule } from './command.js';
 import { SNAPSHOT_COMMANDS } from './command-names.js';
 import { DOCKER_COMMANDS as DOCKER_TOP_LEVEL } from './first-word.js';
 import { COMMANDS } from './registry.js';
+import { stdoutOf } from './capture-stdout.js';
 
 /** the repository, from build/tsc/src/cli/ */
 const ROOT = new URL('../../../../', import.meta.url);
@@ -30,22 +31,6 @@ async function loaded(): Promise<{ name: string; command: Command; module: Comma
     const module = await c.load();
     return { name: c.name, command: module.command, module };
   }));
-}
-
-/** Runs FN with process.stdout.write collected. */
-async function stdoutOf(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const code = await fn();
-    return { code, out };
-  } finally {
-    process.stdout.write = write;
-  }
 }
 
 describe('the CLI registry', () => {

@@ -85,3 +85,41 @@ export interface CreateRequest extends ResourceLimits, SecuritySettings {
   /** --log-driver json-file (default) or none */
   logDriver?: LogDriver;
 }
+
+/**
+ * The request `docker run IMAGE COMMAND` makes with no flags: nothing
+ * published, kept or added, Docker's default security and seccomp, the
+ * default bridge. The library's containers and the builder's steps start
+ * from it and set what they need.
+ */
+export function plainCreateRequest(image: string, command: readonly string[]): CreateRequest {
+  return {
+    image,
+    command,
+    env: [],
+    tty: false,
+    openStdin: false,
+    readOnly: false,
+    mounts: [],
+    ulimits: [],
+    capAdd: [],
+    capDrop: [],
+    privileged: false,
+    noNewPrivileges: false,
+    seccomp: 'default',
+    init: false,
+    labels: {},
+    restart: { name: 'no', maximumRetryCount: 0 },
+    autoRemove: false,
+    log: { maxSize: 0, maxFiles: 1 },
+    network: 'bridge',
+    networkAliases: [],
+    publish: [],
+    publishAll: false,
+    expose: [],
+    dns: [],
+    dnsSearch: [],
+    dnsOptions: [],
+    addHost: [],
+  };
+}

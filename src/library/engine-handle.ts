@@ -28,7 +28,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { attach, type Attachment } from '../engine/attach.js';
 import type { ContainerRecord } from '../engine/container-table.js';
-import type { CreateRequest, VolumeRequest } from '../engine/create-request.js';
+import { type CreateRequest, plainCreateRequest, type VolumeRequest } from '../engine/create-request.js';
 import { Engine, type ContainerView } from '../engine/engine.js';
 import { execUser } from '../engine/exec-user.js';
 import { readLogs } from '../engine/logs.js';
@@ -209,38 +209,18 @@ export function packageCli(from: string = dirname(fileURLToPath(import.meta.url)
 /** The Docker CLI's `run` defaults, under what OPTIONS says. */
 export function createRequestOf(o: ContainerOptions): CreateRequest {
   return {
-    image: o.image,
-    command: o.command ?? [],
+    ...plainCreateRequest(o.image, o.command ?? []),
     ...(o.entrypoint !== undefined ? { entrypoint: o.entrypoint } : {}),
     ...(o.name !== undefined ? { name: o.name } : {}),
     ...(o.hostname !== undefined ? { hostname: o.hostname } : {}),
     env: o.env ?? [],
     ...(o.workdir !== undefined ? { workdir: o.workdir } : {}),
     ...(o.user !== undefined ? { user: o.user } : {}),
-    tty: false,
-    openStdin: false,
     readOnly: o.readOnly === true,
     mounts: (o.mounts ?? []).map(volumeRequest),
-    ulimits: [],
-    capAdd: [],
-    capDrop: [],
-    privileged: false,
-    noNewPrivileges: false,
-    seccomp: 'default',
     init: o.init === true,
     labels: { ...o.labels },
-    restart: { name: 'no', maximumRetryCount: 0 },
-    autoRemove: false,
-    log: { maxSize: 0, maxFiles: 1 },
     network: o.network ?? 'bridge',
-    networkAliases: [],
-    publish: [],
-    publishAll: false,
-    expose: [],
-    dns: [],
-    dnsSearch: [],
-    dnsOptions: [],
-    addHost: [],
     ...(o.pull !== undefined ? { pull: o.pull } : {}),
   };
 }

@@ -3,20 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import '../registry.js';
 import { command } from './completion.js';
-
-async function stdoutOf(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { code: await fn(), out };
-  } finally {
-    process.stdout.write = write;
-  }
-}
+import { stdoutOf } from '../capture-stdout.js';
 
 test('completion bash|zsh|fish prints the shell script of the registry; another shell is a usage error', async () => {
   const bash = await stdoutOf(() => command.run(['bash']));

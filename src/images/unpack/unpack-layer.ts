@@ -255,7 +255,7 @@ export async function extractArchive(
   };
   const parser = new TarParser(sink);
   let bytes = 0;
-  try {
+  await unpacking(unpacker, label, async () => {
     for await (const chunk of input) {
       bytes += chunk.length;
       if (!parser.ended) {
@@ -264,6 +264,18 @@ export async function extractArchive(
       }
     }
     parser.finish();
+  });
+  return { entries: unpacker.entries, bytes, fileBytes: unpacker.fileBytes };
+}
+
+/**
+ * Runs BODY, which feeds UNPACKER, then finishes it; a failure is named by
+ * LABEL (the unpacker's own report passes as it is), and the unpacker is
+ * closed whatever happens.
+ */
+async function unpacking(unpacker: LayerUnpacker, label: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
     unpacker.finish();
   } catch (e) {
     if (e === unpacker.reported) throw e;
@@ -272,7 +284,6 @@ export async function extractArchive(
   } finally {
     unpacker.close();
   }
-  return { entries: unpacker.entries, bytes, fileBytes: unpacker.fileBytes };
 }
 
 /**
@@ -313,19 +324,12 @@ export async function extractEntries(
     pending = 0;
     unpacker.flush();
   };
-  try {
+  await unpacking(unpacker, label, async () => {
     const w = new SinkWriter(sink, afterEntry);
     await produce(w);
     await w.finish();
     unpacker.flush();
-    unpacker.finish();
-  } catch (e) {
-    if (e === unpacker.reported) throw e;
-    const err = e instanceof MobyDickError ? e : new MobyDickError('ARCHIVE', (e as Error).message);
-    throw new MobyDickError(err.code, `${label}: ${err.message}`, err.details);
-  } finally {
-    unpacker.close();
-  }
+  });
   return { entries: unpacker.entries, bytes, fileBytes: unpacker.fileBytes };
 }
 
