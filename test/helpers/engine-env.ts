@@ -46,9 +46,14 @@ export function useEngine(): EngineEnv {
     await removeAll();
     // the engine's parent cgroup goes with its last container (image-env.ts names it for this test)
     assert.deepEqual(cgroupDirsOf(`/${ENGINE_CGROUP_PARENT}`), [], 'no cgroup left');
-    env.remove();
-    removeRootfs(rootfs);
-    rmSync(layout, { recursive: true, force: true });
+    // the store goes once the file's last hook has run: a suite's own after hooks, declared after
+    // this one, run after it (node:test runs them in order) and may still use the store — a volume
+    // to remove, a service to stop — and a CLI run then would make the store again, left in /tmp
+    process.once('beforeExit', () => {
+      env.remove();
+      removeRootfs(rootfs);
+      rmSync(layout, { recursive: true, force: true });
+    });
   });
   return {
     get env() {
