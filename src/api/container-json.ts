@@ -6,7 +6,7 @@
  */
 import type { ContainerView } from '../engine/engine.js';
 import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../engine/network-inspect.js';
-import { hostFlagsConfig, logConfig } from '../engine/host-config.js';
+import { hostFlagsConfig, logConfig, resourcesConfig } from '../engine/host-config.js';
 import { inspectState, statusText } from '../engine/status.js';
 import type { PublishedPort } from '../network/network-table.js';
 import type { ContainerInspectResponse, ContainerSummary, EndpointSettings, HostConfig, MountPoint, Port, PortMap } from './types.js';
@@ -75,15 +75,7 @@ export function inspectContainer(v: ContainerView, facts: NetworkFacts): Contain
       ShmSize: e.shmSize,
       Runtime: 'moby-dick',
       Isolation: '',
-      CpuShares: e.cpuShares ?? 0,
-      Memory: e.memory ?? 0,
-      NanoCpus: e.nanoCpus ?? 0,
-      MemorySwap: e.memorySwap ?? (e.memory ? e.memory * 2 : 0),
-      CpuPeriod: e.cpuPeriod ?? 0,
-      CpuQuota: e.cpuQuota ?? 0,
-      MemoryReservation: e.memoryReservation ?? 0,
-      PidsLimit: e.pidsLimit ?? null,
-      Ulimits: e.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+      ...resourcesConfig(r),
       Init: r.init,
       ...hostFlagsConfig(r),
     },

@@ -22,11 +22,11 @@
  * The walk goes through directory fds, never following a symlink (the
  * addon's *at calls): a name planted by the container cannot lead out.
  */
-import { closeSync, constants as fsc, openSync, readSync } from 'node:fs';
+import { closeSync, constants as fsc, openSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import type { TarWriter } from '../images/tar/tar-writer.js';
 import { nativeAddon } from '../helper/native-addon.js';
-import { lstatIn, type Stat } from '../engine/archive-fs.js';
+import { fileData, lstatIn, type Stat } from '../engine/archive-fs.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from '../linux/file-modes.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -208,7 +208,7 @@ export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepO
               if (e.nlink > 1) links.set(key, e.rel);
               const fd = a.openFileAt(e.dir, e.name);
               try {
-                await w.addFile({ ...entry, size: e.size }, fileData(fd, e.size));
+                await w.addFile({ ...entry, size: e.size }, fileData(fd, e.size, 1 << 20));
               } finally {
                 closeSync(fd);
               }
@@ -252,20 +252,6 @@ export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepO
   return { entries: count, exact };
 }
 
-/** the file's bytes, exactly SIZE of them */
-async function* fileData(fd: number, size: number): AsyncGenerator<Buffer> {
-  let left = size;
-  while (left > 0) {
-    const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
-    const n = readSync(fd, buf, 0, buf.length, null);
-    if (n === 0) {
-      yield Buffer.alloc(left);
-      return;
-    }
-    left -= n;
-    yield buf.subarray(0, n);
-  }
-}
 
 /**
  * The changes in UPPER as `docker diff` lists them: D for a deleted path,

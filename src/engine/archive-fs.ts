@@ -171,11 +171,11 @@ export function inPseudoFs(rootFd: number, dir: number): boolean {
   return dev !== undefined && root !== undefined && here !== undefined && dev.dev === here.dev && dev.dev !== root.dev;
 }
 
-/** the file's bytes, exactly SIZE of them (zeros if it shrank meanwhile, cut if it grew) */
-async function* fileData(fd: number, size: number): AsyncGenerator<Buffer> {
+/** the file's bytes, exactly SIZE of them (zeros if it shrank meanwhile, cut if it grew), read CHUNK at a time */
+export async function* fileData(fd: number, size: number, chunk = 256 * 1024): AsyncGenerator<Buffer> {
   let left = size;
   while (left > 0) {
-    const buf = Buffer.allocUnsafe(Math.min(left, 256 * 1024));
+    const buf = Buffer.allocUnsafe(Math.min(left, chunk));
     const n = readSync(fd, buf, 0, buf.length, null);
     if (n === 0) {
       yield Buffer.alloc(left);

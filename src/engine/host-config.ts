@@ -42,6 +42,22 @@ export function hostFlagsConfig(r: ContainerRecord): HostFlagsConfig {
 }
 
 /** HostConfig.LogConfig: the driver and its options. */
+/** HostConfig's resource fields of R, with Docker's zero values: inspect's (the CLI's and the API's). */
+export function resourcesConfig(r: ContainerRecord): Record<string, unknown> {
+  const e = r.engine;
+  return {
+    Memory: e.memory ?? 0,
+    MemorySwap: e.memorySwap ?? (e.memory ? e.memory * 2 : 0),
+    NanoCpus: e.nanoCpus ?? 0,
+    CpuShares: e.cpuShares ?? 0,
+    CpuPeriod: e.cpuPeriod ?? 0,
+    CpuQuota: e.cpuQuota ?? 0,
+    MemoryReservation: e.memoryReservation ?? 0,
+    PidsLimit: e.pidsLimit ?? null,
+    Ulimits: e.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+  };
+}
+
 export function logConfig(r: ContainerRecord): { Type: string; Config: Record<string, string> } {
   const driver = r.log.driver ?? 'json-file';
   return { Type: driver, Config: driver === 'json-file' && r.log.maxSize ? { 'max-size': String(r.log.maxSize), 'max-file': String(r.log.maxFiles) } : {} };

@@ -2,7 +2,7 @@
 import { containerSize } from '../../engine/disk-usage.js';
 import type { ContainerView, Engine } from '../../engine/engine.js';
 import { exposedPorts, type NetworkFacts, networkHostConfig, networkSettings } from '../../engine/network-inspect.js';
-import { hostFlagsConfig, logConfig } from '../../engine/host-config.js';
+import { hostFlagsConfig, logConfig, resourcesConfig } from '../../engine/host-config.js';
 import { inspectState } from '../../engine/status.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
@@ -42,15 +42,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       ReadonlyRootfs: e.readOnly,
       CapAdd: e.capAdd,
       CapDrop: e.capDrop,
-      Memory: e.memory ?? 0,
-      MemorySwap: e.memorySwap ?? (e.memory ? e.memory * 2 : 0),
-      NanoCpus: e.nanoCpus ?? 0,
-      CpuShares: e.cpuShares ?? 0,
-      CpuPeriod: e.cpuPeriod ?? 0,
-      CpuQuota: e.cpuQuota ?? 0,
-      MemoryReservation: e.memoryReservation ?? 0,
-      PidsLimit: e.pidsLimit ?? null,
-      Ulimits: e.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+      ...resourcesConfig(r),
       ShmSize: e.shmSize,
       Tmpfs: Object.fromEntries(e.tmpfs.map((t) => [t.destination, t.options.join(',')])),
       SecurityOpt: [...(e.noNewPrivileges ? ['no-new-privileges'] : []), ...(e.seccomp === 'unconfined' ? ['seccomp=unconfined'] : [])],
