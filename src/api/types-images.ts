@@ -3,7 +3,7 @@
  * declarations of what the Engine API reference (version 1.43) defines,
  * with its field names (types.ts has the containers' and the system's).
  */
-import type { ContainerConfig } from './types.js';
+import type { ContainerConfig, ContainerSummary } from './types.js';
 import type { VolumeResponse } from './types-volumes.js';
 
 /** One line of a JSON message stream (pull, push, load, build). */
@@ -100,20 +100,11 @@ export interface AuthResponse {
 }
 
 /** A container's row in /system/df: ContainerSummary's fields the docker CLI reads there, with the sizes. */
-export interface DfContainer {
-  Id: string;
-  Names: string[];
-  Image: string;
-  ImageID: string;
-  Command: string;
-  Created: number;
-  State: string;
-  Status: string;
+export type DfContainer = Pick<ContainerSummary, 'Id' | 'Names' | 'Image' | 'ImageID' | 'Command' | 'Created' | 'State' | 'Status' | 'Labels'> & {
   SizeRw: number;
   SizeRootFs: number;
-  Labels: Record<string, string>;
   Mounts: { Type: string; Name?: string; Source: string; Destination: string; RW: boolean }[];
-}
+};
 
 /** GET /system/df. */
 export interface SystemDfResponse {

@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ServiceProcess, spawnService } from '../helpers/api-service.js';
 import { run } from '../helpers/cli.js';
 import { checkEachTest, useEngine } from '../helpers/engine-env.js';
+import { freePort } from '../helpers/registry.js';
 
 const CLIENTS = ['/usr/bin/docker', '/usr/local/bin/docker'].filter((c) => existsSync(c));
 
@@ -32,16 +32,6 @@ function makeCert(dir: string, ca: string, name: string, kind: 'server' | 'clien
     ['x509', '-req', '-in', join(dir, `${name}.csr`), '-CA', join(dir, `${ca}-ca.pem`), '-CAkey', join(dir, `${ca}-ca-key.pem`), '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', join(dir, `${name}-cert.pem`)],
     { stdio: 'pipe' },
   );
-}
-
-/** A port of 127.0.0.1 that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const net = process.getBuiltinModule('node:net');
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe('the Engine API over TCP with TLS client verification', () => {
