@@ -43,6 +43,8 @@ export async function attachTo(v: ContainerView, interactive: boolean, options: 
     tty,
     detachKeys: tty && withStdin ? options.detachKeys : null,
     closeStdin: interactive,
+    // killed, we leave no stdin open that nobody feeds (Docker's StdinOnce): `cat` ends, --rm removes it
+    stdinOnce: withStdin,
     handlesExit: true,
   });
   await a.connected;

@@ -1,0 +1,84 @@
+/**
+ * Docker behaviour of the CLI that needs real containers, through the built
+ * CLI in a store of the test's own: `ps --filter publish=/expose=/isolation=`,
+ * a foreground `run -i --rm` whose CLI is killed (its stdin closed, as
+ * Docker's StdinOnce, so the container ends and --rm removes it), and
+ * `--ipc container:NAME` sharing the donor's /dev/shm.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { CLI, until } from '../helpers/cli.js';
+import { checkEachTest, useEngine } from '../helpers/engine-env.js';
+
+describe('cli: Docker parity with real containers', () => {
+  const w = useEngine();
+  const mdk = (...args: string[]) => w.env.mdk(args);
+  checkEachTest(w, () => mdk('network', 'prune', '-f'));
+
+  const runD = async (...args: string[]): Promise<string> => {
+    const r = await mdk('run', '-d', ...args);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const names = async (...filters: string[]): Promise<string[]> => {
+    const r = await mdk('ps', '-a', ...filters.flatMap((f) => ['--filter', f]), '--format', '{{.Names}}');
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.split('\n').filter(Boolean).sort();
+  };
+
+  test('ps --filter publish= (a host port), expose= (a container port), isolation=default; wrong values refused', async () => {
+    await runD('--name', 'mdk-test-pub', '-p', '127.0.0.1::80', w.image, 'sleep', '60');
+    await runD('--name', 'mdk-test-exp', '--network', 'none', '--expose', '8080', '--expose', '53/udp', w.image, 'sleep', '60');
+    const port = (await mdk('port', 'mdk-test-pub', '80')).stdout.trim().split(':').pop()!;
+    assert.match(port, /^\d+$/);
+    assert.deepEqual(await names(`publish=${port}`), ['mdk-test-pub']);
+    assert.deepEqual(await names(`publish=${port}/udp`), []);
+    assert.deepEqual(await names('expose=80'), ['mdk-test-pub']);
+    assert.deepEqual(await names('expose=8000-8080/tcp'), ['mdk-test-exp']);
+    assert.deepEqual(await names('expose=53/udp'), ['mdk-test-exp']);
+    assert.deepEqual(await names('expose=53'), []);
+    assert.deepEqual(await names('isolation=default'), ['mdk-test-exp', 'mdk-test-pub']);
+    assert.deepEqual(await names('isolation=hyperv'), []);
+    const bad = await mdk('ps', '--filter', 'publish=0.0.0.0:80');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /filter for 'publish' should not contain ':': 0\.0\.0\.0:80/);
+    // a stopped container has no ports to match (Docker lists none for it)
+    assert.equal((await mdk('stop', '-t', '0', 'mdk-test-exp')).code, 0);
+    assert.deepEqual(await names('expose=8080'), []);
+  });
+
+  test('a foreground run -i --rm whose CLI is killed: its stdin closes (StdinOnce), it ends and --rm removes it', async () => {
+    // the CLI's stdin stays open (a pipe we never end): only its death can end cat's input
+    const cli = spawn(CLI, ['run', '-i', '--rm', '--name', 'mdk-test-stdin-once', '--network', 'none', w.image, 'cat'], {
+      env: w.env.env,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const gone = new Promise((r) => cli.on('exit', r));
+    try {
+      await until(async () => (await names('status=running')).includes('mdk-test-stdin-once'));
+      cli.kill('SIGKILL');
+      await gone;
+      await until(async () => (await names()).length === 0, 10_000);
+    } finally {
+      cli.kill('SIGKILL');
+    }
+  });
+
+  test('a foreground run --rm whose CLI is killed keeps running, as Docker, and --rm removes it when it ends', async () => {
+    const cli = spawn(CLI, ['run', '--rm', '--name', 'mdk-test-outlives', '--network', 'none', w.image, 'sh', '-c', 'sleep 2'], {
+      env: w.env.env,
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    const gone = new Promise((r) => cli.on('exit', r));
+    try {
+      await until(async () => (await names('status=running')).includes('mdk-test-outlives'));
+      cli.kill('SIGKILL');
+      await gone;
+      assert.deepEqual(await names('status=running'), ['mdk-test-outlives']);
+      await until(async () => (await names()).length === 0, 10_000);
+    } finally {
+      cli.kill('SIGKILL');
+    }
+  });
+});
