@@ -3,7 +3,8 @@
  * CLI in a store of the test's own: `ps --filter publish=/expose=/isolation=`,
  * a foreground `run -i --rm` whose CLI is killed (its stdin closed, as
  * Docker's StdinOnce, so the container ends and --rm removes it), and
- * `--ipc container:NAME` sharing the donor's /dev/shm.
+ * `--ipc container:NAME` sharing the donor's /dev/shm; flags that were
+ * ignored (create --rootfs, network rm -f).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -46,6 +47,19 @@ describe('cli: Docker parity with real containers', () => {
     // a stopped container has no ports to match (Docker lists none for it)
     assert.equal((await mdk('stop', '-t', '0', 'mdk-test-exp')).code, 0);
     assert.deepEqual(await names('expose=8080'), []);
+  });
+
+  test('create refuses run\'s --rootfs (it was ignored); network rm -f: no error for a missing network, as Docker', async () => {
+    const create = await mdk('create', '--rootfs', '/', w.image, 'true');
+    assert.equal(create.code, 125);
+    assert.match(create.stderr, /unknown flag: --rootfs/);
+    assert.equal((await mdk('ps', '-aq')).stdout, '');
+    const forced = await mdk('network', 'rm', '-f', 'mdk-test-no-such-net');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(forced.stdout, '');
+    const plain = await mdk('network', 'rm', 'mdk-test-no-such-net');
+    assert.equal(plain.code, 1);
+    assert.match(plain.stderr, /network mdk-test-no-such-net not found/);
   });
 
   test('a foreground run -i --rm whose CLI is killed: its stdin closes (StdinOnce), it ends and --rm removes it', async () => {

@@ -5,6 +5,9 @@ import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, createRequest } from '../create-op
 import { withEngine } from '../engine-context.js';
 import { RUN_OPTIONS_HELP } from '../run-options.js';
 
+// --rootfs is run's (a foreground jail), not a container to create: create refuses it as an unknown flag
+const { rootfs: _rootfs, ...OPTIONS } = CREATE_OPTIONS;
+
 export const command = defineCommand({
   name: 'create',
   usage: 'create [OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -14,7 +17,7 @@ export const command = defineCommand({
 Options:
 ${CREATE_OPTIONS_HELP}
 ${RUN_OPTIONS_HELP}`,
-  options: CREATE_OPTIONS,
+  options: OPTIONS,
   trailingCommand: true,
   runExitCodes: true,
   // createRequest says what is missing, as run does

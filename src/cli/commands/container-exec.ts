@@ -9,6 +9,15 @@ export const command = defineCommand({
   name: 'exec',
   usage: 'exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]',
   summary: 'Run a command in a running container',
+  description: `Run a command in a running container
+
+Options:
+  -d, --detach          run it in the background
+  -e, --env KEY=VALUE   set an environment variable (repeatable)
+  -i, --interactive     keep stdin open
+  -t, --tty             allocate a pseudo-TTY
+  -u, --user USER       user name or UID, with an optional :GROUP
+  -w, --workdir DIR     working directory inside the container`,
   options: {
     detach: { type: 'boolean', short: 'd' },
     interactive: { type: 'boolean', short: 'i' },

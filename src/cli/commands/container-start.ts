@@ -7,6 +7,11 @@ export const command = defineCommand({
   name: 'start',
   usage: 'start [-a] [-i] CONTAINER...',
   summary: 'Start one or more stopped containers',
+  description: `Start one or more stopped containers
+
+Options:
+  -a, --attach          attach its output (and forward signals); its exit status is ours
+  -i, --interactive     attach its stdin too`,
   options: {
     attach: { type: 'boolean', short: 'a' },
     interactive: { type: 'boolean', short: 'i' },

@@ -19,6 +19,8 @@ export const command = defineCommand({
 
 Options:
   -m, --message MESSAGE   set the commit message for the imported image
+  -c, --change LINE       refused: Dockerfile instructions are not applied (yet)
+      --platform P        refused: the image gets this machine's platform
 
 The tarball (plain, gzip or zstd; - reads STDIN) becomes the image's one
 layer; the config gets this machine's os and architecture. Prints the
