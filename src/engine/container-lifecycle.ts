@@ -80,7 +80,7 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
     if (engine.privileged || engine.capAdd.some((c) => c.toUpperCase() === 'ALL')) engine.hostCapabilities = heldCapabilities(readFileSync('/proc/self/status', 'utf8'));
     const spec = buildSpec(engine);
     writeFileSync(paths.bundleConfig, JSON.stringify(spec));
-    await createInRuntime(e, record, paths, spec);
+    await createInRuntime(e, record, paths, spec, engine.shm?.mode === 'container' ? engine.shm.nsPath : undefined);
     if (record.net?.mode === 'bridge') plugNetwork(e, record, paths, e.runtime.state(record.id).pid);
   } catch (err) {
     if (runtimeStatus(e, record.id)) e.runtime.delete(record.id, true);
@@ -104,7 +104,8 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
 }
 
 /** The runtime's create of RECORD's bundle, under its monitor, on an overlay of its layers. */
-async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: ContainerPaths, spec: ReturnType<typeof buildSpec>): Promise<void> {
+/** SHM_FROM: the mount namespace whose /dev/shm it takes (--ipc container:NAME) */
+async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: ContainerPaths, spec: ReturnType<typeof buildSpec>, shmFrom?: string): Promise<void> {
   mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
   rmSync(paths.attachSocket, { force: true });
   const onExit = e.options.exitCommand ? [...e.options.exitCommand, record.id] : undefined;
@@ -125,6 +126,7 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
     },
     ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work, ...(record.volatileUpper ? { volatile: true } : {}) } } : {}),
     init: record.init,
+    ...(shmFrom !== undefined ? { shmFrom } : {}),
   });
 }
 

@@ -57,6 +57,7 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
   mount: { args: (o) => [o.source, o.target, o.fstype, String(o.flags), o.data], what: (d) => `mounting ${d}` },
   bind_device: { args: (o) => [o.source, o.target], step: 'bind device', what: (d) => `binding the host's device onto ${d}` },
   tree_attach: { args: (o) => [String(o.slot), o.target], what: (d) => `attaching ${d}` },
+  shm_clone: { args: (o) => [o.nsPath, String(o.slot)], step: 'ipc', what: (d) => `taking /dev/shm of the container whose mount namespace is ${d}` },
   remount: { args: (o) => [o.target, String(o.flags)], what: (d) => `remounting ${d}` },
   mask: { args: (o) => [o.path], what: (d) => `masking ${d}` },
   readonly: { args: (o) => [o.path], what: (d) => `making ${d} read-only` },

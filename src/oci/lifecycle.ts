@@ -55,6 +55,8 @@ export interface CreateOptions {
   overlay?: Overlay;
   /** Docker's --init: a minimal init as pid 1 that reaps zombies and forwards signals (compile.ts) */
   init?: boolean;
+  /** /dev/shm from the mount namespace at this path (/proc/PID/ns/mnt): --ipc container:NAME (compile.ts) */
+  shmFrom?: string;
   /**
    * The bundle's config.json as its caller built it, not read and validated
    * again (loadSpec): the engine's, which keeps to the schema
@@ -317,6 +319,7 @@ export class OciRuntime {
           host: readHostFacts(),
           overlay: options.overlay,
           init: options.init,
+          shmFrom: options.shmFrom,
         });
         // the monitor's settings belong to the outer helper: after "clone"
         if (options.monitor) plan.splice(1, 0, ...monitorOps(options.monitor));

@@ -49,6 +49,20 @@ describe('cli: Docker parity with real containers', () => {
     assert.deepEqual(await names('expose=8080'), []);
   });
 
+  test("--ipc container:NAME shares the donor's /dev/shm both ways (its tmpfs, its size), as Docker; the donor's own stays its own", async () => {
+    await runD('--name', 'mdk-test-shm', '--ipc', 'shareable', '--shm-size', '8m', '--network', 'none', w.image, 'sh', '-c', 'echo from-donor > /dev/shm/d; exec sleep 60');
+    await until(async () => (await mdk('exec', 'mdk-test-shm', 'cat', '/dev/shm/d')).stdout === 'from-donor\n');
+    const joined = await mdk('run', '--rm', '--network', 'none', '--ipc', 'container:mdk-test-shm', w.image, 'sh', '-c',
+      'cat /dev/shm/d; echo from-joiner > /dev/shm/j; df -k /dev/shm | tail -1 | awk \'{print $2}\'; grep " /dev/shm " /proc/mounts | cut -d" " -f3');
+    assert.equal(joined.code, 0, joined.stderr);
+    assert.equal(joined.stdout, 'from-donor\n8192\ntmpfs\n');
+    assert.equal((await mdk('exec', 'mdk-test-shm', 'cat', '/dev/shm/j')).stdout, 'from-joiner\n');
+    // a container of its own IPC namespace has a /dev/shm of its own
+    const own = await mdk('run', '--rm', '--network', 'none', w.image, 'ls', '/dev/shm');
+    assert.equal(own.code, 0, own.stderr);
+    assert.equal(own.stdout, '');
+  });
+
   test('create refuses run\'s --rootfs (it was ignored); network rm -f: no error for a missing network, as Docker', async () => {
     const create = await mdk('create', '--rootfs', '/', w.image, 'true');
     assert.equal(create.code, 125);
