@@ -218,6 +218,8 @@ export function createRequest(flags: CreateFlags, operands: readonly string[], c
     ...(flags.user !== undefined ? { user: flags.user } : {}),
     tty: flags.tty === true,
     openStdin: flags.interactive === true,
+    // as the docker CLI: stdin open and attached (not -d; -a names stdin or is not given) closes at the attach's end
+    stdinOnce: flags.interactive === true && flags.detach !== true && (!flags.attach?.length || flags.attach.some((s) => s.toLowerCase() === 'stdin')),
     readOnly: flags['read-only'] === true,
     mounts: volumes(flags),
     ...(flags.memory !== undefined ? { memory: parseBytes(flags.memory, '--memory') } : {}),

@@ -44,7 +44,7 @@ export async function attachTo(v: ContainerView, interactive: boolean, options: 
     detachKeys: tty && withStdin ? options.detachKeys : null,
     closeStdin: interactive,
     // killed, we leave no stdin open that nobody feeds (Docker's StdinOnce): `cat` ends, --rm removes it
-    stdinOnce: withStdin,
+    stdinOnce: withStdin && v.record.stdinOnce === true,
     handlesExit: true,
   });
   await a.connected;

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { CLI, until } from '../helpers/cli.js';
+import { CLI, sleep, until } from '../helpers/cli.js';
 import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 
 describe('cli: Docker parity with real containers', () => {
@@ -91,6 +91,31 @@ describe('cli: Docker parity with real containers', () => {
     } finally {
       cli.kill('SIGKILL');
     }
+  });
+
+  test('attach killed: a create -i container (StdinOnce) gets EOF and ends; a run -d -i one (no StdinOnce) keeps its stdin open', async () => {
+    assert.equal((await mdk('create', '-i', '--name', 'mdk-test-once', '--network', 'none', w.image, 'cat')).code, 0);
+    assert.equal((await mdk('start', 'mdk-test-once')).code, 0);
+    await runD('-i', '--name', 'mdk-test-open', '--network', 'none', w.image, 'cat');
+    const config = async (name: string) => (await mdk('inspect', '--format', '{{.Config.OpenStdin}} {{.Config.StdinOnce}}', name)).stdout.trim();
+    assert.equal(await config('mdk-test-once'), 'true true');
+    assert.equal(await config('mdk-test-open'), 'true false');
+    for (const name of ['mdk-test-once', 'mdk-test-open']) {
+      const cli = spawn(CLI, ['attach', name], { env: w.env.env, stdio: ['pipe', 'ignore', 'ignore'] });
+      const gone = new Promise((r) => cli.on('exit', r));
+      try {
+        // attached once what it sends reaches cat (its echo in the log); then killed
+        cli.stdin!.write('attached\n');
+        await until(async () => (await mdk('logs', name)).stdout === 'attached\n', 10_000);
+        cli.kill('SIGKILL');
+        await gone;
+      } finally {
+        cli.kill('SIGKILL');
+      }
+    }
+    await until(async () => (await names('status=exited')).includes('mdk-test-once'), 10_000);
+    await sleep(500);
+    assert.deepEqual(await names('status=running'), ['mdk-test-open']);
   });
 
   test('a foreground run --rm whose CLI is killed keeps running, as Docker, and --rm removes it when it ends', async () => {
