@@ -37,20 +37,28 @@ export function checkContainerFilters(filters: Filters): void {
   }
 }
 
-/** A container's port as Docker's container list gives it: PUBLIC only where it is published. */
+/** A container's port as Docker's container list gives it: PUBLIC and IP (the host's side) only where it is published. */
 export interface SummaryPort {
   privatePort: number;
   publicPort?: number;
+  ip?: string;
   protocol: string;
 }
 
-/** V's ports for publish= and expose=: PUBLISHED's of it, and the ports it exposes while it runs (Docker lists no port of a stopped container). */
+/**
+ * V's ports as Docker's container list gives them (ps's PORTS, publish= and
+ * expose=): PUBLISHED's of it, and while it runs the ports it exposes and
+ * does not publish (Docker lists no port of a stopped container).
+ */
 export function summaryPorts(v: ContainerView, published: readonly PublishedPort[]): SummaryPort[] {
-  const out: SummaryPort[] = published.filter((p) => p.containerId === v.record.id).map((p) => ({ privatePort: p.containerPort, publicPort: p.hostPort, protocol: p.protocol }));
+  const out: SummaryPort[] = published
+    .filter((p) => p.containerId === v.record.id)
+    .map((p) => ({ privatePort: p.containerPort, publicPort: p.hostPort, ip: p.hostIp || '0.0.0.0', protocol: p.protocol }));
   if (!v.state.Running) return out;
   for (const key of v.record.exposedPorts ?? []) {
     const [port, protocol = 'tcp'] = key.split('/');
-    out.push({ privatePort: Number(port), protocol: protocol! });
+    const privatePort = Number(port);
+    if (!out.some((p) => p.privatePort === privatePort && p.protocol === protocol)) out.push({ privatePort, protocol: protocol! });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 /**
  * Docker behaviour of the CLI that needs real containers, through the built
- * CLI in a store of the test's own: `ps --filter publish=/expose=/isolation=`,
+ * CLI in a store of the test's own: `ps --filter publish=/expose=/isolation=`
+ * and PORTS with exposed ports,
  * a foreground `run -i --rm` whose CLI is killed (its stdin closed, as
  * Docker's StdinOnce, so the container ends and --rm removes it), and
  * `--ipc container:NAME` sharing the donor's /dev/shm; flags that were
@@ -40,6 +41,10 @@ describe('cli: Docker parity with real containers', () => {
     assert.deepEqual(await names('expose=53/udp'), ['mdk-test-exp']);
     assert.deepEqual(await names('expose=53'), []);
     assert.deepEqual(await names('isolation=default'), ['mdk-test-exp', 'mdk-test-pub']);
+    // PORTS as Docker's: the exposed ports too, grouped, the mappings after them
+    const ports = async (name: string) => (await mdk('ps', '--filter', `name=${name}`, '--format', '{{.Ports}}')).stdout;
+    assert.equal(await ports('mdk-test-pub'), `127.0.0.1:${port}->80/tcp\n`);
+    assert.equal(await ports('mdk-test-exp'), '53/udp, 8080/tcp\n');
     assert.deepEqual(await names('isolation=hyperv'), []);
     const bad = await mdk('ps', '--filter', 'publish=0.0.0.0:80');
     assert.equal(bad.code, 1);

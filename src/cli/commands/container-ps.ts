@@ -1,11 +1,12 @@
 /** `moby-dick ps [OPTIONS]`: Docker's table of containers, or JSON lines, a template, IDs. */
 import type { ContainerView } from '../../engine/engine.js';
-import { CONTAINER_FILTERS, checkContainerFilters, containerMatches, filtersShowStopped, summaryPorts } from '../../engine/container-filters.js';
+import { CONTAINER_FILTERS, checkContainerFilters, containerMatches, filtersShowStopped, type SummaryPort, summaryPorts } from '../../engine/container-filters.js';
 import { containerSize } from '../../engine/disk-usage.js';
 import { statusText } from '../../engine/status.js';
 import { MobyDickError } from '../../errors.js';
 import type { PublishedPort } from '../../network/network-table.js';
 import { defineCommand } from '../command.js';
+import { displayPorts } from '../display-ports.js';
 import { withEngine } from '../engine-context.js';
 import { formatRows, formatterRow, validateFormat } from '../go-template.js';
 import { type Filters, filtersFromOptions } from '../../util/filters.js';
@@ -33,7 +34,7 @@ export const PS_HEADERS = {
 };
 
 /** ps's fields, with Docker's names, for --format. */
-function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[], networkName: (id: string) => string, size = '0B'): Record<string, string | null> {
+function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly SummaryPort[], networkName: (id: string) => string, size = '0B'): Record<string, string | null> {
   const r = v.record;
   const net = r.net;
   const networks = !net || net.mode === 'none' ? ['none'] : net.mode === 'host' ? ['host'] : net.mode === 'container' ? [] : net.networks.map((n) => networkName(n.id));
@@ -45,7 +46,7 @@ function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readon
     RunningFor: `${humanDuration(now - Date.parse(r.created))} ago`,
     Status: statusText(v.state, r.state.startedAt, now),
     State: v.state.Status,
-    Ports: ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', '),
+    Ports: displayPorts(ports),
     Names: r.name,
     Labels: Object.entries(r.labels).map(([k, x]) => `${k}=${x}`).join(','),
     Mounts: [...Object.keys(r.volumes), ...r.engine.binds.filter((b) => !Object.values(r.volumes).includes(b.destination)).map((b) => b.source)].join(','),
@@ -126,7 +127,7 @@ Options:
       return [list, ports, e.networks.list(), sized] as const;
     });
     const networkName = (id: string): string => networks.find((n) => n.id === id)?.name ?? id.slice(0, 12);
-    const portsOf = (v: ContainerView) => published.filter((p) => p.containerId === v.record.id);
+    const portsOf = (v: ContainerView) => summaryPorts(v, published);
     const sizeOf = (v: ContainerView): string => {
       const s = sizes?.get(v.record.id);
       return s ? sizeText(s.sizeRw, s.sizeRootFs) : '0B';
