@@ -80,10 +80,20 @@ export function portFilterSet(key: 'publish' | 'expose', value: string): Set<str
   return out;
 }
 
+/** publish= and expose= of each Filters, parsed once for a whole list */
+const portSets = new WeakMap<Filters, { publish: Set<string>; expose: Set<string> }>();
+
 /** Whether PORTS pass publish= and expose= (Docker's: one port matching either is enough for both). */
 function portsMatch(ports: readonly SummaryPort[], filters: Filters): boolean {
-  const publish = new Set((filters.get('publish') ?? []).flatMap((x) => [...portFilterSet('publish', x)]));
-  const expose = new Set((filters.get('expose') ?? []).flatMap((x) => [...portFilterSet('expose', x)]));
+  let sets = portSets.get(filters);
+  if (!sets) {
+    sets = {
+      publish: new Set((filters.get('publish') ?? []).flatMap((x) => [...portFilterSet('publish', x)])),
+      expose: new Set((filters.get('expose') ?? []).flatMap((x) => [...portFilterSet('expose', x)])),
+    };
+    portSets.set(filters, sets);
+  }
+  const { publish, expose } = sets;
   if (publish.size === 0 && expose.size === 0) return true;
   return ports.some((p) => publish.has(`${p.publicPort ?? 0}/${p.protocol}`) || expose.has(`${p.privatePort}/${p.protocol}`));
 }
