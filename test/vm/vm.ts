@@ -21,7 +21,7 @@ export const PROGRESS_ENV = 'MDK_VM_PROGRESS';
 export interface VmOptions {
   /** the command's working directory inside (default: this process's) */
   cwd?: string;
-  /** its environment (default: PATH, HOME=/root, TERM and NODE_* of this process) */
+  /** its environment (default: PATH, HOME=/root, TERM and NODE_* of this process but NODE_TEST_CONTEXT) */
   env?: Record<string, string>;
   /** the whole run, boot included (default 10 minutes) */
   timeoutMs?: number;
@@ -48,7 +48,8 @@ export const shQuote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)
 
 function defaultEnv(): Record<string, string> {
   const env: Record<string, string> = { HOME: '/root', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (k === 'TERM' || k.startsWith('NODE_'))) env[k] = v;
+  // NODE_TEST_CONTEXT (set in a test file's process) would make a `node --test` inside run nothing
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (k === 'TERM' || k.startsWith('NODE_')) && k !== 'NODE_TEST_CONTEXT') env[k] = v;
   return env;
 }
 
