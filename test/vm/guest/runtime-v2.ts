@@ -4,10 +4,12 @@
  * moby-dick-runtime on real cgroup v2: memory.max, memory.low, pids.max,
  * cpu.max and cpu.weight written before the process runs, the process in
  * them, the container's /sys/fs/cgroup its own subtree (cgroup namespace),
- * update, pause/resume through cgroup.freeze, events --stats, an OOM kill in
+ * update, pause/resume through cgroup.freeze, events --stats, device rules
+ * (the eBPF program) enforced, an OOM kill in
  * memory.events and as runc's "oom" event, and delete leaving no cgroup.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -146,7 +148,21 @@ describe('moby-dick-runtime on cgroup v2 (in the VM)', () => {
     assert.equal(existsSync(join(CG, PARENT)), false, 'the parent it made too');
   });
 
-  test('pids.max and memory.max are enforced; an OOM kill is counted in memory.events and reported by events', async () => {
+  test('device rules (the eBPF program), pids.max and memory.max are enforced; an OOM kill is counted in memory.events and reported by events', async () => {
+    const devices = bundle((s) => {
+      s.linux!.cgroupsPath = `/${PARENT}/devices`;
+      // loop0 and loop1 (made here, outside) opened inside: only loop1's read is allowed
+      s.linux!.resources = { ...s.linux!.resources, devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'b', major: 7, minor: 1, access: 'r' }] };
+      s.process!.args = ['sh', '-c', 'head -c 1 /tmp/mdk-test-l0 2>&1; head -c 1 /tmp/mdk-test-l1 2>&1; echo x > /dev/null && echo null written'];
+    });
+    for (const minor of ['0', '1']) execFileSync('mknod', [join(rootfs, `tmp/mdk-test-l${minor}`), 'b', '7', minor]);
+    const d = await rt('run', '--bundle', devices, 'mdk-test-dev');
+    for (const minor of ['0', '1']) rmSync(join(rootfs, `tmp/mdk-test-l${minor}`));
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stdout, /mdk-test-l0: Operation not permitted/);
+    assert.doesNotMatch(d.stdout, /mdk-test-l1: Operation not permitted/, 'allowed by its rule: the driver answers, not the device filter');
+    assert.match(d.stdout, /^null written$/m);
+
     const pids = bundle((s) => {
       s.linux!.cgroupsPath = `/${PARENT}/pids`;
       s.linux!.resources = { ...s.linux!.resources, pids: { limit: 5 } };
