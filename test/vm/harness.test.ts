@@ -50,15 +50,17 @@ describe('the VM harness', () => {
   });
 
   test("QEMU's arguments: the software CPU, v2 only, the host's / read-only, the results read-write; no comma or space in the results path", () => {
-    const argv = qemuArgs('/k', '/i', '/tmp/r', 512, 2);
+    const argv = qemuArgs('/k', '/i', '/tmp/r', 512, 2, '/tmp/checkout');
     const args = argv.join(' ');
     assert.match(args, /-accel tcg,thread=multi/);
     const append = argv[argv.indexOf('-append') + 1]!.split(' ');
     assert.ok(append.includes('cgroup_no_v1=all') && append.includes('mdk.results=/tmp/r'), append.join(' '));
+    assert.ok(append.includes('mdk.show=/tmp/checkout'), 'the command\'s directory, shown though /tmp is a tmpfs inside');
     assert.match(args, /-virtfs local,path=\/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap/);
     assert.match(args, /-virtfs local,path=\/tmp\/r,mount_tag=results/);
     assert.match(args, /-no-reboot/);
     assert.throws(() => qemuArgs('/k', '/i', '/tmp/a,b', 512, 2), /has a space or comma/);
+    assert.throws(() => qemuArgs('/k', '/i', '/tmp/r', 512, 2, '/a b'), /has a space/);
   });
 
   test("node's TAP: each test's result and its error block; suites' own lines left out", () => {

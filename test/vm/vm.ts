@@ -61,13 +61,14 @@ export function commandScript(argv: readonly string[], cwd: string, env: Record<
 }
 
 /** QEMU's command line for a run whose results directory is RESULTS. */
-export function qemuArgs(vmlinux: string, initramfs: string, results: string, memoryMb: number, cpus: number): string[] {
+export function qemuArgs(vmlinux: string, initramfs: string, results: string, memoryMb: number, cpus: number, cwd = '/'): string[] {
   if (/[\s,]/.test(results)) throw new Error(`the VM's results directory ${results} has a space or comma`);
+  if (/\s/.test(cwd)) throw new Error(`the VM cannot show the directory ${JSON.stringify(cwd)}: it has a space`);
   return [
     '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', String(cpus), '-m', String(memoryMb),
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-kernel', vmlinux, '-initrd', initramfs,
-    '-append', `console=ttyS0 cgroup_no_v1=all panic=-1 quiet loglevel=4 mdk.results=${results}`,
+    '-append', `console=ttyS0 cgroup_no_v1=all panic=-1 quiet loglevel=4 mdk.results=${results} mdk.show=${cwd}`,
     '-serial', `file:${join(results, 'console.log')}`,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot',
     '-virtfs', `local,path=${results},mount_tag=results,security_model=none,id=results`,
@@ -84,12 +85,13 @@ export async function runInVm(argv: readonly string[], options: VmOptions = {}):
   const { vmlinux, initramfs } = vmArtifacts();
   const results = mkdtempSync(join(tmpdir(), 'mdk-vm-'));
   try {
-    writeFileSync(join(results, 'cmd.sh'), commandScript(argv, options.cwd ?? process.cwd(), { ...(options.env ?? defaultEnv()), [PROGRESS_ENV]: join(results, 'progress') }));
+    const cwd = options.cwd ?? process.cwd();
+    writeFileSync(join(results, 'cmd.sh'), commandScript(argv, cwd, { ...(options.env ?? defaultEnv()), [PROGRESS_ENV]: join(results, 'progress') }));
     writeFileSync(join(results, 'progress'), '');
     const started = Date.now();
     let timedOut = false;
     await new Promise<void>((resolve, reject) => {
-      const qemu = spawn(QEMU, qemuArgs(vmlinux, initramfs, results, options.memoryMb ?? 1536, options.cpus ?? 2), { stdio: ['ignore', 'ignore', 'pipe'] });
+      const qemu = spawn(QEMU, qemuArgs(vmlinux, initramfs, results, options.memoryMb ?? 1536, options.cpus ?? 2, cwd), { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       qemu.stderr.on('data', (b: Buffer) => void (stderr += b.toString()));
       const timer = setTimeout(() => {
