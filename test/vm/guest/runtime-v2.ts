@@ -2,11 +2,12 @@
  * Run INSIDE the cgroup-v2-only test VM (test/integration/vm-cgroup-v2.test.ts
  * boots it; by hand: test/vm/run-in-vm node build/tsc/test/vm/guest/runtime-v2.js).
  * moby-dick-runtime on real cgroup v2: memory.max, memory.low, pids.max,
- * cpu.max and cpu.weight written before the process runs, the process in
- * them, the container's /sys/fs/cgroup its own subtree (cgroup namespace),
- * update, pause/resume through cgroup.freeze, events --stats, device rules
- * (the eBPF program) enforced, an OOM kill in
- * memory.events and as runc's "oom" event, and delete leaving no cgroup.
+ * cpu.max, cpu.weight, cpuset, io.weight, hugetlb and unified keys written
+ * before the process runs, the controllers enabled down the path, the
+ * process in them, the container's /sys/fs/cgroup its own subtree (cgroup
+ * namespace), update, pause/resume through cgroup.freeze, events --stats,
+ * device rules (the eBPF program) enforced, an OOM kill in memory.events
+ * and as runc's "oom" event, and delete leaving no cgroup.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { readCgroupLayout } from '../../../src/cgroups/layout.js';
-import { sharesToWeight } from '../../../src/cgroups/resources.js';
+import { blkioToIoWeight, sharesToWeight } from '../../../src/cgroups/resources.js';
 import type { Spec } from '../../../src/spec/schema.js';
 import { makeBundle, makeStateRoot, removeBundle, runtime } from '../../helpers/bundle.js';
 import { run, sleep } from '../../helpers/cli.js';
@@ -77,7 +78,10 @@ describe('moby-dick-runtime on cgroup v2 (in the VM)', () => {
         ...s.linux!.resources,
         memory: { limit: 64 * MIB, reservation: 32 * MIB },
         pids: { limit: 20 },
-        cpu: { shares: 512, quota: 50000, period: 100000 },
+        cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0', mems: '0' },
+        blockIO: { weight: 500 },
+        hugepageLimits: [{ pageSize: '2MB', limit: 4 * MIB }],
+        unified: { 'memory.high': String(60 * MIB) },
       };
       s.process!.args = ['sh', '-c', [
         'cat /proc/self/cgroup > /tmp/mdk-test-cgroup',
@@ -94,8 +98,13 @@ describe('moby-dick-runtime on cgroup v2 (in the VM)', () => {
     assert.equal(cg(path, 'pids.max'), '20');
     assert.equal(cg(path, 'cpu.max'), '50000 100000');
     assert.equal(cg(path, 'cpu.weight'), String(sharesToWeight(512)));
+    assert.equal(cg(path, 'cpuset.cpus'), '0');
+    assert.equal(cg(path, 'cpuset.mems'), '0');
+    assert.equal(cg(path, 'io.weight'), `default ${blkioToIoWeight(500)}`);
+    assert.equal(cg(path, 'hugetlb.2MB.max'), String(4 * MIB));
+    assert.equal(cg(path, 'memory.high'), String(60 * MIB), 'a unified key, written as given');
     // every controller the limits need, enabled down the path
-    for (const c of ['cpu', 'memory', 'pids']) assert.ok(cg(PARENT, 'cgroup.subtree_control').split(' ').includes(c), c);
+    for (const c of ['cpu', 'cpuset', 'io', 'hugetlb', 'memory', 'pids']) assert.ok(cg(PARENT, 'cgroup.subtree_control').split(' ').includes(c), c);
     const { pid } = JSON.parse((await rt('state', 'mdk-test-lim')).stdout) as { pid: number };
     assert.deepEqual(cg(path, 'cgroup.procs').split('\n'), [String(pid)]);
     assert.equal(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), `0::${path}\n`);
