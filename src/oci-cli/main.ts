@@ -62,7 +62,7 @@ Commands:
   update   change a container's limits (--resources FILE|-, or --memory, --memory-swap,
            --memory-reservation, --cpu-quota, --cpu-period, --cpu-share, --cpuset-cpus,
            --cpuset-mems, --pids-limit, --blkio-weight, ... as runc's)
-  events   print cgroup statistics (--stats once, or every --interval)
+  events   print cgroup statistics (--stats once, or every --interval) and OOM kills
   spec     write a default config.json
   features print what this runtime supports, as JSON
 

@@ -515,6 +515,12 @@ export class OciRuntime {
     return { type: 'stats', id, data: this.cgroups.stats(saved.cgroup) };
   }
 
+  /** How many of the container's processes the OOM killer killed (its memory cgroup's count; 0 without one). */
+  oomKills(id: string): number {
+    const saved = this.store.read(id);
+    return saved.cgroup ? this.cgroups.oomKills(saved.cgroup) : 0;
+  }
+
   /** run: create and start in one; in the foreground the exit status is the command's. */
   async run(id: string, options: CreateOptions & { detach?: boolean }): Promise<number> {
     if (options.detach) {
