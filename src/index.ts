@@ -9,7 +9,7 @@
  *   import { OciRuntime, StateStore } from 'moby-dick';
  *   const rt = new OciRuntime(new StateStore('/run/moby-dick'));
  *   await rt.create('web', { bundle: '/srv/bundles/web' });
- *   rt.start('web');
+ *   await rt.start('web');
  *
  * and the engine (openEngine, below), and image layers: unpackLayer (exact and safe, see src/images/unpack/unpack-layer.ts),
  * openTarReader and TarWriter.
