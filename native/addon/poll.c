@@ -109,8 +109,10 @@ static napi_value when_readable(napi_env env, napi_callback_info info)
 		return throw_errno(env, __func__, EINVAL);
 	}
 	e = uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, on_poll);
-	if (e == 0 && timeout >= 0)
+	if (e == 0 && timeout >= 0) {
+		uv_update_time(loop); /* the loop's clock is as old as this turn: the timeout counts from now */
 		e = uv_timer_start(&w->timer, on_timer, (uint64_t)timeout, 0);
+	}
 	if (e < 0) {
 		w->done = 1;
 		uv_poll_stop(&w->poll);
