@@ -15,6 +15,7 @@ import { Container, interpret, type StepTiming } from '../helper/container.js';
 import { runForwardingSignals } from '../helper/forward-signals.js';
 import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../helper/helper-launch.js';
 import { nativeAddon } from '../helper/native-addon.js';
+import { readable } from '../helper/readable.js';
 import type { Op } from '../helper/plan.js';
 import { DETACH, encodePlan, type StatusRecord } from '../helper/plan-wire.js';
 import { SyncPoints } from '../helper/sync-points.js';
@@ -126,24 +127,30 @@ function newState(id: string, bundle: string, spec: Spec): SavedState {
 }
 
 /**
- * Reads the helper's records (blocking) until the container reports
- * "ready"; returns its pid and what came behind "ready" (untilReady).
- * Throws the setup error when it ends instead.
+ * Reads the helper's records until the container reports "ready", each
+ * once the status pipe is readable: the event loop runs on meanwhile (other
+ * containers' creates, a server's requests). Returns its pid and what came
+ * behind "ready" (untilReady). Throws the setup error when it ends instead.
  */
-function waitReady(
+async function waitReady(
   helper: HelperProcess,
   onStep?: (s: StepTiming) => void,
   onSync?: (name: string, pid: number) => void,
-): { pid: number; carried: CarriedRecords } {
+): Promise<{ pid: number; carried: CarriedRecords }> {
   const buf = Buffer.alloc(65536);
   let pid = 0;
   const syncs = new SyncPoints(onSync, (message) => sendControl(helper.fds.control, message));
-  function* reads(): Generator<Buffer> {
-    for (let n; (n = readSync(helper.fds.status, buf)) > 0; ) yield buf.subarray(0, n);
+  async function* reads(): AsyncGenerator<Buffer> {
+    for (;;) {
+      await readable(helper.fds.status);
+      const n = readSync(helper.fds.status, buf);
+      if (n <= 0) return;
+      yield buf.subarray(0, n);
+    }
   }
   let outcome: ReadyOutcome;
   try {
-    outcome = untilReady(reads(), (rec) => {
+    outcome = await untilReady(reads(), (rec) => {
       if (rec.kind === 'pid') syncs.gotPid((pid = rec.pid));
       if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
       if (rec.kind === 'sync') syncs.gotSync(rec.name);
@@ -296,7 +303,7 @@ export class OciRuntime {
     this.store.claim(id);
     let saved: SavedState | undefined;
     try {
-      this.store.withLock(id, () => {
+      await this.store.withLockAsync(id, async () => {
         saved = newState(id, bundle, spec);
         saved.spec = spec;
         if (inHostMountNamespace(spec)) saved.hostRootBelow = mountBelow(saved.rootfs);
@@ -330,7 +337,7 @@ export class OciRuntime {
           preserveFds: options.preserveFds,
         });
         try {
-          saved.pid = waitReady(helper, options.onStep, this.syncWork(saved, spec)).pid;
+          saved.pid = (await waitReady(helper, options.onStep, this.syncWork(saved, spec))).pid;
           saved.pidStartTime = procStat(saved.pid)?.startTime ?? '';
           this.store.write(saved);
           if (options.pidFile) writePidFile(options.pidFile, saved.pid);
@@ -348,8 +355,9 @@ export class OciRuntime {
     }
   }
 
-  start(id: string): void {
-    this.store.withLock(id, () => {
+  /** Releases the parked init; resolves once it has exec'd (its fifo waited for in the event loop). */
+  async start(id: string): Promise<void> {
+    await this.store.withLockAsync(id, async () => {
       const saved = this.store.read(id);
       const status = this.statusOf(saved);
       if (status !== 'created') {
@@ -360,7 +368,7 @@ export class OciRuntime {
       const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
         const buf = Buffer.alloc(1);
-        const started = awaitStartByte({
+        const started = await awaitStartByte({
           readByte: () => {
             try {
               return readSync(fd, buf) === 1;
@@ -370,17 +378,18 @@ export class OciRuntime {
             }
           },
           alive: () => isAlive(saved.pid, saved.pidStartTime),
-          pause: () => sleepSync(1),
-          limit: 10_000,
+          // the byte wakes this at once; the init's end does not (it never opened the fifo): looked at every 10 ms
+          pause: () => readable(fd, 10),
+          limit: 1000,
         });
         if (!started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
         const chunk = Buffer.alloc(8192);
         const failed = execFailure(
-          awaitExec({
+          await awaitExec({
             read: () => readChunk(fd, chunk),
-            // the init is a few syscalls from exec: look again soon, then every millisecond
-            pause: (tries) => sleepSync(tries < 50 ? 0.02 : 1),
-            limit: 10_000,
+            // exec closes the init's end (readable: at its end), an error record comes before
+            pause: () => readable(fd, 10),
+            limit: 1000,
           }),
           id,
         );
@@ -525,7 +534,7 @@ export class OciRuntime {
   async run(id: string, options: CreateOptions & { detach?: boolean }): Promise<number> {
     if (options.detach) {
       await this.create(id, options);
-      this.start(id);
+      await this.start(id);
       return 0;
     }
     checkId(id);
@@ -604,14 +613,14 @@ export class OciRuntime {
     if (options.detach) {
       const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
       try {
-        const { pid, carried } = waitReady(helper, options.onStep, joinCgroups);
+        const { pid, carried } = await waitReady(helper, options.onStep, joinCgroups);
         // released, the process is a few steps from exec (the filter, exec itself): what fails there is
         // reported on its copy of the status fd, which exec closes; the helper's copy goes with the helper
         sendControl(helper.fds.control, DETACH);
         reapHelper(helper);
         // the status fd blocks: a read waits for bytes or the end, and never says 'none'
         const chunk = Buffer.alloc(8192);
-        const failed = execFailure(awaitExec({ read: () => readChunk(helper.fds.status, chunk), pause: () => {}, limit: 0, carried }), id);
+        const failed = execFailure(await awaitExec({ read: () => readChunk(helper.fds.status, chunk), pause: () => {}, limit: 0, carried }), id);
         if (failed) throw failed;
         if (options.pidFile) writePidFile(options.pidFile, pid);
       } finally {

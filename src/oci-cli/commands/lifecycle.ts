@@ -45,9 +45,9 @@ export const run: Command = (ctx, argv) => {
   return ctx.runtime.run(positionals[0]!, { ...createOptions(ctx, values), detach: values.detach });
 };
 
-export const start: Command = (ctx, argv) => {
+export const start: Command = async (ctx, argv) => {
   const { positionals } = parseFlags('start', argv, {}, { min: 1, max: 1, names: 'exactly one container id' });
-  ctx.runtime.start(positionals[0]!);
+  await ctx.runtime.start(positionals[0]!);
   return 0;
 };
 
