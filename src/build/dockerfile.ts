@@ -80,11 +80,14 @@ function heredocOf(h: AstHeredoc, text: string, starts: number[], firstLine: str
   return { name, body, expand: !op?.[2] };
 }
 
+/** dockerfile-ast's bundle, beside the CLI's and the library's (a build output, not a source) */
+const PARSER_BUNDLE = './moby-dick-dockerfile.cjs';
+
 /** dockerfile-ast: its bundle beside this one, else the package */
 function loadParser(): typeof DockerfileAst {
   const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
   try {
-    return require('./moby-dick-dockerfile.cjs') as typeof DockerfileAst;
+    return require(PARSER_BUNDLE) as typeof DockerfileAst;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
   }
