@@ -23,15 +23,12 @@
  *
  * Below a directory the image lacks, nothing is looked up.
  */
-import { closeSync, constants as fsc, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, constants as fsc, openSync } from 'node:fs';
 import { locate, type Stat } from '../engine/archive-fs.js';
 import { nativeAddon } from '../helper/native-addon.js';
-import { type EntryWriter, TarWriter, type TarWriterEntry } from '../images/tar/tar-writer.js';
+import type { EntryWriter, TarWriterEntry } from '../images/tar/tar-writer.js';
 import { S_IFDIR, S_IFMT } from '../linux/file-modes.js';
-import { GatheringFileWriter } from '../util/gathering-file-writer.js';
+import { withTempTar } from './temp-tar.js';
 
 /** the step's entries would not give the same layer as a tar: take the container's way */
 export class AddedLayerConflict extends Error {}
@@ -154,27 +151,21 @@ function openLower(layers: readonly string[]): number {
  */
 export async function withAddedLayer<T>(layers: readonly string[], produce: (w: EntryWriter, root: number) => Promise<void>, fn: (tar: string) => Promise<T>): Promise<T> {
   if (layers.length === 0) throw new AddedLayerConflict('an image without layers');
-  const dir = mkdtempSync(join(tmpdir(), 'moby-dick-layer-'));
+  const lower = openLower(layers);
+  let closed = false;
+  const close = () => {
+    if (!closed) closeSync(lower);
+    closed = true;
+  };
   try {
-    const path = join(dir, 'layer.tar');
-    const lower = openLower(layers);
-    try {
-      const file = new GatheringFileWriter(path);
-      try {
-        const w = new TarWriter(file);
+    return await withTempTar(
+      async (w) => {
         await produce(new AddedLayerWriter(w, lower), lower);
-        await w.finish();
-        file.end();
-        await once(file, 'close');
-      } catch (e) {
-        file.destroy();
-        throw e;
-      }
-    } finally {
-      closeSync(lower);
-    }
-    return await fn(path);
+        close();
+      },
+      (path) => fn(path),
+    );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    close();
   }
 }

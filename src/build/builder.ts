@@ -49,6 +49,7 @@ import type { EntryWriter } from '../images/tar/tar-writer.js';
 import { AddedLayerConflict, withAddedLayer } from './added-layer.js';
 import { addSources, type CopyPlan, type Download } from './copy.js';
 import { BuildCache, cacheKey } from './cache.js';
+import { DeferredRemoval } from './deferred-removal.js';
 import { DigestMemo } from './digest-memo.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
 import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
@@ -119,7 +120,11 @@ export class Builder {
     private readonly opts: BuildOptions,
   ) {
     this.cache = new BuildCache(engine.store);
+    this.removal = new DeferredRemoval(engine.store.layerDirs.tmpDir);
   }
+
+  /** the step containers' overlay dirs, deleted in the background (waited for when the build ends) */
+  private readonly removal: DeferredRemoval;
 
   private get store() {
     return this.engine.store;
@@ -146,6 +151,7 @@ export class Builder {
       await this.buildStages();
     } finally {
       this.memo?.save();
+      await this.removal.settle();
     }
     if (this.stopped) throw this.stopped;
     const last = this.results.get(this.plan.order[this.plan.order.length - 1]!)!;
@@ -441,7 +447,7 @@ export class Builder {
         throw new MobyDickError('BUILD', `process "${argv.join(' ').replace(/\n/g, '\\n')}" did not complete successfully: exit code: ${code}`, { hint: 'the output above is the command\'s', status: code });
       }
       return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, config, { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar));
-    });
+    }, this.removal);
     this.progress.done(id, next.image);
     return next;
   }
@@ -472,7 +478,7 @@ export class Builder {
         withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
           await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, make);
           return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, r.config, history, tar, undefined, dir), { adoptable: true });
-        }),
+        }, this.removal),
     );
     this.progress.done(id, next.image);
     return next;
@@ -577,7 +583,7 @@ export class Builder {
           return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, history, tar, undefined, dir), {
             adoptable: step.kind === 'COPY',
           });
-        });
+        }, this.removal);
       // ADD's archives keep the xattrs the container's way leaves out: ADD takes that way
       const next =
         step.kind === 'COPY'
