@@ -151,7 +151,8 @@ export class Builder {
       await this.buildStages();
     } finally {
       this.memo?.save();
-      await this.removal.settle();
+      const left = await this.removal.settle();
+      if (left) this.progress.warn(`${left} step container director${left === 1 ? 'y' : 'ies'} could not be deleted: the next pull, load or rmi removes them with the store's other temp files`);
     }
     if (this.stopped) throw this.stopped;
     const last = this.results.get(this.plan.order[this.plan.order.length - 1]!)!;

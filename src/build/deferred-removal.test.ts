@@ -24,7 +24,7 @@ describe('DeferredRemoval', () => {
     assert.equal(r.remove([one, join(base, 'missing'), two]), true);
     assert.equal(existsSync(one), false);
     assert.equal(existsSync(two), false);
-    await r.settle();
+    assert.equal(await r.settle(), 0);
     assert.deepEqual(readdirSync(trashRoot), []);
   });
 
@@ -37,7 +37,7 @@ describe('DeferredRemoval', () => {
       assert.equal(r.remove([here, other]), false);
       assert.equal(existsSync(here), true, 'what moved was put back');
       assert.equal(existsSync(other), true);
-      await r.settle();
+      assert.equal(await r.settle(), 0);
       assert.deepEqual(readdirSync(trashRoot), []);
     } finally {
       rmSync(other, { recursive: true, force: true });

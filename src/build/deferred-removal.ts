@@ -9,7 +9,8 @@
  *
  * The trash directory is named as the store names its temp entries
  * (owner.ts: pid, start time): one left behind by a killed build is removed
- * with them (LayerDirs.cleanTemp). settle() waits for the deletions.
+ * with them (LayerDirs.cleanTemp), as is one whose deletion failed.
+ * settle() waits for the deletions.
  */
 import { mkdirSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -52,10 +53,12 @@ export class DeferredRemoval {
     return true;
   }
 
-  /** Waits for every deletion begun; the first failure is thrown, after all ended. */
-  async settle(): Promise<void> {
+  /**
+   * Waits for every deletion begun; how many failed (their trash dirs are
+   * left to the store's sweep of its temp dirs: a build does not fail for them).
+   */
+  async settle(): Promise<number> {
     const all = await Promise.allSettled(this.pending.splice(0));
-    const failed = all.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    return all.filter((r) => r.status === 'rejected').length;
   }
 }
