@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { closeSync, constants as fsc, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants as fsc, lstatSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { EntryWriter, TarWriterEntry } from '../images/tar/tar-writer.js';
@@ -31,6 +31,9 @@ describe('AddedLayerWriter', () => {
   utimesSync(join(image, 'etc'), 1000, 1000);
   symlinkSync('/etc', join(image, 'data'));
   writeFileSync(join(image, 'bin'), '');
+  // /etc's owner not the tar's default 0:0: 7:8 as root, else whoever runs the test
+  if (process.getuid?.() === 0) chownSync(join(image, 'etc'), 7, 8);
+  const owner = `${lstatSync(join(image, 'etc')).uid}:${lstatSync(join(image, 'etc')).gid}`;
   const withRoot = async (fn: (root: number) => Promise<void>) => {
     const root = openSync(image, fsc.O_RDONLY | fsc.O_DIRECTORY);
     try {
@@ -50,7 +53,7 @@ describe('AddedLayerWriter', () => {
       await a.addDirectory({ name: 'new/', mode: 0o700, uid: 1, gid: 2 });
       await a.addSymlink({ name: 'new/link' }, '/etc');
       assert.deepEqual(out, [
-        'dir etc 750 0:0 1000',
+        `dir etc 750 ${owner} 1000`,
         'dir etc/app 755 0:0 5',
         'file etc/app/conf 644 0:0 6',
         'file etc/passwd 600 0:0 7',
@@ -86,7 +89,7 @@ describe('AddedLayerWriter', () => {
       const a = new AddedLayerWriter(w, root);
       await a.addSymlink({ name: 'bin' }, 'busybox');
       await a.addFile({ name: 'etc/passwd' }, Buffer.from(''));
-      assert.deepEqual(out, ['symlink bin 0 0:0 0', 'dir etc 750 0:0 1000', 'file etc/passwd 0 0:0 0']);
+      assert.deepEqual(out, ['symlink bin 0 0:0 0', `dir etc 750 ${owner} 1000`, 'file etc/passwd 0 0:0 0']);
     });
   });
 });
