@@ -51,9 +51,15 @@ export async function withBuildContainer<T>(
   try {
     return await fn(record.id);
   } finally {
-    if (removal && !engine.view(engine.containers.find(record.id)).state.Running) {
+    if (removal) {
+      let running = true;
+      try {
+        running = engine.view(engine.containers.find(record.id)).state.Running;
+      } catch {
+        // gone already: remove below says what it says
+      }
       const p = engine.paths(record.id);
-      removal.remove([p.upper, p.work, p.merged]);
+      if (!running) removal.remove([p.upper, p.work, p.merged]);
     }
     engine.remove(record.id, true, true);
   }
