@@ -23,10 +23,29 @@ type ModuleFunction = (exports: object, require: NodeJS.Require, module: object,
 /** Where the code cache of FILE lives. */
 const cacheFile = (file: string): string => `${file}.cache`;
 
-/** FILE's source compiled as a CommonJS module, with CACHE when it fits. */
-export function compileModule(file: string, cache: Buffer | undefined): { script: Script; fn: ModuleFunction } {
+/**
+ * node:v8's setFlagsFromString: given to compileModule, every function of
+ * the file is compiled at once (V8's --no-lazy), and --lazy is set again
+ * before anything else compiles. A cache written from such a script holds
+ * the code of every function, not only of those that ran before it was
+ * written: the jail's cgroup, seccomp cache and helper code, which the
+ * warm-up cannot run, was compiled lazily at each start (about 2 ms of CPU
+ * of `run --rootfs`, bench/README.md "code cache"). The flags that decide
+ * whether V8 accepts a cache are the same again when it is written.
+ * Passed in rather than imported: loading node:v8 costs every start.
+ */
+export type SetV8Flags = (flags: string) => void;
+
+/** FILE's source compiled as a CommonJS module, with CACHE when it fits; EAGER: every function compiled now. */
+export function compileModule(file: string, cache: Buffer | undefined, eager?: SetV8Flags): { script: Script; fn: ModuleFunction } {
   const source = readFileSync(file, 'utf8').replace(/^#!.*/, '');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData: cache });
+  eager?.('--no-lazy');
+  let script: Script;
+  try {
+    script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData: cache });
+  } finally {
+    eager?.('--lazy');
+  }
   return { script, fn: script.runInThisContext() as ModuleFunction };
 }
 
