@@ -12,10 +12,12 @@ import { CgroupManager, type CgroupPlacement } from '../cgroups/cgroup.js';
 import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
 import { deviceRules } from '../cgroups/resources.js';
 import { MobyDickError } from '../errors.js';
+import type { Capability } from '../linux/capabilities.js';
 import { compileOciPlan, type HostFacts } from '../oci/compile.js';
 import { readHostFacts } from '../oci/host-facts.js';
 import { compileSeccomp } from '../oci/seccomp.js';
 import { cachedSeccomp } from '../oci/seccomp-cache.js';
+import { prebuiltSeccomp } from '../oci/seccomp-prebuilt.js';
 import { type ContainerConfig, type ResolvedConfig, resolveConfig } from '../helper/config.js';
 import { Container, type ContainerCgroup, type ExitStatus, type StartOptions } from '../helper/container.js';
 import { launchHelper } from '../helper/helper-launch.js';
@@ -243,7 +245,9 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
       syncCgroup: true,
       cgroupPath: spec.linux!.cgroupsPath,
       joinCgroups: jailJoinFiles(jailCgroupLayout(layout), spec.linux!.cgroupsPath!),
-      seccomp: cachedSeccomp(spec.linux!.seccomp!, JAIL_SECCOMP_CACHE, compileSeccomp),
+      // the spec's profile is the default one for its capabilities (jailSpec, through buildSpec, which wrote
+      // them from Capability values): mostly compiled at build time
+      seccomp: prebuiltSeccomp(spec.process!.capabilities!.bounding as Capability[]) ?? cachedSeccomp(spec.linux!.seccomp!, JAIL_SECCOMP_CACHE, compileSeccomp),
       debug: onStep !== undefined,
       host: readHostFacts(mountinfo),
       overlay: resolved.overlay ?? undefined,
