@@ -153,8 +153,19 @@ export function removeJailLeftovers(layout: CgroupLayout, isAlive: (pid: number)
 }
 
 /**
+ * What of PLACEMENT goes when the container ends: its own directories.
+ * The parent (JAIL_CGROUP_PARENT in each hierarchy) stays for the next
+ * jail, as runc and Docker leave /docker: made and removed at every run it
+ * cost about 0.6 ms of CPU (a directory, a readdir and an rmdir in each of
+ * this host's 9 v1 hierarchies, and the parent's cpuset).
+ */
+export function jailRemoval(placement: CgroupPlacement): CgroupPlacement {
+  return { ...placement, created: placement.created.filter((d) => placement.dirs.includes(d)) };
+}
+
+/**
  * The container's cgroup, made at the plan's cgroup sync (the child waits
- * there) with the spec's device rules, and removed at the end.
+ * there) with the spec's device rules, and removed at the end (jailRemoval).
  */
 function jailCgroup(
   spec: Spec,
@@ -181,7 +192,7 @@ function jailCgroup(
       path,
       remove: () => {
         // its last tasks are gone once pid 1 of its pid namespace is: what stays busy is left, as the runtime leaves it
-        if (manager && placement) manager.remove(placement);
+        if (manager && placement) manager.remove(jailRemoval(placement));
       },
     },
     onSync: (name, pid) => {
