@@ -4,6 +4,7 @@
 // (measured with hyperfine; see bench/README.md).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 
@@ -14,13 +15,30 @@ const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url
 const buildId = createHash('sha256');
 const sources = (await readdir('src', { recursive: true })).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
 for (const f of [...sources.map((f) => `src/${f}`), 'package-lock.json']) buildId.update(`${f}\0`).update(await readFile(f)).update('\0');
+// the default seccomp profile compiled now, for the capability sets
+// containers get by default (src/oci/seccomp-prebuilt.ts): a jail then
+// neither compiles it nor reads it from the cache
+const prebuild = await build({
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  logLevel: 'warning',
+  stdin: { contents: "export { prebuildSeccomp } from './src/oci/seccomp-prebuilt.ts';\n", resolveDir: '.', loader: 'ts' },
+  write: false,
+});
+const prebuildModule = { exports: {} };
+new Function('module', 'exports', 'require', prebuild.outputFiles[0].text)(prebuildModule, prebuildModule.exports, createRequire(import.meta.url));
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  define: { MOBY_DICK_VERSION: JSON.stringify(pkg.version), MOBY_DICK_BUILD_ID: JSON.stringify(buildId.digest('hex').slice(0, 32)) },
+  define: {
+    MOBY_DICK_VERSION: JSON.stringify(pkg.version),
+    MOBY_DICK_BUILD_ID: JSON.stringify(buildId.digest('hex').slice(0, 32)),
+    MOBY_DICK_PREBUILT_SECCOMP: JSON.stringify(prebuildModule.exports.prebuildSeccomp()),
+  },
 };
 
 /**

@@ -12,10 +12,12 @@ import { CgroupManager, type CgroupPlacement } from '../cgroups/cgroup.js';
 import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
 import { deviceRules } from '../cgroups/resources.js';
 import { MobyDickError } from '../errors.js';
+import type { Capability } from '../linux/capabilities.js';
 import { compileOciPlan, type HostFacts } from '../oci/compile.js';
 import { readHostFacts } from '../oci/host-facts.js';
 import { compileSeccomp } from '../oci/seccomp.js';
 import { cachedSeccomp } from '../oci/seccomp-cache.js';
+import { prebuiltSeccomp } from '../oci/seccomp-prebuilt.js';
 import { type ContainerConfig, type ResolvedConfig, resolveConfig } from '../helper/config.js';
 import { Container, type ContainerCgroup, type ExitStatus, type StartOptions } from '../helper/container.js';
 import { launchHelper } from '../helper/helper-launch.js';
@@ -151,8 +153,19 @@ export function removeJailLeftovers(layout: CgroupLayout, isAlive: (pid: number)
 }
 
 /**
+ * What of PLACEMENT goes when the container ends: its own directories.
+ * The parent (JAIL_CGROUP_PARENT in each hierarchy) stays for the next
+ * jail, as runc and Docker leave /docker: made and removed at every run it
+ * cost about 0.6 ms of CPU (a directory, a readdir and an rmdir in each of
+ * this host's 9 v1 hierarchies, and the parent's cpuset).
+ */
+export function jailRemoval(placement: CgroupPlacement): CgroupPlacement {
+  return { ...placement, created: placement.created.filter((d) => placement.dirs.includes(d)) };
+}
+
+/**
  * The container's cgroup, made at the plan's cgroup sync (the child waits
- * there) with the spec's device rules, and removed at the end.
+ * there) with the spec's device rules, and removed at the end (jailRemoval).
  */
 function jailCgroup(
   spec: Spec,
@@ -179,7 +192,7 @@ function jailCgroup(
       path,
       remove: () => {
         // its last tasks are gone once pid 1 of its pid namespace is: what stays busy is left, as the runtime leaves it
-        if (manager && placement) manager.remove(placement);
+        if (manager && placement) manager.remove(jailRemoval(placement));
       },
     },
     onSync: (name, pid) => {
@@ -243,7 +256,9 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
       syncCgroup: true,
       cgroupPath: spec.linux!.cgroupsPath,
       joinCgroups: jailJoinFiles(jailCgroupLayout(layout), spec.linux!.cgroupsPath!),
-      seccomp: cachedSeccomp(spec.linux!.seccomp!, JAIL_SECCOMP_CACHE, compileSeccomp),
+      // the spec's profile is the default one for its capabilities (jailSpec, through buildSpec, which wrote
+      // them from Capability values): mostly compiled at build time
+      seccomp: prebuiltSeccomp(spec.process!.capabilities!.bounding as Capability[]) ?? cachedSeccomp(spec.linux!.seccomp!, JAIL_SECCOMP_CACHE, compileSeccomp),
       debug: onStep !== undefined,
       host: readHostFacts(mountinfo),
       overlay: resolved.overlay ?? undefined,
