@@ -125,6 +125,12 @@ const ENGINE_STEPS: Readonly<Record<string, (detail: string) => Words>> = {
     says: `started the C helper (pid ${d}), a fresh single-threaded process that carries the plan out`,
     why: "Node's threads cannot change namespaces: a single-threaded helper does (docs/design.md)",
   }),
+  'plug network': () => ({
+    purpose: 'network',
+    call: 'netlink: RTM_NEWLINK (veth), RTM_NEWADDR, RTM_NEWROUTE',
+    man: 'veth(4), rtnetlink(7)',
+    says: "plugged the container into its network: a veth pair, its address and default route (below), while its process waited for start",
+  }),
   'create cgroup': (d) => ({
     purpose: 'resources',
     call: 'mkdir(2) and write(2) in /sys/fs/cgroup',

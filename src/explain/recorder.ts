@@ -10,6 +10,12 @@ import { CAPABILITIES } from '../linux/capabilities.js';
 import { explain, type Explanation } from './explanation.js';
 import { type ExplainFormat, render } from './render.js';
 
+/** A recorder writing to stderr, in color when stderr is a terminal; none when FORMAT is undefined (--explain not given). */
+export function stderrRecorder(form: string, format: ExplainFormat | undefined, onStep?: (s: StepTiming) => void): ExplainRecorder | undefined {
+  if (!format) return undefined;
+  return new ExplainRecorder({ form, format, write: (t) => process.stderr.write(t), color: wantsColor(process.stderr), ...(onStep ? { onStep } : {}) });
+}
+
 /** --explain's value as parsed (true, "json", "text") -> the format, or undefined when off. */
 export function explainFormat(flag: boolean | string | undefined): ExplainFormat | undefined {
   if (flag === true || flag === 'text') return 'text';
@@ -40,11 +46,19 @@ export class ExplainRecorder {
   private readonly steps: StepTiming[] = [];
   private plan: PlannedContainer | undefined;
   private done = false;
+  private network: Explanation['network'] | undefined;
 
-  constructor(private readonly options: RecorderOptions) {}
+  constructor(private readonly options: RecorderOptions) {
+    this.network = options.network;
+  }
 
   readonly onPlan = (plan: PlannedContainer): void => {
     this.plan = plan;
+  };
+
+  /** what the engine set up for the network (image containers on a bridge) */
+  readonly onNetwork = (network: Explanation['network']): void => {
+    this.network = network;
   };
 
   readonly onStep = (step: StepTiming): void => {
@@ -64,7 +78,7 @@ export class ExplainRecorder {
       steps: this.steps,
       heldCapabilities: held,
       ...(this.plan.cgroup ? { cgroup: this.plan.cgroup } : {}),
-      ...(this.options.network ? { network: this.options.network } : {}),
+      ...(this.network ? { network: this.network } : {}),
     });
   }
 
