@@ -123,7 +123,7 @@ const ENGINE_STEPS: Readonly<Record<string, (detail: string) => Words>> = {
     call: 'clone(CLONE_VM|CLONE_VFORK), execve(2)',
     man: 'clone(2)',
     says: `started the C helper (pid ${d}), a fresh single-threaded process that carries the plan out`,
-    why: "Node's threads cannot change namespaces: a single-threaded helper does (docs/design.md)",
+    why: "Node's threads cannot change namespaces: a single-threaded helper can (README: how it is built)",
   }),
   'plug network': () => ({
     purpose: 'network',
