@@ -8,7 +8,7 @@ import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities
 import { compileOciPlan, type HostFacts } from '../oci/compile.js';
 import { buildSpec, DEFAULT_SHM_SIZE } from '../spec/spec-builder.js';
 import type { Spec } from '../spec/schema.js';
-import { explain, type ExplainInput, NAMESPACES } from './explanation.js';
+import { explain, type ExplainInput, NAMESPACES, ranOrder } from './explanation.js';
 import { effectiveCapabilities } from './recorder.js';
 import { render, renderText } from './render.js';
 
@@ -108,6 +108,17 @@ describe('explain', () => {
     assert.equal(cg.path, '/moby-dick-jail/test-explain');
     assert.ok(cg.writes.some((w) => w.file === 'devices.deny' && w.value === 'a'));
     assert.ok(cg.writes.some((w) => w.file === 'devices.allow' && w.value === 'c 1:3 rwm'));
+  });
+});
+
+describe('ranOrder', () => {
+  test('clone ran before the child\'s steps that were reported ahead of it', () => {
+    const st = (name: string): StepTiming => ({ source: 'helper', name, detail: '', milliseconds: 0 });
+    const names = (xs: StepTiming[]) => xs.map((x) => x.name);
+    const engine: StepTiming = { source: 'engine', name: 'spawn helper', detail: '', milliseconds: 0 };
+    assert.deepEqual(names(ranOrder([engine, st('read plan'), st('propagation'), st('mount'), st('clone'), st('exec')])), ['spawn helper', 'read plan', 'clone', 'propagation', 'mount', 'exec']);
+    const inOrder = [st('read plan'), st('clone'), st('sync'), st('exec')];
+    assert.deepEqual(ranOrder(inOrder), inOrder);
   });
 });
 

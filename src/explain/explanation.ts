@@ -303,10 +303,26 @@ function network(ns: readonly ExplainedNamespace[]): Explanation['network'] {
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
+/**
+ * The steps in the order they ran. The helper reports clone from the outer
+ * process once clone(2) returned, and the child's steps on the same pipe:
+ * without a sync point holding the child, its first steps can come first.
+ * Clone ran before all of them.
+ */
+export function ranOrder(steps: readonly StepTiming[]): StepTiming[] {
+  const clone = steps.findIndex((s) => s.source === 'helper' && s.name === 'clone');
+  if (clone < 0) return [...steps];
+  const first = steps.findIndex((s) => s.source === 'helper' && s.name !== 'read plan' && s.name !== 'clone');
+  if (first < 0 || first > clone) return [...steps];
+  const rest = steps.filter((_, i) => i !== clone);
+  rest.splice(first, 0, steps[clone]!);
+  return rest;
+}
+
 export function explain(input: ExplainInput): Explanation {
   const { spec, ops } = input;
   const cursor = { i: 0 };
-  const steps = input.steps.map((s, i): ExplainedStep => {
+  const steps = ranOrder(input.steps).map((s, i): ExplainedStep => {
     const w = stepWords(s, ops, cursor);
     return { n: i + 1, purpose: w.purpose, source: s.source, step: s.name, call: w.call, man: w.man, says: w.says, ...(w.why ? { why: w.why } : {}), milliseconds: round(s.milliseconds) };
   });

@@ -100,7 +100,7 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
           ? `mounted the image's layers as one overlay filesystem at ${o.target}: the read-only image layers below, the container's own writable layer on top`
           : o.fstype === ''
             ? `bind-mounted the root directory ${o.source} onto itself, so that it is a mount point of its own`
-            : `mounted a ${o.fstype} at ${o.target}`,
+            : `mounted an empty ${o.fstype} at ${o.target}, where the container's view of the host's root is put together`,
       why: (o) => (o.fstype === 'overlay' ? 'the container writes to its own layer; the image stays unchanged and is shared with other containers' : o.fstype === '' ? 'pivot_root(2) needs the new root to be a mount point' : undefined),
     },
   },
