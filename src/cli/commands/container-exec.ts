@@ -18,7 +18,9 @@ Options:
   -i, --interactive     keep stdin open
   -t, --tty             allocate a pseudo-TTY
   -u, --user USER       user name or UID, with an optional :GROUP
-  -w, --workdir DIR     working directory inside the container`,
+  -w, --workdir DIR     working directory inside the container
+      --explain[=json]  explain, on stderr, each step the kernel was asked
+                        for: what it isolates, its man page, its time`,
   options: {
     detach: { type: 'boolean', short: 'd' },
     interactive: { type: 'boolean', short: 'i' },

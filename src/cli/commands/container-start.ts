@@ -12,7 +12,9 @@ export const command = defineCommand({
 
 Options:
   -a, --attach          attach its output (and forward signals); its exit status is ours
-  -i, --interactive     attach its stdin too`,
+  -i, --interactive     attach its stdin too
+      --explain[=json]  explain, on stderr, each step the kernel was asked
+                        for: what it isolates, its man page, its time`,
   options: {
     attach: { type: 'boolean', short: 'a' },
     interactive: { type: 'boolean', short: 'i' },
