@@ -49,6 +49,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['helper'],
   ['cgroups', 'images', 'network'],
   ['oci'],
+  ['explain'],
   ['engine', 'jail'],
   ['build', 'library'],
   ['cli', 'api', 'oci-cli', 'index.ts', 'unpack.ts'],

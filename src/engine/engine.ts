@@ -153,9 +153,9 @@ export class Engine implements EngineCore {
    * with a monitor, then BEFORE_START (attach here, so no output is missed),
    * then the runtime's start. A container that ran before starts afresh.
    */
-  async start(ref: string, beforeStart?: (v: ContainerView) => Promise<void> | void): Promise<ContainerView> {
+  async start(ref: string, beforeStart?: (v: ContainerView) => Promise<void> | void, explain?: lifecycle.StartExplain): Promise<ContainerView> {
     const found = this.containers.find(ref);
-    return this.locked(found.id, () => lifecycle.startLocked(this, found.id, beforeStart));
+    return this.locked(found.id, () => lifecycle.startLocked(this, found.id, beforeStart, explain));
   }
 
   /** `stop`: the stop signal (or SIGNAL), then SIGKILL after TIMEOUT seconds, as Docker. */

@@ -225,11 +225,14 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   const hostRoot = resolved.rootfs === null ? readHostRoot() : undefined;
   lap('resolve config', resolved.rootfs ?? 'host view');
   let ops: Op[];
+  let spec: Spec;
+  let cgroupVersion: 1 | 2 | undefined;
   let cgroup: ContainerCgroup | undefined;
   let prepareCgroup: (() => void) | undefined;
   let onSync = options.onSync;
   if (resolved.rootfs === null) {
-    ops = compileOciPlan(hostViewSpec(resolved), {
+    spec = hostViewSpec(resolved);
+    ops = compileOciPlan(spec, {
       bundle: '/',
       detach: false,
       syncCgroup: false,
@@ -240,9 +243,10 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
       hostView: { entries: hostRoot ?? [] },
     });
   } else {
-    const spec = jailSpec(resolved, containerName());
+    spec = jailSpec(resolved, containerName());
     const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
     const layout = readCgroupLayout(mountinfo);
+    cgroupVersion = jailCgroupLayout(layout).version;
     const jail = jailCgroup(spec, layout);
     cgroup = jail.cgroup;
     prepareCgroup = jail.prepare;
@@ -271,6 +275,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   ops.splice(1, 0, ...monitor); // settings of the outer helper, after "clone"
   const plan = encodePlan(ops);
   lap('compile plan', `${plan.length} bytes`);
+  options.onPlan?.({ spec, ops, ...(cgroup && cgroupVersion ? { cgroup: { path: cgroup.path, version: cgroupVersion } } : {}) });
   const helper = launchHelper(plan, {
     stdio: monitor.length ? 'null' : options.stdio ?? 'inherit',
     interactive: resolved.interactive,

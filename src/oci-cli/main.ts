@@ -66,6 +66,9 @@ Commands:
   spec     write a default config.json
   features print what this runtime supports, as JSON
 
+create, run and exec take --explain[=json]: each step the kernel was asked
+for, what it isolates, its man page and its time, on stderr.
+
 Global options:
   --root DIR               state directory (default ${DEFAULT_ROOT})
   --log FILE               log to FILE

@@ -11,7 +11,7 @@ import { completeUpdate, deviceRules, mergeResources, planV1, planV2 } from '../
 import { MobyDickError } from '../errors.js';
 import { signalNumber } from '../linux/signals.js';
 import { sleepSync } from '../linux/sleep.js';
-import { Container, interpret, type StepTiming } from '../helper/container.js';
+import { Container, interpret, type PlannedContainer, type StepTiming } from '../helper/container.js';
 import { runForwardingSignals } from '../helper/forward-signals.js';
 import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../helper/helper-launch.js';
 import { nativeAddon } from '../helper/native-addon.js';
@@ -20,7 +20,7 @@ import type { Op } from '../helper/plan.js';
 import { DETACH, encodePlan, type StatusRecord } from '../helper/plan-wire.js';
 import { SyncPoints } from '../helper/sync-points.js';
 import { compileOciPlan } from './compile.js';
-import { compileExecPlan, type ExecOptions } from './exec-plan.js';
+import { compileExecPlan, execProcess, type ExecOptions, PROC_NAME } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
 import { awaitExec, awaitStartByte, type CarriedRecords, type ReadyOutcome, untilReady } from './exec-fifo.js';
 import { stepError } from '../helper/step-errors.js';
@@ -45,6 +45,8 @@ export interface CreateOptions {
   noPivot?: boolean;
   debug?: boolean;
   onStep?: (step: StepTiming) => void;
+  /** called with the spec and the plan compiled from it, before the helper starts (--explain) */
+  onPlan?: (plan: PlannedContainer) => void;
   /**
    * The engine's containers: a monitor (native/src/watch.c) stays as the
    * container's parent after create, keeps its stdio, log, attach socket
@@ -243,6 +245,11 @@ export class OciRuntime {
     return (this.cgroupManager ??= new CgroupManager(this.layout()));
   }
 
+  /** What --explain is told of a new container: its spec, its plan, its cgroup. */
+  private planned(spec: Spec, ops: readonly Op[], id: string): PlannedContainer {
+    return { spec, ops, cgroup: { path: cgroupPath(spec.linux?.cgroupsPath, id), version: this.layout().version } };
+  }
+
   /** The engine's work at the sync points of a new container: cgroups, then hooks. */
   private syncWork(saved: SavedState, spec: Spec): (name: string, pid: number) => void {
     return (name, pid) => {
@@ -330,6 +337,7 @@ export class OciRuntime {
         });
         // the monitor's settings belong to the outer helper: after "clone"
         if (options.monitor) plan.splice(1, 0, ...monitorOps(options.monitor));
+        options.onPlan?.(this.planned(spec, plan, id));
         const helper = launchHelper(encodePlan(plan), {
           stdio: options.monitor ? 'null' : 'inherit',
           interactive: true,
@@ -558,6 +566,7 @@ export class OciRuntime {
         debug: options.onStep !== undefined,
         host: readHostFacts(),
       });
+      options.onPlan?.(this.planned(spec, plan, id));
       try {
         return await this.foreground(plan, { ...options, onSync: this.syncWork(saved, spec) }, (pid) => {
           saved.pid = pid;
@@ -586,6 +595,7 @@ export class OciRuntime {
       pidFile?: string;
       preserveFds?: number;
       onStep?: (s: StepTiming) => void;
+      onPlan?: (plan: PlannedContainer) => void;
       /** "pipe": the process's stdout and stderr are the Container's streams (handed to onContainer), its stdin /dev/null */
       stdio?: 'inherit' | 'pipe';
       /** the process once it is under way (not detached): its streams, kill() */
@@ -606,6 +616,7 @@ export class OciRuntime {
       debug: options.onStep !== undefined,
       syncCgroup: saved.cgroup !== undefined,
     });
+    options.onPlan?.({ spec: execSpec(spec, options, saved.pid), ops: plan });
     // the new process joins the container's cgroups before it runs
     const joinCgroups = (name: string, pid: number): void => {
       if (name === 'cgroup' && saved.cgroup) this.cgroups.addProcess(saved.cgroup, pid);
@@ -654,4 +665,10 @@ export class OciRuntime {
     };
     return (await runForwardingSignals(start)).exitCode;
   }
+}
+
+/** An exec as --explain sees it: the container's spec with the exec's process, every namespace joined from PID. */
+function execSpec(spec: Spec, options: ExecOptions, pid: number): Spec {
+  const namespaces = (spec.linux?.namespaces ?? []).map((n) => ({ type: n.type, path: `/proc/${pid}/ns/${PROC_NAME[n.type] ?? n.type}` }));
+  return { ...spec, process: execProcess(spec, options), linux: { ...spec.linux, namespaces } };
 }
