@@ -9,7 +9,7 @@
 import type { Engine } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
 import { importImage, type ImportOptions } from '../images/archive/import.js';
-import { fetchImportTarball, importUrl } from '../images/archive/import-url.js';
+import { fetchImportTarball, importUrl } from '../images/import-url.js';
 import { loadImages } from '../images/archive/load.js';
 import { resolveSaveInputs, saveImages } from '../images/archive/save.js';
 import { imageHistory, imageLabels, inspectDocument } from '../images/inspect.js';

@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { MobyDickError } from '../../errors.js';
 import { importImage } from '../../images/archive/import.js';
-import { fetchImportTarball, importUrl, isImportUrl } from '../../images/archive/import-url.js';
+import { fetchImportTarball, importUrl, isImportUrl } from '../../images/import-url.js';
 import { defineCommand } from '../command.js';
 import { withStore } from '../image-context.js';
 

@@ -6,8 +6,8 @@
  * a status that is not 2xx is an error naming the URL and the status.
  */
 import type { Readable } from 'node:stream';
-import { MobyDickError } from '../../errors.js';
-import { request } from '../registry/http.js';
+import { MobyDickError } from '../errors.js';
+import { request } from './registry/http.js';
 
 /** Whether SOURCE names a URL to fetch (the docker CLI sends http:// and https:// sources to the engine). */
 export function isImportUrl(source: string): boolean {
