@@ -24,7 +24,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -178,6 +178,54 @@ describe('docker build, commit, diff and history through the Engine API', () => 
     assert.match(last.error as string, /exit code: 3/);
     assert.deepEqual(await api.leftovers(), before);
     assert.equal((await docker(CLIENTS[0]!.path, ['image', 'inspect', 'mdk-test-failed'])).code, 1);
+  });
+
+  test('a client that hangs up mid-build cancels it: the RUN container is killed and removed, nothing tagged, nothing left', async () => {
+    const before = await api.leftovers();
+    const dir = context({ Dockerfile: 'FROM busybox\nRUN echo mdk-started && sleep 6001\nCMD ["true"]\n' });
+    const sleeping = (): number[] =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\u00006001\u0000';
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    // the request is destroyed once the RUN's sleep runs
+    let ran = 0;
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: api.sock, method: 'POST', path: '/v1.41/build?networkmode=none&t=mdk-test-hangup', headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+        let text = '';
+        res.on('data', async (d: Buffer) => {
+          const seen = text.includes('mdk-started');
+          text += d.toString();
+          if (seen || !text.includes('mdk-started')) return;
+          for (let i = 0; i < 100 && ran === 0; i++) {
+            ran = sleeping().length;
+            if (ran === 0) await new Promise((r) => setTimeout(r, 50));
+          }
+          req.destroy();
+          resolve();
+        });
+        res.on('end', () => reject(new Error(`the build ended before its RUN ran: ${text}`)));
+      });
+      req.on('error', () => undefined);
+      req.end(tarOf(dir));
+    });
+    assert.equal(ran, 1, 'the RUN step ran');
+    let left = await api.leftovers();
+    for (let i = 0; i < 100 && (sleeping().length > 0 || left.containers.length !== before.containers.length); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await api.leftovers();
+    }
+    assert.deepEqual(sleeping(), [], 'the RUN step\'s process was killed');
+    assert.deepEqual(left, before, 'its container was removed');
+    assert.equal((await docker(CLIENTS[0]!.path, ['image', 'inspect', 'mdk-test-hangup'])).code, 1, 'nothing tagged');
+    // the service serves on
+    assert.equal((await call('GET', '/_ping')).body, 'OK');
   });
 
   test('the raw /build: the JSON stream, the aux ID, q, and the errors before it begins', async () => {
