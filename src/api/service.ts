@@ -107,6 +107,8 @@ export async function runService(o: ServiceOptions): Promise<void> {
   if (address.kind === 'tcp' && o.group !== undefined) throw new MobyDickError('USAGE', '--group is for a unix socket', { subject: o.group });
   const gid = o.group === undefined ? undefined : groupId(o.group);
   if (address.kind === 'unix') await clearSocket(address.path);
+  // rm answers once the container's directory is moved aside; its files go in the background
+  const removals = o.engine.removeInBackground();
   const sessions = new Sessions(o.engine);
   const execs = new Execs(o.engine, o.selfCommand, o.engine.store.root);
   let server: ReturnType<typeof createApiServer>;
@@ -177,6 +179,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
     }, Math.min(1000, Math.max(100, o.timeout * 250)));
   });
   if (address.kind === 'unix') rmSync(address.path, { force: true });
+  await removals.settled();
 }
 
 /** PATH free for a new socket: a stale socket removed, a live one or another file refused. */
