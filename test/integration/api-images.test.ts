@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { type IncomingMessage, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -246,6 +246,18 @@ describe('the Engine API: images, networks, volumes, system df, auth', () => {
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+
+  test('docker rm through the service: the container\'s directory is gone at once, its files removed in the background', async () => {
+    await docker('pull', '-q', image);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await docker('create', '--network', 'none', image, 'true')).trim());
+    await docker('rm', ...ids);
+    for (const id of ids) assert.equal(existsSync(join(env.root, 'containers', id)), false, `${id}'s directory`);
+    const removing = join(env.root, 'removing');
+    for (let i = 0; i < 100 && readdirSync(removing).length > 0; i++) await sleep(50);
+    assert.deepEqual(readdirSync(removing), [], 'the files went too');
+    assert.equal((await mdk('ps', '-aq')).trim(), '');
   });
 
   test('docker login checks the credentials through /auth; push and pull carry them as X-Registry-Auth', async () => {
