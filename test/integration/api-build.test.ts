@@ -362,3 +362,54 @@ describe('docker build, commit, diff and history through the Engine API', () => 
     assert.deepEqual(await api.leftovers(), before);
   });
 });
+
+describe('a service stopped (SIGTERM) while it builds', () => {
+  let api: ApiService;
+  let snap: Snapshot;
+  before(async () => {
+    snap = snapshot();
+    api = await startApiService('api-build-stop');
+    for (const args of [['pull', '-q', api.image], ['tag', api.image, 'busybox']]) {
+      const r = await api.env.mdk(args);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+  after(async () => {
+    await api?.stop();
+    await assertNoLeaks(snap);
+  });
+
+  test('cancels the build and ends: the RUN container killed and removed before the store closes', async () => {
+    const dir = join(api.dir, 'ctx');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nRUN echo mdk-started && sleep 6002\n');
+    const tar = execFileSync('tar', ['-c', '-C', dir, '.']);
+    const before = await api.leftovers();
+    const answer = new Promise<string>((resolve) => {
+      const req = request({ socketPath: api.sock, method: 'POST', path: '/v1.41/build?networkmode=none', headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('close', () => resolve(text));
+      });
+      req.on('error', () => resolve('(connection closed)'));
+      req.end(tar);
+    });
+    const running = (): boolean => {
+      for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+        try {
+          if (readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\u00006002\u0000') return true;
+        } catch {
+          /* gone */
+        }
+      }
+      return false;
+    };
+    for (let i = 0; i < 200 && !running(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(running(), 'the RUN step runs');
+    const { killed } = await api.terminate();
+    assert.equal(killed, false, `the service ended on SIGTERM: ${api.log()}`);
+    await answer;
+    assert.equal(running(), false, 'the RUN step\'s process was killed');
+    assert.deepEqual(await api.leftovers(), before, 'its container was removed by the service');
+  });
+});
