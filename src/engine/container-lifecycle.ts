@@ -276,7 +276,7 @@ export function remove(e: EngineCore, ref: string, force = false, volumes = fals
   removeEmptyParent(record.engine.cgroupsPath);
   // one never started has no monitor to write it (a build's COPY container): no 10 ms nap for it
   if (v.state.Status !== 'created') waitExitFile(e, record.id, v.state.Running ? 2000 : 0);
-  rmSync(v.paths.dir, { recursive: true, force: true });
+  e.removeDir(v.paths.dir);
   rmSync(v.paths.attachSocket, { force: true });
   rmSync(join(e.runDir, 'locks', record.id), { force: true });
   if (volumes) {
