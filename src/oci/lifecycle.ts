@@ -629,9 +629,14 @@ export class OciRuntime {
         // reported on its copy of the status fd, which exec closes; the helper's copy goes with the helper
         sendControl(helper.fds.control, DETACH);
         reapHelper(helper);
-        // the status fd blocks: a read waits for bytes or the end, and never says 'none'
+        // waitReady's poll left the status fd non-blocking (libuv's uv_poll sets O_NONBLOCK): wait
+        // for bytes or the end in the event loop; both ends close at exec and with the reaped helper
         const chunk = Buffer.alloc(8192);
-        const failed = execFailure(await awaitExec({ read: () => readChunk(helper.fds.status, chunk), pause: () => {}, limit: 0, carried }), id);
+        const fd = helper.fds.status;
+        const failed = execFailure(
+          await awaitExec({ read: () => readChunk(fd, chunk), pause: () => readable(fd, 10), limit: 10_000, carried }),
+          id,
+        );
         if (failed) throw failed;
         if (options.pidFile) writePidFile(options.pidFile, pid);
       } finally {
