@@ -3,7 +3,7 @@
  * the exec fifo), start, state, kill, delete, run and exec, with runc's
  * semantics and messages.
  */
-import { chownSync, closeSync, constants, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, constants, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { CgroupManager, cgroupPath } from '../cgroups/cgroup.js';
 import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
@@ -21,7 +21,7 @@ import { SyncPoints } from '../helper/sync-points.js';
 import { compileOciPlan } from './compile.js';
 import { compileExecPlan, type ExecOptions } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
-import { awaitExec, awaitStartByte, type CarriedRecords, type ReadyOutcome, untilReady } from './exec-fifo.js';
+import { awaitExec, awaitStartByte, type CarriedRecords, type ReadyOutcome, type StartReport, untilReady } from './exec-fifo.js';
 import { stepError } from '../helper/step-errors.js';
 import { isAlive, namespacesShared, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
@@ -345,49 +345,65 @@ export class OciRuntime {
     }
   }
 
-  start(id: string): void {
+  /**
+   * start: the parked init released through the exec fifo. HANDED_OVER: the
+   * launcher did that part already (it checked that the container was
+   * created and has no start hooks, and read the fifo) and what it read
+   * needs this path's words (start-handover.ts).
+   */
+  start(id: string, handedOver?: StartReport): void {
     this.store.withLock(id, () => {
       const saved = this.store.read(id);
-      const status = this.statusOf(saved);
-      if (status !== 'created') {
-        throw new MobyDickError('USAGE', `cannot start a container that is ${status}`, { container: id, subject: id });
+      if (!handedOver) {
+        const status = this.statusOf(saved);
+        if (status !== 'created') {
+          throw new MobyDickError('USAGE', `cannot start a container that is ${status}`, { container: id, subject: id });
+        }
+        if (saved.spec) runHooks('startContainer', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'created')));
       }
-      if (saved.spec) runHooks('startContainer', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'created')));
       const fifo = this.store.fifo(id);
-      const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
-        const buf = Buffer.alloc(1);
-        const started = awaitStartByte({
-          readByte: () => {
-            try {
-              return readSync(fd, buf) === 1;
-            } catch (e) {
-              if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-              return false;
-            }
-          },
-          alive: () => isAlive(saved.pid, saved.pidStartTime),
-          pause: () => sleepSync(1),
-          limit: 10_000,
-        });
-        if (!started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
-        const chunk = Buffer.alloc(8192);
-        const failed = execFailure(
-          awaitExec({
-            read: () => readChunk(fd, chunk),
-            // the init is a few syscalls from exec: look again soon, then every millisecond
-            pause: (tries) => sleepSync(tries < 50 ? 0.02 : 1),
-            limit: 10_000,
-          }),
-          id,
-        );
+        const report = handedOver ?? this.releaseInit(fifo, saved);
+        if (!report.started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
+        const failed = execFailure(report.records, id);
         if (failed) throw failed;
       } finally {
-        closeSync(fd);
-        unlinkSync(fifo);
+        rmSync(fifo, { force: true });
       }
       if (saved.spec) runHooks('poststart', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'running')));
     });
+  }
+
+  /** Opens FIFO for the parked init: its byte, then what it reports up to its exec. */
+  private releaseInit(fifo: string, saved: SavedState): StartReport {
+    const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(1);
+      const started = awaitStartByte({
+        readByte: () => {
+          try {
+            return readSync(fd, buf) === 1;
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+            return false;
+          }
+        },
+        alive: () => isAlive(saved.pid, saved.pidStartTime),
+        pause: () => sleepSync(1),
+        limit: 10_000,
+      });
+      if (!started) return { started, records: [] };
+      const chunk = Buffer.alloc(8192);
+      const records = awaitExec({
+        read: () => readChunk(fd, chunk),
+        // the init is a few syscalls from exec: look again soon, then every millisecond
+        pause: (tries) => sleepSync(tries < 50 ? 0.02 : 1),
+        limit: 10_000,
+      });
+      return { started, records };
+    } finally {
+      closeSync(fd);
+    }
   }
 
   state(id: string) {

@@ -10,6 +10,7 @@ import type { CgroupPlacement } from '../cgroups/cgroup.js';
 import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { isAlive } from './proc.js';
+import { FAST_STATE_FILE, writeFastState } from './fast-state.js';
 import type { Spec } from '../spec/schema.js';
 
 export const DEFAULT_ROOT = '/run/moby-dick';
@@ -121,13 +122,17 @@ export class StateStore {
     }
   }
 
+  /** state.json, and once the container has its pid the fast state the launcher reads (fast-state.ts) */
   write(state: SavedState): void {
     const file = join(this.dir(state.id), 'state.json');
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
     renameSync(`${file}.tmp`, file);
+    if (state.pid > 0) writeFastState(this.dir(state.id), state, this.ociState(state, 'created'));
   }
 
   remove(id: string): void {
+    // the fast state first: a launcher never finds it without its state.json
+    rmSync(join(this.dir(id), FAST_STATE_FILE), { force: true });
     rmSync(this.dir(id), { recursive: true, force: true });
   }
 

@@ -5,13 +5,14 @@ import { MobyDickError } from '../../errors.js';
 import { CAPABILITIES } from '../../linux/capabilities.js';
 import { defaultSpec } from '../../spec/default-spec.js';
 import { OCI_VERSION } from '../../oci/state.js';
+import { stateJson } from '../../oci/fast-state.js';
 import { type Command, parseFlags } from '../context.js';
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 export const state: Command = (ctx, argv) => {
   const { positionals } = parseFlags('state', argv, {}, { min: 1, max: 1, names: 'exactly one container id' });
-  process.stdout.write(json(ctx.runtime.state(positionals[0]!)));
+  process.stdout.write(stateJson(ctx.runtime.state(positionals[0]!)));
   return 0;
 };
 

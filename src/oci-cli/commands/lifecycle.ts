@@ -4,6 +4,7 @@ import { MobyDickError } from '../../errors.js';
 import type { ParsedValues } from '../../cli/args.js';
 import type { CreateOptions } from '../../oci/lifecycle.js';
 import { type Command, type Context, parseFlags, stepLogger } from '../context.js';
+import { takeStartHandover } from '../start-handover.js';
 
 const CREATE_FLAGS = {
   bundle: { type: 'string', short: 'b' },
@@ -47,7 +48,7 @@ export const run: Command = (ctx, argv) => {
 
 export const start: Command = (ctx, argv) => {
   const { positionals } = parseFlags('start', argv, {}, { min: 1, max: 1, names: 'exactly one container id' });
-  ctx.runtime.start(positionals[0]!);
+  ctx.runtime.start(positionals[0]!, takeStartHandover());
   return 0;
 };
 
