@@ -18,7 +18,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupPlacement } from '../cgroups/cgroup.js';
-import type { OciState, SavedState } from './state.js';
+import type { OciState, SavedState } from './saved-state.js';
 
 export const FAST_STATE_FILE = 'fast-state';
 export const FAST_STATE_VERSION = '1';
