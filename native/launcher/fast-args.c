@@ -64,22 +64,27 @@ int fast_parse(int argc, char **argv, struct fast_request *r) {
   int npos = 0;
   for (; a < argc; a++) {
     const char *arg = argv[a];
-    int is_delete = strcmp(r->command, "delete") == 0, is_kill = strcmp(r->command, "kill") == 0, is_ps = strcmp(r->command, "ps") == 0;
+    int is_delete = strcmp(r->command, "delete") == 0, is_kill = strcmp(r->command, "kill") == 0;
+    int is_list = strcmp(r->command, "list") == 0, is_ps = strcmp(r->command, "ps") == 0;
     if (is_delete && (strcmp(arg, "--force") == 0 || strcmp(arg, "-f") == 0)) {
       r->force = 1;
     } else if (is_kill && (strcmp(arg, "--all") == 0 || strcmp(arg, "-a") == 0)) {
       r->all = 1;
-    } else if (is_ps && (strcmp(arg, "--format") == 0 || strcmp(arg, "-f") == 0)) {
-      if (a + 1 >= argc) return FAST_FALLBACK;
-      r->json = strcmp(argv[++a], "json") == 0;
-    } else if (is_ps && strncmp(arg, "--format=", 9) == 0) {
-      r->json = strcmp(arg + 9, "json") == 0;
+    } else if (is_list && (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0)) {
+      r->quiet = 1;
+    } else if ((is_ps || is_list) && (strcmp(arg, "--format") == 0 || strcmp(arg, "-f") == 0 || strncmp(arg, "--format=", 9) == 0)) {
+      const char *format = arg[1] == '-' && arg[8] == '=' ? arg + 9 : a + 1 < argc ? argv[++a] : NULL;
+      if (!format) return FAST_FALLBACK;
+      r->json = strcmp(format, "json") == 0;
+      /* list takes table or json, and says so for anything else */
+      if (is_list && !r->json && strcmp(format, "table") != 0) return FAST_FALLBACK;
     } else if (arg[0] == '-' || npos == 2) {
       return FAST_FALLBACK;
     } else {
       positional[npos++] = arg;
     }
   }
+  if (strcmp(r->command, "list") == 0) return npos == 0 ? 0 : FAST_FALLBACK;
   int max = strcmp(r->command, "kill") == 0 ? 2 : 1;
   if (npos < 1 || npos > max || !valid_id(positional[0])) return FAST_FALLBACK;
   r->id = positional[0];

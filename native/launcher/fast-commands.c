@@ -1,5 +1,5 @@
 /*
- * state, start, kill, delete, pause, resume and ps of moby-dick-runtime,
+ * state, start, kill, delete, pause, resume, ps and list of moby-dick-runtime,
  * served from the fast state when all goes well, step for step as
  * src/oci/lifecycle.ts does them. Every error, and every case this file
  * does not know, returns FAST_FALLBACK before anything is changed (or
@@ -256,15 +256,134 @@ static int cmd_ps(struct container *c, const struct fast_request *r) {
   return 0;
 }
 
+/* text, to OUT (grown as needed); -1 when memory runs out */
+struct out {
+  char *buf;
+  size_t len, cap;
+};
+
+static int put(struct out *o, const char *text, size_t n) {
+  if (o->len + n + 1 > o->cap) {
+    size_t cap = (o->len + n + 1) * 2;
+    char *more = realloc(o->buf, cap);
+    if (!more) return -1;
+    o->buf = more;
+    o->cap = cap;
+  }
+  memcpy(o->buf + o->len, text, n);
+  o->len += n;
+  o->buf[o->len] = '\0';
+  return 0;
+}
+
+static int puts_out(struct out *o, const char *text) {
+  return put(o, text, strlen(text));
+}
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* one row of list's table: each cell padded to its column's width and 3 more, the end trimmed (info.ts) */
+static int table_row(struct out *o, const char *const cells[6], const size_t widths[6]) {
+  size_t start = o->len;
+  for (int i = 0; i < 6; i++) {
+    if (puts_out(o, cells[i]) < 0) return -1;
+    for (size_t n = strlen(cells[i]); n < widths[i] + 3; n++) if (put(o, " ", 1) < 0) return -1;
+  }
+  while (o->len > start && strchr(" \t\n\v\f\r", o->buf[o->len - 1])) o->len--;
+  return put(o, "\n", 1);
+}
+
+/* list: every container under the root, as lifecycle.ts list and info.ts print them; one without a fast state leaves it all to Node */
+static int cmd_list(const struct fast_request *r) {
+  DIR *d = opendir(r->root);
+  if (!d) return FAST_FALLBACK;
+  char **ids = NULL;
+  size_t n = 0;
+  int failed = 0;
+  for (struct dirent *e; !failed && (e = readdir(d)) != NULL;) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    if (strspn(e->d_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-.") != strlen(e->d_name)) continue;
+    char **more = realloc(ids, sizeof(char *) * (n + 1));
+    failed = !more || !(more[n] = strdup(e->d_name));
+    if (more) ids = more;
+    if (!failed) n++;
+  }
+  closedir(d);
+  if (n > 0) qsort(ids, n, sizeof(char *), compare_names);
+  struct container *cs = calloc(n + 1, sizeof(struct container));
+  enum fast_status *st = calloc(n + 1, sizeof(enum fast_status));
+  char(*pids)[16] = calloc(n + 1, 16);
+  failed = failed || !cs || !st || !pids;
+  for (size_t i = 0; !failed && i < n; i++) cs[i].lock = -1; /* none is opened yet */
+  for (size_t i = 0; !failed && i < n; i++) {
+    struct fast_request one = *r;
+    one.id = ids[i];
+    if (open_container(&one, &cs[i], 0) < 0) {
+      failed = 1;
+      break;
+    }
+    const struct fast_state *s = &cs[i].state;
+    failed = !s->list_piece[0] || !s->list_piece[1] || !s->list_piece[2] || !s->bundle || !s->created || !s->owner;
+    st[i] = fast_status_of(cs[i].dir, s);
+    snprintf(pids[i], 16, "%d", st[i] == FAST_STOPPED ? 0 : s->pid);
+  }
+  struct out o = {0};
+  int code = FAST_FALLBACK;
+  if (!failed) {
+    code = 0;
+    if (r->quiet) {
+      for (size_t i = 0; code == 0 && i < n; i++) code = puts_out(&o, ids[i]) < 0 || put(&o, "\n", 1) < 0 ? FAST_FALLBACK : 0;
+    } else if (r->json) {
+      code = puts_out(&o, "[") < 0 ? FAST_FALLBACK : 0;
+      for (size_t i = 0; code == 0 && i < n; i++) {
+        const struct fast_state *s = &cs[i].state;
+        if ((i > 0 && puts_out(&o, ",") < 0) || puts_out(&o, s->list_piece[0]) < 0 || puts_out(&o, pids[i]) < 0 || puts_out(&o, s->list_piece[1]) < 0 ||
+            puts_out(&o, fast_status_name(st[i])) < 0 || puts_out(&o, s->list_piece[2]) < 0)
+          code = FAST_FALLBACK;
+      }
+      if (code == 0 && puts_out(&o, "]\n") < 0) code = FAST_FALLBACK;
+    } else {
+      static const char *const head[6] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
+      size_t widths[6];
+      for (int c = 0; c < 6; c++) widths[c] = strlen(head[c]);
+      for (size_t i = 0; i < n; i++) {
+        const struct fast_state *s = &cs[i].state;
+        const char *cells[6] = {ids[i], pids[i], fast_status_name(st[i]), s->bundle, s->created, s->owner};
+        for (int c = 0; c < 6; c++) widths[c] = strlen(cells[c]) > widths[c] ? strlen(cells[c]) : widths[c];
+      }
+      code = table_row(&o, head, widths) < 0 ? FAST_FALLBACK : 0;
+      for (size_t i = 0; code == 0 && i < n; i++) {
+        const struct fast_state *s = &cs[i].state;
+        const char *cells[6] = {ids[i], pids[i], fast_status_name(st[i]), s->bundle, s->created, s->owner};
+        code = table_row(&o, cells, widths) < 0 ? FAST_FALLBACK : 0;
+      }
+    }
+  }
+  if (code == 0) write_all(1, o.buf ? o.buf : "", o.len);
+  free(o.buf);
+  for (size_t i = 0; i < n; i++) {
+    if (cs) release(&cs[i]);
+    free(ids[i]);
+  }
+  free(ids);
+  free(cs);
+  free(st);
+  free(pids);
+  return code;
+}
+
 int fast_serve(int argc, char **argv) {
   if (getenv(FAST_OFF_ENV) || getuid() != 0) return FAST_FALLBACK;
   struct fast_request r;
   if (fast_parse(argc, argv, &r) < 0) return FAST_FALLBACK;
   static const char *const locked[] = {"start", "kill", "delete", "pause", "resume"};
-  static const char *const unlocked[] = {"state", "ps"};
+  static const char *const unlocked[] = {"state", "ps", "list"};
   int lock = -1;
   for (size_t i = 0; i < sizeof(locked) / sizeof(*locked); i++) if (strcmp(r.command, locked[i]) == 0) lock = 1;
   for (size_t i = 0; i < sizeof(unlocked) / sizeof(*unlocked); i++) if (strcmp(r.command, unlocked[i]) == 0) lock = 0;
+  if (strcmp(r.command, "list") == 0) return cmd_list(&r);
   struct container c;
   if (lock < 0 || open_container(&r, &c, lock) < 0) return FAST_FALLBACK;
   int code;

@@ -69,6 +69,14 @@ int fast_state_read(const char *dir, struct fast_state *s) {
       s->start_time = value;
     } else if (strncmp(key, "state-", 6) == 0 && key[6] >= '0' && key[6] <= '2' && key[7] == '\0') {
       s->state_piece[key[6] - '0'] = value;
+    } else if (strncmp(key, "list-", 5) == 0 && key[5] >= '0' && key[5] <= '2' && key[6] == '\0') {
+      s->list_piece[key[5] - '0'] = value;
+    } else if (strcmp(key, "bundle") == 0) {
+      s->bundle = value;
+    } else if (strcmp(key, "created") == 0) {
+      s->created = value;
+    } else if (strcmp(key, "owner") == 0) {
+      s->owner = value;
     } else if (strcmp(key, "slow") == 0) {
       s->slow = value;
     } else if (strcmp(key, "freezer-v1") == 0 || strcmp(key, "freezer-v2") == 0) {

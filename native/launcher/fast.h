@@ -37,7 +37,8 @@ struct fast_request {
   int force;     /* delete -f */
   int all;       /* kill -a */
   int signal;    /* kill: the signal number (SIGTERM when none is given) */
-  int json;      /* ps --format json */
+  int json;      /* ps and list: --format json */
+  int quiet;     /* list -q */
 };
 
 /* the fast state of one container (records "KEY LENGTH\nVALUE\n"), values NUL-terminated in BUF */
@@ -46,6 +47,8 @@ struct fast_state {
   int pid;
   const char *start_time;
   const char *state_piece[3];
+  const char *list_piece[3]; /* list --format json: the compact state */
+  const char *bundle, *created, *owner; /* list's table */
   const char *slow;        /* "start delete": the commands left to TypeScript */
   const char *freezer;     /* NULL: none */
   int freezer_version;     /* 1 or 2 */

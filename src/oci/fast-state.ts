@@ -1,6 +1,6 @@
 /**
  * The fast state: what the launcher (native/launcher/fast-*.c) needs to
- * answer `state`, `start`, `kill`, `delete`, `pause`, `resume` and `ps`
+ * answer `state`, `start`, `kill`, `delete`, `pause`, `resume`, `ps` and `list`
  * without starting Node, written by TypeScript next to state.json whenever
  * that holds a running container's pid. The decisions stay here: the exact
  * bytes `state` prints (but for the pid and the status, which /proc tells
@@ -24,12 +24,12 @@ export const FAST_STATE_FILE = 'fast-state';
 export const FAST_STATE_VERSION = '1';
 
 /** The commands the launcher may serve; `slow` lists those it must not, for one container. */
-export const FAST_COMMANDS = ['state', 'start', 'kill', 'delete', 'pause', 'resume', 'ps'] as const;
+export const FAST_COMMANDS = ['state', 'start', 'kill', 'delete', 'pause', 'resume', 'ps', 'list'] as const;
 export type FastCommand = (typeof FAST_COMMANDS)[number];
 
 /** Every key of the format, in the order they are written ("rmdir-own" and "rmdir-parent" repeat). */
 export const FAST_STATE_KEYS = [
-  'version', 'pid', 'start-time', 'state-0', 'state-1', 'state-2', 'slow', 'freezer-v1', 'freezer-v2', 'procs', 'rmdir-own', 'rmdir-parent',
+  'version', 'pid', 'start-time', 'state-0', 'state-1', 'state-2', 'list-0', 'list-1', 'list-2', 'bundle', 'created', 'owner', 'slow', 'freezer-v1', 'freezer-v2', 'procs', 'rmdir-own', 'rmdir-parent',
 ] as const;
 type Key = (typeof FAST_STATE_KEYS)[number];
 
@@ -38,26 +38,30 @@ export function stateJson(state: OciState): string {
   return `${JSON.stringify(state, null, 2)}\n`;
 }
 
+/** `list --format json`'s form of one state, compact. */
+export function stateLine(state: OciState): string {
+  return JSON.stringify(state);
+}
+
 /**
- * stateJson of STATE as three pieces: the output is piece 0, the pid,
- * piece 1, the status, piece 2. Undefined if they do not give stateJson's
- * bytes back (then the launcher leaves `state` to Node).
+ * RENDER(STATE) as three pieces: the output is piece 0, the pid, piece 1,
+ * the status, piece 2. Undefined if they do not give RENDER's bytes back
+ * (then the launcher leaves the command to Node).
  */
-export function stateTemplate(state: OciState): [string, string, string] | undefined {
-  const text = stateJson({ ...state, pid: 0, status: 'creating' });
+export function stateTemplate(state: OciState, render: (s: OciState) => string = stateJson): [string, string, string] | undefined {
+  const text = render({ ...state, pid: 0, status: 'creating' });
   // ociVersion and id come first and hold no '"' unescaped: the first of each key is the state's own
-  const pidKey = '"pid": ';
-  const statusKey = '"status": ';
-  const p = text.indexOf(pidKey);
-  const s = text.indexOf(statusKey);
-  if (p < 0 || s < p) return undefined;
-  const pidAt = p + pidKey.length;
-  const statusAt = s + statusKey.length;
-  if (!text.startsWith('0,', pidAt) || !text.startsWith('"creating"', statusAt)) return undefined;
+  const after = (key: string): number => {
+    const at = text.indexOf(key);
+    return at < 0 ? -1 : at + key.length + (text.startsWith(' ', at + key.length) ? 1 : 0);
+  };
+  const pidAt = after('"pid":');
+  const statusAt = after('"status":');
+  if (pidAt < 0 || statusAt < pidAt || !text.startsWith('0,', pidAt) || !text.startsWith('"creating"', statusAt)) return undefined;
   const pieces: [string, string, string] = [text.slice(0, pidAt), `${text.slice(pidAt + 1, statusAt)}"`, text.slice(statusAt + '"creating'.length)];
   const fill = (pid: number, status: OciState['status']): string => `${pieces[0]}${pid}${pieces[1]}${status}${pieces[2]}`;
   for (const [pid, status] of [[0, 'stopped'], [4194304, 'running']] as const) {
-    if (fill(pid, status) !== stateJson({ ...state, pid, status })) return undefined;
+    if (fill(pid, status) !== render({ ...state, pid, status })) return undefined;
   }
   return pieces;
 }
@@ -90,10 +94,16 @@ export function renderFastState(saved: SavedState, oci: OciState): string {
     ['pid', String(saved.pid)],
     ['start-time', saved.pidStartTime],
   ];
-  const template = stateTemplate(oci);
   const slow = slowCommands(saved);
+  const template = stateTemplate(oci);
   if (template) records.push(['state-0', template[0]], ['state-1', template[1]], ['state-2', template[2]]);
   else slow.push('state');
+  // list: the compact form, and the table's columns (ASCII only: the launcher pads by bytes)
+  const line = stateTemplate(oci, stateLine);
+  const columns = [oci.bundle, oci.created, oci.owner];
+  if (line && columns.every((c) => /^[\x20-\x7e]*$/.test(c))) {
+    records.push(['list-0', line[0]], ['list-1', line[1]], ['list-2', line[2]], ['bundle', oci.bundle], ['created', oci.created], ['owner', oci.owner]);
+  } else slow.push('list');
   records.push(['slow', slow.join(' ')]);
   if (saved.cgroup) records.push(...cgroupRecords(saved.cgroup));
   return records.map(([key, value]) => `${key} ${Buffer.byteLength(value)}\n${value}\n`).join('');

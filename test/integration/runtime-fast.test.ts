@@ -1,6 +1,6 @@
 /**
  * The launcher's fast path (native/launcher/fast-*.c): state, start, kill,
- * delete, pause, resume and ps answered without Node, with the TypeScript
+ * delete, pause, resume, ps and list answered without Node, with the TypeScript
  * path's bytes and exit codes. Every case runs through both paths (the
  * TypeScript one forced by MOBY_DICK_RUNTIME_NO_FAST=1) and compares
  * stdout, stderr, exit code and the --log lines (but their time). A copy
@@ -74,11 +74,18 @@ describe('moby-dick-runtime fast path', () => {
   /** the outcome with ID written as ID, for two containers' answers */
   const anon = (o: Outcome, id: string): Outcome => JSON.parse(JSON.stringify(o).replaceAll(id, 'ID')) as Outcome;
 
-  test('state of a created, running, paused and stopped container, and of none', async () => {
+  test('state of a created, running, paused and stopped container, and of none; list', async () => {
     await create('mdk-test-st');
     assert.match((await same(['state', 'mdk-test-st'], true)).stdout, /"status": "created"/);
     assert.equal((await slow('start', 'mdk-test-st')).code, 0);
     assert.match((await same(['state', 'mdk-test-st'], true)).stdout, /"status": "running"/);
+    await create('mdk-test-st2');
+    assert.match((await same(['list'], true)).stdout, /^ID +PID +STATUS +BUNDLE +CREATED +OWNER\nmdk-test-st +\d+ +running .*\nmdk-test-st2 +\d+ +created /);
+    assert.equal((await same(['list', '-q'], true)).stdout, 'mdk-test-st\nmdk-test-st2\n');
+    assert.equal(JSON.parse((await same(['list', '--format', 'json'], true)).stdout).length, 2);
+    await same(['list', '-f', 'table'], true);
+    await same(['list', '--format', 'yaml'], false);
+    assert.equal((await slow('delete', 'mdk-test-st2')).code, 0);
     assert.equal((await slow('pause', 'mdk-test-st')).code, 0);
     assert.match((await same(['state', 'mdk-test-st'], true)).stdout, /"status": "paused"/);
     assert.equal((await slow('resume', 'mdk-test-st')).code, 0);
@@ -92,6 +99,7 @@ describe('moby-dick-runtime fast path', () => {
     await same(['state', 'a/b'], false);
     assert.equal((await outcome(fastOnly, ['state', 'mdk-test-st'], { PATH: '/mdk-test-nowhere', MOBY_DICK_RUNTIME_NO_FAST: '1' })).code, 127);
     assert.equal((await slow('delete', 'mdk-test-st')).code, 0);
+    assert.equal((await same(['list'], true)).stdout, 'ID   PID   STATUS   BUNDLE   CREATED   OWNER\n');
   });
 
   test('ps as a table and as JSON; pause and resume', async () => {
