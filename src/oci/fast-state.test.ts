@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { HANDOVER_ENV, HANDOVER_MEMFD } from '../oci-cli/start-handover.js';
 import { FAST_COMMANDS, FAST_STATE_FILE, FAST_STATE_KEYS, FAST_STATE_VERSION, renderFastState, slowCommands, stateJson, stateLine, stateTemplate } from './fast-state.js';
 import type { OciState, SavedState } from './saved-state.js';
 import { DEFAULT_ROOT, FIFO_FILE, LOCK_FILE } from './state.js';
@@ -106,15 +105,13 @@ describe('fast state', () => {
     assert.deepEqual(parse(renderFastState(saved(), oci())).filter(([k]) => k.startsWith('freezer') || k === 'procs' || k.startsWith('rmdir')), []);
   });
 
-  test('the names are the same on both sides: files, version, root, hand-over (native/launcher/fast.h)', () => {
+  test('the names are the same on both sides: files, version, root (native/launcher/fast.h)', () => {
     const defines = nativeDefines();
     assert.equal(defines.get('FAST_STATE_FILE'), FAST_STATE_FILE);
     assert.equal(defines.get('FAST_STATE_VERSION'), FAST_STATE_VERSION);
     assert.equal(defines.get('FAST_DEFAULT_ROOT'), DEFAULT_ROOT);
     assert.equal(defines.get('FAST_LOCK_FILE'), LOCK_FILE);
     assert.equal(defines.get('FAST_FIFO_FILE'), FIFO_FILE);
-    assert.equal(defines.get('FAST_HANDOVER_ENV'), HANDOVER_ENV);
-    assert.equal(defines.get('FAST_HANDOVER_MEMFD'), HANDOVER_MEMFD);
   });
 
   test('the launcher reads every key TypeScript writes and no other (native/launcher/fast-state.c)', () => {
