@@ -52,8 +52,10 @@ int fast_parse(int argc, char **argv, struct fast_request *r) {
       r->root = value;
     } else if ((got = option_value(argc, argv, &a, "--log-format", &value)) != 0) {
       if (got < 0 || (strcmp(value, "text") != 0 && strcmp(value, "json") != 0)) return FAST_FALLBACK;
+      r->log_json = strcmp(value, "json") == 0;
     } else if ((got = option_value(argc, argv, &a, "--log", &value)) != 0) {
-      if (got < 0) return FAST_FALLBACK; /* nothing is logged when all goes well */
+      if (got < 0) return FAST_FALLBACK;
+      r->log = value;
     } else {
       return FAST_FALLBACK;
     }

@@ -1,7 +1,8 @@
 /*
  * state, start, kill, delete, pause, resume, ps and list of moby-dick-runtime,
  * served from the fast state when all goes well, step for step as
- * src/oci/lifecycle.ts does them. Every error, and every case this file
+ * src/oci/lifecycle.ts does them. Every error but the two callers meet
+ * each time (no such container; kill of one that is not running), and every case this file
  * does not know, returns FAST_FALLBACK before anything is changed (or
  * after what the TypeScript path does again harmlessly: it reads the
  * state afresh), so the words and exit codes are that path's.
@@ -46,12 +47,13 @@ static void release(struct container *c) {
   fast_state_free(&c->state);
 }
 
-/* the container R names, its fast state read (under its lock with LOCKED, as StateStore.withLock); -1: leave it to TypeScript */
+/* the container R names, its fast state read (under its lock with LOCKED, as StateStore.withLock); -1: leave it to TypeScript, -2: there is none */
 static int open_container(const struct fast_request *r, struct container *c, int locked) {
   c->lock = -1;
   c->state.buf = NULL;
   struct stat st;
-  if (snprintf(c->dir, sizeof(c->dir), "%s/%s", r->root, r->id) >= (int)sizeof(c->dir) || stat(c->dir, &st) < 0) return -1;
+  if (snprintf(c->dir, sizeof(c->dir), "%s/%s", r->root, r->id) >= (int)sizeof(c->dir)) return -1;
+  if (stat(c->dir, &st) < 0) return errno == ENOENT ? -2 : -1;
   if (locked) {
     char path[PATH_MAX + 16];
     snprintf(path, sizeof(path), "%s/%s", c->dir, FAST_LOCK_FILE);
@@ -136,7 +138,7 @@ static int cmd_start(struct container *c) {
 /* the processes R signals: the init, or with --all every process of the container */
 static int cmd_kill(struct container *c, const struct fast_request *r) {
   enum fast_status st = fast_status_of(c->dir, &c->state);
-  if (st == FAST_STOPPED) return FAST_FALLBACK;
+  if (st == FAST_STOPPED) return fast_error(r, FAST_MSG_NOT_RUNNING);
   int *pids = NULL;
   int n = 1;
   if (r->all && (n = fast_pids(&c->state, &pids)) < 0) return FAST_FALLBACK;
@@ -385,7 +387,10 @@ int fast_serve(int argc, char **argv) {
   for (size_t i = 0; i < sizeof(unlocked) / sizeof(*unlocked); i++) if (strcmp(r.command, unlocked[i]) == 0) lock = 0;
   if (strcmp(r.command, "list") == 0) return cmd_list(&r);
   struct container c;
-  if (lock < 0 || open_container(&r, &c, lock) < 0) return FAST_FALLBACK;
+  if (lock < 0) return FAST_FALLBACK;
+  int opened = open_container(&r, &c, lock);
+  if (opened == -2) return fast_error(&r, FAST_MSG_NOT_FOUND);
+  if (opened < 0) return FAST_FALLBACK;
   int code;
   const char *cmd = r.command;
   if (strcmp(cmd, "state") == 0) code = cmd_state(&c);

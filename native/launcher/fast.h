@@ -27,11 +27,18 @@
 /* set (to anything): every command goes to the TypeScript path */
 #define FAST_OFF_ENV "MOBY_DICK_RUNTIME_NO_FAST"
 
+/* src/oci/saved-state.ts RUNTIME_MESSAGES: the errors callers meet every time (containerd's
+   kill --all and delete --force after a container is gone), said as src/oci-cli/log.ts says them */
+#define FAST_MSG_NOT_FOUND "container \"%s\" does not exist"
+#define FAST_MSG_NOT_RUNNING "cannot kill container \"%s\": container not running"
+
 #define FAST_MAX_RMDIR 128
 
 /* what the command line asks, once it parsed as one the fast path serves */
 struct fast_request {
   const char *root;
+  const char *log;        /* --log FILE, or NULL */
+  int log_json;           /* --log-format json */
   const char *command;
   const char *id;
   int force;     /* delete -f */
@@ -74,6 +81,9 @@ enum fast_status fast_status_of(const char *dir, const struct fast_state *s);
 const char *fast_status_name(enum fast_status st);
 int fast_pids(const struct fast_state *s, int **out);
 void fast_sleep_ms(double ms);
+
+/* fast-log.c: an error as the TypeScript path reports it (stderr, --log); the exit status */
+int fast_error(const struct fast_request *r, const char *template);
 
 /* fast-commands.c: the exit status, or FAST_FALLBACK */
 int fast_serve(int argc, char **argv);

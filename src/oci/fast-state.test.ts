@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { FAST_COMMANDS, FAST_STATE_FILE, FAST_STATE_KEYS, FAST_STATE_VERSION, renderFastState, slowCommands, stateJson, stateLine, stateTemplate } from './fast-state.js';
-import type { OciState, SavedState } from './saved-state.js';
+import { type OciState, RUNTIME_MESSAGES, runtimeMessage, type SavedState } from './saved-state.js';
 import { DEFAULT_ROOT, FIFO_FILE, LOCK_FILE } from './state.js';
 
 const nativeFile = (name: string): string => readFileSync(new URL(`../../../../native/launcher/${name}`, import.meta.url), 'utf8');
@@ -112,6 +112,14 @@ describe('fast state', () => {
     assert.equal(defines.get('FAST_DEFAULT_ROOT'), DEFAULT_ROOT);
     assert.equal(defines.get('FAST_LOCK_FILE'), LOCK_FILE);
     assert.equal(defines.get('FAST_FIFO_FILE'), FIFO_FILE);
+  });
+
+  test('the launcher says the runtime\'s words for a container that does not exist or is not running (fast.h)', () => {
+    const header = nativeFile('fast.h');
+    const define = (name: string): string | undefined => new RegExp(`^#define ${name} "(.*)"$`, 'm').exec(header)?.[1]?.replaceAll('\\"', '"');
+    assert.equal(define('FAST_MSG_NOT_FOUND'), RUNTIME_MESSAGES.notFound);
+    assert.equal(define('FAST_MSG_NOT_RUNNING'), RUNTIME_MESSAGES.notRunning);
+    assert.equal(runtimeMessage(RUNTIME_MESSAGES.notFound, 'c1'), 'container "c1" does not exist');
   });
 
   test('the launcher reads every key TypeScript writes and no other (native/launcher/fast-state.c)', () => {

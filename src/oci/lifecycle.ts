@@ -29,6 +29,7 @@ import type { CompiledSeccomp } from './seccomp.js';
 import { cachedSeccomp } from './seccomp-cache.js';
 import type { Resources, Spec } from '../spec/schema.js';
 import { checkId, type OciState, type SavedState, StateStore } from './state.js';
+import { RUNTIME_MESSAGES, runtimeMessage } from './saved-state.js';
 import { refuseUnsupported } from './unsupported.js';
 import { nameMountField } from './mount-errors.js';
 import { inHostMountNamespace, mountBelow, releaseHostRoot } from './host-bind.js';
@@ -427,7 +428,7 @@ export class OciRuntime {
       const status = this.statusOf(saved);
       if (status === 'stopped' || status === 'creating') {
         // runc's words: containerd's shim and CRI-O take "container not running" for a process already gone
-        throw new MobyDickError('USAGE', `cannot kill container "${id}": container not running`, { container: id, subject: id });
+        throw new MobyDickError('USAGE', runtimeMessage(RUNTIME_MESSAGES.notRunning, id), { container: id, subject: id });
       }
       const sig = signalNumber(signal);
       for (const pid of all ? this.processes(saved) : [saved.pid]) {

@@ -39,3 +39,16 @@ export interface OciState {
   owner: string;
   annotations?: Record<string, string>;
 }
+
+/**
+ * The runtime's words the launcher says too (native/launcher/fast.h; the
+ * fast state's test checks both sides): "%s" is the container's id.
+ */
+export const RUNTIME_MESSAGES = {
+  notFound: 'container "%s" does not exist',
+  notRunning: 'cannot kill container "%s": container not running',
+} as const;
+
+export function runtimeMessage(template: string, id: string): string {
+  return template.replace('%s', id);
+}

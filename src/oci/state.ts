@@ -11,7 +11,7 @@ import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { isAlive } from './proc.js';
 import { FAST_STATE_FILE, writeFastState } from './fast-state.js';
-import { OCI_VERSION, type OciState, type SavedState, type Status } from './saved-state.js';
+import { OCI_VERSION, type OciState, RUNTIME_MESSAGES, runtimeMessage, type SavedState, type Status } from './saved-state.js';
 
 export const DEFAULT_ROOT = '/run/moby-dick';
 /** the files of a container's directory (the launcher's fast path knows them too: native/launcher/fast.h) */
@@ -41,7 +41,7 @@ export function checkId(id: string): void {
 }
 
 export function notFound(id: string): MobyDickError {
-  return new MobyDickError('USAGE', `container "${id}" does not exist`, { container: id, subject: id });
+  return new MobyDickError('USAGE', runtimeMessage(RUNTIME_MESSAGES.notFound, id), { container: id, subject: id });
 }
 
 export class StateStore {

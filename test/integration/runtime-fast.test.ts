@@ -92,7 +92,17 @@ describe('moby-dick-runtime fast path', () => {
     assert.equal((await slow('kill', 'mdk-test-st', '9')).code, 0);
     await until('mdk-test-st', 'stopped');
     assert.match((await same(['state', 'mdk-test-st'], true)).stdout, /"pid": 0,\n {2}"status": "stopped"/);
-    assert.equal((await same(['state', 'mdk-test-none'], false)).code, 1);
+    // no such container: the launcher says the TypeScript path's words itself, in both log formats
+    assert.equal((await same(['state', 'mdk-test-none'], true)).code, 1);
+    for (const cmd of [['ps'], ['kill', '--all'], ['delete', '--force'], ['start'], ['pause']]) await same([...cmd, 'mdk-test-none'], true);
+    const textLog = async (file: string, env: NodeJS.ProcessEnv): Promise<string> => {
+      const log = join(dir, 'text-log');
+      const r = await run(file, ['--root', fx.root, '--log', log, '--log-format', 'text', 'delete', 'mdk-test-none'], { until: 'exit', env });
+      const text = readFileSync(log, 'utf8');
+      rmSync(log);
+      return `${r.code} ${r.stderr} ${text.replace(/^time="[^"]+"/, 'time="-"')}`;
+    };
+    assert.equal(await textLog(fastOnly, { PATH: '/mdk-test-nowhere' }), await textLog(RUNTIME, SLOW));
     // what the launcher does not know goes to Node: another flag, a second id, a bad id, its own switch
     await same(['state', '--nope', 'mdk-test-st'], false);
     await same(['state', 'mdk-test-st', 'mdk-test-st'], false);
@@ -129,7 +139,8 @@ describe('moby-dick-runtime fast path', () => {
     assert.equal(await status('mdk-test-k'), 'running');
     assert.equal((await only('kill', 'mdk-test-k', '10')).code, 0);
     await until('mdk-test-k', 'stopped');
-    assert.equal((await same(['kill', 'mdk-test-k', '9'], false)).code, 1);
+    assert.equal((await same(['kill', 'mdk-test-k', '9'], true)).code, 1, 'not running: the launcher says so');
+    assert.equal((await same(['kill', '--all', 'mdk-test-k', '9'], true)).code, 1);
     assert.equal((await slow('delete', 'mdk-test-k')).code, 0);
 
     await create('mdk-test-ka', ['sh', '-c', 'sleep 30 & wait']);
@@ -194,7 +205,7 @@ describe('moby-dick-runtime fast path', () => {
       assert.equal(existsSync(join(fx.root, id)), false);
       assert.equal(existsSync(cgroup(id)), false);
     }
-    assert.equal((await same(['delete', 'mdk-test-d4'], false)).code, 1);
+    assert.equal((await same(['delete', 'mdk-test-d4'], true)).code, 1);
   });
 
   test('a container with hooks: its start and delete are left to Node, which runs them', async () => {
