@@ -16,6 +16,7 @@
 # Needs root, `make build`, hyperfine, jq, dockerd, podman, skopeo, umoci,
 # docker-registry (as the tests).
 # Usage: bench/build.sh [ROUNDS=5] [FILES=3000]
+#   MDK_B=<another build>/moby-dick: that build in the same rounds too (moby-dick-B)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -79,10 +80,14 @@ for c in "$MDKB" "$PODB" "$CLASSIC" "$BUILDKIT"; do $c "$CTX" >/dev/null || { ec
 
 names=(moby-dick podman docker-classic docker-buildkit)
 cmds=("$MDKB --no-cache $CTX" "$PODB --no-cache $CTX" "$CLASSIC --no-cache $CTX" "$BUILDKIT --no-cache $CTX")
+# MDK_B=<another build>/moby-dick: that build too, in the same rounds and store (an A/B)
+MDKB_B=${MDK_B:+${MDKB/#$MDK/$MDK_B}}
+if [ -n "$MDKB_B" ]; then $MDKB_B "$CTX" >/dev/null; names+=(moby-dick-B); cmds+=("$MDKB_B --no-cache $CTX"); fi
 echo "== cold (--no-cache): $ROUNDS paired rounds"
 paired_rounds "$ROUNDS"
 cp "$W/times" "$W/times.cold"
 cmds=("$MDKB $CTX" "$PODB $CTX" "$CLASSIC $CTX" "$BUILDKIT $CTX")
+if [ -n "$MDKB_B" ]; then cmds+=("$MDKB_B $CTX"); fi
 for c in "${cmds[@]}"; do $c >/dev/null; done
 echo "== cached (every step from the cache): $((ROUNDS * 2)) paired rounds"
 paired_rounds "$((ROUNDS * 2))"

@@ -55,3 +55,9 @@ apt-get install -y --no-install-recommends python3-docker
 # docker-compose 1.29 (python, on docker-py), a real Compose client of the
 # service (a three-service project: up, ps, logs, exec, restart, down -v)
 apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends docker-compose
+# the cgroup-v2-only test VM (test/vm/, test/integration/vm-cgroup-v2.test.ts):
+# QEMU with a software CPU boots Debian's kernel with cgroup_no_v1=all and an
+# initramfs of busybox-static (above) and modules; cpio packs that initramfs.
+# linux-image-amd64 pulls udev and initramfs-tools into the host (nothing of
+# them runs here: no systemd); the host keeps booting its own kernel
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends qemu-system-x86 linux-image-amd64 cpio kmod xz-utils

@@ -9,7 +9,7 @@
  *   import { OciRuntime, StateStore } from 'moby-dick';
  *   const rt = new OciRuntime(new StateStore('/run/moby-dick'));
  *   await rt.create('web', { bundle: '/srv/bundles/web' });
- *   rt.start('web');
+ *   await rt.start('web');
  *
  * and the engine (openEngine, below), and image layers: unpackLayer (exact and safe, see src/images/unpack/unpack-layer.ts),
  * openTarReader and TarWriter.
@@ -71,6 +71,7 @@ export type { PlatformSpec } from './images/platform.js';
  *   await engine.close();
  */
 export {
+  type AttachStreams,
   type ContainerExit,
   type ContainerOptions,
   type ContainerSummary,
@@ -83,6 +84,11 @@ export {
   type MountOptions,
   openEngine,
   type OpenEngineOptions,
+  type PortOptions,
+  type PublishedPort,
+  type ResourceOptions,
+  type RestartOptions,
   type StartedContainer,
+  type UpdateOptions,
 } from './library/engine-handle.js';
 export type { ContainerStatus } from './engine/status.js';

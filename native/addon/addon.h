@@ -53,4 +53,7 @@ napi_status layer_writer_define(napi_env env, napi_value exports);
 /* view.c: a detached overlay of a container's layers, and reading *at primitives */
 napi_status view_define(napi_env env, napi_value exports);
 
+/* poll.c: whenReadable, a wait for an fd in Node's event loop */
+napi_status poll_define(napi_env env, napi_value exports);
+
 #endif

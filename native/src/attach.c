@@ -14,7 +14,10 @@
  *     3: "I handle the exit", length 0: the client does what the exit
  *        command (on_exit) would, and will confirm it,
  *     4: "exit handled", length 0: it did, after the exit frame (only from
- *        a client that sent 3).
+ *        a client that sent 3),
+ *     5: "stdin once", length 0: when this client's input ends, however
+ *        it ends (its hang-up, its death), close the container's stdin
+ *        (Docker's StdinOnce: a killed `run -i` lets `cat` see its EOF).
  * A frame that breaks these rules ends that client's connection.
  * The exit: the monitor sends the exit frame, then waits, for at most
  * HANDLED_MS, while a client that sent 3 is connected and has not hung up:
@@ -46,7 +49,7 @@
 #define FINISH_MS 1000 /* how long the last output may take to reach the clients */
 #define HANDLED_MS 10000 /* how long a client that handles the exit has to confirm it */
 
-enum { IN_STDIN = 0, IN_RESIZE = 1, IN_CLOSE_STDIN = 2, IN_HANDLES_EXIT = 3, IN_EXIT_HANDLED = 4 };
+enum { IN_STDIN = 0, IN_RESIZE = 1, IN_CLOSE_STDIN = 2, IN_HANDLES_EXIT = 3, IN_EXIT_HANDLED = 4, IN_STDIN_ONCE = 5 };
 
 struct client {
 	int fd;
@@ -61,6 +64,7 @@ struct client {
 	size_t small_len;
 	int handles_exit; /* it sent IN_HANDLES_EXIT */
 	int exit_handled; /* it sent IN_EXIT_HANDLED */
+	int stdin_once; /* it sent IN_STDIN_ONCE */
 };
 
 static struct client clients[MAX_CLIENTS];
@@ -221,6 +225,8 @@ static int frame_done(struct client *c, const struct attach_input *in)
 		in->close_stdin();
 	else if (c->hdr[0] == IN_HANDLES_EXIT)
 		c->handles_exit = 1;
+	else if (c->hdr[0] == IN_STDIN_ONCE)
+		c->stdin_once = 1;
 	else if (c->hdr[0] == IN_EXIT_HANDLED) {
 		if (!c->handles_exit || !exit_sent)
 			return -1;
@@ -243,6 +249,8 @@ static int read_client(struct client *c, const struct attach_input *in)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (r == 0) {
 		c->in_done = 1;
+		if (c->stdin_once)
+			in->close_stdin();
 		return 0;
 	}
 	for (size_t i = 0; i < (size_t)r;) {
@@ -253,7 +261,7 @@ static int read_client(struct client *c, const struct attach_input *in)
 			size_t len = (size_t)c->hdr[1] << 24 | (size_t)c->hdr[2] << 16 | (size_t)c->hdr[3] << 8 | c->hdr[4];
 			int kind = c->hdr[0];
 			if ((kind == IN_STDIN && len > MAX_STDIN_FRAME) || (kind == IN_RESIZE && len != 4) ||
-			    (kind != IN_STDIN && kind != IN_RESIZE && len != 0) || kind > IN_EXIT_HANDLED)
+			    (kind != IN_STDIN && kind != IN_RESIZE && len != 0) || kind > IN_STDIN_ONCE)
 				return -1;
 			c->remaining = len;
 			c->small_len = 0;
@@ -307,6 +315,8 @@ void attach_events(const struct pollfd *p, int n, const struct attach_input *in)
 				gone = flush_client(c) < 0;
 			if (!gone && (p[k].revents & (POLLHUP | POLLERR)) && !(p[k].revents & POLLIN))
 				gone = 1;
+			if (gone && c->stdin_once && !c->in_done)
+				in->close_stdin(); /* its input ends with it */
 			if (gone)
 				drop(c);
 			break;

@@ -45,6 +45,7 @@ void readonly_in_root(struct ctx *c, const char *path);
 void mask_in_root(struct ctx *c, const char *path);
 void tree_clone(struct ctx *c, const struct op *op);
 void tree_attach(struct ctx *c, const struct op *op);
+void shm_clone(struct ctx *c, const struct op *op);
 void set_root(struct ctx *c, const char *path);
 void pivot(struct ctx *c);
 void move_root(struct ctx *c);

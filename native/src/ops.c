@@ -360,6 +360,7 @@ static const struct op_def ops[] = {
 	{"mount", 5, OP_DETAIL1, .run = mount_in_root},
 	{"bind_device", 2, OP_DETAIL1, .run = bind_device_in_root},
 	{"tree_attach", 2, OP_DETAIL1, .run = tree_attach},
+	{"shm_clone", 2, 0, .run = shm_clone},
 	{"remount", 2, 0, .run = remount_in_root},
 	{"mask", 1, 0, .run = step_mask},
 	{"readonly", 1, 0, .run = step_readonly},

@@ -341,6 +341,48 @@ void tree_clone(struct ctx *c, const struct op *op)
 	c->slots[slot] = fd;
 }
 
+/*
+ * shm_clone NSPATH SLOT: another container's /dev/shm, cloned from its mount
+ * namespace (--ipc container:NAME shares it, as Docker does) for tree_attach.
+ * A mount of another namespace cannot be bound from here (EINVAL), so this
+ * process enters that namespace (it is single-threaded; its root and cwd
+ * become that container's, so /dev/shm resolves inside it), clones the
+ * mount there as a detached tree, and comes back to its own namespace.
+ * What it took must be a tmpfs directory: the other container could have
+ * put anything at its /dev/shm.
+ */
+void shm_clone(struct ctx *c, const struct op *op)
+{
+	const char *nspath = op_arg(op, 0);
+	long slot = num(op_arg(op, 1), 10);
+	if (slot < 0 || slot >= MAX_SLOTS)
+		fail("shm_clone", EINVAL, op_arg(op, 1));
+	int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (own < 0)
+		fail("shm_clone", errno, "/proc/self/ns/mnt");
+	int other = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (other < 0)
+		fail("shm_clone", errno, nspath);
+	if (setns(other, CLONE_NEWNS) < 0)
+		fail("shm_clone", errno, nspath);
+	int fd = open_tree(AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	int saved = errno;
+	/* back first: nothing else may happen in the other container's namespace */
+	if (setns(own, CLONE_NEWNS) < 0)
+		fail("shm_clone", errno, "returning to the container's mount namespace");
+	close(own);
+	close(other);
+	if (fd < 0)
+		fail("shm_clone", saved, "/dev/shm");
+	struct statfs sfs;
+	struct stat st;
+	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
+		fail("shm_clone", errno, "/dev/shm");
+	if (sfs.f_type != TMPFS_MAGIC || !S_ISDIR(st.st_mode))
+		fail("shm_clone", EXDEV, "/dev/shm of the other container is not a tmpfs directory");
+	c->slots[slot] = fd;
+}
+
 void tree_attach(struct ctx *c, const struct op *op)
 {
 	long slot = num(op_arg(op, 0), 10);

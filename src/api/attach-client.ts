@@ -73,6 +73,8 @@ export async function attachClient(sessions: Sessions, v: ContainerView, wants: 
       tty,
       detachKeys: stdin && tty ? wants.detachKeys || DEFAULT_DETACH_KEYS : null,
       closeStdin: wants.closeStdin,
+      // Docker's StdinOnce (docker run -i): the client's end closes the container's stdin, its death included
+      stdinOnce: stdin !== null && v.record.stdinOnce === true,
     });
     await a.connected;
     const forget = client.onGone(() => a.detach());

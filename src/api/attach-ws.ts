@@ -12,9 +12,8 @@
  * stdin is open; before API 1.42 stdin, stdout and stderr are all on
  * whatever the query says. logs, stream and detachKeys as the hijacked
  * attach (attach-client.ts does the rest the same way). The client's
- * hang-up detaches; it does not close the container's stdin (dockerd does
- * that only for a container made with StdinOnce, which `docker run -i`
- * attached sets, not a websocket's client).
+ * hang-up detaches; it closes the container's stdin only for a container
+ * made with StdinOnce (which `docker run -i` attached sets), as dockerd.
  */
 import { PassThrough, Writable } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';

@@ -10,7 +10,9 @@
  * A failure before anything was sent (a bad query, a context that is not
  * a tar, no Dockerfile, a Dockerfile that does not parse) is an ordinary
  * error answer; after, an error line, with a failed RUN's exit status as
- * its code (the docker CLI exits with it).
+ * its code (the docker CLI exits with it). A client that hangs up
+ * cancels the build (Builder.cancel: the RUN containers running are
+ * killed, each step removes its own; the finished steps stay cached).
  *
  * Base images are pulled with the logins of X-Registry-Config (the
  * client's), else the stored ones. Refused: version=2 (BuildKit: its /session protocol is not served),
@@ -163,8 +165,9 @@ async function build(engine: Engine, ctx: RequestContext): Promise<void> {
     const held: JsonMessage[] = [];
     const send = req.quiet ? (m: JsonMessage) => void held.push(m) : (m: JsonMessage) => out.send(m);
     let result;
+    let settled = false;
     try {
-      result = await new Builder(engine, {
+      const builder = new Builder(engine, {
         context: dir,
         ignore: dockerfile.ignore,
         dockerfile: { text: dockerfile.text, name: req.dockerfile },
@@ -177,7 +180,12 @@ async function build(engine: Engine, ctx: RequestContext): Promise<void> {
         network: req.network,
         progress: new ClassicBuildStream(send),
         credentials: (domain) => logins.get(domain),
-      }).build();
+      });
+      // the client that hangs up cancels the build, as dockerd's: its RUN containers are killed and removed
+      void ctx.closed.then(() => {
+        if (!settled) builder.cancel('the client went away');
+      });
+      result = await builder.build().finally(() => (settled = true));
     } catch (e) {
       for (const m of held) out.send(m);
       // a Dockerfile that does not parse or plan: nothing was sent, the client's mistake

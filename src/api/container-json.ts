@@ -91,7 +91,7 @@ export function inspectContainer(v: ContainerView, facts: NetworkFacts): Contain
       ExposedPorts: exposedPorts(r),
       Tty: e.tty,
       OpenStdin: r.openStdin,
-      StdinOnce: false,
+      StdinOnce: r.stdinOnce === true,
       Env: [...e.env],
       Cmd: [...e.argv],
       Image: r.image,

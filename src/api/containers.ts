@@ -23,7 +23,7 @@ import { createRequestOf } from './create-request.js';
 import { parsePlatform } from '../images/platform.js';
 import { ApiError } from './errors.js';
 import type { Execs } from './exec.js';
-import { checkContainerFilters, containerMatches, parseFilters } from './filters.js';
+import { checkContainerFilters, containerMatches, parseFilters, summaryPorts } from './filters.js';
 import type { RequestContext } from './reply.js';
 import type { Route } from './router.js';
 import type { Sessions, WaitCondition } from './sessions.js';
@@ -114,7 +114,8 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     checkContainerFilters(filters);
     await engine.releaseStaleNetworks();
     const all = engine.list().sort((a, b) => Date.parse(b.record.created) - Date.parse(a.record.created));
-    let shown = all.filter((v) => (flag(q, 'all') || v.state.Running || filters.has('status') || filters.has('exited')) && containerMatches(v, filters, all));
+    const published = engine.networks.table.ports();
+    let shown = all.filter((v) => (flag(q, 'all') || v.state.Running || filters.has('status') || filters.has('exited')) && containerMatches(v, filters, all, (x) => summaryPorts(x, published)));
     const limit = intParam(q, 'limit');
     if (limit !== undefined && limit > 0) shown = shown.slice(0, limit);
     const now = Date.now();

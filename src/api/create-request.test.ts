@@ -37,7 +37,7 @@ test("the docker CLI's body with every flag at its zero value is a plain request
 
 test('every field the engine supports is carried over', () => {
   const r = createRequestOf({
-    Image: 'busybox', Cmd: 'sh', Entrypoint: ['/bin/env', '-i'], Env: ['A=1', 'UNSET'], Tty: true, OpenStdin: true, Hostname: 'h', User: '1:2', WorkingDir: '/w',
+    Image: 'busybox', Cmd: 'sh', Entrypoint: ['/bin/env', '-i'], Env: ['A=1', 'UNSET'], Tty: true, OpenStdin: true, StdinOnce: true, Hostname: 'h', User: '1:2', WorkingDir: '/w',
     Labels: { a: 'b' }, StopSignal: 'SIGINT', StopTimeout: 3, ExposedPorts: { '53/udp': {} }, Volumes: { '/anon': {} },
     HostConfig: {
       Binds: ['/srv:/srv:ro', 'data:/data'], Mounts: [{ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1024, Mode: 0o1777 } }], Tmpfs: { '/run': 'size=1m' },
@@ -52,7 +52,7 @@ test('every field the engine supports is carried over', () => {
   assert.equal(r.entrypoint, '/bin/env');
   assert.deepEqual(r.command, ['-i', 'sh']);
   assert.deepEqual(r.env, ['A=1']);
-  assert.equal(r.tty && r.openStdin && r.readOnly && r.init && r.publishAll && r.noNewPrivileges, true);
+  assert.equal(r.tty && r.openStdin && r.stdinOnce && r.readOnly && r.init && r.publishAll && r.noNewPrivileges, true);
   assert.deepEqual([r.hostname, r.user, r.workdir, r.stopSignal, r.stopTimeout], ['h', '1:2', '/w', 'SIGINT', 3]);
   assert.deepEqual(r.mounts.map((m) => [m.kind, m.source, m.destination, m.readOnly]), [
     ['bind', '/srv', '/srv', true], ['volume', 'data', '/data', false], ['tmpfs', '', '/t', false], ['tmpfs', '', '/run', false], ['volume', '', '/anon', false],

@@ -7,8 +7,8 @@
  * engine cannot carry out is refused with a 400 naming it when it is set
  * (UNSUPPORTED), and read as unset at its zero value, which the docker CLI
  * sends for every flag not given. Fields that change nothing of the
- * container are ignored: AttachStdin/Stdout/Stderr, StdinOnce (how the
- * client attaches), ConsoleSize (the attach's resize sets it),
+ * container are ignored: AttachStdin/Stdout/Stderr (how the client
+ * attaches; StdinOnce is kept: an attach's end closes stdin), ConsoleSize (the attach's resize sets it),
  * ContainerIDFile (the client writes it), ArgsEscaped, OnBuild and Shell
  * (Windows and builds), Platform (the query's platform is the one read). Unknown fields are ignored, as dockerd's
  * decoder does (newer clients send fields of newer versions).
@@ -298,6 +298,7 @@ export function createRequestOf(body: unknown, name?: string, defaults: CreateDe
     ...(user ? { user } : {}),
     tty: boolean(c.Tty, 'Tty') ?? false,
     openStdin: boolean(c.OpenStdin, 'OpenStdin') ?? false,
+    stdinOnce: boolean(c.StdinOnce, 'StdinOnce') ?? false,
     readOnly: boolean(h.ReadonlyRootfs, 'HostConfig.ReadonlyRootfs') ?? false,
     mounts,
     ...(memory ? { memory } : {}),

@@ -25,7 +25,12 @@ interface ExecInstance {
   exitCode: number | null;
   pid: number;
   started: boolean;
+  /** when it may be forgotten (ms since the epoch): an hour after its create or its detached start, minutes after its end */
+  keepUntil: number;
 }
+
+/** how long an exec instance is kept for a client's inspect: not started or detached, and ended */
+export const EXEC_KEEP_MS = { unstarted: 3_600_000, ended: 300_000 };
 
 /** An exec's body, checked. */
 export function execConfigOf(body: unknown): ExecInstance['config'] {
@@ -64,10 +69,11 @@ export function execArgv(x: ExecInstance, detach: boolean): string[] {
 }
 
 /** Resolves with CHILD's exit code (128+N for signal N) once its stdio have closed; X records it. */
-function ended(x: ExecInstance, child: ChildProcess): Promise<number> {
+function ended(x: ExecInstance, child: ChildProcess, now: () => number): Promise<number> {
   return new Promise((resolve) => {
     child.once('close', (code, signal) => {
       x.running = false;
+      x.keepUntil = now() + EXEC_KEEP_MS.ended;
       x.exitCode = code ?? (signal ? 128 + (process.getBuiltinModule('node:os').constants.signals[signal] ?? 0) : 255);
       resolve(x.exitCode);
     });
@@ -82,16 +88,29 @@ export class Execs {
     /** how to run this CLI again: argv before `exec ...` */
     private readonly self: readonly string[],
     private readonly root: string,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** How many instances are kept (tests: bounded by the recent execs, not by all ever made). */
+  get size(): number {
+    return this.all.size;
+  }
+
+  /** Forgets the instances past their keepUntil (an attached one runs until Infinity). */
+  private sweep(): void {
+    const now = this.now();
+    for (const [id, x] of this.all) if (now > x.keepUntil) this.all.delete(id);
+  }
 
   create(ref: string, body: unknown): string {
     const v = this.engine.inspect(ref);
     if (!v.state.Running) throw new ApiError(409, `Container ${v.record.id} is not running`);
     if (v.state.Paused) throw new ApiError(409, `Container ${v.record.id} is paused, unpause the container before exec`);
+    const config = execConfigOf(body);
+    // each create forgets the old ones: a timer per instance kept it (and its timer) for an hour
+    this.sweep();
     const id = randomBytes(32).toString('hex');
-    this.all.set(id, { id, containerId: v.record.id, config: execConfigOf(body), running: false, exitCode: null, pid: 0, started: false });
-    // forgotten after an hour, as nobody asks later
-    setTimeout(() => this.all.delete(id), 3_600_000).unref();
+    this.all.set(id, { id, containerId: v.record.id, config, running: false, exitCode: null, pid: 0, started: false, keepUntil: this.now() + EXEC_KEEP_MS.unstarted });
     return id;
   }
 
@@ -128,6 +147,7 @@ export class Execs {
       env: { ...process.env, MOBY_DICK_ROOT: this.root },
     });
     x.running = true;
+    x.keepUntil = Infinity;
     x.pid = child.pid ?? 0;
     return child;
   }
@@ -139,9 +159,11 @@ export class Execs {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout?.resume();
-    const code = await ended(x, child);
+    const code = await ended(x, child, this.now);
     if (code !== 0) throw new ApiError(500, err.trim().replace(/^moby-dick: /, '') || `exec failed with ${code}`);
-    x.running = true; // the detached process runs on; moby-dick does not follow it
+    // the detached process runs on; moby-dick does not follow it, and forgets it after an hour
+    x.running = true;
+    x.keepUntil = this.now() + EXEC_KEEP_MS.unstarted;
   }
 
   /** Runs it with its stdio on CONN (framed without a tty); resolves with its exit code once the output is out. */
@@ -165,7 +187,7 @@ export class Execs {
       if (x.running) child.kill('SIGKILL');
     };
     conn.once('close', onClose);
-    const code = await ended(x, child);
+    const code = await ended(x, child, this.now);
     conn.off('close', onClose);
     if (child.stdin) conn.unpipe(child.stdin);
     return code;

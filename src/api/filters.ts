@@ -8,7 +8,7 @@ import type { Filters } from '../util/filters.js';
 import { ApiError } from './errors.js';
 
 export type { Filters } from '../util/filters.js';
-export { checkContainerFilters, containerMatches } from '../engine/container-filters.js';
+export { checkContainerFilters, containerMatches, summaryPorts } from '../engine/container-filters.js';
 
 export function parseFilters(text: string | null): Filters {
   const out = new Map<string, string[]>();

@@ -1,6 +1,6 @@
 /**
  * The image endpoints: pull (POST /images/create, Docker's JSON progress
- * stream; with fromSrc=- an import of the body), list with filters, inspect, history, tag, push (progress
+ * stream; with fromSrc an import of the body or of a URL), list with filters, inspect, history, tag, push (progress
  * stream, X-Registry-Auth), remove, save (`get`), load and prune. Each
  * calls what the CLI's image commands call (src/images/: pullImage,
  * pushImage, removeImage, saveImages, loadImages, ...) on the engine's
@@ -8,7 +8,8 @@
  */
 import type { Engine } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
-import { importImage } from '../images/archive/import.js';
+import { importImage, type ImportOptions } from '../images/archive/import.js';
+import { fetchImportTarball, importUrl } from '../images/import-url.js';
 import { loadImages } from '../images/archive/load.js';
 import { resolveSaveInputs, saveImages } from '../images/archive/save.js';
 import { imageHistory, imageLabels, inspectDocument } from '../images/inspect.js';
@@ -26,7 +27,7 @@ import { ApiError } from './errors.js';
 import type { Filters } from './filters.js';
 import { boolFilter, labelsLack, labelsMatch, filtersOf, queryBool } from './filter-match.js';
 import { untilSeconds } from '../util/filters.js';
-import { JsonStream } from './json-stream.js';
+import { JsonStream, PROGRESS_MS } from './json-stream.js';
 import type { RequestContext } from './reply.js';
 import type { Route } from './router.js';
 import type { ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSummary, HistoryResponseItem } from './types-images.js';
@@ -108,13 +109,14 @@ async function create(engine: Engine, ctx: RequestContext): Promise<void> {
 }
 
 /**
- * POST /images/create?fromSrc=-: the body is a root filesystem tarball,
- * imported as `moby-dick import` does (repo and tag name it, message is
- * its history's comment); the answer is the image ID as a status line.
- * A URL to fetch it from and Dockerfile `changes` are refused.
+ * POST /images/create?fromSrc=-|URL: a root filesystem tarball imported
+ * as `moby-dick import` does (repo and tag name it, message is its
+ * history's comment), from the body (-) or fetched from an http(s) URL
+ * (dockerd's "Downloading from" and "Importing" progress, throttled); the
+ * answer ends with the image ID as a status line. A client that goes away
+ * stops the download. Dockerfile `changes` are refused.
  */
 async function importFrom(engine: Engine, ctx: RequestContext, fromSrc: string): Promise<void> {
-  if (fromSrc !== '-') throw new ApiError(501, 'importing from a URL is not supported: send the tarball as the body (fromSrc=-)');
   const changes = ctx.query.getAll('changes').filter((c) => c !== '');
   if (changes.length) throw new ApiError(400, `changes is not supported by import: ${changes[0]}`);
   const repo = ctx.query.get('repo') ?? '';
@@ -122,15 +124,48 @@ async function importFrom(engine: Engine, ctx: RequestContext, fromSrc: string):
   const message = ctx.query.get('message') ?? '';
   const platformText = ctx.query.get('platform') ?? '';
   const reference = repo === '' ? undefined : pullName(repo, t);
-  const r = await importImage(engine.store, ctx.body, {
-    source: 'the request body',
+  const options = (source: string): ImportOptions => ({
+    source,
     ...(reference !== undefined ? { reference } : {}),
     ...(message !== '' ? { message } : {}),
     ...(platformText ? { platform: parsePlatform(platformText) } : {}),
   });
+  if (fromSrc === '-') {
+    const r = await importImage(engine.store, ctx.body, options('the request body'));
+    const out = new JsonStream(ctx);
+    out.send({ status: r.id });
+    out.end();
+    return;
+  }
+  const url = importUrl(fromSrc);
   const out = new JsonStream(ctx);
-  out.send({ status: r.id });
+  const abort = new AbortController();
+  void ctx.closed.then(() => abort.abort());
+  try {
+    const fetched = await fetchImportTarball(url, abort.signal);
+    out.send({ status: `Downloading from ${url}` });
+    const r = await importImage(engine.store, importing(fetched.body, fetched.size, out), options(url.toString()));
+    out.send({ status: r.id });
+  } catch (e) {
+    out.end(e);
+    return;
+  }
   out.end();
+}
+
+/** BODY's chunks, with dockerd's "Importing" progress (bytes so far, of SIZE when known) every PROGRESS_MS. */
+async function* importing(body: AsyncIterable<Buffer>, size: number | undefined, out: JsonStream): AsyncGenerator<Buffer> {
+  let current = 0;
+  let last = 0;
+  for await (const chunk of body) {
+    current += chunk.length;
+    const now = Date.now();
+    if (now - last >= PROGRESS_MS) {
+      last = now;
+      out.send({ status: 'Importing', progressDetail: { current, ...(size !== undefined ? { total: size } : {}) } });
+    }
+    yield chunk;
+  }
 }
 
 async function push(engine: Engine, ctx: RequestContext): Promise<void> {

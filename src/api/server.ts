@@ -49,6 +49,8 @@ export interface ApiServerOptions {
   limits?: ServerLimits;
   /** a request failed with a 500 (for the service's own log) */
   onInternalError?: (e: unknown, method: string, path: string) => void;
+  /** each request's handling, settled when it is done (the service waits for them before it closes the store) */
+  onRequest?: (handling: Promise<void>) => void;
 }
 
 /** The request's body and answer, dispatched to its route; every failure answered with Docker's error shape. */
@@ -142,16 +144,18 @@ export function createApiServer(o: ApiServerOptions): Server {
     : process.getBuiltinModule('node:http').createServer(options);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
-    void dispatch(o, req, new HttpReply(res, common), req, closed);
+    const handling = dispatch(o, req, new HttpReply(res, common), req, closed);
+    o.onRequest?.(handling);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const reply = new RawReply(socket, common);
     const closed = closedOf(socket);
-    upgradeBody(req, socket, head).then(
+    const handling = upgradeBody(req, socket, head).then(
       (body) => dispatch(o, req, reply, body, closed, socket),
       (e: unknown) => reply.json(statusOf(e), { message: messageOf(e) }),
     );
+    o.onRequest?.(handling);
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // a hijacked connection's input is the container's, not a request: the parser's complaint is not ours

@@ -107,8 +107,12 @@ export async function runService(o: ServiceOptions): Promise<void> {
   if (address.kind === 'tcp' && o.group !== undefined) throw new MobyDickError('USAGE', '--group is for a unix socket', { subject: o.group });
   const gid = o.group === undefined ? undefined : groupId(o.group);
   if (address.kind === 'unix') await clearSocket(address.path);
+  // rm answers once the container's directory is moved aside; its files go in the background
+  const removals = o.engine.removeInBackground();
   const sessions = new Sessions(o.engine);
   const execs = new Execs(o.engine, o.selfCommand, o.engine.store.root);
+  // the requests being handled: a stop waits for them (their clients are gone, so a build is canceled)
+  const handling = new Set<Promise<void>>();
   let server: ReturnType<typeof createApiServer>;
   try {
     server = createApiServer({
@@ -116,6 +120,11 @@ export async function runService(o: ServiceOptions): Promise<void> {
       serverVersion: o.serverVersion,
       ...(o.tls ? { tls: o.tls } : {}),
       onInternalError: (e, method, p) => o.log(`${method} ${p}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+      onRequest: (h) => {
+        const settled = h.catch(() => undefined);
+        handling.add(settled);
+        void settled.finally(() => handling.delete(settled));
+      },
     });
   } catch (e) {
     // only the TLS context can fail here: a file that is not PEM, a key that is not the certificate's
@@ -177,7 +186,14 @@ export async function runService(o: ServiceOptions): Promise<void> {
     }, Math.min(1000, Math.max(100, o.timeout * 250)));
   });
   if (address.kind === 'unix') rmSync(address.path, { force: true });
+  // the engine's store closes after this: what a request still does with it (a build cancelled by its
+  // client's going, killing its RUN container) ends first, or is given up after STOP_WAIT_MS
+  await Promise.race([Promise.all(handling), new Promise<void>((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
+  await removals.settled();
 }
+
+/** how long a stop waits for the requests still being handled */
+const STOP_WAIT_MS = 10_000;
 
 /** PATH free for a new socket: a stale socket removed, a live one or another file refused. */
 async function clearSocket(path: string): Promise<void> {

@@ -44,7 +44,10 @@ export class Sessions {
     let set = this.pending.get(id);
     if (!set) this.pending.set(id, (set = new Set()));
     set.add(p);
-    return () => set.delete(p);
+    return () => {
+      set.delete(p);
+      if (set.size === 0 && this.pending.get(id) === set) this.pending.delete(id);
+    };
   }
 
   /** A live attachment of container ID (resize goes to it); forgotten when it ends. */
@@ -52,7 +55,24 @@ export class Sessions {
     let set = this.live.get(id);
     if (!set) this.live.set(id, (set = new Set()));
     set.add(a);
-    void a.done.catch(() => undefined).finally(() => set.delete(a));
+    void a.done
+      .catch(() => undefined)
+      .finally(() => {
+        set.delete(a);
+        // a container's entry goes with its last attachment: one per container ever attached was kept
+        if (set.size === 0 && this.live.get(id) === set) this.live.delete(id);
+      });
+  }
+
+  /** How much the service holds (tests: none of it may grow with the requests served). */
+  held(): { pending: number; live: number; watchers: number; exitListeners: number; handledListeners: number } {
+    return {
+      pending: this.pending.size,
+      live: this.live.size,
+      watchers: this.watchers.size,
+      exitListeners: this.events.listenerCount('exit'),
+      handledListeners: this.events.listenerCount('handled'),
+    };
   }
 
   /** Sends a window size to the container's tty through a live attachment, or one made for it. */

@@ -6,9 +6,12 @@
  *   stage's result, or nothing (scratch), and runs its base image's ONBUILD
  *   triggers first;
  * - each step makes an image in the store: a RUN, COPY or ADD (and a
- *   WORKDIR whose directory is missing) one with a new layer, the container's
- *   changes (container-steps.ts), the others one with a new config and an
- *   empty_layer history entry;
+ *   WORKDIR whose directory is missing) one with a new layer, the others
+ *   one with a new config and an empty_layer history entry. A RUN's (and
+ *   an ADD's) layer is its container's changes (container-steps.ts); a
+ *   COPY's and a WORKDIR's is written as a tar straight from what they add
+ *   (added-layer.ts), with no container, unless the image's files make that
+ *   differ (a symlink on the way): then they take a container too;
  * - the layer cache (cache.ts) maps each step's key to that image, so an
  *   unchanged step is taken as it was (CACHED) and a changed one, and every
  *   step after it, runs again;
@@ -42,8 +45,11 @@ import type { Credentials } from '../images/registry/docker-config.js';
 import { parseNormalizedReference, referenceString, withDefaultTag } from '../images/reference.js';
 import { resolveUser } from '../images/user-lookup.js';
 import { nativeAddon } from '../helper/native-addon.js';
+import type { EntryWriter } from '../images/tar/tar-writer.js';
+import { AddedLayerConflict, withAddedLayer } from './added-layer.js';
 import { addSources, type CopyPlan, type Download } from './copy.js';
 import { BuildCache, cacheKey } from './cache.js';
+import { DeferredRemoval } from './deferred-removal.js';
 import { DigestMemo } from './digest-memo.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
 import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
@@ -114,7 +120,11 @@ export class Builder {
     private readonly opts: BuildOptions,
   ) {
     this.cache = new BuildCache(engine.store);
+    this.removal = new DeferredRemoval(engine.store.layerDirs.tmpDir);
   }
+
+  /** the step containers' overlay dirs, deleted in the background (waited for when the build ends) */
+  private readonly removal: DeferredRemoval;
 
   private get store() {
     return this.engine.store;
@@ -141,6 +151,8 @@ export class Builder {
       await this.buildStages();
     } finally {
       this.memo?.save();
+      const left = await this.removal.settle();
+      if (left) this.progress.warn(`${left} step container director${left === 1 ? 'y' : 'ies'} could not be deleted: the next pull, load or rmi removes them with the store's other temp files`);
     }
     if (this.stopped) throw this.stopped;
     const last = this.results.get(this.plan.order[this.plan.order.length - 1]!)!;
@@ -436,7 +448,7 @@ export class Builder {
         throw new MobyDickError('BUILD', `process "${argv.join(' ').replace(/\n/g, '\\n')}" did not complete successfully: exit code: ${code}`, { hint: 'the output above is the command\'s', status: code });
       }
       return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, config, { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar));
-    });
+    }, this.removal);
     this.progress.done(id, next.image);
     return next;
   }
@@ -455,20 +467,36 @@ export class Builder {
     }
     // the directory is made (as BuildKit makes it), owned by root, in a layer of its own
     const base = await this.ensureImage(state);
-    const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
-      await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, async (w, root) => {
-        for (const d of missingDirs(root, dir)) await w.addDirectory({ name: d, mode: 0o755 });
-      });
-      return withLayerTar(
-        this.engine,
-        cid,
-        layers,
-        (tar, dir) => this.commit(base, key, r.config, { created_by: `${r.createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar, undefined, dir),
-        { adoptable: true },
-      );
-    });
+    const history = { created_by: `${r.createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' };
+    const make = async (w: EntryWriter, root: number) => {
+      for (const d of missingDirs(root, dir)) await w.addDirectory({ name: d, mode: 0o755 });
+    };
+    const next = await this.addedLayer(
+      layers,
+      make,
+      (tar) => this.commit(base, key, r.config, history, tar),
+      () =>
+        withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
+          await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, make);
+          return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, r.config, history, tar, undefined, dir), { adoptable: true });
+        }, this.removal),
+    );
     this.progress.done(id, next.image);
     return next;
+  }
+
+  /**
+   * A step's layer of files PRODUCE adds to an image with LAYERS, written
+   * as a tar straight from them (added-layer.ts) and handed to COMMIT; where
+   * that would not give the same layer, INSIDE (the way through a container)
+   */
+  private async addedLayer(layers: readonly string[], produce: (w: EntryWriter, root: number) => Promise<void>, commit: (tar: string) => Promise<State>, inside: () => Promise<State>): Promise<State> {
+    try {
+      return await withAddedLayer(layers, produce, commit);
+    } catch (e) {
+      if (!(e instanceof AddedLayerConflict)) throw e;
+      return inside();
+    }
   }
 
   /** the root COPY/ADD reads from, open for FN: the context, or a stage's or image's layers as a read-only overlay */
@@ -548,13 +576,20 @@ export class Builder {
         fail,
       };
       const createdBy = `${step.kind} ${step.from && 'stage' in step.from ? `--from=${this.stageName(this.plan.stages[step.from.stage]!)} ` : ''}${[...patterns, ...heredocs.map((h) => `<<${h.name}`)].join(' ')} ${dest} # buildkit`;
-      const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
-        await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan));
-        // ADD may extract an archive with xattrs the layer leaves out: its upper dir is not the layer
-        return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, { created_by: createdBy, comment: 'buildkit.dockerfile.v0' }, tar, undefined, dir), {
-          adoptable: step.kind === 'COPY',
-        });
-      });
+      const history = { created_by: createdBy, comment: 'buildkit.dockerfile.v0' };
+      const inside = () =>
+        withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
+          await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan));
+          // ADD may extract an archive with xattrs the layer leaves out: its upper dir is not the layer
+          return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, history, tar, undefined, dir), {
+            adoptable: step.kind === 'COPY',
+          });
+        }, this.removal);
+      // ADD's archives keep the xattrs the container's way leaves out: ADD takes that way
+      const next =
+        step.kind === 'COPY'
+          ? await this.addedLayer(layers, (w, rootFd) => addSources(w, rootFd, plan), (tar) => this.commit(base, key, config, history, tar), inside)
+          : await inside();
       this.progress.done(id, next.image);
       return next;
     });

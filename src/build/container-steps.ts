@@ -8,20 +8,17 @@
  * whether it worked or not.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { once } from 'node:events';
 import { attach } from '../engine/attach.js';
 import { extractTreeEntries } from '../engine/archive-fs.js';
 import { withContainerRoot } from '../engine/container-fs.js';
 import { plainCreateRequest } from '../engine/create-request.js';
 import type { CreateRequest, Engine } from '../engine/engine.js';
 import { imageHasPath } from '../images/image-files.js';
-import { type EntryWriter, TarWriter } from '../images/tar/tar-writer.js';
-import { GatheringFileWriter } from '../util/gathering-file-writer.js';
+import type { EntryWriter } from '../images/tar/tar-writer.js';
+import type { DeferredRemoval } from './deferred-removal.js';
 import { writeLayerDiff } from './layer-diff.js';
+import { withTempTar } from './temp-tar.js';
 
 /** what every build container shares: nothing published, nothing kept */
 function request(image: string, argv: readonly string[], over: Partial<CreateRequest>): CreateRequest {
@@ -37,12 +34,33 @@ function request(image: string, argv: readonly string[], over: Partial<CreateReq
   };
 }
 
-/** A container made from IMAGE for FN, removed after it whatever happens. */
-export async function withBuildContainer<T>(engine: Engine, image: string, argv: readonly string[], over: Partial<CreateRequest>, fn: (id: string) => Promise<T>): Promise<T> {
+/**
+ * A container made from IMAGE for FN, removed after it whatever happens;
+ * with REMOVAL, its overlay dirs (all that may hold many files) are
+ * deleted in the background once it is not running.
+ */
+export async function withBuildContainer<T>(
+  engine: Engine,
+  image: string,
+  argv: readonly string[],
+  over: Partial<CreateRequest>,
+  fn: (id: string) => Promise<T>,
+  removal?: DeferredRemoval,
+): Promise<T> {
   const record = await engine.create(request(image, argv, over));
   try {
     return await fn(record.id);
   } finally {
+    if (removal) {
+      let running = true;
+      try {
+        running = engine.view(engine.containers.find(record.id)).state.Running;
+      } catch {
+        // gone already: remove below says what it says
+      }
+      const p = engine.paths(record.id);
+      if (!running) removal.remove([p.upper, p.work, p.merged]);
+    }
     engine.remove(record.id, true, true);
   }
 }
@@ -90,8 +108,8 @@ export async function copyIntoRoot(engine: Engine, id: string, label: string, fi
 }
 
 /**
- * Container ID's changes as a layer tar in a temp dir; FN gets its path and
- * the temp dir goes after it. LAYERS: the image's, topmost first (which
+ * Container ID's changes as a layer tar in a temp file (temp-tar.ts); FN
+ * gets its path and the file goes after it. LAYERS: the image's, topmost first (which
  * mount points it has).
  *
  * OPTS.adoptable: the container is a step's that never ran (COPY, ADD
@@ -107,24 +125,9 @@ export async function withLayerTar<T>(
   fn: (tar: string, layerDir?: string) => Promise<T>,
   opts: { adoptable?: boolean } = {},
 ): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'moby-dick-layer-'));
-  try {
-    const path = join(dir, 'layer.tar');
-    const file = new GatheringFileWriter(path);
-    const w = new TarWriter(file);
-    const upper = engine.paths(id).upper;
-    let diff: Awaited<ReturnType<typeof writeLayerDiff>>;
-    try {
-      diff = await writeLayerDiff(w, upper, (rel, empty) => empty && !imageHasPath(layers, rel), { normalizeTimes: opts.adoptable === true });
-      await w.finish();
-      file.end();
-      await once(file, 'close');
-    } catch (e) {
-      file.destroy();
-      throw e;
-    }
-    return await (diff.exact ? fn(path, upper) : fn(path));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const upper = engine.paths(id).upper;
+  return withTempTar(
+    (w) => writeLayerDiff(w, upper, (rel, empty) => empty && !imageHasPath(layers, rel), { normalizeTimes: opts.adoptable === true }),
+    (path, diff) => (diff.exact ? fn(path, upper) : fn(path)),
+  );
 }

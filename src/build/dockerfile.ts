@@ -12,11 +12,16 @@
  * - variable expansion and quoting are not its business: words.ts.
  *
  * Its cost: about 230 KB bundled and 6.5 ms to evaluate, so it is required
- * from node_modules only when a Dockerfile is parsed, never bundled: no
- * other command pays for it, and the CLI's startup snapshot (which holds
+ * only when a Dockerfile is parsed, never bundled into the CLI: no other
+ * command pays for it, and the CLI's startup snapshot (which holds
  * `commit`, whose --change is Dockerfile text) does not carry it (it made
- * every snapshot start about 0.3 MB heavier). createRequire, not import():
- * the snapshot's own require() loads only Node's built-in modules.
+ * every snapshot start about 0.3 MB heavier, and every command about 3 ms
+ * slower). It is required from its own one-file bundle beside the CLI's
+ * (build/moby-dick-dockerfile.cjs, scripts/bundle.mjs): from node_modules,
+ * resolving and reading its 30 files cost every `build` about 25 ms more;
+ * without that bundle (the compiled tests), from node_modules.
+ * createRequire, not import(): the snapshot's own require() loads only
+ * Node's built-in modules.
  */
 import type * as DockerfileAst from 'dockerfile-ast';
 import type { Heredoc as AstHeredoc } from 'dockerfile-ast';
@@ -75,10 +80,25 @@ function heredocOf(h: AstHeredoc, text: string, starts: number[], firstLine: str
   return { name, body, expand: !op?.[2] };
 }
 
+/** dockerfile-ast's bundle, beside the CLI's and the library's (a build output, not a source) */
+const PARSER_BUNDLE = './moby-dick-dockerfile.cjs';
+
+/** dockerfile-ast: its bundle beside this one, else the package */
+function loadParser(): typeof DockerfileAst {
+  const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
+  try {
+    return require(PARSER_BUNDLE) as typeof DockerfileAst;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+  }
+  return require('dockerfile-ast') as typeof DockerfileAst;
+}
+
+let parser: typeof DockerfileAst | undefined;
+
 /** TEXT's directives and instructions; an error names the line it is about. */
 export async function parseDockerfile(text: string): Promise<ParsedDockerfile> {
-  const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
-  const { DockerfileParser } = require('dockerfile-ast') as typeof DockerfileAst;
+  const { DockerfileParser } = (parser ??= loadParser());
   const df = DockerfileParser.parse(text);
   const escape = df.getEscapeCharacter();
   const syntax = df.getDirectives().find((d) => d.getName().toLowerCase() === 'syntax')?.getValue();

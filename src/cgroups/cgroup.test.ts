@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { CgroupManager, cgroupPath, type DirOps, makeCgroupDirs, removalRetries } from './cgroup.js';
+import { CgroupManager, cgroupPath, type DirOps, enableControllers, makeCgroupDirs, oomKillCount, removalRetries } from './cgroup.js';
 import { readCgroupLayout } from './layout.js';
 
 /** A fake cgroupfs: directories get the files the kernel would give them. */
@@ -135,8 +135,9 @@ describe('CgroupManager on a fake v2 tree', () => {
     const m = new CgroupManager({ version: 2, v1: [], unified: root }, (d, prog) => attached.push([d, prog.length / 8]));
     const p = m.create('/mdk/c2', { memory: { limit: 4096 }, pids: { limit: 7 }, devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }] });
     assert.deepEqual(attached.map(([d]) => d), [join(root, 'mdk/c2')], 'the device rules became one program on the container\'s cgroup');
-    assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+memory +pids');
-    assert.equal(readFileSync(join(root, 'mdk/cgroup.subtree_control'), 'utf8'), '+memory +pids');
+    // every controller each level offers, not only those the limits need (as runc)
+    assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+cpuset +cpu +io +memory +hugetlb +pids');
+    assert.equal(readFileSync(join(root, 'mdk/cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
     assert.equal(readFileSync(join(root, 'mdk/c2/memory.max'), 'utf8'), '4096');
     assert.equal(readFileSync(join(root, 'mdk/c2/pids.max'), 'utf8'), '7');
     writeFileSync(join(root, 'mdk/c2/cgroup.events'), 'populated 1\nfrozen 1\n');
@@ -154,6 +155,45 @@ describe('CgroupManager on a fake v2 tree', () => {
     assert.throws(() => m.create('/mdk/c3', { pids: { limit: 1 } }), /controllers not available: pids/);
     assert.ok(!existsSync(join(root, 'mdk/c3')), 'what create made is removed again');
     assert.ok(!existsSync(join(root, 'mdk')));
+  });
+});
+
+describe('enableControllers', () => {
+  test('all offered in one write; when that is refused, the needed ones, then each other one as far as it goes', () => {
+    const written: string[] = [];
+    const kernel = (refuse: string[]) => (_file: string, value: string): void => {
+      if (refuse.some((c) => value.includes(`+${c}`))) throw new Error(`EINVAL ${value}`);
+      written.push(value);
+    };
+    enableControllers('f', ['memory'], ['cpu', 'memory', 'pids'], kernel([]));
+    assert.deepEqual(written, ['+cpu +memory +pids']);
+    written.length = 0;
+    enableControllers('f', ['memory', 'pids'], ['cpu', 'io', 'memory', 'pids'], kernel(['cpu']));
+    assert.deepEqual(written, ['+memory +pids', '+io'], 'cpu left out, the rest enabled');
+    written.length = 0;
+    assert.throws(() => enableControllers('f', ['cpu'], ['cpu', 'memory'], kernel(['cpu'])), /EINVAL \+cpu/, 'a needed one refused is an error');
+    enableControllers('f', [], [], kernel([]));
+    assert.deepEqual(written, [], 'nothing offered: nothing written');
+  });
+});
+
+describe('OOM kills', () => {
+  test('oom_kill of v2 memory.events and v1 memory.oom_control; none without the line or the file', () => {
+    assert.equal(oomKillCount('low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\noom_group_kill 0\n'), 2);
+    assert.equal(oomKillCount('oom_kill_disable 0\nunder_oom 0\noom_kill 1\n'), 1);
+    assert.equal(oomKillCount('oom_kill_disable 0\nunder_oom 0\n'), 0);
+    assert.equal(oomKillCount(''), 0);
+  });
+
+  test('read from the container\'s memory cgroup: memory.events on v2, memory.oom_control on v1', () => {
+    const m = new CgroupManager({ version: 2, v1: [], unified: dir });
+    mkdirSync(join(dir, 'v2'));
+    mkdirSync(join(dir, 'v1'));
+    writeFileSync(join(dir, 'v2/memory.events'), 'oom 1\noom_kill 3\n');
+    writeFileSync(join(dir, 'v1/memory.oom_control'), 'under_oom 0\noom_kill 4\n');
+    assert.equal(m.oomKills({ version: 2, dirs: [], created: [], freezer: null, byController: { unified: join(dir, 'v2') } }), 3);
+    assert.equal(m.oomKills({ version: 1, dirs: [], created: [], freezer: null, byController: { memory: join(dir, 'v1') } }), 4);
+    assert.equal(m.oomKills({ version: 1, dirs: [], created: [], freezer: null, byController: {} }), 0, 'no memory controller');
   });
 });
 

@@ -194,15 +194,15 @@ export class CgroupManager {
     const dir = join(root, path);
     const placement: CgroupPlacement = { version: 2, dirs: [dir], created, freezer: dir, byController: { unified: dir } };
     makeCgroupDirs(dir, placement.created);
-    // controllers are enabled from the root down to the container's parent
+    // controllers are enabled from the root down to the container's parent: those the limits
+    // need, and (as runc) every other one offered, so that a container without limits has its
+    // memory.current, memory.events (OOM kills), pids.current, io.stat too
     const wanted = v2Controllers(writes);
-    if (wanted.length > 0) {
-      for (let d = root; d !== dir; d = join(d, dir.slice(d.length + 1).split('/')[0]!)) {
-        const available = read(join(d, 'cgroup.controllers')).split(' ');
-        const missing = wanted.filter((c) => !available.includes(c));
-        if (missing.length) throw cgroupError(`controllers not available: ${missing.join(', ')}`, d);
-        write(join(d, 'cgroup.subtree_control'), wanted.map((c) => `+${c}`).join(' '));
-      }
+    for (let d = root; d !== dir; d = join(d, dir.slice(d.length + 1).split('/')[0]!)) {
+      const available = read(join(d, 'cgroup.controllers')).split(' ').filter(Boolean);
+      const missing = wanted.filter((c) => !available.includes(c));
+      if (missing.length) throw cgroupError(`controllers not available: ${missing.join(', ')}`, d);
+      enableControllers(join(d, 'cgroup.subtree_control'), wanted, available);
     }
     this.apply(placement, writes);
     if (resources.devices?.length) this.addDeviceRules(placement, resources.devices);
@@ -287,6 +287,17 @@ export class CgroupManager {
     return left;
   }
 
+  /**
+   * How many of the container's processes the kernel's OOM killer has
+   * killed: oom_kill of v2's memory.events, or of v1's memory.oom_control
+   * (kernels since 4.13); 0 without a memory controller.
+   */
+  oomKills(placement: CgroupPlacement): number {
+    const dir = placement.version === 1 ? placement.byController.memory : placement.byController.unified;
+    if (!dir) return 0;
+    return oomKillCount(read(join(dir, placement.version === 1 ? 'memory.oom_control' : 'memory.events')));
+  }
+
   stats(placement: CgroupPlacement): Record<string, unknown> {
     const num = (dir: string | undefined, file: string): number | undefined => {
       if (!dir) return undefined;
@@ -317,6 +328,37 @@ export class CgroupManager {
       blkio: ioStatV2(b.unified),
     };
   }
+}
+
+/**
+ * Writes every controller of AVAILABLE into a v2 cgroup.subtree_control,
+ * in one write; when the kernel refuses that (a controller that cannot be
+ * enabled there, e.g. cpu with a realtime task in the cgroup), WANTED in
+ * one write, which must succeed, and the others one by one, as far as
+ * they go.
+ */
+export function enableControllers(file: string, wanted: readonly string[], available: readonly string[], writeFile: (file: string, value: string) => void = write): void {
+  const plus = (cs: readonly string[]): string => cs.map((c) => `+${c}`).join(' ');
+  if (available.length === 0) return;
+  try {
+    writeFile(file, plus(available));
+    return;
+  } catch {
+    // one of them cannot be enabled here: the needed ones first
+  }
+  if (wanted.length) writeFile(file, plus(wanted));
+  for (const c of available.filter((a) => !wanted.includes(a))) {
+    try {
+      writeFile(file, plus([c]));
+    } catch {
+      // not needed by the container's limits: it goes without
+    }
+  }
+}
+
+/** The oom_kill count of a memory.events (v2) or memory.oom_control (v1) text. */
+export function oomKillCount(text: string): number {
+  return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
 /**

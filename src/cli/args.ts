@@ -10,11 +10,18 @@
 import { parseArgs } from 'node:util';
 import { MobyDickError } from '../errors.js';
 
-type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
+/** VALUES: a boolean flag that also takes one of these as --flag=VALUE (`--explain`, `--explain=json`) */
+type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; values?: readonly string[] };
 export type OptionSpecs = Record<string, OptionSpec>;
 
 export type ParsedValues<S extends OptionSpecs> = {
-  [K in keyof S]?: S[K]['type'] extends 'string' ? (S[K]['multiple'] extends true ? string[] : string) : boolean;
+  [K in keyof S]?: S[K]['type'] extends 'string'
+    ? S[K]['multiple'] extends true
+      ? string[]
+      : string
+    : S[K] extends { values: readonly (infer V)[] }
+      ? boolean | V
+      : boolean;
 };
 
 export interface Parsed<S extends OptionSpecs> {
@@ -67,6 +74,10 @@ export function parseCommandLine<S extends OptionSpecs>(argv: readonly string[],
       values[t.name] = true;
     } else if (/^(false|0)$/i.test(t.value)) {
       values[t.name] = false;
+    } else if (spec.values?.includes(t.value)) {
+      values[t.name] = t.value;
+    } else if (spec.values) {
+      throw flagValueError(t.value, shown, `give ${spec.values.join(' or ')}, or no value`, help);
     } else {
       throw flagValueError(t.value, shown, 'give true or false', help);
     }

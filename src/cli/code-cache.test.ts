@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
 import { compileModule, evaluate, readCache, writeCache } from './code-cache.js';
 
 describe('code cache of a CommonJS bundle', () => {
@@ -30,6 +31,22 @@ describe('code cache of a CommonJS bundle', () => {
     assert.ok(cache);
     const again = compileModule(file, cache);
     assert.equal(again.script.cachedDataRejected, false);
+    assert.equal((evaluate(again.fn, file, dir, req) as { twice: (x: number) => number }).twice(4), 8);
+  });
+
+  test('compiled eagerly: the cache holds the functions that never ran, and V8 accepts it in a lazy process', () => {
+    // functions of their own, so that neither V8's in-process cache nor an earlier test compiled them
+    const many = Array.from({ length: 40 }, (_, i) => `function unused${i}(a) { const b = [a, ${i}].map((x) => x + 1); if (b.length > ${i}) return b.join(); return String(b[0] * ${i}); }`).join('\n');
+    const source = `${many}\nmodule.exports = { twice: (x) => x * 2, u: unused0 };\n`;
+    // the same code twice, told apart by a comment: V8 compiles a source it has seen once only (its in-process cache)
+    writeFileSync(file, `${source}// lazy\n`);
+    const lazySize = compileModule(file, undefined).script.createCachedData().length;
+    writeFileSync(file, `${source}// eager\n`);
+    const eager = compileModule(file, undefined, setFlagsFromString);
+    const eagerSize = writeCache(eager.script, file);
+    assert.ok(eagerSize > lazySize * 1.5, `eager cache ${eagerSize} bytes, lazy ${lazySize}`);
+    const again = compileModule(file, readCache(file));
+    assert.equal(again.script.cachedDataRejected, false, 'V8 is lazy again: the flags that decide acceptance are restored');
     assert.equal((evaluate(again.fn, file, dir, req) as { twice: (x: number) => number }).twice(4), 8);
   });
 

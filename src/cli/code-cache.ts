@@ -5,9 +5,10 @@
  * compiles a CommonJS file from its source at every start (no
  * module.enableCompileCache before Node 22): about 7 ms of the jail's
  * 40 ms went to compiling the bundle and then, lazily, the functions `run`
- * calls. A cache made after those functions ran (jail-warm-up.ts) holds
- * their code too: measured about 5.5 ms of CPU less per `run --rootfs`
- * (bench/README.md, "code cache").
+ * calls. A cache made with every function compiled (SetV8Flags below)
+ * holds their code too: measured about 5.5 ms of CPU less per `run
+ * --rootfs` for the functions the warm-up (jail-warm-up.ts) runs, and 2 ms
+ * more for the others (bench/README.md, "The jail's defaults").
  *
  * V8 checks a cache against the source, its own version and flags, and
  * rejects one that does not match: the bundle then compiles as without it.
@@ -23,10 +24,29 @@ type ModuleFunction = (exports: object, require: NodeJS.Require, module: object,
 /** Where the code cache of FILE lives. */
 const cacheFile = (file: string): string => `${file}.cache`;
 
-/** FILE's source compiled as a CommonJS module, with CACHE when it fits. */
-export function compileModule(file: string, cache: Buffer | undefined): { script: Script; fn: ModuleFunction } {
+/**
+ * node:v8's setFlagsFromString: given to compileModule, every function of
+ * the file is compiled at once (V8's --no-lazy), and --lazy is set again
+ * before anything else compiles. A cache written from such a script holds
+ * the code of every function, not only of those that ran before it was
+ * written: the jail's cgroup, seccomp cache and helper code, which the
+ * warm-up cannot run, was compiled lazily at each start (about 2 ms of CPU
+ * of `run --rootfs`, bench/README.md "The jail's defaults"). The flags that decide
+ * whether V8 accepts a cache are the same again when it is written.
+ * Passed in rather than imported: loading node:v8 costs every start.
+ */
+export type SetV8Flags = (flags: string) => void;
+
+/** FILE's source compiled as a CommonJS module, with CACHE when it fits; EAGER: every function compiled now. */
+export function compileModule(file: string, cache: Buffer | undefined, eager?: SetV8Flags): { script: Script; fn: ModuleFunction } {
   const source = readFileSync(file, 'utf8').replace(/^#!.*/, '');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData: cache });
+  eager?.('--no-lazy');
+  let script: Script;
+  try {
+    script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData: cache });
+  } finally {
+    eager?.('--lazy');
+  }
   return { script, fn: script.runInThisContext() as ModuleFunction };
 }
 

@@ -15,3 +15,13 @@ test('--memory-reservation, --cpu-period and --cpu-quota reach the request as Do
   assert.deepEqual([none.memoryReservation, none.cpuPeriod, none.cpuQuota], [undefined, undefined, undefined]);
   assert.throws(() => requestOf(['--cpu-quota', 'lots', 'busybox']), /--cpu-quota/);
 });
+
+test("StdinOnce as the docker CLI sets it: -i attached (no -d; -a stdin or no -a); not -d, not -a stdout alone, not without -i", () => {
+  const once = (...flags: string[]) => requestOf([...flags, 'busybox']).stdinOnce;
+  assert.equal(once('-i'), true);
+  assert.equal(once('-i', '-a', 'stdin', '-a', 'stdout'), true);
+  assert.equal(once('-i', '-d'), false);
+  assert.equal(once('-i', '-a', 'stdout'), false);
+  assert.equal(once('-t'), false);
+  assert.equal(once(), false);
+});

@@ -109,8 +109,8 @@ export const CREATE_OPTIONS_HELP = `  -d, --detach              run in the backg
       --stop-timeout N      seconds \`stop\` waits before SIGKILL (default 10)
       --restart POLICY      no, on-failure[:N], always, unless-stopped
       --log-opt max-size=SIZE, --log-opt max-file=N   json-file log rotation
-      --network NET         bridge (default), none, host, container:NAME, or a network's name
-      --network-alias NAME  another name on a user-defined network
+      --network NET         bridge (default), none, host, container:NAME, or a network's name (--net too)
+      --network-alias NAME  another name on a user-defined network (--net-alias too)
   -p, --publish [IP:][HOSTPORT:]PORT[/udp]   publish a port (no HOSTPORT: one is picked)
   -P, --publish-all         publish every exposed port on picked ports
       --expose PORT[/udp]   expose a port (for -P)
@@ -218,6 +218,8 @@ export function createRequest(flags: CreateFlags, operands: readonly string[], c
     ...(flags.user !== undefined ? { user: flags.user } : {}),
     tty: flags.tty === true,
     openStdin: flags.interactive === true,
+    // as the docker CLI: stdin open and attached (not -d; -a names stdin or is not given) closes at the attach's end
+    stdinOnce: flags.interactive === true && flags.detach !== true && (!flags.attach?.length || flags.attach.some((s) => s.toLowerCase() === 'stdin')),
     readOnly: flags['read-only'] === true,
     mounts: volumes(flags),
     ...(flags.memory !== undefined ? { memory: parseBytes(flags.memory, '--memory') } : {}),

@@ -55,6 +55,25 @@ describe('the CLI registry', () => {
     }
   });
 
+  test("every option a command parses has a line in its --help (--NAME, and -X for its short form): --help replaces the man pages", async () => {
+    const missing: string[] = [];
+    for (const { name: word, command } of await loaded()) {
+      // the monitor's own commands are not for users
+      if (COMMANDS.find((c) => c.name === word)!.hidden) continue;
+      for (const c of [command, ...Object.values(command.commands ?? {})]) {
+        for (const [name, o] of Object.entries(c.options ?? {})) {
+          if (name === 'help') continue;
+          // in the text under the usage line: --NAME, and "-X, --NAME" for a short form
+          const body = c.help.split('\n').slice(1).join('\n');
+          const escaped = name.replace(/[-]/g, '\\-');
+          if (!new RegExp(`(^|[\\s(,])--${escaped}(?![\\w-])`, 'm').test(body)) missing.push(`${c.name} --${name}`);
+          else if (o.short !== undefined && !new RegExp(`(^|\\s)-${o.short}, --${escaped}(?![\\w-])`, 'm').test(body)) missing.push(`${c.name} -${o.short}`);
+        }
+      }
+    }
+    assert.deepEqual(missing, [], 'options without a help line');
+  });
+
   test('every file of commands/ is a command the registry reaches', async () => {
     const reachable = new Set<Command>();
     for (const { command } of await loaded()) {

@@ -68,6 +68,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'restart', summary: 'Restart one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-restart.js') },
   { name: 'pause', summary: 'Pause all processes within one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-pause.js') },
   { name: 'unpause', summary: 'Unpause all processes within one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-unpause.js') },
+  { name: 'explain', summary: 'Show what isolation a running container has, read from the kernel', bundle: 'images', snapshot: true, load: () => import('./commands/explain.js') },
   { name: 'top', summary: 'Display the running processes of a container', bundle: 'images', snapshot: true, load: () => import('./commands/container-top.js') },
   { name: 'stats', summary: "Display a live stream of container(s) resource usage statistics", bundle: 'images', snapshot: true, load: () => import('./commands/container-stats.js') },
   { name: 'rename', summary: 'Rename a container', bundle: 'images', snapshot: true, load: () => import('./commands/container-rename.js') },

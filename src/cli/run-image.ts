@@ -11,6 +11,7 @@ import { type CidFile, openCidFile } from './cid-file.js';
 import { type CreateFlags, createRequest } from './create-options.js';
 import { withEngine } from './engine-context.js';
 import { parseAttach, type Stream } from './host-flags.js';
+import { explainFormat, stderrRecorder } from '../explain/recorder.js';
 
 /** Where a stream that -a leaves out goes. */
 function discard(): Writable {
@@ -43,6 +44,8 @@ export async function attachTo(v: ContainerView, interactive: boolean, options: 
     tty,
     detachKeys: tty && withStdin ? options.detachKeys : null,
     closeStdin: interactive,
+    // killed, we leave no stdin open that nobody feeds (Docker's StdinOnce): `cat` ends, --rm removes it
+    stdinOnce: withStdin && v.record.stdinOnce === true,
     handlesExit: true,
   });
   await a.connected;
@@ -88,10 +91,17 @@ async function runCreated(req: CreateRequest, flags: CreateFlags, streams: Retur
     const record = await engine.create(req);
     cid.write(record.id);
     let attached: Attached | undefined;
+    const explain = stderrRecorder('run IMAGE', explainFormat(flags.explain));
     try {
-      await engine.start(record.id, async (v) => {
-        if (!flags.detach) attached = await attachTo(v, flags.interactive === true, { streams, ...(flags['detach-keys'] !== undefined ? { detachKeys: flags['detach-keys'] } : {}) });
-      });
+      await engine.start(
+        record.id,
+        async (v) => {
+          // made and waiting for start: explained before any of its output
+          explain?.flush();
+          if (!flags.detach) attached = await attachTo(v, flags.interactive === true, { streams, ...(flags['detach-keys'] !== undefined ? { detachKeys: flags['detach-keys'] } : {}) });
+        },
+        explain,
+      );
     } catch (e) {
       // and a container whose network could not be set up (a published port taken): it never ran, and run printed no ID for it
       if (req.autoRemove || (e instanceof MobyDickError && e.code === 'NETWORK')) engine.remove(record.id, true, true);

@@ -12,12 +12,14 @@ import { setWarmingUp } from './warm-up-flag.js';
 const CLI = join(__dirname, 'moby-dick-cli.cjs');
 
 /**
- * Compiles the bundle without a cache, evaluates it in warm-up mode (its
- * entry runs jail-warm-up.ts's pure steps instead of the CLI), and writes
- * the code cache; its size.
+ * Compiles the bundle without a cache, every function at once
+ * (code-cache.ts), evaluates it in warm-up mode (its entry runs
+ * jail-warm-up.ts's pure steps instead of the CLI), and writes the code
+ * cache; its size.
  */
 export function writeCodeCache(): number {
-  const { script, fn } = compileModule(CLI, undefined);
+  const { setFlagsFromString } = require('node:v8') as typeof import('node:v8');
+  const { script, fn } = compileModule(CLI, undefined, setFlagsFromString);
   setWarmingUp(true);
   try {
     evaluate(fn, CLI, __dirname, require);

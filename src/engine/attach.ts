@@ -11,7 +11,10 @@
  *     1 window size (length 4: rows u16 BE, cols u16 BE),
  *     2 close the container's stdin (length 0; ignored with a tty),
  *     3 "I handle the exit" (length 0; the first frame, with handlesExit),
- *     4 "exit handled" (length 0; after the exit frame, from exitHandled()).
+ *     4 "exit handled" (length 0; after the exit frame, from exitHandled()),
+ *     5 "stdin once" (length 0; with stdinOnce): when our input ends, however
+ *       it ends (we hang up, we are killed), the monitor closes the
+ *       container's stdin, as Docker's StdinOnce.
  * A client that sent 3 gets the exit frame and the monitor keeps the
  * connection open: on 4 it skips its exit command (`container-exited`, a
  * whole Node process), on our hang-up without 4 (we died, or close()) it
@@ -33,6 +36,7 @@ export const IN_RESIZE = 1;
 export const IN_CLOSE_STDIN = 2;
 export const IN_HANDLES_EXIT = 3;
 export const IN_EXIT_HANDLED = 4;
+export const IN_STDIN_ONCE = 5;
 export const MAX_STDIN_FRAME = 65536;
 
 function frame(type: number, payload: Buffer = Buffer.alloc(0)): Buffer {
@@ -64,6 +68,11 @@ export function closeStdinFrame(): Buffer {
 /** "I handle the exit": the monitor waits for exitHandledFrame() or our hang-up before its exit command. */
 export function handlesExitFrame(): Buffer {
   return frame(IN_HANDLES_EXIT);
+}
+
+/** "Stdin once": the monitor closes the container's stdin when our input ends, our hang-up and death included. */
+export function stdinOnceFrame(): Buffer {
+  return frame(IN_STDIN_ONCE);
 }
 
 /** "Exit handled": what the exit command would do is done; the monitor skips it. */
@@ -164,6 +173,12 @@ export interface AttachOptions {
   detachKeys?: string | null;
   /** when stdin ends, close the container's stdin (Docker's `run -i`); default false */
   closeStdin?: boolean;
+  /**
+   * Docker's StdinOnce (`run -i`, `start -ai`): the container's stdin is
+   * closed when this attach ends however it ends, our death included (the
+   * monitor does it); default false
+   */
+  stdinOnce?: boolean;
   /**
    * we do what the monitor's exit command would (Engine.exited()) once the
    * container ends, and say so with exitHandled(): the monitor skips it then.
@@ -269,6 +284,7 @@ export function attach(path: string, options: AttachOptions): Attachment {
     connected = true;
     // first, so the monitor has read it whenever the container ends (we start it after this)
     if (options.handlesExit) send(handlesExitFrame());
+    if (options.stdinOnce) send(stdinOnceFrame());
     if (options.tty) {
       sendSize();
       out.on?.('resize', sendSize);

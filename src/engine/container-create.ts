@@ -135,6 +135,7 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
     layers,
     ...(req.volatileUpper ? { volatileUpper: true } : {}),
     openStdin: req.openStdin,
+    ...(req.stdinOnce && req.openStdin ? { stdinOnce: true } : {}),
     stopSignal: req.stopSignal ?? settings.stopSignal,
     stopTimeout: req.stopTimeout ?? 10,
     restart: req.restart,

@@ -15,6 +15,9 @@ import { sleepSync } from '../linux/sleep.js';
 import { type MonitorHealth, parseExitRecord } from '../helper/monitor-ops.js';
 import type { ContainerRecord } from './container-table.js';
 import { networkFileBinds, plugNetwork, prepareNetwork, releaseNetwork } from './container-networking.js';
+import { explainNetwork, pluggedNetwork } from './explain-network.js';
+import type { Explanation } from '../explain/explanation.js';
+import type { PlannedContainer, StepTiming } from '../helper/container.js';
 import type { ContainerView, EngineCore, EngineOciRuntime } from './engine-core.js';
 import { hostDevices, mappedDevices } from './host-devices.js';
 import { joinedNamespaces } from './namespace-modes.js';
@@ -56,13 +59,20 @@ export function viewOf(e: EngineCore, record: ContainerRecord): ContainerView {
   return { record, state, paths, pid: state.Running ? (rt?.pid ?? 0) : 0 };
 }
 
+/** --explain's listeners for a start: the runtime's plan and steps, the engine's, and the network it plugged in. */
+export interface StartExplain {
+  onStep: (step: StepTiming) => void;
+  onPlan: (plan: PlannedContainer) => void;
+  onNetwork: (network: Explanation['network']) => void;
+}
+
 /**
  * `start`, with the container's lock held: its OCI config from its record,
  * the runtime's create with a monitor, then BEFORE_START (attach here, so
  * no output is missed), then the runtime's start. A container that ran
  * before starts afresh.
  */
-export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: ContainerView) => Promise<void> | void): Promise<ContainerView> {
+export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: ContainerView) => Promise<void> | void, explain?: StartExplain): Promise<ContainerView> {
   const record = e.containers.find(id);
   const v = e.view(record);
   if (v.state.Running) return v;
@@ -80,8 +90,15 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
     if (engine.privileged || engine.capAdd.some((c) => c.toUpperCase() === 'ALL')) engine.hostCapabilities = heldCapabilities(readFileSync('/proc/self/status', 'utf8'));
     const spec = buildSpec(engine);
     writeFileSync(paths.bundleConfig, JSON.stringify(spec));
-    await createInRuntime(e, record, paths, spec);
-    if (record.net?.mode === 'bridge') plugNetwork(e, record, paths, e.runtime.state(record.id).pid);
+    await createInRuntime(e, record, paths, spec, engine.shm?.mode === 'container' ? engine.shm.nsPath : undefined, explain);
+    if (record.net?.mode === 'bridge') {
+      const t = process.hrtime.bigint();
+      plugNetwork(e, record, paths, e.runtime.state(record.id).pid);
+      if (explain) {
+        explain.onStep({ source: 'engine', name: 'plug network', detail: record.id, milliseconds: Number(process.hrtime.bigint() - t) / 1e6 });
+        explain.onNetwork(explainNetwork(pluggedNetwork(e, record)));
+      }
+    }
   } catch (err) {
     if (runtimeStatus(e, record.id)) e.runtime.delete(record.id, true);
     releaseNetwork(e, record.id);
@@ -92,7 +109,7 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
   e.containers.save(record);
   try {
     await beforeStart?.(e.view(record));
-    e.runtime.start(record.id);
+    await e.runtime.start(record.id);
     volumeEvents(e, record, 'mount');
     containerEvent(e, record, 'start');
   } catch (err) {
@@ -104,7 +121,8 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
 }
 
 /** The runtime's create of RECORD's bundle, under its monitor, on an overlay of its layers. */
-async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: ContainerPaths, spec: ReturnType<typeof buildSpec>): Promise<void> {
+/** SHM_FROM: the mount namespace whose /dev/shm it takes (--ipc container:NAME) */
+async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: ContainerPaths, spec: ReturnType<typeof buildSpec>, shmFrom?: string, explain?: StartExplain): Promise<void> {
   mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
   rmSync(paths.attachSocket, { force: true });
   const onExit = e.options.exitCommand ? [...e.options.exitCommand, record.id] : undefined;
@@ -125,6 +143,8 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
     },
     ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work, ...(record.volatileUpper ? { volatile: true } : {}) } } : {}),
     init: record.init,
+    ...(shmFrom !== undefined ? { shmFrom } : {}),
+    ...(explain ? { onStep: explain.onStep, onPlan: explain.onPlan } : {}),
   });
 }
 
@@ -256,7 +276,7 @@ export function remove(e: EngineCore, ref: string, force = false, volumes = fals
   removeEmptyParent(record.engine.cgroupsPath);
   // one never started has no monitor to write it (a build's COPY container): no 10 ms nap for it
   if (v.state.Status !== 'created') waitExitFile(e, record.id, v.state.Running ? 2000 : 0);
-  rmSync(v.paths.dir, { recursive: true, force: true });
+  e.removeDir(v.paths.dir);
   rmSync(v.paths.attachSocket, { force: true });
   rmSync(join(e.runDir, 'locks', record.id), { force: true });
   if (volumes) {

@@ -49,6 +49,8 @@ export interface ContainerRecord {
   /** its upper dir is mounted volatile (overlay's option: never synced): a build step's container */
   volatileUpper?: boolean;
   openStdin: boolean;
+  /** Docker's StdinOnce: an attach's end closes its stdin (absent in records made before it) */
+  stdinOnce?: boolean;
   stopSignal: string;
   /** seconds `stop` waits before SIGKILL */
   stopTimeout: number;

@@ -31,6 +31,8 @@ export interface CreateRequest extends ResourceLimits, SecuritySettings {
   user?: string;
   tty: boolean;
   openStdin: boolean;
+  /** Docker's StdinOnce (run -i, create -i, attached): its stdin is closed when the attach that feeds it ends, however it ends */
+  stdinOnce?: boolean;
   readOnly: boolean;
   mounts: readonly VolumeRequest[];
   init: boolean;

@@ -71,4 +71,6 @@ export interface EngineCore {
   paths(id: string): ContainerPaths;
   view(record: ContainerRecord): ContainerView;
   locked<T>(id: string, fn: () => Promise<T> | T): Promise<T>;
+  /** removes a removed container's directory: at once, or moved aside and removed in the background (removeInBackground) */
+  removeDir(dir: string): void;
 }

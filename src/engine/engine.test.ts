@@ -46,7 +46,7 @@ class FakeOciRuntime implements EngineOciRuntime {
     this.created.set(id, options);
     this.states.set(id, { ociVersion: '1.2.0', id, pid: this.nextPid++, status: 'created', bundle: options.bundle, rootfs: '', created: '', owner: '' });
   }
-  start(id: string): void {
+  async start(id: string): Promise<void> {
     this.calls.push(`start ${id.slice(0, 4)}`);
     if (this.failStart) throw new MobyDickError('COMMAND_NOT_FOUND', 'mdk-test: the program could not run');
     this.states.get(id)!.status = 'running';

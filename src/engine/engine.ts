@@ -24,7 +24,7 @@
  * networks and the addon's syscalls are passed in (EngineOptions), today's
  * real ones by default.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { ImageStore } from '../images/store/image-store.js';
@@ -32,6 +32,7 @@ import { Networks } from '../network/networks.js';
 import { OciRuntime } from '../oci/lifecycle.js';
 import { StateStore } from '../oci/state.js';
 import { nativeAddon } from '../helper/native-addon.js';
+import { BackgroundRemoval } from './background-removal.js';
 import { create, NAME } from './container-create.js';
 import { ContainerLocks } from './container-lock.js';
 import * as lifecycle from './container-lifecycle.js';
@@ -69,6 +70,26 @@ export class Engine implements EngineCore {
 
   paths(id: string): ContainerPaths {
     return containerPaths(this.store.root, this.runDir, id);
+  }
+
+  private background?: BackgroundRemoval;
+
+  /**
+   * From now on a removed container's directory is moved aside and removed
+   * in the background (a long-running process: the Engine API's service);
+   * what an earlier one left is removed too. Await settled() before exiting.
+   */
+  removeInBackground(): BackgroundRemoval {
+    if (!this.background) {
+      this.background = new BackgroundRemoval(join(this.store.root, 'removing'));
+      this.background.sweep();
+    }
+    return this.background;
+  }
+
+  removeDir(dir: string): void {
+    if (this.background) this.background.remove(dir);
+    else rmSync(dir, { recursive: true, force: true });
   }
 
   private nets?: EngineNetworks;
@@ -153,9 +174,9 @@ export class Engine implements EngineCore {
    * with a monitor, then BEFORE_START (attach here, so no output is missed),
    * then the runtime's start. A container that ran before starts afresh.
    */
-  async start(ref: string, beforeStart?: (v: ContainerView) => Promise<void> | void): Promise<ContainerView> {
+  async start(ref: string, beforeStart?: (v: ContainerView) => Promise<void> | void, explain?: lifecycle.StartExplain): Promise<ContainerView> {
     const found = this.containers.find(ref);
-    return this.locked(found.id, () => lifecycle.startLocked(this, found.id, beforeStart));
+    return this.locked(found.id, () => lifecycle.startLocked(this, found.id, beforeStart, explain));
   }
 
   /** `stop`: the stop signal (or SIGNAL), then SIGKILL after TIMEOUT seconds, as Docker. */

@@ -9,9 +9,10 @@
  * namespace with a /dev/shm of its own; none has no /dev/shm; host is the
  * engine's, with the host's /dev/shm; container:NAME joins a shareable container's IPC namespace
  * (its SysV objects, and its POSIX message queues: /dev/mqueue is mounted
- * in that namespace). Unlike Docker, its /dev/shm is not shared: that
- * tmpfs lives in the donor's mount namespace, which a bind cannot reach
- * (EINVAL), and moby-dick keeps no mounts on the host's side.
+ * in that namespace) and its /dev/shm, as Docker: that tmpfs lives in the
+ * donor's mount namespace, which a bind cannot reach (EINVAL), so the
+ * helper clones it there (native/src/rootfs.c's shm_clone); moby-dick
+ * keeps no mount of it on the host's side, as Docker does.
  * PID: host, or container:NAME. UTS: host. USER: host (moby-dick makes no
  * user namespace for an engine container).
  */
@@ -125,6 +126,8 @@ export function joinedNamespaces(e: EngineCore, record: ContainerRecord): Namesp
   if (modes.ipc.startsWith('container:')) {
     const donor = donorOf(e, record, modes.ipc, 'IPC');
     out.ipc = { mode: 'path', path: `/proc/${donor.pid}/ns/ipc` };
+    // and its /dev/shm, as Docker shares it
+    out.shm = { mode: 'container', nsPath: `/proc/${donor.pid}/ns/mnt` };
   }
   if (modes.pid.startsWith('container:')) out.pid = { mode: 'path', path: `/proc/${donorOf(e, record, modes.pid, 'PID namespace').pid}/ns/pid` };
   return out;

@@ -13,6 +13,8 @@ import { type HelperProcess, reapHelper, sendControl } from './helper-launch.js'
 import type { MonitorOptions } from './monitor-ops.js';
 import { DETACH, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
 import { SyncPoints } from './sync-points.js';
+import type { Op } from './plan.js';
+import type { Spec } from '../spec/schema.js';
 import { stepError } from './step-errors.js';
 
 export interface StepTiming {
@@ -21,6 +23,14 @@ export interface StepTiming {
   name: string;
   detail: string;
   milliseconds: number;
+}
+
+/** @internal what a container was compiled into: what --explain explains */
+export interface PlannedContainer {
+  spec: Spec;
+  ops: readonly Op[];
+  /** the cgroup the engine makes for it, if any */
+  cgroup?: { path: string; version: 1 | 2 };
 }
 
 export interface ExitStatus {
@@ -40,6 +50,8 @@ export interface StartOptions {
   stdio?: 'inherit' | 'pipe';
   /** called for every setup step with its duration (what --debug prints) */
   onStep?: (step: StepTiming) => void;
+  /** @internal called once with the spec and the plan compiled from it, before the helper starts (--explain) */
+  onPlan?: (plan: PlannedContainer) => void;
   /**
    * @internal the engine's work at a sync point of the plan (cgroups): runs
    * while the container's pid 1 waits; a throw ends the container

@@ -18,6 +18,11 @@ export interface NativeAddon extends LayerSyscalls {
   wait(pid: number): [number, number];
   /** blocks until it holds an exclusive flock on PATH (created if missing); close the fd to release */
   lock(path: string): number;
+  /**
+   * CALLBACK(true) once FD is readable or at its end, CALLBACK(false) once TIMEOUT_MS passed first (negative: no
+   * limit); in the event loop (poll.c), which it keeps alive meanwhile. One wait per fd at a time.
+   */
+  whenReadable(fd: number, timeoutMs: number, callback: (ready: boolean) => void): void;
   /** makes a fifo with exactly MODE */
   mkfifo(path: string, mode: number): void;
   /** the id of the mount PATH is on (the topmost, for a mount point); a last symlink is not followed */

@@ -42,6 +42,8 @@ export type Op =
   // a host device bound onto the file made for it (a user namespace refuses mknod), not followed
   | { op: 'bind_device'; source: string; target: string }
   | { op: 'tree_attach'; slot: number; target: string }
+  // another container's /dev/shm, cloned in its mount namespace (NSPATH) into SLOT for tree_attach
+  | { op: 'shm_clone'; nsPath: string; slot: number }
   | { op: 'remount'; target: string; flags: number }
   | { op: 'mask'; path: string }
   | { op: 'readonly'; path: string }

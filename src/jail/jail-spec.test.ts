@@ -66,11 +66,24 @@ const mountAt = (ops: Op[], target: string) => find(ops, 'mount').find((m) => m.
 const NS = NAMESPACE_FLAGS;
 
 describe('jailSpec', () => {
+  test('its seccomp profile is made when first read (the filter compiled at build time never reads it), then kept', () => {
+    const spec = jailSpec(resolved({ rootfs: '/r' }), 'mdk-test-lazy');
+    assert.equal(typeof Object.getOwnPropertyDescriptor(spec.linux, 'seccomp')?.get, 'function', 'not made yet');
+    assert.ok(Object.keys(spec.linux!).includes('seccomp'), 'but there, for whoever lists or copies the spec');
+    const first = JSON.parse(JSON.stringify(spec)).linux.seccomp;
+    assert.deepEqual(first, defaultSeccompProfile(JAIL_CAPS));
+    assert.deepEqual(Object.getOwnPropertyDescriptor(spec.linux, 'seccomp')?.value, first, 'an ordinary value once read');
+    const other = jailSpec(resolved({ rootfs: '/r' }), 'mdk-test-set');
+    other.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
+    assert.deepEqual(other.linux!.seccomp, { defaultAction: 'SCMP_ACT_ALLOW' }, 'set before it was read, it is what was set');
+  });
+
   test('an engine container\'s defaults, CAP_MKNOD withheld, /mytmp and the hostname as spec fields', () => {
     const spec = jailSpec(resolved({ rootfs: '/r', hostname: 'mdk-test-h' }), 'mdk-test-jail');
     assert.deepEqual(spec.process?.capabilities?.bounding, JAIL_CAPS);
     assert.equal(spec.process?.oomScoreAdj, undefined, 'the caller\'s OOM score is kept, as before');
     assert.deepEqual(spec.linux?.seccomp, defaultSeccompProfile(JAIL_CAPS));
+    assert.deepEqual(JSON.parse(JSON.stringify(spec)).linux.seccomp, defaultSeccompProfile(JAIL_CAPS), 'in its JSON too');
     assert.equal(spec.linux?.cgroupsPath, `${JAIL_CGROUP_PARENT}/mdk-test-jail`);
     assert.deepEqual(spec.linux?.resources?.devices, [{ allow: false, access: 'rwm' }]);
     assert.equal(spec.hostname, 'mdk-test-h');

@@ -7,7 +7,7 @@ import type { CgroupLayout } from '../cgroups/layout.js';
 import { compileOciPlan } from '../oci/compile.js';
 import { resolveConfig } from '../helper/config.js';
 import { jailSpec } from './jail-spec.js';
-import { jailCgroupLayout, jailJoinFiles, removeJailLeftovers } from './start.js';
+import { jailCgroupLayout, jailJoinFiles, jailRemoval, removeJailLeftovers } from './start.js';
 
 const V1: CgroupLayout = {
   version: 1,
@@ -22,6 +22,14 @@ describe("the jail's cgroups", () => {
   test('v1 (hybrid): every v1 hierarchy, joined by the child through tasks; the cgroup2 tree left out', () => {
     assert.deepEqual(jailCgroupLayout(V1), { ...V1, unified: null });
     assert.deepEqual(jailJoinFiles(jailCgroupLayout(V1), '/moby-dick-jail/x'), ['/sys/fs/cgroup/pids/moby-dick-jail/x/tasks', '/sys/fs/cgroup/devices/moby-dick-jail/x/tasks']);
+  });
+
+  test('at the end only the container\'s own directories go: the parents made for it stay for the next jail', () => {
+    const dirs = ['/sys/fs/cgroup/pids/moby-dick-jail/x', '/sys/fs/cgroup/devices/moby-dick-jail/x'];
+    const created = ['/sys/fs/cgroup/pids/moby-dick-jail', dirs[0]!, '/sys/fs/cgroup/devices/moby-dick-jail', dirs[1]!];
+    const placement = { version: 1 as const, dirs, created, freezer: null, byController: { pids: dirs[0]! } };
+    assert.deepEqual(jailRemoval(placement), { ...placement, created: dirs });
+    assert.deepEqual(placement.created.length, 4, 'the placement itself is left as it was');
   });
 
   test('v2: the one tree, joined by the engine (no join_cgroup)', () => {

@@ -24,11 +24,10 @@
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { attach, type Attachment } from '../engine/attach.js';
 import type { ContainerRecord } from '../engine/container-table.js';
-import { type CreateRequest, plainCreateRequest, type VolumeRequest } from '../engine/create-request.js';
 import { Engine, type ContainerView } from '../engine/engine.js';
 import { execUser } from '../engine/exec-user.js';
 import { readLogs } from '../engine/logs.js';
@@ -42,6 +41,10 @@ import { pullImage } from '../images/pull.js';
 import { ImageStore } from '../images/store/image-store.js';
 import { layerUnpacker } from '../images/unpack/layer-unpacker.js';
 import { signalName } from '../linux/signals.js';
+import { type ContainerOptions, createRequestOf, type ResourceOptions, resourceLimits, type RestartOptions, restartPolicy } from './container-options.js';
+
+export type { ContainerOptions, MountOptions, PortOptions, ResourceOptions, RestartOptions } from './container-options.js';
+export { createRequestOf } from './container-options.js';
 
 export interface OpenEngineOptions {
   /** the store (images, containers, volumes); default $MOBY_DICK_ROOT or /var/lib/moby-dick, as the CLI's */
@@ -50,42 +53,6 @@ export interface OpenEngineOptions {
   cli?: readonly string[];
   /** where the engine's warnings go (default: stderr, as the CLI's) */
   warn?: (message: string) => void;
-}
-
-/** A mount of a container: a host directory (bind), a named volume, or a tmpfs. */
-export interface MountOptions {
-  type: 'bind' | 'volume' | 'tmpfs';
-  /** the host path (bind) or the volume's name ('' or absent: an anonymous volume); unused for tmpfs */
-  source?: string;
-  /** the path in the container */
-  target: string;
-  readOnly?: boolean;
-}
-
-export interface ContainerOptions {
-  /** an image of the store, by name, ID or digest; pulled when missing (pull: 'missing', Docker's default) */
-  image: string;
-  /** the command, in place of the image's CMD (default: the image's) */
-  command?: readonly string[];
-  /** in place of the image's ENTRYPOINT ('' clears it) */
-  entrypoint?: string;
-  /** default: a generated adjective_noun, as Docker's */
-  name?: string;
-  hostname?: string;
-  /** KEY=VALUE, on top of the image's */
-  env?: readonly string[];
-  workdir?: string;
-  /** NAME, UID, or UID:GID (the image's /etc/passwd resolves names) */
-  user?: string;
-  /** 'bridge' (the default network, Docker's default), 'none', 'host', or a network's name */
-  network?: string;
-  mounts?: readonly MountOptions[];
-  labels?: Readonly<Record<string, string>>;
-  /** an init as pid 1 that forwards signals and reaps zombies (Docker's --init) */
-  init?: boolean;
-  readOnly?: boolean;
-  /** the image pull policy (default 'missing') */
-  pull?: 'always' | 'missing' | 'never';
 }
 
 /** How a container ended: its exit code (128+N when signal N ended it) and that signal's name. */
@@ -110,6 +77,34 @@ export interface ContainerSummary {
   pid: number;
   created: string;
   labels: Record<string, string>;
+  /** how often its restart policy started it again */
+  restartCount: number;
+}
+
+/** A published port as the engine bound it (`docker port`): the host's address ('' every one) and port. */
+export interface PublishedPort {
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  hostIp: string;
+  hostPort: number;
+}
+
+/**
+ * The streams a started container is attached to (Docker's `run` without
+ * -d): its output is written to stdout and stderr (with a tty, all of it to
+ * stdout); stdin is sent to it (created with openStdin), and its end closes
+ * the container's stdin. Absent: the output is only logged.
+ */
+export interface AttachStreams {
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+}
+
+/** What update() changes of a container: its limits (applied at once while it runs) and its restart policy. */
+export interface UpdateOptions {
+  resources?: Omit<ResourceOptions, 'ulimits' | 'oomKillDisable'>;
+  restart?: RestartOptions;
 }
 
 export interface ImageSummary {
@@ -154,6 +149,8 @@ export interface StartedContainer {
   /** its pid 1 on the host */
   pid: number;
   wait(): Promise<ContainerExit>;
+  /** its terminal's size (a tty container), as the window's */
+  resize(rows: number, cols: number): void;
 }
 
 export interface EngineHandle {
@@ -166,10 +163,10 @@ export interface EngineHandle {
   images(): ImageSummary[];
   /** records a container (nothing runs yet) */
   create(options: ContainerOptions): Promise<{ id: string; name: string }>;
-  /** starts a created (or ended) container */
-  start(ref: string): Promise<StartedContainer>;
+  /** starts a created (or ended) container, attached to STREAMS (its output is logged all the same) */
+  start(ref: string, streams?: AttachStreams): Promise<StartedContainer>;
   /** create, then start */
-  run(options: ContainerOptions): Promise<StartedContainer>;
+  run(options: ContainerOptions, streams?: AttachStreams): Promise<StartedContainer>;
   /** until the container has ended; how it ended */
   wait(ref: string): Promise<ContainerExit>;
   /** its log, line by line */
@@ -185,6 +182,10 @@ export interface EngineHandle {
   /** removes it; a running one only with force (killed first); volumes: its anonymous volumes too */
   remove(ref: string, options?: { force?: boolean; volumes?: boolean }): void;
   inspect(ref: string): ContainerSummary;
+  /** its published ports as bound now (host ports the engine picked included); empty when it does not run */
+  ports(ref: string): PublishedPort[];
+  /** new limits (a running container's cgroups change at once) and restart policy, as `docker update` */
+  update(ref: string, options: UpdateOptions): Promise<void>;
   /** every container, running or not (`ps -a`) */
   list(): ContainerSummary[];
   /**
@@ -204,33 +205,6 @@ export function packageCli(from: string = dirname(fileURLToPath(import.meta.url)
   throw new MobyDickError('USAGE', `cannot find the moby-dick CLI (build/moby-dick) above ${from}`, {
     hint: 'build the package (make build), or give openEngine({ cli: [...] })',
   });
-}
-
-/** The Docker CLI's `run` defaults, under what OPTIONS says. */
-export function createRequestOf(o: ContainerOptions): CreateRequest {
-  return {
-    ...plainCreateRequest(o.image, o.command ?? []),
-    ...(o.entrypoint !== undefined ? { entrypoint: o.entrypoint } : {}),
-    ...(o.name !== undefined ? { name: o.name } : {}),
-    ...(o.hostname !== undefined ? { hostname: o.hostname } : {}),
-    env: o.env ?? [],
-    ...(o.workdir !== undefined ? { workdir: o.workdir } : {}),
-    ...(o.user !== undefined ? { user: o.user } : {}),
-    readOnly: o.readOnly === true,
-    mounts: (o.mounts ?? []).map(volumeRequest),
-    init: o.init === true,
-    labels: { ...o.labels },
-    network: o.network ?? 'bridge',
-    ...(o.pull !== undefined ? { pull: o.pull } : {}),
-  };
-}
-
-function volumeRequest(m: MountOptions): VolumeRequest {
-  if (!m.target.startsWith('/')) throw new MobyDickError('USAGE', `mount target ${m.target} is not an absolute path`, { subject: m.target });
-  if (m.type === 'bind' && !m.source?.startsWith('/')) {
-    throw new MobyDickError('USAGE', `bind mount source ${m.source ?? '(none)'} is not an absolute path`, { subject: m.source ?? m.target, hint: 'give the host directory as an absolute path' });
-  }
-  return { kind: m.type, source: m.source ?? '', destination: m.target, readOnly: m.readOnly === true };
 }
 
 /**
@@ -257,6 +231,7 @@ function summaryOf(v: ContainerView): ContainerSummary {
     pid: v.pid,
     created: r.created,
     labels: { ...r.labels },
+    restartCount: r.state.restartCount,
   };
 }
 
@@ -308,13 +283,20 @@ class Handle implements EngineHandle {
     return { id: r.id, name: r.name };
   }
 
-  async start(ref: string): Promise<StartedContainer> {
+  async start(ref: string, streams: AttachStreams = {}): Promise<StartedContainer> {
     let attachment: Attachment | undefined;
     let v: ContainerView;
     try {
       v = await this.engine.start(ref, async (created) => {
         // attached before it starts: its end is seen here, and the exit work done here
-        attachment = attach(created.paths.attachSocket, { stdout: discard(), stderr: discard(), handlesExit: true });
+        attachment = attach(created.paths.attachSocket, {
+          stdout: streams.stdout ?? discard(),
+          stderr: streams.stderr ?? discard(),
+          ...(streams.stdin && created.record.openStdin ? { stdin: streams.stdin, closeStdin: true } : {}),
+          tty: created.record.engine.tty,
+          detachKeys: null,
+          handlesExit: true,
+        });
         await attachment.connected;
       });
     } catch (e) {
@@ -348,12 +330,12 @@ class Handle implements EngineHandle {
     })();
     entry.ended.catch(() => {});
     this.attached.set(id, entry);
-    return { id, name: v.record.name, pid: v.pid, wait: () => entry.ended };
+    return { id, name: v.record.name, pid: v.pid, wait: () => entry.ended, resize: (rows, cols) => a.resize(rows, cols) };
   }
 
-  async run(options: ContainerOptions): Promise<StartedContainer> {
+  async run(options: ContainerOptions, streams?: AttachStreams): Promise<StartedContainer> {
     const { id } = await this.create(options);
-    return this.start(id);
+    return this.start(id, streams);
   }
 
   async wait(ref: string): Promise<ContainerExit> {
@@ -434,6 +416,17 @@ class Handle implements EngineHandle {
 
   inspect(ref: string): ContainerSummary {
     return summaryOf(this.engine.inspect(ref));
+  }
+
+  ports(ref: string): PublishedPort[] {
+    const v = this.engine.inspect(ref);
+    if (!v.state.Running) return [];
+    return this.engine.networkFacts(v).ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort }));
+  }
+
+  async update(ref: string, options: UpdateOptions): Promise<void> {
+    const { ulimits: _none, ...limits } = resourceLimits(options.resources);
+    await this.engine.update(ref, { ...limits, ...(options.restart ? { restart: restartPolicy(options.restart) } : {}) });
   }
 
   list(): ContainerSummary[] {

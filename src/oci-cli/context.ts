@@ -39,3 +39,30 @@ export function parseFlags<S extends Spec>(
 export function stepLogger(ctx: Context): ((s: StepTiming) => void) | undefined {
   return ctx.debug ? (s) => ctx.log.debug(`${s.source} ${s.name} ${s.detail} ${s.milliseconds.toFixed(3)} ms`) : undefined;
 }
+
+/**
+ * --explain and --explain=json|text taken out of ARGV before runc's strict
+ * parsing (which has no flag with an optional value): the rest of ARGV and
+ * the format asked for, if any.
+ */
+export function takeExplainFlag(argv: readonly string[]): { argv: string[]; format?: 'text' | 'json' } {
+  let format: 'text' | 'json' | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const m = /^--explain(?:=(.*))?$/.exec(a);
+    if (!m) {
+      rest.push(a);
+      continue;
+    }
+    if (m[1] !== undefined && m[1] !== 'json' && m[1] !== 'text') {
+      throw new MobyDickError('USAGE', `invalid argument "${m[1]}" for "--explain" flag: give json or text, or no value`);
+    }
+    format = m[1] === 'json' ? 'json' : 'text';
+  }
+  return format ? { argv: rest, format } : { argv: rest };
+}

@@ -62,9 +62,12 @@ Commands:
   update   change a container's limits (--resources FILE|-, or --memory, --memory-swap,
            --memory-reservation, --cpu-quota, --cpu-period, --cpu-share, --cpuset-cpus,
            --cpuset-mems, --pids-limit, --blkio-weight, ... as runc's)
-  events   print cgroup statistics (--stats once, or every --interval)
+  events   print cgroup statistics (--stats once, or every --interval) and OOM kills
   spec     write a default config.json
   features print what this runtime supports, as JSON
+
+create, run and exec take --explain[=json]: each step the kernel was asked
+for, what it isolates, its man page and its time, on stderr.
 
 Global options:
   --root DIR               state directory (default ${DEFAULT_ROOT})

@@ -38,6 +38,18 @@ describe('compileOciPlan', () => {
     assert.deepEqual(find(ops, 'setroot'), [{ op: 'setroot', path: '/b/rootfs' }]);
   });
 
+  test("shmFrom (--ipc container:NAME): the other namespace's /dev/shm cloned and attached after the spec's mounts, before pivot_root", () => {
+    const ops = compile(spec(), { shmFrom: '/proc/42/ns/mnt' });
+    const clone = at(ops, (o) => o.op === 'shm_clone');
+    assert.deepEqual(ops[clone], { op: 'shm_clone', nsPath: '/proc/42/ns/mnt', slot: 0 });
+    assert.deepEqual(ops[clone - 1], { op: 'mkdir', path: '/dev/shm', mode: 0o1777 });
+    assert.deepEqual(ops[clone + 1], { op: 'tree_attach', slot: 0, target: '/dev/shm' });
+    // after /dev is mounted, before the root is entered
+    assert.ok(at(ops, (o) => o.op === 'mount' && o.target === '/dev') < clone);
+    assert.ok(clone < at(ops, (o) => o.op === 'pivot'));
+    assert.equal(find(compile(spec()), 'shm_clone').length, 0);
+  });
+
   test('init (--init): one init setting among the settings after clone, and none without it', () => {
     const ops = compile(spec(), { init: true, fifo: '/state/exec.fifo' });
     assert.equal(find(ops, 'init').length, 1);

@@ -74,6 +74,12 @@ export interface OciCompileOptions {
    * reaches it (`run -t` without `-i`: no); default yes, as `moby-dick-runtime run`
    */
   interactive?: boolean;
+  /**
+   * /dev/shm from another container's mount namespace (this path of it,
+   * /proc/PID/ns/mnt): the engine's --ipc container:NAME shares the donor's
+   * tmpfs, as Docker does; the spec then mounts nothing at /dev/shm
+   */
+  shmFrom?: string;
   /** make process.cwd when the root lacks it, as Docker's `run -w` does (the jail; runc does too) */
   makeCwd?: boolean;
   /**
@@ -410,6 +416,9 @@ export function compileOciPlan(spec: Spec, options: OciCompileOptions): Op[] {
     ops.push(...mountOps(m, i, options.bundle, options.host, bindCgroups));
     if (m.destination.replace(/\/+$/, '') === '/dev') devIsBind = isBind(m);
   });
+  if (options.shmFrom !== undefined) {
+    ops.push({ op: 'mkdir', path: '/dev/shm', mode: 0o1777 }, { op: 'shm_clone', nsPath: options.shmFrom, slot: 0 }, { op: 'tree_attach', slot: 0, target: '/dev/shm' });
+  }
   // runc's rule: the default devices and links unless /dev is a bind mount (the caller's own /dev, often the
   // host's); into the root's own /dev when nothing is mounted there. A device the root already has must be
   // that device (native/src/rootfs.c checks), and masked files are covered only with a checked /dev/null.

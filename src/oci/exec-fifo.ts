@@ -2,7 +2,8 @@
  * `start`'s side of the exec fifo (runc's protocol): the parked init opens
  * the fifo for writing once `start` opens it for reading, writes one byte,
  * and execs. Reading without blocking, `start` waits for that byte while
- * the init lives. A short command on a busy machine may write, run and end
+ * the init lives (the pause waits in the event loop: epoll on the fifo,
+ * or a few milliseconds). A short command on a busy machine may write, run and end
  * between one read and the next look at the process: so a last read comes
  * after the process is found gone, and only a byte that never came is a
  * failure.
@@ -14,17 +15,17 @@ export interface StartByteWait {
   readByte(): boolean;
   /** whether the init still lives */
   alive(): boolean;
-  /** between reads */
-  pause(): void;
+  /** between reads: until the fifo is readable, or a short while */
+  pause(): Promise<unknown> | void;
   /** reads at most (the init lives but never writes) */
   limit: number;
 }
 
 /** true when the init's byte came, false when the init ended (or the limit passed) without it */
-export function awaitStartByte(w: StartByteWait): boolean {
+export async function awaitStartByte(w: StartByteWait): Promise<boolean> {
   for (let tries = 0; !w.readByte(); tries++) {
     if (!w.alive() || tries > w.limit) return w.readByte();
-    w.pause();
+    await w.pause();
   }
   return true;
 }
@@ -44,8 +45,8 @@ export interface StartReport {
 export interface ExecReportWait {
   /** one read without blocking: bytes, 'none' while the init holds its end, 'end' once it is closed */
   read(): Buffer | 'none' | 'end';
-  /** between reads; TRIES reads came back empty so far */
-  pause(tries: number): void;
+  /** between reads (until the fd is readable, or a short while); TRIES reads came back empty so far */
+  pause(tries: number): Promise<unknown> | void;
   /** empty reads at most (an init that never gets to exec) */
   limit: number;
   /** what an earlier reader of the same fd took past its own last record */
@@ -59,7 +60,7 @@ export interface CarriedRecords {
 }
 
 /** What the init reported between the byte and exec: no records when the command runs. */
-export function awaitExec(w: ExecReportWait): StatusRecord[] {
+export async function awaitExec(w: ExecReportWait): Promise<StatusRecord[]> {
   const splitter = w.carried?.splitter ?? new RecordSplitter();
   const records: StatusRecord[] = [...(w.carried?.records ?? [])];
   for (let tries = 0; ; ) {
@@ -70,7 +71,7 @@ export function awaitExec(w: ExecReportWait): StatusRecord[] {
       continue;
     }
     if (++tries > w.limit) return records;
-    w.pause(tries);
+    await w.pause(tries);
   }
 }
 
@@ -78,17 +79,17 @@ export function awaitExec(w: ExecReportWait): StatusRecord[] {
 export type ReadyOutcome = { ready: true; records: StatusRecord[]; carried: CarriedRecords } | { ready: false; records: StatusRecord[] };
 
 /**
- * The records of CHUNKS (the helper's status fd, read blocking) up to
+ * The records of CHUNKS (the helper's status fd, each read once it is readable) up to
  * "ready", each given to ON_RECORD first; stops at the end, or after a read
  * that brought an error or the process's end. A released process that fails
  * at once (exec -d of a program the kernel cannot run) writes its error
  * right behind "ready": on a busy machine one read takes both, so what came
  * after "ready" is carried to the next reader (awaitExec).
  */
-export function untilReady(chunks: Iterable<Buffer>, onRecord: (r: StatusRecord) => void): ReadyOutcome {
+export async function untilReady(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, onRecord: (r: StatusRecord) => void): Promise<ReadyOutcome> {
   const splitter = new RecordSplitter();
   const records: StatusRecord[] = [];
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     const got = splitter.push(chunk);
     for (const [i, rec] of got.entries()) {
       records.push(rec);

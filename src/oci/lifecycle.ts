@@ -11,15 +11,16 @@ import { completeUpdate, deviceRules, mergeResources, planV1, planV2 } from '../
 import { MobyDickError } from '../errors.js';
 import { signalNumber } from '../linux/signals.js';
 import { sleepSync } from '../linux/sleep.js';
-import { Container, interpret, type StepTiming } from '../helper/container.js';
+import { Container, interpret, type PlannedContainer, type StepTiming } from '../helper/container.js';
 import { runForwardingSignals } from '../helper/forward-signals.js';
 import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../helper/helper-launch.js';
 import { nativeAddon } from '../helper/native-addon.js';
+import { readable } from '../helper/readable.js';
 import type { Op } from '../helper/plan.js';
 import { DETACH, encodePlan, type StatusRecord } from '../helper/plan-wire.js';
 import { SyncPoints } from '../helper/sync-points.js';
 import { compileOciPlan } from './compile.js';
-import { compileExecPlan, type ExecOptions } from './exec-plan.js';
+import { compileExecPlan, execProcess, type ExecOptions, PROC_NAME } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
 import { awaitExec, awaitStartByte, type CarriedRecords, type ReadyOutcome, type StartReport, untilReady } from './exec-fifo.js';
 import { stepError } from '../helper/step-errors.js';
@@ -45,6 +46,8 @@ export interface CreateOptions {
   noPivot?: boolean;
   debug?: boolean;
   onStep?: (step: StepTiming) => void;
+  /** called with the spec and the plan compiled from it, before the helper starts (--explain) */
+  onPlan?: (plan: PlannedContainer) => void;
   /**
    * The engine's containers: a monitor (native/src/watch.c) stays as the
    * container's parent after create, keeps its stdio, log, attach socket
@@ -56,6 +59,8 @@ export interface CreateOptions {
   overlay?: Overlay;
   /** Docker's --init: a minimal init as pid 1 that reaps zombies and forwards signals (compile.ts) */
   init?: boolean;
+  /** /dev/shm from the mount namespace at this path (/proc/PID/ns/mnt): --ipc container:NAME (compile.ts) */
+  shmFrom?: string;
   /**
    * The bundle's config.json as its caller built it, not read and validated
    * again (loadSpec): the engine's, which keeps to the schema
@@ -125,24 +130,30 @@ function newState(id: string, bundle: string, spec: Spec): SavedState {
 }
 
 /**
- * Reads the helper's records (blocking) until the container reports
- * "ready"; returns its pid and what came behind "ready" (untilReady).
- * Throws the setup error when it ends instead.
+ * Reads the helper's records until the container reports "ready", each
+ * once the status pipe is readable: the event loop runs on meanwhile (other
+ * containers' creates, a server's requests). Returns its pid and what came
+ * behind "ready" (untilReady). Throws the setup error when it ends instead.
  */
-function waitReady(
+async function waitReady(
   helper: HelperProcess,
   onStep?: (s: StepTiming) => void,
   onSync?: (name: string, pid: number) => void,
-): { pid: number; carried: CarriedRecords } {
+): Promise<{ pid: number; carried: CarriedRecords }> {
   const buf = Buffer.alloc(65536);
   let pid = 0;
   const syncs = new SyncPoints(onSync, (message) => sendControl(helper.fds.control, message));
-  function* reads(): Generator<Buffer> {
-    for (let n; (n = readSync(helper.fds.status, buf)) > 0; ) yield buf.subarray(0, n);
+  async function* reads(): AsyncGenerator<Buffer> {
+    for (;;) {
+      await readable(helper.fds.status);
+      const n = readSync(helper.fds.status, buf);
+      if (n <= 0) return;
+      yield buf.subarray(0, n);
+    }
   }
   let outcome: ReadyOutcome;
   try {
-    outcome = untilReady(reads(), (rec) => {
+    outcome = await untilReady(reads(), (rec) => {
       if (rec.kind === 'pid') syncs.gotPid((pid = rec.pid));
       if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
       if (rec.kind === 'sync') syncs.gotSync(rec.name);
@@ -235,6 +246,11 @@ export class OciRuntime {
     return (this.cgroupManager ??= new CgroupManager(this.layout()));
   }
 
+  /** What --explain is told of a new container: its spec, its plan, its cgroup. */
+  private planned(spec: Spec, ops: readonly Op[], id: string): PlannedContainer {
+    return { spec, ops, cgroup: { path: cgroupPath(spec.linux?.cgroupsPath, id), version: this.layout().version } };
+  }
+
   /** The engine's work at the sync points of a new container: cgroups, then hooks. */
   private syncWork(saved: SavedState, spec: Spec): (name: string, pid: number) => void {
     return (name, pid) => {
@@ -295,7 +311,7 @@ export class OciRuntime {
     this.store.claim(id);
     let saved: SavedState | undefined;
     try {
-      this.store.withLock(id, () => {
+      await this.store.withLockAsync(id, async () => {
         saved = newState(id, bundle, spec);
         saved.spec = spec;
         if (inHostMountNamespace(spec)) saved.hostRootBelow = mountBelow(saved.rootfs);
@@ -318,9 +334,11 @@ export class OciRuntime {
           host: readHostFacts(),
           overlay: options.overlay,
           init: options.init,
+          shmFrom: options.shmFrom,
         });
         // the monitor's settings belong to the outer helper: after "clone"
         if (options.monitor) plan.splice(1, 0, ...monitorOps(options.monitor));
+        options.onPlan?.(this.planned(spec, plan, id));
         const helper = launchHelper(encodePlan(plan), {
           stdio: options.monitor ? 'null' : 'inherit',
           interactive: true,
@@ -328,7 +346,7 @@ export class OciRuntime {
           preserveFds: options.preserveFds,
         });
         try {
-          saved.pid = waitReady(helper, options.onStep, this.syncWork(saved, spec)).pid;
+          saved.pid = (await waitReady(helper, options.onStep, this.syncWork(saved, spec))).pid;
           saved.pidStartTime = procStat(saved.pid)?.startTime ?? '';
           this.store.write(saved);
           if (options.pidFile) writePidFile(options.pidFile, saved.pid);
@@ -347,13 +365,14 @@ export class OciRuntime {
   }
 
   /**
-   * start: the parked init released through the exec fifo. HANDED_OVER: the
+   * start: the parked init released through the exec fifo; resolves once it
+   * has exec'd (its fifo waited for in the event loop). HANDED_OVER: the
    * launcher did that part already (it checked that the container was
    * created and has no start hooks, and read the fifo) and what it read
    * needs this path's words (start-handover.ts).
    */
-  start(id: string, handedOver?: StartReport): void {
-    this.store.withLock(id, () => {
+  async start(id: string, handedOver?: StartReport): Promise<void> {
+    await this.store.withLockAsync(id, async () => {
       const saved = this.store.read(id);
       if (!handedOver) {
         const status = this.statusOf(saved);
@@ -364,7 +383,7 @@ export class OciRuntime {
       }
       const fifo = this.store.fifo(id);
       try {
-        const report = handedOver ?? this.releaseInit(fifo, saved);
+        const report = handedOver ?? (await this.releaseInit(fifo, saved));
         if (!report.started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
         const failed = execFailure(report.records, id);
         if (failed) throw failed;
@@ -376,11 +395,11 @@ export class OciRuntime {
   }
 
   /** Opens FIFO for the parked init: its byte, then what it reports up to its exec. */
-  private releaseInit(fifo: string, saved: SavedState): StartReport {
+  private async releaseInit(fifo: string, saved: SavedState): Promise<StartReport> {
     const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const buf = Buffer.alloc(1);
-      const started = awaitStartByte({
+      const started = await awaitStartByte({
         readByte: () => {
           try {
             return readSync(fd, buf) === 1;
@@ -390,16 +409,17 @@ export class OciRuntime {
           }
         },
         alive: () => isAlive(saved.pid, saved.pidStartTime),
-        pause: () => sleepSync(1),
-        limit: 10_000,
+        // the byte wakes this at once; the init's end does not (it never opened the fifo): looked at every 10 ms
+        pause: () => readable(fd, 10),
+        limit: 1000,
       });
       if (!started) return { started, records: [] };
       const chunk = Buffer.alloc(8192);
-      const records = awaitExec({
+      const records = await awaitExec({
         read: () => readChunk(fd, chunk),
-        // the init is a few syscalls from exec: look again soon, then every millisecond
-        pause: (tries) => sleepSync(tries < 50 ? 0.02 : 1),
-        limit: 10_000,
+        // exec closes the init's end (readable: at its end), an error record comes before
+        pause: () => readable(fd, 10),
+        limit: 1000,
       });
       return { started, records };
     } finally {
@@ -529,11 +549,17 @@ export class OciRuntime {
     return { type: 'stats', id, data: this.cgroups.stats(saved.cgroup) };
   }
 
+  /** How many of the container's processes the OOM killer killed (its memory cgroup's count; 0 without one). */
+  oomKills(id: string): number {
+    const saved = this.store.read(id);
+    return saved.cgroup ? this.cgroups.oomKills(saved.cgroup) : 0;
+  }
+
   /** run: create and start in one; in the foreground the exit status is the command's. */
   async run(id: string, options: CreateOptions & { detach?: boolean }): Promise<number> {
     if (options.detach) {
       await this.create(id, options);
-      this.start(id);
+      await this.start(id);
       return 0;
     }
     checkId(id);
@@ -557,6 +583,7 @@ export class OciRuntime {
         debug: options.onStep !== undefined,
         host: readHostFacts(),
       });
+      options.onPlan?.(this.planned(spec, plan, id));
       try {
         return await this.foreground(plan, { ...options, onSync: this.syncWork(saved, spec) }, (pid) => {
           saved.pid = pid;
@@ -585,6 +612,7 @@ export class OciRuntime {
       pidFile?: string;
       preserveFds?: number;
       onStep?: (s: StepTiming) => void;
+      onPlan?: (plan: PlannedContainer) => void;
       /** "pipe": the process's stdout and stderr are the Container's streams (handed to onContainer), its stdin /dev/null */
       stdio?: 'inherit' | 'pipe';
       /** the process once it is under way (not detached): its streams, kill() */
@@ -605,6 +633,7 @@ export class OciRuntime {
       debug: options.onStep !== undefined,
       syncCgroup: saved.cgroup !== undefined,
     });
+    options.onPlan?.({ spec: execSpec(spec, options, saved.pid), ops: plan });
     // the new process joins the container's cgroups before it runs
     const joinCgroups = (name: string, pid: number): void => {
       if (name === 'cgroup' && saved.cgroup) this.cgroups.addProcess(saved.cgroup, pid);
@@ -612,14 +641,14 @@ export class OciRuntime {
     if (options.detach) {
       const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
       try {
-        const { pid, carried } = waitReady(helper, options.onStep, joinCgroups);
+        const { pid, carried } = await waitReady(helper, options.onStep, joinCgroups);
         // released, the process is a few steps from exec (the filter, exec itself): what fails there is
         // reported on its copy of the status fd, which exec closes; the helper's copy goes with the helper
         sendControl(helper.fds.control, DETACH);
         reapHelper(helper);
         // the status fd blocks: a read waits for bytes or the end, and never says 'none'
         const chunk = Buffer.alloc(8192);
-        const failed = execFailure(awaitExec({ read: () => readChunk(helper.fds.status, chunk), pause: () => {}, limit: 0, carried }), id);
+        const failed = execFailure(await awaitExec({ read: () => readChunk(helper.fds.status, chunk), pause: () => {}, limit: 0, carried }), id);
         if (failed) throw failed;
         if (options.pidFile) writePidFile(options.pidFile, pid);
       } finally {
@@ -653,4 +682,10 @@ export class OciRuntime {
     };
     return (await runForwardingSignals(start)).exitCode;
   }
+}
+
+/** An exec as --explain sees it: the container's spec with the exec's process, every namespace joined from PID. */
+function execSpec(spec: Spec, options: ExecOptions, pid: number): Spec {
+  const namespaces = (spec.linux?.namespaces ?? []).map((n) => ({ type: n.type, path: `/proc/${pid}/ns/${PROC_NAME[n.type] ?? n.type}` }));
+  return { ...spec, process: execProcess(spec, options), linux: { ...spec.linux, namespaces } };
 }

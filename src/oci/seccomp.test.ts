@@ -1,8 +1,48 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { X86_64_SYSCALLS } from '../linux/syscall-tables.js';
+import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities.js';
+import { I386_SYSCALLS, X86_64_SYSCALLS } from '../linux/syscall-tables.js';
 import { runSeccomp as run } from '../../test/helpers/seccomp-bpf.js';
-import { compileSeccomp } from './seccomp.js';
+import { defaultSeccompProfile } from '../spec/seccomp-profile.js';
+import type { Spec } from '../spec/schema.js';
+import { actionValue, compileSeccomp } from './seccomp.js';
+
+type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;
+type Arg = NonNullable<NonNullable<Seccomp['syscalls']>[number]['args']>[number];
+
+/** What a profile decides, read as written: the first rule that names the call and whose conditions all hold. */
+function decide(s: Seccomp, table: Readonly<Record<string, number>>, nr: number, args: readonly number[]): number {
+  const holds = (a: Arg): boolean => {
+    const x = BigInt(args[a.index] ?? 0);
+    const v = BigInt(a.value);
+    switch (a.op) {
+      case 'SCMP_CMP_EQ': return x === v;
+      case 'SCMP_CMP_NE': return x !== v;
+      case 'SCMP_CMP_LT': return x < v;
+      case 'SCMP_CMP_LE': return x <= v;
+      case 'SCMP_CMP_GT': return x > v;
+      case 'SCMP_CMP_GE': return x >= v;
+      case 'SCMP_CMP_MASKED_EQ': return (x & v) === BigInt(a.valueTwo ?? 0);
+    }
+  };
+  const rule = (s.syscalls ?? []).find((r) => r.names.some((n) => table[n] === nr) && (r.args ?? []).every(holds));
+  return rule ? actionValue(rule.action, rule.errnoRet, 'rule') >>> 0 : actionValue(s.defaultAction, s.defaultErrnoRet, 'default') >>> 0;
+}
+
+/** Every syscall number of both architectures (and a few past the tables), with the argument values the rules compare. */
+function assertDecidesAsWritten(s: Seccomp): void {
+  const f = compileSeccomp(s);
+  const values = [0, 1, 2 ** 40, ...(s.syscalls ?? []).flatMap((r) => (r.args ?? []).flatMap((a) => [a.value - 1, a.value, a.value + 1, a.valueTwo ?? 0]))].filter((v) => v >= 0);
+  for (const [arch, table] of [[0xc000003e, X86_64_SYSCALLS], [0x40000003, I386_SYSCALLS]] as const) {
+    const max = Math.max(...Object.values(table)) + 3;
+    for (let nr = 0; nr <= max; nr++) {
+      for (const v of [0, ...new Set(values)]) {
+        const args = [v, v, v];
+        assert.equal(run(f.program, nr, args, arch) >>> 0, decide(s, table, nr, args), `arch ${arch.toString(16)} nr ${nr} args ${v}`);
+      }
+    }
+  }
+}
 
 const NR = X86_64_SYSCALLS;
 const ALLOW = 0x7fff0000;
@@ -88,6 +128,33 @@ describe('compileSeccomp', () => {
     assert.equal(run(f.program, 39, [], 0xc00000b7), 0x80000000, 'aarch64: kill');
     const only64 = compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW' });
     assert.equal(run(only64.program, 20, [], 0x40000003), 0x80000000, 'x86 not listed: kill');
+  });
+
+  test('decides every syscall number as the rules read in order: the default profile for several capability sets', () => {
+    for (const caps of [DOCKER_DEFAULT_CAPABILITIES, [...DOCKER_DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN' as const], [], CAPABILITIES]) {
+      assertDecidesAsWritten(defaultSeccompProfile(caps));
+    }
+  });
+
+  test('decides as written where ranges meet conditions: neighbours with other actions, a rule after an unconditional one, one after a conditional one', () => {
+    assertDecidesAsWritten({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+      syscalls: [
+        { names: ['read', 'write', 'close'], action: 'SCMP_ACT_ALLOW' }, // 0, 1, 3 on x86_64: open (2) between them is not
+        { names: ['open'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+        { names: ['stat'], action: 'SCMP_ACT_ALLOW', args: [{ index: 1, value: 5, op: 'SCMP_CMP_GE' }] },
+        { names: ['stat', 'fstat'], action: 'SCMP_ACT_LOG' }, // stat when its condition fails; fstat always
+        { names: ['read'], action: 'SCMP_ACT_KILL' }, // never: read was decided by the first rule
+        { names: ['lstat'], action: 'SCMP_ACT_TRAP', args: [{ index: 0, value: 3, op: 'SCMP_CMP_MASKED_EQ', valueTwo: 1 }] },
+        { names: ['poll', 'lseek', 'mmap'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['mprotect'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+      ],
+    });
+  });
+
+  test("the default profile's filter is short: ranges of numbers, not a comparison per syscall", () => {
+    assert.ok(compileSeccomp(defaultSeccompProfile(DOCKER_DEFAULT_CAPABILITIES)).instructions < 600);
   });
 
   test('actions, flags, and what is refused', () => {

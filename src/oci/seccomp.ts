@@ -1,10 +1,11 @@
 /**
  * linux.seccomp -> a classic BPF filter, compiled here rather than by
  * libseccomp (no C library, and the plan stays data). The filter checks the
- * architecture, then each rule in order: the syscall number, then its
- * argument conditions (ANDed), then returns the rule's action; anything
- * else gets defaultAction. Rules are checked one after the other (libseccomp
- * builds a tree): fine for Docker's ~400 syscalls, measured in bench/.
+ * architecture, then the syscalls whose first rule has argument conditions
+ * (ANDed), each rule in order, then ranges of syscall numbers that one
+ * rule decides whatever the arguments (archBlock); anything else gets
+ * defaultAction. The outcome is the first matching rule's, as with
+ * libseccomp.
  *
  * Architectures: x86_64 and x86 (i386) have syscall tables here; x32 calls
  * get the default action; any other architecture is killed.
@@ -103,16 +104,44 @@ function argCheck(a: Arg, fail: string, n: string): Insn[] {
   }
 }
 
+/** Numbers LO..HI that all get one rule's ACTION whatever their arguments. */
+interface Range {
+  lo: number;
+  hi: number;
+  action: number;
+}
+
+/**
+ * One architecture's part. The first rule that names a syscall decides it;
+ * when that rule has no argument conditions, nothing after it can change
+ * the outcome, and the number joins a range of consecutive numbers with
+ * the same action: Docker's default profile becomes about 30 ranges on
+ * x86_64 instead of some 300 comparisons, which the kernel checks, JITs
+ * and runs (at each system call) in a fraction of the time. The other
+ * numbers (clone, socket, personality: a first rule with conditions) keep
+ * their rules in order, as written, before the ranges; one that matches
+ * none falls through to the ranges, which never hold it, and gets the
+ * default.
+ */
 function archBlock(name: string, table: Readonly<Record<string, number>>, s: Seccomp, defaultRet: number, x32Ret: number | null): Insn[] {
   const out: Insn[] = [label(`arch-${name}`), ld(NR)];
   if (x32Ret !== null) out.push(jge(X32_SYSCALL_BIT, 0, 'x32-done'), ret(x32Ret), label('x32-done'));
-  let n = 0;
-  let lastHadArgs = false;
-  (s.syscalls ?? []).forEach((rule, r) => {
-    const action = actionValue(rule.action, rule.errnoRet, `syscalls[${r}].action`);
+  const rules = (s.syscalls ?? []).map((rule, r) => ({ rule, action: actionValue(rule.action, rule.errnoRet, `syscalls[${r}].action`) }));
+  // each number's deciding rule: the first that names it
+  const first = new Map<number, { conditional: boolean; action: number }>();
+  for (const { rule, action } of rules) {
     for (const sys of rule.names) {
       const nr = table[sys];
-      if (nr === undefined) continue; // not a syscall of this architecture: as runc and libseccomp, skip it
+      // not a syscall of this architecture: as runc and libseccomp, skip it
+      if (nr !== undefined && !first.has(nr)) first.set(nr, { conditional: (rule.args ?? []).length > 0, action });
+    }
+  }
+  let n = 0;
+  let lastHadArgs = false;
+  for (const { rule, action } of rules) {
+    for (const sys of rule.names) {
+      const nr = table[sys];
+      if (nr === undefined || !first.get(nr)!.conditional) continue;
       const next = `${name}-next-${n++}`;
       // argument checks load into A: reload the number only after a rule that had them
       if (lastHadArgs) out.push(ld(NR));
@@ -121,8 +150,26 @@ function archBlock(name: string, table: Readonly<Record<string, number>>, s: Sec
       (rule.args ?? []).forEach((a, k) => out.push(...argCheck(a, next, `${next}-a${k}`)));
       out.push(ret(action), label(next));
     }
-  });
+  }
+  if (lastHadArgs) out.push(ld(NR));
+  for (const r of ranges(first)) {
+    // above: the next range; below: in no range (the ranges ascend), the default
+    const next = `${name}-range-${r.lo}`;
+    out.push(jgt(r.hi, next, 0), jge(r.lo, 0, `${next}-below`), ret(r.action), label(`${next}-below`), ret(defaultRet), label(next));
+  }
   out.push(ret(defaultRet));
+  return out;
+}
+
+/** The unconditional numbers of FIRST as ascending ranges of consecutive numbers with one action. */
+export function ranges(first: ReadonlyMap<number, { conditional: boolean; action: number }>): Range[] {
+  const fixed = [...first].filter(([, d]) => !d.conditional).sort(([a], [b]) => a - b);
+  const out: Range[] = [];
+  for (const [nr, { action }] of fixed) {
+    const last = out[out.length - 1];
+    if (last && last.hi === nr - 1 && last.action === action) last.hi = nr;
+    else out.push({ lo: nr, hi: nr, action });
+  }
   return out;
 }
 

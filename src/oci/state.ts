@@ -81,6 +81,18 @@ export class StateStore {
     }
   }
 
+  /** withLock() for an asynchronous FN: the lock is held until its promise settles */
+  async withLockAsync<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    checkId(id);
+    if (!existsSync(this.dir(id))) throw notFound(id);
+    const fd = nativeAddon().lock(join(this.dir(id), 'lock'));
+    try {
+      return await fn();
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   read(id: string): SavedState {
     checkId(id);
     try {

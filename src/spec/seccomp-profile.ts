@@ -120,9 +120,27 @@ const PERSONAS = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff];
 const AF_ALG = 38;
 const AF_VSOCK = 40;
 
+/** The capabilities that change the profile: those GATED names, and CAP_SYS_ADMIN (clone's namespaces). */
+const DECIDING: ReadonlySet<Capability> = new Set<Capability>([...Object.values(GATED).flat(), 'CAP_SYS_ADMIN']);
+
+/** Of CAPS, those the profile looks at. */
+function deciding(caps: readonly Capability[]): Set<Capability> {
+  return new Set(caps.filter((c) => DECIDING.has(c)));
+}
+
+/**
+ * What decides defaultSeccompProfile(CAPS) in this build: the capabilities
+ * of CAPS it looks at, sorted. Two sets with one key get one profile (the
+ * profile sees nothing else), so a program compiled for one serves the
+ * other (oci/seccomp-prebuilt.ts).
+ */
+export function seccompProfileKey(caps: readonly Capability[]): string {
+  return [...deciding(caps)].sort().join(',');
+}
+
 /** The profile for a container holding CAPS. */
 export function defaultSeccompProfile(caps: readonly Capability[]): Seccomp {
-  const held = new Set(caps);
+  const held = deciding(caps);
   const known = new Set([...Object.keys(X86_64_SYSCALLS), ...Object.keys(I386_SYSCALLS)]);
   const allowed = [...known].filter((name) => {
     const caps = GATED[name];

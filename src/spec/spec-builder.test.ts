@@ -96,6 +96,9 @@ describe('buildSpec: Docker\'s defaults as an OCI config', () => {
     assert.deepEqual(none.linux?.namespaces?.[0], { type: 'pid', path: '/proc/42/ns/pid' });
     assert.equal(none.hostname, 'c1');
     assert.deepEqual(spec({ ipc: { mode: 'host' }, shm: { mode: 'host' } }).mounts?.find((m) => m.destination === '/dev/shm'), { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] });
+    // another container's /dev/shm is taken by the runtime (compile.ts's shmFrom): the spec mounts nothing there
+    const joined = spec({ ipc: { mode: 'path', path: '/proc/42/ns/ipc' }, shm: { mode: 'container', nsPath: '/proc/42/ns/mnt' } });
+    assert.equal(joined.mounts?.find((m) => m.destination === '/dev/shm'), undefined);
   });
 
   test('seccomp: unconfined, or the user\'s profile', () => {

@@ -129,8 +129,13 @@ export interface EngineContainer extends ResourceLimits, SecuritySettings {
   ipc?: NamespaceJoin;
   pid?: NamespaceJoin;
   uts?: NamespaceJoin;
-  /** /dev/shm: a tmpfs of its own (default), none (--ipc none), or the host's (--ipc host) */
-  shm?: { mode: 'none' | 'host' };
+  /**
+   * /dev/shm: a tmpfs of its own (default), none (--ipc none), the host's
+   * (--ipc host), or another container's (--ipc container:NAME): the one in
+   * the mount namespace at nsPath, which the runtime takes (compile.ts's
+   * shmFrom), so the spec mounts nothing there
+   */
+  shm?: { mode: 'none' | 'host' } | { mode: 'container'; nsPath: string };
 }
 
 /** The resource limits and security settings of REQUEST, as an EngineContainer keeps them (no undefined keys). */
@@ -205,7 +210,7 @@ function baseMounts(c: EngineContainer): Mount[] {
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
   ];
   if (c.shm?.mode === 'host') mounts.push({ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] });
-  else if (c.shm?.mode !== 'none') mounts.push({ destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${c.shmSize}`] });
+  else if (c.shm?.mode !== 'none' && c.shm?.mode !== 'container') mounts.push({ destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${c.shmSize}`] });
   for (const t of c.tmpfs) {
     mounts.push({ destination: t.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...t.options] });
   }

@@ -28,6 +28,8 @@ export interface ApiService {
   log(): string;
   /** the store's names of networks, containers and volumes (as the CLI lists them) */
   leftovers(): Promise<{ containers: string[]; networks: string[]; volumes: string[]; host: string[] }>;
+  /** SIGTERM to the service; resolves when it has ended (SIGKILL after 15 s): whether it had to be killed */
+  terminate(): Promise<{ killed: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function startApiService(name: string): Promise<ApiService> {
     volumes: await lines(['volume', 'ls', '-q']),
     host: networkLeftovers(env.netPrefix),
   });
-  const stop = async (): Promise<void> => {
+  const terminate = async (): Promise<{ killed: boolean }> => {
     const child = service;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -58,8 +60,12 @@ export async function startApiService(name: string): Promise<ApiService> {
       const killed = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(killed);
-      stuck = child.signalCode === 'SIGKILL';
+      stuck ||= child.signalCode === 'SIGKILL';
     }
+    return { killed: stuck };
+  };
+  const stop = async (): Promise<void> => {
+    await terminate();
     const left = await leftovers();
     if (left.containers.length) await env.mdk(['rm', '-f', '-v', ...left.containers]);
     for (const n of left.networks) await env.mdk(['network', 'rm', n]);
@@ -80,7 +86,7 @@ export async function startApiService(name: string): Promise<ApiService> {
     for (let i = 0; i < 200 && !log.includes('API listening'); i++) await sleep(50);
     assert.match(log, /API listening on/);
     assert.ok(existsSync(sock));
-    return { env, dir, sock, image, log: () => log, leftovers, stop };
+    return { env, dir, sock, image, log: () => log, leftovers, terminate, stop };
   } catch (e) {
     await stop();
     throw e;

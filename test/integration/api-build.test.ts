@@ -24,7 +24,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -180,6 +180,54 @@ describe('docker build, commit, diff and history through the Engine API', () => 
     assert.equal((await docker(CLIENTS[0]!.path, ['image', 'inspect', 'mdk-test-failed'])).code, 1);
   });
 
+  test('a client that hangs up mid-build cancels it: the RUN container is killed and removed, nothing tagged, nothing left', async () => {
+    const before = await api.leftovers();
+    const dir = context({ Dockerfile: 'FROM busybox\nRUN echo mdk-started && sleep 6001\nCMD ["true"]\n' });
+    const sleeping = (): number[] =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\u00006001\u0000';
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    // the request is destroyed once the RUN's sleep runs
+    let ran = 0;
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: api.sock, method: 'POST', path: '/v1.41/build?networkmode=none&t=mdk-test-hangup', headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+        let text = '';
+        res.on('data', async (d: Buffer) => {
+          const seen = text.includes('mdk-started');
+          text += d.toString();
+          if (seen || !text.includes('mdk-started')) return;
+          for (let i = 0; i < 100 && ran === 0; i++) {
+            ran = sleeping().length;
+            if (ran === 0) await new Promise((r) => setTimeout(r, 50));
+          }
+          req.destroy();
+          resolve();
+        });
+        res.on('end', () => reject(new Error(`the build ended before its RUN ran: ${text}`)));
+      });
+      req.on('error', () => undefined);
+      req.end(tarOf(dir));
+    });
+    assert.equal(ran, 1, 'the RUN step ran');
+    let left = await api.leftovers();
+    for (let i = 0; i < 100 && (sleeping().length > 0 || left.containers.length !== before.containers.length); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await api.leftovers();
+    }
+    assert.deepEqual(sleeping(), [], 'the RUN step\'s process was killed');
+    assert.deepEqual(left, before, 'its container was removed');
+    assert.equal((await docker(CLIENTS[0]!.path, ['image', 'inspect', 'mdk-test-hangup'])).code, 1, 'nothing tagged');
+    // the service serves on
+    assert.equal((await call('GET', '/_ping')).body, 'OK');
+  });
+
   test('the raw /build: the JSON stream, the aux ID, q, and the errors before it begins', async () => {
     const dir = context({ Dockerfile: 'FROM busybox\nLABEL a=b\n' });
     const tar = tarOf(dir);
@@ -312,5 +360,56 @@ describe('docker build, commit, diff and history through the Engine API', () => 
     assert.equal(failed.code, 1);
     assert.match(failed.stderr + failed.stdout, /Service 'app' failed to build.*exit code: 4/);
     assert.deepEqual(await api.leftovers(), before);
+  });
+});
+
+describe('a service stopped (SIGTERM) while it builds', () => {
+  let api: ApiService;
+  let snap: Snapshot;
+  before(async () => {
+    snap = snapshot();
+    api = await startApiService('api-build-stop');
+    for (const args of [['pull', '-q', api.image], ['tag', api.image, 'busybox']]) {
+      const r = await api.env.mdk(args);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+  after(async () => {
+    await api?.stop();
+    await assertNoLeaks(snap);
+  });
+
+  test('cancels the build and ends: the RUN container killed and removed before the store closes', async () => {
+    const dir = join(api.dir, 'ctx');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nRUN echo mdk-started && sleep 6002\n');
+    const tar = execFileSync('tar', ['-c', '-C', dir, '.']);
+    const before = await api.leftovers();
+    const answer = new Promise<string>((resolve) => {
+      const req = request({ socketPath: api.sock, method: 'POST', path: '/v1.41/build?networkmode=none', headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('close', () => resolve(text));
+      });
+      req.on('error', () => resolve('(connection closed)'));
+      req.end(tar);
+    });
+    const running = (): boolean => {
+      for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+        try {
+          if (readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\u00006002\u0000') return true;
+        } catch {
+          /* gone */
+        }
+      }
+      return false;
+    };
+    for (let i = 0; i < 200 && !running(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(running(), 'the RUN step runs');
+    const { killed } = await api.terminate();
+    assert.equal(killed, false, `the service ended on SIGTERM: ${api.log()}`);
+    await answer;
+    assert.equal(running(), false, 'the RUN step\'s process was killed');
+    assert.deepEqual(await api.leftovers(), before, 'its container was removed by the service');
   });
 });

@@ -13,7 +13,9 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type IncomingMessage, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import Docker from 'dockerode';
@@ -64,6 +66,17 @@ describe('the Engine API: images, networks, volumes, system df, auth', () => {
     assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail: ${r.stdout}`);
     assert.match(r.stderr, pattern);
   };
+  /** POST PATH to the service; its status and whole body */
+  const fetchSocket = (path: string): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const req = request({ socketPath: sock, method: 'POST', path }, (res: IncomingMessage) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
   const removeContainers = async (): Promise<void> => {
     const ids = (await env.mdk(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
     if (ids.length) await env.mdk(['rm', '-f', '-v', ...ids]);
@@ -180,6 +193,71 @@ describe('the Engine API: images, networks, volumes, system df, auth', () => {
     assert.equal((await docker('image', 'inspect', '-f', '{{.Id}} {{index .RepoTags 0}}', 'mdk-test-imported:1')).trim(), `${imported} mdk-test-imported:1`);
     assert.match(await docker('history', '--format', '{{.Comment}}', 'mdk-test-imported:1'), /mdk-test import/);
     assert.equal(await mdk('run', '--rm', 'mdk-test-imported:1', 'echo', 'imported'), 'imported\n');
+  });
+
+  test('docker import URL and moby-dick import URL: the tarball fetched from an HTTP server on 127.0.0.1 (POST /images/create?fromSrc=URL)', async () => {
+    const tarball = join(dir, 'rootfs.tar.gz');
+    const tar = await run('tar', ['-C', rootfs, '-czf', tarball, '.']);
+    assert.equal(tar.code, 0, tar.stderr);
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      if (req.url === '/moved') {
+        res.writeHead(302, { Location: '/rootfs.tar.gz' }).end();
+      } else if (req.url === '/rootfs.tar.gz') {
+        res.writeHead(200, { 'Content-Length': statSync(tarball).size });
+        createReadStream(tarball).pipe(res);
+      } else res.writeHead(404).end('no such file');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      // as with dockerd, the CLI shows where from, then the image ID
+      const said = (await docker('import', `${base}/rootfs.tar.gz`, 'mdk-test-url:1')).trim().split('\n');
+      assert.equal(said[0], `Downloading from ${base}/rootfs.tar.gz`);
+      const imported = said.at(-1)!;
+      assert.match(imported, /^sha256:[a-f0-9]{64}$/);
+      assert.equal((await docker('image', 'inspect', '-f', '{{.Id}} {{index .RepoTags 0}}', 'mdk-test-url:1')).trim(), `${imported} mdk-test-url:1`);
+      assert.match(await docker('history', '--format', '{{.Comment}}', 'mdk-test-url:1'), new RegExp(`Imported from ${base}/rootfs.tar.gz`));
+      assert.equal(await mdk('run', '--rm', '--network', 'none', 'mdk-test-url:1', 'echo', 'from a URL'), 'from a URL\n');
+      // the stream as a client reads it: where from, how far, the image ID last
+      const res = await fetchSocket(`/v1.41/images/create?fromSrc=${encodeURIComponent(`${base}/moved`)}&repo=mdk-test-url&tag=2&message=via-redirect`);
+      assert.equal(res.status, 200);
+      const lines = res.body.trim().split('\n').map((l) => JSON.parse(l) as { status?: string; error?: string });
+      assert.equal(lines[0]?.status, `Downloading from ${base}/moved`);
+      assert.match(lines.at(-1)?.status ?? '', /^sha256:[a-f0-9]{64}$/);
+      assert.ok(lines.some((l) => l.status === 'Importing'), res.body);
+      assert.ok(lines.every((l) => l.error === undefined), res.body);
+      assert.match(await docker('history', '--format', '{{.Comment}}', 'mdk-test-url:2'), /via-redirect/);
+      // a status that is not 2xx is an error naming it; nothing is imported
+      await dockerFails(/status 404/, 'import', `${base}/none.tar`, 'mdk-test-url:none');
+      const ftp = await fetchSocket(`/v1.41/images/create?fromSrc=${encodeURIComponent('ftp://127.0.0.1/x.tar')}`);
+      assert.equal(ftp.status, 400);
+      assert.match(ftp.body, /only http and https URLs are fetched/);
+      assert.equal((await docker('images', '-q', 'mdk-test-url:none')).trim(), '');
+      // moby-dick's own import takes a URL too
+      const cli = (await mdk('import', '-m', 'mdk-test cli', `${base}/rootfs.tar.gz`, 'mdk-test-url:3')).trim();
+      assert.match(cli, /^sha256:[a-f0-9]{64}$/);
+      assert.match(await mdk('history', '--format', '{{.Comment}}', 'mdk-test-url:3'), /mdk-test cli/);
+      const bad = await env.mdk(['import', `${base}/none.tar`]);
+      assert.equal(bad.code, 1, bad.stderr); // as docker import's
+      assert.match(bad.stderr, /failed to GET .*none\.tar with status 404/);
+      assert.ok(requests.filter((u) => u === '/rootfs.tar.gz').length >= 3, requests.join(' '));
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  test('docker rm through the service: the container\'s directory is gone at once, its files removed in the background', async () => {
+    await docker('pull', '-q', image);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await docker('create', '--network', 'none', image, 'true')).trim());
+    await docker('rm', ...ids);
+    for (const id of ids) assert.equal(existsSync(join(env.root, 'containers', id)), false, `${id}'s directory`);
+    const removing = join(env.root, 'removing');
+    for (let i = 0; i < 100 && readdirSync(removing).length > 0; i++) await sleep(50);
+    assert.deepEqual(readdirSync(removing), [], 'the files went too');
+    assert.equal((await mdk('ps', '-aq')).trim(), '');
   });
 
   test('docker login checks the credentials through /auth; push and pull carry them as X-Registry-Auth', async () => {

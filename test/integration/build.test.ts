@@ -196,9 +196,10 @@ CMD ["cat", "/opt/artifact"]
     assert.equal((await mdk('rmi', 'mdk-test-cache')).code, 0);
   });
 
-  test('a COPY layer moved into the store from its step\'s upper dir is what unpacking its blob gives', async () => {
+  test('a COPY layer in the store (written as a tar, or moved from its step\'s upper dir through a symlink) is what unpacking its blob gives', async () => {
     const dir = context({
-      Dockerfile: 'FROM BUSYBOX\nCOPY app/ /etc/app/\nCOPY tree/ /tree/\nCOPY --chmod=4755 tool /bin/tool\nRUN touch /etc/after-copy\n',
+      // the last COPY goes through a symlink of the image: its container's upper dir becomes the layer
+      Dockerfile: 'FROM BUSYBOX\nCOPY app/ /etc/app/\nCOPY tree/ /tree/\nCOPY --chmod=4755 tool /bin/tool\nRUN touch /etc/after-copy\nRUN mkdir -p /opt && ln -s /opt /lnk\nCOPY app/ /lnk/app/\n',
       'app/conf': 'a=1\n',
       'tree/a/b/c.txt': 'deep\n',
       'tree/top.txt': 'top\n',
@@ -250,7 +251,7 @@ CMD ["cat", "/opt/artifact"]
       walk('');
       return out;
     };
-    const copies = diffIds.slice(1, 4);
+    const copies = [...diffIds.slice(1, 4), diffIds[6]!];
     for (const diffId of copies) {
       const blob = byDiff.get(diffId);
       const have = layerDirs.get(diffId);
@@ -260,8 +261,13 @@ CMD ["cat", "/opt/artifact"]
       assert.deepEqual(describeTree(have), describeTree(fresh), diffId);
       assert.ok(describeTree(have).length > 0);
     }
-    const run = await mdk('run', '--rm', '--network', 'none', id, 'sh', '-c', 'cat /etc/app/conf /tree/link; /bin/tool; ls -l /bin/tool | cut -c1-10; ls /etc/passwd');
-    assert.equal(run.stdout, 'a=1\ndeep\ntool\n-rwsr-xr-x\n/etc/passwd\n', run.stderr);
+    // the image's /etc above the new files is in the first COPY's layer as the image has it; the last COPY went through /lnk
+    const etc = describeTree(layerDirs.get(diffIds[1]!)!);
+    assert.match(etc[0]!, /^etc mode=40755 0:0 /);
+    assert.ok(etc.some((l) => l.startsWith('etc/app/conf ')), etc.join('\n'));
+    assert.deepEqual(describeTree(layerDirs.get(diffIds[6]!)!).map((l) => l.split(' ')[0]), ['opt', 'opt/app', 'opt/app/conf']);
+    const run = await mdk('run', '--rm', '--network', 'none', id, 'sh', '-c', 'cat /etc/app/conf /tree/link; /bin/tool; ls -l /bin/tool | cut -c1-10; ls /etc/passwd; cat /opt/app/conf');
+    assert.equal(run.stdout, 'a=1\ndeep\ntool\n-rwsr-xr-x\n/etc/passwd\na=1\n', run.stderr);
     assert.equal((await mdk('rmi', id)).code, 0);
   });
 

@@ -1,6 +1,6 @@
 /** The cgroup v2 device filter, loaded into the kernel and enforced (on these hosts' cgroup2 tree). */
 import assert from 'node:assert/strict';
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { CgroupManager } from '../../src/cgroups/cgroup.js';
 import { compileDeviceFilter } from '../../src/cgroups/device-filter.js';
@@ -47,7 +47,9 @@ test('update adds device rules: one new program replaces the old, the last match
   const unified = layout.unified!;
   const path = `mdk-test-bpf-update-${process.pid}`;
   const dir = `${unified}/${path}`;
-  // the unified tree alone, as on a v2 host (this host's holds only hugetlb)
+  // the unified tree alone, as on a v2 host (this host's holds only hugetlb); the manager
+  // enables every controller offered down the path (as runc): the host's root gets back its own
+  const enabled = readFileSync(`${unified}/cgroup.subtree_control`, 'utf8').trim().split(' ').filter(Boolean);
   const manager = new CgroupManager({ version: 2, v1: [], unified });
   const placement = manager.create(path, {
     devices: [
@@ -69,5 +71,8 @@ test('update adds device rules: one new program replaces the old, the last match
     assert.equal(placement.devices?.length, 4);
   } finally {
     manager.remove(placement);
+    for (const c of readFileSync(`${unified}/cgroup.subtree_control`, 'utf8').trim().split(' ').filter(Boolean)) {
+      if (!enabled.includes(c)) writeFileSync(`${unified}/cgroup.subtree_control`, `-${c}`);
+    }
   }
 });

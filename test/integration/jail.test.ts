@@ -1,7 +1,7 @@
 /** `moby-dick run --rootfs DIR`: pivot_root into DIR, a minimal /dev, and no way out. */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { mdk, PROJECT, sleep } from '../helpers/cli.js';
 import { useRootfs } from '../helpers/fixtures.js';
@@ -121,6 +121,7 @@ describe('moby-dick run --rootfs (the jail)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /:pids:\/\n|^0::\/\n/m, 'inside, its own cgroup namespace: the cgroup is its root');
     assert.equal(existsSync(mine[0]!), false, 'removed once it ended');
+    assert.equal(existsSync(dirname(mine[0]!)), true, 'its parent stays for the next jail');
   });
 
   test('--read-only makes / read-only but keeps /mytmp and /dev/shm writable', async () => {

@@ -91,9 +91,19 @@ describe('the packed package, installed with npm', () => {
     assert.equal(ps.stdout, '');
   });
 
+  test('the engine-flags example: a tty with stdin and resize, a published port, limits, restart policy, update', () => {
+    writeFileSync(join(dir, 'engine-flags.mjs'), readmeExample(readme, 'engine-flags'));
+    const r = node('engine-flags.mjs', env.env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^world\r\nhello world\r\n24 80\r\n\{ exitCode: 0 \}\nhi\n\n$/);
+    const ps = spawnSync(join(dir, 'node_modules', 'moby-dick', 'build', 'moby-dick'), ['ps', '-aq'], { env: env.env, encoding: 'utf8' });
+    assert.equal(ps.stdout, '');
+  });
+
   test('the examples and a typed use type-check against the package types (tsc --strict)', () => {
     writeFileSync(join(dir, 'jail.ts'), readmeExample(readme, 'jail'));
     writeFileSync(join(dir, 'engine.ts'), readmeExample(readme, 'engine'));
+    writeFileSync(join(dir, 'engine-flags.ts'), readmeExample(readme, 'engine-flags'));
     writeFileSync(join(dir, 'typed.ts'), [
       "import { type ContainerExit, type ContainerSummary, type EngineHandle, type ExitStatus, MobyDickError, openEngine, startContainer } from 'moby-dick';",
       "const engine: EngineHandle = await openEngine({ root: '/tmp/none' });",
@@ -104,6 +114,10 @@ describe('the packed package, installed with npm', () => {
       "const s: ExitStatus = await startContainer({ rootfs: '/tmp/none', command: ['true'] }).wait();",
       "// @ts-expect-error: a network is named by a string",
       "await engine.run({ image: 'busybox', network: 1 });",
+      "// @ts-expect-error: no such restart policy",
+      "await engine.run({ image: 'busybox', restart: { policy: 'sometimes' } });",
+      "// @ts-expect-error: memory is a number of bytes",
+      "await engine.run({ image: 'busybox', resources: { memory: '64m' } });",
       "// @ts-expect-error: no such mount type",
       "await engine.run({ image: 'busybox', mounts: [{ type: 'nfs', target: '/n' }] });",
       'export { code, all, s, MobyDickError };',
@@ -113,7 +127,7 @@ describe('the packed package, installed with npm', () => {
         target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true,
         types: ['node'], typeRoots: [join(repo, 'node_modules', '@types')],
       },
-      files: ['jail.ts', 'engine.ts', 'typed.ts'],
+      files: ['jail.ts', 'engine.ts', 'engine-flags.ts', 'typed.ts'],
     }));
     const r = spawnSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);

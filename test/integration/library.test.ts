@@ -90,7 +90,7 @@ describe('library API', () => {
       const rt = new api.OciRuntime(new api.StateStore(root));
       await rt.create('mdk-test-lib', { bundle });
       assert.equal(rt.state('mdk-test-lib').status, 'created');
-      rt.start('mdk-test-lib');
+      await rt.start('mdk-test-lib');
       assert.equal(rt.state('mdk-test-lib').status, 'running');
       rt.kill('mdk-test-lib', 'SIGKILL');
       rt.delete('mdk-test-lib', true);

@@ -1,10 +1,10 @@
 /** moby-dick-runtime and cgroups (v1 on these machines): limits, placement, pause, update, stats, removal. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { sleep } from '../helpers/cli.js';
-import { runtime } from '../helpers/bundle.js';
+import { run, sleep } from '../helpers/cli.js';
+import { RUNTIME, runtime } from '../helpers/bundle.js';
 import { useOci } from '../helpers/fixtures.js';
 import { OciRuntime, StateStore } from '../../src/index.js';
 
@@ -83,6 +83,25 @@ describe('moby-dick-runtime cgroups (v1)', () => {
     const oom = await rt('run', '--bundle', m, 'mdk-test-oom');
     assert.doesNotMatch(oom.stdout, /survived/);
     assert.notEqual(oom.code, 0);
+  });
+
+  test('events reports an OOM kill as runc does ({"type":"oom"}, from memory.oom_control), then ends with the container', async () => {
+    const b = bundle((s) => {
+      s.linux!.cgroupsPath = '/mdk-test-cg/oom-event';
+      s.linux!.resources = { ...s.linux!.resources, memory: { limit: 16 << 20, swap: 16 << 20 } };
+      s.process!.args = ['sh', '-c', 'while [ ! -e /tmp/mdk-test-go ]; do sleep 0.05; done; x=a; while true; do x="$x$x"; done'];
+    });
+    assert.equal((await rt('run', '-d', '--bundle', b, 'mdk-test-oom-ev')).code, 0);
+    let first = '';
+    const events = run(RUNTIME, ['--root', fx.root, 'events', '--interval', '60s', 'mdk-test-oom-ev'], { until: 'exit', onStdout: (t) => void (first ||= t) });
+    for (let i = 0; i < 200 && first === ''; i++) await sleep(10); // its first stats event: it is watching
+    writeFileSync(join(fx.rootfs, 'tmp/mdk-test-go'), '');
+    const ended = await events;
+    rmSync(join(fx.rootfs, 'tmp/mdk-test-go'));
+    assert.equal(ended.code, 0, ended.stderr);
+    const types = ended.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { type: string }).type);
+    assert.deepEqual(types, ['stats', 'oom'], ended.stdout);
+    assert.equal(await status('mdk-test-oom-ev'), 'stopped');
   });
 
   test('pause freezes every process, resume thaws them; state says so', async () => {

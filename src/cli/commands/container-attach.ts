@@ -52,6 +52,9 @@ async function attach(values: { 'detach-keys'?: string; 'no-stdin'?: boolean; 's
       stderr: process.stderr,
       tty,
       detachKeys: values['detach-keys'] ?? undefined,
+      // Docker's StdinOnce container (run -i): the end of our input, or our end, closes its stdin
+      closeStdin: withStdin && v.record.stdinOnce === true,
+      stdinOnce: withStdin && v.record.stdinOnce === true,
     });
     const proxy = (signal: NodeJS.Signals): void => {
       try {

@@ -4,11 +4,23 @@ import { containerEvent } from '../../engine/events.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
 import { checkTty, stdinIsTty } from './run.js';
+import { explainFormat, stderrRecorder } from '../../explain/recorder.js';
 
 export const command = defineCommand({
   name: 'exec',
-  usage: 'exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]',
+  usage: 'exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] [--explain[=json]] CONTAINER COMMAND [ARG...]',
   summary: 'Run a command in a running container',
+  description: `Run a command in a running container
+
+Options:
+  -d, --detach          run it in the background
+  -e, --env KEY=VALUE   set an environment variable (repeatable)
+  -i, --interactive     keep stdin open
+  -t, --tty             allocate a pseudo-TTY
+  -u, --user USER       user name or UID, with an optional :GROUP
+  -w, --workdir DIR     working directory inside the container
+      --explain[=json]  explain, on stderr, each step the kernel was asked
+                        for: what it isolates, its man page, its time`,
   options: {
     detach: { type: 'boolean', short: 'd' },
     interactive: { type: 'boolean', short: 'i' },
@@ -16,6 +28,7 @@ export const command = defineCommand({
     env: { type: 'string', short: 'e', multiple: true },
     user: { type: 'string', short: 'u' },
     workdir: { type: 'string', short: 'w' },
+    explain: { type: 'boolean', values: ['json', 'text'] },
   },
   trailingCommand: true,
   args: { min: 2 },
@@ -30,7 +43,10 @@ export const command = defineCommand({
       const line = cmd.join(' ');
       containerEvent(e, v.record, `exec_create: ${line}`);
       containerEvent(e, v.record, `exec_start: ${line}`);
-      return e.runtime.exec(v.record.id, {
+      const explain = stderrRecorder('exec', explainFormat(values.explain));
+      try {
+      return await e.runtime.exec(v.record.id, {
+        ...(explain ? { onStep: explain.onStep, onPlan: explain.onPlan } : {}),
         args: cmd,
         ...(values.env ? { env: values.env } : {}),
         ...(values.workdir ? { cwd: values.workdir } : {}),
@@ -38,6 +54,9 @@ export const command = defineCommand({
         tty: values.tty === true,
         detach: values.detach === true,
       });
+      } finally {
+        explain?.flush();
+      }
     });
   },
 });

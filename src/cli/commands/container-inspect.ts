@@ -65,6 +65,7 @@ export function inspectJson(v: ContainerView, facts: NetworkFacts): Record<strin
       User: e.user.uid === 0 && e.user.gid === 0 ? '' : `${e.user.uid}:${e.user.gid}`,
       Tty: e.tty,
       OpenStdin: r.openStdin,
+      StdinOnce: r.stdinOnce === true,
       Env: e.env,
       // Docker's nil slices: null in JSON, [] to a template
       Entrypoint: r.entrypointLength ? e.argv.slice(0, r.entrypointLength) : nilSlice<string>(),

@@ -7,6 +7,10 @@ export const command = defineCommand({
   name: 'kill',
   usage: 'kill [-s SIGNAL] CONTAINER...',
   summary: 'Kill one or more running containers',
+  description: `Kill one or more running containers
+
+Options:
+  -s, --signal SIGNAL   the signal to send (default SIGKILL): a name (KILL, SIGHUP) or number`,
   options: { signal: { type: 'string', short: 's' } },
   args: { min: 1 },
   async run(values, operands) {

@@ -20,6 +20,14 @@ export const command = defineCommand({
   name: 'logs',
   usage: 'logs [-f] [-t] [--tail N] [--since T] [--until T] CONTAINER',
   summary: 'Fetch the logs of a container',
+  description: `Fetch the logs of a container
+
+Options:
+  -f, --follow          follow the log output
+  -n, --tail N          the last N lines (default all)
+      --since T         lines since T (RFC 3339, a Unix time, or a duration: 10m)
+      --until T         lines before T
+  -t, --timestamps      show each line's time`,
   options: {
     follow: { type: 'boolean', short: 'f' },
     tail: { type: 'string', short: 'n' },

@@ -1,11 +1,12 @@
 /** `moby-dick ps [OPTIONS]`: Docker's table of containers, or JSON lines, a template, IDs. */
 import type { ContainerView } from '../../engine/engine.js';
-import { CONTAINER_FILTERS, checkContainerFilters, containerMatches, filtersShowStopped } from '../../engine/container-filters.js';
+import { CONTAINER_FILTERS, checkContainerFilters, containerMatches, filtersShowStopped, type SummaryPort, summaryPorts } from '../../engine/container-filters.js';
 import { containerSize } from '../../engine/disk-usage.js';
 import { statusText } from '../../engine/status.js';
 import { MobyDickError } from '../../errors.js';
 import type { PublishedPort } from '../../network/network-table.js';
 import { defineCommand } from '../command.js';
+import { displayPorts } from '../display-ports.js';
 import { withEngine } from '../engine-context.js';
 import { formatRows, formatterRow, validateFormat } from '../go-template.js';
 import { type Filters, filtersFromOptions } from '../../util/filters.js';
@@ -33,7 +34,7 @@ export const PS_HEADERS = {
 };
 
 /** ps's fields, with Docker's names, for --format. */
-function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly PublishedPort[], networkName: (id: string) => string, size = '0B'): Record<string, string | null> {
+function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readonly SummaryPort[], networkName: (id: string) => string, size = '0B'): Record<string, string | null> {
   const r = v.record;
   const net = r.net;
   const networks = !net || net.mode === 'none' ? ['none'] : net.mode === 'host' ? ['host'] : net.mode === 'container' ? [] : net.networks.map((n) => networkName(n.id));
@@ -45,7 +46,7 @@ function psFields(v: ContainerView, noTrunc: boolean, now: number, ports: readon
     RunningFor: `${humanDuration(now - Date.parse(r.created))} ago`,
     Status: statusText(v.state, r.state.startedAt, now),
     State: v.state.Status,
-    Ports: ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', '),
+    Ports: displayPorts(ports),
     Names: r.name,
     Labels: Object.entries(r.labels).map(([k, x]) => `${k}=${x}`).join(','),
     Mounts: [...Object.keys(r.volumes), ...r.engine.binds.filter((b) => !Object.values(r.volumes).includes(b.destination)).map((b) => b.source)].join(','),
@@ -63,10 +64,11 @@ export function sizeText(sizeRw: number, sizeRootFs: number): string {
 }
 
 /** The containers ps shows, newest first: running ones (all with -a, -n, -l or a filter of stopped ones), the last N with -n. */
-export function shownContainers(views: readonly ContainerView[], o: { all: boolean; last?: number; filters: Filters }): ContainerView[] {
+export function shownContainers(views: readonly ContainerView[], o: { all: boolean; last?: number; filters: Filters; published?: readonly PublishedPort[] }): ContainerView[] {
+  const published = o.published ?? [];
   const everyState = o.all || o.last !== undefined || filtersShowStopped(o.filters);
   const sorted = [...views].sort((a, b) => Date.parse(b.record.created) - Date.parse(a.record.created));
-  const shown = sorted.filter((v) => (everyState || v.state.Running) && containerMatches(v, o.filters, sorted));
+  const shown = sorted.filter((v) => (everyState || v.state.Running) && containerMatches(v, o.filters, sorted, (x) => summaryPorts(x, published)));
   return o.last !== undefined && o.last >= 0 ? shown.slice(0, o.last) : shown;
 }
 
@@ -80,7 +82,9 @@ Options:
   -a, --all             show all containers
   -f, --filter FILTER   id=, name=, label=KEY[=VALUE], status=, exited=CODE,
                         ancestor=IMAGE, before=CONTAINER, since=CONTAINER,
-                        volume=, network=, health=starting|healthy|unhealthy|none,
+                        volume=, network=, publish=PORT[/PROTO] (a host port),
+                        expose=PORT[/PROTO] (a container port; both take START-END),
+                        health=starting|healthy|unhealthy|none, isolation=default,
                         is-task=false
       --format FORMAT   table (default), json (one object per line), or a Go template
                         of .ID .Image .Command .CreatedAt .RunningFor .Ports .State
@@ -117,12 +121,13 @@ Options:
     if (values.latest) last = 1;
     const [shown, published, networks, sizes] = await withEngine(async (e) => {
       await e.releaseStaleNetworks();
-      const list = shownContainers(e.list(), { all: values.all === true, ...(last !== undefined && last >= 0 ? { last } : {}), filters });
+      const ports = e.networks.table.ports();
+      const list = shownContainers(e.list(), { all: values.all === true, ...(last !== undefined && last >= 0 ? { last } : {}), filters, published: ports });
       const sized = values.size ? new Map(list.map((v) => [v.record.id, containerSize(e, v)])) : undefined;
-      return [list, e.networks.table.ports(), e.networks.list(), sized] as const;
+      return [list, ports, e.networks.list(), sized] as const;
     });
     const networkName = (id: string): string => networks.find((n) => n.id === id)?.name ?? id.slice(0, 12);
-    const portsOf = (v: ContainerView) => published.filter((p) => p.containerId === v.record.id);
+    const portsOf = (v: ContainerView) => summaryPorts(v, published);
     const sizeOf = (v: ContainerView): string => {
       const s = sizes?.get(v.record.id);
       return s ? sizeText(s.sizeRw, s.sizeRootFs) : '0B';

@@ -7,6 +7,11 @@ export const command = defineCommand({
   name: 'rm',
   usage: 'rm [-f] [-v] CONTAINER...',
   summary: 'Remove one or more containers',
+  description: `Remove one or more containers
+
+Options:
+  -f, --force           kill a running container first
+  -v, --volumes         remove its anonymous volumes too`,
   options: { force: { type: 'boolean', short: 'f' }, volumes: { type: 'boolean', short: 'v' } },
   args: { min: 1 },
   async run(values, operands) {

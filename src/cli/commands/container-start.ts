@@ -2,14 +2,23 @@
 import { defineCommand, usage } from '../command.js';
 import { withEngine } from '../engine-context.js';
 import { type Attached, attachTo } from '../run-image.js';
+import { explainFormat, stderrRecorder } from '../../explain/recorder.js';
 
 export const command = defineCommand({
   name: 'start',
-  usage: 'start [-a] [-i] CONTAINER...',
+  usage: 'start [-a] [-i] [--explain[=json]] CONTAINER...',
   summary: 'Start one or more stopped containers',
+  description: `Start one or more stopped containers
+
+Options:
+  -a, --attach          attach its output (and forward signals); its exit status is ours
+  -i, --interactive     attach its stdin too
+      --explain[=json]  explain, on stderr, each step the kernel was asked
+                        for: what it isolates, its man page, its time`,
   options: {
     attach: { type: 'boolean', short: 'a' },
     interactive: { type: 'boolean', short: 'i' },
+    explain: { type: 'boolean', values: ['json', 'text'] },
   },
   args: { min: 1 },
   run: (values, operands) =>
@@ -17,16 +26,23 @@ export const command = defineCommand({
       if (values.attach) {
         if (operands.length > 1) throw usage('you cannot start and attach multiple containers at once', 'start');
         let attached: Attached | undefined;
-        await engine.start(operands[0]!, async (v) => {
-          attached = await attachTo(v, values.interactive === true);
-        });
+        const explain = stderrRecorder('start', explainFormat(values.explain));
+        await engine.start(
+          operands[0]!,
+          async (v) => {
+            explain?.flush();
+            attached = await attachTo(v, values.interactive === true);
+          },
+          explain,
+        );
         const code = await attached!.code;
         // as run: --rm and the restart policy done before we return
         await attached!.exited(engine);
         return code;
       }
       for (const ref of operands) {
-        await engine.start(ref);
+        const explain = stderrRecorder('start', explainFormat(values.explain));
+        await engine.start(ref, () => explain?.flush(), explain);
         process.stdout.write(`${ref}\n`);
       }
       return 0;

@@ -7,7 +7,11 @@ export const command = defineCommand({
   name: 'stop',
   usage: 'stop [-t SECONDS] [-s SIGNAL] CONTAINER...',
   summary: 'Stop one or more running containers',
-  description: 'Stop one or more running containers (SIGNAL, default its stop signal, then SIGKILL after SECONDS)',
+  description: `Stop one or more running containers (SIGNAL, default its stop signal, then SIGKILL after SECONDS)
+
+Options:
+  -s, --signal SIGNAL   the signal to send (default the container's stop signal, or SIGTERM)
+  -t, --time SECONDS    seconds to wait before SIGKILL (default the container's stop timeout, or 10)`,
   options: { time: { type: 'string', short: 't' }, signal: { type: 'string', short: 's' } },
   args: { min: 1 },
   async run(values, operands) {

@@ -29,6 +29,14 @@ export const command = defineCommand({
   name: 'events',
   usage: 'events [--since T] [--until T] [-f KEY=VALUE]... [--format json|TEMPLATE]',
   summary: 'Get real time events from the server',
+  description: `Get real time events from the server (the history the CLI records in the store)
+
+Options:
+  -f, --filter KEY=VALUE   container=, image=, event=, type=, label=, network=, volume=,
+                           scope=, daemon= (a key's values ORed, the keys ANDed)
+      --format FORMAT      json (one object per line) or a Go template
+      --since T            events since T (RFC 3339, a Unix time, or a duration: 10m)
+      --until T            events until T, then end (without: follow the new ones)`,
   options: {
     since: { type: 'string' },
     until: { type: 'string' },

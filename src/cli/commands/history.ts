@@ -25,6 +25,7 @@ export const command = defineCommand({
   description: `Show the history of an image
 
 Options:
+  -H, --human             sizes and dates for humans (default true; --human=false: bytes and RFC 3339)
       --format FORMAT     table (default), json, or a Go template of each entry's
                           fields: .ID, .CreatedSince, .CreatedAt, .CreatedBy, .Size,
                           .Comment; "table TEMPLATE" adds Docker's header

@@ -1,7 +1,8 @@
-/** `moby-dick import [-m MESSAGE] FILE|- [REPOSITORY[:TAG]]`: a root filesystem tarball as an image. */
+/** `moby-dick import [-m MESSAGE] FILE|URL|- [REPOSITORY[:TAG]]`: a root filesystem tarball as an image. */
 import { createReadStream } from 'node:fs';
 import { MobyDickError } from '../../errors.js';
 import { importImage } from '../../images/archive/import.js';
+import { fetchImportTarball, importUrl, isImportUrl } from '../../images/import-url.js';
 import { defineCommand } from '../command.js';
 import { withStore } from '../image-context.js';
 
@@ -13,14 +14,17 @@ const OPTIONS = {
 
 export const command = defineCommand({
   name: 'import',
-  usage: 'import [OPTIONS] FILE|- [REPOSITORY[:TAG]]',
+  usage: 'import [OPTIONS] FILE|URL|- [REPOSITORY[:TAG]]',
   summary: 'Import the contents from a tarball to create a filesystem image',
   description: `Import the contents from a tarball to create a filesystem image
 
 Options:
   -m, --message MESSAGE   set the commit message for the imported image
+  -c, --change LINE       refused: Dockerfile instructions are not applied (yet)
+      --platform P        refused: the image gets this machine's platform
 
-The tarball (plain, gzip or zstd; - reads STDIN) becomes the image's one
+The tarball (plain, gzip or zstd; - reads STDIN; an http:// or https://
+URL is downloaded) becomes the image's one
 layer; the config gets this machine's os and architecture. Prints the
 image ID. --change is not supported.`,
   options: OPTIONS,
@@ -33,10 +37,7 @@ image ID. --change is not supported.`,
       throw new MobyDickError('USAGE', '--platform is not supported by moby-dick import (the image gets this machine\'s)', {});
     }
     const [file, reference] = operands as [string, string | undefined];
-    if (/^https?:\/\//.test(file)) {
-      throw new MobyDickError('USAGE', `importing from a URL is not supported: ${file}`, { hint: 'download it, then import the file' });
-    }
-    const input = file === '-' ? process.stdin : createReadStream(file);
+    const input = file === '-' ? process.stdin : isImportUrl(file) ? (await fetchImportTarball(importUrl(file))).body : createReadStream(file);
     const result = await withStore((store) =>
       importImage(store, input, {
         source: file,

@@ -6,7 +6,7 @@
  * its own when ours is one, so `moby-dick /bin/bash` is a real shell.
  */
 import { parseCommandLine } from '../args.js';
-import { runInForeground } from '../foreground.js';
+import { explainRequest, runInForeground } from '../foreground.js';
 import { COMMANDS } from '../registry.js';
 import { hostEnv, mergeEnv, parseUser, RUN_OPTIONS, RUN_OPTIONS_HELP } from '../run-options.js';
 
@@ -60,5 +60,6 @@ export async function isolate(argv: readonly string[]): Promise<number> {
       init: flags.init,
     },
     flags.debug === true,
+    explainRequest('original form', flags.explain),
   );
 }

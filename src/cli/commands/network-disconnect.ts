@@ -6,6 +6,10 @@ export const command = defineCommand({
   name: 'network disconnect',
   usage: 'network disconnect NETWORK CONTAINER',
   summary: 'Disconnect a container from a network',
+  description: `Disconnect a container from a network
+
+Options:
+  -f, --force           accepted, as Docker's (it changes nothing here)`,
   options: { force: { type: 'boolean', short: 'f' } },
   args: { min: 2, max: 2 },
   async run(_values, operands) {

@@ -21,6 +21,10 @@ export const command = defineCommand({
   name: 'network inspect',
   usage: 'network inspect [-f FORMAT] NETWORK [NETWORK...]',
   summary: 'Display detailed information on one or more networks',
+  description: `Display detailed information on one or more networks
+
+Options:
+  -f, --format FORMAT   json (default) or a Go template`,
   options: { format: { type: 'string', short: 'f' } },
   args: { min: 1 },
   async run(values, operands) {

@@ -53,6 +53,13 @@ export const command = defineCommand({
   name: 'network ls',
   usage: 'network ls [-q] [--no-trunc] [-f name=|id=|driver=|label=] [--format table|json|TEMPLATE]',
   summary: 'List networks',
+  description: `List networks
+
+Options:
+  -f, --filter FILTER   name=, id=, driver=, label=KEY[=VALUE]
+      --format FORMAT   table (default), json, or a Go template
+      --no-trunc        do not truncate the output
+  -q, --quiet           only the networks' IDs`,
   options: LS_OPTIONS,
   args: { min: 0 },
   async run(values) {

@@ -6,6 +6,10 @@ export const command = defineCommand({
   name: 'network prune',
   usage: 'network prune [-f]',
   summary: 'Remove all unused networks',
+  description: `Remove all unused networks
+
+Options:
+  -f, --force           do not prompt for confirmation`,
   options: { force: { type: 'boolean', short: 'f' } },
   args: { min: 0 },
   async run(values) {

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { MobyDickError } from '../../errors.js';
 import { DEFAULT_HOSTNAME, defaultEnv } from '../../helper/config.js';
 import { defineCommand } from '../command.js';
-import { runInForeground } from '../foreground.js';
+import { explainRequest, runInForeground } from '../foreground.js';
 import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, type CreateFlags } from '../create-options.js';
 import { mergeEnv, parseUser, RUN_OPTIONS, RUN_OPTIONS_HELP } from '../run-options.js';
 
@@ -95,5 +95,6 @@ async function run(flags: CreateFlags, operands: readonly string[]): Promise<num
       init: flags.init,
     },
     flags.debug === true,
+    explainRequest('run --rootfs', flags.explain),
   );
 }

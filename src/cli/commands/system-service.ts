@@ -23,6 +23,7 @@ Options:
                           (port 2376 by default) only with --tlsverify: whoever
                           reaches the API is root on this host
       --tlsverify         TLS, and only clients with a certificate of --tlscacert
+      --tls               refused without --tlsverify (TLS that lets any client in)
       --tlscacert FILE    the CA of the clients' certificates (default ~/.docker/ca.pem)
       --tlscert FILE      the server's certificate (default ~/.docker/cert.pem)
       --tlskey FILE       the server's key (default ~/.docker/key.pem)

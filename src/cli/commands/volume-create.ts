@@ -19,7 +19,9 @@ export const command = defineCommand({
   description: `Create a volume
 
 Options:
+  -d, --driver local      the volume driver (local, the only one)
       --label KEY=VALUE   set metadata
+      --name NAME         the volume's name (as the operand)
   -o, --opt KEY=VALUE     type=TYPE, device=DEVICE, o=OPTIONS: the filesystem each container mounts
                           (e.g. -o type=tmpfs -o device=tmpfs -o o=size=64m; type=none o=bind device=DIR)`,
   options: CREATE_OPTIONS,

@@ -8,6 +8,10 @@ export const command = defineCommand({
   name: 'volume inspect',
   usage: 'volume inspect [-f FORMAT] VOLUME [VOLUME...]',
   summary: 'Display detailed information on one or more volumes',
+  description: `Display detailed information on one or more volumes
+
+Options:
+  -f, --format FORMAT   json (default) or a Go template`,
   options: { format: { type: 'string', short: 'f' } },
   args: { min: 1 },
   async run(values, operands) {

@@ -38,6 +38,12 @@ export const command = defineCommand({
   name: 'volume ls',
   usage: 'volume ls [-q] [-f dangling=true|name=N|label=K[=V]] [--format table|json|TEMPLATE]',
   summary: 'List volumes',
+  description: `List volumes
+
+Options:
+  -f, --filter FILTER   dangling=true|false, name=, label=KEY[=VALUE]
+      --format FORMAT   table (default), json, or a Go template
+  -q, --quiet           only the volumes' names`,
   options: LS_OPTIONS,
   args: { min: 0 },
   async run(values) {

@@ -111,15 +111,31 @@ export const update: Command = async (ctx, argv) => {
   return 0;
 };
 
-/** events --stats: one stats event; without it, one every --interval until the container stops. */
+/** How often `events` looks for an OOM kill and the container's end between two stats events. */
+const EVENTS_POLL_MS = 100;
+
+/**
+ * events --stats: one stats event. Without it, as runc: a stats event
+ * every --interval and an {"type":"oom"} event for each OOM kill in the
+ * container's cgroup (its memory.events count, looked at every 100 ms),
+ * until the container stops.
+ */
 export const events: Command = async (ctx, argv) => {
   const { values, positionals } = parseFlags('events', argv, { stats: { type: 'boolean' }, interval: { type: 'string' } }, { min: 1, max: 1, names: 'exactly one container id' });
   const id = positionals[0]!;
   const intervalMs = values.interval === undefined ? 5000 : parseInterval(values.interval);
+  const emit = (event: object): void => void process.stdout.write(`${JSON.stringify(event)}\n`);
+  let kills = ctx.runtime.oomKills(id);
+  let nextStats = 0;
   for (;;) {
-    process.stdout.write(`${JSON.stringify(ctx.runtime.stats(id))}\n`);
-    if (values.stats) return 0;
-    await new Promise((r) => setTimeout(r, intervalMs));
+    if (Date.now() >= nextStats) {
+      emit(ctx.runtime.stats(id));
+      if (values.stats) return 0;
+      nextStats = Date.now() + intervalMs;
+    }
+    await new Promise((r) => setTimeout(r, Math.min(intervalMs, EVENTS_POLL_MS)));
+    const now = ctx.runtime.oomKills(id);
+    for (; kills < now; kills++) emit({ type: 'oom', id });
     if (ctx.runtime.state(id).status === 'stopped') return 0;
   }
 };

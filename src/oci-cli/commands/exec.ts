@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { MobyDickError } from '../../errors.js';
 import { parseCommandLine } from '../../cli/args.js';
 import { type Command, stepLogger } from '../context.js';
+import { explainFormat } from '../../explain/recorder.js';
+import { explainRecorder } from '../explain.js';
 import { parsePreserveFds } from './lifecycle.js';
 
 const FLAGS = {
@@ -15,6 +17,7 @@ const FLAGS = {
   env: { type: 'string', short: 'e', multiple: true },
   user: { type: 'string', short: 'u' },
   'preserve-fds': { type: 'string' },
+  explain: { type: 'boolean', values: ['json', 'text'] },
 } as const;
 
 async function readProcess(file: string) {
@@ -30,6 +33,7 @@ async function readProcess(file: string) {
 
 export const exec: Command = async (ctx, argv) => {
   const { values, operands } = parseCommandLine(argv, FLAGS, 'moby-dick-runtime exec --help');
+  const recorder = explainRecorder('moby-dick-runtime exec', explainFormat(values.explain), stepLogger(ctx));
   const [id, ...args] = operands;
   if (id === undefined || (values.process === undefined && args.length === 0)) {
     throw new MobyDickError('USAGE', '"exec" requires a container id and a command, or --process FILE');
@@ -40,7 +44,8 @@ export const exec: Command = async (ctx, argv) => {
     if (!m) throw new MobyDickError('USAGE', `invalid user ${JSON.stringify(values.user)}: give UID[:GID]`);
     user = { uid: Number(m[1]), gid: Number(m[2] ?? 0) };
   }
-  return ctx.runtime.exec(id, {
+  try {
+    return await ctx.runtime.exec(id, {
     process: values.process === undefined ? undefined : await readProcess(values.process),
     args,
     cwd: values.cwd,
@@ -51,6 +56,10 @@ export const exec: Command = async (ctx, argv) => {
     detach: values.detach,
     pidFile: values['pid-file'],
     preserveFds: parsePreserveFds(values['preserve-fds']),
-    onStep: stepLogger(ctx),
+    onStep: recorder?.onStep ?? stepLogger(ctx),
+    ...(recorder ? { onPlan: recorder.onPlan } : {}),
   });
+  } finally {
+    recorder?.flush();
+  }
 };

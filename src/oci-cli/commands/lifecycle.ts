@@ -3,7 +3,8 @@ import { constants } from 'node:os';
 import { MobyDickError } from '../../errors.js';
 import type { ParsedValues } from '../../cli/args.js';
 import type { CreateOptions } from '../../oci/lifecycle.js';
-import { type Command, type Context, parseFlags, stepLogger } from '../context.js';
+import { type Command, type Context, parseFlags, stepLogger, takeExplainFlag } from '../context.js';
+import { explainRecorder } from '../explain.js';
 import { takeStartHandover } from '../start-handover.js';
 
 const CREATE_FLAGS = {
@@ -34,21 +35,36 @@ function createOptions(ctx: Context, values: ParsedValues<typeof CREATE_FLAGS>):
   };
 }
 
-export const create: Command = async (ctx, argv) => {
+export const create: Command = async (ctx, args) => {
+  const { argv, format } = takeExplainFlag(args);
   const { values, positionals } = parseFlags('create', argv, CREATE_FLAGS, { min: 1, max: 1, names: 'exactly one container id' });
-  await ctx.runtime.create(positionals[0]!, createOptions(ctx, values));
+  const options = createOptions(ctx, values);
+  // create ends with the container waiting for start: explained up to there
+  const recorder = explainRecorder('moby-dick-runtime create', format, options.onStep);
+  try {
+    await ctx.runtime.create(positionals[0]!, recorder ? { ...options, onStep: recorder.onStep, onPlan: recorder.onPlan } : options);
+  } finally {
+    recorder?.flush();
+  }
   return 0;
 };
 
-export const run: Command = (ctx, argv) => {
+export const run: Command = async (ctx, args) => {
+  const { argv, format } = takeExplainFlag(args);
   const flags = { ...CREATE_FLAGS, detach: { type: 'boolean', short: 'd' }, keep: { type: 'boolean' } } as const;
   const { values, positionals } = parseFlags('run', argv, flags, { min: 1, max: 1, names: 'exactly one container id' });
-  return ctx.runtime.run(positionals[0]!, { ...createOptions(ctx, values), detach: values.detach });
+  const options = { ...createOptions(ctx, values), detach: values.detach };
+  const recorder = explainRecorder('moby-dick-runtime run', format, options.onStep);
+  try {
+    return await ctx.runtime.run(positionals[0]!, recorder ? { ...options, onStep: recorder.onStep, onPlan: recorder.onPlan } : options);
+  } finally {
+    recorder?.flush();
+  }
 };
 
-export const start: Command = (ctx, argv) => {
+export const start: Command = async (ctx, argv) => {
   const { positionals } = parseFlags('start', argv, {}, { min: 1, max: 1, names: 'exactly one container id' });
-  ctx.runtime.start(positionals[0]!, takeStartHandover());
+  await ctx.runtime.start(positionals[0]!, takeStartHandover());
   return 0;
 };
 

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { defaultRoute, explainLive, localAddresses, renderLive } from './live.js';
+
+const FIB = `Main:
+  +-- 0.0.0.0/0 3 0 5
+     +-- 127.0.0.0/8 2 0 2
+        +-- 127.0.0.0/31 1 0 0
+           |-- 127.0.0.1
+              /32 host LOCAL
+     +-- 172.17.0.0/16 2 0 2
+           |-- 172.17.0.0
+              /16 link UNICAST
+           |-- 172.17.0.2
+              /32 host LOCAL
+Local:
+  +-- 0.0.0.0/0 3 0 5
+           |-- 172.17.0.2
+              /32 host LOCAL
+`;
+
+const ROUTE = `Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
+eth0\t00000000\t010011AC\t0003\t0\t0\t0\t00000000\t0\t0\t0
+eth0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0
+`;
+
+describe('reading a container from /proc', () => {
+  test('local addresses from fib_trie, loopback left out, each once', () => {
+    assert.deepEqual(localAddresses(FIB), ['172.17.0.2']);
+  });
+
+  test('the default route from /proc/net/route (little-endian hex)', () => {
+    assert.equal(defaultRoute(ROUTE), 'via 172.17.0.1 dev eth0');
+    assert.equal(defaultRoute(ROUTE.split('\n').filter((l) => !l.includes('\t00000000\t0100')).join('\n')), null);
+  });
+
+  test('namespaces, capabilities, masked paths and limits, beside the host', () => {
+    const files: Record<string, string> = {
+      '/proc/7/ns/pid': 'pid:[1]', '/proc/self/ns/pid': 'pid:[2]',
+      '/proc/7/ns/user': 'user:[3]', '/proc/self/ns/user': 'user:[3]',
+      '/proc/7/ns/cgroup': 'cgroup:[4]', '/proc/self/ns/cgroup': 'cgroup:[5]',
+      '/proc/7/status': 'CapEff:\t0000000000000001\nSeccomp:\t2\nNoNewPrivs:\t1\n',
+      '/proc/self/status': 'CapEff:\t0000000000000003\nSeccomp:\t0\nNoNewPrivs:\t0\n',
+      '/proc/7/cgroup': '4:pids:/moby-dick/abc\n3:memory:/moby-dick/abc\n',
+      '/sys/fs/cgroup/pids/moby-dick/abc/pids.max': '50\n',
+      '/sys/fs/cgroup/memory/moby-dick/abc/memory.limit_in_bytes': '67108864\n',
+      '/proc/7/mountinfo': [
+        '58 49 0:44 /null /proc/keys ro,nosuid - tmpfs tmpfs rw',
+        '61 52 0:50 / /sys/firmware ro,relatime - tmpfs tmpfs ro,size=0k',
+        '65 49 0:43 /sys /proc/sys ro,nosuid - proc proc rw',
+        '53 52 0:47 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs rw',
+      ].join('\n'),
+    };
+    const e = explainLive({ id: 'abc', name: 'web', pid: 7, read: (p) => files[p] ?? null, cgroupVersion: 1 });
+    assert.deepEqual(e.namespaces.map((n) => [n.kind, n.state]), [['pid', 'private'], ['user', 'shared'], ['cgroup', 'private']]);
+    assert.deepEqual(e.sides.container.capabilities, ['CAP_CHOWN']);
+    assert.deepEqual(e.dropped, ['CAP_DAC_OVERRIDE']);
+    assert.equal(e.sides.container.seccomp, 'filter');
+    assert.equal(e.sides.container.noNewPrivs, true);
+    assert.deepEqual(e.limits, [{ file: 'pids.max', value: '50' }, { file: 'memory.limit_in_bytes', value: '67108864' }]);
+    assert.deepEqual(e.masked, ['/proc/keys', '/sys/firmware']);
+    assert.deepEqual(e.readonly, ['/proc/sys']);
+    assert.ok(e.docker.some((d) => d.includes('cgroupns=host')), 'a private cgroup namespace on v1 is not what Docker does');
+    assert.match(renderLive(e), /^pid namespace +pid:\[1\] +pid:\[2\] +private: /m);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * --explain for image containers (run IMAGE, start, exec) and `moby-dick
+ * explain CONTAINER`, checked against the kernel: the container's own view
+ * (PROBE) and /proc/PID read by the test.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { checkEachTest, useEngine } from '../helpers/engine-env.js';
+import { checkAgainstKernel, parseExplanation, PROBE } from '../helpers/explain-check.js';
+import type { LiveExplanation } from '../../src/explain/live.js';
+import { effectiveCapabilities } from '../../src/explain/recorder.js';
+
+describe('--explain for image containers, and explain CONTAINER', () => {
+  const w = useEngine();
+  const mdk = (...args: string[]) => w.env.mdk(args);
+  checkEachTest(w);
+
+  test('run IMAGE --explain=json on a bridge: every group, the veth\'s address and the default route match the container', async () => {
+    const r = await mdk('run', '--rm', '--explain=json', w.image, 'sh', '-c', PROBE);
+    assert.equal(r.code, 0, r.stderr);
+    const e = parseExplanation(r.stderr);
+    assert.equal(e.form, 'run IMAGE');
+    assert.equal(e.network.mode, 'bridge');
+    assert.ok(e.steps.some((s) => s.step === 'plug network' && s.purpose === 'network'));
+    assert.ok(e.network.interfaces.some((i) => i.name === 'nat'));
+    checkAgainstKernel(e, r.stdout);
+  });
+
+  test('create --explain is refused (nothing is asked of the kernel yet); start -a --explain=json explains the start', async () => {
+    const refused = await mdk('create', '--explain', w.image, 'true');
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /--explain is for start/);
+    assert.equal((await mdk('create', '--name', 'mdk-test-explain-start', '--network', 'none', w.image, 'sh', '-c', PROBE)).code, 0);
+    const s = await mdk('start', '-a', '--explain=json', 'mdk-test-explain-start');
+    assert.equal(s.code, 0, s.stderr);
+    const e = parseExplanation(s.stderr);
+    assert.equal(e.form, 'start');
+    assert.equal(e.network.mode, 'none');
+    checkAgainstKernel(e, s.stdout);
+  });
+
+  test('explain CONTAINER reads the kernel: namespaces, dropped capabilities, limits, masked paths; exec --explain=json joins its namespaces', async () => {
+    const run = await mdk('run', '-d', '--name', 'mdk-test-explain', '--cap-drop', 'NET_RAW', '--memory', '64m', '--pids-limit', '50', w.image, 'sleep', '30');
+    assert.equal(run.code, 0, run.stderr);
+    const r = await mdk('explain', '--format', 'json', 'mdk-test-explain');
+    assert.equal(r.code, 0, r.stderr);
+    const e = JSON.parse(r.stdout) as LiveExplanation;
+    const pid = e.container.pid;
+    const inspected = JSON.parse((await mdk('inspect', 'mdk-test-explain')).stdout) as { State: { Pid: number }; NetworkSettings: { IPAddress: string } }[];
+    assert.equal(pid, inspected[0]!.State.Pid);
+    for (const n of e.namespaces) {
+      const file = { network: 'net', mount: 'mnt' }[n.kind] ?? n.kind;
+      assert.equal(n.container, readlinkSync(`/proc/${pid}/ns/${file}`));
+      assert.equal(n.state === 'shared', readlinkSync(`/proc/self/ns/${file}`) === n.container, `${n.kind} said ${n.state}`);
+    }
+    assert.deepEqual(e.namespaces.filter((n) => n.state === 'private').map((n) => n.kind).sort(), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
+    assert.deepEqual(e.sides.container.capabilities, effectiveCapabilities(readFileSync(`/proc/${pid}/status`, 'utf8')));
+    assert.ok(e.dropped.includes('CAP_NET_RAW') && e.dropped.includes('CAP_SYS_ADMIN'));
+    assert.equal(e.sides.container.seccomp, 'filter');
+    assert.ok(e.limits.some((l) => l.file === 'pids.max' && l.value === '50'), JSON.stringify(e.limits));
+    assert.ok(e.limits.some((l) => (l.file === 'memory.limit_in_bytes' || l.file === 'memory.max') && l.value === String(64 * 1024 * 1024)), JSON.stringify(e.limits));
+    assert.ok(e.masked.includes('/proc/keys') && e.readonly.includes('/proc/sys'), `${e.masked} / ${e.readonly}`);
+    assert.deepEqual(e.sides.container.interfaces.sort(), ['eth0', 'lo']);
+    assert.deepEqual(e.sides.container.addresses, [inspected[0]!.NetworkSettings.IPAddress]);
+    const text = await mdk('explain', 'mdk-test-explain');
+    assert.match(text.stdout, /^network namespace +net:\[\d+\] +net:\[\d+\] +private/m);
+
+    const x = await mdk('exec', '--explain=json', 'mdk-test-explain', 'sh', '-c', PROBE);
+    assert.equal(x.code, 0, x.stderr);
+    const ex = parseExplanation(x.stderr);
+    assert.equal(ex.form, 'exec');
+    checkAgainstKernel(ex, x.stdout, (f) => readlinkSync(`/proc/${pid}/ns/${f}`));
+  });
+});
