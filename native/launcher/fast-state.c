@@ -5,6 +5,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,16 @@ void fast_state_free(struct fast_state *s) {
   s->buf = NULL;
 }
 
+/* whether DIR's state.json is still the one the fast state was written for (fast-state.ts fileStamp) */
+static int state_file_matches(const char *dir, const char *stamp) {
+  char path[PATH_MAX], now[96];
+  struct stat st;
+  if (snprintf(path, sizeof(path), "%s/state.json", dir) >= (int)sizeof(path) || stat(path, &st) < 0) return 0;
+  snprintf(now, sizeof(now), "%ju %jd %jd", (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+           (intmax_t)st.st_mtim.tv_sec * 1000000000 + (intmax_t)st.st_mtim.tv_nsec);
+  return strcmp(now, stamp) == 0;
+}
+
 /* src/oci/fast-state.ts FAST_STATE_KEYS */
 int fast_state_read(const char *dir, struct fast_state *s) {
   memset(s, 0, sizeof(*s));
@@ -63,6 +75,8 @@ int fast_state_read(const char *dir, struct fast_state *s) {
     if (first) {
       if (strcmp(key, "version") != 0 || strcmp(value, FAST_STATE_VERSION) != 0) goto bad;
       first = 0;
+    } else if (strcmp(key, "state-file") == 0) {
+      s->state_file = value;
     } else if (strcmp(key, "pid") == 0) {
       s->pid = atoi(value);
     } else if (strcmp(key, "start-time") == 0) {
@@ -92,7 +106,7 @@ int fast_state_read(const char *dir, struct fast_state *s) {
       goto bad;
     }
   }
-  if (first || s->pid <= 0 || !s->start_time || !s->slow) goto bad;
+  if (first || s->pid <= 0 || !s->start_time || !s->slow || !s->state_file || !state_file_matches(dir, s->state_file)) goto bad;
   return 0;
 bad:
   fast_state_free(s);

@@ -51,6 +51,7 @@ struct fast_request {
 /* the fast state of one container (records "KEY LENGTH\nVALUE\n"), values NUL-terminated in BUF */
 struct fast_state {
   char *buf;
+  const char *state_file;  /* state.json's "INODE SIZE MTIME_NS" when this was written */
   int pid;
   const char *start_time;
   const char *state_piece[3];

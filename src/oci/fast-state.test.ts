@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { FAST_COMMANDS, FAST_STATE_FILE, FAST_STATE_KEYS, FAST_STATE_VERSION, renderFastState, slowCommands, stateJson, stateLine, stateTemplate } from './fast-state.js';
+import { FAST_COMMANDS, FAST_STATE_FILE, fileStamp, FAST_STATE_KEYS, FAST_STATE_VERSION, renderFastState, slowCommands, stateJson, stateLine, stateTemplate } from './fast-state.js';
 import { type OciState, RUNTIME_MESSAGES, runtimeMessage, type SavedState } from './saved-state.js';
 import { DEFAULT_ROOT, FIFO_FILE, LOCK_FILE } from './state.js';
 
+const STAMP = '123 456 1765000000123456789';
 const nativeFile = (name: string): string => readFileSync(new URL(`../../../../native/launcher/${name}`, import.meta.url), 'utf8');
 
 /** The C side's #defines (native/launcher/fast.h) */
@@ -58,7 +61,7 @@ describe('fast state', () => {
     const pieces = stateTemplate(s, stateLine);
     assert.ok(pieces);
     assert.equal(fill(pieces, 5, 'paused'), JSON.stringify({ ...s, pid: 5, status: 'paused' }));
-    const records = parse(renderFastState(saved(), s));
+    const records = parse(renderFastState(saved(), s, STAMP));
     assert.deepEqual(records.filter(([k]) => ['bundle', 'created', 'owner', 'slow'].includes(k)), [['bundle', '/b'], ['created', '2026-01-01T00:00:00.000Z'], ['owner', ''], ['slow', '']]);
   });
 
@@ -83,8 +86,9 @@ describe('fast state', () => {
       },
     });
     const o = oci({ bundle: '/bündle' });
-    const records = parse(renderFastState(s, o));
+    const records = parse(renderFastState(s, o, STAMP));
     assert.deepEqual(records[0], ['version', FAST_STATE_VERSION]);
+    assert.deepEqual(records[1], ['state-file', STAMP]);
     const get = (k: string): string[] => records.filter(([key]) => key === k).map(([, v]) => v);
     assert.deepEqual(get('pid'), ['42']);
     assert.deepEqual(get('start-time'), ['777']);
@@ -101,8 +105,8 @@ describe('fast state', () => {
 
   test('v2 names its freezer as such; without cgroups there is none', () => {
     const v2 = saved({ cgroup: { version: 2, dirs: ['/u/c1'], created: ['/u/c1'], freezer: '/u/c1', byController: { unified: '/u/c1' } } });
-    assert.deepEqual(parse(renderFastState(v2, oci())).filter(([k]) => k.startsWith('freezer') || k === 'procs'), [['freezer-v2', '/u/c1'], ['procs', '/u/c1']]);
-    assert.deepEqual(parse(renderFastState(saved(), oci())).filter(([k]) => k.startsWith('freezer') || k === 'procs' || k.startsWith('rmdir')), []);
+    assert.deepEqual(parse(renderFastState(v2, oci(), STAMP)).filter(([k]) => k.startsWith('freezer') || k === 'procs'), [['freezer-v2', '/u/c1'], ['procs', '/u/c1']]);
+    assert.deepEqual(parse(renderFastState(saved(), oci(), STAMP)).filter(([k]) => k.startsWith('freezer') || k === 'procs' || k.startsWith('rmdir')), []);
   });
 
   test('the names are the same on both sides: files, version, root (native/launcher/fast.h)', () => {
@@ -140,5 +144,24 @@ describe('fast state', () => {
     assert.deepEqual([...table('locked'), ...table('unlocked')].sort(), [...FAST_COMMANDS].sort());
     const names = /names\[\] = \{([^}]*)\}/.exec(nativeFile('fast-state.c'))?.[1] ?? '';
     assert.deepEqual([...names.matchAll(/"(\w+)"/g)].map((m) => m[1]).sort(), ['created', 'paused', 'running', 'stopped']);
+  });
+
+  test("state.json's stamp changes when it is replaced (as StateStore.write does) or rewritten with another length", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mdk-test-stamp-'));
+    try {
+      const file = join(dir, 'state.json');
+      writeFileSync(file, '{"pid":4242}');
+      const first = fileStamp(file);
+      assert.match(first, /^\d+ 12 \d+$/);
+      assert.equal(fileStamp(file), first);
+      writeFileSync(`${file}.tmp`, '{"pid":4242}');
+      renameSync(`${file}.tmp`, file);
+      assert.notEqual(fileStamp(file), first, 'a new inode');
+      const second = fileStamp(file);
+      writeFileSync(file, '{"pid":0}');
+      assert.notEqual(fileStamp(file), second, 'another size');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,8 +14,12 @@
  * Format: records of "KEY LENGTH\nVALUE\n" (VALUE is LENGTH bytes, any
  * bytes), the first one "version 1". A record of a key the launcher does
  * not know, or another version, makes it leave every command to Node.
+ * "state-file" is state.json's stat when the fast state was written
+ * (inode, size, mtime in ns): a state.json changed since (by a crash's
+ * recovery, or by hand) no longer matches, and the launcher leaves the
+ * command to Node rather than answer from a stale copy.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupPlacement } from '../cgroups/cgroup.js';
 import type { OciState, SavedState } from './saved-state.js';
@@ -29,7 +33,7 @@ export type FastCommand = (typeof FAST_COMMANDS)[number];
 
 /** Every key of the format, in the order they are written ("rmdir-own" and "rmdir-parent" repeat). */
 export const FAST_STATE_KEYS = [
-  'version', 'pid', 'start-time', 'state-0', 'state-1', 'state-2', 'list-0', 'list-1', 'list-2', 'bundle', 'created', 'owner', 'slow', 'freezer-v1', 'freezer-v2', 'procs', 'rmdir-own', 'rmdir-parent',
+  'version', 'state-file', 'pid', 'start-time', 'state-0', 'state-1', 'state-2', 'list-0', 'list-1', 'list-2', 'bundle', 'created', 'owner', 'slow', 'freezer-v1', 'freezer-v2', 'procs', 'rmdir-own', 'rmdir-parent',
 ] as const;
 type Key = (typeof FAST_STATE_KEYS)[number];
 
@@ -87,10 +91,17 @@ function cgroupRecords(placement: CgroupPlacement): [Key, string][] {
   return out;
 }
 
-/** The fast state of SAVED (which has its pid), OCI being its OCI state. */
-export function renderFastState(saved: SavedState, oci: OciState): string {
+/** "INODE SIZE MTIME_NS" of a file, as the launcher prints its stat (fast_state_file_matches). */
+export function fileStamp(file: string): string {
+  const st = statSync(file, { bigint: true });
+  return `${st.ino} ${st.size} ${st.mtimeNs}`;
+}
+
+/** The fast state of SAVED (which has its pid), OCI being its OCI state, STAMP state.json's fileStamp. */
+export function renderFastState(saved: SavedState, oci: OciState, stamp: string): string {
   const records: [Key, string][] = [
     ['version', FAST_STATE_VERSION],
+    ['state-file', stamp],
     ['pid', String(saved.pid)],
     ['start-time', saved.pidStartTime],
   ];
@@ -112,6 +123,6 @@ export function renderFastState(saved: SavedState, oci: OciState): string {
 /** Writes the fast state into DIR (beside, then renamed: the launcher never reads half of it). */
 export function writeFastState(dir: string, saved: SavedState, oci: OciState): void {
   const file = join(dir, FAST_STATE_FILE);
-  writeFileSync(`${file}.tmp`, renderFastState(saved, oci));
+  writeFileSync(`${file}.tmp`, renderFastState(saved, oci, fileStamp(join(dir, 'state.json'))));
   renameSync(`${file}.tmp`, file);
 }
