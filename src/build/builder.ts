@@ -447,7 +447,11 @@ export class Builder {
       if (code !== 0) {
         throw new MobyDickError('BUILD', `process "${argv.join(' ').replace(/\n/g, '\\n')}" did not complete successfully: exit code: ${code}`, { hint: 'the output above is the command\'s', status: code });
       }
-      return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, config, { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar));
+      // the upper dir becomes the layer when it is exactly the tar's (not unpacked again)
+      return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar, undefined, dir), {
+        adoptable: true,
+        removal: this.removal,
+      });
     }, this.removal);
     this.progress.done(id, next.image);
     return next;

@@ -51,6 +51,10 @@ export interface NativeAddon extends LayerSyscalls {
    * PATH itself is followed, as readdir of a path
    */
   statDir(path: Buffer): [names: string[], stats: Float64Array];
+  /** the keys of NAME's xattrs (NAME itself; empty: DIRFD's) */
+  listXattrAt(dirFd: number, name: Buffer): string[];
+  /** removes NAME's xattr KEY (NAME itself; empty: DIRFD's) */
+  removeXattrAt(dirFd: number, name: Buffer, key: string): void;
   /** NAME (not followed) opened for reading; EINVAL unless it is a regular file */
   openFileAt(dirFd: number, name: Buffer): number;
 }
