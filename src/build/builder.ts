@@ -54,7 +54,8 @@ import { DigestMemo } from './digest-memo.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
 import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
 import type { IgnoreRules } from './dockerignore.js';
-import { lineError, parseDockerfile } from './dockerfile.js';
+import { lineError, parseDockerfile, parserIdentity } from './dockerfile.js';
+import { ParseMemo } from './parse-memo.js';
 import { buildPlan, type BuildPlan, type Stage, type Step } from './plan.js';
 import type { BuildReporter } from './progress.js';
 import { findSources, type Source, type SourceRoot, sourcesDigest } from './sources.js';
@@ -141,7 +142,7 @@ export class Builder {
   async build(): Promise<BuildResult> {
     const tags = fullNames(this.opts.tags);
     const load = this.progress.begin(`[internal] load build definition from ${this.opts.dockerfile.name}`);
-    const parsed = await parseDockerfile(this.opts.dockerfile.text);
+    const parsed = await this.parseMemo().parse(this.opts.dockerfile.text, parseDockerfile);
     this.plan = buildPlan(parsed, { file: this.opts.dockerfile.name, buildArgs: this.opts.buildArgs, ...(this.opts.target !== undefined ? { target: this.opts.target } : {}) });
     this.progress.done(load);
     this.progress.planned?.(this.plan.order.reduce((n, i) => n + this.plan.stages[i]!.steps.length + 1, 0));
@@ -151,6 +152,7 @@ export class Builder {
       await this.buildStages();
     } finally {
       this.memo?.save();
+      this.parses?.save();
       const left = await this.removal.settle();
       if (left) this.progress.warn(`${left} step container director${left === 1 ? 'y' : 'ies'} could not be deleted: the next pull, load or rmi removes them with the store's other temp files`);
     }
@@ -252,6 +254,12 @@ export class Builder {
   }
 
   private memo: DigestMemo | undefined;
+  private parses: ParseMemo | undefined;
+
+  /** the memo of parsed Dockerfiles (an unchanged one is not parsed again), written when the build ends */
+  private parseMemo(): ParseMemo {
+    return (this.parses ??= new ParseMemo(join(this.store.root, 'build-parses.json'), parserIdentity()));
+  }
 
   /** the memo of the context's file digests, read when first needed, written when the build ends */
   private digestMemo(): DigestMemo {
