@@ -48,7 +48,8 @@ import { nativeAddon } from '../helper/native-addon.js';
 import type { EntryWriter } from '../images/tar/tar-writer.js';
 import { AddedLayerConflict, withAddedLayer } from './added-layer.js';
 import { addSources, type CopyPlan, type Download } from './copy.js';
-import { BuildCache, cacheKey } from './cache.js';
+import { BuildCache, cacheKey, copyLayerKey } from './cache.js';
+import { chainIds } from '../images/digest.js';
 import { DeferredRemoval } from './deferred-removal.js';
 import { DigestMemo } from './digest-memo.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
@@ -357,12 +358,21 @@ export class Builder {
   }
 
   /** commits a new image after STATE with CONFIG and maybe LAYER (and that layer unpacked, to be moved into the store); caches it under KEY */
-  private async commit(state: State, key: string, config: RunConfig, history: HistoryEntry, layerTar?: string, author?: string, layerDir?: string): Promise<State> {
+  private async commit(state: State, key: string, config: RunConfig, history: HistoryEntry, layerTar?: string, author?: string, layerDir?: string, layerDiffId?: string): Promise<State> {
     const created = new Date().toISOString();
     const doc = { ...state.doc, ...(author !== undefined ? { author } : {}), created, config, history: [...(state.doc.history ?? []), { created, ...history }] };
-    const { id } = await commitImage(this.store, { parent: state.image, config: doc, ...(layerTar ? { layerTar } : {}), ...(layerDir ? { layerDir } : {}) });
+    const { id } = await commitImage(this.store, { parent: state.image, config: doc, ...(layerTar ? { layerTar } : {}), ...(layerDir ? { layerDir } : {}), ...(layerDiffId ? { layerDiffId } : {}) });
     this.cache.put(key, id);
     return { ...state, image: id, doc };
+  }
+
+  /** the diff ID the layer key KEY made before, when the store still has that layer over BASE's and its blob */
+  private knownLayer(base: State, key: string): string | undefined {
+    const diffId = this.cache.layer(key);
+    if (!diffId) return undefined;
+    const parents = base.image ? this.store.imageConfig(base.image).rootfs.diff_ids : [];
+    const chain = chainIds([...parents, diffId]);
+    return this.store.layerDirs.exists(chain[chain.length - 1]!) && this.store.blobForDiff(diffId) ? diffId : undefined;
   }
 
   private cached(state: State, key: string, id: number): State | undefined {
@@ -597,11 +607,21 @@ export class Builder {
             adoptable: step.kind === 'COPY',
           });
         }, this.removal);
+      // the same files copied the same way onto the same layers before (--no-cache, or an ENV changed above): that layer
+      const layerKey = step.kind === 'COPY' && heredocs.length === 0 ? copyLayerKey(layers, plan, digest) : undefined;
+      const known = layerKey ? this.knownLayer(base, layerKey) : undefined;
+      if (known) {
+        const next = await this.commit(base, key, config, history, undefined, undefined, undefined, known);
+        this.progress.note(id, `the layer made before of the same files: ${known}`);
+        this.progress.done(id, next.image);
+        return next;
+      }
       // ADD's archives keep the xattrs the container's way leaves out: ADD takes that way
       const next =
         step.kind === 'COPY'
           ? await this.addedLayer(layers, (w, rootFd) => addSources(w, rootFd, plan), (tar) => this.commit(base, key, config, history, tar), inside)
           : await inside();
+      if (layerKey) this.cache.putLayer(layerKey, this.store.imageConfig(next.image!).rootfs.diff_ids.at(-1)!);
       this.progress.done(id, next.image);
       return next;
     });

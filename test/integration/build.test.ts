@@ -349,6 +349,55 @@ CMD ["cat", "/opt/artifact"]
     assert.equal((await mdk('rmi', id)).code, 0);
   });
 
+  test('a COPY of the same files onto the same layers takes the layer made before (--no-cache, an ENV above); a changed content, mtime or mode makes a new one', async () => {
+    const dir = context({ Dockerfile: 'FROM BUSYBOX\nCOPY app/ /app/\n', 'app/a.txt': 'one\n', 'app/b.txt': 'two\n' });
+    const { chmodSync, lstatSync, statSync, utimesSync } = await import('node:fs');
+    const lastLayer = async (id: string) => ((await inspect(id)) as unknown as { RootFS: { Layers: string[] } }).RootFS.Layers.at(-1)!;
+    const layerDir = (diffId: string): string => {
+      const root = join(w.env.root, 'layers');
+      const hex = readdirSync(root).find((h) => h !== 'tmp' && (JSON.parse(readFileSync(join(root, h, 'meta.json'), 'utf8')) as { diffId: string }).diffId === diffId);
+      assert.ok(hex, `layer ${diffId}`);
+      return join(root, hex, 'diff');
+    };
+    const reused = /the layer made before of the same files: (sha256:[0-9a-f]{64})/;
+    const b = async (...args: string[]) => {
+      const r = await build(dir, '--no-cache', '--progress', 'plain', '--iidfile', join(dir, '..', `${n}.iid`), ...args);
+      assert.equal(r.code, 0, r.stderr);
+      const id = readFileSync(join(dir, '..', `${n}.iid`), 'utf8').trim();
+      return { id, layer: await lastLayer(id), stderr: r.stderr };
+    };
+    const first = await b();
+    assert.doesNotMatch(first.stderr, reused);
+    const again = await b();
+    assert.equal(again.stderr.match(reused)?.[1], first.layer, again.stderr);
+    assert.equal(again.layer, first.layer);
+    // an ENV above changes the step's key, not the layer
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${w.image}\nENV X=1\nCOPY app/ /app/\n`);
+    const env = await b();
+    assert.equal(env.stderr.match(reused)?.[1], first.layer, env.stderr);
+    // the same size and mtime, another content
+    const st = statSync(join(dir, 'app', 'a.txt'));
+    writeFileSync(join(dir, 'app', 'a.txt'), 'ONE\n');
+    utimesSync(join(dir, 'app', 'a.txt'), st.atime, st.mtime);
+    const content = await b();
+    assert.doesNotMatch(content.stderr, reused);
+    assert.notEqual(content.layer, first.layer);
+    assert.equal(readFileSync(join(layerDir(content.layer), 'app', 'a.txt'), 'utf8'), 'ONE\n');
+    // only the mtime: the tar has it
+    utimesSync(join(dir, 'app', 'b.txt'), 1_700_000_000, 1_700_000_000);
+    const mtime = await b();
+    assert.doesNotMatch(mtime.stderr, reused);
+    assert.equal(lstatSync(join(layerDir(mtime.layer), 'app', 'b.txt')).mtimeMs, 1_700_000_000_000);
+    // only the mode
+    chmodSync(join(dir, 'app', 'b.txt'), 0o600);
+    const mode = await b();
+    assert.doesNotMatch(mode.stderr, reused);
+    assert.equal(lstatSync(join(layerDir(mode.layer), 'app', 'b.txt')).mode & 0o777, 0o600);
+    const run = await mdk('run', '--rm', '--network', 'none', mode.id, 'cat', '/app/a.txt', '/app/b.txt');
+    assert.equal(run.stdout, 'ONE\ntwo\n', run.stderr);
+    for (const id of [first.id, again.id, env.id, content.id, mtime.id, mode.id]) await mdk('rmi', '-f', id);
+  });
+
   test('.dockerignore leaves files out, with ! exceptions', async () => {
     const dir = context({
       Dockerfile: 'FROM BUSYBOX\nCOPY . /ctx/\nCMD ["find", "/ctx", "-type", "f"]\n',
