@@ -177,6 +177,16 @@ static long do_set_xattr(struct call_args *a)
 	return ok_or_errno(lsetxattr(proc, a->k, a->v, a->vlen, 0));
 }
 
+/* removeXattrAt(dirFd, name, key) */
+static long do_remove_xattr(struct call_args *a)
+{
+	if (!a->n[0][0])
+		return ok_or_errno(fremovexattr(a->i[0], a->k));
+	char proc[64 + NAME_MAX];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", a->i[0], a->n[0]);
+	return ok_or_errno(lremovexattr(proc, a->k));
+}
+
 static const struct binding bindings[] = {
 	{"openInRoot", "ip", "openat2", do_open_in_root, true},
 	{"mkdirAt", "ini", "mkdirat", do_mkdir, false},
@@ -191,6 +201,7 @@ static const struct binding bindings[] = {
 	{"chmodAt", "ini", "chmod", do_chmod, false},
 	{"utimesAt", "inllll", "utimensat", do_utimes, false},
 	{"setXattrAt", "inkv", "setxattr", do_set_xattr, false},
+	{"removeXattrAt", "ink", "removexattr", do_remove_xattr, false},
 };
 
 /* Decodes argument V of kind K into A (counters in COUNT); an errno on a bad one. */
@@ -308,6 +319,37 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info)
 	return napi_create_buffer_copy(env, (size_t)n, value, NULL, &result) == napi_ok ? result : NULL;
 }
 
+/* listXattrAt(dirFd, name): the keys of NAME's xattrs (empty NAME: DIRFD's), not followed */
+static napi_value list_xattr_at(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	INT(0, dir);
+	char name[NAME_MAX + 1];
+	int e = get_bytes(env, args[1], name, sizeof(name), 0);
+	if (e)
+		return throw_errno(env, "listxattr", e);
+	static char keys[65536]; /* XATTR_LIST_MAX; the addon runs on one thread */
+	ssize_t n;
+	if (!name[0]) {
+		n = flistxattr(dir, keys, sizeof(keys));
+	} else {
+		char proc[64 + NAME_MAX];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dir, name);
+		n = llistxattr(proc, keys, sizeof(keys));
+	}
+	if (n < 0)
+		return throw_errno(env, "listxattr", errno);
+	napi_value result;
+	napi_create_array(env, &result);
+	uint32_t i = 0;
+	for (ssize_t off = 0; off < n; off += (ssize_t)strlen(keys + off) + 1) {
+		napi_value k;
+		napi_create_string_utf8(env, keys + off, NAPI_AUTO_LENGTH, &k);
+		napi_set_element(env, result, i++, k);
+	}
+	return result;
+}
+
 napi_status layer_define(napi_env env, napi_value exports)
 {
 	for (size_t i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++) {
@@ -321,6 +363,7 @@ napi_status layer_define(napi_env env, napi_value exports)
 	napi_property_descriptor props[] = {
 		{"statAt", NULL, stat_at, NULL, NULL, NULL, napi_default, NULL},
 		{"getXattrAt", NULL, get_xattr_at, NULL, NULL, NULL, napi_default, NULL},
+		{"listXattrAt", NULL, list_xattr_at, NULL, NULL, NULL, napi_default, NULL},
 	};
 	return napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

@@ -48,13 +48,15 @@ import { nativeAddon } from '../helper/native-addon.js';
 import type { EntryWriter } from '../images/tar/tar-writer.js';
 import { AddedLayerConflict, withAddedLayer } from './added-layer.js';
 import { addSources, type CopyPlan, type Download } from './copy.js';
-import { BuildCache, cacheKey } from './cache.js';
+import { BuildCache, cacheKey, copyLayerKey } from './cache.js';
+import { chainIds } from '../images/digest.js';
 import { DeferredRemoval } from './deferred-removal.js';
 import { DigestMemo } from './digest-memo.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
 import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
 import type { IgnoreRules } from './dockerignore.js';
-import { lineError, parseDockerfile } from './dockerfile.js';
+import { lineError, parseDockerfile, parserIdentity } from './dockerfile.js';
+import { ParseMemo } from './parse-memo.js';
 import { buildPlan, type BuildPlan, type Stage, type Step } from './plan.js';
 import type { BuildReporter } from './progress.js';
 import { findSources, type Source, type SourceRoot, sourcesDigest } from './sources.js';
@@ -141,7 +143,7 @@ export class Builder {
   async build(): Promise<BuildResult> {
     const tags = fullNames(this.opts.tags);
     const load = this.progress.begin(`[internal] load build definition from ${this.opts.dockerfile.name}`);
-    const parsed = await parseDockerfile(this.opts.dockerfile.text);
+    const parsed = await this.parseMemo().parse(this.opts.dockerfile.text, parseDockerfile);
     this.plan = buildPlan(parsed, { file: this.opts.dockerfile.name, buildArgs: this.opts.buildArgs, ...(this.opts.target !== undefined ? { target: this.opts.target } : {}) });
     this.progress.done(load);
     this.progress.planned?.(this.plan.order.reduce((n, i) => n + this.plan.stages[i]!.steps.length + 1, 0));
@@ -151,6 +153,7 @@ export class Builder {
       await this.buildStages();
     } finally {
       this.memo?.save();
+      this.parses?.save();
       const left = await this.removal.settle();
       if (left) this.progress.warn(`${left} step container director${left === 1 ? 'y' : 'ies'} could not be deleted: the next pull, load or rmi removes them with the store's other temp files`);
     }
@@ -252,6 +255,12 @@ export class Builder {
   }
 
   private memo: DigestMemo | undefined;
+  private parses: ParseMemo | undefined;
+
+  /** the memo of parsed Dockerfiles (an unchanged one is not parsed again), written when the build ends */
+  private parseMemo(): ParseMemo {
+    return (this.parses ??= new ParseMemo(join(this.store.root, 'build-parses.json'), parserIdentity()));
+  }
 
   /** the memo of the context's file digests, read when first needed, written when the build ends */
   private digestMemo(): DigestMemo {
@@ -349,12 +358,21 @@ export class Builder {
   }
 
   /** commits a new image after STATE with CONFIG and maybe LAYER (and that layer unpacked, to be moved into the store); caches it under KEY */
-  private async commit(state: State, key: string, config: RunConfig, history: HistoryEntry, layerTar?: string, author?: string, layerDir?: string): Promise<State> {
+  private async commit(state: State, key: string, config: RunConfig, history: HistoryEntry, layerTar?: string, author?: string, layerDir?: string, layerDiffId?: string): Promise<State> {
     const created = new Date().toISOString();
     const doc = { ...state.doc, ...(author !== undefined ? { author } : {}), created, config, history: [...(state.doc.history ?? []), { created, ...history }] };
-    const { id } = await commitImage(this.store, { parent: state.image, config: doc, ...(layerTar ? { layerTar } : {}), ...(layerDir ? { layerDir } : {}) });
+    const { id } = await commitImage(this.store, { parent: state.image, config: doc, ...(layerTar ? { layerTar } : {}), ...(layerDir ? { layerDir } : {}), ...(layerDiffId ? { layerDiffId } : {}) });
     this.cache.put(key, id);
     return { ...state, image: id, doc };
+  }
+
+  /** the diff ID the layer key KEY made before, when the store still has that layer over BASE's and its blob */
+  private knownLayer(base: State, key: string): string | undefined {
+    const diffId = this.cache.layer(key);
+    if (!diffId) return undefined;
+    const parents = base.image ? this.store.imageConfig(base.image).rootfs.diff_ids : [];
+    const chain = chainIds([...parents, diffId]);
+    return this.store.layerDirs.exists(chain[chain.length - 1]!) && this.store.blobForDiff(diffId) ? diffId : undefined;
   }
 
   private cached(state: State, key: string, id: number): State | undefined {
@@ -447,7 +465,11 @@ export class Builder {
       if (code !== 0) {
         throw new MobyDickError('BUILD', `process "${argv.join(' ').replace(/\n/g, '\\n')}" did not complete successfully: exit code: ${code}`, { hint: 'the output above is the command\'s', status: code });
       }
-      return withLayerTar(this.engine, cid, layers, (tar) => this.commit(base, key, config, { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar));
+      // the upper dir becomes the layer when it is exactly the tar's (not unpacked again)
+      return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar, undefined, dir), {
+        adoptable: true,
+        removal: this.removal,
+      });
     }, this.removal);
     this.progress.done(id, next.image);
     return next;
@@ -585,11 +607,21 @@ export class Builder {
             adoptable: step.kind === 'COPY',
           });
         }, this.removal);
+      // the same files copied the same way onto the same layers before (--no-cache, or an ENV changed above): that layer
+      const layerKey = step.kind === 'COPY' && heredocs.length === 0 ? copyLayerKey(layers, plan, digest) : undefined;
+      const known = layerKey ? this.knownLayer(base, layerKey) : undefined;
+      if (known) {
+        const next = await this.commit(base, key, config, history, undefined, undefined, undefined, known);
+        this.progress.note(id, `the layer made before of the same files: ${known}`);
+        this.progress.done(id, next.image);
+        return next;
+      }
       // ADD's archives keep the xattrs the container's way leaves out: ADD takes that way
       const next =
         step.kind === 'COPY'
           ? await this.addedLayer(layers, (w, rootFd) => addSources(w, rootFd, plan), (tar) => this.commit(base, key, config, history, tar), inside)
           : await inside();
+      if (layerKey) this.cache.putLayer(layerKey, this.store.imageConfig(next.image!).rootfs.diff_ids.at(-1)!);
       this.progress.done(id, next.image);
       return next;
     });

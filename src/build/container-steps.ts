@@ -112,22 +112,25 @@ export async function copyIntoRoot(engine: Engine, id: string, label: string, fi
  * gets its path and the file goes after it. LAYERS: the image's, topmost first (which
  * mount points it has).
  *
- * OPTS.adoptable: the container is a step's that never ran (COPY, ADD
- * without an archive, WORKDIR: only moby-dick wrote its files, with no
- * xattrs but security.capability) and is removed after FN: its upper dir's
- * times are set as the tar has them and, when nothing was left out of the
- * tar, FN gets the upper dir too, for the store to take as the layer.
+ * OPTS.adoptable: the container has ended and is removed after FN (a
+ * step's): its upper dir's times are set as the tar has them and, when it
+ * holds exactly what the tar says (no xattr the tar lacks, nothing left
+ * out), FN gets the upper dir too, for the store to take as the layer.
+ * OPTS.removal: the container ran (RUN): the runtime's mount points it
+ * left in the upper dir are moved aside there (layer-diff.ts's setAside).
  */
 export async function withLayerTar<T>(
   engine: Engine,
   id: string,
   layers: readonly string[],
   fn: (tar: string, layerDir?: string) => Promise<T>,
-  opts: { adoptable?: boolean } = {},
+  opts: { adoptable?: boolean; removal?: DeferredRemoval } = {},
 ): Promise<T> {
   const upper = engine.paths(id).upper;
+  const removal = opts.removal;
+  const setAside = removal ? (dir: number, name: Buffer) => removal.remove([`/proc/self/fd/${dir}/${name.toString('utf8')}`]) : undefined;
   return withTempTar(
-    (w) => writeLayerDiff(w, upper, (rel, empty) => empty && !imageHasPath(layers, rel), { normalizeTimes: opts.adoptable === true }),
+    (w) => writeLayerDiff(w, upper, (rel, empty) => empty && !imageHasPath(layers, rel), { normalizeTimes: opts.adoptable === true, ...(setAside ? { setAside } : {}) }),
     (path, diff) => (diff.exact ? fn(path, upper) : fn(path)),
   );
 }

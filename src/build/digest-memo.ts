@@ -18,7 +18,7 @@ const MAX_ENTRIES = 50_000;
 const RACY_MS = 2000;
 
 /** what identifies a file's content without reading it */
-export function fileStamp(st: Stats): string {
+export function fileStamp(st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 }
 

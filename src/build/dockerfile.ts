@@ -23,6 +23,8 @@
  * createRequire, not import(): the snapshot's own require() loads only
  * Node's built-in modules.
  */
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type * as DockerfileAst from 'dockerfile-ast';
 import type { Heredoc as AstHeredoc } from 'dockerfile-ast';
 import { MobyDickError } from '../errors.js';
@@ -95,6 +97,24 @@ function loadParser(): typeof DockerfileAst {
 }
 
 let parser: typeof DockerfileAst | undefined;
+
+/**
+ * What makes a parse (for parse-memo.ts): the code of parseDockerfile and
+ * its helpers as this moby-dick has it, and the parser's file (its bundle,
+ * else the package's entry) by size and mtime. Neither is loaded to say so.
+ */
+export function parserIdentity(): string {
+  const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
+  let file: string;
+  try {
+    file = require.resolve(PARSER_BUNDLE);
+  } catch {
+    file = require.resolve('dockerfile-ast');
+  }
+  const st = statSync(file);
+  const code = [parseDockerfile, heredocOf, lineStarts].map((f) => f.toString()).join('\0');
+  return createHash('sha256').update(`${file}\0${st.size}\0${st.mtimeMs}\0${code}`).digest('hex');
+}
 
 /** TEXT's directives and instructions; an error names the line it is about. */
 export async function parseDockerfile(text: string): Promise<ParsedDockerfile> {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
+import { nativeAddon } from '../helper/native-addon.js';
 import { TarWriter } from '../images/tar/tar-writer.js';
 import { writeLayerDiff } from './layer-diff.js';
 
@@ -57,5 +58,45 @@ describe('writeLayerDiff', () => {
     } finally {
       server.close();
     }
+  });
+
+  test('setAside (a RUN\'s upper dir): what is left out is moved aside and the dir stays exact; an xattr the tar lacks makes it inexact', async () => {
+    const dir = upper();
+    mkdirSync(join(dir, 'proc'));
+    mkdirSync(join(dir, 'etc'));
+    writeFileSync(join(dir, 'etc', 'hosts'), '');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(dir, 'd', 'sock'), resolve));
+    const aside = join(base, `aside${n++}`);
+    mkdirSync(aside);
+    const moved: string[] = [];
+    const setAside = (d: number, name: Buffer): boolean => {
+      moved.push(name.toString());
+      renameSync(`/proc/self/fd/${d}/${name.toString()}`, join(aside, name.toString()));
+      return true;
+    };
+    try {
+      const keepOut = (rel: string, empty: boolean) => empty && !rel.startsWith('d');
+      const r = await writeLayerDiff(sink(), dir, keepOut, { normalizeTimes: true, setAside });
+      assert.deepEqual(r, { entries: 4, exact: true });
+      assert.deepEqual(moved.sort(), ['etc', 'proc', 'sock']);
+      for (const gone of ['proc', 'etc', 'd/sock']) assert.equal(existsSync(join(dir, gone)), false, gone);
+      // a mover that cannot: not exact
+      const dir2 = upper();
+      mkdirSync(join(dir2, 'proc'));
+      assert.equal((await writeLayerDiff(sink(), dir2, keepOut, { normalizeTimes: true, setAside: () => false })).exact, false);
+    } finally {
+      server.close();
+    }
+    // a user.* xattr (a RUN's setfattr): the tar does not carry it
+    const dir3 = upper();
+    const fd = openSync(dir3, 'r');
+    try {
+      nativeAddon().setXattrAt(fd, Buffer.from('f'), 'user.note', Buffer.from('x'));
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal((await writeLayerDiff(sink(), dir3, keepAll, { normalizeTimes: true, setAside })).exact, false);
+    assert.equal((await writeLayerDiff(sink(), upper(), keepAll, { normalizeTimes: true, setAside })).exact, true);
   });
 });

@@ -55,8 +55,8 @@ interface Visitor {
   entry(e: Entry, opaque: boolean): Promise<boolean | void>;
   /** a whiteout: REL was deleted */
   whiteout(rel: string): Promise<void>;
-  /** an entry of the upper dir the layer leaves out (a mount point, a socket, one gone meanwhile) */
-  leftOut?(rel: string): void;
+  /** an entry of the upper dir the layer leaves out (a mount point, one gone meanwhile): NAME in DIR */
+  leftOut?(rel: string, dir: number, name: Buffer): void;
   /** directory E's contents were all visited */
   after?(e: Entry): void;
 }
@@ -84,7 +84,7 @@ async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut)
     const rel = prefix ? `${prefix}/${name.toString('utf8')}` : name.toString('utf8');
     const st = lstatIn(dirFd, name);
     if (!st) {
-      v.leftOut?.(rel);
+      v.leftOut?.(rel, dirFd, name);
       continue;
     }
     const e: Entry = { rel, name, dir: dirFd, ...st };
@@ -99,12 +99,12 @@ async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut)
         const children = a.readDirAt(fd);
         const empty = children.length === 0;
         if (MOUNT_POINTS.has(rel) && keepOut(rel, empty)) {
-          v.leftOut?.(rel);
+          v.leftOut?.(rel, dirFd, name);
           continue;
         }
         // a directory copied up only to hold the runtime's mount points (/etc for /etc/hosts) is not a change
         if (!empty && children.every((c) => onlyMountPoint(fd, `${rel}/${c.toString('utf8')}`, c, keepOut))) {
-          v.leftOut?.(rel);
+          v.leftOut?.(rel, dirFd, name);
           continue;
         }
         const opaque = opaqueDir(fd);
@@ -116,7 +116,7 @@ async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut)
       continue;
     }
     if (MOUNT_POINTS.has(rel) && keepOut(rel, type === S_IFREG && e.size === 0)) {
-      v.leftOut?.(rel);
+      v.leftOut?.(rel, dirFd, name);
       continue;
     }
     await v.entry(e, false);
@@ -167,7 +167,23 @@ export interface LayerDiffOptions {
    * is thrown away or becomes the layer, never a live container's
    */
   normalizeTimes?: boolean;
+  /**
+   * with normalizeTimes, for the upper dir of a container that ran (RUN):
+   * what the layer leaves out of it (the runtime's mount points, a socket)
+   * is handed to SET_ASIDE, which moves NAME out of DIR (false: it could
+   * not), and overlay's bookkeeping xattrs are removed, so that UPPER can
+   * still be exactly the layer. An xattr the layer does not carry (user.*,
+   * an ACL: the step's process set it) makes it inexact all the same.
+   */
+  setAside?: (dir: number, name: Buffer) => boolean;
 }
+
+/**
+ * xattrs overlayfs writes into an upper dir for itself (copy-up origins,
+ * "impure" directories, hard-link counts, the layer's uuid): meaningless in
+ * a layer, never in an unpacked one
+ */
+const OVERLAY_BOOKKEEPING = new Set(['trusted.overlay.origin', 'trusted.overlay.impure', 'trusted.overlay.nlink', 'trusted.overlay.uuid']);
 
 /**
  * Writes the changes in UPPER as a layer to W (not finished). KEEP_OUT
@@ -182,15 +198,27 @@ export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepO
   const times = (e: Entry): void => {
     if (opts.normalizeTimes) a.utimesAt(e.dir, e.name, e.mtime, 0, e.mtime, 0);
   };
+  /** with normalizeTimes: whether NAME in DIR (of TYPE) has only the xattrs the tar carries, or converts (after removing overlay's own) */
+  const xattrsExact = (dir: number, name: Buffer, type: number, opaque: boolean): void => {
+    if (!exact) return;
+    for (const key of a.listXattrAt(dir, name)) {
+      if (key === 'security.capability' && (type === S_IFREG || type === S_IFDIR)) continue;
+      if (key === 'trusted.overlay.opaque' && opaque) continue;
+      if (opts.setAside && OVERLAY_BOOKKEEPING.has(key)) a.removeXattrAt(dir, name, key);
+      else exact = false;
+    }
+  };
   try {
+    if (opts.normalizeTimes) xattrsExact(root, EMPTY, S_IFDIR, false);
     await walk(
       root,
       '',
       {
         async entry(e, opaque) {
           count++;
-          const base = { name: e.rel, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: e.mtime };
           const type = e.mode & S_IFMT;
+          if (opts.normalizeTimes) xattrsExact(e.dir, e.name, type, opaque);
+          const base = { name: e.rel, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: e.mtime };
           const caps = type === S_IFREG || type === S_IFDIR ? a.getXattrAt(e.dir, e.name, 'security.capability') : undefined;
           const entry = caps ? { ...base, xattrs: new Map([['security.capability', caps]]) } : base;
           switch (type) {
@@ -230,7 +258,7 @@ export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepO
               return;
             default:
               count--; // a socket: layers do not carry them
-              exact = false;
+              if (!opts.setAside?.(e.dir, e.name)) exact = false;
           }
         },
         async whiteout(rel) {
@@ -238,8 +266,8 @@ export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepO
           const slash = rel.lastIndexOf('/');
           await w.addFile({ name: `${rel.slice(0, slash + 1)}.wh.${rel.slice(slash + 1)}`, mode: 0 }, EMPTY);
         },
-        leftOut() {
-          exact = false;
+        leftOut(_rel, dir, name) {
+          if (!opts.setAside?.(dir, name)) exact = false;
         },
         // a directory's times once its contents were read (reading it moves its atime)
         after: times,

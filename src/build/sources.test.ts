@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { MobyDickError } from '../errors.js';
 import { IgnoreRules } from './dockerignore.js';
-import { findSources, type SourceRoot, sourcesDigest } from './sources.js';
+import { findSources, type SourceRoot, sourcesDigest, statDir } from './sources.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdk-test-sources-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,4 +39,25 @@ test('the content digest ignores mtimes and sees contents', () => {
   assert.equal(sourcesDigest(findSources(root, ['src', 'a.txt'], fail)), before);
   writeFileSync(join(dir, 'a.txt'), 'changed');
   assert.notEqual(sourcesDigest(findSources(root, ['src', 'a.txt'], fail)), before);
+});
+
+test('statDir lists a directory with what lstat says of each entry, in name order', () => {
+  utimesSync(join(dir, 'b.txt'), new Date(1_700_000_000_123), new Date(1_600_000_000_456));
+  const got = statDir(dir);
+  assert.deepEqual(got.map((e) => e.name), readdirSync(dir).sort());
+  for (const { name, st } of got) {
+    const want = lstatSync(join(dir, name));
+    for (const k of ['mode', 'uid', 'gid', 'size', 'nlink', 'ino', 'dev'] as const) assert.equal(st[k], want[k], `${name} ${k}`);
+    assert.ok(Math.abs(st.mtimeMs - want.mtimeMs) < 1e-3, `${name} mtime ${st.mtimeMs} ${want.mtimeMs}`);
+    assert.ok(Math.abs(st.ctimeMs - want.ctimeMs) < 1e-3, `${name} ctime`);
+  }
+  assert.equal(got.find((e) => e.name === 'b.txt')!.st.mtimeMs, 1_600_000_000_456);
+  assert.equal(got.find((e) => e.name === 'out')!.st.mode & 0o170000, 0o120000, 'a symlink is not followed');
+  assert.throws(() => statDir(join(dir, 'a.txt')), { code: 'ENOTDIR' });
+});
+
+test('a file changed in place changes the digest (no stale listing)', () => {
+  const before = sourcesDigest(findSources(root, ['src'], fail));
+  writeFileSync(join(dir, 'src/deep/c.js'), 'd');
+  assert.notEqual(sourcesDigest(findSources(root, ['src'], fail)), before);
 });

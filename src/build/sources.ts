@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants as fsc, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
+import { nativeAddon } from '../helper/native-addon.js';
 import { type DigestMemo, fileStamp } from './digest-memo.js';
 import type { IgnoreRules } from './dockerignore.js';
 
@@ -136,8 +137,18 @@ function resolveIn(root: SourceRoot, rel: string[], fail: (m: string) => MobyDic
   return done;
 }
 
-function itemOf(path: string, rel: string, st: Stats): Item | undefined {
-  const kind: ItemKind | undefined = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : undefined;
+/** what an item needs of an lstat (Node's Stats, or statDir's numbers) */
+export type ItemStat = Pick<Stats, 'mode' | 'uid' | 'gid' | 'size' | 'nlink' | 'ino' | 'dev' | 'mtimeMs' | 'ctimeMs'>;
+
+const S_IFMT = 0o170000;
+const KINDS = new Map<number, ItemKind>([
+  [0o040000, 'dir'],
+  [0o100000, 'file'],
+  [0o120000, 'symlink'],
+]);
+
+function itemOf(path: string, rel: string, st: ItemStat): Item | undefined {
+  const kind = KINDS.get(st.mode & S_IFMT);
   if (!kind) return undefined; // devices, fifos, sockets of a context are not copied
   return {
     rel,
@@ -155,16 +166,38 @@ function itemOf(path: string, rel: string, st: Stats): Item | undefined {
   };
 }
 
+/**
+ * The entries of the directory at PATH and their lstat, in name order
+ * (the addon's statDir: one call a directory, no Stats object or path a
+ * file; a source tree of thousands of files is listed on every build, cached ones too)
+ */
+export function statDir(path: string): { name: string; st: ItemStat }[] {
+  const [names, v] = nativeAddon().statDir(Buffer.from(path));
+  const out = names.map((name, i) => {
+    const o = i * 11;
+    const st: ItemStat = {
+      mode: v[o]!,
+      uid: v[o + 1]!,
+      gid: v[o + 2]!,
+      size: v[o + 3]!,
+      nlink: v[o + 4]!,
+      ino: v[o + 5]!,
+      dev: v[o + 6]!,
+      mtimeMs: v[o + 7]! * 1e3 + v[o + 8]! / 1e6,
+      ctimeMs: v[o + 9]! * 1e3 + v[o + 10]! / 1e6,
+    };
+    return { name, st };
+  });
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /** the items of the directory at PATH (its components no symlinks), CTX_REL its path in the root for .dockerignore */
 function walkDir(root: SourceRoot, path: string, ctxRel: string, rel: string, out: Item[]): void {
-  const names = readdirSync(path).sort();
-  for (const name of names) {
+  for (const { name, st } of statDir(path)) {
     const childCtx = ctxRel ? `${ctxRel}/${name}` : name;
     const childPath = `${path}/${name}`;
-    const st = lstat(childPath);
-    if (!st) continue;
     const ignored = root.ignore?.excludes(childCtx) ?? false;
-    if (ignored && !(st.isDirectory() && root.ignore!.mayInclude(childCtx))) continue;
+    if (ignored && !((st.mode & S_IFMT) === 0o040000 && root.ignore!.mayInclude(childCtx))) continue;
     const childRel = rel ? `${rel}/${name}` : name;
     const item = itemOf(childPath, childRel, st);
     if (!item) continue;

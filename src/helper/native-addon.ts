@@ -45,6 +45,16 @@ export interface NativeAddon extends LayerSyscalls {
   readlinkAt(dirFd: number, name: Buffer): Buffer;
   /** the names in DIRFD, without "." and ".." */
   readDirAt(dirFd: number): Buffer[];
+  /**
+   * the directory PATH's names (UTF-8) and each one's lstat, one call for all:
+   * 11 numbers a name (mode, uid, gid, size, nlink, ino, dev, mtimeSec, mtimeNsec, ctimeSec, ctimeNsec);
+   * PATH itself is followed, as readdir of a path
+   */
+  statDir(path: Buffer): [names: string[], stats: Float64Array];
+  /** the keys of NAME's xattrs (NAME itself; empty: DIRFD's) */
+  listXattrAt(dirFd: number, name: Buffer): string[];
+  /** removes NAME's xattr KEY (NAME itself; empty: DIRFD's) */
+  removeXattrAt(dirFd: number, name: Buffer, key: string): void;
   /** NAME (not followed) opened for reading; EINVAL unless it is a regular file */
   openFileAt(dirFd: number, name: Buffer): number;
 }

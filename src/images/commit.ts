@@ -56,6 +56,12 @@ export interface CommitRequest {
    * tar, when the store lacks the layer and the directory is on its file system
    */
   layerDir?: string;
+  /**
+   * instead of layerTar: a layer the store has already, by its diff ID (a
+   * build step that made the same layer before), taken as the parent's
+   * layers are; a STORE error when it is not on disk
+   */
+  layerDiffId?: string;
   /** full names to tag the image with */
   tags?: readonly string[];
 }
@@ -102,6 +108,9 @@ export async function commitImage(store: ImageStore, req: CommitRequest): Promis
       const adopted = req.layerDir && !store.layerDirs.exists(chainId) ? store.adoptLayer(l, req.layerDir, diffId, chainId, c.tarSize) : undefined;
       const size = adopted ?? (await ensureLayer(store, l, { digest: c.digest, diffId, chainId }, new Map()));
       newLayer = { chainId, diffId, parent: chain[chain.length - 2], size, blob: { digest: c.digest, mediaType: MediaType.OciLayerGzip, size: c.size } };
+    } else if (req.layerDiffId) {
+      diffId = req.layerDiffId;
+      diffIds.push(diffId);
     }
     const chains = chainIds(diffIds);
     const layers: NewLayer[] = diffIds.map((d, i) => {

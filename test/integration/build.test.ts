@@ -271,6 +271,133 @@ CMD ["cat", "/opt/artifact"]
     assert.equal((await mdk('rmi', id)).code, 0);
   });
 
+  test('a RUN layer in the store is its step\'s upper dir, moved (whiteouts, an opaque dir, hard links, a fifo, setuid), and is what unpacking its blob gives', async () => {
+    const dir = context({
+      Dockerfile:
+        'FROM BUSYBOX\n' +
+        'RUN mkdir -p /opt/keep /opt/gone /opt/redo && echo a > /opt/keep/a && echo b > /opt/gone/b && echo c > /opt/redo/c && echo old > /opt/old\n' +
+        'RUN rm -rf /opt/gone /opt/redo /opt/old && mkdir /opt/redo && echo new > /opt/redo/n && echo x > /opt/keep/x && ln /opt/keep/x /opt/keep/x2 && mkfifo /opt/fifo && chmod 4755 /opt/keep/x && set -- $(ls -i /opt/keep/x) && echo $1 > /ino\n',
+    });
+    const r = await build(dir, '-q', '--no-cache');
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    const diffIds = ((await inspect(id)) as unknown as { RootFS: { Layers: string[] } }).RootFS.Layers;
+    const layersRoot = join(w.env.root, 'layers');
+    const layerDirs = new Map<string, string>();
+    for (const hex of readdirSync(layersRoot)) {
+      if (hex !== 'tmp') layerDirs.set((JSON.parse(readFileSync(join(layersRoot, hex, 'meta.json'), 'utf8')) as { diffId: string }).diffId, join(layersRoot, hex, 'diff'));
+    }
+    const blobOf = (diffId: string): string => {
+      const blobDir = join(w.env.root, 'blobs', 'sha256');
+      for (const hex of readdirSync(blobDir)) {
+        const bytes = readFileSync(join(blobDir, hex));
+        if (bytes[0] === 0x1f && bytes[1] === 0x8b && `sha256:${createHash('sha256').update(gunzipSync(bytes)).digest('hex')}` === diffId) return join(blobDir, hex);
+      }
+      throw new Error(`no blob of ${diffId}`);
+    };
+    const { unpackLayerFile } = await import('../../src/images/unpack/unpack-layer.js');
+    const { nativeAddon } = await import('../../src/helper/native-addon.js');
+    const { closeSync, lstatSync, openSync, readlinkSync } = await import('node:fs');
+    // names, types, modes, owners, sizes, mtimes, device numbers, contents, link targets, hard link groups, xattrs
+    const describeTree = (root: string): string[] => {
+      const out: string[] = [];
+      const inodes = new Map<bigint, string>();
+      const walk = (rel: string): void => {
+        const fd = openSync(join(root, rel), 'r');
+        try {
+          for (const name of readdirSync(join(root, rel)).sort()) {
+            const p = join(rel, name);
+            const st = lstatSync(join(root, p), { bigint: true });
+            const xattrs = nativeAddon().listXattrAt(fd, Buffer.from(name)).sort().map((k) => `${k}=${nativeAddon().getXattrAt(fd, Buffer.from(name), k)!.toString('hex')}`);
+            // a whiteout's mtime is when it was made, in the container or by the unpacker
+            const whiteout = st.isCharacterDevice() && st.rdev === 0n;
+            let what = `${p} mode=${st.mode.toString(8)} ${st.uid}:${st.gid} mtime=${whiteout ? '-' : st.mtimeNs} rdev=${st.rdev} xattrs=${xattrs.join(',')}`;
+            if (st.isFile()) {
+              const first = st.nlink > 1n ? inodes.get(st.ino) : undefined;
+              if (first === undefined) inodes.set(st.ino, p);
+              what += first ? ` link-of=${first}` : ` nlink=${st.nlink} data=${readFileSync(join(root, p)).toString('hex')}`;
+            }
+            if (st.isSymbolicLink()) what += ` -> ${readlinkSync(join(root, p))}`;
+            out.push(what);
+            if (st.isDirectory()) walk(p);
+          }
+        } finally {
+          closeSync(fd);
+        }
+      };
+      walk('');
+      return out;
+    };
+    for (const diffId of diffIds.slice(1)) {
+      const have = layerDirs.get(diffId)!;
+      const fresh = mkdtempSync(join(base, 'unpacked-'));
+      await unpackLayerFile(blobOf(diffId), fresh, { layerDigest: diffId });
+      assert.deepEqual(describeTree(have), describeTree(fresh), diffId);
+    }
+    const second = layerDirs.get(diffIds[2]!)!;
+    const tree = describeTree(second);
+    // no mount point of the runtime's (etc/hosts, proc, ...) and no overlay bookkeeping: only what the step changed
+    assert.deepEqual(tree.map((l) => l.split(' ')[0]), ['ino', 'opt', 'opt/fifo', 'opt/gone', 'opt/keep', 'opt/keep/x', 'opt/keep/x2', 'opt/old', 'opt/redo', 'opt/redo/n']);
+    assert.match(tree.find((l) => l.startsWith('opt/gone '))!, / mode=20000 0:0 .* rdev=0 /, 'a whiteout');
+    assert.match(tree.find((l) => l.startsWith('opt/redo '))!, / xattrs=trusted\.overlay\.opaque=79$/, 'the opaque dir');
+    assert.match(tree.find((l) => l.startsWith('opt/keep/x '))!, / mode=104755 /);
+    assert.match(tree.find((l) => l.startsWith('opt/keep/x2 '))!, / link-of=opt\/keep\/x$/);
+    // the file the step wrote is the one in the store (its inode as the step saw it): moved, not unpacked again
+    assert.equal(readFileSync(join(second, 'ino'), 'utf8').trim(), String(lstatSync(join(second, 'opt', 'keep', 'x')).ino));
+    const run = await mdk('run', '--rm', '--network', 'none', id, 'sh', '-c', 'ls /opt; ls /opt/redo; cat /opt/keep/a /opt/keep/x2');
+    assert.equal(run.stdout, 'fifo\nkeep\nredo\nn\na\nx\n', run.stderr);
+    assert.equal((await mdk('rmi', id)).code, 0);
+  });
+
+  test('a COPY of the same files onto the same layers takes the layer made before (--no-cache, an ENV above); a changed content, mtime or mode makes a new one', async () => {
+    const dir = context({ Dockerfile: 'FROM BUSYBOX\nCOPY app/ /app/\n', 'app/a.txt': 'one\n', 'app/b.txt': 'two\n' });
+    const { chmodSync, lstatSync, statSync, utimesSync } = await import('node:fs');
+    const lastLayer = async (id: string) => ((await inspect(id)) as unknown as { RootFS: { Layers: string[] } }).RootFS.Layers.at(-1)!;
+    const layerDir = (diffId: string): string => {
+      const root = join(w.env.root, 'layers');
+      const hex = readdirSync(root).find((h) => h !== 'tmp' && (JSON.parse(readFileSync(join(root, h, 'meta.json'), 'utf8')) as { diffId: string }).diffId === diffId);
+      assert.ok(hex, `layer ${diffId}`);
+      return join(root, hex, 'diff');
+    };
+    const reused = /the layer made before of the same files: (sha256:[0-9a-f]{64})/;
+    const b = async (...args: string[]) => {
+      const r = await build(dir, '--no-cache', '--progress', 'plain', '--iidfile', join(dir, '..', `${n}.iid`), ...args);
+      assert.equal(r.code, 0, r.stderr);
+      const id = readFileSync(join(dir, '..', `${n}.iid`), 'utf8').trim();
+      return { id, layer: await lastLayer(id), stderr: r.stderr };
+    };
+    const first = await b();
+    assert.doesNotMatch(first.stderr, reused);
+    const again = await b();
+    assert.equal(again.stderr.match(reused)?.[1], first.layer, again.stderr);
+    assert.equal(again.layer, first.layer);
+    // an ENV above changes the step's key, not the layer
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${w.image}\nENV X=1\nCOPY app/ /app/\n`);
+    const env = await b();
+    assert.equal(env.stderr.match(reused)?.[1], first.layer, env.stderr);
+    // the same size and mtime, another content
+    const st = statSync(join(dir, 'app', 'a.txt'));
+    writeFileSync(join(dir, 'app', 'a.txt'), 'ONE\n');
+    utimesSync(join(dir, 'app', 'a.txt'), st.atime, st.mtime);
+    const content = await b();
+    assert.doesNotMatch(content.stderr, reused);
+    assert.notEqual(content.layer, first.layer);
+    assert.equal(readFileSync(join(layerDir(content.layer), 'app', 'a.txt'), 'utf8'), 'ONE\n');
+    // only the mtime: the tar has it
+    utimesSync(join(dir, 'app', 'b.txt'), 1_700_000_000, 1_700_000_000);
+    const mtime = await b();
+    assert.doesNotMatch(mtime.stderr, reused);
+    assert.equal(lstatSync(join(layerDir(mtime.layer), 'app', 'b.txt')).mtimeMs, 1_700_000_000_000);
+    // only the mode
+    chmodSync(join(dir, 'app', 'b.txt'), 0o600);
+    const mode = await b();
+    assert.doesNotMatch(mode.stderr, reused);
+    assert.equal(lstatSync(join(layerDir(mode.layer), 'app', 'b.txt')).mode & 0o777, 0o600);
+    const run = await mdk('run', '--rm', '--network', 'none', mode.id, 'cat', '/app/a.txt', '/app/b.txt');
+    assert.equal(run.stdout, 'ONE\ntwo\n', run.stderr);
+    for (const id of [first.id, again.id, env.id, content.id, mtime.id, mode.id]) await mdk('rmi', '-f', id);
+  });
+
   test('.dockerignore leaves files out, with ! exceptions', async () => {
     const dir = context({
       Dockerfile: 'FROM BUSYBOX\nCOPY . /ctx/\nCMD ["find", "/ctx", "-type", "f"]\n',
