@@ -3,7 +3,7 @@
  * writes under the host's cgroupfs (v1 or v2). The mount points come from
  * CgroupLayout, so tests point them at a fake tree.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { sleepSync } from '../linux/sleep.js';
@@ -27,14 +27,24 @@ export interface CgroupPlacement {
   devices?: DeviceRule[];
 }
 
+const MEMSW_LIMIT = 'memory.memsw.limit_in_bytes';
+
 function cgroupError(message: string, path: string, e?: unknown): MobyDickError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return new MobyDickError('SETUP', `cgroup ${path}: ${message}${code ? ` (${code})` : ''}`, { step: 'cgroup', subject: path, errnoName: code });
 }
 
+/** cgroupfs makes its files itself: opened without O_CREAT, a file this kernel lacks is ENOENT */
+const WRITE_ONLY = constants.O_WRONLY | constants.O_TRUNC;
+
 function write(file: string, value: string): void {
   try {
-    writeFileSync(file, value);
+    const fd = openSync(file, WRITE_ONLY);
+    try {
+      writeSync(fd, value);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw cgroupError(`cannot write ${JSON.stringify(value)}`, file, e);
   }
@@ -96,33 +106,34 @@ function read(file: string): string {
   }
 }
 
-/** mkdir -p, remembering which levels were new. */
-/** the file system calls makeCgroupDirs makes (tests give their own) */
+/** the file system call makeCgroupDirs makes (tests give their own) */
 export interface DirOps {
-  exists(dir: string): boolean;
   mkdir(dir: string): void;
 }
 
-const REAL_DIR_OPS: DirOps = { exists: existsSync, mkdir: (dir) => mkdirSync(dir) };
+const REAL_DIR_OPS: DirOps = { mkdir: (dir) => mkdirSync(dir) };
 
 /**
- * DIR and the parents it lacks; the ones made are added to CREATED. A
- * parent may vanish while this runs: the engine removes its parent cgroup
- * when the last container in it ends, and another container may be ending
- * (ENOENT): then the parent is made again, a few times at most.
+ * DIR and the parents it lacks (mkdir -p); the ones made are added to
+ * CREATED. The mkdir comes first: the parents are usually there, and
+ * EEXIST or ENOENT says what an existence check would have (one call per
+ * hierarchy instead of three). A parent may vanish while this runs: the
+ * engine removes its parent cgroup when the last container in it ends, and
+ * another container may be ending (ENOENT): then the parent is made again,
+ * a few times at most.
  */
 export function makeCgroupDirs(dir: string, created: string[], ops: DirOps = REAL_DIR_OPS, attempts = 5): void {
-  if (ops.exists(dir)) return;
-  makeCgroupDirs(dirname(dir), created, ops, attempts);
   try {
     ops.mkdir(dir);
     created.push(dir);
+    return;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return;
-    if (code === 'ENOENT' && attempts > 1) return makeCgroupDirs(dir, created, ops, attempts - 1);
-    throw cgroupError('cannot create', dir, e);
+    if (code !== 'ENOENT' || attempts <= 1 || dirname(dir) === dir) throw cgroupError('cannot create', dir, e);
   }
+  makeCgroupDirs(dirname(dir), created, ops, attempts);
+  makeCgroupDirs(dir, created, ops, attempts - 1);
 }
 
 /** cgroupsPath as the OCI spec gives it -> a path under each hierarchy's root. */
@@ -227,7 +238,8 @@ export class CgroupManager {
 
   /** Writes limits into an existing placement (create, and `update`). */
   apply(placement: CgroupPlacement, writes: readonly CgroupWrite[]): void {
-    const memory = placement.version === 1 ? placement.byController.memory : undefined;
+    // the memory limit there is now matters only to the order of a memory and a memory+swap limit
+    const memory = placement.version === 1 && writes.some((w) => w.file === MEMSW_LIMIT) ? placement.byController.memory : undefined;
     const current = memory === undefined ? undefined : read(join(memory, 'memory.limit_in_bytes'));
     for (const w of orderMemoryWrites(writes, current ? BigInt(current) : undefined)) {
       let dir = placement.byController[w.controller];
@@ -239,13 +251,15 @@ export class CgroupManager {
       if (dir === undefined) {
         throw new MobyDickError('INVALID_CONFIG', `config.json: linux.resources: this host has no ${w.controller} cgroup controller`, { subject: w.controller });
       }
-      if (!existsSync(join(dir, file))) {
-        throw cgroupError(`this kernel has no ${file}${file.includes('memsw') ? ' (swap accounting is off)' : ''}`, join(dir, file));
-      }
       try {
         write(join(dir, file), w.value);
       } catch (e) {
-        if (file === 'memory.limit_in_bytes' && e instanceof MobyDickError && e.details.errnoName === 'EBUSY') throw memoryInUse(dir, w.value);
+        const code = e instanceof MobyDickError ? e.details.errnoName : undefined;
+        if (file === 'memory.limit_in_bytes' && code === 'EBUSY') throw memoryInUse(dir, w.value);
+        // no check before each write: a file missing from a cgroup that is there is one this kernel lacks
+        if (code === 'ENOENT' && existsSync(dir)) {
+          throw cgroupError(`this kernel has no ${file}${file.includes('memsw') ? ' (swap accounting is off)' : ''}`, join(dir, file));
+        }
         throw e;
       }
     }
