@@ -4,13 +4,15 @@
  * CgroupLayout, so tests point them at a fake tree.
  */
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { sleepSync } from '../linux/sleep.js';
 import type { Resources } from '../spec/schema.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { compileDeviceFilter, type DeviceRule } from './device-filter.js';
 import type { CgroupLayout } from './layout.js';
+import { dropUnfilledParent, type FillParent, fillingDirOps } from './shared-parent.js';
+import { sameDeviceList, v1DeviceList } from './v1-device-list.js';
 import { type CgroupWrite, orderMemoryWrites, planV1, planV2, v2Controllers } from './resources.js';
 
 /** What a container's cgroups are, saved in its state to find them again. */
@@ -148,6 +150,51 @@ export function cgroupPath(cgroupsPath: string | undefined, id: string): string 
   return p.startsWith('/') ? p : `/${p}`;
 }
 
+/** a new cpuset cgroup is empty and takes no task until it gets its parent's cpus and mems: each level of PATH that lacks them */
+function fillCpusetLevels(mountPoint: string, path: string): void {
+  const levels = path.split('/').filter(Boolean);
+  for (let i = 1; i <= levels.length; i++) {
+    const d = join(mountPoint, ...levels.slice(0, i));
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) if (read(join(d, f)) === '') write(join(d, f), read(join(dirname(d), f)));
+  }
+}
+
+/** a shared parent's cpuset: its parent's cpus and mems, handed on to each child at mkdir */
+const fillCpuset: FillParent = (d) => {
+  for (const f of ['cpuset.cpus', 'cpuset.mems']) write(join(d, f), read(join(dirname(d), f)));
+  write(join(d, 'cgroup.clone_children'), '1');
+};
+
+/**
+ * DIR under a parent that holds what every child gets (shared-parent.ts),
+ * made whole by FILL when this makes it; a parent made without it (by an
+ * older moby-dick) is made again when no other cgroup is in it. Whether
+ * DIR INHERITED it: when not, the caller writes it the ordinary way.
+ */
+function makeUnderSharedParent(dir: string, created: string[], fill: FillParent, inherited: (dir: string) => boolean): boolean {
+  const parent = dirname(dir);
+  const ops = fillingDirOps(parent, fill, basename(dir));
+  makeCgroupDirs(dir, created, ops);
+  const had = inherited(dir);
+  if (had || !created.includes(dir)) return had;
+  const dropped = dropUnfilledParent(dir);
+  if (dropped === 'kept') return false;
+  for (const gone of dropped === 'parent' ? [dir, parent] : [dir]) if (created.includes(gone)) created.splice(created.indexOf(gone), 1);
+  makeCgroupDirs(dir, created, ops);
+  return inherited(dir);
+}
+
+export interface CreateOptions {
+  /**
+   * v1: every cgroup under PATH's parent gets these same device rules and
+   * its parent's cpuset (the jail's containers): the parent holds them, and
+   * a new cgroup copies them at mkdir, so nothing is written per container
+   * (shared-parent.ts). Only for a parent whose children all have the same
+   * rules: a child cannot be given a device its parent lacks.
+   */
+  sharedParent?: boolean;
+}
+
 /** loads PROGRAM onto a cgroup2 directory; REPLACE: then detach the device programs that were there */
 export type AttachDeviceFilter = (cgroupDir: string, program: Buffer, replace: boolean) => void;
 
@@ -160,32 +207,41 @@ export class CgroupManager {
 
   /** Creates the container's cgroups at PATH and writes its limits. */
   /** The cgroup PATH with RESOURCES written; what it made is removed again when a write fails. */
-  create(path: string, resources: Resources = {}): CgroupPlacement {
+  create(path: string, resources: Resources = {}, options: CreateOptions = {}): CgroupPlacement {
     const created: string[] = [];
     try {
-      return this.layout.version === 2 ? this.createV2(path, resources, created) : this.createV1(path, resources, created);
+      return this.layout.version === 2 ? this.createV2(path, resources, created) : this.createV1(path, resources, created, options);
     } catch (e) {
       this.remove({ version: this.layout.version, dirs: [], created, freezer: null, byController: {} });
       throw e;
     }
   }
 
-  private createV1(path: string, resources: Resources, created: string[]): CgroupPlacement {
+  private createV1(path: string, resources: Resources, created: string[], options: CreateOptions): CgroupPlacement {
     const placement: CgroupPlacement = { version: 1, dirs: [], created, freezer: null, byController: {} };
+    let writes = planV1(resources);
+    const deviceWrites = writes.filter((w) => w.controller === 'devices');
+    const deviceList = options.sharedParent ? v1DeviceList(deviceWrites) : null;
     for (const h of this.layout.v1) {
       const dir = join(h.mountPoint, path);
-      makeCgroupDirs(dir, placement.created);
+      const cpuset = h.controllers.includes('cpuset');
+      const devices = h.controllers.includes('devices');
+      if (options.sharedParent && cpuset) {
+        // the parent's cpus and mems, copied at mkdir (clone_children)
+        const inherited = makeUnderSharedParent(dir, created, fillCpuset, (d) => read(join(d, 'cpuset.cpus')) !== '' && read(join(d, 'cpuset.mems')) !== '');
+        if (!inherited) fillCpusetLevels(h.mountPoint, path);
+      } else if (deviceList && devices) {
+        const fill: FillParent = (d) => deviceWrites.forEach((w) => write(join(d, w.file), w.value));
+        if (makeUnderSharedParent(dir, created, fill, (d) => sameDeviceList(read(join(d, 'devices.list')), deviceList))) {
+          writes = writes.filter((w) => w.controller !== 'devices'); // its parent's rules, copied at mkdir
+        }
+      } else {
+        makeCgroupDirs(dir, placement.created);
+        if (cpuset) fillCpusetLevels(h.mountPoint, path);
+      }
       placement.dirs.push(dir);
       for (const c of h.controllers) placement.byController[c] = dir;
       if (h.controllers.includes('freezer')) placement.freezer = dir;
-      if (h.controllers.includes('cpuset')) {
-        // a new cpuset cgroup is empty and takes no task until it gets its parent's cpus and mems
-        const levels = path.split('/').filter(Boolean);
-        for (let i = 1; i <= levels.length; i++) {
-          const d = join(h.mountPoint, ...levels.slice(0, i));
-          for (const f of ['cpuset.cpus', 'cpuset.mems']) if (read(join(d, f)) === '') write(join(d, f), read(join(dirname(d), f)));
-        }
-      }
     }
     // hybrid hosts keep some controllers (hugetlb here) only in the cgroup2 tree
     if (this.layout.unified) {
@@ -194,7 +250,7 @@ export class CgroupManager {
       placement.dirs.push(dir);
       placement.byController.unified = dir;
     }
-    this.apply(placement, planV1(resources));
+    this.apply(placement, writes);
     return placement;
   }
 
