@@ -8,7 +8,6 @@
  */
 import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DirOps } from './cgroup.js';
 
 /** writes what the children are to inherit into a fresh parent directory */
 export type FillParent = (dir: string) => void;
@@ -49,7 +48,7 @@ export function mkdirFilled(parent: string, fill: FillParent, suffix: string, op
 }
 
 /** makeCgroupDirs' operations where PARENT, when it is made, is made by mkdirFilled */
-export function fillingDirOps(parent: string, fill: FillParent, suffix: string, ops: ParentOps = REAL): DirOps {
+export function fillingDirOps(parent: string, fill: FillParent, suffix: string, ops: ParentOps = REAL): Pick<ParentOps, 'mkdir'> {
   return { mkdir: (d) => (d === parent ? mkdirFilled(d, fill, suffix, ops) : ops.mkdir(d)) };
 }
 
