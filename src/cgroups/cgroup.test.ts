@@ -34,9 +34,10 @@ describe('makeCgroupDirs', () => {
   function tree(have: string[], vanishing?: { parent: string; times: number }) {
     const dirs = new Set(have);
     const made: string[] = [];
+    const calls: string[] = [];
     const ops: DirOps = {
-      exists: (d) => dirs.has(d),
       mkdir: (d) => {
+        calls.push(d);
         const parent = d.slice(0, d.lastIndexOf('/')) || '/';
         if (!dirs.has(parent)) throw Object.assign(new Error(`ENOENT: ${d}`), { code: 'ENOENT' });
         if (dirs.has(d)) throw Object.assign(new Error(`EEXIST: ${d}`), { code: 'EEXIST' });
@@ -49,8 +50,23 @@ describe('makeCgroupDirs', () => {
         }
       },
     };
-    return { dirs, made, ops };
+    return { dirs, made, calls, ops };
   }
+
+  test('under parents that are there: one mkdir, nothing else asked', () => {
+    const t = tree(['/', '/cg', '/cg/parent']);
+    const created: string[] = [];
+    makeCgroupDirs('/cg/parent/id', created, t.ops);
+    assert.deepEqual(t.calls, ['/cg/parent/id']);
+    assert.deepEqual(created, ['/cg/parent/id']);
+  });
+
+  test('a directory that is there already is not counted as made', () => {
+    const t = tree(['/', '/cg', '/cg/parent', '/cg/parent/id']);
+    const created: string[] = [];
+    makeCgroupDirs('/cg/parent/id', created, t.ops);
+    assert.deepEqual(created, []);
+  });
 
   test('the parents it lacks, then the directory', () => {
     const t = tree(['/', '/cg']);

@@ -3,14 +3,16 @@
  * writes under the host's cgroupfs (v1 or v2). The mount points come from
  * CgroupLayout, so tests point them at a fake tree.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { sleepSync } from '../linux/sleep.js';
 import type { Resources } from '../spec/schema.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { compileDeviceFilter, type DeviceRule } from './device-filter.js';
 import type { CgroupLayout } from './layout.js';
+import { dropUnfilledParent, type FillParent, fillingDirOps } from './shared-parent.js';
+import { sameDeviceList, v1DeviceList } from './v1-device-list.js';
 import { type CgroupWrite, orderMemoryWrites, planV1, planV2, v2Controllers } from './resources.js';
 
 /** What a container's cgroups are, saved in its state to find them again. */
@@ -27,14 +29,24 @@ export interface CgroupPlacement {
   devices?: DeviceRule[];
 }
 
+const MEMSW_LIMIT = 'memory.memsw.limit_in_bytes';
+
 function cgroupError(message: string, path: string, e?: unknown): MobyDickError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return new MobyDickError('SETUP', `cgroup ${path}: ${message}${code ? ` (${code})` : ''}`, { step: 'cgroup', subject: path, errnoName: code });
 }
 
+/** cgroupfs makes its files itself: opened without O_CREAT, a file this kernel lacks is ENOENT */
+const WRITE_ONLY = constants.O_WRONLY | constants.O_TRUNC;
+
 function write(file: string, value: string): void {
   try {
-    writeFileSync(file, value);
+    const fd = openSync(file, WRITE_ONLY);
+    try {
+      writeSync(fd, value);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw cgroupError(`cannot write ${JSON.stringify(value)}`, file, e);
   }
@@ -96,33 +108,34 @@ function read(file: string): string {
   }
 }
 
-/** mkdir -p, remembering which levels were new. */
-/** the file system calls makeCgroupDirs makes (tests give their own) */
+/** the file system call makeCgroupDirs makes (tests give their own) */
 export interface DirOps {
-  exists(dir: string): boolean;
   mkdir(dir: string): void;
 }
 
-const REAL_DIR_OPS: DirOps = { exists: existsSync, mkdir: (dir) => mkdirSync(dir) };
+const REAL_DIR_OPS: DirOps = { mkdir: (dir) => mkdirSync(dir) };
 
 /**
- * DIR and the parents it lacks; the ones made are added to CREATED. A
- * parent may vanish while this runs: the engine removes its parent cgroup
- * when the last container in it ends, and another container may be ending
- * (ENOENT): then the parent is made again, a few times at most.
+ * DIR and the parents it lacks (mkdir -p); the ones made are added to
+ * CREATED. The mkdir comes first: the parents are usually there, and
+ * EEXIST or ENOENT says what an existence check would have (one call per
+ * hierarchy instead of three). A parent may vanish while this runs: the
+ * engine removes its parent cgroup when the last container in it ends, and
+ * another container may be ending (ENOENT): then the parent is made again,
+ * a few times at most.
  */
 export function makeCgroupDirs(dir: string, created: string[], ops: DirOps = REAL_DIR_OPS, attempts = 5): void {
-  if (ops.exists(dir)) return;
-  makeCgroupDirs(dirname(dir), created, ops, attempts);
   try {
     ops.mkdir(dir);
     created.push(dir);
+    return;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return;
-    if (code === 'ENOENT' && attempts > 1) return makeCgroupDirs(dir, created, ops, attempts - 1);
-    throw cgroupError('cannot create', dir, e);
+    if (code !== 'ENOENT' || attempts <= 1 || dirname(dir) === dir) throw cgroupError('cannot create', dir, e);
   }
+  makeCgroupDirs(dirname(dir), created, ops, attempts);
+  makeCgroupDirs(dir, created, ops, attempts - 1);
 }
 
 /** cgroupsPath as the OCI spec gives it -> a path under each hierarchy's root. */
@@ -137,6 +150,51 @@ export function cgroupPath(cgroupsPath: string | undefined, id: string): string 
   return p.startsWith('/') ? p : `/${p}`;
 }
 
+/** a new cpuset cgroup is empty and takes no task until it gets its parent's cpus and mems: each level of PATH that lacks them */
+function fillCpusetLevels(mountPoint: string, path: string): void {
+  const levels = path.split('/').filter(Boolean);
+  for (let i = 1; i <= levels.length; i++) {
+    const d = join(mountPoint, ...levels.slice(0, i));
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) if (read(join(d, f)) === '') write(join(d, f), read(join(dirname(d), f)));
+  }
+}
+
+/** a shared parent's cpuset: its parent's cpus and mems, handed on to each child at mkdir */
+const fillCpuset: FillParent = (d) => {
+  for (const f of ['cpuset.cpus', 'cpuset.mems']) write(join(d, f), read(join(dirname(d), f)));
+  write(join(d, 'cgroup.clone_children'), '1');
+};
+
+/**
+ * DIR under a parent that holds what every child gets (shared-parent.ts),
+ * made whole by FILL when this makes it; a parent made without it (by an
+ * older moby-dick) is made again when no other cgroup is in it. Whether
+ * DIR INHERITED it: when not, the caller writes it the ordinary way.
+ */
+function makeUnderSharedParent(dir: string, created: string[], fill: FillParent, inherited: (dir: string) => boolean): boolean {
+  const parent = dirname(dir);
+  const ops = fillingDirOps(parent, fill, basename(dir));
+  makeCgroupDirs(dir, created, ops);
+  const had = inherited(dir);
+  if (had || !created.includes(dir)) return had;
+  const dropped = dropUnfilledParent(dir);
+  if (dropped === 'kept') return false;
+  for (const gone of dropped === 'parent' ? [dir, parent] : [dir]) if (created.includes(gone)) created.splice(created.indexOf(gone), 1);
+  makeCgroupDirs(dir, created, ops);
+  return inherited(dir);
+}
+
+export interface CreateOptions {
+  /**
+   * v1: every cgroup under PATH's parent gets these same device rules and
+   * its parent's cpuset (the jail's containers): the parent holds them, and
+   * a new cgroup copies them at mkdir, so nothing is written per container
+   * (shared-parent.ts). Only for a parent whose children all have the same
+   * rules: a child cannot be given a device its parent lacks.
+   */
+  sharedParent?: boolean;
+}
+
 /** loads PROGRAM onto a cgroup2 directory; REPLACE: then detach the device programs that were there */
 export type AttachDeviceFilter = (cgroupDir: string, program: Buffer, replace: boolean) => void;
 
@@ -149,32 +207,41 @@ export class CgroupManager {
 
   /** Creates the container's cgroups at PATH and writes its limits. */
   /** The cgroup PATH with RESOURCES written; what it made is removed again when a write fails. */
-  create(path: string, resources: Resources = {}): CgroupPlacement {
+  create(path: string, resources: Resources = {}, options: CreateOptions = {}): CgroupPlacement {
     const created: string[] = [];
     try {
-      return this.layout.version === 2 ? this.createV2(path, resources, created) : this.createV1(path, resources, created);
+      return this.layout.version === 2 ? this.createV2(path, resources, created) : this.createV1(path, resources, created, options);
     } catch (e) {
       this.remove({ version: this.layout.version, dirs: [], created, freezer: null, byController: {} });
       throw e;
     }
   }
 
-  private createV1(path: string, resources: Resources, created: string[]): CgroupPlacement {
+  private createV1(path: string, resources: Resources, created: string[], options: CreateOptions): CgroupPlacement {
     const placement: CgroupPlacement = { version: 1, dirs: [], created, freezer: null, byController: {} };
+    let writes = planV1(resources);
+    const deviceWrites = writes.filter((w) => w.controller === 'devices');
+    const deviceList = options.sharedParent ? v1DeviceList(deviceWrites) : null;
     for (const h of this.layout.v1) {
       const dir = join(h.mountPoint, path);
-      makeCgroupDirs(dir, placement.created);
+      const cpuset = h.controllers.includes('cpuset');
+      const devices = h.controllers.includes('devices');
+      if (options.sharedParent && cpuset) {
+        // the parent's cpus and mems, copied at mkdir (clone_children)
+        const inherited = makeUnderSharedParent(dir, created, fillCpuset, (d) => read(join(d, 'cpuset.cpus')) !== '' && read(join(d, 'cpuset.mems')) !== '');
+        if (!inherited) fillCpusetLevels(h.mountPoint, path);
+      } else if (deviceList && devices) {
+        const fill: FillParent = (d) => deviceWrites.forEach((w) => write(join(d, w.file), w.value));
+        if (makeUnderSharedParent(dir, created, fill, (d) => sameDeviceList(read(join(d, 'devices.list')), deviceList))) {
+          writes = writes.filter((w) => w.controller !== 'devices'); // its parent's rules, copied at mkdir
+        }
+      } else {
+        makeCgroupDirs(dir, placement.created);
+        if (cpuset) fillCpusetLevels(h.mountPoint, path);
+      }
       placement.dirs.push(dir);
       for (const c of h.controllers) placement.byController[c] = dir;
       if (h.controllers.includes('freezer')) placement.freezer = dir;
-      if (h.controllers.includes('cpuset')) {
-        // a new cpuset cgroup is empty and takes no task until it gets its parent's cpus and mems
-        const levels = path.split('/').filter(Boolean);
-        for (let i = 1; i <= levels.length; i++) {
-          const d = join(h.mountPoint, ...levels.slice(0, i));
-          for (const f of ['cpuset.cpus', 'cpuset.mems']) if (read(join(d, f)) === '') write(join(d, f), read(join(dirname(d), f)));
-        }
-      }
     }
     // hybrid hosts keep some controllers (hugetlb here) only in the cgroup2 tree
     if (this.layout.unified) {
@@ -183,7 +250,7 @@ export class CgroupManager {
       placement.dirs.push(dir);
       placement.byController.unified = dir;
     }
-    this.apply(placement, planV1(resources));
+    this.apply(placement, writes);
     return placement;
   }
 
@@ -227,7 +294,8 @@ export class CgroupManager {
 
   /** Writes limits into an existing placement (create, and `update`). */
   apply(placement: CgroupPlacement, writes: readonly CgroupWrite[]): void {
-    const memory = placement.version === 1 ? placement.byController.memory : undefined;
+    // the memory limit there is now matters only to the order of a memory and a memory+swap limit
+    const memory = placement.version === 1 && writes.some((w) => w.file === MEMSW_LIMIT) ? placement.byController.memory : undefined;
     const current = memory === undefined ? undefined : read(join(memory, 'memory.limit_in_bytes'));
     for (const w of orderMemoryWrites(writes, current ? BigInt(current) : undefined)) {
       let dir = placement.byController[w.controller];
@@ -239,13 +307,15 @@ export class CgroupManager {
       if (dir === undefined) {
         throw new MobyDickError('INVALID_CONFIG', `config.json: linux.resources: this host has no ${w.controller} cgroup controller`, { subject: w.controller });
       }
-      if (!existsSync(join(dir, file))) {
-        throw cgroupError(`this kernel has no ${file}${file.includes('memsw') ? ' (swap accounting is off)' : ''}`, join(dir, file));
-      }
       try {
         write(join(dir, file), w.value);
       } catch (e) {
-        if (file === 'memory.limit_in_bytes' && e instanceof MobyDickError && e.details.errnoName === 'EBUSY') throw memoryInUse(dir, w.value);
+        const code = e instanceof MobyDickError ? e.details.errnoName : undefined;
+        if (file === 'memory.limit_in_bytes' && code === 'EBUSY') throw memoryInUse(dir, w.value);
+        // no check before each write: a file missing from a cgroup that is there is one this kernel lacks
+        if (code === 'ENOENT' && existsSync(dir)) {
+          throw cgroupError(`this kernel has no ${file}${file.includes('memsw') ? ' (swap accounting is off)' : ''}`, join(dir, file));
+        }
         throw e;
       }
     }

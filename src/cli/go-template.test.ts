@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MobyDickError } from '../errors.js';
-import { checkRowsFormat, GoObject, formatRows, formatterRow, inspectOutput, inspectResult, renderTemplate, validateFormat } from './go-template.js';
+import { checkRowsFormat, GoObject, formatRows, formatterRow, inspectOutput, inspectResult, parseFormat, renderTemplate, validateFormat } from './go-template.js';
 
 const HEADERS = { ID: 'CONTAINER ID', Names: 'NAMES', Image: 'IMAGE', Status: 'STATUS', Ports: 'PORTS', Labels: 'LABELS', CreatedSince: 'CREATED' };
 const TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -84,6 +84,28 @@ describe("ps's check of a format before listing (docker ps)", () => {
       () => validateFormat('{{.Nope}}', empty),
       templateError('failed to execute template: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext'),
     );
+  });
+});
+
+describe('parseFormat', () => {
+  test('a template is parsed once per process: the same text gives the same tree, which running leaves as it was', () => {
+    const text = '{{range .}}{{.}},{{end}} mdk-test-memo';
+    const first = parseFormat(text);
+    assert.equal(parseFormat(text), first);
+    assert.equal(renderTemplate(text, ['a', 'b']), 'a,b, mdk-test-memo');
+    assert.equal(renderTemplate(text, ['c']), 'c, mdk-test-memo');
+    assert.notEqual(parseFormat(text, undefined, 'other-name'), first, 'a name of its own (in its errors) is another parse');
+  });
+
+  test('a few at most: a long-lived process given ever new formats does not keep them all', () => {
+    const first = parseFormat('{{.}} mdk-test-evicted');
+    for (let i = 0; i < 20; i++) parseFormat(`{{.}} mdk-test-${i}`);
+    assert.notEqual(parseFormat('{{.}} mdk-test-evicted'), first);
+  });
+
+  test('a template that does not parse is an error each time, not kept', () => {
+    assert.throws(() => parseFormat('{{.ID'), /template parsing error/);
+    assert.throws(() => parseFormat('{{.ID'), /template parsing error/);
   });
 });
 

@@ -8,7 +8,9 @@
  * its encoding; and the jail's and the original form's (jail-warm-up.ts).
  *
  * Only pure functions, and nothing kept: whatever is left in a module's
- * state here would be in every process started from the snapshot.
+ * state here would be in every process started from the snapshot. One
+ * exception, on purpose: `ps`'s default table, parsed (a pure function of
+ * a constant), stays in go-template.ts's memo.
  */
 import { buildSpec, RUN_DEFAULTS } from '../spec/spec-builder.js';
 import { parseImageConfig } from '../images/manifest.js';
@@ -21,6 +23,7 @@ import { encodePlan } from '../helper/plan-wire.js';
 import { parseCommandLine } from './args.js';
 import { CREATE_OPTIONS, createRequest } from './create-options.js';
 import { warmUpJail } from './jail-warm-up.js';
+import { warmUpPs } from './commands/container-ps.js';
 
 const DIGEST = `sha256:${'0'.repeat(64)}`;
 const DIR = '/mdk-warm-up';
@@ -72,4 +75,5 @@ export function warmUp(): void {
   encodePlan(plan);
 
   warmUpJail();
+  warmUpPs();
 }

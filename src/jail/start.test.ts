@@ -7,7 +7,7 @@ import type { CgroupLayout } from '../cgroups/layout.js';
 import { compileOciPlan } from '../oci/compile.js';
 import { resolveConfig } from '../helper/config.js';
 import { jailSpec } from './jail-spec.js';
-import { jailCgroupLayout, jailJoinFiles, jailRemoval, removeJailLeftovers } from './start.js';
+import { jailCgroupLayout, jailDeviceRules, jailJoinFiles, jailRemoval, removeJailLeftovers } from './start.js';
 
 const V1: CgroupLayout = {
   version: 1,
@@ -30,6 +30,19 @@ describe("the jail's cgroups", () => {
     const placement = { version: 1 as const, dirs, created, freezer: null, byController: { pids: dirs[0]! } };
     assert.deepEqual(jailRemoval(placement), { ...placement, created: dirs });
     assert.deepEqual(placement.created.length, 4, 'the placement itself is left as it was');
+  });
+
+  test('every jail has the same device rules, whatever its config (v1: its parent holds them for all)', () => {
+    const rules = (config: Parameters<typeof resolveConfig>[0]) => jailDeviceRules(jailSpec(resolveConfig(config), 'mdk-test-dev'));
+    const plain = rules({ rootfs: '/r', command: ['sh'] });
+    assert.equal(plain.devices?.[0]?.allow, false, 'all denied first');
+    for (const config of [
+      { rootfs: '/r', command: ['sh'], capabilities: 'all' as const },
+      { rootfs: '/r', command: ['sh'], readOnly: true, tty: true, hostname: 'mdk-test-h' },
+      { rootfs: '/r', command: ['sh'], capabilities: ['CAP_MKNOD' as const], init: true },
+    ]) {
+      assert.deepEqual(rules(config), plain);
+    }
   });
 
   test('v2: the one tree, joined by the engine (no join_cgroup)', () => {

@@ -24,7 +24,7 @@ import { launchHelper } from '../helper/helper-launch.js';
 import { monitorOps } from '../helper/monitor-ops.js';
 import type { Op } from '../helper/plan.js';
 import { encodePlan } from '../helper/plan-wire.js';
-import type { Spec } from '../spec/schema.js';
+import type { Resources, Spec } from '../spec/schema.js';
 import { readHostRoot } from './host-root.js';
 import { hostViewSpec, JAIL_CGROUP_PARENT, jailSpec } from './jail-spec.js';
 
@@ -164,6 +164,17 @@ export function jailRemoval(placement: CgroupPlacement): CgroupPlacement {
 }
 
 /**
+ * The device rules of a jail's cgroup. The same for every jail (deny all
+ * but Docker's standard devices): v1's /moby-dick-jail holds them, and each
+ * container's cgroup copies them at mkdir (CgroupManager's sharedParent). A
+ * jail that let a container use more devices would need its own parent:
+ * a child cannot be given a device its parent lacks.
+ */
+export function jailDeviceRules(spec: Spec): Resources {
+  return deviceRules(spec.linux?.resources, spec.linux?.devices);
+}
+
+/**
  * The container's cgroup, made at the plan's cgroup sync (the child waits
  * there) with the spec's device rules, and removed at the end (jailRemoval).
  */
@@ -181,7 +192,8 @@ function jailCgroup(
     try {
       removeJailLeftovers(hostLayout);
       manager = new CgroupManager(layout);
-      placement = manager.create(path, deviceRules(spec.linux?.resources, spec.linux?.devices));
+      // every jail has the same device rules (jailSpec): /moby-dick-jail holds them for its children
+      placement = manager.create(path, jailDeviceRules(spec), { sharedParent: true });
     } catch (e) {
       failed = e;
     }

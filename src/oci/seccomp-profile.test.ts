@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runSeccomp } from '../../test/helpers/seccomp-bpf.js';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities.js';
-import { X86_64_SYSCALLS } from '../linux/syscall-tables.js';
+import { x86_64Syscalls } from '../linux/syscall-tables.js';
 import { compileSeccomp } from './seccomp.js';
 import { CLONE_NAMESPACE_FLAGS, defaultSeccompProfile } from '../spec/seccomp-profile.js';
 
-const NR = X86_64_SYSCALLS;
+const NR = x86_64Syscalls();
 const ALLOW = 0x7fff0000;
 const EPERM = 0x00050000 | 1;
 const ENOSYS = 0x00050000 | 38;

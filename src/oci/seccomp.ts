@@ -11,7 +11,7 @@
  * get the default action; any other architecture is killed.
  */
 import { and, assemble, type Insn, ja, jeq, jge, jgt, label, ld, ret } from '../linux/bpf.js';
-import { I386_SYSCALLS, X86_64_SYSCALLS } from '../linux/syscall-tables.js';
+import { i386Syscalls, x86_64Syscalls } from '../linux/syscall-tables.js';
 import { MobyDickError } from '../errors.js';
 import type { Spec } from '../spec/schema.js';
 
@@ -197,8 +197,8 @@ export function compileSeccomp(s: Seccomp): CompiledSeccomp {
   if (archs.has('SCMP_ARCH_X86')) program.push(jeq(AUDIT_ARCH.i386, 0, 'not-i386'), ja('arch-i386'), label('not-i386'));
   program.push(ret(RET.KILL_PROCESS));
   const x32Ret = archs.has('SCMP_ARCH_X32') ? defaultRet : RET.KILL_PROCESS;
-  program.push(...archBlock('x86_64', X86_64_SYSCALLS, s, defaultRet, x32Ret));
-  if (archs.has('SCMP_ARCH_X86')) program.push(...archBlock('i386', I386_SYSCALLS, s, defaultRet, null));
+  program.push(...archBlock('x86_64', x86_64Syscalls(), s, defaultRet, x32Ret));
+  if (archs.has('SCMP_ARCH_X86')) program.push(...archBlock('i386', i386Syscalls(), s, defaultRet, null));
   const bytes = assemble(program);
   return { flags, program: bytes.toString('hex'), instructions: bytes.length / 8 };
 }

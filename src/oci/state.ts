@@ -44,8 +44,15 @@ export function notFound(id: string): MobyDickError {
   return new MobyDickError('USAGE', runtimeMessage(RUNTIME_MESSAGES.notFound, id), { container: id, subject: id });
 }
 
+/** takes an exclusive lock on the file at PATH (made when missing); returns the fd that holds it */
+export type LockFile = (path: string) => number;
+
 export class StateStore {
-  constructor(readonly root: string = DEFAULT_ROOT) {}
+  constructor(
+    readonly root: string = DEFAULT_ROOT,
+    /** the addon's flock by default (loaded at the first lock); tests give their own */
+    private readonly lockFile: LockFile = (path) => nativeAddon().lock(path),
+  ) {}
 
   dir(id: string): string {
     return join(this.root, id);
@@ -73,7 +80,7 @@ export class StateStore {
   withLock<T>(id: string, fn: () => T): T {
     checkId(id);
     if (!existsSync(this.dir(id))) throw notFound(id);
-    const fd = nativeAddon().lock(join(this.dir(id), LOCK_FILE));
+    const fd = this.lockFile(join(this.dir(id), LOCK_FILE));
     try {
       return fn();
     } finally {
@@ -85,7 +92,7 @@ export class StateStore {
   async withLockAsync<T>(id: string, fn: () => Promise<T>): Promise<T> {
     checkId(id);
     if (!existsSync(this.dir(id))) throw notFound(id);
-    const fd = nativeAddon().lock(join(this.dir(id), 'lock'));
+    const fd = this.lockFile(join(this.dir(id), LOCK_FILE));
     try {
       return await fn();
     } finally {

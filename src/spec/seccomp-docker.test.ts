@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Capability, CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities.js';
-import { I386_SYSCALLS, X86_64_SYSCALLS } from '../linux/syscall-tables.js';
+import { i386Syscalls, x86_64Syscalls } from '../linux/syscall-tables.js';
 import { defaultSeccompProfile } from './seccomp-profile.js';
 
 /** Docker allows these whatever the capabilities (its first rule, and the amd64/x86 ones: arch_prctl, modify_ldt). */
@@ -134,7 +134,7 @@ function oursDecides(caps: readonly Capability[]): (name: string) => { decision:
   };
 }
 
-const OUR_SYSCALLS = [...new Set([...Object.keys(X86_64_SYSCALLS), ...Object.keys(I386_SYSCALLS)])].sort();
+const OUR_SYSCALLS = [...new Set([...Object.keys(x86_64Syscalls()), ...Object.keys(i386Syscalls())])].sort();
 
 describe('the default seccomp profile decides as Docker\'s', () => {
   const sets: [string, readonly Capability[]][] = [

@@ -12,7 +12,7 @@
  * Docker's and lists where they differ, and why.
  */
 import type { Capability } from '../linux/capabilities.js';
-import { I386_SYSCALLS, X86_64_SYSCALLS } from '../linux/syscall-tables.js';
+import { i386Syscalls, x86_64Syscalls } from '../linux/syscall-tables.js';
 import type { Spec } from './schema.js';
 
 type Seccomp = NonNullable<NonNullable<Spec['linux']>['seccomp']>;
@@ -141,7 +141,7 @@ export function seccompProfileKey(caps: readonly Capability[]): string {
 /** The profile for a container holding CAPS. */
 export function defaultSeccompProfile(caps: readonly Capability[]): Seccomp {
   const held = deciding(caps);
-  const known = new Set([...Object.keys(X86_64_SYSCALLS), ...Object.keys(I386_SYSCALLS)]);
+  const known = new Set([...Object.keys(x86_64Syscalls()), ...Object.keys(i386Syscalls())]);
   const allowed = [...known].filter((name) => {
     const caps = GATED[name];
     return caps === undefined || caps.some((c) => held.has(c));

@@ -1,6 +1,6 @@
 /** `moby-dick run --rootfs DIR`: pivot_root into DIR, a minimal /dev, and no way out. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { mdk, PROJECT, sleep } from '../helpers/cli.js';
@@ -122,6 +122,73 @@ describe('moby-dick run --rootfs (the jail)', () => {
     assert.match(r.stdout, /:pids:\/\n|^0::\/\n/m, 'inside, its own cgroup namespace: the cgroup is its root');
     assert.equal(existsSync(mine[0]!), false, 'removed once it ended');
     assert.equal(existsSync(dirname(mine[0]!)), true, 'its parent stays for the next jail');
+  });
+
+  describe("the device rules and cpuset every jail gets, held by v1's /moby-dick-jail", () => {
+    const v1 = existsSync('/sys/fs/cgroup/devices/devices.list');
+    const parent = { devices: '/sys/fs/cgroup/devices/moby-dick-jail', cpuset: '/sys/fs/cgroup/cpuset/moby-dick-jail' };
+    const hold = { devices: join(parent.devices, 'mdk-test-hold'), cpuset: join(parent.cpuset, 'mdk-test-hold') };
+    // what the kernel lists for the jail's rules: all denied, then Docker's standard devices
+    const RULES = ['b *:* m', 'c *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', 'c 136:* rwm', 'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm'].sort();
+    const lines = (text: string) => text.split('\n').filter(Boolean).sort();
+    const children = (d: string) => readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    /** the parent as a moby-dick before this one made it: no rules, no clone_children (only when no jail is in it) */
+    const plainParents = (): boolean => {
+      for (const d of Object.values(parent)) {
+        if (existsSync(d) && children(d).length > 0) return false;
+      }
+      for (const d of Object.values(parent)) {
+        try {
+          rmdirSync(d);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        }
+        mkdirSync(d);
+      }
+      return true;
+    };
+    const inContainer = () => sh('cat /sys/fs/cgroup/devices/devices.list; echo cpus $(cat /sys/fs/cgroup/cpuset/cpuset.cpus)');
+
+    test('a container cgroup copies them from the parent at mkdir; inside, only the standard devices', { skip: !v1 && 'cgroup v1 only' }, async () => {
+      const r = await inContainer();
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(r.stdout).filter((l) => !l.startsWith('cpus')), RULES);
+      assert.match(r.stdout, /^cpus \d/m, 'a cpuset to run on');
+      assert.deepEqual(lines(readFileSync(join(parent.devices, 'devices.list'), 'utf8')), RULES, 'the parent holds the rules');
+      assert.equal(readFileSync(join(parent.cpuset, 'cgroup.clone_children'), 'utf8').trim(), '1', 'and hands its cpuset on');
+    });
+
+    test('a parent made without them (an older moby-dick) is made again when no jail is in it', { skip: !v1 && 'cgroup v1 only' }, async () => {
+      assert.ok(plainParents(), 'no other jail runs during this test (the integration lock)');
+      assert.deepEqual(lines(readFileSync(join(parent.devices, 'devices.list'), 'utf8')), ['a *:* rwm']);
+      const r = await inContainer();
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(r.stdout).filter((l) => !l.startsWith('cpus')), RULES);
+      assert.deepEqual(lines(readFileSync(join(parent.devices, 'devices.list'), 'utf8')), RULES, 'made again, with the rules');
+      assert.equal(readFileSync(join(parent.cpuset, 'cgroup.clone_children'), 'utf8').trim(), '1');
+      assert.deepEqual(readdirSync('/sys/fs/cgroup/devices').filter((n) => n.startsWith('moby-dick-jail.')), [], 'no temporary parent left');
+    });
+
+    test('under such a parent that another cgroup is in, the rules are written for the container', { skip: !v1 && 'cgroup v1 only' }, async () => {
+      assert.ok(plainParents());
+      mkdirSync(hold.devices);
+      mkdirSync(hold.cpuset);
+      try {
+        const r = await inContainer();
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(lines(r.stdout).filter((l) => !l.startsWith('cpus')), RULES, 'the container\'s own rules, written');
+        assert.match(r.stdout, /^cpus \d/m, 'its cpuset, written');
+        assert.deepEqual(lines(readFileSync(join(parent.devices, 'devices.list'), 'utf8')), ['a *:* rwm'], 'the parent in use is left as it is');
+      } finally {
+        for (const d of [...Object.values(hold), ...Object.values(parent)]) {
+          try {
+            rmdirSync(d);
+          } catch {
+            // the next jail makes the parent again
+          }
+        }
+      }
+    });
   });
 
   test('--read-only makes / read-only but keeps /mytmp and /dev/shm writable', async () => {
