@@ -79,10 +79,19 @@ void report_error(const char *step, int err, const char *detail)
 		report_to(start_error_fd, "error\t%s\t%d\t%s", step, err, detail ? detail : "");
 }
 
-void report_step(const char *name, const char *detail, uint64_t start_ns)
+/*
+ * A step done and its time: on the status fd when DEBUG (--debug,
+ * --explain), and on the exec fifo while `start` reads it (the steps after
+ * the release: the wait for start, a late seccomp filter, exec), which
+ * `start --explain` shows and otherwise ignores.
+ */
+void report_step(int debug, const char *name, const char *detail, uint64_t start_ns)
 {
-	report("step\t%s\t%s\t%llu", name, detail ? detail : "",
-	       (unsigned long long)(now_ns() - start_ns));
+	unsigned long long ns = (unsigned long long)(now_ns() - start_ns);
+	if (debug)
+		report("step\t%s\t%s\t%llu", name, detail ? detail : "", ns);
+	if (start_error_fd >= 0)
+		report_to(start_error_fd, "step\t%s\t%s\t%llu", name, detail ? detail : "", ns);
 }
 
 size_t format_time(char *out, size_t cap, const struct timespec *time)

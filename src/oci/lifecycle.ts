@@ -363,8 +363,13 @@ export class OciRuntime {
     }
   }
 
-  /** Releases the parked init; resolves once it has exec'd (its fifo waited for in the event loop). */
-  async start(id: string): Promise<void> {
+  /**
+   * Releases the parked init; resolves once it has exec'd (its fifo waited
+   * for in the event loop). ON_STEP: the steps the init took after its
+   * release (a seccomp filter loaded last, exec), which it reports on the
+   * fifo (--explain).
+   */
+  async start(id: string, onStep?: (s: StepTiming) => void): Promise<void> {
     await this.store.withLockAsync(id, async () => {
       const saved = this.store.read(id);
       const status = this.statusOf(saved);
@@ -392,15 +397,16 @@ export class OciRuntime {
         });
         if (!started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
         const chunk = Buffer.alloc(8192);
-        const failed = execFailure(
-          await awaitExec({
-            read: () => readChunk(fd, chunk),
-            // exec closes the init's end (readable: at its end), an error record comes before
-            pause: () => readable(fd, 10),
-            limit: 1000,
-          }),
-          id,
-        );
+        const records = await awaitExec({
+          read: () => readChunk(fd, chunk),
+          // exec closes the init's end (readable: at its end), an error record comes before
+          pause: () => readable(fd, 10),
+          limit: 1000,
+        });
+        for (const rec of records) {
+          if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
+        }
+        const failed = execFailure(records, id);
         if (failed) throw failed;
       } finally {
         closeSync(fd);
