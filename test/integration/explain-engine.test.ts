@@ -87,8 +87,10 @@ describe('--explain for image containers, and explain CONTAINER', () => {
     assert.ok(e.masked.includes('/proc/keys') && e.readonly.includes('/proc/sys'), `${e.masked} / ${e.readonly}`);
     assert.deepEqual(e.sides.container.interfaces.sort(), ['eth0', 'lo']);
     assert.deepEqual(e.sides.container.addresses, [inspected[0]!.NetworkSettings.IPAddress]);
+    assert.deepEqual(e.sides.container.addressInterfaces, [{ address: inspected[0]!.NetworkSettings.IPAddress, interface: 'eth0' }]);
     const text = await mdk('explain', 'mdk-test-explain');
     assert.match(text.stdout, /^network namespace +net:\[\d+\] +net:\[\d+\] +private/m);
+    assert.match(text.stdout, new RegExp(`^addresses +${inspected[0]!.NetworkSettings.IPAddress.replace(/\./g, '\\.')} on eth0 `, 'm'));
 
     const x = await mdk('exec', '--explain=json', 'mdk-test-explain', 'sh', '-c', PROBE);
     assert.equal(x.code, 0, x.stderr);
