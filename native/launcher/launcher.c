@@ -27,6 +27,12 @@
  * Why C: a shell script would cost a shell start, and a shebang cannot name
  * a file relative to the script. The launcher costs one exec (~0.3 ms).
  *
+ * As moby-dick-runtime it first tries the fast path (fast.h): containerd
+ * and Podman call the runtime 6-10 times per container, and the small
+ * commands (state, start, kill, delete, pause, resume, ps) need no Node;
+ * whatever the fast path does not serve runs as below, with the same
+ * arguments. MOBY_DICK_RUNTIME_NO_FAST=1 turns it off.
+ *
  * NODE_EXTRA_CA_CERTS is handed on as MOBY_DICK_DEFERRED_CA_CERTS: Node
  * reads and parses that file before anything runs (a whole CA bundle, as
  * some machines set it, cost 30 ms of a 180 ms `run`), and moby-dick needs
@@ -42,6 +48,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fast.h"
 
 /* the stamp's "only" and "except" lines, as read */
 #define LIST_MAX 4096
@@ -158,6 +165,10 @@ int main(int argc, char **argv) {
   }
   self[n] = '\0';
   const char *name = strrchr(self, '/') ? strrchr(self, '/') + 1 : self;
+  if (strcmp(name, "moby-dick-runtime") == 0) {
+    int code = fast_serve(argc, argv);
+    if (code != FAST_FALLBACK) return code;
+  }
 
   char blob[PATH_MAX], stamp_path[PATH_MAX], bundle[PATH_MAX];
   if (snprintf(blob, sizeof(blob), "%s.blob", self) >= (int)sizeof(blob) ||

@@ -39,8 +39,8 @@ void container_main(struct plan *plan, int pty_sock, int sync_fd)
 			continue;
 		uint64_t t0 = now_ns();
 		def->run(&c, op);
-		if ((plan->debug || start_error_fd >= 0) && !(def->flags & OP_QUIET))
-			report_step(plan->debug, op->name, op_arg(op, def->flags & OP_DETAIL1 ? 1 : 0), t0);
+		if (plan->debug && !(def->flags & OP_QUIET))
+			report_step(op->name, op_arg(op, def->flags & OP_DETAIL1 ? 1 : 0), t0);
 	}
 	fail("exec", EINVAL, "plan has no exec step");
 }

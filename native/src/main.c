@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (plan.debug)
-		report_step(1, "read plan", "", t0);
+		report_step("read plan", "", t0);
 	t0 = now_ns();
 	pid_t pid = (pid_t)syscall(SYS_clone, plan.clone_flags | SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0) {
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 		container_main(&plan, sv[1], syncp[0]);
 	}
 	if (plan.debug)
-		report_step(1, "clone", "namespaces", t0);
+		report_step("clone", "namespaces", t0);
 	report("pid\t%d", pid);
 	if (sv[1] >= 0)
 		close(sv[1]);

@@ -121,7 +121,7 @@ extern int start_error_fd;
 void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t now_ns(void);
 void report_error(const char *step, int err, const char *detail);
-void report_step(int debug, const char *name, const char *detail, uint64_t start_ns);
+void report_step(const char *name, const char *detail, uint64_t start_ns);
 /* TIME as RFC 3339 in UTC with nanoseconds, trailing zeros cut (Go's RFC3339Nano) */
 size_t format_time(char *out, size_t cap, const struct timespec *time);
 

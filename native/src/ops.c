@@ -324,8 +324,8 @@ static void step_exec_check(struct ctx *c, const struct op *op UNUSED)
 
 static void step_exec(struct ctx *c, const struct op *op UNUSED)
 {
-	if (c->plan->debug || start_error_fd >= 0)
-		report_step(c->plan->debug, "exec", c->argc ? c->argv[0] : "", now_ns());
+	if (c->plan->debug)
+		report_step("exec", c->argc ? c->argv[0] : "", now_ns());
 	run_exec(c);
 }
 

@@ -80,16 +80,15 @@ void report_error(const char *step, int err, const char *detail)
 }
 
 /*
- * A step done and its time: on the status fd when DEBUG (--debug,
- * --explain), and on the exec fifo while `start` reads it (the steps after
- * the release: the wait for start, a late seccomp filter, exec), which
- * `start --explain` shows and otherwise ignores.
+ * A step done and its time (--debug, --explain: the plan's debug), on the
+ * status fd, and on the exec fifo while `start` reads it: the steps after
+ * the release (a late seccomp filter, exec) are `start --explain`'s. Only
+ * then: any record on the fifo sends the launcher's fast start to Node.
  */
-void report_step(int debug, const char *name, const char *detail, uint64_t start_ns)
+void report_step(const char *name, const char *detail, uint64_t start_ns)
 {
 	unsigned long long ns = (unsigned long long)(now_ns() - start_ns);
-	if (debug)
-		report("step\t%s\t%s\t%llu", name, detail ? detail : "", ns);
+	report("step\t%s\t%s\t%llu", name, detail ? detail : "", ns);
 	if (start_error_fd >= 0)
 		report_to(start_error_fd, "step\t%s\t%s\t%llu", name, detail ? detail : "", ns);
 }

@@ -77,6 +77,11 @@ Global options:
   --systemd-cgroup         refused: no systemd cgroup driver yet (cgroupfs is used)
   --rootless true|false|auto  only false (or auto, as root) is supported
   -v, --version            print the version
+
+Environment:
+  MOBY_DICK_RUNTIME_NO_FAST=1  start Node for every command (the launcher otherwise
+                           answers state, start, kill, delete, pause, resume, ps
+                           and list itself when it can)
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {

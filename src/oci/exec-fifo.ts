@@ -30,6 +30,12 @@ export async function awaitStartByte(w: StartByteWait): Promise<boolean> {
   return true;
 }
 
+/** What `start` learnt from the fifo: whether the byte came, and the records behind it (none when the command runs). */
+export interface StartReport {
+  started: boolean;
+  records: StatusRecord[];
+}
+
 /**
  * After the byte, the init keeps its end of the fifo open until exec closes
  * it; a step that fails in between (the seccomp filter, the exec itself)

@@ -3,7 +3,7 @@
  * the exec fifo), start, state, kill, delete, run and exec, with runc's
  * semantics and messages.
  */
-import { chownSync, closeSync, constants, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, constants, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { CgroupManager, cgroupPath } from '../cgroups/cgroup.js';
 import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
@@ -22,7 +22,7 @@ import { SyncPoints } from '../helper/sync-points.js';
 import { compileOciPlan } from './compile.js';
 import { compileExecPlan, execProcess, type ExecOptions, PROC_NAME } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
-import { awaitExec, awaitStartByte, type CarriedRecords, type ReadyOutcome, untilReady } from './exec-fifo.js';
+import { awaitExec, awaitStartByte, type CarriedRecords, type ReadyOutcome, type StartReport, untilReady } from './exec-fifo.js';
 import { stepError } from '../helper/step-errors.js';
 import { isAlive, namespacesShared, procStat } from './proc.js';
 import { type HookContext, runHooks } from './hooks.js';
@@ -30,6 +30,7 @@ import type { CompiledSeccomp } from './seccomp.js';
 import { cachedSeccomp } from './seccomp-cache.js';
 import type { Resources, Spec } from '../spec/schema.js';
 import { checkId, type OciState, type SavedState, StateStore } from './state.js';
+import { RUNTIME_MESSAGES, runtimeMessage } from './saved-state.js';
 import { refuseUnsupported } from './unsupported.js';
 import { nameMountField } from './mount-errors.js';
 import { inHostMountNamespace, mountBelow, releaseHostRoot } from './host-bind.js';
@@ -364,56 +365,71 @@ export class OciRuntime {
   }
 
   /**
-   * Releases the parked init; resolves once it has exec'd (its fifo waited
-   * for in the event loop). ON_STEP: the steps the init took after its
-   * release (a seccomp filter loaded last, exec), which it reports on the
-   * fifo (--explain).
+   * start: the parked init released through the exec fifo; resolves once it
+   * has exec'd (its fifo waited for in the event loop). HANDED_OVER: the
+   * launcher did that part already (it checked that the container was
+   * created and has no start hooks, and read the fifo) and what it read
+   * needs this path's words (start-handover.ts). ON_STEP: the steps the
+   * init took after its release (a seccomp filter loaded last, exec), which
+   * it reports on the fifo (--explain).
    */
-  async start(id: string, onStep?: (s: StepTiming) => void): Promise<void> {
+  async start(id: string, handedOver?: StartReport, onStep?: (s: StepTiming) => void): Promise<void> {
     await this.store.withLockAsync(id, async () => {
       const saved = this.store.read(id);
-      const status = this.statusOf(saved);
-      if (status !== 'created') {
-        throw new MobyDickError('USAGE', `cannot start a container that is ${status}`, { container: id, subject: id });
+      if (!handedOver) {
+        const status = this.statusOf(saved);
+        if (status !== 'created') {
+          throw new MobyDickError('USAGE', `cannot start a container that is ${status}`, { container: id, subject: id });
+        }
+        if (saved.spec) runHooks('startContainer', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'created')));
       }
-      if (saved.spec) runHooks('startContainer', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'created')));
       const fifo = this.store.fifo(id);
-      const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
-        const buf = Buffer.alloc(1);
-        const started = await awaitStartByte({
-          readByte: () => {
-            try {
-              return readSync(fd, buf) === 1;
-            } catch (e) {
-              if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-              return false;
-            }
-          },
-          alive: () => isAlive(saved.pid, saved.pidStartTime),
-          // the byte wakes this at once; the init's end does not (it never opened the fifo): looked at every 10 ms
-          pause: () => readable(fd, 10),
-          limit: 1000,
-        });
-        if (!started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
-        const chunk = Buffer.alloc(8192);
-        const records = await awaitExec({
-          read: () => readChunk(fd, chunk),
-          // exec closes the init's end (readable: at its end), an error record comes before
-          pause: () => readable(fd, 10),
-          limit: 1000,
-        });
-        for (const rec of records) {
+        const report = handedOver ?? (await this.releaseInit(fifo, saved));
+        if (!report.started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
+        for (const rec of report.records) {
           if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
         }
-        const failed = execFailure(records, id);
+        const failed = execFailure(report.records, id);
         if (failed) throw failed;
       } finally {
-        closeSync(fd);
-        unlinkSync(fifo);
+        rmSync(fifo, { force: true });
       }
       if (saved.spec) runHooks('poststart', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'running')));
     });
+  }
+
+  /** Opens FIFO for the parked init: its byte, then what it reports up to its exec. */
+  private async releaseInit(fifo: string, saved: SavedState): Promise<StartReport> {
+    const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(1);
+      const started = await awaitStartByte({
+        readByte: () => {
+          try {
+            return readSync(fd, buf) === 1;
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+            return false;
+          }
+        },
+        alive: () => isAlive(saved.pid, saved.pidStartTime),
+        // the byte wakes this at once; the init's end does not (it never opened the fifo): looked at every 10 ms
+        pause: () => readable(fd, 10),
+        limit: 1000,
+      });
+      if (!started) return { started, records: [] };
+      const chunk = Buffer.alloc(8192);
+      const records = await awaitExec({
+        read: () => readChunk(fd, chunk),
+        // exec closes the init's end (readable: at its end), an error record comes before
+        pause: () => readable(fd, 10),
+        limit: 1000,
+      });
+      return { started, records };
+    } finally {
+      closeSync(fd);
+    }
   }
 
   state(id: string) {
@@ -437,7 +453,7 @@ export class OciRuntime {
       const status = this.statusOf(saved);
       if (status === 'stopped' || status === 'creating') {
         // runc's words: containerd's shim and CRI-O take "container not running" for a process already gone
-        throw new MobyDickError('USAGE', `cannot kill container "${id}": container not running`, { container: id, subject: id });
+        throw new MobyDickError('USAGE', runtimeMessage(RUNTIME_MESSAGES.notRunning, id), { container: id, subject: id });
       }
       const sig = signalNumber(signal);
       for (const pid of all ? this.processes(saved) : [saved.pid]) {
@@ -635,9 +651,14 @@ export class OciRuntime {
         // reported on its copy of the status fd, which exec closes; the helper's copy goes with the helper
         sendControl(helper.fds.control, DETACH);
         reapHelper(helper);
-        // the status fd blocks: a read waits for bytes or the end, and never says 'none'
+        // waitReady's poll left the status fd non-blocking (libuv's uv_poll sets O_NONBLOCK): wait
+        // for bytes or the end in the event loop; both ends close at exec and with the reaped helper
         const chunk = Buffer.alloc(8192);
-        const failed = execFailure(await awaitExec({ read: () => readChunk(helper.fds.status, chunk), pause: () => {}, limit: 0, carried }), id);
+        const fd = helper.fds.status;
+        const failed = execFailure(
+          await awaitExec({ read: () => readChunk(fd, chunk), pause: () => readable(fd, 10), limit: 10_000, carried }),
+          id,
+        );
         if (failed) throw failed;
         if (options.pidFile) writePidFile(options.pidFile, pid);
       } finally {

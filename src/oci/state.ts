@@ -1,55 +1,25 @@
 /**
  * The runtime's state directory: one directory per container under --root
  * (default /run/moby-dick), holding state.json, the exec fifo while it waits
- * for `start`, and a lock file. Status is not stored: it is read from /proc
+ * for `start`, a lock file, and the fast state the launcher reads
+ * (fast-state.ts). Status is not stored: it is read from /proc
  * each time, so it stays true when nothing is running.
  */
 import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CgroupPlacement } from '../cgroups/cgroup.js';
 import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { isAlive } from './proc.js';
-import type { Spec } from '../spec/schema.js';
+import { FAST_STATE_FILE, writeFastState } from './fast-state.js';
+import { OCI_VERSION, type OciState, RUNTIME_MESSAGES, runtimeMessage, type SavedState, type Status } from './saved-state.js';
 
 export const DEFAULT_ROOT = '/run/moby-dick';
-export const OCI_VERSION = '1.2.0';
+/** the files of a container's directory (the launcher's fast path knows them too: native/launcher/fast.h) */
+export const LOCK_FILE = 'lock';
+export const FIFO_FILE = 'exec.fifo';
 
-export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
-
-export interface SavedState {
-  id: string;
-  /** host pid of the container's pid 1; 0 while it is being created */
-  pid: number;
-  pidStartTime: string;
-  bundle: string;
-  rootfs: string;
-  created: string;
-  owner: string;
-  annotations?: Record<string, string>;
-  /** the container's cgroups, to pause, update, read and remove them */
-  cgroup?: CgroupPlacement;
-  /** the validated config.json, for the hooks of start and delete */
-  spec?: Spec;
-  /**
-   * no mount namespace of its own: the root is a bind on the host, taken
-   * down at delete to this mount, the one root.path was on before (host-bind.ts)
-   */
-  hostRootBelow?: number;
-}
-
-/** The OCI state, as `state` prints it. */
-export interface OciState {
-  ociVersion: string;
-  id: string;
-  pid: number;
-  status: Status;
-  bundle: string;
-  rootfs: string;
-  created: string;
-  owner: string;
-  annotations?: Record<string, string>;
-}
+export { OCI_VERSION } from './saved-state.js';
+export type { OciState, SavedState, Status } from './saved-state.js';
 
 const ID = /^[\w+\-.]+$/;
 /** An id names a directory under --root and the container's cgroup: NAME_MAX */
@@ -71,7 +41,7 @@ export function checkId(id: string): void {
 }
 
 export function notFound(id: string): MobyDickError {
-  return new MobyDickError('USAGE', `container "${id}" does not exist`, { container: id, subject: id });
+  return new MobyDickError('USAGE', runtimeMessage(RUNTIME_MESSAGES.notFound, id), { container: id, subject: id });
 }
 
 export class StateStore {
@@ -82,7 +52,7 @@ export class StateStore {
   }
 
   fifo(id: string): string {
-    return join(this.dir(id), 'exec.fifo');
+    return join(this.dir(id), FIFO_FILE);
   }
 
   /** Claims ID: of two creates of one id, exactly one gets here. */
@@ -103,7 +73,7 @@ export class StateStore {
   withLock<T>(id: string, fn: () => T): T {
     checkId(id);
     if (!existsSync(this.dir(id))) throw notFound(id);
-    const fd = nativeAddon().lock(join(this.dir(id), 'lock'));
+    const fd = nativeAddon().lock(join(this.dir(id), LOCK_FILE));
     try {
       return fn();
     } finally {
@@ -133,13 +103,17 @@ export class StateStore {
     }
   }
 
+  /** state.json, and once the container has its pid the fast state the launcher reads (fast-state.ts) */
   write(state: SavedState): void {
     const file = join(this.dir(state.id), 'state.json');
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
     renameSync(`${file}.tmp`, file);
+    if (state.pid > 0) writeFastState(this.dir(state.id), state, this.ociState(state, 'created'));
   }
 
   remove(id: string): void {
+    // the fast state first: a launcher never finds it without its state.json
+    rmSync(join(this.dir(id), FAST_STATE_FILE), { force: true });
     rmSync(this.dir(id), { recursive: true, force: true });
   }
 

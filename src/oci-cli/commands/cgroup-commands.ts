@@ -116,9 +116,10 @@ const EVENTS_POLL_MS = 100;
 
 /**
  * events --stats: one stats event. Without it, as runc: a stats event
- * every --interval and an {"type":"oom"} event for each OOM kill in the
- * container's cgroup (its memory.events count, looked at every 100 ms),
- * until the container stops.
+ * every --interval and an {"type":"oom"} event when the container's cgroup
+ * counts new OOM kills (its memory.events count, looked at every 100 ms:
+ * one event per look that saw the count grow, as runc sends one per
+ * notification, however many tasks that OOM killed), until the container stops.
  */
 export const events: Command = async (ctx, argv) => {
   const { values, positionals } = parseFlags('events', argv, { stats: { type: 'boolean' }, interval: { type: 'string' } }, { min: 1, max: 1, names: 'exactly one container id' });
@@ -135,7 +136,8 @@ export const events: Command = async (ctx, argv) => {
     }
     await new Promise((r) => setTimeout(r, Math.min(intervalMs, EVENTS_POLL_MS)));
     const now = ctx.runtime.oomKills(id);
-    for (; kills < now; kills++) emit({ type: 'oom', id });
+    if (now > kills) emit({ type: 'oom', id });
+    kills = now;
     if (ctx.runtime.state(id).status === 'stopped') return 0;
   }
 };

@@ -5,13 +5,14 @@ import { MobyDickError } from '../../errors.js';
 import { CAPABILITIES } from '../../linux/capabilities.js';
 import { defaultSpec } from '../../spec/default-spec.js';
 import { OCI_VERSION } from '../../oci/state.js';
+import { stateJson, stateLine } from '../../oci/fast-state.js';
 import { type Command, parseFlags } from '../context.js';
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 export const state: Command = (ctx, argv) => {
   const { positionals } = parseFlags('state', argv, {}, { min: 1, max: 1, names: 'exactly one container id' });
-  process.stdout.write(json(ctx.runtime.state(positionals[0]!)));
+  process.stdout.write(stateJson(ctx.runtime.state(positionals[0]!)));
   return 0;
 };
 
@@ -21,7 +22,7 @@ export const list: Command = (ctx, argv) => {
   if (values.quiet) {
     process.stdout.write(states.map((s) => `${s.id}\n`).join(''));
   } else if (values.format === 'json') {
-    process.stdout.write(`${JSON.stringify(states)}\n`);
+    process.stdout.write(`[${states.map(stateLine).join(',')}]\n`);
   } else if (values.format === undefined || values.format === 'table') {
     const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner])];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -5,6 +5,7 @@ import type { ParsedValues } from '../../cli/args.js';
 import type { CreateOptions } from '../../oci/lifecycle.js';
 import { type Command, type Context, parseFlags, stepLogger, takeExplainFlag } from '../context.js';
 import { explainRecorder } from '../explain.js';
+import { takeStartHandover } from '../start-handover.js';
 
 const CREATE_FLAGS = {
   bundle: { type: 'string', short: 'b' },
@@ -63,7 +64,7 @@ export const run: Command = async (ctx, args) => {
 
 export const start: Command = async (ctx, argv) => {
   const { positionals } = parseFlags('start', argv, {}, { min: 1, max: 1, names: 'exactly one container id' });
-  await ctx.runtime.start(positionals[0]!);
+  await ctx.runtime.start(positionals[0]!, takeStartHandover());
   return 0;
 };
 
