@@ -92,7 +92,7 @@ const registryBuild = await build({
 });
 const registryModule = { exports: {} };
 new Function('module', 'exports', registryBuild.outputFiles[0].text)(registryModule, registryModule.exports);
-const { COMMANDS, SNAPSHOT_COMMANDS, SNAPSHOT_EXCEPT_OPTIONS } = registryModule.exports;
+const { COMMANDS, SNAPSHOT_COMMANDS, SNAPSHOT_EXCEPT_OPTIONS, COMMAND_NODE_OPTIONS } = registryModule.exports;
 const commandFiles = await Promise.all(COMMANDS.map(async (c) => ({ name: c.name, bundle: c.bundle, snapshot: c.snapshot, path: (await c.load()).path })));
 
 // the image and container commands (pull, images, ps, ...) are a bundle of
@@ -195,10 +195,10 @@ await build({
     BETTER_SQLITE3_VERSION: JSON.stringify(sqlite.version),
   },
 });
-// which command lines that snapshot serves (src/cli/command-names.ts, read
-// above), for scripts/snapshot.mjs to write into its stamp, where the
-// launcher reads them
-await writeFile('build/moby-dick-snapshot.json', `${JSON.stringify({ only: SNAPSHOT_COMMANDS, except: SNAPSHOT_EXCEPT_OPTIONS })}\n`);
+// which command lines that snapshot serves, and the Node options of some
+// (src/cli/command-names.ts, read above), for scripts/snapshot.mjs to write
+// into its stamp, where the launcher reads them
+await writeFile('build/moby-dick-snapshot.json', `${JSON.stringify({ only: SNAPSHOT_COMMANDS, except: SNAPSHOT_EXCEPT_OPTIONS, options: COMMAND_NODE_OPTIONS })}\n`);
 
 // the OCI runtime with runc's command line. config.json validation (zod)
 // is a bundle of its own, required only by the commands that read a spec:

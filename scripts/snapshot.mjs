@@ -30,6 +30,8 @@ for (const name of ['moby-dick-runtime', 'moby-dick']) {
     ? JSON.parse(await readFile(`${build}${name}-snapshot.json`, 'utf8'))
     : {};
   const lines = [['only', served.only], ['except', served.except]].filter(([, words]) => words?.length);
+  // Node options per command line: `options WORD... --OPTION...`
+  for (const o of served.options ?? []) lines.push(['options', [...o.words, ...o.options]]);
   await writeFile(`${blob}.stamp`, stamp + lines.map(([key, words]) => `${key} ${words.join(' ')}\n`).join(''));
 }
 

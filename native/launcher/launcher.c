@@ -14,6 +14,11 @@
  *                    whose first argument is one of these words, and
  *                    "except OPTION...\n": nor any command with one of
  *                    these options (OPTION or OPTION=...) among the others
+ *                    "options WORD... --FLAG...\n" (up to OPTIONS_MAX
+ *                    lines): Node options for the command lines that
+ *                    begin with these words, snapshot or bundle (the API
+ *                    service's smaller young generation); read even when
+ *                    the stamp is of another Node binary
  *   NAME.cjs         the bundle, run with `node` from PATH as a fallback
  *
  * Why the choice: a snapshot costs to load (reading and deserializing the
@@ -47,11 +52,23 @@
 
 /* the stamp's "only" and "except" lines, as read */
 #define LIST_MAX 4096
+/* "options" lines, and Node options in one */
+#define OPTIONS_MAX 4
+#define FLAGS_MAX 4
+
+struct node_options {
+  char line[LIST_MAX];    /* the line after "options ", split in place */
+  char *words[FLAGS_MAX]; /* the command's first words */
+  char *flags[FLAGS_MAX]; /* Node's options for it */
+  int nwords, nflags;
+};
 
 struct stamp {
   char node[PATH_MAX];
   char only[LIST_MAX];   /* " WORD WORD ... " or "" for every command */
   char except[LIST_MAX]; /* " OPTION ... " or "" */
+  struct node_options options[OPTIONS_MAX];
+  int noptions;
 };
 
 /* LINE without its KEY and newline, as " A B C " into OUT, if LINE starts with KEY and a space */
@@ -62,7 +79,38 @@ static void keyed_list(const char *line, const char *key, char *out, size_t size
   out[strcspn(out, "\n")] = ' ';
 }
 
-/* reads the stamp: 0 when its Node binary is still the one that made the blob */
+/* an "options WORD... --FLAG..." line into the next of S's options; others ignored */
+static void options_line(const char *line, struct stamp *s) {
+  if (strncmp(line, "options ", 8) != 0 || s->noptions == OPTIONS_MAX) return;
+  struct node_options *o = &s->options[s->noptions];
+  snprintf(o->line, sizeof(o->line), "%s", line + 8);
+  o->nwords = o->nflags = 0;
+  char *save = NULL;
+  for (char *w = strtok_r(o->line, " \n", &save); w != NULL; w = strtok_r(NULL, " \n", &save)) {
+    if (strncmp(w, "--", 2) == 0) {
+      if (o->nflags == FLAGS_MAX) return; /* more than a launcher passes: the line is left out */
+      o->flags[o->nflags++] = w;
+    } else {
+      if (o->nflags > 0 || o->nwords == FLAGS_MAX) return; /* a word after a flag: not this format */
+      o->words[o->nwords++] = w;
+    }
+  }
+  if (o->nwords > 0 && o->nflags > 0) s->noptions++;
+}
+
+/* the Node options of the first "options" line whose words begin ARGV (after its name), or NULL */
+static const struct node_options *options_for(const struct stamp *s, int argc, char **argv) {
+  for (int i = 0; i < s->noptions; i++) {
+    const struct node_options *o = &s->options[i];
+    int w = 0;
+    while (w < o->nwords && w + 1 < argc && strcmp(o->words[w], argv[w + 1]) == 0) w++;
+    if (w == o->nwords) return o;
+  }
+  return NULL;
+}
+
+/* reads the stamp: 0 when its Node binary is still the one that made the blob
+   (its lists are read either way) */
 static int read_stamp(const char *path, struct stamp *s) {
   FILE *f = fopen(path, "re");
   if (!f) return -1;
@@ -70,11 +118,13 @@ static int read_stamp(const char *path, struct stamp *s) {
   uintmax_t want_ino;
   char line[LIST_MAX];
   s->only[0] = s->except[0] = '\0';
+  s->noptions = 0;
   int ok = fgets(s->node, (int)sizeof(s->node), f) != NULL &&
            fscanf(f, "%jd %jd %jd %ju\n", &want_size, &want_sec, &want_nsec, &want_ino) == 4;
   while (ok && fgets(line, (int)sizeof(line), f) != NULL) {
     keyed_list(line, "only", s->only, sizeof(s->only));
     keyed_list(line, "except", s->except, sizeof(s->except));
+    options_line(line, s);
   }
   fclose(f);
   if (!ok) return -1;
@@ -128,21 +178,25 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  /* node, up to 3 of its options, "--", the arguments, NULL */
-  char **args = calloc((size_t)argc + 5, sizeof(char *));
+  /* node, the stamp's options for this command, up to 3 more options, "--", the arguments, NULL */
+  char **args = calloc((size_t)argc + 5 + FLAGS_MAX, sizeof(char *));
   static struct stamp stamp;
   if (!args) return 1;
   int i = 0;
   const char *file;
-  if (access(blob, R_OK) == 0 && read_stamp(stamp_path, &stamp) == 0 && serves(&stamp, argc, argv)) {
+  int fits = read_stamp(stamp_path, &stamp) == 0 && access(blob, R_OK) == 0;
+  const struct node_options *options = options_for(&stamp, argc, argv);
+  if (fits && serves(&stamp, argc, argv)) {
     file = stamp.node;
     args[i++] = stamp.node;
+    for (int f = 0; options && f < options->nflags; f++) args[i++] = options->flags[f];
     args[i++] = "--snapshot-blob";
     args[i++] = blob;
     args[i++] = "--";
   } else {
     file = "node";
     args[i++] = "node";
+    for (int f = 0; options && f < options->nflags; f++) args[i++] = options->flags[f];
     args[i++] = "--";
     args[i++] = bundle;
   }

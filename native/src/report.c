@@ -79,10 +79,18 @@ void report_error(const char *step, int err, const char *detail)
 		report_to(start_error_fd, "error\t%s\t%d\t%s", step, err, detail ? detail : "");
 }
 
+/*
+ * A step done and its time (--debug, --explain: the plan's debug), on the
+ * status fd, and on the exec fifo while `start` reads it: the steps after
+ * the release (a late seccomp filter, exec) are `start --explain`'s. Only
+ * then: any record on the fifo sends the launcher's fast start to Node.
+ */
 void report_step(const char *name, const char *detail, uint64_t start_ns)
 {
-	report("step\t%s\t%s\t%llu", name, detail ? detail : "",
-	       (unsigned long long)(now_ns() - start_ns));
+	unsigned long long ns = (unsigned long long)(now_ns() - start_ns);
+	report("step\t%s\t%s\t%llu", name, detail ? detail : "", ns);
+	if (start_error_fd >= 0)
+		report_to(start_error_fd, "step\t%s\t%s\t%llu", name, detail ? detail : "", ns);
 }
 
 size_t format_time(char *out, size_t cap, const struct timespec *time)

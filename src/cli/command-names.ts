@@ -22,3 +22,23 @@ export const SNAPSHOT_COMMANDS: readonly string[] = COMMANDS.filter((c) => c.sna
 
 /** Options after which a command starts from the bundle even so: `run --rootfs DIR` is the jail, without images. */
 export const SNAPSHOT_EXCEPT_OPTIONS: readonly string[] = ['--rootfs'];
+
+/** Node options for the command lines that begin with WORDS, from snapshot or bundle alike. */
+export interface CommandNodeOptions {
+  words: readonly string[];
+  options: readonly string[];
+}
+
+/**
+ * scripts/snapshot.mjs writes these into the stamp as `options WORD...
+ * --OPTION...` lines; the launcher passes the options to Node for a
+ * command line that begins with the words (up to 4 lines of up to 4 words
+ * and 4 options each). The API service, long-running: V8 grows the young
+ * generation's semi-spaces with the allocation rate (up to 16 MiB each,
+ * committed and never given back), which made most of its growth from 60
+ * MiB idle to about 110 MiB after 6-10k requests; with 1 MiB it stayed
+ * under 80 MiB at 6k for the same CPU (bench/README.md, "The API
+ * service's memory"). The short-lived commands keep V8's defaults.
+ */
+export const COMMAND_NODE_OPTIONS: readonly CommandNodeOptions[] = [{ words: ['system', 'service'], options: ['--max-semi-space-size=1'] }];
+

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Command, CommandModule } from './command.js';
-import { SNAPSHOT_COMMANDS } from './command-names.js';
+import { COMMAND_NODE_OPTIONS, SNAPSHOT_COMMANDS } from './command-names.js';
 import { DOCKER_COMMANDS as DOCKER_TOP_LEVEL } from './first-word.js';
 import { COMMANDS } from './registry.js';
 import { stdoutOf } from './capture-stdout.js';
@@ -113,6 +113,26 @@ describe('the CLI registry', () => {
     if (existsSync(stamp)) {
       const only = readFileSync(stamp, 'utf8').split('\n').find((l) => l.startsWith('only '));
       assert.deepEqual(only?.split(' ').slice(1), expected);
+    }
+  });
+
+  test("the Node options per command fit the launcher's stamp lines, and are in the stamp", () => {
+    // native/launcher/launcher.c: up to 4 lines of up to 4 words and 4 options, split at spaces
+    assert.ok(COMMAND_NODE_OPTIONS.length <= 4);
+    const names = new Set(COMMANDS.map((c) => c.name));
+    for (const o of COMMAND_NODE_OPTIONS) {
+      assert.ok(o.words.length >= 1 && o.words.length <= 4 && o.options.length >= 1 && o.options.length <= 4, JSON.stringify(o));
+      assert.ok(names.has(o.words[0] ?? ''), `${o.words.join(' ')}: not a command of the registry`);
+      for (const w of o.words) assert.match(w, /^[a-z][a-z-]*$/);
+      for (const f of o.options) assert.match(f, /^--[a-z][a-z0-9-]*(=\S+)?$/);
+    }
+    assert.deepEqual(COMMAND_NODE_OPTIONS.find((o) => o.words.join(' ') === 'system service')?.options, ['--max-semi-space-size=1']);
+    const json = JSON.parse(readFileSync(new URL('build/moby-dick-snapshot.json', ROOT), 'utf8')) as { options: unknown };
+    assert.deepEqual(json.options, COMMAND_NODE_OPTIONS);
+    const stamp = new URL('build/moby-dick.blob.stamp', ROOT);
+    if (existsSync(stamp)) {
+      const lines = readFileSync(stamp, 'utf8').split('\n').filter((l) => l.startsWith('options '));
+      assert.deepEqual(lines, COMMAND_NODE_OPTIONS.map((o) => `options ${[...o.words, ...o.options].join(' ')}`));
     }
   });
 });

@@ -12,6 +12,7 @@ import { type CreateFlags, createRequest } from './create-options.js';
 import { withEngine } from './engine-context.js';
 import { parseAttach, type Stream } from './host-flags.js';
 import { explainFormat, stderrRecorder } from '../explain/recorder.js';
+import { heldUntil } from './held-output.js';
 
 /** Where a stream that -a leaves out goes. */
 function discard(): Writable {
@@ -32,15 +33,19 @@ export interface Attached {
  * process of its own; killed before that, we hang up and it does.
 
  */
-export async function attachTo(v: ContainerView, interactive: boolean, options: { streams?: ReadonlySet<Stream>; detachKeys?: string } = {}): Promise<Attached> {
+/** HOLD: the output is held until it settles (--explain, written first; held-output.ts). */
+export async function attachTo(v: ContainerView, interactive: boolean, options: { streams?: ReadonlySet<Stream>; detachKeys?: string; hold?: Promise<unknown> } = {}): Promise<Attached> {
   const tty = v.record.engine.tty;
   // -a: the streams not named are dropped here (the log keeps them)
   const streams = options.streams ?? parseAttach([], interactive);
   const withStdin = interactive && streams.has('stdin');
+  // a terminal is left as it is (its window size follows stdout's, attach.ts); there the explanation and the
+  // first output may cross, where a pipe or file (a tool reading --explain=json) gets them in order
+  const held = (s: NodeJS.WriteStream): Writable => (options.hold && !s.isTTY ? heldUntil(s, options.hold) : s);
   const a = attach(v.paths.attachSocket, {
     stdin: withStdin ? process.stdin : null,
-    stdout: streams.has('stdout') ? process.stdout : discard(),
-    stderr: streams.has('stderr') ? process.stderr : discard(),
+    stdout: streams.has('stdout') ? held(process.stdout) : discard(),
+    stderr: streams.has('stderr') ? held(process.stderr) : discard(),
     tty,
     detachKeys: tty && withStdin ? options.detachKeys : null,
     closeStdin: interactive,
@@ -96,13 +101,21 @@ async function runCreated(req: CreateRequest, flags: CreateFlags, streams: Retur
       await engine.start(
         record.id,
         async (v) => {
-          // made and waiting for start: explained before any of its output
-          explain?.flush();
-          if (!flags.detach) attached = await attachTo(v, flags.interactive === true, { streams, ...(flags['detach-keys'] !== undefined ? { detachKeys: flags['detach-keys'] } : {}) });
+          // made and waiting for start; explained once the helper reports its exec (the recorder),
+          // with the steps after the release: its output held until then
+          if (!flags.detach) {
+            attached = await attachTo(v, flags.interactive === true, {
+              streams,
+              ...(flags['detach-keys'] !== undefined ? { detachKeys: flags['detach-keys'] } : {}),
+              ...(explain ? { hold: explain.written } : {}),
+            });
+          }
         },
         explain,
       );
+      explain?.flush();
     } catch (e) {
+      explain?.flush();
       // and a container whose network could not be set up (a published port taken): it never ran, and run printed no ID for it
       if (req.autoRemove || (e instanceof MobyDickError && e.code === 'NETWORK')) engine.remove(record.id, true, true);
       throw e;

@@ -109,7 +109,7 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
   e.containers.save(record);
   try {
     await beforeStart?.(e.view(record));
-    await e.runtime.start(record.id);
+    await e.runtime.start(record.id, undefined, explain?.onStep);
     volumeEvents(e, record, 'mount');
     containerEvent(e, record, 'start');
   } catch (err) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultRoute, explainLive, localAddresses, renderLive } from './live.js';
+import { defaultRoute, explainLive, interfacesOf, localAddresses, renderLive } from './live.js';
 
 const FIB = `Main:
   +-- 0.0.0.0/0 3 0 5
@@ -29,6 +29,23 @@ describe('reading a container from /proc', () => {
     assert.deepEqual(localAddresses(FIB), ['172.17.0.2']);
   });
 
+  test('the interface of each address: the link route (no gateway) that holds it, the longest prefix first', () => {
+    // eth0 172.17.0.2/16; net1 10.1.2.3/24 inside a 10.0.0.0/8 link route on eth1; 192.168.9.9/32 has no link route
+    const route = `${ROUTE}net1\t0002010A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
+eth1\t0000000A\t00000000\t0001\t0\t0\t0\t000000FF\t0\t0\t0
+eth1\t0000000B\t0100000A\t0003\t0\t0\t0\t000000FF\t0\t0\t0
+`;
+    assert.deepEqual(interfacesOf(['172.17.0.2', '10.1.2.3', '10.9.9.9', '11.0.0.5', '192.168.9.9'], route), [
+      { address: '172.17.0.2', interface: 'eth0' },
+      { address: '10.1.2.3', interface: 'net1' },
+      { address: '10.9.9.9', interface: 'eth1' },
+      // 11.0.0.0/8 is reached through a gateway: not a link the address is on
+      { address: '11.0.0.5', interface: null },
+      { address: '192.168.9.9', interface: null },
+    ]);
+    assert.deepEqual(interfacesOf([], route), []);
+  });
+
   test('the default route from /proc/net/route (little-endian hex)', () => {
     assert.equal(defaultRoute(ROUTE), 'via 172.17.0.1 dev eth0');
     assert.equal(defaultRoute(ROUTE.split('\n').filter((l) => !l.includes('\t00000000\t0100')).join('\n')), null);
@@ -42,6 +59,8 @@ describe('reading a container from /proc', () => {
       '/proc/7/status': 'CapEff:\t0000000000000001\nSeccomp:\t2\nNoNewPrivs:\t1\n',
       '/proc/self/status': 'CapEff:\t0000000000000003\nSeccomp:\t0\nNoNewPrivs:\t0\n',
       '/proc/7/cgroup': '4:pids:/moby-dick/abc\n3:memory:/moby-dick/abc\n',
+      '/proc/7/net/fib_trie': FIB,
+      '/proc/7/net/route': ROUTE,
       '/sys/fs/cgroup/pids/moby-dick/abc/pids.max': '50\n',
       '/sys/fs/cgroup/memory/moby-dick/abc/memory.limit_in_bytes': '67108864\n',
       '/proc/7/mountinfo': [
@@ -62,5 +81,7 @@ describe('reading a container from /proc', () => {
     assert.deepEqual(e.readonly, ['/proc/sys']);
     assert.ok(e.docker.some((d) => d.includes('cgroupns=host')), 'a private cgroup namespace on v1 is not what Docker does');
     assert.match(renderLive(e), /^pid namespace +pid:\[1\] +pid:\[2\] +private: /m);
+    assert.deepEqual(e.sides.container.addressInterfaces, [{ address: '172.17.0.2', interface: 'eth0' }]);
+    assert.match(renderLive(e), /^addresses +172\.17\.0\.2 on eth0 +- *$/m);
   });
 });

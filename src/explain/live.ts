@@ -31,6 +31,8 @@ export interface LiveSide {
   mounts: number;
   interfaces: string[];
   addresses: string[];
+  /** each of addresses with the interface it is on (null when no route of the namespace says) */
+  addressInterfaces: { address: string; interface: string | null }[];
   defaultRoute: string | null;
 }
 
@@ -76,6 +78,39 @@ export function localAddresses(fibTrie: string): string[] {
   return [...out];
 }
 
+/** An IPv4 address of /proc/net/route (little-endian hex) as a number. */
+function routeAddress(hex: string): number {
+  const n = Number.parseInt(hex, 16);
+  return (((n & 255) << 24) | (((n >>> 8) & 255) << 16) | (((n >>> 16) & 255) << 8) | (n >>> 24)) >>> 0;
+}
+
+/**
+ * The interface each of ADDRESSES is on, from /proc/net/route: fib_trie
+ * names no device, but the kernel adds a route to an address's own subnet
+ * on its interface (a link route, no gateway), so the interface whose
+ * link route holds the address, the longest prefix first. null when no
+ * such route is there (a /32 address, or one added with noprefixroute).
+ */
+export function interfacesOf(addresses: readonly string[], route: string): { address: string; interface: string | null }[] {
+  const links: { iface: string; dest: number; mask: number; bits: number }[] = [];
+  for (const line of route.split('\n').slice(1)) {
+    const [iface, dest, gw, flags, , , , mask] = line.trim().split(/\s+/);
+    if (!iface || !dest || !mask || !flags || gw !== '00000000') continue;
+    // RTF_GATEWAY (2) unset: a route to a link
+    if (Number.parseInt(flags, 16) & 2) continue;
+    const m = routeAddress(mask);
+    if (m === 0) continue;
+    links.push({ iface, dest: routeAddress(dest), mask: m, bits: m.toString(2).replace(/0/g, '').length });
+  }
+  links.sort((a, b) => b.bits - a.bits);
+  return addresses.map((address) => {
+    const parts = address.split('.').map(Number);
+    const n = (((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0);
+    const link = links.find((l) => ((n & l.mask) >>> 0) === ((l.dest & l.mask) >>> 0));
+    return { address, interface: link?.iface ?? null };
+  });
+}
+
 /** The default route of a /proc/net/route: "via GATEWAY dev IFACE". */
 export function defaultRoute(route: string): string | null {
   for (const line of route.split('\n').slice(1)) {
@@ -93,6 +128,8 @@ function side(read: Read, pid: number | 'self'): LiveSide {
   const status = read(`${p}/status`) ?? '';
   const seccomp = field(status, 'Seccomp');
   const dev = read(`${p}/net/dev`) ?? '';
+  const route = read(`${p}/net/route`) ?? '';
+  const addresses = localAddresses(read(`${p}/net/fib_trie`) ?? '');
   return {
     capabilities: caps(field(status, 'CapEff')),
     seccomp: seccomp === '2' ? 'filter' : seccomp === '1' ? 'strict' : 'none',
@@ -100,8 +137,9 @@ function side(read: Read, pid: number | 'self'): LiveSide {
     cgroups: (read(`${p}/cgroup`) ?? '').split('\n').filter(Boolean).map((l) => l.slice(l.indexOf(':') + 1)),
     mounts: (read(`${p}/mountinfo`) ?? '').split('\n').filter(Boolean).length,
     interfaces: dev.split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean),
-    addresses: localAddresses(read(`${p}/net/fib_trie`) ?? ''),
-    defaultRoute: defaultRoute(read(`${p}/net/route`) ?? ''),
+    addresses,
+    addressInterfaces: interfacesOf(addresses, route),
+    defaultRoute: defaultRoute(route),
   };
 }
 
@@ -209,7 +247,8 @@ export function renderLive(e: LiveExplanation): string {
   rows.push(['no_new_privs', String(c.noNewPrivs), String(h.noNewPrivs), '']);
   rows.push(['mounts', String(c.mounts), String(h.mounts), '']);
   rows.push(['interfaces', c.interfaces.join(',') || '-', h.interfaces.join(',') || '-', '']);
-  rows.push(['addresses', c.addresses.join(',') || '-', h.addresses.join(',') || '-', '']);
+  const onInterfaces = (s: LiveSide): string => s.addressInterfaces.map((a) => (a.interface ? `${a.address} on ${a.interface}` : a.address)).join(', ') || '-';
+  rows.push(['addresses', onInterfaces(c), onInterfaces(h), '']);
   rows.push(['default route', c.defaultRoute ?? '-', h.defaultRoute ?? '-', '']);
   const widths = [0, 1, 2].map((i) => Math.min(40, Math.max(...rows.map((r) => r[i]!.length))));
   const cut = (s: string, w: number): string => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));

@@ -47,6 +47,9 @@ export class ExplainRecorder {
   private plan: PlannedContainer | undefined;
   private done = false;
   private network: Explanation['network'] | undefined;
+  private markWritten!: () => void;
+  /** settles once flush() was called: the explanation written (or nothing to write) */
+  readonly written = new Promise<void>((resolve) => (this.markWritten = resolve));
 
   constructor(private readonly options: RecorderOptions) {
     this.network = options.network;
@@ -86,6 +89,7 @@ export class ExplainRecorder {
   flush(): void {
     if (this.done) return;
     const e = this.explanation();
+    this.markWritten();
     if (!e) return;
     this.done = true;
     this.options.write(render(e, this.options.format, this.options.color));

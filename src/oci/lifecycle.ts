@@ -369,9 +369,11 @@ export class OciRuntime {
    * has exec'd (its fifo waited for in the event loop). HANDED_OVER: the
    * launcher did that part already (it checked that the container was
    * created and has no start hooks, and read the fifo) and what it read
-   * needs this path's words (start-handover.ts).
+   * needs this path's words (start-handover.ts). ON_STEP: the steps the
+   * init took after its release (a seccomp filter loaded last, exec), which
+   * it reports on the fifo (--explain).
    */
-  async start(id: string, handedOver?: StartReport): Promise<void> {
+  async start(id: string, handedOver?: StartReport, onStep?: (s: StepTiming) => void): Promise<void> {
     await this.store.withLockAsync(id, async () => {
       const saved = this.store.read(id);
       if (!handedOver) {
@@ -385,6 +387,9 @@ export class OciRuntime {
       try {
         const report = handedOver ?? (await this.releaseInit(fifo, saved));
         if (!report.started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
+        for (const rec of report.records) {
+          if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
+        }
         const failed = execFailure(report.records, id);
         if (failed) throw failed;
       } finally {

@@ -6,7 +6,8 @@
  * here by PATH: without node in PATH only the snapshot can start.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { compileModule, readCache } from '../../src/cli/code-cache.js';
@@ -144,5 +145,59 @@ describe('CLI launcher', () => {
     const r = await mdk(['run', '--rm', w.image, 'echo', 'from the bundle'], dirname(process.execPath));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'from the bundle\n');
+  });
+
+  test("the API service starts with the stamp's Node options: a 1 MiB young generation", async () => {
+    writeFileSync(stamp, good);
+    const sock = join(dir, 'api.sock');
+    const service = spawn(launcher, ['system', 'service', '--host', `unix://${sock}`, '--timeout', '0'], {
+      env: { ...w.env.env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    service.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    try {
+      for (let i = 0; i < 200 && !existsSync(sock) && service.exitCode === null; i++) await sleep(50);
+      assert.ok(existsSync(sock), `the service listens: ${log}`);
+      const cmdline = readFileSync(`/proc/${service.pid}/cmdline`, 'utf8').split('\0');
+      // Node's own options come before the `--` that ends them
+      assert.deepEqual(cmdline.slice(0, 3), ['node', '--max-semi-space-size=1', '--'], cmdline.join(' '));
+      assert.deepEqual(cmdline.slice(4, 6), ['system', 'service']);
+    } finally {
+      const exited = new Promise((r) => service.once('exit', r));
+      service.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  test("the stamp's options reach Node for the command lines they name, from the snapshot and the bundle, and only those", async () => {
+    // node's own --version as the option: it answers instead of the command, so whether Node was given it shows
+    const nodeVersion = `${process.version}\n`;
+    const withNode = dirname(process.execPath);
+    const lines = good.split('\n').filter((l) => !l.startsWith('options ') && l !== '');
+    try {
+      writeFileSync(stamp, [...lines, 'options ps --version', 'options system df --version', ''].join('\n'));
+      const ps = await mdk(['ps', '-aq'], NO_NODE); // from the snapshot
+      assert.equal(ps.stdout, nodeVersion, ps.stderr);
+      const df = await mdk(['system', 'df'], withNode); // from the bundle
+      assert.equal(df.stdout, nodeVersion, df.stderr);
+      const help = await mdk(['system', '--help'], withNode); // `system` alone is not `system df`
+      assert.match(help.stdout, /Usage: moby-dick system/);
+      const images = await mdk(['images', '-q'], NO_NODE);
+      assert.equal(images.code, 0, images.stderr);
+      assert.notEqual(images.stdout, nodeVersion);
+      // a stamp of another Node binary: the bundle, with the options still
+      const [node, , ...rest] = lines;
+      writeFileSync(stamp, [node, '1 2 3 4', ...rest, 'options ps --version', ''].join('\n'));
+      const other = await mdk(['ps', '-aq'], withNode);
+      assert.equal(other.stdout, nodeVersion, other.stderr);
+      // too many options for a line: the line is left out, not cut short
+      writeFileSync(stamp, [...lines, 'options ps --version --a --b --c --d', ''].join('\n'));
+      const long = await mdk(['ps', '-aq'], NO_NODE);
+      assert.equal(long.code, 0, long.stderr);
+      assert.notEqual(long.stdout, nodeVersion);
+    } finally {
+      writeFileSync(stamp, good);
+    }
   });
 });

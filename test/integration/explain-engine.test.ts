@@ -40,6 +40,30 @@ describe('--explain for image containers, and explain CONTAINER', () => {
     checkAgainstKernel(e, s.stdout);
   });
 
+  test('start --explain reports the steps after the release: a seccomp filter loaded last (no_new_privs) and exec; the output comes after', async () => {
+    const name = 'mdk-test-explain-late';
+    const c = await mdk('create', '--name', name, '--network', 'none', '--security-opt', 'no-new-privileges', w.image, 'sh', '-c', `echo on-std''err >&2; ${PROBE}`);
+    assert.equal(c.code, 0, c.stderr);
+    const s = await mdk('start', '-a', '--explain=json', name);
+    assert.equal(s.code, 0, s.stderr);
+    const e = parseExplanation(s.stderr);
+    assert.equal(e.noNewPrivileges, true);
+    const helper = e.steps.filter((x) => x.source === 'helper');
+    assert.deepEqual(helper.slice(-2).map((x) => [x.step, x.purpose]), [['seccomp', 'privileges'], ['exec', 'process']]);
+    assert.match(helper.at(-1)!.says, /replaced the helper/);
+    // what the program wrote to stderr comes after the whole explanation (the command's text in it has the quotes)
+    assert.ok(s.stderr.includes('on-stderr') && s.stderr.indexOf('on-stderr') > s.stderr.lastIndexOf('\n}'), s.stderr);
+    checkAgainstKernel(e, s.stdout);
+    // without -a too (nothing attached): the explanation ends with exec
+    const again = await mdk('start', '--explain=json', name);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(parseExplanation(again.stderr).steps.at(-1)?.step, 'exec');
+    const r = await mdk('run', '--rm', '--network', 'none', '--explain=json', w.image, 'true');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(parseExplanation(r.stderr).steps.at(-1)?.step, 'exec');
+    assert.equal((await mdk('rm', '-f', name)).code, 0);
+  });
+
   test('explain CONTAINER reads the kernel: namespaces, dropped capabilities, limits, masked paths; exec --explain=json joins its namespaces', async () => {
     const run = await mdk('run', '-d', '--name', 'mdk-test-explain', '--cap-drop', 'NET_RAW', '--memory', '64m', '--pids-limit', '50', w.image, 'sleep', '30');
     assert.equal(run.code, 0, run.stderr);
@@ -63,8 +87,10 @@ describe('--explain for image containers, and explain CONTAINER', () => {
     assert.ok(e.masked.includes('/proc/keys') && e.readonly.includes('/proc/sys'), `${e.masked} / ${e.readonly}`);
     assert.deepEqual(e.sides.container.interfaces.sort(), ['eth0', 'lo']);
     assert.deepEqual(e.sides.container.addresses, [inspected[0]!.NetworkSettings.IPAddress]);
+    assert.deepEqual(e.sides.container.addressInterfaces, [{ address: inspected[0]!.NetworkSettings.IPAddress, interface: 'eth0' }]);
     const text = await mdk('explain', 'mdk-test-explain');
     assert.match(text.stdout, /^network namespace +net:\[\d+\] +net:\[\d+\] +private/m);
+    assert.match(text.stdout, new RegExp(`^addresses +${inspected[0]!.NetworkSettings.IPAddress.replace(/\./g, '\\.')} on eth0 `, 'm'));
 
     const x = await mdk('exec', '--explain=json', 'mdk-test-explain', 'sh', '-c', PROBE);
     assert.equal(x.code, 0, x.stderr);

@@ -27,14 +27,18 @@ Options:
         if (operands.length > 1) throw usage('you cannot start and attach multiple containers at once', 'start');
         let attached: Attached | undefined;
         const explain = stderrRecorder('start', explainFormat(values.explain));
-        await engine.start(
-          operands[0]!,
-          async (v) => {
-            explain?.flush();
-            attached = await attachTo(v, values.interactive === true);
-          },
-          explain,
-        );
+        try {
+          await engine.start(
+            operands[0]!,
+            async (v) => {
+              attached = await attachTo(v, values.interactive === true, explain ? { hold: explain.written } : {});
+            },
+            explain,
+          );
+        } finally {
+          // written at the helper's exec step (the recorder), or now: what it got to
+          explain?.flush();
+        }
         const code = await attached!.code;
         // as run: --rm and the restart policy done before we return
         await attached!.exited(engine);
@@ -42,7 +46,12 @@ Options:
       }
       for (const ref of operands) {
         const explain = stderrRecorder('start', explainFormat(values.explain));
-        await engine.start(ref, () => explain?.flush(), explain);
+        try {
+          await engine.start(ref, undefined, explain);
+        } finally {
+          // written at the helper's exec step (the recorder), or now: what it got to
+          explain?.flush();
+        }
         process.stdout.write(`${ref}\n`);
       }
       return 0;
