@@ -45,6 +45,16 @@ interface Answer {
   body: string;
 }
 
+/** A service of its own whose store has the test registry's busybox, also tagged busybox (the Dockerfiles' FROM). */
+async function serviceWithBusybox(name: string): Promise<ApiService> {
+  const api = await startApiService(name);
+  for (const args of [['pull', '-q', api.image], ['tag', api.image, 'busybox']]) {
+    const r = await api.env.mdk(args);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  return api;
+}
+
 describe('docker build, commit, diff and history through the Engine API', () => {
   let api: ApiService;
   let snap: Snapshot;
@@ -92,11 +102,7 @@ describe('docker build, commit, diff and history through the Engine API', () => 
 
   before(async () => {
     snap = snapshot();
-    api = await startApiService('api-build');
-    for (const args of [['pull', '-q', api.image], ['tag', api.image, 'busybox']]) {
-      const r = await api.env.mdk(args);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    api = await serviceWithBusybox('api-build');
   });
 
   after(async () => {
@@ -368,11 +374,7 @@ describe('a service stopped (SIGTERM) while it builds', () => {
   let snap: Snapshot;
   before(async () => {
     snap = snapshot();
-    api = await startApiService('api-build-stop');
-    for (const args of [['pull', '-q', api.image], ['tag', api.image, 'busybox']]) {
-      const r = await api.env.mdk(args);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    api = await serviceWithBusybox('api-build-stop');
   });
   after(async () => {
     await api?.stop();
