@@ -35,6 +35,9 @@ import { nameMountField } from './mount-errors.js';
 import { inHostMountNamespace, mountBelow, releaseHostRoot } from './host-bind.js';
 import { type MonitorOptions, monitorOps } from '../helper/monitor-ops.js';
 import type { Overlay } from '../helper/config.js';
+import { isRootless } from '../rootless/rootless.js';
+import { refuseForRootless } from '../rootless/runtime-rules.js';
+import { writeRootlessMaps } from '../rootless/write-maps.js';
 
 export interface CreateOptions {
   bundle: string;
@@ -234,6 +237,8 @@ function killAndWait(pid: number, startTime: string): void {
 
 export class OciRuntime {
   private cgroupManager: CgroupManager | undefined;
+  /** an ordinary user's runtime: its containers get no cgroup (runtime-rules.ts refuses limits) */
+  private readonly rootless = isRootless();
 
   constructor(
     readonly store: StateStore,
@@ -258,6 +263,10 @@ export class OciRuntime {
         saved.cgroup = this.cgroups.create(cgroupPath(spec.linux?.cgroupsPath, saved.id), resources);
         this.store.write(saved);
         this.cgroups.addProcess(saved.cgroup, pid);
+      } else if (name === 'userns' && this.rootless) {
+        const maps = { uidMappings: spec.linux?.uidMappings ?? [], gidMappings: spec.linux?.gidMappings ?? [] };
+        writeRootlessMaps(pid, maps, process.geteuid!(), process.getegid!());
+        if (spec.process?.oomScoreAdj !== undefined) writeProcFile(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj), 'process.oomScoreAdj (an ordinary user may raise it, not lower it)');
       } else if (name === 'userns') {
         // as root of the parent namespace, the maps may be written whole
         const map = (m: { containerID: number; hostID: number; size: number }[] = []): string => m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
@@ -307,6 +316,7 @@ export class OciRuntime {
     checkId(id); // before the bundle is read, as runc does
     const bundle = resolve(options.bundle);
     const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
+    if (this.rootless) refuseForRootless(spec);
     this.store.claim(id);
     let saved: SavedState | undefined;
     try {
@@ -321,14 +331,14 @@ export class OciRuntime {
         const plan = compileOciPlan(spec, {
           bundle,
           fifo,
-          cgroupPath: cgroupPath(spec.linux?.cgroupsPath, id),
+          cgroupPath: this.rootless ? undefined : cgroupPath(spec.linux?.cgroupsPath, id),
           preserveFds: options.preserveFds,
           noPivot: options.noPivot,
           seccomp,
           consoleSocket: options.consoleSocket,
           // a monitor stays; without one the helper lets go once the container is parked
           detach: options.monitor === undefined,
-          syncCgroup: true,
+          syncCgroup: !this.rootless,
           debug: options.onStep !== undefined,
           host: readHostFacts(),
           overlay: options.overlay,
@@ -548,6 +558,7 @@ export class OciRuntime {
     checkId(id);
     const bundle = resolve(options.bundle);
     const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
+    if (this.rootless) refuseForRootless(spec);
     this.store.claim(id);
     try {
       const saved = newState(id, bundle, spec);
@@ -556,13 +567,13 @@ export class OciRuntime {
       this.store.write(saved);
       const plan = compileOciPlan(spec, {
         bundle,
-        cgroupPath: cgroupPath(spec.linux?.cgroupsPath, id),
+        cgroupPath: this.rootless ? undefined : cgroupPath(spec.linux?.cgroupsPath, id),
         preserveFds: options.preserveFds,
         noPivot: options.noPivot,
         seccomp,
         consoleSocket: options.consoleSocket,
         detach: false,
-        syncCgroup: true,
+        syncCgroup: !this.rootless,
         debug: options.onStep !== undefined,
         host: readHostFacts(),
       });
