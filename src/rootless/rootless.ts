@@ -62,9 +62,9 @@ function ownDir(dir: string): boolean {
  * else /run/user/UID when it is the user's own, else a directory of the
  * user's own under TMPDIR (made 0700).
  */
-export function userRuntimeDir(env: NodeJS.ProcessEnv = process.env, uid = process.geteuid!()): string {
+export function userRuntimeDir(env: NodeJS.ProcessEnv = process.env, uid = process.geteuid!(), runUser = '/run/user'): string {
   if (env.XDG_RUNTIME_DIR) return env.XDG_RUNTIME_DIR;
-  const run = `/run/user/${uid}`;
+  const run = join(runUser, String(uid));
   if (ownDir(run)) return run;
   const tmp = join(env.TMPDIR || '/tmp', `moby-dick-run-${uid}`);
   try {
