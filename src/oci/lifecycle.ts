@@ -622,6 +622,7 @@ export class OciRuntime {
     const plan = compileExecPlan(spec, saved.pid, {
       ...options,
       sharedWithRuntime: namespacesShared(saved.pid),
+      userFirst: this.rootless,
       seccomp,
       detach: options.detach === true,
       debug: options.onStep !== undefined,
