@@ -88,6 +88,19 @@ export function userDataHome(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * The engine's commands (images, containers from images) as an ordinary
+ * user: refused in one line until image layers are unpacked rootless
+ * (their owners and whiteouts need the user namespace's ids).
+ */
+export function refuseRootlessEngine(command: string): void {
+  if (!isRootless()) return;
+  throw new MobyDickError('NOT_ROOT', `${command}: images and containers from images are not available to an ordinary user yet (rootless: only the original form and run --rootfs)`, {
+    subject: command,
+    hint: 'run it as root, or run a root filesystem with `moby-dick run --rootfs DIR`',
+  });
+}
+
+/**
  * Cgroup limits asked of a rootless container: refused in one line, as
  * rootless Podman refuses them on a host without a delegated cgroup v2
  * tree. (Using a delegated tree is not done yet.)
