@@ -61,3 +61,7 @@ apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends docker-com
 # linux-image-amd64 pulls udev and initramfs-tools into the host (nothing of
 # them runs here: no systemd); the host keeps booting its own kernel
 apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends qemu-system-x86 linux-image-amd64 cpio kmod xz-utils
+# rootless containers (src/rootless/, test/integration/rootless.test.ts):
+# newuidmap and newgidmap (setuid root) write an ordinary user's
+# /etc/subuid and /etc/subgid ranges into the container's user namespace
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends uidmap

@@ -9,7 +9,9 @@
  *   spec                     the OCI spec schema and types, Docker's
  *                            defaults, `runtime spec`'s config.json, the
  *                            spec builder and the default seccomp profile
- *   config                   /etc/moby-dick/config.json, read in one place
+ *   config, rootless         /etc/moby-dick/config.json, read in one
+ *                            place; an ordinary user's containers: the
+ *                            user namespace's maps, the user's directories
  *   helper                   the C helper's driver: the plan and its wire,
  *                            helper launch, the running Container, the
  *                            addon's typed interface, the container config
@@ -45,7 +47,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['errors.ts'],
   ['linux', 'util'],
   ['spec'],
-  ['config'],
+  ['config', 'rootless'],
   ['helper'],
   ['cgroups', 'images', 'network'],
   ['oci'],

@@ -70,6 +70,15 @@ int main(int argc, char **argv)
 	int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		signal(forwarded[i], SIG_IGN);
+	if (plan.join_user) {
+		/* an ordinary user may join the container's pid namespace only from inside its user namespace */
+		int fd = open(plan.join_user, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0) {
+			report_error("setns", errno, plan.join_user);
+			return 125;
+		}
+		close(fd);
+	}
 	if (plan.join_pid) {
 		/* joining a pid namespace applies to the children made after it */
 		int fd = open(plan.join_pid, O_RDONLY | O_CLOEXEC);

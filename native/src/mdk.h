@@ -98,6 +98,7 @@ struct plan {
 	int detach;      /* OCI create: leave the container parked, exit on "detach" */
 	const char *console_socket; /* send the pty master there instead of relaying it */
 	const char *join_pid;       /* setns() into this pid namespace before clone */
+	const char *join_user;      /* setns() into this user namespace first (rootless exec) */
 	int preserve_fds;           /* pass PRESERVED_FD_BASE.. on as 3.. to the command */
 	struct watch_opts watch;
 	/* bytes after "end\0" already read from fd 3: control messages */

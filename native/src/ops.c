@@ -63,6 +63,11 @@ static void set_join_pid(struct plan *p, const struct op *op)
 	p->join_pid = op_arg(op, 0);
 }
 
+static void set_join_user(struct plan *p, const struct op *op)
+{
+	p->join_user = op_arg(op, 0);
+}
+
 static void set_preserve_fds(struct plan *p, const struct op *op)
 {
 	p->preserve_fds = atoi(op_arg(op, 0));
@@ -338,6 +343,7 @@ static const struct op_def ops[] = {
 	{"detach", 0, OP_SETTING, .set = set_detach},
 	{"console_socket", 1, OP_SETTING, .set = set_console_socket},
 	{"join_pid", 1, OP_SETTING, .set = set_join_pid},
+	{"join_user", 1, OP_SETTING, .set = set_join_user},
 	{"preserve_fds", 1, OP_SETTING, .set = set_preserve_fds},
 	{"end", 0, OP_SETTING, .set = NULL},
 	/* the monitor of a container that can outlive moby-dick (watch.c) */

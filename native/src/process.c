@@ -29,6 +29,23 @@
 #include <unistd.h>
 #include "container.h"
 
+/*
+ * Whether setgroups(2) is denied in this user namespace: a single-id map
+ * written by an ordinary user (rootless) needs "deny" in
+ * /proc/self/setgroups first, and supplementary groups stay the caller's.
+ */
+static int setgroups_denied(void)
+{
+	char buf[16] = {0};
+	struct statfs sfs;
+	int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	ssize_t n = fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC ? read(fd, buf, sizeof buf - 1) : -1;
+	close(fd);
+	return n > 0 && strncmp(buf, "deny", 4) == 0;
+}
+
 void set_user(const struct op *op)
 {
 	uid_t uid = (uid_t)num(op_arg(op, 0), 10);
@@ -44,7 +61,8 @@ void set_user(const struct op *op)
 	}
 	if (prctl(PR_SET_KEEPCAPS, 1) < 0)
 		fail("user", errno, "keepcaps");
-	if (setgroups(n, groups) < 0)
+	/* no groups asked and setgroups denied: the caller's groups stay (as runc rootless) */
+	if (setgroups(n, groups) < 0 && !(errno == EPERM && n == 0 && setgroups_denied()))
 		fail("user", errno, "setgroups");
 	if (setresgid(gid, gid, gid) < 0)
 		fail("user", errno, "setgid");

@@ -7,7 +7,8 @@
  * first 12 digits so that the path fits a unix socket's 107 bytes.
  */
 import { join } from 'node:path';
-import { DEFAULT_STORE_ROOT } from '../images/store/image-store.js';
+import { DEFAULT_STORE_ROOT, storeRoot as defaultStoreRoot } from '../images/store/image-store.js';
+import { isRootless, userRuntimeDir } from '../rootless/rootless.js';
 
 export interface ContainerPaths {
   dir: string;
@@ -22,10 +23,16 @@ export interface ContainerPaths {
   attachSocket: string;
 }
 
-/** The run root: MOBY_DICK_RUN_ROOT, /run/moby-dick/engine for the default store, else STORE/run. */
+/**
+ * The run root: MOBY_DICK_RUN_ROOT, /run/moby-dick/engine for the default
+ * store (an ordinary user's default store: $XDG_RUNTIME_DIR/moby-dick/engine),
+ * else STORE/run.
+ */
 export function runRoot(storeRoot: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env.MOBY_DICK_RUN_ROOT) return env.MOBY_DICK_RUN_ROOT;
-  return storeRoot === DEFAULT_STORE_ROOT ? '/run/moby-dick/engine' : join(storeRoot, 'run');
+  if (storeRoot === DEFAULT_STORE_ROOT) return '/run/moby-dick/engine';
+  if (isRootless() && !env.MOBY_DICK_ROOT && storeRoot === defaultStoreRoot(env)) return join(userRuntimeDir(env), 'moby-dick', 'engine');
+  return join(storeRoot, 'run');
 }
 
 export function containerPaths(storeRoot: string, run: string, id: string): ContainerPaths {

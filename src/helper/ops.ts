@@ -67,6 +67,7 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
   detach: { setting: true, args: () => [] },
   console_socket: { setting: true, args: (o) => [o.path], step: 'console socket', what: (d) => `sending the terminal to the console socket ${d}` },
   join_pid: { setting: true, args: (o) => [o.path] },
+  join_user: { setting: true, args: (o) => [o.path] },
   preserve_fds: { setting: true, args: (o) => [String(o.count)], step: 'preserve fds', what: (d) => `passing on --preserve-fds (${d})` },
   // the monitor that can outlive the engine (native/src/watch.c)
   log_json: { setting: true, args: (o) => [o.path, String(o.maxSize), String(o.maxFiles)], step: 'log', what: (d) => `opening the log file ${d}` },

@@ -15,6 +15,8 @@ export type Op =
   | { op: 'detach' }
   | { op: 'console_socket'; path: string }
   | { op: 'join_pid'; path: string }
+  /** the helper itself joins this user namespace first (an ordinary user's exec: its pid namespace is the user namespace's) */
+  | { op: 'join_user'; path: string }
   // --preserve-fds: the helper got the caller's fds 3.. at 5..; the command gets them at 3..
   | { op: 'preserve_fds'; count: number }
   // a monitor that can outlive the engine (native/src/watch.c; built by monitor-ops.ts):

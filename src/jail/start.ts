@@ -27,6 +27,8 @@ import { encodePlan } from '../helper/plan-wire.js';
 import type { Resources, Spec } from '../spec/schema.js';
 import { readHostRoot } from './host-root.js';
 import { hostViewSpec, JAIL_CGROUP_PARENT, jailSpec } from './jail-spec.js';
+import { isRootless, mapUserNamespace, userNamespaceMaps, userRuntimeDir } from '../rootless/rootless.js';
+import { rootlessSpec } from '../rootless/rootless-spec.js';
 
 /** Compiled seccomp programs of the jail's containers (oci/seccomp-cache.ts), beside the engine's. */
 export const JAIL_SECCOMP_CACHE = '/run/moby-dick/seccomp';
@@ -56,12 +58,9 @@ export function needsSealedHelper(config: ResolvedConfig): boolean {
   return config.init;
 }
 
-function checkRoot(): void {
-  if (process.getuid?.() !== 0) {
-    throw new MobyDickError('NOT_ROOT', 'moby-dick needs root to create containers', {
-      hint: 'run it as root, e.g. with sudo',
-    });
-  }
+/** The jail's seccomp cache: the system's as root, the user's own under their run-time directory otherwise. */
+function seccompCacheDir(rootless: boolean): string {
+  return rootless ? join(userRuntimeDir(), 'moby-dick', 'seccomp') : JAIL_SECCOMP_CACHE;
 }
 
 function checkRootfs(rootfs: string): void {
@@ -231,7 +230,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
     onStep?.({ source: 'engine', name, detail, milliseconds: Number(now - t) / 1e6 });
     t = now;
   };
-  checkRoot();
+  const rootless = isRootless();
   const resolved = resolveConfig(config);
   if (resolved.rootfs !== null) checkRootfs(resolved.rootfs);
   const hostRoot = resolved.rootfs === null ? readHostRoot() : undefined;
@@ -242,8 +241,17 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   let cgroup: ContainerCgroup | undefined;
   let prepareCgroup: (() => void) | undefined;
   let onSync = options.onSync;
+  const maps = rootless ? userNamespaceMaps() : undefined;
+  if (maps) {
+    // an ordinary user: a user namespace of the user's ids, written while the child waits at "userns"
+    onSync = (name, pid) => {
+      if (name === 'userns') mapUserNamespace(pid, maps);
+      options.onSync?.(name, pid);
+    };
+  }
+  const asUser = (s: Spec): Spec => (maps ? rootlessSpec(s, maps) : s);
   if (resolved.rootfs === null) {
-    spec = hostViewSpec(resolved);
+    spec = asUser(hostViewSpec(resolved));
     ops = compileOciPlan(spec, {
       bundle: '/',
       detach: false,
@@ -253,6 +261,22 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
       init: resolved.init,
       interactive: resolved.interactive,
       hostView: { entries: hostRoot ?? [] },
+    });
+  } else if (rootless) {
+    // no cgroup: an ordinary user may not make one (refuseRootlessLimits refuses limits; the jail sets none)
+    spec = asUser(jailSpec(resolved, containerName()));
+    const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+    ops = compileOciPlan(spec, {
+      bundle: resolved.rootfs,
+      detach: false,
+      syncCgroup: false,
+      seccomp: prebuiltSeccomp(spec.process!.capabilities!.bounding as Capability[]) ?? cachedSeccomp(spec.linux!.seccomp!, seccompCacheDir(true), compileSeccomp),
+      debug: onStep !== undefined,
+      host: readHostFacts(mountinfo),
+      overlay: resolved.overlay ?? undefined,
+      init: resolved.init,
+      interactive: resolved.interactive,
+      makeCwd: true,
     });
   } else {
     spec = jailSpec(resolved, containerName());
@@ -274,7 +298,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
       joinCgroups: jailJoinFiles(jailCgroupLayout(layout), spec.linux!.cgroupsPath!),
       // the spec's profile is the default one for its capabilities (jailSpec, through buildSpec, which wrote
       // them from Capability values): mostly compiled at build time
-      seccomp: prebuiltSeccomp(spec.process!.capabilities!.bounding as Capability[]) ?? cachedSeccomp(spec.linux!.seccomp!, JAIL_SECCOMP_CACHE, compileSeccomp),
+      seccomp: prebuiltSeccomp(spec.process!.capabilities!.bounding as Capability[]) ?? cachedSeccomp(spec.linux!.seccomp!, seccompCacheDir(false), compileSeccomp),
       debug: onStep !== undefined,
       host: readHostFacts(mountinfo),
       overlay: resolved.overlay ?? undefined,

@@ -6,6 +6,7 @@
  * Side-effect free: bin.ts runs it, snapshot.ts builds a startup snapshot of it.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseCommandLine } from '../cli/args.js';
 import { MobyDickError } from '../errors.js';
 import { OciRuntime } from '../oci/lifecycle.js';
@@ -17,6 +18,7 @@ import { create, kill, remove, run, start } from './commands/lifecycle.js';
 import type { Command, Context } from './context.js';
 import { Logger } from './log.js';
 import { takeDeferredCaCerts } from '../util/deferred-ca-certs.js';
+import { isRootless, userRuntimeDir } from '../rootless/rootless.js';
 
 declare const MOBY_DICK_VERSION: string;
 const VERSION = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev';
@@ -70,12 +72,15 @@ create, run and exec take --explain[=json]: each step the kernel was asked
 for, what it isolates, its man page and its time, on stderr.
 
 Global options:
-  --root DIR               state directory (default ${DEFAULT_ROOT})
+  --root DIR               state directory (default ${DEFAULT_ROOT}; as an ordinary user
+                           $XDG_RUNTIME_DIR/moby-dick)
   --log FILE               log to FILE
   --log-format text|json   log format (default text)
   --debug                  log each step with its duration
   --systemd-cgroup         refused: no systemd cgroup driver yet (cgroupfs is used)
-  --rootless true|false|auto  only false (or auto, as root) is supported
+  --rootless true|false|auto  auto (the default): rootless as an ordinary user; true only
+                           as one, false only as root. Rootless: config.json needs a user
+                           namespace (spec --rootless writes one) and no cgroup limits
   -v, --version            print the version
 
 Environment:
@@ -83,6 +88,17 @@ Environment:
                            answers state, start, kill, delete, pause, resume, ps
                            and list itself when it can)
 `;
+
+/** --rootless: auto is what we are; true or false must agree with it. */
+function checkRootlessFlag(value: string | undefined): void {
+  if (value === undefined || value === 'auto') return;
+  if (value !== 'true' && value !== 'false') throw new MobyDickError('USAGE', `invalid --rootless ${JSON.stringify(value)}: true, false or auto`);
+  if ((value === 'true') !== isRootless()) {
+    throw new MobyDickError('USAGE', value === 'true' ? '--rootless true: running as root (give config.json a user namespace instead)' : '--rootless false: not running as root', {
+      hint: 'leave --rootless out (auto)',
+    });
+  }
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   takeDeferredCaCerts();
@@ -106,11 +122,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       const why = existsSync('/run/systemd/system') ? 'the systemd cgroup driver is not supported yet' : 'systemd is not running on this host (no /run/systemd/system)';
       throw new MobyDickError('USAGE', `--systemd-cgroup: ${why}`, { hint: 'leave it out to use the cgroupfs driver' });
     }
-    if (values.rootless === 'true') throw new MobyDickError('USAGE', '--rootless: rootless containers are not supported yet');
+    checkRootlessFlag(values.rootless);
     const command = COMMANDS[name];
     if (!command) throw new MobyDickError('USAGE', `unknown command ${JSON.stringify(name)}`, { hint: "see 'moby-dick-runtime --help'" });
-    if (process.getuid?.() !== 0) throw new MobyDickError('NOT_ROOT', 'moby-dick-runtime needs root');
-    const runtime = new OciRuntime(new StateStore(values.root ?? DEFAULT_ROOT), (m) => log.warn(m));
+    const runtime = new OciRuntime(new StateStore(values.root ?? (isRootless() ? join(userRuntimeDir(), 'moby-dick') : DEFAULT_ROOT)), (m) => log.warn(m));
     const ctx: Context = { runtime, log, debug: values.debug === true };
     log.debug(`${name} ${rest.join(' ')}`);
     return await command(ctx, rest);

@@ -384,6 +384,23 @@ describe('compileExecPlan', () => {
     assert.deepEqual(find(ops, 'setns').map((s) => s.path), ['/proc/42/ns/ipc', '/proc/42/ns/uts', '/proc/42/ns/net', '/proc/42/ns/mnt']);
   });
 
+  test('an ordinary user\'s exec: the helper joins the user namespace before the pid namespace, and not again', () => {
+    const userns = spec((s) => {
+      s.linux!.namespaces = [{ type: 'user' }, ...s.linux!.namespaces!];
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+    });
+    const ops = compileExecPlan(userns, 42, { args: ['id'], detach: false, userFirst: true });
+    assert.deepEqual(ops.slice(0, 3), [{ op: 'clone', flags: 0 }, { op: 'join_user', path: '/proc/42/ns/user' }, { op: 'join_pid', path: '/proc/42/ns/pid' }]);
+    assert.ok(!find(ops, 'setns').some((o) => o.path.endsWith('/user')));
+    // as root the user namespace is joined with the others
+    const asRoot = compileExecPlan(userns, 42, { args: ['id'], detach: false });
+    assert.equal(find(asRoot, 'join_user').length, 0);
+    assert.equal(find(asRoot, 'setns')[0]!.path, '/proc/42/ns/user');
+    // no user namespace: nothing to join first
+    assert.equal(find(compileExecPlan(spec(), 42, { args: ['id'], detach: false, userFirst: true }), 'join_user').length, 0);
+  });
+
   test('--detach releases the process after the command is found', () => {
     const ops = compileExecPlan(spec(), 42, { args: ['sleep', '9'], detach: true });
     assert.deepEqual(ops.slice(-3).map((o) => o.op), ['exec_check', 'release', 'exec']);

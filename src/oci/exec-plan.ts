@@ -60,6 +60,8 @@ export function compileExecPlan(
     seccomp?: CompiledSeccomp;
     /** /proc/PID/ns names whose namespace is the runtime's own already (nothing to join; a user namespace refuses it) */
     sharedWithRuntime?: ReadonlySet<string>;
+    /** an ordinary user's exec: the helper joins the user namespace before the pid namespace (join_user) */
+    userFirst?: boolean;
   },
 ): Op[] {
   const p = execProcess(spec, o);
@@ -69,6 +71,8 @@ export function compileExecPlan(
   const shared = o.sharedWithRuntime ?? new Set<string>();
   const listed = new Set((spec.linux?.namespaces ?? []).map((n) => n.type).filter((t) => !shared.has(PROC_NAME[t] ?? t)));
   const ops: Op[] = [{ op: 'clone', flags: 0 }];
+  const userFirst = o.userFirst === true && listed.has('user');
+  if (userFirst) ops.push({ op: 'join_user', path: `/proc/${pid}/ns/user` });
   if (listed.has('pid')) ops.push({ op: 'join_pid', path: `/proc/${pid}/ns/pid` });
   if (p.terminal) ops.push({ op: 'tty', interactive: o.consoleSocket === undefined });
   if (o.consoleSocket !== undefined) ops.push({ op: 'console_socket', path: o.consoleSocket });
@@ -78,7 +82,7 @@ export function compileExecPlan(
   // into the container's cgroups before its cgroup namespace
   if (o.syncCgroup) ops.push({ op: 'sync', name: 'cgroup' });
   for (const [type, name, flag] of JOINED) {
-    if (listed.has(type as never)) ops.push({ op: 'setns', path: `/proc/${pid}/ns/${name}`, nstype: flag });
+    if (listed.has(type as never) && !(userFirst && type === 'user')) ops.push({ op: 'setns', path: `/proc/${pid}/ns/${name}`, nstype: flag });
   }
   // an exec'd process is under the container's seccomp filter too (hooks are not, as with runc)
   ops.push(...processOps(p, { console: '', beforeExec: o.detach ? 'release' : null, seccomp: o.seccomp, alwaysSetUser: listed.has('user') }));

@@ -36,6 +36,9 @@ import { nameMountField } from './mount-errors.js';
 import { inHostMountNamespace, mountBelow, releaseHostRoot } from './host-bind.js';
 import { type MonitorOptions, monitorOps } from '../helper/monitor-ops.js';
 import type { Overlay } from '../helper/config.js';
+import { isRootless } from '../rootless/rootless.js';
+import { refuseForRootless } from '../rootless/runtime-rules.js';
+import { writeRootlessMaps } from '../rootless/write-maps.js';
 
 export interface CreateOptions {
   bundle: string;
@@ -235,6 +238,8 @@ function killAndWait(pid: number, startTime: string): void {
 
 export class OciRuntime {
   private cgroupManager: CgroupManager | undefined;
+  /** an ordinary user's runtime: its containers get no cgroup (runtime-rules.ts refuses limits) */
+  private readonly rootless = isRootless();
 
   constructor(
     readonly store: StateStore,
@@ -259,6 +264,10 @@ export class OciRuntime {
         saved.cgroup = this.cgroups.create(cgroupPath(spec.linux?.cgroupsPath, saved.id), resources);
         this.store.write(saved);
         this.cgroups.addProcess(saved.cgroup, pid);
+      } else if (name === 'userns' && this.rootless) {
+        const maps = { uidMappings: spec.linux?.uidMappings ?? [], gidMappings: spec.linux?.gidMappings ?? [] };
+        writeRootlessMaps(pid, maps, process.geteuid!(), process.getegid!());
+        if (spec.process?.oomScoreAdj !== undefined) writeProcFile(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj), 'process.oomScoreAdj (an ordinary user may raise it, not lower it)');
       } else if (name === 'userns') {
         // as root of the parent namespace, the maps may be written whole
         const map = (m: { containerID: number; hostID: number; size: number }[] = []): string => m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
@@ -308,6 +317,7 @@ export class OciRuntime {
     checkId(id); // before the bundle is read, as runc does
     const bundle = resolve(options.bundle);
     const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
+    if (this.rootless) refuseForRootless(spec);
     this.store.claim(id);
     let saved: SavedState | undefined;
     try {
@@ -322,14 +332,14 @@ export class OciRuntime {
         const plan = compileOciPlan(spec, {
           bundle,
           fifo,
-          cgroupPath: cgroupPath(spec.linux?.cgroupsPath, id),
+          cgroupPath: this.rootless ? undefined : cgroupPath(spec.linux?.cgroupsPath, id),
           preserveFds: options.preserveFds,
           noPivot: options.noPivot,
           seccomp,
           consoleSocket: options.consoleSocket,
           // a monitor stays; without one the helper lets go once the container is parked
           detach: options.monitor === undefined,
-          syncCgroup: true,
+          syncCgroup: !this.rootless,
           debug: options.onStep !== undefined,
           host: readHostFacts(),
           overlay: options.overlay,
@@ -570,6 +580,7 @@ export class OciRuntime {
     checkId(id);
     const bundle = resolve(options.bundle);
     const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
+    if (this.rootless) refuseForRootless(spec);
     this.store.claim(id);
     try {
       const saved = newState(id, bundle, spec);
@@ -578,13 +589,13 @@ export class OciRuntime {
       this.store.write(saved);
       const plan = compileOciPlan(spec, {
         bundle,
-        cgroupPath: cgroupPath(spec.linux?.cgroupsPath, id),
+        cgroupPath: this.rootless ? undefined : cgroupPath(spec.linux?.cgroupsPath, id),
         preserveFds: options.preserveFds,
         noPivot: options.noPivot,
         seccomp,
         consoleSocket: options.consoleSocket,
         detach: false,
-        syncCgroup: true,
+        syncCgroup: !this.rootless,
         debug: options.onStep !== undefined,
         host: readHostFacts(),
       });
@@ -633,6 +644,7 @@ export class OciRuntime {
     const plan = compileExecPlan(spec, saved.pid, {
       ...options,
       sharedWithRuntime: namespacesShared(saved.pid),
+      userFirst: this.rootless,
       seccomp,
       detach: options.detach === true,
       debug: options.onStep !== undefined,

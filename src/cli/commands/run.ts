@@ -20,7 +20,8 @@ root filesystem (pivot_root).
 
 Options:
       --rootfs DIR          use DIR as the root filesystem instead of an image
-                            (in the foreground; the options below are for images)
+                            (in the foreground; the options below are for images;
+                            as an ordinary user: rootless, in a user namespace)
 ${CREATE_OPTIONS_HELP}
 ${RUN_OPTIONS_HELP}`;
 

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MobyDickError } from '../../errors.js';
+import { isRootless, userDataHome } from '../../rootless/rootless.js';
 import { decompress } from '../decompress.js';
 import { type ImageConfig, parseImageConfig } from '../manifest.js';
 import { DigestCounter } from '../digest.js';
@@ -36,9 +37,9 @@ import { SpaceGuard, type StoreLimits, storeLimits } from './space.js';
 
 export const DEFAULT_STORE_ROOT = '/var/lib/moby-dick';
 
-/** The store's root: $MOBY_DICK_ROOT or /var/lib/moby-dick. */
+/** The store's root: $MOBY_DICK_ROOT or /var/lib/moby-dick; an ordinary user's under $XDG_DATA_HOME (rootless). */
 export function storeRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return env.MOBY_DICK_ROOT || DEFAULT_STORE_ROOT;
+  return env.MOBY_DICK_ROOT || (isRootless() ? join(userDataHome(env), 'moby-dick') : DEFAULT_STORE_ROOT);
 }
 
 export interface ImageRecord {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MobyDickError } from '../../errors.js';
 import { CAPABILITIES } from '../../linux/capabilities.js';
 import { defaultSpec } from '../../spec/default-spec.js';
+import { rootlessDefaultSpec } from '../../rootless/rootless-spec.js';
 import { OCI_VERSION } from '../../oci/state.js';
 import { stateJson, stateLine } from '../../oci/fast-state.js';
 import { type Command, parseFlags } from '../context.js';
@@ -45,7 +46,7 @@ export const spec: Command = (_ctx, argv) => {
   const { values } = parseFlags('spec', argv, { bundle: { type: 'string', short: 'b' }, rootless: { type: 'boolean' } }, { min: 0, max: 0, names: 'no arguments' });
   const file = join(values.bundle ?? '.', 'config.json');
   if (existsSync(file)) throw new MobyDickError('USAGE', `File ${file} exists. Remove it first`, { subject: file });
-  writeFileSync(file, json(defaultSpec()));
+  writeFileSync(file, json(values.rootless ? rootlessDefaultSpec(process.geteuid!(), process.getegid!()) : defaultSpec()));
   return 0;
 };
 

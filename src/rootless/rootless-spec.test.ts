@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { defaultSpec } from '../spec/default-spec.js';
+import { rootlessDefaultSpec, rootlessSpec } from './rootless-spec.js';
+import { limitFields, refuseForRootless } from './runtime-rules.js';
+
+const single = { uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] };
+const ranged = {
+  uidMappings: [...single.uidMappings, { containerID: 1, hostID: 100000, size: 65536 }],
+  gidMappings: [...single.gidMappings, { containerID: 1, hostID: 100000, size: 65536 }],
+};
+
+describe('rootlessSpec', () => {
+  test('a new user namespace first, with the maps, and no cgroup path', () => {
+    const s = defaultSpec();
+    s.linux!.cgroupsPath = '/x/y';
+    s.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' });
+    const r = rootlessSpec(s, ranged);
+    assert.deepEqual(r.linux!.namespaces![0], { type: 'user' });
+    assert.equal(r.linux!.namespaces!.filter((n) => n.type === 'user').length, 1);
+    assert.deepEqual(r.linux!.uidMappings, ranged.uidMappings);
+    assert.deepEqual(r.linux!.gidMappings, ranged.gidMappings);
+    assert.equal(r.linux!.cgroupsPath, undefined);
+  });
+
+  test("devpts keeps gid=5 only when gid 5 is mapped (the kernel refuses it otherwise)", () => {
+    const pts = (m: ReturnType<typeof defaultSpec>) => m.mounts!.find((x) => x.type === 'devpts')!.options!;
+    assert.ok(!pts(rootlessSpec(defaultSpec(), single)).includes('gid=5'));
+    assert.ok(pts(rootlessSpec(defaultSpec(), ranged)).includes('gid=5'));
+    assert.ok(pts(rootlessSpec(defaultSpec(), single)).includes('newinstance'));
+  });
+
+  test('spec --rootless: the user alone as root, no cgroup rules, and it passes the rootless rules', () => {
+    const s = rootlessDefaultSpec(1234, 5678);
+    assert.deepEqual(s.linux!.uidMappings, [{ containerID: 0, hostID: 1234, size: 1 }]);
+    assert.deepEqual(s.linux!.gidMappings, [{ containerID: 0, hostID: 5678, size: 1 }]);
+    assert.equal(s.linux!.resources, undefined);
+    assert.doesNotThrow(() => refuseForRootless(s));
+  });
+});
+
+describe('refuseForRootless', () => {
+  test('no new user namespace: refused, naming the field', () => {
+    assert.throws(() => refuseForRootless(defaultSpec()), /linux\.namespaces: a rootless container needs a new user namespace/);
+  });
+
+  test('limits refused in one line naming each; device rules and empty objects are no limits', () => {
+    const s = rootlessSpec(defaultSpec(), single);
+    s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }], cpu: {} };
+    assert.deepEqual(limitFields(s), []);
+    s.linux!.resources = { memory: { limit: 1 << 20 }, pids: { limit: 10 } };
+    assert.deepEqual(limitFields(s), ['linux.resources.memory', 'linux.resources.pids']);
+    assert.throws(() => refuseForRootless(s), (e: Error) => /linux\.resources\.memory, linux\.resources\.pids: cgroup limits are not available to a rootless container/.test(e.message) && !e.message.includes('\n'));
+  });
+});

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { refuseRootlessLimits, userDataHome, userRuntimeDir } from './rootless.js';
+
+describe('rootless directories', () => {
+  test('$XDG_RUNTIME_DIR first, then /run/user/UID when it is the user\'s own (0700), else a 0700 directory under TMPDIR', () => {
+    const uid = process.geteuid!();
+    assert.equal(userRuntimeDir({ XDG_RUNTIME_DIR: '/somewhere' }, uid), '/somewhere');
+    const tmp = mkdtempSync(join(tmpdir(), 'mdk-rootless-unit-'));
+    try {
+      const runUser = join(tmp, 'run-user');
+      mkdirSync(join(runUser, String(uid)), { recursive: true, mode: 0o700 });
+      assert.equal(userRuntimeDir({ TMPDIR: tmp }, uid, runUser), join(runUser, String(uid)));
+      // others may enter it: not taken
+      chmodSync(join(runUser, String(uid)), 0o755);
+      const dir = userRuntimeDir({ TMPDIR: tmp }, uid, runUser);
+      assert.equal(dir, join(tmp, `moby-dick-run-${uid}`));
+      assert.equal(statSync(dir).mode & 0o777, 0o700);
+      // a second call takes the same one
+      assert.equal(userRuntimeDir({ TMPDIR: tmp }, uid, runUser), dir);
+      // one that others may write is refused
+      chmodSync(dir, 0o777);
+      assert.throws(() => userRuntimeDir({ TMPDIR: tmp }, uid, runUser), /is not a directory of yours/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test('$XDG_DATA_HOME, else ~/.local/share', () => {
+    assert.equal(userDataHome({ XDG_DATA_HOME: '/d' }), '/d');
+    assert.equal(userDataHome({ HOME: '/home/u' }), '/home/u/.local/share');
+  });
+
+  test('no limits asked: nothing refused', () => {
+    assert.doesNotThrow(() => refuseRootlessLimits([]));
+    assert.throws(() => refuseRootlessLimits(['--memory']), /--memory: cgroup limits are not available/);
+  });
+});

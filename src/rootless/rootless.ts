@@ -1,0 +1,114 @@
+/**
+ * Running as an ordinary user (rootless, as Podman does): whether we are,
+ * the user namespace the user's containers get, where their state and
+ * store live. The impure half: it reads the process's ids, /etc/subuid and
+ * /etc/subgid and the environment.
+ */
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { MobyDickError } from '../errors.js';
+import { parseSubIds, rootlessMappings } from './id-maps.js';
+import { type UserNamespaceMaps, writeRootlessMaps } from './write-maps.js';
+
+/** Whether this process runs as an ordinary user (no root of the host). */
+export function isRootless(): boolean {
+  return (process.geteuid?.() ?? 0) !== 0;
+}
+
+function readOr(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The maps of this user's containers: the user as root inside, the user's
+ * /etc/subuid and /etc/subgid ranges as 1.. (or the user alone without).
+ */
+export function userNamespaceMaps(files = { subuid: '/etc/subuid', subgid: '/etc/subgid' }): UserNamespaceMaps {
+  const uid = process.geteuid!();
+  const gid = process.getegid!();
+  let name = '';
+  try {
+    name = userInfo().username;
+  } catch {
+    // a uid without a passwd entry: only numeric entries can match
+  }
+  return {
+    uidMappings: rootlessMappings(uid, parseSubIds(readOr(files.subuid), name, uid)),
+    gidMappings: rootlessMappings(gid, parseSubIds(readOr(files.subgid), name, gid)),
+  };
+}
+
+/** The engine's work at the "userns" sync point of this user's container. */
+export function mapUserNamespace(pid: number, maps: UserNamespaceMaps): void {
+  writeRootlessMaps(pid, maps, process.geteuid!(), process.getegid!());
+}
+
+function ownDir(dir: string): boolean {
+  try {
+    const st = statSync(dir);
+    return st.isDirectory() && st.uid === process.geteuid!() && (st.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The user's run-time directory, as Podman picks it: $XDG_RUNTIME_DIR,
+ * else /run/user/UID when it is the user's own, else a directory of the
+ * user's own under TMPDIR (made 0700).
+ */
+export function userRuntimeDir(env: NodeJS.ProcessEnv = process.env, uid = process.geteuid!(), runUser = '/run/user'): string {
+  if (env.XDG_RUNTIME_DIR) return env.XDG_RUNTIME_DIR;
+  const run = join(runUser, String(uid));
+  if (ownDir(run)) return run;
+  const tmp = join(env.TMPDIR || '/tmp', `moby-dick-run-${uid}`);
+  try {
+    mkdirSync(tmp, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  if (!ownDir(tmp)) {
+    throw new MobyDickError('SETUP', `${tmp} is not a directory of yours (mode 0700)`, {
+      subject: tmp,
+      hint: 'set XDG_RUNTIME_DIR to a directory only you can write',
+    });
+  }
+  return tmp;
+}
+
+/** The user's data directory: $XDG_DATA_HOME, else ~/.local/share. */
+export function userDataHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.XDG_DATA_HOME) return env.XDG_DATA_HOME;
+  return join(env.HOME || userInfo().homedir, '.local', 'share');
+}
+
+/**
+ * The engine's commands (images, containers from images) as an ordinary
+ * user: refused in one line until image layers are unpacked rootless
+ * (their owners and whiteouts need the user namespace's ids).
+ */
+export function refuseRootlessEngine(command: string): void {
+  if (!isRootless()) return;
+  throw new MobyDickError('NOT_ROOT', `${command}: images and containers from images are not available to an ordinary user yet (rootless: only the original form and run --rootfs)`, {
+    subject: command,
+    hint: 'run it as root, or run a root filesystem with `moby-dick run --rootfs DIR`',
+  });
+}
+
+/**
+ * Cgroup limits asked of a rootless container: refused in one line, as
+ * rootless Podman refuses them on a host without a delegated cgroup v2
+ * tree. (Using a delegated tree is not done yet.)
+ */
+export function refuseRootlessLimits(what: readonly string[]): void {
+  if (what.length === 0) return;
+  throw new MobyDickError('USAGE', `${what.join(', ')}: cgroup limits are not available to a rootless container (no cgroup v2 tree delegated to this user is used yet)`, {
+    subject: what[0],
+    hint: 'leave the limits out, or run as root',
+  });
+}
