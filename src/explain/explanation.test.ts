@@ -108,6 +108,27 @@ describe('explain', () => {
     assert.equal(cg.path, '/moby-dick-jail/test-explain');
     assert.ok(cg.writes.some((w) => w.file === 'devices.deny' && w.value === 'a'));
     assert.ok(cg.writes.some((w) => w.file === 'devices.allow' && w.value === 'c 1:3 rwm'));
+    assert.equal(cg.inherited, null);
+  });
+
+  test('cgroup under a parent that holds the rules: the device rules are inherited (devices.list lines), none said written', () => {
+    const base = input();
+    const e = explain({
+      ...base,
+      cgroup: { path: '/moby-dick-jail/test-explain', version: 1, inheritsFrom: '/moby-dick-jail' },
+      steps: [{ source: 'engine', name: 'create cgroup', detail: '/moby-dick-jail/test-explain', milliseconds: 0.1 }, ...base.steps],
+    });
+    const cg = e.cgroup!;
+    assert.deepEqual(cg.writes, []);
+    assert.equal(cg.inherited?.from, '/moby-dick-jail');
+    assert.ok(cg.inherited.devicesList.includes('c 1:3 rwm') && !cg.inherited.devicesList.some((l) => l.startsWith('a ')));
+    const step = e.steps.find((s) => s.step === 'create cgroup')!;
+    assert.match(step.says, /copied its device rules \(devices\.list\) and cpuset from its parent \/moby-dick-jail at mkdir/);
+    assert.doesNotMatch(step.says, /wrote/);
+    const text = renderText(e, false);
+    assert.match(text, /inherited from \/moby-dick-jail, copied by the kernel at mkdir/);
+    assert.match(text, /^ {6}c 1:3 rwm$/m);
+    assert.doesNotMatch(text, /devices\.allow =|files written/);
   });
 });
 

@@ -7,6 +7,7 @@
  * prints it, docs/explain.schema.json describes its JSON.
  */
 import { deviceRules, planV1, planV2 } from '../cgroups/resources.js';
+import { v1DeviceList } from '../cgroups/v1-device-list.js';
 import { CAPABILITIES } from '../linux/capabilities.js';
 import type { StepTiming } from '../helper/container.js';
 import { HIDDEN_PATHS, namespaceFlagNames, OPS, type OpExplanation, type OpRecord, type Purpose } from '../helper/ops.js';
@@ -77,7 +78,14 @@ export interface Explanation {
   masked: { path: string; hides: string }[];
   readonly: { path: string; why: string }[];
   rootReadOnly: boolean;
-  cgroup: null | { path: string; version: 1 | 2; writes: { file: string; value: string }[]; deviceFilter: boolean };
+  cgroup: null | {
+    path: string;
+    version: 1 | 2;
+    writes: { file: string; value: string }[];
+    /** v1: what the kernel copied from the parent cgroup at mkdir, nothing written per container (shared-parent.ts) */
+    inherited: null | { from: string; devicesList: string[]; cpuset: boolean };
+    deviceFilter: boolean;
+  };
   network: { mode: string; says: string; interfaces: { name: string; says: string }[] };
   milliseconds: {
     total: number;
@@ -94,7 +102,7 @@ export interface ExplainInput {
   ops: readonly Op[];
   steps: readonly StepTiming[];
   /** the container's cgroup, when the engine made one */
-  cgroup?: { path: string; version: 1 | 2 };
+  cgroup?: { path: string; version: 1 | 2; inheritsFrom?: string };
   /** the capabilities this process holds (/proc/self/status CapEff): what a program keeps when the spec names none */
   heldCapabilities: readonly string[];
   /** what the engine set up for the network, when it did (image containers on a bridge) */
@@ -139,6 +147,17 @@ const ENGINE_STEPS: Readonly<Record<string, (detail: string) => Words>> = {
     why: 'a cgroup limits and accounts for the CPU, memory, pids and devices of every process in it',
   }),
 };
+
+/** 'create cgroup' of a cgroup that copies its rules from its parent at mkdir (shared-parent.ts) */
+function inheritingCgroupWords(dir: string, parent: string): Words {
+  return {
+    purpose: 'resources',
+    call: 'mkdir(2) in /sys/fs/cgroup',
+    man: 'cgroups(7)',
+    says: `created the cgroup ${dir}: the kernel copied its device rules (devices.list) and cpuset from its parent ${parent} at mkdir, nothing written (below)`,
+    why: 'a cgroup limits and accounts for the CPU, memory, pids and devices of every process in it',
+  };
+}
 
 /** The helper's steps that are not one op's. */
 const HELPER_STEPS: Readonly<Record<string, (detail: string) => Words>> = {
@@ -226,7 +245,8 @@ function opWords(op: Op): Words | undefined {
 }
 
 /** The helper reports each op by its name, in plan order (native/src/container.c): pair them up. */
-function stepWords(step: StepTiming, ops: readonly Op[], cursor: { i: number }): Words {
+function stepWords(step: StepTiming, ops: readonly Op[], cursor: { i: number }, inheritsFrom?: string): Words {
+  if (step.source === 'engine' && step.name === 'create cgroup' && inheritsFrom) return inheritingCgroupWords(step.detail, inheritsFrom);
   if (step.source === 'engine') {
     return ENGINE_STEPS[step.name]?.(step.detail) ?? { purpose: 'process', call: '-', man: '-', says: `${step.name} ${step.detail}`.trim() };
   }
@@ -286,8 +306,12 @@ function seccomp(spec: Spec): Explanation['seccomp'] {
 function cgroup(spec: Spec, cg: ExplainInput['cgroup']): Explanation['cgroup'] {
   if (!cg) return null;
   const resources = deviceRules(spec.linux?.resources, spec.linux?.devices);
-  const writes = (cg.version === 1 ? planV1(resources) : planV2(resources)).map((w) => ({ file: w.file, value: w.value }));
-  return { path: cg.path, version: cg.version, writes, deviceFilter: cg.version === 2 };
+  const all = (cg.version === 1 ? planV1(resources) : planV2(resources)).map((w) => ({ controller: w.controller, file: w.file, value: w.value }));
+  // v1 under a parent that holds them: the device rules are the parent's, copied at mkdir (CgroupManager's sharedParent)
+  const devicesList = cg.version === 1 && cg.inheritsFrom ? v1DeviceList(all.filter((w) => w.controller === 'devices')) : null;
+  const writes = all.filter((w) => !devicesList || w.controller !== 'devices').map((w) => ({ file: w.file, value: w.value }));
+  const inherited = devicesList && cg.inheritsFrom ? { from: cg.inheritsFrom, devicesList, cpuset: true } : null;
+  return { path: cg.path, version: cg.version, writes, inherited, deviceFilter: cg.version === 2 };
 }
 
 function network(ns: readonly ExplainedNamespace[]): Explanation['network'] {
@@ -323,7 +347,7 @@ export function explain(input: ExplainInput): Explanation {
   const { spec, ops } = input;
   const cursor = { i: 0 };
   const steps = ranOrder(input.steps).map((s, i): ExplainedStep => {
-    const w = stepWords(s, ops, cursor);
+    const w = stepWords(s, ops, cursor, input.cgroup?.version === 1 ? input.cgroup.inheritsFrom : undefined);
     return { n: i + 1, purpose: w.purpose, source: s.source, step: s.name, call: w.call, man: w.man, says: w.says, ...(w.why ? { why: w.why } : {}), milliseconds: round(s.milliseconds) };
   });
   const ns = namespaces(spec);

@@ -86,7 +86,14 @@ function summary(e: Explanation, purpose: string, st: Style): string[] {
   if (purpose === 'resources') {
     const cg = e.cgroup;
     if (cg) {
-      out.push(`  cgroup ${cg.path} (v${cg.version}): files written`);
+      const inh = cg.inherited;
+      if (inh) {
+        out.push(`  cgroup ${cg.path} (v${cg.version}): inherited from ${inh.from}, copied by the kernel at mkdir`);
+        out.push(`    devices.list (the parent's):`);
+        for (const line of inh.devicesList) out.push(`      ${line}`);
+        if (inh.cpuset) out.push("    cpuset.cpus, cpuset.mems: the parent's (its cgroup.clone_children is 1)");
+      }
+      if (cg.writes.length || !inh) out.push(`  cgroup ${cg.path} (v${cg.version}): files written`);
       for (const w of cg.writes) out.push(`    ${w.file} = ${w.value}`);
       if (cg.deviceFilter) out.push('    a BPF device filter (cgroup v2 has no devices files)');
     } else {

@@ -30,7 +30,12 @@ export interface PlannedContainer {
   spec: Spec;
   ops: readonly Op[];
   /** the cgroup the engine makes for it, if any */
-  cgroup?: { path: string; version: 1 | 2 };
+  cgroup?: {
+    path: string;
+    version: 1 | 2;
+    /** v1: the parent cgroup whose device rules and cpuset it copies at mkdir (shared-parent.ts), e.g. /moby-dick-jail */
+    inheritsFrom?: string;
+  };
 }
 
 export interface ExitStatus {

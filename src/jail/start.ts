@@ -7,7 +7,7 @@
  * This is the library API's core; the CLI is a thin layer over it.
  */
 import { readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CgroupManager, type CgroupPlacement } from '../cgroups/cgroup.js';
 import { type CgroupLayout, readCgroupLayout } from '../cgroups/layout.js';
 import { deviceRules } from '../cgroups/resources.js';
@@ -311,7 +311,9 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   ops.splice(1, 0, ...monitor); // settings of the outer helper, after "clone"
   const plan = encodePlan(ops);
   lap('compile plan', `${plan.length} bytes`);
-  options.onPlan?.({ spec, ops, ...(cgroup && cgroupVersion ? { cgroup: { path: cgroup.path, version: cgroupVersion } } : {}) });
+  // v1: the jail's cgroup copies its device rules and cpuset from /moby-dick-jail at mkdir (jailCgroup)
+  const inheritsFrom = cgroup && cgroupVersion === 1 ? { inheritsFrom: dirname(cgroup.path) } : {};
+  options.onPlan?.({ spec, ops, ...(cgroup && cgroupVersion ? { cgroup: { path: cgroup.path, version: cgroupVersion, ...inheritsFrom } } : {}) });
   const helper = launchHelper(plan, {
     stdio: monitor.length ? 'null' : options.stdio ?? 'inherit',
     interactive: resolved.interactive,

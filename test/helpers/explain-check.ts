@@ -99,6 +99,8 @@ export function checkAgainstKernel(e: Explanation, out: string, nsOf: (file: str
     if (e.cgroup.version === 1) {
       const list = facts(out, 'dev');
       for (const w of e.cgroup.writes.filter((x) => x.file === 'devices.allow')) assert.ok(list.includes(w.value), `${w.value} in devices.list:\n${list.join('\n')}`);
+      // rules copied from the parent at mkdir: the container's devices.list is exactly those said
+      if (e.cgroup.inherited) assert.deepEqual([...list].sort(), [...e.cgroup.inherited.devicesList].sort(), 'devices.list is the inherited one');
     } else {
       assert.equal(e.cgroup.deviceFilter, true);
     }
