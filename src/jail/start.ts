@@ -27,7 +27,8 @@ import { encodePlan } from '../helper/plan-wire.js';
 import type { Resources, Spec } from '../spec/schema.js';
 import { readHostRoot } from './host-root.js';
 import { hostViewSpec, JAIL_CGROUP_PARENT, jailSpec } from './jail-spec.js';
-import { isRootless, mapUserNamespace, userNamespaceMaps, userRuntimeDir } from '../rootless/rootless.js';
+import { checkMappedUser } from '../rootless/mapped-user.js';
+import { isRootless, mapUserNamespace, userName, userNamespaceMaps, userRuntimeDir } from '../rootless/rootless.js';
 import { rootlessSpec } from '../rootless/rootless-spec.js';
 
 /** Compiled seccomp programs of the jail's containers (oci/seccomp-cache.ts), beside the engine's. */
@@ -249,7 +250,12 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
       options.onSync?.(name, pid);
     };
   }
-  const asUser = (s: Spec): Spec => (maps ? rootlessSpec(s, maps) : s);
+  const asUser = (s: Spec): Spec => {
+    if (!maps) return s;
+    // -u to an id the namespace does not map: the kernel's bare EINVAL otherwise
+    checkMappedUser(s.process!.user, maps.uidMappings, maps.gidMappings, userName() || String(process.geteuid!()));
+    return rootlessSpec(s, maps);
+  };
   if (resolved.rootfs === null) {
     spec = asUser(hostViewSpec(resolved));
     ops = compileOciPlan(spec, {

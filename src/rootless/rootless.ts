@@ -24,6 +24,15 @@ function readOr(file: string): string {
   }
 }
 
+/** This user's name, '' for a uid without a passwd entry (only numeric subuid entries can match then) */
+export function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * The maps of this user's containers: the user as root inside, the user's
  * /etc/subuid and /etc/subgid ranges as 1.. (or the user alone without).
@@ -31,12 +40,7 @@ function readOr(file: string): string {
 export function userNamespaceMaps(files = { subuid: '/etc/subuid', subgid: '/etc/subgid' }): UserNamespaceMaps {
   const uid = process.geteuid!();
   const gid = process.getegid!();
-  let name = '';
-  try {
-    name = userInfo().username;
-  } catch {
-    // a uid without a passwd entry: only numeric entries can match
-  }
+  const name = userName();
   return {
     uidMappings: rootlessMappings(uid, parseSubIds(readOr(files.subuid), name, uid)),
     gidMappings: rootlessMappings(gid, parseSubIds(readOr(files.subgid), name, gid)),
