@@ -113,6 +113,23 @@ describe('rootless: an ordinary user', () => {
     assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.trim().replace(/\s+/g, ' ')), [`0 ${single.uid} 1`, 'refused']);
   });
 
+  test('-u to an id the user namespace does not map: one line naming it, the mapped ranges and what to do', async () => {
+    const r1 = await single.run(CLI, ['run', '--rootfs', rootfs, '-u', '1000', 'id', '-u']);
+    assert.equal(r1.code, 125);
+    assert.equal(r1.stdout, '');
+    assert.equal(r1.stderr.trim().split('\n').length, 1, r1.stderr);
+    assert.match(r1.stderr, /^moby-dick: -u: uid 1000 is not mapped in the container's user namespace \(mapped uids: 0\) \(give \S+ a range in \/etc\/subuid and \/etc\/subgid/);
+    const beyond = ranged.sub!.count + 1;
+    const r2 = await ranged.run(CLI, ['run', '--rootfs', rootfs, '-u', `${beyond}`, 'id', '-u']);
+    assert.equal(r2.code, 125);
+    assert.equal(r2.stderr.trim().split('\n').length, 1, r2.stderr);
+    assert.match(r2.stderr, new RegExp(`uid ${beyond} is not mapped .*\\(mapped uids: 0, 1-${ranged.sub!.count}\\) \\(pick an id in 0, 1-${ranged.sub!.count}`));
+    // a mapped id still runs as that id
+    const r3 = await ranged.run(CLI, ['run', '--rootfs', rootfs, '-u', '1000', 'id', '-u']);
+    assert.equal(r3.code, 0, r3.stderr);
+    assert.equal(r3.stdout.trim(), '1000');
+  });
+
   /** A bundle in the user's own directory, from `spec --rootless`'s defaults with CHANGE. */
   function userBundle(user: TestUser, name: string, change: (s: Spec) => void): string {
     const dir = join(user.home, name);
