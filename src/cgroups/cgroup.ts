@@ -11,7 +11,7 @@ import type { Resources } from '../spec/schema.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { compileDeviceFilter, type DeviceRule } from './device-filter.js';
 import type { CgroupLayout } from './layout.js';
-import { dropUnfilledParent, type FillParent, fillingDirOps } from './shared-parent.js';
+import { dropUnfilledParent, type FillParent, fillingDirOps, REAL_PARENT_OPS, type StaleTemporary } from './shared-parent.js';
 import { sameDeviceList, v1DeviceList } from './v1-device-list.js';
 import { type CgroupWrite, orderMemoryWrites, planV1, planV2, v2Controllers } from './resources.js';
 
@@ -171,9 +171,9 @@ const fillCpuset: FillParent = (d) => {
  * older moby-dick) is made again when no other cgroup is in it. Whether
  * DIR INHERITED it: when not, the caller writes it the ordinary way.
  */
-function makeUnderSharedParent(dir: string, created: string[], fill: FillParent, inherited: (dir: string) => boolean): boolean {
+function makeUnderSharedParent(dir: string, created: string[], fill: FillParent, inherited: (dir: string) => boolean, stale?: StaleTemporary): boolean {
   const parent = dirname(dir);
-  const ops = fillingDirOps(parent, fill, basename(dir));
+  const ops = fillingDirOps(parent, fill, basename(dir), REAL_PARENT_OPS, stale);
   makeCgroupDirs(dir, created, ops);
   const had = inherited(dir);
   if (had || !created.includes(dir)) return had;
@@ -193,6 +193,12 @@ export interface CreateOptions {
    * rules: a child cannot be given a device its parent lacks.
    */
   sharedParent?: boolean;
+  /**
+   * With sharedParent: whether a temporary parent PARENT.SUFFIX (the
+   * suffix is the name of the cgroup that was being made) was left by a
+   * maker that is gone; those are swept when the parent is made.
+   */
+  staleTemporary?: StaleTemporary;
 }
 
 /** loads PROGRAM onto a cgroup2 directory; REPLACE: then detach the device programs that were there */
@@ -228,11 +234,11 @@ export class CgroupManager {
       const devices = h.controllers.includes('devices');
       if (options.sharedParent && cpuset) {
         // the parent's cpus and mems, copied at mkdir (clone_children)
-        const inherited = makeUnderSharedParent(dir, created, fillCpuset, (d) => read(join(d, 'cpuset.cpus')) !== '' && read(join(d, 'cpuset.mems')) !== '');
+        const inherited = makeUnderSharedParent(dir, created, fillCpuset, (d) => read(join(d, 'cpuset.cpus')) !== '' && read(join(d, 'cpuset.mems')) !== '', options.staleTemporary);
         if (!inherited) fillCpusetLevels(h.mountPoint, path);
       } else if (deviceList && devices) {
         const fill: FillParent = (d) => deviceWrites.forEach((w) => write(join(d, w.file), w.value));
-        if (makeUnderSharedParent(dir, created, fill, (d) => sameDeviceList(read(join(d, 'devices.list')), deviceList))) {
+        if (makeUnderSharedParent(dir, created, fill, (d) => sameDeviceList(read(join(d, 'devices.list')), deviceList), options.staleTemporary)) {
           writes = writes.filter((w) => w.controller !== 'devices'); // its parent's rules, copied at mkdir
         }
       } else {

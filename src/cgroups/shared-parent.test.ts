@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { makeCgroupDirs } from './cgroup.js';
-import { dropUnfilledParent, fillingDirOps, mkdirFilled, type ParentOps } from './shared-parent.js';
+import { dropUnfilledParent, fillingDirOps, mkdirFilled, type ParentOps, sweepTemporaries } from './shared-parent.js';
 
 /** directories in a Set, with cgroupfs's rules: rmdir only when empty, rename never over one that is there */
 function fakeFs(have: string[]) {
@@ -26,6 +26,10 @@ function fakeFs(have: string[]) {
       if ([...dirs].some((x) => x.startsWith(`${d}/`))) throw err('EBUSY', d);
       if (!dirs.delete(d)) throw err('ENOENT', d);
       log.push(`rmdir ${d}`);
+    },
+    list: (d) => {
+      if (!dirs.has(d)) throw err('ENOENT', d);
+      return [...dirs].filter((x) => x !== d && parentOf(x) === d).map((x) => x.slice(d.length + (d === '/' ? 0 : 1)));
     },
   };
   return { dirs, log, ops };
@@ -80,5 +84,34 @@ describe('dropUnfilledParent', () => {
     const f = fakeFs(['/', '/cg', '/cg/jail', '/cg/jail/c1', '/cg/jail/c1/sub']);
     assert.equal(dropUnfilledParent('/cg/jail/c1', f.ops), 'kept');
     assert.ok(f.dirs.has('/cg/jail/c1'));
+  });
+});
+
+describe('sweepTemporaries', () => {
+  const gone = (suffix: string) => suffix.startsWith('dead');
+
+  test('temporary parents whose maker is gone go; a living maker\'s, one with a cgroup in it, and other names stay', () => {
+    const f = fakeFs(['/', '/cg', '/cg/jail.dead1', '/cg/jail.dead2', '/cg/jail.dead2/x', '/cg/jail.live1', '/cg/jailer.dead3', '/cg/other']);
+    assert.deepEqual(sweepTemporaries('/cg/jail', gone, f.ops), ['/cg/jail.dead1']);
+    assert.deepEqual([...f.dirs].sort(), ['/', '/cg', '/cg/jail.dead2', '/cg/jail.dead2/x', '/cg/jail.live1', '/cg/jailer.dead3', '/cg/other']);
+  });
+
+  test('no hierarchy directory: nothing to sweep', () => {
+    const f = fakeFs(['/']);
+    assert.deepEqual(sweepTemporaries('/cg/jail', gone, f.ops), []);
+  });
+
+  test('when the parent is made: the stale ones go first, then it is filled and renamed', () => {
+    const f = fakeFs(['/', '/cg', '/cg/jail.dead1']);
+    const created: string[] = [];
+    makeCgroupDirs('/cg/jail/c1', created, fillingDirOps('/cg/jail', (d) => f.log.push(`fill ${d}`), 'c1', f.ops, gone));
+    assert.deepEqual(f.log, ['rmdir /cg/jail.dead1', 'mkdir /cg/jail.c1', 'fill /cg/jail.c1', 'rename /cg/jail.c1 /cg/jail', 'mkdir /cg/jail/c1']);
+    assert.deepEqual([...f.dirs].sort(), ['/', '/cg', '/cg/jail', '/cg/jail/c1']);
+  });
+
+  test('without STALE nothing is swept (a cgroup that is not the jail\'s)', () => {
+    const f = fakeFs(['/', '/cg', '/cg/jail.dead1']);
+    mkdirFilled('/cg/jail', () => undefined, 'c1', f.ops);
+    assert.ok(f.dirs.has('/cg/jail.dead1'));
   });
 });

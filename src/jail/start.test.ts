@@ -7,7 +7,7 @@ import type { CgroupLayout } from '../cgroups/layout.js';
 import { compileOciPlan } from '../oci/compile.js';
 import { resolveConfig } from '../helper/config.js';
 import { jailSpec } from './jail-spec.js';
-import { jailCgroupLayout, jailDeviceRules, jailJoinFiles, jailRemoval, removeJailLeftovers } from './start.js';
+import { jailCgroupLayout, jailDeviceRules, jailJoinFiles, jailRemoval, jailStarterGone, removeJailLeftovers } from './start.js';
 
 const V1: CgroupLayout = {
   version: 1,
@@ -87,6 +87,15 @@ describe('leftover jail cgroups', () => {
     for (const h of ['pids', 'devices']) {
       for (const n of [living, ours, busy, 'not-a-jail']) assert.ok(existsSync(join(top, h, 'moby-dick-jail', n)), n);
     }
+  });
+
+  test('jailStarterGone: a jail\'s name whose starter pid (its first 8 hex digits) is gone; not this process, not another name', () => {
+    const name = (pid: number) => `${pid.toString(16).padStart(8, '0')}0000beef`;
+    const isAlive = (pid: number): boolean => pid === 4242;
+    assert.equal(jailStarterGone(name(4243), isAlive), true);
+    assert.equal(jailStarterGone(name(4242), isAlive), false);
+    assert.equal(jailStarterGone(name(process.pid), () => false), false);
+    assert.equal(jailStarterGone('mdk-test-x', () => false), false);
   });
 
   test('no parent directory, or nothing left in the first hierarchy: nothing to do', () => {

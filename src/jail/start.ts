@@ -110,6 +110,13 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Whether NAME is a jail's (containerName) whose starter is gone: its pid is the name's first 8 hex digits. */
+export function jailStarterGone(name: string, isAlive: (pid: number) => boolean = alive): boolean {
+  if (!/^[0-9a-f]{16}$/.test(name)) return false;
+  const pid = parseInt(name.slice(0, 8), 16);
+  return pid !== process.pid && !isAlive(pid);
+}
+
 /**
  * The cgroups of jails whose starter died without removing them (SIGKILL):
  * a jail's cgroup is named by its starter's pid (containerName), so one
@@ -121,11 +128,7 @@ export function removeJailLeftovers(layout: CgroupLayout, isAlive: (pid: number)
   const removed: string[] = [];
   const roots = [...layout.v1.map((h) => h.mountPoint), ...(layout.unified ? [layout.unified] : [])];
   // the hierarchies are made and removed together: the first one says whether to look further
-  const leftover = (name: string): boolean => name.length === 16 && /^[0-9a-f]{16}$/.test(name) && !liveStarter(name);
-  const liveStarter = (name: string): boolean => {
-    const pid = parseInt(name.slice(0, 8), 16);
-    return pid === process.pid || isAlive(pid);
-  };
+  const leftover = (name: string): boolean => jailStarterGone(name, isAlive);
   try {
     if (roots.length === 0 || !readdirSync(join(roots[0]!, JAIL_CGROUP_PARENT)).some(leftover)) return removed;
   } catch {
@@ -193,7 +196,8 @@ function jailCgroup(
       removeJailLeftovers(hostLayout);
       manager = new CgroupManager(layout);
       // every jail has the same device rules (jailSpec): /moby-dick-jail holds them for its children
-      placement = manager.create(path, jailDeviceRules(spec), { sharedParent: true });
+      // /moby-dick-jail.NAME: a parent being filled by the jail NAME, left when its starter was killed meanwhile
+      placement = manager.create(path, jailDeviceRules(spec), { sharedParent: true, staleTemporary: (name) => jailStarterGone(name) });
     } catch (e) {
       failed = e;
     }

@@ -1,6 +1,7 @@
 /** `moby-dick run --rootfs DIR`: pivot_root into DIR, a minimal /dev, and no way out. */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { mdk, PROJECT, sleep } from '../helpers/cli.js';
@@ -167,6 +168,33 @@ describe('moby-dick run --rootfs (the jail)', () => {
       assert.deepEqual(lines(readFileSync(join(parent.devices, 'devices.list'), 'utf8')), RULES, 'made again, with the rules');
       assert.equal(readFileSync(join(parent.cpuset, 'cgroup.clone_children'), 'utf8').trim(), '1');
       assert.deepEqual(readdirSync('/sys/fs/cgroup/devices').filter((n) => n.startsWith('moby-dick-jail.')), [], 'no temporary parent left');
+    });
+
+    test('a temporary parent left by a jail killed before its rename is swept when the parent is next made; a living maker\'s stays', { skip: !v1 && 'cgroup v1 only' }, async () => {
+      assert.ok(plainParents(), 'no other jail runs during this test (the integration lock)');
+      for (const d of Object.values(parent)) rmdirSync(d);
+      // a jail's name begins with its starter's pid: one that has ended, and this test's own (alive)
+      const ended = spawnSync('true').pid!;
+      const name = (pid: number) => `${pid.toString(16).padStart(8, '0')}0000beef`;
+      const left = [parent.devices, parent.cpuset].map((p) => `${p}.${name(ended)}`);
+      const living = [parent.devices, parent.cpuset].map((p) => `${p}.${name(process.pid)}`);
+      for (const d of [...left, ...living]) mkdirSync(d);
+      try {
+        const r = await inContainer();
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(lines(r.stdout).filter((l) => !l.startsWith('cpus')), RULES);
+        for (const d of left) assert.equal(existsSync(d), false, `${d} swept`);
+        for (const d of living) assert.equal(existsSync(d), true, `${d} (its maker alive) kept`);
+        assert.deepEqual(lines(readFileSync(join(parent.devices, 'devices.list'), 'utf8')), RULES, 'the parent made, with the rules');
+      } finally {
+        for (const d of [...left, ...living]) {
+          try {
+            rmdirSync(d);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          }
+        }
+      }
     });
 
     test('under such a parent that another cgroup is in, the rules are written for the container', { skip: !v1 && 'cgroup v1 only' }, async () => {
