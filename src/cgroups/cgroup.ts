@@ -27,6 +27,8 @@ export interface CgroupPlacement {
   byController: Record<string, string>;
   /** v2: the device rules its eBPF program holds, so that `update` can add to them */
   devices?: DeviceRule[];
+  /** v1 with sharedParent: its device rules were copied from its parent at mkdir, none written */
+  devicesInherited?: boolean;
 }
 
 const MEMSW_LIMIT = 'memory.memsw.limit_in_bytes';
@@ -240,6 +242,7 @@ export class CgroupManager {
         const fill: FillParent = (d) => deviceWrites.forEach((w) => write(join(d, w.file), w.value));
         if (makeUnderSharedParent(dir, created, fill, (d) => sameDeviceList(read(join(d, 'devices.list')), deviceList), options.staleTemporary)) {
           writes = writes.filter((w) => w.controller !== 'devices'); // its parent's rules, copied at mkdir
+          placement.devicesInherited = true;
         }
       } else {
         makeCgroupDirs(dir, placement.created);

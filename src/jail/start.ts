@@ -19,7 +19,7 @@ import { compileSeccomp } from '../oci/seccomp.js';
 import { cachedSeccomp } from '../oci/seccomp-cache.js';
 import { prebuiltSeccomp } from '../oci/seccomp-prebuilt.js';
 import { type ContainerConfig, type ResolvedConfig, resolveConfig } from '../helper/config.js';
-import { Container, type ContainerCgroup, type ExitStatus, type StartOptions } from '../helper/container.js';
+import { Container, type ContainerCgroup, type ExitStatus, type PlannedContainer, type StartOptions } from '../helper/container.js';
 import { launchHelper } from '../helper/helper-launch.js';
 import { monitorOps } from '../helper/monitor-ops.js';
 import type { Op } from '../helper/plan.js';
@@ -184,7 +184,7 @@ export function jailDeviceRules(spec: Spec): Resources {
 function jailCgroup(
   spec: Spec,
   hostLayout: CgroupLayout,
-): { cgroup: ContainerCgroup; prepare: () => void; onSync: (name: string, pid: number) => void } {
+): { cgroup: ContainerCgroup; prepare: () => void; onSync: (name: string, pid: number) => void; inherited: () => boolean } {
   const path = spec.linux!.cgroupsPath!;
   const layout = jailCgroupLayout(hostLayout);
   let manager: CgroupManager | undefined;
@@ -204,6 +204,7 @@ function jailCgroup(
   };
   return {
     prepare,
+    inherited: () => placement?.devicesInherited === true,
     cgroup: {
       path,
       remove: () => {
@@ -245,6 +246,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   let cgroupVersion: 1 | 2 | undefined;
   let cgroup: ContainerCgroup | undefined;
   let prepareCgroup: (() => void) | undefined;
+  let cgroupInherited: (() => boolean) | undefined;
   let onSync = options.onSync;
   const maps = rootless ? userNamespaceMaps() : undefined;
   if (maps) {
@@ -296,6 +298,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
     const jail = jailCgroup(spec, layout);
     cgroup = jail.cgroup;
     prepareCgroup = jail.prepare;
+    cgroupInherited = jail.inherited;
     onSync = (name, pid) => {
       jail.onSync(name, pid);
       options.onSync?.(name, pid);
@@ -322,8 +325,10 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   const plan = encodePlan(ops);
   lap('compile plan', `${plan.length} bytes`);
   // v1: the jail's cgroup copies its device rules and cpuset from /moby-dick-jail at mkdir (jailCgroup)
-  const inheritsFrom = cgroup && cgroupVersion === 1 ? { inheritsFrom: dirname(cgroup.path) } : {};
-  options.onPlan?.({ spec, ops, ...(cgroup && cgroupVersion ? { cgroup: { path: cgroup.path, version: cgroupVersion, ...inheritsFrom } } : {}) });
+  const planned: PlannedContainer['cgroup'] = cgroup && cgroupVersion
+    ? { path: cgroup.path, version: cgroupVersion, ...(cgroupVersion === 1 ? { inheritsFrom: dirname(cgroup.path) } : {}) }
+    : undefined;
+  options.onPlan?.({ spec, ops, ...(planned ? { cgroup: planned } : {}) });
   const helper = launchHelper(plan, {
     stdio: monitor.length ? 'null' : options.stdio ?? 'inherit',
     interactive: resolved.interactive,
@@ -333,6 +338,8 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
   if (prepareCgroup) {
     // while the helper starts and clones (its child waits at the cgroup sync): a failure is reported there
     prepareCgroup();
+    // written after all (under a parent an older moby-dick made, still in use): the explanation says so
+    if (planned && !cgroupInherited?.()) delete planned.inheritsFrom;
     lap('create cgroup', cgroup!.path);
   }
   return new Container(helper, { ...options, onSync }, monitor.length > 0, { cgroup, syncs: ops.filter((o) => o.op === 'sync').length, init: resolved.init });

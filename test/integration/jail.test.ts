@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { mdk, PROJECT, sleep } from '../helpers/cli.js';
+import { parseExplanation } from '../helpers/explain-check.js';
 import { useRootfs } from '../helpers/fixtures.js';
 
 describe('moby-dick run --rootfs (the jail)', () => {
@@ -207,6 +208,12 @@ describe('moby-dick run --rootfs (the jail)', () => {
         assert.deepEqual(lines(r.stdout).filter((l) => !l.startsWith('cpus')), RULES, 'the container\'s own rules, written');
         assert.match(r.stdout, /^cpus \d/m, 'its cpuset, written');
         assert.deepEqual(lines(readFileSync(join(parent.devices, 'devices.list'), 'utf8')), ['a *:* rwm'], 'the parent in use is left as it is');
+        // --explain says the rules were written here, not inherited
+        const x = await inside(['true'], ['--explain=json']);
+        assert.equal(x.code, 0, x.stderr);
+        const cg = parseExplanation(x.stderr).cgroup!;
+        assert.equal(cg.inherited, null);
+        assert.ok(cg.writes.some((w) => w.file === 'devices.allow' && w.value === 'c 1:3 rwm'), JSON.stringify(cg.writes));
       } finally {
         for (const d of [...Object.values(hold), ...Object.values(parent)]) {
           try {
