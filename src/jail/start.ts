@@ -64,6 +64,26 @@ function seccompCacheDir(rootless: boolean): string {
   return rootless ? join(userRuntimeDir(), 'moby-dick', 'seccomp') : JAIL_SECCOMP_CACHE;
 }
 
+/**
+ * The plan options every jail shares (as root or as a user): the rootfs, the
+ * default seccomp profile for its capabilities (jailSpec, through buildSpec,
+ * wrote them from Capability values: mostly compiled at build time), the
+ * host's facts and the jail's own settings.
+ */
+function jailPlanOptions(spec: Spec, resolved: ResolvedConfig, rootfs: string, mountinfo: string, rootless: boolean, debug: boolean) {
+  return {
+    bundle: rootfs,
+    detach: false,
+    seccomp: prebuiltSeccomp(spec.process!.capabilities!.bounding as Capability[]) ?? cachedSeccomp(spec.linux!.seccomp!, seccompCacheDir(rootless), compileSeccomp),
+    debug,
+    host: readHostFacts(mountinfo),
+    overlay: resolved.overlay ?? undefined,
+    init: resolved.init,
+    interactive: resolved.interactive,
+    makeCwd: true,
+  };
+}
+
 function checkRootfs(rootfs: string): void {
   let isDir: boolean;
   try {
@@ -278,18 +298,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
     // no cgroup: an ordinary user may not make one (refuseRootlessLimits refuses limits; the jail sets none)
     spec = asUser(jailSpec(resolved, containerName()));
     const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
-    ops = compileOciPlan(spec, {
-      bundle: resolved.rootfs,
-      detach: false,
-      syncCgroup: false,
-      seccomp: prebuiltSeccomp(spec.process!.capabilities!.bounding as Capability[]) ?? cachedSeccomp(spec.linux!.seccomp!, seccompCacheDir(true), compileSeccomp),
-      debug: onStep !== undefined,
-      host: readHostFacts(mountinfo),
-      overlay: resolved.overlay ?? undefined,
-      init: resolved.init,
-      interactive: resolved.interactive,
-      makeCwd: true,
-    });
+    ops = compileOciPlan(spec, { ...jailPlanOptions(spec, resolved, resolved.rootfs, mountinfo, true, onStep !== undefined), syncCgroup: false });
   } else {
     spec = jailSpec(resolved, containerName());
     const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
@@ -304,20 +313,10 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
       options.onSync?.(name, pid);
     };
     ops = compileOciPlan(spec, {
-      bundle: resolved.rootfs,
-      detach: false,
+      ...jailPlanOptions(spec, resolved, resolved.rootfs, mountinfo, false, onStep !== undefined),
       syncCgroup: true,
       cgroupPath: spec.linux!.cgroupsPath,
       joinCgroups: jailJoinFiles(jailCgroupLayout(layout), spec.linux!.cgroupsPath!),
-      // the spec's profile is the default one for its capabilities (jailSpec, through buildSpec, which wrote
-      // them from Capability values): mostly compiled at build time
-      seccomp: prebuiltSeccomp(spec.process!.capabilities!.bounding as Capability[]) ?? cachedSeccomp(spec.linux!.seccomp!, seccompCacheDir(false), compileSeccomp),
-      debug: onStep !== undefined,
-      host: readHostFacts(mountinfo),
-      overlay: resolved.overlay ?? undefined,
-      init: resolved.init,
-      interactive: resolved.interactive,
-      makeCwd: true,
     });
   }
   const monitor = options.monitor ? monitorOps(options.monitor) : [];
