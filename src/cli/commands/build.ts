@@ -266,7 +266,12 @@ their step number), or on a terminal the running steps with their last
 lines, redrawn in place. A failing step is one error naming its Dockerfile
 line, exit status 1. SIGINT or SIGTERM (Ctrl-C) cancels the build: the
 running step's container is killed and removed, nothing half-made is kept,
-exit status 128+N.`,
+exit status 128+N.
+
+With 'moby-dick system service' listening on its default socket (or
+$MOBY_DICK_SERVICE_SOCKET) on the same store, the build runs in the service
+(a warm process, as docker build runs in dockerd), with the same output
+and exit status; $MOBY_DICK_BUILD_IN_PROCESS=1 builds in this process.`,
   options: OPTIONS,
   args: { min: 1, max: 1 },
   async run(flags, operands) {
