@@ -19,7 +19,7 @@ import { readable } from '../helper/readable.js';
 import type { Op } from '../helper/plan.js';
 import { DETACH, encodePlan, type StatusRecord } from '../helper/plan-wire.js';
 import { SyncPoints } from '../helper/sync-points.js';
-import { compileOciPlan } from './compile.js';
+import { compileOciPlan, type HostFacts } from './compile.js';
 import { compileExecPlan, execProcess, type ExecOptions, PROC_NAME } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
 import { awaitExec, awaitStartByte, type CarriedRecords, type ReadyOutcome, type StartReport, untilReady } from './exec-fifo.js';
@@ -247,6 +247,13 @@ export class OciRuntime {
     private readonly layout: () => CgroupLayout = () => readCgroupLayout(),
   ) {}
 
+  private facts: HostFacts | undefined;
+
+  /** the host's cgroup mounts for the plan, read at this runtime's first container (kindOf looks each time) */
+  private hostFacts(): HostFacts {
+    return (this.facts ??= readHostFacts());
+  }
+
   private get cgroups(): CgroupManager {
     return (this.cgroupManager ??= new CgroupManager(this.layout()));
   }
@@ -341,7 +348,7 @@ export class OciRuntime {
           detach: options.monitor === undefined,
           syncCgroup: !this.rootless,
           debug: options.onStep !== undefined,
-          host: readHostFacts(),
+          host: this.hostFacts(),
           overlay: options.overlay,
           init: options.init,
           shmFrom: options.shmFrom,
@@ -597,7 +604,7 @@ export class OciRuntime {
         detach: false,
         syncCgroup: !this.rootless,
         debug: options.onStep !== undefined,
-        host: readHostFacts(),
+        host: this.hostFacts(),
       });
       options.onPlan?.(this.planned(spec, plan, id));
       try {
