@@ -32,9 +32,9 @@ build/moby-dick.cjs: $(TS_SRC) scripts/bundle.mjs scripts/snapshot.mjs package.j
 	node scripts/snapshot.mjs
 
 # the man pages: from the compiled registry, whenever it changes
-man: build/man/.done
+man: build/man.done
 
-build/man/.done: build/tsc/.done scripts/man-pages.mjs package.json
+build/man.done: build/tsc/.done scripts/man-pages.mjs package.json
 	node scripts/man-pages.mjs
 	@touch $@
 
