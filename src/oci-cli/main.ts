@@ -45,7 +45,8 @@ const COMMANDS: Record<string, Command> = {
   checkpoint: notYet('checkpoint'), restore: notYet('restore'),
 };
 
-const HELP = `Usage: moby-dick-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]
+/** `moby-dick-runtime --help`, and its man page (man-page.ts) */
+export const HELP = `Usage: moby-dick-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]
 
 An OCI runtime with runc's command line, built on moby-dick.
 

@@ -245,6 +245,8 @@ export class OciRuntime {
     readonly store: StateStore,
     private readonly warn: (message: string) => void = () => {},
     private readonly layout: () => CgroupLayout = () => readCgroupLayout(),
+    /** makes the exec fifo a created container waits on, with exactly MODE (the addon's mkfifo by default; tests give their own) */
+    private readonly makeFifo: (path: string, mode: number) => void = (path, mode) => nativeAddon().mkfifo(path, mode),
   ) {}
 
   private facts: HostFacts | undefined;
@@ -334,7 +336,7 @@ export class OciRuntime {
         if (inHostMountNamespace(spec)) saved.hostRootBelow = mountBelow(saved.rootfs);
         this.store.write(saved);
         const fifo = this.store.fifo(id);
-        nativeAddon().mkfifo(fifo, 0o622);
+        this.makeFifo(fifo, 0o622);
         chownSync(fifo, ...hostRoot(spec));
         const plan = compileOciPlan(spec, {
           bundle,

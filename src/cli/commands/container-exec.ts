@@ -10,6 +10,10 @@ export const command = defineCommand({
   name: 'exec',
   usage: 'exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] [--explain[=json]] CONTAINER COMMAND [ARG...]',
   summary: 'Run a command in a running container',
+  examples: `# a shell in the running container web
+moby-dick exec -it web sh
+# one command, as another user, in another directory
+moby-dick exec -u nobody -w /tmp web ls -l`,
   description: `Run a command in a running container
 
 Options:
