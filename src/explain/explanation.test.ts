@@ -133,6 +133,23 @@ describe('explain', () => {
   });
 });
 
+describe('cgroup v2', () => {
+  test('a cgroup with nothing to write: its device filter said, not a write; the summary says the filter', () => {
+    const base = input();
+    const e = explain({
+      ...base,
+      cgroup: { path: '/moby-dick-jail/test-explain', version: 2 },
+      steps: [{ source: 'engine', name: 'create cgroup', detail: '/moby-dick-jail/test-explain', milliseconds: 0.1 }, ...base.steps],
+    });
+    assert.deepEqual(e.cgroup!.writes, []);
+    assert.equal(e.cgroup!.deviceFilter, true);
+    const step = e.steps.find((s) => s.step === 'create cgroup')!;
+    assert.match(step.says, /no limit to write; its device rules are a BPF program attached to it/);
+    assert.match(step.call, /BPF_PROG_ATTACH/);
+    assert.match(renderText(e, false), /a BPF device filter \(cgroup v2 has no devices files\)/);
+  });
+});
+
 describe('ranOrder', () => {
   test('clone ran before the child\'s steps that were reported ahead of it', () => {
     const st = (name: string): StepTiming => ({ source: 'helper', name, detail: '', milliseconds: 0 });

@@ -172,6 +172,17 @@ function inheritingCgroupWords(dir: string, parent: string): Words {
   };
 }
 
+/** 'create cgroup' of a v2 cgroup with no limit to write: only its device filter */
+function filterOnlyCgroupWords(dir: string): Words {
+  return {
+    purpose: 'resources',
+    call: 'mkdir(2) in /sys/fs/cgroup, bpf(BPF_PROG_ATTACH)',
+    man: 'cgroups(7)',
+    says: `created the cgroup ${dir}: no limit to write; its device rules are a BPF program attached to it (below)`,
+    why: 'a cgroup limits and accounts for the CPU, memory, pids and devices of every process in it',
+  };
+}
+
 /** The helper's steps that are not one op's. */
 const HELPER_STEPS: Readonly<Record<string, (detail: string) => Words>> = {
   'read plan': () => ({ purpose: 'process', call: 'read(2)', man: '-', says: 'read the plan from the engine' }),
@@ -258,8 +269,9 @@ function opWords(op: Op): Words | undefined {
 }
 
 /** The helper reports each op by its name, in plan order (native/src/container.c): pair them up. */
-function stepWords(step: StepTiming, ops: readonly Op[], cursor: { i: number }, inheritsFrom?: string): { words: Words; op?: Op } {
-  if (step.source === 'engine' && step.name === 'create cgroup' && inheritsFrom) return { words: inheritingCgroupWords(step.detail, inheritsFrom) };
+function stepWords(step: StepTiming, ops: readonly Op[], cursor: { i: number }, cg: Explanation['cgroup']): { words: Words; op?: Op } {
+  if (step.source === 'engine' && step.name === 'create cgroup' && cg?.inherited) return { words: inheritingCgroupWords(step.detail, cg.inherited.from) };
+  if (step.source === 'engine' && step.name === 'create cgroup' && cg?.deviceFilter && cg.writes.length === 0) return { words: filterOnlyCgroupWords(step.detail) };
   if (step.source === 'engine') {
     return { words: ENGINE_STEPS[step.name]?.(step.detail) ?? { purpose: 'process', call: '-', man: '-', says: `${step.name} ${step.detail}`.trim() } };
   }
@@ -365,8 +377,9 @@ export function explainPaired(input: ExplainInput): { explanation: Explanation; 
   const { spec, ops } = input;
   const cursor = { i: 0 };
   const paired: (Op | undefined)[] = [];
+  const cg = cgroup(spec, input.cgroup);
   const steps = ranOrder(input.steps).map((s, i): ExplainedStep => {
-    const { words: w, op } = stepWords(s, ops, cursor, input.cgroup?.version === 1 ? input.cgroup.inheritsFrom : undefined);
+    const { words: w, op } = stepWords(s, ops, cursor, cg);
     paired.push(op);
     return { n: i + 1, purpose: w.purpose, source: s.source, step: s.name, call: w.call, man: w.man, says: w.says, ...(w.why ? { why: w.why } : {}), milliseconds: round(s.milliseconds) };
   });
@@ -386,7 +399,7 @@ export function explainPaired(input: ExplainInput): { explanation: Explanation; 
     masked: (spec.linux?.maskedPaths ?? []).map((path) => ({ path, hides: HIDDEN_PATHS[path] ?? 'what the host keeps there' })),
     readonly: (spec.linux?.readonlyPaths ?? []).map((path) => ({ path, why: HIDDEN_PATHS[path] ?? "what the host keeps there is not the container's to change" })),
     rootReadOnly: spec.root?.readonly === true,
-    cgroup: cgroup(spec, input.cgroup),
+    cgroup: cg,
     network: input.network ?? network(ns),
     milliseconds: {
       total: sum(steps),
