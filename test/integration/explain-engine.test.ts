@@ -10,6 +10,7 @@ import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 import { checkAgainstKernel, parseExplanation, PROBE } from '../helpers/explain-check.js';
 import type { LiveExplanation } from '../../src/explain/live.js';
 import { effectiveCapabilities } from '../../src/explain/recorder.js';
+import { readCgroupLayout } from '../../src/cgroups/layout.js';
 
 describe('--explain for image containers, and explain CONTAINER', () => {
   const w = useEngine();
@@ -88,7 +89,12 @@ describe('--explain for image containers, and explain CONTAINER', () => {
     assert.deepEqual(e.sides.container.interfaces.sort(), ['eth0', 'lo']);
     assert.deepEqual(e.sides.container.addresses, [inspected[0]!.NetworkSettings.IPAddress]);
     assert.deepEqual(e.sides.container.addressInterfaces, [{ address: inspected[0]!.NetworkSettings.IPAddress, interface: 'eth0' }]);
+    // what Docker would have done with the same flags (--cap-drop NET_RAW): the same capabilities and filter; on a v1 host, no cgroup namespace
+    assert.ok(!e.docker.some((d) => /capabilit|CAP_|seccomp|no_new_privs/.test(d)), e.docker.join('\n'));
+    assert.equal(e.docker.some((d) => d.includes('--cgroupns=host')), readCgroupLayout().version === 1, e.docker.join('\n'));
+    assert.deepEqual(e.sides.container.bounding, effectiveCapabilities(readFileSync(`/proc/${pid}/status`, 'utf8').replace(/^CapEff:.*$/m, '').replace(/^CapBnd:/m, 'CapEff:')));
     const text = await mdk('explain', 'mdk-test-explain');
+    if (e.docker.length) assert.match(text.stdout, /^Docker with the same flags:\n {2}- /m);
     assert.match(text.stdout, /^network namespace +net:\[\d+\] +net:\[\d+\] +private/m);
     assert.match(text.stdout, new RegExp(`^addresses +${inspected[0]!.NetworkSettings.IPAddress.replace(/\./g, '\\.')} on eth0 `, 'm'));
 
