@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { mdk } from '../helpers/cli.js';
+import { CLI, mdk, run } from '../helpers/cli.js';
 import { checkAgainstKernel, parseExplanation, PROBE } from '../helpers/explain-check.js';
 import { useOci } from '../helpers/fixtures.js';
 import { effectiveCapabilities } from '../../src/explain/recorder.js';
@@ -42,6 +42,23 @@ describe('--explain', () => {
     assert.match(full.stderr, /\[pivot_root\(2\), then umount2\(MNT_DETACH\) of the old root; pivot_root\(2\)\]/);
     assert.match(full.stderr, /^ +\d+\. masked \/proc\/kcore: the container sees it empty/m);
     assert.ok(full.stderr.split('\n').length > r.stderr.split('\n').length * 1.4, 'full is every step');
+  });
+
+  test('in a terminal: color, wrapped at the terminal\'s width; NO_COLOR turns the color off', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
+    delete env.NO_COLOR;
+    const inTerminal = (extra: string) => run('script', ['-qec', `stty cols 150; ${extra}${CLI} run --explain --rootfs ${fx.rootfs} echo hi`, '/dev/null'], { env });
+    const tty = await inTerminal('');
+    assert.equal(tty.code, 0, tty.stdout);
+    assert.match(tty.stdout, /\x1b\[1mHow this container was made \(run --rootfs\)/);
+    assert.match(tty.stdout, /network namespace: \x1b\[32mprivate\x1b\[0m/);
+    const plain = await mdk(['run', '--explain', '--rootfs', fx.rootfs, 'echo', 'hi']);
+    const lines = (t: string) => t.replace(/\r/g, '').split('\n').length;
+    assert.ok(lines(tty.stdout) < lines(plain.stderr), `150 columns: ${lines(tty.stdout)} lines, against ${lines(plain.stderr)} at 100`);
+    const noColor = await inTerminal('NO_COLOR=1 ');
+    assert.equal(noColor.code, 0, noColor.stdout);
+    assert.match(noColor.stdout, /How this container was made/);
+    assert.ok(!noColor.stdout.includes('\x1b['), 'NO_COLOR: no escapes');
   });
 
   test('the original form --explain=json: its namespaces private, the host\'s files and capabilities', async () => {
