@@ -93,7 +93,8 @@ export function renderBrief(e: Explanation, lines: readonly BriefLine[], color: 
     const group: string[] = [];
     for (const n of e.namespaces.filter((x) => namespacePurpose(x.kind) === purpose)) {
       const state = n.state === 'private' ? st.good('private') : n.state === 'joined' ? st.bad('joined') : st.bad('host');
-      group.push(`  ${n.kind} namespace: ${state}: ${wrap(n.says, '    ', width)}`);
+      const head = `  ${n.kind} namespace: ${state}: `;
+      group.push(`${head}${wrap(n.says, '    ', width, visible(head))}`);
     }
     group.push(...lines.filter((l) => l.purpose === purpose).map((l) => briefLine(l, st, width)));
     group.push(...briefSummary(e, purpose, st, width));
@@ -114,9 +115,11 @@ function briefSummary(e: Explanation, purpose: string, st: Style, width: number)
   const inh = cg.inherited;
   if (inh) {
     const copied = `devices.list${inh.cpuset ? ', cpuset.cpus and cpuset.mems' : ''}`;
-    out.push(`  cgroup ${cg.path} (v${cg.version}): ${wrap(`${copied} copied by the kernel from ${inh.from} at mkdir; devices allowed: ${inh.devicesList.join(', ')}`, '    ', width)}`);
+    const head = `  cgroup ${cg.path} (v${cg.version}): `;
+    out.push(`${head}${wrap(`${copied} copied by the kernel from ${inh.from} at mkdir; devices allowed: ${inh.devicesList.join(', ')}`, '    ', width, head.length)}`);
   }
-  if (cg.writes.length || !inh) out.push(`  cgroup ${cg.path} (v${cg.version}), files written: ${wrap(cg.writes.map((w) => `${w.file}=${w.value}`).join(' ') || '(none)', '    ', width)}`);
+  const written = `  cgroup ${cg.path} (v${cg.version}), files written: `;
+  if (cg.writes.length || !inh) out.push(`${written}${wrap(cg.writes.map((w) => `${w.file}=${w.value}`).join(' ') || '(none)', '    ', width, written.length)}`);
   if (cg.deviceFilter) out.push('    and a BPF device filter (cgroup v2 has no devices files)');
   return out;
 }
