@@ -69,8 +69,12 @@ Commands:
   spec     write a default config.json
   features print what this runtime supports, as JSON
 
-create, run and exec take --explain[=json]: each step the kernel was asked
-for, what it isolates, its man page and its time, on stderr.
+create, start, run and exec take --explain[=full|json]: each step the kernel
+was asked for, what it isolates and why, its man page and its time, on stderr
+(a line per step or run of steps; =full: every step with its call; =json: for
+tools). start explains the steps after the wait for it (a seccomp filter
+loaded last, exec): those the helper reports when create had --explain or
+--debug.
 
 Global options:
   --root DIR               state directory (default ${DEFAULT_ROOT}; as an ordinary user
