@@ -316,7 +316,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
         userns?.(name, pid);
       };
     }
-    ops = compileOciPlan(spec, { ...jailPlanOptions(spec, resolved, resolved.rootfs, mountinfo, true, onStep !== undefined), syncCgroup: delegation !== null, cgroupPath: path });
+    ops = compileOciPlan(spec, { ...jailPlanOptions(spec, resolved, resolved.rootfs, mountinfo, true, onStep !== undefined), syncCgroup: delegation !== null, ...(delegation ? { cgroupPath: path } : {}) });
   } else {
     spec = jailSpec(resolved, containerName());
     const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
