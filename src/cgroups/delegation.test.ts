@@ -34,6 +34,7 @@ describe('findDelegation', () => {
     assert.equal(findDelegation(V2, 1000, probe({ writable: [`${DIR}/cgroup.subtree_control`] })), null, 'cgroup.procs not writable');
     assert.equal(findDelegation(V2, 1000, probe({ self: '0::/user.slice\n', owners: { '/sys/fs/cgroup': 1000 } })), null, 'never the root');
     assert.equal(findDelegation(V2, 1000, probe({ self: '0::/\n' })), null);
+    assert.equal(findDelegation(V2, 1000, probe({ files: { [`${DIR}/cgroup.controllers`]: 'memory', [`${DIR}/cgroup.procs`]: '42\n' } })), null, 'it holds a process');
     assert.equal(findDelegation(V2, 1000, probe({ self: '12:memory:/x\n' })), null, 'no v2 line');
   });
 

@@ -12,7 +12,8 @@
  * its child scopes). No process of the user's is moved (Podman moves the
  * caller into a leaf instead). The parent counts as delegated when it is
  * the user's (owner of the directory, cgroup.procs and
- * cgroup.subtree_control writable), as systemd and `chown` leave it.
+ * cgroup.subtree_control writable), as systemd and `chown` leave it, and
+ * holds no process itself.
  *
  * The container's cgroup is then the spec's cgroupsPath (the runtime's
  * default /moby-dick/ID, the jail's /moby-dick-jail/NAME) taken below that
@@ -101,6 +102,8 @@ export function findDelegation(layout: CgroupLayout, uid: number, probe: Delegat
   const dir = join(layout.unified, path);
   if (probe.owner(dir) !== uid) return null;
   if (!probe.writable(join(dir, 'cgroup.procs')) || !probe.writable(join(dir, 'cgroup.subtree_control'))) return null;
+  // a parent with processes of its own can give its children no controller (no internal processes)
+  if (probe.read(join(dir, 'cgroup.procs')).trim() !== '') return null;
   const controllers = probe.read(join(dir, 'cgroup.controllers')).trim().split(/\s+/).filter(Boolean);
   return { path, dir, controllers, layout: { version: 2, v1: [], unified: dir } };
 }
