@@ -83,11 +83,6 @@ export function ownCgroupPath(text: string): string | null {
   return line === undefined ? null : line.slice(3) || '/';
 }
 
-/** Why there is no delegation, said in a refusal. */
-export function noDelegationReason(layout: CgroupLayout): string {
-  return layout.version === 2 ? 'no cgroup v2 tree is delegated to this user' : 'cgroup v1 cannot be delegated to an ordinary user';
-}
-
 /**
  * The cgroup delegated to UID where its containers' cgroups go: the parent
  * of the caller's own v2 cgroup when it is UID's; null on a v1 (or hybrid)

@@ -308,7 +308,8 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
     if (delegation) {
       const jail = jailCgroup({ ...spec, linux: { ...spec.linux, cgroupsPath: path } }, delegation.layout, true);
       cgroupVersion = 2;
-      cgroup = jail.cgroup;
+      // as /proc/PID/cgroup names it (--explain, the exit's cgroup)
+      cgroup = { ...jail.cgroup, path: `${delegation.path}${path}` };
       prepareCgroup = jail.prepare;
       const userns = onSync;
       onSync = (name, pid) => {
