@@ -205,7 +205,7 @@ export function jailDeviceRules(spec: Spec): Resources {
 function jailCgroup(
   spec: Spec,
   hostLayout: CgroupLayout,
-  /** an ordinary user's jail in a delegated subtree: no device rules (rootless/delegated-cgroup.ts) */
+  /** an ordinary user's jail in a delegated subtree: no device rules (cgroups/delegation.ts) */
   rootless = false,
 ): { cgroup: ContainerCgroup; prepare: () => void; onSync: (name: string, pid: number) => void; inherited: () => boolean } {
   const path = spec.linux!.cgroupsPath!;

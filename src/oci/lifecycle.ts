@@ -239,7 +239,7 @@ function killAndWait(pid: number, startTime: string): void {
 
 export class OciRuntime {
   private cgroupManager: CgroupManager | undefined;
-  /** an ordinary user's runtime: its containers get a cgroup only in a delegated subtree (rootless/delegated-cgroup.ts) */
+  /** an ordinary user's runtime: its containers get a cgroup only in a delegated subtree (cgroups/delegation.ts) */
   private readonly rootless = isRootless();
   private delegationFound: Delegation | null | undefined;
 
