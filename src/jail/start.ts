@@ -30,6 +30,7 @@ import { hostViewSpec, JAIL_CGROUP_PARENT, jailSpec } from './jail-spec.js';
 import { checkMappedUser } from '../rootless/mapped-user.js';
 import { isRootless, mapUserNamespace, userName, userNamespaceMaps, userRuntimeDir } from '../rootless/rootless.js';
 import { rootlessSpec } from '../rootless/rootless-spec.js';
+import { findDelegation, withoutDevices } from '../cgroups/delegation.js';
 
 /** Compiled seccomp programs of the jail's containers (oci/seccomp-cache.ts), beside the engine's. */
 export const JAIL_SECCOMP_CACHE = '/run/moby-dick/seccomp';
@@ -204,6 +205,8 @@ export function jailDeviceRules(spec: Spec): Resources {
 function jailCgroup(
   spec: Spec,
   hostLayout: CgroupLayout,
+  /** an ordinary user's jail in a delegated subtree: no device rules (cgroups/delegation.ts) */
+  rootless = false,
 ): { cgroup: ContainerCgroup; prepare: () => void; onSync: (name: string, pid: number) => void; inherited: () => boolean } {
   const path = spec.linux!.cgroupsPath!;
   const layout = jailCgroupLayout(hostLayout);
@@ -217,7 +220,7 @@ function jailCgroup(
       manager = new CgroupManager(layout);
       // every jail has the same device rules (jailSpec): /moby-dick-jail holds them for its children
       // /moby-dick-jail.NAME: a parent being filled by the jail NAME, left when its starter was killed meanwhile
-      placement = manager.create(path, jailDeviceRules(spec), { sharedParent: true, staleTemporary: (name) => jailStarterGone(name) });
+      placement = manager.create(path, rootless ? withoutDevices(spec.linux?.resources) : jailDeviceRules(spec), { sharedParent: true, staleTemporary: (name) => jailStarterGone(name) });
     } catch (e) {
       failed = e;
     }
@@ -229,7 +232,8 @@ function jailCgroup(
       path,
       remove: () => {
         // its last tasks are gone once pid 1 of its pid namespace is: what stays busy is left, as the runtime leaves it
-        if (manager && placement) manager.remove(jailRemoval(placement));
+        // an ordinary user's delegated subtree is left as it was: the parent goes too when it is empty
+        if (manager && placement) manager.remove(rootless ? placement : jailRemoval(placement));
       },
     },
     onSync: (name, pid) => {
@@ -295,10 +299,25 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
       hostView: { entries: hostRoot ?? [] },
     });
   } else if (rootless) {
-    // no cgroup: an ordinary user may not make one (refuseRootlessLimits refuses limits; the jail sets none)
-    spec = asUser(jailSpec(resolved, containerName()));
+    // a cgroup only in a cgroup v2 subtree delegated to the user (below it, as the runtime's containers); none without
+    const jailed = jailSpec(resolved, containerName());
+    const path = jailed.linux!.cgroupsPath!;
+    spec = asUser(jailed);
     const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
-    ops = compileOciPlan(spec, { ...jailPlanOptions(spec, resolved, resolved.rootfs, mountinfo, true, onStep !== undefined), syncCgroup: false });
+    const delegation = findDelegation(readCgroupLayout(mountinfo), process.geteuid!());
+    if (delegation) {
+      const jail = jailCgroup({ ...spec, linux: { ...spec.linux, cgroupsPath: path } }, delegation.layout, true);
+      cgroupVersion = 2;
+      // as /proc/PID/cgroup names it (--explain, the exit's cgroup)
+      cgroup = { ...jail.cgroup, path: `${delegation.path}${path}` };
+      prepareCgroup = jail.prepare;
+      const userns = onSync;
+      onSync = (name, pid) => {
+        jail.onSync(name, pid);
+        userns?.(name, pid);
+      };
+    }
+    ops = compileOciPlan(spec, { ...jailPlanOptions(spec, resolved, resolved.rootfs, mountinfo, true, onStep !== undefined), syncCgroup: delegation !== null, ...(delegation ? { cgroupPath: path } : {}) });
   } else {
     spec = jailSpec(resolved, containerName());
     const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');

@@ -85,7 +85,9 @@ Global options:
   --systemd-cgroup         refused: no systemd cgroup driver yet (cgroupfs is used)
   --rootless true|false|auto  auto (the default): rootless as an ordinary user; true only
                            as one, false only as root. Rootless: config.json needs a user
-                           namespace (spec --rootless writes one) and no cgroup limits
+                           namespace (spec --rootless writes one); cgroup limits only in a
+                           cgroup v2 subtree delegated to the user (the parent of its own
+                           cgroup, as systemd's user@UID.service), with its controllers
   -v, --version            print the version
 
 Environment:

@@ -38,6 +38,7 @@ import { type MonitorOptions, monitorOps } from '../helper/monitor-ops.js';
 import type { Overlay } from '../helper/config.js';
 import { isRootless } from '../rootless/rootless.js';
 import { refuseForRootless } from '../rootless/runtime-rules.js';
+import { type Delegation, delegatedCgroupPath, findDelegation, refuseUndelegated, withoutDevices } from '../cgroups/delegation.js';
 import { writeRootlessMaps } from '../rootless/write-maps.js';
 
 export interface CreateOptions {
@@ -246,8 +247,9 @@ function killAndWait(pid: number, startTime: string): void {
 
 export class OciRuntime {
   private cgroupManager: CgroupManager | undefined;
-  /** an ordinary user's runtime: its containers get no cgroup (runtime-rules.ts refuses limits) */
+  /** an ordinary user's runtime: its containers get a cgroup only in a delegated subtree (cgroups/delegation.ts) */
   private readonly rootless = isRootless();
+  private delegationFound: Delegation | null | undefined;
 
   constructor(
     readonly store: StateStore,
@@ -264,21 +266,42 @@ export class OciRuntime {
     return (this.facts ??= readHostFacts());
   }
 
+  /** As an ordinary user: the cgroup v2 subtree delegated to the user, null without one (or as root). */
+  private get delegation(): Delegation | null {
+    if (this.delegationFound === undefined) this.delegationFound = this.rootless ? findDelegation(this.layout(), process.geteuid!()) : null;
+    return this.delegationFound;
+  }
+
   private get cgroups(): CgroupManager {
-    return (this.cgroupManager ??= new CgroupManager(this.layout()));
+    return (this.cgroupManager ??= new CgroupManager(this.delegation?.layout ?? this.layout()));
+  }
+
+  /** What a rootless container may not ask for; its limits' controllers must be delegated (when a subtree is). */
+  private refuseForRootless(spec: Spec): void {
+    refuseForRootless(spec, this.delegation !== null);
+    if (this.delegation) refuseUndelegated(spec.linux?.resources, this.delegation);
+  }
+
+  /** The container's cgroup path for its CgroupManager; undefined for a rootless one without a delegated subtree (no cgroup). */
+  private containerCgroup(spec: Spec, id: string): string | undefined {
+    if (!this.rootless) return cgroupPath(spec.linux?.cgroupsPath, id);
+    return this.delegation ? delegatedCgroupPath(this.delegation, cgroupPath(spec.linux?.cgroupsPath, id)) : undefined;
   }
 
   /** What --explain is told of a new container: its spec, its plan, its cgroup. */
   private planned(spec: Spec, ops: readonly Op[], id: string): PlannedContainer {
-    return { spec, ops, cgroup: { path: cgroupPath(spec.linux?.cgroupsPath, id), version: this.layout().version } };
+    const path = this.containerCgroup(spec, id);
+    const full = path !== undefined && this.delegation ? `${this.delegation.path}${path}` : path;
+    return { spec, ops, ...(full !== undefined ? { cgroup: { path: full, version: this.layout().version } } : {}) };
   }
 
   /** The engine's work at the sync points of a new container: cgroups, then hooks. */
   private syncWork(saved: SavedState, spec: Spec): (name: string, pid: number) => void {
     return (name, pid) => {
       if (name === 'cgroup') {
-        const resources = deviceRules(spec.linux?.resources, spec.linux?.devices);
-        saved.cgroup = this.cgroups.create(cgroupPath(spec.linux?.cgroupsPath, saved.id), resources);
+        // rootless: no device rules (no cgroup BPF program for an ordinary user; its devices are the host's binds)
+        const resources = this.rootless ? withoutDevices(spec.linux?.resources) : deviceRules(spec.linux?.resources, spec.linux?.devices);
+        saved.cgroup = this.cgroups.create(this.containerCgroup(spec, saved.id)!, resources);
         this.store.write(saved);
         this.cgroups.addProcess(saved.cgroup, pid);
       } else if (name === 'userns' && this.rootless) {
@@ -334,7 +357,7 @@ export class OciRuntime {
     checkId(id); // before the bundle is read, as runc does
     const bundle = resolve(options.bundle);
     const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
-    if (this.rootless) refuseForRootless(spec);
+    if (this.rootless) this.refuseForRootless(spec);
     this.store.claim(id);
     let saved: SavedState | undefined;
     try {
@@ -349,14 +372,14 @@ export class OciRuntime {
         const plan = compileOciPlan(spec, {
           bundle,
           fifo,
-          cgroupPath: this.rootless ? undefined : cgroupPath(spec.linux?.cgroupsPath, id),
+          cgroupPath: this.containerCgroup(spec, id),
           preserveFds: options.preserveFds,
           noPivot: options.noPivot,
           seccomp,
           consoleSocket: options.consoleSocket,
           // a monitor stays; without one the helper lets go once the container is parked
           detach: options.monitor === undefined,
-          syncCgroup: !this.rootless,
+          syncCgroup: this.containerCgroup(spec, id) !== undefined,
           debug: options.onStep !== undefined,
           host: this.hostFacts(),
           overlay: options.overlay,
@@ -565,6 +588,11 @@ export class OciRuntime {
       const saved = this.store.read(id);
       if (this.statusOf(saved) === 'stopped') throw new MobyDickError('USAGE', `container "${id}" is stopped`, { container: id });
       if (!saved.cgroup) throw new MobyDickError('SETUP', `container "${id}" has no cgroups`, { container: id });
+      if (this.rootless) {
+        // device rules are not the user's to load (as at create); a controller not delegated is said in one line
+        resources = withoutDevices(resources);
+        if (this.delegation) refuseUndelegated(resources, this.delegation, 'update');
+      }
       if (saved.cgroup.version === 2 && resources.devices?.length) {
         this.cgroups.addDeviceRules(saved.cgroup, resources.devices);
         this.store.write(saved);
@@ -602,7 +630,7 @@ export class OciRuntime {
     checkId(id);
     const bundle = resolve(options.bundle);
     const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
-    if (this.rootless) refuseForRootless(spec);
+    if (this.rootless) this.refuseForRootless(spec);
     this.store.claim(id);
     try {
       const saved = newState(id, bundle, spec);
@@ -611,13 +639,13 @@ export class OciRuntime {
       this.store.write(saved);
       const plan = compileOciPlan(spec, {
         bundle,
-        cgroupPath: this.rootless ? undefined : cgroupPath(spec.linux?.cgroupsPath, id),
+        cgroupPath: this.containerCgroup(spec, id),
         preserveFds: options.preserveFds,
         noPivot: options.noPivot,
         seccomp,
         consoleSocket: options.consoleSocket,
         detach: false,
-        syncCgroup: !this.rootless,
+        syncCgroup: this.containerCgroup(spec, id) !== undefined,
         debug: options.onStep !== undefined,
         host: this.hostFacts(),
       });

@@ -105,14 +105,14 @@ export function refuseRootlessEngine(command: string): void {
 }
 
 /**
- * Cgroup limits asked of a rootless container: refused in one line, as
- * rootless Podman refuses them on a host without a delegated cgroup v2
- * tree. (Using a delegated tree is not done yet.)
+ * Cgroup limits asked of a rootless container where no cgroup v2 subtree is
+ * delegated to the user (cgroups/delegation.ts): refused in one line, as
+ * rootless Podman refuses them on such a host.
  */
 export function refuseRootlessLimits(what: readonly string[]): void {
   if (what.length === 0) return;
-  throw new MobyDickError('USAGE', `${what.join(', ')}: cgroup limits are not available to a rootless container (no cgroup v2 tree delegated to this user is used yet)`, {
+  throw new MobyDickError('USAGE', `${what.join(', ')}: cgroup limits are not available to a rootless container (no cgroup v2 subtree is delegated to this user)`, {
     subject: what[0],
-    hint: 'leave the limits out, or run as root',
+    hint: 'leave the limits out, run as root, or on a cgroup v2 host run from a cgroup whose parent is delegated to you (systemd\'s user@UID.service)',
   });
 }

@@ -2,7 +2,8 @@
  * What an OCI config.json must be for an ordinary user's container
  * (moby-dick-runtime as a user, as runc's rootless mode): a new user
  * namespace with its maps (an ordinary user may make a mount namespace
- * only inside one), and no cgroup limits (refuseRootlessLimits). Pure.
+ * only inside one), and no cgroup limits (refuseRootlessLimits) unless a
+ * cgroup v2 subtree is delegated to the user. Pure.
  */
 import { MobyDickError } from '../errors.js';
 import type { Spec } from '../spec/schema.js';
@@ -16,12 +17,13 @@ export function limitFields(spec: Spec): string[] {
     .map(([key]) => `linux.resources.${key}`);
 }
 
-export function refuseForRootless(spec: Spec): void {
+/** DELEGATED: a cgroup v2 subtree is delegated to the user (its caller checks the limits' controllers: cgroups/delegation.ts). */
+export function refuseForRootless(spec: Spec, delegated = false): void {
   if (!(spec.linux?.namespaces ?? []).some((n) => n.type === 'user' && n.path === undefined)) {
     throw new MobyDickError('INVALID_CONFIG', 'config.json: linux.namespaces: a rootless container needs a new user namespace', {
       subject: 'linux.namespaces',
       hint: 'add {"type": "user"} with linux.uidMappings and linux.gidMappings (`moby-dick-runtime spec --rootless` writes them), or run as root',
     });
   }
-  refuseRootlessLimits(limitFields(spec));
+  if (!delegated) refuseRootlessLimits(limitFields(spec));
 }

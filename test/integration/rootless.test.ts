@@ -81,9 +81,12 @@ describe('rootless: an ordinary user', () => {
 
   test('the original form without a range: the user alone, setgroups denied; the process is the user\'s uid on the host', async () => {
     const marker = `mdk-test-rl-marker-${process.pid}`;
-    const running = single.run(CLI, ['sh', '-c', 'cat /proc/self/uid_map /proc/self/setgroups; id -u; sleep 30; true', marker]);
+    let out = '';
+    const running = single.run(CLI, ['sh', '-c', 'cat /proc/self/uid_map /proc/self/setgroups; id -u; sleep 30; true', marker], { onStdout: (t) => void (out += t) });
     const pid = await markedPid(marker);
     assert.deepEqual(hostUids(pid), [single.uid, single.uid, single.uid, single.uid]);
+    // killed once it has printed (in the test VM the shell is found long before it has)
+    for (let i = 0; i < 1500 && out.split('\n').length < 4; i++) await sleep(20);
     process.kill(pid, 'SIGKILL');
     const r = await running;
     assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.trim().replace(/\s+/g, ' ')), [`0 ${single.uid} 1`, 'deny', '0']);

@@ -2,7 +2,9 @@
  * cgroup v2 for real: boots the cgroup-v2-only test VM (test/vm/) once and
  * runs the guest test files there (test/vm/guest/: the runtime's and the
  * engine's limits, update, pause, OOM kills, the cgroup namespace view,
- * removal); each of their tests is reported here as a subtest. A VM that
+ * removal; rootless containers' limits in a subtree delegated to a test
+ * user; and the host's rootless.test once on a v2-only kernel); each of
+ * their tests is reported here as a subtest. A VM that
  * cannot boot (no kernel or QEMU installed) fails this test, saying what
  * to install. The VM touches nothing of the host's (it sees / read-only),
  * so the integration lock is not needed while it runs.
@@ -14,12 +16,16 @@ import { PROJECT } from '../helpers/cli.js';
 import { tapResults } from '../vm/tap.js';
 import { runInVm } from '../vm/vm.js';
 
-const GUEST = ['engine-v2.js', 'runtime-v2.js'].map((f) => join(PROJECT, 'build/tsc/test/vm/guest', f));
+const GUEST = [
+  ...['engine-v2.js', 'runtime-v2.js', 'rootless-v2.js'].map((f) => join(PROJECT, 'build/tsc/test/vm/guest', f)),
+  // the host's rootless checks, once on a v2-only kernel (a test user without a delegated subtree there)
+  join(PROJECT, 'build/tsc/test/integration/rootless.test.js'),
+];
 /** the guest's tests: a test that vanished from a file counts as a failure */
-const EXPECTED_TESTS = 6;
+const EXPECTED_TESTS = 18;
 
 describe('cgroup v2 in a v2-only VM', () => {
-  test('the runtime and the engine: limits, update, pause, OOM kills, the cgroup namespace, removal', { timeout: 20 * 60_000 }, async (t) => {
+  test('the runtime and the engine: limits, update, pause, OOM kills, the cgroup namespace, removal; rootless in a delegated subtree', { timeout: 20 * 60_000 }, async (t) => {
     const r = await runInVm(['node', '--test', '--test-concurrency=1', '--test-reporter=tap', ...GUEST], {
       cwd: PROJECT,
       timeoutMs: 15 * 60_000,
