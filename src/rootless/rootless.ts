@@ -92,13 +92,20 @@ export function userDataHome(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The engine's commands (images, containers from images) as an ordinary
- * user: refused in one line until image layers are unpacked rootless
- * (their owners and whiteouts need the user namespace's ids).
+ * The image commands an ordinary user may run: the store under
+ * $XDG_DATA_HOME/moby-dick unpacks layers in the user namespace
+ * (jail/rootless-store.ts).
+ */
+export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set(['pull', 'load', 'images', 'rmi', 'tag', 'save', 'history', 'rootless-unpack', 'rootless-remove']);
+
+/**
+ * The engine's other commands (containers from images) as an ordinary
+ * user: refused in one line until a container's rootfs is mounted
+ * rootless.
  */
 export function refuseRootlessEngine(command: string): void {
-  if (!isRootless()) return;
-  throw new MobyDickError('NOT_ROOT', `${command}: images and containers from images are not available to an ordinary user yet (rootless: only the original form and run --rootfs)`, {
+  if (!isRootless() || ROOTLESS_IMAGE_COMMANDS.has(command)) return;
+  throw new MobyDickError('NOT_ROOT', `${command}: containers from images are not available to an ordinary user yet (rootless: images, the original form and run --rootfs)`, {
     subject: command,
     hint: 'run it as root, or run a root filesystem with `moby-dick run --rootfs DIR`',
   });

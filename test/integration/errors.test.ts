@@ -19,7 +19,7 @@ describe('errors', () => {
     const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', CLI, 'run', '--rm', 'busybox', 'true']);
     assert.equal(r.code, 125);
     oneLine(r.stderr);
-    assert.match(r.stderr, /^moby-dick: run: images and containers from images are not available to an ordinary user yet/);
+    assert.match(r.stderr, /^moby-dick: run: containers from images are not available to an ordinary user yet/);
   });
 
   test('unknown flag: usage, exit 125', async () => {
