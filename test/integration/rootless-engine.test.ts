@@ -136,10 +136,21 @@ describe('rootless engine: images as an ordinary user', () => {
     assert.deepEqual(foreign, [], 'only the user\'s ids in the store');
   });
 
-  test('images, tag and rmi: the layers of the range\'s ids are removed too', async () => {
+  test('images, tag, save, rmi and load: the layers of the range\'s ids are removed too', async () => {
     const listed = await user.run(CLI, ['images', '--format', '{{.Repository}}:{{.Tag}}']);
     assert.equal(listed.code, 0, listed.stderr);
     assert.equal(listed.stdout, `${ref()}\n`);
+    const archive = join(user.home, 'tmp', 'saved.tar');
+    const saved = await user.run(CLI, ['save', '-o', archive, ref()]);
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.equal((await user.run(CLI, ['rmi', ref()])).code, 0);
+    assert.deepEqual(layerDirs(store), []);
+    const loaded = await user.run(CLI, ['load', '-i', archive]);
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.match(loaded.stderr, /char device "dev\/mdk-null" \(1:3\) skipped/);
+    const top = layerDirs(store).find((d) => existsSync(join(d, 'data')));
+    assert.ok(top, 'loaded again');
+    assert.equal(lstatSync(join(top, 'data/owned')).uid, user.sub!.start + 999);
     const tagged = await user.run(CLI, ['tag', ref(), 'mdk-test-rootless:two']);
     assert.equal(tagged.code, 0, tagged.stderr);
     const rmi = await user.run(CLI, ['rmi', ref(), 'mdk-test-rootless:two']);
