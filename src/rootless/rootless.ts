@@ -103,8 +103,14 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set(['pull', 'lo
  * user: refused in one line until a container's rootfs is mounted
  * rootless.
  */
-export function refuseRootlessEngine(command: string): void {
-  if (!isRootless() || ROOTLESS_IMAGE_COMMANDS.has(command)) return;
+export function refuseRootlessEngine(command: string, rootless = isRootless()): void {
+  if (!rootless || ROOTLESS_IMAGE_COMMANDS.has(command)) return;
+  if (command === 'network') {
+    throw new MobyDickError('NOT_ROOT', 'network: networks need root (rootless: bridges and user-defined networks are not available to an ordinary user)', {
+      subject: command,
+      hint: 'run it as root; a rootless container runs with --network none or host',
+    });
+  }
   throw new MobyDickError('NOT_ROOT', `${command}: containers from images are not available to an ordinary user yet (rootless: images, the original form and run --rootfs)`, {
     subject: command,
     hint: 'run it as root, or run a root filesystem with `moby-dick run --rootfs DIR`',

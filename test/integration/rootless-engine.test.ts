@@ -178,12 +178,18 @@ describe('rootless engine: images as an ordinary user', () => {
     }
   });
 
-  test('the container commands are still refused in one line', async () => {
+  test('the container commands and networks are still refused in one line', async () => {
     for (const args of [['run', '--rm', '--network', 'none', 'busybox', 'true'], ['ps']]) {
       const r = await user.run(CLI, args);
       assert.equal(r.code, args[0] === 'run' ? 125 : 1, r.stderr);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, new RegExp(`^moby-dick: ${args[0]}: containers from images are not available to an ordinary user yet`));
+    }
+    for (const args of [['network', 'create', 'mdk-test-rl-net'], ['network', 'ls']]) {
+      const r = await user.run(CLI, args);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /^moby-dick: network: networks need root \(rootless: bridges and user-defined networks are not available to an ordinary user\)/);
     }
   });
 });
