@@ -11,12 +11,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { nativeAddon } from '../../src/helper/native-addon.js';
-import { CLI } from '../helpers/cli.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { CLI, sleep } from '../helpers/cli.js';
+import { assertNoLeaks, processesWith, type Snapshot, snapshot } from '../helpers/leaks.js';
 import { compress, imageOf, sha256, tarOf, type TestImage } from '../helpers/oci-image.js';
 import { type FakeRegistry, startFakeRegistry } from '../helpers/registry.js';
 import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
@@ -136,6 +136,72 @@ describe('rootless engine: images as an ordinary user', () => {
     assert.deepEqual(foreign, [], 'only the user\'s ids in the store');
   });
 
+  test('containers from the image, --network none: run --rm, run -d, logs, exec, ps, stop, rm; owners as in the image inside, the user\'s ids outside', async () => {
+    const { uid, sub } = user;
+    const once = await user.run(CLI, ['run', '--rm', '--network', 'none', ref(), 'sh', '-c', 'id -u; cat /proc/self/uid_map; stat -c "%u %g %a" /data/owned /data/setuid; grep " / " /proc/mounts']);
+    assert.equal(once.code, 0, once.stderr);
+    const lines = once.stdout.trim().split('\n').map((l) => l.trim().replace(/\s+/g, ' '));
+    assert.deepEqual(lines.slice(0, 5), ['0', `0 ${uid} 1`, `1 ${sub!.start} ${sub!.count}`, '1000 2000 640', '0 0 4755']);
+    assert.match(lines[5]!, /^overlay \/ overlay .*userxattr/);
+
+    const marker = `mdk-test-rl-engine-${process.pid}`;
+    const name = `mdk-test-rl-c${process.pid}`;
+    const started = await user.run(CLI, ['run', '-d', '--name', name, '--network', 'none', ref(), 'sh', '-c', 'echo started; touch /mine; chown 1000:1000 /mine; sleep 300; true', marker]);
+    assert.equal(started.code, 0, started.stderr);
+    const id = started.stdout.trim();
+    try {
+      let logs = '';
+      for (let i = 0; i < 100 && !logs.includes('started'); i++) {
+        logs = (await user.run(CLI, ['logs', name])).stdout;
+        await sleep(50);
+      }
+      assert.equal(logs, 'started\n');
+      const ps = await user.run(CLI, ['ps', '--format', '{{.Names}} {{.Status}}']);
+      assert.match(ps.stdout, new RegExp(`^${name} Up `));
+      const ex = await user.run(CLI, ['exec', name, 'sh', '-c', 'id -u; stat -c "%u %g" /mine']);
+      assert.equal(ex.code, 0, ex.stderr);
+      assert.deepEqual(ex.stdout.trim().split('\n'), ['0', '1000 1000']);
+      // outside: the container's process is the user's, its files the user's range
+      const procs = processesWith(marker).filter((p) => p.cmdline.startsWith('sh'));
+      assert.equal(procs.length, 1);
+      const hostUid = readFileSync(`/proc/${procs[0]!.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'))!.split(/\s+/).slice(1).map(Number);
+      assert.deepEqual(hostUid, [uid, uid, uid, uid]);
+      const mine = lstatSync(join(store, 'containers', id, 'diff', 'mine'));
+      assert.deepEqual([mine.uid, mine.gid], [sub!.start + 999, sub!.start + 999]);
+      const runDir = join(user.env.XDG_RUNTIME_DIR!, 'moby-dick');
+      const foreign = [...owners(store), ...owners(runDir)].filter((o) => !(o.uid === uid || (o.uid >= sub!.start && o.uid < sub!.start + sub!.count)));
+      assert.deepEqual(foreign, [], 'nothing of the host\'s root or another user');
+    } finally {
+      const stop = await user.run(CLI, ['stop', '-t', '1', name]);
+      assert.equal(stop.code, 0, stop.stderr);
+      const rm = await user.run(CLI, ['rm', name]);
+      assert.equal(rm.code, 0, rm.stderr);
+    }
+    assert.deepEqual(readdirSync(join(store, 'containers')), []);
+    assert.deepEqual(processesWith(marker), []);
+  });
+
+  test('what needs root is refused in one line: networks other than none, --privileged, --device, limits, network commands', async () => {
+    for (const [args, words] of [
+      [['run', '--rm', ref(), 'true'], /^moby-dick: --network bridge: a rootless container has only --network none so far; bridges and user-defined networks need root \(rootless\)/],
+      [['run', '--rm', '--network', 'host', ref(), 'true'], /^moby-dick: --network host: a rootless container has only --network none/],
+      [['create', '--network', 'none', '--privileged', ref()], /^moby-dick: --privileged: the host's devices and all capabilities need root \(rootless\)/],
+      [['run', '--rm', '--network', 'none', '--device', '/dev/null:/dev/mdk-null', ref(), 'true'], /^moby-dick: --device: device nodes of the host need root \(rootless\)/],
+      [['run', '--rm', '--network', 'none', '--memory', '64m', '--pids-limit', '50', ref(), 'true'], /^moby-dick: --memory, --pids-limit: cgroup limits are not available to a rootless container/],
+    ] as const) {
+      const r = await user.run(CLI, args);
+      assert.equal(r.code, 125, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, words);
+    }
+    assert.deepEqual(readdirSync(join(store, 'containers')), [], 'nothing made');
+    for (const args of [['network', 'create', 'mdk-test-rl-net'], ['network', 'ls']]) {
+      const r = await user.run(CLI, args);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /^moby-dick: network: networks need root \(rootless: bridges and user-defined networks are not available to an ordinary user\)/);
+    }
+  });
   test('images, tag, save, rmi and load: the layers of the range\'s ids are removed too', async () => {
     const listed = await user.run(CLI, ['images', '--format', '{{.Repository}}:{{.Tag}}']);
     assert.equal(listed.code, 0, listed.stderr);
@@ -175,21 +241,6 @@ describe('rootless engine: images as an ordinary user', () => {
       assert.deepEqual(readdirSync(join(store, 'layers', 'tmp')), []);
     } finally {
       await f2.close();
-    }
-  });
-
-  test('the container commands and networks are still refused in one line', async () => {
-    for (const args of [['run', '--rm', '--network', 'none', 'busybox', 'true'], ['ps']]) {
-      const r = await user.run(CLI, args);
-      assert.equal(r.code, args[0] === 'run' ? 125 : 1, r.stderr);
-      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-      assert.match(r.stderr, new RegExp(`^moby-dick: ${args[0]}: containers from images are not available to an ordinary user yet`));
-    }
-    for (const args of [['network', 'create', 'mdk-test-rl-net'], ['network', 'ls']]) {
-      const r = await user.run(CLI, args);
-      assert.equal(r.code, 1, r.stderr);
-      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-      assert.match(r.stderr, /^moby-dick: network: networks need root \(rootless: bridges and user-defined networks are not available to an ordinary user\)/);
     }
   });
 });

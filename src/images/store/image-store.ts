@@ -177,16 +177,19 @@ export class ImageStore {
   readonly layerDirs: LayerDirs;
   private readonly unpacker: LayerUnpacker;
   private limitsSet?: StoreLimits;
+  /** removes a directory tree of the store (ImageStoreOptions.removeTree) */
+  readonly removeTree: (path: string) => void;
 
   constructor(opts: ImageStoreOptions) {
     this.root = opts.root ?? storeRoot();
     this.unpacker = opts.unpacker;
+    this.removeTree = opts.removeTree ?? ((path) => rmSync(path, { recursive: true, force: true }));
     if (opts.limits) this.limitsSet = opts.limits;
     try {
       mkdirSync(this.root, { recursive: true, mode: 0o700 });
       this.blobs = new BlobStore(this.root);
       this.blobs.guard = (what) => this.guard(what);
-      this.layerDirs = new LayerDirs(this.root, opts.removeTree);
+      this.layerDirs = new LayerDirs(this.root, this.removeTree);
     } catch (e) {
       throw new MobyDickError('STORE', `cannot use the image store at ${this.root}: ${(e as Error).message}`, {
         subject: this.root,
