@@ -7,6 +7,8 @@
  * is theirs (EngineCore's collaborators); what is decided here is tested
  * with fakes of them (engine.test.ts).
  */
+import { isRootless } from '../rootless/rootless.js';
+import { rootlessContainerSpec } from './rootless-container.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
@@ -88,7 +90,8 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
     if (mapped) Object.assign(engine, mapped);
     if (engine.privileged) engine.devices = [...hostDevices().filter((d) => !mapped?.devices.some((m) => m.path === d.path)), ...(mapped?.devices ?? [])];
     if (engine.privileged || engine.capAdd.some((c) => c.toUpperCase() === 'ALL')) engine.hostCapabilities = heldCapabilities(readFileSync('/proc/self/status', 'utf8'));
-    const spec = buildSpec(engine);
+    const rootless = e.options.rootless ?? isRootless();
+    const spec = rootless ? rootlessContainerSpec(buildSpec(engine)) : buildSpec(engine);
     writeFileSync(paths.bundleConfig, JSON.stringify(spec));
     await createInRuntime(e, record, paths, spec, engine.shm?.mode === 'container' ? engine.shm.nsPath : undefined, explain);
     if (record.net?.mode === 'bridge') {
@@ -141,7 +144,7 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
       ...(onExit ? { onExit } : {}),
       ...(health ? { health } : {}),
     },
-    ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work, ...(record.volatileUpper ? { volatile: true } : {}) } } : {}),
+    ...(record.layers.length ? { overlay: { lower: record.layers, upper: paths.upper, work: paths.work, ...(record.volatileUpper ? { volatile: true } : {}), ...((e.options.rootless ?? isRootless()) ? { userxattr: true } : {}) } } : {}),
     init: record.init,
     ...(shmFrom !== undefined ? { shmFrom } : {}),
     ...(explain ? { onStep: explain.onStep, onPlan: explain.onPlan } : {}),

@@ -41,6 +41,8 @@ export interface EngineOptions {
   /** where a pull of a missing image reports */
   progress?: PullProgress;
   warn?: (message: string) => void;
+  /** its containers are an ordinary user's (engine/rootless-container.ts); default: whether this process runs as one */
+  rootless?: boolean;
   /** draws a name for a container created without one (Docker-like adjective_noun by default) */
   names?: () => string;
   /** the OCI runtime (default: OciRuntime over the run root's oci/ state) */

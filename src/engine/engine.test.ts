@@ -181,7 +181,8 @@ describe('engine with a fake runtime and fake networks', () => {
     runtime = new FakeOciRuntime(root);
     networks = new FakeNetworks(root);
     syscalls = new FakeSyscalls();
-    engine = new Engine(store, { runtime, networks, syscalls, exitCommand: ['mdk-test-exited'], names: () => `mdk-test-${Math.random().toString(36).slice(2, 10)}` });
+    // rootless false: as nobody too (scripts/unit-unprivileged.sh), the root engine's decisions
+    engine = new Engine(store, { runtime, networks, syscalls, rootless: false, exitCommand: ['mdk-test-exited'], names: () => `mdk-test-${Math.random().toString(36).slice(2, 10)}` });
   });
   afterEach(() => {
     for (const r of engine.containers.all()) engine.remove(r.id, true, true);

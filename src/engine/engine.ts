@@ -24,7 +24,7 @@
  * networks and the addon's syscalls are passed in (EngineOptions), today's
  * real ones by default.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { ImageStore } from '../images/store/image-store.js';
@@ -94,7 +94,7 @@ export class Engine implements EngineCore {
 
   removeDir(dir: string): void {
     if (this.background) this.background.remove(dir);
-    else rmSync(dir, { recursive: true, force: true });
+    else this.store.removeTree(dir);
   }
 
   private nets?: EngineNetworks;

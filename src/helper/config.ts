@@ -57,6 +57,8 @@ export interface Overlay {
   work: string;
   /** overlay's volatile option: no sync of the upper filesystem (a build step's container, removed right after) */
   volatile?: boolean;
+  /** overlay's userxattr option: mounted in a user namespace (rootless), whiteouts and opaque dirs as user.overlay.* xattrs */
+  userxattr?: boolean;
 }
 
 export interface ResolvedConfig {

@@ -414,4 +414,7 @@ describe('overlayData', () => {
     assert.equal(overlayData(o), 'lowerdir=/l/2:/l/1,upperdir=/c/diff,workdir=/c/work');
     assert.equal(overlayData({ ...o, volatile: true }), 'lowerdir=/l/2:/l/1,upperdir=/c/diff,workdir=/c/work,volatile');
   });
+  test('userxattr for a rootless container (overlay in its user namespace)', () => {
+    assert.equal(overlayData({ lower: ['/l/1'], upper: '/c/diff', work: '/c/work', userxattr: true }), 'lowerdir=/l/1,upperdir=/c/diff,workdir=/c/work,userxattr');
+  });
 });

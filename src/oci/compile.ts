@@ -92,7 +92,7 @@ export interface OciCompileOptions {
 
 /** The overlay mount's options; the kernel takes one page of them. */
 export function overlayData(overlay: Overlay): string {
-  const data = `lowerdir=${overlay.lower.join(':')},upperdir=${overlay.upper},workdir=${overlay.work}${overlay.volatile ? ',volatile' : ''}`;
+  const data = `lowerdir=${overlay.lower.join(':')},upperdir=${overlay.upper},workdir=${overlay.work}${overlay.volatile ? ',volatile' : ''}${overlay.userxattr ? ',userxattr' : ''}`;
   if (data.length > 4095) {
     throw new MobyDickError('SETUP', `the image has too many layers to mount (${overlay.lower.length}; the overlay options exceed a page)`, {
       step: 'compile plan',

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { refuseRootlessLimits, userDataHome, userRuntimeDir } from './rootless.js';
+import { refuseRootlessEngine, refuseRootlessLimits, userDataHome, userRuntimeDir } from './rootless.js';
 
 describe('rootless directories', () => {
   test('$XDG_RUNTIME_DIR first, then /run/user/UID when it is the user\'s own (0700), else a 0700 directory under TMPDIR', () => {
@@ -37,5 +37,13 @@ describe('rootless directories', () => {
   test('no limits asked: nothing refused', () => {
     assert.doesNotThrow(() => refuseRootlessLimits([]));
     assert.throws(() => refuseRootlessLimits(['--memory']), /--memory: cgroup limits are not available/);
+  });
+  test('as an ordinary user: the image and container commands pass, networks and the rest are refused in one line each; nothing as root', () => {
+    assert.doesNotThrow(() => refuseRootlessEngine('pull', true));
+    assert.doesNotThrow(() => refuseRootlessEngine('rmi', true));
+    assert.throws(() => refuseRootlessEngine('network', true), /^MobyDickError: network: networks need root \(rootless: bridges/);
+    assert.doesNotThrow(() => refuseRootlessEngine('ps', true));
+    assert.throws(() => refuseRootlessEngine('build', true), /^MobyDickError: build: not available to an ordinary user yet \(rootless: images, containers with --network none/);
+    assert.doesNotThrow(() => refuseRootlessEngine('network', false));
   });
 });

@@ -92,13 +92,31 @@ export function userDataHome(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The engine's commands (images, containers from images) as an ordinary
- * user: refused in one line until image layers are unpacked rootless
- * (their owners and whiteouts need the user namespace's ids).
+ * The engine's commands an ordinary user may run: the store under
+ * $XDG_DATA_HOME/moby-dick unpacks layers in the user namespace
+ * (jail/rootless-store.ts); containers run in the user's user namespace
+ * with --network none (engine/rootless-container.ts).
  */
-export function refuseRootlessEngine(command: string): void {
-  if (!isRootless()) return;
-  throw new MobyDickError('NOT_ROOT', `${command}: images and containers from images are not available to an ordinary user yet (rootless: only the original form and run --rootfs)`, {
+export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
+  'pull', 'load', 'images', 'rmi', 'tag', 'save', 'history', 'rootless-unpack', 'rootless-remove',
+  // containers from images, --network none (src/engine/rootless-container.ts)
+  'run', 'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'exec', 'wait', 'inspect', 'container-exited', 'container-health',
+]);
+
+/**
+ * The engine's other commands (build, commit, cp, volumes, ...) as an
+ * ordinary user: refused in one line until they are tried rootless;
+ * networks need root.
+ */
+export function refuseRootlessEngine(command: string, rootless = isRootless()): void {
+  if (!rootless || ROOTLESS_IMAGE_COMMANDS.has(command)) return;
+  if (command === 'network') {
+    throw new MobyDickError('NOT_ROOT', 'network: networks need root (rootless: bridges and user-defined networks are not available to an ordinary user)', {
+      subject: command,
+      hint: 'run it as root; a rootless container runs with --network none or host',
+    });
+  }
+  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, containers with --network none, the original form and run --rootfs)`, {
     subject: command,
     hint: 'run it as root, or run a root filesystem with `moby-dick run --rootfs DIR`',
   });

@@ -25,10 +25,11 @@ with the caller's environment, directory and stdin, and a terminal of its
 own when stdin and stdout are terminals.
 The second runs a container from an image (pulled when missing), as
 Docker does; the third one whose root filesystem is DIR.
-As an ordinary user the first and third forms are rootless: a user
-namespace where you are root, with your /etc/subuid and /etc/subgid ranges
-(through newuidmap/newgidmap); the third gets a cgroup only where a
-cgroup v2 subtree is delegated to you; images need root for now.
+As an ordinary user all three are rootless: a user namespace where you are
+root, with your /etc/subuid and /etc/subgid ranges (through
+newuidmap/newgidmap); the third gets a cgroup only where a cgroup v2
+subtree is delegated to you; images go to $XDG_DATA_HOME/moby-dick, and
+containers from them need --network none for now.
 A Docker command moby-dick does not have (swarm, init, ...) and a typo of
 one of the commands below are refused; \`moby-dick -- COMMAND\` runs the
 host program COMMAND whatever its name.

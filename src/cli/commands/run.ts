@@ -16,7 +16,9 @@ const DESCRIPTION = `Run a command in a new container: its own namespaces, a min
 From IMAGE (pulled when missing), the root filesystem is the image's layers
 with a writable layer of the container's own on top, and the image's
 Entrypoint, Cmd, Env, WorkingDir and User apply; with --rootfs, DIR is the
-root filesystem (pivot_root).
+root filesystem (pivot_root). As an ordinary user a container is rootless:
+in a user namespace with your /etc/subuid range, no cgroup (no limits), and
+from an image only with --network none for now.
 
 Options:
       --rootfs DIR          use DIR as the root filesystem instead of an image

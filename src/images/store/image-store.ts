@@ -110,6 +110,8 @@ export interface ImageStoreOptions {
   root?: string;
   /** unpacks a layer's plain tar into a directory (see layer-unpacker.ts) */
   unpacker: LayerUnpacker;
+  /** removes a layer's directory tree (default fs.rmSync; a rootless store's: jail/rootless-store.ts) */
+  removeTree?: (path: string) => void;
   /** the free space to keep and the largest layer (space.ts); default: from the environment, when first needed */
   limits?: StoreLimits;
 }
@@ -175,16 +177,19 @@ export class ImageStore {
   readonly layerDirs: LayerDirs;
   private readonly unpacker: LayerUnpacker;
   private limitsSet?: StoreLimits;
+  /** removes a directory tree of the store (ImageStoreOptions.removeTree) */
+  readonly removeTree: (path: string) => void;
 
   constructor(opts: ImageStoreOptions) {
     this.root = opts.root ?? storeRoot();
     this.unpacker = opts.unpacker;
+    this.removeTree = opts.removeTree ?? ((path) => rmSync(path, { recursive: true, force: true }));
     if (opts.limits) this.limitsSet = opts.limits;
     try {
       mkdirSync(this.root, { recursive: true, mode: 0o700 });
       this.blobs = new BlobStore(this.root);
       this.blobs.guard = (what) => this.guard(what);
-      this.layerDirs = new LayerDirs(this.root);
+      this.layerDirs = new LayerDirs(this.root, this.removeTree);
     } catch (e) {
       throw new MobyDickError('STORE', `cannot use the image store at ${this.root}: ${(e as Error).message}`, {
         subject: this.root,
@@ -356,7 +361,7 @@ export class ImageStore {
       return this.installUnpacked(lease, tmp, counter, diffId, chainId);
     } catch (e) {
       source?.destroy();
-      rmSync(tmp, { recursive: true, force: true });
+      this.layerDirs.remove(tmp);
       throw e;
     }
   }
@@ -377,7 +382,7 @@ export class ImageStore {
       lease.installLayer(tmp, chainId, { diffId, size, tarSize });
       return size;
     } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
+      this.layerDirs.remove(tmp);
       throw e;
     }
   }

@@ -22,7 +22,15 @@ export class LayerDirs {
   readonly dir: string;
   readonly tmpDir: string;
 
-  constructor(root: string) {
+  /**
+   * REMOVE_TREE removes a directory and everything in it (fs.rmSync by
+   * default; a rootless store's files belong to the user's subordinate ids,
+   * and are removed from inside the user namespace: jail/rootless-store.ts)
+   */
+  constructor(
+    root: string,
+    private readonly removeTree: (path: string) => void = (path) => rmSync(path, { recursive: true, force: true }),
+  ) {
     this.dir = join(root, 'layers');
     this.tmpDir = join(this.dir, 'tmp');
     mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
@@ -79,7 +87,7 @@ export class LayerDirs {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOTEMPTY' || code === 'EEXIST') {
-        rmSync(tmp, { recursive: true, force: true });
+        this.removeTree(tmp);
         return false;
       }
       throw e;
@@ -108,7 +116,7 @@ export class LayerDirs {
   }
 
   remove(path: string): void {
-    rmSync(path, { recursive: true, force: true });
+    this.removeTree(path);
   }
 
   /** Chain IDs of the directories under layers/. */
@@ -122,7 +130,7 @@ export class LayerDirs {
   cleanTemp(): void {
     for (const name of readdirSync(this.tmpDir)) {
       const owner = ownerOfName(name);
-      if (!owner || !isAlive(owner)) rmSync(join(this.tmpDir, name), { recursive: true, force: true });
+      if (!owner || !isAlive(owner)) this.removeTree(join(this.tmpDir, name));
     }
   }
 }
@@ -132,7 +140,15 @@ export function directorySize(dir: string): number {
   const seen = new Set<number>();
   let total = 0;
   const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch (e) {
+      // rootless: a directory of a subordinate id that only its owner may read
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') return;
+      throw e;
+    }
+    for (const name of names) {
       const p = join(d, name);
       const st = lstatSync(p);
       if (st.isDirectory()) {

@@ -7,7 +7,7 @@
  * test/integration/unpack-layer.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -130,3 +130,40 @@ describe('unpack (as any user, root-only syscalls faked)', () => {
   });
 });
 
+
+describe('unpack for a rootless store', () => {
+  test('user.overlay.opaque, devices skipped with a warning (whiteouts and fifos made), trusted.* and overlay xattrs skipped', async () => {
+    const warnings: string[] = [];
+    await unpackLayer(
+      chunked(craftTar([
+        { name: 'dir/', type: '5', mode: 0o755 },
+        { name: 'dir/.wh..wh..opq' },
+        { name: '.wh.gone' },
+        { name: 'null', type: '3', devmajor: 1, devminor: 3, mode: 0o666 },
+        { name: 'loop0', type: '4', devmajor: 7, devminor: 0 },
+        { name: 'fifo', type: '6', mode: 0o600 },
+        { name: 'f', data: 'x', pax: { 'SCHILY.xattr.trusted.md': 'v', 'SCHILY.xattr.user.overlay.redirect': '/etc', 'SCHILY.xattr.security.capability': CAP } },
+      ]), 65536),
+      layer,
+      { layerDigest: DIGEST, syscalls: sys, rootless: { warn: (m) => warnings.push(m) } },
+    );
+    const fd = openSync(inLayer('dir'), 'r');
+    try {
+      assert.equal(sys.getXattrAt(fd, Buffer.alloc(0), 'user.overlay.opaque')?.toString(), 'y');
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(sys.xattr(inLayer('dir'), 'trusted.overlay.opaque'), undefined);
+    assert.deepEqual(sys.device(inLayer('gone')), { type: 'char', major: 0, minor: 0 });
+    assert.ok(!existsSync(inLayer('null')) && !existsSync(inLayer('loop0')), 'no device node');
+    assert.ok(lstatSync(inLayer('fifo')).isFIFO());
+    assert.equal(sys.xattr(inLayer('f'), 'trusted.md'), undefined);
+    assert.ok(sys.xattr(inLayer('f'), 'security.capability')?.equals(CAP));
+    assert.deepEqual(warnings.map((w) => w.replace(/^layer \S+: /, '')), [
+      'char device "null" (1:3) skipped: a rootless store cannot hold device nodes',
+      'block device "loop0" (7:0) skipped: a rootless store cannot hold device nodes',
+      'xattr trusted.md of "f" skipped: not settable in a rootless store',
+      'xattr user.overlay.redirect of "f" skipped: not settable in a rootless store',
+    ]);
+  });
+});

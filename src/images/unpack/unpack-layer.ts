@@ -81,6 +81,14 @@ export interface UnpackOptions {
    * queue every later unpack's files too.
    */
   syscalls?: LayerSyscalls;
+  /**
+   * unpacking for a rootless store, in a process that is root of the user's
+   * user namespace (jail/rootless-store.ts): opaque directories get
+   * user.overlay.opaque (overlay's `userxattr`), device nodes other than
+   * whiteouts are skipped (no user namespace may make one), as are the
+   * layer's own trusted.* and *.overlay.* xattrs; each skip is told to WARN
+   */
+  rootless?: { warn: (message: string) => void };
 }
 
 export interface UnpackResult {
@@ -202,7 +210,7 @@ async function unpackInto(
   if (opts.mediaType) compressionOfMediaType(opts.mediaType);
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const rootFd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY);
-  const unpacker = new LayerUnpacker(opts.syscalls ?? nativeAddon(), rootFd, `layer ${opts.layerDigest}`, true);
+  const unpacker = new LayerUnpacker(opts.syscalls ?? nativeAddon(), rootFd, `layer ${opts.layerDigest}`, true, opts.rootless);
   if (readdirSync(dest).length === 0) unpacker.freshDirs.add(fstatSync(rootFd).ino);
   const parser = new TarParser(unpacker);
   let bytes: number;
@@ -446,6 +454,8 @@ class LayerUnpacker implements TarSink {
     private readonly label: string,
     /** `.wh.` names are whiteouts (a layer), or plain names (an archive for `cp`) */
     private readonly whiteouts: boolean,
+    /** UnpackOptions.rootless */
+    private readonly rootless?: { warn: (message: string) => void },
   ) {
     this.queue = fileQueue(sys);
   }
@@ -661,7 +671,7 @@ class LayerUnpacker implements TarSink {
         subject: h?.name,
         errnoName: err.code,
         errno: typeof err.errno === 'number' ? Math.abs(err.errno) : undefined,
-        hint: hintFor(err.code),
+        hint: hintFor(err.code, this.rootless !== undefined),
       });
     }
     return this.reported;
@@ -736,6 +746,10 @@ class LayerUnpacker implements TarSink {
       case 'block':
       case 'fifo': {
         const type = h.type === 'char' ? S_IFCHR : h.type === 'block' ? S_IFBLK : S_IFIFO;
+        if (this.rootless && h.type !== 'fifo' && !(h.type === 'char' && h.devmajor === 0 && h.devminor === 0)) {
+          this.rootless.warn(`${this.label}: ${h.type} device ${JSON.stringify(h.name)} (${h.devmajor}:${h.devminor}) skipped: a rootless store cannot hold device nodes`);
+          return;
+        }
         this.replacing(dir, name, false, () => this.sys.mknodAt(dir, name, type | 0o600, h.devmajor, h.devminor));
         this.metadata(dir, name, h, true);
         return;
@@ -761,7 +775,7 @@ class LayerUnpacker implements TarSink {
       const chown = st[2] !== h.uid || st[3] !== h.gid;
       if (chown) this.sys.chownAt(fd, EMPTY, h.uid, h.gid);
       if (chown || (st[0] & 0o7777) !== h.mode) this.sys.chmodAt(fd, EMPTY, h.mode);
-      for (const [k, v] of h.xattrs) this.sys.setXattrAt(fd, EMPTY, k, v);
+      this.setXattrs(fd, EMPTY, h);
       const keep = this.keptDirs < MAX_KEPT_DIRS;
       this.dirs.push({ path, ino: st[1], fd: keep ? fd : -1, atime: h.atime ?? h.mtime, mtime: h.mtime });
       if (keep) this.keptDirs++;
@@ -794,7 +808,7 @@ class LayerUnpacker implements TarSink {
   private whiteout(h: TarHeader, parentPath: string, base: string): void {
     if (base === '.wh..wh..opq') {
       const dir = this.parent(parentPath, true);
-      this.sys.setXattrAt(dir, EMPTY, 'trusted.overlay.opaque', OPAQUE);
+      this.sys.setXattrAt(dir, EMPTY, this.rootless ? 'user.overlay.opaque' : 'trusted.overlay.opaque', OPAQUE);
       return;
     }
     if (base.startsWith('.wh..wh.')) return; // aufs metadata
@@ -843,13 +857,28 @@ class LayerUnpacker implements TarSink {
     create();
   }
 
+  /**
+   * H's xattrs on NAME in DIR. Rootless: trusted.* (root's of the host) and
+   * overlay's own (*.overlay.*: a layer must not speak for overlayfs) are
+   * skipped with a warning.
+   */
+  private setXattrs(dir: number, name: Buffer, h: TarHeader): void {
+    for (const [k, v] of h.xattrs) {
+      if (this.rootless && (k.startsWith('trusted.') || /^[a-z]+\.overlay\./.test(k))) {
+        this.rootless.warn(`${this.label}: xattr ${k} of ${JSON.stringify(h.name)} skipped: not settable in a rootless store`);
+        continue;
+      }
+      this.sys.setXattrAt(dir, name, k, v);
+    }
+  }
+
   /** owner, then mode (chown clears setuid/setgid), then xattrs (chown clears security.capability), then times */
   private metadata(dir: number, name: Buffer, h: TarHeader, chmod: boolean): void {
     this.sys.chownAt(dir, name, h.uid, h.gid);
     if (chmod) this.sys.chmodAt(dir, name, h.mode);
     if (h.xattrs.size) {
       if (name.length) this.checkProc();
-      for (const [k, v] of h.xattrs) this.sys.setXattrAt(dir, name, k, v);
+      this.setXattrs(dir, name, h);
     }
     if (h.type !== 'directory') {
       const a = h.atime ?? h.mtime;
@@ -976,7 +1005,7 @@ function procPath(proc: string, dir: number, name: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${proc}/${dir}/`), name]);
 }
 
-function hintFor(code: string | undefined): string | undefined {
+function hintFor(code: string | undefined, rootless: boolean): string | undefined {
   switch (code) {
     case 'EPERM':
     case 'EACCES':
@@ -985,6 +1014,9 @@ function hintFor(code: string | undefined): string | undefined {
       return 'the filesystem of the image store does not support extended attributes or device nodes';
     case 'ENOSPC':
       return 'the filesystem of the image store is full';
+    case 'EINVAL':
+      if (!rootless) return undefined;
+      return 'rootless: an owner of the layer may be beyond your /etc/subuid or /etc/subgid range; give your user a range of 65536 ids';
     case 'ENOTDIR':
     case 'ELOOP':
     case 'EEXIST':
