@@ -6,7 +6,6 @@
  * process there (userns-run.ts): SELF is how to run this CLI again, whose
  * hidden commands `rootless-unpack` and `rootless-remove` do the work.
  */
-import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
@@ -45,7 +44,8 @@ export function rootlessStoreParts(self: readonly string[], warn: (message: stri
         if (code !== 'EACCES' && code !== 'EPERM') throw e;
       }
       // files of the user's subordinate ids: removed by root of the user namespace
-      const r = spawnSync(self[0]!, [...self.slice(1), 'rootless-remove', path], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      // child_process is taken when needed: it may not be in the CLI's startup snapshot
+      const r = process.getBuiltinModule('node:child_process').spawnSync(self[0]!, [...self.slice(1), 'rootless-remove', path], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
       if (r.status !== 0) {
         throw new MobyDickError('STORE', `cannot remove ${path}: ${failure(r.stderr ?? '')}`, {
           subject: path,
