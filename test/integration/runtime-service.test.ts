@@ -80,7 +80,7 @@ describe('moby-dick-runtime compile service', () => {
   /** the state of ID with what differs between two containers (pid, time, id) left out */
   async function stateOf(id: string): Promise<Record<string, unknown>> {
     const r = await slow('state', id);
-    if (r.code !== 0) return { code: r.code, stderr: r.stderr };
+    if (r.code !== 0) return { code: r.code, stderr: r.stderr.replaceAll(id, 'ID') };
     const s = JSON.parse(r.stdout.replaceAll(id, 'ID')) as Record<string, unknown>;
     return { ...s, pid: typeof s.pid === 'number' && s.pid > 0, created: '-' };
   }
