@@ -1,6 +1,6 @@
 /*
  * The launcher's side of the compile service (src/oci-cli/compile-service.ts):
- * `create` without starting Node. The launcher sends the service its command
+ * `create` and `exec --detach` without starting Node. The launcher sends the service its command
  * line, cwd, umask and MOBY_DICK_* environment; the service runs the same
  * TypeScript as the Node path (every decision is made there), and asks this
  * process to start mdk-init, so that the helper, and the container's init
@@ -66,12 +66,13 @@ static int scan(int argc, char **argv, struct fast_request *r, long *preserve) {
     else if (global_value(argc, argv, &a, "--log", &v)) r->log = v;
     else return -1; /* TypeScript would refuse it too; no need to ask */
   }
-  if (a >= argc || strcmp(argv[a], FAST_SERVICE_COMMAND) != 0) return -1;
+  if (a >= argc || (strcmp(argv[a], FAST_SERVICE_COMMAND) != 0 && strcmp(argv[a], FAST_SERVICE_EXEC) != 0)) return -1;
   r->command = argv[a];
   for (a++; a < argc; a++) {
     const char *arg = argv[a];
     int valued = strcmp(arg, "--bundle") == 0 || strcmp(arg, "-b") == 0 || strcmp(arg, "--pid-file") == 0 ||
-                 strcmp(arg, "--console-socket") == 0 || strcmp(arg, "--preserve-fds") == 0;
+                 strcmp(arg, "--console-socket") == 0 || strcmp(arg, "--preserve-fds") == 0 || strcmp(arg, "--process") == 0 ||
+                 strcmp(arg, "-p") == 0;
     const char *v = valued && a + 1 < argc ? argv[++a] : NULL;
     if (strncmp(arg, "--preserve-fds=", 15) == 0) v = arg + 15;
     if (arg[0] != '-') r->id = arg;

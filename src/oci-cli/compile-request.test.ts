@@ -9,11 +9,17 @@ describe('compile service requests', () => {
     assert.equal(commandRefusal(CREATE), undefined);
     assert.equal(commandRefusal(['create', '-b', '/b', 'c1']), undefined);
     assert.equal(commandRefusal(['create', '--bundle=/b', '--no-new-keyring', 'c1']), undefined);
+    assert.equal(commandRefusal(['--root', '/r', 'exec', '--process', '/p.json', '--detach', '--pid-file', '/x.pid', '--console-socket', '/s', 'c1']), undefined);
   });
 
   test('other commands, flags, relative paths, no bundle, not one id: refused', () => {
     const refused: [string[], RegExp][] = [
-      [['run', '--bundle', '/b', 'c1'], /not create/],
+      [['run', '--bundle', '/b', 'c1'], /not create or exec/],
+      [['exec', '--process', '/p', 'c1'], /foreground/],
+      [['exec', '--detach', 'c1', 'true'], /not exactly one/],
+      [['exec', '--detach', 'c1'], /without --process/],
+      [['exec', '--detach', '--process', 'p', 'c1'], /--process is a relative/],
+      [['exec', '--detach', '--process', '/p', '--tty', 'c1'], /flags/],
       [['--debug', 'create', '--bundle', '/b', 'c1'], /flags/],
       [['create', '--explain', '--bundle', '/b', 'c1'], /flags/],
       [['--systemd-cgroup', 'create', '--bundle', '/b', 'c1'], /flags/],

@@ -12,8 +12,9 @@
  *                        out FD BYTES | exit CODE
  */
 
-/** the command the launcher asks the service for */
+/** the commands the launcher asks the service for (exec only with --detach: compile-request.ts) */
 export const SERVICE_COMMAND = 'create';
+export const SERVICE_EXEC = 'exec';
 /** the hidden runtime command that runs the service */
 export const SERVICE_START = 'compile-service';
 /** the service's directory under the state root (not a container id: '@' is not allowed in one) */

@@ -133,6 +133,39 @@ describe('moby-dick-runtime compile service', () => {
     for (const id of ['mdk-test-n2', 'mdk-test-s2']) assert.equal((await slow('delete', '--force', id)).code, 0);
   });
 
+  test('exec --detach: served, with the Node path\'s outcome and pid file; a process that cannot run is the same error', async () => {
+    await startService();
+    const b = bundle((s) => void (s.process!.args = ['sleep', '30']));
+    for (const id of ['mdk-test-en', 'mdk-test-es']) {
+      assert.equal((await slow('create', '--bundle', b, id)).code, 0);
+      assert.equal((await slow('start', id)).code, 0);
+    }
+    const processFile = (args: string[]): string => {
+      const file = join(dir, `process-${args[0]!.replaceAll('/', '_')}.json`);
+      writeFileSync(file, JSON.stringify({ cwd: '/', args, env: ['PATH=/bin'], user: { uid: 0, gid: 0 } }));
+      return file;
+    };
+    const sleeper = processFile(['sleep', '20']);
+    const pidFile = (id: string): string => join(dir, `${id}.exec.pid`);
+    const args = (file: string) => (id: string): string[] => ['exec', '--process', file, '--detach', '--pid-file', pidFile(id), id];
+    const ok = [await slow(...args(sleeper)('mdk-test-en')), await only(...args(sleeper)('mdk-test-es'))];
+    assert.deepEqual(ok[1], ok[0]);
+    assert.deepEqual(ok[0], { code: 0, stdout: '', stderr: '', log: [] });
+    for (const id of ['mdk-test-en', 'mdk-test-es']) {
+      const pid = Number(readFileSync(pidFile(id), 'utf8'));
+      assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^sleep\0/, 'the pid file names the exec\'d process');
+      rmSync(pidFile(id));
+    }
+    const missing = processFile(['/mdk-test-nowhere']);
+    const failed = [await slow(...args(missing)('mdk-test-en')), await only(...args(missing)('mdk-test-es'))];
+    assert.equal(failed[0]!.code, 1);
+    assert.match(failed[0]!.stderr, /mdk-test-nowhere/);
+    assert.deepEqual(JSON.parse(JSON.stringify(failed[1]).replaceAll('mdk-test-es', 'ID')), JSON.parse(JSON.stringify(failed[0]).replaceAll('mdk-test-en', 'ID')));
+    // in the foreground it stays with Node (it forwards the caller's signals): 127 with no Node
+    assert.equal((await only('exec', '--process', sleeper, 'mdk-test-es')).code, 127);
+    for (const id of ['mdk-test-en', 'mdk-test-es']) assert.equal((await slow('delete', '--force', id)).code, 0);
+  });
+
   test('a stale service (another build\'s stamp) is not used, and ends', async () => {
     const b = bundle();
     // a service of "another build" at this root's socket
