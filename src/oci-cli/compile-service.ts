@@ -17,7 +17,7 @@
  * service in its place).
  * Which requests it takes: compile-request.ts; the wire: compile-wire.ts.
  */
-import { chmodSync, closeSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { type HelperLauncher, type LaunchedHelper, type LaunchOptions, LaunchRefused, sendControl } from '../helper/helper-launch.js';
@@ -277,6 +277,12 @@ export async function serveCompile(root: string, args: readonly string[], main: 
       if (readFileSync(pidPath, 'utf8') === `${process.pid}\n`) rmSync(pidPath, { force: true });
     } catch {
       /* gone already */
+    }
+    // the state root as its caller left it: the directory goes when nothing of another service is in it
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* another service's, or gone */
     }
   }
   return 0;
