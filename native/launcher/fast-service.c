@@ -349,6 +349,10 @@ int fast_service(int argc, char **argv, const char *self) {
   struct fast_request r;
   long preserve;
   if (getenv(FAST_OFF_ENV) || geteuid() != 0 || scan(argc, argv, &r, &preserve) < 0) return FAST_FALLBACK;
+  /* as Node does at its start: a closed stdio fd is /dev/null, so that our socket and pipes never take its number */
+  for (int fd = 0; fd < 3; fd++) {
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) return FAST_FALLBACK;
+  }
   /* the fds to hand on must be there before ours take their numbers */
   for (int fd = 3; fd < 3 + preserve; fd++)
     if (fcntl(fd, F_GETFD) < 0) return FAST_FALLBACK;
