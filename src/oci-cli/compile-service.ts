@@ -242,6 +242,8 @@ export async function serveCompile(root: string, args: readonly string[], main: 
       return false;
     }
   };
+  // SIGTERM: what was asked is answered, then the service goes as when idle (its socket, pid file and directory too)
+  process.on('SIGTERM', giveUpName);
   let idleSince = Date.now();
   try {
     for (;;) {

@@ -206,4 +206,11 @@ describe('moby-dick-runtime compile service', () => {
     assert.equal(existsSync(sock()), false, 'its socket goes with it');
     assert.equal((await slow('delete', '--force', 'mdk-test-i1')).code, 0);
   });
+
+  test('SIGTERM ends the service, and its socket, pid file and directory go with it', async () => {
+    const pid = await startService();
+    process.kill(pid, 'SIGTERM');
+    await until(async () => !alive(pid), 5000);
+    assert.equal(existsSync(join(fx.root, '@compile')), false);
+  });
 });
