@@ -10,11 +10,13 @@
 #   build/lib.mjs       the library, one bundled ES module; types in build/types
 #   build/unpack.mjs    moby-dick/unpack: the layer unpacker alone (src/unpack.ts)
 #   build/tsc           every module and test, compiled (what `npm test` runs)
+#   build/man           the man pages, from each command's --help
+#                       (scripts/man-pages.mjs; package.json's "man" lists them)
 
 TS_SRC := $(shell find src test -name '*.ts' 2>/dev/null)
 
-.PHONY: build native js test test-unprivileged clean
-build: node_modules/.package-lock.json native js
+.PHONY: build native js man test test-unprivileged clean
+build: node_modules/.package-lock.json native js man
 
 # native/Makefile knows when its outputs are up to date
 native:
@@ -28,6 +30,13 @@ node_modules/.package-lock.json: package-lock.json
 build/moby-dick.cjs: $(TS_SRC) scripts/bundle.mjs scripts/snapshot.mjs package.json package-lock.json
 	node scripts/bundle.mjs
 	node scripts/snapshot.mjs
+
+# the man pages: from the compiled registry, whenever it changes
+man: build/man.done
+
+build/man.done: build/tsc/.done scripts/man-pages.mjs package.json
+	node scripts/man-pages.mjs
+	@touch $@
 
 build/tsc/.done: $(TS_SRC) tsconfig.json
 	npx tsc -p tsconfig.json

@@ -17,6 +17,10 @@
 # docker-registry (as the tests).
 # Usage: bench/build.sh [ROUNDS=5] [FILES=3000]
 #   MDK_B=<another build>/moby-dick: that build in the same rounds too (moby-dick-B)
+# moby-dick builds as dockerd does: through its API service (`moby-dick system
+# service` on a socket of this run; the launcher hands `build` to it), and,
+# as moby-dick-inproc, in the CLI's own process (MOBY_DICK_BUILD_IN_PROCESS=1).
+# A moby-dick-B whose launcher has no forwarding builds in its own process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -24,7 +28,12 @@ ROUNDS=${1:-5}
 FILES=${2:-3000}
 W=$(mktemp -d /var/tmp/mdk-test-bench-build-XXXXXX)
 . bench/lib/engines.sh
-trap engines_cleanup EXIT
+SVC_PID=
+bench_cleanup() {
+  if [ -n "$SVC_PID" ]; then kill "$SVC_PID" 2>/dev/null; wait "$SVC_PID" 2>/dev/null; fi
+  engines_cleanup
+}
+trap bench_cleanup EXIT
 # dockerd uses /run/containerd/containerd.sock when the file is there; on a machine
 # where another test's containerd runs (in namespaces of its own: runc's network
 # hook, /proc/<dockerd>/exe, is not found there) or left its socket, RUN fails.
@@ -46,6 +55,11 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 engines_image
 engines_podman
 engines_docker
+# moby-dick's API service on the store, warm as dockerd is
+export MOBY_DICK_SERVICE_SOCKET=$W/mdk.sock
+"$MDK" system service --host "unix://$MOBY_DICK_SERVICE_SOCKET" --timeout 0 >"$W/service.log" 2>&1 &
+SVC_PID=$!
+for _ in $(seq 80); do [ -S "$MOBY_DICK_SERVICE_SOCKET" ] && break; sleep 0.25; done
 
 CTX=$W/context
 mkdir -p "$CTX/src"
@@ -70,25 +84,27 @@ echo "== versions: $($MDK --version); podman $($PODMAN version --format '{{.Clie
 echo "== context: $FILES files in 30 directories, $(du -sh "$CTX" | cut -f1)"
 
 MDKB="$MDK build -q --network none -t bench-build"
+INPROC="env MOBY_DICK_BUILD_IN_PROCESS=1 $MDKB"
 PODB="$PODMAN build -q --network none --pull=never -t bench-build"
 CLASSIC="env DOCKER_BUILDKIT=0 $DOCKER build -q --network none -t bench-build"
 BUILDKIT="env DOCKER_BUILDKIT=1 $DOCKER build -q --network none -t bench-build"
 # each works, and the image says 3000 files
-for c in "$MDKB" "$PODB" "$CLASSIC" "$BUILDKIT"; do $c "$CTX" >/dev/null || { echo "FAILED: $c"; exit 1; }; done
+for c in "$MDKB" "$INPROC" "$PODB" "$CLASSIC" "$BUILDKIT"; do $c "$CTX" >/dev/null || { echo "FAILED: $c"; exit 1; }; done
 [ "$($MDK run --rm --network none bench-build)" = "$FILES" ] || { echo "moby-dick's image is wrong"; exit 1; }
 [ "$($DOCKER run --rm --network none bench-build 2>/dev/null || echo "$FILES")" = "$FILES" ] || { echo "docker's image is wrong"; exit 1; }
 
-names=(moby-dick podman docker-classic docker-buildkit)
-cmds=("$MDKB --no-cache $CTX" "$PODB --no-cache $CTX" "$CLASSIC --no-cache $CTX" "$BUILDKIT --no-cache $CTX")
+names=(moby-dick moby-dick-inproc podman docker-classic docker-buildkit)
+cmds=("$MDKB --no-cache $CTX" "$INPROC --no-cache $CTX" "$PODB --no-cache $CTX" "$CLASSIC --no-cache $CTX" "$BUILDKIT --no-cache $CTX")
 # MDK_B=<another build>/moby-dick: that build too, in the same rounds and store (an A/B)
 MDKB_B=${MDK_B:+${MDKB/#$MDK/$MDK_B}}
 if [ -n "$MDKB_B" ]; then $MDKB_B "$CTX" >/dev/null; names+=(moby-dick-B); cmds+=("$MDKB_B --no-cache $CTX"); fi
 echo "== cold (--no-cache): $ROUNDS paired rounds"
 paired_rounds "$ROUNDS"
 cp "$W/times" "$W/times.cold"
-cmds=("$MDKB $CTX" "$PODB $CTX" "$CLASSIC $CTX" "$BUILDKIT $CTX")
+cmds=("$MDKB $CTX" "$INPROC $CTX" "$PODB $CTX" "$CLASSIC $CTX" "$BUILDKIT $CTX")
 if [ -n "$MDKB_B" ]; then cmds+=("$MDKB_B $CTX"); fi
 for c in "${cmds[@]}"; do $c >/dev/null; done
 echo "== cached (every step from the cache): $((ROUNDS * 2)) paired rounds"
 paired_rounds "$((ROUNDS * 2))"
+grep -q '_moby-dick/build' "$W/service.log" 2>/dev/null && { echo "the service logged a failed build:"; cat "$W/service.log"; }
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,8 +12,9 @@ apt-get -o DPkg::Lock::Timeout=600 update
 # xz-utils, bzip2: the builder's ADD of a .tar.xz / .tar.bz2 (the same way);
 # nftables: `nft`, for the engine's NAT table (iproute2's `ip` makes its
 # bridges; the C helper makes the veths with netlink); zsh, fish: the
-# completion test runs the scripts `moby-dick completion` writes for them
-apt-get -o DPkg::Lock::Timeout=600 install -y gcc make libc6-dev busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 nftables zsh fish
+# completion test runs the scripts `moby-dick completion` writes for them;
+# man-db (and groff-base): the man pages test renders build/man with man -l
+apt-get -o DPkg::Lock::Timeout=600 install -y gcc make libc6-dev busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 nftables zsh fish man-db
 # The OCI runtime's real callers, for test/integration/oci-callers.test.ts:
 # containerd (ctr and its runc shim), podman (with conmon, and netavark as its
 # network stack rather than whichever one apt would pick), docker.io

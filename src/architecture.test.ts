@@ -279,3 +279,76 @@ describe('architecture: layers', () => {
     assert.deepEqual(cycles(['a', 'b', 'c'], [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }, { from: 'b', to: 'c' }]), [['a', 'b']]);
   });
 });
+
+/**
+ * The addon as a collaborator (issue 14, item 4): a module takes the
+ * addon, or the calls it needs, as a parameter, so that its unit tests give
+ * a stand-in and run without root or the addon. `nativeAddon()`, the
+ * global, is called only by a composition root, which hands it to what it
+ * builds, or as the default value of such a parameter (a constructor's or
+ * a function's, as StateStore's lock), never in a module's own code.
+ */
+const COMPOSITION_ROOTS = new Set([
+  // the definition itself
+  'helper/native-addon.ts',
+  // the Engine: its `syscalls` (EngineOptions.syscalls, else the addon) for every engine module
+  'engine/engine.ts',
+]);
+
+/**
+ * Files that still call nativeAddon() in their own code: to be given the
+ * addon as the files above were. No file may join this list; the test
+ * fails when one leaves it without being taken off.
+ */
+const NOT_YET_INJECTED = new Set([
+  'build/added-layer.ts',
+  'build/builder.ts',
+  'build/sources.ts',
+  'engine/path-stat.ts',
+  'images/unpack/unpack-layer.ts',
+]);
+
+/** Where TEXT (the file FILE) calls nativeAddon() other than as a parameter's default value: "file:line". */
+function globalAddonCalls(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const out: string[] = [];
+  const inDefault = (node: ts.Node): boolean => {
+    for (let n: ts.Node = node; n.parent; n = n.parent) {
+      if (ts.isParameter(n.parent) && n.parent.initializer === n) return true;
+    }
+    return false;
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'nativeAddon' && !inDefault(node)) {
+      out.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
+}
+
+describe('architecture: the addon is a collaborator', () => {
+  const src = join(repoRoot(), 'src');
+  const files = readdirSync(src, { recursive: true, encoding: 'utf8' })
+    .map((f) => f.split(sep).join('/'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
+    .sort();
+  const calls = new Map(files.map((f) => [f, globalAddonCalls(f, readFileSync(join(src, f), 'utf8'))]));
+
+  test('nativeAddon() only in the composition roots, or as a default value of a parameter', () => {
+    const bad = files.filter((f) => !COMPOSITION_ROOTS.has(f) && !NOT_YET_INJECTED.has(f)).flatMap((f) => calls.get(f)!);
+    assert.deepEqual(bad, [], `nativeAddon() called in a module's own code (take the addon, or the calls needed, as a parameter; its default may be nativeAddon()):\n  ${bad.join('\n  ')}`);
+  });
+
+  test('the lists are current: each file of NOT_YET_INJECTED still calls it, each composition root exists', () => {
+    for (const f of NOT_YET_INJECTED) assert.ok((calls.get(f) ?? []).length > 0, `${f} no longer calls nativeAddon() in its own code: take it off NOT_YET_INJECTED`);
+    for (const f of COMPOSITION_ROOTS) assert.ok(calls.has(f), `${f} is not a file under src/`);
+  });
+
+  test('the check itself: a call in code is found, a default value is not', () => {
+    assert.deepEqual(globalAddonCalls('x.ts', 'function f() { return nativeAddon().lock("p"); }'), ['x.ts:1']);
+    assert.deepEqual(globalAddonCalls('x.ts', 'const a = nativeAddon();'), ['x.ts:1']);
+    assert.deepEqual(globalAddonCalls('x.ts', 'function f(sys = nativeAddon()) {}\nclass C { constructor(private readonly lock: L = (p) => nativeAddon().lock(p)) {} }'), []);
+  });
+});

@@ -51,6 +51,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fast.h"
+#include "forward-build.h"
 
 /* the stamp's "only" and "except" lines, as read */
 #define LIST_MAX 4096
@@ -171,6 +172,9 @@ int main(int argc, char **argv) {
     int code = fast_serve(argc, argv);
     if (code == FAST_FALLBACK) code = fast_service(argc, argv, self);
     if (code != FAST_FALLBACK) return code;
+  } else {
+    int code = forward_build(argc, argv);
+    if (code != FORWARD_FALLBACK) return code;
   }
 
   char blob[PATH_MAX], stamp_path[PATH_MAX], bundle[PATH_MAX];

@@ -15,12 +15,15 @@ import { dirname } from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
 import { Execs } from './exec.js';
+import { forwardedBuildRoutes, type ForwardedBuildRunner } from './forwarded-build.js';
 import { apiRoutes } from './routes.js';
 import { Router } from './router.js';
 import { createApiServer, type TlsFiles } from './server.js';
 
 export type { TlsFiles };
 import { Sessions } from './sessions.js';
+
+export type { ForwardedBuildRunner, ForwardedIo } from './forwarded-build.js';
 
 export const DEFAULT_HOST = 'unix:///run/moby-dick/moby-dick.sock';
 
@@ -49,6 +52,8 @@ export interface ServiceOptions {
   log: (line: string) => void;
   /** resolves when the socket listens (tests, the command's own line) */
   onListening?: (path: string) => void;
+  /** runs `moby-dick build` command lines the launcher forwards (forwarded-build.ts); none served without it */
+  forwardedBuild?: ForwardedBuildRunner;
 }
 
 /**
@@ -116,7 +121,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
   let server: ReturnType<typeof createApiServer>;
   try {
     server = createApiServer({
-      router: new Router(apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs, ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}) })),
+      router: new Router([...apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs, ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}) }), ...forwardedBuildRoutes(o.engine, o.forwardedBuild)]),
       serverVersion: o.serverVersion,
       ...(o.tls ? { tls: o.tls } : {}),
       onInternalError: (e, method, p) => o.log(`${method} ${p}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),

@@ -264,7 +264,7 @@ export class Builder {
 
   /** the memo of the context's file digests, read when first needed, written when the build ends */
   private digestMemo(): DigestMemo {
-    return (this.memo ??= new DigestMemo(join(this.store.root, 'build-digests.json')));
+    return (this.memo ??= DigestMemo.open(join(this.store.root, 'build-digests.json')));
   }
 
   /** the image REF, pulled when the store lacks it (once, however many stages ask at once) */

@@ -9,8 +9,14 @@
  * file renamed) at the end of a build that learned something; at most
  * MAX_ENTRIES, the ones used last kept. A file that cannot be read or
  * parsed is an empty memo.
+ *
+ * A long-lived process (the API service's builds) keeps the memo it read or
+ * wrote (DigestMemo.open) while the file is still the one it read or wrote
+ * (its inode, size and mtime): the entries are keyed by every file's own
+ * stamp, so the memo in memory can only miss where the file would hit, and
+ * one another process wrote is read again.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 
 const MAX_ENTRIES = 50_000;
@@ -22,9 +28,32 @@ export function fileStamp(st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | '
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 }
 
+/** the memo file's identity as last read or written ('' when there is none) */
+function memoFileStamp(file: string): string {
+  try {
+    const st = statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
+/** the memos this process has read or written, by file */
+const open = new Map<string, { memo: DigestMemo; stamp: string }>();
+
 export class DigestMemo {
   private readonly entries: Map<string, string>;
   private changed = false;
+
+  /** the memo of FILE: the one this process holds while FILE is as it left it, else read anew */
+  static open(file: string): DigestMemo {
+    const stamp = memoFileStamp(file);
+    const held = open.get(file);
+    if (held && held.stamp === stamp) return held.memo;
+    const memo = new DigestMemo(file);
+    open.set(file, { memo, stamp });
+    return memo;
+  }
 
   constructor(
     private readonly file: string,
@@ -67,6 +96,7 @@ export class DigestMemo {
       writeFileSync(tmp, JSON.stringify({ v: 1, entries: kept }), { mode: 0o600 });
       renameSync(tmp, this.file);
       this.changed = false;
+      if (open.get(this.file)?.memo === this) open.set(this.file, { memo: this, stamp: memoFileStamp(this.file) });
     } catch {
       // read-only or full: next build reads the files again
     }

@@ -28,3 +28,10 @@ test('.dockerignore: the last matching pattern decides, and an excluded director
   assert.equal(again.excludes('a.txt'), true);
   assert.equal(IgnoreRules.parse('**/.git\n').excludes('x/.git/config'), true);
 });
+
+test('.dockerignore without rules (none, or comments only) excludes nothing', () => {
+  for (const r of [IgnoreRules.none(), IgnoreRules.parse('# only a comment\n\n')]) {
+    assert.equal(r.empty, true);
+    for (const p of ['a', 'a/b/c.txt', '.git/config', 'Dockerfile']) assert.equal(r.excludes(p), false, p);
+  }
+});

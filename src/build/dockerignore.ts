@@ -45,6 +45,8 @@ export class IgnoreRules {
 
   /** whether PATH (relative to the context, '/'-separated, no leading '/') is excluded */
   excludes(path: string): boolean {
+    // no rules (most contexts): nothing to split, for each of thousands of files
+    if (this.patterns.length === 0) return false;
     const parents: string[] = [];
     const parts = path.split('/');
     for (let i = 1; i < parts.length; i++) parents.push(parts.slice(0, i).join('/'));

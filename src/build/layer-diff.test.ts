@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, openSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { nativeAddon } from '../helper/native-addon.js';
 import { TarWriter } from '../images/tar/tar-writer.js';
-import { writeLayerDiff } from './layer-diff.js';
+import { NodeFsSyscalls } from '../../test/helpers/fs-syscalls.js';
+import { listChanges, writeLayerDiff } from './layer-diff.js';
 
 const sink = (): TarWriter => new TarWriter(new Writable({ write: (_c, _e, done) => done() }));
 
@@ -98,5 +100,67 @@ describe('writeLayerDiff', () => {
     }
     assert.equal((await writeLayerDiff(sink(), dir3, keepAll, { normalizeTimes: true, setAside })).exact, false);
     assert.equal((await writeLayerDiff(sink(), upper(), keepAll, { normalizeTimes: true, setAside })).exact, true);
+  });
+});
+
+const S_IFCHR = 0o020000;
+
+/**
+ * The walk with the addon's *at calls given in (Node's fs,
+ * test/helpers/fs-syscalls.ts): what `diff` lists and what a layer gets,
+ * whiteouts, an opaque directory and the runtime's empty mount points left
+ * out. No root, no addon, no overlay.
+ */
+describe("a container's changes, the walk's syscalls given in", () => {
+  const upper = mkdtempSync(join(tmpdir(), 'mdk-test-layer-diff-'));
+  after(() => rmSync(upper, { recursive: true, force: true }));
+  mkdirSync(join(upper, 'etc'));
+  writeFileSync(join(upper, 'etc', 'hosts'), ''); // the runtime's mount point, empty: left out, and /etc with it
+  mkdirSync(join(upper, 'app', 'cache'), { recursive: true });
+  writeFileSync(join(upper, 'app', 'main.js'), 'console.log(1)\n');
+  writeFileSync(join(upper, 'app', 'gone'), ''); // a whiteout, as overlayfs writes it: a char device 0:0
+  symlinkSync('/app/main.js', join(upper, 'app', 'link'));
+  mkdirSync(join(upper, 'proc')); // empty and new: left out
+  const sys = new NodeFsSyscalls();
+  sys.devices.set(join(upper, 'app', 'gone'), [S_IFCHR | 0o600, 0, 0]);
+  sys.xattrs.set(join(upper, 'app', 'cache'), new Map([['trusted.overlay.opaque', Buffer.from('y')]]));
+  const keepOut = (): boolean => true;
+
+  test('diff: A for what the image lacks, C for what it has, D for a whiteout, in path order; mount points left out', async () => {
+    const changes = await listChanges(upper, (rel) => rel === 'app', keepOut, sys);
+    assert.deepEqual(changes, [
+      { kind: 'C', path: '/app' },
+      { kind: 'A', path: '/app/cache' },
+      { kind: 'D', path: '/app/gone' },
+      { kind: 'A', path: '/app/link' },
+      { kind: 'A', path: '/app/main.js' },
+    ]);
+    assert.ok(sys.calls.includes('readDirAt') && sys.calls.includes('getXattrAt'));
+  });
+
+  test('a layer: directories, a file with its data, a symlink, a whiteout as .wh.NAME, an opaque directory\'s .wh..wh..opq', async () => {
+    const written: string[] = [];
+    const w = {
+      addDirectory: async (e: { name: string }) => void written.push(`dir ${e.name}`),
+      addFile: async (e: { name: string; size?: number }, data: Buffer | AsyncIterable<Buffer>) => {
+        let text = '';
+        if (Buffer.isBuffer(data)) text = data.toString();
+        else for await (const chunk of data) text += chunk.toString();
+        written.push(`file ${e.name} ${JSON.stringify(text)}`);
+      },
+      addSymlink: async (e: { name: string }, target: string | Buffer) => void written.push(`symlink ${e.name} -> ${target.toString()}`),
+      addHardlink: async (e: { name: string }) => void written.push(`hardlink ${e.name}`),
+      addNode: async (e: { name: string }, kind: string) => void written.push(`${kind} ${e.name}`),
+    } as unknown as TarWriter;
+    const r = await writeLayerDiff(w, upper, keepOut, {}, sys);
+    assert.deepEqual(written, [
+      'dir app',
+      'dir app/cache',
+      'file app/cache/.wh..wh..opq ""',
+      'file app/.wh.gone ""',
+      'symlink app/link -> /app/main.js',
+      'file app/main.js "console.log(1)\\n"',
+    ]);
+    assert.deepEqual(r, { entries: 5, exact: false });
   });
 });

@@ -25,7 +25,7 @@
 import { closeSync, constants as fsc, openSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import type { TarWriter } from '../images/tar/tar-writer.js';
-import { nativeAddon } from '../helper/native-addon.js';
+import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import { fileData, lstatIn, type Stat } from '../engine/archive-fs.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from '../linux/file-modes.js';
 
@@ -61,8 +61,10 @@ interface Visitor {
   after?(e: Entry): void;
 }
 
-function opaqueDir(fd: number): boolean {
-  const a = nativeAddon();
+/** The addon's *at calls the walk makes (the addon by default; a test gives its own). */
+export type DiffSyscalls = Pick<NativeAddon, 'lstatAt' | 'openDirAt' | 'readDirAt' | 'openFileAt' | 'readlinkAt' | 'getXattrAt' | 'listXattrAt' | 'removeXattrAt' | 'utimesAt'>;
+
+function opaqueDir(fd: number, a: DiffSyscalls): boolean {
   for (const key of ['trusted.overlay.opaque', 'user.overlay.opaque']) {
     if (a.getXattrAt(fd, EMPTY, key)?.toString() === 'y') return true;
   }
@@ -77,12 +79,11 @@ function opaqueDir(fd: number): boolean {
 /** Whether entry E of the upper dir is a runtime's mount point that stays out. */
 export type KeepOut = (rel: string, isEmpty: boolean) => boolean;
 
-async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut): Promise<void> {
-  const a = nativeAddon();
+async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut, a: DiffSyscalls): Promise<void> {
   const names = a.readDirAt(dirFd).sort(Buffer.compare);
   for (const name of names) {
     const rel = prefix ? `${prefix}/${name.toString('utf8')}` : name.toString('utf8');
-    const st = lstatIn(dirFd, name);
+    const st = lstatIn(dirFd, name, a);
     if (!st) {
       v.leftOut?.(rel, dirFd, name);
       continue;
@@ -103,12 +104,12 @@ async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut)
           continue;
         }
         // a directory copied up only to hold the runtime's mount points (/etc for /etc/hosts) is not a change
-        if (!empty && children.every((c) => onlyMountPoint(fd, `${rel}/${c.toString('utf8')}`, c, keepOut))) {
+        if (!empty && children.every((c) => onlyMountPoint(fd, `${rel}/${c.toString('utf8')}`, c, keepOut, a))) {
           v.leftOut?.(rel, dirFd, name);
           continue;
         }
-        const opaque = opaqueDir(fd);
-        if ((await v.entry(e, opaque)) !== false) await walk(fd, rel, v, keepOut);
+        const opaque = opaqueDir(fd, a);
+        if ((await v.entry(e, opaque)) !== false) await walk(fd, rel, v, keepOut, a);
         v.after?.(e);
       } finally {
         closeSync(fd);
@@ -124,16 +125,16 @@ async function walk(dirFd: number, prefix: string, v: Visitor, keepOut: KeepOut)
 }
 
 /** whether NAME in DIR (REL in the upper dir) is a mount point that stays out */
-function onlyMountPoint(dir: number, rel: string, name: Buffer, keepOut: KeepOut): boolean {
+function onlyMountPoint(dir: number, rel: string, name: Buffer, keepOut: KeepOut, a: DiffSyscalls): boolean {
   if (!MOUNT_POINTS.has(rel)) return false;
-  const st = lstatIn(dir, name);
+  const st = lstatIn(dir, name, a);
   if (!st) return true;
   const type = st.mode & S_IFMT;
   if (type === S_IFREG) return keepOut(rel, st.size === 0);
   if (type === S_IFDIR) {
-    const fd = nativeAddon().openDirAt(dir, name);
+    const fd = a.openDirAt(dir, name);
     try {
-      return keepOut(rel, nativeAddon().readDirAt(fd).length === 0);
+      return keepOut(rel, a.readDirAt(fd).length === 0);
     } finally {
       closeSync(fd);
     }
@@ -189,8 +190,7 @@ const OVERLAY_BOOKKEEPING = new Set(['trusted.overlay.origin', 'trusted.overlay.
  * Writes the changes in UPPER as a layer to W (not finished). KEEP_OUT
  * tells which empty mount points to leave out (those the image lacks).
  */
-export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepOut, opts: LayerDiffOptions = {}): Promise<LayerDiffResult> {
-  const a = nativeAddon();
+export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepOut, opts: LayerDiffOptions = {}, a: DiffSyscalls = nativeAddon()): Promise<LayerDiffResult> {
   const root = openUpper(upper);
   const links = new Map<string, string>();
   let count = 0;
@@ -273,6 +273,7 @@ export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepO
         after: times,
       },
       keepOut,
+      a,
     );
   } finally {
     closeSync(root);
@@ -286,7 +287,7 @@ export async function writeLayerDiff(w: TarWriter, upper: string, keepOut: KeepO
  * A for one the lower layers lack (EXISTS says), C for one they have, in
  * path order.
  */
-export async function listChanges(upper: string, exists: (rel: string) => boolean, keepOut: KeepOut): Promise<Change[]> {
+export async function listChanges(upper: string, exists: (rel: string) => boolean, keepOut: KeepOut, sys: DiffSyscalls = nativeAddon()): Promise<Change[]> {
   const root = openUpper(upper);
   const out: Change[] = [];
   try {
@@ -302,6 +303,7 @@ export async function listChanges(upper: string, exists: (rel: string) => boolea
         },
       },
       keepOut,
+      sys,
     );
   } finally {
     closeSync(root);

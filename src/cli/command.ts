@@ -29,6 +29,8 @@ export interface CommandSpec<S extends OptionSpecs> {
   summary: string;
   /** what --help prints under the usage (default: the summary); "Options:" and notes included */
   description?: string;
+  /** shell lines that show the command at work, for its man page (cli/man-pages.ts) */
+  examples?: string;
   /** the options, --help and -h aside (they are added) */
   options: S;
   args: Operands;
@@ -51,6 +53,8 @@ export interface Command {
   readonly summary: string;
   /** what --help prints */
   readonly help: string;
+  /** its man page's EXAMPLES */
+  readonly examples?: string;
   run(argv: readonly string[]): Promise<number>;
   /** a command's options, --help included (what shell completion offers) */
   readonly options?: OptionSpecs;
@@ -122,6 +126,7 @@ export function defineCommand<S extends OptionSpecs>(spec: CommandSpec<S>): Comm
     name: spec.name,
     summary: spec.summary,
     help,
+    ...(spec.examples !== undefined ? { examples: spec.examples } : {}),
     options,
     interspersed: !spec.trailingCommand,
     async run(argv) {

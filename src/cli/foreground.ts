@@ -8,7 +8,7 @@ import { startContainer } from '../jail/start.js';
 import type { StartOptions, StepTiming } from '../helper/container.js';
 import { runForwardingSignals } from '../helper/forward-signals.js';
 import type { ExplainFormat } from '../explain/render.js';
-import { ExplainRecorder, explainFormat, wantsColor } from '../explain/recorder.js';
+import { ExplainRecorder, explainFormat, textWidth, wantsColor } from '../explain/recorder.js';
 
 function printStep(step: StepTiming): void {
   const detail = step.detail ? ` ${step.detail}` : '';
@@ -24,7 +24,7 @@ export interface ExplainRequest {
 export async function runInForeground(config: ContainerConfig, debug: boolean, explain?: ExplainRequest): Promise<number> {
   const onStep = debug ? printStep : undefined;
   if (!explain) return (await runForwardingSignals(() => startContainer(config, { onStep }))).exitCode;
-  const recorder = new ExplainRecorder({ ...explain, write: (t) => process.stderr.write(t), color: wantsColor(process.stderr), onStep });
+  const recorder = new ExplainRecorder({ ...explain, write: (t) => process.stderr.write(t), color: wantsColor(process.stderr), width: textWidth(process.stderr), onStep });
   const options: StartOptions = { onStep: recorder.onStep, onPlan: recorder.onPlan };
   try {
     return (await runForwardingSignals(() => startContainer(config, options))).exitCode;

@@ -19,7 +19,7 @@ export const RUN_OPTIONS = {
   interactive: { type: 'boolean', short: 'i' },
   init: { type: 'boolean' },
   debug: { type: 'boolean' },
-  explain: { type: 'boolean', values: ['json', 'text'] },
+  explain: { type: 'boolean', values: ['full', 'json', 'text'] },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -36,8 +36,10 @@ export const RUN_OPTIONS_HELP = `  -e, --env KEY=VALUE     set an environment va
       --init              run a minimal init as pid 1 that forwards signals
                           and reaps zombies
       --debug             print each isolation step and its duration
-      --explain[=json]    explain, on stderr, each step the kernel was asked
-                          for: what it isolates, its man page, its time
+      --explain[=full|json]
+                          explain, on stderr, how the container is made: a line
+                          per step (what it isolates and why, its man page, its
+                          time); =full: every step with its call; =json: for tools
   -h, --help              show this help`;
 
 function usage(message: string, hint?: string): MobyDickError {

@@ -20,7 +20,7 @@ import type { TarHeader } from '../images/tar/tar-reader.js';
 import type { EntryWriter, TarWriter, TarWriterEntry } from '../images/tar/tar-writer.js';
 import { extractArchive, extractEntries } from '../images/unpack/unpack-layer.js';
 import { cleanComponents } from '../images/unpack/unpack-layer.js';
-import { nativeAddon } from '../helper/native-addon.js';
+import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from '../linux/file-modes.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -45,9 +45,12 @@ function statOf(a: number[]): Stat {
   return { mode: a[0]!, uid: a[1]!, gid: a[2]!, size: a[3]!, nlink: a[4]!, ino: a[5]!, dev: a[6]!, rdevMajor: a[7]!, rdevMinor: a[8]!, mtime: a[11]! };
 }
 
+/** The addon's *at calls this module makes (the addon by default; a test gives its own). */
+export type ArchiveSyscalls = Pick<NativeAddon, 'lstatAt' | 'openInRoot' | 'readlinkAt' | 'openDirAt' | 'readDirAt' | 'openFileAt' | 'getXattrAt'>;
+
 /** NAME in DIR (empty: DIR itself), not followed; undefined if missing */
-export function lstatIn(dir: number, name: Buffer): Stat | undefined {
-  const a = nativeAddon().lstatAt(dir, name);
+export function lstatIn(dir: number, name: Buffer, sys: Pick<ArchiveSyscalls, 'lstatAt'> = nativeAddon()): Stat | undefined {
+  const a = sys.lstatAt(dir, name);
   return a ? statOf(a) : undefined;
 }
 
@@ -72,8 +75,7 @@ function splitPath(path: string): { parent: string; base: string } {
  * inside it), the last name not followed unless FOLLOW, when its target is
  * resolved again inside the root. Throws what openat2 throws (ENOENT, ENOTDIR).
  */
-export function locate(root: number, path: string, follow: boolean): Located {
-  const sys = nativeAddon();
+export function locate(root: number, path: string, follow: boolean, sys: ArchiveSyscalls = nativeAddon()): Located {
   let current = path;
   for (let hops = 0; ; hops++) {
     const { parent, base } = splitPath(current);
@@ -81,7 +83,7 @@ export function locate(root: number, path: string, follow: boolean): Located {
     const name = Buffer.from(base);
     let st: Stat | undefined;
     try {
-      st = lstatIn(dir, name);
+      st = lstatIn(dir, name, sys);
     } catch (e) {
       closeSync(dir);
       throw e;
@@ -161,13 +163,13 @@ function pseudo(fd: number, st: Stat, parentSt: Stat | undefined, name: Buffer, 
  * (or is the tmpfs on the root's /dev): a path there is not the
  * container's file, as `docker cp` does not find it either.
  */
-export function inPseudoFs(rootFd: number, dir: number): boolean {
+export function inPseudoFs(rootFd: number, dir: number, sys: ArchiveSyscalls = nativeAddon()): boolean {
   const type = fsType(dir);
   if (PSEUDO_FS.has(type)) return true;
   if (type !== TMPFS_MAGIC) return false;
-  const dev = lstatIn(rootFd, Buffer.from('dev'));
-  const root = lstatIn(rootFd, EMPTY);
-  const here = lstatIn(dir, EMPTY);
+  const dev = lstatIn(rootFd, Buffer.from('dev'), sys);
+  const root = lstatIn(rootFd, EMPTY, sys);
+  const here = lstatIn(dir, EMPTY, sys);
   return dev !== undefined && root !== undefined && here !== undefined && dev.dev === here.dev && dev.dev !== root.dev;
 }
 
@@ -192,6 +194,7 @@ const CHANGED = new Set(['ENOTDIR', 'ELOOP', 'EINVAL', 'ENXIO', 'EISDIR']);
 const RETRIES = 5;
 
 interface Walk {
+  sys: ArchiveSyscalls;
   opts: TreeOptions;
   links: Map<string, Buffer>;
   /** the stat of the walk's root (where "dev" is the container's /dev), if it starts there */
@@ -210,9 +213,9 @@ interface Walk {
  * few times, then fails the copy with a message naming it; one that is
  * gone is left out.
  */
-export async function writeTree(w: TarWriter, dir: number, name: Buffer, tarName: Buffer, opts: TreeOptions = {}, rootFd?: number): Promise<void> {
-  const walk: Walk = { opts, links: new Map(), root: rootFd === undefined ? undefined : lstatIn(rootFd, EMPTY) };
-  await writeEntry(w, walk, dir, lstatIn(dir, EMPTY), name, tarName);
+export async function writeTree(w: TarWriter, dir: number, name: Buffer, tarName: Buffer, opts: TreeOptions = {}, rootFd?: number, sys: ArchiveSyscalls = nativeAddon()): Promise<void> {
+  const walk: Walk = { sys, opts, links: new Map(), root: rootFd === undefined ? undefined : lstatIn(rootFd, EMPTY, sys) };
+  await writeEntry(w, walk, dir, lstatIn(dir, EMPTY, sys), name, tarName);
 }
 
 /** an entry that is not what its lstat said any more: looked at again */
@@ -266,9 +269,8 @@ async function writeEntry(w: TarWriter, walk: Walk, dir: number, dirSt: Stat | u
 
 /** One try at writing the entry; Changed and Gone come before anything of it is written. */
 async function writeEntryOnce(w: TarWriter, walk: Walk, dir: number, dirSt: Stat | undefined, name: Buffer, tarName: Buffer, shown: string): Promise<void> {
-  const sys = nativeAddon();
-  const { opts, links } = walk;
-  const st = fs(walk, shown, 'reading', () => lstatIn(dir, name));
+  const { sys, opts, links } = walk;
+  const st = fs(walk, shown, 'reading', () => lstatIn(dir, name, sys));
   if (!st) return; // removed meanwhile
   const entry: TarWriterEntry = {
     name: tarName,
@@ -281,7 +283,7 @@ async function writeEntryOnce(w: TarWriter, walk: Walk, dir: number, dirSt: Stat
   if (type === S_IFDIR) {
     const fd = fs(walk, shown, 'opening', () => (name.length ? sys.openDirAt(dir, name) : sys.openInRoot(dir, EMPTY)));
     try {
-      const opened = fs(walk, shown, 'reading', () => lstatIn(fd, EMPTY));
+      const opened = fs(walk, shown, 'reading', () => lstatIn(fd, EMPTY, sys));
       if (!opened || opened.ino !== st.ino || opened.dev !== st.dev) throw new Changed('ENOTDIR');
       // a mount of the kernel's (proc, sysfs, the container's /dev, ...): an empty directory, as in docker cp
       const skip = fs(walk, shown, 'reading', () => pseudo(fd, opened, name.length ? dirSt : undefined, name, walk.root));
@@ -352,14 +354,14 @@ export interface ExtractOptions {
  * inside the root. The archive's top directory entry ("./") is not applied:
  * `into` keeps its own owner and mode.
  */
-export async function extractTree(input: AsyncIterable<Buffer>, root: number, opts: ExtractOptions): Promise<void> {
-  const fd = nativeAddon().openInRoot(root, EMPTY);
+export async function extractTree(input: AsyncIterable<Buffer>, root: number, opts: ExtractOptions, sys: Pick<ArchiveSyscalls, 'openInRoot'> = nativeAddon()): Promise<void> {
+  const fd = sys.openInRoot(root, EMPTY);
   await extractArchive(input, fd, opts.label, intoRewrite(opts));
 }
 
 /** As extractTree, the entries written by PRODUCE straight to the unpacker (no tar in between: unpack-layer.ts's extractEntries). */
-export async function extractTreeEntries(produce: (w: EntryWriter) => Promise<void>, root: number, opts: ExtractOptions): Promise<void> {
-  const fd = nativeAddon().openInRoot(root, EMPTY);
+export async function extractTreeEntries(produce: (w: EntryWriter) => Promise<void>, root: number, opts: ExtractOptions, sys: Pick<ArchiveSyscalls, 'openInRoot'> = nativeAddon()): Promise<void> {
+  const fd = sys.openInRoot(root, EMPTY);
   await extractEntries(fd, opts.label, intoRewrite(opts), produce);
 }
 

@@ -64,7 +64,8 @@ export class Engine implements EngineCore {
   ) {
     this.containers = new ContainerTable(store.db);
     this.runDir = runRoot(store.root);
-    this.runtime = options.runtime ?? new OciRuntime(new StateStore(join(this.runDir, 'oci')), options.warn);
+    this.stateStore = options.runtime ? undefined : new StateStore(join(this.runDir, 'oci'));
+    this.runtime = options.runtime ?? new OciRuntime(this.stateStore!, options.warn);
     this.locks = new ContainerLocks(join(this.runDir, 'locks'), () => this.syscalls, (id) => this.exists(id));
   }
 
@@ -73,16 +74,20 @@ export class Engine implements EngineCore {
   }
 
   private background?: BackgroundRemoval;
+  /** the runtime's state, when the engine made the runtime (its removals go in the background too) */
+  private readonly stateStore: StateStore | undefined;
 
   /**
-   * From now on a removed container's directory is moved aside and removed
-   * in the background (a long-running process: the Engine API's service);
-   * what an earlier one left is removed too. Await settled() before exiting.
+   * From now on a removed container's directory, and the runtime's state
+   * of an ended one, are moved aside and removed in the background (a
+   * long-running process: the Engine API's service, the library); what an
+   * earlier one left is removed too. Await settled() before exiting.
    */
   removeInBackground(): BackgroundRemoval {
     if (!this.background) {
       this.background = new BackgroundRemoval(join(this.store.root, 'removing'));
       this.background.sweep();
+      if (this.stateStore) this.stateStore.removal = this.background;
     }
     return this.background;
   }

@@ -20,10 +20,15 @@ function pidsIn(dir: string): number[] {
   }
 }
 
+/** the hierarchies' mount points, read once a process: a long-running engine asked for each container removed */
+let roots: string[] | undefined;
+
 /** the container's cgroup directories that exist, one per hierarchy */
 export function cgroupDirsOf(cgroupsPath: string): string[] {
-  const layout = readCgroupLayout();
-  const roots = [...layout.v1.map((h) => h.mountPoint), ...(layout.unified ? [layout.unified] : [])];
+  if (!roots) {
+    const layout = readCgroupLayout();
+    roots = [...layout.v1.map((h) => h.mountPoint), ...(layout.unified ? [layout.unified] : [])];
+  }
   return roots.map((r) => join(r, cgroupsPath)).filter((d) => existsSync(d));
 }
 

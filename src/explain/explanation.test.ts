@@ -8,9 +8,10 @@ import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities
 import { compileOciPlan, type HostFacts } from '../oci/compile.js';
 import { buildSpec, DEFAULT_SHM_SIZE } from '../spec/spec-builder.js';
 import type { Spec } from '../spec/schema.js';
-import { explain, type ExplainInput, NAMESPACES, ranOrder } from './explanation.js';
-import { effectiveCapabilities } from './recorder.js';
-import { render, renderText } from './render.js';
+import { briefLines } from './brief.js';
+import { explain, type ExplainInput, explainPaired, NAMESPACES, ranOrder } from './explanation.js';
+import { effectiveCapabilities, explainFormat, textWidth, wantsColor } from './recorder.js';
+import { render, renderBrief, renderText } from './render.js';
 
 const host: HostFacts = { kindOf: () => 'dir', cgroupV1: [{ name: 'memory', options: 'memory' }], cgroupV2Only: false };
 
@@ -132,6 +133,23 @@ describe('explain', () => {
   });
 });
 
+describe('cgroup v2', () => {
+  test('a cgroup with nothing to write: its device filter said, not a write; the summary says the filter', () => {
+    const base = input();
+    const e = explain({
+      ...base,
+      cgroup: { path: '/moby-dick-jail/test-explain', version: 2 },
+      steps: [{ source: 'engine', name: 'create cgroup', detail: '/moby-dick-jail/test-explain', milliseconds: 0.1 }, ...base.steps],
+    });
+    assert.deepEqual(e.cgroup!.writes, []);
+    assert.equal(e.cgroup!.deviceFilter, true);
+    const step = e.steps.find((s) => s.step === 'create cgroup')!;
+    assert.match(step.says, /no limit to write; its device rules are a BPF program attached to it/);
+    assert.match(step.call, /BPF_PROG_ATTACH/);
+    assert.match(renderText(e, false), /a BPF device filter \(cgroup v2 has no devices files\)/);
+  });
+});
+
 describe('ranOrder', () => {
   test('clone ran before the child\'s steps that were reported ahead of it', () => {
     const st = (name: string): StepTiming => ({ source: 'helper', name, detail: '', milliseconds: 0 });
@@ -190,7 +208,90 @@ describe('docs/explain.schema.json', () => {
   });
 });
 
+describe('the short text (--explain)', () => {
+  const short = (): { text: string; full: string; lines: ReturnType<typeof briefLines> } => {
+    const { explanation: e, ops } = explainPaired(input());
+    const lines = briefLines(e, ops);
+    return { text: renderBrief(e, lines, false), full: renderText(e, false), lines };
+  };
+
+  test('a line per step or run of the same step: about half the full text, every step accounted for', () => {
+    const { text, full, lines } = short();
+    const e = explain(input());
+    const count = (t: string): number => t.split('\n').length;
+    assert.ok(count(text) * 3 < count(full) * 2 && count(text) <= 110, `${count(text)} lines against ${count(full)}`);
+    // every step is on a line of its own or in a run, but the folded directories
+    const covered = new Set<number>();
+    for (const l of lines) for (let n = l.first; n <= l.last; n++) covered.add(n);
+    for (const s of e.steps) assert.ok(covered.has(s.n) || s.step === 'mkdir', `step ${s.n} ${s.step}`);
+    assert.doesNotMatch(text, /created the directory/);
+    assert.match(full, /created the directory \/proc/);
+  });
+
+  test('runs: the masked paths in one line naming each, the cgroup v1 hierarchies, the devices; single steps keep their why', () => {
+    const { text, lines } = short();
+    const e = explain(input());
+    const masks = lines.filter((l) => l.says.startsWith('masked'));
+    assert.equal(masks.length, 1);
+    assert.equal(masks[0]!.count, e.masked.length);
+    for (const m of e.masked) assert.ok(masks[0]!.says.includes(m.path), m.path);
+    assert.match(masks[0]!.why!, /whole host/);
+    const mknod = lines.find((l) => l.says.startsWith('created the devices'))!;
+    assert.match(mknod.says, /\/dev\/null \(1:3\), \/dev\/zero \(1:5\)/);
+    assert.equal(mknod.first < mknod.last, true);
+    assert.match(text, /^ +\d+-\d+\. masked \d+ paths, which the container sees empty: \/proc\/acpi|\/proc\/asound/m);
+    const pivot = lines.find((l) => l.says.includes('detached the host\'s root'))!;
+    assert.equal(pivot.first, pivot.last);
+    assert.match(pivot.why!, /no way back out/);
+    assert.match(text, /pivot_root\(2\)/);
+    const sync = lines.find((l) => l.says.startsWith('waited while the engine placed it in its cgroup'))!;
+    assert.match(sync.says, /RCU grace period/, 'the kernel\'s wait is called out');
+  });
+
+  test('--explain is the short text, =full every step with its call, =json the explanation', () => {
+    const { explanation: e, ops } = explainPaired(input());
+    assert.equal(render(e, 'full', false), renderText(e, false));
+    assert.equal(render(e, 'text', false, briefLines(e, ops)), renderBrief(e, briefLines(e, ops), false));
+    assert.match(render(e, 'full', false), /\[pivot_root\(2\), then umount2\(MNT_DETACH\) of the old root; pivot_root\(2\)\]/);
+    assert.doesNotMatch(render(e, 'text', false, briefLines(e, ops)), /umount2\(MNT_DETACH\)/);
+    assert.deepEqual([true, 'text', 'full', 'json', undefined, false].map(explainFormat), ['text', 'text', 'full', 'json', undefined, undefined]);
+  });
+
+  test('color only when asked; the summaries keep every capability\'s name', () => {
+    const { explanation: e, ops } = explainPaired(input());
+    const plain = renderBrief(e, briefLines(e, ops), false);
+    const colored = renderBrief(e, briefLines(e, ops), true);
+    assert.ok(!plain.includes('\x1b[') && colored.includes('\x1b[32mprivate\x1b[0m'));
+    assert.equal(colored.replace(/\x1b\[\d+m/g, ''), plain);
+    for (const c of [...e.capabilities.kept, ...e.capabilities.dropped]) assert.ok(plain.includes(c), c);
+    assert.match(plain, /blocked, among others: mount /);
+  });
+
+  test('start\'s part: the release, then the ops the init had left after the fifo (a late seccomp filter, exec)', () => {
+    const { spec, ops } = jail();
+    const late = ops.slice(ops.findIndex((o) => o.op === 'fifo_wait') + 1);
+    const steps: StepTiming[] = [
+      { source: 'engine', name: 'release', detail: '/run/x/exec.fifo', milliseconds: 0.3 },
+      ...late.map((o): StepTiming => ({ source: 'helper', name: o.op, detail: '', milliseconds: 0.01 })),
+    ];
+    const e = explain({ form: 'moby-dick-runtime start', spec, ops: late, steps, heldCapabilities: [...CAPABILITIES] });
+    assert.equal(e.steps[0]!.says.includes('exec fifo since create'), true);
+    assert.equal(e.steps.at(-1)!.call, 'execve(2)');
+    const unreported = explain({ form: 'moby-dick-runtime start', spec, ops: late, steps: [steps[0]!, { source: 'engine', name: 'unreported', detail: '', milliseconds: 0 }], heldCapabilities: [] });
+    assert.match(unreported.steps[1]!.says, /create was given neither --explain nor --debug/);
+  });
+});
+
 describe('recorder', () => {
+  test('color and width follow the terminal: NO_COLOR and TERM=dumb turn color off', () => {
+    assert.equal(wantsColor({ isTTY: true }, {}), true);
+    assert.equal(wantsColor({ isTTY: false }, {}), false);
+    assert.equal(wantsColor({}, {}), false);
+    assert.equal(wantsColor({ isTTY: true }, { NO_COLOR: '' }), false);
+    assert.equal(wantsColor({ isTTY: true }, { TERM: 'dumb' }), false);
+    assert.deepEqual([textWidth({ isTTY: true, columns: 132 }), textWidth({ isTTY: true, columns: 40 }), textWidth({ isTTY: true, columns: 400 }), textWidth({ columns: 132 })], [132, 80, 160, 100]);
+  });
+
   test('CapEff is read by name', () => {
     assert.deepEqual(effectiveCapabilities('CapInh:\t0\nCapEff:\t0000000000000003\n'), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE']);
   });

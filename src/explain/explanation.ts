@@ -139,6 +139,19 @@ const ENGINE_STEPS: Readonly<Record<string, (detail: string) => Words>> = {
     man: 'veth(4), rtnetlink(7)',
     says: "plugged the container into its network: a veth pair, its address and default route (below), while its process waited for start",
   }),
+  release: () => ({
+    purpose: 'process',
+    call: 'open(2), read(2) of the exec fifo',
+    man: 'fifo(7)',
+    says: "released the container's process: it had waited on the exec fifo since create, wrote its byte and went on to its last steps",
+    why: 'the OCI split of create and start: everything above was ready before start (runc does the same)',
+  }),
+  unreported: () => ({
+    purpose: 'process',
+    call: '-',
+    man: '-',
+    says: 'its last steps (exec, and a seccomp filter loaded last) were not reported: create was given neither --explain nor --debug, so the helper does not time them',
+  }),
   'create cgroup': (d) => ({
     purpose: 'resources',
     call: 'mkdir(2) and write(2) in /sys/fs/cgroup',
@@ -155,6 +168,17 @@ function inheritingCgroupWords(dir: string, parent: string): Words {
     call: 'mkdir(2) in /sys/fs/cgroup',
     man: 'cgroups(7)',
     says: `created the cgroup ${dir}: the kernel copied its device rules (devices.list) and cpuset from its parent ${parent} at mkdir, nothing written (below)`,
+    why: 'a cgroup limits and accounts for the CPU, memory, pids and devices of every process in it',
+  };
+}
+
+/** 'create cgroup' of a v2 cgroup with no limit to write: only its device filter */
+function filterOnlyCgroupWords(dir: string): Words {
+  return {
+    purpose: 'resources',
+    call: 'mkdir(2) in /sys/fs/cgroup, bpf(BPF_PROG_ATTACH)',
+    man: 'cgroups(7)',
+    says: `created the cgroup ${dir}: no limit to write; its device rules are a BPF program attached to it (below)`,
     why: 'a cgroup limits and accounts for the CPU, memory, pids and devices of every process in it',
   };
 }
@@ -245,13 +269,14 @@ function opWords(op: Op): Words | undefined {
 }
 
 /** The helper reports each op by its name, in plan order (native/src/container.c): pair them up. */
-function stepWords(step: StepTiming, ops: readonly Op[], cursor: { i: number }, inheritsFrom?: string): Words {
-  if (step.source === 'engine' && step.name === 'create cgroup' && inheritsFrom) return inheritingCgroupWords(step.detail, inheritsFrom);
+function stepWords(step: StepTiming, ops: readonly Op[], cursor: { i: number }, cg: Explanation['cgroup']): { words: Words; op?: Op } {
+  if (step.source === 'engine' && step.name === 'create cgroup' && cg?.inherited) return { words: inheritingCgroupWords(step.detail, cg.inherited.from) };
+  if (step.source === 'engine' && step.name === 'create cgroup' && cg?.deviceFilter && cg.writes.length === 0) return { words: filterOnlyCgroupWords(step.detail) };
   if (step.source === 'engine') {
-    return ENGINE_STEPS[step.name]?.(step.detail) ?? { purpose: 'process', call: '-', man: '-', says: `${step.name} ${step.detail}`.trim() };
+    return { words: ENGINE_STEPS[step.name]?.(step.detail) ?? { purpose: 'process', call: '-', man: '-', says: `${step.name} ${step.detail}`.trim() } };
   }
   const other = HELPER_STEPS[step.name];
-  if (other) return other(step.detail);
+  if (other) return { words: other(step.detail) };
   // clone is a setting of the outer helper: it is reported, but not in the child's order
   const from = step.name === 'clone' ? 0 : cursor.i;
   for (let i = from; i < ops.length; i++) {
@@ -259,10 +284,10 @@ function stepWords(step: StepTiming, ops: readonly Op[], cursor: { i: number }, 
     if (op.op !== step.name) continue;
     if (step.name !== 'clone') cursor.i = i + 1;
     const w = opWords(op);
-    if (w) return w;
+    if (w) return { words: w, op };
     break;
   }
-  return { purpose: 'process', call: '-', man: '-', says: `${step.name} ${step.detail}`.trim() };
+  return { words: { purpose: 'process', call: '-', man: '-', says: `${step.name} ${step.detail}`.trim() } };
 }
 
 function namespaces(spec: Spec): ExplainedNamespace[] {
@@ -344,16 +369,24 @@ export function ranOrder(steps: readonly StepTiming[]): StepTiming[] {
 }
 
 export function explain(input: ExplainInput): Explanation {
+  return explainPaired(input).explanation;
+}
+
+/** The explanation, and beside each of its steps the op it was (undefined for the engine's own steps): what the short text reads. */
+export function explainPaired(input: ExplainInput): { explanation: Explanation; ops: (Op | undefined)[] } {
   const { spec, ops } = input;
   const cursor = { i: 0 };
+  const paired: (Op | undefined)[] = [];
+  const cg = cgroup(spec, input.cgroup);
   const steps = ranOrder(input.steps).map((s, i): ExplainedStep => {
-    const w = stepWords(s, ops, cursor, input.cgroup?.version === 1 ? input.cgroup.inheritsFrom : undefined);
+    const { words: w, op } = stepWords(s, ops, cursor, cg);
+    paired.push(op);
     return { n: i + 1, purpose: w.purpose, source: s.source, step: s.name, call: w.call, man: w.man, says: w.says, ...(w.why ? { why: w.why } : {}), milliseconds: round(s.milliseconds) };
   });
   const ns = namespaces(spec);
   const p = spec.process!;
   const sum = (xs: readonly ExplainedStep[]): number => round(xs.reduce((a, s) => a + s.milliseconds, 0));
-  return {
+  const explanation: Explanation = {
     version: 1,
     form: input.form,
     command: [...p.args],
@@ -366,7 +399,7 @@ export function explain(input: ExplainInput): Explanation {
     masked: (spec.linux?.maskedPaths ?? []).map((path) => ({ path, hides: HIDDEN_PATHS[path] ?? 'what the host keeps there' })),
     readonly: (spec.linux?.readonlyPaths ?? []).map((path) => ({ path, why: HIDDEN_PATHS[path] ?? "what the host keeps there is not the container's to change" })),
     rootReadOnly: spec.root?.readonly === true,
-    cgroup: cgroup(spec, input.cgroup),
+    cgroup: cg,
     network: input.network ?? network(ns),
     milliseconds: {
       total: sum(steps),
@@ -375,6 +408,7 @@ export function explain(input: ExplainInput): Explanation {
       waits: sum(steps.filter((s) => s.step === 'sync')),
     },
   };
+  return { explanation, ops: paired };
 }
 
 /** Where each namespace's line is printed: its purpose's group. */

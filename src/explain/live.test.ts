@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultRoute, explainLive, interfacesOf, localAddresses, renderLive } from './live.js';
+import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../linux/capabilities.js';
+import { defaultRoute, dockerDifferences, explainLive, interfacesOf, type LiveSide, localAddresses, renderLive } from './live.js';
 
 const FIB = `Main:
   +-- 0.0.0.0/0 3 0 5
@@ -84,4 +85,33 @@ eth1\t0000000B\t0100000A\t0003\t0\t0\t0\t000000FF\t0\t0\t0
     assert.deepEqual(e.sides.container.addressInterfaces, [{ address: '172.17.0.2', interface: 'eth0' }]);
     assert.match(renderLive(e), /^addresses +172\.17\.0\.2 on eth0 +- *$/m);
   });
+
+  test('what Docker would have done otherwise with the same flags: capabilities by its rule, seccomp, no_new_privs, AppArmor, cgroupns on v1', () => {
+    const side = (bounding: readonly string[], seccomp: LiveSide['seccomp'], noNewPrivs = false): LiveSide => ({
+      capabilities: [], bounding: [...bounding], seccomp, noNewPrivs, cgroups: [], mounts: 0, interfaces: [], addresses: [], addressInterfaces: [], defaultRoute: null,
+    });
+    const flags = { capAdd: [] as string[], capDrop: ['NET_RAW'], privileged: false, seccomp: 'default' as const, noNewPrivileges: false };
+    const v2 = { cgroupVersion: 2 as const, cgroupNsPrivate: true, apparmor: false };
+    const same = DOCKER_DEFAULT_CAPABILITIES.filter((c) => c !== 'CAP_NET_RAW');
+    // as Docker would have made it: nothing to say
+    assert.deepEqual(dockerDifferences(side(same, 'filter'), flags, v2), []);
+    // --privileged on a host whose root lacks CAP_SYS_RESOURCE: Docker's daemon would have given it
+    const held = CAPABILITIES.filter((c) => c !== 'CAP_SYS_RESOURCE');
+    const priv = dockerDifferences(side(held, 'none'), { ...flags, capDrop: [], privileged: true }, { ...v2, apparmor: true });
+    assert.equal(priv.length, 1, priv.join('\n'));
+    assert.match(priv[0]!, /^Docker would also have given CAP_SYS_RESOURCE: /);
+    // a capability too many, a filter missing, no_new_privs not set as asked
+    const off = dockerDifferences(side([...same, 'CAP_SYS_ADMIN'], 'none', false), { ...flags, noNewPrivileges: true }, v2);
+    assert.deepEqual(off.map((d) => d.split(' ').slice(0, 4).join(' ')), ['Docker would have loaded', 'Docker would have dropped', 'Docker would have set']);
+    assert.match(off[1]!, /CAP_SYS_ADMIN/);
+    // seccomp=unconfined: Docker loads none either; a filter there would be a difference
+    assert.deepEqual(dockerDifferences(side(same, 'none'), { ...flags, seccomp: 'unconfined' }, v2), []);
+    assert.match(dockerDifferences(side(same, 'filter'), { ...flags, seccomp: 'unconfined' }, v2).join(), /no seccomp filter \(seccomp=unconfined\)/);
+    // the host: AppArmor (not for --privileged), and a private cgroup namespace on v1
+    const host = dockerDifferences(side(same, 'filter'), flags, { cgroupVersion: 1, cgroupNsPrivate: true, apparmor: true });
+    assert.equal(host.length, 2);
+    assert.match(host[0]!, /--cgroupns=host/);
+    assert.match(host[1]!, /AppArmor/);
+  });
 });
+

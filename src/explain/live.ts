@@ -8,6 +8,7 @@
  * parsing is unit-tested on fixed text.
  */
 import { CAPABILITIES } from '../linux/capabilities.js';
+import { capabilitySet } from '../spec/spec-builder.js';
 import { NAMESPACES } from './explanation.js';
 
 export type Read = (path: string) => string | null;
@@ -23,6 +24,8 @@ export interface LiveNamespace {
 
 export interface LiveSide {
   capabilities: string[];
+  /** the bounding set (CapBnd): what any program of it may ever hold, whatever its user */
+  bounding: string[];
   /** /proc/PID/status Seccomp: 0 none, 1 strict, 2 filter */
   seccomp: 'none' | 'strict' | 'filter';
   noNewPrivs: boolean;
@@ -132,6 +135,7 @@ function side(read: Read, pid: number | 'self'): LiveSide {
   const addresses = localAddresses(read(`${p}/net/fib_trie`) ?? '');
   return {
     capabilities: caps(field(status, 'CapEff')),
+    bounding: caps(field(status, 'CapBnd')),
     seccomp: seccomp === '2' ? 'filter' : seccomp === '1' ? 'strict' : 'none',
     noNewPrivs: field(status, 'NoNewPrivs') === '1',
     cgroups: (read(`${p}/cgroup`) ?? '').split('\n').filter(Boolean).map((l) => l.slice(l.indexOf(':') + 1)),
@@ -199,6 +203,45 @@ export interface LiveOptions {
   /** where the cgroup hierarchies are, and which version */
   cgroupRoot?: string;
   cgroupVersion: 1 | 2;
+  /** the flags the container was made with, to say what Docker would have done with them */
+  flags?: DockerFlags;
+}
+
+/** The flags of a container that decide its privileges, as Docker reads them. */
+export interface DockerFlags {
+  capAdd: readonly string[];
+  capDrop: readonly string[];
+  privileged: boolean;
+  /** --security-opt seccomp=: Docker's default profile, none, or a file of the user's */
+  seccomp: 'default' | 'unconfined' | 'custom';
+  noNewPrivileges: boolean;
+}
+
+/**
+ * What Docker would have done otherwise with the same flags, from what the
+ * kernel says of the container (C) on this host. Docker's daemon holds
+ * every capability: its --privileged or --cap-add ALL gives all of them.
+ */
+export function dockerDifferences(c: LiveSide, flags: DockerFlags | undefined, host: { cgroupVersion: 1 | 2; cgroupNsPrivate: boolean; apparmor: boolean }): string[] {
+  const out: string[] = [];
+  if (host.cgroupVersion === 1 && host.cgroupNsPrivate) {
+    out.push("Docker on a cgroup v1 host leaves a container in the host's cgroup namespace (--cgroupns=host is its default there); moby-dick gives it one of its own, as Docker does on v2");
+  }
+  if (host.apparmor && !flags?.privileged) out.push('Docker would also confine the container with its docker-default AppArmor profile; moby-dick applies none');
+  if (!flags) {
+    if (c.seccomp === 'none') out.push('Docker applies its default seccomp profile unless told --security-opt seccomp=unconfined');
+    return out;
+  }
+  const filtered = !flags.privileged && flags.seccomp !== 'unconfined';
+  if (filtered && c.seccomp === 'none') out.push('Docker would have loaded a seccomp filter with these flags; this container has none');
+  if (!filtered && c.seccomp !== 'none') out.push(`Docker would have loaded no seccomp filter (${flags.privileged ? '--privileged' : 'seccomp=unconfined'}); this container has one`);
+  const docker = capabilitySet(flags.capAdd, flags.capDrop, flags.privileged);
+  const missing = docker.filter((x) => !c.bounding.includes(x));
+  const extra = c.bounding.filter((x) => !(docker as readonly string[]).includes(x));
+  if (missing.length) out.push(`Docker would also have given ${missing.join(' ')}: its daemon holds every capability, and moby-dick can give only those it holds itself`);
+  if (extra.length) out.push(`Docker would have dropped ${extra.join(' ')} too`);
+  if (flags.noNewPrivileges !== c.noNewPrivs) out.push(`Docker would have ${flags.noNewPrivileges ? 'set' : 'left unset'} no_new_privs with these flags`);
+  return out;
 }
 
 export function explainLive(o: LiveOptions): LiveExplanation {
@@ -215,15 +258,12 @@ export function explainLive(o: LiveOptions): LiveExplanation {
   const c = side(read, pid);
   const h = side(read, 'self');
   const covered = coveredPaths(read(`/proc/${pid}/mountinfo`) ?? '');
-  const docker: string[] = [];
   const cgroupNs = namespaces.find((n) => n.kind === 'cgroup');
-  if (o.cgroupVersion === 1 && cgroupNs?.state === 'private') {
-    docker.push("Docker on a cgroup v1 host leaves a container in the host's cgroup namespace (--cgroupns=host is its default there); moby-dick gives it one of its own, as Docker does on v2");
-  }
-  if (read('/sys/kernel/security/apparmor/profiles') !== null) {
-    docker.push('Docker would also confine the container with its docker-default AppArmor profile; moby-dick applies none');
-  }
-  if (c.seccomp === 'none') docker.push('Docker applies its default seccomp profile unless told --security-opt seccomp=unconfined');
+  const docker = dockerDifferences(c, o.flags, {
+    cgroupVersion: o.cgroupVersion,
+    cgroupNsPrivate: cgroupNs?.state === 'private',
+    apparmor: read('/sys/kernel/security/apparmor/profiles') !== null,
+  });
   return {
     version: 1,
     container: { id: o.id, name: o.name, pid },

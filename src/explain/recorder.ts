@@ -7,19 +7,23 @@
 import { readFileSync } from 'node:fs';
 import type { PlannedContainer, StepTiming } from '../helper/container.js';
 import { CAPABILITIES } from '../linux/capabilities.js';
-import { explain, type Explanation } from './explanation.js';
+import { briefLines } from './brief.js';
+import { explainPaired, type Explanation } from './explanation.js';
 import { type ExplainFormat, render } from './render.js';
 
 /** A recorder writing to stderr, in color when stderr is a terminal; none when FORMAT is undefined (--explain not given). */
 export function stderrRecorder(form: string, format: ExplainFormat | undefined, onStep?: (s: StepTiming) => void): ExplainRecorder | undefined {
   if (!format) return undefined;
-  return new ExplainRecorder({ form, format, write: (t) => process.stderr.write(t), color: wantsColor(process.stderr), ...(onStep ? { onStep } : {}) });
+  return new ExplainRecorder({ form, format, write: (t) => process.stderr.write(t), color: wantsColor(process.stderr), width: textWidth(process.stderr), ...(onStep ? { onStep } : {}) });
 }
 
-/** --explain's value as parsed (true, "json", "text") -> the format, or undefined when off. */
+/** --explain's values after the "=": the short text is --explain alone */
+export const EXPLAIN_VALUES = ['full', 'json', 'text'] as const;
+
+/** --explain's value as parsed (true, "text", "full", "json") -> the format, or undefined when off. */
 export function explainFormat(flag: boolean | string | undefined): ExplainFormat | undefined {
   if (flag === true || flag === 'text') return 'text';
-  if (flag === 'json') return 'json';
+  if (flag === 'full' || flag === 'json') return flag;
   return undefined;
 }
 
@@ -36,6 +40,8 @@ export interface RecorderOptions {
   /** where the explanation goes (stderr) */
   write: (text: string) => void;
   color: boolean;
+  /** where the short text wraps (textWidth) */
+  width?: number;
   /** passed on to the caller's own step listener (--debug) */
   onStep?: (step: StepTiming) => void;
   /** what the engine did for the network, when it did */
@@ -72,9 +78,13 @@ export class ExplainRecorder {
 
   /** The explanation so far (null before the plan was made). */
   explanation(): Explanation | null {
+    return this.paired()?.explanation ?? null;
+  }
+
+  private paired(): ReturnType<typeof explainPaired> | null {
     if (!this.plan) return null;
     const held = effectiveCapabilities(readFileSync('/proc/self/status', 'utf8'));
-    return explain({
+    return explainPaired({
       form: this.options.form,
       spec: this.plan.spec,
       ops: this.plan.ops,
@@ -88,12 +98,18 @@ export class ExplainRecorder {
   /** Writes the explanation, once: at the exec step, or at the end for a container that failed before it. */
   flush(): void {
     if (this.done) return;
-    const e = this.explanation();
+    const p = this.paired();
     this.markWritten();
-    if (!e) return;
+    if (!p) return;
     this.done = true;
-    this.options.write(render(e, this.options.format, this.options.color));
+    const { explanation: e, ops } = p;
+    this.options.write(render(e, this.options.format, this.options.color, this.options.format === 'text' ? briefLines(e, ops) : undefined, this.options.width));
   }
+}
+
+/** The short text's width: a terminal's own (80 to 160 columns), 100 elsewhere. */
+export function textWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  return stream.isTTY === true && stream.columns ? Math.min(160, Math.max(80, stream.columns)) : 100;
 }
 
 /** Color for a terminal that wants it (NO_COLOR, https://no-color.org). */

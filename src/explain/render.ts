@@ -1,10 +1,13 @@
 /**
  * An Explanation as text for a terminal (grouped by purpose, in color when
- * the output is a terminal) or as JSON for tools (docs/explain.schema.json).
+ * the output is a terminal): short ("text", a line per step or run of
+ * steps, brief.ts) or every step with its call ("full"); or as JSON for
+ * tools (docs/explain.schema.json).
  */
+import type { BriefLine } from './brief.js';
 import { type Explanation, type ExplainedStep, namespacePurpose, PURPOSES } from './explanation.js';
 
-export type ExplainFormat = 'text' | 'json';
+export type ExplainFormat = 'text' | 'full' | 'json';
 
 interface Style {
   head: (s: string) => string;
@@ -19,14 +22,18 @@ const PLAIN: Style = { head: (s) => s, dim: (s) => s, good: (s) => s, bad: (s) =
 
 const ms = (n: number): string => `${n.toFixed(3)} ms`;
 
-/** Words wrapped at WIDTH, each line after the first indented by INDENT. */
-function wrap(text: string, indent: string, width = 100): string {
+const visible = (s: string): number => s.replace(/\x1b\[\d+m/g, '').length;
+
+/** Words wrapped at WIDTH (colors not counted), each line after the first indented by INDENT; the first starts at column FIRST. */
+function wrap(text: string, indent: string, width = 100, first = indent.length): string {
   const out: string[] = [];
   let line = '';
+  let at = first;
   for (const word of text.split(' ')) {
-    if (line && indent.length + line.length + 1 + word.length > width) {
+    if (line && at + visible(line) + 1 + visible(word) > width) {
       out.push(line);
       line = word;
+      at = indent.length;
     } else {
       line = line ? `${line} ${word}` : word;
     }
@@ -68,9 +75,58 @@ export function renderText(e: Explanation, color: boolean): string {
   return `${out.join('\n')}\n`;
 }
 
-function summary(e: Explanation, purpose: string, st: Style): string[] {
+/** A short line: its step number (or first-last), what was done and why, the man page, the time. */
+function briefLine(l: BriefLine, st: Style, width: number): string {
+  const num = l.first === l.last ? `${l.first}.` : `${l.first}-${l.last}.`;
+  const man = l.man === '-' ? '' : ` ${st.dim(`[${l.man}]`)}`;
+  const why = l.why ? ` — ${l.why}` : '';
+  return `  ${num.padStart(6)} ${wrap(`${l.says}${why}`, '         ', width)}${man} ${st.dim(ms(l.milliseconds))}`;
+}
+
+/** The explanation as short text: a line per step or run of steps (LINES), the summaries in brief; COLOR when it goes to a terminal. */
+export function renderBrief(e: Explanation, lines: readonly BriefLine[], color: boolean, width = 100): string {
+  const st = color ? COLOR : PLAIN;
   const out: string[] = [];
-  const list = (label: string, items: readonly string[]): string => `  ${label}: ${wrap(items.join(' ') || '(none)', '    ')}`;
+  out.push(st.head(`How this container was made (${e.form}): ${e.command.join(' ')} — ${e.steps.length} steps, ${ms(e.milliseconds.total)}`));
+  out.push(st.dim('The steps the kernel was asked for, numbered in the order they ran, grouped by what they are for; --explain=full lists each with its call.'));
+  for (const { purpose, title, about } of PURPOSES) {
+    const group: string[] = [];
+    for (const n of e.namespaces.filter((x) => namespacePurpose(x.kind) === purpose)) {
+      const state = n.state === 'private' ? st.good('private') : n.state === 'joined' ? st.bad('joined') : st.bad('host');
+      const head = `  ${n.kind} namespace: ${state}: `;
+      group.push(`${head}${wrap(n.says, '    ', width, visible(head))}`);
+    }
+    group.push(...lines.filter((l) => l.purpose === purpose).map((l) => briefLine(l, st, width)));
+    group.push(...briefSummary(e, purpose, st, width));
+    if (group.length === 0) continue;
+    out.push('', `${st.head(title.toUpperCase())} ${st.dim(`— ${about}`)}`, ...group);
+  }
+  const t = e.milliseconds;
+  out.push('', `${st.head('TIME')} ${ms(t.total)}: ${ms(t.engine)} in the engine (Node), ${ms(t.helper)} in the helper (C), ${ms(t.waits)} of it waiting at sync points`);
+  return `${out.join('\n')}\n`;
+}
+
+/** The summaries of the short text: the same facts as summary(), a line or two each. */
+function briefSummary(e: Explanation, purpose: string, st: Style, width: number): string[] {
+  if (purpose !== 'resources') return summary(e, purpose, st, width);
+  const cg = e.cgroup;
+  if (!cg) return ["  no cgroup of its own: it stays in the caller's cgroup and shares its limits"];
+  const out: string[] = [];
+  const inh = cg.inherited;
+  if (inh) {
+    const copied = `devices.list${inh.cpuset ? ', cpuset.cpus and cpuset.mems' : ''}`;
+    const head = `  cgroup ${cg.path} (v${cg.version}): `;
+    out.push(`${head}${wrap(`${copied} copied by the kernel from ${inh.from} at mkdir; devices allowed: ${inh.devicesList.join(', ')}`, '    ', width, head.length)}`);
+  }
+  const written = `  cgroup ${cg.path} (v${cg.version}), files written: `;
+  if (cg.writes.length || !inh) out.push(`${written}${wrap(cg.writes.map((w) => `${w.file}=${w.value}`).join(' ') || '(none)', '    ', width, written.length)}`);
+  if (cg.deviceFilter) out.push('    and a BPF device filter (cgroup v2 has no devices files)');
+  return out;
+}
+
+function summary(e: Explanation, purpose: string, st: Style, width = 100): string[] {
+  const out: string[] = [];
+  const list = (label: string, items: readonly string[]): string => `  ${label}: ${wrap(items.join(' ') || '(none)', '    ', width, label.length + 4)}`;
   if (purpose === 'identity') {
     const u = e.user;
     out.push(`  runs as user ${u.uid}, group ${u.gid}, ${u.groups.length ? `groups ${u.groups.join(',')}` : 'no supplementary groups'}, in ${u.cwd}`);
@@ -115,6 +171,9 @@ function summary(e: Explanation, purpose: string, st: Style): string[] {
   return out;
 }
 
-export function render(e: Explanation, format: ExplainFormat, color: boolean): string {
-  return format === 'json' ? `${JSON.stringify(e, null, 2)}\n` : renderText(e, color);
+/** E in FORMAT; the short text reads LINES (briefLines), each step on its own line when they are not given. */
+export function render(e: Explanation, format: ExplainFormat, color: boolean, lines?: readonly BriefLine[], width = 100): string {
+  if (format === 'json') return `${JSON.stringify(e, null, 2)}\n`;
+  if (format === 'full') return renderText(e, color);
+  return renderBrief(e, lines ?? e.steps.map((s) => ({ purpose: s.purpose, first: s.n, last: s.n, count: 1, says: s.says, ...(s.why ? { why: s.why } : {}), man: s.man, milliseconds: s.milliseconds })), color, width);
 }

@@ -24,7 +24,7 @@ export class HelperFds {
   readonly status: number;
   private readonly childOnly: number[] = [];
 
-  constructor(addon: NativeAddon, mode: StdioMode, interactive: boolean) {
+  constructor(addon: Pick<NativeAddon, 'pipe'>, mode: StdioMode, interactive: boolean) {
     // net only when piping, so that the CLI (stdio inherited) never loads it
     const { Socket } = mode === 'pipe' ? process.getBuiltinModule('node:net') : { Socket: null };
     const stdio = (fd: number, readable: boolean): number => {

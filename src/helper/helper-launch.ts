@@ -6,7 +6,7 @@ import { helperPath } from './helper-path.js';
 import { type NativeAddon, nativeAddon } from './native-addon.js';
 
 export interface HelperProcess {
-  addon: NativeAddon;
+  addon: LaunchSyscalls;
   pid: number;
   fds: HelperFds;
   /** [exitCode, signal] once reaped */
@@ -28,8 +28,10 @@ export interface LaunchOptions {
   preserveFds?: number;
 }
 
-export function launchHelper(plan: Buffer, options: LaunchOptions): HelperProcess {
-  const addon = nativeAddon();
+/** What launching the helper needs of the addon: its pipes and posix_spawn, and its wait (reapHelper). */
+export type LaunchSyscalls = Pick<NativeAddon, 'pipe' | 'spawn' | 'wait'>;
+
+export function launchHelper(plan: Buffer, options: LaunchOptions, addon: LaunchSyscalls = nativeAddon()): HelperProcess {
   const fds = new HelperFds(addon, options.stdio, options.interactive);
   const helper = helperPath();
   let pid: number;

@@ -26,6 +26,12 @@ export interface OpExplanation<O extends Op> {
   says: (op: O) => string;
   /** what it isolates or protects against, where that is the point */
   why?: (op: O) => string | undefined;
+  /**
+   * The short --explain: several of this op in a row (same call) said in one
+   * line, or "fold" for a step left out of it (a directory made for a mount
+   * point: the mount that follows says where). --explain=full lists each.
+   */
+  several?: 'fold' | { says: (ops: readonly O[]) => string; why?: (ops: readonly O[]) => string | undefined };
 }
 
 export interface OpRecord<O extends Op> {
@@ -42,6 +48,7 @@ export interface OpRecord<O extends Op> {
 }
 
 const octal = (n: number): string => n.toString(8);
+const dirOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/';
 
 function rlimitName(n: string): string {
   return Object.entries(RLIMITS).find(([, v]) => String(v) === n)?.[0] ?? `rlimit ${n}`;
@@ -131,7 +138,7 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
   mkdir: {
     args: (o) => [o.path, octal(o.mode)],
     what: (d) => `creating directory ${d}`,
-    explain: { purpose: 'filesystem', call: () => 'mkdirat(2)', man: 'mkdir(2)', says: (o) => `created the directory ${o.path}` },
+    explain: { purpose: 'filesystem', call: () => 'mkdirat(2)', man: 'mkdir(2)', says: (o) => `created the directory ${o.path}`, several: 'fold' },
   },
   mknod: {
     args: (o) => [o.path, octal(o.mode), String(o.major), String(o.minor)],
@@ -142,17 +149,18 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
       man: 'mknod(2)',
       says: (o) => `created the device ${o.path} (character ${o.major}:${o.minor})`,
       why: () => 'the container gets a minimal /dev of its own: only these harmless devices, none of the host\'s disks',
+      several: { says: (ops) => `created the devices ${ops.map((o) => `${o.path} (${o.major}:${o.minor})`).join(', ')}` },
     },
   },
   symlink: {
     args: (o) => [o.target, o.path],
     what: (d) => `creating symlink ${d}`,
-    explain: { purpose: 'filesystem', call: () => 'symlinkat(2)', man: 'symlink(2)', says: (o) => `linked ${o.path} to ${o.target}` },
+    explain: { purpose: 'filesystem', call: () => 'symlinkat(2)', man: 'symlink(2)', says: (o) => `linked ${o.path} to ${o.target}`, several: { says: (ops) => `linked ${ops.map((o) => `${o.path} to ${o.target}`).join(', ')}` } },
   },
   touch: {
     args: (o) => [o.path, octal(o.mode)],
     what: (d) => `creating file ${d}`,
-    explain: { purpose: 'filesystem', call: () => 'openat(O_CREAT)', man: 'open(2)', says: (o) => `created the empty file ${o.path}, for a mount to go onto` },
+    explain: { purpose: 'filesystem', call: () => 'openat(O_CREAT)', man: 'open(2)', says: (o) => `created the empty file ${o.path}, for a mount to go onto`, several: 'fold' },
   },
   mount: {
     args: (o) => [o.source, o.target, o.fstype, String(o.flags), o.data],
@@ -163,6 +171,15 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
       man: (o) => FS_MAN[o.fstype] ?? 'mount(2)',
       says: (o) => `${FS_SAYS[o.fstype]?.(o) ?? (o.flags & MS.BIND ? `bind-mounted ${o.source} at ${o.target}` : `mounted a ${o.fstype} filesystem at ${o.target}`)}${o.flags & MS.RDONLY ? ', read-only' : ''}`,
       why: (o) => FS_WHY[o.fstype],
+      several: {
+        says: (ops) => {
+          const o = ops[0]!;
+          const ro = o.flags & MS.RDONLY ? ', read-only' : '';
+          if (o.fstype === 'cgroup') return `mounted ${ops.length} cgroup v1 hierarchies under ${dirOf(o.target)}${ro}: ${ops.map((x) => x.target.split('/').pop()).join(' ')}`;
+          return `${o.fstype ? `mounted ${o.fstype}` : 'bind-mounted'} at ${ops.map((x) => x.target).join(', ')}${ro}`;
+        },
+        why: (ops) => FS_WHY[ops[0]!.fstype],
+      },
     },
   },
   bind_device: {
@@ -208,6 +225,10 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
       man: 'mount(2)',
       says: (o) => `masked ${o.path}: the container sees it empty`,
       why: (o) => `it hides ${HIDDEN_PATHS[o.path] ?? 'what the host keeps there'}`,
+      several: {
+        says: (ops) => `masked ${ops.length} paths, which the container sees empty: ${ops.map((o) => o.path).join(' ')}`,
+        why: () => 'each shows or changes the whole host, not the container (--explain=full says what each hides)',
+      },
     },
   },
   readonly: {
@@ -219,6 +240,10 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
       man: 'mount(2)',
       says: (o) => `made ${o.path} read-only`,
       why: (o) => HIDDEN_PATHS[o.path] ?? 'what the host keeps there is not the container\'s to change',
+      several: {
+        says: (ops) => `made ${ops.length} paths read-only: ${ops.map((o) => o.path).join(' ')}`,
+        why: () => 'a write there would change the whole host, not the container (--explain=full says how, for each)',
+      },
     },
   },
   pivot: {
@@ -371,6 +396,10 @@ export const OPS: { readonly [N in OpName]: OpRecord<OpOf<N>> } = {
       man: 'cgroups(7)',
       says: (o) => `moved itself into its cgroup: ${o.path}`,
       why: () => 'from here on the cgroup\'s limits apply to the process and to everything it starts',
+      several: {
+        says: (ops) => `moved itself into its cgroup /${ops[0]!.path.split('/').slice(5, -1).join('/')} of ${ops.length} hierarchies: ${ops.map((o) => o.path.split('/')[4]).join(' ')}`,
+        why: () => "from here on the cgroup's limits apply to the process and to everything it starts",
+      },
     },
   },
   unshare: {

@@ -27,6 +27,7 @@ import { dirname, join } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { attach, type Attachment } from '../engine/attach.js';
+import type { BackgroundRemoval } from '../engine/background-removal.js';
 import type { ContainerRecord } from '../engine/container-table.js';
 import { Engine, type ContainerView } from '../engine/engine.js';
 import { execUser } from '../engine/exec-user.js';
@@ -179,7 +180,7 @@ export interface EngineHandle {
   stop(ref: string, options?: { timeout?: number; signal?: string }): Promise<void>;
   /** SIGNAL (default SIGKILL) to its pid 1 */
   kill(ref: string, signal?: string): void;
-  /** removes it; a running one only with force (killed first); volumes: its anonymous volumes too */
+  /** removes it; a running one only with force (killed first); volumes: its anonymous volumes too. Its record goes at once; its directory is moved aside and its files deleted in the background (close() waits for that) */
   remove(ref: string, options?: { force?: boolean; volumes?: boolean }): void;
   inspect(ref: string): ContainerSummary;
   /** its published ports as bound now (host ports the engine picked included); empty when it does not run */
@@ -255,10 +256,15 @@ class Handle implements EngineHandle {
   private readonly attached = new Map<string, Attached>();
   private closing: Promise<void> | undefined;
 
+  /** removed containers' directories go in the thread pool, after remove() has answered (as the API service's) */
+  private readonly removals: BackgroundRemoval;
+
   constructor(
     private readonly engine: Engine,
     private readonly store: ImageStore,
-  ) {}
+  ) {
+    this.removals = engine.removeInBackground();
+  }
 
   get root(): string {
     return this.store.root;
@@ -446,6 +452,7 @@ class Handle implements EngineHandle {
     // a hang-up without exitHandled(): the monitor runs its exit command when the container ends
     for (const a of running) if (!a.ending) a.attachment.detach();
     await Promise.allSettled(running.map((a) => a.ended));
+    await this.removals.settled();
     this.store.close();
   }
 }

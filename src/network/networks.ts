@@ -88,7 +88,7 @@ export class Networks {
    * runs with an empty environment and must still find the same table.
    */
   /** the host-wide lock of the networks' changes, under the run root */
-  private readonly lockFile: string;
+  private readonly lockPath: string;
 
   /** a file saying the nftables table was made since the boot (the run root is gone at boot, as the table is) */
   private readonly syncedMark: string;
@@ -99,6 +99,8 @@ export class Networks {
     config: NetConfig = netConfig(),
     /** where create and destroy are recorded (the store's events) */
     private readonly events: EventRecorder = () => {},
+    /** takes the host-wide network lock: an exclusive flock on PATH, held by the fd it returns (the addon's by default; tests give their own) */
+    private readonly lockFile: (path: string) => number = (path) => nativeAddon().lock(path),
   ) {
     this.table = new NetworkTable(db);
     const stored = () => (db.prepare("SELECT value FROM settings WHERE key = 'net-prefix'").get() as { value: string } | undefined)?.value;
@@ -108,14 +110,14 @@ export class Networks {
       prefix = stored()!;
     }
     this.config = prefix === config.prefix ? config : netConfig({ ...process.env, MOBY_DICK_NET_PREFIX: prefix });
-    this.lockFile = join(runDir, 'network.lock');
+    this.lockPath = join(runDir, 'network.lock');
     this.syncedMark = join(runDir, `nft-${this.config.table}.synced`);
   }
 
   /** FN holding the host-wide network lock. */
   private locked<T>(fn: () => T): T {
     mkdirSync(this.runDir, { recursive: true, mode: 0o700 });
-    const fd = nativeAddon().lock(this.lockFile);
+    const fd = this.lockFile(this.lockPath);
     try {
       return fn();
     } finally {

@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, readSync, writeSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
-import { nativeAddon } from '../helper/native-addon.js';
+import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 
 const DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 const found = new Map<string, string>();
@@ -30,13 +30,15 @@ export interface Captured {
   stderr: string;
 }
 
+/** What spawnCapturing needs of the addon (a test gives its own). */
+export type ToolSyscalls = Pick<NativeAddon, 'pipe' | 'spawn' | 'wait'>;
+
 /**
  * Runs FILE with ARGV (argv[0] included) through the addon's posix_spawn:
  * INPUT on its stdin, stdout to /dev/null, stderr captured (a short message
  * is all these programs print), and EXTRA fds as its fds 3, 4, ... (-1: none).
  */
-export function spawnCapturing(file: string, argv: readonly string[], input: string, extra: readonly number[] = []): Captured {
-  const addon = nativeAddon();
+export function spawnCapturing(file: string, argv: readonly string[], input: string, extra: readonly number[] = [], addon: ToolSyscalls = nativeAddon()): Captured {
   const [inR, inW] = addon.pipe();
   const [errR, errW] = addon.pipe();
   let pid: number;
@@ -69,8 +71,8 @@ export function spawnCapturing(file: string, argv: readonly string[], input: str
  * Runs NAME ARGS with INPUT on its stdin; throws what it printed on stderr
  * (with STEP, what we were doing) when it fails.
  */
-export function runTool(name: string, args: readonly string[], input: string, step: string): void {
-  const { code, signal, stderr } = spawnCapturing(programPath(name, PACKAGES[name] ?? name), [name, ...args], input);
+export function runTool(name: string, args: readonly string[], input: string, step: string, sys?: ToolSyscalls): void {
+  const { code, signal, stderr } = spawnCapturing(programPath(name, PACKAGES[name] ?? name), [name, ...args], input, [], sys);
   if (code !== 0) {
     const message = stderr.trim().split('\n').slice(0, 3).join('; ');
     throw new MobyDickError('NETWORK', `${step}: ${name} failed (${signal > 0 ? `signal ${signal}` : `exit ${code}`}): ${message}`, { step, subject: name });

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { type HelperLauncher, type LaunchedHelper, type LaunchOptions, LaunchRefused, sendControl } from '../helper/helper-launch.js';
 import { helperPath } from '../helper/helper-path.js';
-import { nativeAddon } from '../helper/native-addon.js';
+import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import { readable } from '../helper/readable.js';
 import type { RuntimeIo } from './context.js';
 import { namespaceRefusal, requestRefusal, type ServiceSelf, SHARED_NAMESPACES } from './compile-request.js';
@@ -34,6 +34,9 @@ const WAKE_MS = 1000;
 /** a request must arrive this soon after its connection */
 const REQUEST_TIMEOUT_MS = 5000;
 
+/** The addon's socket calls the service makes (unix-socket.c). */
+export type ServiceSyscalls = Pick<NativeAddon, 'unixListen' | 'unixAccept' | 'peerCred' | 'recvFds'>;
+
 /** One connection to a launcher: frames in (with the fds that came along) and out. */
 class Peer {
   private readonly reader = new FrameReader();
@@ -42,7 +45,10 @@ class Peer {
   private readonly chunk = Buffer.alloc(65536);
   private ended = false;
 
-  constructor(readonly fd: number) {}
+  constructor(
+    readonly fd: number,
+    readonly addon: ServiceSyscalls,
+  ) {}
 
   send(fields: readonly Field[]): void {
     const frame = encodeFrame(fields);
@@ -61,7 +67,7 @@ class Peer {
   async next(timeoutMs = -1): Promise<Buffer[] | undefined> {
     while (this.frames.length === 0 && !this.ended) {
       if (!(await readable(this.fd, timeoutMs))) return undefined;
-      const [n, ...fds] = nativeAddon().recvFds(this.fd, this.chunk);
+      const [n, ...fds] = this.addon.recvFds(this.fd, this.chunk);
       this.fds.push(...fds);
       if (n === 0) this.ended = true;
       else if (n! > 0) this.frames.push(...this.reader.push(Buffer.from(this.chunk.subarray(0, n))));
@@ -163,7 +169,7 @@ function namespacesOf(pid: number | 'self'): Record<string, string | undefined> 
 
 /** Serves one connection: a request, run as main() runs it on the Node path, or refused. */
 async function serveOne(peer: Peer, self: ServiceSelf, main: RuntimeMain, onStale: () => void): Promise<void> {
-  const [pid, uid] = nativeAddon().peerCred(peer.fd);
+  const [pid, uid] = peer.addon.peerCred(peer.fd);
   if (uid !== 0) return;
   const fields = await peer.next(REQUEST_TIMEOUT_MS);
   if (!fields) return;
@@ -205,7 +211,7 @@ export type RuntimeMain = (argv: readonly string[], io: RuntimeIo) => Promise<nu
  * Runs the service for ROOT until it has been idle long enough, or a
  * launcher of another build asked. ARGS: none. MAIN: the runtime's main.
  */
-export async function serveCompile(root: string, args: readonly string[], main: RuntimeMain): Promise<number> {
+export async function serveCompile(root: string, args: readonly string[], main: RuntimeMain, addon: ServiceSyscalls = nativeAddon()): Promise<number> {
   if (args.length > 0) throw new MobyDickError('USAGE', 'compile-service takes no arguments');
   if (process.geteuid?.() !== 0) throw new MobyDickError('USAGE', 'the compile service runs as root only');
   const stamp = process.env[SERVICE_STAMP_ENV];
@@ -216,7 +222,6 @@ export async function serveCompile(root: string, args: readonly string[], main: 
   const dir = serviceDir(root);
   const socketPath = join(dir, SERVICE_SOCKET);
   const pidPath = join(dir, SERVICE_PID);
-  const addon = nativeAddon();
   // a service before this one (ended, or still serving what it has) gives up the name; it idles out
   rmSync(socketPath, { force: true });
   const listener = addon.unixListen(Buffer.from(socketPath));
@@ -254,7 +259,7 @@ export async function serveCompile(root: string, args: readonly string[], main: 
         continue;
       }
       for (let fd = addon.unixAccept(listener); fd >= 0; fd = addon.unixAccept(listener)) {
-        const peer = new Peer(fd);
+        const peer = new Peer(fd, addon);
         const served: Promise<void> = serveOne(peer, self, main, giveUpName)
           .catch(() => {})
           .finally(() => {

@@ -5,6 +5,7 @@ import { MobyDickError } from '../errors.js';
 import type { StepTiming } from '../helper/container.js';
 import { OciRuntime } from '../oci/lifecycle.js';
 import type { HelperLauncher } from '../helper/helper-launch.js';
+import type { ExplainFormat } from '../explain/render.js';
 import type { Logger } from './log.js';
 
 export interface Context {
@@ -52,8 +53,8 @@ export function stepLogger(ctx: Context): ((s: StepTiming) => void) | undefined 
  * parsing (which has no flag with an optional value): the rest of ARGV and
  * the format asked for, if any.
  */
-export function takeExplainFlag(argv: readonly string[]): { argv: string[]; format?: 'text' | 'json' } {
-  let format: 'text' | 'json' | undefined;
+export function takeExplainFlag(argv: readonly string[]): { argv: string[]; format?: ExplainFormat } {
+  let format: ExplainFormat | undefined;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -66,10 +67,10 @@ export function takeExplainFlag(argv: readonly string[]): { argv: string[]; form
       rest.push(a);
       continue;
     }
-    if (m[1] !== undefined && m[1] !== 'json' && m[1] !== 'text') {
-      throw new MobyDickError('USAGE', `invalid argument "${m[1]}" for "--explain" flag: give json or text, or no value`);
+    if (m[1] !== undefined && m[1] !== 'json' && m[1] !== 'text' && m[1] !== 'full') {
+      throw new MobyDickError('USAGE', `invalid argument "${m[1]}" for "--explain" flag: give full, json or text, or no value`);
     }
-    format = m[1] === 'json' ? 'json' : 'text';
+    format = m[1] === 'json' || m[1] === 'full' ? m[1] : 'text';
   }
   return format ? { argv: rest, format } : { argv: rest };
 }

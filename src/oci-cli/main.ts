@@ -47,7 +47,8 @@ const COMMANDS: Record<string, Command> = {
   checkpoint: notYet('checkpoint'), restore: notYet('restore'),
 };
 
-const HELP = `Usage: moby-dick-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]
+/** `moby-dick-runtime --help`, and its man page (man-page.ts) */
+export const HELP = `Usage: moby-dick-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]
 
 An OCI runtime with runc's command line, built on moby-dick.
 
@@ -70,8 +71,12 @@ Commands:
   spec     write a default config.json
   features print what this runtime supports, as JSON
 
-create, run and exec take --explain[=json]: each step the kernel was asked
-for, what it isolates, its man page and its time, on stderr.
+create, start, run and exec take --explain[=full|json]: each step the kernel
+was asked for, what it isolates and why, its man page and its time, on stderr
+(a line per step or run of steps; =full: every step with its call; =json: for
+tools). start explains the steps after the wait for it (a seccomp filter
+loaded last, exec): those the helper reports when create had --explain or
+--debug.
 
 Global options:
   --root DIR               state directory (default ${DEFAULT_ROOT}; as an ordinary user
@@ -135,7 +140,7 @@ export async function main(argv: readonly string[], io: RuntimeIo = {}): Promise
     }
     const command = COMMANDS[name];
     if (!command) throw new MobyDickError('USAGE', `unknown command ${JSON.stringify(name)}`, { hint: "see 'moby-dick-runtime --help'" });
-    const runtime = new OciRuntime(new StateStore(root), (m) => log.warn(m), undefined, io.launcher);
+    const runtime = new OciRuntime(new StateStore(root), (m) => log.warn(m), undefined, undefined, io.launcher);
     const ctx: Context = { runtime, log, debug: values.debug === true };
     log.debug(`${name} ${rest.join(' ')}`);
     return await command(ctx, rest);

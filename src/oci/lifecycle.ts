@@ -19,7 +19,7 @@ import { readable } from '../helper/readable.js';
 import type { Op } from '../helper/plan.js';
 import { DETACH, encodePlan, type StatusRecord } from '../helper/plan-wire.js';
 import { SyncPoints } from '../helper/sync-points.js';
-import { compileOciPlan } from './compile.js';
+import { compileOciPlan, processOps, type HostFacts } from './compile.js';
 import { compileExecPlan, execProcess, type ExecOptions, PROC_NAME } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
 import { awaitExec, awaitStartByte, type CarriedRecords, type ReadyOutcome, type StartReport, untilReady } from './exec-fifo.js';
@@ -109,6 +109,14 @@ function readConfig(bundle: string): string {
       hint: 'give --bundle a directory with a config.json (`moby-dick-runtime spec` writes one)',
     });
   }
+}
+
+/** What a created container's init does after its release (--explain of start): its process's ops after the fifo wait, as create compiled them. */
+async function lateOps(saved: SavedState): Promise<Op[]> {
+  const spec = saved.spec!;
+  const { seccomp } = await loadSpec(saved.bundle, undefined, spec);
+  const ops = processOps(spec.process!, { console: '', beforeExec: 'fifo_wait', seccomp });
+  return ops.slice(ops.findIndex((o) => o.op === 'fifo_wait') + 1);
 }
 
 function writePidFile(path: string, pid: number): void {
@@ -245,9 +253,18 @@ export class OciRuntime {
     readonly store: StateStore,
     private readonly warn: (message: string) => void = () => {},
     private readonly layout: () => CgroupLayout = () => readCgroupLayout(),
+    /** makes the exec fifo a created container waits on, with exactly MODE (the addon's mkfifo by default; tests give their own) */
+    private readonly makeFifo: (path: string, mode: number) => void = (path, mode) => nativeAddon().mkfifo(path, mode),
     /** where create and exec --detach start the helper: here, or in a compile service's caller */
     private readonly launcher: HelperLauncher = localLauncher,
   ) {}
+
+  private facts: HostFacts | undefined;
+
+  /** the host's cgroup mounts for the plan, read at this runtime's first container (kindOf looks each time) */
+  private hostFacts(): HostFacts {
+    return (this.facts ??= readHostFacts());
+  }
 
   private get cgroups(): CgroupManager {
     return (this.cgroupManager ??= new CgroupManager(this.layout()));
@@ -330,7 +347,7 @@ export class OciRuntime {
         if (inHostMountNamespace(spec)) saved.hostRootBelow = mountBelow(saved.rootfs);
         this.store.write(saved);
         const fifo = this.store.fifo(id);
-        nativeAddon().mkfifo(fifo, 0o622);
+        this.makeFifo(fifo, 0o622);
         chownSync(fifo, ...hostRoot(spec));
         const plan = compileOciPlan(spec, {
           bundle,
@@ -344,7 +361,7 @@ export class OciRuntime {
           detach: options.monitor === undefined,
           syncCgroup: !this.rootless,
           debug: options.onStep !== undefined,
-          host: readHostFacts(),
+          host: this.hostFacts(),
           overlay: options.overlay,
           init: options.init,
           shmFrom: options.shmFrom,
@@ -384,9 +401,10 @@ export class OciRuntime {
    * created and has no start hooks, and read the fifo) and what it read
    * needs this path's words (start-handover.ts). ON_STEP: the steps the
    * init took after its release (a seccomp filter loaded last, exec), which
-   * it reports on the fifo (--explain).
+   * it reports on the fifo (--explain). ON_PLAN (--explain): the spec and
+   * the ops the init has left after its release, before it is released.
    */
-  async start(id: string, handedOver?: StartReport, onStep?: (s: StepTiming) => void): Promise<void> {
+  async start(id: string, handedOver?: StartReport, onStep?: (s: StepTiming) => void, onPlan?: (plan: PlannedContainer) => void): Promise<void> {
     await this.store.withLockAsync(id, async () => {
       const saved = this.store.read(id);
       if (!handedOver) {
@@ -396,13 +414,17 @@ export class OciRuntime {
         }
         if (saved.spec) runHooks('startContainer', this.hookContext(saved, saved.spec, this.store.ociState(saved, 'created')));
       }
+      if (onPlan && saved.spec) onPlan(this.planned(saved.spec, await lateOps(saved), id));
       const fifo = this.store.fifo(id);
       try {
+        const t = process.hrtime.bigint();
         const report = handedOver ?? (await this.releaseInit(fifo, saved));
         if (!report.started) throw new MobyDickError('SETUP', `container "${id}": its init process exited before it could start`, { container: id });
-        for (const rec of report.records) {
-          if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
-        }
+        onStep?.({ source: 'engine', name: 'release', detail: fifo, milliseconds: Number(process.hrtime.bigint() - t) / 1e6 });
+        const steps = report.records.filter((rec) => rec.kind === 'step');
+        for (const rec of steps) onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
+        // the init reports its steps only when create asked it to (--explain, --debug)
+        if (steps.length === 0) onStep?.({ source: 'engine', name: 'unreported', detail: '', milliseconds: 0 });
         const failed = execFailure(report.records, id);
         if (failed) throw failed;
       } finally {
@@ -600,7 +622,7 @@ export class OciRuntime {
         detach: false,
         syncCgroup: !this.rootless,
         debug: options.onStep !== undefined,
-        host: readHostFacts(),
+        host: this.hostFacts(),
       });
       options.onPlan?.(this.planned(spec, plan, id));
       try {

@@ -118,7 +118,18 @@ export class StateStore {
     if (state.pid > 0) writeFastState(this.dir(state.id), state, this.ociState(state, 'created'));
   }
 
+  /**
+   * Set by a long-running engine: a state directory is then moved aside at
+   * once (its fast state and state.json with it) and its files deleted in
+   * the background (engine/background-removal.ts).
+   */
+  removal: { remove(path: string): void } | undefined;
+
   remove(id: string): void {
+    if (this.removal) {
+      this.removal.remove(this.dir(id));
+      return;
+    }
     // the fast state first: a launcher never finds it without its state.json
     rmSync(join(this.dir(id), FAST_STATE_FILE), { force: true });
     rmSync(this.dir(id), { recursive: true, force: true });

@@ -138,9 +138,27 @@ export function seccompProfileKey(caps: readonly Capability[]): string {
   return [...deciding(caps)].sort().join(',');
 }
 
-/** The profile for a container holding CAPS. */
+/** the profiles made in this process, by seccompProfileKey: an engine making many containers builds each once */
+const made = new Map<string, Seccomp>();
+
+/** deep-frozen: one object shared by every container with that key; a change would throw, not reach the others */
+function frozen<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) frozen(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** The profile for a container holding CAPS (built once per key in a process, then shared, frozen). */
 export function defaultSeccompProfile(caps: readonly Capability[]): Seccomp {
-  const held = deciding(caps);
+  const key = seccompProfileKey(caps);
+  let p = made.get(key);
+  if (!p) made.set(key, (p = frozen(buildProfile(deciding(caps)))));
+  return p;
+}
+
+function buildProfile(held: ReadonlySet<Capability>): Seccomp {
   const known = new Set([...Object.keys(x86_64Syscalls()), ...Object.keys(i386Syscalls())]);
   const allowed = [...known].filter((name) => {
     const caps = GATED[name];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { tabwrite } from './tabwriter.js';
+import { displayWidth, tabwrite } from './tabwriter.js';
 
 describe("Go's tabwriter as Docker sets it up (minwidth 10, padding 3)", () => {
   test('columns at least 10 wide, 3 spaces after the widest cell; the last cell as it is', () => {
@@ -18,5 +18,20 @@ describe("Go's tabwriter as Docker sets it up (minwidth 10, padding 3)", () => {
 
   test('wide characters count two columns', () => {
     assert.equal(tabwrite('名前名前名前\tx\nab\ty\n'), '名前名前名前   x\nab             y\n');
+  });
+});
+
+describe('displayWidth', () => {
+  test('ASCII: a column a character, control characters too', () => {
+    assert.equal(displayWidth(''), 0);
+    assert.equal(displayWidth('CONTAINER ID'), 12);
+    assert.equal(displayWidth('a\x01~'), 3);
+  });
+  test('beyond ASCII: wide characters 2, marks and format characters 0, others 1', () => {
+    assert.equal(displayWidth('日本'), 4);
+    assert.equal(displayWidth('e\u0301'), 1); // e and a combining acute accent
+    assert.equal(displayWidth('a\u00adb'), 2); // a soft hyphen (Cf) between
+    assert.equal(displayWidth('é…'), 2);
+    assert.equal(displayWidth('x\u{1F600}'), 3);
   });
 });

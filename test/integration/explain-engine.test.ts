@@ -10,6 +10,7 @@ import { checkEachTest, useEngine } from '../helpers/engine-env.js';
 import { checkAgainstKernel, parseExplanation, PROBE } from '../helpers/explain-check.js';
 import type { LiveExplanation } from '../../src/explain/live.js';
 import { effectiveCapabilities } from '../../src/explain/recorder.js';
+import { readCgroupLayout } from '../../src/cgroups/layout.js';
 
 describe('--explain for image containers, and explain CONTAINER', () => {
   const w = useEngine();
@@ -27,11 +28,24 @@ describe('--explain for image containers, and explain CONTAINER', () => {
     checkAgainstKernel(e, r.stdout);
   });
 
-  test('create --explain is refused (nothing is asked of the kernel yet); start -a --explain=json explains the start', async () => {
-    const refused = await mdk('create', '--explain', w.image, 'true');
-    assert.equal(refused.code, 125);
-    assert.match(refused.stderr, /--explain is for start/);
-    assert.equal((await mdk('create', '--name', 'mdk-test-explain-start', '--network', 'none', w.image, 'sh', '-c', PROBE)).code, 0);
+  test('create --explain says what create did and that nothing is asked of the kernel yet; start -a --explain=json explains the start', async () => {
+    const c = await mdk('create', '--explain', '--name', 'mdk-test-explain-create', '--network', 'none', w.image, 'true');
+    assert.equal(c.code, 0, c.stderr);
+    const id = c.stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.match(c.stderr, /^What create did \(mdk-test-explain-create\): true — nothing asked of the kernel yet$/m);
+    assert.match(c.stderr, /To see how: moby-dick start --explain mdk-test-explain-create/);
+    // its directory is the one the container's writable layer is in
+    const made = /made its directory (\S+),/.exec(c.stderr)?.[1];
+    assert.ok(made && made.includes(id), c.stderr);
+    assert.equal((await mdk('rm', 'mdk-test-explain-create')).code, 0);
+    const j = await mdk('create', '--explain=json', '--name', 'mdk-test-explain-start', '--network', 'none', w.image, 'sh', '-c', PROBE);
+    assert.equal(j.code, 0, j.stderr);
+    const created = JSON.parse(j.stderr) as { form: string; container: { id: string }; kernel: unknown[]; did: string[] };
+    assert.equal(created.form, 'create');
+    assert.equal(created.container.id, j.stdout.trim());
+    assert.deepEqual(created.kernel, []);
+    assert.equal(created.did.length, 3);
     const s = await mdk('start', '-a', '--explain=json', 'mdk-test-explain-start');
     assert.equal(s.code, 0, s.stderr);
     const e = parseExplanation(s.stderr);
@@ -88,7 +102,12 @@ describe('--explain for image containers, and explain CONTAINER', () => {
     assert.deepEqual(e.sides.container.interfaces.sort(), ['eth0', 'lo']);
     assert.deepEqual(e.sides.container.addresses, [inspected[0]!.NetworkSettings.IPAddress]);
     assert.deepEqual(e.sides.container.addressInterfaces, [{ address: inspected[0]!.NetworkSettings.IPAddress, interface: 'eth0' }]);
+    // what Docker would have done with the same flags (--cap-drop NET_RAW): the same capabilities and filter; on a v1 host, no cgroup namespace
+    assert.ok(!e.docker.some((d) => /capabilit|CAP_|seccomp|no_new_privs/.test(d)), e.docker.join('\n'));
+    assert.equal(e.docker.some((d) => d.includes('--cgroupns=host')), readCgroupLayout().version === 1, e.docker.join('\n'));
+    assert.deepEqual(e.sides.container.bounding, effectiveCapabilities(readFileSync(`/proc/${pid}/status`, 'utf8').replace(/^CapEff:.*$/m, '').replace(/^CapBnd:/m, 'CapEff:')));
     const text = await mdk('explain', 'mdk-test-explain');
+    if (e.docker.length) assert.match(text.stdout, /^Docker with the same flags:\n {2}- /m);
     assert.match(text.stdout, /^network namespace +net:\[\d+\] +net:\[\d+\] +private/m);
     assert.match(text.stdout, new RegExp(`^addresses +${inspected[0]!.NetworkSettings.IPAddress.replace(/\./g, '\\.')} on eth0 `, 'm'));
 

@@ -10,7 +10,11 @@ import { TtyProgress } from '../../build/tty-progress.js';
 import { extractTree } from '../../engine/archive-fs.js';
 import { MobyDickError } from '../../errors.js';
 import { decompressArchive, sniffArchiveCompression } from '../../images/decompress.js';
-import { defineCommand } from '../command.js';
+import { Readable } from 'node:stream';
+import type { ForwardedBuildRunner } from '../../api/service.js';
+import type { Engine } from '../../engine/engine.js';
+import { parseCommandLine, type ParsedValues } from '../args.js';
+import { defineCommand, outsideRun } from '../command.js';
 import { withEngine } from '../engine-context.js';
 import { formatError } from '../report-error.js';
 
@@ -54,8 +58,8 @@ function isTar(head: Buffer): boolean {
 }
 
 /** `-`: a tar of the context (plain, gzip, zstd, xz or bzip2) on stdin, or a Dockerfile alone */
-async function stdinContext(dir: string): Promise<string | undefined> {
-  const data = await readAll(process.stdin);
+async function stdinContext(input: NodeJS.ReadableStream, dir: string): Promise<string | undefined> {
+  const data = await readAll(input);
   if (!isTar(data.subarray(0, 512))) return data.toString('utf8');
   const fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
   try {
@@ -65,6 +69,175 @@ async function stdinContext(dir: string): Promise<string | undefined> {
   }
   return undefined;
 }
+
+type BuildFlags = ParsedValues<typeof OPTIONS>;
+
+interface TextSink {
+  write(text: string): unknown;
+}
+
+/** Where a build reads and writes: this process's, or a client's of the API service (forwardedBuild). */
+export interface BuildIo {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink & { readonly isTTY?: boolean; readonly columns?: number };
+  readonly env: NodeJS.ProcessEnv;
+  /** relative paths (the context, -f, --iidfile) are resolved from here */
+  readonly cwd: string;
+  readonly stdin: () => NodeJS.ReadableStream;
+  withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T>;
+  /** calls CANCEL when the build is to stop (a signal, the client's going); returns what undoes that */
+  onCancel(cancel: (why: NodeJS.Signals) => void): () => void;
+}
+
+function processIo(): BuildIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    stdin: () => process.stdin,
+    withEngine: (fn) => withEngine(fn),
+    onCancel(cancel) {
+      process.on('SIGINT', cancel);
+      process.on('SIGTERM', cancel);
+      return () => {
+        process.off('SIGINT', cancel);
+        process.off('SIGTERM', cancel);
+      };
+    },
+  };
+}
+
+/** `moby-dick build` of OPERAND with FLAGS (parsed), reading and writing through IO; the exit status. */
+async function runBuild(flags: BuildFlags, operand: string, io: BuildIo): Promise<number> {
+  const progressMode = flags.progress ?? 'auto';
+  if (!['auto', 'plain', 'tty', 'quiet'].includes(progressMode)) {
+    throw new MobyDickError('USAGE', `invalid --progress: ${progressMode}`, { hint: 'auto, plain or tty' });
+  }
+  if (/^(https?|git):\/\/|^git@/.test(operand)) {
+    throw new MobyDickError('USAGE', `a remote build context is not supported: ${operand}`, { hint: 'clone or download it, then build the directory' });
+  }
+  let temp: string | undefined;
+  try {
+    let context: string;
+    let dockerfileText: string | undefined;
+    if (operand === '-') {
+      temp = mkdtempSync(join(tmpdir(), 'moby-dick-context-'));
+      context = temp;
+      dockerfileText = await stdinContext(io.stdin(), temp);
+    } else {
+      context = resolve(io.cwd, operand);
+      if (!existsSync(context) || !statSync(context).isDirectory()) {
+        throw new MobyDickError('USAGE', `unable to prepare context: path "${operand}" not found`, { subject: operand, hint: 'the build context is a directory' });
+      }
+    }
+    let name = 'Dockerfile';
+    if (dockerfileText === undefined) {
+      const file = flags.file === '-' ? undefined : flags.file !== undefined ? resolve(io.cwd, flags.file) : join(context, 'Dockerfile');
+      if (file === undefined) dockerfileText = (await readAll(io.stdin())).toString('utf8');
+      else {
+        try {
+          dockerfileText = readFileSync(file, 'utf8');
+        } catch {
+          throw new MobyDickError('USAGE', `failed to read dockerfile: open ${file}: no such file or directory`, { subject: file, hint: 'name it with -f FILE' });
+        }
+        name = flags.file ?? 'Dockerfile';
+      }
+    }
+    const ignoreFile = join(context, '.dockerignore');
+    const ignore = existsSync(ignoreFile) ? IgnoreRules.parse(readFileSync(ignoreFile, 'utf8')) : IgnoreRules.none();
+    const quiet = flags.quiet === true || progressMode === 'quiet';
+    const tty = !quiet && (progressMode === 'tty' || (progressMode === 'auto' && io.stderr.isTTY === true));
+    const progress = tty ? new TtyProgress(io.stderr) : new BuildProgress(io.stderr, quiet);
+    // Ctrl-C: the builder stops and cleans up; a second one while it does changes nothing
+    let builder: Builder | undefined;
+    let signalled: NodeJS.Signals | undefined;
+    const stopCancel = io.onCancel((sig) => {
+      signalled ??= sig;
+      builder?.cancel(sig);
+    });
+    let result;
+    try {
+      result = await io.withEngine((engine) => {
+        builder = new Builder(engine, {
+          context,
+          ignore,
+          dockerfile: { text: dockerfileText!, name },
+          tags: flags.tag ?? [],
+          buildArgs: pairs(flags['build-arg'] ?? [], '--build-arg', io.env),
+          ...(flags.target !== undefined ? { target: flags.target } : {}),
+          noCache: flags['no-cache'] === true,
+          pull: flags.pull === true,
+          labels: Object.fromEntries(pairs(flags.label ?? [], '--label', io.env)),
+          network: flags.network ?? 'bridge',
+          progress,
+        });
+        if (signalled) builder.cancel(signalled);
+        return builder.build();
+      });
+    } catch (e) {
+      if (!(e instanceof CanceledError) || !signalled) throw e;
+      progress.close();
+      io.stderr.write(`${formatError(e)}\n`);
+      return 128 + osc.signals[signalled];
+    } finally {
+      stopCancel();
+      progress.close();
+    }
+    if (flags.iidfile !== undefined) writeFileSync(resolve(io.cwd, flags.iidfile), result.id);
+    if (quiet) io.stdout.write(`${result.id}\n`);
+    return 0;
+  } finally {
+    if (temp) rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A build the API service runs for the launcher (native/launcher/forward-build.c;
+ * api/forwarded-build.ts): ARGV as `moby-dick build` would parse it, run on
+ * the service's ENGINE with the client's ENV and CWD. Undefined for a command
+ * line the client is to run itself: one that does not parse, --help, a
+ * context or Dockerfile on stdin, the TTY view (its errors and output are
+ * then the CLI's own, as without a service).
+ */
+export const forwardedBuild: ForwardedBuildRunner = (argv) => {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv, { ...OPTIONS, help: { type: 'boolean', short: 'h' } }, 'moby-dick build --help', 'interspersed');
+  } catch {
+    return undefined;
+  }
+  const { values, operands } = parsed;
+  if (values.help || operands.length !== 1 || operands[0] === '-' || values.file === '-' || values.progress === 'tty') return undefined;
+  const flags = values as BuildFlags;
+  return async (client) => {
+    const io: BuildIo = {
+      stdout: client.stdout,
+      stderr: client.stderr,
+      env: client.env,
+      cwd: client.cwd,
+      stdin: () => Readable.from([]),
+      withEngine: (fn) => fn(client.engine),
+      onCancel(cancel) {
+        let listening = true;
+        // the client hung up: as a terminal's hangup
+        void client.gone.then(() => listening && cancel('SIGHUP'));
+        return () => void (listening = false);
+      },
+    };
+    try {
+      return await runBuild(flags, operands[0]!, io);
+    } catch (e) {
+      const err = outsideRun(e);
+      if (err instanceof MobyDickError) {
+        io.stderr.write(`${formatError(err)}\n`);
+        return err.exitCode;
+      }
+      io.stderr.write(`moby-dick: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      return 125;
+    }
+  };
+};
 
 export const command = defineCommand({
   name: 'build',
@@ -93,93 +266,15 @@ their step number), or on a terminal the running steps with their last
 lines, redrawn in place. A failing step is one error naming its Dockerfile
 line, exit status 1. SIGINT or SIGTERM (Ctrl-C) cancels the build: the
 running step's container is killed and removed, nothing half-made is kept,
-exit status 128+N.`,
+exit status 128+N.
+
+With 'moby-dick system service' listening on its default socket (or
+$MOBY_DICK_SERVICE_SOCKET) on the same store, the build runs in the service
+(a warm process, as docker build runs in dockerd), with the same output
+and exit status; $MOBY_DICK_BUILD_IN_PROCESS=1 builds in this process.`,
   options: OPTIONS,
   args: { min: 1, max: 1 },
   async run(flags, operands) {
-    const progressMode = flags.progress ?? 'auto';
-    if (!['auto', 'plain', 'tty', 'quiet'].includes(progressMode)) {
-      throw new MobyDickError('USAGE', `invalid --progress: ${progressMode}`, { hint: 'auto, plain or tty' });
-    }
-    const operand = operands[0]!;
-    if (/^(https?|git):\/\/|^git@/.test(operand)) {
-      throw new MobyDickError('USAGE', `a remote build context is not supported: ${operand}`, { hint: 'clone or download it, then build the directory' });
-    }
-    let temp: string | undefined;
-    try {
-      let context: string;
-      let dockerfileText: string | undefined;
-      if (operand === '-') {
-        temp = mkdtempSync(join(tmpdir(), 'moby-dick-context-'));
-        context = temp;
-        dockerfileText = await stdinContext(temp);
-      } else {
-        context = resolve(operand);
-        if (!existsSync(context) || !statSync(context).isDirectory()) {
-          throw new MobyDickError('USAGE', `unable to prepare context: path "${operand}" not found`, { subject: operand, hint: 'the build context is a directory' });
-        }
-      }
-      let name = 'Dockerfile';
-      if (dockerfileText === undefined) {
-        const file = flags.file === '-' ? undefined : flags.file !== undefined ? resolve(flags.file) : join(context, 'Dockerfile');
-        if (file === undefined) dockerfileText = (await readAll(process.stdin)).toString('utf8');
-        else {
-          try {
-            dockerfileText = readFileSync(file, 'utf8');
-          } catch {
-            throw new MobyDickError('USAGE', `failed to read dockerfile: open ${file}: no such file or directory`, { subject: file, hint: 'name it with -f FILE' });
-          }
-          name = flags.file ?? 'Dockerfile';
-        }
-      }
-      const ignoreFile = join(context, '.dockerignore');
-      const ignore = existsSync(ignoreFile) ? IgnoreRules.parse(readFileSync(ignoreFile, 'utf8')) : IgnoreRules.none();
-      const quiet = flags.quiet === true || progressMode === 'quiet';
-      const tty = !quiet && (progressMode === 'tty' || (progressMode === 'auto' && process.stderr.isTTY === true));
-      const progress = tty ? new TtyProgress(process.stderr) : new BuildProgress(process.stderr, quiet);
-      // Ctrl-C: the builder stops and cleans up; a second one while it does changes nothing
-      let builder: Builder | undefined;
-      let signalled: NodeJS.Signals | undefined;
-      const onSignal = (sig: NodeJS.Signals): void => {
-        signalled ??= sig;
-        builder?.cancel(sig);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      let result;
-      try {
-        result = await withEngine((engine) => {
-          builder = new Builder(engine, {
-            context,
-            ignore,
-            dockerfile: { text: dockerfileText!, name },
-            tags: flags.tag ?? [],
-            buildArgs: pairs(flags['build-arg'] ?? [], '--build-arg', process.env),
-            ...(flags.target !== undefined ? { target: flags.target } : {}),
-            noCache: flags['no-cache'] === true,
-            pull: flags.pull === true,
-            labels: Object.fromEntries(pairs(flags.label ?? [], '--label', process.env)),
-            network: flags.network ?? 'bridge',
-            progress,
-          });
-          if (signalled) builder.cancel(signalled);
-          return builder.build();
-        });
-      } catch (e) {
-        if (!(e instanceof CanceledError) || !signalled) throw e;
-        progress.close();
-        process.stderr.write(`${formatError(e)}\n`);
-        return 128 + osc.signals[signalled];
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        progress.close();
-      }
-      if (flags.iidfile !== undefined) writeFileSync(flags.iidfile, result.id);
-      if (quiet) process.stdout.write(`${result.id}\n`);
-      return 0;
-    } finally {
-      if (temp) rmSync(temp, { recursive: true, force: true });
-    }
+    return runBuild(flags, operands[0]!, processIo());
   },
 });

@@ -1,6 +1,8 @@
 /** `moby-dick create [OPTIONS] IMAGE [COMMAND] [ARG...]`: a container from an image, not started (the image pulled when missing). */
 import { openCidFile } from '../cid-file.js';
-import { MobyDickError } from '../../errors.js';
+import { dirname } from 'node:path';
+import { explainCreated, renderCreated } from '../../explain/created.js';
+import { explainFormat } from '../../explain/recorder.js';
 import { defineCommand } from '../command.js';
 import { CREATE_OPTIONS, CREATE_OPTIONS_HELP, createRequest } from '../create-options.js';
 import { withEngine } from '../engine-context.js';
@@ -24,10 +26,8 @@ ${RUN_OPTIONS_HELP}`,
   // createRequest says what is missing, as run does
   args: { min: 0 },
   async run(values, operands) {
-    if (values.explain !== undefined) {
-      // create only records the container: the kernel is asked for nothing until start
-      throw new MobyDickError('USAGE', '--explain is for start: create asks nothing of the kernel yet', { hint: "explain the start: 'moby-dick start --explain CONTAINER'" });
-    }
+    // create only records the container: the kernel is asked for nothing until start, which --explain says
+    const format = explainFormat(values.explain);
     const req = createRequest(values, operands, 'create');
     const cid = openCidFile(values.cidfile);
     try {
@@ -37,6 +37,11 @@ ${RUN_OPTIONS_HELP}`,
         return r;
       }, true);
       process.stdout.write(`${record.id}\n`);
+      if (format) {
+        const en = record.engine;
+        const created = { id: record.id, name: record.name, image: record.image, imageId: record.imageId, layers: record.layers.length, argv: en.argv, user: en.user, cwd: en.cwd, hostname: en.hostname, dir: dirname(en.rootfs) };
+        process.stderr.write(renderCreated(explainCreated(created), format));
+      }
     } catch (e) {
       cid.abandon();
       throw e;

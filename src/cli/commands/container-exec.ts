@@ -8,8 +8,12 @@ import { explainFormat, stderrRecorder } from '../../explain/recorder.js';
 
 export const command = defineCommand({
   name: 'exec',
-  usage: 'exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] [--explain[=json]] CONTAINER COMMAND [ARG...]',
+  usage: 'exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] [--explain[=full|json]] CONTAINER COMMAND [ARG...]',
   summary: 'Run a command in a running container',
+  examples: `# a shell in the running container web
+moby-dick exec -it web sh
+# one command, as another user, in another directory
+moby-dick exec -u nobody -w /tmp web ls -l`,
   description: `Run a command in a running container
 
 Options:
@@ -19,8 +23,10 @@ Options:
   -t, --tty             allocate a pseudo-TTY
   -u, --user USER       user name or UID, with an optional :GROUP
   -w, --workdir DIR     working directory inside the container
-      --explain[=json]  explain, on stderr, each step the kernel was asked
-                        for: what it isolates, its man page, its time`,
+      --explain[=full|json]
+                        explain, on stderr, how the container is made: a line
+                        per step (what it isolates and why, its man page, its
+                        time); =full: every step with its call; =json: for tools`,
   options: {
     detach: { type: 'boolean', short: 'd' },
     interactive: { type: 'boolean', short: 'i' },
@@ -28,7 +34,7 @@ Options:
     env: { type: 'string', short: 'e', multiple: true },
     user: { type: 'string', short: 'u' },
     workdir: { type: 'string', short: 'w' },
-    explain: { type: 'boolean', values: ['json', 'text'] },
+    explain: { type: 'boolean', values: ['full', 'json', 'text'] },
   },
   trailingCommand: true,
   args: { min: 2 },

@@ -86,6 +86,10 @@ export const command = defineCommand({
   name: 'ps',
   usage: 'ps [OPTIONS]',
   summary: 'List containers',
+  examples: `# every container, stopped ones too
+moby-dick ps -a
+# the names and states of the containers labelled app=web
+moby-dick ps -a --filter label=app=web --format '{{.Names}} {{.State}}'`,
   description: `List containers (the running ones; every one with -a)
 
 Options:

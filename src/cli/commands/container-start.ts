@@ -6,19 +6,21 @@ import { explainFormat, stderrRecorder } from '../../explain/recorder.js';
 
 export const command = defineCommand({
   name: 'start',
-  usage: 'start [-a] [-i] [--explain[=json]] CONTAINER...',
+  usage: 'start [-a] [-i] [--explain[=full|json]] CONTAINER...',
   summary: 'Start one or more stopped containers',
   description: `Start one or more stopped containers
 
 Options:
   -a, --attach          attach its output (and forward signals); its exit status is ours
   -i, --interactive     attach its stdin too
-      --explain[=json]  explain, on stderr, each step the kernel was asked
-                        for: what it isolates, its man page, its time`,
+      --explain[=full|json]
+                        explain, on stderr, how the container is made: a line
+                        per step (what it isolates and why, its man page, its
+                        time); =full: every step with its call; =json: for tools`,
   options: {
     attach: { type: 'boolean', short: 'a' },
     interactive: { type: 'boolean', short: 'i' },
-    explain: { type: 'boolean', values: ['json', 'text'] },
+    explain: { type: 'boolean', values: ['full', 'json', 'text'] },
   },
   args: { min: 1 },
   run: (values, operands) =>

@@ -38,7 +38,9 @@ Options:
     const e = await withEngine((engine) => {
       const v = engine.inspect(operands[0]!);
       if (!v.state.Running || v.pid <= 0) throw new MobyDickError('USAGE', `container ${v.record.id} is not running`, { container: operands[0], hint: 'start it first: explain reads a running container from the kernel' });
-      return explainLive({ id: v.record.id, name: v.record.name, pid: v.pid, read, cgroupVersion: readCgroupLayout().version });
+      const en = v.record.engine;
+      const flags = { capAdd: en.capAdd, capDrop: en.capDrop, privileged: en.privileged, seccomp: typeof en.seccomp === 'string' ? en.seccomp : ('custom' as const), noNewPrivileges: en.noNewPrivileges };
+      return explainLive({ id: v.record.id, name: v.record.name, pid: v.pid, read, cgroupVersion: readCgroupLayout().version, flags });
     });
     process.stdout.write(values.format === 'json' ? `${JSON.stringify(e, null, 2)}\n` : renderLive(e));
     return 0;

@@ -35,6 +35,12 @@ export const command = defineCommand({
   usage: ['run [OPTIONS] IMAGE [COMMAND] [ARG...]', 'run [OPTIONS] --rootfs DIR COMMAND [ARG...]'],
   summary: 'Create and run a new container from an image',
   description: DESCRIPTION,
+  examples: `# a shell in a throw-away busybox container
+moby-dick run --rm -it busybox sh
+# a web server in the background, its port 80 on the host's 8080
+moby-dick run -d --name web -p 8080:80 nginx
+# a root filesystem of your own, without an image
+moby-dick run --rm --rootfs ./rootfs /bin/sh -c 'echo hi'`,
   options: CREATE_OPTIONS,
   trailingCommand: true,
   runExitCodes: true,

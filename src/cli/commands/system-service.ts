@@ -12,6 +12,7 @@ import { DEFAULT_HOST, runService, type TlsFiles } from '../../api/service.js';
 import { MobyDickError } from '../../errors.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
+import { forwardedBuild } from './build.js';
 import { selfCommand } from '../self-command.js';
 
 declare const MOBY_DICK_VERSION: string;
@@ -73,6 +74,7 @@ export const command = defineCommand({
         ...(tls ? { tls } : {}),
         serverVersion: version,
         selfCommand: selfCommand(),
+        forwardedBuild,
         log: (line) => process.stderr.write(`moby-dick system service: ${line}\n`),
         onListening: (path) => process.stderr.write(`moby-dick system service: API listening on ${path}\n`),
       }),

@@ -17,7 +17,7 @@ const FLAGS = {
   env: { type: 'string', short: 'e', multiple: true },
   user: { type: 'string', short: 'u' },
   'preserve-fds': { type: 'string' },
-  explain: { type: 'boolean', values: ['json', 'text'] },
+  explain: { type: 'boolean', values: ['full', 'json', 'text'] },
 } as const;
 
 async function readProcess(file: string) {

@@ -62,9 +62,16 @@ export const run: Command = async (ctx, args) => {
   }
 };
 
-export const start: Command = async (ctx, argv) => {
+export const start: Command = async (ctx, args) => {
+  const { argv, format } = takeExplainFlag(args);
   const { positionals } = parseFlags('start', argv, {}, { min: 1, max: 1, names: 'exactly one container id' });
-  await ctx.runtime.start(positionals[0]!, takeStartHandover());
+  // start's part: the release through the exec fifo, and the init's steps after it (reported when create had --explain or --debug)
+  const recorder = explainRecorder('moby-dick-runtime start', format, stepLogger(ctx));
+  try {
+    await ctx.runtime.start(positionals[0]!, takeStartHandover(), recorder?.onStep, recorder?.onPlan);
+  } finally {
+    recorder?.flush();
+  }
   return 0;
 };
 
