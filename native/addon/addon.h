@@ -56,4 +56,7 @@ napi_status view_define(napi_env env, napi_value exports);
 /* poll.c: whenReadable, a wait for an fd in Node's event loop */
 napi_status poll_define(napi_env env, napi_value exports);
 
+/* unix-socket.c: the compile service's socket (listen, accept, SO_PEERCRED, SCM_RIGHTS) */
+napi_status unix_socket_define(napi_env env, napi_value exports);
+
 #endif

@@ -34,6 +34,16 @@
 
 #define FAST_MAX_RMDIR 128
 
+/* src/oci-cli/compile-wire.ts: the compile service's command, directory, socket, stamp and what it is told */
+#define FAST_SERVICE_COMMAND "create"
+#define FAST_SERVICE_EXEC "exec"
+#define FAST_SERVICE_START "compile-service"
+#define FAST_SERVICE_DIR "@compile"
+#define FAST_SERVICE_SOCKET "sock"
+#define FAST_SERVICE_STAMP_ENV "MOBY_DICK_COMPILE_STAMP"
+#define FAST_SERVICE_ENV_PREFIX "MOBY_DICK_"
+#define FAST_MSG_SERVICE_ENDED "container \"%s\": the compile service ended during the command (run it again)"
+
 /* what the command line asks, once it parsed as one the fast path serves */
 struct fast_request {
   const char *root;
@@ -88,5 +98,8 @@ int fast_error(const struct fast_request *r, const char *template);
 
 /* fast-commands.c: the exit status, or FAST_FALLBACK */
 int fast_serve(int argc, char **argv);
+
+/* fast-service.c: create through the compile service; the exit status, or FAST_FALLBACK. SELF: this program */
+int fast_service(int argc, char **argv, const char *self);
 
 #endif

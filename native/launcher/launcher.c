@@ -31,7 +31,9 @@
  * and Podman call the runtime 6-10 times per container, and the small
  * commands (state, start, kill, delete, pause, resume, ps) need no Node;
  * whatever the fast path does not serve runs as below, with the same
- * arguments. MOBY_DICK_RUNTIME_NO_FAST=1 turns it off.
+ * arguments. `create` asks the compile service (fast-service.c), which
+ * starts the helper from this process. MOBY_DICK_RUNTIME_NO_FAST=1 turns
+ * both off.
  *
  * NODE_EXTRA_CA_CERTS is handed on as MOBY_DICK_DEFERRED_CA_CERTS: Node
  * reads and parses that file before anything runs (a whole CA bundle, as
@@ -168,6 +170,7 @@ int main(int argc, char **argv) {
   const char *name = strrchr(self, '/') ? strrchr(self, '/') + 1 : self;
   if (strcmp(name, "moby-dick-runtime") == 0) {
     int code = fast_serve(argc, argv);
+    if (code == FAST_FALLBACK) code = fast_service(argc, argv, self);
     if (code != FAST_FALLBACK) return code;
   } else {
     int code = forward_build(argc, argv);

@@ -61,3 +61,34 @@ export function sendControl(fd: number, message: Buffer): boolean {
     return false;
   }
 }
+
+/** A helper as create and exec --detach drive it: its pid, its plan/control and status fds, and its reaping. */
+export interface LaunchedHelper {
+  pid: number;
+  fds: { control: number; status: number };
+  /** waits for the helper to end (once): [exitCode, signal] */
+  reap(): Promise<[number, number]>;
+}
+
+/**
+ * Where a helper is started: in this process (the Node path), or in the
+ * process of a compile service's caller (src/oci-cli/compile-service.ts),
+ * which then hands over the two pipe ends.
+ */
+export interface HelperLauncher {
+  launch(plan: Buffer, options: LaunchOptions): Promise<LaunchedHelper>;
+  /** throws when this launcher cannot make the container of SPEC; called before anything is done for it */
+  accept(spec: { hooks?: object }): void;
+}
+
+/** The Node path's launcher: the helper is this process's child. */
+export const localLauncher: HelperLauncher = {
+  launch: async (plan, options) => {
+    const helper = launchHelper(plan, options);
+    return { pid: helper.pid, fds: helper.fds, reap: async () => reapHelper(helper) };
+  },
+  accept: () => {},
+};
+
+/** A launcher's refusal (accept): the command goes back to its caller untouched, to run on the Node path. */
+export class LaunchRefused extends Error {}

@@ -57,6 +57,14 @@ export interface NativeAddon extends LayerSyscalls {
   removeXattrAt(dirFd: number, name: Buffer, key: string): void;
   /** NAME (not followed) opened for reading; EINVAL unless it is a regular file */
   openFileAt(dirFd: number, name: Buffer): number;
+  /** a non-blocking, close-on-exec unix stream socket bound to PATH, listening (unix-socket.c) */
+  unixListen(path: Buffer): number;
+  /** the next connection on FD (non-blocking, close-on-exec), or -1 when none waits */
+  unixAccept(fd: number): number;
+  /** [pid, uid, gid] of the peer of the unix socket FD (SO_PEERCRED) */
+  peerCred(fd: number): [number, number, number];
+  /** one recvmsg into BUF: [bytes (0: the end, -1: nothing waits), ...fds passed along (SCM_RIGHTS, close-on-exec)] */
+  recvFds(fd: number, buf: Buffer): number[];
 }
 
 let addon: NativeAddon | undefined;

@@ -4,6 +4,7 @@ import type { ParsedValues } from '../cli/args.js';
 import { MobyDickError } from '../errors.js';
 import type { StepTiming } from '../helper/container.js';
 import { OciRuntime } from '../oci/lifecycle.js';
+import type { HelperLauncher } from '../helper/helper-launch.js';
 import type { ExplainFormat } from '../explain/render.js';
 import type { Logger } from './log.js';
 
@@ -11,6 +12,12 @@ export interface Context {
   runtime: OciRuntime;
   log: Logger;
   debug: boolean;
+}
+
+/** Where a command's stderr goes and where its helper starts: the compile service's caller's (compile-service.ts). */
+export interface RuntimeIo {
+  stderr?: (text: string) => void;
+  launcher?: HelperLauncher;
 }
 
 export type Command = (ctx: Context, argv: readonly string[]) => Promise<number> | number;

@@ -9,10 +9,17 @@ export interface LogOptions {
   file?: string;
   format: 'text' | 'json';
   debug: boolean;
+  /** where stderr's lines go (the compile service's: its caller's stderr); process.stderr by default */
+  stderr?: (text: string) => void;
 }
 
 export class Logger {
   constructor(private readonly options: LogOptions) {}
+
+  private stderr(text: string): void {
+    if (this.options.stderr) this.options.stderr(text);
+    else process.stderr.write(text);
+  }
 
   private write(level: 'debug' | 'info' | 'warning' | 'error', msg: string): void {
     const time = new Date().toISOString();
@@ -32,7 +39,7 @@ export class Logger {
   debug(msg: string): void {
     if (this.options.debug) {
       this.write('debug', msg);
-      if (!this.options.file) process.stderr.write(`moby-dick-runtime: debug: ${msg}\n`);
+      if (!this.options.file) this.stderr(`moby-dick-runtime: debug: ${msg}\n`);
     }
   }
 
@@ -43,6 +50,6 @@ export class Logger {
   /** The error goes to the log and, as runc does, to stderr. */
   error(msg: string): void {
     this.write('error', msg);
-    process.stderr.write(`moby-dick-runtime: ${msg}\n`);
+    this.stderr(`moby-dick-runtime: ${msg}\n`);
   }
 }

@@ -15,10 +15,12 @@ import { events, pause, resume, update } from './commands/cgroup-commands.js';
 import { exec } from './commands/exec.js';
 import { features, list, ps, spec, state } from './commands/info.js';
 import { create, kill, remove, run, start } from './commands/lifecycle.js';
-import type { Command, Context } from './context.js';
+import type { Command, Context, RuntimeIo } from './context.js';
 import { Logger } from './log.js';
 import { takeDeferredCaCerts } from '../util/deferred-ca-certs.js';
 import { isRootless, userRuntimeDir } from '../rootless/rootless.js';
+import { LaunchRefused } from '../helper/helper-launch.js';
+import { SERVICE_START } from './compile-wire.js';
 
 declare const MOBY_DICK_VERSION: string;
 const VERSION = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev';
@@ -93,7 +95,10 @@ Global options:
 Environment:
   MOBY_DICK_RUNTIME_NO_FAST=1  start Node for every command (the launcher otherwise
                            answers state, start, kill, delete, pause, resume, ps
-                           and list itself when it can)
+                           and list itself when it can, and has create and
+                           exec --detach served by a warm compile service)
+  MOBY_DICK_COMPILE_IDLE_SECONDS=N  the compile service ends after N idle seconds
+                           (default 30)
 `;
 
 /** --rootless: auto is what we are; true or false must agree with it. */
@@ -107,14 +112,14 @@ function checkRootlessFlag(value: string | undefined): void {
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], io: RuntimeIo = {}): Promise<number> {
   takeDeferredCaCerts();
-  let log = new Logger({ format: 'text', debug: false });
+  let log = new Logger({ format: 'text', debug: false, stderr: io.stderr });
   try {
     const { values, operands } = parseCommandLine(argv, GLOBAL, 'moby-dick-runtime --help');
     const format = values['log-format'] ?? 'text';
     if (format !== 'text' && format !== 'json') throw new MobyDickError('USAGE', `invalid --log-format ${JSON.stringify(format)}`);
-    log = new Logger({ file: values.log, format, debug: values.debug === true });
+    log = new Logger({ file: values.log, format, debug: values.debug === true, stderr: io.stderr });
     if (values.version) {
       process.stdout.write(`moby-dick-runtime version ${VERSION}\nspec: 1.2.0\n`);
       return 0;
@@ -130,13 +135,20 @@ export async function main(argv: readonly string[]): Promise<number> {
       throw new MobyDickError('USAGE', `--systemd-cgroup: ${why}`, { hint: 'leave it out to use the cgroupfs driver' });
     }
     checkRootlessFlag(values.rootless);
+    const root = values.root ?? (isRootless() ? join(userRuntimeDir(), 'moby-dick') : DEFAULT_ROOT);
+    if (name === SERVICE_START && io.launcher === undefined) {
+      const { serveCompile } = await import('./compile-service.js');
+      return await serveCompile(root, rest, main);
+    }
     const command = COMMANDS[name];
     if (!command) throw new MobyDickError('USAGE', `unknown command ${JSON.stringify(name)}`, { hint: "see 'moby-dick-runtime --help'" });
-    const runtime = new OciRuntime(new StateStore(values.root ?? (isRootless() ? join(userRuntimeDir(), 'moby-dick') : DEFAULT_ROOT)), (m) => log.warn(m));
+    const runtime = new OciRuntime(new StateStore(root), (m) => log.warn(m), undefined, undefined, io.launcher);
     const ctx: Context = { runtime, log, debug: values.debug === true };
     log.debug(`${name} ${rest.join(' ')}`);
     return await command(ctx, rest);
   } catch (e) {
+    // the compile service hands the command back to its caller, which runs it on the Node path
+    if (e instanceof LaunchRefused) throw e;
     if (e instanceof MobyDickError) {
       log.error(e.message + (e.details.hint ? ` (${e.details.hint})` : ''));
     } else {

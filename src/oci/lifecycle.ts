@@ -13,7 +13,7 @@ import { signalNumber } from '../linux/signals.js';
 import { sleepSync } from '../linux/sleep.js';
 import { Container, interpret, type PlannedContainer, type StepTiming } from '../helper/container.js';
 import { runForwardingSignals } from '../helper/forward-signals.js';
-import { type HelperProcess, launchHelper, reapHelper, sendControl } from '../helper/helper-launch.js';
+import { type HelperLauncher, type LaunchedHelper, launchHelper, localLauncher, sendControl } from '../helper/helper-launch.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { readable } from '../helper/readable.js';
 import type { Op } from '../helper/plan.js';
@@ -148,7 +148,7 @@ function newState(id: string, bundle: string, spec: Spec): SavedState {
  * behind "ready" (untilReady). Throws the setup error when it ends instead.
  */
 async function waitReady(
-  helper: HelperProcess,
+  helper: LaunchedHelper,
   onStep?: (s: StepTiming) => void,
   onSync?: (name: string, pid: number) => void,
 ): Promise<{ pid: number; carried: CarriedRecords }> {
@@ -178,7 +178,7 @@ async function waitReady(
     throw e;
   }
   sendControl(helper.fds.control, DETACH);
-  const [code, signal] = reapHelper(helper);
+  const [code, signal] = await helper.reap();
   const result = interpret(outcome.records, { code, signal });
   throw result instanceof MobyDickError ? result : new MobyDickError('HELPER', `the container exited during create (${result.exitCode})`);
 }
@@ -223,9 +223,9 @@ function hostRoot(spec: Spec): [number, number] {
   return [find(spec.linux?.uidMappings), find(spec.linux?.gidMappings)];
 }
 
-function closeHelper(helper: HelperProcess): void {
+async function closeHelper(helper: LaunchedHelper): Promise<void> {
   sendControl(helper.fds.control, DETACH);
-  reapHelper(helper);
+  await helper.reap();
   closeSync(helper.fds.control);
   closeSync(helper.fds.status);
 }
@@ -257,6 +257,8 @@ export class OciRuntime {
     private readonly layout: () => CgroupLayout = () => readCgroupLayout(),
     /** makes the exec fifo a created container waits on, with exactly MODE (the addon's mkfifo by default; tests give their own) */
     private readonly makeFifo: (path: string, mode: number) => void = (path, mode) => nativeAddon().mkfifo(path, mode),
+    /** where create and exec --detach start the helper: here, or in a compile service's caller */
+    private readonly launcher: HelperLauncher = localLauncher,
   ) {}
 
   private facts: HostFacts | undefined;
@@ -358,6 +360,7 @@ export class OciRuntime {
     const bundle = resolve(options.bundle);
     const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
     if (this.rootless) this.refuseForRootless(spec);
+    this.launcher.accept(spec);
     this.store.claim(id);
     let saved: SavedState | undefined;
     try {
@@ -389,7 +392,7 @@ export class OciRuntime {
         // the monitor's settings belong to the outer helper: after "clone"
         if (options.monitor) plan.splice(1, 0, ...monitorOps(options.monitor));
         options.onPlan?.(this.planned(spec, plan, id));
-        const helper = launchHelper(encodePlan(plan), {
+        const helper = await this.launcher.launch(encodePlan(plan), {
           stdio: options.monitor ? 'null' : 'inherit',
           interactive: true,
           sealed: true,
@@ -401,7 +404,7 @@ export class OciRuntime {
           this.store.write(saved);
           if (options.pidFile) writePidFile(options.pidFile, saved.pid);
         } finally {
-          closeHelper(helper);
+          await closeHelper(helper);
         }
       });
     } catch (e) {
@@ -706,13 +709,13 @@ export class OciRuntime {
       if (name === 'cgroup' && saved.cgroup) this.cgroups.addProcess(saved.cgroup, pid);
     };
     if (options.detach) {
-      const helper = launchHelper(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
+      const helper = await this.launcher.launch(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
       try {
         const { pid, carried } = await waitReady(helper, options.onStep, joinCgroups);
         // released, the process is a few steps from exec (the filter, exec itself): what fails there is
         // reported on its copy of the status fd, which exec closes; the helper's copy goes with the helper
         sendControl(helper.fds.control, DETACH);
-        reapHelper(helper);
+        await helper.reap();
         // waitReady's poll left the status fd non-blocking (libuv's uv_poll sets O_NONBLOCK): wait
         // for bytes or the end in the event loop; both ends close at exec and with the reaped helper
         const chunk = Buffer.alloc(8192);
@@ -724,7 +727,7 @@ export class OciRuntime {
         if (failed) throw failed;
         if (options.pidFile) writePidFile(options.pidFile, pid);
       } finally {
-        closeHelper(helper);
+        await closeHelper(helper);
       }
       return 0;
     }

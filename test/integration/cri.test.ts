@@ -52,7 +52,8 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
   let cri: CriClient;
   let paths: CreatedPaths;
   let net: NetworkFacts;
-  const envWith = (): NodeJS.ProcessEnv => ({ ...process.env, TMPDIR: join(dir, 'tmp') });
+  // the runtime's compile service (creates and execs) ends 2 s after the last one: nothing of the runtime's is left
+  const envWith = (): NodeJS.ProcessEnv => ({ ...process.env, TMPDIR: join(dir, 'tmp'), MOBY_DICK_COMPILE_IDLE_SECONDS: '2' });
 
   before(async () => {
     paths = new CreatedPaths(GLOBAL_PATHS);

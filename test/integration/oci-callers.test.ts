@@ -103,8 +103,11 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
   let image: BusyboxImage;
   let paths: CreatedPaths;
   let net: NetworkFacts;
-  /** the environment of every caller: temporary files in the test's dir, not /var/tmp */
-  const envWith = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, TMPDIR: join(dir, 'tmp'), ...extra });
+  /**
+   * the environment of every caller: temporary files in the test's dir, not /var/tmp; the runtime's compile
+   * service (which serves their creates and execs) ends 2 s after their last one, so that nothing of theirs is left
+   */
+  const envWith = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, TMPDIR: join(dir, 'tmp'), MOBY_DICK_COMPILE_IDLE_SECONDS: '2', ...extra });
   const cgroups = { ctr: `mdk-test-ctr-${TAG}`, podman: `mdk-test-podman-${TAG}`, docker: `mdk-test-docker-${TAG}` };
 
   before(() => {
@@ -193,6 +196,8 @@ describe('moby-dick-runtime under containerd, Podman and Docker', () => {
 
     test('stopping containerd leaves no container, process, mount or cgroup', async () => {
       assert.equal(ok(await ctr(['containers', 'list', '--quiet']), 'ctr containers list').stdout, '');
+      // the compile service's directory goes with the service, 2 s after the last create or exec (envWith)
+      for (let i = 0; i < 100 && readdirSync(`${c}/runc/${ns}`).length > 0; i++) await sleep(50);
       assert.deepEqual(readdirSync(`${c}/runc/${ns}`), [], 'moby-dick-runtime state left');
       await daemon?.stop(10_000);
       await assertCallerGone(c, ns);
