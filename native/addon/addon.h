@@ -56,4 +56,7 @@ napi_status view_define(napi_env env, napi_value exports);
 /* poll.c: whenReadable, a wait for an fd in Node's event loop */
 napi_status poll_define(napi_env env, napi_value exports);
 
+/* memory.c: releasePages (madvise MADV_DONTNEED) and trimMalloc, for the long-lived service */
+napi_status memory_define(napi_env env, napi_value exports);
+
 #endif
