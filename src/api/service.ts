@@ -65,7 +65,7 @@ export interface ServiceOptions {
 }
 
 /** how long the service is idle after serving before it gives memory back again */
-export const RELEASE_IDLE_MS = 30_000;
+export const RELEASE_IDLE_MS = 10_000;
 
 /**
  * Where HOST says to listen: unix:///PATH, or tcp://HOST[:PORT] (port 2376
