@@ -78,7 +78,11 @@ export const command = defineCommand({
     let releaseFailed = false;
     // the threads allocate from one of at most SERVICE_MALLOC_ARENAS arenas (glibc's default is 8 a core),
     // each of which otherwise grows and keeps its own free memory
-    nativeAddon().limitMallocArenas(SERVICE_MALLOC_ARENAS);
+    try {
+      nativeAddon().limitMallocArenas(SERVICE_MALLOC_ARENAS);
+    } catch {
+      // without the addon the engine says so where it needs it
+    }
     await withEngine((engine) =>
       runService({
         engine,
@@ -92,10 +96,17 @@ export const command = defineCommand({
         forwardedBuild,
         log: (line) => process.stderr.write(`moby-dick system service: ${line}\n`),
         onListening: (path) => process.stderr.write(`moby-dick system service: API listening on ${path}\n`),
+        // memory only: a failure is said once, and the service serves on
         releaseMemory: () => {
-          const r = releaseMemory(nativeAddon());
-          if (r.failed > 0 && !releaseFailed) process.stderr.write(`moby-dick system service: warning: could not release the pages of ${r.failed} file mapping(s); memory stays as it was\n`);
-          releaseFailed ||= r.failed > 0;
+          let failed: string | undefined;
+          try {
+            const r = releaseMemory(nativeAddon());
+            if (r.failed > 0) failed = `madvise refused ${r.failed} file mapping(s)`;
+          } catch (e) {
+            failed = e instanceof Error ? e.message : String(e);
+          }
+          if (failed !== undefined && !releaseFailed) process.stderr.write(`moby-dick system service: warning: memory not given back (${failed}); serving on\n`);
+          releaseFailed ||= failed !== undefined;
         },
       }),
     );
