@@ -4,8 +4,10 @@
 // socket of its own; then BATCHES batches of 1,000 requests (container list,
 // inspect of one created container, _ping; one connection each, as curl
 // and the docker CLI make them), the services taking turns batch by batch.
-// Prints each one's VmRSS (MiB) idle and after each batch, and its CPU
-// (utime + stime) for all the requests.
+// Prints each one's VmRSS (MiB) idle and after each batch, "rest": after
+// REST_MS more without a request (the service gives its pages back after
+// 10 s idle, src/api/service.ts RELEASE_IDLE_MS), and its CPU (utime +
+// stime) and the client's wall-clock ms for all the requests.
 // usage (as root, a store with busybox): MOBY_DICK_ROOT=STORE node bench/service-memory.mjs BATCHES NAME=COMMAND...
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +21,7 @@ if (!(batches > 0) || specs.length === 0) {
   process.exit(2);
 }
 const dir = mkdtempSync('/var/tmp/mdk-bench-svcmem-');
+const REST_MS = 12_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const cpuMs = (pid) => {
@@ -47,7 +50,7 @@ try {
     const child = spawn(file, [...args, 'system', 'service', '--host', `unix://${sock}`, '--timeout', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
     for (let i = 0; i < 200 && !existsSync(sock); i++) await sleep(50);
     // the launcher execs Node: the same pid
-    services.push({ name, sock, child, pid: child.pid, rss: [], cpu: 0 });
+    services.push({ name, sock, child, pid: child.pid, rss: [], cpu: 0, wall: 0 });
   }
   await sleep(1000);
   for (const s of services) {
@@ -59,6 +62,7 @@ try {
   for (let b = 0; b < batches; b++) {
     for (const s of services) {
       const cpu0 = cpuMs(s.pid);
+      const t0 = performance.now();
       for (let i = 0; i < 333; i++) {
         await call(s.sock, 'GET', '/v1.41/containers/json?all=1');
         await call(s.sock, 'GET', `/v1.41/containers/mdk-bench-svcmem-${s.name}/json`);
@@ -66,11 +70,14 @@ try {
       }
       await call(s.sock, 'GET', '/_ping');
       s.cpu += cpuMs(s.pid) - cpu0;
+      s.wall += performance.now() - t0;
       s.rss.push(rss(s.pid));
     }
   }
-  console.log(`${'service'.padEnd(12)} ${['idle', ...Array.from({ length: batches }, (_, i) => `${i + 1}k`)].map((h) => h.padStart(6)).join(' ')}   CPU ms`);
-  for (const s of services) console.log(`${s.name.padEnd(12)} ${s.rss.map((r) => r.toFixed(1).padStart(6)).join(' ')}   ${s.cpu.toFixed(0)}`);
+  await sleep(REST_MS);
+  for (const s of services) s.rss.push(rss(s.pid));
+  console.log(`${'service'.padEnd(12)} ${['idle', ...Array.from({ length: batches }, (_, i) => `${i + 1}k`), 'rest'].map((h) => h.padStart(6)).join(' ')}   CPU ms  wall ms`);
+  for (const s of services) console.log(`${s.name.padEnd(12)} ${s.rss.map((r) => r.toFixed(1).padStart(6)).join(' ')}   ${s.cpu.toFixed(0).padStart(6)}  ${s.wall.toFixed(0).padStart(7)}`);
 } finally {
   for (const s of services) {
     await call(s.sock, 'DELETE', `/v1.41/containers/mdk-bench-svcmem-${s.name}?force=1`).catch(() => {});

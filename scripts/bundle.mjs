@@ -160,6 +160,20 @@ await build({
   define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
 });
 await executable('moby-dick', 'src/cli/start.ts');
+// the API service's own bundle (src/cli/service-bin.ts), which start.ts
+// requires for `system service` instead of the CLI's: the service evaluates
+// only its own modules, and compiles lazily, without a code cache (it runs
+// for long; the memory of evaluated commands and cached code stays)
+await build({
+  ...common,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  entryPoints: ['src/cli/service-bin.ts'],
+  outfile: 'build/moby-dick-service.cjs',
+  external: ['better-sqlite3', 'ws'],
+  banner: { js: 'const __mdkModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { ...common.define, 'import.meta.url': '__mdkModuleUrl' },
+});
 // the entry of the CLI's startup snapshot (made by scripts/snapshot.mjs): one
 // bundle with the image commands in it, so that all of it is evaluated when
 // the snapshot is made, better-sqlite3's JavaScript too. SQLite's addon is

@@ -59,4 +59,7 @@ napi_status poll_define(napi_env env, napi_value exports);
 /* unix-socket.c: the compile service's socket (listen, accept, SO_PEERCRED, SCM_RIGHTS) */
 napi_status unix_socket_define(napi_env env, napi_value exports);
 
+/* memory.c: releasePages (madvise MADV_DONTNEED) and trimMalloc, for the long-lived service */
+napi_status memory_define(napi_env env, napi_value exports);
+
 #endif

@@ -399,6 +399,7 @@ static napi_value init(napi_env env, napi_value exports)
 	CHECK(view_define(env, exports));
 	CHECK(poll_define(env, exports));
 	CHECK(unix_socket_define(env, exports));
+	CHECK(memory_define(env, exports));
 	return exports;
 }
 

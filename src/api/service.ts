@@ -54,7 +54,18 @@ export interface ServiceOptions {
   onListening?: (path: string) => void;
   /** runs `moby-dick build` command lines the launcher forwards (forwarded-build.ts); none served without it */
   forwardedBuild?: ForwardedBuildRunner;
+  /**
+   * gives memory back to the kernel (the command's: helper/release-memory.ts):
+   * called once the socket listens, and again each time the service has
+   * served and then been idle (no connection) for releaseIdleMs
+   */
+  releaseMemory?: () => void;
+  /** default RELEASE_IDLE_MS */
+  releaseIdleMs?: number;
 }
+
+/** how long the service is idle after serving before it gives memory back again */
+export const RELEASE_IDLE_MS = 10_000;
 
 /**
  * Where HOST says to listen: unix:///PATH, or tcp://HOST[:PORT] (port 2376
@@ -138,8 +149,11 @@ export async function runService(o: ServiceOptions): Promise<void> {
   }
   const sockets = new Set<Socket>();
   let idleSince = Date.now();
+  // whether a connection came since memory was last given back
+  let servedSinceRelease = false;
   server.on('connection', (s: Socket) => {
     sockets.add(s);
+    servedSinceRelease = true;
     s.once('close', () => {
       sockets.delete(s);
       if (sockets.size === 0) idleSince = Date.now();
@@ -172,6 +186,9 @@ export async function runService(o: ServiceOptions): Promise<void> {
     });
     o.onListening?.(`${o.host} (TLS; clients need a certificate of the given CA)`);
   }
+  // what only starting touched (most of the node binary's pages) goes now
+  o.releaseMemory?.();
+  const releaseIdleMs = o.releaseIdleMs ?? RELEASE_IDLE_MS;
   await new Promise<void>((resolve) => {
     const stop = (why: string): void => {
       clearInterval(idle);
@@ -187,7 +204,11 @@ export async function runService(o: ServiceOptions): Promise<void> {
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
     const idle = setInterval(() => {
-      if (o.timeout > 0 && sockets.size === 0 && Date.now() - idleSince >= o.timeout * 1000) stop(`idle for ${o.timeout}s`);
+      if (o.timeout > 0 && sockets.size === 0 && Date.now() - idleSince >= o.timeout * 1000) return stop(`idle for ${o.timeout}s`);
+      if (o.releaseMemory && servedSinceRelease && sockets.size === 0 && Date.now() - idleSince >= releaseIdleMs) {
+        servedSinceRelease = false;
+        o.releaseMemory();
+      }
     }, Math.min(1000, Math.max(100, o.timeout * 250)));
   });
   if (address.kind === 'unix') rmSync(address.path, { force: true });

@@ -29,4 +29,18 @@ export function writeCodeCache(): number {
   return writeCache(script, CLI);
 }
 
-if (require.main === module) evaluate(compileModule(CLI, readCache(CLI)).fn, CLI, __dirname, require);
+/** `system service`: the API service's own bundle (service-bin.ts), without the CLI's */
+function isService(argv: readonly string[]): boolean {
+  return argv[2] === 'system' && argv[3] === 'service';
+}
+
+if (require.main === module) {
+  if (isService(process.argv)) {
+    const { serviceMain } = require(join(__dirname, 'moby-dick-service.cjs')) as typeof import('./service-bin.js');
+    void serviceMain(process.argv.slice(4)).then((code) => {
+      process.exitCode = code;
+    });
+  } else {
+    evaluate(compileModule(CLI, readCache(CLI)).fn, CLI, __dirname, require);
+  }
+}

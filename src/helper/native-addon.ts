@@ -2,7 +2,8 @@
  * The N-API addon (native/addon/spawn.c, built to build/mdk-node.node next
  * to the helper): posix_spawn, pipes and waitpid for the Node process, so
  * that starting a container loads neither child_process nor net; and the
- * *at syscalls that unpacking a layer needs (LayerSyscalls, layer.c).
+ * *at syscalls that unpacking a layer needs (LayerSyscalls, layer.c); and
+ * the service's memory given back when idle (memory.c).
  */
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
@@ -65,6 +66,12 @@ export interface NativeAddon extends LayerSyscalls {
   peerCred(fd: number): [number, number, number];
   /** one recvmsg into BUF: [bytes (0: the end, -1: nothing waits), ...fds passed along (SCM_RIGHTS, close-on-exec)] */
   recvFds(fd: number, buf: Buffer): number[];
+  /** madvise(MADV_DONTNEED) of START..START+LENGTH (page-aligned): only for what release-memory.ts chose */
+  releasePages(start: number, length: number): void;
+  /** glibc's malloc_trim(0): 1 if memory was given back */
+  trimMalloc(): number;
+  /** glibc's mallopt(M_ARENA_MAX, N) for the threads that allocate from now on: 1 if glibc took it */
+  limitMallocArenas(n: number): number;
 }
 
 let addon: NativeAddon | undefined;

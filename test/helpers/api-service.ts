@@ -26,6 +26,8 @@ export interface ApiService {
   image: string;
   /** what the service wrote to stderr so far */
   log(): string;
+  /** the service's process (Node, which the launcher execs) */
+  pid: number;
   /** the store's names of networks, containers and volumes (as the CLI lists them) */
   leftovers(): Promise<{ containers: string[]; networks: string[]; volumes: string[]; host: string[] }>;
   /** SIGTERM to the service; resolves when it has ended (SIGKILL after 15 s): whether it had to be killed */
@@ -86,7 +88,7 @@ export async function startApiService(name: string): Promise<ApiService> {
     for (let i = 0; i < 200 && !log.includes('API listening'); i++) await sleep(50);
     assert.match(log, /API listening on/);
     assert.ok(existsSync(sock));
-    return { env, dir, sock, image, log: () => log, leftovers, terminate, stop };
+    return { env, dir, sock, image, log: () => log, pid: service.pid!, leftovers, terminate, stop };
   } catch (e) {
     await stop();
     throw e;

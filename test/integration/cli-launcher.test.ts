@@ -16,7 +16,7 @@ import { useEngine } from '../helpers/engine-env.js';
 import { makeBusyboxRootfs, removeRootfs, TEST_PREFIX } from '../helpers/rootfs.js';
 
 const BUILD = dirname(CLI);
-const FILES = ['moby-dick', 'moby-dick.blob', 'moby-dick.blob.stamp', 'moby-dick.cjs', 'moby-dick-cli.cjs', 'moby-dick-cli.cjs.cache', 'moby-dick-images.cjs', 'mdk-init', 'mdk-node.node'];
+const FILES = ['moby-dick', 'moby-dick.blob', 'moby-dick.blob.stamp', 'moby-dick.cjs', 'moby-dick-cli.cjs', 'moby-dick-cli.cjs.cache', 'moby-dick-images.cjs', 'moby-dick-service.cjs', 'mdk-init', 'mdk-node.node'];
 const NO_NODE = '/mdk-test-nowhere';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -164,9 +164,11 @@ describe('CLI launcher', () => {
       assert.deepEqual(cmdline.slice(0, 3), ['node', '--max-semi-space-size=1', '--'], cmdline.join(' '));
       assert.deepEqual(cmdline.slice(4, 6), ['system', 'service']);
     } finally {
-      const exited = new Promise((r) => service.once('exit', r));
-      service.kill('SIGTERM');
-      await exited;
+      if (service.exitCode === null && service.signalCode === null) {
+        const exited = new Promise((r) => service.once('exit', r));
+        service.kill('SIGTERM');
+        await exited;
+      }
     }
   });
 
