@@ -293,6 +293,8 @@ const COMPOSITION_ROOTS = new Set([
   'helper/native-addon.ts',
   // the Engine: its `syscalls` (EngineOptions.syscalls, else the addon) for every engine module
   'engine/engine.ts',
+  // the API service's command: the process-wide malloc and page settings of the long-lived service
+  'cli/commands/system-service.ts',
 ]);
 
 /**
