@@ -61,7 +61,10 @@ static int scan(int argc, char **argv, struct fast_request *r, long *preserve) {
   int a = 1;
   for (; a < argc && argv[a][0] == '-'; a++) {
     const char *v = NULL;
-    if (global_value(argc, argv, &a, "--root", &v)) r->root = v;
+    if (global_value(argc, argv, &a, "--root", &v)) {
+      r->root = v;
+      r->root_given = 1;
+    }
     else if (global_value(argc, argv, &a, "--log-format", &v)) r->log_json = strcmp(v, "json") == 0;
     else if (global_value(argc, argv, &a, "--log", &v)) r->log = v;
     else return -1; /* TypeScript would refuse it too; no need to ask */
@@ -114,7 +117,13 @@ static int build_stamp(const char *self, char *out, size_t size) {
   return 0;
 }
 
-/* the service for ROOT started in the background (for the next call); this call goes on without it */
+/*
+ * the service for ROOT started in the background (for the next call); this call goes on without it.
+ * Only a call that names --root starts one (containerd's shims do, as do Docker's and the CRI's): the
+ * service is adopted by the caller's nearest subreaper, and under Podman, which calls with the default
+ * root, that is conmon: a service started there was seen to keep conmon alive after its container was
+ * removed (oci-callers.test's Podman leak check). A service already listening is used by any call.
+ */
 static void start_service(const char *self, const char *root, const char *stamp) {
   pid_t pid = fork();
   if (pid < 0) return;
@@ -366,7 +375,7 @@ int fast_service(int argc, char **argv, const char *self) {
   strcpy(addr.sun_path, path);
   struct stat st;
   if (lstat(dir, &st) < 0) {
-    if (errno == ENOENT) start_service(self, r.root, stamp);
+    if (errno == ENOENT && r.root_given) start_service(self, r.root, stamp);
     return FAST_FALLBACK;
   }
   /* root's directory, for root only: else nobody's socket is trusted */
@@ -374,7 +383,7 @@ int fast_service(int argc, char **argv, const char *self) {
   int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0) return FAST_FALLBACK;
   if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-    if (errno == ENOENT || errno == ECONNREFUSED) start_service(self, r.root, stamp);
+    if ((errno == ENOENT || errno == ECONNREFUSED) && r.root_given) start_service(self, r.root, stamp);
     close(sock);
     return FAST_FALLBACK;
   }

@@ -47,6 +47,7 @@
 /* what the command line asks, once it parsed as one the fast path serves */
 struct fast_request {
   const char *root;
+  int root_given;         /* --root was on the command line (fast-service.c's scan) */
   const char *log;        /* --log FILE, or NULL */
   int log_json;           /* --log-format json */
   const char *command;
