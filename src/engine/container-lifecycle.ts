@@ -303,7 +303,8 @@ export async function wait(e: EngineCore, ref: string, pollMs = 50): Promise<num
     if (v.state.Status === 'dead') {
       // the runtime sees the process gone before its monitor has drained the last output (up to
       // 2 s: watch.c) and written the exit file: only without one after that is it dead
-      waitExitFile(e, record.id, 2500);
+      // (awaited: the API service serves its other clients meanwhile)
+      await waitExitFileAsync(e, record.id, 2500);
       return e.view(record).state.ExitCode;
     }
     if (v.state.Status === 'created') {
