@@ -100,7 +100,7 @@ export function userDataHome(env: NodeJS.ProcessEnv = process.env): string {
 export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'pull', 'load', 'images', 'rmi', 'tag', 'save', 'history', 'rootless-unpack', 'rootless-remove',
   // containers from images: pasta, host or none networks (src/engine/rootless-container.ts)
-  'run', 'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'exec', 'wait', 'inspect', 'container-exited', 'container-health',
+  'run', 'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'exec', 'wait', 'inspect', 'container-exited', 'container-health', 'port',
 ]);
 
 /**

@@ -133,6 +133,8 @@ describe('rootless networking: pasta, -p, --network host', () => {
       assert.match(doc.NetworkSettings.SandboxKey, /^\/proc\/\d+\/ns\/net$/);
       const ps = await user.run(CLI, ['ps', '--format', '{{.Names}} {{.Ports}}']);
       assert.equal(ps.stdout, `${name} 127.0.0.1:${port}->8080/tcp\n`);
+      const ports = await user.run(CLI, ['port', name]);
+      assert.equal(ports.stdout, `8080/tcp -> 127.0.0.1:${port}\n`, ports.stderr);
     } finally {
       const stop = await user.run(CLI, ['stop', '-t', '1', name]);
       assert.equal(stop.code, 0, stop.stderr);
