@@ -66,3 +66,6 @@ apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends qemu-syste
 # newuidmap and newgidmap (setuid root) write an ordinary user's
 # /etc/subuid and /etc/subgid ranges into the container's user namespace
 apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends uidmap
+# a rootless container's default network and -p (src/network/pasta.ts,
+# test/integration/rootless-network.test.ts): pasta, as the user
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends passt

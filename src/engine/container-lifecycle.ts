@@ -16,7 +16,7 @@ import { heldCapabilities } from '../linux/capabilities.js';
 import { sleepSync } from '../linux/sleep.js';
 import { type MonitorHealth, parseExitRecord } from '../helper/monitor-ops.js';
 import type { ContainerRecord } from './container-table.js';
-import { networkFileBinds, plugNetwork, prepareNetwork, releaseNetwork } from './container-networking.js';
+import { networkFileBinds, plugNetwork, prepareNetwork, releaseNetwork, startForwarder } from './container-networking.js';
 import { explainNetwork, pluggedNetwork } from './explain-network.js';
 import type { Explanation } from '../explain/explanation.js';
 import type { PlannedContainer, StepTiming } from '../helper/container.js';
@@ -94,6 +94,7 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
     const spec = rootless ? rootlessContainerSpec(buildSpec(engine)) : buildSpec(engine);
     writeFileSync(paths.bundleConfig, JSON.stringify(spec));
     await createInRuntime(e, record, paths, spec, engine.shm?.mode === 'container' ? engine.shm.nsPath : undefined, explain);
+    if (record.net?.mode === 'pasta') startForwarder(e, record, e.runtime.state(record.id).pid);
     if (record.net?.mode === 'bridge') {
       const t = process.hrtime.bigint();
       plugNetwork(e, record, paths, e.runtime.state(record.id).pid);
@@ -230,6 +231,8 @@ export async function stop(e: EngineCore, ref: string, timeout?: number, signal?
     await waitStopped(e, record.id, 10_000);
   }
   await waitExitFileAsync(e, record.id, 2000);
+  // a rootless container's pasta ends with stop, not only when the monitor's container-exited runs
+  if (record.net?.mode === 'pasta') releaseNetwork(e, record.id);
   containerEvent(e, record, 'stop');
   return record;
 }

@@ -10,6 +10,11 @@ import type { NetworkRecord } from '../network/network-table.js';
 import { type ContainerFiles, type ContainerNetworking, containerFiles } from '../network/networks.js';
 import { publishedPorts } from '../network/port-spec.js';
 import { parseIp } from '../network/subnet.js';
+import { ephemeralRange, hostPortBound } from '../network/host-ports.js';
+import { checkRootlessPorts } from '../network/pasta-args.js';
+import { startPasta, stopPasta, unprivilegedPortFloor } from '../network/pasta.js';
+import { isRootless } from '../rootless/rootless.js';
+import { join } from 'node:path';
 import type { ContainerRecord } from './container-table.js';
 import type { CreateRequest } from './create-request.js';
 import type { ContainerView, EngineCore } from './engine-core.js';
@@ -28,6 +33,12 @@ export function resolveNetworking(e: EngineCore, req: CreateRequest, exposed: re
   for (const h of req.addHost) parseAddHost(h, '0.0.0.0'); // its syntax, before anything is made
   for (const d of req.dns) if (parseIp(d) === undefined) throw new MobyDickError('USAGE', `invalid IP address: ${d}`, { subject: d, hint: '--dns takes an IPv4 address' });
   const mode = req.network === 'default' ? 'bridge' : req.network;
+  if (mode === 'bridge' && (e.options.rootless ?? isRootless())) {
+    // a rootless container's default network: its own namespace through pasta, -p forwarded by it
+    const ports = publishedPorts(req.publish, req.publishAll, exposed, req.publishAllIp);
+    checkRootlessPorts(ports, unprivilegedPortFloor());
+    return { ...base, mode: 'pasta', ports };
+  }
   if (mode === 'none' || mode === 'host') {
     if (req.publish.length || req.publishAll) e.options.warn?.(`Published ports are discarded when using ${mode} network mode`);
     return { ...base, mode };
@@ -114,6 +125,7 @@ function rewriteHosts(e: EngineCore, record: ContainerRecord, networkId: string)
 export function networkFacts(e: EngineCore, v: ContainerView): NetworkFacts {
   const net = v.record.net;
   const networks = new Map<string, NetworkRecord>();
+  if (net?.mode === 'pasta') return { endpoints: [], ports: v.state.Running ? e.networks.ports(v.record.id) : [], networks, pid: v.pid };
   if (!net || net.mode !== 'bridge') return { endpoints: [], ports: [], networks, pid: v.pid };
   for (const a of net.networks) {
     const n = e.networks.table.tryFind(a.id);
@@ -125,6 +137,11 @@ export function networkFacts(e: EngineCore, v: ContainerView): NetworkFacts {
 
 /** Everything container ID holds on networks: veths, addresses, ports; its peers' hosts files then. */
 export function releaseNetwork(e: EngineCore, id: string): void {
+  if (e.options.rootless ?? isRootless()) {
+    stopPasta(pastaPidFile(e, id));
+    e.networks.table.transaction(() => e.networks.table.removePorts(id));
+    return;
+  }
   for (const n of e.networks.release(id)) {
     refreshPeers(e, n, id);
     e.store.events.record('network', 'disconnect', n, { container: id, name: networkName(e, n), type: 'bridge' });
@@ -173,6 +190,19 @@ export function prepareNetwork(e: EngineCore, record: ContainerRecord, paths: Co
   }
   const files = e.networks.prepare({ id: record.id, name: record.name, hostname: record.engine.hostname, net, dir: paths.dir });
   return { files, netns: record.engine.network };
+}
+
+/** Where the pid of container ID's pasta is kept. */
+function pastaPidFile(e: EngineCore, id: string): string {
+  return join(e.paths(id).dir, 'pasta.pid');
+}
+
+/** After the runtime's create: a rootless container's pasta for its namespaces (process PID), its host ports recorded. */
+export function startForwarder(e: EngineCore, record: ContainerRecord, pid: number): void {
+  if (record.net?.mode !== 'pasta') return;
+  const table = e.networks.table;
+  const ports = table.transaction(() => table.addPorts(record.id, '', record.net!.ports, ephemeralRange(), (p) => !hostPortBound(p.protocol, p.hostPort)));
+  startPasta(record.name, pid, ports, pastaPidFile(e, record.id));
 }
 
 /** After the runtime's create: a bridge container's endpoints plugged into its namespace (process PID). */

@@ -59,7 +59,8 @@ export function exposedPorts(r: ContainerRecord): Record<string, Record<string, 
 
 export function networkSettings(r: ContainerRecord, facts: NetworkFacts): Record<string, unknown> {
   const ports: Record<string, Binding[] | null> = {};
-  if (facts.endpoints.length) {
+  // a rootless container's pasta forwards its ports while it runs (no endpoint of a bridge)
+  if (facts.endpoints.length || (r.net?.mode === 'pasta' && facts.pid)) {
     for (const key of Object.keys(exposedPorts(r))) ports[key] = null;
     for (const p of facts.ports) (ports[`${p.containerPort}/${p.protocol}`] ??= [])!.push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
   }
@@ -80,12 +81,13 @@ export function networkSettings(r: ContainerRecord, facts: NetworkFacts): Record
       DNSNames: e && e.names.length ? e.names : null,
     };
   }
+  if (r.net?.mode === 'pasta') networks.pasta = { NetworkID: 'pasta' };
   if (r.net?.mode === 'host') networks.host = { NetworkID: 'host' };
   if (r.net?.mode === 'none' || !r.net) networks.none = { NetworkID: 'none' };
   const def = facts.endpoints.find((e) => facts.networks.get(e.networkId)?.isDefault);
   return {
     Bridge: '',
-    SandboxKey: facts.endpoints.length && facts.pid ? `/proc/${facts.pid}/ns/net` : '',
+    SandboxKey: (facts.endpoints.length || r.net?.mode === 'pasta') && facts.pid ? `/proc/${facts.pid}/ns/net` : '',
     Ports: ports,
     Gateway: def?.gateway ?? '',
     IPAddress: def?.ip ?? '',

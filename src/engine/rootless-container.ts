@@ -32,8 +32,9 @@ function needsRoot(what: string, why: string): MobyDickError {
 /** What a rootless container cannot have: thrown in one line (exit 125 from run and create). */
 export function refuseForRootlessContainer(req: CreateRequest): void {
   const net = req.network === 'default' ? 'bridge' : req.network;
-  if (net !== 'none') {
-    throw needsRoot(`--network ${net}`, 'a rootless container has only --network none so far; bridges and user-defined networks need root');
+  if (net.startsWith('container:')) throw needsRoot(`--network ${net}`, "joining another container's network is not available to a rootless container yet");
+  if (net !== 'none' && net !== 'host' && net !== 'bridge') {
+    throw needsRoot(`--network ${net}`, 'user-defined networks need root; a rootless container has the default network (pasta), host or none');
   }
   if (req.privileged) throw needsRoot('--privileged', "the host's devices and all capabilities need root");
   if (req.devices?.length) throw needsRoot('--device', 'device nodes of the host need root');

@@ -37,8 +37,8 @@ export const DEFAULT_NETWORK = 'bridge';
 
 /** How a container is networked, as the user asked (kept in its record). */
 export interface ContainerNetworking {
-  /** bridge: on NETWORKS; none: only a down lo; host: the host's; container: CONTAINER's namespace */
-  mode: 'bridge' | 'none' | 'host' | 'container';
+  /** bridge: on NETWORKS; none: only a down lo; host: the host's; container: CONTAINER's namespace; pasta: a rootless container's own namespace through pasta (rootless/pasta.ts) */
+  mode: 'bridge' | 'none' | 'host' | 'container' | 'pasta';
   /** the container whose network it shares (mode container), by ID */
   container?: string;
   /** the networks it is on (mode bridge), the first one carrying the default route */

@@ -30,6 +30,14 @@ describe('rootlessSpec', () => {
     assert.ok(pts(rootlessSpec(defaultSpec(), single)).includes('newinstance'));
   });
 
+  test("the host's network namespace: the host's /sys bound read-only instead of a fresh sysfs; its own namespace keeps sysfs", () => {
+    const sys = (m: ReturnType<typeof defaultSpec>) => m.mounts!.find((x) => x.destination === '/sys')!;
+    const host = defaultSpec();
+    host.linux!.namespaces = host.linux!.namespaces!.filter((n) => n.type !== 'network');
+    assert.deepEqual(sys(rootlessSpec(host, ranged)), { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
+    assert.equal(sys(rootlessSpec(defaultSpec(), ranged)).type, 'sysfs');
+  });
+
   test('spec --rootless: the user alone as root, no cgroup rules, and it passes the rootless rules', () => {
     const s = rootlessDefaultSpec(1234, 5678);
     assert.deepEqual(s.linux!.uidMappings, [{ containerID: 0, hostID: 1234, size: 1 }]);

@@ -17,7 +17,13 @@ export function rootlessSpec(spec: Spec, maps: UserNamespaceMaps): Spec {
   linux.gidMappings = maps.gidMappings.map((m) => ({ ...m }));
   delete linux.cgroupsPath;
   spec.linux = linux;
-  spec.mounts = spec.mounts?.map((m) => (m.type === 'devpts' ? { ...m, options: devptsOptions(m.options, maps) } : m));
+  const ownNet = namespaces.some((n) => n.type === 'network');
+  spec.mounts = spec.mounts?.map((m) => {
+    if (m.type === 'devpts') return { ...m, options: devptsOptions(m.options, maps) };
+    // the host's network namespace (--network host): a user namespace may not mount sysfs fresh there; the host's /sys read-only, as rootless Podman
+    if (m.type === 'sysfs' && !ownNet) return { destination: m.destination, type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
+    return m;
+  });
   return spec;
 }
 

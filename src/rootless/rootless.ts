@@ -95,12 +95,12 @@ export function userDataHome(env: NodeJS.ProcessEnv = process.env): string {
  * The engine's commands an ordinary user may run: the store under
  * $XDG_DATA_HOME/moby-dick unpacks layers in the user namespace
  * (jail/rootless-store.ts); containers run in the user's user namespace
- * with --network none (engine/rootless-container.ts).
+ * with pasta, host or none networks (engine/rootless-container.ts).
  */
 export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'pull', 'load', 'images', 'rmi', 'tag', 'save', 'history', 'rootless-unpack', 'rootless-remove',
-  // containers from images, --network none (src/engine/rootless-container.ts)
-  'run', 'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'exec', 'wait', 'inspect', 'container-exited', 'container-health',
+  // containers from images: pasta, host or none networks (src/engine/rootless-container.ts)
+  'run', 'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'exec', 'wait', 'inspect', 'container-exited', 'container-health', 'port',
 ]);
 
 /**
@@ -113,10 +113,10 @@ export function refuseRootlessEngine(command: string, rootless = isRootless()): 
   if (command === 'network') {
     throw new MobyDickError('NOT_ROOT', 'network: networks need root (rootless: bridges and user-defined networks are not available to an ordinary user)', {
       subject: command,
-      hint: 'run it as root; a rootless container runs with --network none or host',
+      hint: 'run it as root; a rootless container has its own network through pasta, host or none',
     });
   }
-  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, containers with --network none, the original form and run --rootfs)`, {
+  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, containers, the original form and run --rootfs)`, {
     subject: command,
     hint: 'run it as root, or run a root filesystem with `moby-dick run --rootfs DIR`',
   });

@@ -29,7 +29,7 @@ As an ordinary user all three are rootless: a user namespace where you are
 root, with your /etc/subuid and /etc/subgid ranges (through
 newuidmap/newgidmap); the third gets a cgroup only where a cgroup v2
 subtree is delegated to you; images go to $XDG_DATA_HOME/moby-dick, and
-containers from them need --network none for now.
+containers from them get a network through pasta, host or none.
 A Docker command moby-dick does not have (swarm, init, ...) and a typo of
 one of the commands below are refused; \`moby-dick -- COMMAND\` runs the
 host program COMMAND whatever its name.

@@ -18,7 +18,8 @@ with a writable layer of the container's own on top, and the image's
 Entrypoint, Cmd, Env, WorkingDir and User apply; with --rootfs, DIR is the
 root filesystem (pivot_root). As an ordinary user a container is rootless:
 in a user namespace with your /etc/subuid range, no cgroup (no limits), and
-from an image only with --network none for now.
+from an image on its own network through pasta (-p forwarded by it),
+--network host (the host's /sys read-only) or none; no user networks.
 
 Options:
       --rootfs DIR          use DIR as the root filesystem instead of an image

@@ -1,0 +1,197 @@
+/**
+ * Rootless networking as an ordinary user: the default network through
+ * pasta (an interface with an address and a default route in the
+ * container's own namespace), -p 127.0.0.1:HOST:CTR forwarded by a pasta
+ * that runs as the user and ends with the container (stop, rm, and a
+ * container that exits by itself), inspect's and ps's ports; --network
+ * host with the host's /sys read-only; what stays refused, each in one
+ * line. Traffic only to 127.0.0.1 and inside the container the test made.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { CLI, sleep } from '../helpers/cli.js';
+import { assertNoLeaks, processesWith, type Snapshot, snapshot } from '../helpers/leaks.js';
+import { compress, imageOf, sha256, tarOf } from '../helpers/oci-image.js';
+import { type FakeRegistry, startFakeRegistry } from '../helpers/registry.js';
+import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import { makeTestUser, type TestUser } from '../helpers/test-user.js';
+
+const GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+
+/** A TCP port of 127.0.0.1 free now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** What a TCP client on 127.0.0.1:PORT reads until the server closes; undefined when the connection is refused. */
+function readFrom(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const c = connect(port, '127.0.0.1');
+    c.setTimeout(3000, () => c.destroy());
+    c.on('data', (d) => chunks.push(d));
+    c.on('error', () => resolve(undefined));
+    c.on('close', () => resolve(chunks.length ? Buffer.concat(chunks).toString() : ''));
+    c.end();
+  });
+}
+
+/** Whether something listens on TCP PORT of the host (any address). */
+function listening(port: number): boolean {
+  return ['/proc/net/tcp', '/proc/net/tcp6'].some((f) =>
+    readFileSync(f, 'utf8').split('\n').slice(1).some((l) => {
+      const x = l.trim().split(/\s+/);
+      return x[3] === '0A' && parseInt(x[1]?.split(':')[1] ?? '', 16) === port;
+    }),
+  );
+}
+
+/** The uids of the pasta processes whose command line names DIR (the user's store). */
+function pastasUnder(dir: string): number[] {
+  return processesWith(dir)
+    .filter((p) => p.cmdline.startsWith('pasta'))
+    .map((p) => Number(readFileSync(`/proc/${p.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'))!.split(/\s+/)[1]));
+}
+
+describe('rootless networking: pasta, -p, --network host', () => {
+  let user: TestUser;
+  let fake: FakeRegistry;
+  let snap: Snapshot;
+  let store: string;
+  const ref = (): string => `${fake.host}/mdk-test/rlnet:latest`;
+
+  before(async () => {
+    user = makeTestUser('ranged');
+    store = join(user.env.XDG_DATA_HOME!, 'moby-dick');
+    const rootfs = makeBusyboxRootfs();
+    let base: Buffer;
+    try {
+      base = tarOf(rootfs);
+    } finally {
+      removeRootfs(rootfs);
+    }
+    const bytes = compress(base, 'gzip');
+    const image = imageOf([{ digest: sha256(bytes), bytes, mediaType: GZIP }], [sha256(base)]);
+    fake = await startFakeRegistry({ repo: 'mdk-test/rlnet', manifests: { latest: image.manifest }, blobs: [image.config, ...image.layers] });
+    const r = await user.run(CLI, ['pull', ref()]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    await fake?.close();
+    user?.remove();
+    assert.deepEqual(pastasUnder(user.home), [], 'no pasta left');
+  });
+  beforeEach(() => {
+    snap = snapshot();
+  });
+  afterEach(async () => {
+    await assertNoLeaks(snap);
+  });
+
+  test('the default network: an interface with an address and a default route in its own namespace, lo up', async () => {
+    const r = await user.run(CLI, ['run', '--rm', ref(), 'sh', '-c', 'ip -o -4 addr; echo ---; ip route; echo ---; readlink /proc/self/ns/net']);
+    assert.equal(r.code, 0, r.stderr);
+    const [addrs, routes, ns] = r.stdout.split('---\n');
+    assert.match(addrs!, /^\d+: lo +inet 127\.0\.0\.1\/8/m);
+    const iface = /^\d+: (\S+) +inet (\d+\.\d+\.\d+\.\d+)\/\d+/m.exec(addrs!.split('\n').filter((l) => !/ lo /.test(l)).join('\n'));
+    assert.ok(iface, `an interface with an address: ${addrs}`);
+    assert.match(routes!, new RegExp(`^default via \\d+\\.\\d+\\.\\d+\\.\\d+ dev ${iface[1]}`, 'm'));
+    assert.notEqual(ns!.trim(), execFileSync("readlink", ["/proc/self/ns/net"], { encoding: "utf8" }).trim(), "its own namespace");
+    assert.deepEqual(pastasUnder(user.home), [], 'pasta ended with the container');
+  });
+
+  test('-p 127.0.0.1:HOST:8080: a server inside answers on the host; pasta runs as the user; inspect and ps show the port; stop ends pasta and frees the port', async () => {
+    const port = await freePort();
+    const name = `mdk-test-rlnet-p${process.pid}`;
+    const started = await user.run(CLI, ['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:8080`, ref(), 'sh', '-c', 'while true; do echo hello-from-rlnet | nc -l -p 8080; done']);
+    assert.equal(started.code, 0, started.stderr);
+    try {
+      let got: string | undefined;
+      for (let i = 0; i < 50 && got !== 'hello-from-rlnet\n'; i++) {
+        got = await readFrom(port);
+        if (got !== 'hello-from-rlnet\n') await sleep(100);
+      }
+      assert.equal(got, 'hello-from-rlnet\n');
+      assert.deepEqual(pastasUnder(user.home), [user.uid], 'one pasta, as the user');
+      const inspect = await user.run(CLI, ['inspect', name]);
+      assert.equal(inspect.code, 0, inspect.stderr);
+      const doc = JSON.parse(inspect.stdout)[0];
+      assert.equal(doc.HostConfig.NetworkMode, 'pasta');
+      assert.deepEqual(doc.HostConfig.PortBindings, { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+      assert.deepEqual(doc.NetworkSettings.Ports, { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+      assert.match(doc.NetworkSettings.SandboxKey, /^\/proc\/\d+\/ns\/net$/);
+      const ps = await user.run(CLI, ['ps', '--format', '{{.Names}} {{.Ports}}']);
+      assert.equal(ps.stdout, `${name} 127.0.0.1:${port}->8080/tcp\n`);
+      const ports = await user.run(CLI, ['port', name]);
+      assert.equal(ports.stdout, `8080/tcp -> 127.0.0.1:${port}\n`, ports.stderr);
+    } finally {
+      const stop = await user.run(CLI, ['stop', '-t', '1', name]);
+      assert.equal(stop.code, 0, stop.stderr);
+    }
+    assert.deepEqual(pastasUnder(user.home), [], 'pasta ended with the container');
+    assert.equal(listening(port), false, 'the port is free');
+    assert.equal(await readFrom(port), undefined, 'refused');
+    const inspect = JSON.parse((await user.run(CLI, ['inspect', name])).stdout)[0];
+    assert.deepEqual(inspect.NetworkSettings.Ports, {});
+    // started again: pasta again, ended by rm -f
+    assert.equal((await user.run(CLI, ['start', name])).code, 0);
+    assert.deepEqual(pastasUnder(user.home), [user.uid]);
+    const rm = await user.run(CLI, ['rm', '-f', name]);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.deepEqual(pastasUnder(user.home), []);
+    assert.equal(listening(port), false);
+    assert.deepEqual(readdirSync(join(store, 'containers')), []);
+  });
+
+  test('a container that ends by itself takes its pasta and port with it', async () => {
+    const port = await freePort();
+    const name = `mdk-test-rlnet-e${process.pid}`;
+    const started = await user.run(CLI, ['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:8081/tcp`, ref(), 'sleep', '1']);
+    assert.equal(started.code, 0, started.stderr);
+    assert.deepEqual(pastasUnder(user.home), [user.uid]);
+    assert.equal(listening(port), true);
+    const waited = await user.run(CLI, ['wait', name]);
+    assert.equal(waited.stdout.trim(), '0', waited.stderr);
+    for (let i = 0; i < 50 && pastasUnder(user.home).length; i++) await sleep(100);
+    assert.deepEqual(pastasUnder(user.home), []);
+    assert.equal(listening(port), false);
+    assert.equal((await user.run(CLI, ['rm', name])).code, 0);
+  });
+
+  test("--network host: the host's interfaces, the host's /sys read-only", async () => {
+    const r = await user.run(CLI, ['run', '--rm', '--network', 'host', ref(), 'sh', '-c', 'ls /sys/class/net; echo ---; readlink /proc/self/ns/net; echo ---; touch /sys/kernel/mdk-test 2>&1 || echo not-written; grep " /sys " /proc/mounts']);
+    assert.equal(r.code, 0, r.stderr);
+    const [links, ns, sys] = r.stdout.split('---\n');
+    assert.deepEqual(links!.trim().split('\n').sort(), readdirSync('/sys/class/net').sort());
+    assert.equal(ns!.trim(), execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }).trim());
+    assert.match(sys!, /not-written/);
+    assert.match(sys!, /^\S+ \/sys sysfs ro,/m);
+  });
+
+  test('refused in one line: a host port below the unprivileged floor, user-defined networks, another container\'s network', async () => {
+    const floor = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim());
+    assert.ok(floor > 80, 'the test needs a floor above 80');
+    for (const [args, words] of [
+      [['run', '--rm', '-p', '80:80', ref(), 'true'], new RegExp(`^moby-dick: -p 80:80: host port 80 is below the unprivileged port floor ${floor} \\(rootless\\)`)],
+      [['run', '--rm', '--network', 'mdk-test-rl-net', ref(), 'true'], /^moby-dick: --network mdk-test-rl-net: user-defined networks need root; a rootless container has the default network \(pasta\), host or none \(rootless\)/],
+      [['run', '--rm', '--network', 'container:x', ref(), 'true'], /^moby-dick: --network container:x: joining another container's network is not available to a rootless container yet \(rootless\)/],
+    ] as const) {
+      const r = await user.run(CLI, args);
+      assert.equal(r.code, 125, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, words);
+    }
+    assert.deepEqual(readdirSync(join(store, 'containers')), [], 'nothing made');
+  });
+});
