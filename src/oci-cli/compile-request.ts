@@ -20,6 +20,7 @@
  * path instead. Pure: compile-request.test.ts.
  */
 import { parseArgs } from 'node:util';
+import { CREATE_FLAGS } from './commands/lifecycle.js';
 import { SERVICE_COMMAND, SERVICE_ENV_PREFIX, SERVICE_EXEC, SERVICE_STAMP_ENV, type ServiceRequest } from './compile-wire.js';
 
 /** What the service is: its build and what it shares among requests. */
@@ -30,14 +31,6 @@ export interface ServiceSelf {
 }
 
 const GLOBAL = { root: { type: 'string' }, log: { type: 'string' }, 'log-format': { type: 'string' } } as const;
-const CREATE = {
-  bundle: { type: 'string', short: 'b' },
-  'pid-file': { type: 'string' },
-  'console-socket': { type: 'string' },
-  'no-pivot': { type: 'boolean' },
-  'no-new-keyring': { type: 'boolean' },
-  'preserve-fds': { type: 'string' },
-} as const;
 
 /** The environment a request is compared on: MOBY_DICK_*, but the stamp (which the service was started with). */
 function runtimeEnv(env: Record<string, string | undefined>): Map<string, string> {
@@ -62,7 +55,7 @@ export function commandRefusal(argv: readonly string[]): string | undefined {
   let global, command;
   try {
     global = parseArgs({ args: argv.slice(0, at), options: GLOBAL, strict: true, allowPositionals: false });
-    command = parseArgs({ args: argv.slice(at + 1), options: isExec ? EXEC : CREATE, strict: true, allowPositionals: true });
+    command = parseArgs({ args: argv.slice(at + 1), options: isExec ? EXEC : CREATE_FLAGS, strict: true, allowPositionals: true });
   } catch (e) {
     return `flags the service does not take (${(e as Error).message})`;
   }

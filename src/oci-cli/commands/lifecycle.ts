@@ -7,7 +7,8 @@ import { type Command, type Context, parseFlags, stepLogger, takeExplainFlag } f
 import { explainRecorder } from '../explain.js';
 import { takeStartHandover } from '../start-handover.js';
 
-const CREATE_FLAGS = {
+/** create's flags (runc's); the compile service takes exactly these too (compile-request.ts) */
+export const CREATE_FLAGS = {
   bundle: { type: 'string', short: 'b' },
   'pid-file': { type: 'string' },
   'console-socket': { type: 'string' },
