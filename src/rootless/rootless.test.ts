@@ -43,7 +43,8 @@ describe('rootless directories', () => {
     assert.doesNotThrow(() => refuseRootlessEngine('rmi', true));
     assert.throws(() => refuseRootlessEngine('network', true), /^MobyDickError: network: networks need root \(rootless: bridges/);
     assert.doesNotThrow(() => refuseRootlessEngine('ps', true));
-    assert.throws(() => refuseRootlessEngine('build', true), /^MobyDickError: build: not available to an ordinary user yet \(rootless: images, containers with --network none/);
+    assert.doesNotThrow(() => refuseRootlessEngine('volume', true));
+    assert.throws(() => refuseRootlessEngine('build', true), /^MobyDickError: build: not available to an ordinary user yet \(rootless: images, volumes, containers with --network none/);
     assert.doesNotThrow(() => refuseRootlessEngine('network', false));
   });
 });
