@@ -103,6 +103,8 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'run', 'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'exec', 'wait', 'inspect', 'container-exited', 'container-health',
   // named volumes: directories of the user's store, mounted inside the container's user namespace
   'volume',
+  // the container's files as a tar, read in the user namespace (engine/export.ts)
+  'export', 'rootless-export',
 ]);
 
 /**
@@ -118,7 +120,7 @@ export function refuseRootlessEngine(command: string, rootless = isRootless()): 
       hint: 'run it as root; a rootless container runs with --network none or host',
     });
   }
-  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, volumes, containers with --network none, the original form and run --rootfs)`, {
+  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, volumes, export, containers with --network none, the original form and run --rootfs)`, {
     subject: command,
     hint: 'run it as root, or run a root filesystem with `moby-dick run --rootfs DIR`',
   });

@@ -9,6 +9,7 @@
  * the user cannot read is refused by the kernel, said in one line.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -160,6 +161,33 @@ describe('rootless engine: volumes and binds as an ordinary user', () => {
       rmSync(closed, { recursive: true, force: true });
     }
     assert.deepEqual(readdirSync(join(store, 'containers')), [], 'nothing left of the refused container');
+    assert.deepEqual(foreignIn(store), []);
+  });
+
+  test('export: the container\'s files with the owners seen inside (range id -> in-namespace id), a symlink kept as a symlink, a removed file left out', async () => {
+    const name = `${TEST_PREFIX}rl-export-${process.pid}`;
+    const r = await user.run(CLI, ['run', '--name', name, '--network', 'none', ref(), 'sh', '-c',
+      'echo mine > /mine && chown 1000:2000 /mine && ln -s /etc /esc && ln -s ../../etc/passwd /bin/up && rm /bin/true']);
+    assert.equal(r.code, 0, r.stderr);
+    try {
+      const archive = join(user.home, 'tmp', 'exported.tar');
+      const ex = await user.run(CLI, ['export', '-o', archive, name]);
+      assert.equal(ex.code, 0, ex.stderr);
+      assert.equal(lstatSync(archive).uid, user.uid);
+      const list = execFileSync('tar', ['--numeric-owner', '-tvf', archive], { encoding: 'utf8' }).split('\n');
+      const entry = (path: string) => list.find((l) => l.endsWith(` ${path}`) || l.includes(` ${path} -> `));
+      assert.match(entry('mine') ?? '', /^-rw-r--r-- 1000\/2000 /);
+      assert.match(entry('bin/busybox') ?? '', /^-rwxr-xr-x 0\/0 /);
+      assert.match(entry('esc') ?? '', /^l.* esc -> \/etc$/);
+      assert.match(entry('bin/up') ?? '', /^l.* bin\/up -> \.\.\/\.\.\/etc\/passwd$/);
+      assert.equal(entry('bin/true'), undefined, 'the removed file is not exported');
+      assert.deepEqual(list.filter((l) => / esc\//.test(l)), [], 'nothing through the symlink');
+      const passwd = execFileSync('tar', ['-xOf', archive, 'etc/passwd'], { encoding: 'utf8' });
+      assert.ok(!passwd.includes(user.name), 'the container\'s /etc/passwd, not the host\'s');
+    } finally {
+      const rm = await user.run(CLI, ['rm', name]);
+      assert.equal(rm.code, 0, rm.stderr);
+    }
     assert.deepEqual(foreignIn(store), []);
   });
 });
