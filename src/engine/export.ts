@@ -8,16 +8,15 @@
  *
  * As an ordinary user (rootless) the overlay is mounted and read by a
  * process that is root of the user's user namespace (the hidden
- * `rootless-export`, run through SELF), which writes the tar to this
+ * `rootless-export`, run by the caller), which writes the tar to this
  * process: the user alone may neither mount it nor read every file of the
  * subordinate ids, and only there do those files show the image's owners.
  */
 import { closeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
-import { nativeAddon } from '../helper/native-addon.js';
+import { nativeAddon, type NativeAddon } from '../helper/native-addon.js';
 import { TarWriter } from '../images/tar/tar-writer.js';
-import { streamFromUserNamespace } from '../jail/userns-run.js';
 import { writeTree } from './archive-fs.js';
 import { withContainerRoot } from './container-fs.js';
 import type { Engine } from './engine.js';
@@ -31,10 +30,16 @@ export async function exportContainer(engine: Engine, ref: string, out: Writable
 }
 
 /** The tar of the read-only overlay of LOWER (topmost first) to OUT; USERXATTR for a rootless store's layers. */
-export async function writeOverlayTar(lower: readonly string[], out: Writable, userxattr: boolean, label: string): Promise<void> {
+export async function writeOverlayTar(
+  lower: readonly string[],
+  out: Writable,
+  userxattr: boolean,
+  label: string,
+  sys: Pick<NativeAddon, 'mountOverlay'> = nativeAddon(),
+): Promise<void> {
   let fd: number;
   try {
-    fd = nativeAddon().mountOverlay(lower.map((l) => Buffer.from(l)), null, null, false, userxattr);
+    fd = sys.mountOverlay(lower.map((l) => Buffer.from(l)), null, null, false, userxattr);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new MobyDickError('SETUP', `cannot mount the layers to export: ${err.message}`, { step: 'mount overlay', errnoName: err.code });
@@ -48,10 +53,18 @@ export async function writeOverlayTar(lower: readonly string[], out: Writable, u
   }
 }
 
-/** `export` of an ordinary user's container: the tar written by `SELF rootless-export` in the user namespace. */
-export async function exportRootlessContainer(engine: Engine, ref: string, out: Writable, self: readonly string[]): Promise<void> {
+/**
+ * `export` of an ordinary user's container: the tar written by RUN_EXPORT,
+ * which runs `rootless-export DIRS...` in the user namespace with its
+ * stdout to the caller's OUT (the CLI's: jail/userns-run.ts).
+ */
+export async function exportRootlessContainer(
+  engine: Engine,
+  ref: string,
+  runExport: (dirs: readonly string[]) => Promise<{ code: number; stderr: string }>,
+): Promise<void> {
   const v = engine.view(engine.containers.find(ref));
-  const r = await streamFromUserNamespace([...self, 'rootless-export', v.paths.upper, ...v.record.layers], out);
+  const r = await runExport([v.paths.upper, ...v.record.layers]);
   if (r.code !== 0) {
     const lines = r.stderr.trim().split('\n').filter(Boolean);
     throw new MobyDickError('ARCHIVE', `exporting ${ref}: ${(lines[lines.length - 1] ?? `exit ${r.code}`).replace(/^moby-dick: /, '')}`, {

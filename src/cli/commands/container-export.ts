@@ -9,6 +9,7 @@ import { defineCommand } from '../command.js';
 import { withStore } from '../image-context.js';
 import { isRootless } from '../../rootless/rootless.js';
 import { selfCommand } from '../self-command.js';
+import { streamFromUserNamespace } from '../../jail/userns-run.js';
 
 export const command = defineCommand({
   name: 'export',
@@ -28,7 +29,7 @@ Options:
     await withStore(async (store) => {
       const engine = new Engine(store);
       // an ordinary user's container: read in the user namespace
-      const write = (out: Writable): Promise<void> => (isRootless() ? exportRootlessContainer(engine, operands[0]!, out, selfCommand()) : exportContainer(engine, operands[0]!, out));
+      const write = (out: Writable): Promise<void> => (isRootless() ? exportRootlessContainer(engine, operands[0]!, (dirs) => streamFromUserNamespace([...selfCommand(), 'rootless-export', ...dirs], out)) : exportContainer(engine, operands[0]!, out));
       engine.containers.find(operands[0]!); // a missing container before any file is made
       if (file === undefined) {
         await write(process.stdout);
