@@ -80,19 +80,24 @@ static int lowerdir_joined(napi_env env, int fs, napi_value lower, uint32_t n)
 	return err;
 }
 
-/* mountOverlay(lower: Buffer[] topmost first, upper: Buffer|null, work: Buffer|null[, volatile: bool]):
+/* mountOverlay(lower: Buffer[] topmost first, upper: Buffer|null, work: Buffer|null[, volatile: bool[, userxattr: bool]]):
  * the fd of a detached overlay's root. Without UPPER it is read-only and touches no work directory.
  * VOLATILE (with UPPER): overlay's "volatile", no sync of the upper filesystem (a build step's
- * container, removed right after: its files are never written out). */
+ * container, removed right after: its files are never written out).
+ * USERXATTR: overlay's "userxattr" (user.overlay.* xattrs: a rootless store's layers, mounted
+ * by root of the user's user namespace). */
 static napi_value mount_overlay(napi_env env, napi_callback_info info)
 {
-	size_t argc = 4;
-	napi_value args[4];
+	size_t argc = 5;
+	napi_value args[5];
 	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 3)
 		return throw_errno(env, __func__, EINVAL);
 	bool volatile_upper = false;
 	if (argc >= 4 && napi_get_value_bool(env, args[3], &volatile_upper) != napi_ok)
 		volatile_upper = false;
+	bool userxattr = false;
+	if (argc >= 5 && napi_get_value_bool(env, args[4], &userxattr) != napi_ok)
+		userxattr = false;
 	uint32_t n = 0;
 	bool is_array = false;
 	if (napi_is_array(env, args[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, args[0], &n) != napi_ok || n == 0)
@@ -111,6 +116,10 @@ static napi_value mount_overlay(napi_env env, napi_callback_info info)
 		return throw_errno(env, "fsopen overlay", errno);
 	int err = 0;
 	const char *step = "fsconfig lowerdir+";
+	if (userxattr && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) {
+		step = "fsconfig userxattr";
+		err = errno;
+	}
 	for (uint32_t i = 0; i < n && !err; i++) {
 		napi_value item;
 		char path[PATH_MAX];

@@ -4,5 +4,5 @@ import { VolumeStore } from '../engine/volumes.js';
 import { withEngine } from './engine-context.js';
 
 export function withVolumes<T>(fn: (volumes: VolumeStore, containers: ContainerRecord[]) => T): Promise<T> {
-  return withEngine((e) => fn(new VolumeStore(e.store.root, e.store.events.recorder), e.containers.all()));
+  return withEngine((e) => fn(new VolumeStore(e.store.root, e.store.events.recorder, e.store.removeTree), e.containers.all()));
 }

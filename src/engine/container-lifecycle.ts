@@ -289,7 +289,7 @@ export function remove(e: EngineCore, ref: string, force = false, volumes = fals
     // an anonymous volume another container has too (--volumes-from) stays, as Docker's
     const others = e.containers.all().filter((c) => c.id !== record.id);
     for (const name of Object.keys(record.volumes)) {
-      if (/^[a-f0-9]{64}$/.test(name) && !others.some((c) => Object.hasOwn(c.volumes, name))) rmSync(join(e.store.root, 'volumes', name), { recursive: true, force: true });
+      if (/^[a-f0-9]{64}$/.test(name) && !others.some((c) => Object.hasOwn(c.volumes, name))) e.store.removeTree(join(e.store.root, 'volumes', name));
     }
   }
   e.containers.remove(record.id);

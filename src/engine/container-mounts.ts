@@ -1,6 +1,6 @@
 /** A container's mounts and volumes, from its create request. */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { EventRecorder } from '../util/event-log.js';
@@ -8,6 +8,42 @@ import type { ContainerTable } from './container-table.js';
 import type { CreateRequest } from './create-request.js';
 import type { BindMount, FilesystemMount, TmpfsMount } from '../spec/spec-builder.js';
 import { checkVolumeName, VolumeStore } from './volumes.js';
+
+/**
+ * Whether the bind source PATH exists; one this process may not look at (an
+ * ordinary user's -v of root's directory: the kernel refuses the user the
+ * lookup, so the container could not have it either) refused in one line.
+ */
+function reachable(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES') {
+      throw new MobyDickError('USAGE', `invalid mount config for type "bind": bind source path ${path}: permission denied${process.geteuid?.() === 0 ? '' : ' (rootless: the kernel lets an ordinary user bind only what the user can reach)'}`, {
+        subject: path,
+        hint: 'bind a directory you can read, or run as root',
+      });
+    }
+    return false;
+  }
+}
+
+/** -v's missing source made, as Docker makes it; one this process may not make refused in one line */
+function makeSource(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true, mode: 0o755 });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== 'EACCES' && err.code !== 'EPERM' && err.code !== 'EROFS') throw e;
+    throw new MobyDickError('USAGE', `invalid mount config for type "bind": cannot create bind source path ${path}: ${err.code === 'EROFS' ? 'read-only file system' : 'permission denied'}`, {
+      subject: path,
+      errnoName: err.code,
+      hint: 'create the directory first, or bind one you can write',
+    });
+  }
+}
 
 /** where the volume NAME's data lies */
 export function volumeDir(storeRoot: string, name: string): string {
@@ -56,11 +92,11 @@ export function containerMounts(
         }
         continue;
       }
-    } else if (!existsSync(source)) {
+    } else if (!reachable(source)) {
       if (!m.createSource) {
         throw new MobyDickError('USAGE', `invalid mount config for type "bind": bind source path does not exist: ${source}`, { subject: source });
       }
-      mkdirSync(source, { recursive: true, mode: 0o755 });
+      makeSource(source);
     }
     binds.push({ source, destination: m.destination, readOnly: m.readOnly, ...(m.propagation ? { propagation: m.propagation } : {}) });
   }

@@ -68,7 +68,7 @@ export async function systemPrune(engine: Engine, o: SystemPruneOptions): Promis
 
   let volumes: string[] = [];
   if (o.volumes) {
-    const r = new VolumeStore(engine.store.root, engine.store.events.recorder).prune(engine.containers.all(), false, (v) => !selects(v.labels, undefined));
+    const r = new VolumeStore(engine.store.root, engine.store.events.recorder, engine.store.removeTree).prune(engine.containers.all(), false, (v) => !selects(v.labels, undefined));
     volumes = r.deleted;
     bytes += r.bytes;
   }

@@ -85,6 +85,8 @@ export class VolumeStore {
     storeRoot: string,
     /** where create and destroy are recorded (the store's events) */
     private readonly events: EventRecorder = () => {},
+    /** removes a volume's directory (an ordinary user's store: its files of the user's subordinate ids need the user namespace, jail/rootless-store.ts) */
+    private readonly removeTree: (path: string) => void = (path) => rmSync(path, { recursive: true, force: true }),
   ) {
     this.root = volumesRoot(storeRoot);
   }
@@ -174,7 +176,7 @@ export class VolumeStore {
         hint: 'remove the containers that use it first',
       });
     }
-    rmSync(this.dir(name), { recursive: true, force: true });
+    this.removeTree(this.dir(name));
     this.events('volume', 'destroy', name, { driver: 'local' });
     return true;
   }
@@ -186,7 +188,7 @@ export class VolumeStore {
     for (const v of this.list()) {
       if ((!all && !v.anonymous) || VolumeStore.users(v.name, containers).length || keep(v)) continue;
       bytes += diskUsage(v.mountpoint);
-      rmSync(this.dir(v.name), { recursive: true, force: true });
+      this.removeTree(this.dir(v.name));
       deleted.push(v.name);
       this.events('volume', 'destroy', v.name, { driver: 'local' });
     }

@@ -37,8 +37,8 @@ export interface NativeAddon extends LayerSyscalls {
    * (view.c): the fd of its root, mounted nowhere, gone when the fd closes.
    * Without UPPER (null) it is read-only.
    */
-  /** VOLATILE: overlay's volatile option (no sync of the upper filesystem), for an upper that is removed soon */
-  mountOverlay(lower: readonly Buffer[], upper: Buffer | null, work: Buffer | null, volatile?: boolean): number;
+  /** VOLATILE: overlay's volatile option (no sync of the upper filesystem), for an upper that is removed soon; USERXATTR: overlay's userxattr (a rootless store, in the user namespace) */
+  mountOverlay(lower: readonly Buffer[], upper: Buffer | null, work: Buffer | null, volatile?: boolean, userxattr?: boolean): number;
   /** binds host directory SOURCE (recursively; READ_ONLY) onto TARGET inside the detached mount ROOT_FD (RESOLVE_IN_ROOT) */
   attachBind(rootFd: number, target: Buffer, source: Buffer, readOnly: boolean): void;
   /** NAME itself (empty: DIRFD): [mode, uid, gid, size, nlink, ino, dev, rdevMajor, rdevMinor, atimeSec, atimeNsec, mtimeSec, mtimeNsec]; undefined if missing */

@@ -51,3 +51,24 @@ export async function runInUserNamespace(command: readonly string[], input?: Asy
   const [status, stdout, stderr] = await Promise.all([c.wait(), out, err, feeding]);
   return { code: status.exitCode, stdout, stderr };
 }
+
+/**
+ * Runs COMMAND as uid 0 of the user's user namespace with its stdout going
+ * to OUT (not ended: a tar the caller may still add to or close); its exit
+ * code and stderr.
+ */
+export async function streamFromUserNamespace(command: readonly string[], out: NodeJS.WritableStream): Promise<{ code: number; stderr: string }> {
+  const c = startContainer({ command }, { stdio: 'pipe' });
+  c.stdin?.end();
+  const parts: Buffer[] = [];
+  c.stderr?.on('data', (b: Buffer) => parts.push(b));
+  const copied = new Promise<void>((resolve, reject) => {
+    const src = c.stdout;
+    if (!src) return resolve();
+    src.on('error', reject);
+    src.on('end', resolve);
+    src.pipe(out, { end: false });
+  });
+  const [status] = await Promise.all([c.wait(), copied, new Promise<void>((resolve) => (c.stderr ? c.stderr.on('close', resolve) : resolve()))]);
+  return { code: status.exitCode, stderr: Buffer.concat(parts).toString('utf8') };
+}

@@ -43,7 +43,9 @@ describe('rootless directories', () => {
     assert.doesNotThrow(() => refuseRootlessEngine('rmi', true));
     assert.throws(() => refuseRootlessEngine('network', true), /^MobyDickError: network: networks need root \(rootless: bridges/);
     assert.doesNotThrow(() => refuseRootlessEngine('ps', true));
-    assert.throws(() => refuseRootlessEngine('build', true), /^MobyDickError: build: not available to an ordinary user yet \(rootless: images, containers, the original form/);
+    assert.doesNotThrow(() => refuseRootlessEngine('volume', true));
+    assert.doesNotThrow(() => refuseRootlessEngine('export', true));
+    assert.throws(() => refuseRootlessEngine('build', true), /^MobyDickError: build: not available to an ordinary user yet \(rootless: images, volumes, export, containers, the original form/);
     assert.doesNotThrow(() => refuseRootlessEngine('network', false));
   });
 });

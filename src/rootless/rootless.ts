@@ -101,6 +101,10 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'pull', 'load', 'images', 'rmi', 'tag', 'save', 'history', 'rootless-unpack', 'rootless-remove',
   // containers from images: pasta, host or none networks (src/engine/rootless-container.ts)
   'run', 'create', 'start', 'ps', 'logs', 'stop', 'kill', 'rm', 'exec', 'wait', 'inspect', 'container-exited', 'container-health', 'port',
+  // named volumes: directories of the user's store, mounted inside the container's user namespace
+  'volume',
+  // the container's files as a tar, read in the user namespace (engine/export.ts)
+  'export', 'rootless-export',
 ]);
 
 /**
@@ -116,7 +120,7 @@ export function refuseRootlessEngine(command: string, rootless = isRootless()): 
       hint: 'run it as root; a rootless container has its own network through pasta, host or none',
     });
   }
-  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, containers, the original form and run --rootfs)`, {
+  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, volumes, export, containers, the original form and run --rootfs)`, {
     subject: command,
     hint: 'run it as root, or run a root filesystem with `moby-dick run --rootfs DIR`',
   });
