@@ -81,6 +81,7 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
   const paths = v.paths;
   if (runtimeStatus(e, record.id)) e.runtime.delete(record.id, true);
   rmSync(paths.exitFile, { force: true });
+  e.keptCgroupParents?.keep(record.engine.cgroupsPath);
   const { files, netns } = prepareNetwork(e, record, paths);
   try {
     const engine: EngineContainer = { ...record.engine, binds: [...networkFileBinds(files, record.engine), ...record.engine.binds], network: netns };
@@ -279,7 +280,7 @@ export function remove(e: EngineCore, ref: string, force = false, volumes = fals
   // what the runtime's state does not cover (a reboot wiped the run root, or a create killed
   // before it recorded its cgroups): the cgroups, and what still runs there
   removeLeftoverCgroups(record.engine.cgroupsPath);
-  removeEmptyParent(record.engine.cgroupsPath);
+  if (!e.keptCgroupParents?.keeps(record.engine.cgroupsPath)) removeEmptyParent(record.engine.cgroupsPath);
   // one never started has no monitor to write it (a build's COPY container): no 10 ms nap for it
   if (v.state.Status !== 'created') waitExitFile(e, record.id, v.state.Running ? 2000 : 0);
   e.removeDir(v.paths.dir);
@@ -340,11 +341,11 @@ export async function exitedLocked(e: EngineCore, id: string, start: (id: string
   volumeEvents(e, record, 'unmount');
   e.runtime.delete(id, true);
   releaseNetwork(e, id);
-  removeEmptyParent(record.engine.cgroupsPath);
   if (record.autoRemove) {
-    remove(e, id, true, true);
+    remove(e, id, true, true); // the parent cgroup tried there, once
     return;
   }
+  if (!e.keptCgroupParents?.keeps(record.engine.cgroupsPath)) removeEmptyParent(record.engine.cgroupsPath);
   const exit = exitRecord(e.paths(id));
   if (shouldRestart(record, exit?.exitCode ?? 255)) {
     record.state.restartCount++;

@@ -7,6 +7,7 @@
  * real ones by default, so the lifecycle's decisions are unit-tested with
  * fakes (engine.test.ts).
  */
+import type { KeptCgroupParents } from './kept-cgroup-parent.js';
 import type { PullProgress } from '../images/pull.js';
 import type { ImageStore } from '../images/store/image-store.js';
 import type { Networks } from '../network/networks.js';
@@ -75,4 +76,6 @@ export interface EngineCore {
   locked<T>(id: string, fn: () => Promise<T> | T): Promise<T>;
   /** removes a removed container's directory: at once, or moved aside and removed in the background (removeInBackground) */
   removeDir(dir: string): void;
+  /** a long-running engine's parent cgroups, kept while it runs (keepCgroupParents); none: removed with the last container */
+  readonly keptCgroupParents?: KeptCgroupParents;
 }

@@ -33,6 +33,7 @@ import { OciRuntime } from '../oci/lifecycle.js';
 import { StateStore } from '../oci/state.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { BackgroundRemoval } from './background-removal.js';
+import { KeptCgroupParents } from './kept-cgroup-parent.js';
 import { create, NAME } from './container-create.js';
 import { ContainerLocks } from './container-lock.js';
 import * as lifecycle from './container-lifecycle.js';
@@ -90,6 +91,18 @@ export class Engine implements EngineCore {
       if (this.stateStore) this.stateStore.removal = this.background;
     }
     return this.background;
+  }
+
+  keptCgroupParents?: KeptCgroupParents;
+
+  /**
+   * From now on the engine's parent cgroup is made once and kept while
+   * this process runs, not tried at each container's exit and removal (a
+   * long-running process: the library); release() it at the end.
+   */
+  keepCgroupParents(): KeptCgroupParents {
+    this.keptCgroupParents ??= new KeptCgroupParents();
+    return this.keptCgroupParents;
   }
 
   removeDir(dir: string): void {

@@ -23,13 +23,24 @@ function pidsIn(dir: string): number[] {
 /** the hierarchies' mount points, read once a process: a long-running engine asked for each container removed */
 let roots: string[] | undefined;
 
-/** the container's cgroup directories that exist, one per hierarchy */
-export function cgroupDirsOf(cgroupsPath: string): string[] {
+/** the mount point of every hierarchy (each v1 one, and the unified one) */
+export function cgroupRoots(): string[] {
   if (!roots) {
     const layout = readCgroupLayout();
     roots = [...layout.v1.map((h) => h.mountPoint), ...(layout.unified ? [layout.unified] : [])];
   }
-  return roots.map((r) => join(r, cgroupsPath)).filter((d) => existsSync(d));
+  return roots;
+}
+
+/** the container's cgroup directories that exist, one per hierarchy */
+export function cgroupDirsOf(cgroupsPath: string): string[] {
+  return cgroupRoots().map((r) => join(r, cgroupsPath)).filter((d) => existsSync(d));
+}
+
+/** The engine's own one-level parent ("/moby-dick") of a container's CGROUPS_PATH ("/moby-dick/ID"); none for a deeper or a top-level path. */
+export function engineParentOf(cgroupsPath: string): string | undefined {
+  const levels = cgroupsPath.split('/').filter(Boolean);
+  return levels.length === 2 ? `/${levels[0]}` : undefined;
 }
 
 /** Kills what is left in the cgroups at CGROUPS_PATH and removes them; the ones still busy after ~2 s stay. */
@@ -66,9 +77,9 @@ export function removeLeftoverCgroups(cgroupsPath: string): void {
  * fails harmlessly while another container still has its cgroup there.
  */
 export function removeEmptyParent(cgroupsPath: string): void {
-  const parent = cgroupsPath.split('/').filter(Boolean).slice(0, -1);
-  if (parent.length !== 1) return; // only the engine's own one-level parent
-  for (const dir of cgroupDirsOf(`/${parent[0]}`)) {
+  const parent = engineParentOf(cgroupsPath);
+  if (!parent) return; // only the engine's own one-level parent
+  for (const dir of cgroupDirsOf(parent)) {
     try {
       rmdirSync(dir);
     } catch {

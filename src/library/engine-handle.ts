@@ -28,6 +28,7 @@ import { type Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { attach, type Attachment } from '../engine/attach.js';
 import type { BackgroundRemoval } from '../engine/background-removal.js';
+import type { KeptCgroupParents } from '../engine/kept-cgroup-parent.js';
 import type { ContainerRecord } from '../engine/container-table.js';
 import { Engine, type ContainerView } from '../engine/engine.js';
 import { execUser } from '../engine/exec-user.js';
@@ -264,7 +265,11 @@ class Handle implements EngineHandle {
     private readonly store: ImageStore,
   ) {
     this.removals = engine.removeInBackground();
+    this.cgroupParents = engine.keepCgroupParents();
   }
+
+  /** the engine's parent cgroup, made once and kept until close() (kept-cgroup-parent.ts) */
+  private readonly cgroupParents: KeptCgroupParents;
 
   get root(): string {
     return this.store.root;
@@ -453,6 +458,7 @@ class Handle implements EngineHandle {
     for (const a of running) if (!a.ending) a.attachment.detach();
     await Promise.allSettled(running.map((a) => a.ended));
     await this.removals.settled();
+    this.cgroupParents.release();
     this.store.close();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Many containers at once from one process through openEngine (the path of
  * bench/library.mjs): 16 created, started, waited for and removed at the
- * same time leave no container directory, runtime state, cgroup or mount,
+ * same time leave no container directory, runtime state, cgroup or mount
+ * (the engine's parent cgroup is kept, empty, until close() removes it),
  * and while they run their records are the CLI's (`moby-dick ps` lists
  * them). A removed container's directory is gone from the store at once
  * (moved aside, its files deleted in the background) and nothing of it is
@@ -12,7 +13,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cgroupDirsOf } from '../../src/engine/leftovers.js';
+import { cgroupDirsOf, cgroupRoots } from '../../src/engine/leftovers.js';
 import { buildBusyboxImage } from '../helpers/busybox-image.js';
 import { ENGINE_CGROUP_PARENT, makeImageEnv, type ImageEnv } from '../helpers/image-env.js';
 import { assertNoLeaks, snapshot, type Snapshot } from '../helpers/leaks.js';
@@ -29,6 +30,16 @@ describe('openEngine: 16 containers at once in one process', () => {
   let dir: string;
   let leaks: Snapshot;
   const saved = { MOBY_DICK_CGROUP_PARENT: process.env.MOBY_DICK_CGROUP_PARENT, MOBY_DICK_NET_PREFIX: process.env.MOBY_DICK_NET_PREFIX };
+
+  /**
+   * the engine's parent cgroup is kept while it is open (made once, not tried at each container's exit and
+   * removal: kept-cgroup-parent.ts), in every hierarchy, and no container's cgroup is left in it
+   */
+  const assertParentKeptEmpty = (): void => {
+    const parents = cgroupDirsOf(`/${ENGINE_CGROUP_PARENT}`);
+    assert.deepEqual(parents, cgroupRoots().map((r) => join(r, ENGINE_CGROUP_PARENT)), 'the parent cgroup is kept in every hierarchy');
+    for (const p of parents) assert.deepEqual(readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name), [], `no cgroup left in ${p}`);
+  };
 
   /** what the store holds of containers: their directories, the runtime's states, the ones being removed */
   const held = (): { containers: string[]; states: string[]; removing: string[] } => ({
@@ -81,7 +92,7 @@ describe('openEngine: 16 containers at once in one process', () => {
     assert.deepEqual(e.list(), []);
     const h = held();
     assert.deepEqual({ containers: h.containers, states: h.states }, { containers: [], states: [] });
-    assert.deepEqual(cgroupDirsOf(`/${ENGINE_CGROUP_PARENT}`), [], 'no cgroup left');
+    assertParentKeptEmpty();
   });
 
   test('running ones are the CLI\'s: ps lists them, rm -f of the CLI removes one; the rest killed and removed at once', async () => {
@@ -106,7 +117,7 @@ describe('openEngine: 16 containers at once in one process', () => {
     assert.deepEqual(e.list(), []);
     const after = await env.mdk(['ps', '-a', '-q']);
     assert.equal(after.stdout, '', 'the CLI sees none left');
-    assert.deepEqual(cgroupDirsOf(`/${ENGINE_CGROUP_PARENT}`), [], 'no cgroup left');
+    assertParentKeptEmpty();
     assert.deepEqual(held().states, []);
   });
 
@@ -115,8 +126,10 @@ describe('openEngine: 16 containers at once in one process', () => {
     const cs = await Promise.all(Array.from({ length: 4 }, () => e.run({ image: 'busybox', command: ['true'], network: 'none' })));
     await Promise.all(cs.map((c) => c.wait()));
     for (const c of cs) e.remove(c.id);
+    assertParentKeptEmpty();
     await e.close();
     engine = undefined;
     assert.deepEqual(held(), { containers: [], states: [], removing: [] });
+    assert.deepEqual(cgroupDirsOf(`/${ENGINE_CGROUP_PARENT}`), [], 'the parent cgroup goes at close()');
   });
 });
