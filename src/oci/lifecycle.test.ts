@@ -31,6 +31,9 @@ describe("the OCI runtime's create, its fifo made by a collaborator", () => {
       store,
       () => {},
       () => {
+        // as an ordinary user create looks for a delegated v2 subtree first (cgroups/delegation.ts):
+        // a v1 layout has none, and nothing of it is made before the fifo
+        if (isRootless()) return { version: 1, v1: [], unified: null };
         throw new Error('the cgroup layout is not read before the fifo is made');
       },
       (path, mode) => {
