@@ -15,52 +15,25 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { CLI } from '../helpers/cli.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { compress, imageOf, sha256, tarOf } from '../helpers/oci-image.js';
-import { type FakeRegistry, startFakeRegistry } from '../helpers/registry.js';
-import { makeBusyboxRootfs, removeRootfs, TEST_PREFIX } from '../helpers/rootfs.js';
+import type { FakeRegistry } from '../helpers/registry.js';
+import { TEST_PREFIX } from '../helpers/rootfs.js';
+import { busyboxPulledBy, owners } from '../helpers/rootless-image.js';
 import { makeTestUser, type TestUser } from '../helpers/test-user.js';
-
-const GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
-
-/** Every path under DIR (lstat'd, never followed) with its owner. */
-function owners(dir: string): { path: string; uid: number; gid: number }[] {
-  const out: { path: string; uid: number; gid: number }[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const st = lstatSync(p);
-      out.push({ path: p, uid: st.uid, gid: st.gid });
-      if (st.isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe('rootless engine: volumes and binds as an ordinary user', () => {
   let user: TestUser;
   let fake: FakeRegistry;
   let snap: Snapshot;
   let store: string;
-  const ref = (): string => `${fake.host}/mdk-test/rootless2:latest`;
+  let image = '';
+  const ref = (): string => image;
   /** what only the user's ids may own */
   const foreignIn = (dir: string) => owners(dir).filter((o) => !(o.uid === user.uid || (o.uid >= user.sub!.start && o.uid < user.sub!.start + user.sub!.count)));
 
   before(async () => {
     user = makeTestUser('ranged');
     store = join(user.env.XDG_DATA_HOME!, 'moby-dick');
-    const rootfs = makeBusyboxRootfs();
-    let base: Buffer;
-    try {
-      base = tarOf(rootfs);
-    } finally {
-      removeRootfs(rootfs);
-    }
-    const bytes = compress(base, 'gzip');
-    const image = imageOf([{ digest: sha256(bytes), bytes, mediaType: GZIP }], [sha256(base)]);
-    fake = await startFakeRegistry({ repo: 'mdk-test/rootless2', manifests: { latest: image.manifest }, blobs: [image.config, ...image.layers] });
-    const r = await user.run(CLI, ['pull', ref()]);
-    assert.equal(r.code, 0, r.stderr);
+    ({ fake, ref: image } = await busyboxPulledBy(user, 'mdk-test/rootless2'));
   });
   after(async () => {
     await fake?.close();

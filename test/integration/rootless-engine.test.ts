@@ -17,29 +17,13 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import { nativeAddon } from '../../src/helper/native-addon.js';
 import { CLI, sleep } from '../helpers/cli.js';
 import { assertNoLeaks, processesWith, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { compress, imageOf, sha256, tarOf, type TestImage } from '../helpers/oci-image.js';
+import { compress, imageOf, sha256, type TestImage } from '../helpers/oci-image.js';
 import { type FakeRegistry, startFakeRegistry } from '../helpers/registry.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import { busyboxTar, GZIP, owners } from '../helpers/rootless-image.js';
 import { craftTar } from '../helpers/tar-craft.js';
 import { makeTestUser, type TestUser } from '../helpers/test-user.js';
 
-const GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
 const ESCAPE = `/etc/mdk-test-rl-escape-${process.pid}`;
-
-/** Every path under DIR (lstat'd, never followed) with its owner. */
-function owners(dir: string): { path: string; uid: number; gid: number }[] {
-  const out: { path: string; uid: number; gid: number }[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const st = lstatSync(p);
-      out.push({ path: p, uid: st.uid, gid: st.gid });
-      if (st.isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** The unpacked layer directories of the user's store. */
 function layerDirs(store: string): string[] {
@@ -59,13 +43,7 @@ describe('rootless engine: images as an ordinary user', () => {
   before(async () => {
     user = makeTestUser('ranged');
     store = join(user.env.XDG_DATA_HOME!, 'moby-dick');
-    const rootfs = makeBusyboxRootfs();
-    let base: Buffer;
-    try {
-      base = tarOf(rootfs);
-    } finally {
-      removeRootfs(rootfs);
-    }
+    const base = busyboxTar();
     const top = craftTar([
       { name: 'data/', type: '5', mode: 0o750, uid: 1000, gid: 1000 },
       { name: 'data/owned', data: 'owned', mode: 0o640, uid: 1000, gid: 2000 },

@@ -15,12 +15,9 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { CLI, sleep } from '../helpers/cli.js';
 import { assertNoLeaks, processesWith, type Snapshot, snapshot } from '../helpers/leaks.js';
-import { compress, imageOf, sha256, tarOf } from '../helpers/oci-image.js';
-import { type FakeRegistry, startFakeRegistry } from '../helpers/registry.js';
-import { makeBusyboxRootfs, removeRootfs } from '../helpers/rootfs.js';
+import type { FakeRegistry } from '../helpers/registry.js';
+import { busyboxPulledBy } from '../helpers/rootless-image.js';
 import { makeTestUser, type TestUser } from '../helpers/test-user.js';
-
-const GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
 
 /** A TCP port of 127.0.0.1 free now. */
 function freePort(): Promise<number> {
@@ -69,23 +66,13 @@ describe('rootless networking: pasta, -p, --network host', () => {
   let fake: FakeRegistry;
   let snap: Snapshot;
   let store: string;
-  const ref = (): string => `${fake.host}/mdk-test/rlnet:latest`;
+  let image = '';
+  const ref = (): string => image;
 
   before(async () => {
     user = makeTestUser('ranged');
     store = join(user.env.XDG_DATA_HOME!, 'moby-dick');
-    const rootfs = makeBusyboxRootfs();
-    let base: Buffer;
-    try {
-      base = tarOf(rootfs);
-    } finally {
-      removeRootfs(rootfs);
-    }
-    const bytes = compress(base, 'gzip');
-    const image = imageOf([{ digest: sha256(bytes), bytes, mediaType: GZIP }], [sha256(base)]);
-    fake = await startFakeRegistry({ repo: 'mdk-test/rlnet', manifests: { latest: image.manifest }, blobs: [image.config, ...image.layers] });
-    const r = await user.run(CLI, ['pull', ref()]);
-    assert.equal(r.code, 0, r.stderr);
+    ({ fake, ref: image } = await busyboxPulledBy(user, 'mdk-test/rlnet'));
   });
   after(async () => {
     await fake?.close();
