@@ -215,7 +215,7 @@ describe('rootless: an ordinary user', () => {
     assert.match(oneLine(r3.stderr), /newuidmap failed/);
 
     // refused before any image is looked up (none is pulled)
-    for (const [args, words] of [[['run', '--rm', 'busybox', 'true'], /^moby-dick: --network bridge: a rootless container has only --network none/], [['create', '--network', 'none', '--privileged', 'busybox'], /^moby-dick: --privileged: /]] as const) {
+    for (const [args, words] of [[['run', '--rm', '--network', 'mdk-test-rl-net', 'busybox', 'true'], /^moby-dick: --network mdk-test-rl-net: user-defined networks need root/], [['create', '--network', 'none', '--privileged', 'busybox'], /^moby-dick: --privileged: /]] as const) {
       const r = await single.run(CLI, args);
       assert.equal(r.code, 125);
       assert.match(oneLine(r.stderr), words);
