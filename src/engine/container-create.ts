@@ -108,7 +108,7 @@ export async function create(e: EngineCore, req: CreateRequest): Promise<Contain
   const shell = Array.isArray(config.Shell) && config.Shell.every((w) => typeof w === 'string') && config.Shell.length ? (config.Shell as string[]) : undefined;
   const layers = e.store.layerPaths(imageId).reverse();
   const settings = runSettings(config, { command: req.command, entrypoint: req.entrypoint, workdir: req.workdir, user: req.user }, req.image);
-  const read = (path: string) => readImageFile(layers, path, e.syscalls)?.toString('utf8') ?? null;
+  const read = (path: string) => readImageFile(layers, path, e.syscalls, e.options.rootless ?? isRootless())?.toString('utf8') ?? null;
   const groupFile = read('/etc/group');
   const user = resolveUser(settings.user, read('/etc/passwd'), groupFile);
   const additionalGids = [...user.additionalGids];

@@ -53,6 +53,21 @@ describe('reading a file through unpacked layers', () => {
     assert.equal(read('/opt/a'), null);
   });
 
+  test("a rootless store's layers: user.overlay.opaque is the one overlay (userxattr) honours, trusted.* is not", () => {
+    const low = layer('rl-low', { 'srv/a': 'low\n', 'opt/a': 'low\n' });
+    const up = layer('rl-up', { 'srv/b': 'up\n' });
+    const srv = openSync(join(up, 'srv'), 'r');
+    try {
+      sys.setXattrAt(srv, Buffer.alloc(0), 'user.overlay.opaque', Buffer.from('y'));
+    } finally {
+      closeSync(srv);
+    }
+    const readRl = (path: string, rootless: boolean) => readImageFile([up, low], path, sys, rootless)?.toString() ?? null;
+    assert.equal(readRl('/srv/a', true), null, 'hidden by user.overlay.opaque');
+    assert.equal(readRl('/srv/a', false), 'low\n', "root's overlay does not read user.*");
+    assert.equal(readRl('/opt/a', true), 'low\n');
+  });
+
   test('symlinks are not followed, neither as the file nor on the way', () => {
     assert.equal(read('/etc/hosts'), null);
     assert.equal(read('/var/x'), null, 'the top layer replaced /var by a link');

@@ -13,12 +13,13 @@ import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { nativeAddon } from '../helper/native-addon.js';
 import type { LayerSyscalls } from '../helper/layer-syscalls.js';
 import { S_IFCHR, S_IFDIR, S_IFMT, S_IFREG } from '../linux/file-modes.js';
+import { opaqueXattr } from './overlay-xattrs.js';
 
 
 type Found = { kind: 'file'; data: Buffer } | { kind: 'other' } | { kind: 'hidden' } | { kind: 'absent'; opaque: boolean };
 
-/** PARTS in LAYER; ANY: any kind of entry is found (its data not read), else only a regular file */
-function lookInLayer(sys: LayerSyscalls, layer: string, parts: readonly string[], any = false): Found {
+/** PARTS in LAYER; ANY: any kind of entry is found (its data not read), else only a regular file; OPAQUE: the store's opaque xattr */
+function lookInLayer(sys: LayerSyscalls, layer: string, parts: readonly string[], opaqueName: string, any = false): Found {
   const fds = [openSync(layer, constants.O_RDONLY | constants.O_DIRECTORY)];
   try {
     let opaque = false;
@@ -42,7 +43,7 @@ function lookInLayer(sys: LayerSyscalls, layer: string, parts: readonly string[]
       if (type !== S_IFDIR) return { kind: 'hidden' };
       const sub = sys.openDirAt(dir, name);
       fds.push(sub);
-      if (sys.getXattrAt(sub, Buffer.alloc(0), 'trusted.overlay.opaque')?.toString() === 'y') opaque = true;
+      if (sys.getXattrAt(sub, Buffer.alloc(0), opaqueName)?.toString() === 'y') opaque = true;
     }
     return { kind: 'absent', opaque };
   } finally {
@@ -50,12 +51,12 @@ function lookInLayer(sys: LayerSyscalls, layer: string, parts: readonly string[]
   }
 }
 
-/** PATH (absolute, inside the image) from LAYERS, topmost first; null when the image has no such regular file. */
-export function readImageFile(layers: readonly string[], path: string, sys: LayerSyscalls = nativeAddon()): Buffer | null {
+/** PATH (absolute, inside the image) from LAYERS, topmost first; null when the image has no such regular file. ROOTLESS: the layers are a rootless store's (overlay-xattrs.ts). */
+export function readImageFile(layers: readonly string[], path: string, sys: LayerSyscalls = nativeAddon(), rootless = false): Buffer | null {
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.length === 0 || parts.includes('..')) return null;
   for (const layer of layers) {
-    const found = lookInLayer(sys, layer, parts);
+    const found = lookInLayer(sys, layer, parts, opaqueXattr(rootless));
     if (found.kind === 'file') return found.data;
     if (found.kind !== 'absent' || found.opaque) return null;
   }
@@ -68,7 +69,7 @@ export function imageHasPath(layers: readonly string[], path: string, sys: Layer
   if (parts.length === 0) return true;
   if (parts.includes('..')) return false;
   for (const layer of layers) {
-    const found = lookInLayer(sys, layer, parts, true);
+    const found = lookInLayer(sys, layer, parts, opaqueXattr(false), true);
     if (found.kind === 'other' || found.kind === 'file') return true;
     if (found.kind === 'hidden' || (found.kind === 'absent' && found.opaque)) return false;
   }

@@ -64,6 +64,7 @@ import { type TarHeader, TarParser, type TarSink, type TarTime } from '../tar/ta
 import { SinkWriter } from '../tar/sink-writer.js';
 import type { EntryWriter } from '../tar/tar-writer.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT } from '../../linux/file-modes.js';
+import { opaqueXattr } from '../overlay-xattrs.js';
 
 export interface UnpackOptions {
   /** the layer's digest, to name it in errors */
@@ -808,7 +809,7 @@ class LayerUnpacker implements TarSink {
   private whiteout(h: TarHeader, parentPath: string, base: string): void {
     if (base === '.wh..wh..opq') {
       const dir = this.parent(parentPath, true);
-      this.sys.setXattrAt(dir, EMPTY, this.rootless ? 'user.overlay.opaque' : 'trusted.overlay.opaque', OPAQUE);
+      this.sys.setXattrAt(dir, EMPTY, opaqueXattr(this.rootless !== undefined), OPAQUE);
       return;
     }
     if (base.startsWith('.wh..wh.')) return; // aufs metadata
