@@ -16,6 +16,8 @@ import { formatEntry, readLogs } from '../engine/logs.js';
 import { statInContainer } from '../engine/path-stat.js';
 import { sample } from '../engine/stats.js';
 import { top } from '../engine/top.js';
+import { topPids } from '../engine/container-processes.js';
+import { refuseRootlessStats } from '../engine/rootless-container.js';
 import { attachClient, hijackedClient } from './attach-client.js';
 import { attachWebSocket, webSocketWants } from './attach-ws.js';
 import { inspectContainer, summarizeContainer } from './container-json.js';
@@ -273,12 +275,13 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     const v = find(ctx);
     if (!v.state.Running) throw new ApiError(409, `Container ${v.record.id} is not running`);
     const psArgs = (ctx.query.get('ps_args') ?? '').split(/\s+/).filter(Boolean);
-    const r = top(engine.runtime.ps(v.record.id), psArgs.length ? psArgs : undefined);
+    const r = top(topPids(engine, v), psArgs.length ? psArgs : undefined);
     ctx.reply.json(200, { Titles: r.titles, Processes: r.processes });
   }
 
   async function stats(ctx: RequestContext): Promise<void> {
     const v = find(ctx);
+    refuseRootlessStats(engine.options.rootless);
     const stream = flag(ctx.query, 'stream', true);
     const oneShot = flag(ctx.query, 'one-shot');
     const take = () => ({ s: sample(engine, v.record.id), at: new Date() });

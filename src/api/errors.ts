@@ -16,7 +16,7 @@ export class ApiError extends Error {
   }
 }
 
-/** 400 for a request that is wrong, 404 for what does not exist, 409 for a state that forbids it, 500 else. */
+/** 400 for a request that is wrong, 403 for one that needs root of a rootless service, 404 for what does not exist, 409 for a state that forbids it, 500 else. */
 const BY_WORDS: readonly [RegExp, number][] = [
   [/^No such (container|image|exec instance|volume|network)|\bnot found\b|does not exist|^no such/i, 404],
   [/^Cannot update container \S+: (Conflicting options|Memory limit should be smaller|Restart policy cannot be updated)/, 409],
@@ -29,6 +29,8 @@ export function statusOf(e: unknown): number {
   if (e instanceof MobyDickError) {
     for (const [re, status] of BY_WORDS) if (re.test(e.message)) return status;
     if (e.code === 'USAGE' || e.code === 'FLAG' || e.code === 'INVALID_CONFIG') return 400;
+    // what an ordinary user's engine cannot do (rootless): forbidden, as a request that needs root
+    if (e.code === 'NOT_ROOT') return 403;
     if (e.code === 'IMAGE' && /not found|No such image|pull access denied/i.test(e.message)) return 404;
     return 500;
   }

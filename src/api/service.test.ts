@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MobyDickError } from '../errors.js';
-import { groupId, listenAddress } from './service.js';
+import { defaultHost, groupId, listenAddress } from './service.js';
 
 test('--host: a unix socket; tcp:// only with TLS, refused without it with the reason and what to do', () => {
   assert.deepEqual(listenAddress('unix:///run/x.sock'), { kind: 'unix', path: '/run/x.sock' });
@@ -23,4 +23,9 @@ test('--group: a gid, or a name of /etc/group', () => {
   assert.equal(groupId('998', etc), 998);
   assert.equal(groupId('docker', etc), 998);
   assert.throws(() => groupId('nope', etc), /group nope does not exist/);
+});
+
+test('defaultHost: root\'s under /run; an ordinary user\'s in its run-time directory (as Podman\'s)', () => {
+  assert.equal(defaultHost(false), 'unix:///run/moby-dick/moby-dick.sock');
+  assert.equal(defaultHost(true, () => '/run/user/1000'), 'unix:///run/user/1000/moby-dick/moby-dick.sock');
 });

@@ -11,13 +11,15 @@
  */
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
+import { isRootless, userRuntimeDir } from '../rootless/rootless.js';
+import { rootlessRoutes } from './rootless-routes.js';
 import { Execs } from './exec.js';
 import { forwardedBuildRoutes, type ForwardedBuildRunner } from './forwarded-build.js';
 import { apiRoutes } from './routes.js';
-import { Router } from './router.js';
+import { type Route, Router } from './router.js';
 import { createApiServer, type TlsFiles } from './server.js';
 
 export type { TlsFiles };
@@ -26,6 +28,15 @@ import { Sessions } from './sessions.js';
 export type { ForwardedBuildRunner, ForwardedIo } from './forwarded-build.js';
 
 export const DEFAULT_HOST = 'unix:///run/moby-dick/moby-dick.sock';
+
+/**
+ * Where the service listens by default: DEFAULT_HOST as root; an ordinary
+ * user's (ROOTLESS) in the user's run-time directory, as Podman's
+ * $XDG_RUNTIME_DIR/podman/podman.sock.
+ */
+export function defaultHost(rootless = isRootless(), runtimeDir: () => string = userRuntimeDir): string {
+  return rootless ? `unix://${join(runtimeDir(), 'moby-dick', 'moby-dick.sock')}` : DEFAULT_HOST;
+}
 
 /** Where the service listens: a unix socket, or a TCP address (with TLS and client verification). */
 export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
@@ -62,6 +73,8 @@ export interface ServiceOptions {
   releaseMemory?: () => void;
   /** default RELEASE_IDLE_MS */
   releaseIdleMs?: number;
+  /** an ordinary user's service (default: whether this process runs as one): its socket the user's alone, what needs root refused (rootless-routes.ts) */
+  rootless?: boolean;
 }
 
 /** how long the service is idle after serving before it gives memory back again */
@@ -122,7 +135,8 @@ export async function runService(o: ServiceOptions): Promise<void> {
   if (address.kind === 'unix' && o.tls) throw new MobyDickError('USAGE', `--tlsverify is for tcp:// addresses; ${o.host} is a unix socket`, { subject: o.host });
   if (address.kind === 'tcp' && o.group !== undefined) throw new MobyDickError('USAGE', '--group is for a unix socket', { subject: o.group });
   const gid = o.group === undefined ? undefined : groupId(o.group);
-  if (address.kind === 'unix') await clearSocket(address.path);
+  const rootless = o.rootless ?? isRootless();
+  if (address.kind === 'unix') await clearSocket(address.path, rootless);
   // rm answers once the container's directory is moved aside; its files go in the background
   const removals = o.engine.removeInBackground();
   const sessions = new Sessions(o.engine);
@@ -132,7 +146,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
   let server: ReturnType<typeof createApiServer>;
   try {
     server = createApiServer({
-      router: new Router([...apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs, ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}) }), ...forwardedBuildRoutes(o.engine, o.forwardedBuild)]),
+      router: new Router(servedRoutes([...apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs, ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}) }), ...forwardedBuildRoutes(o.engine, o.forwardedBuild)], rootless)),
       serverVersion: o.serverVersion,
       ...(o.tls ? { tls: o.tls } : {}),
       onInternalError: (e, method, p) => o.log(`${method} ${p}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
@@ -176,8 +190,9 @@ export async function runService(o: ServiceOptions): Promise<void> {
     } finally {
       process.umask(old);
     }
-    chmodSync(address.path, 0o660);
-    if (gid !== undefined) chownSync(address.path, 0, gid);
+    // an ordinary user's socket is the user's alone (0600), unless shared with a --group of the user's
+    chmodSync(address.path, rootless && gid === undefined ? 0o600 : 0o660);
+    if (gid !== undefined) chownSync(address.path, rootless ? process.geteuid!() : 0, gid);
     o.onListening?.(address.path);
   } else {
     await listen(address).catch((e: unknown) => {
@@ -221,12 +236,17 @@ export async function runService(o: ServiceOptions): Promise<void> {
 /** how long a stop waits for the requests still being handled */
 const STOP_WAIT_MS = 10_000;
 
-/** PATH free for a new socket: a stale socket removed, a live one or another file refused. */
-async function clearSocket(path: string): Promise<void> {
+/** The routes a service serves: an ordinary user's (ROOTLESS) refuse what needs root. */
+function servedRoutes(routes: Route[], rootless: boolean): Route[] {
+  return rootless ? rootlessRoutes(routes) : routes;
+}
+
+/** PATH free for a new socket: a stale socket removed, a live one or another file refused; its directory made (ROOTLESS: the user's alone). */
+async function clearSocket(path: string, rootless: boolean): Promise<void> {
   if (existsSync(path)) {
     if (!lstatSync(path).isSocket()) throw new MobyDickError('USAGE', `${path} exists and is not a socket`, { subject: path });
     if (await listening(path)) throw new MobyDickError('USAGE', `another service listens on ${path}`, { subject: path, hint: 'stop it, or give another --host' });
     rmSync(path, { force: true });
   }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  mkdirSync(dirname(path), { recursive: true, mode: rootless ? 0o700 : 0o755 });
 }

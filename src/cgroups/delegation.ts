@@ -127,9 +127,13 @@ export function withoutDevices(resources: Resources | undefined): Resources {
 export function refuseUndelegated(resources: Resources | undefined, delegation: Delegation, what = 'linux.resources'): void {
   const needed = v2Controllers(planV2(withoutDevices(resources)));
   const missing = needed.filter((c) => !delegation.controllers.includes(c));
-  if (missing.length === 0) return;
+  if (missing.length > 0) throw undelegatedError(missing, delegation, what);
+}
+
+/** The one-line refusal of limits (WHAT) whose controllers MISSING the delegation lacks. */
+export function undelegatedError(missing: readonly string[], delegation: Delegation, what: string): MobyDickError {
   const list = missing.join(', ');
-  throw new MobyDickError(
+  return new MobyDickError(
     'USAGE',
     `${what}: the cgroup controller${missing.length > 1 ? 's' : ''} ${list} ${missing.length > 1 ? 'are' : 'is'} not delegated to this user (${join(delegation.dir, 'cgroup.controllers')}: ${delegation.controllers.join(' ') || 'none'})`,
     {

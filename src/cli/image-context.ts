@@ -10,7 +10,9 @@ import { selfCommand } from './self-command.js';
  * $XDG_DATA_HOME/moby-dick, its layers unpacked in the user namespace).
  */
 export function openStore(): ImageStore {
-  refuseRootlessEngine(process.argv.slice(2).find((a) => !a.startsWith('-')) ?? 'moby-dick');
+  const words = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  // `system service` is an ordinary user's, `system df` and `system prune` not yet
+  refuseRootlessEngine((words[0] === 'system' && words[1] ? `system ${words[1]}` : words[0]) ?? 'moby-dick');
   if (!isRootless()) return new ImageStore({ unpacker: layerUnpacker });
   // an ordinary user's store: layers unpacked and removed in the user namespace
   const { unpacker, removeTree } = rootlessStoreParts(selfCommand(), (m) => void process.stderr.write(`moby-dick: warning: ${m}\n`));

@@ -28,7 +28,7 @@ import type { EngineCore } from './engine-core.js';
 import { cgroupParent } from './leftovers.js';
 import { buildSpec, DEFAULT_SHM_SIZE, limitsAndSecurity } from '../spec/spec-builder.js';
 import { isRootless } from '../rootless/rootless.js';
-import { refuseForRootlessContainer } from './rootless-container.js';
+import { refuseForRootlessContainer, userDelegation } from './rootless-container.js';
 import { checkMemoryAndCpu } from './update-limits.js';
 import { checkContainerSysctls } from '../spec/sysctls.js';
 import { mappedDevices } from './host-devices.js';
@@ -94,7 +94,7 @@ function familiarRef(ref: string): string {
 
 /** `create`: records the container and makes its writable layer; nothing runs yet. */
 export async function create(e: EngineCore, req: CreateRequest): Promise<ContainerRecord> {
-  if (e.options.rootless ?? isRootless()) refuseForRootlessContainer(req);
+  if (e.options.rootless ?? isRootless()) refuseForRootlessContainer(req, userDelegation());
   const name = req.name ?? (e.options.names ?? generatedName)();
   if (!NAME.test(name)) throw new MobyDickError('USAGE', `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { container: name });
   // Docker's daemon's checks (below 6MB the container dies as it starts, of the OOM killer)

@@ -8,7 +8,7 @@
  * with fakes of them (engine.test.ts).
  */
 import { isRootless } from '../rootless/rootless.js';
-import { rootlessContainerSpec } from './rootless-container.js';
+import { rootlessContainerSpec, userDelegation } from './rootless-container.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
@@ -92,7 +92,7 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
     if (engine.privileged) engine.devices = [...hostDevices().filter((d) => !mapped?.devices.some((m) => m.path === d.path)), ...(mapped?.devices ?? [])];
     if (engine.privileged || engine.capAdd.some((c) => c.toUpperCase() === 'ALL')) engine.hostCapabilities = heldCapabilities(readFileSync('/proc/self/status', 'utf8'));
     const rootless = e.options.rootless ?? isRootless();
-    const spec = rootless ? rootlessContainerSpec(buildSpec(engine)) : buildSpec(engine);
+    const spec = rootless ? rootlessContainerSpec(buildSpec(engine), userDelegation()) : buildSpec(engine);
     writeFileSync(paths.bundleConfig, JSON.stringify(spec));
     await createInRuntime(e, record, paths, spec, engine.shm?.mode === 'container' ? engine.shm.nsPath : undefined, explain);
     if (record.net?.mode === 'pasta') startForwarder(e, record, e.runtime.state(record.id).pid);

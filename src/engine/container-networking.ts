@@ -14,6 +14,7 @@ import { ephemeralRange, hostPortBound } from '../network/host-ports.js';
 import { checkRootlessPorts } from '../network/pasta-args.js';
 import { startPasta, stopPasta, unprivilegedPortFloor } from '../network/pasta.js';
 import { isRootless } from '../rootless/rootless.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerRecord } from './container-table.js';
 import type { CreateRequest } from './create-request.js';
@@ -163,7 +164,10 @@ function networkName(e: EngineCore, id: string): string | undefined {
  * container-exited ran.
  */
 export async function releaseStaleNetworks(e: EngineCore, exists: (id: string) => boolean): Promise<void> {
-  for (const id of e.networks.holders()) {
+  const holders = e.networks.holders();
+  // a rootless container's pasta: found by its pid file, also without ports (this pasta outlives its namespace)
+  if (e.options.rootless ?? isRootless()) for (const r of e.containers.all()) if (existsSync(pastaPidFile(e, r.id))) holders.add(r.id);
+  for (const id of holders) {
     if (!exists(id)) {
       releaseNetwork(e, id);
       continue;

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { removeCgroupDir } from '../cgroups/cgroup.js';
 import { readCgroupLayout } from '../cgroups/layout.js';
 import { sleepSync } from '../linux/sleep.js';
+import { isRootless } from '../rootless/rootless.js';
+import { userDelegation } from './rootless-container.js';
 
 function pidsIn(dir: string): number[] {
   try {
@@ -23,8 +25,16 @@ function pidsIn(dir: string): number[] {
 /** the hierarchies' mount points, read once a process: a long-running engine asked for each container removed */
 let roots: string[] | undefined;
 
-/** the mount point of every hierarchy (each v1 one, and the unified one) */
+/**
+ * the mount point of every hierarchy (each v1 one, and the unified one);
+ * an ordinary user's containers' cgroups are below the cgroup delegated to
+ * the user (rootless-container.ts), none without one
+ */
 export function cgroupRoots(): string[] {
+  if (!roots && isRootless()) {
+    const delegation = userDelegation();
+    roots = delegation ? [delegation.dir] : [];
+  }
   if (!roots) {
     const layout = readCgroupLayout();
     roots = [...layout.v1.map((h) => h.mountPoint), ...(layout.unified ? [layout.unified] : [])];

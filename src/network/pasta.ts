@@ -5,7 +5,7 @@
  * when the container stops or is removed, so no forwarder and no published
  * port outlives it. The impure half.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
 import type { PortBinding } from './port-spec.js';
 import { sleepSync } from '../linux/sleep.js';
@@ -21,7 +21,7 @@ export function unprivilegedPortFloor(): number {
   }
 }
 
-/** pasta for the namespaces of process PID (CONTAINER names it in errors); returns once its interface is up. */
+/** pasta for the namespaces of process PID (CONTAINER names it in errors); returns once its interface is up, its pid and start time in PID_FILE. */
 export function startPasta(container: string, pid: number, ports: readonly PortBinding[], pidFile: string): void {
   rmSync(pidFile, { force: true });
   try {
@@ -35,33 +35,59 @@ export function startPasta(container: string, pid: number, ports: readonly PortB
       hint: err.code === 'ENOENT' ? 'install the passt package (apt-get install passt), or run with --network none' : 'is a published port taken already? run with --network none to do without',
     });
   }
+  // pasta wrote its pid; its start time beside it names that process for good (a stop long after, a stale sweep)
+  const started = recorded(pidFile);
+  const start = started && statFields(started.pid)?.startTime;
+  if (started && start) writeFileSync(pidFile, `${started.pid} ${start}\n`);
 }
 
-/** The pasta of PID_FILE when it still runs: a pid whose command line names that file. */
-function runningPasta(pidFile: string): number | undefined {
-  let pid: number;
+/** /proc/PID/stat's state and start time (clock ticks since boot); null when PID is gone. */
+function statFields(pid: number): { state: string; startTime: string } | null {
   try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name may hold spaces and parentheses: fields start after the last ')'
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '?', startTime: fields[19] ?? '' };
+  } catch {
+    return null;
+  }
+}
+
+/** PID_FILE's pid, and the start time recorded with it (pasta's own file holds the pid alone). */
+function recorded(pidFile: string): { pid: number; startTime?: string } | undefined {
+  let words: string[];
+  try {
+    words = readFileSync(pidFile, 'utf8').trim().split(/\s+/);
   } catch {
     return undefined;
   }
+  const pid = Number(words[0]);
   if (!Number.isInteger(pid) || pid <= 1) return undefined;
+  return { pid, ...(words[1] ? { startTime: words[1] } : {}) };
+}
+
+/**
+ * The pasta of PID_FILE when it still runs: the pid it holds, whose command
+ * line names that file, and whose start time is the one recorded (a pid
+ * reused since is another process, never signalled).
+ */
+export function runningPasta(pidFile: string): number | undefined {
+  const r = recorded(pidFile);
+  if (!r) return undefined;
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return cmdline.includes(pidFile) ? pid : undefined;
+    const cmdline = readFileSync(`/proc/${r.pid}/cmdline`, 'utf8').split('\0');
+    if (!cmdline.includes(pidFile)) return undefined;
   } catch {
     return undefined;
   }
+  if (r.startTime !== undefined && statFields(r.pid)?.startTime !== r.startTime) return undefined;
+  return r.pid;
 }
 
 /** Whether process PID is still there and not yet a zombie (its sockets are closed only after its command line is gone). */
 function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const st = statFields(pid);
+  return st !== null && st.state !== 'Z';
 }
 
 /** Stops the pasta of PID_FILE (TERM, then KILL after a second) and waits until it is gone, its ports closed; nothing when none runs. */

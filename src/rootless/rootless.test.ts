@@ -45,6 +45,8 @@ describe('rootless directories', () => {
     assert.doesNotThrow(() => refuseRootlessEngine('ps', true));
     assert.doesNotThrow(() => refuseRootlessEngine('volume', true));
     assert.doesNotThrow(() => refuseRootlessEngine('export', true));
+    for (const c of ['top', 'stats', 'system service']) assert.doesNotThrow(() => refuseRootlessEngine(c, true));
+    assert.throws(() => refuseRootlessEngine('system df', true), /^MobyDickError: system df: not available to an ordinary user yet/);
     assert.throws(() => refuseRootlessEngine('build', true), /^MobyDickError: build: not available to an ordinary user yet \(rootless: images, volumes, export, containers, the original form/);
     assert.doesNotThrow(() => refuseRootlessEngine('network', false));
   });

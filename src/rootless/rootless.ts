@@ -105,6 +105,10 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'volume',
   // the container's files as a tar, read in the user namespace (engine/export.ts)
   'export', 'rootless-export',
+  // its processes from /proc (engine/container-processes.ts); its use from a delegated cgroup, refused without one
+  'top', 'stats',
+  // the Engine API on $XDG_RUNTIME_DIR/moby-dick/moby-dick.sock over this engine (api/rootless-routes.ts)
+  'system service',
 ]);
 
 /**

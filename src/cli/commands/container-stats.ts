@@ -6,6 +6,7 @@
  * screen is cleared first).
  */
 import type { Engine } from '../../engine/engine.js';
+import { refuseRootlessStats } from '../../engine/rootless-container.js';
 import { cpuPercent, memPercent, sample, type StatsSample } from '../../engine/stats.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
@@ -90,6 +91,7 @@ export const command = defineCommand({
     const noTrunc = values['no-trunc'] === true;
     checkRowsFormat(format); // a bad template fails before the first second goes by
     return withEngine(async (engine) => {
+      refuseRootlessStats(engine.options.rootless);
       const terminal = process.stdout.isTTY === true;
       const sampleAll = (shown: readonly Target[]): Map<string, StatsSample> => new Map(shown.map((t) => [t.id, sample(engine, t.id)]));
       let previous = sampleAll(targets(engine, operands, values.all === true));

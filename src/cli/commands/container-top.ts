@@ -1,4 +1,5 @@
 /** `moby-dick top CONTAINER [ps OPTIONS]`: the container's processes, as the host's ps shows them (default -ef). */
+import { topPids } from '../../engine/container-processes.js';
 import { top as psTop } from '../../engine/top.js';
 import { MobyDickError } from '../../errors.js';
 import { defineCommand } from '../command.js';
@@ -25,7 +26,7 @@ export const command = defineCommand({
     const result = await withEngine((e) => {
       const v = e.inspect(ref);
       if (!v.state.Running) throw new MobyDickError('USAGE', `container ${v.record.id} is not running`, { container: ref });
-      return psTop(e.runtime.ps(v.record.id), psArgs.length ? psArgs : undefined);
+      return psTop(topPids(e, v), psArgs.length ? psArgs : undefined);
     });
     process.stdout.write(topTable([result.titles, ...result.processes]));
     return 0;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_HOST, runService, type TlsFiles } from '../../api/service.js';
+import { DEFAULT_HOST, defaultHost, runService, type TlsFiles } from '../../api/service.js';
 import { MobyDickError } from '../../errors.js';
 import { nativeAddon } from '../../helper/native-addon.js';
 import { releaseMemory } from '../../helper/release-memory.js';
@@ -31,7 +31,7 @@ const SERVICE_MALLOC_ARENAS = 2;
 const DESCRIPTION = `Serve the Docker Engine API (version 1.43, from 1.24) on a unix socket, for the docker CLI, Compose and the SDKs (DOCKER_HOST=unix://PATH)
 
 Options:
-  -H, --host URI          where to listen (default ${DEFAULT_HOST}); tcp://HOST[:PORT]
+  -H, --host URI          where to listen (default ${DEFAULT_HOST}, rootless as below); tcp://HOST[:PORT]
                           (port 2376 by default) only with --tlsverify: whoever
                           reaches the API is root on this host
       --tlsverify         TLS, and only clients with a certificate of --tlscacert
@@ -45,6 +45,10 @@ Options:
                           (dockerd's --ip; default every address), e.g. 127.0.0.1
 
 Containers keep running when the service ends; the next service finds them.
+As an ordinary user (rootless) it serves that user's engine on
+$XDG_RUNTIME_DIR/moby-dick/moby-dick.sock (0600, the user's), and answers
+what needs root (networks, and the commands not yet available rootless)
+with 403 and the reason.
 A client over TCP: DOCKER_HOST=tcp://HOST:PORT DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=DIR
 (DIR holding ca.pem, and the client's cert.pem and key.pem).`;
 
@@ -86,7 +90,7 @@ export const command = defineCommand({
     await withEngine((engine) =>
       runService({
         engine,
-        host: values.host ?? DEFAULT_HOST,
+        host: values.host ?? defaultHost(),
         timeout,
         ...(values.group !== undefined ? { group: values.group } : {}),
         ...(values.ip !== undefined ? { hostIp: values.ip } : {}),
