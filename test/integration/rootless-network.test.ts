@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -154,6 +154,31 @@ describe('rootless networking: pasta, -p, --network host', () => {
     assert.deepEqual(pastasUnder(user.home), []);
     assert.equal(listening(port), false);
     assert.equal((await user.run(CLI, ['rm', name])).code, 0);
+  });
+
+  test('a pasta whose monitor was SIGKILLed (no -p, so no port records it): found by its pid file, checked, and stopped by the stale sweep of ps', async () => {
+    const name = `mdk-test-rlnet-k${process.pid}`;
+    const started = await user.run(CLI, ['run', '-d', '--name', name, ref(), 'sleep', '300']);
+    assert.equal(started.code, 0, started.stderr);
+    const id = started.stdout.trim();
+    const pid = JSON.parse((await user.run(CLI, ['inspect', name])).stdout)[0].State.Pid as number;
+    const monitor = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    assert.ok(readlinkSync(`/proc/${monitor}/exe`).includes('mdk-init'), "the container's parent is its monitor");
+    assert.deepEqual(pastasUnder(user.home), [user.uid]);
+    const pidFile = join(store, 'containers', id, 'pasta.pid');
+    const [pastaPid, start] = readFileSync(pidFile, 'utf8').trim().split(' ');
+    assert.equal(start, readFileSync(`/proc/${pastaPid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19], 'its start time recorded beside its pid');
+    process.kill(monitor, 'SIGKILL');
+    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await sleep(50);
+    assert.equal(existsSync(`/proc/${pid}`), false, 'the container ended with its monitor');
+    await sleep(200);
+    assert.deepEqual(pastasUnder(user.home), [user.uid], 'this pasta outlives the namespace: nothing ended it');
+    const ps = await user.run(CLI, ['ps', '-a', '--format', '{{.Names}} {{.Status}}']);
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.equal(ps.stdout, `${name} Dead\n`);
+    assert.deepEqual(pastasUnder(user.home), [], 'the sweep stopped it');
+    assert.equal(existsSync(pidFile), false);
+    assert.equal((await user.run(CLI, ['rm', '-f', name])).code, 0);
   });
 
   test("--network host: the host's interfaces, the host's /sys read-only", async () => {

@@ -21,7 +21,10 @@ Options:
                         {{.MemUsage}} {{.MemPerc}} {{.NetIO}} {{.BlockIO}} {{.PIDs}}
                         {{.ID}} {{.Container}}; "table TEMPLATE" adds a header
       --no-stream       print one result and exit
-      --no-trunc        do not truncate the IDs`;
+      --no-trunc        do not truncate the IDs
+
+As an ordinary user (rootless) the numbers come from the cgroup v2 subtree
+delegated to you; without one, stats is refused (top lists the processes).`;
 
 const INTERVAL_MS = 1000;
 

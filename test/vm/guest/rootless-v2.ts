@@ -11,10 +11,13 @@
  * /sys/fs/cgroup) and outside (the files in the delegated subtree, the
  * processes in the leaf, an OOM kill counted), update, events --stats,
  * a limit of a controller not delegated refused in one line, and removal
- * leaving the delegated directory as it was.
+ * leaving the delegated directory as it was. The engine as that user: a
+ * container from an image gets its cgroup there too, with -m,
+ * --pids-limit and --cpus; stats and top; OOMKilled; rm -f.
  */
 import assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { rootlessDefaultSpec } from '../../../src/rootless/rootless-spec.js';
@@ -22,6 +25,7 @@ import type { Spec } from '../../../src/spec/schema.js';
 import { RUNTIME } from '../../helpers/bundle.js';
 import { CLI, type CliOptions, run, sleep } from '../../helpers/cli.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../../helpers/leaks.js';
+import { makeImage, tarOf, writeLayout } from '../../helpers/oci-image.js';
 import { makeBusyboxRootfs, removeRootfs } from '../../helpers/rootfs.js';
 import { makeTestUser, type TestUser } from '../../helpers/test-user.js';
 import { guestProgress, SLOW } from './guest.js';
@@ -202,4 +206,72 @@ describe('rootless with a delegated cgroup v2 subtree (in the VM)', () => {
     assert.equal(ended.stdout, '0::/\n');
     assert.equal(existsSync(dir('moby-dick-jail')), false);
   });
+
+  test('the engine: a container from an image gets its cgroup below the delegated one, with its limits; stats, top; OOMKilled; a controller not delegated refused; rm leaves the subtree as it was', async () => {
+    const image = 'mdk-test-vm/rootless:latest';
+    // the user's store on ext4: tmpfs holds user.* xattrs (overlay's userxattr, opaque directories) only from kernel 6.6
+    const data = join(user.home, 'ext4');
+    const disk = join(user.home, 'ext4.img');
+    mkdirSync(data);
+    execFileSync('modprobe', ['-a', 'loop', 'ext4']);
+    execFileSync('truncate', ['-s', '160M', disk]);
+    execFileSync('mkfs.ext4', ['-q', disk]);
+    execFileSync('mount', ['-o', 'loop', disk, data]);
+    try {
+      await engineContainers(data, image);
+    } finally {
+      execFileSync('umount', [data]);
+      rmSync(disk);
+    }
+  });
+
+  /** The engine's containers as the user, its store on DATA (the checks of the test above). */
+  async function engineContainers(data: string, image: string): Promise<void> {
+    chownSync(data, user.uid, user.gid);
+    const mdk = (...args: string[]) => asUser(CLI, args, { env: { XDG_DATA_HOME: data } });
+    const ok = async (...args: string[]): Promise<string> => {
+      const r = await mdk(...args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    // the busybox rootfs as an OCI archive the user loads: no registry inside
+    const layout = writeLayout(makeImage([rootfs], { cmd: ['sh'] }), image);
+    const archive = join(user.home, 'busybox.tar');
+    try {
+      writeFileSync(archive, tarOf(layout));
+      chownSync(archive, user.uid, user.gid);
+    } finally {
+      rmSync(layout, { recursive: true, force: true });
+    }
+    await ok('load', '-q', '-i', archive);
+
+    const id = await ok('run', '-d', '--network', 'none', '--name', 'mdk-test-rleng', '-m', '64m', '--pids-limit', '20', '--cpus', '0.5', image, 'sh', '-c', 'sleep 600 # mdk-test-marker');
+    try {
+      const leaf = dir('moby-dick', id);
+      assert.equal(read(join(leaf, 'memory.max')), String(64 * MIB));
+      assert.equal(read(join(leaf, 'pids.max')), '20');
+      assert.equal(read(join(leaf, 'cpu.max')), '50000 100000');
+      const pid = (JSON.parse(await ok('inspect', id)) as { State: { Pid: number } }[])[0]!.State.Pid;
+      assert.equal(read(`/proc/${pid}/cgroup`), `0::${service}/moby-dick/${id}`);
+      assert.equal(await ok('exec', id, 'cat', '/proc/self/cgroup', '/sys/fs/cgroup/memory.max'), `0::/\n${64 * MIB}`);
+      const stats = await ok('stats', '--no-stream', '--format', '{{.Name}}|{{.MemUsage}}|{{.PIDs}}', id);
+      assert.match(stats, /^mdk-test-rleng\|[\d.]+[KM]?i?B \/ 64MiB\|[12]$/);
+      const top = await ok('top', id);
+      assert.match(top, /sleep 600/);
+    } finally {
+      assert.equal((await mdk('rm', '-f', id)).code, 0);
+    }
+    assert.equal(existsSync(dir('moby-dick')), false, 'its cgroup and the parent gone');
+
+    const refused = await mdk('run', '--rm', '--network', 'none', '--cpuset-cpus', '0', image, 'true');
+    assert.equal(refused.code, 125);
+    assert.match(oneLine(refused.stderr), /--cpuset-cpus: the cgroup controller cpuset is not delegated to this user/);
+
+    const oom = await mdk('run', '--network', 'none', '--name', 'mdk-test-rleng-oom', '-m', '16m', '--memory-swap', '16m', image, 'sh', '-c', 'x=$(head -c 64000000 /dev/zero | tr "\\0" a); echo survived');
+    assert.notEqual(oom.code, 0, oom.stdout);
+    const state = (JSON.parse(await ok('inspect', 'mdk-test-rleng-oom')) as { State: { OOMKilled: boolean } }[])[0]!.State;
+    assert.equal(state.OOMKilled, true);
+    await ok('rm', 'mdk-test-rleng-oom');
+    await ok('rmi', image);
+  }
 });
