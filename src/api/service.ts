@@ -3,11 +3,11 @@
  * SIGTERM or SIGINT, or until it has been idle (no connection) for the
  * timeout. The socket is made with mode 0660 (root's, or root and the
  * --group's; an ordinary user's: 0600, the user's), never readable by
- * others even for a moment (the umask while it is made). TCP only with TLS and client verification (dockerd's
- * --tlsverify): the API gives root to whoever reaches it, so a client
- * must show a certificate of the given CA. Stopping leaves containers
- * running: their monitors own them, and the next service finds them in
- * the store.
+ * others even for a moment (the umask while it is made). TCP only with
+ * TLS and client verification (dockerd's --tlsverify): the API gives root
+ * to whoever reaches it, so a client must show a certificate of the given
+ * CA. Stopping leaves containers running: their monitors own them, and the
+ * next service finds them in the store.
  */
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
