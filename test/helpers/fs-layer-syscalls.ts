@@ -111,6 +111,14 @@ export class FsLayerSyscalls implements LayerSyscalls {
     return this.metaOf(ino);
   }
 
+  /**
+   * forgets what it kept: kept by inode number, it would be taken for a
+   * file made without it (a test's own) that got a number used before
+   */
+  forget(): void {
+    this.meta.clear();
+  }
+
   /** what a test asks of PATH (not followed): its owner, its node, an xattr */
   owner(path: string): [number, number] | undefined {
     return this.meta.get(lstatSync(path).ino)?.owner;

@@ -32,6 +32,7 @@ beforeEach(() => {
   tmp = mkdtempSync(join(tmpdir(), 'mdk-test-unpack-fake-'));
   layer = join(tmp, 'layer');
   sys.failFile = undefined;
+  sys.forget();
 });
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
