@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
-import { locate } from '../engine/archive-fs.js';
+import { locate, type LocateSyscalls } from '../engine/archive-fs.js';
 import { commitImage, type HistoryEntry, type ImageConfigDoc } from '../images/commit.js';
 import { imageHasPath, readImageFile } from '../images/image-files.js';
 import { findImage } from '../images/lookup.js';
@@ -502,7 +502,7 @@ export class Builder {
     const base = await this.ensureImage(state);
     const history = { created_by: `${r.createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' };
     const make = async (w: EntryWriter, root: number) => {
-      for (const d of missingDirs(root, dir)) await w.addDirectory({ name: d, mode: 0o755 });
+      for (const d of missingDirs(root, dir, this.sys)) await w.addDirectory({ name: d, mode: 0o755 });
     };
     const next = await this.addedLayer(
       layers,
@@ -612,7 +612,7 @@ export class Builder {
       const history = { created_by: createdBy, comment: 'buildkit.dockerfile.v0' };
       const inside = () =>
         withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
-          await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan));
+          await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan, this.sys));
           // ADD may extract an archive with xattrs the layer leaves out: its upper dir is not the layer
           return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, history, tar, undefined, dir), {
             adoptable: step.kind === 'COPY',
@@ -630,7 +630,7 @@ export class Builder {
       // ADD's archives keep the xattrs the container's way leaves out: ADD takes that way
       const next =
         step.kind === 'COPY'
-          ? await this.addedLayer(layers, (w, rootFd) => addSources(w, rootFd, plan), (tar) => this.commit(base, key, config, history, tar), inside)
+          ? await this.addedLayer(layers, (w, rootFd) => addSources(w, rootFd, plan, this.sys), (tar) => this.commit(base, key, config, history, tar), inside)
           : await inside();
       if (layerKey) this.cache.putLayer(layerKey, this.store.imageConfig(next.image!).rootfs.diff_ids.at(-1)!);
       this.progress.done(id, next.image);
@@ -639,15 +639,15 @@ export class Builder {
   }
 }
 
-/** the components of DIR (absolute) missing in ROOT, outermost first, as tar names */
-export function missingDirs(root: number, dir: string): string[] {
+/** the components of DIR (absolute) missing in ROOT (looked up with SYS), outermost first, as tar names */
+export function missingDirs(root: number, dir: string, sys: LocateSyscalls = nativeAddon()): string[] {
   const comps = dir.split('/').filter(Boolean);
   const out: string[] = [];
   for (let i = 1; i <= comps.length; i++) {
     const p = `/${comps.slice(0, i).join('/')}`;
     let exists = false;
     try {
-      const l = locate(root, p, true);
+      const l = locate(root, p, true, sys);
       exists = l.st !== undefined;
       closeSync(l.dir);
     } catch {
