@@ -297,19 +297,6 @@ const COMPOSITION_ROOTS = new Set([
   'cli/commands/system-service.ts',
 ]);
 
-/**
- * Files that still call nativeAddon() in their own code: to be given the
- * addon as the files above were. No file may join this list; the test
- * fails when one leaves it without being taken off.
- */
-const NOT_YET_INJECTED = new Set([
-  'build/added-layer.ts',
-  'build/builder.ts',
-  'build/sources.ts',
-  'engine/path-stat.ts',
-  'images/unpack/unpack-layer.ts',
-]);
-
 /** Where TEXT (the file FILE) calls nativeAddon() other than as a parameter's default value: "file:line". */
 function globalAddonCalls(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
@@ -339,12 +326,11 @@ describe('architecture: the addon is a collaborator', () => {
   const calls = new Map(files.map((f) => [f, globalAddonCalls(f, readFileSync(join(src, f), 'utf8'))]));
 
   test('nativeAddon() only in the composition roots, or as a default value of a parameter', () => {
-    const bad = files.filter((f) => !COMPOSITION_ROOTS.has(f) && !NOT_YET_INJECTED.has(f)).flatMap((f) => calls.get(f)!);
+    const bad = files.filter((f) => !COMPOSITION_ROOTS.has(f)).flatMap((f) => calls.get(f)!);
     assert.deepEqual(bad, [], `nativeAddon() called in a module's own code (take the addon, or the calls needed, as a parameter; its default may be nativeAddon()):\n  ${bad.join('\n  ')}`);
   });
 
-  test('the lists are current: each file of NOT_YET_INJECTED still calls it, each composition root exists', () => {
-    for (const f of NOT_YET_INJECTED) assert.ok((calls.get(f) ?? []).length > 0, `${f} no longer calls nativeAddon() in its own code: take it off NOT_YET_INJECTED`);
+  test('each composition root is a file under src/', () => {
     for (const f of COMPOSITION_ROOTS) assert.ok(calls.has(f), `${f} is not a file under src/`);
   });
 

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, closeSync, constants as fsc, lstatSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants as fsc, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { addonLoaded } from '../../test/helpers/fs-layer-syscalls.js';
+import { NodeFsSyscalls } from '../../test/helpers/fs-syscalls.js';
 import type { EntryWriter, TarWriterEntry } from '../images/tar/tar-writer.js';
-import { AddedLayerConflict, AddedLayerWriter } from './added-layer.js';
+import { AddedLayerConflict, AddedLayerWriter, withAddedLayer } from './added-layer.js';
+
+/** the image's paths looked up with Node's fs: no addon */
+const fsSys = new NodeFsSyscalls();
 
 /** what reaches the tar: "kind name mode uid:gid mtime" */
 function recorder(): { w: EntryWriter; out: string[] } {
@@ -46,7 +51,7 @@ describe('AddedLayerWriter', () => {
   test('the image\'s directories above an entry come first, once, as the image has them; below a new directory nothing is looked up', async () => {
     await withRoot(async (root) => {
       const { w, out } = recorder();
-      const a = new AddedLayerWriter(w, root);
+      const a = new AddedLayerWriter(w, root, fsSys);
       await a.addDirectory({ name: 'etc/app', mode: 0o755, mtime: 5 });
       await a.addFile({ name: 'etc/app/conf', mode: 0o644, mtime: 6 }, Buffer.from('x'));
       await a.addFile({ name: '/etc/passwd', mode: 0o600, mtime: 7 }, Buffer.from('y'));
@@ -78,7 +83,7 @@ describe('AddedLayerWriter', () => {
     ];
     for (const [what, fn] of cases) {
       await withRoot(async (root) => {
-        await assert.rejects(fn(new AddedLayerWriter(recorder().w, root)), AddedLayerConflict, what);
+        await assert.rejects(fn(new AddedLayerWriter(recorder().w, root, fsSys)), AddedLayerConflict, what);
       });
     }
   });
@@ -86,10 +91,70 @@ describe('AddedLayerWriter', () => {
   test('a file over a file of the image, and a symlink over one, are plain replacements', async () => {
     await withRoot(async (root) => {
       const { w, out } = recorder();
-      const a = new AddedLayerWriter(w, root);
+      const a = new AddedLayerWriter(w, root, fsSys);
       await a.addSymlink({ name: 'bin' }, 'busybox');
       await a.addFile({ name: 'etc/passwd' }, Buffer.from(''));
       assert.deepEqual(out, ['symlink bin 0 0:0 0', `dir etc 750 ${owner} 1000`, 'file etc/passwd 0 0:0 0']);
     });
   });
+});
+
+describe('withAddedLayer, the overlay given in', () => {
+  const base = mkdtempSync('/tmp/mdk-test-added-layer-mount-');
+  after(() => rmSync(base, { recursive: true, force: true }));
+  const top = join(base, 'top');
+  const bottom = join(base, 'bottom');
+  mkdirSync(join(top, 'etc'), { recursive: true });
+  mkdirSync(bottom);
+  const fds = () => readdirSync('/proc/self/fd').length;
+  /** mounts nothing: the "overlay" is the topmost layer's directory, opened */
+  const recording = () => {
+    const mounted: string[][] = [];
+    return Object.assign(new NodeFsSyscalls(), {
+      mounted,
+      mountOverlay(lower: readonly Buffer[], upper: Buffer | null, work: Buffer | null): number {
+        assert.equal(upper, null, 'read-only: no upper');
+        assert.equal(work, null);
+        mounted.push(lower.map((l) => l.toString()));
+        return openSync(top, fsc.O_RDONLY | fsc.O_DIRECTORY);
+      },
+    });
+  };
+
+  test('two layers or more: one read-only overlay of them, topmost first, closed after; the tar written from its entries', async () => {
+    const sys = recording();
+    const open = fds();
+    let seen = -1;
+    const size = await withAddedLayer(
+      [top, bottom],
+      async (w, root) => {
+        seen = root;
+        await w.addFile({ name: 'etc/app.conf', mode: 0o644 }, Buffer.from('x'));
+      },
+      async (tar) => statSync(tar).size,
+      sys,
+    );
+    assert.deepEqual(sys.mounted, [[top, bottom]]);
+    assert.ok(seen >= 0);
+    assert.ok(size >= 3 * 512, 'a tar with the image\'s etc/ and the file');
+    assert.equal(fds(), open, 'the overlay\'s fd is closed');
+  });
+
+  test('one layer is its own directory (no overlay); none takes the container\'s way', async () => {
+    const sys = recording();
+    assert.equal(await withAddedLayer([top], async (w) => w.addDirectory({ name: 'etc/new', mode: 0o755 }), async () => 'done', sys), 'done');
+    await assert.rejects(withAddedLayer([], async () => {}, async () => 'done', sys), AddedLayerConflict);
+    assert.deepEqual(sys.mounted, []);
+  });
+
+  test('a conflict found while producing closes the overlay and writes nothing', async () => {
+    const sys = recording();
+    const open = fds();
+    await assert.rejects(withAddedLayer([top, bottom], async (w) => w.addFile({ name: 'etc' }, Buffer.from('')), async () => assert.fail('no tar'), sys), AddedLayerConflict);
+    assert.equal(fds(), open);
+  });
+});
+
+test('the addon was never loaded', () => {
+  assert.equal(addonLoaded(), false);
 });

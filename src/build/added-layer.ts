@@ -24,8 +24,8 @@
  * Below a directory the image lacks, nothing is looked up.
  */
 import { closeSync, constants as fsc, openSync } from 'node:fs';
-import { locate, type Stat } from '../engine/archive-fs.js';
-import { nativeAddon } from '../helper/native-addon.js';
+import { locate, type LocateSyscalls, type Stat } from '../engine/archive-fs.js';
+import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import type { EntryWriter, TarWriterEntry } from '../images/tar/tar-writer.js';
 import { S_IFDIR, S_IFMT } from '../linux/file-modes.js';
 import { withTempTar } from './temp-tar.js';
@@ -60,6 +60,7 @@ export class AddedLayerWriter implements EntryWriter {
   constructor(
     private readonly out: EntryWriter,
     private readonly lower: number | undefined,
+    private readonly sys: LocateSyscalls = nativeAddon(),
   ) {
     this.known.set('', lower === undefined ? 'new' : 'image');
   }
@@ -68,7 +69,7 @@ export class AddedLayerWriter implements EntryWriter {
   private lookup(path: string): Stat | undefined {
     let l: ReturnType<typeof locate>;
     try {
-      l = locate(this.lower!, `/${path}`, false);
+      l = locate(this.lower!, `/${path}`, false, this.sys);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
@@ -132,10 +133,13 @@ export class AddedLayerWriter implements EntryWriter {
   }
 }
 
+/** The addon's calls: the image's layers mounted as one, its paths looked up (the addon by default; a test gives its own). */
+export type AddedLayerSyscalls = Pick<NativeAddon, 'mountOverlay'> & LocateSyscalls;
+
 /** LAYERS (topmost first) as one read-only root fd: the layer's own directory, or a detached overlay of them */
-function openLower(layers: readonly string[]): number {
+function openLower(layers: readonly string[], sys: AddedLayerSyscalls): number {
   if (layers.length === 1) return openSync(layers[0]!, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
-  return nativeAddon().mountOverlay(
+  return sys.mountOverlay(
     layers.map((l) => Buffer.from(l)),
     null,
     null,
@@ -147,11 +151,17 @@ function openLower(layers: readonly string[]): number {
  * are LAYERS, topmost first; ROOT: the image's files, read-only) as a
  * layer tar in a temp dir; FN gets its path and the temp dir goes after
  * it. Throws AddedLayerConflict (before FN) where the container's way must
- * be taken. An image without layers takes the container's way too.
+ * be taken. An image without layers takes the container's way too. SYS
+ * mounts two layers or more as one read-only overlay.
  */
-export async function withAddedLayer<T>(layers: readonly string[], produce: (w: EntryWriter, root: number) => Promise<void>, fn: (tar: string) => Promise<T>): Promise<T> {
+export async function withAddedLayer<T>(
+  layers: readonly string[],
+  produce: (w: EntryWriter, root: number) => Promise<void>,
+  fn: (tar: string) => Promise<T>,
+  sys: AddedLayerSyscalls = nativeAddon(),
+): Promise<T> {
   if (layers.length === 0) throw new AddedLayerConflict('an image without layers');
-  const lower = openLower(layers);
+  const lower = openLower(layers, sys);
   let closed = false;
   const close = () => {
     if (!closed) closeSync(lower);
@@ -160,7 +170,7 @@ export async function withAddedLayer<T>(layers: readonly string[], produce: (w: 
   try {
     return await withTempTar(
       async (w) => {
-        await produce(new AddedLayerWriter(w, lower), lower);
+        await produce(new AddedLayerWriter(w, lower, sys), lower);
         close();
       },
       (path) => fn(path),

@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
-import { locate } from '../engine/archive-fs.js';
+import { locate, type LocateSyscalls } from '../engine/archive-fs.js';
 import { commitImage, type HistoryEntry, type ImageConfigDoc } from '../images/commit.js';
 import { imageHasPath, readImageFile } from '../images/image-files.js';
 import { findImage } from '../images/lookup.js';
@@ -44,7 +44,8 @@ import { pullImage } from '../images/pull.js';
 import type { Credentials } from '../images/registry/docker-config.js';
 import { parseNormalizedReference, referenceString, withDefaultTag } from '../images/reference.js';
 import { resolveUser } from '../images/user-lookup.js';
-import { nativeAddon } from '../helper/native-addon.js';
+import type { LayerSyscalls } from '../helper/layer-syscalls.js';
+import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import type { EntryWriter } from '../images/tar/tar-writer.js';
 import { AddedLayerConflict, withAddedLayer } from './added-layer.js';
 import { addSources, type CopyPlan, type Download } from './copy.js';
@@ -87,6 +88,15 @@ export interface BuildResult {
   tags: string[];
 }
 
+/**
+ * The addon's calls the builder makes (the addon by default; a test gives
+ * its own): an image's layers as one read-only overlay (COPY --from, and
+ * the image under a COPY's layer) and its paths looked up, a copied
+ * directory's listing, and reading the image's files (--chown's users,
+ * WORKDIR's directory).
+ */
+export type BuildSyscalls = Pick<NativeAddon, 'mountOverlay' | 'statDir' | 'lstatAt' | 'readlinkAt'> & LayerSyscalls;
+
 /** A stage as it goes: the image its last step made and that image's config. */
 interface State {
   image: string | undefined;
@@ -120,6 +130,7 @@ export class Builder {
   constructor(
     private readonly engine: Engine,
     private readonly opts: BuildOptions,
+    private readonly sys: BuildSyscalls = nativeAddon(),
   ) {
     this.cache = new BuildCache(engine.store);
     this.removal = new DeferredRemoval(engine.store.layerDirs.tmpDir);
@@ -482,7 +493,7 @@ export class Builder {
     const hit = this.cached(state, key, id);
     if (hit) return hit;
     const layers = this.layers(state);
-    if (dir === '/' || imageHasPath(layers, dir)) {
+    if (dir === '/' || imageHasPath(layers, dir, this.sys)) {
       const next = await this.commit(state, key, r.config, { created_by: r.createdBy, empty_layer: true });
       this.progress.done(id, next.image);
       return next;
@@ -491,7 +502,7 @@ export class Builder {
     const base = await this.ensureImage(state);
     const history = { created_by: `${r.createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' };
     const make = async (w: EntryWriter, root: number) => {
-      for (const d of missingDirs(root, dir)) await w.addDirectory({ name: d, mode: 0o755 });
+      for (const d of missingDirs(root, dir, this.sys)) await w.addDirectory({ name: d, mode: 0o755 });
     };
     const next = await this.addedLayer(
       layers,
@@ -514,7 +525,7 @@ export class Builder {
    */
   private async addedLayer(layers: readonly string[], produce: (w: EntryWriter, root: number) => Promise<void>, commit: (tar: string) => Promise<State>, inside: () => Promise<State>): Promise<State> {
     try {
-      return await withAddedLayer(layers, produce, commit);
+      return await withAddedLayer(layers, produce, commit, this.sys);
     } catch (e) {
       if (!(e instanceof AddedLayerConflict)) throw e;
       return inside();
@@ -549,7 +560,7 @@ export class Builder {
     }
     // one layer is its own directory (an overlay needs two lower layers without an upper one)
     if (layers.length === 1) return fn({ path: layers[0]!, label, strict: false });
-    const fd = nativeAddon().mountOverlay(layers.map((l) => Buffer.from(l)), null, null);
+    const fd = this.sys.mountOverlay(layers.map((l) => Buffer.from(l)), null, null);
     try {
       return await fn({ path: `/proc/self/fd/${fd}`, label, strict: false });
     } finally {
@@ -571,7 +582,7 @@ export class Builder {
     const chown = step.chown !== undefined ? x(step.chown) : undefined;
     const workdir = config.WorkingDir || '/';
     return this.withSourceRoot(state, step, async (root) => {
-      const sources: Source[] = findSources(root, local, fail);
+      const sources: Source[] = findSources(root, local, fail, this.sys);
       const downloads = await Promise.all(urls.map((u) => fetchUrl(u, fail)));
       const digest = sourcesDigest(sources, step.from ? undefined : this.digestMemo());
       const instr = `${step.kind} ${step.from ? `from:${JSON.stringify(step.from)} ` : ''}chown:${chown ?? ''} chmod:${step.chmod ?? ''} ${JSON.stringify(patterns)} ${JSON.stringify(heredocs)} ${dest}`;
@@ -582,7 +593,7 @@ export class Builder {
       const layers = this.layers(base);
       let owner: { uid: number; gid: number } | undefined;
       if (chown !== undefined) {
-        const read = (p: string) => readImageFile(layers, p)?.toString('utf8') ?? null;
+        const read = (p: string) => readImageFile(layers, p, this.sys)?.toString('utf8') ?? null;
         const u = resolveUser(chown, read('/etc/passwd'), read('/etc/group'));
         owner = { uid: u.uid, gid: u.gid };
       } else if (!step.from) owner = { uid: 0, gid: 0 };
@@ -601,7 +612,7 @@ export class Builder {
       const history = { created_by: createdBy, comment: 'buildkit.dockerfile.v0' };
       const inside = () =>
         withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
-          await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan));
+          await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan, this.sys));
           // ADD may extract an archive with xattrs the layer leaves out: its upper dir is not the layer
           return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, history, tar, undefined, dir), {
             adoptable: step.kind === 'COPY',
@@ -619,7 +630,7 @@ export class Builder {
       // ADD's archives keep the xattrs the container's way leaves out: ADD takes that way
       const next =
         step.kind === 'COPY'
-          ? await this.addedLayer(layers, (w, rootFd) => addSources(w, rootFd, plan), (tar) => this.commit(base, key, config, history, tar), inside)
+          ? await this.addedLayer(layers, (w, rootFd) => addSources(w, rootFd, plan, this.sys), (tar) => this.commit(base, key, config, history, tar), inside)
           : await inside();
       if (layerKey) this.cache.putLayer(layerKey, this.store.imageConfig(next.image!).rootfs.diff_ids.at(-1)!);
       this.progress.done(id, next.image);
@@ -628,15 +639,15 @@ export class Builder {
   }
 }
 
-/** the components of DIR (absolute) missing in ROOT, outermost first, as tar names */
-export function missingDirs(root: number, dir: string): string[] {
+/** the components of DIR (absolute) missing in ROOT (looked up with SYS), outermost first, as tar names */
+export function missingDirs(root: number, dir: string, sys: LocateSyscalls = nativeAddon()): string[] {
   const comps = dir.split('/').filter(Boolean);
   const out: string[] = [];
   for (let i = 1; i <= comps.length; i++) {
     const p = `/${comps.slice(0, i).join('/')}`;
     let exists = false;
     try {
-      const l = locate(root, p, true);
+      const l = locate(root, p, true, sys);
       exists = l.st !== undefined;
       closeSync(l.dir);
     } catch {

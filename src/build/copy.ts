@@ -21,7 +21,8 @@
 import { closeSync, constants as fsc, createReadStream, openSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
-import { locate } from '../engine/archive-fs.js';
+import { locate, type LocateSyscalls } from '../engine/archive-fs.js';
+import { nativeAddon } from '../helper/native-addon.js';
 import { decompressArchive, sniffArchiveCompression } from '../images/decompress.js';
 import { openTarReader } from '../images/tar/tar-reader.js';
 import type { EntryWriter } from '../images/tar/tar-writer.js';
@@ -52,9 +53,9 @@ export interface CopyPlan {
 
 
 /** what PATH is in ROOT, symlinks followed inside it: 'dir', 'other' or 'none' */
-function kindIn(root: number, path: string): 'dir' | 'other' | 'none' {
+function kindIn(root: number, path: string, sys: LocateSyscalls): 'dir' | 'other' | 'none' {
   try {
-    const l = locate(root, path, true);
+    const l = locate(root, path, true, sys);
     closeSync(l.dir);
     if (!l.st) return 'none';
     return (l.st.mode & S_IFMT) === S_IFDIR ? 'dir' : 'other';
@@ -111,10 +112,10 @@ async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
   if (left > 0) yield Buffer.alloc(left);
 }
 
-/** Writes PLAN's files to W, as names under "/" of the container root ROOT. */
-export async function addSources(w: EntryWriter, root: number, plan: CopyPlan): Promise<void> {
+/** Writes PLAN's files to W, as names under "/" of the container root ROOT (looked up with SYS). */
+export async function addSources(w: EntryWriter, root: number, plan: CopyPlan, sys: LocateSyscalls = nativeAddon()): Promise<void> {
   const destPath = plan.dest.replace(/\/+$/, '') || '/';
-  const destKind = kindIn(root, destPath);
+  const destKind = kindIn(root, destPath, sys);
   const onlyDir = plan.sources.length === 1 && plan.sources[0]!.isDir && plan.downloads.length === 0 && plan.heredocs.length === 0;
   const intoDir = plan.dest.endsWith('/') || destKind === 'dir' || plan.multiple || onlyDir;
   if (plan.multiple && !plan.dest.endsWith('/') && destKind !== 'dir') {
@@ -127,7 +128,7 @@ export async function addSources(w: EntryWriter, root: number, plan: CopyPlan): 
   const comps = dirToMake.split('/').filter(Boolean);
   for (let i = 1; i <= comps.length; i++) {
     const p = `/${comps.slice(0, i).join('/')}`;
-    if (kindIn(root, p) !== 'none') continue;
+    if (kindIn(root, p, sys) !== 'none') continue;
     const o = i === comps.length && plan.owner ? plan.owner : { uid: 0, gid: 0 };
     await w.addDirectory({ name: tarName(p), mode: 0o755, ...o });
   }

@@ -61,3 +61,24 @@ test('a file changed in place changes the digest (no stale listing)', () => {
   writeFileSync(join(dir, 'src/deep/c.js'), 'd');
   assert.notEqual(sourcesDigest(findSources(root, ['src'], fail)), before);
 });
+
+test('findSources lists copied directories with the statDir it is given (one call a directory), not the addon', () => {
+  const listed: string[] = [];
+  const fake = {
+    statDir(path: Buffer): [string[], Float64Array] {
+      listed.push(path.toString());
+      const names = readdirSync(path.toString()).sort();
+      const v = new Float64Array(names.length * 11);
+      names.forEach((n, i) => {
+        const st = lstatSync(join(path.toString(), n));
+        v.set([st.mode, 4242, 4343, st.size, st.nlink, st.ino, st.dev, Math.floor(st.mtimeMs / 1000), 0, Math.floor(st.ctimeMs / 1000), 0], i * 11);
+      });
+      return [names, v];
+    },
+  };
+  const [s] = findSources(root, ['src'], fail, fake);
+  assert.deepEqual(listed, [join(dir, 'src'), join(dir, 'src/deep')]);
+  const self = lstatSync(join(dir, 'src'));
+  // the source itself is lstat'ed; what is under it comes from statDir
+  assert.deepEqual(s!.items.map((i) => `${i.rel} ${i.kind} ${i.uid}:${i.gid}`), [` dir ${self.uid}:${self.gid}`, 'deep dir 4242:4343', 'deep/c.js file 4242:4343']);
+});

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants as fsc, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { MobyDickError } from '../errors.js';
-import { nativeAddon } from '../helper/native-addon.js';
+import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import { type DigestMemo, fileStamp } from './digest-memo.js';
 import type { IgnoreRules } from './dockerignore.js';
 
@@ -166,13 +166,16 @@ function itemOf(path: string, rel: string, st: ItemStat): Item | undefined {
   };
 }
 
+/** The addon's call that lists a directory (the addon by default; a test gives its own). */
+export type SourceSyscalls = Pick<NativeAddon, 'statDir'>;
+
 /**
  * The entries of the directory at PATH and their lstat, in name order
  * (the addon's statDir: one call a directory, no Stats object or path a
  * file; a source tree of thousands of files is listed on every build, cached ones too)
  */
-export function statDir(path: string): { name: string; st: ItemStat }[] {
-  const [names, v] = nativeAddon().statDir(Buffer.from(path));
+export function statDir(path: string, sys: SourceSyscalls = nativeAddon()): { name: string; st: ItemStat }[] {
+  const [names, v] = sys.statDir(Buffer.from(path));
   const out = names.map((name, i) => {
     const o = i * 11;
     const st: ItemStat = {
@@ -192,8 +195,8 @@ export function statDir(path: string): { name: string; st: ItemStat }[] {
 }
 
 /** the items of the directory at PATH (its components no symlinks), CTX_REL its path in the root for .dockerignore */
-function walkDir(root: SourceRoot, path: string, ctxRel: string, rel: string, out: Item[]): void {
-  for (const { name, st } of statDir(path)) {
+function walkDir(root: SourceRoot, path: string, ctxRel: string, rel: string, out: Item[], sys: SourceSyscalls): void {
+  for (const { name, st } of statDir(path, sys)) {
     const childCtx = ctxRel ? `${ctxRel}/${name}` : name;
     const childPath = `${path}/${name}`;
     const ignored = root.ignore?.excludes(childCtx) ?? false;
@@ -202,15 +205,16 @@ function walkDir(root: SourceRoot, path: string, ctxRel: string, rel: string, ou
     const item = itemOf(childPath, childRel, st);
     if (!item) continue;
     if (!ignored) out.push(item);
-    if (item.kind === 'dir') walkDir(root, childPath, childCtx, childRel, out);
+    if (item.kind === 'dir') walkDir(root, childPath, childCtx, childRel, out, sys);
   }
 }
 
 /**
  * The sources PATTERNS name in ROOT. FAIL makes the error of a bad source
- * (the builder names the Dockerfile line).
+ * (the builder names the Dockerfile line). SYS lists the directories
+ * copied whole (statDir).
  */
-export function findSources(root: SourceRoot, patterns: readonly string[], fail: (m: string) => MobyDickError): Source[] {
+export function findSources(root: SourceRoot, patterns: readonly string[], fail: (m: string) => MobyDickError, sys: SourceSyscalls = nativeAddon()): Source[] {
   const out: Source[] = [];
   for (const pattern of patterns) {
     if (root.strict && pattern.startsWith('/')) {
@@ -249,7 +253,7 @@ export function findSources(root: SourceRoot, patterns: readonly string[], fail:
       if (!self) continue;
       found++;
       const items = [self];
-      if (self.kind === 'dir') walkDir(root, path, name, '', items);
+      if (self.kind === 'dir') walkDir(root, path, name, '', items, sys);
       out.push({ name: cand.join('/') || '.', isDir: self.kind === 'dir', items });
     }
     if (found === 0) {

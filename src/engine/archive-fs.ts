@@ -48,6 +48,9 @@ function statOf(a: number[]): Stat {
 /** The addon's *at calls this module makes (the addon by default; a test gives its own). */
 export type ArchiveSyscalls = Pick<NativeAddon, 'lstatAt' | 'openInRoot' | 'readlinkAt' | 'openDirAt' | 'readDirAt' | 'openFileAt' | 'getXattrAt'>;
 
+/** The calls locate() makes. */
+export type LocateSyscalls = Pick<ArchiveSyscalls, 'openInRoot' | 'lstatAt' | 'readlinkAt'>;
+
 /** NAME in DIR (empty: DIR itself), not followed; undefined if missing */
 export function lstatIn(dir: number, name: Buffer, sys: Pick<ArchiveSyscalls, 'lstatAt'> = nativeAddon()): Stat | undefined {
   const a = sys.lstatAt(dir, name);
@@ -75,7 +78,7 @@ function splitPath(path: string): { parent: string; base: string } {
  * inside it), the last name not followed unless FOLLOW, when its target is
  * resolved again inside the root. Throws what openat2 throws (ENOENT, ENOTDIR).
  */
-export function locate(root: number, path: string, follow: boolean, sys: ArchiveSyscalls = nativeAddon()): Located {
+export function locate(root: number, path: string, follow: boolean, sys: LocateSyscalls = nativeAddon()): Located {
   let current = path;
   for (let hops = 0; ; hops++) {
     const { parent, base } = splitPath(current);

@@ -3,14 +3,57 @@
  * Node's fs through /proc/self/fd/N, for unit tests that run as any user
  * and without the addon. What only root can make is given instead: a
  * name's stat can be replaced (a whiteout: a character device 0:0), and
- * extended attributes are kept in memory. openInRoot joins the path to the
- * root's own path: enough for the callers' logic, not a security boundary.
+ * extended attributes are kept in memory. openInRoot resolves the path as
+ * openat2(RESOLVE_IN_ROOT) does (resolveInRoot, below), walking path
+ * strings: a model of the kernel for the callers' logic, not a boundary.
  */
 import { constants as fsc, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import type { NativeAddon } from '../../src/helper/native-addon.js';
 
 type FsSyscalls = Pick<NativeAddon, 'lstatAt' | 'openInRoot' | 'openDirAt' | 'readDirAt' | 'openFileAt' | 'readlinkAt' | 'getXattrAt' | 'listXattrAt' | 'removeXattrAt' | 'utimesAt'>;
+
+export function errnoError(code: string, errno: number, what: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${what}`), { code, errno: -errno });
+}
+
+/**
+ * PATH below the directory ROOT as openat2(RESOLVE_IN_ROOT) resolves it:
+ * ".." stops at the root, a symlink on the way is followed inside it (an
+ * absolute target from the root), ELOOP after 40, ENOTDIR through a
+ * non-directory; the last component is followed too. The host path it ends at.
+ */
+export function resolveInRoot(root: string, path: string): string {
+  const done: string[] = [];
+  const todo = path.split('/');
+  let hops = 0;
+  while (todo.length) {
+    const c = todo.shift()!;
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      done.pop();
+      continue;
+    }
+    const here = join(root, ...done, c);
+    let st: Stats;
+    try {
+      st = lstatSync(here);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw errnoError(err.code ?? 'EIO', Math.abs(err.errno ?? 5), here);
+    }
+    if (st.isSymbolicLink()) {
+      if (++hops > 40) throw errnoError('ELOOP', 40, here);
+      const target = readlinkSync(here);
+      if (target.startsWith('/')) done.length = 0;
+      todo.unshift(...target.split('/'));
+      continue;
+    }
+    if (todo.some((t) => t !== '' && t !== '.') && !st.isDirectory()) throw errnoError('ENOTDIR', 20, here);
+    done.push(c);
+  }
+  return join(root, ...done);
+}
 
 export class NodeFsSyscalls implements FsSyscalls {
   /** stats that replace a path's own: [mode, rdevMajor, rdevMinor] */
@@ -44,7 +87,7 @@ export class NodeFsSyscalls implements FsSyscalls {
 
   openInRoot(rootFd: number, path: Buffer): number {
     this.calls.push('openInRoot');
-    return openSync(join(this.path(rootFd, Buffer.alloc(0)), normalize(`/${path.toString()}`)), fsc.O_RDONLY | fsc.O_DIRECTORY);
+    return openSync(resolveInRoot(this.path(rootFd, Buffer.alloc(0)), path.toString()), fsc.O_RDONLY | fsc.O_DIRECTORY);
   }
 
   openDirAt(dirFd: number, name: Buffer): number {

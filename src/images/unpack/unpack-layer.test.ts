@@ -31,7 +31,7 @@ beforeEach(() => {
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
 // (a directory's mode is 0644 unless given: as root it is written into all the same, as another user not)
-const unpack = (entries: CraftEntry[], chunk = 65536) => unpackLayer(chunked(craftTar(entries), chunk), layer, { layerDigest: DIGEST, syscalls: sys });
+const unpack = (entries: CraftEntry[], chunk = 65536) => unpackLayer(chunked(craftTar(entries), chunk), layer, { layerDigest: DIGEST }, sys);
 
 describe('unpack (as any user, root-only syscalls faked)', () => {
   test('owners of files, directories and symlinks as the tar says; devices, fifos, hard links, modes and xattrs', async () => {
@@ -145,7 +145,8 @@ describe('unpack for a rootless store', () => {
         { name: 'f', data: 'x', pax: { 'SCHILY.xattr.trusted.md': 'v', 'SCHILY.xattr.user.overlay.redirect': '/etc', 'SCHILY.xattr.security.capability': CAP } },
       ]), 65536),
       layer,
-      { layerDigest: DIGEST, syscalls: sys, rootless: { warn: (m) => warnings.push(m) } },
+      { layerDigest: DIGEST, rootless: { warn: (m) => warnings.push(m) } },
+      sys,
     );
     const fd = openSync(inLayer('dir'), 'r');
     try {

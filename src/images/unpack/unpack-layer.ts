@@ -77,12 +77,6 @@ export interface UnpackOptions {
    */
   observe?: (chunk: Buffer) => void;
   /**
-   * the syscalls it unpacks with (default: the addon's). The addon's file
-   * writers are the process's (file-queue.ts): the first unpack's syscalls
-   * queue every later unpack's files too.
-   */
-  syscalls?: LayerSyscalls;
-  /**
    * unpacking for a rootless store, in a process that is root of the user's
    * user namespace (jail/rootless-store.ts): opaque directories get
    * user.overlay.opaque (overlay's `userxattr`), device nodes other than
@@ -106,13 +100,19 @@ export interface UnpackResult {
  * should be new and empty). On failure throws MobyDickError('ARCHIVE')
  * naming the layer and the entry; DEST is left partly filled for the caller
  * to remove.
+ *
+ * SYS: the syscalls it unpacks with (default: the addon's; a unit test
+ * gives a fake, test/helpers/fs-layer-syscalls.ts). The addon's file
+ * writers are the process's (file-queue.ts): the first unpack's syscalls
+ * queue every later unpack's files too.
  */
 export async function unpackLayer(
   input: AsyncIterable<Buffer>,
   dest: string,
   opts: UnpackOptions,
+  sys: LayerSyscalls = nativeAddon(),
 ): Promise<UnpackResult> {
-  return unpackInto(dest, opts, async (unpacker, parser) => {
+  return unpackInto(dest, opts, sys, async (unpacker, parser) => {
     let bytes = 0;
     for await (const chunk of decompress(input)) {
       bytes += chunk.length;
@@ -137,9 +137,9 @@ export async function unpackLayer(
  * time: bench/README.md, "Layer unpacking"). The file must not shrink while
  * it is unpacked (the store's blobs are never written again). A compressed
  * one, or what cannot be mapped (a fifo, an empty file), is streamed
- * through unpackLayer.
+ * through unpackLayer. SYS as unpackLayer's.
  */
-export async function unpackLayerFile(path: string, dest: string, opts: UnpackOptions): Promise<UnpackResult> {
+export async function unpackLayerFile(path: string, dest: string, opts: UnpackOptions, sys: LayerSyscalls = nativeAddon()): Promise<UnpackResult> {
   if (opts.mediaType) compressionOfMediaType(opts.mediaType);
   let fd: number;
   try {
@@ -155,7 +155,7 @@ export async function unpackLayerFile(path: string, dest: string, opts: UnpackOp
     const head = Buffer.alloc(4);
     const st = fstatSync(fd);
     const mapped = st.isFile() && st.size > 0 && sniffCompression(head.subarray(0, readSync(fd, head, 0, 4, 0))) === 'none'
-      ? mapLayer(opts.syscalls ?? nativeAddon(), fd, st.size)
+      ? mapLayer(sys, fd, st.size)
       : undefined;
     if (!mapped) {
       // streamed from the same fd, which the stream then owns (it closes it
@@ -163,14 +163,14 @@ export async function unpackLayerFile(path: string, dest: string, opts: UnpackOp
       owned = false;
       const stream = createReadStream('', { fd, highWaterMark: 1 << 20, ...(st.isFile() ? { start: 0 } : {}) });
       try {
-        return await unpackLayer(stream, dest, opts);
+        return await unpackLayer(stream, dest, opts, sys);
       } finally {
         stream.destroy();
       }
     }
     closeSync(fd);
     owned = false;
-    return await unpackInto(dest, opts, async (unpacker, parser) => {
+    return await unpackInto(dest, opts, sys, async (unpacker, parser) => {
       const all = Buffer.from(mapped);
       for (let off = 0; off < all.length; off += CHUNK) {
         const chunk = all.subarray(off, Math.min(off + CHUNK, all.length));
@@ -206,12 +206,13 @@ const YIELD_EVERY = 4 * CHUNK;
 async function unpackInto(
   dest: string,
   opts: UnpackOptions,
+  sys: LayerSyscalls,
   feed: (unpacker: LayerUnpacker, parser: TarParser) => Promise<number>,
 ): Promise<UnpackResult> {
   if (opts.mediaType) compressionOfMediaType(opts.mediaType);
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const rootFd = openSync(dest, fsc.O_RDONLY | fsc.O_DIRECTORY);
-  const unpacker = new LayerUnpacker(opts.syscalls ?? nativeAddon(), rootFd, `layer ${opts.layerDigest}`, true, opts.rootless);
+  const unpacker = new LayerUnpacker(sys, rootFd, `layer ${opts.layerDigest}`, true, opts.rootless);
   if (readdirSync(dest).length === 0) unpacker.freshDirs.add(fstatSync(rootFd).ino);
   const parser = new TarParser(unpacker);
   let bytes: number;
