@@ -9,6 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
 import { signalName, signalNumber } from '../linux/signals.js';
 import { readUntilEnd } from './helper-fds.js';
+import { readPolledUntilEnd } from './readable.js';
 import { type HelperProcess, type LaunchedHelper, reapHelper, sendControl } from './helper-launch.js';
 import type { MonitorOptions } from './monitor-ops.js';
 import { DETACH, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
@@ -174,7 +175,9 @@ export class Container {
         if (rec.kind === 'sync') guarded(() => syncs.gotSync(rec.name));
       }
     };
-    this.done = readUntilEnd(fds.status, onRecords).then(async () => {
+    // the OCI runtime's helpers (a HelperLauncher's) are followed in the event loop: a compile service follows many at once
+    const reading = 'reap' in helper ? readPolledUntilEnd(fds.status, onRecords) : readUntilEnd(fds.status, onRecords);
+    this.done = reading.then(async () => {
       // the status pipe ends when the helper exits: reaping it does not block
       const [code, signal] = 'reap' in helper ? await helper.reap() : reapHelper(helper);
       this.ended = true;

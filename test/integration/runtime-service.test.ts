@@ -254,6 +254,24 @@ describe('moby-dick-runtime compile service', () => {
     for (const id of ['mdk-test-rn5', 'mdk-test-rs5']) assert.equal((await slow('delete', '--force', id)).code, 0);
   });
 
+  test('nine foreground runs at once through one service: each runs while the others wait (none queues behind another\'s wait in the thread pool)', async () => {
+    await startService();
+    const shared = mkdtempSync(join(dir, 'shared-'));
+    const waiting = bundle((s) => {
+      s.process!.args = ['sh', '-c', 'echo ready; while [ ! -e /shared/go ]; do sleep 0.05; done; echo done'];
+      s.mounts!.push({ destination: '/shared', source: shared, type: 'bind', options: ['rbind'] });
+    });
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `mdk-test-par${n}`);
+    let ready = 0;
+    const runs = ids.map((id) => outcome(serviceOnly, ['run', '--bundle', waiting, id], { ...ENV, PATH: '/mdk-test-nowhere' }, { onStdout: (t) => void (ready += t.split('ready\n').length - 1), timeoutMs: 30_000 }));
+    try {
+      await until(async () => ready === ids.length, 15_000);
+    } finally {
+      writeFileSync(join(shared, 'go'), '');
+    }
+    for (const r of await Promise.all(runs)) assert.deepEqual(r, { code: 0, stdout: 'ready\ndone\n', stderr: '', log: [] });
+  });
+
   test('a stale service (another build\'s stamp) is not used, and ends', async () => {
     const b = bundle();
     // a service of "another build" at this root's socket
