@@ -1,26 +1,7 @@
 /** Waits for a container while passing on the signals this process gets, as `docker run` and `runc run` do. */
-import { FORWARDED_SIGNALS, signalNumber } from '../linux/signals.js';
+import { FORWARDED_SIGNALS } from '../linux/signals.js';
 import type { Container, ExitStatus } from './container.js';
-
-/**
- * Where the signals to pass on come from: SUBSCRIBE starts delivering each
- * of SIGNALS (by number) to ON, and returns what stops it. This process's
- * own (processSignals), or those of a compile service's caller, which its
- * launcher catches and sends as frames (src/oci-cli/compile-service.ts).
- */
-export type SignalSource = (signals: readonly NodeJS.Signals[], on: (signal: number) => void) => () => void;
-
-/** This process's signals, through Node's handlers: while subscribed, they no longer end the process. */
-export const processSignals: SignalSource = (signals, on) => {
-  const handlers = signals.map((sig) => {
-    const handler = (): void => on(signalNumber(sig));
-    process.on(sig, handler);
-    return [sig, handler] as const;
-  });
-  return () => {
-    for (const [sig, handler] of handlers) process.off(sig, handler);
-  };
-};
+import { processSignals, type SignalSource } from './signal-source.js';
 
 /**
  * Starts a container with START and waits for it, forwarding the signals

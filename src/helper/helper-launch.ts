@@ -1,7 +1,7 @@
 /** Starting the C helper: its fds, the spawn through the addon, and the plan on fd 3. */
 import { closeSync, writeSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
-import { processSignals, type SignalSource } from './forward-signals.js';
+import { processSignals, type SignalSource } from './signal-source.js';
 import { HelperFds, type StdioMode } from './helper-fds.js';
 import { helperPath } from './helper-path.js';
 import { type NativeAddon, nativeAddon } from './native-addon.js';

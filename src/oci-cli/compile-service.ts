@@ -20,7 +20,7 @@
 import { chmodSync, closeSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
-import type { SignalSource } from '../helper/forward-signals.js';
+import type { SignalSource } from '../helper/signal-source.js';
 import { type HelperLauncher, type LaunchedHelper, type LaunchOptions, LaunchRefused, sendControl } from '../helper/helper-launch.js';
 import { signalNumber } from '../linux/signals.js';
 import { helperPath } from '../helper/helper-path.js';

@@ -656,6 +656,8 @@ export class OciRuntime {
       options.onPlan?.(this.planned(spec, plan, id));
       try {
         return await this.foreground(plan, { ...options, onSync: this.syncWork(saved, spec) }, (pid) => {
+          // as runc's run --pid-file
+          if (options.pidFile) writePidFile(options.pidFile, pid);
           saved.pid = pid;
           saved.pidStartTime = procStat(pid)?.startTime ?? '';
           this.store.write(saved);

@@ -219,6 +219,7 @@ describe('moby-dick-runtime compile service', () => {
     const ran = await same((id) => ['run', '--bundle', says, '--pid-file', pidFile(id), id], ['mdk-test-rn1', 'mdk-test-rs1']);
     assert.deepEqual(ran, { code: 3, stdout: 'out\n', stderr: 'err\n', log: [] });
     assert.match(JSON.stringify(await stateOf('mdk-test-rs1')), /does not exist/, 'run deletes its container at the end');
+    for (const id of ['mdk-test-rn1', 'mdk-test-rs1']) assert.match(readFileSync(pidFile(id), 'utf8'), /^[1-9]\d*$/, 'run --pid-file, as runc\'s');
     // a command that cannot run: the same error on stderr and in --log
     const missing = bundle((s) => void (s.process!.args = ['/mdk-test-nowhere']));
     const failed = await same((id) => ['run', '--bundle', missing, id], ['mdk-test-rn2', 'mdk-test-rs2']);
@@ -270,6 +271,30 @@ describe('moby-dick-runtime compile service', () => {
       writeFileSync(join(shared, 'go'), '');
     }
     for (const r of await Promise.all(runs)) assert.deepEqual(r, { code: 0, stdout: 'ready\ndone\n', stderr: '', log: [] });
+  });
+
+  test('a served run whose runtime is killed (SIGKILL): its container goes with it, its state and cgroup are removed, the service serves on', async () => {
+    const service = await startService();
+    const sleeper = bundle((s) => void (s.process!.args = ['sh', '-c', 'echo ready; exec sleep 30']));
+    const pidFile = join(dir, 'mdk-test-rk.pid');
+    let runtime = 0;
+    let ready = false;
+    const pending = outcome(serviceOnly, ['run', '--bundle', sleeper, '--pid-file', pidFile, 'mdk-test-rk'], { ...ENV, PATH: '/mdk-test-nowhere' }, {
+      onSpawn: (p) => void (runtime = p),
+      onStdout: (t) => void (ready ||= t.includes('ready')),
+    });
+    await until(async () => ready && existsSync(pidFile), 10_000);
+    // the container's pids cgroup, as its init sees it from the host
+    const cgroup = /^\d+:pids:(.*)$/m.exec(readFileSync(`/proc/${readFileSync(pidFile, 'utf8')}/cgroup`, 'utf8'))![1]!;
+    process.kill(runtime, 'SIGKILL');
+    assert.equal((await pending).code, null, 'killed');
+    assert.match(cgroup, /mdk-test-rk/);
+    const init = Number(readFileSync(pidFile, 'utf8'));
+    await until(async () => !alive(init) && !existsSync(join(fx.root, 'mdk-test-rk')), 10_000).catch(() => assert.fail('the container or its state outlived its runtime'));
+    assert.equal(existsSync(join('/sys/fs/cgroup/pids', cgroup)), false, 'no cgroup left');
+    assert.equal(alive(service), true, 'the service lives on');
+    assert.equal((await only('create', '--bundle', sleeper, 'mdk-test-rk')).code, 0, 'and serves the id again');
+    assert.equal((await slow('delete', '--force', 'mdk-test-rk')).code, 0);
   });
 
   test('a stale service (another build\'s stamp) is not used, and ends', async () => {
