@@ -102,7 +102,8 @@ class Peer {
   /** The next frame's fields (signals apart), or undefined at the end (or after TIMEOUT_MS). */
   async next(timeoutMs = -1): Promise<Buffer[] | undefined> {
     while (this.frames.length === 0 && !this.ended) {
-      if (!(await this.fill(timeoutMs))) return undefined;
+      // a false may be the timeout of a read this one joined (watchSignals'): without a timeout of our own, read on
+      if (!(await this.fill(timeoutMs)) && timeoutMs >= 0) return undefined;
     }
     return this.frames.shift();
   }
