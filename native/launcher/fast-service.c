@@ -1,6 +1,6 @@
 /*
  * The launcher's side of the compile service (src/oci-cli/compile-service.ts):
- * `create` and `exec --detach` without starting Node. The launcher sends the service its command
+ * `create`, `run` and `exec` without starting Node. The launcher sends the service its command
  * line, cwd, umask and MOBY_DICK_* environment; the service runs the same
  * TypeScript as the Node path (every decision is made there), and asks this
  * process to start mdk-init, so that the helper, and the container's init
@@ -14,6 +14,11 @@
  * the command line, or ends before the helper was started, the command runs
  * on the Node path: FAST_FALLBACK.
  *
+ * `run` and a foreground `exec` are served so too; the launcher then
+ * catches the signals the service names and sends them on as frames (the
+ * service passes them to the container through the helper), and exits
+ * with the container's status as the Node path does.
+ *
  * Frames both ways: a 4-byte little-endian length, then NUL-terminated
  * fields (src/oci-cli/compile-wire.ts; compile-wire.test.ts checks these
  * names against TypeScript's).
@@ -23,6 +28,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -53,7 +59,7 @@ static int global_value(int argc, char **argv, int *a, const char *name, const c
   return 1;
 }
 
-/* what the launcher needs of the command line: the root, the log, the id and --preserve-fds; -1: not a create */
+/* what the launcher needs of the command line: the root, the log, the id and --preserve-fds; -1: not create, run or exec */
 static int scan(int argc, char **argv, struct fast_request *r, long *preserve) {
   memset(r, 0, sizeof(*r));
   r->root = FAST_DEFAULT_ROOT;
@@ -69,13 +75,17 @@ static int scan(int argc, char **argv, struct fast_request *r, long *preserve) {
     else if (global_value(argc, argv, &a, "--log", &v)) r->log = v;
     else return -1; /* TypeScript would refuse it too; no need to ask */
   }
-  if (a >= argc || (strcmp(argv[a], FAST_SERVICE_COMMAND) != 0 && strcmp(argv[a], FAST_SERVICE_EXEC) != 0)) return -1;
+  if (a >= argc || (strcmp(argv[a], FAST_SERVICE_COMMAND) != 0 && strcmp(argv[a], FAST_SERVICE_EXEC) != 0 &&
+                    strcmp(argv[a], FAST_SERVICE_RUN) != 0))
+    return -1;
   r->command = argv[a];
-  for (a++; a < argc; a++) {
+  /* exec's flags end at the id; what follows is its command */
+  for (a++; a < argc && !(r->id && strcmp(r->command, FAST_SERVICE_EXEC) == 0); a++) {
     const char *arg = argv[a];
     int valued = strcmp(arg, "--bundle") == 0 || strcmp(arg, "-b") == 0 || strcmp(arg, "--pid-file") == 0 ||
                  strcmp(arg, "--console-socket") == 0 || strcmp(arg, "--preserve-fds") == 0 || strcmp(arg, "--process") == 0 ||
-                 strcmp(arg, "-p") == 0;
+                 strcmp(arg, "-p") == 0 || strcmp(arg, "--cwd") == 0 || strcmp(arg, "--env") == 0 || strcmp(arg, "-e") == 0 ||
+                 strcmp(arg, "--user") == 0 || strcmp(arg, "-u") == 0;
     const char *v = valued && a + 1 < argc ? argv[++a] : NULL;
     if (strncmp(arg, "--preserve-fds=", 15) == 0) v = arg + 15;
     if (arg[0] != '-') r->id = arg;
@@ -295,6 +305,56 @@ static pid_t spawn_helper(const char *helper, int sealed, long preserve, int pip
   return e ? -1 : pid;
 }
 
+/*
+ * A foreground run or exec: the signals the service names (`signals`) are caught from then on, as
+ * the Node path's handlers catch them, and sent to the service as `signal N` frames; it passes them
+ * on to the container through the helper. The handler only writes the number to a pipe.
+ */
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig) {
+  int saved = errno;
+  unsigned char n = (unsigned char)sig;
+  ssize_t ignored = write(signal_pipe[1], &n, 1);
+  (void)ignored;
+  errno = saved;
+}
+
+/* the `signals N...` frame's FIELDS: each caught from now on; -1 when one cannot be */
+static int catch_signals(char **fields, int nfields) {
+  if (signal_pipe[0] < 0 && pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) return -1;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int i = 1; i < nfields; i++) {
+    int sig = atoi(fields[i]);
+    if (sig <= 0 || sig >= 65 || sig == SIGKILL || sig == SIGSTOP || sigaction(sig, &sa, NULL) < 0) return -1;
+  }
+  return 0;
+}
+
+/* waits for the socket to be readable, sending the service each signal caught meanwhile */
+static int await_frame(int sock, struct frame *f) {
+  for (;;) {
+    struct pollfd p[2] = {{.fd = sock, .events = POLLIN}, {.fd = signal_pipe[0], .events = POLLIN}};
+    int n = poll(p, signal_pipe[0] >= 0 ? 2 : 1, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (signal_pipe[0] >= 0 && p[1].revents) {
+      unsigned char sigs[64];
+      ssize_t got = read(signal_pipe[0], sigs, sizeof(sigs));
+      for (ssize_t i = 0; i < got; i++) {
+        frame_str(f, "signal");
+        frame_int(f, sigs[i]);
+        if (frame_send(sock, f, NULL, 0) < 0) return -1;
+      }
+    }
+    if (p[0].revents) return 0;
+  }
+}
+
 /* the conversation after the request: the exit status, or FAST_FALLBACK while nothing was started */
 static int converse(int sock, const struct fast_request *r, struct frame *f) {
   char *fields[FIELDS_MAX];
@@ -303,8 +363,12 @@ static int converse(int sock, const struct fast_request *r, struct frame *f) {
   pid_t helper = -1;
   int reaped = 0;
   for (;;) {
-    if (frame_read(sock, f, fields, &nfields, &third_len) < 0 || nfields == 0) break;
+    if (await_frame(sock, f) < 0 || frame_read(sock, f, fields, &nfields, &third_len) < 0 || nfields == 0) break;
     const char *kind = fields[0];
+    if (strcmp(kind, "signals") == 0 && helper < 0) {
+      if (catch_signals(fields, nfields) < 0) break;
+      continue;
+    }
     if (strcmp(kind, "refuse") == 0 && helper < 0) return FAST_FALLBACK;
     if (strcmp(kind, "exit") == 0 && nfields == 2) {
       if (helper > 0 && !reaped) while (waitpid(helper, NULL, WNOHANG) < 0 && errno == EINTR) {}

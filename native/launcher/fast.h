@@ -37,6 +37,7 @@
 /* src/oci-cli/compile-wire.ts: the compile service's command, directory, socket, stamp and what it is told */
 #define FAST_SERVICE_COMMAND "create"
 #define FAST_SERVICE_EXEC "exec"
+#define FAST_SERVICE_RUN "run"
 #define FAST_SERVICE_START "compile-service"
 #define FAST_SERVICE_DIR "@compile"
 #define FAST_SERVICE_SOCKET "sock"

@@ -9,7 +9,8 @@ import type { Readable, Writable } from 'node:stream';
 import { MobyDickError } from '../errors.js';
 import { signalName, signalNumber } from '../linux/signals.js';
 import { readUntilEnd } from './helper-fds.js';
-import { type HelperProcess, reapHelper, sendControl } from './helper-launch.js';
+import { readPolledUntilEnd } from './readable.js';
+import { type HelperProcess, type LaunchedHelper, reapHelper, sendControl } from './helper-launch.js';
 import type { MonitorOptions } from './monitor-ops.js';
 import { DETACH, encodeSignal, RecordSplitter, type StatusRecord } from './plan-wire.js';
 import { SyncPoints } from './sync-points.js';
@@ -122,7 +123,8 @@ export class Container {
   /** settles once every sync point of the plan was passed (the engine's work done, the child resumed) */
   private readonly synced: Promise<void>;
 
-  constructor(helper: HelperProcess, options: StartOptions, monitored = false, extras: ContainerExtras = {}) {
+  /** HELPER: started here (launchHelper), or by a HelperLauncher, whose reaping may be another process's (the OCI runtime's) */
+  constructor(helper: HelperProcess | LaunchedHelper, options: StartOptions, monitored = false, extras: ContainerExtras = {}) {
     this.monitored = monitored;
     const { cgroup } = extras;
     this.cgroup = cgroup;
@@ -133,7 +135,7 @@ export class Container {
     });
     if ((extras.syncs ?? 0) === 0) allSynced();
     const { fds } = helper;
-    ({ stdin: this.stdin, stdout: this.stdout, stderr: this.stderr } = fds.streams);
+    ({ stdin: this.stdin, stdout: this.stdout, stderr: this.stderr } = fds.streams ?? { stdin: null, stdout: null, stderr: null });
     this.control = fds.control;
 
     let resolvePid: (pid: number) => void = () => {};
@@ -173,9 +175,11 @@ export class Container {
         if (rec.kind === 'sync') guarded(() => syncs.gotSync(rec.name));
       }
     };
-    this.done = readUntilEnd(fds.status, onRecords).then(() => {
+    // the OCI runtime's helpers (a HelperLauncher's) are followed in the event loop: a compile service follows many at once
+    const reading = 'reap' in helper ? readPolledUntilEnd(fds.status, onRecords) : readUntilEnd(fds.status, onRecords);
+    this.done = reading.then(async () => {
       // the status pipe ends when the helper exits: reaping it does not block
-      const [code, signal] = reapHelper(helper);
+      const [code, signal] = 'reap' in helper ? await helper.reap() : reapHelper(helper);
       this.ended = true;
       closeSync(this.control);
       const letGo = this.detaching && code === 0 && !records.some((r) => r.kind === 'error' || r.kind === 'exit' || r.kind === 'signal');

@@ -1,6 +1,7 @@
 /** Starting the C helper: its fds, the spawn through the addon, and the plan on fd 3. */
 import { closeSync, writeSync } from 'node:fs';
 import { MobyDickError } from '../errors.js';
+import { processSignals, type SignalSource } from './signal-source.js';
 import { HelperFds, type StdioMode } from './helper-fds.js';
 import { helperPath } from './helper-path.js';
 import { type NativeAddon, nativeAddon } from './native-addon.js';
@@ -62,10 +63,10 @@ export function sendControl(fd: number, message: Buffer): boolean {
   }
 }
 
-/** A helper as create and exec --detach drive it: its pid, its plan/control and status fds, and its reaping. */
+/** A helper as the OCI runtime drives it: its pid, its plan/control and status fds, and its reaping. */
 export interface LaunchedHelper {
   pid: number;
-  fds: { control: number; status: number };
+  fds: { control: number; status: number; streams?: HelperFds['streams'] };
   /** waits for the helper to end (once): [exitCode, signal] */
   reap(): Promise<[number, number]>;
 }
@@ -79,6 +80,8 @@ export interface HelperLauncher {
   launch(plan: Buffer, options: LaunchOptions): Promise<LaunchedHelper>;
   /** throws when this launcher cannot make the container of SPEC; called before anything is done for it */
   accept(spec: { hooks?: object }): void;
+  /** the signals a foreground run or exec passes on to its container: those of the process the helper is a child of */
+  signals: SignalSource;
 }
 
 /** The Node path's launcher: the helper is this process's child. */
@@ -88,6 +91,7 @@ export const localLauncher: HelperLauncher = {
     return { pid: helper.pid, fds: helper.fds, reap: async () => reapHelper(helper) };
   },
   accept: () => {},
+  signals: processSignals,
 };
 
 /** A launcher's refusal (accept): the command goes back to its caller untouched, to run on the Node path. */

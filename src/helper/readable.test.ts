@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { nativeAddon } from './native-addon.js';
-import { readable } from './readable.js';
+import { readable, readPolledUntilEnd } from './readable.js';
 
 describe('readable(): a wait for an fd in the event loop (the addon\'s whenReadable)', () => {
   test('false after the timeout with nothing to read; true once bytes come, and at the end', async () => {
@@ -43,5 +43,22 @@ describe('readable(): a wait for an fd in the event loop (the addon\'s whenReada
 
   test('a bad fd is an error with its errno name', () => {
     assert.throws(() => nativeAddon().whenReadable(-1, 0, () => {}), (e: NodeJS.ErrnoException) => e.code === 'EBADF');
+  });
+});
+
+describe('readPolledUntilEnd(): a pipe read to its end in the event loop', () => {
+  test('more readers than the thread pool has threads wait at once; each gets its bytes and its end, and closes its fd', { timeout: 10_000 }, async () => {
+    const pipes = Array.from({ length: 8 }, () => nativeAddon().pipe());
+    const got = pipes.map(() => [] as string[]);
+    const reading = pipes.map(([r], i) => readPolledUntilEnd(r, (chunk) => got[i]!.push(chunk.toString())));
+    // the last one first: with the others all waiting, a read in the thread pool would not get to it
+    for (const i of [7, 6, 5, 4, 3, 2, 1, 0]) {
+      writeSync(pipes[i]![1], `p${i}`);
+      await new Promise((res) => setTimeout(res, 5));
+      closeSync(pipes[i]![1]);
+      await reading[i];
+      assert.deepEqual(got[i], [`p${i}`]);
+    }
+    for (const [r] of pipes) assert.throws(() => closeSync(r), /EBADF/, 'closed at its end');
   });
 });

@@ -12,14 +12,24 @@ describe('compile service requests', () => {
     assert.equal(commandRefusal(['--root', '/r', 'exec', '--process', '/p.json', '--detach', '--pid-file', '/x.pid', '--console-socket', '/s', 'c1']), undefined);
   });
 
+  test('run (foreground or --detach) and a foreground exec are served; exec\'s command after the id is the command\'s', () => {
+    assert.equal(commandRefusal(['--root', '/r', 'run', '--bundle', '/b', '--pid-file', '/p', 'c1']), undefined);
+    assert.equal(commandRefusal(['run', '-d', '--keep', '--console-socket', '/s', '-b', '/b', 'c1']), undefined);
+    assert.equal(commandRefusal(['exec', '--process', '/p.json', 'c1']), undefined);
+    assert.equal(commandRefusal(['exec', '-t', '--cwd', '/tmp', '-e', 'A=1', '--user', '1:1', 'c1', 'sh', '-c', 'exit 3', '--tty']), undefined);
+  });
+
   test('other commands, flags, relative paths, no bundle, not one id: refused', () => {
     const refused: [string[], RegExp][] = [
-      [['run', '--bundle', '/b', 'c1'], /not create or exec/],
-      [['exec', '--process', '/p', 'c1'], /foreground/],
-      [['exec', '--detach', 'c1', 'true'], /not exactly one/],
-      [['exec', '--detach', 'c1'], /without --process/],
+      [['start', 'c1'], /not create, run or exec/],
+      [['run', 'c1'], /no --bundle/],
+      [['run', '--bundle', 'b', 'c1'], /--bundle is a relative/],
+      [['run', '--explain', '--bundle', '/b', 'c1'], /flags/],
+      [['run', '--bundle', '/b', 'c1', 'c2'], /exactly one/],
+      [['exec', '--detach'], /no container id/],
       [['exec', '--detach', '--process', 'p', 'c1'], /--process is a relative/],
-      [['exec', '--detach', '--process', '/p', '--tty', 'c1'], /flags/],
+      [['exec', '--explain', '--process', '/p', 'c1'], /flags/],
+      [['exec', '--pid-file', 'x.pid', 'c1', 'true'], /--pid-file is a relative/],
       [['--debug', 'create', '--bundle', '/b', 'c1'], /flags/],
       [['create', '--explain', '--bundle', '/b', 'c1'], /flags/],
       [['--systemd-cgroup', 'create', '--bundle', '/b', 'c1'], /flags/],

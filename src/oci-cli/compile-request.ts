@@ -6,11 +6,11 @@
  * environment) must not matter or must be the caller's already:
  *
  * - the same build (the stamp): a rebuilt runtime never talks to an old service
- * - `create`, or `exec --detach --process FILE ID` (what containerd and
- *   conmon pass), with runc's flags only, every path absolute (nothing
+ * - `create`, `run` (foreground or --detach) or `exec` (foreground or
+ *   --detach), with runc's flags only, every path absolute (nothing
  *   resolves against the service's cwd), no --debug or --explain (which log
- *   before a refusal could hand the command back); a foreground exec or
- *   run stays with the caller's own Node (it forwards the caller's signals)
+ *   before a refusal could hand the command back). In the foreground the
+ *   caller's launcher passes its signals on as frames (compile-wire.ts)
  * - the caller's umask and MOBY_DICK_* environment equal to the service's
  * - the caller in the service's namespaces and root: the plan reads the
  *   mount table, the helper reports pids as its pid namespace sees them,
@@ -20,8 +20,10 @@
  * path instead. Pure: compile-request.test.ts.
  */
 import { parseArgs } from 'node:util';
-import { CREATE_FLAGS } from './commands/lifecycle.js';
-import { SERVICE_COMMAND, SERVICE_ENV_PREFIX, SERVICE_EXEC, SERVICE_STAMP_ENV, type ServiceRequest } from './compile-wire.js';
+import { parseCommandLine } from '../cli/args.js';
+import { EXEC_FLAGS, EXEC_HELP } from './commands/exec.js';
+import { CREATE_FLAGS, RUN_FLAGS } from './commands/lifecycle.js';
+import { SERVICE_COMMAND, SERVICE_ENV_PREFIX, SERVICE_EXEC, SERVICE_RUN, SERVICE_STAMP_ENV, type ServiceRequest } from './compile-wire.js';
 
 /** What the service is: its build and what it shares among requests. */
 export interface ServiceSelf {
@@ -39,37 +41,32 @@ function runtimeEnv(env: Record<string, string | undefined>): Map<string, string
   );
 }
 
-const EXEC = {
-  process: { type: 'string', short: 'p' },
-  detach: { type: 'boolean', short: 'd' },
-  'pid-file': { type: 'string' },
-  'console-socket': { type: 'string' },
-  'preserve-fds': { type: 'string' },
-} as const;
+/** exec's flags as the service takes them: runc's (--explain logs before a refusal could hand the command back) */
+const { explain: _explain, ...EXEC } = EXEC_FLAGS;
 
 /** Why the command line ARGV is not one the service runs, or undefined when it is. */
 export function commandRefusal(argv: readonly string[]): string | undefined {
-  const at = argv.findIndex((a) => a === SERVICE_COMMAND || a === SERVICE_EXEC);
-  if (at < 0) return `not ${SERVICE_COMMAND} or ${SERVICE_EXEC}`;
-  const isExec = argv[at] === SERVICE_EXEC;
-  let global, command;
+  const at = argv.findIndex((a) => a === SERVICE_COMMAND || a === SERVICE_EXEC || a === SERVICE_RUN);
+  if (at < 0) return `not ${SERVICE_COMMAND}, ${SERVICE_RUN} or ${SERVICE_EXEC}`;
+  const name = argv[at];
+  let global, values: { bundle?: string; process?: string; 'pid-file'?: string; 'console-socket'?: string };
   try {
     global = parseArgs({ args: argv.slice(0, at), options: GLOBAL, strict: true, allowPositionals: false });
-    command = parseArgs({ args: argv.slice(at + 1), options: isExec ? EXEC : CREATE_FLAGS, strict: true, allowPositionals: true });
+    if (name === SERVICE_EXEC) {
+      // as exec.ts reads it: flags up to the id, the command after it
+      const command = parseCommandLine(argv.slice(at + 1), EXEC, EXEC_HELP);
+      if (command.operands.length === 0) return 'no container id';
+      values = command.values;
+    } else {
+      const command = parseArgs({ args: argv.slice(at + 1), options: name === SERVICE_RUN ? RUN_FLAGS : CREATE_FLAGS, strict: true, allowPositionals: true });
+      if (command.positionals.length !== 1) return 'not exactly one container id';
+      values = command.values;
+      if (values.bundle === undefined) return 'no --bundle (the bundle would be the cwd)';
+    }
   } catch (e) {
     return `flags the service does not take (${(e as Error).message})`;
   }
-  if (command.positionals.length !== 1) return 'not exactly one container id';
-  const v = command.values as { bundle?: string; process?: string; detach?: boolean; 'pid-file'?: string; 'console-socket'?: string };
-  if (isExec) {
-    if (!v.detach) return 'exec in the foreground';
-    if (v.process === undefined) return 'exec without --process';
-    // exec's flags end at the id (what follows is the command): flags after it would be read otherwise
-    if (argv.at(-1) !== command.positionals[0]) return 'exec with arguments after the id';
-  } else if (v.bundle === undefined) {
-    return 'no --bundle (the bundle would be the cwd)';
-  }
-  const paths = { '--root': global.values.root, '--log': global.values.log, '--bundle': v.bundle, '--process': v.process, '--pid-file': v['pid-file'], '--console-socket': v['console-socket'] };
+  const paths = { '--root': global.values.root, '--log': global.values.log, '--bundle': values.bundle, '--process': values.process, '--pid-file': values['pid-file'], '--console-socket': values['console-socket'] };
   for (const [flag, path] of Object.entries(paths)) {
     if (path !== undefined && !path.startsWith('/')) return `${flag} is a relative path`;
   }

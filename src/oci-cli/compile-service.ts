@@ -20,7 +20,9 @@
 import { chmodSync, closeSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
+import type { SignalSource } from '../helper/signal-source.js';
 import { type HelperLauncher, type LaunchedHelper, type LaunchOptions, LaunchRefused, sendControl } from '../helper/helper-launch.js';
+import { signalNumber } from '../linux/signals.js';
 import { helperPath } from '../helper/helper-path.js';
 import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import { readable } from '../helper/readable.js';
@@ -37,13 +39,20 @@ const REQUEST_TIMEOUT_MS = 5000;
 /** The addon's socket calls the service makes (unix-socket.c). */
 export type ServiceSyscalls = Pick<NativeAddon, 'unixListen' | 'unixAccept' | 'peerCred' | 'recvFds'>;
 
-/** One connection to a launcher: frames in (with the fds that came along) and out. */
+/** One connection to a launcher: frames in (with the fds that came along) and out; the launcher's signals apart. */
 class Peer {
   private readonly reader = new FrameReader();
-  private readonly frames: Buffer[] = [];
+  private readonly frames: Buffer[][] = [];
   private readonly fds: number[] = [];
   private readonly chunk = Buffer.alloc(65536);
   private ended = false;
+  /** the read under way: one at a time, whoever waits for a frame or a signal shares it */
+  private reading: Promise<boolean> | undefined;
+  /** where `signal` frames go; those before it are kept */
+  private onSignal: ((signal: number) => void) | undefined;
+  private readonly signals: number[] = [];
+  private watching = false;
+  private watched: Promise<void> | undefined;
 
   constructor(
     readonly fd: number,
@@ -63,18 +72,59 @@ class Peer {
     }
   }
 
-  /** The next frame's fields, or undefined at the end (or after TIMEOUT_MS). */
-  async next(timeoutMs = -1): Promise<Buffer[] | undefined> {
-    while (this.frames.length === 0 && !this.ended) {
-      if (!(await readable(this.fd, timeoutMs))) return undefined;
+  /** One read of what is there (shared with a read under way); false when TIMEOUT_MS passed first. */
+  private fill(timeoutMs: number): Promise<boolean> {
+    this.reading ??= (async () => {
+      if (!(await readable(this.fd, timeoutMs))) return false;
       const [n, ...fds] = this.addon.recvFds(this.fd, this.chunk);
       this.fds.push(...fds);
       if (n === 0) this.ended = true;
-      else if (n! > 0) this.frames.push(...this.reader.push(Buffer.from(this.chunk.subarray(0, n))));
+      else if (n! > 0) {
+        for (const body of this.reader.push(Buffer.from(this.chunk.subarray(0, n)))) {
+          const fields = splitFields(body);
+          if (fields[0]?.toString() === 'signal' && fields.length === 2) this.signal(Number(fields[1]!.toString()));
+          else this.frames.push(fields);
+        }
+      }
+      return true;
+    })().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  private signal(n: number): void {
+    if (!Number.isInteger(n) || n <= 0 || n >= 65) return;
+    if (this.onSignal) this.onSignal(n);
+    else this.signals.push(n);
+  }
+
+  /** The next frame's fields (signals apart), or undefined at the end (or after TIMEOUT_MS). */
+  async next(timeoutMs = -1): Promise<Buffer[] | undefined> {
+    while (this.frames.length === 0 && !this.ended) {
+      // a false may be the timeout of a read this one joined (watchSignals'): without a timeout of our own, read on
+      if (!(await this.fill(timeoutMs)) && timeoutMs >= 0) return undefined;
     }
-    const body = this.frames.shift();
-    if (!body) return undefined;
-    return splitFields(body);
+    return this.frames.shift();
+  }
+
+  /**
+   * The launcher's signals to ON from now on (those it sent before, first):
+   * it is told to catch SIGNALS, and this side reads on while nobody waits
+   * for a frame. Returns what stops the delivery.
+   */
+  watchSignals(signals: readonly number[], on: (signal: number) => void): () => void {
+    this.send(['signals', ...signals.map(String)]);
+    this.onSignal = on;
+    for (const n of this.signals.splice(0)) on(n);
+    this.watching = true;
+    // a second a read at most, so that close() never leaves a poll on a closed fd
+    this.watched ??= (async () => {
+      while (this.watching && !this.ended) await this.fill(1000);
+    })().catch(() => {});
+    return () => {
+      this.onSignal = undefined;
+    };
   }
 
   /** The fds that came with the frames so far, taken. */
@@ -82,13 +132,20 @@ class Peer {
     return this.fds.splice(0);
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    this.watching = false;
+    await this.watched;
+    await this.reading?.catch(() => {});
     for (const fd of this.takeFds()) closeSync(fd);
     closeSync(this.fd);
   }
 }
 
-/** The helper started by the launcher at the other end of PEER: create's helper as the Node path starts it. */
+/**
+ * The helper started by the launcher at the other end of PEER: create's
+ * helper as the Node path starts it, and run's and exec's in the
+ * foreground, whose signals the launcher catches and passes on.
+ */
 class RemoteLauncher implements HelperLauncher {
   /** set once a helper was asked for: from then on the command is this service's to finish */
   launched = false;
@@ -99,6 +156,8 @@ class RemoteLauncher implements HelperLauncher {
     // a hook runs in the runtime's cwd, which here is not the caller's
     if (spec.hooks && Object.values(spec.hooks).some((list) => Array.isArray(list) && list.length > 0)) throw new LaunchRefused('hooks');
   }
+
+  readonly signals: SignalSource = (signals, on) => this.peer.watchSignals(signals.map((s) => signalNumber(s)), on);
 
   async launch(plan: Buffer, options: LaunchOptions): Promise<LaunchedHelper> {
     const helper = helperPath();
@@ -262,10 +321,10 @@ export async function serveCompile(root: string, args: readonly string[], main: 
         const peer = new Peer(fd, addon);
         const served: Promise<void> = serveOne(peer, self, main, giveUpName)
           .catch(() => {})
-          .finally(() => {
+          .finally(async () => {
+            await peer.close().catch(() => {});
             inFlight.delete(served);
             idleSince = Date.now();
-            peer.close();
           });
         inFlight.add(served);
       }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
-  decodeRequest, encodeFrame, encodeRequest, FrameReader, SERVICE_COMMAND, SERVICE_DIR, SERVICE_EXEC, SERVICE_ENV_PREFIX, SERVICE_SOCKET, SERVICE_STAMP_ENV, SERVICE_START, splitFields,
+  decodeRequest, encodeFrame, encodeRequest, FrameReader, SERVICE_COMMAND, SERVICE_DIR, SERVICE_EXEC, SERVICE_RUN, SERVICE_ENV_PREFIX, SERVICE_SOCKET, SERVICE_STAMP_ENV, SERVICE_START, splitFields,
 } from './compile-wire.js';
 
 /** native/launcher/fast.h's #defines */
@@ -16,6 +16,7 @@ describe('compile service wire', () => {
     const c = nativeDefines();
     assert.equal(c.get('FAST_SERVICE_COMMAND'), SERVICE_COMMAND);
     assert.equal(c.get('FAST_SERVICE_EXEC'), SERVICE_EXEC);
+    assert.equal(c.get('FAST_SERVICE_RUN'), SERVICE_RUN);
     assert.equal(c.get('FAST_SERVICE_START'), SERVICE_START);
     assert.equal(c.get('FAST_SERVICE_DIR'), SERVICE_DIR);
     assert.equal(c.get('FAST_SERVICE_SOCKET'), SERVICE_SOCKET);

@@ -8,13 +8,17 @@
  *                        spawned PID (with the plan pipe's write end and the
  *                        status pipe's read end, SCM_RIGHTS) | spawn-failed WHY
  *                        waited CODE SIGNAL
+ *                        signal NUMBER (one the launcher got, after `signals`)
  *   service → launcher   refuse WHY | spawn HELPER SEALED PRESERVE_FDS | wait
  *                        out FD BYTES | exit CODE
+ *                        signals NUMBER... (a foreground run or exec: from
+ *                        now on, catch these and send them as `signal`)
  */
 
-/** the commands the launcher asks the service for (exec only with --detach: compile-request.ts) */
+/** the commands the launcher asks the service for (which of their forms: compile-request.ts) */
 export const SERVICE_COMMAND = 'create';
 export const SERVICE_EXEC = 'exec';
+export const SERVICE_RUN = 'run';
 /** the hidden runtime command that runs the service */
 export const SERVICE_START = 'compile-service';
 /** the service's directory under the state root (not a container id: '@' is not allowed in one) */

@@ -95,8 +95,8 @@ Global options:
 Environment:
   MOBY_DICK_RUNTIME_NO_FAST=1  start Node for every command (the launcher otherwise
                            answers state, start, kill, delete, pause, resume, ps
-                           and list itself when it can, and has create and
-                           exec --detach served by a warm compile service)
+                           and list itself when it can, and has create, run and
+                           exec served by a warm compile service)
   MOBY_DICK_COMPILE_IDLE_SECONDS=N  the compile service ends after N idle seconds
                            (default 30)
 `;

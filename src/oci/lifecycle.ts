@@ -13,7 +13,7 @@ import { signalNumber } from '../linux/signals.js';
 import { sleepSync } from '../linux/sleep.js';
 import { Container, interpret, type PlannedContainer, type StepTiming } from '../helper/container.js';
 import { runForwardingSignals } from '../helper/forward-signals.js';
-import { type HelperLauncher, type LaunchedHelper, launchHelper, localLauncher, sendControl } from '../helper/helper-launch.js';
+import { type HelperLauncher, type LaunchedHelper, localLauncher, sendControl } from '../helper/helper-launch.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { readable } from '../helper/readable.js';
 import type { Op } from '../helper/plan.js';
@@ -634,6 +634,7 @@ export class OciRuntime {
     const bundle = resolve(options.bundle);
     const { spec, seccomp } = await loadSpec(bundle, options.seccompCache, options.spec);
     if (this.rootless) this.refuseForRootless(spec);
+    this.launcher.accept(spec);
     this.store.claim(id);
     try {
       const saved = newState(id, bundle, spec);
@@ -655,6 +656,8 @@ export class OciRuntime {
       options.onPlan?.(this.planned(spec, plan, id));
       try {
         return await this.foreground(plan, { ...options, onSync: this.syncWork(saved, spec) }, (pid) => {
+          // as runc's run --pid-file
+          if (options.pidFile) writePidFile(options.pidFile, pid);
           saved.pid = pid;
           saved.pidStartTime = procStat(pid)?.startTime ?? '';
           this.store.write(saved);
@@ -747,15 +750,16 @@ export class OciRuntime {
     },
     onPid: (pid: number) => void,
   ): Promise<number> {
-    const start = (): Container => {
+    // the helper is the launcher's child (this process's, or a compile service's caller's), and its signals are passed on
+    const start = async (): Promise<Container> => {
       const stdio = options.stdio ?? 'inherit';
-      const helper = launchHelper(encodePlan(plan), { stdio, interactive: stdio === 'inherit', sealed: true, preserveFds: options.preserveFds });
+      const helper = await this.launcher.launch(encodePlan(plan), { stdio, interactive: stdio === 'inherit', sealed: true, preserveFds: options.preserveFds });
       const container = new Container(helper, { onStep: options.onStep, onSync: options.onSync });
       container.pid.then(onPid, () => {});
       options.onContainer?.(container);
       return container;
     };
-    return (await runForwardingSignals(start)).exitCode;
+    return (await runForwardingSignals(start, this.launcher.signals)).exitCode;
   }
 }
 

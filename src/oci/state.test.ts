@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { FAST_STATE_FILE } from './fast-state.js';
-import { StateStore } from './state.js';
+import { procStat } from './proc.js';
+import { CLAIM_FILE, StateStore } from './state.js';
 
 describe("StateStore's lock, given in (no addon, no root)", () => {
   const root = mkdtempSync(join(tmpdir(), 'mdk-test-state-'));
@@ -56,11 +57,56 @@ describe('StateStore.remove', () => {
       writeFileSync(join(store.dir('mdk-test-b'), FAST_STATE_FILE), '');
       store.remove('mdk-test-b');
       assert.deepEqual(given, [store.dir('mdk-test-b')]);
-      assert.deepEqual(readdirSync(join(root, 'aside')).sort(), [FAST_STATE_FILE, 'state.json'].sort(), 'nothing deleted here');
+      assert.deepEqual(readdirSync(join(root, 'aside')).sort(), [CLAIM_FILE, FAST_STATE_FILE, 'state.json'].sort(), 'nothing deleted here');
       assert.deepEqual(store.ids(), []);
       store.claim('mdk-test-b');
     } finally {
       store.removal = undefined;
     }
+  });
+});
+
+describe('StateStore.claim: a claim whose claimer is gone is released', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mdk-test-state-claim-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  // the lock file at its path, as the addon's (no flock needed in one thread)
+  const store = new StateStore(join(root, 'oci'), (path) => openSync(path, 'a'));
+  const claimFile = (id: string): string => join(store.dir(id), CLAIM_FILE);
+  const us = `${process.pid} ${procStat(process.pid)!.startTime}\n`;
+
+  test('the claim names its claimer; a second claim while it lives: "already exists"', () => {
+    store.claim('mdk-test-c1');
+    assert.equal(readFileSync(claimFile('mdk-test-c1'), 'utf8'), us);
+    assert.throws(() => store.claim('mdk-test-c1'), /container with id "mdk-test-c1" already exists/);
+    writeFileSync(join(store.dir('mdk-test-c1'), 'state.json'), JSON.stringify({ id: 'mdk-test-c1', pid: 0 }));
+    assert.throws(() => store.claim('mdk-test-c1'), /already exists/, 'a state without a pid yet, its claimer alive');
+  });
+
+  test('a claimer gone (another process at its pid, or none) before the container had its pid: the id is claimed anew', () => {
+    store.claim('mdk-test-c2');
+    writeFileSync(join(store.dir('mdk-test-c2'), 'state.json'), JSON.stringify({ id: 'mdk-test-c2', pid: 0 }));
+    writeFileSync(join(store.dir('mdk-test-c2'), 'exec.fifo'), '');
+    writeFileSync(claimFile('mdk-test-c2'), `${process.pid} 1\n`);
+    store.claim('mdk-test-c2');
+    assert.deepEqual(readdirSync(store.dir('mdk-test-c2')), [CLAIM_FILE], 'what the dead claimer left is gone');
+    assert.equal(readFileSync(claimFile('mdk-test-c2'), 'utf8'), us);
+    assert.deepEqual(readdirSync(join(root, 'oci')).filter((n) => n.startsWith('@')), [], 'nothing left aside');
+  });
+
+  test('a container with its pid is never released, whoever claimed it', () => {
+    store.claim('mdk-test-c3');
+    writeFileSync(join(store.dir('mdk-test-c3'), 'state.json'), JSON.stringify({ id: 'mdk-test-c3', pid: 12345 }));
+    writeFileSync(claimFile('mdk-test-c3'), `${process.pid} 1\n`);
+    assert.throws(() => store.claim('mdk-test-c3'), /already exists/);
+  });
+
+  test('no claim written: released only once the directory is older than a claimer takes to write one', () => {
+    store.claim('mdk-test-c4');
+    rmSync(claimFile('mdk-test-c4'));
+    assert.throws(() => store.claim('mdk-test-c4'), /already exists/);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(store.dir('mdk-test-c4'), old, old);
+    store.claim('mdk-test-c4');
+    assert.equal(readFileSync(claimFile('mdk-test-c4'), 'utf8'), us);
   });
 });

@@ -5,11 +5,11 @@
  * (fast-state.ts). Status is not stored: it is read from /proc
  * each time, so it stays true when nothing is running.
  */
-import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../helper/native-addon.js';
-import { isAlive } from './proc.js';
+import { isAlive, procStat } from './proc.js';
 import { FAST_STATE_FILE, writeFastState } from './fast-state.js';
 import { OCI_VERSION, type OciState, RUNTIME_MESSAGES, runtimeMessage, type SavedState, type Status } from './saved-state.js';
 
@@ -40,6 +40,34 @@ export function checkId(id: string): void {
   }
 }
 
+/** a container directory's claimer: "PID STARTTIME\n" of the process that claimed the id (StateStore.claim) */
+export const CLAIM_FILE = 'claim';
+/** a directory with no claim written and no state: its claimer is between its mkdir and its write no longer than this */
+const UNWRITTEN_CLAIM_MS = 10_000;
+
+/** Whether the container directory DIR is a claim whose claimer is gone before the container had its pid. */
+export function claimIsStale(dir: string, now = Date.now()): boolean {
+  try {
+    const saved = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { pid?: unknown };
+    if (typeof saved.pid === 'number' && saved.pid > 0) return false; // a container: its delete removes it
+  } catch {
+    /* no state yet (or half written): the claim decides */
+  }
+  let claim: string;
+  try {
+    claim = readFileSync(join(dir, CLAIM_FILE), 'utf8');
+  } catch {
+    try {
+      return now - statSync(dir).mtimeMs > UNWRITTEN_CLAIM_MS;
+    } catch {
+      return false;
+    }
+  }
+  const m = /^(\d+) (\d+)\n$/.exec(claim);
+  if (!m) return false;
+  return !isAlive(Number(m[1]), m[2]!);
+}
+
 export function notFound(id: string): MobyDickError {
   return new MobyDickError('USAGE', runtimeMessage(RUNTIME_MESSAGES.notFound, id), { container: id, subject: id });
 }
@@ -62,18 +90,61 @@ export class StateStore {
     return join(this.dir(id), FIFO_FILE);
   }
 
-  /** Claims ID: of two creates of one id, exactly one gets here. */
+  /**
+   * Claims ID: of two creates of one id, exactly one gets here. The claim
+   * names its claimer (CLAIM_FILE: pid and start time), so that a claim
+   * whose claimer died before the container had its pid (a compile service
+   * killed mid-request, a runtime killed while it compiled) is recognised
+   * and released by the next claim instead of blocking the id for good.
+   */
   claim(id: string): void {
     checkId(id);
     mkdirSync(this.root, { recursive: true, mode: 0o711 });
-    try {
-      mkdirSync(this.dir(id), { mode: 0o711 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new MobyDickError('USAGE', `container with id "${id}" already exists`, { container: id, subject: id });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        mkdirSync(this.dir(id), { mode: 0o711 });
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if (attempt === 2 || !this.releaseStaleClaim(id)) {
+          throw new MobyDickError('USAGE', `container with id "${id}" already exists`, { container: id, subject: id });
+        }
       }
-      throw e;
     }
+    writeFileSync(join(this.dir(id), CLAIM_FILE), `${process.pid} ${procStat(process.pid)?.startTime ?? ''}\n`);
+  }
+
+  /**
+   * Removes ID's directory if it is a claim whose claimer is gone: no
+   * container pid recorded, and the claimer named in CLAIM_FILE no longer
+   * alive (or, with no claim written, the directory older than
+   * UNWRITTEN_CLAIM_MS). Decided under the directory's lock, and only if
+   * the directory is still the one locked. True when the id may be tried
+   * again.
+   */
+  private releaseStaleClaim(id: string): boolean {
+    const dir = this.dir(id);
+    let fd: number;
+    try {
+      fd = this.lockFile(join(dir, LOCK_FILE));
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ENOENT'; // gone meanwhile: try again
+    }
+    let tomb: string | undefined;
+    try {
+      try {
+        if (fstatSync(fd).ino !== statSync(join(dir, LOCK_FILE)).ino) return true; // replaced meanwhile
+      } catch {
+        return true;
+      }
+      if (!claimIsStale(dir)) return false;
+      tomb = join(this.root, `@stale-${process.pid}-${Date.now()}`);
+      renameSync(dir, tomb);
+    } finally {
+      closeSync(fd);
+    }
+    rmSync(tomb, { recursive: true, force: true });
+    return true;
   }
 
   /** Holds an exclusive lock on ID while FN runs: one operation per container at a time. */

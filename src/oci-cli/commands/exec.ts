@@ -7,7 +7,8 @@ import { explainFormat } from '../../explain/recorder.js';
 import { explainRecorder } from '../explain.js';
 import { parsePreserveFds } from './lifecycle.js';
 
-const FLAGS = {
+/** exec's flags (runc's, and --explain); the compile service takes these but --explain (compile-request.ts) */
+export const EXEC_FLAGS = {
   process: { type: 'string', short: 'p' },
   detach: { type: 'boolean', short: 'd' },
   'pid-file': { type: 'string' },
@@ -19,6 +20,8 @@ const FLAGS = {
   'preserve-fds': { type: 'string' },
   explain: { type: 'boolean', values: ['full', 'json', 'text'] },
 } as const;
+
+export const EXEC_HELP = 'moby-dick-runtime exec --help';
 
 async function readProcess(file: string) {
   let text: string;
@@ -32,7 +35,7 @@ async function readProcess(file: string) {
 }
 
 export const exec: Command = async (ctx, argv) => {
-  const { values, operands } = parseCommandLine(argv, FLAGS, 'moby-dick-runtime exec --help');
+  const { values, operands } = parseCommandLine(argv, EXEC_FLAGS, EXEC_HELP);
   const recorder = explainRecorder('moby-dick-runtime exec', explainFormat(values.explain), stepLogger(ctx));
   const [id, ...args] = operands;
   if (id === undefined || (values.process === undefined && args.length === 0)) {

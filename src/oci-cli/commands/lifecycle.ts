@@ -50,10 +50,12 @@ export const create: Command = async (ctx, args) => {
   return 0;
 };
 
+/** run's flags: create's, --detach and --keep (runc's); the compile service takes exactly these too */
+export const RUN_FLAGS = { ...CREATE_FLAGS, detach: { type: 'boolean', short: 'd' }, keep: { type: 'boolean' } } as const;
+
 export const run: Command = async (ctx, args) => {
   const { argv, format } = takeExplainFlag(args);
-  const flags = { ...CREATE_FLAGS, detach: { type: 'boolean', short: 'd' }, keep: { type: 'boolean' } } as const;
-  const { values, positionals } = parseFlags('run', argv, flags, { min: 1, max: 1, names: 'exactly one container id' });
+  const { values, positionals } = parseFlags('run', argv, RUN_FLAGS, { min: 1, max: 1, names: 'exactly one container id' });
   const options = { ...createOptions(ctx, values), detach: values.detach };
   const recorder = explainRecorder('moby-dick-runtime run', format, options.onStep);
   try {
