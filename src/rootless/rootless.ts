@@ -109,6 +109,8 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'top', 'stats',
   // the Engine API on $XDG_RUNTIME_DIR/moby-dick/moby-dick.sock over this engine (api/rootless-routes.ts)
   'system service',
+  // files in and out of a container, its half done in the user namespace (engine/rootless-copy.ts)
+  'cp', 'rootless-cp',
 ]);
 
 /**
