@@ -111,6 +111,8 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'system service',
   // files in and out of a container, its half done in the user namespace (engine/rootless-copy.ts)
   'cp', 'rootless-cp',
+  // a container's changes read in the user namespace (build/rootless-layer.ts)
+  'diff', 'commit', 'rootless-layer',
 ]);
 
 /**

@@ -13,9 +13,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, lstatSync, openSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { nativeAddon } from '../../src/helper/native-addon.js';
 import { CLI } from '../helpers/cli.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
 import { compress, imageOf, sha256 } from '../helpers/oci-image.js';
@@ -223,5 +224,52 @@ describe('rootless engine: exec -u, cp as an ordinary user', () => {
     await ok(['rm', name]);
     assert.deepEqual(foreignIn(store), []);
     assert.deepEqual(notUsers(join(user.home, 'tmp')).filter((o) => !o.path.startsWith(join(user.home, 'tmp', 'moby-dick'))), []);
+  });
+
+  test('diff and commit: changes read in the user namespace (a directory of the range the user cannot read too), an opaque directory and a deletion kept, owners mapped back in the layer; the image runs again as the user', async () => {
+    const name = named('commit');
+    await ok(['run', '--name', name, '--network', 'none', ref(), 'sh', '-c',
+      'echo new > /added && rm /bin/true && rm -rf /data && mkdir /data && echo fresh > /data/new && chown 1000:2000 /data/new && chmod 600 /data/new && mkdir /priv && echo p > /priv/f && chown -R 1234:1234 /priv && chmod 700 /priv']);
+    const diff = await ok(['diff', name]);
+    assert.equal(diff, 'A /added\nC /bin\nD /bin/true\nC /data\nA /data/new\nA /priv\nA /priv/f\n');
+
+    const tag = `mdk-test/rl3-committed-${process.pid}:v1`;
+    const id = (await ok(['commit', '-m', 'rootless', name, tag])).trim();
+    assert.match(id, /^sha256:[a-f0-9]{64}$/);
+    const r = await ok(['run', '--rm', '--network', 'none', tag, 'sh', '-c',
+      'cat /added /data/new; ls -A /data; stat -c "%u %g %a" /data/new /priv /priv/f; test -e /bin/true || echo gone; id -u']);
+    assert.equal(r, 'new\nfresh\nnew\n1000 2000 600\n1234 1234 700\n1234 1234 644\ngone\n0\n');
+    const history = await ok(['history', '--format', '{{.Comment}}', tag]);
+    assert.equal(history.split('\n')[0], 'rootless');
+
+    // the new layer in the store: owners in the range again, the opaque directory marked as the rootless store marks it
+    const layers = join(store, 'layers');
+    const top = readdirSync(layers).map((n) => join(layers, n, 'diff')).find((d) => { try { return lstatSync(join(d, 'added')).isFile(); } catch { return false; } });
+    assert.ok(top, 'the committed layer is in the store');
+    assert.deepEqual([lstatSync(join(top, 'data/new')).uid, lstatSync(join(top, 'data/new')).gid], [user.sub!.start + 999, user.sub!.start + 1999]);
+    assert.equal(lstatSync(join(top, 'added')).uid, user.uid);
+    const opq = openSync(join(top, 'data'), 'r');
+    try {
+      assert.equal(nativeAddon().getXattrAt(opq, Buffer.alloc(0), 'user.overlay.opaque')?.toString(), 'y');
+    } finally {
+      closeSync(opq);
+    }
+    assert.deepEqual(foreignIn(store), []);
+
+    // a running container: committed without pausing; with the default pause, refused in one line where it cannot be paused
+    const live = named('commit-live');
+    await ok(['run', '-d', '--name', live, '--network', 'none', ref(), 'sh', '-c', 'echo live > /live && touch /ready && exec sleep 1000']);
+    for (let i = 0; i < 100 && (await user.run(CLI, ['exec', live, 'test', '-e', '/ready'])).code !== 0; i++) await new Promise((res) => setTimeout(res, 50));
+    await ok(['commit', '--pause=false', live, `${tag}-live`]);
+    // no cgroup v2 subtree is delegated to the test user on this host: nothing to freeze
+    const images = await ok(['images', '-q']);
+    const paused = await user.run(CLI, ['commit', live]);
+    assert.equal(paused.code, 1);
+    assert.match(paused.stderr, /^moby-dick: cannot pause container \S+ to commit it \(rootless: .*no cgroup.*\) \(commit with --pause=false, or stop the container first\)\n$/);
+    assert.equal(await ok(['images', '-q']), images, 'no image made');
+    assert.equal(await ok(['run', '--rm', '--network', 'none', `${tag}-live`, 'cat', '/live']), 'live\n');
+    await ok(['rm', '-f', live, name]);
+    await ok(['rmi', tag, `${tag}-live`]);
+    assert.deepEqual(foreignIn(store), []);
   });
 });
