@@ -31,7 +31,11 @@ Options:
 The new image is the container's image with one more layer: what the
 container changed. Its config is the container's own (Cmd, Entrypoint,
 Env, WorkingDir, User, Labels, ExposedPorts as it was created), with
---change on top. Prints the image's ID.`,
+--change on top. Prints the image's ID.
+
+As an ordinary user (rootless) the changes are read in your user
+namespace, with the owners seen inside; a running container that cannot
+be paused (no delegated cgroup) needs --pause=false.`,
   options: OPTIONS,
   args: { min: 1, max: 2 },
   // --pause=false is Go's boolean flag form; a bare --pause or -p is true

@@ -22,7 +22,12 @@ container source to stdout.
 Options:
   -a, --archive       Archive mode (copy all uid/gid information)
   -L, --follow-link   Always follow symbol link in SRC_PATH
-  -q, --quiet         Suppress progress output during copy`,
+  -q, --quiet         Suppress progress output during copy
+
+As an ordinary user (rootless) the container's files are read and written
+in your user namespace: what lands in the container is owned by its root
+(you, outside), what lands on the host is yours; -a to a host path is
+refused (a tar to "-" keeps the owners seen inside).`,
   options: {
     archive: { type: 'boolean', short: 'a' },
     'follow-link': { type: 'boolean', short: 'L' },
