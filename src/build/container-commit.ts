@@ -74,6 +74,8 @@ export interface CommitOptions {
   pause: boolean;
   /** the Engine API's body: config fields over the container's */
   config?: RunConfig;
+  /** how the container's layer becomes a tar file for FN (default: written from its upper dir here; an ordinary user's: rootless-layer.ts) */
+  layerTar?: <T>(id: string, layers: readonly string[], fn: (tar: string) => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -92,9 +94,17 @@ export async function commitContainer(engine: Engine, ref: string, opts: CommitO
   const own: RunConfig = (r.config as RunConfig | undefined) ?? { ...((base.config as RunConfig | undefined) ?? {}) };
   const config = commitConfig(own, await applyChanges({ ...(opts.config ?? {}) }, opts.changes));
   const pause = opts.pause && v.state.Running && !v.state.Paused;
-  if (pause) engine.pause(r.id, true);
+  if (pause) {
+    try {
+      engine.pause(r.id, true);
+    } catch (e) {
+      if (!v.rootless || !(e instanceof MobyDickError)) throw e;
+      throw new MobyDickError('USAGE', `cannot pause container ${r.name} to commit it (rootless: ${e.message})`, { container: ref, hint: 'commit with --pause=false, or stop the container first' });
+    }
+  }
+  const layerTar = opts.layerTar ?? (<T>(id: string, layers: readonly string[], fn: (tar: string) => Promise<T>) => withLayerTar(engine, id, layers, fn));
   try {
-    return await withLayerTar(engine, r.id, r.layers, async (tar) => {
+    return await layerTar(r.id, r.layers, async (tar) => {
       const created = new Date().toISOString();
       const { rootfs: _r, ...doc } = base;
       // Docker's created_by: the container's Cmd

@@ -348,6 +348,8 @@ export interface ExtractOptions {
   owner?: { uid: number; gid: number };
   /** names errors: "copying into CONTAINER:PATH" */
   label: string;
+  /** the archive's top name FROM extracted as TO (a tar named by one side, its destination's name known to the other: rootless cp) */
+  rename?: { from: string; to: string };
 }
 
 /**
@@ -371,8 +373,10 @@ export async function extractTreeEntries(produce: (w: EntryWriter) => Promise<vo
 /** an entry's header as extracted under OPTS.into, owned as OPTS.owner says; undefined for the top itself */
 function intoRewrite(opts: ExtractOptions): (h: TarHeader) => TarHeader | undefined {
   const base = cleanComponents(Buffer.from(opts.into).toString('latin1'));
+  const rename = opts.rename && opts.rename.from !== opts.rename.to ? { from: Buffer.from(opts.rename.from).toString('latin1'), to: cleanComponents(Buffer.from(opts.rename.to).toString('latin1')) } : undefined;
   const under = (raw: Buffer): Buffer | undefined => {
-    const comps = cleanComponents(raw.toString('latin1'));
+    let comps = cleanComponents(raw.toString('latin1'));
+    if (rename && comps[0] === rename.from) comps = [...rename.to, ...comps.slice(1)];
     if (comps.length === 0) return undefined;
     return Buffer.from([...base, ...comps].join('/'), 'latin1');
   };

@@ -53,7 +53,7 @@ function checkProc(): void {
 }
 
 /** /proc/PID/root of the container's init, checked to be that process before and after */
-function processRoot(engine: Engine, v: ContainerView): number {
+export function processRoot(engine: Engine, v: ContainerView): number {
   checkProc();
   const saved = new StateStore(join(runRoot(engine.store.root), 'oci')).read(v.record.id);
   const gone = () =>
@@ -67,23 +67,51 @@ function processRoot(engine: Engine, v: ContainerView): number {
   return fd;
 }
 
-/** the container's layers as a detached overlay: read-only unless WRITABLE; with its volumes and binds unless EXPORT */
-function overlayRoot(sys: EngineSyscalls, v: ContainerView, writable: boolean, exporting: boolean): number {
-  const layers = v.record.layers.map((l) => Buffer.from(l));
-  const upper = Buffer.from(v.paths.upper);
+/** What a container's detached overlay is made of: its layers, writable layer and binds (what `rootless-cp` is sent). */
+export interface OverlayParts {
+  id: string;
+  name: string;
+  /** the image's layers, topmost first */
+  layers: string[];
+  upper: string;
+  work: string;
+  volatile: boolean;
+  binds: { destination: string; source: string; readOnly: boolean }[];
+}
+
+export function overlayPartsOf(v: ContainerView): OverlayParts {
+  return {
+    id: v.record.id,
+    name: v.record.name,
+    layers: [...v.record.layers],
+    upper: v.paths.upper,
+    work: v.paths.work,
+    volatile: v.record.volatileUpper === true,
+    binds: v.record.engine.binds.map((b) => ({ destination: b.destination, source: b.source, readOnly: b.readOnly })),
+  };
+}
+
+/**
+ * The container's layers as a detached overlay: read-only unless WRITABLE;
+ * with its volumes and binds unless EXPORTING; USERXATTR for a rootless
+ * store's layers (mounted by root of the user's user namespace).
+ */
+export function mountContainerOverlay(sys: Pick<EngineSyscalls, 'mountOverlay' | 'attachBind'>, v: OverlayParts, writable: boolean, exporting: boolean, userxattr = false): number {
+  const layers = v.layers.map((l) => Buffer.from(l));
+  const upper = Buffer.from(v.upper);
   let fd: number;
   try {
     if (writable) {
       // an image without layers: the writable layer is the whole root (a plain directory: nothing can be bound onto it)
-      if (layers.length === 0) return openSync(v.paths.upper, fsc.O_RDONLY | fsc.O_DIRECTORY);
-      fd = sys.mountOverlay(layers, upper, Buffer.from(v.paths.work), v.record.volatileUpper === true);
+      if (layers.length === 0) return openSync(v.upper, fsc.O_RDONLY | fsc.O_DIRECTORY);
+      fd = sys.mountOverlay(layers, upper, Buffer.from(v.work), v.volatile, userxattr);
     } else {
-      fd = sys.mountOverlay([upper, ...layers], null, null);
+      fd = sys.mountOverlay([upper, ...layers], null, null, false, userxattr);
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new MobyDickError('SETUP', `cannot mount the filesystem of container ${v.record.id}: ${err.message}`, {
-      container: v.record.name,
+    throw new MobyDickError('SETUP', `cannot mount the filesystem of container ${v.id}: ${err.message}`, {
+      container: v.name,
       step: 'mount overlay',
       errnoName: err.code,
     });
@@ -100,16 +128,16 @@ function overlayRoot(sys: EngineSyscalls, v: ContainerView, writable: boolean, e
 }
 
 /** V's binds and volumes onto the detached overlay ROOT, outermost first; a mount point the container never made is skipped. */
-function attachBinds(sys: EngineSyscalls, root: number, v: ContainerView): void {
-  const binds = [...v.record.engine.binds].sort((a, b) => a.destination.split('/').length - b.destination.split('/').length);
+function attachBinds(sys: Pick<EngineSyscalls, 'attachBind'>, root: number, v: OverlayParts): void {
+  const binds = [...v.binds].sort((a, b) => a.destination.split('/').length - b.destination.split('/').length);
   for (const b of binds) {
     try {
       sys.attachBind(root, Buffer.from(b.destination), Buffer.from(b.source), b.readOnly);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') continue; // never started: no mount point (or a file bind)
-      throw new MobyDickError('SETUP', `cannot mount ${b.source} at ${b.destination} of container ${v.record.id}: ${err.message}`, {
-        container: v.record.name,
+      throw new MobyDickError('SETUP', `cannot mount ${b.source} at ${b.destination} of container ${v.id}: ${err.message}`, {
+        container: v.name,
         step: 'mount volume',
         errnoName: err.code,
       });
@@ -127,7 +155,7 @@ export async function withContainerRoot<T>(engine: Engine, ref: string, use: Roo
   const run = async (): Promise<T> => {
     const view = engine.view(record);
     const live = view.state.Running && use !== 'export';
-    const fd = live ? processRoot(engine, view) : overlayRoot(engine.syscalls, view, use === 'write', use === 'export');
+    const fd = live ? processRoot(engine, view) : mountContainerOverlay(engine.syscalls, overlayPartsOf(view), use === 'write', use === 'export');
     try {
       return await fn({ fd, via: live ? 'process' : 'overlay', view });
     } finally {

@@ -58,7 +58,7 @@ export function viewOf(e: EngineCore, record: ContainerRecord): ContainerView {
   if (record.state.oomKilled) Object.assign(state, { OOMKilled: true });
   const health = healthOf(record, paths);
   if (health) state.Health = health;
-  return { record, state, paths, pid: state.Running ? (rt?.pid ?? 0) : 0 };
+  return { record, state, paths, pid: state.Running ? (rt?.pid ?? 0) : 0, rootless: e.options.rootless ?? isRootless() };
 }
 
 /** --explain's listeners for a start: the runtime's plan and steps, the engine's, and the network it plugged in. */

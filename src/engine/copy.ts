@@ -54,7 +54,7 @@ export function parseCopyArg(arg: string): CopyEnd {
   return { container: arg.slice(0, colon), path: arg.slice(colon + 1) };
 }
 
-interface Side {
+export interface Side {
   root: number;
   /** for messages: "CONTAINER:PATH" or the host path */
   label: (path: string) => string;
@@ -93,7 +93,7 @@ function find(side: Side, path: string, follow: boolean): Located {
 }
 
 /** what SRC is: its location (owned fds), whether it is a directory and whether only its contents go */
-interface Source {
+export interface Source {
   loc: Located;
   dir: boolean;
   contents: boolean;
@@ -101,7 +101,7 @@ interface Source {
   base: string;
 }
 
-function source(side: Side, path: string, follow: boolean): Source {
+export function source(side: Side, path: string, follow: boolean): Source {
   const loc = find(side, path, follow);
   if (!loc.st) {
     closeSync(loc.dir);
@@ -129,7 +129,7 @@ function source(side: Side, path: string, follow: boolean): Source {
 }
 
 /** where the archive goes in DEST's root, and the name its top entry takes */
-function destination(side: Side, path: string, src: { dir: boolean; contents: boolean; base: string } | undefined): { into: string; top: string } {
+export function destination(side: Side, path: string, src: { dir: boolean; contents: boolean; base: string } | undefined): { into: string; top: string } {
   const loc = find(side, path, true);
   closeSync(loc.dir);
   if (!src) {
@@ -149,7 +149,7 @@ function destination(side: Side, path: string, src: { dir: boolean; contents: bo
 }
 
 /** the host's "/" as a root fd: host paths resolve as usual, except magic links */
-async function withHostRoot<T>(fn: (side: Side) => Promise<T>): Promise<T> {
+export async function withHostRoot<T>(fn: (side: Side) => Promise<T>): Promise<T> {
   const root = openSync('/', fsc.O_RDONLY | fsc.O_DIRECTORY);
   try {
     return await fn({ root, label: (p) => p });
@@ -159,7 +159,7 @@ async function withHostRoot<T>(fn: (side: Side) => Promise<T>): Promise<T> {
 }
 
 /** Docker's message for a write to a read-only root (a running container's volumes stay writable) */
-function readOnly(e: unknown, side: Side): unknown {
+export function readOnly(e: unknown, side: Side): unknown {
   const code = e instanceof MobyDickError ? e.details.errnoName : (e as NodeJS.ErrnoException).code;
   if (code !== 'EROFS' || !side.container) return e;
   return new MobyDickError('USAGE', 'container rootfs is marked read-only', { container: side.container });
@@ -177,7 +177,7 @@ async function withSide<T>(engine: Engine, end: CopyEnd, use: 'read' | 'write', 
 }
 
 /** The tar of SRC (in SIDE, at PATH) on OUT, its top entry named TOP ('' : the directory's contents without a top). */
-async function produce(side: Side, path: string, src: Source, top: string, out: Writable, owner: { uid: number; gid: number } | undefined): Promise<void> {
+export async function produce(side: Side, path: string, src: Source, top: string, out: Writable, owner: { uid: number; gid: number } | undefined): Promise<void> {
   const w = new TarWriter(out);
   const label = `copying from ${side.label(path)}`;
   await writeTree(w, src.loc.dir, src.contents ? Buffer.alloc(0) : src.loc.name, src.contents && top === '' ? Buffer.alloc(0) : Buffer.from(top), owner ? { owner, label } : { label }, side.root);
@@ -185,12 +185,13 @@ async function produce(side: Side, path: string, src: Source, top: string, out: 
 }
 
 /** The stream a copy from or to "-" needs; a caller that gave none asked for a copy it cannot do. */
-function stdio<T>(stream: T | undefined, name: 'stdin' | 'stdout'): T {
+export function stdio<T>(stream: T | undefined, name: 'stdin' | 'stdout'): T {
   if (stream === undefined) throw new MobyDickError('USAGE', `a copy ${name === 'stdin' ? 'from' : 'to'} "-" needs a ${name} to ${name === 'stdin' ? 'read' : 'write'} the tar`);
   return stream;
 }
 
-export async function copy(engine: Engine, from: CopyEnd, to: CopyEnd, opts: CopyOptions): Promise<void> {
+/** The two ends of a copy checked (one container, one host side), host paths made absolute under OPTS.cwd. */
+export function copyEnds(from: CopyEnd, to: CopyEnd, opts: Pick<CopyOptions, 'cwd'>): { src: CopyEnd; dst: CopyEnd } {
   if (from.container !== undefined && to.container !== undefined) {
     throw new MobyDickError('USAGE', 'copying between containers is not supported', { hint: 'copy to the host, then into the other container' });
   }
@@ -199,8 +200,11 @@ export async function copy(engine: Engine, from: CopyEnd, to: CopyEnd, opts: Cop
   }
   const absolute = (p: string) => (p.startsWith('/') ? p : `${opts.cwd.replace(/\/+$/, '')}/${p}`);
   const hostPath = (end: CopyEnd) => (end.container === undefined ? { ...end, path: absolute(end.path) } : end);
-  const src = from.path === '-' ? from : hostPath(from);
-  const dst = to.path === '-' ? to : hostPath(to);
+  return { src: from.path === '-' ? from : hostPath(from), dst: to.path === '-' ? to : hostPath(to) };
+}
+
+export async function copy(engine: Engine, from: CopyEnd, to: CopyEnd, opts: CopyOptions): Promise<void> {
+  const { src, dst } = copyEnds(from, to, opts);
   if (src.container === undefined && src.path === '-') {
     // a tar from stdin into a directory of the container
     await withSide(engine, dst, 'write', async (side) => {

@@ -59,6 +59,8 @@ export interface ContainerView {
   state: State;
   paths: ContainerPaths;
   pid: number;
+  /** the store is an ordinary user's (rootless): its layers' owners are in the user's subordinate ids, its opaque xattr is user.* (images/overlay-xattrs.ts) */
+  rootless: boolean;
 }
 
 /** The Engine as its concerns see it. */

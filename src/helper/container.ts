@@ -69,6 +69,11 @@ export interface StartOptions {
    * container's stdio is then the monitor's and `stdio` does not apply
    */
   monitor?: MonitorOptions;
+  /**
+   * @internal fds of this process the container's command gets at 3, 4, ...
+   * (the plan's preserve_fds): a rootless `cp`'s root of a running container
+   */
+  passFds?: readonly number[];
 }
 
 /** What detach() knows once the monitor has let go. */

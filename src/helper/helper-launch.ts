@@ -27,6 +27,8 @@ export interface LaunchOptions {
   sealed: boolean;
   /** pass this process's fds 3..3+N-1 on (--preserve-fds); they reach the helper at 5.. */
   preserveFds?: number;
+  /** pass these fds of this process on instead (they reach the helper at 5.., the command at 3..; the plan's preserve_fds counts them) */
+  passFds?: readonly number[];
 }
 
 /** What launching the helper needs of the addon: its pipes and posix_spawn, and its wait (reapHelper). */
@@ -38,7 +40,7 @@ export function launchHelper(plan: Buffer, options: LaunchOptions, addon: Launch
   let pid: number;
   try {
     const args = [helper, String(process.pid), ...(options.sealed ? ['seal'] : [])];
-    const preserved = Array.from({ length: options.preserveFds ?? 0 }, (_, i) => 3 + i);
+    const preserved = options.passFds ?? Array.from({ length: options.preserveFds ?? 0 }, (_, i) => 3 + i);
     // no environment: the helper reads none (the plan carries the container's), and with --init it stays
     // the container's pid 1, whose /proc/1/environ must not show the host's
     pid = addon.spawn(helper, args, [...fds.child, ...preserved], true);

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, mkdtempSync, rmSync, symlinkSync, write
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { RootlessSyscalls } from '../../test/helpers/rootless-syscalls.js';
-import { readImageFile } from './image-files.js';
+import { imageHasPath, readImageFile } from './image-files.js';
 
 const S_IFCHR = 0o020000;
 
@@ -66,6 +66,11 @@ describe('reading a file through unpacked layers', () => {
     assert.equal(readRl('/srv/a', true), null, 'hidden by user.overlay.opaque');
     assert.equal(readRl('/srv/a', false), 'low\n', "root's overlay does not read user.*");
     assert.equal(readRl('/opt/a', true), 'low\n');
+    // what diff and commit ask of a rootless store's layers (build/rootless-layer.ts)
+    assert.equal(imageHasPath([up, low], '/srv/a', sys, true), false, 'hidden by user.overlay.opaque');
+    assert.equal(imageHasPath([up, low], '/srv/a', sys, false), true);
+    assert.equal(imageHasPath([up, low], '/srv/b', sys, true), true);
+    assert.equal(imageHasPath([up, low], '/opt/a', sys, true), true);
   });
 
   test('symlinks are not followed, neither as the file nor on the way', () => {

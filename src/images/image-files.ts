@@ -63,13 +63,13 @@ export function readImageFile(layers: readonly string[], path: string, sys: Laye
   return null;
 }
 
-/** Whether PATH (relative or absolute, inside the image) is in LAYERS (topmost first), of any kind; a symlink on the way ends the lookup. */
-export function imageHasPath(layers: readonly string[], path: string, sys: LayerSyscalls = nativeAddon()): boolean {
+/** Whether PATH (relative or absolute, inside the image) is in LAYERS (topmost first), of any kind; a symlink on the way ends the lookup. ROOTLESS as readImageFile's. */
+export function imageHasPath(layers: readonly string[], path: string, sys: LayerSyscalls = nativeAddon(), rootless = false): boolean {
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.length === 0) return true;
   if (parts.includes('..')) return false;
   for (const layer of layers) {
-    const found = lookInLayer(sys, layer, parts, opaqueXattr(false), true);
+    const found = lookInLayer(sys, layer, parts, opaqueXattr(rootless), true);
     if (found.kind === 'other' || found.kind === 'file') return true;
     if (found.kind === 'hidden' || (found.kind === 'absent' && found.opaque)) return false;
   }

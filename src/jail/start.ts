@@ -297,6 +297,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
       init: resolved.init,
       interactive: resolved.interactive,
       hostView: { entries: hostRoot ?? [] },
+      ...(options.passFds?.length ? { preserveFds: options.passFds.length } : {}),
     });
   } else if (rootless) {
     // a cgroup only in a cgroup v2 subtree delegated to the user (below it, as the runtime's containers); none without
@@ -351,6 +352,7 @@ export function startContainer(config: ContainerConfig, options: StartOptions = 
     stdio: monitor.length ? 'null' : options.stdio ?? 'inherit',
     interactive: resolved.interactive,
     sealed: needsSealedHelper(resolved),
+    ...(options.passFds?.length && resolved.rootfs === null ? { passFds: options.passFds } : {}),
   });
   lap('spawn helper', String(helper.pid));
   if (prepareCgroup) {

@@ -19,10 +19,11 @@ export interface UsernsResult {
 
 /**
  * Runs COMMAND as uid 0 of the user's user namespace; INPUT, when given, is
- * its stdin (to the end, or until the command stops reading).
+ * its stdin (to the end, or until the command stops reading); PASS_FDS are
+ * fds of this process it gets at 3, 4, ...
  */
-export async function runInUserNamespace(command: readonly string[], input?: AsyncIterable<Buffer>): Promise<UsernsResult> {
-  const c = startContainer({ command, interactive: input !== undefined }, { stdio: 'pipe' });
+export async function runInUserNamespace(command: readonly string[], input?: AsyncIterable<Buffer>, passFds: readonly number[] = []): Promise<UsernsResult> {
+  const c = startContainer({ command, interactive: input !== undefined }, { stdio: 'pipe', passFds });
   const collect = (s: NodeJS.ReadableStream | null): Promise<string> =>
     new Promise((resolve) => {
       if (!s) return resolve('');
@@ -54,12 +55,18 @@ export async function runInUserNamespace(command: readonly string[], input?: Asy
 
 /**
  * Runs COMMAND as uid 0 of the user's user namespace with its stdout going
- * to OUT (not ended: a tar the caller may still add to or close); its exit
- * code and stderr.
+ * to OUT (not ended: a tar the caller may still add to or close; once OUT
+ * is closed early, the rest is read and dropped, so the command still
+ * ends); its exit code and stderr. PASS_FDS are fds of this process it
+ * gets at 3, 4, ...
  */
-export async function streamFromUserNamespace(command: readonly string[], out: NodeJS.WritableStream): Promise<{ code: number; stderr: string }> {
-  const c = startContainer({ command }, { stdio: 'pipe' });
+export async function streamFromUserNamespace(command: readonly string[], out: NodeJS.WritableStream, passFds: readonly number[] = []): Promise<{ code: number; stderr: string }> {
+  const c = startContainer({ command }, { stdio: 'pipe', passFds });
   c.stdin?.end();
+  out.once('close', () => {
+    c.stdout?.unpipe();
+    c.stdout?.resume();
+  });
   const parts: Buffer[] = [];
   c.stderr?.on('data', (b: Buffer) => parts.push(b));
   const copied = new Promise<void>((resolve, reject) => {

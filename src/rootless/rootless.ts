@@ -109,6 +109,10 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'top', 'stats',
   // the Engine API on $XDG_RUNTIME_DIR/moby-dick/moby-dick.sock over this engine (api/rootless-routes.ts)
   'system service',
+  // files in and out of a container, its half done in the user namespace (engine/rootless-copy.ts)
+  'cp', 'rootless-cp',
+  // a container's changes read in the user namespace (build/rootless-layer.ts)
+  'diff', 'commit', 'rootless-layer',
 ]);
 
 /**

@@ -1,5 +1,9 @@
 /** `moby-dick commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]`: a container's changes as a new image. */
 import { commitContainer } from '../../build/container-commit.js';
+import { withRootlessLayerTar } from '../../build/rootless-layer.js';
+import { streamFromUserNamespace } from '../../jail/userns-run.js';
+import { isRootless } from '../../rootless/rootless.js';
+import { selfCommand } from '../self-command.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
 
@@ -27,7 +31,11 @@ Options:
 The new image is the container's image with one more layer: what the
 container changed. Its config is the container's own (Cmd, Entrypoint,
 Env, WorkingDir, User, Labels, ExposedPorts as it was created), with
---change on top. Prints the image's ID.`,
+--change on top. Prints the image's ID.
+
+As an ordinary user (rootless) the changes are read in your user
+namespace, with the owners seen inside; a running container that cannot
+be paused (no delegated cgroup) needs --pause=false.`,
   options: OPTIONS,
   args: { min: 1, max: 2 },
   // --pause=false is Go's boolean flag form; a bare --pause or -p is true
@@ -41,6 +49,10 @@ Env, WorkingDir, User, Labels, ExposedPorts as it was created), with
         ...(flags.author !== undefined ? { author: flags.author } : {}),
         changes: flags.change ?? [],
         pause: flags.pause === undefined || flags.pause === 'true',
+        // an ordinary user's container: its layer read in the user namespace
+        ...(isRootless()
+          ? { layerTar: <T>(id: string, layers: readonly string[], fn: (tar: string) => Promise<T>) => withRootlessLayerTar(engine, id, layers, (req, out) => streamFromUserNamespace([...selfCommand(), 'rootless-layer', JSON.stringify(req)], out), fn) }
+          : {}),
       }),
     );
     process.stdout.write(`${id}\n`);
