@@ -25,6 +25,11 @@ describe('rootlessRoutes', () => {
     route('POST', '/containers/{id}/pause'),
     route('GET', '/volumes'),
     route('GET', '/new/route'),
+    route('GET', '/containers/{id}/archive'),
+    route('PUT', '/containers/{id}/archive'),
+    route('GET', '/containers/{id}/changes'),
+    route('POST', '/commit'),
+    route('GET', '/containers/{id}/export'),
   ];
   const out = rootlessRoutes(routes);
   const handlerOf = (method: string, path: string) => out.find((r) => r.method === method && r.path === path)!.handler;
@@ -51,6 +56,14 @@ describe('rootlessRoutes', () => {
     assert.equal(refusal('GET', '/networks').message, net.message);
     assert.match(refusal('POST', '/containers/{id}/pause').message, /^pause: not available to an ordinary user yet \(rootless/);
     assert.match(refusal('GET', '/new/route').message, /^GET \/new\/route: not available to an ordinary user yet/, 'a route the table does not know is refused');
+  });
+
+  test('cp, diff, commit and export, whose rootless half only the CLI starts, answer 403 naming the CLI', () => {
+    for (const [m, p, c] of [['GET', '/containers/{id}/archive', 'cp'], ['PUT', '/containers/{id}/archive', 'cp'], ['GET', '/containers/{id}/changes', 'diff'], ['POST', '/commit', 'commit'], ['GET', '/containers/{id}/export', 'export']] as const) {
+      const e = refusal(m, p);
+      assert.equal(statusOf(e), 403, `${m} ${p}`);
+      assert.match(e.message, new RegExp(`^${c}: served to an ordinary user by the CLI only`), `${m} ${p}`);
+    }
   });
 
   test('each route\'s command: the CLI\'s words', () => {

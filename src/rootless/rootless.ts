@@ -116,7 +116,7 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The engine's other commands (build, commit, cp, volumes, ...) as an
+ * The engine's other commands (build, pause, update, system df, ...) as an
  * ordinary user: refused in one line until they are tried rootless;
  * networks need root.
  */
@@ -128,7 +128,7 @@ export function refuseRootlessEngine(command: string, rootless = isRootless()): 
       hint: 'run it as root; a rootless container has its own network through pasta, host or none',
     });
   }
-  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, volumes, export, containers, the original form and run --rootfs)`, {
+  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, volumes, containers, their files (cp, diff, commit, export), the original form and run --rootfs)`, {
     subject: command,
     hint: 'run it as root, or run a root filesystem with `moby-dick run --rootfs DIR`',
   });
