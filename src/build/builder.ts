@@ -160,9 +160,12 @@ export class Builder {
     this.progress.planned?.(this.plan.order.reduce((n, i) => n + this.plan.stages[i]!.steps.length + 1, 0));
     if (parsed.syntax) this.progress.warn(`the syntax directive (${parsed.syntax}) is ignored: moby-dick has one Dockerfile frontend`);
     for (const k of this.plan.metaArgs.keys()) this.usedArgs.add(k);
+    // the step containers come one after another: their parent cgroup is made once for the build
+    const releaseParents = this.engine.holdCgroupParents();
     try {
       await this.buildStages();
     } finally {
+      releaseParents();
       this.memo?.save();
       this.parses?.save();
       const left = await this.removal.settle();

@@ -131,6 +131,25 @@ describe('CgroupManager on a fake v1 tree', () => {
     assert.deepEqual(m.remove({ ...p, created: [parent, own] }), [], 'gone, and the parent in use by others is not reported');
   });
 
+  test('addProcessInPool: the pid in every hierarchy\'s cgroup.procs; a failed write is thrown once the others are done', async () => {
+    const a = join(dir, 'memory/mdk/c2');
+    const b = join(dir, 'pids/mdk/c2');
+    for (const d of [a, b]) {
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'cgroup.procs'), '');
+    }
+    const m = new CgroupManager({ version: 1, v1: [], unified: null });
+    const p = { version: 1 as const, dirs: [a, b], created: [], freezer: null, byController: {} };
+    await m.addProcessInPool(p, 4242);
+    assert.equal(readFileSync(join(a, 'cgroup.procs'), 'utf8'), '4242');
+    assert.equal(readFileSync(join(b, 'cgroup.procs'), 'utf8'), '4242');
+    // cgroupfs files are opened without O_CREAT: a hierarchy without the file is an error naming it
+    const missing = join(dir, 'blkio/mdk/c2');
+    writeFileSync(join(a, 'cgroup.procs'), '');
+    await assert.rejects(m.addProcessInPool({ ...p, dirs: [missing, a] }, 77), (e: Error) => e.message.includes(`${missing}/cgroup.procs`) && e.message.includes('ENOENT'));
+    assert.equal(readFileSync(join(a, 'cgroup.procs'), 'utf8'), '77', 'the other write went through before the error was thrown');
+  });
+
   test('removal waits for a container\'s own directories only, for a parent only a little, and not while it has children (v1: EBUSY then)', () => {
     const p = { version: 1 as const, dirs: ['/x/memory/mdk/c1'], created: ['/x/memory/mdk', '/x/memory/mdk/c1'], freezer: null, byController: {} };
     assert.equal(removalRetries(p, '/x/memory/mdk/c1', () => true), 200);

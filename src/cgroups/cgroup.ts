@@ -4,6 +4,7 @@
  * CgroupLayout, so tests point them at a fake tree.
  */
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
 import { sleepSync } from '../linux/sleep.js';
@@ -48,6 +49,20 @@ function write(file: string, value: string): void {
       writeSync(fd, value);
     } finally {
       closeSync(fd);
+    }
+  } catch (e) {
+    throw cgroupError(`cannot write ${JSON.stringify(value)}`, file, e);
+  }
+}
+
+/** write() in libuv's thread pool: the event loop runs on while the kernel works (or waits) */
+async function writeInPool(file: string, value: string): Promise<void> {
+  try {
+    const f = await open(file, WRITE_ONLY);
+    try {
+      await f.write(value);
+    } finally {
+      await f.close();
     }
   } catch (e) {
     throw cgroupError(`cannot write ${JSON.stringify(value)}`, file, e);
@@ -333,6 +348,20 @@ export class CgroupManager {
   /** Moves PID into every hierarchy of the placement. */
   addProcess(placement: CgroupPlacement, pid: number): void {
     for (const dir of placement.dirs) write(join(dir, 'cgroup.procs'), String(pid));
+  }
+
+  /**
+   * addProcess in libuv's thread pool, every hierarchy at once. On v1 the
+   * first cgroup.procs write after a quiet moment waits in the kernel for
+   * an RCU grace period (~12 ms here: the threadgroup rwsem taken for
+   * writing); the process's event loop runs on meanwhile. Settles once
+   * every write has (a failure is thrown after the others ended, so that
+   * no write is still under way while the caller removes the cgroups).
+   */
+  async addProcessInPool(placement: CgroupPlacement, pid: number): Promise<void> {
+    const writes = await Promise.allSettled(placement.dirs.map((dir) => writeInPool(join(dir, 'cgroup.procs'), String(pid))));
+    const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   pids(placement: CgroupPlacement): number[] {

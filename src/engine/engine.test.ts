@@ -188,6 +188,23 @@ describe('engine with a fake runtime and fake networks', () => {
     for (const r of engine.containers.all()) engine.remove(r.id, true, true);
   });
 
+  test('holdCgroupParents: the parent cgroup kept until the last hold is released; an engine that keeps it for good keeps it', () => {
+    assert.equal(engine.keptCgroupParents, undefined);
+    const first = engine.holdCgroupParents();
+    const kept = engine.keptCgroupParents;
+    assert.ok(kept, 'kept while held');
+    const second = engine.holdCgroupParents();
+    assert.equal(engine.keptCgroupParents, kept, 'the same parents');
+    first();
+    first();
+    assert.equal(engine.keptCgroupParents, kept, 'one hold left (a release counts once)');
+    second();
+    assert.equal(engine.keptCgroupParents, undefined, 'let go with the last hold');
+    const forGood = engine.keepCgroupParents();
+    engine.holdCgroupParents()();
+    assert.equal(engine.keptCgroupParents, forGood, 'a hold does not end what the engine keeps for good');
+  });
+
   test('create records the container and makes its writable layer; nothing reaches the runtime', async () => {
     const r = await engine.create(request({ name: 'mdk-test-created', hostname: 'mdk-test-host' }));
     assert.equal(engine.inspect('mdk-test-created').record.id, r.id);

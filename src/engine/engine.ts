@@ -105,6 +105,31 @@ export class Engine implements EngineCore {
     return this.keptCgroupParents;
   }
 
+  /** how many holdCgroupParents() are not released yet */
+  private parentHolds = 0;
+
+  /**
+   * The engine's parent cgroup kept from now until the returned release()
+   * (a build, whose step containers come one after the other): no
+   * container's create makes it again and no container's exit and removal
+   * try it (26 calls a container on a v1 host). The last release lets it
+   * go where it is empty, as a one-shot CLI's last container would. An
+   * engine that keeps it for good (keepCgroupParents) keeps it so.
+   */
+  holdCgroupParents(): () => void {
+    if (this.keptCgroupParents && this.parentHolds === 0) return () => {};
+    const kept = this.keepCgroupParents();
+    this.parentHolds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.parentHolds > 0) return;
+      kept.release();
+      this.keptCgroupParents = undefined;
+    };
+  }
+
   removeDir(dir: string): void {
     if (this.background) this.background.remove(dir);
     else this.store.removeTree(dir);

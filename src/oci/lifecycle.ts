@@ -17,8 +17,8 @@ import { type HelperLauncher, type LaunchedHelper, localLauncher, sendControl } 
 import { nativeAddon } from '../helper/native-addon.js';
 import { readable } from '../helper/readable.js';
 import type { Op } from '../helper/plan.js';
-import { DETACH, encodePlan, type StatusRecord } from '../helper/plan-wire.js';
-import { SyncPoints } from '../helper/sync-points.js';
+import { DETACH, encodePlan, encodeSignal, type StatusRecord } from '../helper/plan-wire.js';
+import { SyncPoints, type SyncWork } from '../helper/sync-points.js';
 import { compileOciPlan, processOps, type HostFacts } from './compile.js';
 import { compileExecPlan, execProcess, type ExecOptions, PROC_NAME } from './exec-plan.js';
 import { readHostFacts } from './host-facts.js';
@@ -146,11 +146,13 @@ function newState(id: string, bundle: string, spec: Spec): SavedState {
  * once the status pipe is readable: the event loop runs on meanwhile (other
  * containers' creates, a server's requests). Returns its pid and what came
  * behind "ready" (untilReady). Throws the setup error when it ends instead.
+ * A sync's work may be asynchronous (sync-points.ts): the records are read
+ * on meanwhile, and when it fails the child is killed and its error thrown.
  */
 async function waitReady(
   helper: LaunchedHelper,
   onStep?: (s: StepTiming) => void,
-  onSync?: (name: string, pid: number) => void,
+  onSync?: SyncWork,
 ): Promise<{ pid: number; carried: CarriedRecords }> {
   const buf = Buffer.alloc(65536);
   let pid = 0;
@@ -163,6 +165,13 @@ async function waitReady(
       yield buf.subarray(0, n);
     }
   }
+  // a sync's asynchronous work failed: the child, parked there, is killed through the helper,
+  // which then reports its end (as helper/container.ts does); that work's error is the one thrown
+  let syncError: unknown;
+  void syncs.failure.catch((e: unknown) => {
+    syncError = e;
+    sendControl(helper.fds.control, encodeSignal(9));
+  });
   let outcome: ReadyOutcome;
   try {
     outcome = await untilReady(reads(), (rec) => {
@@ -170,6 +179,7 @@ async function waitReady(
       if (rec.kind === 'step') onStep?.({ source: 'helper', name: rec.name, detail: rec.detail, milliseconds: rec.nanoseconds / 1e6 });
       if (rec.kind === 'sync') syncs.gotSync(rec.name);
     });
+    if (syncError !== undefined) throw syncError;
     if (outcome.ready) return { pid, carried: outcome.carried };
   } catch (e) {
     // the engine's work at a sync point failed (a cgroup write the kernel refused, a hook): the
@@ -297,14 +307,21 @@ export class OciRuntime {
     return { spec, ops, ...(full !== undefined ? { cgroup: { path: full, version: this.layout().version } } : {}) };
   }
 
-  /** The engine's work at the sync points of a new container: cgroups, then hooks. */
-  private syncWork(saved: SavedState, spec: Spec): (name: string, pid: number) => void {
+  /**
+   * The engine's work at the sync points of a new container: cgroups, then
+   * hooks. INPOOL: the cgroup.procs writes in libuv's thread pool (a
+   * promise; waitReady's syncs wait for it), else here.
+   */
+  private syncWork(saved: SavedState, spec: Spec, inPool: true): SyncWork;
+  private syncWork(saved: SavedState, spec: Spec, inPool: false): (name: string, pid: number) => void;
+  private syncWork(saved: SavedState, spec: Spec, inPool: boolean): SyncWork {
     return (name, pid) => {
       if (name === 'cgroup') {
         // rootless: no device rules (no cgroup BPF program for an ordinary user; its devices are the host's binds)
         const resources = this.rootless ? withoutDevices(spec.linux?.resources) : deviceRules(spec.linux?.resources, spec.linux?.devices);
         saved.cgroup = this.cgroups.create(this.containerCgroup(spec, saved.id)!, resources);
         this.store.write(saved);
+        if (inPool) return this.cgroups.addProcessInPool(saved.cgroup, pid);
         this.cgroups.addProcess(saved.cgroup, pid);
       } else if (name === 'userns' && this.rootless) {
         const maps = { uidMappings: spec.linux?.uidMappings ?? [], gidMappings: spec.linux?.gidMappings ?? [] };
@@ -399,7 +416,7 @@ export class OciRuntime {
           preserveFds: options.preserveFds,
         });
         try {
-          saved.pid = (await waitReady(helper, options.onStep, this.syncWork(saved, spec))).pid;
+          saved.pid = (await waitReady(helper, options.onStep, this.syncWork(saved, spec, true))).pid;
           saved.pidStartTime = procStat(saved.pid)?.startTime ?? '';
           this.store.write(saved);
           if (options.pidFile) writePidFile(options.pidFile, saved.pid);
@@ -655,7 +672,7 @@ export class OciRuntime {
       });
       options.onPlan?.(this.planned(spec, plan, id));
       try {
-        return await this.foreground(plan, { ...options, onSync: this.syncWork(saved, spec) }, (pid) => {
+        return await this.foreground(plan, { ...options, onSync: this.syncWork(saved, spec, false) }, (pid) => {
           // as runc's run --pid-file
           if (options.pidFile) writePidFile(options.pidFile, pid);
           saved.pid = pid;
