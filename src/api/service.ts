@@ -16,6 +16,7 @@ import type { Engine } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
 import { Execs } from './exec.js';
 import { forwardedBuildRoutes, type ForwardedBuildRunner } from './forwarded-build.js';
+import { type IdleRelease, IdleReleaseSchedule } from './idle-release.js';
 import { apiRoutes } from './routes.js';
 import { Router } from './router.js';
 import { createApiServer, type TlsFiles } from './server.js';
@@ -24,6 +25,7 @@ export type { TlsFiles };
 import { Sessions } from './sessions.js';
 
 export type { ForwardedBuildRunner, ForwardedIo } from './forwarded-build.js';
+export type { IdleRelease } from './idle-release.js';
 
 export const DEFAULT_HOST = 'unix:///run/moby-dick/moby-dick.sock';
 
@@ -55,17 +57,13 @@ export interface ServiceOptions {
   /** runs `moby-dick build` command lines the launcher forwards (forwarded-build.ts); none served without it */
   forwardedBuild?: ForwardedBuildRunner;
   /**
-   * gives memory back to the kernel (the command's: helper/release-memory.ts):
-   * called once the socket listens, and again each time the service has
-   * served and then been idle (no connection) for releaseIdleMs
+   * how the service gives memory back (the command's: helper/release-memory.ts):
+   * every step once the socket listens, then each step once the service has
+   * served and then been idle (no connection) for the step's time
+   * (idle-release.ts)
    */
-  releaseMemory?: () => void;
-  /** default RELEASE_IDLE_MS */
-  releaseIdleMs?: number;
+  idleReleases?: readonly IdleRelease[];
 }
-
-/** how long the service is idle after serving before it gives memory back again */
-export const RELEASE_IDLE_MS = 10_000;
 
 /**
  * Where HOST says to listen: unix:///PATH, or tcp://HOST[:PORT] (port 2376
@@ -149,14 +147,16 @@ export async function runService(o: ServiceOptions): Promise<void> {
   }
   const sockets = new Set<Socket>();
   let idleSince = Date.now();
-  // whether a connection came since memory was last given back
-  let servedSinceRelease = false;
+  const releases = new IdleReleaseSchedule(o.idleReleases ?? [], idleSince);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
-    servedSinceRelease = true;
+    releases.busy();
     s.once('close', () => {
       sockets.delete(s);
-      if (sockets.size === 0) idleSince = Date.now();
+      if (sockets.size === 0) {
+        idleSince = Date.now();
+        releases.idle(idleSince);
+      }
     });
   });
   const listen = (at: ListenAddress): Promise<void> =>
@@ -187,8 +187,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
     o.onListening?.(`${o.host} (TLS; clients need a certificate of the given CA)`);
   }
   // what only starting touched (most of the node binary's pages) goes now
-  o.releaseMemory?.();
-  const releaseIdleMs = o.releaseIdleMs ?? RELEASE_IDLE_MS;
+  for (const step of o.idleReleases ?? []) step.run();
   await new Promise<void>((resolve) => {
     const stop = (why: string): void => {
       clearInterval(idle);
@@ -205,10 +204,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
     process.on('SIGINT', onInt);
     const idle = setInterval(() => {
       if (o.timeout > 0 && sockets.size === 0 && Date.now() - idleSince >= o.timeout * 1000) return stop(`idle for ${o.timeout}s`);
-      if (o.releaseMemory && servedSinceRelease && sockets.size === 0 && Date.now() - idleSince >= releaseIdleMs) {
-        servedSinceRelease = false;
-        o.releaseMemory();
-      }
+      releases.tick(Date.now());
     }, Math.min(1000, Math.max(100, o.timeout * 250)));
   });
   if (address.kind === 'unix') rmSync(address.path, { force: true });
