@@ -4,10 +4,11 @@
 // socket of its own; then BATCHES batches of 1,000 requests (container list,
 // inspect of one created container, _ping; one connection each, as curl
 // and the docker CLI make them), the services taking turns batch by batch.
-// Prints each one's VmRSS (MiB) idle and after each batch, "rest": after
-// REST_MS more without a request (the service gives its pages back after
-// 10 s idle, src/api/service.ts RELEASE_IDLE_MS), and its CPU (utime +
-// stime) and the client's wall-clock ms for all the requests.
+// Prints each one's VmRSS (MiB) idle and after each batch, then at REST_S
+// seconds after the last batch without a request (the service collects
+// its heap after 2 s idle and drops its file pages after 10 s:
+// src/api/idle-release.ts, src/cli/commands/system-service.ts), and its
+// CPU (utime + stime) and the client's wall-clock ms for all the requests.
 // usage (as root, a store with busybox): MOBY_DICK_ROOT=STORE node bench/service-memory.mjs BATCHES NAME=COMMAND...
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +22,7 @@ if (!(batches > 0) || specs.length === 0) {
   process.exit(2);
 }
 const dir = mkdtempSync('/var/tmp/mdk-bench-svcmem-');
-const REST_MS = 12_000;
+const REST_S = [2, 5, 12];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const cpuMs = (pid) => {
@@ -74,9 +75,12 @@ try {
       s.rss.push(rss(s.pid));
     }
   }
-  await sleep(REST_MS);
-  for (const s of services) s.rss.push(rss(s.pid));
-  console.log(`${'service'.padEnd(12)} ${['idle', ...Array.from({ length: batches }, (_, i) => `${i + 1}k`), 'rest'].map((h) => h.padStart(6)).join(' ')}   CPU ms  wall ms`);
+  const ended = performance.now();
+  for (const at of REST_S) {
+    await sleep(ended + at * 1000 - performance.now());
+    for (const s of services) s.rss.push(rss(s.pid));
+  }
+  console.log(`${'service'.padEnd(12)} ${['idle', ...Array.from({ length: batches }, (_, i) => `${i + 1}k`), ...REST_S.map((at) => `+${at}s`)].map((h) => h.padStart(6)).join(' ')}   CPU ms  wall ms`);
   for (const s of services) console.log(`${s.name.padEnd(12)} ${s.rss.map((r) => r.toFixed(1).padStart(6)).join(' ')}   ${s.cpu.toFixed(0).padStart(6)}  ${s.wall.toFixed(0).padStart(7)}`);
 } finally {
   for (const s of services) {

@@ -12,6 +12,11 @@
  *   limitMallocArenas(n)  glibc's mallopt(M_ARENA_MAX, n): threads that
  *       first allocate from now on share at most N arenas (as
  *       MALLOC_ARENA_MAX=N would from the start); 1 when glibc took it
+ *   fixMallocTrimThreshold(bytes)  glibc's mallopt(M_TRIM_THRESHOLD, bytes):
+ *       the free top of every arena above BYTES is given back when a free
+ *       reaches it, and the threshold no longer follows the largest mmap'd
+ *       block freed (which also fixes the mmap threshold where it is now);
+ *       1 when glibc took it
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,12 +54,22 @@ static napi_value limit_malloc_arenas(napi_env env, napi_callback_info info)
 	return int_result(env, mallopt(M_ARENA_MAX, n));
 }
 
+static napi_value fix_malloc_trim_threshold(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	INT(0, bytes);
+	if (bytes < 0)
+		return throw_errno(env, "mallopt", EINVAL);
+	return int_result(env, mallopt(M_TRIM_THRESHOLD, bytes));
+}
+
 napi_status memory_define(napi_env env, napi_value exports)
 {
 	napi_property_descriptor props[] = {
 		{"releasePages", NULL, release_pages, NULL, NULL, NULL, napi_default, NULL},
 		{"trimMalloc", NULL, trim_malloc, NULL, NULL, NULL, napi_default, NULL},
 		{"limitMallocArenas", NULL, limit_malloc_arenas, NULL, NULL, NULL, napi_default, NULL},
+		{"fixMallocTrimThreshold", NULL, fix_malloc_trim_threshold, NULL, NULL, NULL, napi_default, NULL},
 	};
 	return napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

@@ -1,7 +1,8 @@
 /**
- * runService's calls of releaseMemory (helper/release-memory.ts): once when it
- * listens, and once after each idle spell that followed a connection; an
- * idle service without clients is not released again and again. The
+ * runService's idle releases (api/idle-release.ts, the command's steps in
+ * helper/release-memory.ts): every step once when it listens, then each
+ * step once after its time in each idle spell that followed a connection;
+ * an idle service without clients is not released again and again. The
  * service in this process, on a unix socket of a temp dir, over an engine
  * that /_ping does not reach.
  */
@@ -27,11 +28,11 @@ function ping(sock: string): Promise<number> {
   });
 }
 
-test('releaseMemory: when listening, then after each idle spell that followed a connection', async () => {
+test('idle releases: every step when listening, then each after its time in each idle spell that followed a connection', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mdk-test-release-'));
   const sock = join(dir, 's.sock');
   const engine = { store: { root: dir }, removeInBackground: () => ({ settled: async () => {} }) } as unknown as Engine;
-  let releases = 0;
+  const ran: string[] = [];
   let listening!: () => void;
   const listens = new Promise<void>((r) => (listening = r));
   const served = runService({
@@ -42,24 +43,29 @@ test('releaseMemory: when listening, then after each idle spell that followed a 
     selfCommand: ['moby-dick'],
     log: () => {},
     onListening: () => listening(),
-    releaseMemory: () => releases++,
-    releaseIdleMs: 300,
+    idleReleases: [
+      { afterMs: 900, run: () => ran.push('pages') },
+      { afterMs: 300, run: () => ran.push('heap') },
+    ],
   });
   try {
     await listens;
-    assert.equal(releases, 1, 'released once it listens');
-    await sleep(700);
-    assert.equal(releases, 1, 'no client yet: not released again');
+    assert.deepEqual(ran, ['pages', 'heap'], 'every step once it listens');
+    ran.length = 0;
+    await sleep(1300);
+    assert.deepEqual(ran, [], 'no client yet: not released again');
     assert.equal(await ping(sock), 200);
     assert.equal(await ping(sock), 200);
-    assert.equal(releases, 1, 'not while serving');
-    await sleep(700);
-    assert.equal(releases, 2, 'released after the idle spell that followed');
-    await sleep(700);
-    assert.equal(releases, 2, 'idle on: not again');
+    assert.deepEqual(ran, [], 'not while serving');
+    await sleep(600);
+    assert.deepEqual(ran, ['heap'], 'the heap after its time, not yet the pages');
+    await sleep(800);
+    assert.deepEqual(ran, ['heap', 'pages'], 'the pages after theirs');
+    await sleep(1300);
+    assert.deepEqual(ran, ['heap', 'pages'], 'idle on: not again');
     assert.equal(await ping(sock), 200);
-    await sleep(700);
-    assert.equal(releases, 3);
+    await sleep(600);
+    assert.deepEqual(ran, ['heap', 'pages', 'heap'], 'a new spell after a connection');
   } finally {
     process.emit('SIGTERM');
     await served;

@@ -18,6 +18,7 @@ import { isRootless, userRuntimeDir } from '../rootless/rootless.js';
 import { rootlessRoutes } from './rootless-routes.js';
 import { Execs } from './exec.js';
 import { forwardedBuildRoutes, type ForwardedBuildRunner } from './forwarded-build.js';
+import { type IdleRelease, IdleReleaseSchedule } from './idle-release.js';
 import { apiRoutes } from './routes.js';
 import { type Route, Router } from './router.js';
 import { createApiServer, type TlsFiles } from './server.js';
@@ -26,6 +27,7 @@ export type { TlsFiles };
 import { Sessions } from './sessions.js';
 
 export type { ForwardedBuildRunner, ForwardedIo } from './forwarded-build.js';
+export type { IdleRelease } from './idle-release.js';
 
 export const DEFAULT_HOST = 'unix:///run/moby-dick/moby-dick.sock';
 
@@ -66,19 +68,15 @@ export interface ServiceOptions {
   /** runs `moby-dick build` command lines the launcher forwards (forwarded-build.ts); none served without it */
   forwardedBuild?: ForwardedBuildRunner;
   /**
-   * gives memory back to the kernel (the command's: helper/release-memory.ts):
-   * called once the socket listens, and again each time the service has
-   * served and then been idle (no connection) for releaseIdleMs
+   * how the service gives memory back (the command's: helper/release-memory.ts):
+   * every step once the socket listens, then each step once the service has
+   * served and then been idle (no connection) for the step's time
+   * (idle-release.ts)
    */
-  releaseMemory?: () => void;
-  /** default RELEASE_IDLE_MS */
-  releaseIdleMs?: number;
+  idleReleases?: readonly IdleRelease[];
   /** an ordinary user's service (default: whether this process runs as one): its socket the user's alone, what needs root refused (rootless-routes.ts) */
   rootless?: boolean;
 }
-
-/** how long the service is idle after serving before it gives memory back again */
-export const RELEASE_IDLE_MS = 10_000;
 
 /**
  * Where HOST says to listen: unix:///PATH, or tcp://HOST[:PORT] (port 2376
@@ -163,14 +161,16 @@ export async function runService(o: ServiceOptions): Promise<void> {
   }
   const sockets = new Set<Socket>();
   let idleSince = Date.now();
-  // whether a connection came since memory was last given back
-  let servedSinceRelease = false;
+  const releases = new IdleReleaseSchedule(o.idleReleases ?? [], idleSince);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
-    servedSinceRelease = true;
+    releases.busy();
     s.once('close', () => {
       sockets.delete(s);
-      if (sockets.size === 0) idleSince = Date.now();
+      if (sockets.size === 0) {
+        idleSince = Date.now();
+        releases.idle(idleSince);
+      }
     });
   });
   const listen = (at: ListenAddress): Promise<void> =>
@@ -202,8 +202,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
     o.onListening?.(`${o.host} (TLS; clients need a certificate of the given CA)`);
   }
   // what only starting touched (most of the node binary's pages) goes now
-  o.releaseMemory?.();
-  const releaseIdleMs = o.releaseIdleMs ?? RELEASE_IDLE_MS;
+  for (const step of o.idleReleases ?? []) step.run();
   await new Promise<void>((resolve) => {
     const stop = (why: string): void => {
       clearInterval(idle);
@@ -220,10 +219,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
     process.on('SIGINT', onInt);
     const idle = setInterval(() => {
       if (o.timeout > 0 && sockets.size === 0 && Date.now() - idleSince >= o.timeout * 1000) return stop(`idle for ${o.timeout}s`);
-      if (o.releaseMemory && servedSinceRelease && sockets.size === 0 && Date.now() - idleSince >= releaseIdleMs) {
-        servedSinceRelease = false;
-        o.releaseMemory();
-      }
+      releases.tick(Date.now());
     }, Math.min(1000, Math.max(100, o.timeout * 250)));
   });
   if (address.kind === 'unix') rmSync(address.path, { force: true });

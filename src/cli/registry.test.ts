@@ -126,7 +126,7 @@ describe('the CLI registry', () => {
       for (const w of o.words) assert.match(w, /^[a-z][a-z-]*$/);
       for (const f of o.options) assert.match(f, /^--[a-z][a-z0-9-]*(=\S+)?$/);
     }
-    assert.deepEqual(COMMAND_NODE_OPTIONS.find((o) => o.words.join(' ') === 'system service')?.options, ['--max-semi-space-size=1']);
+    assert.deepEqual(COMMAND_NODE_OPTIONS.find((o) => o.words.join(' ') === 'system service')?.options, ['--max-semi-space-size=1', '--heap-growing-percent=20', '--expose-gc']);
     const json = JSON.parse(readFileSync(new URL('build/moby-dick-snapshot.json', ROOT), 'utf8')) as { options: unknown };
     assert.deepEqual(json.options, COMMAND_NODE_OPTIONS);
     const stamp = new URL('build/moby-dick.blob.stamp', ROOT);

@@ -72,6 +72,8 @@ export interface NativeAddon extends LayerSyscalls {
   trimMalloc(): number;
   /** glibc's mallopt(M_ARENA_MAX, N) for the threads that allocate from now on: 1 if glibc took it */
   limitMallocArenas(n: number): number;
+  /** glibc's mallopt(M_TRIM_THRESHOLD, BYTES): a free arena top above BYTES goes back at once, and the thresholds stop following freed blocks; 1 if glibc took it */
+  fixMallocTrimThreshold(bytes: number): number;
 }
 
 let addon: NativeAddon | undefined;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { nativeAddon } from './native-addon.js';
-import { releasableMappings, releaseMemory } from './release-memory.js';
+import { releasableMappings, releaseHeap, releaseMemory } from './release-memory.js';
 
 /** a mapping of smaps: its head line and fields */
 function mapping(head: string, fields: Record<string, string>): string {
@@ -92,4 +92,23 @@ test('releaseMemory with the addon: the node binary leaves this process\'s RSS, 
 test('limitMallocArenas: glibc takes a limit, refuses none', () => {
   assert.equal(nativeAddon().limitMallocArenas(8), 1);
   assert.throws(() => nativeAddon().limitMallocArenas(0), { code: 'EINVAL' });
+});
+
+test('fixMallocTrimThreshold: glibc takes a threshold, refuses a negative one', () => {
+  // what the service sets: this test process keeps its behaviour but for the threshold's following of freed blocks
+  assert.equal(nativeAddon().fixMallocTrimThreshold(1024 * 1024), 1);
+  assert.throws(() => nativeAddon().fixMallocTrimThreshold(-1), { code: 'EINVAL' });
+});
+
+test('releaseHeap: a full collection when gc is there, then malloc trimmed; only the trim without it', () => {
+  const calls: string[] = [];
+  const sys = { trimMalloc: () => (calls.push('trim'), 1) };
+  assert.equal(
+    releaseHeap(sys, () => calls.push('gc')),
+    true,
+  );
+  assert.deepEqual(calls, ['gc', 'trim']);
+  calls.length = 0;
+  assert.equal(releaseHeap(sys, undefined), false);
+  assert.deepEqual(calls, ['trim']);
 });

@@ -19,6 +19,12 @@
  * relocated read-only section), not locked, not device or huge-page
  * memory. The choice is pure (releasableMappings, unit-tested); the
  * syscalls are the addon's.
+ *
+ * releaseHeap is the cheaper step, taken sooner: a full collection of the
+ * JavaScript heap (V8's memory reducer would collect only ~8 s after the
+ * last busy spell, or not at all while a little is still allocated) and
+ * malloc's free memory trimmed. It costs about 5 ms of CPU at the
+ * service's size, and the next request no page fault.
  */
 import { readFileSync } from 'node:fs';
 
@@ -94,4 +100,14 @@ export function releaseMemory(sys: MemorySyscalls, readSmaps: () => string = () 
   }
   sys.trimMalloc();
   return result;
+}
+
+/** A full collection of the JavaScript heap: Node's `gc` with --expose-gc (the service's Node option, src/cli/command-names.ts). */
+export type CollectGarbage = () => void;
+
+/** The JavaScript heap's garbage collected (when GC is there) and malloc's free memory trimmed; whether a collection ran. */
+export function releaseHeap(sys: Pick<MemorySyscalls, 'trimMalloc'>, gc: CollectGarbage | undefined = (globalThis as { gc?: CollectGarbage }).gc): boolean {
+  gc?.();
+  sys.trimMalloc();
+  return gc !== undefined;
 }

@@ -147,7 +147,7 @@ describe('CLI launcher', () => {
     assert.equal(r.stdout, 'from the bundle\n');
   });
 
-  test("the API service starts with the stamp's Node options: a 1 MiB young generation", async () => {
+  test("the API service starts with the stamp's Node options: a 1 MiB young generation, a slower-growing old one, gc", async () => {
     writeFileSync(stamp, good);
     const sock = join(dir, 'api.sock');
     const service = spawn(launcher, ['system', 'service', '--host', `unix://${sock}`, '--timeout', '0'], {
@@ -161,8 +161,8 @@ describe('CLI launcher', () => {
       assert.ok(existsSync(sock), `the service listens: ${log}`);
       const cmdline = readFileSync(`/proc/${service.pid}/cmdline`, 'utf8').split('\0');
       // Node's own options come before the `--` that ends them
-      assert.deepEqual(cmdline.slice(0, 3), ['node', '--max-semi-space-size=1', '--'], cmdline.join(' '));
-      assert.deepEqual(cmdline.slice(4, 6), ['system', 'service']);
+      assert.deepEqual(cmdline.slice(0, 5), ['node', '--max-semi-space-size=1', '--heap-growing-percent=20', '--expose-gc', '--'], cmdline.join(' '));
+      assert.deepEqual(cmdline.slice(6, 8), ['system', 'service']);
     } finally {
       if (service.exitCode === null && service.signalCode === null) {
         const exited = new Promise((r) => service.once('exit', r));

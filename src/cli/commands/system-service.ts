@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DEFAULT_HOST, defaultHost, runService, type TlsFiles } from '../../api/service.js';
 import { MobyDickError } from '../../errors.js';
 import { nativeAddon } from '../../helper/native-addon.js';
-import { releaseMemory } from '../../helper/release-memory.js';
+import { releaseHeap, releaseMemory } from '../../helper/release-memory.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
 import { forwardedBuild } from './build.js';
@@ -27,6 +27,30 @@ declare const MOBY_DICK_VERSION: string;
  * writers) an arena apart from the main thread's.
  */
 const SERVICE_MALLOC_ARENAS = 2;
+
+/**
+ * glibc's trim threshold for the service (mallopt M_TRIM_THRESHOLD): the
+ * free top of an arena above it goes back to the kernel when a free reaches
+ * it. glibc's default (128 KiB) rises with each larger mmap'd block freed,
+ * up to 64 MiB; V8's worker threads' arenas then kept 2-3 MiB each of free
+ * top resident, which malloc_trim does not give back (it trims only the
+ * main arena's top): 9 MiB of the service's growth over 6,000 requests
+ * (bench/README.md, "The API service's memory"). 1 MiB, not glibc's 128
+ * KiB: with 128 KiB a request's own frees trimmed the tops and the next
+ * request faulted them in again (10,300 minor faults per 3,000 light
+ * requests against main's 2,100); with 1 MiB 5,100 per 6,000 against 3,400.
+ */
+const SERVICE_MALLOC_TRIM_THRESHOLD = 1024 * 1024;
+
+/**
+ * After how long idle the service gives back what (api/idle-release.ts): the
+ * JavaScript heap's garbage and malloc's free memory soon, for about 5 ms
+ * of CPU; the node binary's resident pages later, since the next request
+ * faults them in again (about 10 ms of CPU over its first requests).
+ * Measured in bench/README.md, "The API service's memory".
+ */
+const HEAP_RELEASE_IDLE_MS = 2_000;
+const PAGES_RELEASE_IDLE_MS = 10_000;
 
 const DESCRIPTION = `Serve the Docker Engine API (version 1.43, from 1.24) on a unix socket, for the docker CLI, Compose and the SDKs (DOCKER_HOST=unix://PATH)
 
@@ -80,10 +104,21 @@ export const command = defineCommand({
     const tls = values.tlsverify ? readTlsFiles(values) : undefined;
     const version = typeof MOBY_DICK_VERSION === 'string' ? MOBY_DICK_VERSION : 'dev';
     let releaseFailed = false;
+    const warnOnce = (release: () => void): void => {
+      try {
+        release();
+      } catch (e) {
+        if (!releaseFailed) process.stderr.write(`moby-dick system service: warning: memory not given back (${e instanceof Error ? e.message : String(e)}); serving on\n`);
+        releaseFailed = true;
+      }
+    };
     // the threads allocate from one of at most SERVICE_MALLOC_ARENAS arenas (glibc's default is 8 a core),
-    // each of which otherwise grows and keeps its own free memory
+    // each of which otherwise grows and keeps its own free memory; V8's threads have made theirs before
+    // this runs (5 arenas measured), so it binds the threads started later (libuv's, the layer writers'),
+    // and the trim threshold keeps every arena's free top small
     try {
       nativeAddon().limitMallocArenas(SERVICE_MALLOC_ARENAS);
+      nativeAddon().fixMallocTrimThreshold(SERVICE_MALLOC_TRIM_THRESHOLD);
     } catch {
       // without the addon the engine says so where it needs it
     }
@@ -101,17 +136,17 @@ export const command = defineCommand({
         log: (line) => process.stderr.write(`moby-dick system service: ${line}\n`),
         onListening: (path) => process.stderr.write(`moby-dick system service: API listening on ${path}\n`),
         // memory only: a failure is said once, and the service serves on
-        releaseMemory: () => {
-          let failed: string | undefined;
-          try {
-            const r = releaseMemory(nativeAddon());
-            if (r.failed > 0) failed = `madvise refused ${r.failed} file mapping(s)`;
-          } catch (e) {
-            failed = e instanceof Error ? e.message : String(e);
-          }
-          if (failed !== undefined && !releaseFailed) process.stderr.write(`moby-dick system service: warning: memory not given back (${failed}); serving on\n`);
-          releaseFailed ||= failed !== undefined;
-        },
+        idleReleases: [
+          { afterMs: HEAP_RELEASE_IDLE_MS, run: () => warnOnce(() => void releaseHeap(nativeAddon())) },
+          {
+            afterMs: PAGES_RELEASE_IDLE_MS,
+            run: () =>
+              warnOnce(() => {
+                const r = releaseMemory(nativeAddon());
+                if (r.failed > 0) throw new Error(`madvise refused ${r.failed} file mapping(s)`);
+              }),
+          },
+        ],
       }),
     );
     return 0;
