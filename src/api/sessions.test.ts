@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AttachEnd, Attachment } from '../engine/attach.js';
-import type { Engine } from '../engine/engine.js';
+import type { ContainerView, Engine } from '../engine/engine.js';
 import { Sessions } from './sessions.js';
 
 /** An attachment that ends when END is called. */
@@ -50,4 +50,29 @@ test('Sessions: attaches taken back before any start leave nothing behind', () =
     for (const u of undo) u();
   }
   assert.equal(s.held().pending, 0);
+});
+
+/** An engine whose one container C shows the states of VIEWS in turn, one per inspect, the last for good. */
+function engineShowing(views: { Status: 'running' | 'dead' | 'exited'; ExitCode: number; FinishedAt?: string }[]): Engine {
+  let i = 0;
+  return {
+    containers: { find: () => ({ id: 'c' }) },
+    inspect: () => ({ state: views[Math.min(i++, views.length - 1)] }) as unknown as ContainerView,
+  } as unknown as Engine;
+}
+
+test('Sessions.wait: a container seen dead while its monitor still writes the exit record gets its exit code, not 255 (api-docker-cli saw 255)', async () => {
+  // (an exit after the call, for next-exit)
+  const now = new Date(Date.now() + 60_000).toISOString();
+  const s = new Sessions(engineShowing([{ Status: 'running', ExitCode: 0 }, { Status: 'dead', ExitCode: 255 }, { Status: 'dead', ExitCode: 255 }, { Status: 'exited', ExitCode: 7, FinishedAt: now }]), 10_000);
+  assert.equal(await s.wait('c', 'not-running', new Promise(() => {})), 7);
+  const s2 = new Sessions(engineShowing([{ Status: 'dead', ExitCode: 255 }, { Status: 'exited', ExitCode: 7, FinishedAt: now }]), 10_000);
+  assert.equal(await s2.wait('c', 'next-exit', new Promise(() => {})), 7);
+});
+
+test('Sessions.wait: a container still dead after the grace is dead: 255', async () => {
+  const s = new Sessions(engineShowing([{ Status: 'dead', ExitCode: 255 }]), 50);
+  const t0 = Date.now();
+  assert.equal(await s.wait('c', 'not-running', new Promise(() => {})), 255);
+  assert.ok(Date.now() - t0 >= 50, 'not before the grace');
 });

@@ -35,7 +35,16 @@ export class Sessions {
   readonly events = new EventEmitter();
   private closing = false;
 
-  constructor(private readonly engine: Engine) {
+  /**
+   * DEAD_GRACE_MS: how long a container that looks dead (its process gone,
+   * no exit file) is given before wait takes it as dead: the runtime sees
+   * the process gone before the monitor has drained the last output (up to
+   * 2 s: watch.c) and written the exit file, as the engine's wait allows.
+   */
+  constructor(
+    private readonly engine: Engine,
+    private readonly deadGraceMs = 2500,
+  ) {
     this.events.setMaxListeners(0);
   }
 
@@ -142,6 +151,7 @@ export class Sessions {
     const since = Date.now();
     let lastCode: number | undefined;
     let exitedAfter = false;
+    let deadSince: number | undefined;
     const onExit = (cid: string, code: number): void => {
       if (cid !== id) return;
       lastCode = code;
@@ -163,7 +173,10 @@ export class Sessions {
           if (condition === 'removed' || exitedAfter) return lastCode ?? 0;
           throw new MobyDickError('USAGE', `No such container: ${ref}`, { container: ref });
         }
-        const ended = v.state.Status === 'exited' || v.state.Status === 'dead';
+        // 'dead' within the grace may be an exit whose record is being written: asked again
+        if (v.state.Status === 'dead') deadSince ??= Date.now();
+        else deadSince = undefined;
+        const ended = v.state.Status === 'exited' || (deadSince !== undefined && Date.now() - deadSince >= this.deadGraceMs);
         if (ended) {
           lastCode = v.state.ExitCode;
           const finished = v.state.FinishedAt ? Date.parse(v.state.FinishedAt) : 0;

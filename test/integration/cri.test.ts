@@ -15,7 +15,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync }
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CALLER_GLOBAL_PATHS, cgroupsNamed, CreatedPaths, type NetworkFacts, networkFacts } from '../helpers/caller-host.js';
-import { run, sleep } from '../helpers/cli.js';
+import { run, sleep, until } from '../helpers/cli.js';
 import {
   type ContainerConfig, type ContainerState, type CriClient, CriError, type LinuxContainerResources, type PodSandboxConfig,
 } from '../helpers/cri/client.js';
@@ -181,7 +181,10 @@ describe('Kubernetes CRI: containerd 1.6 with runtime handlers runc and moby (mo
       podIp = st.status.network?.ip ?? '';
       assert.match(podIp, /^10\.88\.231\.\d+$/, 'the pod has an address of the conflist\'s subnet');
       podPid = pidOf(st.info);
-      assert.equal(readFileSync(`/proc/${podPid}/cmdline`, 'utf8'), '/pause\0');
+      // runc's start returns once its init is told to go: the exec of /pause may come a moment later
+      const cmdline = (): string => readFileSync(`/proc/${podPid}/cmdline`, 'utf8');
+      await until(async () => cmdline() !== 'runc\0init\0', 2000).catch(() => {});
+      assert.equal(cmdline(), '/pause\0');
       const rs = await runtimeState(pod);
       assert.deepEqual([rs.status, rs.pid], ['running', podPid]);
       assert.match(readFileSync(`/proc/${podPid}/cgroup`, 'utf8'), new RegExp(`:memory:${parent('pod1')}/${pod}\\n`), 'the sandbox in its cgroup_parent');
