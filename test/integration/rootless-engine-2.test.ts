@@ -12,39 +12,21 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CLI } from '../helpers/cli.js';
-import { assertNoLeaks, type Snapshot, snapshot } from '../helpers/leaks.js';
-import type { FakeRegistry } from '../helpers/registry.js';
 import { TEST_PREFIX } from '../helpers/rootfs.js';
-import { busyboxPulledBy, owners } from '../helpers/rootless-image.js';
-import { makeTestUser, type TestUser } from '../helpers/test-user.js';
+import { owners, useRootlessBusybox } from '../helpers/rootless-image.js';
+import type { TestUser } from '../helpers/test-user.js';
 
 describe('rootless engine: volumes and binds as an ordinary user', () => {
   let user: TestUser;
-  let fake: FakeRegistry;
-  let snap: Snapshot;
   let store: string;
   let image = '';
   const ref = (): string => image;
   /** what only the user's ids may own */
   const foreignIn = (dir: string) => owners(dir).filter((o) => !(o.uid === user.uid || (o.uid >= user.sub!.start && o.uid < user.sub!.start + user.sub!.count)));
 
-  before(async () => {
-    user = makeTestUser('ranged');
-    store = join(user.env.XDG_DATA_HOME!, 'moby-dick');
-    ({ fake, ref: image } = await busyboxPulledBy(user, 'mdk-test/rootless2'));
-  });
-  after(async () => {
-    await fake?.close();
-    user?.remove();
-  });
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await assertNoLeaks(snap);
-  });
+  useRootlessBusybox('mdk-test/rootless2', (m) => ({ user, store, image } = m));
 
   test('volume create, ls, inspect; -v NAME:/path keeps what a container wrote, with its owners; volume rm removes the range\'s files', async () => {
     const { uid, sub } = user;

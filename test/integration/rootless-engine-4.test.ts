@@ -16,12 +16,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CLI, sleep } from '../helpers/cli.js';
-import { assertNoLeaks, processesWith, type Snapshot, snapshot } from '../helpers/leaks.js';
-import type { FakeRegistry } from '../helpers/registry.js';
-import { busyboxPulledBy } from '../helpers/rootless-image.js';
-import { makeTestUser, type TestUser } from '../helpers/test-user.js';
+import { processesWith } from '../helpers/leaks.js';
+import { useRootlessBusybox } from '../helpers/rootless-image.js';
+import type { TestUser } from '../helpers/test-user.js';
 
 /** One request on the unix socket SOCK: its status and body. */
 function api(sock: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
@@ -39,26 +38,10 @@ function api(sock: string, method: string, path: string, body?: unknown): Promis
 
 describe('rootless engine: top, stats, system service as an ordinary user', () => {
   let user: TestUser;
-  let fake: FakeRegistry;
-  let snap: Snapshot;
   let store: string;
   let image = '';
 
-  before(async () => {
-    user = makeTestUser('ranged');
-    store = join(user.env.XDG_DATA_HOME!, 'moby-dick');
-    ({ fake, ref: image } = await busyboxPulledBy(user, 'mdk-test/rootless4'));
-  });
-  after(async () => {
-    await fake?.close();
-    user?.remove();
-  });
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await assertNoLeaks(snap);
-  });
+  useRootlessBusybox('mdk-test/rootless4', (m) => ({ user, store, image } = m));
 
   test('top: the processes of its PID namespace from /proc (no cgroup here), not its pasta or monitor; stats refused in one line', async () => {
     const name = `mdk-test-rl4-top${process.pid}`;

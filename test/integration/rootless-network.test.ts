@@ -12,12 +12,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { CLI, sleep } from '../helpers/cli.js';
-import { assertNoLeaks, processesWith, type Snapshot, snapshot } from '../helpers/leaks.js';
-import type { FakeRegistry } from '../helpers/registry.js';
-import { busyboxPulledBy } from '../helpers/rootless-image.js';
-import { makeTestUser, type TestUser } from '../helpers/test-user.js';
+import { processesWith } from '../helpers/leaks.js';
+import { useRootlessBusybox } from '../helpers/rootless-image.js';
+import type { TestUser } from '../helpers/test-user.js';
 
 /** A TCP port of 127.0.0.1 free now. */
 function freePort(): Promise<number> {
@@ -63,27 +62,13 @@ function pastasUnder(dir: string): number[] {
 
 describe('rootless networking: pasta, -p, --network host', () => {
   let user: TestUser;
-  let fake: FakeRegistry;
-  let snap: Snapshot;
   let store: string;
   let image = '';
   const ref = (): string => image;
 
-  before(async () => {
-    user = makeTestUser('ranged');
-    store = join(user.env.XDG_DATA_HOME!, 'moby-dick');
-    ({ fake, ref: image } = await busyboxPulledBy(user, 'mdk-test/rlnet'));
-  });
-  after(async () => {
-    await fake?.close();
-    user?.remove();
+  useRootlessBusybox('mdk-test/rlnet', (m) => ({ user, store, image } = m));
+  after(() => {
     assert.deepEqual(pastasUnder(user.home), [], 'no pasta left');
-  });
-  beforeEach(() => {
-    snap = snapshot();
-  });
-  afterEach(async () => {
-    await assertNoLeaks(snap);
   });
 
   test('the default network: an interface with an address and a default route in its own namespace, lo up', async () => {
