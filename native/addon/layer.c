@@ -289,7 +289,9 @@ static napi_value stat_at(napi_env env, napi_callback_info info)
 }
 
 /* getXattrAt(dirFd, name, key): the value as a Buffer, undefined when NAME
- * has no such attribute; NAME itself, never a symlink's target */
+ * has no such attribute, also when its filesystem cannot hold one of KEY's
+ * namespace (ENOTSUP: user.* on tmpfs before 6.6, procfs); NAME itself,
+ * never a symlink's target */
 static napi_value get_xattr_at(napi_env env, napi_callback_info info)
 {
 	ARGS(3);
@@ -312,7 +314,7 @@ static napi_value get_xattr_at(napi_env env, napi_callback_info info)
 		n = lgetxattr(proc, key, value, sizeof(value));
 	}
 	napi_value result;
-	if (n < 0 && errno == ENODATA)
+	if (n < 0 && (errno == ENODATA || errno == ENOTSUP))
 		return napi_get_undefined(env, &result) == napi_ok ? result : NULL;
 	if (n < 0)
 		return throw_errno(env, "getxattr", errno);

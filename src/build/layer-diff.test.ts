@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, openSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,5 +162,23 @@ describe("a container's changes, the walk's syscalls given in", () => {
       'file app/main.js "console.log(1)\\n"',
     ]);
     assert.deepEqual(r, { entries: 5, exact: false });
+  });
+});
+
+describe('a filesystem without xattrs (procfs here; user.* on tmpfs before Linux 6.6)', () => {
+  // the opaque and capability xattrs read as absent instead of ENOTSUP
+
+  test('diff lists the entries, directories (opaque or not) and files', async () => {
+    const dir = '/proc/sys/kernel';
+    const changes = await listChanges(dir, () => false, () => false);
+    const all = readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((p) => `/${p}`);
+    assert.ok(all.includes('/random/uuid'));
+    assert.deepEqual(changes.map((c) => c.path), all.sort());
+  });
+
+  test('a layer of it has every entry, with no xattrs', async () => {
+    const dir = '/proc/sys/kernel/random';
+    const r = await writeLayerDiff(sink(), dir, () => false);
+    assert.equal(r.entries, readdirSync(dir).length);
   });
 });

@@ -30,7 +30,7 @@ export interface LayerSyscalls {
   utimesAt(dirFd: number, name: Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** through /proc/self/fd/DIRFD/NAME unless NAME is empty: check /proc is procfs first */
   setXattrAt(dirFd: number, name: Buffer, key: string, value: Buffer): void;
-  /** NAME's attribute KEY (NAME itself, never a symlink's target); undefined when it has none */
+  /** NAME's attribute KEY (NAME itself, never a symlink's target); undefined when it has none, also when its filesystem cannot hold KEY's namespace (ENOTSUP: user.* on tmpfs before Linux 6.6) */
   getXattrAt(dirFd: number, name: Buffer, key: string): Buffer | undefined;
   /**
    * Queues regular files for the addon's worker thread, which writes,

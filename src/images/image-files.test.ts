@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, openSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { RootlessSyscalls } from '../../test/helpers/rootless-syscalls.js';
+import { nativeAddon } from '../helper/native-addon.js';
 import { imageHasPath, readImageFile } from './image-files.js';
 
 const S_IFCHR = 0o020000;
@@ -82,5 +83,16 @@ describe('reading a file through unpacked layers', () => {
     assert.equal(read('/etc/shadow'), null);
     assert.equal(read('/etc/../etc/passwd'), null);
     assert.equal(read('/'), null);
+  });
+
+  test('a layer on a filesystem without user.* (or any) xattrs: the opaque xattr is absent, not an error', () => {
+    // procfs stands in for tmpfs on Linux 6.1 (a rootless store there): getxattr gives ENOTSUP
+    const addon = nativeAddon();
+    const ostype = readFileSync('/proc/sys/kernel/ostype', 'utf8');
+    for (const rootless of [true, false]) {
+      assert.equal(readImageFile(['/proc/sys'], '/kernel/ostype', addon, rootless)?.toString(), ostype);
+      assert.equal(imageHasPath(['/proc/sys'], 'kernel/random/uuid', addon, rootless), true);
+      assert.equal(imageHasPath(['/proc/sys'], 'kernel/none', addon, rootless), false);
+    }
   });
 });
