@@ -38,6 +38,20 @@ describe('rootlessSpec', () => {
     assert.equal(sys(rootlessSpec(defaultSpec(), ranged)).type, 'sysfs');
   });
 
+  test("the host's PID namespace: the host's /proc bound (rbind) instead of a fresh proc, the masked and read-only paths kept; a PID namespace of its own, or another's, keeps proc", () => {
+    const proc = (m: ReturnType<typeof defaultSpec>) => m.mounts!.find((x) => x.destination === '/proc')!;
+    const host = defaultSpec();
+    host.linux!.namespaces = host.linux!.namespaces!.filter((n) => n.type !== 'pid');
+    const r = rootlessSpec(host, ranged);
+    assert.deepEqual(proc(r), { destination: '/proc', type: 'bind', source: '/proc', options: ['rbind', 'nosuid', 'noexec', 'nodev'] });
+    assert.deepEqual(r.linux!.maskedPaths, defaultSpec().linux!.maskedPaths);
+    assert.deepEqual(r.linux!.readonlyPaths, defaultSpec().linux!.readonlyPaths);
+    assert.equal(proc(rootlessSpec(defaultSpec(), ranged)).type, 'proc');
+    const joined = defaultSpec();
+    joined.linux!.namespaces = joined.linux!.namespaces!.map((n) => (n.type === 'pid' ? { type: 'pid', path: '/proc/42/ns/pid' } : n));
+    assert.equal(proc(rootlessSpec(joined, ranged)).type, 'proc');
+  });
+
   test('spec --rootless: the user alone as root, no cgroup rules, and it passes the rootless rules', () => {
     const s = rootlessDefaultSpec(1234, 5678);
     assert.deepEqual(s.linux!.uidMappings, [{ containerID: 0, hostID: 1234, size: 1 }]);

@@ -18,10 +18,13 @@ export function rootlessSpec(spec: Spec, maps: UserNamespaceMaps): Spec {
   delete linux.cgroupsPath;
   spec.linux = linux;
   const ownNet = namespaces.some((n) => n.type === 'network');
+  const hostPid = !namespaces.some((n) => n.type === 'pid');
   spec.mounts = spec.mounts?.map((m) => {
     if (m.type === 'devpts') return { ...m, options: devptsOptions(m.options, maps) };
     // the host's network namespace (--network host): a user namespace may not mount sysfs fresh there; the host's /sys read-only, as rootless Podman
     if (m.type === 'sysfs' && !ownNet) return { destination: m.destination, type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
+    // the host's PID namespace (--pid host): nor a fresh proc there; the host's /proc (with what is mounted on it), as rootless Podman; the masked and read-only paths apply on it as on a proc of its own
+    if (m.type === 'proc' && hostPid) return { destination: m.destination, type: 'bind', source: '/proc', options: ['rbind', 'nosuid', 'noexec', 'nodev'] };
     return m;
   });
   return spec;
