@@ -38,6 +38,17 @@ describe('rootlessSpec', () => {
     assert.equal(sys(rootlessSpec(defaultSpec(), ranged)).type, 'sysfs');
   });
 
+  test("the host's /sys brings its cgroup2 mount along: a tmpfs at /sys/fs/cgroup under the cgroup mount (one right on another of the same hierarchy is EBUSY); its own network namespace needs none", () => {
+    const cgroupMounts = (m: ReturnType<typeof defaultSpec>) => m.mounts!.filter((x) => x.destination === '/sys/fs/cgroup').map((x) => x.type);
+    const host = defaultSpec();
+    host.linux!.namespaces = host.linux!.namespaces!.filter((n) => n.type !== 'network');
+    const r = rootlessSpec(host, ranged);
+    assert.deepEqual(cgroupMounts(r), ['tmpfs', 'cgroup']);
+    const at = (destination: string, type: string) => r.mounts!.findIndex((x) => x.destination === destination && x.type === type);
+    assert.ok(at('/sys', 'bind') < at('/sys/fs/cgroup', 'tmpfs') && at('/sys/fs/cgroup', 'tmpfs') === at('/sys/fs/cgroup', 'cgroup') - 1, 'after /sys, right before the cgroup mount');
+    assert.deepEqual(cgroupMounts(rootlessSpec(defaultSpec(), ranged)), ['cgroup']);
+  });
+
   test("the host's PID namespace: the host's /proc bound (rbind) instead of a fresh proc, the masked and read-only paths kept; a PID namespace of its own, or another's, keeps proc", () => {
     const proc = (m: ReturnType<typeof defaultSpec>) => m.mounts!.find((x) => x.destination === '/proc')!;
     const host = defaultSpec();

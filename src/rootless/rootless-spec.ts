@@ -6,7 +6,7 @@
  * of the host's that the user could not reach. Pure.
  */
 import { defaultSpec } from '../spec/default-spec.js';
-import type { Spec } from '../spec/schema.js';
+import type { Mount, Spec } from '../spec/schema.js';
 import type { UserNamespaceMaps } from './write-maps.js';
 
 export function rootlessSpec(spec: Spec, maps: UserNamespaceMaps): Spec {
@@ -19,10 +19,15 @@ export function rootlessSpec(spec: Spec, maps: UserNamespaceMaps): Spec {
   spec.linux = linux;
   const ownNet = namespaces.some((n) => n.type === 'network');
   const hostPid = !namespaces.some((n) => n.type === 'pid');
-  spec.mounts = spec.mounts?.map((m) => {
+  spec.mounts = spec.mounts?.flatMap((m): Mount | Mount[] => {
     if (m.type === 'devpts') return { ...m, options: devptsOptions(m.options, maps) };
     // the host's network namespace (--network host): a user namespace may not mount sysfs fresh there; the host's /sys read-only, as rootless Podman
     if (m.type === 'sysfs' && !ownNet) return { destination: m.destination, type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
+    // that /sys brings the host's cgroup2 mount along (a v2 host), and the kernel refuses a cgroup2 mount right on
+    // top of one of the same hierarchy (EBUSY): an empty tmpfs between them
+    if (m.type === 'cgroup' && !ownNet && m.destination.replace(/\/+$/, '') === '/sys/fs/cgroup') {
+      return [{ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=755', 'size=4k'] }, m];
+    }
     // the host's PID namespace (--pid host): nor a fresh proc there; the host's /proc (with what is mounted on it), as rootless Podman; the masked and read-only paths apply on it as on a proc of its own
     if (m.type === 'proc' && hostPid) return { destination: m.destination, type: 'bind', source: '/proc', options: ['rbind', 'nosuid', 'noexec', 'nodev'] };
     return m;

@@ -3,7 +3,7 @@
  * runs the guest test files there (test/vm/guest/: the runtime's and the
  * engine's limits, update, pause, OOM kills, the cgroup namespace view,
  * removal; rootless containers' limits in a subtree delegated to a test
- * user; and the host's rootless.test once on a v2-only kernel); each of
+ * user, and their networking (pasta, -p, none, host); and the host's rootless.test once on a v2-only kernel); each of
  * their tests is reported here as a subtest. A VM that
  * cannot boot (no kernel or QEMU installed) fails this test, saying what
  * to install. The VM touches nothing of the host's (it sees / read-only),
@@ -17,12 +17,12 @@ import { tapResults } from '../vm/tap.js';
 import { runInVm } from '../vm/vm.js';
 
 const GUEST = [
-  ...['engine-v2.js', 'runtime-v2.js', 'rootless-v2.js'].map((f) => join(PROJECT, 'build/tsc/test/vm/guest', f)),
+  ...['engine-v2.js', 'runtime-v2.js', 'rootless-v2.js', 'rootless-net-v2.js'].map((f) => join(PROJECT, 'build/tsc/test/vm/guest', f)),
   // the host's rootless checks, once on a v2-only kernel (a test user without a delegated subtree there)
   join(PROJECT, 'build/tsc/test/integration/rootless.test.js'),
 ];
 /** the guest's tests: a test that vanished from a file counts as a failure */
-const EXPECTED_TESTS = 19;
+const EXPECTED_TESTS = 21;
 
 describe('cgroup v2 in a v2-only VM', () => {
   test('the runtime and the engine: limits, update, pause, OOM kills, the cgroup namespace, removal; rootless in a delegated subtree', { timeout: 20 * 60_000 }, async (t) => {
