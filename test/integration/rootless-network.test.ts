@@ -10,25 +10,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CLI, sleep } from '../helpers/cli.js';
 import { processesWith } from '../helpers/leaks.js';
+import { freePort } from '../helpers/registry.js';
 import { useRootlessBusybox } from '../helpers/rootless-image.js';
+import { listening } from '../helpers/tcp-listening.js';
 import type { TestUser } from '../helpers/test-user.js';
-
-/** A TCP port of 127.0.0.1 free now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** What a TCP client on 127.0.0.1:PORT reads until the server closes; undefined when the connection is refused. */
 function readFrom(port: number): Promise<string | undefined> {
@@ -41,16 +31,6 @@ function readFrom(port: number): Promise<string | undefined> {
     c.on('close', () => resolve(chunks.length ? Buffer.concat(chunks).toString() : ''));
     c.end();
   });
-}
-
-/** Whether something listens on TCP PORT of the host (any address). */
-function listening(port: number): boolean {
-  return ['/proc/net/tcp', '/proc/net/tcp6'].some((f) =>
-    readFileSync(f, 'utf8').split('\n').slice(1).some((l) => {
-      const x = l.trim().split(/\s+/);
-      return x[3] === '0A' && parseInt(x[1]?.split(':')[1] ?? '', 16) === port;
-    }),
-  );
 }
 
 /** The uids of the pasta processes whose command line names DIR (the user's store). */

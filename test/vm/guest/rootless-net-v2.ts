@@ -18,13 +18,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { CLI, type CliOptions, run, sleep } from '../../helpers/cli.js';
 import { assertNoLeaks, processesWith, type Snapshot, snapshot } from '../../helpers/leaks.js';
 import { makeImage, tarOf, writeLayout } from '../../helpers/oci-image.js';
 import { makeBusyboxRootfs, removeRootfs } from '../../helpers/rootfs.js';
+import { freePort } from '../../helpers/registry.js';
+import { listening } from '../../helpers/tcp-listening.js';
 import { makeTestUser, type TestUser } from '../../helpers/test-user.js';
 import { guestProgress, SLOW } from './guest.js';
 
@@ -33,18 +34,6 @@ const SLICE = 'mdk-test-rlnet.slice';
 /** the VM's stand-in for a host's uplink: an address and a default route, nothing behind them */
 const UPLINK = 'mdktestup0';
 const IMAGE = 'mdk-test-vm/rlnet:latest';
-
-/** A TCP port of 127.0.0.1 free now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** GET http://127.0.0.1:PORT/PATH: status and body; undefined when the connection fails. */
 function fetchLocal(port: number, path: string): Promise<{ status: number; body: string } | undefined> {
@@ -58,16 +47,6 @@ function fetchLocal(port: number, path: string): Promise<{ status: number; body:
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
   });
-}
-
-/** Whether something listens on TCP PORT (any address). */
-function listening(port: number): boolean {
-  return ['/proc/net/tcp', '/proc/net/tcp6'].some((f) =>
-    readFileSync(f, 'utf8').split('\n').slice(1).some((l) => {
-      const x = l.trim().split(/\s+/);
-      return x[3] === '0A' && parseInt(x[1]?.split(':')[1] ?? '', 16) === port;
-    }),
-  );
 }
 
 describe('rootless networking with a delegated cgroup v2 subtree (in the VM)', () => {
