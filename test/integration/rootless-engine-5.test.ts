@@ -188,6 +188,53 @@ describe('rootless engine: cp, diff, commit, export through the API service and 
     });
   });
 
+  test('pause, unpause and update\'s limits refused in one line without a delegated subtree (CLI and API); update --restart, restart, rename and system df work as the user (CLI and docker CLI)', async () => {
+    const name = named('life');
+    const renamed = named('renamed');
+    await removing([name, renamed], async () => {
+      await ok(['run', '-d', '--name', name, '--network', 'none', image, 'sleep', '1000']);
+      for (const [cmd, args] of [['pause', [name]], ['unpause', [name]], ['update', ['--memory', '64m', name]]] as const) {
+        const r = await user.run(CLI, [cmd, ...args]);
+        assert.notEqual(r.code, 0, `${cmd}: ${r.stdout}`);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr, cmd === 'update' ? /^moby-dick: --memory: cgroup limits are not available to a rootless container \(no cgroup v2 subtree is delegated/ : new RegExp(`^moby-dick: ${cmd}: not available to a rootless container without a cgroup v2 subtree delegated to this user`));
+      }
+      const paused = await api(sock, 'POST', `/containers/${name}/pause`);
+      assert.equal(paused.status, 403, paused.body);
+      assert.match((JSON.parse(paused.body) as { message: string }).message, /^pause: not available to a rootless container without a cgroup v2 subtree/);
+      const limited = await docker(['update', '--memory', '64m', name]);
+      assert.notEqual(limited.code, 0);
+      assert.match(limited.stderr, /--memory: cgroup limits are not available to a rootless container/);
+
+      await ok(['update', '--restart', 'on-failure:2', name]);
+      await dockerOk(['update', '--restart', 'always', name]);
+      const inspect = async (n: string) => (JSON.parse(await ok(['inspect', n])) as { State: { Pid: number; Running: boolean }; HostConfig: { RestartPolicy: { Name: string } } }[])[0]!;
+      const before = await inspect(name);
+      assert.equal(before.HostConfig.RestartPolicy.Name, 'always');
+      await ok(['restart', '-t', '0', name]);
+      const once = await inspect(name);
+      assert.ok(once.State.Running && once.State.Pid !== before.State.Pid, 'running again, a new process');
+      await dockerOk(['restart', '-t', '0', name]);
+      const twice = await inspect(name);
+      assert.ok(twice.State.Running && twice.State.Pid !== once.State.Pid);
+
+      await ok(['rename', name, renamed]);
+      assert.equal((await inspect(renamed)).State.Pid, twice.State.Pid);
+      await dockerOk(['rename', renamed, name]);
+      await ok(['exec', name, 'sh', '-c', 'head -c 300000 /dev/zero > /big']);
+
+      const df = await ok(['system', 'df']);
+      assert.match(df, /^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE$/m);
+      assert.match(df, /^Containers +1 +1 /m);
+      const dfv = await dockerOk(['system', 'df', '-v', '--format', '{{json .}}']);
+      const usage = JSON.parse(dfv) as { Containers: { Names: string; Size: string }[]; Images: unknown[] };
+      const mine = usage.Containers.find((c) => c.Names === name);
+      assert.ok(mine, dfv);
+      assert.match(mine.Size, /^3\d\dkB$/, 'its writable layer counted');
+      assert.ok(usage.Images.length >= 1);
+    });
+  });
+
   test('the library as the user: copy both ways, changes, commit and export of openEngine()', async () => {
     const name = named('lib');
     const dir = hostDir('lib');
