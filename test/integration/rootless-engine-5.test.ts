@@ -13,11 +13,12 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, PROJECT, sleep } from '../helpers/cli.js';
+import { processesWith } from '../helpers/leaks.js';
 import { owners, useRootlessBusybox } from '../helpers/rootless-image.js';
 import { TEST_PREFIX } from '../helpers/rootfs.js';
 import { craftTar } from '../helpers/tar-craft.js';
@@ -232,6 +233,30 @@ describe('rootless engine: cp, diff, commit, export through the API service and 
       assert.ok(mine, dfv);
       assert.match(mine.Size, /^3\d\dkB$/, 'its writable layer counted');
       assert.ok(usage.Images.length >= 1);
+    });
+  });
+
+  test('exec -d returns at once (CLI and docker CLI): the detached process holds /dev/null, nothing of the caller\'s; docker exec through the user\'s service', async () => {
+    const name = named('execd');
+    await removing([name], async () => {
+      // the default network: pasta runs for it, as for a user's usual container
+      await ok(['run', '-d', '--name', name, image, 'sleep', '1000']);
+      const t0 = Date.now();
+      // until its stdout and stderr close (cli.ts's default): a process that kept them would hold the CLI's pipes for 60 s
+      const cli = await user.run(CLI, ['exec', '-d', name, 'sleep', '61'], { timeoutMs: 20_000 });
+      assert.equal(cli.code, 0, cli.stderr);
+      const viaApi = await docker(['exec', '-d', name, 'sleep', '62']);
+      assert.equal(viaApi.code, 0, viaApi.stderr);
+      // and in the foreground, through the service's own exec of the CLI (the user's run root)
+      assert.equal(await dockerOk(['exec', name, 'sh', '-c', 'echo in $(id -u)']), 'in 0\n');
+      assert.ok(Date.now() - t0 < 20_000, `${Date.now() - t0} ms`);
+      for (const seconds of ['61', '62']) {
+        const found = processesWith(`sleep ${seconds}`).filter((p) => p.cmdline.trim() === `sleep ${seconds}`);
+        assert.equal(found.length, 1, `sleep ${seconds} runs once`);
+        const pid = found[0]!.pid;
+        const fds = readdirSync(`/proc/${pid}/fd`).map((fd) => `${fd} ${readlinkSync(`/proc/${pid}/fd/${fd}`)}`).sort();
+        assert.deepEqual(fds, ['0 /dev/null', '1 /dev/null', '2 /dev/null']);
+      }
     });
   });
 

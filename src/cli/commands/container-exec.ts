@@ -59,6 +59,8 @@ Options:
         ...(user ? { user } : {}),
         tty: values.tty === true,
         detach: values.detach === true,
+        // a detached process holds none of this CLI's stdio (else a pipe from it stays open while it runs), as Docker's
+        ...(values.detach === true ? { stdio: 'null' as const } : {}),
       });
       } finally {
         explain?.flush();
