@@ -101,7 +101,9 @@ export async function commitContainer(engine: Engine, ref: string, opts: CommitO
       engine.pause(r.id, true);
     } catch (e) {
       if (!v.rootless || !(e instanceof MobyDickError)) throw e;
-      throw new MobyDickError('USAGE', `cannot pause container ${r.name} to commit it (rootless: ${e.message})`, { container: ref, hint: 'commit with --pause=false, or stop the container first' });
+      // the engine's refusal (no delegated cgroup to freeze) said shortly, or what the runtime said
+      const why = e.code === 'NOT_ROOT' ? 'no cgroup v2 subtree is delegated to this user' : e.message;
+      throw new MobyDickError('USAGE', `cannot pause container ${r.name} to commit it (rootless: ${why})`, { container: ref, hint: 'commit with --pause=false, or stop the container first' });
     }
   }
   const ns = namespaceOf(engine);

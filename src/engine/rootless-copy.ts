@@ -53,7 +53,7 @@ export type RunCopyInNamespace = (request: NamespaceCopyRequest, io: { input?: A
 const CALLERS_MISTAKE = /^Could not find the file |^destination ".*" must be a directory$|^cannot copy a directory to a file: |^container rootfs is marked read-only$/;
 
 /** the process's failure as the error of this copy: its last line, its exit code; a mistake of the caller's a USAGE error, as for root */
-export function failed(r: { code: number; stderr: string }, container: string): MobyDickError {
+function failed(r: { code: number; stderr: string }, container: string): MobyDickError {
   const lines = r.stderr.trim().split('\n').filter((l) => l && !l.startsWith('moby-dick: warning: ') && !l.startsWith('  '));
   const last = (lines[lines.length - 1] ?? `exit ${r.code}`).replace(/^moby-dick: /, '');
   return new MobyDickError(CALLERS_MISTAKE.test(last) ? 'USAGE' : 'ARCHIVE', last, { container, step: 'cp (rootless)' }, r.code || 125);

@@ -25,8 +25,8 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
-import { commitContainer, containerChanges } from '../build/container-commit.js';
 import { fileURLToPath } from 'node:url';
+import { commitContainer, containerChanges } from '../build/container-commit.js';
 import { attach, type Attachment } from '../engine/attach.js';
 import type { BackgroundRemoval } from '../engine/background-removal.js';
 import type { KeptCgroupParents } from '../engine/kept-cgroup-parent.js';

@@ -203,6 +203,12 @@ describe('rootless engine: cp, diff, commit, export through the API service and 
       const paused = await api(sock, 'POST', `/containers/${name}/pause`);
       assert.equal(paused.status, 403, paused.body);
       assert.match((JSON.parse(paused.body) as { message: string }).message, /^pause: not available to a rootless container without a cgroup v2 subtree/);
+      // docker commit pauses by default: refused without a cgroup to freeze, --pause=false commits
+      const commitPaused = await docker(['commit', name]);
+      assert.notEqual(commitPaused.code, 0);
+      assert.match(commitPaused.stderr, /cannot pause container \S+ to commit it \(rootless: no cgroup v2 subtree is delegated to this user\)/);
+      const unpausedCommit = (await dockerOk(['commit', '--pause=false', name])).trim();
+      await ok(['rmi', unpausedCommit]);
       const limited = await docker(['update', '--memory', '64m', name]);
       assert.notEqual(limited.code, 0);
       assert.match(limited.stderr, /--memory: cgroup limits are not available to a rootless container/);

@@ -17,7 +17,7 @@ moby-dick exec -u nobody -w /tmp web ls -l`,
   description: `Run a command in a running container
 
 Options:
-  -d, --detach          run it in the background
+  -d, --detach          run it in the background (its stdin, stdout and stderr /dev/null)
   -e, --env KEY=VALUE   set an environment variable (repeatable)
   -i, --interactive     keep stdin open
   -t, --tty             allocate a pseudo-TTY

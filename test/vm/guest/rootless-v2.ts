@@ -209,7 +209,7 @@ describe('rootless with a delegated cgroup v2 subtree (in the VM)', () => {
     assert.equal(existsSync(dir('moby-dick-jail')), false);
   });
 
-  test('the engine: a container from an image gets its cgroup below the delegated one, with its limits; stats, top; OOMKilled; a controller not delegated refused; rm leaves the subtree as it was', async () => {
+  test('the engine: a container from an image gets its cgroup below the delegated one, with its limits; stats, top; pause, update, restart, rename, system df; OOMKilled; a controller not delegated refused; rm leaves the subtree as it was', async () => {
     const image = 'mdk-test-vm/rootless:latest';
     // the user's store on ext4: tmpfs holds user.* xattrs (overlay's userxattr, opaque directories) only from kernel 6.6
     const data = join(user.home, 'ext4');
