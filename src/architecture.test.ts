@@ -22,8 +22,8 @@
  *   build                    images from Dockerfiles (and commit, diff)
  *                            through the Engine; under the faces that
  *                            serve them (cli, and the Engine API)
- *   library                  openEngine: the Engine behind a typed facade,
- *                            for index.ts
+ *   library                  openEngine: the Engine behind a typed facade
+ *                            (its commit and changes build's), for index.ts
  *   cli, api, oci-cli,       the command lines, the Engine API and the
  *   index.ts, unpack.ts      library's entries
  *
@@ -53,7 +53,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['oci'],
   ['explain'],
   ['engine', 'jail'],
-  ['build', 'library'],
+  ['build'],
+  ['library'],
   ['cli', 'api', 'oci-cli', 'index.ts', 'unpack.ts'],
 ];
 

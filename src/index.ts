@@ -72,12 +72,15 @@ export type { PlatformSpec } from './images/platform.js';
  */
 export {
   type AttachStreams,
+  type CommitOptions,
   type ContainerExit,
   type ContainerOptions,
   type ContainerSummary,
+  type CopyOptions,
   type EngineHandle,
   type ExecOptions,
   type ExecResult,
+  type FileChange,
   type ImageSummary,
   type LogLine,
   type LogsOptions,

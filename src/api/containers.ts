@@ -8,12 +8,10 @@
 import os from 'node:os';
 import type { Duplex, Writable } from 'node:stream';
 import { containerChanges } from '../build/container-commit.js';
-import { copy } from '../engine/copy.js';
+import { copyFiles, exportFiles, statPath } from '../engine/container-files.js';
 import { parsePruneFilters, pruneContainers } from '../engine/container-prune.js';
 import type { ContainerView, Engine } from '../engine/engine.js';
-import { exportContainer } from '../engine/export.js';
 import { formatEntry, readLogs } from '../engine/logs.js';
-import { statInContainer } from '../engine/path-stat.js';
 import { sample } from '../engine/stats.js';
 import { top } from '../engine/top.js';
 import { topPids } from '../engine/container-processes.js';
@@ -312,7 +310,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
   async function pathStat(ctx: RequestContext): Promise<string> {
     const path = ctx.query.get('path');
     if (!path) throw new ApiError(400, 'path is required');
-    const st = await statInContainer(engine, ctx.params.id!, path);
+    const st = await statPath(engine, ctx.params.id!, path);
     const stat: ContainerPathStat = { name: st.name, size: st.stat.size, mode: goFileMode(st.stat.mode), mtime: new Date(st.stat.mtime * 1000).toISOString(), linkTarget: st.linkTarget };
     return Buffer.from(JSON.stringify(stat)).toString('base64');
   }
@@ -335,7 +333,7 @@ export function containerRoutes(d: ContainerDeps): Route[] {
   async function archiveGet(ctx: RequestContext): Promise<void> {
     const stat = await pathStat(ctx);
     await streamTar(ctx, { 'X-Docker-Container-Path-Stat': stat }, (out) =>
-      copy(engine, { container: ctx.params.id!, path: ctx.query.get('path')! }, { path: '-' }, { archive: true, followLink: false, stdin: ctx.body, stdout: out, cwd: '/' }),
+      copyFiles(engine, { container: ctx.params.id!, path: ctx.query.get('path')! }, { path: '-' }, { archive: true, followLink: false, stdin: ctx.body, stdout: out, cwd: '/' }),
     );
   }
 
@@ -343,13 +341,13 @@ export function containerRoutes(d: ContainerDeps): Route[] {
     const path = ctx.query.get('path');
     if (!path) throw new ApiError(400, 'path is required');
     find(ctx);
-    await copy(engine, { path: '-' }, { container: ctx.params.id!, path }, { archive: flag(ctx.query, 'copyUIDGID'), followLink: false, stdin: ctx.body, cwd: '/' });
+    await copyFiles(engine, { path: '-' }, { container: ctx.params.id!, path }, { archive: flag(ctx.query, 'copyUIDGID'), followLink: false, stdin: ctx.body, cwd: '/' });
     ctx.reply.empty(200);
   }
 
   async function exportOf(ctx: RequestContext): Promise<void> {
     find(ctx);
-    await streamTar(ctx, {}, (out) => exportContainer(engine, ctx.params.id!, out));
+    await streamTar(ctx, {}, (out) => exportFiles(engine, ctx.params.id!, out));
   }
 
   async function rename(ctx: RequestContext): Promise<void> {

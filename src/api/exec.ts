@@ -144,7 +144,8 @@ export class Execs {
     const [file, ...pre] = this.self;
     const child = spawn(file!, [...pre, ...execArgv(x, detach)], {
       stdio: [x.config.AttachStdin && !detach ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MOBY_DICK_ROOT: this.root },
+      // the engine's run root too: an ordinary user's default one is not the one MOBY_DICK_ROOT alone gives (paths.ts)
+      env: { ...process.env, MOBY_DICK_ROOT: this.root, MOBY_DICK_RUN_ROOT: this.engine.runDir },
     });
     x.running = true;
     x.keepUntil = Infinity;

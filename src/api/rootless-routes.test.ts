@@ -23,8 +23,15 @@ describe('rootlessRoutes', () => {
     route('POST', '/networks/create'),
     route('GET', '/networks'),
     route('POST', '/containers/{id}/pause'),
+    route('POST', '/containers/{id}/unpause'),
+    route('POST', '/containers/{id}/update'),
+    route('POST', '/containers/{id}/restart'),
+    route('POST', '/containers/{id}/rename'),
+    route('GET', '/system/df'),
+    route('POST', '/containers/prune'),
     route('GET', '/volumes'),
     route('GET', '/new/route'),
+    route('HEAD', '/containers/{id}/archive'),
     route('GET', '/containers/{id}/archive'),
     route('PUT', '/containers/{id}/archive'),
     route('GET', '/containers/{id}/changes'),
@@ -54,15 +61,19 @@ describe('rootlessRoutes', () => {
     assert.equal(statusOf(net), 403);
     assert.match(net.message, /^network: networks need root \(rootless/);
     assert.equal(refusal('GET', '/networks').message, net.message);
-    assert.match(refusal('POST', '/containers/{id}/pause').message, /^pause: not available to an ordinary user yet \(rootless/);
+    assert.match(refusal('POST', '/containers/prune').message, /^container prune: not available to an ordinary user yet \(rootless/);
     assert.match(refusal('GET', '/new/route').message, /^GET \/new\/route: not available to an ordinary user yet/, 'a route the table does not know is refused');
   });
 
-  test('cp, diff, commit and export, whose rootless half only the CLI starts, answer 403 naming the CLI', () => {
-    for (const [m, p, c] of [['GET', '/containers/{id}/archive', 'cp'], ['PUT', '/containers/{id}/archive', 'cp'], ['GET', '/containers/{id}/changes', 'diff'], ['POST', '/commit', 'commit'], ['GET', '/containers/{id}/export', 'export']] as const) {
-      const e = refusal(m, p);
-      assert.equal(statusOf(e), 403, `${m} ${p}`);
-      assert.match(e.message, new RegExp(`^${c}: served to an ordinary user by the CLI only`), `${m} ${p}`);
+  test('pause, unpause, update, restart, rename and system df are served as is: the engine refuses what needs a delegated cgroup', () => {
+    for (const [m, p] of [['POST', '/containers/{id}/pause'], ['POST', '/containers/{id}/unpause'], ['POST', '/containers/{id}/update'], ['POST', '/containers/{id}/restart'], ['POST', '/containers/{id}/rename'], ['GET', '/system/df']] as const) {
+      assert.equal(handlerOf(m, p), served, `${m} ${p}`);
+    }
+  });
+
+  test('cp (HEAD, GET, PUT archive), diff, commit and export are served as is: the engine takes their rootless path (engine/container-files.ts)', () => {
+    for (const [m, p] of [['HEAD', '/containers/{id}/archive'], ['GET', '/containers/{id}/archive'], ['PUT', '/containers/{id}/archive'], ['GET', '/containers/{id}/changes'], ['POST', '/commit'], ['GET', '/containers/{id}/export']] as const) {
+      assert.equal(handlerOf(m, p), served, `${m} ${p}`);
     }
   });
 

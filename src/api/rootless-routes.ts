@@ -7,7 +7,6 @@
  * and events, which read nothing of root's; and attach (and resize), which
  * `docker run` uses to run a container in the foreground.
  */
-import { MobyDickError } from '../errors.js';
 import { refuseRootlessEngine } from '../rootless/rootless.js';
 import type { Route } from './router.js';
 
@@ -65,21 +64,6 @@ const COMMANDS: Record<string, string | null> = {
   'DELETE /images/{name*}': 'rmi',
 };
 
-/**
- * Commands whose rootless half runs in a process of the user's user
- * namespace that only the CLI starts (rootless-cp, rootless-layer,
- * rootless-export): the API's handlers take root's path, so an ordinary
- * user's service refuses them until they are wired to it.
- */
-const CLI_ONLY = new Set(['cp', 'diff', 'commit', 'export']);
-
-function cliOnlyRefusal(command: string): MobyDickError {
-  return new MobyDickError('NOT_ROOT', `${command}: served to an ordinary user by the CLI only, not through the Engine API yet (rootless)`, {
-    subject: command,
-    hint: `run \`moby-dick ${command}\` as the same user, or use a root service`,
-  });
-}
-
 /** The CLI command route R stands for: a route missing from the table counts as one an ordinary user may not use. */
 export function routeCommand(r: Pick<Route, 'method' | 'path'>): string | null {
   const key = `${r.method} ${r.path}`;
@@ -93,7 +77,6 @@ export function rootlessRoutes(routes: readonly Route[]): Route[] {
     const command = routeCommand(r);
     if (command === null) return r;
     try {
-      if (CLI_ONLY.has(command)) throw cliOnlyRefusal(command);
       refuseRootlessEngine(command, true);
       return r;
     } catch (refusal) {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyChanges, commitConfig } from './container-commit.js';
+import type { Engine } from '../engine/engine.js';
+import type { NamespaceCommands } from '../rootless/namespace-commands.js';
+import { applyChanges, commitConfig, containerChanges } from './container-commit.js';
 
 const container = { Cmd: ['serve', '--port', '80'], Entrypoint: ['/entry'], Env: ['PATH=/bin', 'A=1'], WorkingDir: '/srv', User: 'app', Labels: { l: 'c' }, ExposedPorts: { '80/tcp': {} }, StopSignal: 'SIGINT' };
 
@@ -31,4 +33,32 @@ test('the API body\'s config goes over the container\'s, the changes over the bo
   const c = commitConfig(container, await applyChanges({ Cmd: ['from-body'], Env: ['A=body'] }, ['ENV A=change']));
   assert.deepEqual(c.Cmd, ['from-body']);
   assert.deepEqual(c.Env, ['PATH=/bin', 'A=change']);
+});
+
+/** Hidden commands that record what they were asked and answer with OUTPUT on stdout. */
+function recording(output = ''): NamespaceCommands & { calls: (readonly string[])[] } {
+  const calls: (readonly string[])[] = [];
+  return {
+    calls,
+    run: async (args) => (calls.push(args), { code: 0, stdout: output, stderr: '' }),
+    stream: async (args, out) => (calls.push(args), out.write(output), { code: 0, stderr: '' }),
+  };
+}
+
+/** container C1 of an engine ROOTLESS or not, its upper dir missing */
+function engineOf(rootless: boolean, namespace: NamespaceCommands): Engine {
+  const view = { record: { id: 'c1', layers: [] }, paths: { upper: '/nonexistent/mdk-test/c1/diff' } };
+  return { options: { rootless, namespace }, inspect: () => view } as unknown as Engine;
+}
+
+test('diff of a rootless engine\'s container asks rootless-layer for the list; root\'s never calls the hidden commands', async () => {
+  const ns = recording('[{"kind":"A","path":"/made"}]\n');
+  assert.deepEqual(await containerChanges(engineOf(true, ns), 'c1'), [{ kind: 'A', path: '/made' }]);
+  const req = JSON.parse(ns.calls[0]![1]!) as { op: string; upper: string };
+  assert.deepEqual([ns.calls[0]![0], req.op, req.upper], ['rootless-layer', 'list', '/nonexistent/mdk-test/c1/diff']);
+
+  const unused = recording();
+  // root's engine walks the upper dir itself: a missing one is its own error, and no hidden command ran
+  await assert.rejects(containerChanges(engineOf(false, unused), 'c1'));
+  assert.deepEqual(unused.calls, []);
 });

@@ -17,11 +17,13 @@ import { imageHasPath } from '../images/image-files.js';
 import { getImage } from '../images/lookup.js';
 import { parseNormalizedReference, referenceString, withDefaultTag } from '../images/reference.js';
 import { mergeEnv } from '../engine/container-config.js';
+import { namespaceOf } from '../engine/container-files.js';
 import { applyConfigStep, envMap, type RunConfig } from './config-steps.js';
 import { withLayerTar } from './container-steps.js';
 import { parseDockerfile } from './dockerfile.js';
 import { type Change, listChanges } from './layer-diff.js';
 import { buildPlan } from './plan.js';
+import { layerRunner, rootlessContainerChanges, withRootlessLayerTar } from './rootless-layer.js';
 
 const CHANGES = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'USER', 'VOLUME', 'WORKDIR', 'STOPSIGNAL', 'HEALTHCHECK']);
 
@@ -74,7 +76,7 @@ export interface CommitOptions {
   pause: boolean;
   /** the Engine API's body: config fields over the container's */
   config?: RunConfig;
-  /** how the container's layer becomes a tar file for FN (default: written from its upper dir here; an ordinary user's: rootless-layer.ts) */
+  /** how the container's layer becomes a tar file for FN (default: written from its upper dir here; an ordinary user's engine's in its user namespace: rootless-layer.ts) */
   layerTar?: <T>(id: string, layers: readonly string[], fn: (tar: string) => Promise<T>) => Promise<T>;
 }
 
@@ -99,10 +101,15 @@ export async function commitContainer(engine: Engine, ref: string, opts: CommitO
       engine.pause(r.id, true);
     } catch (e) {
       if (!v.rootless || !(e instanceof MobyDickError)) throw e;
-      throw new MobyDickError('USAGE', `cannot pause container ${r.name} to commit it (rootless: ${e.message})`, { container: ref, hint: 'commit with --pause=false, or stop the container first' });
+      // the engine's refusal (no delegated cgroup to freeze) said shortly, or what the runtime said
+      const why = e.code === 'NOT_ROOT' ? 'no cgroup v2 subtree is delegated to this user' : e.message;
+      throw new MobyDickError('USAGE', `cannot pause container ${r.name} to commit it (rootless: ${why})`, { container: ref, hint: 'commit with --pause=false, or stop the container first' });
     }
   }
-  const layerTar = opts.layerTar ?? (<T>(id: string, layers: readonly string[], fn: (tar: string) => Promise<T>) => withLayerTar(engine, id, layers, fn));
+  const ns = namespaceOf(engine);
+  const layerTar =
+    opts.layerTar ??
+    (<T>(id: string, layers: readonly string[], fn: (tar: string) => Promise<T>) => (ns ? withRootlessLayerTar(engine, id, layers, layerRunner(ns), fn) : withLayerTar(engine, id, layers, fn)));
   try {
     return await layerTar(r.id, r.layers, async (tar) => {
       const created = new Date().toISOString();
@@ -123,8 +130,10 @@ export async function commitContainer(engine: Engine, ref: string, opts: CommitO
   }
 }
 
-/** `diff`: container REF's changes, A/C/D */
+/** `diff`: container REF's changes, A/C/D (an ordinary user's engine's read in its user namespace: rootless-layer.ts) */
 export async function containerChanges(engine: Engine, ref: string): Promise<Change[]> {
+  const ns = namespaceOf(engine);
+  if (ns) return rootlessContainerChanges(engine, ref, layerRunner(ns));
   const v = engine.inspect(ref);
   const layers = v.record.layers;
   return listChanges(v.paths.upper, (rel) => imageHasPath(layers, rel), (rel, empty) => empty && !imageHasPath(layers, rel));

@@ -22,6 +22,7 @@ import { nativeAddon } from '../helper/native-addon.js';
 import { imageHasPath } from '../images/image-files.js';
 import { TarWriter } from '../images/tar/tar-writer.js';
 import type { LayerSyscalls } from '../helper/layer-syscalls.js';
+import type { NamespaceCommands } from '../rootless/namespace-commands.js';
 import { type Change, type DiffSyscalls, type KeepOut, listChanges, writeLayerDiff } from './layer-diff.js';
 
 /** What `rootless-layer` is asked (its one argument, as JSON): the upper dir and the image's layers (topmost first) */
@@ -33,6 +34,11 @@ export interface LayerRequest {
 
 /** Runs `rootless-layer REQUEST` as root of the user's user namespace, its stdout to OUT (not ended). */
 export type RunLayerInNamespace = (request: LayerRequest, out: Writable) => Promise<{ code: number; stderr: string }>;
+
+/** `rootless-layer REQUEST` through an ordinary user's engine's hidden commands (EngineOptions.namespace) */
+export function layerRunner(ns: NamespaceCommands): RunLayerInNamespace {
+  return (req, out) => ns.stream(['rootless-layer', JSON.stringify(req)], out);
+}
 
 /** In the namespace: the empty mount points the image lacks stay out, looked up through the store's user.* opaque xattr */
 function keepOut(layers: readonly string[], sys: LayerSyscalls): KeepOut {

@@ -8,7 +8,7 @@
  * with fakes of them (engine.test.ts).
  */
 import { isRootless } from '../rootless/rootless.js';
-import { rootlessContainerSpec, userDelegation } from './rootless-container.js';
+import { refuseWithoutDelegation, rootlessContainerSpec, userDelegation } from './rootless-container.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MobyDickError } from '../errors.js';
@@ -355,10 +355,12 @@ export async function exitedLocked(e: EngineCore, id: string, start: (id: string
 }
 
 /** `pause` / `unpause`: freezes or thaws the container's cgroup (Docker's words when it cannot). */
-export function pause(e: EngineCore, ref: string, frozen: boolean): ContainerRecord {
+export function pause(e: EngineCore, ref: string, frozen: boolean, delegation = userDelegation): ContainerRecord {
   const record = e.containers.find(ref);
   const v = e.view(record);
   const id = record.id;
+  // an ordinary user's container is frozen in its delegated cgroup; without one it has none
+  refuseWithoutDelegation(frozen ? 'pause' : 'unpause', 'it is frozen and thawed through its cgroup.freeze', e.options.rootless ?? isRootless(), delegation);
   if (!v.state.Running) throw new MobyDickError('USAGE', `Container ${id} is not running`, { container: ref });
   if (frozen && v.state.Paused) throw new MobyDickError('USAGE', `Container ${id} is already paused`, { container: ref });
   if (!frozen && !v.state.Paused) throw new MobyDickError('USAGE', `Container ${id} is not paused`, { container: ref });

@@ -8,12 +8,15 @@
  * changed. Under the container's lock: its exit handling waits.
  */
 import { availableParallelism } from 'node:os';
+import type { Delegation } from '../cgroups/delegation.js';
 import { MobyDickError } from '../errors.js';
+import { isRootless } from '../rootless/rootless.js';
 import { runtimeStatus } from './container-lifecycle.js';
 import type { ContainerRecord } from './container-table.js';
 import type { EngineCore } from './engine-core.js';
 import { containerEvent } from './events.js';
 import { blkioWeightSupported, hostResources } from './resource-support.js';
+import { refuseUndelegatedLimits, userDelegation } from './rootless-container.js';
 import { checkUpdate, type HostLimits, mergeUpdate, UPDATABLE_KEYS, type UpdatableLimits, type UpdateRequest } from './update-limits.js';
 
 export interface UpdateResult {
@@ -37,7 +40,9 @@ function limitsOf(record: ContainerRecord): UpdatableLimits {
 }
 
 /** `update` of the container REF; HOST: what the host's cgroups allow (read from them when not given). */
-export async function update(e: EngineCore, ref: string, req: UpdateRequest, host?: HostLimits): Promise<UpdateResult> {
+export async function update(e: EngineCore, ref: string, req: UpdateRequest, host?: HostLimits, delegation: () => Delegation | null = userDelegation): Promise<UpdateResult> {
+  // an ordinary user's container: limits only in a delegated subtree, of the controllers it delegates; its restart policy always
+  if (e.options.rootless ?? isRootless()) refuseUndelegatedLimits(req as Readonly<Record<string, unknown>>, delegation());
   const { request, warnings } = checkUpdate(req, host ?? hostLimits());
   const found = e.containers.find(ref);
   return e.locked(found.id, () => {

@@ -10,18 +10,23 @@
 import { closeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { nativeAddon } from '../helper/native-addon.js';
-import { extractTree } from './archive-fs.js';
+import { extractTree, type LocateSyscalls } from './archive-fs.js';
 import { mountContainerOverlay } from './container-fs.js';
 import { destination, produce, readOnly, type Side, source } from './copy.js';
 import type { EngineSyscalls } from './engine.js';
+import { statInRoot } from './path-stat.js';
 import type { NamespaceCopyRequest } from './rootless-copy.js';
 
-/** Out: one JSON line (what SRC is) then its tar on OUT. In: the tar on INPUT extracted at the destination inside. */
-export async function copyInNamespace(req: NamespaceCopyRequest, input: Readable, out: Writable, sys: Pick<EngineSyscalls, 'mountOverlay' | 'attachBind'> = nativeAddon()): Promise<void> {
+/** Out: one JSON line (what SRC is) then its tar on OUT. In: the tar on INPUT extracted at the destination inside. Stat: what `docker cp` asks of PATH (path-stat.ts), as JSON. */
+export async function copyInNamespace(req: NamespaceCopyRequest, input: Readable, out: Writable, sys: Pick<EngineSyscalls, 'mountOverlay' | 'attachBind'> & LocateSyscalls = nativeAddon()): Promise<void> {
   const mounted = 'overlay' in req.root;
   const root = 'overlay' in req.root ? mountContainerOverlay(sys, req.root.overlay, req.root.writable, false, true) : req.root.fd;
   try {
     const side: Side = { root, container: req.container, label: (p) => `${req.container}:${p}` };
+    if (req.op === 'stat') {
+      out.write(`${JSON.stringify(statInRoot(root, req.path, req.container, sys))}\n`);
+      return;
+    }
     if (req.op === 'out') {
       const s = source(side, req.path, req.follow);
       try {

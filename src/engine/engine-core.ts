@@ -15,6 +15,7 @@ import type { OciRuntime } from '../oci/lifecycle.js';
 import type { StateStore } from '../oci/state.js';
 import type { LayerSyscalls } from '../helper/layer-syscalls.js';
 import type { NativeAddon } from '../helper/native-addon.js';
+import type { NamespaceCommands } from '../rootless/namespace-commands.js';
 import type { ContainerRecord, ContainerTable } from './container-table.js';
 import type { ContainerPaths } from './paths.js';
 import type { State } from './status.js';
@@ -44,6 +45,12 @@ export interface EngineOptions {
   warn?: (message: string) => void;
   /** its containers are an ordinary user's (engine/rootless-container.ts); default: whether this process runs as one */
   rootless?: boolean;
+  /**
+   * how a rootless engine runs its hidden commands in the user's user
+   * namespace (the container's half of cp, diff, commit and export:
+   * container-files.ts); needed only by a rootless engine
+   */
+  namespace?: NamespaceCommands;
   /** draws a name for a container created without one (Docker-like adjective_noun by default) */
   names?: () => string;
   /** the OCI runtime (default: OciRuntime over the run root's oci/ state) */

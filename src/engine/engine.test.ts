@@ -21,6 +21,7 @@ import type { CreateOptions } from '../oci/lifecycle.js';
 import type { OciState } from '../oci/state.js';
 import type { Resources } from '../spec/schema.js';
 import { buildSpec } from '../spec/spec-builder.js';
+import { pause } from './container-lifecycle.js';
 import { update } from './container-update.js';
 import type { ContainerRecord } from './container-table.js';
 import type { CreateRequest } from './create-request.js';
@@ -373,6 +374,24 @@ describe('engine with a fake runtime and fake networks', () => {
     await update(engine, r.id, { pidsLimit: -1 }, HOST);
     assert.equal(engine.inspect(r.id).record.engine.pidsLimit, undefined);
     assert.deepEqual(runtime.updates as unknown, [{ id: r.id, resources: { pids: { limit: -1 } } }]);
+  });
+
+  test('an ordinary user\'s engine: pause and unpause refused in one line without a delegated subtree; update\'s limits only where delegated, its restart policy always', async () => {
+    const r = await engine.create(request({ name: 'mdk-test-rootless-upd' }));
+    const rootless = new Engine(store, { runtime, networks, syscalls, rootless: true });
+    const delegated = (controllers: string[]) => () => ({ path: '/user', dir: '/sys/fs/cgroup/user', controllers, layout: { version: 2 as const, v1: [], unified: '/sys/fs/cgroup/user' } });
+    for (const frozen of [true, false]) {
+      assert.throws(() => pause(rootless, r.id, frozen, () => null), (e: unknown) => e instanceof MobyDickError && e.code === 'NOT_ROOT' && new RegExp(`^${frozen ? 'pause' : 'unpause'}: not available to a rootless container without a cgroup v2 subtree delegated to this user`).test(e.message) && !e.message.includes('\n'));
+      // delegated: on to the container's state (it is not running)
+      assert.throws(() => pause(rootless, r.id, frozen, delegated(['memory'])), /is not running/);
+    }
+    assert.deepEqual(runtime.calls.filter((c) => c.startsWith('pause')), []);
+    await assert.rejects(update(rootless, r.id, { memory: 64 << 20 }, HOST, () => null), /^MobyDickError: --memory: cgroup limits are not available to a rootless container/);
+    await assert.rejects(update(rootless, r.id, { pidsLimit: 10 }, HOST, delegated(['memory'])), /--pids-limit: the cgroup controller pids is not delegated/);
+    await update(rootless, r.id, { restart: { name: 'always', maximumRetryCount: 0 } }, HOST, () => null);
+    await update(rootless, r.id, { memory: 64 << 20 }, HOST, delegated(['memory']));
+    const after = engine.inspect(r.id).record;
+    assert.deepEqual([after.restart.name, after.engine.memory], ['always', 64 << 20]);
   });
 });
 

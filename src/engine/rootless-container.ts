@@ -63,7 +63,16 @@ export function refuseForRootlessContainer(req: CreateRequest, delegation: Deleg
   }
   if (req.privileged) throw needsRoot('--privileged', "the host's devices and all capabilities need root");
   if (req.devices?.length) throw needsRoot('--device', 'device nodes of the host need root');
-  const asked = req as unknown as Record<string, unknown>;
+  refuseUndelegatedLimits(req as unknown as Record<string, unknown>, delegation);
+}
+
+/**
+ * The limits ASKED of a rootless container (a create's or an update's
+ * request, by the engine's names: memory, nanoCpus, ...): refused in one
+ * line without a DELEGATION, and those of a controller it does not
+ * delegate; nothing asked passes.
+ */
+export function refuseUndelegatedLimits(asked: Readonly<Record<string, unknown>>, delegation: Delegation | null): void {
   const limits = Object.keys(LIMIT_FLAGS).filter((k) => asked[k] !== undefined && asked[k] !== 0 && asked[k] !== '').map((k) => LIMIT_FLAGS[k]!);
   if (!delegation) return refuseRootlessLimits(limits.map((l) => l.flag));
   const missing = limits.filter((l) => !delegation.controllers.includes(l.controller));
@@ -97,8 +106,17 @@ export function rootlessContainerSpec(spec: Spec, delegation: Delegation | null 
  * and it has none there; its processes are still listed by `top`.
  */
 export function refuseRootlessStats(rootless = isRootless(), delegation: () => Delegation | null = userDelegation): void {
+  refuseWithoutDelegation('stats', 'its resource use is read from its cgroup', rootless, delegation, '; `moby-dick top CONTAINER` lists its processes');
+}
+
+/**
+ * COMMAND, which needs the container's cgroup (WHY), as an ordinary user
+ * (ROOTLESS) without a delegated cgroup v2 subtree: refused in one line
+ * (pause and unpause freeze it through cgroup.freeze, stats reads it).
+ */
+export function refuseWithoutDelegation(command: string, why: string, rootless = isRootless(), delegation: () => Delegation | null = userDelegation, more = ''): void {
   if (!rootless || delegation()) return;
-  throw new MobyDickError('NOT_ROOT', 'stats: not available to a rootless container without a cgroup v2 subtree delegated to this user (its resource use is read from its cgroup, and it has none)', {
-    hint: "run as root, or on a cgroup v2 host from a cgroup whose parent is delegated to you (systemd's user@UID.service); `moby-dick top CONTAINER` lists its processes",
+  throw new MobyDickError('NOT_ROOT', `${command}: not available to a rootless container without a cgroup v2 subtree delegated to this user (${why}, and it has none)`, {
+    hint: `run as root, or on a cgroup v2 host from a cgroup whose parent is delegated to you (systemd's user@UID.service)${more}`,
   });
 }

@@ -28,6 +28,7 @@ import { extractTree } from './archive-fs.js';
 import { overlayPartsOf, type OverlayParts, processRoot } from './container-fs.js';
 import { type CopyEnd, copyEnds, type CopyOptions, destination, produce, source, stdio, withHostRoot } from './copy.js';
 import type { Engine } from './engine.js';
+import type { PathStat } from './path-stat.js';
 
 /** What SRC is, as `source` found it in the container */
 export interface SourceFacts {
@@ -42,16 +43,20 @@ export type NamespaceRoot = { fd: 3 } | { overlay: OverlayParts; writable: boole
 /** What `rootless-cp` is asked to do (its one argument, as JSON) */
 export type NamespaceCopyRequest =
   | { op: 'out'; container: string; root: NamespaceRoot; path: string; follow: boolean }
-  | { op: 'in'; container: string; root: NamespaceRoot; path: string; src?: SourceFacts; owner?: { uid: number; gid: number } };
+  | { op: 'in'; container: string; root: NamespaceRoot; path: string; src?: SourceFacts; owner?: { uid: number; gid: number } }
+  | { op: 'stat'; container: string; root: NamespaceRoot; path: string };
 
 /** Runs `rootless-cp REQUEST` as root of the user's user namespace: INPUT its stdin, OUTPUT its stdout (not ended), PASS_FDS at 3.. */
 export type RunCopyInNamespace = (request: NamespaceCopyRequest, io: { input?: AsyncIterable<Buffer>; output?: Writable; passFds: readonly number[] }) => Promise<{ code: number; stderr: string }>;
 
-/** the process's failure as the error of this copy: its last line, its exit code */
+/** copy.ts's and path-stat.ts's words for a path the caller got wrong (a USAGE error there, the API's 400 and 404) */
+const CALLERS_MISTAKE = /^Could not find the file |^destination ".*" must be a directory$|^cannot copy a directory to a file: |^container rootfs is marked read-only$/;
+
+/** the process's failure as the error of this copy: its last line, its exit code; a mistake of the caller's a USAGE error, as for root */
 function failed(r: { code: number; stderr: string }, container: string): MobyDickError {
-  const lines = r.stderr.trim().split('\n').filter((l) => l && !l.startsWith('moby-dick: warning: '));
+  const lines = r.stderr.trim().split('\n').filter((l) => l && !l.startsWith('moby-dick: warning: ') && !l.startsWith('  '));
   const last = (lines[lines.length - 1] ?? `exit ${r.code}`).replace(/^moby-dick: /, '');
-  return new MobyDickError('ARCHIVE', last, { container, step: 'cp (rootless)' }, r.code || 125);
+  return new MobyDickError(CALLERS_MISTAKE.test(last) ? 'USAGE' : 'ARCHIVE', last, { container, step: 'cp (rootless)' }, r.code || 125);
 }
 
 /** REF's root for the process: a running container's by fd, a stopped one's as its overlay (a write under its lock) */
@@ -100,6 +105,18 @@ export async function splitFirstLine(stream: AsyncIterable<Buffer>, limit = 64 *
     })();
     return { line: head.subarray(0, nl).toString('utf8'), rest };
   }
+}
+
+/** What `docker cp` asks of PATH in an ordinary user's container REF (path-stat.ts's, found by the process). */
+export async function statRootless(engine: Engine, ref: string, path: string, run: RunCopyInNamespace): Promise<PathStat> {
+  return withNamespaceRoot(engine, ref, 'read', async (root, passFds) => {
+    const out = new PassThrough();
+    const parts: Buffer[] = [];
+    out.on('data', (b: Buffer) => parts.push(b));
+    const r = await run({ op: 'stat', container: ref, root, path }, { output: out, passFds });
+    if (r.code !== 0) throw failed(r, ref);
+    return JSON.parse(Buffer.concat(parts).toString('utf8')) as PathStat;
+  });
 }
 
 /** `cp` of an ordinary user's container (see above); the same ends and rules as copy.ts's `copy`. */

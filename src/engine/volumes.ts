@@ -208,7 +208,15 @@ export function diskUsage(path: string): number {
       return;
     }
     if (st.isDirectory()) {
-      for (const e of readdirSync(p)) walk(join(p, e));
+      let names: string[];
+      try {
+        names = readdirSync(p);
+      } catch (e) {
+        // rootless: a directory of a subordinate id that only its owner may read (counted as empty)
+        if ((e as NodeJS.ErrnoException).code === 'EACCES') return;
+        throw e;
+      }
+      for (const e of names) walk(join(p, e));
       return;
     }
     const inode = `${st.dev}:${st.ino}`;

@@ -9,6 +9,7 @@
  * the user namespace and its seccomp profile, so it can reach nothing of
  * the host that the user could not.
  */
+import type { NamespaceCommands } from '../rootless/namespace-commands.js';
 import { startContainer } from './start.js';
 
 export interface UsernsResult {
@@ -78,4 +79,12 @@ export async function streamFromUserNamespace(command: readonly string[], out: N
   });
   const [status] = await Promise.all([c.wait(), copied, new Promise<void>((resolve) => (c.stderr ? c.stderr.on('close', resolve) : resolve()))]);
   return { code: status.exitCode, stderr: Buffer.concat(parts).toString('utf8') };
+}
+
+/** This CLI's hidden commands (SELF: how to run it again, cli/self-command.ts) as root of the user's user namespace. */
+export function cliInUserNamespace(self: readonly string[]): NamespaceCommands {
+  return {
+    run: (args, input, passFds) => runInUserNamespace([...self, ...args], input, passFds),
+    stream: (args, out, passFds) => streamFromUserNamespace([...self, ...args], out, passFds),
+  };
 }

@@ -26,10 +26,13 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { commitContainer, containerChanges } from '../build/container-commit.js';
 import { attach, type Attachment } from '../engine/attach.js';
 import type { BackgroundRemoval } from '../engine/background-removal.js';
 import type { KeptCgroupParents } from '../engine/kept-cgroup-parent.js';
 import type { ContainerRecord } from '../engine/container-table.js';
+import { copyFiles, exportFiles } from '../engine/container-files.js';
+import { parseCopyArg } from '../engine/copy.js';
 import { Engine, type ContainerView } from '../engine/engine.js';
 import { execUser } from '../engine/exec-user.js';
 import { readLogs } from '../engine/logs.js';
@@ -42,6 +45,9 @@ import { loadImages } from '../images/archive/load.js';
 import { pullImage } from '../images/pull.js';
 import { ImageStore } from '../images/store/image-store.js';
 import { layerUnpacker } from '../images/unpack/layer-unpacker.js';
+import { rootlessStoreParts } from '../jail/rootless-store.js';
+import { cliInUserNamespace } from '../jail/userns-run.js';
+import { isRootless } from '../rootless/rootless.js';
 import { signalName } from '../linux/signals.js';
 import { type ContainerOptions, createRequestOf, type ResourceOptions, resourceLimits, type RestartOptions, restartPolicy } from './container-options.js';
 
@@ -107,6 +113,38 @@ export interface AttachStreams {
 export interface UpdateOptions {
   resources?: Omit<ResourceOptions, 'ulimits' | 'oomKillDisable'>;
   restart?: RestartOptions;
+}
+
+/** How copy() copies, as `docker cp`'s flags. */
+export interface CopyOptions {
+  /** keep the files' owners (-a) */
+  archive?: boolean;
+  /** follow a symlink given as the source (-L) */
+  followLink?: boolean;
+  /** the tar a copy from "-" extracts into the container */
+  input?: Readable;
+  /** where a copy to "-" writes the tar (not ended) */
+  output?: Writable;
+}
+
+/** One path a container changed (`docker diff`): A added, C changed, D deleted. */
+export interface FileChange {
+  kind: 'A' | 'C' | 'D';
+  path: string;
+}
+
+/** What commit() puts on the new image, as `docker commit`'s flags. */
+export interface CommitOptions {
+  /** REPOSITORY[:TAG] to tag it with */
+  reference?: string;
+  /** the history entry's comment (-m) */
+  message?: string;
+  /** "Name <email>" (-a) */
+  author?: string;
+  /** Dockerfile instructions for its config (-c: CMD, ENV, LABEL, ...) */
+  changes?: readonly string[];
+  /** pause a running container meanwhile (default true; an ordinary user's needs a delegated cgroup for it) */
+  pause?: boolean;
 }
 
 export interface ImageSummary {
@@ -188,6 +226,18 @@ export interface EngineHandle {
   ports(ref: string): PublishedPort[];
   /** new limits (a running container's cgroups change at once) and restart policy, as `docker update` */
   update(ref: string, options: UpdateOptions): Promise<void>;
+  /**
+   * copies files between a container and the host as `docker cp`:
+   * "CONTAINER:PATH" on one side, a host path (relative: to the process's
+   * directory) or "-" (a tar: options.input, options.output) on the other
+   */
+  copy(source: string, destination: string, options?: CopyOptions): Promise<void>;
+  /** what the container changed in its filesystem (`docker diff`) */
+  changes(ref: string): Promise<FileChange[]>;
+  /** the container's changes as a new image (`docker commit`); its ID */
+  commit(ref: string, options?: CommitOptions): Promise<{ id: string }>;
+  /** the container's filesystem as a tar written to OUT, not ended (`docker export`) */
+  export(ref: string, out: Writable): Promise<void>;
   /** every container, running or not (`ps -a`) */
   list(): ContainerSummary[];
   /**
@@ -444,6 +494,36 @@ class Handle implements EngineHandle {
     return this.engine.list().map(summaryOf);
   }
 
+  // an ordinary user's container: these go through its user namespace (engine/container-files.ts)
+  async copy(source: string, destination: string, options: CopyOptions = {}): Promise<void> {
+    await copyFiles(this.engine, parseCopyArg(source), parseCopyArg(destination), {
+      archive: options.archive === true,
+      followLink: options.followLink === true,
+      ...(options.input ? { stdin: options.input } : {}),
+      ...(options.output ? { stdout: options.output } : {}),
+      cwd: process.cwd(),
+    });
+  }
+
+  async changes(ref: string): Promise<FileChange[]> {
+    return (await containerChanges(this.engine, ref)).map((c) => ({ kind: c.kind, path: c.path }));
+  }
+
+  async commit(ref: string, options: CommitOptions = {}): Promise<{ id: string }> {
+    const id = await commitContainer(this.engine, ref, {
+      ...(options.reference !== undefined ? { reference: options.reference } : {}),
+      ...(options.message !== undefined ? { message: options.message } : {}),
+      ...(options.author !== undefined ? { author: options.author } : {}),
+      changes: options.changes ?? [],
+      pause: options.pause ?? true,
+    });
+    return { id };
+  }
+
+  async export(ref: string, out: Writable): Promise<void> {
+    await exportFiles(this.engine, ref, out);
+  }
+
   async close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = this.closeNow();
@@ -466,13 +546,17 @@ class Handle implements EngineHandle {
 /** Opens the store at ROOT and the engine on it. */
 export async function openEngine(options: OpenEngineOptions = {}): Promise<EngineHandle> {
   const cli = options.cli ?? packageCli();
-  const store = new ImageStore({ ...(options.root !== undefined ? { root: options.root } : {}), unpacker: layerUnpacker });
+  const warn = options.warn ?? ((m: string) => void process.stderr.write(`moby-dick: warning: ${m}\n`));
+  // an ordinary user's store: its layers unpacked and removed in the user namespace, by the package's CLI
+  const parts = isRootless() ? rootlessStoreParts(cli, warn) : { unpacker: layerUnpacker };
+  const store = new ImageStore({ ...(options.root !== undefined ? { root: options.root } : {}), ...parts });
   try {
     const roots = ['--root', store.root, '--run-root', runRoot(store.root)];
     const engine = new Engine(store, {
       exitCommand: [...cli, 'container-exited', ...roots],
       healthCommand: [...cli, 'container-health', ...roots],
-      warn: options.warn ?? ((m) => process.stderr.write(`moby-dick: warning: ${m}\n`)),
+      namespace: cliInUserNamespace(cli),
+      warn,
     });
     return new Handle(engine, store);
   } catch (e) {

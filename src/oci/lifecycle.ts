@@ -702,8 +702,12 @@ export class OciRuntime {
       preserveFds?: number;
       onStep?: (s: StepTiming) => void;
       onPlan?: (plan: PlannedContainer) => void;
-      /** "pipe": the process's stdout and stderr are the Container's streams (handed to onContainer), its stdin /dev/null */
-      stdio?: 'inherit' | 'pipe';
+      /**
+       * "pipe": the process's stdout and stderr are the Container's streams (handed to onContainer), its stdin /dev/null;
+       * "null": all three /dev/null (the engine's exec -d, as Docker's: a detached process keeps nothing of the caller's);
+       * "inherit" (default): this process's, as runc's exec --detach gives its own to the process
+       */
+      stdio?: 'inherit' | 'pipe' | 'null';
       /** the process once it is under way (not detached): its streams, kill() */
       onContainer?: (c: Container) => void;
     },
@@ -729,7 +733,8 @@ export class OciRuntime {
       if (name === 'cgroup' && saved.cgroup) this.cgroups.addProcess(saved.cgroup, pid);
     };
     if (options.detach) {
-      const helper = await this.launcher.launch(encodePlan(plan), { stdio: 'inherit', interactive: true, sealed: true, preserveFds: options.preserveFds });
+      const stdio = options.stdio === 'null' ? 'null' : 'inherit';
+      const helper = await this.launcher.launch(encodePlan(plan), { stdio, interactive: stdio === 'inherit', sealed: true, preserveFds: options.preserveFds });
       try {
         const { pid, carried } = await waitReady(helper, options.onStep, joinCgroups);
         // released, the process is a few steps from exec (the filter, exec itself): what fails there is
@@ -762,7 +767,7 @@ export class OciRuntime {
       onStep?: (s: StepTiming) => void;
       onSync?: (name: string, pid: number) => void;
       preserveFds?: number;
-      stdio?: 'inherit' | 'pipe';
+      stdio?: 'inherit' | 'pipe' | 'null';
       onContainer?: (c: Container) => void;
     },
     onPid: (pid: number) => void,

@@ -113,10 +113,14 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'cp', 'rootless-cp',
   // a container's changes read in the user namespace (build/rootless-layer.ts)
   'diff', 'commit', 'rootless-layer',
+  // frozen and limited in a delegated cgroup v2 subtree, refused in one line without one (engine/rootless-container.ts); restart policies always
+  'pause', 'unpause', 'update',
+  // a container's record and run again; the store's disk use
+  'restart', 'rename', 'system df',
 ]);
 
 /**
- * The engine's other commands (build, pause, update, system df, ...) as an
+ * The engine's other commands (build, system prune, ...) as an
  * ordinary user: refused in one line until they are tried rootless;
  * networks need root.
  */

@@ -1,9 +1,5 @@
 /** `moby-dick commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]`: a container's changes as a new image. */
 import { commitContainer } from '../../build/container-commit.js';
-import { withRootlessLayerTar } from '../../build/rootless-layer.js';
-import { streamFromUserNamespace } from '../../jail/userns-run.js';
-import { isRootless } from '../../rootless/rootless.js';
-import { selfCommand } from '../self-command.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
 
@@ -48,11 +44,8 @@ be paused (no delegated cgroup) needs --pause=false.`,
         ...(flags.message !== undefined ? { message: flags.message } : {}),
         ...(flags.author !== undefined ? { author: flags.author } : {}),
         changes: flags.change ?? [],
+        // an ordinary user's container: its layer read in the user namespace (container-commit.ts)
         pause: flags.pause === undefined || flags.pause === 'true',
-        // an ordinary user's container: its layer read in the user namespace
-        ...(isRootless()
-          ? { layerTar: <T>(id: string, layers: readonly string[], fn: (tar: string) => Promise<T>) => withRootlessLayerTar(engine, id, layers, (req, out) => streamFromUserNamespace([...selfCommand(), 'rootless-layer', JSON.stringify(req)], out), fn) }
-          : {}),
       }),
     );
     process.stdout.write(`${id}\n`);

@@ -1,12 +1,8 @@
 /** `cp`: files between a container and the host, or a tar stream, as Docker's (src/engine/copy.ts). */
-import { Engine } from '../../engine/engine.js';
-import { copy, type CopyOptions, parseCopyArg } from '../../engine/copy.js';
-import { copyRootless } from '../../engine/rootless-copy.js';
-import { runInUserNamespace, streamFromUserNamespace } from '../../jail/userns-run.js';
-import { isRootless } from '../../rootless/rootless.js';
-import { selfCommand } from '../self-command.js';
+import { type CopyOptions, parseCopyArg } from '../../engine/copy.js';
+import { copyFiles } from '../../engine/container-files.js';
 import { defineCommand } from '../command.js';
-import { withStore } from '../image-context.js';
+import { withEngine } from '../engine-context.js';
 
 export const command = defineCommand({
   name: 'cp',
@@ -44,15 +40,8 @@ refused (a tar to "-" keeps the owners seen inside).`,
       stdout: process.stdout,
       cwd: process.cwd(),
     };
-    await withStore((store) => {
-      const engine = new Engine(store);
-      if (!isRootless()) return copy(engine, from, to, opts);
-      // an ordinary user's container: its half of the copy in the user namespace
-      return copyRootless(engine, from, to, opts, (req, io) => {
-        const argv = [...selfCommand(), 'rootless-cp', JSON.stringify(req)];
-        return io.output ? streamFromUserNamespace(argv, io.output, io.passFds) : runInUserNamespace(argv, io.input, io.passFds);
-      });
-    });
+    // an ordinary user's container: its half of the copy in the user namespace (container-files.ts)
+    await withEngine((engine) => copyFiles(engine, from, to, opts));
     return 0;
   },
 });

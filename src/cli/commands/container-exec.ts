@@ -17,7 +17,7 @@ moby-dick exec -u nobody -w /tmp web ls -l`,
   description: `Run a command in a running container
 
 Options:
-  -d, --detach          run it in the background
+  -d, --detach          run it in the background (its stdin, stdout and stderr /dev/null)
   -e, --env KEY=VALUE   set an environment variable (repeatable)
   -i, --interactive     keep stdin open
   -t, --tty             allocate a pseudo-TTY
@@ -59,6 +59,8 @@ Options:
         ...(user ? { user } : {}),
         tty: values.tty === true,
         detach: values.detach === true,
+        // a detached process holds none of this CLI's stdio (else a pipe from it stays open while it runs), as Docker's
+        ...(values.detach === true ? { stdio: 'null' as const } : {}),
       });
       } finally {
         explain?.flush();

@@ -2,14 +2,10 @@
 import { createWriteStream, rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { Engine } from '../../engine/engine.js';
-import { exportContainer, exportRootlessContainer } from '../../engine/export.js';
+import { exportFiles } from '../../engine/container-files.js';
 import { MobyDickError } from '../../errors.js';
 import { defineCommand } from '../command.js';
-import { withStore } from '../image-context.js';
-import { isRootless } from '../../rootless/rootless.js';
-import { selfCommand } from '../self-command.js';
-import { streamFromUserNamespace } from '../../jail/userns-run.js';
+import { withEngine } from '../engine-context.js';
 
 export const command = defineCommand({
   name: 'export',
@@ -26,10 +22,9 @@ Options:
     if (file === undefined && process.stdout.isTTY) {
       throw new MobyDickError('USAGE', 'cowardly refusing to save to a terminal. Use the -o flag or redirect', { hint: "see 'moby-dick export --help'" });
     }
-    await withStore(async (store) => {
-      const engine = new Engine(store);
-      // an ordinary user's container: read in the user namespace
-      const write = (out: Writable): Promise<void> => (isRootless() ? exportRootlessContainer(engine, operands[0]!, (dirs) => streamFromUserNamespace([...selfCommand(), 'rootless-export', ...dirs], out)) : exportContainer(engine, operands[0]!, out));
+    await withEngine(async (engine) => {
+      // an ordinary user's container: read in the user namespace (container-files.ts)
+      const write = (out: Writable): Promise<void> => exportFiles(engine, operands[0]!, out);
       engine.containers.find(operands[0]!); // a missing container before any file is made
       if (file === undefined) {
         await write(process.stdout);

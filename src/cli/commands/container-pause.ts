@@ -6,6 +6,11 @@ export const command = defineCommand({
   name: 'pause',
   usage: 'pause CONTAINER [CONTAINER...]',
   summary: 'Pause all processes within one or more containers',
+  description: `Pause all processes within one or more containers
+
+The container's cgroup is frozen (cgroup v2's cgroup.freeze, v1's freezer).
+As an ordinary user (rootless) that needs a cgroup v2 subtree delegated to
+you; without one pause and unpause are refused in one line.`,
   options: {},
   args: { min: 1 },
   run: (_values, operands) => freeze(operands, true),

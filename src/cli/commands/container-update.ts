@@ -80,6 +80,10 @@ Options:
       --memory-swap SIZE        Swap limit equal to memory plus swap: -1 to enable unlimited swap
       --pids-limit N            Tune container pids limit (set -1 for unlimited)
       --restart POLICY          Restart policy to apply when a container exits
+
+As an ordinary user (rootless) limits change only in a cgroup v2 subtree
+delegated to you, of the controllers it delegates (refused in one line
+otherwise); --restart always.
 `,
   options: OPTIONS,
   args: { min: 1 },

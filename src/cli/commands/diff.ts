@@ -1,9 +1,5 @@
 /** `moby-dick diff CONTAINER`: what a container changed in its filesystem, A/C/D. */
 import { containerChanges } from '../../build/container-commit.js';
-import { rootlessContainerChanges } from '../../build/rootless-layer.js';
-import { streamFromUserNamespace } from '../../jail/userns-run.js';
-import { isRootless } from '../../rootless/rootless.js';
-import { selfCommand } from '../self-command.js';
 import { defineCommand } from '../command.js';
 import { withEngine } from '../engine-context.js';
 
@@ -17,11 +13,8 @@ One line a path: A added, C changed, D deleted.`,
   options: {},
   args: { min: 1, max: 1 },
   async run(_flags, operands) {
-    const changes = await withEngine((engine) =>
-      isRootless()
-        ? rootlessContainerChanges(engine, operands[0]!, (req, out) => streamFromUserNamespace([...selfCommand(), 'rootless-layer', JSON.stringify(req)], out))
-        : containerChanges(engine, operands[0]!),
-    );
+    // an ordinary user's container: read in the user namespace (container-commit.ts)
+    const changes = await withEngine((engine) => containerChanges(engine, operands[0]!));
     process.stdout.write(changes.map((c) => `${c.kind} ${c.path}\n`).join(''));
     return 0;
   },

@@ -13,7 +13,9 @@
  * a limit of a controller not delegated refused in one line, and removal
  * leaving the delegated directory as it was. The engine as that user: a
  * container from an image gets its cgroup there too, with -m,
- * --pids-limit and --cpus; stats and top; OOMKilled; rm -f.
+ * --pids-limit and --cpus; stats and top; pause and unpause
+ * (cgroup.freeze), update (and a controller not delegated refused),
+ * restart, rename and system df; OOMKilled; rm -f.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -207,7 +209,7 @@ describe('rootless with a delegated cgroup v2 subtree (in the VM)', () => {
     assert.equal(existsSync(dir('moby-dick-jail')), false);
   });
 
-  test('the engine: a container from an image gets its cgroup below the delegated one, with its limits; stats, top; OOMKilled; a controller not delegated refused; rm leaves the subtree as it was', async () => {
+  test('the engine: a container from an image gets its cgroup below the delegated one, with its limits; stats, top; pause, update, restart, rename, system df; OOMKilled; a controller not delegated refused; rm leaves the subtree as it was', async () => {
     const image = 'mdk-test-vm/rootless:latest';
     // the user's store on ext4: tmpfs holds user.* xattrs (overlay's userxattr, opaque directories) only from kernel 6.6
     const data = join(user.home, 'ext4');
@@ -258,6 +260,31 @@ describe('rootless with a delegated cgroup v2 subtree (in the VM)', () => {
       assert.match(stats, /^mdk-test-rleng\|[\d.]+[KM]?i?B \/ 64MiB\|[12]$/);
       const top = await ok('top', id);
       assert.match(top, /sleep 600/);
+
+      // pause and unpause: cgroup.freeze of its cgroup in the delegated subtree
+      await ok('pause', id);
+      assert.equal(read(join(leaf, 'cgroup.freeze')), '1');
+      for (let i = 0; i < 100 && !/^frozen 1$/m.test(read(join(leaf, 'cgroup.events'))); i++) await sleep(50);
+      assert.match(read(join(leaf, 'cgroup.events')), /^frozen 1$/m);
+      assert.equal((JSON.parse(await ok('inspect', id)) as { State: { Status: string } }[])[0]!.State.Status, 'paused');
+      await ok('unpause', id);
+      assert.equal(read(join(leaf, 'cgroup.freeze')), '0');
+      assert.equal((JSON.parse(await ok('inspect', id)) as { State: { Status: string } }[])[0]!.State.Status, 'running');
+      // update: the new limits written there; a controller not delegated refused in one line
+      await ok('update', '-m', '96m', '--pids-limit', '30', id);
+      assert.equal(read(join(leaf, 'memory.max')), String(96 * MIB));
+      assert.equal(read(join(leaf, 'pids.max')), '30');
+      const cpuset = await mdk('update', '--cpuset-cpus', '0', id);
+      assert.notEqual(cpuset.code, 0);
+      assert.match(oneLine(cpuset.stderr), /--cpuset-cpus: the cgroup controller cpuset is not delegated to this user/);
+      // restart: a new process, in the cgroup again with the updated limits; rename
+      await ok('restart', '-t', '0', id);
+      const again = (JSON.parse(await ok('inspect', id)) as { State: { Pid: number } }[])[0]!.State.Pid;
+      assert.notEqual(again, pid);
+      assert.equal(read(`/proc/${again}/cgroup`), `0::${service}/moby-dick/${id}`);
+      assert.equal(read(join(leaf, 'memory.max')), String(96 * MIB));
+      await ok('rename', 'mdk-test-rleng', 'mdk-test-rleng2');
+      assert.match(await ok('system', 'df'), /^Containers +1 +1 /m);
     } finally {
       assert.equal((await mdk('rm', '-f', id)).code, 0);
     }
