@@ -54,6 +54,10 @@ class BuildFake extends FsLayerSyscalls implements BuildSyscalls {
     });
     return [names, v];
   }
+  /** nothing is listed again: the memo of trees never takes an earlier walk */
+  statDirs(): null {
+    return null;
+  }
   /** the layers (topmost first) copied bottom up into a new directory: enough of an overlay for layers without whiteouts */
   mountOverlay(lower: readonly Buffer[], upper: Buffer | null): number {
     assert.equal(upper, null, 'read-only');

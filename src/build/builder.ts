@@ -58,6 +58,7 @@ import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './c
 import type { IgnoreRules } from './dockerignore.js';
 import { lineError, parseDockerfile, parserIdentity } from './dockerfile.js';
 import { ParseMemo } from './parse-memo.js';
+import { processTreeMemo } from './tree-memo.js';
 import { buildPlan, type BuildPlan, type Stage, type Step } from './plan.js';
 import type { BuildReporter } from './progress.js';
 import { findSources, type Source, type SourceRoot, sourcesDigest } from './sources.js';
@@ -92,10 +93,10 @@ export interface BuildResult {
  * The addon's calls the builder makes (the addon by default; a test gives
  * its own): an image's layers as one read-only overlay (COPY --from, and
  * the image under a COPY's layer) and its paths looked up, a copied
- * directory's listing, and reading the image's files (--chown's users,
- * WORKDIR's directory).
+ * directory's listing (and, statDirs, whether it is still as listed), and
+ * reading the image's files (--chown's users, WORKDIR's directory).
  */
-export type BuildSyscalls = Pick<NativeAddon, 'mountOverlay' | 'statDir' | 'lstatAt' | 'readlinkAt'> & LayerSyscalls;
+export type BuildSyscalls = Pick<NativeAddon, 'mountOverlay' | 'statDir' | 'statDirs' | 'lstatAt' | 'readlinkAt'> & LayerSyscalls;
 
 /** A stage as it goes: the image its last step made and that image's config. */
 interface State {
@@ -585,9 +586,11 @@ export class Builder {
     const chown = step.chown !== undefined ? x(step.chown) : undefined;
     const workdir = config.WorkingDir || '/';
     return this.withSourceRoot(state, step, async (root) => {
-      const sources: Source[] = findSources(root, local, fail, this.sys);
+      // the context's trees as listed before, while unchanged (a warm process's rebuild)
+      const trees = step.from ? undefined : processTreeMemo();
+      const sources: Source[] = findSources(root, local, fail, this.sys, trees);
       const downloads = await Promise.all(urls.map((u) => fetchUrl(u, fail)));
-      const digest = sourcesDigest(sources, step.from ? undefined : this.digestMemo());
+      const digest = sourcesDigest(sources, step.from ? undefined : this.digestMemo(), trees);
       const instr = `${step.kind} ${step.from ? `from:${JSON.stringify(step.from)} ` : ''}chown:${chown ?? ''} chmod:${step.chmod ?? ''} ${JSON.stringify(patterns)} ${JSON.stringify(heredocs)} ${dest}`;
       const key = cacheKey(state.image, instr, [digest, ...downloads.map((d) => d.digest)]);
       const hit = this.cached(state, key, id);
