@@ -22,8 +22,8 @@ import type { Item } from './sources.js';
 
 /** ctime this close to the walk's start (ms): the tree is not kept */
 const RACY_MS = 2000;
-/** the items kept in all trees at most (~0.5 KB each in memory) */
-const MAX_ITEMS = 50_000;
+/** the items kept in all trees at most (~0.8 KB each on the heap: 3,031 items took 2.3 MB) */
+const MAX_ITEMS = 30_000;
 /** statDir's numbers a name, and where the ctime is among them */
 const FIELDS = 11;
 const CTIME_SEC = 9;
