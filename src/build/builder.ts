@@ -60,7 +60,7 @@ import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './c
 import type { IgnoreRules } from './dockerignore.js';
 import { lineError, parseDockerfile, parserIdentity } from './dockerfile.js';
 import { ParseMemo } from './parse-memo.js';
-import { processTreeMemo } from './tree-memo.js';
+import type { TreeMemo } from './tree-memo.js';
 import { buildPlan, type BuildPlan, type Stage, type Step } from './plan.js';
 import type { BuildReporter } from './progress.js';
 import { findSources, type Source, type SourceRoot, sourcesDigest } from './sources.js';
@@ -83,6 +83,12 @@ export interface BuildOptions {
   progress: BuildReporter;
   /** the login for a base image's registry (the Engine API's X-Registry-Config); the stored ones without */
   credentials?: (domain: string) => Credentials | undefined;
+  /**
+   * where the context's copied trees are kept from one build to the next
+   * (tree-memo.ts: processTreeMemo() for a context that stays where it is,
+   * a user's directory); none for a context made for this build alone
+   */
+  trees?: TreeMemo;
 }
 
 export interface BuildResult {
@@ -601,7 +607,7 @@ export class Builder {
     }
     return this.withSourceRoot(from, async (root) => {
       // the context's trees as listed before, while unchanged (a warm process's rebuild)
-      const trees = step.from ? undefined : processTreeMemo();
+      const trees = step.from ? undefined : this.opts.trees;
       const sources: Source[] = findSources(root, local, fail, this.sys, trees);
       const downloads = await Promise.all(urls.map((u) => fetchUrl(u, fail)));
       const digest = sourcesDigest(sources, step.from ? undefined : this.digestMemo(), trees);
