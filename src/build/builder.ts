@@ -60,10 +60,9 @@ import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './c
 import type { IgnoreRules } from './dockerignore.js';
 import { lineError, parseDockerfile, parserIdentity } from './dockerfile.js';
 import { ParseMemo } from './parse-memo.js';
-import type { TreeMemo } from './tree-memo.js';
 import { buildPlan, type BuildPlan, type Stage, type Step } from './plan.js';
 import type { BuildReporter } from './progress.js';
-import { findSources, type Source, type SourceRoot, sourcesDigest } from './sources.js';
+import { findSources, type Source, type SourceRoot, type SourceTrees, sourcesDigest } from './sources.js';
 import { expandPairs, expandWord } from './words.js';
 
 export interface BuildOptions {
@@ -85,10 +84,10 @@ export interface BuildOptions {
   credentials?: (domain: string) => Credentials | undefined;
   /**
    * where the context's copied trees are kept from one build to the next
-   * (tree-memo.ts: processTreeMemo() for a context that stays where it is,
+   * (tree-memo.ts; sources.ts's processTreeMemo() for a context that stays where it is,
    * a user's directory); none for a context made for this build alone
    */
-  trees?: TreeMemo;
+  trees?: SourceTrees;
 }
 
 export interface BuildResult {

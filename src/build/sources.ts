@@ -23,7 +23,7 @@ import { MobyDickError } from '../errors.js';
 import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import { type DigestMemo, fileStamp } from './digest-memo.js';
 import type { IgnoreRules } from './dockerignore.js';
-import type { TreeMemo, TreeSyscalls, WalkRecord } from './tree-memo.js';
+import { TreeMemo, type TreeSyscalls, type WalkRecord } from './tree-memo.js';
 
 export type ItemKind = 'file' | 'dir' | 'symlink';
 
@@ -167,6 +167,15 @@ function itemOf(path: string, rel: string, st: ItemStat): Item | undefined {
   };
 }
 
+/** copied trees of a context kept from one build to the next (tree-memo.ts) */
+export type SourceTrees = TreeMemo<Item>;
+
+let processTrees: SourceTrees | undefined;
+/** the trees this process keeps (the API service keeps them across builds) */
+export function processTreeMemo(): SourceTrees {
+  return (processTrees ??= new TreeMemo<Item>());
+}
+
 /** The addon's calls that list a directory, and (with a memo of trees) many again (the addon by default; a test gives its own). */
 export type SourceSyscalls = Pick<NativeAddon, 'statDir'> & Partial<TreeSyscalls>;
 
@@ -224,7 +233,7 @@ function sameItem(a: Item, b: Item): boolean {
  * is under it. With TREES (the build context's), the items of an earlier
  * walk when nothing under it changed (tree-memo.ts), else a walk kept there.
  */
-function dirItems(root: SourceRoot, path: string, name: string, self: Item, sys: SourceSyscalls, trees: TreeMemo | undefined): Item[] {
+function dirItems(root: SourceRoot, path: string, name: string, self: Item, sys: SourceSyscalls, trees: SourceTrees | undefined): Item[] {
   const items = [self];
   const statDirs = sys.statDirs?.bind(sys);
   if (!trees || !statDirs) {
@@ -245,7 +254,7 @@ function dirItems(root: SourceRoot, path: string, name: string, self: Item, sys:
  * (the builder names the Dockerfile line). SYS lists the directories
  * copied whole (statDir).
  */
-export function findSources(root: SourceRoot, patterns: readonly string[], fail: (m: string) => MobyDickError, sys: SourceSyscalls = nativeAddon(), trees?: TreeMemo): Source[] {
+export function findSources(root: SourceRoot, patterns: readonly string[], fail: (m: string) => MobyDickError, sys: SourceSyscalls = nativeAddon(), trees?: SourceTrees): Source[] {
   const out: Source[] = [];
   for (const pattern of patterns) {
     if (root.strict && pattern.startsWith('/')) {
@@ -314,7 +323,7 @@ export function fileDigest(path: string): string {
  * contents; not times, not owners. MEMO (the build context's only: its
  * paths are the host's) gives the digests of files unchanged since.
  */
-export function sourcesDigest(sources: readonly Source[], memo?: DigestMemo, trees?: TreeMemo): string {
+export function sourcesDigest(sources: readonly Source[], memo?: DigestMemo, trees?: SourceTrees): string {
   const h = createHash('sha256');
   const digestOf = (i: Item): string =>
     memo && i.stamp !== undefined && i.ctimeMs !== undefined ? memo.digest(i.path, i.stamp, i.ctimeMs, () => fileDigest(i.path)) : fileDigest(i.path);

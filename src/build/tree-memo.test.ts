@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { MobyDickError } from '../errors.js';
 import { nativeAddon } from '../helper/native-addon.js';
 import { IgnoreRules } from './dockerignore.js';
-import { findSources, type SourceRoot, sourcesDigest, statDir } from './sources.js';
+import { findSources, type Item, type SourceRoot, sourcesDigest, statDir } from './sources.js';
 import { TreeMemo, WalkRecord } from './tree-memo.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdk-test-tree-memo-'));
@@ -43,7 +43,7 @@ function counting() {
 }
 
 /** a memo whose clock is ahead: the files just written are not racy for it */
-const later = () => new TreeMemo(50_000, () => Date.now() + 10_000);
+const later = () => new TreeMemo<Item>(50_000, () => Date.now() + 10_000);
 
 test('statDirs answers, byte for byte, what a walk records of statDir', () => {
   const root = context('format');
@@ -118,15 +118,15 @@ test('.dockerignore is part of the key; the source dir as a whole is one tree', 
 
 test('a tree written within the racy two seconds is not kept; nor one over the limit; the least used goes first', () => {
   const root = context('racy');
-  const now = new TreeMemo();
+  const now = new TreeMemo<Item>();
   const a = findSources(root, ['src'], fail, nativeAddon(), now)[0]!.items;
   assert.notEqual(findSources(root, ['src'], fail, nativeAddon(), now)[0]!.items, a, 'just written: walked again');
-  const small = new TreeMemo(5, () => Date.now() + 10_000);
+  const small = new TreeMemo<Item>(5, () => Date.now() + 10_000);
   const big = findSources(root, ['src'], fail, nativeAddon(), small)[0]!.items;
   assert.ok(big.length > 5);
   assert.notEqual(findSources(root, ['src'], fail, nativeAddon(), small)[0]!.items, big, 'more items than the limit: not kept');
   // room for one tree of 7 items, not two
-  const one = new TreeMemo(10, () => Date.now() + 10_000);
+  const one = new TreeMemo<Item>(10, () => Date.now() + 10_000);
   const r1 = context('r1');
   const r2 = context('r2');
   const x1 = findSources(r1, ['src'], fail, nativeAddon(), one)[0]!.items;

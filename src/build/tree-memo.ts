@@ -18,7 +18,6 @@
  * kept in all, the trees used last.
  */
 import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
-import type { Item } from './sources.js';
 
 /** ctime this close to the walk's start (ms): the tree is not kept */
 const RACY_MS = 2000;
@@ -57,17 +56,18 @@ export class WalkRecord {
   }
 }
 
-interface Tree {
+interface Tree<T> {
   dirs: Buffer[];
   listing: Buffer;
-  items: Item[];
+  items: T[];
 }
 
-export class TreeMemo {
-  private readonly trees = new Map<string, Tree>();
+/** Trees of items T (sources.ts's Item), by the key their caller gives. */
+export class TreeMemo<T> {
+  private readonly trees = new Map<string, Tree<T>>();
   private kept = 0;
   /** the digest lines of a kept tree's items (sourcesDigest's) */
-  private readonly lines = new WeakMap<readonly Item[], Buffer>();
+  private readonly lines = new WeakMap<readonly T[], Buffer>();
 
   /** NOW: the clock the walks' start is taken from (a test's own) */
   constructor(
@@ -81,7 +81,7 @@ export class TreeMemo {
   }
 
   /** the items kept under KEY, when every directory the walk listed is as SYS lists it now; else undefined (and forgotten) */
-  get(key: string, sys: TreeSyscalls = nativeAddon()): Item[] | undefined {
+  get(key: string, sys: TreeSyscalls = nativeAddon()): T[] | undefined {
     const tree = this.trees.get(key);
     if (!tree) return undefined;
     const now = sys.statDirs(tree.dirs);
@@ -94,7 +94,7 @@ export class TreeMemo {
   }
 
   /** keeps ITEMS, made by a walk that RECORD followed, under KEY (unless the record is unsafe or too large) */
-  keep(key: string, record: WalkRecord, items: Item[]): void {
+  keep(key: string, record: WalkRecord, items: T[]): void {
     this.forget(key);
     if (record.unsafe || items.length > this.maxItems) return;
     this.trees.set(key, { dirs: record.dirs, listing: Buffer.concat(record.parts), items });
@@ -106,18 +106,18 @@ export class TreeMemo {
   }
 
   /** whether ITEMS are a kept tree's (their digest lines may be kept with them) */
-  holds(items: readonly Item[]): boolean {
+  holds(items: readonly T[]): boolean {
     for (const t of this.trees.values()) if (t.items === items) return true;
     return false;
   }
 
   /** the digest lines kept with ITEMS */
-  linesOf(items: readonly Item[]): Buffer | undefined {
+  linesOf(items: readonly T[]): Buffer | undefined {
     return this.lines.get(items);
   }
 
   /** keeps LINES, the digest lines of ITEMS, when ITEMS are a kept tree's */
-  keepLines(items: readonly Item[], lines: Buffer): void {
+  keepLines(items: readonly T[], lines: Buffer): void {
     if (this.holds(items)) this.lines.set(items, lines);
   }
 
@@ -127,10 +127,4 @@ export class TreeMemo {
     this.trees.delete(key);
     this.kept -= t.items.length;
   }
-}
-
-/** the memo of this process (the API service keeps it across builds) */
-let shared: TreeMemo | undefined;
-export function processTreeMemo(): TreeMemo {
-  return (shared ??= new TreeMemo());
 }

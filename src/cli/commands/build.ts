@@ -6,7 +6,7 @@ import { constants as osc } from 'node:os';
 import { Builder, CanceledError } from '../../build/builder.js';
 import { IgnoreRules } from '../../build/dockerignore.js';
 import { BuildProgress } from '../../build/progress.js';
-import { processTreeMemo } from '../../build/tree-memo.js';
+import { processTreeMemo } from '../../build/sources.js';
 import { TtyProgress } from '../../build/tty-progress.js';
 import { extractTree } from '../../engine/archive-fs.js';
 import { MobyDickError } from '../../errors.js';
