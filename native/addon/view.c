@@ -18,7 +18,9 @@
  * - lstatAt, readlinkAt, readDirAt, openFileAt: reading NAME in DIRFD
  *   itself (a single component, never followed), as the *at primitives of
  *   layer.c do for writing; statDir: a directory's names and their lstat in
- *   one call (the build's listing of its sources).
+ *   one call (the build's listing of its sources); statDirs: the same of
+ *   many directories as one buffer of bytes, to tell whether a listing is
+ *   still what it was (the build's memo of a source tree).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -262,6 +264,21 @@ static napi_value read_dir_at(napi_env env, napi_callback_info info)
  * build's listing of a context of thousands of files: a Stats object and a path per file cost
  * about three times as much. */
 #define STAT_DIR_FIELDS 11
+static void stat_fields(double *r, const struct stat *st)
+{
+	r[0] = st->st_mode;
+	r[1] = st->st_uid;
+	r[2] = st->st_gid;
+	r[3] = (double)st->st_size;
+	r[4] = (double)st->st_nlink;
+	r[5] = (double)st->st_ino;
+	r[6] = (double)st->st_dev;
+	r[7] = (double)st->st_mtim.tv_sec;
+	r[8] = (double)st->st_mtim.tv_nsec;
+	r[9] = (double)st->st_ctim.tv_sec;
+	r[10] = (double)st->st_ctim.tv_nsec;
+}
+
 static napi_value stat_dir(napi_env env, napi_callback_info info)
 {
 	ARGS(1);
@@ -308,18 +325,7 @@ static napi_value stat_dir(napi_env env, napi_callback_info info)
 			v = w;
 			cap *= 2;
 		}
-		double *r = v + n * STAT_DIR_FIELDS;
-		r[0] = st.st_mode;
-		r[1] = st.st_uid;
-		r[2] = st.st_gid;
-		r[3] = (double)st.st_size;
-		r[4] = (double)st.st_nlink;
-		r[5] = (double)st.st_ino;
-		r[6] = (double)st.st_dev;
-		r[7] = (double)st.st_mtim.tv_sec;
-		r[8] = (double)st.st_mtim.tv_nsec;
-		r[9] = (double)st.st_ctim.tv_sec;
-		r[10] = (double)st.st_ctim.tv_nsec;
+		stat_fields(v + n * STAT_DIR_FIELDS, &st);
 		napi_value name;
 		napi_create_string_utf8(env, ent->d_name, NAPI_AUTO_LENGTH, &name);
 		napi_set_element(env, names, (uint32_t)n++, name);
@@ -339,6 +345,109 @@ static napi_value stat_dir(napi_env env, napi_callback_info info)
 	napi_create_array_with_length(env, 2, &result);
 	napi_set_element(env, result, 0, names);
 	napi_set_element(env, result, 1, stats);
+	return result;
+}
+
+struct bytes {
+	char *data;
+	size_t len, cap;
+};
+
+static int bytes_put(struct bytes *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		while (cap < b->len + n)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d)
+			return ENOMEM;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+/* one directory's part of statDirs' answer into OUT: its entries' count (u32), their
+ * STAT_DIR_FIELDS doubles each, then their names, each ending with a NUL; in readdir's order */
+static int stat_dir_bytes(const char *path, struct bytes *out, struct bytes *names)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+		close(fd);
+		return err;
+	}
+	size_t head = out->len;
+	uint32_t n = 0;
+	int err = bytes_put(out, &n, sizeof(n));
+	names->len = 0;
+	struct dirent *ent;
+	while (!err) {
+		errno = 0;
+		if ((ent = readdir(d)) == NULL) {
+			err = errno;
+			break;
+		}
+		if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			err = errno;
+			break;
+		}
+		double r[STAT_DIR_FIELDS];
+		stat_fields(r, &st);
+		err = bytes_put(out, r, sizeof(r));
+		if (!err)
+			err = bytes_put(names, ent->d_name, strlen(ent->d_name) + 1);
+		n++;
+	}
+	closedir(d);
+	if (!err)
+		err = bytes_put(out, names->data, names->len);
+	if (!err)
+		memcpy(out->data + head, &n, sizeof(n));
+	return err;
+}
+
+/* statDirs(paths): what statDir says of each directory of PATHS, as one Buffer of bytes, for
+ * comparing a listing with an earlier one (the build's memo of a source tree, sources.ts): for
+ * each directory its entries' count (u32), their STAT_DIR_FIELDS doubles each, then their
+ * names with a NUL each, in readdir's order. Null when a directory cannot be listed. */
+static napi_value stat_dirs(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	uint32_t count;
+	if (napi_get_array_length(env, args[0], &count) != napi_ok)
+		return throw_errno(env, "statDirs", EINVAL);
+	struct bytes out = {0}, names = {0};
+	int err = 0;
+	for (uint32_t i = 0; i < count && !err; i++) {
+		napi_value item;
+		char path[PATH_MAX];
+		err = napi_get_element(env, args[0], i, &item) != napi_ok ? EINVAL : get_bytes(env, item, path, sizeof(path), 1);
+		if (err)
+			break;
+		err = stat_dir_bytes(path, &out, &names);
+	}
+	free(names.data);
+	napi_value result;
+	if (err) {
+		free(out.data);
+		napi_get_null(env, &result);
+		return result;
+	}
+	void *copy;
+	napi_create_buffer_copy(env, out.len, out.len ? out.data : "", &copy, &result);
+	free(out.data);
 	return result;
 }
 
@@ -414,6 +523,7 @@ napi_status view_define(napi_env env, napi_value exports)
 		{"readlinkAt", NULL, readlink_at, NULL, NULL, NULL, napi_default, NULL},
 		{"readDirAt", NULL, read_dir_at, NULL, NULL, NULL, napi_default, NULL},
 		{"statDir", NULL, stat_dir, NULL, NULL, NULL, napi_default, NULL},
+		{"statDirs", NULL, stat_dirs, NULL, NULL, NULL, napi_default, NULL},
 		{"openFileAt", NULL, open_file_at, NULL, NULL, NULL, napi_default, NULL},
 		{"attachBind", NULL, attach_bind, NULL, NULL, NULL, napi_default, NULL},
 	};

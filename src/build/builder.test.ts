@@ -26,7 +26,8 @@ import type { LayerUnpacker } from '../images/store/layer-unpacker.js';
 import { unpackLayer, unpackLayerFile } from '../images/unpack/unpack-layer.js';
 import type { EngineOciRuntime } from '../engine/engine-core.js';
 import { Engine } from '../engine/engine.js';
-import { Builder, type BuildSyscalls } from './builder.js';
+import { Builder, type BuildSyscalls, imageConfigOf } from './builder.js';
+import type { ImageConfig } from '../images/manifest.js';
 import { IgnoreRules } from './dockerignore.js';
 import type { BuildReporter } from './progress.js';
 
@@ -53,6 +54,10 @@ class BuildFake extends FsLayerSyscalls implements BuildSyscalls {
       v.set([st.mode, st.uid, st.gid, st.size, st.nlink, st.ino, st.dev, Math.floor(st.mtimeMs / 1000), 0, Math.floor(st.ctimeMs / 1000), 0], i * 11);
     });
     return [names, v];
+  }
+  /** nothing is listed again: the memo of trees never takes an earlier walk */
+  statDirs(): null {
+    return null;
   }
   /** the layers (topmost first) copied bottom up into a new directory: enough of an overlay for layers without whiteouts */
   mountOverlay(lower: readonly Buffer[], upper: Buffer | null): number {
@@ -158,7 +163,40 @@ describe('Builder with its syscalls given in', () => {
     assert.ok(sys.listed >= 2, 'the copied directory listed with the given statDir');
   });
 
+  test('COPY --from of the same layers again: the digest read before, no overlay; of other layers: read anew', async () => {
+    const file = (id: string, p: string) => readImageFile(store.layerPaths(id).reverse(), p, sys)?.toString();
+    const df = 'FROM mdk-test-base AS a\nCOPY a.txt /a.txt\nFROM mdk-test-base\nCOPY --from=a /a.txt /app/a.txt\n';
+    writeFileSync(join(context(), 'a.txt'), 'first');
+    const one = await build(df, 'mdk-test-from1');
+    const mounted = sys.overlays.length;
+    assert.equal((await build(df, 'mdk-test-from2')).id, one.id);
+    assert.equal(sys.overlays.length, mounted, 'the cached rebuild mounted no overlay for --from');
+    writeFileSync(join(context(), 'a.txt'), 'second');
+    const two = await build(df, 'mdk-test-from3');
+    assert.notEqual(two.id, one.id);
+    assert.equal(file(two.id, '/app/a.txt'), 'second', 'stage a changed: its file copied anew');
+    assert.equal((await build(df, 'mdk-test-from4')).id, two.id);
+  });
+
   test('the addon was never loaded', () => {
     assert.equal(addonLoaded(), false);
   });
+});
+
+test('image configs are parsed once a process: each later call a copy of the same', () => {
+  let reads = 0;
+  const id = `sha256:${'c'.repeat(64)}`;
+  const store = {
+    imageConfig(imageId: string): ImageConfig {
+      reads++;
+      assert.equal(imageId, id);
+      return { architecture: 'amd64', os: 'linux', config: { Env: ['A=1'] }, rootfs: { type: 'layers', diff_ids: [] } } as ImageConfig;
+    },
+  };
+  const first = imageConfigOf(store, id);
+  first.config!.Env!.push('CHANGED=1');
+  const second = imageConfigOf(store, id);
+  assert.equal(reads, 1);
+  assert.deepEqual(second.config?.Env, ['A=1'], 'a copy: what one build changes, the next does not see');
+  assert.notEqual(imageConfigOf(store, id), second);
 });

@@ -39,6 +39,8 @@ import { locate, type LocateSyscalls } from '../engine/archive-fs.js';
 import { commitImage, type HistoryEntry, type ImageConfigDoc } from '../images/commit.js';
 import { imageHasPath, readImageFile } from '../images/image-files.js';
 import { findImage } from '../images/lookup.js';
+import type { ImageConfig } from '../images/manifest.js';
+import type { ImageStore } from '../images/store/image-store.js';
 import { hostPlatform } from '../images/platform.js';
 import { pullImage } from '../images/pull.js';
 import type { Credentials } from '../images/registry/docker-config.js';
@@ -60,7 +62,7 @@ import { lineError, parseDockerfile, parserIdentity } from './dockerfile.js';
 import { ParseMemo } from './parse-memo.js';
 import { buildPlan, type BuildPlan, type Stage, type Step } from './plan.js';
 import type { BuildReporter } from './progress.js';
-import { findSources, type Source, type SourceRoot, sourcesDigest } from './sources.js';
+import { findSources, type Source, type SourceRoot, type SourceTrees, sourcesDigest } from './sources.js';
 import { expandPairs, expandWord } from './words.js';
 
 export interface BuildOptions {
@@ -80,6 +82,12 @@ export interface BuildOptions {
   progress: BuildReporter;
   /** the login for a base image's registry (the Engine API's X-Registry-Config); the stored ones without */
   credentials?: (domain: string) => Credentials | undefined;
+  /**
+   * where the context's copied trees are kept from one build to the next
+   * (tree-memo.ts; sources.ts's processTreeMemo() for a context that stays where it is,
+   * a user's directory); none for a context made for this build alone
+   */
+  trees?: SourceTrees;
 }
 
 export interface BuildResult {
@@ -92,10 +100,10 @@ export interface BuildResult {
  * The addon's calls the builder makes (the addon by default; a test gives
  * its own): an image's layers as one read-only overlay (COPY --from, and
  * the image under a COPY's layer) and its paths looked up, a copied
- * directory's listing, and reading the image's files (--chown's users,
- * WORKDIR's directory).
+ * directory's listing (and, statDirs, whether it is still as listed), and
+ * reading the image's files (--chown's users, WORKDIR's directory).
  */
-export type BuildSyscalls = Pick<NativeAddon, 'mountOverlay' | 'statDir' | 'lstatAt' | 'readlinkAt'> & LayerSyscalls;
+export type BuildSyscalls = Pick<NativeAddon, 'mountOverlay' | 'statDir' | 'statDirs' | 'lstatAt' | 'readlinkAt'> & LayerSyscalls;
 
 /** A stage as it goes: the image its last step made and that image's config. */
 interface State {
@@ -308,7 +316,7 @@ export class Builder {
         cmdSet: false,
       };
     }
-    const cfg = this.store.imageConfig(imageId);
+    const cfg = imageConfigOf(this.store, imageId);
     const { rootfs: _rootfs, ...doc } = cfg as unknown as ImageConfigDoc;
     return { image: imageId, doc: { ...doc, config: { ...(doc.config ?? {}) }, history: [...(doc.history ?? [])] }, args: new Map(), cmdSet: false };
   }
@@ -535,10 +543,8 @@ export class Builder {
     }
   }
 
-  /** the root COPY/ADD reads from, open for FN: the context, or a stage's or image's layers as a read-only overlay */
-  private async withSourceRoot<T>(state: State, step: Extract<Step, { kind: 'COPY' | 'ADD' }>, fn: (root: SourceRoot) => Promise<T>): Promise<T> {
-    const from = step.from;
-    if (!from) return fn({ path: this.opts.context, label: 'build context', strict: true, ignore: this.opts.ignore });
+  /** what COPY --from FROM reads: the stage's or image's layers (topmost first), and its name in messages */
+  private async fromLayers(from: NonNullable<Extract<Step, { kind: 'COPY' | 'ADD' }>['from']>): Promise<{ layers: string[]; label: string }> {
     if ('raw' in from) throw new Error('unresolved --from');
     let image: string | undefined;
     let label: string;
@@ -551,8 +557,13 @@ export class Builder {
       image = await this.image(from.image);
       label = `image ${from.image}`;
     }
-    void state;
-    const layers = image ? this.store.layerPaths(image).reverse() : [];
+    return { layers: image ? this.store.layerPaths(image).reverse() : [], label };
+  }
+
+  /** the root COPY/ADD reads from, open for FN: the context, or FROM's layers (fromLayers) as a read-only overlay */
+  private async withSourceRoot<T>(from: { layers: string[]; label: string } | undefined, fn: (root: SourceRoot) => Promise<T>): Promise<T> {
+    if (!from) return fn({ path: this.opts.context, label: 'build context', strict: true, ignore: this.opts.ignore });
+    const { layers, label } = from;
     if (layers.length === 0) {
       const empty = mkdtempSync(posix.join(tmpdir(), 'moby-dick-empty-'));
       try {
@@ -584,11 +595,22 @@ export class Builder {
     const dest = x(step.dest);
     const chown = step.chown !== undefined ? x(step.chown) : undefined;
     const workdir = config.WorkingDir || '/';
-    return this.withSourceRoot(state, step, async (root) => {
-      const sources: Source[] = findSources(root, local, fail, this.sys);
+    const instr = `${step.kind} ${step.from ? `from:${JSON.stringify(step.from)} ` : ''}chown:${chown ?? ''} chmod:${step.chmod ?? ''} ${JSON.stringify(patterns)} ${JSON.stringify(heredocs)} ${dest}`;
+    const from = step.from ? await this.fromLayers(step.from) : undefined;
+    // --from the same layers as before: their sources' digest then (a layer in the store never changes), no overlay mounted for the cache key
+    const fromKey = from && urls.length === 0 ? JSON.stringify([from.layers, local]) : undefined;
+    const fromDigest = fromKey !== undefined ? fromDigests.get(fromKey) : undefined;
+    if (fromDigest !== undefined) {
+      const hit = this.cached(state, cacheKey(state.image, instr, [fromDigest]), id);
+      if (hit) return hit;
+    }
+    return this.withSourceRoot(from, async (root) => {
+      // the context's trees as listed before, while unchanged (a warm process's rebuild)
+      const trees = step.from ? undefined : this.opts.trees;
+      const sources: Source[] = findSources(root, local, fail, this.sys, trees);
       const downloads = await Promise.all(urls.map((u) => fetchUrl(u, fail)));
-      const digest = sourcesDigest(sources, step.from ? undefined : this.digestMemo());
-      const instr = `${step.kind} ${step.from ? `from:${JSON.stringify(step.from)} ` : ''}chown:${chown ?? ''} chmod:${step.chmod ?? ''} ${JSON.stringify(patterns)} ${JSON.stringify(heredocs)} ${dest}`;
+      const digest = sourcesDigest(sources, step.from ? undefined : this.digestMemo(), trees);
+      if (fromKey !== undefined) remember(fromDigests, fromKey, digest);
       const key = cacheKey(state.image, instr, [digest, ...downloads.map((d) => d.digest)]);
       const hit = this.cached(state, key, id);
       if (hit) return hit;
@@ -640,6 +662,31 @@ export class Builder {
       return next;
     });
   }
+}
+
+/** the content digests of COPY --from sources read by builds in this process, by the layers read and the patterns */
+const fromDigests = new Map<string, string>();
+
+/** KEY's VALUE in MEMO, the one used last; the oldest goes beyond MAX_CONFIGS */
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  memo.delete(key);
+  if (memo.size >= MAX_CONFIGS) memo.delete(memo.keys().next().value!);
+  memo.set(key, value);
+}
+
+/** the configs of images read by builds in this process, by ID, parsed once (an ID is its config's digest: the same ID, the same config) */
+const configs = new Map<string, ImageConfig>();
+const MAX_CONFIGS = 256;
+
+/**
+ * IMAGE_ID's config in STORE, a copy of the one parsed before in this
+ * process (a warm service's rebuild takes a dozen, each a JSON parse and a
+ * schema check of ~0.5 ms); the caller has checked that STORE has the image
+ */
+export function imageConfigOf(store: Pick<ImageStore, 'imageConfig'>, imageId: string): ImageConfig {
+  const cfg = configs.get(imageId) ?? store.imageConfig(imageId);
+  remember(configs, imageId, cfg);
+  return structuredClone(cfg);
 }
 
 /** the components of DIR (absolute) missing in ROOT (looked up with SYS), outermost first, as tar names */

@@ -43,6 +43,11 @@ export class IgnoreRules {
     return this.patterns.length === 0;
   }
 
+  /** what decides the rules, as one string (equal strings: the same rules) */
+  get key(): string {
+    return this.patterns.map((p) => `${p.exception ? '!' : ''}${p.text}`).join('\0');
+  }
+
   /** whether PATH (relative to the context, '/'-separated, no leading '/') is excluded */
   excludes(path: string): boolean {
     // no rules (most contexts): nothing to split, for each of thousands of files

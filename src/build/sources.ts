@@ -23,6 +23,7 @@ import { MobyDickError } from '../errors.js';
 import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import { type DigestMemo, fileStamp } from './digest-memo.js';
 import type { IgnoreRules } from './dockerignore.js';
+import { TreeMemo, type TreeSyscalls, type WalkRecord } from './tree-memo.js';
 
 export type ItemKind = 'file' | 'dir' | 'symlink';
 
@@ -166,16 +167,26 @@ function itemOf(path: string, rel: string, st: ItemStat): Item | undefined {
   };
 }
 
-/** The addon's call that lists a directory (the addon by default; a test gives its own). */
-export type SourceSyscalls = Pick<NativeAddon, 'statDir'>;
+/** copied trees of a context kept from one build to the next (tree-memo.ts) */
+export type SourceTrees = TreeMemo<Item>;
+
+let processTrees: SourceTrees | undefined;
+/** the trees this process keeps (the API service keeps them across builds) */
+export function processTreeMemo(): SourceTrees {
+  return (processTrees ??= new TreeMemo<Item>());
+}
+
+/** The addon's calls that list a directory, and (with a memo of trees) many again (the addon by default; a test gives its own). */
+export type SourceSyscalls = Pick<NativeAddon, 'statDir'> & Partial<TreeSyscalls>;
 
 /**
  * The entries of the directory at PATH and their lstat, in name order
  * (the addon's statDir: one call a directory, no Stats object or path a
  * file; a source tree of thousands of files is listed on every build, cached ones too)
  */
-export function statDir(path: string, sys: SourceSyscalls = nativeAddon()): { name: string; st: ItemStat }[] {
+export function statDir(path: string, sys: SourceSyscalls = nativeAddon(), record?: WalkRecord): { name: string; st: ItemStat }[] {
   const [names, v] = sys.statDir(Buffer.from(path));
+  record?.add(path, names, v);
   const out = names.map((name, i) => {
     const o = i * 11;
     const st: ItemStat = {
@@ -195,8 +206,8 @@ export function statDir(path: string, sys: SourceSyscalls = nativeAddon()): { na
 }
 
 /** the items of the directory at PATH (its components no symlinks), CTX_REL its path in the root for .dockerignore */
-function walkDir(root: SourceRoot, path: string, ctxRel: string, rel: string, out: Item[], sys: SourceSyscalls): void {
-  for (const { name, st } of statDir(path, sys)) {
+function walkDir(root: SourceRoot, path: string, ctxRel: string, rel: string, out: Item[], sys: SourceSyscalls, record: WalkRecord | undefined): void {
+  for (const { name, st } of statDir(path, sys, record)) {
     const childCtx = ctxRel ? `${ctxRel}/${name}` : name;
     const childPath = `${path}/${name}`;
     const ignored = root.ignore?.excludes(childCtx) ?? false;
@@ -205,8 +216,37 @@ function walkDir(root: SourceRoot, path: string, ctxRel: string, rel: string, ou
     const item = itemOf(childPath, childRel, st);
     if (!item) continue;
     if (!ignored) out.push(item);
-    if (item.kind === 'dir') walkDir(root, childPath, childCtx, childRel, out, sys);
+    if (item.kind === 'dir') walkDir(root, childPath, childCtx, childRel, out, sys, record);
   }
+}
+
+/** whether A and B are the same item (what a layer and its cache keys take of it) */
+function sameItem(a: Item, b: Item): boolean {
+  return (
+    a.rel === b.rel && a.kind === b.kind && a.path === b.path && a.mode === b.mode && a.uid === b.uid && a.gid === b.gid &&
+    a.size === b.size && a.mtime === b.mtime && a.target === b.target && a.inode === b.inode && a.nlink === b.nlink && a.stamp === b.stamp
+  );
+}
+
+/**
+ * The items of the directory SELF (at PATH, NAME in the root): SELF and what
+ * is under it. With TREES (the build context's), the items of an earlier
+ * walk when nothing under it changed (tree-memo.ts), else a walk kept there.
+ */
+function dirItems(root: SourceRoot, path: string, name: string, self: Item, sys: SourceSyscalls, trees: SourceTrees | undefined): Item[] {
+  const items = [self];
+  const statDirs = sys.statDirs?.bind(sys);
+  if (!trees || !statDirs) {
+    walkDir(root, path, name, '', items, sys, undefined);
+    return items;
+  }
+  const key = `${path}\0${name}\0${root.ignore?.key ?? ''}`;
+  const kept = trees.get(key, { statDirs });
+  if (kept && sameItem(kept[0]!, self)) return kept;
+  const record = trees.record();
+  walkDir(root, path, name, '', items, sys, record);
+  trees.keep(key, record, items);
+  return items;
 }
 
 /**
@@ -214,7 +254,7 @@ function walkDir(root: SourceRoot, path: string, ctxRel: string, rel: string, ou
  * (the builder names the Dockerfile line). SYS lists the directories
  * copied whole (statDir).
  */
-export function findSources(root: SourceRoot, patterns: readonly string[], fail: (m: string) => MobyDickError, sys: SourceSyscalls = nativeAddon()): Source[] {
+export function findSources(root: SourceRoot, patterns: readonly string[], fail: (m: string) => MobyDickError, sys: SourceSyscalls = nativeAddon(), trees?: SourceTrees): Source[] {
   const out: Source[] = [];
   for (const pattern of patterns) {
     if (root.strict && pattern.startsWith('/')) {
@@ -252,8 +292,7 @@ export function findSources(root: SourceRoot, patterns: readonly string[], fail:
       const self = itemOf(path, '', st);
       if (!self) continue;
       found++;
-      const items = [self];
-      if (self.kind === 'dir') walkDir(root, path, name, '', items, sys);
+      const items = self.kind === 'dir' ? dirItems(root, path, name, self, sys, trees) : [self];
       out.push({ name: cand.join('/') || '.', isDir: self.kind === 'dir', items });
     }
     if (found === 0) {
@@ -284,15 +323,21 @@ export function fileDigest(path: string): string {
  * contents; not times, not owners. MEMO (the build context's only: its
  * paths are the host's) gives the digests of files unchanged since.
  */
-export function sourcesDigest(sources: readonly Source[], memo?: DigestMemo): string {
+export function sourcesDigest(sources: readonly Source[], memo?: DigestMemo, trees?: SourceTrees): string {
   const h = createHash('sha256');
   const digestOf = (i: Item): string =>
     memo && i.stamp !== undefined && i.ctimeMs !== undefined ? memo.digest(i.path, i.stamp, i.ctimeMs, () => fileDigest(i.path)) : fileDigest(i.path);
   for (const s of sources) {
     h.update(`source\0${s.name}\0${s.isDir}\0`);
-    for (const i of s.items) {
-      h.update(`${i.rel}\0${i.kind}\0${i.mode.toString(8)}\0${i.target ?? ''}\0${i.kind === 'file' ? digestOf(i) : ''}\0`);
+    // a tree unchanged since (findSources with TREES): its lines as made then
+    let lines = trees?.linesOf(s.items);
+    if (!lines) {
+      let text = '';
+      for (const i of s.items) text += `${i.rel}\0${i.kind}\0${i.mode.toString(8)}\0${i.target ?? ''}\0${i.kind === 'file' ? digestOf(i) : ''}\0`;
+      lines = Buffer.from(text);
+      trees?.keepLines(s.items, lines);
     }
+    h.update(lines);
   }
   return `sha256:${h.digest('hex')}`;
 }

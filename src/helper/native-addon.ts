@@ -52,6 +52,12 @@ export interface NativeAddon extends LayerSyscalls {
    * PATH itself is followed, as readdir of a path
    */
   statDir(path: Buffer): [names: string[], stats: Float64Array];
+  /**
+   * statDir of each of PATHS as one buffer, to compare with an earlier one: for each
+   * directory, its entries' count (u32), their 11 numbers each (float64), then their
+   * names (NUL after each), in readdir's order; null when one cannot be listed
+   */
+  statDirs(paths: readonly Buffer[]): Buffer | null;
   /** the keys of NAME's xattrs (NAME itself; empty: DIRFD's) */
   listXattrAt(dirFd: number, name: Buffer): string[];
   /** removes NAME's xattr KEY (NAME itself; empty: DIRFD's) */

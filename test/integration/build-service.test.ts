@@ -14,6 +14,9 @@
  *   size and mtime kept, a mode and a .dockerignore that changed each make
  *   the COPY run again (not CACHED) with the new input; an mtime alone and
  *   a build arg do not (the key is content and mode), the arg's RUN runs;
+ * - the service's memo of a copied tree (tree-memo.ts): a file added two
+ *   directories down, or changed in place keeping its size and mtime, after
+ *   builds that took the tree from the memo, makes the COPY run again;
  * - the client's going cancels the build: its RUN container is removed;
  * - a client of another store, MOBY_DICK_BUILD_IN_PROCESS, and the CLI's own
  *   cases (stdin) build in-process, as without a service.
@@ -144,6 +147,36 @@ describe('moby-dick build through a running service', () => {
     s = await step(['--build-arg', 'V=2']);
     assert.equal(s.copyCached, true);
     assert.match(s.files, /^2$/m);
+  });
+
+  test('the service\'s memo of a copied tree: a file added or changed in place deep down, after a rebuild from the cache', async () => {
+    const dir = context({ Dockerfile: 'FROM busybox\nCOPY src /src/\n', 'src/x/y/one.txt': 'one\n', 'src/x/two.txt': 'two\n' });
+    const one = join(dir, 'src/x/y/one.txt');
+    let tag = 0;
+    const step = async (): Promise<{ copyCached: boolean; files: string }> => {
+      const name = `mdk-test-fwd-tree${tag++}`;
+      const r = await build(['--network', 'none', '-t', name, dir], { more: NO_NODE });
+      assert.equal(r.code, 0, `${r.stderr}\nservice: ${api.log()}`);
+      const copyCached = /#(\d+) \[stage-0 2\/2\] COPY src \/src\/\n#\1 CACHED/.test(r.stderr);
+      return { copyCached, files: await output(name, 'sh', '-c', 'cd /src && find . -type f | sort && cat x/y/one.txt') };
+    };
+    // older than the two racy seconds: the tree is kept, and the second build takes it
+    await sleep(2100);
+    assert.equal((await step()).files, './x/two.txt\n./x/y/one.txt\none\n');
+    assert.equal((await step()).copyCached, true);
+    writeFileSync(join(dir, 'src/x/y/three.txt'), 'three\n');
+    let s = await step();
+    assert.equal(s.copyCached, false, 'a file added two directories down');
+    assert.equal(s.files, './x/two.txt\n./x/y/one.txt\n./x/y/three.txt\none\n');
+    await sleep(2100);
+    assert.equal((await step()).copyCached, true);
+    assert.equal((await step()).copyCached, true);
+    const st = statSync(one);
+    writeFileSync(one, 'ONE\n');
+    utimesSync(one, st.atime, st.mtime);
+    s = await step();
+    assert.equal(s.copyCached, false, 'a file changed in place with its size and mtime');
+    assert.match(s.files, /^ONE$/m);
   });
 
   test("the client's going cancels the build: its RUN container is killed and removed", async () => {

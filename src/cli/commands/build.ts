@@ -6,6 +6,7 @@ import { constants as osc } from 'node:os';
 import { Builder, CanceledError } from '../../build/builder.js';
 import { IgnoreRules } from '../../build/dockerignore.js';
 import { BuildProgress } from '../../build/progress.js';
+import { processTreeMemo } from '../../build/sources.js';
 import { TtyProgress } from '../../build/tty-progress.js';
 import { extractTree } from '../../engine/archive-fs.js';
 import { MobyDickError } from '../../errors.js';
@@ -171,6 +172,8 @@ async function runBuild(flags: BuildFlags, operand: string, io: BuildIo): Promis
           labels: Object.fromEntries(pairs(flags.label ?? [], '--label', io.env)),
           network: flags.network ?? 'bridge',
           progress,
+          // a directory of the user's stays: a warm service keeps its trees for the next build
+          ...(temp === undefined ? { trees: processTreeMemo() } : {}),
         });
         if (signalled) builder.cancel(signalled);
         return builder.build();
