@@ -279,27 +279,24 @@ static void stat_fields(double *r, const struct stat *st)
 	r[10] = (double)st->st_ctim.tv_nsec;
 }
 
-static napi_value stat_dir(napi_env env, napi_callback_info info)
+/* Calls FN(CTX, name, lstat) for each entry of the directory PATH, in readdir's order ("." and
+ * ".." and entries gone meanwhile left out), until FN returns an errno; *STEP names the call
+ * that failed. Shared by statDir and statDirs. */
+static int each_entry(const char *path, int (*fn)(void *ctx, const char *name, const struct stat *st), void *ctx, const char **step)
 {
-	ARGS(1);
-	char path[PATH_MAX];
-	int e = get_bytes(env, args[0], path, sizeof(path), 1);
-	if (e)
-		return throw_errno(env, "statDir", e);
+	*step = "open";
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return throw_errno(env, "open", errno);
+		return errno;
 	DIR *d = fdopendir(fd);
 	if (!d) {
 		int err = errno;
 		close(fd);
-		return throw_errno(env, "fdopendir", err);
+		*step = "fdopendir";
+		return err;
 	}
-	size_t cap = 64, n = 0;
-	double *v = malloc(cap * STAT_DIR_FIELDS * sizeof(double));
-	napi_value names;
-	napi_create_array(env, &names);
-	int err = v ? 0 : ENOMEM;
+	*step = "readdir";
+	int err = 0;
 	struct dirent *ent;
 	while (!err) {
 		errno = 0;
@@ -314,36 +311,65 @@ static napi_value stat_dir(napi_env env, napi_callback_info info)
 			if (errno == ENOENT)
 				continue;
 			err = errno;
+			*step = "fstatat";
 			break;
 		}
-		if (n == cap) {
-			double *w = realloc(v, cap * 2 * STAT_DIR_FIELDS * sizeof(double));
-			if (!w) {
-				err = ENOMEM;
-				break;
-			}
-			v = w;
-			cap *= 2;
-		}
-		stat_fields(v + n * STAT_DIR_FIELDS, &st);
-		napi_value name;
-		napi_create_string_utf8(env, ent->d_name, NAPI_AUTO_LENGTH, &name);
-		napi_set_element(env, names, (uint32_t)n++, name);
+		err = fn(ctx, ent->d_name, &st);
 	}
 	closedir(d);
-	if (err) {
-		free(v);
-		return throw_errno(env, "statDir", err);
+	return err;
+}
+
+struct stat_dir_acc {
+	napi_env env;
+	napi_value names;
+	double *v;
+	size_t cap, n;
+};
+
+static int stat_dir_add(void *ctx, const char *name, const struct stat *st)
+{
+	struct stat_dir_acc *a = ctx;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		double *w = realloc(a->v, cap * STAT_DIR_FIELDS * sizeof(double));
+		if (!w)
+			return ENOMEM;
+		a->v = w;
+		a->cap = cap;
 	}
+	stat_fields(a->v + a->n * STAT_DIR_FIELDS, st);
+	napi_value s;
+	napi_create_string_utf8(a->env, name, NAPI_AUTO_LENGTH, &s);
+	napi_set_element(a->env, a->names, (uint32_t)a->n++, s);
+	return 0;
+}
+
+static napi_value stat_dir(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	char path[PATH_MAX];
+	int e = get_bytes(env, args[0], path, sizeof(path), 1);
+	if (e)
+		return throw_errno(env, "statDir", e);
+	struct stat_dir_acc a = {.env = env};
+	napi_create_array(env, &a.names);
+	const char *step;
+	int err = each_entry(path, stat_dir_add, &a, &step);
+	if (err) {
+		free(a.v);
+		return throw_errno(env, step, err);
+	}
+	size_t n = a.n;
 	napi_value buf, stats, result;
 	void *data;
 	napi_create_arraybuffer(env, n * STAT_DIR_FIELDS * sizeof(double), &data, &buf);
 	if (n)
-		memcpy(data, v, n * STAT_DIR_FIELDS * sizeof(double));
-	free(v);
+		memcpy(data, a.v, n * STAT_DIR_FIELDS * sizeof(double));
+	free(a.v);
 	napi_create_typedarray(env, napi_float64_array, n * STAT_DIR_FIELDS, buf, 0, &stats);
 	napi_create_array_with_length(env, 2, &result);
-	napi_set_element(env, result, 0, names);
+	napi_set_element(env, result, 0, a.names);
 	napi_set_element(env, result, 1, stats);
 	return result;
 }
@@ -370,51 +396,38 @@ static int bytes_put(struct bytes *b, const void *p, size_t n)
 	return 0;
 }
 
+struct stat_bytes_acc {
+	struct bytes *out, *names;
+	uint32_t n;
+};
+
+static int stat_bytes_add(void *ctx, const char *name, const struct stat *st)
+{
+	struct stat_bytes_acc *a = ctx;
+	double r[STAT_DIR_FIELDS];
+	stat_fields(r, st);
+	int err = bytes_put(a->out, r, sizeof(r));
+	if (!err)
+		err = bytes_put(a->names, name, strlen(name) + 1);
+	a->n++;
+	return err;
+}
+
 /* one directory's part of statDirs' answer into OUT: its entries' count (u32), their
  * STAT_DIR_FIELDS doubles each, then their names, each ending with a NUL; in readdir's order */
 static int stat_dir_bytes(const char *path, struct bytes *out, struct bytes *names)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int err = errno;
-		close(fd);
-		return err;
-	}
 	size_t head = out->len;
-	uint32_t n = 0;
-	int err = bytes_put(out, &n, sizeof(n));
+	struct stat_bytes_acc a = {.out = out, .names = names};
+	int err = bytes_put(out, &a.n, sizeof(a.n));
 	names->len = 0;
-	struct dirent *ent;
-	while (!err) {
-		errno = 0;
-		if ((ent = readdir(d)) == NULL) {
-			err = errno;
-			break;
-		}
-		if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
-			continue;
-		struct stat st;
-		if (fstatat(dirfd(d), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno == ENOENT)
-				continue;
-			err = errno;
-			break;
-		}
-		double r[STAT_DIR_FIELDS];
-		stat_fields(r, &st);
-		err = bytes_put(out, r, sizeof(r));
-		if (!err)
-			err = bytes_put(names, ent->d_name, strlen(ent->d_name) + 1);
-		n++;
-	}
-	closedir(d);
+	const char *step;
+	if (!err)
+		err = each_entry(path, stat_bytes_add, &a, &step);
 	if (!err)
 		err = bytes_put(out, names->data, names->len);
 	if (!err)
-		memcpy(out->data + head, &n, sizeof(n));
+		memcpy(out->data + head, &a.n, sizeof(a.n));
 	return err;
 }
 
