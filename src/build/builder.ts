@@ -48,11 +48,13 @@ import type { LayerSyscalls } from '../helper/layer-syscalls.js';
 import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import type { EntryWriter } from '../images/tar/tar-writer.js';
 import { AddedLayerConflict, withAddedLayer } from './added-layer.js';
-import { addSources, type CopyPlan, type Download } from './copy.js';
+import { addSources, addSourcesByKind, copyLookups, type CopyPlan, type Download, type KindOf } from './copy.js';
 import { BuildCache, cacheKey, copyLayerKey } from './cache.js';
 import { chainIds } from '../images/digest.js';
 import { DeferredRemoval } from './deferred-removal.js';
 import { DigestMemo } from './digest-memo.js';
+import { isRootless } from '../rootless/rootless.js';
+import { removeInNamespace, RootlessSteps } from './rootless-steps.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
 import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
 import type { IgnoreRules } from './dockerignore.js';
@@ -80,6 +82,8 @@ export interface BuildOptions {
   progress: BuildReporter;
   /** the login for a base image's registry (the Engine API's X-Registry-Config); the stored ones without */
   credentials?: (domain: string) => Credentials | undefined;
+  /** how to run this CLI again: an ordinary user's build (rootless) runs its hidden commands in the user namespace (rootless-steps.ts) */
+  self?: readonly string[];
 }
 
 export interface BuildResult {
@@ -133,8 +137,16 @@ export class Builder {
     private readonly sys: BuildSyscalls = nativeAddon(),
   ) {
     this.cache = new BuildCache(engine.store);
-    this.removal = new DeferredRemoval(engine.store.layerDirs.tmpDir);
+    const rootless = engine.options.rootless ?? isRootless();
+    this.rootless = rootless && opts.self ? new RootlessSteps(engine, opts.self) : undefined;
+    this.removal = new DeferredRemoval(engine.store.layerDirs.tmpDir, rootless ? removeInNamespace : undefined);
+    if (rootless && !opts.self) {
+      throw new MobyDickError('NOT_ROOT', 'build: an ordinary user\'s build needs the moby-dick command to run its steps in the user namespace (rootless)', { hint: 'run `moby-dick build` as the same user' });
+    }
   }
+
+  /** an ordinary user's build: the steps' files are read and written in the user namespace */
+  private readonly rootless: RootlessSteps | undefined;
 
   /** the step containers' overlay dirs, deleted in the background (waited for when the build ends) */
   private readonly removal: DeferredRemoval;
@@ -479,8 +491,10 @@ export class Builder {
       if (code !== 0) {
         throw new MobyDickError('BUILD', `process "${argv.join(' ').replace(/\n/g, '\\n')}" did not complete successfully: exit code: ${code}`, { hint: 'the output above is the command\'s', status: code });
       }
+      const history = { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' };
+      if (this.rootless) return this.rootless.layerTar(cid, layers, (tar) => this.commit(base, key, config, history, tar));
       // the upper dir becomes the layer when it is exactly the tar's (not unpacked again)
-      return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar, undefined, dir), {
+      return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, history, tar, undefined, dir), {
         adoptable: true,
         removal: this.removal,
       });
@@ -496,7 +510,7 @@ export class Builder {
     const hit = this.cached(state, key, id);
     if (hit) return hit;
     const layers = this.layers(state);
-    if (dir === '/' || imageHasPath(layers, dir, this.sys)) {
+    if (dir === '/' || imageHasPath(layers, dir, this.sys, this.rootless !== undefined)) {
       const next = await this.commit(state, key, r.config, { created_by: r.createdBy, empty_layer: true });
       this.progress.done(id, next.image);
       return next;
@@ -507,6 +521,18 @@ export class Builder {
     const make = async (w: EntryWriter, root: number) => {
       for (const d of missingDirs(root, dir, this.sys)) await w.addDirectory({ name: d, mode: 0o755 });
     };
+    const rootless = this.rootless;
+    if (rootless) {
+      const lookups = copyLookups(dir);
+      const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
+        await rootless.fill(cid, `${this.opts.dockerfile.name}:${step.line}`, lookups, async (w, kindOf) => {
+          for (const p of lookups) if (kindOf(p) === 'none') await w.addDirectory({ name: p.slice(1), mode: 0o755 });
+        });
+        return rootless.layerTar(cid, layers, (tar) => this.commit(base, key, r.config, history, tar));
+      }, this.removal);
+      this.progress.done(id, next.image);
+      return next;
+    }
     const next = await this.addedLayer(
       layers,
       make,
@@ -535,10 +561,9 @@ export class Builder {
     }
   }
 
-  /** the root COPY/ADD reads from, open for FN: the context, or a stage's or image's layers as a read-only overlay */
-  private async withSourceRoot<T>(state: State, step: Extract<Step, { kind: 'COPY' | 'ADD' }>, fn: (root: SourceRoot) => Promise<T>): Promise<T> {
-    const from = step.from;
-    if (!from) return fn({ path: this.opts.context, label: 'build context', strict: true, ignore: this.opts.ignore });
+  /** the layers (topmost first) of the stage or image of STEP's --from, and how messages name it */
+  private async fromLayers(step: Extract<Step, { kind: 'COPY' | 'ADD' }>): Promise<{ layers: string[]; label: string }> {
+    const from = step.from!;
     if ('raw' in from) throw new Error('unresolved --from');
     let image: string | undefined;
     let label: string;
@@ -551,8 +576,15 @@ export class Builder {
       image = await this.image(from.image);
       label = `image ${from.image}`;
     }
+    return { layers: image ? this.store.layerPaths(image).reverse() : [], label };
+  }
+
+  /** the root COPY/ADD reads from, open for FN: the context, or a stage's or image's layers as a read-only overlay */
+  private async withSourceRoot<T>(state: State, step: Extract<Step, { kind: 'COPY' | 'ADD' }>, fn: (root: SourceRoot) => Promise<T>): Promise<T> {
+    const from = step.from;
+    if (!from) return fn({ path: this.opts.context, label: 'build context', strict: true, ignore: this.opts.ignore });
     void state;
-    const layers = image ? this.store.layerPaths(image).reverse() : [];
+    const { layers, label } = await this.fromLayers(step);
     if (layers.length === 0) {
       const empty = mkdtempSync(posix.join(tmpdir(), 'moby-dick-empty-'));
       try {
@@ -584,22 +616,53 @@ export class Builder {
     const dest = x(step.dest);
     const chown = step.chown !== undefined ? x(step.chown) : undefined;
     const workdir = config.WorkingDir || '/';
+    const instr = `${step.kind} ${step.from ? `from:${JSON.stringify(step.from)} ` : ''}chown:${chown ?? ''} chmod:${step.chmod ?? ''} ${JSON.stringify(patterns)} ${JSON.stringify(heredocs)} ${dest}`;
+    const createdBy = `${step.kind} ${step.from && 'stage' in step.from ? `--from=${this.stageName(this.plan.stages[step.from.stage]!)} ` : ''}${[...patterns, ...heredocs.map((h) => `<<${h.name}`)].join(' ')} ${dest} # buildkit`;
+    const history = { created_by: createdBy, comment: 'buildkit.dockerfile.v0' };
+    /** the owner of what is copied: --chown's, resolved in the image's files; root for the context's, the source's own for --from */
+    const ownerIn = (layers: readonly string[]): { uid: number; gid: number } | undefined => {
+      if (chown === undefined) return step.from ? undefined : { uid: 0, gid: 0 };
+      const read = (p: string) => readImageFile(layers, p, this.sys, this.rootless !== undefined)?.toString('utf8') ?? null;
+      const u = resolveUser(chown, read('/etc/passwd'), read('/etc/group'));
+      return { uid: u.uid, gid: u.gid };
+    };
+    const rootless = this.rootless;
+    if (rootless && step.from) {
+      // the stage's files are the user's subordinate ids': found, digested and copied in the user namespace
+      if (urls.length) throw fail('ADD --from of a URL');
+      const from = await this.fromLayers(step);
+      const digest = await rootless.fromDigest(from.layers, from.label, local);
+      const key = cacheKey(state.image, instr, [digest]);
+      const hit = this.cached(state, key, id);
+      if (hit) return hit;
+      const base = await this.ensureImage(state);
+      const layers = this.layers(base);
+      const owner = ownerIn(layers);
+      const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
+        await rootless.copyFrom(cid, `${this.opts.dockerfile.name}:${step.line}`, from.layers, from.label, {
+          kind: step.kind,
+          patterns: local,
+          heredocs,
+          dest: posix.resolve(workdir, dest) + (dest.endsWith('/') || dest.endsWith('/.') ? '/' : ''),
+          wildcard: local.some((p) => /[*?[]/.test(p)),
+          ...(owner ? { owner } : {}),
+          ...(step.chmod !== undefined ? { chmod: parseInt(step.chmod, 8) } : {}),
+        });
+        return rootless.layerTar(cid, layers, (tar) => this.commit(base, key, config, history, tar));
+      }, this.removal);
+      this.progress.done(id, next.image);
+      return next;
+    }
     return this.withSourceRoot(state, step, async (root) => {
       const sources: Source[] = findSources(root, local, fail, this.sys);
       const downloads = await Promise.all(urls.map((u) => fetchUrl(u, fail)));
       const digest = sourcesDigest(sources, step.from ? undefined : this.digestMemo());
-      const instr = `${step.kind} ${step.from ? `from:${JSON.stringify(step.from)} ` : ''}chown:${chown ?? ''} chmod:${step.chmod ?? ''} ${JSON.stringify(patterns)} ${JSON.stringify(heredocs)} ${dest}`;
       const key = cacheKey(state.image, instr, [digest, ...downloads.map((d) => d.digest)]);
       const hit = this.cached(state, key, id);
       if (hit) return hit;
       const base = await this.ensureImage(state);
       const layers = this.layers(base);
-      let owner: { uid: number; gid: number } | undefined;
-      if (chown !== undefined) {
-        const read = (p: string) => readImageFile(layers, p, this.sys)?.toString('utf8') ?? null;
-        const u = resolveUser(chown, read('/etc/passwd'), read('/etc/group'));
-        owner = { uid: u.uid, gid: u.gid };
-      } else if (!step.from) owner = { uid: 0, gid: 0 };
+      const owner = ownerIn(layers);
       const plan: CopyPlan = {
         kind: step.kind,
         sources,
@@ -611,10 +674,14 @@ export class Builder {
         ...(step.chmod !== undefined ? { chmod: parseInt(step.chmod, 8) } : {}),
         fail,
       };
-      const createdBy = `${step.kind} ${step.from && 'stage' in step.from ? `--from=${this.stageName(this.plan.stages[step.from.stage]!)} ` : ''}${[...patterns, ...heredocs.map((h) => `<<${h.name}`)].join(' ')} ${dest} # buildkit`;
-      const history = { created_by: createdBy, comment: 'buildkit.dockerfile.v0' };
       const inside = () =>
-        withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
+        rootless
+          ? withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
+              // the context read here, as the user; written into the step's root in the user namespace
+              await rootless.fill(cid, `${this.opts.dockerfile.name}:${step.line}`, copyLookups(plan.dest), (w, kindOf: KindOf) => addSourcesByKind(w, kindOf, plan));
+              return rootless.layerTar(cid, layers, (tar) => this.commit(base, key, config, history, tar));
+            }, this.removal)
+          : withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
           await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan, this.sys));
           // ADD may extract an archive with xattrs the layer leaves out: its upper dir is not the layer
           return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, history, tar, undefined, dir), {
@@ -632,7 +699,7 @@ export class Builder {
       }
       // ADD's archives keep the xattrs the container's way leaves out: ADD takes that way
       const next =
-        step.kind === 'COPY'
+        step.kind === 'COPY' && !rootless
           ? await this.addedLayer(layers, (w, rootFd) => addSources(w, rootFd, plan, this.sys), (tar) => this.commit(base, key, config, history, tar), inside)
           : await inside();
       if (layerKey) this.cache.putLayer(layerKey, this.store.imageConfig(next.image!).rootfs.diff_ids.at(-1)!);

@@ -64,6 +64,11 @@ function kindIn(root: number, path: string, sys: LocateSyscalls): 'dir' | 'other
   }
 }
 
+/** What paths of ROOT are (looked up with SYS), as addSourcesByKind asks */
+export function kindsIn(root: number, sys: LocateSyscalls = nativeAddon()): KindOf {
+  return (p) => kindIn(root, p, sys);
+}
+
 /** the first 512 bytes of a file: is it an archive ADD extracts? */
 function isArchive(path: string): boolean {
   const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW);
@@ -112,10 +117,24 @@ async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
   if (left > 0) yield Buffer.alloc(left);
 }
 
+/** What a path of the step's root is, symlinks followed inside it (the root looked up here, or by a process in the user namespace: rootless-steps.ts) */
+export type KindOf = (path: string) => 'dir' | 'other' | 'none';
+
 /** Writes PLAN's files to W, as names under "/" of the container root ROOT (looked up with SYS). */
 export async function addSources(w: EntryWriter, root: number, plan: CopyPlan, sys: LocateSyscalls = nativeAddon()): Promise<void> {
+  return addSourcesByKind(w, (p) => kindIn(root, p, sys), plan);
+}
+
+/** The paths of the step's root that addSourcesByKind asks KIND_OF about for PLAN: its destination and every directory above it. Pure. */
+export function copyLookups(dest: string): string[] {
+  const comps = (dest.replace(/\/+$/, '') || '/').split('/').filter(Boolean);
+  return comps.map((_, i) => `/${comps.slice(0, i + 1).join('/')}`);
+}
+
+/** As addSources, what the root's paths are told by KIND_OF (asked only about copyLookups(plan.dest)). */
+export async function addSourcesByKind(w: EntryWriter, kindOf: KindOf, plan: CopyPlan): Promise<void> {
   const destPath = plan.dest.replace(/\/+$/, '') || '/';
-  const destKind = kindIn(root, destPath, sys);
+  const destKind = destPath === '/' ? 'dir' : kindOf(destPath);
   const onlyDir = plan.sources.length === 1 && plan.sources[0]!.isDir && plan.downloads.length === 0 && plan.heredocs.length === 0;
   const intoDir = plan.dest.endsWith('/') || destKind === 'dir' || plan.multiple || onlyDir;
   if (plan.multiple && !plan.dest.endsWith('/') && destKind !== 'dir') {
@@ -128,7 +147,7 @@ export async function addSources(w: EntryWriter, root: number, plan: CopyPlan, s
   const comps = dirToMake.split('/').filter(Boolean);
   for (let i = 1; i <= comps.length; i++) {
     const p = `/${comps.slice(0, i).join('/')}`;
-    if (kindIn(root, p, sys) !== 'none') continue;
+    if (kindOf(p) !== 'none') continue;
     const o = i === comps.length && plan.owner ? plan.owner : { uid: 0, gid: 0 };
     await w.addDirectory({ name: tarName(p), mode: 0o755, ...o });
   }

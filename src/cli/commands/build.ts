@@ -17,6 +17,7 @@ import { parseCommandLine, type ParsedValues } from '../args.js';
 import { defineCommand, outsideRun } from '../command.js';
 import { withEngine } from '../engine-context.js';
 import { formatError } from '../report-error.js';
+import { selfCommand } from '../self-command.js';
 
 const OPTIONS = {
   tag: { type: 'string', short: 't', multiple: true },
@@ -171,6 +172,8 @@ async function runBuild(flags: BuildFlags, operand: string, io: BuildIo): Promis
           labels: Object.fromEntries(pairs(flags.label ?? [], '--label', io.env)),
           network: flags.network ?? 'bridge',
           progress,
+          // an ordinary user's steps write their files in the user namespace through this CLI's hidden commands
+          self: selfCommand(),
         });
         if (signalled) builder.cancel(signalled);
         return builder.build();
@@ -271,7 +274,14 @@ exit status 128+N.
 With 'moby-dick system service' listening on its default socket (or
 $MOBY_DICK_SERVICE_SOCKET) on the same store, the build runs in the service
 (a warm process, as docker build runs in dockerd), with the same output
-and exit status; $MOBY_DICK_BUILD_IN_PROCESS=1 builds in this process.`,
+and exit status; $MOBY_DICK_BUILD_IN_PROCESS=1 builds in this process.
+
+As an ordinary user (rootless) RUN steps are rootless containers (network:
+the default (pasta), host or none, as 'run'), COPY, ADD and WORKDIR write
+into the step's root in your user namespace with the owners the Dockerfile
+names there (root inside is you on the host, other ids your /etc/subuid
+range), and the image goes to your store. The build is forwarded to your own
+service on $XDG_RUNTIME_DIR/moby-dick/moby-dick.sock when it runs.`,
   options: OPTIONS,
   args: { min: 1, max: 1 },
   async run(flags, operands) {

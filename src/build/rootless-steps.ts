@@ -1,0 +1,133 @@
+/**
+ * A build step's work on a container's files as an ordinary user
+ * (rootless): the step container's files belong to the user's subordinate
+ * ids, which only root of the user's user namespace may read, write, give
+ * owners or remove. So, as cp and commit do (engine/rootless-copy.ts,
+ * rootless-layer.ts), that half runs in a process there (the hidden
+ * `rootless-build-step`, step-in-namespace.ts; `rootless-layer`), and this
+ * process, the user's, does the rest:
+ *
+ * - COPY and ADD from the build context: the context is read here, as the
+ *   user; the namespace's process tells what the destination's paths are
+ *   in the step's root, this side writes the tar of what lands where
+ *   (copy.ts), and the process extracts it into the stopped container's
+ *   overlay with the owners it names (root inside: the user on the host;
+ *   --chown's ids: the user's subordinate ones);
+ * - COPY --from: the stage's files are read and copied there, owners kept;
+ * - the new layer: the upper dir's changes as a tar with the owners seen
+ *   inside (rootless-layer.ts), unpacked into the user's store like any;
+ * - the step's directories (files of the range) removed there (`rm -rf`).
+ */
+import { posix } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { overlayPartsOf } from '../engine/container-fs.js';
+import { splitFirstLine } from '../engine/rootless-copy.js';
+import type { Engine } from '../engine/engine.js';
+import { MobyDickError } from '../errors.js';
+import { TarWriter } from '../images/tar/tar-writer.js';
+import type { EntryWriter } from '../images/tar/tar-writer.js';
+import { startContainer } from '../jail/start.js';
+import { runInUserNamespace, streamFromUserNamespace } from '../jail/userns-run.js';
+import type { KindOf } from './copy.js';
+import { withRootlessLayerTar } from './rootless-layer.js';
+import type { CopyFromPlan, StepRequest } from './step-in-namespace.js';
+
+/** the process's failure: its last line (not a warning), without the CLI's "moby-dick: " */
+function failure(stderr: string, code: number): string {
+  const lines = stderr.trim().split('\n').filter((l) => l && !l.startsWith('moby-dick: warning: '));
+  return (lines[lines.length - 1] ?? `exit ${code}`).replace(/^moby-dick: /, '');
+}
+
+type Kind = ReturnType<KindOf>;
+
+export class RootlessSteps {
+  /** SELF: how to run this CLI again (its hidden commands run in the user namespace) */
+  constructor(
+    private readonly engine: Engine,
+    private readonly self: readonly string[],
+  ) {}
+
+  private command(req: StepRequest): string[] {
+    return [...this.self, 'rootless-build-step', JSON.stringify(req)];
+  }
+
+  /** the stopped container ID's overlay, under its lock, for FN */
+  private locked<T>(id: string, fn: (target: ReturnType<typeof overlayPartsOf>) => Promise<T>): Promise<T> {
+    return this.engine.locked(id, () => fn(overlayPartsOf(this.engine.view(this.engine.containers.find(id)))));
+  }
+
+  /**
+   * The entries FILL writes (from the user's files: it runs here) extracted
+   * at "/" of container ID's root in the user namespace; FILL is told what
+   * LOOKUPS (absolute paths of the root) are there.
+   */
+  async fill(id: string, label: string, lookups: readonly string[], fill: (w: EntryWriter, kindOf: KindOf) => Promise<void>): Promise<void> {
+    await this.locked(id, async (target) => {
+      const req: StepRequest = { op: 'fill', target, lookups: [...lookups], label };
+      const c = startContainer({ command: this.command(req), interactive: true }, { stdio: 'pipe' });
+      const stderr: Buffer[] = [];
+      c.stderr?.on('data', (b: Buffer) => stderr.push(b));
+      const stderrDone = new Promise<void>((resolve) => (c.stderr ? c.stderr.on('close', resolve) : resolve()));
+      const stdin = c.stdin!;
+      // a process that fails stops reading: its exit says why, not the broken pipe
+      stdin.on('error', () => {});
+      let produced: unknown;
+      const feeding = (async () => {
+        const { line, rest } = await splitFirstLine(c.stdout!);
+        if (line === undefined) return; // it failed before answering: its exit says why
+        void (async () => {
+          for await (const _ of rest) void _;
+        })();
+        const kinds = JSON.parse(line) as Kind[];
+        const known = new Map(lookups.map((p, i) => [p, kinds[i] ?? 'none']));
+        const kindOf: KindOf = (p) => {
+          const k = known.get(p);
+          if (k === undefined) throw new Error(`the build step asked about ${p}, which was not looked up`);
+          return k;
+        };
+        const w = new TarWriter(stdin);
+        await fill(w, kindOf);
+        await w.finish();
+      })()
+        .catch((e: unknown) => {
+          produced = e;
+        })
+        .finally(() => stdin.end());
+      const [status] = await Promise.all([c.wait(), feeding, stderrDone]);
+      // a file of the context that could not be read is the cause; a pipe the process stopped reading is not
+      if (produced instanceof MobyDickError) throw produced;
+      if (status.exitCode !== 0) throw new MobyDickError('BUILD', failure(Buffer.concat(stderr).toString('utf8'), status.exitCode), { step: 'copy (rootless)' });
+      if (produced !== undefined) throw produced;
+    });
+  }
+
+  /** COPY --from's content digest of PATTERNS in SOURCE (layers, topmost first), read in the user namespace */
+  async fromDigest(source: readonly string[], sourceLabel: string, patterns: readonly string[]): Promise<string> {
+    const out = new PassThrough();
+    const parts: Buffer[] = [];
+    out.on('data', (b: Buffer) => parts.push(b));
+    const r = await streamFromUserNamespace(this.command({ op: 'digest', source: [...source], sourceLabel, patterns: [...patterns] }), out);
+    if (r.code !== 0) throw new MobyDickError('BUILD', failure(r.stderr, r.code), { step: 'copy --from (rootless)' });
+    return (JSON.parse(Buffer.concat(parts).toString('utf8')) as { digest: string }).digest;
+  }
+
+  /** COPY --from: PLAN's sources in SOURCE copied into container ID's root, in the user namespace */
+  async copyFrom(id: string, label: string, source: readonly string[], sourceLabel: string, plan: CopyFromPlan): Promise<void> {
+    await this.locked(id, async (target) => {
+      const r = await runInUserNamespace(this.command({ op: 'copy-from', target, source: [...source], sourceLabel, label, plan }));
+      if (r.code !== 0) throw new MobyDickError('BUILD', failure(r.stderr, r.code), { step: 'copy --from (rootless)' });
+    });
+  }
+
+  /** Container ID's changes over LAYERS (topmost first) as a layer tar (rootless-layer.ts), for FN */
+  layerTar<T>(id: string, layers: readonly string[], fn: (tar: string) => Promise<T>): Promise<T> {
+    return withRootlessLayerTar(this.engine, id, layers, (req, out) => streamFromUserNamespace([...this.self, 'rootless-layer', JSON.stringify(req)], out), fn);
+  }
+}
+
+/** Removes DIR (absolute) and everything in it as root of the user namespace: the step directories' files are of the user's range */
+export async function removeInNamespace(dir: string): Promise<void> {
+  if (!posix.isAbsolute(dir)) throw new Error(`not an absolute path: ${dir}`);
+  const r = await runInUserNamespace(['rm', '-rf', '--', dir]);
+  if (r.code !== 0) throw new MobyDickError('STORE', `rm -rf ${dir} in the user namespace: ${r.stderr.trim() || `exit ${r.code}`}`, { subject: dir });
+}
