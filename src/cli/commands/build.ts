@@ -18,6 +18,7 @@ import { defineCommand, outsideRun } from '../command.js';
 import { withEngine } from '../engine-context.js';
 import { formatError } from '../report-error.js';
 import { selfCommand } from '../self-command.js';
+import { isRootless } from '../../rootless/rootless.js';
 
 const OPTIONS = {
   tag: { type: 'string', short: 't', multiple: true },
@@ -64,7 +65,9 @@ async function stdinContext(input: NodeJS.ReadableStream, dir: string): Promise<
   if (!isTar(data.subarray(0, 512))) return data.toString('utf8');
   const fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
   try {
-    await extractTree(decompressArchive((async function* () { yield data; })()), fd, { into: '/', label: 'the build context on stdin' });
+    // an ordinary user cannot give the files the tar's owners (COPY takes root's, or --chown's, anyway)
+    const own = isRootless() ? { owner: { uid: process.geteuid!(), gid: process.getegid!() } } : {};
+    await extractTree(decompressArchive((async function* () { yield data; })()), fd, { into: '/', label: 'the build context on stdin', ...own });
   } finally {
     closeSync(fd);
   }
