@@ -53,8 +53,8 @@ import { BuildCache, cacheKey, copyLayerKey } from './cache.js';
 import { chainIds } from '../images/digest.js';
 import { DeferredRemoval } from './deferred-removal.js';
 import { DigestMemo } from './digest-memo.js';
-import { isRootless } from '../rootless/rootless.js';
-import { removeInNamespace, RootlessSteps } from './rootless-steps.js';
+import { isRootless, userName, userNamespaceMaps } from '../rootless/rootless.js';
+import { checkChownMapped, removeInNamespace, RootlessSteps } from './rootless-steps.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
 import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
 import type { IgnoreRules } from './dockerignore.js';
@@ -624,6 +624,10 @@ export class Builder {
       if (chown === undefined) return step.from ? undefined : { uid: 0, gid: 0 };
       const read = (p: string) => readImageFile(layers, p, this.sys, this.rootless !== undefined)?.toString('utf8') ?? null;
       const u = resolveUser(chown, read('/etc/passwd'), read('/etc/group'));
+      if (this.rootless) {
+        const maps = userNamespaceMaps();
+        checkChownMapped(u, maps.uidMappings, maps.gidMappings, userName() || String(process.geteuid!()));
+      }
       return { uid: u.uid, gid: u.gid };
     };
     const rootless = this.rootless;
@@ -671,6 +675,7 @@ export class Builder {
         dest: posix.resolve(workdir, dest) + (dest.endsWith('/') || dest.endsWith('/.') ? '/' : ''),
         multiple: sources.length + downloads.length + heredocs.length > 1 || local.some((p) => /[*?[]/.test(p)),
         ...(owner ? { owner } : {}),
+        ...(chown !== undefined ? { chowned: true } : {}),
         ...(step.chmod !== undefined ? { chmod: parseInt(step.chmod, 8) } : {}),
         fail,
       };

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { craftTar } from '../../test/helpers/tar-craft.js';
 import { MobyDickError } from '../errors.js';
 import type { TarWriterEntry } from '../images/tar/tar-writer.js';
 import { addSourcesByKind, copyLookups, type CopyPlan, type KindOf } from './copy.js';
@@ -49,5 +52,22 @@ describe('COPY as told by a lookup of the step root (rootless: the lookups answe
     const r = recorder();
     await addSourcesByKind(r.w, (p) => (p === '/a/b' ? 'other' : 'dir'), plan({ dest: '/a/b', owner: { uid: 0, gid: 0 } }));
     assert.deepEqual(r.lines, ['file a/b 0:0']);
+  });
+
+  test("ADD of a tar: its entries keep the archive's owners unless --chown (the context's root owner is not theirs)", async () => {
+    const dir = mkdtempSync('/tmp/mdk-test-copy-');
+    try {
+      const tar = join(dir, 'a.tar');
+      writeFileSync(tar, craftTar([{ name: 'd/x', data: 'x', mode: 0o640, uid: 42, gid: 43 }]));
+      const source = { name: 'a.tar', isDir: false, items: [{ rel: '', kind: 'file' as const, path: tar, mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, inode: '1:1', nlink: 1 }] };
+      const r = recorder();
+      await addSourcesByKind(r.w, () => 'dir', plan({ kind: 'ADD', heredocs: [], sources: [source], dest: '/t/', owner: { uid: 0, gid: 0 } }));
+      assert.deepEqual(r.lines, ['file t/d/x 42:43']);
+      const c = recorder();
+      await addSourcesByKind(c.w, () => 'dir', plan({ kind: 'ADD', heredocs: [], sources: [source], dest: '/t/', owner: { uid: 7, gid: 8 }, chowned: true }));
+      assert.deepEqual(c.lines, ['file t/d/x 7:8']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -15,7 +15,8 @@
  *   mtimes kept; hard links within a source kept;
  * - ADD of a local tar archive (plain, gzip, zstd, xz or bzip2; told by its
  *   first bytes, as Docker tells it, not by its name) extracts it into the
- *   destination directory, owners as the archive has them; ADD of a URL
+ *   destination directory, owners as the archive has them (--chown's with
+ *   it: CopyPlan.chowned); ADD of a URL
  *   writes the download (mode 0600, as Docker).
  */
 import { closeSync, constants as fsc, createReadStream, openSync, readSync } from 'node:fs';
@@ -47,6 +48,8 @@ export interface CopyPlan {
   /** more than one source, or a wildcard: the destination must be a directory */
   multiple: boolean;
   owner?: { uid: number; gid: number };
+  /** OWNER is --chown's: an archive's entries take it too (without, they keep the archive's owners, as Docker's ADD) */
+  chowned?: boolean;
   chmod?: number;
   fail: (message: string) => MobyDickError;
 }
@@ -202,7 +205,8 @@ async function extractInto(w: EntryWriter, path: string, dir: string, plan: Copy
     const h = e.header;
     const name = under(h.name);
     if (name === undefined) continue;
-    const base = { name, mode: plan.chmod ?? h.mode, uid: plan.owner?.uid ?? h.uid, gid: plan.owner?.gid ?? h.gid, mtime: h.mtime.sec, ...(h.xattrs.size ? { xattrs: h.xattrs } : {}) };
+    const chown = plan.chowned ? plan.owner : undefined;
+    const base = { name, mode: plan.chmod ?? h.mode, uid: chown?.uid ?? h.uid, gid: chown?.gid ?? h.gid, mtime: h.mtime.sec, ...(h.xattrs.size ? { xattrs: h.xattrs } : {}) };
     switch (h.type) {
       case 'directory':
         await w.addDirectory(base);

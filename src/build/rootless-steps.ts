@@ -28,6 +28,8 @@ import { TarWriter } from '../images/tar/tar-writer.js';
 import type { EntryWriter } from '../images/tar/tar-writer.js';
 import { startContainer } from '../jail/start.js';
 import { runInUserNamespace, streamFromUserNamespace } from '../jail/userns-run.js';
+import type { IdMapping } from '../rootless/id-maps.js';
+import { mappedRanges } from '../rootless/mapped-user.js';
 import type { KindOf } from './copy.js';
 import { withRootlessLayerTar } from './rootless-layer.js';
 import type { CopyFromPlan, StepRequest } from './step-in-namespace.js';
@@ -39,6 +41,22 @@ function failure(stderr: string, code: number): string {
 }
 
 type Kind = ReturnType<KindOf>;
+
+/**
+ * --chown's OWNER must be ids the user namespace maps (UIDS, GIDS: the
+ * user's maps), else the kernel refuses the chown with a bare EINVAL: one
+ * line naming the id and the mapped ranges, before the step runs. Pure.
+ */
+export function checkChownMapped(owner: { uid: number; gid: number }, uids: readonly IdMapping[], gids: readonly IdMapping[], user: string): void {
+  const inside = (id: number, maps: readonly IdMapping[]) => maps.some((m) => id >= m.containerID && id < m.containerID + m.size);
+  const wrong = !inside(owner.uid, uids) ? (['uid', owner.uid, uids, '/etc/subuid'] as const) : !inside(owner.gid, gids) ? (['gid', owner.gid, gids, '/etc/subgid'] as const) : undefined;
+  if (!wrong) return;
+  const [what, id, maps, file] = wrong;
+  throw new MobyDickError('USAGE', `--chown: ${what} ${id} is not mapped in your user namespace (mapped ${what}s: ${mappedRanges(maps)}; rootless)`, {
+    subject: String(id),
+    hint: `pick an id in ${mappedRanges(maps)}, or give ${user} a larger range in ${file}`,
+  });
+}
 
 export class RootlessSteps {
   /** SELF: how to run this CLI again (its hidden commands run in the user namespace) */

@@ -23,6 +23,7 @@ import { describe, test } from 'node:test';
 import { CLI, type CliOptions, sleep } from '../helpers/cli.js';
 import { TEST_PREFIX } from '../helpers/rootfs.js';
 import { owners, useRootlessBusybox } from '../helpers/rootless-image.js';
+import { craftTar } from '../helpers/tar-craft.js';
 import type { TestUser } from '../helpers/test-user.js';
 
 describe('rootless build: moby-dick build as an ordinary user', () => {
@@ -39,7 +40,7 @@ describe('rootless build: moby-dick build as an ordinary user', () => {
   const foreignIn = (dir: string) => owners(dir).filter((o) => !(o.uid === user.uid || (o.uid >= user.sub!.start && o.uid < user.sub!.start + user.sub!.count)));
   const tag = (what: string): string => `${TEST_PREFIX}rlbuild-${what}-${process.pid}`;
   /** a build context of the user's with FILES */
-  const context = (files: Record<string, string>): string => {
+  const context = (files: Record<string, string | Buffer>): string => {
     const dir = join(user.home, 'tmp', `ctx${n++}`);
     mkdirSync(dir);
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
@@ -143,14 +144,25 @@ CMD ["sh", "-c", "echo $COLOR; pwd"]
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^moby-dick: Dockerfile:2: RUN mkdir .*: process ".*" did not complete successfully: exit code: 3/m);
     assert.doesNotMatch(r.stderr, /could not be deleted|\n\s+at /);
+    // an owner outside the user's range: the step fails in one line, leaving nothing
+    const beyond = user.sub!.count + 1;
+    const ctx2 = context({ 'f.txt': 'x\n', Dockerfile: `FROM ${image}\nCOPY --chown=${beyond} f.txt /f\n` });
+    const r2 = await build(['--network', 'none', ctx2]);
+    assert.equal(r2.code, 1, r2.stderr);
+    assert.match(r2.stderr, new RegExp(`^moby-dick: Dockerfile:2: COPY --chown=${beyond} f.txt /f: --chown: uid ${beyond} is not mapped in your user namespace \\(mapped uids: 0, 1-${user.sub!.count}; rootless\\) \\(pick an id`, 'm'));
+    assert.doesNotMatch(r2.stderr, /\n\s+at /);
     await nothingLeft();
   });
 
-  test("symlinks a RUN made to the user's home and to / lead COPY nowhere out of the step's root", async () => {
+  test("symlinks a RUN made to the user's home and to / lead COPY nowhere out of the step's root; ADD of a tar keeps its owners inside", async () => {
     const ctx = context({
       'f.txt': 'into-x\n',
       'g.txt': 'into-y\n',
-      Dockerfile: `FROM ${image}\nRUN ln -s ${user.home} /x && ln -s / /y\nCOPY f.txt /x/\nCOPY g.txt /y/sub/\n`,
+      'a.tar': craftTar([
+        { name: 'd/', type: '5', mode: 0o750, uid: 42, gid: 43 },
+        { name: 'd/file', data: 'from the archive\n', mode: 0o640, uid: 42, gid: 43 },
+      ]),
+      Dockerfile: `FROM ${image}\nRUN ln -s ${user.home} /x && ln -s / /y\nCOPY f.txt /x/\nCOPY g.txt /y/sub/\nADD a.tar /y/t/\n`,
     });
     const name = tag('links');
     const r = await build(['--network', 'none', '-t', name, ctx]);
@@ -159,6 +171,8 @@ CMD ["sh", "-c", "echo $COLOR; pwd"]
     assert.equal(existsSync('/sub'), false, 'nothing in the host\'s /');
     // as for root: /x's target missing inside, /x is made a directory; /y's (/) is the image's root
     assert.equal(await runIn(name, 'cat /x/f.txt /sub/g.txt /y/sub/g.txt'), 'into-x\ninto-y\ninto-y\n', 'resolved inside the image');
+    assert.equal(existsSync('/t'), false);
+    assert.equal(await runIn(name, 'stat -c "%u:%g %a" /t/d /t/d/file; cat /t/d/file'), '42:43 750\n42:43 640\nfrom the archive\n');
     await nothingLeft();
   });
 
