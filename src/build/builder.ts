@@ -524,12 +524,16 @@ export class Builder {
     const rootless = this.rootless;
     if (rootless) {
       const lookups = copyLookups(dir);
-      const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
-        await rootless.fill(cid, `${this.opts.dockerfile.name}:${step.line}`, lookups, async (w, kindOf) => {
-          for (const p of lookups) if (kindOf(p) === 'none') await w.addDirectory({ name: p.slice(1), mode: 0o755 });
-        });
-        return rootless.layerTar(cid, layers, (tar) => this.commit(base, key, r.config, history, tar));
-      }, this.removal);
+      const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, (cid) =>
+        rootless.fillLayer(
+          cid,
+          `${this.opts.dockerfile.name}:${step.line}`,
+          lookups,
+          async (w, kindOf) => {
+            for (const p of lookups) if (kindOf(p) === 'none') await w.addDirectory({ name: p.slice(1), mode: 0o755 });
+          },
+          (tar) => this.commit(base, key, r.config, history, tar),
+        ), this.removal);
       this.progress.done(id, next.image);
       return next;
     }
@@ -642,8 +646,8 @@ export class Builder {
       const base = await this.ensureImage(state);
       const layers = this.layers(base);
       const owner = ownerIn(layers);
-      const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
-        await rootless.copyFrom(cid, `${this.opts.dockerfile.name}:${step.line}`, from.layers, from.label, {
+      const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, (cid) =>
+        rootless.copyFromLayer(cid, `${this.opts.dockerfile.name}:${step.line}`, from.layers, from.label, {
           kind: step.kind,
           patterns: local,
           heredocs,
@@ -651,9 +655,7 @@ export class Builder {
           wildcard: local.some((p) => /[*?[]/.test(p)),
           ...(owner ? { owner } : {}),
           ...(step.chmod !== undefined ? { chmod: parseInt(step.chmod, 8) } : {}),
-        });
-        return rootless.layerTar(cid, layers, (tar) => this.commit(base, key, config, history, tar));
-      }, this.removal);
+        }, (tar) => this.commit(base, key, config, history, tar)), this.removal);
       this.progress.done(id, next.image);
       return next;
     }
@@ -681,11 +683,10 @@ export class Builder {
       };
       const inside = () =>
         rootless
-          ? withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
+          ? withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, (cid) =>
               // the context read here, as the user; written into the step's root in the user namespace
-              await rootless.fill(cid, `${this.opts.dockerfile.name}:${step.line}`, copyLookups(plan.dest), (w, kindOf: KindOf) => addSourcesByKind(w, kindOf, plan));
-              return rootless.layerTar(cid, layers, (tar) => this.commit(base, key, config, history, tar));
-            }, this.removal)
+              rootless.fillLayer(cid, `${this.opts.dockerfile.name}:${step.line}`, copyLookups(plan.dest), (w, kindOf: KindOf) => addSourcesByKind(w, kindOf, plan), (tar) => this.commit(base, key, config, history, tar)),
+            this.removal)
           : withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
           await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan, this.sys));
           // ADD may extract an archive with xattrs the layer leaves out: its upper dir is not the layer

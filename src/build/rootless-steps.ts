@@ -18,8 +18,12 @@
  *   inside (rootless-layer.ts), unpacked into the user's store like any;
  * - the step's directories (files of the range) removed there (`rm -rf`).
  */
-import { posix } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { overlayPartsOf } from '../engine/container-fs.js';
 import { splitFirstLine } from '../engine/rootless-copy.js';
 import type { Engine } from '../engine/engine.js';
@@ -77,45 +81,54 @@ export class RootlessSteps {
   /**
    * The entries FILL writes (from the user's files: it runs here) extracted
    * at "/" of container ID's root in the user namespace; FILL is told what
-   * LOOKUPS (absolute paths of the root) are there.
+   * LOOKUPS (absolute paths of the root) are there. The same process then
+   * writes the container's layer (rootless-layer.ts) to a temp file, for FN.
    */
-  async fill(id: string, label: string, lookups: readonly string[], fill: (w: EntryWriter, kindOf: KindOf) => Promise<void>): Promise<void> {
-    await this.locked(id, async (target) => {
-      const req: StepRequest = { op: 'fill', target, lookups: [...lookups], label };
-      const c = startContainer({ command: this.command(req), interactive: true }, { stdio: 'pipe' });
-      const stderr: Buffer[] = [];
-      c.stderr?.on('data', (b: Buffer) => stderr.push(b));
-      const stderrDone = new Promise<void>((resolve) => (c.stderr ? c.stderr.on('close', resolve) : resolve()));
-      const stdin = c.stdin!;
-      // a process that fails stops reading: its exit says why, not the broken pipe
-      stdin.on('error', () => {});
-      let produced: unknown;
-      const feeding = (async () => {
-        const { line, rest } = await splitFirstLine(c.stdout!);
-        if (line === undefined) return; // it failed before answering: its exit says why
-        void (async () => {
-          for await (const _ of rest) void _;
-        })();
-        const kinds = JSON.parse(line) as Kind[];
-        const known = new Map(lookups.map((p, i) => [p, kinds[i] ?? 'none']));
-        const kindOf: KindOf = (p) => {
-          const k = known.get(p);
-          if (k === undefined) throw new Error(`the build step asked about ${p}, which was not looked up`);
-          return k;
-        };
-        const w = new TarWriter(stdin);
-        await fill(w, kindOf);
-        await w.finish();
-      })()
-        .catch((e: unknown) => {
-          produced = e;
-        })
-        .finally(() => stdin.end());
-      const [status] = await Promise.all([c.wait(), feeding, stderrDone]);
-      // a file of the context that could not be read is the cause; a pipe the process stopped reading is not
-      if (produced instanceof MobyDickError) throw produced;
-      if (status.exitCode !== 0) throw new MobyDickError('BUILD', failure(Buffer.concat(stderr).toString('utf8'), status.exitCode), { step: 'copy (rootless)' });
-      if (produced !== undefined) throw produced;
+  async fillLayer<T>(id: string, label: string, lookups: readonly string[], fill: (w: EntryWriter, kindOf: KindOf) => Promise<void>, fn: (tar: string) => Promise<T>): Promise<T> {
+    return withTempTar(async (path) => {
+      await this.locked(id, async (target) => {
+        const req: StepRequest = { op: 'fill', target, lookups: [...lookups], label, layerTar: true };
+        const c = startContainer({ command: this.command(req), interactive: true }, { stdio: 'pipe' });
+        const stderr: Buffer[] = [];
+        c.stderr?.on('data', (b: Buffer) => stderr.push(b));
+        const stderrDone = new Promise<void>((resolve) => (c.stderr ? c.stderr.on('close', resolve) : resolve()));
+        const stdin = c.stdin!;
+        // a process that fails stops reading: its exit says why, not the broken pipe
+        stdin.on('error', () => {});
+        let produced: unknown;
+        let layer: Promise<void> = Promise.resolve();
+        const feeding = (async () => {
+          const { line, rest } = await splitFirstLine(c.stdout!);
+          if (line === undefined) return; // it failed before answering: its exit says why
+          // what follows the line is the layer, written once the entries are in
+          layer = pipeline(Readable.from(rest), createWriteStream(path, { mode: 0o600 }));
+          const kinds = JSON.parse(line) as Kind[];
+          const known = new Map(lookups.map((p, i) => [p, kinds[i] ?? 'none']));
+          const kindOf: KindOf = (p) => {
+            const k = known.get(p);
+            if (k === undefined) throw new Error(`the build step asked about ${p}, which was not looked up`);
+            return k;
+          };
+          const w = new TarWriter(stdin);
+          await fill(w, kindOf);
+          await w.finish();
+        })()
+          .catch((e: unknown) => {
+            produced = e;
+          })
+          .finally(() => stdin.end());
+        const [status] = await Promise.all([c.wait(), feeding, stderrDone]);
+        const written = await layer.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        // a file of the context that could not be read is the cause; a pipe the process stopped reading is not
+        if (produced instanceof MobyDickError) throw produced;
+        if (status.exitCode !== 0) throw new MobyDickError('BUILD', failure(Buffer.concat(stderr).toString('utf8'), status.exitCode), { step: 'copy (rootless)' });
+        if (produced !== undefined) throw produced;
+        if (written !== undefined) throw written;
+      });
+      return fn(path);
     });
   }
 
@@ -129,17 +142,38 @@ export class RootlessSteps {
     return (JSON.parse(Buffer.concat(parts).toString('utf8')) as { digest: string }).digest;
   }
 
-  /** COPY --from: PLAN's sources in SOURCE copied into container ID's root, in the user namespace */
-  async copyFrom(id: string, label: string, source: readonly string[], sourceLabel: string, plan: CopyFromPlan): Promise<void> {
-    await this.locked(id, async (target) => {
-      const r = await runInUserNamespace(this.command({ op: 'copy-from', target, source: [...source], sourceLabel, label, plan }));
-      if (r.code !== 0) throw new MobyDickError('BUILD', failure(r.stderr, r.code), { step: 'copy --from (rootless)' });
+  /** COPY --from: PLAN's sources in SOURCE copied into container ID's root in the user namespace; its layer then, for FN */
+  async copyFromLayer<T>(id: string, label: string, source: readonly string[], sourceLabel: string, plan: CopyFromPlan, fn: (tar: string) => Promise<T>): Promise<T> {
+    return withTempTar(async (path) => {
+      await this.locked(id, async (target) => {
+        const file = createWriteStream(path, { mode: 0o600 });
+        try {
+          const r = await streamFromUserNamespace(this.command({ op: 'copy-from', target, source: [...source], sourceLabel, label, plan, layerTar: true }), file);
+          if (r.code !== 0) throw new MobyDickError('BUILD', failure(r.stderr, r.code), { step: 'copy --from (rootless)' });
+          file.end();
+          await finished(file);
+        } catch (e) {
+          file.destroy();
+          throw e;
+        }
+      });
+      return fn(path);
     });
   }
 
   /** Container ID's changes over LAYERS (topmost first) as a layer tar (rootless-layer.ts), for FN */
   layerTar<T>(id: string, layers: readonly string[], fn: (tar: string) => Promise<T>): Promise<T> {
     return withRootlessLayerTar(this.engine, id, layers, (req, out) => streamFromUserNamespace([...this.self, 'rootless-layer', JSON.stringify(req)], out), fn);
+  }
+}
+
+/** a temp file's path (the user's TMPDIR) for FN, removed after */
+async function withTempTar<T>(fn: (path: string) => Promise<T>): Promise<T> {
+  const path = join(tmpdir(), `moby-dick-layer-${randomBytes(8).toString('hex')}.tar`);
+  try {
+    return await fn(path);
+  } finally {
+    rmSync(path, { force: true });
   }
 }
 

@@ -17,6 +17,10 @@
  *   their in-namespace owners (or --chown's), as the root builder copies
  *   them.
  *
+ * With layerTar, fill and copy-from then write the step's layer (its upper
+ * dir's changes, rootless-layer.ts) to stdout, after fill's line: the same
+ * process, not another `rootless-layer`.
+ *
  * Every path under the step's root is resolved with
  * openat2(RESOLVE_IN_ROOT) (archive-fs.ts, as for root): a symlink a RUN
  * made there cannot lead the copy out of the root.
@@ -31,6 +35,7 @@ import type { EngineSyscalls } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
 import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import { addSources, type CopyPlan, kindsIn } from './copy.js';
+import { layerInNamespace } from './rootless-layer.js';
 import { findSources, type SourceSyscalls, sourcesDigest } from './sources.js';
 
 /** A COPY --from's plan as sent to the namespace (the sources are found there) */
@@ -47,9 +52,9 @@ export interface CopyFromPlan {
 
 /** What `rootless-build-step` is asked (its one argument, as JSON) */
 export type StepRequest =
-  | { op: 'fill'; target: OverlayParts; lookups: string[]; label: string }
+  | { op: 'fill'; target: OverlayParts; lookups: string[]; label: string; layerTar?: boolean }
   | { op: 'digest'; source: string[]; sourceLabel: string; patterns: string[] }
-  | { op: 'copy-from'; target: OverlayParts; source: string[]; sourceLabel: string; label: string; plan: CopyFromPlan };
+  | { op: 'copy-from'; target: OverlayParts; source: string[]; sourceLabel: string; label: string; plan: CopyFromPlan; layerTar?: boolean };
 
 export type StepSyscalls = Pick<EngineSyscalls, 'mountOverlay' | 'attachBind'> & Pick<NativeAddon, 'openInRoot' | 'lstatAt' | 'readlinkAt'> & SourceSyscalls;
 
@@ -98,6 +103,7 @@ export async function stepInNamespace(req: StepRequest, input: Readable, out: Wr
       out.write(`${JSON.stringify(req.lookups.map((p) => kindOf(p)))}\n`);
       await extractTree(input, root, { into: '/', label: req.label }, sys);
     });
+    if (req.layerTar) await layerInNamespace({ op: 'tar', upper: req.target.upper, layers: req.target.layers }, out);
     return;
   }
   if (req.op === 'digest') {
@@ -125,5 +131,6 @@ export async function stepInNamespace(req: StepRequest, input: Readable, out: Wr
       await extractTreeEntries((w) => addSources(w, root, plan, sys), root, { into: '/', label: req.label }, sys);
     }),
   );
+  if (req.layerTar) await layerInNamespace({ op: 'tar', upper: req.target.upper, layers: req.target.layers }, out);
 }
 
