@@ -151,7 +151,7 @@ async function unpackContext(ctx: RequestContext, dir: string): Promise<void> {
   }
 }
 
-async function build(engine: Engine, ctx: RequestContext, self: readonly string[] | undefined): Promise<void> {
+async function build(engine: Engine, ctx: RequestContext): Promise<void> {
   const req = buildRequestOf(ctx.query);
   const logins = registryConfigs(ctx.headers['x-registry-config']);
   const dir = mkdtempSync(join(tmpdir(), 'moby-dick-context-'));
@@ -183,7 +183,6 @@ async function build(engine: Engine, ctx: RequestContext, self: readonly string[
         network: req.network,
         progress: new ClassicBuildStream(send),
         credentials: (domain) => logins.get(domain),
-        ...(self ? { self } : {}),
       });
       // the client that hangs up cancels the build, as dockerd's: its RUN containers are killed and removed
       void ctx.closed.then(() => {
@@ -209,7 +208,6 @@ async function build(engine: Engine, ctx: RequestContext, self: readonly string[
   }
 }
 
-/** SELF: how to run this CLI again (an ordinary user's build runs its steps' hidden commands in the user namespace) */
-export function buildRoutes(engine: Engine, self?: readonly string[]): Route[] {
-  return [{ method: 'POST', path: '/build', handler: (ctx) => build(engine, ctx, self) }];
+export function buildRoutes(engine: Engine): Route[] {
+  return [{ method: 'POST', path: '/build', handler: (ctx) => build(engine, ctx) }];
 }

@@ -26,8 +26,6 @@ export interface ApiDeps {
   execs: Execs;
   /** the host address of a published port that names none (the service's --ip) */
   hostIp?: string;
-  /** how to run this CLI again (an ordinary user's build runs hidden commands in the user namespace) */
-  selfCommand?: readonly string[];
 }
 
 export function apiRoutes(d: ApiDeps): Route[] {
@@ -40,7 +38,7 @@ export function apiRoutes(d: ApiDeps): Route[] {
     ...systemDfRoutes(d.engine),
     ...authRoutes(d.engine),
     ...eventRoutes(d.engine),
-    ...buildRoutes(d.engine, d.selfCommand),
+    ...buildRoutes(d.engine),
     ...commitRoutes(d.engine),
   ];
 }

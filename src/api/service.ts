@@ -144,7 +144,7 @@ export async function runService(o: ServiceOptions): Promise<void> {
   let server: ReturnType<typeof createApiServer>;
   try {
     server = createApiServer({
-      router: new Router(servedRoutes([...apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs, selfCommand: o.selfCommand, ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}) }), ...forwardedBuildRoutes(o.engine, o.forwardedBuild)], rootless)),
+      router: new Router(servedRoutes([...apiRoutes({ engine: o.engine, serverVersion: o.serverVersion, sessions, execs, ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}) }), ...forwardedBuildRoutes(o.engine, o.forwardedBuild)], rootless)),
       serverVersion: o.serverVersion,
       ...(o.tls ? { tls: o.tls } : {}),
       onInternalError: (e, method, p) => o.log(`${method} ${p}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),

@@ -53,7 +53,8 @@ import { BuildCache, cacheKey, copyLayerKey } from './cache.js';
 import { chainIds } from '../images/digest.js';
 import { DeferredRemoval } from './deferred-removal.js';
 import { DigestMemo } from './digest-memo.js';
-import { isRootless, userName, userNamespaceMaps } from '../rootless/rootless.js';
+import { namespaceOf } from '../engine/container-files.js';
+import { userName, userNamespaceMaps } from '../rootless/rootless.js';
 import { checkChownMapped, removeInNamespace, RootlessSteps } from './rootless-steps.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
 import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
@@ -82,8 +83,6 @@ export interface BuildOptions {
   progress: BuildReporter;
   /** the login for a base image's registry (the Engine API's X-Registry-Config); the stored ones without */
   credentials?: (domain: string) => Credentials | undefined;
-  /** how to run this CLI again: an ordinary user's build (rootless) runs its hidden commands in the user namespace (rootless-steps.ts) */
-  self?: readonly string[];
 }
 
 export interface BuildResult {
@@ -137,12 +136,10 @@ export class Builder {
     private readonly sys: BuildSyscalls = nativeAddon(),
   ) {
     this.cache = new BuildCache(engine.store);
-    const rootless = engine.options.rootless ?? isRootless();
-    this.rootless = rootless && opts.self ? new RootlessSteps(engine, opts.self) : undefined;
-    this.removal = new DeferredRemoval(engine.store.layerDirs.tmpDir, rootless ? removeInNamespace : undefined);
-    if (rootless && !opts.self) {
-      throw new MobyDickError('NOT_ROOT', 'build: an ordinary user\'s build needs the moby-dick command to run its steps in the user namespace (rootless)', { hint: 'run `moby-dick build` as the same user' });
-    }
+    // an ordinary user's engine: its hidden commands in the user namespace (engine/container-files.ts)
+    const ns = namespaceOf(engine);
+    this.rootless = ns ? new RootlessSteps(engine, ns) : undefined;
+    this.removal = new DeferredRemoval(engine.store.layerDirs.tmpDir, ns ? removeInNamespace : undefined);
   }
 
   /** an ordinary user's build: the steps' files are read and written in the user namespace */

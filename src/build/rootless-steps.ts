@@ -4,8 +4,9 @@
  * ids, which only root of the user's user namespace may read, write, give
  * owners or remove. So, as cp and commit do (engine/rootless-copy.ts,
  * rootless-layer.ts), that half runs in a process there (the hidden
- * `rootless-build-step`, step-in-namespace.ts; `rootless-layer`), and this
- * process, the user's, does the rest:
+ * `rootless-build-step`, step-in-namespace.ts; `rootless-layer`), started
+ * through the engine's EngineOptions.namespace (engine/container-files.ts),
+ * and this process, the user's, does the rest:
  *
  * - COPY and ADD from the build context: the context is read here, as the
  *   user; the namespace's process tells what the destination's paths are
@@ -15,14 +16,15 @@
  *   --chown's ids: the user's subordinate ones);
  * - COPY --from: the stage's files are read and copied there, owners kept;
  * - the new layer: the upper dir's changes as a tar with the owners seen
- *   inside (rootless-layer.ts), unpacked into the user's store like any;
+ *   inside (rootless-layer.ts; for COPY, ADD and WORKDIR by the same
+ *   process that wrote the files), unpacked into the user's store like any;
  * - the step's directories (files of the range) removed there (`rm -rf`).
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { overlayPartsOf } from '../engine/container-fs.js';
 import { splitFirstLine } from '../engine/rootless-copy.js';
@@ -30,12 +32,12 @@ import type { Engine } from '../engine/engine.js';
 import { MobyDickError } from '../errors.js';
 import { TarWriter } from '../images/tar/tar-writer.js';
 import type { EntryWriter } from '../images/tar/tar-writer.js';
-import { startContainer } from '../jail/start.js';
-import { runInUserNamespace, streamFromUserNamespace } from '../jail/userns-run.js';
+import { runInUserNamespace } from '../jail/userns-run.js';
+import type { NamespaceCommands } from '../rootless/namespace-commands.js';
 import type { IdMapping } from '../rootless/id-maps.js';
 import { mappedRanges } from '../rootless/mapped-user.js';
 import type { KindOf } from './copy.js';
-import { withRootlessLayerTar } from './rootless-layer.js';
+import { layerRunner, withRootlessLayerTar } from './rootless-layer.js';
 import type { CopyFromPlan, StepRequest } from './step-in-namespace.js';
 
 /** the process's failure: its last line (not a warning), without the CLI's "moby-dick: " */
@@ -63,14 +65,14 @@ export function checkChownMapped(owner: { uid: number; gid: number }, uids: read
 }
 
 export class RootlessSteps {
-  /** SELF: how to run this CLI again (its hidden commands run in the user namespace) */
+  /** NS: the engine's way to run the CLI's hidden commands in the user namespace (EngineOptions.namespace) */
   constructor(
     private readonly engine: Engine,
-    private readonly self: readonly string[],
+    private readonly ns: NamespaceCommands,
   ) {}
 
   private command(req: StepRequest): string[] {
-    return [...this.self, 'rootless-build-step', JSON.stringify(req)];
+    return ['rootless-build-step', JSON.stringify(req)];
   }
 
   /** the stopped container ID's overlay, under its lock, for FN */
@@ -88,17 +90,18 @@ export class RootlessSteps {
     return withTempTar(async (path) => {
       await this.locked(id, async (target) => {
         const req: StepRequest = { op: 'fill', target, lookups: [...lookups], label, layerTar: true };
-        const c = startContainer({ command: this.command(req), interactive: true }, { stdio: 'pipe' });
+        if (!this.ns.spawn) throw new MobyDickError('SETUP', "an ordinary user's build needs its engine's user namespace commands to start a conversation (NamespaceCommands.spawn)", { step: 'copy (rootless)' });
+        const c = this.ns.spawn(this.command(req));
         const stderr: Buffer[] = [];
-        c.stderr?.on('data', (b: Buffer) => stderr.push(b));
-        const stderrDone = new Promise<void>((resolve) => (c.stderr ? c.stderr.on('close', resolve) : resolve()));
-        const stdin = c.stdin!;
+        c.stderr.on('data', (b: Buffer) => stderr.push(b));
+        const stderrDone = new Promise<void>((resolve) => c.stderr.on('close', resolve));
+        const stdin = c.stdin;
         // a process that fails stops reading: its exit says why, not the broken pipe
         stdin.on('error', () => {});
         let produced: unknown;
         let layer: Promise<void> = Promise.resolve();
         const feeding = (async () => {
-          const { line, rest } = await splitFirstLine(c.stdout!);
+          const { line, rest } = await splitFirstLine(c.stdout);
           if (line === undefined) return; // it failed before answering: its exit says why
           // what follows the line is the layer, written once the entries are in
           layer = pipeline(Readable.from(rest), createWriteStream(path, { mode: 0o600 }));
@@ -109,7 +112,7 @@ export class RootlessSteps {
             if (k === undefined) throw new Error(`the build step asked about ${p}, which was not looked up`);
             return k;
           };
-          const w = new TarWriter(stdin);
+          const w = new TarWriter(stdin as unknown as Writable);
           await fill(w, kindOf);
           await w.finish();
         })()
@@ -117,14 +120,14 @@ export class RootlessSteps {
             produced = e;
           })
           .finally(() => stdin.end());
-        const [status] = await Promise.all([c.wait(), feeding, stderrDone]);
+        const [exitCode] = await Promise.all([c.wait(), feeding, stderrDone]);
         const written = await layer.then(
           () => undefined,
           (e: unknown) => e,
         );
         // a file of the context that could not be read is the cause; a pipe the process stopped reading is not
         if (produced instanceof MobyDickError) throw produced;
-        if (status.exitCode !== 0) throw new MobyDickError('BUILD', failure(Buffer.concat(stderr).toString('utf8'), status.exitCode), { step: 'copy (rootless)' });
+        if (exitCode !== 0) throw new MobyDickError('BUILD', failure(Buffer.concat(stderr).toString('utf8'), exitCode), { step: 'copy (rootless)' });
         if (produced !== undefined) throw produced;
         if (written !== undefined) throw written;
       });
@@ -137,7 +140,7 @@ export class RootlessSteps {
     const out = new PassThrough();
     const parts: Buffer[] = [];
     out.on('data', (b: Buffer) => parts.push(b));
-    const r = await streamFromUserNamespace(this.command({ op: 'digest', source: [...source], sourceLabel, patterns: [...patterns] }), out);
+    const r = await this.ns.stream(this.command({ op: 'digest', source: [...source], sourceLabel, patterns: [...patterns] }), out);
     if (r.code !== 0) throw new MobyDickError('BUILD', failure(r.stderr, r.code), { step: 'copy --from (rootless)' });
     return (JSON.parse(Buffer.concat(parts).toString('utf8')) as { digest: string }).digest;
   }
@@ -148,7 +151,7 @@ export class RootlessSteps {
       await this.locked(id, async (target) => {
         const file = createWriteStream(path, { mode: 0o600 });
         try {
-          const r = await streamFromUserNamespace(this.command({ op: 'copy-from', target, source: [...source], sourceLabel, label, plan, layerTar: true }), file);
+          const r = await this.ns.stream(this.command({ op: 'copy-from', target, source: [...source], sourceLabel, label, plan, layerTar: true }), file);
           if (r.code !== 0) throw new MobyDickError('BUILD', failure(r.stderr, r.code), { step: 'copy --from (rootless)' });
           file.end();
           await finished(file);
@@ -163,7 +166,7 @@ export class RootlessSteps {
 
   /** Container ID's changes over LAYERS (topmost first) as a layer tar (rootless-layer.ts), for FN */
   layerTar<T>(id: string, layers: readonly string[], fn: (tar: string) => Promise<T>): Promise<T> {
-    return withRootlessLayerTar(this.engine, id, layers, (req, out) => streamFromUserNamespace([...this.self, 'rootless-layer', JSON.stringify(req)], out), fn);
+    return withRootlessLayerTar(this.engine, id, layers, layerRunner(this.ns), fn);
   }
 }
 

@@ -17,7 +17,6 @@ import { parseCommandLine, type ParsedValues } from '../args.js';
 import { defineCommand, outsideRun } from '../command.js';
 import { withEngine } from '../engine-context.js';
 import { formatError } from '../report-error.js';
-import { selfCommand } from '../self-command.js';
 import { isRootless } from '../../rootless/rootless.js';
 
 const OPTIONS = {
@@ -175,8 +174,6 @@ async function runBuild(flags: BuildFlags, operand: string, io: BuildIo): Promis
           labels: Object.fromEntries(pairs(flags.label ?? [], '--label', io.env)),
           network: flags.network ?? 'bridge',
           progress,
-          // an ordinary user's steps write their files in the user namespace through this CLI's hidden commands
-          self: selfCommand(),
         });
         if (signalled) builder.cancel(signalled);
         return builder.build();
