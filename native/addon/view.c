@@ -82,6 +82,61 @@ static int lowerdir_joined(napi_env env, int fs, napi_value lower, uint32_t n)
 	return err;
 }
 
+/* an overlay fs context of LOWER (N, topmost first) configured and created into *FS: the
+ * lower directories one "lowerdir+" each while *PLUS (cleared when the kernel refuses that
+ * key: before Linux 6.8), else joined; UPPER and WORK when UPPER is not NULL. The errno of
+ * the step *STEP names, 0 when created; *FS stays open (or -1 when fsopen failed). */
+static int overlay_context(napi_env env, napi_value lower, uint32_t n, bool userxattr, const char *upper, const char *work, bool volatile_upper, bool *plus, int *fs_out, const char **step)
+{
+	int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	*fs_out = fs;
+	if (fs < 0) {
+		*step = "fsopen overlay";
+		return errno;
+	}
+	int err = 0;
+	*step = "fsconfig userxattr";
+	if (userxattr && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		err = errno;
+	if (!err && !*plus) {
+		*step = "fsconfig lowerdir";
+		err = lowerdir_joined(env, fs, lower, n);
+	}
+	for (uint32_t i = 0; i < n && !err && *plus; i++) {
+		napi_value item;
+		char path[PATH_MAX];
+		*step = "fsconfig lowerdir+";
+		err = napi_get_element(env, lower, i, &item) != napi_ok ? EINVAL : get_bytes(env, item, path, sizeof(path), 1);
+		if (!err && fsconfig_string(fs, "lowerdir+", path) < 0) {
+			err = errno;
+			if (err == EINVAL && i == 0) {
+				/* before Linux 6.8 */
+				*plus = false;
+				*step = "fsconfig lowerdir";
+				err = lowerdir_joined(env, fs, lower, n);
+			}
+		}
+	}
+	if (!err && upper) {
+		*step = "fsconfig upperdir";
+		if (fsconfig_string(fs, "upperdir", upper) < 0)
+			err = errno;
+		else if (fsconfig_string(fs, "workdir", work) < 0) {
+			*step = "fsconfig workdir";
+			err = errno;
+		} else if (volatile_upper && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) {
+			*step = "fsconfig volatile";
+			err = errno;
+		}
+	}
+	if (!err) {
+		*step = "fsconfig create";
+		if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			err = errno;
+	}
+	return err;
+}
+
 /* mountOverlay(lower: Buffer[] topmost first, upper: Buffer|null, work: Buffer|null[, volatile: bool[, userxattr: bool]]):
  * the fd of a detached overlay's root. Without UPPER it is read-only and touches no work directory.
  * VOLATILE (with UPPER): overlay's "volatile", no sync of the upper filesystem (a build step's
@@ -113,46 +168,20 @@ static napi_value mount_overlay(napi_env env, napi_callback_info info)
 		if (e)
 			return throw_errno(env, "mountOverlay", e);
 	}
-	int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	const char *step = "fsopen overlay";
+	bool plus = true;
+	int fs = -1;
+	int err = overlay_context(env, args[0], n, userxattr, writable ? upper : NULL, work, volatile_upper, &plus, &fs, &step);
+	if (err == EINVAL && plus && fs >= 0 && strcmp(step, "fsconfig create") == 0) {
+		/* before Linux 6.5 overlay took its options as one legacy string: "lowerdir+" passed
+		 * fsconfig unchecked and failed only here; again with the joined "lowerdir" */
+		close(fs);
+		fs = -1;
+		plus = false;
+		err = overlay_context(env, args[0], n, userxattr, writable ? upper : NULL, work, volatile_upper, &plus, &fs, &step);
+	}
 	if (fs < 0)
-		return throw_errno(env, "fsopen overlay", errno);
-	int err = 0;
-	const char *step = "fsconfig lowerdir+";
-	if (userxattr && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) {
-		step = "fsconfig userxattr";
-		err = errno;
-	}
-	for (uint32_t i = 0; i < n && !err; i++) {
-		napi_value item;
-		char path[PATH_MAX];
-		err = napi_get_element(env, args[0], i, &item) != napi_ok ? EINVAL : get_bytes(env, item, path, sizeof(path), 1);
-		if (!err && fsconfig_string(fs, "lowerdir+", path) < 0) {
-			err = errno;
-			if (err == EINVAL && i == 0) {
-				/* before Linux 6.8 */
-				step = "fsconfig lowerdir";
-				err = lowerdir_joined(env, fs, args[0], n);
-				break;
-			}
-		}
-	}
-	if (!err && writable) {
-		step = "fsconfig upperdir";
-		if (fsconfig_string(fs, "upperdir", upper) < 0)
-			err = errno;
-		else if (fsconfig_string(fs, "workdir", work) < 0) {
-			step = "fsconfig workdir";
-			err = errno;
-		} else if (volatile_upper && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) {
-			step = "fsconfig volatile";
-			err = errno;
-		}
-	}
-	if (!err) {
-		step = "fsconfig create";
-		if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-			err = errno;
-	}
+		return throw_errno(env, step, err);
 	int mnt = -1;
 	if (!err) {
 		step = "fsmount";

@@ -8,8 +8,11 @@
  * does not leave to the CLI) and answers 409 otherwise; then, or when no
  * service listens, the launcher starts Node as without one.
  *
- * Only as root (the socket is root's), with stderr not a terminal (the TTY
- * view is the CLI's), and unless $MOBY_DICK_BUILD_IN_PROCESS is set.
+ * With stderr not a terminal (the TTY view is the CLI's), and unless
+ * $MOBY_DICK_BUILD_IN_PROCESS is set. Root's default socket is root's; an
+ * ordinary user's (rootless) is the user's own service's, on
+ * $XDG_RUNTIME_DIR/moby-dick/moby-dick.sock (/run/user/UID without it), and
+ * only a service running as the same user is asked (SO_PEERCRED).
  *
  * The request is HTTP/1.0 (the answer ends with the connection); its body is
  * NUL-terminated fields: the format, the working directory,
@@ -85,7 +88,16 @@ static int read_full(int fd, char *p, size_t n) {
 
 static int connect_service(void) {
   const char *path = getenv("MOBY_DICK_SERVICE_SOCKET");
-  if (!path || !*path) path = DEFAULT_SOCKET;
+  char own[PATH_MAX];
+  uid_t uid = geteuid();
+  if ((!path || !*path) && uid == 0) path = DEFAULT_SOCKET;
+  if (!path || !*path) {
+    /* an ordinary user's service: on its runtime directory, as the service picks it (src/rootless/rootless.ts) */
+    const char *run = getenv("XDG_RUNTIME_DIR");
+    int n = run && *run ? snprintf(own, sizeof(own), "%s/moby-dick/moby-dick.sock", run) : snprintf(own, sizeof(own), "/run/user/%u/moby-dick/moby-dick.sock", (unsigned)uid);
+    if (n < 0 || (size_t)n >= sizeof(own)) return -1;
+    path = own;
+  }
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof(addr.sun_path)) return -1;
   strcpy(addr.sun_path, path);
@@ -94,6 +106,15 @@ static int connect_service(void) {
   if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
     close(fd);
     return -1;
+  }
+  if (uid != 0) {
+    /* an ordinary user's build goes to a service of the same user only: its store and its containers are the user's */
+    struct ucred peer;
+    socklen_t len = sizeof(peer);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 || peer.uid != uid) {
+      close(fd);
+      return -1;
+    }
   }
   return fd;
 }
@@ -131,7 +152,7 @@ static int answer_ok(int fd) {
 }
 
 int forward_build(int argc, char **argv) {
-  if (argc < 2 || strcmp(argv[1], "build") != 0 || geteuid() != 0 || isatty(2)) return FORWARD_FALLBACK;
+  if (argc < 2 || strcmp(argv[1], "build") != 0 || isatty(2)) return FORWARD_FALLBACK;
   const char *off = getenv("MOBY_DICK_BUILD_IN_PROCESS");
   if (off && *off) return FORWARD_FALLBACK;
   int fd = connect_service();

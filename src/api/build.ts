@@ -22,6 +22,7 @@
 import { closeSync, constants as fsc, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import { isRootless } from '../rootless/rootless.js';
 import { Builder } from '../build/builder.js';
 import { IgnoreRules } from '../build/dockerignore.js';
 import { locate } from '../engine/archive-fs.js';
@@ -139,7 +140,9 @@ export function readContext(root: number, dockerfile: string): { text: string; i
 async function unpackContext(ctx: RequestContext, dir: string): Promise<void> {
   const root = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
   try {
-    await extractTree(decompress(ctx.body), root, { into: '/', label: 'the build context' });
+    // an ordinary user's service cannot give the files the tar's owners (COPY takes root's, or --chown's, anyway)
+    const own = isRootless() ? { owner: { uid: process.geteuid!(), gid: process.getegid!() } } : {};
+    await extractTree(decompress(ctx.body), root, { into: '/', label: 'the build context', ...own });
   } catch (e) {
     if (e instanceof MobyDickError && e.code === 'ARCHIVE') throw new ApiError(400, `invalid build context: ${e.message}`);
     throw e;

@@ -50,11 +50,14 @@ import type { LayerSyscalls } from '../helper/layer-syscalls.js';
 import { type NativeAddon, nativeAddon } from '../helper/native-addon.js';
 import type { EntryWriter } from '../images/tar/tar-writer.js';
 import { AddedLayerConflict, withAddedLayer } from './added-layer.js';
-import { addSources, type CopyPlan, type Download } from './copy.js';
+import { addSources, addSourcesByKind, copyLookups, type CopyPlan, type Download, type KindOf } from './copy.js';
 import { BuildCache, cacheKey, copyLayerKey } from './cache.js';
 import { chainIds } from '../images/digest.js';
 import { DeferredRemoval } from './deferred-removal.js';
 import { DigestMemo } from './digest-memo.js';
+import { namespaceOf } from '../engine/container-files.js';
+import { userName, userNamespaceMaps } from '../rootless/rootless.js';
+import { checkChownMapped, removeInNamespace, RootlessSteps } from './rootless-steps.js';
 import { applyConfigStep, DEFAULT_SHELL, envMap, isConfigStep, type RunConfig } from './config-steps.js';
 import { copyIntoRoot, runAttached, withBuildContainer, withLayerTar } from './container-steps.js';
 import type { IgnoreRules } from './dockerignore.js';
@@ -141,8 +144,14 @@ export class Builder {
     private readonly sys: BuildSyscalls = nativeAddon(),
   ) {
     this.cache = new BuildCache(engine.store);
-    this.removal = new DeferredRemoval(engine.store.layerDirs.tmpDir);
+    // an ordinary user's engine: its hidden commands in the user namespace (engine/container-files.ts)
+    const ns = namespaceOf(engine);
+    this.rootless = ns ? new RootlessSteps(engine, ns) : undefined;
+    this.removal = new DeferredRemoval(engine.store.layerDirs.tmpDir, ns ? removeInNamespace : undefined);
   }
+
+  /** an ordinary user's build: the steps' files are read and written in the user namespace */
+  private readonly rootless: RootlessSteps | undefined;
 
   /** the step containers' overlay dirs, deleted in the background (waited for when the build ends) */
   private readonly removal: DeferredRemoval;
@@ -487,8 +496,10 @@ export class Builder {
       if (code !== 0) {
         throw new MobyDickError('BUILD', `process "${argv.join(' ').replace(/\n/g, '\\n')}" did not complete successfully: exit code: ${code}`, { hint: 'the output above is the command\'s', status: code });
       }
+      const history = { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' };
+      if (this.rootless) return this.rootless.layerTar(cid, layers, (tar) => this.commit(base, key, config, history, tar));
       // the upper dir becomes the layer when it is exactly the tar's (not unpacked again)
-      return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, { created_by: `RUN ${createdBy} # buildkit`, comment: 'buildkit.dockerfile.v0' }, tar, undefined, dir), {
+      return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, history, tar, undefined, dir), {
         adoptable: true,
         removal: this.removal,
       });
@@ -504,7 +515,7 @@ export class Builder {
     const hit = this.cached(state, key, id);
     if (hit) return hit;
     const layers = this.layers(state);
-    if (dir === '/' || imageHasPath(layers, dir, this.sys)) {
+    if (dir === '/' || imageHasPath(layers, dir, this.sys, this.rootless !== undefined)) {
       const next = await this.commit(state, key, r.config, { created_by: r.createdBy, empty_layer: true });
       this.progress.done(id, next.image);
       return next;
@@ -515,6 +526,22 @@ export class Builder {
     const make = async (w: EntryWriter, root: number) => {
       for (const d of missingDirs(root, dir, this.sys)) await w.addDirectory({ name: d, mode: 0o755 });
     };
+    const rootless = this.rootless;
+    if (rootless) {
+      const lookups = copyLookups(dir);
+      const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, (cid) =>
+        rootless.fillLayer(
+          cid,
+          `${this.opts.dockerfile.name}:${step.line}`,
+          lookups,
+          async (w, kindOf) => {
+            for (const p of lookups) if (kindOf(p) === 'none') await w.addDirectory({ name: p.slice(1), mode: 0o755 });
+          },
+          (tar) => this.commit(base, key, r.config, history, tar),
+        ), this.removal);
+      this.progress.done(id, next.image);
+      return next;
+    }
     const next = await this.addedLayer(
       layers,
       make,
@@ -596,7 +623,44 @@ export class Builder {
     const chown = step.chown !== undefined ? x(step.chown) : undefined;
     const workdir = config.WorkingDir || '/';
     const instr = `${step.kind} ${step.from ? `from:${JSON.stringify(step.from)} ` : ''}chown:${chown ?? ''} chmod:${step.chmod ?? ''} ${JSON.stringify(patterns)} ${JSON.stringify(heredocs)} ${dest}`;
+    const createdBy = `${step.kind} ${step.from && 'stage' in step.from ? `--from=${this.stageName(this.plan.stages[step.from.stage]!)} ` : ''}${[...patterns, ...heredocs.map((h) => `<<${h.name}`)].join(' ')} ${dest} # buildkit`;
+    const history = { created_by: createdBy, comment: 'buildkit.dockerfile.v0' };
+    /** the owner of what is copied: --chown's, resolved in the image's files; root for the context's, the source's own for --from */
+    const ownerIn = (layers: readonly string[]): { uid: number; gid: number } | undefined => {
+      if (chown === undefined) return step.from ? undefined : { uid: 0, gid: 0 };
+      const read = (p: string) => readImageFile(layers, p, this.sys, this.rootless !== undefined)?.toString('utf8') ?? null;
+      const u = resolveUser(chown, read('/etc/passwd'), read('/etc/group'));
+      if (this.rootless) {
+        const maps = userNamespaceMaps();
+        checkChownMapped(u, maps.uidMappings, maps.gidMappings, userName() || String(process.geteuid!()));
+      }
+      return { uid: u.uid, gid: u.gid };
+    };
+    const rootless = this.rootless;
     const from = step.from ? await this.fromLayers(step.from) : undefined;
+    if (rootless && from) {
+      // the stage's files are the user's subordinate ids': found, digested and copied in the user namespace
+      if (urls.length) throw fail('ADD --from of a URL');
+      const digest = await rootless.fromDigest(from.layers, from.label, local);
+      const key = cacheKey(state.image, instr, [digest]);
+      const hit = this.cached(state, key, id);
+      if (hit) return hit;
+      const base = await this.ensureImage(state);
+      const layers = this.layers(base);
+      const owner = ownerIn(layers);
+      const next = await withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, (cid) =>
+        rootless.copyFromLayer(cid, `${this.opts.dockerfile.name}:${step.line}`, from.layers, from.label, {
+          kind: step.kind,
+          patterns: local,
+          heredocs,
+          dest: posix.resolve(workdir, dest) + (dest.endsWith('/') || dest.endsWith('/.') ? '/' : ''),
+          wildcard: local.some((p) => /[*?[]/.test(p)),
+          ...(owner ? { owner } : {}),
+          ...(step.chmod !== undefined ? { chmod: parseInt(step.chmod, 8) } : {}),
+        }, (tar) => this.commit(base, key, config, history, tar)), this.removal);
+      this.progress.done(id, next.image);
+      return next;
+    }
     // --from the same layers as before: their sources' digest then (a layer in the store never changes), no overlay mounted for the cache key
     const fromKey = from && urls.length === 0 ? JSON.stringify([from.layers, local]) : undefined;
     const fromDigest = fromKey !== undefined ? fromDigests.get(fromKey) : undefined;
@@ -616,12 +680,7 @@ export class Builder {
       if (hit) return hit;
       const base = await this.ensureImage(state);
       const layers = this.layers(base);
-      let owner: { uid: number; gid: number } | undefined;
-      if (chown !== undefined) {
-        const read = (p: string) => readImageFile(layers, p, this.sys)?.toString('utf8') ?? null;
-        const u = resolveUser(chown, read('/etc/passwd'), read('/etc/group'));
-        owner = { uid: u.uid, gid: u.gid };
-      } else if (!step.from) owner = { uid: 0, gid: 0 };
+      const owner = ownerIn(layers);
       const plan: CopyPlan = {
         kind: step.kind,
         sources,
@@ -630,13 +689,17 @@ export class Builder {
         dest: posix.resolve(workdir, dest) + (dest.endsWith('/') || dest.endsWith('/.') ? '/' : ''),
         multiple: sources.length + downloads.length + heredocs.length > 1 || local.some((p) => /[*?[]/.test(p)),
         ...(owner ? { owner } : {}),
+        ...(chown !== undefined ? { chowned: true } : {}),
         ...(step.chmod !== undefined ? { chmod: parseInt(step.chmod, 8) } : {}),
         fail,
       };
-      const createdBy = `${step.kind} ${step.from && 'stage' in step.from ? `--from=${this.stageName(this.plan.stages[step.from.stage]!)} ` : ''}${[...patterns, ...heredocs.map((h) => `<<${h.name}`)].join(' ')} ${dest} # buildkit`;
-      const history = { created_by: createdBy, comment: 'buildkit.dockerfile.v0' };
       const inside = () =>
-        withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
+        rootless
+          ? withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, (cid) =>
+              // the context read here, as the user; written into the step's root in the user namespace
+              rootless.fillLayer(cid, `${this.opts.dockerfile.name}:${step.line}`, copyLookups(plan.dest), (w, kindOf: KindOf) => addSourcesByKind(w, kindOf, plan), (tar) => this.commit(base, key, config, history, tar)),
+            this.removal)
+          : withBuildContainer(this.engine, base.image!, ['/'], { user: '0' }, async (cid) => {
           await copyIntoRoot(this.engine, cid, `${this.opts.dockerfile.name}:${step.line}`, (w, rootFd) => addSources(w, rootFd, plan, this.sys));
           // ADD may extract an archive with xattrs the layer leaves out: its upper dir is not the layer
           return withLayerTar(this.engine, cid, layers, (tar, dir) => this.commit(base, key, config, history, tar, undefined, dir), {
@@ -654,7 +717,7 @@ export class Builder {
       }
       // ADD's archives keep the xattrs the container's way leaves out: ADD takes that way
       const next =
-        step.kind === 'COPY'
+        step.kind === 'COPY' && !rootless
           ? await this.addedLayer(layers, (w, rootFd) => addSources(w, rootFd, plan, this.sys), (tar) => this.commit(base, key, config, history, tar), inside)
           : await inside();
       if (layerKey) this.cache.putLayer(layerKey, this.store.imageConfig(next.image!).rootfs.diff_ids.at(-1)!);

@@ -15,7 +15,8 @@
  *   mtimes kept; hard links within a source kept;
  * - ADD of a local tar archive (plain, gzip, zstd, xz or bzip2; told by its
  *   first bytes, as Docker tells it, not by its name) extracts it into the
- *   destination directory, owners as the archive has them; ADD of a URL
+ *   destination directory, owners as the archive has them (--chown's with
+ *   it: CopyPlan.chowned); ADD of a URL
  *   writes the download (mode 0600, as Docker).
  */
 import { closeSync, constants as fsc, createReadStream, openSync, readSync } from 'node:fs';
@@ -47,6 +48,8 @@ export interface CopyPlan {
   /** more than one source, or a wildcard: the destination must be a directory */
   multiple: boolean;
   owner?: { uid: number; gid: number };
+  /** OWNER is --chown's: an archive's entries take it too (without, they keep the archive's owners, as Docker's ADD) */
+  chowned?: boolean;
   chmod?: number;
   fail: (message: string) => MobyDickError;
 }
@@ -62,6 +65,11 @@ function kindIn(root: number, path: string, sys: LocateSyscalls): 'dir' | 'other
   } catch {
     return 'none';
   }
+}
+
+/** What paths of ROOT are (looked up with SYS), as addSourcesByKind asks */
+export function kindsIn(root: number, sys: LocateSyscalls = nativeAddon()): KindOf {
+  return (p) => kindIn(root, p, sys);
 }
 
 /** the first 512 bytes of a file: is it an archive ADD extracts? */
@@ -112,10 +120,24 @@ async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
   if (left > 0) yield Buffer.alloc(left);
 }
 
+/** What a path of the step's root is, symlinks followed inside it (the root looked up here, or by a process in the user namespace: rootless-steps.ts) */
+export type KindOf = (path: string) => 'dir' | 'other' | 'none';
+
 /** Writes PLAN's files to W, as names under "/" of the container root ROOT (looked up with SYS). */
 export async function addSources(w: EntryWriter, root: number, plan: CopyPlan, sys: LocateSyscalls = nativeAddon()): Promise<void> {
+  return addSourcesByKind(w, (p) => kindIn(root, p, sys), plan);
+}
+
+/** The paths of the step's root that addSourcesByKind asks KIND_OF about for PLAN: its destination and every directory above it. Pure. */
+export function copyLookups(dest: string): string[] {
+  const comps = (dest.replace(/\/+$/, '') || '/').split('/').filter(Boolean);
+  return comps.map((_, i) => `/${comps.slice(0, i + 1).join('/')}`);
+}
+
+/** As addSources, what the root's paths are told by KIND_OF (asked only about copyLookups(plan.dest)). */
+export async function addSourcesByKind(w: EntryWriter, kindOf: KindOf, plan: CopyPlan): Promise<void> {
   const destPath = plan.dest.replace(/\/+$/, '') || '/';
-  const destKind = kindIn(root, destPath, sys);
+  const destKind = destPath === '/' ? 'dir' : kindOf(destPath);
   const onlyDir = plan.sources.length === 1 && plan.sources[0]!.isDir && plan.downloads.length === 0 && plan.heredocs.length === 0;
   const intoDir = plan.dest.endsWith('/') || destKind === 'dir' || plan.multiple || onlyDir;
   if (plan.multiple && !plan.dest.endsWith('/') && destKind !== 'dir') {
@@ -128,7 +150,7 @@ export async function addSources(w: EntryWriter, root: number, plan: CopyPlan, s
   const comps = dirToMake.split('/').filter(Boolean);
   for (let i = 1; i <= comps.length; i++) {
     const p = `/${comps.slice(0, i).join('/')}`;
-    if (kindIn(root, p, sys) !== 'none') continue;
+    if (kindOf(p) !== 'none') continue;
     const o = i === comps.length && plan.owner ? plan.owner : { uid: 0, gid: 0 };
     await w.addDirectory({ name: tarName(p), mode: 0o755, ...o });
   }
@@ -183,7 +205,8 @@ async function extractInto(w: EntryWriter, path: string, dir: string, plan: Copy
     const h = e.header;
     const name = under(h.name);
     if (name === undefined) continue;
-    const base = { name, mode: plan.chmod ?? h.mode, uid: plan.owner?.uid ?? h.uid, gid: plan.owner?.gid ?? h.gid, mtime: h.mtime.sec, ...(h.xattrs.size ? { xattrs: h.xattrs } : {}) };
+    const chown = plan.chowned ? plan.owner : undefined;
+    const base = { name, mode: plan.chmod ?? h.mode, uid: chown?.uid ?? h.uid, gid: chown?.gid ?? h.gid, mtime: h.mtime.sec, ...(h.xattrs.size ? { xattrs: h.xattrs } : {}) };
     switch (h.type) {
       case 'directory':
         await w.addDirectory(base);

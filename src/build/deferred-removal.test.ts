@@ -28,6 +28,26 @@ describe('DeferredRemoval', () => {
     assert.deepEqual(readdirSync(trashRoot), []);
   });
 
+  test('REMOVE_TREE deletes the trash dir (an ordinary user\'s: rm -rf in the user namespace); its failure is counted by settle', async () => {
+    const asked: string[] = [];
+    const r = new DeferredRemoval(trashRoot, async (dir) => {
+      asked.push(dir);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const four = tree('four');
+    assert.equal(r.remove([four]), true);
+    assert.equal(existsSync(four), false);
+    assert.equal(await r.settle(), 0);
+    assert.equal(asked.length, 1);
+    assert.equal(join(asked[0]!, '..'), trashRoot, 'the trash dir under TRASH_ROOT');
+    assert.deepEqual(readdirSync(trashRoot), []);
+    const failing = new DeferredRemoval(trashRoot, () => Promise.reject(new Error('EACCES')));
+    assert.equal(failing.remove([tree('five')]), true);
+    assert.equal(await failing.settle(), 1);
+    rmSync(trashRoot, { recursive: true, force: true });
+    mkdirSync(trashRoot);
+  });
+
   test('on another file system (/dev/shm, a tmpfs) nothing moves: false, the paths left to the caller', async () => {
     assert.notEqual(statfsSync('/dev/shm').type, statfsSync(base).type, '/dev/shm must be another file system than /tmp');
     const other = mkdtempSync('/dev/shm/mdk-test-deferred-removal-');

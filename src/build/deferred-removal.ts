@@ -10,7 +10,9 @@
  * The trash directory is named as the store names its temp entries
  * (owner.ts: pid, start time): one left behind by a killed build is removed
  * with them (LayerDirs.cleanTemp), as is one whose deletion failed.
- * settle() waits for the deletions.
+ * settle() waits for the deletions. An ordinary user's build deletes through
+ * REMOVE_TREE (rootless-steps.ts: `rm -rf` in the user namespace, the step
+ * directories holding files of the user's subordinate ids).
  */
 import { mkdirSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -20,8 +22,11 @@ import { ownedName } from '../images/store/owner.js';
 export class DeferredRemoval {
   private readonly pending: Promise<void>[] = [];
 
-  /** TRASH_ROOT: a directory on the file system of what is removed */
-  constructor(private readonly trashRoot: string) {}
+  /** TRASH_ROOT: a directory on the file system of what is removed; REMOVE_TREE deletes a directory tree (default fs's rm) */
+  constructor(
+    private readonly trashRoot: string,
+    private readonly removeTree: (dir: string) => Promise<void> = (dir) => rm(dir, { recursive: true, force: true }),
+  ) {}
 
   /**
    * PATHS (absolute; gone already is fine) moved aside and deleted in the
@@ -45,11 +50,11 @@ export class DeferredRemoval {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
         // put back what was moved: the caller removes it all
         for (const j of moved.reverse()) renameSync(aside[j]!, paths[j]!);
-        this.pending.push(rm(trash, { recursive: true, force: true }));
+        this.pending.push(this.removeTree(trash));
         return false;
       }
     }
-    this.pending.push(rm(trash, { recursive: true, force: true }));
+    this.pending.push(this.removeTree(trash));
     return true;
   }
 

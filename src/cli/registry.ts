@@ -68,6 +68,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'rootless-export', summary: 'Run by a rootless export to write a container\'s files as a tar in the user namespace', bundle: 'images', snapshot: false, hidden: true, load: () => import('./commands/rootless-export.js') },
   { name: 'rootless-cp', summary: "Run by an ordinary user's cp to copy a container's files in the user namespace", bundle: 'images', snapshot: false, hidden: true, load: () => import('./commands/rootless-cp.js') },
   { name: 'rootless-layer', summary: "Run by an ordinary user's diff and commit to read a container's changes in the user namespace", bundle: 'images', snapshot: false, hidden: true, load: () => import('./commands/rootless-layer.js') },
+  { name: 'rootless-build-step', summary: "Run by an ordinary user's build to write a step's files in the user namespace", bundle: 'images', snapshot: false, hidden: true, load: () => import('./commands/rootless-build-step.js') },
   { name: 'rootless-remove', summary: 'Run by a rootless image store to remove a layer in the user namespace', bundle: 'images', snapshot: false, hidden: true, load: () => import('./commands/rootless-remove.js') },
   { name: 'attach', summary: 'Attach local standard input, output, and error streams to a running container', bundle: 'images', snapshot: true, load: () => import('./commands/container-attach.js') },
   { name: 'restart', summary: 'Restart one or more containers', bundle: 'images', snapshot: true, load: () => import('./commands/container-restart.js') },

@@ -86,5 +86,9 @@ export function cliInUserNamespace(self: readonly string[]): NamespaceCommands {
   return {
     run: (args, input, passFds) => runInUserNamespace([...self, ...args], input, passFds),
     stream: (args, out, passFds) => streamFromUserNamespace([...self, ...args], out, passFds),
+    spawn: (args) => {
+      const c = startContainer({ command: [...self, ...args], interactive: true }, { stdio: 'pipe' });
+      return { stdin: c.stdin!, stdout: c.stdout!, stderr: c.stderr!, wait: async () => (await c.wait()).exitCode };
+    },
   };
 }

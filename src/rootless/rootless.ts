@@ -117,10 +117,12 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'pause', 'unpause', 'update',
   // a container's record and run again; the store's disk use
   'restart', 'rename', 'system df',
+  // images from Dockerfiles: RUN in rootless containers, a step's files written in the user namespace (build/rootless-steps.ts)
+  'build', 'rootless-build-step',
 ]);
 
 /**
- * The engine's other commands (build, system prune, ...) as an
+ * The engine's other commands (system prune, ...) as an
  * ordinary user: refused in one line until they are tried rootless;
  * networks need root.
  */
@@ -132,7 +134,7 @@ export function refuseRootlessEngine(command: string, rootless = isRootless()): 
       hint: 'run it as root; a rootless container has its own network through pasta, host or none',
     });
   }
-  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, volumes, containers, their files (cp, diff, commit, export), the original form and run --rootfs)`, {
+  throw new MobyDickError('NOT_ROOT', `${command}: not available to an ordinary user yet (rootless: images, build, volumes, containers, their files (cp, diff, commit, export), the original form and run --rootfs)`, {
     subject: command,
     hint: 'run it as root, or run a root filesystem with `moby-dick run --rootfs DIR`',
   });

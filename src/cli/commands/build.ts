@@ -18,6 +18,7 @@ import { parseCommandLine, type ParsedValues } from '../args.js';
 import { defineCommand, outsideRun } from '../command.js';
 import { withEngine } from '../engine-context.js';
 import { formatError } from '../report-error.js';
+import { isRootless } from '../../rootless/rootless.js';
 
 const OPTIONS = {
   tag: { type: 'string', short: 't', multiple: true },
@@ -64,7 +65,9 @@ async function stdinContext(input: NodeJS.ReadableStream, dir: string): Promise<
   if (!isTar(data.subarray(0, 512))) return data.toString('utf8');
   const fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
   try {
-    await extractTree(decompressArchive((async function* () { yield data; })()), fd, { into: '/', label: 'the build context on stdin' });
+    // an ordinary user cannot give the files the tar's owners (COPY takes root's, or --chown's, anyway)
+    const own = isRootless() ? { owner: { uid: process.geteuid!(), gid: process.getegid!() } } : {};
+    await extractTree(decompressArchive((async function* () { yield data; })()), fd, { into: '/', label: 'the build context on stdin', ...own });
   } finally {
     closeSync(fd);
   }
@@ -274,7 +277,14 @@ exit status 128+N.
 With 'moby-dick system service' listening on its default socket (or
 $MOBY_DICK_SERVICE_SOCKET) on the same store, the build runs in the service
 (a warm process, as docker build runs in dockerd), with the same output
-and exit status; $MOBY_DICK_BUILD_IN_PROCESS=1 builds in this process.`,
+and exit status; $MOBY_DICK_BUILD_IN_PROCESS=1 builds in this process.
+
+As an ordinary user (rootless) RUN steps are rootless containers (network:
+the default (pasta), host or none, as 'run'), COPY, ADD and WORKDIR write
+into the step's root in your user namespace with the owners the Dockerfile
+names there (root inside is you on the host, other ids your /etc/subuid
+range), and the image goes to your store. The build is forwarded to your own
+service on $XDG_RUNTIME_DIR/moby-dick/moby-dick.sock when it runs.`,
   options: OPTIONS,
   args: { min: 1, max: 1 },
   async run(flags, operands) {

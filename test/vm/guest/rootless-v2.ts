@@ -15,7 +15,8 @@
  * container from an image gets its cgroup there too, with -m,
  * --pids-limit and --cpus; stats and top; pause and unpause
  * (cgroup.freeze), update (and a controller not delegated refused),
- * restart, rename and system df; OOMKilled; rm -f.
+ * restart, rename and system df; OOMKilled; rm -f; a build (RUN and
+ * COPY --chown).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -299,6 +300,18 @@ describe('rootless with a delegated cgroup v2 subtree (in the VM)', () => {
     const state = (JSON.parse(await ok('inspect', 'mdk-test-rleng-oom')) as { State: { OOMKilled: boolean } }[])[0]!.State;
     assert.equal(state.OOMKilled, true);
     await ok('rm', 'mdk-test-rleng-oom');
+
+    // build as the user: a RUN container (its cgroup below the delegated one too), COPY --chown written in the user namespace
+    const ctx = join(user.home, 'ctx');
+    mkdirSync(ctx);
+    writeFileSync(join(ctx, 'f.txt'), 'copied\n');
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${image}\nRUN cut -d: -f3 /proc/self/cgroup > /cg\nCOPY --chown=5:6 f.txt /f.txt\n`);
+    for (const f of ['', 'f.txt', 'Dockerfile']) chownSync(join(ctx, f), user.uid, user.gid);
+    await ok('build', '-q', '--network', 'none', '-t', 'mdk-test-vm/built', ctx);
+    const built = await ok('run', '--rm', '--network', 'none', 'mdk-test-vm/built', 'sh', '-c', 'cat /cg /f.txt; stat -c %u:%g /f.txt');
+    assert.equal(built, '/\ncopied\n5:6', 'the RUN saw its own cgroup namespace; the copied file owned as --chown says');
+    await ok('rmi', 'mdk-test-vm/built');
+    assert.equal(existsSync(dir('moby-dick')), false, 'the RUN container\'s cgroup gone');
     await ok('rmi', image);
   }
 });
