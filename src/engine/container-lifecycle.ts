@@ -94,8 +94,9 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
     const rootless = e.options.rootless ?? isRootless();
     const spec = rootless ? rootlessContainerSpec(buildSpec(engine), userDelegation()) : buildSpec(engine);
     writeFileSync(paths.bundleConfig, JSON.stringify(spec));
-    await createInRuntime(e, record, paths, spec, engine.shm?.mode === 'container' ? engine.shm.nsPath : undefined, explain);
-    if (record.net?.mode === 'pasta') startForwarder(e, record, e.runtime.state(record.id).pid);
+    // pasta joins the container's namespaces once they are mapped, before the process takes on its user (-u): it is not dumpable then
+    const onUserNamespace = record.net?.mode === 'pasta' ? (pid: number) => startForwarder(e, record, pid) : undefined;
+    await createInRuntime(e, record, paths, spec, engine.shm?.mode === 'container' ? engine.shm.nsPath : undefined, explain, onUserNamespace);
     if (record.net?.mode === 'bridge') {
       const t = process.hrtime.bigint();
       plugNetwork(e, record, paths, e.runtime.state(record.id).pid);
@@ -127,7 +128,7 @@ export async function startLocked(e: EngineCore, id: string, beforeStart?: (v: C
 
 /** The runtime's create of RECORD's bundle, under its monitor, on an overlay of its layers. */
 /** SHM_FROM: the mount namespace whose /dev/shm it takes (--ipc container:NAME) */
-async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: ContainerPaths, spec: ReturnType<typeof buildSpec>, shmFrom?: string, explain?: StartExplain): Promise<void> {
+async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: ContainerPaths, spec: ReturnType<typeof buildSpec>, shmFrom?: string, explain?: StartExplain, onUserNamespace?: (pid: number) => void): Promise<void> {
   mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
   rmSync(paths.attachSocket, { force: true });
   const onExit = e.options.exitCommand ? [...e.options.exitCommand, record.id] : undefined;
@@ -150,6 +151,7 @@ async function createInRuntime(e: EngineCore, record: ContainerRecord, paths: Co
     init: record.init,
     ...(shmFrom !== undefined ? { shmFrom } : {}),
     ...(explain ? { onStep: explain.onStep, onPlan: explain.onPlan } : {}),
+    ...(onUserNamespace ? { onUserNamespace } : {}),
   });
 }
 

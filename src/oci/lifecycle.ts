@@ -53,6 +53,13 @@ export interface CreateOptions {
   /** called with the spec and the plan compiled from it, before the helper starts (--explain) */
   onPlan?: (plan: PlannedContainer) => void;
   /**
+   * An ordinary user's container: the caller's work once the new user
+   * namespace is mapped, while the process is still root of it (the engine
+   * starts pasta here). Once the process changes to the spec's user it is
+   * no longer dumpable, and its /proc/PID/ns files are closed to the user.
+   */
+  onUserNamespace?: (pid: number) => void;
+  /**
    * The engine's containers: a monitor (native/src/watch.c) stays as the
    * container's parent after create, keeps its stdio, log, attach socket
    * and exit file (the runtime CLI's callers bring their own, conmon or a
@@ -312,9 +319,9 @@ export class OciRuntime {
    * hooks. INPOOL: the cgroup.procs writes in libuv's thread pool (a
    * promise; waitReady's syncs wait for it), else here.
    */
-  private syncWork(saved: SavedState, spec: Spec, inPool: true): SyncWork;
+  private syncWork(saved: SavedState, spec: Spec, inPool: true, onUserNamespace?: (pid: number) => void): SyncWork;
   private syncWork(saved: SavedState, spec: Spec, inPool: false): (name: string, pid: number) => void;
-  private syncWork(saved: SavedState, spec: Spec, inPool: boolean): SyncWork {
+  private syncWork(saved: SavedState, spec: Spec, inPool: boolean, onUserNamespace?: (pid: number) => void): SyncWork {
     return (name, pid) => {
       if (name === 'cgroup') {
         // rootless: no device rules (no cgroup BPF program for an ordinary user; its devices are the host's binds)
@@ -327,6 +334,7 @@ export class OciRuntime {
         const maps = { uidMappings: spec.linux?.uidMappings ?? [], gidMappings: spec.linux?.gidMappings ?? [] };
         writeRootlessMaps(pid, maps, process.geteuid!(), process.getegid!());
         if (spec.process?.oomScoreAdj !== undefined) writeProcFile(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj), 'process.oomScoreAdj (an ordinary user may raise it, not lower it)');
+        onUserNamespace?.(pid);
       } else if (name === 'userns') {
         // as root of the parent namespace, the maps may be written whole
         const map = (m: { containerID: number; hostID: number; size: number }[] = []): string => m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
@@ -416,7 +424,7 @@ export class OciRuntime {
           preserveFds: options.preserveFds,
         });
         try {
-          saved.pid = (await waitReady(helper, options.onStep, this.syncWork(saved, spec, true))).pid;
+          saved.pid = (await waitReady(helper, options.onStep, this.syncWork(saved, spec, true, options.onUserNamespace))).pid;
           saved.pidStartTime = procStat(saved.pid)?.startTime ?? '';
           this.store.write(saved);
           if (options.pidFile) writePidFile(options.pidFile, saved.pid);

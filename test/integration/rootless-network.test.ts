@@ -63,6 +63,27 @@ describe('rootless networking: pasta, -p, --network host', () => {
     assert.deepEqual(pastasUnder(user.home), [], 'pasta ended with the container');
   });
 
+  test('-u 1234 with the default network: pasta joins the namespaces before the process takes on its user (it is not dumpable then); -p reaches a server of that user', async () => {
+    const port = await freePort();
+    const name = `mdk-test-rlnet-u${process.pid}`;
+    const started = await user.run(CLI, ['run', '-d', '--name', name, '-u', '1234', '-p', `127.0.0.1:${port}:8080`, ref(), 'sh', '-c', 'while true; do id -u | nc -l -p 8080; done']);
+    assert.equal(started.code, 0, started.stderr);
+    try {
+      let got: string | undefined;
+      for (let i = 0; i < 50 && got !== '1234\n'; i++) {
+        got = await readFrom(port);
+        if (got !== '1234\n') await sleep(100);
+      }
+      assert.equal(got, '1234\n', 'the server runs as 1234 and answers through pasta');
+      assert.deepEqual(pastasUnder(user.home), [user.uid], 'one pasta, as the user');
+    } finally {
+      const rm = await user.run(CLI, ['rm', '-f', name]);
+      assert.equal(rm.code, 0, rm.stderr);
+    }
+    assert.deepEqual(pastasUnder(user.home), [], 'pasta ended with the container');
+    assert.equal(listening(port), false, 'the port is free');
+  });
+
   test('-p 127.0.0.1:HOST:8080: a server inside answers on the host; pasta runs as the user; inspect and ps show the port; stop ends pasta and frees the port', async () => {
     const port = await freePort();
     const name = `mdk-test-rlnet-p${process.pid}`;
