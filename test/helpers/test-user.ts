@@ -23,6 +23,8 @@ export interface TestUser {
   env: NodeJS.ProcessEnv;
   /** runs FILE ARGS as the user */
   run(file: string, args: readonly string[], options?: CliOptions): Promise<CliResult>;
+  /** a new directory of the user's for a test's host files: HOME/tmp/WHAT */
+  dir(what: string): string;
   remove(): void;
 }
 
@@ -113,6 +115,12 @@ export function makeTestUser(kind: 'ranged' | 'single'): TestUser {
     env,
     run: (file, args, options = {}) =>
       run('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', file, ...args], { ...options, env: { ...env, ...options.env } }),
+    dir(what) {
+      const d = join(home, 'tmp', what);
+      mkdirSync(d);
+      chownSync(d, uid, gid);
+      return d;
+    },
     remove() {
       killProcessesOf(uid);
       try {

@@ -47,13 +47,6 @@ describe('rootless engine: exec -u, cp as an ordinary user', () => {
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
-  /** a directory of the user's for a test's host files */
-  const hostDir = (what: string): string => {
-    const d = join(user.home, 'tmp', what);
-    mkdirSync(d);
-    chownSync(d, user.uid, user.gid);
-    return d;
-  };
 
   before(async () => {
     user = makeTestUser('ranged');
@@ -108,7 +101,7 @@ describe('rootless engine: exec -u, cp as an ordinary user', () => {
     const name = named('out');
     await ok(['run', '-d', '--name', name, '--network', 'none', ref(), 'sh', '-c',
       'mkdir -p /out/sub && echo hi > /out/sub/f && echo sec > /out/s && chmod 600 /out/s && chmod 700 /out/sub && chown -R 1000:2000 /out && chown 1234:1234 /out/s && touch /ready && exec sleep 1000']);
-    const dest = hostDir('out');
+    const dest = user.dir('out');
     for (let i = 0; i < 100 && (await user.run(CLI, ['exec', name, 'test', '-e', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
 
     await ok(['cp', `${name}:/out`, join(dest, 'got')]);
@@ -149,7 +142,7 @@ describe('rootless engine: exec -u, cp as an ordinary user', () => {
     const name = named('in');
     await ok(['run', '-d', '--name', name, '--network', 'none', ref(), 'sh', '-c', 'mkdir /locked && chown 1000:1000 /locked && chmod 700 /locked && touch /ready && exec sleep 1000']);
     for (let i = 0; i < 100 && (await user.run(CLI, ['exec', name, 'test', '-e', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
-    const src = hostDir('in');
+    const src = user.dir('in');
     writeFileSync(join(src, 'a'), 'from the host\n');
     chownSync(join(src, 'a'), user.uid, user.gid);
     mkdirSync(join(src, 'd'));
@@ -184,7 +177,7 @@ describe('rootless engine: exec -u, cp as an ordinary user', () => {
   });
 
   test('symlinks in the container lead cp nowhere out of its root: to a file of the user\'s home and to "/", copied out and into', async () => {
-    const secretDir = hostDir('secret');
+    const secretDir = user.dir('secret');
     const secret = join(secretDir, 'secret');
     writeFileSync(secret, 'host secret\n');
     chownSync(secret, user.uid, user.gid);
@@ -192,7 +185,7 @@ describe('rootless engine: exec -u, cp as an ordinary user', () => {
     await ok(['run', '-d', '--name', name, '--network', 'none', ref(), 'sh', '-c',
       `mkdir -p ${secretDir} && ln -s ${secret} /x && ln -s / /rootlink && ln -s ${secretDir} /dirlink && touch /ready && exec sleep 1000`]);
     for (let i = 0; i < 100 && (await user.run(CLI, ['exec', name, 'test', '-e', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
-    const dest = hostDir('links');
+    const dest = user.dir('links');
 
     // out: the link as a link; followed (-L), it is the container's path, which does not exist there
     await ok(['cp', `${name}:/x`, join(dest, 'x')]);
@@ -206,7 +199,7 @@ describe('rootless engine: exec -u, cp as an ordinary user', () => {
     assert.equal(readFileSync(join(dest, 'passwd'), 'utf8'), 'root:x:0:0:root:/root:/bin/sh\ntester:x:4321:4321::/:/bin/sh\n');
 
     // in: through the links, into the container's own root
-    const src = hostDir('links-src');
+    const src = user.dir('links-src');
     writeFileSync(join(src, 'secret'), 'overwritten?\n');
     chownSync(join(src, 'secret'), user.uid, user.gid);
     // onto the link to a missing file: whatever lands, it lands inside

@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -65,13 +65,6 @@ describe('rootless engine: cp, diff, commit, export through the API service and 
     assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}\nservice: ${serviceLog}`);
     return r.stdout;
   };
-  /** a directory of the user's for a test's host files */
-  const hostDir = (what: string): string => {
-    const d = join(user.home, 'tmp', what);
-    mkdirSync(d);
-    chownSync(d, user.uid, user.gid);
-    return d;
-  };
   /** what only the user's ids may own */
   const foreignIn = (dir: string) => owners(dir).filter((o) => !(o.uid === user.uid || (o.uid >= user.sub!.start && o.uid < user.sub!.start + user.sub!.count)));
 
@@ -100,7 +93,7 @@ describe('rootless engine: cp, diff, commit, export through the API service and 
       await ok(['run', '-d', '--name', running, '--network', 'none', image, 'sh', '-c', 'mkdir /out && echo hi > /out/f && chown -R 1000:2000 /out && chmod 700 /out && touch /ready && exec sleep 1000']);
       await ok(['run', '--name', stopped, '--network', 'none', image, 'sh', '-c', 'echo made > /made && rm /bin/ls && mkdir /d && echo x > /d/x && chown 1234:1234 /d/x']);
       for (let i = 0; i < 100 && (await user.run(CLI, ['exec', running, 'test', '-e', '/ready'])).code !== 0; i++) await sleep(50);
-      const dest = hostDir('cp');
+      const dest = user.dir('cp');
 
       // out: GET archive (a directory of the range the user alone cannot read), from the running one and the stopped one
       await dockerOk(['cp', `${running}:/out`, join(dest, 'out')]);
@@ -153,7 +146,7 @@ describe('rootless engine: cp, diff, commit, export through the API service and 
   });
 
   test('a symlink in the container to a host directory of the user\'s leads neither GET nor PUT archive out of the container\'s root (running and stopped)', async () => {
-    const secret = hostDir('secret');
+    const secret = user.dir('secret');
     writeFileSync(join(secret, 'key'), 'host secret\n');
     chownSync(join(secret, 'key'), user.uid, user.gid);
     const running = named('link-run');
@@ -268,7 +261,7 @@ describe('rootless engine: cp, diff, commit, export through the API service and 
 
   test('the library as the user: copy both ways, changes, commit and export of openEngine()', async () => {
     const name = named('lib');
-    const dir = hostDir('lib');
+    const dir = user.dir('lib');
     writeFileSync(join(dir, 'in'), 'from the host\n');
     chownSync(join(dir, 'in'), user.uid, user.gid);
     const committed = `localhost/${TEST_PREFIX}rl5-lib:${process.pid}`;

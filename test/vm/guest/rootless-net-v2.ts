@@ -16,18 +16,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { CLI, type CliOptions, run, sleep } from '../../helpers/cli.js';
 import { assertNoLeaks, processesWith, type Snapshot, snapshot } from '../../helpers/leaks.js';
-import { makeImage, tarOf, writeLayout } from '../../helpers/oci-image.js';
 import { makeBusyboxRootfs, removeRootfs } from '../../helpers/rootfs.js';
 import { freePort } from '../../helpers/registry.js';
 import { listening } from '../../helpers/tcp-listening.js';
 import { makeTestUser, type TestUser } from '../../helpers/test-user.js';
-import { guestProgress, SLOW } from './guest.js';
+import { busyboxArchiveFor, guestProgress, SLOW } from './guest.js';
 
 const CG = '/sys/fs/cgroup';
 const SLICE = 'mdk-test-rlnet.slice';
@@ -94,14 +93,7 @@ describe('rootless networking with a delegated cgroup v2 subtree (in the VM)', (
     writeFileSync(dir('cgroup.subtree_control'), '+memory +pids');
     // busybox as an OCI archive the user loads (no registry inside)
     rootfs = makeBusyboxRootfs();
-    const layout = writeLayout(makeImage([rootfs], { cmd: ['sh'] }), IMAGE);
-    const archive = join(user.home, 'busybox.tar');
-    try {
-      writeFileSync(archive, tarOf(layout));
-      chownSync(archive, user.uid, user.gid);
-    } finally {
-      rmSync(layout, { recursive: true, force: true });
-    }
+    const archive = busyboxArchiveFor(user, rootfs, IMAGE);
     await ok('load', '-q', '-i', archive);
   });
   after(() => {

@@ -28,10 +28,9 @@ import type { Spec } from '../../../src/spec/schema.js';
 import { RUNTIME } from '../../helpers/bundle.js';
 import { CLI, type CliOptions, run, sleep } from '../../helpers/cli.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../../helpers/leaks.js';
-import { makeImage, tarOf, writeLayout } from '../../helpers/oci-image.js';
 import { makeBusyboxRootfs, removeRootfs } from '../../helpers/rootfs.js';
 import { makeTestUser, type TestUser } from '../../helpers/test-user.js';
-import { guestProgress, SLOW } from './guest.js';
+import { busyboxArchiveFor, guestProgress, SLOW } from './guest.js';
 
 const CG = '/sys/fs/cgroup';
 const SLICE = 'mdk-test-rl.slice';
@@ -238,14 +237,7 @@ describe('rootless with a delegated cgroup v2 subtree (in the VM)', () => {
       return r.stdout.trim();
     };
     // the busybox rootfs as an OCI archive the user loads: no registry inside
-    const layout = writeLayout(makeImage([rootfs], { cmd: ['sh'] }), image);
-    const archive = join(user.home, 'busybox.tar');
-    try {
-      writeFileSync(archive, tarOf(layout));
-      chownSync(archive, user.uid, user.gid);
-    } finally {
-      rmSync(layout, { recursive: true, force: true });
-    }
+    const archive = busyboxArchiveFor(user, rootfs, image);
     await ok('load', '-q', '-i', archive);
 
     const id = await ok('run', '-d', '--network', 'none', '--name', 'mdk-test-rleng', '-m', '64m', '--pids-limit', '20', '--cpus', '0.5', image, 'sh', '-c', 'sleep 600 # mdk-test-marker');
