@@ -11,12 +11,15 @@ describe('refuseForRootlessContainer', () => {
     assert.doesNotThrow(() => refuseForRootlessContainer(req({})));
     for (const network of ['default', 'bridge', 'host']) assert.doesNotThrow(() => refuseForRootlessContainer(req({ network })));
     assert.doesNotThrow(() => refuseForRootlessContainer(req({ pidsLimit: 0 })));
+    for (const [pid, ipc] of [['host', 'host'], [undefined, 'shareable'], [undefined, 'private']]) assert.doesNotThrow(() => refuseForRootlessContainer(req({ ...(pid ? { pid } : {}), ipc })));
   });
   test('each thing that needs root in one line naming it', () => {
     const refused = (over: Partial<CreateRequest>, words: RegExp): void =>
       assert.throws(() => refuseForRootlessContainer(req(over)), (e: unknown) => e instanceof MobyDickError && words.test(e.message) && !e.message.includes('\n'));
     refused({ network: 'mynet' }, /^--network mynet: user-defined networks need root; a rootless container has the default network \(pasta\), host or none \(rootless\)$/);
     refused({ network: 'container:other' }, /^--network container:other: joining another container's network is not available to a rootless container yet \(rootless\)$/);
+    refused({ pid: 'container:other' }, /^--pid container:other: joining another container's namespaces is not available to a rootless container yet \(rootless\)$/);
+    refused({ ipc: 'container:other' }, /^--ipc container:other: joining another container's namespaces is not available to a rootless container yet \(rootless\)$/);
     refused({ privileged: true }, /^--privileged: the host's devices and all capabilities need root \(rootless\)$/);
     refused({ devices: [{ pathOnHost: '/dev/null', pathInContainer: '/dev/x', cgroupPermissions: 'rwm' }] }, /^--device: /);
     refused({ memory: 64 << 20, nanoCpus: 1e9 }, /^--memory, --cpus: cgroup limits are not available to a rootless container/);

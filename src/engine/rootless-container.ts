@@ -58,6 +58,10 @@ function needsRoot(what: string, why: string): MobyDickError {
 export function refuseForRootlessContainer(req: CreateRequest, delegation: Delegation | null = null): void {
   const net = req.network === 'default' ? 'bridge' : req.network;
   if (net.startsWith('container:')) throw needsRoot(`--network ${net}`, "joining another container's network is not available to a rootless container yet");
+  // each container has its user namespace, and only a process with rights in the other's may join its namespaces (setns: EPERM)
+  for (const [flag, mode] of [['--pid', req.pid], ['--ipc', req.ipc]] as const) {
+    if (mode?.startsWith('container:')) throw needsRoot(`${flag} ${mode}`, "joining another container's namespaces is not available to a rootless container yet");
+  }
   if (net !== 'none' && net !== 'host' && net !== 'bridge') {
     throw needsRoot(`--network ${net}`, 'user-defined networks need root; a rootless container has the default network (pasta), host or none');
   }

@@ -177,13 +177,15 @@ describe('rootless networking: pasta, -p, --network host', () => {
     assert.match(sys!, /^\S+ \/sys sysfs ro,/m);
   });
 
-  test('refused in one line: a host port below the unprivileged floor, user-defined networks, another container\'s network', async () => {
+  test('refused in one line: a host port below the unprivileged floor, user-defined networks, another container\'s network, PID or IPC namespace', async () => {
     const floor = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim());
     assert.ok(floor > 80, 'the test needs a floor above 80');
     for (const [args, words] of [
       [['run', '--rm', '-p', '80:80', ref(), 'true'], new RegExp(`^moby-dick: -p 80:80: host port 80 is below the unprivileged port floor ${floor} \\(rootless\\)`)],
       [['run', '--rm', '--network', 'mdk-test-rl-net', ref(), 'true'], /^moby-dick: --network mdk-test-rl-net: user-defined networks need root; a rootless container has the default network \(pasta\), host or none \(rootless\)/],
       [['run', '--rm', '--network', 'container:x', ref(), 'true'], /^moby-dick: --network container:x: joining another container's network is not available to a rootless container yet \(rootless\)/],
+      [['run', '--rm', '--pid', 'container:x', ref(), 'true'], /^moby-dick: --pid container:x: joining another container's namespaces is not available to a rootless container yet \(rootless\)/],
+      [['run', '--rm', '--ipc', 'container:x', ref(), 'true'], /^moby-dick: --ipc container:x: joining another container's namespaces is not available to a rootless container yet \(rootless\)/],
     ] as const) {
       const r = await user.run(CLI, args);
       assert.equal(r.code, 125, r.stderr);
