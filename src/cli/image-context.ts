@@ -1,7 +1,7 @@
 /** What the image commands share: the store, opened with the layer unpacker. */
 import { layerUnpacker } from '../images/unpack/layer-unpacker.js';
 import { ImageStore } from '../images/store/image-store.js';
-import { isRootless, refuseRootlessEngine } from '../rootless/rootless.js';
+import { commandOf, isRootless, refuseRootlessEngine } from '../rootless/rootless.js';
 import { rootlessStoreParts } from '../jail/rootless-store.js';
 import { selfCommand } from './self-command.js';
 
@@ -10,9 +10,8 @@ import { selfCommand } from './self-command.js';
  * $XDG_DATA_HOME/moby-dick, its layers unpacked in the user namespace).
  */
 export function openStore(): ImageStore {
-  const words = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  // `system service` is an ordinary user's, `system df` and `system prune` not yet
-  refuseRootlessEngine((words[0] === 'system' && words[1] ? `system ${words[1]}` : words[0]) ?? 'moby-dick');
+  // `system prune` is not an ordinary user's yet; `container ls` is as `ps`
+  refuseRootlessEngine(commandOf(process.argv.slice(2).filter((a) => !a.startsWith('-'))));
   if (!isRootless()) return new ImageStore({ unpacker: layerUnpacker });
   // an ordinary user's store: layers unpacked and removed in the user namespace
   const { unpacker, removeTree } = rootlessStoreParts(selfCommand(), (m) => void process.stderr.write(`moby-dick: warning: ${m}\n`));

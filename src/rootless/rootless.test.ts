@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { refuseRootlessEngine, refuseRootlessLimits, userDataHome, userRuntimeDir } from './rootless.js';
+import { commandOf, refuseRootlessEngine, refuseRootlessLimits, userDataHome, userRuntimeDir } from './rootless.js';
 
 describe('rootless directories', () => {
   test('$XDG_RUNTIME_DIR first, then /run/user/UID when it is the user\'s own (0700), else a 0700 directory under TMPDIR', () => {
@@ -50,5 +50,27 @@ describe('rootless directories', () => {
     for (const c of ['build', 'rootless-build-step']) assert.doesNotThrow(() => refuseRootlessEngine(c, true), c);
     assert.throws(() => refuseRootlessEngine('system prune', true), /^MobyDickError: system prune: not available to an ordinary user yet \(rootless: images, build, volumes, containers, their files \(cp, diff, commit, export\), the original form/);
     assert.doesNotThrow(() => refuseRootlessEngine('network', false));
+  });
+  test('the command of the CLI\'s words: a group\'s subcommand by its top-level name, system X whole', () => {
+    assert.equal(commandOf([]), 'moby-dick');
+    assert.equal(commandOf(['ps']), 'ps');
+    assert.equal(commandOf(['run', 'busybox']), 'run');
+    for (const sub of ['ls', 'list', 'ps']) assert.equal(commandOf(['container', sub]), 'ps');
+    assert.equal(commandOf(['container', 'remove', 'x']), 'rm');
+    assert.equal(commandOf(['container', 'prune']), 'container prune');
+    assert.equal(commandOf(['container', 'attach', 'x']), 'attach');
+    for (const sub of ['ls', 'list']) assert.equal(commandOf(['image', sub]), 'images');
+    assert.equal(commandOf(['image', 'rm', 'x']), 'rmi');
+    assert.equal(commandOf(['image', 'prune']), 'image prune');
+    assert.equal(commandOf(['image', 'push', 'x']), 'push');
+    assert.equal(commandOf(['system', 'prune']), 'system prune');
+    assert.equal(commandOf(['network', 'ls']), 'network');
+    assert.equal(commandOf(['volume', 'ls']), 'volume');
+  });
+  test('as an ordinary user: container ls, image ls, info, events, attach, the prunes of containers and images and import pass; push and system prune are refused', () => {
+    for (const words of [['container', 'ls'], ['image', 'ls'], ['info'], ['system', 'info'], ['events'], ['attach', 'x'], ['container', 'prune'], ['image', 'prune'], ['import', 'f']]) {
+      assert.doesNotThrow(() => refuseRootlessEngine(commandOf(words), true), words.join(' '));
+    }
+    for (const words of [['push', 'x'], ['image', 'push', 'x'], ['system', 'prune']]) assert.throws(() => refuseRootlessEngine(commandOf(words), true), /not available to an ordinary user yet/, words.join(' '));
   });
 });

@@ -119,10 +119,32 @@ export const ROOTLESS_IMAGE_COMMANDS: ReadonlySet<string> = new Set([
   'restart', 'rename', 'system df',
   // images from Dockerfiles: RUN in rootless containers, a step's files written in the user namespace (build/rootless-steps.ts)
   'build', 'rootless-build-step',
+  // the user's engine described, its events, a container's stdio, the user's stopped containers and unused images removed, a tar made an image
+  'info', 'system info', 'events', 'attach', 'container prune', 'image prune', 'import',
 ]);
 
+/** The group commands' subcommands whose top-level command has another name (docker's `container ls` is `ps`). */
+const GROUP_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  container: { ls: 'ps', list: 'ps', ps: 'ps', remove: 'rm', prune: 'container prune' },
+  image: { ls: 'images', list: 'images', rm: 'rmi', remove: 'rmi', prune: 'image prune' },
+};
+
 /**
- * The engine's other commands (system prune, ...) as an
+ * The command named by the CLI's WORDS (its arguments without options) as
+ * ROOTLESS_IMAGE_COMMANDS names it: a group's subcommand by its top-level
+ * name (`container ls` is `ps`, `image rm` is `rmi`), `system X` whole.
+ */
+export function commandOf(words: readonly string[]): string {
+  const [first, sub] = words;
+  if (first === undefined) return 'moby-dick';
+  if (sub === undefined) return first;
+  if (first === 'system') return `system ${sub}`;
+  const group = GROUP_NAMES[first];
+  return group ? (group[sub] ?? sub) : first;
+}
+
+/**
+ * The engine's other commands (push, system prune) as an
  * ordinary user: refused in one line until they are tried rootless;
  * networks need root.
  */
