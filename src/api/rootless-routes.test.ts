@@ -29,6 +29,8 @@ describe('rootlessRoutes', () => {
     route('POST', '/containers/{id}/rename'),
     route('GET', '/system/df'),
     route('POST', '/containers/prune'),
+    route('POST', '/images/prune'),
+    route('POST', '/images/{name*}/push'),
     route('GET', '/volumes'),
     route('GET', '/new/route'),
     route('HEAD', '/containers/{id}/archive'),
@@ -61,12 +63,12 @@ describe('rootlessRoutes', () => {
     assert.equal(statusOf(net), 403);
     assert.match(net.message, /^network: networks need root \(rootless/);
     assert.equal(refusal('GET', '/networks').message, net.message);
-    assert.match(refusal('POST', '/containers/prune').message, /^container prune: not available to an ordinary user yet \(rootless/);
+    assert.match(refusal('POST', '/images/{name*}/push').message, /^push: not available to an ordinary user yet \(rootless/);
     assert.match(refusal('GET', '/new/route').message, /^GET \/new\/route: not available to an ordinary user yet/, 'a route the table does not know is refused');
   });
 
   test('pause, unpause, update, restart, rename and system df are served as is: the engine refuses what needs a delegated cgroup', () => {
-    for (const [m, p] of [['POST', '/containers/{id}/pause'], ['POST', '/containers/{id}/unpause'], ['POST', '/containers/{id}/update'], ['POST', '/containers/{id}/restart'], ['POST', '/containers/{id}/rename'], ['GET', '/system/df']] as const) {
+    for (const [m, p] of [['POST', '/containers/prune'], ['POST', '/images/prune'], ['POST', '/containers/{id}/pause'], ['POST', '/containers/{id}/unpause'], ['POST', '/containers/{id}/update'], ['POST', '/containers/{id}/restart'], ['POST', '/containers/{id}/rename'], ['GET', '/system/df']] as const) {
       assert.equal(handlerOf(m, p), served, `${m} ${p}`);
     }
   });
