@@ -1,5 +1,5 @@
 /** What the test files that run inside the VM share. */
-import { appendFileSync, chownSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeImage, tarOf, writeLayout } from '../../helpers/oci-image.js';
 import type { TestUser } from '../../helpers/test-user.js';
@@ -25,4 +25,41 @@ export function busyboxArchiveFor(user: Pick<TestUser, 'home' | 'uid' | 'gid'>, 
     rmSync(layout, { recursive: true, force: true });
   }
   return archive;
+}
+
+/** A cgroup v2 subtree delegated to a test user as systemd delegates user@UID.service (delegateTo). */
+export interface Delegated {
+  /** the delegated cgroup, as /proc/PID/cgroup spells it: /SLICE/user@UID.service */
+  service: string;
+  /** the user's own cgroup below it, where its commands start: SERVICE/session.scope */
+  scope: string;
+  /** the three cgroups removed (after the user's processes are gone) */
+  remove(): void;
+}
+
+/**
+ * /sys/fs/cgroup/SLICE (root's, enabling CONTROLLERS below it, as systemd's
+ * user.slice), its user@UID.service delegated to USER (the directory and its
+ * cgroup.procs, cgroup.subtree_control and cgroup.threads are the user's,
+ * CONTROLLERS enabled), and a session.scope of the user's in it.
+ */
+export function delegateTo(user: Pick<TestUser, 'uid' | 'gid'>, slice: string, controllers: readonly string[]): Delegated {
+  const cg = '/sys/fs/cgroup';
+  const enable = controllers.map((c) => `+${c}`).join(' ');
+  mkdirSync(join(cg, slice));
+  writeFileSync(join(cg, slice, 'cgroup.subtree_control'), enable);
+  const service = `/${slice}/user@${user.uid}.service`;
+  const scope = `${service}/session.scope`;
+  for (const d of [service, scope]) {
+    mkdirSync(join(cg, d));
+    for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) chownSync(join(cg, d, f), user.uid, user.gid);
+    if (d === service) writeFileSync(join(cg, d, 'cgroup.subtree_control'), enable);
+  }
+  return {
+    service,
+    scope,
+    remove() {
+      for (const d of [scope, service, `/${slice}`]) if (existsSync(join(cg, d))) rmdirSync(join(cg, d));
+    },
+  };
 }

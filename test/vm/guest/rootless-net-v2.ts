@@ -16,7 +16,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -26,7 +26,7 @@ import { makeBusyboxRootfs, removeRootfs } from '../../helpers/rootfs.js';
 import { freePort } from '../../helpers/registry.js';
 import { listening } from '../../helpers/tcp-listening.js';
 import { makeTestUser, type TestUser } from '../../helpers/test-user.js';
-import { busyboxArchiveFor, guestProgress, SLOW } from './guest.js';
+import { busyboxArchiveFor, type Delegated, delegateTo, guestProgress, SLOW } from './guest.js';
 
 const CG = '/sys/fs/cgroup';
 const SLICE = 'mdk-test-rlnet.slice';
@@ -53,6 +53,7 @@ describe('rootless networking with a delegated cgroup v2 subtree (in the VM)', (
   let rootfs = '';
   let service = '';
   let scope = '';
+  let delegated: Delegated | undefined;
   let snap: Snapshot;
   const dir = (...parts: string[]): string => join(CG, service, ...parts);
   /** the pasta processes of the user's containers (their pid files are in its store) */
@@ -82,15 +83,8 @@ describe('rootless networking with a delegated cgroup v2 subtree (in the VM)', (
     execFileSync('ip', ['link', 'set', UPLINK, 'up']);
     execFileSync('ip', ['route', 'add', 'default', 'via', '192.0.2.1', 'dev', UPLINK]);
     user = makeTestUser('ranged');
-    mkdirSync(join(CG, SLICE));
-    writeFileSync(join(CG, SLICE, 'cgroup.subtree_control'), '+memory +pids');
-    service = `/${SLICE}/user@${user.uid}.service`;
-    scope = `${service}/session.scope`;
-    for (const d of [dir(), join(CG, scope)]) {
-      mkdirSync(d);
-      for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) chownSync(join(d, f), user.uid, user.gid);
-    }
-    writeFileSync(dir('cgroup.subtree_control'), '+memory +pids');
+    delegated = delegateTo(user, SLICE, ['memory', 'pids']);
+    ({ service, scope } = delegated);
     // busybox as an OCI archive the user loads (no registry inside)
     rootfs = makeBusyboxRootfs();
     const archive = busyboxArchiveFor(user, rootfs, IMAGE);
@@ -101,7 +95,7 @@ describe('rootless networking with a delegated cgroup v2 subtree (in the VM)', (
       user?.remove();
     } finally {
       if (rootfs) removeRootfs(rootfs);
-      for (const d of [scope, service, `/${SLICE}`]) if (d && existsSync(join(CG, d))) rmdirSync(join(CG, d));
+      delegated?.remove();
       execFileSync('ip', ['link', 'del', UPLINK]);
       chmodSync('/dev/net/tun', 0o600);
     }

@@ -20,7 +20,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { rootlessDefaultSpec } from '../../../src/rootless/rootless-spec.js';
@@ -30,7 +30,7 @@ import { CLI, type CliOptions, run, sleep } from '../../helpers/cli.js';
 import { assertNoLeaks, type Snapshot, snapshot } from '../../helpers/leaks.js';
 import { makeBusyboxRootfs, removeRootfs } from '../../helpers/rootfs.js';
 import { makeTestUser, type TestUser } from '../../helpers/test-user.js';
-import { busyboxArchiveFor, guestProgress, SLOW } from './guest.js';
+import { busyboxArchiveFor, type Delegated, delegateTo, guestProgress, SLOW } from './guest.js';
 
 const CG = '/sys/fs/cgroup';
 const SLICE = 'mdk-test-rl.slice';
@@ -52,6 +52,7 @@ describe('rootless with a delegated cgroup v2 subtree (in the VM)', () => {
   let rootfs = '';
   let service = ''; // the delegated cgroup, as /proc/PID/cgroup spells it
   let scope = ''; // the user's own cgroup below it
+  let delegated: Delegated | undefined;
   let snap: Snapshot;
   let shape: ReturnType<typeof cgroupShape>;
   let bundles = 0;
@@ -84,23 +85,15 @@ describe('rootless with a delegated cgroup v2 subtree (in the VM)', () => {
   before(() => {
     user = makeTestUser('ranged');
     rootfs = makeBusyboxRootfs();
-    // as systemd: user.slice (root's) enables what it delegates; user@UID.service is the user's, with its controllers enabled
-    mkdirSync(join(CG, SLICE));
-    writeFileSync(join(CG, SLICE, 'cgroup.subtree_control'), '+cpu +memory +pids');
-    service = `/${SLICE}/user@${user.uid}.service`;
-    mkdirSync(dir());
-    for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) chownSync(dir(f), user.uid, user.gid);
-    writeFileSync(dir('cgroup.subtree_control'), '+cpu +memory +pids');
-    scope = `${service}/session.scope`;
-    mkdirSync(join(CG, scope));
-    for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) chownSync(join(CG, scope, f), user.uid, user.gid);
+    delegated = delegateTo(user, SLICE, ['cpu', 'memory', 'pids']);
+    ({ service, scope } = delegated);
   });
   after(() => {
     try {
       user?.remove();
     } finally {
       if (rootfs) removeRootfs(rootfs);
-      for (const d of [scope, service, `/${SLICE}`]) if (d && existsSync(join(CG, d))) rmdirSync(join(CG, d));
+      delegated?.remove();
     }
     assert.equal(existsSync(join(CG, SLICE)), false);
   });
