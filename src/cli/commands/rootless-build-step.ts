@@ -6,22 +6,6 @@
  * REQUEST is its JSON.
  */
 import { stepInNamespace, type StepRequest } from '../../build/step-in-namespace.js';
-import { defineCommand, usage } from '../command.js';
+import { defineNamespaceCommand } from '../namespace-command.js';
 
-export const command = defineCommand({
-  name: 'rootless-build-step',
-  usage: 'rootless-build-step REQUEST',
-  summary: "Run by an ordinary user's build to write a step's files in the user namespace",
-  options: {},
-  args: { min: 1, max: 1 },
-  async run(_values, operands) {
-    let req: StepRequest;
-    try {
-      req = JSON.parse(operands[0]!) as StepRequest;
-    } catch {
-      throw usage('rootless-build-step needs a JSON request', 'rootless-build-step');
-    }
-    await stepInNamespace(req, process.stdin, process.stdout);
-    return 0;
-  },
-});
+export const command = defineNamespaceCommand<StepRequest>('rootless-build-step', "Run by an ordinary user's build to write a step's files in the user namespace", (req) => stepInNamespace(req, process.stdin, process.stdout));
